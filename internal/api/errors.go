@@ -1,0 +1,111 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// Sentinel errors of the api package.
+var (
+	// ErrUnknownKind is returned by KindByName for a name no kind has.
+	ErrUnknownKind = errors.New("unknown resource kind")
+	// ErrRepeatedPage is returned when a page holds exactly the ids of the
+	// page before it: the server ignores paging, or loops.
+	ErrRepeatedPage = errors.New("the server answered the same page twice")
+	// ErrInvalidBody is returned when a 2xx answer is not the JSON the
+	// contract describes (HTML, truncated JSON, a wrong shape).
+	ErrInvalidBody = errors.New("invalid response body")
+	// ErrTooLarge is returned when an answer is larger than the client's
+	// MaxResponseBytes.
+	ErrTooLarge = errors.New("response body too large")
+)
+
+// Error is a non-2xx answer of the Enspace API. The body is the NestJS
+// error shape: {"statusCode": 401, "error": "Unauthorized", "message": "..."}
+// where message may also be a list of strings.
+type Error struct {
+	StatusCode int      // the HTTP status of the answer
+	Status     string   // the body's "error" ("Unauthorized"), or the HTTP status text
+	Messages   []string // the body's "message", one or several
+	Method     string   // the request's method
+	Path       string   // the request's path and query, never a header
+	RetryAfter string   // the Retry-After header, if any
+	Body       string   // the start of a body that was not the NestJS shape
+}
+
+// Error implements error. It never contains a request header, so never the
+// API key.
+func (e *Error) Error() string {
+	msg := strings.Join(e.Messages, "; ")
+	if msg == "" && e.Body != "" {
+		msg = e.Body
+	}
+	status := e.Status
+	if status == "" {
+		status = http.StatusText(e.StatusCode)
+	}
+	where := ""
+	if e.Method != "" {
+		where = e.Method + " " + e.Path + ": "
+	}
+	if msg == "" {
+		return fmt.Sprintf("%s%d %s", where, e.StatusCode, status)
+	}
+	return fmt.Sprintf("%s%d %s: %s", where, e.StatusCode, status, msg)
+}
+
+// Message returns the messages joined with "; ".
+func (e *Error) Message() string { return strings.Join(e.Messages, "; ") }
+
+// ParseError builds an *Error from a status code and a response body. It
+// accepts the NestJS shape with message as a string or a list of strings,
+// and keeps up to 200 bytes of any other body.
+func ParseError(statusCode int, body []byte) *Error {
+	e := &Error{StatusCode: statusCode}
+	var nest struct {
+		StatusCode int             `json:"statusCode"`
+		Error      string          `json:"error"`
+		Message    json.RawMessage `json:"message"`
+	}
+	if err := json.Unmarshal(body, &nest); err == nil && (nest.Error != "" || len(nest.Message) > 0) {
+		e.Status = nest.Error
+		var one string
+		var many []string
+		switch {
+		case json.Unmarshal(nest.Message, &one) == nil:
+			if one != "" {
+				e.Messages = []string{one}
+			}
+		case json.Unmarshal(nest.Message, &many) == nil:
+			e.Messages = many
+		default:
+			e.Messages = []string{string(nest.Message)}
+		}
+		return e
+	}
+	b := strings.TrimSpace(string(body))
+	if len(b) > 200 {
+		b = b[:200] + "…"
+	}
+	e.Body = strings.ToValidUTF8(b, "?")
+	return e
+}
+
+// StatusOf returns the HTTP status of an *Error in err's chain, or 0.
+func StatusOf(err error) int {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.StatusCode
+	}
+	return 0
+}
+
+// The error bodies the contract documents, byte for byte.
+const (
+	BodyMissingWorkspace = `{"statusCode":400,"error":"Bad Request","message":"Missing required header: en-workspace"}`
+	BodyUnauthorized     = `{"statusCode":401,"error":"Unauthorized","message":"Invalid or missing API key"}`
+	BodyForbidden        = `{"statusCode":403,"error":"Forbidden","message":"Token not authorized for this workspace"}`
+)

@@ -1,0 +1,103 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Object is one resource exactly as the API returned it, with the few facts
+// the rest of the program needs to file it.
+type Object struct {
+	Kind   string          // the kind's Name
+	Parent string          // the parent object's ParentField value ("contracts" for an item), "" at workspace level
+	ID     string          // the id as text: a JSON number's digits or a string's contents
+	Key    string          // the kind's KeyField as text (the slug for types, else the id)
+	Raw    json.RawMessage // the object's JSON, byte for byte as received
+}
+
+// NewObject files raw as an object of kind k under parent. It fails when raw
+// is not a JSON object or lacks the kind's id or key field.
+func NewObject(k *Kind, parent string, raw json.RawMessage) (Object, error) {
+	o := Object{Kind: k.Name, Parent: parent, Raw: raw}
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '{' {
+		return o, fmt.Errorf("%w: %s: expected a JSON object, got %s", ErrInvalidBody, k.Name, preview(raw))
+	}
+	if k.IDField == "" {
+		return o, nil
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return o, fmt.Errorf("%w: %s: %v", ErrInvalidBody, k.Name, err)
+	}
+	id, err := scalarText(fields[k.IDField])
+	if err != nil {
+		return o, fmt.Errorf("%w: %s: field %q: %v", ErrInvalidBody, k.Name, k.IDField, err)
+	}
+	o.ID = id
+	o.Key = id
+	if k.KeyField != "" && k.KeyField != k.IDField {
+		key, err := scalarText(fields[k.KeyField])
+		if err != nil {
+			return o, fmt.Errorf("%w: %s %s: field %q: %v", ErrInvalidBody, k.Name, id, k.KeyField, err)
+		}
+		o.Key = key
+	}
+	return o, nil
+}
+
+// ParentParams returns the route parameters that objects of kind k need
+// when their parent is parent (an object of k.Parent).
+func ParentParams(k *Kind, parent Object) (map[string]string, error) {
+	if k.Parent == "" {
+		return nil, nil
+	}
+	pk, err := KindByName(k.Parent)
+	if err != nil {
+		return nil, err
+	}
+	v := parent.ID
+	if k.ParentField != pk.IDField {
+		v = parent.Key
+		if k.ParentField != pk.KeyField {
+			return nil, fmt.Errorf("kind %s: parent field %q is neither id nor key of %s", k.Name, k.ParentField, pk.Name)
+		}
+	}
+	return map[string]string{k.ParentParam: v}, nil
+}
+
+// scalarText returns a JSON number's text or a JSON string's contents.
+func scalarText(raw json.RawMessage) (string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", fmt.Errorf("missing")
+	}
+	if raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", err
+		}
+		if s == "" {
+			return "", fmt.Errorf("empty")
+		}
+		return s, nil
+	}
+	if _, err := strconv.ParseFloat(string(raw), 64); err != nil {
+		return "", fmt.Errorf("not a string or number: %s", preview(raw))
+	}
+	return string(raw), nil
+}
+
+func preview(b []byte) string {
+	s := strings.ToValidUTF8(string(b), "?")
+	if len(s) > 60 {
+		s = s[:60] + "…"
+	}
+	if s == "" {
+		return "nothing"
+	}
+	return strconv.Quote(s)
+}
