@@ -1,0 +1,140 @@
+package api
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestKindTableIsConsistent(t *testing.T) {
+	routes := DefaultRoutes()
+	used := map[string]bool{}
+	seen := map[string]int{}
+	for i, k := range Kinds() {
+		if _, dup := seen[k.Name]; dup {
+			t.Errorf("kind %s declared twice", k.Name)
+		}
+		seen[k.Name] = i
+		if k.Class == "" || k.Label == "" {
+			t.Errorf("kind %s: class and label are required", k.Name)
+		}
+		for _, r := range []string{k.List, k.Count, k.Get, k.Create, k.Update, k.Delete} {
+			if r == "" {
+				continue
+			}
+			if _, ok := routes[r]; !ok {
+				t.Errorf("kind %s: route %q is not in the route table", k.Name, r)
+			}
+			used[r] = true
+		}
+		if k.List == "" && !(k.Singleton && k.Get != "") {
+			t.Errorf("kind %s: a kind needs a list route, or a get route when singleton", k.Name)
+		}
+		for _, s := range k.Subs {
+			for _, r := range []string{s.List, s.Add, s.Remove} {
+				if r == "" {
+					continue
+				}
+				if _, ok := routes[r]; !ok {
+					t.Errorf("kind %s sub %s: route %q is not in the route table", k.Name, s.Field, r)
+				}
+				used[r] = true
+			}
+		}
+		if k.Parent != "" {
+			pi, ok := seen[k.Parent]
+			if !ok || pi >= i {
+				t.Errorf("kind %s: parent %s must be declared before it", k.Name, k.Parent)
+			}
+			if k.ParentParam == "" || !strings.Contains(routes[k.List].Path, "{"+k.ParentParam+"}") {
+				t.Errorf("kind %s: list route must use the parent placeholder {%s}", k.Name, k.ParentParam)
+			}
+		}
+		for _, ref := range k.Refs {
+			if _, err := KindByName(ref.Kind); err != nil {
+				t.Errorf("kind %s: reference %s to unknown kind %s", k.Name, ref.Path, ref.Kind)
+			}
+			if ref.By != ByID && ref.By != ByKey {
+				t.Errorf("kind %s: reference %s has no By", k.Name, ref.Path)
+			}
+		}
+	}
+	// Routes that no kind walks are the workspace-management and
+	// alternative-view endpoints; everything else must belong to a kind.
+	notWalked := map[string]bool{
+		"workspaces.list": true, "workspaces.create": true, "workspace.deletion-preview": true,
+		"workspace.leave": true, "workspace.delete": true, "forms.create-list": true,
+	}
+	for _, name := range routes.Names() {
+		if !used[name] && !notWalked[name] {
+			t.Errorf("route %s belongs to no kind", name)
+		}
+	}
+}
+
+func TestKindsCoverTheContract(t *testing.T) {
+	want := []string{"workspace", "stats", "types", "fields", "items", "forms", "flows", "stages", "tasks",
+		"schedule-tasks", "roles", "groups", "members", "quick-tasks", "integrations", "api-keys", "request-logs"}
+	var got []string
+	for _, k := range Kinds() {
+		got = append(got, k.Name)
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("kinds = %v, want %v", got, want)
+	}
+	integ, _ := KindByName("integrations")
+	if strings.Join(integ.Secrets, ",") != "data.token,data.api_key" {
+		t.Errorf("integration secrets = %v", integ.Secrets)
+	}
+	for _, name := range []string{"flows", "stages", "forms", "schedule-tasks"} {
+		k, _ := KindByName(name)
+		if k.Writable() {
+			t.Errorf("%s must be read-only: the API cannot write it", name)
+		}
+	}
+	for _, name := range []string{"api-keys", "request-logs", "stats"} {
+		k, _ := KindByName(name)
+		if k.Restorable() {
+			t.Errorf("%s must never be restored", name)
+		}
+	}
+}
+
+func TestKindByName(t *testing.T) {
+	for in, want := range map[string]string{"types": "types", "type": "types", "quick-task": "quick-tasks",
+		"member group": "groups", "group": "groups", "items": "items"} {
+		k, err := KindByName(in)
+		if err != nil || k.Name != want {
+			t.Errorf("KindByName(%q) = %v, %v; want %s", in, k, err, want)
+		}
+	}
+	if _, err := KindByName("widgets"); err == nil || !strings.Contains(err.Error(), "known: workspace, stats, types") {
+		t.Errorf("unknown kind error = %v", err)
+	}
+}
+
+func TestNewObjectAndParentParams(t *testing.T) {
+	types, _ := KindByName("types")
+	o, err := NewObject(types, "", []byte(` {"id": 7, "slug": "contracts", "name": "Contracts"}`))
+	if err != nil || o.ID != "7" || o.Key != "contracts" {
+		t.Fatalf("NewObject type = %+v, %v", o, err)
+	}
+	items, _ := KindByName("items")
+	p, err := ParentParams(items, o)
+	if err != nil || p["type"] != "contracts" {
+		t.Errorf("ParentParams(items) = %v, %v", p, err)
+	}
+	stages, _ := KindByName("stages")
+	flow := Object{Kind: "flows", ID: "4", Key: "4"}
+	if p, err := ParentParams(stages, flow); err != nil || p["flow"] != "4" {
+		t.Errorf("ParentParams(stages) = %v, %v", p, err)
+	}
+	for _, bad := range []string{`[]`, `"x"`, `{"slug": "a"}`, `{"id": null, "slug": "a"}`, `{"id": 1}`, `{"id": {}, "slug": "a"}`, ``} {
+		if _, err := NewObject(types, "", []byte(bad)); err == nil {
+			t.Errorf("NewObject(%q) accepted a bad object", bad)
+		}
+	}
+	ws, _ := KindByName("workspace")
+	if o, err := NewObject(ws, "", []byte(`{"id": "ws-1", "slug": "acme"}`)); err != nil || o.ID != "ws-1" || o.Key != "acme" {
+		t.Errorf("NewObject(workspace) = %+v, %v", o, err)
+	}
+}
