@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// Main is the program: its streams, its environment and the resources a
+// command opened. Tests build one with their own buffers and call Run.
+type Main struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+
+	closers []func() error
+}
+
+// NewMain returns a Main wired to the process.
+func NewMain() *Main {
+	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+}
+
+// command is one subcommand. Run gets the arguments after the command name.
+type command struct {
+	name    string // "backup", or "config check" for a command of a group
+	summary string // one line for the list of commands
+	usage   string // "enspace-sync backup [flags] [--workspace NAME]..."
+	help    string // what it does, arguments, examples; flags are printed from the flag set
+	run     func(ctx context.Context, m *Main, args []string) error
+}
+
+// commands is filled by each command's file in init.
+var commands = map[string]*command{}
+
+func register(c *command) { commands[c.name] = c }
+
+// Run runs the command named by args.
+func (m *Main) Run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		m.printOverview(m.Stderr)
+		return &usageError{msg: "no command given", hint: "enspace-sync help"}
+	}
+	switch args[0] {
+	case "-h", "--help", "-help":
+		m.printOverview(m.Stdout)
+		return nil
+	case "-v", "--version", "-version":
+		return commands["version"].run(ctx, m, nil)
+	}
+	cmd, rest := lookup(args)
+	if cmd == nil {
+		if group := groupOf(args[0]); len(group) > 0 {
+			return usagef("", "%q needs a subcommand: %s", args[0], strings.Join(group, ", "))
+		}
+		return usagef("", "unknown command %q", args[0])
+	}
+	return cmd.run(ctx, m, rest)
+}
+
+// lookup finds the longest command name that args start with.
+func lookup(args []string) (*command, []string) {
+	if len(args) >= 2 {
+		if c, ok := commands[args[0]+" "+args[1]]; ok {
+			return c, args[2:]
+		}
+	}
+	if c, ok := commands[args[0]]; ok {
+		return c, args[1:]
+	}
+	return nil, nil
+}
+
+// groupOf lists the subcommands of a group such as "config".
+func groupOf(name string) []string {
+	var out []string
+	for n := range commands {
+		if strings.HasPrefix(n, name+" ") {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// onClose registers a function that Close calls, in reverse order.
+func (m *Main) onClose(fn func() error) { m.closers = append(m.closers, fn) }
+
+// Close releases what commands opened, last opened first.
+func (m *Main) Close() error {
+	var errs []error
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		if err := m.closers[i](); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	m.closers = nil
+	return errors.Join(errs...)
+}
+
+// ReportError prints err for a person and returns the exit code.
+func (m *Main) ReportError(err error) int {
+	code := exitCode(err)
+	if err == nil || errors.Is(err, errHelp) {
+		return code
+	}
+	var ee *exitError
+	if errors.As(err, &ee) && ee.err == nil {
+		return code
+	}
+	fmt.Fprintf(m.Stderr, "enspace-sync: %s\n", err)
+	var ue *usageError
+	if errors.As(err, &ue) && ue.hint != "" {
+		fmt.Fprintf(m.Stderr, "Try: %s\n", ue.hint)
+	}
+	return code
+}
+
+func (m *Main) printOverview(w io.Writer) {
+	fmt.Fprint(w, `enspace-sync keeps versioned backups of Enspace workspaces, shows what
+changed between them, and restores or replicates objects.
+
+Usage:
+  enspace-sync <command> [flags] [arguments]
+
+Commands:
+`)
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-16s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprint(w, `
+Run "enspace-sync <command> --help" for a command's flags, arguments and examples.
+
+`)
+	fmt.Fprint(w, exitCodeTable)
+}

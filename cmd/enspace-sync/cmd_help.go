@@ -1,0 +1,38 @@
+package main
+
+import (
+	"context"
+	"fmt"
+)
+
+func init() {
+	register(&command{
+		name:    "help",
+		summary: "show help for enspace-sync or one of its commands",
+		usage:   "enspace-sync help [COMMAND]",
+		help: `Without an argument, lists the commands. With one, shows that command's
+usage, flags, examples and exit status, like "enspace-sync COMMAND --help".
+"enspace-sync help exit-codes" prints the table of exit codes.
+
+Examples:
+  enspace-sync help backup
+  enspace-sync help config check`,
+		run: runHelp,
+	})
+}
+
+func runHelp(ctx context.Context, m *Main, args []string) error {
+	if len(args) == 0 {
+		m.printOverview(m.Stdout)
+		return nil
+	}
+	if args[0] == "exit-codes" {
+		fmt.Fprint(m.Stdout, exitCodeTable)
+		return nil
+	}
+	cmd, _ := lookup(args)
+	if cmd == nil {
+		return usagef("help", "unknown command %q", args[0])
+	}
+	return cmd.run(ctx, m, []string{"--help"})
+}

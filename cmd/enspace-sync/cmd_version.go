@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3";
+// otherwise it comes from the module's build information.
+var version = ""
+
+func init() {
+	register(&command{
+		name:    "version",
+		summary: "print the version of enspace-sync",
+		usage:   "enspace-sync version [--json]",
+		help: `Prints the version, the Go version it was built with and the commit.
+
+Example:
+  enspace-sync version --json`,
+		run: runVersion,
+	})
+}
+
+func runVersion(ctx context.Context, m *Main, args []string) error {
+	cmd := commands["version"]
+	fs := newFlags(cmd)
+	asJSON := fs.Bool("json", false, "print the version as JSON")
+	if _, err := m.parse(cmd, fs, args); err != nil {
+		return err
+	}
+	info := versionInfo()
+	if *asJSON {
+		enc := json.NewEncoder(m.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(info)
+	}
+	fmt.Fprintf(m.Stdout, "enspace-sync %s (%s", info.Version, info.Go)
+	if info.Commit != "" {
+		fmt.Fprintf(m.Stdout, ", commit %s", info.Commit)
+	}
+	fmt.Fprintln(m.Stdout, ")")
+	return nil
+}
+
+type buildInfo struct {
+	Version string `json:"version"`
+	Go      string `json:"go"`
+	Commit  string `json:"commit,omitempty"`
+}
+
+func versionInfo() buildInfo {
+	info := buildInfo{Version: version, Go: runtime.Version()}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if info.Version == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			info.Version = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				info.Commit = s.Value[:12]
+			}
+		}
+	}
+	if info.Version == "" {
+		info.Version = "dev"
+	}
+	return info
+}

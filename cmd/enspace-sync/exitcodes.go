@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Exit codes of enspace-sync. The table is printed by `enspace-sync help
+// exit-codes` and in the README; scripts rely on it.
+const (
+	ExitOK          = 0   // success
+	ExitError       = 1   // the command failed (API, storage, damaged data, ...)
+	ExitUsage       = 2   // bad command line or invalid configuration
+	ExitPartial     = 3   // a backup completed as partial: some kinds could not be read
+	ExitLocked      = 4   // the database is locked by another process
+	ExitChanges     = 5   // diff --exit-code found changes; verify found damage
+	ExitInterrupted = 130 // stopped by SIGINT or SIGTERM
+)
+
+const exitCodeTable = `Exit status:
+  0    success
+  1    the command failed (API error, storage error, damaged data)
+  2    bad command line or invalid configuration
+  3    a backup was stored as partial: some kinds could not be read
+  4    the database is locked by another process
+  5    diff --exit-code found changes
+  130  interrupted by SIGINT or SIGTERM
+`
+
+// usageError is a mistake on the command line: it exits 2 and prints a hint.
+type usageError struct {
+	msg  string
+	hint string
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+// usagef builds a usageError whose hint points at the command's help.
+func usagef(cmd, format string, args ...any) error {
+	hint := "enspace-sync " + cmd + " --help"
+	if cmd == "" {
+		hint = "enspace-sync help"
+	}
+	return &usageError{msg: fmt.Sprintf(format, args...), hint: hint}
+}
+
+// exitError carries a specific exit code with an error (or none, when the
+// command already printed what happened).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// withExit attaches an exit code to err.
+func withExit(code int, err error) error { return &exitError{code: code, err: err} }
+
+// exitCode classifies err at the edge of the program.
+func exitCode(err error) int {
+	var ue *usageError
+	var ee *exitError
+	switch {
+	case err == nil, errors.Is(err, errHelp):
+		return ExitOK
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.As(err, &ue):
+		return ExitUsage
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	}
+	return ExitError
+}
