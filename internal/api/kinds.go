@@ -263,7 +263,7 @@ var kinds = []*Kind{
 	},
 	{
 		Name: "api-keys", Label: "API key", Class: Audit,
-		List: "api-keys.list",
+		List:    "api-keys.list",
 		IDField: "id", KeyField: "id",
 		LabelFields:    []string{"description", "reference"},
 		ServerAssigned: serverAssigned,
