@@ -1,0 +1,83 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"log/slog"
+	"os"
+
+	"github.com/enspace-sync/enspace-sync/internal/config"
+)
+
+// globalFlags are the flags every command that reads the config accepts.
+type globalFlags struct {
+	configPath string
+	asJSON     bool
+	logLevel   string
+}
+
+func (g *globalFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&g.configPath, "config", "", "config file (default $ENSPACE_SYNC_CONFIG, then "+config.DefaultPath+")")
+	fs.BoolVar(&g.asJSON, "json", false, "print results as JSON on stdout (logs stay on stderr)")
+	fs.StringVar(&g.logLevel, "log-level", "", "log level: debug, info, warn or error (default from the config)")
+}
+
+// configError marks an error of the configuration: exit status 2.
+func configError(err error) error {
+	return &exitError{code: ExitUsage, err: err}
+}
+
+// loadConfig finds, parses and checks the config, reads the key files, and
+// prints its warnings through the logger.
+func (m *Main) loadConfig(g *globalFlags) (*config.Config, error) {
+	path := m.locateConfig(g.configPath)
+	cfg, err := config.Load(path, config.Options{LookupEnv: m.lookupEnv})
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) && g.configPath == "" {
+			return nil, configError(&usageError{msg: "no config file at " + path, hint: "enspace-sync config check --config FILE (see config.example.yaml)"})
+		}
+		return nil, configError(err)
+	}
+	log := m.logger(cfg, g)
+	for _, w := range cfg.Warnings {
+		log.Warn("config", "warning", w)
+	}
+	return cfg, nil
+}
+
+func (m *Main) locateConfig(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if v := m.Getenv("ENSPACE_SYNC_CONFIG"); v != "" {
+		return v
+	}
+	return config.DefaultPath
+}
+
+func (m *Main) lookupEnv(key string) (string, bool) {
+	v := m.Getenv(key)
+	if v == "" {
+		return os.LookupEnv(key)
+	}
+	return v, true
+}
+
+// logger builds the structured logger for a command: stderr, in the
+// config's format and level, or the --log-level flag's.
+func (m *Main) logger(cfg *config.Config, g *globalFlags) *slog.Logger {
+	level := slog.LevelInfo
+	asJSON := false
+	if cfg != nil {
+		level = cfg.Log.SlogLevel()
+		asJSON = cfg.Log.JSON(m.Getenv)
+	}
+	if g != nil && g.logLevel != "" {
+		_ = level.UnmarshalText([]byte(g.logLevel))
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if asJSON {
+		return slog.New(slog.NewJSONHandler(m.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(m.Stderr, opts))
+}

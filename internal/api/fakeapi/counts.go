@@ -1,0 +1,88 @@
+package fakeapi
+
+import (
+	"maps"
+	"sync"
+)
+
+// RequestCounts are the server's counters since it started.
+type RequestCounts struct {
+	// Total counts every request, answered or not.
+	Total int64
+	// ByRoute counts requests by route name; requests that matched no
+	// route count under "unmatched".
+	ByRoute map[string]int64
+	// ByStatus counts requests by the status sent (for a reset or a
+	// truncated body, the status in the headers); 0 counts writes dropped
+	// without an answer.
+	ByStatus map[int]int64
+	// Faults counts injected faults by kind (FaultRateLimit, ...).
+	Faults map[string]int64
+}
+
+// counters holds the live counts and the number of times each request line
+// was seen.
+type counters struct {
+	mu       sync.Mutex
+	total    int64
+	byRoute  map[string]int64
+	byStatus map[int]int64
+	faults   map[string]int64
+	seen     map[uint64]int64 // by hash of the request line, to stay small in long runs
+}
+
+func (c *counters) init() {
+	c.byRoute = map[string]int64{}
+	c.byStatus = map[int]int64{}
+	c.faults = map[string]int64{}
+	c.seen = map[uint64]int64{}
+}
+
+// arrive counts a request.
+func (c *counters) arrive(route string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.total++
+	if route == "" {
+		route = "unmatched"
+	}
+	c.byRoute[route]++
+}
+
+// nth returns how many authenticated requests with this request line came
+// before this one (0 the first time).
+func (c *counters) nth(line string) int64 {
+	h := hash64(0, "line", line, "", 0)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.seen[h]
+	c.seen[h] = n + 1
+	return n
+}
+
+// answered counts the status sent.
+func (c *counters) answered(status int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.byStatus[status]++
+}
+
+// fault counts one injected fault.
+func (c *counters) fault(kind string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.faults[kind]++
+}
+
+// Requests returns a copy of the counters.
+func (s *Server) Requests() RequestCounts {
+	c := &s.counters
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return RequestCounts{
+		Total:    c.total,
+		ByRoute:  maps.Clone(c.byRoute),
+		ByStatus: maps.Clone(c.byStatus),
+		Faults:   maps.Clone(c.faults),
+	}
+}

@@ -1,0 +1,80 @@
+package fakeapi
+
+import (
+	"net/http"
+	"strconv"
+)
+
+// Paging defaults of the contract.
+const (
+	defaultLimit = 20
+	maxLimit     = 100
+)
+
+// pageRange returns the slice [from, to) of n rows that the request's page
+// and limit select. Invalid values fall back to the defaults; a limit above
+// the maximum is clamped.
+func (c *call) pageRange(n int) (int, int) {
+	if c.s.opts.IgnorePaging {
+		return 0, n
+	}
+	page := positive(c.query.Get("page"), 1)
+	limit := positive(c.query.Get("limit"), defaultLimit)
+	if limit > maxLimit {
+		limit = maxLimit
+	}
+	if c.s.opts.IgnorePage {
+		page = 1
+	}
+	from := (page - 1) * limit
+	if page-1 > n/limit || from > n {
+		return n, n
+	}
+	return from, min(from+limit, n)
+}
+
+func positive(s string, def int) int {
+	v, err := strconv.Atoi(s)
+	if err != nil || v < 1 {
+		return def
+	}
+	return v
+}
+
+// list answers a page of n rows; each appends row i as JSON to b. Rows
+// are a bare array, or an envelope {"data": [...], "total": n}.
+func (c *call) list(n int, each func(b []byte, i int) []byte) resp {
+	from, to := c.pageRange(n)
+	b := make([]byte, 0, 64+(to-from)*256)
+	if c.s.opts.Envelope {
+		b = append(b, `{"data":`...)
+	}
+	b = append(b, '[')
+	for i := from; i < to; i++ {
+		if i > from {
+			b = append(b, ',')
+		}
+		b = each(b, i)
+	}
+	b = append(b, ']')
+	if c.s.opts.Envelope {
+		b = append(b, `,"total":`...)
+		b = strconv.AppendInt(b, int64(n), 10)
+		b = append(b, '}')
+	}
+	return resp{status: http.StatusOK, body: b}
+}
+
+// listOf answers a page of records rendered by view.
+func listOf[T any](c *call, rows []T, view func(T) any) resp {
+	return c.list(len(rows), func(b []byte, i int) []byte { return append(b, marshal(view(rows[i]))...) })
+}
+
+// count answers {"count": n}, or 404 on a server without counts.
+func (c *call) count(n int) resp {
+	if c.s.opts.NoCount {
+		return cannot(c.method, c.uri)
+	}
+	b := strconv.AppendInt([]byte(`{"count":`), int64(n), 10)
+	return resp{status: http.StatusOK, body: append(b, '}')}
+}

@@ -1,0 +1,145 @@
+package fakeapi
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+)
+
+// maxBody bounds a request body, like a NestJS body parser.
+const maxBody = 1 << 20
+
+// call is one request on its way through a handler.
+type call struct {
+	s      *Server
+	route  *entry
+	method string
+	uri    string // path and query, as recorded in request logs
+	params map[string]string
+	query  url.Values
+	body   []byte
+	now    int64 // unix ms when the request arrived
+	key    *keyRec
+	user   *user
+	ws     *Workspace
+}
+
+// ServeHTTP answers one request: route, authenticate, inject faults, run
+// the handler and write (or break) its answer.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c := &call{s: s, method: r.Method, uri: r.URL.RequestURI(), query: r.URL.Query(), now: s.nowMS()}
+	c.route, c.params = s.router.match(r.Method, r.URL.EscapedPath(), c.query)
+	routeName := ""
+	if c.route != nil {
+		routeName = c.route.name
+	}
+	s.counters.arrive(routeName)
+	if c.route == nil {
+		if k := s.keys[r.Header.Get("x-api-key")]; k != nil && !k.expired(c.now) {
+			c.key = k
+		}
+		s.finish(w, r, c, cannot(r.Method, c.uri))
+		return
+	}
+	if res, ok := s.authenticate(c, r); !ok {
+		s.finish(w, r, c, res)
+		return
+	}
+	f := s.faults.Load()
+	d := f.decide(s.opts.Seed, r.Method, c.uri, s.counters.nth(r.Method+" "+c.uri))
+	if err := s.sleep(r.Context(), d.delay); err != nil {
+		return // the client went away
+	}
+	// Drift is another user's change: it happens whatever this request's
+	// own answer is.
+	if d.drift && routeName == "items.list" && c.ws.drift(c, d.driftDraw) {
+		s.counters.fault(FaultDrift)
+	}
+	if status, ok := f.FailRoutes[routeName]; ok {
+		s.counters.fault(FaultFailRoute)
+		s.finish(w, r, c, failStatus(status))
+		return
+	}
+	switch d.kind {
+	case FaultRateLimit, FaultServerError, FaultHTML:
+		s.counters.fault(d.kind)
+		s.finish(w, r, c, faultAnswer(f, d, c.now))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.finish(w, r, c, fail(http.StatusRequestEntityTooLarge, "request entity too large"))
+		} else {
+			s.finish(w, r, c, badRequest("could not read the request body"))
+		}
+		return
+	}
+	c.body = body
+	res := handlers[routeName](c)
+	if d.lost && r.Method != http.MethodGet && !res.isFailure() {
+		s.counters.fault(FaultLostWrite)
+		if d.lostDrop {
+			if conn, ok := hijack(w); ok {
+				s.counters.answered(0) // counted before the client can see the close
+				s.logLine(r, c, 0, FaultLostWrite)
+				conn.Close()
+				return
+			}
+		}
+		s.finish(w, r, c, fail(http.StatusInternalServerError, "Internal server error"))
+		return
+	}
+	switch d.kind {
+	case FaultReset, FaultTruncate:
+		s.counters.fault(d.kind)
+		s.counters.answered(res.status)
+		s.logRequest(c, res.status)
+		s.logLine(r, c, res.status, d.kind)
+		writeBroken(w, res, d.kind == FaultReset, d.cut)
+		return
+	}
+	s.finish(w, r, c, res)
+}
+
+// finish writes an answer, counts it and records it in the key's log.
+func (s *Server) finish(w http.ResponseWriter, r *http.Request, c *call, res resp) {
+	s.counters.answered(res.status)
+	s.logRequest(c, res.status)
+	h := w.Header()
+	ctype := res.ctype
+	if ctype == "" {
+		ctype = "application/json; charset=utf-8"
+	}
+	h.Set("Content-Type", ctype)
+	for k, v := range res.header {
+		h.Set(k, v)
+	}
+	h.Set("Content-Length", formatLen(len(res.body)))
+	w.WriteHeader(res.status)
+	if r.Method != http.MethodHead {
+		w.Write(res.body)
+	}
+	s.logLine(r, c, res.status, "")
+}
+
+// logLine logs one answered request at debug level: never a header, so
+// never the API key.
+func (s *Server) logLine(r *http.Request, c *call, status int, fault string) {
+	if !s.log.Enabled(r.Context(), slog.LevelDebug) {
+		return
+	}
+	route := "unmatched"
+	if c.route != nil {
+		route = c.route.name
+	}
+	attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", c.uri),
+		slog.String("route", route), slog.Int("status", status)}
+	if fault != "" {
+		attrs = append(attrs, slog.String("fault", fault))
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelDebug, "request", attrs...)
+}

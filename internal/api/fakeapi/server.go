@@ -1,0 +1,210 @@
+package fakeapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/enspace-sync/enspace-sync/internal/api"
+)
+
+// Sentinel errors of the fakeapi package.
+var (
+	// ErrInvalidOptions is returned by New when an option is out of range
+	// (an unknown data set, a malformed API key, a route name the server
+	// does not serve).
+	ErrInvalidOptions = errors.New("invalid fake server options")
+)
+
+// Options configures a Server. Every zero value means the default written
+// next to the field.
+type Options struct {
+	// Data is the initial data set: "demo" (the default) or "empty", where
+	// the workspaces "acme" and "acme-stage" exist but hold nothing but
+	// their owner.
+	Data string
+	// Items is the number of items per type in the demo data; 0 means the
+	// demo's own numbers (60 clients, 90 contracts, 120 invoices in acme).
+	Items int
+	// Seed seeds the data generator and the fault decisions.
+	Seed int64
+	// Envelope answers lists as {"data": [...], "total": N} instead of
+	// bare arrays.
+	Envelope bool
+	// Routes is the route table; nil means api.DefaultRoutes(). A route
+	// missing from the table is not served.
+	Routes api.Routes
+	// NoCount makes count endpoints answer 404, like a server without counts.
+	NoCount bool
+	// IgnorePaging ignores page and limit: every list answers everything,
+	// so page 2 is the first page again.
+	IgnorePaging bool
+	// IgnorePage ignores page but honours limit: every page is the first.
+	IgnorePage bool
+	// APIKeys are the keys the server accepts; nil means one key,
+	// DemoAPIKey, with every scope on every workspace.
+	APIKeys []Key
+	// Faults are the faults injected from the start; see SetFaults.
+	Faults Faults
+	// Now is the clock of records created at run time, request logs and
+	// key expiry; nil means time.Now.
+	Now func() time.Time
+	// Sleep waits for injected latency; nil means a timer that gives up
+	// when ctx ends. Tests inject a function that does not sleep.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Logger receives one debug line per request (never the API key);
+	// nil discards.
+	Logger *slog.Logger
+}
+
+// Server is an in-memory Enspace API. It is an http.Handler; all its
+// methods are safe for concurrent use.
+type Server struct {
+	opts   Options
+	router *router
+	log    *slog.Logger
+	now    func() time.Time
+	sleep  func(ctx context.Context, d time.Duration) error
+	seq    [numSeq]atomic.Int64
+
+	mu         sync.RWMutex // guards workspaces
+	workspaces []*Workspace
+
+	usersMu      sync.RWMutex // guards users and usersByEmail; taken after a workspace lock
+	users        map[int64]*user
+	usersByEmail map[string]*user
+
+	keys  map[string]*keyRec // by secret; immutable after New
+	owner *user              // the owner of demo keys and of the demo workspaces
+
+	logMu sync.Mutex // guards every keyRec.log
+
+	faults   atomic.Pointer[Faults]
+	counters counters
+}
+
+// New builds a server with its initial data.
+func New(opts Options) (*Server, error) {
+	switch opts.Data {
+	case "":
+		opts.Data = "demo"
+	case "demo", "empty":
+	default:
+		return nil, fmt.Errorf("%w: data %q: want demo or empty", ErrInvalidOptions, opts.Data)
+	}
+	if opts.Items < 0 {
+		return nil, fmt.Errorf("%w: items %d: want 0 or more", ErrInvalidOptions, opts.Items)
+	}
+	if opts.Routes == nil {
+		opts.Routes = api.DefaultRoutes()
+	}
+	rt, err := newRouter(opts.Routes)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
+	}
+	s := &Server{
+		opts:         opts,
+		router:       rt,
+		log:          opts.Logger,
+		now:          opts.Now,
+		sleep:        opts.Sleep,
+		users:        map[int64]*user{},
+		usersByEmail: map[string]*user{},
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.sleep == nil {
+		s.sleep = sleepCtx
+	}
+	for i := range s.seq {
+		s.seq[i].Store(seqBase[i] - 1)
+	}
+	s.counters.init()
+	s.SetFaults(opts.Faults)
+	g := newGenerator(s, opts.Seed, opts.Items)
+	s.owner = g.owner()
+	if err := s.setKeys(opts.APIKeys, g.epoch); err != nil {
+		return nil, err
+	}
+	g.build(opts.Data == "demo")
+	return s, nil
+}
+
+// Workspaces returns the slugs of the workspaces, oldest first.
+func (s *Server) Workspaces() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]string, len(s.workspaces))
+	for i, w := range s.workspaces {
+		out[i] = w.slug
+	}
+	return out
+}
+
+// Workspace returns the workspace with the given slug or id, or nil.
+func (s *Server) Workspace(slug string) *Workspace {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, w := range s.workspaces {
+		if w.slug == slug || w.id == slug {
+			return w
+		}
+	}
+	return nil
+}
+
+// addWorkspace registers w.
+func (s *Server) addWorkspace(w *Workspace) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.workspaces = append(s.workspaces, w)
+}
+
+// removeWorkspace forgets w.
+func (s *Server) removeWorkspace(w *Workspace) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, x := range s.workspaces {
+		if x == w {
+			s.workspaces = append(s.workspaces[:i:i], s.workspaces[i+1:]...)
+			return
+		}
+	}
+}
+
+// nowMS is the current time in unix milliseconds.
+func (s *Server) nowMS() int64 { return s.now().UnixMilli() }
+
+// sortedKeys returns the keys of a map in order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

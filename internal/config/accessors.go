@@ -1,0 +1,160 @@
+package config
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/enspace-sync/enspace-sync/internal/api"
+)
+
+// Workspace returns the workspace called name. The error wraps
+// ErrUnknownWorkspace and lists the names known.
+func (c *Config) Workspace(name string) (*Workspace, error) {
+	names := make([]string, 0, len(c.Workspaces))
+	for _, w := range c.Workspaces {
+		if w == nil {
+			continue
+		}
+		if w.Name == name {
+			return w, nil
+		}
+		names = append(names, w.Name)
+	}
+	known := "none configured"
+	if len(names) > 0 {
+		known = "workspaces: " + strings.Join(names, ", ")
+	}
+	return nil, fmt.Errorf("%w %q (%s)", ErrUnknownWorkspace, name, known)
+}
+
+// Env returns the workspace's environment. It is nil until Parse, Load or
+// Validate has linked the workspace to its Config.
+func (w *Workspace) Env() *Environment { return w.env }
+
+// Key returns the API key: APIKey, or the content of APIKeyFile once
+// ResolveSecrets has read it; "" before.
+func (e *Environment) Key() api.Secret {
+	if e.APIKey != "" {
+		return e.APIKey
+	}
+	if e.read == nil {
+		return ""
+	}
+	return e.read().key
+}
+
+// Routes returns the route table with the environment's overrides applied.
+// Validate refuses bad overrides; on a config that did not validate, Routes
+// falls back to api.DefaultRoutes rather than half-applied overrides.
+func (e *Environment) Routes() api.Routes {
+	routes, err := api.DefaultRoutes().WithOverrides(e.RouteOverrides)
+	if err != nil {
+		return api.DefaultRoutes()
+	}
+	return routes
+}
+
+// IntegrationSecrets returns the secrets configured for the integration
+// with the given slug, by name ("token", "api_key"), with each *_file entry
+// read and named without its suffix. Before ResolveSecrets it holds only
+// the values written in the file. The map is a copy.
+func (e *Environment) IntegrationSecrets(slug string) map[string]api.Secret {
+	out := map[string]api.Secret{}
+	if e.read != nil {
+		r := e.read().integrations[slug]
+		for name, v := range r {
+			out[name] = v
+		}
+		return out
+	}
+	for name, v := range e.Secrets[slug] {
+		if !isFileName(name) {
+			out[name] = v
+		}
+	}
+	return out
+}
+
+// IntegrationSlugs returns the slugs that have secrets, sorted.
+func (e *Environment) IntegrationSlugs() []string {
+	slugs := make([]string, 0, len(e.Secrets))
+	for s := range e.Secrets {
+		slugs = append(slugs, s)
+	}
+	sort.Strings(slugs)
+	return slugs
+}
+
+// Includes reports whether objects of kind (an api.Kinds name) belong in
+// the workspace's backup; typeSlug is the slug of the type the objects
+// belong to ("" for objects outside any type). Exclude wins; an empty
+// Include includes everything. A token names the kind when it equals the
+// kind's name or the name of one of its ancestors below types (flows names
+// stages and tasks too), and names the objects of a type when it equals
+// typeSlug. Includes does not say which parents a walker must list to reach
+// included children: a walker lists them regardless.
+func (w *Workspace) Includes(kind string, typeSlug string) bool {
+	if names(w.Exclude, kind, typeSlug) {
+		return false
+	}
+	return len(w.Include) == 0 || names(w.Include, kind, typeSlug)
+}
+
+// names reports whether a token in tokens names kind or typeSlug.
+func names(tokens []string, kind, typeSlug string) bool {
+	if len(tokens) == 0 {
+		return false
+	}
+	lineage := kindLineage(kind)
+	for _, t := range tokens {
+		if isKindName(t) {
+			for _, k := range lineage {
+				if t == k {
+					return true
+				}
+			}
+			continue
+		}
+		if typeSlug != "" && t == typeSlug {
+			return true
+		}
+	}
+	return false
+}
+
+// kindLineage returns kind and its ancestors, stopping before types: the
+// objects of a type are named by the type's slug, not by "types".
+func kindLineage(kind string) []string {
+	out := []string{kind}
+	for i := 0; i < len(api.Kinds()); i++ {
+		k, err := api.KindByName(kind)
+		if err != nil || k.Name != kind || k.Parent == "" || k.Parent == "types" {
+			break
+		}
+		kind = k.Parent
+		out = append(out, kind)
+	}
+	return out
+}
+
+// isKindName reports whether s is exactly the name of a kind.
+func isKindName(s string) bool {
+	for _, k := range api.Kinds() {
+		if k.Name == s {
+			return true
+		}
+	}
+	return false
+}
+
+func kindNames() string {
+	var names []string
+	for _, k := range api.Kinds() {
+		names = append(names, k.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// isFileName reports whether a secret's name ends in "_file".
+func isFileName(name string) bool { return strings.HasSuffix(name, "_file") && name != "_file" }

@@ -1,0 +1,69 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The Format methods print Config, Environment, Workspace and SecretValues
+// the same way
+// under every fmt verb, from plain values only. Without them, a verb that
+// does not fit (%s on a struct pointer inside a map) makes fmt print the
+// fields raw, bypassing api.Secret's String method. Redacted is the full,
+// readable form.
+
+// Format implements fmt.Formatter: a one-line summary without secrets.
+func (c Config) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "{database:%s log:{level:%s format:%s} listen:%s timezone:%s environments:[%s] workspaces:[%s]}",
+		c.Database, c.Log.Level, c.Log.Format, c.Listen, c.Timezone,
+		strings.Join(sortedKeys(c.Environments), " "), strings.Join(workspaceNames(c.Workspaces), " "))
+}
+
+// Format implements fmt.Formatter: the environment with its key shown as
+// [redacted] and its integration secrets by slug only.
+func (e Environment) Format(f fmt.State, _ rune) {
+	key := ""
+	if e.APIKey != "" {
+		key = redacted
+	}
+	routes := make([]string, 0, len(e.RouteOverrides))
+	for _, name := range sortedKeys(e.RouteOverrides) {
+		routes = append(routes, name+":"+e.RouteOverrides[name])
+	}
+	fmt.Fprintf(f, "{base_url:%s api_key:%s api_key_file:%s concurrency:%d requests_per_second:%g page_size:%d timeout:%s routes:map[%s] secrets:[%s]}",
+		e.BaseURL, key, e.APIKeyFile, e.Concurrency, e.RequestsPerSecond, e.PageSize, e.Timeout,
+		strings.Join(routes, " "), strings.Join(e.IntegrationSlugs(), " "))
+}
+
+// Format implements fmt.Formatter: the workspace without its environment's
+// details.
+func (w Workspace) Format(f fmt.State, _ rune) {
+	r := w.Retention
+	fmt.Fprintf(f, "{name:%s environment:%s slug:%s schedule:%s include:[%s] exclude:[%s] retention:{keep_last:%d keep_daily:%d keep_weekly:%d keep_monthly:%d}}",
+		w.Name, w.Environment, w.Slug, w.Schedule, strings.Join(w.Include, " "), strings.Join(w.Exclude, " "),
+		r.KeepLast, r.KeepDaily, r.KeepWeekly, r.KeepMonthly)
+}
+
+// Format implements fmt.Formatter: file paths as they are, values as
+// [redacted].
+func (s SecretValues) Format(f fmt.State, _ rune) {
+	parts := make([]string, 0, len(s))
+	for _, name := range sortedKeys(s) {
+		v := redacted
+		if isFileName(name) {
+			v = s[name].Reveal()
+		}
+		parts = append(parts, name+":"+v)
+	}
+	fmt.Fprintf(f, "map[%s]", strings.Join(parts, " "))
+}
+
+func workspaceNames(ws []*Workspace) []string {
+	names := make([]string, 0, len(ws))
+	for _, w := range ws {
+		if w != nil {
+			names = append(names, w.Name)
+		}
+	}
+	return names
+}

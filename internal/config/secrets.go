@@ -1,0 +1,151 @@
+package config
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/enspace-sync/enspace-sync/internal/api"
+)
+
+// ResolveSecrets reads every api_key_file and every *_file integration
+// secret. A relative path starts from $CREDENTIALS_DIRECTORY when it is set
+// (systemd LoadCredential=), else from the config file's directory. A file
+// its group or others can read is refused, with the chmod that fixes it;
+// content is trimmed of surrounding whitespace and must not be empty. Every
+// problem is collected into one *Error; no message holds a secret.
+func (c *Config) ResolveSecrets() error {
+	c.complete()
+	src := c.source()
+	v := &problems{file: src.file, lines: src.lines}
+	for _, name := range sortedKeys(c.Environments) {
+		e := c.Environments[name]
+		if e == nil {
+			continue
+		}
+		path := childPath("environments", name)
+		read := &readSecrets{integrations: map[string]map[string]api.Secret{}}
+		e.read = func() *readSecrets { return read }
+		if e.APIKeyFile != "" {
+			kp := path + ".api_key_file"
+			if key, ok := c.readSecret(v, kp, e.APIKeyFile); ok {
+				read.key = key
+				v.secrets = append(v.secrets, key.Reveal())
+				checkKey(c, v, kp, key.Reveal())
+			}
+		}
+		for _, slug := range sortedKeys(e.Secrets) {
+			out := map[string]api.Secret{}
+			for _, sn := range sortedKeys(e.Secrets[slug]) {
+				value := e.Secrets[slug][sn]
+				if !isFileName(sn) {
+					out[sn] = value
+					continue
+				}
+				sp := secretPath(name, slug, sn)
+				if s, ok := c.readSecret(v, sp, value.Reveal()); ok {
+					out[strings.TrimSuffix(sn, "_file")] = s
+					v.secrets = append(v.secrets, s.Reveal())
+				}
+			}
+			read.integrations[slug] = out
+		}
+	}
+	v.secrets = append(v.secrets, c.secrets()...)
+	for i := range v.list {
+		v.list[i].Msg = v.scrub(v.list[i].Msg)
+	}
+	return v.err()
+}
+
+// keyPath returns where a key file named in the configuration is.
+func (c *Config) keyPath(name string) string {
+	if filepath.IsAbs(name) {
+		return name
+	}
+	src := c.source()
+	if dir, ok := src.lookup("CREDENTIALS_DIRECTORY"); ok && dir != "" {
+		return filepath.Join(dir, name)
+	}
+	return filepath.Join(src.dir, name)
+}
+
+// readSecret reads a key or secret file, recording a problem at path when
+// it cannot be used.
+func (c *Config) readSecret(v *problems, path, name string) (api.Secret, bool) {
+	file := c.keyPath(name)
+	s, err := readKeyFile(file)
+	if err != nil {
+		sentinel := ErrKeyFile
+		if isInsecure(err) {
+			sentinel = ErrInsecureKeyFile
+		}
+		v.at(path, sentinel, "%v", err)
+		return "", false
+	}
+	return s, true
+}
+
+type insecureError struct{ msg string }
+
+func (e *insecureError) Error() string { return e.msg }
+
+func isInsecure(err error) bool {
+	_, ok := err.(*insecureError)
+	return ok
+}
+
+// readKeyFile returns the trimmed content of a regular file that only its
+// owner can read. It checks the file before opening it (a FIFO would block
+// the open) and again through the open descriptor (the path may have been
+// swapped in between).
+func readKeyFile(file string) (api.Secret, error) {
+	if err := checkKeyFile(file, os.Stat); err != nil {
+		return "", err
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return "", fmt.Errorf("cannot read %s: %v", file, unwrapPath(err))
+	}
+	defer f.Close()
+	if err := checkKeyFile(file, func(string) (os.FileInfo, error) { return f.Stat() }); err != nil {
+		return "", err
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxKeyFileSize+1))
+	if err != nil {
+		return "", fmt.Errorf("cannot read %s: %v", file, unwrapPath(err))
+	}
+	if len(data) > MaxKeyFileSize {
+		return "", fmt.Errorf("%s is larger than %d bytes: not a key file", file, MaxKeyFileSize)
+	}
+	key := strings.TrimSpace(string(data))
+	if key == "" {
+		return "", fmt.Errorf("%s is empty", file)
+	}
+	return api.Secret(key), nil
+}
+
+func checkKeyFile(file string, stat func(string) (os.FileInfo, error)) error {
+	fi, err := stat(file)
+	if err != nil {
+		return fmt.Errorf("cannot read %s: %v", file, unwrapPath(err))
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", file)
+	}
+	if perm := fi.Mode().Perm(); perm&0o044 != 0 {
+		return &insecureError{fmt.Sprintf("%s can be read by its group or others (mode %04o): run chmod %o %s",
+			file, perm, KeyFileMode, file)}
+	}
+	return nil
+}
+
+// unwrapPath drops the path an *os.PathError repeats.
+func unwrapPath(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}

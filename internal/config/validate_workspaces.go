@@ -1,0 +1,78 @@
+package config
+
+import (
+	"strings"
+
+	"github.com/robfig/cron/v3"
+)
+
+// validateWorkspaces checks each workspace and its links to the rest.
+func (c *Config) validateWorkspaces(v *problems) {
+	if len(c.Workspaces) == 0 {
+		v.at("workspaces", ErrInvalid, "at least one workspace is required")
+	}
+	envs := strings.Join(sortedKeys(c.Environments), ", ")
+	if envs == "" {
+		envs = "none"
+	}
+	firstUse := map[string]int{}
+	for i, w := range c.Workspaces {
+		path := indexPath("workspaces", i)
+		if w == nil {
+			v.at(path, ErrInvalid, "empty entry: name and environment are required")
+			continue
+		}
+		switch first, dup := firstUse[w.Name]; {
+		case w.Name == "":
+			v.at(path+".name", ErrInvalid, "required")
+		case !workspaceName.MatchString(w.Name):
+			v.at(path+".name", ErrInvalid, "%q is not a valid name ([a-z0-9][a-z0-9._-]*)", shorten(w.Name))
+		case dup:
+			v.at(path+".name", ErrInvalid, "%q is already the name of workspaces[%d]", w.Name, first)
+		default:
+			firstUse[w.Name] = i
+		}
+		switch {
+		case w.Environment == "":
+			v.at(path+".environment", ErrInvalid, "required (environments: %s)", envs)
+		case c.Environments[w.Environment] == nil:
+			if _, ok := c.Environments[w.Environment]; !ok {
+				v.at(path+".environment", ErrInvalid, "%q is not defined (environments: %s)", shorten(w.Environment), envs)
+			}
+		}
+		if strings.ContainsFunc(w.Slug, func(r rune) bool { return isControl(r) || r == ' ' }) {
+			v.at(path+".slug", ErrInvalid, "the slug holds spaces or control characters")
+		}
+		if _, err := cron.ParseStandard(w.Schedule); err != nil {
+			v.at(path+".schedule", ErrInvalid, "%q is not a cron schedule (5 fields, or @daily, @hourly, @every 6h ...): %v", shorten(w.Schedule), err)
+		}
+		validateTokens(v, path+".include", w.Include)
+		validateTokens(v, path+".exclude", w.Exclude)
+		validateRetention(v, path+".retention", w.Retention)
+	}
+}
+
+func validateTokens(v *problems, path string, tokens []string) {
+	for i, t := range tokens {
+		if !isKindName(t) && !typeSlug.MatchString(t) {
+			v.at(indexPath(path, i), ErrInvalid, "%q is neither a kind (%s) nor a type slug ([a-z0-9_-]+)", shorten(t), kindNames())
+		}
+	}
+}
+
+func validateRetention(v *problems, path string, r Retention) {
+	rules := []struct {
+		name string
+		n    int
+	}{{"keep_last", r.KeepLast}, {"keep_daily", r.KeepDaily}, {"keep_weekly", r.KeepWeekly}, {"keep_monthly", r.KeepMonthly}}
+	keeps := false
+	for _, rule := range rules {
+		if rule.n < 0 {
+			v.at(path+"."+rule.name, ErrInvalid, "%d is negative (0 turns the rule off)", rule.n)
+		}
+		keeps = keeps || rule.n > 0
+	}
+	if !keeps {
+		v.at(path, ErrInvalid, "every rule is 0 or less, so nothing would be kept: set keep_last to 1 or more")
+	}
+}
