@@ -1,0 +1,102 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
+)
+
+// TestMain lets scripts run the real program as "enspace-sync": each exec
+// starts this test binary as a separate process that runs main's code.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"enspace-sync": func() { os.Exit(realMain()) },
+	})
+}
+
+// TestScripts runs testdata/script/*.txtar: each is a shell session of
+// enspace-sync commands with their expected output and exit codes.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"fakeapi":  cmdFakeAPI,
+			"freeport": cmdFreePort,
+			"httpget":  cmdHTTPGet,
+		},
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("DEMO_KEY", fakeapi.DemoAPIKey)
+			return nil
+		},
+	})
+}
+
+// cmdFakeAPI starts a fake Enspace API inside the test process and sets
+// $FAKE_URL: fakeapi [--items N] [--fail ROUTE=STATUS]...
+func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
+	opts := fakeapi.Options{Data: "demo", Faults: fakeapi.Faults{FailRoutes: map[string]int{}}}
+	for i := 0; i < len(args); i++ {
+		switch args[i] {
+		case "--items":
+			i++
+			fmt.Sscan(args[i], &opts.Items)
+		case "--fail":
+			i++
+			var status int
+			name, s, _ := strings.Cut(args[i], "=")
+			fmt.Sscan(s, &status)
+			opts.Faults.FailRoutes[name] = status
+		default:
+			ts.Fatalf("fakeapi: unknown argument %q", args[i])
+		}
+	}
+	srv, err := fakeapi.New(opts)
+	ts.Check(err)
+	hs := httptest.NewServer(srv)
+	ts.Defer(hs.Close)
+	ts.Setenv("FAKE_URL", hs.URL)
+}
+
+// cmdFreePort sets the named variable to a free port on 127.0.0.1.
+func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	ts.Setenv(args[0], fmt.Sprint(port))
+}
+
+// cmdHTTPGet fetches a URL with optional headers, waiting up to 10s for the
+// server to come up, and prints "STATUS\nBODY" on stdout:
+// httpget URL [Header:value]...
+func cmdHTTPGet(ts *testscript.TestScript, neg bool, args []string) {
+	req, err := http.NewRequest("GET", args[0], nil)
+	ts.Check(err)
+	for _, h := range args[1:] {
+		k, v, _ := strings.Cut(h, ":")
+		req.Header.Set(k, strings.TrimSpace(v))
+	}
+	var resp *http.Response
+	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
+		resp, err = http.DefaultClient.Do(req)
+		if err == nil || time.Since(start) > 10*time.Second {
+			break
+		}
+	}
+	ts.Check(err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	ts.Check(err)
+	fmt.Fprintf(ts.Stdout(), "%d\n%s\n", resp.StatusCode, body)
+}
