@@ -21,6 +21,9 @@ var (
 	// ErrTooLarge is returned when an answer is larger than the client's
 	// MaxResponseBytes.
 	ErrTooLarge = errors.New("response body too large")
+	// ErrTooManyPages is returned when a listing has not ended after the
+	// client's MaxPages pages: the server pages endlessly.
+	ErrTooManyPages = errors.New("too many pages")
 )
 
 // Error is a non-2xx answer of the Enspace API. The body is the NestJS
@@ -75,6 +78,8 @@ func ParseError(statusCode int, body []byte) *Error {
 		var one string
 		var many []string
 		switch {
+		case len(nest.Message) == 0:
+			// no message, only the status text
 		case json.Unmarshal(nest.Message, &one) == nil:
 			if one != "" {
 				e.Messages = []string{one}

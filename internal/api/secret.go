@@ -1,6 +1,9 @@
 package api
 
-import "log/slog"
+import (
+	"fmt"
+	"log/slog"
+)
 
 // Secret holds an API key. Every way of printing it prints "[redacted]";
 // only Reveal gives the value, and only the client's request builder calls it.
@@ -13,6 +16,16 @@ func (Secret) String() string { return redacted }
 
 // GoString implements fmt.GoStringer, so %#v hides it too.
 func (Secret) GoString() string { return redacted }
+
+// Format implements fmt.Formatter, so that every verb (%d and %x too)
+// prints "[redacted]".
+func (Secret) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		fmt.Fprintf(f, "%q", redacted)
+		return
+	}
+	fmt.Fprint(f, redacted)
+}
 
 // MarshalJSON keeps the value out of any JSON.
 func (Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + redacted + `"`), nil }

@@ -1,0 +1,172 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+)
+
+// Client talks to one Enspace environment with one API key. It is safe for
+// concurrent use; every request, from any goroutine, shares its
+// concurrency cap and rate limit.
+type Client struct {
+	opts  Options // with defaults; opts.APIKey is the zero Secret, see key
+	key   *secretHolder
+	base  string // scheme://host/prefix without a trailing slash
+	http  *http.Client
+	lim   *limiter
+	log   *slog.Logger
+	stats stats
+	rand  func(n int64) int64 // a number in [0, n), for backoff jitter
+}
+
+// secretHolder keeps the key behind a pointer, so that even a printout of
+// the Client's fields (%+v of a dereferenced Client) shows an address.
+type secretHolder struct{ key Secret }
+
+var _ fmt.Formatter = (*Client)(nil)
+
+// New checks opts and returns a Client. The error names the first invalid
+// option and never contains the key.
+func New(opts Options) (*Client, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	base, err := parseBaseURL(o.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		key:  &secretHolder{key: o.APIKey},
+		base: base.String(),
+		http: newHTTPClient(o.HTTPClient, o.Concurrency),
+		lim:  newLimiter(o.Concurrency, o.RequestsPerSecond, o.Now, o.Sleep),
+		log:  o.Logger,
+		rand: rand.Int64N,
+	}
+	o.APIKey = ""
+	c.opts = o
+	return c, nil
+}
+
+// Format implements fmt.Formatter: every verb prints the base URL and
+// "[redacted]" for the key, nothing else.
+func (c *Client) Format(f fmt.State, verb rune) {
+	if c == nil {
+		fmt.Fprint(f, "api.Client(nil)")
+		return
+	}
+	fmt.Fprintf(f, "api.Client{base: %s, key: %s}", c.base, redacted)
+}
+
+// Stats returns the request counts so far. It is safe to call while
+// requests run.
+func (c *Client) Stats() RequestStats { return c.stats.snapshot() }
+
+// Do sends one request of the named route, its placeholders filled from
+// params, and returns the body of the 2xx answer (any 2xx is a success; an
+// empty body gives a nil message). body, when not nil, is sent as JSON.
+// workspace is the en-workspace header, required by workspace routes.
+// Failures are retried as described in the package documentation; a non-2xx
+// answer is returned as an *Error.
+func (c *Client) Do(ctx context.Context, route string, workspace string, params map[string]string, body any) (json.RawMessage, error) {
+	req, err := c.newRequest(route, workspace, params, body)
+	if err != nil {
+		return nil, c.scrub(err)
+	}
+	return c.send(ctx, req)
+}
+
+// Get fetches one object of kind k through its get route; params fill the
+// route's placeholders (the id, and the parent's parameter for a child
+// kind). Singleton kinds take no id.
+func (c *Client) Get(ctx context.Context, k *Kind, workspace string, params map[string]string) (Object, error) {
+	if k.Get == "" {
+		return Object{}, fmt.Errorf("get %s: the kind has no get route", k.Name)
+	}
+	raw, err := c.Do(ctx, k.Get, workspace, params, nil)
+	if err != nil {
+		return Object{}, c.scrub(fmt.Errorf("get %s: %w", k.Name, err))
+	}
+	o, err := NewObject(k, parentValue(k, params), raw)
+	if err != nil {
+		return Object{}, c.scrub(fmt.Errorf("get %s: %w", k.Name, err))
+	}
+	return o, nil
+}
+
+// Count returns the number of objects of kind k from its count route,
+// which answers {"count": N}. ok is false when the kind has no count route
+// or the route answers 404 (a server without counts).
+func (c *Client) Count(ctx context.Context, k *Kind, workspace string, params map[string]string) (n int, ok bool, err error) {
+	if k.Count == "" {
+		return 0, false, nil
+	}
+	raw, err := c.Do(ctx, k.Count, workspace, params, nil)
+	if StatusOf(err) == http.StatusNotFound {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, c.scrub(fmt.Errorf("count %s: %w", k.Name, err))
+	}
+	n, err = decodeCount(raw)
+	if err != nil {
+		return 0, false, c.scrub(fmt.Errorf("count %s: %w", k.Name, err))
+	}
+	return n, true, nil
+}
+
+// decodeCount reads {"count": N} (or {"total": N}, or a bare N).
+func decodeCount(raw json.RawMessage) (int, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > 0 && raw[0] == '{' {
+		var v map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return 0, fmt.Errorf("%w: %v", ErrInvalidBody, err)
+		}
+		n, found := v["count"]
+		if !found {
+			n, found = v["total"]
+		}
+		if !found {
+			return 0, fmt.Errorf("%w: no \"count\" in %s", ErrInvalidBody, preview(raw))
+		}
+		raw = n
+	}
+	return parseTotal(raw)
+}
+
+// parseTotal reads a non-negative integer.
+func parseTotal(raw json.RawMessage) (int, error) {
+	n, ok := parseCount(raw)
+	if !ok {
+		return 0, fmt.Errorf("%w: expected a count, got %s", ErrInvalidBody, preview(raw))
+	}
+	return n, nil
+}
+
+// parseCount reads a non-negative integer up to maxTotal.
+func parseCount(raw json.RawMessage) (int, bool) {
+	n, err := strconv.ParseInt(string(bytes.TrimSpace(raw)), 10, 64)
+	if err != nil || n < 0 || n > maxTotal {
+		return 0, false
+	}
+	return int(n), true
+}
+
+// maxTotal bounds counts and totals, far above any real collection.
+const maxTotal = 1 << 40
+
+// parentValue returns the parent's value among params for a child kind.
+func parentValue(k *Kind, params map[string]string) string {
+	if k.Parent == "" {
+		return ""
+	}
+	return params[k.ParentParam]
+}

@@ -1,0 +1,189 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// ListPage is one list answer, decoded.
+type ListPage struct {
+	// Items are the list's elements, each exactly the bytes received.
+	Items []json.RawMessage
+	// Total is the envelope's total ("total", "count" or "meta.total"),
+	// when HasTotal.
+	Total    int
+	HasTotal bool
+}
+
+// listKeys are the envelope keys that may hold the list.
+var listKeys = map[string]bool{"data": true, "items": true, "results": true}
+
+// DecodeList decodes a list answer: a bare JSON array, or an object that
+// holds the array under "data", "items" or "results" and may give a total
+// under "total", "count" or "meta.total" (in that order of preference).
+// Every element must be a JSON object and, when idField is not empty, carry
+// a string or number under idField. Anything else (HTML, an object without
+// a list, truncated JSON, trailing data, a null list) is ErrInvalidBody,
+// wrapped with what was wrong. Elements are read one by one, so each keeps
+// its bytes exactly.
+func DecodeList(body []byte, idField string) (ListPage, error) {
+	p, err := decodeList(body, idField)
+	if err != nil {
+		return ListPage{}, fmt.Errorf("%w: %v", ErrInvalidBody, err)
+	}
+	return p, nil
+}
+
+func decodeList(body []byte, idField string) (ListPage, error) {
+	var p ListPage
+	dec := json.NewDecoder(bytes.NewReader(body))
+	tok, err := dec.Token()
+	if errors.Is(err, io.EOF) {
+		return p, errors.New("empty body")
+	}
+	if err != nil {
+		return p, fmt.Errorf("not JSON: %v: %s", err, preview(body))
+	}
+	switch tok {
+	case json.Delim('['):
+		p.Items, err = decodeElements(dec, idField)
+	case json.Delim('{'):
+		p, err = decodeEnvelope(dec, idField)
+	default:
+		return p, fmt.Errorf("expected a list, got %s", preview(body))
+	}
+	if err != nil {
+		return ListPage{}, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return ListPage{}, errors.New("data after the list")
+	}
+	return p, nil
+}
+
+// decodeElements reads the elements of an array whose '[' was read, and
+// its ']'.
+func decodeElements(dec *json.Decoder, idField string) ([]json.RawMessage, error) {
+	items := []json.RawMessage{}
+	for i := 0; dec.More(); i++ {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, fmt.Errorf("element %d: %v", i, err)
+		}
+		if raw[0] != '{' {
+			return nil, fmt.Errorf("element %d is not an object: %s", i, preview(raw))
+		}
+		if idField != "" {
+			var fields map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &fields); err != nil {
+				return nil, fmt.Errorf("element %d: %v", i, err)
+			}
+			if _, err := scalarText(fields[idField]); err != nil {
+				return nil, fmt.Errorf("element %d: field %q: %v", i, idField, err)
+			}
+		}
+		items = append(items, raw)
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim(']') {
+		return nil, fmt.Errorf("list not closed after %d elements (truncated?)", len(items))
+	}
+	return items, nil
+}
+
+// decodeEnvelope reads the members of an object whose '{' was read, and
+// its '}'.
+func decodeEnvelope(dec *json.Decoder, idField string) (ListPage, error) {
+	var p ListPage
+	found := false
+	rank := 0 // the preference of the total kept: 3 total, 2 count, 1 meta.total
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return p, fmt.Errorf("envelope: %v", err)
+		}
+		key, _ := tok.(string)
+		switch {
+		case listKeys[key]:
+			tok, err := dec.Token()
+			if err != nil {
+				return p, fmt.Errorf("envelope %q: %v", key, err)
+			}
+			if tok != json.Delim('[') {
+				if err := skipRest(dec, tok); err != nil {
+					return p, fmt.Errorf("envelope %q: %v", key, err)
+				}
+				continue
+			}
+			if found {
+				return p, fmt.Errorf("envelope holds two lists (%q is the second)", key)
+			}
+			if p.Items, err = decodeElements(dec, idField); err != nil {
+				return p, fmt.Errorf("envelope %q: %v", key, err)
+			}
+			found = true
+		case key == "total" || key == "count" || key == "meta":
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
+				return p, fmt.Errorf("envelope %q: %v", key, err)
+			}
+			r := map[string]int{"total": 3, "count": 2, "meta": 1}[key]
+			if key == "meta" {
+				raw = metaTotal(raw)
+			}
+			if raw == nil || string(raw) == "null" || r < rank {
+				continue
+			}
+			n, ok := parseCount(raw)
+			if !ok {
+				return p, fmt.Errorf("envelope %q: not a count: %s", key, preview(raw))
+			}
+			p.Total, p.HasTotal, rank = n, true, r
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return p, fmt.Errorf("envelope %q: %v", key, err)
+			}
+		}
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return p, errors.New("object not closed (truncated?)")
+	}
+	if !found {
+		return p, errors.New("a JSON object without a list (data, items or results)")
+	}
+	return p, nil
+}
+
+// metaTotal returns meta's "total", or nil when meta is not an object
+// with one.
+func metaTotal(raw json.RawMessage) json.RawMessage {
+	var meta map[string]json.RawMessage
+	if json.Unmarshal(raw, &meta) != nil {
+		return nil
+	}
+	return meta["total"]
+}
+
+// skipRest skips the remainder of a value whose first token was read.
+func skipRest(dec *json.Decoder, first json.Token) error {
+	d, ok := first.(json.Delim)
+	if !ok || d == '}' || d == ']' {
+		return nil
+	}
+	for depth := 1; depth > 0; {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+	}
+	return nil
+}

@@ -1,0 +1,54 @@
+// Package api is the HTTP client of the Enspace API (see enspace-api.md):
+// the table of resource kinds (Kinds), the table of routes (DefaultRoutes),
+// the typed error of non-2xx answers (*Error), the filed form of an object
+// (Object), and Client, which sends requests, retries them, pages through
+// lists and keeps to a shared concurrency cap and rate limit. It knows HTTP
+// and JSON, nothing of storage.
+//
+// # Requests
+//
+// Every request carries x-api-key, Accept and User-Agent; workspace routes
+// also en-workspace, and a request with a body Content-Type. Each attempt
+// holds one slot of the client's limiter (Concurrency requests in flight,
+// RequestsPerSecond) from sending to reading the last byte, and runs under
+// Timeout. An answer is read through a limit; a body over MaxResponseBytes
+// fails with ErrTooLarge. Any 2xx is a success; any other status becomes an
+// *Error.
+//
+// # Retries
+//
+// Retried, up to MaxAttempts attempts: 429, 500, 502, 503, 504, resets,
+// bodies cut short, timeouts, and a 2xx body that is not JSON (at most three
+// times, then ErrInvalidBody). Never retried: other statuses, TLS and
+// certificate errors, a host that does not exist, ErrTooLarge, a refused
+// redirect, and the caller's context ending. The wait before retry n
+// (counting from 0) is random in [0, min(BackoffMax, BackoffBase*2^n)]; on a
+// 429 or 503 with Retry-After (seconds or an HTTP date) it is at least the
+// server's delay. The slot is given back while waiting.
+//
+// # Listing
+//
+// List asks the count route first; with a count it fetches the counted pages
+// in parallel and then follows on while pages come back full, without one it
+// pages until a short page. It de-duplicates by id, stops on a page that
+// repeats its neighbour, and reports drift when the count moved.
+//
+// # Caveats
+//
+//   - A create (POST, PATCH) is repeated only when the server certainly did
+//     not act on it (429, 503, connection refused). After a timeout, a cut
+//     body or another 5xx the object may exist: the caller must look it up
+//     by its natural key before sending it again.
+//   - A Retry-After longer than MaxRetryAfter ends the retries with the
+//     *Error instead of coming back early.
+//   - Offset paging skips rows when rows are deleted while it runs. The
+//     second count and ListResult.Drift tell; only a re-read fixes it.
+//   - A server that silently clamps "limit" below PageSize makes the first
+//     page look like the last; PageSize is therefore at most MaxPageSize, and
+//     with a count the shortfall shows as Drift.
+//   - The key never appears in an error, a log line or a printout of a
+//     Client or Options: errors quote no header, error text the server
+//     sends is redacted, redirects to another host are refused, and a 2xx
+//     body that holds the key is refused (ErrInvalidBody) rather than
+//     handed on to be stored. Any other 2xx body is returned byte for byte.
+package api

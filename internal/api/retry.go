@@ -1,0 +1,131 @@
+package api
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// maxInvalidBodies is how many 2xx answers that are not JSON (most likely
+// cut short) a request tolerates before it fails with ErrInvalidBody.
+const maxInvalidBodies = 3
+
+// failure is one failed attempt: the error to return if it stays the last
+// one, and whether and when another attempt may follow.
+type failure struct {
+	err   error
+	retry bool
+	// unprocessed is true when the server certainly did not act on the
+	// request (429, 503, connection refused), so that even a create may
+	// be sent again.
+	unprocessed bool
+	// retryAfter is the server's Retry-After, when it sent one.
+	retryAfter    time.Duration
+	hasRetryAfter bool
+	invalidBody   bool
+}
+
+// retryableStatus reports whether an answer with this status is worth
+// another attempt.
+func retryableStatus(code int) bool {
+	switch code {
+	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// idempotent reports whether sending a request twice has the effect of
+// sending it once. Other requests (creates) are repeated only when the
+// server certainly did not act on them: a create whose answer was lost must
+// be looked up, not sent again.
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
+		return true
+	}
+	return false
+}
+
+// retryableTransport reports whether an error from sending a request or
+// reading its answer is worth another attempt: resets, cut-off bodies,
+// refused connections and the like are; TLS and certificate errors, a host
+// that does not exist, a refused redirect and a body over the limit are not.
+func retryableTransport(err error) bool {
+	if errors.Is(err, ErrTooLarge) || errors.Is(err, errRedirect) ||
+		errors.Is(err, context.Canceled) || isTLSError(err) {
+		return false
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) && dns.IsNotFound {
+		return false
+	}
+	return true
+}
+
+// isTLSError reports whether err comes from the TLS handshake or from
+// verifying the server's certificate.
+func isTLSError(err error) bool {
+	var (
+		verify   *tls.CertificateVerificationError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		record   tls.RecordHeaderError
+		alert    tls.AlertError
+	)
+	return errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &hostname) ||
+		errors.As(err, &invalid) || errors.As(err, &record) || errors.As(err, &alert)
+}
+
+// refused reports whether a connection was refused, so the request never
+// reached the server.
+func refused(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// backoff returns a random wait in [0, min(max, base*2^retry)] (full
+// jitter), retry counting from 0 for the first retry. rnd(n) returns a
+// number in [0, n).
+func backoff(base, limit time.Duration, retry int, rnd func(int64) int64) time.Duration {
+	ceiling := limit
+	if retry < 63 && base <= limit>>uint(retry) {
+		ceiling = base << uint(retry)
+	}
+	if ceiling <= 0 {
+		return 0
+	}
+	return time.Duration(rnd(int64(ceiling) + 1))
+}
+
+// parseRetryAfter reads a Retry-After header: seconds (a non-negative
+// number) or an HTTP date, relative to now. A date in the past means no
+// wait. ok is false when the header is absent or unreadable.
+func parseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs < 0 || math.IsNaN(secs) {
+			return 0, false
+		}
+		// A year is far beyond any sane cap and keeps the product in range.
+		secs = math.Min(secs, 365*24*3600)
+		return time.Duration(math.Ceil(secs * float64(time.Second))), true
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	return max(0, t.Sub(now)), true
+}

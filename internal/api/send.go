@@ -1,0 +1,253 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// maxErrorBody bounds how much of a non-2xx answer is read.
+const maxErrorBody = 64 << 10
+
+// request is one API call, ready to be sent as many times as needed.
+type request struct {
+	method    string
+	path      string // path and query, relative to the base URL
+	workspace string // the en-workspace header, "" for user-level routes
+	body      []byte // JSON, nil for none
+}
+
+func (r request) where() string { return r.method + " " + r.path }
+
+// newRequest resolves a route into a request.
+func (c *Client) newRequest(route, workspace string, params map[string]string, body any) (request, error) {
+	rt, ok := c.opts.Routes[route]
+	if !ok {
+		return request{}, fmt.Errorf("unknown route %q", route)
+	}
+	path, err := rt.Build(params)
+	if err != nil {
+		return request{}, err
+	}
+	req := request{method: rt.Method, path: path}
+	if rt.Workspace {
+		if workspace == "" {
+			return request{}, fmt.Errorf("%s: route %s needs a workspace", req.where(), route)
+		}
+		req.workspace = workspace
+	}
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return request{}, fmt.Errorf("%s: encode body: %w", req.where(), err)
+		}
+		req.body = b
+	}
+	return req, nil
+}
+
+// withPage returns path with the query parameters page and limit set,
+// keeping any query the route's template carries.
+func withPage(path string, page, limit int) (string, error) {
+	u, err := url.Parse(path)
+	if err != nil {
+		return "", fmt.Errorf("path %q: %w", path, err)
+	}
+	q := u.Query()
+	q.Set("page", fmt.Sprint(page))
+	q.Set("limit", fmt.Sprint(limit))
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// send makes up to MaxAttempts attempts of r, waiting between them, and
+// returns the first 2xx body or the last failure.
+func (c *Client) send(ctx context.Context, r request) (json.RawMessage, error) {
+	invalid := 0
+	for attempt := 1; ; attempt++ {
+		body, f := c.attempt(ctx, r, attempt)
+		if f == nil {
+			return body, nil
+		}
+		if f.invalidBody {
+			invalid++
+		}
+		switch {
+		case !f.retry || (!idempotent(r.method) && !f.unprocessed):
+			return nil, c.scrub(f.err)
+		case attempt >= c.opts.MaxAttempts || invalid >= maxInvalidBodies:
+			return nil, c.scrub(fmt.Errorf("giving up after %d attempts: %w", attempt, f.err))
+		case f.hasRetryAfter && f.retryAfter > c.opts.MaxRetryAfter:
+			return nil, c.scrub(fmt.Errorf("server asks to wait %s, more than the %s allowed: %w",
+				f.retryAfter, c.opts.MaxRetryAfter, f.err))
+		}
+		wait := backoff(c.opts.BackoffBase, c.opts.BackoffMax, attempt-1, c.rand)
+		if f.hasRetryAfter {
+			wait = max(wait, f.retryAfter)
+		}
+		c.stats.wait(wait)
+		c.log.Debug("api retry wait", "method", r.method, "path", r.path, "attempt", attempt,
+			"wait", wait, "retry_after", f.hasRetryAfter)
+		if err := c.opts.Sleep(ctx, wait); err != nil {
+			return nil, c.scrub(fmt.Errorf("%s: %w while waiting to retry (last error: %v)", r.where(), err, f.err))
+		}
+	}
+}
+
+// attempt sends r once, holding a slot of the limiter from sending to
+// reading the last byte, and judges the answer.
+func (c *Client) attempt(ctx context.Context, r request, n int) (json.RawMessage, *failure) {
+	throttled, release, err := c.lim.acquire(ctx)
+	if err != nil {
+		return nil, &failure{err: fmt.Errorf("%s: %w", r.where(), err)}
+	}
+	c.stats.throttle(throttled)
+	start := time.Now()
+	actx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	status, header, body, err := c.roundTrip(actx, r)
+	timedOut := actx.Err() != nil
+	cancel()
+	release()
+
+	counted := status
+	if err != nil {
+		counted = 0
+	}
+	c.stats.attempt(counted, n > 1)
+	f := c.judge(ctx, r, status, header, body, err, timedOut)
+	attrs := []any{"method", r.method, "path", r.path, "status", counted, "attempt", n,
+		"duration", time.Since(start).Round(time.Microsecond)}
+	if r.workspace != "" {
+		attrs = append(attrs, "workspace", r.workspace)
+	}
+	if f != nil {
+		attrs = append(attrs, "error", c.scrub(f.err).Error())
+	}
+	c.log.Debug("api request", attrs...)
+	if f != nil {
+		return nil, f
+	}
+	return body, nil
+}
+
+// roundTrip sends r and reads the answer's body through a limit.
+func (c *Client) roundTrip(ctx context.Context, r request) (status int, header http.Header, body []byte, err error) {
+	var rd io.Reader
+	if r.body != nil {
+		rd = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, c.base+r.path, rd)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	req.Header.Set("x-api-key", c.key.key.Reveal())
+	if r.workspace != "" {
+		req.Header.Set("en-workspace", r.workspace)
+	}
+	req.Header.Set("Accept", "application/json")
+	if r.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("User-Agent", c.opts.UserAgent)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	limit := c.opts.MaxResponseBytes
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		limit = min(limit, maxErrorBody)
+		body, err = io.ReadAll(io.LimitReader(resp.Body, limit))
+		return resp.StatusCode, resp.Header, body, err
+	}
+	if resp.ContentLength > limit {
+		return resp.StatusCode, resp.Header, nil, ErrTooLarge
+	}
+	body, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err == nil && int64(len(body)) > limit {
+		return resp.StatusCode, resp.Header, nil, ErrTooLarge
+	}
+	return resp.StatusCode, resp.Header, body, err
+}
+
+// judge turns the outcome of one attempt into nil (success) or a failure.
+// ctx is the caller's context; timedOut says the attempt's own deadline
+// passed.
+func (c *Client) judge(ctx context.Context, r request, status int, header http.Header, body []byte, err error, timedOut bool) *failure {
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its text repeats the URL
+		}
+		switch {
+		case ctx.Err() != nil:
+			return &failure{err: fmt.Errorf("%s: %w", r.where(), ctx.Err())}
+		case errors.Is(err, ErrTooLarge):
+			return &failure{err: fmt.Errorf("%s: %w (over %d bytes)", r.where(), ErrTooLarge, c.opts.MaxResponseBytes)}
+		case timedOut:
+			return &failure{retry: true, err: fmt.Errorf("%s: no complete answer within %s: %w",
+				r.where(), c.opts.Timeout, context.DeadlineExceeded)}
+		}
+		return &failure{err: fmt.Errorf("%s: %w", r.where(), err),
+			retry: retryableTransport(err), unprocessed: refused(err)}
+	}
+	if status < 200 || status > 299 {
+		e := ParseError(status, c.redact(body))
+		e.Method, e.Path = r.method, r.path
+		e.RetryAfter = header.Get("Retry-After")
+		f := &failure{err: e, retry: retryableStatus(status)}
+		if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+			f.unprocessed = true
+			f.retryAfter, f.hasRetryAfter = parseRetryAfter(e.RetryAfter, c.opts.Now())
+		}
+		return f
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	if bytes.Contains(body, []byte(c.key.key.Reveal())) {
+		return &failure{err: fmt.Errorf("%w: %s: the answer holds the API key; refused so that the key is never stored",
+			ErrInvalidBody, r.where())}
+	}
+	if json.Valid(body) {
+		return nil
+	}
+	var probe json.RawMessage
+	why := json.Unmarshal(body, &probe)
+	return &failure{retry: true, invalidBody: true, err: fmt.Errorf("%w: %s: not JSON (%v): %s",
+		ErrInvalidBody, r.where(), why, preview(c.redact(body)))}
+}
+
+// redact replaces the key in text the server sent (an echo of the request
+// in an error page) before it can reach an error or a log.
+func (c *Client) redact(b []byte) []byte {
+	key := c.key.key.Reveal()
+	if !bytes.Contains(b, []byte(key)) {
+		return b
+	}
+	return bytes.ReplaceAll(b, []byte(key), []byte(redacted))
+}
+
+// scrub makes sure an error's text cannot hold the key, keeping its chain
+// for errors.Is and errors.As.
+func (c *Client) scrub(err error) error {
+	if err == nil || !strings.Contains(err.Error(), c.key.key.Reveal()) {
+		return err
+	}
+	return &scrubbedError{err: err, text: strings.ReplaceAll(err.Error(), c.key.key.Reveal(), redacted)}
+}
+
+type scrubbedError struct {
+	err  error
+	text string
+}
+
+func (e *scrubbedError) Error() string { return e.text }
+func (e *scrubbedError) Unwrap() error { return e.err }

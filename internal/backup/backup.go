@@ -1,0 +1,311 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/enspace-sync/enspace-sync/internal/api"
+)
+
+// Source reads a workspace. *api.Client implements it.
+type Source interface {
+	List(ctx context.Context, k *api.Kind, workspace string, parent api.Object, fn func([]api.Object) error) (api.ListResult, error)
+	Get(ctx context.Context, k *api.Kind, workspace string, params map[string]string) (api.Object, error)
+}
+
+var _ Source = (*api.Client)(nil)
+
+// Sink receives the objects of a snapshot. *snapshot.Writer implements it.
+type Sink interface {
+	Put(kind, parent, key string, raw []byte) error
+	Fail(kind string, err error)
+}
+
+// Filter reports whether a kind is walked; typeSlug is set for kinds that
+// live under a type (fields, items, forms, flows and their stages and tasks).
+type Filter func(kind, typeSlug string) bool
+
+// Options configures one walk.
+type Options struct {
+	Workspace string // the en-workspace value
+	Filter    Filter // nil walks everything
+	// Collections is how many collections are listed at the same time;
+	// 0 means 4. Requests are capped by the client's own limiter.
+	Collections int
+	Logger      *slog.Logger
+	// Progress, if set, is called after every page with the kind and the
+	// number of objects stored so far in the run.
+	Progress func(kind string, objects int64)
+}
+
+// Result sums up a walk.
+type Result struct {
+	Counts map[string]int    // objects stored per kind
+	Failed map[string]string // kind -> error, for kinds that could not be read
+	Drift  []string          // listings whose count changed while paging, or duplicates seen
+}
+
+// ErrAccess is returned when the API refused the key (401) or the workspace
+// (403): the run stops at once.
+var ErrAccess = errors.New("access refused")
+
+// Run walks the workspace into sink. It returns an error only when the run
+// cannot go on (access refused, context cancelled, the sink failing); kinds
+// that fail on their own are reported in Result.Failed and in the sink.
+func Run(ctx context.Context, src Source, sink Sink, opts Options) (*Result, error) {
+	w := &walker{src: src, sink: sink, opts: opts, res: &Result{Counts: map[string]int{}, Failed: map[string]string{}}}
+	if w.opts.Logger == nil {
+		w.opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if w.opts.Collections <= 0 {
+		w.opts.Collections = 4
+	}
+	err := w.run(ctx)
+	return w.res, err
+}
+
+type walker struct {
+	src  Source
+	sink Sink
+	opts Options
+
+	mu      sync.Mutex
+	res     *Result
+	objects atomic.Int64
+}
+
+func (w *walker) include(kind, typeSlug string) bool {
+	return w.opts.Filter == nil || w.opts.Filter(kind, typeSlug)
+}
+
+// run lists the kinds level by level: workspace-level kinds and types
+// first, then what lives under each type, then stages, then tasks.
+func (w *walker) run(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(w.opts.Collections)
+	var types []api.Object
+	for _, k := range api.Kinds() {
+		if k.Parent != "" || !w.needed(k, "") {
+			continue
+		}
+		k := k
+		g.Go(func() error {
+			objs, err := w.collect(gctx, k, api.Object{})
+			if k.Name == "types" {
+				types = objs
+			}
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	flows, err := w.children(ctx, "types", types)
+	if err != nil {
+		return err
+	}
+	stages, err := w.children(ctx, "flows", flows)
+	if err != nil {
+		return err
+	}
+	_, err = w.children(ctx, "stages", stages)
+	return err
+}
+
+// needed reports whether kind k must be listed for the type typeSlug ("" at
+// workspace level): because the filter includes it, or because a kind below
+// it is included and needs its objects as parents.
+func (w *walker) needed(k *api.Kind, typeSlug string) bool {
+	if k.Name == "types" && typeSlug == "" {
+		return true // types are listed to find everything below them; the filter decides what is stored
+	}
+	if w.include(k.Name, typeSlug) {
+		return true
+	}
+	for _, c := range api.Kinds() {
+		if c.Parent == k.Name && w.needed(c, typeSlug) {
+			return true
+		}
+	}
+	return false
+}
+
+// children lists every kind whose parent is parentKind, once per parent
+// object, and returns the objects of kinds that are parents themselves.
+func (w *walker) children(ctx context.Context, parentKind string, parents []api.Object) ([]api.Object, error) {
+	var kept []api.Object
+	var keptMu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(w.opts.Collections)
+	for _, k := range api.Kinds() {
+		if k.Parent != parentKind {
+			continue
+		}
+		if failed := w.failedKind(parentKind); failed != "" {
+			w.fail(k, fmt.Errorf("not read: its parent kind %s could not be read", parentKind))
+			continue
+		}
+		for _, p := range parents {
+			k, p := k, p
+			if !w.needed(k, typeSlugOf(p)) {
+				continue
+			}
+			g.Go(func() error {
+				objs, err := w.collect(gctx, k, p)
+				keptMu.Lock()
+				kept = append(kept, objs...)
+				keptMu.Unlock()
+				return err
+			})
+		}
+	}
+	return kept, g.Wait()
+}
+
+// typeSlugOf returns the type slug a parent object belongs to, carried down
+// from types to flows to stages through Object.Parent.
+func typeSlugOf(p api.Object) string {
+	if p.Kind == "types" {
+		return p.Key
+	}
+	return p.Parent
+}
+
+// isParent reports whether other kinds live under objects of k.
+func isParent(k *api.Kind) bool {
+	for _, c := range api.Kinds() {
+		if c.Parent == k.Name {
+			return true
+		}
+	}
+	return false
+}
+
+// collect lists one collection into the sink, storing the objects the
+// filter includes. It returns the objects of parent kinds (without their
+// JSON), with Parent set to their type slug so that the kinds below them
+// can be filtered by type.
+func (w *walker) collect(ctx context.Context, k *api.Kind, parent api.Object) ([]api.Object, error) {
+	parentKey := ""
+	if k.Parent != "" {
+		params, err := api.ParentParams(k, parent)
+		if err != nil {
+			return nil, err
+		}
+		parentKey = params[k.ParentParam]
+	}
+	keep := isParent(k)
+	var kept []api.Object
+	store := func(objs []api.Object) error {
+		stored := 0
+		for _, o := range objs {
+			slug := typeSlugOf(parent)
+			if k.Name == "types" {
+				slug = o.Key
+			}
+			if keep {
+				c := o
+				c.Raw = nil
+				c.Parent = slug
+				kept = append(kept, c)
+			}
+			if !w.include(k.Name, slug) {
+				continue
+			}
+			if err := w.sink.Put(k.Name, parentKey, o.Key, o.Raw); err != nil {
+				return &sinkError{fmt.Errorf("store %s %s: %w", k.Label, o.Key, err)}
+			}
+			stored++
+		}
+		n := w.objects.Add(int64(stored))
+		w.count(k.Name, stored)
+		if w.opts.Progress != nil {
+			w.opts.Progress(k.Name, n)
+		}
+		return nil
+	}
+	var err error
+	if k.Singleton {
+		var o api.Object
+		o, err = w.src.Get(ctx, k, w.opts.Workspace, nil)
+		if err == nil {
+			err = store([]api.Object{o})
+		}
+	} else {
+		var res api.ListResult
+		res, err = w.src.List(ctx, k, w.opts.Workspace, parent, store)
+		if err == nil {
+			w.noteDrift(k, parentKey, res)
+		}
+	}
+	if err == nil {
+		return kept, nil
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if st := api.StatusOf(err); st == http.StatusUnauthorized || st == http.StatusForbidden {
+		return nil, fmt.Errorf("%w: list %s: %w", ErrAccess, k.Name, err)
+	}
+	var sinkErr *sinkError
+	if errors.As(err, &sinkErr) {
+		return nil, err
+	}
+	where := k.Name
+	if parentKey != "" {
+		where = k.Name + " of " + parentKey
+	}
+	w.fail(k, fmt.Errorf("list %s: %w", where, err))
+	w.opts.Logger.Warn("kind could not be read", "kind", k.Name, "parent", parentKey, "err", err)
+	return kept, nil
+}
+
+type sinkError struct{ err error }
+
+func (e *sinkError) Error() string { return e.err.Error() }
+func (e *sinkError) Unwrap() error { return e.err }
+
+func (w *walker) count(kind string, n int) {
+	w.mu.Lock()
+	w.res.Counts[kind] += n
+	w.mu.Unlock()
+}
+
+func (w *walker) fail(k *api.Kind, err error) {
+	w.mu.Lock()
+	if prev, ok := w.res.Failed[k.Name]; ok {
+		w.res.Failed[k.Name] = prev + "; " + err.Error()
+	} else {
+		w.res.Failed[k.Name] = err.Error()
+	}
+	w.mu.Unlock()
+	w.sink.Fail(k.Name, err)
+}
+
+func (w *walker) failedKind(kind string) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.res.Failed[kind]
+}
+
+func (w *walker) noteDrift(k *api.Kind, parent string, res api.ListResult) {
+	var note string
+	switch {
+	case res.Drift:
+		note = fmt.Sprintf("%s %s: count was %d, listed %d objects", k.Name, parent, res.Count, res.Objects)
+	case res.Duplicates > 0:
+		note = fmt.Sprintf("%s %s: %d rows repeated across pages (the data changed while paging)", k.Name, parent, res.Duplicates)
+	default:
+		return
+	}
+	w.mu.Lock()
+	w.res.Drift = append(w.res.Drift, note)
+	w.mu.Unlock()
+}

@@ -1,0 +1,187 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/enspace-sync/enspace-sync/internal/api"
+)
+
+// memSource serves fixed objects per collection ("types", "items/contracts",
+// "stages/4") and fails the collections named in fail.
+type memSource struct {
+	data map[string][]string // collection -> raw objects
+	fail map[string]error
+	mu   sync.Mutex
+	seen []string
+}
+
+func (s *memSource) collection(k *api.Kind, parent api.Object) string {
+	if k.Parent == "" {
+		return k.Name
+	}
+	params, _ := api.ParentParams(k, parent)
+	return k.Name + "/" + params[k.ParentParam]
+}
+
+func (s *memSource) List(ctx context.Context, k *api.Kind, ws string, parent api.Object, fn func([]api.Object) error) (api.ListResult, error) {
+	c := s.collection(k, parent)
+	s.mu.Lock()
+	s.seen = append(s.seen, c)
+	s.mu.Unlock()
+	if err := s.fail[c]; err != nil {
+		return api.ListResult{}, err
+	}
+	var objs []api.Object
+	for _, raw := range s.data[c] {
+		o, err := api.NewObject(k, "", []byte(raw))
+		if err != nil {
+			return api.ListResult{}, err
+		}
+		objs = append(objs, o)
+	}
+	if len(objs) > 0 {
+		if err := fn(objs); err != nil {
+			return api.ListResult{}, err
+		}
+	}
+	return api.ListResult{Objects: len(objs), Pages: 1}, nil
+}
+
+func (s *memSource) Get(ctx context.Context, k *api.Kind, ws string, params map[string]string) (api.Object, error) {
+	if err := s.fail[k.Name]; err != nil {
+		return api.Object{}, err
+	}
+	return api.NewObject(k, "", []byte(s.data[k.Name][0]))
+}
+
+type memSink struct {
+	mu     sync.Mutex
+	put    map[string]string // kind/parent/key -> raw
+	failed map[string]error
+}
+
+func (s *memSink) Put(kind, parent, key string, raw []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.put[kind+"/"+parent+"/"+key] = string(raw)
+	return nil
+}
+
+func (s *memSink) Fail(kind string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failed[kind] = err
+}
+
+func newSink() *memSink { return &memSink{put: map[string]string{}, failed: map[string]error{}} }
+
+func demoSource() *memSource {
+	return &memSource{data: map[string][]string{
+		"workspace":        {`{"id":"ws-1","slug":"acme","name":"Acme"}`},
+		"stats":            {`{"types":2}`},
+		"types":            {`{"id":1,"slug":"clients"}`, `{"id":2,"slug":"contracts"}`},
+		"fields/clients":   {`{"id":10,"slug":"name"}`},
+		"fields/contracts": {`{"id":11,"slug":"client"}`},
+		"items/clients":    {`{"id":100,"data":{"name":"A"}}`, `{"id":101,"data":{"name":"B"}}`},
+		"items/contracts":  {`{"id":200,"data":{"client":100}}`},
+		"flows/contracts":  {`{"id":4,"name":"Approval"}`},
+		"stages/4":         {`{"id":40,"name":"Draft"}`},
+		"tasks/40":         {`{"id":400,"name":"Fill"}`},
+		"members":          {`{"id":12,"email":"ana@acme.com"}`},
+		"roles":            {`{"id":5,"slug":"analyst"}`},
+	}, fail: map[string]error{}}
+}
+
+func TestRunStoresEveryKindUnderItsParent(t *testing.T) {
+	sink := newSink()
+	res, err := Run(context.Background(), demoSource(), sink, Options{Workspace: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"workspace//acme", "stats//", "types//contracts", "fields/contracts/11",
+		"items/clients/101", "items/contracts/200", "flows/contracts/4", "stages/4/40", "tasks/40/400", "members//12"} {
+		if _, ok := sink.put[want]; !ok {
+			t.Errorf("not stored: %s (stored %v)", want, keys(sink.put))
+		}
+	}
+	if res.Counts["items"] != 3 || res.Counts["types"] != 2 || len(res.Failed) != 0 {
+		t.Errorf("counts %v failed %v", res.Counts, res.Failed)
+	}
+	if got := sink.put["items/contracts/200"]; got != `{"id":200,"data":{"client":100}}` {
+		t.Errorf("raw bytes changed: %s", got)
+	}
+}
+
+func TestRunMarksFailedKindsAndTheirChildren(t *testing.T) {
+	src := demoSource()
+	src.fail["members"] = &api.Error{StatusCode: 500, Status: "Internal Server Error"}
+	src.fail["flows/contracts"] = errors.New("connection reset")
+	sink := newSink()
+	res, err := Run(context.Background(), src, sink, Options{Workspace: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"members", "flows", "stages", "tasks"} {
+		if sink.failed[kind] == nil || res.Failed[kind] == "" {
+			t.Errorf("kind %s not marked failed: %v", kind, res.Failed)
+		}
+	}
+	if !strings.Contains(res.Failed["flows"], "list flows of contracts: connection reset") {
+		t.Errorf("flows error = %q", res.Failed["flows"])
+	}
+	if !strings.Contains(res.Failed["stages"], "parent kind flows could not be read") {
+		t.Errorf("stages error = %q", res.Failed["stages"])
+	}
+	if _, ok := sink.put["items/contracts/200"]; !ok {
+		t.Error("a failure in one kind stopped the others")
+	}
+}
+
+func TestRunStopsOnAccessErrors(t *testing.T) {
+	for _, status := range []int{401, 403} {
+		src := demoSource()
+		src.fail["roles"] = &api.Error{StatusCode: status}
+		_, err := Run(context.Background(), src, newSink(), Options{Workspace: "acme"})
+		if !errors.Is(err, ErrAccess) {
+			t.Errorf("status %d: err = %v, want ErrAccess", status, err)
+		}
+	}
+}
+
+func TestRunFilter(t *testing.T) {
+	src := demoSource()
+	sink := newSink()
+	// Only contracts' items and the tasks of its flows: types and flows are
+	// still listed (they are parents) but not stored.
+	filter := func(kind, typeSlug string) bool {
+		return (kind == "items" || kind == "tasks") && typeSlug == "contracts"
+	}
+	if _, err := Run(context.Background(), src, sink, Options{Workspace: "acme", Filter: filter}); err != nil {
+		t.Fatal(err)
+	}
+	got := keys(sink.put)
+	want := []string{"items/contracts/200", "tasks/40/400"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("stored %v, want %v", got, want)
+	}
+	for _, c := range src.seen {
+		if c == "items/clients" || c == "members" || c == "fields/contracts" {
+			t.Errorf("listed %s although the filter excludes it", c)
+		}
+	}
+}
+
+func keys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,23 @@
+// Package backup walks one Enspace workspace into a snapshot.
+//
+// The walker visits the kinds of api.Kinds() in order. Workspace-level kinds
+// are listed directly; kinds with a parent (fields, items, forms and flows
+// under each type, stages under flows, tasks under stages) are listed once
+// per parent object. Every listing runs through one api client, whose
+// limiter caps concurrency and request rate for the whole run, so several
+// collections are listed at once without one huge type starving the rest.
+// Pages stream into the snapshot writer as they arrive: memory does not grow
+// with the size of the workspace.
+//
+// Failure rules, from RELIABILITY.md:
+//   - a kind whose listing fails after the client's retries is marked failed
+//     in the writer, which makes the snapshot partial; the walk goes on with
+//     the other kinds. Children of a failed parent are failed too, with an
+//     error that says so: a failed listing never looks like a deletion;
+//   - 401 and 403 end the whole run at once (the key is wrong or lacks
+//     access: every other request would fail the same way);
+//   - a cancelled context ends the run; the caller aborts the writer.
+//
+// Caveats: parent objects (types, flows, stages) are kept in memory to list
+// their children; there are few of them. Items are never kept.
+package backup
