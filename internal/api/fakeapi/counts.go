@@ -18,6 +18,11 @@ type RequestCounts struct {
 	ByStatus map[int]int64
 	// Faults counts injected faults by kind (FaultRateLimit, ...).
 	Faults map[string]int64
+	// EarlyRetries counts requests that arrived before the Retry-After
+	// of an earlier answer to the same request line (method, path and
+	// query) with the same key had run out: a client that does not honour
+	// Retry-After.
+	EarlyRetries int64
 }
 
 // counters holds the live counts and the number of times each request line
@@ -29,6 +34,8 @@ type counters struct {
 	byStatus map[int]int64
 	faults   map[string]int64
 	seen     map[uint64]int64 // by hash of the request line, to stay small in long runs
+	waits    map[uint64]int64 // by hash of key and request line: unix ns a Retry-After asked to wait until
+	early    int64
 }
 
 func (c *counters) init() {
@@ -36,6 +43,7 @@ func (c *counters) init() {
 	c.byStatus = map[int]int64{}
 	c.faults = map[string]int64{}
 	c.seen = map[uint64]int64{}
+	c.waits = map[uint64]int64{}
 }
 
 // arrive counts a request.
@@ -58,6 +66,34 @@ func (c *counters) nth(line string) int64 {
 	n := c.seen[h]
 	c.seen[h] = n + 1
 	return n
+}
+
+// waitLine identifies a request line sent with a key, for Retry-After
+// bookkeeping.
+func waitLine(keyID int64, line string) uint64 { return hash64(keyID, "wait", line, "", 0) }
+
+// checkWait counts a request that arrives at ns (unix nanoseconds) before
+// the wait its line was given ran out as an early retry; one that arrives
+// later ends the wait.
+func (c *counters) checkWait(line uint64, ns int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	until, ok := c.waits[line]
+	switch {
+	case !ok:
+	case ns < until:
+		c.early++
+	default:
+		delete(c.waits, line)
+	}
+}
+
+// waitUntil notes that an answer asked the sender of line not to send it
+// again before ns (unix nanoseconds).
+func (c *counters) waitUntil(line uint64, ns int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.waits[line] = ns
 }
 
 // answered counts the status sent.
@@ -84,5 +120,7 @@ func (s *Server) Requests() RequestCounts {
 		ByRoute:  maps.Clone(c.byRoute),
 		ByStatus: maps.Clone(c.byStatus),
 		Faults:   maps.Clone(c.faults),
+
+		EarlyRetries: c.early,
 	}
 }

@@ -52,6 +52,12 @@
 // page, as from a real gateway. RequestCounts.ByStatus counts a write
 // dropped without an answer under status 0.
 //
+// A 429 or 503 with Retry-After notes, for its request line (method, path
+// and query) and key, when the wait ends on the server's clock (Options.Now);
+// the same line and key arriving before then counts in
+// RequestCounts.EarlyRetries, so a test can prove that a client never
+// retries before Retry-After ran out.
+//
 // # Caveats
 //
 // Everything lives in memory and is lost when the server stops. Items are

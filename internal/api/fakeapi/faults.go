@@ -117,8 +117,11 @@ func (f *Faults) decide(seed int64, method, uri string, n int64) decision {
 	return d
 }
 
-// retryAfterValue is the Retry-After header value at ms.
-func (f *Faults) retryAfterValue(ms int64) string {
+// retryAfterValue is the Retry-After header value for a request that
+// arrived at at, and the moment (unix ns) until which it asks the client to
+// wait: at plus the seconds sent, or the date sent.
+func (f *Faults) retryAfterValue(at time.Time) (string, int64) {
+	ms := at.UnixMilli()
 	d := f.RetryAfter
 	if d <= 0 {
 		d = time.Second
@@ -128,9 +131,9 @@ func (f *Faults) retryAfterValue(ms int64) string {
 		// HTTP dates have whole seconds: round up so a client waiting
 		// until the date never waits less than RetryAfter.
 		t := time.UnixMilli(ms).Add(d).Add(time.Second - 1).Truncate(time.Second)
-		return t.UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT")
+		return t.UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT"), t.UnixNano()
 	}
-	return strconv.FormatInt(secs, 10)
+	return strconv.FormatInt(secs, 10), at.Add(time.Duration(secs) * time.Second).UnixNano()
 }
 
 // hash64 hashes its arguments with FNV-1a and a final mix.

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"time"
 )
 
 const (
@@ -37,25 +38,28 @@ func internalError() resp {
 	return resp{status: http.StatusInternalServerError, body: []byte(`{"statusCode":500,"message":"Internal server error"}`)}
 }
 
-// faultAnswer is the answer of a 429, 5xx or HTML fault.
-func faultAnswer(f *Faults, d decision, now int64) resp {
-	var res resp
+// faultAnswer is the answer of a 429, 5xx or HTML fault to a request that
+// arrived at at. When it carries Retry-After, wait is true and until is the
+// moment (unix ns) the header asks the client to wait for.
+func faultAnswer(f *Faults, d decision, at time.Time) (res resp, until int64, wait bool) {
 	switch {
 	case d.kind == FaultHTML:
-		return resp{status: http.StatusOK, body: []byte(htmlPage), ctype: "text/html; charset=utf-8"}
+		return resp{status: http.StatusOK, body: []byte(htmlPage), ctype: "text/html; charset=utf-8"}, 0, false
 	case d.kind == FaultRateLimit:
 		res = fail(http.StatusTooManyRequests, "ThrottlerException: Too Many Requests")
 	case d.status == http.StatusBadGateway:
-		return resp{status: http.StatusBadGateway, body: []byte(badGatewayPage), ctype: "text/html"}
+		return resp{status: http.StatusBadGateway, body: []byte(badGatewayPage), ctype: "text/html"}, 0, false
 	case d.status == http.StatusServiceUnavailable:
 		res = fail(http.StatusServiceUnavailable, "Service Unavailable")
 	default:
-		return internalError()
+		return internalError(), 0, false
 	}
 	if d.retryAfter {
-		res.header = map[string]string{"Retry-After": f.retryAfterValue(now)}
+		var value string
+		value, until = f.retryAfterValue(at)
+		res.header = map[string]string{"Retry-After": value}
 	}
-	return res
+	return res, until, d.retryAfter
 }
 
 // cutPoint picks how many bytes of a body of n bytes are sent: at least

@@ -29,7 +29,8 @@ type call struct {
 // ServeHTTP answers one request: route, authenticate, inject faults, run
 // the handler and write (or break) its answer.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	c := &call{s: s, method: r.Method, uri: r.URL.RequestURI(), query: r.URL.Query(), now: s.nowMS()}
+	at := s.now()
+	c := &call{s: s, method: r.Method, uri: r.URL.RequestURI(), query: r.URL.Query(), now: at.UnixMilli()}
 	c.route, c.params = s.router.match(r.Method, r.URL.EscapedPath(), c.query)
 	routeName := ""
 	if c.route != nil {
@@ -47,8 +48,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.finish(w, r, c, res)
 		return
 	}
+	line := r.Method + " " + c.uri
+	keyLine := waitLine(c.key.id, line)
+	s.counters.checkWait(keyLine, at.UnixNano())
 	f := s.faults.Load()
-	d := f.decide(s.opts.Seed, r.Method, c.uri, s.counters.nth(r.Method+" "+c.uri))
+	d := f.decide(s.opts.Seed, r.Method, c.uri, s.counters.nth(line))
 	if err := s.sleep(r.Context(), d.delay); err != nil {
 		return // the client went away
 	}
@@ -65,7 +69,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch d.kind {
 	case FaultRateLimit, FaultServerError, FaultHTML:
 		s.counters.fault(d.kind)
-		s.finish(w, r, c, faultAnswer(f, d, c.now))
+		res, until, waits := faultAnswer(f, d, at)
+		if waits {
+			// Noted before the answer leaves, so the retry finds it.
+			s.counters.waitUntil(keyLine, until)
+		}
+		s.finish(w, r, c, res)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
