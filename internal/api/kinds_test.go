@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -137,4 +138,54 @@ func TestNewObjectAndParentParams(t *testing.T) {
 	if o, err := NewObject(ws, "", []byte(`{"id": "ws-1", "slug": "acme"}`)); err != nil || o.ID != "ws-1" || o.Key != "acme" {
 		t.Errorf("NewObject(workspace) = %+v, %v", o, err)
 	}
+}
+
+func TestTopLevelAgreesWithEncodingJSON(t *testing.T) {
+	cases := []string{
+		`{"id": 7, "slug": "contracts"}`,
+		` { "slug" : "a\"b", "nested": {"id": 9, "x": [1, {"id": 3}]}, "id": "ws-1" } `,
+		`{"s": "}]{[", "id": -1.5e3}`,
+		`{"i\u0064": 5}`,
+		`{}`,
+		`{"id": null}`,
+		`{"id": true, "slug": false}`,
+		`{"id": 1, "id": 2}`,
+	}
+	for _, c := range cases {
+		got, err := topLevel([]byte(c), "id", "slug")
+		if err != nil {
+			t.Fatalf("topLevel(%s): %v", c, err)
+		}
+		var want map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(c), &want); err != nil {
+			t.Fatal(err)
+		}
+		for i, name := range []string{"id", "slug"} {
+			if string(got[i]) != string(want[name]) {
+				t.Errorf("topLevel(%s)[%s] = %s, want %s", c, name, got[i], want[name])
+			}
+		}
+	}
+}
+
+func FuzzTopLevel(f *testing.F) {
+	for _, s := range []string{`{"id": 1}`, `{"a":{"id":2},"id":"x"}`, `{"id":[1,"]"]}`, `{"\u0069d": 3}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !json.Valid([]byte(s)) {
+			return
+		}
+		var want map[string]json.RawMessage
+		if json.Unmarshal([]byte(s), &want) != nil {
+			return
+		}
+		got, err := topLevel([]byte(s), "id")
+		if err != nil {
+			t.Fatalf("topLevel(%q): %v", s, err)
+		}
+		if string(got[0]) != string(want["id"]) {
+			t.Fatalf("topLevel(%q) = %s, want %s", s, got[0], want["id"])
+		}
+	})
 }

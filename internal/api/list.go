@@ -215,7 +215,7 @@ func (l *listing) fetch(ctx context.Context, page int) (int, error) {
 	}
 	objs := make([]Object, 0, len(lp.Items))
 	for _, raw := range lp.Items {
-		o, err := NewObject(l.k, l.parent, raw)
+		o, err := newListedObject(l.k, l.parent, raw)
 		if err != nil {
 			return 0, fmt.Errorf("page %d: %w", page, err)
 		}

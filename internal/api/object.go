@@ -29,20 +29,46 @@ func NewObject(k *Kind, parent string, raw json.RawMessage) (Object, error) {
 	if k.IDField == "" {
 		return o, nil
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil {
+	if !json.Valid(raw) {
+		return o, fmt.Errorf("%w: %s: not valid JSON: %s", ErrInvalidBody, k.Name, preview(raw))
+	}
+	return fileObject(k, o, raw)
+}
+
+// newListedObject is NewObject for an element that DecodeList already
+// checked to be valid JSON: it skips the second validation.
+func newListedObject(k *Kind, parent string, raw json.RawMessage) (Object, error) {
+	o := Object{Kind: k.Name, Parent: parent, Raw: raw}
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return o, fmt.Errorf("%w: %s: expected a JSON object, got %s", ErrInvalidBody, k.Name, preview(trimmed))
+	}
+	if k.IDField == "" {
+		return o, nil
+	}
+	return fileObject(k, o, trimmed)
+}
+
+// fileObject fills the id and key of o from raw, a valid JSON object.
+func fileObject(k *Kind, o Object, raw []byte) (Object, error) {
+	keyField := k.KeyField
+	if keyField == "" {
+		keyField = k.IDField
+	}
+	vals, err := topLevel(raw, k.IDField, keyField)
+	if err != nil {
 		return o, fmt.Errorf("%w: %s: %v", ErrInvalidBody, k.Name, err)
 	}
-	id, err := scalarText(fields[k.IDField])
+	id, err := scalarText(vals[0])
 	if err != nil {
 		return o, fmt.Errorf("%w: %s: field %q: %v", ErrInvalidBody, k.Name, k.IDField, err)
 	}
 	o.ID = id
 	o.Key = id
-	if k.KeyField != "" && k.KeyField != k.IDField {
-		key, err := scalarText(fields[k.KeyField])
+	if keyField != k.IDField {
+		key, err := scalarText(vals[1])
 		if err != nil {
-			return o, fmt.Errorf("%w: %s %s: field %q: %v", ErrInvalidBody, k.Name, id, k.KeyField, err)
+			return o, fmt.Errorf("%w: %s %s: field %q: %v", ErrInvalidBody, k.Name, id, keyField, err)
 		}
 		o.Key = key
 	}
