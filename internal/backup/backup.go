@@ -258,11 +258,10 @@ func (w *walker) collect(ctx context.Context, k *api.Kind, parent api.Object) ([
 	if errors.As(err, &sinkErr) {
 		return nil, err
 	}
-	where := k.Name
 	if parentKey != "" {
-		where = k.Name + " of " + parentKey
+		err = fmt.Errorf("under %s %s: %w", k.Parent, parentKey, err)
 	}
-	w.fail(k, fmt.Errorf("list %s: %w", where, err))
+	w.fail(k, err)
 	w.opts.Logger.Warn("kind could not be read", "kind", k.Name, "parent", parentKey, "err", err)
 	return kept, nil
 }

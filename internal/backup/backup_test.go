@@ -132,7 +132,7 @@ func TestRunMarksFailedKindsAndTheirChildren(t *testing.T) {
 			t.Errorf("kind %s not marked failed: %v", kind, res.Failed)
 		}
 	}
-	if !strings.Contains(res.Failed["flows"], "list flows of contracts: connection reset") {
+	if !strings.Contains(res.Failed["flows"], "under types contracts: connection reset") {
 		t.Errorf("flows error = %q", res.Failed["flows"])
 	}
 	if !strings.Contains(res.Failed["stages"], "parent kind flows could not be read") {

@@ -1,0 +1,168 @@
+package snapshot
+
+import (
+	"fmt"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// str writes the string at c.pos in canonical form. For a key it also
+// returns the unescaped bytes: a slice of the input when nothing changed.
+func (c *canon) str(key bool) ([]byte, error) {
+	start := c.pos + 1
+	end, changed, err := c.strBody(start, true)
+	if err != nil {
+		return nil, err
+	}
+	c.pos = end + 1
+	if !key {
+		return nil, nil
+	}
+	if !changed {
+		return c.in[start:end], nil
+	}
+	saved := c.out
+	c.out = nil
+	if _, _, err := c.strBody(start, false); err != nil {
+		return nil, err
+	}
+	k := c.out
+	c.out = saved
+	return k, nil
+}
+
+// strBody reads a string's contents from start to its closing quote (whose
+// offset it returns). With escape it appends the canonical JSON string,
+// quotes included; without, the unescaped bytes. changed reports that the
+// contents were not already plain text that needs no escaping.
+func (c *canon) strBody(start int, escape bool) (end int, changed bool, err error) {
+	if escape {
+		c.out = append(c.out, '"')
+	}
+	i := start
+	for {
+		if i >= len(c.in) {
+			return 0, false, fmt.Errorf("unterminated string at offset %d", start-1)
+		}
+		b := c.in[i]
+		switch {
+		case b == '"':
+			if escape {
+				c.out = append(c.out, '"')
+			}
+			return i, changed, nil
+		case b < 0x20:
+			return 0, false, fmt.Errorf("control character in string at offset %d", i)
+		case b == '\\':
+			r, n, err := unescape(c.in[i:])
+			if err != nil {
+				return 0, false, fmt.Errorf("%v at offset %d", err, i)
+			}
+			i += n
+			changed = true
+			c.putRune(r, escape)
+		case b < utf8.RuneSelf:
+			i++
+			c.out = append(c.out, b)
+		default:
+			r, n := utf8.DecodeRune(c.in[i:])
+			i += n
+			if r == utf8.RuneError && n == 1 || r == '\u2028' || r == '\u2029' {
+				changed = true
+				c.putRune(r, escape)
+				continue
+			}
+			c.out = append(c.out, c.in[i-n:i]...)
+		}
+	}
+}
+
+// putRune appends r, escaped the canonical way when escape is set.
+func (c *canon) putRune(r rune, escape bool) {
+	if !escape {
+		c.out = utf8.AppendRune(c.out, r)
+		return
+	}
+	const hex = "0123456789abcdef"
+	switch {
+	case r == '"' || r == '\\':
+		c.out = append(c.out, '\\', byte(r))
+	case r == '\b':
+		c.out = append(c.out, '\\', 'b')
+	case r == '\f':
+		c.out = append(c.out, '\\', 'f')
+	case r == '\n':
+		c.out = append(c.out, '\\', 'n')
+	case r == '\r':
+		c.out = append(c.out, '\\', 'r')
+	case r == '\t':
+		c.out = append(c.out, '\\', 't')
+	case r < 0x20:
+		c.out = append(c.out, '\\', 'u', '0', '0', hex[r>>4], hex[r&0xf])
+	case r == '\u2028' || r == '\u2029':
+		c.out = append(c.out, '\\', 'u', '2', '0', '2', hex[r&0xf])
+	default:
+		c.out = utf8.AppendRune(c.out, r)
+	}
+}
+
+// unescape decodes the escape sequence at the start of b, returning the rune
+// and the bytes consumed. A surrogate pair makes one rune; a lone surrogate
+// is U+FFFD.
+func unescape(b []byte) (rune, int, error) {
+	if len(b) < 2 {
+		return 0, 0, fmt.Errorf("unterminated escape")
+	}
+	switch b[1] {
+	case '"', '\\', '/':
+		return rune(b[1]), 2, nil
+	case 'b':
+		return '\b', 2, nil
+	case 'f':
+		return '\f', 2, nil
+	case 'n':
+		return '\n', 2, nil
+	case 'r':
+		return '\r', 2, nil
+	case 't':
+		return '\t', 2, nil
+	case 'u':
+		r, ok := hex4(b[2:])
+		if !ok {
+			return 0, 0, fmt.Errorf("bad \\u escape")
+		}
+		if !utf16.IsSurrogate(r) {
+			return r, 6, nil
+		}
+		if len(b) >= 12 && b[6] == '\\' && b[7] == 'u' {
+			if r2, ok := hex4(b[8:]); ok {
+				if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+					return d, 12, nil
+				}
+			}
+		}
+		return utf8.RuneError, 6, nil
+	}
+	return 0, 0, fmt.Errorf("bad escape \\%c", b[1])
+}
+
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, x := range b[:4] {
+		switch {
+		case x >= '0' && x <= '9':
+			x -= '0'
+		case x >= 'a' && x <= 'f':
+			x = x - 'a' + 10
+		case x >= 'A' && x <= 'F':
+			x = x - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(x)
+	}
+	return r, true
+}

@@ -1,0 +1,101 @@
+package snapshot
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestCanonical(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		{`{"b":1,"a":2}`, `{"a":2,"b":1}`},
+		{" {\n\t\"a\" : [ 1 , 2 ] }\r\n", `{"a":[1,2]}`},
+		{`{"n":1.0,"e":1E+2,"z":-0,"big":123456789012345678901234567890}`, `{"big":123456789012345678901234567890,"e":1E+2,"n":1.0,"z":-0}`},
+		{`{"h":"<a href=\"x\">&amp;</a>"}`, `{"h":"<a href=\"x\">&amp;</a>"}`},
+		{`{"u":"\u00e9t\u00e9 ☃","c":"\u0001\t"}`, `{"c":"\u0001\t","u":"été ☃"}`},
+		{`{"o":{"y":{"b":null,"a":true},"x":[{"d":1,"c":2}]}}`, `{"o":{"x":[{"c":2,"d":1}],"y":{"a":true,"b":null}}}`},
+		{`{"a":1,"a":2}`, `{"a":2}`},
+		{`"text"`, `"text"`},
+		{` 42 `, `42`},
+		{`[]`, `[]`},
+		{`{"é":1,"e":2,"E":3}`, `{"E":3,"e":2,"é":1}`},
+		{`{"\u0062":1,"a":"\/\u0041\ud83d\ude00\ud800x"}`, "{\"a\":\"/A😀\ufffdx\",\"b\":1}"},
+		{strings.Repeat("[", 10000) + strings.Repeat("]", 10000), strings.Repeat("[", 10000) + strings.Repeat("]", 10000)},
+	}
+	for _, tt := range tests {
+		got, err := Canonical([]byte(tt.in))
+		if err != nil {
+			t.Errorf("Canonical(%q): %v", tt.in, err)
+			continue
+		}
+		if string(got) != tt.want {
+			t.Errorf("Canonical(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestCanonicalErrors(t *testing.T) {
+	for _, in := range []string{"", "   ", "{", `{"a":1}x`, `{} {}`, `[1,]`, `{"a":01}`, `nul`, "{\"a\":\"\x00\"}", strings.Repeat("[", 10001) + strings.Repeat("]", 10001)} {
+		_, err := Canonical([]byte(in))
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("Canonical(%.20q) error = %v, want ErrInvalid", in, err)
+		}
+	}
+}
+
+// referenceCanonical is the canonical form by encoding/json: decode with
+// UseNumber, encode with sorted map keys and no HTML escaping. Canonical
+// must agree with it byte for byte.
+func referenceCanonical(raw []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("data after the value")
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+func FuzzCanonical(f *testing.F) {
+	for _, s := range []string{`{"b":1,"a":[1,2,{"d":null,"c":"x"}]}`, `1.50`, `"\u2028<>&"`, `{"a":1,"a":2}`, "{\"k\":\"\xff\"}", `{} x`, ``, `[[[]]]`, `-0.0e-0`,
+		`{"\ud800":1,"\ud83d\ude00":2,"\u00e9":3,"é":4,"\/":[true,false,null]}`, `"\ud83d\u0041 \b\f\n\r\t\u0001\u007f"`, `{"b":{"y":1,"x":2},"a":{"d":[{"f":1,"e":2}],"c":0}}`,
+		"\"\u2029\xe2\x80\xa8\xed\xa0\x80\"", `{"a":1,"b":2,"a":3,"b":4,"c":5}`, `{"z":1 , "y" : 2}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		c, err := Canonical(in)
+		if valid := json.Valid(in); valid != (err == nil) {
+			t.Fatalf("json.Valid = %v but Canonical error = %v", valid, err)
+		}
+		if err != nil {
+			return
+		}
+		if ref, err := referenceCanonical(in); err != nil || !bytes.Equal(c, ref) {
+			t.Fatalf("Canonical = %q, encoding/json gives %q (%v)", c, ref, err)
+		}
+		if !json.Valid(c) {
+			t.Fatalf("canonical form %q is not valid JSON", c)
+		}
+		c2, err := Canonical(c)
+		if err != nil {
+			t.Fatalf("Canonical of canonical %q: %v", c, err)
+		}
+		if !bytes.Equal(c, c2) {
+			t.Fatalf("not idempotent: %q then %q", c, c2)
+		}
+	})
+}

@@ -1,0 +1,242 @@
+package snapshot
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// FormatVersion is the database format this build writes and understands.
+const FormatVersion = 1
+
+// Bucket names.
+var (
+	bucketMeta       = []byte("meta")
+	bucketBlobs      = []byte("blobs")       // blob id -> blob record
+	bucketBlobIndex  = []byte("blob-index")  // blob hash -> blob id
+	bucketChunks     = []byte("chunks")      // chunk id -> chunk encoding
+	bucketChunkIndex = []byte("chunk-index") // chunk hash -> chunk id
+	bucketRoots      = []byte("roots")       // root hash -> root encoding
+	bucketSnapshots  = []byte("snapshots")   // snapshot id -> record (JSON)
+	bucketRuns       = []byte("runs")        // run id -> run (JSON)
+	bucketPending    = []byte("pending")     // run id -> collection -> sort key -> blob id
+	keyFormat        = []byte("format")
+)
+
+var allBuckets = [][]byte{bucketMeta, bucketBlobs, bucketBlobIndex, bucketChunks, bucketChunkIndex,
+	bucketRoots, bucketSnapshots, bucketRuns, bucketPending}
+
+// Options configure Open. The zero value is ready to use.
+type Options struct {
+	// Timeout is how long Open waits for the file lock; zero means one
+	// second, a negative value means a single attempt.
+	Timeout time.Duration
+	// ReadOnly opens the database with a shared lock; writing methods then
+	// return ErrReadOnly, and no recovery runs.
+	ReadOnly bool
+	// Command names this process in the lock-info file, for the error
+	// another opener gets; empty means the program name and its
+	// subcommand, taken from os.Args (never its flags).
+	Command string
+	// Logger receives recovery and cleanup events; nil means slog.Default().
+	Logger *slog.Logger
+	// Now is the clock for run records; nil means time.Now.
+	Now func() time.Time
+	// BatchObjects and BatchBytes bound what a Writer buffers before it
+	// writes a transaction; zero means 5,000 objects and 4 MiB of raw JSON.
+	BatchObjects int
+	BatchBytes   int
+}
+
+// DB is an open snapshot database. Its methods are safe for concurrent use.
+type DB struct {
+	bolt      *bbolt.DB
+	path      string
+	opts      Options
+	log       *slog.Logger
+	lockInfo  string // the lock-info file this DB wrote, "" when read-only
+	recovered []Run
+
+	// gc orders prune against writers: flushes and commits hold it shared,
+	// Prune holds it exclusively, so a sweep never races a new reference.
+	gc sync.RWMutex
+
+	chunkReads atomic.Int64 // chunks loaded, for tests of diff cost
+	closeOnce  sync.Once
+	closeErr   error
+}
+
+// Open opens (creating it read-write if needed, mode 0600) the database at
+// path. A read-write open writes a lock-info file next to the database,
+// recovers runs left pending by a process that died (recorded as aborted,
+// see Recovered) and reclaims their data. It returns an error wrapping
+// ErrLocked when the lock stays held beyond the timeout, and ErrNewerFormat
+// when the database was written by a newer build.
+func Open(path string, opts Options) (*DB, error) {
+	if opts.Timeout == 0 {
+		opts.Timeout = time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.BatchObjects <= 0 {
+		opts.BatchObjects = 5000
+	}
+	if opts.BatchBytes <= 0 {
+		opts.BatchBytes = 4 << 20
+	}
+	b, err := bbolt.Open(path, 0o600, &bbolt.Options{
+		Timeout:        opts.Timeout,
+		ReadOnly:       opts.ReadOnly,
+		NoFreelistSync: false,
+		FreelistType:   bbolt.FreelistMapType,
+	})
+	if err != nil {
+		if errors.Is(err, berrors.ErrTimeout) {
+			return nil, fmt.Errorf("open snapshot database %s: %w", path, lockedError(path, opts.Timeout))
+		}
+		return nil, fmt.Errorf("open snapshot database %s: %w", path, err)
+	}
+	db := &DB{bolt: b, path: path, opts: opts, log: opts.Logger.With("db", path)}
+	if err := db.init(); err != nil {
+		_ = b.Close()
+		return nil, fmt.Errorf("open snapshot database %s: %w", path, err)
+	}
+	if opts.ReadOnly {
+		return db, nil
+	}
+	if err := db.writeLockInfo(); err != nil {
+		_ = b.Close()
+		return nil, fmt.Errorf("open snapshot database %s: %w", path, err)
+	}
+	if err := db.recover(); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open snapshot database %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// init checks the format version and, read-write, creates the buckets.
+func (db *DB) init() error {
+	check := func(tx *bbolt.Tx) (found bool, err error) {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil {
+			return false, nil
+		}
+		v := meta.Get(keyFormat)
+		if v == nil {
+			return false, nil
+		}
+		n, err := strconv.Atoi(string(v))
+		if err != nil {
+			return true, fmt.Errorf("%w: format version %q", ErrCorrupt, v)
+		}
+		if n > FormatVersion {
+			return true, &detailError{ErrNewerFormat, fmt.Sprintf(
+				"database format %d is newer than this build understands (%d); upgrade enspace-sync", n, FormatVersion)}
+		}
+		return true, nil
+	}
+	if db.opts.ReadOnly {
+		return db.bolt.View(func(tx *bbolt.Tx) error {
+			found, err := check(tx)
+			if err == nil && !found {
+				err = fmt.Errorf("%w: no format version: not an enspace-sync database, or never opened read-write", ErrCorrupt)
+			}
+			return err
+		})
+	}
+	return db.bolt.Update(func(tx *bbolt.Tx) error {
+		found, err := check(tx)
+		if err != nil {
+			return err
+		}
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		if !found {
+			return tx.Bucket(bucketMeta).Put(keyFormat, []byte(strconv.Itoa(FormatVersion)))
+		}
+		return nil
+	})
+}
+
+// Close removes the lock-info file and closes the database. It waits for
+// transactions in progress. A Writer left open is recovered as aborted by
+// the next read-write Open. Closing twice returns the first result.
+func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		if db.lockInfo != "" {
+			if err := os.Remove(db.lockInfo); err != nil && !errors.Is(err, os.ErrNotExist) {
+				db.log.Warn("remove lock info", "err", err)
+			}
+		}
+		if err := db.bolt.Close(); err != nil {
+			db.closeErr = fmt.Errorf("close snapshot database: %w", err)
+		}
+	})
+	return db.closeErr
+}
+
+// Path returns the database file's path.
+func (db *DB) Path() string { return db.path }
+
+// Recovered returns the runs that Open found interrupted and recorded as aborted.
+func (db *DB) Recovered() []Run { return append([]Run(nil), db.recovered...) }
+
+// Size returns the database file's size in bytes.
+func (db *DB) Size() (int64, error) {
+	fi, err := os.Stat(db.path)
+	if err != nil {
+		return 0, fmt.Errorf("size of snapshot database: %w", err)
+	}
+	return fi.Size(), nil
+}
+
+// WriteTo writes a consistent copy of the whole database to w from one read
+// transaction (a hot copy: writers are not blocked).
+func (db *DB) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	err := db.bolt.View(func(tx *bbolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("copy snapshot database: %w", err)
+	}
+	return n, nil
+}
+
+// update runs fn in a write transaction, refusing early when read-only.
+func (db *DB) update(fn func(tx *bbolt.Tx) error) error {
+	if db.opts.ReadOnly {
+		return ErrReadOnly
+	}
+	return db.bolt.Update(fn)
+}
+
+// usedBytes returns the high-water mark of pages in use: the file's logical
+// size, which grows in page steps while the file itself grows in big ones.
+func (db *DB) usedBytes() int64 {
+	var n int64
+	_ = db.bolt.View(func(tx *bbolt.Tx) error {
+		n = tx.Size()
+		return nil
+	})
+	return n
+}

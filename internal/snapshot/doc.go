@@ -1,0 +1,104 @@
+// Package snapshot is the bbolt store of enspace-sync: content-addressed
+// blobs, collections stored as trees of content-addressed chunks, snapshot
+// records, the runs log, retention, prune and verify. It knows bbolt and
+// nothing of HTTP.
+//
+// # Model
+//
+// A blob is one resource's JSON. Its address is the SHA-256 of its canonical
+// JSON (see [Canonical]); what is stored is the zstd-compressed raw bytes as
+// first received, so an object can be shown exactly as the API returned it.
+// Identical content is stored once across all snapshots and workspaces.
+//
+// Blobs and chunks are filed under small permanent ids (their bucket's
+// sequence: never zero, never reused, not even after a prune), and an index
+// bucket maps each content hash to its id, so the same content always gets
+// the id it got first. A blob record holds its hash, which Walk and
+// DiffCollection report and Verify re-checks the content against. Tree nodes
+// name blobs and chunks by id, a byte or two, not by 32-byte hash; this is
+// what keeps a changed object's share of its chunk small.
+//
+// A collection is the objects of one kind under one parent in one snapshot
+// ("types", "items/contracts", "stages/4"): a sorted map of object key to blob.
+// Keys that look like numbers (decimal digits, no leading zero) sort
+// numerically and before every other key; other keys sort bytewise. A
+// collection is stored as a two-level tree: its entries are cut into chunks
+// at content-defined boundaries (after an entry whose key hashes to a value
+// with its low 4 bits zero, so about 16 entries a chunk, and at most 64),
+// each chunk is stored once (found by its hash through the index), and a
+// root lists the first key, chunk id and entry count of every chunk, stored
+// under its hash. Chunk entries are the key, prefix-compressed, and the blob
+// id as a difference from the previous entry's, about 4 bytes an entry. An
+// unchanged collection costs nothing in the next snapshot (same ids, same
+// chunks, same root); a changed object costs its blob, one chunk and the new
+// root; [DB.DiffCollection] skips the chunks two roots share and compares
+// entries by blob id. A collection with no objects is not stored: empty and
+// absent are the same thing in a snapshot.
+//
+// A snapshot's added_bytes is the size (keys and values) of every record it
+// added: blob records and their index entries, chunks and theirs, roots, and
+// the snapshot and run records themselves. It leaves out bbolt's page
+// overhead and the run's pending entries, which its commit deletes.
+//
+// A snapshot becomes visible only with its record, written in the last
+// transaction of [Writer.Commit], the same one that deletes the run's pending
+// entries. Every run is logged in the runs bucket, so aborted and failed runs
+// show in history but never as snapshots.
+//
+// # bbolt rules
+//
+// This package follows these rules, and changes to it must keep them:
+//
+//   - Open with a timeout (Options.Timeout, one second by default) so a held
+//     lock is reported, naming its holder, and never hangs.
+//   - Only Update and View closures; never a manual Begin.
+//   - Copy every byte slice out of a transaction before it ends: bbolt's
+//     slices point into the memory map and die with the transaction.
+//   - No network and no slow callbacks inside a transaction: callbacks such as
+//     the function given to Walk or DiffCollection, and Verify's progress,
+//     run between transactions, after the chunk they concern was copied out.
+//   - Short read transactions: one chunk, one root or one batch of keys each.
+//   - Batched writes: Put buffers objects and writes them one transaction per
+//     5,000 objects or 4 MiB; tree building and pruning are batched the same
+//     way. Blob and chunk records get ids in order and are appended at the
+//     end of their buckets (pages filled to 95%, not split in halves); their
+//     hashes are random, so each batch touches pages all over the index
+//     buckets, whose entries are small: bigger batches mean fewer pages
+//     written per object (and fewer fsyncs) at the cost of a few MiB of
+//     memory.
+//   - Hot copies with tx.WriteTo ([DB.WriteTo]).
+//   - fsync on (bbolt's default, NoSync false) and the freelist synced
+//     (NoFreelistSync false), so a crash never needs a freelist rebuild. The
+//     in-memory freelist is bbolt's hash map type, which stays fast as
+//     random blob addresses fragment the file.
+//
+// # Caveats
+//
+// Only one process opens the file read-write at a time (bbolt's file lock);
+// read-only opens share the lock between themselves but not with a writer.
+//
+// Prune keeps the referenced ids in bitsets (a bit for every id ever given:
+// 125 KB a million blobs); Verify keeps a map entry per distinct blob and
+// chunk (about 100 bytes each: some 100 MB for a million distinct objects).
+//
+// A root lists every chunk of its collection, about 6 bytes a chunk, and a
+// changed collection gets a whole new root: a snapshot that changes one
+// object of a collection of 100,000 adds a 40 KB root. At 1% of objects
+// changed the root is a small part of the growth; a third tree level would
+// make small changes to huge collections cheaper.
+//
+// bbolt never shrinks its file: Prune frees pages for reuse inside the file,
+// and only a compaction (a copy into a new file) gives the space back.
+//
+// Two raw forms with the same canonical JSON share one blob: the bytes kept
+// are those received first. Invalid UTF-8 inside JSON strings is replaced by
+// U+FFFD for the address (the raw bytes are kept as received).
+//
+// Abort, and a read-write Open that recovered interrupted runs, reclaim the
+// dead run's data with a full Prune: its cost follows the database's size,
+// not the run's.
+//
+// A Writer that meets a write error stops accepting objects: the run must be
+// aborted (or, if the process dies, it is recovered as aborted by the next
+// read-write Open).
+package snapshot

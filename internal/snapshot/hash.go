@@ -1,0 +1,120 @@
+package snapshot
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// maxBlobSize bounds one object's raw JSON, and what a stored blob may
+// decompress to.
+const maxBlobSize = 64 << 20
+
+// Hash is a SHA-256 content address: of a blob's canonical JSON, of a chunk's
+// or of a root's encoding. The zero Hash means "absent".
+type Hash [sha256.Size]byte
+
+// ParseHash parses the 64 hex characters of a Hash.
+func ParseHash(s string) (Hash, error) {
+	var h Hash
+	if len(s) != 2*len(h) {
+		return h, fmt.Errorf("%w: hash %q: want %d hex characters", ErrInvalid, s, 2*len(h))
+	}
+	if _, err := hex.Decode(h[:], []byte(s)); err != nil {
+		return h, fmt.Errorf("%w: hash %q: %v", ErrInvalid, s, err)
+	}
+	return h, nil
+}
+
+// String returns the hash as 64 lowercase hex characters.
+func (h Hash) String() string { return hex.EncodeToString(h[:]) }
+
+// Short returns the first 12 hex characters, for people.
+func (h Hash) Short() string { return h.String()[:12] }
+
+// IsZero reports whether h is the zero Hash (absent).
+func (h Hash) IsZero() bool { return h == Hash{} }
+
+// MarshalText encodes the hash as hex.
+func (h Hash) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
+
+// UnmarshalText decodes a hash written by MarshalText.
+func (h *Hash) UnmarshalText(b []byte) error {
+	p, err := ParseHash(string(b))
+	if err != nil {
+		return err
+	}
+	*h = p
+	return nil
+}
+
+func hashOf(b []byte) Hash { return sha256.Sum256(b) }
+
+// hashFrom copies a stored 32-byte hash.
+func hashFrom(b []byte) (Hash, bool) {
+	var h Hash
+	if len(b) != len(h) {
+		return h, false
+	}
+	copy(h[:], b)
+	return h, true
+}
+
+type zcodec struct {
+	enc *zstd.Encoder
+	dec *zstd.Decoder
+}
+
+// codec returns the shared zstd encoder and decoder; EncodeAll and DecodeAll
+// are safe for concurrent use.
+var codec = sync.OnceValues(func() (*zcodec, error) {
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithZeroFrames(true))
+	if err != nil {
+		return nil, fmt.Errorf("create zstd encoder: %w", err)
+	}
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(maxBlobSize))
+	if err != nil {
+		return nil, fmt.Errorf("create zstd decoder: %w", err)
+	}
+	return &zcodec{enc: enc, dec: dec}, nil
+})
+
+func compress(raw []byte) ([]byte, error) {
+	c, err := codec()
+	if err != nil {
+		return nil, err
+	}
+	return c.enc.EncodeAll(raw, make([]byte, 0, len(raw)/2+16)), nil
+}
+
+func decompress(stored []byte) ([]byte, error) {
+	c, err := codec()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := c.dec.DecodeAll(stored, nil)
+	if err != nil {
+		return nil, fmt.Errorf("decompress: %w", err)
+	}
+	return raw, nil
+}
+
+// checkBlob decompresses a stored blob and checks that its canonical JSON
+// hashes to h.
+func checkBlob(h Hash, stored []byte) error {
+	raw, err := decompress(stored)
+	if err != nil {
+		return err
+	}
+	c, err := Canonical(raw)
+	if err != nil {
+		return err
+	}
+	if got := hashOf(c); got != h {
+		return fmt.Errorf("content hashes to %s, not to its address", got.Short())
+	}
+	return nil
+}

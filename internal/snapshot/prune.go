@@ -1,0 +1,239 @@
+package snapshot
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"go.etcd.io/bbolt"
+)
+
+// sweepBatch is how many keys one prune transaction scans.
+const sweepBatch = 10_000
+
+// PruneStats reports what Prune removed.
+type PruneStats struct {
+	Blobs  int   // blobs removed
+	Chunks int   // chunks removed
+	Roots  int   // roots removed
+	Bytes  int64 // bytes freed (keys and values, index entries too), reusable inside the file
+	Kept   int   // blobs, chunks and roots still referenced
+}
+
+// Objects returns the number of stored objects removed.
+func (s PruneStats) Objects() int { return s.Blobs + s.Chunks + s.Roots }
+
+// Forget removes the records of the snapshots with these full ids, all or
+// none. Their data stays until Prune. An unknown id is an error wrapping
+// ErrNotFound.
+func (db *DB) Forget(ids ...string) error {
+	err := db.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketSnapshots)
+		for _, id := range ids {
+			if b.Get([]byte(id)) == nil {
+				return fmt.Errorf("snapshot %q: %w", id, ErrNotFound)
+			}
+			if err := b.Delete([]byte(id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("forget snapshots %s: %w", strings.Join(ids, ", "), err)
+	}
+	return nil
+}
+
+// Prune removes the blobs, chunks and roots that no snapshot record and no
+// open run references, with their index entries. It marks from every
+// record's roots and every pending entry, then sweeps each bucket in
+// batches. Writers wait while it runs. It refuses to sweep when a referenced
+// root or chunk is missing or damaged (run Verify), since a repair may still
+// need what it would remove.
+func (db *DB) Prune() (PruneStats, error) {
+	var st PruneStats
+	if db.opts.ReadOnly {
+		return st, ErrReadOnly
+	}
+	db.gc.Lock()
+	defer db.gc.Unlock()
+	m, err := db.mark()
+	if err != nil {
+		return st, fmt.Errorf("prune: %w", err)
+	}
+	st.Kept = m.blobs.count() + m.chunks.count() + len(m.roots)
+	unmarkedID := func(set *idSet) func(k, v []byte) bool {
+		return func(k, _ []byte) bool {
+			id, ok := idFromKey(k)
+			return !ok || !set.has(id)
+		}
+	}
+	unmarkedIndex := func(set *idSet) func(k, v []byte) bool {
+		return func(_, v []byte) bool {
+			id, ok := idFromValue(v)
+			return !ok || !set.has(id)
+		}
+	}
+	// An index entry goes before the record it points to: a crash between
+	// the two leaves a record no index finds (garbage for the next prune),
+	// never an index entry that dedups new content to a missing record.
+	for _, s := range []struct {
+		bucket []byte
+		victim func(k, v []byte) bool
+		n      *int
+	}{
+		{bucketRoots, func(k, _ []byte) bool { h, ok := hashFrom(k); return !ok || !m.roots[h] }, &st.Roots},
+		{bucketChunkIndex, unmarkedIndex(m.chunks), nil},
+		{bucketChunks, unmarkedID(m.chunks), &st.Chunks},
+		{bucketBlobIndex, unmarkedIndex(m.blobs), nil},
+		{bucketBlobs, unmarkedID(m.blobs), &st.Blobs},
+	} {
+		n, freed, err := db.sweep(s.bucket, s.victim)
+		if s.n != nil {
+			*s.n += n
+		}
+		st.Bytes += freed
+		if err != nil {
+			return st, fmt.Errorf("prune %s: %w", s.bucket, err)
+		}
+	}
+	return st, nil
+}
+
+type marks struct {
+	roots         map[Hash]bool
+	chunks, blobs *idSet
+}
+
+// mark collects every referenced root, chunk and blob. The caller holds
+// db.gc exclusively.
+func (db *DB) mark() (*marks, error) {
+	m := &marks{roots: map[Hash]bool{}}
+	err := db.bolt.View(func(tx *bbolt.Tx) error {
+		m.chunks = newIDSet(tx.Bucket(bucketChunks).Sequence())
+		m.blobs = newIDSet(tx.Bucket(bucketBlobs).Sequence())
+		err := tx.Bucket(bucketSnapshots).ForEach(func(k, v []byte) error {
+			var rec struct {
+				Collections map[string]Collection `json:"collections"`
+			}
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return fmt.Errorf("%w: snapshot record %s: %v", ErrCorrupt, k, err)
+			}
+			for _, c := range rec.Collections {
+				m.roots[c.Root] = true
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return forEachPending(tx, func(run []byte, id uint64) error {
+			if !m.blobs.holds(id) {
+				return fmt.Errorf("%w: pending entry of run %s names blob %d, never stored", ErrCorrupt, run, id)
+			}
+			m.blobs.add(id)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	for root := range m.roots {
+		refs, err := db.loadRoot(root)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range refs {
+			if !m.chunks.holds(r.id) {
+				return nil, fmt.Errorf("%w: root %s names chunk %d, never stored", ErrCorrupt, root.Short(), r.id)
+			}
+			if !m.chunks.add(r.id) {
+				continue
+			}
+			es, err := db.loadChunk(r.id)
+			if err != nil {
+				return nil, err
+			}
+			for _, e := range es {
+				if !m.blobs.holds(e.id) {
+					return nil, fmt.Errorf("%w: chunk %d names blob %d, never stored", ErrCorrupt, r.id, e.id)
+				}
+				m.blobs.add(e.id)
+			}
+		}
+	}
+	return m, nil
+}
+
+// forEachPending calls fn with the blob id of every pending entry of every run.
+func forEachPending(tx *bbolt.Tx, fn func(run []byte, id uint64) error) error {
+	runs := tx.Bucket(bucketPending)
+	return runs.ForEachBucket(func(run []byte) error {
+		rb := runs.Bucket(run)
+		return rb.ForEachBucket(func(coll []byte) error {
+			return rb.Bucket(coll).ForEach(func(k, v []byte) error {
+				id, ok := idFromValue(v)
+				if !ok {
+					return fmt.Errorf("%w: pending entry %q of run %s has no blob id", ErrCorrupt, k, run)
+				}
+				return fn(run, id)
+			})
+		})
+	})
+}
+
+// sweep deletes the keys of bucket that victim picks, a batch per
+// transaction, and returns how many it deleted and their bytes (keys and
+// values).
+func (db *DB) sweep(bucket []byte, victim func(k, v []byte) bool) (removed int, freed int64, err error) {
+	var from []byte
+	for {
+		var victims [][]byte
+		var next []byte
+		var size int64
+		err := db.bolt.View(func(tx *bbolt.Tx) error {
+			c := tx.Bucket(bucket).Cursor()
+			k, v := c.First()
+			if from != nil {
+				k, v = c.Seek(from)
+			}
+			for n := 0; k != nil; k, v = c.Next() {
+				if n == sweepBatch {
+					next = bytes.Clone(k)
+					return nil
+				}
+				n++
+				if v != nil && victim(k, v) { // v is nil for a nested bucket
+					victims = append(victims, bytes.Clone(k))
+					size += int64(len(k) + len(v))
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return removed, freed, err
+		}
+		if len(victims) > 0 {
+			err = db.bolt.Update(func(tx *bbolt.Tx) error {
+				b := tx.Bucket(bucket)
+				for _, k := range victims {
+					if err := b.Delete(k); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return removed, freed, err
+			}
+			removed += len(victims)
+			freed += size
+		}
+		if next == nil {
+			return removed, freed, nil
+		}
+		from = next
+	}
+}

@@ -1,0 +1,184 @@
+package snapshot
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// timeLayout is how records write times: UTC, RFC 3339 with milliseconds.
+const timeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: time %q: %v", ErrCorrupt, s, err)
+	}
+	return t.UTC(), nil
+}
+
+// Status is a committed snapshot's status.
+type Status string
+
+// Snapshot statuses.
+const (
+	StatusComplete Status = "complete" // every kind was read
+	StatusPartial  Status = "partial"  // some kinds failed: see Snapshot.Errors
+)
+
+// Outcome is how a run ended, in the runs log.
+type Outcome string
+
+// Run outcomes.
+const (
+	OutcomeRunning  Outcome = "running"  // begun, not yet committed or aborted
+	OutcomeComplete Outcome = "complete" // committed as a complete snapshot
+	OutcomePartial  Outcome = "partial"  // committed as a partial snapshot
+	OutcomeAborted  Outcome = "aborted"  // stopped (Abort, or the process died): no snapshot
+	OutcomeFailed   Outcome = "failed"   // Commit failed: no snapshot
+)
+
+// Collection is a snapshot's reference to one collection's tree.
+type Collection struct {
+	Root  Hash `json:"root"`
+	Count int  `json:"count"`
+}
+
+// Snapshot is a committed snapshot's record.
+type Snapshot struct {
+	ID          string                `json:"id"` // 16 hex characters
+	Workspace   string                `json:"workspace"`
+	StartedAt   time.Time             `json:"started_at"`
+	FinishedAt  time.Time             `json:"finished_at"`
+	Status      Status                `json:"status"`
+	Errors      map[string]string     `json:"errors,omitempty"` // failed kind -> error text
+	Counts      map[string]int        `json:"counts"`           // kind -> objects stored
+	Collections map[string]Collection `json:"collections"`
+	Requests    int64                 `json:"requests"`    // API requests the run made
+	AddedBytes  int64                 `json:"added_bytes"` // bytes of the records it added: blobs, chunks, roots, index entries, its own record
+	Objects     int                   `json:"objects"`     // total objects
+	Config      map[string]any        `json:"config,omitempty"`
+	Drift       []string              `json:"drift,omitempty"`
+	APICounts   map[string]int        `json:"api_counts,omitempty"` // counts the API reported, for cross-checks
+}
+
+// ShortID returns the first 8 characters of the id.
+func (s *Snapshot) ShortID() string { return shortID(s.ID) }
+
+// collectionNames returns the snapshot's collection names, sorted.
+func (s *Snapshot) collectionNames() []string {
+	names := make([]string, 0, len(s.Collections))
+	for n := range s.Collections {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// MarshalJSON writes times as UTC RFC 3339 with milliseconds.
+func (s Snapshot) MarshalJSON() ([]byte, error) {
+	type plain Snapshot
+	return json.Marshal(struct {
+		*plain
+		StartedAt  string `json:"started_at"`
+		FinishedAt string `json:"finished_at"`
+	}{(*plain)(&s), formatTime(s.StartedAt), formatTime(s.FinishedAt)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (s *Snapshot) UnmarshalJSON(b []byte) error {
+	type plain Snapshot
+	v := struct {
+		*plain
+		StartedAt  string `json:"started_at"`
+		FinishedAt string `json:"finished_at"`
+	}{plain: (*plain)(s)}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	var err error
+	if s.StartedAt, err = parseTime(v.StartedAt); err != nil {
+		return err
+	}
+	s.FinishedAt, err = parseTime(v.FinishedAt)
+	return err
+}
+
+// Run is one line of the runs log.
+type Run struct {
+	ID         string    `json:"id"` // also the snapshot's id when committed
+	Workspace  string    `json:"workspace"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
+	Outcome    Outcome   `json:"outcome"`
+	Error      string    `json:"error,omitempty"`
+	Objects    int       `json:"objects"`
+}
+
+// MarshalJSON writes times as UTC RFC 3339 with milliseconds.
+func (r Run) MarshalJSON() ([]byte, error) {
+	type plain Run
+	return json.Marshal(struct {
+		*plain
+		StartedAt  string `json:"started_at"`
+		FinishedAt string `json:"finished_at,omitempty"`
+	}{(*plain)(&r), formatTime(r.StartedAt), formatTime(r.FinishedAt)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (r *Run) UnmarshalJSON(b []byte) error {
+	type plain Run
+	v := struct {
+		*plain
+		StartedAt  string `json:"started_at"`
+		FinishedAt string `json:"finished_at"`
+	}{plain: (*plain)(r)}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	var err error
+	if r.StartedAt, err = parseTime(v.StartedAt); err != nil {
+		return err
+	}
+	r.FinishedAt, err = parseTime(v.FinishedAt)
+	return err
+}
+
+func shortID(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
+}
+
+// newID returns 16 random hex characters.
+func newID() (string, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("random id: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+// sortSnapshots orders oldest first (by start, then id).
+func sortSnapshots(s []*Snapshot) {
+	sort.Slice(s, func(i, j int) bool {
+		if !s[i].StartedAt.Equal(s[j].StartedAt) {
+			return s[i].StartedAt.Before(s[j].StartedAt)
+		}
+		return s[i].ID < s[j].ID
+	})
+}

@@ -1,0 +1,213 @@
+package snapshot
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+)
+
+// Tree shape and encoding.
+const (
+	// treeFormat is the leading byte of every chunk and root encoding.
+	treeFormat byte = 1
+	// boundaryMask: a chunk ends after an entry whose key hash has these
+	// bits zero, about one entry in 16.
+	boundaryMask = 15
+	// maxChunkEntries is the hard cap of entries in one chunk.
+	maxChunkEntries = 64
+	// minChunkEntry and minRootEntry are the fewest bytes an entry takes
+	// in a chunk and in a root; they bound the counts decoders accept.
+	minChunkEntry = 3
+	minRootEntry  = 4
+)
+
+// entry is one object of a collection: its sort key and blob id.
+type entry struct {
+	key []byte
+	id  uint64
+}
+
+// chunkRef is a root's line for one chunk.
+type chunkRef struct {
+	first []byte // sort key of the chunk's first entry
+	id    uint64
+	count int
+}
+
+// boundary reports whether a chunk ends after the entry with sort key sk. It
+// looks at the key alone, so a changed value never moves a boundary.
+func boundary(sk []byte) bool {
+	h := sha256.Sum256(sk)
+	return binary.LittleEndian.Uint64(h[:8])&boundaryMask == 0
+}
+
+// encodeChunk encodes entries (sorted, non-empty): the format byte, the entry
+// count, then for each entry the length of the prefix shared with the
+// previous key and the rest of the key (uvarints), and the blob id (see
+// appendID).
+func encodeChunk(es []entry) []byte {
+	b := make([]byte, 0, 1+binary.MaxVarintLen64+len(es)*8)
+	b = append(b, treeFormat)
+	b = binary.AppendUvarint(b, uint64(len(es)))
+	var prev []byte
+	var prevID uint64
+	for _, e := range es {
+		b = appendKey(b, prev, e.key)
+		b = appendID(b, prevID, e.id)
+		prev, prevID = e.key, e.id
+	}
+	return b
+}
+
+// encodeRoot encodes a root: the format byte, the chunk count, then for each
+// chunk its first key (prefix-compressed), chunk id (see appendID) and
+// entry count.
+func encodeRoot(refs []chunkRef) []byte {
+	b := make([]byte, 0, 1+binary.MaxVarintLen64+len(refs)*10)
+	b = append(b, treeFormat)
+	b = binary.AppendUvarint(b, uint64(len(refs)))
+	var prev []byte
+	var prevID uint64
+	for _, r := range refs {
+		b = appendKey(b, prev, r.first)
+		b = appendID(b, prevID, r.id)
+		b = binary.AppendUvarint(b, uint64(r.count))
+		prev, prevID = r.first, r.id
+	}
+	return b
+}
+
+// appendID appends id as its difference from the previous id of the node
+// (0 before the first), a zigzag varint: ids of neighbouring objects were
+// mostly given in a row, so most take one byte. The difference wraps
+// around 2^64, so any two ids have one.
+func appendID(b []byte, prev, id uint64) []byte {
+	return binary.AppendVarint(b, int64(id-prev))
+}
+
+func appendKey(b, prev, key []byte) []byte {
+	n := 0
+	for n < len(prev) && n < len(key) && prev[n] == key[n] {
+		n++
+	}
+	b = binary.AppendUvarint(b, uint64(n))
+	b = binary.AppendUvarint(b, uint64(len(key)-n))
+	return append(b, key[n:]...)
+}
+
+// decoder reads a tree encoding; every read is bounds-checked, so damaged
+// data is an error, never a panic. Keys are copied out of the input.
+type decoder struct {
+	b      []byte
+	prev   []byte // the previous key
+	prevID uint64 // the previous id
+	err    error
+}
+
+func (d *decoder) uvarint(max uint64) uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 || v > max {
+		d.err = fmt.Errorf("%w: bad number in tree node", ErrCorrupt)
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) key() []byte {
+	shared := d.uvarint(uint64(len(d.prev)))
+	rest := d.uvarint(maxNameLen + maxKeyLen)
+	if d.err != nil {
+		return nil
+	}
+	if uint64(len(d.b)) < rest {
+		d.err = fmt.Errorf("%w: truncated key in tree node", ErrCorrupt)
+		return nil
+	}
+	k := make([]byte, 0, int(shared+rest))
+	k = append(k, d.prev[:shared]...)
+	k = append(k, d.b[:rest]...)
+	d.b = d.b[rest:]
+	if d.prev != nil && compareKeys(d.prev, k) >= 0 {
+		d.err = fmt.Errorf("%w: keys out of order in tree node", ErrCorrupt)
+		return nil
+	}
+	d.prev = k
+	return k
+}
+
+// id reads an id written by appendID: never zero.
+func (d *decoder) id() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	delta, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err = fmt.Errorf("%w: bad id in tree node", ErrCorrupt)
+		return 0
+	}
+	d.b = d.b[n:]
+	id := d.prevID + uint64(delta)
+	if id == 0 {
+		d.err = fmt.Errorf("%w: id 0 in tree node", ErrCorrupt)
+		return 0
+	}
+	d.prevID = id
+	return id
+}
+
+func (d *decoder) header(what string, minEntry int) int {
+	if len(d.b) == 0 || d.b[0] != treeFormat {
+		d.err = fmt.Errorf("%w: %s: unknown format", ErrCorrupt, what)
+		return 0
+	}
+	d.b = d.b[1:]
+	// Every item takes at least minEntry bytes, which bounds the count.
+	return int(d.uvarint(uint64(len(d.b) / minEntry)))
+}
+
+func (d *decoder) end(what string) error {
+	if d.err == nil && len(d.b) != 0 {
+		d.err = fmt.Errorf("%w: %s: %d bytes after the end", ErrCorrupt, what, len(d.b))
+	}
+	return d.err
+}
+
+func decodeChunk(b []byte) ([]entry, error) {
+	d := &decoder{b: b}
+	n := d.header("chunk", minChunkEntry)
+	if d.err == nil && n == 0 {
+		d.err = fmt.Errorf("%w: empty chunk", ErrCorrupt)
+	}
+	es := make([]entry, 0, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		k := d.key()
+		es = append(es, entry{key: k, id: d.id()})
+	}
+	if err := d.end("chunk"); err != nil {
+		return nil, err
+	}
+	return es, nil
+}
+
+func decodeRoot(b []byte) ([]chunkRef, error) {
+	d := &decoder{b: b}
+	n := d.header("root", minRootEntry)
+	refs := make([]chunkRef, 0, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		k := d.key()
+		id := d.id()
+		c := d.uvarint(maxChunkEntries)
+		if d.err == nil && c == 0 {
+			d.err = fmt.Errorf("%w: root lists an empty chunk", ErrCorrupt)
+		}
+		refs = append(refs, chunkRef{first: k, id: id, count: int(c)})
+	}
+	if err := d.end("root"); err != nil {
+		return nil, err
+	}
+	return refs, nil
+}

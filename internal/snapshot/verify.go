@@ -1,0 +1,302 @@
+package snapshot
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"go.etcd.io/bbolt"
+)
+
+// maxProblems caps the problems a report lists; the rest are counted.
+const maxProblems = 10_000
+
+// Problem is one damaged thing found by Verify.
+type Problem struct {
+	Snapshot   string // the snapshot's id; "" when no snapshot can be named
+	Collection string // "" for a damaged record
+	Key        string // the object's key; "" for a damaged root or chunk
+	Hash       Hash   // the damaged root, or the blob's hash; zero for a record or a chunk (Err names chunks by id)
+	Err        string // what is wrong
+}
+
+// String describes the problem on one line.
+func (p Problem) String() string {
+	s := "snapshot " + p.Snapshot
+	if p.Collection != "" {
+		s += " " + p.Collection
+	}
+	if p.Key != "" {
+		s += fmt.Sprintf(" key %q", p.Key)
+	}
+	if !p.Hash.IsZero() {
+		s += " (" + p.Hash.Short() + ")"
+	}
+	return s + ": " + p.Err
+}
+
+// VerifyReport is what Verify checked and found.
+type VerifyReport struct {
+	Snapshots   int   // records checked
+	Collections int   // collection references checked
+	Chunks      int   // distinct chunks checked
+	Blobs       int   // distinct blobs checked
+	Objects     int64 // entries checked, over all snapshots
+	ReadData    bool  // whether blobs were decompressed and re-hashed
+	Problems    []Problem
+	Unlisted    int // problems beyond the listed ones
+}
+
+// OK reports whether nothing is damaged.
+func (r *VerifyReport) OK() bool { return len(r.Problems) == 0 }
+
+// Damaged returns the ids of the snapshots with problems, sorted.
+func (r *VerifyReport) Damaged() []string {
+	seen := map[string]bool{}
+	var ids []string
+	for _, p := range r.Problems {
+		if !seen[p.Snapshot] {
+			seen[p.Snapshot] = true
+			ids = append(ids, p.Snapshot)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func (r *VerifyReport) add(p Problem) {
+	if len(r.Problems) >= maxProblems {
+		r.Unlisted++
+		return
+	}
+	r.Problems = append(r.Problems, p)
+}
+
+// Verify checks that every snapshot record decodes and that its roots,
+// chunks and blobs exist and decode, and that roots and chunks hash to their
+// addresses. With readData, every referenced blob is also decompressed and
+// its canonical JSON re-hashed to its address. Problems name the snapshot
+// and, for blobs, the collection and key. progress, when not nil, is called
+// outside any transaction with objects checked and the total. The error is
+// for failures to read at all; damage is in the report.
+func (db *DB) Verify(readData bool, progress func(done, total int)) (*VerifyReport, error) {
+	// Prune waits while Verify runs, so nothing it reads disappears midway.
+	db.gc.RLock()
+	defer db.gc.RUnlock()
+	rep := &VerifyReport{ReadData: readData}
+	var snaps []*Snapshot
+	err := db.bolt.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketSnapshots).ForEach(func(k, v []byte) error {
+			s := new(Snapshot)
+			if err := json.Unmarshal(v, s); err != nil {
+				rep.add(Problem{Snapshot: string(k), Err: "record does not decode: " + err.Error()})
+				return nil
+			}
+			if s.ID != string(k) {
+				rep.add(Problem{Snapshot: string(k), Err: fmt.Sprintf("record is filed under another id (%q)", s.ID)})
+			}
+			snaps = append(snaps, s)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
+	sortSnapshots(snaps)
+	v := &verifier{db: db, rep: rep, readData: readData, progress: progress,
+		chunkOK: map[uint64]bool{}, blobs: map[uint64]blobState{}}
+	for _, s := range snaps {
+		for _, c := range s.Collections {
+			v.total += c.Count
+		}
+	}
+	for _, s := range snaps {
+		rep.Snapshots++
+		for _, name := range s.collectionNames() {
+			rep.Collections++
+			if err := v.collection(s, name); err != nil {
+				return rep, fmt.Errorf("verify: %w", err)
+			}
+		}
+	}
+	rep.Chunks, rep.Blobs = len(v.chunkOK), len(v.blobs)
+	if progress != nil {
+		progress(v.done, v.total)
+	}
+	return rep, nil
+}
+
+type verifier struct {
+	db          *DB
+	rep         *VerifyReport
+	readData    bool
+	progress    func(done, total int)
+	done, total int
+	chunkOK     map[uint64]bool      // chunk id -> it and all its blobs are sound
+	blobs       map[uint64]blobState // blob id -> what its check found
+}
+
+// blobState is the outcome of one blob's check.
+type blobState struct {
+	hash Hash   // the hash its record holds; zero when there is none
+	err  string // "" when sound, else the problem
+}
+
+func (v *verifier) collection(s *Snapshot, name string) error {
+	c := s.Collections[name]
+	bad := func(h Hash, key, msg string) {
+		v.rep.add(Problem{Snapshot: s.ID, Collection: name, Key: key, Hash: h, Err: msg})
+	}
+	raw, err := v.db.getCopy(bucketRoots, c.Root[:])
+	if err != nil {
+		bad(c.Root, "", "root is missing")
+		v.done += c.Count
+		return nil
+	}
+	refs, err := decodeRoot(raw)
+	if err == nil && hashOf(raw) != c.Root {
+		err = fmt.Errorf("root does not hash to its address")
+	}
+	if err != nil {
+		bad(c.Root, "", err.Error())
+		v.done += c.Count
+		return nil
+	}
+	total := 0
+	for i, r := range refs {
+		total += r.count
+		var next []byte
+		if i+1 < len(refs) {
+			next = refs[i+1].first
+		}
+		if err := v.chunk(r, next, bad); err != nil {
+			return err
+		}
+		v.done += r.count
+		if v.progress != nil {
+			v.progress(v.done, v.total)
+		}
+	}
+	if total != c.Count {
+		bad(c.Root, "", fmt.Sprintf("root holds %d objects, the record says %d", total, c.Count))
+	}
+	return nil
+}
+
+// chunk checks a chunk: present, decodes, matches its index entry (so its
+// content hashes to the address it was stored under) and its root's line,
+// and its blobs are sound.
+func (v *verifier) chunk(r chunkRef, next []byte, bad func(h Hash, key, msg string)) error {
+	if v.chunkOK[r.id] {
+		return nil
+	}
+	v.chunkOK[r.id] = false
+	raw, err := v.db.getCopy(bucketChunks, idKey(r.id))
+	if err != nil {
+		bad(Hash{}, "", fmt.Sprintf("chunk %d is missing", r.id))
+		return nil
+	}
+	h := hashOf(raw)
+	var indexed uint64
+	if err := v.db.bolt.View(func(tx *bbolt.Tx) error {
+		indexed = lookupID(tx.Bucket(bucketChunkIndex), h)
+		return nil
+	}); err != nil {
+		return err
+	}
+	es, err := decodeChunk(raw)
+	switch {
+	case err != nil:
+	case indexed != r.id:
+		err = fmt.Errorf("chunk %d does not hash to its index entry", r.id)
+	case len(es) != r.count:
+		err = fmt.Errorf("chunk %d holds %d objects, its root says %d", r.id, len(es), r.count)
+	case compareKeys(es[0].key, r.first) != 0:
+		err = fmt.Errorf("chunk %d's first key differs from its root's", r.id)
+	case next != nil && compareKeys(es[len(es)-1].key, next) >= 0:
+		err = fmt.Errorf("chunk %d overlaps the next chunk", r.id)
+	}
+	if err != nil {
+		bad(Hash{}, "", err.Error())
+		return nil
+	}
+	if err := v.checkBlobs(es); err != nil {
+		return err
+	}
+	sound := true
+	for _, e := range es {
+		if st := v.blobs[e.id]; st.err != "" {
+			sound = false
+			key, kerr := keyText(e.key)
+			if kerr != nil {
+				key = fmt.Sprintf("%q", e.key)
+			}
+			bad(st.hash, key, st.err)
+		}
+	}
+	v.chunkOK[r.id] = sound
+	return nil
+}
+
+// checkBlobs checks the blobs of es not checked yet: their records are
+// present and decode, and the index files their hash under their id; with
+// readData, their content re-hashes to that hash. Records are copied in one
+// read transaction and checked after it.
+func (v *verifier) checkBlobs(es []entry) error {
+	type found struct {
+		missing bool
+		hash    Hash
+		err     error
+		indexed uint64
+		packed  []byte
+	}
+	todo := map[uint64]*found{}
+	err := v.db.bolt.View(func(tx *bbolt.Tx) error {
+		blobs, index := tx.Bucket(bucketBlobs), tx.Bucket(bucketBlobIndex)
+		for _, e := range es {
+			if _, seen := v.blobs[e.id]; seen {
+				continue
+			}
+			if _, seen := todo[e.id]; seen {
+				continue
+			}
+			f := &found{}
+			todo[e.id] = f
+			rec := blobs.Get(idKey(e.id))
+			if rec == nil {
+				f.missing = true
+				continue
+			}
+			var packed []byte
+			if f.hash, packed, f.err = decodeBlob(rec); f.err != nil {
+				continue
+			}
+			f.indexed = lookupID(index, f.hash)
+			if v.readData {
+				f.packed = bytes.Clone(packed)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for id, f := range todo {
+		st := blobState{hash: f.hash}
+		switch {
+		case f.missing:
+			st.err = fmt.Sprintf("blob %d is missing", id)
+		case f.err != nil:
+			st.err = fmt.Sprintf("blob %d: %v", id, f.err)
+		case f.indexed != id:
+			st.err = fmt.Sprintf("blob %d: the index does not file its hash under it", id)
+		case v.readData:
+			if err := checkBlob(f.hash, f.packed); err != nil {
+				st.err = "blob is damaged: " + err.Error()
+			}
+		}
+		v.blobs[id] = st
+	}
+	return nil
+}

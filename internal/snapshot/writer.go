@@ -1,0 +1,203 @@
+package snapshot
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// Writer streams one run's objects into the database. Put is safe for
+// concurrent use; Commit or Abort ends the run.
+type Writer struct {
+	db        *DB
+	id        string
+	workspace string
+	startedAt time.Time
+
+	mu         sync.Mutex
+	batch      []pending
+	batchBytes int
+	failed     map[string]string // kind -> error text
+	added      int64             // bytes of the blob records and index entries this run stored
+	err        error             // first write error: the run cannot commit
+	done       bool
+}
+
+// pending is one buffered Put.
+type pending struct {
+	coll []byte
+	key  []byte // sort key
+	hash Hash
+	raw  []byte // a copy of the raw JSON
+}
+
+// Begin starts a run for workspace: it records the run as running and
+// returns the Writer that feeds it.
+func (db *DB) Begin(workspace string, startedAt time.Time) (*Writer, error) {
+	if db.opts.ReadOnly {
+		return nil, ErrReadOnly
+	}
+	if workspace == "" || len(workspace) > maxKeyLen || strings.ContainsRune(workspace, 0) {
+		return nil, fmt.Errorf("%w: workspace %q", ErrInvalid, workspace)
+	}
+	w := &Writer{db: db, workspace: workspace, startedAt: startedAt.UTC(), failed: map[string]string{}}
+	err := db.update(func(tx *bbolt.Tx) error {
+		for {
+			id, err := newID()
+			if err != nil {
+				return err
+			}
+			if tx.Bucket(bucketRuns).Get([]byte(id)) == nil {
+				w.id = id
+				break
+			}
+		}
+		if _, err := tx.Bucket(bucketPending).CreateBucket([]byte(w.id)); err != nil {
+			return fmt.Errorf("create pending bucket: %w", err)
+		}
+		_, err := putRun(tx, Run{ID: w.id, Workspace: workspace, StartedAt: w.startedAt, Outcome: OutcomeRunning})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("begin run of %s: %w", workspace, err)
+	}
+	return w, nil
+}
+
+// ID returns the run's id, which the snapshot keeps when committed.
+func (w *Writer) ID() string { return w.id }
+
+// Put stores one object: raw is its JSON as received, filed under kind,
+// parent ("" at workspace level) and key. A later Put of the same kind,
+// parent and key replaces the earlier one. Objects are buffered and written
+// in batches; an error from a batch write is returned by the Put that
+// triggered it and by every later call: the run must then be aborted.
+func (w *Writer) Put(kind, parent, key string, raw []byte) error {
+	if err := checkNames(kind, parent, key); err != nil {
+		return fmt.Errorf("put %s %q: %w", kind, key, err)
+	}
+	if len(raw) > maxBlobSize {
+		return fmt.Errorf("put %s %q: %w: %d bytes is more than %d", kind, key, ErrInvalid, len(raw), maxBlobSize)
+	}
+	canon, err := Canonical(raw)
+	if err != nil {
+		return fmt.Errorf("put %s %q: %w", kind, key, err)
+	}
+	p := pending{coll: []byte(CollectionName(kind, parent)), key: sortKey(key), hash: hashOf(canon), raw: bytes.Clone(raw)}
+
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done {
+		return ErrRunFinished
+	}
+	if w.err != nil {
+		return w.err
+	}
+	w.batch = append(w.batch, p)
+	w.batchBytes += len(p.raw) + len(p.key) + len(p.coll) + len(p.hash)
+	if len(w.batch) < w.db.opts.BatchObjects && w.batchBytes < w.db.opts.BatchBytes {
+		return nil
+	}
+	w.db.gc.RLock()
+	defer w.db.gc.RUnlock()
+	return w.flushLocked()
+}
+
+// Fail marks kind as not read: the snapshot will be partial, with err's text
+// for that kind. Objects of the kind already put are kept.
+func (w *Writer) Fail(kind string, err error) {
+	msg := "failed"
+	if err != nil {
+		msg = err.Error()
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.failed[kind] = msg
+	}
+}
+
+// Abort ends the run without a snapshot: the run is recorded as aborted with
+// reason, its pending entries are deleted and the blobs only it referenced
+// are reclaimed (a prune).
+func (w *Writer) Abort(reason error) error {
+	w.mu.Lock()
+	if w.done {
+		w.mu.Unlock()
+		return ErrRunFinished
+	}
+	w.done = true
+	w.batch = nil
+	w.mu.Unlock()
+
+	msg := "aborted"
+	if reason != nil {
+		msg = reason.Error()
+	}
+	if err := w.db.endRun(w.id, OutcomeAborted, msg); err != nil {
+		return fmt.Errorf("abort run %s: %w", w.id, err)
+	}
+	st, err := w.db.Prune()
+	if err != nil {
+		return fmt.Errorf("abort run %s: reclaim its data: %w", w.id, err)
+	}
+	w.db.log.Info("run aborted", "run", w.id, "workspace", w.workspace, "reason", msg,
+		"reclaimed_objects", st.Objects(), "reclaimed_bytes", st.Bytes)
+	return nil
+}
+
+// endRun records a run that produced no snapshot and deletes its pending data.
+func (db *DB) endRun(id string, outcome Outcome, msg string) error {
+	return db.update(func(tx *bbolt.Tx) error {
+		return endRunTx(tx, id, outcome, msg, db.opts.Now())
+	})
+}
+
+func endRunTx(tx *bbolt.Tx, id string, outcome Outcome, msg string, now time.Time) error {
+	pb := tx.Bucket(bucketPending)
+	if pb.Bucket([]byte(id)) != nil {
+		if err := pb.DeleteBucket([]byte(id)); err != nil {
+			return fmt.Errorf("delete pending data: %w", err)
+		}
+	}
+	r, err := getRun(tx, id)
+	if err != nil {
+		if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		r = Run{ID: id}
+	}
+	r.Outcome, r.Error, r.FinishedAt = outcome, msg, now.UTC()
+	_, err = putRun(tx, r)
+	return err
+}
+
+// putRun writes a run record and returns its size (key and value).
+func putRun(tx *bbolt.Tx, r Run) (int64, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return 0, fmt.Errorf("encode run: %w", err)
+	}
+	if err := tx.Bucket(bucketRuns).Put([]byte(r.ID), b); err != nil {
+		return 0, err
+	}
+	return int64(len(r.ID) + len(b)), nil
+}
+
+func getRun(tx *bbolt.Tx, id string) (Run, error) {
+	var r Run
+	v := tx.Bucket(bucketRuns).Get([]byte(id))
+	if v == nil {
+		return r, fmt.Errorf("run %s: %w", id, ErrNotFound)
+	}
+	if err := json.Unmarshal(v, &r); err != nil {
+		return r, fmt.Errorf("%w: run %s: %v", ErrCorrupt, id, err)
+	}
+	return r, nil
+}
