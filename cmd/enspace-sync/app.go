@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -18,12 +19,14 @@ type Main struct {
 	Stderr io.Writer
 	Getenv func(string) string
 
+	log     *slog.Logger // set by loadConfig; discards until then
 	closers []func() error
 }
 
 // NewMain returns a Main wired to the process.
 func NewMain() *Main {
-	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
+		log: slog.New(slog.DiscardHandler)}
 }
 
 // command is one subcommand. Run gets the arguments after the command name.

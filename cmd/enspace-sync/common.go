@@ -38,9 +38,9 @@ func (m *Main) loadConfig(g *globalFlags) (*config.Config, error) {
 		}
 		return nil, configError(err)
 	}
-	log := m.logger(cfg, g)
+	m.log = m.logger(cfg, g)
 	for _, w := range cfg.Warnings {
-		log.Warn("config", "warning", w)
+		m.log.Warn("config", "warning", w)
 	}
 	return cfg, nil
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,19 @@ import (
 // TestMain lets scripts run the real program as "enspace-sync": each exec
 // starts this test binary as a separate process that runs main's code.
 func TestMain(m *testing.M) {
+	if os.Getenv("ENSPACE_SYNC_TEST_MAIN") == "1" {
+		// The test binary playing enspace-sync, for crash tests and benchmarks.
+		if path := os.Getenv("ENSPACE_SYNC_TEST_CPUPROFILE"); path != "" {
+			f, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid()))
+			if err == nil && pprof.StartCPUProfile(f) == nil {
+				code := realMain()
+				pprof.StopCPUProfile()
+				f.Close()
+				os.Exit(code)
+			}
+		}
+		os.Exit(realMain())
+	}
 	testscript.Main(m, map[string]func(){
 		"enspace-sync": func() { os.Exit(realMain()) },
 	})

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"fmt"
+)
+
+func init() {
+	register(&command{
+		name:    "prune",
+		summary: "delete stored objects that no snapshot uses",
+		usage:   "enspace-sync prune [--config FILE] [--json]",
+		help: `Deletes the stored objects (and tree nodes) that no remaining snapshot
+references, and reports how many and how many bytes were freed. The file
+does not shrink: bbolt reuses the freed pages for later snapshots.
+
+Examples:
+  enspace-sync forget --keep-last 5 && enspace-sync prune`,
+		run: runPrune,
+	})
+}
+
+func runPrune(ctx context.Context, m *Main, args []string) error {
+	cmd := commands["prune"]
+	fs := newFlags(cmd)
+	var g globalFlags
+	g.register(fs)
+	rest, err := m.parse(cmd, fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef(cmd.name, "unexpected argument %q", rest[0])
+	}
+	cfg, err := m.loadConfig(&g)
+	if err != nil {
+		return err
+	}
+	db, err := m.openDB(cfg, false, "prune")
+	if err != nil {
+		return err
+	}
+	st, err := db.Prune()
+	if err != nil {
+		return err
+	}
+	if g.asJSON {
+		return printJSON(m, map[string]any{"pruned_objects": st.Objects(), "freed_bytes": st.Bytes, "kept_objects": st.Kept})
+	}
+	fmt.Fprintf(m.Stdout, "pruned %d stored objects, %s freed; %d still in use\n", st.Objects(), humanBytes(st.Bytes), st.Kept)
+	return nil
+}

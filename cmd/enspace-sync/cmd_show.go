@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/config"
+	"github.com/enspace-sync/enspace-sync/internal/selector"
+	"github.com/enspace-sync/enspace-sync/internal/snapshot"
+)
+
+func init() {
+	register(&command{
+		name:    "show",
+		summary: "print objects of a snapshot as JSON",
+		usage:   "enspace-sync show [--config FILE] [--workspace NAME] SNAPSHOT [SELECTOR...]",
+		help: `Prints objects of a snapshot exactly as the API returned them.
+
+SNAPSHOT is an id, a unique id prefix (4 characters or more), "latest", or
+"latest~N" (the Nth snapshot before the latest) of the workspace named by
+--workspace, which may be left out when the config has one workspace.
+
+SELECTOR picks objects:
+  type:SLUG            the type with its fields and items
+  item:SLUG/ID         one item of a type
+  field:SLUG/FIELD     one field of a type, by its slug (or id)
+  role:SLUG            group:NAME          member:EMAIL
+  integration:ID       quick-task:ID       form:ID          flow:ID
+  KIND                 every object of a kind (types, members, items, ...)
+
+Output: a selector that names one object (item:, field:, role:, ...) prints
+that object's JSON alone, byte for byte as stored. Anything else prints one
+JSON object per line: {"kind", "parent", "key", "object"}. Without a
+selector, every object of the snapshot. Nothing selected is an error.
+
+Examples:
+  enspace-sync show latest item:contracts/1001
+  enspace-sync show --workspace acme latest~1 type:contracts | jq -c .object.slug
+  enspace-sync show 3f2a9c1d members`,
+		run: runShow,
+	})
+}
+
+func runShow(ctx context.Context, m *Main, args []string) error {
+	cmd := commands["show"]
+	fs := newFlags(cmd)
+	var g globalFlags
+	g.register(fs)
+	workspace := fs.String("workspace", "", "the workspace whose snapshot SNAPSHOT names")
+	rest, err := m.parse(cmd, fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) == 0 {
+		return usagef(cmd.name, "name a snapshot: an id, latest or latest~N")
+	}
+	sels := make([]selector.Selector, 0, len(rest)-1)
+	for _, text := range rest[1:] {
+		s, err := selector.Parse(text)
+		if err != nil {
+			return usagef(cmd.name, "%s", err)
+		}
+		sels = append(sels, s)
+	}
+	cfg, err := m.loadConfig(&g)
+	if err != nil {
+		return err
+	}
+	db, err := m.openDB(cfg, true, "show")
+	if err != nil {
+		return err
+	}
+	snap, err := resolveSnapshot(db, cfg, *workspace, rest[0])
+	if err != nil {
+		return err
+	}
+	return showObjects(m, db, snap, sels)
+}
+
+// resolveSnapshot finds the snapshot ref names for a command.
+func resolveSnapshot(db *snapshot.DB, cfg *config.Config, workspace, ref string) (*snapshot.Snapshot, error) {
+	if workspace == "" && strings.HasPrefix(ref, "latest") {
+		if len(cfg.Workspaces) != 1 {
+			return nil, &usageError{msg: fmt.Sprintf("%q needs --workspace: the config has %d workspaces", ref, len(cfg.Workspaces)), hint: "add --workspace NAME"}
+		}
+		workspace = cfg.Workspaces[0].Name
+	}
+	if workspace != "" {
+		if _, err := cfg.Workspace(workspace); err != nil {
+			return nil, &usageError{msg: err.Error(), hint: "enspace-sync config check"}
+		}
+	}
+	snap, err := db.Resolve(workspace, ref)
+	if errors.Is(err, snapshot.ErrBadRef) {
+		return nil, &usageError{msg: err.Error(), hint: "enspace-sync snapshots"}
+	}
+	return snap, err
+}
+
+// showObjects prints the selected objects of snap.
+func showObjects(m *Main, db *snapshot.DB, snap *snapshot.Snapshot, sels []selector.Selector) error {
+	single := len(sels) == 1 && sels[0].Single()
+	var found int
+	var first []byte
+	for _, coll := range collectionsInKindOrder(db.Collections(snap)) {
+		kind := snapshot.KindOf(coll)
+		parent := strings.TrimPrefix(strings.TrimPrefix(coll, kind), "/")
+		if !wanted(sels, kind, parent) {
+			continue
+		}
+		err := db.Walk(snap, coll, func(key string, hash snapshot.Hash) error {
+			raw, err := db.Blob(hash)
+			if err != nil {
+				return fmt.Errorf("read %s %s: %w", coll, key, err)
+			}
+			if !selected(sels, kind, parent, key, raw) {
+				return nil
+			}
+			found++
+			if single {
+				first = raw
+				return nil
+			}
+			return printObjectLine(m, kind, parent, key, raw)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if found == 0 {
+		what := "no objects"
+		if len(sels) > 0 {
+			var texts []string
+			for _, s := range sels {
+				texts = append(texts, s.Text)
+			}
+			what = "nothing matches " + strings.Join(texts, " ")
+		}
+		return fmt.Errorf("snapshot %s of %s: %s", snap.ShortID(), snap.Workspace, what)
+	}
+	if single {
+		if _, err := m.Stdout.Write(bytes.TrimRight(first, "\n")); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintln(m.Stdout)
+		return err
+	}
+	return nil
+}
+
+// collectionsInKindOrder sorts collection names by the kind table's order,
+// then by name, so that a type comes before its fields and items.
+func collectionsInKindOrder(colls []string) []string {
+	order := map[string]int{}
+	for i, k := range api.Kinds() {
+		order[k.Name] = i
+	}
+	out := append([]string(nil), colls...)
+	sort.SliceStable(out, func(i, j int) bool {
+		ki, kj := order[snapshot.KindOf(out[i])], order[snapshot.KindOf(out[j])]
+		if ki != kj {
+			return ki < kj
+		}
+		return out[i] < out[j]
+	})
+	return out
+}
+
+func wanted(sels []selector.Selector, kind, parent string) bool {
+	if len(sels) == 0 {
+		return true
+	}
+	for _, s := range sels {
+		for _, k := range s.Kinds() {
+			if k == kind && (s.Parent == "" || s.Parent == parent) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func selected(sels []selector.Selector, kind, parent, key string, raw []byte) bool {
+	if len(sels) == 0 {
+		return true
+	}
+	for _, s := range sels {
+		if s.Match(kind, parent, key, raw) {
+			return true
+		}
+	}
+	return false
+}
+
+func printObjectLine(m *Main, kind, parent, key string, raw []byte) error {
+	var obj bytes.Buffer
+	if err := json.Compact(&obj, raw); err != nil {
+		return fmt.Errorf("stored %s %s is not valid JSON: %w", kind, key, err)
+	}
+	line, err := json.Marshal(struct {
+		Kind   string          `json:"kind"`
+		Parent string          `json:"parent,omitempty"`
+		Key    string          `json:"key"`
+		Object json.RawMessage `json:"object"`
+	}{kind, parent, key, obj.Bytes()})
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(m.Stdout, "%s\n", line)
+	return err
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+	"time"
+)
+
+func init() {
+	register(&command{
+		name:    "snapshots",
+		summary: "list the snapshots in the database",
+		usage:   "enspace-sync snapshots [--config FILE] [--workspace NAME] [--json]",
+		help: `Lists the snapshots, oldest first: id, workspace, time, status, objects,
+requests and bytes added. Interrupted runs are never listed: they left no
+snapshot. With --json, an array of the objects that "backup --json" prints.
+
+Examples:
+  enspace-sync snapshots
+  enspace-sync snapshots --workspace acme --json | jq -r '.[-1].id'`,
+		run: runSnapshots,
+	})
+}
+
+func runSnapshots(ctx context.Context, m *Main, args []string) error {
+	cmd := commands["snapshots"]
+	fs := newFlags(cmd)
+	var g globalFlags
+	g.register(fs)
+	workspace := fs.String("workspace", "", "only this workspace's snapshots")
+	rest, err := m.parse(cmd, fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef(cmd.name, "unexpected argument %q", rest[0])
+	}
+	cfg, err := m.loadConfig(&g)
+	if err != nil {
+		return err
+	}
+	if *workspace != "" {
+		if _, err := cfg.Workspace(*workspace); err != nil {
+			return &usageError{msg: err.Error(), hint: "enspace-sync config check"}
+		}
+	}
+	db, err := m.openDB(cfg, true, "snapshots")
+	if err != nil {
+		return err
+	}
+	snaps, err := db.Snapshots(*workspace)
+	if err != nil {
+		return err
+	}
+	if g.asJSON {
+		out := make([]snapshotJSON, 0, len(snaps))
+		for _, s := range snaps {
+			out = append(out, toJSON(s))
+		}
+		return printJSON(m, out)
+	}
+	if len(snaps) == 0 {
+		fmt.Fprintln(m.Stdout, "no snapshots yet")
+		return nil
+	}
+	tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tWORKSPACE\tTIME\tSTATUS\tOBJECTS\tREQUESTS\tADDED\tDURATION")
+	for _, s := range snaps {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", s.ShortID(), s.Workspace,
+			s.StartedAt.Local().Format("2006-01-02 15:04:05"), s.Status, s.Objects, s.Requests,
+			humanBytes(s.AddedBytes), s.FinishedAt.Sub(s.StartedAt).Round(time.Millisecond))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "%d snapshots\n", len(snaps))
+	return nil
+}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/enspace-sync/enspace-sync/internal/snapshot"
+)
+
+// TestLockHeld: a backup while another process holds the database does
+// not hang: it gives up after its timeout, names the holder, and exits 4.
+func TestLockHeld(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeTestConfig(t, dir, "http://127.0.0.1:1", "")
+	dbPath := filepath.Join(dir, "db", "enspace-sync.db")
+	if err := os.MkdirAll(filepath.Dir(dbPath), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	db, err := snapshot.Open(dbPath, snapshot.Options{Command: "enspace-sync run"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+
+	start := time.Now()
+	out, err := runSelf(t, "backup", "--config", cfg)
+	took := time.Since(start)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != ExitLocked {
+		t.Fatalf("backup with the lock held: %v, want exit %d\n%s", err, ExitLocked, out)
+	}
+	if !strings.Contains(out, "database is locked by pid "+fmt.Sprint(os.Getpid())) || !strings.Contains(out, "enspace-sync run") {
+		t.Errorf("the error does not name the holder:\n%s", out)
+	}
+	if took > 20*time.Second {
+		t.Errorf("gave up after %s: it must not hang", took)
+	}
+	fi, err := os.Stat(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("database mode = %v, want 0600", fi.Mode().Perm())
+	}
+}
