@@ -37,7 +37,7 @@ type Options struct {
 	Workspace string // the en-workspace value
 	Filter    Filter // nil walks everything
 	// Collections is how many collections are listed at the same time;
-	// 0 means 4. Requests are capped by the client's own limiter.
+	// 0 means 8. Requests are capped by the client's own limiter.
 	Collections int
 	Logger      *slog.Logger
 	// Progress, if set, is called after every page with the kind and the
@@ -65,7 +65,7 @@ func Run(ctx context.Context, src Source, sink Sink, opts Options) (*Result, err
 		w.opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if w.opts.Collections <= 0 {
-		w.opts.Collections = 4
+		w.opts.Collections = 8
 	}
 	err := w.run(ctx)
 	return w.res, err
@@ -76,6 +76,10 @@ type walker struct {
 	sink Sink
 	opts Options
 
+	g     *errgroup.Group
+	gctx  context.Context
+	slots chan struct{} // one per collection being listed
+
 	mu      sync.Mutex
 	res     *Result
 	objects atomic.Int64
@@ -85,38 +89,41 @@ func (w *walker) include(kind, typeSlug string) bool {
 	return w.opts.Filter == nil || w.opts.Filter(kind, typeSlug)
 }
 
-// run lists the kinds level by level: workspace-level kinds and types
-// first, then what lives under each type, then stages, then tasks.
+// run lists every workspace-level kind at once, and the kinds below a
+// parent as soon as that parent's listing ends: the items of a type start
+// while members and roles are still being listed, so no level waits for
+// another. A semaphore caps the collections being listed; the client's
+// limiter caps the requests.
 func (w *walker) run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(w.opts.Collections)
-	var types []api.Object
+	w.g, w.gctx = g, gctx
+	w.slots = make(chan struct{}, w.opts.Collections)
 	for _, k := range api.Kinds() {
 		if k.Parent != "" || !w.needed(k, "") {
 			continue
 		}
-		k := k
-		g.Go(func() error {
-			objs, err := w.collect(gctx, k, api.Object{})
-			if k.Name == "types" {
-				types = objs
-			}
+		w.spawn(k, api.Object{})
+	}
+	return g.Wait()
+}
+
+// spawn lists kind k under parent on the walk's group, then spawns the
+// kinds below each of the objects it found.
+func (w *walker) spawn(k *api.Kind, parent api.Object) {
+	w.g.Go(func() error {
+		select {
+		case w.slots <- struct{}{}:
+		case <-w.gctx.Done():
+			return w.gctx.Err()
+		}
+		objs, err := w.collect(w.gctx, k, parent)
+		<-w.slots
+		if err != nil {
 			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	flows, err := w.children(ctx, "types", types)
-	if err != nil {
-		return err
-	}
-	stages, err := w.children(ctx, "flows", flows)
-	if err != nil {
-		return err
-	}
-	_, err = w.children(ctx, "stages", stages)
-	return err
+		}
+		w.children(k, objs)
+		return nil
+	})
 }
 
 // needed reports whether kind k must be listed for the type typeSlug ("" at
@@ -137,36 +144,24 @@ func (w *walker) needed(k *api.Kind, typeSlug string) bool {
 	return false
 }
 
-// children lists every kind whose parent is parentKind, once per parent
-// object, and returns the objects of kinds that are parents themselves.
-func (w *walker) children(ctx context.Context, parentKind string, parents []api.Object) ([]api.Object, error) {
-	var kept []api.Object
-	var keptMu sync.Mutex
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(w.opts.Collections)
-	for _, k := range api.Kinds() {
-		if k.Parent != parentKind {
+// children spawns the listing of every kind whose parent is k, once per
+// parent object; if k itself failed, those kinds fail too, with an error
+// that says why (a failed listing never looks like a deletion).
+func (w *walker) children(k *api.Kind, parents []api.Object) {
+	for _, c := range api.Kinds() {
+		if c.Parent != k.Name {
 			continue
 		}
-		if failed := w.failedKind(parentKind); failed != "" {
-			w.fail(k, fmt.Errorf("not read: its parent kind %s could not be read", parentKind))
-			continue
+		if w.failedKind(k.Name) != "" {
+			w.failBelow(k)
+			return
 		}
 		for _, p := range parents {
-			k, p := k, p
-			if !w.needed(k, typeSlugOf(p)) {
-				continue
+			if w.needed(c, typeSlugOf(p)) {
+				w.spawn(c, p)
 			}
-			g.Go(func() error {
-				objs, err := w.collect(gctx, k, p)
-				keptMu.Lock()
-				kept = append(kept, objs...)
-				keptMu.Unlock()
-				return err
-			})
 		}
 	}
-	return kept, g.Wait()
 }
 
 // typeSlugOf returns the type slug a parent object belongs to, carried down
@@ -270,6 +265,17 @@ type sinkError struct{ err error }
 
 func (e *sinkError) Error() string { return e.err.Error() }
 func (e *sinkError) Unwrap() error { return e.err }
+
+// failBelow marks every kind below k as failed: k could not be read, so
+// nothing under it was.
+func (w *walker) failBelow(k *api.Kind) {
+	for _, c := range api.Kinds() {
+		if c.Parent == k.Name {
+			w.fail(c, fmt.Errorf("not read: its parent kind %s could not be read", k.Name))
+			w.failBelow(c)
+		}
+	}
+}
 
 func (w *walker) count(kind string, n int) {
 	w.mu.Lock()

@@ -28,12 +28,11 @@ type CommitInfo struct {
 // partial and deletes the pending entries, in one last transaction. If
 // Commit fails the run is recorded as failed and nothing becomes visible.
 func (w *Writer) Commit(info CommitInfo) (*Snapshot, error) {
+	if err := w.finish(); err != nil {
+		return nil, err
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.done {
-		return nil, ErrRunFinished
-	}
-	w.done = true
 	snap, err := w.commit(info)
 	if err != nil {
 		if ferr := w.db.endRun(w.id, OutcomeFailed, err.Error()); ferr != nil {

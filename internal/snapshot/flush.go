@@ -18,7 +18,9 @@ func (w *Writer) flushLocked() error {
 	if len(w.batch) == 0 {
 		return nil
 	}
-	if err := w.writeBatch(); err != nil {
+	added, err := w.writeBatch(w.batch)
+	w.added += added
+	if err != nil {
 		w.err = fmt.Errorf("write batch of run %s: %w", w.id, err)
 		return w.err
 	}
@@ -28,12 +30,15 @@ func (w *Writer) flushLocked() error {
 	return nil
 }
 
-func (w *Writer) writeBatch() error {
-	ids := make(map[Hash]uint64, len(w.batch)) // blob hash -> id; 0 while unknown
-	var fresh []int                            // index in w.batch of the first object of each new blob
+// writeBatch writes batch and returns the bytes of new records it stored.
+// It changes none of the Writer's fields: it may run on a goroutine of its
+// own (flushInBackground).
+func (w *Writer) writeBatch(batch []pending) (int64, error) {
+	ids := make(map[Hash]uint64, len(batch)) // blob hash -> id; 0 while unknown
+	var fresh []int                          // index in batch of the first object of each new blob
 	err := w.db.bolt.View(func(tx *bbolt.Tx) error {
 		index := tx.Bucket(bucketBlobIndex)
-		for i, p := range w.batch {
+		for i, p := range batch {
 			if _, seen := ids[p.hash]; seen {
 				continue
 			}
@@ -46,17 +51,17 @@ func (w *Writer) writeBatch() error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return 0, err
 	}
-	packed, err := compressAll(w.batch, fresh)
+	packed, err := compressAll(batch, fresh)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var added int64
 	err = w.db.update(func(tx *bbolt.Tx) error {
 		blobs, index := tx.Bucket(bucketBlobs), tx.Bucket(bucketBlobIndex)
 		for j, i := range fresh {
-			h := w.batch[i].hash
+			h := batch[i].hash
 			if id := lookupID(index, h); id != 0 {
 				ids[h] = id // another run stored it meanwhile
 				continue
@@ -72,8 +77,8 @@ func (w *Writer) writeBatch() error {
 			return fmt.Errorf("run %s is no longer pending", w.id)
 		}
 		colls := map[string]*bbolt.Bucket{}
-		for i := range w.batch {
-			p := &w.batch[i] // bbolt keeps the slices until the commit
+		for i := range batch {
+			p := &batch[i] // bbolt keeps the slices until the commit
 			cb := colls[string(p.coll)]
 			if cb == nil {
 				var err error
@@ -89,10 +94,9 @@ func (w *Writer) writeBatch() error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return 0, err
 	}
-	w.added += added
-	return nil
+	return added, nil
 }
 
 // compressAll compresses the raw JSON of batch[i] for each i in idx, on

@@ -71,7 +71,7 @@ type zcodec struct {
 // codec returns the shared zstd encoder and decoder; EncodeAll and DecodeAll
 // are safe for concurrent use.
 var codec = sync.OnceValues(func() (*zcodec, error) {
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithZeroFrames(true))
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithZeroFrames(true))
 	if err != nil {
 		return nil, fmt.Errorf("create zstd encoder: %w", err)
 	}

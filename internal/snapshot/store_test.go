@@ -201,6 +201,11 @@ func TestPutBatches(t *testing.T) {
 				t.Errorf("after 99 puts %d pending keys, want 0 (buffered)", got)
 			}
 		case 100:
+			// The full batch is written in the background: wait for it.
+			w.mu.Lock()
+			inflight := w.inflight
+			w.mu.Unlock()
+			<-inflight
 			// KeyN counts the collection's bucket as a key too.
 			if got := pendingN(); got != 101 {
 				t.Errorf("after 100 puts %d pending keys, want 101 (one batch and its bucket)", got)

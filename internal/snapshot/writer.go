@@ -27,6 +27,9 @@ type Writer struct {
 	added      int64             // bytes of the blob records and index entries this run stored
 	err        error             // first write error: the run cannot commit
 	done       bool
+	// inflight is closed when the last batch handed to the background is
+	// written, queued when the batch handed before it; nil when none.
+	inflight, queued chan struct{}
 }
 
 // pending is one buffered Put.
@@ -92,21 +95,71 @@ func (w *Writer) Put(kind, parent, key string, raw []byte) error {
 	p := pending{coll: []byte(CollectionName(kind, parent)), key: sortKey(key), hash: hashOf(canon), raw: bytes.Clone(raw)}
 
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	if w.done {
+		w.mu.Unlock()
 		return ErrRunFinished
 	}
 	if w.err != nil {
-		return w.err
+		err := w.err
+		w.mu.Unlock()
+		return err
 	}
 	w.batch = append(w.batch, p)
 	w.batchBytes += len(p.raw) + len(p.key) + len(p.coll) + len(p.hash)
 	if len(w.batch) < w.db.opts.BatchObjects && w.batchBytes < w.db.opts.BatchBytes {
+		w.mu.Unlock()
 		return nil
 	}
-	w.db.gc.RLock()
-	defer w.db.gc.RUnlock()
-	return w.flushLocked()
+	batch := w.batch
+	w.batch, w.batchBytes = make([]pending, 0, len(batch)), 0
+	older, prev, done := w.queued, w.inflight, make(chan struct{})
+	w.queued, w.inflight = prev, done
+	w.mu.Unlock()
+	w.flushInBackground(older, prev, done, batch)
+	return nil
+}
+
+// flushInBackground writes batch on a goroutine of its own once the batch
+// before it (prev) is written, so that fetching goes on while batches are
+// written; batches are written in the order they were filled. The caller
+// waits for the batch before prev (older): at most two full batches wait
+// for the disk while the next one fills.
+func (w *Writer) flushInBackground(older, prev, done chan struct{}, batch []pending) {
+	if older != nil {
+		<-older
+	}
+	go func() {
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
+		w.db.gc.RLock()
+		added, err := w.writeBatch(batch)
+		w.db.gc.RUnlock()
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.added += added
+		if err != nil && w.err == nil {
+			w.err = fmt.Errorf("write batch of run %s: %w", w.id, err)
+		}
+	}()
+}
+
+// finish marks the run done so that no Put starts a flush, then waits for
+// the batch being written, if any. The caller must not hold w.mu.
+func (w *Writer) finish() error {
+	w.mu.Lock()
+	if w.done {
+		w.mu.Unlock()
+		return ErrRunFinished
+	}
+	w.done = true
+	inflight := w.inflight
+	w.mu.Unlock()
+	if inflight != nil {
+		<-inflight
+	}
+	return nil
 }
 
 // Fail marks kind as not read: the snapshot will be partial, with err's text
@@ -127,12 +180,10 @@ func (w *Writer) Fail(kind string, err error) {
 // reason, its pending entries are deleted and the blobs only it referenced
 // are reclaimed (a prune).
 func (w *Writer) Abort(reason error) error {
-	w.mu.Lock()
-	if w.done {
-		w.mu.Unlock()
-		return ErrRunFinished
+	if err := w.finish(); err != nil {
+		return err
 	}
-	w.done = true
+	w.mu.Lock()
 	w.batch = nil
 	w.mu.Unlock()
 
