@@ -13,7 +13,7 @@ import (
 type discardSink struct{}
 
 func (discardSink) Put(kind, parent, key string, raw []byte) error { return nil }
-func (discardSink) Fail(kind string, err error)                     {}
+func (discardSink) Fail(kind string, err error)                    {}
 
 // BenchmarkWalk walks 100,000 items of the fake at 20 ms latency with
 // concurrency 8 into a sink that stores nothing: the floor that the API,
