@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"sort"
 	"strings"
@@ -44,23 +45,14 @@ Examples:
 }
 
 func runBackup(ctx context.Context, m *Main, args []string) error {
-	cmd := commands["backup"]
-	fs := newFlags(cmd)
-	var g globalFlags
-	g.register(fs)
 	var names stringList
-	fs.Var(&names, "workspace", "workspace to back up, by its name in the config; repeat for several (default all)")
-	rest, err := m.parse(cmd, fs, args)
+	inv, err := m.start("backup", args, 0, func(fs *flag.FlagSet) {
+		fs.Var(&names, "workspace", "workspace to back up, by its name in the config; repeat for several (default all)")
+	})
 	if err != nil {
 		return err
 	}
-	if len(rest) > 0 {
-		return usagef(cmd.name, "unexpected argument %q (name workspaces with --workspace)", rest[0])
-	}
-	cfg, err := m.loadConfig(&g)
-	if err != nil {
-		return err
-	}
+	cfg, g := inv.cfg, inv.g
 	workspaces, err := selectWorkspaces(cfg, names)
 	if err != nil {
 		return err

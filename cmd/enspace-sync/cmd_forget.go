@@ -63,27 +63,19 @@ func (p *policyFlags) policy(r config.Retention) snapshot.Policy {
 }
 
 func runForget(ctx context.Context, m *Main, args []string) error {
-	cmd := commands["forget"]
-	fs := newFlags(cmd)
-	var g globalFlags
-	g.register(fs)
 	var pf policyFlags
-	pf.register(fs)
 	var names stringList
-	fs.Var(&names, "workspace", "only this workspace; repeat for several (default all)")
-	dryRun := fs.Bool("dry-run", false, "print what would be removed, remove nothing")
-	prune := fs.Bool("prune", false, "after removing, delete stored objects no snapshot uses")
-	rest, err := m.parse(cmd, fs, args)
+	var dryRun, prune *bool
+	inv, err := m.start("forget", args, 0, func(fs *flag.FlagSet) {
+		pf.register(fs)
+		fs.Var(&names, "workspace", "only this workspace; repeat for several (default all)")
+		dryRun = fs.Bool("dry-run", false, "print what would be removed, remove nothing")
+		prune = fs.Bool("prune", false, "after removing, delete stored objects no snapshot uses")
+	})
 	if err != nil {
 		return err
 	}
-	if len(rest) > 0 {
-		return usagef(cmd.name, "unexpected argument %q", rest[0])
-	}
-	cfg, err := m.loadConfig(&g)
-	if err != nil {
-		return err
-	}
+	cfg, g := inv.cfg, inv.g
 	workspaces, err := selectWorkspaces(cfg, names)
 	if err != nil {
 		return err

@@ -21,22 +21,12 @@ Examples:
 }
 
 func runPrune(ctx context.Context, m *Main, args []string) error {
-	cmd := commands["prune"]
-	fs := newFlags(cmd)
-	var g globalFlags
-	g.register(fs)
-	rest, err := m.parse(cmd, fs, args)
+	inv, err := m.start("prune", args, 0, nil)
 	if err != nil {
 		return err
 	}
-	if len(rest) > 0 {
-		return usagef(cmd.name, "unexpected argument %q", rest[0])
-	}
-	cfg, err := m.loadConfig(&g)
-	if err != nil {
-		return err
-	}
-	db, err := m.openDB(cfg, false, "prune")
+	g := inv.g
+	db, err := m.openDB(inv.cfg, false, "prune")
 	if err != nil {
 		return err
 	}

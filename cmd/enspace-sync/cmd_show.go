@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"sort"
 	"strings"
@@ -48,29 +49,24 @@ Examples:
 }
 
 func runShow(ctx context.Context, m *Main, args []string) error {
-	cmd := commands["show"]
-	fs := newFlags(cmd)
-	var g globalFlags
-	g.register(fs)
-	workspace := fs.String("workspace", "", "the workspace whose snapshot SNAPSHOT names")
-	rest, err := m.parse(cmd, fs, args)
+	var workspace *string
+	inv, err := m.start("show", args, -1, func(fs *flag.FlagSet) {
+		workspace = fs.String("workspace", "", "the workspace whose snapshot SNAPSHOT names")
+	})
 	if err != nil {
 		return err
 	}
+	rest, cfg := inv.args, inv.cfg
 	if len(rest) == 0 {
-		return usagef(cmd.name, "name a snapshot: an id, latest or latest~N")
+		return usagef("show", "name a snapshot: an id, latest or latest~N")
 	}
 	sels := make([]selector.Selector, 0, len(rest)-1)
 	for _, text := range rest[1:] {
 		s, err := selector.Parse(text)
 		if err != nil {
-			return usagef(cmd.name, "%s", err)
+			return usagef("show", "%s", err)
 		}
 		sels = append(sels, s)
-	}
-	cfg, err := m.loadConfig(&g)
-	if err != nil {
-		return err
 	}
 	db, err := m.openDB(cfg, true, "show")
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -24,22 +25,14 @@ Examples:
 }
 
 func runSnapshots(ctx context.Context, m *Main, args []string) error {
-	cmd := commands["snapshots"]
-	fs := newFlags(cmd)
-	var g globalFlags
-	g.register(fs)
-	workspace := fs.String("workspace", "", "only this workspace's snapshots")
-	rest, err := m.parse(cmd, fs, args)
+	var workspace *string
+	inv, err := m.start("snapshots", args, 0, func(fs *flag.FlagSet) {
+		workspace = fs.String("workspace", "", "only this workspace's snapshots")
+	})
 	if err != nil {
 		return err
 	}
-	if len(rest) > 0 {
-		return usagef(cmd.name, "unexpected argument %q", rest[0])
-	}
-	cfg, err := m.loadConfig(&g)
-	if err != nil {
-		return err
-	}
+	cfg, g := inv.cfg, inv.g
 	if *workspace != "" {
 		if _, err := cfg.Workspace(*workspace); err != nil {
 			return &usageError{msg: err.Error(), hint: "enspace-sync config check"}

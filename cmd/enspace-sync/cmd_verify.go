@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 )
 
@@ -26,23 +27,15 @@ Examples:
 }
 
 func runVerify(ctx context.Context, m *Main, args []string) error {
-	cmd := commands["verify"]
-	fs := newFlags(cmd)
-	var g globalFlags
-	g.register(fs)
-	readData := fs.Bool("read-data", false, "also re-hash every stored object")
-	rest, err := m.parse(cmd, fs, args)
+	var readData *bool
+	inv, err := m.start("verify", args, 0, func(fs *flag.FlagSet) {
+		readData = fs.Bool("read-data", false, "also re-hash every stored object")
+	})
 	if err != nil {
 		return err
 	}
-	if len(rest) > 0 {
-		return usagef(cmd.name, "unexpected argument %q", rest[0])
-	}
-	cfg, err := m.loadConfig(&g)
-	if err != nil {
-		return err
-	}
-	db, err := m.openDB(cfg, true, "verify")
+	g := inv.g
+	db, err := m.openDB(inv.cfg, true, "verify")
 	if err != nil {
 		return err
 	}

@@ -81,3 +81,35 @@ func (m *Main) logger(cfg *config.Config, g *globalFlags) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(m.Stderr, opts))
 }
+
+// invocation is the parsed command line of a command that reads the config.
+type invocation struct {
+	cmd  *command
+	g    globalFlags
+	args []string // positional arguments
+	cfg  *config.Config
+}
+
+// start parses args for the named command with the global flags and those
+// that flags adds, allows at most maxArgs positional arguments (-1 for any
+// number), and loads the config.
+func (m *Main) start(name string, args []string, maxArgs int, flags func(fs *flag.FlagSet)) (*invocation, error) {
+	inv := &invocation{cmd: commands[name]}
+	fs := newFlags(inv.cmd)
+	inv.g.register(fs)
+	if flags != nil {
+		flags(fs)
+	}
+	rest, err := m.parse(inv.cmd, fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if maxArgs >= 0 && len(rest) > maxArgs {
+		return nil, usagef(name, "unexpected argument %q", rest[maxArgs])
+	}
+	inv.args = rest
+	if inv.cfg, err = m.loadConfig(&inv.g); err != nil {
+		return nil, err
+	}
+	return inv, nil
+}
