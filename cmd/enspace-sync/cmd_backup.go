@@ -133,6 +133,7 @@ func backupWorkspace(ctx context.Context, m *Main, db *snapshot.DB, cl *clients,
 		Requests:   int64(client.Stats().Requests - before),
 		Config:     runConfig(ws),
 		Drift:      res.Drift,
+		Walked:     sortedKeys(res.Counts),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("commit the snapshot: %w", err)

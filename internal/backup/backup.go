@@ -241,6 +241,7 @@ func (w *walker) collect(ctx context.Context, k *api.Kind, parent api.Object) ([
 		}
 	}
 	if err == nil {
+		w.count(k.Name, 0) // a kind read with no objects counts 0
 		return kept, nil
 	}
 	if ctx.Err() != nil {

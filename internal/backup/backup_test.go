@@ -110,6 +110,9 @@ func TestRunStoresEveryKindUnderItsParent(t *testing.T) {
 			t.Errorf("not stored: %s (stored %v)", want, keys(sink.put))
 		}
 	}
+	if n, ok := res.Counts["quick-tasks"]; !ok || n != 0 {
+		t.Errorf("an empty kind must count 0, got %d, %v", n, ok)
+	}
 	if res.Counts["items"] != 3 || res.Counts["types"] != 2 || len(res.Failed) != 0 {
 		t.Errorf("counts %v failed %v", res.Counts, res.Failed)
 	}

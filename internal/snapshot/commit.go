@@ -20,6 +20,9 @@ type CommitInfo struct {
 	Config     map[string]any // the configuration that produced the run, already redacted
 	Drift      []string       // notes on data that changed while it was read
 	Counts     map[string]int // optional: kind -> count the API reported, kept for cross-checks
+	// Walked lists the kinds the run read, so that a kind read with no
+	// objects is counted as 0 rather than left out.
+	Walked []string
 }
 
 // Commit ends the run with a snapshot: it writes the buffered objects,
@@ -67,6 +70,9 @@ func (w *Writer) commit(info CommitInfo) (*Snapshot, error) {
 	if len(w.failed) > 0 {
 		snap.Status = StatusPartial
 		snap.Errors = maps.Clone(w.failed)
+	}
+	for _, kind := range info.Walked {
+		snap.Counts[kind] += 0
 	}
 	for name, c := range tb.result {
 		snap.Counts[KindOf(name)] += c.Count
