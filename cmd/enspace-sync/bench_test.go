@@ -1,12 +1,18 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
 )
@@ -43,6 +49,20 @@ func BenchmarkBackup(b *testing.B) {
 		wall2, rss2 := runMeasured(b, "backup", "--config", cfg, "--workspace", "acme")
 		size2 := fileSize(b, db)
 
+		// Change 1% of the items (spread over the three types), back up
+		// again, and compare what the snapshot added with the compressed
+		// size of the changed items.
+		changedBytes := changeItems(b, srv, hs.URL, 100)
+		runMeasured(b, "backup", "--config", cfg, "--workspace", "acme")
+		snaps := listSnapshots(b, cfg)
+		added1, added2, added3 := snaps[0]["added_bytes"].(float64), snaps[1]["added_bytes"].(float64), snaps[2]["added_bytes"].(float64)
+		b.ReportMetric(100*added2/added1, "%-added-unchanged")
+		// Every run also stores the API's request log, which the run itself
+		// renews: net of that churn (the unchanged run's added bytes), the
+		// growth is what the changed items cost.
+		b.ReportMetric(added3/float64(changedBytes), "x-added-1%-changed")
+		b.ReportMetric((added3-added2)/float64(changedBytes), "x-added-1%-changed-net")
+
 		requests := after.Total - before.Total
 		pages := after.ByRoute["items.list"] - before.ByRoute["items.list"]
 		for name, n := range after.ByRoute {
@@ -62,6 +82,55 @@ func BenchmarkBackup(b *testing.B) {
 		b.ReportMetric(wall2.Seconds(), "wall-s-2nd")
 		b.ReportMetric(cpu.Seconds(), "cpu-s")
 	}
+}
+
+// changeItems edits one item in every `every` of each demo type through the
+// fake's own API and returns the zstd-compressed size of the edited items
+// as the API now serves them.
+func changeItems(b *testing.B, srv *fakeapi.Server, url string, every int) int64 {
+	b.Helper()
+	ws := srv.Workspace("acme")
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithZeroFrames(true))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var total int64
+	fields := map[string]string{"clients": "city", "contracts": "status", "invoices": "paid"}
+	values := map[string]any{"clients": "Campinas", "contracts": "active", "invoices": true}
+	for _, typ := range []string{"clients", "contracts", "invoices"} {
+		for i, id := range ws.ItemIDs(typ) {
+			if i%every != 0 {
+				continue
+			}
+			if err := ws.UpdateItem(typ, id, map[string]any{fields[typ]: values[typ]}); err != nil {
+				b.Fatalf("update %s %d: %v", typ, id, err)
+			}
+			req, _ := http.NewRequest("GET", fmt.Sprintf("%s/ws/types/%s/items/%d", url, typ, id), nil)
+			req.Header.Set("x-api-key", fakeapi.DemoAPIKey)
+			req.Header.Set("en-workspace", "acme")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			total += int64(len(enc.EncodeAll(body, nil)))
+		}
+	}
+	return total
+}
+
+func listSnapshots(b *testing.B, cfg string) []map[string]any {
+	b.Helper()
+	out, err := selfCommand("snapshots", "--config", cfg, "--json").Output()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var snaps []map[string]any
+	if err := json.Unmarshal(out, &snaps); err != nil {
+		b.Fatal(err)
+	}
+	return snaps
 }
 
 // runMeasured runs the program as a child and returns its wall time and
