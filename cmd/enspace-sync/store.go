@@ -28,6 +28,9 @@ func (m *Main) openDB(cfg *config.Config, readOnly bool, command string) (*snaps
 		ReadOnly: readOnly,
 		Command:  "enspace-sync " + command,
 		Logger:   m.log,
+		// Large batches: a batch costs two fsyncs whatever its size.
+		BatchObjects: 20_000,
+		BatchBytes:   16 << 20,
 	})
 	switch {
 	case errors.Is(err, snapshot.ErrLocked):
