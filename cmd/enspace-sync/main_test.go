@@ -48,6 +48,7 @@ func TestScripts(t *testing.T) {
 			"fakeapi":  cmdFakeAPI,
 			"freeport": cmdFreePort,
 			"httpget":  cmdHTTPGet,
+			"httpdo":   cmdHTTPDo,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("DEMO_KEY", fakeapi.DemoAPIKey)
@@ -89,6 +90,28 @@ func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	ts.Setenv(args[0], fmt.Sprint(port))
+}
+
+// cmdHTTPDo sends a request with a JSON body to the fake started by
+// fakeapi, as the demo key on workspace acme, and fails unless it answers
+// 2xx: httpdo METHOD PATH [BODY]
+func cmdHTTPDo(ts *testscript.TestScript, neg bool, args []string) {
+	var body io.Reader
+	if len(args) > 2 {
+		body = strings.NewReader(args[2])
+	}
+	req, err := http.NewRequest(args[0], ts.Getenv("FAKE_URL")+args[1], body)
+	ts.Check(err)
+	req.Header.Set("x-api-key", fakeapi.DemoAPIKey)
+	req.Header.Set("en-workspace", "acme")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	ts.Check(err)
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	if (resp.StatusCode/100 == 2) == neg {
+		ts.Fatalf("%s %s: %d %s", args[0], args[1], resp.StatusCode, out)
+	}
 }
 
 // cmdHTTPGet fetches a URL with optional headers, waiting up to 10s for the

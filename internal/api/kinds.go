@@ -259,7 +259,7 @@ var kinds = []*Kind{
 		IDField: "id", KeyField: "id", NaturalKey: []string{"integration.slug"},
 		LabelFields:    []string{"integration.name", "integration.slug"},
 		Secrets:        []string{"data.token", "data.api_key"},
-		ServerAssigned: append(append([]string{}, serverAssigned...), "integration", "status"),
+		ServerAssigned: append(append([]string{}, serverAssigned...), "integration"),
 	},
 	{
 		Name: "api-keys", Label: "API key", Class: Audit,

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"errors"
+	"sort"
+	"strings"
+
+	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/diff"
+	"github.com/enspace-sync/enspace-sync/internal/snapshot"
+)
+
+// kindInfos converts the kind table into what diff needs. Lists that the
+// API does not promise to keep in order are the embedded collections
+// (a role's permissions, a group's users) and the lists of references
+// other than a form's fields.
+func kindInfos() map[string]diff.KindInfo {
+	out := map[string]diff.KindInfo{}
+	for i, k := range api.Kinds() {
+		var unordered []string
+		for _, s := range k.Subs {
+			unordered = append(unordered, s.Field)
+		}
+		for _, r := range k.Refs {
+			// Lists of references are sets (assignees, group users), but a
+			// form's list of fields is its layout: its order is a change.
+			if p, ok := strings.CutSuffix(r.Path, "[]"); ok && r.Kind != "fields" {
+				unordered = append(unordered, p)
+			}
+		}
+		out[k.Name] = diff.KindInfo{
+			Name: k.Name, Label: k.Label, Parent: k.Parent, Order: i,
+			LabelFields: k.LabelFields, ServerAssigned: k.ServerAssigned,
+			Unordered: unordered, Volatile: k.Volatile,
+		}
+	}
+	return out
+}
+
+var errStopPairs = errors.New("stop")
+
+// compareSnapshots computes the changes from a to b, reading only the
+// collections whose trees differ, and within them only the chunks that
+// differ. kinds, if not empty, limits the comparison to those kinds.
+func compareSnapshots(db *snapshot.DB, a, b *snapshot.Snapshot, kinds []string) (*diff.Result, error) {
+	want := func(kind string) bool {
+		if len(kinds) == 0 {
+			return true
+		}
+		for _, k := range kinds {
+			if k == kind {
+				return true
+			}
+		}
+		return false
+	}
+	seen := map[string]bool{}
+	var colls []string
+	for _, s := range []*snapshot.Snapshot{a, b} {
+		for c := range s.Collections {
+			if !seen[c] && want(snapshot.KindOf(c)) {
+				seen[c] = true
+				colls = append(colls, c)
+			}
+		}
+	}
+	sort.Strings(colls)
+	var readErr error
+	pairs := func(yield func(diff.Pair) bool) {
+		for _, coll := range colls {
+			if a.Collections[coll] == b.Collections[coll] {
+				continue // same tree: nothing to read
+			}
+			kind := snapshot.KindOf(coll)
+			parent := strings.TrimPrefix(strings.TrimPrefix(coll, kind), "/")
+			err := db.DiffCollection(a, b, coll, func(key string, old, new snapshot.Hash) error {
+				p := diff.Pair{Kind: kind, Parent: parent, Key: key}
+				var err error
+				if !old.IsZero() {
+					if p.Old, err = db.Blob(old); err != nil {
+						return err
+					}
+				}
+				if !new.IsZero() {
+					if p.New, err = db.Blob(new); err != nil {
+						return err
+					}
+				}
+				if !yield(p) {
+					return errStopPairs
+				}
+				return nil
+			})
+			if err != nil {
+				if !errors.Is(err, errStopPairs) {
+					readErr = err
+				}
+				return
+			}
+		}
+	}
+	unknownOld, unknownNew := filterKinds(a.Errors, want), filterKinds(b.Errors, want)
+	res, err := diff.Compute(diff.Input{Kinds: kindInfos(), Pairs: pairs, UnknownOld: unknownOld, UnknownNew: unknownNew})
+	if readErr != nil {
+		return nil, readErr
+	}
+	return res, err
+}
+
+func filterKinds(m map[string]string, want func(string) bool) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		if want(k) {
+			out[k] = v
+		}
+	}
+	return out
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/config"
+	"github.com/enspace-sync/enspace-sync/internal/diff"
+	"github.com/enspace-sync/enspace-sync/internal/snapshot"
+)
+
+func init() {
+	register(&command{
+		name:    "diff",
+		summary: "show what changed between two snapshots",
+		usage:   "enspace-sync diff [--config FILE] [--workspace NAME] [--kind KIND]... [--json] [--stat] [--exit-code] [A [B]]",
+		help: `Compares two snapshots of a workspace object by object and field by field.
+Without arguments: the latest complete snapshot against the one before it.
+With A: A against the latest snapshot. With A and B: A against B. A and B
+are ids, unique id prefixes, latest or latest~N.
+
+Changes are grouped by kind (and by type for fields and items) and named by
+slug, name or email, not only by id. What only the server changes
+(updated_at, ids, the embedded user) and kinds that change on every read
+(statistics, request log) are counted apart as noise, never listed as
+changes. A kind that either snapshot could not read is shown as unknown,
+never as removed.
+
+--json prints {"summary": {KIND: {"added", "removed", "changed",
+"unknown"}}, "changes": [{"kind", "parent", "key", "label", "op",
+"fields": [{"path", "op", "old", "new"}]}], "noise": {...}, "unknown": {...},
+"from", "to"}.
+
+Exit status: 0, also when there are changes; with --exit-code, 5 when there
+are changes (noise does not count) and 0 when there are none.
+
+Examples:
+  enspace-sync diff
+  enspace-sync diff --workspace acme latest~7 --kind items --stat
+  enspace-sync diff 3f2a9c1d 7a12f168 --json | jq '.summary'`,
+		run: runDiff,
+	})
+}
+
+func runDiff(ctx context.Context, m *Main, args []string) error {
+	var workspace *string
+	var kinds stringList
+	var stat, exitCode *bool
+	inv, err := m.start("diff", args, 2, func(fs *flag.FlagSet) {
+		workspace = fs.String("workspace", "", "the workspace (may be left out when the config has one)")
+		fs.Var(&kinds, "kind", "only this kind (types, fields, items, members, ...); repeat for several")
+		stat = fs.Bool("stat", false, "print the summary lines only")
+		exitCode = fs.Bool("exit-code", false, "exit with status 5 when there are changes")
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range kinds {
+		if _, err := api.KindByName(k); err != nil {
+			return usagef("diff", "--kind: %s", err)
+		}
+	}
+	db, err := m.openDB(inv.cfg, true, "diff")
+	if err != nil {
+		return err
+	}
+	from, to, err := diffEnds(db, inv.cfg, *workspace, inv.args)
+	if err != nil {
+		return err
+	}
+	res, err := compareSnapshots(db, from, to, kinds)
+	if err != nil {
+		return err
+	}
+	if inv.g.asJSON {
+		if err := printJSON(m, diffJSON{Result: res, From: from.ID, To: to.ID}); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(m.Stdout, "%s %s (%s) -> %s (%s)\n", from.Workspace, from.ShortID(), from.StartedAt.Local().Format("2006-01-02 15:04"),
+			to.ShortID(), to.StartedAt.Local().Format("2006-01-02 15:04"))
+		if err := diff.WriteText(m.Stdout, res, diff.TextOptions{Stat: *stat}); err != nil {
+			return err
+		}
+	}
+	if *exitCode && !res.Empty() {
+		return withExit(ExitChanges, nil)
+	}
+	return nil
+}
+
+// diffJSON is the --json output: the change set and the two snapshots.
+type diffJSON struct {
+	*diff.Result
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// diffEnds picks the two snapshots to compare from the arguments.
+func diffEnds(db *snapshot.DB, cfg *config.Config, workspace string, args []string) (from, to *snapshot.Snapshot, err error) {
+	switch len(args) {
+	case 2:
+		if from, err = resolveSnapshot(db, cfg, workspace, args[0]); err != nil {
+			return nil, nil, err
+		}
+		to, err = resolveSnapshot(db, cfg, workspace, args[1])
+		return from, to, err
+	case 1:
+		if from, err = resolveSnapshot(db, cfg, workspace, args[0]); err != nil {
+			return nil, nil, err
+		}
+		to, err = db.Resolve(from.Workspace, "latest")
+		return from, to, err
+	}
+	if workspace == "" {
+		if len(cfg.Workspaces) != 1 {
+			return nil, nil, &usageError{msg: fmt.Sprintf("diff needs --workspace: the config has %d workspaces", len(cfg.Workspaces)), hint: "add --workspace NAME"}
+		}
+		workspace = cfg.Workspaces[0].Name
+	}
+	snaps, err := db.Snapshots(workspace)
+	if err != nil {
+		return nil, nil, err
+	}
+	last := -1
+	for i := len(snaps) - 1; i >= 0; i-- {
+		if snaps[i].Status == snapshot.StatusComplete {
+			last = i
+			break
+		}
+	}
+	if last < 1 {
+		return nil, nil, fmt.Errorf("workspace %s has no two snapshots to compare (a complete one and one before it): run enspace-sync backup", workspace)
+	}
+	return snaps[last-1], snaps[last], nil
+}
