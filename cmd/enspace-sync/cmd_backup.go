@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/backup"
 	"github.com/enspace-sync/enspace-sync/internal/config"
+	"github.com/enspace-sync/enspace-sync/internal/diff"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
@@ -140,7 +142,56 @@ func backupWorkspace(ctx context.Context, m *Main, db *snapshot.DB, cl *clients,
 	}
 	log.Info("backup finished", "snapshot", snap.ShortID(), "status", snap.Status, "objects", snap.Objects,
 		"requests", snap.Requests, "added_bytes", snap.AddedBytes)
-	return snap, nil
+	annotated, err := annotateChanges(db, snap, ws, log)
+	if err != nil {
+		// The snapshot is whole; only its summary of changes is missing.
+		log.Error("summarise the changes of the snapshot", "snapshot", snap.ShortID(), "err", err)
+		return snap, nil
+	}
+	return annotated, nil
+}
+
+// changesJSON is what a snapshot records of the changes since the
+// previous complete snapshot of its workspace.
+type changesJSON struct {
+	Since   string                 `json:"since"`
+	Summary map[string]diff.Counts `json:"summary"`
+	Noise   map[string]diff.Noise  `json:"noise"`
+	Unknown map[string]string      `json:"unknown"`
+}
+
+// annotateChanges compares snap with the previous complete snapshot of its
+// workspace, records the summary and any anomaly in the snapshot, and logs
+// each anomaly as a warning with the command that brings the data back.
+func annotateChanges(db *snapshot.DB, snap *snapshot.Snapshot, ws *config.Workspace, log *slog.Logger) (*snapshot.Snapshot, error) {
+	snaps, err := db.Snapshots(ws.Name)
+	if err != nil {
+		return nil, err
+	}
+	var prev *snapshot.Snapshot
+	for _, s := range snaps {
+		if s.ID != snap.ID && s.Status == snapshot.StatusComplete && !s.StartedAt.After(snap.StartedAt) {
+			prev = s
+		}
+	}
+	if prev == nil {
+		return snap, nil // the first snapshot: nothing to compare with
+	}
+	res, err := compareSnapshots(db, prev, snap, nil)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := json.Marshal(changesJSON{Since: prev.ID, Summary: res.Summary, Noise: res.Noise, Unknown: res.Unknown})
+	if err != nil {
+		return nil, err
+	}
+	var flagged []string
+	for _, a := range findAnomalies(prev, snap, res, ws.AnomalyThreshold) {
+		flagged = append(flagged, a.What)
+		log.Warn("anomaly: "+a.What, "snapshot", snap.ShortID(), "before", prev.ShortID(),
+			"hint", fmt.Sprintf("see what was lost with: enspace-sync show --workspace %s %s %s", ws.Name, prev.ShortID(), a.Selector))
+	}
+	return db.Annotate(snap.ID, raw, flagged)
 }
 
 // runConfig is what a snapshot records of the config that produced it.
@@ -163,6 +214,51 @@ func printBackup(m *Main, s *snapshot.Snapshot) {
 	for _, d := range s.Drift {
 		fmt.Fprintf(m.Stdout, "  drift: %s\n", d)
 	}
+	if line := changesLine(s); line != "" {
+		fmt.Fprintf(m.Stdout, "  %s\n", line)
+	}
+	for _, a := range s.Anomalies {
+		fmt.Fprintf(m.Stdout, "  ANOMALY: %s\n", a)
+	}
+}
+
+// changesLine sums up a snapshot's recorded changes on one line.
+func changesLine(s *snapshot.Snapshot) string {
+	if len(s.Changes) == 0 {
+		return ""
+	}
+	var c changesJSON
+	if json.Unmarshal(s.Changes, &c) != nil {
+		return ""
+	}
+	var parts []string
+	for _, k := range api.Kinds() {
+		n, ok := c.Summary[k.Name]
+		if !ok {
+			continue
+		}
+		var ops []string
+		for _, op := range []struct {
+			n    int
+			name string
+		}{{n.Added, "added"}, {n.Removed, "removed"}, {n.Changed, "changed"}, {n.Unknown, "unknown"}} {
+			if op.n > 0 {
+				ops = append(ops, fmt.Sprintf("%d %s", op.n, op.name))
+			}
+		}
+		parts = append(parts, k.Name+" "+strings.Join(ops, ", "))
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("no changes since %s", shortID(c.Since))
+	}
+	return fmt.Sprintf("changes since %s: %s", shortID(c.Since), strings.Join(parts, "; "))
+}
+
+func shortID(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
 }
 
 // formatCounts prints counts in the order of the kind table.

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"text/tabwriter"
 	"time"
+
+	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
 func init() {
@@ -22,6 +25,24 @@ Examples:
   enspace-sync snapshots --workspace acme --json | jq -r '.[-1].id'`,
 		run: runSnapshots,
 	})
+}
+
+// changeTotals prints a snapshot's recorded changes as "+added -removed
+// ~changed", with "!" when it holds an anomaly; "-" when none were recorded.
+func changeTotals(s *snapshot.Snapshot) string {
+	var c changesJSON
+	if len(s.Changes) == 0 || json.Unmarshal(s.Changes, &c) != nil {
+		return "-"
+	}
+	var added, removed, changed int
+	for _, n := range c.Summary {
+		added, removed, changed = added+n.Added, removed+n.Removed, changed+n.Changed
+	}
+	out := fmt.Sprintf("+%d -%d ~%d", added, removed, changed)
+	if len(s.Anomalies) > 0 {
+		out += " !"
+	}
+	return out
 }
 
 func runSnapshots(ctx context.Context, m *Main, args []string) error {
@@ -58,11 +79,11 @@ func runSnapshots(ctx context.Context, m *Main, args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tWORKSPACE\tTIME\tSTATUS\tOBJECTS\tREQUESTS\tADDED\tDURATION")
+	fmt.Fprintln(tw, "ID\tWORKSPACE\tTIME\tSTATUS\tOBJECTS\tREQUESTS\tADDED\tDURATION\tCHANGES")
 	for _, s := range snaps {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", s.ShortID(), s.Workspace,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", s.ShortID(), s.Workspace,
 			s.StartedAt.Local().Format("2006-01-02 15:04:05"), s.Status, s.Objects, s.Requests,
-			humanBytes(s.AddedBytes), s.FinishedAt.Sub(s.StartedAt).Round(time.Millisecond))
+			humanBytes(s.AddedBytes), s.FinishedAt.Sub(s.StartedAt).Round(time.Millisecond), changeTotals(s))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -58,6 +59,10 @@ type snapshotJSON struct {
 	AddedBytes int64             `json:"added_bytes"`
 	Errors     map[string]string `json:"errors"`
 	Drift      []string          `json:"drift"`
+	// Changes since the previous complete snapshot: {"since", "summary",
+	// "noise", "unknown"}; null for a workspace's first snapshot.
+	Changes   json.RawMessage `json:"changes"`
+	Anomalies []string        `json:"anomalies"`
 }
 
 func toJSON(s *snapshot.Snapshot) snapshotJSON {
@@ -76,6 +81,13 @@ func toJSON(s *snapshot.Snapshot) snapshotJSON {
 	}
 	if out.Drift == nil {
 		out.Drift = []string{}
+	}
+	out.Changes, out.Anomalies = s.Changes, s.Anomalies
+	if out.Changes == nil {
+		out.Changes = json.RawMessage("null")
+	}
+	if out.Anomalies == nil {
+		out.Anomalies = []string{}
 	}
 	return out
 }

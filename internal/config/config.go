@@ -25,6 +25,7 @@ const (
 	DefaultPageSize          = 100
 	DefaultTimeout           = 60 * time.Second
 	DefaultSchedule          = "@daily"
+	DefaultAnomalyThreshold  = 0.3
 )
 
 // Limits on values and files.
@@ -168,6 +169,11 @@ type Workspace struct {
 	Exclude []string `yaml:"exclude"`
 	// Retention says which snapshots forget keeps.
 	Retention Retention `yaml:"retention"`
+	// AnomalyThreshold is the share (0..1) by which a kind, or a type's
+	// items, may shrink from one snapshot to the next before the backup is
+	// flagged as an anomaly; 0 turns the check off. Default 0.3. A type
+	// that disappears is flagged whatever the threshold, unless it is 0.
+	AnomalyThreshold float64 `yaml:"anomaly_threshold"`
 
 	env *Environment
 }
@@ -225,7 +231,7 @@ func DefaultRetention() Retention {
 // DefaultWorkspace returns a workspace with every default filled in and
 // neither name nor environment.
 func DefaultWorkspace() *Workspace {
-	return &Workspace{Schedule: DefaultSchedule, Retention: DefaultRetention()}
+	return &Workspace{Schedule: DefaultSchedule, Retention: DefaultRetention(), AnomalyThreshold: DefaultAnomalyThreshold}
 }
 
 // Locate returns the configuration path: flagValue (--config) when set,

@@ -71,6 +71,7 @@ workspaces:
       keep_daily: 14
       keep_weekly: 8
       keep_monthly: 12
+    anomaly_threshold: 0.3
   - name: beta
     environment: stage
     slug: beta
@@ -82,6 +83,7 @@ workspaces:
       keep_daily: 14
       keep_weekly: 8
       keep_monthly: 12
+    anomaly_threshold: 0.3
 `
 	if diff := cmp.Diff(want, text); diff != "" {
 		t.Errorf("Redacted (-want +got):\n%s", diff)

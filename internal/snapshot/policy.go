@@ -36,6 +36,7 @@ const (
 	ReasonNoPolicy     = "no retention policy"
 	ReasonFuture       = "newer than now (is the clock right?)"
 	ReasonPartialNewer = "partial: a newer complete snapshot exists"
+	ReasonBeforeDrop   = "last before a drop (anomaly in a newer snapshot)"
 	ReasonPartialKept  = "partial: no newer complete snapshot yet"
 	ReasonNoRule       = "no rule keeps it"
 )
@@ -140,6 +141,30 @@ func applyGroup(out []Decision, idx []int, p Policy, now time.Time, loc *time.Lo
 		}
 		if !d.Keep {
 			d.Reasons = append(d.Reasons, ReasonNoRule)
+		}
+	}
+	keepBeforeDrops(out, idx)
+}
+
+// keepBeforeDrops keeps, for each snapshot flagged with an anomaly (a type
+// gone, a kind shrunk), the newest complete snapshot before it: the one a
+// restore would bring the lost objects back from. idx is newest first.
+func keepBeforeDrops(out []Decision, idx []int) {
+	for n, i := range idx {
+		if len(out[i].Snapshot.Anomalies) == 0 {
+			continue
+		}
+		for _, j := range idx[n+1:] {
+			d := &out[j]
+			if d.Snapshot.Status != StatusComplete {
+				continue
+			}
+			if !d.Keep {
+				d.Reasons = d.Reasons[:0]
+			}
+			d.Keep = true
+			d.Reasons = append(d.Reasons, ReasonBeforeDrop)
+			break
 		}
 	}
 }

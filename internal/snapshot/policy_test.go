@@ -128,3 +128,24 @@ func TestApplyPolicy(t *testing.T) {
 		})
 	}
 }
+
+func TestApplyPolicyKeepsTheSnapshotBeforeADrop(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, 3, d, 12, 0, 0, 0, time.UTC) }
+	snaps := []*Snapshot{
+		{ID: "a", Workspace: "acme", StartedAt: day(1), Status: StatusComplete},
+		{ID: "b", Workspace: "acme", StartedAt: day(2), Status: StatusComplete},
+		{ID: "c", Workspace: "acme", StartedAt: day(3), Status: StatusComplete, Anomalies: []string{"type contracts disappeared"}},
+		{ID: "d", Workspace: "acme", StartedAt: day(4), Status: StatusComplete},
+	}
+	got := ApplyPolicy(snaps, Policy{KeepLast: 1}, day(5), time.UTC)
+	keep := map[string]bool{}
+	for _, d := range got {
+		keep[d.Snapshot.ID] = d.Keep
+		if d.Snapshot.ID == "b" && (len(d.Reasons) != 1 || d.Reasons[0] != ReasonBeforeDrop) {
+			t.Errorf("b reasons = %v, want [%s]", d.Reasons, ReasonBeforeDrop)
+		}
+	}
+	if want := map[string]bool{"a": false, "b": true, "c": false, "d": true}; fmt.Sprint(keep) != fmt.Sprint(want) {
+		t.Errorf("keep = %v, want %v", keep, want)
+	}
+}

@@ -73,6 +73,12 @@ type Snapshot struct {
 	Config      map[string]any        `json:"config,omitempty"`
 	Drift       []string              `json:"drift,omitempty"`
 	APICounts   map[string]int        `json:"api_counts,omitempty"` // counts the API reported, for cross-checks
+	// Changes is what changed since the previous complete snapshot, as
+	// the caller summarised it (SetChanges); the store does not read it.
+	Changes json.RawMessage `json:"changes,omitempty"`
+	// Anomalies are drops the caller flagged (a type gone, a kind shrunk):
+	// retention keeps the snapshot before one.
+	Anomalies []string `json:"anomalies,omitempty"`
 }
 
 // ShortID returns the first 8 characters of the id.

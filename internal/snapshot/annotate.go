@@ -1,0 +1,40 @@
+package snapshot
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"go.etcd.io/bbolt"
+)
+
+// Annotate records, on a committed snapshot, what changed since the
+// previous complete snapshot (changes, opaque JSON of the caller's) and the
+// anomalies found in it. It is written after the commit, in a transaction of
+// its own: a snapshot whose annotation was lost to a crash is still whole,
+// only without its summary.
+func (db *DB) Annotate(id string, changes json.RawMessage, anomalies []string) (*Snapshot, error) {
+	if db.opts.ReadOnly {
+		return nil, ErrReadOnly
+	}
+	var snap Snapshot
+	err := db.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketSnapshots)
+		v := b.Get([]byte(id))
+		if v == nil {
+			return fmt.Errorf("%w: %s", ErrNotFound, id)
+		}
+		if err := json.Unmarshal(v, &snap); err != nil {
+			return fmt.Errorf("%w: snapshot %s: %v", ErrCorrupt, id, err)
+		}
+		snap.Changes, snap.Anomalies = changes, anomalies
+		rec, err := json.Marshal(&snap)
+		if err != nil {
+			return fmt.Errorf("encode snapshot record: %w", err)
+		}
+		return b.Put([]byte(id), rec)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("annotate snapshot %s: %w", id, err)
+	}
+	return &snap, nil
+}
