@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/config"
@@ -20,7 +21,7 @@ func init() {
 	register(&command{
 		name:    "show",
 		summary: "print objects of a snapshot as JSON",
-		usage:   "enspace-sync show [--config FILE] [--workspace NAME] SNAPSHOT [SELECTOR...]",
+		usage:   "enspace-sync show [--config FILE] [--workspace NAME] (SNAPSHOT | --at TIME) [SELECTOR...]",
 		help: `Prints objects of a snapshot exactly as the API returned them.
 
 SNAPSHOT is an id, a unique id prefix (4 characters or more), "latest", or
@@ -43,25 +44,31 @@ selector, every object of the snapshot. Nothing selected is an error.
 Examples:
   enspace-sync show latest item:contracts/1001
   enspace-sync show --workspace acme latest~1 type:contracts | jq -c .object.slug
-  enspace-sync show 3f2a9c1d members`,
+  enspace-sync show 3f2a9c1d members
+  enspace-sync show --at "2026-11-20 18:00" item:contracts/1061`,
 		run: runShow,
 	})
 }
 
 func runShow(ctx context.Context, m *Main, args []string) error {
-	var workspace *string
+	var workspace, at *string
 	inv, err := m.start("show", args, -1, func(fs *flag.FlagSet) {
 		workspace = fs.String("workspace", "", "the workspace whose snapshot SNAPSHOT names")
+		at = fs.String("at", "", "show the newest snapshot taken at or before this time (2026-11-27, \"2026-11-27 15:04\" or RFC 3339) instead of naming one")
 	})
 	if err != nil {
 		return err
 	}
 	rest, cfg := inv.args, inv.cfg
-	if len(rest) == 0 {
-		return usagef("show", "name a snapshot: an id, latest or latest~N")
+	if *at == "" && len(rest) == 0 {
+		return usagef("show", "name a snapshot (an id, latest or latest~N) or a time with --at")
 	}
-	sels := make([]selector.Selector, 0, len(rest)-1)
-	for _, text := range rest[1:] {
+	selTexts := rest
+	if *at == "" {
+		selTexts = rest[1:]
+	}
+	sels := make([]selector.Selector, 0, len(selTexts))
+	for _, text := range selTexts {
 		s, err := selector.Parse(text)
 		if err != nil {
 			return usagef("show", "%s", err)
@@ -72,7 +79,12 @@ func runShow(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	snap, err := resolveSnapshot(db, cfg, *workspace, rest[0])
+	var snap *snapshot.Snapshot
+	if *at != "" {
+		snap, err = snapshotAt(db, cfg, *workspace, *at)
+	} else {
+		snap, err = resolveSnapshot(db, cfg, *workspace, rest[0])
+	}
 	if err != nil {
 		return err
 	}
@@ -97,6 +109,44 @@ func resolveSnapshot(db *snapshot.DB, cfg *config.Config, workspace, ref string)
 		return nil, &usageError{msg: err.Error(), hint: "enspace-sync snapshots"}
 	}
 	return snap, err
+}
+
+// snapshotAt finds the newest snapshot of the workspace started at or
+// before the time text names, in the local time zone unless it says one.
+func snapshotAt(db *snapshot.DB, cfg *config.Config, workspace, text string) (*snapshot.Snapshot, error) {
+	var t time.Time
+	var err error
+	for _, layout := range []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02"} {
+		if t, err = time.ParseInLocation(layout, text, time.Local); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return nil, usagef("show", "--at %q: not a time (2026-11-27, \"2026-11-27 15:04\" or RFC 3339)", text)
+	}
+	if len(text) == len("2006-01-02") {
+		t = t.Add(24*time.Hour - time.Nanosecond) // a day means its end
+	}
+	if workspace == "" {
+		if len(cfg.Workspaces) != 1 {
+			return nil, &usageError{msg: fmt.Sprintf("--at needs --workspace: the config has %d workspaces", len(cfg.Workspaces)), hint: "add --workspace NAME"}
+		}
+		workspace = cfg.Workspaces[0].Name
+	}
+	snaps, err := db.Snapshots(workspace)
+	if err != nil {
+		return nil, err
+	}
+	var found *snapshot.Snapshot
+	for _, s := range snaps {
+		if !s.StartedAt.After(t) {
+			found = s
+		}
+	}
+	if found == nil {
+		return nil, fmt.Errorf("workspace %s has no snapshot at or before %s", workspace, t.Format(time.RFC3339))
+	}
+	return found, nil
 }
 
 // showObjects prints the selected objects of snap.
