@@ -28,6 +28,11 @@ func kindInfos() map[string]diff.KindInfo {
 				unordered = append(unordered, p)
 			}
 		}
+		if k.Name == "stages" {
+			// A stage embeds its tasks (the contract's Stage shape); they
+			// are named by id, and their assignees are sets too.
+			unordered = append(unordered, "tasks", "tasks[].assignees.members", "tasks[].assignees.roles", "tasks[].assignees.groups")
+		}
 		out[k.Name] = diff.KindInfo{
 			Name: k.Name, Label: k.Label, Parent: k.Parent, Order: i,
 			LabelFields: k.LabelFields, ServerAssigned: k.ServerAssigned,

@@ -51,6 +51,7 @@ type fakeAPIFlags struct {
 	rateTruncate, rateHTML         float64
 	rateDrift, rateLost, retryAftS float64
 	envelope, noCount, noPaging    bool
+	shuffle                        bool
 	asJSON                         bool
 }
 
@@ -78,6 +79,7 @@ func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 	fs.BoolVar(&f.envelope, "envelope", false, `answer lists as {"data": [...], "total": N} instead of bare arrays`)
 	fs.BoolVar(&f.noCount, "no-count", false, "count endpoints answer 404, like a server without counts")
 	fs.BoolVar(&f.noPaging, "ignore-paging", false, "ignore page and limit, like a server without paging")
+	fs.BoolVar(&f.shuffle, "shuffle-lists", false, "answer rows, permissions, group users and assignees in a new order on every request")
 	fs.BoolVar(&f.asJSON, "json", false, `print one JSON line {"url", "api_key", "workspaces"} on start`)
 	rest, err := m.parse(cmd, fs, args)
 	if err != nil {
@@ -101,6 +103,7 @@ func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 		Envelope:     f.envelope,
 		NoCount:      f.noCount,
 		IgnorePaging: f.noPaging,
+		ShuffleLists: f.shuffle,
 		APIKeys:      []fakeapi.Key{{Secret: f.apiKey, Scopes: []string{"read", "write", "delete"}, Description: "fake-api"}},
 		Faults:       f.faults(),
 		Logger:       slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),

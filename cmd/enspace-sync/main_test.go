@@ -66,6 +66,8 @@ func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 		case "--items":
 			i++
 			fmt.Sscan(args[i], &opts.Items)
+		case "--shuffle":
+			opts.ShuffleLists = true
 		case "--fail":
 			i++
 			var status int

@@ -257,6 +257,7 @@ func TestContractIgnoredPage(t *testing.T) {
 		{"with counts", fakeapi.Options{IgnorePage: true}},
 		{"without counts", fakeapi.Options{IgnorePage: true, NoCount: true}},
 		{"envelope", fakeapi.Options{IgnorePage: true, Envelope: true}},
+		{"shuffled rows", fakeapi.Options{IgnorePage: true, NoCount: true, ShuffleLists: true}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, setup{fake: tt.fake, pageSize: 10})

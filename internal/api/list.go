@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"slices"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -268,11 +269,17 @@ func identity(o Object) string {
 	return "raw:" + string(o.Raw)
 }
 
-// pageSum digests the identities of a page's objects, in order.
+// pageSum digests the identities of a page's objects, sorted: a server
+// that answers the same rows in another order is still repeating itself.
 func pageSum(objs []Object) [sha256.Size]byte {
+	ids := make([]string, len(objs))
+	for i, o := range objs {
+		ids[i] = identity(o)
+	}
+	slices.Sort(ids)
 	h := sha256.New()
-	for _, o := range objs {
-		h.Write([]byte(identity(o)))
+	for _, id := range ids {
+		h.Write([]byte(id))
 		h.Write([]byte{0})
 	}
 	var sum [sha256.Size]byte

@@ -58,6 +58,16 @@
 // RequestCounts.EarlyRetries, so a test can prove that a client never
 // retries before Retry-After ran out.
 //
+// # Shuffled lists
+//
+// With Options.ShuffleLists, the lists whose order the API does not promise
+// come in a new order on every request: a role's permissions, a group's
+// users, the assignees of quick tasks and of tasks (also inside stages),
+// and the rows of each list page (the same rows as unshuffled, in another
+// order). The order follows the seed and the count of the request line,
+// like fault decisions, and a list of two or more elements is never left
+// in its stored order.
+//
 // # Caveats
 //
 // Everything lives in memory and is lost when the server stops. Items are

@@ -163,5 +163,5 @@ func stagesGet(c *call) resp {
 	if !ok {
 		return res
 	}
-	return ok200(c.ws.stageView(s))
+	return c.answer(c.ws.stageView(s))
 }

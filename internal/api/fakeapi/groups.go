@@ -149,7 +149,7 @@ func groupsGet(c *call) resp {
 	if !ok {
 		return res
 	}
-	return ok200(g.view())
+	return c.answer(g.view())
 }
 
 func groupsCreate(c *call) resp {
@@ -165,7 +165,7 @@ func groupsCreate(c *call) resp {
 	}
 	g.id = c.s.next(seqGroup)
 	c.ws.groups = append(c.ws.groups, g)
-	return ok200(g.view())
+	return c.answer(g.view())
 }
 
 func groupsUpdate(c *call) resp {
@@ -213,7 +213,7 @@ func (c *call) changeGroup(change func(*group, *input) (resp, bool)) resp {
 		return res
 	}
 	g.updated = c.now
-	return ok200(g.view())
+	return c.answer(g.view())
 }
 
 func groupsDelete(c *call) resp {

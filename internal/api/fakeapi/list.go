@@ -42,7 +42,8 @@ func positive(s string, def int) int {
 }
 
 // list answers a page of n rows; each appends row i as JSON to b. Rows
-// are a bare array, or an envelope {"data": [...], "total": n}.
+// are a bare array, or an envelope {"data": [...], "total": n}; a page's
+// rows come shuffled when the request shuffles lists.
 func (c *call) list(n int, each func(b []byte, i int) []byte) resp {
 	from, to := c.pageRange(n)
 	b := make([]byte, 0, 64+(to-from)*256)
@@ -50,8 +51,8 @@ func (c *call) list(n int, each func(b []byte, i int) []byte) resp {
 		b = append(b, `{"data":`...)
 	}
 	b = append(b, '[')
-	for i := from; i < to; i++ {
-		if i > from {
+	for k, i := range c.shuffle.order(from, to) {
+		if k > 0 {
 			b = append(b, ',')
 		}
 		b = each(b, i)
@@ -65,9 +66,12 @@ func (c *call) list(n int, each func(b []byte, i int) []byte) resp {
 	return resp{status: http.StatusOK, body: b}
 }
 
-// listOf answers a page of records rendered by view.
+// listOf answers a page of records rendered by view, with the views'
+// unordered lists shuffled when the request shuffles lists.
 func listOf[T any](c *call, rows []T, view func(T) any) resp {
-	return c.list(len(rows), func(b []byte, i int) []byte { return append(b, marshal(view(rows[i]))...) })
+	return c.list(len(rows), func(b []byte, i int) []byte {
+		return append(b, marshal(c.shuffle.view(view(rows[i])))...)
+	})
 }
 
 // count answers {"count": n}, or 404 on a server without counts.

@@ -160,7 +160,7 @@ func quickTasksGet(c *call) resp {
 	if !ok {
 		return res
 	}
-	return ok200(c.ws.quickTaskView(q))
+	return c.answer(c.ws.quickTaskView(q))
 }
 
 func quickTasksCreate(c *call) resp {
@@ -176,7 +176,7 @@ func quickTasksCreate(c *call) resp {
 	}
 	q.id = c.s.next(seqQuickTask)
 	c.ws.quickTasks = append(c.ws.quickTasks, q)
-	return ok200(c.ws.quickTaskView(q))
+	return c.answer(c.ws.quickTaskView(q))
 }
 
 func quickTasksUpdate(c *call) resp {
@@ -194,7 +194,7 @@ func quickTasksUpdate(c *call) resp {
 		return res
 	}
 	q.updated = c.now
-	return ok200(c.ws.quickTaskView(q))
+	return c.answer(c.ws.quickTaskView(q))
 }
 
 func quickTasksDelete(c *call) resp {

@@ -35,7 +35,7 @@ func rolesGet(c *call) resp {
 	if !ok {
 		return res
 	}
-	return ok200(r.view())
+	return c.answer(r.view())
 }
 
 func rolesCreate(c *call) resp {
@@ -51,7 +51,7 @@ func rolesCreate(c *call) resp {
 	}
 	r.id = c.s.next(seqRole)
 	c.ws.roles = append(c.ws.roles, r)
-	return ok200(r.view())
+	return c.answer(r.view())
 }
 
 func rolesUpdate(c *call) resp {
@@ -72,7 +72,7 @@ func rolesUpdate(c *call) resp {
 	}
 	next.updated = c.now
 	*r = next
-	return ok200(r.view())
+	return c.answer(r.view())
 }
 
 // rolesDelete removes a role; members that had it keep no role.

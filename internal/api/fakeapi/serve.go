@@ -24,6 +24,8 @@ type call struct {
 	key    *keyRec
 	user   *user
 	ws     *Workspace
+	// shuffle reorders unordered lists (Options.ShuffleLists); nil when off.
+	shuffle *shuffler
 }
 
 // ServeHTTP answers one request: route, authenticate, inject faults, run
@@ -52,7 +54,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	keyLine := waitLine(c.key.id, line)
 	s.counters.checkWait(keyLine, at.UnixNano())
 	f := s.faults.Load()
-	d := f.decide(s.opts.Seed, r.Method, c.uri, s.counters.nth(line))
+	n := s.counters.nth(line)
+	d := f.decide(s.opts.Seed, r.Method, c.uri, n)
+	c.shuffle = s.newShuffler(r.Method, c.uri, n)
 	if err := s.sleep(r.Context(), d.delay); err != nil {
 		return // the client went away
 	}

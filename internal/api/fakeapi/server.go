@@ -50,6 +50,11 @@ type Options struct {
 	// APIKeys are the keys the server accepts; nil means one key,
 	// DemoAPIKey, with every scope on every workspace.
 	APIKeys []Key
+	// ShuffleLists answers the lists whose order the API does not promise
+	// in a new order on every request: a role's permissions, a group's
+	// users, the assignees of quick tasks and tasks (in stages too), and
+	// the rows of every list page (the same rows, in another order).
+	ShuffleLists bool
 	// Faults are the faults injected from the start; see SetFaults.
 	Faults Faults
 	// Now is the clock of records created at run time, request logs and

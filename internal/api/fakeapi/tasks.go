@@ -79,7 +79,7 @@ func tasksGet(c *call) resp {
 	if !ok {
 		return res
 	}
-	return ok200(c.ws.taskView(t))
+	return c.answer(c.ws.taskView(t))
 }
 
 // tasksCreate adds a task to a stage ("New Task"). A use_integration task
@@ -124,7 +124,7 @@ func tasksCreate(c *call) resp {
 	t.members, t.roles, t.groups = addIDs(nil, as.Members), addIDs(nil, as.Roles), addIDs(nil, as.Groups)
 	t.id = c.s.next(seqTask)
 	w.tasks = append(w.tasks, t)
-	return ok200(w.taskView(t))
+	return c.answer(w.taskView(t))
 }
 
 // checkTaskRefs reports the first reference of a new task that does not
