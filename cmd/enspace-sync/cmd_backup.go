@@ -36,7 +36,15 @@ fails the run at once.
 Output: per snapshot its id, status, objects per kind, requests, bytes added
 and duration. With --json, one JSON object per line, per snapshot, with the
 keys id, short_id, workspace, status, started_at, finished_at,
-duration_seconds, counts, objects, requests, added_bytes, errors, drift.
+duration_seconds, counts, objects, requests, added_bytes, errors, drift,
+changes (since the previous complete snapshot: since, summary, noise,
+unknown; null for the first) and anomalies.
+
+After each snapshot the changes since the previous complete one are
+printed and recorded. A type that disappeared, or a kind or a type's items
+that shrank by more than the workspace's anomaly_threshold (default 30%),
+is flagged as an ANOMALY, logged as a warning with a hint, and the snapshot
+before it is kept by retention.
 A workspace whose run failed prints {"workspace", "status": "failed", "error"}.
 
 Examples:
