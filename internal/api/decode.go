@@ -38,6 +38,9 @@ func DecodeList(body []byte, idField string) (ListPage, error) {
 }
 
 func decodeList(body []byte, idField string) (ListPage, error) {
+	if items, ok := splitObjects(body); ok && idField == "" {
+		return ListPage{Items: items}, nil
+	}
 	var p ListPage
 	dec := json.NewDecoder(bytes.NewReader(body))
 	tok, err := dec.Token()
@@ -62,6 +65,45 @@ func decodeList(body []byte, idField string) (ListPage, error) {
 		return ListPage{}, errors.New("data after the list")
 	}
 	return p, nil
+}
+
+// splitObjects is the fast path of the common answer, a bare array of
+// objects: one validation of the whole body, then one scan that cuts it
+// into elements. ok is false for anything else, which the decoder then
+// reads (and explains) element by element.
+func splitObjects(body []byte) ([]json.RawMessage, bool) {
+	i := skipSpace(body, 0)
+	if i >= len(body) || body[i] != '[' || !json.Valid(body) {
+		return nil, false
+	}
+	items := []json.RawMessage{}
+	i = skipSpace(body, i+1)
+	if i < len(body) && body[i] == ']' {
+		return items, skipSpace(body, i+1) == len(body)
+	}
+	for i < len(body) {
+		if body[i] != '{' {
+			return nil, false
+		}
+		end, ok := skipValue(body, i)
+		if !ok {
+			return nil, false
+		}
+		items = append(items, json.RawMessage(body[i:end:end]))
+		i = skipSpace(body, end)
+		if i >= len(body) {
+			return nil, false
+		}
+		switch body[i] {
+		case ',':
+			i = skipSpace(body, i+1)
+		case ']':
+			return items, skipSpace(body, i+1) == len(body)
+		default:
+			return nil, false
+		}
+	}
+	return nil, false
 }
 
 // decodeElements reads the elements of an array whose '[' was read, and

@@ -189,3 +189,33 @@ func FuzzTopLevel(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSplitObjects: the fast path of list decoding agrees with the
+// element-by-element decoder on every body it accepts.
+func FuzzSplitObjects(f *testing.F) {
+	for _, s := range []string{`[]`, `[{"id":1},{"id":2}]`, ` [ {"a":"]"} , {"b":[1,{}]} ] `, `[{"id":1},2]`, `[{}] x`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, ok := splitObjects([]byte(s))
+		if !ok {
+			return
+		}
+		dec := json.NewDecoder(strings.NewReader(s))
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+			t.Fatalf("fast path accepted %q, which is not a list", s)
+		}
+		slow, err := decodeElements(dec, "")
+		if err != nil {
+			t.Fatalf("fast path accepted %q, the decoder refuses it: %v", s, err)
+		}
+		if len(fast) != len(slow) {
+			t.Fatalf("%q: %d elements, decoder %d", s, len(fast), len(slow))
+		}
+		for i := range fast {
+			if string(fast[i]) != string(slow[i]) {
+				t.Fatalf("%q element %d: %s, decoder %s", s, i, fast[i], slow[i])
+			}
+		}
+	})
+}
