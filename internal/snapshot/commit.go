@@ -129,7 +129,9 @@ func encodeRecord(snap *Snapshot, added int64) ([]byte, error) {
 
 // treeBuild turns a run's pending entries into trees, collection by
 // collection, a budget of entries per transaction. Chunk boundaries depend
-// on keys only, and a transaction always ends on a chunk boundary.
+// on keys only, and a transaction always ends on a chunk boundary. A
+// collection's index nodes and root are stored in the transaction that
+// stores its last chunk.
 type treeBuild struct {
 	run    []byte
 	coll   []byte     // collection in progress; nil before the first
@@ -137,7 +139,7 @@ type treeBuild struct {
 	refs   []chunkRef // chunks of coll so far
 	count  int
 	result map[string]Collection
-	added  int64 // bytes of the chunks, roots and index entries stored
+	added  int64 // bytes of the chunks, index nodes, roots and index entries stored
 	done   bool
 }
 
@@ -169,7 +171,11 @@ func (b *treeBuild) step(tx *bbolt.Tx, budget int) error {
 			b.coll = append([]byte(nil), name...)
 			return nil
 		}
-		root := encodeRoot(b.refs)
+		level, top, err := buildIndex(tx, b.refs, &b.added)
+		if err != nil {
+			return fmt.Errorf("collection %s: %w", name, err)
+		}
+		root := encodeIndex(level, top)
 		h := hashOf(root)
 		if roots := tx.Bucket(bucketRoots); roots.Get(h[:]) == nil {
 			if err := roots.Put(h[:], root); err != nil {

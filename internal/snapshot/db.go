@@ -71,6 +71,7 @@ type DB struct {
 	gc sync.RWMutex
 
 	chunkReads atomic.Int64 // chunks loaded, for tests of diff cost
+	indexReads atomic.Int64 // index nodes loaded, for tests of diff cost
 	closeOnce  sync.Once
 	closeErr   error
 }

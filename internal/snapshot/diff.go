@@ -8,8 +8,9 @@ const diffBatch = 256
 
 // DiffCollection compares a collection in two snapshots and calls fn, in key
 // order, for each key added (old is zero), removed (new is zero) or changed.
-// Chunks the two trees share hold the same entries and are never read, so
-// the cost follows what changed, not the collection's size. A nil snapshot,
+// Subtrees (index nodes and chunks) the two trees share hold the same
+// entries and are never read, at any level, so the cost follows what
+// changed, not the collection's size. A nil snapshot,
 // like an absent collection, counts as empty. fn runs outside any
 // transaction; an error from fn stops the diff and is returned.
 func (db *DB) DiffCollection(a, b *Snapshot, collection string, fn func(key string, old, new Hash) error) error {
@@ -18,15 +19,10 @@ func (db *DB) DiffCollection(a, b *Snapshot, collection string, fn func(key stri
 	if okA && okB && ca.Root == cb.Root {
 		return nil
 	}
-	refsA, err := db.collectionRefs(a, collection)
+	refsA, refsB, err := db.differentChunks(a, b, collection)
 	if err != nil {
 		return err
 	}
-	refsB, err := db.collectionRefs(b, collection)
-	if err != nil {
-		return err
-	}
-	refsA, refsB = dropShared(refsA, refsB)
 	sa := &chunkStream{db: db, refs: refsA}
 	sb := &chunkStream{db: db, refs: refsB}
 	out := &diffOut{db: db, fn: fn}
@@ -143,10 +139,47 @@ func collectionOf(s *Snapshot, name string) (Collection, bool) {
 	return c, ok
 }
 
-// dropShared removes the chunks present in both lists. A key lives in
-// exactly one chunk of a tree, so a shared chunk's keys are in no other
-// chunk of either tree: they are unchanged, and the rest differ only
-// among the remaining chunks.
+// differentChunks returns the chunks of a collection in two snapshots that
+// are not in both. It walks both trees down from their roots a level at a
+// time (the taller tree first, until both are as tall), dropping at each
+// level the children the two lists share, so shared subtrees are never
+// read.
+func (db *DB) differentChunks(a, b *Snapshot, collection string) ([]chunkRef, []chunkRef, error) {
+	levelA, refsA, err := db.collectionTree(a, collection)
+	if err != nil {
+		return nil, nil, err
+	}
+	levelB, refsB, err := db.collectionTree(b, collection)
+	if err != nil {
+		return nil, nil, err
+	}
+	for {
+		refsA, refsB = dropShared(refsA, refsB)
+		if levelA == 0 && levelB == 0 {
+			return refsA, refsB, nil
+		}
+		top := max(levelA, levelB)
+		if levelA == top {
+			if refsA, err = db.loadIndexes(levelA, refsA); err != nil {
+				return nil, nil, fmt.Errorf("diff %s: %w", collection, err)
+			}
+			levelA--
+		}
+		if levelB == top {
+			if refsB, err = db.loadIndexes(levelB, refsB); err != nil {
+				return nil, nil, fmt.Errorf("diff %s: %w", collection, err)
+			}
+			levelB--
+		}
+	}
+}
+
+// dropShared removes the children (chunks or index nodes) present in both
+// lists. An id names one content, so a shared child holds the same entries
+// on both sides, and a key lives under exactly one child of a level of a
+// tree, so a shared child's keys are under no other child of either list:
+// they are unchanged, and the rest differ only among the remaining
+// children.
 func dropShared(a, b []chunkRef) ([]chunkRef, []chunkRef) {
 	inA := make(map[uint64]bool, len(a))
 	for _, r := range a {

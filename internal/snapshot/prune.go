@@ -15,10 +15,10 @@ const sweepBatch = 10_000
 // PruneStats reports what Prune removed.
 type PruneStats struct {
 	Blobs  int   // blobs removed
-	Chunks int   // chunks removed
+	Chunks int   // chunks and index nodes removed
 	Roots  int   // roots removed
 	Bytes  int64 // bytes freed (keys and values, index entries too), reusable inside the file
-	Kept   int   // blobs, chunks and roots still referenced
+	Kept   int   // blobs, chunks, index nodes and roots still referenced
 }
 
 // Objects returns the number of stored objects removed.
@@ -46,7 +46,7 @@ func (db *DB) Forget(ids ...string) error {
 	return nil
 }
 
-// Prune removes the blobs, chunks and roots that no snapshot record and no
+// Prune removes the blobs, chunks (index nodes too) and roots that no snapshot record and no
 // open run references, with their index entries. It marks from every
 // record's roots and every pending entry, then sweeps each bucket in
 // batches. Writers wait while it runs. It refuses to sweep when a referenced
@@ -141,30 +141,49 @@ func (db *DB) mark() (*marks, error) {
 		return nil, err
 	}
 	for root := range m.roots {
-		refs, err := db.loadRoot(root)
+		level, refs, err := db.loadRoot(root)
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range refs {
-			if !m.chunks.holds(r.id) {
-				return nil, fmt.Errorf("%w: root %s names chunk %d, never stored", ErrCorrupt, root.Short(), r.id)
-			}
-			if !m.chunks.add(r.id) {
-				continue
-			}
-			es, err := db.loadChunk(r.id)
-			if err != nil {
-				return nil, err
-			}
-			for _, e := range es {
-				if !m.blobs.holds(e.id) {
-					return nil, fmt.Errorf("%w: chunk %d names blob %d, never stored", ErrCorrupt, r.id, e.id)
-				}
-				m.blobs.add(e.id)
-			}
+		if err := db.markRefs(m, level-1, refs, "root "+root.Short()); err != nil {
+			return nil, err
 		}
 	}
 	return m, nil
+}
+
+// markRefs marks the children refs of parent, of the given level (0:
+// chunks), and, for each not marked before, everything under it.
+func (db *DB) markRefs(m *marks, level int, refs []chunkRef, parent string) error {
+	for _, r := range refs {
+		if !m.chunks.holds(r.id) {
+			return fmt.Errorf("%w: %s names chunk %d, never stored", ErrCorrupt, parent, r.id)
+		}
+		if !m.chunks.add(r.id) {
+			continue
+		}
+		if level > 0 {
+			children, err := db.loadIndex(level, r.id)
+			if err != nil {
+				return err
+			}
+			if err := db.markRefs(m, level-1, children, fmt.Sprintf("index node %d", r.id)); err != nil {
+				return err
+			}
+			continue
+		}
+		es, err := db.loadChunk(r.id)
+		if err != nil {
+			return err
+		}
+		for _, e := range es {
+			if !m.blobs.holds(e.id) {
+				return fmt.Errorf("%w: chunk %d names blob %d, never stored", ErrCorrupt, r.id, e.id)
+			}
+			m.blobs.add(e.id)
+		}
+	}
+	return nil
 }
 
 // forEachPending calls fn with the blob id of every pending entry of every run.

@@ -128,14 +128,24 @@ func (db *DB) Walk(snap *Snapshot, collection string, fn func(key string, hash H
 // Lookup returns the raw JSON of one object of a snapshot, as first received,
 // and whether the collection holds the key.
 func (db *DB) Lookup(snap *Snapshot, collection, key string) ([]byte, bool, error) {
-	refs, err := db.collectionRefs(snap, collection)
+	level, refs, err := db.collectionTree(snap, collection)
 	if err != nil || len(refs) == 0 {
 		return nil, false, err
 	}
 	sk := sortKey(key)
-	i := sort.Search(len(refs), func(i int) bool { return compareKeys(refs[i].first, sk) > 0 }) - 1
-	if i < 0 {
-		return nil, false, nil
+	var i int
+	for {
+		i = sort.Search(len(refs), func(i int) bool { return compareKeys(refs[i].first, sk) > 0 }) - 1
+		if i < 0 {
+			return nil, false, nil
+		}
+		if level == 0 {
+			break
+		}
+		if refs, err = db.loadIndex(level, refs[i].id); err != nil {
+			return nil, false, fmt.Errorf("look up %s %q: %w", collection, key, err)
+		}
+		level--
 	}
 	es, err := db.loadChunk(refs[i].id)
 	if err != nil {
@@ -177,36 +187,6 @@ func (db *DB) Runs(workspace string) ([]Run, error) {
 		return out[i].ID < out[j].ID
 	})
 	return out, nil
-}
-
-// collectionRefs returns the chunk list of a snapshot's collection; nil
-// when the snapshot (or the collection) is absent.
-func (db *DB) collectionRefs(snap *Snapshot, collection string) ([]chunkRef, error) {
-	if snap == nil {
-		return nil, nil
-	}
-	c, ok := snap.Collections[collection]
-	if !ok {
-		return nil, nil
-	}
-	refs, err := db.loadRoot(c.Root)
-	if err != nil {
-		return nil, fmt.Errorf("collection %s of snapshot %s: %w", collection, snap.ShortID(), err)
-	}
-	return refs, nil
-}
-
-// loadRoot reads and decodes a root in one short read transaction.
-func (db *DB) loadRoot(h Hash) ([]chunkRef, error) {
-	b, err := db.getCopy(bucketRoots, h[:])
-	if err != nil {
-		return nil, fmt.Errorf("root %s: %w", h.Short(), err)
-	}
-	refs, err := decodeRoot(b)
-	if err != nil {
-		return nil, fmt.Errorf("root %s: %w", h.Short(), err)
-	}
-	return refs, nil
 }
 
 // loadChunk reads and decodes a chunk in one short read transaction.

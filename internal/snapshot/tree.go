@@ -8,7 +8,8 @@ import (
 
 // Tree shape and encoding.
 const (
-	// treeFormat is the leading byte of every chunk and root encoding.
+	// treeFormat is the leading byte of every chunk (leaf) encoding; index
+	// nodes and roots lead with indexFormat.
 	treeFormat byte = 1
 	// boundaryMask: a chunk ends after an entry whose key hash has these
 	// bits zero, about one entry in 16.
@@ -16,7 +17,8 @@ const (
 	// maxChunkEntries is the hard cap of entries in one chunk.
 	maxChunkEntries = 64
 	// minChunkEntry and minRootEntry are the fewest bytes an entry takes
-	// in a chunk and in a root; they bound the counts decoders accept.
+	// in a chunk and in an index node or root; they bound the counts
+	// decoders accept.
 	minChunkEntry = 3
 	minRootEntry  = 4
 )
@@ -27,11 +29,12 @@ type entry struct {
 	id  uint64
 }
 
-// chunkRef is a root's line for one chunk.
+// chunkRef is an index node's (or root's) line for one child: a chunk, or
+// an index node one level down.
 type chunkRef struct {
-	first []byte // sort key of the chunk's first entry
+	first []byte // sort key of the child's first entry
 	id    uint64
-	count int
+	count int // entries under the child
 }
 
 // boundary reports whether a chunk ends after the entry with sort key sk. It
@@ -55,24 +58,6 @@ func encodeChunk(es []entry) []byte {
 		b = appendKey(b, prev, e.key)
 		b = appendID(b, prevID, e.id)
 		prev, prevID = e.key, e.id
-	}
-	return b
-}
-
-// encodeRoot encodes a root: the format byte, the chunk count, then for each
-// chunk its first key (prefix-compressed), chunk id (see appendID) and
-// entry count.
-func encodeRoot(refs []chunkRef) []byte {
-	b := make([]byte, 0, 1+binary.MaxVarintLen64+len(refs)*10)
-	b = append(b, treeFormat)
-	b = binary.AppendUvarint(b, uint64(len(refs)))
-	var prev []byte
-	var prevID uint64
-	for _, r := range refs {
-		b = appendKey(b, prev, r.first)
-		b = appendID(b, prevID, r.id)
-		b = binary.AppendUvarint(b, uint64(r.count))
-		prev, prevID = r.first, r.id
 	}
 	return b
 }
@@ -159,8 +144,8 @@ func (d *decoder) id() uint64 {
 	return id
 }
 
-func (d *decoder) header(what string, minEntry int) int {
-	if len(d.b) == 0 || d.b[0] != treeFormat {
+func (d *decoder) header(what string, format byte, minEntry int) int {
+	if len(d.b) == 0 || d.b[0] != format {
 		d.err = fmt.Errorf("%w: %s: unknown format", ErrCorrupt, what)
 		return 0
 	}
@@ -178,7 +163,7 @@ func (d *decoder) end(what string) error {
 
 func decodeChunk(b []byte) ([]entry, error) {
 	d := &decoder{b: b}
-	n := d.header("chunk", minChunkEntry)
+	n := d.header("chunk", treeFormat, minChunkEntry)
 	if d.err == nil && n == 0 {
 		d.err = fmt.Errorf("%w: empty chunk", ErrCorrupt)
 	}
@@ -191,23 +176,4 @@ func decodeChunk(b []byte) ([]entry, error) {
 		return nil, err
 	}
 	return es, nil
-}
-
-func decodeRoot(b []byte) ([]chunkRef, error) {
-	d := &decoder{b: b}
-	n := d.header("root", minRootEntry)
-	refs := make([]chunkRef, 0, n)
-	for i := 0; i < n && d.err == nil; i++ {
-		k := d.key()
-		id := d.id()
-		c := d.uvarint(maxChunkEntries)
-		if d.err == nil && c == 0 {
-			d.err = fmt.Errorf("%w: root lists an empty chunk", ErrCorrupt)
-		}
-		refs = append(refs, chunkRef{first: k, id: id, count: int(c)})
-	}
-	if err := d.end("root"); err != nil {
-		return nil, err
-	}
-	return refs, nil
 }

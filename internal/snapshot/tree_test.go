@@ -42,16 +42,37 @@ func TestTreeEncodingRoundTrip(t *testing.T) {
 	if !cmp.Equal(es, got, cmp.AllowUnexported(entry{})) {
 		t.Error("chunk round trip differs")
 	}
-	refs := []chunkRef{{first: sortKey("1"), id: 1, count: 3}, {first: sortKey("abc"), id: 1 << 40, count: maxChunkEntries}}
-	gotRefs, err := decodeRoot(encodeRoot(refs))
-	if err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		level int
+		refs  []chunkRef
+	}{
+		{1, []chunkRef{{first: sortKey("1"), id: 1, count: 3}, {first: sortKey("abc"), id: 1 << 40, count: maxChunkEntries}}},
+		{3, []chunkRef{{first: sortKey("1"), id: 9, count: 70_000}, {first: sortKey("2"), id: 3, count: 1}}},
+	} {
+		level, refs, err := decodeIndex(encodeIndex(tc.level, tc.refs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if level != tc.level || !cmp.Equal(tc.refs, refs, cmp.AllowUnexported(chunkRef{})) {
+			t.Errorf("index node round trip: level %d, want %d; refs differ: %v", level, tc.level, !cmp.Equal(tc.refs, refs, cmp.AllowUnexported(chunkRef{})))
+		}
 	}
-	if !cmp.Equal(refs, gotRefs, cmp.AllowUnexported(chunkRef{})) {
-		t.Error("root round trip differs")
+	for _, bad := range []struct {
+		what string
+		enc  []byte
+	}{
+		{"no children", encodeIndex(1, nil)},
+		{"level 0", encodeIndex(0, []chunkRef{{first: sortKey("a"), id: 1, count: 1}})},
+		{"a chunk of more than the most entries", encodeIndex(1, []chunkRef{{first: sortKey("a"), id: 1, count: maxChunkEntries + 1}})},
+		{"an empty child", encodeIndex(2, []chunkRef{{first: sortKey("a"), id: 1}})},
+		{"a chunk encoding", encodeChunk([]entry{{key: sortKey("a"), id: 1}})},
+	} {
+		if _, _, err := decodeIndex(bad.enc); err == nil {
+			t.Errorf("decoded an index node with %s", bad.what)
+		}
 	}
-	if r, err := decodeRoot(encodeRoot(nil)); err != nil || len(r) != 0 {
-		t.Errorf("empty root = %v, %v", r, err)
+	if _, err := decodeChunk(encodeIndex(1, []chunkRef{{first: sortKey("a"), id: 1, count: 1}})); err == nil {
+		t.Error("decoded an index node as a chunk")
 	}
 	// Out-of-order keys are damage.
 	bad := encodeChunk([]entry{{key: sortKey("b"), id: 1}, {key: sortKey("a"), id: 2}})
@@ -62,8 +83,8 @@ func TestTreeEncodingRoundTrip(t *testing.T) {
 	if _, err := decodeChunk(encodeChunk([]entry{{key: sortKey("a")}})); err == nil {
 		t.Error("decoded a chunk naming blob 0")
 	}
-	if _, err := decodeRoot(encodeRoot([]chunkRef{{first: sortKey("a"), count: 1}})); err == nil {
-		t.Error("decoded a root naming chunk 0")
+	if _, _, err := decodeIndex(encodeIndex(1, []chunkRef{{first: sortKey("a"), count: 1}})); err == nil {
+		t.Error("decoded an index node naming chunk 0")
 	}
 }
 
@@ -87,7 +108,8 @@ func TestChunkBoundaries(t *testing.T) {
 func FuzzDecodeTree(f *testing.F) {
 	es := []entry{{key: sortKey("1"), id: 7}, {key: sortKey("22"), id: 300}, {key: sortKey("abc"), id: 1 << 50}}
 	f.Add(encodeChunk(es))
-	f.Add(encodeRoot([]chunkRef{{first: sortKey("1"), id: 1, count: 2}, {first: sortKey("2"), id: 200, count: 1}}))
+	f.Add(encodeIndex(1, []chunkRef{{first: sortKey("1"), id: 1, count: 2}, {first: sortKey("2"), id: 200, count: 1}}))
+	f.Add(encodeIndex(2, []chunkRef{{first: sortKey("1"), id: 5, count: 200}, {first: sortKey("2"), id: 4, count: 1}}))
 	f.Add([]byte{1, 255, 255, 255, 255, 15})
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -97,10 +119,10 @@ func FuzzDecodeTree(f *testing.F) {
 				t.Errorf("chunk round trip: %v", err)
 			}
 		}
-		if refs, err := decodeRoot(b); err == nil {
-			again, err := decodeRoot(encodeRoot(refs))
-			if err != nil || !cmp.Equal(refs, again, cmp.AllowUnexported(chunkRef{})) {
-				t.Errorf("root round trip: %v", err)
+		if level, refs, err := decodeIndex(b); err == nil {
+			level2, again, err := decodeIndex(encodeIndex(level, refs))
+			if err != nil || level2 != level || !cmp.Equal(refs, again, cmp.AllowUnexported(chunkRef{})) {
+				t.Errorf("index node round trip: %v", err)
 			}
 		}
 	})

@@ -40,7 +40,7 @@ func (p Problem) String() string {
 type VerifyReport struct {
 	Snapshots   int   // records checked
 	Collections int   // collection references checked
-	Chunks      int   // distinct chunks checked
+	Chunks      int   // distinct chunks and index nodes checked
 	Blobs       int   // distinct blobs checked
 	Objects     int64 // entries checked, over all snapshots
 	ReadData    bool  // whether blobs were decompressed and re-hashed
@@ -74,8 +74,8 @@ func (r *VerifyReport) add(p Problem) {
 }
 
 // Verify checks that every snapshot record decodes and that its roots,
-// chunks and blobs exist and decode, and that roots and chunks hash to their
-// addresses. With readData, every referenced blob is also decompressed and
+// index nodes, chunks and blobs exist and decode, and that roots, index
+// nodes and chunks hash to their addresses. With readData, every referenced blob is also decompressed and
 // its canonical JSON re-hashed to its address. Problems name the snapshot
 // and, for blobs, the collection and key. progress, when not nil, is called
 // outside any transaction with objects checked and the total. The error is
@@ -141,102 +141,6 @@ type verifier struct {
 type blobState struct {
 	hash Hash   // the hash its record holds; zero when there is none
 	err  string // "" when sound, else the problem
-}
-
-func (v *verifier) collection(s *Snapshot, name string) error {
-	c := s.Collections[name]
-	bad := func(h Hash, key, msg string) {
-		v.rep.add(Problem{Snapshot: s.ID, Collection: name, Key: key, Hash: h, Err: msg})
-	}
-	raw, err := v.db.getCopy(bucketRoots, c.Root[:])
-	if err != nil {
-		bad(c.Root, "", "root is missing")
-		v.done += c.Count
-		return nil
-	}
-	refs, err := decodeRoot(raw)
-	if err == nil && hashOf(raw) != c.Root {
-		err = fmt.Errorf("root does not hash to its address")
-	}
-	if err != nil {
-		bad(c.Root, "", err.Error())
-		v.done += c.Count
-		return nil
-	}
-	total := 0
-	for i, r := range refs {
-		total += r.count
-		var next []byte
-		if i+1 < len(refs) {
-			next = refs[i+1].first
-		}
-		if err := v.chunk(r, next, bad); err != nil {
-			return err
-		}
-		v.done += r.count
-		if v.progress != nil {
-			v.progress(v.done, v.total)
-		}
-	}
-	if total != c.Count {
-		bad(c.Root, "", fmt.Sprintf("root holds %d objects, the record says %d", total, c.Count))
-	}
-	return nil
-}
-
-// chunk checks a chunk: present, decodes, matches its index entry (so its
-// content hashes to the address it was stored under) and its root's line,
-// and its blobs are sound.
-func (v *verifier) chunk(r chunkRef, next []byte, bad func(h Hash, key, msg string)) error {
-	if v.chunkOK[r.id] {
-		return nil
-	}
-	v.chunkOK[r.id] = false
-	raw, err := v.db.getCopy(bucketChunks, idKey(r.id))
-	if err != nil {
-		bad(Hash{}, "", fmt.Sprintf("chunk %d is missing", r.id))
-		return nil
-	}
-	h := hashOf(raw)
-	var indexed uint64
-	if err := v.db.bolt.View(func(tx *bbolt.Tx) error {
-		indexed = lookupID(tx.Bucket(bucketChunkIndex), h)
-		return nil
-	}); err != nil {
-		return err
-	}
-	es, err := decodeChunk(raw)
-	switch {
-	case err != nil:
-	case indexed != r.id:
-		err = fmt.Errorf("chunk %d does not hash to its index entry", r.id)
-	case len(es) != r.count:
-		err = fmt.Errorf("chunk %d holds %d objects, its root says %d", r.id, len(es), r.count)
-	case compareKeys(es[0].key, r.first) != 0:
-		err = fmt.Errorf("chunk %d's first key differs from its root's", r.id)
-	case next != nil && compareKeys(es[len(es)-1].key, next) >= 0:
-		err = fmt.Errorf("chunk %d overlaps the next chunk", r.id)
-	}
-	if err != nil {
-		bad(Hash{}, "", err.Error())
-		return nil
-	}
-	if err := v.checkBlobs(es); err != nil {
-		return err
-	}
-	sound := true
-	for _, e := range es {
-		if st := v.blobs[e.id]; st.err != "" {
-			sound = false
-			key, kerr := keyText(e.key)
-			if kerr != nil {
-				key = fmt.Sprintf("%q", e.key)
-			}
-			bad(st.hash, key, st.err)
-		}
-	}
-	v.chunkOK[r.id] = sound
-	return nil
 }
 
 // checkBlobs checks the blobs of es not checked yet: their records are

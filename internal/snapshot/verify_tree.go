@@ -1,0 +1,181 @@
+package snapshot
+
+import (
+	"fmt"
+
+	"go.etcd.io/bbolt"
+)
+
+// collection checks a collection's root, then its tree.
+func (v *verifier) collection(s *Snapshot, name string) error {
+	c := s.Collections[name]
+	bad := func(h Hash, key, msg string) {
+		v.rep.add(Problem{Snapshot: s.ID, Collection: name, Key: key, Hash: h, Err: msg})
+	}
+	raw, err := v.db.getCopy(bucketRoots, c.Root[:])
+	if err != nil {
+		bad(c.Root, "", "root is missing")
+		v.advance(c.Count)
+		return nil
+	}
+	level, refs, err := decodeIndex(raw)
+	if err == nil && hashOf(raw) != c.Root {
+		err = fmt.Errorf("root does not hash to its address")
+	}
+	if err != nil {
+		bad(c.Root, "", err.Error())
+		v.advance(c.Count)
+		return nil
+	}
+	total := 0
+	for _, r := range refs {
+		total += r.count
+	}
+	if total != c.Count {
+		bad(c.Root, "", fmt.Sprintf("root holds %d objects, the record says %d", total, c.Count))
+	}
+	return v.refs(level-1, refs, nil, bad)
+}
+
+// refs checks the children of one node, of the given level (0: chunks);
+// next is the first key after the last child, nil when none.
+func (v *verifier) refs(level int, refs []chunkRef, next []byte, bad func(h Hash, key, msg string)) error {
+	for i, r := range refs {
+		bound := next
+		if i+1 < len(refs) {
+			bound = refs[i+1].first
+		}
+		if level > 0 {
+			if err := v.index(level, r, bound, bad); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := v.chunk(r, bound, bad); err != nil {
+			return err
+		}
+		v.advance(r.count)
+	}
+	return nil
+}
+
+// index checks an index node: present, decodes, of the level its parent
+// expects, matches its index entry and its parent's line; then its
+// children, recursively.
+func (v *verifier) index(level int, r chunkRef, next []byte, bad func(h Hash, key, msg string)) error {
+	if v.chunkOK[r.id] {
+		v.advance(r.count)
+		return nil
+	}
+	v.chunkOK[r.id] = false
+	raw, err := v.db.getCopy(bucketChunks, idKey(r.id))
+	if err != nil {
+		bad(Hash{}, "", fmt.Sprintf("index node %d is missing", r.id))
+		v.advance(r.count)
+		return nil
+	}
+	indexed, err := v.indexed(raw)
+	if err != nil {
+		return err
+	}
+	children, err := checkIndex(raw, level, r.id)
+	if err == nil {
+		total := 0
+		for _, c := range children {
+			total += c.count
+		}
+		switch {
+		case indexed != r.id:
+			err = fmt.Errorf("index node %d does not hash to its index entry", r.id)
+		case total != r.count:
+			err = fmt.Errorf("index node %d holds %d objects, its parent says %d", r.id, total, r.count)
+		case compareKeys(children[0].first, r.first) != 0:
+			err = fmt.Errorf("index node %d's first key differs from its parent's", r.id)
+		}
+	}
+	if err != nil {
+		bad(Hash{}, "", err.Error())
+		v.advance(r.count)
+		return nil
+	}
+	before := v.problems()
+	if err := v.refs(level-1, children, next, bad); err != nil {
+		return err
+	}
+	v.chunkOK[r.id] = v.problems() == before
+	return nil
+}
+
+// indexed returns the id the chunk index files raw's hash under, 0 when
+// none.
+func (v *verifier) indexed(raw []byte) (uint64, error) {
+	h := hashOf(raw)
+	var id uint64
+	err := v.db.bolt.View(func(tx *bbolt.Tx) error {
+		id = lookupID(tx.Bucket(bucketChunkIndex), h)
+		return nil
+	})
+	return id, err
+}
+
+// advance counts n objects checked and reports progress.
+func (v *verifier) advance(n int) {
+	v.done += n
+	if v.progress != nil {
+		v.progress(v.done, v.total)
+	}
+}
+
+// problems returns the number of problems found so far.
+func (v *verifier) problems() int { return len(v.rep.Problems) + v.rep.Unlisted }
+
+// chunk checks a chunk: present, decodes, matches its index entry (so its
+// content hashes to the address it was stored under) and its parent's line,
+// and its blobs are sound.
+func (v *verifier) chunk(r chunkRef, next []byte, bad func(h Hash, key, msg string)) error {
+	if v.chunkOK[r.id] {
+		return nil
+	}
+	v.chunkOK[r.id] = false
+	raw, err := v.db.getCopy(bucketChunks, idKey(r.id))
+	if err != nil {
+		bad(Hash{}, "", fmt.Sprintf("chunk %d is missing", r.id))
+		return nil
+	}
+	indexed, err := v.indexed(raw)
+	if err != nil {
+		return err
+	}
+	es, err := decodeChunk(raw)
+	switch {
+	case err != nil:
+	case indexed != r.id:
+		err = fmt.Errorf("chunk %d does not hash to its index entry", r.id)
+	case len(es) != r.count:
+		err = fmt.Errorf("chunk %d holds %d objects, its parent says %d", r.id, len(es), r.count)
+	case compareKeys(es[0].key, r.first) != 0:
+		err = fmt.Errorf("chunk %d's first key differs from its parent's", r.id)
+	case next != nil && compareKeys(es[len(es)-1].key, next) >= 0:
+		err = fmt.Errorf("chunk %d overlaps the next chunk", r.id)
+	}
+	if err != nil {
+		bad(Hash{}, "", err.Error())
+		return nil
+	}
+	if err := v.checkBlobs(es); err != nil {
+		return err
+	}
+	sound := true
+	for _, e := range es {
+		if st := v.blobs[e.id]; st.err != "" {
+			sound = false
+			key, kerr := keyText(e.key)
+			if kerr != nil {
+				key = fmt.Sprintf("%q", e.key)
+			}
+			bad(st.hash, key, st.err)
+		}
+	}
+	v.chunkOK[r.id] = sound
+	return nil
+}
