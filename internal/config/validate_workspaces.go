@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/robfig/cron/v3"
@@ -43,7 +44,7 @@ func (c *Config) validateWorkspaces(v *problems) {
 		if strings.ContainsFunc(w.Slug, func(r rune) bool { return isControl(r) || r == ' ' }) {
 			v.at(path+".slug", ErrInvalid, "the slug holds spaces or control characters")
 		}
-		if _, err := cron.ParseStandard(w.Schedule); err != nil {
+		if err := checkCron(w.Schedule); err != nil {
 			v.at(path+".schedule", ErrInvalid, "%q is not a cron schedule (5 fields, or @daily, @hourly, @every 6h ...): %v", shorten(w.Schedule), err)
 		}
 		validateTokens(v, path+".include", w.Include)
@@ -78,4 +79,17 @@ func validateRetention(v *problems, path string, r Retention) {
 	if !keeps {
 		v.at(path, ErrInvalid, "every rule is 0 or less, so nothing would be kept: set keep_last to 1 or more")
 	}
+}
+
+// checkCron parses a schedule as the scheduler will. The cron parser
+// panics on a zone prefix with no schedule after it ("CRON_TZ=UTC"): that
+// is an invalid schedule, not a crash.
+func checkCron(spec string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("not a schedule")
+		}
+	}()
+	_, err = cron.ParseStandard(spec)
+	return err
 }
