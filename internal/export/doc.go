@@ -1,0 +1,33 @@
+// Package export writes a portable copy of one workspace: plain files that
+// any tool can read without enspace-sync.
+//
+// The caller feeds objects one by one with Writer.Put; the package knows
+// nothing of the API or of snapshots. The output is a directory, the same
+// tree inside a .tar.gz file, or a .tar.gz streamed to an io.Writer:
+//
+//	manifest.json          format_version, workspace, environment, source,
+//	                       created_at, counts per kind, and every other
+//	                       file with its sha256, size and object count
+//	<kind>.ndjson          one {"parent", "key", "object"} line per object
+//	items/<type>.ndjson    one raw item object per line
+//
+// Format "json" writes the same files with a .json suffix, each a JSON
+// array of the same values. Format "csv" writes items/<type>.csv with a
+// header of field slugs (set with Writer.SetFields) and one row per item;
+// other kinds stay ndjson.
+//
+// Caveats:
+//
+//   - Memory does not grow with the number of objects: every output file is
+//     a temporary file streamed to disk and hashed while written. One file
+//     stays open per output file, so a workspace with very many types holds
+//     as many descriptors.
+//   - Nothing ever appears under the final name before Close succeeds. The
+//     output is built under "<path>.tmp-<random>" (and, for archives,
+//     "<path>.tmp-<random>.d") and renamed into place after fsync. A killed
+//     process leaves only those temporary names behind; they are never read
+//     and can be removed by hand.
+//   - A Writer is safe for concurrent use, but Put calls are serialised.
+//   - Object bytes are checked to be JSON and compacted; string contents are
+//     kept byte for byte (no HTML escaping, no re-encoding).
+package export
