@@ -25,6 +25,9 @@ var allowed = map[string][]string{
 	"internal/diff":        {},
 	"internal/scheduler":   {},
 	"internal/config":      {"internal/api"},
+	"internal/backup":      {"internal/api"},
+	"internal/selector":    {"internal/api"},
+	"internal/export":      {},
 }
 
 // forbiddenExternal lists modules a package must not use even indirectly
@@ -34,6 +37,8 @@ var forbiddenExternal = map[string][]string{
 	"internal/api":       {"go.etcd.io/bbolt"},
 	"internal/snapshot":  {"net/http"},
 	"internal/scheduler": {"net/http", "go.etcd.io/bbolt"},
+	"internal/export":    {"net/http", "go.etcd.io/bbolt"},
+	"internal/backup":    {"go.etcd.io/bbolt"},
 }
 
 func TestImportArrows(t *testing.T) {
