@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/backup"
+	"github.com/enspace-sync/enspace-sync/internal/config"
+	"github.com/enspace-sync/enspace-sync/internal/export"
+)
+
+// liveSink adapts an export writer to the backup walker.
+type liveSink struct {
+	w      *export.Writer
+	kinds  []string
+	failed map[string]string
+}
+
+func (s *liveSink) Put(kind, parent, key string, raw []byte) error {
+	if !wantKind(s.kinds, kind) {
+		return nil
+	}
+	return s.w.Put(kind, parent, key, raw)
+}
+
+func (s *liveSink) Fail(kind string, err error) { s.failed[kind] = err.Error() }
+
+// exportLive walks the workspace from the API into the writer.
+func exportLive(ctx context.Context, m *Main, cfg *config.Config, f *exportFlags) (export.Stats, error) {
+	name := f.workspace
+	if name == "" {
+		if len(cfg.Workspaces) != 1 {
+			return export.Stats{}, &usageError{msg: fmt.Sprintf("--live needs --workspace: the config has %d workspaces", len(cfg.Workspaces)), hint: "add --workspace NAME"}
+		}
+		name = cfg.Workspaces[0].Name
+	}
+	ws, err := cfg.Workspace(name)
+	if err != nil {
+		return export.Stats{}, &usageError{msg: err.Error(), hint: "enspace-sync config check"}
+	}
+	client, err := newClients(cfg, m.log).For(ws)
+	if err != nil {
+		return export.Stats{}, err
+	}
+	return walkLive(ctx, m, client, ws.Name, ws.Slug, ws.Environment, ws.Includes, f)
+}
+
+// exportLiveNoConfig is --live with --base-url, --slug and --api-key-file.
+func exportLiveNoConfig(ctx context.Context, m *Main, g *globalFlags, f *exportFlags) (export.Stats, error) {
+	key, err := readKeyFile(f.keyFile)
+	if err != nil {
+		return export.Stats{}, configError(err)
+	}
+	m.log = m.logger(nil, g)
+	client, err := api.New(api.Options{BaseURL: f.baseURL, APIKey: key, Logger: m.log, UserAgent: "enspace-sync/" + versionInfo().Version})
+	if err != nil {
+		return export.Stats{}, configError(err)
+	}
+	return walkLive(ctx, m, client, f.slug, f.slug, "", nil, f)
+}
+
+func walkLive(ctx context.Context, m *Main, client *api.Client, name, slug, env string, filter backup.Filter, f *exportFlags) (export.Stats, error) {
+	w, err := newExportWriter(m, f, export.Options{Workspace: name, Environment: env, Source: "live"})
+	if err != nil {
+		return export.Stats{}, err
+	}
+	if f.format == export.FormatCSV {
+		// CSV columns follow field order, which must be known before a
+		// type's first item: read every type's fields first.
+		if err := setLiveFields(ctx, client, slug, w); err != nil {
+			_ = w.Abort()
+			return export.Stats{}, err
+		}
+	}
+	sink := &liveSink{w: w, kinds: f.kinds, failed: map[string]string{}}
+	progress := newProgress(m, name)
+	progress.on = progress.on && !f.quiet
+	_, err = backup.Run(ctx, client, sink, backup.Options{Workspace: slug, Filter: filter, Logger: m.log, Progress: progress.update})
+	progress.done()
+	if err == nil && len(sink.failed) > 0 {
+		var parts []string
+		for _, k := range sortedKeys(sink.failed) {
+			parts = append(parts, k+": "+sink.failed[k])
+		}
+		err = fmt.Errorf("export incomplete, nothing written: %s", strings.Join(parts, "; "))
+	}
+	if err != nil {
+		_ = w.Abort()
+		return export.Stats{}, err
+	}
+	return w.Close()
+}
+
+// setLiveFields lists the types and their fields from the API and gives the
+// writer each type's column order.
+func setLiveFields(ctx context.Context, client *api.Client, slug string, w *export.Writer) error {
+	types, _ := api.KindByName("types")
+	fieldsKind, _ := api.KindByName("fields")
+	var all []api.Object
+	if _, err := client.List(ctx, types, slug, api.Object{}, func(objs []api.Object) error {
+		all = append(all, objs...)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("list types for the CSV columns: %w", err)
+	}
+	order := newFieldOrder()
+	for _, t := range all {
+		if _, err := client.List(ctx, fieldsKind, slug, t, func(objs []api.Object) error {
+			for _, o := range objs {
+				order.add(t.Key, o.Raw)
+			}
+			return nil
+		}); err != nil {
+			return fmt.Errorf("list fields of %s for the CSV columns: %w", t.Key, err)
+		}
+		if err := order.apply(w, t.Key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readKeyFile reads an API key from a file that only its owner can read.
+func readKeyFile(path string) (api.Secret, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("api key file: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return "", fmt.Errorf("api key file %s can be read by its group or others (mode %04o): run chmod 600 %s", path, fi.Mode().Perm(), path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("api key file: %w", err)
+	}
+	key := strings.TrimSpace(string(b))
+	if key == "" {
+		return "", errors.New("api key file " + path + " is empty")
+	}
+	return api.Secret(key), nil
+}

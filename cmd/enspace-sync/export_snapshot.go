@@ -1,0 +1,124 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/enspace-sync/enspace-sync/internal/config"
+	"github.com/enspace-sync/enspace-sync/internal/export"
+	"github.com/enspace-sync/enspace-sync/internal/snapshot"
+)
+
+// exportSnapshot writes the objects of a stored snapshot.
+func exportSnapshot(m *Main, cfg *config.Config, f *exportFlags) (export.Stats, error) {
+	db, err := m.openDB(cfg, true, "export")
+	if err != nil {
+		return export.Stats{}, err
+	}
+	snap, err := resolveSnapshot(db, cfg, f.workspace, f.snap)
+	if err != nil {
+		return export.Stats{}, err
+	}
+	env := ""
+	if ws, err := cfg.Workspace(snap.Workspace); err == nil {
+		env = ws.Environment
+	}
+	w, err := newExportWriter(m, f, export.Options{Workspace: snap.Workspace, Environment: env, Source: snap.ID})
+	if err != nil {
+		return export.Stats{}, err
+	}
+	err = writeSnapshot(db, snap, w, f.kinds)
+	if err != nil {
+		_ = w.Abort()
+		return export.Stats{}, err
+	}
+	return w.Close()
+}
+
+func writeSnapshot(db *snapshot.DB, snap *snapshot.Snapshot, w *export.Writer, kinds []string) error {
+	if len(snap.Errors) > 0 {
+		var failed []string
+		for k := range snap.Errors {
+			if wantKind(kinds, k) {
+				failed = append(failed, k)
+			}
+		}
+		if len(failed) > 0 {
+			sort.Strings(failed)
+			return fmt.Errorf("snapshot %s is partial: %s could not be read when it was taken; export other kinds with --kind, or another snapshot", snap.ShortID(), strings.Join(failed, ", "))
+		}
+	}
+	colls := collectionsInKindOrder(db.Collections(snap))
+	fields := newFieldOrder()
+	for _, coll := range colls {
+		kind := snapshot.KindOf(coll)
+		parent := strings.TrimPrefix(strings.TrimPrefix(coll, kind), "/")
+		if !wantKind(kinds, kind) && kind != "fields" {
+			continue
+		}
+		err := db.Walk(snap, coll, func(key string, hash snapshot.Hash) error {
+			raw, err := db.Blob(hash)
+			if err != nil {
+				return fmt.Errorf("read %s %s: %w", coll, key, err)
+			}
+			if kind == "fields" {
+				fields.add(parent, raw)
+				if !wantKind(kinds, kind) {
+					return nil
+				}
+			}
+			if kind == "items" {
+				if err := fields.apply(w, parent); err != nil {
+					return err
+				}
+			}
+			return w.Put(kind, parent, key, raw)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fieldOrder collects each type's field slugs by position, for CSV columns.
+type fieldOrder struct {
+	byType  map[string][]fieldPos
+	applied map[string]bool
+}
+
+type fieldPos struct {
+	slug     string
+	position float64
+}
+
+func newFieldOrder() *fieldOrder {
+	return &fieldOrder{byType: map[string][]fieldPos{}, applied: map[string]bool{}}
+}
+
+func (o *fieldOrder) add(typeSlug string, raw []byte) {
+	var f struct {
+		Slug     string  `json:"slug"`
+		Position float64 `json:"position"`
+	}
+	if json.Unmarshal(raw, &f) == nil && f.Slug != "" {
+		o.byType[typeSlug] = append(o.byType[typeSlug], fieldPos{f.Slug, f.Position})
+	}
+}
+
+// apply gives the writer a type's column order once, before its first item.
+func (o *fieldOrder) apply(w *export.Writer, typeSlug string) error {
+	if o.applied[typeSlug] {
+		return nil
+	}
+	o.applied[typeSlug] = true
+	fs := o.byType[typeSlug]
+	sort.SliceStable(fs, func(i, j int) bool { return fs[i].position < fs[j].position })
+	slugs := make([]string, len(fs))
+	for i, f := range fs {
+		slugs[i] = f.slug
+	}
+	return w.SetFields(typeSlug, slugs)
+}
