@@ -34,7 +34,8 @@ func findAnomalies(prev, cur *snapshot.Snapshot, res *diff.Result, threshold flo
 	}
 	comparable := func(kind string) bool {
 		k, err := api.KindByName(kind)
-		return err == nil && !k.Volatile && prev.Errors[kind] == "" && cur.Errors[kind] == ""
+		_, walked := cur.Counts[kind]
+		return err == nil && walked && !k.Volatile && prev.Errors[kind] == "" && cur.Errors[kind] == ""
 	}
 	shrank := func(before, after int) bool {
 		return before > 0 && float64(before-after) > threshold*float64(before)

@@ -105,6 +105,18 @@ func compareSnapshots(db *snapshot.DB, a, b *snapshot.Snapshot, kinds []string) 
 		}
 	}
 	unknownOld, unknownNew := filterKinds(a.Errors, want), filterKinds(b.Errors, want)
+	// A kind one snapshot did not back up at all (the config excluded it
+	// then) is not known there: never report its objects as removed.
+	for kind := range b.Counts {
+		if _, ok := a.Counts[kind]; !ok && len(a.Counts) > 0 && want(kind) {
+			unknownOld[kind] = "not backed up in snapshot " + a.ShortID()
+		}
+	}
+	for kind := range a.Counts {
+		if _, ok := b.Counts[kind]; !ok && len(b.Counts) > 0 && want(kind) {
+			unknownNew[kind] = "not backed up in snapshot " + b.ShortID()
+		}
+	}
 	res, err := diff.Compute(diff.Input{Kinds: kindInfos(), Pairs: pairs, UnknownOld: unknownOld, UnknownNew: unknownNew})
 	if readErr != nil {
 		return nil, readErr

@@ -51,7 +51,12 @@ func selectWorkspaces(cfg *config.Config, names []string) ([]*config.Workspace, 
 		return cfg.Workspaces, nil
 	}
 	var out []*config.Workspace
+	seen := map[string]bool{}
 	for _, n := range names {
+		if seen[n] {
+			continue // named twice: backed up once
+		}
+		seen[n] = true
 		ws, err := cfg.Workspace(n)
 		if err != nil {
 			return nil, &usageError{msg: err.Error(), hint: "enspace-sync config check"}

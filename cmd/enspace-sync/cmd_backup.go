@@ -195,6 +195,11 @@ func annotateChanges(db *snapshot.DB, snap *snapshot.Snapshot, ws *config.Worksp
 	}
 	var flagged []string
 	for _, a := range findAnomalies(prev, snap, res, ws.AnomalyThreshold) {
+		if flagged == nil {
+			if err := db.Protect(prev.ID, "last before a drop in "+snap.ShortID()+": "+a.What); err != nil {
+				return nil, err
+			}
+		}
 		flagged = append(flagged, a.What)
 		log.Warn("anomaly: "+a.What, "snapshot", snap.ShortID(), "before", prev.ShortID(),
 			"hint", fmt.Sprintf("see what was lost with: enspace-sync show --workspace %s %s %s", ws.Name, prev.ShortID(), a.Selector))

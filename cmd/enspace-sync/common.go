@@ -73,7 +73,7 @@ func (m *Main) logger(cfg *config.Config, g *globalFlags) *slog.Logger {
 		asJSON = cfg.Log.JSON(m.Getenv)
 	}
 	if g != nil && g.logLevel != "" {
-		_ = level.UnmarshalText([]byte(g.logLevel))
+		_ = level.UnmarshalText([]byte(g.logLevel)) // checked by checkLogLevel
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	if asJSON {
@@ -104,6 +104,9 @@ func (m *Main) start(name string, args []string, maxArgs int, flags func(fs *fla
 	if err != nil {
 		return nil, err
 	}
+	if err := checkLogLevel(name, inv.g.logLevel); err != nil {
+		return nil, err
+	}
 	if maxArgs >= 0 && len(rest) > maxArgs {
 		return nil, usagef(name, "unexpected argument %q", rest[maxArgs])
 	}
@@ -112,4 +115,16 @@ func (m *Main) start(name string, args []string, maxArgs int, flags func(fs *fla
 		return nil, err
 	}
 	return inv, nil
+}
+
+// checkLogLevel refuses a --log-level that slog does not know.
+func checkLogLevel(cmd, value string) error {
+	if value == "" {
+		return nil
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(value)); err != nil {
+		return usagef(cmd, "--log-level %q: want debug, info, warn or error", value)
+	}
+	return nil
 }

@@ -129,6 +129,8 @@ func TestMalformed(t *testing.T) {
 			want: []string{`config.yaml:29: workspaces[0].retention.keep_weekly: -8 is negative`}},
 		{name: "zone prefix without a schedule", edit: sub(`schedule: "0 */6 * * *"`, `schedule: "CRON_TZ=UTC"`), is: ErrInvalid,
 			want: []string{`workspaces[0].schedule: "CRON_TZ=UTC" is not a cron schedule`}},
+		{name: "anomaly threshold not a number", edit: sub(`schedule: "0 */6 * * *"`, "schedule: \"0 */6 * * *\"\n    anomaly_threshold: .nan"), is: ErrInvalid,
+			want: []string{`workspaces[0].anomaly_threshold: NaN is not a share between 0 and 1`}},
 		{name: "anomaly threshold above 1", edit: sub("retention: {keep_last: 10,", "anomaly_threshold: 30\n    retention: {keep_last: 10,"), is: ErrInvalid,
 			want: []string{`config.yaml:`, `workspaces[0].anomaly_threshold: 30 is not a share between 0 and 1`}},
 		{name: "tab indentation", edit: sub("  level: info", "\tlevel: info"), is: ErrSyntax,

@@ -146,7 +146,10 @@ func (c *Config) validateBaseURL(v *problems, path, raw string) {
 		v.at(path, ErrInvalid, "not a URL")
 		return
 	}
-	shown := strconv.Quote(shorten(u.Redacted()))
+	// Never echo a query or fragment: a key pasted there would be printed.
+	clean := *u
+	clean.RawQuery, clean.ForceQuery, clean.Fragment = "", false, ""
+	shown := strconv.Quote(shorten(clean.Redacted()))
 	switch {
 	case u.User != nil:
 		v.at(path, ErrInvalid, "%s carries credentials: remove them and use api_key_file", shown)

@@ -50,7 +50,7 @@ func (c *Config) validateWorkspaces(v *problems) {
 		validateTokens(v, path+".include", w.Include)
 		validateTokens(v, path+".exclude", w.Exclude)
 		validateRetention(v, path+".retention", w.Retention)
-		if w.AnomalyThreshold < 0 || w.AnomalyThreshold > 1 {
+		if !(w.AnomalyThreshold >= 0 && w.AnomalyThreshold <= 1) { // NaN fails both
 			v.at(path+".anomaly_threshold", ErrInvalid, "%g is not a share between 0 and 1 (0.3 = flag a drop of more than 30%%; 0 = off)", w.AnomalyThreshold)
 		}
 	}

@@ -13,6 +13,19 @@ import (
 // its own: a snapshot whose annotation was lost to a crash is still whole,
 // only without its summary.
 func (db *DB) Annotate(id string, changes json.RawMessage, anomalies []string) (*Snapshot, error) {
+	return db.rewrite(id, func(s *Snapshot) { s.Changes, s.Anomalies = changes, anomalies })
+}
+
+// Protect marks a committed snapshot as one retention must keep, with the
+// reason: the snapshot before a drop stays protected even after the
+// snapshot that showed the drop is forgotten.
+func (db *DB) Protect(id, reason string) error {
+	_, err := db.rewrite(id, func(s *Snapshot) { s.Protected = reason })
+	return err
+}
+
+// rewrite changes a committed snapshot's record in one transaction.
+func (db *DB) rewrite(id string, change func(*Snapshot)) (*Snapshot, error) {
 	if db.opts.ReadOnly {
 		return nil, ErrReadOnly
 	}
@@ -26,7 +39,7 @@ func (db *DB) Annotate(id string, changes json.RawMessage, anomalies []string) (
 		if err := json.Unmarshal(v, &snap); err != nil {
 			return fmt.Errorf("%w: snapshot %s: %v", ErrCorrupt, id, err)
 		}
-		snap.Changes, snap.Anomalies = changes, anomalies
+		change(&snap)
 		rec, err := json.Marshal(&snap)
 		if err != nil {
 			return fmt.Errorf("encode snapshot record: %w", err)
@@ -34,7 +47,7 @@ func (db *DB) Annotate(id string, changes json.RawMessage, anomalies []string) (
 		return b.Put([]byte(id), rec)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("annotate snapshot %s: %w", id, err)
+		return nil, fmt.Errorf("update snapshot record %s: %w", id, err)
 	}
 	return &snap, nil
 }

@@ -150,6 +150,15 @@ func applyGroup(out []Decision, idx []int, p Policy, now time.Time, loc *time.Lo
 // gone, a kind shrunk), the newest complete snapshot before it: the one a
 // restore would bring the lost objects back from. idx is newest first.
 func keepBeforeDrops(out []Decision, idx []int) {
+	for _, i := range idx {
+		if d := &out[i]; d.Snapshot.Protected != "" && d.Snapshot.Status == StatusComplete {
+			if !d.Keep {
+				d.Reasons = d.Reasons[:0]
+			}
+			d.Keep = true
+			d.Reasons = append(d.Reasons, ReasonBeforeDrop)
+		}
+	}
 	for n, i := range idx {
 		if len(out[i].Snapshot.Anomalies) == 0 {
 			continue

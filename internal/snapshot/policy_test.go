@@ -149,3 +149,17 @@ func TestApplyPolicyKeepsTheSnapshotBeforeADrop(t *testing.T) {
 		t.Errorf("keep = %v, want %v", keep, want)
 	}
 }
+
+func TestApplyPolicyKeepsAProtectedSnapshot(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, 3, d, 12, 0, 0, 0, time.UTC) }
+	snaps := []*Snapshot{
+		{ID: "a", Workspace: "acme", StartedAt: day(1), Status: StatusComplete},
+		{ID: "b", Workspace: "acme", StartedAt: day(2), Status: StatusComplete, Protected: "last before a drop"},
+		{ID: "d", Workspace: "acme", StartedAt: day(4), Status: StatusComplete},
+	}
+	for _, d := range ApplyPolicy(snaps, Policy{KeepLast: 1}, day(5), time.UTC) {
+		if want := d.Snapshot.ID != "a"; d.Keep != want {
+			t.Errorf("%s keep = %v, want %v (%v)", d.Snapshot.ID, d.Keep, want, d.Reasons)
+		}
+	}
+}

@@ -79,6 +79,9 @@ type Snapshot struct {
 	// Anomalies are drops the caller flagged (a type gone, a kind shrunk):
 	// retention keeps the snapshot before one.
 	Anomalies []string `json:"anomalies,omitempty"`
+	// Protected says why retention must keep this snapshot whatever its
+	// rules say (it is the last one before a drop); "" when it need not.
+	Protected string `json:"protected,omitempty"`
 }
 
 // ShortID returns the first 8 characters of the id.

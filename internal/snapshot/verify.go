@@ -121,6 +121,7 @@ func (db *DB) Verify(readData bool, progress func(done, total int)) (*VerifyRepo
 		}
 	}
 	rep.Chunks, rep.Blobs = len(v.chunkOK), len(v.blobs)
+	rep.Objects = int64(v.done)
 	if progress != nil {
 		progress(v.done, v.total)
 	}
