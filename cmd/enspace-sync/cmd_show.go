@@ -180,6 +180,13 @@ func showObjects(m *Main, db *snapshot.DB, snap *snapshot.Snapshot, sels []selec
 		}
 	}
 	if found == 0 {
+		for _, sel := range sels {
+			for _, k := range sel.Kinds() {
+				if e := snap.Errors[k]; e != "" {
+					return fmt.Errorf("snapshot %s of %s is partial: %s could not be read when it was taken: %s", snap.ShortID(), snap.Workspace, k, e)
+				}
+			}
+		}
 		what := "no objects"
 		if len(sels) > 0 {
 			var texts []string

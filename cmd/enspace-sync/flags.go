@@ -78,6 +78,9 @@ type stringList []string
 func (s *stringList) String() string { return strings.Join(*s, ",") }
 
 func (s *stringList) Set(v string) error {
+	if strings.TrimSpace(strings.ReplaceAll(v, ",", "")) == "" {
+		return errors.New("empty value")
+	}
 	for _, part := range strings.Split(v, ",") {
 		if part = strings.TrimSpace(part); part != "" {
 			*s = append(*s, part)
