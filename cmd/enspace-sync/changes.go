@@ -48,17 +48,7 @@ var errStopPairs = errors.New("stop")
 // collections whose trees differ, and within them only the chunks that
 // differ. kinds, if not empty, limits the comparison to those kinds.
 func compareSnapshots(db *snapshot.DB, a, b *snapshot.Snapshot, kinds []string) (*diff.Result, error) {
-	want := func(kind string) bool {
-		if len(kinds) == 0 {
-			return true
-		}
-		for _, k := range kinds {
-			if k == kind {
-				return true
-			}
-		}
-		return false
-	}
+	want := func(kind string) bool { return wantKind(kinds, kind) }
 	seen := map[string]bool{}
 	var colls []string
 	for _, s := range []*snapshot.Snapshot{a, b} {

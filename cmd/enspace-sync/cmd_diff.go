@@ -114,12 +114,11 @@ func diffEnds(db *snapshot.DB, cfg *config.Config, workspace string, args []stri
 		to, err = db.Resolve(from.Workspace, "latest")
 		return from, to, err
 	}
-	if workspace == "" {
-		if len(cfg.Workspaces) != 1 {
-			return nil, nil, &usageError{msg: fmt.Sprintf("diff needs --workspace: the config has %d workspaces", len(cfg.Workspaces)), hint: "add --workspace NAME"}
-		}
-		workspace = cfg.Workspaces[0].Name
+	ws, err := pickWorkspace(cfg, workspace, "diff")
+	if err != nil {
+		return nil, nil, err
 	}
+	workspace = ws.Name
 	snaps, err := db.Snapshots(workspace)
 	if err != nil {
 		return nil, nil, err

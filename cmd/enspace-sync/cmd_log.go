@@ -64,13 +64,11 @@ func runLog(ctx context.Context, m *Main, args []string) error {
 		}
 		return usagef("log", "%s", err)
 	}
-	ws := *workspace
-	if ws == "" {
-		if len(inv.cfg.Workspaces) != 1 {
-			return &usageError{msg: fmt.Sprintf("log needs --workspace: the config has %d workspaces", len(inv.cfg.Workspaces)), hint: "add --workspace NAME"}
-		}
-		ws = inv.cfg.Workspaces[0].Name
+	picked, err := pickWorkspace(inv.cfg, *workspace, "log")
+	if err != nil {
+		return err
 	}
+	ws := picked.Name
 	db, err := m.openDB(inv.cfg, true, "log")
 	if err != nil {
 		return err

@@ -93,16 +93,12 @@ func runShow(ctx context.Context, m *Main, args []string) error {
 
 // resolveSnapshot finds the snapshot ref names for a command.
 func resolveSnapshot(db *snapshot.DB, cfg *config.Config, workspace, ref string) (*snapshot.Snapshot, error) {
-	if workspace == "" && strings.HasPrefix(ref, "latest") {
-		if len(cfg.Workspaces) != 1 {
-			return nil, &usageError{msg: fmt.Sprintf("%q needs --workspace: the config has %d workspaces", ref, len(cfg.Workspaces)), hint: "add --workspace NAME"}
+	if workspace != "" || strings.HasPrefix(ref, "latest") {
+		ws, err := pickWorkspace(cfg, workspace, fmt.Sprintf("%q", ref))
+		if err != nil {
+			return nil, err
 		}
-		workspace = cfg.Workspaces[0].Name
-	}
-	if workspace != "" {
-		if _, err := cfg.Workspace(workspace); err != nil {
-			return nil, &usageError{msg: err.Error(), hint: "enspace-sync config check"}
-		}
+		workspace = ws.Name
 	}
 	snap, err := db.Resolve(workspace, ref)
 	if errors.Is(err, snapshot.ErrBadRef) {
@@ -127,13 +123,11 @@ func snapshotAt(db *snapshot.DB, cfg *config.Config, workspace, text string) (*s
 	if len(text) == len("2006-01-02") {
 		t = t.Add(24*time.Hour - time.Nanosecond) // a day means its end
 	}
-	if workspace == "" {
-		if len(cfg.Workspaces) != 1 {
-			return nil, &usageError{msg: fmt.Sprintf("--at needs --workspace: the config has %d workspaces", len(cfg.Workspaces)), hint: "add --workspace NAME"}
-		}
-		workspace = cfg.Workspaces[0].Name
+	ws, err := pickWorkspace(cfg, workspace, "--at")
+	if err != nil {
+		return nil, err
 	}
-	snaps, err := db.Snapshots(workspace)
+	snaps, err := db.Snapshots(ws.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +138,7 @@ func snapshotAt(db *snapshot.DB, cfg *config.Config, workspace, text string) (*s
 		}
 	}
 	if found == nil {
-		return nil, fmt.Errorf("workspace %s has no snapshot at or before %s", workspace, t.Format(time.RFC3339))
+		return nil, fmt.Errorf("workspace %s has no snapshot at or before %s", ws.Name, t.Format(time.RFC3339))
 	}
 	return found, nil
 }

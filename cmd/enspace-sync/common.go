@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
 	"os"
 
@@ -127,4 +128,21 @@ func checkLogLevel(cmd, value string) error {
 		return usagef(cmd, "--log-level %q: want debug, info, warn or error", value)
 	}
 	return nil
+}
+
+// pickWorkspace returns the workspace named by --workspace, or the only
+// one of the config when the flag was left out; what names the command
+// or flag that needs it, for the error.
+func pickWorkspace(cfg *config.Config, name, what string) (*config.Workspace, error) {
+	if name == "" {
+		if len(cfg.Workspaces) != 1 {
+			return nil, &usageError{msg: fmt.Sprintf("%s needs --workspace: the config has %d workspaces", what, len(cfg.Workspaces)), hint: "add --workspace NAME"}
+		}
+		return cfg.Workspaces[0], nil
+	}
+	ws, err := cfg.Workspace(name)
+	if err != nil {
+		return nil, &usageError{msg: err.Error(), hint: "enspace-sync config check"}
+	}
+	return ws, nil
 }

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
@@ -31,16 +29,9 @@ func (s *liveSink) Fail(kind string, err error) { s.failed[kind] = err.Error() }
 
 // exportLive walks the workspace from the API into the writer.
 func exportLive(ctx context.Context, m *Main, cfg *config.Config, f *exportFlags) (export.Stats, error) {
-	name := f.workspace
-	if name == "" {
-		if len(cfg.Workspaces) != 1 {
-			return export.Stats{}, &usageError{msg: fmt.Sprintf("--live needs --workspace: the config has %d workspaces", len(cfg.Workspaces)), hint: "add --workspace NAME"}
-		}
-		name = cfg.Workspaces[0].Name
-	}
-	ws, err := cfg.Workspace(name)
+	ws, err := pickWorkspace(cfg, f.workspace, "--live")
 	if err != nil {
-		return export.Stats{}, &usageError{msg: err.Error(), hint: "enspace-sync config check"}
+		return export.Stats{}, err
 	}
 	client, err := newClients(cfg, m.log).For(ws)
 	if err != nil {
@@ -51,7 +42,7 @@ func exportLive(ctx context.Context, m *Main, cfg *config.Config, f *exportFlags
 
 // exportLiveNoConfig is --live with --base-url, --slug and --api-key-file.
 func exportLiveNoConfig(ctx context.Context, m *Main, g *globalFlags, f *exportFlags) (export.Stats, error) {
-	key, err := readKeyFile(f.keyFile)
+	key, err := config.ReadKeyFile(f.keyFile)
 	if err != nil {
 		return export.Stats{}, configError(err)
 	}
@@ -122,24 +113,4 @@ func setLiveFields(ctx context.Context, client *api.Client, slug string, w *expo
 		}
 	}
 	return nil
-}
-
-// readKeyFile reads an API key from a file that only its owner can read.
-func readKeyFile(path string) (api.Secret, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return "", fmt.Errorf("api key file: %w", err)
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return "", fmt.Errorf("api key file %s can be read by its group or others (mode %04o): run chmod 600 %s", path, fi.Mode().Perm(), path)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("api key file: %w", err)
-	}
-	key := strings.TrimSpace(string(b))
-	if key == "" {
-		return "", errors.New("api key file " + path + " is empty")
-	}
-	return api.Secret(key), nil
 }

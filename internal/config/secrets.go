@@ -76,7 +76,7 @@ func (c *Config) keyPath(name string) string {
 // it cannot be used.
 func (c *Config) readSecret(v *problems, path, name string) (api.Secret, bool) {
 	file := c.keyPath(name)
-	s, err := readKeyFile(file)
+	s, err := ReadKeyFile(file)
 	if err != nil {
 		sentinel := ErrKeyFile
 		if isInsecure(err) {
@@ -97,11 +97,11 @@ func isInsecure(err error) bool {
 	return ok
 }
 
-// readKeyFile returns the trimmed content of a regular file that only its
+// ReadKeyFile returns the trimmed content of a regular file that only its
 // owner can read. It checks the file before opening it (a FIFO would block
 // the open) and again through the open descriptor (the path may have been
 // swapped in between).
-func readKeyFile(file string) (api.Secret, error) {
+func ReadKeyFile(file string) (api.Secret, error) {
 	if err := checkKeyFile(file, os.Stat); err != nil {
 		return "", err
 	}

@@ -94,7 +94,13 @@ type Writer struct {
 // NewDir starts an export into the directory path, which must not exist.
 // Files are written under path+".tmp-<random>" and renamed at Close.
 func NewDir(p string, opts Options) (*Writer, error) {
-	w, err := newWriter(opts, modeDir)
+	return newStaged(p, opts, modeDir, "", 0o755)
+}
+
+// newStaged starts a writer whose output goes to p through a temporary
+// name; its files are staged in that name plus stagingSuffix.
+func newStaged(p string, opts Options, m mode, stagingSuffix string, perm os.FileMode) (*Writer, error) {
+	w, err := newWriter(opts, m)
 	if err != nil {
 		return nil, err
 	}
@@ -106,8 +112,8 @@ func NewDir(p string, opts Options) (*Writer, error) {
 		return nil, err
 	}
 	w.final, w.tmp = p, p+".tmp-"+suffix
-	w.staging = w.tmp
-	if err := os.Mkdir(w.staging, 0o755); err != nil {
+	w.staging = w.tmp + stagingSuffix
+	if err := os.Mkdir(w.staging, perm); err != nil {
 		return nil, fmt.Errorf("create staging directory: %w", err)
 	}
 	return w, nil
@@ -117,23 +123,7 @@ func NewDir(p string, opts Options) (*Writer, error) {
 // exist. The archive is written to path+".tmp-<random>", synced and
 // renamed at Close; its files are staged in path+".tmp-<random>.d".
 func NewTarGz(p string, opts Options) (*Writer, error) {
-	w, err := newWriter(opts, modeTarFile)
-	if err != nil {
-		return nil, err
-	}
-	if err := refuseExisting(p); err != nil {
-		return nil, err
-	}
-	suffix, err := randomSuffix()
-	if err != nil {
-		return nil, err
-	}
-	w.final, w.tmp = p, p+".tmp-"+suffix
-	w.staging = w.tmp + ".d"
-	if err := os.Mkdir(w.staging, 0o700); err != nil {
-		return nil, fmt.Errorf("create staging directory: %w", err)
-	}
-	return w, nil
+	return newStaged(p, opts, modeTarFile, ".d", 0o700)
 }
 
 // NewTarGzStream starts an export streamed as .tar.gz to out at Close.
