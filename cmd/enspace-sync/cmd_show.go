@@ -146,9 +146,26 @@ func snapshotAt(db *snapshot.DB, cfg *config.Config, workspace, text string) (*s
 // showObjects prints the selected objects of snap.
 func showObjects(m *Main, db *snapshot.DB, snap *snapshot.Snapshot, sels []selector.Selector) error {
 	single := len(sels) == 1 && sels[0].Single()
+	if single {
+		// One object: looked up by key (or found in its collection), not
+		// by reading every object of the kind.
+		raw, err := findObject(db, snap, sels[0])
+		if err != nil {
+			return err
+		}
+		if raw != nil {
+			if _, err := m.Stdout.Write(bytes.TrimRight(raw, "\n")); err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(m.Stdout)
+			return err
+		}
+	}
 	var found int
-	var first []byte
 	for _, coll := range collectionsInKindOrder(db.Collections(snap)) {
+		if single {
+			break // looked up above, and not there
+		}
 		kind := snapshot.KindOf(coll)
 		parent := strings.TrimPrefix(strings.TrimPrefix(coll, kind), "/")
 		if !wanted(sels, kind, parent) {
@@ -163,10 +180,6 @@ func showObjects(m *Main, db *snapshot.DB, snap *snapshot.Snapshot, sels []selec
 				return nil
 			}
 			found++
-			if single {
-				first = raw
-				return nil
-			}
 			return printObjectLine(m, kind, parent, key, raw)
 		})
 		if err != nil {
@@ -190,13 +203,6 @@ func showObjects(m *Main, db *snapshot.DB, snap *snapshot.Snapshot, sels []selec
 			what = "nothing matches " + strings.Join(texts, " ")
 		}
 		return fmt.Errorf("snapshot %s of %s: %s", snap.ShortID(), snap.Workspace, what)
-	}
-	if single {
-		if _, err := m.Stdout.Write(bytes.TrimRight(first, "\n")); err != nil {
-			return err
-		}
-		_, err := fmt.Fprintln(m.Stdout)
-		return err
 	}
 	return nil
 }
