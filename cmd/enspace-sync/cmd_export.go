@@ -29,7 +29,9 @@ field order, one row per item, relation values as ids. Secrets are never in
 an export (the API does not return them).
 
 The output is written under a temporary name, synced and renamed: an
-interrupted export never leaves anything under PATH.
+interrupted export never leaves anything under PATH. With --json (and an
+output other than -), a summary on stdout: {"output", "files", "objects",
+"bytes", "duration_seconds"}.
 
 --live needs no database; with --base-url, --slug and --api-key-file it
 needs no config file either.
@@ -105,6 +107,10 @@ func runExport(ctx context.Context, m *Main, args []string) error {
 	}
 	if err != nil {
 		return err
+	}
+	if g.asJSON && f.output != "-" {
+		return printJSON(m, map[string]any{"output": f.output, "files": st.Files, "objects": st.Objects,
+			"bytes": st.Bytes, "duration_seconds": time.Since(start).Seconds()})
 	}
 	if !f.quiet {
 		fmt.Fprintf(m.Stderr, "exported %d objects in %d files (%s) to %s in %s\n", st.Objects, st.Files, humanBytes(st.Bytes), f.output, time.Since(start).Round(time.Millisecond))

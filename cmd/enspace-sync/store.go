@@ -63,6 +63,9 @@ type snapshotJSON struct {
 	// "noise", "unknown"}; null for a workspace's first snapshot.
 	Changes   json.RawMessage `json:"changes"`
 	Anomalies []string        `json:"anomalies"`
+	// Protected says why retention keeps this snapshot whatever its
+	// rules ("" when nothing protects it).
+	Protected string `json:"protected"`
 }
 
 func toJSON(s *snapshot.Snapshot) snapshotJSON {
@@ -82,7 +85,7 @@ func toJSON(s *snapshot.Snapshot) snapshotJSON {
 	if out.Drift == nil {
 		out.Drift = []string{}
 	}
-	out.Changes, out.Anomalies = s.Changes, s.Anomalies
+	out.Changes, out.Anomalies, out.Protected = s.Changes, s.Anomalies, s.Protected
 	if out.Changes == nil {
 		out.Changes = json.RawMessage("null")
 	}
