@@ -29,11 +29,12 @@ var (
 	bucketSnapshots  = []byte("snapshots")   // snapshot id -> record (JSON)
 	bucketRuns       = []byte("runs")        // run id -> run (JSON)
 	bucketPending    = []byte("pending")     // run id -> collection -> sort key -> blob id
+	bucketIDMaps     = []byte("id-maps")     // target \x00 source -> kind \x00 source id -> entry
 	keyFormat        = []byte("format")
 )
 
 var allBuckets = [][]byte{bucketMeta, bucketBlobs, bucketBlobIndex, bucketChunks, bucketChunkIndex,
-	bucketRoots, bucketSnapshots, bucketRuns, bucketPending}
+	bucketRoots, bucketSnapshots, bucketRuns, bucketPending, bucketIDMaps}
 
 // Options configure Open. The zero value is ready to use.
 type Options struct {

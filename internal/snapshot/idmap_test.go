@@ -1,0 +1,77 @@
+package snapshot
+
+import (
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+func TestIDMapSurvivesReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := db.IDMap("acme", "acme-stage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.MarkPending("types", "7"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Put("types", "7", "70"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.MarkPending("items", "1001"); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := m.Put("members", string(rune('a'+i)), "x"); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err = Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	m, err = db.IDMap("acme", "acme-stage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := m.Target("types", "7"); !ok || got != "70" {
+		t.Errorf("types 7 -> %q %v, want 70", got, ok)
+	}
+	if m.Pending("types", "7") {
+		t.Error("types 7 still pending after Put")
+	}
+	if !m.Pending("items", "1001") {
+		t.Error("items 1001 not pending after reopen")
+	}
+	if _, ok := m.Target("items", "1001"); ok {
+		t.Error("a pending entry has a target")
+	}
+	if m.Len() != 21 {
+		t.Errorf("Len = %d, want 21", m.Len())
+	}
+	if err := m.Put("types", "8", "80"); err != ErrIDMapReadOnly {
+		t.Errorf("Put on a read-only database: %v", err)
+	}
+	other, err := db.IDMap("acme", "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Len() != 0 {
+		t.Errorf("map from another source has %d entries", other.Len())
+	}
+}
