@@ -277,6 +277,14 @@ var kinds = []*Kind{
 	},
 }
 
+// IntegrationSecretKeys are the keys of integration data that each
+// provider needs and the API never returns (documented for Certisign and
+// Sendgrid). Creating such an integration needs them from the operator.
+var IntegrationSecretKeys = map[string][]string{
+	"certisign": {"token"},
+	"sendgrid":  {"api_key"},
+}
+
 // Kinds returns every kind in walk order: a parent always comes before its
 // children, and a kind before the kinds whose objects point at it where the
 // contract allows (types before fields, roles before members).

@@ -118,6 +118,11 @@ type Environment struct {
 	// Secrets are integration secrets for restore and replicate into this
 	// environment, by integration slug.
 	Secrets map[string]SecretValues `yaml:"secrets"`
+	// IntegrationEnvironment is the data.environment that integrations get
+	// when restore or replicate creates them here: "stage" or
+	// "production". Empty: the environment's name when it is one of those,
+	// else the source's value is kept.
+	IntegrationEnvironment string `yaml:"integration_environment,omitempty"`
 
 	read       func() *readSecrets // what ResolveSecrets read; see readSecrets
 	keyFromEnv bool                // APIKey came from ${VAR}

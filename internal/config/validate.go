@@ -126,6 +126,11 @@ func (c *Config) validateEnvironment(v *problems, name string, e *Environment) {
 	case r < 0:
 		v.at(path+".requests_per_second", ErrInvalid, "%g is negative (0 means unlimited)", r)
 	}
+	switch e.IntegrationEnvironment {
+	case "", "stage", "production":
+	default:
+		v.at(path+".integration_environment", ErrInvalid, "%q is neither stage nor production", e.IntegrationEnvironment)
+	}
 	if e.PageSize < 1 || e.PageSize > MaxPageSize {
 		v.at(path+".page_size", ErrInvalid, "%d is out of range (1..%d)", e.PageSize, MaxPageSize)
 	}

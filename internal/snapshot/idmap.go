@@ -29,6 +29,7 @@ type IDMap struct {
 
 	mu      sync.Mutex
 	ids     map[string]string // kind \x00 source id -> target id
+	sources map[string]string // kind \x00 target id -> source id
 	pending map[string]bool   // kind \x00 source id, create sent but answer not recorded
 }
 
@@ -45,7 +46,7 @@ func (db *DB) IDMap(target, source string) (*IDMap, error) {
 		return nil, fmt.Errorf("id map: bad workspace names %q and %q", target, source)
 	}
 	m := &IDMap{db: db, bucket: []byte(target + "\x00" + source),
-		ids: map[string]string{}, pending: map[string]bool{}}
+		ids: map[string]string{}, sources: map[string]string{}, pending: map[string]bool{}}
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
 		top := tx.Bucket(bucketIDMaps)
 		if top == nil {
@@ -60,6 +61,8 @@ func (db *DB) IDMap(target, source string) (*IDMap, error) {
 				m.pending[string(k)] = true
 			} else {
 				m.ids[string(k)] = string(v)
+				kind, _, _ := strings.Cut(string(k), "\x00")
+				m.sources[mapKey(kind, string(v))] = string(k[len(kind)+1:])
 			}
 			return nil
 		})
@@ -77,6 +80,14 @@ func (m *IDMap) Target(kind, sourceID string) (string, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	id, ok := m.ids[mapKey(kind, sourceID)]
+	return id, ok
+}
+
+// Source returns the source id recorded for a target object.
+func (m *IDMap) Source(kind, targetID string) (string, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id, ok := m.sources[mapKey(kind, targetID)]
 	return id, ok
 }
 
@@ -125,6 +136,7 @@ func (m *IDMap) Put(kind, sourceID, targetID string) error {
 	}
 	m.mu.Lock()
 	m.ids[k] = targetID
+	m.sources[mapKey(kind, targetID)] = sourceID
 	delete(m.pending, k)
 	m.mu.Unlock()
 	return nil

@@ -52,6 +52,9 @@ func TestIDMapSurvivesReopen(t *testing.T) {
 	if got, ok := m.Target("types", "7"); !ok || got != "70" {
 		t.Errorf("types 7 -> %q %v, want 70", got, ok)
 	}
+	if src, ok := m.Source("types", "70"); !ok || src != "7" {
+		t.Errorf("source of types 70 = %q %v, want 7", src, ok)
+	}
 	if m.Pending("types", "7") {
 		t.Error("types 7 still pending after Put")
 	}

@@ -1,0 +1,450 @@
+package restore
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/enspace-sync/enspace-sync/internal/api"
+)
+
+// IDs is the id map as planning reads it.
+type IDs interface {
+	Target(kind, sourceID string) (string, bool)
+	Pending(kind, sourceID string) bool
+}
+
+// Secrets are the integration secrets configured for the target
+// environment. Names returns the secret keys configured for a provider
+// ("token"); Where says where, for the plan ("environments.production.secrets.certisign").
+type Secrets interface {
+	Names(provider string) []string
+	Value(provider, key string) (string, bool)
+	Where(provider string) string
+}
+
+// Selection says which source objects a plan brings over.
+type Selection struct {
+	// Objects selects whole objects.
+	Objects func(o *Obj) bool
+	// PermissionEntities selects role permissions by entity on roles that
+	// are not selected whole (restoring a type brings back the
+	// permissions on it). Nil selects none.
+	PermissionEntities func(entity string) bool
+	// GroupUsers brings group membership over for the selected groups.
+	GroupUsers bool
+	// LinkInto re-links relation values that point at items of these
+	// types, on items that are not selected whole. Nil links none.
+	LinkInto func(typeSlug string) bool
+}
+
+// Input is what Build plans from.
+type Input struct {
+	Operation  string // "restore" or "replicate"
+	Source     *Set
+	SourceName string
+	SourceRef  string
+	Target     *Set
+	TargetName string
+	Scope      Scope
+	Select     Selection
+	// Same says source and target are the same workspace: an id of the
+	// source that exists in the target is the same object.
+	Same    bool
+	IDs     IDs
+	Secrets Secrets
+	// Environment is the value integrations' data.environment gets in the
+	// target ("production"), "" to keep the source's.
+	Environment string
+	// Prune plans the deletion of target objects of the selected kinds
+	// that the source lacks.
+	Prune      bool
+	PruneKinds []string
+}
+
+// builder holds the state of one Build.
+type builder struct {
+	in       Input
+	match    map[*Obj]*Obj   // source -> target
+	how      map[*Obj]string // source -> how it matched
+	claimed  map[*Obj]bool   // target objects matched by some source object
+	creating map[*Obj]bool   // source objects the plan creates
+	steps    []*Step
+	refs     map[string]string
+}
+
+// Build compares the source with the target and returns the plan.
+func Build(in Input) (*Plan, error) {
+	if in.Source == nil || in.Target == nil || in.Select.Objects == nil {
+		return nil, fmt.Errorf("plan: source, target and selection are required")
+	}
+	if failed := in.Target.Failed(); len(failed) > 0 {
+		for kind, e := range failed {
+			return nil, fmt.Errorf("plan: %s of the target could not be read: %s", kind, e)
+		}
+	}
+	b := &builder{in: in, match: map[*Obj]*Obj{}, how: map[*Obj]string{}, claimed: map[*Obj]bool{},
+		creating: map[*Obj]bool{}, refs: map[string]string{}}
+	for _, k := range api.Kinds() {
+		if planned(k) {
+			b.matchKind(k)
+		}
+	}
+	for _, name := range decisionOrder {
+		k, _ := api.KindByName(name)
+		for _, o := range in.Source.Of(name) {
+			if in.Select.Objects(o) {
+				b.decide(k, o)
+			}
+		}
+		switch name {
+		case "roles":
+			b.permissionSteps()
+		case "members":
+			if in.Select.GroupUsers {
+				b.groupUserSteps()
+			}
+		case "items":
+			b.linkSteps()
+		}
+	}
+	if in.Prune {
+		b.pruneSteps()
+	}
+	p := &Plan{Format: planFormat, Version: planVersion, Operation: in.Operation,
+		Source: in.SourceName, SourceRef: in.SourceRef, Target: in.TargetName,
+		Scope: in.Scope, Fingerprint: Fingerprint(in.Target), Steps: b.steps, Refs: b.refs}
+	p.sortSteps()
+	return p, nil
+}
+
+// decisionOrder is the order in which objects are decided: a kind after
+// the kinds it references, so that references to objects the plan
+// creates are known as such.
+var decisionOrder = []string{"integrations", "types", "fields", "roles", "groups", "members",
+	"items", "forms", "flows", "stages", "tasks", "schedule-tasks", "quick-tasks"}
+
+// sourceParent returns the source object that is o's parent.
+func (b *builder) sourceParent(k *api.Kind, o *Obj) *Obj {
+	if k.Parent == "" {
+		return nil
+	}
+	pk, _ := api.KindByName(k.Parent)
+	if k.ParentField == pk.IDField {
+		return b.in.Source.ByID(pk.Name, o.Parent)
+	}
+	return b.in.Source.ByKey(pk.Name, "", o.Parent)
+}
+
+// parentKey returns the key under which t's children are filed, for kind k.
+func parentKey(k *api.Kind, t *Obj) string {
+	pk, _ := api.KindByName(k.Parent)
+	if k.ParentField == pk.IDField {
+		return t.ID
+	}
+	return t.Key
+}
+
+// matchKind finds the target object of every source object of k.
+func (b *builder) matchKind(k *api.Kind) {
+	for _, o := range b.in.Source.Of(k.Name) {
+		var candidates []*Obj
+		if k.Parent == "" {
+			candidates = b.in.Target.Of(k.Name)
+		} else {
+			sp := b.sourceParent(k, o)
+			tp := b.match[sp]
+			if sp == nil || tp == nil {
+				continue
+			}
+			candidates = b.in.Target.Children(k.Name, parentKey(k, tp))
+		}
+		if t, how := b.find(k, o, candidates); t != nil {
+			b.match[o], b.how[o], b.claimed[t] = t, how, true
+		}
+	}
+}
+
+func (b *builder) find(k *api.Kind, o *Obj, candidates []*Obj) (*Obj, string) {
+	if b.in.IDs != nil && o.ID != "" {
+		if id, ok := b.in.IDs.Target(k.Name, o.ID); ok {
+			for _, c := range candidates {
+				if c.ID == id && !b.claimed[c] {
+					return c, "id map"
+				}
+			}
+		}
+	}
+	if b.in.Same && o.ID != "" {
+		for _, c := range candidates {
+			if c.ID == o.ID && !b.claimed[c] {
+				return c, "same id"
+			}
+		}
+	}
+	if nk := naturalKey(k, o); nk != "" {
+		for _, c := range candidates {
+			if !b.claimed[c] && naturalKey(k, c) == nk {
+				return c, describeKey(k, o)
+			}
+		}
+	}
+	return nil, ""
+}
+
+// resolution states of a reference at planning time.
+const (
+	resolved = iota
+	pendingRef
+	missingRef
+)
+
+// resolve returns the target id of the source object kind/id.
+func (b *builder) resolve(kind, id string) (string, int) {
+	if o := b.in.Source.ByID(kind, id); o != nil {
+		if t := b.match[o]; t != nil {
+			return t.ID, resolved
+		}
+		if b.creating[o] {
+			return "", pendingRef
+		}
+	}
+	if b.in.IDs != nil {
+		if t, ok := b.in.IDs.Target(kind, id); ok && b.in.Target.ByID(kind, t) != nil {
+			return t, resolved
+		}
+	}
+	if b.in.Same && b.in.Target.ByID(kind, id) != nil {
+		return id, resolved
+	}
+	return "", missingRef
+}
+
+// mappedView is view with references translated to target ids, as far as
+// they are known; integration environments follow the target.
+func (b *builder) mappedView(k *api.Kind, o *Obj, unresolved *[]string) map[string]any {
+	v := view(k, o)
+	for _, r := range idRefs(k) {
+		visitPath(v, r.Path, func(_ string, val any) (any, bool) {
+			return b.translate(r.Kind, val, unresolved)
+		})
+	}
+	if k.Name == "integrations" && b.in.Environment != "" {
+		if data, ok := v["data"].(map[string]any); ok {
+			if _, has := data["environment"]; has {
+				data["environment"] = b.in.Environment
+			}
+		}
+	}
+	return v
+}
+
+// translate maps one referenced id for comparison.
+func (b *builder) translate(kind string, val any, unresolved *[]string) (any, bool) {
+	id := text(val)
+	if id == "" {
+		return val, true
+	}
+	t, state := b.resolve(kind, id)
+	switch state {
+	case resolved:
+		b.refs[kind+"/"+id] = t
+		if _, isNum := val.(json.Number); isNum {
+			return json.Number(t), true
+		}
+		return t, true
+	case pendingRef:
+		return "(new " + kind + " " + id + ")", true
+	}
+	if unresolved != nil {
+		*unresolved = append(*unresolved, kindLabel(kind)+" "+id)
+	}
+	return "(missing " + kind + " " + id + ")", true
+}
+
+func kindLabel(kind string) string {
+	if k, err := api.KindByName(kind); err == nil {
+		return k.Label
+	}
+	return kind
+}
+
+// add appends a step for source object o.
+func (b *builder) add(k *api.Kind, o *Obj, action Action, reason string) *Step {
+	s := &Step{Kind: k.Name, Parent: o.Parent, Key: o.Key, Label: label(k, o), Action: action,
+		Reason: reason, SourceID: o.ID, Level: levelOf(k.Name)}
+	if t := b.match[o]; t != nil {
+		s.Match, s.TargetID = b.how[o], t.ID
+		if t.Key != t.ID {
+			s.TargetKey = t.Key
+		}
+	}
+	if k.Parent != "" {
+		if sp := b.sourceParent(k, o); sp != nil {
+			if tp := b.match[sp]; tp != nil {
+				s.TargetParent = parentKey(k, tp)
+			}
+		}
+	}
+	if k.Name == "fields" {
+		if rel, _ := isRelationField(o); rel {
+			s.Level = levelRelationFields
+		}
+	}
+	b.steps = append(b.steps, s)
+	return s
+}
+
+// parentMissing returns a reason when o's parent is neither in the target
+// nor created by the plan.
+func (b *builder) parentMissing(k *api.Kind, o *Obj) string {
+	if k.Parent == "" {
+		return ""
+	}
+	sp := b.sourceParent(k, o)
+	if sp != nil && (b.match[sp] != nil || b.creating[sp]) {
+		return ""
+	}
+	pk, _ := api.KindByName(k.Parent)
+	hint := ""
+	if pk.Name == "types" {
+		hint = fmt.Sprintf(" (restore type:%s first)", o.Parent)
+	}
+	return fmt.Sprintf("its %s %s is missing in the target and not part of this plan%s", pk.Label, o.Parent, hint)
+}
+
+// decide plans one selected source object.
+func (b *builder) decide(k *api.Kind, o *Obj) {
+	if !planned(k) {
+		return
+	}
+	t := b.match[o]
+	if t == nil {
+		if why := b.parentMissing(k, o); why != "" {
+			b.add(k, o, Manual, why)
+			return
+		}
+	}
+	var unresolved []string
+	want := b.mappedView(k, o, &unresolved)
+	switch {
+	case k.Name == "members" && text(o.Fields()["type"]) == "owner":
+		b.decideOwner(k, o, t, want)
+		return
+	case k.Name == "integrations":
+		b.decideIntegration(k, o, t, want)
+		return
+	}
+	if t != nil {
+		b.decideExisting(k, o, t, want, unresolved)
+		return
+	}
+	if !k.Writable() {
+		b.add(k, o, Manual, fmt.Sprintf("missing in the target; the API cannot create %ss: recreate it in the Enspace UI", k.Label))
+		return
+	}
+	if k.Name == "tasks" {
+		if _, st := b.resolve("stages", o.Parent); st != resolved {
+			b.add(k, o, Manual, "missing in the target, and so is its stage (stages are read-only): recreate it in the Enspace UI")
+			return
+		}
+	}
+	b.creating[o] = true
+	s := b.add(k, o, Create, "missing in the target")
+	s.Body = marshalRaw(createBody(k, o, b.in.Source))
+	if b.in.IDs != nil && b.in.IDs.Pending(k.Name, o.ID) {
+		s.Lookup = true
+		s.Reason += "; an earlier apply was interrupted while creating it: it is looked up first"
+	}
+	if len(unresolved) > 0 {
+		s.Reason += "; not in the target, left empty: " + strings.Join(unresolved, ", ")
+	}
+}
+
+// decideExisting plans an object the target has.
+func (b *builder) decideExisting(k *api.Kind, o, t *Obj, want map[string]any, unresolved []string) {
+	have := view(k, t)
+	if k.Name == "items" {
+		want, have = plainData(want, relationsOf(b.in.Source, o.Parent)), plainData(have, relationsOf(b.in.Source, o.Parent))
+	}
+	changes := changedFields(want, have)
+	switch {
+	case len(changes) == 0:
+		b.add(k, o, Skip, "equal")
+	case k.Update == "":
+		s := b.add(k, o, Manual, fmt.Sprintf("differs in %s; the API cannot update %ss: change it in the Enspace UI",
+			strings.Join(changes, ", "), k.Label))
+		s.Changes = changes
+	default:
+		s := b.add(k, o, Update, "differs in "+strings.Join(changes, ", "))
+		s.Changes = changes
+		s.Body = marshalRaw(updateBody(k, o, b.in.Source))
+		if len(unresolved) > 0 {
+			s.Reason += "; not in the target, left empty: " + strings.Join(unresolved, ", ")
+		}
+	}
+}
+
+// decideOwner plans the workspace owner, whom the API cannot create or change.
+func (b *builder) decideOwner(k *api.Kind, o, t *Obj, want map[string]any) {
+	if t != nil && len(changedFields(want, view(k, t))) == 0 {
+		b.add(k, o, Skip, "equal")
+		return
+	}
+	b.add(k, o, Manual, "the owner cannot be created or changed through the API: invite them in the Enspace UI, or add them as a full member")
+}
+
+// decideIntegration plans an integration: created with its secrets from
+// the target's configuration, never updated (the API has no route).
+func (b *builder) decideIntegration(k *api.Kind, o, t *Obj, want map[string]any) {
+	prov := provider(o)
+	if t != nil {
+		changes := changedFields(want, view(k, t))
+		if len(changes) == 0 {
+			b.add(k, o, Skip, "equal (secrets are never read back, so not compared)")
+			return
+		}
+		s := b.add(k, o, Manual, fmt.Sprintf("differs in %s; the API cannot update integrations: change it in the Enspace UI",
+			strings.Join(changes, ", ")))
+		s.Changes = changes
+		return
+	}
+	var have []string
+	if b.in.Secrets != nil {
+		have = b.in.Secrets.Names(prov)
+	}
+	var missing []string
+	for _, key := range api.IntegrationSecretKeys[prov] {
+		if !contains(have, key) {
+			missing = append(missing, key)
+		}
+	}
+	if len(missing) > 0 {
+		where := "the target environment's secrets." + prov
+		if b.in.Secrets != nil {
+			where = b.in.Secrets.Where(prov)
+		}
+		b.add(k, o, Manual, fmt.Sprintf("missing in the target and needs its secret %s re-entered: set %s.%s in the config, or create it in the Enspace UI",
+			strings.Join(missing, ", "), where, missing[0]))
+		return
+	}
+	b.creating[o] = true
+	body := createBody(k, o, b.in.Source)
+	if data, ok := body["data"].(map[string]any); ok && b.in.Environment != "" {
+		if _, has := data["environment"]; has {
+			data["environment"] = b.in.Environment
+		}
+	}
+	s := b.add(k, o, Create, "missing in the target")
+	s.Body = marshalRaw(body)
+	if len(have) > 0 {
+		for _, key := range have {
+			s.Secrets = append(s.Secrets, prov+"."+key)
+		}
+		s.Reason += fmt.Sprintf("; secret %s from %s", strings.Join(have, ", "), b.in.Secrets.Where(prov))
+	}
+	if b.in.IDs != nil && b.in.IDs.Pending(k.Name, o.ID) {
+		s.Lookup = true
+	}
+}
+

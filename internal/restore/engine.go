@@ -1,0 +1,312 @@
+package restore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/enspace-sync/enspace-sync/internal/api"
+)
+
+// Client is what the engine needs of the API client.
+type Client interface {
+	Do(ctx context.Context, route, workspace string, params map[string]string, body any) (json.RawMessage, error)
+	List(ctx context.Context, k *api.Kind, workspace string, parent api.Object, fn func([]api.Object) error) (api.ListResult, error)
+}
+
+// IDMap is the id map as the engine writes it (*snapshot.IDMap).
+type IDMap interface {
+	IDs
+	Source(kind, targetID string) (string, bool)
+	MarkPending(kind, sourceID string) error
+	Put(kind, sourceID, targetID string) error
+}
+
+// Engine applies plans to one target workspace.
+type Engine struct {
+	Client    Client
+	Workspace string // the target's en-workspace value
+	IDs       IDMap
+	Secrets   Secrets
+	// Concurrency is how many steps of one level run at once; 0 means 4.
+	Concurrency int
+	Log         *slog.Logger
+	// Progress, if set, is called after each step with the steps done so
+	// far and the number of steps that write.
+	Progress func(done, total int)
+
+	plan     *Plan
+	mu       sync.Mutex
+	done     int
+	total    int
+	matched  map[string]string // kind \x00 source id -> target id, from the plan
+	attempts int               // create attempts after a lost answer; 0 means 3
+}
+
+// Summary counts the results of an apply by status.
+type Summary map[string]int
+
+// ErrApplyFailed is returned by Apply when some steps failed; their
+// Result says why.
+var ErrApplyFailed = errors.New("some steps failed")
+
+// Apply runs the plan's steps level by level and records each step's
+// Result. It stops early only when ctx ends or the id map cannot be
+// written; a step that fails is recorded and the others go on.
+func (e *Engine) Apply(ctx context.Context, p *Plan) (Summary, error) {
+	if e.Log == nil {
+		e.Log = slog.New(slog.DiscardHandler)
+	}
+	conc := e.Concurrency
+	if conc <= 0 {
+		conc = 4
+	}
+	e.plan, e.matched, e.total, e.done = p, map[string]string{}, p.Writes(), 0
+	for _, s := range p.Steps {
+		if s.TargetID != "" && s.SourceID != "" && s.Kind != KindPermissions && s.Kind != KindGroupUsers {
+			e.matched[s.Kind+"\x00"+s.SourceID] = s.TargetID
+		}
+	}
+	for i := 0; i < len(p.Steps); {
+		j := i
+		for j < len(p.Steps) && p.Steps[j].Level == p.Steps[i].Level {
+			j++
+		}
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(conc)
+		for _, s := range p.Steps[i:j] {
+			g.Go(func() error { return e.apply(gctx, s) })
+		}
+		if err := g.Wait(); err != nil {
+			return e.summary(), err
+		}
+		if err := ctx.Err(); err != nil {
+			return e.summary(), err
+		}
+		i = j
+	}
+	sum := e.summary()
+	if sum[StatusFailed] > 0 {
+		return sum, fmt.Errorf("%w: %d of %d", ErrApplyFailed, sum[StatusFailed], len(p.Steps))
+	}
+	return sum, nil
+}
+
+func (e *Engine) summary() Summary {
+	out := Summary{}
+	for _, s := range e.plan.Steps {
+		if s.Result != nil {
+			out[s.Result.Status]++
+		}
+	}
+	return out
+}
+
+// apply runs one step. Only a fatal error is returned (the id map cannot
+// be written, ctx ended); a failed step is recorded in its Result.
+func (e *Engine) apply(ctx context.Context, s *Step) error {
+	var err error
+	switch s.Action {
+	case Skip:
+		s.Result = &Result{Status: StatusSkipped, TargetID: s.TargetID}
+		err = e.remember(s)
+	case Manual:
+		s.Result = &Result{Status: StatusManual}
+	default:
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		err = e.write(ctx, s)
+		e.mu.Lock()
+		e.done++
+		done := e.done
+		e.mu.Unlock()
+		if e.Progress != nil {
+			e.Progress(done, e.total)
+		}
+	}
+	var fatal *fatalError
+	if errors.As(err, &fatal) {
+		return fatal.err
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			s.Result = &Result{Status: StatusFailed, Error: ctx.Err().Error()}
+			return ctx.Err()
+		}
+		s.Result = &Result{Status: StatusFailed, Error: err.Error()}
+		e.Log.Warn("step failed", "kind", s.Kind, "key", s.Key, "action", s.Action, "err", err)
+	}
+	return nil
+}
+
+// fatalError stops the whole apply.
+type fatalError struct{ err error }
+
+func (f *fatalError) Error() string { return f.err.Error() }
+
+// remember records a match found while planning in the id map, so that
+// later plans match by id even if the natural key changes.
+func (e *Engine) remember(s *Step) error {
+	if s.TargetID == "" || s.SourceID == "" || s.Match == "id map" || s.Match == "same id" ||
+		s.Kind == KindPermissions || s.Kind == KindGroupUsers || e.IDs == nil {
+		return nil
+	}
+	if err := e.IDs.Put(s.Kind, s.SourceID, s.TargetID); err != nil {
+		return &fatalError{err}
+	}
+	return nil
+}
+
+// write runs a step that changes the target.
+func (e *Engine) write(ctx context.Context, s *Step) error {
+	switch s.Kind {
+	case KindPermissions:
+		return e.writePermissions(ctx, s)
+	case KindGroupUsers:
+		return e.writeGroupUsers(ctx, s)
+	}
+	k, err := api.KindByName(s.Kind)
+	if err != nil {
+		return err
+	}
+	switch s.Action {
+	case Create:
+		return e.create(ctx, k, s)
+	case Update:
+		return e.update(ctx, k, s)
+	case Delete:
+		return e.remove(ctx, k, s)
+	}
+	return fmt.Errorf("unknown action %q", s.Action)
+}
+
+// target returns the target id that stands for the source object.
+func (e *Engine) target(kind, sourceID string) (string, bool) {
+	if e.IDs != nil {
+		if id, ok := e.IDs.Target(kind, sourceID); ok {
+			return id, true
+		}
+	}
+	if id, ok := e.matched[kind+"\x00"+sourceID]; ok {
+		return id, true
+	}
+	if id, ok := e.plan.Refs[kind+"/"+sourceID]; ok {
+		return id, true
+	}
+	return "", false
+}
+
+// params returns the route parameters of a step's object.
+func (e *Engine) params(k *api.Kind, s *Step, targetID string) map[string]string {
+	p := map[string]string{}
+	if k.Parent != "" {
+		parent := s.TargetParent
+		if parent == "" {
+			parent = s.Parent // a type created by the plan keeps its slug
+		}
+		p[k.ParentParam] = parent
+	}
+	if targetID != "" {
+		p["id"] = targetID
+		if k.Name == "types" {
+			key := s.TargetKey
+			if key == "" {
+				key = s.Key
+			}
+			p["type"] = key
+		}
+	}
+	return p
+}
+
+// translate returns a step's body with references turned into target ids.
+// A reference the target lacks is dropped from a list or set to null.
+func (e *Engine) translate(k *api.Kind, s *Step) (map[string]any, error) {
+	v, err := decodeRaw(s.Body)
+	if err != nil {
+		return nil, fmt.Errorf("step body: %w", err)
+	}
+	body, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("step body is not an object")
+	}
+	refs := idRefs(k)
+	if k.Name == "items" && s.Phase == PhaseLinks {
+		refs = []api.Ref{{Path: "data.*", Kind: "items", By: api.ByID}}
+	}
+	for _, r := range refs {
+		visitPath(body, r.Path, func(_ string, val any) (any, bool) {
+			return e.translateValue(r.Kind, val)
+		})
+	}
+	return body, nil
+}
+
+func (e *Engine) translateValue(kind string, val any) (any, bool) {
+	if l, ok := val.([]any); ok {
+		out := make([]any, 0, len(l))
+		for _, x := range l {
+			if nv, keep := e.translateValue(kind, x); keep && nv != nil {
+				out = append(out, nv)
+			}
+		}
+		return out, true
+	}
+	id := text(val)
+	if id == "" {
+		return val, true
+	}
+	t, ok := e.target(kind, id)
+	if !ok {
+		return nil, false
+	}
+	if _, isNum := val.(json.Number); isNum {
+		return json.Number(t), true
+	}
+	return t, true
+}
+
+// ambiguous reports whether a failed write may still have been applied:
+// the answer was lost (transport error, timeout, body cut short) or the
+// server failed after perhaps acting (5xx).
+func ambiguous(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	var ae *api.Error
+	if errors.As(err, &ae) {
+		return ae.StatusCode >= 500
+	}
+	return true
+}
+
+// addSecrets puts the configured secrets of an integration into its body.
+func (e *Engine) addSecrets(s *Step, body map[string]any) error {
+	if len(s.Secrets) == 0 {
+		return nil
+	}
+	data, _ := body["data"].(map[string]any)
+	if data == nil {
+		data = map[string]any{}
+		body["data"] = data
+	}
+	for _, name := range s.Secrets {
+		prov, key, _ := strings.Cut(name, ".")
+		if e.Secrets == nil {
+			return fmt.Errorf("secret %s: no secrets configured for the target", name)
+		}
+		v, ok := e.Secrets.Value(prov, key)
+		if !ok {
+			return fmt.Errorf("secret %s is no longer in the configuration", name)
+		}
+		data[key] = v
+	}
+	return nil
+}

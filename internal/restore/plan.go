@@ -1,0 +1,197 @@
+package restore
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// Action is what a plan does with one object.
+type Action string
+
+// The actions of a plan.
+const (
+	Create Action = "create" // the target lacks it: create it
+	Update Action = "update" // the target has it, different: write the source's state
+	Skip   Action = "skip"   // the target has it, equal: nothing to do
+	Manual Action = "manual" // the API cannot do it: a person must, in the Enspace UI
+	Delete Action = "delete" // replicate --prune: the source lacks it
+)
+
+// Pseudo kinds of steps that write an embedded collection through routes
+// of its own.
+const (
+	KindPermissions = "permissions"  // a role's permissions (key: the role's key)
+	KindGroupUsers  = "group-users"  // a group's members (key: the group's key)
+	PhaseLinks      = "links"        // an item step that sets relation values only
+	planVersion     = 1              // the format of a saved plan
+	planFormat      = "enspace-sync plan"
+)
+
+// Step is one object's action.
+type Step struct {
+	Kind   string `json:"kind"`
+	Parent string `json:"parent,omitempty"` // the parent's key in the source (type slug, flow id)
+	Key    string `json:"key"`              // the key in the source
+	Label  string `json:"label"`
+	Action Action `json:"action"`
+	Reason string `json:"reason"`
+	// Match says how the target object was found: "id map", "same id",
+	// "slug contracts"; empty when there is none.
+	Match    string `json:"match,omitempty"`
+	SourceID string `json:"source_id,omitempty"`
+	TargetID string `json:"target_id,omitempty"`
+	// TargetKey is the object's key in the target when it is not its id
+	// (a type's slug).
+	TargetKey string `json:"target_key,omitempty"`
+	// TargetParent is the parent's key in the target (a flow's id there).
+	TargetParent string `json:"target_parent,omitempty"`
+	// Phase is "links" for the second pass over items.
+	Phase string `json:"phase,omitempty"`
+	Level int    `json:"level"`
+	// Changes lists the fields that differ, for update and manual.
+	Changes []string `json:"changes,omitempty"`
+	// Lookup asks the engine to look the object up in the target before
+	// creating it: an earlier apply may have created it.
+	Lookup bool `json:"lookup,omitempty"`
+	// Secrets names the integration secrets the engine adds from the
+	// target's configuration, as provider.key ("certisign.token"); names
+	// only, never values.
+	Secrets []string `json:"secrets,omitempty"`
+	// Body is what the step writes, with source ids in its references.
+	Body json.RawMessage `json:"body,omitempty"`
+	// Result is set by Apply.
+	Result *Result `json:"result,omitempty"`
+}
+
+// Result is the outcome of applying one step.
+type Result struct {
+	Status   string `json:"status"` // done, failed, manual, skipped
+	TargetID string `json:"target_id,omitempty"`
+	Error    string `json:"error,omitempty"`
+	Note     string `json:"note,omitempty"` // "found by slug after a lost answer"
+}
+
+// The statuses of a Result.
+const (
+	StatusDone    = "done"
+	StatusFailed  = "failed"
+	StatusManual  = "manual"
+	StatusSkipped = "skipped"
+)
+
+// Plan is everything one restore or replicate will do.
+type Plan struct {
+	Format    string `json:"format"`
+	Version   int    `json:"version"`
+	Operation string `json:"operation"` // restore or replicate
+	// Source and Target are workspace names as in the configuration;
+	// SourceRef says which state of the source (a snapshot id, "live").
+	Source    string `json:"source"`
+	SourceRef string `json:"source_ref"`
+	Target    string `json:"target"`
+	// Scope is what of the target was read to plan (kinds and type slugs);
+	// Fingerprint is the hash of those objects. Applying a saved plan
+	// re-reads the same scope and refuses when the hash changed.
+	Scope       Scope  `json:"scope"`
+	Fingerprint string `json:"fingerprint"`
+	// Refs are source objects outside the plan that its steps reference,
+	// and the target objects that stand for them ("roles/5": "12").
+	Refs  map[string]string `json:"refs,omitempty"`
+	Steps []*Step           `json:"steps"`
+}
+
+// Scope is what of the target a plan reads.
+type Scope struct {
+	Kinds []string `json:"kinds"`
+	Types []string `json:"types,omitempty"` // type slugs whose objects are read; empty: all
+}
+
+// Includes reports whether the scope reads kind under typeSlug.
+func (s Scope) Includes(kind, typeSlug string) bool {
+	if !contains(s.Kinds, kind) {
+		return false
+	}
+	return kind == "types" || typeSlug == "" || len(s.Types) == 0 || contains(s.Types, typeSlug)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Counts returns the number of steps per action.
+func (p *Plan) Counts() map[Action]int {
+	out := map[Action]int{}
+	for _, s := range p.Steps {
+		out[s.Action]++
+	}
+	return out
+}
+
+// Writes returns the number of steps that change the target.
+func (p *Plan) Writes() int {
+	c := p.Counts()
+	return c[Create] + c[Update] + c[Delete]
+}
+
+// Empty reports whether applying the plan would change nothing.
+func (p *Plan) Empty() bool { return p.Writes() == 0 }
+
+// sortSteps orders steps by level, then kind, parent and key.
+func (p *Plan) sortSteps() {
+	sort.SliceStable(p.Steps, func(i, j int) bool {
+		a, b := p.Steps[i], p.Steps[j]
+		if a.Level != b.Level {
+			return a.Level < b.Level
+		}
+		if a.Kind != b.Kind {
+			return kindOrder(a.Kind) < kindOrder(b.Kind)
+		}
+		if a.Parent != b.Parent {
+			return lessKey(a.Parent, b.Parent)
+		}
+		return lessKey(a.Key, b.Key)
+	})
+}
+
+// ErrPlanFormat is returned when a file is not a saved plan this version
+// can apply.
+var ErrPlanFormat = errors.New("not a plan this version of enspace-sync can apply")
+
+// WritePlan writes p as indented JSON.
+func WritePlan(w io.Writer, p *Plan) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(p)
+}
+
+// ReadPlan reads a plan saved by WritePlan.
+func ReadPlan(path string) (*Plan, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var p Plan
+	d := json.NewDecoder(io.LimitReader(f, 1<<30))
+	if err := d.Decode(&p); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrPlanFormat, path, err)
+	}
+	if p.Format != planFormat || p.Version != planVersion {
+		return nil, fmt.Errorf("%w: %s has format %q version %d", ErrPlanFormat, path, p.Format, p.Version)
+	}
+	for i, s := range p.Steps {
+		if s == nil || s.Kind == "" || s.Action == "" {
+			return nil, fmt.Errorf("%w: %s: step %d is incomplete", ErrPlanFormat, path, i+1)
+		}
+	}
+	return &p, nil
+}

@@ -1,0 +1,190 @@
+package restore
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// symbols mark actions in the text of a plan, as in a Terraform plan.
+var symbols = map[Action]string{Create: "+", Update: "~", Delete: "-", Manual: "!", Skip: "="}
+
+// collapseAbove is how many steps of one kind, parent and action are
+// listed one per line before they are summed up in one line.
+const collapseAbove = 8
+
+// WriteText writes the plan for people: a summary line per action, then
+// the steps that write or need a person, grouped by action. With results
+// (after Apply), each step also shows its outcome.
+func WriteText(w io.Writer, p *Plan) error {
+	ew := &errWriter{w: w}
+	from := p.Source
+	if p.SourceRef != "" {
+		from += " (" + p.SourceRef + ")"
+	}
+	ew.printf("Plan: %s %s into %s\n", p.Operation, from, p.Target)
+	c := p.Counts()
+	ew.printf("  %d to create, %d to update, %d to delete, %d manual, %d already equal\n",
+		c[Create], c[Update], c[Delete], c[Manual], c[Skip])
+	for _, a := range []Action{Create, Update, Delete, Manual} {
+		steps := p.stepsWith(a)
+		if len(steps) == 0 {
+			continue
+		}
+		ew.printf("\n%s:\n", heading(a))
+		for _, g := range group(steps) {
+			if len(g) > collapseAbove {
+				s := g[0]
+				ew.printf("  %s %d %ss of %s (%s … %s)%s\n", symbols[a], len(g), kindLabel(s.Kind), s.Parent,
+					g[0].Key, g[len(g)-1].Key, groupOutcome(g))
+				continue
+			}
+			for _, s := range g {
+				ew.printf("  %s %s: %s%s\n", symbols[a], name(s), s.Reason, outcome(s))
+			}
+		}
+	}
+	if p.Empty() {
+		ew.printf("\nNothing to apply: the target already matches")
+		if c[Manual] > 0 {
+			ew.printf(" (except the manual steps above)")
+		}
+		ew.printf(".\n")
+	}
+	return ew.err
+}
+
+func heading(a Action) string {
+	switch a {
+	case Create:
+		return "Create"
+	case Update:
+		return "Update"
+	case Delete:
+		return "Delete (--prune)"
+	}
+	return "Manual: the API cannot do these; a person must, in the Enspace UI"
+}
+
+func (p *Plan) stepsWith(a Action) []*Step {
+	var out []*Step
+	for _, s := range p.Steps {
+		if s.Action == a {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// group splits steps into runs of the same kind, parent and phase.
+func group(steps []*Step) [][]*Step {
+	var out [][]*Step
+	for _, s := range steps {
+		n := len(out)
+		if n > 0 {
+			last := out[n-1][0]
+			if last.Kind == s.Kind && last.Parent == s.Parent && last.Phase == s.Phase && s.Kind == "items" {
+				out[n-1] = append(out[n-1], s)
+				continue
+			}
+		}
+		out = append(out, []*Step{s})
+	}
+	return out
+}
+
+// name returns a step's object for people: `type contracts "Contracts"`.
+func name(s *Step) string {
+	what := kindLabel(s.Kind)
+	switch s.Kind {
+	case KindPermissions:
+		what = "permissions of role"
+	case KindGroupUsers:
+		what = "members of group"
+	}
+	key := s.Key
+	if s.Parent != "" {
+		key = s.Parent + "/" + key
+	}
+	if s.Phase == PhaseLinks {
+		what = "relations of item"
+	}
+	out := what + " " + key
+	if s.Label != "" && s.Label != s.Key {
+		out += fmt.Sprintf(" %q", s.Label)
+	}
+	return out
+}
+
+func outcome(s *Step) string {
+	if s.Result == nil {
+		return ""
+	}
+	switch s.Result.Status {
+	case StatusFailed:
+		return " [FAILED: " + s.Result.Error + "]"
+	case StatusDone:
+		out := " [done"
+		if s.Result.TargetID != "" && s.Action == Create {
+			out += ", id " + s.Result.TargetID
+		}
+		if s.Result.Note != "" {
+			out += ", " + s.Result.Note
+		}
+		return out + "]"
+	}
+	return ""
+}
+
+func groupOutcome(g []*Step) string {
+	counts := map[string]int{}
+	var failures []string
+	for _, s := range g {
+		if s.Result != nil {
+			counts[s.Result.Status]++
+			if s.Result.Status == StatusFailed {
+				failures = append(failures, s.Key+": "+s.Result.Error)
+			}
+		}
+	}
+	if len(counts) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, st := range sortedStatuses(counts) {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[st], st))
+	}
+	out := " [" + strings.Join(parts, ", ") + "]"
+	for _, f := range failures {
+		out += "\n      FAILED " + f
+	}
+	return out
+}
+
+func sortedStatuses(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// WriteSummary writes the outcome of an apply in one line.
+func WriteSummary(w io.Writer, sum Summary) error {
+	_, err := fmt.Fprintf(w, "Applied: %d done, %d failed, %d manual, %d already equal\n",
+		sum[StatusDone], sum[StatusFailed], sum[StatusManual], sum[StatusSkipped])
+	return err
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}

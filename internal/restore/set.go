@@ -1,0 +1,175 @@
+package restore
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/enspace-sync/enspace-sync/internal/api"
+)
+
+// Obj is one object of a workspace, as listed or as stored.
+type Obj struct {
+	Kind   string // the kind's Name
+	Parent string // the parent's key ("contracts" for an item, a flow id for a stage)
+	Key    string // the key in its collection (a type's slug, else the id)
+	ID     string // the server-assigned id as text
+	Raw    json.RawMessage
+
+	once sync.Once
+	m    map[string]any
+}
+
+// Fields returns the object decoded, numbers as json.Number. The map is
+// shared: callers copy before changing it.
+func (o *Obj) Fields() map[string]any {
+	o.once.Do(func() {
+		d := json.NewDecoder(bytes.NewReader(o.Raw))
+		d.UseNumber()
+		if err := d.Decode(&o.m); err != nil || o.m == nil {
+			o.m = map[string]any{}
+		}
+	})
+	return o.m
+}
+
+// Set holds the objects of one workspace by kind, in memory. It
+// implements the backup walker's sink, so a live workspace is read into a
+// Set with the same walk as a backup.
+type Set struct {
+	mu     sync.Mutex
+	byKind map[string][]*Obj
+	byKey  map[string]*Obj // kind \x00 parent \x00 key
+	byID   map[string]*Obj // kind \x00 id
+	failed map[string]string
+}
+
+// NewSet returns an empty Set.
+func NewSet() *Set {
+	return &Set{byKind: map[string][]*Obj{}, byKey: map[string]*Obj{}, byID: map[string]*Obj{}, failed: map[string]string{}}
+}
+
+// Put adds an object of kind under parent with key. The id is read from
+// the object.
+func (s *Set) Put(kind, parent, key string, raw []byte) error {
+	k, err := api.KindByName(kind)
+	if err != nil {
+		return err
+	}
+	o := &Obj{Kind: k.Name, Parent: parent, Key: key, Raw: append(json.RawMessage(nil), raw...)}
+	if k.IDField != "" {
+		ao, err := api.NewObject(k, parent, o.Raw)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", kind, key, err)
+		}
+		o.ID = ao.ID
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	bk := k.Name + "\x00" + parent + "\x00" + key
+	if _, dup := s.byKey[bk]; dup {
+		return nil
+	}
+	s.byKind[k.Name] = append(s.byKind[k.Name], o)
+	s.byKey[bk] = o
+	if o.ID != "" {
+		s.byID[k.Name+"\x00"+o.ID] = o
+	}
+	return nil
+}
+
+// Fail records that kind could not be read.
+func (s *Set) Fail(kind string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.failed[kind]; !ok {
+		s.failed[kind] = err.Error()
+	}
+}
+
+// Failed returns the kinds that could not be read, with their errors.
+func (s *Set) Failed() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]string{}
+	for k, v := range s.failed {
+		out[k] = v
+	}
+	return out
+}
+
+// Of returns the objects of kind, sorted by parent then key (numerically
+// when both are numbers), so that plans are stable.
+func (s *Set) Of(kind string) []*Obj {
+	s.mu.Lock()
+	objs := append([]*Obj(nil), s.byKind[kind]...)
+	s.mu.Unlock()
+	sort.Slice(objs, func(i, j int) bool {
+		if objs[i].Parent != objs[j].Parent {
+			return lessKey(objs[i].Parent, objs[j].Parent)
+		}
+		return lessKey(objs[i].Key, objs[j].Key)
+	})
+	return objs
+}
+
+// Children returns the objects of kind under parent.
+func (s *Set) Children(kind, parent string) []*Obj {
+	var out []*Obj
+	for _, o := range s.Of(kind) {
+		if o.Parent == parent {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// ByID returns the object of kind with the given id.
+func (s *Set) ByID(kind, id string) *Obj {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byID[kind+"\x00"+id]
+}
+
+// ByKey returns the object of kind under parent with the given key.
+func (s *Set) ByKey(kind, parent, key string) *Obj {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byKey[kind+"\x00"+parent+"\x00"+key]
+}
+
+// Len returns the number of objects.
+func (s *Set) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.byKey)
+}
+
+// lessKey orders numbers numerically and before text.
+func lessKey(a, b string) bool {
+	na, aok := number(a)
+	nb, bok := number(b)
+	switch {
+	case aok && bok:
+		return na < nb
+	case aok != bok:
+		return aok
+	}
+	return a < b
+}
+
+func number(s string) (uint64, bool) {
+	if s == "" || len(s) > 19 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, true
+}

@@ -1,0 +1,342 @@
+package restore
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/enspace-sync/enspace-sync/internal/api"
+)
+
+// permission is one permission of a role.
+type permission struct {
+	ID     string `json:"id,omitempty"`
+	Entity string `json:"entity"`
+	Action string `json:"action"`
+	Rules  any    `json:"rules"`
+}
+
+func permissionsOf(o *Obj) []permission {
+	list, _ := o.Fields()["permissions"].([]any)
+	var out []permission
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			continue
+		}
+		rules := m["rules"]
+		if rules == nil {
+			rules = map[string]any{}
+		}
+		out = append(out, permission{ID: text(m["id"]), Entity: text(m["entity"]), Action: text(m["action"]), Rules: rules})
+	}
+	return out
+}
+
+// subChange is the body of a permissions or group-users step.
+type subChange struct {
+	Add    []any    `json:"add,omitempty"`
+	Remove []string `json:"remove,omitempty"`
+}
+
+// permissionSteps plans the permissions of roles: all of them for roles
+// selected whole, those on the selected entities for the others.
+func (b *builder) permissionSteps() {
+	rk, _ := api.KindByName("roles")
+	for _, o := range b.in.Source.Of("roles") {
+		whole := b.in.Select.Objects(o)
+		var want []permission
+		for _, p := range permissionsOf(o) {
+			if whole || (b.in.Select.PermissionEntities != nil && b.in.Select.PermissionEntities(p.Entity)) {
+				want = append(want, p)
+			}
+		}
+		if len(want) == 0 && !(whole && b.in.Prune) {
+			continue
+		}
+		t := b.match[o]
+		step := &Step{Kind: KindPermissions, Key: o.Key, Label: label(rk, o), SourceID: o.ID, Level: levelPermissions}
+		if t != nil {
+			step.TargetID, step.Match = t.ID, b.how[o]
+		}
+		b.steps = append(b.steps, step)
+		if t == nil && !b.creating[o] {
+			step.Action = Manual
+			step.Reason = fmt.Sprintf("role %s is missing in the target and not part of this plan (restore role:%s)", label(rk, o), text(o.Fields()["slug"]))
+			return
+		}
+		var have []permission
+		if t != nil {
+			have = permissionsOf(t)
+		}
+		var change subChange
+		var notes []string
+		for _, p := range want {
+			found := false
+			for _, h := range have {
+				if h.Entity == p.Entity && h.Action == p.Action {
+					found = true
+					if canonical(h.Rules) != canonical(p.Rules) {
+						change.Remove = append(change.Remove, h.ID)
+						change.Add = append(change.Add, permission{Entity: p.Entity, Action: p.Action, Rules: p.Rules})
+						notes = append(notes, fmt.Sprintf("changes the rules of %s on %s", p.Action, p.Entity))
+					}
+				}
+			}
+			if !found {
+				change.Add = append(change.Add, permission{Entity: p.Entity, Action: p.Action, Rules: p.Rules})
+				notes = append(notes, fmt.Sprintf("adds %s on %s", p.Action, p.Entity))
+			}
+		}
+		if whole && b.in.Prune {
+			for _, h := range have {
+				if !hasPermission(want, h.Entity, h.Action) {
+					change.Remove = append(change.Remove, h.ID)
+					notes = append(notes, fmt.Sprintf("removes %s on %s", h.Action, h.Entity))
+				}
+			}
+		}
+		switch {
+		case len(notes) == 0:
+			step.Action, step.Reason = Skip, "equal"
+		case t == nil:
+			step.Action, step.Reason = Create, strings.Join(notes, "; ")
+		default:
+			step.Action, step.Reason = Update, strings.Join(notes, "; ")
+		}
+		if len(notes) > 0 {
+			step.Body = marshalRaw(change)
+		}
+	}
+}
+
+func hasPermission(list []permission, entity, action string) bool {
+	for _, p := range list {
+		if p.Entity == entity && p.Action == action {
+			return true
+		}
+	}
+	return false
+}
+
+// groupUserSteps plans the membership of the selected groups.
+func (b *builder) groupUserSteps() {
+	gk, _ := api.KindByName("groups")
+	for _, o := range b.in.Source.Of("groups") {
+		if !b.in.Select.Objects(o) {
+			continue
+		}
+		t := b.match[o]
+		if t == nil && !b.creating[o] {
+			continue // the group's own step says why
+		}
+		have := map[string]bool{}
+		if t != nil {
+			for _, u := range asList(t.Fields()["users"]) {
+				have[text(u)] = true
+			}
+		}
+		var change subChange
+		var added, missing []string
+		wanted := map[string]bool{}
+		for _, u := range asList(o.Fields()["users"]) {
+			id := text(u)
+			tid, state := b.resolve("members", id)
+			switch state {
+			case resolved:
+				wanted[tid] = true
+				if !have[tid] {
+					change.Add = append(change.Add, u)
+					added = append(added, b.memberLabel(id))
+				}
+			case pendingRef:
+				change.Add = append(change.Add, u)
+				added = append(added, b.memberLabel(id))
+			default:
+				missing = append(missing, "member "+id)
+			}
+		}
+		if b.in.Prune {
+			for id := range have {
+				if !wanted[id] {
+					change.Remove = append(change.Remove, id)
+				}
+			}
+		}
+		step := &Step{Kind: KindGroupUsers, Key: o.Key, Label: label(gk, o), SourceID: o.ID, Level: levelGroupUsers}
+		if t != nil {
+			step.TargetID, step.Match = t.ID, b.how[o]
+		}
+		switch {
+		case len(change.Add) == 0 && len(change.Remove) == 0:
+			step.Action, step.Reason = Skip, "equal"
+		default:
+			step.Action = Update
+			if t == nil {
+				step.Action = Create
+			}
+			var parts []string
+			if len(added) > 0 {
+				parts = append(parts, "adds "+strings.Join(added, ", "))
+			}
+			if len(change.Remove) > 0 {
+				parts = append(parts, fmt.Sprintf("removes %d member(s) the source lacks", len(change.Remove)))
+			}
+			step.Reason = strings.Join(parts, "; ")
+			step.Body = marshalRaw(change)
+		}
+		if len(missing) > 0 {
+			step.Reason += "; not in the target, left out: " + strings.Join(missing, ", ")
+		}
+		b.steps = append(b.steps, step)
+	}
+}
+
+func (b *builder) memberLabel(id string) string {
+	if m := b.in.Source.ByID("members", id); m != nil {
+		return text(m.Fields()["email"])
+	}
+	return "member " + id
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+// linkSteps plans the second pass over items: relation values, set through
+// the id map once every item exists. Items selected whole get their
+// relation values; other items get the values that point into the types
+// of Select.LinkInto.
+func (b *builder) linkSteps() {
+	ik, _ := api.KindByName("items")
+	rels := relationFields(b.in.Source)
+	for _, o := range b.in.Source.Of("items") {
+		fields := rels[o.Parent]
+		if len(fields) == 0 {
+			continue
+		}
+		whole := b.in.Select.Objects(o)
+		if !whole {
+			if b.in.Select.LinkInto == nil || b.match[o] == nil {
+				continue
+			}
+			only := map[string]string{}
+			for slug, target := range fields {
+				if b.in.Select.LinkInto(target) {
+					only[slug] = target
+				}
+			}
+			if fields = only; len(fields) == 0 {
+				continue
+			}
+		}
+		t := b.match[o]
+		if t == nil && !b.creating[o] {
+			continue
+		}
+		want := linkData(o, fields)
+		var unresolved []string
+		mapped := map[string]any{}
+		for slug, val := range want {
+			mapped[slug] = b.mapItemValue(val, &unresolved)
+		}
+		have := map[string]any{}
+		if t != nil {
+			tdata, _ := t.Fields()["data"].(map[string]any)
+			for slug := range fields {
+				if v, ok := tdata[slug]; ok {
+					have[slug] = v
+				}
+			}
+		}
+		changes := changedFields(nonNull(mapped), nonNull(have))
+		if len(changes) == 0 {
+			if whole && t != nil {
+				continue // the item's own step already says it is equal
+			}
+			if t == nil {
+				continue // created without relation values, and has none
+			}
+			continue
+		}
+		s := &Step{Kind: "items", Parent: o.Parent, Key: o.Key, Label: label(ik, o), Action: Update,
+			Phase: PhaseLinks, Level: levelLinks, SourceID: o.ID, Changes: prefix("data.", changes),
+			Reason: "sets relation values through the id map: " + strings.Join(changes, ", "),
+			Body:   marshalRaw(map[string]any{"data": want})}
+		if t != nil {
+			s.TargetID, s.Match, s.TargetParent = t.ID, b.how[o], t.Parent
+		} else if sp := b.sourceParent(ik, o); sp != nil && b.match[sp] != nil {
+			s.TargetParent = b.match[sp].Key
+		}
+		if len(unresolved) > 0 {
+			s.Reason += "; not in the target, left empty: " + strings.Join(unresolved, ", ")
+		}
+		b.steps = append(b.steps, s)
+	}
+}
+
+// mapItemValue translates a relation value (an id or a list of ids).
+func (b *builder) mapItemValue(v any, unresolved *[]string) any {
+	if l, ok := v.([]any); ok {
+		out := make([]any, 0, len(l))
+		for _, e := range l {
+			out = append(out, b.mapItemValue(e, unresolved))
+		}
+		return out
+	}
+	nv, _ := b.translate("items", v, unresolved)
+	return nv
+}
+
+func nonNull(m map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range m {
+		if v != nil {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func prefix(p string, list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = p + s
+	}
+	return out
+}
+
+// pruneSteps plans the deletion of the target objects of PruneKinds that
+// no source object matched.
+func (b *builder) pruneSteps() {
+	deletedTypes := map[string]bool{}
+	for _, k := range api.Kinds() {
+		if !planned(k) || !contains(b.in.PruneKinds, k.Name) {
+			continue
+		}
+		for _, t := range b.in.Target.Of(k.Name) {
+			if b.claimed[t] || (k.Name == "members" && text(t.Fields()["type"]) == "owner") {
+				continue
+			}
+			if k.Parent == "types" && deletedTypes[t.Parent] {
+				continue // goes with its type
+			}
+			if k.Parent != "" && k.Parent != "types" {
+				continue // goes with its parent
+			}
+			s := &Step{Kind: k.Name, Parent: t.Parent, Key: t.Key, Label: label(k, t), TargetID: t.ID,
+				TargetParent: t.Parent, Level: levelDeletes}
+			if k.Delete == "" {
+				s.Action = Manual
+				s.Reason = fmt.Sprintf("not in the source; the API cannot delete %ss: remove it in the Enspace UI", k.Label)
+			} else {
+				s.Action, s.Reason = Delete, "not in the source (--prune)"
+				if k.Name == "types" {
+					deletedTypes[t.Key] = true
+					s.Reason += "; its fields, items, forms and flows go with it"
+				}
+			}
+			b.steps = append(b.steps, s)
+		}
+	}
+}

@@ -1,0 +1,153 @@
+package restore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/enspace-sync/enspace-sync/internal/api"
+)
+
+// writePermissions removes and adds a role's permissions. An add whose
+// answer is lost is checked against the role before it is sent again (the
+// API refuses a permission the role already has).
+func (e *Engine) writePermissions(ctx context.Context, s *Step) error {
+	rk, _ := api.KindByName("roles")
+	roleID, ok := e.roleTarget(s)
+	if !ok {
+		return fmt.Errorf("role %s was not created, so its permissions cannot be set", s.Label)
+	}
+	var change struct {
+		Add    []permission `json:"add"`
+		Remove []string     `json:"remove"`
+	}
+	if err := json.Unmarshal(s.Body, &change); err != nil {
+		return fmt.Errorf("step body: %w", err)
+	}
+	sub := rk.Subs[0]
+	for _, pid := range change.Remove {
+		_, err := e.Client.Do(ctx, sub.Remove, e.Workspace, map[string]string{"id": roleID, "permission": pid}, nil)
+		if err != nil && !isStatus(err, http.StatusNotFound) {
+			return err
+		}
+	}
+	for _, p := range change.Add {
+		if err := e.addPermission(ctx, rk, roleID, p); err != nil {
+			return fmt.Errorf("%s on %s: %w", p.Action, p.Entity, err)
+		}
+	}
+	s.Result = &Result{Status: StatusDone, TargetID: roleID}
+	return nil
+}
+
+func (e *Engine) roleTarget(s *Step) (string, bool) {
+	if s.TargetID != "" {
+		return s.TargetID, true
+	}
+	return e.target("roles", s.SourceID)
+}
+
+func (e *Engine) addPermission(ctx context.Context, rk *api.Kind, roleID string, p permission) error {
+	body := map[string]any{"entity": p.Entity, "action": p.Action, "rules": p.Rules}
+	var lastErr error
+	for range 3 {
+		has, err := e.roleHas(ctx, rk, roleID, p)
+		if err != nil {
+			return err
+		}
+		if has {
+			return nil
+		}
+		_, err = e.Client.Do(ctx, rk.Subs[0].Add, e.Workspace, map[string]string{"id": roleID}, body)
+		if err == nil || !ambiguous(err) {
+			return err
+		}
+		lastErr = err
+	}
+	return lastErr
+}
+
+// roleHas reports whether the target role has permission p with its rules.
+func (e *Engine) roleHas(ctx context.Context, rk *api.Kind, roleID string, p permission) (bool, error) {
+	raw, err := e.Client.Do(ctx, rk.Get, e.Workspace, map[string]string{"id": roleID}, nil)
+	if err != nil {
+		return false, err
+	}
+	role := &Obj{Raw: raw}
+	for _, h := range permissionsOf(role) {
+		if h.Entity == p.Entity && h.Action == p.Action && canonical(h.Rules) == canonical(normalizeJSON(p.Rules)) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// normalizeJSON re-decodes a value so that numbers compare as json.Number.
+func normalizeJSON(v any) any {
+	out, err := decodeRaw(marshalRaw(v))
+	if err != nil {
+		return v
+	}
+	return out
+}
+
+// writeGroupUsers adds and removes a group's members. Adding a member the
+// group has changes nothing, so a lost answer is simply sent again.
+func (e *Engine) writeGroupUsers(ctx context.Context, s *Step) error {
+	gk, _ := api.KindByName("groups")
+	groupID := s.TargetID
+	if groupID == "" {
+		var ok bool
+		if groupID, ok = e.target("groups", s.SourceID); !ok {
+			return fmt.Errorf("group %s was not created, so its members cannot be set", s.Label)
+		}
+	}
+	var change struct {
+		Add    []any    `json:"add"`
+		Remove []string `json:"remove"`
+	}
+	v, err := decodeRaw(s.Body)
+	if err != nil {
+		return fmt.Errorf("step body: %w", err)
+	}
+	if err := json.Unmarshal(marshalRaw(v), &change); err != nil {
+		return fmt.Errorf("step body: %w", err)
+	}
+	sub := gk.Subs[0]
+	var add []any
+	for _, u := range change.Add {
+		if id, ok := e.target("members", text(u)); ok {
+			add = append(add, json.Number(id))
+		}
+	}
+	params := map[string]string{"id": groupID}
+	if len(change.Remove) > 0 {
+		var ids []any
+		for _, id := range change.Remove {
+			ids = append(ids, json.Number(id))
+		}
+		if err := e.retryAmbiguous(ctx, sub.Remove, params, map[string]any{"users": ids}); err != nil {
+			return err
+		}
+	}
+	if len(add) > 0 {
+		if err := e.retryAmbiguous(ctx, sub.Add, params, map[string]any{"users": add}); err != nil {
+			return err
+		}
+	}
+	s.Result = &Result{Status: StatusDone, TargetID: groupID}
+	return nil
+}
+
+// retryAmbiguous sends a write whose repetition is harmless up to three
+// times while its answer is lost.
+func (e *Engine) retryAmbiguous(ctx context.Context, route string, params map[string]string, body any) error {
+	var err error
+	for range 3 {
+		if _, err = e.Client.Do(ctx, route, e.Workspace, params, body); err == nil || !ambiguous(err) {
+			return err
+		}
+	}
+	return err
+}

@@ -1,0 +1,237 @@
+package restore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/enspace-sync/enspace-sync/internal/api"
+)
+
+// create sends a create, recording the new id in the id map at once. A
+// create whose answer is lost is looked up in the target before it is
+// sent again.
+func (e *Engine) create(ctx context.Context, k *api.Kind, s *Step) error {
+	if id, ok := e.IDs.Target(k.Name, s.SourceID); ok && s.SourceID != "" {
+		s.Result = &Result{Status: StatusDone, TargetID: id, Note: "created by an earlier apply"}
+		return nil
+	}
+	body, err := e.translate(k, s)
+	if err != nil {
+		return err
+	}
+	status, hasStatus := "", false
+	if k.Name == "members" {
+		status, hasStatus = text(body["status"]), body["status"] != nil
+		delete(body, "status")
+	}
+	if err := e.addSecrets(s, body); err != nil {
+		return err
+	}
+	params := e.params(k, s, "")
+	if s.Lookup || e.IDs.Pending(k.Name, s.SourceID) {
+		id, err := e.lookup(ctx, k, s, params, body)
+		if err != nil {
+			return err
+		}
+		if id != "" {
+			return e.created(s, k, id, "found in the target: an earlier apply had created it")
+		}
+	}
+	attempts := e.attempts
+	if attempts <= 0 {
+		attempts = 3
+	}
+	var lastErr error
+	for range attempts {
+		if err := e.IDs.MarkPending(k.Name, s.SourceID); err != nil {
+			return &fatalError{err}
+		}
+		raw, err := e.Client.Do(ctx, k.Create, e.Workspace, params, body)
+		if err == nil {
+			obj, err := api.NewObject(k, params[k.ParentParam], raw)
+			if err != nil {
+				return fmt.Errorf("answer to the create: %w", err)
+			}
+			if err := e.created(s, k, obj.ID, ""); err != nil {
+				return err
+			}
+			if hasStatus {
+				return e.setMemberStatus(ctx, k, s, obj.ID, status)
+			}
+			return nil
+		}
+		if !ambiguous(err) {
+			return err
+		}
+		lastErr = err
+		e.Log.Info("create answer lost; looking the object up", "kind", k.Name, "key", s.Key, "err", err)
+		id, lerr := e.lookup(ctx, k, s, params, body)
+		if lerr != nil {
+			return fmt.Errorf("%w; and looking it up failed: %v", err, lerr)
+		}
+		if id != "" {
+			if err := e.created(s, k, id, "found in the target after a lost answer"); err != nil {
+				return err
+			}
+			if hasStatus {
+				return e.setMemberStatus(ctx, k, s, id, status)
+			}
+			return nil
+		}
+	}
+	return lastErr
+}
+
+// created records a created object's id.
+func (e *Engine) created(s *Step, k *api.Kind, id, note string) error {
+	if err := e.IDs.Put(k.Name, s.SourceID, id); err != nil {
+		return &fatalError{err}
+	}
+	s.Result = &Result{Status: StatusDone, TargetID: id, Note: note}
+	return nil
+}
+
+// setMemberStatus sets a created member's status, which the create route
+// does not take.
+func (e *Engine) setMemberStatus(ctx context.Context, k *api.Kind, s *Step, id, status string) error {
+	if status == "" || status == "active" {
+		return nil
+	}
+	_, err := e.Client.Do(ctx, k.Update, e.Workspace, map[string]string{"id": id}, map[string]any{"status": status})
+	if err != nil {
+		return fmt.Errorf("created as %s, but setting its status %s failed: %w", id, status, err)
+	}
+	return nil
+}
+
+// update writes the source's state over the matched target object.
+func (e *Engine) update(ctx context.Context, k *api.Kind, s *Step) error {
+	id := s.TargetID
+	if id == "" {
+		var ok bool
+		if id, ok = e.target(k.Name, s.SourceID); !ok {
+			return fmt.Errorf("the %s was not created, so it cannot be updated", k.Label)
+		}
+	}
+	body, err := e.translate(k, s)
+	if err != nil {
+		return err
+	}
+	if _, err := e.Client.Do(ctx, k.Update, e.Workspace, e.params(k, s, id), body); err != nil {
+		return err
+	}
+	s.Result = &Result{Status: StatusDone, TargetID: id}
+	return e.remember(s)
+}
+
+// remove deletes a target object; one already gone counts as deleted.
+func (e *Engine) remove(ctx context.Context, k *api.Kind, s *Step) error {
+	_, err := e.Client.Do(ctx, k.Delete, e.Workspace, e.params(k, s, s.TargetID), nil)
+	if err != nil && !isStatus(err, http.StatusNotFound) {
+		return err
+	}
+	s.Result = &Result{Status: StatusDone, TargetID: s.TargetID}
+	return nil
+}
+
+func isStatus(err error, code int) bool {
+	var ae *api.Error
+	return errors.As(err, &ae) && ae.StatusCode == code
+}
+
+// lookup finds the object a create would make among the target's objects:
+// by natural key, or by content for kinds without one. Target objects
+// that the id map already gives to another source object are passed over.
+func (e *Engine) lookup(ctx context.Context, k *api.Kind, s *Step, params map[string]string, body map[string]any) (string, error) {
+	var parent api.Object
+	if k.Parent != "" {
+		pk, _ := api.KindByName(k.Parent)
+		field := "id"
+		if k.ParentField != pk.IDField {
+			field = k.ParentField
+		}
+		raw, _ := json.Marshal(map[string]string{field: params[k.ParentParam], pk.IDField: params[k.ParentParam]})
+		obj, err := api.NewObject(pk, "", raw)
+		if err != nil {
+			return "", err
+		}
+		parent = obj
+	}
+	want := &Obj{Kind: k.Name, Raw: marshalRaw(body)}
+	nk := ""
+	if k.Name != "integrations" {
+		nk = naturalKey(k, want)
+	}
+	found := ""
+	_, err := e.Client.List(ctx, k, e.Workspace, parent, func(objs []api.Object) error {
+		for _, o := range objs {
+			if found != "" {
+				return nil
+			}
+			if src, taken := e.IDs.Source(k.Name, o.ID); taken && src != s.SourceID {
+				continue
+			}
+			cand := &Obj{Kind: k.Name, Key: o.Key, ID: o.ID, Raw: o.Raw}
+			if nk != "" {
+				if naturalKey(k, cand) == nk {
+					found = o.ID
+				}
+				continue
+			}
+			if k.Name == "integrations" {
+				if text(providerID(cand)) != text(body["integration"]) {
+					continue
+				}
+				cand = &Obj{Raw: marshalRaw(map[string]any{"data": cand.Fields()["data"]})}
+				if subset(map[string]any{"data": withoutSecrets(k, body["data"])}, cand.Fields()) {
+					found = o.ID
+				}
+				continue
+			}
+			if subset(body, cand.Fields()) {
+				found = o.ID
+			}
+		}
+		return nil
+	})
+	return found, err
+}
+
+// subset reports whether every field of want has the same value in have;
+// objects are compared field by field, recursively.
+func subset(want, have map[string]any) bool {
+	for key, w := range want {
+		h, ok := have[key]
+		wm, wIsMap := w.(map[string]any)
+		hm, hIsMap := h.(map[string]any)
+		switch {
+		case wIsMap && hIsMap:
+			if !subset(wm, hm) {
+				return false
+			}
+		case !ok:
+			if w != nil {
+				return false
+			}
+		case canonical(w) != canonical(h):
+			return false
+		}
+	}
+	return true
+}
+
+func withoutSecrets(k *api.Kind, data any) any {
+	m, ok := deepCopy(data).(map[string]any)
+	if !ok {
+		return data
+	}
+	for _, s := range k.Secrets {
+		if len(s) > 5 && s[:5] == "data." {
+			delete(m, s[5:])
+		}
+	}
+	return m
+}
