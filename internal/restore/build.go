@@ -319,7 +319,7 @@ func (b *builder) decide(k *api.Kind, o *Obj) {
 		return
 	}
 	t := b.match[o]
-	if t == nil {
+	if t == nil && k.Writable() && k.Name != "tasks" {
 		if why := b.parentMissing(k, o); why != "" {
 			b.add(k, o, Manual, why)
 			return

@@ -36,8 +36,12 @@ func WriteText(w io.Writer, p *Plan) error {
 		for _, g := range group(steps) {
 			if len(g) > collapseAbove {
 				s := g[0]
-				ew.printf("  %s %d %ss of %s (%s … %s)%s\n", symbols[a], len(g), kindLabel(s.Kind), s.Parent,
-					g[0].Key, g[len(g)-1].Key, groupOutcome(g))
+				what := kindLabel(s.Kind) + "s"
+				if s.Phase == PhaseLinks {
+					what = "relation values of " + what
+				}
+				ew.printf("  %s %d %s of %s (%s … %s): %s%s\n", symbols[a], len(g), what, s.Parent,
+					g[0].Key, g[len(g)-1].Key, commonReason(g), groupOutcome(g))
 				continue
 			}
 			for _, s := range g {
@@ -135,6 +139,21 @@ func outcome(s *Step) string {
 		return out + "]"
 	}
 	return ""
+}
+
+// commonReason is the reason the steps of a group share, up to its first
+// ";" or ":" detail.
+func commonReason(g []*Step) string {
+	r := g[0].Reason
+	for _, s := range g[1:] {
+		if s.Reason != r {
+			if i := strings.IndexAny(r, ":;"); i > 0 {
+				return r[:i]
+			}
+			return r
+		}
+	}
+	return r
 }
 
 func groupOutcome(g []*Step) string {
