@@ -447,4 +447,3 @@ func (b *builder) decideIntegration(k *api.Kind, o, t *Obj, want map[string]any)
 		s.Lookup = true
 	}
 }
-

@@ -24,10 +24,10 @@ const (
 // Pseudo kinds of steps that write an embedded collection through routes
 // of its own.
 const (
-	KindPermissions = "permissions"  // a role's permissions (key: the role's key)
-	KindGroupUsers  = "group-users"  // a group's members (key: the group's key)
-	PhaseLinks      = "links"        // an item step that sets relation values only
-	planVersion     = 1              // the format of a saved plan
+	KindPermissions = "permissions" // a role's permissions (key: the role's key)
+	KindGroupUsers  = "group-users" // a group's members (key: the group's key)
+	PhaseLinks      = "links"       // an item step that sets relation values only
+	planVersion     = 1             // the format of a saved plan
 	planFormat      = "enspace-sync plan"
 )
 
