@@ -1,12 +1,12 @@
 package main
 
 import (
-	"errors"
 	"sort"
 	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/diff"
+	"github.com/enspace-sync/enspace-sync/internal/restore"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
@@ -42,7 +42,6 @@ func kindInfos() map[string]diff.KindInfo {
 	return out
 }
 
-var errStopPairs = errors.New("stop")
 
 // compareSnapshots computes the changes from a to b, reading only the
 // collections whose trees differ, and within them only the chunks that
@@ -60,36 +59,46 @@ func compareSnapshots(db *snapshot.DB, a, b *snapshot.Snapshot, kinds []string) 
 		}
 	}
 	sort.Strings(colls)
-	var readErr error
-	pairs := func(yield func(diff.Pair) bool) {
-		for _, coll := range colls {
-			if a.Collections[coll] == b.Collections[coll] {
-				continue // same tree: nothing to read
+	// Every differing object is read first, so that objects re-created
+	// under a new id (by a restore) pair up with their old selves: the
+	// reading costs what the diff holds, not the workspace's size.
+	var changes []restore.Change
+	for _, coll := range colls {
+		if a.Collections[coll] == b.Collections[coll] {
+			continue // same tree: nothing to read
+		}
+		kind := snapshot.KindOf(coll)
+		parent := strings.TrimPrefix(strings.TrimPrefix(coll, kind), "/")
+		err := db.DiffCollection(a, b, coll, func(key string, old, new snapshot.Hash) error {
+			c := restore.Change{Kind: kind, Parent: parent, Key: key}
+			var err error
+			if !old.IsZero() {
+				if c.Old, err = db.Blob(old); err != nil {
+					return err
+				}
 			}
-			kind := snapshot.KindOf(coll)
-			parent := strings.TrimPrefix(strings.TrimPrefix(coll, kind), "/")
-			err := db.DiffCollection(a, b, coll, func(key string, old, new snapshot.Hash) error {
-				p := diff.Pair{Kind: kind, Parent: parent, Key: key}
-				var err error
-				if !old.IsZero() {
-					if p.Old, err = db.Blob(old); err != nil {
-						return err
-					}
+			if !new.IsZero() {
+				if c.New, err = db.Blob(new); err != nil {
+					return err
 				}
-				if !new.IsZero() {
-					if p.New, err = db.Blob(new); err != nil {
-						return err
-					}
-				}
-				if !yield(p) {
-					return errStopPairs
-				}
-				return nil
-			})
-			if err != nil {
-				if !errors.Is(err, errStopPairs) {
-					readErr = err
-				}
+			}
+			changes = append(changes, c)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	var ids func(kind, id string) (string, bool)
+	if a.Workspace == b.Workspace {
+		if m, err := db.IDMap(a.Workspace, a.Workspace); err == nil && m.Len() > 0 {
+			ids = m.Target
+		}
+	}
+	changes = restore.Rekey(changes, ids)
+	pairs := func(yield func(diff.Pair) bool) {
+		for _, c := range changes {
+			if !yield(diff.Pair{Kind: c.Kind, Parent: c.Parent, Key: c.Key, Old: c.Old, New: c.New}) {
 				return
 			}
 		}
@@ -107,11 +116,7 @@ func compareSnapshots(db *snapshot.DB, a, b *snapshot.Snapshot, kinds []string) 
 			unknownNew[kind] = "not backed up in snapshot " + b.ShortID()
 		}
 	}
-	res, err := diff.Compute(diff.Input{Kinds: kindInfos(), Pairs: pairs, UnknownOld: unknownOld, UnknownNew: unknownNew})
-	if readErr != nil {
-		return nil, readErr
-	}
-	return res, err
+	return diff.Compute(diff.Input{Kinds: kindInfos(), Pairs: pairs, UnknownOld: unknownOld, UnknownNew: unknownNew})
 }
 
 func filterKinds(m map[string]string, want func(string) bool) map[string]string {

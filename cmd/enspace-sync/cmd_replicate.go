@@ -73,7 +73,7 @@ func runReplicate(ctx context.Context, m *Main, args []string) error {
 		fromSnap = fs.String("from-snapshot", "", "read the source from this snapshot of --from instead of the live API")
 		prune = fs.Bool("prune", false, "also delete configuration objects that the source lacks")
 		dryRun = fs.Bool("dry-run", false, "print the plan; change nothing")
-		planOut = fs.String("plan-out", "", "save the plan as JSON to this file (apply it later with enspace-sync apply)")
+		planOut = fs.String("plan-out", "", "save the plan as JSON to this file instead of applying it (apply it later with enspace-sync apply FILE)")
 	})
 	if err != nil {
 		return err
@@ -96,7 +96,7 @@ func runReplicate(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := planDB(m, inv.cfg, *dryRun, "replicate")
+	db, err := planDB(m, inv.cfg, *dryRun || *planOut != "", "replicate")
 	if err != nil {
 		return err
 	}

@@ -35,9 +35,9 @@ Enspace UI: flows, stages, forms, schedule tasks, the owner, tasks whose
 stage is gone, and integrations that differ or whose secret is not in the
 target environment's secrets: config.
 
---dry-run prints the plan and changes nothing. --plan-out FILE saves it;
-"enspace-sync apply FILE" applies it later, and refuses if the target
-changed in between.
+--dry-run prints the plan and changes nothing. --plan-out FILE saves the
+plan instead of applying it; "enspace-sync apply FILE" applies it later,
+and refuses if the target changed in between.
 
 Output: the plan (a summary line, then each create, update and manual step
 with its reason), then the results. --json prints {"format", "version",
@@ -66,7 +66,7 @@ func runRestore(ctx context.Context, m *Main, args []string) error {
 		snapRef = fs.String("snapshot", "latest", "the snapshot: an id, a unique id prefix, latest or latest~N")
 		to = fs.String("to", "", "restore into this configured workspace instead (default: the same workspace)")
 		dryRun = fs.Bool("dry-run", false, "print the plan; change nothing")
-		planOut = fs.String("plan-out", "", "save the plan as JSON to this file (apply it later with enspace-sync apply)")
+		planOut = fs.String("plan-out", "", "save the plan as JSON to this file instead of applying it (apply it later with enspace-sync apply FILE)")
 	})
 	if err != nil {
 		return err
@@ -95,7 +95,7 @@ func runRestore(ctx context.Context, m *Main, args []string) error {
 			return err
 		}
 	}
-	db, err := m.openDB(inv.cfg, *dryRun, "restore")
+	db, err := m.openDB(inv.cfg, *dryRun || *planOut != "", "restore")
 	if err != nil {
 		return err
 	}

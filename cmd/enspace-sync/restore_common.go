@@ -154,7 +154,7 @@ func (r *planRun) finish(ctx context.Context, p *restore.Plan) error {
 			return err
 		}
 	}
-	if r.dryRun || p.Empty() {
+	if r.dryRun || r.planOut != "" || p.Empty() {
 		if err := r.print(p, nil); err != nil {
 			return err
 		}
