@@ -42,7 +42,6 @@ func kindInfos() map[string]diff.KindInfo {
 	return out
 }
 
-
 // compareSnapshots computes the changes from a to b, reading only the
 // collections whose trees differ, and within them only the chunks that
 // differ. kinds, if not empty, limits the comparison to those kinds.
