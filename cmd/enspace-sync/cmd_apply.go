@@ -53,11 +53,6 @@ func runApply(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	for _, s := range plan.Steps {
-		if s.Result != nil {
-			return fmt.Errorf("%s has already been applied (its steps have results): plan again", inv.args[0])
-		}
-	}
 	db, err := m.openDB(inv.cfg, false, "apply")
 	if err != nil {
 		return err

@@ -28,6 +28,7 @@ var allowed = map[string][]string{
 	"internal/backup":      {"internal/api"},
 	"internal/selector":    {"internal/api"},
 	"internal/export":      {},
+	"internal/restore":     {"internal/api", "internal/selector"},
 }
 
 // forbiddenExternal lists modules a package must not use even indirectly
@@ -39,6 +40,7 @@ var forbiddenExternal = map[string][]string{
 	"internal/scheduler": {"net/http", "go.etcd.io/bbolt"},
 	"internal/export":    {"net/http", "go.etcd.io/bbolt"},
 	"internal/backup":    {"go.etcd.io/bbolt"},
+	"internal/restore":   {"go.etcd.io/bbolt"},
 }
 
 func TestImportArrows(t *testing.T) {

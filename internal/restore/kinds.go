@@ -71,7 +71,9 @@ func view(k *api.Kind, o *Obj) map[string]any {
 	case "items":
 		return map[string]any{"data": m["data"]}
 	case "members":
-		return map[string]any{"email": m["email"], "type": m["type"], "role": m["role"], "status": m["status"]}
+		// The e-mail is the key (matched without regard to case); the
+		// API cannot change it.
+		return map[string]any{"type": m["type"], "role": m["role"], "status": m["status"]}
 	case "integrations":
 		data, _ := m["data"].(map[string]any)
 		for _, s := range k.Secrets {

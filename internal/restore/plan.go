@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"sort"
+
+	"github.com/enspace-sync/enspace-sync/internal/api"
 )
 
 // Action is what a plan does with one object.
@@ -180,18 +182,64 @@ func ReadPlan(path string) (*Plan, error) {
 		return nil, err
 	}
 	defer f.Close()
+	p, err := DecodePlan(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+// DecodePlan reads a plan saved by WritePlan and checks that each step is
+// one the engine can run.
+func DecodePlan(r io.Reader) (*Plan, error) {
 	var p Plan
-	d := json.NewDecoder(io.LimitReader(f, 1<<30))
+	d := json.NewDecoder(io.LimitReader(r, 1<<30))
 	if err := d.Decode(&p); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrPlanFormat, path, err)
+		return nil, fmt.Errorf("%w: %v", ErrPlanFormat, err)
 	}
 	if p.Format != planFormat || p.Version != planVersion {
-		return nil, fmt.Errorf("%w: %s has format %q version %d", ErrPlanFormat, path, p.Format, p.Version)
+		return nil, fmt.Errorf("%w: format %q version %d", ErrPlanFormat, p.Format, p.Version)
+	}
+	if p.Target == "" || p.Source == "" {
+		return nil, fmt.Errorf("%w: no source or target workspace", ErrPlanFormat)
 	}
 	for i, s := range p.Steps {
-		if s == nil || s.Kind == "" || s.Action == "" {
-			return nil, fmt.Errorf("%w: %s: step %d is incomplete", ErrPlanFormat, path, i+1)
+		if s == nil {
+			return nil, fmt.Errorf("%w: step %d is empty", ErrPlanFormat, i+1)
+		}
+		if err := s.check(); err != nil {
+			return nil, fmt.Errorf("%w: step %d: %v", ErrPlanFormat, i+1, err)
+		}
+		if i > 0 && s.Level < p.Steps[i-1].Level {
+			return nil, fmt.Errorf("%w: step %d is out of order", ErrPlanFormat, i+1)
 		}
 	}
 	return &p, nil
+}
+
+// check refuses a step the engine could not run safely.
+func (s *Step) check() error {
+	switch s.Action {
+	case Create, Update, Delete, Skip, Manual:
+	default:
+		return fmt.Errorf("unknown action %q", s.Action)
+	}
+	if s.Kind != KindPermissions && s.Kind != KindGroupUsers {
+		if _, err := api.KindByName(s.Kind); err != nil {
+			return err
+		}
+	}
+	if (s.Action == Create || s.Action == Update) && len(s.Body) == 0 {
+		return fmt.Errorf("%s of %s %s has no body", s.Action, s.Kind, s.Key)
+	}
+	if s.Action == Create && s.SourceID == "" && s.Kind != KindPermissions && s.Kind != KindGroupUsers {
+		return fmt.Errorf("create of %s %s has no source id", s.Kind, s.Key)
+	}
+	if s.Action == Delete && s.TargetID == "" {
+		return fmt.Errorf("delete of %s %s has no target id", s.Kind, s.Key)
+	}
+	if s.Result != nil {
+		return fmt.Errorf("%s %s has already been applied (it has a result): plan again", s.Kind, s.Key)
+	}
+	return nil
 }

@@ -1,0 +1,81 @@
+package restore
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+)
+
+// setOf builds a Set from lines of kind, parent, key and JSON.
+func setOf(t *testing.T, objs ...[4]string) *Set {
+	t.Helper()
+	s := NewSet()
+	for _, o := range objs {
+		if err := s.Put(o[0], o[1], o[2], []byte(o[3])); err != nil {
+			t.Fatalf("put %v: %v", o, err)
+		}
+	}
+	return s
+}
+
+// memIDs is an id map in memory.
+type memIDs struct {
+	ids     map[string]string
+	pending map[string]bool
+}
+
+func newMemIDs() *memIDs { return &memIDs{ids: map[string]string{}, pending: map[string]bool{}} }
+
+func (m *memIDs) Target(kind, id string) (string, bool) {
+	v, ok := m.ids[kind+"/"+id]
+	return v, ok
+}
+func (m *memIDs) Pending(kind, id string) bool { return m.pending[kind+"/"+id] }
+func (m *memIDs) Source(kind, target string) (string, bool) {
+	for k, v := range m.ids {
+		if v == target && len(k) > len(kind) && k[:len(kind)+1] == kind+"/" {
+			return k[len(kind)+1:], true
+		}
+	}
+	return "", false
+}
+func (m *memIDs) MarkPending(kind, id string) error { m.pending[kind+"/"+id] = true; return nil }
+func (m *memIDs) Put(kind, id, target string) error {
+	m.ids[kind+"/"+id] = target
+	delete(m.pending, kind+"/"+id)
+	return nil
+}
+
+// secretsOf is a Secrets with fixed values.
+type secretsOf map[string]map[string]string
+
+func (s secretsOf) Names(p string) []string {
+	var out []string
+	for k := range s[p] {
+		out = append(out, k)
+	}
+	return out
+}
+func (s secretsOf) Value(p, k string) (string, bool) { v, ok := s[p][k]; return v, ok }
+func (s secretsOf) Where(p string) string            { return "environments.prod.secrets." + p }
+
+// stepFor returns the step of kind and key, failing the test if absent.
+func stepFor(t *testing.T, p *Plan, kind, key string) *Step {
+	t.Helper()
+	for _, s := range p.Steps {
+		if s.Kind == kind && s.Key == key && s.Phase == "" {
+			return s
+		}
+	}
+	t.Fatalf("no step for %s %s in %s", kind, key, dump(p))
+	return nil
+}
+
+func dump(p *Plan) string {
+	b, _ := json.MarshalIndent(p.Steps, "", " ")
+	return string(b)
+}
+
+func item(id int, typ string, data string) [4]string {
+	return [4]string{"items", typ, fmt.Sprint(id), fmt.Sprintf(`{"id":%d,"type":%q,"data":%s}`, id, typ, data)}
+}
