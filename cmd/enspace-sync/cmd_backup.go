@@ -202,9 +202,15 @@ func annotateChanges(db *snapshot.DB, snap *snapshot.Snapshot, ws *config.Worksp
 		}
 		flagged = append(flagged, a.What)
 		log.Warn("anomaly: "+a.What, "snapshot", snap.ShortID(), "before", prev.ShortID(),
-			"hint", fmt.Sprintf("see what was lost with: enspace-sync show --workspace %s %s %s", ws.Name, prev.ShortID(), a.Selector))
+			"hint", restoreHint(ws.Name, prev.ShortID(), a.Selector))
 	}
 	return db.Annotate(snap.ID, raw, flagged)
+}
+
+// restoreHint is the command that brings back what an anomaly lost.
+func restoreHint(workspace, snap, selector string) string {
+	return fmt.Sprintf("see the plan with: enspace-sync restore --workspace %s --snapshot %s %s --dry-run (without --dry-run it brings it back)",
+		workspace, snap, selector)
 }
 
 // runConfig is what a snapshot records of the config that produced it.
