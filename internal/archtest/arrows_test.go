@@ -28,6 +28,8 @@ var allowed = map[string][]string{
 	"internal/backup":      {"internal/api"},
 	"internal/selector":    {"internal/api"},
 	"internal/export":      {},
+	"internal/notify":      {},
+	"internal/daemon":      {"internal/scheduler"},
 }
 
 // forbiddenExternal lists modules a package must not use even indirectly
@@ -39,6 +41,8 @@ var forbiddenExternal = map[string][]string{
 	"internal/scheduler": {"net/http", "go.etcd.io/bbolt"},
 	"internal/export":    {"net/http", "go.etcd.io/bbolt"},
 	"internal/backup":    {"go.etcd.io/bbolt"},
+	"internal/daemon":    {"go.etcd.io/bbolt"},
+	"internal/notify":    {"go.etcd.io/bbolt"},
 }
 
 func TestImportArrows(t *testing.T) {
