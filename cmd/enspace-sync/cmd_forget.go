@@ -51,7 +51,7 @@ func (p *policyFlags) register(fs *flag.FlagSet) {
 // policy returns the flags' policy if any flag was given, else the config's.
 func (p *policyFlags) policy(r config.Retention) snapshot.Policy {
 	if p.last < 0 && p.daily < 0 && p.weekly < 0 && p.monthly < 0 {
-		return snapshot.Policy{KeepLast: r.KeepLast, KeepDaily: r.KeepDaily, KeepWeekly: r.KeepWeekly, KeepMonthly: r.KeepMonthly}
+		return configPolicy(r)
 	}
 	zero := func(n int) int {
 		if n < 0 {
@@ -99,20 +99,17 @@ func runForget(ctx context.Context, m *Main, args []string) error {
 	out := []decisionJSON{}
 	var remove []string
 	for _, ws := range workspaces {
-		snaps, err := db.Snapshots(ws.Name)
+		decisions, removeWS, err := retentionDecisions(db, ws, pf.policy(ws.Retention), time.Now(), loc)
 		if err != nil {
 			return err
 		}
-		policy := pf.policy(ws.Retention)
-		for _, d := range snapshot.ApplyPolicy(snaps, policy, time.Now(), loc) {
+		remove = append(remove, removeWS...)
+		for _, d := range decisions {
 			reasons := d.Reasons
 			if reasons == nil {
 				reasons = []string{}
 			}
 			out = append(out, decisionJSON{d.Snapshot.ID, ws.Name, d.Snapshot.StartedAt.UTC(), string(d.Snapshot.Status), d.Keep, reasons})
-			if !d.Keep {
-				remove = append(remove, d.Snapshot.ID)
-			}
 			if !g.asJSON {
 				verb := "keep  "
 				if !d.Keep {

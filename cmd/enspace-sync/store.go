@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,8 +14,10 @@ import (
 )
 
 // openDB opens the config's database. Read-only opens share the lock with
-// other readers; a writer waits up to 2 seconds for the lock and then says
-// who holds it (exit status 4).
+// other readers; when a writer holds it and the daemon answers at the
+// config's listen address, they read a consistent copy the daemon serves
+// (GET /v1/db). Otherwise the open waits up to 2 seconds for the lock and
+// then says who holds it (exit status 4).
 func (m *Main) openDB(cfg *config.Config, readOnly bool, command string) (*snapshot.DB, error) {
 	path := cfg.Database
 	if readOnly {
@@ -24,8 +27,36 @@ func (m *Main) openDB(cfg *config.Config, readOnly bool, command string) (*snaps
 	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create the database directory: %w", err)
 	}
+	if !readOnly {
+		return m.openSnapshotDB(path, false, command, 2*time.Second)
+	}
+	// While the daemon holds the database (or keeps it where this user
+	// cannot read it), read a copy it serves rather than wait for a lock it
+	// keeps. Asked again after the wait: a daemon that is starting holds
+	// the lock before its listener answers.
+	dc := daemonFor(cfg)
+	db, err := m.openSnapshotDB(path, true, command, -1)
+	for _, timeout := range []time.Duration{2 * time.Second, 0} {
+		locked := errors.Is(err, snapshot.ErrLocked)
+		if !locked && !errors.Is(err, os.ErrPermission) {
+			return db, err
+		}
+		if dc != nil && dc.alive(context.Background()) {
+			return dc.openCopy(m)
+		}
+		if !locked || timeout == 0 {
+			return db, err
+		}
+		db, err = m.openSnapshotDB(path, true, command, timeout)
+	}
+	return db, err
+}
+
+// openSnapshotDB opens the database file, waiting up to timeout for its
+// lock (a negative timeout tries once).
+func (m *Main) openSnapshotDB(path string, readOnly bool, command string, timeout time.Duration) (*snapshot.DB, error) {
 	db, err := snapshot.Open(path, snapshot.Options{
-		Timeout:  2 * time.Second,
+		Timeout:  timeout,
 		ReadOnly: readOnly,
 		Command:  "enspace-sync " + command,
 		Logger:   m.log,

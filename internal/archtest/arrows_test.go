@@ -29,6 +29,8 @@ var allowed = map[string][]string{
 	"internal/selector":    {"internal/api"},
 	"internal/export":      {},
 	"internal/restore":     {"internal/api", "internal/selector"},
+	"internal/notify":      {},
+	"internal/daemon":      {"internal/scheduler"},
 }
 
 // forbiddenExternal lists modules a package must not use even indirectly
@@ -41,6 +43,8 @@ var forbiddenExternal = map[string][]string{
 	"internal/export":    {"net/http", "go.etcd.io/bbolt"},
 	"internal/backup":    {"go.etcd.io/bbolt"},
 	"internal/restore":   {"go.etcd.io/bbolt"},
+	"internal/daemon":    {"go.etcd.io/bbolt"},
+	"internal/notify":    {"go.etcd.io/bbolt"},
 }
 
 func TestImportArrows(t *testing.T) {

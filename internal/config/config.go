@@ -16,7 +16,7 @@ const (
 	EnvConfigPath            = "ENSPACE_SYNC_CONFIG"                   // the variable Locate reads
 	DefaultDatabase          = "/var/lib/enspace-sync/enspace-sync.db" // without $STATE_DIRECTORY
 	DatabaseFile             = "enspace-sync.db"                       // the file name under $STATE_DIRECTORY
-	DefaultListen            = "127.0.0.1:8091"
+	DefaultListen            = "127.0.0.1:9464"
 	DefaultTimezone          = "Local"
 	DefaultLogLevel          = "info"
 	DefaultLogFormat         = "auto"
@@ -26,6 +26,8 @@ const (
 	DefaultTimeout           = 60 * time.Second
 	DefaultSchedule          = "@daily"
 	DefaultAnomalyThreshold  = 0.3
+	DefaultNotifyTimeout     = 10 * time.Second
+	ListenOff                = "off" // the listen value that disables the listener, like ""
 )
 
 // Limits on values and files.
@@ -49,7 +51,8 @@ type Config struct {
 	// Log configures log/slog.
 	Log Log `yaml:"log"`
 	// Listen is the address of the daemon's local HTTP listener (health,
-	// metrics, status). Default 127.0.0.1:8091; "" disables the listener.
+	// metrics, status). Default 127.0.0.1:9464; "" or "off" disables the
+	// listener (see ListenAddr).
 	Listen string `yaml:"listen"`
 	// Timezone names the zone of cron schedules and retention days: an IANA
 	// name, "UTC" or "Local" (the default; "" means Local too).
@@ -58,6 +61,8 @@ type Config struct {
 	Environments map[string]*Environment `yaml:"environments"`
 	// Workspaces are the workspaces to back up, in file order.
 	Workspaces []*Workspace `yaml:"workspaces"`
+	// Notify says whom the daemon tells about its backups.
+	Notify Notify `yaml:"notify"`
 
 	// Warnings are non-fatal findings of Parse, Validate and ResolveSecrets,
 	// each "file:line: path: message". They never hold a secret value.
@@ -92,6 +97,19 @@ type Log struct {
 	// Format is text, json, or auto (the default): json when the process
 	// runs under systemd ($JOURNAL_STREAM or $INVOCATION_ID set), else text.
 	Format string `yaml:"format"`
+}
+
+// Notify configures the daemon's notifications. Both URLs are secrets (a
+// webhook URL usually embeds its token): they print as [redacted].
+type Notify struct {
+	// WebhookURL receives a JSON POST (with a Slack-compatible "text"
+	// field) after a failed, partial or anomalous backup; "" sends none.
+	WebhookURL api.Secret `yaml:"webhook_url"`
+	// HeartbeatURL is fetched (GET) after each successful backup, for a
+	// dead man's switch such as healthchecks.io; "" sends none.
+	HeartbeatURL api.Secret `yaml:"heartbeat_url"`
+	// Timeout bounds one delivery attempt; default 10s, at most 1h.
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // Environment is one Enspace deployment and how to talk to it.
@@ -203,6 +221,7 @@ func defaults(lookup func(string) (string, bool)) *Config {
 		Log:      Log{Level: DefaultLogLevel, Format: DefaultLogFormat},
 		Listen:   DefaultListen,
 		Timezone: DefaultTimezone,
+		Notify:   Notify{Timeout: DefaultNotifyTimeout},
 		src:      &source{dir: ".", lookup: lookup},
 	}
 }
@@ -278,6 +297,15 @@ func (l Log) JSON(getenv func(string) string) bool {
 		return getenv("JOURNAL_STREAM") != "" || getenv("INVOCATION_ID") != ""
 	}
 	return false
+}
+
+// ListenAddr returns the address of the daemon's listener, or "" when the
+// listener is off (listen: "" or "off").
+func (c *Config) ListenAddr() string {
+	if strings.EqualFold(strings.TrimSpace(c.Listen), ListenOff) {
+		return ""
+	}
+	return strings.TrimSpace(c.Listen)
 }
 
 // Location returns the time zone of schedules and retention days.

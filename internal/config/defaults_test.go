@@ -25,7 +25,7 @@ func TestDefaultsFilledIn(t *testing.T) {
 	if got, want := c.Log, (Log{Level: "info", Format: "auto"}); got != want {
 		t.Errorf("log = %+v, want %+v", got, want)
 	}
-	if got, want := c.Listen, "127.0.0.1:8091"; got != want {
+	if got, want := c.Listen, "127.0.0.1:9464"; got != want {
 		t.Errorf("listen = %q, want %q", got, want)
 	}
 	if got, want := c.Timezone, "Local"; got != want {
@@ -194,8 +194,8 @@ func TestWarnings(t *testing.T) {
 	}{
 		{"plain http", "https://api.leif.enspace.io", "http://api.leif.enspace.io",
 			"config.yaml:9: environments.production.base_url: plain http: the API key travels unencrypted; use https"},
-		{"listen on every interface", "listen: 127.0.0.1:8091", "listen: 0.0.0.0:8091",
-			`config.yaml:5: listen: "0.0.0.0:8091" is reachable from other hosts`},
+		{"listen on every interface", "listen: 127.0.0.1:9464", "listen: 0.0.0.0:9464",
+			`config.yaml:5: listen: "0.0.0.0:9464" is reachable from other hosts`},
 		{"odd key", "${STAGE_KEY}", "${ODD_KEY}",
 			"config.yaml:21: environments.stage.api_key: the key does not look like an Enspace API key"},
 	}

@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"strings"
+
+	"github.com/enspace-sync/enspace-sync/internal/api"
 )
 
 // The Format methods print Config, Environment, Workspace and SecretValues
@@ -17,6 +19,18 @@ func (c Config) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "{database:%s log:{level:%s format:%s} listen:%s timezone:%s environments:[%s] workspaces:[%s]}",
 		c.Database, c.Log.Level, c.Log.Format, c.Listen, c.Timezone,
 		strings.Join(sortedKeys(c.Environments), " "), strings.Join(workspaceNames(c.Workspaces), " "))
+}
+
+// Format implements fmt.Formatter: which notifications are set, never
+// their URLs.
+func (n Notify) Format(f fmt.State, _ rune) {
+	set := func(s api.Secret) string {
+		if s == "" {
+			return ""
+		}
+		return redacted
+	}
+	fmt.Fprintf(f, "{webhook_url:%s heartbeat_url:%s timeout:%s}", set(n.WebhookURL), set(n.HeartbeatURL), n.Timeout)
 }
 
 // Format implements fmt.Formatter: the environment with its key shown as
@@ -66,4 +80,20 @@ func workspaceNames(ws []*Workspace) []string {
 		}
 	}
 	return names
+}
+
+// MarshalYAML implements yaml.Marshaler: a URL that is set prints as
+// [redacted], one that is not as "".
+func (n Notify) MarshalYAML() (any, error) {
+	shown := func(s api.Secret) string {
+		if s == "" {
+			return ""
+		}
+		return redacted
+	}
+	return struct {
+		WebhookURL   string `yaml:"webhook_url"`
+		HeartbeatURL string `yaml:"heartbeat_url"`
+		Timeout      string `yaml:"timeout"`
+	}{shown(n.WebhookURL), shown(n.HeartbeatURL), n.Timeout.String()}, nil
 }

@@ -29,7 +29,7 @@ const baseConfig = `database: /tmp/enspace-sync.db
 log:
   level: info
   format: text
-listen: 127.0.0.1:8091
+listen: 127.0.0.1:9464
 timezone: UTC
 environments:
   production:

@@ -29,7 +29,7 @@ func TestRedacted(t *testing.T) {
 log:
   level: info
   format: text
-listen: 127.0.0.1:8091
+listen: 127.0.0.1:9464
 timezone: UTC
 environments:
   production:
@@ -84,6 +84,10 @@ workspaces:
       keep_weekly: 8
       keep_monthly: 12
     anomaly_threshold: 0.3
+notify:
+  webhook_url: ""
+  heartbeat_url: ""
+  timeout: 10s
 `
 	if diff := cmp.Diff(want, text); diff != "" {
 		t.Errorf("Redacted (-want +got):\n%s", diff)

@@ -199,7 +199,7 @@ func TestFormatSummaries(t *testing.T) {
 		v    any
 		want string
 	}{
-		{c, "{database:/tmp/enspace-sync.db log:{level:info format:text} listen:127.0.0.1:8091 timezone:UTC environments:[production stage] workspaces:[acme beta]}"},
+		{c, "{database:/tmp/enspace-sync.db log:{level:info format:text} listen:127.0.0.1:9464 timezone:UTC environments:[production stage] workspaces:[acme beta]}"},
 		{c.Environments["stage"], "{base_url:https://api-develop.enspace.io api_key:[redacted] api_key_file: concurrency:8 requests_per_second:20 page_size:100 timeout:1m0s routes:map[] secrets:[]}"},
 		{c.Environments["production"], "{base_url:https://api.leif.enspace.io api_key: api_key_file:prod.key concurrency:8 requests_per_second:20 page_size:100 timeout:1m0s routes:map[items.list:/ws/types/{type}/records] secrets:[certisign]}"},
 		{c.Workspaces[0], "{name:acme environment:production slug:acme schedule:0 */6 * * * include:[contracts items] exclude:[request-logs] retention:{keep_last:10 keep_daily:14 keep_weekly:8 keep_monthly:12}}"},

@@ -74,18 +74,19 @@ func (c *Config) validateTop(v *problems) {
 	default:
 		v.at("log.format", ErrInvalid, "%q is not a format (text, json, auto)", shorten(c.Log.Format))
 	}
-	if c.Listen != "" {
-		host, port, err := net.SplitHostPort(c.Listen)
+	if addr := c.ListenAddr(); addr != "" {
+		host, port, err := net.SplitHostPort(addr)
 		n, perr := strconv.Atoi(port)
 		switch {
 		case err != nil:
-			v.at("listen", ErrInvalid, "%q is not host:port (such as %s; \"\" disables the listener)", shorten(c.Listen), DefaultListen)
+			v.at("listen", ErrInvalid, "%q is not host:port (such as %s; \"off\" disables the listener)", shorten(c.Listen), DefaultListen)
 		case perr != nil || n < 0 || n > 65535:
 			v.at("listen", ErrInvalid, "%q: the port must be a number from 0 to 65535", shorten(c.Listen))
-		case host != "" && !isLoopback(host):
-			c.warn("listen", fmt.Sprintf("%q is reachable from other hosts and serves status and run triggers without authentication; prefer 127.0.0.1", c.Listen))
+		case host == "" || !isLoopback(host):
+			c.warn("listen", fmt.Sprintf("%q is reachable from other hosts and serves status, run triggers and a copy of the whole database without authentication; prefer 127.0.0.1", c.Listen))
 		}
 	}
+	c.validateNotify(v)
 	if c.Timezone != "" {
 		if _, err := c.Location(); err != nil {
 			v.at("timezone", ErrInvalid, "%q is not a time zone (use an IANA name such as Europe/Lisbon, UTC or Local)", shorten(c.Timezone))
@@ -93,6 +94,38 @@ func (c *Config) validateTop(v *problems) {
 	}
 	if strings.ContainsFunc(c.Database, isControl) {
 		v.at("database", ErrInvalid, "the path holds control characters")
+	}
+}
+
+// validateNotify checks the notification URLs without ever printing them:
+// a webhook URL usually embeds its token.
+func (c *Config) validateNotify(v *problems) {
+	for _, f := range []struct {
+		path string
+		url  api.Secret
+	}{{"notify.webhook_url", c.Notify.WebhookURL}, {"notify.heartbeat_url", c.Notify.HeartbeatURL}} {
+		raw := strings.TrimSpace(f.url.Reveal())
+		if raw == "" {
+			continue
+		}
+		u, err := url.Parse(raw)
+		switch {
+		case err != nil:
+			v.at(f.path, ErrInvalid, "not a URL")
+		case u.User != nil:
+			v.at(f.path, ErrInvalid, "the URL carries credentials (user:password@): put the token in the path or query")
+		case u.Scheme != "http" && u.Scheme != "https":
+			v.at(f.path, ErrInvalid, "must be an absolute http or https URL")
+		case u.Host == "" || u.Hostname() == "":
+			v.at(f.path, ErrInvalid, "the URL has no host")
+		case u.Fragment != "":
+			v.at(f.path, ErrInvalid, "the URL must not have a fragment")
+		case u.Scheme == "http" && !isLoopback(u.Hostname()):
+			c.warn(f.path, "plain http: the notification and the URL's token travel unencrypted; use https")
+		}
+	}
+	if t := c.Notify.Timeout; t <= 0 || t > MaxTimeout {
+		v.at("notify.timeout", ErrInvalid, "%s is out of range (more than 0, at most %s)", t, MaxTimeout)
 	}
 }
 

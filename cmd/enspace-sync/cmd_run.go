@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/enspace-sync/enspace-sync/internal/config"
+	"github.com/enspace-sync/enspace-sync/internal/daemon"
+)
+
+// stopTimeout bounds the wait for a backup to abort on SIGTERM, so the
+// process exits within systemd's and the operator's patience (10 s).
+const stopTimeout = 8 * time.Second
+
+func init() {
+	register(&command{
+		name:    "run",
+		summary: "run as a daemon: back up every workspace on its schedule",
+		usage:   "enspace-sync run [--config FILE] [--log-level LEVEL]",
+		help: `Runs until stopped: loads and checks the config, opens the database, and
+backs up every workspace on its schedule (a workspace whose last successful
+backup is older than its period is backed up at once). After each backup
+the workspace's retention is applied (forget, then prune). Runs never
+overlap: a start that finds the previous run still going is skipped and
+logged. Under systemd (Type=notify) it reports READY=1 once scheduled,
+STOPPING=1, and WATCHDOG=1 when WatchdogSec= is set; logs are JSON there.
+
+Signals:
+  SIGTERM, SIGINT  stop starting runs, abort a running backup (nothing of it
+                   becomes visible; the run is recorded as aborted), close
+                   the database and exit 0, within 10 seconds. A second
+                   signal exits at once (status 130).
+  SIGHUP           reload the config. An invalid config is logged (with the
+                   key and line) and the old one kept. A running backup
+                   continues. database and listen need a restart.
+
+Listener (listen:, default 127.0.0.1:9464; "off" disables it):
+  GET  /healthz              200 while the process runs
+  GET  /readyz               200 when every workspace's last backup is complete
+                             and younger than twice its schedule's period
+  GET  /metrics              Prometheus metrics (enspace_sync_*)
+  GET  /v1/status            JSON: each workspace's schedule, next run, last
+                             run, running, snapshot count
+  POST /v1/trigger/NAME      start a backup now: 202, 409 when one is running,
+                             404 for an unknown name; ?wait=1 answers its result
+  GET  /v1/db                a consistent copy of the whole database, which the
+                             read commands (snapshots, show, diff, log, export,
+                             db backup) use while the daemon holds the file
+See "enspace-sync status" and "enspace-sync trigger".
+
+Notifications (notify:): a webhook after failed, partial and anomalous
+backups, a heartbeat URL after each successful one; failures are retried
+and logged, never fatal.
+
+Exit status: 0 after a stop by signal; 1 when it cannot start (database
+locked: 4; invalid config: 2).
+
+Examples:
+  enspace-sync run --config /etc/enspace-sync/config.yaml
+  systemctl reload enspace-sync    # sends SIGHUP`,
+		run: runDaemon,
+	})
+}
+
+func runDaemon(ctx context.Context, m *Main, args []string) error {
+	inv, err := m.start("run", args, 0, nil)
+	if err != nil {
+		return err
+	}
+	cfg := inv.cfg
+	db, err := m.openDB(cfg, false, "run")
+	if err != nil {
+		return err
+	}
+	svc := &service{m: m, db: db}
+	if err := svc.setConfig(cfg); err != nil {
+		return err
+	}
+	d, err := daemon.New(daemon.Options{
+		Backup: svc.backup, Retain: svc.retain, History: svc.history, Notify: svc.notify,
+		DB: db, Version: versionInfo().Version, Logger: m.log, Getenv: m.Getenv,
+	}, settingsOf(svc.current()))
+	if err != nil {
+		return configError(err)
+	}
+	if addr := cfg.ListenAddr(); addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w (another daemon running? set listen: off to run without the listener)", addr, err)
+		}
+		d.Serve(ln)
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	if err := d.Start(ctx); err != nil {
+		return err
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			m.log.Info("stopping: aborting runs in progress")
+			stopCtx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+			err := d.Stop(stopCtx)
+			cancel()
+			if err != nil {
+				m.log.Error("stop", "err", err)
+			}
+			return nil
+		case <-hup:
+			svc.reload(d, &inv.g)
+		}
+	}
+}
+
+// reload re-reads the config for SIGHUP. An invalid config is logged and
+// the old one stays; database and listen keep their old values until a
+// restart.
+func (s *service) reload(d *daemon.Daemon, g *globalFlags) {
+	old, _, _, _ := s.current()
+	path := s.m.locateConfig(g.configPath)
+	cfg, err := config.Load(path, config.Options{LookupEnv: s.m.lookupEnv})
+	if err != nil {
+		s.m.log.Error("reload: the config is invalid; keeping the running one", "file", path, "err", err)
+		return
+	}
+	for _, w := range cfg.Warnings {
+		s.m.log.Warn("config", "warning", w)
+	}
+	if cfg.Database != old.Database {
+		s.m.log.Warn("reload: a new database path needs a restart; keeping the old one", "database", old.Database)
+		cfg.Database = old.Database
+	}
+	if cfg.ListenAddr() != old.ListenAddr() {
+		s.m.log.Warn("reload: a new listen address needs a restart; keeping the old one", "listen", old.Listen)
+		cfg.Listen = old.Listen
+	}
+	if err := s.setConfig(cfg); err != nil {
+		s.m.log.Error("reload: the config is invalid; keeping the running one", "file", path, "err", err)
+		return
+	}
+	if err := d.Reload(settingsOf(s.current())); err != nil {
+		s.m.log.Error("reload: the schedules were refused; keeping the running config", "err", err)
+		_ = s.setConfig(old)
+		return
+	}
+	s.m.log.Info("reloaded the config", "file", path, "workspaces", len(cfg.Workspaces))
+}

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/enspace-sync/enspace-sync/internal/daemon"
+)
+
+func init() {
+	register(&command{
+		name:    "status",
+		summary: "show what the running daemon is doing",
+		usage:   "enspace-sync status [--config FILE] [--json]",
+		help: `Asks the running daemon (enspace-sync run) at the config's listen address
+for each workspace's schedule, next run, last run and its status, whether
+a run is in progress, and the snapshot count. When nothing answers there,
+it says so and exits 1.
+
+With --json, the daemon's answer as is: {"workspaces": [{"name",
+"schedule", "next_run", "last_run": {"started_at", "finished_at",
+"status", "snapshot", "error"}, "running", "snapshots"}], "version",
+"started_at"}.
+
+Examples:
+  enspace-sync status
+  enspace-sync status --json | jq '.workspaces[] | select(.last_run.status != "complete")'`,
+		run: runStatus,
+	})
+	register(&command{
+		name:    "trigger",
+		summary: "ask the running daemon to back up a workspace now",
+		usage:   "enspace-sync trigger [--config FILE] [--wait] [--json] NAME",
+		help: `Asks the running daemon (enspace-sync run) to start a backup of the
+workspace NAME now, with retention after it as usual. Without --wait it
+returns once the run has started. With --wait it waits for the run and
+prints its outcome; the exit status is then 0 for a complete snapshot, 3
+for a partial one and 1 for a failed or aborted run. A run of NAME that is
+already in progress is an error (exit 1): runs never overlap. When nothing
+answers at the config's listen address, it says so and exits 1.
+
+With --json: {"started", "error", "run": {"started_at", "finished_at",
+"status", "snapshot", "error"}}.
+
+Examples:
+  enspace-sync trigger acme
+  enspace-sync trigger --wait acme`,
+		run: runTrigger,
+	})
+}
+
+// daemonOf returns the client for the daemon of the invocation's config.
+func daemonOf(inv *invocation) (*daemonClient, error) {
+	dc := daemonFor(inv.cfg)
+	if dc == nil {
+		return nil, fmt.Errorf("%w: the config's listen is off, so the daemon cannot be reached", errNoDaemon)
+	}
+	return dc, nil
+}
+
+func runStatus(ctx context.Context, m *Main, args []string) error {
+	inv, err := m.start("status", args, 0, nil)
+	if err != nil {
+		return err
+	}
+	dc, err := daemonOf(inv)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var st daemon.Status
+	code, err := dc.call(ctx, http.MethodGet, "/v1/status", &st)
+	if err != nil {
+		return err
+	}
+	if code != http.StatusOK {
+		return fmt.Errorf("the daemon at %s answered %d", dc.addr, code)
+	}
+	if inv.g.asJSON {
+		return printJSON(m, st)
+	}
+	loc, err := inv.cfg.Location()
+	if err != nil {
+		loc = time.Local
+	}
+	at := func(t time.Time) string { return t.In(loc).Format("2006-01-02 15:04:05") }
+	fmt.Fprintf(m.Stdout, "daemon %s at %s, up since %s\n", st.Version, dc.addr, at(st.StartedAt))
+	for _, w := range st.Workspaces {
+		next := "-"
+		if w.NextRun != nil {
+			next = at(*w.NextRun)
+		}
+		fmt.Fprintf(m.Stdout, "\n%s\n  schedule   %s (next %s)\n", w.Name, w.Schedule, next)
+		switch r := w.LastRun; {
+		case r == nil:
+			fmt.Fprintf(m.Stdout, "  last run   none\n")
+		default:
+			line := fmt.Sprintf("%s, %s, took %s", r.Status, at(r.StartedAt), r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond))
+			if r.Snapshot != "" {
+				line += ", snapshot " + r.Snapshot
+			}
+			if r.Error != "" {
+				line += ": " + r.Error
+			}
+			fmt.Fprintf(m.Stdout, "  last run   %s\n", line)
+		}
+		if w.Running {
+			fmt.Fprintf(m.Stdout, "  running    yes\n")
+		}
+		fmt.Fprintf(m.Stdout, "  snapshots  %d\n", w.Snapshots)
+	}
+	return nil
+}
+
+func runTrigger(ctx context.Context, m *Main, args []string) error {
+	var wait *bool
+	inv, err := m.start("trigger", args, 1, func(fs *flag.FlagSet) {
+		wait = fs.Bool("wait", false, "wait for the run and print its outcome")
+	})
+	if err != nil {
+		return err
+	}
+	if len(inv.args) != 1 {
+		return usagef("trigger", "trigger needs the name of a workspace")
+	}
+	name := inv.args[0]
+	dc, err := daemonOf(inv)
+	if err != nil {
+		return err
+	}
+	path := "/v1/trigger/" + name
+	if *wait {
+		path += "?wait=1"
+	} else {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+	}
+	var ans daemon.TriggerAnswer
+	code, err := dc.call(ctx, http.MethodPost, pathEscape(path), &ans)
+	if err != nil {
+		return err
+	}
+	if inv.g.asJSON {
+		if err := printJSON(m, ans); err != nil {
+			return err
+		}
+	}
+	switch {
+	case code == http.StatusNotFound:
+		return &usageError{msg: ans.Error, hint: "enspace-sync status"}
+	case code == http.StatusConflict:
+		return fmt.Errorf("%s: a run is already in progress (see enspace-sync status)", name)
+	case !ans.Started || (code != http.StatusAccepted && code != http.StatusOK):
+		return fmt.Errorf("the daemon at %s answered %d: %s", dc.addr, code, ans.Error)
+	case ans.Run == nil && *wait:
+		return fmt.Errorf("the run of %s started but its outcome is unknown: %s", name, ans.Error)
+	case ans.Run == nil:
+		if !inv.g.asJSON {
+			fmt.Fprintf(m.Stdout, "started a backup of %s (see enspace-sync status)\n", name)
+		}
+		return nil
+	}
+	r := ans.Run
+	if !inv.g.asJSON {
+		line := fmt.Sprintf("%s: backup %s in %s", name, r.Status, r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond))
+		if r.Snapshot != "" {
+			line += ", snapshot " + r.Snapshot
+		}
+		if r.Error != "" {
+			line += ": " + r.Error
+		}
+		fmt.Fprintln(m.Stdout, line)
+	}
+	switch r.Status {
+	case daemon.StatusComplete:
+		return nil
+	case daemon.StatusPartial:
+		return withExit(ExitPartial, nil)
+	}
+	return withExit(ExitError, nil)
+}

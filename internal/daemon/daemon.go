@@ -1,0 +1,275 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/enspace-sync/enspace-sync/internal/scheduler"
+)
+
+// Daemon schedules the backups and serves their state. Build it with New,
+// then Start, Serve, Reload and Stop; its methods are safe for concurrent use.
+type Daemon struct {
+	opts    Options
+	log     *slog.Logger
+	metrics *metrics
+	started time.Time
+
+	runCtx     context.Context // the context of every backup; cancelled by Stop
+	cancelRuns context.CancelFunc
+	runs       sync.WaitGroup // runs in progress, across scheduler generations
+
+	mu       sync.Mutex
+	settings Settings
+	sched    *scheduler.Scheduler
+	states   map[string]*wsState
+	retired  map[string]int64 // skips counted by schedulers a reload replaced
+	stopping bool
+	stopOnce sync.Once
+
+	server   *server
+	watchdog chan struct{} // closed by Stop to end the watchdog loop
+	halted   chan struct{} // closed by Stop once the runs have ended (or the wait gave up)
+}
+
+// wsState is what the daemon knows of one workspace.
+type wsState struct {
+	running   bool
+	startedAt time.Time
+	history   History
+	finished  uint64        // runs finished since Start
+	done      chan struct{} // closed (and replaced) when a run finishes
+	last      *RunInfo      // the last run this process finished
+}
+
+// New checks the settings (every schedule must parse) and returns a Daemon
+// that does nothing until Start.
+func New(opts Options, s Settings) (*Daemon, error) {
+	if opts.Backup == nil || opts.History == nil || opts.DB == nil {
+		return nil, errors.New("daemon: Backup, History and DB are required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Clock == nil {
+		opts.Clock = scheduler.RealClock()
+	}
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
+	d := &Daemon{opts: opts, log: opts.Logger, states: map[string]*wsState{}, retired: map[string]int64{},
+		watchdog: make(chan struct{}), halted: make(chan struct{})}
+	d.runCtx, d.cancelRuns = context.WithCancel(context.Background())
+	if _, err := d.newScheduler(s); err != nil { // checked now, built again at Start
+		return nil, err
+	}
+	d.settings = s
+	d.metrics = newMetrics(d)
+	return d, nil
+}
+
+// newScheduler builds a scheduler with one job per workspace; each job's
+// last success is what the daemon knows, for the catch-up decision. The
+// caller holds d.mu (or is New).
+func (d *Daemon) newScheduler(s Settings) (*scheduler.Scheduler, error) {
+	jobs := make([]scheduler.Job, 0, len(s.Workspaces))
+	for _, ws := range s.Workspaces {
+		name := ws.Name
+		var last time.Time
+		if st := d.states[name]; st != nil {
+			last = st.history.LastOK
+			if st.running {
+				last = d.opts.Clock.Now() // the run in progress is the catch-up
+			}
+		}
+		jobs = append(jobs, scheduler.Job{Name: name, Spec: ws.Schedule, LastSuccess: last,
+			Run: func(context.Context) error { return d.execute(name) }})
+	}
+	sched, err := scheduler.New(scheduler.Options{Location: s.Location, Jitter: d.opts.Jitter, Clock: d.opts.Clock,
+		Logger: d.log}, jobs...)
+	if err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	return sched, nil
+}
+
+// Start reads each workspace's history, schedules every workspace (with a
+// catch-up run for those whose last success is older than their period),
+// tells systemd READY=1 and starts the watchdog pings when systemd asks
+// for them.
+func (d *Daemon) Start(ctx context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.started = d.opts.Clock.Now()
+	for _, ws := range d.settings.Workspaces {
+		d.loadState(ws.Name)
+	}
+	sched, err := d.newScheduler(d.settings)
+	if err != nil {
+		return err
+	}
+	if err := sched.Start(d.runCtx); err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	d.sched = sched
+	d.notifySystemd("READY=1\nSTATUS=scheduled " + fmt.Sprint(len(d.settings.Workspaces)) + " workspaces")
+	if every := watchdogInterval(d.opts.Getenv); every > 0 {
+		go d.pingWatchdog(every / 2)
+	}
+	d.log.Info("daemon started", "workspaces", len(d.settings.Workspaces))
+	return nil
+}
+
+// loadState reads a workspace's history into its state (creating it).
+// The caller holds d.mu.
+func (d *Daemon) loadState(name string) {
+	st := d.states[name]
+	if st == nil {
+		st = &wsState{done: make(chan struct{})}
+		d.states[name] = st
+	}
+	h, err := d.opts.History(name)
+	if err != nil {
+		d.log.Error("read the history of a workspace", "workspace", name, "err", err)
+		return
+	}
+	st.history = h
+	d.metrics.history(name, h)
+}
+
+// Reload replaces the schedules with s. A backup in progress continues;
+// on error the old schedules stay.
+func (d *Daemon) Reload(s Settings) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stopping {
+		return ErrStopping
+	}
+	for _, ws := range s.Workspaces {
+		if d.states[ws.Name] == nil {
+			d.loadState(ws.Name)
+		}
+	}
+	sched, err := d.newScheduler(s)
+	if err != nil {
+		return err
+	}
+	if old := d.sched; old != nil {
+		for _, js := range old.Status() {
+			d.retired[js.Name] += js.Skips
+		}
+		stopped, cancel := context.WithCancel(context.Background())
+		cancel() // stop at once: the runs belong to the daemon, not the scheduler
+		_ = old.Stop(stopped)
+	}
+	if err := sched.Start(d.runCtx); err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	d.sched, d.settings = sched, s
+	d.metrics.forgetRemoved(s)
+	d.log.Info("schedules reloaded", "workspaces", len(s.Workspaces))
+	return nil
+}
+
+// Stop stops starting runs, aborts those in progress and waits for them,
+// then shuts the listener down; ctx bounds the whole. It tells systemd
+// STOPPING=1 first. Calling it again returns at once.
+func (d *Daemon) Stop(ctx context.Context) error {
+	var err error
+	d.stopOnce.Do(func() {
+		d.notifySystemd("STOPPING=1")
+		close(d.watchdog)
+		d.mu.Lock()
+		d.stopping = true
+		sched := d.sched
+		d.mu.Unlock()
+		if sched != nil {
+			stopped, cancel := context.WithCancel(context.Background())
+			cancel()
+			_ = sched.Stop(stopped) // its jobs are ours: waited for below
+		}
+		d.cancelRuns()
+		done := make(chan struct{})
+		go func() {
+			d.runs.Wait()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			err = fmt.Errorf("daemon: stop: a run did not end in time: %w", ctx.Err())
+		}
+		close(d.halted)
+		if d.server != nil {
+			if serr := d.server.shutdown(ctx); serr != nil && err == nil {
+				err = serr
+			}
+		}
+		d.log.Info("daemon stopped")
+	})
+	return err
+}
+
+// execute is a job's function: one run of the workspace, then retention,
+// history and notification. It returns the run's error for the scheduler's
+// log.
+func (d *Daemon) execute(name string) error {
+	d.mu.Lock()
+	st := d.states[name]
+	switch {
+	case st == nil || d.stopping:
+		d.mu.Unlock()
+		return nil
+	case st.running:
+		d.mu.Unlock()
+		d.metrics.skip(name)
+		d.log.Warn("run skipped: the previous run of the workspace is still in progress", "workspace", name)
+		return nil
+	}
+	st.running, st.startedAt = true, d.opts.Clock.Now()
+	d.runs.Add(1)
+	d.mu.Unlock()
+	defer d.runs.Done()
+
+	res := d.opts.Backup(d.runCtx, name)
+	res.Workspace = name
+	var pruned int64
+	if d.opts.Retain != nil && (res.Status == StatusComplete || res.Status == StatusPartial) && d.runCtx.Err() == nil {
+		ret, err := d.opts.Retain(d.runCtx, name)
+		if err != nil {
+			d.log.Error("retention after the backup failed", "workspace", name, "err", err)
+		} else {
+			pruned = ret.PrunedBytes
+			d.log.Info("retention applied", "workspace", name, "removed", ret.Removed, "pruned_bytes", ret.PrunedBytes)
+		}
+	}
+	d.metrics.run(res, pruned)
+	if d.opts.Notify != nil {
+		d.opts.Notify(d.runCtx, res)
+	}
+
+	d.mu.Lock()
+	d.loadState(name)
+	info := res.RunInfo
+	st.last, st.running = &info, false
+	if st.history.LastRun == nil || !st.history.LastRun.StartedAt.After(info.StartedAt) {
+		st.history.LastRun = &info // the caller's history may lag or map outcomes differently
+	}
+	if info.Status != StatusAborted {
+		st.history.LastBackup = &info
+	}
+	st.finished++
+	close(st.done)
+	st.done = make(chan struct{})
+	d.mu.Unlock()
+
+	if res.Status == StatusComplete || res.Status == StatusPartial {
+		return nil
+	}
+	return fmt.Errorf("backup of %s %s: %s", name, res.Status, res.Error)
+}

@@ -1,0 +1,181 @@
+package daemon
+
+import (
+	"strconv"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// metrics is the daemon's Prometheus registry. No label holds a URL or a
+// secret: workspace names, kinds, statuses and HTTP codes only.
+type metrics struct {
+	reg *prometheus.Registry
+
+	runs        *prometheus.CounterVec   // workspace, status
+	duration    *prometheus.HistogramVec // workspace
+	objects     *prometheus.GaugeVec     // workspace, kind
+	requests    *prometheus.CounterVec   // workspace, code
+	retries     *prometheus.CounterVec   // workspace
+	throttled   *prometheus.CounterVec   // workspace
+	lastSuccess *prometheus.GaugeVec     // workspace
+	snapshots   *prometheus.GaugeVec     // workspace
+	pruned      prometheus.Counter
+
+	mu      sync.Mutex
+	skipped map[string]int64 // skips of the daemon's own overlap check, by workspace
+	named   map[string]bool  // workspaces that have series in the gauges
+}
+
+func newMetrics(d *Daemon) *metrics {
+	const ns = "enspace_sync"
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "runs_total",
+			Help: "Backup runs finished, by workspace and status (complete, partial, failed, aborted)."}, []string{"workspace", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "run_duration_seconds",
+			Help:    "Duration of backup runs.",
+			Buckets: []float64{1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200}}, []string{"workspace"}),
+		objects: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "objects",
+			Help: "Objects in the newest snapshot, by workspace and kind."}, []string{"workspace", "kind"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "api_requests_total",
+			Help: "API request attempts by workspace and HTTP status code (\"none\": no complete answer)."}, []string{"workspace", "code"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "api_retries_total",
+			Help: "API request attempts that repeated a failed one."}, []string{"workspace"}),
+		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "api_throttled_total",
+			Help: "API answers 429 Too Many Requests."}, []string{"workspace"}),
+		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "last_success_timestamp_seconds",
+			Help: "When the last complete backup of the workspace finished (Unix time)."}, []string{"workspace"}),
+		snapshots: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "snapshots",
+			Help: "Snapshots stored, by workspace."}, []string{"workspace"}),
+		pruned: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "pruned_bytes_total",
+			Help: "Bytes of stored objects freed by the prunes after runs."}),
+		skipped: map[string]int64{},
+		named:   map[string]bool{},
+	}
+	m.reg.MustRegister(m.runs, m.duration, m.objects, m.requests, m.retries, m.throttled, m.lastSuccess, m.snapshots, m.pruned,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Name: "database_bytes",
+		Help: "Size of the database file."}, func() float64 {
+		n, err := d.opts.DB.Size()
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	}))
+	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "build_info",
+		Help: "Always 1; the version of the running build."}, []string{"version"})
+	build.WithLabelValues(d.opts.Version).Set(1)
+	m.reg.MustRegister(build, &skipCollector{d: d, m: m})
+	return m
+}
+
+// skip counts a start the daemon's own overlap check skipped.
+func (m *metrics) skip(name string) {
+	m.mu.Lock()
+	m.skipped[name]++
+	m.mu.Unlock()
+}
+
+// history sets the gauges that come from the database.
+func (m *metrics) history(name string, h History) {
+	m.mu.Lock()
+	m.named[name] = true
+	m.mu.Unlock()
+	m.snapshots.WithLabelValues(name).Set(float64(h.Snapshots))
+	if !h.LastOK.IsZero() {
+		m.lastSuccess.WithLabelValues(name).Set(float64(h.LastOK.UnixMilli()) / 1000)
+	}
+	if h.Counts != nil {
+		m.setObjects(name, h.Counts)
+	}
+}
+
+// setObjects replaces the object counts of a workspace.
+func (m *metrics) setObjects(name string, counts map[string]int) {
+	m.objects.DeletePartialMatch(prometheus.Labels{"workspace": name})
+	for kind, n := range counts {
+		m.objects.WithLabelValues(name, kind).Set(float64(n))
+	}
+}
+
+// run counts a finished run.
+func (m *metrics) run(r Result, pruned int64) {
+	name := r.Workspace
+	m.runs.WithLabelValues(name, r.Status).Inc()
+	if (r.Status == StatusComplete || r.Status == StatusPartial) && r.Counts != nil {
+		m.setObjects(name, r.Counts)
+	}
+	if !r.StartedAt.IsZero() && !r.FinishedAt.IsZero() {
+		m.duration.WithLabelValues(name).Observe(r.FinishedAt.Sub(r.StartedAt).Seconds())
+	}
+	for code, n := range r.API.ByStatus {
+		label := strconv.Itoa(code)
+		if code == 0 {
+			label = "none"
+		}
+		m.requests.WithLabelValues(name, label).Add(float64(n))
+	}
+	m.retries.WithLabelValues(name).Add(float64(r.API.Retries))
+	m.throttled.WithLabelValues(name).Add(float64(r.API.ByStatus[429]))
+	if pruned > 0 {
+		m.pruned.Add(float64(pruned))
+	}
+}
+
+// forgetRemoved drops the series of workspaces that a reload removed.
+func (m *metrics) forgetRemoved(s Settings) {
+	keep := map[string]bool{}
+	for _, ws := range s.Workspaces {
+		keep[ws.Name] = true
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for name := range m.named {
+		if keep[name] {
+			continue
+		}
+		for _, vec := range []*prometheus.GaugeVec{m.objects, m.lastSuccess, m.snapshots} {
+			vec.DeletePartialMatch(prometheus.Labels{"workspace": name})
+		}
+		delete(m.named, name)
+	}
+}
+
+// skipCollector reports enspace_sync_scheduler_skipped_total: the skips of
+// the current scheduler, of those a reload replaced, and of the daemon's
+// own overlap check.
+type skipCollector struct {
+	d *Daemon
+	m *metrics
+}
+
+var skipDesc = prometheus.NewDesc("enspace_sync_scheduler_skipped_total",
+	"Scheduled or triggered starts skipped because the workspace's previous run was still in progress.",
+	[]string{"workspace"}, nil)
+
+func (c *skipCollector) Describe(ch chan<- *prometheus.Desc) { ch <- skipDesc }
+
+func (c *skipCollector) Collect(ch chan<- prometheus.Metric) {
+	d := c.d
+	d.mu.Lock()
+	counts := map[string]float64{}
+	for _, ws := range d.settings.Workspaces {
+		counts[ws.Name] = float64(d.retired[ws.Name])
+	}
+	if d.sched != nil {
+		for _, js := range d.sched.Status() {
+			counts[js.Name] += float64(js.Skips)
+		}
+	}
+	d.mu.Unlock()
+	c.m.mu.Lock()
+	for name := range counts {
+		counts[name] += float64(c.m.skipped[name])
+	}
+	c.m.mu.Unlock()
+	for name, n := range counts {
+		ch <- prometheus.MustNewConstMetric(skipDesc, prometheus.CounterValue, n, name)
+	}
+}
