@@ -7,7 +7,9 @@ import (
 	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/config"
 	"github.com/enspace-sync/enspace-sync/internal/restore"
+	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
 func init() {
@@ -100,72 +102,99 @@ func runReplicate(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	cl := newClients(inv.cfg, m.log)
-	sel := restore.SelectKinds(kinds)
+	rp, err := planReplication(ctx, m, inv.cfg, db, newClients(inv.cfg, m.log), replicationSpec{
+		source: source, target: target, kinds: kinds, prune: *prune, fromSnapshot: *fromSnap})
+	if err != nil {
+		return err
+	}
+	run := &planRun{m: m, inv: inv, db: db, target: target, client: rp.client, ids: rp.ids, dryRun: *dryRun, planOut: *planOut}
+	return run.finish(ctx, rp.plan)
+}
+
+// replicationSpec is what to replicate.
+type replicationSpec struct {
+	source, target *config.Workspace
+	kinds          []string
+	prune          bool
+	fromSnapshot   string // "" reads the source live
+}
+
+// replicationPlan is a planned replication and what applying it needs.
+type replicationPlan struct {
+	plan    *restore.Plan
+	client  *api.Client     // the target's
+	ids     *snapshot.IDMap // nil without a database
+	targets int             // objects of the target that were compared
+}
+
+// planReplication reads both sides and builds the plan; db may be nil (a
+// dry run without a database).
+func planReplication(ctx context.Context, m *Main, cfg *config.Config, db *snapshot.DB, cl *clients, spec replicationSpec) (*replicationPlan, error) {
+	source, target := spec.source, spec.target
+	sel := restore.SelectKinds(spec.kinds)
 	// Both sides are read whole but for items, which only data needs: the
 	// references of tasks and groups resolve through members and roles.
 	scope := restore.Scope{}
 	for _, k := range restore.PlannedKinds() {
-		if k != "items" || contains(kinds, "items") {
+		if k != "items" || contains(spec.kinds, "items") {
 			scope.Kinds = append(scope.Kinds, k)
 		}
 	}
 	var set *restore.Set
 	ref := "live"
-	if *fromSnap != "" {
+	if spec.fromSnapshot != "" {
 		if db == nil {
-			return fmt.Errorf("no database at %s: --from-snapshot needs a backup of %s", inv.cfg.Database, source.Name)
+			return nil, fmt.Errorf("no database at %s: --from-snapshot needs a backup of %s", cfg.Database, source.Name)
 		}
-		snap, err := resolveSnapshot(db, inv.cfg, source.Name, *fromSnap)
+		snap, err := resolveSnapshot(db, cfg, source.Name, spec.fromSnapshot)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if snap.Workspace != source.Name {
-			return fmt.Errorf("snapshot %s is of workspace %s, not %s", snap.ShortID(), snap.Workspace, source.Name)
+			return nil, fmt.Errorf("snapshot %s is of workspace %s, not %s", snap.ShortID(), snap.Workspace, source.Name)
 		}
 		if set, err = snapshotSet(db, snap); err != nil {
-			return err
+			return nil, err
 		}
 		ref = "snapshot " + snap.ShortID() + " of " + snap.StartedAt.Local().Format("2006-01-02 15:04")
 	} else {
 		sc, err := cl.For(source)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if set, err = liveSet(ctx, m, sc, source, scope); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	planIDs, ids, err := idsFor(db, target.Name, source.Name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	client, err := cl.For(target)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	live, err := liveSet(ctx, m, client, target, scope)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var pruneKinds []string
 	for _, k := range prunableKinds {
-		if contains(kinds, k) {
+		if contains(spec.kinds, k) {
 			pruneKinds = append(pruneKinds, k)
 		}
 	}
 	plan, err := restore.Build(restore.Input{
 		Operation: "replicate", Source: set, SourceName: source.Name, SourceRef: ref,
 		Target: live, TargetName: target.Name, Scope: scope, Select: sel, IDs: planIDs,
-		Secrets:     envSecrets{name: target.Environment, env: inv.cfg.Environments[target.Environment]},
-		Environment: integrationEnvironment(inv.cfg, target),
-		Prune:       *prune, PruneKinds: pruneKinds,
+		Secrets:     envSecrets{name: target.Environment, env: cfg.Environments[target.Environment]},
+		Environment: integrationEnvironment(cfg, target),
+		Prune:       spec.prune, PruneKinds: pruneKinds,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	run := &planRun{m: m, inv: inv, db: db, target: target, client: client, ids: ids, dryRun: *dryRun, planOut: *planOut}
-	return run.finish(ctx, plan)
+	return &replicationPlan{plan: plan, client: client, ids: ids, targets: live.Len()}, nil
 }
 
 // replicateKinds returns the kinds a replication compares.

@@ -82,7 +82,7 @@ func runDaemon(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	d, err := daemon.New(daemon.Options{
-		Backup: svc.backup, Retain: svc.retain, History: svc.history, Notify: svc.notify,
+		Backup: svc.backup, Replicate: svc.replicate, Retain: svc.retain, History: svc.history, Notify: svc.notify,
 		DB: db, Version: versionInfo().Version, Logger: m.log, Getenv: m.Getenv,
 	}, settingsOf(svc.current()))
 	if err != nil {

@@ -66,6 +66,9 @@ func settingsOf(cfg *config.Config, _ *clients, loc *time.Location, _ *notify.No
 	for _, ws := range cfg.Workspaces {
 		out.Workspaces = append(out.Workspaces, daemon.Workspace{Name: ws.Name, Schedule: ws.Schedule})
 	}
+	for _, r := range cfg.Replications {
+		out.Workspaces = append(out.Workspaces, daemon.Workspace{Name: r.Name, Schedule: r.Schedule, Replication: true})
+	}
 	return out
 }
 
@@ -157,6 +160,10 @@ func (s *service) retain(ctx context.Context, name string) (daemon.Retention, er
 
 // history is the daemon's History, read from the runs log and snapshots.
 func (s *service) history(name string) (daemon.History, error) {
+	cfg, _, _, _ := s.current()
+	if _, err := cfg.Replication(name); err == nil {
+		return s.replicationHistory(name)
+	}
 	var h daemon.History
 	runs, err := s.db.Runs(name)
 	if err != nil {
@@ -213,11 +220,15 @@ func outcomeStatus(r snapshot.Run) string {
 
 // notify is the daemon's Notify: the webhook and heartbeat of the config.
 func (s *service) notify(ctx context.Context, r daemon.Result) {
-	_, _, _, n := s.current()
+	cfg, _, _, n := s.current()
 	if n == nil {
 		return
 	}
-	err := n.Send(ctx, notify.Event{Workspace: r.Workspace, Status: r.Status, Snapshot: r.Snapshot, Time: r.FinishedAt,
+	kind := "backup"
+	if _, err := cfg.Replication(r.Workspace); err == nil {
+		kind = "replication"
+	}
+	err := n.Send(ctx, notify.Event{Kind: kind, Workspace: r.Workspace, Status: r.Status, Snapshot: r.Snapshot, Time: r.FinishedAt,
 		Summary: r.Summary, Hint: r.Hint, Error: r.Error, Anomalies: r.Anomalies})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		s.m.log.Debug("notification dropped", "workspace", r.Workspace)

@@ -63,6 +63,8 @@ type Config struct {
 	Workspaces []*Workspace `yaml:"workspaces"`
 	// Notify says whom the daemon tells about its backups.
 	Notify Notify `yaml:"notify"`
+	// Replications are replications the daemon runs on a schedule.
+	Replications []*Replication `yaml:"replications,omitempty"`
 
 	// Warnings are non-fatal findings of Parse, Validate and ResolveSecrets,
 	// each "file:line: path: message". They never hold a secret value.

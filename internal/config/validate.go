@@ -38,6 +38,7 @@ func (c *Config) Validate() error {
 		c.validateEnvironment(v, name, c.Environments[name])
 	}
 	c.validateWorkspaces(v)
+	c.validateReplications(v)
 	return v.err()
 }
 

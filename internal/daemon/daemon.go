@@ -28,7 +28,8 @@ type Daemon struct {
 	settings Settings
 	sched    *scheduler.Scheduler
 	states   map[string]*wsState
-	retired  map[string]int64 // skips counted by schedulers a reload replaced
+	retired  map[string]int64       // skips counted by schedulers a reload replaced
+	replaced []*scheduler.Scheduler // schedulers a reload replaced; Stop waits for their goroutines
 	stopping bool
 	stopOnce sync.Once
 
@@ -52,6 +53,11 @@ type wsState struct {
 func New(opts Options, s Settings) (*Daemon, error) {
 	if opts.Backup == nil || opts.History == nil || opts.DB == nil {
 		return nil, errors.New("daemon: Backup, History and DB are required")
+	}
+	for _, ws := range s.Workspaces {
+		if ws.Replication && opts.Replicate == nil {
+			return nil, fmt.Errorf("daemon: replication %s scheduled without Options.Replicate", ws.Name)
+		}
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -166,6 +172,7 @@ func (d *Daemon) Reload(s Settings) error {
 		stopped, cancel := context.WithCancel(context.Background())
 		cancel() // stop at once: the runs belong to the daemon, not the scheduler
 		_ = old.Stop(stopped)
+		d.replaced = append(d.replaced, old)
 	}
 	if err := sched.Start(d.runCtx); err != nil {
 		return fmt.Errorf("daemon: %w", err)
@@ -201,6 +208,16 @@ func (d *Daemon) Stop(ctx context.Context) error {
 		}()
 		select {
 		case <-done:
+			// The schedulers log each run's end after it returns: wait for
+			// them too, so that nothing of the daemon outlives Stop.
+			d.mu.Lock()
+			scheds := append([]*scheduler.Scheduler{sched}, d.replaced...)
+			d.mu.Unlock()
+			for _, sc := range scheds {
+				if sc != nil {
+					_ = sc.Stop(ctx)
+				}
+			}
 		case <-ctx.Done():
 			err = fmt.Errorf("daemon: stop: a run did not end in time: %w", ctx.Err())
 		}
@@ -236,10 +253,16 @@ func (d *Daemon) execute(name string) error {
 	d.mu.Unlock()
 	defer d.runs.Done()
 
-	res := d.opts.Backup(d.runCtx, name)
+	replication := d.isReplication(name)
+	var res Result
+	if replication {
+		res = d.opts.Replicate(d.runCtx, name)
+	} else {
+		res = d.opts.Backup(d.runCtx, name)
+	}
 	res.Workspace = name
 	var pruned int64
-	if d.opts.Retain != nil && (res.Status == StatusComplete || res.Status == StatusPartial) && d.runCtx.Err() == nil {
+	if !replication && d.opts.Retain != nil && (res.Status == StatusComplete || res.Status == StatusPartial) && d.runCtx.Err() == nil {
 		ret, err := d.opts.Retain(d.runCtx, name)
 		if err != nil {
 			d.log.Error("retention after the backup failed", "workspace", name, "err", err)
@@ -271,5 +294,21 @@ func (d *Daemon) execute(name string) error {
 	if res.Status == StatusComplete || res.Status == StatusPartial {
 		return nil
 	}
-	return fmt.Errorf("backup of %s %s: %s", name, res.Status, res.Error)
+	what := "backup"
+	if replication {
+		what = "replication"
+	}
+	return fmt.Errorf("%s of %s %s: %s", what, name, res.Status, res.Error)
+}
+
+// isReplication reports whether the job name is a replication's.
+func (d *Daemon) isReplication(name string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, ws := range d.settings.Workspaces {
+		if ws.Name == name {
+			return ws.Replication
+		}
+	}
+	return false
 }

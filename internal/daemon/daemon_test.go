@@ -24,7 +24,7 @@ func TestCatchUpAtStart(t *testing.T) {
 			if !tc.lastOK.IsZero() {
 				b.lastOK["acme"] = tc.lastOK
 			}
-			d := start(t, b, nil, Workspace{"acme", "@every 1h"})
+			d := start(t, b, nil, Workspace{Name: "acme", Schedule: "@every 1h"})
 			idle(t, d, c, 1)
 			if got := b.Calls(); got != tc.want {
 				t.Errorf("calls = %q, want %q", got, tc.want)
@@ -37,7 +37,7 @@ func TestScheduledRunsApplyRetention(t *testing.T) {
 	c := newTestClock(t0)
 	b := newBackend(c)
 	b.lastOK["acme"] = t0 // no catch-up
-	d := start(t, b, nil, Workspace{"acme", "@every 1h"})
+	d := start(t, b, nil, Workspace{Name: "acme", Schedule: "@every 1h"})
 	idle(t, d, c, 1)
 	for i := 0; i < 3; i++ {
 		c.Advance(time.Hour)
@@ -70,7 +70,7 @@ func TestNoOverlap(t *testing.T) {
 	b := newBackend(c)
 	release := make(chan struct{})
 	b.block["acme"] = release
-	d := start(t, b, nil, Workspace{"acme", "@every 1h"}) // catch-up starts and blocks
+	d := start(t, b, nil, Workspace{Name: "acme", Schedule: "@every 1h"}) // catch-up starts and blocks
 	eventually(t, "the catch-up run", func() bool { return d.Status().Workspaces[0].Running })
 	eventually(t, "the loop's timer", func() bool { return c.pending() >= 1 })
 	c.Advance(time.Hour) // due while the catch-up still runs
@@ -89,7 +89,7 @@ func TestTriggerAndWait(t *testing.T) {
 	c := newTestClock(t0)
 	b := newBackend(c)
 	b.lastOK["acme"], b.lastOK["beta"] = t0, t0
-	d := start(t, b, nil, Workspace{"acme", "@daily"}, Workspace{"beta", "@daily"})
+	d := start(t, b, nil, Workspace{Name: "acme", Schedule: "@daily"}, Workspace{Name: "beta", Schedule: "@daily"})
 	idle(t, d, c, 2)
 	if _, err := d.Trigger("nope"); !errors.Is(err, ErrUnknownWorkspace) {
 		t.Errorf("Trigger(nope): err = %v, want ErrUnknownWorkspace", err)
@@ -114,7 +114,7 @@ func TestStopAbortsTheRun(t *testing.T) {
 	c := newTestClock(t0)
 	b := newBackend(c)
 	b.block["acme"] = make(chan struct{}) // never released: only Stop ends it
-	d := start(t, b, map[string]string{}, Workspace{"acme", "@every 1h"})
+	d := start(t, b, map[string]string{}, Workspace{Name: "acme", Schedule: "@every 1h"})
 	eventually(t, "the catch-up run", func() bool { return d.Status().Workspaces[0].Running })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -138,17 +138,17 @@ func TestReload(t *testing.T) {
 	b := newBackend(c)
 	release := make(chan struct{})
 	b.block["acme"] = release
-	d := start(t, b, nil, Workspace{"acme", "@every 1h"})
+	d := start(t, b, nil, Workspace{Name: "acme", Schedule: "@every 1h"})
 	eventually(t, "the catch-up run", func() bool { return d.Status().Workspaces[0].Running })
 
-	if err := d.Reload(Settings{Workspaces: []Workspace{{"acme", "not a schedule"}}}); err == nil {
+	if err := d.Reload(Settings{Workspaces: []Workspace{{Name: "acme", Schedule: "not a schedule"}}}); err == nil {
 		t.Fatal("Reload with a bad schedule: no error")
 	}
 	if got := d.Status().Workspaces[0].Schedule; got != "@every 1h" {
 		t.Errorf("after a failed reload: schedule = %q, want the old one", got)
 	}
 	b.lastOK["beta"] = t0
-	if err := d.Reload(Settings{Workspaces: []Workspace{{"acme", "@every 2h"}, {"beta", "@daily"}}, Location: time.UTC}); err != nil {
+	if err := d.Reload(Settings{Workspaces: []Workspace{{Name: "acme", Schedule: "@every 2h"}, {Name: "beta", Schedule: "@daily"}}, Location: time.UTC}); err != nil {
 		t.Fatal(err)
 	}
 	st := d.Status()

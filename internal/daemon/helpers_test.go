@@ -75,6 +75,18 @@ func (b *backend) Backup(ctx context.Context, ws string) Result {
 	return r
 }
 
+func (b *backend) Replicate(_ context.Context, name string) Result {
+	b.record("replicate " + name)
+	b.mu.Lock()
+	status := b.status[name]
+	b.mu.Unlock()
+	if status == "" {
+		status = StatusComplete
+	}
+	return Result{RunInfo: RunInfo{StartedAt: b.clock.Now(), FinishedAt: b.clock.Now(), Status: status},
+		Summary: "2 to create, 0 to update"}
+}
+
 func (b *backend) Retain(ctx context.Context, ws string) (Retention, error) {
 	b.record("retain " + ws)
 	b.mu.Lock()
@@ -112,7 +124,7 @@ func (f fakeDB) Size() (int64, error) { return int64(len(f.content)), nil }
 func start(t *testing.T, b *backend, env map[string]string, ws ...Workspace) *Daemon {
 	t.Helper()
 	d, err := New(Options{
-		Backup: b.Backup, Retain: b.Retain, History: b.History, Notify: b.Notify,
+		Backup: b.Backup, Replicate: b.Replicate, Retain: b.Retain, History: b.History, Notify: b.Notify,
 		DB: fakeDB{"bbolt-bytes"}, Version: "test", Clock: b.clock,
 		Logger: slog.New(slog.DiscardHandler),
 		Getenv: func(k string) string { return env[k] },

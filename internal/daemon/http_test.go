@@ -25,7 +25,7 @@ func TestEndpoints(t *testing.T) {
 	b := newBackend(c)
 	release := make(chan struct{})
 	b.block["acme"] = release
-	d := start(t, b, nil, Workspace{"acme", "@every 1h"})
+	d := start(t, b, nil, Workspace{Name: "acme", Schedule: "@every 1h"})
 	h := d.Handler()
 	eventually(t, "the catch-up run", func() bool { return d.Status().Workspaces[0].Running })
 
@@ -108,7 +108,7 @@ func TestReadyzAge(t *testing.T) {
 	c := newTestClock(t0)
 	b := newBackend(c)
 	b.lastOK["acme"] = t0
-	d := start(t, b, nil, Workspace{"acme", "@every 1h"})
+	d := start(t, b, nil, Workspace{Name: "acme", Schedule: "@every 1h"})
 	ticket, err := d.Trigger("acme")
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +132,7 @@ func TestHostCheckAndCrossOrigin(t *testing.T) {
 	c := newTestClock(t0)
 	b := newBackend(c)
 	b.lastOK["acme"] = t0
-	d := start(t, b, nil, Workspace{"acme", "@daily"})
+	d := start(t, b, nil, Workspace{Name: "acme", Schedule: "@daily"})
 	h := d.Handler()
 	for _, tc := range []struct {
 		host, origin string

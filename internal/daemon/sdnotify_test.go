@@ -32,7 +32,7 @@ func TestSystemdNotifications(t *testing.T) {
 	b := newBackend(c)
 	b.lastOK["acme"] = t0
 	env := map[string]string{"NOTIFY_SOCKET": sock, "WATCHDOG_USEC": "10000"} // pings every 5ms
-	d := start(t, b, env, Workspace{"acme", "@daily"})
+	d := start(t, b, env, Workspace{Name: "acme", Schedule: "@daily"})
 	next := func() string {
 		select {
 		case s := <-got:

@@ -17,6 +17,7 @@ type Status struct {
 // WorkspaceStatus is one workspace in Status.
 type WorkspaceStatus struct {
 	Name      string     `json:"name"`
+	Kind      string     `json:"kind"` // backup or replication
 	Schedule  string     `json:"schedule"`
 	NextRun   *time.Time `json:"next_run"` // null while none is scheduled
 	LastRun   *RunInfo   `json:"last_run"` // null before the first run
@@ -37,7 +38,10 @@ func (d *Daemon) Status() Status {
 	out := Status{Workspaces: []WorkspaceStatus{}, Version: d.opts.Version, StartedAt: d.started.UTC()}
 	for _, ws := range d.settings.Workspaces {
 		st := d.states[ws.Name]
-		w := WorkspaceStatus{Name: ws.Name, Schedule: ws.Schedule}
+		w := WorkspaceStatus{Name: ws.Name, Kind: "backup", Schedule: ws.Schedule}
+		if ws.Replication {
+			w.Kind = "replication"
+		}
 		if t := next[ws.Name]; !t.IsZero() {
 			t = t.UTC()
 			w.NextRun = &t
@@ -80,6 +84,9 @@ func (d *Daemon) Ready() Readiness {
 	}
 	out := Readiness{Ready: true, Workspaces: []WorkspaceReady{}}
 	for _, ws := range d.settings.Workspaces {
+		if ws.Replication {
+			continue // a replication's health is in its status and notifications
+		}
 		w := WorkspaceReady{Name: ws.Name}
 		var last *RunInfo
 		if st := d.states[ws.Name]; st != nil {

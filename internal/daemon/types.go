@@ -16,6 +16,9 @@ const (
 	StatusPartial  = "partial"  // a partial snapshot was stored (some kinds not read)
 	StatusFailed   = "failed"   // no snapshot: the run failed
 	StatusAborted  = "aborted"  // no snapshot: the run was stopped (daemon stopping)
+	// StatusHeld is a replication whose plan would change more than its
+	// limit: nothing was applied, and a person must look.
+	StatusHeld = "held"
 )
 
 // Sentinel errors.
@@ -28,10 +31,14 @@ var (
 	ErrStopping = errors.New("the daemon is stopping")
 )
 
-// Workspace is what the daemon schedules of one workspace.
+// Workspace is what the daemon schedules of one workspace: its backups,
+// or, when Replication is set, a replication's runs.
 type Workspace struct {
-	Name     string // the workspace's name in the config
+	Name     string // the workspace's (or replication's) name in the config
 	Schedule string // a cron spec or descriptor, as internal/scheduler reads it
+	// Replication says the job is a replication: it runs Options.Replicate,
+	// keeps no snapshots, has no retention and does not count for /readyz.
+	Replication bool
 }
 
 // Settings are the reloadable part of the daemon's configuration.
@@ -96,6 +103,9 @@ type Options struct {
 	// daemon stops: the backup must then abort so nothing half-written
 	// becomes visible, and report StatusAborted.
 	Backup func(ctx context.Context, workspace string) Result
+	// Replicate runs one replication (a Workspace with Replication set);
+	// nil when the config has none. ctx ends when the daemon stops.
+	Replicate func(ctx context.Context, name string) Result
 	// Retain applies the workspace's retention (forget, then prune) after a
 	// run that stored a snapshot; nil skips retention.
 	Retain func(ctx context.Context, workspace string) (Retention, error)

@@ -51,10 +51,13 @@ type Options struct {
 	UserAgent string
 }
 
-// Event is the outcome of one backup run.
+// Event is the outcome of one run of a backup or a scheduled replication.
 type Event struct {
+	// Kind is "backup" (the default when empty) or "replication"; for a
+	// replication, Workspace is the replication's name.
+	Kind      string    `json:"kind"`
 	Workspace string    `json:"workspace"`
-	Status    string    `json:"status"` // complete, partial, failed or aborted
+	Status    string    `json:"status"` // complete, partial, failed, aborted; held for a replication not applied
 	Snapshot  string    `json:"snapshot,omitempty"`
 	Time      time.Time `json:"time"`
 	// Summary is one line for a person: counts, changes, what failed.
@@ -67,18 +70,26 @@ type Event struct {
 	Anomalies []string `json:"anomalies,omitempty"`
 }
 
-// Alert reports whether e goes to the webhook: a failed or partial backup,
-// or one with anomalies. An aborted run (the daemon stopping) does not.
+// Alert reports whether e goes to the webhook: a failed or partial run, a
+// held replication, or a backup with anomalies. An aborted run (the daemon
+// stopping) does not.
 func (e Event) Alert() bool {
-	return e.Status == "failed" || e.Status == "partial" || len(e.Anomalies) > 0
+	return e.Status == "failed" || e.Status == "partial" || e.Status == "held" || len(e.Anomalies) > 0
+}
+
+func (e Event) kind() string {
+	if e.Kind == "" {
+		return "backup"
+	}
+	return e.Kind
 }
 
 // Text is the Slack-compatible message of e.
 func (e Event) Text() string {
 	var b strings.Builder
-	what := "backup " + e.Status
+	what := e.kind() + " " + e.Status
 	if len(e.Anomalies) > 0 && e.Status == "complete" {
-		what = "backup complete with anomalies"
+		what = e.kind() + " complete with anomalies"
 	}
 	fmt.Fprintf(&b, "enspace-sync: %s: %s", e.Workspace, what)
 	if e.Snapshot != "" {
@@ -145,7 +156,7 @@ func (n *Notifier) Send(ctx context.Context, e Event) error {
 		}
 		errs = append(errs, n.deliver(ctx, "webhook", http.MethodPost, n.opts.WebhookURL, body, e.Workspace))
 	}
-	if n.opts.HeartbeatURL != "" && e.Status == "complete" {
+	if n.opts.HeartbeatURL != "" && e.Status == "complete" && e.kind() == "backup" {
 		errs = append(errs, n.deliver(ctx, "heartbeat", http.MethodGet, n.opts.HeartbeatURL, nil, e.Workspace))
 	}
 	return errors.Join(errs...)

@@ -46,6 +46,7 @@ type Engine struct {
 	done     int
 	total    int
 	matched  map[string]string // kind \x00 source id -> target id, from the plan
+	reserved map[string]string // kind \x00 target id -> source id, found by a lookup in this apply
 	attempts int               // create attempts after a lost answer; 0 means 3
 }
 

@@ -204,3 +204,29 @@ func TestRekeyPairsRecreatedObjects(t *testing.T) {
 		t.Errorf("got %d changes, want %d: %v", len(got), len(want), got)
 	}
 }
+
+// Two source items with the same content, both left pending by a process
+// that died, while the target holds one copy: one of them takes it, the
+// other is created. Neither leaves the other's copy orphaned.
+func TestApplyPendingTwinsShareNothing(t *testing.T) {
+	source := setOf(t, typeClients, item(1001, "clients", `{"name":"Same"}`), item(1002, "clients", `{"name":"Same"}`))
+	cl := newMemClient()
+	cl.types = append(cl.types, map[string]any{"id": 50, "name": "Clients", "slug": "clients", "description": "", "icon": "users", "color": "#000", "settings": map[string]any{}})
+	cl.items["clients"] = []map[string]any{{"id": 60, "type": "clients", "data": map[string]any{"name": "Same"}}}
+	ids := newMemIDs()
+	ids.pending["items/1001"], ids.pending["items/1002"] = true, true
+	target := setOf(t, [4]string{"types", "", "clients", `{"id":50,"name":"Clients","slug":"clients","description":"","icon":"users","color":"#000","settings":{}}`},
+		item(60, "clients", `{"name":"Same"}`))
+	p := planFor(t, source, target, ids)
+	if _, err := (&Engine{Client: cl, Workspace: "acme", IDs: ids, Concurrency: 2}).Apply(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := ids.Target("items", "1001")
+	b, _ := ids.Target("items", "1002")
+	if a == "" || b == "" || a == b {
+		t.Fatalf("twins mapped to %q and %q, want two different items", a, b)
+	}
+	if n := len(cl.items["clients"]); n != 2 {
+		t.Errorf("target holds %d items, want 2", n)
+	}
+}

@@ -3,6 +3,7 @@ package restore
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 	"testing"
 )
 
@@ -20,6 +21,7 @@ func setOf(t *testing.T, objs ...[4]string) *Set {
 
 // memIDs is an id map in memory.
 type memIDs struct {
+	mu      sync.Mutex
 	ids     map[string]string
 	pending map[string]bool
 }
@@ -27,11 +29,19 @@ type memIDs struct {
 func newMemIDs() *memIDs { return &memIDs{ids: map[string]string{}, pending: map[string]bool{}} }
 
 func (m *memIDs) Target(kind, id string) (string, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	v, ok := m.ids[kind+"/"+id]
 	return v, ok
 }
-func (m *memIDs) Pending(kind, id string) bool { return m.pending[kind+"/"+id] }
+func (m *memIDs) Pending(kind, id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.pending[kind+"/"+id]
+}
 func (m *memIDs) Source(kind, target string) (string, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	for k, v := range m.ids {
 		if v == target && len(k) > len(kind) && k[:len(kind)+1] == kind+"/" {
 			return k[len(kind)+1:], true
@@ -39,8 +49,15 @@ func (m *memIDs) Source(kind, target string) (string, bool) {
 	}
 	return "", false
 }
-func (m *memIDs) MarkPending(kind, id string) error { m.pending[kind+"/"+id] = true; return nil }
+func (m *memIDs) MarkPending(kind, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.pending[kind+"/"+id] = true
+	return nil
+}
 func (m *memIDs) Put(kind, id, target string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	m.ids[kind+"/"+id] = target
 	delete(m.pending, kind+"/"+id)
 	return nil

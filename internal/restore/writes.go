@@ -165,39 +165,52 @@ func (e *Engine) lookup(ctx context.Context, k *api.Kind, s *Step, params map[st
 	if k.Name != "integrations" {
 		nk = naturalKey(k, want)
 	}
-	found := ""
+	var matches []string
 	_, err := e.Client.List(ctx, k, e.Workspace, parent, func(objs []api.Object) error {
 		for _, o := range objs {
-			if found != "" {
-				return nil
-			}
-			if src, taken := e.IDs.Source(k.Name, o.ID); taken && src != s.SourceID {
-				continue
-			}
 			cand := &Obj{Kind: k.Name, Key: o.Key, ID: o.ID, Raw: o.Raw}
-			if nk != "" {
+			switch {
+			case nk != "":
 				if naturalKey(k, cand) == nk {
-					found = o.ID
+					matches = append(matches, o.ID)
 				}
-				continue
-			}
-			if k.Name == "integrations" {
+			case k.Name == "integrations":
 				if text(providerID(cand)) != text(body["integration"]) {
 					continue
 				}
-				cand = &Obj{Raw: marshalRaw(map[string]any{"data": cand.Fields()["data"]})}
-				if subset(map[string]any{"data": withoutSecrets(k, body["data"])}, cand.Fields()) {
-					found = o.ID
+				data := &Obj{Raw: marshalRaw(map[string]any{"data": cand.Fields()["data"]})}
+				if subset(map[string]any{"data": withoutSecrets(k, body["data"])}, data.Fields()) {
+					matches = append(matches, o.ID)
 				}
-				continue
-			}
-			if subset(body, cand.Fields()) {
-				found = o.ID
+			default:
+				if subset(body, cand.Fields()) {
+					matches = append(matches, o.ID)
+				}
 			}
 		}
 		return nil
 	})
-	return found, err
+	if err != nil {
+		return "", err
+	}
+	// Two source objects with the same content may be looked up at once:
+	// each target object goes to one of them only.
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.reserved == nil {
+		e.reserved = map[string]string{}
+	}
+	for _, id := range matches {
+		if src, taken := e.IDs.Source(k.Name, id); taken && src != s.SourceID {
+			continue
+		}
+		if src, taken := e.reserved[k.Name+"\x00"+id]; taken && src != s.SourceID {
+			continue
+		}
+		e.reserved[k.Name+"\x00"+id] = s.SourceID
+		return id, nil
+	}
+	return "", nil
 }
 
 // subset reports whether every field of want has the same value in have;

@@ -30,11 +30,12 @@ var (
 	bucketRuns       = []byte("runs")        // run id -> run (JSON)
 	bucketPending    = []byte("pending")     // run id -> collection -> sort key -> blob id
 	bucketIDMaps     = []byte("id-maps")     // target \x00 source -> kind \x00 source id -> entry
+	bucketJobRuns    = []byte("job-runs")    // job name -> sequence -> JobRun (JSON)
 	keyFormat        = []byte("format")
 )
 
 var allBuckets = [][]byte{bucketMeta, bucketBlobs, bucketBlobIndex, bucketChunks, bucketChunkIndex,
-	bucketRoots, bucketSnapshots, bucketRuns, bucketPending, bucketIDMaps}
+	bucketRoots, bucketSnapshots, bucketRuns, bucketPending, bucketIDMaps, bucketJobRuns}
 
 // Options configure Open. The zero value is ready to use.
 type Options struct {
