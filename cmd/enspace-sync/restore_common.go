@@ -13,6 +13,7 @@ import (
 	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/backup"
 	"github.com/enspace-sync/enspace-sync/internal/config"
+	"github.com/enspace-sync/enspace-sync/internal/export"
 	"github.com/enspace-sync/enspace-sync/internal/restore"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
@@ -38,6 +39,22 @@ func snapshotSet(db *snapshot.DB, snap *snapshot.Snapshot) (*restore.Set, error)
 		}
 	}
 	return set, nil
+}
+
+// exportSet reads every restorable object of an export (a directory or a
+// .tar.gz written by export) after checking it against its manifest.
+func exportSet(path string) (*restore.Set, *export.Manifest, error) {
+	set := restore.NewSet()
+	man, err := export.Read(path, func(kind, parent, key string, raw []byte) error {
+		if k, err := api.KindByName(kind); err != nil || k.Class == api.Audit || k.Singleton {
+			return nil
+		}
+		return set.Put(kind, parent, key, raw)
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the export %s: %w", path, err)
+	}
+	return set, man, nil
 }
 
 // liveSet reads the objects of a live workspace that scope names, with the

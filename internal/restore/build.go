@@ -106,6 +106,8 @@ func Build(in Input) (*Plan, error) {
 			}
 		case "items":
 			b.linkSteps()
+		case "quick-tasks":
+			b.quickTaskLinkSteps()
 		}
 	}
 	if in.Prune {

@@ -112,7 +112,7 @@ func name(s *Step) string {
 		key = s.Parent + "/" + key
 	}
 	if s.Phase == PhaseLinks {
-		what = "relations of item"
+		what = "references of " + what
 	}
 	out := what + " " + key
 	if s.Label != "" && s.Label != s.Key {

@@ -275,6 +275,34 @@ func (b *builder) linkSteps() {
 	}
 }
 
+// quickTaskLinkSteps plans, for quick tasks not selected whole, the
+// re-linking of their item when it is an item of a type in
+// Select.LinkInto (restoring a type points its quick tasks at the
+// restored items again, and changes nothing else of them).
+func (b *builder) quickTaskLinkSteps() {
+	qk, _ := api.KindByName("quick-tasks")
+	for _, o := range b.in.Source.Of("quick-tasks") {
+		t := b.match[o]
+		if b.in.Select.LinkInto == nil || b.in.Select.Objects(o) || t == nil {
+			continue
+		}
+		ref, ok := o.Fields()["item"].(map[string]any)
+		if !ok || !b.in.Select.LinkInto(text(ref["type"])) {
+			continue
+		}
+		var unresolved []string
+		want, _ := b.translate("items", ref["id"], &unresolved)
+		have, _ := getPath(t.Fields(), "item.id")
+		if len(unresolved) > 0 || canonical(want) == canonical(have) {
+			continue
+		}
+		b.steps = append(b.steps, &Step{Kind: "quick-tasks", Key: o.Key, Label: label(qk, o), Action: Update,
+			Phase: PhaseLinks, Level: levelLast, SourceID: o.ID, TargetID: t.ID, Match: b.how[o],
+			Changes: []string{"item"}, Reason: "points its item at the restored item through the id map",
+			Body: marshalRaw(map[string]any{"item": ref})})
+	}
+}
+
 // mapItemValue translates a relation value (an id or a list of ids).
 func (b *builder) mapItemValue(v any, unresolved *[]string) any {
 	if l, ok := v.([]any); ok {
