@@ -122,6 +122,14 @@ func backupWorkspace(ctx context.Context, m *Main, db *snapshot.DB, cl *clients,
 	}
 	log.Info("backup started", "run", w.ID())
 	progress := newProgress(m, ws.Name)
+	if snaps, err := db.Snapshots(ws.Name); err == nil {
+		for i := len(snaps) - 1; i >= 0; i-- {
+			if snaps[i].Status == snapshot.StatusComplete {
+				progress.expect(int64(snaps[i].Objects), nil, true) // about as many as last time
+				break
+			}
+		}
+	}
 	res, err := backup.Run(ctx, client, w, backup.Options{
 		Workspace: ws.Slug,
 		Filter:    ws.Includes,

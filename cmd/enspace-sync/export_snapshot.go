@@ -29,7 +29,17 @@ func exportSnapshot(m *Main, cfg *config.Config, f *exportFlags) (export.Stats, 
 	if err != nil {
 		return export.Stats{}, err
 	}
-	err = writeSnapshot(db, snap, w, f.kinds)
+	progress := newProgress(m, snap.Workspace)
+	progress.on = progress.on && !f.quiet
+	var total int64
+	for kind, n := range snap.Counts {
+		if wantKind(f.kinds, kind) {
+			total += int64(n)
+		}
+	}
+	progress.expect(total, snap.Counts, false)
+	err = writeSnapshot(db, snap, w, f.kinds, progress.step)
+	progress.done()
 	if err != nil {
 		_ = w.Abort()
 		return export.Stats{}, err
@@ -37,7 +47,9 @@ func exportSnapshot(m *Main, cfg *config.Config, f *exportFlags) (export.Stats, 
 	return w.Close()
 }
 
-func writeSnapshot(db *snapshot.DB, snap *snapshot.Snapshot, w *export.Writer, kinds []string) error {
+// writeSnapshot writes the objects of snap of the wanted kinds; each is
+// counted with step.
+func writeSnapshot(db *snapshot.DB, snap *snapshot.Snapshot, w *export.Writer, kinds []string, step func(kind string)) error {
 	if len(snap.Errors) > 0 {
 		var failed []string
 		for k := range snap.Errors {
@@ -74,6 +86,7 @@ func writeSnapshot(db *snapshot.DB, snap *snapshot.Snapshot, w *export.Writer, k
 					return err
 				}
 			}
+			step(kind)
 			return w.Put(kind, parent, key, raw)
 		})
 		if err != nil {

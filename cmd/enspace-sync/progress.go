@@ -7,34 +7,96 @@ import (
 	"time"
 )
 
-// progress shows a one-line count of stored objects on stderr while a
-// backup runs, when stderr is a terminal; it prints nothing otherwise.
+// progress shows a one-line count of objects on stderr while a backup or
+// an export runs, when stderr is a terminal; it prints nothing otherwise.
+// When the total is known (an export of a snapshot: exactly; a backup:
+// about, from the previous snapshot) it also shows the share done and the
+// time left.
 type progress struct {
 	m         *Main
 	workspace string
 	on        bool
 	start     time.Time
 
-	mu   sync.Mutex
-	last time.Time
+	mu         sync.Mutex
+	last       time.Time
+	total      int64            // 0: unknown
+	estimated  bool             // total is a guess (the previous snapshot's size)
+	kindTotals map[string]int   // objects per kind, when known
+	kindDone   map[string]int64 // objects per kind so far, counted by step
+	count      int64            // objects so far, counted by step
 }
 
 func newProgress(m *Main, workspace string) *progress {
-	return &progress{m: m, workspace: workspace, on: isTerminal(m.Stderr), start: time.Now()}
+	return &progress{m: m, workspace: workspace, on: isTerminal(m.Stderr), start: time.Now(),
+		kindDone: map[string]int64{}}
 }
 
+// expect sets the total number of objects, and per kind when known.
+func (p *progress) expect(total int64, perKind map[string]int, estimated bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.total, p.kindTotals, p.estimated = total, perKind, estimated
+}
+
+// update shows objects stored so far, the latest being of kind.
 func (p *progress) update(kind string, objects int64) {
 	if !p.on {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if time.Since(p.last) < 200*time.Millisecond {
+	p.show(kind, objects, -1)
+}
+
+// step counts one object of kind and shows the count.
+func (p *progress) step(kind string) {
+	if !p.on {
 		return
 	}
-	p.last = time.Now()
-	rate := float64(objects) / time.Since(p.start).Seconds()
-	fmt.Fprintf(p.m.Stderr, "\r\033[K%s: %d objects (%s), %.0f objects/s", p.workspace, objects, kind, rate)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.count++
+	p.kindDone[kind]++
+	p.show(kind, p.count, p.kindDone[kind])
+}
+
+// show prints the line at most five times a second. The caller holds p.mu.
+func (p *progress) show(kind string, objects, ofKind int64) {
+	now := time.Now()
+	if now.Sub(p.last) < 200*time.Millisecond {
+		return
+	}
+	p.last = now
+	line := progressLine(p.workspace, kind, objects, ofKind, p.total, int64(p.kindTotals[kind]), p.estimated, now.Sub(p.start))
+	fmt.Fprint(p.m.Stderr, "\r\033[K"+line)
+}
+
+// progressLine is the text of the progress line: "acme: 12000 of 100002
+// objects (12%; items 11000 of 90000), 3100 objects/s, 29s left".
+func progressLine(workspace, kind string, objects, ofKind, total, kindTotal int64, estimated bool, elapsed time.Duration) string {
+	rate := 0.0
+	if elapsed > 0 {
+		rate = float64(objects) / elapsed.Seconds()
+	}
+	if total <= 0 {
+		return fmt.Sprintf("%s: %d objects (%s), %.0f objects/s", workspace, objects, kind, rate)
+	}
+	about := ""
+	if estimated {
+		about = "about "
+	}
+	pct := min(100, 100*objects/total)
+	what := kind
+	if ofKind >= 0 && kindTotal > 0 {
+		what = fmt.Sprintf("%s %d of %d", kind, ofKind, kindTotal)
+	}
+	left := ""
+	if rate > 0 && objects < total && elapsed >= time.Second { // a rate over less than a second says little
+		secs := float64(total-objects) / rate
+		left = ", " + time.Duration(secs*float64(time.Second)).Round(time.Second).String() + " left"
+	}
+	return fmt.Sprintf("%s: %d of %s%d objects (%d%%; %s), %.0f objects/s%s", workspace, objects, about, total, pct, what, rate, left)
 }
 
 func (p *progress) done() {
