@@ -16,6 +16,14 @@
 // header of field slugs (set with Writer.SetFields) and one row per item;
 // other kinds stay ndjson.
 //
+// Read reads an export back (for restore --from-export): it checks every
+// file against the manifest (SHA-256, size, object count, names) in a
+// first pass and hands the objects over only in a second one, so a damaged
+// export delivers nothing. Archives are read as streams, never extracted;
+// their data files must come in manifest order, as Writer writes them. CSV
+// item files, sparse or linked archive entries and newer format versions
+// are refused.
+//
 // Caveats:
 //
 //   - Memory does not grow with the number of objects: every output file is
