@@ -108,6 +108,20 @@ func TestDaemonEndToEnd(t *testing.T) {
 		t.Errorf("status: %v\n%s", err, out)
 	}
 
+	// SIGHUP with a broken config: logged, the running one kept.
+	if err := os.WriteFile(cfgPath, []byte("database: [\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 10*time.Second, "the refused reload", func() bool {
+		return strings.Contains(logs.String(), "reload: the config is invalid; keeping the running one")
+	})
+	if code, _ := httpGet(t, "http://"+listen+"/healthz"); code != 200 {
+		t.Errorf("/healthz after a refused reload: %d", code)
+	}
+
 	// SIGHUP: the same workspace, now against the slow fake.
 	if err := os.WriteFile(cfgPath, []byte(daemonConfig(dir, slowSrv.URL, listen)), 0o600); err != nil {
 		t.Fatal(err)
