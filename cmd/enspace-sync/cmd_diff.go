@@ -70,6 +70,12 @@ func runDiff(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
+	if from.Workspace != to.Workspace {
+		return &usageError{msg: fmt.Sprintf("%s is a snapshot of %s and %s one of %s: diff compares one workspace over time",
+			from.ShortID(), from.Workspace, to.ShortID(), to.Workspace),
+			hint: fmt.Sprintf("to see how %s differs from %s, plan a replication: enspace-sync replicate --from %s --to %s --dry-run",
+				to.Workspace, from.Workspace, from.Workspace, to.Workspace)}
+	}
 	res, err := compareSnapshots(db, from, to, kinds)
 	if err != nil {
 		return err

@@ -197,3 +197,12 @@ func TestProblemString(t *testing.T) {
 		t.Errorf("childPath does not quote a key with a space")
 	}
 }
+
+func TestCheckCronRefusesSubSecondIntervals(t *testing.T) {
+	for spec, ok := range map[string]bool{"@every 0s": false, "@every 500ms": false, "@every 1s": true,
+		"@every 6h": true, "0 */6 * * *": true, "@daily": true, "CRON_TZ=UTC": false} {
+		if err := checkCron(spec); (err == nil) != ok {
+			t.Errorf("checkCron(%q) = %v, want ok=%v", spec, err, ok)
+		}
+	}
+}

@@ -153,6 +153,10 @@ func TestMalformed(t *testing.T) {
 			want: []string{`config.yaml:21: environments.stage.api_key: unclosed ${`}},
 		{name: "bad reference", edit: sub("${STAGE_KEY}", "${STAGE KEY}"), is: ErrSyntax,
 			want: []string{`config.yaml:21: environments.stage.api_key: bad reference ${STAGE KEY}`}},
+		{name: "slug with a path", edit: sub("    slug: acme\n", "    slug: ../acme\n"), is: ErrInvalid,
+			want: []string{`config.yaml:25: workspaces[0].slug: "../acme" is not a workspace slug`}},
+		{name: "sub-second schedule", edit: sub(`schedule: "0 */6 * * *"`, `schedule: "@every 0s"`), is: ErrInvalid,
+			want: []string{`workspaces[0].schedule: "@every 0s" is not a cron schedule`, "under one second"}},
 		{name: "duplicate key", edit: sub("    slug: acme\n", "    slug: acme\n    slug: acme2\n"), is: ErrInvalid,
 			want: []string{`config.yaml:26: workspaces[0]: duplicate key "slug" (first at line 25)`}},
 		{name: "workspaces as a mapping", edit: func(t *testing.T, s string) string {

@@ -2,10 +2,15 @@ package config
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
+	"time"
 
 	"github.com/robfig/cron/v3"
 )
+
+// workspaceSlug is what an en-workspace value may look like.
+var workspaceSlug = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
 // validateWorkspaces checks each workspace and its links to the rest.
 func (c *Config) validateWorkspaces(v *problems) {
@@ -43,6 +48,8 @@ func (c *Config) validateWorkspaces(v *problems) {
 		}
 		if strings.ContainsFunc(w.Slug, func(r rune) bool { return isControl(r) || r == ' ' }) {
 			v.at(path+".slug", ErrInvalid, "the slug holds spaces or control characters")
+		} else if !workspaceSlug.MatchString(w.Slug) {
+			v.at(path+".slug", ErrInvalid, "%q is not a workspace slug (letters, digits, '-', '_' and '.', starting with a letter or digit)", shorten(w.Slug))
 		}
 		if err := checkCron(w.Schedule); err != nil {
 			v.at(path+".schedule", ErrInvalid, "%q is not a cron schedule (5 fields, or @daily, @hourly, @every 6h ...): %v", shorten(w.Schedule), err)
@@ -90,6 +97,14 @@ func checkCron(spec string) (err error) {
 			err = fmt.Errorf("not a schedule")
 		}
 	}()
-	_, err = cron.ParseStandard(spec)
-	return err
+	if _, err = cron.ParseStandard(spec); err != nil {
+		return err
+	}
+	// The parser turns an interval under a second into one second.
+	if rest, ok := strings.CutPrefix(strings.TrimSpace(spec), "@every "); ok {
+		if d, err := time.ParseDuration(strings.TrimSpace(rest)); err == nil && d < time.Second {
+			return fmt.Errorf("the interval %s is under one second", d)
+		}
+	}
+	return nil
 }
