@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -92,12 +93,49 @@ func ParseError(statusCode int, body []byte) *Error {
 		return e
 	}
 	b := strings.TrimSpace(string(body))
+	if html := htmlSummary(b); html != "" {
+		e.Body = html
+		return e
+	}
 	if len(b) > 200 {
 		b = b[:200] + "…"
 	}
-	e.Body = strings.ToValidUTF8(b, "?")
+	e.Body = strings.Map(printable, strings.ToValidUTF8(b, "?"))
 	return e
 }
+
+// htmlSummary names an HTML page by its title (a proxy's error page),
+// instead of quoting its markup; "" when b is not HTML.
+func htmlSummary(b string) string {
+	head := strings.ToLower(b[:min(len(b), 512)])
+	if !strings.HasPrefix(head, "<!doctype html") && !strings.HasPrefix(head, "<html") {
+		return ""
+	}
+	title := ""
+	lower := strings.ToLower(b)
+	if i := strings.Index(lower, "<title>"); i >= 0 {
+		if j := strings.Index(lower[i:], "</title>"); j > 0 {
+			title = strings.Join(strings.Fields(b[i+len("<title>"):i+j]), " ")
+		}
+	}
+	if len(title) > 100 {
+		title = title[:100] + "…"
+	}
+	if title == "" {
+		return "an HTML page, not the API's JSON (a proxy or gateway answered?)"
+	}
+	return "an HTML page titled " + strconv.Quote(strings.ToValidUTF8(title, "?")) + ", not the API's JSON (a proxy or gateway answered?)"
+}
+
+// printable replaces control characters (but tab) of an error body, so an
+// answer cannot move the cursor or forge log lines.
+func printable(r rune) rune {
+	if r == '\t' || (r >= 0x20 && r != 0x7f) {
+		return r
+	}
+	return ' '
+}
+
 
 // StatusOf returns the HTTP status of an *Error in err's chain, or 0.
 func StatusOf(err error) int {

@@ -30,7 +30,10 @@ func TestParseError(t *testing.T) {
 			"Bad Request", []string{"name must be a string", "slug should not be empty"},
 			"400 Bad Request: name must be a string; slug should not be empty"},
 		{"no message", 404, `{"statusCode":404,"error":"Not Found"}`, "Not Found", nil, "404 Not Found"},
-		{"html", 502, "<html><body>Bad gateway</body></html>", "", nil, "502 Bad Gateway: <html><body>Bad gateway</body></html>"},
+		{"html", 502, "<html><body>Bad gateway</body></html>", "", nil, "502 Bad Gateway: an HTML page, not the API's JSON (a proxy or gateway answered?)"},
+		{"html with a title", 502, "<!DOCTYPE html>\n<html><head><title>502 Bad\n Gateway</title></head><body>" + strings.Repeat("x", 5000) + "</body></html>", "", nil,
+			`502 Bad Gateway: an HTML page titled "502 Bad Gateway", not the API's JSON (a proxy or gateway answered?)`},
+		{"control characters", 500, "oops\x1b[2J\nlevel=ERROR", "", nil, "500 Internal Server Error: oops [2J level=ERROR"},
 		{"empty", 503, "", "", nil, "503 Service Unavailable"},
 	}
 	for _, tt := range tests {
