@@ -11,6 +11,7 @@ import (
 
 	"github.com/enspace-sync/enspace-sync/internal/config"
 	"github.com/enspace-sync/enspace-sync/internal/daemon"
+	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
 // stopTimeout bounds the wait for a backup to abort on SIGTERM, so the
@@ -75,6 +76,9 @@ func runDaemon(ctx context.Context, m *Main, args []string) error {
 	cfg := inv.cfg
 	db, err := m.openDB(cfg, false, "run")
 	if err != nil {
+		return err
+	}
+	if err := checkBeforeWriting(m, db); err != nil {
 		return err
 	}
 	svc := &service{m: m, db: db}
@@ -150,4 +154,26 @@ func (s *service) reload(d *daemon.Daemon, g *globalFlags) {
 		return
 	}
 	s.m.log.Info("reloaded the config", "file", path, "workspaces", len(cfg.Workspaces))
+}
+
+// checkBeforeWriting checks the database's structure (every snapshot's
+// records, trees and references, without re-reading object contents) and
+// refuses to run the daemon on a damaged one: new snapshots written over
+// damage would hide it.
+func checkBeforeWriting(m *Main, db *snapshot.DB) error {
+	start := time.Now()
+	rep, err := db.Verify(false, nil)
+	if err != nil {
+		return fmt.Errorf("check the database before writing to it: %w", err)
+	}
+	if !rep.OK() {
+		for _, p := range rep.Problems {
+			m.log.Error("database damage", "problem", p.String())
+		}
+		return fmt.Errorf("the database %s is damaged (%d problems, the first: %s); the daemon does not write to it. "+
+			"See them all with: enspace-sync verify --read-data; keep a copy (enspace-sync db backup) and forget the damaged snapshots, or start from a new database",
+			db.Path(), len(rep.Problems)+rep.Unlisted, rep.Problems[0].String())
+	}
+	m.log.Info("database checked", "snapshots", rep.Snapshots, "objects", rep.Objects, "took", time.Since(start).Round(time.Millisecond))
+	return nil
 }

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
+)
+
+// TestDaemonRefusesDamagedDatabase: with a stored object gone from the
+// database, verify names the damage and `run` refuses to start instead of
+// writing new snapshots over it.
+func TestDaemonRefusesDamagedDatabase(t *testing.T) {
+	srv, err := fakeapi.New(fakeapi.Options{Data: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	dir := t.TempDir()
+	cfg := writeTestConfig(t, dir, hs.URL, "")
+	if out, err := runSelf(t, "backup", "--config", cfg); err != nil {
+		t.Fatalf("backup: %v\n%s", err, out)
+	}
+	db, err := bbolt.Open(filepath.Join(dir, "db", "enspace-sync.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		c := tx.Bucket([]byte("blobs")).Cursor()
+		k, _ := c.First()
+		return c.Bucket().Delete(k)
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := runSelf(t, "verify", "--config", cfg)
+	if err == nil || !strings.Contains(out, "blob") {
+		t.Errorf("verify of a damaged database: %v\n%s", err, out)
+	}
+	out, err = runSelf(t, "run", "--config", cfg)
+	if err == nil {
+		t.Fatalf("run started on a damaged database:\n%s", out)
+	}
+	if !strings.Contains(out, "is damaged") || !strings.Contains(out, "the daemon does not write to it") {
+		t.Errorf("run's refusal does not say why:\n%s", out)
+	}
+}
