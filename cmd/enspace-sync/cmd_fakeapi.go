@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
@@ -17,7 +18,7 @@ func init() {
 	register(&command{
 		name:    "fake-api",
 		summary: "serve an in-memory Enspace API with demo data and fault injection",
-		usage:   "enspace-sync fake-api [--listen ADDR] [--data demo|empty] [--items N] [fault flags]",
+		usage:   "enspace-sync fake-api [--listen ADDR] [--data demo|empty] [--items N] [shape flags] [fault flags]",
 		help: `Serves an in-memory Enspace API that follows the contract enspace-sync is
 built on (error texts, paging, counts, secrets never returned), with
 deterministic demo data and optional faults. Use it to try enspace-sync, to
@@ -30,6 +31,11 @@ whose configuration is ahead. The API key is fixed and printed on start
 --fault-rate R is a shortcut: it sets the share of requests that fail with
 a retryable fault to R, split evenly between 429, 5xx, connection resets
 and truncated bodies. The specific --rate-* flags override that split.
+
+Shape flags play a server that differs from the contract, to try
+enspace-sync doctor and route overrides: --envelope, --no-count,
+--ignore-paging, and --move ROUTE=PATH (repeatable) to serve a route under
+another path (--move types.list=/c-types).
 
 Examples:
   enspace-sync fake-api --data demo
@@ -53,6 +59,7 @@ type fakeAPIFlags struct {
 	envelope, noCount, noPaging    bool
 	shuffle                        bool
 	asJSON                         bool
+	moved                          stringList
 }
 
 func runFakeAPI(ctx context.Context, m *Main, args []string) error {
@@ -79,6 +86,7 @@ func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 	fs.BoolVar(&f.envelope, "envelope", false, `answer lists as {"data": [...], "total": N} instead of bare arrays`)
 	fs.BoolVar(&f.noCount, "no-count", false, "count endpoints answer 404, like a server without counts")
 	fs.BoolVar(&f.noPaging, "ignore-paging", false, "ignore page and limit, like a server without paging")
+	fs.Var(&f.moved, "move", "serve a route under another path: ROUTE=PATH (repeatable)")
 	fs.BoolVar(&f.shuffle, "shuffle-lists", false, "answer rows, permissions, group users and assignees in a new order on every request")
 	fs.BoolVar(&f.asJSON, "json", false, `print one JSON line {"url", "api_key", "workspaces"} on start`)
 	rest, err := m.parse(cmd, fs, args)
@@ -96,7 +104,16 @@ func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 			return usagef(cmd.name, "--%s must be between 0 and 1, not %g", name, r)
 		}
 	}
+	moved := map[string]string{}
+	for _, mv := range f.moved {
+		name, path, ok := strings.Cut(mv, "=")
+		if !ok || name == "" || path == "" {
+			return usagef(cmd.name, "--move %q: want ROUTE=PATH", mv)
+		}
+		moved[name] = path
+	}
 	srv, err := fakeapi.New(fakeapi.Options{
+		MovedRoutes:  moved,
 		Data:         f.data,
 		Items:        f.items,
 		Seed:         f.seed,

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime/pprof"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -46,23 +47,44 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"fakeapi":  cmdFakeAPI,
+			"fakereqs": cmdFakeRequests,
 			"freeport": cmdFreePort,
 			"httpget":  cmdHTTPGet,
 			"httpdo":   cmdHTTPDo,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("DEMO_KEY", fakeapi.DemoAPIKey)
+			env.Values[fakeServerKey{}] = &fakeServer{}
 			return nil
 		},
 	})
 }
 
 // cmdFakeAPI starts a fake Enspace API inside the test process and sets
-// $FAKE_URL: fakeapi [--items N] [--fail ROUTE=STATUS]...
+// $FAKE_URL: fakeapi [--items N] [--fail ROUTE=STATUS]... [--envelope]
+// [--no-count] [--ignore-paging] [--move ROUTE=PATH]... [--key-scopes
+// read,write] [--key-workspaces SLUG,...]
 func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
-	opts := fakeapi.Options{Data: "demo", Faults: fakeapi.Faults{FailRoutes: map[string]int{}}}
+	opts := fakeapi.Options{Data: "demo", Faults: fakeapi.Faults{FailRoutes: map[string]int{}}, MovedRoutes: map[string]string{}}
+	key := fakeapi.Key{Secret: fakeapi.DemoAPIKey, Scopes: []string{"read", "write", "delete"}, Description: "demo"}
 	for i := 0; i < len(args); i++ {
 		switch args[i] {
+		case "--envelope":
+			opts.Envelope = true
+		case "--no-count":
+			opts.NoCount = true
+		case "--ignore-paging":
+			opts.IgnorePaging = true
+		case "--move":
+			i++
+			name, path, _ := strings.Cut(args[i], "=")
+			opts.MovedRoutes[name] = path
+		case "--key-scopes":
+			i++
+			key.Scopes = strings.Split(args[i], ",")
+		case "--key-workspaces":
+			i++
+			key.Workspaces = strings.Split(args[i], ",")
 		case "--items":
 			i++
 			fmt.Sscan(args[i], &opts.Items)
@@ -78,11 +100,37 @@ func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("fakeapi: unknown argument %q", args[i])
 		}
 	}
+	opts.APIKeys = []fakeapi.Key{key}
 	srv, err := fakeapi.New(opts)
 	ts.Check(err)
+	ts.Value(fakeServerKey{}).(*fakeServer).srv = srv
 	hs := httptest.NewServer(srv)
 	ts.Defer(hs.Close)
 	ts.Setenv("FAKE_URL", hs.URL)
+}
+
+// fakeServerKey finds a script's fakeServer among its values.
+type fakeServerKey struct{}
+
+// fakeServer is the fake started by a script's last fakeapi.
+type fakeServer struct{ srv *fakeapi.Server }
+
+// cmdFakeRequests prints the requests the fake received by method, one
+// "METHOD N" line each, sorted: fakereqs
+func cmdFakeRequests(ts *testscript.TestScript, neg bool, args []string) {
+	fs := ts.Value(fakeServerKey{}).(*fakeServer)
+	if fs.srv == nil {
+		ts.Fatalf("fakereqs: no fakeapi started")
+	}
+	byMethod := fs.srv.Requests().ByMethod
+	methods := make([]string, 0, len(byMethod))
+	for m := range byMethod {
+		methods = append(methods, m)
+	}
+	sort.Strings(methods)
+	for _, m := range methods {
+		fmt.Fprintf(ts.Stdout(), "%s %d\n", m, byMethod[m])
+	}
 }
 
 // cmdFreePort sets the named variable to a free port on 127.0.0.1.

@@ -31,6 +31,7 @@ var allowed = map[string][]string{
 	"internal/restore":     {"internal/api", "internal/selector"},
 	"internal/notify":      {},
 	"internal/daemon":      {"internal/scheduler"},
+	"internal/doctor":      {"internal/api", "internal/config"},
 }
 
 // forbiddenExternal lists modules a package must not use even indirectly
@@ -45,6 +46,7 @@ var forbiddenExternal = map[string][]string{
 	"internal/restore":   {"go.etcd.io/bbolt"},
 	"internal/daemon":    {"go.etcd.io/bbolt"},
 	"internal/notify":    {"go.etcd.io/bbolt"},
+	"internal/doctor":    {"go.etcd.io/bbolt"},
 }
 
 func TestImportArrows(t *testing.T) {

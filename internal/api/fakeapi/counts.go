@@ -12,6 +12,8 @@ type RequestCounts struct {
 	// ByRoute counts requests by route name; requests that matched no
 	// route count under "unmatched".
 	ByRoute map[string]int64
+	// ByMethod counts requests by HTTP method ("GET", "POST", ...).
+	ByMethod map[string]int64
 	// ByStatus counts requests by the status sent (for a reset or a
 	// truncated body, the status in the headers); 0 counts writes dropped
 	// without an answer.
@@ -31,6 +33,7 @@ type counters struct {
 	mu       sync.Mutex
 	total    int64
 	byRoute  map[string]int64
+	byMethod map[string]int64
 	byStatus map[int]int64
 	faults   map[string]int64
 	seen     map[uint64]int64 // by hash of the request line, to stay small in long runs
@@ -40,6 +43,7 @@ type counters struct {
 
 func (c *counters) init() {
 	c.byRoute = map[string]int64{}
+	c.byMethod = map[string]int64{}
 	c.byStatus = map[int]int64{}
 	c.faults = map[string]int64{}
 	c.seen = map[uint64]int64{}
@@ -47,10 +51,11 @@ func (c *counters) init() {
 }
 
 // arrive counts a request.
-func (c *counters) arrive(route string) {
+func (c *counters) arrive(route, method string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.total++
+	c.byMethod[method]++
 	if route == "" {
 		route = "unmatched"
 	}
@@ -118,6 +123,7 @@ func (s *Server) Requests() RequestCounts {
 	return RequestCounts{
 		Total:    c.total,
 		ByRoute:  maps.Clone(c.byRoute),
+		ByMethod: maps.Clone(c.byMethod),
 		ByStatus: maps.Clone(c.byStatus),
 		Faults:   maps.Clone(c.faults),
 

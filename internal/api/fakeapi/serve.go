@@ -38,7 +38,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if c.route != nil {
 		routeName = c.route.name
 	}
-	s.counters.arrive(routeName)
+	s.counters.arrive(routeName, r.Method)
 	if c.route == nil {
 		if k := s.keys[r.Header.Get("x-api-key")]; k != nil && !k.expired(c.now) {
 			c.key = k

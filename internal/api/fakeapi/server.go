@@ -40,6 +40,10 @@ type Options struct {
 	// Routes is the route table; nil means api.DefaultRoutes(). A route
 	// missing from the table is not served.
 	Routes api.Routes
+	// MovedRoutes serves routes under another path, by route name
+	// ("types.list": "/c-types"), like a server whose paths differ from
+	// the contract's; the values are those of api.Routes.WithOverrides.
+	MovedRoutes map[string]string
 	// NoCount makes count endpoints answer 404, like a server without counts.
 	NoCount bool
 	// IgnorePaging ignores page and limit: every list answers everything,
@@ -109,6 +113,11 @@ func New(opts Options) (*Server, error) {
 	if opts.Routes == nil {
 		opts.Routes = api.DefaultRoutes()
 	}
+	moved, err := opts.Routes.WithOverrides(opts.MovedRoutes)
+	if err != nil {
+		return nil, fmt.Errorf("%w: moved routes: %w", ErrInvalidOptions, err)
+	}
+	opts.Routes = moved
 	rt, err := newRouter(opts.Routes)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
