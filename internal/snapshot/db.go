@@ -100,12 +100,7 @@ func Open(path string, opts Options) (*DB, error) {
 	if opts.BatchBytes <= 0 {
 		opts.BatchBytes = 4 << 20
 	}
-	b, err := bbolt.Open(path, 0o600, &bbolt.Options{
-		Timeout:        opts.Timeout,
-		ReadOnly:       opts.ReadOnly,
-		NoFreelistSync: false,
-		FreelistType:   bbolt.FreelistMapType,
-	})
+	b, err := openSwapSafe(path, opts)
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("open snapshot database %s: %w", path, lockedError(path, opts.Timeout))

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"fmt"
+)
+
+func init() {
+	register(&command{
+		name:    "db compact",
+		summary: "give the space that forget and prune freed back to the file system",
+		usage:   "enspace-sync db compact [--config FILE] [--json]",
+		help: `The database file never shrinks by itself: forget and prune free pages
+inside it for later snapshots to reuse. compact writes a copy of the
+database without the free pages next to it, syncs it, and moves it over
+the database with a rename (then syncs the directory). A compaction that is
+killed at any moment leaves the database as it was.
+
+It needs the database for itself: stop the daemon first (systemctl stop
+enspace-sync), or it exits with status 4 naming the process that holds it.
+It needs free space for the copy (at most the database's size).
+
+Output: the sizes before and after; --json prints {"before_bytes",
+"after_bytes"}.
+
+Examples:
+  enspace-sync forget --prune && enspace-sync db compact`,
+		run: runDBCompact,
+	})
+}
+
+func runDBCompact(ctx context.Context, m *Main, args []string) error {
+	inv, err := m.start("db compact", args, 0, nil)
+	if err != nil {
+		return err
+	}
+	db, err := m.openDB(inv.cfg, false, "db compact")
+	if err != nil {
+		return err
+	}
+	st, err := db.CompactAndClose()
+	if err != nil {
+		return err
+	}
+	m.log.Info("database compacted", "before_bytes", st.Before, "after_bytes", st.After)
+	if inv.g.asJSON {
+		return printJSON(m, map[string]int64{"before_bytes": st.Before, "after_bytes": st.After})
+	}
+	_, err = fmt.Fprintf(m.Stdout, "compacted %s: %s -> %s\n", db.Path(), humanBytes(st.Before), humanBytes(st.After))
+	return err
+}

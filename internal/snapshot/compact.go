@@ -1,0 +1,121 @@
+package snapshot
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// openSwapSafe opens the bbolt file at path, making sure that the file it
+// locked is still the one at path: a compaction swaps a new file in by
+// rename, and an opener that was waiting for the lock of the old file must
+// not write into it. It tries again while the file changes under it, until
+// the timeout.
+func openSwapSafe(path string, opts Options) (*bbolt.DB, error) {
+	deadline := time.Now().Add(opts.Timeout)
+	for {
+		before, statErr := os.Stat(path)
+		b, err := bbolt.Open(path, 0o600, &bbolt.Options{
+			Timeout:        max(time.Until(deadline), time.Millisecond),
+			ReadOnly:       opts.ReadOnly,
+			NoFreelistSync: false,
+			FreelistType:   bbolt.FreelistMapType,
+		})
+		if err != nil {
+			return nil, err
+		}
+		after, err := os.Stat(path)
+		if err == nil && (statErr != nil || os.SameFile(before, after)) {
+			// statErr: the file did not exist and bbolt created it; nothing to swap.
+			return b, nil
+		}
+		_ = b.Close()
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("the database file kept being replaced while opening it")
+		}
+	}
+}
+
+// CompactStats are the file sizes before and after a compaction.
+type CompactStats struct {
+	Before, After int64
+}
+
+// CompactAndClose writes a copy of the database without its free pages
+// into a new file next to it, syncs it, moves it over the database with a
+// rename, syncs the directory, and closes db. A process killed at any
+// moment leaves the old file whole (and at worst a "*.compact-*" file,
+// removed by the next compaction). The caller holds the only handle: db
+// is read-write, so no other process has the file open.
+func (db *DB) CompactAndClose() (CompactStats, error) {
+	var st CompactStats
+	if db.opts.ReadOnly {
+		return st, ErrReadOnly
+	}
+	fi, err := os.Stat(db.path)
+	if err != nil {
+		return st, fmt.Errorf("compact: %w", err)
+	}
+	st.Before = fi.Size()
+	dir, base := filepath.Dir(db.path), filepath.Base(db.path)
+	stale, _ := filepath.Glob(filepath.Join(dir, base+".compact-*"))
+	for _, f := range stale {
+		_ = os.Remove(f) // left by a compaction that was killed: we hold the lock
+	}
+	tmp, err := os.CreateTemp(dir, base+".compact-*")
+	if err != nil {
+		return st, fmt.Errorf("compact: %w", err)
+	}
+	tmpPath := tmp.Name()
+	_ = tmp.Close()
+	committed := false
+	defer func() {
+		if !committed {
+			_ = os.Remove(tmpPath)
+		}
+	}()
+	dst, err := bbolt.Open(tmpPath, 0o600, &bbolt.Options{Timeout: time.Second, FreelistType: bbolt.FreelistMapType})
+	if err != nil {
+		return st, fmt.Errorf("compact: open the new file: %w", err)
+	}
+	db.gc.Lock() // nothing of this process writes meanwhile
+	err = bbolt.Compact(dst, db.bolt, 64<<20)
+	db.gc.Unlock()
+	if err == nil {
+		err = dst.Sync()
+	}
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return st, fmt.Errorf("compact: copy: %w", err)
+	}
+	if err := os.Rename(tmpPath, db.path); err != nil {
+		return st, fmt.Errorf("compact: move the new file in: %w", err)
+	}
+	committed = true
+	if err := syncDir(dir); err != nil {
+		return st, fmt.Errorf("compact: %w", err)
+	}
+	if fi, err := os.Stat(db.path); err == nil {
+		st.After = fi.Size()
+	}
+	return st, db.Close()
+}
+
+// syncDir makes a rename in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil && !errors.Is(cerr, os.ErrClosed) {
+		err = cerr
+	}
+	return err
+}
