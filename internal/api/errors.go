@@ -136,7 +136,6 @@ func printable(r rune) rune {
 	return ' '
 }
 
-
 // StatusOf returns the HTTP status of an *Error in err's chain, or 0.
 func StatusOf(err error) int {
 	var e *Error
