@@ -19,8 +19,10 @@ can be shipped offsite. The copy is written under a temporary name, synced
 and renamed: FILE never holds a half-written copy. FILE must not exist.
 Open the copy with any command by pointing a config's database at it.
 
-While another enspace-sync process holds the database for writing (a
-backup, the daemon), the copy waits up to 2 seconds and then exits with
+While the daemon runs, the copy is the one it serves from its own read
+transaction (GET /v1/db at its listen address), so it never waits for a
+backup to end. While another process holds the database for writing (a
+backup from the shell), the copy waits up to 2 seconds and then exits with
 status 4, naming that process.
 
 Examples:
