@@ -94,6 +94,18 @@ func TestDaemonEndToEnd(t *testing.T) {
 		}
 	}
 
+	// The other read commands, and the database copy, go through the daemon too.
+	for _, args := range [][]string{
+		{"diff", "--config", cfgPath, "--stat"},
+		{"show", "--config", cfgPath, "latest", "type:contracts"},
+		{"export", "--config", cfgPath, "--snapshot", "latest", "--output", filepath.Join(dir, "x.tar.gz"), "--quiet"},
+		{"db", "backup", "--config", cfgPath, "--output", filepath.Join(dir, "copy.db")},
+	} {
+		if out, err := runSelf(t, args...); err != nil {
+			t.Errorf("%s while the daemon runs: %v\n%s", args[0], err, out)
+		}
+	}
+
 	var out string
 	waitUntil(t, 10*time.Second, "a triggered run", func() bool {
 		// A scheduled run may be in progress (409): ask again.
