@@ -79,7 +79,11 @@ func (p *parser) structure(n *yaml.Node, t reflect.Type, path string) {
 
 func (p *parser) mapping(n *yaml.Node, t reflect.Type, path string) {
 	if n.Kind != yaml.MappingNode {
-		p.ps.add(n.Line, path, ErrInvalid, "expected a mapping, got %s", describe(n))
+		what := describe(n)
+		if strings.Contains(path, ".secrets.") && n.Kind == yaml.ScalarNode && n.Value != "" {
+			what = "a plain value (not shown: it may be a secret)"
+		}
+		p.ps.add(n.Line, path, ErrInvalid, "expected a mapping, got %s", what)
 		return
 	}
 	p.pairs(n, path, map[string]int{}, 0, func(k, v *yaml.Node) {
