@@ -20,12 +20,15 @@ type Client interface {
 	List(ctx context.Context, k *api.Kind, workspace string, parent api.Object, fn func([]api.Object) error) (api.ListResult, error)
 }
 
-// IDMap is the id map as the engine writes it (*snapshot.IDMap).
+// IDMap is the id map as the engine writes it (*snapshot.IDMap): creates
+// are marked pending durably before they are sent, new ids are recorded
+// at once and written in batches, at the latest by Flush.
 type IDMap interface {
 	IDs
 	Source(kind, targetID string) (string, bool)
-	MarkPending(kind, sourceID string) error
+	MarkPending(kind string, sourceIDs ...string) error
 	Put(kind, sourceID, targetID string) error
+	Flush() error
 }
 
 // Engine applies plans to one target workspace.
@@ -79,12 +82,19 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) (Summary, error) {
 		for j < len(p.Steps) && p.Steps[j].Level == p.Steps[i].Level {
 			j++
 		}
+		if err := e.markCreates(p.Steps[i:j]); err != nil {
+			return e.summary(), err
+		}
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(conc)
 		for _, s := range p.Steps[i:j] {
 			g.Go(func() error { return e.apply(gctx, s) })
 		}
-		if err := g.Wait(); err != nil {
+		err := g.Wait()
+		if ferr := e.flush(); err == nil {
+			err = ferr
+		}
+		if err != nil {
 			return e.summary(), err
 		}
 		if err := ctx.Err(); err != nil {
@@ -97,6 +107,34 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) (Summary, error) {
 		return sum, fmt.Errorf("%w: %d of %d", ErrApplyFailed, sum[StatusFailed], len(p.Steps))
 	}
 	return sum, nil
+}
+
+// markCreates marks the creates of one level pending, in one write per
+// kind, before any of them is sent.
+func (e *Engine) markCreates(steps []*Step) error {
+	if e.IDs == nil {
+		return nil
+	}
+	byKind := map[string][]string{}
+	for _, s := range steps {
+		if s.Action == Create && s.SourceID != "" && s.Kind != KindPermissions && s.Kind != KindGroupUsers {
+			byKind[s.Kind] = append(byKind[s.Kind], s.SourceID)
+		}
+	}
+	for kind, ids := range byKind {
+		if err := e.IDs.MarkPending(kind, ids...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flush makes the ids recorded so far durable.
+func (e *Engine) flush() error {
+	if e.IDs == nil {
+		return nil
+	}
+	return e.IDs.Flush()
 }
 
 func (e *Engine) summary() Summary {

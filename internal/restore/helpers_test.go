@@ -24,6 +24,7 @@ type memIDs struct {
 	mu      sync.Mutex
 	ids     map[string]string
 	pending map[string]bool
+	marked  []string
 }
 
 func newMemIDs() *memIDs { return &memIDs{ids: map[string]string{}, pending: map[string]bool{}} }
@@ -49,12 +50,18 @@ func (m *memIDs) Source(kind, target string) (string, bool) {
 	}
 	return "", false
 }
-func (m *memIDs) MarkPending(kind, id string) error {
+// MarkPending marks for a later load; Pending reads only the marks of an
+// earlier process (set by the tests in pending).
+func (m *memIDs) MarkPending(kind string, ids ...string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.pending[kind+"/"+id] = true
+	for _, id := range ids {
+		m.marked = append(m.marked, kind+"/"+id)
+	}
 	return nil
 }
+
+func (m *memIDs) Flush() error { return nil }
 func (m *memIDs) Put(kind, id, target string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -46,10 +46,7 @@ func (e *Engine) create(ctx context.Context, k *api.Kind, s *Step) error {
 	}
 	var lastErr error
 	for range attempts {
-		if err := e.IDs.MarkPending(k.Name, s.SourceID); err != nil {
-			return &fatalError{err}
-		}
-		raw, err := e.Client.Do(ctx, k.Create, e.Workspace, params, body)
+		raw, err := e.Client.Do(ctx, k.Create, e.Workspace, params, body) // marked pending by Apply
 		if err == nil {
 			obj, err := api.NewObject(k, params[k.ParentParam], raw)
 			if err != nil {

@@ -11,18 +11,20 @@ import (
 
 // IDMap records, for one target workspace and one source workspace, which
 // object of the target stands for which object of the source: source id →
-// target id, per kind. Restore and replicate write an entry right after a
+// target id, per kind. Restore and replicate record an entry as soon as a
 // create succeeds, so that an interrupted apply resumes without creating
 // the object twice.
 //
-// Before a create is sent, its entry is marked pending. A pending entry
-// that is still pending when the map is next loaded means the process
-// stopped between sending the create and recording its answer: the object
-// may exist in the target and must be looked up before it is created
-// again.
+// Before the creates of a step of the apply are sent, their entries are
+// marked pending, durably (MarkPending, one transaction for all of them).
+// Entries recorded with Put are in memory at once and written in batches
+// (at the latest by Flush). An entry found pending when the map is loaded
+// means the process stopped between sending a create and writing its
+// answer: the object may exist in the target and must be looked up before
+// it is created again. So the pending marks make the batched writes safe:
+// whatever a crash loses of them is looked up, never created twice.
 //
-// An IDMap keeps its entries in memory (one load per apply) and writes
-// through to the database; it is safe for concurrent use.
+// An IDMap is safe for concurrent use.
 type IDMap struct {
 	db     *DB
 	bucket []byte
@@ -30,14 +32,19 @@ type IDMap struct {
 	mu      sync.Mutex
 	ids     map[string]string // kind \x00 source id -> target id
 	sources map[string]string // kind \x00 target id -> source id
-	pending map[string]bool   // kind \x00 source id, create sent but answer not recorded
+	stale   map[string]bool   // kind \x00 source id: pending when the map was loaded
+	queue   map[string]string // entries not yet written
 }
 
 // ErrIDMapReadOnly is returned when an IDMap is written through a database
 // opened read-only.
 var ErrIDMapReadOnly = errors.New("the id map cannot be written: database opened read-only")
 
-const pendingMark = "\x00pending"
+const (
+	pendingMark = "\x00pending"
+	// idMapBatch is how many recorded entries Put keeps before writing them.
+	idMapBatch = 512
+)
 
 // IDMap loads the id map of target from source (workspace names as in the
 // config). A map that was never written is empty.
@@ -46,7 +53,7 @@ func (db *DB) IDMap(target, source string) (*IDMap, error) {
 		return nil, fmt.Errorf("id map: bad workspace names %q and %q", target, source)
 	}
 	m := &IDMap{db: db, bucket: []byte(target + "\x00" + source),
-		ids: map[string]string{}, sources: map[string]string{}, pending: map[string]bool{}}
+		ids: map[string]string{}, sources: map[string]string{}, stale: map[string]bool{}, queue: map[string]string{}}
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
 		top := tx.Bucket(bucketIDMaps)
 		if top == nil {
@@ -58,7 +65,7 @@ func (db *DB) IDMap(target, source string) (*IDMap, error) {
 		}
 		return b.ForEach(func(k, v []byte) error {
 			if string(v) == pendingMark {
-				m.pending[string(k)] = true
+				m.stale[string(k)] = true
 			} else {
 				m.ids[string(k)] = string(v)
 				kind, _, _ := strings.Cut(string(k), "\x00")
@@ -91,12 +98,12 @@ func (m *IDMap) Source(kind, targetID string) (string, bool) {
 	return id, ok
 }
 
-// Pending reports whether a create of the source object was sent and its
-// answer never recorded.
+// Pending reports whether a create of the source object was sent by an
+// earlier process that never recorded its answer.
 func (m *IDMap) Pending(kind, sourceID string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.pending[mapKey(kind, sourceID)]
+	return m.stale[mapKey(kind, sourceID)]
 }
 
 // Len returns the number of recorded mappings.
@@ -106,49 +113,69 @@ func (m *IDMap) Len() int {
 	return len(m.ids)
 }
 
-// MarkPending records, durably, that a create of the source object is about
-// to be sent.
-func (m *IDMap) MarkPending(kind, sourceID string) error {
-	k := mapKey(kind, sourceID)
-	if err := m.write(k, pendingMark); err != nil {
-		return err
-	}
+// MarkPending records, durably and in one transaction, that creates of
+// these source objects of kind are about to be sent. Objects already
+// mapped are left as they are.
+func (m *IDMap) MarkPending(kind string, sourceIDs ...string) error {
+	entries := map[string]string{}
 	m.mu.Lock()
-	m.pending[k] = true
+	for _, id := range sourceIDs {
+		if _, mapped := m.ids[mapKey(kind, id)]; !mapped {
+			entries[mapKey(kind, id)] = pendingMark
+		}
+	}
 	m.mu.Unlock()
-	return nil
+	if len(entries) == 0 {
+		return nil
+	}
+	return m.write(entries)
 }
 
-// Put records, durably, that targetID stands for the source object.
+// Put records that targetID stands for the source object: at once in
+// memory, durably with the next batch or Flush.
 func (m *IDMap) Put(kind, sourceID, targetID string) error {
 	if targetID == "" {
 		return fmt.Errorf("id map: empty target id for %s %s", kind, sourceID)
 	}
 	k := mapKey(kind, sourceID)
 	m.mu.Lock()
-	same := m.ids[k] == targetID && !m.pending[k]
-	m.mu.Unlock()
-	if same {
+	if m.ids[k] == targetID && !m.stale[k] {
+		m.mu.Unlock()
 		return nil
 	}
-	if err := m.write(k, targetID); err != nil {
-		return err
-	}
-	m.mu.Lock()
 	m.ids[k] = targetID
 	m.sources[mapKey(kind, targetID)] = sourceID
-	delete(m.pending, k)
+	delete(m.stale, k)
+	m.queue[k] = targetID
+	var batch map[string]string
+	if len(m.queue) >= idMapBatch {
+		batch, m.queue = m.queue, map[string]string{}
+	}
 	m.mu.Unlock()
+	if batch != nil {
+		return m.write(batch)
+	}
 	return nil
 }
 
-// write stores one entry. Concurrent writes share a transaction (bbolt's
-// Batch), so a parallel apply does not pay one fsync per object.
-func (m *IDMap) write(key, value string) error {
+// Flush writes the entries recorded since the last write.
+func (m *IDMap) Flush() error {
+	m.mu.Lock()
+	batch := m.queue
+	m.queue = map[string]string{}
+	m.mu.Unlock()
+	if len(batch) == 0 {
+		return nil
+	}
+	return m.write(batch)
+}
+
+// write stores entries in one transaction.
+func (m *IDMap) write(entries map[string]string) error {
 	if m.db.opts.ReadOnly {
 		return ErrIDMapReadOnly
 	}
-	err := m.db.bolt.Batch(func(tx *bbolt.Tx) error {
+	err := m.db.bolt.Update(func(tx *bbolt.Tx) error {
 		top, err := tx.CreateBucketIfNotExists(bucketIDMaps)
 		if err != nil {
 			return err
@@ -157,10 +184,15 @@ func (m *IDMap) write(key, value string) error {
 		if err != nil {
 			return err
 		}
-		return b.Put([]byte(key), []byte(value))
+		for k, v := range entries {
+			if err := b.Put([]byte(k), []byte(v)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("record id map entry: %w", err)
+		return fmt.Errorf("record id map entries: %w", err)
 	}
 	return nil
 }

@@ -22,6 +22,9 @@ func TestIDMapSurvivesReopen(t *testing.T) {
 	if err := m.Put("types", "7", "70"); err != nil {
 		t.Fatal(err)
 	}
+	if m.Pending("types", "7") || m.Pending("items", "1001") {
+		t.Error("a mark of this process reads as pending from an earlier one")
+	}
 	if err := m.MarkPending("items", "1001"); err != nil {
 		t.Fatal(err)
 	}
@@ -36,6 +39,9 @@ func TestIDMapSurvivesReopen(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	if err := m.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -67,8 +73,8 @@ func TestIDMapSurvivesReopen(t *testing.T) {
 	if m.Len() != 21 {
 		t.Errorf("Len = %d, want 21", m.Len())
 	}
-	if err := m.Put("types", "8", "80"); err != ErrIDMapReadOnly {
-		t.Errorf("Put on a read-only database: %v", err)
+	if err := m.MarkPending("types", "8"); err != ErrIDMapReadOnly {
+		t.Errorf("MarkPending on a read-only database: %v", err)
 	}
 	other, err := db.IDMap("acme", "acme")
 	if err != nil {
@@ -76,5 +82,45 @@ func TestIDMapSurvivesReopen(t *testing.T) {
 	}
 	if other.Len() != 0 {
 		t.Errorf("map from another source has %d entries", other.Len())
+	}
+}
+
+// Entries recorded with Put but never flushed are lost with the process;
+// their pending marks stay, so a later apply looks them up.
+func TestIDMapUnflushedStayPending(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := db.IDMap("acme", "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.MarkPending("items", "1", "2"); err != nil {
+		t.Fatal(err)
+	}
+	_ = m.Put("items", "1", "100")
+	if err := m.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	_ = m.Put("items", "2", "200") // the process dies before the next flush
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	m, err = db.IDMap("acme", "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, ok := m.Target("items", "1"); !ok || id != "100" || m.Pending("items", "1") {
+		t.Errorf("flushed entry: %q %v pending=%v", id, ok, m.Pending("items", "1"))
+	}
+	if _, ok := m.Target("items", "2"); ok || !m.Pending("items", "2") {
+		t.Errorf("unflushed entry: mapped=%v pending=%v, want only pending", ok, m.Pending("items", "2"))
 	}
 }
