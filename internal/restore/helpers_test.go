@@ -50,6 +50,7 @@ func (m *memIDs) Source(kind, target string) (string, bool) {
 	}
 	return "", false
 }
+
 // MarkPending marks for a later load; Pending reads only the marks of an
 // earlier process (set by the tests in pending).
 func (m *memIDs) MarkPending(kind string, ids ...string) error {
