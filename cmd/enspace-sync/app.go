@@ -21,6 +21,9 @@ type Main struct {
 
 	log     *slog.Logger // set by loadConfig; discards until then
 	closers []func() error
+	// parseOnly stops every command right after its flags parsed, with
+	// errParsedOnly: the README test checks its examples with it.
+	parseOnly bool
 }
 
 // NewMain returns a Main wired to the process.

@@ -18,6 +18,10 @@ func newFlags(cmd *command) *flag.FlagSet {
 // errHelp is returned by parse after it printed the help.
 var errHelp = errors.New("help printed")
 
+// errParsedOnly is returned by parse when Main.parseOnly is set and the
+// flags parsed.
+var errParsedOnly = errors.New("flags parsed; stopped before running")
+
 // parse parses args with flags and positional arguments in any order
 // ("show latest item:x --json"); "--" ends the flags. On -h or --help it
 // prints the command's help to stdout and returns errHelp, which callers
@@ -34,9 +38,15 @@ func (m *Main) parse(cmd *command, fs *flag.FlagSet, args []string) ([]string, e
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
+			if m.parseOnly {
+				return positional, errParsedOnly
+			}
 			return positional, nil
 		}
 		if rest[0] == "--" && len(args) > 0 && lastWasDashDash(args, rest) {
+			if m.parseOnly {
+				return append(positional, rest[1:]...), errParsedOnly
+			}
 			return append(positional, rest[1:]...), nil
 		}
 		positional = append(positional, rest[0])
