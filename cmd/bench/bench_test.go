@@ -7,17 +7,29 @@ import (
 )
 
 // TestBenchSmall runs the benchmark once on a small workspace and checks
-// that it completes and prints its table; it asserts no timings.
+// that it completes and prints every row; it asserts no timings. The daily
+// edits must show in the snapshots' change summaries (bench fails
+// otherwise).
 func TestBenchSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the program; not in -short")
 	}
 	var out bytes.Buffer
-	if err := bench(&out, "", 900, 1); err != nil {
+	o := options{items: 900, runs: 1, restoreItems: 30, memoryItems: 300, logf: t.Logf}
+	if err := bench(&out, o); err != nil {
 		t.Fatal(err)
 	}
 	t.Log("\n" + out.String())
-	for _, want := range []string{"| backup wall / ideal |", "| database / compressed versions |", "objects/s |"} {
+	for _, want := range []string{
+		"| backup wall / ideal (target 1.25) |",
+		"| items changed a day, by the snapshot's change summary (min; 9 edited) | 9 |",
+		"| database / distinct versions |",
+		"| restic repository MiB",
+		"| diff command, 10 changed items s |",
+		"| diff command, 900 changed items s |",
+		"| restore items/s |",
+		"| first backup peak RSS MiB |",
+	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the table lacks %q", want)
 		}

@@ -1,34 +1,16 @@
-// Command bench measures enspace-sync against an in-process fake Enspace
-// API and prints a Markdown table of medians:
-//
-//	go run ./cmd/bench [-items N] [-runs 3]
-//
-// Figures: a backup of N items at 20 ms latency and concurrency 8 against
-// the API-bound ideal (list pages x latency / concurrency), its requests
-// and the child's peak resident memory; the database after 10 daily
-// snapshots with 1% of the items changed each day against the compressed
-// size of every object version that existed; the diff of the last two
-// days; export time; restore throughput of a deleted type.
 package main
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
+	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
-
-	"github.com/klauspost/compress/zstd"
-
-	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
 )
 
 const (
@@ -37,259 +19,154 @@ const (
 	days        = 10
 )
 
+// options are the sizes of one benchmark.
+type options struct {
+	bin          string // the program; built when empty
+	items        int    // items of the main workspace (three types)
+	runs         int    // runs whose medians are printed
+	restoreItems int    // items of the deleted and restored type
+	memoryItems  int    // items of the once-only memory backup; 0 skips it
+	logf         func(format string, args ...any)
+}
+
 func main() {
-	items := flag.Int("items", 100_000, "items in the workspace (three types)")
-	runs := flag.Int("runs", 3, "runs whose medians are printed")
-	bin := flag.String("bin", "", "the enspace-sync binary (default: build it)")
+	var o options
+	flag.IntVar(&o.items, "items", 100_000, "items in the workspace (three types)")
+	flag.IntVar(&o.runs, "runs", 3, "runs whose medians are printed (0: only the memory backup)")
+	flag.IntVar(&o.restoreItems, "restore-items", 3000, "items of the type deleted and restored")
+	flag.IntVar(&o.memoryItems, "memory-items", 1_000_000, "items of the once-only peak-memory backup (0 skips it)")
+	flag.StringVar(&o.bin, "bin", "", "the enspace-sync binary (default: build it)")
 	flag.Parse()
-	if err := bench(os.Stdout, *bin, *items, *runs); err != nil {
+	o.logf = func(format string, args ...any) {
+		fmt.Fprintf(os.Stderr, time.Now().Format("15:04:05 ")+format+"\n", args...)
+	}
+	if err := bench(os.Stdout, o); err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-// bench runs the measurements runs times and prints the medians to w.
-func bench(w io.Writer, bin string, items, runs int) error {
+// figure is one measured value of one run; text, when set, replaces the
+// value (a figure that could not be measured).
+type figure struct {
+	name  string
+	value float64
+	text  string
+}
+
+// table collects the figures of every run in first-seen order.
+type table struct {
+	order []string
+	vals  map[string][]float64
+	text  map[string]string
+}
+
+func (t *table) add(fig []figure) {
+	if t.vals == nil {
+		t.vals, t.text = map[string][]float64{}, map[string]string{}
+	}
+	for _, f := range fig {
+		if _, ok := t.vals[f.name]; !ok {
+			t.order = append(t.order, f.name)
+			t.vals[f.name] = nil
+		}
+		if f.text != "" {
+			t.text[f.name] = f.text
+			continue
+		}
+		t.vals[f.name] = append(t.vals[f.name], f.value)
+	}
+}
+
+func (t *table) print(w io.Writer) {
+	fmt.Fprint(w, "| what | median | min – max |\n|---|---|---|\n")
+	for _, name := range t.order {
+		v := t.vals[name]
+		if len(v) == 0 {
+			fmt.Fprintf(w, "| %s | %s | |\n", name, t.text[name])
+			continue
+		}
+		s := append([]float64(nil), v...)
+		sort.Float64s(s)
+		fmt.Fprintf(w, "| %s | %s | %s – %s (%d) |\n", name, num(median(s)), num(s[0]), num(s[len(s)-1]), len(s))
+	}
+}
+
+// bench runs the measurements o.runs times and prints the medians to w.
+func bench(w io.Writer, o options) error {
+	if o.logf == nil {
+		o.logf = func(string, ...any) {}
+	}
 	tmp, err := os.MkdirTemp("", "enspace-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	if bin == "" {
-		if bin, err = build(tmp); err != nil {
+	if o.bin == "" {
+		if o.bin, err = build(tmp); err != nil {
 			return err
 		}
 	}
-	all := map[string][]float64{}
-	var order []string
-	for i := range runs {
-		fig, err := benchRun(bin, filepath.Join(tmp, fmt.Sprint(i)), items)
+	restic, _ := lookRestic()
+	var main, memory table
+	for i := range o.runs {
+		o.logf("run %d of %d", i+1, o.runs)
+		fig, err := benchRun(o, restic, filepath.Join(tmp, fmt.Sprint(i)))
 		if err != nil {
 			return fmt.Errorf("run %d: %w", i, err)
 		}
-		for _, f := range fig {
-			if _, ok := all[f.name]; !ok {
-				order = append(order, f.name)
-			}
-			all[f.name] = append(all[f.name], f.value)
+		main.add(fig)
+		fig, err = restoreRun(o, filepath.Join(tmp, fmt.Sprint(i), "restore"))
+		if err != nil {
+			return fmt.Errorf("run %d: restore: %w", i, err)
 		}
+		main.add(fig)
 	}
-	fmt.Fprintf(w, "### enspace-sync benchmarks (%d items, %d ms latency, concurrency %d, medians of %d runs)\n\n| what | median |\n|---|---|\n",
-		items, latency.Milliseconds(), concurrency, runs)
-	for _, name := range order {
-		fmt.Fprintf(w, "| %s | %.3g |\n", name, median(all[name]))
+	if o.memoryItems > 0 {
+		o.logf("memory backup of %d items", o.memoryItems)
+		fig, err := memoryRun(o, filepath.Join(tmp, "memory"))
+		if err != nil {
+			return fmt.Errorf("memory run: %w", err)
+		}
+		memory.add(fig)
 	}
-	fmt.Fprintln(w, "\nrestic: not measured here (install the restic package and compare with its repository size).")
+	fmt.Fprintf(w, "### enspace-sync benchmarks (%d items, %d ms latency, concurrency %d, medians of %d runs)\n\n",
+		o.items, latency.Milliseconds(), concurrency, o.runs)
+	fmt.Fprintf(w, "Machine: %d CPUs, %s %s/%s, the fake API in the same process as the benchmark.\n",
+		runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	if o.runs > 0 {
+		fmt.Fprintln(w)
+		main.print(w)
+	}
+	if o.memoryItems > 0 {
+		fmt.Fprintf(w, "\n#### Peak memory at %s items (one run)\n\n", num(float64(o.memoryItems)))
+		memory.print(w)
+	}
 	return nil
 }
 
-type figure struct {
-	name  string
-	value float64
-}
-
-// benchRun makes one run of every measurement in dir.
-func benchRun(bin, dir string, items int) ([]figure, error) {
-	per := (items + 2) / 3
-	srv, err := fakeapi.New(fakeapi.Options{Data: "demo", Items: per, Faults: fakeapi.Faults{Latency: latency}})
-	if err != nil {
-		return nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	defer hs.Close()
-	cfg, db, err := writeConfig(dir, "http://"+ln.Addr().String())
-	if err != nil {
-		return nil, err
-	}
-	var fig []figure
-	add := func(name string, v float64) { fig = append(fig, figure{name, v}) }
-
-	before := srv.Requests()
-	wall, rss, err := measure(bin, "backup", "--config", cfg)
-	if err != nil {
-		return nil, err
-	}
-	after := srv.Requests()
-	pages := int64(0)
-	for name, n := range after.ByRoute {
-		if strings.HasSuffix(name, ".list") {
-			pages += n - before.ByRoute[name]
-		}
-	}
-	ideal := time.Duration(pages) * latency / concurrency
-	add("backup wall s", wall.Seconds())
-	add("backup API-bound ideal s", ideal.Seconds())
-	add("backup wall / ideal", wall.Seconds()/ideal.Seconds())
-	add("backup requests", float64(after.Total-before.Total))
-	add("backup peak RSS MiB", float64(rss)/(1<<20))
-
-	// Ten days: each day 1% of the items change, then a backup.
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithZeroFrames(true))
-	if err != nil {
-		return nil, err
-	}
-	versions := compressedItems(srv, enc, nil)
-	for day := 1; day < days; day++ {
-		ws := srv.Workspace("acme")
-		var changed []idOf
-		for _, typ := range []string{"clients", "contracts", "invoices"} {
-			for i, id := range ws.ItemIDs(typ) {
-				if (i+day)%100 == 0 {
-					if err := ws.UpdateItem(typ, id, map[string]any{"notes": fmt.Sprintf("day %d", day)}); err != nil {
-						if err2 := ws.UpdateItem(typ, id, map[string]any{}); err2 != nil {
-							return nil, err
-						}
-					}
-					changed = append(changed, idOf{typ, id})
-				}
+// num formats a figure with three significant digits, or from 1,000 up as
+// a rounded integer with thousands separators.
+func num(v float64) string {
+	if v >= 1000 {
+		s := fmt.Sprint(int64(math.Round(v)))
+		var b strings.Builder
+		for i, c := range s {
+			if i > 0 && (len(s)-i)%3 == 0 {
+				b.WriteByte(',')
 			}
+			b.WriteRune(c)
 		}
-		versions += compressedItems(srv, enc, changed)
-		if _, _, err := measure(bin, "backup", "--config", cfg); err != nil {
-			return nil, err
-		}
+		return b.String()
 	}
-	size := fileInfoSize(db)
-	add("database MiB after 10 daily snapshots (1% changed a day)", float64(size)/(1<<20))
-	add("compressed item versions that ever existed MiB", float64(versions)/(1<<20))
-	add("database / compressed versions", float64(size)/float64(versions))
-
-	d, _, err := measure(bin, "diff", "--config", cfg, "--stat")
-	if err != nil {
-		return nil, err
-	}
-	add(fmt.Sprintf("diff of the last two days (%d changed items) s", items/100), d.Seconds())
-	ex, _, err := measure(bin, "export", "--config", cfg, "--snapshot", "latest", "--output", filepath.Join(dir, "x.tar.gz"))
-	if err != nil {
-		return nil, err
-	}
-	add("export --snapshot latest to .tar.gz s", ex.Seconds())
-
-	ws := srv.Workspace("acme")
-	n := len(ws.ItemIDs("contracts"))
-	if err := ws.DeleteType("contracts"); err != nil {
-		return nil, err
-	}
-	if _, _, err := measure(bin, "backup", "--config", cfg); err != nil {
-		return nil, err
-	}
-	rs, _, err := measure(bin, "restore", "--config", cfg, "--snapshot", "latest~1", "type:contracts")
-	if err != nil {
-		return nil, err
-	}
-	add(fmt.Sprintf("restore of a deleted type (%d items) objects/s", n), float64(n)/rs.Seconds())
-	return fig, nil
+	return fmt.Sprintf("%.3g", v)
 }
 
-type idOf struct {
-	typ string
-	id  int64
-}
-
-// compressedItems returns the zstd size of the given items as served (every
-// item of the three types when ids is nil).
-func compressedItems(srv *fakeapi.Server, enc *zstd.Encoder, ids []idOf) int64 {
-	srv.SetFaults(fakeapi.Faults{})
-	defer srv.SetFaults(fakeapi.Faults{Latency: latency})
-	ws := srv.Workspace("acme")
-	if ids == nil {
-		for _, typ := range []string{"clients", "contracts", "invoices"} {
-			for _, id := range ws.ItemIDs(typ) {
-				ids = append(ids, idOf{typ, id})
-			}
-		}
-	}
-	var total int64
-	for _, it := range ids {
-		req := httpGet(srv, fmt.Sprintf("/ws/types/%s/items/%d", it.typ, it.id))
-		total += int64(len(enc.EncodeAll(req, nil)))
-	}
-	return total
-}
-
-// httpGet asks the fake handler directly, without latency on the wire.
-func httpGet(srv *fakeapi.Server, path string) []byte {
-	rec := &recorder{header: http.Header{}}
-	req, _ := http.NewRequest("GET", path, http.NoBody)
-	req.Header.Set("x-api-key", fakeapi.DemoAPIKey)
-	req.Header.Set("en-workspace", "acme")
-	srv.ServeHTTP(rec, req)
-	return rec.body.Bytes()
-}
-
-type recorder struct {
-	header http.Header
-	body   bytes.Buffer
-}
-
-func (r *recorder) Header() http.Header         { return r.header }
-func (r *recorder) Write(p []byte) (int, error) { return r.body.Write(p) }
-func (r *recorder) WriteHeader(int)             {}
-
-// measure runs the program and returns its wall time and peak RSS.
-func measure(bin string, args ...string) (time.Duration, int64, error) {
-	cmd := exec.Command(bin, args...)
-	start := time.Now()
-	out, err := cmd.CombinedOutput()
-	wall := time.Since(start)
-	if err != nil {
-		return 0, 0, fmt.Errorf("%v: %w\n%s", args, err, out)
-	}
-	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss * 1024
-	}
-	return wall, rss, nil
-}
-
-func writeConfig(dir, url string) (cfg, db string, err error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", "", err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "key"), []byte(fakeapi.DemoAPIKey+"\n"), 0o600); err != nil {
-		return "", "", err
-	}
-	db = filepath.Join(dir, "db", "enspace-sync.db")
-	cfg = filepath.Join(dir, "config.yaml")
-	text := fmt.Sprintf("database: %s\nlog: {level: error}\nlisten: \"off\"\nenvironments:\n  local:\n    base_url: %s\n    api_key_file: key\n"+
-		"    requests_per_second: 0\n    concurrency: %d\nworkspaces:\n  - name: acme\n    environment: local\n", db, url, concurrency)
-	return cfg, db, os.WriteFile(cfg, []byte(text), 0o600)
-}
-
-func build(dir string) (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "enspace-sync")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/enspace-sync")
-	cmd.Dir = filepath.Dir(strings.TrimSpace(string(out)))
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build: %w\n%s", err, out)
-	}
-	return bin, nil
-}
-
-func fileInfoSize(path string) int64 {
-	fi, err := os.Stat(path)
-	if err != nil {
+func median(s []float64) float64 {
+	switch {
+	case len(s) == 0:
 		return 0
-	}
-	return fi.Size()
-}
-
-func median(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	if len(s) == 0 {
-		return 0
-	}
-	if len(s)%2 == 1 {
+	case len(s)%2 == 1:
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2

@@ -1,0 +1,26 @@
+// Command bench measures enspace-sync, the real program in child processes,
+// against an in-process fake Enspace API and prints a Markdown table of the
+// medians of several runs:
+//
+//	go run ./cmd/bench [-items N] [-runs 3] [-restore-items N] [-memory-items N] [-bin PATH]
+//
+// Figures, at 20 ms latency and concurrency 8:
+//   - a backup of N items against the API-bound ideal (list pages x latency
+//     / concurrency), its requests, the child's peak resident memory and the
+//     CPU the child and the fake used (to tell CPU-bound from API-bound);
+//   - storage over 10 daily snapshots with 1% of the items changed each
+//     day (checked against each backup's own change summary): the database
+//     against the zstd size of every distinct object version that existed
+//     (each line of each day's ndjson export, compressed alone), and against
+//     restic backing up the same export directory each day, when the restic
+//     binary is on PATH;
+//   - the diff command for 10 and for 10,000 changed items, export time;
+//   - restore throughput: a type of -restore-items items deleted and
+//     restored from the snapshot before (objects and writes per second);
+//   - once, not per run: the peak memory of a backup of -memory-items items
+//     (0 skips it), to show whether memory grows with the workspace.
+//
+// The fake serves from this process on the same machine: its CPU competes
+// with the program's. Temporary files go under the system temp directory
+// and are removed at the end.
+package main

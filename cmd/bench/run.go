@@ -1,0 +1,155 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
+)
+
+// itemTypes are the demo types whose items the benchmark edits.
+var itemTypes = []string{"clients", "contracts", "invoices"}
+
+// benchRun makes one run of the backup, storage, diff and export
+// measurements in dir.
+func benchRun(o options, restic, dir string) ([]figure, error) {
+	f, err := startFake((o.items + 2) / 3)
+	if err != nil {
+		return nil, err
+	}
+	defer f.close()
+	cfg, db, err := writeConfig(dir, f.url)
+	if err != nil {
+		return nil, err
+	}
+	var fig []figure
+	add := func(name string, v float64) { fig = append(fig, figure{name: name, value: v}) }
+
+	o.logf("first backup")
+	before, fakeBefore := f.srv.Requests(), selfCPU()
+	u, _, err := backup(o.bin, cfg)
+	if err != nil {
+		return nil, err
+	}
+	fakeCPU := selfCPU() - fakeBefore
+	after := f.srv.Requests()
+	pages := listPages(before, after)
+	ideal := time.Duration(pages) * latency / concurrency
+	add("backup wall s", u.wall.Seconds())
+	add(fmt.Sprintf("backup API-bound ideal s (%d list pages x 20 ms / 8)", pages), ideal.Seconds())
+	add("backup wall / ideal (target 1.25)", u.wall.Seconds()/ideal.Seconds())
+	add("backup requests", float64(after.Total-before.Total))
+	add("backup peak RSS MiB", float64(u.rss)/(1<<20))
+	add("backup peak anonymous resident MiB (heap; sampled)", float64(u.anon)/(1<<20))
+	add("backup peak file-backed resident MiB (mapped database; sampled)", float64(u.file)/(1<<20))
+	add("backup CPU s (program)", u.cpu.Seconds())
+	add("backup CPU s (fake API, same machine)", fakeCPU.Seconds())
+	add("backup % CPU busy (both, of all cores)", 100*(u.cpu+fakeCPU).Seconds()/(u.wall.Seconds()*float64(runtime.NumCPU())))
+
+	st, err := newStorage(dir, restic)
+	if err != nil {
+		return nil, err
+	}
+	o.logf("day 1")
+	if err := st.day(o.bin, cfg); err != nil {
+		return nil, err
+	}
+	ws := f.srv.Workspace("acme")
+	total := 0
+	for _, typ := range itemTypes {
+		total += len(ws.ItemIDs(typ))
+	}
+	perDay := max(total/100, 1)
+	var fewest, most int64 = -1, 0
+	for day := 2; day <= days; day++ {
+		o.logf("day %d", day)
+		if err := changeItems(ws, day, perDay); err != nil {
+			return nil, err
+		}
+		_, rec, err := backup(o.bin, cfg)
+		if err != nil {
+			return nil, err
+		}
+		n := rec.itemsChanged()
+		if fewest < 0 || n < fewest {
+			fewest = n
+		}
+		most = max(most, n)
+		if err := st.day(o.bin, cfg); err != nil {
+			return nil, err
+		}
+	}
+	size := fileSize(db)
+	add(fmt.Sprintf("items changed a day, by the snapshot's change summary (min; %d edited)", perDay), float64(fewest))
+	add("items changed a day, by the snapshot's change summary (max)", float64(most))
+	add("database MiB after 10 daily snapshots", float64(size)/(1<<20))
+	add("zstd size of every distinct object version MiB", float64(st.versions)/(1<<20))
+	add("database / distinct versions", float64(size)/float64(st.versions))
+	fig = append(fig, st.figures(size)...)
+
+	for _, n := range []int{10, min(10_000, total)} {
+		o.logf("diff of %d changes", n)
+		if err := changeItems(ws, days+n, n); err != nil {
+			return nil, err
+		}
+		_, rec, err := backup(o.bin, cfg)
+		if err != nil {
+			return nil, err
+		}
+		if got := rec.itemsChanged(); got != int64(n) {
+			return nil, fmt.Errorf("edited %d items, the snapshot counts %d changed", n, got)
+		}
+		d, err := measure(o.bin, "diff", "--config", cfg, "--stat")
+		if err != nil {
+			return nil, err
+		}
+		add(fmt.Sprintf("diff command, %d changed items s", n), d.wall.Seconds())
+	}
+	ex, err := measure(o.bin, "export", "--config", cfg, "--snapshot", "latest", "--quiet", "--output", filepath.Join(dir, "x.tar.gz"))
+	if err != nil {
+		return nil, err
+	}
+	add("export --snapshot latest to .tar.gz s", ex.wall.Seconds())
+	return fig, nil
+}
+
+// changeItems edits n items spread evenly over the three item types, a
+// different set for each seed, with values no earlier edit used.
+func changeItems(ws *fakeapi.Workspace, seed, n int) error {
+	var all []struct {
+		typ string
+		id  int64
+	}
+	for _, typ := range itemTypes {
+		for _, id := range ws.ItemIDs(typ) {
+			all = append(all, struct {
+				typ string
+				id  int64
+			}{typ, id})
+		}
+	}
+	if n <= 0 || len(all) == 0 {
+		return nil
+	}
+	step := max(len(all)/n, 1)
+	changed := 0
+	for g := seed % step; g < len(all) && changed < n; g += step {
+		it := all[g]
+		var data map[string]any
+		switch it.typ {
+		case "clients":
+			data = map[string]any{"city": fmt.Sprintf("City %d-%d", seed, g)}
+		case "contracts":
+			data = map[string]any{"value": seed*1_000_000 + g}
+		default:
+			data = map[string]any{"amount": seed*1_000_000 + g}
+		}
+		if err := ws.UpdateItem(it.typ, it.id, data); err != nil {
+			return fmt.Errorf("edit %s %d: %w", it.typ, it.id, err)
+		}
+		changed++
+	}
+	return nil
+}
