@@ -30,15 +30,25 @@ var listKeys = map[string]bool{"data": true, "items": true, "results": true}
 // wrapped with what was wrong. Elements are read one by one, so each keeps
 // its bytes exactly.
 func DecodeList(body []byte, idField string) (ListPage, error) {
-	p, err := decodeList(body, idField)
+	p, err := decodeList(body, idField, false)
 	if err != nil {
 		return ListPage{}, fmt.Errorf("%w: %v", ErrInvalidBody, err)
 	}
 	return p, nil
 }
 
-func decodeList(body []byte, idField string) (ListPage, error) {
-	if items, ok := splitObjects(body); ok && idField == "" {
+// decodeValidList is DecodeList for a body the client already checked to
+// be valid JSON (every 2xx answer is): it does not scan it a second time.
+func decodeValidList(body []byte) (ListPage, error) {
+	p, err := decodeList(body, "", true)
+	if err != nil {
+		return ListPage{}, fmt.Errorf("%w: %v", ErrInvalidBody, err)
+	}
+	return p, nil
+}
+
+func decodeList(body []byte, idField string, valid bool) (ListPage, error) {
+	if items, ok := splitObjects(body, valid); ok && idField == "" {
 		return ListPage{Items: items}, nil
 	}
 	var p ListPage
@@ -71,9 +81,9 @@ func decodeList(body []byte, idField string) (ListPage, error) {
 // objects: one validation of the whole body, then one scan that cuts it
 // into elements. ok is false for anything else, which the decoder then
 // reads (and explains) element by element.
-func splitObjects(body []byte) ([]json.RawMessage, bool) {
+func splitObjects(body []byte, valid bool) ([]json.RawMessage, bool) {
 	i := skipSpace(body, 0)
-	if i >= len(body) || body[i] != '[' || !json.Valid(body) {
+	if i >= len(body) || body[i] != '[' || (!valid && !json.Valid(body)) {
 		return nil, false
 	}
 	items := []json.RawMessage{}

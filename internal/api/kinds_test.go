@@ -197,7 +197,7 @@ func FuzzSplitObjects(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		fast, ok := splitObjects([]byte(s))
+		fast, ok := splitObjects([]byte(s), false)
 		if !ok {
 			return
 		}

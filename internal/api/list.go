@@ -211,7 +211,7 @@ func (l *listing) fetch(ctx context.Context, page int) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("page %d: %w", page, err)
 	}
-	lp, err := DecodeList(body, "")
+	lp, err := decodeValidList(body) // send checked it is JSON
 	if err != nil {
 		return 0, fmt.Errorf("page %d: %s: %w", page, r.where(), err)
 	}
