@@ -28,7 +28,11 @@ backs up every workspace on its schedule (a workspace whose last successful
 backup is older than its period is backed up at once). After each backup
 the workspace's retention is applied (forget, then prune). Runs never
 overlap: a start that finds the previous run still going is skipped and
-logged. Under systemd (Type=notify) it reports READY=1 once scheduled,
+logged. Each of the config's replications: runs on its schedule too, as
+"replicate --from FROM --to TO" would; a plan that would update or delete
+more than its max_change of the target is held, not applied, and notified.
+The database's structure is checked first: the daemon does not write to a
+damaged database. Under systemd (Type=notify) it reports READY=1 once scheduled,
 STOPPING=1, and WATCHDOG=1 when WatchdogSec= is set; logs are JSON there.
 
 Signals:
