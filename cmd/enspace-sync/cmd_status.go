@@ -94,7 +94,11 @@ func runStatus(ctx context.Context, m *Main, args []string) error {
 		if w.NextRun != nil {
 			next = at(*w.NextRun)
 		}
-		fmt.Fprintf(m.Stdout, "\n%s\n  schedule   %s (next %s)\n", w.Name, w.Schedule, next)
+		title := w.Name
+		if w.Kind == "replication" {
+			title += " (replication)"
+		}
+		fmt.Fprintf(m.Stdout, "\n%s\n  schedule   %s (next %s)\n", title, w.Schedule, next)
 		switch r := w.LastRun; {
 		case r == nil:
 			fmt.Fprintf(m.Stdout, "  last run   none\n")
@@ -111,7 +115,9 @@ func runStatus(ctx context.Context, m *Main, args []string) error {
 		if w.Running {
 			fmt.Fprintf(m.Stdout, "  running    yes\n")
 		}
-		fmt.Fprintf(m.Stdout, "  snapshots  %d\n", w.Snapshots)
+		if w.Kind != "replication" {
+			fmt.Fprintf(m.Stdout, "  snapshots  %d\n", w.Snapshots)
+		}
 	}
 	return nil
 }

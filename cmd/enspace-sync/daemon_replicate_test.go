@@ -114,6 +114,14 @@ notify:
 					}
 				}
 			}
+			sm, sout, _ := newTestMain()
+			if err := sm.Run(context.Background(), []string{"status", "--config", cfgPath}); err != nil {
+				t.Errorf("status: %v", err)
+			}
+			if out := sout.String(); !strings.Contains(out, "acme-stage-to-acme (replication)") ||
+				!strings.Contains(out, "last run   "+tc.want) {
+				t.Errorf("status does not show the replication's last run %s:\n%s", tc.want, out)
+			}
 			stop() // the logs are read once the daemon has stopped writing them
 			if last["status"] != tc.want {
 				t.Fatalf("replication ended %v (%v), want %s\n%s", last["status"], last["error"], tc.want, stderr)
