@@ -147,46 +147,51 @@ func parentKey(k *api.Kind, t *Obj) string {
 	return t.Key
 }
 
-// matchKind finds the target object of every source object of k.
+// matchKind finds the target object of every source object of k, through
+// indexes (by id, by parent and natural key), so that matching costs time
+// in proportion to the objects, not their square.
 func (b *builder) matchKind(k *api.Kind) {
+	byKey := map[string][]*Obj{} // target parent \x00 natural key -> target objects
+	if len(k.NaturalKey) > 0 {
+		for _, t := range b.in.Target.Of(k.Name) {
+			if nk := naturalKey(k, t); nk != "" {
+				byKey[t.Parent+"\x00"+nk] = append(byKey[t.Parent+"\x00"+nk], t)
+			}
+		}
+	}
 	for _, o := range b.in.Source.Of(k.Name) {
-		var candidates []*Obj
-		if k.Parent == "" {
-			candidates = b.in.Target.Of(k.Name)
-		} else {
+		targetParent := ""
+		if k.Parent != "" {
 			sp := b.sourceParent(k, o)
 			tp := b.match[sp]
 			if sp == nil || tp == nil {
 				continue
 			}
-			candidates = b.in.Target.Children(k.Name, parentKey(k, tp))
+			targetParent = parentKey(k, tp)
 		}
-		if t, how := b.find(k, o, candidates); t != nil {
+		if t, how := b.find(k, o, targetParent, byKey); t != nil {
 			b.match[o], b.how[o], b.claimed[t] = t, how, true
 		}
 	}
 }
 
-func (b *builder) find(k *api.Kind, o *Obj, candidates []*Obj) (*Obj, string) {
+func (b *builder) find(k *api.Kind, o *Obj, targetParent string, byKey map[string][]*Obj) (*Obj, string) {
+	free := func(c *Obj) bool { return c != nil && c.Parent == targetParent && !b.claimed[c] }
 	if b.in.IDs != nil && o.ID != "" {
 		if id, ok := b.in.IDs.Target(k.Name, o.ID); ok {
-			for _, c := range candidates {
-				if c.ID == id && !b.claimed[c] {
-					return c, "id map"
-				}
+			if c := b.in.Target.ByID(k.Name, id); free(c) {
+				return c, "id map"
 			}
 		}
 	}
 	if b.in.Same && o.ID != "" {
-		for _, c := range candidates {
-			if c.ID == o.ID && !b.claimed[c] {
-				return c, "same id"
-			}
+		if c := b.in.Target.ByID(k.Name, o.ID); free(c) {
+			return c, "same id"
 		}
 	}
 	if nk := naturalKey(k, o); nk != "" {
-		for _, c := range candidates {
-			if !b.claimed[c] && naturalKey(k, c) == nk {
+		for _, c := range byKey[targetParent+"\x00"+nk] {
+			if free(c) {
 				return c, describeKey(k, o)
 			}
 		}

@@ -44,6 +44,11 @@ type Set struct {
 	byKey  map[string]*Obj // kind \x00 parent \x00 key
 	byID   map[string]*Obj // kind \x00 id
 	failed map[string]string
+
+	// Built on first use after the last Put: the objects of a kind sorted,
+	// and of a kind under one parent.
+	sorted   map[string][]*Obj
+	children map[string][]*Obj // kind \x00 parent
 }
 
 // NewSet returns an empty Set.
@@ -73,6 +78,7 @@ func (s *Set) Put(kind, parent, key string, raw []byte) error {
 		return nil
 	}
 	s.byKind[k.Name] = append(s.byKind[k.Name], o)
+	s.sorted, s.children = nil, nil
 	s.byKey[bk] = o
 	if o.ID != "" {
 		s.byID[k.Name+"\x00"+o.ID] = o
@@ -101,29 +107,57 @@ func (s *Set) Failed() map[string]string {
 }
 
 // Of returns the objects of kind, sorted by parent then key (numerically
-// when both are numbers), so that plans are stable.
+// when both are numbers), so that plans are stable. The slice is shared:
+// callers do not change it.
 func (s *Set) Of(kind string) []*Obj {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sortedLocked(kind)
+}
+
+func (s *Set) sortedLocked(kind string) []*Obj {
+	if objs, ok := s.sorted[kind]; ok {
+		return objs
+	}
 	objs := append([]*Obj(nil), s.byKind[kind]...)
-	s.mu.Unlock()
 	sort.Slice(objs, func(i, j int) bool {
 		if objs[i].Parent != objs[j].Parent {
 			return lessKey(objs[i].Parent, objs[j].Parent)
 		}
 		return lessKey(objs[i].Key, objs[j].Key)
 	})
+	if s.sorted == nil {
+		s.sorted = map[string][]*Obj{}
+	}
+	s.sorted[kind] = objs
 	return objs
 }
 
-// Children returns the objects of kind under parent.
+// Children returns the objects of kind under parent, sorted by key.
 func (s *Set) Children(kind, parent string) []*Obj {
-	var out []*Obj
-	for _, o := range s.Of(kind) {
-		if o.Parent == parent {
-			out = append(out, o)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.children == nil {
+		s.children = map[string][]*Obj{}
+	}
+	if _, built := s.children[kind+"\x00"]; !built {
+		s.children[kind+"\x00"] = nil // marks the kind as indexed
+		for _, o := range s.sortedLocked(kind) {
+			if o.Parent != "" {
+				s.children[kind+"\x00"+o.Parent] = append(s.children[kind+"\x00"+o.Parent], o)
+			}
 		}
 	}
-	return out
+	if parent == "" {
+		var out []*Obj
+		for _, o := range s.sortedLocked(kind) {
+			if o.Parent == "" {
+				out = append(out, o)
+			}
+		}
+		return out
+	}
+	return s.children[kind+"\x00"+parent]
 }
 
 // ByID returns the object of kind with the given id.
