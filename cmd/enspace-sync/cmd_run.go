@@ -30,7 +30,8 @@ the workspace's retention is applied (forget, then prune). Runs never
 overlap: a start that finds the previous run still going is skipped and
 logged. Each of the config's replications: runs on its schedule too, as
 "replicate --from FROM --to TO" would; a plan that would update or delete
-more than its max_change of the target is held, not applied, and notified.
+more than its max_change of the target is held, not applied, and notified;
+a replication never runs as a catch-up at start.
 The database's structure is checked first: the daemon does not write to a
 damaged database. Under systemd (Type=notify) it reports READY=1 once scheduled,
 STOPPING=1, and WATCHDOG=1 when WatchdogSec= is set; logs are JSON there.

@@ -84,8 +84,9 @@ notify:
 				}
 			}
 			defer stop()
-			// The catch-up runs start at once; wait for the replication's.
+			// A replication does not catch up at start: trigger it.
 			var last map[string]any
+			triggered := false
 			deadline := time.Now().Add(20 * time.Second)
 			for last == nil || last["status"] == nil {
 				if time.Now().After(deadline) {
@@ -93,6 +94,15 @@ notify:
 					t.Fatalf("the replication did not run\n%s", stderr)
 				}
 				time.Sleep(50 * time.Millisecond)
+				if !triggered {
+					resp, err := http.Post("http://"+listen+"/v1/trigger/acme-stage-to-acme", "application/json", nil)
+					if err != nil {
+						continue // the listener is not up yet
+					}
+					resp.Body.Close()
+					triggered = resp.StatusCode == http.StatusAccepted
+					continue
+				}
 				resp, err := http.Get("http://" + listen + "/v1/status")
 				if err != nil {
 					continue // the listener is not up yet

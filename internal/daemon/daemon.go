@@ -93,6 +93,11 @@ func (d *Daemon) newScheduler(s Settings) (*scheduler.Scheduler, error) {
 				last = d.opts.Clock.Now() // the run in progress is the catch-up
 			}
 		}
+		if ws.Replication {
+			// A replication writes to its target: it runs at its scheduled
+			// times (or when triggered), never as a catch-up at start.
+			last = d.opts.Clock.Now()
+		}
 		jobs = append(jobs, scheduler.Job{Name: name, Spec: ws.Schedule, LastSuccess: last,
 			Run: func(context.Context) error { return d.execute(name) }})
 	}

@@ -12,7 +12,15 @@ func TestReplicationJobs(t *testing.T) {
 	b.status["stage-to-prod"] = StatusHeld
 	d := start(t, b, nil, Workspace{Name: "acme", Schedule: "@every 1h"},
 		Workspace{Name: "stage-to-prod", Schedule: "@every 1h", Replication: true})
-	// Never run before: its catch-up run starts at once.
+	// A replication never catches up at start: it waits for its time, or
+	// a trigger.
+	idle(t, d, c, 2)
+	if strings.Contains(b.Calls(), "replicate") {
+		t.Fatalf("a replication ran at start: %s", b.Calls())
+	}
+	if _, err := d.Trigger("stage-to-prod"); err != nil {
+		t.Fatal(err)
+	}
 	eventually(t, "the replication to run", func() bool { return strings.Contains(b.Calls(), "replicate stage-to-prod") })
 	idle(t, d, c, 2)
 	if calls := b.Calls(); strings.Contains(calls, "backup stage-to-prod") || strings.Contains(calls, "retain stage-to-prod") {
