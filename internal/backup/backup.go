@@ -156,6 +156,9 @@ func (w *walker) children(k *api.Kind, parents []api.Object) {
 			w.failBelow(k)
 			return
 		}
+		if len(parents) == 0 {
+			w.knownEmpty(c)
+		}
 		for _, p := range parents {
 			if w.needed(c, typeSlugOf(p)) {
 				w.spawn(c, p)
@@ -274,6 +277,21 @@ func (w *walker) failBelow(k *api.Kind) {
 		if c.Parent == k.Name {
 			w.fail(c, fmt.Errorf("not read: its parent kind %s could not be read", k.Name))
 			w.failBelow(c)
+		}
+	}
+}
+
+// knownEmpty records kind c, and the kinds below it, as read and empty:
+// their parent kind was listed and has no objects, so they have none
+// either (a workspace without flows has no stages), which is not unknown.
+func (w *walker) knownEmpty(c *api.Kind) {
+	if !w.include(c.Name, "") {
+		return // only some types' objects are backed up: nothing to say for all
+	}
+	w.count(c.Name, 0)
+	for _, g := range api.Kinds() {
+		if g.Parent == c.Name {
+			w.knownEmpty(g)
 		}
 	}
 }

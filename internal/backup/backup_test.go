@@ -188,3 +188,30 @@ func keys(m map[string]string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// With no flows, stages and tasks are read (there is nothing to read) and
+// empty, not unknown: a diff must call them removed, not unknown. With a
+// filter naming a type, kinds under types say nothing for all types.
+func TestRunCountsKindsUnderAnEmptyParent(t *testing.T) {
+	src := demoSource()
+	delete(src.data, "flows/contracts")
+	res, err := Run(context.Background(), src, newSink(), Options{Workspace: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"flows", "stages", "tasks"} {
+		if n, ok := res.Counts[kind]; !ok || n != 0 {
+			t.Errorf("%s: count %d, recorded %v; want 0, recorded", kind, n, ok)
+		}
+	}
+	src = demoSource()
+	delete(src.data, "flows/contracts")
+	res, err = Run(context.Background(), src, newSink(), Options{Workspace: "acme",
+		Filter: func(kind, typeSlug string) bool { return typeSlug == "contracts" || kind == "types" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := res.Counts["stages"]; ok {
+		t.Errorf("stages recorded as empty under a filter by type: %v", res.Counts)
+	}
+}
