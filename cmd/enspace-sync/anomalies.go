@@ -40,8 +40,27 @@ func findAnomalies(prev, cur *snapshot.Snapshot, res *diff.Result, threshold flo
 	shrank := func(before, after int) bool {
 		return before > 0 && float64(before-after) > threshold*float64(before)
 	}
+	// Objects that went with a type that disappeared are reported with it:
+	// a kind's shrink counts the others only, and the kinds further below
+	// types (stages, tasks) or tied to one (schedule tasks) are left to the
+	// type's own anomaly.
+	typesGone, withType := 0, map[string]int{}
+	for _, c := range res.Changes {
+		if c.Kind == "types" && c.Op == diff.Removed {
+			typesGone++
+		}
+	}
+	for _, c := range res.Changes {
+		if k, err := api.KindByName(c.Kind); err == nil && c.Op == diff.Removed && k.Parent == "types" && typeRemoved(res, c.Parent) {
+			withType[c.Kind]++
+		}
+	}
+	withType["types"] = typesGone // each has its own anomaly
 	for _, kind := range sortedKeys(prev.Counts) {
-		before, after := prev.Counts[kind], cur.Counts[kind]
+		before, after := prev.Counts[kind]-withType[kind], cur.Counts[kind]
+		if typesGone > 0 && underTypes(kind) {
+			continue
+		}
 		if comparable(kind) && shrank(before, after) {
 			out = append(out, anomaly{What: fmt.Sprintf("%s shrank from %d to %d (%s)", kind, before, after, percent(before, after)), Selector: kind})
 		}
@@ -64,6 +83,16 @@ func findAnomalies(prev, cur *snapshot.Snapshot, res *diff.Result, threshold flo
 		}
 	}
 	return out
+}
+
+// underTypes reports whether kind lives below a type further down than
+// its direct children, or is tied to a type (schedule tasks).
+func underTypes(kind string) bool {
+	k, err := api.KindByName(kind)
+	if err != nil || k.Name == "schedule-tasks" {
+		return err == nil
+	}
+	return k.Parent != "" && k.Parent != "types"
 }
 
 func typeRemoved(res *diff.Result, slug string) bool {

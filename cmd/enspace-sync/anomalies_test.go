@@ -42,3 +42,28 @@ func TestFindAnomalies(t *testing.T) {
 		t.Errorf("anomalies:\n got %s\nwant %s", got, want)
 	}
 }
+
+// The objects that went with a disappeared type are reported with it: no
+// second alarm for the kinds it emptied, but other drops still count.
+func TestAnomaliesOfADisappearedType(t *testing.T) {
+	prev := &snapshot.Snapshot{Counts: map[string]int{"types": 3, "fields": 17, "items": 270, "stages": 2, "members": 6}}
+	cur := &snapshot.Snapshot{Counts: map[string]int{"types": 2, "fields": 10, "items": 110, "stages": 0, "members": 6}, Errors: map[string]string{}}
+	res := &diff.Result{Changes: []diff.Change{{Kind: "types", Key: "contracts", Op: diff.Removed}}}
+	for i := range 7 {
+		res.Changes = append(res.Changes, diff.Change{Kind: "fields", Parent: "contracts", Key: fmt.Sprint(i), Op: diff.Removed})
+	}
+	for i := range 90 {
+		res.Changes = append(res.Changes, diff.Change{Kind: "items", Parent: "contracts", Key: fmt.Sprint(i), Op: diff.Removed})
+	}
+	for i := range 70 { // and 70 items of another type, which is a drop of its own
+		res.Changes = append(res.Changes, diff.Change{Kind: "items", Parent: "invoices", Key: fmt.Sprint(i), Op: diff.Removed})
+	}
+	got := fmt.Sprint(findAnomalies(prev, cur, res, 0.3))
+	want := fmt.Sprint([]anomaly{
+		{What: "type contracts disappeared (with its fields and items)", Selector: "type:contracts"},
+		{What: "items shrank from 180 to 110 (-39%)", Selector: "items"},
+	})
+	if got != want {
+		t.Errorf("anomalies:\n got %s\nwant %s", got, want)
+	}
+}

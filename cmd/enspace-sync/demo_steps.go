@@ -106,7 +106,7 @@ func stepSecondBackup(ctx context.Context, d *demo) (string, error) {
 	d.show(splitLines(out.stdout)...)
 	for _, l := range out.taken {
 		if strings.Contains(l, "anomaly: type contracts") {
-			d.say("the log warns of each anomaly (%d warnings) with a hint; for the type:", len(out.taken))
+			d.say("the log warns of each anomaly (%s) with a hint; for the type:", plural(len(out.taken), "warning"))
 			d.show(slogTextValue(l, "hint"))
 		}
 	}
