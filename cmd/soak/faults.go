@@ -189,8 +189,3 @@ func exportFiles(dir string) (map[string][]byte, error) {
 	})
 	return out, err
 }
-
-// decodeJSON decodes one JSON value of out.
-func decodeJSON(out string, v any) error {
-	return json.Unmarshal([]byte(out), v)
-}

@@ -43,7 +43,7 @@ func runSecrets(o *options) (*table, error) {
 	}
 	w, err := newWorkdir(o.bin, filepath.Join(o.tmp, "secrets"), configOptions{url: f.url, apiKey: plantedKey, logLevel: "debug",
 		listen: fmt.Sprintf("127.0.0.1:%d", port), copyWS: true,
-		envExtra: fmt.Sprintf("concurrency: 4\nsecrets:\n  certisign: {token_file: certisign-token}\n  sendgrid: {api_key: \"${SOAK_SENDGRID}\"}")})
+		envExtra: "concurrency: 4\nsecrets:\n  certisign: {token_file: certisign-token}\n  sendgrid: {api_key: \"${SOAK_SENDGRID}\"}"})
 	if err != nil {
 		return nil, err
 	}

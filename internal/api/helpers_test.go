@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -178,14 +177,4 @@ func mustKind(t *testing.T, name string) *Kind {
 		t.Fatal(err)
 	}
 	return k
-}
-
-func compactJSON(t *testing.T, raw json.RawMessage) string {
-	t.Helper()
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		t.Fatalf("not JSON: %v", err)
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
 }
