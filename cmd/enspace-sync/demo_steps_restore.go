@@ -16,25 +16,10 @@ var demoManualKinds = map[string]bool{"forms": true, "flows": true, "stages": tr
 
 func stepRestore(ctx context.Context, d *demo) (string, error) {
 	args := []string{"restore", "--config", d.cfgPath, "--workspace", "acme", "--snapshot", d.snaps[0].ShortID(), "type:contracts"}
-	dry, err := d.exec(ctx, nil, append(args, "--dry-run")...)
+	plan, applied, err := planThenApply(ctx, d, args)
 	if err != nil {
 		return "", err
 	}
-	d.show(capSections(splitLines(dry.stdout), 3)...)
-	plan, _, err := readPlanCounts(dry.stdout)
-	if err != nil {
-		return "", err
-	}
-	out, err := d.exec(ctx, nil, args...)
-	if err != nil {
-		return "", err
-	}
-	applied, line, err := readApplied(out.stdout)
-	if err != nil {
-		return "", err
-	}
-	d.show(linesWith(splitLines(out.stdout), "FAILED ")...)
-	d.show(line)
 	if writes := plan.create + plan.update; plan.create == 0 || applied.failed > 0 || applied.done != writes {
 		return "", fmt.Errorf("the plan had %d writes (%d creates), the apply did %d and %d failed", writes, plan.create, applied.done, applied.failed)
 	}
@@ -114,25 +99,10 @@ func checkRestored(res *diff.Result, noteField string) (int, error) {
 
 func stepReplicate(ctx context.Context, d *demo) (string, error) {
 	args := []string{"replicate", "--config", d.cfgPath, "--from", "acme-stage", "--to", "acme"}
-	dry, err := d.exec(ctx, nil, append(args, "--dry-run")...)
+	plan, applied, err := planThenApply(ctx, d, args)
 	if err != nil {
 		return "", err
 	}
-	d.show(capSections(splitLines(dry.stdout), 3)...)
-	plan, _, err := readPlanCounts(dry.stdout)
-	if err != nil {
-		return "", err
-	}
-	out, err := d.exec(ctx, nil, args...)
-	if err != nil {
-		return "", err
-	}
-	applied, line, err := readApplied(out.stdout)
-	if err != nil {
-		return "", err
-	}
-	d.show(linesWith(splitLines(out.stdout), "FAILED ")...)
-	d.show(line)
 	writes := plan.create + plan.update + plan.del
 	if writes == 0 || applied.failed > 0 || applied.done != writes {
 		return "", fmt.Errorf("the plan had %d writes, the apply did %d and %d failed", writes, applied.done, applied.failed)
@@ -200,4 +170,30 @@ func stepExport(ctx context.Context, d *demo) (string, error) {
 	}
 	return fmt.Sprintf("the archive reads back against its manifest (the SHA-256 and size of each of its %s), and its %d objects and counts per kind are those of snapshot %s",
 		plural(len(man.Files), "data file"), objects, snap.ShortID()), nil
+}
+
+// planThenApply runs a restore or replicate command twice, with --dry-run
+// and then for real, shows the plan and the outcome, and returns the
+// plan's counts and the apply's.
+func planThenApply(ctx context.Context, d *demo, args []string) (planCounts, appliedCounts, error) {
+	dry, err := d.exec(ctx, nil, append(args, "--dry-run")...)
+	if err != nil {
+		return planCounts{}, appliedCounts{}, err
+	}
+	d.show(capSections(splitLines(dry.stdout), 3)...)
+	plan, _, err := readPlanCounts(dry.stdout)
+	if err != nil {
+		return planCounts{}, appliedCounts{}, err
+	}
+	out, err := d.exec(ctx, nil, args...)
+	if err != nil {
+		return planCounts{}, appliedCounts{}, err
+	}
+	applied, line, err := readApplied(out.stdout)
+	if err != nil {
+		return planCounts{}, appliedCounts{}, err
+	}
+	d.show(linesWith(splitLines(out.stdout), "FAILED ")...)
+	d.show(line)
+	return plan, applied, nil
 }
