@@ -76,6 +76,6 @@ func runApply(ctx context.Context, m *Main, args []string) error {
 	if plan.Empty() {
 		return (&planRun{m: m, inv: inv}).print(plan, nil)
 	}
-	run := &planRun{m: m, inv: inv, db: db, target: target, client: client, ids: ids}
+	run := &planRun{m: m, inv: inv, target: target, client: client, ids: ids}
 	return run.apply(ctx, plan)
 }

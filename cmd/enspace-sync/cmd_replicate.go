@@ -107,7 +107,7 @@ func runReplicate(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	run := &planRun{m: m, inv: inv, db: db, target: target, client: rp.client, ids: rp.ids, dryRun: *dryRun, planOut: *planOut}
+	run := &planRun{m: m, inv: inv, target: target, client: rp.client, ids: rp.ids, dryRun: *dryRun, planOut: *planOut}
 	return run.finish(ctx, rp.plan)
 }
 

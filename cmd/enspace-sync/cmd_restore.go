@@ -194,6 +194,6 @@ func runRestore(ctx context.Context, m *Main, args []string) error {
 	if len(plan.Steps) == 0 && !all {
 		return fmt.Errorf("%s of %s: nothing matches %v", sourceRef, sourceName, strings.Join(inv.args, " "))
 	}
-	run := &planRun{m: m, inv: inv, db: db, target: target, client: client, ids: ids, dryRun: *dryRun, planOut: *planOut}
+	run := &planRun{m: m, inv: inv, target: target, client: client, ids: ids, dryRun: *dryRun, planOut: *planOut}
 	return run.finish(ctx, plan)
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
@@ -87,9 +86,7 @@ type envSecrets struct {
 }
 
 func (s envSecrets) Names(provider string) []string {
-	names := sortedKeys(s.env.IntegrationSecrets(provider))
-	sort.Strings(names)
-	return names
+	return sortedKeys(s.env.IntegrationSecrets(provider))
 }
 
 func (s envSecrets) Value(provider, key string) (string, bool) {
@@ -156,7 +153,6 @@ func (noIDs) Pending(string, string) bool          { return false }
 type planRun struct {
 	m       *Main
 	inv     *invocation
-	db      *snapshot.DB
 	target  *config.Workspace
 	client  *api.Client
 	ids     *snapshot.IDMap

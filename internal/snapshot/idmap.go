@@ -196,17 +196,3 @@ func (m *IDMap) write(entries map[string]string) error {
 	}
 	return nil
 }
-
-// Each calls fn for every recorded mapping, in no particular order.
-func (m *IDMap) Each(fn func(kind, sourceID, targetID string)) {
-	m.mu.Lock()
-	entries := make(map[string]string, len(m.ids))
-	for k, v := range m.ids {
-		entries[k] = v
-	}
-	m.mu.Unlock()
-	for k, v := range entries {
-		kind, src, _ := strings.Cut(k, "\x00")
-		fn(kind, src, v)
-	}
-}
