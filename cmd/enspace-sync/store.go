@@ -61,10 +61,9 @@ func (m *Main) openSnapshotDB(path string, readOnly bool, command string, timeou
 		Command:  "enspace-sync " + command,
 		Logger:   m.log,
 		// A batch costs two fsyncs, but a write transaction's memory grows
-		// with the pages it touches, and the blob index is keyed by hash:
-		// batches of 5,000 keep a 1,000,000-item backup's heap at 218 MiB
-		// (420 MiB with 20,000) and are no slower (fsync is not what a
-		// backup waits for; see the README's figures).
+		// with the pages it touches: batches of 5,000 keep it small and are
+		// no slower (fsync is not what a backup waits for; see the
+		// README's figures).
 		BatchObjects: 5_000,
 		BatchBytes:   4 << 20,
 	})

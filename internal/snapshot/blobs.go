@@ -13,7 +13,7 @@ func (db *DB) Blob(hash Hash) ([]byte, error) {
 	var id uint64
 	var rec []byte
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
-		if id = lookupID(tx.Bucket(bucketBlobIndex), hash); id != 0 {
+		if id = db.unfiled.lookup(tx.Bucket(bucketBlobIndex), hash); id != 0 {
 			rec = bytes.Clone(tx.Bucket(bucketBlobs).Get(idKey(id)))
 		}
 		return nil

@@ -57,6 +57,10 @@ type Options struct {
 	// writes a transaction; zero means 5,000 objects and 4 MiB of raw JSON.
 	BatchObjects int
 	BatchBytes   int
+	// UnfiledBlobs is how many new blobs' index entries may wait before
+	// they are filed together (see unfiled); zero means 65,536 (about 6 MiB
+	// of memory).
+	UnfiledBlobs int
 }
 
 // DB is an open snapshot database. Its methods are safe for concurrent use.
@@ -71,6 +75,8 @@ type DB struct {
 	// gc orders prune against writers: flushes and commits hold it shared,
 	// Prune holds it exclusively, so a sweep never races a new reference.
 	gc sync.RWMutex
+	// unfiled holds the index entries of new blobs until they are filed.
+	unfiled *unfiled
 
 	chunkReads atomic.Int64 // chunks loaded, for tests of diff cost
 	indexReads atomic.Int64 // index nodes loaded, for tests of diff cost
@@ -100,6 +106,9 @@ func Open(path string, opts Options) (*DB, error) {
 	if opts.BatchBytes <= 0 {
 		opts.BatchBytes = 4 << 20
 	}
+	if opts.UnfiledBlobs <= 0 {
+		opts.UnfiledBlobs = 1 << 16
+	}
 	b, err := openSwapSafe(path, opts)
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
@@ -107,7 +116,7 @@ func Open(path string, opts Options) (*DB, error) {
 		}
 		return nil, fmt.Errorf("open snapshot database %s: %w", path, err)
 	}
-	db := &DB{bolt: b, path: path, opts: opts, log: opts.Logger.With("db", path)}
+	db := &DB{bolt: b, path: path, opts: opts, log: opts.Logger.With("db", path), unfiled: newUnfiled(opts.UnfiledBlobs)}
 	if err := db.init(); err != nil {
 		_ = b.Close()
 		return nil, fmt.Errorf("open snapshot database %s: %w", path, err)

@@ -9,16 +9,11 @@ import (
 	"go.etcd.io/bbolt"
 )
 
-// flushLocked writes the buffered objects: it finds which blobs are new in
-// a read transaction, compresses those outside any transaction (in
-// parallel), and writes blobs, their index entries and the pending entries
-// in one write transaction. The caller holds w.mu and db.gc (shared), so no
-// prune can remove a blob between the two transactions.
+// flushLocked writes the buffered objects and files every waiting blob
+// index entry (see unfiled): it is how a run ends. The caller holds w.mu
+// and db.gc (shared).
 func (w *Writer) flushLocked() error {
-	if len(w.batch) == 0 {
-		return nil
-	}
-	added, err := w.writeBatch(w.batch)
+	added, err := w.writeBatch(w.batch, true)
 	w.added += added
 	if err != nil {
 		w.err = fmt.Errorf("write batch of run %s: %w", w.id, err)
@@ -31,9 +26,16 @@ func (w *Writer) flushLocked() error {
 }
 
 // writeBatch writes batch and returns the bytes of new records it stored.
-// It changes none of the Writer's fields: it may run on a goroutine of its
-// own (flushInBackground).
-func (w *Writer) writeBatch(batch []pending) (int64, error) {
+// It finds which blobs are new in a read transaction, compresses those
+// outside any transaction, and writes the blobs and the pending entries in
+// one write transaction; the new blobs' index entries wait (see unfiled)
+// unless enough are waiting. last marks the run's last batch: every
+// waiting entry is filed, and compression uses every core. It changes none of the
+// Writer's fields: it may run on a goroutine of its own
+// (flushInBackground). The caller holds db.gc (shared), so no prune can
+// remove a blob between the two transactions.
+func (w *Writer) writeBatch(batch []pending, last bool) (int64, error) {
+	u := w.db.unfiled
 	ids := make(map[Hash]uint64, len(batch)) // blob hash -> id; 0 while unknown
 	var fresh []int                          // index in batch of the first object of each new blob
 	err := w.db.bolt.View(func(tx *bbolt.Tx) error {
@@ -42,7 +44,7 @@ func (w *Writer) writeBatch(batch []pending) (int64, error) {
 			if _, seen := ids[p.hash]; seen {
 				continue
 			}
-			id := lookupID(index, p.hash)
+			id := u.lookup(index, p.hash)
 			ids[p.hash] = id
 			if id == 0 {
 				fresh = append(fresh, i)
@@ -53,57 +55,88 @@ func (w *Writer) writeBatch(batch []pending) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	packed, err := compressAll(batch, fresh)
+	if len(batch) == 0 {
+		if last {
+			return 0, w.db.fileBlobs()
+		}
+		return 0, nil
+	}
+	workers := 1
+	if last {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	packed, err := compressAll(batch, fresh, workers)
 	if err != nil {
 		return 0, err
 	}
+	u.write.Lock()
+	defer u.write.Unlock()
 	var added int64
+	var stored []filedBlob
 	err = w.db.update(func(tx *bbolt.Tx) error {
+		stored = stored[:0]
 		blobs, index := tx.Bucket(bucketBlobs), tx.Bucket(bucketBlobIndex)
 		for j, i := range fresh {
 			h := batch[i].hash
-			if id := lookupID(index, h); id != 0 {
+			if id := u.lookup(index, h); id != 0 {
 				ids[h] = id // another run stored it meanwhile
 				continue
 			}
-			id, n, err := store(blobs, index, h, encodeBlob(h, packed[j]))
+			id, n, err := storeRecord(blobs, encodeBlob(h, packed[j]))
 			if err != nil {
 				return fmt.Errorf("store blob: %w", err)
 			}
-			ids[h], added = id, added+n
+			// The index entry counts now, whenever it is filed.
+			ids[h], added = id, added+n+int64(len(h)+len(idValue(id)))
+			stored = append(stored, filedBlob{hash: h, id: id})
 		}
-		run := tx.Bucket(bucketPending).Bucket([]byte(w.id))
-		if run == nil {
-			return fmt.Errorf("run %s is no longer pending", w.id)
-		}
-		colls := map[string]*bbolt.Bucket{}
-		for i := range batch {
-			p := &batch[i] // bbolt keeps the slices until the commit
-			cb := colls[string(p.coll)]
-			if cb == nil {
-				var err error
-				if cb, err = run.CreateBucketIfNotExists(p.coll); err != nil {
-					return fmt.Errorf("pending collection %s: %w", p.coll, err)
-				}
-				colls[string(p.coll)] = cb
-			}
-			if err := cb.Put(p.key, idValue(ids[p.hash])); err != nil {
-				return fmt.Errorf("pending entry: %w", err)
-			}
-		}
-		return nil
+		return w.putPending(tx, batch, ids)
 	})
 	if err != nil {
 		return 0, err
 	}
+	u.wait(stored)
+	if last || u.due() {
+		if err := w.db.fileBlobsLocked(); err != nil {
+			return added, err
+		}
+	}
 	return added, nil
 }
 
-// compressAll compresses the raw JSON of batch[i] for each i in idx, on
-// up to GOMAXPROCS goroutines.
-func compressAll(batch []pending, idx []int) ([][]byte, error) {
+// putPending files the batch's pending entries, each naming its blob's id.
+func (w *Writer) putPending(tx *bbolt.Tx, batch []pending, ids map[Hash]uint64) error {
+	run := tx.Bucket(bucketPending).Bucket([]byte(w.id))
+	if run == nil {
+		return fmt.Errorf("run %s is no longer pending", w.id)
+	}
+	colls := map[string]*bbolt.Bucket{}
+	for i := range batch {
+		p := &batch[i] // bbolt keeps the slices until the commit
+		cb := colls[string(p.coll)]
+		if cb == nil {
+			var err error
+			if cb, err = run.CreateBucketIfNotExists(p.coll); err != nil {
+				return fmt.Errorf("pending collection %s: %w", p.coll, err)
+			}
+			colls[string(p.coll)] = cb
+		}
+		if err := cb.Put(p.key, idValue(ids[p.hash])); err != nil {
+			return fmt.Errorf("pending entry: %w", err)
+		}
+	}
+	return nil
+}
+
+// compressAll compresses the raw JSON of batch[i] for each i in idx on
+// up to workers goroutines. While a run fetches, one goroutine keeps up
+// with the API, and leaving the other cores to the fetching goroutines
+// keeps the answers flowing: with one compressing goroutine per core, a
+// 100,000-item backup took 4% longer. The last batch, written when
+// fetching is over, uses every core.
+func compressAll(batch []pending, idx []int, workers int) ([][]byte, error) {
 	out := make([][]byte, len(idx))
-	workers := min(runtime.GOMAXPROCS(0), (len(idx)+31)/32)
+	workers = max(1, min(workers, (len(idx)+31)/32))
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for g := range workers {

@@ -75,19 +75,30 @@ func lookupID(index *bbolt.Bucket, h Hash) uint64 {
 // under h. It returns the id and the bytes written (keys and values). The
 // caller checked that h is not indexed yet.
 func store(records, index *bbolt.Bucket, h Hash, val []byte) (uint64, int64, error) {
+	id, n, err := storeRecord(records, val)
+	if err != nil {
+		return 0, 0, err
+	}
+	iv := idValue(id)
+	if err := index.Put(h[:], iv); err != nil {
+		return 0, 0, err
+	}
+	return id, n + int64(len(h)+len(iv)), nil
+}
+
+// storeRecord files a new record under the next id of records, without an
+// index entry. It returns the id and the bytes written (key and value).
+func storeRecord(records *bbolt.Bucket, val []byte) (uint64, int64, error) {
 	id, err := records.NextSequence()
 	if err != nil {
 		return 0, 0, fmt.Errorf("next id: %w", err)
 	}
 	records.FillPercent = appendFill
-	k, iv := idKey(id), idValue(id)
+	k := idKey(id)
 	if err := records.Put(k, val); err != nil {
 		return 0, 0, err
 	}
-	if err := index.Put(h[:], iv); err != nil {
-		return 0, 0, err
-	}
-	return id, int64(len(k) + len(val) + len(h) + len(iv)), nil
+	return id, int64(len(k) + len(val)), nil
 }
 
 // idSet is a set of ids, one bit each: ids are dense, from 1 to their

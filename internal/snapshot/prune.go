@@ -59,6 +59,11 @@ func (db *DB) Prune() (PruneStats, error) {
 	}
 	db.gc.Lock()
 	defer db.gc.Unlock()
+	// Waiting index entries are filed first, so the sweep sees every blob
+	// the way a reader does and removes unreferenced ones with their entry.
+	if err := db.fileBlobs(); err != nil {
+		return st, fmt.Errorf("prune: file blob index entries: %w", err)
+	}
 	m, err := db.mark()
 	if err != nil {
 		return st, fmt.Errorf("prune: %w", err)

@@ -134,7 +134,7 @@ func (w *Writer) flushInBackground(older, prev, done chan struct{}, batch []pend
 			<-prev
 		}
 		w.db.gc.RLock()
-		added, err := w.writeBatch(batch)
+		added, err := w.writeBatch(batch, false)
 		w.db.gc.RUnlock()
 		w.mu.Lock()
 		defer w.mu.Unlock()

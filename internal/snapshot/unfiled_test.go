@@ -1,0 +1,118 @@
+package snapshot
+
+import (
+	"fmt"
+	"testing"
+)
+
+// settle waits for the batch w is writing in the background, if any.
+func settle(w *Writer) {
+	w.mu.Lock()
+	inflight := w.inflight
+	w.mu.Unlock()
+	if inflight != nil {
+		<-inflight
+	}
+}
+
+// TestUnfiledEntriesWait checks that new blobs' index entries wait until
+// enough of them do, that waiting blobs still deduplicate, and that a
+// commit files every one.
+func TestUnfiledEntriesWait(t *testing.T) {
+	db := openTestOpts(t, Options{BatchObjects: 10, UnfiledBlobs: 25})
+	w, err := db.Begin("acme", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	put := func(from, to int, key func(int) string) {
+		t.Helper()
+		for id := from; id <= to; id++ {
+			if err := w.Put("items", "contracts", key(id), item(id, 0)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		settle(w)
+	}
+	own := func(id int) string { return fmt.Sprint(id) }
+	put(1, 20, own)
+	if b, i := count(t, db, bucketBlobs), count(t, db, bucketBlobIndex); b != 20 || i != 0 {
+		t.Errorf("after two batches: %d blobs, %d index entries; want 20 and 0 (waiting)", b, i)
+	}
+	// The same contents under other keys: found among the waiting ones.
+	put(1, 10, func(id int) string { return fmt.Sprint(1000 + id) })
+	if b := count(t, db, bucketBlobs); b != 20 {
+		t.Errorf("after a batch of known contents: %d blobs, want 20", b)
+	}
+	// 20 waiting and 10 new reach the limit of 25: all are filed.
+	put(21, 30, own)
+	if b, i := count(t, db, bucketBlobs), count(t, db, bucketBlobIndex); b != 30 || i != 30 {
+		t.Errorf("past the limit: %d blobs, %d index entries; want 30 and 30", b, i)
+	}
+	put(31, 33, own) // three objects stay buffered, three more blobs wait
+	s, err := w.Commit(CommitInfo{FinishedAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Objects != 43 {
+		t.Errorf("snapshot of %d objects, want 43", s.Objects)
+	}
+	if b, i := count(t, db, bucketBlobs), count(t, db, bucketBlobIndex); b != 33 || i != 33 {
+		t.Errorf("after the commit: %d blobs, %d index entries; want 33 and 33", b, i)
+	}
+	if got, err := db.Blob(hashOf(mustCanonical(t, item(33, 0)))); err != nil || string(got) != string(item(33, 0)) {
+		t.Errorf("blob of item 33 = %.40q, %v", got, err)
+	}
+}
+
+// TestUnfiledSharedByRuns checks that two runs of one process deduplicate
+// against each other's waiting blobs, and that a run aborted while its
+// entries wait leaves exactly the blobs another run uses.
+func TestUnfiledSharedByRuns(t *testing.T) {
+	db := openTestOpts(t, Options{BatchObjects: 5})
+	a, err := db.Begin("acme", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := db.Begin("beta", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id := 1; id <= 10; id++ {
+		if err := a.Put("items", "contracts", fmt.Sprint(id), item(id, 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	settle(a)
+	// Run b holds items 1 to 5, stored by a and still waiting.
+	for id := 1; id <= 5; id++ {
+		if err := b.Put("items", "contracts", fmt.Sprint(id), item(id, 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	settle(b)
+	if n := count(t, db, bucketBlobs); n != 10 {
+		t.Fatalf("%d blobs, want 10 (b's found among a's waiting ones)", n)
+	}
+	if err := a.Abort(nil); err != nil {
+		t.Fatal(err)
+	}
+	if bl, i := count(t, db, bucketBlobs), count(t, db, bucketBlobIndex); bl != 5 || i != 5 {
+		t.Errorf("after a's abort: %d blobs, %d index entries; want 5 and 5 (those b holds)", bl, i)
+	}
+	s, err := b.Commit(CommitInfo{FinishedAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Objects != 5 {
+		t.Errorf("b's snapshot holds %d objects, want 5", s.Objects)
+	}
+}
+
+func mustCanonical(t *testing.T, raw []byte) []byte {
+	t.Helper()
+	c, err := Canonical(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
