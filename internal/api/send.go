@@ -177,7 +177,7 @@ func (c *Client) roundTrip(ctx context.Context, r request) (status int, header h
 	if resp.ContentLength > limit {
 		return resp.StatusCode, resp.Header, nil, ErrTooLarge
 	}
-	body, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	body, err = readBody(resp.Body, resp.ContentLength, limit+1)
 	if err == nil && int64(len(body)) > limit {
 		return resp.StatusCode, resp.Header, nil, ErrTooLarge
 	}
@@ -258,3 +258,28 @@ type scrubbedError struct {
 
 func (e *scrubbedError) Error() string { return e.text }
 func (e *scrubbedError) Unwrap() error { return e.err }
+
+// readBody reads at most limit bytes of r, into one buffer of the announced
+// size when there is one (io.ReadAll would grow and copy a page's buffer
+// seven times).
+func readBody(r io.Reader, announced, limit int64) ([]byte, error) {
+	if announced < 0 || announced >= limit {
+		return io.ReadAll(io.LimitReader(r, limit))
+	}
+	buf := make([]byte, 0, announced+1) // +1: room to see a longer body end
+	for {
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+		if len(buf) == cap(buf) {
+			// Longer than announced: read the rest the ordinary way.
+			rest, err := io.ReadAll(io.LimitReader(r, limit-int64(len(buf))))
+			return append(buf, rest...), err
+		}
+	}
+}

@@ -83,11 +83,16 @@ var codec = sync.OnceValues(func() (*zcodec, error) {
 })
 
 func compress(raw []byte) ([]byte, error) {
+	return compressTo(make([]byte, 0, len(raw)/2+16), raw)
+}
+
+// compressTo appends the compressed raw to dst.
+func compressTo(dst, raw []byte) ([]byte, error) {
 	c, err := codec()
 	if err != nil {
 		return nil, err
 	}
-	return c.enc.EncodeAll(raw, make([]byte, 0, len(raw)/2+16)), nil
+	return c.enc.EncodeAll(raw, dst), nil
 }
 
 func decompress(stored []byte) ([]byte, error) {

@@ -45,13 +45,13 @@ func idFromValue(v []byte) (uint64, bool) {
 	return id, n > 0 && n == len(v) && id != 0
 }
 
-// encodeBlob makes a blob record: the format byte, the content hash, then
+// packBlob makes a blob record: the format byte, the content hash, then
 // the zstd-compressed raw JSON.
-func encodeBlob(h Hash, packed []byte) []byte {
-	b := make([]byte, 0, 1+len(h)+len(packed))
-	b = append(b, blobFormat)
-	b = append(b, h[:]...)
-	return append(b, packed...)
+func packBlob(h Hash, raw []byte) ([]byte, error) {
+	rec := make([]byte, 0, 1+len(h)+len(raw)/2+16)
+	rec = append(rec, blobFormat)
+	rec = append(rec, h[:]...)
+	return compressTo(rec, raw)
 }
 
 // decodeBlob splits a blob record into its hash and compressed content;

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"go.etcd.io/bbolt"
 )
@@ -44,6 +45,10 @@ type unfiled struct {
 	limit int
 
 	write sync.Mutex
+	// stores counts the transactions that stored blobs; it changes only
+	// under write. A writer that saw the same count before its lookups
+	// and in its write transaction knows no blob came meanwhile.
+	stores atomic.Uint64
 
 	mu      sync.RWMutex
 	entries map[Hash]uint64
@@ -71,13 +76,18 @@ func (u *unfiled) lookup(index *bbolt.Bucket, h Hash) uint64 {
 	return lookupID(index, h)
 }
 
-// wait adds entries of blobs a committed transaction stored.
+// wait adds entries of blobs a committed transaction stored. The caller
+// holds write.
 func (u *unfiled) wait(stored []filedBlob) {
+	if len(stored) == 0 {
+		return
+	}
 	u.mu.Lock()
-	defer u.mu.Unlock()
 	for _, b := range stored {
 		u.entries[b.hash] = b.id
 	}
+	u.mu.Unlock()
+	u.stores.Add(1)
 }
 
 // waiting returns the waiting entries sorted by hash.

@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 )
 
@@ -115,4 +116,33 @@ func mustCanonical(t *testing.T, raw []byte) []byte {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// TestConcurrentRunsStoreOnce has runs of one process put the same
+// contents at the same time: each content is stored once.
+func TestConcurrentRunsStoreOnce(t *testing.T) {
+	db := openTestOpts(t, Options{BatchObjects: 7, UnfiledBlobs: 50})
+	const n = 400
+	var wg sync.WaitGroup
+	for _, ws := range []string{"acme", "beta", "gamma", "delta"} {
+		w, err := db.Begin(ws, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			for id := 1; id <= n; id++ {
+				if err := w.Put("items", "contracts", fmt.Sprint(id), item(id, 0)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+			if _, err := w.Commit(CommitInfo{FinishedAt: t0}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if b, i := count(t, db, bucketBlobs), count(t, db, bucketBlobIndex); b != n || i != n {
+		t.Errorf("%d blobs, %d index entries; want %d of each", b, i, n)
+	}
 }
