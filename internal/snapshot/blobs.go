@@ -10,6 +10,9 @@ import (
 // Blob returns the raw bytes stored under hash, decompressed. It returns an
 // error wrapping ErrNotFound when there is no such blob.
 func (db *DB) Blob(hash Hash) ([]byte, error) {
+	if err := db.unfiledReady(); err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", hash.Short(), err)
+	}
 	var id uint64
 	var rec []byte
 	err := db.bolt.View(func(tx *bbolt.Tx) error {

@@ -16,7 +16,7 @@ import (
 )
 
 // FormatVersion is the database format this build writes and understands.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // Bucket names.
 var (
@@ -175,8 +175,21 @@ func (db *DB) init() error {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
 		}
+		meta := tx.Bucket(bucketMeta)
 		if !found {
-			return tx.Bucket(bucketMeta).Put(keyFormat, []byte(strconv.Itoa(FormatVersion)))
+			if err := meta.Put(keyFormat, []byte(strconv.Itoa(FormatVersion))); err != nil {
+				return err
+			}
+		}
+		// Format 1 filed every blob's index entry with the blob; format 2
+		// lets them wait (unfiled.go) above a watermark, which starts
+		// above every blob stored so far.
+		if meta.Get(keyBlobsFiled) == nil {
+			seq := strconv.FormatUint(tx.Bucket(bucketBlobs).Sequence(), 10)
+			if err := meta.Put(keyBlobsFiled, []byte(seq)); err != nil {
+				return err
+			}
+			return meta.Put(keyFormat, []byte(strconv.Itoa(FormatVersion)))
 		}
 		return nil
 	})

@@ -72,13 +72,14 @@
 //     way. Blob and chunk records get ids in order and are appended at the
 //     end of their buckets (pages filled to 95%, not split in halves). Their
 //     hashes are random, so any write to a hash index touches pages all
-//     over it: a new blob's index entry waits in memory (Options.UnfiledBlobs,
-//     65,536 by default) and waiting entries are filed together, sorted, in
-//     transactions that each span a slice of the hash range, so each index
-//     page is rewritten about once per filing instead of once per batch
-//     (unfiled.go). A 1,000,000-item first backup went from 43.1 s to 30.3 s
-//     and its peak heap from 189 to 117 MB. Chunk index entries are few and
-//     are filed with their chunks.
+//     over it: a new blob's index entry waits (Options.UnfiledBlobs, 65,536
+//     by default; the blob records above a watermark, read back on open)
+//     and waiting entries are filed together, sorted, in transactions that
+//     each span a slice of the hash range, so each index page is rewritten
+//     about once per filing instead of once per batch, and a commit does
+//     not wait for them (unfiled.go; format 2). A 1,000,000-item first
+//     backup went from 43.1 s to 30.3 s and its peak heap from 189 to
+//     117 MB. Chunk index entries are few and are filed with their chunks.
 //   - Hot copies with tx.WriteTo ([DB.WriteTo]).
 //   - fsync on (bbolt's default, NoSync false) and the freelist synced
 //     (NoFreelistSync false), so a crash never needs a freelist rebuild. The

@@ -9,9 +9,8 @@ import (
 	"go.etcd.io/bbolt"
 )
 
-// flushLocked writes the buffered objects and files every waiting blob
-// index entry (see unfiled): it is how a run ends. The caller holds w.mu
-// and db.gc (shared).
+// flushLocked writes the buffered objects, the run's last batch. The caller
+// holds w.mu and db.gc (shared).
 func (w *Writer) flushLocked() error {
 	added, err := w.writeBatch(w.batch, true)
 	w.added += added
@@ -29,12 +28,15 @@ func (w *Writer) flushLocked() error {
 // It finds which blobs are new in a read transaction, compresses those
 // outside any transaction, and writes the blobs and the pending entries in
 // one write transaction; the new blobs' index entries wait (see unfiled)
-// unless enough are waiting. last marks the run's last batch: every
-// waiting entry is filed, and compression uses every core. It changes none of the
+// until enough do. last marks the run's last batch, compressed on every
+// core. It changes none of the
 // Writer's fields: it may run on a goroutine of its own
 // (flushInBackground). The caller holds db.gc (shared), so no prune can
 // remove a blob between the two transactions.
 func (w *Writer) writeBatch(batch []pending, last bool) (int64, error) {
+	if err := w.db.unfiledReady(); err != nil {
+		return 0, err
+	}
 	u := w.db.unfiled
 	stores := u.stores.Load()
 	ids := make(map[Hash]uint64, len(batch)) // blob hash -> id; 0 while unknown
@@ -57,9 +59,6 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, error) {
 		return 0, err
 	}
 	if len(batch) == 0 {
-		if last {
-			return 0, w.db.fileBlobs()
-		}
 		return 0, nil
 	}
 	workers := 1
@@ -100,7 +99,7 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, error) {
 		return 0, err
 	}
 	u.wait(stored)
-	if last || u.due() {
+	if u.due() {
 		if err := w.db.fileBlobsLocked(); err != nil {
 			return added, err
 		}

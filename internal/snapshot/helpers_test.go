@@ -97,6 +97,15 @@ func snapshotOf(t testing.TB, db *DB, ws string, n int, rev func(id int) int) *S
 	return s
 }
 
+// fileAll files every waiting blob index entry, for tests that read or
+// damage the index.
+func fileAll(t testing.TB, db *DB) {
+	t.Helper()
+	if err := db.fileBlobs(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func same(int) int { return 0 }
 
 // count returns the number of keys in a top-level bucket.

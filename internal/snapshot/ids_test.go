@@ -52,6 +52,7 @@ func blobID(t *testing.T, db *DB, h Hash) uint64 {
 func TestIDsArePermanent(t *testing.T) {
 	db := openTest(t)
 	s1 := snapshotOf(t, db, "acme", 40, same)
+	fileAll(t, db)
 	_, hashes := walkAll(t, db, s1, "items/contracts")
 	old := blobID(t, db, hashes[0])
 	if old == 0 {
@@ -74,6 +75,7 @@ func TestIDsArePermanent(t *testing.T) {
 		t.Errorf("Blob of a pruned hash = %v, want ErrNotFound", err)
 	}
 	s2 := snapshotOf(t, db, "acme", 40, same)
+	fileAll(t, db)
 	_, hashes2 := walkAll(t, db, s2, "items/contracts")
 	if hashes2[0] != hashes[0] {
 		t.Fatal("the same content has another hash")
@@ -95,6 +97,7 @@ func TestIDsArePermanent(t *testing.T) {
 func TestVerifyFindsTreeAndIndexDamage(t *testing.T) {
 	db := openTest(t)
 	s := snapshotOf(t, db, "acme", 100, same)
+	fileAll(t, db)
 	refs := mustRefs(t, db, s, "items/contracts")
 	victim := idKey(refs[1].id)
 	edit := func(bucket, key []byte, fn func(v []byte) []byte) {

@@ -152,6 +152,7 @@ func TestVerifyFindsDamage(t *testing.T) {
 	db := openTest(t)
 	s1 := snapshotOf(t, db, "acme", 200, same)
 	s2 := snapshotOf(t, db, "acme", 200, func(id int) int { return id / 150 }) // 150.. changed
+	fileAll(t, db)
 	var target Hash
 	if err := db.Walk(s1, "items/contracts", func(k string, h Hash) error {
 		if k == "42" {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -16,7 +17,9 @@ import (
 const fileSpan = 80_000
 
 // unfiled holds the blob index entries of blobs already stored but not yet
-// filed in the blob-index bucket.
+// filed in the blob-index bucket: the blobs above the watermark that the
+// meta key blobs-filed records (every blob with a greater id waits; an id at
+// or below it is filed).
 //
 // The blob index is keyed by content hash, so new entries land at random
 // places in it, and bbolt rewrites every page a transaction touches. Filing
@@ -24,17 +27,19 @@ const fileSpan = 80_000
 // index every batch: a 100,000-item first backup wrote about 2,200 pages a
 // batch by its end for 280 pages of new blobs, and a 1,000,000-item one
 // spent more time rewriting the index than fetching. Entries therefore wait
-// here until enough do (the limit), a run commits, or a prune starts; then
-// they are filed sorted, in transactions that each cover one slice of the
-// hash range (fileSpan), so each index page is rewritten about once per
-// filing and one transaction's memory does not grow with the index.
+// until enough do (the limit) or a prune starts; then they are filed
+// sorted, in transactions that each cover one slice of the hash range
+// (fileSpan), so each index page is rewritten about once per filing and one
+// transaction's memory does not grow with the index. A run's commit does
+// not wait for them: its blobs are found by id, and the next writer, or a
+// later run of the daemon, files them while it waits on the API.
 //
-// Crash safety does not depend on them: a blob is stored in the same
-// transaction as the pending entries that reference it, and a snapshot
-// record is only written after every waiting entry is filed. A process that
-// dies loses the waiting entries, but their blobs are referenced by nothing
-// but the dead run's pending entries, which recovery deletes before its
-// prune sweeps the blobs bucket by id.
+// Nothing is lost with the process: the blob records hold their hashes, so
+// opening the database reads the waiting entries back from the blobs above
+// the watermark (at most about limit of them). A blob is stored in the same
+// transaction as the pending entries that reference it; a run that dies
+// leaves blobs only its pending entries reference, which recovery deletes
+// before its prune files and sweeps.
 //
 // Locking: write serializes the transactions that store blobs or file
 // entries (bbolt serializes write transactions anyway) and is held until
@@ -52,6 +57,61 @@ type unfiled struct {
 
 	mu      sync.RWMutex
 	entries map[Hash]uint64
+
+	load    sync.Once
+	loadErr error
+}
+
+// keyBlobsFiled is the meta key of the watermark: the greatest blob id at
+// or below which every blob's index entry is filed. A database without it
+// (format 1) has every entry filed.
+var keyBlobsFiled = []byte("blobs-filed")
+
+// unfiledReady reads the waiting entries back from the blobs above the watermark,
+// once per open database; every use of the waiting set goes through it.
+func (db *DB) unfiledReady() error {
+	u := db.unfiled
+	u.load.Do(func() {
+		u.loadErr = db.bolt.View(func(tx *bbolt.Tx) error {
+			w, ok, err := filedThrough(tx)
+			if err != nil || !ok {
+				return err
+			}
+			c := tx.Bucket(bucketBlobs).Cursor()
+			for k, v := c.Seek(idKey(w + 1)); k != nil; k, v = c.Next() {
+				id, ok := idFromKey(k)
+				if !ok {
+					return fmt.Errorf("%w: blob key %x", ErrCorrupt, k)
+				}
+				h, _, err := decodeBlob(v)
+				if err != nil {
+					continue // Verify names it; nothing can dedup to it
+				}
+				if _, dup := u.entries[h]; !dup {
+					u.entries[h] = id
+				}
+			}
+			return nil
+		})
+		if u.loadErr != nil {
+			u.loadErr = fmt.Errorf("read waiting blob index entries: %w", u.loadErr)
+		}
+	})
+	return u.loadErr
+}
+
+// filedThrough returns the watermark; ok is false for a database that has
+// none (every entry filed).
+func filedThrough(tx *bbolt.Tx) (id uint64, ok bool, err error) {
+	v := tx.Bucket(bucketMeta).Get(keyBlobsFiled)
+	if v == nil {
+		return 0, false, nil
+	}
+	id, err = strconv.ParseUint(string(v), 10, 64)
+	if err != nil {
+		return 0, false, fmt.Errorf("%w: %s %q", ErrCorrupt, keyBlobsFiled, v)
+	}
+	return id, true, nil
 }
 
 func newUnfiled(limit int) *unfiled {
@@ -74,6 +134,13 @@ func (u *unfiled) lookup(index *bbolt.Bucket, h Hash) uint64 {
 		return id
 	}
 	return lookupID(index, h)
+}
+
+// waitingID returns the id waiting for h, 0 when none.
+func (u *unfiled) waitingID(h Hash) uint64 {
+	u.mu.RLock()
+	defer u.mu.RUnlock()
+	return u.entries[h]
 }
 
 // wait adds entries of blobs a committed transaction stored. The caller
@@ -120,6 +187,9 @@ func (u *unfiled) filed(done []filedBlob) {
 
 // fileBlobs files every waiting blob index entry.
 func (db *DB) fileBlobs() error {
+	if err := db.unfiledReady(); err != nil {
+		return err
+	}
 	db.unfiled.write.Lock()
 	defer db.unfiled.write.Unlock()
 	return db.fileBlobsLocked()
@@ -127,7 +197,8 @@ func (db *DB) fileBlobs() error {
 
 // fileBlobsLocked files every waiting blob index entry, sorted, in as many
 // transactions as the index needs for each to span about fileSpan
-// entries. The caller holds db.unfiled.write.
+// entries; the last one raises the watermark to the last blob id given.
+// The caller holds db.unfiled.write, and no blob is stored meanwhile.
 func (db *DB) fileBlobsLocked() error {
 	all := db.unfiled.waiting()
 	if len(all) == 0 {
@@ -142,13 +213,18 @@ func (db *DB) fileBlobsLocked() error {
 	}
 	parts := max(1, int((blobs+fileSpan-1)/fileSpan))
 	per := (len(all) + parts - 1) / parts
-	for part := range slices.Chunk(all, per) {
+	for i := 0; i < len(all); i += per {
+		part := all[i:min(i+per, len(all))]
+		last := i+per >= len(all)
 		err := db.update(func(tx *bbolt.Tx) error {
 			index := tx.Bucket(bucketBlobIndex)
 			for i := range part {
 				if err := index.Put(part[i].hash[:], idValue(part[i].id)); err != nil {
 					return err
 				}
+			}
+			if last {
+				return tx.Bucket(bucketMeta).Put(keyBlobsFiled, []byte(strconv.FormatUint(blobs, 10)))
 			}
 			return nil
 		})

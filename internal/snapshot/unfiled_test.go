@@ -2,8 +2,12 @@ package snapshot
 
 import (
 	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
+	"time"
+
+	"go.etcd.io/bbolt"
 )
 
 // settle waits for the batch w is writing in the background, if any.
@@ -17,15 +21,19 @@ func settle(w *Writer) {
 }
 
 // TestUnfiledEntriesWait checks that new blobs' index entries wait until
-// enough of them do, that waiting blobs still deduplicate, and that a
-// commit files every one.
+// enough of them do, that waiting blobs still deduplicate, within a process
+// and after a reopen, and that waiting blobs are read and verified.
 func TestUnfiledEntriesWait(t *testing.T) {
-	db := openTestOpts(t, Options{BatchObjects: 10, UnfiledBlobs: 25})
+	path := filepath.Join(t.TempDir(), "snapshots.db")
+	db, err := Open(path, Options{Logger: quiet, BatchObjects: 10, UnfiledBlobs: 25})
+	if err != nil {
+		t.Fatal(err)
+	}
 	w, err := db.Begin("acme", t0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	put := func(from, to int, key func(int) string) {
+	put := func(w *Writer, from, to int, key func(int) string) {
 		t.Helper()
 		for id := from; id <= to; id++ {
 			if err := w.Put("items", "contracts", key(id), item(id, 0)); err != nil {
@@ -35,21 +43,22 @@ func TestUnfiledEntriesWait(t *testing.T) {
 		settle(w)
 	}
 	own := func(id int) string { return fmt.Sprint(id) }
-	put(1, 20, own)
+	other := func(id int) string { return fmt.Sprint(1000 + id) }
+	put(w, 1, 20, own)
 	if b, i := count(t, db, bucketBlobs), count(t, db, bucketBlobIndex); b != 20 || i != 0 {
 		t.Errorf("after two batches: %d blobs, %d index entries; want 20 and 0 (waiting)", b, i)
 	}
 	// The same contents under other keys: found among the waiting ones.
-	put(1, 10, func(id int) string { return fmt.Sprint(1000 + id) })
+	put(w, 1, 10, other)
 	if b := count(t, db, bucketBlobs); b != 20 {
 		t.Errorf("after a batch of known contents: %d blobs, want 20", b)
 	}
 	// 20 waiting and 10 new reach the limit of 25: all are filed.
-	put(21, 30, own)
+	put(w, 21, 30, own)
 	if b, i := count(t, db, bucketBlobs), count(t, db, bucketBlobIndex); b != 30 || i != 30 {
 		t.Errorf("past the limit: %d blobs, %d index entries; want 30 and 30", b, i)
 	}
-	put(31, 33, own) // three objects stay buffered, three more blobs wait
+	put(w, 31, 33, own) // three objects stay buffered
 	s, err := w.Commit(CommitInfo{FinishedAt: t0})
 	if err != nil {
 		t.Fatal(err)
@@ -57,11 +66,45 @@ func TestUnfiledEntriesWait(t *testing.T) {
 	if s.Objects != 43 {
 		t.Errorf("snapshot of %d objects, want 43", s.Objects)
 	}
-	if b, i := count(t, db, bucketBlobs), count(t, db, bucketBlobIndex); b != 33 || i != 33 {
-		t.Errorf("after the commit: %d blobs, %d index entries; want 33 and 33", b, i)
+	// The commit does not wait for the last three entries.
+	if b, i := count(t, db, bucketBlobs), count(t, db, bucketBlobIndex); b != 33 || i != 30 {
+		t.Errorf("after the commit: %d blobs, %d index entries; want 33 and 30", b, i)
 	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, path) // a read-only open verifies waiting blobs too
+
+	db, err = Open(path, Options{Logger: quiet, BatchObjects: 10, UnfiledBlobs: 25})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+		checkFile(t, path)
+	}()
 	if got, err := db.Blob(hashOf(mustCanonical(t, item(33, 0)))); err != nil || string(got) != string(item(33, 0)) {
-		t.Errorf("blob of item 33 = %.40q, %v", got, err)
+		t.Errorf("after a reopen, waiting blob of item 33 = %.40q, %v", got, err)
+	}
+	w, err = db.Begin("acme", t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	put(w, 31, 33, other) // waiting before the reopen: found again
+	if b := count(t, db, bucketBlobs); b != 33 {
+		t.Errorf("after a reopen, known contents made %d blobs, want 33", b)
+	}
+	if _, err := w.Commit(CommitInfo{FinishedAt: t0.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	// A prune files every waiting entry first.
+	if _, err := db.Prune(); err != nil {
+		t.Fatal(err)
+	}
+	if b, i := count(t, db, bucketBlobs), count(t, db, bucketBlobIndex); b != 33 || i != 33 {
+		t.Errorf("after a prune: %d blobs, %d index entries; want 33 and 33", b, i)
 	}
 }
 
@@ -142,7 +185,59 @@ func TestConcurrentRunsStoreOnce(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	fileAll(t, db)
 	if b, i := count(t, db, bucketBlobs), count(t, db, bucketBlobIndex); b != n || i != n {
 		t.Errorf("%d blobs, %d index entries; want %d of each", b, i, n)
+	}
+}
+
+// TestFormat1Upgrade opens a format-1 database, whose blobs' index entries
+// are all filed and which has no watermark: a read-only open reads it as
+// it is, a read-write open sets the watermark above its blobs.
+func TestFormat1Upgrade(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "snapshots.db")
+	db, err := Open(path, Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snapshotOf(t, db, "acme", 30, same)
+	fileAll(t, db)
+	if err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if err := meta.Delete(keyBlobsFiled); err != nil {
+			return err
+		}
+		return meta.Put(keyFormat, []byte("1"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, path) // read-only, format 1
+
+	db, err = Open(path, Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+		checkFile(t, path)
+	}()
+	var format, filed string
+	if err := db.bolt.View(func(tx *bbolt.Tx) error {
+		format, filed = string(tx.Bucket(bucketMeta).Get(keyFormat)), string(tx.Bucket(bucketMeta).Get(keyBlobsFiled))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if format != fmt.Sprint(FormatVersion) || filed != "30" {
+		t.Errorf("after a read-write open: format %q, watermark %q; want %d and 30", format, filed, FormatVersion)
+	}
+	s := snapshotOf(t, db, "acme", 35, same) // five new blobs wait
+	if s.Objects != 35 || count(t, db, bucketBlobIndex) != 30 {
+		t.Errorf("%d objects, %d index entries; want 35 and 30", s.Objects, count(t, db, bucketBlobIndex))
 	}
 }

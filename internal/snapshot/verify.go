@@ -157,8 +157,15 @@ func (v *verifier) checkBlobs(es []entry) error {
 		packed  []byte
 	}
 	todo := map[uint64]*found{}
+	if err := v.db.unfiledReady(); err != nil {
+		return err
+	}
 	err := v.db.bolt.View(func(tx *bbolt.Tx) error {
 		blobs, index := tx.Bucket(bucketBlobs), tx.Bucket(bucketBlobIndex)
+		filed, _, err := filedThrough(tx)
+		if err != nil {
+			return err
+		}
 		for _, e := range es {
 			if _, seen := v.blobs[e.id]; seen {
 				continue
@@ -178,6 +185,9 @@ func (v *verifier) checkBlobs(es []entry) error {
 				continue
 			}
 			f.indexed = lookupID(index, f.hash)
+			if e.id > filed && f.indexed == 0 {
+				f.indexed = v.db.unfiled.waitingID(f.hash) // its entry waits
+			}
 			if v.readData {
 				f.packed = bytes.Clone(packed)
 			}
