@@ -90,10 +90,12 @@ func (w *walker) include(kind, typeSlug string) bool {
 }
 
 // run lists every workspace-level kind at once, and the kinds below a
-// parent as soon as that parent's listing ends: the items of a type start
-// while members and roles are still being listed, so no level waits for
-// another. A semaphore caps the collections being listed; the client's
-// limiter caps the requests.
+// parent object as soon as a page brings it: the items of a type start
+// while the types listing still checks its count and members and roles are
+// still being listed, so no level waits for another. A semaphore caps the
+// collections being listed, except listings of parent kinds (types, flows,
+// stages), which are few, short, and what everything else waits for; the
+// client's limiter caps the requests.
 func (w *walker) run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	w.g, w.gctx = g, gctx
@@ -107,21 +109,23 @@ func (w *walker) run(ctx context.Context) error {
 	return g.Wait()
 }
 
-// spawn lists kind k under parent on the walk's group, then spawns the
-// kinds below each of the objects it found.
+// spawn lists kind k under parent on the walk's group; the listing spawns
+// the kinds below each object it finds.
 func (w *walker) spawn(k *api.Kind, parent api.Object) {
 	w.g.Go(func() error {
-		select {
-		case w.slots <- struct{}{}:
-		case <-w.gctx.Done():
-			return w.gctx.Err()
+		if !isParent(k) {
+			select {
+			case w.slots <- struct{}{}:
+			case <-w.gctx.Done():
+				return w.gctx.Err()
+			}
+			defer func() { <-w.slots }()
 		}
-		objs, err := w.collect(w.gctx, k, parent)
-		<-w.slots
+		parents, err := w.collect(w.gctx, k, parent)
 		if err != nil {
 			return err
 		}
-		w.children(k, objs)
+		w.afterParents(k, parents)
 		return nil
 	})
 }
@@ -144,10 +148,21 @@ func (w *walker) needed(k *api.Kind, typeSlug string) bool {
 	return false
 }
 
-// children spawns the listing of every kind whose parent is k, once per
-// parent object; if k itself failed, those kinds fail too, with an error
-// that says why (a failed listing never looks like a deletion).
-func (w *walker) children(k *api.Kind, parents []api.Object) {
+// spawnBelow spawns the listing of every kind whose parent is k under the
+// parent object p.
+func (w *walker) spawnBelow(k *api.Kind, p api.Object) {
+	for _, c := range api.Kinds() {
+		if c.Parent == k.Name && w.needed(c, typeSlugOf(p)) {
+			w.spawn(c, p)
+		}
+	}
+}
+
+// afterParents settles the kinds below k once k's listing under one parent
+// has ended with n objects: if k failed, they fail too, with an error that
+// says why (a failed listing never looks like a deletion); if k has no
+// objects, they are read and empty.
+func (w *walker) afterParents(k *api.Kind, n int) {
 	for _, c := range api.Kinds() {
 		if c.Parent != k.Name {
 			continue
@@ -156,13 +171,8 @@ func (w *walker) children(k *api.Kind, parents []api.Object) {
 			w.failBelow(k)
 			return
 		}
-		if len(parents) == 0 {
+		if n == 0 {
 			w.knownEmpty(c)
-		}
-		for _, p := range parents {
-			if w.needed(c, typeSlugOf(p)) {
-				w.spawn(c, p)
-			}
 		}
 	}
 }
@@ -187,20 +197,21 @@ func isParent(k *api.Kind) bool {
 }
 
 // collect lists one collection into the sink, storing the objects the
-// filter includes. It returns the objects of parent kinds (without their
-// JSON), with Parent set to their type slug so that the kinds below them
-// can be filtered by type.
-func (w *walker) collect(ctx context.Context, k *api.Kind, parent api.Object) ([]api.Object, error) {
+// filter includes, and spawns the kinds below each object of a parent kind
+// as soon as it is stored (with Parent set to its type slug, so that those
+// kinds can be filtered by type). It returns how many parent objects it
+// found.
+func (w *walker) collect(ctx context.Context, k *api.Kind, parent api.Object) (int, error) {
 	parentKey := ""
 	if k.Parent != "" {
 		params, err := api.ParentParams(k, parent)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		parentKey = params[k.ParentParam]
 	}
 	keep := isParent(k)
-	var kept []api.Object
+	parents := 0
 	store := func(objs []api.Object) error {
 		stored := 0
 		for _, o := range objs {
@@ -208,19 +219,19 @@ func (w *walker) collect(ctx context.Context, k *api.Kind, parent api.Object) ([
 			if k.Name == "types" {
 				slug = o.Key
 			}
+			if w.include(k.Name, slug) {
+				if err := w.sink.Put(k.Name, parentKey, o.Key, o.Raw); err != nil {
+					return &sinkError{fmt.Errorf("store %s %s: %w", k.Label, o.Key, err)}
+				}
+				stored++
+			}
 			if keep {
 				c := o
 				c.Raw = nil
 				c.Parent = slug
-				kept = append(kept, c)
+				parents++
+				w.spawnBelow(k, c)
 			}
-			if !w.include(k.Name, slug) {
-				continue
-			}
-			if err := w.sink.Put(k.Name, parentKey, o.Key, o.Raw); err != nil {
-				return &sinkError{fmt.Errorf("store %s %s: %w", k.Label, o.Key, err)}
-			}
-			stored++
 		}
 		n := w.objects.Add(int64(stored))
 		w.count(k.Name, stored)
@@ -245,24 +256,24 @@ func (w *walker) collect(ctx context.Context, k *api.Kind, parent api.Object) ([
 	}
 	if err == nil {
 		w.count(k.Name, 0) // a kind read with no objects counts 0
-		return kept, nil
+		return parents, nil
 	}
 	if ctx.Err() != nil {
-		return nil, ctx.Err()
+		return 0, ctx.Err()
 	}
 	if st := api.StatusOf(err); st == http.StatusUnauthorized || st == http.StatusForbidden {
-		return nil, fmt.Errorf("%w: list %s: %w", ErrAccess, k.Name, err)
+		return 0, fmt.Errorf("%w: list %s: %w", ErrAccess, k.Name, err)
 	}
 	var sinkErr *sinkError
 	if errors.As(err, &sinkErr) {
-		return nil, err
+		return 0, err
 	}
 	if parentKey != "" {
 		err = fmt.Errorf("under %s %s: %w", k.Parent, parentKey, err)
 	}
 	w.fail(k, err)
 	w.opts.Logger.Warn("kind could not be read", "kind", k.Name, "parent", parentKey, "err", err)
-	return kept, nil
+	return parents, nil
 }
 
 type sinkError struct{ err error }

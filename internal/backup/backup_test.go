@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
 )
@@ -213,5 +214,47 @@ func TestRunCountsKindsUnderAnEmptyParent(t *testing.T) {
 	}
 	if _, ok := res.Counts["stages"]; ok {
 		t.Errorf("stages recorded as empty under a filter by type: %v", res.Counts)
+	}
+}
+
+// holdingSource holds the types listing open after its page, as a listing
+// does while it asks for the count again, until a kind below types is
+// listed.
+type holdingSource struct {
+	*memSource
+	child chan struct{}
+	once  sync.Once
+}
+
+func (s *holdingSource) List(ctx context.Context, k *api.Kind, ws string, parent api.Object, fn func([]api.Object) error) (api.ListResult, error) {
+	if k.Parent == "types" {
+		s.once.Do(func() { close(s.child) })
+	}
+	res, err := s.memSource.List(ctx, k, ws, parent, fn)
+	if k.Name == "types" && err == nil {
+		select {
+		case <-s.child:
+		case <-time.After(5 * time.Second):
+			return res, errors.New("no kind below types was listed while the types listing was open")
+		}
+	}
+	return res, err
+}
+
+// TestRunStartsChildrenEarly checks that the kinds below a parent start as
+// soon as a page brings the parent, not when its whole listing ends, and
+// that a parent listing does not wait for a collection slot.
+func TestRunStartsChildrenEarly(t *testing.T) {
+	src := &holdingSource{memSource: demoSource(), child: make(chan struct{})}
+	sink := newSink()
+	res, err := Run(context.Background(), src, sink, Options{Workspace: "acme", Collections: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Failed) != 0 {
+		t.Errorf("failed kinds: %v", res.Failed)
+	}
+	if _, ok := sink.put["tasks/40/400"]; !ok {
+		t.Errorf("tasks under a flow's stage not stored: %v", sink.put)
 	}
 }
