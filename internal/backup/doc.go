@@ -3,7 +3,9 @@
 // The walker visits the kinds of api.Kinds() in order. Workspace-level kinds
 // are listed directly; kinds with a parent (fields, items, forms and flows
 // under each type, stages under flows, tasks under stages) are listed once
-// per parent object. Every listing runs through one api client, whose
+// per parent object, started as soon as a page brings that object (before
+// the parent's listing has checked its count again). Every listing runs
+// through one api client, whose
 // limiter caps concurrency and request rate for the whole run, so several
 // collections are listed at once without one huge type starving the rest.
 // Pages stream into the snapshot writer as they arrive: memory does not grow
@@ -13,11 +15,13 @@
 //   - a kind whose listing fails after the client's retries is marked failed
 //     in the writer, which makes the snapshot partial; the walk goes on with
 //     the other kinds. Children of a failed parent are failed too, with an
-//     error that says so: a failed listing never looks like a deletion;
+//     error that says so (whatever was read below the parent's objects that
+//     did arrive is kept): a failed listing never looks like a deletion;
 //   - 401 and 403 end the whole run at once (the key is wrong or lacks
 //     access: every other request would fail the same way);
 //   - a cancelled context ends the run; the caller aborts the writer.
 //
-// Caveats: parent objects (types, flows, stages) are kept in memory to list
-// their children; there are few of them. Items are never kept.
+// Caveats: listings of parent kinds (types, flows, stages) do not take one
+// of the Collections slots, since everything else waits for them; there is
+// one per type and per flow. Items are never kept in memory.
 package backup
