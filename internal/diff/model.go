@@ -82,7 +82,7 @@ func (f FieldChange) MarshalJSON() ([]byte, error) {
 		Op   Op     `json:"op"`
 		Old  any    `json:"old"`
 	}
-	var v any = withBoth{f.Path, f.Op, f.Old, f.New}
+	var v any = withBoth(f)
 	switch f.Op {
 	case Added:
 		v = onlyNew{f.Path, f.Op, f.New}
