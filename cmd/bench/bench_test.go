@@ -23,7 +23,7 @@ func TestBenchSmall(t *testing.T) {
 	for _, want := range []string{
 		"| backup wall / ideal (target 1.25) |",
 		"| items changed a day, by the snapshot's change summary (min; 9 edited) | 9 |",
-		"| database / distinct versions |",
+		"| database on disk / distinct versions |",
 		"| restic repository MiB",
 		"| diff command, 10 changed items s |",
 		"| diff command, 900 changed items s |",

@@ -193,6 +193,16 @@ func fileSize(path string) int64 {
 	return fi.Size()
 }
 
+// diskUsage is the disk space allocated to the file at path (its blocks),
+// which for a sparse file is less than its size.
+func diskUsage(path string) int64 {
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		return 0
+	}
+	return st.Blocks * 512
+}
+
 // listPages counts the list requests between two request counts: the pages
 // a backup read.
 func listPages(before, after fakeapi.RequestCounts) int64 {

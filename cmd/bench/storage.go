@@ -107,7 +107,8 @@ func (st *storage) runRestic(args ...string) ([]byte, error) {
 	return out, nil
 }
 
-// figures are the export and restic rows; db is the database's size.
+// figures are the export and restic rows; db is the database's size on
+// disk.
 func (st *storage) figures(db int64) []figure {
 	last := st.exports[len(st.exports)-1]
 	fig := []figure{{name: "export of a snapshot to an ndjson directory s (day 10)", value: last.Seconds()}}
@@ -116,10 +117,12 @@ func (st *storage) figures(db int64) []figure {
 			figure{name: "restic repository MiB (same export directory each day)", text: "restic not installed"},
 			figure{name: "database / restic repository", text: "restic not installed"})
 	}
-	repo := dirSize(filepath.Join(st.dir, "restic-repo"))
+	repo := filepath.Join(st.dir, "restic-repo")
+	size, disk := dirSize(repo), dirDiskUsage(repo)
 	return append(fig,
-		figure{name: "restic repository MiB (same export directory each day)", value: float64(repo) / (1 << 20)},
-		figure{name: "database / restic repository", value: float64(db) / float64(repo)},
+		figure{name: "restic repository MiB (same export directory each day)", value: float64(size) / (1 << 20)},
+		figure{name: "restic repository MiB on disk (allocated blocks)", value: float64(disk) / (1 << 20)},
+		figure{name: "database / restic repository, on disk", value: float64(db) / float64(disk)},
 		figure{name: "restic backup of the export directory s (day 10)", value: st.restics[len(st.restics)-1].Seconds()})
 }
 
@@ -131,6 +134,18 @@ func dirSize(dir string) int64 {
 			if fi, err := d.Info(); err == nil {
 				n += fi.Size()
 			}
+		}
+		return nil
+	})
+	return n
+}
+
+// dirDiskUsage is the disk space allocated to the regular files under dir.
+func dirDiskUsage(dir string) int64 {
+	var n int64
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			n += diskUsage(path)
 		}
 		return nil
 	})
