@@ -11,7 +11,7 @@ import (
 
 // commitBudget is how many pending entries one tree-building transaction
 // turns into chunks.
-const commitBudget = 50_000
+const commitBudget = 200_000
 
 // CommitInfo is what the caller knows at the end of a run.
 type CommitInfo struct {
