@@ -29,11 +29,13 @@ func (w *Writer) flushLocked() error {
 // outside any transaction, and writes the blobs and the pending entries in
 // one write transaction; the new blobs' index entries wait (see unfiled)
 // until enough do. last marks the run's last batch, compressed on every
-// core. It changes none of the
-// Writer's fields: it may run on a goroutine of its own
-// (flushInBackground). The caller holds db.gc (shared), so no prune can
-// remove a blob between the two transactions.
+// core. It changes none of the Writer's fields: it may run on a goroutine
+// of its own (flushInBackground). The caller holds db.gc (shared), so no
+// prune can remove a blob between the two transactions.
 func (w *Writer) writeBatch(batch []pending, last bool) (int64, error) {
+	if len(batch) == 0 {
+		return 0, nil
+	}
 	if err := w.db.unfiledReady(); err != nil {
 		return 0, err
 	}
@@ -57,9 +59,6 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, error) {
 	})
 	if err != nil {
 		return 0, err
-	}
-	if len(batch) == 0 {
-		return 0, nil
 	}
 	workers := 1
 	if last {
