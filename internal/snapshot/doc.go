@@ -68,7 +68,8 @@
 //     run between transactions, after the chunk they concern was copied out.
 //   - Short read transactions: one chunk, one root or one batch of keys each.
 //   - Batched writes: Put buffers objects and writes them one transaction per
-//     5,000 objects or 4 MiB; tree building and pruning are batched the same
+//     Options.BatchObjects (5,000 by default; the program sets 2,000) or
+//     4 MiB; tree building and pruning are batched the same
 //     way. Blob and chunk records get ids in order and are appended at the
 //     end of their buckets (pages filled to 95%, not split in halves). Their
 //     hashes are random, so any write to a hash index touches pages all

@@ -71,7 +71,7 @@ func testGrowth(t *testing.T, n int) {
 	}
 	var packed int64
 	for id := 100; id <= n; id += 100 {
-		c, err := compress(item(id, 1))
+		c, err := compressTo(nil, item(id, 1))
 		if err != nil {
 			t.Fatal(err)
 		}

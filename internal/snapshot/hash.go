@@ -85,10 +85,6 @@ var codec = sync.OnceValues(func() (*zcodec, error) {
 	return &zcodec{enc: enc, dec: dec}, nil
 })
 
-func compress(raw []byte) ([]byte, error) {
-	return compressTo(make([]byte, 0, len(raw)/2+16), raw)
-}
-
 // compressTo appends the compressed raw to dst.
 func compressTo(dst, raw []byte) ([]byte, error) {
 	c, err := codec()
