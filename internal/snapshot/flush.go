@@ -99,7 +99,7 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, error) {
 	}
 	u.wait(stored)
 	if u.due() {
-		if err := w.db.fileBlobsLocked(); err != nil {
+		if err := w.db.fileBlobsLocked(nil); err != nil {
 			return added, err
 		}
 	}

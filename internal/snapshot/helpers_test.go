@@ -101,7 +101,7 @@ func snapshotOf(t testing.TB, db *DB, ws string, n int, rev func(id int) int) *S
 // damage the index.
 func fileAll(t testing.TB, db *DB) {
 	t.Helper()
-	if err := db.fileBlobs(); err != nil {
+	if err := db.fileBlobs(nil); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -59,14 +59,15 @@ func (db *DB) Prune() (PruneStats, error) {
 	}
 	db.gc.Lock()
 	defer db.gc.Unlock()
-	// Waiting index entries are filed first, so the sweep sees every blob
-	// the way a reader does and removes unreferenced ones with their entry.
-	if err := db.fileBlobs(); err != nil {
-		return st, fmt.Errorf("prune: file blob index entries: %w", err)
-	}
 	m, err := db.mark()
 	if err != nil {
 		return st, fmt.Errorf("prune: %w", err)
+	}
+	// Waiting index entries of the blobs kept are filed, and the others
+	// forgotten, before the sweep removes those blobs: the sweep then sees
+	// every blob the way a reader does.
+	if err := db.fileBlobs(m.blobs.has); err != nil {
+		return st, fmt.Errorf("prune: file blob index entries: %w", err)
 	}
 	st.Kept = m.blobs.count() + m.chunks.count() + len(m.roots)
 	unmarkedID := func(set *idSet) func(k, v []byte) bool {

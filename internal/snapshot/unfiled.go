@@ -185,24 +185,36 @@ func (u *unfiled) filed(done []filedBlob) {
 	}
 }
 
-// fileBlobs files every waiting blob index entry.
-func (db *DB) fileBlobs() error {
+// fileBlobs files every waiting blob index entry for which keep reports
+// true (nil keeps all) and forgets the others: Prune passes the blobs it
+// keeps, so an aborted run's blobs are swept without being filed first.
+func (db *DB) fileBlobs(keep func(id uint64) bool) error {
 	if err := db.unfiledReady(); err != nil {
 		return err
 	}
 	db.unfiled.write.Lock()
 	defer db.unfiled.write.Unlock()
-	return db.fileBlobsLocked()
+	return db.fileBlobsLocked(keep)
 }
 
-// fileBlobsLocked files every waiting blob index entry, sorted, in as many
-// transactions as the index needs for each to span about fileSpan
-// entries; the last one raises the watermark to the last blob id given.
-// The caller holds db.unfiled.write, and no blob is stored meanwhile.
-func (db *DB) fileBlobsLocked() error {
-	all := db.unfiled.waiting()
-	if len(all) == 0 {
+// fileBlobsLocked files the waiting blob index entries keep accepts (nil:
+// all), sorted, in as many transactions as the index needs for each to
+// span about fileSpan entries; the last one raises the watermark to the
+// last blob id given, and the entries not kept are forgotten. The caller
+// holds db.unfiled.write, and no blob is stored meanwhile.
+func (db *DB) fileBlobsLocked(keep func(id uint64) bool) error {
+	waiting := db.unfiled.waiting()
+	if len(waiting) == 0 {
 		return nil
+	}
+	all := waiting
+	if keep != nil {
+		all = nil
+		for _, b := range waiting {
+			if keep(b.id) {
+				all = append(all, b)
+			}
+		}
 	}
 	var blobs uint64
 	if err := db.bolt.View(func(tx *bbolt.Tx) error {
@@ -212,8 +224,8 @@ func (db *DB) fileBlobsLocked() error {
 		return err
 	}
 	parts := max(1, int((blobs+fileSpan-1)/fileSpan))
-	per := (len(all) + parts - 1) / parts
-	for i := 0; i < len(all); i += per {
+	per := max(1, (len(all)+parts-1)/parts)
+	for i := 0; i == 0 || i < len(all); i += per {
 		part := all[i:min(i+per, len(all))]
 		last := i+per >= len(all)
 		err := db.update(func(tx *bbolt.Tx) error {
@@ -233,5 +245,6 @@ func (db *DB) fileBlobsLocked() error {
 		}
 		db.unfiled.filed(part)
 	}
+	db.unfiled.filed(waiting) // those not kept too
 	return nil
 }
