@@ -9,6 +9,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/enspace-sync/enspace-sync/internal/app"
 )
 
 // Main is the program: its streams, its environment and the resources a
@@ -121,8 +123,12 @@ func (m *Main) ReportError(err error) int {
 	}
 	fmt.Fprintf(m.Stderr, "enspace-sync: %s\n", err)
 	var ue *usageError
-	if errors.As(err, &ue) && ue.hint != "" {
+	var ie *app.InputError
+	switch {
+	case errors.As(err, &ue) && ue.hint != "":
 		fmt.Fprintf(m.Stderr, "Try: %s\n", ue.hint)
+	case errors.As(err, &ie) && ie.Hint != "":
+		fmt.Fprintf(m.Stderr, "Try: %s\n", ie.Hint)
 	}
 	return code
 }

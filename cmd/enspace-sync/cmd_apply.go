@@ -2,11 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"os"
-
-	"github.com/enspace-sync/enspace-sync/internal/restore"
 )
 
 func init() {
@@ -30,10 +25,6 @@ Examples:
 	})
 }
 
-// ErrTargetChanged is returned when a saved plan's target changed since
-// the plan was made.
-var ErrTargetChanged = errors.New("the target changed since the plan was made")
-
 func runApply(ctx context.Context, m *Main, args []string) error {
 	inv, err := m.start("apply", args, 1, nil)
 	if err != nil {
@@ -42,40 +33,21 @@ func runApply(ctx context.Context, m *Main, args []string) error {
 	if len(inv.args) != 1 {
 		return usagef("apply", "name the plan file")
 	}
-	plan, err := restore.ReadPlan(inv.args[0])
-	if errors.Is(err, os.ErrNotExist) {
-		return usagef("apply", "no plan file %s", inv.args[0])
-	}
-	if err != nil {
-		return err
-	}
-	target, err := pickWorkspace(inv.cfg, plan.Target, "apply")
-	if err != nil {
-		return err
-	}
 	db, err := m.openDB(inv.cfg, false, "apply")
 	if err != nil {
 		return err
 	}
-	ids, err := db.IDMap(target.Name, plan.Source)
+	svc, err := m.service(inv.cfg, db)
 	if err != nil {
 		return err
 	}
-	client, err := newClients(inv.cfg, m.log).For(target)
+	p, err := svc.LoadPlan(ctx, inv.args[0])
 	if err != nil {
 		return err
 	}
-	live, err := liveSet(ctx, m, client, target, plan.Scope)
-	if err != nil {
-		return err
+	out := planPrinter{asJSON: inv.g.asJSON}
+	if p.Plan.Empty() {
+		return out.print(m, p.Plan, nil)
 	}
-	if restore.Fingerprint(live) != plan.Fingerprint {
-		return fmt.Errorf("%w (%s was read again and differs from what %s was planned against): plan again",
-			ErrTargetChanged, target.Name, inv.args[0])
-	}
-	if plan.Empty() {
-		return (&planRun{m: m, inv: inv}).print(plan, nil)
-	}
-	run := &planRun{m: m, inv: inv, target: target, client: client, ids: ids}
-	return run.apply(ctx, plan)
+	return out.apply(ctx, m, svc, p)
 }

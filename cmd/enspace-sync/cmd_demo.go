@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
-	"time"
+	"log/slog"
 
 	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
+	"github.com/enspace-sync/enspace-sync/internal/demo"
 )
 
 func init() {
@@ -45,7 +42,8 @@ it must be empty), with commands to explore them afterwards. The fake API
 and its data live only while the demo runs.
 
 Every request to the fake takes 2 ms more, like a near network, unless
---fast. Logs are at warn level (the anomaly warnings) unless --log-level.
+--fast. The program's logs go to stderr at error level unless --log-level:
+the tour shows the anomaly warnings itself.
 
 Examples:
   enspace-sync demo
@@ -54,9 +52,6 @@ Examples:
 	})
 }
 
-// demoLatency is the delay the fake adds to each request unless --fast.
-const demoLatency = 2 * time.Millisecond
-
 func runDemo(ctx context.Context, m *Main, args []string) error {
 	cmd := commands["demo"]
 	fs := newFlags(cmd)
@@ -64,7 +59,7 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	var fast bool
 	fs.StringVar(&keep, "keep", "", "keep the config, key file, database and export in `DIR` (created; must be empty)")
 	fs.BoolVar(&fast, "fast", false, "no added latency on the fake API's requests")
-	fs.StringVar(&logLevel, "log-level", "", "`LEVEL` of the logs of the commands the demo runs: debug, info, warn or error (default warn)")
+	fs.StringVar(&logLevel, "log-level", "", "`LEVEL` of the program's logs on stderr: debug, info, warn or error (default error: the tour shows the anomaly warnings itself)")
 	rest, err := m.parse(cmd, fs, args)
 	if err != nil {
 		return err
@@ -75,83 +70,14 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	if err := checkLogLevel(cmd.name, logLevel); err != nil {
 		return err
 	}
-	dir, cleanup, err := demoDir(keep)
-	if err != nil {
-		return err
+	level := slog.LevelError
+	if logLevel != "" {
+		_ = level.UnmarshalText([]byte(logLevel)) // checked above
 	}
-	defer cleanup()
-	latency := demoLatency
-	if fast {
-		latency = 0
-	}
-	d := &demo{m: m, dir: dir, kept: keep != "", logLevel: logLevel, start: time.Now()}
-	stop, err := d.startFake(latency)
-	if err != nil {
-		return err
-	}
-	defer stop()
-	d.intro()
-	if err := d.runSteps(ctx, demoSteps()); err != nil {
-		if d.kept {
-			fmt.Fprintf(m.Stdout, "\nThe files are in %s.\n", d.dir)
-		} else {
-			fmt.Fprintf(m.Stdout, "\nThe files were in %s, removed now; run the demo with --keep DIR to look at them.\n", d.dir)
-		}
-		return err
-	}
-	d.outro()
-	return nil
+	return demo.Run(ctx, demo.Options{Stdout: m.Stdout, Stderr: m.Stderr, Keep: keep, Fast: fast,
+		LogLevel: level, Version: versionInfo().Version, BeforeStep: demoBeforeStep})
 }
 
-// demoDir returns the directory of the demo's files and what removes it:
-// keep, created and checked empty, which stays; or a temporary directory.
-func demoDir(keep string) (dir string, cleanup func(), err error) {
-	if keep == "" {
-		dir, err := os.MkdirTemp("", "enspace-sync-demo-")
-		if err != nil {
-			return "", nil, fmt.Errorf("create a temporary directory: %w", err)
-		}
-		return dir, func() { os.RemoveAll(dir) }, nil
-	}
-	dir, err = filepath.Abs(keep)
-	if err != nil {
-		return "", nil, usagef("demo", "--keep %s: %v", keep, err)
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", nil, fmt.Errorf("create %s: %w", dir, err)
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return "", nil, fmt.Errorf("read %s: %w", dir, err)
-	}
-	if len(entries) > 0 {
-		return "", nil, usagef("demo", "--keep %s: the directory is not empty (it holds %s): name a new or empty one", keep, entries[0].Name())
-	}
-	return dir, func() {}, nil
-}
-
-// runSteps runs the steps in order, each under its heading, and stops at
-// the first that fails.
-func (d *demo) runSteps(ctx context.Context, steps []demoStep) error {
-	for i, s := range steps {
-		d.step = i + 1
-		if demoBeforeStep != nil {
-			demoBeforeStep(d.step, d.fake)
-		}
-		fmt.Fprintf(d.m.Stdout, "\nStep %d of %d: %s\n", d.step, len(steps), s.title)
-		ok, err := s.run(ctx, d)
-		if err != nil {
-			if ctx.Err() != nil {
-				return fmt.Errorf("demo interrupted at step %d: %w", d.step, ctx.Err())
-			}
-			fmt.Fprintf(d.m.Stdout, "   ✗ %s\n", strings.Join(wrapWords(err.Error(), 92), "\n     "))
-			return fmt.Errorf("demo step %d failed (%s): %w", d.step, s.title, err)
-		}
-		fmt.Fprintf(d.m.Stdout, "   ✓ %s\n", strings.Join(wrapWords(ok, 92), "\n     "))
-	}
-	return nil
-}
-
-// demoBeforeStep, when set, is called before each step with its number
-// and the fake server; tests use it to make a step fail.
+// demoBeforeStep, when set, is called before each step of the demo; tests
+// use it to make a step fail.
 var demoBeforeStep func(step int, fake *fakeapi.Server)

@@ -6,9 +6,7 @@ import (
 	"fmt"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
-	"github.com/enspace-sync/enspace-sync/internal/config"
 	"github.com/enspace-sync/enspace-sync/internal/diff"
-	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
 func init() {
@@ -45,14 +43,14 @@ Examples:
 }
 
 func runDiff(ctx context.Context, m *Main, args []string) error {
-	var workspace *string
+	var workspace string
 	var kinds stringList
-	var stat, exitCode *bool
+	var stat, exitCode bool
 	inv, err := m.start("diff", args, 2, func(fs *flag.FlagSet) {
-		workspace = fs.String("workspace", "", "the workspace (may be left out when the config has one)")
+		fs.StringVar(&workspace, "workspace", "", "the workspace (may be left out when the config has one)")
 		fs.Var(&kinds, "kind", "only this kind (types, fields, items, members, ...); repeat for several")
-		stat = fs.Bool("stat", false, "print the summary lines only")
-		exitCode = fs.Bool("exit-code", false, "exit with status 5 when there are changes")
+		fs.BoolVar(&stat, "stat", false, "print the summary lines only")
+		fs.BoolVar(&exitCode, "exit-code", false, "exit with status 5 when there are changes")
 	})
 	if err != nil {
 		return err
@@ -66,17 +64,15 @@ func runDiff(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	from, to, err := diffEnds(db, inv.cfg, *workspace, inv.args)
+	svc, err := m.service(inv.cfg, db)
 	if err != nil {
 		return err
 	}
-	if from.Workspace != to.Workspace {
-		return &usageError{msg: fmt.Sprintf("%s is a snapshot of %s and %s one of %s: diff compares one workspace over time",
-			from.ShortID(), from.Workspace, to.ShortID(), to.Workspace),
-			hint: fmt.Sprintf("to see how %s differs from %s, plan a replication: enspace-sync replicate --from %s --to %s --dry-run",
-				to.Workspace, from.Workspace, from.Workspace, to.Workspace)}
+	from, to, err := svc.DiffEnds(workspace, inv.args)
+	if err != nil {
+		return err
 	}
-	res, err := compareSnapshots(db, from, to, kinds)
+	res, err := svc.Compare(from, to, kinds)
 	if err != nil {
 		return err
 	}
@@ -87,11 +83,11 @@ func runDiff(ctx context.Context, m *Main, args []string) error {
 	} else {
 		fmt.Fprintf(m.Stdout, "%s %s (%s) -> %s (%s)\n", from.Workspace, from.ShortID(), from.StartedAt.Local().Format("2006-01-02 15:04"),
 			to.ShortID(), to.StartedAt.Local().Format("2006-01-02 15:04"))
-		if err := diff.WriteText(m.Stdout, res, diff.TextOptions{Stat: *stat}); err != nil {
+		if err := diff.WriteText(m.Stdout, res, diff.TextOptions{Stat: stat}); err != nil {
 			return err
 		}
 	}
-	if *exitCode && !res.Empty() {
+	if exitCode && !res.Empty() {
 		return withExit(ExitChanges, nil)
 	}
 	return nil
@@ -102,42 +98,4 @@ type diffJSON struct {
 	*diff.Result
 	From string `json:"from"`
 	To   string `json:"to"`
-}
-
-// diffEnds picks the two snapshots to compare from the arguments.
-func diffEnds(db *snapshot.DB, cfg *config.Config, workspace string, args []string) (from, to *snapshot.Snapshot, err error) {
-	switch len(args) {
-	case 2:
-		if from, err = resolveSnapshot(db, cfg, workspace, args[0]); err != nil {
-			return nil, nil, err
-		}
-		to, err = resolveSnapshot(db, cfg, workspace, args[1])
-		return from, to, err
-	case 1:
-		if from, err = resolveSnapshot(db, cfg, workspace, args[0]); err != nil {
-			return nil, nil, err
-		}
-		to, err = db.Resolve(from.Workspace, "latest")
-		return from, to, err
-	}
-	ws, err := pickWorkspace(cfg, workspace, "diff")
-	if err != nil {
-		return nil, nil, err
-	}
-	workspace = ws.Name
-	snaps, err := db.Snapshots(workspace)
-	if err != nil {
-		return nil, nil, err
-	}
-	last := -1
-	for i := len(snaps) - 1; i >= 0; i-- {
-		if snaps[i].Status == snapshot.StatusComplete {
-			last = i
-			break
-		}
-	}
-	if last < 1 {
-		return nil, nil, fmt.Errorf("workspace %s has no two snapshots to compare (a complete one and one before it): run enspace-sync backup", workspace)
-	}
-	return snaps[last-1], snaps[last], nil
 }

@@ -59,7 +59,11 @@ func runDoctor(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	workspaces, err := selectWorkspaces(inv.cfg, names)
+	svc, err := m.service(inv.cfg, nil)
+	if err != nil {
+		return err
+	}
+	workspaces, err := svc.Workspaces(names)
 	if err != nil {
 		return err
 	}

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/app"
+	"github.com/enspace-sync/enspace-sync/internal/config"
 	"github.com/enspace-sync/enspace-sync/internal/export"
+	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
 func init() {
@@ -46,10 +48,9 @@ Examples:
 }
 
 type exportFlags struct {
-	workspace, snap, output, format string
-	live, quiet                     bool
-	kinds                           stringList
-	baseURL, slug, keyFile          string
+	quiet                  bool
+	kinds                  stringList
+	baseURL, slug, keyFile string
 }
 
 func runExport(ctx context.Context, m *Main, args []string) error {
@@ -58,11 +59,12 @@ func runExport(ctx context.Context, m *Main, args []string) error {
 	var g globalFlags
 	g.register(fs)
 	var f exportFlags
-	fs.StringVar(&f.workspace, "workspace", "", "the workspace (may be left out when the config has one)")
-	fs.StringVar(&f.snap, "snapshot", "", "export this snapshot: an id, latest or latest~N")
-	fs.BoolVar(&f.live, "live", false, "export straight from the API instead of a snapshot")
-	fs.StringVar(&f.output, "output", "", "where to write: a directory, a .tar.gz file, or - for stdout")
-	fs.StringVar(&f.format, "format", "ndjson", "ndjson, json, or csv (csv for items; other kinds stay ndjson)")
+	req := app.ExportRequest{Stdout: m.Stdout}
+	fs.StringVar(&req.Workspace, "workspace", "", "the workspace (may be left out when the config has one)")
+	fs.StringVar(&req.Snapshot, "snapshot", "", "export this snapshot: an id, latest or latest~N")
+	fs.BoolVar(&req.Live, "live", false, "export straight from the API instead of a snapshot")
+	fs.StringVar(&req.Output, "output", "", "where to write: a directory, a .tar.gz file, or - for stdout")
+	fs.StringVar(&req.Format, "format", "ndjson", "ndjson, json, or csv (csv for items; other kinds stay ndjson)")
 	fs.Var(&f.kinds, "kind", "only this kind; repeat for several (default all)")
 	fs.BoolVar(&f.quiet, "quiet", false, "print no progress and no summary")
 	fs.StringVar(&f.baseURL, "base-url", "", "with --live and no config: the API's base URL")
@@ -76,13 +78,13 @@ func runExport(ctx context.Context, m *Main, args []string) error {
 		return usagef(cmd.name, "unexpected argument %q", rest[0])
 	}
 	switch {
-	case f.output == "":
+	case req.Output == "":
 		return usagef(cmd.name, "--output is required")
-	case f.live == (f.snap != ""):
+	case req.Live == (req.Snapshot != ""):
 		return usagef(cmd.name, "give exactly one of --snapshot SNAP and --live")
-	case f.format != "ndjson" && f.format != "json" && f.format != "csv":
-		return usagef(cmd.name, "--format must be ndjson, json or csv, not %q", f.format)
-	case f.baseURL != "" && (!f.live || f.slug == "" || f.keyFile == ""):
+	case req.Format != "ndjson" && req.Format != "json" && req.Format != "csv":
+		return usagef(cmd.name, "--format must be ndjson, json or csv, not %q", req.Format)
+	case f.baseURL != "" && (!req.Live || f.slug == "" || f.keyFile == ""):
 		return usagef(cmd.name, "--base-url needs --live, --slug and --api-key-file")
 	}
 	for _, k := range f.kinds {
@@ -90,55 +92,60 @@ func runExport(ctx context.Context, m *Main, args []string) error {
 			return usagef(cmd.name, "--kind: %s", err)
 		}
 	}
+	req.Kinds = f.kinds
 	start := time.Now()
-	var st export.Stats
-	if f.baseURL != "" {
-		st, err = exportLiveNoConfig(ctx, m, &g, &f)
-	} else {
-		cfg, cerr := m.loadConfig(&g)
-		if cerr != nil {
-			return cerr
-		}
-		if f.live {
-			st, err = exportLive(ctx, m, cfg, &f)
-		} else {
-			st, err = exportSnapshot(m, cfg, &f)
-		}
-	}
+	st, err := m.export(ctx, &g, &f, req)
 	if err != nil {
 		return err
 	}
-	if g.asJSON && f.output != "-" {
-		return printJSON(m, map[string]any{"output": f.output, "files": st.Files, "objects": st.Objects,
+	if g.asJSON && req.Output != "-" {
+		return printJSON(m, map[string]any{"output": req.Output, "files": st.Files, "objects": st.Objects,
 			"bytes": st.Bytes, "duration_seconds": time.Since(start).Seconds()})
 	}
 	if !f.quiet {
-		fmt.Fprintf(m.Stderr, "exported %d objects in %d files (%s) to %s in %s\n", st.Objects, st.Files, humanBytes(st.Bytes), f.output, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(m.Stderr, "exported %d objects in %d files (%s) to %s in %s\n", st.Objects, st.Files, humanBytes(st.Bytes), req.Output, time.Since(start).Round(time.Millisecond))
 	}
 	return nil
 }
 
-// newExportWriter opens the writer for --output.
-func newExportWriter(m *Main, f *exportFlags, opts export.Options) (*export.Writer, error) {
-	opts.Format = f.format
-	switch {
-	case f.output == "-":
-		return export.NewTarGzStream(m.Stdout, opts)
-	case strings.HasSuffix(f.output, ".tar.gz"):
-		return export.NewTarGz(f.output, opts)
-	default:
-		return export.NewDir(strings.TrimSuffix(f.output, "/"), opts)
-	}
-}
-
-func wantKind(kinds []string, kind string) bool {
-	if len(kinds) == 0 {
-		return true
-	}
-	for _, k := range kinds {
-		if k == kind {
-			return true
+// export runs the export: without a config for --base-url, else through
+// the Service of the config.
+func (m *Main) export(ctx context.Context, g *globalFlags, f *exportFlags, req app.ExportRequest) (export.Stats, error) {
+	name := f.slug
+	if f.baseURL == "" {
+		cfg, err := m.loadConfig(g)
+		if err != nil {
+			return export.Stats{}, err
 		}
+		var db *snapshot.DB
+		if !req.Live {
+			if db, err = m.openDB(cfg, true, "export"); err != nil {
+				return export.Stats{}, err
+			}
+		}
+		svc, err := m.service(cfg, db)
+		if err != nil {
+			return export.Stats{}, err
+		}
+		name = req.Workspace
+		progress := newProgress(m, name)
+		progress.on = progress.on && !f.quiet
+		req.Progress = progress
+		defer progress.done()
+		return svc.Export(ctx, req)
 	}
-	return false
+	key, err := config.ReadKeyFile(f.keyFile)
+	if err != nil {
+		return export.Stats{}, configError(err)
+	}
+	m.log = m.logger(nil, g)
+	client, err := app.NewStandaloneClient(f.baseURL, key, "enspace-sync/"+versionInfo().Version, m.log)
+	if err != nil {
+		return export.Stats{}, err
+	}
+	progress := newProgress(m, name)
+	progress.on = progress.on && !f.quiet
+	req.Progress = progress
+	defer progress.done()
+	return app.ExportStandalone(ctx, app.StandaloneWorkspace{Client: client, Slug: f.slug}, req)
 }

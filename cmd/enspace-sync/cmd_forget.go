@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/config"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
@@ -51,7 +52,7 @@ func (p *policyFlags) register(fs *flag.FlagSet) {
 // policy returns the flags' policy if any flag was given, else the config's.
 func (p *policyFlags) policy(r config.Retention) snapshot.Policy {
 	if p.last < 0 && p.daily < 0 && p.weekly < 0 && p.monthly < 0 {
-		return configPolicy(r)
+		return app.ConfigPolicy(r)
 	}
 	zero := func(n int) int {
 		if n < 0 {
@@ -65,26 +66,26 @@ func (p *policyFlags) policy(r config.Retention) snapshot.Policy {
 func runForget(ctx context.Context, m *Main, args []string) error {
 	var pf policyFlags
 	var names stringList
-	var dryRun, prune *bool
+	var dryRun, prune bool
 	inv, err := m.start("forget", args, 0, func(fs *flag.FlagSet) {
 		pf.register(fs)
 		fs.Var(&names, "workspace", "only this workspace; repeat for several (default all)")
-		dryRun = fs.Bool("dry-run", false, "print what would be removed, remove nothing")
-		prune = fs.Bool("prune", false, "after removing, delete stored objects no snapshot uses")
+		fs.BoolVar(&dryRun, "dry-run", false, "print what would be removed, remove nothing")
+		fs.BoolVar(&prune, "prune", false, "after removing, delete stored objects no snapshot uses")
 	})
 	if err != nil {
 		return err
 	}
-	cfg, g := inv.cfg, inv.g
-	workspaces, err := selectWorkspaces(cfg, names)
+	db, err := m.openDB(inv.cfg, dryRun, "forget")
 	if err != nil {
 		return err
 	}
-	loc, err := cfg.Location()
+	svc, err := m.service(inv.cfg, db)
 	if err != nil {
-		return configError(err)
+		return err
 	}
-	db, err := m.openDB(cfg, *dryRun, "forget")
+	res, err := svc.Retain(app.RetainRequest{Workspaces: names, DryRun: dryRun, Prune: prune,
+		Policy: func(ws *config.Workspace) snapshot.Policy { return pf.policy(ws.Retention) }})
 	if err != nil {
 		return err
 	}
@@ -97,53 +98,35 @@ func runForget(ctx context.Context, m *Main, args []string) error {
 		Reasons   []string  `json:"reasons"`
 	}
 	out := []decisionJSON{}
-	var remove []string
-	for _, ws := range workspaces {
-		decisions, removeWS, err := retentionDecisions(db, ws, pf.policy(ws.Retention), time.Now(), loc)
-		if err != nil {
-			return err
+	for _, d := range res.Decisions {
+		reasons := d.Reasons
+		if reasons == nil {
+			reasons = []string{}
 		}
-		remove = append(remove, removeWS...)
-		for _, d := range decisions {
-			reasons := d.Reasons
-			if reasons == nil {
-				reasons = []string{}
+		out = append(out, decisionJSON{d.Snapshot.ID, d.Workspace, d.Snapshot.StartedAt.UTC(), string(d.Snapshot.Status), d.Keep, reasons})
+		if !inv.g.asJSON {
+			verb := "keep  "
+			if !d.Keep {
+				verb = "remove"
 			}
-			out = append(out, decisionJSON{d.Snapshot.ID, ws.Name, d.Snapshot.StartedAt.UTC(), string(d.Snapshot.Status), d.Keep, reasons})
-			if !g.asJSON {
-				verb := "keep  "
-				if !d.Keep {
-					verb = "remove"
-				}
-				fmt.Fprintf(m.Stdout, "%s %s  %-12s %s  %-8s  %s\n", verb, d.Snapshot.ShortID(), ws.Name,
-					d.Snapshot.StartedAt.In(loc).Format("2006-01-02 15:04"), d.Snapshot.Status, strings.Join(reasons, ", "))
-			}
+			fmt.Fprintf(m.Stdout, "%s %s  %-12s %s  %-8s  %s\n", verb, d.Snapshot.ShortID(), d.Workspace,
+				d.Snapshot.StartedAt.In(svc.Location()).Format("2006-01-02 15:04"), d.Snapshot.Status, strings.Join(reasons, ", "))
 		}
 	}
-	result := map[string]any{"dry_run": *dryRun, "snapshots": out, "removed": len(remove)}
-	if !*dryRun && len(remove) > 0 {
-		if err := db.Forget(remove...); err != nil {
-			return err
-		}
-	}
-	if !*dryRun && *prune {
-		st, err := db.Prune()
-		if err != nil {
-			return err
-		}
+	result := map[string]any{"dry_run": dryRun, "snapshots": out, "removed": res.Removed}
+	if st := res.Pruned; st != nil {
 		result["pruned_objects"], result["freed_bytes"] = st.Objects(), st.Bytes
-		if !g.asJSON {
+		if !inv.g.asJSON {
 			fmt.Fprintf(m.Stdout, "pruned %d stored objects, %s freed\n", st.Objects(), humanBytes(st.Bytes))
 		}
 	}
-	if g.asJSON {
+	if inv.g.asJSON {
 		return printJSON(m, result)
 	}
-	switch {
-	case *dryRun:
-		fmt.Fprintf(m.Stdout, "dry run: %d snapshots would be removed\n", len(remove))
-	default:
-		fmt.Fprintf(m.Stdout, "removed %d snapshots\n", len(remove))
+	if dryRun {
+		fmt.Fprintf(m.Stdout, "dry run: %d snapshots would be removed\n", res.Removed)
+	} else {
+		fmt.Fprintf(m.Stdout, "removed %d snapshots\n", res.Removed)
 	}
 	return nil
 }

@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
-	"fmt"
-	"path/filepath"
-	"strings"
+	"os"
 
+	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/config"
-	"github.com/enspace-sync/enspace-sync/internal/export"
-	"github.com/enspace-sync/enspace-sync/internal/restore"
 	"github.com/enspace-sync/enspace-sync/internal/selector"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
@@ -70,130 +68,61 @@ Examples:
 }
 
 func runRestore(ctx context.Context, m *Main, args []string) error {
-	var workspace, snapRef, to, planOut, fromExport *string
-	var dryRun *bool
+	var req app.RestoreRequest
+	var out planPrinter
 	inv, err := m.start("restore", args, -1, func(fs *flag.FlagSet) {
-		workspace = fs.String("workspace", "", "the workspace whose snapshot is restored (may be left out when the config has one)")
-		snapRef = fs.String("snapshot", "", "the snapshot: an id, a unique id prefix, latest or latest~N (default latest)")
-		to = fs.String("to", "", "restore into this configured workspace instead (default: the same workspace)")
-		dryRun = fs.Bool("dry-run", false, "print the plan; change nothing")
-		fromExport = fs.String("from-export", "", "restore from this export (directory or .tar.gz) instead of a snapshot")
-		planOut = fs.String("plan-out", "", "save the plan as JSON to this file instead of applying it (apply it later with enspace-sync apply FILE)")
+		fs.StringVar(&req.Workspace, "workspace", "", "the workspace whose snapshot is restored (may be left out when the config has one)")
+		fs.StringVar(&req.Snapshot, "snapshot", "", "the snapshot: an id, a unique id prefix, latest or latest~N (default latest)")
+		fs.StringVar(&req.To, "to", "", "restore into this configured workspace instead (default: the same workspace)")
+		fs.BoolVar(&out.dryRun, "dry-run", false, "print the plan; change nothing")
+		fs.StringVar(&req.FromExport, "from-export", "", "restore from this export (directory or .tar.gz) instead of a snapshot")
+		fs.StringVar(&out.planOut, "plan-out", "", "save the plan as JSON to this file instead of applying it (apply it later with enspace-sync apply FILE)")
 	})
 	if err != nil {
 		return err
 	}
+	out.asJSON = inv.g.asJSON
 	if len(inv.args) == 0 {
 		return usagef("restore", "name what to restore: a selector such as type:contracts, or all")
 	}
-	all := len(inv.args) == 1 && inv.args[0] == "all"
-	var sels []selector.Selector
-	if !all {
+	req.All = len(inv.args) == 1 && inv.args[0] == "all"
+	if !req.All {
 		for _, a := range inv.args {
 			s, err := selector.Parse(a)
 			if err != nil {
 				return usagef("restore", "%v", err)
 			}
-			sels = append(sels, s)
+			req.Selectors = append(req.Selectors, s)
 		}
 	}
-	if *fromExport != "" && *snapRef != "" {
-		return usagef("restore", "--snapshot and --from-export name two sources: give one")
-	}
-	var (
-		source, target *config.Workspace
-		set            *restore.Set
-		sourceName     string
-		sourceRef      string
-		same           bool
-	)
-	if *fromExport != "" {
-		var man *export.Manifest
-		if set, man, err = exportSet(*fromExport); err != nil {
-			return err
-		}
-		sourceName = man.Workspace
-		sourceRef = fmt.Sprintf("export %s of %s", filepath.Base(*fromExport), man.CreatedAt)
-		name := *to
-		if name == "" {
-			name = man.Workspace
-		}
-		if target, err = pickWorkspace(inv.cfg, name, "restore --from-export"); err != nil {
-			return err
-		}
-		same = man.Workspace == target.Name && man.Environment == target.Environment
-	} else {
-		if source, err = pickWorkspace(inv.cfg, *workspace, "restore"); err != nil {
-			return err
-		}
-		target = source
-		if *to != "" {
-			if target, err = pickWorkspace(inv.cfg, *to, "restore --to"); err != nil {
-				return err
-			}
-		}
-		sourceName, same = source.Name, sameWorkspace(inv.cfg, source, target)
-	}
-	readOnly := *dryRun || *planOut != ""
+	readOnly := out.dryRun || out.planOut != ""
 	var db *snapshot.DB
-	if set == nil {
+	if req.FromExport == "" {
 		db, err = m.openDB(inv.cfg, readOnly, "restore")
 	} else {
-		db, err = planDB(m, inv.cfg, readOnly, "restore") // an export needs no database to plan
+		db, err = m.planDB(inv.cfg, readOnly, "restore") // an export needs no database to plan
 	}
 	if err != nil {
 		return err
 	}
-	if set == nil {
-		ref := *snapRef
-		if ref == "" {
-			ref = "latest"
-		}
-		snap, err := resolveSnapshot(db, inv.cfg, source.Name, ref)
-		if err != nil {
-			return err
-		}
-		if snap.Workspace != source.Name {
-			return fmt.Errorf("snapshot %s is of workspace %s, not %s", snap.ShortID(), snap.Workspace, source.Name)
-		}
-		for kind, e := range snap.Errors {
-			m.log.Warn("the snapshot is partial: this kind was not read and cannot be restored from it", "kind", kind, "error", e)
-		}
-		if set, err = snapshotSet(db, snap); err != nil {
-			return err
-		}
-		sourceRef = "snapshot " + snap.ShortID() + " of " + snap.StartedAt.Local().Format("2006-01-02 15:04")
-	}
-	sel := restore.SelectAll()
-	if !all {
-		sel = restore.SelectRestore(set, sels)
-	}
-	planIDs, ids, err := idsFor(db, target.Name, sourceName)
+	svc, err := m.service(inv.cfg, db)
 	if err != nil {
 		return err
 	}
-	client, err := newClients(inv.cfg, m.log).For(target)
+	p, err := svc.PlanRestore(ctx, req)
 	if err != nil {
 		return err
 	}
-	scope := restore.ScopeFor(set, sel, all)
-	live, err := liveSet(ctx, m, client, target, scope)
-	if err != nil {
-		return err
+	return out.finish(ctx, m, svc, p)
+}
+
+// planDB opens the database for planning and applying. A dry run opens it
+// read-only, and plans without an id map when there is no database yet.
+func (m *Main) planDB(cfg *config.Config, dryRun bool, command string) (*snapshot.DB, error) {
+	if dryRun {
+		if _, err := os.Stat(cfg.Database); errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
 	}
-	plan, err := restore.Build(restore.Input{
-		Operation: "restore", Source: set, SourceName: sourceName, SourceRef: sourceRef,
-		Target: live, TargetName: target.Name, Scope: scope, Select: sel,
-		Same: same, IDs: planIDs,
-		Secrets:     envSecrets{name: target.Environment, env: inv.cfg.Environments[target.Environment]},
-		Environment: integrationEnvironment(inv.cfg, target),
-	})
-	if err != nil {
-		return err
-	}
-	if len(plan.Steps) == 0 && !all {
-		return fmt.Errorf("%s of %s: nothing matches %v", sourceRef, sourceName, strings.Join(inv.args, " "))
-	}
-	run := &planRun{m: m, inv: inv, target: target, client: client, ids: ids, dryRun: *dryRun, planOut: *planOut}
-	return run.finish(ctx, plan)
+	return m.openDB(cfg, dryRun, command)
 }

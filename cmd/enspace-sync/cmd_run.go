@@ -9,9 +9,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/config"
 	"github.com/enspace-sync/enspace-sync/internal/daemon"
-	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
 // stopTimeout bounds the wait for a backup to abort on SIGTERM, so the
@@ -83,17 +83,16 @@ func runDaemon(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := checkBeforeWriting(m, db); err != nil {
+	svc, err := m.service(cfg, db)
+	if err != nil {
 		return err
 	}
-	svc := &service{m: m, db: db}
-	if err := svc.setConfig(cfg); err != nil {
+	if err := svc.CheckDatabase(); err != nil {
 		return err
 	}
 	d, err := daemon.New(daemon.Options{
-		Backup: svc.backup, Replicate: svc.replicate, Retain: svc.retain, History: svc.history, Notify: svc.notify,
-		DB: db, Version: versionInfo().Version, Logger: m.log, Getenv: m.Getenv,
-	}, settingsOf(svc.current()))
+		Jobs: svc, DB: db, Version: versionInfo().Version, Logger: m.log, Getenv: m.Getenv,
+	}, settingsOf(svc))
 	if err != nil {
 		return configError(err)
 	}
@@ -122,63 +121,54 @@ func runDaemon(ctx context.Context, m *Main, args []string) error {
 			}
 			return nil
 		case <-hup:
-			svc.reload(d, &inv.g)
+			m.reload(svc, d, &inv.g)
 		}
 	}
+}
+
+// settingsOf is the daemon's view of the service's config.
+func settingsOf(svc *app.Service) daemon.Settings {
+	cfg := svc.Config()
+	out := daemon.Settings{Location: svc.Location()}
+	for _, ws := range cfg.Workspaces {
+		out.Workspaces = append(out.Workspaces, daemon.Workspace{Name: ws.Name, Schedule: ws.Schedule})
+	}
+	for _, r := range cfg.Replications {
+		out.Workspaces = append(out.Workspaces, daemon.Workspace{Name: r.Name, Schedule: r.Schedule, Replication: true})
+	}
+	return out
 }
 
 // reload re-reads the config for SIGHUP. An invalid config is logged and
 // the old one stays; database and listen keep their old values until a
 // restart.
-func (s *service) reload(d *daemon.Daemon, g *globalFlags) {
-	old, _, _, _ := s.current()
-	path := s.m.locateConfig(g.configPath)
-	cfg, err := config.Load(path, config.Options{LookupEnv: s.m.lookupEnv})
+func (m *Main) reload(svc *app.Service, d *daemon.Daemon, g *globalFlags) {
+	old := svc.Config()
+	path := m.locateConfig(g.configPath)
+	cfg, err := config.Load(path, config.Options{LookupEnv: m.lookupEnv})
 	if err != nil {
-		s.m.log.Error("reload: the config is invalid; keeping the running one", "file", path, "err", err)
+		m.log.Error("reload: the config is invalid; keeping the running one", "file", path, "err", err)
 		return
 	}
 	for _, w := range cfg.Warnings {
-		s.m.log.Warn("config", "warning", w)
+		m.log.Warn("config", "warning", w)
 	}
 	if cfg.Database != old.Database {
-		s.m.log.Warn("reload: a new database path needs a restart; keeping the old one", "database", old.Database)
+		m.log.Warn("reload: a new database path needs a restart; keeping the old one", "database", old.Database)
 		cfg.Database = old.Database
 	}
 	if cfg.ListenAddr() != old.ListenAddr() {
-		s.m.log.Warn("reload: a new listen address needs a restart; keeping the old one", "listen", old.Listen)
+		m.log.Warn("reload: a new listen address needs a restart; keeping the old one", "listen", old.Listen)
 		cfg.Listen = old.Listen
 	}
-	if err := s.setConfig(cfg); err != nil {
-		s.m.log.Error("reload: the config is invalid; keeping the running one", "file", path, "err", err)
+	if err := svc.SetConfig(cfg); err != nil {
+		m.log.Error("reload: the config is invalid; keeping the running one", "file", path, "err", err)
 		return
 	}
-	if err := d.Reload(settingsOf(s.current())); err != nil {
-		s.m.log.Error("reload: the schedules were refused; keeping the running config", "err", err)
-		_ = s.setConfig(old)
+	if err := d.Reload(settingsOf(svc)); err != nil {
+		m.log.Error("reload: the schedules were refused; keeping the running config", "err", err)
+		_ = svc.SetConfig(old)
 		return
 	}
-	s.m.log.Info("reloaded the config", "file", path, "workspaces", len(cfg.Workspaces))
-}
-
-// checkBeforeWriting checks the database's structure (every snapshot's
-// records, trees and references, without re-reading object contents) and
-// refuses to run the daemon on a damaged one: new snapshots written over
-// damage would hide it.
-func checkBeforeWriting(m *Main, db *snapshot.DB) error {
-	start := time.Now()
-	rep, err := db.Verify(false, nil)
-	if err != nil {
-		return fmt.Errorf("check the database before writing to it: %w", err)
-	}
-	if !rep.OK() {
-		for _, p := range rep.Problems {
-			m.log.Error("database damage", "problem", p.String())
-		}
-		return fmt.Errorf("the database %s is damaged (%d problems, the first: %s); the daemon does not write to it. "+
-			"See them all with: enspace-sync verify --read-data; keep a copy (enspace-sync db backup) and forget the damaged snapshots, or start from a new database",
-			db.Path(), len(rep.Problems)+rep.Unlisted, rep.Problems[0].String())
-	}
-	m.log.Info("database checked", "snapshots", rep.Snapshots, "objects", rep.Objects, "took", time.Since(start).Round(time.Millisecond))
-	return nil
+	m.log.Info("reloaded the config", "file", path, "workspaces", len(cfg.Workspaces))
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"text/tabwriter"
@@ -30,8 +29,8 @@ Examples:
 // changeTotals prints a snapshot's recorded changes as "+added -removed
 // ~changed", with "!" when it holds an anomaly; "-" when none were recorded.
 func changeTotals(s *snapshot.Snapshot) string {
-	var c changesJSON
-	if len(s.Changes) == 0 || json.Unmarshal(s.Changes, &c) != nil {
+	c := s.Changes
+	if c == nil {
 		return "-"
 	}
 	var added, removed, changed int

@@ -3,11 +3,12 @@ package main
 import (
 	"errors"
 	"flag"
-	"fmt"
 	"log/slog"
 	"os"
 
+	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/config"
+	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
 // globalFlags are the flags every command that reads the config accepts.
@@ -130,19 +131,12 @@ func checkLogLevel(cmd, value string) error {
 	return nil
 }
 
-// pickWorkspace returns the workspace named by --workspace, or the only
-// one of the config when the flag was left out; what names the command
-// or flag that needs it, for the error.
-func pickWorkspace(cfg *config.Config, name, what string) (*config.Workspace, error) {
-	if name == "" {
-		if len(cfg.Workspaces) != 1 {
-			return nil, &usageError{msg: fmt.Sprintf("%s needs --workspace: the config has %d workspaces", what, len(cfg.Workspaces)), hint: "add --workspace NAME"}
-		}
-		return cfg.Workspaces[0], nil
-	}
-	ws, err := cfg.Workspace(name)
+// service builds the program's core over the config and the database
+// (nil when the command needs none).
+func (m *Main) service(cfg *config.Config, db *snapshot.DB) (*app.Service, error) {
+	svc, err := app.New(app.Options{Config: cfg, DB: db, Logger: m.log, Version: versionInfo().Version})
 	if err != nil {
-		return nil, &usageError{msg: err.Error(), hint: "enspace-sync config check"}
+		return nil, configError(err)
 	}
-	return ws, nil
+	return svc, nil
 }

@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/enspace-sync/enspace-sync/internal/app"
+	"github.com/enspace-sync/enspace-sync/internal/restore"
+	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
 // Exit codes of enspace-sync. The table is printed by `enspace-sync help
@@ -67,14 +71,19 @@ func withExit(code int, err error) error { return &exitError{code: code, err: er
 // exitCode classifies err at the edge of the program.
 func exitCode(err error) int {
 	var ue *usageError
+	var ie *app.InputError
 	var ee *exitError
 	switch {
 	case err == nil, errors.Is(err, errHelp):
 		return ExitOK
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), errors.As(err, &ie), errors.Is(err, app.ErrConfig):
 		return ExitUsage
+	case errors.Is(err, snapshot.ErrLocked):
+		return ExitLocked
+	case errors.Is(err, restore.ErrApplyFailed):
+		return ExitPartial
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted
 	}

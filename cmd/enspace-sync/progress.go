@@ -32,15 +32,15 @@ func newProgress(m *Main, workspace string) *progress {
 		kindDone: map[string]int64{}}
 }
 
-// expect sets the total number of objects, and per kind when known.
-func (p *progress) expect(total int64, perKind map[string]int, estimated bool) {
+// Expect sets the total number of objects, and per kind when known.
+func (p *progress) Expect(total int64, perKind map[string]int, estimated bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.total, p.kindTotals, p.estimated = total, perKind, estimated
 }
 
-// update shows objects stored so far, the latest being of kind.
-func (p *progress) update(kind string, objects int64) {
+// Update shows objects stored so far, the latest being of kind.
+func (p *progress) Update(kind string, objects int64) {
 	if !p.on {
 		return
 	}
@@ -49,8 +49,8 @@ func (p *progress) update(kind string, objects int64) {
 	p.show(kind, objects, -1)
 }
 
-// step counts one object of kind and shows the count.
-func (p *progress) step(kind string) {
+// Step counts one object of kind and shows the count.
+func (p *progress) Step(kind string) {
 	if !p.on {
 		return
 	}

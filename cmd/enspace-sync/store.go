@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/config"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
@@ -96,8 +96,8 @@ type snapshotJSON struct {
 	Drift      []string          `json:"drift"`
 	// Changes since the previous complete snapshot: {"since", "summary",
 	// "noise", "unknown"}; null for a workspace's first snapshot.
-	Changes   json.RawMessage `json:"changes"`
-	Anomalies []string        `json:"anomalies"`
+	Changes   *snapshot.Changes `json:"changes"`
+	Anomalies []string          `json:"anomalies"`
 	// Protected says why retention keeps this snapshot whatever its
 	// rules ("" when nothing protects it).
 	Protected string `json:"protected"`
@@ -121,25 +121,10 @@ func toJSON(s *snapshot.Snapshot) snapshotJSON {
 		out.Drift = []string{}
 	}
 	out.Changes, out.Anomalies, out.Protected = s.Changes, s.Anomalies, s.Protected
-	if out.Changes == nil {
-		out.Changes = json.RawMessage("null")
-	}
 	if out.Anomalies == nil {
 		out.Anomalies = []string{}
 	}
 	return out
 }
 
-// humanBytes prints a byte count with a binary unit.
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for v := n / unit; v >= unit; v /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
+func humanBytes(n int64) string { return app.HumanBytes(n) }

@@ -1,9 +1,11 @@
 // Package archtest keeps the arrows between packages pointing one way, as
 // DESIGN.md asks: api knows HTTP, snapshot knows bbolt, diff is pure,
-// scheduler knows time, and only cmd/enspace-sync wires them together.
+// scheduler knows time, the program (internal/app) sits above the
+// engines, and only cmd/enspace-sync, the daemon and the demo call it.
 package archtest
 
 import (
+	"fmt"
 	"go/parser"
 	"go/token"
 	"os"
@@ -15,23 +17,38 @@ import (
 
 const module = "github.com/enspace-sync/enspace-sync/"
 
-// allowed lists, per package, the project packages it may import. A
-// package missing here may import nothing of the project but what a rule
-// below grants.
+// allowed declares every package of the module, from the bottom floor up,
+// with the project packages it may import. It fails closed: a package that
+// is not listed here fails the test, so a new package must be given its
+// place (and its arrows) before it lands.
 var allowed = map[string][]string{
-	"internal/api":         {},
+	// Leaves: they import nothing of ours.
+	"internal/api":       {},
+	"internal/snapshot":  {},
+	"internal/diff":      {},
+	"internal/scheduler": {},
+	"internal/export":    {},
+	"internal/notify":    {},
+	// Engines and adapters over the leaves.
 	"internal/api/fakeapi": {"internal/api"},
-	"internal/snapshot":    {},
-	"internal/diff":        {},
-	"internal/scheduler":   {},
 	"internal/config":      {"internal/api"},
 	"internal/backup":      {"internal/api"},
 	"internal/selector":    {"internal/api"},
-	"internal/export":      {},
 	"internal/restore":     {"internal/api", "internal/selector"},
-	"internal/notify":      {},
-	"internal/daemon":      {"internal/scheduler"},
 	"internal/doctor":      {"internal/api", "internal/config"},
+	// The program: one method per use case over the engines.
+	"internal/app": {"internal/api", "internal/backup", "internal/config", "internal/diff", "internal/export",
+		"internal/notify", "internal/restore", "internal/selector", "internal/snapshot"},
+	// Callers of the program.
+	"internal/daemon": {"internal/app", "internal/scheduler"},
+	"internal/demo": {"internal/api", "internal/api/fakeapi", "internal/app", "internal/config", "internal/diff",
+		"internal/export", "internal/restore", "internal/selector", "internal/snapshot"},
+	// Commands: flags, prompts and rendering over the program.
+	"cmd/enspace-sync": {"internal/api", "internal/api/fakeapi", "internal/app", "internal/config", "internal/daemon",
+		"internal/demo", "internal/diff", "internal/doctor", "internal/export", "internal/restore", "internal/selector",
+		"internal/snapshot"},
+	"cmd/soak":  {"internal/api/fakeapi"},
+	"cmd/bench": {"internal/api/fakeapi"},
 }
 
 // forbiddenExternal lists modules a package must not use even indirectly
@@ -47,6 +64,8 @@ var forbiddenExternal = map[string][]string{
 	"internal/daemon":    {"go.etcd.io/bbolt"},
 	"internal/notify":    {"go.etcd.io/bbolt"},
 	"internal/doctor":    {"go.etcd.io/bbolt"},
+	"internal/app":       {"go.etcd.io/bbolt", "net/http"},
+	"internal/demo":      {"go.etcd.io/bbolt"},
 }
 
 func TestImportArrows(t *testing.T) {
@@ -82,37 +101,66 @@ func TestImportArrows(t *testing.T) {
 	if len(imports) == 0 {
 		t.Fatal("found no Go packages: the test runs from the wrong directory")
 	}
+	for _, v := range violations(imports) {
+		t.Error(v)
+	}
+}
+
+// violations checks the imports of each package (by its path in the module)
+// against allowed and forbiddenExternal.
+func violations(imports map[string]map[string]bool) []string {
+	var out []string
 	pkgs := make([]string, 0, len(imports))
 	for p := range imports {
 		pkgs = append(pkgs, p)
 	}
 	sort.Strings(pkgs)
 	for _, pkg := range pkgs {
+		rules, listed := allowed[pkg]
+		if !listed {
+			out = append(out, fmt.Sprintf("%s has no place in the arrows: add it to allowed with the packages it may import", pkg))
+		}
+		imps := make([]string, 0, len(imports[pkg]))
 		for imp := range imports[pkg] {
+			imps = append(imps, imp)
+		}
+		sort.Strings(imps)
+		for _, imp := range imps {
 			if !strings.HasPrefix(imp, module) {
 				for _, bad := range forbiddenExternal[pkg] {
 					if imp == bad || strings.HasPrefix(imp, bad+"/") {
-						t.Errorf("%s imports %s: it must not know that", pkg, imp)
+						out = append(out, fmt.Sprintf("%s imports %s: it must not know that", pkg, imp))
 					}
 				}
 				continue
 			}
 			target := strings.TrimPrefix(imp, module)
-			if strings.HasPrefix(target, "cmd/") {
-				t.Errorf("%s imports %s: nothing imports the command", pkg, target)
-				continue
-			}
-			if strings.HasPrefix(pkg, "cmd/") {
-				continue
-			}
-			rules, ok := allowed[pkg]
-			if !ok {
-				continue // packages without rules (the wiring ones) may import the leaves
-			}
-			if !contains(rules, target) {
-				t.Errorf("%s imports %s: the arrows allow only %v", pkg, target, rules)
+			switch {
+			case strings.HasPrefix(target, "cmd/"):
+				out = append(out, fmt.Sprintf("%s imports %s: nothing imports the command", pkg, target))
+			case listed && !contains(rules, target):
+				out = append(out, fmt.Sprintf("%s imports %s: the arrows allow only %v", pkg, target, rules))
 			}
 		}
+	}
+	return out
+}
+
+// TestArrowsFailClosed checks the checker: a package that is not declared,
+// and an import against the arrows, are both reported.
+func TestArrowsFailClosed(t *testing.T) {
+	got := violations(map[string]map[string]bool{
+		"internal/newthing": {module + "internal/api": true},
+		"internal/api":      {module + "internal/app": true},
+		"internal/diff":     {"go.etcd.io/bbolt": true},
+	})
+	want := []string{
+		"internal/api imports internal/app: the arrows allow only []",
+		"internal/diff imports go.etcd.io/bbolt: it must not know that",
+		"internal/newthing has no place in the arrows: add it to allowed with the packages it may import",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("violations:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

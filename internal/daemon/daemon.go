@@ -51,13 +51,8 @@ type wsState struct {
 // New checks the settings (every schedule must parse) and returns a Daemon
 // that does nothing until Start.
 func New(opts Options, s Settings) (*Daemon, error) {
-	if opts.Backup == nil || opts.History == nil || opts.DB == nil {
-		return nil, errors.New("daemon: Backup, History and DB are required")
-	}
-	for _, ws := range s.Workspaces {
-		if ws.Replication && opts.Replicate == nil {
-			return nil, fmt.Errorf("daemon: replication %s scheduled without Options.Replicate", ws.Name)
-		}
+	if opts.Jobs == nil || opts.DB == nil {
+		return nil, errors.New("daemon: Jobs and DB are required")
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -144,7 +139,7 @@ func (d *Daemon) loadState(name string) {
 		st = &wsState{done: make(chan struct{})}
 		d.states[name] = st
 	}
-	h, err := d.opts.History(name)
+	h, err := d.opts.Jobs.JobHistory(name)
 	if err != nil {
 		d.log.Error("read the history of a workspace", "workspace", name, "err", err)
 		return
@@ -261,14 +256,14 @@ func (d *Daemon) execute(name string) error {
 	replication := d.isReplication(name)
 	var res Result
 	if replication {
-		res = d.opts.Replicate(d.runCtx, name)
+		res = d.opts.Jobs.RunReplication(d.runCtx, name)
 	} else {
-		res = d.opts.Backup(d.runCtx, name)
+		res = d.opts.Jobs.RunBackup(d.runCtx, name)
 	}
 	res.Workspace = name
 	var pruned int64
-	if !replication && d.opts.Retain != nil && (res.Status == StatusComplete || res.Status == StatusPartial) && d.runCtx.Err() == nil {
-		ret, err := d.opts.Retain(d.runCtx, name)
+	if !replication && (res.Status == StatusComplete || res.Status == StatusPartial) && d.runCtx.Err() == nil {
+		ret, err := d.opts.Jobs.RetainJob(d.runCtx, name)
 		if err != nil {
 			d.log.Error("retention after the backup failed", "workspace", name, "err", err)
 		} else {
@@ -277,9 +272,7 @@ func (d *Daemon) execute(name string) error {
 		}
 	}
 	d.metrics.run(res, pruned)
-	if d.opts.Notify != nil {
-		d.opts.Notify(d.runCtx, res)
-	}
+	d.opts.Jobs.Notify(d.runCtx, res)
 
 	d.mu.Lock()
 	d.loadState(name)

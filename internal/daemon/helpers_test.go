@@ -124,8 +124,8 @@ func (f fakeDB) Size() (int64, error) { return int64(len(f.content)), nil }
 func start(t *testing.T, b *backend, env map[string]string, ws ...Workspace) *Daemon {
 	t.Helper()
 	d, err := New(Options{
-		Backup: b.Backup, Replicate: b.Replicate, Retain: b.Retain, History: b.History, Notify: b.Notify,
-		DB: fakeDB{"bbolt-bytes"}, Version: "test", Clock: b.clock,
+		Jobs: JobFuncs{Backup: b.Backup, Replicate: b.Replicate, Retain: b.Retain, History: b.History, NotifyFn: b.Notify},
+		DB:   fakeDB{"bbolt-bytes"}, Version: "test", Clock: b.clock,
 		Logger: slog.New(slog.DiscardHandler),
 		Getenv: func(k string) string { return env[k] },
 	}, Settings{Workspaces: ws, Location: time.UTC})

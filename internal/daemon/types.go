@@ -7,18 +7,19 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/enspace-sync/enspace-sync/internal/app"
+
 	"github.com/enspace-sync/enspace-sync/internal/scheduler"
 )
 
-// Run statuses, as Result.Status and RunInfo.Status report them.
+// Run statuses, as Result.Status and RunInfo.Status report them: the
+// program's one vocabulary (internal/app).
 const (
-	StatusComplete = "complete" // a complete snapshot was stored
-	StatusPartial  = "partial"  // a partial snapshot was stored (some kinds not read)
-	StatusFailed   = "failed"   // no snapshot: the run failed
-	StatusAborted  = "aborted"  // no snapshot: the run was stopped (daemon stopping)
-	// StatusHeld is a replication whose plan would change more than its
-	// limit: nothing was applied, and a person must look.
-	StatusHeld = "held"
+	StatusComplete = app.StatusComplete
+	StatusPartial  = app.StatusPartial
+	StatusFailed   = app.StatusFailed
+	StatusAborted  = app.StatusAborted
+	StatusHeld     = app.StatusHeld
 )
 
 // Sentinel errors.
@@ -47,45 +48,76 @@ type Settings struct {
 	Location   *time.Location // the zone of schedules; nil means time.Local
 }
 
-// RunInfo is one finished run as the status API shows it.
-type RunInfo struct {
-	StartedAt  time.Time `json:"started_at"`
-	FinishedAt time.Time `json:"finished_at"`
-	Status     string    `json:"status"`
-	Snapshot   string    `json:"snapshot"` // short id; "" when no snapshot was stored
-	Error      string    `json:"error"`
+// The run records the daemon keeps and reports are the program's (see
+// internal/app); the names here are for the daemon's own code.
+type (
+	RunInfo   = app.RunInfo
+	APIStats  = app.APIStats
+	Result    = app.JobResult
+	Retention = app.Retention
+	History   = app.JobHistory
+)
+
+// Jobs is what the daemon runs: *app.Service implements it, tests use
+// JobFuncs.
+type Jobs interface {
+	// RunBackup runs one backup of the named workspace. ctx ends when the
+	// daemon stops: the backup must then abort so nothing half-written
+	// becomes visible, and report StatusAborted.
+	RunBackup(ctx context.Context, workspace string) Result
+	// RunReplication runs one replication (a Workspace with Replication
+	// set). ctx ends when the daemon stops.
+	RunReplication(ctx context.Context, name string) Result
+	// RetainJob applies the workspace's retention (forget, then prune)
+	// after a run that stored a snapshot.
+	RetainJob(ctx context.Context, workspace string) (Retention, error)
+	// JobHistory reads what the database knows of a workspace or a
+	// replication: at Start and after each run.
+	JobHistory(name string) (History, error)
+	// Notify hears of every finished run. It must not fail the daemon: it
+	// is called in the run's goroutine.
+	Notify(ctx context.Context, r Result)
 }
 
-// APIStats are the API requests one run made.
-type APIStats struct {
-	ByStatus map[int]int // attempts by HTTP status; 0 for those without a complete answer
-	Retries  int         // attempts that repeated a failed one
+// JobFuncs is Jobs made of functions; a nil function does nothing (and a
+// nil RunReplication fails the run).
+type JobFuncs struct {
+	Backup    func(ctx context.Context, workspace string) Result
+	Replicate func(ctx context.Context, name string) Result
+	Retain    func(ctx context.Context, workspace string) (Retention, error)
+	History   func(name string) (History, error)
+	NotifyFn  func(ctx context.Context, r Result)
 }
 
-// Result is the outcome of one backup run, as Options.Backup returns it.
-type Result struct {
-	RunInfo
-	Workspace string
-	Counts    map[string]int // objects stored, by kind
-	API       APIStats
-	Anomalies []string // drops flagged in the snapshot
-	Summary   string   // one line for a person (counts, changes, kinds not read)
-	Hint      string   // the command that shows or restores what went wrong
+var _ Jobs = JobFuncs{}
+
+func (f JobFuncs) RunBackup(ctx context.Context, ws string) Result { return f.Backup(ctx, ws) }
+
+func (f JobFuncs) RunReplication(ctx context.Context, name string) Result {
+	if f.Replicate == nil {
+		return Result{Workspace: name, RunInfo: RunInfo{Status: StatusFailed, Error: "no replication job"}}
+	}
+	return f.Replicate(ctx, name)
 }
 
-// Retention is what Options.Retain removed after a run.
-type Retention struct {
-	Removed     int   // snapshots forgotten
-	PrunedBytes int64 // bytes of stored objects freed
+func (f JobFuncs) RetainJob(ctx context.Context, ws string) (Retention, error) {
+	if f.Retain == nil {
+		return Retention{}, nil
+	}
+	return f.Retain(ctx, ws)
 }
 
-// History is what the database knows of a workspace.
-type History struct {
-	LastRun    *RunInfo       // the last finished run (nil: none)
-	LastBackup *RunInfo       // the last finished run that was not aborted (nil: none)
-	LastOK     time.Time      // when the last complete snapshot finished (zero: never)
-	Snapshots  int            // snapshots stored
-	Counts     map[string]int // objects per kind of the newest snapshot
+func (f JobFuncs) JobHistory(name string) (History, error) {
+	if f.History == nil {
+		return History{}, nil
+	}
+	return f.History(name)
+}
+
+func (f JobFuncs) Notify(ctx context.Context, r Result) {
+	if f.NotifyFn != nil {
+		f.NotifyFn(ctx, r)
+	}
 }
 
 // Database is what the daemon needs of the snapshot database.
@@ -96,25 +128,12 @@ type Database interface {
 	Size() (int64, error)
 }
 
-// Options wire the daemon to the rest of the program. Backup, History and
-// DB are required.
+// Options wire the daemon to the rest of the program. Jobs and DB are
+// required.
 type Options struct {
-	// Backup runs one backup of the named workspace. ctx ends when the
-	// daemon stops: the backup must then abort so nothing half-written
-	// becomes visible, and report StatusAborted.
-	Backup func(ctx context.Context, workspace string) Result
-	// Replicate runs one replication (a Workspace with Replication set);
-	// nil when the config has none. ctx ends when the daemon stops.
-	Replicate func(ctx context.Context, name string) Result
-	// Retain applies the workspace's retention (forget, then prune) after a
-	// run that stored a snapshot; nil skips retention.
-	Retain func(ctx context.Context, workspace string) (Retention, error)
-	// History reads what the database knows of a workspace: at Start and
-	// after each run.
-	History func(workspace string) (History, error)
-	// Notify hears of every finished run; nil means nobody. It must not
-	// fail the daemon: it is called in the run's goroutine.
-	Notify func(ctx context.Context, r Result)
+	// Jobs runs the backups, replications and retention, and reads the
+	// history. Required.
+	Jobs Jobs
 	// DB serves /v1/db and the database size metric.
 	DB Database
 	// Version is reported by /v1/status and enspace_sync_build_info.

@@ -14,6 +14,14 @@ var symbols = map[Action]string{Create: "+", Update: "~", Delete: "-", Manual: "
 // listed one per line before they are summed up in one line.
 const collapseAbove = 8
 
+// SummaryLine counts a plan's steps per action: "5 to create, 1 to update,
+// 0 to delete, 9 manual, 28 already equal".
+func SummaryLine(p *Plan) string {
+	c := p.Counts()
+	return fmt.Sprintf("%d to create, %d to update, %d to delete, %d manual, %d already equal",
+		c[Create], c[Update], c[Delete], c[Manual], c[Skip])
+}
+
 // WriteText writes the plan for people: a summary line per action, then
 // the steps that write or need a person, grouped by action. With results
 // (after Apply), each step also shows its outcome.
@@ -24,9 +32,7 @@ func WriteText(w io.Writer, p *Plan) error {
 		from += " (" + p.SourceRef + ")"
 	}
 	ew.printf("Plan: %s %s into %s\n", p.Operation, from, p.Target)
-	c := p.Counts()
-	ew.printf("  %d to create, %d to update, %d to delete, %d manual, %d already equal\n",
-		c[Create], c[Update], c[Delete], c[Manual], c[Skip])
+	ew.printf("  %s\n", SummaryLine(p))
 	for _, a := range []Action{Create, Update, Delete, Manual} {
 		steps := p.stepsWith(a)
 		if len(steps) == 0 {
@@ -51,7 +57,7 @@ func WriteText(w io.Writer, p *Plan) error {
 	}
 	if p.Empty() {
 		ew.printf("\nNothing to apply: the target already matches")
-		if c[Manual] > 0 {
+		if p.Counts()[Manual] > 0 {
 			ew.printf(" (except the manual steps above)")
 		}
 		ew.printf(".\n")

@@ -8,11 +8,11 @@ import (
 )
 
 // Annotate records, on a committed snapshot, what changed since the
-// previous complete snapshot (changes, opaque JSON of the caller's) and the
+// previous complete snapshot (changes; nil for none) and the
 // anomalies found in it. It is written after the commit, in a transaction of
 // its own: a snapshot whose annotation was lost to a crash is still whole,
 // only without its summary.
-func (db *DB) Annotate(id string, changes json.RawMessage, anomalies []string) (*Snapshot, error) {
+func (db *DB) Annotate(id string, changes *Changes, anomalies []string) (*Snapshot, error) {
 	return db.rewrite(id, func(s *Snapshot) { s.Changes, s.Anomalies = changes, anomalies })
 }
 

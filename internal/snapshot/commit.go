@@ -38,7 +38,7 @@ func (w *Writer) Commit(info CommitInfo) (*Snapshot, error) {
 	defer w.mu.Unlock()
 	snap, err := w.commit(info)
 	if err != nil {
-		if ferr := w.db.endRun(w.id, OutcomeFailed, err.Error()); ferr != nil {
+		if ferr := w.db.endRun(w.id, OutcomeFailed, EndFailed, err.Error()); ferr != nil {
 			w.db.log.Error("record failed run", "run", w.id, "err", ferr)
 		}
 		return nil, fmt.Errorf("commit snapshot %s: %w", w.id, err)

@@ -1,11 +1,13 @@
 package snapshot
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -51,6 +53,43 @@ const (
 	OutcomeFailed   Outcome = "failed"   // Commit failed: no snapshot
 )
 
+// Changes is a snapshot's summary of what changed since the previous
+// complete snapshot of its workspace. Its JSON form is part of the stored
+// record and of the --json output of backup and snapshots.
+type Changes struct {
+	Since   string                  `json:"since"`   // the previous complete snapshot's id
+	Summary map[string]ChangeCounts `json:"summary"` // per kind with changes
+	Noise   map[string]NoiseCounts  `json:"noise"`   // per kind with noise
+	Unknown map[string]string       `json:"unknown"` // kinds either snapshot could not read, and why
+}
+
+// ChangeCounts counts one kind's changes.
+type ChangeCounts struct {
+	Added   int `json:"added"`
+	Removed int `json:"removed"`
+	Changed int `json:"changed"`
+	Unknown int `json:"unknown"`
+}
+
+// NoiseCounts counts one kind's objects that differ in storage but not in
+// a way worth a change line.
+type NoiseCounts struct {
+	ServerOnly int `json:"server_only"`
+	Equivalent int `json:"equivalent"`
+	Volatile   int `json:"volatile"`
+}
+
+// Ending says why a run ended without a snapshot.
+type Ending string
+
+// Run endings. A run record written before endings were recorded has none:
+// Run.Ended derives it from the error text.
+const (
+	EndCancelled Ending = "cancelled" // its context was cancelled: a signal, the daemon stopping
+	EndFailed    Ending = "failed"    // an error stopped it: the API refused, the disk was full
+	EndKilled    Ending = "killed"    // the process died; the next read-write Open recorded it
+)
+
 // Collection is a snapshot's reference to one collection's tree.
 type Collection struct {
 	Root  Hash `json:"root"`
@@ -74,8 +113,9 @@ type Snapshot struct {
 	Drift       []string              `json:"drift,omitempty"`
 	APICounts   map[string]int        `json:"api_counts,omitempty"` // counts the API reported, for cross-checks
 	// Changes is what changed since the previous complete snapshot, as
-	// the caller summarised it (SetChanges); the store does not read it.
-	Changes json.RawMessage `json:"changes,omitempty"`
+	// the caller summarised it (Annotate); nil for a workspace's first
+	// snapshot, or when the summary was not recorded.
+	Changes *Changes `json:"changes,omitempty"`
 	// Anomalies are drops the caller flagged (a type gone, a kind shrunk):
 	// retention keeps the snapshot before one.
 	Anomalies []string `json:"anomalies,omitempty"`
@@ -133,6 +173,7 @@ type Run struct {
 	StartedAt  time.Time `json:"started_at"`
 	FinishedAt time.Time `json:"finished_at"`
 	Outcome    Outcome   `json:"outcome"`
+	Ending     Ending    `json:"ending,omitempty"` // why a run without a snapshot ended
 	Error      string    `json:"error,omitempty"`
 	Objects    int       `json:"objects"`
 }
@@ -190,4 +231,23 @@ func sortSnapshots(s []*Snapshot) {
 		}
 		return s[i].ID < s[j].ID
 	})
+}
+
+// Ended says why a run that stored no snapshot ended: its recorded ending,
+// or for a record of an older version, the ending its error text implies.
+// It is "" for a run that stored a snapshot or is still running.
+func (r Run) Ended() Ending {
+	switch {
+	case r.Outcome != OutcomeAborted && r.Outcome != OutcomeFailed:
+		return ""
+	case r.Ending != "":
+		return r.Ending
+	case r.Outcome == OutcomeFailed:
+		return EndFailed
+	case r.Error == interrupted:
+		return EndKilled
+	case strings.Contains(r.Error, context.Canceled.Error()) || strings.HasPrefix(r.Error, "interrupted"):
+		return EndCancelled
+	}
+	return EndFailed
 }

@@ -51,7 +51,7 @@ func (db *DB) recover() error {
 			}
 		}
 		for _, id := range ids {
-			if err := endRunTx(tx, id, OutcomeAborted, interrupted, now); err != nil {
+			if err := endRunTx(tx, id, OutcomeAborted, EndKilled, interrupted, now); err != nil {
 				return err
 			}
 			r, err := getRun(tx, id)

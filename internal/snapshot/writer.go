@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -177,7 +178,8 @@ func (w *Writer) Fail(kind string, err error) {
 }
 
 // Abort ends the run without a snapshot: the run is recorded as aborted with
-// reason, its pending entries are deleted and the blobs only it referenced
+// reason and its ending (cancelled when reason is or wraps a context's
+// cancellation or deadline, failed otherwise), its pending entries are deleted and the blobs only it referenced
 // are reclaimed (a prune).
 func (w *Writer) Abort(reason error) error {
 	if err := w.finish(); err != nil {
@@ -191,7 +193,11 @@ func (w *Writer) Abort(reason error) error {
 	if reason != nil {
 		msg = reason.Error()
 	}
-	if err := w.db.endRun(w.id, OutcomeAborted, msg); err != nil {
+	ending := EndFailed
+	if errors.Is(reason, context.Canceled) || errors.Is(reason, context.DeadlineExceeded) {
+		ending = EndCancelled
+	}
+	if err := w.db.endRun(w.id, OutcomeAborted, ending, msg); err != nil {
 		return fmt.Errorf("abort run %s: %w", w.id, err)
 	}
 	st, err := w.db.Prune()
@@ -204,13 +210,13 @@ func (w *Writer) Abort(reason error) error {
 }
 
 // endRun records a run that produced no snapshot and deletes its pending data.
-func (db *DB) endRun(id string, outcome Outcome, msg string) error {
+func (db *DB) endRun(id string, outcome Outcome, ending Ending, msg string) error {
 	return db.update(func(tx *bbolt.Tx) error {
-		return endRunTx(tx, id, outcome, msg, db.opts.Now())
+		return endRunTx(tx, id, outcome, ending, msg, db.opts.Now())
 	})
 }
 
-func endRunTx(tx *bbolt.Tx, id string, outcome Outcome, msg string, now time.Time) error {
+func endRunTx(tx *bbolt.Tx, id string, outcome Outcome, ending Ending, msg string, now time.Time) error {
 	pb := tx.Bucket(bucketPending)
 	if pb.Bucket([]byte(id)) != nil {
 		if err := pb.DeleteBucket([]byte(id)); err != nil {
@@ -224,7 +230,7 @@ func endRunTx(tx *bbolt.Tx, id string, outcome Outcome, msg string, now time.Tim
 		}
 		r = Run{ID: id}
 	}
-	r.Outcome, r.Error, r.FinishedAt = outcome, msg, now.UTC()
+	r.Outcome, r.Ending, r.Error, r.FinishedAt = outcome, ending, msg, now.UTC()
 	_, err = putRun(tx, r)
 	return err
 }

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"bytes"
@@ -29,7 +29,7 @@ func TestDemoStepFails(t *testing.T) {
 			before: func(t *testing.T, fake *fakeapi.Server) {
 				fake.SetFaults(fakeapi.Faults{FailRoutes: map[string]int{"integrations.list": 400}})
 			},
-			want: `demo step 2 failed (back up acme): enspace-sync backup exited with status 3: not read: integrations: `,
+			want: `demo step 2 failed (back up acme): snapshot [0-9a-f]{8} is partial, not complete: map\[integrations:`,
 		},
 		{
 			name: "check fails",
@@ -48,23 +48,20 @@ func TestDemoStepFails(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			demoBeforeStep = func(step int, fake *fakeapi.Server) {
-				if step == 2 {
-					tt.before(t, fake)
-				}
-			}
-			defer func() { demoBeforeStep = nil }()
 			tmp := t.TempDir()
-			var stdout, stderr bytes.Buffer
-			m := &Main{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr,
-				Getenv: func(string) string { return "" }, log: slog.New(slog.DiscardHandler)}
 			t.Setenv("TMPDIR", tmp)
-			err := m.Run(t.Context(), []string{"demo", "--fast"})
-			if got := m.ReportError(err); got != ExitError {
-				t.Fatalf("exit status %d, want %d; stdout:\n%s", got, ExitError, stdout.String())
+			var stdout, stderr bytes.Buffer
+			err := Run(t.Context(), Options{Stdout: &stdout, Stderr: &stderr, Fast: true, LogLevel: slog.LevelError,
+				BeforeStep: func(step int, fake *fakeapi.Server) {
+					if step == 2 {
+						tt.before(t, fake)
+					}
+				}})
+			if err == nil {
+				t.Fatalf("the demo passed; stdout:\n%s", stdout.String())
 			}
-			if !regexp.MustCompile(`^enspace-sync: ` + regexpOf(tt.want)).MatchString(stderr.String()) {
-				t.Errorf("stderr = %q, want it to match %q", stderr.String(), tt.want)
+			if !regexp.MustCompile(`^` + regexpOf(tt.want)).MatchString(err.Error()) {
+				t.Errorf("error = %q, want it to match %q", err, tt.want)
 			}
 			if !strings.Contains(stdout.String(), "   ✗ ") || strings.Contains(stdout.String(), "Step 3 of 8") {
 				t.Errorf("stdout does not stop at a failed step 2:\n%s", stdout.String())
@@ -147,28 +144,7 @@ func TestCapSections(t *testing.T) {
 	}
 }
 
-func TestDemoReaders(t *testing.T) {
-	out := "Plan: x\n  5 to create, 1 to update, 0 to delete, 9 manual, 28 already equal\n\nApplied: 6 done, 0 failed, 9 manual, 28 already equal\n"
-	plan, line, err := readPlanCounts(out)
-	if err != nil || plan != (planCounts{create: 5, update: 1, manual: 9, equal: 28}) || !strings.HasPrefix(line, "  5 to create") {
-		t.Errorf("readPlanCounts = %+v, %q, %v", plan, line, err)
-	}
-	applied, line, err := readApplied(out)
-	if err != nil || applied != (appliedCounts{done: 6, manual: 9, equal: 28}) || !strings.HasPrefix(line, "Applied:") {
-		t.Errorf("readApplied = %+v, %q, %v", applied, line, err)
-	}
-	if _, _, err := readApplied("Plan: x\n"); err == nil {
-		t.Error("readApplied found a line in output without one")
-	}
-
-	var buf bytes.Buffer
-	slog.New(slog.NewTextHandler(&buf, nil)).Warn("anomaly: x", "snapshot", "1234abcd", "hint", `run "enspace-sync restore" now`)
-	for key, want := range map[string]string{"hint": `run "enspace-sync restore" now`, "snapshot": "1234abcd", "none": ""} {
-		if got := slogTextValue(strings.TrimSpace(buf.String()), key); got != want {
-			t.Errorf("slogTextValue(%s) = %q, want %q", key, got, want)
-		}
-	}
-
+func TestTextHelpers(t *testing.T) {
 	if got, want := shellJoin([]string{"diff", "--config", "/tmp/a b/config.yaml", "it's"}), `diff --config '/tmp/a b/config.yaml' 'it'\''s'`; got != want {
 		t.Errorf("shellJoin = %s, want %s", got, want)
 	}

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/backup"
-	"github.com/enspace-sync/enspace-sync/internal/config"
 	"github.com/enspace-sync/enspace-sync/internal/export"
 )
 
@@ -28,38 +27,24 @@ func (s *liveSink) Put(kind, parent, key string, raw []byte) error {
 func (s *liveSink) Fail(kind string, err error) { s.failed[kind] = err.Error() }
 
 // exportLive walks the workspace from the API into the writer.
-func exportLive(ctx context.Context, m *Main, cfg *config.Config, f *exportFlags) (export.Stats, error) {
-	ws, err := pickWorkspace(cfg, f.workspace, "--live")
+func (s *Service) exportLive(ctx context.Context, req *ExportRequest) (export.Stats, error) {
+	ws, err := s.Workspace(req.Workspace, "--live")
 	if err != nil {
 		return export.Stats{}, err
 	}
-	client, err := newClients(cfg, m.log).For(ws)
+	client, err := s.Client(ws)
 	if err != nil {
 		return export.Stats{}, err
 	}
-	return walkLive(ctx, m, client, ws.Name, ws.Slug, ws.Environment, ws.Includes, f)
+	return walkLive(ctx, client, ws.Name, ws.Slug, ws.Environment, ws.Includes, req)
 }
 
-// exportLiveNoConfig is --live with --base-url, --slug and --api-key-file.
-func exportLiveNoConfig(ctx context.Context, m *Main, g *globalFlags, f *exportFlags) (export.Stats, error) {
-	key, err := config.ReadKeyFile(f.keyFile)
-	if err != nil {
-		return export.Stats{}, configError(err)
-	}
-	m.log = m.logger(nil, g)
-	client, err := api.New(api.Options{BaseURL: f.baseURL, APIKey: key, Logger: m.log, UserAgent: "enspace-sync/" + versionInfo().Version})
-	if err != nil {
-		return export.Stats{}, configError(err)
-	}
-	return walkLive(ctx, m, client, f.slug, f.slug, "", nil, f)
-}
-
-func walkLive(ctx context.Context, m *Main, client *api.Client, name, slug, env string, filter backup.Filter, f *exportFlags) (export.Stats, error) {
-	w, err := newExportWriter(m, f, export.Options{Workspace: name, Environment: env, Source: "live"})
+func walkLive(ctx context.Context, client *api.Client, name, slug, env string, filter backup.Filter, f *ExportRequest) (export.Stats, error) {
+	w, err := newExportWriter(f, export.Options{Workspace: name, Environment: env, Source: "live"})
 	if err != nil {
 		return export.Stats{}, err
 	}
-	if f.format == export.FormatCSV {
+	if f.Format == export.FormatCSV {
 		// CSV columns follow field order, which must be known before a
 		// type's first item: read every type's fields first.
 		if err := setLiveFields(ctx, client, slug, w); err != nil {
@@ -67,11 +52,8 @@ func walkLive(ctx context.Context, m *Main, client *api.Client, name, slug, env 
 			return export.Stats{}, err
 		}
 	}
-	sink := &liveSink{w: w, kinds: f.kinds, failed: map[string]string{}}
-	progress := newProgress(m, name)
-	progress.on = progress.on && !f.quiet
-	_, err = backup.Run(ctx, client, sink, backup.Options{Workspace: slug, Filter: filter, Logger: m.log, Progress: progress.update})
-	progress.done()
+	sink := &liveSink{w: w, kinds: f.Kinds, failed: map[string]string{}}
+	_, err = backup.Run(ctx, client, sink, backup.Options{Workspace: slug, Filter: filter, Progress: f.Progress.Update})
 	if err == nil && len(sink.failed) > 0 {
 		var parts []string
 		for _, k := range sortedKeys(sink.failed) {

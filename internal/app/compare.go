@@ -1,6 +1,7 @@
-package main
+package app
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -40,6 +41,27 @@ func kindInfos() map[string]diff.KindInfo {
 		}
 	}
 	return out
+}
+
+// Compare computes the changes from snapshot a to b of one workspace;
+// kinds, if not empty, limits the comparison to those kinds.
+func (s *Service) Compare(a, b *snapshot.Snapshot, kinds []string) (*diff.Result, error) {
+	db, err := s.needDB()
+	if err != nil {
+		return nil, err
+	}
+	if a.Workspace != b.Workspace {
+		return nil, &InputError{Msg: fmt.Sprintf("%s is a snapshot of %s and %s one of %s: diff compares one workspace over time",
+			a.ShortID(), a.Workspace, b.ShortID(), b.Workspace),
+			Hint: fmt.Sprintf("to see how %s differs from %s, plan a replication: enspace-sync replicate --from %s --to %s --dry-run",
+				b.Workspace, a.Workspace, a.Workspace, b.Workspace)}
+	}
+	for _, k := range kinds {
+		if _, err := api.KindByName(k); err != nil {
+			return nil, inputf("enspace-sync diff --help", "--kind: %s", err)
+		}
+	}
+	return compareSnapshots(db, a, b, kinds)
 }
 
 // compareSnapshots computes the changes from a to b, reading only the
@@ -116,6 +138,34 @@ func compareSnapshots(db *snapshot.DB, a, b *snapshot.Snapshot, kinds []string) 
 		}
 	}
 	return diff.Compute(diff.Input{Kinds: kindInfos(), Pairs: pairs, UnknownOld: unknownOld, UnknownNew: unknownNew})
+}
+
+// changesOf is what a snapshot records of the changes res found since prev.
+func changesOf(prev *snapshot.Snapshot, res *diff.Result) *snapshot.Changes {
+	c := &snapshot.Changes{Since: prev.ID, Summary: map[string]snapshot.ChangeCounts{},
+		Noise: map[string]snapshot.NoiseCounts{}, Unknown: res.Unknown}
+	for k, n := range res.Summary {
+		c.Summary[k] = snapshot.ChangeCounts{Added: n.Added, Removed: n.Removed, Changed: n.Changed, Unknown: n.Unknown}
+	}
+	for k, n := range res.Noise {
+		c.Noise[k] = snapshot.NoiseCounts{ServerOnly: n.ServerOnly, Equivalent: n.Equivalent, Volatile: n.Volatile}
+	}
+	if c.Unknown == nil {
+		c.Unknown = map[string]string{}
+	}
+	return c
+}
+
+func wantKind(kinds []string, kind string) bool {
+	if len(kinds) == 0 {
+		return true
+	}
+	for _, k := range kinds {
+		if k == kind {
+			return true
+		}
+	}
+	return false
 }
 
 func filterKinds(m map[string]string, want func(string) bool) map[string]string {

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"fmt"
@@ -16,7 +16,7 @@ import (
 // BenchmarkDiff compares two snapshots of one collection of items that
 // differ in a given number of items, spread evenly over the collection:
 //
-//	go test ./cmd/enspace-sync -run '^$' -bench Diff -benchtime 5x
+//	go test ./internal/app -run '^$' -bench Diff -benchtime 5x
 //
 // The databases are built once per workspace size, outside the timed part;
 // what is timed is compareSnapshots, whose cost should follow the number of

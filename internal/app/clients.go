@@ -1,8 +1,9 @@
-package main
+package app
 
 import (
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/config"
@@ -12,17 +13,22 @@ import (
 // environment shares its limiter: the concurrency and request rate set for
 // an environment hold for the whole run.
 type clients struct {
-	cfg    *config.Config
-	log    *slog.Logger
+	cfg       *config.Config
+	log       *slog.Logger
+	userAgent string
+
+	mu     sync.Mutex
 	byName map[string]*api.Client
 }
 
-func newClients(cfg *config.Config, log *slog.Logger) *clients {
-	return &clients{cfg: cfg, log: log, byName: map[string]*api.Client{}}
+func newClients(cfg *config.Config, log *slog.Logger, userAgent string) *clients {
+	return &clients{cfg: cfg, log: log, userAgent: userAgent, byName: map[string]*api.Client{}}
 }
 
 // For returns the client of a workspace's environment.
 func (c *clients) For(ws *config.Workspace) (*api.Client, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if cl, ok := c.byName[ws.Environment]; ok {
 		return cl, nil
 	}
@@ -36,32 +42,21 @@ func (c *clients) For(ws *config.Workspace) (*api.Client, error) {
 		PageSize:          env.PageSize,
 		Timeout:           env.Timeout,
 		Logger:            c.log.With("environment", ws.Environment),
-		UserAgent:         "enspace-sync/" + versionInfo().Version,
+		UserAgent:         c.userAgent,
 	})
 	if err != nil {
-		return nil, configError(fmt.Errorf("environment %s: %w", ws.Environment, err))
+		return nil, fmt.Errorf("%w: environment %s: %w", ErrConfig, ws.Environment, err)
 	}
 	c.byName[ws.Environment] = cl
 	return cl, nil
 }
 
-// selectWorkspaces returns the named workspaces, or all when none is named.
-func selectWorkspaces(cfg *config.Config, names []string) ([]*config.Workspace, error) {
-	if len(names) == 0 {
-		return cfg.Workspaces, nil
+// NewStandaloneClient builds a client for a workspace that is not in any
+// config (export --live --base-url).
+func NewStandaloneClient(baseURL string, apiKey api.Secret, userAgent string, log *slog.Logger) (*api.Client, error) {
+	cl, err := api.New(api.Options{BaseURL: baseURL, APIKey: apiKey, Logger: log, UserAgent: userAgent})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	var out []*config.Workspace
-	seen := map[string]bool{}
-	for _, n := range names {
-		if seen[n] {
-			continue // named twice: backed up once
-		}
-		seen[n] = true
-		ws, err := cfg.Workspace(n)
-		if err != nil {
-			return nil, &usageError{msg: err.Error(), hint: "enspace-sync config check"}
-		}
-		out = append(out, ws)
-	}
-	return out, nil
+	return cl, nil
 }

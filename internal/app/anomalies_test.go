@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"fmt"
@@ -20,7 +20,7 @@ func TestFindAnomalies(t *testing.T) {
 	}
 	res := &diff.Result{Changes: []diff.Change{{Kind: "types", Key: "contracts", Op: diff.Removed}}}
 	got := fmt.Sprint(findAnomalies(prev, cur, res, 0.3))
-	want := fmt.Sprint([]anomaly{
+	want := fmt.Sprint([]Anomaly{
 		{What: "type contracts disappeared (with its fields and items)", Selector: "type:contracts"},
 		{What: "items shrank from 300 to 190 (-37%)", Selector: "items"},
 		{What: "members shrank from 20 to 13 (-35%)", Selector: "members"},
@@ -37,7 +37,7 @@ func TestFindAnomalies(t *testing.T) {
 	res.Changes = nil
 	cur.Collections["items/contracts"] = snapshot.Collection{Count: 10}
 	got = fmt.Sprint(findAnomalies(prev, cur, res, 0.3))
-	want = fmt.Sprint([]anomaly{{What: "items of type contracts shrank from 100 to 10 (-90%)", Selector: "type:contracts"}})
+	want = fmt.Sprint([]Anomaly{{What: "items of type contracts shrank from 100 to 10 (-90%)", Selector: "type:contracts"}})
 	if got != want {
 		t.Errorf("anomalies:\n got %s\nwant %s", got, want)
 	}
@@ -59,7 +59,7 @@ func TestAnomaliesOfADisappearedType(t *testing.T) {
 		res.Changes = append(res.Changes, diff.Change{Kind: "items", Parent: "invoices", Key: fmt.Sprint(i), Op: diff.Removed})
 	}
 	got := fmt.Sprint(findAnomalies(prev, cur, res, 0.3))
-	want := fmt.Sprint([]anomaly{
+	want := fmt.Sprint([]Anomaly{
 		{What: "type contracts disappeared (with its fields and items)", Selector: "type:contracts"},
 		{What: "items shrank from 180 to 110 (-39%)", Selector: "items"},
 	})

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"fmt"
@@ -11,8 +11,8 @@ import (
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
-// anomaly is a drop worth an alarm, with what would bring it back.
-type anomaly struct {
+// Anomaly is a drop worth an alarm, with what would bring it back.
+type Anomaly struct {
 	What     string // "type contracts disappeared"
 	Selector string // what to restore: "type:contracts", or a kind name
 }
@@ -22,14 +22,14 @@ type anomaly struct {
 // than threshold (a share, 0..1; 0 turns the check off). Kinds that either
 // snapshot could not read, and volatile kinds, are left out: a failed
 // listing is not a drop.
-func findAnomalies(prev, cur *snapshot.Snapshot, res *diff.Result, threshold float64) []anomaly {
+func findAnomalies(prev, cur *snapshot.Snapshot, res *diff.Result, threshold float64) []Anomaly {
 	if threshold <= 0 {
 		return nil
 	}
-	var out []anomaly
+	var out []Anomaly
 	for _, c := range res.Changes {
 		if c.Kind == "types" && c.Op == diff.Removed {
-			out = append(out, anomaly{What: fmt.Sprintf("type %s disappeared (with its fields and items)", c.Key), Selector: "type:" + c.Key})
+			out = append(out, Anomaly{What: fmt.Sprintf("type %s disappeared (with its fields and items)", c.Key), Selector: "type:" + c.Key})
 		}
 	}
 	comparable := func(kind string) bool {
@@ -62,7 +62,7 @@ func findAnomalies(prev, cur *snapshot.Snapshot, res *diff.Result, threshold flo
 			continue
 		}
 		if comparable(kind) && shrank(before, after) {
-			out = append(out, anomaly{What: fmt.Sprintf("%s shrank from %d to %d (%s)", kind, before, after, percent(before, after)), Selector: kind})
+			out = append(out, Anomaly{What: fmt.Sprintf("%s shrank from %d to %d (%s)", kind, before, after, percent(before, after)), Selector: kind})
 		}
 	}
 	var colls []string
@@ -79,7 +79,7 @@ func findAnomalies(prev, cur *snapshot.Snapshot, res *diff.Result, threshold flo
 			continue // a removed type is reported above
 		}
 		if shrank(before, after) {
-			out = append(out, anomaly{What: fmt.Sprintf("items of type %s shrank from %d to %d (%s)", slug, before, after, percent(before, after)), Selector: "type:" + slug})
+			out = append(out, Anomaly{What: fmt.Sprintf("items of type %s shrank from %d to %d (%s)", slug, before, after, percent(before, after)), Selector: "type:" + slug})
 		}
 	}
 	return out

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"fmt"
@@ -8,36 +8,36 @@ import (
 )
 
 // intro says what the tour does and where its files go.
-func (d *demo) intro() {
-	w := d.m.Stdout
+func (t *tour) intro() {
+	w := t.out
 	fmt.Fprintln(w, "enspace-sync demo: a guided tour, against a fake Enspace API that runs inside this process.")
 	fmt.Fprintln(w, "Each step shows the command you would type ($), what it printed, and a check (✓) of what")
 	fmt.Fprintln(w, "the step claims; a check that fails stops the demo.")
-	if d.kept {
-		fmt.Fprintf(w, "Files: %s (kept).\n", d.dir)
+	if t.opts.Keep != "" {
+		fmt.Fprintf(w, "Files: %s (kept).\n", t.dir)
 	} else {
-		fmt.Fprintf(w, "Files: %s (removed at the end; --keep DIR keeps them).\n", d.dir)
+		fmt.Fprintf(w, "Files: %s (removed at the end; --keep DIR keeps them).\n", t.dir)
 	}
 }
 
 // outro says that every check passed, where the files are, and how to
 // explore them.
-func (d *demo) outro() {
-	w := d.m.Stdout
-	fmt.Fprintf(w, "\nDone: %d steps in %s, every check passed.\n", d.step, time.Since(d.start).Round(10*time.Millisecond))
-	if !d.kept {
-		fmt.Fprintf(w, "\nThe files were in %s and are removed now. To explore them with the other\n", d.dir)
+func (t *tour) outro() {
+	w := t.out
+	fmt.Fprintf(w, "\nDone: %d steps in %s, every check passed.\n", t.step, time.Since(t.start).Round(10*time.Millisecond))
+	if !(t.opts.Keep != "") {
+		fmt.Fprintf(w, "\nThe files were in %s and are removed now. To explore them with the other\n", t.dir)
 		fmt.Fprintln(w, "commands (snapshots, diff, show, log, verify, restore --from-export), run: enspace-sync demo --keep DIR")
 		return
 	}
-	cfg := shellJoin([]string{d.cfgPath})
-	first, second := d.snaps[0].ShortID(), d.snaps[1].ShortID()
-	fmt.Fprintf(w, "\nThe files are in %s:\n", d.dir)
+	cfg := shellJoin([]string{t.cfgPath})
+	first, second := t.snaps[0].ShortID(), t.snaps[1].ShortID()
+	fmt.Fprintf(w, "\nThe files are in %s:\n", t.dir)
 	for _, f := range []struct{ name, what string }{
 		{"config.yaml", "the config: workspaces acme and acme-stage on the fake API"},
 		{"key", "the fake API's key (mode 0600)"},
-		{filepath.Base(d.dbPath), fmt.Sprintf("the database: %d snapshots of acme", len(d.snaps))},
-		{filepath.Base(d.exportPath), "the export of the last one"},
+		{filepath.Base(t.dbPath), fmt.Sprintf("the database: %d snapshots of acme", len(t.snaps))},
+		{filepath.Base(t.exportPath), "the export of the last one"},
 	} {
 		fmt.Fprintf(w, "  %-22s %s\n", f.name, f.what)
 	}
@@ -51,8 +51,8 @@ func (d *demo) outro() {
 	} {
 		fmt.Fprintf(w, "  enspace-sync %s\n", c)
 	}
-	host := d.url
-	if u, err := url.Parse(d.url); err == nil {
+	host := t.url
+	if u, err := url.Parse(t.url); err == nil {
 		host = u.Host
 	}
 	fmt.Fprintln(w, "The fake API and its data lived only in this process and are gone. For the commands that")

@@ -1,8 +1,7 @@
-package main
+package demo
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 )
 
@@ -80,61 +79,6 @@ func capSections(lines []string, n int) []string {
 	return out
 }
 
-// planCounts are the counts of a plan's summary line.
-type planCounts struct {
-	create, update, del, manual, equal int
-}
-
-// readPlanCounts finds a plan's summary line in the output of restore or
-// replicate: "  5 to create, 1 to update, 0 to delete, 1 manual, 36 already equal".
-func readPlanCounts(out string) (planCounts, string, error) {
-	for _, l := range splitLines(out) {
-		var c planCounts
-		if _, err := fmt.Sscanf(strings.TrimSpace(l), "%d to create, %d to update, %d to delete, %d manual, %d already equal",
-			&c.create, &c.update, &c.del, &c.manual, &c.equal); err == nil {
-			return c, l, nil
-		}
-	}
-	return planCounts{}, "", fmt.Errorf("no plan summary line in the output")
-}
-
-// appliedCounts are the counts of the Applied line of an apply.
-type appliedCounts struct {
-	done, failed, manual, equal int
-}
-
-// readApplied finds "Applied: 6 done, 0 failed, 1 manual, 36 already equal".
-func readApplied(out string) (appliedCounts, string, error) {
-	for _, l := range splitLines(out) {
-		var c appliedCounts
-		if _, err := fmt.Sscanf(l, "Applied: %d done, %d failed, %d manual, %d already equal",
-			&c.done, &c.failed, &c.manual, &c.equal); err == nil {
-			return c, l, nil
-		}
-	}
-	return appliedCounts{}, "", fmt.Errorf("no Applied line in the output")
-}
-
-// slogTextValue reads the value of key from a log line in slog's text format
-// (key=value or key="quoted value"); "" when it is not there.
-func slogTextValue(line, key string) string {
-	i := strings.Index(line, " "+key+"=")
-	if i < 0 {
-		return ""
-	}
-	rest := line[i+len(key)+2:]
-	if strings.HasPrefix(rest, `"`) {
-		q, err := strconv.QuotedPrefix(rest)
-		if err != nil {
-			return ""
-		}
-		v, _ := strconv.Unquote(q)
-		return v
-	}
-	v, _, _ := strings.Cut(rest, " ")
-	return v
-}
-
 // linesWith returns the lines that contain s.
 func linesWith(lines []string, s string) []string {
 	var out []string
@@ -174,4 +118,26 @@ func plural(n int, noun string) string {
 		return fmt.Sprintf("%d %s", n, noun)
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// splitLines splits text into lines without the final empty one.
+func splitLines(text string) []string {
+	text = strings.TrimRight(text, "\n")
+	if text == "" {
+		return nil
+	}
+	return strings.Split(text, "\n")
+}
+
+// shellJoin quotes arguments for a POSIX shell where they need it.
+func shellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,~@%+") == "" {
+			out[i] = a
+		} else {
+			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(out, " ")
 }

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"encoding/json"
@@ -6,40 +6,36 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/enspace-sync/enspace-sync/internal/config"
 	"github.com/enspace-sync/enspace-sync/internal/export"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
 // exportSnapshot writes the objects of a stored snapshot.
-func exportSnapshot(m *Main, cfg *config.Config, f *exportFlags) (export.Stats, error) {
-	db, err := m.openDB(cfg, true, "export")
+func (s *Service) exportSnapshot(f *ExportRequest) (export.Stats, error) {
+	db, err := s.needDB()
 	if err != nil {
 		return export.Stats{}, err
 	}
-	snap, err := resolveSnapshot(db, cfg, f.workspace, f.snap)
+	snap, err := s.ResolveSnapshot(f.Workspace, f.Snapshot)
 	if err != nil {
 		return export.Stats{}, err
 	}
 	env := ""
-	if ws, err := cfg.Workspace(snap.Workspace); err == nil {
+	if ws, err := s.Config().Workspace(snap.Workspace); err == nil {
 		env = ws.Environment
 	}
-	w, err := newExportWriter(m, f, export.Options{Workspace: snap.Workspace, Environment: env, Source: snap.ID})
+	w, err := newExportWriter(f, export.Options{Workspace: snap.Workspace, Environment: env, Source: snap.ID})
 	if err != nil {
 		return export.Stats{}, err
 	}
-	progress := newProgress(m, snap.Workspace)
-	progress.on = progress.on && !f.quiet
 	var total int64
 	for kind, n := range snap.Counts {
-		if wantKind(f.kinds, kind) {
+		if wantKind(f.Kinds, kind) {
 			total += int64(n)
 		}
 	}
-	progress.expect(total, snap.Counts, false)
-	err = writeSnapshot(db, snap, w, f.kinds, progress.step)
-	progress.done()
+	f.Progress.Expect(total, snap.Counts, false)
+	err = writeSnapshot(db, snap, w, f.Kinds, f.Progress.Step)
 	if err != nil {
 		_ = w.Abort()
 		return export.Stats{}, err

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/enspace-sync/enspace-sync/internal/app"
+	"github.com/enspace-sync/enspace-sync/internal/restore"
+)
+
+// planPrinter is how restore, replicate and apply finish: save the plan,
+// print it, and (unless a dry run or a saved plan) apply it and print the
+// results.
+type planPrinter struct {
+	asJSON  bool
+	dryRun  bool
+	planOut string
+}
+
+func (o planPrinter) finish(ctx context.Context, m *Main, svc *app.Service, p *app.Planned) error {
+	for _, w := range p.Warnings {
+		m.log.Warn(w)
+	}
+	if o.planOut != "" {
+		if err := app.SavePlan(o.planOut, p.Plan); err != nil {
+			return err
+		}
+	}
+	if o.dryRun || o.planOut != "" || p.Plan.Empty() {
+		if err := o.print(m, p.Plan, nil); err != nil {
+			return err
+		}
+		if o.planOut != "" && !o.asJSON {
+			fmt.Fprintf(m.Stderr, "Plan saved to %s; apply it with: enspace-sync apply %s\n", o.planOut, o.planOut)
+		}
+		return nil
+	}
+	if !o.asJSON {
+		if err := restore.WriteText(m.Stdout, p.Plan); err != nil {
+			return err
+		}
+		fmt.Fprintln(m.Stdout)
+	}
+	return o.apply(ctx, m, svc, p)
+}
+
+// apply applies the plan and prints the results.
+func (o planPrinter) apply(ctx context.Context, m *Main, svc *app.Service, p *app.Planned) error {
+	progress := newProgress(m, p.Target().Name)
+	sum, err := svc.Apply(ctx, p, progress)
+	progress.done()
+	if perr := o.print(m, p.Plan, sum); perr != nil && err == nil {
+		err = perr
+	}
+	return err
+}
+
+// planJSON is the --json output: the plan with counts and, after an
+// apply, the results.
+type planJSON struct {
+	*restore.Plan
+	Actions map[restore.Action]int `json:"actions"`
+	Results restore.Summary        `json:"results,omitempty"`
+}
+
+func (o planPrinter) print(m *Main, p *restore.Plan, sum restore.Summary) error {
+	if o.asJSON {
+		enc := json.NewEncoder(m.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(planJSON{Plan: p, Actions: p.Counts(), Results: sum})
+	}
+	if sum == nil {
+		return restore.WriteText(m.Stdout, p)
+	}
+	for _, s := range p.Steps {
+		if s.Result != nil && s.Result.Status == restore.StatusFailed {
+			fmt.Fprintf(m.Stdout, "FAILED %s %s %s: %s\n", s.Action, s.Kind, s.Key, s.Result.Error)
+		}
+	}
+	return restore.WriteSummary(m.Stdout, sum)
+}

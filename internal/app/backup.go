@@ -1,0 +1,180 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/enspace-sync/enspace-sync/internal/backup"
+	"github.com/enspace-sync/enspace-sync/internal/config"
+	"github.com/enspace-sync/enspace-sync/internal/snapshot"
+)
+
+// BackupRequest names the workspace to back up.
+type BackupRequest struct {
+	Workspace string // its name in the config
+	Progress  Progress
+}
+
+// BackupResult is a committed snapshot, with its changes since the previous
+// complete snapshot and its anomalies recorded in it.
+type BackupResult struct {
+	Snapshot  *snapshot.Snapshot
+	Anomalies []Anomaly // drops found against the previous complete snapshot
+	// Before is the previous complete snapshot (nil for the first).
+	Before *snapshot.Snapshot
+}
+
+// Backup walks a workspace into a new snapshot and commits it, or aborts
+// the run so that nothing half-written becomes visible. Then it compares
+// the snapshot with the previous complete one, records the summary and the
+// anomalies in it, protects the snapshot before a drop, and logs each
+// anomaly as a warning with the command that brings the data back.
+func (s *Service) Backup(ctx context.Context, req BackupRequest) (*BackupResult, error) {
+	db, err := s.needDB()
+	if err != nil {
+		return nil, err
+	}
+	ws, err := s.Workspace(req.Workspace, "backup")
+	if err != nil {
+		return nil, err
+	}
+	client, err := s.Client(ws)
+	if err != nil {
+		return nil, err
+	}
+	progress := orNoProgress(req.Progress)
+	log := s.log.With("workspace", ws.Name)
+	before := client.Stats().Requests
+	w, err := db.Begin(ws.Name, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	log.Info("backup started", "run", w.ID())
+	if prev, err := lastComplete(db, ws.Name, ""); err == nil && prev != nil {
+		progress.Expect(int64(prev.Objects), nil, true) // about as many as last time
+	}
+	res, err := backup.Run(ctx, client, w, backup.Options{
+		Workspace: ws.Slug,
+		Filter:    ws.Includes,
+		Logger:    log,
+		Progress:  progress.Update,
+	})
+	if err != nil {
+		if abortErr := w.Abort(err); abortErr != nil {
+			log.Error("abort the run", "err", abortErr)
+		}
+		return nil, accessHint(err, ws)
+	}
+	snap, err := w.Commit(snapshot.CommitInfo{
+		FinishedAt: time.Now(),
+		Requests:   int64(client.Stats().Requests - before),
+		Config:     runConfig(ws),
+		Drift:      res.Drift,
+		Walked:     sortedKeys(res.Counts),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("commit the snapshot: %w", err)
+	}
+	log.Info("backup finished", "snapshot", snap.ShortID(), "status", snap.Status, "objects", snap.Objects,
+		"requests", snap.Requests, "added_bytes", snap.AddedBytes)
+	out, err := s.annotate(db, snap, ws, log)
+	if err != nil {
+		// The snapshot is whole; only its summary of changes is missing.
+		log.Error("summarise the changes of the snapshot", "snapshot", snap.ShortID(), "err", err)
+		return &BackupResult{Snapshot: snap}, nil
+	}
+	return out, nil
+}
+
+// accessHint adds, to an error of a refused key, which key and workspace.
+func accessHint(err error, ws *config.Workspace) error {
+	if errors.Is(err, backup.ErrAccess) {
+		return fmt.Errorf("%w (check the API key of environment %s and its access to workspace %q)", err, ws.Environment, ws.Slug)
+	}
+	return err
+}
+
+// lastComplete returns the newest complete snapshot of a workspace other
+// than the one with id except, started no later than it; nil when none.
+func lastComplete(db *snapshot.DB, workspace, except string) (*snapshot.Snapshot, error) {
+	snaps, err := db.Snapshots(workspace)
+	if err != nil {
+		return nil, err
+	}
+	var cur *snapshot.Snapshot
+	for _, s := range snaps {
+		if s.ID == except {
+			cur = s
+		}
+	}
+	var prev *snapshot.Snapshot
+	for _, s := range snaps {
+		if s.ID != except && s.Status == snapshot.StatusComplete && (cur == nil || !s.StartedAt.After(cur.StartedAt)) {
+			prev = s
+		}
+	}
+	return prev, nil
+}
+
+// annotate compares snap with the previous complete snapshot of its
+// workspace and records the summary and anomalies in it.
+func (s *Service) annotate(db *snapshot.DB, snap *snapshot.Snapshot, ws *config.Workspace, log *slog.Logger) (*BackupResult, error) {
+	prev, err := lastComplete(db, ws.Name, snap.ID)
+	if err != nil {
+		return nil, err
+	}
+	if prev == nil {
+		return &BackupResult{Snapshot: snap}, nil // the first snapshot: nothing to compare with
+	}
+	res, err := compareSnapshots(db, prev, snap, nil)
+	if err != nil {
+		return nil, err
+	}
+	anomalies := findAnomalies(prev, snap, res, ws.AnomalyThreshold)
+	var flagged []string
+	for i, a := range anomalies {
+		if i == 0 {
+			reason := "last before a drop in " + snap.ShortID() + ": " + a.What
+			if err := db.Protect(prev.ID, reason); err != nil {
+				return nil, err
+			}
+			prev.Protected = reason
+		}
+		flagged = append(flagged, a.What)
+		log.Warn("anomaly: "+a.What, "snapshot", snap.ShortID(), "before", prev.ShortID(),
+			"hint", RestoreHint(ws.Name, prev.ShortID(), a.Selector))
+	}
+	annotated, err := db.Annotate(snap.ID, changesOf(prev, res), flagged)
+	if err != nil {
+		return nil, err
+	}
+	return &BackupResult{Snapshot: annotated, Anomalies: anomalies, Before: prev}, nil
+}
+
+// RestoreHint is the command that brings back what an anomaly lost.
+func RestoreHint(workspace, snap, selector string) string {
+	return fmt.Sprintf("see the plan with: enspace-sync restore --workspace %s --snapshot %s %s --dry-run (without --dry-run it brings it back)",
+		workspace, snap, selector)
+}
+
+// runConfig is what a snapshot records of the config that produced it.
+func runConfig(ws *config.Workspace) map[string]any {
+	env := ws.Env()
+	return map[string]any{
+		"workspace": ws.Name, "slug": ws.Slug, "environment": ws.Environment,
+		"base_url": env.BaseURL, "include": ws.Include, "exclude": ws.Exclude,
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

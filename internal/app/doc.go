@@ -1,0 +1,34 @@
+// Package app is the program: one Service with a method per use case of
+// enspace-sync, each taking a typed request and returning typed results.
+// It prints nothing and parses no flags; cmd/enspace-sync renders what it
+// returns, the daemon schedules its jobs, and the demo checks its values.
+//
+// # Use cases
+//
+//   - Backup: walk a workspace into a snapshot, commit it, compare it with
+//     the previous complete snapshot, flag drops (anomalies) and protect
+//     the snapshot before a drop (backup.go, anomalies.go).
+//   - Compare and History: the changes between two snapshots, and one
+//     object's history across them (compare.go, history.go).
+//   - PlanRestore, PlanReplication, LoadPlan and Apply: plans of writes
+//     into a workspace and the engine that applies them (restore.go,
+//     replicate.go, apply.go).
+//   - Export: a snapshot or the live workspace into an export (export.go).
+//   - Retain: retention and prune (retain.go).
+//   - The daemon's jobs: RunBackup, RunReplication, Retain, History,
+//     Notify, CheckDatabase (jobs.go, jobs_replicate.go).
+//
+// # Errors
+//
+// An error the caller can fix by changing its request or the config is an
+// *InputError (the command line exits 2 with its hint). snapshot.ErrLocked,
+// restore.ErrApplyFailed, ErrTargetChanged and ErrNothingSelected pass
+// through wrapped; the command line classifies them.
+//
+// # Caveats
+//
+// A Service holds the API clients of its config: one per environment, so
+// the rate and concurrency limits of an environment hold across every
+// workspace of a run. SetConfig replaces them (a reload); a run in
+// progress keeps the clients it started with.
+package app

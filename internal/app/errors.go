@@ -1,0 +1,36 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+)
+
+// InputError is a request that the config or the caller's arguments cannot
+// satisfy: an unknown workspace, a snapshot reference that names none, a
+// kind that does not exist. Hint is a command that helps ("" for none).
+type InputError struct {
+	Msg  string
+	Hint string
+}
+
+func (e *InputError) Error() string { return e.Msg }
+
+func inputf(hint, format string, args ...any) error {
+	return &InputError{Msg: fmt.Sprintf(format, args...), Hint: hint}
+}
+
+// Sentinel errors.
+var (
+	// ErrTargetChanged is returned by LoadPlan when the plan's target
+	// changed since the plan was made.
+	ErrTargetChanged = errors.New("the target changed since the plan was made")
+	// ErrNoDatabase is returned by a use case that needs the database when
+	// the Service has none.
+	ErrNoDatabase = errors.New("no database")
+	// ErrNothingSelected is returned by PlanRestore when the selectors
+	// match nothing in the source.
+	ErrNothingSelected = errors.New("nothing matches")
+	// ErrConfig wraps an error of the config found while serving a
+	// request (an environment whose client cannot be built).
+	ErrConfig = errors.New("invalid configuration")
+)

@@ -1,0 +1,125 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/config"
+	"github.com/enspace-sync/enspace-sync/internal/restore"
+	"github.com/enspace-sync/enspace-sync/internal/snapshot"
+)
+
+// Planned is a plan with what applying it needs: the target workspace,
+// its client and the id map.
+type Planned struct {
+	Plan *restore.Plan
+	// Compared is how many objects of the target the plan was built
+	// against (what a replication's max_change is a share of).
+	Compared int
+	// Warnings are what a person should know of the source (a partial
+	// snapshot's kinds that cannot be restored from it).
+	Warnings []string
+
+	target *config.Workspace
+	client *api.Client
+	ids    *snapshot.IDMap // nil without a database
+}
+
+// Target returns the workspace the plan writes into.
+func (p *Planned) Target() *config.Workspace { return p.target }
+
+// Apply applies a plan: the steps of one level at a time, each create's
+// new id recorded at once so that an interrupted or repeated apply never
+// creates an object twice. It returns the results per status;
+// restore.ErrApplyFailed (wrapped) when some steps failed.
+func (s *Service) Apply(ctx context.Context, p *Planned, progress Progress) (restore.Summary, error) {
+	if p.Plan.Empty() {
+		return restore.Summary{}, nil
+	}
+	cfg := s.Config()
+	env := cfg.Environments[p.target.Environment]
+	progress = orNoProgress(progress)
+	eng := &restore.Engine{
+		Client: p.client, Workspace: p.target.Slug, IDs: p.ids,
+		Secrets:     secretsOf(cfg, p.target),
+		Concurrency: env.Concurrency, Log: s.log.With("workspace", p.target.Name),
+		Progress: func(done, total int) { progress.Update("steps", int64(done)) },
+	}
+	if p.ids == nil {
+		return nil, fmt.Errorf("apply into %s: %w: the id map that keeps an apply from creating twice lives there", p.target.Name, ErrNoDatabase)
+	}
+	sum, err := eng.Apply(ctx, p.Plan)
+	s.log.Info("apply finished", "operation", p.Plan.Operation, "target", p.Plan.Target,
+		"done", sum[restore.StatusDone], "failed", sum[restore.StatusFailed], "manual", sum[restore.StatusManual])
+	if errors.Is(err, restore.ErrApplyFailed) {
+		return sum, fmt.Errorf("%s into %s: %w; run the same command again to retry them (nothing is created twice)", p.Plan.Operation, p.Plan.Target, err)
+	}
+	return sum, err
+}
+
+// LoadPlan reads a plan saved by SavePlan and reads its target again:
+// when anything in it changed since the plan was made, it fails with
+// ErrTargetChanged, so that a plan reviewed yesterday never writes over
+// today's changes.
+func (s *Service) LoadPlan(ctx context.Context, path string) (*Planned, error) {
+	plan, err := restore.ReadPlan(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, inputf("enspace-sync apply --help", "no plan file %s", path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	db, err := s.needDB()
+	if err != nil {
+		return nil, err
+	}
+	target, err := s.Workspace(plan.Target, "apply")
+	if err != nil {
+		return nil, err
+	}
+	ids, err := db.IDMap(target.Name, plan.Source)
+	if err != nil {
+		return nil, err
+	}
+	client, err := s.Client(target)
+	if err != nil {
+		return nil, err
+	}
+	live, err := s.liveSet(ctx, client, target, plan.Scope)
+	if err != nil {
+		return nil, err
+	}
+	if restore.Fingerprint(live) != plan.Fingerprint {
+		return nil, fmt.Errorf("%w (%s was read again and differs from what %s was planned against): plan again",
+			ErrTargetChanged, target.Name, path)
+	}
+	return &Planned{Plan: plan, Compared: live.Len(), target: target, client: client, ids: ids}, nil
+}
+
+// SavePlan writes a plan file atomically: a temporary file, synced, then
+// renamed.
+func SavePlan(path string, p *restore.Plan) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".plan-*")
+	if err != nil {
+		return fmt.Errorf("save the plan: %w", err)
+	}
+	defer os.Remove(f.Name())
+	err = restore.WritePlan(f, p)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("save the plan: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,141 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/restore"
+)
+
+// ReplicationRequest says what to copy from which workspace to which.
+type ReplicationRequest struct {
+	From, To     string   // workspaces of the config
+	Only         []string // compare only these kinds (none: the defaults)
+	IncludeData  bool     // also items, members, group membership and quick tasks
+	Prune        bool     // also delete configuration objects the source lacks
+	FromSnapshot string   // read the source from this snapshot of From ("" reads it live)
+}
+
+// ReplicationKinds returns the kinds a replication compares: the
+// configuration kinds (and with includeData the data kinds), or the kinds
+// only names, with types added when a kind below types is named.
+func ReplicationKinds(only []string, includeData bool) ([]string, error) {
+	if len(only) == 0 {
+		return replicatedKinds(includeData), nil
+	}
+	var picked []string
+	for _, name := range only {
+		k, err := api.KindByName(name)
+		if err != nil {
+			return nil, inputf("enspace-sync replicate --help", "--only: %v", err)
+		}
+		if !slices.Contains(restore.PlannedKinds(), string(k.Name)) {
+			return nil, inputf("enspace-sync replicate --help", "--only: %s cannot be replicated", k.Name)
+		}
+		picked = append(picked, string(k.Name))
+	}
+	if !slices.Contains(picked, "types") {
+		for _, name := range picked {
+			if k, _ := api.KindByName(name); k.Parent != "" {
+				picked = append(picked, "types")
+				break
+			}
+		}
+	}
+	return picked, nil
+}
+
+// PlanReplication reads both sides and builds the plan.
+func (s *Service) PlanReplication(ctx context.Context, req ReplicationRequest) (*Planned, error) {
+	if req.From == "" || req.To == "" {
+		return nil, inputf("enspace-sync replicate --help", "--from and --to are required")
+	}
+	cfg := s.Config()
+	source, err := s.Workspace(req.From, "replicate --from")
+	if err != nil {
+		return nil, err
+	}
+	target, err := s.Workspace(req.To, "replicate --to")
+	if err != nil {
+		return nil, err
+	}
+	if source.Name == target.Name || sameWorkspace(cfg, source, target) {
+		return nil, inputf("enspace-sync replicate --help", "--from and --to are the same workspace")
+	}
+	kinds, err := ReplicationKinds(req.Only, req.IncludeData)
+	if err != nil {
+		return nil, err
+	}
+	sel := restore.SelectKinds(kinds)
+	// Both sides are read whole but for items, which only data needs: the
+	// references of tasks and groups resolve through members and roles.
+	scope := restore.Scope{}
+	for _, k := range restore.PlannedKinds() {
+		if k != "items" || slices.Contains(kinds, "items") {
+			scope.Kinds = append(scope.Kinds, k)
+		}
+	}
+	var set *restore.Set
+	ref := "live"
+	if req.FromSnapshot != "" {
+		if s.db == nil {
+			return nil, fmt.Errorf("no database at %s: --from-snapshot needs a backup of %s", cfg.Database, source.Name)
+		}
+		if set, _, ref, err = s.snapshotSource(source.Name, req.FromSnapshot); err != nil {
+			return nil, err
+		}
+	} else {
+		sc, err := s.Client(source)
+		if err != nil {
+			return nil, err
+		}
+		if set, err = s.liveSet(ctx, sc, source, scope); err != nil {
+			return nil, err
+		}
+	}
+	planIDs, ids, err := idsFor(s.db, target.Name, source.Name)
+	if err != nil {
+		return nil, err
+	}
+	client, err := s.Client(target)
+	if err != nil {
+		return nil, err
+	}
+	live, err := s.liveSet(ctx, client, target, scope)
+	if err != nil {
+		return nil, err
+	}
+	var pruneKinds []string
+	for _, k := range prunableKinds() {
+		if slices.Contains(kinds, k) {
+			pruneKinds = append(pruneKinds, k)
+		}
+	}
+	plan, err := restore.Build(restore.Input{
+		Operation: "replicate", Source: set, SourceName: source.Name, SourceRef: ref,
+		Target: live, TargetName: target.Name, Scope: scope, Select: sel, IDs: planIDs,
+		Secrets:     secretsOf(cfg, target),
+		Environment: integrationEnvironment(cfg, target),
+		Prune:       req.Prune, PruneKinds: pruneKinds,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Planned{Plan: plan, Compared: live.Len(), target: target, client: client, ids: ids}, nil
+}
+
+// replicatedKinds and prunableKinds are the replicate lists; they move to
+// the kind table.
+func replicatedKinds(includeData bool) []string {
+	kinds := []string{"integrations", "types", "fields", "roles", "groups", "forms", "flows", "stages", "tasks", "schedule-tasks"}
+	if includeData {
+		kinds = append(kinds, "items", "members", "quick-tasks")
+	}
+	return kinds
+}
+
+func prunableKinds() []string {
+	return []string{"types", "fields", "roles", "groups", "integrations"}
+}

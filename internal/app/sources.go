@@ -1,0 +1,163 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/backup"
+	"github.com/enspace-sync/enspace-sync/internal/config"
+	"github.com/enspace-sync/enspace-sync/internal/export"
+	"github.com/enspace-sync/enspace-sync/internal/restore"
+	"github.com/enspace-sync/enspace-sync/internal/snapshot"
+)
+
+// restorable reports whether objects of a kind can be brought back: not
+// audit kinds, not the workspace's single objects.
+func restorable(kind string) bool {
+	k, err := api.KindByName(kind)
+	return err == nil && k.Restorable() && !k.Singleton
+}
+
+// snapshotSet reads every restorable object of a snapshot into memory.
+func snapshotSet(db *snapshot.DB, snap *snapshot.Snapshot) (*restore.Set, error) {
+	set := restore.NewSet()
+	for _, coll := range db.Collections(snap) {
+		kind, parent := splitCollection(coll)
+		if !restorable(kind) {
+			continue
+		}
+		err := db.Walk(snap, coll, func(key string, hash snapshot.Hash) error {
+			raw, err := db.Blob(hash)
+			if err != nil {
+				return fmt.Errorf("read %s %s: %w", coll, key, err)
+			}
+			return set.Put(kind, parent, key, raw)
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return set, nil
+}
+
+// exportSet reads every restorable object of an export (a directory or a
+// .tar.gz written by export) after checking it against its manifest.
+func exportSet(path string) (*restore.Set, *export.Manifest, error) {
+	set := restore.NewSet()
+	man, err := export.Read(path, func(kind, parent, key string, raw []byte) error {
+		if !restorable(kind) {
+			return nil
+		}
+		return set.Put(kind, parent, key, raw)
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the export %s: %w", path, err)
+	}
+	return set, man, nil
+}
+
+// liveSet reads the objects of a live workspace that scope names, with the
+// same walk as a backup. A kind it cannot read fails it: a plan against a
+// partly read target would create what exists.
+func (s *Service) liveSet(ctx context.Context, client *api.Client, ws *config.Workspace, scope restore.Scope) (*restore.Set, error) {
+	set := restore.NewSet()
+	_, err := backup.Run(ctx, client, set, backup.Options{
+		Workspace: ws.Slug,
+		Filter:    scope.Includes,
+		Logger:    s.log.With("workspace", ws.Name),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read workspace %s: %w", ws.Name, accessHint(err, ws))
+	}
+	if failed := set.Failed(); len(failed) > 0 {
+		kinds := sortedKeys(failed)
+		return nil, fmt.Errorf("read workspace %s: %s could not be read (%s); nothing was planned", ws.Name,
+			strings.Join(kinds, ", "), failed[kinds[0]])
+	}
+	return set, nil
+}
+
+// envSecrets are the integration secrets of the target's environment.
+type envSecrets struct {
+	name string
+	env  *config.Environment
+}
+
+func (s envSecrets) Names(provider string) []string {
+	return sortedKeys(s.env.IntegrationSecrets(provider))
+}
+
+func (s envSecrets) Value(provider, key string) (string, bool) {
+	v, ok := s.env.IntegrationSecrets(provider)[key]
+	return v.Reveal(), ok && v.Reveal() != ""
+}
+
+func (s envSecrets) Where(provider string) string {
+	return "environments." + s.name + ".secrets." + provider
+}
+
+func secretsOf(cfg *config.Config, ws *config.Workspace) envSecrets {
+	return envSecrets{name: ws.Environment, env: cfg.Environments[ws.Environment]}
+}
+
+// integrationEnvironment is what data.environment becomes in the target.
+func integrationEnvironment(cfg *config.Config, ws *config.Workspace) string {
+	env := cfg.Environments[ws.Environment]
+	if env != nil && env.IntegrationEnvironment != "" {
+		return env.IntegrationEnvironment
+	}
+	switch ws.Environment {
+	case "stage", "production":
+		return ws.Environment
+	}
+	return ""
+}
+
+// sameWorkspace reports whether two configured workspaces are one
+// workspace of the API.
+func sameWorkspace(cfg *config.Config, a, b *config.Workspace) bool {
+	ea, eb := cfg.Environments[a.Environment], cfg.Environments[b.Environment]
+	return a.Slug == b.Slug && ea != nil && eb != nil && strings.TrimRight(ea.BaseURL, "/") == strings.TrimRight(eb.BaseURL, "/")
+}
+
+// idsFor loads the id map of target from source; with no database, an
+// empty one.
+func idsFor(db *snapshot.DB, target, source string) (restore.IDs, *snapshot.IDMap, error) {
+	if db == nil {
+		return noIDs{}, nil, nil
+	}
+	ids, err := db.IDMap(target, source)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ids, ids, nil
+}
+
+// noIDs is an empty id map.
+type noIDs struct{}
+
+func (noIDs) Target(string, string) (string, bool) { return "", false }
+func (noIDs) Pending(string, string) bool          { return false }
+
+// snapshotSource reads a snapshot of a workspace for planning, with the
+// reference a plan shows.
+func (s *Service) snapshotSource(workspace, ref string) (*restore.Set, *snapshot.Snapshot, string, error) {
+	db, err := s.needDB()
+	if err != nil {
+		return nil, nil, "", err
+	}
+	snap, err := s.ResolveSnapshot(workspace, ref)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if snap.Workspace != workspace {
+		return nil, nil, "", fmt.Errorf("snapshot %s is of workspace %s, not %s", snap.ShortID(), snap.Workspace, workspace)
+	}
+	set, err := snapshotSet(db, snap)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return set, snap, "snapshot " + snap.ShortID() + " of " + snap.StartedAt.Local().Format("2006-01-02 15:04"), nil
+}
