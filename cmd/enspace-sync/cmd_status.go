@@ -53,10 +53,10 @@ Examples:
 }
 
 // daemonOf returns the client for the daemon of the invocation's config.
-func daemonOf(inv *invocation) (*daemonClient, error) {
-	dc := daemonFor(inv.cfg)
+func daemonOf(inv *invocation) (*daemon.Client, error) {
+	dc := daemon.NewClient(inv.cfg.ListenAddr())
 	if dc == nil {
-		return nil, fmt.Errorf("%w: the config's listen is off, so the daemon cannot be reached", errNoDaemon)
+		return nil, fmt.Errorf("%w: the config's listen is off, so the daemon cannot be reached", daemon.ErrNotRunning)
 	}
 	return dc, nil
 }
@@ -72,13 +72,9 @@ func runStatus(ctx context.Context, m *Main, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	var st daemon.Status
-	code, err := dc.call(ctx, http.MethodGet, "/v1/status", &st)
+	st, err := dc.Status(ctx)
 	if err != nil {
 		return err
-	}
-	if code != http.StatusOK {
-		return fmt.Errorf("the daemon at %s answered %d", dc.addr, code)
 	}
 	if inv.g.asJSON {
 		return printJSON(m, st)
@@ -88,7 +84,7 @@ func runStatus(ctx context.Context, m *Main, args []string) error {
 		loc = time.Local
 	}
 	at := func(t time.Time) string { return t.In(loc).Format("2006-01-02 15:04:05") }
-	fmt.Fprintf(m.Stdout, "daemon %s at %s, up since %s\n", st.Version, dc.addr, at(st.StartedAt))
+	fmt.Fprintf(m.Stdout, "daemon %s at %s, up since %s\n", st.Version, dc.Addr(), at(st.StartedAt))
 	for _, w := range st.Workspaces {
 		next := "-"
 		if w.NextRun != nil {
@@ -138,16 +134,12 @@ func runTrigger(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	path := "/v1/trigger/" + name
-	if *wait {
-		path += "?wait=1"
-	} else {
+	if !*wait {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 	}
-	var ans daemon.TriggerAnswer
-	code, err := dc.call(ctx, http.MethodPost, pathEscape(path), &ans)
+	code, ans, err := dc.Trigger(ctx, name, *wait)
 	if err != nil {
 		return err
 	}
@@ -162,7 +154,7 @@ func runTrigger(ctx context.Context, m *Main, args []string) error {
 	case code == http.StatusConflict:
 		return fmt.Errorf("%s: a run is already in progress (see enspace-sync status)", name)
 	case !ans.Started || (code != http.StatusAccepted && code != http.StatusOK):
-		return fmt.Errorf("the daemon at %s answered %d: %s", dc.addr, code, ans.Error)
+		return fmt.Errorf("the daemon at %s answered %d: %s", dc.Addr(), code, ans.Error)
 	case ans.Run == nil && *wait:
 		return fmt.Errorf("the run of %s started but its outcome is unknown: %s", name, ans.Error)
 	case ans.Run == nil:

@@ -10,6 +10,7 @@ import (
 
 	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/config"
+	"github.com/enspace-sync/enspace-sync/internal/daemon"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
@@ -34,15 +35,15 @@ func (m *Main) openDB(cfg *config.Config, readOnly bool, command string) (*snaps
 	// cannot read it), read a copy it serves rather than wait for a lock it
 	// keeps. Asked again after the wait: a daemon that is starting holds
 	// the lock before its listener answers.
-	dc := daemonFor(cfg)
+	dc := daemon.NewClient(cfg.ListenAddr())
 	db, err := m.openSnapshotDB(path, true, command, -1)
 	for _, timeout := range []time.Duration{2 * time.Second, 0} {
 		locked := errors.Is(err, snapshot.ErrLocked)
 		if !locked && !errors.Is(err, os.ErrPermission) {
 			return db, err
 		}
-		if dc != nil && dc.alive(context.Background()) {
-			return dc.openCopy(m)
+		if dc != nil && dc.Alive(context.Background()) {
+			return openCopy(m, dc)
 		}
 		if !locked || timeout == 0 {
 			return db, err

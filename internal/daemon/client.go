@@ -1,0 +1,133 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// ErrNotRunning says that nothing answers at the daemon's listen address.
+var ErrNotRunning = errors.New("the daemon is not running")
+
+// Client talks to the listener of a running daemon: the command line's
+// status, trigger, and the read commands that read a copy of the database
+// the daemon holds.
+type Client struct {
+	addr string // host:port, for messages
+	base string // http://host:port
+	http *http.Client
+}
+
+// NewClient returns a client for the daemon listening at listen (the
+// config's listen address), or nil when the listener is off. A listener
+// bound to every interface is reached on 127.0.0.1.
+func NewClient(listen string) *Client {
+	if listen == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return nil
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return &Client{addr: listen, base: "http://" + net.JoinHostPort(host, port), http: &http.Client{}}
+}
+
+// Addr is the listen address the client was made for.
+func (c *Client) Addr() string { return c.addr }
+
+// down is the error for a daemon that does not answer.
+func (c *Client) down(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // without the method and URL
+	}
+	return fmt.Errorf("%w: nothing answers at %s (the config's listen): %v; start it with enspace-sync run, or systemctl start enspace-sync",
+		ErrNotRunning, c.addr, err)
+}
+
+// Alive reports whether the daemon answers /healthz within a second.
+func (c *Client) Alive(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	resp, err := c.do(ctx, http.MethodGet, "/healthz")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+func (c *Client) do(ctx context.Context, method, path string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	return c.http.Do(req)
+}
+
+// call sends a request and decodes the JSON answer into v; it returns the
+// status code. A daemon that does not answer gives ErrNotRunning.
+func (c *Client) call(ctx context.Context, method, path string, v any) (int, error) {
+	resp, err := c.do(ctx, method, path)
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		return 0, c.down(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return resp.StatusCode, fmt.Errorf("read the daemon's answer: %w", err)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return resp.StatusCode, fmt.Errorf("the daemon at %s answered %d with something other than JSON: %.200s", c.addr, resp.StatusCode, body)
+	}
+	return resp.StatusCode, nil
+}
+
+// Status reads the daemon's status (GET /v1/status).
+func (c *Client) Status(ctx context.Context) (Status, error) {
+	var st Status
+	code, err := c.call(ctx, http.MethodGet, "/v1/status", &st)
+	if err == nil && code != http.StatusOK {
+		err = fmt.Errorf("the daemon at %s answered %d", c.addr, code)
+	}
+	return st, err
+}
+
+// Trigger starts a run of the named job (POST /v1/trigger/NAME); with wait,
+// the answer carries the run's outcome. It returns the answer's status
+// code with the answer.
+func (c *Client) Trigger(ctx context.Context, name string, wait bool) (int, TriggerAnswer, error) {
+	path := "/v1/trigger/" + url.PathEscape(name)
+	if wait {
+		path += "?wait=1"
+	}
+	var ans TriggerAnswer
+	code, err := c.call(ctx, http.MethodPost, path, &ans)
+	return code, ans, err
+}
+
+// Download writes a consistent copy of the database the daemon holds
+// (GET /v1/db) to w.
+func (c *Client) Download(w io.Writer) (int64, error) {
+	resp, err := c.do(context.Background(), http.MethodGet, "/v1/db")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return io.Copy(w, resp.Body)
+}
