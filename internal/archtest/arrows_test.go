@@ -24,7 +24,7 @@ var allowed = map[string][]string{
 	"internal/snapshot":    {},
 	"internal/diff":        {},
 	"internal/scheduler":   {},
-	"internal/config":      {"internal/api"},
+	"internal/config":      {"internal/api", "internal/scheduler"},
 	"internal/backup":      {"internal/api"},
 	"internal/selector":    {"internal/api"},
 	"internal/export":      {},
