@@ -19,7 +19,7 @@ const module = "github.com/enspace-sync/enspace-sync/"
 // package missing here may import nothing of the project but what a rule
 // below grants.
 var allowed = map[string][]string{
-	"internal/api":         {},
+	"internal/api":         {"internal/retry"},
 	"internal/api/fakeapi": {"internal/api"},
 	"internal/snapshot":    {},
 	"internal/diff":        {},
@@ -29,7 +29,8 @@ var allowed = map[string][]string{
 	"internal/selector":    {"internal/api"},
 	"internal/export":      {},
 	"internal/restore":     {"internal/api", "internal/selector"},
-	"internal/notify":      {},
+	"internal/notify":      {"internal/retry"},
+	"internal/retry":       {},
 	"internal/daemon":      {"internal/scheduler"},
 	"internal/doctor":      {"internal/api", "internal/config"},
 }
