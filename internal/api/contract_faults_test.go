@@ -46,6 +46,7 @@ func runFaulty(t *testing.T, seed int64, f fakeapi.Faults, scale float64) faultR
 // moves only when the client sleeps, so the waits take no real time while
 // the server still sees them.
 func TestContractFaultsChangeNothing(t *testing.T) {
+	skipIfReal(t, "fault injection needs the built-in fake")
 	dated := contractFaults
 	dated.RetryAfterDate = true
 	total := map[string]int64{}
@@ -122,6 +123,7 @@ func TestContractFaultsChangeNothing(t *testing.T) {
 // client whose sleeps last a tenth of what it asks for retries before
 // Retry-After ran out, and the server counts it.
 func TestContractFaultsCatchEarlyRetries(t *testing.T) {
+	skipIfReal(t, "fault injection needs the built-in fake")
 	got := runFaulty(t, 1, contractFaults, 0.1)
 	if got.counts.EarlyRetries == 0 {
 		t.Errorf("no early retry counted although every wait lasted a tenth (%d faults %v)",

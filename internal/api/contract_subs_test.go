@@ -100,7 +100,7 @@ func writeIntegrations(w *writer, d demo) {
 		t.Fatalf("the table declares secrets %v", k.Secrets)
 	}
 	// Every later read, of every kind, never holds a secret.
-	if _, err := walk(ctx, e, "acme"); err != nil {
+	if _, err := walk(ctx, e, e.ws); err != nil {
 		t.Fatal(err)
 	}
 	later := e.rec.exchanges(mark)

@@ -1,7 +1,8 @@
 package api_test
 
 // The contract suite runs the real Client against the fake Enspace server
-// (fakeapi) over loopback HTTP, for every kind of the kind table and every
+// (fakeapi) over loopback HTTP, or against a real Enspace named by the
+// environment (contract_target_test.go), for every kind of the kind table and every
 // operation the table declares. contract_read_test.go lists, gets and
 // counts; contract_write_test.go writes and reads back;
 // contract_errors_test.go checks the documented errors; and
@@ -93,9 +94,12 @@ type setup struct {
 	scale    float64         // of the clock; 0 means 1
 }
 
-// env is a fake server on loopback and a client of it sharing one clock.
+// env is a fake server on loopback and a client of it sharing one clock,
+// or a client of the real server the environment names (srv is nil then).
 type env struct {
-	srv   *fakeapi.Server
+	srv   *fakeapi.Server // nil against a real server
+	ws    string          // the workspace the suite reads (and writes)
+	base  string          // the server's base URL
 	c     *api.Client
 	clock *clock
 	rec   *recorder
@@ -116,7 +120,10 @@ func newEnv(t *testing.T, s setup) *env {
 	if s.fake.APIKeys == nil {
 		s.fake.APIKeys = []fakeapi.Key{{Secret: plantedKey.Reveal(), Scopes: allScopes}}
 	}
-	e := &env{clock: newClock(s.scale), logs: &syncBuffer{}}
+	e := &env{clock: newClock(s.scale), logs: &syncBuffer{}, ws: "acme"}
+	if tg, ok := contractTarget(t); ok {
+		return newRealEnv(t, e, tg, s)
+	}
 	s.fake.Now = e.clock.Now
 	s.fake.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 	srv, err := fakeapi.New(s.fake)
@@ -126,12 +133,31 @@ func newEnv(t *testing.T, s setup) *env {
 	e.srv = srv
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
+	e.base = hs.URL
+	return e.connect(t, s, api.Options{Sleep: e.clock.Sleep, Now: e.clock.Now})
+}
+
+// newRealEnv connects e to the server tg names. Time is real there: the
+// fake clock only moves with the fake server.
+func newRealEnv(t *testing.T, e *env, tg target, s setup) *env {
+	t.Helper()
+	e.ws, e.base = tg.workspace, tg.baseURL
+	if s.key == plantedKey {
+		s.key = tg.key
+	}
+	return e.connect(t, s, api.Options{})
+}
+
+// connect builds e's client of e.base with the options of s; o carries
+// the clock.
+func (e *env) connect(t *testing.T, s setup, o api.Options) *env {
+	t.Helper()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 16
 	t.Cleanup(tr.CloseIdleConnections)
 	e.rec = &recorder{base: tr}
 	c, err := api.New(api.Options{
-		BaseURL:  hs.URL,
+		BaseURL:  e.base,
 		APIKey:   s.key,
 		Routes:   s.routes,
 		PageSize: s.pageSize,
@@ -139,15 +165,15 @@ func newEnv(t *testing.T, s setup) *env {
 		Timeout:    20 * time.Second,
 		HTTPClient: &http.Client{Transport: e.rec},
 		Logger:     slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Sleep:      e.clock.Sleep,
-		Now:        e.clock.Now,
+		Sleep:      o.Sleep,
+		Now:        o.Now,
 	})
 	if err != nil {
 		t.Fatalf("api.New: %v", err)
 	}
 	e.c = c
 	t.Cleanup(func() {
-		for _, k := range []api.Secret{plantedKey, s.key} {
+		for _, k := range []api.Secret{plantedKey, s.key} { // s.key is the real key against a real server
 			if strings.Contains(e.logs.String(), k.Reveal()) {
 				t.Errorf("the client's log holds the API key")
 			}

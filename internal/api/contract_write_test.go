@@ -10,9 +10,14 @@ import (
 )
 
 func TestContractWrites(t *testing.T) {
+	contractWrites(t)
+}
+
+func contractWrites(t *testing.T) {
+	needWrites(t)
 	ctx := context.Background()
 	e := newEnv(t, setup{})
-	snap, err := walk(ctx, e, "acme")
+	snap, err := walk(ctx, e, e.ws)
 	if err != nil {
 		t.Fatalf("walk: %v", err)
 	}
@@ -122,6 +127,9 @@ func TestContractWrites(t *testing.T) {
 		t.Run(st.name, func(t *testing.T) { st.fn(&writer{t: t, e: e, ctx: ctx, snap: snap}, d) })
 	}
 
+	if e.real() {
+		return // what follows counts the fake's requests
+	}
 	// Every write route the kind table declares was served and answered 2xx.
 	served := e.srv.Requests()
 	for _, k := range api.Kinds() {

@@ -27,7 +27,7 @@ func (w *writer) do(route string, params map[string]string, body string) json.Ra
 	if body != "" {
 		b = json.RawMessage(body)
 	}
-	raw, err := w.e.c.Do(w.ctx, route, "acme", params, b)
+	raw, err := w.e.c.Do(w.ctx, route, w.e.ws, params, b)
 	noKey(w.t, err)
 	if err != nil {
 		w.t.Fatalf("%s %v: %v", route, params, err)
@@ -39,7 +39,7 @@ func (w *writer) do(route string, params map[string]string, body string) json.Ra
 // client's.
 func (w *writer) get(k *api.Kind, parent, o api.Object) (api.Object, error) {
 	w.t.Helper()
-	got, err := w.e.c.Get(w.ctx, k, "acme", objectParams(w.t, k.Get, k, parent, o))
+	got, err := w.e.c.Get(w.ctx, k, w.e.ws, objectParams(w.t, k.Get, k, parent, o))
 	noKey(w.t, err)
 	return got, err
 }
@@ -50,7 +50,7 @@ func (w *writer) listed(k *api.Kind, parent, o api.Object) (api.Object, bool) {
 	w.t.Helper()
 	var found api.Object
 	ok := false
-	_, err := w.e.c.List(w.ctx, k, "acme", parent, func(objs []api.Object) error {
+	_, err := w.e.c.List(w.ctx, k, w.e.ws, parent, func(objs []api.Object) error {
 		for _, x := range objs {
 			if x.Key == o.Key {
 				found, ok = x, true

@@ -24,7 +24,9 @@
 // redirect, and the caller's context ending. The wait before retry n
 // (counting from 0) is random in [0, min(BackoffMax, BackoffBase*2^n)]; on a
 // 429 or 503 with Retry-After (seconds or an HTTP date) it is at least the
-// server's delay. The slot is given back while waiting.
+// server's delay. The slot is given back while waiting. The loop and the
+// backoff are internal/retry's, shared with the notifications; this package
+// decides what is worth another attempt.
 //
 // # Listing
 //

@@ -5,11 +5,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"math"
 	"net"
 	"net/http"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -91,41 +88,4 @@ func isTLSError(err error) bool {
 // reached the server.
 func refused(err error) bool {
 	return errors.Is(err, syscall.ECONNREFUSED)
-}
-
-// backoff returns a random wait in [0, min(max, base*2^retry)] (full
-// jitter), retry counting from 0 for the first retry. rnd(n) returns a
-// number in [0, n).
-func backoff(base, limit time.Duration, retry int, rnd func(int64) int64) time.Duration {
-	ceiling := limit
-	if retry < 63 && base <= limit>>uint(retry) {
-		ceiling = base << uint(retry)
-	}
-	if ceiling <= 0 {
-		return 0
-	}
-	return time.Duration(rnd(int64(ceiling) + 1))
-}
-
-// parseRetryAfter reads a Retry-After header: seconds (a non-negative
-// number) or an HTTP date, relative to now. A date in the past means no
-// wait. ok is false when the header is absent or unreadable.
-func parseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs < 0 || math.IsNaN(secs) {
-			return 0, false
-		}
-		// A year is far beyond any sane cap and keeps the product in range.
-		secs = math.Min(secs, 365*24*3600)
-		return time.Duration(math.Ceil(secs * float64(time.Second))), true
-	}
-	t, err := http.ParseTime(v)
-	if err != nil {
-		return 0, false
-	}
-	return max(0, t.Sub(now)), true
 }

@@ -12,6 +12,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/enspace-sync/enspace-sync/internal/retry"
 )
 
 // maxErrorBody bounds how much of a non-2xx answer is read.
@@ -68,38 +70,40 @@ func withPage(path string, page, limit int) (string, error) {
 	return u.String(), nil
 }
 
-// send makes up to MaxAttempts attempts of r, waiting between them, and
-// returns the first 2xx body or the last failure.
+// send makes up to MaxAttempts attempts of r through the shared retry loop
+// (internal/retry), and returns the first 2xx body or the last failure.
+// What is worth another attempt is decided here: a create only when the
+// server certainly did not act on it, a body that is not JSON a few times.
 func (c *Client) send(ctx context.Context, r request) (json.RawMessage, error) {
 	invalid := 0
-	for attempt := 1; ; attempt++ {
-		body, f := c.attempt(ctx, r, attempt)
-		if f == nil {
-			return body, nil
-		}
-		if f.invalidBody {
-			invalid++
-		}
-		switch {
-		case !f.retry || (!idempotent(r.method) && !f.unprocessed):
-			return nil, c.scrub(f.err)
-		case attempt >= c.opts.MaxAttempts || invalid >= maxInvalidBodies:
-			return nil, c.scrub(fmt.Errorf("giving up after %d attempts: %w", attempt, f.err))
-		case f.hasRetryAfter && f.retryAfter > c.opts.MaxRetryAfter:
-			return nil, c.scrub(fmt.Errorf("server asks to wait %s, more than the %s allowed: %w",
-				f.retryAfter, c.opts.MaxRetryAfter, f.err))
-		}
-		wait := backoff(c.opts.BackoffBase, c.opts.BackoffMax, attempt-1, c.rand)
-		if f.hasRetryAfter {
-			wait = max(wait, f.retryAfter)
-		}
+	var body json.RawMessage
+	p := retry.Policy{Attempts: c.opts.MaxAttempts, Base: c.opts.BackoffBase, Max: c.opts.BackoffMax,
+		Rand: c.rand, MaxRetryAfter: c.opts.MaxRetryAfter, Sleep: c.opts.Sleep}
+	p.OnWait = func(attempt int, wait time.Duration, o retry.Outcome) {
 		c.stats.wait(wait)
 		c.log.Debug("api retry wait", "method", r.method, "path", r.path, "attempt", attempt,
-			"wait", wait, "retry_after", f.hasRetryAfter)
-		if err := c.opts.Sleep(ctx, wait); err != nil {
-			return nil, c.scrub(fmt.Errorf("%s: %w while waiting to retry (last error: %v)", r.where(), err, f.err))
-		}
+			"wait", wait, "retry_after", o.HasRetryAfter)
 	}
+	err := p.Do(ctx, func(attempt int) retry.Outcome {
+		b, f := c.attempt(ctx, r, attempt)
+		if f == nil {
+			body = b
+			return retry.Outcome{}
+		}
+		o := retry.Outcome{Err: f.err, Retry: f.retry && (idempotent(r.method) || f.unprocessed),
+			RetryAfter: f.retryAfter, HasRetryAfter: f.hasRetryAfter}
+		if f.invalidBody {
+			invalid++
+			if o.Retry && invalid >= maxInvalidBodies && attempt < p.Attempts {
+				o.Retry, o.Err = false, fmt.Errorf("giving up after %d attempts: %w", attempt, f.err)
+			}
+		}
+		return o
+	})
+	if err != nil {
+		return nil, c.scrub(err)
+	}
+	return body, nil
 }
 
 // attempt sends r once, holding a slot of the limiter from sending to
@@ -212,7 +216,7 @@ func (c *Client) judge(ctx context.Context, r request, status int, header http.H
 		f := &failure{err: e, retry: retryableStatus(status)}
 		if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 			f.unprocessed = true
-			f.retryAfter, f.hasRetryAfter = parseRetryAfter(e.RetryAfter, c.opts.Now())
+			f.retryAfter, f.hasRetryAfter = retry.ParseRetryAfter(e.RetryAfter, c.opts.Now())
 		}
 		return f
 	}

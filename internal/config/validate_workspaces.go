@@ -1,12 +1,10 @@
 package config
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
-	"time"
 
-	"github.com/robfig/cron/v3"
+	"github.com/enspace-sync/enspace-sync/internal/scheduler"
 )
 
 // workspaceSlug is what an en-workspace value may look like.
@@ -88,23 +86,10 @@ func validateRetention(v *problems, path string, r Retention) {
 	}
 }
 
-// checkCron parses a schedule as the scheduler will. The cron parser
-// panics on a zone prefix with no schedule after it ("CRON_TZ=UTC"): that
-// is an invalid schedule, not a crash.
-func checkCron(spec string) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("not a schedule")
-		}
-	}()
-	if _, err = cron.ParseStandard(spec); err != nil {
-		return err
-	}
-	// The parser turns an interval under a second into one second.
-	if rest, ok := strings.CutPrefix(strings.TrimSpace(spec), "@every "); ok {
-		if d, err := time.ParseDuration(strings.TrimSpace(rest)); err == nil && d < time.Second {
-			return fmt.Errorf("the interval %s is under one second", d)
-		}
-	}
-	return nil
+// checkCron parses a schedule as the scheduler will, by asking it: the
+// scheduler alone parses schedules (it never panics, refuses an "@every"
+// under one second and a spec that never activates).
+func checkCron(spec string) error {
+	_, err := scheduler.ParseSchedule(spec)
+	return err
 }

@@ -23,6 +23,9 @@ type Daemon struct {
 	runCtx     context.Context // the context of every backup; cancelled by Stop
 	cancelRuns context.CancelFunc
 	runs       sync.WaitGroup // runs in progress, across scheduler generations
+	// guard is the scheduler's no-overlap rule, shared by every scheduler
+	// the daemon builds so that it holds across a reload.
+	guard *scheduler.Guard
 
 	mu       sync.Mutex
 	settings Settings
@@ -40,7 +43,7 @@ type Daemon struct {
 
 // wsState is what the daemon knows of one workspace.
 type wsState struct {
-	running   bool
+	running   bool // for status; the scheduler's Guard prevents overlap
 	startedAt time.Time
 	history   History
 	finished  uint64        // runs finished since Start
@@ -64,7 +67,7 @@ func New(opts Options, s Settings) (*Daemon, error) {
 		opts.Getenv = os.Getenv
 	}
 	d := &Daemon{opts: opts, log: opts.Logger, states: map[string]*wsState{}, retired: map[string]int64{},
-		watchdog: make(chan struct{}), halted: make(chan struct{})}
+		watchdog: make(chan struct{}), halted: make(chan struct{}), guard: scheduler.NewGuard()}
 	d.runCtx, d.cancelRuns = context.WithCancel(context.Background())
 	if _, err := d.newScheduler(s); err != nil { // checked now, built again at Start
 		return nil, err
@@ -97,7 +100,7 @@ func (d *Daemon) newScheduler(s Settings) (*scheduler.Scheduler, error) {
 			Run: func(context.Context) error { return d.execute(name) }})
 	}
 	sched, err := scheduler.New(scheduler.Options{Location: s.Location, Jitter: d.opts.Jitter, Clock: d.opts.Clock,
-		Logger: d.log}, jobs...)
+		Logger: d.log, Guard: d.guard}, jobs...)
 	if err != nil {
 		return nil, fmt.Errorf("daemon: %w", err)
 	}
@@ -238,16 +241,12 @@ func (d *Daemon) Stop(ctx context.Context) error {
 func (d *Daemon) execute(name string) error {
 	d.mu.Lock()
 	st := d.states[name]
-	switch {
-	case st == nil || d.stopping:
+	if st == nil || d.stopping {
 		d.mu.Unlock()
-		return nil
-	case st.running:
-		d.mu.Unlock()
-		d.metrics.skip(name)
-		d.log.Warn("run skipped: the previous run of the workspace is still in progress", "workspace", name)
 		return nil
 	}
+	// No other run of name is in flight: the scheduler claimed it in the
+	// Guard every scheduler of this daemon shares.
 	st.running, st.startedAt = true, d.opts.Clock.Now()
 	d.runs.Add(1)
 	d.mu.Unlock()

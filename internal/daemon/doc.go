@@ -11,9 +11,12 @@
 // Runs. A run is started by the scheduler (its schedule, the catch-up at
 // start, or Trigger) and executes Options.Backup with the daemon's own run
 // context, not the scheduler's: a reload replaces the scheduler while a
-// backup continues. The daemon keeps its own "running" mark per workspace,
-// so no two runs of one workspace overlap even across a reload; a start that
-// finds one running is skipped, logged and counted. Retention
+// backup continues. No overlap is the scheduler's rule alone: every
+// scheduler the daemon builds shares one scheduler.Guard, so no two runs of
+// one workspace overlap even across a reload; a start (scheduled, catch-up
+// or Trigger, which then answers ErrBusy and 409) that finds one in flight
+// is skipped, logged and counted by the scheduler. Schedules are parsed and
+// their periods computed by the scheduler too. Retention
 // (Options.Retain) follows every run that stored a snapshot; then the
 // history is read again (Options.History) for the snapshot count, and
 // Options.Notify hears of the result.

@@ -23,9 +23,8 @@ type metrics struct {
 	snapshots   *prometheus.GaugeVec     // workspace
 	pruned      prometheus.Counter
 
-	mu      sync.Mutex
-	skipped map[string]int64 // skips of the daemon's own overlap check, by workspace
-	named   map[string]bool  // workspaces that have series in the gauges
+	mu    sync.Mutex
+	named map[string]bool // workspaces that have series in the gauges
 }
 
 func newMetrics(d *Daemon) *metrics {
@@ -51,8 +50,7 @@ func newMetrics(d *Daemon) *metrics {
 			Help: "Snapshots stored, by workspace."}, []string{"workspace"}),
 		pruned: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "pruned_bytes_total",
 			Help: "Bytes of stored objects freed by the prunes after runs."}),
-		skipped: map[string]int64{},
-		named:   map[string]bool{},
+		named: map[string]bool{},
 	}
 	m.reg.MustRegister(m.runs, m.duration, m.objects, m.requests, m.retries, m.throttled, m.lastSuccess, m.snapshots, m.pruned,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -69,13 +67,6 @@ func newMetrics(d *Daemon) *metrics {
 	build.WithLabelValues(d.opts.Version).Set(1)
 	m.reg.MustRegister(build, &skipCollector{d: d, m: m})
 	return m
-}
-
-// skip counts a start the daemon's own overlap check skipped.
-func (m *metrics) skip(name string) {
-	m.mu.Lock()
-	m.skipped[name]++
-	m.mu.Unlock()
 }
 
 // history sets the gauges that come from the database.
@@ -144,8 +135,8 @@ func (m *metrics) forgetRemoved(s Settings) {
 }
 
 // skipCollector reports enspace_sync_scheduler_skipped_total: the skips of
-// the current scheduler, of those a reload replaced, and of the daemon's
-// own overlap check.
+// the current scheduler and of those a reload replaced (they share one
+// scheduler.Guard, the only overlap check).
 type skipCollector struct {
 	d *Daemon
 	m *metrics
@@ -170,11 +161,6 @@ func (c *skipCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	d.mu.Unlock()
-	c.m.mu.Lock()
-	for name := range counts {
-		counts[name] += float64(c.m.skipped[name])
-	}
-	c.m.mu.Unlock()
 	for name, n := range counts {
 		ch <- prometheus.MustNewConstMetric(skipDesc, prometheus.CounterValue, n, name)
 	}

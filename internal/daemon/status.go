@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/robfig/cron/v3"
+	"github.com/enspace-sync/enspace-sync/internal/scheduler"
 )
 
 // Status is the daemon's state as GET /v1/status answers it.
@@ -111,24 +111,11 @@ func (d *Daemon) Ready() Readiness {
 }
 
 // schedulePeriod is the time between the next two activations of spec
-// after now; 0 when it cannot tell.
-func schedulePeriod(spec string, loc *time.Location, now time.Time) (p time.Duration) {
-	defer func() {
-		if recover() != nil { // robfig/cron panics on some malformed specs
-			p = 0
-		}
-	}()
-	sched, err := cron.ParseStandard(spec)
+// after now, as the scheduler computes it; 0 when it cannot tell.
+func schedulePeriod(spec string, loc *time.Location, now time.Time) time.Duration {
+	p, err := scheduler.Period(spec, loc, now)
 	if err != nil {
 		return 0
 	}
-	first := sched.Next(now.In(loc))
-	if first.IsZero() {
-		return 0
-	}
-	second := sched.Next(first)
-	if second.IsZero() {
-		return 0
-	}
-	return second.Sub(first)
+	return p
 }

@@ -20,9 +20,8 @@ func (d *Daemon) Trigger(name string) (Ticket, error) {
 	if d.stopping || d.sched == nil {
 		return Ticket{}, ErrStopping
 	}
-	if st.running {
-		return Ticket{}, fmt.Errorf("%s: %w", name, ErrBusy)
-	}
+	// The scheduler's Guard decides whether a run is in flight (also one
+	// started by a scheduler a reload replaced): it alone prevents overlap.
 	started, err := d.sched.TriggerNow(name)
 	switch {
 	case errors.Is(err, scheduler.ErrNotRunning):

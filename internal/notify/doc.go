@@ -4,9 +4,13 @@
 // one, for a dead man's switch.
 //
 // Delivery is never fatal: an attempt that fails (a transport error, a
-// timeout, a status outside 2xx) is retried with exponential backoff, and
-// once the attempts are spent the failure is logged and dropped. The sleep
-// between attempts is injected, so tests never wait.
+// timeout, a status outside 2xx) is retried with exponential backoff (capped
+// at a minute, without jitter, at least the endpoint's Retry-After on 429
+// and 503; a Retry-After over a minute ends the delivery), and once the
+// attempts are spent the failure is logged and dropped. The loop is
+// internal/retry's, the one the API client uses; this package decides only
+// what is worth another attempt. The sleep between attempts is injected, so
+// tests never wait.
 //
 // The URLs are secrets (a Slack webhook embeds its token in the path, others
 // in the query): logs and errors name only the URL's scheme and host.

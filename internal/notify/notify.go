@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/enspace-sync/enspace-sync/internal/retry"
 )
 
 // Defaults of Options.
@@ -20,6 +22,11 @@ const (
 	DefaultTimeout  = 10 * time.Second
 	DefaultBackoff  = 2 * time.Second
 )
+
+// maxWait caps the pause between two attempts, and a Retry-After longer
+// than it ends the delivery: a notification must not hold the daemon's
+// bookkeeping for long.
+const maxWait = time.Minute
 
 // Sentinel errors.
 var (
@@ -39,7 +46,8 @@ type Options struct {
 	// Attempts is how many times a delivery is tried; zero means DefaultAttempts.
 	Attempts int
 	// Backoff is the pause before the second attempt, doubled for each
-	// further one; zero means DefaultBackoff.
+	// further one up to a minute; zero means DefaultBackoff. An endpoint's
+	// Retry-After (on 429 and 503) lengthens the pause.
 	Backoff time.Duration
 	// Sleep waits d or until ctx ends; nil means a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -126,9 +134,6 @@ func New(opts Options) *Notifier {
 	if opts.Backoff <= 0 {
 		opts.Backoff = DefaultBackoff
 	}
-	if opts.Sleep == nil {
-		opts.Sleep = sleep
-	}
 	if opts.Client == nil {
 		opts.Client = &http.Client{}
 	}
@@ -162,32 +167,43 @@ func (n *Notifier) Send(ctx context.Context, e Event) error {
 	return errors.Join(errs...)
 }
 
-// deliver tries one request up to Attempts times.
+// deliver tries one request up to Attempts times, through the retry loop
+// the API client uses too (internal/retry), without jitter: one notifier
+// is not a crowd of clients to spread out.
 func (n *Notifier) deliver(ctx context.Context, what, method, rawURL string, body []byte, workspace string) error {
 	log := n.opts.Logger.With("notification", what, "to", Where(rawURL), "workspace", workspace)
-	wait := n.opts.Backoff
-	var err error
-	for attempt := 1; attempt <= n.opts.Attempts; attempt++ {
-		var retry bool
-		if retry, err = n.attempt(ctx, method, rawURL, body); err == nil {
+	p := retry.Policy{Attempts: n.opts.Attempts, Base: n.opts.Backoff, Max: max(maxWait, n.opts.Backoff),
+		MaxRetryAfter: max(maxWait, n.opts.Backoff), Sleep: n.opts.Sleep,
+		OnWait: func(attempt int, wait time.Duration, o retry.Outcome) {
+			log.Warn("notification failed; retrying", "attempt", attempt, "wait", wait, "err", o.Err)
+		}}
+	err := p.Do(ctx, func(attempt int) retry.Outcome {
+		o := n.attempt(ctx, method, rawURL, body)
+		if o.Err == nil {
 			log.Debug("notification sent", "attempt", attempt)
-			return nil
 		}
-		if !retry || attempt == n.opts.Attempts || ctx.Err() != nil {
-			break
-		}
-		log.Warn("notification failed; retrying", "attempt", attempt, "wait", wait, "err", err)
-		if n.opts.Sleep(ctx, wait) != nil {
-			break
-		}
-		wait *= 2
+		o.Retry = o.Retry && ctx.Err() == nil
+		return o
+	})
+	if err == nil {
+		return nil
 	}
 	log.Error("notification not delivered", "err", err)
 	return fmt.Errorf("%s to %s: %w", what, Where(rawURL), err)
 }
 
-// attempt sends the request once; retry says whether another try may help.
-func (n *Notifier) attempt(ctx context.Context, method, rawURL string, body []byte) (retry bool, err error) {
+// attempt sends the request once; the outcome says whether another try may
+// help, and after how long the endpoint asks to be called again.
+func (n *Notifier) attempt(ctx context.Context, method, rawURL string, body []byte) retry.Outcome {
+	retryable, after, err := n.send(ctx, method, rawURL, body)
+	o := retry.Outcome{Err: err, Retry: retryable}
+	o.RetryAfter, o.HasRetryAfter = retry.ParseRetryAfter(after, time.Now())
+	return o
+}
+
+// send sends the request once; retry says whether another try may help and
+// retryAfter is the answer's Retry-After header on a 429 or 503.
+func (n *Notifier) send(ctx context.Context, method, rawURL string, body []byte) (retry bool, retryAfter string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, n.opts.Timeout)
 	defer cancel()
 	var r io.Reader
@@ -196,7 +212,7 @@ func (n *Notifier) attempt(ctx context.Context, method, rawURL string, body []by
 	}
 	req, err := http.NewRequestWithContext(ctx, method, rawURL, r)
 	if err != nil {
-		return false, errors.New("invalid URL") // the error would quote the URL
+		return false, "", errors.New("invalid URL") // the error would quote the URL
 	}
 	req.Header.Set("User-Agent", n.opts.UserAgent)
 	if body != nil {
@@ -204,15 +220,18 @@ func (n *Notifier) attempt(ctx context.Context, method, rawURL string, body []by
 	}
 	resp, err := n.opts.Client.Do(req)
 	if err != nil {
-		return true, scrub(err)
+		return true, "", scrub(err)
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode/100 == 2 {
-		return false, nil
+		return false, "", nil
 	}
 	retry = resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout
-	return retry, fmt.Errorf("%w %d", ErrStatus, resp.StatusCode)
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		retryAfter = resp.Header.Get("Retry-After")
+	}
+	return retry, retryAfter, fmt.Errorf("%w %d", ErrStatus, resp.StatusCode)
 }
 
 // scrub drops the URL that net/http puts in its errors, keeping the cause.
@@ -232,15 +251,4 @@ func Where(rawURL string) string {
 		return "(invalid URL)"
 	}
 	return u.Scheme + "://" + u.Host
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -155,5 +156,43 @@ func TestWhere(t *testing.T) {
 		if got := Where(in); got != want {
 			t.Errorf("Where(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// An endpoint's Retry-After on 429 lengthens the pause; one beyond a minute
+// ends the delivery rather than hold the daemon.
+func TestRetryAfterIsHonoured(t *testing.T) {
+	for _, tc := range []struct {
+		after     string
+		wantCalls int
+		wantSleep []time.Duration
+		wantErr   bool
+	}{
+		{"5", 2, []time.Duration{5 * time.Second}, false},
+		{"0", 2, []time.Duration{time.Second}, false},
+		{"3600", 1, nil, true},
+	} {
+		t.Run(tc.after, func(t *testing.T) {
+			calls := 0
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				calls++
+				if calls == 1 {
+					w.Header().Set("Retry-After", tc.after)
+					w.WriteHeader(http.StatusTooManyRequests)
+				}
+			}))
+			defer srv.Close()
+			var slept []time.Duration
+			n := New(Options{WebhookURL: srv.URL + "/hook", Attempts: 3, Backoff: time.Second,
+				Sleep:  func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil },
+				Logger: slog.New(slog.DiscardHandler)})
+			err := n.Send(context.Background(), Event{Workspace: "acme", Status: "failed"})
+			if (err != nil) != tc.wantErr || calls != tc.wantCalls {
+				t.Errorf("Send = %v after %d calls, want error %v after %d", err, calls, tc.wantErr, tc.wantCalls)
+			}
+			if fmt.Sprint(slept) != fmt.Sprint(tc.wantSleep) {
+				t.Errorf("slept %v, want %v", slept, tc.wantSleep)
+			}
+		})
 	}
 }

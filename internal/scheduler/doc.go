@@ -5,13 +5,21 @@
 // Schedules are standard 5-field cron specs or descriptors ("@daily",
 // "@every 6h"), parsed with robfig/cron's ParseStandard and computed in
 // Options.Location (a "CRON_TZ=" prefix overrides it per job). Only the
-// parser and Schedule.Next are used: the loop that waits is this package's,
+// parser and its Next are used: the loop that waits is this package's,
 // driven by an injected Clock so tests advance a fake clock and never sleep.
+//
+// This package is the only one that parses schedules (a test in
+// internal/archtest keeps it so): ParseSchedule (which never panics, and
+// refuses an "@every" under one second and a spec that never activates),
+// Schedule.Next and Period serve config validation and the daemon's
+// readiness check, so that every part agrees on what a spec means.
 //
 // Guarantees:
 //   - No overlap: a start (scheduled or TriggerNow) that finds the job still
 //     running, or still waiting for a slot, is skipped, logged with a "job"
-//     attribute and counted in JobStatus.Skips.
+//     attribute and counted in JobStatus.Skips. The jobs in flight are held
+//     in a Guard; schedulers given the same Options.Guard (the daemon's,
+//     across a reload) never run two jobs of one name at once.
 //   - At most Options.MaxConcurrent runs execute at once; the others wait for
 //     a slot, and are skipped (and counted) if the scheduler stops first.
 //   - Catch-up: at Start, a job whose Job.LastSuccess is zero or older than

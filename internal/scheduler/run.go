@@ -15,24 +15,23 @@ type job struct {
 	Job
 	sched cron.Schedule
 
-	mu       sync.Mutex
-	inFlight bool // running or waiting for a slot
-	status   JobStatus
+	mu     sync.Mutex
+	status JobStatus
 }
 
-// startLocked claims j and launches a run in its own goroutine; it reports
-// false, logging and counting a skip, when j is already in flight. The
+// startLocked claims j's name in the Guard and launches a run in its own
+// goroutine; it reports false, logging and counting a skip, when the name
+// is already in flight (here, or in a scheduler sharing the Guard). The
 // caller holds s.mu and has checked that the scheduler is not stopping.
 func (s *Scheduler) startLocked(j *job, reason string) bool {
 	j.mu.Lock()
-	if j.inFlight {
+	if !s.opts.Guard.claim(j.Name) {
 		j.status.Skips++
 		j.mu.Unlock()
 		s.opts.Logger.Warn("scheduler: run skipped, previous run still in progress",
 			slog.String("job", j.Name), slog.String("reason", reason))
 		return false
 	}
-	j.inFlight = true
 	j.status.Waiting = true
 	j.mu.Unlock()
 	s.wg.Add(1)
@@ -46,8 +45,9 @@ func (s *Scheduler) run(j *job, reason string) {
 	log := s.opts.Logger.With(slog.String("job", j.Name), slog.String("reason", reason))
 	if !s.acquire() {
 		j.mu.Lock()
-		j.inFlight, j.status.Waiting = false, false
+		j.status.Waiting = false
 		j.status.Skips++
+		s.opts.Guard.release(j.Name)
 		j.mu.Unlock()
 		log.Info("scheduler: run skipped, scheduler stopping while waiting for a slot")
 		return
@@ -66,7 +66,7 @@ func (s *Scheduler) run(j *job, reason string) {
 
 	end := s.opts.Clock.Now()
 	j.mu.Lock()
-	j.inFlight, j.status.Running = false, false
+	j.status.Running = false
 	j.status.LastEnd = end
 	j.status.LastError = ""
 	if err != nil {
@@ -74,6 +74,7 @@ func (s *Scheduler) run(j *job, reason string) {
 	} else {
 		j.status.LastSuccess = end
 	}
+	s.opts.Guard.release(j.Name)
 	j.mu.Unlock()
 	if err != nil {
 		log.Error("scheduler: run failed", slog.Duration("took", end.Sub(start)), slog.Any("err", err))

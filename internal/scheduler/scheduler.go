@@ -8,8 +8,6 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
-
-	"github.com/robfig/cron/v3"
 )
 
 // Sentinel errors returned by the scheduler.
@@ -60,6 +58,11 @@ type Options struct {
 	WakeInterval time.Duration
 	// Logger receives run, skip and error records; nil means slog.Default().
 	Logger *slog.Logger
+	// Guard holds the jobs in flight, for the no-overlap rule; nil means a
+	// Guard of this Scheduler's own. Give schedulers that replace one
+	// another the same Guard so that a run of the old one still blocks the
+	// same name in the new one.
+	Guard *Guard
 }
 
 // Scheduler runs jobs on their cron schedules. It is safe for concurrent use.
@@ -101,6 +104,9 @@ func New(opts Options, jobs ...Job) (*Scheduler, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Guard == nil {
+		opts.Guard = NewGuard()
+	}
 	s := &Scheduler{
 		opts:  opts,
 		byKey: make(map[string]*job, len(jobs)),
@@ -128,25 +134,15 @@ func newJob(j Job, loc *time.Location, now time.Time) (*job, error) {
 	if j.Run == nil {
 		return nil, fmt.Errorf("job %q: nil run function: %w", j.Name, ErrInvalidJob)
 	}
-	sched, err := parseSpec(j.Spec)
+	parsed, err := ParseSchedule(j.Spec)
 	if err != nil {
-		return nil, fmt.Errorf("job %q: parse spec: %w: %w", j.Name, ErrInvalidJob, err)
+		return nil, fmt.Errorf("job %q: parse spec %q: %w: %w", j.Name, j.Spec, ErrInvalidJob, err)
 	}
+	sched := parsed.sched
 	if nextActivation(sched, loc, now).IsZero() {
 		return nil, fmt.Errorf("job %q: spec %q never activates: %w", j.Name, j.Spec, ErrInvalidJob)
 	}
 	return &job{Job: j, sched: sched, status: JobStatus{Name: j.Name, Spec: j.Spec, LastSuccess: j.LastSuccess}}, nil
-}
-
-// parseSpec parses a standard spec, turning the parser's panic on some
-// malformed input (for example "TZ=" without a schedule) into an error.
-func parseSpec(spec string) (sched cron.Schedule, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			sched, err = nil, fmt.Errorf("malformed spec %q", spec)
-		}
-	}()
-	return cron.ParseStandard(spec)
 }
 
 // Start runs the catch-up runs that are due and then schedules every job.
