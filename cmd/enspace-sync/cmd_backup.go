@@ -89,7 +89,7 @@ func runBackup(ctx context.Context, m *Main, args []string) error {
 			partial++
 		}
 		if inv.g.asJSON {
-			line, _ := json.Marshal(toJSON(res.Snapshot))
+			line, _ := json.Marshal(app.NewSnapshotJSON(res.Snapshot))
 			fmt.Fprintf(m.Stdout, "%s\n", line)
 		} else {
 			printBackup(m, res.Snapshot)

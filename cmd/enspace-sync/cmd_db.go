@@ -4,8 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 )
 
 func init() {
@@ -42,37 +40,17 @@ func runDBBackup(ctx context.Context, m *Main, args []string) error {
 	if *output == "" {
 		return usagef("db backup", "--output is required")
 	}
-	if _, err := os.Lstat(*output); err == nil {
-		return fmt.Errorf("%s exists: choose a new name", *output)
-	}
 	db, err := m.openDB(inv.cfg, true, "db backup")
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(*output), filepath.Base(*output)+".tmp-*")
+	svc, err := m.service(inv.cfg, db)
 	if err != nil {
-		return fmt.Errorf("create the copy: %w", err)
+		return err
 	}
-	n, err := db.WriteTo(tmp)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o600)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), *output)
-	}
+	n, err := svc.CopyDatabase(*output)
 	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write the copy: %w", err)
-	}
-	if dir, err := os.Open(filepath.Dir(*output)); err == nil {
-		_ = dir.Sync()
-		dir.Close()
+		return err
 	}
 	if inv.g.asJSON {
 		return printJSON(m, map[string]any{"output": *output, "bytes": n})

@@ -92,7 +92,7 @@ func runDaemon(ctx context.Context, m *Main, args []string) error {
 	}
 	d, err := daemon.New(daemon.Options{
 		Jobs: svc, DB: db, Version: versionInfo().Version, Logger: m.log, Getenv: m.Getenv,
-	}, settingsOf(svc))
+	}, daemon.SettingsOf(svc))
 	if err != nil {
 		return configError(err)
 	}
@@ -126,19 +126,6 @@ func runDaemon(ctx context.Context, m *Main, args []string) error {
 	}
 }
 
-// settingsOf is the daemon's view of the service's config.
-func settingsOf(svc *app.Service) daemon.Settings {
-	cfg := svc.Config()
-	out := daemon.Settings{Location: svc.Location()}
-	for _, ws := range cfg.Workspaces {
-		out.Workspaces = append(out.Workspaces, daemon.Workspace{Name: ws.Name, Schedule: ws.Schedule})
-	}
-	for _, r := range cfg.Replications {
-		out.Workspaces = append(out.Workspaces, daemon.Workspace{Name: r.Name, Schedule: r.Schedule, Replication: true})
-	}
-	return out
-}
-
 // reload re-reads the config for SIGHUP. An invalid config is logged and
 // the old one stays; database and listen keep their old values until a
 // restart.
@@ -146,26 +133,22 @@ func (m *Main) reload(svc *app.Service, d *daemon.Daemon, g *globalFlags) {
 	old := svc.Config()
 	path := m.locateConfig(g.configPath)
 	cfg, err := config.Load(path, config.Options{LookupEnv: m.lookupEnv})
+	if err == nil {
+		for _, w := range cfg.Warnings {
+			m.log.Warn("config", "warning", w)
+		}
+		var kept []app.Kept
+		if kept, err = svc.Reload(cfg); err == nil {
+			for _, k := range kept {
+				m.log.Warn("reload: a new "+k.Key+" needs a restart; keeping the old one", k.Key, k.Value)
+			}
+		}
+	}
 	if err != nil {
 		m.log.Error("reload: the config is invalid; keeping the running one", "file", path, "err", err)
 		return
 	}
-	for _, w := range cfg.Warnings {
-		m.log.Warn("config", "warning", w)
-	}
-	if cfg.Database != old.Database {
-		m.log.Warn("reload: a new database path needs a restart; keeping the old one", "database", old.Database)
-		cfg.Database = old.Database
-	}
-	if cfg.ListenAddr() != old.ListenAddr() {
-		m.log.Warn("reload: a new listen address needs a restart; keeping the old one", "listen", old.Listen)
-		cfg.Listen = old.Listen
-	}
-	if err := svc.SetConfig(cfg); err != nil {
-		m.log.Error("reload: the config is invalid; keeping the running one", "file", path, "err", err)
-		return
-	}
-	if err := d.Reload(settingsOf(svc)); err != nil {
+	if err := d.Reload(daemon.SettingsOf(svc)); err != nil {
 		m.log.Error("reload: the schedules were refused; keeping the running config", "err", err)
 		_ = svc.SetConfig(old)
 		return

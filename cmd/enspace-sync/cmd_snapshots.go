@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
@@ -67,9 +68,9 @@ func runSnapshots(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	if g.asJSON {
-		out := make([]snapshotJSON, 0, len(snaps))
+		out := make([]app.SnapshotJSON, 0, len(snaps))
 		for _, s := range snaps {
-			out = append(out, toJSON(s))
+			out = append(out, app.NewSnapshotJSON(s))
 		}
 		return printJSON(m, out)
 	}

@@ -148,3 +148,13 @@ type Options struct {
 	// means os.Getenv.
 	Getenv func(string) string
 }
+
+// SettingsOf is the daemon's view of the program's config: its jobs and
+// the time zone of their schedules.
+func SettingsOf(svc *app.Service) Settings {
+	out := Settings{Location: svc.Location()}
+	for _, j := range svc.Jobs() {
+		out.Workspaces = append(out.Workspaces, Workspace{Name: j.Name, Schedule: j.Schedule, Replication: j.Replication})
+	}
+	return out
+}

@@ -1,0 +1,46 @@
+package app
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// CopyDatabase writes a consistent copy of the whole database to output,
+// which must not exist: a temporary file beside it, synced, made 0600 and
+// renamed, then the directory synced. It returns the bytes written.
+func (s *Service) CopyDatabase(output string) (int64, error) {
+	db, err := s.needDB()
+	if err != nil {
+		return 0, err
+	}
+	if _, err := os.Lstat(output); err == nil {
+		return 0, fmt.Errorf("%s exists: choose a new name", output)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(output), filepath.Base(output)+".tmp-*")
+	if err != nil {
+		return 0, fmt.Errorf("create the copy: %w", err)
+	}
+	n, err := db.WriteTo(tmp)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o600)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), output)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return 0, fmt.Errorf("write the copy: %w", err)
+	}
+	if dir, err := os.Open(filepath.Dir(output)); err == nil {
+		_ = dir.Sync()
+		dir.Close()
+	}
+	return n, nil
+}
