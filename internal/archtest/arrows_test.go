@@ -19,24 +19,26 @@ const module = "github.com/enspace-sync/enspace-sync/"
 // package missing here may import nothing of the project but what a rule
 // below grants.
 var allowed = map[string][]string{
-	"internal/api":         {},
-	"internal/api/fakeapi": {"internal/api"},
+	"internal/kind":        {},
+	"internal/api":         {"internal/kind"},
+	"internal/api/fakeapi": {"internal/api", "internal/kind"},
 	"internal/snapshot":    {},
-	"internal/diff":        {},
+	"internal/diff":        {"internal/kind"},
 	"internal/scheduler":   {},
-	"internal/config":      {"internal/api"},
-	"internal/backup":      {"internal/api"},
-	"internal/selector":    {"internal/api"},
-	"internal/export":      {},
-	"internal/restore":     {"internal/api", "internal/selector"},
+	"internal/config":      {"internal/api", "internal/kind"},
+	"internal/backup":      {"internal/api", "internal/kind"},
+	"internal/selector":    {"internal/api", "internal/kind"},
+	"internal/export":      {"internal/kind"},
+	"internal/restore":     {"internal/api", "internal/kind", "internal/selector"},
 	"internal/notify":      {},
-	"internal/daemon":      {"internal/scheduler"},
-	"internal/doctor":      {"internal/api", "internal/config"},
+	"internal/daemon":      {"internal/scheduler", "internal/kind"},
+	"internal/doctor":      {"internal/api", "internal/config", "internal/kind"},
 }
 
 // forbiddenExternal lists modules a package must not use even indirectly
 // through its own imports.
 var forbiddenExternal = map[string][]string{
+	"internal/kind":      {"go.etcd.io/bbolt", "net/http"},
 	"internal/diff":      {"go.etcd.io/bbolt", "net/http"},
 	"internal/api":       {"go.etcd.io/bbolt"},
 	"internal/snapshot":  {"net/http"},

@@ -8,7 +8,7 @@ import (
 	"os"
 	"sort"
 
-	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // Action is what a plan does with one object.
@@ -225,7 +225,7 @@ func (s *Step) check() error {
 		return fmt.Errorf("unknown action %q", s.Action)
 	}
 	if s.Kind != KindPermissions && s.Kind != KindGroupUsers {
-		if _, err := api.KindByName(s.Kind); err != nil {
+		if _, err := kind.ByName(s.Kind); err != nil {
 			return err
 		}
 	}

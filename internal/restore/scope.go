@@ -3,13 +3,13 @@ package restore
 import (
 	"sort"
 
-	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // PlannedKinds returns the kinds that take part in plans, in table order.
 func PlannedKinds() []string {
 	var out []string
-	for _, k := range api.Kinds() {
+	for _, k := range kind.All() {
 		if planned(k) {
 			out = append(out, k.Name)
 		}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // permission is one permission of a role.
@@ -41,7 +41,7 @@ type subChange struct {
 // permissionSteps plans the permissions of roles: all of them for roles
 // selected whole, those on the selected entities for the others.
 func (b *builder) permissionSteps() {
-	rk, _ := api.KindByName("roles")
+	rk, _ := kind.ByName("roles")
 	for _, o := range b.in.Source.Of("roles") {
 		whole := b.in.Select.Objects(o)
 		var want []permission
@@ -54,7 +54,7 @@ func (b *builder) permissionSteps() {
 			continue
 		}
 		t := b.match[o]
-		step := &Step{Kind: KindPermissions, Key: o.Key, Label: label(rk, o), SourceID: o.ID, Level: levelPermissions}
+		step := &Step{Kind: KindPermissions, Key: o.Key, Label: label(rk, o), SourceID: o.ID, Level: b.lv.node(pseudoKinds[KindPermissions])}
 		if t != nil {
 			step.TargetID, step.Match = t.ID, b.how[o]
 		}
@@ -120,7 +120,7 @@ func hasPermission(list []permission, entity, action string) bool {
 
 // groupUserSteps plans the membership of the selected groups.
 func (b *builder) groupUserSteps() {
-	gk, _ := api.KindByName("groups")
+	gk, _ := kind.ByName("groups")
 	for _, o := range b.in.Source.Of("groups") {
 		if !b.in.Select.Objects(o) {
 			continue
@@ -162,7 +162,7 @@ func (b *builder) groupUserSteps() {
 				}
 			}
 		}
-		step := &Step{Kind: KindGroupUsers, Key: o.Key, Label: label(gk, o), SourceID: o.ID, Level: levelGroupUsers}
+		step := &Step{Kind: KindGroupUsers, Key: o.Key, Label: label(gk, o), SourceID: o.ID, Level: b.lv.node(pseudoKinds[KindGroupUsers])}
 		if t != nil {
 			step.TargetID, step.Match = t.ID, b.how[o]
 		}
@@ -208,7 +208,7 @@ func asList(v any) []any {
 // relation values; other items get the values that point into the types
 // of Select.LinkInto.
 func (b *builder) linkSteps() {
-	ik, _ := api.KindByName("items")
+	ik, _ := kind.ByName("items")
 	rels := relationFields(b.in.Source)
 	for _, o := range b.in.Source.Of("items") {
 		fields := rels[o.Parent]
@@ -260,7 +260,7 @@ func (b *builder) linkSteps() {
 			continue
 		}
 		s := &Step{Kind: "items", Parent: o.Parent, Key: o.Key, Label: label(ik, o), Action: Update,
-			Phase: PhaseLinks, Level: levelLinks, SourceID: o.ID, Changes: prefix("data.", changes),
+			Phase: PhaseLinks, Level: b.lv.node(kind.Apply{Kind: kind.Items, Pass: kind.PassLinks}), SourceID: o.ID, Changes: prefix("data.", changes),
 			Reason: "sets relation values through the id map: " + strings.Join(changes, ", "),
 			Body:   marshalRaw(map[string]any{"data": want})}
 		if t != nil {
@@ -280,7 +280,7 @@ func (b *builder) linkSteps() {
 // Select.LinkInto (restoring a type points its quick tasks at the
 // restored items again, and changes nothing else of them).
 func (b *builder) quickTaskLinkSteps() {
-	qk, _ := api.KindByName("quick-tasks")
+	qk, _ := kind.ByName("quick-tasks")
 	for _, o := range b.in.Source.Of("quick-tasks") {
 		t := b.match[o]
 		if b.in.Select.LinkInto == nil || b.in.Select.Objects(o) || t == nil {
@@ -297,7 +297,7 @@ func (b *builder) quickTaskLinkSteps() {
 			continue
 		}
 		b.steps = append(b.steps, &Step{Kind: "quick-tasks", Key: o.Key, Label: label(qk, o), Action: Update,
-			Phase: PhaseLinks, Level: levelLast, SourceID: o.ID, TargetID: t.ID, Match: b.how[o],
+			Phase: PhaseLinks, Level: b.lv.last, SourceID: o.ID, TargetID: t.ID, Match: b.how[o],
 			Changes: []string{"item"}, Reason: "points its item at the restored item through the id map",
 			Body: marshalRaw(map[string]any{"item": ref})})
 	}
@@ -338,7 +338,7 @@ func prefix(p string, list []string) []string {
 // no source object matched.
 func (b *builder) pruneSteps() {
 	deletedTypes := map[string]bool{}
-	for _, k := range api.Kinds() {
+	for _, k := range kind.All() {
 		if !planned(k) || !contains(b.in.PruneKinds, k.Name) {
 			continue
 		}
@@ -353,7 +353,7 @@ func (b *builder) pruneSteps() {
 				continue // goes with its parent
 			}
 			s := &Step{Kind: k.Name, Parent: t.Parent, Key: t.Key, Label: label(k, t), TargetID: t.ID,
-				TargetParent: t.Parent, Level: levelDeletes}
+				TargetParent: t.Parent, Level: b.lv.deletes}
 			if k.Delete == "" {
 				s.Action = Manual
 				s.Reason = fmt.Sprintf("not in the source; the API cannot delete %ss: remove it in the Enspace UI", k.Label)

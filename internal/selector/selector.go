@@ -15,7 +15,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // ErrSyntax is returned by Parse for a selector it cannot read.
@@ -61,7 +61,7 @@ func Parse(text string) (Selector, error) {
 	s := Selector{Text: text}
 	prefix, value, ok := strings.Cut(text, ":")
 	if !ok {
-		k, err := api.KindByName(text)
+		k, err := kind.ByName(text)
 		if err != nil || k.Name != text {
 			return s, fmt.Errorf("%w %q: want KIND (such as members) or PREFIX:VALUE with PREFIX one of %s", ErrSyntax, text, prefixes())
 		}
