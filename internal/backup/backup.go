@@ -135,7 +135,7 @@ func (w *walker) spawn(k *kind.Kind, parent api.Object) {
 // workspace level): because the filter includes it, or because a kind below
 // it is included and needs its objects as parents.
 func (w *walker) needed(k *kind.Kind, typeSlug string) bool {
-	if k.Name == "types" && typeSlug == "" {
+	if k.Name == kind.Types && typeSlug == "" {
 		return true // types are listed to find everything below them; the filter decides what is stored
 	}
 	if w.include(k.Name, typeSlug) {
@@ -181,7 +181,7 @@ func (w *walker) afterParents(k *kind.Kind, n int) {
 // typeSlugOf returns the type slug a parent object belongs to, carried down
 // from types to flows to stages through Object.Parent.
 func typeSlugOf(p api.Object) string {
-	if p.Kind == "types" {
+	if p.Kind == kind.Types {
 		return p.Key
 	}
 	return p.Parent
@@ -217,7 +217,7 @@ func (w *walker) collect(ctx context.Context, k *kind.Kind, parent api.Object) (
 		stored := 0
 		for _, o := range objs {
 			slug := typeSlugOf(parent)
-			if k.Name == "types" {
+			if k.Name == kind.Types {
 				slug = o.Key
 			}
 			if w.include(k.Name, slug) {

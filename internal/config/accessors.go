@@ -130,7 +130,7 @@ func kindLineage(name string) []string {
 	out := []string{name}
 	for i := 0; i < len(kind.All()); i++ {
 		k, err := kind.ByName(name)
-		if err != nil || k.Name != name || k.Parent == "" || k.Parent == "types" {
+		if err != nil || k.Name != name || k.Parent == "" || k.Parent == kind.Types {
 			break
 		}
 		name = k.Parent

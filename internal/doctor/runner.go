@@ -85,7 +85,7 @@ func (r *runner) run(ctx context.Context) {
 			if !r.checkGet(ctx, k) {
 				return
 			}
-		case k.Name == "api-keys":
+		case k.Name == kind.APIKeys:
 			// listed by checkAccess
 		default:
 			r.checkKind(ctx, k)
@@ -129,7 +129,7 @@ func (r *runner) checkConfig() bool {
 // checkAccess lists the key's own API keys: the first request tells
 // whether the server answers and accepts the key; then the key's scopes.
 func (r *runner) checkAccess(ctx context.Context) bool {
-	k, _ := kind.ByName("api-keys")
+	k := kind.Of(kind.APIKeys)
 	p := r.probeList(ctx, r.c, r.routes, k, k.List, nil)
 	status := api.StatusOf(p.err)
 	if p.err != nil && status == 0 && !errors.Is(p.err, api.ErrInvalidBody) {

@@ -242,7 +242,7 @@ func (b *builder) mappedView(k *kind.Kind, o *Obj, unresolved *[]string) map[str
 			return b.translate(r.Kind, val, unresolved)
 		})
 	}
-	if k.Name == "integrations" && b.in.Environment != "" {
+	if k.Name == kind.Integrations && b.in.Environment != "" {
 		if data, ok := v["data"].(map[string]any); ok {
 			if _, has := data["environment"]; has {
 				data["environment"] = b.in.Environment
@@ -318,7 +318,7 @@ func (b *builder) parentMissing(k *kind.Kind, o *Obj) string {
 	}
 	pk, _ := kind.ByName(k.Parent)
 	hint := ""
-	if pk.Name == "types" {
+	if pk.Name == kind.Types {
 		hint = fmt.Sprintf(" (restore type:%s first)", o.Parent)
 	}
 	return fmt.Sprintf("its %s %s is missing in the target and not part of this plan%s", pk.Label, o.Parent, hint)
@@ -330,7 +330,7 @@ func (b *builder) decide(k *kind.Kind, o *Obj) {
 		return
 	}
 	t := b.match[o]
-	if t == nil && k.Writable() && k.Name != "tasks" {
+	if t == nil && k.Writable() && k.Name != kind.Tasks {
 		if why := b.parentMissing(k, o); why != "" {
 			b.add(k, o, Manual, why)
 			return
@@ -339,10 +339,10 @@ func (b *builder) decide(k *kind.Kind, o *Obj) {
 	var unresolved []string
 	want := b.mappedView(k, o, &unresolved)
 	switch {
-	case k.Name == "members" && text(o.Fields()["type"]) == "owner":
+	case k.Name == kind.Members && text(o.Fields()["type"]) == "owner":
 		b.decideOwner(k, o, t, want)
 		return
-	case k.Name == "integrations":
+	case k.Name == kind.Integrations:
 		b.decideIntegration(k, o, t, want)
 		return
 	}
@@ -354,8 +354,8 @@ func (b *builder) decide(k *kind.Kind, o *Obj) {
 		b.add(k, o, Manual, fmt.Sprintf("missing in the target; the API cannot create %ss: recreate it in the Enspace UI", k.Label))
 		return
 	}
-	if k.Name == "tasks" {
-		if _, st := b.resolve("stages", o.Parent); st != resolved {
+	if k.Name == kind.Tasks {
+		if _, st := b.resolve(kind.Stages, o.Parent); st != resolved {
 			b.add(k, o, Manual, "missing in the target, and so is its stage (stages are read-only): recreate it in the Enspace UI")
 			return
 		}
@@ -375,7 +375,7 @@ func (b *builder) decide(k *kind.Kind, o *Obj) {
 // decideExisting plans an object the target has.
 func (b *builder) decideExisting(k *kind.Kind, o, t *Obj, want map[string]any, unresolved []string) {
 	have := view(k, t)
-	if k.Name == "items" {
+	if len(k.SelfRefs()) > 0 {
 		want, have = plainData(want, relationsOf(b.in.Source, o.Parent)), plainData(have, relationsOf(b.in.Source, o.Parent))
 	}
 	changes := changedFields(want, have)

@@ -255,7 +255,7 @@ func (e *Engine) params(k *kind.Kind, s *Step, targetID string) map[string]strin
 	}
 	if targetID != "" {
 		p["id"] = targetID
-		if k.Name == "types" {
+		if k.Name == kind.Types {
 			key := s.TargetKey
 			if key == "" {
 				key = s.Key
@@ -278,8 +278,8 @@ func (e *Engine) translate(k *kind.Kind, s *Step) (map[string]any, error) {
 		return nil, fmt.Errorf("step body is not an object")
 	}
 	refs := idRefs(k)
-	if k.Name == "items" && s.Phase == PhaseLinks {
-		refs = []kind.Ref{{Path: "data.*", Kind: "items", By: kind.ByID}}
+	if s.Phase == PhaseLinks && len(k.SelfRefs()) > 0 {
+		refs = k.SelfRefs()
 	}
 	for _, r := range refs {
 		visitPath(body, r.Path, func(_ string, val any) (any, bool) {

@@ -113,11 +113,11 @@ type Scope struct {
 }
 
 // Includes reports whether the scope reads kind under typeSlug.
-func (s Scope) Includes(kind, typeSlug string) bool {
-	if !contains(s.Kinds, kind) {
+func (s Scope) Includes(name, typeSlug string) bool {
+	if !contains(s.Kinds, name) {
 		return false
 	}
-	return kind == "types" || typeSlug == "" || len(s.Types) == 0 || contains(s.Types, typeSlug)
+	return name == kind.Types || typeSlug == "" || len(s.Types) == 0 || contains(s.Types, typeSlug)
 }
 
 func contains(list []string, s string) bool {

@@ -41,8 +41,8 @@ type subChange struct {
 // permissionSteps plans the permissions of roles: all of them for roles
 // selected whole, those on the selected entities for the others.
 func (b *builder) permissionSteps() {
-	rk, _ := kind.ByName("roles")
-	for _, o := range b.in.Source.Of("roles") {
+	rk, _ := kind.ByName(kind.Roles)
+	for _, o := range b.in.Source.Of(kind.Roles) {
 		whole := b.in.Select.Objects(o)
 		var want []permission
 		for _, p := range permissionsOf(o) {
@@ -120,8 +120,8 @@ func hasPermission(list []permission, entity, action string) bool {
 
 // groupUserSteps plans the membership of the selected groups.
 func (b *builder) groupUserSteps() {
-	gk, _ := kind.ByName("groups")
-	for _, o := range b.in.Source.Of("groups") {
+	gk, _ := kind.ByName(kind.Groups)
+	for _, o := range b.in.Source.Of(kind.Groups) {
 		if !b.in.Select.Objects(o) {
 			continue
 		}
@@ -140,7 +140,7 @@ func (b *builder) groupUserSteps() {
 		wanted := map[string]bool{}
 		for _, u := range asList(o.Fields()["users"]) {
 			id := text(u)
-			tid, state := b.resolve("members", id)
+			tid, state := b.resolve(kind.Members, id)
 			switch state {
 			case resolved:
 				wanted[tid] = true
@@ -192,7 +192,7 @@ func (b *builder) groupUserSteps() {
 }
 
 func (b *builder) memberLabel(id string) string {
-	if m := b.in.Source.ByID("members", id); m != nil {
+	if m := b.in.Source.ByID(kind.Members, id); m != nil {
 		return text(m.Fields()["email"])
 	}
 	return "member " + id
@@ -208,9 +208,9 @@ func asList(v any) []any {
 // relation values; other items get the values that point into the types
 // of Select.LinkInto.
 func (b *builder) linkSteps() {
-	ik, _ := kind.ByName("items")
+	ik, _ := kind.ByName(kind.Items)
 	rels := relationFields(b.in.Source)
-	for _, o := range b.in.Source.Of("items") {
+	for _, o := range b.in.Source.Of(kind.Items) {
 		fields := rels[o.Parent]
 		if len(fields) == 0 {
 			continue
@@ -259,7 +259,7 @@ func (b *builder) linkSteps() {
 			}
 			continue
 		}
-		s := &Step{Kind: "items", Parent: o.Parent, Key: o.Key, Label: label(ik, o), Action: Update,
+		s := &Step{Kind: kind.Items, Parent: o.Parent, Key: o.Key, Label: label(ik, o), Action: Update,
 			Phase: PhaseLinks, Level: b.lv.node(kind.Apply{Kind: kind.Items, Pass: kind.PassLinks}), SourceID: o.ID, Changes: prefix("data.", changes),
 			Reason: "sets relation values through the id map: " + strings.Join(changes, ", "),
 			Body:   marshalRaw(map[string]any{"data": want})}
@@ -280,8 +280,8 @@ func (b *builder) linkSteps() {
 // Select.LinkInto (restoring a type points its quick tasks at the
 // restored items again, and changes nothing else of them).
 func (b *builder) quickTaskLinkSteps() {
-	qk, _ := kind.ByName("quick-tasks")
-	for _, o := range b.in.Source.Of("quick-tasks") {
+	qk, _ := kind.ByName(kind.QuickTasks)
+	for _, o := range b.in.Source.Of(kind.QuickTasks) {
 		t := b.match[o]
 		if b.in.Select.LinkInto == nil || b.in.Select.Objects(o) || t == nil {
 			continue
@@ -291,12 +291,12 @@ func (b *builder) quickTaskLinkSteps() {
 			continue
 		}
 		var unresolved []string
-		want, _ := b.translate("items", ref["id"], &unresolved)
+		want, _ := b.translate(kind.Items, ref["id"], &unresolved)
 		have, _ := getPath(t.Fields(), "item.id")
 		if len(unresolved) > 0 || canonical(want) == canonical(have) {
 			continue
 		}
-		b.steps = append(b.steps, &Step{Kind: "quick-tasks", Key: o.Key, Label: label(qk, o), Action: Update,
+		b.steps = append(b.steps, &Step{Kind: kind.QuickTasks, Key: o.Key, Label: label(qk, o), Action: Update,
 			Phase: PhaseLinks, Level: b.lv.last, SourceID: o.ID, TargetID: t.ID, Match: b.how[o],
 			Changes: []string{"item"}, Reason: "points its item at the restored item through the id map",
 			Body: marshalRaw(map[string]any{"item": ref})})
@@ -312,7 +312,7 @@ func (b *builder) mapItemValue(v any, unresolved *[]string) any {
 		}
 		return out
 	}
-	nv, _ := b.translate("items", v, unresolved)
+	nv, _ := b.translate(kind.Items, v, unresolved)
 	return nv
 }
 
@@ -343,13 +343,13 @@ func (b *builder) pruneSteps() {
 			continue
 		}
 		for _, t := range b.in.Target.Of(k.Name) {
-			if b.claimed[t] || (k.Name == "members" && text(t.Fields()["type"]) == "owner") {
+			if b.claimed[t] || (k.Name == kind.Members && text(t.Fields()["type"]) == "owner") {
 				continue
 			}
-			if k.Parent == "types" && deletedTypes[t.Parent] {
+			if k.Parent == kind.Types && deletedTypes[t.Parent] {
 				continue // goes with its type
 			}
-			if k.Parent != "" && k.Parent != "types" {
+			if k.Parent != "" && k.Parent != kind.Types {
 				continue // goes with its parent
 			}
 			s := &Step{Kind: k.Name, Parent: t.Parent, Key: t.Key, Label: label(k, t), TargetID: t.ID,
@@ -359,7 +359,7 @@ func (b *builder) pruneSteps() {
 				s.Reason = fmt.Sprintf("not in the source; the API cannot delete %ss: remove it in the Enspace UI", k.Label)
 			} else {
 				s.Action, s.Reason = Delete, "not in the source (--prune)"
-				if k.Name == "types" {
+				if k.Name == kind.Types {
 					deletedTypes[t.Key] = true
 					s.Reason += "; its fields, items, forms and flows go with it"
 				}

@@ -13,7 +13,7 @@ import (
 // answer is lost is checked against the role before it is sent again (the
 // API refuses a permission the role already has).
 func (e *Engine) writePermissions(ctx context.Context, s *Step) error {
-	rk, _ := kind.ByName("roles")
+	rk, _ := kind.ByName(kind.Roles)
 	roleID, ok := e.roleTarget(s)
 	if !ok {
 		return fmt.Errorf("role %s was not created, so its permissions cannot be set", s.Label)
@@ -45,7 +45,7 @@ func (e *Engine) roleTarget(s *Step) (string, bool) {
 	if s.TargetID != "" {
 		return s.TargetID, true
 	}
-	return e.target("roles", s.SourceID)
+	return e.target(kind.Roles, s.SourceID)
 }
 
 func (e *Engine) addPermission(ctx context.Context, rk *kind.Kind, roleID string, p permission) error {
@@ -95,11 +95,11 @@ func normalizeJSON(v any) any {
 // writeGroupUsers adds and removes a group's members. Adding a member the
 // group has changes nothing, so a lost answer is simply sent again.
 func (e *Engine) writeGroupUsers(ctx context.Context, s *Step) error {
-	gk, _ := kind.ByName("groups")
+	gk, _ := kind.ByName(kind.Groups)
 	groupID := s.TargetID
 	if groupID == "" {
 		var ok bool
-		if groupID, ok = e.target("groups", s.SourceID); !ok {
+		if groupID, ok = e.target(kind.Groups, s.SourceID); !ok {
 			return fmt.Errorf("group %s was not created, so its members cannot be set", s.Label)
 		}
 	}
@@ -117,7 +117,7 @@ func (e *Engine) writeGroupUsers(ctx context.Context, s *Step) error {
 	sub := gk.Subs[0]
 	var add []any
 	for _, u := range change.Add {
-		if id, ok := e.target("members", text(u)); ok {
+		if id, ok := e.target(kind.Members, text(u)); ok {
 			add = append(add, json.Number(id))
 		}
 	}

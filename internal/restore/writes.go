@@ -24,7 +24,7 @@ func (e *Engine) create(ctx context.Context, k *kind.Kind, s *Step) error {
 		return err
 	}
 	status, hasStatus := "", false
-	if k.Name == "members" {
+	if k.Name == kind.Members {
 		status, hasStatus = text(body["status"]), body["status"] != nil
 		delete(body, "status")
 	}
@@ -160,7 +160,7 @@ func (e *Engine) lookup(ctx context.Context, k *kind.Kind, s *Step, params map[s
 	}
 	want := &Obj{Kind: k.Name, Raw: marshalRaw(body)}
 	nk := ""
-	if k.Name != "integrations" {
+	if k.Name != kind.Integrations {
 		nk = naturalKey(k, want)
 	}
 	var matches []string
@@ -172,7 +172,7 @@ func (e *Engine) lookup(ctx context.Context, k *kind.Kind, s *Step, params map[s
 				if naturalKey(k, cand) == nk {
 					matches = append(matches, o.ID)
 				}
-			case k.Name == "integrations":
+			case k.Name == kind.Integrations:
 				if text(providerID(cand)) != text(body["integration"]) {
 					continue
 				}
