@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // fake is a fake API served on loopback from this process.
@@ -151,7 +152,7 @@ func (r snapshotRecord) itemsChanged() int64 {
 	if r.Changes == nil {
 		return 0
 	}
-	return r.Changes.Summary["items"]["changed"]
+	return r.Changes.Summary[kind.Items]["changed"]
 }
 
 // writeConfig writes a config for one workspace "acme" of the fake at url

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // badMarker is in every malformed answer, so that a stored copy is found.
@@ -112,15 +113,15 @@ func checkBadAnswers(o *options) (*badAnswerResult, error) {
 		line, _, _ := strings.Cut(r.stdout, "\n")
 		_ = json.Unmarshal([]byte(line), &snap)
 		named := false
-		for kind := range snap.Errors {
-			named = named || kind == "groups"
+		for name := range snap.Errors {
+			named = named || name == kind.Groups
 		}
 		if r.code != 3 || snap.Status != "partial" || !named {
 			res.notError++
 			res.notes = append(res.notes, fmt.Sprintf("%s: exit %d, status %q, errors %v", a.name, r.code, snap.Status, snap.Errors))
 		}
 		if r.code == 0 || r.code == 3 {
-			show := w.run("show", "latest", "groups")
+			show := w.run("show", "latest", kind.Groups)
 			exp := w.run("export", "--snapshot", "latest", "--output", filepath.Join(w.dir, "export"))
 			shown := strings.Count(show.stdout, badMarker)
 			if a.loop {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // Planted secrets: an API key the fake accepts, integration secrets in the
@@ -66,7 +67,7 @@ func runSecrets(o *options) (*table, error) {
 		{"backup", "--json"},
 		{"snapshots"},
 		{"diff", "--workspace", "acme"},
-		{"show", "--workspace", "acme", "latest", "integrations"},
+		{"show", "--workspace", "acme", "latest", kind.Integrations},
 		{"export", "--snapshot", "latest", "--workspace", "acme", "--output", filepath.Join(w.dir, "acme.tar.gz")},
 		{"replicate", "--from", "acme", "--to", "acme-copy", "--include-data"},
 		{"replicate", "--from", "acme", "--to", "acme-copy", "--include-data", "--dry-run", "--json"},

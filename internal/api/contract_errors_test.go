@@ -33,7 +33,7 @@ func TestContractErrors(t *testing.T) {
 	owner := func(t *testing.T, e *env) string {
 		t.Helper()
 		var id string
-		if _, err := e.c.List(ctx, kind(t, "members"), "acme", api.Object{}, func(objs []api.Object) error {
+		if _, err := e.c.List(ctx, kindOf(t, "members"), "acme", api.Object{}, func(objs []api.Object) error {
 			for _, o := range objs {
 				if decode(t, o.Raw)["type"] == "owner" {
 					id = o.ID
@@ -59,7 +59,7 @@ func TestContractErrors(t *testing.T) {
 			name:  "wrong key",
 			setup: setup{key: strangerKey},
 			call: func(t *testing.T, e *env) error {
-				_, err := e.c.List(ctx, kind(t, "types"), "acme", api.Object{}, func([]api.Object) error { return nil })
+				_, err := e.c.List(ctx, kindOf(t, "types"), "acme", api.Object{}, func([]api.Object) error { return nil })
 				return err
 			},
 			status: 401, error: "Unauthorized", msgs: []string{"Invalid or missing API key"}, body: api.BodyUnauthorized,
@@ -77,10 +77,10 @@ func TestContractErrors(t *testing.T) {
 			name:  "workspace the key does not allow",
 			setup: setup{fake: acmeOnly},
 			call: func(t *testing.T, e *env) error {
-				if _, err := e.c.Get(ctx, kind(t, "workspace"), "acme", nil); err != nil {
+				if _, err := e.c.Get(ctx, kindOf(t, "workspace"), "acme", nil); err != nil {
 					t.Fatalf("acme itself: %v", err)
 				}
-				_, err := e.c.Get(ctx, kind(t, "workspace"), "acme-stage", nil)
+				_, err := e.c.Get(ctx, kindOf(t, "workspace"), "acme-stage", nil)
 				return err
 			},
 			status: 403, error: "Forbidden", msgs: []string{"Token not authorized for this workspace"}, body: api.BodyForbidden,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // contractFaults are the faults of the fault-equality test: 10% 429 (half
@@ -135,7 +136,7 @@ func TestContractFaultsCatchEarlyRetries(t *testing.T) {
 // byKind lists the failed and all requests of each kind's listings.
 func byKind(s *snapshot) string {
 	var parts []string
-	for _, k := range api.Kinds() {
+	for _, k := range kind.All() {
 		parts = append(parts, fmt.Sprintf("%s %d/%d", k.Name, s.failed[k.Name], s.requests[k.Name]))
 	}
 	return strings.Join(parts, ", ")

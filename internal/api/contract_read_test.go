@@ -9,6 +9,7 @@ import (
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // volatileKinds are kinds whose objects change with the requests that read
@@ -39,8 +40,8 @@ func contractReads(t *testing.T) {
 		}
 		// Every listed kind is in the walk, and child kinds were listed
 		// under each parent.
-		for _, k := range api.Kinds() {
-			if len(snap.objs[k.Name]) == 0 && k.Name != "request-logs" && !e.real() {
+		for _, k := range kind.All() {
+			if len(snap.objs[k.Name]) == 0 && k.Name != kind.RequestLogs && !e.real() {
 				t.Errorf("%s: nothing listed", k.Name)
 			}
 			for _, l := range snap.objs[k.Name] {
@@ -106,7 +107,7 @@ func contractReads(t *testing.T) {
 	})
 
 	t.Run("get", func(t *testing.T) {
-		for _, k := range api.Kinds() {
+		for _, k := range kind.All() {
 			if k.Get == "" || k.Singleton {
 				continue
 			}
@@ -127,7 +128,7 @@ func contractReads(t *testing.T) {
 	})
 
 	t.Run("count", func(t *testing.T) {
-		for _, k := range api.Kinds() {
+		for _, k := range kind.All() {
 			if k.Count == "" {
 				continue
 			}
@@ -159,7 +160,7 @@ func contractReads(t *testing.T) {
 	})
 
 	t.Run("request logs", func(t *testing.T) {
-		k := kind(t, "request-logs")
+		k := kindOf(t, "request-logs")
 		var paths []string
 		_, err := e.c.List(ctx, k, "", api.Object{}, func(objs []api.Object) error {
 			for _, o := range objs {
@@ -184,7 +185,7 @@ func contractReads(t *testing.T) {
 	}
 	// Every read route the kind table declares was served.
 	served := e.srv.Requests().ByRoute
-	for _, k := range api.Kinds() {
+	for _, k := range kind.All() {
 		for _, route := range []string{k.List, k.Get, k.Count} {
 			if route != "" && served[route] == 0 {
 				t.Errorf("%s: route %s never served", k.Name, route)
@@ -248,7 +249,7 @@ func TestContractListShapes(t *testing.T) {
 				}
 			}
 			// A count route that answers 404 means "no count", not an error.
-			n, ok, err := e.c.Count(ctx, kind(t, "types"), "acme", nil)
+			n, ok, err := e.c.Count(ctx, kindOf(t, "types"), "acme", nil)
 			if err != nil || ok == tt.fake.NoCount || (ok && n != 3) {
 				t.Errorf("count types: %d, %v, %v", n, ok, err)
 			}
@@ -270,7 +271,7 @@ func TestContractListShapes(t *testing.T) {
 func TestContractIgnoredPage(t *testing.T) {
 	skipIfReal(t, "it needs a fake that ignores the page parameter")
 	ctx := context.Background()
-	items, types := kind(t, "items"), kind(t, "types")
+	items, types := kindOf(t, "items"), kindOf(t, "types")
 	contracts := api.Object{Kind: "types", ID: "2", Key: "contracts"}
 	for _, tt := range []struct {
 		name string

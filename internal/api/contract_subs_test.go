@@ -14,7 +14,7 @@ import (
 // replaces its permissions through the role's update.
 func writeRolePermissionsOnUpdate(w *writer, d demo) {
 	t := w.t
-	k := kind(t, "roles")
+	k := kindOf(t, "roles")
 	raw := w.do(k.Create, nil, `{"name":"Reviewer","permissions":[{"entity":"contracts","action":"read"}]}`)
 	o, err := api.NewObject(k, "", raw)
 	if err != nil {
@@ -39,7 +39,7 @@ func writeRolePermissionsOnUpdate(w *writer, d demo) {
 func writeTask(w *writer, d demo) {
 	t, snap := w.t, w.snap
 	analyst, carla, finance := d.analyst, d.carla, d.finance
-	k := kind(t, "tasks")
+	k := kindOf(t, "tasks")
 	if k.Update != "" || k.Delete != "" {
 		t.Fatalf("the table declares tasks update %q and delete %q; the contract has create only", k.Update, k.Delete)
 	}
@@ -56,7 +56,7 @@ func writeTask(w *writer, d demo) {
 	hasFields(t, "create answer", decode(t, raw), want)
 	w.readBack("after create", k, stage, o, want)
 	// The stage's embedded tasks show it too.
-	st, err := w.get(kind(t, "stages"), snap.objs["stages"][0].parent, stage)
+	st, err := w.get(kindOf(t, "stages"), snap.objs["stages"][0].parent, stage)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func writeTask(w *writer, d demo) {
 // later answer may hold.
 func writeIntegrations(w *writer, d demo) {
 	t, e, ctx := w.t, w.e, w.ctx
-	k := kind(t, "integrations")
+	k := kindOf(t, "integrations")
 	secrets := map[string]string{} // path -> planted value
 	for i, path := range k.Secrets {
 		secrets[path] = fmt.Sprintf("planted-secret-%d-QmV4", i)
@@ -125,7 +125,7 @@ func writeIntegrations(w *writer, d demo) {
 func writeRolePermissions(w *writer, d demo) {
 	t := w.t
 	analyst := d.analyst
-	k := kind(t, "roles")
+	k := kindOf(t, "roles")
 	sub := k.Subs[0]
 	role := api.Object{Kind: "roles", ID: analyst, Key: analyst}
 	before := len(w.readBack("before", k, api.Object{}, role, `{"slug":"analyst"}`)["permissions"].([]any))
@@ -157,7 +157,7 @@ func writeRolePermissions(w *writer, d demo) {
 func writeGroupUsers(w *writer, d demo) {
 	t := w.t
 	joao, finance := d.joao, d.finance
-	k := kind(t, "groups")
+	k := kindOf(t, "groups")
 	sub := k.Subs[0]
 	group := api.Object{Kind: "groups", ID: finance, Key: finance}
 	members := w.readBack("before", k, api.Object{}, group, `{"name":"Finance"}`)[sub.Field].([]any)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // plantedKey is the key of every client of the suite; no error text and no
@@ -215,10 +216,10 @@ func decode(t *testing.T, raw []byte) map[string]any {
 	return m
 }
 
-// kind returns the kind with that name or fails the test.
-func kind(t *testing.T, name string) *api.Kind {
+// kindOf returns the kind with that name or fails the test.
+func kindOf(t *testing.T, name string) *kind.Kind {
 	t.Helper()
-	k, err := api.KindByName(name)
+	k, err := kind.ByName(name)
 	if err != nil {
 		t.Fatal(err)
 	}

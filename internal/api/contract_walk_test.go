@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // listed is an object with the parent it was listed under.
@@ -27,14 +28,14 @@ type snapshot struct {
 
 func snapKey(o api.Object) string { return o.Kind + "/" + o.Parent + "/" + o.Key }
 
-// walk lists every kind of api.Kinds() in workspace ws with e's client,
+// walk lists every kind of kind.All() in workspace ws with e's client,
 // child kinds under every object of their parent kind, one kind after the
 // other. The first error ends it.
 func walk(ctx context.Context, e *env, ws string) (*snapshot, error) {
 	c := e.c
 	s := &snapshot{raw: map[string]string{}, objs: map[string][]listed{}, results: map[string]api.ListResult{},
 		requests: map[string]int{}, failed: map[string]int{}}
-	for _, k := range api.Kinds() {
+	for _, k := range kind.All() {
 		mark := e.rec.len()
 		parents := []api.Object{{}}
 		if k.Parent != "" {
@@ -144,7 +145,7 @@ func placeholders(path string) []string {
 // objectParams fills the placeholders of route for object o of kind k
 // under parent: the parent's parameter, and the object's own placeholder
 // ({id} from its id, any other, such as a type's {type}, from its key).
-func objectParams(t *testing.T, route string, k *api.Kind, parent, o api.Object) map[string]string {
+func objectParams(t *testing.T, route string, k *kind.Kind, parent, o api.Object) map[string]string {
 	t.Helper()
 	params := map[string]string{}
 	pp, err := api.ParentParams(k, parent)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 func TestContractWrites(t *testing.T) {
@@ -91,7 +92,7 @@ func contractWrites(t *testing.T) {
 	} {
 		t.Run(tt.kind, func(t *testing.T) {
 			w := &writer{t: t, e: e, ctx: ctx, snap: snap}
-			k := kind(t, tt.kind)
+			k := kindOf(t, tt.kind)
 			pp, err := api.ParentParams(k, tt.parent)
 			if err != nil {
 				t.Fatal(err)
@@ -132,7 +133,7 @@ func contractWrites(t *testing.T) {
 	}
 	// Every write route the kind table declares was served and answered 2xx.
 	served := e.srv.Requests()
-	for _, k := range api.Kinds() {
+	for _, k := range kind.All() {
 		routes := []string{k.Create, k.Update, k.Delete}
 		for _, s := range k.Subs {
 			routes = append(routes, s.List, s.Add, s.Remove)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // writer sends writes through Client.Do and reads objects back.
@@ -37,7 +38,7 @@ func (w *writer) do(route string, params map[string]string, body string) json.Ra
 
 // get reads o of kind k back through the get route; the error is the
 // client's.
-func (w *writer) get(k *api.Kind, parent, o api.Object) (api.Object, error) {
+func (w *writer) get(k *kind.Kind, parent, o api.Object) (api.Object, error) {
 	w.t.Helper()
 	got, err := w.e.c.Get(w.ctx, k, w.e.ws, objectParams(w.t, k.Get, k, parent, o))
 	noKey(w.t, err)
@@ -46,7 +47,7 @@ func (w *writer) get(k *api.Kind, parent, o api.Object) (api.Object, error) {
 
 // listed returns the object with o's key among the listing of k under
 // parent, and whether there is one.
-func (w *writer) listed(k *api.Kind, parent, o api.Object) (api.Object, bool) {
+func (w *writer) listed(k *kind.Kind, parent, o api.Object) (api.Object, bool) {
 	w.t.Helper()
 	var found api.Object
 	ok := false
@@ -67,7 +68,7 @@ func (w *writer) listed(k *api.Kind, parent, o api.Object) (api.Object, bool) {
 
 // readBack gets o and finds it in its listing: both must hold the same
 // bytes, which must have the fields of want.
-func (w *writer) readBack(what string, k *api.Kind, parent, o api.Object, want string) map[string]any {
+func (w *writer) readBack(what string, k *kind.Kind, parent, o api.Object, want string) map[string]any {
 	w.t.Helper()
 	got, err := w.get(k, parent, o)
 	if err != nil {
@@ -86,7 +87,7 @@ func (w *writer) readBack(what string, k *api.Kind, parent, o api.Object, want s
 }
 
 // gone wants o to answer 404 and to be missing from its listing.
-func (w *writer) gone(what string, k *api.Kind, parent, o api.Object) {
+func (w *writer) gone(what string, k *kind.Kind, parent, o api.Object) {
 	w.t.Helper()
 	_, err := w.get(k, parent, o)
 	if api.StatusOf(err) != http.StatusNotFound {

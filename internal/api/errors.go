@@ -7,12 +7,16 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // Sentinel errors of the api package.
 var (
 	// ErrUnknownKind is returned by KindByName for a name no kind has.
-	ErrUnknownKind = errors.New("unknown resource kind")
+	//
+	// Deprecated: use kind.ErrUnknown (the same error).
+	ErrUnknownKind = kind.ErrUnknown
 	// ErrRepeatedPage is returned when a page holds exactly the ids of the
 	// page before it: the server ignores paging, or loops.
 	ErrRepeatedPage = errors.New("the server answered the same page twice")

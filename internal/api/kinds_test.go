@@ -4,13 +4,15 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 func TestKindTableIsConsistent(t *testing.T) {
 	routes := DefaultRoutes()
 	used := map[string]bool{}
 	seen := map[string]int{}
-	for i, k := range Kinds() {
+	for i, k := range kind.All() {
 		if _, dup := seen[k.Name]; dup {
 			t.Errorf("kind %s declared twice", k.Name)
 		}
@@ -51,10 +53,10 @@ func TestKindTableIsConsistent(t *testing.T) {
 			}
 		}
 		for _, ref := range k.Refs {
-			if _, err := KindByName(ref.Kind); err != nil {
+			if _, err := kind.ByName(ref.Kind); err != nil {
 				t.Errorf("kind %s: reference %s to unknown kind %s", k.Name, ref.Path, ref.Kind)
 			}
-			if ref.By != ByID && ref.By != ByKey {
+			if ref.By != kind.ByID && ref.By != kind.ByKey {
 				t.Errorf("kind %s: reference %s has no By", k.Name, ref.Path)
 			}
 		}
@@ -76,24 +78,24 @@ func TestKindsCoverTheContract(t *testing.T) {
 	want := []string{"workspace", "stats", "types", "fields", "items", "forms", "flows", "stages", "tasks",
 		"schedule-tasks", "roles", "groups", "members", "quick-tasks", "integrations", "api-keys", "request-logs"}
 	var got []string
-	for _, k := range Kinds() {
+	for _, k := range kind.All() {
 		got = append(got, k.Name)
 	}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("kinds = %v, want %v", got, want)
 	}
-	integ, _ := KindByName("integrations")
+	integ, _ := kind.ByName("integrations")
 	if strings.Join(integ.Secrets, ",") != "data.token,data.api_key" {
 		t.Errorf("integration secrets = %v", integ.Secrets)
 	}
 	for _, name := range []string{"flows", "stages", "forms", "schedule-tasks"} {
-		k, _ := KindByName(name)
+		k, _ := kind.ByName(name)
 		if k.Writable() {
 			t.Errorf("%s must be read-only: the API cannot write it", name)
 		}
 	}
 	for _, name := range []string{"api-keys", "request-logs", "stats"} {
-		k, _ := KindByName(name)
+		k, _ := kind.ByName(name)
 		if k.Restorable() {
 			t.Errorf("%s must never be restored", name)
 		}
@@ -103,28 +105,28 @@ func TestKindsCoverTheContract(t *testing.T) {
 func TestKindByName(t *testing.T) {
 	for in, want := range map[string]string{"types": "types", "type": "types", "quick-task": "quick-tasks",
 		"member group": "groups", "group": "groups", "items": "items"} {
-		k, err := KindByName(in)
+		k, err := kind.ByName(in)
 		if err != nil || k.Name != want {
-			t.Errorf("KindByName(%q) = %v, %v; want %s", in, k, err, want)
+			t.Errorf("kind.ByName(%q) = %v, %v; want %s", in, k, err, want)
 		}
 	}
-	if _, err := KindByName("widgets"); err == nil || !strings.Contains(err.Error(), "known: workspace, stats, types") {
+	if _, err := kind.ByName("widgets"); err == nil || !strings.Contains(err.Error(), "known: workspace, stats, types") {
 		t.Errorf("unknown kind error = %v", err)
 	}
 }
 
 func TestNewObjectAndParentParams(t *testing.T) {
-	types, _ := KindByName("types")
+	types, _ := kind.ByName("types")
 	o, err := NewObject(types, "", []byte(` {"id": 7, "slug": "contracts", "name": "Contracts"}`))
 	if err != nil || o.ID != "7" || o.Key != "contracts" {
 		t.Fatalf("NewObject type = %+v, %v", o, err)
 	}
-	items, _ := KindByName("items")
+	items, _ := kind.ByName("items")
 	p, err := ParentParams(items, o)
 	if err != nil || p["type"] != "contracts" {
 		t.Errorf("ParentParams(items) = %v, %v", p, err)
 	}
-	stages, _ := KindByName("stages")
+	stages, _ := kind.ByName("stages")
 	flow := Object{Kind: "flows", ID: "4", Key: "4"}
 	if p, err := ParentParams(stages, flow); err != nil || p["flow"] != "4" {
 		t.Errorf("ParentParams(stages) = %v, %v", p, err)
@@ -134,7 +136,7 @@ func TestNewObjectAndParentParams(t *testing.T) {
 			t.Errorf("NewObject(%q) accepted a bad object", bad)
 		}
 	}
-	ws, _ := KindByName("workspace")
+	ws, _ := kind.ByName("workspace")
 	if o, err := NewObject(ws, "", []byte(`{"id": "ws-1", "slug": "acme"}`)); err != nil || o.ID != "ws-1" || o.Key != "acme" {
 		t.Errorf("NewObject(workspace) = %+v, %v", o, err)
 	}

@@ -12,12 +12,13 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // Source reads a workspace. *api.Client implements it.
 type Source interface {
-	List(ctx context.Context, k *api.Kind, workspace string, parent api.Object, fn func([]api.Object) error) (api.ListResult, error)
-	Get(ctx context.Context, k *api.Kind, workspace string, params map[string]string) (api.Object, error)
+	List(ctx context.Context, k *kind.Kind, workspace string, parent api.Object, fn func([]api.Object) error) (api.ListResult, error)
+	Get(ctx context.Context, k *kind.Kind, workspace string, params map[string]string) (api.Object, error)
 }
 
 var _ Source = (*api.Client)(nil)
@@ -100,7 +101,7 @@ func (w *walker) run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	w.g, w.gctx = g, gctx
 	w.slots = make(chan struct{}, w.opts.Collections)
-	for _, k := range api.Kinds() {
+	for _, k := range kind.All() {
 		if k.Parent != "" || !w.needed(k, "") {
 			continue
 		}
@@ -111,7 +112,7 @@ func (w *walker) run(ctx context.Context) error {
 
 // spawn lists kind k under parent on the walk's group; the listing spawns
 // the kinds below each object it finds.
-func (w *walker) spawn(k *api.Kind, parent api.Object) {
+func (w *walker) spawn(k *kind.Kind, parent api.Object) {
 	w.g.Go(func() error {
 		if !isParent(k) {
 			select {
@@ -133,14 +134,14 @@ func (w *walker) spawn(k *api.Kind, parent api.Object) {
 // needed reports whether kind k must be listed for the type typeSlug ("" at
 // workspace level): because the filter includes it, or because a kind below
 // it is included and needs its objects as parents.
-func (w *walker) needed(k *api.Kind, typeSlug string) bool {
-	if k.Name == "types" && typeSlug == "" {
+func (w *walker) needed(k *kind.Kind, typeSlug string) bool {
+	if k.Name == kind.Types && typeSlug == "" {
 		return true // types are listed to find everything below them; the filter decides what is stored
 	}
 	if w.include(k.Name, typeSlug) {
 		return true
 	}
-	for _, c := range api.Kinds() {
+	for _, c := range kind.All() {
 		if c.Parent == k.Name && w.needed(c, typeSlug) {
 			return true
 		}
@@ -150,8 +151,8 @@ func (w *walker) needed(k *api.Kind, typeSlug string) bool {
 
 // spawnBelow spawns the listing of every kind whose parent is k under the
 // parent object p.
-func (w *walker) spawnBelow(k *api.Kind, p api.Object) {
-	for _, c := range api.Kinds() {
+func (w *walker) spawnBelow(k *kind.Kind, p api.Object) {
+	for _, c := range kind.All() {
 		if c.Parent == k.Name && w.needed(c, typeSlugOf(p)) {
 			w.spawn(c, p)
 		}
@@ -162,8 +163,8 @@ func (w *walker) spawnBelow(k *api.Kind, p api.Object) {
 // has ended with n objects: if k failed, they fail too, with an error that
 // says why (a failed listing never looks like a deletion); if k has no
 // objects, they are read and empty.
-func (w *walker) afterParents(k *api.Kind, n int) {
-	for _, c := range api.Kinds() {
+func (w *walker) afterParents(k *kind.Kind, n int) {
+	for _, c := range kind.All() {
 		if c.Parent != k.Name {
 			continue
 		}
@@ -180,15 +181,15 @@ func (w *walker) afterParents(k *api.Kind, n int) {
 // typeSlugOf returns the type slug a parent object belongs to, carried down
 // from types to flows to stages through Object.Parent.
 func typeSlugOf(p api.Object) string {
-	if p.Kind == "types" {
+	if p.Kind == kind.Types {
 		return p.Key
 	}
 	return p.Parent
 }
 
 // isParent reports whether other kinds live under objects of k.
-func isParent(k *api.Kind) bool {
-	for _, c := range api.Kinds() {
+func isParent(k *kind.Kind) bool {
+	for _, c := range kind.All() {
 		if c.Parent == k.Name {
 			return true
 		}
@@ -201,7 +202,7 @@ func isParent(k *api.Kind) bool {
 // as soon as it is stored (with Parent set to its type slug, so that those
 // kinds can be filtered by type). It returns how many parent objects it
 // found.
-func (w *walker) collect(ctx context.Context, k *api.Kind, parent api.Object) (int, error) {
+func (w *walker) collect(ctx context.Context, k *kind.Kind, parent api.Object) (int, error) {
 	parentKey := ""
 	if k.Parent != "" {
 		params, err := api.ParentParams(k, parent)
@@ -216,7 +217,7 @@ func (w *walker) collect(ctx context.Context, k *api.Kind, parent api.Object) (i
 		stored := 0
 		for _, o := range objs {
 			slug := typeSlugOf(parent)
-			if k.Name == "types" {
+			if k.Name == kind.Types {
 				slug = o.Key
 			}
 			if w.include(k.Name, slug) {
@@ -283,8 +284,8 @@ func (e *sinkError) Unwrap() error { return e.err }
 
 // failBelow marks every kind below k as failed: k could not be read, so
 // nothing under it was.
-func (w *walker) failBelow(k *api.Kind) {
-	for _, c := range api.Kinds() {
+func (w *walker) failBelow(k *kind.Kind) {
+	for _, c := range kind.All() {
 		if c.Parent == k.Name {
 			w.fail(c, fmt.Errorf("not read: its parent kind %s could not be read", k.Name))
 			w.failBelow(c)
@@ -295,12 +296,12 @@ func (w *walker) failBelow(k *api.Kind) {
 // knownEmpty records kind c, and the kinds below it, as read and empty:
 // their parent kind was listed and has no objects, so they have none
 // either (a workspace without flows has no stages), which is not unknown.
-func (w *walker) knownEmpty(c *api.Kind) {
+func (w *walker) knownEmpty(c *kind.Kind) {
 	if !w.include(c.Name, "") {
 		return // only some types' objects are backed up: nothing to say for all
 	}
 	w.count(c.Name, 0)
-	for _, g := range api.Kinds() {
+	for _, g := range kind.All() {
 		if g.Parent == c.Name {
 			w.knownEmpty(g)
 		}
@@ -313,7 +314,7 @@ func (w *walker) count(kind string, n int) {
 	w.mu.Unlock()
 }
 
-func (w *walker) fail(k *api.Kind, err error) {
+func (w *walker) fail(k *kind.Kind, err error) {
 	w.mu.Lock()
 	if prev, ok := w.res.Failed[k.Name]; ok {
 		w.res.Failed[k.Name] = prev + "; " + err.Error()
@@ -330,7 +331,7 @@ func (w *walker) failedKind(kind string) string {
 	return w.res.Failed[kind]
 }
 
-func (w *walker) noteDrift(k *api.Kind, parent string, res api.ListResult) {
+func (w *walker) noteDrift(k *kind.Kind, parent string, res api.ListResult) {
 	var note string
 	switch {
 	case res.Drift:

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // memSource serves fixed objects per collection ("types", "items/contracts",
@@ -22,7 +23,7 @@ type memSource struct {
 	seen []string
 }
 
-func (s *memSource) collection(k *api.Kind, parent api.Object) string {
+func (s *memSource) collection(k *kind.Kind, parent api.Object) string {
 	if k.Parent == "" {
 		return k.Name
 	}
@@ -30,7 +31,7 @@ func (s *memSource) collection(k *api.Kind, parent api.Object) string {
 	return k.Name + "/" + params[k.ParentParam]
 }
 
-func (s *memSource) List(ctx context.Context, k *api.Kind, ws string, parent api.Object, fn func([]api.Object) error) (api.ListResult, error) {
+func (s *memSource) List(ctx context.Context, k *kind.Kind, ws string, parent api.Object, fn func([]api.Object) error) (api.ListResult, error) {
 	c := s.collection(k, parent)
 	s.mu.Lock()
 	s.seen = append(s.seen, c)
@@ -54,7 +55,7 @@ func (s *memSource) List(ctx context.Context, k *api.Kind, ws string, parent api
 	return api.ListResult{Objects: len(objs), Pages: 1}, nil
 }
 
-func (s *memSource) Get(ctx context.Context, k *api.Kind, ws string, params map[string]string) (api.Object, error) {
+func (s *memSource) Get(ctx context.Context, k *kind.Kind, ws string, params map[string]string) (api.Object, error) {
 	if err := s.fail[k.Name]; err != nil {
 		return api.Object{}, err
 	}
@@ -226,7 +227,7 @@ type holdingSource struct {
 	once  sync.Once
 }
 
-func (s *holdingSource) List(ctx context.Context, k *api.Kind, ws string, parent api.Object, fn func([]api.Object) error) (api.ListResult, error) {
+func (s *holdingSource) List(ctx context.Context, k *kind.Kind, ws string, parent api.Object, fn func([]api.Object) error) (api.ListResult, error) {
 	if k.Parent == "types" {
 		s.once.Do(func() { close(s.child) })
 	}

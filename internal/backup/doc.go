@@ -1,6 +1,6 @@
 // Package backup walks one Enspace workspace into a snapshot.
 //
-// The walker visits the kinds of api.Kinds() in order. Workspace-level kinds
+// The walker visits the kinds of kind.All() in order. Workspace-level kinds
 // are listed directly; kinds with a parent (fields, items, forms and flows
 // under each type, stages under flows, tasks under stages) are listed once
 // per parent object, started as soon as a page brings that object (before

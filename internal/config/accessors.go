@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // Workspace returns the workspace called name. The error wraps
@@ -125,22 +126,22 @@ func names(tokens []string, kind, typeSlug string) bool {
 
 // kindLineage returns kind and its ancestors, stopping before types: the
 // objects of a type are named by the type's slug, not by "types".
-func kindLineage(kind string) []string {
-	out := []string{kind}
-	for i := 0; i < len(api.Kinds()); i++ {
-		k, err := api.KindByName(kind)
-		if err != nil || k.Name != kind || k.Parent == "" || k.Parent == "types" {
+func kindLineage(name string) []string {
+	out := []string{name}
+	for i := 0; i < len(kind.All()); i++ {
+		k, err := kind.ByName(name)
+		if err != nil || k.Name != name || k.Parent == "" || k.Parent == kind.Types {
 			break
 		}
-		kind = k.Parent
-		out = append(out, kind)
+		name = k.Parent
+		out = append(out, name)
 	}
 	return out
 }
 
 // isKindName reports whether s is exactly the name of a kind.
 func isKindName(s string) bool {
-	for _, k := range api.Kinds() {
+	for _, k := range kind.All() {
 		if k.Name == s {
 			return true
 		}
@@ -150,7 +151,7 @@ func isKindName(s string) bool {
 
 func kindNames() string {
 	var names []string
-	for _, k := range api.Kinds() {
+	for _, k := range kind.All() {
 		names = append(names, k.Name)
 	}
 	return strings.Join(names, ", ")

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"iter"
+
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // KindInfo is what diff needs to know of a resource kind. The caller builds
@@ -13,11 +15,11 @@ import (
 // member name and a segment ending in "[]" means every element of a list
 // ("permissions[].id", "assignees.members").
 type KindInfo struct {
-	Name  string // plural, as stored: "items"
-	Label string // singular, for people: "item"
+	Name  kind.Name // plural, as stored: "items"
+	Label string    // singular, for people: "item"
 	// Parent is the kind whose objects scope this kind ("types" for items),
 	// "" for workspace-level kinds. The text form groups changes by parent.
-	Parent string
+	Parent kind.Name
 	// Order is the kind's position in the kind table: output is sorted by
 	// it, then by name.
 	Order int

@@ -4,12 +4,12 @@ import (
 	"context"
 	"strings"
 
-	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // guess tries a few likely paths for a list route that answered 404 and
 // keeps the first that answers a list.
-func (r *runner) guess(ctx context.Context, k *api.Kind, params map[string]string, p *listProbe) {
+func (r *runner) guess(ctx context.Context, k *kind.Kind, params map[string]string, p *listProbe) {
 	for _, cand := range candidates(r.routes[k.List].Path) {
 		routes, err := r.routes.WithOverrides(map[string]string{k.List: cand})
 		if err != nil {

@@ -2,44 +2,28 @@ package doctor
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
-)
 
-// known are the top-level keys the contract (enspace-api.md, section 4)
-// gives each kind's objects, besides the server-assigned id, created_at,
-// updated_at and user. Other keys are reported, not refused: a snapshot
-// stores objects as received.
-var known = map[string][]string{
-	"workspace":      {"name", "slug", "icon"},
-	"types":          {"name", "slug", "description", "icon", "color", "settings"},
-	"fields":         {"name", "slug", "type", "required", "defaultValue", "options", "position", "active"},
-	"items":          {"type", "data"},
-	"forms":          {"type", "name", "fields"},
-	"flows":          {"name", "status", "item_type", "start_type", "icon"},
-	"stages":         {"name", "status", "progress_type", "is_start", "hex_color", "icon", "item_type", "flow", "tasks"},
-	"tasks":          {"stage", "name", "action", "assignees", "integration", "form"},
-	"schedule-tasks": {"type", "name", "reference_field", "calculation_type", "calculation", "frequency"},
-	"roles":          {"name", "slug", "description", "permissions"},
-	"groups":         {"name", "description", "users"},
-	"members":        {"email", "type", "role", "status"},
-	"quick-tasks":    {"title", "description", "status", "due_date", "assignees", "item"},
-	"integrations":   {"data", "integration", "status"},
-	"api-keys":       {"description", "expires_at", "reference", "scope"},
-	"request-logs":   {"method", "path", "status_code", "workspace"},
-}
+	"github.com/enspace-sync/enspace-sync/internal/kind"
+)
 
 // common are the server-assigned keys every kind may carry.
 var common = []string{"id", "created_at", "updated_at", "user"}
 
 // unknownFields returns the sorted top-level keys of objs that the
-// contract does not name for kind; nil for a kind it describes no fields of.
-func unknownFields(kind string, objs []map[string]json.RawMessage) []string {
-	names, ok := known[kind]
-	if !ok {
+// contract (enspace-api.md, section 4) does not name for the kind (its
+// Known column, besides the server-assigned id, created_at, updated_at and
+// user); nil for a kind it describes no fields of. Other keys are
+// reported, not refused: a snapshot stores objects as received.
+func unknownFields(name kind.Name, objs []map[string]json.RawMessage) []string {
+	k := kind.Of(name)
+	if k == nil || len(k.Known) == 0 {
 		return nil
 	}
+	names := k.Known
 	set := map[string]bool{}
-	for _, n := range append(names, common...) {
+	for _, n := range slices.Concat(names, common) {
 		set[n] = true
 	}
 	seen := map[string]bool{}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // listProbe is what two small pages of a list route showed.
@@ -26,7 +27,7 @@ type listProbe struct {
 
 // probeList fetches page 1 and, when it is full, page 2 of a list route
 // with pages of checkLimit objects.
-func (r *runner) probeList(ctx context.Context, c *api.Client, routes api.Routes, k *api.Kind, route string, params map[string]string) listProbe {
+func (r *runner) probeList(ctx context.Context, c *api.Client, routes api.Routes, k *kind.Kind, route string, params map[string]string) listProbe {
 	rt := routes[route]
 	p := listProbe{where: rt.Method + " " + rt.Path}
 	if path, err := rt.Build(params); err == nil {
@@ -178,7 +179,7 @@ const maxParents = 3
 // parentParams returns the parameters to list kind k under: nil for a
 // workspace-level kind, else up to maxParents parents seen so far. why
 // says why there is none.
-func (r *runner) parentParams(k *api.Kind) (list []map[string]string, why string) {
+func (r *runner) parentParams(k *kind.Kind) (list []map[string]string, why string) {
 	if k.Parent == "" {
 		return []map[string]string{nil}, ""
 	}
@@ -197,7 +198,7 @@ func (r *runner) parentParams(k *api.Kind) (list []map[string]string, why string
 }
 
 // checkKind checks a kind's list route and count route.
-func (r *runner) checkKind(ctx context.Context, k *api.Kind) {
+func (r *runner) checkKind(ctx context.Context, k *kind.Kind) {
 	all, why := r.parentParams(k)
 	if why != "" {
 		r.add(k.List, VerdictSkipped, why)
@@ -224,7 +225,7 @@ func (r *runner) checkKind(ctx context.Context, k *api.Kind) {
 }
 
 // record turns a probe into a check and keeps its objects for children.
-func (r *runner) record(k *api.Kind, route string, p listProbe) {
+func (r *runner) record(k *kind.Kind, route string, p listProbe) {
 	if p.err != nil {
 		verdict, detail := classify(route, p.err)
 		c := r.add(route, verdict, detail)
@@ -254,7 +255,7 @@ func (r *runner) record(k *api.Kind, route string, p listProbe) {
 }
 
 // describe sums up what a probe saw.
-func (r *runner) describe(k *api.Kind, p listProbe) string {
+func (r *runner) describe(k *kind.Kind, p listProbe) string {
 	parts := []string{p.where + ": " + p.shape, p.paging}
 	if t := idType(p.objs); t != "" {
 		parts = append(parts, "id "+t)
@@ -269,7 +270,7 @@ func (r *runner) describe(k *api.Kind, p listProbe) string {
 }
 
 // checkCount checks a kind's count route.
-func (r *runner) checkCount(ctx context.Context, k *api.Kind, params map[string]string) {
+func (r *runner) checkCount(ctx context.Context, k *kind.Kind, params map[string]string) {
 	rt := r.routes[k.Count]
 	where := rt.Method + " " + rt.Path
 	if path, err := rt.Build(params); err == nil {

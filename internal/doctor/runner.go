@@ -11,6 +11,7 @@ import (
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/config"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // runner checks one workspace.
@@ -75,7 +76,7 @@ func (r *runner) run(ctx context.Context) {
 	if !r.checkAccess(ctx) {
 		return
 	}
-	for _, k := range api.Kinds() {
+	for _, k := range kind.All() {
 		if ctx.Err() != nil {
 			return
 		}
@@ -84,7 +85,7 @@ func (r *runner) run(ctx context.Context) {
 			if !r.checkGet(ctx, k) {
 				return
 			}
-		case k.Name == "api-keys":
+		case k.Name == kind.APIKeys:
 			// listed by checkAccess
 		default:
 			r.checkKind(ctx, k)
@@ -128,7 +129,7 @@ func (r *runner) checkConfig() bool {
 // checkAccess lists the key's own API keys: the first request tells
 // whether the server answers and accepts the key; then the key's scopes.
 func (r *runner) checkAccess(ctx context.Context) bool {
-	k, _ := api.KindByName("api-keys")
+	k := kind.Of(kind.APIKeys)
 	p := r.probeList(ctx, r.c, r.routes, k, k.List, nil)
 	status := api.StatusOf(p.err)
 	if p.err != nil && status == 0 && !errors.Is(p.err, api.ErrInvalidBody) {
@@ -195,7 +196,7 @@ func classify(route string, err error) (string, string) {
 
 // checkGet checks a singleton kind's get route. It returns false when the
 // workspace is refused: every other route would be refused too.
-func (r *runner) checkGet(ctx context.Context, k *api.Kind) bool {
+func (r *runner) checkGet(ctx context.Context, k *kind.Kind) bool {
 	rt := r.routes[k.Get]
 	where := rt.Method + " " + rt.Path
 	body, err := r.c.Do(ctx, k.Get, r.ws.Slug, nil, nil)

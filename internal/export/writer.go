@@ -11,6 +11,8 @@ import (
 	"path"
 	"sync"
 	"time"
+
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // Sentinel errors returned by this package.
@@ -35,7 +37,7 @@ var (
 )
 
 // ItemsKind is the kind whose objects go to one file per type under items/.
-const ItemsKind = "items"
+const ItemsKind = kind.Items
 
 // Formats accepted in Options.Format.
 const (

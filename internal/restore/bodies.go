@@ -5,49 +5,30 @@ import (
 	"encoding/hex"
 	"sort"
 
-	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // createBody returns what a create of o sends, with source ids in its
-// references: the kind's view, shaped as the create route wants it.
-func createBody(k *api.Kind, o *Obj, source *Set) map[string]any {
+// references: the kind's view, shaped as the create route wants it (the
+// kind's CreateBody), without the references to its own kind, which a
+// links pass sets.
+func createBody(k *kind.Kind, o *Obj, source *Set) map[string]any {
 	v := view(k, o)
-	switch k.Name {
-	case "items":
+	if len(k.SelfRefs()) > 0 {
 		return plainData(v, relationsOf(source, o.Parent))
-	case "members":
-		m := o.Fields()
-		body := map[string]any{"email": m["email"], "type": m["type"]}
-		if m["role"] != nil {
-			body["role"] = m["role"]
-		}
-		if meta, ok := getPath(m, "user.meta"); ok {
-			if mm, ok := meta.(map[string]any); ok {
-				for _, f := range []string{"fname", "lname"} {
-					if s := text(mm[f]); s != "" {
-						body[f] = s
-					}
-				}
-			}
-		}
-		if st := text(m["status"]); st != "" && st != "active" {
-			body["status"] = st // set by an update right after the create
-		}
-		return body
-	case "integrations":
-		return map[string]any{"integration": providerID(o), "data": v["data"]}
+	}
+	if k.CreateBody != nil {
+		return k.CreateBody(k, copyFields(o), v)
 	}
 	return v
 }
 
-// updateBody returns what an update of o sends.
-func updateBody(k *api.Kind, o *Obj, source *Set) map[string]any {
+// updateBody returns what an update of o sends: its view, without the
+// references to its own kind.
+func updateBody(k *kind.Kind, o *Obj, source *Set) map[string]any {
 	v := view(k, o)
-	switch k.Name {
-	case "items":
+	if len(k.SelfRefs()) > 0 {
 		return plainData(v, relationsOf(source, o.Parent))
-	case "members":
-		return map[string]any{"type": v["type"], "role": v["role"], "status": v["status"]}
 	}
 	return v
 }
@@ -55,7 +36,7 @@ func updateBody(k *api.Kind, o *Obj, source *Set) map[string]any {
 // relationsOf returns the relation fields of a type in set: slug -> target type.
 func relationsOf(set *Set, typeSlug string) map[string]string {
 	out := map[string]string{}
-	for _, f := range set.Children("fields", typeSlug) {
+	for _, f := range set.Children(kind.Fields, typeSlug) {
 		if ok, target := isRelationField(f); ok {
 			out[text(f.Fields()["slug"])] = target
 		}

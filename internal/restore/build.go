@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // IDs is the id map as planning reads it.
@@ -65,6 +65,7 @@ type Input struct {
 // builder holds the state of one Build.
 type builder struct {
 	in       Input
+	lv       levels
 	match    map[*Obj]*Obj   // source -> target
 	how      map[*Obj]string // source -> how it matched
 	claimed  map[*Obj]bool   // target objects matched by some source object
@@ -83,30 +84,41 @@ func Build(in Input) (*Plan, error) {
 			return nil, fmt.Errorf("plan: %s of the target could not be read: %s", kind, e)
 		}
 	}
-	b := &builder{in: in, match: map[*Obj]*Obj{}, how: map[*Obj]string{}, claimed: map[*Obj]bool{},
+	lv, err := newLevels()
+	if err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	order, _ := kind.ApplyOrder()
+	b := &builder{in: in, lv: lv, match: map[*Obj]*Obj{}, how: map[*Obj]string{}, claimed: map[*Obj]bool{},
 		creating: map[*Obj]bool{}, refs: map[string]string{}}
-	for _, k := range api.Kinds() {
+	for _, k := range kind.All() {
 		if planned(k) {
 			b.matchKind(k)
 		}
 	}
-	for _, name := range decisionOrder {
-		k, _ := api.KindByName(name)
-		for _, o := range in.Source.Of(name) {
+	// Objects are decided in apply order, a kind after the kinds it
+	// references, so that references to objects the plan creates are
+	// known as such.
+	for _, a := range order {
+		if a.Pass != kind.PassObjects {
+			continue
+		}
+		k := kind.Of(a.Kind)
+		for _, o := range in.Source.Of(a.Kind) {
 			if in.Select.Objects(o) {
 				b.decide(k, o)
 			}
 		}
-		switch name {
-		case "roles":
+		switch a.Kind {
+		case kind.Roles:
 			b.permissionSteps()
-		case "members":
+		case kind.Members:
 			if in.Select.GroupUsers {
 				b.groupUserSteps()
 			}
-		case "items":
+		case kind.Items:
 			b.linkSteps()
-		case "quick-tasks":
+		case kind.QuickTasks:
 			b.quickTaskLinkSteps()
 		}
 	}
@@ -120,18 +132,12 @@ func Build(in Input) (*Plan, error) {
 	return p, nil
 }
 
-// decisionOrder is the order in which objects are decided: a kind after
-// the kinds it references, so that references to objects the plan
-// creates are known as such.
-var decisionOrder = []string{"integrations", "types", "fields", "roles", "groups", "members",
-	"items", "forms", "flows", "stages", "tasks", "schedule-tasks", "quick-tasks"}
-
 // sourceParent returns the source object that is o's parent.
-func (b *builder) sourceParent(k *api.Kind, o *Obj) *Obj {
+func (b *builder) sourceParent(k *kind.Kind, o *Obj) *Obj {
 	if k.Parent == "" {
 		return nil
 	}
-	pk, _ := api.KindByName(k.Parent)
+	pk, _ := kind.ByName(k.Parent)
 	if k.ParentField == pk.IDField {
 		return b.in.Source.ByID(pk.Name, o.Parent)
 	}
@@ -139,8 +145,8 @@ func (b *builder) sourceParent(k *api.Kind, o *Obj) *Obj {
 }
 
 // parentKey returns the key under which t's children are filed, for kind k.
-func parentKey(k *api.Kind, t *Obj) string {
-	pk, _ := api.KindByName(k.Parent)
+func parentKey(k *kind.Kind, t *Obj) string {
+	pk, _ := kind.ByName(k.Parent)
 	if k.ParentField == pk.IDField {
 		return t.ID
 	}
@@ -150,7 +156,7 @@ func parentKey(k *api.Kind, t *Obj) string {
 // matchKind finds the target object of every source object of k, through
 // indexes (by id, by parent and natural key), so that matching costs time
 // in proportion to the objects, not their square.
-func (b *builder) matchKind(k *api.Kind) {
+func (b *builder) matchKind(k *kind.Kind) {
 	byKey := map[string][]*Obj{} // target parent \x00 natural key -> target objects
 	if len(k.NaturalKey) > 0 {
 		for _, t := range b.in.Target.Of(k.Name) {
@@ -175,7 +181,7 @@ func (b *builder) matchKind(k *api.Kind) {
 	}
 }
 
-func (b *builder) find(k *api.Kind, o *Obj, targetParent string, byKey map[string][]*Obj) (*Obj, string) {
+func (b *builder) find(k *kind.Kind, o *Obj, targetParent string, byKey map[string][]*Obj) (*Obj, string) {
 	free := func(c *Obj) bool { return c != nil && c.Parent == targetParent && !b.claimed[c] }
 	if b.in.IDs != nil && o.ID != "" {
 		if id, ok := b.in.IDs.Target(k.Name, o.ID); ok {
@@ -229,14 +235,14 @@ func (b *builder) resolve(kind, id string) (string, int) {
 
 // mappedView is view with references translated to target ids, as far as
 // they are known; integration environments follow the target.
-func (b *builder) mappedView(k *api.Kind, o *Obj, unresolved *[]string) map[string]any {
+func (b *builder) mappedView(k *kind.Kind, o *Obj, unresolved *[]string) map[string]any {
 	v := view(k, o)
 	for _, r := range idRefs(k) {
 		visitPath(v, r.Path, func(_ string, val any) (any, bool) {
 			return b.translate(r.Kind, val, unresolved)
 		})
 	}
-	if k.Name == "integrations" && b.in.Environment != "" {
+	if k.Name == kind.Integrations && b.in.Environment != "" {
 		if data, ok := v["data"].(map[string]any); ok {
 			if _, has := data["environment"]; has {
 				data["environment"] = b.in.Environment
@@ -269,17 +275,17 @@ func (b *builder) translate(kind string, val any, unresolved *[]string) (any, bo
 	return "(missing " + kind + " " + id + ")", true
 }
 
-func kindLabel(kind string) string {
-	if k, err := api.KindByName(kind); err == nil {
+func kindLabel(name string) string {
+	if k, err := kind.ByName(name); err == nil {
 		return k.Label
 	}
-	return kind
+	return name
 }
 
 // add appends a step for source object o.
-func (b *builder) add(k *api.Kind, o *Obj, action Action, reason string) *Step {
+func (b *builder) add(k *kind.Kind, o *Obj, action Action, reason string) *Step {
 	s := &Step{Kind: k.Name, Parent: o.Parent, Key: o.Key, Label: label(k, o), Action: action,
-		Reason: reason, SourceID: o.ID, Level: levelOf(k.Name)}
+		Reason: reason, SourceID: o.ID, Level: b.lv.kind(k.Name)}
 	if t := b.match[o]; t != nil {
 		s.Match, s.TargetID = b.how[o], t.ID
 		if t.Key != t.ID {
@@ -293,10 +299,8 @@ func (b *builder) add(k *api.Kind, o *Obj, action Action, reason string) *Step {
 			}
 		}
 	}
-	if k.Name == "fields" {
-		if rel, _ := isRelationField(o); rel {
-			s.Level = levelRelationFields
-		}
+	if conditionalApplies(k, o) {
+		s.Level = b.lv.node(kind.Apply{Kind: k.Name, Pass: kind.PassConditional})
 	}
 	b.steps = append(b.steps, s)
 	return s
@@ -304,7 +308,7 @@ func (b *builder) add(k *api.Kind, o *Obj, action Action, reason string) *Step {
 
 // parentMissing returns a reason when o's parent is neither in the target
 // nor created by the plan.
-func (b *builder) parentMissing(k *api.Kind, o *Obj) string {
+func (b *builder) parentMissing(k *kind.Kind, o *Obj) string {
 	if k.Parent == "" {
 		return ""
 	}
@@ -312,21 +316,21 @@ func (b *builder) parentMissing(k *api.Kind, o *Obj) string {
 	if sp != nil && (b.match[sp] != nil || b.creating[sp]) {
 		return ""
 	}
-	pk, _ := api.KindByName(k.Parent)
+	pk, _ := kind.ByName(k.Parent)
 	hint := ""
-	if pk.Name == "types" {
+	if pk.Name == kind.Types {
 		hint = fmt.Sprintf(" (restore type:%s first)", o.Parent)
 	}
 	return fmt.Sprintf("its %s %s is missing in the target and not part of this plan%s", pk.Label, o.Parent, hint)
 }
 
 // decide plans one selected source object.
-func (b *builder) decide(k *api.Kind, o *Obj) {
+func (b *builder) decide(k *kind.Kind, o *Obj) {
 	if !planned(k) {
 		return
 	}
 	t := b.match[o]
-	if t == nil && k.Writable() && k.Name != "tasks" {
+	if t == nil && k.Writable() && k.Name != kind.Tasks {
 		if why := b.parentMissing(k, o); why != "" {
 			b.add(k, o, Manual, why)
 			return
@@ -335,10 +339,10 @@ func (b *builder) decide(k *api.Kind, o *Obj) {
 	var unresolved []string
 	want := b.mappedView(k, o, &unresolved)
 	switch {
-	case k.Name == "members" && text(o.Fields()["type"]) == "owner":
+	case k.Name == kind.Members && text(o.Fields()["type"]) == "owner":
 		b.decideOwner(k, o, t, want)
 		return
-	case k.Name == "integrations":
+	case k.Name == kind.Integrations:
 		b.decideIntegration(k, o, t, want)
 		return
 	}
@@ -350,8 +354,8 @@ func (b *builder) decide(k *api.Kind, o *Obj) {
 		b.add(k, o, Manual, fmt.Sprintf("missing in the target; the API cannot create %ss: recreate it in the Enspace UI", k.Label))
 		return
 	}
-	if k.Name == "tasks" {
-		if _, st := b.resolve("stages", o.Parent); st != resolved {
+	if k.Name == kind.Tasks {
+		if _, st := b.resolve(kind.Stages, o.Parent); st != resolved {
 			b.add(k, o, Manual, "missing in the target, and so is its stage (stages are read-only): recreate it in the Enspace UI")
 			return
 		}
@@ -369,9 +373,9 @@ func (b *builder) decide(k *api.Kind, o *Obj) {
 }
 
 // decideExisting plans an object the target has.
-func (b *builder) decideExisting(k *api.Kind, o, t *Obj, want map[string]any, unresolved []string) {
+func (b *builder) decideExisting(k *kind.Kind, o, t *Obj, want map[string]any, unresolved []string) {
 	have := view(k, t)
-	if k.Name == "items" {
+	if len(k.SelfRefs()) > 0 {
 		want, have = plainData(want, relationsOf(b.in.Source, o.Parent)), plainData(have, relationsOf(b.in.Source, o.Parent))
 	}
 	changes := changedFields(want, have)
@@ -393,7 +397,7 @@ func (b *builder) decideExisting(k *api.Kind, o, t *Obj, want map[string]any, un
 }
 
 // decideOwner plans the workspace owner, whom the API cannot create or change.
-func (b *builder) decideOwner(k *api.Kind, o, t *Obj, want map[string]any) {
+func (b *builder) decideOwner(k *kind.Kind, o, t *Obj, want map[string]any) {
 	if t != nil && len(changedFields(want, view(k, t))) == 0 {
 		b.add(k, o, Skip, "equal")
 		return
@@ -403,7 +407,7 @@ func (b *builder) decideOwner(k *api.Kind, o, t *Obj, want map[string]any) {
 
 // decideIntegration plans an integration: created with its secrets from
 // the target's configuration, never updated (the API has no route).
-func (b *builder) decideIntegration(k *api.Kind, o, t *Obj, want map[string]any) {
+func (b *builder) decideIntegration(k *kind.Kind, o, t *Obj, want map[string]any) {
 	prov := provider(o)
 	if t != nil {
 		changes := changedFields(want, view(k, t))
@@ -421,7 +425,7 @@ func (b *builder) decideIntegration(k *api.Kind, o, t *Obj, want map[string]any)
 		have = b.in.Secrets.Names(prov)
 	}
 	var missing []string
-	for _, key := range api.IntegrationSecretKeys[prov] {
+	for _, key := range kind.IntegrationSecretKeys[prov] {
 		if !contains(have, key) {
 			missing = append(missing, key)
 		}

@@ -136,7 +136,8 @@ func TestBuildPendingAndPrune(t *testing.T) {
 	if s := stepFor(t, p, "types", "contracts"); s.Action != Create || !s.Lookup {
 		t.Errorf("pending create: %s lookup=%v, want create with a lookup first", s.Action, s.Lookup)
 	}
-	if s := stepFor(t, p, "types", "old"); s.Action != Delete || s.Level != levelDeletes {
+	lv, _ := newLevels()
+	if s := stepFor(t, p, "types", "old"); s.Action != Delete || s.Level != lv.deletes {
 		t.Errorf("old type: %s at level %d, want delete last", s.Action, s.Level)
 	}
 	for _, s := range p.Steps {

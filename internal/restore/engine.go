@@ -12,12 +12,13 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // Client is what the engine needs of the API client.
 type Client interface {
 	Do(ctx context.Context, route, workspace string, params map[string]string, body any) (json.RawMessage, error)
-	List(ctx context.Context, k *api.Kind, workspace string, parent api.Object, fn func([]api.Object) error) (api.ListResult, error)
+	List(ctx context.Context, k *kind.Kind, workspace string, parent api.Object, fn func([]api.Object) error) (api.ListResult, error)
 }
 
 // IDMap is the id map as the engine writes it (*snapshot.IDMap): creates
@@ -211,7 +212,7 @@ func (e *Engine) write(ctx context.Context, s *Step) error {
 	case KindGroupUsers:
 		return e.writeGroupUsers(ctx, s)
 	}
-	k, err := api.KindByName(s.Kind)
+	k, err := kind.ByName(s.Kind)
 	if err != nil {
 		return err
 	}
@@ -243,7 +244,7 @@ func (e *Engine) target(kind, sourceID string) (string, bool) {
 }
 
 // params returns the route parameters of a step's object.
-func (e *Engine) params(k *api.Kind, s *Step, targetID string) map[string]string {
+func (e *Engine) params(k *kind.Kind, s *Step, targetID string) map[string]string {
 	p := map[string]string{}
 	if k.Parent != "" {
 		parent := s.TargetParent
@@ -254,7 +255,7 @@ func (e *Engine) params(k *api.Kind, s *Step, targetID string) map[string]string
 	}
 	if targetID != "" {
 		p["id"] = targetID
-		if k.Name == "types" {
+		if k.Name == kind.Types {
 			key := s.TargetKey
 			if key == "" {
 				key = s.Key
@@ -267,7 +268,7 @@ func (e *Engine) params(k *api.Kind, s *Step, targetID string) map[string]string
 
 // translate returns a step's body with references turned into target ids.
 // A reference the target lacks is dropped from a list or set to null.
-func (e *Engine) translate(k *api.Kind, s *Step) (map[string]any, error) {
+func (e *Engine) translate(k *kind.Kind, s *Step) (map[string]any, error) {
 	v, err := decodeRaw(s.Body)
 	if err != nil {
 		return nil, fmt.Errorf("step body: %w", err)
@@ -277,8 +278,8 @@ func (e *Engine) translate(k *api.Kind, s *Step) (map[string]any, error) {
 		return nil, fmt.Errorf("step body is not an object")
 	}
 	refs := idRefs(k)
-	if k.Name == "items" && s.Phase == PhaseLinks {
-		refs = []api.Ref{{Path: "data.*", Kind: "items", By: api.ByID}}
+	if s.Phase == PhaseLinks && len(k.SelfRefs()) > 0 {
+		refs = k.SelfRefs()
 	}
 	for _, r := range refs {
 		visitPath(body, r.Path, func(_ string, val any) (any, bool) {

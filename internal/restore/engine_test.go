@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // memClient is a target workspace in memory that answers creates of types
@@ -66,7 +67,7 @@ func (c *memClient) Do(_ context.Context, route, _ string, params map[string]str
 	return json.Marshal(m)
 }
 
-func (c *memClient) List(_ context.Context, k *api.Kind, _ string, parent api.Object, fn func([]api.Object) error) (api.ListResult, error) {
+func (c *memClient) List(_ context.Context, k *kind.Kind, _ string, parent api.Object, fn func([]api.Object) error) (api.ListResult, error) {
 	c.mu.Lock()
 	var list []map[string]any
 	if k.Name == "types" {

@@ -4,90 +4,76 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
-// Levels: the order in which steps are applied. Steps of one level do not
-// depend on each other.
-const (
-	levelIntegrations = iota
-	levelTypes
-	levelFields
-	levelRelationFields
-	levelRoles
-	levelPermissions
-	levelGroups
-	levelMembers
-	levelGroupUsers
-	levelItems
-	levelLinks
-	levelLast // tasks, quick tasks, and the kinds only a person can write
-	levelDeletes
-)
-
-var kindLevels = map[string]int{
-	"integrations": levelIntegrations, "types": levelTypes, "fields": levelFields,
-	"roles": levelRoles, KindPermissions: levelPermissions, "groups": levelGroups,
-	"members": levelMembers, KindGroupUsers: levelGroupUsers, "items": levelItems,
+// levels numbers the nodes of kind.ApplyOrder: the order in which steps
+// are applied. Steps of one level do not depend on each other. The nodes
+// of ApplyLast kinds share one level (last), and deletes come after it.
+type levels struct {
+	of            map[string]int // kind.Apply.String() -> level
+	last, deletes int
 }
 
-func levelOf(kind string) int {
-	if l, ok := kindLevels[kind]; ok {
-		return l
+func newLevels() (levels, error) {
+	order, err := kind.ApplyOrder()
+	if err != nil {
+		return levels{}, err
 	}
-	return levelLast
+	l := levels{of: map[string]int{}}
+	for _, a := range order {
+		if !a.Last {
+			l.of[a.String()] = len(l.of)
+		}
+	}
+	l.last = len(l.of)
+	l.deletes = l.last + 1
+	return l, nil
+}
+
+// kind returns the level of the objects of kind name.
+func (l levels) kind(name kind.Name) int { return l.node(kind.Apply{Kind: name}) }
+
+// node returns the level of one node of the apply order.
+func (l levels) node(a kind.Apply) int {
+	if n, ok := l.of[a.String()]; ok {
+		return n
+	}
+	return l.last
+}
+
+// pseudoKinds are the step kinds of embedded collections, by their kind
+// and Sub field; their steps sort after the kind they belong to.
+var pseudoKinds = map[string]kind.Apply{
+	KindPermissions: {Kind: kind.Roles, Pass: kind.PassSub, Sub: "permissions"},
+	KindGroupUsers:  {Kind: kind.Groups, Pass: kind.PassSub, Sub: "users"},
 }
 
 // kindOrder is a kind's position in the kind table; pseudo kinds follow
 // the kind they belong to.
-func kindOrder(kind string) int {
-	switch kind {
-	case KindPermissions:
-		kind = "roles"
-	case KindGroupUsers:
-		kind = "groups"
+func kindOrder(name string) int {
+	if a, ok := pseudoKinds[name]; ok {
+		return 2*kind.Position(a.Kind) + 1
 	}
-	for i, k := range api.Kinds() {
-		if k.Name == kind {
-			return 2 * i
-		}
+	if i := kind.Position(name); i >= 0 {
+		return 2 * i
 	}
 	return 1 << 20
 }
 
-// planned reports whether objects of k take part in plans at all: audit
-// kinds never do, and neither does the workspace itself (its name and
-// slug are not a restore's to change).
-func planned(k *api.Kind) bool {
-	return k.Restorable() && !k.Singleton && k.IDField != ""
-}
+// planned reports whether objects of k take part in plans at all.
+func planned(k *kind.Kind) bool { return k.Planned() }
 
 // view returns what of an object is written and compared: the object
 // without server-assigned fields, secrets and embedded collections, and
 // for some kinds a shape of its own. References are still source ids.
-func view(k *api.Kind, o *Obj) map[string]any {
+func view(k *kind.Kind, o *Obj) map[string]any {
 	m := copyFields(o)
-	switch k.Name {
-	case "items":
-		return map[string]any{"data": m["data"]}
-	case "members":
-		// The e-mail is the key (matched without regard to case); the
-		// API cannot change it.
-		return map[string]any{"type": m["type"], "role": m["role"], "status": m["status"]}
-	case "integrations":
-		data, _ := m["data"].(map[string]any)
-		for _, s := range k.Secrets {
-			if after, ok := strings.CutPrefix(s, "data."); ok {
-				delete(data, after)
-			}
-		}
-		return map[string]any{"provider": provider(o), "data": data}
-	case "stages":
-		delete(m, "flow")
-		delete(m, "tasks")
-		delete(m, "item_type")
-	case "flows":
-		delete(m, "item_type")
+	if k.View != nil {
+		return k.View(k, m)
+	}
+	for _, f := range k.Drop {
+		delete(m, f)
 	}
 	for _, p := range k.ServerAssigned {
 		if !strings.Contains(p, "[]") {
@@ -117,7 +103,7 @@ func providerID(o *Obj) any {
 
 // naturalKey returns the values of a kind's natural key for an object, ""
 // when it has none.
-func naturalKey(k *api.Kind, o *Obj) string {
+func naturalKey(k *kind.Kind, o *Obj) string {
 	if len(k.NaturalKey) == 0 {
 		return ""
 	}
@@ -128,7 +114,7 @@ func naturalKey(k *api.Kind, o *Obj) string {
 			return ""
 		}
 		s := text(v)
-		if p == "email" {
+		if k.FoldKey {
 			s = strings.ToLower(s)
 		}
 		parts = append(parts, s)
@@ -137,7 +123,7 @@ func naturalKey(k *api.Kind, o *Obj) string {
 }
 
 // describeKey says which natural key matched, for the plan: "slug contracts".
-func describeKey(k *api.Kind, o *Obj) string {
+func describeKey(k *kind.Kind, o *Obj) string {
 	var parts []string
 	for _, p := range k.NaturalKey {
 		v, _ := getPath(o.Fields(), p)
@@ -147,7 +133,7 @@ func describeKey(k *api.Kind, o *Obj) string {
 }
 
 // label returns a readable name for an object.
-func label(k *api.Kind, o *Obj) string {
+func label(k *kind.Kind, o *Obj) string {
 	for _, p := range k.LabelFields {
 		if v, ok := getPath(o.Fields(), p); ok && text(v) != "" {
 			return text(v)
@@ -171,7 +157,7 @@ func isRelationField(o *Obj) (bool, string) {
 // and target types, from the fields of set.
 func relationFields(set *Set) map[string]map[string]string {
 	out := map[string]map[string]string{}
-	for _, f := range set.Of("fields") {
+	for _, f := range set.Of(kind.Fields) {
 		if ok, target := isRelationField(f); ok {
 			if out[f.Parent] == nil {
 				out[f.Parent] = map[string]string{}
@@ -183,11 +169,11 @@ func relationFields(set *Set) map[string]map[string]string {
 }
 
 // idRefs returns the references of k that name their target by id, with
-// the item relation reference left out (items are handled in two passes).
-func idRefs(k *api.Kind) []api.Ref {
-	var out []api.Ref
+// the references to its own kind left out (they are set in a links pass).
+func idRefs(k *kind.Kind) []kind.Ref {
+	var out []kind.Ref
 	for _, r := range k.Refs {
-		if r.By == api.ByID && !(k.Name == "items" && r.Kind == "items") {
+		if r.By == kind.ByID && r.Kind != k.Name {
 			out = append(out, r)
 		}
 	}
@@ -221,4 +207,18 @@ func changedFields(a, b map[string]any) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// conditionalApplies reports whether o is an object whose conditional
+// references apply (a relation field): it is written in its kind's
+// conditional pass, after the kinds those references point at.
+func conditionalApplies(k *kind.Kind, o *Obj) bool {
+	for _, r := range k.Refs {
+		if r.When == "relation field" && r.Kind != k.Name {
+			if rel, _ := isRelationField(o); rel {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -8,7 +8,7 @@ import (
 	"os"
 	"sort"
 
-	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // Action is what a plan does with one object.
@@ -113,11 +113,11 @@ type Scope struct {
 }
 
 // Includes reports whether the scope reads kind under typeSlug.
-func (s Scope) Includes(kind, typeSlug string) bool {
-	if !contains(s.Kinds, kind) {
+func (s Scope) Includes(name, typeSlug string) bool {
+	if !contains(s.Kinds, name) {
 		return false
 	}
-	return kind == "types" || typeSlug == "" || len(s.Types) == 0 || contains(s.Types, typeSlug)
+	return name == kind.Types || typeSlug == "" || len(s.Types) == 0 || contains(s.Types, typeSlug)
 }
 
 func contains(list []string, s string) bool {
@@ -225,7 +225,7 @@ func (s *Step) check() error {
 		return fmt.Errorf("unknown action %q", s.Action)
 	}
 	if s.Kind != KindPermissions && s.Kind != KindGroupUsers {
-		if _, err := api.KindByName(s.Kind); err != nil {
+		if _, err := kind.ByName(s.Kind); err != nil {
 			return err
 		}
 	}

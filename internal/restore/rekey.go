@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // Change is one object that differs between two states of a workspace:
@@ -44,7 +45,7 @@ func Rekey(changes []Change, ids func(kind, oldID string) (string, bool)) []Chan
 	merged := map[int]bool{}
 	var out []Change
 	for s, rs := range removed {
-		k, err := api.KindByName(s.kind)
+		k, err := kind.ByName(s.kind)
 		if err != nil || len(added[s]) == 0 {
 			continue
 		}
@@ -100,8 +101,8 @@ func Rekey(changes []Change, ids func(kind, oldID string) (string, bool)) []Chan
 }
 
 // objID returns the id of an object of kind in raw, "" when unreadable.
-func objID(kind string, raw []byte) string {
-	k, err := api.KindByName(kind)
+func objID(name string, raw []byte) string {
+	k, err := kind.ByName(name)
 	if err != nil || k.IDField == "" {
 		return ""
 	}
@@ -114,8 +115,8 @@ func objID(kind string, raw []byte) string {
 
 // translateOld replaces, in old, each top-level field (each data field of
 // an item) whose references translate to exactly the new value.
-func translateOld(kind string, old, new []byte, lookup func(kind, id string) (string, bool)) []byte {
-	k, err := api.KindByName(kind)
+func translateOld(name string, old, new []byte, lookup func(name, id string) (string, bool)) []byte {
+	k, err := kind.ByName(name)
 	if err != nil {
 		return old
 	}
@@ -137,7 +138,7 @@ func translateOld(kind string, old, new []byte, lookup func(kind, id string) (st
 		}
 	}
 	for _, r := range k.Refs {
-		if r.By != api.ByID {
+		if r.By != kind.ByID {
 			continue
 		}
 		if r.Path == "data.*" {
@@ -152,7 +153,7 @@ func translateOld(kind string, old, new []byte, lookup func(kind, id string) (st
 		}
 		top, rest, _ := strings.Cut(r.Path, ".")
 		if strings.HasSuffix(top, "[]") && rest != "" {
-			continue // a field of each element: none is an id reference in the kind table
+			continue // a field of each element: none is an id reference in the name table
 		}
 		try(om, nm, strings.TrimSuffix(top, "[]"), r.Kind, rest)
 	}

@@ -5,6 +5,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // symbols mark actions in the text of a plan, as in a Terraform plan.
@@ -94,7 +96,7 @@ func group(steps []*Step) [][]*Step {
 		n := len(out)
 		if n > 0 {
 			last := out[n-1][0]
-			if last.Kind == s.Kind && last.Parent == s.Parent && last.Phase == s.Phase && s.Kind == "items" {
+			if last.Kind == s.Kind && last.Parent == s.Parent && last.Phase == s.Phase && s.Kind == kind.Items {
 				out[n-1] = append(out[n-1], s)
 				continue
 			}

@@ -3,13 +3,13 @@ package restore
 import (
 	"sort"
 
-	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // PlannedKinds returns the kinds that take part in plans, in table order.
 func PlannedKinds() []string {
 	var out []string
-	for _, k := range api.Kinds() {
+	for _, k := range kind.All() {
 		if planned(k) {
 			out = append(out, k.Name)
 		}
@@ -36,7 +36,7 @@ func ScopeFor(source *Set, sel Selection, all bool) Scope {
 			if t := typeOf(source, o); t != "" {
 				types[t] = true
 			}
-			if o.Kind == "quick-tasks" {
+			if o.Kind == kind.QuickTasks {
 				if v, ok := getPath(o.Fields(), "item.type"); ok && text(v) != "" {
 					types[text(v)] = true
 				}
@@ -76,26 +76,30 @@ func copyKeys(m map[string]bool) map[string]bool {
 	return out
 }
 
-// typeOf returns the slug of the type an object belongs to, "" for
-// workspace-level objects.
+// typeOf returns the slug of the type an object belongs to: through its
+// parents, or the key reference of a kind tied to types (a schedule
+// task's type); "" for other workspace-level objects.
 func typeOf(set *Set, o *Obj) string {
-	switch o.Kind {
-	case "types":
-		return o.Key
-	case "fields", "items", "forms", "flows":
-		return o.Parent
-	case "stages":
-		if f := set.ByID("flows", o.Parent); f != nil {
-			return f.Parent
+	for o != nil {
+		k := kind.Of(o.Kind)
+		switch {
+		case k == nil:
+			return ""
+		case k.Name == kind.Types:
+			return o.Key
+		case k.TiedTo == kind.Types:
+			v, _ := getPath(o.Fields(), k.TiedPath)
+			return text(v)
+		case k.Parent == kind.Types:
+			return o.Parent
+		case k.Parent == "":
+			return ""
 		}
-	case "tasks":
-		if st := set.ByID("stages", o.Parent); st != nil {
-			if f := set.ByID("flows", st.Parent); f != nil {
-				return f.Parent
-			}
+		pk := kind.Of(k.Parent)
+		if pk == nil || k.ParentField != pk.IDField {
+			return ""
 		}
-	case "schedule-tasks":
-		return text(o.Fields()["type"])
+		o = set.ByID(pk.Name, o.Parent)
 	}
 	return ""
 }

@@ -1,6 +1,7 @@
 package restore
 
 import (
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 	"github.com/enspace-sync/enspace-sync/internal/selector"
 )
 
@@ -23,8 +24,8 @@ func SelectKinds(kinds []string) Selection {
 	for _, k := range kinds {
 		set[k] = true
 	}
-	s := Selection{Objects: func(o *Obj) bool { return set[o.Kind] }, GroupUsers: set["groups"] && set["members"]}
-	if set["items"] {
+	s := Selection{Objects: func(o *Obj) bool { return set[o.Kind] }, GroupUsers: set[kind.Groups] && set[kind.Members]}
+	if set[kind.Items] {
 		s.LinkInto = func(string) bool { return true }
 	}
 	return s
@@ -38,30 +39,18 @@ func SelectKinds(kinds []string) Selection {
 func SelectRestore(source *Set, sels []selector.Selector) Selection {
 	types := map[string]bool{}
 	for _, s := range sels {
-		if s.Kind == "types" && !s.All {
+		if s.Kind == kind.Types && !s.All {
 			types[s.Value] = true
 		}
-		if s.Kind == "types" && s.All {
-			for _, t := range source.Of("types") {
+		if s.Kind == kind.Types && s.All {
+			for _, t := range source.Of(kind.Types) {
 				types[t.Key] = true
 			}
 		}
 	}
-	// Processes of the selected types: flows, their stages, their tasks.
-	flows, stages := map[string]bool{}, map[string]bool{}
-	for _, f := range source.Of("flows") {
-		if types[f.Parent] {
-			flows[f.ID] = true
-		}
-	}
-	for _, st := range source.Of("stages") {
-		if flows[st.Parent] {
-			stages[st.ID] = true
-		}
-	}
 	groups := false
 	for _, s := range sels {
-		if s.Kind == "groups" {
+		if s.Kind == kind.Groups {
 			groups = true
 		}
 	}
@@ -72,23 +61,30 @@ func SelectRestore(source *Set, sels []selector.Selector) Selection {
 					return true
 				}
 			}
-			switch o.Kind {
-			case "forms", "flows":
-				return types[o.Parent]
-			case "stages":
-				return flows[o.Parent]
-			case "tasks":
-				return stages[o.Parent]
-			case "schedule-tasks":
-				return types[text(o.Fields()["type"])]
-			case "fields":
-				rel, target := isRelationField(o)
-				return rel && types[target]
+			if o.Kind == kind.Fields {
+				// Relation fields of other types that point at one.
+				if rel, target := isRelationField(o); rel && types[target] {
+					return true
+				}
 			}
-			return false
+			// What lives under a selected type or is tied to one: forms,
+			// flows with their stages and tasks, schedule tasks.
+			return o.Kind != kind.Types && !selectedWithType(o.Kind) && types[typeOf(source, o)]
 		},
 		PermissionEntities: func(entity string) bool { return types[entity] },
 		GroupUsers:         groups,
 		LinkInto:           func(typeSlug string) bool { return types[typeSlug] },
 	}
+}
+
+// selectedWithType reports whether a type selector matches objects of
+// kind name itself (fields and items): the others under a type follow it
+// only when the whole type is restored.
+func selectedWithType(name kind.Name) bool {
+	for _, n := range kind.SelectedWith(kind.Types) {
+		if n == name {
+			return true
+		}
+	}
+	return false
 }

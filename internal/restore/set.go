@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // Obj is one object of a workspace, as listed or as stored.
@@ -58,8 +59,8 @@ func NewSet() *Set {
 
 // Put adds an object of kind under parent with key. The id is read from
 // the object.
-func (s *Set) Put(kind, parent, key string, raw []byte) error {
-	k, err := api.KindByName(kind)
+func (s *Set) Put(name, parent, key string, raw []byte) error {
+	k, err := kind.ByName(name)
 	if err != nil {
 		return err
 	}
@@ -67,7 +68,7 @@ func (s *Set) Put(kind, parent, key string, raw []byte) error {
 	if k.IDField != "" {
 		ao, err := api.NewObject(k, parent, o.Raw)
 		if err != nil {
-			return fmt.Errorf("%s %s: %w", kind, key, err)
+			return fmt.Errorf("%s %s: %w", name, key, err)
 		}
 		o.ID = ao.ID
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // permission is one permission of a role.
@@ -41,8 +41,8 @@ type subChange struct {
 // permissionSteps plans the permissions of roles: all of them for roles
 // selected whole, those on the selected entities for the others.
 func (b *builder) permissionSteps() {
-	rk, _ := api.KindByName("roles")
-	for _, o := range b.in.Source.Of("roles") {
+	rk, _ := kind.ByName(kind.Roles)
+	for _, o := range b.in.Source.Of(kind.Roles) {
 		whole := b.in.Select.Objects(o)
 		var want []permission
 		for _, p := range permissionsOf(o) {
@@ -54,7 +54,7 @@ func (b *builder) permissionSteps() {
 			continue
 		}
 		t := b.match[o]
-		step := &Step{Kind: KindPermissions, Key: o.Key, Label: label(rk, o), SourceID: o.ID, Level: levelPermissions}
+		step := &Step{Kind: KindPermissions, Key: o.Key, Label: label(rk, o), SourceID: o.ID, Level: b.lv.node(pseudoKinds[KindPermissions])}
 		if t != nil {
 			step.TargetID, step.Match = t.ID, b.how[o]
 		}
@@ -120,8 +120,8 @@ func hasPermission(list []permission, entity, action string) bool {
 
 // groupUserSteps plans the membership of the selected groups.
 func (b *builder) groupUserSteps() {
-	gk, _ := api.KindByName("groups")
-	for _, o := range b.in.Source.Of("groups") {
+	gk, _ := kind.ByName(kind.Groups)
+	for _, o := range b.in.Source.Of(kind.Groups) {
 		if !b.in.Select.Objects(o) {
 			continue
 		}
@@ -140,7 +140,7 @@ func (b *builder) groupUserSteps() {
 		wanted := map[string]bool{}
 		for _, u := range asList(o.Fields()["users"]) {
 			id := text(u)
-			tid, state := b.resolve("members", id)
+			tid, state := b.resolve(kind.Members, id)
 			switch state {
 			case resolved:
 				wanted[tid] = true
@@ -162,7 +162,7 @@ func (b *builder) groupUserSteps() {
 				}
 			}
 		}
-		step := &Step{Kind: KindGroupUsers, Key: o.Key, Label: label(gk, o), SourceID: o.ID, Level: levelGroupUsers}
+		step := &Step{Kind: KindGroupUsers, Key: o.Key, Label: label(gk, o), SourceID: o.ID, Level: b.lv.node(pseudoKinds[KindGroupUsers])}
 		if t != nil {
 			step.TargetID, step.Match = t.ID, b.how[o]
 		}
@@ -192,7 +192,7 @@ func (b *builder) groupUserSteps() {
 }
 
 func (b *builder) memberLabel(id string) string {
-	if m := b.in.Source.ByID("members", id); m != nil {
+	if m := b.in.Source.ByID(kind.Members, id); m != nil {
 		return text(m.Fields()["email"])
 	}
 	return "member " + id
@@ -208,9 +208,9 @@ func asList(v any) []any {
 // relation values; other items get the values that point into the types
 // of Select.LinkInto.
 func (b *builder) linkSteps() {
-	ik, _ := api.KindByName("items")
+	ik, _ := kind.ByName(kind.Items)
 	rels := relationFields(b.in.Source)
-	for _, o := range b.in.Source.Of("items") {
+	for _, o := range b.in.Source.Of(kind.Items) {
 		fields := rels[o.Parent]
 		if len(fields) == 0 {
 			continue
@@ -259,8 +259,8 @@ func (b *builder) linkSteps() {
 			}
 			continue
 		}
-		s := &Step{Kind: "items", Parent: o.Parent, Key: o.Key, Label: label(ik, o), Action: Update,
-			Phase: PhaseLinks, Level: levelLinks, SourceID: o.ID, Changes: prefix("data.", changes),
+		s := &Step{Kind: kind.Items, Parent: o.Parent, Key: o.Key, Label: label(ik, o), Action: Update,
+			Phase: PhaseLinks, Level: b.lv.node(kind.Apply{Kind: kind.Items, Pass: kind.PassLinks}), SourceID: o.ID, Changes: prefix("data.", changes),
 			Reason: "sets relation values through the id map: " + strings.Join(changes, ", "),
 			Body:   marshalRaw(map[string]any{"data": want})}
 		if t != nil {
@@ -280,8 +280,8 @@ func (b *builder) linkSteps() {
 // Select.LinkInto (restoring a type points its quick tasks at the
 // restored items again, and changes nothing else of them).
 func (b *builder) quickTaskLinkSteps() {
-	qk, _ := api.KindByName("quick-tasks")
-	for _, o := range b.in.Source.Of("quick-tasks") {
+	qk, _ := kind.ByName(kind.QuickTasks)
+	for _, o := range b.in.Source.Of(kind.QuickTasks) {
 		t := b.match[o]
 		if b.in.Select.LinkInto == nil || b.in.Select.Objects(o) || t == nil {
 			continue
@@ -291,13 +291,13 @@ func (b *builder) quickTaskLinkSteps() {
 			continue
 		}
 		var unresolved []string
-		want, _ := b.translate("items", ref["id"], &unresolved)
+		want, _ := b.translate(kind.Items, ref["id"], &unresolved)
 		have, _ := getPath(t.Fields(), "item.id")
 		if len(unresolved) > 0 || canonical(want) == canonical(have) {
 			continue
 		}
-		b.steps = append(b.steps, &Step{Kind: "quick-tasks", Key: o.Key, Label: label(qk, o), Action: Update,
-			Phase: PhaseLinks, Level: levelLast, SourceID: o.ID, TargetID: t.ID, Match: b.how[o],
+		b.steps = append(b.steps, &Step{Kind: kind.QuickTasks, Key: o.Key, Label: label(qk, o), Action: Update,
+			Phase: PhaseLinks, Level: b.lv.last, SourceID: o.ID, TargetID: t.ID, Match: b.how[o],
 			Changes: []string{"item"}, Reason: "points its item at the restored item through the id map",
 			Body: marshalRaw(map[string]any{"item": ref})})
 	}
@@ -312,7 +312,7 @@ func (b *builder) mapItemValue(v any, unresolved *[]string) any {
 		}
 		return out
 	}
-	nv, _ := b.translate("items", v, unresolved)
+	nv, _ := b.translate(kind.Items, v, unresolved)
 	return nv
 }
 
@@ -338,28 +338,28 @@ func prefix(p string, list []string) []string {
 // no source object matched.
 func (b *builder) pruneSteps() {
 	deletedTypes := map[string]bool{}
-	for _, k := range api.Kinds() {
+	for _, k := range kind.All() {
 		if !planned(k) || !contains(b.in.PruneKinds, k.Name) {
 			continue
 		}
 		for _, t := range b.in.Target.Of(k.Name) {
-			if b.claimed[t] || (k.Name == "members" && text(t.Fields()["type"]) == "owner") {
+			if b.claimed[t] || (k.Name == kind.Members && text(t.Fields()["type"]) == "owner") {
 				continue
 			}
-			if k.Parent == "types" && deletedTypes[t.Parent] {
+			if k.Parent == kind.Types && deletedTypes[t.Parent] {
 				continue // goes with its type
 			}
-			if k.Parent != "" && k.Parent != "types" {
+			if k.Parent != "" && k.Parent != kind.Types {
 				continue // goes with its parent
 			}
 			s := &Step{Kind: k.Name, Parent: t.Parent, Key: t.Key, Label: label(k, t), TargetID: t.ID,
-				TargetParent: t.Parent, Level: levelDeletes}
+				TargetParent: t.Parent, Level: b.lv.deletes}
 			if k.Delete == "" {
 				s.Action = Manual
 				s.Reason = fmt.Sprintf("not in the source; the API cannot delete %ss: remove it in the Enspace UI", k.Label)
 			} else {
 				s.Action, s.Reason = Delete, "not in the source (--prune)"
-				if k.Name == "types" {
+				if k.Name == kind.Types {
 					deletedTypes[t.Key] = true
 					s.Reason += "; its fields, items, forms and flows go with it"
 				}

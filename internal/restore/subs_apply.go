@@ -6,14 +6,14 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // writePermissions removes and adds a role's permissions. An add whose
 // answer is lost is checked against the role before it is sent again (the
 // API refuses a permission the role already has).
 func (e *Engine) writePermissions(ctx context.Context, s *Step) error {
-	rk, _ := api.KindByName("roles")
+	rk, _ := kind.ByName(kind.Roles)
 	roleID, ok := e.roleTarget(s)
 	if !ok {
 		return fmt.Errorf("role %s was not created, so its permissions cannot be set", s.Label)
@@ -45,10 +45,10 @@ func (e *Engine) roleTarget(s *Step) (string, bool) {
 	if s.TargetID != "" {
 		return s.TargetID, true
 	}
-	return e.target("roles", s.SourceID)
+	return e.target(kind.Roles, s.SourceID)
 }
 
-func (e *Engine) addPermission(ctx context.Context, rk *api.Kind, roleID string, p permission) error {
+func (e *Engine) addPermission(ctx context.Context, rk *kind.Kind, roleID string, p permission) error {
 	body := map[string]any{"entity": p.Entity, "action": p.Action, "rules": p.Rules}
 	var lastErr error
 	for range 3 {
@@ -69,7 +69,7 @@ func (e *Engine) addPermission(ctx context.Context, rk *api.Kind, roleID string,
 }
 
 // roleHas reports whether the target role has permission p with its rules.
-func (e *Engine) roleHas(ctx context.Context, rk *api.Kind, roleID string, p permission) (bool, error) {
+func (e *Engine) roleHas(ctx context.Context, rk *kind.Kind, roleID string, p permission) (bool, error) {
 	raw, err := e.Client.Do(ctx, rk.Get, e.Workspace, map[string]string{"id": roleID}, nil)
 	if err != nil {
 		return false, err
@@ -95,11 +95,11 @@ func normalizeJSON(v any) any {
 // writeGroupUsers adds and removes a group's members. Adding a member the
 // group has changes nothing, so a lost answer is simply sent again.
 func (e *Engine) writeGroupUsers(ctx context.Context, s *Step) error {
-	gk, _ := api.KindByName("groups")
+	gk, _ := kind.ByName(kind.Groups)
 	groupID := s.TargetID
 	if groupID == "" {
 		var ok bool
-		if groupID, ok = e.target("groups", s.SourceID); !ok {
+		if groupID, ok = e.target(kind.Groups, s.SourceID); !ok {
 			return fmt.Errorf("group %s was not created, so its members cannot be set", s.Label)
 		}
 	}
@@ -117,7 +117,7 @@ func (e *Engine) writeGroupUsers(ctx context.Context, s *Step) error {
 	sub := gk.Subs[0]
 	var add []any
 	for _, u := range change.Add {
-		if id, ok := e.target("members", text(u)); ok {
+		if id, ok := e.target(kind.Members, text(u)); ok {
 			add = append(add, json.Number(id))
 		}
 	}

@@ -8,12 +8,13 @@ import (
 	"net/http"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // create sends a create, recording the new id in the id map at once. A
 // create whose answer is lost is looked up in the target before it is
 // sent again.
-func (e *Engine) create(ctx context.Context, k *api.Kind, s *Step) error {
+func (e *Engine) create(ctx context.Context, k *kind.Kind, s *Step) error {
 	if id, ok := e.IDs.Target(k.Name, s.SourceID); ok && s.SourceID != "" {
 		s.Result = &Result{Status: StatusDone, TargetID: id, Note: "created by an earlier apply"}
 		return nil
@@ -23,7 +24,7 @@ func (e *Engine) create(ctx context.Context, k *api.Kind, s *Step) error {
 		return err
 	}
 	status, hasStatus := "", false
-	if k.Name == "members" {
+	if k.Name == kind.Members {
 		status, hasStatus = text(body["status"]), body["status"] != nil
 		delete(body, "status")
 	}
@@ -83,7 +84,7 @@ func (e *Engine) create(ctx context.Context, k *api.Kind, s *Step) error {
 }
 
 // created records a created object's id.
-func (e *Engine) created(s *Step, k *api.Kind, id, note string) error {
+func (e *Engine) created(s *Step, k *kind.Kind, id, note string) error {
 	if err := e.IDs.Put(k.Name, s.SourceID, id); err != nil {
 		return &fatalError{err}
 	}
@@ -93,7 +94,7 @@ func (e *Engine) created(s *Step, k *api.Kind, id, note string) error {
 
 // setMemberStatus sets a created member's status, which the create route
 // does not take.
-func (e *Engine) setMemberStatus(ctx context.Context, k *api.Kind, s *Step, id, status string) error {
+func (e *Engine) setMemberStatus(ctx context.Context, k *kind.Kind, s *Step, id, status string) error {
 	if status == "" || status == "active" {
 		return nil
 	}
@@ -105,7 +106,7 @@ func (e *Engine) setMemberStatus(ctx context.Context, k *api.Kind, s *Step, id, 
 }
 
 // update writes the source's state over the matched target object.
-func (e *Engine) update(ctx context.Context, k *api.Kind, s *Step) error {
+func (e *Engine) update(ctx context.Context, k *kind.Kind, s *Step) error {
 	id := s.TargetID
 	if id == "" {
 		var ok bool
@@ -125,7 +126,7 @@ func (e *Engine) update(ctx context.Context, k *api.Kind, s *Step) error {
 }
 
 // remove deletes a target object; one already gone counts as deleted.
-func (e *Engine) remove(ctx context.Context, k *api.Kind, s *Step) error {
+func (e *Engine) remove(ctx context.Context, k *kind.Kind, s *Step) error {
 	_, err := e.Client.Do(ctx, k.Delete, e.Workspace, e.params(k, s, s.TargetID), nil)
 	if err != nil && !isStatus(err, http.StatusNotFound) {
 		return err
@@ -142,10 +143,10 @@ func isStatus(err error, code int) bool {
 // lookup finds the object a create would make among the target's objects:
 // by natural key, or by content for kinds without one. Target objects
 // that the id map already gives to another source object are passed over.
-func (e *Engine) lookup(ctx context.Context, k *api.Kind, s *Step, params map[string]string, body map[string]any) (string, error) {
+func (e *Engine) lookup(ctx context.Context, k *kind.Kind, s *Step, params map[string]string, body map[string]any) (string, error) {
 	var parent api.Object
 	if k.Parent != "" {
-		pk, _ := api.KindByName(k.Parent)
+		pk, _ := kind.ByName(k.Parent)
 		field := "id"
 		if k.ParentField != pk.IDField {
 			field = k.ParentField
@@ -159,7 +160,7 @@ func (e *Engine) lookup(ctx context.Context, k *api.Kind, s *Step, params map[st
 	}
 	want := &Obj{Kind: k.Name, Raw: marshalRaw(body)}
 	nk := ""
-	if k.Name != "integrations" {
+	if k.Name != kind.Integrations {
 		nk = naturalKey(k, want)
 	}
 	var matches []string
@@ -171,7 +172,7 @@ func (e *Engine) lookup(ctx context.Context, k *api.Kind, s *Step, params map[st
 				if naturalKey(k, cand) == nk {
 					matches = append(matches, o.ID)
 				}
-			case k.Name == "integrations":
+			case k.Name == kind.Integrations:
 				if text(providerID(cand)) != text(body["integration"]) {
 					continue
 				}
@@ -233,7 +234,7 @@ func subset(want, have map[string]any) bool {
 	return true
 }
 
-func withoutSecrets(k *api.Kind, data any) any {
+func withoutSecrets(k *kind.Kind, data any) any {
 	m, ok := deepCopy(data).(map[string]any)
 	if !ok {
 		return data

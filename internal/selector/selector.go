@@ -13,9 +13,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
-	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // ErrSyntax is returned by Parse for a selector it cannot read.
@@ -24,9 +25,10 @@ var ErrSyntax = errors.New("bad selector")
 // Selector names a set of objects.
 type Selector struct {
 	Text string // as written
-	// Kind is the kind of the objects named; for a type selector, "types"
-	// (Match then also selects the type's fields and items).
-	Kind string
+	// Kind is the kind of the objects named; for a type selector, types
+	// (Match then also selects the type's fields and items: the kinds
+	// SelectedWithParent under it).
+	Kind kind.Name
 	// Parent is the parent key of the objects (the type slug of an item or
 	// field), "" when the kind has no parent or for a whole kind.
 	Parent string
@@ -38,45 +40,27 @@ type Selector struct {
 	All bool
 }
 
-// forms lists the prefixed selectors: kind, whether the value starts with
-// "TYPE/", and the JSON field that the (rest of the) value is compared with.
-var forms = map[string]struct {
-	kind, field string
-	typed       bool
-}{
-	"type":        {kind: "types"},
-	"item":        {kind: "items", typed: true},
-	"field":       {kind: "fields", typed: true, field: "slug"},
-	"role":        {kind: "roles", field: "slug"},
-	"group":       {kind: "groups", field: "name"},
-	"member":      {kind: "members", field: "email"},
-	"integration": {kind: "integrations"},
-	"quick-task":  {kind: "quick-tasks"},
-	"form":        {kind: "forms"},
-	"flow":        {kind: "flows"},
-}
-
 // Parse reads one selector.
 func Parse(text string) (Selector, error) {
 	s := Selector{Text: text}
 	prefix, value, ok := strings.Cut(text, ":")
 	if !ok {
-		k, err := api.KindByName(text)
+		k, err := kind.ByName(text)
 		if err != nil || k.Name != text {
 			return s, fmt.Errorf("%w %q: want KIND (such as members) or PREFIX:VALUE with PREFIX one of %s", ErrSyntax, text, prefixes())
 		}
 		s.Kind, s.All = k.Name, true
 		return s, nil
 	}
-	f, known := forms[prefix]
-	if !known {
+	k := kind.BySelector(prefix)
+	if k == nil {
 		return s, fmt.Errorf("%w %q: unknown prefix %q (known: %s)", ErrSyntax, text, prefix, prefixes())
 	}
-	s.Kind, s.Field = f.kind, f.field
-	if f.typed {
+	s.Kind, s.Field = k.Name, k.SelectorField
+	if k.SelectorTyped {
 		slug, rest, ok := strings.Cut(value, "/")
 		if !ok || slug == "" || rest == "" {
-			return s, fmt.Errorf("%w %q: want %s:TYPE/%s", ErrSyntax, text, prefix, strings.ToUpper(orKey(f.field)))
+			return s, fmt.Errorf("%w %q: want %s:TYPE/%s", ErrSyntax, text, prefix, strings.ToUpper(orKey(k.SelectorField)))
 		}
 		s.Parent, value = slug, rest
 	}
@@ -94,21 +78,19 @@ func orKey(field string) string {
 	return field
 }
 
-func prefixes() string {
-	return "type, item, field, role, group, member, integration, quick-task, form, flow"
-}
+func prefixes() string { return strings.Join(kind.Selectors(), ", ") }
 
-// Match reports whether the object of kind with parent key parent, key key
+// Match reports whether the object of kind name with parent key parent, key key
 // and JSON raw is selected. A type selector also selects the fields and
 // items of that type.
-func (s Selector) Match(kind, parent, key string, raw []byte) bool {
+func (s Selector) Match(name kind.Name, parent, key string, raw []byte) bool {
 	if s.All {
-		return kind == s.Kind
+		return name == s.Kind
 	}
-	if s.Kind == "types" && (kind == "fields" || kind == "items") {
+	if slices.Contains(kind.SelectedWith(s.Kind), name) {
 		return parent == s.Value
 	}
-	if kind != s.Kind || (s.Parent != "" && parent != s.Parent) {
+	if name != s.Kind || (s.Parent != "" && parent != s.Parent) {
 		return false
 	}
 	if s.Field == "" {
@@ -125,16 +107,17 @@ func (s Selector) Match(kind, parent, key string, raw []byte) bool {
 	if json.Unmarshal(obj[s.Field], &v) != nil {
 		return false
 	}
-	return strings.EqualFold(v, s.Value) && (s.Field == "email" || v == s.Value)
+	k := kind.Of(s.Kind)
+	return strings.EqualFold(v, s.Value) && ((k != nil && k.FoldKey) || v == s.Value)
 }
 
 // Kinds returns the kinds whose objects Match may select.
-func (s Selector) Kinds() []string {
-	if s.Kind == "types" && !s.All {
-		return []string{"types", "fields", "items"}
+func (s Selector) Kinds() []kind.Name {
+	if !s.All {
+		return append([]kind.Name{s.Kind}, kind.SelectedWith(s.Kind)...)
 	}
-	return []string{s.Kind}
+	return []kind.Name{s.Kind}
 }
 
 // Single reports whether the selector names at most one object.
-func (s Selector) Single() bool { return !s.All && s.Kind != "types" }
+func (s Selector) Single() bool { return !s.All && len(kind.SelectedWith(s.Kind)) == 0 }

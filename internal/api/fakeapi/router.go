@@ -39,10 +39,10 @@ type router struct {
 	entries []*entry
 }
 
-func newRouter(routes api.Routes) (*router, error) {
+func newRouter(routes api.Routes, extra map[string]handler) (*router, error) {
 	rt := &router{}
 	for _, name := range routes.Names() {
-		if handlers[name] == nil {
+		if handlers[name] == nil && extra[name] == nil {
 			return nil, fmt.Errorf("route %q: the fake server has no handler for it", name)
 		}
 		r := routes[name]
@@ -136,13 +136,22 @@ func (rt *router) match(method, escapedPath string, q url.Values) (*entry, map[s
 		parts[i] = u
 	}
 	for _, strict := range []bool{true, false} {
+		// The most specific of the matching entries wins. The sort in
+		// newRouter is not a total order across paths of other shapes, so
+		// the choice is made among the candidates, which all have the
+		// request's number of segments.
+		var best *entry
+		var bestParams map[string]string
 		for _, e := range rt.entries {
 			if e.method != method || len(e.segs) != len(parts) {
 				continue
 			}
-			if params, ok := e.bind(parts, q, strict); ok {
-				return e, params
+			if params, ok := e.bind(parts, q, strict); ok && (best == nil || moreSpecific(e, best)) {
+				best, bestParams = e, params
 			}
+		}
+		if best != nil {
+			return best, bestParams
 		}
 	}
 	return nil, nil

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // firstID returns the id of the first row a list answers.
@@ -83,7 +84,7 @@ func TestEveryGetRouteAnswers(t *testing.T) {
 func TestListsFitTheKindTable(t *testing.T) {
 	s := newServer(t, Options{})
 	paths := getPaths(t, s)
-	for _, k := range api.Kinds() {
+	for _, k := range kind.All() {
 		route := k.List
 		if route == "" {
 			route = k.Get

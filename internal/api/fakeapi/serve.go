@@ -92,7 +92,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.body = body
-	res := handlers[routeName](c)
+	h := handlers[routeName]
+	if h == nil {
+		h = s.extra[routeName]
+	}
+	res := h(c)
 	if d.lost && r.Method != http.MethodGet && !res.isFailure() {
 		s.counters.fault(FaultLostWrite)
 		if d.lostDrop {

@@ -67,6 +67,12 @@ type Options struct {
 	// Sleep waits for injected latency; nil means a timer that gives up
 	// when ctx ends. Tests inject a function that does not sleep.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// GenericKinds serves the kinds of the kind table that the fake has
+	// no handlers of its own for (a kind added to the table, in a test)
+	// from a generic store: list, count, get, create, update and delete
+	// by the kind's route names, for workspace-level kinds. Their routes
+	// must be in Routes.
+	GenericKinds bool
 	// Logger receives one debug line per request (never the API key);
 	// nil discards.
 	Logger *slog.Logger
@@ -96,6 +102,9 @@ type Server struct {
 
 	faults   atomic.Pointer[Faults]
 	counters counters
+	// extra are the generic store's handlers (Options.GenericKinds).
+	extra      map[string]handler
+	genericSeq atomic.Int64
 }
 
 // New builds a server with its initial data.
@@ -118,13 +127,18 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("%w: moved routes: %w", ErrInvalidOptions, err)
 	}
 	opts.Routes = moved
-	rt, err := newRouter(opts.Routes)
+	var extra map[string]handler
+	if opts.GenericKinds {
+		extra = genericHandlers()
+	}
+	rt, err := newRouter(opts.Routes, extra)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
 	s := &Server{
 		opts:         opts,
 		router:       rt,
+		extra:        extra,
 		log:          opts.Logger,
 		now:          opts.Now,
 		sleep:        opts.Sleep,
@@ -143,6 +157,7 @@ func New(opts Options) (*Server, error) {
 	for i := range s.seq {
 		s.seq[i].Store(seqBase[i] - 1)
 	}
+	s.genericSeq.Store(900_000)
 	s.counters.init()
 	s.SetFaults(opts.Faults)
 	g := newGenerator(s, opts.Seed, opts.Items)

@@ -2,6 +2,8 @@ package fakeapi
 
 import (
 	"sync"
+
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // Workspace is one workspace of the fake server. Its methods are safe for
@@ -18,7 +20,10 @@ type Workspace struct {
 	created int64
 	updated int64
 
-	types        []*typeRec // every slice is ordered by id
+	types []*typeRec // every slice is ordered by id
+	// generic holds the objects of the kinds the generic store serves
+	// (Options.GenericKinds), by kind, ordered by id.
+	generic      map[kind.Name][]map[string]any
 	forms        []*form
 	flows        []*flow
 	stages       []*stage
