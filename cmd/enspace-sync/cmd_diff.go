@@ -5,8 +5,8 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/diff"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 func init() {
@@ -56,7 +56,7 @@ func runDiff(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	for _, k := range kinds {
-		if _, err := api.KindByName(k); err != nil {
+		if _, err := kind.ByName(k); err != nil {
 			return usagef("diff", "--kind: %s", err)
 		}
 	}

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/config"
 	"github.com/enspace-sync/enspace-sync/internal/export"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
@@ -88,7 +88,7 @@ func runExport(ctx context.Context, m *Main, args []string) error {
 		return usagef(cmd.name, "--base-url needs --live, --slug and --api-key-file")
 	}
 	for _, k := range f.kinds {
-		if _, err := api.KindByName(k); err != nil {
+		if _, err := kind.ByName(k); err != nil {
 			return usagef(cmd.name, "--kind: %s", err)
 		}
 	}

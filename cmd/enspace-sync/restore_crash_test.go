@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 var applyRuns = flag.Int("apply.runs", 4, "replicate runs to kill with SIGKILL in TestApplySurvivesKillsAndLostWrites")
@@ -655,20 +656,20 @@ func (v *workspaceView) itemSignatures(slug string) map[string]int {
 
 // describe renders what must be equal of a role, group, member or quick
 // task, with references as natural keys.
-func (v *workspaceView) describe(kind string, o map[string]any) string {
+func (v *workspaceView) describe(name kind.Name, o map[string]any) string {
 	if o == nil {
 		return "missing"
 	}
-	names := func(kind, field string, ids any) string {
+	names := func(of, field string, ids any) string {
 		list, _ := ids.([]any)
 		var out []string
 		for _, id := range list {
-			out = append(out, textOf(v.byID[kind][textOf(id)][field]))
+			out = append(out, textOf(v.byID[of][textOf(id)][field]))
 		}
 		return strings.Join(sortStrings(out), ",")
 	}
-	switch kind {
-	case "roles":
+	switch name {
+	case kind.Roles:
 		list, _ := o["permissions"].([]any)
 		var perms []string
 		for _, p := range list {
@@ -676,9 +677,9 @@ func (v *workspaceView) describe(kind string, o map[string]any) string {
 			perms = append(perms, fmt.Sprintf("%s:%s:%s", m["entity"], m["action"], canonicalOf(m["rules"])))
 		}
 		return fmt.Sprintf("%s permissions [%s]", o["name"], strings.Join(sortStrings(perms), " "))
-	case "groups":
+	case kind.Groups:
 		return fmt.Sprintf("users [%s]", names("members", "email", o["users"]))
-	case "members":
+	case kind.Members:
 		return fmt.Sprintf("%s %s role %q", o["type"], o["status"], textOf(v.byID["roles"][textOf(o["role"])]["slug"]))
 	}
 	as, _ := o["assignees"].(map[string]any)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 func TestNewValidatesOptions(t *testing.T) {
@@ -134,7 +136,7 @@ func TestGetAndCount(t *testing.T) {
 	c, _ := newTestClient(t, srv.URL, nil)
 	ctx := context.Background()
 	typ, err := c.Get(ctx, mustKind(t, "types"), "acme", map[string]string{"type": "con tracts"})
-	if err != nil || typ.ID != "7" || typ.Key != "con tracts" || typ.Kind != "types" || string(typ.Raw) != `{"id": 7, "slug": "con tracts"}` {
+	if err != nil || typ.ID != "7" || typ.Key != "con tracts" || typ.Kind != kind.Types || string(typ.Raw) != `{"id": 7, "slug": "con tracts"}` {
 		t.Errorf("Get type = %+v, %v", typ, err)
 	}
 	item, err := c.Get(ctx, mustKind(t, "items"), "acme", map[string]string{"type": "con tracts", "id": "1001"})

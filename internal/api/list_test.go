@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 func sortedIDs(objs []Object) []int {
@@ -60,7 +62,7 @@ func TestListParallelWithCount(t *testing.T) {
 			if s.countReqs != 2 {
 				t.Errorf("%d count requests, want 2 (before and after paging)", s.countReqs)
 			}
-			if len(got) > 0 && (got[0].Kind != "members" || got[0].Parent != "") {
+			if len(got) > 0 && (got[0].Kind != kind.Members || got[0].Parent != "") {
 				t.Errorf("object filed as %q under %q", got[0].Kind, got[0].Parent)
 			}
 		})
@@ -176,7 +178,7 @@ func TestListRouteWithQuery(t *testing.T) {
 	if !slices.Equal(s.queries, want) {
 		t.Errorf("queries = %q, want %q", s.queries, want)
 	}
-	if got[0].Kind != "flows" || got[0].Parent != "con tracts" {
+	if got[0].Kind != kind.Flows || got[0].Parent != "con tracts" {
 		t.Errorf("object filed as %q under %q, want flows under the type's slug", got[0].Kind, got[0].Parent)
 	}
 }

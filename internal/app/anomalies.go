@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
 
-	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/diff"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
@@ -28,14 +27,14 @@ func findAnomalies(prev, cur *snapshot.Snapshot, res *diff.Result, threshold flo
 	}
 	var out []Anomaly
 	for _, c := range res.Changes {
-		if c.Kind == "types" && c.Op == diff.Removed {
-			out = append(out, Anomaly{What: fmt.Sprintf("type %s disappeared (with its fields and items)", c.Key), Selector: "type:" + c.Key})
+		if c.Kind == kind.Types && c.Op == diff.Removed {
+			out = append(out, Anomaly{What: fmt.Sprintf("type %s disappeared (with its fields and items)", c.Key), Selector: typeSelector(c.Key)})
 		}
 	}
-	comparable := func(kind string) bool {
-		k, err := api.KindByName(kind)
-		_, walked := cur.Counts[kind]
-		return err == nil && walked && !k.Volatile && prev.Errors[kind] == "" && cur.Errors[kind] == ""
+	comparable := func(name kind.Name) bool {
+		k := kind.Of(name)
+		_, walked := cur.Counts[name]
+		return k != nil && walked && !k.Volatile && prev.Errors[name] == "" && cur.Errors[name] == ""
 	}
 	shrank := func(before, after int) bool {
 		return before > 0 && float64(before-after) > threshold*float64(before)
@@ -46,58 +45,64 @@ func findAnomalies(prev, cur *snapshot.Snapshot, res *diff.Result, threshold flo
 	// type's own anomaly.
 	typesGone, withType := 0, map[string]int{}
 	for _, c := range res.Changes {
-		if c.Kind == "types" && c.Op == diff.Removed {
+		if c.Kind == kind.Types && c.Op == diff.Removed {
 			typesGone++
 		}
 	}
 	for _, c := range res.Changes {
-		if k, err := api.KindByName(c.Kind); err == nil && c.Op == diff.Removed && k.Parent == "types" && typeRemoved(res, c.Parent) {
+		if k := kind.Of(c.Kind); k != nil && c.Op == diff.Removed && k.Parent == kind.Types && typeRemoved(res, c.Parent) {
 			withType[c.Kind]++
 		}
 	}
-	withType["types"] = typesGone // each has its own anomaly
-	for _, kind := range sortedKeys(prev.Counts) {
-		before, after := prev.Counts[kind]-withType[kind], cur.Counts[kind]
-		if typesGone > 0 && underTypes(kind) {
+	withType[kind.Types] = typesGone // each has its own anomaly
+	for _, name := range sortedKeys(prev.Counts) {
+		before, after := prev.Counts[name]-withType[name], cur.Counts[name]
+		if typesGone > 0 && underTypes(name) {
 			continue
 		}
-		if comparable(kind) && shrank(before, after) {
-			out = append(out, Anomaly{What: fmt.Sprintf("%s shrank from %d to %d (%s)", kind, before, after, percent(before, after)), Selector: kind})
+		if comparable(name) && shrank(before, after) {
+			out = append(out, Anomaly{What: fmt.Sprintf("%s shrank from %d to %d (%s)", name, before, after, percent(before, after)), Selector: name})
 		}
 	}
-	var colls []string
+	// Items, type by type: the collections of items are named by their type.
+	var slugs []string
 	for coll := range prev.Collections {
-		if strings.HasPrefix(coll, "items/") {
-			colls = append(colls, coll)
+		if name, parent := splitCollection(coll); name == kind.Items {
+			slugs = append(slugs, parent)
 		}
 	}
-	sort.Strings(colls)
-	for _, coll := range colls {
-		slug := strings.TrimPrefix(coll, "items/")
+	sort.Strings(slugs)
+	for _, slug := range slugs {
+		coll := snapshot.CollectionName(kind.Items, slug)
 		before, after := prev.Collections[coll].Count, cur.Collections[coll].Count
-		if !comparable("items") || typeRemoved(res, slug) {
+		if !comparable(kind.Items) || typeRemoved(res, slug) {
 			continue // a removed type is reported above
 		}
 		if shrank(before, after) {
-			out = append(out, Anomaly{What: fmt.Sprintf("items of type %s shrank from %d to %d (%s)", slug, before, after, percent(before, after)), Selector: "type:" + slug})
+			out = append(out, Anomaly{What: fmt.Sprintf("items of type %s shrank from %d to %d (%s)", slug, before, after, percent(before, after)), Selector: typeSelector(slug)})
 		}
 	}
 	return out
 }
 
-// underTypes reports whether kind lives below a type further down than
+// underTypes reports whether a kind lives below a type further down than
 // its direct children, or is tied to a type (schedule tasks).
-func underTypes(kind string) bool {
-	k, err := api.KindByName(kind)
-	if err != nil || k.Name == "schedule-tasks" {
-		return err == nil
+func underTypes(name kind.Name) bool {
+	k := kind.Of(name)
+	if k == nil {
+		return false
 	}
-	return k.Parent != "" && k.Parent != "types"
+	return k.TiedTo == kind.Types || (kind.Under(name, kind.Types) && k.Parent != kind.Types)
+}
+
+// typeSelector is the selector of a type and everything of it: type:SLUG.
+func typeSelector(slug string) string {
+	return kind.Of(kind.Types).Selector + ":" + slug
 }
 
 func typeRemoved(res *diff.Result, slug string) bool {
 	for _, c := range res.Changes {
-		if c.Kind == "types" && c.Key == slug && c.Op == diff.Removed {
+		if c.Kind == kind.Types && c.Key == slug && c.Op == diff.Removed {
 			return true
 		}
 	}

@@ -5,43 +5,11 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/diff"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 	"github.com/enspace-sync/enspace-sync/internal/restore"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
-
-// kindInfos converts the kind table into what diff needs. Lists that the
-// API does not promise to keep in order are the embedded collections
-// (a role's permissions, a group's users) and the lists of references
-// other than a form's fields.
-func kindInfos() map[string]diff.KindInfo {
-	out := map[string]diff.KindInfo{}
-	for i, k := range api.Kinds() {
-		var unordered []string
-		for _, s := range k.Subs {
-			unordered = append(unordered, s.Field)
-		}
-		for _, r := range k.Refs {
-			// Lists of references are sets (assignees, group users), but a
-			// form's list of fields is its layout: its order is a change.
-			if p, ok := strings.CutSuffix(r.Path, "[]"); ok && r.Kind != "fields" {
-				unordered = append(unordered, p)
-			}
-		}
-		if k.Name == "stages" {
-			// A stage embeds its tasks (the contract's Stage shape); they
-			// are named by id, and their assignees are sets too.
-			unordered = append(unordered, "tasks", "tasks[].assignees.members", "tasks[].assignees.roles", "tasks[].assignees.groups")
-		}
-		out[k.Name] = diff.KindInfo{
-			Name: k.Name, Label: k.Label, Parent: k.Parent, Order: i,
-			LabelFields: k.LabelFields, ServerAssigned: k.ServerAssigned,
-			Unordered: unordered, Volatile: k.Volatile,
-		}
-	}
-	return out
-}
 
 // Compare computes the changes from snapshot a to b of one workspace;
 // kinds, if not empty, limits the comparison to those kinds.
@@ -57,7 +25,7 @@ func (s *Service) Compare(a, b *snapshot.Snapshot, kinds []string) (*diff.Result
 				b.Workspace, a.Workspace, a.Workspace, b.Workspace)}
 	}
 	for _, k := range kinds {
-		if _, err := api.KindByName(k); err != nil {
+		if _, err := kind.ByName(k); err != nil {
 			return nil, inputf("enspace-sync diff --help", "--kind: %s", err)
 		}
 	}
@@ -137,7 +105,7 @@ func compareSnapshots(db *snapshot.DB, a, b *snapshot.Snapshot, kinds []string) 
 			unknownNew[kind] = "not backed up in snapshot " + b.ShortID()
 		}
 	}
-	return diff.Compute(diff.Input{Kinds: kindInfos(), Pairs: pairs, UnknownOld: unknownOld, UnknownNew: unknownNew})
+	return diff.Compute(diff.Input{Kinds: diff.Kinds(), Pairs: pairs, UnknownOld: unknownOld, UnknownNew: unknownNew})
 }
 
 // changesOf is what a snapshot records of the changes res found since prev.

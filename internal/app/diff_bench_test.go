@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/diff"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
@@ -138,7 +139,7 @@ func benchItem(buf []byte, id int, changed bool) []byte {
 func changedItems(res *diff.Result) int {
 	n := 0
 	for _, ch := range res.Changes {
-		if ch.Kind == "items" && ch.Op == diff.Changed {
+		if ch.Kind == kind.Items && ch.Op == diff.Changed {
 			n++
 		}
 	}

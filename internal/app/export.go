@@ -7,6 +7,7 @@ import (
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/export"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // ExportRequest says what to export and where.
@@ -34,7 +35,7 @@ type StandaloneWorkspace struct {
 // checkExport refuses an unknown kind.
 func checkExport(req *ExportRequest) error {
 	for _, k := range req.Kinds {
-		if _, err := api.KindByName(k); err != nil {
+		if _, err := kind.ByName(k); err != nil {
 			return inputf("enspace-sync export --help", "--kind: %s", err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/backup"
 	"github.com/enspace-sync/enspace-sync/internal/export"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // liveSink adapts an export writer to the backup walker.
@@ -71,8 +72,7 @@ func walkLive(ctx context.Context, client *api.Client, name, slug, env string, f
 // setLiveFields lists the types and their fields from the API and gives the
 // writer each type's column order.
 func setLiveFields(ctx context.Context, client *api.Client, slug string, w *export.Writer) error {
-	types, _ := api.KindByName("types")
-	fieldsKind, _ := api.KindByName("fields")
+	types, fieldsKind := kind.Of(kind.Types), kind.Of(kind.Fields)
 	var all []api.Object
 	if _, err := client.List(ctx, types, slug, api.Object{}, func(objs []api.Object) error {
 		all = append(all, objs...)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/export"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
@@ -61,9 +62,8 @@ func writeSnapshot(db *snapshot.DB, snap *snapshot.Snapshot, w *export.Writer, k
 	colls := collectionsInKindOrder(db.Collections(snap))
 	fields := newFieldOrder()
 	for _, coll := range colls {
-		kind := snapshot.KindOf(coll)
-		parent := strings.TrimPrefix(strings.TrimPrefix(coll, kind), "/")
-		if !wantKind(kinds, kind) && kind != "fields" {
+		name, parent := splitCollection(coll)
+		if !wantKind(kinds, name) && name != kind.Fields {
 			continue
 		}
 		err := db.Walk(snap, coll, func(key string, hash snapshot.Hash) error {
@@ -71,19 +71,19 @@ func writeSnapshot(db *snapshot.DB, snap *snapshot.Snapshot, w *export.Writer, k
 			if err != nil {
 				return fmt.Errorf("read %s %s: %w", coll, key, err)
 			}
-			if kind == "fields" {
+			if name == kind.Fields {
 				fields.add(parent, raw)
-				if !wantKind(kinds, kind) {
+				if !wantKind(kinds, name) {
 					return nil
 				}
 			}
-			if kind == "items" {
+			if name == kind.Items {
 				if err := fields.apply(w, parent); err != nil {
 					return err
 				}
 			}
-			step(kind)
-			return w.Put(kind, parent, key, raw)
+			step(name)
+			return w.Put(name, parent, key, raw)
 		})
 		if err != nil {
 			return err

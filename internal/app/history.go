@@ -56,7 +56,7 @@ func (s *Service) History(req HistoryRequest) (*HistoryResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	kinds := kindInfos()
+	kinds := diff.Kinds()
 	history := []HistoryEntry{}
 	var prev []byte
 	for _, sn := range snaps {

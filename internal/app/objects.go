@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 	"github.com/enspace-sync/enspace-sync/internal/selector"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
@@ -138,7 +138,7 @@ func findObject(db *snapshot.DB, snap *snapshot.Snapshot, sel selector.Selector)
 // then by name, so that a type comes before its fields and items.
 func collectionsInKindOrder(colls []string) []string {
 	order := map[string]int{}
-	for i, k := range api.Kinds() {
+	for i, k := range kind.All() {
 		order[string(k.Name)] = i
 	}
 	out := append([]string(nil), colls...)

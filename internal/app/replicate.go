@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 	"github.com/enspace-sync/enspace-sync/internal/restore"
 )
 
@@ -23,11 +23,11 @@ type ReplicationRequest struct {
 // only names, with types added when a kind below types is named.
 func ReplicationKinds(only []string, includeData bool) ([]string, error) {
 	if len(only) == 0 {
-		return replicatedKinds(includeData), nil
+		return kind.Replicated(includeData), nil
 	}
 	var picked []string
 	for _, name := range only {
-		k, err := api.KindByName(name)
+		k, err := kind.ByName(name)
 		if err != nil {
 			return nil, inputf("enspace-sync replicate --help", "--only: %v", err)
 		}
@@ -36,10 +36,10 @@ func ReplicationKinds(only []string, includeData bool) ([]string, error) {
 		}
 		picked = append(picked, string(k.Name))
 	}
-	if !slices.Contains(picked, "types") {
+	if !slices.Contains(picked, kind.Types) {
 		for _, name := range picked {
-			if k, _ := api.KindByName(name); k.Parent != "" {
-				picked = append(picked, "types")
+			if kind.Under(name, kind.Types) {
+				picked = append(picked, kind.Types)
 				break
 			}
 		}
@@ -73,7 +73,7 @@ func (s *Service) PlanReplication(ctx context.Context, req ReplicationRequest) (
 	// references of tasks and groups resolve through members and roles.
 	scope := restore.Scope{}
 	for _, k := range restore.PlannedKinds() {
-		if k != "items" || slices.Contains(kinds, "items") {
+		if k != kind.Items || slices.Contains(kinds, kind.Items) {
 			scope.Kinds = append(scope.Kinds, k)
 		}
 	}
@@ -108,7 +108,7 @@ func (s *Service) PlanReplication(ctx context.Context, req ReplicationRequest) (
 		return nil, err
 	}
 	var pruneKinds []string
-	for _, k := range prunableKinds() {
+	for _, k := range kind.Prunable() {
 		if slices.Contains(kinds, k) {
 			pruneKinds = append(pruneKinds, k)
 		}
@@ -124,18 +124,4 @@ func (s *Service) PlanReplication(ctx context.Context, req ReplicationRequest) (
 		return nil, err
 	}
 	return &Planned{Plan: plan, Compared: live.Len(), target: target, client: client, ids: ids}, nil
-}
-
-// replicatedKinds and prunableKinds are the replicate lists; they move to
-// the kind table.
-func replicatedKinds(includeData bool) []string {
-	kinds := []string{"integrations", "types", "fields", "roles", "groups", "forms", "flows", "stages", "tasks", "schedule-tasks"}
-	if includeData {
-		kinds = append(kinds, "items", "members", "quick-tasks")
-	}
-	return kinds
-}
-
-func prunableKinds() []string {
-	return []string{"types", "fields", "roles", "groups", "integrations"}
 }

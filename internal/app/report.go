@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
@@ -13,7 +13,7 @@ import (
 // "types 4, fields 31, items 2041".
 func FormatCounts(counts map[string]int) string {
 	var parts []string
-	for _, k := range api.Kinds() {
+	for _, k := range kind.All() {
 		if n, ok := counts[string(k.Name)]; ok {
 			parts = append(parts, fmt.Sprintf("%s %d", k.Name, n))
 		}
@@ -30,7 +30,7 @@ func ChangesLine(s *snapshot.Snapshot) string {
 		return ""
 	}
 	var parts []string
-	for _, k := range api.Kinds() {
+	for _, k := range kind.All() {
 		n, ok := c.Summary[string(k.Name)]
 		if !ok {
 			continue

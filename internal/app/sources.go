@@ -9,23 +9,24 @@ import (
 	"github.com/enspace-sync/enspace-sync/internal/backup"
 	"github.com/enspace-sync/enspace-sync/internal/config"
 	"github.com/enspace-sync/enspace-sync/internal/export"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 	"github.com/enspace-sync/enspace-sync/internal/restore"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
 // restorable reports whether objects of a kind can be brought back: not
 // audit kinds, not the workspace's single objects.
-func restorable(kind string) bool {
-	k, err := api.KindByName(kind)
-	return err == nil && k.Restorable() && !k.Singleton
+func restorable(name kind.Name) bool {
+	k := kind.Of(name)
+	return k != nil && k.Restorable() && !k.Singleton
 }
 
 // snapshotSet reads every restorable object of a snapshot into memory.
 func snapshotSet(db *snapshot.DB, snap *snapshot.Snapshot) (*restore.Set, error) {
 	set := restore.NewSet()
 	for _, coll := range db.Collections(snap) {
-		kind, parent := splitCollection(coll)
-		if !restorable(kind) {
+		name, parent := splitCollection(coll)
+		if !restorable(name) {
 			continue
 		}
 		err := db.Walk(snap, coll, func(key string, hash snapshot.Hash) error {
@@ -33,7 +34,7 @@ func snapshotSet(db *snapshot.DB, snap *snapshot.Snapshot) (*restore.Set, error)
 			if err != nil {
 				return fmt.Errorf("read %s %s: %w", coll, key, err)
 			}
-			return set.Put(kind, parent, key, raw)
+			return set.Put(name, parent, key, raw)
 		})
 		if err != nil {
 			return nil, err
@@ -46,11 +47,11 @@ func snapshotSet(db *snapshot.DB, snap *snapshot.Snapshot) (*restore.Set, error)
 // .tar.gz written by export) after checking it against its manifest.
 func exportSet(path string) (*restore.Set, *export.Manifest, error) {
 	set := restore.NewSet()
-	man, err := export.Read(path, func(kind, parent, key string, raw []byte) error {
-		if !restorable(kind) {
+	man, err := export.Read(path, func(name, parent, key string, raw []byte) error {
+		if !restorable(name) {
 			return nil
 		}
-		return set.Put(kind, parent, key, raw)
+		return set.Put(name, parent, key, raw)
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("read the export %s: %w", path, err)

@@ -164,8 +164,8 @@ func TestRunFilter(t *testing.T) {
 	sink := newSink()
 	// Only contracts' items and the tasks of its flows: types and flows are
 	// still listed (they are parents) but not stored.
-	filter := func(kind, typeSlug string) bool {
-		return (kind == "items" || kind == "tasks") && typeSlug == "contracts"
+	filter := func(name, typeSlug string) bool {
+		return (name == kind.Items || name == kind.Tasks) && typeSlug == "contracts"
 	}
 	if _, err := Run(context.Background(), src, sink, Options{Workspace: "acme", Filter: filter}); err != nil {
 		t.Fatal(err)
@@ -176,7 +176,7 @@ func TestRunFilter(t *testing.T) {
 		t.Errorf("stored %v, want %v", got, want)
 	}
 	for _, c := range src.seen {
-		if c == "items/clients" || c == "members" || c == "fields/contracts" {
+		if c == kind.Items+"/clients" || c == kind.Members || c == kind.Fields+"/contracts" {
 			t.Errorf("listed %s although the filter excludes it", c)
 		}
 	}
@@ -209,7 +209,7 @@ func TestRunCountsKindsUnderAnEmptyParent(t *testing.T) {
 	src = demoSource()
 	delete(src.data, "flows/contracts")
 	res, err = Run(context.Background(), src, newSink(), Options{Workspace: "acme",
-		Filter: func(kind, typeSlug string) bool { return typeSlug == "contracts" || kind == "types" }})
+		Filter: func(name, typeSlug string) bool { return typeSlug == "contracts" || name == kind.Types }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,11 +228,11 @@ type holdingSource struct {
 }
 
 func (s *holdingSource) List(ctx context.Context, k *kind.Kind, ws string, parent api.Object, fn func([]api.Object) error) (api.ListResult, error) {
-	if k.Parent == "types" {
+	if k.Parent == kind.Types {
 		s.once.Do(func() { close(s.child) })
 	}
 	res, err := s.memSource.List(ctx, k, ws, parent, fn)
-	if k.Name == "types" && err == nil {
+	if k.Name == kind.Types && err == nil {
 		select {
 		case <-s.child:
 		case <-time.After(5 * time.Second):

@@ -11,6 +11,7 @@ import (
 	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/config"
 	"github.com/enspace-sync/enspace-sync/internal/diff"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
@@ -62,7 +63,7 @@ func stepFirstBackup(ctx context.Context, t *tour) (string, error) {
 		return "", fmt.Errorf("snapshot %s holds no fields or items of the type contracts", snap.ShortID())
 	}
 	return fmt.Sprintf("snapshot %s is complete: %d objects, among them %d types, %d fields and %d items",
-		snap.ShortID(), snap.Objects, snap.Counts[string("types")], snap.Counts[string("fields")], snap.Counts[string("items")]), nil
+		snap.ShortID(), snap.Objects, snap.Counts[kind.Types], snap.Counts[kind.Fields], snap.Counts[kind.Items]), nil
 }
 
 func stepChanges(ctx context.Context, t *tour) (string, error) {
@@ -149,10 +150,10 @@ func (t *tour) diff(a, b *snapshot.Snapshot) (*diff.Result, error) {
 // checkPersonChanges checks that the changes from first hold what the
 // person did in step 3.
 func checkPersonChanges(res *diff.Result, first *snapshot.Snapshot, noteField string) error {
-	count := func(k string, parent string, op diff.Op) int {
+	count := func(k kind.Name, parent string, op diff.Op) int {
 		n := 0
 		for _, c := range res.Changes {
-			if c.Kind == string(k) && c.Parent == parent && c.Op == op {
+			if c.Kind == k && c.Parent == parent && c.Op == op {
 				n++
 			}
 		}
@@ -162,11 +163,11 @@ func checkPersonChanges(res *diff.Result, first *snapshot.Snapshot, noteField st
 		what    string
 		got, of int
 	}{
-		{"removed types contracts", count("types", "", diff.Removed), 1},
-		{"removed fields of contracts", count("fields", "contracts", diff.Removed), first.Collections["fields/contracts"].Count},
-		{"removed items of contracts", count("items", "contracts", diff.Removed), first.Collections["items/contracts"].Count},
-		{"added fields of invoices", count("fields", "invoices", diff.Added), 1},
-		{"changed items of clients", count("items", "clients", diff.Changed), 3},
+		{"removed types contracts", count(kind.Types, "", diff.Removed), 1},
+		{"removed fields of contracts", count(kind.Fields, "contracts", diff.Removed), first.Collections["fields/contracts"].Count},
+		{"removed items of contracts", count(kind.Items, "contracts", diff.Removed), first.Collections["items/contracts"].Count},
+		{"added fields of invoices", count(kind.Fields, "invoices", diff.Added), 1},
+		{"changed items of clients", count(kind.Items, "clients", diff.Changed), 3},
 	}
 	for _, w := range want {
 		if w.got != w.of {
@@ -174,7 +175,7 @@ func checkPersonChanges(res *diff.Result, first *snapshot.Snapshot, noteField st
 		}
 	}
 	for _, c := range res.Changes {
-		if c.Kind == string("fields") && c.Op == diff.Added && c.Key != noteField {
+		if c.Kind == kind.Fields && c.Op == diff.Added && c.Key != noteField {
 			return fmt.Errorf("the diff adds field %s/%s, not the new field %s", c.Parent, c.Key, noteField)
 		}
 	}

@@ -6,10 +6,10 @@ import (
 	"io"
 	"path/filepath"
 
-	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/diff"
 	"github.com/enspace-sync/enspace-sync/internal/export"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 	"github.com/enspace-sync/enspace-sync/internal/restore"
 	"github.com/enspace-sync/enspace-sync/internal/selector"
 )
@@ -18,7 +18,7 @@ import (
 // the kind: the API cannot create them, or they live below such a kind. A
 // restore lists them as manual, so they stay different after it.
 func onlyByHand(name string) bool {
-	k, err := api.KindByName(name)
+	k, err := kind.ByName(name)
 	for err == nil {
 		if !k.Writable() {
 			return true
@@ -26,7 +26,7 @@ func onlyByHand(name string) bool {
 		if k.Parent == "" {
 			return false
 		}
-		k, err = api.KindByName(string(k.Parent))
+		k, err = kind.ByName(k.Parent)
 	}
 	return false
 }
@@ -81,9 +81,9 @@ func checkRestored(res *diff.Result, noteField string) (int, error) {
 	for _, c := range res.Changes {
 		switch {
 		case onlyByHand(c.Kind) && (c.Op == diff.Removed || c.Op == diff.Unknown):
-		case c.Kind == string("fields") && c.Parent == "invoices" && c.Key == noteField && c.Op == diff.Added:
+		case c.Kind == kind.Fields && c.Parent == "invoices" && c.Key == noteField && c.Op == diff.Added:
 			edits++
-		case c.Kind == string("items") && c.Parent == "clients" && c.Op == diff.Changed &&
+		case c.Kind == kind.Items && c.Parent == "clients" && c.Op == diff.Changed &&
 			(c.Key == "1001" || c.Key == "1002" || c.Key == "1003"):
 			edits++
 		default:
@@ -103,8 +103,8 @@ func checkRestored(res *diff.Result, noteField string) (int, error) {
 		return 0, fmt.Errorf("the diff shows %d of the 4 other edits of step 3", edits)
 	}
 	serverOnly := 0
-	for _, k := range []string{"types", "fields", "items"} {
-		serverOnly += res.Noise[string(k)].ServerOnly
+	for _, k := range []kind.Name{kind.Types, kind.Fields, kind.Items} {
+		serverOnly += res.Noise[k].ServerOnly
 	}
 	if serverOnly == 0 {
 		return 0, fmt.Errorf("no object differs in server-assigned fields: the restored objects should have new ids")

@@ -3,6 +3,8 @@ package restore
 import (
 	"strings"
 	"testing"
+
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 var (
@@ -141,7 +143,7 @@ func TestBuildPendingAndPrune(t *testing.T) {
 		t.Errorf("old type: %s at level %d, want delete last", s.Action, s.Level)
 	}
 	for _, s := range p.Steps {
-		if s.Kind == "fields" {
+		if s.Kind == kind.Fields {
 			t.Errorf("field of a deleted type planned on its own: %+v", s)
 		}
 	}

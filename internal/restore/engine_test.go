@@ -70,7 +70,7 @@ func (c *memClient) Do(_ context.Context, route, _ string, params map[string]str
 func (c *memClient) List(_ context.Context, k *kind.Kind, _ string, parent api.Object, fn func([]api.Object) error) (api.ListResult, error) {
 	c.mu.Lock()
 	var list []map[string]any
-	if k.Name == "types" {
+	if k.Name == kind.Types {
 		list = c.types
 	} else {
 		list = c.items[parent.Key]
@@ -120,7 +120,7 @@ func TestApplyLostAnswersCreateNothingTwice(t *testing.T) {
 		t.Errorf("items.create sent %d times, want 2 (found after the lost answers, not re-sent)", cl.sent["items.create"])
 	}
 	for _, s := range p.Steps {
-		if s.Kind == "items" && !strings.Contains(s.Result.Note, "after a lost answer") {
+		if s.Kind == kind.Items && !strings.Contains(s.Result.Note, "after a lost answer") {
 			t.Errorf("item %s note %q", s.Key, s.Result.Note)
 		}
 	}
@@ -180,8 +180,8 @@ func TestRekeyPairsRecreatedObjects(t *testing.T) {
 			New: []byte(`{"id":1151,"data":{"contract":2000,"amount":6}}`)},
 		{Kind: "items", Parent: "clients", Key: "7", Old: []byte(`{"id":7,"data":{}}`)},
 	}
-	ids := func(kind, id string) (string, bool) {
-		if kind == "items" && id == "1061" {
+	ids := func(name, id string) (string, bool) {
+		if name == kind.Items && id == "1061" {
 			return "2000", true
 		}
 		return "", false
