@@ -21,14 +21,15 @@ const module = "github.com/enspace-sync/enspace-sync/"
 var allowed = map[string][]string{
 	"internal/api":         {},
 	"internal/api/fakeapi": {"internal/api"},
-	"internal/snapshot":    {},
-	"internal/diff":        {},
+	"internal/jsonv":       {},
+	"internal/snapshot":    {"internal/jsonv"},
+	"internal/diff":        {"internal/jsonv"},
 	"internal/scheduler":   {},
 	"internal/config":      {"internal/api"},
 	"internal/backup":      {"internal/api"},
 	"internal/selector":    {"internal/api"},
 	"internal/export":      {},
-	"internal/restore":     {"internal/api", "internal/selector"},
+	"internal/restore":     {"internal/api", "internal/jsonv", "internal/selector"},
 	"internal/notify":      {},
 	"internal/daemon":      {"internal/scheduler"},
 	"internal/doctor":      {"internal/api", "internal/config"},
@@ -37,6 +38,7 @@ var allowed = map[string][]string{
 // forbiddenExternal lists modules a package must not use even indirectly
 // through its own imports.
 var forbiddenExternal = map[string][]string{
+	"internal/jsonv":     {"go.etcd.io/bbolt", "net/http"},
 	"internal/diff":      {"go.etcd.io/bbolt", "net/http"},
 	"internal/api":       {"go.etcd.io/bbolt"},
 	"internal/snapshot":  {"net/http"},
