@@ -82,53 +82,41 @@ type Step struct {
 	Elem bool
 }
 
-// Steps is a concrete path, root first, held as its owner likes: Len steps,
-// Step(i) the i-th.
-type Steps interface {
-	Len() int
-	Step(i int) Step
+// Len returns the number of steps of the pattern: one per member name or
+// "*", one per "[]".
+func (p Pattern) Len() int { return len(p.steps) }
+
+// MatchStep reports whether the pattern's i-th step matches s: a name
+// matches that member, "*" any member, "[]" any list element. With Len it
+// lets a caller match its own path type without building a []Step.
+func (p Pattern) MatchStep(i int, s Step) bool {
+	switch ps := p.steps[i]; ps.kind {
+	case stepKey:
+		return !s.Elem && s.Key == ps.key
+	case stepAnyKey:
+		return !s.Elem
+	default:
+		return s.Elem
+	}
 }
 
-// Path is a concrete path as a slice of steps.
-type Path []Step
-
-// Len returns the number of steps.
-func (p Path) Len() int { return len(p) }
-
-// Step returns the i-th step.
-func (p Path) Step(i int) Step { return p[i] }
-
-// MatchPrefix reports whether the pattern p matches path or one of its
-// ancestors (so that a pattern names everything below it too). It is a
-// function, not a method, so that a caller's own path type is used
-// without being boxed in an interface (no allocation on a walk).
-func MatchPrefix[S Steps](p Pattern, path S) bool {
-	if len(p.steps) == 0 || len(p.steps) > path.Len() {
+// MatchPrefix reports whether the pattern matches path or one of its
+// ancestors (so that a pattern names everything below it too).
+func (p Pattern) MatchPrefix(path []Step) bool {
+	if len(p.steps) == 0 || len(p.steps) > len(path) {
 		return false
 	}
-	for i, ps := range p.steps {
-		s := path.Step(i)
-		switch ps.kind {
-		case stepKey:
-			if s.Elem || s.Key != ps.key {
-				return false
-			}
-		case stepAnyKey:
-			if s.Elem {
-				return false
-			}
-		default:
-			if !s.Elem {
-				return false
-			}
+	for i := range p.steps {
+		if !p.MatchStep(i, path[i]) {
+			return false
 		}
 	}
 	return true
 }
 
-// Match reports whether the pattern p matches path exactly.
-func Match[S Steps](p Pattern, path S) bool {
-	return len(p.steps) == path.Len() && MatchPrefix(p, path)
+// Match reports whether the pattern matches path exactly.
+func (p Pattern) Match(path []Step) bool {
+	return len(p.steps) == len(path) && p.MatchPrefix(path)
 }
 
 // Get returns the value at a pattern of member names only ("integration.slug")

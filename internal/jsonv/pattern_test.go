@@ -46,29 +46,29 @@ func TestMatch(t *testing.T) {
 	e := Step{Elem: true}
 	tests := []struct {
 		pattern      string
-		path         Path
+		path         []Step
 		exact, under bool
 	}{
-		{"id", Path{k("id")}, true, true},
-		{"id", Path{k("id"), k("x")}, false, true},
-		{"id", Path{k("ids")}, false, false},
-		{"data.*", Path{k("data"), k("city")}, true, true},
-		{"data.*", Path{k("data"), e}, false, false},
-		{"permissions[].id", Path{k("permissions"), e, k("id")}, true, true},
-		{"permissions[].id", Path{k("permissions"), k("0"), k("id")}, false, false},
-		{"m[][]", Path{k("m"), e, e, k("x")}, false, true},
-		{"a.b", Path{k("a")}, false, false},
+		{"id", []Step{k("id")}, true, true},
+		{"id", []Step{k("id"), k("x")}, false, true},
+		{"id", []Step{k("ids")}, false, false},
+		{"data.*", []Step{k("data"), k("city")}, true, true},
+		{"data.*", []Step{k("data"), e}, false, false},
+		{"permissions[].id", []Step{k("permissions"), e, k("id")}, true, true},
+		{"permissions[].id", []Step{k("permissions"), k("0"), k("id")}, false, false},
+		{"m[][]", []Step{k("m"), e, e, k("x")}, false, true},
+		{"a.b", []Step{k("a")}, false, false},
 	}
 	for _, tt := range tests {
 		p := MustPattern(tt.pattern)
-		if got := Match(p, tt.path); got != tt.exact {
+		if got := p.Match(tt.path); got != tt.exact {
 			t.Errorf("%s.Match(%v) = %v, want %v", tt.pattern, tt.path, got, tt.exact)
 		}
-		if got := MatchPrefix(p, tt.path); got != tt.under {
+		if got := p.MatchPrefix(tt.path); got != tt.under {
 			t.Errorf("%s.MatchPrefix(%v) = %v, want %v", tt.pattern, tt.path, got, tt.under)
 		}
 	}
-	if MatchPrefix(Pattern{}, Path{}) {
+	if (Pattern{}).MatchPrefix(nil) {
 		t.Error("the zero Pattern matched")
 	}
 }
