@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/jsonv"
 )
 
 // Levels: the order in which steps are applied. Steps of one level do not
@@ -195,7 +196,9 @@ func idRefs(k *api.Kind) []api.Ref {
 }
 
 // changedFields lists the top-level fields (and data fields of items) in
-// which two views differ.
+// which two views differ: values compare as jsonv.Equal (numbers by value,
+// members in any order), and a field absent on one side is the same as
+// null.
 func changedFields(a, b map[string]any) []string {
 	var out []string
 	seen := map[string]bool{}
@@ -205,7 +208,7 @@ func changedFields(a, b map[string]any) []string {
 				continue
 			}
 			seen[key] = true
-			if canonical(a[key]) == canonical(b[key]) {
+			if jsonv.Equal(a[key], b[key]) {
 				continue
 			}
 			am, aok := a[key].(map[string]any)
