@@ -54,10 +54,11 @@ func (h *Hash) UnmarshalText(b []byte) error {
 
 func hashOf(b []byte) Hash { return sha256.Sum256(b) }
 
-// contentHash returns a blob's address: the hash of the canonical form of
-// its JSON, which keeps numbers as written (see package jsonv). Invalid
-// JSON is ErrInvalid (and jsonv.ErrInvalid).
-func contentHash(raw []byte) (Hash, error) {
+// ContentHash returns the address the store files an object's JSON under:
+// the SHA-256 of its canonical form (jsonv.Canonical), which keeps numbers
+// as written, so {"n":1} and {"n":1.0} are two blobs. Invalid JSON is
+// ErrInvalid (and jsonv.ErrInvalid).
+func ContentHash(raw []byte) (Hash, error) {
 	c, err := jsonv.Canonical(raw)
 	if err != nil {
 		return Hash{}, fmt.Errorf("%w: %w", ErrInvalid, err)
@@ -125,7 +126,7 @@ func checkBlob(h Hash, stored []byte) error {
 	if err != nil {
 		return err
 	}
-	got, err := contentHash(raw)
+	got, err := ContentHash(raw)
 	if err != nil {
 		return err
 	}

@@ -88,7 +88,7 @@ func (w *Writer) Put(kind, parent, key string, raw []byte) error {
 	if len(raw) > maxBlobSize {
 		return fmt.Errorf("put %s %q: %w: %d bytes is more than %d", kind, key, ErrInvalid, len(raw), maxBlobSize)
 	}
-	h, err := contentHash(raw)
+	h, err := ContentHash(raw)
 	if err != nil {
 		return fmt.Errorf("put %s %q: %w", kind, key, err)
 	}
