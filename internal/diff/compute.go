@@ -7,6 +7,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/enspace-sync/enspace-sync/internal/jsonv"
 )
 
 // Compute turns the pairs of Input into a change set. Its cost follows the
@@ -197,14 +199,8 @@ func (c *compiled) labelOf(p Pair, oldV, newV any) (string, error) {
 }
 
 // lookup returns the string or number at a pattern of member names, or "".
-func lookup(v any, pt pattern) string {
-	for _, ps := range pt {
-		m, ok := v.(map[string]any)
-		if !ok || ps.kind != patKey {
-			return ""
-		}
-		v = m[ps.key]
-	}
+func lookup(v any, pt jsonv.Pattern) string {
+	v, _ = pt.Get(v)
 	switch v := v.(type) {
 	case string:
 		return v

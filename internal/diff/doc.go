@@ -17,8 +17,9 @@
 //
 // Each pair becomes one [Change] ("added", "removed", "changed"), or noise.
 // A changed object carries [FieldChange]s: a path, the old and the new value.
-// Values are decoded with json.Decoder.UseNumber, so numbers keep the text
-// they were stored with.
+// Values are decoded by jsonv.Decode, so numbers keep the text they were
+// stored with, and compared as jsonv.Equal (numbers by value), as restore
+// compares them.
 //
 // # Comparing
 //

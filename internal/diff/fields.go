@@ -3,6 +3,8 @@ package diff
 import (
 	"fmt"
 	"slices"
+
+	"github.com/enspace-sync/enspace-sync/internal/jsonv"
 )
 
 // Fields compares two versions of one object of kind k and returns its
@@ -54,7 +56,7 @@ func (w *walker) emit(p path, op Op, old, new any) {
 // value compares a and b found at p.
 func (w *walker) value(p path, a, b any) {
 	if w.c.isServer(p) {
-		if !sameValue(a, b) {
+		if !jsonv.Equal(a, b) {
 			w.server = true
 		}
 		return
@@ -75,7 +77,7 @@ func (w *walker) value(p path, a, b any) {
 			return
 		}
 	}
-	if !sameValue(a, b) {
+	if !jsonv.Equal(a, b) {
 		w.emit(p, Changed, a, b)
 	}
 }

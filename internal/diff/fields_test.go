@@ -200,32 +200,6 @@ func TestFieldsErrors(t *testing.T) {
 	}
 }
 
-func TestCanonNumber(t *testing.T) {
-	groups := [][]string{
-		{"1", "1.0", "1e0", "10e-1", "0.1e1", "1.000E+0"},
-		{"0", "-0", "0.0", "0e5", "-0.000e-3"},
-		{"100", "1e2", "100.00", "0.001e5"},
-		{"-2.5", "-25e-1", "-0.25E1"},
-		{"0.001", "1e-3", "0.0010"},
-		{"12345678901234567890"},
-		{"12345678901234567891"},
-		{"1e99999999999999999999"},
-	}
-	seen := map[string]int{}
-	for i, g := range groups {
-		for _, s := range g {
-			c := canonNumber(s)
-			if j, ok := seen[c]; ok && j != i {
-				t.Errorf("canonNumber(%q) = %q, the form of group %d, not %d", s, c, j, i)
-			}
-			seen[c] = i
-			if first := canonNumber(g[0]); c != first {
-				t.Errorf("canonNumber(%q) = %q, want %q as for %q", s, c, first, g[0])
-			}
-		}
-	}
-}
-
 func TestPathString(t *testing.T) {
 	tests := []struct {
 		p    path

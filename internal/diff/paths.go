@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/enspace-sync/enspace-sync/internal/jsonv"
 )
 
 // segKind tells what a path segment is.
@@ -80,96 +82,38 @@ func plainWord(s string) bool {
 	return true
 }
 
-// patKind tells what a pattern segment matches.
-type patKind uint8
-
-const (
-	patKey    patKind = iota // one member name
-	patAnyKey                // "*": any member name
-	patElem                  // "[]": any list element
-)
-
-type patSeg struct {
-	kind patKind
-	key  string
+// step returns the i-th segment of p as a pattern sees it: a member is a
+// name, any list position or element an element.
+func (p path) step(i int) jsonv.Step {
+	return jsonv.Step{Key: p[i].key, Elem: p[i].kind != segKey}
 }
 
-// pattern is a compiled KindInfo path.
-type pattern []patSeg
-
-// parsePattern compiles a dotted path with "*" and "[]" segments.
-func parsePattern(s string) (pattern, error) {
-	if s == "" {
-		return nil, fmt.Errorf("%w: empty path", ErrBadPath)
-	}
-	var p pattern
-	for _, part := range strings.Split(s, ".") {
-		name := part
-		lists := 0
-		for strings.HasSuffix(name, "[]") {
-			name = strings.TrimSuffix(name, "[]")
-			lists++
-		}
-		switch {
-		case name == "" && (lists == 0 || len(p) == 0):
-			return nil, fmt.Errorf("%w: %q has an empty segment", ErrBadPath, s)
-		case strings.ContainsAny(name, "[]"):
-			return nil, fmt.Errorf("%w: %q: brackets are only allowed as a trailing \"[]\"", ErrBadPath, s)
-		case name == "*":
-			p = append(p, patSeg{kind: patAnyKey})
-		case name != "":
-			p = append(p, patSeg{kind: patKey, key: name})
-		}
-		for range lists {
-			p = append(p, patSeg{kind: patElem})
-		}
-	}
-	return p, nil
-}
-
-// matchSeg reports whether one pattern segment matches one path segment.
-func matchSeg(ps patSeg, s seg) bool {
-	switch ps.kind {
-	case patKey:
-		return s.kind == segKey && s.key == ps.key
-	case patAnyKey:
-		return s.kind == segKey
-	default:
-		return s.kind != segKey
-	}
-}
-
-// prefixOf reports whether the pattern matches p or one of its ancestors.
-func (pt pattern) prefixOf(p path) bool {
-	if len(pt) > len(p) {
+// prefixOf reports whether pt matches p or one of its ancestors.
+func prefixOf(pt jsonv.Pattern, p path) bool {
+	if pt.Len() == 0 || pt.Len() > len(p) {
 		return false
 	}
-	for i, ps := range pt {
-		if !matchSeg(ps, p[i]) {
+	for i := range pt.Len() {
+		if !pt.MatchStep(i, p.step(i)) {
 			return false
 		}
 	}
 	return true
 }
 
-// matches reports whether the pattern matches p exactly.
-func (pt pattern) matches(p path) bool {
-	return len(pt) == len(p) && pt.prefixOf(p)
-}
-
 // compiled is a KindInfo with its paths parsed.
 type compiled struct {
 	info      KindInfo
-	labels    []pattern
-	server    []pattern
-	unordered []pattern
+	labels    []jsonv.Pattern
+	server    []jsonv.Pattern
+	unordered []jsonv.Pattern
 }
 
 func compile(k KindInfo) (*compiled, error) {
 	c := &compiled{info: k}
 	for _, set := range []struct {
 		paths []string
-		dst   *[]pattern
+		dst   *[]jsonv.Pattern
 		what  string
 	}{
 		{k.LabelFields, &c.labels, "label field"},
@@ -177,7 +121,7 @@ func compile(k KindInfo) (*compiled, error) {
 		{k.Unordered, &c.unordered, "unordered path"},
 	} {
 		for _, s := range set.paths {
-			p, err := parsePattern(s)
+			p, err := jsonv.ParsePattern(s)
 			if err != nil {
 				return nil, fmt.Errorf("kind %s: %s: %w", k.Name, set.what, err)
 			}
@@ -190,7 +134,7 @@ func compile(k KindInfo) (*compiled, error) {
 // isServer reports whether p is server-assigned or lies under such a path.
 func (c *compiled) isServer(p path) bool {
 	for _, pt := range c.server {
-		if pt.prefixOf(p) {
+		if prefixOf(pt, p) {
 			return true
 		}
 	}
@@ -200,7 +144,7 @@ func (c *compiled) isServer(p path) bool {
 // isUnordered reports whether the list at p is compared as a multiset.
 func (c *compiled) isUnordered(p path) bool {
 	for _, pt := range c.unordered {
-		if pt.matches(p) {
+		if pt.Len() == len(p) && prefixOf(pt, p) {
 			return true
 		}
 	}

@@ -83,7 +83,7 @@ func Fingerprint(set *Set) string {
 		o := set.byKey[k]
 		h.Write([]byte(k))
 		h.Write([]byte{0})
-		h.Write([]byte(canonical(o.Fields())))
+		h.Write(exactText(o.Fields()))
 		h.Write([]byte{'\n'})
 	}
 	return hex.EncodeToString(h.Sum(nil))

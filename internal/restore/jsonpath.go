@@ -1,10 +1,10 @@
 package restore
 
 import (
-	"bytes"
 	"encoding/json"
 	"strconv"
-	"strings"
+
+	"github.com/enspace-sync/enspace-sync/internal/jsonv"
 )
 
 // deepCopy copies a decoded JSON value.
@@ -31,100 +31,39 @@ func copyFields(o *Obj) map[string]any { return deepCopy(o.Fields()).(map[string
 
 // getPath reads a dotted path without wildcards ("integration.slug").
 func getPath(m map[string]any, path string) (any, bool) {
-	var cur any = m
-	for _, seg := range strings.Split(path, ".") {
-		obj, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if cur, ok = obj[seg]; !ok {
-			return nil, false
-		}
+	p, err := jsonv.ParsePattern(path)
+	if err != nil {
+		return nil, false
 	}
-	return cur, true
+	return p.Get(m)
 }
 
-// deletePath removes a dotted path without wildcards.
+// deletePath removes the members at a path pattern (see jsonv.Pattern).
 func deletePath(m map[string]any, path string) {
-	segs := strings.Split(path, ".")
-	cur := m
-	for _, seg := range segs[:len(segs)-1] {
-		next, ok := cur[seg].(map[string]any)
-		if !ok {
-			return
-		}
-		cur = next
-	}
-	delete(cur, segs[len(segs)-1])
-}
-
-// visitPath calls fn for every value at path in m and stores what fn
-// returns in its place. A segment "name[]" means every element of the list
-// name; "*" means every key of an object. fn's keep=false removes a list
-// element (and sets an object's value to nil).
-func visitPath(m map[string]any, path string, fn func(key string, v any) (nv any, keep bool)) {
-	visit(m, strings.Split(path, "."), "", fn)
-}
-
-func visit(node any, segs []string, key string, fn func(string, any) (any, bool)) {
-	obj, ok := node.(map[string]any)
-	if !ok || len(segs) == 0 {
-		return
-	}
-	seg, rest := segs[0], segs[1:]
-	var names []string
-	list := strings.HasSuffix(seg, "[]")
-	name := strings.TrimSuffix(seg, "[]")
-	if name == "*" {
-		for k := range obj {
-			names = append(names, k)
-		}
-	} else if _, ok := obj[name]; ok {
-		names = []string{name}
-	}
-	for _, n := range names {
-		k := n
-		if name != "*" {
-			k = key
-		}
-		if list {
-			elems, ok := obj[n].([]any)
-			if !ok {
-				continue
-			}
-			out := elems[:0:0]
-			for _, e := range elems {
-				if len(rest) > 0 {
-					visit(e, rest, k, fn)
-					out = append(out, e)
-					continue
-				}
-				if nv, keep := fn(k, e); keep {
-					out = append(out, nv)
-				}
-			}
-			obj[n] = out
-			continue
-		}
-		if len(rest) > 0 {
-			visit(obj[n], rest, k, fn)
-			continue
-		}
-		if nv, keep := fn(k, obj[n]); keep {
-			obj[n] = nv
-		} else {
-			obj[n] = nil
-		}
+	if p, err := jsonv.ParsePattern(path); err == nil {
+		p.Delete(m)
 	}
 }
 
-// canonical encodes v with sorted keys (encoding/json sorts map keys).
-func canonical(v any) string {
+// visitPath calls fn for every value at a path pattern in m and stores
+// what fn returns in its place (see jsonv.Pattern.Visit): "name[]" is
+// every element of the list name, "*" every member of an object. fn's
+// keep=false removes a list element (and sets an object's value to nil).
+func visitPath(m map[string]any, path string, fn jsonv.VisitFunc) {
+	if p, err := jsonv.ParsePattern(path); err == nil {
+		p.Visit(m, fn)
+	}
+}
+
+// exactText encodes v as encoding/json does (sorted members, numbers as
+// written): the fingerprint of a target keeps it, so that plans saved by
+// earlier builds still apply. For comparing values use jsonv.Equal.
+func exactText(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return ""
+		return nil
 	}
-	return string(b)
+	return b
 }
 
 // marshalRaw encodes v as a JSON value.
@@ -134,13 +73,7 @@ func marshalRaw(v any) json.RawMessage {
 }
 
 // decodeRaw decodes a JSON value with numbers as json.Number.
-func decodeRaw(raw json.RawMessage) (any, error) {
-	var v any
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	err := d.Decode(&v)
-	return v, err
-}
+func decodeRaw(raw json.RawMessage) (any, error) { return jsonv.Decode(raw) }
 
 // text returns a scalar JSON value as text: a string's contents or a
 // number's digits; "" for anything else.

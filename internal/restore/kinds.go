@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/enspace-sync/enspace-sync/internal/jsonv"
 	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
@@ -181,7 +182,9 @@ func idRefs(k *kind.Kind) []kind.Ref {
 }
 
 // changedFields lists the top-level fields (and data fields of items) in
-// which two views differ.
+// which two views differ: values compare as jsonv.Equal (numbers by value,
+// members in any order), and a field absent on one side is the same as
+// null.
 func changedFields(a, b map[string]any) []string {
 	var out []string
 	seen := map[string]bool{}
@@ -191,7 +194,7 @@ func changedFields(a, b map[string]any) []string {
 				continue
 			}
 			seen[key] = true
-			if canonical(a[key]) == canonical(b[key]) {
+			if jsonv.Equal(a[key], b[key]) {
 				continue
 			}
 			am, aok := a[key].(map[string]any)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/jsonv"
 	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
@@ -132,7 +133,7 @@ func translateOld(name string, old, new []byte, lookup func(name, id string) (st
 		visitPath(cand, path, func(_ string, v any) (any, bool) {
 			return translateID(refKind, v, lookup), true
 		})
-		if canonical(cand[key]) != canonical(container[key]) && sameUnordered(cand[key], target[key]) {
+		if !jsonv.Equal(cand[key], container[key]) && sameUnordered(cand[key], target[key]) {
 			container[key] = cand[key]
 			changed = true
 		}
@@ -200,10 +201,10 @@ func sameUnordered(a, b any) bool {
 		}
 		count := map[string]int{}
 		for _, e := range x {
-			count[canonical(e)]++
+			count[jsonv.Key(e)]++
 		}
 		for _, e := range y {
-			count[canonical(e)]--
+			count[jsonv.Key(e)]--
 		}
 		for _, n := range count {
 			if n != 0 {
@@ -223,5 +224,5 @@ func sameUnordered(a, b any) bool {
 		}
 		return true
 	}
-	return canonical(a) == canonical(b)
+	return jsonv.Equal(a, b)
 }

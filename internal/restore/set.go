@@ -1,13 +1,13 @@
 package restore
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
 	"sync"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/jsonv"
 	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
@@ -23,13 +23,13 @@ type Obj struct {
 	m    map[string]any
 }
 
-// Fields returns the object decoded, numbers as json.Number. The map is
-// shared: callers copy before changing it.
+// Fields returns the object decoded by jsonv.Decode, numbers as
+// json.Number; an object that does not decode is empty. The map is shared:
+// callers copy before changing it.
 func (o *Obj) Fields() map[string]any {
 	o.once.Do(func() {
-		d := json.NewDecoder(bytes.NewReader(o.Raw))
-		d.UseNumber()
-		if err := d.Decode(&o.m); err != nil || o.m == nil {
+		v, _ := jsonv.Decode(o.Raw)
+		if o.m, _ = v.(map[string]any); o.m == nil {
 			o.m = map[string]any{}
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/enspace-sync/enspace-sync/internal/jsonv"
 	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
@@ -75,7 +76,7 @@ func (b *builder) permissionSteps() {
 			for _, h := range have {
 				if h.Entity == p.Entity && h.Action == p.Action {
 					found = true
-					if canonical(h.Rules) != canonical(p.Rules) {
+					if !jsonv.Equal(h.Rules, p.Rules) {
 						change.Remove = append(change.Remove, h.ID)
 						change.Add = append(change.Add, permission{Entity: p.Entity, Action: p.Action, Rules: p.Rules})
 						notes = append(notes, fmt.Sprintf("changes the rules of %s on %s", p.Action, p.Entity))
@@ -293,7 +294,7 @@ func (b *builder) quickTaskLinkSteps() {
 		var unresolved []string
 		want, _ := b.translate(kind.Items, ref["id"], &unresolved)
 		have, _ := getPath(t.Fields(), "item.id")
-		if len(unresolved) > 0 || canonical(want) == canonical(have) {
+		if len(unresolved) > 0 || jsonv.Equal(want, have) {
 			continue
 		}
 		b.steps = append(b.steps, &Step{Kind: kind.QuickTasks, Key: o.Key, Label: label(qk, o), Action: Update,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/enspace-sync/enspace-sync/internal/jsonv"
 	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
@@ -76,14 +77,15 @@ func (e *Engine) roleHas(ctx context.Context, rk *kind.Kind, roleID string, p pe
 	}
 	role := &Obj{Raw: raw}
 	for _, h := range permissionsOf(role) {
-		if h.Entity == p.Entity && h.Action == p.Action && canonical(h.Rules) == canonical(normalizeJSON(p.Rules)) {
+		if h.Entity == p.Entity && h.Action == p.Action && jsonv.Equal(h.Rules, normalizeJSON(p.Rules)) {
 			return true, nil
 		}
 	}
 	return false, nil
 }
 
-// normalizeJSON re-decodes a value so that numbers compare as json.Number.
+// normalizeJSON re-decodes a value so that it holds only what jsonv.Decode
+// returns (numbers as json.Number).
 func normalizeJSON(v any) any {
 	out, err := decodeRaw(marshalRaw(v))
 	if err != nil {

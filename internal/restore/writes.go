@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/jsonv"
 	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
@@ -227,7 +228,7 @@ func subset(want, have map[string]any) bool {
 			if w != nil {
 				return false
 			}
-		case canonical(w) != canonical(h):
+		case !jsonv.Equal(w, h):
 			return false
 		}
 	}

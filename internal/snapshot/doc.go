@@ -6,7 +6,7 @@
 // # Model
 //
 // A blob is one resource's JSON. Its address is the SHA-256 of its canonical
-// JSON (see [Canonical]); what is stored is the zstd-compressed raw bytes as
+// JSON (see [jsonv.Canonical]); what is stored is the zstd-compressed raw bytes as
 // first received, so an object can be shown exactly as the API returned it.
 // Identical content is stored once across all snapshots and workspaces.
 //

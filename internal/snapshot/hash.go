@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/enspace-sync/enspace-sync/internal/jsonv"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -52,6 +53,18 @@ func (h *Hash) UnmarshalText(b []byte) error {
 }
 
 func hashOf(b []byte) Hash { return sha256.Sum256(b) }
+
+// ContentHash returns the address the store files an object's JSON under:
+// the SHA-256 of its canonical form (jsonv.Canonical), which keeps numbers
+// as written, so {"n":1} and {"n":1.0} are two blobs. Invalid JSON is
+// ErrInvalid (and jsonv.ErrInvalid).
+func ContentHash(raw []byte) (Hash, error) {
+	c, err := jsonv.Canonical(raw)
+	if err != nil {
+		return Hash{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return hashOf(c), nil
+}
 
 // hashFrom copies a stored 32-byte hash.
 func hashFrom(b []byte) (Hash, bool) {
@@ -113,11 +126,11 @@ func checkBlob(h Hash, stored []byte) error {
 	if err != nil {
 		return err
 	}
-	c, err := Canonical(raw)
+	got, err := ContentHash(raw)
 	if err != nil {
 		return err
 	}
-	if got := hashOf(c); got != h {
+	if got != h {
 		return fmt.Errorf("content hashes to %s, not to its address", got.Short())
 	}
 	return nil

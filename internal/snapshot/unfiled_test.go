@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/enspace-sync/enspace-sync/internal/jsonv"
 	"go.etcd.io/bbolt"
 )
 
@@ -154,7 +155,7 @@ func TestUnfiledSharedByRuns(t *testing.T) {
 
 func mustCanonical(t *testing.T, raw []byte) []byte {
 	t.Helper()
-	c, err := Canonical(raw)
+	c, err := jsonv.Canonical(raw)
 	if err != nil {
 		t.Fatal(err)
 	}

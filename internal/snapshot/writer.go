@@ -89,11 +89,11 @@ func (w *Writer) Put(kind, parent, key string, raw []byte) error {
 	if len(raw) > maxBlobSize {
 		return fmt.Errorf("put %s %q: %w: %d bytes is more than %d", kind, key, ErrInvalid, len(raw), maxBlobSize)
 	}
-	canon, err := Canonical(raw)
+	h, err := ContentHash(raw)
 	if err != nil {
 		return fmt.Errorf("put %s %q: %w", kind, key, err)
 	}
-	p := pending{coll: []byte(CollectionName(kind, parent)), key: sortKey(key), hash: hashOf(canon), raw: bytes.Clone(raw)}
+	p := pending{coll: []byte(CollectionName(kind, parent)), key: sortKey(key), hash: h, raw: bytes.Clone(raw)}
 
 	w.mu.Lock()
 	if w.done {

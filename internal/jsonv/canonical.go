@@ -1,4 +1,4 @@
-package snapshot
+package jsonv
 
 import (
 	"bytes"
@@ -14,8 +14,10 @@ const maxDepth = 10000
 // insignificant whitespace, numbers exactly as written, strings re-escaped
 // one way. Two documents that differ only in key order, whitespace or
 // string escaping have the same canonical form, and
-// Canonical(Canonical(x)) equals Canonical(x). It fails on invalid JSON,
-// an empty input, data after the value and nesting deeper than 10,000.
+// Canonical(Canonical(x)) equals Canonical(x). It fails with ErrInvalid on
+// invalid JSON, an empty input, data after the value and nesting deeper
+// than 10,000. Numbers keep their spelling: "1" and "1.0" have different
+// canonical forms, though Equal calls them equal (see the package doc).
 //
 // Strings are written as UTF-8 with only these escapes: \" and \\, \b \f \n
 // \r \t, \u00XX (lowercase hex) for other control characters, and \u2028 and
@@ -27,14 +29,14 @@ func Canonical(raw []byte) ([]byte, error) {
 	c := &canon{in: raw, out: make([]byte, 0, len(raw))}
 	c.space()
 	if c.pos == len(c.in) {
-		return nil, fmt.Errorf("%w: canonical json: empty input", ErrInvalid)
+		return nil, fmt.Errorf("%w: empty input", ErrInvalid)
 	}
 	if err := c.value(); err != nil {
-		return nil, fmt.Errorf("%w: canonical json: %v", ErrInvalid, err)
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	c.space()
 	if c.pos != len(c.in) {
-		return nil, fmt.Errorf("%w: canonical json: data after the value at offset %d", ErrInvalid, c.pos)
+		return nil, fmt.Errorf("%w: data after the value at offset %d", ErrInvalid, c.pos)
 	}
 	return c.out, nil
 }

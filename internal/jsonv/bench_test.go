@@ -1,0 +1,49 @@
+package jsonv
+
+import (
+	"fmt"
+	"testing"
+)
+
+// benchObject is shaped like the fake API's items.
+var benchObject = []byte(`{"id":1061,"type":"clients","data":{"name":"Client 1061","email":"contato@c1061.com.br","city":"São Paulo","segment":"smb","active":true,"score":12.50},` +
+	`"user":{"id":9,"created_at":"2024-07-26T15:02:58.789Z","email":"ana@acme.com","meta":{"fname":"Ana","lname":"Lima"}},` +
+	`"created_at":"2024-07-29T09:46:10.406Z","updated_at":"2024-08-24T20:59:58.195Z"}`)
+
+func BenchmarkCanonical(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(benchObject)))
+	for b.Loop() {
+		if _, err := Canonical(benchObject); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEqual(b *testing.B) {
+	x := mustDecode(b, string(benchObject))
+	y := mustDecode(b, string(benchObject))
+	b.ReportAllocs()
+	for b.Loop() {
+		if !Equal(x, y) {
+			b.Fatal("not equal")
+		}
+	}
+}
+
+func BenchmarkKey(b *testing.B) {
+	x := mustDecode(b, string(benchObject))
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = Key(x)
+	}
+}
+
+func ExampleEqual() {
+	a, _ := Decode([]byte(`{"n":1,"l":[1e2]}`))
+	b, _ := Decode([]byte(`{"l":[100.0],"n":1.0}`))
+	ca, _ := Canonical([]byte(`{"n":1,"l":[1e2]}`))
+	cb, _ := Canonical([]byte(`{"l":[100.0],"n":1.0}`))
+	fmt.Println(Equal(a, b), Key(a) == Key(b), string(ca) == string(cb))
+	// Output: true true false
+}

@@ -1,0 +1,55 @@
+// Package jsonv is the one JSON value model of enspace-sync: decoding that
+// keeps numbers exact, the canonical form the store hashes, value
+// equality, and the path patterns ("data.*", "permissions[].id") that kind
+// tables use. Snapshot hashing, diff and restore all go through it, so
+// what one calls equal the others call equal too. It imports nothing of
+// the project.
+//
+// # Values
+//
+// Decode returns map[string]any, []any, string, json.Number, bool and nil.
+// Numbers stay json.Number (their text), never float64, so ids above 2⁵³
+// and decimals survive unchanged.
+//
+// Equal compares two values: object members in any order, lists in order,
+// strings by their bytes, numbers by value: "1", "1.0", "1e0" and "10e-1"
+// are equal, and so are "0" and "-0". Key gives each value a text that is
+// equal exactly when the values are, for map keys and sorting.
+//
+// # The canonical form keeps number spelling
+//
+// Canonical is the form the store hashes (a blob's address) and
+// `verify --read-data` re-hashes: sorted keys, no insignificant
+// whitespace, one string escaping, and numbers exactly as written. Its
+// output must never change for any input, or existing databases stop
+// verifying. It does not normalise numbers, on purpose: the store keeps an
+// object byte-exact as the API returned it, and "1.0" and "1" are
+// different bytes to keep. So:
+//
+//   - equal canonical forms (equal store hashes) imply Equal;
+//   - Equal does not imply equal canonical forms: {"n":1} and {"n":1.0}
+//     are two blobs but no change for diff and nothing to do for restore;
+//   - Equal is exactly equality of Key, the number-normalised form.
+//
+// # Caveats
+//
+//   - Before this package, restore compared values by their encoding/json
+//     text, so 1 and 1.0 differed there while diff called them equal. The
+//     two disagreed; numbers by value (diff's rule) won.
+//   - An exponent beyond ±2⁶² is compared as written ("1e9999999999999999999"
+//     equals only itself spelt alike).
+//   - Equal and Key take float64 and Go ints as numbers too, for values
+//     built in code; other Go types compare by their encoding/json text.
+//   - Key is not JSON to parse: strings are quoted the Go way, numbers
+//     written as NumberKey does ("1e1").
+//   - Object members absent and members set to null are different values
+//     here; callers that treat them alike (restore's top-level fields) say
+//     so themselves.
+//
+// # Path patterns
+//
+// ParsePattern compiles a dotted path: member names, "*" for any member,
+// a trailing "[]" for every element of a list. A Pattern matches concrete
+// paths (Match, MatchPrefix), and reads (Get), rewrites (Visit) and
+// removes (Delete) the values it names in a decoded value.
+package jsonv
