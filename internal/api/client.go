@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // Client talks to one Enspace environment with one API key. It is safe for
@@ -86,7 +88,7 @@ func (c *Client) Do(ctx context.Context, route string, workspace string, params 
 // Get fetches one object of kind k through its get route; params fill the
 // route's placeholders (the id, and the parent's parameter for a child
 // kind). Singleton kinds take no id.
-func (c *Client) Get(ctx context.Context, k *Kind, workspace string, params map[string]string) (Object, error) {
+func (c *Client) Get(ctx context.Context, k *kind.Kind, workspace string, params map[string]string) (Object, error) {
 	if k.Get == "" {
 		return Object{}, fmt.Errorf("get %s: the kind has no get route", k.Name)
 	}
@@ -104,7 +106,7 @@ func (c *Client) Get(ctx context.Context, k *Kind, workspace string, params map[
 // Count returns the number of objects of kind k from its count route,
 // which answers {"count": N}. ok is false when the kind has no count route
 // or the route answers 404 (a server without counts).
-func (c *Client) Count(ctx context.Context, k *Kind, workspace string, params map[string]string) (n int, ok bool, err error) {
+func (c *Client) Count(ctx context.Context, k *kind.Kind, workspace string, params map[string]string) (n int, ok bool, err error) {
 	if k.Count == "" {
 		return 0, false, nil
 	}
@@ -164,7 +166,7 @@ func parseCount(raw json.RawMessage) (int, bool) {
 const maxTotal = 1 << 40
 
 // parentValue returns the parent's value among params for a child kind.
-func parentValue(k *Kind, params map[string]string) string {
+func parentValue(k *kind.Kind, params map[string]string) string {
 	if k.Parent == "" {
 		return ""
 	}

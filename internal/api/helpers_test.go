@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // testKey is a key planted in every test client; no test output may hold it.
@@ -170,9 +172,9 @@ func ids(objs []Object) []string {
 	return out
 }
 
-func mustKind(t *testing.T, name string) *Kind {
+func mustKind(t *testing.T, name string) *kind.Kind {
 	t.Helper()
-	k, err := KindByName(name)
+	k, err := kind.ByName(name)
 	if err != nil {
 		t.Fatal(err)
 	}

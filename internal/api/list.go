@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -41,7 +42,7 @@ type ListResult struct {
 // one is shorter than the page size. A page holding exactly the ids of its
 // neighbour ends the listing with ErrRepeatedPage; more than MaxPages pages
 // with ErrTooManyPages. On error, the ListResult says how far it got.
-func (c *Client) List(ctx context.Context, k *Kind, workspace string, parent Object, fn func([]Object) error) (ListResult, error) {
+func (c *Client) List(ctx context.Context, k *kind.Kind, workspace string, parent Object, fn func([]Object) error) (ListResult, error) {
 	if k.Singleton {
 		o, err := c.Get(ctx, k, workspace, nil)
 		if err != nil {
@@ -68,7 +69,7 @@ func (c *Client) List(ctx context.Context, k *Kind, workspace string, parent Obj
 // listing is the state of one List call.
 type listing struct {
 	c         *Client
-	k         *Kind
+	k         *kind.Kind
 	name      string // for errors: "items of contracts"
 	workspace string
 	req       request // the first page's request, without paging
@@ -81,7 +82,7 @@ type listing struct {
 	sums map[int][sha256.Size]byte // page -> digest of its ids, for non-empty pages
 }
 
-func (c *Client) newListing(k *Kind, workspace string, parent Object, fn func([]Object) error) (*listing, map[string]string, error) {
+func (c *Client) newListing(k *kind.Kind, workspace string, parent Object, fn func([]Object) error) (*listing, map[string]string, error) {
 	if k.List == "" {
 		return nil, nil, fmt.Errorf("list %s: the kind has no list route", k.Name)
 	}
@@ -96,7 +97,7 @@ func (c *Client) newListing(k *Kind, workspace string, parent Object, fn func([]
 			return nil, nil, fmt.Errorf("list %s: needs a parent of kind %s", name, k.Parent)
 		}
 		label := k.Parent
-		if pk, err := KindByName(k.Parent); err == nil {
+		if pk, err := kind.ByName(k.Parent); err == nil {
 			label = pk.Label
 		}
 		name = fmt.Sprintf("%s of %s %s", k.Name, label, pv)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // Object is one resource exactly as the API returned it, with the few facts
@@ -20,7 +22,7 @@ type Object struct {
 
 // NewObject files raw as an object of kind k under parent. It fails when raw
 // is not a JSON object or lacks the kind's id or key field.
-func NewObject(k *Kind, parent string, raw json.RawMessage) (Object, error) {
+func NewObject(k *kind.Kind, parent string, raw json.RawMessage) (Object, error) {
 	o := Object{Kind: k.Name, Parent: parent, Raw: raw}
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || raw[0] != '{' {
@@ -37,7 +39,7 @@ func NewObject(k *Kind, parent string, raw json.RawMessage) (Object, error) {
 
 // newListedObject is NewObject for an element that DecodeList already
 // checked to be valid JSON: it skips the second validation.
-func newListedObject(k *Kind, parent string, raw json.RawMessage) (Object, error) {
+func newListedObject(k *kind.Kind, parent string, raw json.RawMessage) (Object, error) {
 	o := Object{Kind: k.Name, Parent: parent, Raw: raw}
 	trimmed := bytes.TrimSpace(raw)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
@@ -50,7 +52,7 @@ func newListedObject(k *Kind, parent string, raw json.RawMessage) (Object, error
 }
 
 // fileObject fills the id and key of o from raw, a valid JSON object.
-func fileObject(k *Kind, o Object, raw []byte) (Object, error) {
+func fileObject(k *kind.Kind, o Object, raw []byte) (Object, error) {
 	keyField := k.KeyField
 	if keyField == "" {
 		keyField = k.IDField
@@ -77,11 +79,11 @@ func fileObject(k *Kind, o Object, raw []byte) (Object, error) {
 
 // ParentParams returns the route parameters that objects of kind k need
 // when their parent is parent (an object of k.Parent).
-func ParentParams(k *Kind, parent Object) (map[string]string, error) {
+func ParentParams(k *kind.Kind, parent Object) (map[string]string, error) {
 	if k.Parent == "" {
 		return nil, nil
 	}
-	pk, err := KindByName(k.Parent)
+	pk, err := kind.ByName(k.Parent)
 	if err != nil {
 		return nil, err
 	}

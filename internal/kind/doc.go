@@ -36,11 +36,16 @@
 //
 // # Caveats
 //
-// Name is, for now, an alias of string: cmd/enspace-sync still compares
-// kind names with plain strings and cannot be edited while it moves to
-// internal/app. Once it has, `type Name string` makes the compiler refuse
-// a bare string where a kind name is meant; the constants are already the
-// only spelling of kind names outside this package.
+// Name is an alias of string, on purpose. Kind names travel as strings
+// through snapshot collection names, maps keyed by kind in stored records,
+// JSON and selectors; a defined type would need a conversion at each of
+// those edges, and would still not catch what matters: Go converts an
+// untyped constant, so `name == "items"` compiles against a defined type
+// too. What keeps kind names in this table is a test instead:
+// internal/archtest's TestNoBareKindNames fails on any comparison (==, !=,
+// case) with a kind name written as a string literal outside this package
+// and the fake server's data, tests included. The constants here are the
+// only spelling of kind names in comparisons.
 //
 // Register adds entries to the table for tests (and for trying a future
 // kind before it is written in table.go); it is not safe to call while

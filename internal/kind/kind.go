@@ -9,7 +9,7 @@ import (
 
 // Name is a kind's plural name, as used in selectors, config, snapshot
 // collections and JSON output: "types". See the package doc's caveats on
-// why it is an alias for now.
+// why it is an alias of string.
 type Name = string
 
 // The kinds of the table, by name.
