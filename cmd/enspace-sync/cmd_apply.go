@@ -21,31 +21,26 @@ id map and the secrets are those of the config, as for restore. Output,
 Examples:
   enspace-sync replicate --from acme-stage --to acme --plan-out promote.json
   enspace-sync apply promote.json`,
-		run: runApply,
+		run: configured("apply", 1, applyCommand),
 	})
 }
 
-func runApply(ctx context.Context, m *Main, args []string) error {
-	inv, err := m.start("apply", args, 1, nil)
-	if err != nil {
-		return err
-	}
-	if len(inv.args) != 1 {
+// applyOptions are apply's flags and arguments.
+type applyOptions struct{ invocation }
+
+func applyCommand(ctx context.Context, m *Main, o *applyOptions) error {
+	if len(o.args) != 1 {
 		return usagef("apply", "name the plan file")
 	}
-	db, err := m.openDB(inv.cfg, false, "apply")
+	svc, err := m.openService(o.cfg, false, "apply")
 	if err != nil {
 		return err
 	}
-	svc, err := m.service(inv.cfg, db)
+	p, err := svc.LoadPlan(ctx, o.args[0])
 	if err != nil {
 		return err
 	}
-	p, err := svc.LoadPlan(ctx, inv.args[0])
-	if err != nil {
-		return err
-	}
-	out := planPrinter{asJSON: inv.g.asJSON}
+	out := planPrinter{asJSON: o.g.asJSON}
 	if p.Plan.Empty() {
 		return out.print(m, p.Plan, nil)
 	}

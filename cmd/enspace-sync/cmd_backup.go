@@ -43,27 +43,27 @@ A workspace whose run failed prints {"workspace", "status": "failed", "error"}.
 Examples:
   enspace-sync backup
   enspace-sync backup --workspace acme --json | jq .counts`,
-		run: runBackup,
+		run: configured("backup", 0, backup),
 	})
 }
 
-func runBackup(ctx context.Context, m *Main, args []string) error {
-	var names stringList
-	inv, err := m.start("backup", args, 0, func(fs *flag.FlagSet) {
-		fs.Var(&names, "workspace", "workspace to back up, by its name in the config; repeat for several (default all)")
-	})
+// backupOptions are backup's flags.
+type backupOptions struct {
+	invocation
+	workspaces stringList
+}
+
+func (o *backupOptions) flags(fs *flag.FlagSet) {
+	fs.Var(&o.workspaces, "workspace", "workspace to back up, by its name in the config; repeat for several (default all)")
+}
+
+// backup backs up the workspaces o names, each into a new snapshot.
+func backup(ctx context.Context, m *Main, o *backupOptions) error {
+	svc, err := m.openService(o.cfg, false, "backup")
 	if err != nil {
 		return err
 	}
-	db, err := m.openDB(inv.cfg, false, "backup")
-	if err != nil {
-		return err
-	}
-	svc, err := m.service(inv.cfg, db)
-	if err != nil {
-		return err
-	}
-	workspaces, err := svc.Workspaces(names)
+	workspaces, err := svc.Workspaces(o.workspaces)
 	if err != nil {
 		return err
 	}
@@ -78,8 +78,8 @@ func runBackup(ctx context.Context, m *Main, args []string) error {
 		case err != nil:
 			failed++
 			m.log.Error("backup failed", "workspace", ws.Name, "err", err)
-			if inv.g.asJSON {
-				line, _ := json.Marshal(map[string]string{"workspace": ws.Name, "status": app.StatusFailed, "error": err.Error()})
+			if o.g.asJSON {
+				line, _ := json.Marshal(map[string]string{"workspace": ws.Name, "status": string(app.StatusFailed), "error": err.Error()})
 				fmt.Fprintf(m.Stdout, "%s\n", line)
 			} else {
 				fmt.Fprintf(m.Stdout, "%s: backup failed: %s\n", ws.Name, err)
@@ -88,7 +88,7 @@ func runBackup(ctx context.Context, m *Main, args []string) error {
 		case res.Snapshot.Status == snapshot.StatusPartial:
 			partial++
 		}
-		if inv.g.asJSON {
+		if o.g.asJSON {
 			line, _ := json.Marshal(app.NewSnapshotJSON(res.Snapshot))
 			fmt.Fprintf(m.Stdout, "%s\n", line)
 		} else {

@@ -41,6 +41,11 @@ func runConfigCheck(ctx context.Context, m *Main, args []string) error {
 	if len(rest) > 0 {
 		return usagef(cmd.name, "unexpected argument %q", rest[0])
 	}
+	return configCheckCommand(m, &g)
+}
+
+// configCheckCommand checks the config the global flags name and prints it.
+func configCheckCommand(m *Main, g *globalFlags) error {
 	path := m.locateConfig(g.configPath)
 	cfg, err := config.Load(path, config.Options{LookupEnv: m.lookupEnv})
 	if err != nil {

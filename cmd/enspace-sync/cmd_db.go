@@ -25,36 +25,35 @@ status 4, naming that process.
 
 Examples:
   enspace-sync db backup --output /mnt/offsite/enspace-sync-$(date +%F).db`,
-		run: runDBBackup,
+		run: configured("db backup", 0, dbBackupCommand),
 	})
 }
 
-func runDBBackup(ctx context.Context, m *Main, args []string) error {
-	var output *string
-	inv, err := m.start("db backup", args, 0, func(fs *flag.FlagSet) {
-		output = fs.String("output", "", "the file to write (must not exist)")
-	})
-	if err != nil {
-		return err
-	}
-	if *output == "" {
+// dbBackupOptions are db backup's flags and arguments.
+type dbBackupOptions struct {
+	invocation
+	output string
+}
+
+func (o *dbBackupOptions) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.output, "output", "", "the file to write (must not exist)")
+}
+
+func dbBackupCommand(ctx context.Context, m *Main, o *dbBackupOptions) error {
+	if o.output == "" {
 		return usagef("db backup", "--output is required")
 	}
-	db, err := m.openDB(inv.cfg, true, "db backup")
+	svc, err := m.openService(o.cfg, true, "db backup")
 	if err != nil {
 		return err
 	}
-	svc, err := m.service(inv.cfg, db)
+	n, err := svc.CopyDatabase(o.output)
 	if err != nil {
 		return err
 	}
-	n, err := svc.CopyDatabase(*output)
-	if err != nil {
-		return err
+	if o.g.asJSON {
+		return printJSON(m, map[string]any{"output": o.output, "bytes": n})
 	}
-	if inv.g.asJSON {
-		return printJSON(m, map[string]any{"output": *output, "bytes": n})
-	}
-	fmt.Fprintf(m.Stdout, "copied the database (%s) to %s\n", humanBytes(n), *output)
+	fmt.Fprintf(m.Stdout, "copied the database (%s) to %s\n", humanBytes(n), o.output)
 	return nil
 }

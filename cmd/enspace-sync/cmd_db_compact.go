@@ -25,16 +25,15 @@ Output: the sizes before and after; --json prints {"before_bytes",
 
 Examples:
   enspace-sync forget --prune && enspace-sync db compact`,
-		run: runDBCompact,
+		run: configured("db compact", 0, dbCompactCommand),
 	})
 }
 
-func runDBCompact(ctx context.Context, m *Main, args []string) error {
-	inv, err := m.start("db compact", args, 0, nil)
-	if err != nil {
-		return err
-	}
-	db, err := m.openDB(inv.cfg, false, "db compact")
+// dbCompactOptions are db compact's flags and arguments.
+type dbCompactOptions struct{ invocation }
+
+func dbCompactCommand(ctx context.Context, m *Main, o *dbCompactOptions) error {
+	db, err := m.openDB(o.cfg, false, "db compact")
 	if err != nil {
 		return err
 	}
@@ -43,7 +42,7 @@ func runDBCompact(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	m.log.Info("database compacted", "before_bytes", st.Before, "after_bytes", st.After)
-	if inv.g.asJSON {
+	if o.g.asJSON {
 		return printJSON(m, map[string]int64{"before_bytes": st.Before, "after_bytes": st.After})
 	}
 	_, err = fmt.Fprintf(m.Stdout, "compacted %s: %s -> %s\n", db.Path(), humanBytes(st.Before), humanBytes(st.After))

@@ -38,56 +38,56 @@ Examples:
   enspace-sync diff
   enspace-sync diff --workspace acme latest~7 --kind items --stat
   enspace-sync diff 3f2a9c1d 7a12f168 --json | jq '.summary'`,
-		run: runDiff,
+		run: configured("diff", 2, diffCommand),
 	})
 }
 
-func runDiff(ctx context.Context, m *Main, args []string) error {
-	var workspace string
-	var kinds stringList
-	var stat, exitCode bool
-	inv, err := m.start("diff", args, 2, func(fs *flag.FlagSet) {
-		fs.StringVar(&workspace, "workspace", "", "the workspace (may be left out when the config has one)")
-		fs.Var(&kinds, "kind", "only this kind (types, fields, items, members, ...); repeat for several")
-		fs.BoolVar(&stat, "stat", false, "print the summary lines only")
-		fs.BoolVar(&exitCode, "exit-code", false, "exit with status 5 when there are changes")
-	})
-	if err != nil {
-		return err
-	}
-	for _, k := range kinds {
+// diffOptions are diff's flags and arguments.
+type diffOptions struct {
+	invocation
+	workspace string
+	kinds     stringList
+	stat      bool
+	exitCode  bool
+}
+
+func (o *diffOptions) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.workspace, "workspace", "", "the workspace (may be left out when the config has one)")
+	fs.Var(&o.kinds, "kind", "only this kind (types, fields, items, members, ...); repeat for several")
+	fs.BoolVar(&o.stat, "stat", false, "print the summary lines only")
+	fs.BoolVar(&o.exitCode, "exit-code", false, "exit with status 5 when there are changes")
+}
+
+func diffCommand(ctx context.Context, m *Main, o *diffOptions) error {
+	for _, k := range o.kinds {
 		if _, err := kind.ByName(k); err != nil {
 			return usagef("diff", "--kind: %s", err)
 		}
 	}
-	db, err := m.openDB(inv.cfg, true, "diff")
+	svc, err := m.openService(o.cfg, true, "diff")
 	if err != nil {
 		return err
 	}
-	svc, err := m.service(inv.cfg, db)
+	from, to, err := svc.DiffEnds(o.workspace, o.args)
 	if err != nil {
 		return err
 	}
-	from, to, err := svc.DiffEnds(workspace, inv.args)
+	res, err := svc.Compare(from, to, o.kinds)
 	if err != nil {
 		return err
 	}
-	res, err := svc.Compare(from, to, kinds)
-	if err != nil {
-		return err
-	}
-	if inv.g.asJSON {
+	if o.g.asJSON {
 		if err := printJSON(m, diffJSON{Result: res, From: from.ID, To: to.ID}); err != nil {
 			return err
 		}
 	} else {
 		fmt.Fprintf(m.Stdout, "%s %s (%s) -> %s (%s)\n", from.Workspace, from.ShortID(), from.StartedAt.Local().Format("2006-01-02 15:04"),
 			to.ShortID(), to.StartedAt.Local().Format("2006-01-02 15:04"))
-		if err := diff.WriteText(m.Stdout, res, diff.TextOptions{Stat: stat}); err != nil {
+		if err := diff.WriteText(m.Stdout, res, diff.TextOptions{Stat: o.stat}); err != nil {
 			return err
 		}
 	}
-	if exitCode && !res.Empty() {
+	if o.exitCode && !res.Empty() {
 		return withExit(ExitChanges, nil)
 	}
 	return nil

@@ -47,23 +47,26 @@ failed; 2 for a bad config.
 Examples:
   enspace-sync doctor
   enspace-sync doctor --workspace acme --json | jq '.[] | select(.ok | not)'`,
-		run: runDoctor,
+		run: configured("doctor", 0, doctorCommand),
 	})
 }
 
-func runDoctor(ctx context.Context, m *Main, args []string) error {
-	var names stringList
-	inv, err := m.start("doctor", args, 0, func(fs *flag.FlagSet) {
-		fs.Var(&names, "workspace", "workspace to check, by its name in the config; repeat for several (default all)")
-	})
+// doctorOptions are doctor's flags and arguments.
+type doctorOptions struct {
+	invocation
+	names stringList
+}
+
+func (o *doctorOptions) flags(fs *flag.FlagSet) {
+	fs.Var(&o.names, "workspace", "workspace to check, by its name in the config; repeat for several (default all)")
+}
+
+func doctorCommand(ctx context.Context, m *Main, o *doctorOptions) error {
+	svc, err := m.service(o.cfg, nil)
 	if err != nil {
 		return err
 	}
-	svc, err := m.service(inv.cfg, nil)
-	if err != nil {
-		return err
-	}
-	workspaces, err := svc.Workspaces(names)
+	workspaces, err := svc.Workspaces(o.names)
 	if err != nil {
 		return err
 	}
@@ -75,7 +78,7 @@ func runDoctor(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	if inv.g.asJSON {
+	if o.g.asJSON {
 		checks := rep.Checks
 		if checks == nil {
 			checks = []doctor.Check{}

@@ -47,105 +47,105 @@ Examples:
 	})
 }
 
-type exportFlags struct {
-	quiet                  bool
+// exportOptions are export's flags.
+type exportOptions struct {
+	g                      globalFlags
+	req                    app.ExportRequest
 	kinds                  stringList
+	quiet                  bool
 	baseURL, slug, keyFile string
 }
 
 func runExport(ctx context.Context, m *Main, args []string) error {
 	cmd := commands["export"]
 	fs := newFlags(cmd)
-	var g globalFlags
-	g.register(fs)
-	var f exportFlags
-	req := app.ExportRequest{Stdout: m.Stdout}
-	fs.StringVar(&req.Workspace, "workspace", "", "the workspace (may be left out when the config has one)")
-	fs.StringVar(&req.Snapshot, "snapshot", "", "export this snapshot: an id, latest or latest~N")
-	fs.BoolVar(&req.Live, "live", false, "export straight from the API instead of a snapshot")
-	fs.StringVar(&req.Output, "output", "", "where to write: a directory, a .tar.gz file, or - for stdout")
-	fs.StringVar(&req.Format, "format", "ndjson", "ndjson, json, or csv (csv for items; other kinds stay ndjson)")
-	fs.Var(&f.kinds, "kind", "only this kind; repeat for several (default all)")
-	fs.BoolVar(&f.quiet, "quiet", false, "print no progress and no summary")
-	fs.StringVar(&f.baseURL, "base-url", "", "with --live and no config: the API's base URL")
-	fs.StringVar(&f.slug, "slug", "", "with --base-url: the workspace slug")
-	fs.StringVar(&f.keyFile, "api-key-file", "", "with --base-url: a file holding the API key (chmod 600)")
+	o := &exportOptions{req: app.ExportRequest{Stdout: m.Stdout}}
+	o.g.register(fs)
+	fs.StringVar(&o.req.Workspace, "workspace", "", "the workspace (may be left out when the config has one)")
+	fs.StringVar(&o.req.Snapshot, "snapshot", "", "export this snapshot: an id, latest or latest~N")
+	fs.BoolVar(&o.req.Live, "live", false, "export straight from the API instead of a snapshot")
+	fs.StringVar(&o.req.Output, "output", "", "where to write: a directory, a .tar.gz file, or - for stdout")
+	fs.StringVar(&o.req.Format, "format", "ndjson", "ndjson, json, or csv (csv for items; other kinds stay ndjson)")
+	fs.Var(&o.kinds, "kind", "only this kind; repeat for several (default all)")
+	fs.BoolVar(&o.quiet, "quiet", false, "print no progress and no summary")
+	fs.StringVar(&o.baseURL, "base-url", "", "with --live and no config: the API's base URL")
+	fs.StringVar(&o.slug, "slug", "", "with --base-url: the workspace slug")
+	fs.StringVar(&o.keyFile, "api-key-file", "", "with --base-url: a file holding the API key (chmod 600)")
 	rest, err := m.parse(cmd, fs, args)
 	if err != nil {
 		return err
 	}
-	if len(rest) > 0 {
-		return usagef(cmd.name, "unexpected argument %q", rest[0])
-	}
+	req := &o.req
 	switch {
+	case len(rest) > 0:
+		return usagef(cmd.name, "unexpected argument %q", rest[0])
 	case req.Output == "":
 		return usagef(cmd.name, "--output is required")
 	case req.Live == (req.Snapshot != ""):
 		return usagef(cmd.name, "give exactly one of --snapshot SNAP and --live")
 	case req.Format != "ndjson" && req.Format != "json" && req.Format != "csv":
 		return usagef(cmd.name, "--format must be ndjson, json or csv, not %q", req.Format)
-	case f.baseURL != "" && (!req.Live || f.slug == "" || f.keyFile == ""):
+	case o.baseURL != "" && (!req.Live || o.slug == "" || o.keyFile == ""):
 		return usagef(cmd.name, "--base-url needs --live, --slug and --api-key-file")
 	}
-	for _, k := range f.kinds {
+	for _, k := range o.kinds {
 		if _, err := kind.ByName(k); err != nil {
 			return usagef(cmd.name, "--kind: %s", err)
 		}
 	}
-	req.Kinds = f.kinds
+	req.Kinds = o.kinds
+	return exportCommand(ctx, m, o)
+}
+
+// exportCommand writes the export and prints its summary.
+func exportCommand(ctx context.Context, m *Main, o *exportOptions) error {
 	start := time.Now()
-	st, err := m.export(ctx, &g, &f, req)
+	progress := newProgress(m, o.req.Workspace+o.slug)
+	progress.on = progress.on && !o.quiet
+	o.req.Progress = progress
+	st, err := m.export(ctx, o)
+	progress.done()
 	if err != nil {
 		return err
 	}
-	if g.asJSON && req.Output != "-" {
-		return printJSON(m, map[string]any{"output": req.Output, "files": st.Files, "objects": st.Objects,
+	if o.g.asJSON && o.req.Output != "-" {
+		return printJSON(m, map[string]any{"output": o.req.Output, "files": st.Files, "objects": st.Objects,
 			"bytes": st.Bytes, "duration_seconds": time.Since(start).Seconds()})
 	}
-	if !f.quiet {
-		fmt.Fprintf(m.Stderr, "exported %d objects in %d files (%s) to %s in %s\n", st.Objects, st.Files, humanBytes(st.Bytes), req.Output, time.Since(start).Round(time.Millisecond))
+	if !o.quiet {
+		fmt.Fprintf(m.Stderr, "exported %d objects in %d files (%s) to %s in %s\n", st.Objects, st.Files, humanBytes(st.Bytes), o.req.Output, time.Since(start).Round(time.Millisecond))
 	}
 	return nil
 }
 
 // export runs the export: without a config for --base-url, else through
-// the Service of the config.
-func (m *Main) export(ctx context.Context, g *globalFlags, f *exportFlags, req app.ExportRequest) (export.Stats, error) {
-	name := f.slug
-	if f.baseURL == "" {
-		cfg, err := m.loadConfig(g)
+// the core over the config.
+func (m *Main) export(ctx context.Context, o *exportOptions) (export.Stats, error) {
+	if o.baseURL != "" {
+		key, err := config.ReadKeyFile(o.keyFile)
+		if err != nil {
+			return export.Stats{}, configError(err)
+		}
+		m.log = m.logger(nil, &o.g)
+		client, err := app.NewStandaloneClient(o.baseURL, key, "enspace-sync/"+versionInfo().Version, m.log)
 		if err != nil {
 			return export.Stats{}, err
 		}
-		var db *snapshot.DB
-		if !req.Live {
-			if db, err = m.openDB(cfg, true, "export"); err != nil {
-				return export.Stats{}, err
-			}
-		}
-		svc, err := m.service(cfg, db)
-		if err != nil {
-			return export.Stats{}, err
-		}
-		name = req.Workspace
-		progress := newProgress(m, name)
-		progress.on = progress.on && !f.quiet
-		req.Progress = progress
-		defer progress.done()
-		return svc.Export(ctx, req)
+		return app.ExportStandalone(ctx, app.StandaloneWorkspace{Client: client, Slug: o.slug}, o.req)
 	}
-	key, err := config.ReadKeyFile(f.keyFile)
-	if err != nil {
-		return export.Stats{}, configError(err)
-	}
-	m.log = m.logger(nil, g)
-	client, err := app.NewStandaloneClient(f.baseURL, key, "enspace-sync/"+versionInfo().Version, m.log)
+	cfg, err := m.loadConfig(&o.g)
 	if err != nil {
 		return export.Stats{}, err
 	}
-	progress := newProgress(m, name)
-	progress.on = progress.on && !f.quiet
-	req.Progress = progress
-	defer progress.done()
-	return app.ExportStandalone(ctx, app.StandaloneWorkspace{Client: client, Slug: f.slug}, req)
+	var db *snapshot.DB
+	if !o.req.Live {
+		if db, err = m.openDB(cfg, true, "export"); err != nil {
+			return export.Stats{}, err
+		}
+	}
+	svc, err := m.service(cfg, db)
+	if err != nil {
+		return export.Stats{}, err
+	}
+	return svc.Export(ctx, o.req)
 }

@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"strings"
 	"time"
 
@@ -47,42 +45,43 @@ Examples:
 	})
 }
 
-type fakeAPIFlags struct {
-	listen, apiKey, data           string
-	items                          int
-	seed                           int64
-	latency, jitter, retryAfter    time.Duration
-	faultRate                      float64
-	rate429, rate5xx, rateReset    float64
-	rateTruncate, rateHTML         float64
-	rateDrift, rateLost, retryAftS float64
-	envelope, noCount, noPaging    bool
-	shuffle                        bool
-	asJSON                         bool
-	moved                          stringList
+// fakeAPIOptions are fake-api's flags.
+type fakeAPIOptions struct {
+	listen, apiKey, data        string
+	items                       int
+	seed                        int64
+	fault                       fakeapi.Faults // what the flags set directly
+	faultRate                   float64
+	rate429, rate5xx, rateReset float64
+	rateTruncate                float64
+	envelope, noCount, noPaging bool
+	shuffle                     bool
+	asJSON                      bool
+	moved                       stringList
+	routes                      map[string]string // moved, parsed
 }
 
 func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 	cmd := commands["fake-api"]
 	fs := newFlags(cmd)
-	var f fakeAPIFlags
+	var f fakeAPIOptions
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:8090", "address to listen on (port 0 picks a free port)")
 	fs.StringVar(&f.apiKey, "api-key", fakeapi.DemoAPIKey, "the API key the server accepts, with every scope on every workspace")
 	fs.StringVar(&f.data, "data", "demo", "initial data: demo or empty")
 	fs.IntVar(&f.items, "items", 0, "items per type in the demo data (0 = the demo's own numbers)")
 	fs.Int64Var(&f.seed, "seed", 1, "seed of the data generator and of fault decisions")
-	fs.DurationVar(&f.latency, "latency", 0, "delay added to every request")
-	fs.DurationVar(&f.jitter, "jitter", 0, "random extra delay, 0 to this much, per request")
+	fs.DurationVar(&f.fault.Latency, "latency", 0, "delay added to every request")
+	fs.DurationVar(&f.fault.Jitter, "jitter", 0, "random extra delay, 0 to this much, per request")
 	fs.Float64Var(&f.faultRate, "fault-rate", 0, "share of requests (0..1) failing with a retryable fault, split evenly between 429, 5xx, resets and truncated bodies")
 	fs.Float64Var(&f.rate429, "rate-429", -1, "share of requests answered 429 Too Many Requests (-1 = from --fault-rate)")
 	fs.Float64Var(&f.rate5xx, "rate-5xx", -1, "share answered 500, 502 or 503 (-1 = from --fault-rate)")
 	fs.Float64Var(&f.rateReset, "rate-reset", -1, "share whose connection is reset mid-body (-1 = from --fault-rate)")
 	fs.Float64Var(&f.rateTruncate, "rate-truncate", -1, "share whose body is cut short (-1 = from --fault-rate)")
-	fs.Float64Var(&f.rateHTML, "rate-html", 0, "share answered 200 with an HTML page")
-	fs.Float64Var(&f.rateDrift, "rate-drift", 0, "share of item page requests before which an item is inserted or deleted")
-	fs.Float64Var(&f.rateLost, "rate-lost-write", 0, "share of writes applied and then answered 500 or dropped")
-	fs.Float64Var(&f.retryAftS, "retry-after-share", 0.5, "share of 429 and 503 answers that carry Retry-After")
-	fs.DurationVar(&f.retryAfter, "retry-after", time.Second, "the Retry-After value sent")
+	fs.Float64Var(&f.fault.RateHTML, "rate-html", 0, "share answered 200 with an HTML page")
+	fs.Float64Var(&f.fault.RateDrift, "rate-drift", 0, "share of item page requests before which an item is inserted or deleted")
+	fs.Float64Var(&f.fault.RateLostWrite, "rate-lost-write", 0, "share of writes applied and then answered 500 or dropped")
+	fs.Float64Var(&f.fault.RetryAfterShare, "retry-after-share", 0.5, "share of 429 and 503 answers that carry Retry-After")
+	fs.DurationVar(&f.fault.RetryAfter, "retry-after", time.Second, "the Retry-After value sent")
 	fs.BoolVar(&f.envelope, "envelope", false, `answer lists as {"data": [...], "total": N} instead of bare arrays`)
 	fs.BoolVar(&f.noCount, "no-count", false, "count endpoints answer 404, like a server without counts")
 	fs.BoolVar(&f.noPaging, "ignore-paging", false, "ignore page and limit, like a server without paging")
@@ -99,7 +98,7 @@ func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 	if f.data != "demo" && f.data != "empty" {
 		return usagef(cmd.name, "--data must be demo or empty, not %q", f.data)
 	}
-	for name, r := range map[string]float64{"fault-rate": f.faultRate, "rate-html": f.rateHTML, "rate-drift": f.rateDrift, "rate-lost-write": f.rateLost, "retry-after-share": f.retryAftS} {
+	for name, r := range map[string]float64{"fault-rate": f.faultRate, "rate-html": f.fault.RateHTML, "rate-drift": f.fault.RateDrift, "rate-lost-write": f.fault.RateLostWrite, "retry-after-share": f.fault.RetryAfterShare} {
 		if r < 0 || r > 1 {
 			return usagef(cmd.name, "--%s must be between 0 and 1, not %g", name, r)
 		}
@@ -112,8 +111,14 @@ func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 		}
 		moved[name] = path
 	}
+	f.routes = moved
+	return fakeAPICommand(ctx, m, &f)
+}
+
+// fakeAPICommand serves the fake API until ctx ends.
+func fakeAPICommand(ctx context.Context, m *Main, f *fakeAPIOptions) error {
 	srv, err := fakeapi.New(fakeapi.Options{
-		MovedRoutes:  moved,
+		MovedRoutes:  f.routes,
 		Data:         f.data,
 		Items:        f.items,
 		Seed:         f.seed,
@@ -126,7 +131,7 @@ func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 		Logger:       slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
-		return usagef(cmd.name, "%s", err)
+		return usagef("fake-api", "%s", err)
 	}
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
@@ -140,18 +145,8 @@ func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 		fmt.Fprintf(m.Stdout, "fake Enspace API listening on %s\n  api key:    %s\n  workspaces: %v\n", url, f.apiKey, srv.Workspaces())
 		fmt.Fprintf(m.Stdout, "try: curl -H 'x-api-key: %s' -H 'en-workspace: acme' %s/ws/types\n", f.apiKey, url)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan error, 1)
-	go func() { done <- hs.Serve(ln) }()
-	select {
-	case err := <-done:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("shut down: %w", err)
+	if err := fakeapi.Serve(ctx, ln, srv); err != nil {
+		return err
 	}
 	fmt.Fprintln(m.Stderr, "fake Enspace API stopped")
 	return nil
@@ -159,24 +154,14 @@ func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 
 // faults turns the flags into fault settings: --fault-rate is split evenly
 // between the four retryable faults unless a --rate-* flag names its own.
-func (f *fakeAPIFlags) faults() fakeapi.Faults {
+func (f *fakeAPIOptions) faults() fakeapi.Faults {
 	pick := func(specific float64) float64 {
 		if specific >= 0 {
 			return specific
 		}
 		return f.faultRate / 4
 	}
-	return fakeapi.Faults{
-		Latency:         f.latency,
-		Jitter:          f.jitter,
-		Rate429:         pick(f.rate429),
-		Rate5xx:         pick(f.rate5xx),
-		RateReset:       pick(f.rateReset),
-		RateTruncate:    pick(f.rateTruncate),
-		RateHTML:        f.rateHTML,
-		RateDrift:       f.rateDrift,
-		RateLostWrite:   f.rateLost,
-		RetryAfterShare: f.retryAftS,
-		RetryAfter:      f.retryAfter,
-	}
+	out := f.fault
+	out.Rate429, out.Rate5xx, out.RateReset, out.RateTruncate = pick(f.rate429), pick(f.rate5xx), pick(f.rateReset), pick(f.rateTruncate)
+	return out
 }

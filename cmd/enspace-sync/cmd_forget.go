@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/config"
@@ -34,7 +33,7 @@ same as running "enspace-sync prune").
 Examples:
   enspace-sync forget --dry-run
   enspace-sync forget --workspace acme --keep-last 3 --prune`,
-		run: runForget,
+		run: configured("forget", 0, forgetCommand),
 	})
 }
 
@@ -63,67 +62,54 @@ func (p *policyFlags) policy(r config.Retention) snapshot.Policy {
 	return snapshot.Policy{KeepLast: zero(p.last), KeepDaily: zero(p.daily), KeepWeekly: zero(p.weekly), KeepMonthly: zero(p.monthly)}
 }
 
-func runForget(ctx context.Context, m *Main, args []string) error {
-	var pf policyFlags
-	var names stringList
-	var dryRun, prune bool
-	inv, err := m.start("forget", args, 0, func(fs *flag.FlagSet) {
-		pf.register(fs)
-		fs.Var(&names, "workspace", "only this workspace; repeat for several (default all)")
-		fs.BoolVar(&dryRun, "dry-run", false, "print what would be removed, remove nothing")
-		fs.BoolVar(&prune, "prune", false, "after removing, delete stored objects no snapshot uses")
-	})
+// forgetOptions are forget's flags and arguments.
+type forgetOptions struct {
+	invocation
+	pf     policyFlags
+	names  stringList
+	dryRun bool
+	prune  bool
+}
+
+func (o *forgetOptions) flags(fs *flag.FlagSet) {
+	o.pf.register(fs)
+	fs.Var(&o.names, "workspace", "only this workspace; repeat for several (default all)")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "print what would be removed, remove nothing")
+	fs.BoolVar(&o.prune, "prune", false, "after removing, delete stored objects no snapshot uses")
+}
+
+func forgetCommand(ctx context.Context, m *Main, o *forgetOptions) error {
+	svc, err := m.openService(o.cfg, o.dryRun, "forget")
 	if err != nil {
 		return err
 	}
-	db, err := m.openDB(inv.cfg, dryRun, "forget")
+	res, err := svc.Retain(app.RetainRequest{Workspaces: o.names, DryRun: o.dryRun, Prune: o.prune,
+		Policy: func(ws *config.Workspace) snapshot.Policy { return o.pf.policy(ws.Retention) }})
 	if err != nil {
 		return err
 	}
-	svc, err := m.service(inv.cfg, db)
-	if err != nil {
-		return err
-	}
-	res, err := svc.Retain(app.RetainRequest{Workspaces: names, DryRun: dryRun, Prune: prune,
-		Policy: func(ws *config.Workspace) snapshot.Policy { return pf.policy(ws.Retention) }})
-	if err != nil {
-		return err
-	}
-	type decisionJSON struct {
-		ID        string    `json:"id"`
-		Workspace string    `json:"workspace"`
-		Time      time.Time `json:"time"`
-		Status    string    `json:"status"`
-		Keep      bool      `json:"keep"`
-		Reasons   []string  `json:"reasons"`
-	}
-	out := []decisionJSON{}
 	for _, d := range res.Decisions {
-		reasons := d.Reasons
-		if reasons == nil {
-			reasons = []string{}
-		}
-		out = append(out, decisionJSON{d.Snapshot.ID, d.Workspace, d.Snapshot.StartedAt.UTC(), string(d.Snapshot.Status), d.Keep, reasons})
-		if !inv.g.asJSON {
+		if !o.g.asJSON {
 			verb := "keep  "
 			if !d.Keep {
 				verb = "remove"
 			}
 			fmt.Fprintf(m.Stdout, "%s %s  %-12s %s  %-8s  %s\n", verb, d.Snapshot.ShortID(), d.Workspace,
-				d.Snapshot.StartedAt.In(svc.Location()).Format("2006-01-02 15:04"), d.Snapshot.Status, strings.Join(reasons, ", "))
+				d.Snapshot.StartedAt.In(svc.Location()).Format("2006-01-02 15:04"), d.Snapshot.Status, strings.Join(d.Reasons, ", "))
 		}
 	}
-	result := map[string]any{"dry_run": dryRun, "snapshots": out, "removed": res.Removed}
+	out := append([]app.WorkspaceDecision{}, res.Decisions...)
+	result := map[string]any{"dry_run": o.dryRun, "snapshots": out, "removed": res.Removed}
 	if st := res.Pruned; st != nil {
 		result["pruned_objects"], result["freed_bytes"] = st.Objects(), st.Bytes
-		if !inv.g.asJSON {
+		if !o.g.asJSON {
 			fmt.Fprintf(m.Stdout, "pruned %d stored objects, %s freed\n", st.Objects(), humanBytes(st.Bytes))
 		}
 	}
-	if inv.g.asJSON {
+	if o.g.asJSON {
 		return printJSON(m, result)
 	}
-	if dryRun {
+	if o.dryRun {
 		fmt.Fprintf(m.Stdout, "dry run: %d snapshots would be removed\n", res.Removed)
 	} else {
 		fmt.Fprintf(m.Stdout, "removed %d snapshots\n", res.Removed)

@@ -30,38 +30,37 @@ role:SLUG, group:NAME, member:EMAIL, integration:ID, quick-task:ID.
 Examples:
   enspace-sync log item:clients/1001
   enspace-sync log --workspace acme member:ana@acme.com --json`,
-		run: runLog,
+		run: configured("log", 1, logCommand),
 	})
 }
 
-func runLog(ctx context.Context, m *Main, args []string) error {
-	var workspace string
-	inv, err := m.start("log", args, 1, func(fs *flag.FlagSet) {
-		fs.StringVar(&workspace, "workspace", "", "the workspace (may be left out when the config has one)")
-	})
-	if err != nil {
-		return err
-	}
-	if len(inv.args) != 1 {
+// logOptions are log's flags and arguments.
+type logOptions struct {
+	invocation
+	workspace string
+}
+
+func (o *logOptions) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.workspace, "workspace", "", "the workspace (may be left out when the config has one)")
+}
+
+func logCommand(ctx context.Context, m *Main, o *logOptions) error {
+	if len(o.args) != 1 {
 		return usagef("log", "name one object, such as item:clients/1001")
 	}
-	sel, err := selector.Parse(inv.args[0])
+	sel, err := selector.Parse(o.args[0])
 	if err != nil {
 		return usagef("log", "%s", err)
 	}
-	db, err := m.openDB(inv.cfg, true, "log")
+	svc, err := m.openService(o.cfg, true, "log")
 	if err != nil {
 		return err
 	}
-	svc, err := m.service(inv.cfg, db)
+	h, err := svc.History(app.HistoryRequest{Workspace: o.workspace, Selector: sel})
 	if err != nil {
 		return err
 	}
-	h, err := svc.History(app.HistoryRequest{Workspace: workspace, Selector: sel})
-	if err != nil {
-		return err
-	}
-	if inv.g.asJSON {
+	if o.g.asJSON {
 		return printJSON(m, h.Entries)
 	}
 	if len(h.Entries) == 0 {

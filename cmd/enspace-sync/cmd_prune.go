@@ -16,17 +16,16 @@ does not shrink: bbolt reuses the freed pages for later snapshots.
 
 Examples:
   enspace-sync forget --keep-last 5 && enspace-sync prune`,
-		run: runPrune,
+		run: configured("prune", 0, pruneCommand),
 	})
 }
 
-func runPrune(ctx context.Context, m *Main, args []string) error {
-	inv, err := m.start("prune", args, 0, nil)
-	if err != nil {
-		return err
-	}
-	g := inv.g
-	db, err := m.openDB(inv.cfg, false, "prune")
+// pruneOptions are prune's flags and arguments.
+type pruneOptions struct{ invocation }
+
+func pruneCommand(ctx context.Context, m *Main, o *pruneOptions) error {
+	g := o.g
+	db, err := m.openDB(o.cfg, false, "prune")
 	if err != nil {
 		return err
 	}

@@ -46,51 +46,54 @@ Examples:
   enspace-sync replicate --from acme-stage --to acme --plan-out promote.json
   enspace-sync replicate --from acme --to acme-copy --include-data
   enspace-sync replicate --from acme-stage --to acme --only types,fields --prune`,
-		run: runReplicate,
+		run: configured("replicate", 0, replicateCommand),
 	})
 }
 
-func runReplicate(ctx context.Context, m *Main, args []string) error {
-	var req app.ReplicationRequest
-	var only string
-	var out planPrinter
-	inv, err := m.start("replicate", args, 0, func(fs *flag.FlagSet) {
-		fs.StringVar(&req.From, "from", "", "the source workspace, by its name in the config (required)")
-		fs.StringVar(&req.To, "to", "", "the target workspace, by its name in the config (required)")
-		fs.StringVar(&only, "only", "", "compare only these kinds, comma-separated (types,fields,roles,...)")
-		fs.BoolVar(&req.IncludeData, "include-data", false, "also copy items, members, group membership and quick tasks")
-		fs.StringVar(&req.FromSnapshot, "from-snapshot", "", "read the source from this snapshot of --from instead of the live API")
-		fs.BoolVar(&req.Prune, "prune", false, "also delete configuration objects that the source lacks")
-		fs.BoolVar(&out.dryRun, "dry-run", false, "print the plan; change nothing")
-		fs.StringVar(&out.planOut, "plan-out", "", "save the plan as JSON to this file instead of applying it (apply it later with enspace-sync apply FILE)")
-	})
-	if err != nil {
-		return err
-	}
-	out.asJSON = inv.g.asJSON
-	if req.From == "" || req.To == "" {
+// replicateOptions are replicate's flags and arguments.
+type replicateOptions struct {
+	invocation
+	req  app.ReplicationRequest
+	only string
+	out  planPrinter
+}
+
+func (o *replicateOptions) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.req.From, "from", "", "the source workspace, by its name in the config (required)")
+	fs.StringVar(&o.req.To, "to", "", "the target workspace, by its name in the config (required)")
+	fs.StringVar(&o.only, "only", "", "compare only these kinds, comma-separated (types,fields,roles,...)")
+	fs.BoolVar(&o.req.IncludeData, "include-data", false, "also copy items, members, group membership and quick tasks")
+	fs.StringVar(&o.req.FromSnapshot, "from-snapshot", "", "read the source from this snapshot of --from instead of the live API")
+	fs.BoolVar(&o.req.Prune, "prune", false, "also delete configuration objects that the source lacks")
+	fs.BoolVar(&o.out.dryRun, "dry-run", false, "print the plan; change nothing")
+	fs.StringVar(&o.out.planOut, "plan-out", "", "save the plan as JSON to this file instead of applying it (apply it later with enspace-sync apply FILE)")
+}
+
+func replicateCommand(ctx context.Context, m *Main, o *replicateOptions) error {
+	o.out.asJSON = o.g.asJSON
+	if o.req.From == "" || o.req.To == "" {
 		return usagef("replicate", "--from and --to are required")
 	}
-	for _, k := range strings.Split(only, ",") {
+	for _, k := range strings.Split(o.only, ",") {
 		if k = strings.TrimSpace(k); k != "" {
-			req.Only = append(req.Only, k)
+			o.req.Only = append(o.req.Only, k)
 		}
 	}
 	// The kinds are checked before the database is opened.
-	if _, err := app.ReplicationKinds(req.Only, req.IncludeData); err != nil {
+	if _, err := app.ReplicationKinds(o.req.Only, o.req.IncludeData); err != nil {
 		return err
 	}
-	db, err := m.planDB(inv.cfg, out.dryRun || out.planOut != "", "replicate")
+	db, err := m.planDB(o.cfg, o.out.dryRun || o.out.planOut != "", "replicate")
 	if err != nil {
 		return err
 	}
-	svc, err := m.service(inv.cfg, db)
+	svc, err := m.service(o.cfg, db)
 	if err != nil {
 		return err
 	}
-	p, err := svc.PlanReplication(ctx, req)
+	p, err := svc.PlanReplication(ctx, o.req)
 	if err != nil {
 		return err
 	}
-	return out.finish(ctx, m, svc, p)
+	return o.out.finish(ctx, m, svc, p)
 }

@@ -63,57 +63,61 @@ Examples:
   enspace-sync restore --workspace acme member:ana@acme.com role:analyst
   enspace-sync restore --workspace acme --to acme-copy all
   enspace-sync restore --from-export acme-2026-11-27.tar.gz type:contracts`,
-		run: runRestore,
+		run: configured("restore", -1, restoreCommand),
 	})
 }
 
-func runRestore(ctx context.Context, m *Main, args []string) error {
-	var req app.RestoreRequest
-	var out planPrinter
-	inv, err := m.start("restore", args, -1, func(fs *flag.FlagSet) {
-		fs.StringVar(&req.Workspace, "workspace", "", "the workspace whose snapshot is restored (may be left out when the config has one)")
-		fs.StringVar(&req.Snapshot, "snapshot", "", "the snapshot: an id, a unique id prefix, latest or latest~N (default latest)")
-		fs.StringVar(&req.To, "to", "", "restore into this configured workspace instead (default: the same workspace)")
-		fs.BoolVar(&out.dryRun, "dry-run", false, "print the plan; change nothing")
-		fs.StringVar(&req.FromExport, "from-export", "", "restore from this export (directory or .tar.gz) instead of a snapshot")
-		fs.StringVar(&out.planOut, "plan-out", "", "save the plan as JSON to this file instead of applying it (apply it later with enspace-sync apply FILE)")
-	})
-	if err != nil {
-		return err
-	}
-	out.asJSON = inv.g.asJSON
-	if len(inv.args) == 0 {
+// restoreOptions are restore's flags and arguments.
+type restoreOptions struct {
+	invocation
+	req app.RestoreRequest
+	out planPrinter
+}
+
+func (o *restoreOptions) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.req.Workspace, "workspace", "", "the workspace whose snapshot is restored (may be left out when the config has one)")
+	fs.StringVar(&o.req.Snapshot, "snapshot", "", "the snapshot: an id, a unique id prefix, latest or latest~N (default latest)")
+	fs.StringVar(&o.req.To, "to", "", "restore into this configured workspace instead (default: the same workspace)")
+	fs.BoolVar(&o.out.dryRun, "dry-run", false, "print the plan; change nothing")
+	fs.StringVar(&o.req.FromExport, "from-export", "", "restore from this export (directory or .tar.gz) instead of a snapshot")
+	fs.StringVar(&o.out.planOut, "plan-out", "", "save the plan as JSON to this file instead of applying it (apply it later with enspace-sync apply FILE)")
+}
+
+func restoreCommand(ctx context.Context, m *Main, o *restoreOptions) error {
+	var err error
+	o.out.asJSON = o.g.asJSON
+	if len(o.args) == 0 {
 		return usagef("restore", "name what to restore: a selector such as type:contracts, or all")
 	}
-	req.All = len(inv.args) == 1 && inv.args[0] == "all"
-	if !req.All {
-		for _, a := range inv.args {
+	o.req.All = len(o.args) == 1 && o.args[0] == "all"
+	if !o.req.All {
+		for _, a := range o.args {
 			s, err := selector.Parse(a)
 			if err != nil {
 				return usagef("restore", "%v", err)
 			}
-			req.Selectors = append(req.Selectors, s)
+			o.req.Selectors = append(o.req.Selectors, s)
 		}
 	}
-	readOnly := out.dryRun || out.planOut != ""
+	readOnly := o.out.dryRun || o.out.planOut != ""
 	var db *snapshot.DB
-	if req.FromExport == "" {
-		db, err = m.openDB(inv.cfg, readOnly, "restore")
+	if o.req.FromExport == "" {
+		db, err = m.openDB(o.cfg, readOnly, "restore")
 	} else {
-		db, err = m.planDB(inv.cfg, readOnly, "restore") // an export needs no database to plan
+		db, err = m.planDB(o.cfg, readOnly, "restore") // an export needs no database to plan
 	}
 	if err != nil {
 		return err
 	}
-	svc, err := m.service(inv.cfg, db)
+	svc, err := m.service(o.cfg, db)
 	if err != nil {
 		return err
 	}
-	p, err := svc.PlanRestore(ctx, req)
+	p, err := svc.PlanRestore(ctx, o.req)
 	if err != nil {
 		return err
 	}
-	return out.finish(ctx, m, svc, p)
+	return o.out.finish(ctx, m, svc, p)
 }
 
 // planDB opens the database for planning and applying. A dry run opens it

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -69,21 +70,16 @@ locked: 4; invalid config: 2).
 Examples:
   enspace-sync run --config /etc/enspace-sync/config.yaml
   systemctl reload enspace-sync    # sends SIGHUP`,
-		run: runDaemon,
+		run: configured("run", 0, runCommand),
 	})
 }
 
-func runDaemon(ctx context.Context, m *Main, args []string) error {
-	inv, err := m.start("run", args, 0, nil)
-	if err != nil {
-		return err
-	}
-	cfg := inv.cfg
-	db, err := m.openDB(cfg, false, "run")
-	if err != nil {
-		return err
-	}
-	svc, err := m.service(cfg, db)
+// runOptions are run's flags and arguments.
+type runOptions struct{ invocation }
+
+func runCommand(ctx context.Context, m *Main, o *runOptions) error {
+	cfg := o.cfg
+	svc, err := m.openService(cfg, false, "run")
 	if err != nil {
 		return err
 	}
@@ -91,7 +87,7 @@ func runDaemon(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	d, err := daemon.New(daemon.Options{
-		Jobs: svc, DB: db, Version: versionInfo().Version, Logger: m.log, Getenv: m.Getenv,
+		Jobs: svc, DB: svc.DB(), Version: versionInfo().Version, Logger: m.log, Getenv: m.Getenv,
 	}, daemon.SettingsOf(svc))
 	if err != nil {
 		return configError(err)
@@ -121,7 +117,7 @@ func runDaemon(ctx context.Context, m *Main, args []string) error {
 			}
 			return nil
 		case <-hup:
-			m.reload(svc, d, &inv.g)
+			m.reload(svc, d, &o.g)
 		}
 	}
 }
@@ -130,28 +126,21 @@ func runDaemon(ctx context.Context, m *Main, args []string) error {
 // the old one stays; database and listen keep their old values until a
 // restart.
 func (m *Main) reload(svc *app.Service, d *daemon.Daemon, g *globalFlags) {
-	old := svc.Config()
 	path := m.locateConfig(g.configPath)
-	cfg, err := config.Load(path, config.Options{LookupEnv: m.lookupEnv})
-	if err == nil {
-		for _, w := range cfg.Warnings {
-			m.log.Warn("config", "warning", w)
-		}
-		var kept []app.Kept
-		if kept, err = svc.Reload(cfg); err == nil {
-			for _, k := range kept {
-				m.log.Warn("reload: a new "+k.Key+" needs a restart; keeping the old one", k.Key, k.Value)
-			}
-		}
+	res, err := svc.ReloadFile(path, config.Options{LookupEnv: m.lookupEnv}, func() error { return d.Reload(daemon.SettingsOf(svc)) })
+	for _, w := range res.Warnings {
+		m.log.Warn("config", "warning", w)
+	}
+	for _, k := range res.Kept {
+		m.log.Warn("reload: a new "+k.Key+" needs a restart; keeping the old one", k.Key, k.Value)
 	}
 	if err != nil {
-		m.log.Error("reload: the config is invalid; keeping the running one", "file", path, "err", err)
+		why := app.ErrSchedulesRefused
+		if errors.Is(err, app.ErrConfigInvalid) {
+			why = app.ErrConfigInvalid
+		}
+		m.log.Error("reload: "+why.Error()+"; keeping the running one", "file", path, "err", err)
 		return
 	}
-	if err := d.Reload(daemon.SettingsOf(svc)); err != nil {
-		m.log.Error("reload: the schedules were refused; keeping the running config", "err", err)
-		_ = svc.SetConfig(old)
-		return
-	}
-	m.log.Info("reloaded the config", "file", path, "workspaces", len(cfg.Workspaces))
+	m.log.Info("reloaded the config", "file", path, "workspaces", res.Workspaces)
 }

@@ -42,25 +42,30 @@ Examples:
   enspace-sync show --workspace acme latest~1 type:contracts | jq -c .object.slug
   enspace-sync show 3f2a9c1d members
   enspace-sync show --at "2026-11-20 18:00" item:contracts/1061`,
-		run: runShow,
+		run: configured("show", -1, showCommand),
 	})
 }
 
-func runShow(ctx context.Context, m *Main, args []string) error {
-	var workspace, at string
-	inv, err := m.start("show", args, -1, func(fs *flag.FlagSet) {
-		fs.StringVar(&workspace, "workspace", "", "the workspace whose snapshot SNAPSHOT names")
-		fs.StringVar(&at, "at", "", "show the newest snapshot taken at or before this time (2026-11-27, \"2026-11-27 15:04\" or RFC 3339) instead of naming one")
-	})
-	if err != nil {
-		return err
-	}
-	rest := inv.args
-	if at == "" && len(rest) == 0 {
+// showOptions are show's flags and arguments.
+type showOptions struct {
+	invocation
+	workspace string
+	at        string
+}
+
+func (o *showOptions) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.workspace, "workspace", "", "the workspace whose snapshot SNAPSHOT names")
+	fs.StringVar(&o.at, "at", "", "show the newest snapshot taken at or before this time (2026-11-27, \"2026-11-27 15:04\" or RFC 3339) instead of naming one")
+}
+
+func showCommand(ctx context.Context, m *Main, o *showOptions) error {
+	var err error
+	rest := o.args
+	if o.at == "" && len(rest) == 0 {
 		return usagef("show", "name a snapshot (an id, latest or latest~N) or a time with --at")
 	}
 	selTexts := rest
-	if at == "" {
+	if o.at == "" {
 		selTexts = rest[1:]
 	}
 	sels := make([]selector.Selector, 0, len(selTexts))
@@ -72,24 +77,20 @@ func runShow(ctx context.Context, m *Main, args []string) error {
 		sels = append(sels, s)
 	}
 	var when time.Time
-	if at != "" {
-		if when, err = parseAt(at); err != nil {
+	if o.at != "" {
+		if when, err = parseAt(o.at); err != nil {
 			return err
 		}
 	}
-	db, err := m.openDB(inv.cfg, true, "show")
-	if err != nil {
-		return err
-	}
-	svc, err := m.service(inv.cfg, db)
+	svc, err := m.openService(o.cfg, true, "show")
 	if err != nil {
 		return err
 	}
 	var snap *snapshot.Snapshot
-	if at != "" {
-		snap, err = svc.SnapshotAt(workspace, when)
+	if o.at != "" {
+		snap, err = svc.SnapshotAt(o.workspace, when)
 	} else {
-		snap, err = svc.ResolveSnapshot(workspace, rest[0])
+		snap, err = svc.ResolveSnapshot(o.workspace, rest[0])
 	}
 	if err != nil {
 		return err

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/app"
-	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
 func init() {
@@ -23,39 +22,24 @@ snapshot. With --json, an array of the objects that "backup --json" prints.
 Examples:
   enspace-sync snapshots
   enspace-sync snapshots --workspace acme --json | jq -r '.[-1].id'`,
-		run: runSnapshots,
+		run: configured("snapshots", 0, snapshotsCommand),
 	})
 }
 
-// changeTotals prints a snapshot's recorded changes as "+added -removed
-// ~changed", with "!" when it holds an anomaly; "-" when none were recorded.
-func changeTotals(s *snapshot.Snapshot) string {
-	c := s.Changes
-	if c == nil {
-		return "-"
-	}
-	var added, removed, changed int
-	for _, n := range c.Summary {
-		added, removed, changed = added+n.Added, removed+n.Removed, changed+n.Changed
-	}
-	out := fmt.Sprintf("+%d -%d ~%d", added, removed, changed)
-	if len(s.Anomalies) > 0 {
-		out += " !"
-	}
-	return out
+// snapshotsOptions are snapshots's flags and arguments.
+type snapshotsOptions struct {
+	invocation
+	workspace string
 }
 
-func runSnapshots(ctx context.Context, m *Main, args []string) error {
-	var workspace *string
-	inv, err := m.start("snapshots", args, 0, func(fs *flag.FlagSet) {
-		workspace = fs.String("workspace", "", "only this workspace's snapshots")
-	})
-	if err != nil {
-		return err
-	}
-	cfg, g := inv.cfg, inv.g
-	if *workspace != "" {
-		if _, err := cfg.Workspace(*workspace); err != nil {
+func (o *snapshotsOptions) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.workspace, "workspace", "", "only this workspace's snapshots")
+}
+
+func snapshotsCommand(ctx context.Context, m *Main, o *snapshotsOptions) error {
+	cfg, g := o.cfg, o.g
+	if o.workspace != "" {
+		if _, err := cfg.Workspace(o.workspace); err != nil {
 			return &usageError{msg: err.Error(), hint: "enspace-sync config check"}
 		}
 	}
@@ -63,7 +47,7 @@ func runSnapshots(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	snaps, err := db.Snapshots(*workspace)
+	snaps, err := db.Snapshots(o.workspace)
 	if err != nil {
 		return err
 	}
@@ -83,7 +67,7 @@ func runSnapshots(ctx context.Context, m *Main, args []string) error {
 	for _, s := range snaps {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", s.ShortID(), s.Workspace,
 			s.StartedAt.Local().Format("2006-01-02 15:04:05"), s.Status, s.Objects, s.Requests,
-			humanBytes(s.AddedBytes), s.FinishedAt.Sub(s.StartedAt).Round(time.Millisecond), changeTotals(s))
+			humanBytes(s.AddedBytes), s.FinishedAt.Sub(s.StartedAt).Round(time.Millisecond), app.ChangeTotals(s))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

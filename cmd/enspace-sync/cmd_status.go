@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/daemon"
 )
 
@@ -28,7 +29,7 @@ With --json, the daemon's answer as is: {"workspaces": [{"name",
 Examples:
   enspace-sync status
   enspace-sync status --json | jq '.workspaces[] | select(.last_run.status != "complete")'`,
-		run: runStatus,
+		run: configured("status", 0, statusCommand),
 	})
 	register(&command{
 		name:    "trigger",
@@ -48,7 +49,7 @@ With --json: {"started", "error", "run": {"started_at", "finished_at",
 Examples:
   enspace-sync trigger acme
   enspace-sync trigger --wait acme`,
-		run: runTrigger,
+		run: configured("trigger", 1, triggerCommand),
 	})
 }
 
@@ -61,12 +62,11 @@ func daemonOf(inv *invocation) (*daemon.Client, error) {
 	return dc, nil
 }
 
-func runStatus(ctx context.Context, m *Main, args []string) error {
-	inv, err := m.start("status", args, 0, nil)
-	if err != nil {
-		return err
-	}
-	dc, err := daemonOf(inv)
+// statusOptions are status's flags and arguments.
+type statusOptions struct{ invocation }
+
+func statusCommand(ctx context.Context, m *Main, o *statusOptions) error {
+	dc, err := daemonOf(&o.invocation)
 	if err != nil {
 		return err
 	}
@@ -76,10 +76,10 @@ func runStatus(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	if inv.g.asJSON {
+	if o.g.asJSON {
 		return printJSON(m, st)
 	}
-	loc, err := inv.cfg.Location()
+	loc, err := o.cfg.Location()
 	if err != nil {
 		loc = time.Local
 	}
@@ -99,14 +99,7 @@ func runStatus(ctx context.Context, m *Main, args []string) error {
 		case r == nil:
 			fmt.Fprintf(m.Stdout, "  last run   none\n")
 		default:
-			line := fmt.Sprintf("%s, %s, took %s", r.Status, at(r.StartedAt), r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond))
-			if r.Snapshot != "" {
-				line += ", snapshot " + r.Snapshot
-			}
-			if r.Error != "" {
-				line += ": " + r.Error
-			}
-			fmt.Fprintf(m.Stdout, "  last run   %s\n", line)
+			fmt.Fprintf(m.Stdout, "  last run   %s, %s, took %s%s\n", r.Status, at(r.StartedAt), r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond), runOutcome(r))
 		}
 		if w.Running {
 			fmt.Fprintf(m.Stdout, "  running    yes\n")
@@ -118,32 +111,35 @@ func runStatus(ctx context.Context, m *Main, args []string) error {
 	return nil
 }
 
-func runTrigger(ctx context.Context, m *Main, args []string) error {
-	var wait *bool
-	inv, err := m.start("trigger", args, 1, func(fs *flag.FlagSet) {
-		wait = fs.Bool("wait", false, "wait for the run and print its outcome")
-	})
-	if err != nil {
-		return err
-	}
-	if len(inv.args) != 1 {
+// triggerOptions are trigger's flags and arguments.
+type triggerOptions struct {
+	invocation
+	wait bool
+}
+
+func (o *triggerOptions) flags(fs *flag.FlagSet) {
+	fs.BoolVar(&o.wait, "wait", false, "wait for the run and print its outcome")
+}
+
+func triggerCommand(ctx context.Context, m *Main, o *triggerOptions) error {
+	if len(o.args) != 1 {
 		return usagef("trigger", "trigger needs the name of a workspace")
 	}
-	name := inv.args[0]
-	dc, err := daemonOf(inv)
+	name := o.args[0]
+	dc, err := daemonOf(&o.invocation)
 	if err != nil {
 		return err
 	}
-	if !*wait {
+	if !o.wait {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 	}
-	code, ans, err := dc.Trigger(ctx, name, *wait)
+	code, ans, err := dc.Trigger(ctx, name, o.wait)
 	if err != nil {
 		return err
 	}
-	if inv.g.asJSON {
+	if o.g.asJSON {
 		if err := printJSON(m, ans); err != nil {
 			return err
 		}
@@ -155,24 +151,17 @@ func runTrigger(ctx context.Context, m *Main, args []string) error {
 		return fmt.Errorf("%s: a run is already in progress (see enspace-sync status)", name)
 	case !ans.Started || (code != http.StatusAccepted && code != http.StatusOK):
 		return fmt.Errorf("the daemon at %s answered %d: %s", dc.Addr(), code, ans.Error)
-	case ans.Run == nil && *wait:
+	case ans.Run == nil && o.wait:
 		return fmt.Errorf("the run of %s started but its outcome is unknown: %s", name, ans.Error)
 	case ans.Run == nil:
-		if !inv.g.asJSON {
+		if !o.g.asJSON {
 			fmt.Fprintf(m.Stdout, "started a backup of %s (see enspace-sync status)\n", name)
 		}
 		return nil
 	}
 	r := ans.Run
-	if !inv.g.asJSON {
-		line := fmt.Sprintf("%s: backup %s in %s", name, r.Status, r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond))
-		if r.Snapshot != "" {
-			line += ", snapshot " + r.Snapshot
-		}
-		if r.Error != "" {
-			line += ": " + r.Error
-		}
-		fmt.Fprintln(m.Stdout, line)
+	if !o.g.asJSON {
+		fmt.Fprintf(m.Stdout, "%s: backup %s in %s%s\n", name, r.Status, r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond), runOutcome(r))
 	}
 	switch r.Status {
 	case daemon.StatusComplete:
@@ -181,4 +170,16 @@ func runTrigger(ctx context.Context, m *Main, args []string) error {
 		return withExit(ExitPartial, nil)
 	}
 	return withExit(ExitError, nil)
+}
+
+// runOutcome is what a run left: ", snapshot ID" and ": error", each when there is one.
+func runOutcome(r *app.RunInfo) string {
+	out := ""
+	if r.Snapshot != "" {
+		out += ", snapshot " + r.Snapshot
+	}
+	if r.Error != "" {
+		out += ": " + r.Error
+	}
+	return out
 }

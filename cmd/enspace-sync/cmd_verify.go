@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+
+	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
 func init() {
@@ -22,37 +24,31 @@ anything is damaged. With --json: {"ok", "snapshots", "objects", "blobs",
 Examples:
   enspace-sync verify
   enspace-sync verify --read-data --json`,
-		run: runVerify,
+		run: configured("verify", 0, verifyCommand),
 	})
 }
 
-func runVerify(ctx context.Context, m *Main, args []string) error {
-	var readData *bool
-	inv, err := m.start("verify", args, 0, func(fs *flag.FlagSet) {
-		readData = fs.Bool("read-data", false, "also re-hash every stored object")
-	})
+// verifyOptions are verify's flags and arguments.
+type verifyOptions struct {
+	invocation
+	readData bool
+}
+
+func (o *verifyOptions) flags(fs *flag.FlagSet) {
+	fs.BoolVar(&o.readData, "read-data", false, "also re-hash every stored object")
+}
+
+func verifyCommand(ctx context.Context, m *Main, o *verifyOptions) error {
+	g := o.g
+	db, err := m.openDB(o.cfg, true, "verify")
 	if err != nil {
 		return err
 	}
-	g := inv.g
-	db, err := m.openDB(inv.cfg, true, "verify")
+	rep, err := db.Verify(o.readData, nil)
 	if err != nil {
 		return err
 	}
-	rep, err := db.Verify(*readData, nil)
-	if err != nil {
-		return err
-	}
-	type problem struct {
-		Snapshot   string `json:"snapshot"`
-		Collection string `json:"collection,omitempty"`
-		Key        string `json:"key,omitempty"`
-		Error      string `json:"error"`
-	}
-	problems := []problem{}
-	for _, p := range rep.Problems {
-		problems = append(problems, problem{p.Snapshot, p.Collection, p.Key, p.Err})
-	}
+	problems := append([]snapshot.Problem{}, rep.Problems...)
 	if g.asJSON {
 		if err := printJSON(m, map[string]any{
 			"ok": rep.OK(), "snapshots": rep.Snapshots, "objects": rep.Objects, "blobs": rep.Blobs,

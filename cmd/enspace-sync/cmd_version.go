@@ -28,12 +28,20 @@ Example:
 func runVersion(ctx context.Context, m *Main, args []string) error {
 	cmd := commands["version"]
 	fs := newFlags(cmd)
-	asJSON := fs.Bool("json", false, "print the version as JSON")
+	var o versionOptions
+	fs.BoolVar(&o.asJSON, "json", false, "print the version as JSON")
 	if _, err := m.parse(cmd, fs, args); err != nil {
 		return err
 	}
+	return versionCommand(m, o)
+}
+
+// versionOptions are version's flags.
+type versionOptions struct{ asJSON bool }
+
+func versionCommand(m *Main, o versionOptions) error {
 	info := versionInfo()
-	if *asJSON {
+	if o.asJSON {
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(info)

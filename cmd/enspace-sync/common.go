@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"log/slog"
@@ -84,7 +85,9 @@ func (m *Main) logger(cfg *config.Config, g *globalFlags) *slog.Logger {
 	return slog.New(slog.NewTextHandler(m.Stderr, opts))
 }
 
-// invocation is the parsed command line of a command that reads the config.
+// invocation is what every command that reads the config is given: the
+// global flags, the positional arguments and the loaded config. Each such
+// command's options struct embeds it and adds the command's own flags.
 type invocation struct {
 	cmd  *command
 	g    globalFlags
@@ -92,31 +95,56 @@ type invocation struct {
 	cfg  *config.Config
 }
 
-// start parses args for the named command with the global flags and those
-// that flags adds, allows at most maxArgs positional arguments (-1 for any
-// number), and loads the config.
-func (m *Main) start(name string, args []string, maxArgs int, flags func(fs *flag.FlagSet)) (*invocation, error) {
-	inv := &invocation{cmd: commands[name]}
+// options are a command's parsed flags and arguments.
+type options interface {
+	base() *invocation
+	flags(fs *flag.FlagSet) // registers the command's own flags
+}
+
+func (inv *invocation) base() *invocation { return inv }
+
+// flags registers no flags: options structs with flags of their own
+// define theirs.
+func (inv *invocation) flags(*flag.FlagSet) {}
+
+// configured returns a command's run: it parses args into a new options
+// value (the global flags, the command's own, at most maxArgs positional
+// arguments, -1 for any), loads the config, and calls body, the plain
+// function that tests can call without a command line.
+func configured[O any, P interface {
+	*O
+	options
+}](name string, maxArgs int, body func(context.Context, *Main, P) error) func(context.Context, *Main, []string) error {
+	return func(ctx context.Context, m *Main, args []string) error {
+		o := P(new(O))
+		if err := m.start(o.base(), name, args, maxArgs, o.flags); err != nil {
+			return err
+		}
+		return body(ctx, m, o)
+	}
+}
+
+// start parses args for the named command into inv with the global flags
+// and those that flags adds, allows at most maxArgs positional arguments
+// (-1 for any number), and loads the config.
+func (m *Main) start(inv *invocation, name string, args []string, maxArgs int, flags func(fs *flag.FlagSet)) error {
+	inv.cmd = commands[name]
 	fs := newFlags(inv.cmd)
 	inv.g.register(fs)
-	if flags != nil {
-		flags(fs)
-	}
+	flags(fs)
 	rest, err := m.parse(inv.cmd, fs, args)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := checkLogLevel(name, inv.g.logLevel); err != nil {
-		return nil, err
+		return err
 	}
 	if maxArgs >= 0 && len(rest) > maxArgs {
-		return nil, usagef(name, "unexpected argument %q", rest[maxArgs])
+		return usagef(name, "unexpected argument %q", rest[maxArgs])
 	}
 	inv.args = rest
-	if inv.cfg, err = m.loadConfig(&inv.g); err != nil {
-		return nil, err
-	}
-	return inv, nil
+	inv.cfg, err = m.loadConfig(&inv.g)
+	return err
 }
 
 // checkLogLevel refuses a --log-level that slog does not know.

@@ -23,4 +23,13 @@ func (m *Main) openDB(cfg *config.Config, readOnly bool, command string) (*snaps
 	return st.DB, nil
 }
 
+// openService opens the config's database and builds the core over it.
+func (m *Main) openService(cfg *config.Config, readOnly bool, command string) (*app.Service, error) {
+	db, err := m.openDB(cfg, readOnly, command)
+	if err != nil {
+		return nil, err
+	}
+	return m.service(cfg, db)
+}
+
 func humanBytes(n int64) string { return app.HumanBytes(n) }

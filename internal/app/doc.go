@@ -13,10 +13,20 @@
 //   - PlanRestore, PlanReplication, LoadPlan and Apply: plans of writes
 //     into a workspace and the engine that applies them (restore.go,
 //     replicate.go, apply.go).
+//   - Objects: the stored objects a selector picks (objects.go), and
+//     ResolveSnapshot, SnapshotAt, DiffEnds (snapshots.go).
 //   - Export: a snapshot or the live workspace into an export (export.go).
-//   - Retain: retention and prune (retain.go).
-//   - The daemon's jobs: RunBackup, RunReplication, Retain, History,
-//     Notify, CheckDatabase (jobs.go, jobs_replicate.go).
+//   - Retain: retention and prune (retain.go); CopyDatabase (dbcopy.go).
+//   - The daemon's jobs: RunBackup, RunReplication, RetainJob, JobHistory,
+//     Notify, CheckDatabase (jobs.go, jobs_replicate.go), the config's Jobs
+//     and Reload (reload.go). Their statuses (status.go) are the one
+//     vocabulary of run records, the daemon, notifications and --json.
+//
+// OpenStore opens the database for a command, reading a copy a running
+// daemon serves when it holds the file (open.go).
+//
+// Kinds come from internal/kind, JSON equality from internal/jsonv: the
+// use cases restate neither.
 //
 // # Errors
 //

@@ -30,6 +30,12 @@ var (
 	// ErrNothingSelected is returned by PlanRestore when the selectors
 	// match nothing in the source.
 	ErrNothingSelected = errors.New("nothing matches")
+	// ErrConfigInvalid is returned by ReloadFile for a config that does not
+	// load; the running one stays.
+	ErrConfigInvalid = errors.New("the config is invalid")
+	// ErrSchedulesRefused is returned by ReloadFile when the daemon refused
+	// the new config's schedules; the old config is back.
+	ErrSchedulesRefused = errors.New("the schedules were refused")
 	// ErrConfig wraps an error of the config found while serving a
 	// request (an environment whose client cannot be built).
 	ErrConfig = errors.New("invalid configuration")

@@ -125,7 +125,7 @@ func (s *Service) Notify(ctx context.Context, r JobResult) {
 	if _, err := cfg.Replication(r.Workspace); err == nil {
 		kind = "replication"
 	}
-	err := n.Send(ctx, notify.Event{Kind: kind, Workspace: r.Workspace, Status: r.Status, Snapshot: r.Snapshot, Time: r.FinishedAt,
+	err := n.Send(ctx, notify.Event{Kind: kind, Workspace: r.Workspace, Status: string(r.Status), Snapshot: r.Snapshot, Time: r.FinishedAt,
 		Summary: r.Summary, Hint: r.Hint, Error: r.Error, Anomalies: r.Anomalies})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		s.log.Debug("notification dropped", "workspace", r.Workspace)

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"fmt"
+
 	"github.com/enspace-sync/enspace-sync/internal/config"
 )
 
@@ -47,4 +49,32 @@ func (s *Service) Reload(cfg *config.Config) ([]Kept, error) {
 		cfg.Listen = old.Listen
 	}
 	return kept, s.SetConfig(cfg)
+}
+
+// ReloadResult is what ReloadFile read and kept.
+type ReloadResult struct {
+	Warnings   []string // the new config's warnings
+	Kept       []Kept   // settings only a restart changes
+	Workspaces int      // workspaces of the new config
+}
+
+// ReloadFile reads the config at path and makes it the Service's, as
+// Reload does, then calls install (the daemon's new schedules). An invalid
+// config changes nothing; when install fails, the old config is put back.
+func (s *Service) ReloadFile(path string, opts config.Options, install func() error) (ReloadResult, error) {
+	var res ReloadResult
+	cfg, err := config.Load(path, opts)
+	if err != nil {
+		return res, fmt.Errorf("%w: %w", ErrConfigInvalid, err)
+	}
+	old := s.Config()
+	res.Warnings, res.Workspaces = cfg.Warnings, len(cfg.Workspaces)
+	if res.Kept, err = s.Reload(cfg); err != nil {
+		return res, fmt.Errorf("%w: %w", ErrConfigInvalid, err)
+	}
+	if err := install(); err != nil {
+		_ = s.SetConfig(old)
+		return res, fmt.Errorf("%w: %w", ErrSchedulesRefused, err)
+	}
+	return res, nil
 }

@@ -124,3 +124,21 @@ func HumanBytes(n int64) string {
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
+
+// ChangeTotals writes a snapshot's recorded changes as "+added -removed
+// ~changed", with "!" when it holds an anomaly; "-" when none were recorded.
+func ChangeTotals(s *snapshot.Snapshot) string {
+	c := s.Changes
+	if c == nil {
+		return "-"
+	}
+	var added, removed, changed int
+	for _, n := range c.Summary {
+		added, removed, changed = added+n.Added, removed+n.Removed, changed+n.Changed
+	}
+	out := fmt.Sprintf("+%d -%d ~%d", added, removed, changed)
+	if len(s.Anomalies) > 0 {
+		out += " !"
+	}
+	return out
+}

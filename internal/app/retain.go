@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/config"
@@ -21,6 +22,23 @@ type RetainRequest struct {
 type WorkspaceDecision struct {
 	Workspace string
 	snapshot.Decision
+}
+
+// MarshalJSON writes a decision as forget --json prints it: {"id",
+// "workspace", "time", "status", "keep", "reasons"}.
+func (d WorkspaceDecision) MarshalJSON() ([]byte, error) {
+	reasons := d.Reasons
+	if reasons == nil {
+		reasons = []string{}
+	}
+	return json.Marshal(struct {
+		ID        string    `json:"id"`
+		Workspace string    `json:"workspace"`
+		Time      time.Time `json:"time"`
+		Status    string    `json:"status"`
+		Keep      bool      `json:"keep"`
+		Reasons   []string  `json:"reasons"`
+	}{d.Snapshot.ID, d.Workspace, d.Snapshot.StartedAt.UTC(), string(d.Snapshot.Status), d.Keep, reasons})
 }
 
 // RetainResult is what a retention run decided and did.

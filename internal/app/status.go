@@ -6,20 +6,20 @@ import (
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
-// Status is how a run of a job ended: the one vocabulary of the store's
-// run records, the daemon's status, metrics and notifications, and the
-// --json output.
-type Status = string
+// Status is how a run of a job ended: the store's vocabulary of run
+// outcomes (snapshot.Outcome), the same in the daemon's status, metrics
+// and notifications, and the --json output.
+type Status = snapshot.Outcome
 
 // The run statuses.
 const (
-	StatusComplete Status = "complete" // a complete snapshot was stored (a replication: applied whole)
-	StatusPartial  Status = "partial"  // a partial snapshot was stored: some kinds were not read
-	StatusFailed   Status = "failed"   // nothing was stored: the run failed
-	StatusAborted  Status = "aborted"  // nothing was stored: the run was stopped (a signal, the daemon stopping, the process killed)
+	StatusComplete = snapshot.OutcomeComplete // a complete snapshot was stored (a replication: applied whole)
+	StatusPartial  = snapshot.OutcomePartial  // a partial snapshot was stored: some kinds were not read
+	StatusFailed   = snapshot.OutcomeFailed   // nothing was stored: the run failed
+	StatusAborted  = snapshot.OutcomeAborted  // nothing was stored: the run was stopped (a signal, the daemon stopping, the process killed)
 	// StatusHeld is a replication whose plan would change more than its
 	// limit: nothing was applied, and a person must look.
-	StatusHeld Status = "held"
+	StatusHeld = snapshot.OutcomeHeld
 )
 
 // RunStatus maps a run record of the store to a status: a run that ended
@@ -27,10 +27,8 @@ const (
 // otherwise.
 func RunStatus(r snapshot.Run) Status {
 	switch r.Outcome {
-	case snapshot.OutcomeComplete:
-		return StatusComplete
-	case snapshot.OutcomePartial:
-		return StatusPartial
+	case snapshot.OutcomeComplete, snapshot.OutcomePartial:
+		return r.Outcome
 	}
 	switch r.Ended() {
 	case snapshot.EndCancelled, snapshot.EndKilled:

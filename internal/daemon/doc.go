@@ -4,12 +4,15 @@
 // check and the metrics report, reloads its schedules, serves the local
 // HTTP listener and talks to systemd (sd_notify).
 //
-// It knows neither the Enspace API nor bbolt: the backup itself, retention,
-// the history read at start and the hot copy of the database come in as
-// functions and small interfaces (Options), wired by cmd/enspace-sync.
+// It knows neither the Enspace API nor bbolt: it runs the program's jobs
+// (internal/app's Service, through the Jobs interface: RunBackup,
+// RunReplication, RetainJob, JobHistory, Notify) and serves the hot copy of
+// the database through the Database interface. Its run records and
+// statuses are app's (Result is app.JobResult). Client is the listener's
+// client, for the command line's status, trigger and read commands.
 //
 // Runs. A run is started by the scheduler (its schedule, the catch-up at
-// start, or Trigger) and executes Options.Backup with the daemon's own run
+// start, or Trigger) and executes Jobs.RunBackup with the daemon's own run
 // context, not the scheduler's: a reload replaces the scheduler while a
 // backup continues. No overlap is the scheduler's rule alone: every
 // scheduler the daemon builds shares one scheduler.Guard, so no two runs of
@@ -17,13 +20,13 @@
 // or Trigger, which then answers ErrBusy and 409) that finds one in flight
 // is skipped, logged and counted by the scheduler. Schedules are parsed and
 // their periods computed by the scheduler too. Retention
-// (Options.Retain) follows every run that stored a snapshot; then the
-// history is read again (Options.History) for the snapshot count, and
-// Options.Notify hears of the result.
+// (Jobs.RetainJob) follows every run that stored a snapshot; then the
+// history is read again (Jobs.JobHistory) for the snapshot count, and
+// Jobs.Notify hears of the result.
 //
 // Stop. Stop tells systemd STOPPING=1, stops the scheduler (no new runs),
-// cancels the run context (a backup in progress aborts, and the caller's
-// Backup records it as aborted) and waits for the runs to return, bounded by
+// cancels the run context (a backup in progress aborts, and the store
+// records the run as ended by cancellation) and waits for the runs to return, bounded by
 // its context; then it shuts the listener down. The caller closes the
 // database after Stop.
 //

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/enspace-sync/enspace-sync/internal/app"
 )
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
@@ -20,14 +22,14 @@ type backend struct {
 	mu        sync.Mutex
 	calls     []string
 	block     map[string]chan struct{} // a backup of the workspace waits for this, or for its ctx
-	status    map[string]string        // the status of the next backups (default complete)
+	status    map[string]app.Status    // the status of the next backups (default complete)
 	snapshots map[string]int
 	lastOK    map[string]time.Time
 	notified  []Result
 }
 
 func newBackend(clock *testClock) *backend {
-	return &backend{clock: clock, block: map[string]chan struct{}{}, status: map[string]string{},
+	return &backend{clock: clock, block: map[string]chan struct{}{}, status: map[string]app.Status{},
 		snapshots: map[string]int{}, lastOK: map[string]time.Time{}}
 }
 

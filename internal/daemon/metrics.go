@@ -94,7 +94,7 @@ func (m *metrics) setObjects(name string, counts map[string]int) {
 // run counts a finished run.
 func (m *metrics) run(r Result, pruned int64) {
 	name := r.Workspace
-	m.runs.WithLabelValues(name, r.Status).Inc()
+	m.runs.WithLabelValues(name, string(r.Status)).Inc()
 	if (r.Status == StatusComplete || r.Status == StatusPartial) && r.Counts != nil {
 		m.setObjects(name, r.Counts)
 	}

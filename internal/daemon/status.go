@@ -97,7 +97,7 @@ func (d *Daemon) Ready() Readiness {
 		case last == nil:
 			w.Reason = "no backup yet"
 		case last.Status != StatusComplete:
-			w.Reason = "the last backup is " + last.Status
+			w.Reason = "the last backup is " + string(last.Status)
 		case p > 0 && now.Sub(last.FinishedAt) >= 2*p:
 			w.Reason = fmt.Sprintf("the last complete backup is %s old, more than twice the schedule's period (%s)",
 				now.Sub(last.FinishedAt).Round(time.Second), p)

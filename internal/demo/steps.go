@@ -112,7 +112,7 @@ func stepSecondBackup(ctx context.Context, t *tour) (string, error) {
 	for _, a := range res.Anomalies {
 		if a.Selector == "type:contracts" {
 			found = true
-			t.say("the backup logs each anomaly (%s) as a warning with a hint; for the type:", plural(len(res.Anomalies), "warning"))
+			t.say("the backup logs each anomaly as a warning with a hint (%d here); for the type:", len(res.Anomalies))
 			t.show(app.RestoreHint("acme", first.ShortID(), a.Selector))
 		}
 	}

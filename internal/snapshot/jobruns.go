@@ -14,7 +14,7 @@ import (
 type JobRun struct {
 	StartedAt  time.Time `json:"started_at"`
 	FinishedAt time.Time `json:"finished_at"`
-	Status     string    `json:"status"`
+	Status     Outcome   `json:"status"`
 	Summary    string    `json:"summary"`
 	Error      string    `json:"error,omitempty"`
 }

@@ -41,16 +41,21 @@ const (
 	StatusPartial  Status = "partial"  // some kinds failed: see Snapshot.Errors
 )
 
-// Outcome is how a run ended, in the runs log.
+// Outcome is how a run ended, in the runs log and the job runs log: the
+// program's one vocabulary of run statuses (internal/app's Status is this
+// type), from these records to the daemon, notifications and --json.
 type Outcome string
 
 // Run outcomes.
 const (
 	OutcomeRunning  Outcome = "running"  // begun, not yet committed or aborted
-	OutcomeComplete Outcome = "complete" // committed as a complete snapshot
+	OutcomeComplete Outcome = "complete" // committed as a complete snapshot; a job that did all it had to
 	OutcomePartial  Outcome = "partial"  // committed as a partial snapshot
 	OutcomeAborted  Outcome = "aborted"  // stopped (Abort, or the process died): no snapshot
-	OutcomeFailed   Outcome = "failed"   // Commit failed: no snapshot
+	OutcomeFailed   Outcome = "failed"   // Commit failed, or the job failed: no snapshot
+	// OutcomeHeld is a job (a replication) that stopped before writing
+	// because its plan changed more than its limit: a person must look.
+	OutcomeHeld Outcome = "held"
 )
 
 // Changes is a snapshot's summary of what changed since the previous

@@ -13,12 +13,13 @@ import (
 const maxProblems = 10_000
 
 // Problem is one damaged thing found by Verify.
+// Its JSON form is what verify --json prints of it.
 type Problem struct {
-	Snapshot   string // the snapshot's id; "" when no snapshot can be named
-	Collection string // "" for a damaged record
-	Key        string // the object's key; "" for a damaged root or chunk
-	Hash       Hash   // the damaged root, or the blob's hash; zero for a record or a chunk (Err names chunks by id)
-	Err        string // what is wrong
+	Snapshot   string `json:"snapshot"`             // the snapshot's id; "" when no snapshot can be named
+	Collection string `json:"collection,omitempty"` // "" for a damaged record
+	Key        string `json:"key,omitempty"`        // the object's key; "" for a damaged root or chunk
+	Hash       Hash   `json:"-"`                    // the damaged root, or the blob's hash; zero for a record or a chunk (Err names chunks by id)
+	Err        string `json:"error"`                // what is wrong
 }
 
 // String describes the problem on one line.
