@@ -43,7 +43,7 @@ A workspace whose run failed prints {"workspace", "status": "failed", "error"}.
 Examples:
   enspace-sync backup
   enspace-sync backup --workspace acme --json | jq .counts`,
-		run: configured("backup", 0, backup),
+		run: configured("backup", 0, backupCommand),
 	})
 }
 
@@ -57,8 +57,8 @@ func (o *backupOptions) flags(fs *flag.FlagSet) {
 	fs.Var(&o.workspaces, "workspace", "workspace to back up, by its name in the config; repeat for several (default all)")
 }
 
-// backup backs up the workspaces o names, each into a new snapshot.
-func backup(ctx context.Context, m *Main, o *backupOptions) error {
+// backupCommand backs up the workspaces o names, each into a new snapshot.
+func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 	svc, err := m.openService(o.cfg, false, "backup")
 	if err != nil {
 		return err

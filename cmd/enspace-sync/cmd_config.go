@@ -32,8 +32,8 @@ Examples:
 func runConfigCheck(ctx context.Context, m *Main, args []string) error {
 	cmd := commands["config check"]
 	fs := newFlags(cmd)
-	var g globalFlags
-	g.register(fs)
+	o := &configCheckOptions{}
+	o.g.register(fs)
 	rest, err := m.parse(cmd, fs, args)
 	if err != nil {
 		return err
@@ -41,11 +41,15 @@ func runConfigCheck(ctx context.Context, m *Main, args []string) error {
 	if len(rest) > 0 {
 		return usagef(cmd.name, "unexpected argument %q", rest[0])
 	}
-	return configCheckCommand(m, &g)
+	return configCheckCommand(ctx, m, o)
 }
 
+// configCheckOptions are config check's flags: the global ones.
+type configCheckOptions struct{ g globalFlags }
+
 // configCheckCommand checks the config the global flags name and prints it.
-func configCheckCommand(m *Main, g *globalFlags) error {
+func configCheckCommand(ctx context.Context, m *Main, o *configCheckOptions) error {
+	g := &o.g
 	path := m.locateConfig(g.configPath)
 	cfg, err := config.Load(path, config.Options{LookupEnv: m.lookupEnv})
 	if err != nil {

@@ -55,11 +55,10 @@ Examples:
 func runDemo(ctx context.Context, m *Main, args []string) error {
 	cmd := commands["demo"]
 	fs := newFlags(cmd)
-	var keep, logLevel string
-	var fast bool
-	fs.StringVar(&keep, "keep", "", "keep the config, key file, database and export in `DIR` (created; must be empty)")
-	fs.BoolVar(&fast, "fast", false, "no added latency on the fake API's requests")
-	fs.StringVar(&logLevel, "log-level", "", "`LEVEL` of the program's logs on stderr: debug, info, warn or error (default error: the tour shows the anomaly warnings itself)")
+	o := &demoOptions{}
+	fs.StringVar(&o.keep, "keep", "", "keep the config, key file, database and export in `DIR` (created; must be empty)")
+	fs.BoolVar(&o.fast, "fast", false, "no added latency on the fake API's requests")
+	fs.StringVar(&o.logLevel, "log-level", "", "`LEVEL` of the program's logs on stderr: debug, info, warn or error (default error: the tour shows the anomaly warnings itself)")
 	rest, err := m.parse(cmd, fs, args)
 	if err != nil {
 		return err
@@ -67,14 +66,25 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	if len(rest) > 0 {
 		return usagef(cmd.name, "unexpected argument %q", rest[0])
 	}
-	if err := checkLogLevel(cmd.name, logLevel); err != nil {
+	if err := checkLogLevel(cmd.name, o.logLevel); err != nil {
 		return err
 	}
+	return demoCommand(ctx, m, o)
+}
+
+// demoOptions are demo's flags.
+type demoOptions struct {
+	keep, logLevel string
+	fast           bool
+}
+
+// demoCommand runs the guided tour.
+func demoCommand(ctx context.Context, m *Main, o *demoOptions) error {
 	level := slog.LevelError
-	if logLevel != "" {
-		_ = level.UnmarshalText([]byte(logLevel)) // checked above
+	if o.logLevel != "" {
+		_ = level.UnmarshalText([]byte(o.logLevel)) // checked by runDemo
 	}
-	return demo.Run(ctx, demo.Options{Stdout: m.Stdout, Stderr: m.Stderr, Keep: keep, Fast: fast,
+	return demo.Run(ctx, demo.Options{Stdout: m.Stdout, Stderr: m.Stderr, Keep: o.keep, Fast: o.fast,
 		LogLevel: level, Version: versionInfo().Version, BeforeStep: demoBeforeStep})
 }
 

@@ -28,18 +28,19 @@ Example:
 func runVersion(ctx context.Context, m *Main, args []string) error {
 	cmd := commands["version"]
 	fs := newFlags(cmd)
-	var o versionOptions
+	o := &versionOptions{}
 	fs.BoolVar(&o.asJSON, "json", false, "print the version as JSON")
 	if _, err := m.parse(cmd, fs, args); err != nil {
 		return err
 	}
-	return versionCommand(m, o)
+	return versionCommand(ctx, m, o)
 }
 
 // versionOptions are version's flags.
 type versionOptions struct{ asJSON bool }
 
-func versionCommand(m *Main, o versionOptions) error {
+// versionCommand prints the version.
+func versionCommand(ctx context.Context, m *Main, o *versionOptions) error {
 	info := versionInfo()
 	if o.asJSON {
 		enc := json.NewEncoder(m.Stdout)

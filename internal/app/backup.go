@@ -64,7 +64,11 @@ func (s *Service) Backup(ctx context.Context, req BackupRequest) (*BackupResult,
 		Progress:  progress.Update,
 	})
 	if err != nil {
-		if abortErr := w.Abort(err); abortErr != nil {
+		reason := err
+		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+			reason = fmt.Errorf("%w: %w", ctx.Err(), err) // recorded as cancelled, whatever stopped first
+		}
+		if abortErr := w.Abort(reason); abortErr != nil {
 			log.Error("abort the run", "err", abortErr)
 		}
 		return nil, accessHint(err, ws)

@@ -102,7 +102,7 @@ func TestCrashRecovery(t *testing.T) {
 		checkFile(t, path)
 	})
 	rec := db.Recovered()
-	if len(rec) != 1 || rec[0].ID != runID || rec[0].Outcome != OutcomeAborted || rec[0].Error != interrupted {
+	if len(rec) != 1 || rec[0].ID != runID || rec[0].Outcome != OutcomeAborted || rec[0].Error != interrupted || rec[0].Ending != EndKilled {
 		t.Errorf("recovered = %+v, want run %s aborted", rec, runID)
 	}
 	snaps, err := db.Snapshots("")
