@@ -28,6 +28,7 @@ Examples:
 // applyOptions are apply's flags and arguments.
 type applyOptions struct{ invocation }
 
+// applyCommand applies the plan file o names after checking that its target is unchanged.
 func applyCommand(ctx context.Context, m *Main, o *applyOptions) error {
 	if len(o.args) != 1 {
 		return usagef("apply", "name the plan file")

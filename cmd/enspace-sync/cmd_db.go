@@ -39,6 +39,7 @@ func (o *dbBackupOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.output, "output", "", "the file to write (must not exist)")
 }
 
+// dbBackupCommand writes a consistent copy of the database to o.output.
 func dbBackupCommand(ctx context.Context, m *Main, o *dbBackupOptions) error {
 	if o.output == "" {
 		return usagef("db backup", "--output is required")

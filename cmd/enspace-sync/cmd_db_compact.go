@@ -32,6 +32,7 @@ Examples:
 // dbCompactOptions are db compact's flags and arguments.
 type dbCompactOptions struct{ invocation }
 
+// dbCompactCommand rewrites the database without its free pages.
 func dbCompactCommand(ctx context.Context, m *Main, o *dbCompactOptions) error {
 	db, err := m.openDB(o.cfg, false, "db compact")
 	if err != nil {

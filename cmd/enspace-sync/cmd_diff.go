@@ -58,6 +58,7 @@ func (o *diffOptions) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.exitCode, "exit-code", false, "exit with status 5 when there are changes")
 }
 
+// diffCommand prints what changed between the two snapshots o names.
 func diffCommand(ctx context.Context, m *Main, o *diffOptions) error {
 	for _, k := range o.kinds {
 		if _, err := kind.ByName(k); err != nil {

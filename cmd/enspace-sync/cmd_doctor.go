@@ -61,6 +61,7 @@ func (o *doctorOptions) flags(fs *flag.FlagSet) {
 	fs.Var(&o.names, "workspace", "workspace to check, by its name in the config; repeat for several (default all)")
 }
 
+// doctorCommand checks, read-only, each workspace o names against its server.
 func doctorCommand(ctx context.Context, m *Main, o *doctorOptions) error {
 	svc, err := m.service(o.cfg, nil)
 	if err != nil {

@@ -78,6 +78,7 @@ func (o *forgetOptions) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.prune, "prune", false, "after removing, delete stored objects no snapshot uses")
 }
 
+// forgetCommand removes the snapshots the retention policy does not keep.
 func forgetCommand(ctx context.Context, m *Main, o *forgetOptions) error {
 	svc, err := m.openService(o.cfg, o.dryRun, "forget")
 	if err != nil {

@@ -44,6 +44,7 @@ func (o *logOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.workspace, "workspace", "", "the workspace (may be left out when the config has one)")
 }
 
+// logCommand prints the history of the object o names across the snapshots.
 func logCommand(ctx context.Context, m *Main, o *logOptions) error {
 	if len(o.args) != 1 {
 		return usagef("log", "name one object, such as item:clients/1001")

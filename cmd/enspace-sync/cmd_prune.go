@@ -23,8 +23,8 @@ Examples:
 // pruneOptions are prune's flags and arguments.
 type pruneOptions struct{ invocation }
 
+// pruneCommand deletes the stored objects no snapshot uses.
 func pruneCommand(ctx context.Context, m *Main, o *pruneOptions) error {
-	g := o.g
 	db, err := m.openDB(o.cfg, false, "prune")
 	if err != nil {
 		return err
@@ -33,7 +33,7 @@ func pruneCommand(ctx context.Context, m *Main, o *pruneOptions) error {
 	if err != nil {
 		return err
 	}
-	if g.asJSON {
+	if o.g.asJSON {
 		return printJSON(m, map[string]any{"pruned_objects": st.Objects(), "freed_bytes": st.Bytes, "kept_objects": st.Kept})
 	}
 	fmt.Fprintf(m.Stdout, "pruned %d stored objects, %s freed; %d still in use\n", st.Objects(), humanBytes(st.Bytes), st.Kept)

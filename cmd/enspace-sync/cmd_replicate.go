@@ -69,6 +69,7 @@ func (o *replicateOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.out.planOut, "plan-out", "", "save the plan as JSON to this file instead of applying it (apply it later with enspace-sync apply FILE)")
 }
 
+// replicateCommand plans copying configuration between workspaces, then applies, saves or prints it.
 func replicateCommand(ctx context.Context, m *Main, o *replicateOptions) error {
 	o.out.asJSON = o.g.asJSON
 	if o.req.From == "" || o.req.To == "" {
@@ -83,11 +84,7 @@ func replicateCommand(ctx context.Context, m *Main, o *replicateOptions) error {
 	if _, err := app.ReplicationKinds(o.req.Only, o.req.IncludeData); err != nil {
 		return err
 	}
-	db, err := m.planDB(o.cfg, o.out.dryRun || o.out.planOut != "", "replicate")
-	if err != nil {
-		return err
-	}
-	svc, err := m.service(o.cfg, db)
+	svc, err := m.planService(o.cfg, o.out.dryRun || o.out.planOut != "", "replicate")
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/config"
 	"github.com/enspace-sync/enspace-sync/internal/selector"
-	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
 func init() {
@@ -83,8 +82,8 @@ func (o *restoreOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.out.planOut, "plan-out", "", "save the plan as JSON to this file instead of applying it (apply it later with enspace-sync apply FILE)")
 }
 
+// restoreCommand plans restoring what o selects, then applies, saves or prints it.
 func restoreCommand(ctx context.Context, m *Main, o *restoreOptions) error {
-	var err error
 	o.out.asJSON = o.g.asJSON
 	if len(o.args) == 0 {
 		return usagef("restore", "name what to restore: a selector such as type:contracts, or all")
@@ -99,17 +98,11 @@ func restoreCommand(ctx context.Context, m *Main, o *restoreOptions) error {
 			o.req.Selectors = append(o.req.Selectors, s)
 		}
 	}
-	readOnly := o.out.dryRun || o.out.planOut != ""
-	var db *snapshot.DB
-	if o.req.FromExport == "" {
-		db, err = m.openDB(o.cfg, readOnly, "restore")
-	} else {
-		db, err = m.planDB(o.cfg, readOnly, "restore") // an export needs no database to plan
+	open := m.openService
+	if o.req.FromExport != "" {
+		open = m.planService // an export needs no database to plan
 	}
-	if err != nil {
-		return err
-	}
-	svc, err := m.service(o.cfg, db)
+	svc, err := open(o.cfg, o.out.dryRun || o.out.planOut != "", "restore")
 	if err != nil {
 		return err
 	}
@@ -120,13 +113,13 @@ func restoreCommand(ctx context.Context, m *Main, o *restoreOptions) error {
 	return o.out.finish(ctx, m, svc, p)
 }
 
-// planDB opens the database for planning and applying. A dry run opens it
-// read-only, and plans without an id map when there is no database yet.
-func (m *Main) planDB(cfg *config.Config, dryRun bool, command string) (*snapshot.DB, error) {
+// planService builds the core for planning and applying. A dry run opens the
+// database read-only, and plans without an id map when there is none yet.
+func (m *Main) planService(cfg *config.Config, dryRun bool, command string) (*app.Service, error) {
 	if dryRun {
 		if _, err := os.Stat(cfg.Database); errors.Is(err, os.ErrNotExist) {
-			return nil, nil
+			return m.service(cfg, nil)
 		}
 	}
-	return m.openDB(cfg, dryRun, command)
+	return m.openService(cfg, dryRun, command)
 }

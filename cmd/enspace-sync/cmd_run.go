@@ -77,9 +77,9 @@ Examples:
 // runOptions are run's flags and arguments.
 type runOptions struct{ invocation }
 
+// runCommand runs the daemon until ctx ends; SIGHUP reloads the config.
 func runCommand(ctx context.Context, m *Main, o *runOptions) error {
-	cfg := o.cfg
-	svc, err := m.openService(cfg, false, "run")
+	svc, err := m.openService(o.cfg, false, "run")
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func runCommand(ctx context.Context, m *Main, o *runOptions) error {
 	if err != nil {
 		return configError(err)
 	}
-	if addr := cfg.ListenAddr(); addr != "" {
+	if addr := o.cfg.ListenAddr(); addr != "" {
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w (another daemon running? set listen: off to run without the listener)", addr, err)

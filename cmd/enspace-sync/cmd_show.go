@@ -58,6 +58,7 @@ func (o *showOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.at, "at", "", "show the newest snapshot taken at or before this time (2026-11-27, \"2026-11-27 15:04\" or RFC 3339) instead of naming one")
 }
 
+// showCommand prints the objects of the snapshot o names.
 func showCommand(ctx context.Context, m *Main, o *showOptions) error {
 	var err error
 	rest := o.args

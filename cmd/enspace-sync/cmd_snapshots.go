@@ -36,14 +36,14 @@ func (o *snapshotsOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.workspace, "workspace", "", "only this workspace's snapshots")
 }
 
+// snapshotsCommand lists the snapshots.
 func snapshotsCommand(ctx context.Context, m *Main, o *snapshotsOptions) error {
-	cfg, g := o.cfg, o.g
 	if o.workspace != "" {
-		if _, err := cfg.Workspace(o.workspace); err != nil {
+		if _, err := o.cfg.Workspace(o.workspace); err != nil {
 			return &usageError{msg: err.Error(), hint: "enspace-sync config check"}
 		}
 	}
-	db, err := m.openDB(cfg, true, "snapshots")
+	db, err := m.openDB(o.cfg, true, "snapshots")
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func snapshotsCommand(ctx context.Context, m *Main, o *snapshotsOptions) error {
 	if err != nil {
 		return err
 	}
-	if g.asJSON {
+	if o.g.asJSON {
 		out := make([]app.SnapshotJSON, 0, len(snaps))
 		for _, s := range snaps {
 			out = append(out, app.NewSnapshotJSON(s))

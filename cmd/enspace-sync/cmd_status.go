@@ -65,6 +65,7 @@ func daemonOf(inv *invocation) (*daemon.Client, error) {
 // statusOptions are status's flags and arguments.
 type statusOptions struct{ invocation }
 
+// statusCommand prints the running daemon's schedules and last runs.
 func statusCommand(ctx context.Context, m *Main, o *statusOptions) error {
 	dc, err := daemonOf(&o.invocation)
 	if err != nil {
@@ -121,6 +122,7 @@ func (o *triggerOptions) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.wait, "wait", false, "wait for the run and print its outcome")
 }
 
+// triggerCommand asks the running daemon to back up the workspace o names now.
 func triggerCommand(ctx context.Context, m *Main, o *triggerOptions) error {
 	if len(o.args) != 1 {
 		return usagef("trigger", "trigger needs the name of a workspace")

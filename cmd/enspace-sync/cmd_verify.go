@@ -38,8 +38,8 @@ func (o *verifyOptions) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.readData, "read-data", false, "also re-hash every stored object")
 }
 
+// verifyCommand checks the database for damage.
 func verifyCommand(ctx context.Context, m *Main, o *verifyOptions) error {
-	g := o.g
 	db, err := m.openDB(o.cfg, true, "verify")
 	if err != nil {
 		return err
@@ -49,7 +49,7 @@ func verifyCommand(ctx context.Context, m *Main, o *verifyOptions) error {
 		return err
 	}
 	problems := append([]snapshot.Problem{}, rep.Problems...)
-	if g.asJSON {
+	if o.g.asJSON {
 		if err := printJSON(m, map[string]any{
 			"ok": rep.OK(), "snapshots": rep.Snapshots, "objects": rep.Objects, "blobs": rep.Blobs,
 			"read_data": rep.ReadData, "problems": problems, "unlisted_problems": rep.Unlisted,
@@ -72,7 +72,7 @@ func verifyCommand(ctx context.Context, m *Main, o *verifyOptions) error {
 	if !rep.OK() {
 		return withExit(ExitError, fmt.Errorf("the database is damaged: %d problems", len(rep.Problems)+rep.Unlisted))
 	}
-	if !g.asJSON {
+	if !o.g.asJSON {
 		fmt.Fprintln(m.Stdout, "no damage found")
 	}
 	return nil
