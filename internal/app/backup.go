@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sort"
 	"time"
 
@@ -73,23 +72,31 @@ func (s *Service) Backup(ctx context.Context, req BackupRequest) (*BackupResult,
 		}
 		return nil, accessHint(err, ws)
 	}
+	var out *BackupResult
 	snap, err := w.Commit(snapshot.CommitInfo{
 		FinishedAt: time.Now(),
 		Requests:   int64(client.Stats().Requests - before),
 		Config:     runConfig(ws),
 		Drift:      res.Drift,
 		Walked:     sortedKeys(res.Counts),
+		Annotate: func(snap *snapshot.Snapshot) (*snapshot.Annotation, error) {
+			res, note, err := s.annotate(db, snap, ws)
+			out = res
+			return note, err
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("commit the snapshot: %w", err)
 	}
 	log.Info("backup finished", "snapshot", snap.ShortID(), "status", snap.Status, "objects", snap.Objects,
 		"requests", snap.Requests, "added_bytes", snap.AddedBytes)
-	out, err := s.annotate(db, snap, ws, log)
-	if err != nil {
-		// The snapshot is whole; only its summary of changes is missing.
-		log.Error("summarise the changes of the snapshot", "snapshot", snap.ShortID(), "err", err)
-		return &BackupResult{Snapshot: snap}, nil
+	if out == nil {
+		return &BackupResult{Snapshot: snap}, nil // the summary could not be computed: logged by the store
+	}
+	out.Snapshot = snap
+	for _, a := range out.Anomalies {
+		log.Warn("anomaly: "+a.What, "snapshot", snap.ShortID(), "before", out.Before.ShortID(),
+			"hint", RestoreHint(ws.Name, out.Before.ShortID(), a.Selector))
 	}
 	return out, nil
 }
@@ -124,39 +131,31 @@ func lastComplete(db *snapshot.DB, workspace, except string) (*snapshot.Snapshot
 	return prev, nil
 }
 
-// annotate compares snap with the previous complete snapshot of its
-// workspace and records the summary and anomalies in it.
-func (s *Service) annotate(db *snapshot.DB, snap *snapshot.Snapshot, ws *config.Workspace, log *slog.Logger) (*BackupResult, error) {
+// annotate compares snap, about to be committed, with the previous
+// complete snapshot of its workspace: the changes and anomalies to record
+// with it, and the protection of the snapshot before a drop.
+func (s *Service) annotate(db *snapshot.DB, snap *snapshot.Snapshot, ws *config.Workspace) (*BackupResult, *snapshot.Annotation, error) {
 	prev, err := lastComplete(db, ws.Name, snap.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if prev == nil {
-		return &BackupResult{Snapshot: snap}, nil // the first snapshot: nothing to compare with
+		return &BackupResult{}, nil, nil // the first snapshot: nothing to compare with
 	}
 	res, err := compareSnapshots(db, prev, snap, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	anomalies := findAnomalies(prev, snap, res, ws.AnomalyThreshold)
-	var flagged []string
+	note := &snapshot.Annotation{Changes: changesOf(prev, res)}
 	for i, a := range anomalies {
 		if i == 0 {
-			reason := "last before a drop in " + snap.ShortID() + ": " + a.What
-			if err := db.Protect(prev.ID, reason); err != nil {
-				return nil, err
-			}
-			prev.Protected = reason
+			prev.Protected = "last before a drop in " + snap.ShortID() + ": " + a.What
+			note.Protect = map[string]string{prev.ID: prev.Protected}
 		}
-		flagged = append(flagged, a.What)
-		log.Warn("anomaly: "+a.What, "snapshot", snap.ShortID(), "before", prev.ShortID(),
-			"hint", RestoreHint(ws.Name, prev.ShortID(), a.Selector))
+		note.Anomalies = append(note.Anomalies, a.What)
 	}
-	annotated, err := db.Annotate(snap.ID, changesOf(prev, res), flagged)
-	if err != nil {
-		return nil, err
-	}
-	return &BackupResult{Snapshot: annotated, Anomalies: anomalies, Before: prev}, nil
+	return &BackupResult{Anomalies: anomalies, Before: prev}, note, nil
 }
 
 // RestoreHint is the command that brings back what an anomaly lost.

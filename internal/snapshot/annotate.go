@@ -8,10 +8,10 @@ import (
 )
 
 // Annotate records, on a committed snapshot, what changed since the
-// previous complete snapshot (changes; nil for none) and the
-// anomalies found in it. It is written after the commit, in a transaction of
-// its own: a snapshot whose annotation was lost to a crash is still whole,
-// only without its summary.
+// previous complete snapshot (changes; nil for none) and the anomalies
+// found in it, in a transaction of its own. A backup records them with the
+// commit instead (CommitInfo.Annotate), so that no crash can separate
+// them; Annotate is for summaries computed later.
 func (db *DB) Annotate(id string, changes *Changes, anomalies []string) (*Snapshot, error) {
 	return db.rewrite(id, func(s *Snapshot) { s.Changes, s.Anomalies = changes, anomalies })
 }
@@ -22,6 +22,26 @@ func (db *DB) Annotate(id string, changes *Changes, anomalies []string) (*Snapsh
 func (db *DB) Protect(id, reason string) error {
 	_, err := db.rewrite(id, func(s *Snapshot) { s.Protected = reason })
 	return err
+}
+
+// protectTx marks the committed snapshot id as one retention must keep,
+// in tx. A snapshot that is gone (forgotten meanwhile) is left gone.
+func protectTx(tx *bbolt.Tx, id, reason string) error {
+	b := tx.Bucket(bucketSnapshots)
+	v := b.Get([]byte(id))
+	if v == nil {
+		return nil
+	}
+	var snap Snapshot
+	if err := json.Unmarshal(v, &snap); err != nil {
+		return fmt.Errorf("%w: snapshot %s: %v", ErrCorrupt, id, err)
+	}
+	snap.Protected = reason
+	rec, err := json.Marshal(&snap)
+	if err != nil {
+		return fmt.Errorf("encode snapshot record: %w", err)
+	}
+	return b.Put([]byte(id), rec)
 }
 
 // rewrite changes a committed snapshot's record in one transaction.

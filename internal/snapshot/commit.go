@@ -23,6 +23,24 @@ type CommitInfo struct {
 	// Walked lists the kinds the run read, so that a kind read with no
 	// objects is counted as 0 rather than left out.
 	Walked []string
+	// Annotate, when set, is called once the run's trees are built and
+	// before the snapshot becomes visible, with the snapshot as it will be
+	// committed (its trees can be read and compared, as a committed
+	// snapshot's). What it returns is written in the commit's own
+	// transaction: a crash leaves either no snapshot or one with its
+	// changes, anomalies and the protection they call for. An error of
+	// Annotate is logged and the snapshot is committed without them.
+	Annotate func(s *Snapshot) (*Annotation, error)
+}
+
+// Annotation is what a run's caller found by comparing the new snapshot
+// with earlier ones: recorded with the snapshot in one transaction.
+type Annotation struct {
+	Changes   *Changes
+	Anomalies []string
+	// Protect names snapshots (by id) that retention must keep, with the
+	// reason: the snapshot before a drop.
+	Protect map[string]string
 }
 
 // Commit ends the run with a snapshot: it writes the buffered objects,
@@ -78,6 +96,17 @@ func (w *Writer) commit(info CommitInfo) (*Snapshot, error) {
 		snap.Counts[KindOf(name)] += c.Count
 		snap.Objects += c.Count
 	}
+	var note *Annotation
+	if info.Annotate != nil {
+		var err error
+		if note, err = info.Annotate(snap); err != nil {
+			w.db.log.Error("the snapshot is committed without its summary of changes", "run", w.id, "err", err)
+			note = nil
+		}
+	}
+	if note != nil {
+		snap.Changes, snap.Anomalies = note.Changes, note.Anomalies
+	}
 	err := w.db.update(func(tx *bbolt.Tx) error {
 		pb := tx.Bucket(bucketPending)
 		if pb.Bucket(tb.run) == nil {
@@ -94,6 +123,13 @@ func (w *Writer) commit(info CommitInfo) (*Snapshot, error) {
 		runLen, err := putRun(tx, r)
 		if err != nil {
 			return err
+		}
+		if note != nil {
+			for id, reason := range note.Protect {
+				if err := protectTx(tx, id, reason); err != nil {
+					return err
+				}
+			}
 		}
 		rec, err := encodeRecord(snap, w.added+tb.added+runLen)
 		if err != nil {
