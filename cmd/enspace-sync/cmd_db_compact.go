@@ -34,11 +34,11 @@ type dbCompactOptions struct{ invocation }
 
 // dbCompactCommand rewrites the database without its free pages.
 func dbCompactCommand(ctx context.Context, m *Main, o *dbCompactOptions) error {
-	db, err := m.openDB(o.cfg, false, "db compact")
+	svc, err := m.openService(o.cfg, false, "db compact")
 	if err != nil {
 		return err
 	}
-	st, err := db.CompactAndClose()
+	st, err := svc.Compact()
 	if err != nil {
 		return err
 	}
@@ -46,6 +46,6 @@ func dbCompactCommand(ctx context.Context, m *Main, o *dbCompactOptions) error {
 	if o.g.asJSON {
 		return printJSON(m, map[string]int64{"before_bytes": st.Before, "after_bytes": st.After})
 	}
-	_, err = fmt.Fprintf(m.Stdout, "compacted %s: %s -> %s\n", db.Path(), humanBytes(st.Before), humanBytes(st.After))
+	_, err = fmt.Fprintf(m.Stdout, "compacted %s: %s -> %s\n", svc.DB().Path(), humanBytes(st.Before), humanBytes(st.After))
 	return err
 }

@@ -67,15 +67,7 @@ func doctorCommand(ctx context.Context, m *Main, o *doctorOptions) error {
 	if err != nil {
 		return err
 	}
-	workspaces, err := svc.Workspaces(o.names)
-	if err != nil {
-		return err
-	}
-	rep, err := doctor.Run(ctx, doctor.Options{
-		Workspaces: workspaces,
-		UserAgent:  "enspace-sync/" + versionInfo().Version,
-		Logger:     m.log,
-	})
+	rep, err := svc.Doctor(ctx, o.names)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,9 @@ field order, one row per item, relation values as ids. Secrets are never in
 an export (the API does not return them).
 
 The output is written under a temporary name, synced and renamed: an
-interrupted export never leaves anything under PATH. With --json (and an
+interrupted export never leaves anything under PATH. It holds what the
+database holds, so its files are 0600 and its directories 0700 (--mode
+0640 gives 0640 and 0750), whatever the umask. With --json (and an
 output other than -), a summary on stdout: {"output", "files", "objects",
 "bytes", "duration_seconds"}.
 
@@ -68,6 +70,10 @@ func runExport(ctx context.Context, m *Main, args []string) error {
 	fs.StringVar(&o.req.Format, "format", "ndjson", "ndjson, json, or csv (csv for items; other kinds stay ndjson)")
 	fs.Var(&o.kinds, "kind", "only this kind; repeat for several (default all)")
 	fs.BoolVar(&o.quiet, "quiet", false, "print no progress and no summary")
+	fs.Func("mode", "permission of the files written, in octal; directories get the matching execute bits (default 0600)", func(v string) (err error) {
+		o.req.Mode, err = export.ParseMode(v)
+		return err
+	})
 	fs.StringVar(&o.baseURL, "base-url", "", "with --live and no config: the API's base URL")
 	fs.StringVar(&o.slug, "slug", "", "with --base-url: the workspace slug")
 	fs.StringVar(&o.keyFile, "api-key-file", "", "with --base-url: a file holding the API key (chmod 600)")

@@ -25,11 +25,11 @@ type pruneOptions struct{ invocation }
 
 // pruneCommand deletes the stored objects no snapshot uses.
 func pruneCommand(ctx context.Context, m *Main, o *pruneOptions) error {
-	db, err := m.openDB(o.cfg, false, "prune")
+	svc, err := m.openService(o.cfg, false, "prune")
 	if err != nil {
 		return err
 	}
-	st, err := db.Prune()
+	st, err := svc.Prune()
 	if err != nil {
 		return err
 	}

@@ -40,11 +40,11 @@ func (o *verifyOptions) flags(fs *flag.FlagSet) {
 
 // verifyCommand checks the database for damage.
 func verifyCommand(ctx context.Context, m *Main, o *verifyOptions) error {
-	db, err := m.openDB(o.cfg, true, "verify")
+	svc, err := m.openService(o.cfg, true, "verify")
 	if err != nil {
 		return err
 	}
-	rep, err := db.Verify(o.readData, nil)
+	rep, err := svc.Verify(o.readData)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,8 @@
 //   - Objects: the stored objects a selector picks (objects.go), and
 //     ResolveSnapshot, SnapshotAt, DiffEnds (snapshots.go).
 //   - Export: a snapshot or the live workspace into an export (export.go).
-//   - Retain: retention and prune (retain.go); CopyDatabase (dbcopy.go).
+//   - Retain: retention and prune (retain.go); CopyDatabase (dbcopy.go);
+//     Prune, Verify and Compact (maintenance.go); Doctor (doctor.go).
 //   - The daemon's jobs: RunBackup, RunReplication, RetainJob, JobHistory,
 //     Notify, CheckDatabase (jobs.go, jobs_replicate.go), the config's Jobs
 //     and Reload (reload.go). Their statuses (status.go) are the one

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
@@ -19,8 +20,9 @@ type ExportRequest struct {
 	// .tar.gz, or "-" for a .tar.gz written to Stdout.
 	Output string
 	Stdout io.Writer
-	Format string   // export.FormatNDJSON, FormatJSON or FormatCSV
-	Kinds  []string // only these kinds (none: all)
+	Format string      // export.FormatNDJSON, FormatJSON or FormatCSV
+	Mode   os.FileMode // the files' permission; 0 means export.DefaultMode (0600)
+	Kinds  []string    // only these kinds (none: all)
 	// Progress hears of each object written.
 	Progress Progress
 }
@@ -68,7 +70,7 @@ func ExportStandalone(ctx context.Context, ws StandaloneWorkspace, req ExportReq
 
 // newExportWriter opens the writer for req.Output.
 func newExportWriter(req *ExportRequest, opts export.Options) (*export.Writer, error) {
-	opts.Format = req.Format
+	opts.Format, opts.Mode = req.Format, req.Mode
 	switch {
 	case req.Output == "-":
 		return export.NewTarGzStream(req.Stdout, opts)

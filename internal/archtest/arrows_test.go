@@ -43,7 +43,7 @@ var allowed = map[string][]string{
 	"internal/restore":     {"internal/api", "internal/jsonv", "internal/kind", "internal/selector"},
 	"internal/doctor":      {"internal/api", "internal/config", "internal/kind"},
 	// The program: one method per use case over the engines.
-	"internal/app": {"internal/api", "internal/backup", "internal/config", "internal/diff", "internal/export",
+	"internal/app": {"internal/api", "internal/backup", "internal/config", "internal/diff", "internal/doctor", "internal/export",
 		"internal/kind", "internal/notify", "internal/restore", "internal/selector", "internal/snapshot"},
 	// Callers of the program.
 	"internal/daemon": {"internal/app", "internal/kind", "internal/scheduler"},

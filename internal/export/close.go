@@ -118,7 +118,7 @@ func (w *Writer) finish() (Stats, error) {
 		return Stats{}, fmt.Errorf("encode manifest: %w", err)
 	}
 	body = append(body, '\n')
-	if err := writeSynced(filepath.Join(w.staging, ManifestName), body); err != nil {
+	if err := writeSynced(filepath.Join(w.staging, ManifestName), body, w.opts.fileMode()); err != nil {
 		return Stats{}, err
 	}
 	st.Files++
@@ -161,7 +161,7 @@ func (w *Writer) publish() error {
 }
 
 func (w *Writer) writeTarFile(paths []string, modTime time.Time) error {
-	f, err := os.OpenFile(w.tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(w.tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, w.opts.fileMode())
 	if err != nil {
 		return fmt.Errorf("create archive: %w", err)
 	}
@@ -185,12 +185,12 @@ func (w *Writer) writeTar(out io.Writer, paths []string, modTime time.Time) erro
 	for _, p := range paths {
 		if filepath.ToSlash(filepath.Dir(p)) == ItemsKind && !dirDone {
 			dirDone = true
-			hdr := &tar.Header{Typeflag: tar.TypeDir, Name: ItemsKind + "/", Mode: 0o755, ModTime: modTime, Format: tar.FormatPAX}
+			hdr := &tar.Header{Typeflag: tar.TypeDir, Name: ItemsKind + "/", Mode: int64(w.opts.dirMode()), ModTime: modTime, Format: tar.FormatPAX}
 			if err := tw.WriteHeader(hdr); err != nil {
 				return fmt.Errorf("write archive: %w", err)
 			}
 		}
-		if err := addTarFile(tw, filepath.Join(w.staging, filepath.FromSlash(p)), p, modTime); err != nil {
+		if err := addTarFile(tw, filepath.Join(w.staging, filepath.FromSlash(p)), p, modTime, w.opts.fileMode()); err != nil {
 			return err
 		}
 	}
@@ -203,7 +203,7 @@ func (w *Writer) writeTar(out io.Writer, paths []string, modTime time.Time) erro
 	return nil
 }
 
-func addTarFile(tw *tar.Writer, full, name string, modTime time.Time) error {
+func addTarFile(tw *tar.Writer, full, name string, modTime time.Time, perm os.FileMode) error {
 	f, err := os.Open(full)
 	if err != nil {
 		return fmt.Errorf("open staged %s: %w", name, err)
@@ -213,7 +213,7 @@ func addTarFile(tw *tar.Writer, full, name string, modTime time.Time) error {
 	if err != nil {
 		return fmt.Errorf("stat staged %s: %w", name, err)
 	}
-	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Size: fi.Size(), Mode: 0o644, ModTime: modTime, Format: tar.FormatPAX}
+	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Size: fi.Size(), Mode: int64(perm), ModTime: modTime, Format: tar.FormatPAX}
 	if err := tw.WriteHeader(hdr); err != nil {
 		return fmt.Errorf("write archive header of %s: %w", name, err)
 	}
@@ -223,8 +223,8 @@ func addTarFile(tw *tar.Writer, full, name string, modTime time.Time) error {
 	return nil
 }
 
-func writeSynced(name string, body []byte) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+func writeSynced(name string, body []byte, perm os.FileMode) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		return fmt.Errorf("create %s: %w", filepath.Base(name), err)
 	}

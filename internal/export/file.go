@@ -39,12 +39,12 @@ type outFile struct {
 	closed  bool
 }
 
-func createOutFile(staging, name, kind string, array bool, csvCols []string) (*outFile, error) {
+func createOutFile(staging, name, kind string, array bool, csvCols []string, opts Options) (*outFile, error) {
 	full := filepath.Join(staging, filepath.FromSlash(name))
-	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(full), opts.dirMode()); err != nil {
 		return nil, fmt.Errorf("create directory for %s: %w", name, err)
 	}
-	f, err := os.OpenFile(full, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(full, os.O_WRONLY|os.O_CREATE|os.O_EXCL, opts.fileMode())
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", name, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"strconv"
 	"sync"
 	"time"
 
@@ -56,6 +57,35 @@ type Options struct {
 	Source string
 	// Now gives created_at; nil means time.Now.
 	Now func() time.Time
+	// Mode is the permission of the files written (and, in an archive, of
+	// its entries); 0 means 0600: an export holds what the database holds,
+	// and the database is private. Directories get the execute bits of the
+	// read bits (0600 gives 0700, 0640 gives 0750).
+	Mode os.FileMode
+}
+
+// DefaultMode is the files' permission when Options.Mode is 0.
+const DefaultMode os.FileMode = 0o600
+
+// ParseMode reads a files' permission written in octal, such as 0640.
+func ParseMode(s string) (os.FileMode, error) {
+	n, err := strconv.ParseUint(s, 8, 32)
+	if err != nil || n == 0 || n&^0o777 != 0 {
+		return 0, fmt.Errorf("want an octal permission such as 0640, not %q", s)
+	}
+	return os.FileMode(n), nil
+}
+
+func (o Options) fileMode() os.FileMode {
+	if o.Mode == 0 {
+		return DefaultMode
+	}
+	return o.Mode & os.ModePerm
+}
+
+func (o Options) dirMode() os.FileMode {
+	m := o.fileMode()
+	return m | (m&0o444)>>2
 }
 
 // Stats sums up a finished export.
@@ -96,7 +126,7 @@ type Writer struct {
 // NewDir starts an export into the directory path, which must not exist.
 // Files are written under path+".tmp-<random>" and renamed at Close.
 func NewDir(p string, opts Options) (*Writer, error) {
-	return newStaged(p, opts, modeDir, "", 0o755)
+	return newStaged(p, opts, modeDir, "", opts.dirMode())
 }
 
 // newStaged starts a writer whose output goes to p through a temporary
@@ -272,7 +302,7 @@ func (w *Writer) file(name, kind string, array bool, csvCols []string) (*outFile
 	if f, ok := w.files[name]; ok {
 		return f, nil
 	}
-	f, err := createOutFile(w.staging, name, kind, array, csvCols)
+	f, err := createOutFile(w.staging, name, kind, array, csvCols, w.opts)
 	if err != nil {
 		return nil, err
 	}
