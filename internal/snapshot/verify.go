@@ -81,13 +81,22 @@ func (r *VerifyReport) add(p Problem) {
 // and, for blobs, the collection and key. progress, when not nil, is called
 // outside any transaction with objects checked and the total. The error is
 // for failures to read at all; damage is in the report.
-func (db *DB) Verify(readData bool, progress func(done, total int)) (*VerifyReport, error) {
+//
+// A file so damaged that reading it panics (bbolt panics on a page whose
+// header is not what it expects) is reported as damage, not as a crash.
+func (db *DB) Verify(readData bool, progress func(done, total int)) (rep *VerifyReport, err error) {
 	// Prune waits while Verify runs, so nothing it reads disappears midway.
 	db.gc.RLock()
 	defer db.gc.RUnlock()
-	rep := &VerifyReport{ReadData: readData}
+	rep = &VerifyReport{ReadData: readData}
+	defer func() {
+		if p := recover(); p != nil {
+			rep.add(Problem{Err: fmt.Sprintf("the database file is damaged: reading it failed: %v", p)})
+			err = nil
+		}
+	}()
 	var snaps []*Snapshot
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err = db.bolt.View(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketSnapshots).ForEach(func(k, v []byte) error {
 			s := new(Snapshot)
 			if err := json.Unmarshal(v, s); err != nil {
