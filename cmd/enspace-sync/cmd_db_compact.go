@@ -20,8 +20,8 @@ It needs the database for itself: stop the daemon first (systemctl stop
 enspace-sync), or it exits with status 4 naming the process that holds it.
 It needs free space for the copy (at most the database's size).
 
-Output: the sizes before and after; --json prints {"before_bytes",
-"after_bytes"}.
+Output: the sizes before and after, and why the file grew when it did;
+--json prints {"before_bytes", "after_bytes", "in_use_bytes"}.
 
 Examples:
   enspace-sync forget --prune && enspace-sync db compact`,
@@ -44,8 +44,12 @@ func dbCompactCommand(ctx context.Context, m *Main, o *dbCompactOptions) error {
 	}
 	m.log.Info("database compacted", "before_bytes", st.Before, "after_bytes", st.After)
 	if o.g.asJSON {
-		return printJSON(m, map[string]int64{"before_bytes": st.Before, "after_bytes": st.After})
+		return printJSON(m, map[string]int64{"before_bytes": st.Before, "after_bytes": st.After, "in_use_bytes": st.InUse})
 	}
-	_, err = fmt.Fprintf(m.Stdout, "compacted %s: %s -> %s\n", svc.DB().Path(), humanBytes(st.Before), humanBytes(st.After))
+	why := ""
+	if st.After > st.Before {
+		why = fmt.Sprintf(" (it grew: its pages take %s, and bbolt grows a file in steps; the old file had no free room to give back)", humanBytes(st.InUse))
+	}
+	_, err = fmt.Fprintf(m.Stdout, "compacted %s: %s -> %s%s\n", svc.DB().Path(), humanBytes(st.Before), humanBytes(st.After), why)
 	return err
 }

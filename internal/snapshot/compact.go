@@ -40,16 +40,29 @@ func openSwapSafe(path string, opts Options) (*bbolt.DB, error) {
 	}
 }
 
-// CompactStats are the file sizes before and after a compaction.
+// CompactStats are the file sizes before and after a compaction, and how
+// much of the new file its pages take (InUse): bbolt grows a file in steps,
+// so the new file can be larger than its pages, and larger than the old file
+// when that one had no free room to give back.
 type CompactStats struct {
-	Before, After int64
+	Before, After, InUse int64
+}
+
+// removeStaleCompactions removes the copies that killed compactions left
+// next to the database. The caller holds the database's write lock, so no
+// compaction is running.
+func removeStaleCompactions(path string) {
+	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), filepath.Base(path)+".compact-*"))
+	for _, f := range stale {
+		_ = os.Remove(f)
+	}
 }
 
 // CompactAndClose writes a copy of the database without its free pages
 // into a new file next to it, syncs it, moves it over the database with a
 // rename, syncs the directory, and closes db. A process killed at any
 // moment leaves the old file whole (and at worst a "*.compact-*" file,
-// removed by the next compaction). The caller holds the only handle: db
+// removed by the next read-write Open). The caller holds the only handle: db
 // is read-write, so no other process has the file open.
 func (db *DB) CompactAndClose() (CompactStats, error) {
 	var st CompactStats
@@ -62,10 +75,7 @@ func (db *DB) CompactAndClose() (CompactStats, error) {
 	}
 	st.Before = fi.Size()
 	dir, base := filepath.Dir(db.path), filepath.Base(db.path)
-	stale, _ := filepath.Glob(filepath.Join(dir, base+".compact-*"))
-	for _, f := range stale {
-		_ = os.Remove(f) // left by a compaction that was killed: we hold the lock
-	}
+	removeStaleCompactions(db.path)
 	tmp, err := os.CreateTemp(dir, base+".compact-*")
 	if err != nil {
 		return st, fmt.Errorf("compact: %w", err)
@@ -87,6 +97,9 @@ func (db *DB) CompactAndClose() (CompactStats, error) {
 	db.gc.Unlock()
 	if err == nil {
 		err = dst.Sync()
+	}
+	if err == nil {
+		err = dst.View(func(tx *bbolt.Tx) error { st.InUse = tx.Size(); return nil })
 	}
 	if cerr := dst.Close(); err == nil {
 		err = cerr

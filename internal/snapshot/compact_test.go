@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -92,5 +93,38 @@ func TestOpenWaitingThroughACompaction(t *testing.T) {
 	}
 	if len(snaps) != 2 || !found {
 		t.Errorf("the file at the path holds %d snapshots (the one written after the compaction: %v), want 2 with it", len(snaps), found)
+	}
+}
+
+// TestOpenRemovesStaleCompactions: a copy left by a killed compaction is
+// removed by the next read-write open, and left alone by a read-only one.
+func TestOpenRemovesStaleCompactions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "snapshots.db")
+	db, err := Open(path, Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	stale := path + ".compact-1234"
+	if err := os.WriteFile(stale, []byte("half a copy"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := Open(path, Options{Logger: quiet, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = ro.Close()
+	if _, err := os.Stat(stale); err != nil {
+		t.Fatalf("a read-only open removed %s: %v", stale, err)
+	}
+	rw, err := Open(path, Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = rw.Close()
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("%s is still there after a read-write open: %v", stale, err)
 	}
 }

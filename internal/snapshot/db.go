@@ -128,6 +128,7 @@ func Open(path string, opts Options) (*DB, error) {
 		_ = b.Close()
 		return nil, fmt.Errorf("open snapshot database %s: %w", path, err)
 	}
+	removeStaleCompactions(path)
 	if err := db.recover(); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open snapshot database %s: %w", path, err)
