@@ -29,8 +29,8 @@ type listServer struct {
 	// dropAlways.
 	dropPage   int
 	dropAlways bool
-	afterCount   func(s *listServer) // runs under mu after a count was served
-	afterPage    func(s *listServer, page int)
+	afterCount func(s *listServer) // runs under mu after a count was served
+	afterPage  func(s *listServer, page int)
 
 	barrier   int // pages wait until this many are in flight (or 2s)
 	reached   chan struct{}
