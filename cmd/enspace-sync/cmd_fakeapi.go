@@ -55,6 +55,8 @@ type fakeAPIOptions struct {
 	rate429, rate5xx, rateReset float64
 	rateTruncate                float64
 	envelope, noCount, noPaging bool
+	pageCap                     int
+	shortPage                   bool
 	shuffle                     bool
 	asJSON                      bool
 	moved                       stringList
@@ -85,6 +87,8 @@ func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 	fs.BoolVar(&f.envelope, "envelope", false, `answer lists as {"data": [...], "total": N} instead of bare arrays`)
 	fs.BoolVar(&f.noCount, "no-count", false, "count endpoints answer 404, like a server without counts")
 	fs.BoolVar(&f.noPaging, "ignore-paging", false, "ignore page and limit, like a server without paging")
+	fs.IntVar(&f.pageCap, "page-cap", 0, "honour limit only up to `N` rows per page, like a server with a smaller maximum (0: no cap)")
+	fs.BoolVar(&f.shortPage, "short-page", false, "drop the last row of one full page of each collection, once")
 	fs.Var(&f.moved, "move", "serve a route under another path: ROUTE=PATH (repeatable)")
 	fs.BoolVar(&f.shuffle, "shuffle-lists", false, "answer rows, permissions, group users and assignees in a new order on every request")
 	fs.BoolVar(&f.asJSON, "json", false, `print one JSON line {"url", "api_key", "workspaces"} on start`)
@@ -125,6 +129,8 @@ func fakeAPICommand(ctx context.Context, m *Main, f *fakeAPIOptions) error {
 		Envelope:     f.envelope,
 		NoCount:      f.noCount,
 		IgnorePaging: f.noPaging,
+		PageCap:      f.pageCap,
+		ShortPage:    f.shortPage,
 		ShuffleLists: f.shuffle,
 		APIKeys:      []fakeapi.Key{{Secret: f.apiKey, Scopes: []string{"read", "write", "delete"}, Description: "fake-api"}},
 		Faults:       f.faults(),

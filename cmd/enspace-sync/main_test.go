@@ -62,7 +62,7 @@ func TestScripts(t *testing.T) {
 
 // cmdFakeAPI starts a fake Enspace API inside the test process and sets
 // $FAKE_URL: fakeapi [--items N] [--fail ROUTE=STATUS]... [--envelope]
-// [--no-count] [--ignore-paging] [--move ROUTE=PATH]... [--key-scopes
+// [--no-count] [--ignore-paging] [--page-cap N] [--short-page] [--move ROUTE=PATH]... [--key-scopes
 // read,write] [--key-workspaces SLUG,...]
 func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 	opts := fakeapi.Options{Data: "demo", Faults: fakeapi.Faults{FailRoutes: map[string]int{}}, MovedRoutes: map[string]string{}}
@@ -75,6 +75,11 @@ func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 			opts.NoCount = true
 		case "--ignore-paging":
 			opts.IgnorePaging = true
+		case "--page-cap":
+			i++
+			fmt.Sscan(args[i], &opts.PageCap)
+		case "--short-page":
+			opts.ShortPage = true
 		case "--move":
 			i++
 			name, path, _ := strings.Cut(args[i], "=")

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
@@ -25,6 +26,9 @@ type Client struct {
 	log   *slog.Logger
 	stats stats
 	rand  func(n int64) int64 // a number in [0, n), for backoff jitter
+	// pageCap is the largest page a listing saw the server honour when
+	// asked for more; 0 until then. See PageSize.
+	pageCap atomic.Int64
 }
 
 // secretHolder keeps the key behind a pointer, so that even a printout of

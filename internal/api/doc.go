@@ -45,9 +45,13 @@
 //     *Error instead of coming back early.
 //   - Offset paging skips rows when rows are deleted while it runs. The
 //     second count and ListResult.Drift tell; only a re-read fixes it.
-//   - A server that silently clamps "limit" below PageSize makes the first
-//     page look like the last; PageSize is therefore at most MaxPageSize, and
-//     with a count the shortfall shows as Drift.
+//   - A server that silently clamps "limit" below PageSize makes a page look
+//     like the last. With a count, List notices the shortfall, goes on with
+//     the size the server honoured and keeps that size for the client's
+//     later listings (Client.PageSize); a listing still short of a stable
+//     count fails with ErrShortListing. Without a count nothing tells, and a
+//     listing cannot be proven complete: set page_size to the server's cap
+//     (the doctor command finds it).
 //   - The key never appears in an error, a log line or a printout of a
 //     Client or Options: errors quote no header, error text the server
 //     sends is redacted, redirects to another host are refused, and a 2xx

@@ -29,6 +29,11 @@ var (
 	// ErrTooManyPages is returned when a listing has not ended after the
 	// client's MaxPages pages: the server pages endlessly.
 	ErrTooManyPages = errors.New("too many pages")
+	// ErrShortListing is returned by List when a listing holds fewer
+	// distinct objects than a count that did not change while it was
+	// paged: the server returned fewer than its count, and the listing
+	// cannot be called complete.
+	ErrShortListing = errors.New("the server returned fewer than its count")
 )
 
 // Error is a non-2xx answer of the Enspace API. The body is the NestJS

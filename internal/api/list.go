@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/enspace-sync/enspace-sync/internal/kind"
@@ -38,10 +39,20 @@ type ListResult struct {
 // With a count, the counted pages are fetched in parallel (within the
 // client's concurrency), then, while the last page is full, the following
 // ones one by one, to pick up rows added meanwhile, and the count is asked
-// again to tell drift. Without a count, pages are fetched one by one until
-// one is shorter than the page size. A page holding exactly the ids of its
-// neighbour ends the listing with ErrRepeatedPage; more than MaxPages pages
-// with ErrTooManyPages. On error, the ListResult says how far it got.
+// again to tell drift. A counted listing is complete only when it accounts
+// for its count: when it holds fewer objects than the count, it goes on
+// with the page size the server honoured (see PageSize) or asks the pages
+// that came back short once more (unless Options.NoPageContinuation); if it
+// still holds fewer than a count that did not change while it was paged,
+// List fails with ErrShortListing ("listed 2,630 of 5,260 items of ...").
+// A count that changed is drift, reported in ListResult.Drift.
+//
+// Without a count, pages are fetched one by one until one is shorter than
+// the page size: such a listing cannot be proven complete, since a server
+// that caps or drops rows from a page looks the same as one that has no
+// more. A page holding exactly the ids of its neighbour ends the listing
+// with ErrRepeatedPage; more than MaxPages pages with ErrTooManyPages. On
+// error, the ListResult says how far it got.
 func (c *Client) List(ctx context.Context, k *kind.Kind, workspace string, parent Object, fn func([]Object) error) (ListResult, error) {
 	if k.Singleton {
 		o, err := c.Get(ctx, k, workspace, nil)
@@ -60,6 +71,9 @@ func (c *Client) List(ctx context.Context, k *kind.Kind, workspace string, paren
 	err = l.run(ctx, params)
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if _, ok := err.(*shortError); ok {
+		return l.res, err
+	}
 	if err != nil {
 		return l.res, c.scrub(fmt.Errorf("list %s: %w", l.name, err))
 	}
@@ -76,10 +90,13 @@ type listing struct {
 	parent    string  // the parent's value, filed in each Object
 	fn        func([]Object) error
 
-	mu   sync.Mutex
-	res  ListResult
-	seen idSet                     // ids handed to fn
-	sums map[int][sha256.Size]byte // page -> digest of its ids, for non-empty pages
+	mu     sync.Mutex
+	limit  int   // the page size asked for
+	maxLen int   // the largest page seen
+	short  []int // counted pages that came back shorter than they should
+	res    ListResult
+	seen   idSet                     // ids handed to fn
+	sums   map[int][sha256.Size]byte // page -> digest of its ids, for non-empty pages
 }
 
 func (c *Client) newListing(k *kind.Kind, workspace string, parent Object, fn func([]Object) error) (*listing, map[string]string, error) {
@@ -115,7 +132,7 @@ func (c *Client) newListing(k *kind.Kind, workspace string, parent Object, fn fu
 
 // run fetches every page, then checks the count again.
 func (l *listing) run(ctx context.Context, params map[string]string) error {
-	limit := l.c.opts.PageSize
+	l.limit = l.c.PageSize()
 	n, counted, err := l.c.Count(ctx, l.k, l.workspace, params)
 	if err != nil {
 		return err
@@ -123,7 +140,7 @@ func (l *listing) run(ctx context.Context, params map[string]string) error {
 	next := 1
 	if counted {
 		l.res.Count, l.res.Counted = n, true
-		if next, err = l.parallel(ctx, (n+limit-1)/limit); err != nil {
+		if next, err = l.parallel(ctx, n); err != nil {
 			return err
 		}
 	}
@@ -138,23 +155,131 @@ func (l *listing) run(ctx context.Context, params map[string]string) error {
 		l.mu.Unlock()
 		return nil
 	}
+	if l.objects() < n && !l.c.opts.NoPageContinuation {
+		if err := l.continueShort(ctx, n); err != nil {
+			return err
+		}
+	}
 	again, ok, err := l.c.Count(ctx, l.k, l.workspace, params)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.res.Drift = err != nil || !ok || again != n || l.res.Objects != n
+	stable := err == nil && ok && again == n
+	l.res.Drift = !stable || l.res.Objects != n
 	if err != nil {
 		l.c.log.Warn("count after listing failed; marking the listing as drifted",
 			"kind", l.k.Name, "error", err.Error())
 	}
+	if stable && l.res.Objects < n {
+		return &shortError{name: l.name, listed: l.res.Objects, count: n}
+	}
 	return nil
 }
 
-// parallel fetches pages 1..pages concurrently. It returns the page to go
-// on from one by one (0 when the last page was short, so there is none).
-func (l *listing) parallel(ctx context.Context, pages int) (next int, err error) {
+// shortError is a listing that fell short of a stable count.
+type shortError struct {
+	name          string
+	listed, count int
+}
+
+func (e *shortError) Error() string {
+	return fmt.Sprintf("listed %s of %s %s: %v", thousands(e.listed), thousands(e.count), e.name, ErrShortListing)
+}
+
+func (e *shortError) Unwrap() error { return ErrShortListing }
+
+// objects returns the distinct objects listed so far.
+func (l *listing) objects() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.res.Objects
+}
+
+// continueShort goes on with a counted listing that holds fewer than the
+// count's n objects. When no page came back as large as asked, the server
+// honours a smaller page size, the largest page it gave: the listing goes
+// on from the offset it reached with pages of that size (and, if the pages
+// before did not line up with them, reads again from the start), and the
+// client keeps the size for later listings once it brought new objects.
+// Otherwise the pages that came back shorter than they should have are
+// asked for once more.
+func (l *listing) continueShort(ctx context.Context, n int) error {
+	l.mu.Lock()
+	honoured, short := l.maxLen, slices.Clone(l.short)
+	before := l.res.Objects
+	l.mu.Unlock()
+	if honoured == 0 {
+		return nil // the server gave nothing: nothing to learn a size from
+	}
+	if honoured < l.limit {
+		l.setLimit(honoured)
+		if err := l.sequential(ctx, before/honoured+1); err != nil {
+			return err
+		}
+		if l.objects() < n {
+			l.setLimit(honoured)
+			if err := l.sequential(ctx, 1); err != nil {
+				return err
+			}
+		}
+		if l.objects() > before {
+			l.c.rememberPageSize(honoured)
+		}
+		return nil
+	}
+	slices.Sort(short)
+	for _, p := range short {
+		if _, err := l.fetch(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setLimit changes the page size of the rest of the listing. Pages of
+// another size are other pages: the digests that tell a repeated page are
+// dropped.
+func (l *listing) setLimit(limit int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.limit = limit
+	clear(l.sums)
+}
+
+// PageSize returns the page size listings ask for: Options.PageSize, or
+// the smaller size the server was seen to honour in an earlier listing
+// (the server answered pages of that size when asked for more).
+func (c *Client) PageSize() int {
+	if n := int(c.pageCap.Load()); n > 0 && n < c.opts.PageSize {
+		return n
+	}
+	return c.opts.PageSize
+}
+
+// rememberPageSize keeps n as the page size the server honours.
+func (c *Client) rememberPageSize(n int) {
+	for {
+		old := c.pageCap.Load()
+		if old != 0 && old <= int64(n) {
+			return
+		}
+		if c.pageCap.CompareAndSwap(old, int64(n)) {
+			c.log.Warn("the server returns fewer objects per page than asked; later listings ask for that size",
+				"page_size", n, "configured", c.opts.PageSize,
+				"hint", fmt.Sprintf("set page_size: %d for this environment", n))
+			return
+		}
+	}
+}
+
+// parallel fetches the pages that hold the count's n objects concurrently.
+// It returns the page to go on from one by one (0 when the last page was
+// short, so there is none).
+func (l *listing) parallel(ctx context.Context, n int) (next int, err error) {
+	limit := l.limit
+	pages := (n + limit - 1) / limit
 	if pages > l.c.opts.MaxPages {
 		return 0, fmt.Errorf("%w: the count needs %d pages, the limit is %d", ErrTooManyPages, pages, l.c.opts.MaxPages)
 	}
@@ -167,10 +292,19 @@ func (l *listing) parallel(ctx context.Context, pages int) (next int, err error)
 	for p := 1; p <= pages && gctx.Err() == nil; p++ {
 		g.Go(func() error {
 			got, err := l.fetch(gctx, p)
+			if err != nil {
+				return err
+			}
+			want := min(limit, n-(p-1)*limit)
+			l.mu.Lock()
 			if p == pages {
 				lastLen = got
 			}
-			return err
+			if got < want {
+				l.short = append(l.short, p)
+			}
+			l.mu.Unlock()
+			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -179,7 +313,7 @@ func (l *listing) parallel(ctx context.Context, pages int) (next int, err error)
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	if lastLen < l.c.opts.PageSize {
+	if lastLen < limit {
 		return 0, nil
 	}
 	return pages + 1, nil
@@ -195,7 +329,7 @@ func (l *listing) sequential(ctx context.Context, page int) error {
 		if err != nil {
 			return err
 		}
-		if got < l.c.opts.PageSize {
+		if got < l.limit {
 			return nil
 		}
 	}
@@ -205,7 +339,10 @@ func (l *listing) sequential(ctx context.Context, page int) error {
 func (l *listing) fetch(ctx context.Context, page int) (int, error) {
 	r := l.req
 	var err error
-	if r.path, err = withPage(l.req.path, page, l.c.opts.PageSize); err != nil {
+	l.mu.Lock()
+	limit := l.limit
+	l.mu.Unlock()
+	if r.path, err = withPage(l.req.path, page, limit); err != nil {
 		return 0, err
 	}
 	body, err := l.c.send(ctx, r)
@@ -233,6 +370,7 @@ func (l *listing) take(page int, objs []Object, lp ListPage) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.res.Pages++
+	l.maxLen = max(l.maxLen, len(objs))
 	if page == 1 && !l.res.Counted && lp.HasTotal {
 		l.res.Count, l.res.Counted = lp.Total, true
 	}
@@ -308,4 +446,22 @@ func pageSum(objs []Object) [sha256.Size]byte {
 	var sum [sha256.Size]byte
 	h.Sum(sum[:0])
 	return sum
+}
+
+// thousands formats n with commas between groups of three digits.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,8 +21,16 @@ type listServer struct {
 	envelope     string // "" for a bare array, else the key of the list ("meta": results + meta.total)
 	total        int    // the total an envelope gives, -1 for len(objs)
 	ignorePaging bool
-	afterCount   func(s *listServer) // runs under mu after a count was served
-	afterPage    func(s *listServer, page int)
+	// pageCap serves at most pageCap rows a page; pages start at
+	// multiples of pageCap, or of the limit asked for with capBySkip.
+	pageCap   int
+	capBySkip bool
+	// dropPage drops the last row of that page: once, or every time with
+	// dropAlways.
+	dropPage   int
+	dropAlways bool
+	afterCount func(s *listServer) // runs under mu after a count was served
+	afterPage  func(s *listServer, page int)
 
 	barrier   int // pages wait until this many are in flight (or 2s)
 	reached   chan struct{}
@@ -72,7 +81,7 @@ func (s *listServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		req = r.Clone(r.Context())
 		req.URL.RawQuery = "page=1&limit=" + r.URL.Query().Get("limit")
 	}
-	list, page := pageOf(s.objs, req)
+	list, page := s.pageOf(req)
 	s.pages = append(s.pages, page)
 	s.queries = append(s.queries, r.URL.RawQuery)
 	total := s.total
@@ -122,4 +131,30 @@ func listAll(t *testing.T, s *listServer, kind string, parent Object, edit func(
 		t.Error("fn was called concurrently")
 	}
 	return res, got, err
+}
+
+// pageOf returns the page r asks for, capped and shortened as s says.
+func (s *listServer) pageOf(r *http.Request) (string, int) {
+	if s.pageCap == 0 && s.dropPage == 0 {
+		return pageOf(s.objs, r)
+	}
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	page, limit = max(page, 1), max(limit, 1)
+	size, step := limit, limit
+	if s.pageCap > 0 && size > s.pageCap {
+		size = s.pageCap
+		if !s.capBySkip {
+			step = s.pageCap
+		}
+	}
+	lo := min((page-1)*step, len(s.objs))
+	hi := min(lo+size, len(s.objs))
+	if page == s.dropPage && hi > lo {
+		hi--
+		if !s.dropAlways {
+			s.dropPage = 0
+		}
+	}
+	return "[" + join(s.objs[lo:hi]) + "]", page
 }

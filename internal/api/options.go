@@ -35,6 +35,11 @@ type Options struct {
 	// than MaxPageSize is refused (a server that clamps it would make every
 	// page look like the last).
 	PageSize int
+	// NoPageContinuation turns off what List does when a counted listing
+	// falls short of its count (continuing with the page size the server
+	// honoured, asking short pages again): such a listing then fails with
+	// ErrShortListing at once. For tests; false in production.
+	NoPageContinuation bool
 	// MaxPages stops a listing that has not ended after that many pages
 	// with ErrTooManyPages; 0 means 100,000.
 	MaxPages int

@@ -246,3 +246,25 @@ func TestLabels(t *testing.T) {
 		})
 	}
 }
+
+// TestComputeShortListing: items the newer snapshot listed short of their
+// count (a server capping pages) are unknown, never removed.
+func TestComputeShortListing(t *testing.T) {
+	in := pairs(
+		Pair{Kind: "items", Parent: "clients", Key: "1", Old: []byte(`{"id":1}`), New: []byte(`{"id":1}`)},
+		Pair{Kind: "items", Parent: "clients", Key: "2", Old: []byte(`{"id":2}`)},
+	)
+	in.UnknownNew = map[string]string{"items": "listed 1 of 2 items of type clients: the server returned fewer than its count"}
+	got, err := Compute(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range got.Changes {
+		if c.Op == Removed {
+			t.Errorf("%s %s reported removed, want unknown", c.Kind, c.Key)
+		}
+	}
+	if _, ok := got.Unknown["items"]; !ok {
+		t.Errorf("Unknown = %v, want items", got.Unknown)
+	}
+}

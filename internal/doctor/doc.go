@@ -9,7 +9,10 @@
 // and then every kind's list and count route: the status, the list shape
 // (a bare array or an envelope), whether page and limit are honoured (two
 // small pages must differ), the count shape, the id type and the top-level
-// fields the contract does not name. Each check ends with a verdict (see
+// fields the contract does not name. Then the largest page the server
+// honours: the first page of the configured page_size from a collection
+// whose count is larger; a shorter page is a cap, reported with the
+// page_size to set ("page_size" check). Each check ends with a verdict (see
 // the Verdict constants); a list route that answers 404 is retried under a
 // few likely paths, and when one answers a list the report carries the
 // exact route override to add.

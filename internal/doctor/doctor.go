@@ -48,7 +48,8 @@ type Check struct {
 	Environment string `json:"environment"`
 	// Route is a route name of the table ("types.list"), or the name of a
 	// check that is not one route: "config", "routes.NAME" (an override in
-	// effect), "reachability", "auth", "key".
+	// effect), "reachability", "auth", "key", "page_size" (the largest page
+	// the server honours).
 	Route   string `json:"route"`
 	Verdict string `json:"verdict"`
 	Detail  string `json:"detail"`

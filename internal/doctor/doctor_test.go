@@ -176,3 +176,27 @@ func TestMovedOverrideReported(t *testing.T) {
 		t.Errorf("text output lacks the override lines:\n%s", b.String())
 	}
 }
+
+// TestPageCap: a server that honours limit only up to 50 is named, with the
+// page_size to set; the demo fake honours pages of 100.
+func TestPageCap(t *testing.T) {
+	_, ws := setup(t, fakeapi.Options{}, fakeapi.DemoAPIKey, nil)
+	c := byRoute(run(t, ws))["page_size"]
+	if c.Verdict != VerdictOK || !strings.Contains(c.Detail, "pages of 100 honoured") {
+		t.Errorf("uncapped: %s %q, want ok, pages of 100 honoured", c.Verdict, c.Detail)
+	}
+	_, ws = setup(t, fakeapi.Options{PageCap: 50}, fakeapi.DemoAPIKey, nil)
+	rep := run(t, ws)
+	c = byRoute(rep)["page_size"]
+	const want = "the server returns at most 50 per page: set page_size: 50 for environment local"
+	if c.Verdict != VerdictHandled || !strings.HasPrefix(c.Detail, want) {
+		t.Errorf("capped: %s %q, want handled %q", c.Verdict, c.Detail, want)
+	}
+	if rep.Failed() != 0 {
+		t.Errorf("capped: %d failed checks, want 0 (the client copes)", rep.Failed())
+	}
+	_, ws = setup(t, fakeapi.Options{Data: "empty"}, fakeapi.DemoAPIKey, nil)
+	if c := byRoute(run(t, ws))["page_size"]; c.Verdict != VerdictSkipped {
+		t.Errorf("empty: %s %q, want skipped", c.Verdict, c.Detail)
+	}
+}

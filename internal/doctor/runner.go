@@ -91,6 +91,7 @@ func (r *runner) run(ctx context.Context) {
 			r.checkKind(ctx, k)
 		}
 	}
+	r.checkPageSize(ctx)
 }
 
 // checkConfig reports how the workspace resolves and which overrides are in

@@ -2,6 +2,7 @@ package fakeapi
 
 import (
 	"net/http"
+	"sort"
 	"strconv"
 )
 
@@ -22,6 +23,9 @@ func (c *call) pageRange(n int) (int, int) {
 	limit := positive(c.query.Get("limit"), defaultLimit)
 	if limit > maxLimit {
 		limit = maxLimit
+	}
+	if pc := c.s.opts.PageCap; pc > 0 && limit > pc {
+		limit = pc
 	}
 	if c.s.opts.IgnorePage {
 		page = 1
@@ -46,6 +50,9 @@ func positive(s string, def int) int {
 // rows come shuffled when the request shuffles lists.
 func (c *call) list(n int, each func(b []byte, i int) []byte) resp {
 	from, to := c.pageRange(n)
+	if c.shortPage(from, to, n) {
+		to--
+	}
 	b := make([]byte, 0, 64+(to-from)*256)
 	if c.s.opts.Envelope {
 		b = append(b, `{"data":`...)
@@ -64,6 +71,42 @@ func (c *call) list(n int, each func(b []byte, i int) []byte) resp {
 		b = append(b, '}')
 	}
 	return resp{status: http.StatusOK, body: b}
+}
+
+// shortPage reports whether this page, [from, to) of n rows, is the one of
+// its collection that loses its last row (Options.ShortPage): the first
+// full page asked for that is not the last.
+func (c *call) shortPage(from, to, n int) bool {
+	if !c.s.opts.ShortPage || c.s.opts.IgnorePaging || to >= n || to-from < 2 {
+		return false
+	}
+	if limit := positive(c.query.Get("limit"), defaultLimit); to-from < min(limit, maxLimit) {
+		return false // a capped page is not full
+	}
+	key := c.collection()
+	_, done := c.s.shorted.LoadOrStore(key, true)
+	return !done
+}
+
+// collection names the collection a list request reads: its route, its
+// workspace and its parameters.
+func (c *call) collection() string {
+	key := c.method + " "
+	if c.route != nil {
+		key += c.route.name
+	}
+	if c.ws != nil {
+		key += " " + c.ws.Slug()
+	}
+	names := make([]string, 0, len(c.params))
+	for k := range c.params {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		key += " " + k + "=" + c.params[k]
+	}
+	return key
 }
 
 // listOf answers a page of records rendered by view, with the views'

@@ -103,3 +103,48 @@ func TestIgnorePaging(t *testing.T) {
 		t.Errorf("IgnorePage: %v then %v", p1, p2)
 	}
 }
+
+// TestPageCap: a limit above the cap is served as the cap, and pages start
+// at multiples of it.
+func TestPageCap(t *testing.T) {
+	s := newServer(t, Options{PageCap: 50}) // invoices: 120 items
+	var all []int64
+	for p := 1; p <= 3; p++ {
+		all = append(all, ids(t, list(t, s, "acme", "/ws/types/invoices/items?limit=100&page="+itoa(int64(p))))...)
+	}
+	if len(all) != 120 {
+		t.Fatalf("%d items in three pages asked as 100, want 120 in pages of 50", len(all))
+	}
+	if got := ids(t, list(t, s, "acme", "/ws/types/invoices/items?limit=100&page=1")); len(got) != 50 {
+		t.Errorf("limit=100: %d rows, want 50", len(got))
+	}
+	if got := ids(t, list(t, s, "acme", "/ws/types/invoices/items?limit=20&page=2")); len(got) != 20 || got[0] != all[20] {
+		t.Errorf("limit=20 page 2: %d rows from %v, want 20 from %d", len(got), got, all[20])
+	}
+	if _, err := New(Options{PageCap: -1}); err == nil {
+		t.Error("PageCap -1 accepted")
+	}
+}
+
+// TestShortPage: the first full page of a collection that is not its last
+// comes back once without its last row; the count does not change.
+func TestShortPage(t *testing.T) {
+	s := newServer(t, Options{ShortPage: true}) // invoices: 120 items
+	first := ids(t, list(t, s, "acme", "/ws/types/invoices/items?limit=50&page=1"))
+	if len(first) != 49 {
+		t.Fatalf("first full page: %d rows, want 49", len(first))
+	}
+	again := ids(t, list(t, s, "acme", "/ws/types/invoices/items?limit=50&page=1"))
+	if len(again) != 50 || again[48] != first[48] {
+		t.Errorf("asked again: %d rows, want the 50", len(again))
+	}
+	if got := ids(t, list(t, s, "acme", "/ws/types/contracts/items?limit=50&page=1")); len(got) != 49 {
+		t.Errorf("another collection: %d rows, want 49 (once per collection)", len(got))
+	}
+	if got := ids(t, list(t, s, "acme", "/ws/types/clients/items?limit=100&page=1")); len(got) != 60 {
+		t.Errorf("a last page: %d rows, want all 60", len(got))
+	}
+	if got := countOf(t, s, "acme", "/ws/types/invoices/items/count"); got != 120 {
+		t.Errorf("count = %d, want 120", got)
+	}
+}

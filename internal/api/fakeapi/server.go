@@ -51,6 +51,17 @@ type Options struct {
 	IgnorePaging bool
 	// IgnorePage ignores page but honours limit: every page is the first.
 	IgnorePage bool
+	// PageCap honours "limit" only up to PageCap rows, like a server with a
+	// smaller maximum than the contract's: a larger limit is served as
+	// PageCap, and pages are cut at multiples of it (page p holds the rows
+	// from (p-1)*PageCap). 0 means no cap below the contract's 100.
+	PageCap int
+	// ShortPage drops one row from one page of every collection, once per
+	// collection (a kind in a workspace, under one parent) for the
+	// server's lifetime: the first page asked for that is full and not the
+	// last comes back without its last row. Asked again, it is whole. It
+	// plays a row moving away while paging without the count changing.
+	ShortPage bool
 	// APIKeys are the keys the server accepts; nil means one key,
 	// DemoAPIKey, with every scope on every workspace.
 	APIKeys []Key
@@ -105,6 +116,9 @@ type Server struct {
 	// extra are the generic store's handlers (Options.GenericKinds).
 	extra      map[string]handler
 	genericSeq atomic.Int64
+	// shorted holds the collections that had their short page
+	// (Options.ShortPage).
+	shorted sync.Map
 }
 
 // New builds a server with its initial data.
@@ -118,6 +132,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Items < 0 {
 		return nil, fmt.Errorf("%w: items %d: want 0 or more", ErrInvalidOptions, opts.Items)
+	}
+	if opts.PageCap < 0 {
+		return nil, fmt.Errorf("%w: page cap %d: want 0 or more", ErrInvalidOptions, opts.PageCap)
 	}
 	if opts.Routes == nil {
 		opts.Routes = api.DefaultRoutes()

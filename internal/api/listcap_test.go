@@ -1,0 +1,123 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestListPageCap lists 53 objects from a server that honours limit only up
+// to 5 when asked for 10, whether its pages start at multiples of the cap
+// or of the limit asked for: the listing goes on with pages of 5 and holds
+// every object, and the client asks for 5 from then on.
+func TestListPageCap(t *testing.T) {
+	for _, bySkip := range []bool{false, true} {
+		name := "pages at multiples of the cap"
+		if bySkip {
+			name = "pages at multiples of the limit"
+		}
+		t.Run(name, func(t *testing.T) {
+			s := newListServer(53)
+			s.counts, s.pageCap, s.capBySkip = true, 5, bySkip
+			srv := serve(t, s.ServeHTTP)
+			c, _ := newTestClient(t, srv.URL, func(o *Options) { o.PageSize = 10 })
+			fn, got := collect()
+			res, err := c.List(context.Background(), mustKind(t, "members"), "acme", Object{}, fn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Objects != 53 || res.Drift {
+				t.Errorf("result = %+v, want 53 objects without drift", res)
+			}
+			if !slices.Equal(sortedIDs(*got), seq(1, 53)) {
+				t.Errorf("ids = %v, want 1..53", sortedIDs(*got))
+			}
+			if c.PageSize() != 5 {
+				t.Errorf("PageSize() = %d after the listing, want 5 (the size the server honoured)", c.PageSize())
+			}
+			s.mu.Lock()
+			s.queries = nil
+			s.mu.Unlock()
+			fn, got = collect()
+			if _, err := c.List(context.Background(), mustKind(t, "members"), "acme", Object{}, fn); err != nil {
+				t.Fatal(err)
+			}
+			if len(*got) != 53 {
+				t.Errorf("second listing: %d objects, want 53", len(*got))
+			}
+			for _, q := range s.queries {
+				if !strings.Contains(q, "limit=5") {
+					t.Errorf("second listing asked %q, want limit=5 directly", q)
+				}
+			}
+		})
+	}
+}
+
+// TestListPageCapNoContinuation: without continuation, a capped listing
+// falls short of its stable count and fails, naming the figures.
+func TestListPageCapNoContinuation(t *testing.T) {
+	s := newListServer(53)
+	s.counts, s.pageCap = true, 5
+	res, got, err := listAll(t, s, "members", Object{}, func(o *Options) { o.NoPageContinuation = true })
+	if !errors.Is(err, ErrShortListing) {
+		t.Fatalf("err = %v, want ErrShortListing", err)
+	}
+	const want = "listed 30 of 53 members: the server returned fewer than its count"
+	if err.Error() != want {
+		t.Errorf("err = %q, want %q", err, want)
+	}
+	if res.Objects != 30 || len(got) != 30 {
+		t.Errorf("%d objects (%d handed on), want 30", res.Objects, len(got))
+	}
+}
+
+// TestListShortPage: one page comes back one object short mid-listing. Asked
+// again it is whole, and the listing is complete; a server that drops the
+// row every time gives a listing that fails. Neither changes the page size.
+func TestListShortPage(t *testing.T) {
+	for _, always := range []bool{false, true} {
+		s := newListServer(45)
+		s.counts, s.dropPage, s.dropAlways = true, 2, always
+		srv := serve(t, s.ServeHTTP)
+		c, _ := newTestClient(t, srv.URL, func(o *Options) { o.PageSize = 10 })
+		fn, got := collect()
+		res, err := c.List(context.Background(), mustKind(t, "members"), "acme", Object{}, fn)
+		if always {
+			if !errors.Is(err, ErrShortListing) || !strings.Contains(err.Error(), "listed 44 of 45 members") {
+				t.Errorf("always short: err = %v, want listed 44 of 45 members: ErrShortListing", err)
+			}
+		} else {
+			if err != nil {
+				t.Fatalf("short once: %v", err)
+			}
+			if res.Objects != 45 || !slices.Equal(sortedIDs(*got), seq(1, 45)) {
+				t.Errorf("short once: %d objects %v, want 1..45", res.Objects, sortedIDs(*got))
+			}
+		}
+		if c.PageSize() != 10 {
+			t.Errorf("always=%v: PageSize() = %d, want 10 (a short page is not a cap)", always, c.PageSize())
+		}
+	}
+}
+
+// TestListPageCapWithoutCount: without a count, the first short page ends
+// the listing; nothing can tell a cap from the end (documented on List).
+func TestListPageCapWithoutCount(t *testing.T) {
+	s := newListServer(53)
+	s.pageCap = 5
+	res, _, err := listAll(t, s, "members", Object{}, nil)
+	if err != nil || res.Objects != 5 || res.Counted {
+		t.Errorf("result = %+v, %v; want 5 objects, no count, no error", res, err)
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 5260: "5,260", 1234567: "1,234,567", -2630: "-2,630"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
