@@ -47,20 +47,14 @@ Examples:
 
 // fakeAPIOptions are fake-api's flags.
 type fakeAPIOptions struct {
-	listen, apiKey, data        string
-	items                       int
-	seed                        int64
-	fault                       fakeapi.Faults // what the flags set directly
+	listen, apiKey              string
+	server                      fakeapi.Options // what the flags set directly
+	fault                       fakeapi.Faults  // what the flags set directly
 	faultRate                   float64
 	rate429, rate5xx, rateReset float64
 	rateTruncate                float64
-	envelope, noCount, noPaging bool
-	pageCap                     int
-	shortPage                   bool
-	shuffle                     bool
 	asJSON                      bool
 	moved                       stringList
-	routes                      map[string]string // moved, parsed
 }
 
 func runFakeAPI(ctx context.Context, m *Main, args []string) error {
@@ -69,9 +63,9 @@ func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 	var f fakeAPIOptions
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:8090", "address to listen on (port 0 picks a free port)")
 	fs.StringVar(&f.apiKey, "api-key", fakeapi.DemoAPIKey, "the API key the server accepts, with every scope on every workspace")
-	fs.StringVar(&f.data, "data", "demo", "initial data: demo or empty")
-	fs.IntVar(&f.items, "items", 0, "items per type in the demo data (0 = the demo's own numbers)")
-	fs.Int64Var(&f.seed, "seed", 1, "seed of the data generator and of fault decisions")
+	fs.StringVar(&f.server.Data, "data", "demo", "initial data: demo or empty")
+	fs.IntVar(&f.server.Items, "items", 0, "items per type in the demo data (0 = the demo's own numbers)")
+	fs.Int64Var(&f.server.Seed, "seed", 1, "seed of the data generator and of fault decisions")
 	fs.DurationVar(&f.fault.Latency, "latency", 0, "delay added to every request")
 	fs.DurationVar(&f.fault.Jitter, "jitter", 0, "random extra delay, 0 to this much, per request")
 	fs.Float64Var(&f.faultRate, "fault-rate", 0, "share of requests (0..1) failing with a retryable fault, split evenly between 429, 5xx, resets and truncated bodies")
@@ -84,13 +78,13 @@ func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 	fs.Float64Var(&f.fault.RateLostWrite, "rate-lost-write", 0, "share of writes applied and then answered 500 or dropped")
 	fs.Float64Var(&f.fault.RetryAfterShare, "retry-after-share", 0.5, "share of 429 and 503 answers that carry Retry-After")
 	fs.DurationVar(&f.fault.RetryAfter, "retry-after", time.Second, "the Retry-After value sent")
-	fs.BoolVar(&f.envelope, "envelope", false, `answer lists as {"data": [...], "total": N} instead of bare arrays`)
-	fs.BoolVar(&f.noCount, "no-count", false, "count endpoints answer 404, like a server without counts")
-	fs.BoolVar(&f.noPaging, "ignore-paging", false, "ignore page and limit, like a server without paging")
-	fs.IntVar(&f.pageCap, "page-cap", 0, "honour limit only up to `N` rows per page, like a server with a smaller maximum (0: no cap)")
-	fs.BoolVar(&f.shortPage, "short-page", false, "drop the last row of one full page of each collection, once")
+	fs.BoolVar(&f.server.Envelope, "envelope", false, `answer lists as {"data": [...], "total": N} instead of bare arrays`)
+	fs.BoolVar(&f.server.NoCount, "no-count", false, "count endpoints answer 404, like a server without counts")
+	fs.BoolVar(&f.server.IgnorePaging, "ignore-paging", false, "ignore page and limit, like a server without paging")
+	fs.IntVar(&f.server.PageCap, "page-cap", 0, "honour limit only up to `N` rows per page, like a server with a smaller maximum (0: no cap)")
+	fs.BoolVar(&f.server.ShortPage, "short-page", false, "drop the last row of one full page of each collection, once")
 	fs.Var(&f.moved, "move", "serve a route under another path: ROUTE=PATH (repeatable)")
-	fs.BoolVar(&f.shuffle, "shuffle-lists", false, "answer rows, permissions, group users and assignees in a new order on every request")
+	fs.BoolVar(&f.server.ShuffleLists, "shuffle-lists", false, "answer rows, permissions, group users and assignees in a new order on every request")
 	fs.BoolVar(&f.asJSON, "json", false, `print one JSON line {"url", "api_key", "workspaces"} on start`)
 	rest, err := m.parse(cmd, fs, args)
 	if err != nil {
@@ -99,43 +93,32 @@ func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 	if len(rest) > 0 {
 		return usagef(cmd.name, "unexpected argument %q", rest[0])
 	}
-	if f.data != "demo" && f.data != "empty" {
-		return usagef(cmd.name, "--data must be demo or empty, not %q", f.data)
+	if d := f.server.Data; d != "demo" && d != "empty" {
+		return usagef(cmd.name, "--data must be demo or empty, not %q", d)
 	}
 	for name, r := range map[string]float64{"fault-rate": f.faultRate, "rate-html": f.fault.RateHTML, "rate-drift": f.fault.RateDrift, "rate-lost-write": f.fault.RateLostWrite, "retry-after-share": f.fault.RetryAfterShare} {
 		if r < 0 || r > 1 {
 			return usagef(cmd.name, "--%s must be between 0 and 1, not %g", name, r)
 		}
 	}
-	moved := map[string]string{}
+	f.server.MovedRoutes = map[string]string{}
 	for _, mv := range f.moved {
 		name, path, ok := strings.Cut(mv, "=")
 		if !ok || name == "" || path == "" {
 			return usagef(cmd.name, "--move %q: want ROUTE=PATH", mv)
 		}
-		moved[name] = path
+		f.server.MovedRoutes[name] = path
 	}
-	f.routes = moved
 	return fakeAPICommand(ctx, m, &f)
 }
 
 // fakeAPICommand serves the fake API until ctx ends.
 func fakeAPICommand(ctx context.Context, m *Main, f *fakeAPIOptions) error {
-	srv, err := fakeapi.New(fakeapi.Options{
-		MovedRoutes:  f.routes,
-		Data:         f.data,
-		Items:        f.items,
-		Seed:         f.seed,
-		Envelope:     f.envelope,
-		NoCount:      f.noCount,
-		IgnorePaging: f.noPaging,
-		PageCap:      f.pageCap,
-		ShortPage:    f.shortPage,
-		ShuffleLists: f.shuffle,
-		APIKeys:      []fakeapi.Key{{Secret: f.apiKey, Scopes: []string{"read", "write", "delete"}, Description: "fake-api"}},
-		Faults:       f.faults(),
-		Logger:       slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
+	opts := f.server
+	opts.APIKeys = []fakeapi.Key{{Secret: f.apiKey, Scopes: []string{"read", "write", "delete"}, Description: "fake-api"}}
+	opts.Faults = f.faults()
+	opts.Logger = slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv, err := fakeapi.New(opts)
 	if err != nil {
 		return usagef("fake-api", "%s", err)
 	}
