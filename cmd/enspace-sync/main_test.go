@@ -95,6 +95,8 @@ func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 			fmt.Sscan(args[i], &opts.Items)
 		case "--shuffle":
 			opts.ShuffleLists = true
+		case "--merge-on-update":
+			opts.MergeOnUpdate = true
 		case "--fail":
 			i++
 			var status int

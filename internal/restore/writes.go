@@ -57,6 +57,9 @@ func (e *Engine) create(ctx context.Context, k *kind.Kind, s *Step) error {
 			if err := e.created(s, k, obj.ID, ""); err != nil {
 				return err
 			}
+			if err := e.verifyWrite(ctx, k, s, obj.ID, body, raw); err != nil {
+				return err
+			}
 			if hasStatus {
 				return e.setMemberStatus(ctx, k, s, obj.ID, status)
 			}
@@ -119,10 +122,14 @@ func (e *Engine) update(ctx context.Context, k *kind.Kind, s *Step) error {
 	if err != nil {
 		return err
 	}
-	if _, err := e.Client.Do(ctx, k.Update, e.Workspace, e.params(k, s, id), body); err != nil {
+	raw, err := e.Client.Do(ctx, k.Update, e.Workspace, e.params(k, s, id), body)
+	if err != nil {
 		return err
 	}
 	s.Result = &Result{Status: StatusDone, TargetID: id}
+	if err := e.verifyWrite(ctx, k, s, id, body, raw); err != nil {
+		return err
+	}
 	return e.remember(s)
 }
 

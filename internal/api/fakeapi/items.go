@@ -77,7 +77,7 @@ func (w *Workspace) itemData(t *typeRec, in *input, old string, creating bool) (
 	if len(msgs) > 0 {
 		return "", failList(http.StatusBadRequest, msgs), false
 	}
-	return encodeVals(mergeVals(decodeVals(old), changes)), resp{}, true
+	return encodeVals(w.srv.mergeData(decodeVals(old), changes)), resp{}, true
 }
 
 func itemsList(c *call) resp {

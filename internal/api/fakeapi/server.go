@@ -84,6 +84,13 @@ type Options struct {
 	// by the kind's route names, for workspace-level kinds. Their routes
 	// must be in Routes.
 	GenericKinds bool
+	// MergeOnUpdate makes item updates follow the contract's merge variant
+	// to the letter (section 6): keys absent from the body are kept, and a
+	// key sent as null is removed from data, so answers leave it out.
+	// Without it updates merge too (the contract tests rely on that), but
+	// a null is stored and answered as "key": null, which the contract
+	// calls the same value.
+	MergeOnUpdate bool
 	// Logger receives one debug line per request (never the API key);
 	// nil discards.
 	Logger *slog.Logger
