@@ -147,7 +147,7 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, c *call, res res
 	if r.Method != http.MethodHead {
 		w.Write(res.body)
 	}
-	s.logLine(r, c, res.status, "")
+	s.logLine(r, c, res.status, "", slog.String("retry_after", res.header["Retry-After"]))
 }
 
 // noteWindow records the Retry-After window of an answer just written,
@@ -167,9 +167,10 @@ func keyID(k *keyRec) int64 {
 	return k.id
 }
 
-// logLine logs one answered request at debug level: never a header, so
-// never the API key.
-func (s *Server) logLine(r *http.Request, c *call, status int, fault string) {
+// logLine logs one answered request at debug level: never a request
+// header, so never the API key. extra attributes (the Retry-After sent) are
+// added unless their value is empty.
+func (s *Server) logLine(r *http.Request, c *call, status int, fault string, extra ...slog.Attr) {
 	if !s.log.Enabled(r.Context(), slog.LevelDebug) {
 		return
 	}
@@ -181,6 +182,11 @@ func (s *Server) logLine(r *http.Request, c *call, status int, fault string) {
 		slog.String("route", route), slog.Int("status", status)}
 	if fault != "" {
 		attrs = append(attrs, slog.String("fault", fault))
+	}
+	for _, a := range extra {
+		if a.Value.String() != "" {
+			attrs = append(attrs, a)
+		}
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelDebug, "request", attrs...)
 }
