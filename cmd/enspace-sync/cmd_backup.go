@@ -70,6 +70,9 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 	var failed, partial int
 	for _, ws := range workspaces {
 		progress := newProgress(m, ws.Name)
+		if client, err := svc.Client(ws); err == nil {
+			progress.watchPauses(client.PausedUntil)
+		}
 		res, err := svc.Backup(ctx, app.BackupRequest{Workspace: ws.Name, Progress: progress})
 		progress.done()
 		switch {

@@ -25,6 +25,15 @@ type progress struct {
 	kindTotals map[string]int   // objects per kind, when known
 	kindDone   map[string]int64 // objects per kind so far, counted by step
 	count      int64            // objects so far, counted by step
+
+	// paused is the client's PausedUntil (nil: not watched); lastKind,
+	// lastObjects and lastOfKind redraw the line while a pause holds the
+	// counts still; noted says the line shows a pause.
+	paused                  func() time.Time
+	stop                    chan struct{}
+	lastKind                string
+	lastObjects, lastOfKind int64
+	noted                   bool
 }
 
 func newProgress(m *Main, workspace string) *progress {
@@ -63,13 +72,63 @@ func (p *progress) Step(kind string) {
 
 // show prints the line at most five times a second. The caller holds p.mu.
 func (p *progress) show(kind string, objects, ofKind int64) {
+	p.lastKind, p.lastObjects, p.lastOfKind = kind, objects, ofKind
 	now := time.Now()
 	if now.Sub(p.last) < 200*time.Millisecond {
 		return
 	}
+	p.draw(now)
+}
+
+// draw prints the line. The caller holds p.mu.
+func (p *progress) draw(now time.Time) {
 	p.last = now
-	line := progressLine(p.workspace, kind, objects, ofKind, p.total, int64(p.kindTotals[kind]), p.estimated, now.Sub(p.start))
-	fmt.Fprint(p.m.Stderr, "\r\033[K"+line)
+	kind := p.lastKind
+	line := progressLine(p.workspace, kind, p.lastObjects, p.lastOfKind, p.total, int64(p.kindTotals[kind]), p.estimated, now.Sub(p.start))
+	var note string
+	if p.paused != nil {
+		note = pauseNote(p.paused(), now)
+	}
+	p.noted = note != ""
+	fmt.Fprint(p.m.Stderr, "\r\033[K"+line+note)
+}
+
+// watchPauses shows on the line when pausedUntil (a client's PausedUntil)
+// says a server's Retry-After holds the requests, redrawing it while the
+// pause lasts and once when it ends, until done.
+func (p *progress) watchPauses(pausedUntil func() time.Time) {
+	if !p.on {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.paused, p.stop = pausedUntil, make(chan struct{})
+	go func(stop <-chan struct{}) {
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case now := <-tick.C:
+				p.mu.Lock()
+				if p.noted || pausedUntil().After(now) {
+					p.draw(now)
+				}
+				p.mu.Unlock()
+			}
+		}
+	}(p.stop)
+}
+
+// pauseNote is what the line says while the client is paused until until:
+// ", paused by the server's Retry-After until 15:04:05" (local time), or
+// nothing.
+func pauseNote(until, now time.Time) string {
+	if !until.After(now) {
+		return ""
+	}
+	return ", paused by the server's Retry-After until " + until.Local().Format("15:04:05")
 }
 
 // progressLine is the text of the progress line: "acme: 12000 of 100002
@@ -100,6 +159,12 @@ func progressLine(workspace, kind string, objects, ofKind, total, kindTotal int6
 }
 
 func (p *progress) done() {
+	p.mu.Lock()
+	if p.stop != nil {
+		close(p.stop)
+		p.stop = nil
+	}
+	p.mu.Unlock()
 	if p.on {
 		fmt.Fprint(p.m.Stderr, "\r\033[K")
 	}

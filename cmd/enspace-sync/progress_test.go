@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -26,5 +27,38 @@ func TestProgressLine(t *testing.T) {
 		if got != c.want {
 			t.Errorf("%s:\n got %q\nwant %q", c.name, got, c.want)
 		}
+	}
+}
+
+func TestPauseNote(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.Local)
+	if got := pauseNote(now.Add(-time.Second), now); got != "" {
+		t.Errorf("a pause that ended: %q, want nothing", got)
+	}
+	if got := pauseNote(now, now); got != "" {
+		t.Errorf("a pause ending now: %q, want nothing", got)
+	}
+	want := ", paused by the server's Retry-After until 12:00:03"
+	if got := pauseNote(now.Add(3*time.Second), now); got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestProgressShowsAPause: while the client is paused the line says until
+// when; once the pause is over the note goes.
+func TestProgressShowsAPause(t *testing.T) {
+	var out strings.Builder
+	p := newProgress(&Main{Stderr: &out}, "acme")
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.Local)
+	p.start = now.Add(-2 * time.Second)
+	until := now.Add(3 * time.Second)
+	p.paused = func() time.Time { return until }
+	p.lastKind, p.lastObjects, p.lastOfKind = "items", 500, -1
+	p.draw(now)
+	p.draw(until)
+	want := "\r\033[Kacme: 500 objects (items), 250 objects/s, paused by the server's Retry-After until 12:00:03" +
+		"\r\033[Kacme: 500 objects (items), 100 objects/s"
+	if out.String() != want {
+		t.Errorf("got %q\nwant %q", out.String(), want)
 	}
 }

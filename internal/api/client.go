@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
@@ -74,6 +75,11 @@ func (c *Client) Format(f fmt.State, verb rune) {
 // Stats returns the request counts so far. It is safe to call while
 // requests run.
 func (c *Client) Stats() RequestStats { return c.stats.snapshot() }
+
+// PausedUntil returns when the current pause ends: after a 429 or 503 with
+// Retry-After, no new request is sent before that. A time not after now
+// means the client is not paused. It is safe to call while requests run.
+func (c *Client) PausedUntil() time.Time { return c.lim.pausedUntil() }
 
 // Do sends one request of the named route, its placeholders filled from
 // params, and returns the body of the 2xx answer (any 2xx is a success; an

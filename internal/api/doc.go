@@ -11,7 +11,9 @@
 // also en-workspace, and a request with a body Content-Type. Each attempt
 // holds one slot of the client's limiter (Concurrency requests in flight,
 // RequestsPerSecond) from sending to reading the last byte, and runs under
-// Timeout. An answer is read through a limit; a body over MaxResponseBytes
+// Timeout. The rate is a spacing with no burst: requests start at least
+// 1/RequestsPerSecond apart, so no second holds more than
+// ceil(RequestsPerSecond) of them. An answer is read through a limit; a body over MaxResponseBytes
 // fails with ErrTooLarge. Any 2xx is a success; any other status becomes an
 // *Error.
 //
@@ -24,7 +26,12 @@
 // redirect, and the caller's context ending. The wait before retry n
 // (counting from 0) is random in [0, min(BackoffMax, BackoffBase*2^n)]; on a
 // 429 or 503 with Retry-After (seconds or an HTTP date) it is at least the
-// server's delay. The slot is given back while waiting. The loop and the
+// server's delay, and the Retry-After pauses the whole client (the
+// environment): no new request of any goroutine is sent before it runs out,
+// while requests already in flight finish. A pause is logged once at info
+// level, counted in RequestStats.Pauses and PausedFor, reported to
+// Options.OnPause, and readable from Client.PausedUntil. The slot is given
+// back while waiting. The loop and the
 // backoff are internal/retry's, shared with the notifications; this package
 // decides what is worth another attempt.
 //
@@ -42,7 +49,8 @@
 //     body or another 5xx the object may exist: the caller must look it up
 //     by its natural key before sending it again.
 //   - A Retry-After longer than MaxRetryAfter ends the retries with the
-//     *Error instead of coming back early.
+//     *Error instead of coming back early; it still pauses the client, for
+//     MaxRetryAfter.
 //   - Offset paging skips rows when rows are deleted while it runs. The
 //     second count and ListResult.Drift tell; only a re-read fixes it.
 //   - A server that silently clamps "limit" below PageSize makes a page look

@@ -2,22 +2,31 @@ package api
 
 import (
 	"context"
-	"errors"
+	"math"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/semaphore"
-	"golang.org/x/time/rate"
 )
 
 // limiter is the one gate every request of a Client passes: a cap on the
-// requests in flight and, optionally, on the request rate. A request holds
-// its slot from sending to reading the last byte of the answer, and gives
-// it back before any wait for a retry.
+// requests in flight, the pause a Retry-After puts on the whole client and,
+// optionally, the request rate. A request holds its slot from sending to
+// reading the last byte of the answer, and gives it back before any wait
+// for a retry.
+//
+// The rate is a spacing, not a bucket: two requests pass the gate at least
+// 1/rate apart, measured on the clock when each passes, so that no span of
+// one second holds more than ceil(rate) of them, from the first request on.
 type limiter struct {
-	slots *semaphore.Weighted
-	rate  *rate.Limiter // nil when the rate is unlimited
-	now   func() time.Time
-	sleep func(context.Context, time.Duration) error
+	slots    *semaphore.Weighted
+	interval time.Duration // between two requests; 0 when the rate is unlimited
+	now      func() time.Time
+	sleep    func(context.Context, time.Duration) error
+
+	mu     sync.Mutex
+	next   time.Time // the earliest the next request may pass for the rate
+	paused time.Time // no request passes before this (a Retry-After)
 }
 
 func newLimiter(concurrency int, perSecond float64, now func() time.Time, sleep func(context.Context, time.Duration) error) *limiter {
@@ -27,36 +36,73 @@ func newLimiter(concurrency int, perSecond float64, now func() time.Time, sleep 
 		sleep: sleep,
 	}
 	if perSecond > 0 {
-		l.rate = rate.NewLimiter(rate.Limit(perSecond), max(1, concurrency))
+		// Rounded up: ceil(rate)+1 requests never fit in one second.
+		l.interval = time.Duration(math.Ceil(float64(time.Second) / perSecond))
 	}
 	return l
 }
 
-// acquire waits for a slot and then for the rate limit, both honouring ctx.
-// It returns how long the rate limit held the request back, and release,
-// which gives the slot back.
-func (l *limiter) acquire(ctx context.Context) (throttled time.Duration, release func(), err error) {
+// acquire waits for a slot, then for the end of any pause and for the rate
+// limit, all honouring ctx. It returns how long the pause and the rate
+// held the request back, and release, which gives the slot back.
+//
+// A pause is waited for once: the sleep is trusted to last as long as
+// asked, as the retry loop trusts it, and only a pause extended meanwhile
+// is waited for again. The rate is checked again after every sleep.
+func (l *limiter) acquire(ctx context.Context) (held time.Duration, release func(), err error) {
 	if err := l.slots.Acquire(ctx, 1); err != nil {
 		return 0, nil, err
 	}
 	release = func() { l.slots.Release(1) }
-	if l.rate == nil {
-		return 0, release, nil
-	}
-	now := l.now()
-	r := l.rate.ReserveN(now, 1)
-	if !r.OK() {
-		// Unreachable with a burst of at least one; fail closed anyway.
-		release()
-		return 0, nil, errors.New("rate limit: burst too small")
-	}
-	d := r.DelayFrom(now)
-	if d > 0 {
-		if err := l.sleep(ctx, d); err != nil {
-			r.CancelAt(l.now())
+	var waitedFor time.Time // the end of the latest pause already waited for
+	for {
+		l.mu.Lock()
+		now := l.now()
+		var wait time.Duration
+		switch {
+		case l.paused.After(waitedFor) && l.paused.After(now):
+			wait, waitedFor = l.paused.Sub(now), l.paused
+		case l.interval > 0 && now.Before(l.next):
+			wait = l.next.Sub(now)
+		default:
+			if l.interval > 0 {
+				l.next = now.Add(l.interval)
+			}
+			l.mu.Unlock()
+			return held, release, nil
+		}
+		l.mu.Unlock()
+		if err := l.sleep(ctx, wait); err != nil {
 			release()
 			return 0, nil, err
 		}
+		held += wait
 	}
-	return d, release, nil
+}
+
+// pause holds every request that has not passed the gate yet until until.
+// It returns how much later the client is now paused until than it was
+// (0 when it was already paused as long) and whether a pause starts: the
+// client was not paused at now.
+func (l *limiter) pause(now, until time.Time) (added time.Duration, starts bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !until.After(l.paused) || !until.After(now) {
+		return 0, false
+	}
+	starts = !l.paused.After(now)
+	from := l.paused
+	if starts {
+		from = now
+	}
+	l.paused = until
+	return until.Sub(from), starts
+}
+
+// pausedUntil returns the end of the current pause, which is in the past
+// when the client is not paused.
+func (l *limiter) pausedUntil() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.paused
 }

@@ -77,6 +77,11 @@ type Options struct {
 	// Now returns the current time; nil means time.Now. It dates
 	// Retry-After headers and drives the rate limit.
 	Now func() time.Time
+	// OnPause, if set, hears when a 429 or 503 with Retry-After pauses the
+	// client, or extends its pause, with the moment the pause ends (see
+	// Client.PausedUntil). It runs on the goroutine of the request that
+	// got the answer and must not block.
+	OnPause func(until time.Time)
 }
 
 // Format implements fmt.Formatter: Options print as their fields with the

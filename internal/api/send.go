@@ -133,6 +133,9 @@ func (c *Client) attempt(ctx context.Context, r request, n int) (json.RawMessage
 	}
 	c.stats.attempt(counted, n > 1)
 	f := c.judge(ctx, r, status, header, body, err, timedOut)
+	if f != nil && f.hasRetryAfter {
+		c.pause(r, status, f.retryAfter)
+	}
 	attrs := []any{"method", r.method, "path", r.path, "status", counted, "attempt", n,
 		"duration", time.Since(start).Round(time.Microsecond)}
 	if r.workspace != "" {
@@ -146,6 +149,35 @@ func (c *Client) attempt(ctx context.Context, r request, n int) (json.RawMessage
 		return nil, f
 	}
 	return body, nil
+}
+
+// pause holds every new request of the client for d (at most
+// MaxRetryAfter), after an answer with this status and a Retry-After of d
+// to r. Requests in flight finish; the one that got the answer waits in
+// the retry loop as well. A pause is logged and counted when it starts,
+// not for each request it holds.
+func (c *Client) pause(r request, status int, d time.Duration) {
+	d = min(d, c.opts.MaxRetryAfter)
+	now := c.opts.Now()
+	until := now.Add(d)
+	added, starts := c.lim.pause(now, until)
+	if added <= 0 {
+		return
+	}
+	c.stats.pause(added, starts)
+	attrs := []any{"until", until.Format(time.RFC3339Nano), "retry_after", d, "status", status,
+		"method", r.method, "path", r.path}
+	if r.workspace != "" {
+		attrs = append(attrs, "workspace", r.workspace)
+	}
+	if starts {
+		c.log.Info("api paused by the server's retry-after", attrs...)
+	} else {
+		c.log.Debug("api pause extended", attrs...)
+	}
+	if c.opts.OnPause != nil {
+		c.opts.OnPause(until)
+	}
 }
 
 // roundTrip sends r and reads the answer's body through a limit.

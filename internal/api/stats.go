@@ -16,10 +16,16 @@ type RequestStats struct {
 	// WaitTime is the sum of those pauses.
 	Waits    int
 	WaitTime time.Duration
-	// Throttled counts the attempts the rate limit held back, and
-	// ThrottleTime the sum of those delays.
+	// Throttled counts the attempts the rate limit or a pause held back
+	// before sending, and ThrottleTime the sum of those delays.
 	Throttled    int
 	ThrottleTime time.Duration
+	// Pauses counts the times a 429 or 503 with Retry-After paused the
+	// whole client (every new request held until it ran out), and
+	// PausedFor is how long the client was paused in all (overlapping
+	// pauses count once).
+	Pauses    int
+	PausedFor time.Duration
 }
 
 // stats is RequestStats behind a mutex.
@@ -56,6 +62,15 @@ func (st *stats) throttle(d time.Duration) {
 	defer st.mu.Unlock()
 	st.s.Throttled++
 	st.s.ThrottleTime += d
+}
+
+func (st *stats) pause(added time.Duration, starts bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if starts {
+		st.s.Pauses++
+	}
+	st.s.PausedFor += added
 }
 
 func (st *stats) snapshot() RequestStats {

@@ -49,7 +49,8 @@ func (s *Service) RunBackup(ctx context.Context, name string) JobResult {
 
 // apiDelta is what a client sent between two readings of its stats.
 func apiDelta(before, after api.RequestStats) APIStats {
-	out := APIStats{ByStatus: map[int]int{}, Retries: after.Retries - before.Retries}
+	out := APIStats{ByStatus: map[int]int{}, Retries: after.Retries - before.Retries,
+		Pauses: after.Pauses - before.Pauses, PausedFor: after.PausedFor - before.PausedFor}
 	for code, n := range after.ByStatus {
 		if d := n - before.ByStatus[code]; d > 0 {
 			out.ByStatus[code] = d

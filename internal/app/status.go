@@ -50,6 +50,10 @@ type RunInfo struct {
 type APIStats struct {
 	ByStatus map[int]int // attempts by HTTP status; 0 for those without a complete answer
 	Retries  int         // attempts that repeated a failed one
+	// Pauses counts the times a Retry-After paused the environment's
+	// client during the run, and PausedFor how long in all.
+	Pauses    int
+	PausedFor time.Duration
 }
 
 // JobResult is the outcome of one run of a job (a backup or a replication).

@@ -62,7 +62,7 @@ func (b *backend) Backup(ctx context.Context, ws string) Result {
 		status = StatusComplete
 	}
 	r := Result{RunInfo: RunInfo{StartedAt: start, FinishedAt: b.clock.Now(), Status: status},
-		Counts: map[string]int{"types": 3, "items": 40}, API: APIStats{ByStatus: map[int]int{200: 10, 429: 2}, Retries: 2}}
+		Counts: map[string]int{"types": 3, "items": 40}, API: APIStats{ByStatus: map[int]int{200: 10, 429: 2}, Retries: 2, Pauses: 1, PausedFor: 1500 * time.Millisecond}}
 	if status == StatusFailed {
 		r.Error = "boom"
 		return r

@@ -72,6 +72,8 @@ func TestEndpoints(t *testing.T) {
 		`enspace_sync_api_requests_total{code="429",workspace="acme"} 2`,
 		`enspace_sync_api_retries_total{workspace="acme"} 2`,
 		`enspace_sync_api_throttled_total{workspace="acme"} 2`,
+		`enspace_sync_api_pauses_total{workspace="acme"} 1`,
+		`enspace_sync_api_paused_seconds_total{workspace="acme"} 1.5`,
 		`enspace_sync_last_success_timestamp_seconds{workspace="acme"} 1.7724456e+09`,
 		`enspace_sync_database_bytes 11`,
 		`enspace_sync_snapshots{workspace="acme"} 1`,

@@ -19,6 +19,8 @@ type metrics struct {
 	requests    *prometheus.CounterVec   // workspace, code
 	retries     *prometheus.CounterVec   // workspace
 	throttled   *prometheus.CounterVec   // workspace
+	pauses      *prometheus.CounterVec   // workspace
+	pausedFor   *prometheus.CounterVec   // workspace
 	lastSuccess *prometheus.GaugeVec     // workspace
 	snapshots   *prometheus.GaugeVec     // workspace
 	pruned      prometheus.Counter
@@ -44,6 +46,10 @@ func newMetrics(d *Daemon) *metrics {
 			Help: "API request attempts that repeated a failed one."}, []string{"workspace"}),
 		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "api_throttled_total",
 			Help: "API answers 429 Too Many Requests."}, []string{"workspace"}),
+		pauses: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "api_pauses_total",
+			Help: "Pauses of the environment's client by a server's Retry-After (every new request held until it ran out)."}, []string{"workspace"}),
+		pausedFor: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "api_paused_seconds_total",
+			Help: "Time the environment's client spent paused by a server's Retry-After."}, []string{"workspace"}),
 		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "last_success_timestamp_seconds",
 			Help: "When the last complete backup of the workspace finished (Unix time)."}, []string{"workspace"}),
 		snapshots: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "snapshots",
@@ -52,7 +58,7 @@ func newMetrics(d *Daemon) *metrics {
 			Help: "Bytes of stored objects freed by the prunes after runs."}),
 		named: map[string]bool{},
 	}
-	m.reg.MustRegister(m.runs, m.duration, m.objects, m.requests, m.retries, m.throttled, m.lastSuccess, m.snapshots, m.pruned,
+	m.reg.MustRegister(m.runs, m.duration, m.objects, m.requests, m.retries, m.throttled, m.pauses, m.pausedFor, m.lastSuccess, m.snapshots, m.pruned,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Name: "database_bytes",
 		Help: "Size of the database file."}, func() float64 {
@@ -110,6 +116,8 @@ func (m *metrics) run(r Result, pruned int64) {
 	}
 	m.retries.WithLabelValues(name).Add(float64(r.API.Retries))
 	m.throttled.WithLabelValues(name).Add(float64(r.API.ByStatus[429]))
+	m.pauses.WithLabelValues(name).Add(float64(r.API.Pauses))
+	m.pausedFor.WithLabelValues(name).Add(r.API.PausedFor.Seconds())
 	if pruned > 0 {
 		m.pruned.Add(float64(pruned))
 	}

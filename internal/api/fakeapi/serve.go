@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"time"
 )
 
 // maxBody bounds a request body, like a NestJS body parser.
@@ -39,6 +40,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		routeName = c.route.name
 	}
 	s.counters.arrive(routeName, r.Method)
+	if s.timeline != nil {
+		s.timeline.start(at, keyID(s.keys[r.Header.Get("x-api-key")]), routeName)
+	}
 	if c.route == nil {
 		if k := s.keys[r.Header.Get("x-api-key")]; k != nil && !k.expired(c.now) {
 			c.key = k
@@ -79,6 +83,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.counters.waitUntil(keyLine, until)
 		}
 		s.finish(w, r, c, res)
+		if waits && s.timeline != nil {
+			s.noteWindow(w, c, res.status, until)
+		}
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
@@ -140,12 +147,30 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, c *call, res res
 	if r.Method != http.MethodHead {
 		w.Write(res.body)
 	}
-	s.logLine(r, c, res.status, "")
+	s.logLine(r, c, res.status, "", slog.String("retry_after", res.header["Retry-After"]))
 }
 
-// logLine logs one answered request at debug level: never a header, so
-// never the API key.
-func (s *Server) logLine(r *http.Request, c *call, status int, fault string) {
+// noteWindow records the Retry-After window of an answer just written,
+// from now (after flushing it, so that it has left) until until (unix ns).
+func (s *Server) noteWindow(w http.ResponseWriter, c *call, status int, until int64) {
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+	s.timeline.window(Window{Sent: s.now(), Until: time.Unix(0, until), Key: c.key.id, Status: status})
+}
+
+// keyID is k's id, or 0 for no key.
+func keyID(k *keyRec) int64 {
+	if k == nil {
+		return 0
+	}
+	return k.id
+}
+
+// logLine logs one answered request at debug level: never a request
+// header, so never the API key. extra attributes (the Retry-After sent) are
+// added unless their value is empty.
+func (s *Server) logLine(r *http.Request, c *call, status int, fault string, extra ...slog.Attr) {
 	if !s.log.Enabled(r.Context(), slog.LevelDebug) {
 		return
 	}
@@ -157,6 +182,11 @@ func (s *Server) logLine(r *http.Request, c *call, status int, fault string) {
 		slog.String("route", route), slog.Int("status", status)}
 	if fault != "" {
 		attrs = append(attrs, slog.String("fault", fault))
+	}
+	for _, a := range extra {
+		if a.Value.String() != "" {
+			attrs = append(attrs, a)
+		}
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelDebug, "request", attrs...)
 }

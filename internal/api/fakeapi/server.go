@@ -91,6 +91,10 @@ type Options struct {
 	// a null is stored and answered as "key": null, which the contract
 	// calls the same value.
 	MergeOnUpdate bool
+	// RecordTimeline records when every request started and every
+	// Retry-After window the server sent, for Timeline. The record grows
+	// with every request: for tests, not for long runs.
+	RecordTimeline bool
 	// Logger receives one debug line per request (never the API key);
 	// nil discards.
 	Logger *slog.Logger
@@ -120,6 +124,7 @@ type Server struct {
 
 	faults   atomic.Pointer[Faults]
 	counters counters
+	timeline *timeline // nil unless Options.RecordTimeline
 	// extra are the generic store's handlers (Options.GenericKinds).
 	extra      map[string]handler
 	genericSeq atomic.Int64
@@ -168,6 +173,9 @@ func New(opts Options) (*Server, error) {
 		sleep:        opts.Sleep,
 		users:        map[int64]*user{},
 		usersByEmail: map[string]*user{},
+	}
+	if opts.RecordTimeline {
+		s.timeline = &timeline{}
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
