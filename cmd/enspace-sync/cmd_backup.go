@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/enspace-sync/enspace-sync/internal/app"
+	"github.com/enspace-sync/enspace-sync/internal/progress"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
@@ -69,12 +70,12 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 	}
 	var failed, partial int
 	for _, ws := range workspaces {
-		progress := newProgress(m, ws.Name)
+		line := progress.New(m.Stderr, ws.Name, false)
 		if client, err := svc.Client(ws); err == nil {
-			progress.watchPauses(client.PausedUntil)
+			line.WatchPauses(client.PausedUntil)
 		}
-		res, err := svc.Backup(ctx, app.BackupRequest{Workspace: ws.Name, Progress: progress})
-		progress.done()
+		res, err := svc.Backup(ctx, app.BackupRequest{Workspace: ws.Name, Progress: line})
+		line.Done()
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return fmt.Errorf("backup of %s interrupted: nothing was stored: %w", ws.Name, ctx.Err())

@@ -9,6 +9,7 @@ import (
 	"github.com/enspace-sync/enspace-sync/internal/config"
 	"github.com/enspace-sync/enspace-sync/internal/export"
 	"github.com/enspace-sync/enspace-sync/internal/kind"
+	"github.com/enspace-sync/enspace-sync/internal/progress"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
@@ -106,11 +107,10 @@ func runExport(ctx context.Context, m *Main, args []string) error {
 // exportCommand writes the export and prints its summary.
 func exportCommand(ctx context.Context, m *Main, o *exportOptions) error {
 	start := time.Now()
-	progress := newProgress(m, o.req.Workspace+o.slug)
-	progress.on = progress.on && !o.quiet
-	o.req.Progress = progress
+	line := progress.New(m.Stderr, o.req.Workspace+o.slug, o.quiet)
+	o.req.Progress = line
 	st, err := m.export(ctx, o)
-	progress.done()
+	line.Done()
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/enspace-sync/enspace-sync/internal/app"
+	"github.com/enspace-sync/enspace-sync/internal/progress"
 	"github.com/enspace-sync/enspace-sync/internal/restore"
 )
 
@@ -47,9 +48,9 @@ func (o planPrinter) finish(ctx context.Context, m *Main, svc *app.Service, p *a
 
 // apply applies the plan and prints the results.
 func (o planPrinter) apply(ctx context.Context, m *Main, svc *app.Service, p *app.Planned) error {
-	progress := newProgress(m, p.Target().Name)
-	sum, err := svc.Apply(ctx, p, progress)
-	progress.done()
+	line := progress.New(m.Stderr, p.Target().Name, false)
+	sum, err := svc.Apply(ctx, p, line)
+	line.Done()
 	if perr := o.print(m, p.Plan, sum); perr != nil && err == nil {
 		err = perr
 	}

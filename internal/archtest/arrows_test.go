@@ -23,8 +23,9 @@ const module = "github.com/enspace-sync/enspace-sync/"
 // place (and its arrows) before it lands.
 var allowed = map[string][]string{
 	// Leaves: they import nothing of ours.
-	"internal/kind":  {},
-	"internal/jsonv": {},
+	"internal/kind":     {},
+	"internal/progress": {},
+	"internal/jsonv":    {},
 	// Test-only packages: their non-test files import nothing.
 	"internal/kind/kindtest":   {},
 	"internal/jsonv/jsonvtest": {},
@@ -51,8 +52,8 @@ var allowed = map[string][]string{
 		"internal/export", "internal/kind", "internal/restore", "internal/selector", "internal/snapshot"},
 	// Commands: flags, prompts and rendering over the program.
 	"cmd/enspace-sync": {"internal/api", "internal/api/fakeapi", "internal/app", "internal/config", "internal/daemon",
-		"internal/demo", "internal/diff", "internal/doctor", "internal/export", "internal/kind", "internal/restore",
-		"internal/selector", "internal/snapshot"},
+		"internal/demo", "internal/diff", "internal/doctor", "internal/export", "internal/kind", "internal/progress",
+		"internal/restore", "internal/selector", "internal/snapshot"},
 	"cmd/soak":  {"internal/api/fakeapi", "internal/kind"},
 	"cmd/bench": {"internal/api/fakeapi", "internal/kind"},
 }

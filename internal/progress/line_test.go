@@ -1,4 +1,4 @@
-package main
+package progress
 
 import (
 	"strings"
@@ -48,7 +48,7 @@ func TestPauseNote(t *testing.T) {
 // when; once the pause is over the note goes.
 func TestProgressShowsAPause(t *testing.T) {
 	var out strings.Builder
-	p := newProgress(&Main{Stderr: &out}, "acme")
+	p := New(&out, "acme", false)
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.Local)
 	p.start = now.Add(-2 * time.Second)
 	until := now.Add(3 * time.Second)

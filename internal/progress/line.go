@@ -1,19 +1,24 @@
-package main
+// Package progress draws the one-line progress of long work on a terminal:
+// objects so far, the share done and the time left when the total is known,
+// and a server's Retry-After pause while one holds the requests. It
+// implements app.Progress. On anything but a terminal it draws nothing.
+package progress
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"time"
 )
 
-// progress shows a one-line count of objects on stderr while a backup or
-// an export runs, when stderr is a terminal; it prints nothing otherwise.
+// Line shows a one-line count of objects on w while a backup, an export or
+// an apply runs, when w is a terminal; it prints nothing otherwise.
 // When the total is known (an export of a snapshot: exactly; a backup:
 // about, from the previous snapshot) it also shows the share done and the
 // time left.
-type progress struct {
-	m         *Main
+type Line struct {
+	w         io.Writer
 	workspace string
 	on        bool
 	start     time.Time
@@ -36,20 +41,22 @@ type progress struct {
 	noted                   bool
 }
 
-func newProgress(m *Main, workspace string) *progress {
-	return &progress{m: m, workspace: workspace, on: isTerminal(m.Stderr), start: time.Now(),
+// New returns the progress line of workspace's work, drawn on w when w is a
+// terminal and quiet is false.
+func New(w io.Writer, workspace string, quiet bool) *Line {
+	return &Line{w: w, workspace: workspace, on: !quiet && isTerminal(w), start: time.Now(),
 		kindDone: map[string]int64{}}
 }
 
 // Expect sets the total number of objects, and per kind when known.
-func (p *progress) Expect(total int64, perKind map[string]int, estimated bool) {
+func (p *Line) Expect(total int64, perKind map[string]int, estimated bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.total, p.kindTotals, p.estimated = total, perKind, estimated
 }
 
 // Update shows objects stored so far, the latest being of kind.
-func (p *progress) Update(kind string, objects int64) {
+func (p *Line) Update(kind string, objects int64) {
 	if !p.on {
 		return
 	}
@@ -59,7 +66,7 @@ func (p *progress) Update(kind string, objects int64) {
 }
 
 // Step counts one object of kind and shows the count.
-func (p *progress) Step(kind string) {
+func (p *Line) Step(kind string) {
 	if !p.on {
 		return
 	}
@@ -71,7 +78,7 @@ func (p *progress) Step(kind string) {
 }
 
 // show prints the line at most five times a second. The caller holds p.mu.
-func (p *progress) show(kind string, objects, ofKind int64) {
+func (p *Line) show(kind string, objects, ofKind int64) {
 	p.lastKind, p.lastObjects, p.lastOfKind = kind, objects, ofKind
 	now := time.Now()
 	if now.Sub(p.last) < 200*time.Millisecond {
@@ -81,7 +88,7 @@ func (p *progress) show(kind string, objects, ofKind int64) {
 }
 
 // draw prints the line. The caller holds p.mu.
-func (p *progress) draw(now time.Time) {
+func (p *Line) draw(now time.Time) {
 	p.last = now
 	kind := p.lastKind
 	line := progressLine(p.workspace, kind, p.lastObjects, p.lastOfKind, p.total, int64(p.kindTotals[kind]), p.estimated, now.Sub(p.start))
@@ -90,13 +97,13 @@ func (p *progress) draw(now time.Time) {
 		note = pauseNote(p.paused(), now)
 	}
 	p.noted = note != ""
-	fmt.Fprint(p.m.Stderr, "\r\033[K"+line+note)
+	fmt.Fprint(p.w, "\r\033[K"+line+note)
 }
 
-// watchPauses shows on the line when pausedUntil (a client's PausedUntil)
+// WatchPauses shows on the line when pausedUntil (a client's PausedUntil)
 // says a server's Retry-After holds the requests, redrawing it while the
 // pause lasts and once when it ends, until done.
-func (p *progress) watchPauses(pausedUntil func() time.Time) {
+func (p *Line) WatchPauses(pausedUntil func() time.Time) {
 	if !p.on {
 		return
 	}
@@ -158,7 +165,8 @@ func progressLine(workspace, kind string, objects, ofKind, total, kindTotal int6
 	return fmt.Sprintf("%s: %d of %s%d objects (%d%%; %s), %.0f objects/s%s", workspace, objects, about, total, pct, what, rate, left)
 }
 
-func (p *progress) done() {
+// Done clears the line.
+func (p *Line) Done() {
 	p.mu.Lock()
 	if p.stop != nil {
 		close(p.stop)
@@ -166,7 +174,7 @@ func (p *progress) done() {
 	}
 	p.mu.Unlock()
 	if p.on {
-		fmt.Fprint(p.m.Stderr, "\r\033[K")
+		fmt.Fprint(p.w, "\r\033[K")
 	}
 }
 
