@@ -63,7 +63,7 @@ func TestScripts(t *testing.T) {
 // cmdFakeAPI starts a fake Enspace API inside the test process and sets
 // $FAKE_URL: fakeapi [--items N] [--fail ROUTE=STATUS]... [--envelope]
 // [--no-count] [--ignore-paging] [--move ROUTE=PATH]... [--key-scopes
-// read,write] [--key-workspaces SLUG,...]
+// read,write] [--key-workspaces SLUG,...] [--required-relations] [--empty]
 func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 	opts := fakeapi.Options{Data: "demo", Faults: fakeapi.Faults{FailRoutes: map[string]int{}}, MovedRoutes: map[string]string{}}
 	key := fakeapi.Key{Secret: fakeapi.DemoAPIKey, Scopes: []string{"read", "write", "delete"}, Description: "demo"}
@@ -90,6 +90,10 @@ func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 			fmt.Sscan(args[i], &opts.Items)
 		case "--shuffle":
 			opts.ShuffleLists = true
+		case "--required-relations":
+			opts.RequiredRelations = true
+		case "--empty":
+			opts.Data = "empty"
 		case "--fail":
 			i++
 			var status int
