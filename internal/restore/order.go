@@ -197,7 +197,9 @@ func (b *builder) createsWith(o *Obj, v any, missing *[]string) bool {
 		if id == "" {
 			continue
 		}
-		switch _, state := b.resolve(kind.Items, id); state {
+		switch t, state := b.resolve(kind.Items, id); state {
+		case resolved:
+			b.refs[kind.Items+"/"+id] = t // the engine translates through Refs
 		case missingRef:
 			gone = append(gone, kindLabel(kind.Items)+" "+id)
 		case pendingRef:
