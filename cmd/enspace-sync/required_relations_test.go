@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // writeLog records the writes a fake received: method, path, body and the
@@ -101,7 +102,7 @@ func checkWrites(t *testing.T, writes []write, outside map[string]bool) (creates
 			t.Errorf("%s %s %s: writes null", w.method, w.path, w.body)
 		}
 		parts := strings.Split(strings.Trim(w.path, "/"), "/") // ws types SLUG items [ID]
-		if len(parts) < 4 || parts[3] != "items" {
+		if len(parts) < 4 || parts[3] != kind.Items {
 			continue
 		}
 		switch w.method {
