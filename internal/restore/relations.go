@@ -1,6 +1,7 @@
 package restore
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -99,5 +100,58 @@ func reportLeft(s *Step, err error) error {
 		s.Result.Note += "; "
 	}
 	s.Result.Note += left
+	return nil
+}
+
+// sameContent reports whether a target object is what a create of s with
+// body would have made. An item's relation values may be missing from it:
+// an earlier apply may have created the item before their items existed
+// (they were left for the links pass then), so a relation value of the
+// candidate matches when it is equal or empty.
+func sameContent(s *Step, body, have map[string]any) bool {
+	if len(s.Relations) == 0 {
+		return subset(body, have)
+	}
+	data, _ := body["data"].(map[string]any)
+	hdata, _ := have["data"].(map[string]any)
+	plain := map[string]any{}
+	for key, v := range data {
+		if !contains(s.Relations, key) {
+			plain[key] = v
+			continue
+		}
+		if h := hdata[key]; h != nil && !subset(map[string]any{key: v}, map[string]any{key: h}) {
+			return false
+		}
+	}
+	rest := map[string]any{}
+	for key, v := range body {
+		rest[key] = v
+	}
+	rest["data"] = plain
+	return subset(rest, have)
+}
+
+// completeFound sets the relation values of an item's create on the item
+// a lookup found in its place: an earlier apply may have created it
+// without them. Setting them again changes nothing, so it is always sent.
+func (e *Engine) completeFound(ctx context.Context, k *kind.Kind, s *Step, params map[string]string, id string, body map[string]any) error {
+	data, _ := body["data"].(map[string]any)
+	links := map[string]any{}
+	for _, key := range s.Relations {
+		if v, ok := data[key]; ok {
+			links[key] = v
+		}
+	}
+	if len(links) == 0 {
+		return nil
+	}
+	p := map[string]string{"id": id}
+	for key, v := range params {
+		p[key] = v
+	}
+	if err := e.retryAmbiguous(ctx, k.Update, p, map[string]any{"data": links}); err != nil {
+		return fmt.Errorf("found as %s, but setting its relation values failed: %w", id, err)
+	}
 	return nil
 }
