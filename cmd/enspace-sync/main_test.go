@@ -63,7 +63,7 @@ func TestScripts(t *testing.T) {
 // cmdFakeAPI starts a fake Enspace API inside the test process and sets
 // $FAKE_URL: fakeapi [--items N] [--fail ROUTE=STATUS]... [--envelope]
 // [--no-count] [--ignore-paging] [--page-cap N] [--short-page] [--move ROUTE=PATH]... [--key-scopes
-// read,write] [--key-workspaces SLUG,...]
+// read,write] [--key-workspaces SLUG,...] [--merge-on-update] [--required-relations] [--empty]
 func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 	opts := fakeapi.Options{Data: "demo", Faults: fakeapi.Faults{FailRoutes: map[string]int{}}, MovedRoutes: map[string]string{}}
 	key := fakeapi.Key{Secret: fakeapi.DemoAPIKey, Scopes: []string{"read", "write", "delete"}, Description: "demo"}
@@ -97,6 +97,10 @@ func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 			opts.ShuffleLists = true
 		case "--merge-on-update":
 			opts.MergeOnUpdate = true
+		case "--required-relations":
+			opts.RequiredRelations = true
+		case "--empty":
+			opts.Data = "empty"
 		case "--fail":
 			i++
 			var status int

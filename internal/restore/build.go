@@ -72,6 +72,11 @@ type builder struct {
 	creating map[*Obj]bool   // source objects the plan creates
 	steps    []*Step
 	refs     map[string]string
+	// order ranks the types whose items are created by their required
+	// relations; createdLinks are the relation fields an item's create
+	// carries (the links pass leaves them out).
+	order        itemOrder
+	createdLinks map[*Obj]map[string]bool
 }
 
 // Build compares the source with the target and returns the plan.
@@ -90,7 +95,8 @@ func Build(in Input) (*Plan, error) {
 	}
 	order, _ := kind.ApplyOrder()
 	b := &builder{in: in, lv: lv, match: map[*Obj]*Obj{}, how: map[*Obj]string{}, claimed: map[*Obj]bool{},
-		creating: map[*Obj]bool{}, refs: map[string]string{}}
+		creating: map[*Obj]bool{}, refs: map[string]string{},
+		order: newItemOrder(in.Source), createdLinks: map[*Obj]map[string]bool{}}
 	for _, k := range kind.All() {
 		if planned(k) {
 			b.matchKind(k)
@@ -117,6 +123,7 @@ func Build(in Input) (*Plan, error) {
 				b.groupUserSteps()
 			}
 		case kind.Items:
+			b.itemCreates()
 			b.linkSteps()
 		case kind.QuickTasks:
 			b.quickTaskLinkSteps()
@@ -128,6 +135,7 @@ func Build(in Input) (*Plan, error) {
 	p := &Plan{Format: planFormat, Version: planVersion, Operation: in.Operation,
 		Source: in.SourceName, SourceRef: in.SourceRef, Target: in.TargetName,
 		Scope: in.Scope, Fingerprint: Fingerprint(in.Target), Steps: b.steps, Refs: b.refs}
+	spreadLevels(p.Steps)
 	p.sortSteps()
 	return p, nil
 }

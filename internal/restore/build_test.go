@@ -30,14 +30,16 @@ func TestBuildOrdersByReferences(t *testing.T) {
 			order = append(order, string(s.Action)+" "+s.Kind+" "+s.Key+" "+s.Phase)
 		}
 	}
+	// The client exists in the target: the create carries it, and no
+	// links pass is needed.
 	want := []string{"create types contracts ", "create fields 25 ", "create fields 26 ",
-		"create items 1061 ", "update items 1061 links"}
+		"create items 1061 "}
 	if strings.Join(order, "|") != strings.Join(want, "|") {
 		t.Errorf("steps:\n got %q\nwant %q", order, want)
 	}
 	create := stepFor(t, p, "items", "1061")
-	if got := string(create.Body); got != `{"data":{"number":"C-1"}}` {
-		t.Errorf("item created with %s, want plain values only", got)
+	if got := string(create.Body); got != `{"data":{"client":1001,"number":"C-1"}}` || strings.Join(create.Relations, ",") != "client" {
+		t.Errorf("item created with %s (relations %v), want its client too (a source id)", got, create.Relations)
 	}
 	if c := stepFor(t, p, "items", "1001"); c.Action != Skip || c.Match != "id map" || c.TargetID != "5001" {
 		t.Errorf("item 1001: %s %q %s, want skip by id map as 5001", c.Action, c.Match, c.TargetID)

@@ -26,9 +26,15 @@
 //
 // Steps are ordered in levels by the references of the kind table:
 // integrations, types, plain fields, relation fields, roles, permissions,
-// member groups, members, group membership, items with their plain values,
-// item relation values (a second pass, so cycles between items lose
-// nothing), tasks and quick tasks, then deletions.
+// member groups, members, group membership, items, item relation values
+// (a second pass, so cycles between items lose nothing), tasks and quick
+// tasks, then deletions. An item's create carries every relation value
+// whose item the target has or an earlier level creates; the types whose
+// items are created are ordered by their required relation fields, so that
+// required values point backwards (see itemOrder), and the links pass sets
+// only the rest. A relation value whose item the target lacks when the
+// step runs is left out of the write, never sent as null: the target keeps
+// what it had, and the step's result says so.
 //
 // # Applying
 //

@@ -162,7 +162,7 @@ func (e *Engine) apply(ctx context.Context, s *Step) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		err = e.write(ctx, s)
+		err = reportLeft(s, e.write(ctx, s))
 		e.mu.Lock()
 		e.done++
 		done := e.done
@@ -277,11 +277,12 @@ func (e *Engine) translate(k *kind.Kind, s *Step) (map[string]any, error) {
 	if !ok {
 		return nil, fmt.Errorf("step body is not an object")
 	}
-	refs := idRefs(k)
-	if s.Phase == PhaseLinks && len(k.SelfRefs()) > 0 {
-		refs = k.SelfRefs()
+	if carriesRelations(k, s) {
+		if err := e.translateRelations(k, s, body); err != nil {
+			return nil, err
+		}
 	}
-	for _, r := range refs {
+	for _, r := range idRefs(k) {
 		visitPath(body, r.Path, func(_ string, val any) (any, bool) {
 			return e.translateValue(r.Kind, val)
 		})

@@ -65,8 +65,16 @@ type Step struct {
 	Secrets []string `json:"secrets,omitempty"`
 	// Body is what the step writes, with source ids in its references.
 	Body json.RawMessage `json:"body,omitempty"`
+	// Relations names the data fields of an item's create that hold
+	// relation values (source item ids): the engine translates them
+	// through the id map and leaves out a value whose item the target
+	// lacks, never sending null for it.
+	Relations []string `json:"relations,omitempty"`
 	// Result is set by Apply.
 	Result *Result `json:"result,omitempty"`
+
+	sub  int      // the sub-level within Level while planning (see spreadLevels)
+	left []string // relation values the engine left as they are, for the Result
 }
 
 // Result is the outcome of applying one step.

@@ -236,6 +236,9 @@ func (b *builder) linkSteps() {
 			continue
 		}
 		want := linkData(o, fields)
+		for slug := range b.createdLinks[o] {
+			delete(want, slug) // set by the item's create
+		}
 		var unresolved []string
 		mapped := map[string]any{}
 		for slug, val := range want {

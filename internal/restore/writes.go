@@ -39,6 +39,9 @@ func (e *Engine) create(ctx context.Context, k *kind.Kind, s *Step) error {
 			return err
 		}
 		if id != "" {
+			if err := e.completeFound(ctx, k, s, params, id, body); err != nil {
+				return err
+			}
 			return e.created(s, k, id, "found in the target: an earlier apply had created it")
 		}
 	}
@@ -75,6 +78,9 @@ func (e *Engine) create(ctx context.Context, k *kind.Kind, s *Step) error {
 			return fmt.Errorf("%w; and looking it up failed: %v", err, lerr)
 		}
 		if id != "" {
+			if err := e.completeFound(ctx, k, s, params, id, body); err != nil {
+				return err
+			}
 			if err := e.created(s, k, id, "found in the target after a lost answer"); err != nil {
 				return err
 			}
@@ -189,7 +195,7 @@ func (e *Engine) lookup(ctx context.Context, k *kind.Kind, s *Step, params map[s
 					matches = append(matches, o.ID)
 				}
 			default:
-				if subset(body, cand.Fields()) {
+				if sameContent(s, body, cand.Fields()) {
 					matches = append(matches, o.ID)
 				}
 			}

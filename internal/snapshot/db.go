@@ -90,7 +90,17 @@ type DB struct {
 // see Recovered) and reclaims their data. It returns an error wrapping
 // ErrLocked when the lock stays held beyond the timeout, and ErrNewerFormat
 // when the database was written by a newer build.
-func Open(path string, opts Options) (*DB, error) {
+func Open(path string, opts Options) (db *DB, err error) {
+	// bbolt panics on pages it cannot read (a damaged header): that is a
+	// damaged file, not a crash.
+	defer func() {
+		if p := recover(); p != nil {
+			if db != nil {
+				_ = db.bolt.Close()
+			}
+			db, err = nil, fmt.Errorf("open snapshot database %s: %w: the file is damaged: %v", path, ErrCorrupt, p)
+		}
+	}()
 	if opts.Timeout == 0 {
 		opts.Timeout = time.Second
 	}
@@ -116,7 +126,7 @@ func Open(path string, opts Options) (*DB, error) {
 		}
 		return nil, fmt.Errorf("open snapshot database %s: %w", path, err)
 	}
-	db := &DB{bolt: b, path: path, opts: opts, log: opts.Logger.With("db", path), unfiled: newUnfiled(opts.UnfiledBlobs)}
+	db = &DB{bolt: b, path: path, opts: opts, log: opts.Logger.With("db", path), unfiled: newUnfiled(opts.UnfiledBlobs)}
 	if err := db.init(); err != nil {
 		_ = b.Close()
 		return nil, fmt.Errorf("open snapshot database %s: %w", path, err)

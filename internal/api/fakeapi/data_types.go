@@ -70,6 +70,9 @@ func (g *generator) types(w *Workspace, stage bool) map[string]*typeRec {
 			fields = append(fields[:len(fields):len(fields)], stageContractField)
 		}
 		for i, fd := range fields {
+			if g.s.opts.RequiredRelations && fd.ftype == "relation" && d.slug == "contracts" && fd.slug == "client" {
+				fd.required = true
+			}
 			g.addField(w, t, fd, int64(i+1))
 		}
 	}

@@ -123,3 +123,38 @@ func TestWorkspaceMutators(t *testing.T) {
 		t.Errorf("counts %+v", got)
 	}
 }
+
+// TestRequiredRelations: with Options.RequiredRelations, contracts.client
+// is a required relation field, enforced on create and update.
+func TestRequiredRelations(t *testing.T) {
+	s := newServer(t, Options{RequiredRelations: true})
+	fields := list(t, s, "acme", "/ws/types/contracts/fields")
+	found := false
+	for _, f := range fields {
+		if f["slug"] == "client" {
+			found = true
+			if f["required"] != true || f["type"] != "relation" {
+				t.Errorf("field client: %v, want a required relation", f)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("contracts has no field client")
+	}
+	client := list(t, s, "acme", "/ws/types/clients/items?limit=1")[0]
+	a := do(t, s, req{method: "POST", path: "/ws/types/contracts/items", ws: "acme", body: map[string]any{"data": map[string]any{"number": "CT-X"}}})
+	if a.status != 400 || !strings.Contains(string(a.body), "data.client should not be empty") {
+		t.Errorf("create without client: %d %s", a.status, a.body)
+	}
+	it := send(t, s, "POST", "acme", "/ws/types/contracts/items", map[string]any{"data": map[string]any{"number": "CT-X", "client": client["id"]}})
+	a = do(t, s, req{method: "PUT", path: "/ws/types/contracts/items/" + itoa(num(it["id"])), ws: "acme", body: map[string]any{"data": map[string]any{"client": nil}}})
+	if a.status != 400 || !strings.Contains(string(a.body), "data.client should not be empty") {
+		t.Errorf("update setting client to null: %d %s", a.status, a.body)
+	}
+	plain := newServer(t, Options{})
+	for _, f := range list(t, plain, "acme", "/ws/types/contracts/fields") {
+		if f["slug"] == "client" && f["required"] != false {
+			t.Errorf("without the option, client is %v", f)
+		}
+	}
+}

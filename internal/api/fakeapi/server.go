@@ -98,6 +98,12 @@ type Options struct {
 	// Logger receives one debug line per request (never the API key);
 	// nil discards.
 	Logger *slog.Logger
+	// RequiredRelations makes the demo's relation field contracts.client
+	// required (options.type clients, required: true), so that a contract
+	// cannot be created or updated without its client: the server answers
+	// 400 "data.client should not be empty", as for any required field.
+	// False keeps the demo's figures (every relation field optional).
+	RequiredRelations bool
 }
 
 // Server is an in-memory Enspace API. It is an http.Handler; all its
