@@ -64,6 +64,7 @@ func TestScripts(t *testing.T) {
 // $FAKE_URL: fakeapi [--items N] [--fail ROUTE=STATUS]... [--envelope]
 // [--no-count] [--ignore-paging] [--page-cap N] [--short-page] [--move ROUTE=PATH]... [--key-scopes
 // read,write] [--key-workspaces SLUG,...] [--merge-on-update] [--required-relations] [--empty]
+// [--rate-429 SHARE] (each with Retry-After: 1)
 func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 	opts := fakeapi.Options{Data: "demo", Faults: fakeapi.Faults{FailRoutes: map[string]int{}}, MovedRoutes: map[string]string{}}
 	key := fakeapi.Key{Secret: fakeapi.DemoAPIKey, Scopes: []string{"read", "write", "delete"}, Description: "demo"}
@@ -101,6 +102,10 @@ func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 			opts.RequiredRelations = true
 		case "--empty":
 			opts.Data = "empty"
+		case "--rate-429":
+			i++
+			fmt.Sscan(args[i], &opts.Faults.Rate429)
+			opts.Faults.RetryAfterShare, opts.Faults.RetryAfter = 1, time.Second
 		case "--fail":
 			i++
 			var status int
