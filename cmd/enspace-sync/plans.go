@@ -49,6 +49,7 @@ func (o planPrinter) finish(ctx context.Context, m *Main, svc *app.Service, p *a
 // apply applies the plan and prints the results.
 func (o planPrinter) apply(ctx context.Context, m *Main, svc *app.Service, p *app.Planned) error {
 	line := progress.New(m.Stderr, p.Target().Name, false)
+	line.WatchPauses(p.PausedUntil)
 	sum, err := svc.Apply(ctx, p, line)
 	line.Done()
 	if perr := o.print(m, p.Plan, sum); perr != nil && err == nil {

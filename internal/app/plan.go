@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/config"
@@ -31,6 +32,15 @@ type Planned struct {
 
 // Target returns the workspace the plan writes into.
 func (p *Planned) Target() *config.Workspace { return p.target }
+
+// PausedUntil is when the server's Retry-After lets the target's requests
+// go again (zero or past: they are not held).
+func (p *Planned) PausedUntil() time.Time {
+	if p.client == nil {
+		return time.Time{}
+	}
+	return p.client.PausedUntil()
+}
 
 // Apply applies a plan: the steps of one level at a time, each create's
 // new id recorded at once so that an interrupted or repeated apply never

@@ -290,28 +290,15 @@ func (e *Engine) translate(k *kind.Kind, s *Step) (map[string]any, error) {
 	return body, nil
 }
 
+// translateValue translates a reference value through the id map: a list
+// keeps the elements the map knows; a single id is dropped (false) when the
+// map does not know it.
 func (e *Engine) translateValue(kind string, val any) (any, bool) {
-	if l, ok := val.([]any); ok {
-		out := make([]any, 0, len(l))
-		for _, x := range l {
-			if nv, keep := e.translateValue(kind, x); keep && nv != nil {
-				out = append(out, nv)
-			}
-		}
-		return out, true
+	nv, lacking := e.translateAll(kind, val)
+	if _, isList := val.([]any); isList {
+		return nv, true
 	}
-	id := text(val)
-	if id == "" {
-		return val, true
-	}
-	t, ok := e.target(kind, id)
-	if !ok {
-		return nil, false
-	}
-	if _, isNum := val.(json.Number); isNum {
-		return json.Number(t), true
-	}
-	return t, true
+	return nv, len(lacking) == 0
 }
 
 // ambiguous reports whether a failed write may still have been applied:
