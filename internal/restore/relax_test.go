@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 var fieldMainContract = [4]string{"fields", "clients", "21", `{"id":21,"name":"Main contract","slug":"main_contract","type":"relation","required":true,"options":{"type":"contracts","multiple":false},"position":1,"active":true}`}
@@ -37,7 +39,7 @@ func viewRelax(t *testing.T, p *Plan) relaxView {
 			v.require = append(v.require, s)
 		case s.Phase == PhaseLinks:
 			v.links = append(v.links, s)
-		case s.Kind == "items" && s.Action == Create:
+		case s.Kind == kind.Items && s.Action == Create:
 			v.createsFrom, v.createsTo = min(v.createsFrom, s.Level), max(v.createsTo, s.Level)
 		}
 	}
@@ -71,7 +73,7 @@ func TestRelaxCycleFieldCreatedByPlan(t *testing.T) {
 		t.Fatalf("require steps: %d, want 1: %s", len(v.require), dump(p))
 	}
 	req := v.require[0]
-	if req.Action != Update || req.Kind != "fields" || req.Key != "21" || string(req.Body) != `{"required":true}` {
+	if req.Action != Update || req.Kind != kind.Fields || req.Key != "21" || string(req.Body) != `{"required":true}` {
 		t.Errorf("require step %+v body %s", req, req.Body)
 	}
 	if field.Level >= v.createsFrom {
