@@ -183,3 +183,24 @@ func TestRelaxCycleFieldInTarget(t *testing.T) {
 		t.Errorf("a relaxed field: %s %s, %d require steps", field.Action, field.Body, len(v.require))
 	}
 }
+
+// TestRequireRunsAfterFailures: when the items' creates fail, required is
+// still set back, and the step's result says so (2 creates and the
+// links step that had nothing to link failed).
+func TestRequireRunsAfterFailures(t *testing.T) {
+	config := setOf(t, typeClients, typeContracts, fieldClientName, fieldMainContract, fieldNumber, fieldClientRequired)
+	cl := newMemClient()
+	cl.refuse["items.create"] = "data.name should not be empty"
+	ids := newMemIDs()
+	p, err := Build(Input{Operation: "replicate", Source: cycleSource(t), Target: config, Select: SelectAll(), IDs: ids, Same: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&Engine{Client: cl, Workspace: "acme", IDs: ids}).Apply(context.Background(), p); err == nil {
+		t.Fatal("apply with refused creates succeeded")
+	}
+	req := viewRelax(t, p).require[0]
+	if req.Result == nil || req.Result.Status != StatusDone || !strings.Contains(req.Result.Note, "set back although 3 earlier steps failed") {
+		t.Errorf("require result %+v", req.Result)
+	}
+}
