@@ -100,6 +100,8 @@ func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 			opts.MergeOnUpdate = true
 		case "--required-relations":
 			opts.RequiredRelations = true
+		case "--required-cycle":
+			opts.RequiredCycle = true
 		case "--empty":
 			opts.Data = "empty"
 		case "--rate-429":

@@ -129,6 +129,7 @@ func Build(in Input) (*Plan, error) {
 			b.quickTaskLinkSteps()
 		}
 	}
+	b.relaxSteps()
 	if in.Prune {
 		b.pruneSteps()
 	}
@@ -136,6 +137,7 @@ func Build(in Input) (*Plan, error) {
 		Source: in.SourceName, SourceRef: in.SourceRef, Target: in.TargetName,
 		Scope: in.Scope, Fingerprint: Fingerprint(in.Target), Steps: b.steps, Refs: b.refs}
 	spreadLevels(p.Steps)
+	placeRelaxSteps(p.Steps)
 	p.sortSteps()
 	return p, nil
 }

@@ -163,6 +163,9 @@ func (e *Engine) apply(ctx context.Context, s *Step) error {
 			return ctx.Err()
 		}
 		err = reportLeft(s, e.write(ctx, s))
+		if err == nil && s.Phase == PhaseRequire {
+			e.noteFailedBefore(s)
+		}
 		e.mu.Lock()
 		e.done++
 		done := e.done
@@ -184,6 +187,21 @@ func (e *Engine) apply(ctx context.Context, s *Step) error {
 		e.Log.Warn("step failed", "kind", s.Kind, "key", s.Key, "action", s.Action, "err", err)
 	}
 	return nil
+}
+
+// noteFailedBefore says in a require step's Result that it set required
+// back although earlier steps failed: the workspace is never left with
+// the field relaxed, and a later apply relaxes it again if it must.
+func (e *Engine) noteFailedBefore(s *Step) {
+	failed := 0
+	for _, x := range e.plan.Steps {
+		if x.Level < s.Level && x.Result != nil && x.Result.Status == StatusFailed {
+			failed++
+		}
+	}
+	if failed > 0 && s.Result != nil {
+		s.Result.Note = joinNote(s.Result.Note, fmt.Sprintf("set back although %d earlier steps failed: the field is not left relaxed", failed))
+	}
 }
 
 // fatalError stops the whole apply.

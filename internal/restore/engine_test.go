@@ -57,6 +57,8 @@ func (c *memClient) Do(_ context.Context, route, _ string, params map[string]str
 			}
 		}
 		return nil, &api.Error{StatusCode: 404}
+	case "fields.update":
+		m["id"] = params["id"] // answers what it was sent
 	default:
 		return nil, fmt.Errorf("memClient: route %s", route)
 	}

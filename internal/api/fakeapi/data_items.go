@@ -90,6 +90,41 @@ func (g *generator) generateItems(w *Workspace, types map[string]*typeRec, stage
 				user: users[r.IntN(len(users))], vals: string(ib.buf)})
 		}
 	}
+	if g.s.opts.RequiredCycle {
+		g.mainContracts(types)
+	}
+}
+
+// mainContracts gives every client of Options.RequiredCycle its main
+// contract: one of its own contracts, else the contract of its position.
+// The field has the highest id of clients, so its value goes last.
+func (g *generator) mainContracts(types map[string]*typeRec) {
+	clients, contracts := types["clients"], types["contracts"]
+	if clients == nil || contracts == nil || len(contracts.items) == 0 {
+		return
+	}
+	client := contracts.fieldBySlug("client")
+	own := map[string]int64{} // client id -> its first contract
+	for _, c := range contracts.items {
+		for _, v := range decodeVals(c.vals) {
+			if client != nil && v.field == client.id {
+				if _, ok := own[string(v.raw)]; !ok {
+					own[string(v.raw)] = c.id
+				}
+			}
+		}
+	}
+	ib := &itemBuilder{t: clients}
+	for i := range clients.items {
+		it := &clients.items[i]
+		main, ok := own[strconv.FormatInt(it.id, 10)]
+		if !ok {
+			main = contracts.items[i%len(contracts.items)].id
+		}
+		ib.buf = append(ib.buf[:0], it.vals...)
+		ib.num("main_contract", main)
+		it.vals = string(ib.buf)
+	}
 }
 
 // values generates the values of item i of a demo type.

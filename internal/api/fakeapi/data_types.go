@@ -70,14 +70,22 @@ func (g *generator) types(w *Workspace, stage bool) map[string]*typeRec {
 			fields = append(fields[:len(fields):len(fields)], stageContractField)
 		}
 		for i, fd := range fields {
-			if g.s.opts.RequiredRelations && fd.ftype == "relation" && d.slug == "contracts" && fd.slug == "client" {
+			if (g.s.opts.RequiredRelations || g.s.opts.RequiredCycle) && fd.ftype == "relation" && d.slug == "contracts" && fd.slug == "client" {
 				fd.required = true
 			}
 			g.addField(w, t, fd, int64(i+1))
 		}
 	}
+	if g.s.opts.RequiredCycle && out["clients"] != nil && out["contracts"] != nil {
+		// Added once contracts exists: a relation field names an existing type.
+		g.addField(w, out["clients"], cycleField, int64(len(out["clients"].fields)+1))
+	}
 	return out
 }
+
+// cycleField is the required relation clients.main_contract of
+// Options.RequiredCycle.
+var cycleField = fieldDef{"Main contract", "main_contract", "relation", true, `{"type":"contracts","multiple":false}`}
 
 func (g *generator) addField(w *Workspace, t *typeRec, d fieldDef, pos int64) {
 	at := g.at()

@@ -158,3 +158,42 @@ func TestRequiredRelations(t *testing.T) {
 		}
 	}
 }
+
+// TestRequiredCycle: with Options.RequiredCycle, clients.main_contract is
+// a required relation to contracts as well, every client has one (an
+// existing contract), and a client cannot be created without it.
+func TestRequiredCycle(t *testing.T) {
+	s := newServer(t, Options{RequiredCycle: true})
+	var main map[string]any
+	for _, f := range list(t, s, "acme", "/ws/types/clients/fields") {
+		if f["slug"] == "main_contract" {
+			main = f
+		}
+	}
+	if main == nil || main["required"] != true || main["type"] != "relation" {
+		t.Fatalf("clients.main_contract: %v, want a required relation", main)
+	}
+	contracts := map[string]bool{}
+	for _, c := range list(t, s, "acme", "/ws/types/contracts/items?limit=100") {
+		contracts[itoa(num(c["id"]))] = true
+	}
+	clients := list(t, s, "acme", "/ws/types/clients/items?limit=100")
+	if len(clients) != 60 {
+		t.Errorf("%d clients, want 60", len(clients))
+	}
+	for _, c := range clients {
+		data, _ := c["data"].(map[string]any)
+		if v := data["main_contract"]; v == nil || !contracts[itoa(num(v))] {
+			t.Errorf("client %v: main_contract %v is not a contract", c["id"], v)
+		}
+	}
+	a := do(t, s, req{method: "POST", path: "/ws/types/clients/items", ws: "acme", body: map[string]any{"data": map[string]any{"name": "X"}}})
+	if a.status != 400 || !strings.Contains(string(a.body), "data.main_contract should not be empty") {
+		t.Errorf("create without main_contract: %d %s", a.status, a.body)
+	}
+	for _, f := range list(t, newServer(t, Options{RequiredRelations: true}), "acme", "/ws/types/clients/fields") {
+		if f["slug"] == "main_contract" {
+			t.Errorf("without RequiredCycle, clients has %v", f)
+		}
+	}
+}

@@ -104,6 +104,12 @@ type Options struct {
 	// 400 "data.client should not be empty", as for any required field.
 	// False keeps the demo's figures (every relation field optional).
 	RequiredRelations bool
+	// RequiredCycle adds to RequiredRelations a required relation field
+	// clients.main_contract (options.type contracts), whose value every
+	// demo client has (an existing contract), so that the required
+	// relations form a cycle: neither type's items can be created first
+	// with all their required values. False keeps the demo's figures.
+	RequiredCycle bool
 }
 
 // Server is an in-memory Enspace API. It is an http.Handler; all its
