@@ -50,6 +50,9 @@ func (s *Service) Apply(ctx context.Context, p *Planned, progress Progress) (res
 	if p.Plan.Empty() {
 		return restore.Summary{}, nil
 	}
+	if p.ids == nil {
+		return nil, fmt.Errorf("apply into %s: %w: the id map that keeps an apply from creating twice lives there", p.target.Name, ErrNoDatabase)
+	}
 	cfg := s.Config()
 	env := cfg.Environments[p.target.Environment]
 	progress = orNoProgress(progress)
@@ -58,9 +61,6 @@ func (s *Service) Apply(ctx context.Context, p *Planned, progress Progress) (res
 		Secrets:     secretsOf(cfg, p.target),
 		Concurrency: env.Concurrency, Log: s.log.With("workspace", p.target.Name),
 		Progress: func(done, total int) { progress.Update("steps", int64(done)) },
-	}
-	if p.ids == nil {
-		return nil, fmt.Errorf("apply into %s: %w: the id map that keeps an apply from creating twice lives there", p.target.Name, ErrNoDatabase)
 	}
 	sum, err := eng.Apply(ctx, p.Plan)
 	s.log.Info("apply finished", "operation", p.Plan.Operation, "target", p.Plan.Target,
