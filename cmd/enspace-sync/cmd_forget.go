@@ -35,7 +35,8 @@ same as running "enspace-sync prune").
 Examples:
   enspace-sync forget --dry-run
   enspace-sync forget --workspace acme --keep-last 3 --prune`,
-		run: configured("forget", 0, forgetCommand),
+		local: true,
+		run:   configured("forget", 0, forgetCommand),
 	})
 }
 

@@ -22,7 +22,8 @@ snapshot. With --json, an array of the objects that "backup --json" prints.
 Examples:
   enspace-sync snapshots
   enspace-sync snapshots --workspace acme --json | jq -r '.[-1].id'`,
-		run: configured("snapshots", 0, snapshotsCommand),
+		local: true,
+		run:   configured("snapshots", 0, snapshotsCommand),
 	})
 }
 
