@@ -41,6 +41,7 @@ type command struct {
 	usage   string // "enspace-sync backup [flags] [--workspace NAME]..."
 	help    string // what it does, arguments, examples; flags are printed from the flag set
 	run     func(ctx context.Context, m *Main, args []string) error
+	local   bool // reads the database only: loads the config without secrets
 }
 
 // commands is filled by each command's file in init.

@@ -25,7 +25,8 @@ status 4, naming that process.
 
 Examples:
   enspace-sync db backup --output /mnt/offsite/enspace-sync-$(date +%F).db`,
-		run: configured("db backup", 0, dbBackupCommand),
+		local: true,
+		run:   configured("db backup", 0, dbBackupCommand),
 	})
 }
 

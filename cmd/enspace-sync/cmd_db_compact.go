@@ -25,7 +25,8 @@ Output: the sizes before and after, and why the file grew when it did;
 
 Examples:
   enspace-sync forget --prune && enspace-sync db compact`,
-		run: configured("db compact", 0, dbCompactCommand),
+		local: true,
+		run:   configured("db compact", 0, dbCompactCommand),
 	})
 }
 

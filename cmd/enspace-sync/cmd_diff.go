@@ -38,7 +38,8 @@ Examples:
   enspace-sync diff
   enspace-sync diff --workspace acme latest~7 --kind items --stat
   enspace-sync diff 3f2a9c1d 7a12f168 --json | jq '.summary'`,
-		run: configured("diff", 2, diffCommand),
+		local: true,
+		run:   configured("diff", 2, diffCommand),
 	})
 }
 

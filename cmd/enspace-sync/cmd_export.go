@@ -139,7 +139,7 @@ func (m *Main) export(ctx context.Context, o *exportOptions) (export.Stats, erro
 		}
 		return app.ExportStandalone(ctx, app.StandaloneWorkspace{Client: client, Slug: o.slug}, o.req)
 	}
-	cfg, err := m.loadConfig(&o.g)
+	cfg, err := m.loadConfig(&o.g, !o.req.Live)
 	if err != nil {
 		return export.Stats{}, err
 	}

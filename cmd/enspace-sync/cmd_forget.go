@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/app"
@@ -33,7 +35,8 @@ same as running "enspace-sync prune").
 Examples:
   enspace-sync forget --dry-run
   enspace-sync forget --workspace acme --keep-last 3 --prune`,
-		run: configured("forget", 0, forgetCommand),
+		local: true,
+		run:   configured("forget", 0, forgetCommand),
 	})
 }
 
@@ -42,10 +45,28 @@ type policyFlags struct {
 }
 
 func (p *policyFlags) register(fs *flag.FlagSet) {
-	fs.IntVar(&p.last, "keep-last", -1, "keep the N newest snapshots (-1 = from the config)")
-	fs.IntVar(&p.daily, "keep-daily", -1, "keep the newest snapshot of each of the last N days (-1 = from the config)")
-	fs.IntVar(&p.weekly, "keep-weekly", -1, "keep the newest snapshot of each of the last N weeks (-1 = from the config)")
-	fs.IntVar(&p.monthly, "keep-monthly", -1, "keep the newest snapshot of each of the last N months (-1 = from the config)")
+	fs.Var((*keepFlag)(&p.last), "keep-last", "keep the `N` newest snapshots (-1 = from the config)")
+	fs.Var((*keepFlag)(&p.daily), "keep-daily", "keep the newest snapshot of each of the last `N` days (-1 = from the config)")
+	fs.Var((*keepFlag)(&p.weekly), "keep-weekly", "keep the newest snapshot of each of the last `N` weeks (-1 = from the config)")
+	fs.Var((*keepFlag)(&p.monthly), "keep-monthly", "keep the newest snapshot of each of the last `N` months (-1 = from the config)")
+	p.last, p.daily, p.weekly, p.monthly = -1, -1, -1, -1
+}
+
+// keepFlag is a --keep-* count: 0 or more, or -1 for the config's rule.
+type keepFlag int
+
+func (k *keepFlag) String() string { return strconv.Itoa(int(*k)) }
+
+func (k *keepFlag) Set(v string) error {
+	n, err := strconv.Atoi(v)
+	switch {
+	case err != nil:
+		return errors.New("not a whole number")
+	case n < -1:
+		return fmt.Errorf("%d is negative (0 turns the rule off, -1 takes it from the config)", n)
+	}
+	*k = keepFlag(n)
+	return nil
 }
 
 // policy returns the flags' policy if any flag was given, else the config's.

@@ -30,7 +30,8 @@ role:SLUG, group:NAME, member:EMAIL, integration:ID, quick-task:ID.
 Examples:
   enspace-sync log item:clients/1001
   enspace-sync log --workspace acme member:ana@acme.com --json`,
-		run: configured("log", 1, logCommand),
+		local: true,
+		run:   configured("log", 1, logCommand),
 	})
 }
 

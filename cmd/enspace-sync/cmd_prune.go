@@ -16,7 +16,8 @@ does not shrink: bbolt reuses the freed pages for later snapshots.
 
 Examples:
   enspace-sync forget --keep-last 5 && enspace-sync prune`,
-		run: configured("prune", 0, pruneCommand),
+		local: true,
+		run:   configured("prune", 0, pruneCommand),
 	})
 }
 

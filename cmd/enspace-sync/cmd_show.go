@@ -42,7 +42,8 @@ Examples:
   enspace-sync show --workspace acme latest~1 type:contracts | jq -c .object.slug
   enspace-sync show 3f2a9c1d members
   enspace-sync show --at "2026-11-20 18:00" item:contracts/1061`,
-		run: configured("show", -1, showCommand),
+		local: true,
+		run:   configured("show", -1, showCommand),
 	})
 }
 

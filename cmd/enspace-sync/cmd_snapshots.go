@@ -22,7 +22,8 @@ snapshot. With --json, an array of the objects that "backup --json" prints.
 Examples:
   enspace-sync snapshots
   enspace-sync snapshots --workspace acme --json | jq -r '.[-1].id'`,
-		run: configured("snapshots", 0, snapshotsCommand),
+		local: true,
+		run:   configured("snapshots", 0, snapshotsCommand),
 	})
 }
 
@@ -40,7 +41,7 @@ func (o *snapshotsOptions) flags(fs *flag.FlagSet) {
 func snapshotsCommand(ctx context.Context, m *Main, o *snapshotsOptions) error {
 	if o.workspace != "" {
 		if _, err := o.cfg.Workspace(o.workspace); err != nil {
-			return &usageError{msg: err.Error(), hint: "enspace-sync config check"}
+			return &app.InputError{Msg: err.Error(), Hint: "enspace-sync config check", Absent: true}
 		}
 	}
 	db, err := m.openDB(o.cfg, true, "snapshots")

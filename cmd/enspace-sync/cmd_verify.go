@@ -24,7 +24,8 @@ anything is damaged. With --json: {"ok", "snapshots", "objects", "blobs",
 Examples:
   enspace-sync verify
   enspace-sync verify --read-data --json`,
-		run: configured("verify", 0, verifyCommand),
+		local: true,
+		run:   configured("verify", 0, verifyCommand),
 	})
 }
 

@@ -30,11 +30,12 @@ func configError(err error) error {
 	return &exitError{code: ExitUsage, err: err}
 }
 
-// loadConfig finds, parses and checks the config, reads the key files, and
-// prints its warnings through the logger.
-func (m *Main) loadConfig(g *globalFlags) (*config.Config, error) {
+// loadConfig finds, parses and checks the config, reads the key files
+// (unless local: see config.Options.NoSecrets), and prints its warnings
+// through the logger.
+func (m *Main) loadConfig(g *globalFlags, local bool) (*config.Config, error) {
 	path := m.locateConfig(g.configPath)
-	cfg, err := config.Load(path, config.Options{LookupEnv: m.lookupEnv})
+	cfg, err := config.Load(path, config.Options{LookupEnv: m.lookupEnv, NoSecrets: local})
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) && g.configPath == "" {
 			return nil, configError(&usageError{msg: "no config file at " + path, hint: "enspace-sync config check --config FILE (see config.example.yaml)"})
@@ -143,7 +144,7 @@ func (m *Main) start(inv *invocation, name string, args []string, maxArgs int, f
 		return usagef(name, "unexpected argument %q", rest[maxArgs])
 	}
 	inv.args = rest
-	inv.cfg, err = m.loadConfig(&inv.g)
+	inv.cfg, err = m.loadConfig(&inv.g, inv.cmd.local)
 	return err
 }
 

@@ -11,7 +11,12 @@ import (
 )
 
 // Exit codes of enspace-sync. The table is printed by `enspace-sync help
-// exit-codes` and in the README; scripts rely on it.
+// exit-codes` and in the README; scripts rely on it. The rule between 1 and
+// 2: a command line that is wrong in itself (an unknown flag, a missing or
+// extra argument, a malformed snapshot reference such as "ab", a negative
+// count) and an invalid config exit 2; a well-formed reference to something
+// that does not exist (an unknown workspace or snapshot, a missing plan or
+// export file) exits 1. TestExitCodeTable walks the commands against it.
 const (
 	ExitOK          = 0   // success
 	ExitError       = 1   // the command failed (API, storage, damaged data, ...)
@@ -78,6 +83,10 @@ func exitCode(err error) int {
 		return ExitOK
 	case errors.As(err, &ee):
 		return ee.code
+	case errors.As(err, &ie) && ie.Absent, errors.Is(err, snapshot.ErrNotFound):
+		return ExitError
+	case errors.Is(err, snapshot.ErrBadRef):
+		return ExitUsage
 	case errors.As(err, &ue), errors.As(err, &ie), errors.Is(err, app.ErrConfig):
 		return ExitUsage
 	case errors.Is(err, snapshot.ErrLocked):

@@ -32,6 +32,9 @@ func (c *clients) For(ws *config.Workspace) (*api.Client, error) {
 	if cl, ok := c.byName[ws.Environment]; ok {
 		return cl, nil
 	}
+	if c.cfg.SecretsSkipped() {
+		return nil, fmt.Errorf("%w: environment %s: the config was read without its secrets (a command that reads the database only)", ErrConfig, ws.Environment)
+	}
 	env := ws.Env()
 	cl, err := api.New(api.Options{
 		BaseURL:           env.BaseURL,

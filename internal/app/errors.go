@@ -11,12 +11,21 @@ import (
 type InputError struct {
 	Msg  string
 	Hint string
+	// Absent is true when the request is well formed but names something
+	// that does not exist (an unknown workspace, a missing plan file): the
+	// command failed (exit 1), the command line was not wrong (exit 2).
+	Absent bool
 }
 
 func (e *InputError) Error() string { return e.Msg }
 
 func inputf(hint, format string, args ...any) error {
 	return &InputError{Msg: fmt.Sprintf(format, args...), Hint: hint}
+}
+
+// absentf is inputf for a well-formed reference to something absent.
+func absentf(hint, format string, args ...any) error {
+	return &InputError{Msg: fmt.Sprintf(format, args...), Hint: hint, Absent: true}
 }
 
 // Sentinel errors.

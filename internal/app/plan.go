@@ -78,7 +78,7 @@ func (s *Service) Apply(ctx context.Context, p *Planned, progress Progress) (res
 func (s *Service) LoadPlan(ctx context.Context, path string) (*Planned, error) {
 	plan, err := restore.ReadPlan(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, inputf("enspace-sync apply --help", "no plan file %s", path)
+		return nil, absentf("enspace-sync apply --help", "no plan file %s", path)
 	}
 	if err != nil {
 		return nil, err

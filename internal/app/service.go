@@ -122,7 +122,7 @@ func pickWorkspace(cfg *config.Config, name, what string) (*config.Workspace, er
 	}
 	ws, err := cfg.Workspace(name)
 	if err != nil {
-		return nil, inputf("enspace-sync config check", "%s", err)
+		return nil, absentf("enspace-sync config check", "%s", err)
 	}
 	return ws, nil
 }
@@ -143,7 +143,7 @@ func (s *Service) Workspaces(names []string) ([]*config.Workspace, error) {
 		seen[n] = true
 		ws, err := cfg.Workspace(n)
 		if err != nil {
-			return nil, inputf("enspace-sync config check", "%s", err)
+			return nil, absentf("enspace-sync config check", "%s", err)
 		}
 		out = append(out, ws)
 	}

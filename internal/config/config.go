@@ -81,7 +81,14 @@ type source struct {
 	lines   map[string]int              // key path -> line
 	scrub   func() []string             // secret values seen while parsing; see readSecrets
 	fromEnv map[string][]string         // key path -> the variables its value came from
+
+	noSecrets  bool            // parsed with Options.NoSecrets
+	unresolved map[string]bool // secret paths whose ${VAR} was unset (NoSecrets)
 }
+
+// SecretsSkipped reports whether c was read with Options.NoSecrets: it
+// holds no API key nor integration secret, and must not reach the API.
+func (c *Config) SecretsSkipped() bool { return c.source().noSecrets }
 
 // source returns c's source, creating an empty one for a Config built in
 // code.

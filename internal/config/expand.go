@@ -11,32 +11,54 @@ import (
 // (mapping keys and comments are left alone). A plain scalar that held a
 // reference is re-typed from its new text, so "concurrency: ${N}" reads as
 // a number; a quoted one stays a string. Aliases are skipped: the anchored
-// node is expanded where it is defined.
-func (p *parser) expandTree(n *yaml.Node, path string) {
+// node is expanded where it is defined. keys are the mapping keys from the
+// root to n ("" for a list item); they tell a secret's value.
+func (p *parser) expandTree(n *yaml.Node, path string, keys ...string) {
 	switch n.Kind {
 	case yaml.DocumentNode:
 		for _, c := range n.Content {
-			p.expandTree(c, path)
+			p.expandTree(c, path, keys...)
 		}
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			p.expandTree(n.Content[i+1], childPath(path, n.Content[i].Value))
+			k := n.Content[i].Value
+			p.expandTree(n.Content[i+1], childPath(path, k), append(keys[:len(keys):len(keys)], k)...)
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			p.expandTree(c, indexPath(path, i))
+			p.expandTree(c, indexPath(path, i), append(keys[:len(keys):len(keys)], "")...)
 		}
 	case yaml.ScalarNode:
-		p.expandScalar(n, path)
+		p.expandScalar(n, path, isSecretKey(keys))
 	}
 }
 
-func (p *parser) expandScalar(n *yaml.Node, path string) {
+// isSecretKey reports whether the value at keys is a secret or names the
+// file of one: an environment's api_key, api_key_file and secrets, and the
+// notification URLs.
+func isSecretKey(keys []string) bool {
+	switch {
+	case len(keys) >= 3 && keys[0] == "environments":
+		return keys[2] == "api_key" || keys[2] == "api_key_file" || keys[2] == "secrets"
+	case len(keys) == 2 && keys[0] == "notify":
+		return keys[1] == "webhook_url" || keys[1] == "heartbeat_url"
+	}
+	return false
+}
+
+// expandScalar expands n. With Options.NoSecrets, an unset variable in a
+// secret's value is no error: the value becomes empty and its path is
+// recorded as unresolved, so that Validate does not ask for it.
+func (p *parser) expandScalar(n *yaml.Node, path string, secret bool) {
 	if !strings.Contains(n.Value, "$") {
 		return
 	}
 	out, vars, errs := expand(n.Value, p.lookup)
 	for _, e := range errs {
+		if secret && p.noSecrets && e.sentinel == ErrUnsetVariable {
+			p.unresolved[path], out = true, ""
+			continue
+		}
 		line := n.Line
 		if n.Style&yaml.LiteralStyle != 0 {
 			line += 1 + strings.Count(n.Value[:e.at], "\n")

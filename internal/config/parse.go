@@ -19,6 +19,12 @@ type Options struct {
 	// LookupEnv reads the environment: ${VAR}, $STATE_DIRECTORY and
 	// $CREDENTIALS_DIRECTORY. nil means os.LookupEnv.
 	LookupEnv func(key string) (string, bool)
+	// NoSecrets is for commands that use no secret (they read the
+	// database only): a ${VAR} left unset in an API key, an api_key_file,
+	// an integration secret or a notification URL is no error (the value is
+	// left empty), and Load reads no key or secret file. Such a Config
+	// holds no key: Environment.Key returns "" and SecretsSkipped is true.
+	NoSecrets bool
 }
 
 // Load reads the file at path, parses and validates it (Parse), and reads
@@ -45,6 +51,9 @@ func Load(path string, opts Options) (*Config, error) {
 	}
 	if perm := fi.Mode().Perm(); perm&0o044 != 0 && c.holdsSecret() {
 		c.warn("", fmt.Sprintf("the file holds a secret and can be read by its group or others (mode %04o): run chmod %o %s", perm, KeyFileMode, path))
+	}
+	if opts.NoSecrets {
+		return c, nil
 	}
 	if err := c.ResolveSecrets(); err != nil {
 		return nil, err
@@ -80,7 +89,7 @@ func (c *Config) holdsSecret() bool {
 // opts.NoExpand), decodes it strictly over the defaults and validates it.
 // name labels messages ("config.yaml:7: ...") and its directory is where
 // relative key files start when $CREDENTIALS_DIRECTORY is not set. Parse
-// reads no key file: ResolveSecrets does. Every error about the content is
+// reads no key file: ResolveSecrets does (see Options.NoSecrets). Every error about the content is
 // an *Error; an error reading r is wrapped as it is.
 func Parse(r io.Reader, name string, opts Options) (*Config, error) {
 	lookup := opts.LookupEnv
@@ -88,10 +97,12 @@ func Parse(r io.Reader, name string, opts Options) (*Config, error) {
 		lookup = os.LookupEnv
 	}
 	p := &parser{
-		ps:      &problems{file: name, lines: map[string]int{}},
-		lookup:  lookup,
-		fromEnv: map[*yaml.Node][]string{},
-		budget:  walkBudget,
+		ps:         &problems{file: name, lines: map[string]int{}},
+		lookup:     lookup,
+		fromEnv:    map[*yaml.Node][]string{},
+		budget:     walkBudget,
+		noSecrets:  opts.NoSecrets,
+		unresolved: map[string]bool{},
 	}
 	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
 	if err != nil {
@@ -119,6 +130,7 @@ func Parse(r io.Reader, name string, opts Options) (*Config, error) {
 	src := c.source()
 	scrub := p.ps.secrets
 	src.file, src.lines, src.scrub = name, p.ps.lines, func() []string { return scrub }
+	src.noSecrets, src.unresolved = opts.NoSecrets, p.unresolved
 	if name != "" {
 		src.dir = filepath.Dir(name)
 	}
@@ -136,6 +148,9 @@ type parser struct {
 	fromEnv map[*yaml.Node][]string // scalars that held ${VAR}, and the names
 	paths   map[string][]string     // key path -> variables, for secret leaves
 	budget  int                     // nodes the schema walk may still visit
+
+	noSecrets  bool            // Options.NoSecrets
+	unresolved map[string]bool // secret paths left empty by NoSecrets
 }
 
 // walkBudget bounds the schema walk, which follows aliases: a document

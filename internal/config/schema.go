@@ -204,13 +204,23 @@ func (p *parser) leaf(n *yaml.Node, t reflect.Type, path string) {
 			p.paths[path] = vars
 		}
 	}
-	if err := n.Decode(reflect.New(t).Interface()); err != nil {
+	err := n.Decode(reflect.New(t).Interface())
+	if err == nil && isInteger(t) && n.ShortTag() == "!!float" {
+		// yaml.v3 truncates a float decoded into an int (1.5 -> 1).
+		err = fmt.Errorf("not a whole number")
+	}
+	if err != nil {
 		msg := fmt.Sprintf("expected %s, got %s", expected(t), strconv.Quote(shorten(n.Value)))
 		if t == durationType && n.ShortTag() == "!!int" {
 			msg += " (add a unit: " + n.Value + "s)"
 		}
 		p.ps.add(n.Line, path, ErrInvalid, "%s", msg)
 	}
+}
+
+// isInteger reports whether t is an integer type other than a duration.
+func isInteger(t reflect.Type) bool {
+	return t != durationType && t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64
 }
 
 // expected describes what a type wants, for messages.

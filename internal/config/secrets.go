@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +20,9 @@ import (
 func (c *Config) ResolveSecrets() error {
 	c.complete()
 	src := c.source()
+	if src.noSecrets {
+		return errors.New("resolve secrets: the config was read without them (Options.NoSecrets)")
+	}
 	v := &problems{file: src.file, lines: src.lines}
 	for _, name := range sortedKeys(c.Environments) {
 		e := c.Environments[name]

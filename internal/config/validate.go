@@ -132,6 +132,7 @@ func (c *Config) validateNotify(v *problems) {
 
 func (c *Config) validateEnvironment(v *problems, name string, e *Environment) {
 	path := childPath("environments", name)
+	src := c.source()
 	if !environmentName.MatchString(name) {
 		v.at(path, ErrInvalid, "%q is not a valid environment name (letters, digits, . _ -)", safeKey(name))
 	}
@@ -143,8 +144,10 @@ func (c *Config) validateEnvironment(v *problems, name string, e *Environment) {
 	switch {
 	case e.APIKey != "" && e.APIKeyFile != "":
 		v.at(path+".api_key", ErrInvalid, "set api_key or api_key_file, not both")
+	case e.APIKey == "" && e.APIKeyFile == "" && (src.unresolved[path+".api_key"] || src.unresolved[path+".api_key_file"]):
+		// read with NoSecrets: the key is not needed
 	case e.APIKey == "" && e.APIKeyFile == "" && e.keyFromEnv:
-		vars := c.source().fromEnv[path+".api_key"]
+		vars := src.fromEnv[path+".api_key"]
 		v.at(path+".api_key", ErrInvalid, "the key is empty: ${%s} expanded to nothing", strings.Join(vars, "}, ${"))
 	case e.APIKey == "" && e.APIKeyFile == "":
 		v.at(path, ErrInvalid, "no API key: set api_key_file (or api_key: ${VAR})")
@@ -172,7 +175,7 @@ func (c *Config) validateEnvironment(v *problems, name string, e *Environment) {
 		v.at(path+".timeout", ErrInvalid, "%s is out of range (more than 0, at most %s)", e.Timeout, MaxTimeout)
 	}
 	validateRoutes(v, path+".routes", e.RouteOverrides)
-	validateSecrets(v, path+".secrets", e.Secrets)
+	validateSecrets(v, path+".secrets", e.Secrets, src.unresolved)
 }
 
 func (c *Config) validateBaseURL(v *problems, path, raw string) {
@@ -238,7 +241,7 @@ func validateRoutes(v *problems, path string, overrides map[string]string) {
 	}
 }
 
-func validateSecrets(v *problems, path string, secrets map[string]SecretValues) {
+func validateSecrets(v *problems, path string, secrets map[string]SecretValues, unresolved map[string]bool) {
 	for _, slug := range sortedKeys(secrets) {
 		sp := childPath(path, slug)
 		if !integrationSlug.MatchString(slug) {
@@ -254,6 +257,8 @@ func validateSecrets(v *problems, path string, secrets map[string]SecretValues) 
 			switch {
 			case !secretName.MatchString(name) || base == "":
 				v.at(np, ErrInvalid, "%q is not a secret name (letters, digits and _)", safeKey(name))
+			case unresolved[np]:
+				// read with NoSecrets: the secret is not needed
 			case isFileName(name) && values[base] != "":
 				v.at(np, ErrInvalid, "set %s or %s, not both", base, name)
 			case values[name] == "" && isFileName(name):

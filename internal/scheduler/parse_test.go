@@ -18,7 +18,10 @@ func TestParseSchedule(t *testing.T) {
 		{"@every 1s", ""},
 		{"*/15 * * * *", ""},
 		{"CRON_TZ=Europe/Berlin 0 3 * * 1-5", ""},
-		{"0 0 29 2 *", ""}, // leap days come round within the parser's horizon
+		{"0 0 29 2 *", "does not fire within a year (after 2001-03-01 the next time is 2004-02-29)"},
+		{"0 0 29 2 1", ""}, // 29 February or any Monday of February
+		{"@every 8760h", ""},
+		{"@every 9000h", "does not fire within a year"},
 		{"", "empty spec string"},
 		{"every day", "expected exactly 5 fields, found 2"},
 		{"61 * * * *", "61"},

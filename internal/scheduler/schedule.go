@@ -27,13 +27,22 @@ type Schedule struct {
 // every date a cron spec can name ("0 0 29 2 *") recurs within five years.
 var neverRef = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// yearRef and maxGap check that a spec fires at least once a year: from the
+// first of March of a year that is not a leap year, a spec that names only
+// 29 February ("0 0 29 2 *") waits three years, and an "@every" interval
+// over a year waits longer than maxGap; every other spec fires within it.
+var yearRef = time.Date(2001, 3, 1, 0, 0, 0, 0, time.UTC)
+
+const maxGap = 366 * 24 * time.Hour
+
 // ParseSchedule parses a standard 5-field cron spec or a descriptor
 // ("@daily", "@every 6h"), with an optional "CRON_TZ=" (or "TZ=") zone
 // prefix. It never panics. The error matches ErrInvalidSchedule (errors.Is)
 // and its text is the reason alone, without the spec: callers quote the spec
 // with the key or job it belongs to.
 // It refuses an "@every" interval under one second (the parser would
-// silently round it up) and a spec that never activates ("0 0 30 2 *").
+// silently round it up), a spec that never activates ("0 0 30 2 *") and
+// one that does not fire within a year ("0 0 29 2 *", "@every 9000h").
 func ParseSchedule(spec string) (Schedule, error) {
 	sched, err := parseStandard(spec)
 	if err != nil {
@@ -47,6 +56,10 @@ func ParseSchedule(spec string) (Schedule, error) {
 	s := Schedule{spec: spec, sched: sched}
 	if s.Next(neverRef).IsZero() {
 		return Schedule{}, invalidSchedule("it never activates (no such date)")
+	}
+	if next := s.Next(yearRef); next.Sub(yearRef) > maxGap {
+		return Schedule{}, invalidSchedule(fmt.Sprintf("it does not fire within a year (after %s the next time is %s)",
+			yearRef.Format("2006-01-02"), next.Format("2006-01-02")))
 	}
 	return s, nil
 }
