@@ -29,7 +29,7 @@ const (
 
 const exitCodeTable = `Exit status:
   0    success
-  1    the command failed (API error, storage error, damaged data)
+  1    the command failed (API error, storage error, damaged data), or what it names does not exist
   2    bad command line or invalid configuration
   3    a backup was stored as partial: some kinds could not be read
   4    the database is locked by another process
