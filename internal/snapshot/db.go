@@ -227,6 +227,9 @@ func (db *DB) Close() error {
 // Path returns the database file's path.
 func (db *DB) Path() string { return db.path }
 
+// ReadOnly reports whether db was opened read-only.
+func (db *DB) ReadOnly() bool { return db.opts.ReadOnly }
+
 // Recovered returns the runs that Open found interrupted and recorded as aborted.
 func (db *DB) Recovered() []Run { return append([]Run(nil), db.recovered...) }
 

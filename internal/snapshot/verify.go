@@ -155,8 +155,8 @@ type verifier struct {
 	readData    bool
 	progress    func(done, total int)
 	done, total int
-	chunkOK     map[uint64]bool      // chunk id -> it and all its blobs are sound
-	blobs       map[uint64]blobState // blob id -> what its check found
+	chunkOK     map[uint64]bool               // chunk id -> it and all its blobs are sound
+	blobs       map[uint64]blobState          // blob id -> what its check found
 	content     func(h Hash, key, msg string) // reports content damage in the collection being checked
 }
 
