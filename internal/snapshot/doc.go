@@ -77,10 +77,13 @@
 //
 // The check costs one cursor step per batch while the damaged set is
 // empty (the usual case), and one bucket Get per deduplicated blob while
-// it is not. Re-checking stored bytes on every deduplication instead would
-// cost a read, a zstd decompression and a canonical-JSON hash per reused
-// object: about the cost of verify --read-data on every backup, where
-// today an unchanged object costs one index lookup.
+// it is not: BenchmarkPutUnchanged (100,000 unchanged objects) measured
+// 263-360 ms before and 268-335 ms after, within the noise. Re-checking
+// the stored bytes on every deduplication instead would cost a read, a
+// zstd decompression and a canonical-JSON hash per reused object:
+// BenchmarkRecheckStored does that alone for the same 100,000 objects in
+// 510-740 ms, more than the whole of BenchmarkPutUnchanged, so it would
+// about double the cost of an unchanged object in every backup.
 //
 // # bbolt rules
 //
