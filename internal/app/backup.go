@@ -37,6 +37,9 @@ func (s *Service) Backup(ctx context.Context, req BackupRequest) (*BackupResult,
 	if err != nil {
 		return nil, err
 	}
+	if err := refuseDamaged(db); err != nil {
+		return nil, err
+	}
 	ws, err := s.Workspace(req.Workspace, "backup")
 	if err != nil {
 		return nil, err

@@ -146,13 +146,18 @@ func (s *Service) CheckDatabase() error {
 	if err != nil {
 		return fmt.Errorf("check the database before writing to it: %w", err)
 	}
-	if !rep.OK() {
+	if !db.ReadOnly() {
+		if _, err := db.RecordCheck(rep); err != nil {
+			return fmt.Errorf("check the database before writing to it: %w", err)
+		}
+	}
+	if rep.Structural > 0 {
 		for _, p := range rep.Problems {
 			s.log.Error("database damage", "problem", p.String())
 		}
 		return fmt.Errorf("the database %s is damaged (%d problems, the first: %s); the daemon does not write to it. "+
-			"See them all with: enspace-sync verify --read-data; keep a copy (enspace-sync db backup) and forget the damaged snapshots, or start from a new database",
-			db.Path(), len(rep.Problems)+rep.Unlisted, rep.Problems[0].String())
+			"See them all with: %s; keep a copy (enspace-sync db backup) and forget the damaged snapshots, or start from a new database",
+			db.Path(), rep.Structural, rep.Problems[0].String(), RepairCommand)
 	}
 	s.log.Info("database checked", "snapshots", rep.Snapshots, "objects", rep.Objects, "took", time.Since(start).Round(time.Millisecond))
 	return nil

@@ -31,11 +31,12 @@ var (
 	bucketPending    = []byte("pending")     // run id -> collection -> sort key -> blob id
 	bucketIDMaps     = []byte("id-maps")     // target \x00 source -> kind \x00 source id -> entry
 	bucketJobRuns    = []byte("job-runs")    // job name -> sequence -> JobRun (JSON)
+	bucketDamaged    = []byte("damaged")     // blob id -> the hash its record holds: content found damaged
 	keyFormat        = []byte("format")
 )
 
 var allBuckets = [][]byte{bucketMeta, bucketBlobs, bucketBlobIndex, bucketChunks, bucketChunkIndex,
-	bucketRoots, bucketSnapshots, bucketRuns, bucketPending, bucketIDMaps, bucketJobRuns}
+	bucketRoots, bucketSnapshots, bucketRuns, bucketPending, bucketIDMaps, bucketJobRuns, bucketDamaged}
 
 // Options configure Open. The zero value is ready to use.
 type Options struct {
@@ -225,6 +226,9 @@ func (db *DB) Close() error {
 
 // Path returns the database file's path.
 func (db *DB) Path() string { return db.path }
+
+// ReadOnly reports whether db was opened read-only.
+func (db *DB) ReadOnly() bool { return db.opts.ReadOnly }
 
 // Recovered returns the runs that Open found interrupted and recorded as aborted.
 func (db *DB) Recovered() []Run { return append([]Run(nil), db.recovered...) }

@@ -43,16 +43,29 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, error) {
 	stores := u.stores.Load()
 	ids := make(map[Hash]uint64, len(batch)) // blob hash -> id; 0 while unknown
 	var fresh []int                          // index in batch of the first object of each new blob
+	var heal []int                           // the same, for stored blobs recorded damaged
 	err := w.db.bolt.View(func(tx *bbolt.Tx) error {
 		index := tx.Bucket(bucketBlobIndex)
+		// A blob recorded damaged is stored again over its record (same id,
+		// so every snapshot that refers to it heals). The set is empty but
+		// after a repair, and an empty set costs one cursor step a batch.
+		dmg := tx.Bucket(bucketDamaged)
+		if dmg != nil {
+			if k, _ := dmg.Cursor().First(); k == nil {
+				dmg = nil
+			}
+		}
 		for i, p := range batch {
 			if _, seen := ids[p.hash]; seen {
 				continue
 			}
 			id := u.lookup(index, p.hash)
 			ids[p.hash] = id
-			if id == 0 {
+			switch {
+			case id == 0:
 				fresh = append(fresh, i)
+			case dmg != nil && dmg.Get(idKey(id)) != nil:
+				heal = append(heal, i)
 			}
 		}
 		return nil
@@ -64,7 +77,7 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, error) {
 	if last {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	records, err := packAll(batch, fresh, workers)
+	records, err := packAll(batch, append(fresh[:len(fresh):len(fresh)], heal...), workers)
 	if err != nil {
 		return 0, err
 	}
@@ -91,6 +104,13 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, error) {
 			// The index entry counts now, whenever it is filed.
 			ids[h], added = id, added+n+int64(len(h)+len(idValue(id)))
 			stored = append(stored, filedBlob{hash: h, id: id})
+		}
+		if len(heal) > 0 {
+			n, err := healBlobs(tx, batch, heal, ids, records[len(fresh):])
+			if err != nil {
+				return err
+			}
+			added += n
 		}
 		return w.putPending(tx, batch, ids)
 	})
@@ -153,4 +173,27 @@ func packAll(batch []pending, idx []int, workers int) ([][]byte, error) {
 	}
 	wg.Wait()
 	return out, errors.Join(errs...)
+}
+
+// healBlobs overwrites the records of the blobs recorded damaged that
+// batch[i] for i in heal brings again (records holds their fresh records,
+// in the same order) and takes them out of the damaged set. It returns the
+// bytes written.
+func healBlobs(tx *bbolt.Tx, batch []pending, heal []int, ids map[Hash]uint64, records [][]byte) (int64, error) {
+	blobs, dmg := tx.Bucket(bucketBlobs), tx.Bucket(bucketDamaged)
+	var n int64
+	for j, i := range heal {
+		k := idKey(ids[batch[i].hash])
+		if dmg.Get(k) == nil {
+			continue // healed meanwhile by another run
+		}
+		if err := blobs.Put(k, records[j]); err != nil {
+			return n, fmt.Errorf("store blob afresh: %w", err)
+		}
+		if err := dmg.Delete(k); err != nil {
+			return n, fmt.Errorf("store blob afresh: %w", err)
+		}
+		n += int64(len(k) + len(records[j]))
+	}
+	return n, nil
 }

@@ -94,6 +94,7 @@ func (db *DB) Prune() (PruneStats, error) {
 		{bucketChunkIndex, unmarkedIndex(m.chunks), nil},
 		{bucketChunks, unmarkedID(m.chunks), &st.Chunks},
 		{bucketBlobIndex, unmarkedIndex(m.blobs), nil},
+		{bucketDamaged, unmarkedID(m.blobs), nil},
 		{bucketBlobs, unmarkedID(m.blobs), &st.Blobs},
 	} {
 		n, freed, err := db.sweep(s.bucket, s.victim)

@@ -20,6 +20,10 @@ type Problem struct {
 	Key        string `json:"key,omitempty"`        // the object's key; "" for a damaged root or chunk
 	Hash       Hash   `json:"-"`                    // the damaged root, or the blob's hash; zero for a record or a chunk (Err names chunks by id)
 	Err        string `json:"error"`                // what is wrong
+	// Content marks a blob whose record is sound but whose bytes do not
+	// decompress or hash to its address: the next backup that fetches the
+	// object heals it (see RecordDamage); every other problem is structural.
+	Content bool `json:"content,omitempty"`
 }
 
 // String describes the problem on one line.
@@ -47,6 +51,10 @@ type VerifyReport struct {
 	ReadData    bool  // whether blobs were decompressed and re-hashed
 	Problems    []Problem
 	Unlisted    int // problems beyond the listed ones
+	Structural  int // problems, listed or not, that are not Content
+	// DamagedBlobs are the blobs whose content is damaged: id -> the hash
+	// their record holds (and their index files them under).
+	DamagedBlobs map[uint64]Hash
 }
 
 // OK reports whether nothing is damaged.
@@ -67,6 +75,9 @@ func (r *VerifyReport) Damaged() []string {
 }
 
 func (r *VerifyReport) add(p Problem) {
+	if !p.Content {
+		r.Structural++
+	}
 	if len(r.Problems) >= maxProblems {
 		r.Unlisted++
 		return
@@ -88,7 +99,7 @@ func (db *DB) Verify(readData bool, progress func(done, total int)) (rep *Verify
 	// Prune waits while Verify runs, so nothing it reads disappears midway.
 	db.gc.RLock()
 	defer db.gc.RUnlock()
-	rep = &VerifyReport{ReadData: readData}
+	rep = &VerifyReport{ReadData: readData, DamagedBlobs: map[uint64]Hash{}}
 	defer func() {
 		if p := recover(); p != nil {
 			rep.add(Problem{Err: fmt.Sprintf("the database file is damaged: reading it failed: %v", p)})
@@ -144,14 +155,16 @@ type verifier struct {
 	readData    bool
 	progress    func(done, total int)
 	done, total int
-	chunkOK     map[uint64]bool      // chunk id -> it and all its blobs are sound
-	blobs       map[uint64]blobState // blob id -> what its check found
+	chunkOK     map[uint64]bool               // chunk id -> it and all its blobs are sound
+	blobs       map[uint64]blobState          // blob id -> what its check found
+	content     func(h Hash, key, msg string) // reports content damage in the collection being checked
 }
 
 // blobState is the outcome of one blob's check.
 type blobState struct {
-	hash Hash   // the hash its record holds; zero when there is none
-	err  string // "" when sound, else the problem
+	hash    Hash   // the hash its record holds; zero when there is none
+	err     string // "" when sound, else the problem
+	content bool   // the problem is the content's (the record and index are sound)
 }
 
 // checkBlobs checks the blobs of es not checked yet: their records are
@@ -218,7 +231,8 @@ func (v *verifier) checkBlobs(es []entry) error {
 			st.err = fmt.Sprintf("blob %d: the index does not file its hash under it", id)
 		case v.readData:
 			if err := checkBlob(f.hash, f.packed); err != nil {
-				st.err = "blob is damaged: " + err.Error()
+				st.err, st.content = "blob is damaged: "+err.Error(), true
+				v.rep.DamagedBlobs[id] = f.hash
 			}
 		}
 		v.blobs[id] = st

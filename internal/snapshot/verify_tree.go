@@ -12,6 +12,9 @@ func (v *verifier) collection(s *Snapshot, name string) error {
 	bad := func(h Hash, key, msg string) {
 		v.rep.add(Problem{Snapshot: s.ID, Collection: name, Key: key, Hash: h, Err: msg})
 	}
+	v.content = func(h Hash, key, msg string) {
+		v.rep.add(Problem{Snapshot: s.ID, Collection: name, Key: key, Hash: h, Err: msg, Content: true})
+	}
 	raw, err := v.db.getCopy(bucketRoots, c.Root[:])
 	if err != nil {
 		bad(c.Root, "", "root is missing")
@@ -173,7 +176,11 @@ func (v *verifier) chunk(r chunkRef, next []byte, bad func(h Hash, key, msg stri
 			if kerr != nil {
 				key = fmt.Sprintf("%q", e.key)
 			}
-			bad(st.hash, key, st.err)
+			if st.content {
+				v.content(st.hash, key, st.err)
+			} else {
+				bad(st.hash, key, st.err)
+			}
 		}
 	}
 	v.chunkOK[r.id] = sound
