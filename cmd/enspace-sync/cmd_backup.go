@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"sort"
 
 	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/progress"
@@ -112,13 +111,4 @@ func printBackup(m *Main, s *snapshot.Snapshot) {
 	for _, line := range app.SnapshotLines(s) {
 		fmt.Fprintln(m.Stdout, line)
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

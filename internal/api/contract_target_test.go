@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -93,8 +92,8 @@ func skipIfReal(t *testing.T, why string) {
 func needWrites(t *testing.T) {
 	t.Helper()
 	if tg, ok := contractTarget(t); ok && !tg.writes {
-		t.Skip(fmt.Sprintf("skipped against a real server: it creates, updates and deletes objects in workspace %q; set %s=1 to allow it (on a scratch workspace seeded like the fake's demo)",
-			tg.workspace, envAllowWrites))
+		t.Skipf("skipped against a real server: it creates, updates and deletes objects in workspace %q; set %s=1 to allow it (on a scratch workspace seeded like the fake's demo)",
+			tg.workspace, envAllowWrites)
 	}
 }
 

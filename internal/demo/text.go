@@ -79,17 +79,6 @@ func capSections(lines []string, n int) []string {
 	return out
 }
 
-// linesWith returns the lines that contain s.
-func linesWith(lines []string, s string) []string {
-	var out []string
-	for _, l := range lines {
-		if strings.Contains(l, s) {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
 // wrapWords breaks text into lines of at most width characters at spaces
 // (a longer word gets a line of its own).
 func wrapWords(text string, width int) []string {

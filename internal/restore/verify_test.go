@@ -130,13 +130,12 @@ func withoutKey(t *testing.T, set *Set, id, key string) *Set {
 // staleCase restores into acme a snapshot in which one client and one
 // contract (which has a relation value) lack a key the live items have.
 type staleCase struct {
-	lt                   *liveTarget
-	source               *Set
-	ids                  *memIDs
-	client, contract     string
-	operation            string
-	sameWorkspace        bool
-	firstPlan, lastPlans *Plan
+	lt               *liveTarget
+	source           *Set
+	ids              *memIDs
+	client, contract string
+	operation        string
+	sameWorkspace    bool
 }
 
 func newStaleCase(t *testing.T, lt *liveTarget, operation string) *staleCase {

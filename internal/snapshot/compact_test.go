@@ -28,6 +28,9 @@ func TestCompactShrinksAndKeepsEverything(t *testing.T) {
 	if st.After >= st.Before {
 		t.Errorf("compaction went from %d to %d bytes, want smaller", st.Before, st.After)
 	}
+	if st.InUse <= 0 || st.InUse > st.After {
+		t.Errorf("the new file's pages take %d bytes of its %d", st.InUse, st.After)
+	}
 	if leftovers, _ := filepath.Glob(path + ".compact-*"); len(leftovers) != 0 {
 		t.Errorf("left behind: %v", leftovers)
 	}
