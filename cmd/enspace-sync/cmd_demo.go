@@ -32,9 +32,10 @@ set up: it starts the built-in fake Enspace API (the demo data of
   8. backs up once more and exports that snapshot to a .tar.gz, checked
      against its manifest.
 
-Each step prints the command you would type to do it for real, what that
-command printed (trimmed), and a check of what the step claims. A check
-that fails stops the demo with "demo step N failed: ..." and exit status 1.
+Each step runs what the command you would type runs (the same core), prints
+that command, what it returned as the command would print it (trimmed), and
+a check of the returned values. A check that fails stops the demo with
+"demo step N failed: ..." and exit status 1.
 
 The files (config, API key file, database, export) go to a temporary
 directory that is removed at the end, or with --keep DIR to DIR (created;

@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/app"
@@ -137,22 +137,19 @@ func triggerCommand(ctx context.Context, m *Main, o *triggerOptions) error {
 		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 	}
-	code, ans, err := dc.Trigger(ctx, name, o.wait)
-	if err != nil {
-		return err
-	}
-	if o.g.asJSON {
+	ans, err := dc.Trigger(ctx, name, o.wait)
+	if o.g.asJSON && (ans.Started || ans.Error != "") {
 		if err := printJSON(m, ans); err != nil {
 			return err
 		}
 	}
 	switch {
-	case code == http.StatusNotFound:
-		return &usageError{msg: ans.Error, hint: "enspace-sync status"}
-	case code == http.StatusConflict:
+	case errors.Is(err, daemon.ErrUnknownWorkspace):
+		return &app.InputError{Msg: ans.Error, Hint: "enspace-sync status", Absent: true}
+	case errors.Is(err, daemon.ErrBusy):
 		return fmt.Errorf("%s: a run is already in progress (see enspace-sync status)", name)
-	case !ans.Started || (code != http.StatusAccepted && code != http.StatusOK):
-		return fmt.Errorf("the daemon at %s answered %d: %s", dc.Addr(), code, ans.Error)
+	case err != nil:
+		return err
 	case ans.Run == nil && o.wait:
 		return fmt.Errorf("the run of %s started but its outcome is unknown: %s", name, ans.Error)
 	case ans.Run == nil:

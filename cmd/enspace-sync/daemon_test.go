@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -114,6 +116,13 @@ func TestDaemonEndToEnd(t *testing.T) {
 	})
 	if err != nil || !strings.Contains(out, "acme: backup complete") {
 		t.Errorf("trigger --wait: %v\n%s", err, out)
+	}
+	// A name the daemon does not schedule exits 1 (it names nothing that
+	// exists), with the daemon's reason and where to look.
+	out, err = runSelf(t, "trigger", "--config", cfgPath, "nosuch")
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != ExitError || !strings.Contains(out, "nosuch") || !strings.Contains(out, "Try: enspace-sync status") {
+		t.Errorf("trigger of an unknown name: %v\n%s", err, out)
 	}
 	out, err = runSelf(t, "status", "--config", cfgPath)
 	if err != nil || !strings.Contains(out, "schedule   @every 2s") || !strings.Contains(out, "last run   complete") {

@@ -106,16 +106,27 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 }
 
 // Trigger starts a run of the named job (POST /v1/trigger/NAME); with wait,
-// the answer carries the run's outcome. It returns the answer's status
-// code with the answer.
-func (c *Client) Trigger(ctx context.Context, name string, wait bool) (int, TriggerAnswer, error) {
+// the answer carries the run's outcome. An answer it cannot act on is an
+// error beside the answer: ErrUnknownWorkspace (404) and ErrBusy (409)
+// wrapped, or one naming the status.
+func (c *Client) Trigger(ctx context.Context, name string, wait bool) (TriggerAnswer, error) {
 	path := "/v1/trigger/" + url.PathEscape(name)
 	if wait {
 		path += "?wait=1"
 	}
 	var ans TriggerAnswer
 	code, err := c.call(ctx, http.MethodPost, path, &ans)
-	return code, ans, err
+	switch {
+	case err != nil:
+		return ans, err
+	case code == http.StatusNotFound:
+		return ans, fmt.Errorf("%w: %s", ErrUnknownWorkspace, ans.Error)
+	case code == http.StatusConflict:
+		return ans, fmt.Errorf("%s: %w", name, ErrBusy)
+	case !ans.Started || (code != http.StatusAccepted && code != http.StatusOK):
+		return ans, fmt.Errorf("the daemon at %s answered %d: %s", c.addr, code, ans.Error)
+	}
+	return ans, nil
 }
 
 // Download writes a consistent copy of the database the daemon holds
