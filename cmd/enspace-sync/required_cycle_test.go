@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -122,16 +121,7 @@ func TestRestoreExportAllWithRequiredCycle(t *testing.T) {
 		t.Skip("runs the program; not in -short")
 	}
 	wl, fc, url := startCycleFake(t)
-	dir := t.TempDir()
-	cfg := writeReplicateConfig(t, dir, url)
-	if out, err := runSelf(t, "backup", "--config", cfg, "--workspace", "acme"); err != nil {
-		t.Fatalf("backup: %v\n%s", err, out)
-	}
-	export := filepath.Join(dir, "acme.tar.gz")
-	if out, err := runSelf(t, "export", "--config", cfg, "--workspace", "acme", "--snapshot", "latest", "--output", export); err != nil {
-		t.Fatalf("export: %v\n%s", err, out)
-	}
-	fc.createWorkspace("Acme (copy)", "acme-copy")
+	cfg, export := exportAcmeToCopy(t, fc, url)
 	wl.take()
 	args := []string{"restore", "--config", cfg, "--workspace", "acme", "--from-export", export, "--to", "acme-copy", "all"}
 	out := applyOK(t, args...)
