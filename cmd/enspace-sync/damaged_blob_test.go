@@ -3,14 +3,12 @@ package main
 import (
 	"bytes"
 	"errors"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"go.etcd.io/bbolt"
 
-	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
@@ -68,17 +66,7 @@ func damageStoredObject(t *testing.T, path string) string {
 // the next backup, against an intact server, stores the object afresh under
 // the same address, so every snapshot, the old ones too, verifies clean.
 func TestDamagedObjectHealsAfterRepair(t *testing.T) {
-	srv, err := fakeapi.New(fakeapi.Options{Data: "demo"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	dir := t.TempDir()
-	cfg := writeTestConfig(t, dir, hs.URL, "")
-	if out, err := runSelf(t, "backup", "--config", cfg); err != nil {
-		t.Fatalf("backup: %v\n%s", err, out)
-	}
+	dir, cfg := backedUpDemo(t)
 	key := damageStoredObject(t, filepath.Join(dir, "db", "enspace-sync.db"))
 	named := `items/contracts key "` + key + `"`
 
@@ -104,32 +92,8 @@ func TestDamagedObjectHealsAfterRepair(t *testing.T) {
 // backup heals (a stored record gone), backup refuses, naming the command;
 // the check's record is what it consults.
 func TestBackupRefusesStructuralDamage(t *testing.T) {
-	srv, err := fakeapi.New(fakeapi.Options{Data: "demo"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	dir := t.TempDir()
-	cfg := writeTestConfig(t, dir, hs.URL, "")
-	if out, err := runSelf(t, "backup", "--config", cfg); err != nil {
-		t.Fatalf("backup: %v\n%s", err, out)
-	}
-	db, err := bbolt.Open(filepath.Join(dir, "db", "enspace-sync.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bbolt.Tx) error {
-		c := tx.Bucket([]byte("chunks")).Cursor()
-		k, _ := c.First()
-		return c.Bucket().Delete(k)
-	})
-	if cerr := db.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, cfg := backedUpDemo(t)
+	deleteFirstRecord(t, filepath.Join(dir, "db", "enspace-sync.db"), "chunks")
 	out, err := runSelf(t, "verify", "--config", cfg, "--repair")
 	if code := exitStatus(err); code != 1 || !strings.Contains(out, "not repairable") {
 		t.Fatalf("verify --repair of a missing chunk: exit %d\n%s", code, out)

@@ -15,32 +15,8 @@ import (
 // database, verify names the damage and `run` refuses to start instead of
 // writing new snapshots over it.
 func TestDaemonRefusesDamagedDatabase(t *testing.T) {
-	srv, err := fakeapi.New(fakeapi.Options{Data: "demo"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	dir := t.TempDir()
-	cfg := writeTestConfig(t, dir, hs.URL, "")
-	if out, err := runSelf(t, "backup", "--config", cfg); err != nil {
-		t.Fatalf("backup: %v\n%s", err, out)
-	}
-	db, err := bbolt.Open(filepath.Join(dir, "db", "enspace-sync.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bbolt.Tx) error {
-		c := tx.Bucket([]byte("blobs")).Cursor()
-		k, _ := c.First()
-		return c.Bucket().Delete(k)
-	})
-	if cerr := db.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, cfg := backedUpDemo(t)
+	deleteFirstRecord(t, filepath.Join(dir, "db", "enspace-sync.db"), "blobs")
 
 	out, err := runSelf(t, "verify", "--config", cfg)
 	if err == nil || !strings.Contains(out, "blob") {
@@ -52,5 +28,44 @@ func TestDaemonRefusesDamagedDatabase(t *testing.T) {
 	}
 	if !strings.Contains(out, "is damaged") || !strings.Contains(out, "the daemon does not write to it") {
 		t.Errorf("run's refusal does not say why:\n%s", out)
+	}
+}
+
+// backedUpDemo starts a fake with the demo data, writes a config for it and
+// backs it up once: the test's directory and config.
+func backedUpDemo(t *testing.T) (dir, cfg string) {
+	t.Helper()
+	srv, err := fakeapi.New(fakeapi.Options{Data: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	dir = t.TempDir()
+	cfg = writeTestConfig(t, dir, hs.URL, "")
+	if out, err := runSelf(t, "backup", "--config", cfg); err != nil {
+		t.Fatalf("backup: %v\n%s", err, out)
+	}
+	return dir, cfg
+}
+
+// deleteFirstRecord deletes the first record of a bucket of the database
+// file at path, as damage would.
+func deleteFirstRecord(t *testing.T, path, bucket string) {
+	t.Helper()
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		c := tx.Bucket([]byte(bucket)).Cursor()
+		k, _ := c.First()
+		return c.Bucket().Delete(k)
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 }
