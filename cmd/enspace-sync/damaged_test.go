@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -21,6 +22,18 @@ func TestDaemonRefusesDamagedDatabase(t *testing.T) {
 	out, err := runSelf(t, "verify", "--config", cfg)
 	if err == nil || !strings.Contains(out, "blob") {
 		t.Errorf("verify of a damaged database: %v\n%s", err, out)
+	}
+	// --json names each problem by snapshot, collection, key and error.
+	jout, err := selfCommand("verify", "--config", cfg, "--json").Output()
+	var rep struct {
+		OK       bool `json:"ok"`
+		Problems []struct {
+			Snapshot, Collection, Key, Error string
+		} `json:"problems"`
+	}
+	if jerr := json.Unmarshal(jout, &rep); err == nil || jerr != nil || rep.OK || len(rep.Problems) == 0 ||
+		rep.Problems[0].Snapshot == "" || rep.Problems[0].Collection == "" || rep.Problems[0].Error == "" {
+		t.Errorf("verify --json of a damaged database: %v, %v\n%s", err, jerr, jout)
 	}
 	out, err = runSelf(t, "run", "--config", cfg)
 	if err == nil {
