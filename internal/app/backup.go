@@ -56,7 +56,12 @@ func (s *Service) Backup(ctx context.Context, req BackupRequest) (*BackupResult,
 		return nil, err
 	}
 	log.Info("backup started", "run", w.ID())
-	if prev, err := lastComplete(db, ws.Name, ""); err == nil && prev != nil {
+	prev, err := lastComplete(db, ws.Name)
+	if err != nil {
+		_ = w.Abort(err)
+		return nil, err
+	}
+	if prev != nil {
 		progress.Expect(int64(prev.Objects), nil, true) // about as many as last time
 	}
 	res, err := backup.Run(ctx, client, w, backup.Options{
@@ -83,7 +88,7 @@ func (s *Service) Backup(ctx context.Context, req BackupRequest) (*BackupResult,
 		Drift:      res.Drift,
 		Walked:     sortedKeys(res.Counts),
 		Annotate: func(snap *snapshot.Snapshot) (*snapshot.Annotation, error) {
-			res, note, err := s.annotate(db, snap, ws)
+			res, note, err := s.annotate(db, prev, snap, ws)
 			out = res
 			return note, err
 		},
@@ -112,36 +117,26 @@ func accessHint(err error, ws *config.Workspace) error {
 	return err
 }
 
-// lastComplete returns the newest complete snapshot of a workspace other
-// than the one with id except, started no later than it; nil when none.
-func lastComplete(db *snapshot.DB, workspace, except string) (*snapshot.Snapshot, error) {
+// lastComplete returns the newest complete snapshot of a workspace; nil
+// when it has none.
+func lastComplete(db *snapshot.DB, workspace string) (*snapshot.Snapshot, error) {
 	snaps, err := db.Snapshots(workspace)
 	if err != nil {
 		return nil, err
 	}
-	var cur *snapshot.Snapshot
-	for _, s := range snaps {
-		if s.ID == except {
-			cur = s
+	for i := len(snaps) - 1; i >= 0; i-- {
+		if snaps[i].Status == snapshot.StatusComplete {
+			return snaps[i], nil
 		}
 	}
-	var prev *snapshot.Snapshot
-	for _, s := range snaps {
-		if s.ID != except && s.Status == snapshot.StatusComplete && (cur == nil || !s.StartedAt.After(cur.StartedAt)) {
-			prev = s
-		}
-	}
-	return prev, nil
+	return nil, nil
 }
 
-// annotate compares snap, about to be committed, with the previous
-// complete snapshot of its workspace: the changes and anomalies to record
-// with it, and the protection of the snapshot before a drop.
-func (s *Service) annotate(db *snapshot.DB, snap *snapshot.Snapshot, ws *config.Workspace) (*BackupResult, *snapshot.Annotation, error) {
-	prev, err := lastComplete(db, ws.Name, snap.ID)
-	if err != nil {
-		return nil, nil, err
-	}
+// annotate compares snap, about to be committed, with prev, the newest
+// complete snapshot of its workspace when the run began: the changes and
+// anomalies to record with it, and the protection of the snapshot before a
+// drop.
+func (s *Service) annotate(db *snapshot.DB, prev, snap *snapshot.Snapshot, ws *config.Workspace) (*BackupResult, *snapshot.Annotation, error) {
 	if prev == nil {
 		return &BackupResult{}, nil, nil // the first snapshot: nothing to compare with
 	}
