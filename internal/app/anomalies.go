@@ -2,7 +2,9 @@ package app
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/enspace-sync/enspace-sync/internal/diff"
@@ -55,7 +57,7 @@ func findAnomalies(prev, cur *snapshot.Snapshot, res *diff.Result, threshold flo
 		}
 	}
 	withType[kind.Types] = typesGone // each has its own anomaly
-	for _, name := range sortedKeys(prev.Counts) {
+	for _, name := range slices.Sorted(maps.Keys(prev.Counts)) {
 		before, after := prev.Counts[name]-withType[name], cur.Counts[name]
 		if typesGone > 0 && underTypes(name) {
 			continue

@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/backup"
@@ -86,7 +87,7 @@ func (s *Service) Backup(ctx context.Context, req BackupRequest) (*BackupResult,
 		Requests:   int64(client.Stats().Requests - before),
 		Config:     runConfig(ws),
 		Drift:      res.Drift,
-		Walked:     sortedKeys(res.Counts),
+		Walked:     slices.Sorted(maps.Keys(res.Counts)),
 		Annotate: func(snap *snapshot.Snapshot) (*snapshot.Annotation, error) {
 			res, note, err := s.annotate(db, prev, snap, ws)
 			out = res
@@ -169,13 +170,4 @@ func runConfig(ws *config.Workspace) map[string]any {
 		"workspace": ws.Name, "slug": ws.Slug, "environment": ws.Environment,
 		"base_url": env.BaseURL, "include": ws.Include, "exclude": ws.Exclude,
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
@@ -57,7 +59,7 @@ func walkLive(ctx context.Context, client *api.Client, name, slug, env string, f
 	_, err = backup.Run(ctx, client, sink, backup.Options{Workspace: slug, Filter: filter, Progress: f.Progress.Update})
 	if err == nil && len(sink.failed) > 0 {
 		var parts []string
-		for _, k := range sortedKeys(sink.failed) {
+		for _, k := range slices.Sorted(maps.Keys(sink.failed)) {
 			parts = append(parts, k+": "+sink.failed[k])
 		}
 		err = fmt.Errorf("export incomplete, nothing written: %s", strings.Join(parts, "; "))

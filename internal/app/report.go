@@ -2,6 +2,8 @@ package app
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,7 +66,7 @@ func ShortID(id string) string {
 // into what went wrong, for notifications and the daemon's status.
 func Summarize(snap *snapshot.Snapshot) (summary, hint string) {
 	parts := []string{fmt.Sprintf("%d objects (%s)", snap.Objects, FormatCounts(snap.Counts))}
-	for _, kind := range sortedKeys(snap.Errors) {
+	for _, kind := range slices.Sorted(maps.Keys(snap.Errors)) {
 		parts = append(parts, fmt.Sprintf("not read: %s: %s", kind, snap.Errors[kind]))
 	}
 	if line := ChangesLine(snap); line != "" {
@@ -96,7 +98,7 @@ func SnapshotLines(s *snapshot.Snapshot) []string {
 			s.Requests, HumanBytes(s.AddedBytes)),
 		"  " + FormatCounts(s.Counts),
 	}
-	for _, kind := range sortedKeys(s.Errors) {
+	for _, kind := range slices.Sorted(maps.Keys(s.Errors)) {
 		lines = append(lines, fmt.Sprintf("  not read: %s: %s", kind, s.Errors[kind]))
 	}
 	for _, d := range s.Drift {

@@ -3,7 +3,9 @@ package app
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/config"
@@ -72,7 +74,7 @@ func (s *Service) PlanRestore(ctx context.Context, req RestoreRequest) (*Planned
 	if err != nil {
 		return nil, err
 	}
-	for _, kind := range sortedKeys(snap.Errors) {
+	for _, kind := range slices.Sorted(maps.Keys(snap.Errors)) {
 		warnings = append(warnings, fmt.Sprintf("the snapshot is partial: %s was not read and cannot be restored from it (%s)", kind, snap.Errors[kind]))
 	}
 	return s.planRestore(ctx, req, set, target, source.Name, sourceRef, sameWorkspace(cfg, source, target), warnings)

@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
@@ -73,7 +75,7 @@ func (s *Service) liveSet(ctx context.Context, client *api.Client, ws *config.Wo
 		return nil, fmt.Errorf("read workspace %s: %w", ws.Name, accessHint(err, ws))
 	}
 	if failed := set.Failed(); len(failed) > 0 {
-		kinds := sortedKeys(failed)
+		kinds := slices.Sorted(maps.Keys(failed))
 		return nil, fmt.Errorf("read workspace %s: %s could not be read (%s); nothing was planned", ws.Name,
 			strings.Join(kinds, ", "), failed[kinds[0]])
 	}
@@ -87,7 +89,7 @@ type envSecrets struct {
 }
 
 func (s envSecrets) Names(provider string) []string {
-	return sortedKeys(s.env.IntegrationSecrets(provider))
+	return slices.Sorted(maps.Keys(s.env.IntegrationSecrets(provider)))
 }
 
 func (s envSecrets) Value(provider, key string) (string, bool) {

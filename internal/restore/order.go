@@ -1,6 +1,8 @@
 package restore
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -164,7 +166,7 @@ func (b *builder) itemCreates() {
 		data, _ := body["data"].(map[string]any)
 		values := linkData(o, fields)
 		var missing []string
-		for _, slug := range sortedKeys(values) {
+		for _, slug := range slices.Sorted(maps.Keys(values)) {
 			if b.order.isRelaxed(o.Parent, slug) || !b.createsWith(o, values[slug], &missing) {
 				continue
 			}
@@ -211,13 +213,4 @@ func (b *builder) createsWith(o *Obj, v any, missing *[]string) bool {
 	}
 	*missing = append(*missing, gone...)
 	return true
-}
-
-func sortedKeys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

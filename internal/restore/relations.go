@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/kind"
@@ -33,7 +35,7 @@ func (e *Engine) translateRelations(k *kind.Kind, s *Step, body map[string]any) 
 	}
 	keys := s.Relations
 	if s.Phase == PhaseLinks {
-		keys = sortedKeys(data)
+		keys = slices.Sorted(maps.Keys(data))
 	}
 	target := k.SelfRefs()[0].Kind
 	s.left = nil
