@@ -29,38 +29,14 @@ func (s *Service) PlanRestore(ctx context.Context, req RestoreRequest) (*Planned
 	if req.FromExport != "" && req.Snapshot != "" {
 		return nil, inputf("enspace-sync restore --help", "--snapshot and --from-export name two sources: give one")
 	}
-	cfg := s.Config()
-	var (
-		target     *config.Workspace
-		set        *restore.Set
-		sourceName string
-		sourceRef  string
-		same       bool
-		warnings   []string
-		err        error
-	)
 	if req.FromExport != "" {
-		set, man, err := exportSet(req.FromExport)
-		if err != nil {
-			return nil, err
-		}
-		sourceName = man.Workspace
-		sourceRef = fmt.Sprintf("export %s of %s", filepath.Base(req.FromExport), man.CreatedAt)
-		name := req.To
-		if name == "" {
-			name = man.Workspace
-		}
-		if target, err = s.Workspace(name, "restore --from-export"); err != nil {
-			return nil, err
-		}
-		same = man.Workspace == target.Name && man.Environment == target.Environment
-		return s.planRestore(ctx, req, set, target, sourceName, sourceRef, same, nil)
+		return s.planRestoreFromExport(ctx, req)
 	}
 	source, err := s.Workspace(req.Workspace, "restore")
 	if err != nil {
 		return nil, err
 	}
-	target = source
+	target := source
 	if req.To != "" {
 		if target, err = s.Workspace(req.To, "restore --to"); err != nil {
 			return nil, err
@@ -74,10 +50,31 @@ func (s *Service) PlanRestore(ctx context.Context, req RestoreRequest) (*Planned
 	if err != nil {
 		return nil, err
 	}
+	var warnings []string
 	for _, kind := range slices.Sorted(maps.Keys(snap.Errors)) {
 		warnings = append(warnings, fmt.Sprintf("the snapshot is partial: %s was not read and cannot be restored from it (%s)", kind, snap.Errors[kind]))
 	}
-	return s.planRestore(ctx, req, set, target, source.Name, sourceRef, sameWorkspace(cfg, source, target), warnings)
+	return s.planRestore(ctx, req, set, target, source.Name, sourceRef, sameWorkspace(s.Config(), source, target), warnings)
+}
+
+// planRestoreFromExport plans a restore from an export (checked against its
+// manifest) into --to, or the workspace the export was taken of.
+func (s *Service) planRestoreFromExport(ctx context.Context, req RestoreRequest) (*Planned, error) {
+	set, man, err := exportSet(req.FromExport)
+	if err != nil {
+		return nil, err
+	}
+	name := req.To
+	if name == "" {
+		name = man.Workspace
+	}
+	target, err := s.Workspace(name, "restore --from-export")
+	if err != nil {
+		return nil, err
+	}
+	ref := fmt.Sprintf("export %s of %s", filepath.Base(req.FromExport), man.CreatedAt)
+	same := man.Workspace == target.Name && man.Environment == target.Environment
+	return s.planRestore(ctx, req, set, target, man.Workspace, ref, same, nil)
 }
 
 func (s *Service) planRestore(ctx context.Context, req RestoreRequest, set *restore.Set, target *config.Workspace,
