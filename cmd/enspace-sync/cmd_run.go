@@ -126,7 +126,11 @@ func runCommand(ctx context.Context, m *Main, o *runOptions) error {
 // the old one stays; database and listen keep their old values until a
 // restart.
 func (m *Main) reload(svc *app.Service, d *daemon.Daemon, g *globalFlags) {
-	path := m.locateConfig(g.configPath)
+	path, err := m.locateConfig(g.configPath)
+	if err != nil {
+		m.log.Error("reload: keeping the running config", "err", err)
+		return
+	}
 	res, err := svc.ReloadFile(path, config.Options{LookupEnv: m.lookupEnv}, func() error { return d.Reload(daemon.SettingsOf(svc)) })
 	for _, w := range res.Warnings {
 		m.log.Warn("config", "warning", w)

@@ -12,7 +12,8 @@ import (
 
 // Defaults, and the places the configuration is looked for.
 const (
-	DefaultPath              = "/etc/enspace-sync/config.yaml"         // Locate's last resort
+	DefaultPath              = "/etc/enspace-sync/config.yaml"         // Locate's last place, the system-wide file
+	UserFile                 = "enspace-sync/config.yaml"              // under $XDG_CONFIG_HOME or ~/.config
 	EnvConfigPath            = "ENSPACE_SYNC_CONFIG"                   // the variable Locate reads
 	DefaultDatabase          = "/var/lib/enspace-sync/enspace-sync.db" // without $STATE_DIRECTORY
 	DatabaseFile             = "enspace-sync.db"                       // the file name under $STATE_DIRECTORY
@@ -265,18 +266,6 @@ func DefaultRetention() Retention {
 // neither name nor environment.
 func DefaultWorkspace() *Workspace {
 	return &Workspace{Schedule: DefaultSchedule, Retention: DefaultRetention(), AnomalyThreshold: DefaultAnomalyThreshold}
-}
-
-// Locate returns the configuration path: flagValue (--config) when set,
-// else $ENSPACE_SYNC_CONFIG when set, else DefaultPath.
-func Locate(flagValue string) string {
-	if flagValue != "" {
-		return flagValue
-	}
-	if v := os.Getenv(EnvConfigPath); v != "" {
-		return v
-	}
-	return DefaultPath
 }
 
 // SlogLevel returns the level as a slog.Level; an unknown level (which
