@@ -23,9 +23,10 @@ const module = "github.com/enspace-sync/enspace-sync/"
 // place (and its arrows) before it lands.
 var allowed = map[string][]string{
 	// Leaves: they import nothing of ours.
-	"internal/kind":     {},
-	"internal/progress": {},
-	"internal/jsonv":    {},
+	"internal/kind":       {},
+	"internal/progress":   {},
+	"internal/jsonv":      {},
+	"internal/completion": {},
 	// Test-only packages: their non-test files import nothing.
 	"internal/kind/kindtest":   {},
 	"internal/jsonv/jsonvtest": {},
@@ -53,7 +54,7 @@ var allowed = map[string][]string{
 	// Commands: flags, prompts and rendering over the program.
 	"cmd/enspace-sync": {"internal/api", "internal/api/fakeapi", "internal/app", "internal/config", "internal/daemon",
 		"internal/demo", "internal/diff", "internal/doctor", "internal/export", "internal/kind", "internal/progress",
-		"internal/restore", "internal/selector", "internal/snapshot"},
+		"internal/completion", "internal/restore", "internal/selector", "internal/snapshot"},
 	"cmd/soak":  {"internal/api/fakeapi", "internal/kind"},
 	"cmd/bench": {"internal/api/fakeapi", "internal/kind"},
 }
