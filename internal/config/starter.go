@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"text/template"
+	"unicode"
+	"unicode/utf8"
 )
 
 // ErrExists is returned by WriteStarter when the config file or the key
@@ -81,6 +83,9 @@ func (s Starter) Text() ([]byte, error) {
 	for name, v := range map[string]string{"base URL": s.BaseURL, "environment": s.Environment, "workspace": s.Workspace, "key file": s.KeyFile, "database": s.Database} {
 		if strings.TrimSpace(v) == "" {
 			return nil, fmt.Errorf("starter config: no %s given", name)
+		}
+		if !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
+			return nil, fmt.Errorf("starter config: the %s holds control characters or invalid UTF-8", name)
 		}
 	}
 	var b bytes.Buffer

@@ -93,3 +93,31 @@ func TestUserDatabase(t *testing.T) {
 		t.Errorf("UserDatabase = %q", got)
 	}
 }
+
+// FuzzStarter feeds arbitrary answers to the starter: either they are
+// refused, or the file parses back to exactly those values, one
+// environment and one workspace (no answer adds or changes a key).
+func FuzzStarter(f *testing.F) {
+	f.Add("https://api.leif.enspace.io", "production", "acme", "production.key", "/db")
+	f.Add("http://127.0.0.1:8090", "local", "acme\n  schedule: x", "k: v", "/a b/#c")
+	f.Add("https://x.api.enspace.io/\"", "p\"", "a'b", "${HOME}", "\x00")
+	f.Fuzz(func(t *testing.T, baseURL, environment, workspace, keyFile, database string) {
+		s := Starter{BaseURL: baseURL, Environment: environment, Workspace: workspace, KeyFile: keyFile, Database: database}
+		text, err := s.Text()
+		if err != nil {
+			return
+		}
+		c, err := Parse(strings.NewReader(string(text)), "config.yaml", Options{NoExpand: true, NoSecrets: true})
+		if err != nil {
+			t.Fatalf("Text accepted what Parse refuses: %v\n%s", err, text)
+		}
+		if len(c.Environments) != 1 || len(c.Workspaces) != 1 {
+			t.Fatalf("%d environments, %d workspaces:\n%s", len(c.Environments), len(c.Workspaces), text)
+		}
+		w := c.Workspaces[0]
+		e := c.Environments[environment]
+		if e == nil || w.Name != workspace || w.Slug != workspace || e.APIKeyFile != keyFile || c.Database != database {
+			t.Fatalf("parsed back other values:\n%s", text)
+		}
+	})
+}
