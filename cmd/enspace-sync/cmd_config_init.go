@@ -79,7 +79,6 @@ func configInitCommand(ctx context.Context, m *Main, o *configInitOptions) error
 		}
 	}
 	s := o.starter
-	s.KeyFile = s.Environment + ".key"
 	if s.Database = o.database; s.Database == "" {
 		if s.Database, err = config.UserDatabase(m.lookupEnv); err != nil {
 			return err
@@ -108,7 +107,10 @@ func configInitCommand(ctx context.Context, m *Main, o *configInitOptions) error
 		}
 		return err
 	}
-	fmt.Fprintf(m.Stderr, "wrote %s and its key file %s (mode 0600); running doctor\n", path, s.KeyFile)
+	fmt.Fprintf(m.Stderr, "wrote %s and its key file %s (mode 0600); running doctor\n", path, s.KeyFileName())
+	if env, _ := m.lookupEnv(config.EnvConfigPath); env != "" && o.g.configPath == "" {
+		fmt.Fprintf(m.Stderr, "note: $%s names %s, which commands read instead of this file\n", config.EnvConfigPath, env)
+	}
 	d := &doctorOptions{invocation: invocation{cmd: commands["doctor"], g: globalFlags{configPath: path, asJSON: o.g.asJSON, logLevel: o.g.logLevel}}}
 	if d.cfg, err = m.loadConfig(&d.g, false); err != nil {
 		return err

@@ -24,7 +24,7 @@ type Starter struct {
 	BaseURL     string // the API's root, such as https://api.leif.enspace.io
 	Environment string // the environment's name in the file, such as production
 	Workspace   string // the workspace's name and slug
-	KeyFile     string // written as api_key_file; relative to the config's directory
+	KeyFile     string // written as api_key_file, relative to the config's directory; "" means KeyFileName
 	Database    string // an absolute path
 }
 
@@ -71,6 +71,15 @@ workspaces:
     schedule: "@daily"
 `))
 
+// KeyFileName is the key file the starter names: KeyFile, or
+// ENVIRONMENT.key when it is empty.
+func (s Starter) KeyFileName() string {
+	if s.KeyFile == "" {
+		return s.Environment + ".key"
+	}
+	return s.KeyFile
+}
+
 // quote writes s as a YAML double-quoted scalar (JSON's string syntax is
 // one), so that no answer can change the structure of the file.
 func quote(s string) string {
@@ -80,6 +89,7 @@ func quote(s string) string {
 
 // Text returns the commented starter config.
 func (s Starter) Text() ([]byte, error) {
+	s.KeyFile = s.KeyFileName()
 	for name, v := range map[string]string{"base URL": s.BaseURL, "environment": s.Environment, "workspace": s.Workspace, "key file": s.KeyFile, "database": s.Database} {
 		if strings.TrimSpace(v) == "" {
 			return nil, fmt.Errorf("starter config: no %s given", name)
@@ -113,7 +123,7 @@ func WriteStarter(path string, s Starter, key []byte) error {
 	if len(key) == 0 || bytes.ContainsFunc(key, func(r rune) bool { return isControl(r) || r == ' ' }) {
 		return fmt.Errorf("the API key is empty or holds spaces or control characters: %w", ErrInvalid)
 	}
-	keyPath := s.KeyFile
+	keyPath := s.KeyFileName()
 	if !filepath.IsAbs(keyPath) {
 		keyPath = filepath.Join(filepath.Dir(path), keyPath)
 	}

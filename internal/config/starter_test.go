@@ -14,7 +14,7 @@ func TestWriteStarter(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "enspace-sync")
 	path := filepath.Join(dir, "config.yaml")
 	s := Starter{BaseURL: "https://api.leif.enspace.io", Environment: "production", Workspace: "acme",
-		KeyFile: "production.key", Database: "/home/ana/.local/share/enspace-sync/enspace-sync.db"}
+		Database: "/home/ana/.local/share/enspace-sync/enspace-sync.db"}
 	if err := WriteStarter(path, s, []byte("  "+plantedFileKey+"\n")); err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func FuzzStarter(f *testing.F) {
 		}
 		w := c.Workspaces[0]
 		e := c.Environments[environment]
-		if e == nil || w.Name != workspace || w.Slug != workspace || e.APIKeyFile != keyFile || c.Database != database {
+		if e == nil || w.Name != workspace || w.Slug != workspace || e.APIKeyFile != s.KeyFileName() || c.Database != database {
 			t.Fatalf("parsed back other values:\n%s", text)
 		}
 	})
