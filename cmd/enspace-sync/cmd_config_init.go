@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/term"
@@ -28,12 +29,19 @@ and never into the config itself. The database goes to
 $XDG_DATA_HOME/enspace-sync/enspace-sync.db (~/.local/share/...) unless
 --database. An existing config or key file is never overwritten (exit 1).
 
+With --config /etc/enspace-sync/config.yaml (run as root) it lays the files
+out for the systemd service instead: the key in /etc/enspace-sync/ENVIRONMENT,
+the credential name the unit loads; the config readable by every user (it
+holds no secret); the database the service's default,
+/var/lib/enspace-sync/enspace-sync.db.
+
 Then it runs the checks of "enspace-sync doctor" against the new config:
 exit status 1 when one fails (the files stay; fix the key or the URL and
 run doctor again).
 
 Examples:
   enspace-sync config init --workspace acme
+  sudo enspace-sync config init --config /etc/enspace-sync/config.yaml --workspace acme
   enspace-sync config init --workspace acme --base-url https://api-develop.enspace.io --environment stage < stage.key`,
 		run: runConfigInit,
 	})
@@ -79,7 +87,12 @@ func configInitCommand(ctx context.Context, m *Main, o *configInitOptions) error
 		}
 	}
 	s := o.starter
-	if s.Database = o.database; s.Database == "" {
+	s.System = filepath.Clean(path) == config.DefaultPath
+	switch s.Database = o.database; {
+	case s.Database != "":
+	case s.System:
+		s.Database = config.DefaultDatabase
+	default:
 		if s.Database, err = config.UserDatabase(m.lookupEnv); err != nil {
 			return err
 		}

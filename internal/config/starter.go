@@ -26,6 +26,12 @@ type Starter struct {
 	Workspace   string // the workspace's name and slug
 	KeyFile     string // written as api_key_file, relative to the config's directory; "" means KeyFileName
 	Database    string // an absolute path
+	// System lays the files out for the systemd service, in /etc/enspace-sync
+	// (see systemd/enspace-sync.service): the key file is named as the
+	// credential the unit loads (the environment's name), and the config,
+	// which holds no secret, is readable by every user (0644, directory
+	// 0755), so that admins who are not root can run the read commands.
+	System bool
 }
 
 // UserDatabase is the database of a user's own config:
@@ -71,13 +77,17 @@ workspaces:
     schedule: "@daily"
 `))
 
-// KeyFileName is the key file the starter names: KeyFile, or
-// ENVIRONMENT.key when it is empty.
+// KeyFileName is the key file the starter names: KeyFile, or when it is
+// empty ENVIRONMENT.key (ENVIRONMENT for a System layout: the credential's
+// name).
 func (s Starter) KeyFileName() string {
-	if s.KeyFile == "" {
-		return s.Environment + ".key"
+	switch {
+	case s.KeyFile != "":
+		return s.KeyFile
+	case s.System:
+		return s.Environment
 	}
-	return s.KeyFile
+	return s.Environment + ".key"
 }
 
 // quote writes s as a YAML double-quoted scalar (JSON's string syntax is
@@ -111,7 +121,8 @@ func (s Starter) Text() ([]byte, error) {
 }
 
 // WriteStarter writes the starter config to path and the API key to its
-// key file (mode 0600; the directory is created with mode 0700). It
+// key file (mode 0600). The config has mode 0600 and a new directory 0700,
+// or 0644 and 0755 for a System layout. It
 // refuses, with ErrExists and before writing anything, when either file
 // exists. The key's surrounding whitespace is dropped.
 func WriteStarter(path string, s Starter, key []byte) error {
@@ -134,13 +145,17 @@ func WriteStarter(path string, s Starter, key []byte) error {
 			return fmt.Errorf("write starter config: %w", err)
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	configMode, dirMode := os.FileMode(0o600), os.FileMode(0o700)
+	if s.System {
+		configMode, dirMode = 0o644, 0o755
+	}
+	if err := os.MkdirAll(filepath.Dir(path), dirMode); err != nil {
 		return fmt.Errorf("write starter config: %w", err)
 	}
 	if err := writeNew(keyPath, append(key, '\n'), KeyFileMode); err != nil {
 		return err
 	}
-	if err := writeNew(path, text, 0o600); err != nil {
+	if err := writeNew(path, text, configMode); err != nil {
 		os.Remove(keyPath)
 		return err
 	}

@@ -121,3 +121,33 @@ func FuzzStarter(f *testing.F) {
 		}
 	})
 }
+
+// TestWriteStarterSystem writes the service's layout: a config every user
+// can read, the key named as the unit's credential, and the same config
+// loading both for root (key next to it) and in the service (key in
+// $CREDENTIALS_DIRECTORY).
+func TestWriteStarterSystem(t *testing.T) {
+	etc := filepath.Join(t.TempDir(), "enspace-sync")
+	path := filepath.Join(etc, "config.yaml")
+	s := Starter{BaseURL: "https://api.leif.enspace.io", Environment: "production", Workspace: "acme", Database: DefaultDatabase, System: true}
+	if err := WriteStarter(path, s, []byte(plantedFileKey)); err != nil {
+		t.Fatal(err)
+	}
+	for file, want := range map[string]os.FileMode{path: 0o644, filepath.Join(etc, "production"): 0o600, etc: 0o755} {
+		fi, err := os.Stat(file)
+		if err != nil || fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %v, %v; want %04o", file, fi.Mode().Perm(), err, want)
+		}
+	}
+	if _, err := Load(path, Options{LookupEnv: env(nil)}); err != nil {
+		t.Errorf("as root: %v", err)
+	}
+	creds := t.TempDir()
+	if err := os.WriteFile(filepath.Join(creds, "production"), []byte(plantedFileKey), 0o400); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path, Options{LookupEnv: env(map[string]string{"CREDENTIALS_DIRECTORY": creds, "STATE_DIRECTORY": "/var/lib/enspace-sync"})})
+	if err != nil || c.Database != DefaultDatabase {
+		t.Errorf("in the service: %v, database %q", err, c.Database)
+	}
+}
