@@ -115,8 +115,11 @@ func configInitCommand(ctx context.Context, m *Main, o *configInitOptions) error
 		return err
 	}
 	if err := config.WriteStarter(path, s, key); err != nil {
-		if errors.Is(err, config.ErrExists) {
+		switch {
+		case errors.Is(err, config.ErrExists):
 			return &exitError{code: ExitError, err: &usageError{msg: err.Error(), hint: "enspace-sync config check --config " + path}}
+		case errors.Is(err, config.ErrInvalid):
+			return configError(err)
 		}
 		return err
 	}
