@@ -32,6 +32,7 @@ var allowed = map[string][]string{
 	"internal/retry":           {},
 	"internal/snapshot":        {"internal/jsonv"},
 	"internal/scheduler":       {},
+	"internal/listenauth":      {},
 	// Engines and adapters over the leaves.
 	"internal/api":         {"internal/kind", "internal/retry"},
 	"internal/notify":      {"internal/retry"},
@@ -47,12 +48,12 @@ var allowed = map[string][]string{
 	"internal/app": {"internal/api", "internal/backup", "internal/config", "internal/diff", "internal/doctor", "internal/export",
 		"internal/kind", "internal/notify", "internal/restore", "internal/selector", "internal/snapshot"},
 	// Callers of the program.
-	"internal/daemon": {"internal/app", "internal/kind", "internal/scheduler"},
+	"internal/daemon": {"internal/app", "internal/kind", "internal/listenauth", "internal/scheduler"},
 	"internal/demo": {"internal/api", "internal/api/fakeapi", "internal/app", "internal/config", "internal/diff",
 		"internal/export", "internal/kind", "internal/restore", "internal/selector", "internal/snapshot"},
 	// Commands: flags, prompts and rendering over the program.
 	"cmd/enspace-sync": {"internal/api", "internal/api/fakeapi", "internal/app", "internal/config", "internal/daemon",
-		"internal/demo", "internal/diff", "internal/doctor", "internal/export", "internal/kind", "internal/progress",
+		"internal/demo", "internal/diff", "internal/doctor", "internal/export", "internal/kind", "internal/listenauth", "internal/progress",
 		"internal/restore", "internal/selector", "internal/snapshot"},
 	"cmd/soak":  {"internal/api/fakeapi", "internal/kind"},
 	"cmd/bench": {"internal/api/fakeapi", "internal/kind"},
@@ -61,20 +62,21 @@ var allowed = map[string][]string{
 // forbiddenExternal lists modules a package must not use even indirectly
 // through its own imports.
 var forbiddenExternal = map[string][]string{
-	"internal/kind":      {"go.etcd.io/bbolt", "net/http"},
-	"internal/jsonv":     {"go.etcd.io/bbolt", "net/http"},
-	"internal/diff":      {"go.etcd.io/bbolt", "net/http"},
-	"internal/api":       {"go.etcd.io/bbolt"},
-	"internal/snapshot":  {"net/http"},
-	"internal/scheduler": {"net/http", "go.etcd.io/bbolt"},
-	"internal/export":    {"net/http", "go.etcd.io/bbolt"},
-	"internal/backup":    {"go.etcd.io/bbolt"},
-	"internal/restore":   {"go.etcd.io/bbolt"},
-	"internal/daemon":    {"go.etcd.io/bbolt"},
-	"internal/notify":    {"go.etcd.io/bbolt"},
-	"internal/doctor":    {"go.etcd.io/bbolt"},
-	"internal/app":       {"go.etcd.io/bbolt", "net/http"},
-	"internal/demo":      {"go.etcd.io/bbolt"},
+	"internal/kind":       {"go.etcd.io/bbolt", "net/http"},
+	"internal/jsonv":      {"go.etcd.io/bbolt", "net/http"},
+	"internal/diff":       {"go.etcd.io/bbolt", "net/http"},
+	"internal/api":        {"go.etcd.io/bbolt"},
+	"internal/snapshot":   {"net/http"},
+	"internal/scheduler":  {"net/http", "go.etcd.io/bbolt"},
+	"internal/export":     {"net/http", "go.etcd.io/bbolt"},
+	"internal/backup":     {"go.etcd.io/bbolt"},
+	"internal/restore":    {"go.etcd.io/bbolt"},
+	"internal/daemon":     {"go.etcd.io/bbolt"},
+	"internal/notify":     {"go.etcd.io/bbolt"},
+	"internal/doctor":     {"go.etcd.io/bbolt"},
+	"internal/app":        {"go.etcd.io/bbolt", "net/http"},
+	"internal/demo":       {"go.etcd.io/bbolt"},
+	"internal/listenauth": {"go.etcd.io/bbolt"},
 }
 
 func TestImportArrows(t *testing.T) {
