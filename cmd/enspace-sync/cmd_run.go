@@ -42,7 +42,7 @@ Signals:
                    signal exits at once (status 130).
   SIGHUP           reload the config. An invalid config is logged (with the
                    key and line) and the old one kept. A running backup
-                   continues. database and listen need a restart.
+                   continues. database, listen and listen_* need a restart.
 
 Listener (listen:, default 127.0.0.1:9464; unix:PATH for a unix socket;
 "off" disables it):
