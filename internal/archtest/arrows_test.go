@@ -53,7 +53,7 @@ var allowed = map[string][]string{
 		"internal/export", "internal/kind", "internal/restore", "internal/selector", "internal/snapshot"},
 	// Commands: flags, prompts and rendering over the program.
 	"cmd/enspace-sync": {"internal/api", "internal/api/fakeapi", "internal/app", "internal/config", "internal/daemon",
-		"internal/demo", "internal/diff", "internal/doctor", "internal/export", "internal/kind", "internal/listenauth", "internal/progress",
+		"internal/demo", "internal/diff", "internal/doctor", "internal/export", "internal/kind", "internal/progress",
 		"internal/restore", "internal/selector", "internal/snapshot"},
 	"cmd/soak":  {"internal/api/fakeapi", "internal/kind"},
 	"cmd/bench": {"internal/api/fakeapi", "internal/kind"},

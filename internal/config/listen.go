@@ -65,6 +65,9 @@ func (c *Config) validateListen(v *problems) {
 			c.warn("listen", fmt.Sprintf("%q is reachable from other hosts, over plain HTTP: the token guards status, triggers and the copy of the database but crosses the network in clear; prefer 127.0.0.1 or a unix socket", c.Listen))
 		}
 	}
+	if _, unix := strings.CutPrefix(addr, ListenUnixPrefix); !unix && c.ListenSocket != (ListenSocket{}) {
+		c.warn("listen_socket", "applies only to a unix socket (listen: unix:PATH); the listener is "+strconv.Quote(shorten(c.Listen)))
+	}
 	if _, err := c.ListenSocket.FileMode(); err != nil {
 		v.at("listen_socket.mode", ErrInvalid, "%v", err)
 	}

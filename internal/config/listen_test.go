@@ -17,12 +17,15 @@ func TestListenSettings(t *testing.T) {
 		token   string // ListenTokenPath when valid
 		named   bool
 		mode    os.FileMode
+		warn    string // a warning that must be given; none when ""
 	}{
 		{name: "defaults", token: "/tmp/listen.token", mode: 0o600},
 		{name: "unix socket", listen: "unix:/run/enspace-sync/sock", extra: "listen_socket: {mode: \"0660\", group: backup}\n",
 			token: "/tmp/listen.token", mode: 0o660},
 		{name: "token file and hosts", extra: "listen_token_file: /etc/enspace-sync/listen.token\nlisten_hosts: [backup.example.com]\n",
 			token: "/etc/enspace-sync/listen.token", named: true, mode: 0o600},
+		{name: "socket settings without a socket", extra: "listen_socket: {mode: \"0660\"}\n", warn: "listen_socket: applies only to a unix socket",
+			token: "/tmp/listen.token", mode: 0o660},
 		{name: "relative socket", listen: "unix:sock", wantErr: "listen: \"unix:sock\": a unix socket needs an absolute path"},
 		{name: "mode not octal", extra: "listen_socket: {mode: \"0990\"}\n", wantErr: `listen_socket.mode: "0990" is not a mode in octal`},
 		{name: "mode too wide", extra: "listen_socket: {mode: \"01777\"}\n", wantErr: `listen_socket.mode: "01777" is not a mode in octal`},
@@ -50,8 +53,8 @@ func TestListenSettings(t *testing.T) {
 			if mode, err := c.ListenSocket.FileMode(); err != nil || mode != tc.mode {
 				t.Errorf("socket mode = %v, %v; want %v", mode, err, tc.mode)
 			}
-			if len(c.Warnings) != 0 {
-				t.Errorf("warnings: %q", c.Warnings)
+			if got := strings.Join(c.Warnings, "\n"); (tc.warn == "") != (got == "") || !strings.Contains(got, tc.warn) {
+				t.Errorf("warnings: %q, want %q", c.Warnings, tc.warn)
 			}
 		})
 	}
