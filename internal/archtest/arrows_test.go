@@ -62,21 +62,20 @@ var allowed = map[string][]string{
 // forbiddenExternal lists modules a package must not use even indirectly
 // through its own imports.
 var forbiddenExternal = map[string][]string{
-	"internal/kind":       {"go.etcd.io/bbolt", "net/http"},
-	"internal/jsonv":      {"go.etcd.io/bbolt", "net/http"},
-	"internal/diff":       {"go.etcd.io/bbolt", "net/http"},
-	"internal/api":        {"go.etcd.io/bbolt"},
-	"internal/snapshot":   {"net/http"},
-	"internal/scheduler":  {"net/http", "go.etcd.io/bbolt"},
-	"internal/export":     {"net/http", "go.etcd.io/bbolt"},
-	"internal/backup":     {"go.etcd.io/bbolt"},
-	"internal/restore":    {"go.etcd.io/bbolt"},
-	"internal/daemon":     {"go.etcd.io/bbolt"},
-	"internal/notify":     {"go.etcd.io/bbolt"},
-	"internal/doctor":     {"go.etcd.io/bbolt"},
-	"internal/app":        {"go.etcd.io/bbolt", "net/http"},
-	"internal/demo":       {"go.etcd.io/bbolt"},
-	"internal/listenauth": {"go.etcd.io/bbolt"},
+	"internal/kind":      {"go.etcd.io/bbolt", "net/http"},
+	"internal/jsonv":     {"go.etcd.io/bbolt", "net/http"},
+	"internal/diff":      {"go.etcd.io/bbolt", "net/http"},
+	"internal/api":       {"go.etcd.io/bbolt"},
+	"internal/snapshot":  {"net/http"},
+	"internal/scheduler": {"net/http", "go.etcd.io/bbolt"},
+	"internal/export":    {"net/http", "go.etcd.io/bbolt"},
+	"internal/backup":    {"go.etcd.io/bbolt"},
+	"internal/restore":   {"go.etcd.io/bbolt"},
+	"internal/daemon":    {"go.etcd.io/bbolt"},
+	"internal/notify":    {"go.etcd.io/bbolt"},
+	"internal/doctor":    {"go.etcd.io/bbolt"},
+	"internal/app":       {"go.etcd.io/bbolt", "net/http"},
+	"internal/demo":      {"go.etcd.io/bbolt"},
 }
 
 func TestImportArrows(t *testing.T) {
