@@ -176,10 +176,10 @@ func (g *Guard) Open(h http.Handler) http.Handler {
 // Metrics serves h without proof on a loopback address, and with the
 // token or a session elsewhere.
 func (g *Guard) Metrics(h http.Handler) http.Handler {
-	protected := g.Protect(h)
+	open, protected := g.Open(h), g.Protect(h)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if Loopback(r) {
-			g.Open(h).ServeHTTP(w, r)
+			open.ServeHTTP(w, r)
 			return
 		}
 		protected.ServeHTTP(w, r)
