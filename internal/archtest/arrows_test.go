@@ -33,6 +33,7 @@ var allowed = map[string][]string{
 	"internal/retry":           {},
 	"internal/snapshot":        {"internal/jsonv"},
 	"internal/scheduler":       {},
+	"internal/listenauth":      {},
 	// Engines and adapters over the leaves.
 	"internal/api":         {"internal/kind", "internal/retry"},
 	"internal/notify":      {"internal/retry"},
@@ -48,7 +49,7 @@ var allowed = map[string][]string{
 	"internal/app": {"internal/api", "internal/backup", "internal/config", "internal/diff", "internal/doctor", "internal/export",
 		"internal/kind", "internal/notify", "internal/restore", "internal/selector", "internal/snapshot"},
 	// Callers of the program.
-	"internal/daemon": {"internal/app", "internal/kind", "internal/scheduler"},
+	"internal/daemon": {"internal/app", "internal/kind", "internal/listenauth", "internal/scheduler"},
 	"internal/demo": {"internal/api", "internal/api/fakeapi", "internal/app", "internal/config", "internal/diff",
 		"internal/export", "internal/kind", "internal/restore", "internal/selector", "internal/snapshot"},
 	// Commands: flags, prompts and rendering over the program.
