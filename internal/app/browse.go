@@ -45,8 +45,13 @@ type JobView struct {
 	NextRun     time.Time // zero when none is scheduled
 	LastRun     *RunView  // nil before the first finished run
 	Snapshots   int
-	Anomalies   []string // of the newest snapshot
-	Objects     []Point  // objects per snapshot, oldest first
+	// AnomalyIn is the newest snapshot that recorded anomalies ("" when
+	// none did), Anomalies its anomalies, and AnomalyLatest whether it is
+	// the newest snapshot of all.
+	AnomalyIn     string
+	Anomalies     []string
+	AnomalyLatest bool
+	Objects       []Point // objects per snapshot, oldest first
 }
 
 // Overview lists every job of the config, then the workspaces the
@@ -115,8 +120,11 @@ func workspaceJob(v JobView, snaps []*snapshot.Snapshot, lastRun map[string]snap
 		byID[sn.ID] = sn
 		v.Objects = append(v.Objects, Point{Time: sn.StartedAt, Value: int64(sn.Objects), Ref: sn.ID})
 	}
-	if len(snaps) > 0 {
-		v.Anomalies = snaps[len(snaps)-1].Anomalies
+	for i := len(snaps) - 1; i >= 0; i-- {
+		if len(snaps[i].Anomalies) > 0 {
+			v.AnomalyIn, v.Anomalies, v.AnomalyLatest = snaps[i].ID, snaps[i].Anomalies, i == len(snaps)-1
+			break
+		}
 	}
 	if r, ok := lastRun[v.Name]; ok {
 		v.LastRun = runView(r, byID[r.ID])

@@ -109,8 +109,8 @@ func (c chart) render() template.HTML {
 		for i, p := range s.Points {
 			fmt.Fprintf(&line, "%.1f,%.1f ", x(i), y(p.Value))
 		}
-		fmt.Fprintf(&b, `<g class="series" data-series="%s"><polyline fill="none" stroke="%s" stroke-width="%s" points="%s"/>`,
-			template.HTMLEscapeString(s.Name), colour, strokeWidth(c.Spark), strings.TrimSpace(line.String()))
+		fmt.Fprintf(&b, `<g class="series" data-series="%s"><polyline fill="none" stroke="%s" stroke-width="%s"%s points="%s"/>`,
+			template.HTMLEscapeString(s.Name), colour, strokeWidth(c.Spark), dash(si), strings.TrimSpace(line.String()))
 		for i, p := range s.Points {
 			tip := template.HTMLEscapeString(p.Label + ": " + unit(p.Value))
 			fmt.Fprintf(&b, `<circle class="point" cx="%.1f" cy="%.1f" r="%.1f" fill="%s" data-value="%d"><title>%s</title></circle>`,
@@ -122,11 +122,23 @@ func (c chart) render() template.HTML {
 	if !c.Spark && len(c.Series) > 1 {
 		b.WriteString(`<ul class="legend">`)
 		for si, s := range c.Series {
-			fmt.Fprintf(&b, `<li><span class="swatch" style="background:%s"></span>%s</li>`, palette[si%len(palette)], template.HTMLEscapeString(s.Name))
+			fmt.Fprintf(&b, `<li><svg class="swatch" viewBox="0 0 24 8" aria-hidden="true"><line x1="0" y1="4" x2="24" y2="4" stroke="%s" stroke-width="3"%s/></svg>%s</li>`,
+				palette[si%len(palette)], dash(si), template.HTMLEscapeString(s.Name))
 		}
 		b.WriteString(`</ul>`)
 	}
 	return template.HTML(b.String())
+}
+
+// dash tells apart, by their dashes, the series that reuse a colour.
+func dash(i int) string {
+	switch i / len(palette) {
+	case 0:
+		return ""
+	case 1:
+		return ` stroke-dasharray="6 3"`
+	}
+	return ` stroke-dasharray="2 2"`
 }
 
 func strokeWidth(spark bool) string {
