@@ -29,15 +29,8 @@ func (h *handler) funcs() template.FuncMap {
 			}
 			return b.String()
 		},
-		// objectLink is the page of an object's history in a workspace;
-		// the selector keeps its slash (item:TYPE/ID) in the path.
-		"objectLink": func(sel, workspace string) string {
-			parts := strings.Split(sel, "/")
-			for i, p := range parts {
-				parts[i] = url.PathEscape(p)
-			}
-			return h.opts.Base + "/objects/" + strings.Join(parts, "/") + "?workspace=" + url.QueryEscape(workspace)
-		},
+		"objectLink": h.objectLink,
+		"changeList": h.changeList,
 		"when": func(t time.Time) string {
 			if t.IsZero() {
 				return "-"
