@@ -72,7 +72,7 @@ func New(src Source, opts Options) http.Handler {
 	h.mux.HandleFunc("GET /objects/{selector...}", h.object)
 	h.mux.HandleFunc("GET /storage", h.storage)
 	h.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
-	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	h.mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusNotFound, fmt.Errorf("no page at %s", r.URL.Path))
 	})
 	return h
