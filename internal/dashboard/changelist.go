@@ -1,8 +1,9 @@
 package dashboard
 
 import (
+	"bufio"
 	"html"
-	"html/template"
+	"io"
 	"net/url"
 	"strconv"
 	"strings"
@@ -15,15 +16,17 @@ import (
 // (every text escaped with html.EscapeString, every link segment with
 // url.PathEscape).
 
+// listMarker is where a page's template leaves room for its change list
+// (an element: html/template drops comments):
+// render writes the list there, straight to the response, rather than
+// through the template and the page's buffer (5 MB for 10,000 changes,
+// copied three times over).
+const listMarker = `<ins data-change-list></ins>`
+
 // changeList writes the groups of changes of a page.
-func (h *handler) changeList(groups []changeGroup, workspace string) template.HTML {
-	var b strings.Builder
-	n := 0
-	for _, g := range groups {
-		n += len(g.Changes)
-	}
-	b.Grow(n * 600) // a change with one field takes about 500 bytes
-	esc := func(s string) { b.WriteString(html.EscapeString(s)) }
+func (h *handler) changeList(w io.Writer, groups []changeGroup, workspace string) error {
+	b := bufio.NewWriterSize(w, 64<<10)
+	esc := func(s string) { _, _ = b.WriteString(html.EscapeString(s)) }
 	for _, g := range groups {
 		b.WriteString(`<section class="group" data-kind="`)
 		esc(g.Kind)
@@ -66,9 +69,9 @@ func (h *handler) changeList(groups []changeGroup, workspace string) template.HT
 					b.WriteString(`<tr class="field"><td><code>`)
 					esc(f.Path)
 					b.WriteString(`</code></td><td>`)
-					writeValue(&b, f.Old)
+					writeValue(b, f.Old)
 					b.WriteString(`</td><td>`)
-					writeValue(&b, f.New)
+					writeValue(b, f.New)
 					b.WriteString("</td></tr>\n")
 				}
 				b.WriteString(`</tbody></table>`)
@@ -77,11 +80,11 @@ func (h *handler) changeList(groups []changeGroup, workspace string) template.HT
 		}
 		b.WriteString("</ul></section>\n")
 	}
-	return template.HTML(b.String())
+	return b.Flush()
 }
 
 // writeValue writes a value as the "value" template does.
-func writeValue(b *strings.Builder, v value) {
+func writeValue(b *bufio.Writer, v value) {
 	switch {
 	case v.Full != "":
 		b.WriteString(`<details><summary><code>`)

@@ -30,7 +30,6 @@ func (h *handler) funcs() template.FuncMap {
 			return b.String()
 		},
 		"objectLink": h.objectLink,
-		"changeList": h.changeList,
 		"when": func(t time.Time) string {
 			if t.IsZero() {
 				return "-"

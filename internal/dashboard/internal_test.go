@@ -44,7 +44,11 @@ func TestChangeListEscapes(t *testing.T) {
 		Op: diff.Changed, Ref: "clients/" + evil, Label: evil, Selector: "item:clients/" + evil,
 		Fields: []fieldRow{{Path: "data." + evil, Op: diff.Changed, Old: showValue(evil, false), New: showValue(strings.Repeat(evil, 9), false)}},
 	}}}}
-	out := string(h.changeList(groups, "acme"))
+	var buf strings.Builder
+	if err := h.changeList(&buf, groups, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
 	if strings.Contains(out, "<img") {
 		t.Errorf("unescaped markup in\n%s", out)
 	}

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"slices"
@@ -90,7 +91,7 @@ func (h *handler) snapshot(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, 0, err)
 		return
 	}
-	h.render(w, r, "changes", http.StatusOK, page{Title: "Snapshot " + v.To.ShortID() + " of " + v.To.Workspace, Data: changesPage(v, true)})
+	h.renderChanges(w, r, "Snapshot "+v.To.ShortID()+" of "+v.To.Workspace, changesPage(v, true))
 }
 
 func (h *handler) compare(w http.ResponseWriter, r *http.Request) {
@@ -100,7 +101,14 @@ func (h *handler) compare(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	title := fmt.Sprintf("%s from %s to %s", v.To.Workspace, v.From.ShortID(), v.To.ShortID())
-	h.render(w, r, "changes", http.StatusOK, page{Title: title, Data: changesPage(v, false)})
+	h.renderChanges(w, r, title, changesPage(v, false))
+}
+
+// renderChanges renders a snapshot's or a comparison's page, with its
+// change list written where the template marks it.
+func (h *handler) renderChanges(w http.ResponseWriter, r *http.Request, title string, p changesView) {
+	list := func(out io.Writer) error { return h.changeList(out, p.Groups, p.To.Workspace) }
+	h.render(w, r, "changes", http.StatusOK, page{Title: title, Data: p, List: list})
 }
 
 // objectPage is one object's history.
