@@ -170,8 +170,8 @@ func buildBenchDB(b *testing.B, path string, items, changes, snaps int) string {
 }
 
 // writeItems commits a snapshot of n items of type clients, c of them
-// (spread evenly) with another city.
-func writeItems(b *testing.B, db *snapshot.DB, at time.Time, n, c int) *snapshot.Snapshot {
+// (spread evenly) with another city, and the kinds failed as not read.
+func writeItems(b testing.TB, db *snapshot.DB, at time.Time, n, c int, failed ...string) *snapshot.Snapshot {
 	b.Helper()
 	w, err := db.Begin("acme", at)
 	if err != nil {
@@ -189,7 +189,10 @@ func writeItems(b *testing.B, db *snapshot.DB, at time.Time, n, c int) *snapshot
 			b.Fatal(err)
 		}
 	}
-	s, err := w.Commit(snapshot.CommitInfo{FinishedAt: at.Add(2 * time.Minute), Walked: []string{"items"}})
+	for _, k := range failed {
+		w.Fail(k, fmt.Errorf("list %s: 503 Service Unavailable", k))
+	}
+	s, err := w.Commit(snapshot.CommitInfo{FinishedAt: at.Add(2 * time.Minute), Walked: append([]string{"items"}, failed...)})
 	if err != nil {
 		b.Fatal(err)
 	}

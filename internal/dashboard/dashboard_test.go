@@ -1,16 +1,21 @@
 package dashboard_test
 
 import (
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/enspace-sync/enspace-sync/internal/app"
+	"github.com/enspace-sync/enspace-sync/internal/config"
 	"github.com/enspace-sync/enspace-sync/internal/dashboard"
 	"github.com/enspace-sync/enspace-sync/internal/dashboard/dashtest"
+	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
 func TestMain(m *testing.M) { os.Exit(dashtest.Main(m)) }
@@ -137,4 +142,65 @@ func FuzzPagePath(f *testing.F) {
 			t.Errorf("GET %q: %d\n%.400s", path, rec.Code, rec.Body.String())
 		}
 	})
+}
+
+// TestPartialSnapshotMarked checks that a partial snapshot is marked in
+// its workspace's list, and that its page names the kind it could not
+// read, which the changes count as unknown rather than deleted.
+func TestPartialSnapshotMarked(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "partial.db")
+	db, err := snapshot.Open(path, snapshot.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	writeItems(t, db, t0, 20, 0, "members")
+	partial := writeItems(t, db, t0.Add(time.Hour), 20, 5, "members")
+	if partial.Status != snapshot.StatusPartial {
+		t.Fatalf("status %s, want partial", partial.Status)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse(strings.NewReader("database: "+path+"\nenvironments:\n  production: {base_url: \"http://127.0.0.1:1\", api_key_file: key}\nworkspaces:\n  - {name: acme, environment: production}\n"),
+		"c.yaml", config.Options{NoSecrets: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro, err := snapshot.Open(path, snapshot.Options{ReadOnly: true, Timeout: time.Second, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	svc, err := app.New(app.Options{Config: cfg, DB: ro})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := dashboard.New(svc, dashboard.Options{})
+	list := get(h, "GET", "/workspaces/acme").Body.String()
+	if !strings.Contains(list, `data-id="`+partial.ID+`" data-status="partial"`) || !strings.Contains(list, "partial: 1 kind not read") {
+		t.Errorf("the workspace page does not mark %s partial:\n%s", partial.ShortID(), list)
+	}
+	page := get(h, "GET", "/workspaces/acme/snapshots/"+partial.ID).Body.String()
+	for _, want := range []string{"<strong>partial</strong>", "<code>members</code>: list members: 503 Service Unavailable", `data-op="changed" data-ref="clients/4"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the partial snapshot's page lacks %q", want)
+		}
+	}
+}
+
+// TestOverviewNextRun checks the next run the overview shows: the demo's
+// workspaces back up @daily, so the next run after noon is the next
+// midnight in the config's time zone.
+func TestOverviewNextRun(t *testing.T) {
+	svc := dashtest.Open(t, dashtest.Demo(t))
+	loc := svc.Location()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, loc)
+	h := dashboard.New(svc, dashboard.Options{Now: func() time.Time { return now }})
+	body := get(h, "GET", "/").Body.String()
+	want := `<time datetime="` + time.Date(2026, 3, 2, 0, 0, 0, 0, loc).UTC().Format(time.RFC3339) + `">2026-03-02 00:00:00</time>`
+	if n := strings.Count(body, want); n != 2 {
+		t.Errorf("the overview shows %q %d times, want once per workspace", want, n)
+	}
 }
