@@ -60,7 +60,7 @@ func TestPagesStatus(t *testing.T) {
 		{"GET", "/compare/ffffffff/" + last.ShortID(), 404, "ffffffff"},
 		{"GET", "/objects/nonsense:1?workspace=acme", 400, "unknown prefix"},
 		{"GET", "/objects/item:clients/999999?workspace=acme", 404, "in none of the"},
-		{"GET", "/objects/item:clients/1001", 400, "needs --workspace"},
+		{"GET", "/objects/item:clients/1001", 400, "name the workspace with ?workspace=NAME"},
 		{"GET", "/objects/item:clients/1001?workspace=nowhere", 404, "nowhere"},
 		{"GET", "/no/such/page", 404, "no page at /no/such/page"},
 		{"POST", "/", 405, ""},

@@ -124,7 +124,12 @@ func (h *handler) object(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusBadRequest, err)
 		return
 	}
-	res, err := h.src.History(app.HistoryRequest{Workspace: r.URL.Query().Get("workspace"), Selector: sel})
+	ws := r.URL.Query().Get("workspace")
+	res, err := h.src.History(app.HistoryRequest{Workspace: ws, Selector: sel})
+	var in *app.InputError
+	if ws == "" && errors.As(err, &in) && !in.Absent {
+		err = fmt.Errorf("%w: name the workspace with ?workspace=NAME", err)
+	}
 	if err != nil {
 		h.fail(w, r, 0, err)
 		return
