@@ -78,16 +78,16 @@ func uiCommand(ctx context.Context, m *Main, o *uiOptions) error {
 	if err != nil {
 		return err
 	}
-	p.base = "/" + secret
+	base := "/" + secret
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.listen, err)
 	}
 	srv := &http.Server{
-		Handler:           uiGuard(secret, p),
+		Handler:           uiGuard(secret, dashboard.New(p, dashboard.Options{Base: base, Logger: m.log})),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
-	url := "http://" + ln.Addr().String() + p.base + "/"
+	url := "http://" + ln.Addr().String() + base + "/"
 	if o.g.asJSON {
 		if err := printJSON(m, map[string]string{"url": url}); err != nil {
 			ln.Close()
@@ -126,13 +126,15 @@ func loopbackOnly(addr string) error {
 	return nil
 }
 
-// perRequest opens the database read-only for each page, so that a backup
-// waits at most for one page's drawing.
+// perRequest opens the database read-only for each call of the
+// dashboard's Source, so that a backup waits at most for one page's
+// reading; the dashboard's handler (its parsed templates) is built once.
 type perRequest struct {
-	m    *Main
-	cfg  *config.Config
-	base string
+	m   *Main
+	cfg *config.Config
 }
+
+var _ dashboard.Source = (*perRequest)(nil)
 
 func (p *perRequest) open() (*app.Store, error) {
 	o := app.OpenOptions{ReadOnly: true, Command: "ui", Logger: p.m.log}
@@ -142,19 +144,51 @@ func (p *perRequest) open() (*app.Store, error) {
 	return app.OpenStore(p.cfg.Database, o)
 }
 
-func (p *perRequest) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// withService runs f on the core over a freshly opened database.
+func withService[T any](p *perRequest, f func(*app.Service) (T, error)) (T, error) {
+	var zero T
 	st, err := p.open()
 	if err != nil {
-		http.Error(w, "open the database: "+err.Error(), http.StatusServiceUnavailable)
-		return
+		return zero, err
 	}
 	defer st.Close()
 	svc, err := p.m.service(p.cfg, st.DB)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
+		return zero, err
 	}
-	dashboard.New(svc, dashboard.Options{Base: p.base, Logger: p.m.log}).ServeHTTP(w, r)
+	return f(svc)
+}
+
+func (p *perRequest) Overview(now time.Time) ([]app.JobView, error) {
+	return withService(p, func(s *app.Service) ([]app.JobView, error) { return s.Overview(now) })
+}
+
+func (p *perRequest) WorkspaceHistory(name string) (*app.WorkspaceView, error) {
+	return withService(p, func(s *app.Service) (*app.WorkspaceView, error) { return s.WorkspaceHistory(name) })
+}
+
+func (p *perRequest) SnapshotChanges(workspace, ref string) (*app.ChangesView, error) {
+	return withService(p, func(s *app.Service) (*app.ChangesView, error) { return s.SnapshotChanges(workspace, ref) })
+}
+
+func (p *perRequest) CompareRefs(from, to string) (*app.ChangesView, error) {
+	return withService(p, func(s *app.Service) (*app.ChangesView, error) { return s.CompareRefs(from, to) })
+}
+
+func (p *perRequest) History(req app.HistoryRequest) (*app.HistoryResult, error) {
+	return withService(p, func(s *app.Service) (*app.HistoryResult, error) { return s.History(req) })
+}
+
+func (p *perRequest) Storage() (*app.StorageView, error) {
+	return withService(p, func(s *app.Service) (*app.StorageView, error) { return s.Storage() })
+}
+
+func (p *perRequest) Location() *time.Location {
+	loc, err := p.cfg.Location()
+	if err != nil {
+		return time.Local
+	}
+	return loc
 }
 
 // openBrowser asks the desktop to open url; a failure is only logged.

@@ -199,8 +199,9 @@ type ChangesView struct {
 	Anomalies []AnomalyView      // To's recorded anomalies (a snapshot's page only)
 }
 
-// SnapshotChanges reads a snapshot (any ref ResolveSnapshot takes, the
-// workspace may be "") and its changes since the snapshot it was compared
+// SnapshotChanges reads a snapshot of a workspace ("" for any; a
+// workspace the config no longer names too) by any ref ResolveSnapshot
+// takes, and its changes since the snapshot it was compared
 // with when it was taken (the previous complete one), or, when it recorded
 // none, since the snapshot before it.
 func (s *Service) SnapshotChanges(workspace, ref string) (*ChangesView, error) {
@@ -208,7 +209,12 @@ func (s *Service) SnapshotChanges(workspace, ref string) (*ChangesView, error) {
 	if err != nil {
 		return nil, err
 	}
-	snap, err := s.ResolveSnapshot(workspace, ref)
+	// The workspace may be one the config no longer names: its snapshots
+	// are still there to read.
+	snap, err := db.Resolve(workspace, ref)
+	if errors.Is(err, snapshot.ErrBadRef) {
+		return nil, &InputError{Msg: err.Error(), Hint: "enspace-sync snapshots"}
+	}
 	if err != nil {
 		return nil, err
 	}
