@@ -11,6 +11,7 @@ import (
 	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/config"
 	"github.com/enspace-sync/enspace-sync/internal/daemon"
+	"github.com/enspace-sync/enspace-sync/internal/dashboard"
 )
 
 // stopTimeout bounds the wait for a backup to abort on SIGTERM, so the
@@ -94,7 +95,8 @@ func runCommand(ctx context.Context, m *Main, o *runOptions) error {
 		return err
 	}
 	opts := daemon.Options{Jobs: svc, DB: svc.DB(), Version: versionInfo().Version, Logger: m.log, Getenv: m.Getenv,
-		Listen: o.cfg.ListenAddr(), SocketGroup: o.cfg.ListenSocket.Group, Hosts: o.cfg.ListenHosts}
+		Listen: o.cfg.ListenAddr(), SocketGroup: o.cfg.ListenSocket.Group, Hosts: o.cfg.ListenHosts,
+		UI: dashboard.New(svc, dashboard.Options{Logger: m.log})}
 	if opts.Listen != "" {
 		if opts.SocketMode, err = o.cfg.ListenSocket.FileMode(); err != nil {
 			return configError(err)

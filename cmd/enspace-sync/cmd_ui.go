@@ -13,6 +13,7 @@ import (
 
 	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/config"
+	"github.com/enspace-sync/enspace-sync/internal/daemon"
 	"github.com/enspace-sync/enspace-sync/internal/dashboard"
 )
 
@@ -20,12 +21,19 @@ func init() {
 	register(&command{
 		name:    "ui",
 		summary: "serve the web dashboard from the database on a local port",
-		usage:   "enspace-sync ui [--config FILE] [--listen 127.0.0.1:0] [--no-open] [--json]",
+		usage:   "enspace-sync ui [--config FILE] [--listen 127.0.0.1:0] [--no-open] [--local] [--json]",
 		help: `Serves the dashboard (the pages the daemon serves at its listener) from
 the config's database, read-only, on a loopback port, prints its URL and
 opens it in a browser unless --no-open. It runs until Ctrl-C.
 
-The URL holds a random secret path (http://127.0.0.1:PORT/SECRET/): other
+With the daemon running (its listener answers at the config's listen
+address), ui prints a one-time login URL for the daemon's dashboard
+instead: opening it swaps the one-time token for a session cookie
+(HttpOnly, SameSite=Strict); it is valid for 2 minutes, once. This needs
+the daemon's token file (root or the service's user). --local serves from
+the database anyway.
+
+Without the daemon, the URL holds a random secret path (http://127.0.0.1:PORT/SECRET/): other
 users of the machine can reach the port but not the pages. Each page opens
 the database read-only for as long as it takes to draw, so backups are not
 kept waiting; while the daemon holds the database, pages read a copy it
@@ -40,7 +48,8 @@ docs/dashboard.md.
 
 Examples:
   enspace-sync ui
-  enspace-sync ui --listen 127.0.0.1:8484 --no-open`,
+  enspace-sync ui --listen 127.0.0.1:8484 --no-open
+  sudo enspace-sync ui --config /etc/enspace-sync/config.yaml   # the daemon's dashboard`,
 		local: true,
 		run:   configured("ui", 0, uiCommand),
 	})
@@ -51,17 +60,32 @@ type uiOptions struct {
 	invocation
 	listen string
 	noOpen bool
+	local  bool
 }
 
 func (o *uiOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:0", "loopback `ADDR` to serve on (port 0 picks a free port)")
 	fs.BoolVar(&o.noOpen, "no-open", false, "print the URL without opening a browser")
+	fs.BoolVar(&o.local, "local", false, "serve from the database even when the daemon runs")
 }
 
 // uiCommand serves the dashboard until ctx ends.
 func uiCommand(ctx context.Context, m *Main, o *uiOptions) error {
 	if err := loopbackOnly(o.listen); err != nil {
 		return usagef("ui", "--listen %s: %s", o.listen, err)
+	}
+	// With a daemon running, its listener serves the same pages, fresh
+	// and behind its token: hand out a one-time login to them.
+	if dc := daemonClient(o.cfg); dc != nil && !o.local {
+		lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		ans, err := dc.LoginURL(lctx)
+		cancel()
+		switch {
+		case err == nil:
+			return printDaemonLogin(m, o, dc.Addr(), ans)
+		case !errors.Is(err, daemon.ErrNotRunning):
+			return err
+		}
 	}
 	// Open once to fail early (no database yet, a newer format, a lock
 	// held by a daemon that does not answer); each page opens it again.
@@ -205,4 +229,22 @@ func openBrowser(m *Main, url string) {
 		return
 	}
 	go func() { _ = cmd.Wait() }()
+}
+
+// printDaemonLogin prints the daemon's one-time login URL, and opens it
+// unless --no-open. Over a unix socket there is no URL a browser can open:
+// the path is printed with the socket, as login-url does.
+func printDaemonLogin(m *Main, o *uiOptions, addr string, ans daemon.LoginURL) error {
+	if o.g.asJSON {
+		return printJSON(m, map[string]any{"url": ans.URL, "path": ans.Path, "expires_at": ans.ExpiresAt, "daemon": true})
+	}
+	if ans.URL == "" {
+		fmt.Fprintf(m.Stdout, "the daemon serves the dashboard on its socket %s: %s (valid until %s, once)\n", addr, ans.Path, ans.ExpiresAt.Format(time.TimeOnly))
+		return nil
+	}
+	fmt.Fprintf(m.Stdout, "the daemon serves the dashboard: open %s (valid until %s, once)\n", ans.URL, ans.ExpiresAt.Format(time.TimeOnly))
+	if !o.noOpen {
+		openBrowser(m, ans.URL)
+	}
+	return nil
 }

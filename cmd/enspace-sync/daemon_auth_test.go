@@ -183,6 +183,30 @@ func TestDaemonListenerAuth(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
+	// The session opens the dashboard the daemon serves at /.
+	req, _ = http.NewRequest("GET", base+"/", nil)
+	req.AddCookie(cookies[0])
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Errorf("GET / with the session: %v", err)
+	} else {
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(page), "acme") || !strings.Contains(string(page), "<svg") {
+			t.Errorf("GET / with the session = %d, want the overview naming acme with its sparkline\n%.400s", resp.StatusCode, page)
+		}
+	}
+	req, _ = http.NewRequest("GET", base+"/workspaces/acme", nil)
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(mustRead(t, tokenFile))))
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Errorf("GET /workspaces/acme with the token: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	// ui, with the daemon running, hands out a login to the daemon's pages.
+	out, err = runSelf(t, "ui", "--config", cfgPath, "--no-open")
+	if err != nil || !strings.Contains(out, "the daemon serves the dashboard: open "+base+"/login?t=") {
+		t.Errorf("ui with the daemon running: %v\n%s", err, out)
+	}
 	req, _ = http.NewRequest("POST", base+"/v1/trigger/acme", nil)
 	req.AddCookie(cookies[0])
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
@@ -307,4 +331,13 @@ func TestDaemonUnixSocket(t *testing.T) {
 	if out, err := runSelf(t, "login-url", "--config", cfgPath); err != nil || !strings.HasPrefix(out, "/login?t=") {
 		t.Errorf("login-url over the socket: %v\n%s", err, out)
 	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
