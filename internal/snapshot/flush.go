@@ -12,8 +12,9 @@ import (
 // flushLocked writes the buffered objects, the run's last batch. The caller
 // holds w.mu and db.gc (shared).
 func (w *Writer) flushLocked() error {
-	added, err := w.writeBatch(w.batch, true)
+	added, healed, err := w.writeBatch(w.batch, true)
 	w.added += added
+	w.healed = append(w.healed, healed...)
 	if err != nil {
 		w.err = fmt.Errorf("write batch of run %s: %w", w.id, err)
 		return w.err
@@ -24,7 +25,8 @@ func (w *Writer) flushLocked() error {
 	return nil
 }
 
-// writeBatch writes batch and returns the bytes of new records it stored.
+// writeBatch writes batch and returns the bytes of new records it stored
+// and the objects whose damaged blob it stored afresh.
 // It finds which blobs are new in a read transaction, compresses those
 // outside any transaction, and writes the blobs and the pending entries in
 // one write transaction; the new blobs' index entries wait (see unfiled)
@@ -32,12 +34,12 @@ func (w *Writer) flushLocked() error {
 // core. It changes none of the Writer's fields: it may run on a goroutine
 // of its own (flushInBackground). The caller holds db.gc (shared), so no
 // prune can remove a blob between the two transactions.
-func (w *Writer) writeBatch(batch []pending, last bool) (int64, error) {
+func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error) {
 	if len(batch) == 0 {
-		return 0, nil
+		return 0, nil, nil
 	}
 	if err := w.db.unfiledReady(); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	u := w.db.unfiled
 	stores := u.stores.Load()
@@ -71,7 +73,7 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	workers := 1
 	if last {
@@ -79,14 +81,15 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, error) {
 	}
 	records, err := packAll(batch, append(fresh[:len(fresh):len(fresh)], heal...), workers)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	u.write.Lock()
 	defer u.write.Unlock()
 	var added int64
 	var stored []filedBlob
+	var healed []Healed
 	err = w.db.update(func(tx *bbolt.Tx) error {
-		stored = stored[:0]
+		stored, healed, added = stored[:0], healed[:0], 0
 		blobs, index := tx.Bucket(bucketBlobs), tx.Bucket(bucketBlobIndex)
 		recheck := u.stores.Load() != stores // another run stored blobs meanwhile
 		for j, i := range fresh {
@@ -106,7 +109,9 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, error) {
 			stored = append(stored, filedBlob{hash: h, id: id})
 		}
 		if len(heal) > 0 {
-			n, err := healBlobs(tx, batch, heal, ids, records[len(fresh):])
+			var n int64
+			var err error
+			healed, n, err = healBlobs(tx, batch, heal, ids, records[len(fresh):])
 			if err != nil {
 				return err
 			}
@@ -115,15 +120,15 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, error) {
 		return w.putPending(tx, batch, ids)
 	})
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	u.wait(stored)
 	if u.due() {
 		if err := w.db.fileBlobsLocked(nil); err != nil {
-			return added, err
+			return added, healed, err
 		}
 	}
-	return added, nil
+	return added, healed, nil
 }
 
 // putPending files the batch's pending entries, each naming its blob's id.
@@ -178,22 +183,28 @@ func packAll(batch []pending, idx []int, workers int) ([][]byte, error) {
 // healBlobs overwrites the records of the blobs recorded damaged that
 // batch[i] for i in heal brings again (records holds their fresh records,
 // in the same order) and takes them out of the damaged set. It returns the
-// bytes written.
-func healBlobs(tx *bbolt.Tx, batch []pending, heal []int, ids map[Hash]uint64, records [][]byte) (int64, error) {
+// objects that brought them and the bytes written.
+func healBlobs(tx *bbolt.Tx, batch []pending, heal []int, ids map[Hash]uint64, records [][]byte) ([]Healed, int64, error) {
 	blobs, dmg := tx.Bucket(bucketBlobs), tx.Bucket(bucketDamaged)
 	var n int64
+	var healed []Healed
 	for j, i := range heal {
 		k := idKey(ids[batch[i].hash])
 		if dmg.Get(k) == nil {
 			continue // healed meanwhile by another run
 		}
 		if err := blobs.Put(k, records[j]); err != nil {
-			return n, fmt.Errorf("store blob afresh: %w", err)
+			return nil, n, fmt.Errorf("store blob afresh: %w", err)
 		}
 		if err := dmg.Delete(k); err != nil {
-			return n, fmt.Errorf("store blob afresh: %w", err)
+			return nil, n, fmt.Errorf("store blob afresh: %w", err)
 		}
 		n += int64(len(k) + len(records[j]))
+		key, err := keyText(batch[i].key)
+		if err != nil {
+			key = fmt.Sprintf("%q", batch[i].key)
+		}
+		healed = append(healed, Healed{Collection: string(batch[i].coll), Key: key, Hash: batch[i].hash})
 	}
-	return n, nil
+	return healed, n, nil
 }
