@@ -2,9 +2,24 @@ package snapshot
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
+
+	"go.etcd.io/bbolt"
 )
+
+// keyLastScrub files the last finished scrub in the meta bucket (JSON, a
+// ScrubRecord): the daemon's check at start replaces the last check, not
+// this.
+var keyLastScrub = []byte("last-scrub")
+
+// ScrubRecord is the recorded outcome of the last scrub.
+type ScrubRecord struct {
+	Check
+	BytesRead int64 `json:"bytes_read"`
+	TookMS    int64 `json:"took_ms"`
+}
 
 // ScrubReport is what Scrub read and found.
 type ScrubReport struct {
@@ -24,8 +39,11 @@ type ScrubReport struct {
 //
 // The pace is kept over the whole scrub (the bytes read so far may not
 // run ahead of bytesPerSecond times the time since the start), so a slow
-// disk is never made to catch up with a burst. Prune waits while a scrub
-// runs, as it waits for Verify; backups do not.
+// disk is never made to catch up with a burst. A scrub does not hold
+// prunes off (a slow scrub would hold up the retention of every backup,
+// and the backups behind it): what it reads may disappear with a
+// forgotten snapshot, so when it finds any problem it checks everything
+// again, at full speed and with prunes held off, and records that.
 func (db *DB) Scrub(ctx context.Context, bytesPerSecond int64) (*ScrubReport, error) {
 	if db.opts.ReadOnly {
 		return nil, ErrReadOnly
@@ -54,16 +72,45 @@ func (db *DB) Scrub(ctx context.Context, bytesPerSecond int64) (*ScrubReport, er
 			return ctx.Err()
 		}
 	}
-	rep, err := db.verify(true, nil, pace)
+	rep, err := db.verify(true, nil, pace, false)
+	if err == nil && !rep.OK() {
+		// Damage, or a prune that ran meanwhile: check again with prunes
+		// held off, at full speed (damage is rare).
+		read = 0
+		rep, err = db.verify(true, nil, func(n int) error { read += int64(n); return ctx.Err() }, true)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("scrub: %w", err)
 	}
-	c, err := db.RecordCheck(rep)
+	took := time.Since(start)
+	c, err := db.recordCheck(rep, func(tx *bbolt.Tx, c Check) error {
+		v, err := json.Marshal(ScrubRecord{Check: c, BytesRead: read, TookMS: took.Milliseconds()})
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(keyLastScrub, v)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("scrub: %w", err)
 	}
-	out := &ScrubReport{VerifyReport: rep, Check: c, BytesRead: read, Took: time.Since(start)}
+	out := &ScrubReport{VerifyReport: rep, Check: c, BytesRead: read, Took: took}
 	db.log.Info("scrub finished", "snapshots", rep.Snapshots, "bytes_read", read, "damaged_blobs", c.Content,
 		"structural_problems", c.Structural, "took", out.Took.Round(time.Millisecond))
 	return out, nil
+}
+
+// LastScrub returns the last finished scrub; ok is false when none was.
+func (db *DB) LastScrub() (r ScrubRecord, ok bool, err error) {
+	err = db.bolt.View(func(tx *bbolt.Tx) error {
+		v := tx.Bucket(bucketMeta).Get(keyLastScrub)
+		if v == nil {
+			return nil
+		}
+		ok = true
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("%w: last scrub record: %v", ErrCorrupt, err)
+		}
+		return nil
+	})
+	return r, ok, err
 }

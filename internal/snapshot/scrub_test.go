@@ -39,6 +39,9 @@ func TestScrubFindsAndNextRunHeals(t *testing.T) {
 	if got, _ := db.DamagedBlobs(); len(got) != 1 {
 		t.Fatalf("damaged set: %v", got)
 	}
+	if last, ok, err := db.LastScrub(); err != nil || !ok || last.Content != 1 || last.BytesRead != rep.BytesRead {
+		t.Errorf("last scrub %+v %v %v", last, ok, err)
+	}
 	if s1.Healed != nil {
 		t.Errorf("first snapshot healed %v", s1.Healed)
 	}

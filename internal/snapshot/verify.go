@@ -96,16 +96,20 @@ func (r *VerifyReport) add(p Problem) {
 // A file so damaged that reading it panics (bbolt panics on a page whose
 // header is not what it expects) is reported as damage, not as a crash.
 func (db *DB) Verify(readData bool, progress func(done, total int)) (rep *VerifyReport, err error) {
-	return db.verify(readData, progress, nil)
+	return db.verify(readData, progress, nil, true)
 }
 
 // verify is Verify; pace, when not nil, is told of the bytes each read
 // transaction copied, after it ended, and may wait (Scrub's bandwidth) or
-// stop the check with an error.
-func (db *DB) verify(readData bool, progress func(done, total int), pace func(n int) error) (rep *VerifyReport, err error) {
-	// Prune waits while Verify runs, so nothing it reads disappears midway.
-	db.gc.RLock()
-	defer db.gc.RUnlock()
+// stop the check with an error. Unless hold, a prune may run meanwhile and
+// remove what a forgotten snapshot referred to: the caller must check any
+// problem found again, holding.
+func (db *DB) verify(readData bool, progress func(done, total int), pace func(n int) error, hold bool) (rep *VerifyReport, err error) {
+	if hold {
+		// Prune waits while Verify runs, so nothing it reads disappears midway.
+		db.gc.RLock()
+		defer db.gc.RUnlock()
+	}
 	rep = &VerifyReport{ReadData: readData, DamagedBlobs: map[uint64]Hash{}}
 	defer func() {
 		if p := recover(); p != nil {
