@@ -58,7 +58,7 @@ func scrubResult(res JobResult, rep *snapshot.ScrubReport) JobResult {
 	}
 	res.FinishedAt, res.Scrub, res.Status = time.Now().UTC(), st, StatusComplete
 	res.Summary = fmt.Sprintf("read %d objects of %d snapshots (%s) in %s: nothing damaged",
-		rep.Objects, rep.Snapshots, humanBytes(rep.BytesRead), rep.Took.Round(time.Second))
+		rep.Objects, rep.Snapshots, HumanBytes(rep.BytesRead), rep.Took.Round(time.Second))
 	if rep.OK() {
 		return res
 	}
@@ -72,7 +72,7 @@ func scrubResult(res JobResult, rep *snapshot.ScrubReport) JobResult {
 			st.Structural, rep.Check.FirstProblem))
 	}
 	res.Error = "found " + strings.Join(parts, " and ") + " in snapshots " + strings.Join(st.Snapshots, ", ")
-	res.Summary = fmt.Sprintf("read %d objects of %d snapshots (%s): %s", rep.Objects, rep.Snapshots, humanBytes(rep.BytesRead), res.Error)
+	res.Summary = fmt.Sprintf("read %d objects of %d snapshots (%s): %s", rep.Objects, rep.Snapshots, HumanBytes(rep.BytesRead), res.Error)
 	res.Hint = "see every problem with: enspace-sync verify --read-data"
 	if st.Structural > 0 {
 		res.Hint = "see every problem and what to do with: " + RepairCommand
@@ -100,18 +100,4 @@ func (s *Service) scrubHistory() (JobHistory, error) {
 	}
 	h.LastRun, h.LastBackup, h.LastOK = info, info, r.Time.UTC()
 	return h, nil
-}
-
-// humanBytes writes n with a binary unit.
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
