@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"runtime"
@@ -46,8 +47,10 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 	ids := make(map[Hash]uint64, len(batch)) // blob hash -> id; 0 while unknown
 	var fresh []int                          // index in batch of the first object of each new blob
 	var heal []int                           // the same, for stored blobs recorded damaged
+	var reused []int                         // the same, for the other stored blobs
+	var copies [][]byte                      // the records of reused, copied out
 	err := w.db.bolt.View(func(tx *bbolt.Tx) error {
-		index := tx.Bucket(bucketBlobIndex)
+		index, blobs := tx.Bucket(bucketBlobIndex), tx.Bucket(bucketBlobs)
 		// A blob recorded damaged is stored again over its record (same id,
 		// so every snapshot that refers to it heals). The set is empty but
 		// after a repair, and an empty set costs one cursor step a batch.
@@ -68,6 +71,9 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 				fresh = append(fresh, i)
 			case dmg != nil && dmg.Get(idKey(id)) != nil:
 				heal = append(heal, i)
+			default:
+				reused = append(reused, i)
+				copies = append(copies, bytes.Clone(blobs.Get(idKey(id))))
 			}
 		}
 		return nil
@@ -79,6 +85,12 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 	if last {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	// Deduplication trusts no stored copy it has not compared with the
+	// bytes just fetched: one that differs is stored afresh with the
+	// damaged ones.
+	rotten := damagedCopies(batch, reused, copies, workers)
+	forced := len(heal)
+	heal = append(heal, rotten...)
 	records, err := packAll(batch, append(fresh[:len(fresh):len(fresh)], heal...), workers)
 	if err != nil {
 		return 0, nil, err
@@ -111,7 +123,7 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 		if len(heal) > 0 {
 			var n int64
 			var err error
-			healed, n, err = healBlobs(tx, batch, heal, ids, records[len(fresh):])
+			healed, n, err = healBlobs(tx, batch, heal, forced, ids, records[len(fresh):])
 			if err != nil {
 				return err
 			}
@@ -180,17 +192,19 @@ func packAll(batch []pending, idx []int, workers int) ([][]byte, error) {
 	return out, errors.Join(errs...)
 }
 
-// healBlobs overwrites the records of the blobs recorded damaged that
-// batch[i] for i in heal brings again (records holds their fresh records,
-// in the same order) and takes them out of the damaged set. It returns the
-// objects that brought them and the bytes written.
-func healBlobs(tx *bbolt.Tx, batch []pending, heal []int, ids map[Hash]uint64, records [][]byte) ([]Healed, int64, error) {
+// healBlobs overwrites the records of the damaged blobs that batch[i] for
+// i in heal brings again (records holds their fresh records, in the same
+// order) and takes them out of the damaged set: heal[:recorded] are those
+// recorded damaged, the rest those whose stored copy differed from the
+// bytes fetched (damagedCopies). It returns the objects that brought them
+// and the bytes written.
+func healBlobs(tx *bbolt.Tx, batch []pending, heal []int, recorded int, ids map[Hash]uint64, records [][]byte) ([]Healed, int64, error) {
 	blobs, dmg := tx.Bucket(bucketBlobs), tx.Bucket(bucketDamaged)
 	var n int64
 	var healed []Healed
 	for j, i := range heal {
 		k := idKey(ids[batch[i].hash])
-		if dmg.Get(k) == nil {
+		if j < recorded && dmg.Get(k) == nil {
 			continue // healed meanwhile by another run
 		}
 		if err := blobs.Put(k, records[j]); err != nil {
@@ -207,4 +221,50 @@ func healBlobs(tx *bbolt.Tx, batch []pending, heal []int, ids map[Hash]uint64, r
 		healed = append(healed, Healed{Collection: string(batch[i].coll), Key: key, Hash: batch[i].hash})
 	}
 	return healed, n, nil
+}
+
+// damagedCopies compares the stored copy of each blob batch[i] reuses, for
+// i in idx (recs holds their records, in the same order), with the bytes
+// just fetched, on up to workers goroutines, and returns the i whose copy
+// is damaged: a record that does not decode, is missing, holds another
+// hash, does not decompress, or decompresses to bytes whose canonical JSON
+// hashes elsewhere. The bytes fetched usually equal those stored, so the
+// cost is a decompression and a comparison; only a copy kept in another
+// raw form of the same content is hashed.
+func damagedCopies(batch []pending, idx []int, recs [][]byte, workers int) []int {
+	if len(idx) == 0 {
+		return nil
+	}
+	bad := make([]bool, len(idx))
+	workers = max(1, min(workers, (len(idx)+255)/256))
+	var wg sync.WaitGroup
+	for g := range workers {
+		wg.Go(func() {
+			var buf []byte
+			for j := g; j < len(idx); j += workers {
+				p := &batch[idx[j]]
+				h, packed, err := decodeBlob(recs[j])
+				if err != nil || h != p.hash {
+					bad[j] = true
+					continue
+				}
+				if buf, err = decompressTo(buf[:0], packed); err != nil {
+					bad[j] = true
+					continue
+				}
+				if !bytes.Equal(buf, p.raw) {
+					got, err := ContentHash(buf)
+					bad[j] = err != nil || got != p.hash
+				}
+			}
+		})
+	}
+	wg.Wait()
+	var out []int
+	for j, b := range bad {
+		if b {
+			out = append(out, idx[j])
+		}
+	}
+	return out
 }
