@@ -5,18 +5,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"go.etcd.io/bbolt"
 
 	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
+	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
-// runBitRot damages one byte of a random stored object o.bitRot times,
-// each followed by a backup against the unchanged server: the backup must
+// runBitRot damages one byte of a random stored object that the server
+// still serves unchanged o.bitRot times, each followed by a backup: the backup must
 // find the damaged copy (by comparing it with what it fetched, or because
 // verify --repair recorded it: the rounds alternate), store the object
 // afresh and list it as healed, and every snapshot must then verify with
@@ -33,8 +36,10 @@ func runBitRot(o *options) (*table, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r := w.run("backup"); r.code != 0 {
-		return nil, fmt.Errorf("first backup: exit %d\n%s", r.code, r.out)
+	for range 2 {
+		if r := w.run("backup"); r.code != 0 {
+			return nil, fmt.Errorf("first backups: exit %d\n%s", r.code, r.out)
+		}
 	}
 	rng := rand.New(rand.NewPCG(o.seed, 4))
 	var left, unlisted, refusedHeal, panics int64
@@ -103,10 +108,61 @@ func runBitRot(o *options) (*table, error) {
 	return t, nil
 }
 
-// damageRandomBlob flips one bit of the compressed bytes of a random blob
-// record (a record is a format byte, the 32-byte hash, then the bytes) and
-// returns its id.
+// stableObjects returns the hashes of the objects both of the two newest
+// snapshots hold: those the server serves unchanged, which the next backup
+// fetches again (an object that changes on the server, or is gone, cannot
+// heal: docs/integrity.md).
+func stableObjects(path string) ([]snapshot.Hash, error) {
+	db, err := snapshot.Open(path, snapshot.Options{ReadOnly: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	snaps, err := db.Snapshots("")
+	if err != nil || len(snaps) == 0 {
+		return nil, fmt.Errorf("snapshots: %d, %v", len(snaps), err)
+	}
+	last := snaps[len(snaps)-1]
+	prev := snaps[max(0, len(snaps)-2)]
+	in := func(s *snapshot.Snapshot) (map[snapshot.Hash]bool, error) {
+		out := map[snapshot.Hash]bool{}
+		for _, c := range db.Collections(s) {
+			if err := db.Walk(s, c, func(_ string, h snapshot.Hash) error { out[h] = true; return nil }); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	a, err := in(last)
+	if err != nil {
+		return nil, err
+	}
+	b, err := in(prev)
+	if err != nil {
+		return nil, err
+	}
+	var out []snapshot.Hash
+	for h := range a {
+		if b[h] {
+			out = append(out, h)
+		}
+	}
+	slices.SortFunc(out, func(x, y snapshot.Hash) int { return bytes.Compare(x[:], y[:]) })
+	return out, nil
+}
+
+// damageRandomBlob flips one bit of the compressed bytes of the record of
+// a random object the server serves unchanged (a record is a format byte,
+// the 32-byte hash, then the bytes) and returns its id.
 func damageRandomBlob(path string, rng *rand.Rand) (uint64, error) {
+	stable, err := stableObjects(path)
+	if err != nil {
+		return 0, err
+	}
+	if len(stable) == 0 {
+		return 0, errors.New("no object is in both newest snapshots")
+	}
+	want := stable[rng.IntN(len(stable))]
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 5 * time.Second})
 	if err != nil {
 		return 0, err
@@ -118,18 +174,12 @@ func damageRandomBlob(path string, rng *rand.Rand) (uint64, error) {
 		if blobs == nil {
 			return errors.New("no blobs bucket")
 		}
-		n := blobs.Stats().KeyN
-		if n == 0 {
-			return errors.New("no blobs")
-		}
-		skip := rng.IntN(n)
 		c := blobs.Cursor()
 		k, v := c.First()
-		for ; k != nil && skip > 0; k, v = c.Next() {
-			skip--
+		for ; k != nil && !(len(v) > 33 && bytes.Equal(v[1:33], want[:])); k, v = c.Next() {
 		}
-		if k == nil || len(v) < 34 {
-			return fmt.Errorf("blob record of %d bytes", len(v))
+		if k == nil {
+			return fmt.Errorf("no blob record holds %x", want[:4])
 		}
 		rec := bytes.Clone(v)
 		rec[33+rng.IntN(len(rec)-33)] ^= 1 << rng.IntN(8)
