@@ -80,3 +80,14 @@ func TestBitRotHeals(t *testing.T) {
 	}
 	soakPart(t, &options{only: "bitrot", bitRot: n, items: 200, seed: 1})
 }
+
+// TestKillMaintenance kills 6 runs of forget --prune, prune and db compact
+// (ENSPACE_SOAK_LONG=1: 30): the database verifies after each kill, and
+// the command run again succeeds.
+func TestKillMaintenance(t *testing.T) {
+	n := 6
+	if os.Getenv("ENSPACE_SOAK_LONG") != "" {
+		n = 30
+	}
+	soakPart(t, &options{only: "kill-maintenance", killMaint: n, items: 1000, seed: 1})
+}
