@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -18,8 +19,9 @@ import (
 // kills the backup at a random moment around the end of its run, where
 // its trees are built and its record, anomalies and the protection of the
 // snapshot before are written (the aim moves later after a kill before the
-// commit, earlier after a run that finished first). After every kill the database must verify
-// with the data read, and either the run left no snapshot (and the next
+// commit, earlier after a run that finished first), or, every other round,
+// up to 0.5 ms after it printed its snapshot, its commit done. After
+// every kill the database must verify with the data read, and either the run left no snapshot (and the next
 // backup flags the anomaly and protects the snapshot before), or its
 // snapshot carries the anomaly and the snapshot before is protected.
 func runKillCommit(o *options) (*table, error) {
@@ -64,7 +66,7 @@ func runKillCommit(o *options) (*table, error) {
 	}
 	rng := rand.New(rand.NewPCG(o.seed, 3))
 	var corrupt, lostAnomalies, panics int64
-	committed, before, finished := 0, 0, 0
+	committed, before, finished, printed := 0, 0, 0, 0
 	aim := full
 	for i := range o.killCommit {
 		w, err := copyWorkdir(o, f.url, fmt.Sprintf("killcommit-%d", i), seed)
@@ -72,15 +74,38 @@ func runKillCommit(o *options) (*table, error) {
 			return nil, err
 		}
 		cmd := w.command("backup")
+		kill := func() { _ = cmd.Process.Signal(syscall.SIGKILL) }
+		// Every other round, once the run has printed its snapshot (after
+		// "backup finished", its commit done) and up to 0.5 ms later.
+		onOutput := i%2 == 1
+		var after *time.Timer
+		var once sync.Once
+		wait := time.Duration(rng.Int64N(int64(500 * time.Microsecond)))
+		if onOutput {
+			cmd.Stdout = writerFunc(func(p []byte) (int, error) {
+				once.Do(func() { after = time.AfterFunc(wait, kill) })
+				return len(p), nil
+			})
+		}
 		if err := cmd.Start(); err != nil {
 			return nil, err
 		}
-		// Around the aim, which follows the commit: later after a kill
-		// before it, earlier after a run that finished first.
-		delay := aim*8/10 + time.Duration(rng.Int64N(int64(aim)*3/10+1))
-		timer := time.AfterFunc(delay, func() { _ = cmd.Process.Signal(syscall.SIGKILL) })
+		// Otherwise around the aim, which follows the commit: later after
+		// a kill before it, earlier after a run that finished first.
+		delay := aim*9/10 + time.Duration(rng.Int64N(int64(aim)*15/100+1))
+		if onOutput {
+			delay = 10 * full // a backstop
+		}
+		timer := time.AfterFunc(delay, kill)
 		code := exitCode(cmd.Wait())
 		timer.Stop()
+		once.Do(func() {})
+		if after != nil {
+			after.Stop()
+		}
+		if onOutput {
+			printed++
+		}
 		switch code {
 		case 0:
 			finished++
@@ -103,10 +128,11 @@ func runKillCommit(o *options) (*table, error) {
 			continue
 		}
 		switch {
+		case onOutput:
 		case len(snaps) == 1:
-			aim = aim * 11 / 10
+			aim = aim * 105 / 100
 		case code == 0:
-			aim = aim * 9 / 10
+			aim = aim * 95 / 100
 		}
 		if len(snaps) == 1 {
 			before++
@@ -125,8 +151,8 @@ func runKillCommit(o *options) (*table, error) {
 		_ = os.RemoveAll(w.dir)
 	}
 	t.add("workspace", "%d items at 2 ms latency; the backup of the deletion takes %s", 3*o.items, full.Round(time.Millisecond))
-	t.add("kills", "%d kills → %d lost anomalies: %d before the commit (the next backup flagged it), %d after it, %d runs finished first",
-		o.killCommit, lostAnomalies, before, committed, finished)
+	t.add("kills", "%d kills → %d lost anomalies: %d before the commit (the next backup flagged it), %d after it, %d runs finished first; %d aimed at the output after the commit",
+		o.killCommit, lostAnomalies, before, committed, finished, printed)
 	t.must("lost anomalies or protections", lostAnomalies)
 	t.must("corrupt databases (verify --read-data, next backup)", corrupt)
 	t.must("panics", panics)
@@ -187,3 +213,8 @@ func checkDeletion(w *workdir) (int64, string) {
 	}
 	return 0, ""
 }
+
+// writerFunc is an io.Writer made of a function.
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
