@@ -5,17 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
 	"go.etcd.io/bbolt"
 
 	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
-	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
 // runBitRot damages one byte of a random stored object that the server
@@ -46,11 +43,10 @@ func runBitRot(o *options) (*table, error) {
 	seen, healed, repaired := 0, 0, 0
 	var took []float64
 	for i := range o.bitRot {
-		id, err := damageRandomBlob(w.db, rng)
+		id, v, err := damageStableBlob(w, rng)
 		if err != nil {
 			return nil, err
 		}
-		v := w.run("verify", "--read-data")
 		if v.code == 1 {
 			seen++
 		}
@@ -108,87 +104,90 @@ func runBitRot(o *options) (*table, error) {
 	return t, nil
 }
 
-// stableObjects returns the hashes of the objects both of the two newest
-// snapshots hold: those the server serves unchanged, which the next backup
-// fetches again (an object that changes on the server, or is gone, cannot
-// heal: docs/integrity.md).
-func stableObjects(path string) ([]snapshot.Hash, error) {
-	db, err := snapshot.Open(path, snapshot.Options{ReadOnly: true, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		return nil, err
+// damageStableBlob flips one bit of the compressed bytes of a random blob
+// record (a record is a format byte, the 32-byte hash, then the bytes)
+// whose object is in both newest snapshots, so that the server serves it
+// unchanged and the next backup fetches it again (an object that changes
+// on the server, or is gone, cannot heal: docs/integrity.md). It returns
+// the blob's id and verify --read-data's run that saw the damage.
+func damageStableBlob(w *workdir, rng *rand.Rand) (uint64, result, error) {
+	snaps, err := listSnapshots(w)
+	if err != nil || len(snaps) < 2 {
+		return 0, result{}, fmt.Errorf("snapshots: %d, %v", len(snaps), err)
 	}
-	defer db.Close()
-	snaps, err := db.Snapshots("")
-	if err != nil || len(snaps) == 0 {
-		return nil, fmt.Errorf("snapshots: %d, %v", len(snaps), err)
-	}
-	last := snaps[len(snaps)-1]
-	prev := snaps[max(0, len(snaps)-2)]
-	in := func(s *snapshot.Snapshot) (map[snapshot.Hash]bool, error) {
-		out := map[snapshot.Hash]bool{}
-		for _, c := range db.Collections(s) {
-			if err := db.Walk(s, c, func(_ string, h snapshot.Hash) error { out[h] = true; return nil }); err != nil {
-				return nil, err
-			}
+	newest, before := snaps[len(snaps)-1].ID, snaps[len(snaps)-2].ID
+	for range 50 {
+		id, undo, err := flipRandomBlob(w.db, rng)
+		if err != nil {
+			return 0, result{}, err
 		}
-		return out, nil
-	}
-	a, err := in(last)
-	if err != nil {
-		return nil, err
-	}
-	b, err := in(prev)
-	if err != nil {
-		return nil, err
-	}
-	var out []snapshot.Hash
-	for h := range a {
-		if b[h] {
-			out = append(out, h)
+		v := w.run("verify", "--read-data", "--json")
+		var rep struct {
+			Problems []struct {
+				Snapshot string `json:"snapshot"`
+			} `json:"problems"`
+		}
+		_ = json.Unmarshal([]byte(v.stdout), &rep)
+		in := map[string]bool{}
+		for _, p := range rep.Problems {
+			in[p.Snapshot] = true
+		}
+		if in[newest] && in[before] {
+			return id, v, nil
+		}
+		if err := undo(); err != nil {
+			return 0, result{}, err
 		}
 	}
-	slices.SortFunc(out, func(x, y snapshot.Hash) int { return bytes.Compare(x[:], y[:]) })
-	return out, nil
+	return 0, result{}, errors.New("no damaged object in both newest snapshots after 50 tries")
 }
 
-// damageRandomBlob flips one bit of the compressed bytes of the record of
-// a random object the server serves unchanged (a record is a format byte,
-// the 32-byte hash, then the bytes) and returns its id.
-func damageRandomBlob(path string, rng *rand.Rand) (uint64, error) {
-	stable, err := stableObjects(path)
-	if err != nil {
-		return 0, err
+// flipRandomBlob flips one bit of the compressed bytes of a random blob
+// record and returns its id and how to flip it back.
+func flipRandomBlob(path string, rng *rand.Rand) (uint64, func() error, error) {
+	var key []byte
+	var at int
+	var bit byte
+	flip := func() error {
+		db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 5 * time.Second})
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return db.Update(func(tx *bbolt.Tx) error {
+			blobs := tx.Bucket([]byte("blobs"))
+			if blobs == nil {
+				return errors.New("no blobs bucket")
+			}
+			if key == nil {
+				n := blobs.Stats().KeyN
+				if n == 0 {
+					return errors.New("no blobs")
+				}
+				skip := rng.IntN(n)
+				c := blobs.Cursor()
+				k, v := c.First()
+				for ; k != nil && skip > 0; k, v = c.Next() {
+					skip--
+				}
+				if k == nil || len(v) < 34 {
+					return fmt.Errorf("blob record of %d bytes", len(v))
+				}
+				key, at, bit = bytes.Clone(k), 33+rng.IntN(len(v)-33), byte(1)<<rng.IntN(8)
+			}
+			rec := bytes.Clone(blobs.Get(key))
+			rec[at] ^= bit
+			return blobs.Put(key, rec)
+		})
 	}
-	if len(stable) == 0 {
-		return 0, errors.New("no object is in both newest snapshots")
+	if err := flip(); err != nil {
+		return 0, nil, err
 	}
-	want := stable[rng.IntN(len(stable))]
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 5 * time.Second})
-	if err != nil {
-		return 0, err
-	}
-	defer db.Close()
 	var id uint64
-	err = db.Update(func(tx *bbolt.Tx) error {
-		blobs := tx.Bucket([]byte("blobs"))
-		if blobs == nil {
-			return errors.New("no blobs bucket")
-		}
-		c := blobs.Cursor()
-		k, v := c.First()
-		for ; k != nil && !(len(v) > 33 && bytes.Equal(v[1:33], want[:])); k, v = c.Next() {
-		}
-		if k == nil {
-			return fmt.Errorf("no blob record holds %x", want[:4])
-		}
-		rec := bytes.Clone(v)
-		rec[33+rng.IntN(len(rec)-33)] ^= 1 << rng.IntN(8)
-		for _, b := range k {
-			id = id<<8 | uint64(b)
-		}
-		return blobs.Put(bytes.Clone(k), rec)
-	})
-	return id, err
+	for _, b := range key {
+		id = id<<8 | uint64(b)
+	}
+	return id, flip, nil
 }
 
 // deleteFirstChunk deletes the first record of the chunks bucket.
