@@ -111,7 +111,12 @@ func SnapshotLines(s *snapshot.Snapshot) []string {
 	for _, a := range s.Anomalies {
 		lines = append(lines, "  ANOMALY: "+a)
 	}
-	for _, h := range s.Healed {
+	const maxHealed = 20 // --json lists them all
+	for i, h := range s.Healed {
+		if i == maxHealed {
+			lines = append(lines, fmt.Sprintf("  healed: %d more (see snapshots --json)", len(s.Healed)-maxHealed))
+			break
+		}
 		lines = append(lines, fmt.Sprintf("  healed: %s %q: its stored copy was damaged and is stored afresh (%s)", h.Collection, h.Key, h.Hash.Short()))
 	}
 	return lines
