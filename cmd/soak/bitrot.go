@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
@@ -22,6 +23,8 @@ import (
 // afresh and list it as healed, and every snapshot must then verify with
 // the data read. Last, a chunk record is deleted: verify --repair must
 // name it as damage no backup heals, and backup must refuse the database.
+// Before that, the healed snapshot is exported as an archive and as a
+// directory: every file must be 0600 and every directory 0700.
 func runBitRot(o *options) (*table, error) {
 	t := &table{title: fmt.Sprintf("bit rot: %d bytes of stored objects damaged", o.bitRot)}
 	f, err := startFake(fakeapi.Options{Data: "demo", Items: o.items}, nil)
@@ -82,6 +85,38 @@ func runBitRot(o *options) (*table, error) {
 			}
 		}
 	}
+	// The healed snapshots export as private files, whatever the umask
+	// (the soak's is usually 022).
+	var openModes int64
+	tarPath, dirPath := filepath.Join(w.dir, "acme.tar.gz"), filepath.Join(w.dir, "acme-export")
+	if r := w.run("export", "--snapshot", "latest", "--output", tarPath, "--quiet"); r.code != 0 {
+		openModes++
+		t.note("export to %s: exit %d: %s", filepath.Base(tarPath), r.code, firstLine(r.out))
+	}
+	if r := w.run("export", "--snapshot", "latest", "--output", dirPath, "--quiet"); r.code != 0 {
+		openModes++
+		t.note("export to a directory: exit %d: %s", r.code, firstLine(r.out))
+	}
+	files := 0
+	_ = filepath.WalkDir(w.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || (p != tarPath && !strings.HasPrefix(p, dirPath)) {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		want := fs.FileMode(0o600)
+		if d.IsDir() {
+			want = 0o700
+		}
+		files++
+		if fi.Mode().Perm() != want {
+			openModes++
+			t.note("export: %s has mode %v, want %v", strings.TrimPrefix(p, w.dir), fi.Mode().Perm(), want)
+		}
+		return nil
+	})
 	// Structural damage: no backup heals it, and backups refuse to write.
 	if err := deleteFirstChunk(w.db); err != nil {
 		return nil, err
@@ -100,6 +135,8 @@ func runBitRot(o *options) (*table, error) {
 	t.must("backups that healed without listing it", unlisted)
 	t.must("backups that failed over a damaged object", refusedHeal)
 	t.must("backups that wrote into structural damage", wroteIntoDamage)
+	t.add("exports of the healed snapshot", "%d files and directories checked", files)
+	t.must("export files not 0600 or directories not 0700", openModes)
 	t.must("panics", panics)
 	return t, nil
 }

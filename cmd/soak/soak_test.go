@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -71,9 +72,12 @@ func TestKillAtDeletionCommit(t *testing.T) {
 }
 
 // TestBitRotHeals damages 4 stored objects one byte at a time
-// (ENSPACE_SOAK_LONG=1: 20): the next backup heals each, and a deleted
-// chunk makes backups refuse the database.
+// (ENSPACE_SOAK_LONG=1: 20): the next backup heals each, exports of the
+// healed snapshot are private under umask 022, and a deleted chunk makes
+// backups refuse the database.
 func TestBitRotHeals(t *testing.T) {
+	old := syscall.Umask(0o022) // the programs it runs inherit it
+	defer syscall.Umask(old)
 	n := 4
 	if os.Getenv("ENSPACE_SOAK_LONG") != "" {
 		n = 20
