@@ -234,8 +234,8 @@ func BenchmarkCompareStored(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if bad := damagedCopies(batch, idx, recs, 1); len(bad) != 0 {
-			b.Fatalf("%d copies found damaged", len(bad))
+		if bad, err := damagedCopies(batch, idx, recs, 1); len(bad) != 0 || err != nil {
+			b.Fatalf("%d copies found damaged, %v", len(bad), err)
 		}
 		total += time.Since(start)
 	}

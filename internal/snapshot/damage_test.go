@@ -2,6 +2,8 @@ package snapshot
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -129,5 +131,46 @@ func TestOtherRawFormIsNotDamage(t *testing.T) {
 	s, err := w.Commit(CommitInfo{FinishedAt: t0})
 	if err != nil || len(s.Healed) != 0 {
 		t.Fatalf("second run healed %+v, %v", s, err)
+	}
+}
+
+// TestWrongIndexEntryIsNotOverwritten: an index entry that files an
+// object's hash under another blob's sound record is damage of the index:
+// the run fails (ErrCorrupt) rather than overwrite the other blob, which
+// stays intact.
+func TestWrongIndexEntryIsNotOverwritten(t *testing.T) {
+	db := openTest(t)
+	snapshotOf(t, db, "acme", 40, same)
+	fileAll(t, db)
+	h7, _ := ContentHash(item(7, 0))
+	h8, _ := ContentHash(item(8, 0))
+	var id7, id8 uint64
+	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		index := tx.Bucket(bucketBlobIndex)
+		id7, id8 = lookupID(index, h7), lookupID(index, h8)
+		return index.Put(h7[:], idValue(id8))
+	})
+	if err != nil || id8 == 0 {
+		t.Fatal(id8, err)
+	}
+	w, err := db.Begin("acme", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id := 1; id <= 40; id++ {
+		if err := w.Put("items", "contracts", fmt.Sprint(id), item(id, 0)); err != nil {
+			break
+		}
+	}
+	if _, err := w.Commit(CommitInfo{FinishedAt: t0}); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("commit over a wrong index entry: %v, want ErrCorrupt", err)
+	}
+	if raw, err := db.blobByID(id8); err != nil || !bytes.Equal(raw, item(8, 0)) {
+		t.Errorf("blob %d: %q, %v", id8, raw, err)
+	}
+	// Mend the entry for the check at the end of the test.
+	err = db.bolt.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketBlobIndex).Put(h7[:], idValue(id7)) })
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -88,7 +88,10 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 	// Deduplication trusts no stored copy it has not compared with the
 	// bytes just fetched: one that differs is stored afresh with the
 	// damaged ones.
-	rotten := damagedCopies(batch, reused, copies, workers)
+	rotten, err := damagedCopies(batch, reused, copies, workers)
+	if err != nil {
+		return 0, nil, err
+	}
 	forced := len(heal)
 	heal = append(heal, rotten...)
 	records, err := packAll(batch, append(fresh[:len(fresh):len(fresh)], heal...), workers)
@@ -227,15 +230,17 @@ func healBlobs(tx *bbolt.Tx, batch []pending, heal []int, recorded int, ids map[
 // i in idx (recs holds their records, in the same order), with the bytes
 // just fetched, on up to workers goroutines, and returns the i whose copy
 // is damaged: a record that does not decode, is missing, holds another
-// hash, does not decompress, or decompresses to bytes whose canonical JSON
-// hashes elsewhere. The bytes fetched usually equal those stored, so the
+// hash (unless that record is sound: then the index is damaged, and the
+// error wraps ErrCorrupt), does not decompress, or decompresses to bytes
+// whose canonical JSON hashes elsewhere. The bytes fetched usually equal those stored, so the
 // cost is a decompression and a comparison; only a copy kept in another
 // raw form of the same content is hashed.
-func damagedCopies(batch []pending, idx []int, recs [][]byte, workers int) []int {
+func damagedCopies(batch []pending, idx []int, recs [][]byte, workers int) ([]int, error) {
 	if len(idx) == 0 {
-		return nil
+		return nil, nil
 	}
 	bad := make([]bool, len(idx))
+	errs := make([]error, len(idx))
 	workers = max(1, min(workers, (len(idx)+255)/256))
 	var wg sync.WaitGroup
 	for g := range workers {
@@ -244,15 +249,22 @@ func damagedCopies(batch []pending, idx []int, recs [][]byte, workers int) []int
 			for j := g; j < len(idx); j += workers {
 				p := &batch[idx[j]]
 				h, packed, err := decodeBlob(recs[j])
-				if err != nil || h != p.hash {
-					bad[j] = true
-					continue
+				if err == nil {
+					buf, err = decompressTo(buf[:0], packed)
 				}
-				if buf, err = decompressTo(buf[:0], packed); err != nil {
+				switch {
+				case err != nil:
 					bad[j] = true
-					continue
-				}
-				if !bytes.Equal(buf, p.raw) {
+				case h != p.hash:
+					// A record of another blob, sound in itself, means the
+					// index is wrong: overwriting it would damage that blob.
+					if got, herr := ContentHash(buf); herr == nil && got == h {
+						errs[j] = fmt.Errorf("%w: the blob index files %s under a record of %s: run %s",
+							ErrCorrupt, p.hash.Short(), h.Short(), "enspace-sync verify --repair")
+					} else {
+						bad[j] = true
+					}
+				case !bytes.Equal(buf, p.raw):
 					got, err := ContentHash(buf)
 					bad[j] = err != nil || got != p.hash
 				}
@@ -260,11 +272,14 @@ func damagedCopies(batch []pending, idx []int, recs [][]byte, workers int) []int
 		})
 	}
 	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	var out []int
 	for j, b := range bad {
 		if b {
 			out = append(out, idx[j])
 		}
 	}
-	return out
+	return out, nil
 }
