@@ -66,7 +66,10 @@
 // because the id's address is the hash of the original content and tree
 // nodes name blobs by id, that one write heals every snapshot, old and
 // new, that refers to the blob. The run's snapshot lists those objects
-// (Snapshot.Healed).
+// (Snapshot.Healed). One case is not healed but refused: a record that
+// holds another hash and is sound in itself (its content hashes to that
+// hash) means the index entry is wrong, and overwriting would damage that
+// other blob; the batch fails with ErrCorrupt.
 //
 // [DB.Verify] with readData tells a blob whose record and index entry are
 // sound but whose bytes do not decompress or hash to its address
