@@ -31,7 +31,9 @@ and duration. With --json, one JSON object per line, per snapshot, with the
 keys id, short_id, workspace, status, started_at, finished_at,
 duration_seconds, counts, objects, requests, added_bytes, errors, drift,
 changes (since the previous complete snapshot: since, summary, noise,
-unknown; null for the first), anomalies and protected.
+unknown; null for the first), anomalies, protected and healed (the objects
+whose stored copy a scrub or verify --repair found damaged and this run
+stored afresh: collection, key, hash; a "healed:" line each without --json).
 
 After each snapshot the changes since the previous complete one are
 printed and recorded. A type that disappeared, or a kind or a type's items

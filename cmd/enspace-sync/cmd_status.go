@@ -34,10 +34,13 @@ Examples:
 	})
 	register(&command{
 		name:    "trigger",
-		summary: "ask the running daemon to back up a workspace now",
+		summary: "ask the running daemon to back up a workspace (or scrub) now",
 		usage:   "enspace-sync trigger [--config FILE] [--wait] [--json] NAME",
 		help: `Asks the running daemon (enspace-sync run) to start a backup of the
-workspace NAME now, with retention after it as usual. Without --wait it
+workspace NAME now, with retention after it as usual. NAME may also be a
+replication, or "scrub": the daemon then reads every stored object back
+and records what is damaged (see the config's scrub: section); with
+--wait, a scrub that found damage exits 1 and names it. Without --wait it
 returns once the run has started. With --wait it waits for the run and
 prints its outcome; the exit status is then 0 for a complete snapshot, 3
 for a partial one and 1 for a failed or aborted run. A run of NAME that is
@@ -49,7 +52,8 @@ With --json: {"started", "error", "run": {"started_at", "finished_at",
 
 Examples:
   enspace-sync trigger acme
-  enspace-sync trigger --wait acme`,
+  enspace-sync trigger --wait acme
+  enspace-sync trigger --wait scrub`,
 		local: true,
 		run:   configured("trigger", 1, triggerCommand),
 	})
@@ -88,14 +92,18 @@ func statusCommand(ctx context.Context, m *Main, o *statusOptions) error {
 	}
 	at := func(t time.Time) string { return t.In(loc).Format("2006-01-02 15:04:05") }
 	fmt.Fprintf(m.Stdout, "daemon %s at %s, up since %s\n", st.Version, dc.Addr(), at(st.StartedAt))
-	for _, w := range st.Workspaces {
+	jobs := st.Workspaces
+	if st.Scrub != nil {
+		jobs = append(jobs, *st.Scrub)
+	}
+	for _, w := range jobs {
 		next := "-"
 		if w.NextRun != nil {
 			next = at(*w.NextRun)
 		}
 		title := w.Name
-		if w.Kind == "replication" {
-			title += " (replication)"
+		if w.Kind == "replication" || w.Kind == "scrub" {
+			title += " (" + w.Kind + ")"
 		}
 		fmt.Fprintf(m.Stdout, "\n%s\n  schedule   %s (next %s)\n", title, w.Schedule, next)
 		switch r := w.LastRun; {
@@ -107,7 +115,7 @@ func statusCommand(ctx context.Context, m *Main, o *statusOptions) error {
 		if w.Running {
 			fmt.Fprintf(m.Stdout, "  running    yes\n")
 		}
-		if w.Kind != "replication" {
+		if w.Kind == "backup" {
 			fmt.Fprintf(m.Stdout, "  snapshots  %d\n", w.Snapshots)
 		}
 	}
@@ -156,13 +164,21 @@ func triggerCommand(ctx context.Context, m *Main, o *triggerOptions) error {
 		return fmt.Errorf("the run of %s started but its outcome is unknown: %s", name, ans.Error)
 	case ans.Run == nil:
 		if !o.g.asJSON {
-			fmt.Fprintf(m.Stdout, "started a backup of %s (see enspace-sync status)\n", name)
+			if name == app.ScrubJob {
+				fmt.Fprintln(m.Stdout, "started a scrub (see enspace-sync status)")
+			} else {
+				fmt.Fprintf(m.Stdout, "started a backup of %s (see enspace-sync status)\n", name)
+			}
 		}
 		return nil
 	}
 	r := ans.Run
 	if !o.g.asJSON {
-		fmt.Fprintf(m.Stdout, "%s: backup %s in %s%s\n", name, r.Status, r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond), runOutcome(r))
+		what := "backup"
+		if name == app.ScrubJob {
+			what = "scrub"
+		}
+		fmt.Fprintf(m.Stdout, "%s: %s %s in %s%s\n", name, what, r.Status, r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond), runOutcome(r))
 	}
 	switch r.Status {
 	case daemon.StatusComplete:

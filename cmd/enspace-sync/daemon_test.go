@@ -117,6 +117,21 @@ func TestDaemonEndToEnd(t *testing.T) {
 	if err != nil || !strings.Contains(out, "acme: backup complete") {
 		t.Errorf("trigger --wait: %v\n%s", err, out)
 	}
+	// The scrub reads the database back, and its metrics say so.
+	out, err = runSelf(t, "trigger", "--config", cfgPath, "--wait", "scrub")
+	if err != nil || !strings.Contains(out, "scrub: scrub complete") {
+		t.Errorf("trigger --wait scrub: %v\n%s", err, out)
+	}
+	_, metrics = httpGet(t, base+"/metrics")
+	for _, want := range []string{`enspace_sync_scrub_runs_total{status="complete"} 1`, `enspace_sync_scrub_damaged{kind="content"} 0`,
+		`enspace_sync_scrub_last_run_timestamp_seconds 1.`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(metrics, "enspace_sync_scrub_read_bytes_total 0") {
+		t.Errorf("/metrics: the scrub read nothing")
+	}
 	// A name the daemon does not schedule exits 1 (it names nothing that
 	// exists), with the daemon's reason and where to look.
 	out, err = runSelf(t, "trigger", "--config", cfgPath, "nosuch")
@@ -125,7 +140,8 @@ func TestDaemonEndToEnd(t *testing.T) {
 		t.Errorf("trigger of an unknown name: %v\n%s", err, out)
 	}
 	out, err = runSelf(t, "status", "--config", cfgPath)
-	if err != nil || !strings.Contains(out, "schedule   @every 2s") || !strings.Contains(out, "last run   complete") {
+	if err != nil || !strings.Contains(out, "schedule   @every 2s") || !strings.Contains(out, "last run   complete") ||
+		!strings.Contains(out, "scrub (scrub)\n  schedule   @weekly") {
 		t.Errorf("status: %v\n%s", err, out)
 	}
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -81,6 +82,18 @@ func TestDamagedObjectHealsAfterRepair(t *testing.T) {
 	out, err = runSelf(t, "backup", "--config", cfg)
 	if err != nil || strings.Contains(out, "partial") {
 		t.Fatalf("backup after the repair: %v\n%s", err, out)
+	}
+	if healed := `healed: items/contracts "` + key + `"`; !strings.Contains(out, healed) {
+		t.Errorf("backup after the repair does not say %s:\n%s", healed, out)
+	}
+	out, err = runSelf(t, "snapshots", "--config", cfg, "--json")
+	var snaps []struct {
+		Healed []struct{ Collection, Key, Hash string } `json:"healed"`
+	}
+	if err != nil || json.Unmarshal([]byte(out), &snaps) != nil || len(snaps) != 2 || len(snaps[0].Healed) != 0 ||
+		len(snaps[1].Healed) != 1 || snaps[1].Healed[0].Key != key || snaps[1].Healed[0].Collection != "items/contracts" ||
+		len(snaps[1].Healed[0].Hash) != 64 {
+		t.Errorf("snapshots --json: %v\n%s", err, out)
 	}
 	out, err = runSelf(t, "verify", "--config", cfg, "--read-data")
 	if err != nil || !strings.Contains(out, "checked structure and data of 2 snapshots") || !strings.Contains(out, "no damage found") {

@@ -14,6 +14,9 @@ type options struct {
 	bin          string
 	crash        int
 	restoreCrash int
+	killCommit   int
+	killMaint    int
+	bitRot       int
 	faults       int
 	items        int
 	only         string
@@ -32,6 +35,9 @@ var parts = []struct {
 	{"faults", runFaults},
 	{"bad-input", runBadInput},
 	{"secrets", runSecrets},
+	{"kill-commit", runKillCommit},
+	{"kill-maintenance", runKillMaintenance},
+	{"bitrot", runBitRot},
 }
 
 func main() {
@@ -40,8 +46,11 @@ func main() {
 	flag.IntVar(&o.crash, "crash", 5, "backups to kill with SIGKILL")
 	flag.IntVar(&o.restoreCrash, "restore-crash", 3, "restores to kill with SIGKILL and run again")
 	flag.IntVar(&o.faults, "faults", 3, "backups through injected API faults")
+	flag.IntVar(&o.killCommit, "kill-commit", 10, "backups of a deletion to kill with SIGKILL near their commit")
+	flag.IntVar(&o.killMaint, "kill-maintenance", 9, "runs of forget --prune, prune and db compact to kill with SIGKILL")
+	flag.IntVar(&o.bitRot, "bitrot", 5, "bytes of stored objects to damage, each followed by a healing backup")
 	flag.IntVar(&o.items, "items", 1500, "items per demo type in the crash and fault parts")
-	flag.StringVar(&o.only, "only", "", "run only these parts, comma separated: crash, restore-crash, faults, bad-input, secrets")
+	flag.StringVar(&o.only, "only", "", "run only these parts, comma separated: crash, restore-crash, faults, bad-input, secrets, kill-commit, kill-maintenance, bitrot")
 	flag.Uint64Var(&o.seed, "seed", 0, "seed of the random kill moments (0 = from the clock)")
 	flag.Parse()
 	tables, err := soak(o, os.Stdout)

@@ -41,6 +41,7 @@ func (r RunView) Duration() time.Duration { return r.FinishedAt.Sub(r.StartedAt)
 type JobView struct {
 	Name        string
 	Replication bool
+	Scrub       bool // the daemon's scrub of the database (its LastRun only)
 	Schedule    string    // "" for a workspace of the database that the config no longer names
 	NextRun     time.Time // zero when none is scheduled
 	LastRun     *RunView  // nil before the first finished run
@@ -88,6 +89,18 @@ func (s *Service) Overview(now time.Time) ([]JobView, error) {
 		v := JobView{Name: job.Name, Replication: job.Replication, Schedule: job.Schedule}
 		if sched, err := scheduler.ParseSchedule(job.Schedule); err == nil {
 			v.NextRun = sched.Next(now.In(loc))
+		}
+		if job.Scrub {
+			h, err := s.scrubHistory()
+			if err != nil {
+				return nil, err
+			}
+			if r := h.LastRun; r != nil {
+				v.LastRun = &RunView{StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Status: r.Status, Error: r.Error}
+			}
+			v.Scrub = true
+			out = append(out, v)
+			continue
 		}
 		if job.Replication {
 			h, err := s.replicationHistory(job.Name)

@@ -61,6 +61,9 @@ replications:
 		if j.Replication {
 			line += " replication"
 		}
+		if j.Scrub {
+			line += " scrub"
+		}
 		if j.LastRun != nil {
 			line += " last " + string(j.LastRun.Status) + " " + j.LastRun.Snapshot
 		}
@@ -70,12 +73,13 @@ replications:
 		"acme 0 3 * * * 2026-03-02T03:00:00Z",
 		"acme-stage @daily 2026-03-02T00:00:00Z",
 		"promote @hourly 2026-03-01T11:00:00Z replication",
+		"scrub @weekly 2026-03-08T00:00:00Z scrub",
 		"old  0001-01-01T00:00:00Z last complete " + snap.ID,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("overview\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if old := jobs[3]; old.Snapshots != 1 || len(old.Objects) != 1 || old.Objects[0].Value != 1 {
+	if old := jobs[4]; old.Snapshots != 1 || len(old.Objects) != 1 || old.Objects[0].Value != 1 {
 		t.Errorf("old: %d snapshots, objects %v", old.Snapshots, old.Objects)
 	}
 	st, err := svc.Storage()

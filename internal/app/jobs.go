@@ -73,6 +73,9 @@ func (s *Service) RetainJob(ctx context.Context, name string) (Retention, error)
 // JobHistory reads what the database knows of a job: a workspace's runs
 // and snapshots, or a replication's run log.
 func (s *Service) JobHistory(name string) (JobHistory, error) {
+	if name == ScrubJob {
+		return s.scrubHistory()
+	}
 	if _, err := s.Config().Replication(name); err == nil {
 		return s.replicationHistory(name)
 	}
@@ -125,6 +128,9 @@ func (s *Service) Notify(ctx context.Context, r JobResult) {
 	kind := "backup"
 	if _, err := cfg.Replication(r.Workspace); err == nil {
 		kind = "replication"
+	}
+	if r.Scrub != nil {
+		kind = ScrubJob
 	}
 	err := n.Send(ctx, notify.Event{Kind: kind, Workspace: r.Workspace, Status: string(r.Status), Snapshot: r.Snapshot, Time: r.FinishedAt,
 		Summary: r.Summary, Hint: r.Hint, Error: r.Error, Anomalies: r.Anomalies})

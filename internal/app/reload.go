@@ -8,16 +8,17 @@ import (
 	"github.com/enspace-sync/enspace-sync/internal/config"
 )
 
-// JobSpec is one scheduled job of the config: a workspace's backups, or a
-// replication.
+// JobSpec is one scheduled job of the config: a workspace's backups, a
+// replication, or the scrub.
 type JobSpec struct {
-	Name        string // the workspace's or the replication's name
+	Name        string // the workspace's or the replication's name; ScrubJob for the scrub
 	Schedule    string // a cron spec or descriptor
 	Replication bool
+	Scrub       bool
 }
 
 // Jobs lists the scheduled jobs of the current config: every workspace's
-// backups, then every replication.
+// backups, then every replication, then the scrub when it is enabled.
 func (s *Service) Jobs() []JobSpec {
 	cfg := s.Config()
 	var out []JobSpec
@@ -26,6 +27,9 @@ func (s *Service) Jobs() []JobSpec {
 	}
 	for _, r := range cfg.Replications {
 		out = append(out, JobSpec{Name: r.Name, Schedule: r.Schedule, Replication: true})
+	}
+	if cfg.Scrub.Enabled {
+		out = append(out, JobSpec{Name: ScrubJob, Schedule: cfg.Scrub.Schedule, Scrub: true})
 	}
 	return out
 }

@@ -90,7 +90,8 @@ func Summarize(snap *snapshot.Snapshot) (summary, hint string) {
 
 // SnapshotLines describes a stored snapshot for a person, as backup prints
 // it: its id, status, size and duration, its counts, the kinds not read,
-// drift, the changes since the previous one and its anomalies.
+// drift, the changes since the previous one, its anomalies and the objects
+// it healed.
 func SnapshotLines(s *snapshot.Snapshot) []string {
 	lines := []string{
 		fmt.Sprintf("snapshot %s of %s: %s, %d objects in %s, %d requests, %s added",
@@ -109,6 +110,14 @@ func SnapshotLines(s *snapshot.Snapshot) []string {
 	}
 	for _, a := range s.Anomalies {
 		lines = append(lines, "  ANOMALY: "+a)
+	}
+	const maxHealed = 20 // --json lists them all
+	for i, h := range s.Healed {
+		if i == maxHealed {
+			lines = append(lines, fmt.Sprintf("  healed: %d more (see snapshots --json)", len(s.Healed)-maxHealed))
+			break
+		}
+		lines = append(lines, fmt.Sprintf("  healed: %s %q: its stored copy was damaged and is stored afresh (%s)", h.Collection, h.Key, h.Hash.Short()))
 	}
 	return lines
 }

@@ -29,6 +29,9 @@ type SnapshotJSON struct {
 	// Protected says why retention keeps this snapshot whatever its
 	// rules ("" when nothing protects it).
 	Protected string `json:"protected"`
+	// Healed lists the objects whose damaged stored copy this run stored
+	// afresh: {"collection", "key", "hash"}; [] when none.
+	Healed []snapshot.Healed `json:"healed"`
 }
 
 // NewSnapshotJSON returns the --json form of a snapshot.
@@ -52,6 +55,10 @@ func NewSnapshotJSON(s *snapshot.Snapshot) SnapshotJSON {
 	out.Changes, out.Anomalies, out.Protected = s.Changes, s.Anomalies, s.Protected
 	if out.Anomalies == nil {
 		out.Anomalies = []string{}
+	}
+	out.Healed = s.Healed
+	if out.Healed == nil {
+		out.Healed = []snapshot.Healed{}
 	}
 	return out
 }

@@ -62,9 +62,10 @@ type JobResult struct {
 	Workspace string         // the workspace's or the replication's name
 	Counts    map[string]int // objects stored, by kind
 	API       APIStats
-	Anomalies []string // drops flagged in the snapshot
-	Summary   string   // one line for a person (counts, changes, kinds not read)
-	Hint      string   // the command that shows or restores what went wrong
+	Anomalies []string    // drops flagged in the snapshot
+	Summary   string      // one line for a person (counts, changes, kinds not read)
+	Hint      string      // the command that shows or restores what went wrong
+	Scrub     *ScrubStats // what a scrub read and found; nil for other jobs
 }
 
 // Retention is what a job's retention removed after a run.

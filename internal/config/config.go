@@ -80,6 +80,8 @@ type Config struct {
 	Notify Notify `yaml:"notify"`
 	// Replications are replications the daemon runs on a schedule.
 	Replications []*Replication `yaml:"replications,omitempty"`
+	// Scrub is the daemon's scheduled read-back of every stored object.
+	Scrub Scrub `yaml:"scrub"`
 
 	// Warnings are non-fatal findings of Parse, Validate and ResolveSecrets,
 	// each "file:line: path: message". They never hold a secret value.
@@ -256,6 +258,7 @@ func defaults(lookup func(string) (string, bool)) *Config {
 		Listen:   DefaultListen,
 		Timezone: DefaultTimezone,
 		Notify:   Notify{Timeout: DefaultNotifyTimeout},
+		Scrub:    DefaultScrub(),
 		src:      &source{dir: ".", lookup: lookup},
 	}
 }

@@ -88,6 +88,10 @@ notify:
   webhook_url: ""
   heartbeat_url: ""
   timeout: 10s
+scrub:
+  enabled: true
+  schedule: '@weekly'
+  bandwidth: 20MiB
 `
 	if diff := cmp.Diff(want, text); diff != "" {
 		t.Errorf("Redacted (-want +got):\n%s", diff)

@@ -23,6 +23,7 @@ var (
 	configType   = reflect.TypeOf(Config{})
 	durationType = reflect.TypeOf(time.Duration(0))
 	secretType   = reflect.TypeOf(api.Secret(""))
+	byteRateType = reflect.TypeOf(ByteRate(0))
 )
 
 // walk checks n against type t at path.
@@ -220,7 +221,7 @@ func (p *parser) leaf(n *yaml.Node, t reflect.Type, path string) {
 
 // isInteger reports whether t is an integer type other than a duration.
 func isInteger(t reflect.Type) bool {
-	return t != durationType && t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64
+	return t != durationType && t != byteRateType && t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64
 }
 
 // expected describes what a type wants, for messages.
@@ -228,6 +229,8 @@ func expected(t reflect.Type) string {
 	switch {
 	case t == durationType:
 		return "a duration such as 60s or 2m30s"
+	case t == byteRateType:
+		return "a size such as 20MiB (0: unlimited)"
 	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
 		return "a whole number"
 	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:

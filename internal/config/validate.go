@@ -39,6 +39,7 @@ func (c *Config) Validate() error {
 	}
 	c.validateWorkspaces(v)
 	c.validateReplications(v)
+	c.validateScrub(v)
 	return v.err()
 }
 

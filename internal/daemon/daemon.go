@@ -108,6 +108,11 @@ func (d *Daemon) newScheduler(s Settings) (*scheduler.Scheduler, error) {
 			// times (or when triggered), never as a catch-up at start.
 			last = d.opts.Clock.Now()
 		}
+		if ws.Scrub && last.IsZero() {
+			// Never scrubbed: the first scrub waits for its scheduled time
+			// rather than read the whole database as the daemon starts.
+			last = d.opts.Clock.Now()
+		}
 		jobs = append(jobs, scheduler.Job{Name: name, Spec: ws.Schedule, LastSuccess: last,
 			Run: func(context.Context) error { return d.execute(name) }})
 	}
@@ -264,16 +269,19 @@ func (d *Daemon) execute(name string) error {
 	d.mu.Unlock()
 	defer d.runs.Done()
 
-	replication := d.isReplication(name)
+	replication, scrub := d.jobKind(name)
 	var res Result
-	if replication {
+	switch {
+	case scrub:
+		res = d.opts.Jobs.RunScrub(d.runCtx)
+	case replication:
 		res = d.opts.Jobs.RunReplication(d.runCtx, name)
-	} else {
+	default:
 		res = d.opts.Jobs.RunBackup(d.runCtx, name)
 	}
 	res.Workspace = name
 	var pruned int64
-	if !replication && (res.Status == StatusComplete || res.Status == StatusPartial) && d.runCtx.Err() == nil {
+	if !replication && !scrub && (res.Status == StatusComplete || res.Status == StatusPartial) && d.runCtx.Err() == nil {
 		ret, err := d.opts.Jobs.RetainJob(d.runCtx, name)
 		if err != nil {
 			d.log.Error("retention after the backup failed", "workspace", name, "err", err)
@@ -282,7 +290,11 @@ func (d *Daemon) execute(name string) error {
 			d.log.Info("retention applied", "workspace", name, "removed", ret.Removed, "pruned_bytes", ret.PrunedBytes)
 		}
 	}
-	d.metrics.run(res, pruned)
+	if scrub {
+		d.metrics.scrub(res)
+	} else {
+		d.metrics.run(res, pruned)
+	}
 	d.opts.Jobs.Notify(d.runCtx, res)
 
 	d.mu.Lock()
@@ -304,20 +316,23 @@ func (d *Daemon) execute(name string) error {
 		return nil
 	}
 	what := "backup"
-	if replication {
+	switch {
+	case scrub:
+		what = "scrub"
+	case replication:
 		what = "replication"
 	}
 	return fmt.Errorf("%s of %s %s: %s", what, name, res.Status, res.Error)
 }
 
-// isReplication reports whether the job name is a replication's.
-func (d *Daemon) isReplication(name string) bool {
+// jobKind reports whether the job name is a replication or the scrub.
+func (d *Daemon) jobKind(name string) (replication, scrub bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, ws := range d.settings.Workspaces {
 		if ws.Name == name {
-			return ws.Replication
+			return ws.Replication, ws.Scrub
 		}
 	}
-	return false
+	return false, false
 }

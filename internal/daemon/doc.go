@@ -6,7 +6,7 @@
 //
 // It knows neither the Enspace API nor bbolt: it runs the program's jobs
 // (internal/app's Service, through the Jobs interface: RunBackup,
-// RunReplication, RetainJob, JobHistory, Notify) and serves the hot copy of
+// RunReplication, RunScrub, RetainJob, JobHistory, Notify) and serves the hot copy of
 // the database through the Database interface. Its run records and
 // statuses are app's (Result is app.JobResult). Client is the listener's
 // client, for the command line's status, trigger and read commands.
@@ -23,6 +23,15 @@
 // (Jobs.RetainJob) follows every run that stored a snapshot; then the
 // history is read again (Jobs.JobHistory) for the snapshot count, and
 // Jobs.Notify hears of the result.
+//
+// Scrub. The scrub is a job like the others (Workspace.Scrub, named
+// "scrub", which the config reserves): scheduled, triggered, never
+// overlapping itself, with no retention. It is kept out of the workspaces
+// of Status (Status.Scrub) and of /readyz, and out of the per-workspace
+// metrics: it has enspace_sync_scrub_* of its own. A database never
+// scrubbed is not scrubbed at start (its history has no last success, and
+// reading the whole database as the daemon starts would compete with the
+// catch-up backups); one whose last scrub is older than the period is.
 //
 // Stop. Stop tells systemd STOPPING=1, stops the scheduler (no new runs),
 // cancels the run context (a backup in progress aborts, and the store

@@ -89,6 +89,13 @@ func (b *backend) Replicate(_ context.Context, name string) Result {
 		Summary: "2 to create, 0 to update"}
 }
 
+// Scrub finds one damaged object, reading 4096 bytes.
+func (b *backend) Scrub(_ context.Context) Result {
+	b.record("scrub")
+	return Result{RunInfo: RunInfo{StartedAt: b.clock.Now(), FinishedAt: b.clock.Now(), Status: StatusFailed, Error: "found 1 damaged object"},
+		Scrub: &app.ScrubStats{BytesRead: 4096, Damaged: 1, Snapshots: []string{"snap1"}}}
+}
+
 func (b *backend) Retain(ctx context.Context, ws string) (Retention, error) {
 	b.record("retain " + ws)
 	b.mu.Lock()
@@ -129,7 +136,7 @@ const testToken = "test-token-0123456789abcdef0123456789"
 func start(t *testing.T, b *backend, env map[string]string, ws ...Workspace) *Daemon {
 	t.Helper()
 	d, err := New(Options{
-		Jobs: JobFuncs{Backup: b.Backup, Replicate: b.Replicate, Retain: b.Retain, History: b.History, NotifyFn: b.Notify},
+		Jobs: JobFuncs{Backup: b.Backup, Replicate: b.Replicate, ScrubFn: b.Scrub, Retain: b.Retain, History: b.History, NotifyFn: b.Notify},
 		DB:   fakeDB{"bbolt-bytes"}, Version: "test", Clock: b.clock,
 		Logger: slog.New(slog.DiscardHandler),
 		Getenv: func(k string) string { return env[k] },

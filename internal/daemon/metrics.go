@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/enspace-sync/enspace-sync/internal/app"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -24,6 +26,11 @@ type metrics struct {
 	lastSuccess *prometheus.GaugeVec     // workspace
 	snapshots   *prometheus.GaugeVec     // workspace
 	pruned      prometheus.Counter
+
+	scrubRuns    *prometheus.CounterVec // status
+	scrubLast    prometheus.Gauge
+	scrubDamaged *prometheus.GaugeVec // kind: content, structural
+	scrubBytes   prometheus.Counter
 
 	mu    sync.Mutex
 	named map[string]bool // workspaces that have series in the gauges
@@ -56,8 +63,17 @@ func newMetrics(d *Daemon) *metrics {
 			Help: "Snapshots stored, by workspace."}, []string{"workspace"}),
 		pruned: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "pruned_bytes_total",
 			Help: "Bytes of stored objects freed by the prunes after runs."}),
+		scrubRuns: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "scrub_runs_total",
+			Help: "Scrubs finished, by status (complete: nothing damaged; failed: damage found or the database unreadable; aborted)."}, []string{"status"}),
+		scrubLast: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "scrub_last_run_timestamp_seconds",
+			Help: "When the last scrub finished (Unix time), damage found or not."}),
+		scrubDamaged: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "scrub_damaged",
+			Help: "What the last scrub found damaged: content (objects the next backup that fetches them stores afresh) and structural (problems that make backups refuse the database)."}, []string{"kind"}),
+		scrubBytes: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "scrub_read_bytes_total",
+			Help: "Bytes the scrubs read back from the database."}),
 		named: map[string]bool{},
 	}
+	m.reg.MustRegister(m.scrubRuns, m.scrubLast, m.scrubDamaged, m.scrubBytes)
 	m.reg.MustRegister(m.runs, m.duration, m.objects, m.requests, m.retries, m.throttled, m.pauses, m.pausedFor, m.lastSuccess, m.snapshots, m.pruned,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Name: "database_bytes",
@@ -77,6 +93,12 @@ func newMetrics(d *Daemon) *metrics {
 
 // history sets the gauges that come from the database.
 func (m *metrics) history(name string, h History) {
+	if name == app.ScrubJob {
+		if r := h.LastRun; r != nil && !r.FinishedAt.IsZero() {
+			m.scrubLast.Set(float64(r.FinishedAt.UnixMilli()) / 1000)
+		}
+		return
+	}
 	m.mu.Lock()
 	m.named[name] = true
 	m.mu.Unlock()
@@ -120,6 +142,20 @@ func (m *metrics) run(r Result, pruned int64) {
 	m.pausedFor.WithLabelValues(name).Add(r.API.PausedFor.Seconds())
 	if pruned > 0 {
 		m.pruned.Add(float64(pruned))
+	}
+}
+
+// scrub counts a finished scrub.
+func (m *metrics) scrub(r Result) {
+	m.scrubRuns.WithLabelValues(string(r.Status)).Inc()
+	if r.Scrub == nil || r.Status == StatusAborted {
+		return
+	}
+	m.scrubBytes.Add(float64(r.Scrub.BytesRead))
+	if r.Status == StatusComplete || r.Scrub.Damaged+r.Scrub.Structural > 0 {
+		m.scrubLast.Set(float64(r.FinishedAt.UnixMilli()) / 1000)
+		m.scrubDamaged.WithLabelValues("content").Set(float64(r.Scrub.Damaged))
+		m.scrubDamaged.WithLabelValues("structural").Set(float64(r.Scrub.Structural))
 	}
 }
 

@@ -10,14 +10,16 @@ import (
 // Status is the daemon's state as GET /v1/status answers it.
 type Status struct {
 	Workspaces []WorkspaceStatus `json:"workspaces"`
-	Version    string            `json:"version"`
-	StartedAt  time.Time         `json:"started_at"`
+	// Scrub is the scrub job (kind "scrub"); absent when it is disabled.
+	Scrub     *WorkspaceStatus `json:"scrub,omitempty"`
+	Version   string           `json:"version"`
+	StartedAt time.Time        `json:"started_at"`
 }
 
 // WorkspaceStatus is one workspace in Status.
 type WorkspaceStatus struct {
 	Name      string     `json:"name"`
-	Kind      string     `json:"kind"` // backup or replication
+	Kind      string     `json:"kind"` // backup, replication or scrub
 	Schedule  string     `json:"schedule"`
 	NextRun   *time.Time `json:"next_run"` // null while none is scheduled
 	LastRun   *RunInfo   `json:"last_run"` // null before the first run
@@ -39,8 +41,11 @@ func (d *Daemon) Status() Status {
 	for _, ws := range d.settings.Workspaces {
 		st := d.states[ws.Name]
 		w := WorkspaceStatus{Name: ws.Name, Kind: "backup", Schedule: ws.Schedule}
-		if ws.Replication {
+		switch {
+		case ws.Replication:
 			w.Kind = "replication"
+		case ws.Scrub:
+			w.Kind = "scrub"
 		}
 		if t := next[ws.Name]; !t.IsZero() {
 			t = t.UTC()
@@ -53,6 +58,10 @@ func (d *Daemon) Status() Status {
 				c.StartedAt, c.FinishedAt = c.StartedAt.UTC(), c.FinishedAt.UTC()
 				w.LastRun = &c
 			}
+		}
+		if ws.Scrub {
+			out.Scrub = &w
+			continue
 		}
 		out.Workspaces = append(out.Workspaces, w)
 	}
@@ -84,8 +93,8 @@ func (d *Daemon) Ready() Readiness {
 	}
 	out := Readiness{Ready: true, Workspaces: []WorkspaceReady{}}
 	for _, ws := range d.settings.Workspaces {
-		if ws.Replication {
-			continue // a replication's health is in its status and notifications
+		if ws.Replication || ws.Scrub {
+			continue // their health is in their status, metrics and notifications
 		}
 		w := WorkspaceReady{Name: ws.Name}
 		var last *RunInfo

@@ -42,6 +42,10 @@ type Workspace struct {
 	// Replication says the job is a replication: it runs Options.Replicate,
 	// keeps no snapshots, has no retention and does not count for /readyz.
 	Replication bool
+	// Scrub says the job is the scrub (Jobs.RunScrub): it has no
+	// retention, does not count for /readyz, has metrics of its own
+	// (enspace_sync_scrub_*) and shows in Status.Scrub.
+	Scrub bool
 }
 
 // Settings are the reloadable part of the daemon's configuration.
@@ -70,6 +74,10 @@ type Jobs interface {
 	// RunReplication runs one replication (a Workspace with Replication
 	// set). ctx ends when the daemon stops.
 	RunReplication(ctx context.Context, name string) Result
+	// RunScrub reads every stored object back and records what is
+	// damaged; Result.Scrub holds what it read and found. ctx ends when
+	// the daemon stops: the scrub then stops and reports StatusAborted.
+	RunScrub(ctx context.Context) Result
 	// RetainJob applies the workspace's retention (forget, then prune)
 	// after a run that stored a snapshot.
 	RetainJob(ctx context.Context, workspace string) (Retention, error)
@@ -82,10 +90,11 @@ type Jobs interface {
 }
 
 // JobFuncs is Jobs made of functions; a nil function does nothing (and a
-// nil RunReplication fails the run).
+// nil RunReplication or RunScrub fails the run).
 type JobFuncs struct {
 	Backup    func(ctx context.Context, workspace string) Result
 	Replicate func(ctx context.Context, name string) Result
+	ScrubFn   func(ctx context.Context) Result
 	Retain    func(ctx context.Context, workspace string) (Retention, error)
 	History   func(name string) (History, error)
 	NotifyFn  func(ctx context.Context, r Result)
@@ -100,6 +109,13 @@ func (f JobFuncs) RunReplication(ctx context.Context, name string) Result {
 		return Result{Workspace: name, RunInfo: RunInfo{Status: StatusFailed, Error: "no replication job"}}
 	}
 	return f.Replicate(ctx, name)
+}
+
+func (f JobFuncs) RunScrub(ctx context.Context) Result {
+	if f.ScrubFn == nil {
+		return Result{Workspace: app.ScrubJob, RunInfo: RunInfo{Status: StatusFailed, Error: "no scrub job"}}
+	}
+	return f.ScrubFn(ctx)
 }
 
 func (f JobFuncs) RetainJob(ctx context.Context, ws string) (Retention, error) {
@@ -174,7 +190,7 @@ type Options struct {
 func SettingsOf(svc *app.Service) Settings {
 	out := Settings{Location: svc.Location()}
 	for _, j := range svc.Jobs() {
-		out.Workspaces = append(out.Workspaces, Workspace{Name: j.Name, Schedule: j.Schedule, Replication: j.Replication})
+		out.Workspaces = append(out.Workspaces, Workspace{Name: j.Name, Schedule: j.Schedule, Replication: j.Replication, Scrub: j.Scrub})
 	}
 	return out
 }

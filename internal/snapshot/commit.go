@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -84,7 +86,14 @@ func (w *Writer) commit(info CommitInfo) (*Snapshot, error) {
 		StartedAt: w.startedAt, FinishedAt: info.FinishedAt.UTC(),
 		Status: StatusComplete, Counts: map[string]int{}, Collections: tb.result,
 		Requests: info.Requests, Config: info.Config, Drift: info.Drift, APICounts: maps.Clone(info.Counts),
+		Healed: slices.Clone(w.healed),
 	}
+	slices.SortFunc(snap.Healed, func(a, b Healed) int {
+		if c := strings.Compare(a.Collection, b.Collection); c != 0 {
+			return c
+		}
+		return compareKeys(sortKey(a.Key), sortKey(b.Key))
+	})
 	if len(w.failed) > 0 {
 		snap.Status = StatusPartial
 		snap.Errors = maps.Clone(w.failed)

@@ -33,6 +33,11 @@ type Check struct {
 // It returns the check recorded. The index entries of damaged blobs are
 // kept: they are what lets the fresh copy land under the old id.
 func (db *DB) RecordCheck(rep *VerifyReport) (Check, error) {
+	return db.recordCheck(rep, nil)
+}
+
+// recordCheck is RecordCheck; also, when not nil, in the same transaction.
+func (db *DB) recordCheck(rep *VerifyReport, also func(tx *bbolt.Tx, c Check) error) (Check, error) {
 	c := Check{Time: db.opts.Now().UTC(), ReadData: rep.ReadData, Structural: rep.Structural, Content: len(rep.DamagedBlobs)}
 	for _, p := range rep.Problems {
 		if !p.Content {
@@ -48,6 +53,11 @@ func (db *DB) RecordCheck(rep *VerifyReport) (Check, error) {
 		dmg := tx.Bucket(bucketDamaged)
 		for id, h := range rep.DamagedBlobs {
 			if err := dmg.Put(idKey(id), h[:]); err != nil {
+				return err
+			}
+		}
+		if also != nil {
+			if err := also(tx, c); err != nil {
 				return err
 			}
 		}

@@ -2,6 +2,8 @@ package snapshot
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -24,9 +26,11 @@ func damageBlob(t *testing.T, db *DB, id uint64) {
 }
 
 // TestDamagedBlobHealsOnPut: a blob whose bytes were damaged is named by
-// Verify(true) in every snapshot that refers to it, as content damage;
-// once recorded, the next run that brings the same content stores it afresh
-// under the same id, and every snapshot, old and new, verifies clean.
+// Verify(true) in every snapshot that refers to it, as content damage; the
+// next run that brings the same content finds the stored copy differs
+// from what it fetched (or, once a check recorded it, knows it damaged)
+// and stores it afresh under the same id, listing the object as healed;
+// every snapshot, old and new, then verifies clean.
 func TestDamagedBlobHealsOnPut(t *testing.T) {
 	db := openTest(t)
 	s1 := snapshotOf(t, db, "acme", 40, same)
@@ -40,20 +44,31 @@ func TestDamagedBlobHealsOnPut(t *testing.T) {
 		t.Fatalf("blob of item 7: id %d, %v", id, err)
 	}
 	damageBlob(t, db, id)
-
-	// Without a record, deduplication trusts the damaged copy.
-	s2 := snapshotOf(t, db, "acme", 40, same)
 	rep, err := db.Verify(true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Problems) != 2 || rep.Structural != 0 || len(rep.DamagedBlobs) != 1 {
+	if len(rep.Problems) != 1 || rep.Structural != 0 || len(rep.DamagedBlobs) != 1 {
 		t.Fatalf("problems %v, structural %d, damaged %v", rep.Problems, rep.Structural, rep.DamagedBlobs)
 	}
-	for i, p := range rep.Problems {
-		if !p.Content || p.Key != "7" {
-			t.Errorf("problem %d: %+v", i, p)
-		}
+	if p := rep.Problems[0]; !p.Content || p.Key != "7" || p.Snapshot != s1.ID {
+		t.Errorf("problem: %+v", p)
+	}
+
+	// Without a record, deduplication compares and does not reuse it.
+	s2 := snapshotOf(t, db, "acme", 40, same)
+	if len(s2.Healed) != 1 || s2.Healed[0].Key != "7" {
+		t.Errorf("second snapshot healed %+v, want key 7", s2.Healed)
+	}
+	if rep, err = db.Verify(true, nil); err != nil || !rep.OK() {
+		t.Fatalf("after the run that compared: %v %v", rep.Problems, err)
+	}
+
+	// Recorded by a check, the damage heals the same way.
+	damageBlob(t, db, id)
+	rep, err = db.Verify(true, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if got := rep.Damaged(); len(got) != 2 || !slices.Contains(got, s1.ID) || !slices.Contains(got, s2.ID) {
 		t.Errorf("damaged snapshots %v, want %s and %s", got, s1.ID, s2.ID)
@@ -65,11 +80,12 @@ func TestDamagedBlobHealsOnPut(t *testing.T) {
 	if got, _ := db.DamagedBlobs(); len(got) != 1 {
 		t.Fatalf("damaged set: %v", got)
 	}
-
-	// The next run heals it: the same id, the original bytes.
 	s3 := snapshotOf(t, db, "acme", 40, same)
 	if got, _ := db.DamagedBlobs(); len(got) != 0 {
 		t.Errorf("damaged set after the run: %v", got)
+	}
+	if len(s3.Healed) != 1 || s3.Healed[0].Key != "7" {
+		t.Errorf("third snapshot healed %+v, want key 7", s3.Healed)
 	}
 	rep, err = db.Verify(true, nil)
 	if err != nil {
@@ -84,5 +100,77 @@ func TestDamagedBlobHealsOnPut(t *testing.T) {
 	}
 	if last, ok, err := db.LastCheck(); err != nil || !ok || last.Content != 1 {
 		t.Errorf("last check: %+v %v %v", last, ok, err)
+	}
+	if s4 := snapshotOf(t, db, "acme", 40, same); len(s4.Healed) != 0 {
+		t.Errorf("a run after healing healed %+v", s4.Healed)
+	}
+}
+
+// TestOtherRawFormIsNotDamage: a stored copy kept in another raw form of
+// the same content (two JSON texts, one canonical form) is sound: the
+// comparison falls back to the content's address and heals nothing.
+func TestOtherRawFormIsNotDamage(t *testing.T) {
+	db := openTest(t)
+	w, err := db.Begin("acme", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Put("items", "contracts", "1", []byte(`{"a":1,"b":2}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Commit(CommitInfo{FinishedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	w, err = db.Begin("acme", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Put("items", "contracts", "1", []byte(`{ "b": 2, "a": 1 }`)); err != nil {
+		t.Fatal(err)
+	}
+	s, err := w.Commit(CommitInfo{FinishedAt: t0})
+	if err != nil || len(s.Healed) != 0 {
+		t.Fatalf("second run healed %+v, %v", s, err)
+	}
+}
+
+// TestWrongIndexEntryIsNotOverwritten: an index entry that files an
+// object's hash under another blob's sound record is damage of the index:
+// the run fails (ErrCorrupt) rather than overwrite the other blob, which
+// stays intact.
+func TestWrongIndexEntryIsNotOverwritten(t *testing.T) {
+	db := openTest(t)
+	snapshotOf(t, db, "acme", 40, same)
+	fileAll(t, db)
+	h7, _ := ContentHash(item(7, 0))
+	h8, _ := ContentHash(item(8, 0))
+	var id7, id8 uint64
+	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		index := tx.Bucket(bucketBlobIndex)
+		id7, id8 = lookupID(index, h7), lookupID(index, h8)
+		return index.Put(h7[:], idValue(id8))
+	})
+	if err != nil || id8 == 0 {
+		t.Fatal(id8, err)
+	}
+	w, err := db.Begin("acme", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id := 1; id <= 40; id++ {
+		if err := w.Put("items", "contracts", fmt.Sprint(id), item(id, 0)); err != nil {
+			break
+		}
+	}
+	if _, err := w.Commit(CommitInfo{FinishedAt: t0}); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("commit over a wrong index entry: %v, want ErrCorrupt", err)
+	}
+	if raw, err := db.blobByID(id8); err != nil || !bytes.Equal(raw, item(8, 0)) {
+		t.Errorf("blob %d: %q, %v", id8, raw, err)
+	}
+	// Mend the entry for the check at the end of the test.
+	err = db.bolt.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketBlobIndex).Put(h7[:], idValue(id7)) })
+	if err != nil {
+		t.Fatal(err)
 	}
 }

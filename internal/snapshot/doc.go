@@ -56,34 +56,51 @@
 //
 // # Damage
 //
-// Deduplication trusts stored bytes: a blob whose bytes were damaged on
-// disk would otherwise be reused by every later snapshot holding the same
-// content. [DB.Verify] with readData tells a blob whose record and index
-// entry are sound but whose bytes do not decompress or hash to its address
+// Deduplication never reuses a damaged blob. When a Put's content is
+// already stored, the batch write copies the stored record out in its read
+// transaction and, outside it, decompresses it and compares it with the
+// bytes just fetched (damagedCopies); a copy kept in another raw form of
+// the same content is hashed instead. A copy that differs, does not
+// decompress, holds another hash or is missing is overwritten with the
+// fresh bytes under the same id, in the batch's own write transaction:
+// because the id's address is the hash of the original content and tree
+// nodes name blobs by id, that one write heals every snapshot, old and
+// new, that refers to the blob. The run's snapshot lists those objects
+// (Snapshot.Healed). One case is not healed but refused: a record that
+// holds another hash and is sound in itself (its content hashes to that
+// hash) means the index entry is wrong, and overwriting would damage that
+// other blob; the batch fails with ErrCorrupt.
+//
+// [DB.Verify] with readData tells a blob whose record and index entry are
+// sound but whose bytes do not decompress or hash to its address
 // (Problem.Content, VerifyReport.DamagedBlobs) from structural damage
 // (anything else: a missing or undecodable record, root, chunk or index
 // entry). [DB.RecordCheck], called by a read-write check (verify --repair,
-// the daemon's check at start), files damaged blobs in the damaged bucket
-// (blob id -> hash) and records the check's outcome in meta (last-check:
-// time, structural problems, damaged blobs); read-only verify only
-// reports. The index entries of damaged blobs are kept: a Put whose content
-// the index files under a damaged id packs it afresh and overwrites the
-// record under the same id, and takes the id out of the damaged set.
-// Because the id's address is the hash of the original content and tree
-// nodes name blobs by id, that one write heals every snapshot, old and
-// new, that refers to the blob. Prune drops the damaged entries of the
-// blobs it removes. A blob whose object is gone from the server stays
-// damaged until its snapshots are forgotten.
+// the daemon's check at start) and by [DB.Scrub] (the daemon's scheduled
+// read-back, paced to a bandwidth), files damaged blobs in the damaged
+// bucket (blob id -> hash) and records the check's outcome in meta
+// (last-check: time, structural problems, damaged blobs; a scrub also
+// last-scrub); read-only verify only reports. The index entries of damaged
+// blobs are kept: a Put of such content is stored afresh without being
+// compared, and takes the id out of the damaged set. Prune drops the
+// damaged entries of the blobs it removes. A blob whose object is gone
+// from the server stays damaged until its snapshots are forgotten; damage
+// to a chunk, an index node or a root is structural and no backup heals
+// it (the next backup finds the chunk by its hash and reuses it).
 //
-// The check costs one cursor step per batch while the damaged set is
-// empty (the usual case), and one bucket Get per deduplicated blob while
-// it is not: BenchmarkPutUnchanged (100,000 unchanged objects) measured
-// 263-360 ms before and 268-335 ms after, within the noise. Re-checking
-// the stored bytes on every deduplication instead would cost a read, a
-// zstd decompression and a canonical-JSON hash per reused object:
-// BenchmarkRecheckStored does that alone for the same 100,000 objects in
-// 510-740 ms, more than the whole of BenchmarkPutUnchanged, so it would
-// about double the cost of an unchanged object in every backup.
+// The comparison is the price of never reusing a damaged copy: a read of
+// the record, a zstd decompression and a bytes.Equal per reused object,
+// about 2 µs. BenchmarkPutUnchanged (100,000 unchanged objects) measured
+// 258-263 ms before and 466-580 ms after on the shared 2-core test
+// machine, in alternate runs; BenchmarkCompareStored, the comparison alone,
+// 328-342 ms (re-hashing the canonical JSON as well, as
+// BenchmarkRecheckStored does, would add about half again). So an
+// unchanged object costs about twice the CPU it did. In a backup, batches
+// are written on a goroutine of their own while the next ones are fetched,
+// with one goroutine comparing, so the cost hides behind the API's latency
+// unless the CPU is the bottleneck. A checksum of the compressed bytes in
+// the blob record (a format change) would cut the check to a read and a
+// CRC.
 //
 // # bbolt rules
 //

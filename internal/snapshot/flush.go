@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"runtime"
@@ -12,8 +13,9 @@ import (
 // flushLocked writes the buffered objects, the run's last batch. The caller
 // holds w.mu and db.gc (shared).
 func (w *Writer) flushLocked() error {
-	added, err := w.writeBatch(w.batch, true)
+	added, healed, err := w.writeBatch(w.batch, true)
 	w.added += added
+	w.healed = append(w.healed, healed...)
 	if err != nil {
 		w.err = fmt.Errorf("write batch of run %s: %w", w.id, err)
 		return w.err
@@ -24,7 +26,8 @@ func (w *Writer) flushLocked() error {
 	return nil
 }
 
-// writeBatch writes batch and returns the bytes of new records it stored.
+// writeBatch writes batch and returns the bytes of new records it stored
+// and the objects whose damaged blob it stored afresh.
 // It finds which blobs are new in a read transaction, compresses those
 // outside any transaction, and writes the blobs and the pending entries in
 // one write transaction; the new blobs' index entries wait (see unfiled)
@@ -32,20 +35,22 @@ func (w *Writer) flushLocked() error {
 // core. It changes none of the Writer's fields: it may run on a goroutine
 // of its own (flushInBackground). The caller holds db.gc (shared), so no
 // prune can remove a blob between the two transactions.
-func (w *Writer) writeBatch(batch []pending, last bool) (int64, error) {
+func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error) {
 	if len(batch) == 0 {
-		return 0, nil
+		return 0, nil, nil
 	}
 	if err := w.db.unfiledReady(); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	u := w.db.unfiled
 	stores := u.stores.Load()
 	ids := make(map[Hash]uint64, len(batch)) // blob hash -> id; 0 while unknown
 	var fresh []int                          // index in batch of the first object of each new blob
 	var heal []int                           // the same, for stored blobs recorded damaged
+	var reused []int                         // the same, for the other stored blobs
+	var copies [][]byte                      // the records of reused, copied out
 	err := w.db.bolt.View(func(tx *bbolt.Tx) error {
-		index := tx.Bucket(bucketBlobIndex)
+		index, blobs := tx.Bucket(bucketBlobIndex), tx.Bucket(bucketBlobs)
 		// A blob recorded damaged is stored again over its record (same id,
 		// so every snapshot that refers to it heals). The set is empty but
 		// after a repair, and an empty set costs one cursor step a batch.
@@ -66,27 +71,40 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, error) {
 				fresh = append(fresh, i)
 			case dmg != nil && dmg.Get(idKey(id)) != nil:
 				heal = append(heal, i)
+			default:
+				reused = append(reused, i)
+				copies = append(copies, bytes.Clone(blobs.Get(idKey(id))))
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	workers := 1
 	if last {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	// Deduplication trusts no stored copy it has not compared with the
+	// bytes just fetched: one that differs is stored afresh with the
+	// damaged ones.
+	rotten, err := damagedCopies(batch, reused, copies, workers)
+	if err != nil {
+		return 0, nil, err
+	}
+	forced := len(heal)
+	heal = append(heal, rotten...)
 	records, err := packAll(batch, append(fresh[:len(fresh):len(fresh)], heal...), workers)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	u.write.Lock()
 	defer u.write.Unlock()
 	var added int64
 	var stored []filedBlob
+	var healed []Healed
 	err = w.db.update(func(tx *bbolt.Tx) error {
-		stored = stored[:0]
+		stored, healed, added = stored[:0], healed[:0], 0
 		blobs, index := tx.Bucket(bucketBlobs), tx.Bucket(bucketBlobIndex)
 		recheck := u.stores.Load() != stores // another run stored blobs meanwhile
 		for j, i := range fresh {
@@ -106,7 +124,9 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, error) {
 			stored = append(stored, filedBlob{hash: h, id: id})
 		}
 		if len(heal) > 0 {
-			n, err := healBlobs(tx, batch, heal, ids, records[len(fresh):])
+			var n int64
+			var err error
+			healed, n, err = healBlobs(tx, batch, heal, forced, ids, records[len(fresh):])
 			if err != nil {
 				return err
 			}
@@ -115,15 +135,15 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, error) {
 		return w.putPending(tx, batch, ids)
 	})
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	u.wait(stored)
 	if u.due() {
 		if err := w.db.fileBlobsLocked(nil); err != nil {
-			return added, err
+			return added, healed, err
 		}
 	}
-	return added, nil
+	return added, healed, nil
 }
 
 // putPending files the batch's pending entries, each naming its blob's id.
@@ -175,25 +195,91 @@ func packAll(batch []pending, idx []int, workers int) ([][]byte, error) {
 	return out, errors.Join(errs...)
 }
 
-// healBlobs overwrites the records of the blobs recorded damaged that
-// batch[i] for i in heal brings again (records holds their fresh records,
-// in the same order) and takes them out of the damaged set. It returns the
-// bytes written.
-func healBlobs(tx *bbolt.Tx, batch []pending, heal []int, ids map[Hash]uint64, records [][]byte) (int64, error) {
+// healBlobs overwrites the records of the damaged blobs that batch[i] for
+// i in heal brings again (records holds their fresh records, in the same
+// order) and takes them out of the damaged set: heal[:recorded] are those
+// recorded damaged, the rest those whose stored copy differed from the
+// bytes fetched (damagedCopies). It returns the objects that brought them
+// and the bytes written.
+func healBlobs(tx *bbolt.Tx, batch []pending, heal []int, recorded int, ids map[Hash]uint64, records [][]byte) ([]Healed, int64, error) {
 	blobs, dmg := tx.Bucket(bucketBlobs), tx.Bucket(bucketDamaged)
 	var n int64
+	var healed []Healed
 	for j, i := range heal {
 		k := idKey(ids[batch[i].hash])
-		if dmg.Get(k) == nil {
+		if j < recorded && dmg.Get(k) == nil {
 			continue // healed meanwhile by another run
 		}
 		if err := blobs.Put(k, records[j]); err != nil {
-			return n, fmt.Errorf("store blob afresh: %w", err)
+			return nil, n, fmt.Errorf("store blob afresh: %w", err)
 		}
 		if err := dmg.Delete(k); err != nil {
-			return n, fmt.Errorf("store blob afresh: %w", err)
+			return nil, n, fmt.Errorf("store blob afresh: %w", err)
 		}
 		n += int64(len(k) + len(records[j]))
+		key, err := keyText(batch[i].key)
+		if err != nil {
+			key = fmt.Sprintf("%q", batch[i].key)
+		}
+		healed = append(healed, Healed{Collection: string(batch[i].coll), Key: key, Hash: batch[i].hash})
 	}
-	return n, nil
+	return healed, n, nil
+}
+
+// damagedCopies compares the stored copy of each blob batch[i] reuses, for
+// i in idx (recs holds their records, in the same order), with the bytes
+// just fetched, on up to workers goroutines, and returns the i whose copy
+// is damaged: a record that does not decode, is missing, holds another
+// hash (unless that record is sound: then the index is damaged, and the
+// error wraps ErrCorrupt), does not decompress, or decompresses to bytes
+// whose canonical JSON hashes elsewhere. The bytes fetched usually equal those stored, so the
+// cost is a decompression and a comparison; only a copy kept in another
+// raw form of the same content is hashed.
+func damagedCopies(batch []pending, idx []int, recs [][]byte, workers int) ([]int, error) {
+	if len(idx) == 0 {
+		return nil, nil
+	}
+	bad := make([]bool, len(idx))
+	errs := make([]error, len(idx))
+	workers = max(1, min(workers, (len(idx)+255)/256))
+	var wg sync.WaitGroup
+	for g := range workers {
+		wg.Go(func() {
+			var buf []byte
+			for j := g; j < len(idx); j += workers {
+				p := &batch[idx[j]]
+				h, packed, err := decodeBlob(recs[j])
+				if err == nil {
+					buf, err = decompressTo(buf[:0], packed)
+				}
+				switch {
+				case err != nil:
+					bad[j] = true
+				case h != p.hash:
+					// A record of another blob, sound in itself, means the
+					// index is wrong: overwriting it would damage that blob.
+					if got, herr := ContentHash(buf); herr == nil && got == h {
+						errs[j] = fmt.Errorf("%w: the blob index files %s under a record of %s: run %s",
+							ErrCorrupt, p.hash.Short(), h.Short(), "enspace-sync verify --repair")
+					} else {
+						bad[j] = true
+					}
+				case !bytes.Equal(buf, p.raw):
+					got, err := ContentHash(buf)
+					bad[j] = err != nil || got != p.hash
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var out []int
+	for j, b := range bad {
+		if b {
+			out = append(out, idx[j])
+		}
+	}
+	return out, nil
 }

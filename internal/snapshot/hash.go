@@ -107,6 +107,19 @@ func compressTo(dst, raw []byte) ([]byte, error) {
 	return c.enc.EncodeAll(raw, dst), nil
 }
 
+// decompressTo appends the decompressed stored to dst.
+func decompressTo(dst, stored []byte) ([]byte, error) {
+	c, err := codec()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := c.dec.DecodeAll(stored, dst)
+	if err != nil {
+		return nil, fmt.Errorf("decompress: %w", err)
+	}
+	return raw, nil
+}
+
 func decompress(stored []byte) ([]byte, error) {
 	c, err := codec()
 	if err != nil {

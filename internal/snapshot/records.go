@@ -127,6 +127,18 @@ type Snapshot struct {
 	// Protected says why retention must keep this snapshot whatever its
 	// rules say (it is the last one before a drop); "" when it need not.
 	Protected string `json:"protected,omitempty"`
+	// Healed lists the objects whose stored copy was recorded damaged (by
+	// a scrub or verify --repair) and that this run stored afresh, under
+	// the same address: every snapshot that referred to the damaged copy
+	// is whole again.
+	Healed []Healed `json:"healed,omitempty"`
+}
+
+// Healed is one object a run stored afresh over a damaged copy.
+type Healed struct {
+	Collection string `json:"collection"` // "items/contracts"
+	Key        string `json:"key"`
+	Hash       Hash   `json:"hash"` // the content's address, the same before and after
 }
 
 // ShortID returns the first 8 characters of the id.

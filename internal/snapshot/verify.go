@@ -96,9 +96,20 @@ func (r *VerifyReport) add(p Problem) {
 // A file so damaged that reading it panics (bbolt panics on a page whose
 // header is not what it expects) is reported as damage, not as a crash.
 func (db *DB) Verify(readData bool, progress func(done, total int)) (rep *VerifyReport, err error) {
-	// Prune waits while Verify runs, so nothing it reads disappears midway.
-	db.gc.RLock()
-	defer db.gc.RUnlock()
+	return db.verify(readData, progress, nil, true)
+}
+
+// verify is Verify; pace, when not nil, is told of the bytes each read
+// transaction copied, after it ended, and may wait (Scrub's bandwidth) or
+// stop the check with an error. Unless hold, a prune may run meanwhile and
+// remove what a forgotten snapshot referred to: the caller must check any
+// problem found again, holding.
+func (db *DB) verify(readData bool, progress func(done, total int), pace func(n int) error, hold bool) (rep *VerifyReport, err error) {
+	if hold {
+		// Prune waits while Verify runs, so nothing it reads disappears midway.
+		db.gc.RLock()
+		defer db.gc.RUnlock()
+	}
 	rep = &VerifyReport{ReadData: readData, DamagedBlobs: map[uint64]Hash{}}
 	defer func() {
 		if p := recover(); p != nil {
@@ -125,7 +136,7 @@ func (db *DB) Verify(readData bool, progress func(done, total int)) (rep *Verify
 		return nil, fmt.Errorf("verify: %w", err)
 	}
 	sortSnapshots(snaps)
-	v := &verifier{db: db, rep: rep, readData: readData, progress: progress,
+	v := &verifier{db: db, rep: rep, readData: readData, progress: progress, pace: pace,
 		chunkOK: map[uint64]bool{}, blobs: map[uint64]blobState{}}
 	for _, s := range snaps {
 		for _, c := range s.Collections {
@@ -154,10 +165,19 @@ type verifier struct {
 	rep         *VerifyReport
 	readData    bool
 	progress    func(done, total int)
+	pace        func(n int) error // see DB.verify; nil: no pacing
 	done, total int
 	chunkOK     map[uint64]bool               // chunk id -> it and all its blobs are sound
 	blobs       map[uint64]blobState          // blob id -> what its check found
 	content     func(h Hash, key, msg string) // reports content damage in the collection being checked
+}
+
+// read tells the pace of n bytes copied out of the database.
+func (v *verifier) read(n int) error {
+	if v.pace == nil || n == 0 {
+		return nil
+	}
+	return v.pace(n)
 }
 
 // blobState is the outcome of one blob's check.
@@ -218,6 +238,13 @@ func (v *verifier) checkBlobs(es []entry) error {
 		return nil
 	})
 	if err != nil {
+		return err
+	}
+	read := 0
+	for _, f := range todo {
+		read += len(f.packed) + len(f.hash)
+	}
+	if err := v.read(read); err != nil {
 		return err
 	}
 	for id, f := range todo {

@@ -21,6 +21,9 @@ func (v *verifier) collection(s *Snapshot, name string) error {
 		v.advance(c.Count)
 		return nil
 	}
+	if err := v.read(len(raw)); err != nil {
+		return err
+	}
 	level, refs, err := decodeIndex(raw)
 	if err == nil && hashOf(raw) != c.Root {
 		err = fmt.Errorf("root does not hash to its address")
@@ -76,6 +79,9 @@ func (v *verifier) index(level int, r chunkRef, next []byte, bad func(h Hash, ke
 		bad(Hash{}, "", fmt.Sprintf("index node %d is missing", r.id))
 		v.advance(r.count)
 		return nil
+	}
+	if err := v.read(len(raw)); err != nil {
+		return err
 	}
 	indexed, err := v.indexed(raw)
 	if err != nil {
@@ -144,6 +150,9 @@ func (v *verifier) chunk(r chunkRef, next []byte, bad func(h Hash, key, msg stri
 	if err != nil {
 		bad(Hash{}, "", fmt.Sprintf("chunk %d is missing", r.id))
 		return nil
+	}
+	if err := v.read(len(raw)); err != nil {
+		return err
 	}
 	indexed, err := v.indexed(raw)
 	if err != nil {

@@ -26,6 +26,7 @@ type Writer struct {
 	batchBytes int
 	failed     map[string]string // kind -> error text
 	added      int64             // bytes of the blob records and index entries this run stored
+	healed     []Healed          // objects whose damaged blob this run stored afresh
 	err        error             // first write error: the run cannot commit
 	done       bool
 	// inflight is closed when the last batch handed to the background is
@@ -135,11 +136,12 @@ func (w *Writer) flushInBackground(older, prev, done chan struct{}, batch []pend
 			<-prev
 		}
 		w.db.gc.RLock()
-		added, err := w.writeBatch(batch, false)
+		added, healed, err := w.writeBatch(batch, false)
 		w.db.gc.RUnlock()
 		w.mu.Lock()
 		defer w.mu.Unlock()
 		w.added += added
+		w.healed = append(w.healed, healed...)
 		if err != nil && w.err == nil {
 			w.err = fmt.Errorf("write batch of run %s: %w", w.id, err)
 		}
