@@ -41,7 +41,7 @@ func (r RunView) Duration() time.Duration { return r.FinishedAt.Sub(r.StartedAt)
 type JobView struct {
 	Name        string
 	Replication bool
-	Scrub       bool // the daemon's scrub of the database (its LastRun only)
+	Scrub       bool      // the daemon's scrub of the database (its LastRun only)
 	Schedule    string    // "" for a workspace of the database that the config no longer names
 	NextRun     time.Time // zero when none is scheduled
 	LastRun     *RunView  // nil before the first finished run
