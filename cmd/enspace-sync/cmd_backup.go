@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 
@@ -86,6 +87,10 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 				fmt.Fprintf(m.Stdout, "%s\n", line)
 			} else {
 				fmt.Fprintf(m.Stdout, "%s: backup failed: %s\n", ws.Name, err)
+			}
+			var fe *app.FailureError
+			if errors.As(err, &fe) && fe.Hint != "" {
+				fmt.Fprintf(m.Stderr, "Try: %s\n", fe.Hint)
 			}
 			continue
 		case res.Snapshot.Status == snapshot.StatusPartial:

@@ -17,6 +17,16 @@ type planPrinter struct {
 	asJSON  bool
 	dryRun  bool
 	planOut string
+	yes     bool   // apply without asking (see confirmWrites)
+	command string // restore, replicate or apply, for the question
+}
+
+// yesFlag registers --yes into yes.
+func yesFlag(fs interface {
+	BoolVar(p *bool, name string, value bool, usage string)
+}, yes *bool) {
+	const usage = "apply without asking \"Apply N writes to WORKSPACE? [y/N]\" (needed without a terminal)"
+	fs.BoolVar(yes, "yes", false, usage)
 }
 
 func (o planPrinter) finish(ctx context.Context, m *Main, svc *app.Service, p *app.Planned) error {
@@ -46,8 +56,11 @@ func (o planPrinter) finish(ctx context.Context, m *Main, svc *app.Service, p *a
 	return o.apply(ctx, m, svc, p)
 }
 
-// apply applies the plan and prints the results.
+// apply asks for confirmation, applies the plan and prints the results.
 func (o planPrinter) apply(ctx context.Context, m *Main, svc *app.Service, p *app.Planned) error {
+	if err := m.confirmWrites(o.yes, o.command, p.Plan); err != nil {
+		return err
+	}
 	line := progress.New(m.Stderr, p.Target().Name, false)
 	line.WatchPauses(p.PausedUntil)
 	sum, err := svc.Apply(ctx, p, line)

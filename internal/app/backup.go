@@ -79,7 +79,7 @@ func (s *Service) Backup(ctx context.Context, req BackupRequest) (*BackupResult,
 		if abortErr := w.Abort(reason); abortErr != nil {
 			log.Error("abort the run", "err", abortErr)
 		}
-		return nil, accessHint(err, ws)
+		return nil, explainBackup(err, ws, client)
 	}
 	var out *BackupResult
 	snap, err := w.Commit(snapshot.CommitInfo{

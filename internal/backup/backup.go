@@ -57,6 +57,13 @@ type Result struct {
 // (403): the run stops at once.
 var ErrAccess = errors.New("access refused")
 
+// ErrUnreachable is returned when a kind could not be read because the
+// server could not be reached (see api.Unreachable) before any object was
+// stored: the run stops at once, since every other kind would fail the
+// same way after its own retries, and an empty snapshot helps nobody.
+// Once objects were stored, the same failure only fails its kind.
+var ErrUnreachable = errors.New("server unreachable")
+
 // Run walks the workspace into sink. It returns an error only when the run
 // cannot go on (access refused, context cancelled, the sink failing); kinds
 // that fail on their own are reported in Result.Failed and in the sink.
@@ -264,6 +271,9 @@ func (w *walker) collect(ctx context.Context, k *kind.Kind, parent api.Object) (
 	}
 	if st := api.StatusOf(err); st == http.StatusUnauthorized || st == http.StatusForbidden {
 		return 0, fmt.Errorf("%w: list %s: %w", ErrAccess, k.Name, err)
+	}
+	if api.Unreachable(err) && w.objects.Load() == 0 {
+		return 0, fmt.Errorf("%w: list %s: %w", ErrUnreachable, k.Name, err)
 	}
 	var sinkErr *sinkError
 	if errors.As(err, &sinkErr) {
