@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
+)
+
+// TestRestoreAsksOnATerminal answers the question restore asks on a
+// terminal: "n" writes nothing and exits 1; "y" applies.
+func TestRestoreAsksOnATerminal(t *testing.T) {
+	srv, err := fakeapi.New(fakeapi.Options{Data: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	cfg := writeTestConfig(t, t.TempDir(), hs.URL, "")
+	run := func(stdin string, args ...string) (int, string, string) {
+		m, stdout, stderr := newTestMain()
+		m.Stdin = strings.NewReader(stdin)
+		m.IsTerminal = func(uintptr) bool { return true }
+		err := m.Run(context.Background(), args)
+		code := m.ReportError(err)
+		m.Close()
+		return code, stdout.String(), stderr.String()
+	}
+	if code, out, errs := run("", "backup", "--config", cfg); code != ExitOK {
+		t.Fatalf("backup: exit %d\n%s%s", code, out, errs)
+	}
+	req, _ := http.NewRequest(http.MethodDelete, hs.URL+"/ws/types/contracts", nil)
+	req.Header.Set("x-api-key", fakeapi.DemoAPIKey)
+	req.Header.Set("en-workspace", "acme")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode/100 != 2 {
+		t.Fatalf("delete contracts: %v %v", resp, err)
+	}
+	if code, out, errs := run("", "backup", "--config", cfg); code != ExitOK {
+		t.Fatalf("backup: exit %d\n%s%s", code, out, errs)
+	}
+	writes := srv.Requests().Writes()
+	restore := []string{"restore", "--config", cfg, "--snapshot", "latest~1", "type:contracts"}
+
+	code, out, errs := run("n\n", restore...)
+	if code != ExitError || !strings.Contains(errs, "Apply 219 writes to acme? [y/N] ") ||
+		!strings.Contains(errs, "not confirmed: nothing was written to acme") {
+		t.Errorf("answer n: exit %d\nstderr:\n%s", code, errs)
+	}
+	if !strings.Contains(out, "Plan: restore acme") {
+		t.Errorf("answer n: no plan shown before the question:\n%s", out)
+	}
+	if got := srv.Requests().Writes() - writes; got != 0 {
+		t.Errorf("answer n: %d writes, want 0", got)
+	}
+
+	code, out, errs = run("y\n", restore...)
+	if code != ExitOK || !strings.Contains(out, "Applied: 219 done, 0 failed") {
+		t.Errorf("answer y: exit %d\n%s%s", code, out, errs)
+	}
+	if got := srv.Requests().Writes() - writes; got == 0 {
+		t.Error("answer y: nothing written")
+	}
+}
