@@ -64,3 +64,17 @@ func TestRestoreAsksOnATerminal(t *testing.T) {
 		t.Error("answer y: nothing written")
 	}
 }
+
+// TestDBBackupRefusesATerminal: the copy is binary, so --output - is
+// refused (exit 2) when standard output is a terminal.
+func TestDBBackupRefusesATerminal(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeTestConfig(t, dir, "http://127.0.0.1:1", "")
+	m, stdout, stderr := newTestMain()
+	m.IsTerminal = func(uintptr) bool { return true }
+	code := m.ReportError(m.Run(context.Background(), []string{"db", "backup", "--config", cfg, "--output", "-"}))
+	m.Close()
+	if code != ExitUsage || stdout.Len() != 0 || !strings.Contains(stderr.String(), "standard output is a terminal") {
+		t.Errorf("exit %d\nstdout: %q\nstderr: %s", code, stdout.String(), stderr.String())
+	}
+}
