@@ -266,6 +266,10 @@ func (c *Client) judge(ctx context.Context, r request, status int, header http.H
 	}
 	var probe json.RawMessage
 	why := json.Unmarshal(body, &probe)
+	if title := htmlSummary(string(bytes.TrimSpace(body))); title != "" {
+		return &failure{retry: true, invalidBody: true, err: fmt.Errorf("%w: %s: %w: %s",
+			ErrInvalidBody, r.where(), ErrHTMLPage, title)}
+	}
 	return &failure{retry: true, invalidBody: true, err: fmt.Errorf("%w: %s: not JSON (%v): %s",
 		ErrInvalidBody, r.where(), why, preview(c.redact(body)))}
 }

@@ -81,6 +81,13 @@ func (s *Service) Backup(ctx context.Context, req BackupRequest) (*BackupResult,
 		}
 		return nil, explainBackup(err, ws, client)
 	}
+	if res.NotTheAPI {
+		err := notTheAPI(ws, client)
+		if abortErr := w.Abort(err); abortErr != nil {
+			log.Error("abort the run", "err", abortErr)
+		}
+		return nil, err
+	}
 	var out *BackupResult
 	snap, err := w.Commit(snapshot.CommitInfo{
 		FinishedAt: time.Now(),

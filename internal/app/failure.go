@@ -44,3 +44,13 @@ func explainBackup(err error, ws *config.Workspace, client *api.Client) error {
 	}
 	return err
 }
+
+// notTheAPI is the error of a backup whose every route answered 404 or an
+// HTML page, with nothing stored: the base URL is most likely wrong.
+func notTheAPI(ws *config.Workspace, client *api.Client) error {
+	return &FailureError{
+		Err: fmt.Errorf("%s answers 404 or an HTML web page on the API's routes: the base URL of environment %s is probably wrong; nothing was stored",
+			client.BaseURL(), ws.Environment),
+		Hint: "enspace-sync doctor (it checks the base URL, the key and the workspace)",
+	}
+}

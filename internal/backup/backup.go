@@ -51,6 +51,10 @@ type Result struct {
 	Counts map[string]int    // objects stored per kind
 	Failed map[string]string // kind -> error, for kinds that could not be read
 	Drift  []string          // listings whose count changed while paging, or duplicates seen
+	// NotTheAPI is true when nothing was stored and every kind that failed
+	// on its own failed with 404 or an HTML page: the base URL most likely
+	// points at something other than the Enspace API.
+	NotTheAPI bool
 }
 
 // ErrAccess is returned when the API refused the key (401) or the workspace
@@ -76,6 +80,7 @@ func Run(ctx context.Context, src Source, sink Sink, opts Options) (*Result, err
 		w.opts.Collections = 8
 	}
 	err := w.run(ctx)
+	w.res.NotTheAPI = w.objects.Load() == 0 && w.notAPI.Load() > 0 && w.otherFailures.Load() == 0
 	return w.res, err
 }
 
@@ -91,6 +96,9 @@ type walker struct {
 	mu      sync.Mutex
 	res     *Result
 	objects atomic.Int64
+	// notAPI and otherFailures count the kinds that failed on their own
+	// with 404 or an HTML page, and with anything else: see NotTheAPI.
+	notAPI, otherFailures atomic.Int64
 }
 
 func (w *walker) include(kind, typeSlug string) bool {
@@ -281,6 +289,11 @@ func (w *walker) collect(ctx context.Context, k *kind.Kind, parent api.Object) (
 	}
 	if parentKey != "" {
 		err = fmt.Errorf("under %s %s: %w", k.Parent, parentKey, err)
+	}
+	if api.StatusOf(err) == http.StatusNotFound || errors.Is(err, api.ErrHTMLPage) {
+		w.notAPI.Add(1)
+	} else {
+		w.otherFailures.Add(1)
 	}
 	w.fail(k, err)
 	w.opts.Logger.Warn("kind could not be read", "kind", k.Name, "parent", parentKey, "err", err)
