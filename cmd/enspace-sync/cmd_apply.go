@@ -48,7 +48,7 @@ func applyCommand(ctx context.Context, m *Main, o *applyOptions) error {
 	if err != nil {
 		return err
 	}
-	out := planPrinter{asJSON: o.g.asJSON, yes: o.yes, command: "apply"}
+	out := planPrinter{asJSON: o.g.asJSON, quiet: o.g.quiet, yes: o.yes, command: "apply"}
 	if p.Plan.Empty() {
 		return out.print(m, p.Plan, nil)
 	}

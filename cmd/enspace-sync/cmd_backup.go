@@ -70,7 +70,7 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 	}
 	var failed, partial int
 	for _, ws := range workspaces {
-		line := progress.New(m.Stderr, ws.Name, false)
+		line := progress.New(m.Stderr, ws.Name, o.g.quiet)
 		if client, err := svc.Client(ws); err == nil {
 			line.WatchPauses(client.PausedUntil)
 		}
@@ -99,7 +99,7 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 		if o.g.asJSON {
 			line, _ := json.Marshal(app.NewSnapshotJSON(res.Snapshot))
 			fmt.Fprintf(m.Stdout, "%s\n", line)
-		} else {
+		} else if !o.g.quiet {
 			printBackup(m, res.Snapshot)
 		}
 	}

@@ -55,7 +55,6 @@ type exportOptions struct {
 	g                      globalFlags
 	req                    app.ExportRequest
 	kinds                  stringList
-	quiet                  bool
 	baseURL, slug, keyFile string
 }
 
@@ -70,7 +69,6 @@ func runExport(ctx context.Context, m *Main, args []string) error {
 	fs.StringVar(&o.req.Output, "output", "", "where to write: a directory, a .tar.gz file, or - for stdout")
 	fs.StringVar(&o.req.Format, "format", "ndjson", "ndjson, json, or csv (csv for items; other kinds stay ndjson)")
 	fs.Var(&o.kinds, "kind", "only this kind; repeat for several (default all)")
-	fs.BoolVar(&o.quiet, "quiet", false, "print no progress and no summary")
 	fs.Func("mode", "permission of the files written, in octal; directories get the matching execute bits (default 0600)", func(v string) (err error) {
 		o.req.Mode, err = export.ParseMode(v)
 		return err
@@ -107,7 +105,7 @@ func runExport(ctx context.Context, m *Main, args []string) error {
 // exportCommand writes the export and prints its summary.
 func exportCommand(ctx context.Context, m *Main, o *exportOptions) error {
 	start := time.Now()
-	line := progress.New(m.Stderr, o.req.Workspace+o.slug, o.quiet)
+	line := progress.New(m.Stderr, o.req.Workspace+o.slug, o.g.quiet)
 	o.req.Progress = line
 	st, err := m.export(ctx, o)
 	line.Done()
@@ -118,7 +116,7 @@ func exportCommand(ctx context.Context, m *Main, o *exportOptions) error {
 		return printJSON(m, map[string]any{"output": o.req.Output, "files": st.Files, "objects": st.Objects,
 			"bytes": st.Bytes, "duration_seconds": time.Since(start).Seconds()})
 	}
-	if !o.quiet {
+	if !o.g.quiet {
 		fmt.Fprintf(m.Stderr, "exported %d objects in %d files (%s) to %s in %s\n", st.Objects, st.Files, humanBytes(st.Bytes), o.req.Output, time.Since(start).Round(time.Millisecond))
 	}
 	return nil

@@ -72,7 +72,7 @@ func (o *replicateOptions) flags(fs *flag.FlagSet) {
 
 // replicateCommand plans copying configuration between workspaces, then applies, saves or prints it.
 func replicateCommand(ctx context.Context, m *Main, o *replicateOptions) error {
-	o.out.asJSON, o.out.command = o.g.asJSON, "replicate"
+	o.out.asJSON, o.out.quiet, o.out.command = o.g.asJSON, o.g.quiet, "replicate"
 	if o.req.From == "" || o.req.To == "" {
 		return usagef("replicate", "--from and --to are required")
 	}

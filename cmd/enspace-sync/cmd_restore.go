@@ -90,7 +90,7 @@ func (o *restoreOptions) flags(fs *flag.FlagSet) {
 
 // restoreCommand plans restoring what o selects, then applies, saves or prints it.
 func restoreCommand(ctx context.Context, m *Main, o *restoreOptions) error {
-	o.out.asJSON, o.out.command = o.g.asJSON, "restore"
+	o.out.asJSON, o.out.quiet, o.out.command = o.g.asJSON, o.g.quiet, "restore"
 	if len(o.args) == 0 {
 		return usagef("restore", "name what to restore: a selector such as type:contracts, or all")
 	}

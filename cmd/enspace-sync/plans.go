@@ -18,6 +18,7 @@ type planPrinter struct {
 	dryRun  bool
 	planOut string
 	yes     bool   // apply without asking (see confirmWrites)
+	quiet   bool   // no progress line
 	command string // restore, replicate or apply, for the question
 }
 
@@ -61,7 +62,7 @@ func (o planPrinter) apply(ctx context.Context, m *Main, svc *app.Service, p *ap
 	if err := m.confirmWrites(o.yes, o.command, p.Plan); err != nil {
 		return err
 	}
-	line := progress.New(m.Stderr, p.Target().Name, false)
+	line := progress.New(m.Stderr, p.Target().Name, o.quiet)
 	line.WatchPauses(p.PausedUntil)
 	sum, err := svc.Apply(ctx, p, line)
 	line.Done()
