@@ -114,7 +114,7 @@ func exportCommand(ctx context.Context, m *Main, o *exportOptions) error {
 	}
 	if o.g.asJSON && o.req.Output != "-" {
 		return printJSON(m, map[string]any{"output": o.req.Output, "files": st.Files, "objects": st.Objects,
-			"bytes": st.Bytes, "duration_seconds": time.Since(start).Seconds()})
+			"bytes": st.Bytes, "duration_seconds": app.Seconds(time.Since(start))})
 	}
 	if !o.g.quiet {
 		fmt.Fprintf(m.Stderr, "exported %d objects in %d files (%s) to %s in %s\n", st.Objects, st.Files, humanBytes(st.Bytes), o.req.Output, time.Since(start).Round(time.Millisecond))
