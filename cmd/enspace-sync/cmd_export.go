@@ -99,6 +99,9 @@ func runExport(ctx context.Context, m *Main, args []string) error {
 		}
 	}
 	req.Kinds = o.kinds
+	if req.Output == "-" && m.terminal(m.Stdout) {
+		return usagef(cmd.name, "--output -: standard output is a terminal, and the export is a binary .tar.gz; redirect it to a file or a pipe")
+	}
 	return exportCommand(ctx, m, o)
 }
 

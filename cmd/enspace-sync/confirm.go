@@ -5,19 +5,21 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/enspace-sync/enspace-sync/internal/restore"
 )
 
 // isTerminal reports whether the file descriptor is a terminal (a
-// character device). It is Main.IsTerminal's default.
+// character device). It is Main.IsTerminal's default. It asks fstat
+// directly: an *os.File made for the descriptor would close it when
+// collected.
 func isTerminal(fd uintptr) bool {
-	f := os.NewFile(fd, "")
-	if f == nil {
+	var st syscall.Stat_t
+	if fd == ^uintptr(0) || syscall.Fstat(int(fd), &st) != nil {
 		return false
 	}
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
+	return st.Mode&syscall.S_IFMT == syscall.S_IFCHR
 }
 
 // terminal reports whether f (one of Main's streams) is a terminal, asked

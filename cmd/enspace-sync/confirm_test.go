@@ -78,3 +78,16 @@ func TestDBBackupRefusesATerminal(t *testing.T) {
 		t.Errorf("exit %d\nstdout: %q\nstderr: %s", code, stdout.String(), stderr.String())
 	}
 }
+
+// TestExportToATerminalIsRefused: export --output - writes a .tar.gz, so
+// it is refused (exit 2) when standard output is a terminal.
+func TestExportToATerminalIsRefused(t *testing.T) {
+	cfg := writeTestConfig(t, t.TempDir(), "http://127.0.0.1:1", "")
+	m, stdout, stderr := newTestMain()
+	m.IsTerminal = func(uintptr) bool { return true }
+	code := m.ReportError(m.Run(context.Background(), []string{"export", "--config", cfg, "--live", "--output", "-"}))
+	m.Close()
+	if code != ExitUsage || stdout.Len() != 0 || !strings.Contains(stderr.String(), "standard output is a terminal") {
+		t.Errorf("exit %d\nstdout: %q\nstderr: %s", code, stdout.String(), stderr.String())
+	}
+}
