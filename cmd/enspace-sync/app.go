@@ -127,7 +127,7 @@ func (m *Main) ReportError(err error) int {
 	if errors.As(err, &ee) && ee.err == nil {
 		return code
 	}
-	fmt.Fprintf(m.Stderr, "enspace-sync: %s\n", err)
+	fmt.Fprintf(m.Stderr, "%s %s\n", m.errorPrefix(), err)
 	var ue *usageError
 	var ie *app.InputError
 	var fe *app.FailureError

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 
 	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/progress"
@@ -113,7 +114,10 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 }
 
 func printBackup(m *Main, s *snapshot.Snapshot) {
-	for _, line := range app.SnapshotLines(s) {
-		fmt.Fprintln(m.Stdout, line)
-	}
+	_ = m.writeText(func(w io.Writer) error {
+		for _, line := range app.SnapshotLines(s) {
+			fmt.Fprintln(w, line)
+		}
+		return nil
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/progress"
@@ -49,7 +50,7 @@ func (o planPrinter) finish(ctx context.Context, m *Main, svc *app.Service, p *a
 		return nil
 	}
 	if !o.asJSON {
-		if err := restore.WriteText(m.Stdout, p.Plan); err != nil {
+		if err := m.writeText(func(w io.Writer) error { return restore.WriteText(w, p.Plan) }); err != nil {
 			return err
 		}
 		fmt.Fprintln(m.Stdout)
@@ -87,12 +88,14 @@ func (o planPrinter) print(m *Main, p *restore.Plan, sum restore.Summary) error 
 		return enc.Encode(planJSON{Plan: p, Actions: p.Counts(), Results: sum})
 	}
 	if sum == nil {
-		return restore.WriteText(m.Stdout, p)
+		return m.writeText(func(w io.Writer) error { return restore.WriteText(w, p) })
 	}
-	for _, s := range p.Steps {
-		if s.Result != nil && s.Result.Status == restore.StatusFailed {
-			fmt.Fprintf(m.Stdout, "FAILED %s %s %s: %s\n", s.Action, s.Kind, s.Key, s.Result.Error)
+	return m.writeText(func(w io.Writer) error {
+		for _, s := range p.Steps {
+			if s.Result != nil && s.Result.Status == restore.StatusFailed {
+				fmt.Fprintf(w, "FAILED %s %s %s: %s\n", s.Action, s.Kind, s.Key, s.Result.Error)
+			}
 		}
-	}
-	return restore.WriteSummary(m.Stdout, sum)
+		return restore.WriteSummary(w, sum)
+	})
 }
