@@ -240,6 +240,7 @@ func (w *walker) collect(ctx context.Context, k *kind.Kind, parent api.Object) (
 					return &sinkError{fmt.Errorf("store %s %s: %w", k.Label, o.Key, err)}
 				}
 				stored++
+				w.objects.Add(1) // before the kinds below spawn: see ErrUnreachable
 			}
 			if keep {
 				c := o
@@ -249,7 +250,7 @@ func (w *walker) collect(ctx context.Context, k *kind.Kind, parent api.Object) (
 				w.spawnBelow(k, c)
 			}
 		}
-		n := w.objects.Add(int64(stored))
+		n := w.objects.Load()
 		w.count(k.Name, stored)
 		if w.opts.Progress != nil {
 			w.opts.Progress(k.Name, n)
