@@ -67,7 +67,14 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	case "-v", "--version", "-version":
 		return commands["version"].run(ctx, m, nil)
 	}
+	globals, args := leadingGlobals(args)
+	if len(args) == 0 {
+		return usagef("", "no command after %s", strings.Join(globals, " "))
+	}
 	cmd, rest := lookup(args)
+	if len(globals) > 0 && cmd != nil {
+		rest = append(globals, rest...)
+	}
 	if cmd == nil {
 		if group := groupOf(args[0]); len(group) > 0 {
 			return usagef("", "%q needs a subcommand: %s", args[0], strings.Join(group, ", "))
@@ -75,6 +82,32 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return usagef("", "unknown command %q", args[0])
 	}
 	return cmd.run(ctx, m, rest)
+}
+
+// leadingGlobals splits off the global flags written before the command
+// ("enspace-sync --config f.yaml snapshots"): --config, --json and
+// --log-level, with one or two dashes, their value attached with = or
+// following. The command parses them as its own.
+func leadingGlobals(args []string) (globals, rest []string) {
+	for len(args) > 0 {
+		name, _, hasValue := strings.Cut(strings.TrimLeft(args[0], "-"), "=")
+		if !strings.HasPrefix(args[0], "-") {
+			break
+		}
+		switch {
+		case name == "json":
+			globals, args = append(globals, args[0]), args[1:]
+		case (name == "config" || name == "log-level") && (hasValue || len(args) > 1):
+			n := 2
+			if hasValue {
+				n = 1
+			}
+			globals, args = append(globals, args[:n]...), args[n:]
+		default:
+			return globals, args
+		}
+	}
+	return globals, args
 }
 
 // lookup finds the longest command name that args start with.

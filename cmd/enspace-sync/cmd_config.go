@@ -20,7 +20,8 @@ the effective config (defaults filled in) with every secret shown as
 [redacted]. Every problem found is listed with its line.
 
 The config is looked for at --config, then $ENSPACE_SYNC_CONFIG, then
-/etc/enspace-sync/config.yaml.
+$XDG_CONFIG_HOME/enspace-sync/config.yaml (~/.config/enspace-sync/config.yaml),
+then /etc/enspace-sync/config.yaml.
 
 Examples:
   enspace-sync config check --config /etc/enspace-sync/config.yaml
@@ -50,7 +51,10 @@ type configCheckOptions struct{ g globalFlags }
 // configCheckCommand checks the config the global flags name and prints it.
 func configCheckCommand(ctx context.Context, m *Main, o *configCheckOptions) error {
 	g := &o.g
-	path := m.locateConfig(g.configPath)
+	path, err := m.locateConfig(g.configPath)
+	if err != nil {
+		return err
+	}
 	cfg, err := config.Load(path, config.Options{LookupEnv: m.lookupEnv})
 	if err != nil {
 		if g.asJSON {

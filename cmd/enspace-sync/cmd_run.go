@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -13,6 +11,7 @@ import (
 	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/config"
 	"github.com/enspace-sync/enspace-sync/internal/daemon"
+	"github.com/enspace-sync/enspace-sync/internal/dashboard"
 )
 
 // stopTimeout bounds the wait for a backup to abort on SIGTERM, so the
@@ -44,13 +43,15 @@ Signals:
                    signal exits at once (status 130).
   SIGHUP           reload the config. An invalid config is logged (with the
                    key and line) and the old one kept. A running backup
-                   continues. database and listen need a restart.
+                   continues. database, listen and listen_* need a restart.
 
-Listener (listen:, default 127.0.0.1:9464; "off" disables it):
-  GET  /healthz              200 while the process runs
+Listener (listen:, default 127.0.0.1:9464; unix:PATH for a unix socket;
+"off" disables it):
+  GET  /healthz              200 while the process runs (open)
   GET  /readyz               200 when every workspace's last backup is complete
-                             and younger than twice its schedule's period
-  GET  /metrics              Prometheus metrics (enspace_sync_*)
+                             and younger than twice its schedule's period (open)
+  GET  /metrics              Prometheus metrics (enspace_sync_*); open on a
+                             loopback address, the token elsewhere
   GET  /v1/status            JSON: each workspace's schedule, next run, last
                              run, running, snapshot count
   POST /v1/trigger/NAME      start a backup now: 202, 409 when one is running,
@@ -58,7 +59,14 @@ Listener (listen:, default 127.0.0.1:9464; "off" disables it):
   GET  /v1/db                a consistent copy of the whole database, which the
                              read commands (snapshots, show, diff, log, export,
                              db backup) use while the daemon holds the file
-See "enspace-sync status" and "enspace-sync trigger".
+  POST /v1/login-url         a one-time login URL for a browser
+  GET  /                     the dashboard, when built in
+All but the open ones want the token (Authorization: Bearer) from the token
+file, listen.token beside the database (created at start, mode 0600) or
+listen_token_file, or a browser session: 401 otherwise. A Host other than
+the listen address, localhost or a name of listen_hosts is answered 421.
+See docs/listener.md, "enspace-sync status", "enspace-sync trigger" and
+"enspace-sync login-url".
 
 Notifications (notify:): a webhook after failed, partial and anomalous
 backups, a heartbeat URL after each successful one; failures are retried
@@ -86,16 +94,25 @@ func runCommand(ctx context.Context, m *Main, o *runOptions) error {
 	if err := svc.CheckDatabase(); err != nil {
 		return err
 	}
-	d, err := daemon.New(daemon.Options{
-		Jobs: svc, DB: svc.DB(), Version: versionInfo().Version, Logger: m.log, Getenv: m.Getenv,
-	}, daemon.SettingsOf(svc))
+	opts := daemon.Options{Jobs: svc, DB: svc.DB(), Version: versionInfo().Version, Logger: m.log, Getenv: m.Getenv,
+		Listen: o.cfg.ListenAddr(), SocketGroup: o.cfg.ListenSocket.Group, Hosts: o.cfg.ListenHosts,
+		UI: dashboard.New(svc, dashboard.Options{Logger: m.log})}
+	if opts.Listen != "" {
+		if opts.SocketMode, err = o.cfg.ListenSocket.FileMode(); err != nil {
+			return configError(err)
+		}
+		if opts.Token, err = daemon.ListenerToken(o.cfg.ListenTokenPath()); err != nil {
+			return err
+		}
+	}
+	d, err := daemon.New(opts, daemon.SettingsOf(svc))
 	if err != nil {
 		return configError(err)
 	}
-	if addr := o.cfg.ListenAddr(); addr != "" {
-		ln, err := net.Listen("tcp", addr)
+	if opts.Listen != "" {
+		ln, err := d.Listen()
 		if err != nil {
-			return fmt.Errorf("listen on %s: %w (another daemon running? set listen: off to run without the listener)", addr, err)
+			return err
 		}
 		d.Serve(ln)
 	}
@@ -126,7 +143,11 @@ func runCommand(ctx context.Context, m *Main, o *runOptions) error {
 // the old one stays; database and listen keep their old values until a
 // restart.
 func (m *Main) reload(svc *app.Service, d *daemon.Daemon, g *globalFlags) {
-	path := m.locateConfig(g.configPath)
+	path, err := m.locateConfig(g.configPath)
+	if err != nil {
+		m.log.Error("reload: keeping the running config", "err", err)
+		return
+	}
 	res, err := svc.ReloadFile(path, config.Options{LookupEnv: m.lookupEnv}, func() error { return d.Reload(daemon.SettingsOf(svc)) })
 	for _, w := range res.Warnings {
 		m.log.Warn("config", "warning", w)

@@ -29,7 +29,8 @@ With --json, the daemon's answer as is: {"workspaces": [{"name",
 Examples:
   enspace-sync status
   enspace-sync status --json | jq '.workspaces[] | select(.last_run.status != "complete")'`,
-		run: configured("status", 0, statusCommand),
+		local: true,
+		run:   configured("status", 0, statusCommand),
 	})
 	register(&command{
 		name:    "trigger",
@@ -49,13 +50,14 @@ With --json: {"started", "error", "run": {"started_at", "finished_at",
 Examples:
   enspace-sync trigger acme
   enspace-sync trigger --wait acme`,
-		run: configured("trigger", 1, triggerCommand),
+		local: true,
+		run:   configured("trigger", 1, triggerCommand),
 	})
 }
 
 // daemonOf returns the client for the daemon of the invocation's config.
 func daemonOf(inv *invocation) (*daemon.Client, error) {
-	dc := daemon.NewClient(inv.cfg.ListenAddr())
+	dc := daemonClient(inv.cfg)
 	if dc == nil {
 		return nil, fmt.Errorf("%w: the config's listen is off, so the daemon cannot be reached", daemon.ErrNotRunning)
 	}

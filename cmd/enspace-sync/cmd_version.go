@@ -18,6 +18,11 @@ func init() {
 		summary: "print the version of enspace-sync",
 		usage:   "enspace-sync version [--json]",
 		help: `Prints the version, the Go version it was built with and the commit.
+The version is the module version for a binary built with "go install
+...@VERSION" (or the one set with -ldflags "-X main.version=..."), else
+"dev"; the commit is the VCS revision, with "modified" when the tree had
+uncommitted changes, for a binary built from a clone with go build or go
+install (absent when built with -buildvcs=false).
 
 Example:
   enspace-sync version --json`,
@@ -51,6 +56,9 @@ func versionCommand(ctx context.Context, m *Main, o *versionOptions) error {
 	if info.Commit != "" {
 		fmt.Fprintf(m.Stdout, ", commit %s", info.Commit)
 	}
+	if info.Modified {
+		fmt.Fprint(m.Stdout, ", modified")
+	}
 	fmt.Fprintln(m.Stdout, ")")
 	return nil
 }
@@ -59,6 +67,8 @@ type buildInfo struct {
 	Version string `json:"version"`
 	Go      string `json:"go"`
 	Commit  string `json:"commit,omitempty"`
+	// Modified is true when the build's tree had uncommitted changes.
+	Modified bool `json:"modified,omitempty"`
 }
 
 func versionInfo() buildInfo {
@@ -68,8 +78,11 @@ func versionInfo() buildInfo {
 			info.Version = bi.Main.Version
 		}
 		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			switch {
+			case s.Key == "vcs.revision" && len(s.Value) >= 12:
 				info.Commit = s.Value[:12]
+			case s.Key == "vcs.modified":
+				info.Modified = s.Value == "true"
 			}
 		}
 	}

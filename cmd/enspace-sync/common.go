@@ -23,7 +23,7 @@ type globalFlags struct {
 }
 
 func (g *globalFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&g.configPath, "config", "", "config file (default $ENSPACE_SYNC_CONFIG, then "+config.DefaultPath+")")
+	fs.StringVar(&g.configPath, "config", "", "config file (default $ENSPACE_SYNC_CONFIG, then ~/.config/"+config.UserFile+", then "+config.DefaultPath+")")
 	fs.BoolVar(&g.asJSON, "json", false, "print results as JSON on stdout (logs stay on stderr)")
 	fs.StringVar(&g.logLevel, "log-level", "", "log level: debug, info, warn or error (default from the config)")
 	registerVerbosity(fs, g)
@@ -38,12 +38,12 @@ func configError(err error) error {
 // (unless local: see config.Options.NoSecrets), and prints its warnings
 // through the logger.
 func (m *Main) loadConfig(g *globalFlags, local bool) (*config.Config, error) {
-	path := m.locateConfig(g.configPath)
+	path, err := m.locateConfig(g.configPath)
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := config.Load(path, config.Options{LookupEnv: m.lookupEnv, NoSecrets: local})
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) && g.configPath == "" {
-			return nil, configError(&usageError{msg: "no config file at " + path, hint: "enspace-sync config check --config FILE (see config.example.yaml)"})
-		}
 		return nil, configError(err)
 	}
 	m.log = m.logger(cfg, g)
@@ -53,14 +53,16 @@ func (m *Main) loadConfig(g *globalFlags, local bool) (*config.Config, error) {
 	return cfg, nil
 }
 
-func (m *Main) locateConfig(flagValue string) string {
-	if flagValue != "" {
-		return flagValue
+// locateConfig finds the config file (see config.Locate). Finding none is
+// a configuration error (exit status 2) that lists where it looked and
+// suggests config init.
+func (m *Main) locateConfig(flagValue string) (string, error) {
+	path, err := config.Locate(flagValue, m.lookupEnv)
+	var nf *config.NotFoundError
+	if errors.As(err, &nf) {
+		return "", configError(&usageError{msg: err.Error(), hint: "enspace-sync config init (or --config FILE; see config.example.yaml)"})
 	}
-	if v := m.Getenv("ENSPACE_SYNC_CONFIG"); v != "" {
-		return v
-	}
-	return config.DefaultPath
+	return path, err
 }
 
 func (m *Main) lookupEnv(key string) (string, bool) {

@@ -85,6 +85,7 @@ notify:
 			}
 			defer stop()
 			// A replication does not catch up at start: trigger it.
+			tokenFile := filepath.Join(dir, "db", "listen.token")
 			var last map[string]any
 			triggered := false
 			deadline := time.Now().Add(20 * time.Second)
@@ -95,27 +96,21 @@ notify:
 				}
 				time.Sleep(50 * time.Millisecond)
 				if !triggered {
-					resp, err := http.Post("http://"+listen+"/v1/trigger/acme-stage-to-acme", "application/json", nil)
+					code, _, err := daemonRequest(http.DefaultClient, "POST", "http://"+listen+"/v1/trigger/acme-stage-to-acme", tokenFile, "")
 					if err != nil {
 						continue // the listener is not up yet
 					}
-					resp.Body.Close()
-					triggered = resp.StatusCode == http.StatusAccepted
+					triggered = code == http.StatusAccepted
 					continue
 				}
-				resp, err := http.Get("http://" + listen + "/v1/status")
-				if err != nil {
+				code, body, err := daemonRequest(http.DefaultClient, "GET", "http://"+listen+"/v1/status", tokenFile, "")
+				if err != nil || code != 200 {
 					continue // the listener is not up yet
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != 200 {
-					continue
 				}
 				var st struct {
 					Workspaces []map[string]any `json:"workspaces"`
 				}
-				if json.Unmarshal(body, &st) != nil {
+				if json.Unmarshal([]byte(body), &st) != nil {
 					continue
 				}
 				for _, w := range st.Workspaces {

@@ -12,17 +12,19 @@ import (
 )
 
 // TestDocumentedCommandsExist checks every enspace-sync command line of the
-// README and of each command's --help examples: the command exists and
-// its flags parse (Main.parseOnly stops it there), so documentation cannot
-// name a command or a flag that is gone.
+// README, of docs/*.md and of each command's --help examples: the command
+// exists and its flags parse (Main.parseOnly stops it there), so
+// documentation cannot name a command or a flag that is gone.
 func TestDocumentedCommandsExist(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	lines := map[string]string{} // command line -> where
-	for _, l := range commandLines(string(readme), true) {
-		lines[l] = "README.md"
+	for _, doc := range docFiles(t) {
+		text, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range commandLines(string(text), true) {
+			lines[l] = filepath.Base(doc)
+		}
 	}
 	for name, c := range commands {
 		_, examples, _ := strings.Cut(c.help, "Examples:")

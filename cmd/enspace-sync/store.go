@@ -12,7 +12,7 @@ import (
 // and closes it when the command ends.
 func (m *Main) openDB(cfg *config.Config, readOnly bool, command string) (*snapshot.DB, error) {
 	o := app.OpenOptions{ReadOnly: readOnly, Command: command, Logger: m.log}
-	if dc := daemon.NewClient(cfg.ListenAddr()); dc != nil {
+	if dc := daemonClient(cfg); dc != nil { // read-only opens read its copy; writes say to go through it
 		o.Daemon = dc
 	}
 	st, err := app.OpenStore(cfg.Database, o)
@@ -33,3 +33,10 @@ func (m *Main) openService(cfg *config.Config, readOnly bool, command string) (*
 }
 
 func humanBytes(n int64) string { return app.HumanBytes(n) }
+
+// daemonClient returns the client for the daemon of cfg, or nil when its
+// listener is off.
+func daemonClient(cfg *config.Config) *daemon.Client {
+	path, _ := cfg.ListenTokenPath()
+	return daemon.NewClient(cfg.ListenAddr(), path)
+}

@@ -21,7 +21,7 @@ func TestSystemdUnit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Type=notify", "WatchdogSec=", "StateDirectory=enspace-sync", "LoadCredential=",
+	for _, want := range []string{"Type=notify", "WatchdogSec=", "StateDirectory=enspace-sync", "RuntimeDirectory=enspace-sync", "LoadCredential=",
 		"ExecStart=/usr/local/bin/enspace-sync run ", "ExecReload=/bin/kill -HUP $MAINPID"} {
 		if !strings.Contains(string(unit), "\n"+want) {
 			t.Errorf("the unit lacks %q", want)

@@ -2,6 +2,8 @@ package app
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/config"
 )
@@ -34,8 +36,8 @@ type Kept struct {
 }
 
 // Reload makes cfg the Service's config for a running daemon. The database
-// and the listen address keep their running values (a restart changes
-// them); it returns those it kept. It fails, changing nothing, as
+// and the listener's settings (listen, listen_token_file, listen_hosts,
+// listen_socket) keep their running values (a restart changes them); it returns those it kept. It fails, changing nothing, as
 // SetConfig does.
 func (s *Service) Reload(cfg *config.Config) ([]Kept, error) {
 	old := s.Config()
@@ -47,6 +49,18 @@ func (s *Service) Reload(cfg *config.Config) ([]Kept, error) {
 	if cfg.ListenAddr() != old.ListenAddr() {
 		kept = append(kept, Kept{"listen", old.Listen})
 		cfg.Listen = old.Listen
+	}
+	if cfg.ListenTokenFile != old.ListenTokenFile {
+		kept = append(kept, Kept{"listen_token_file", old.ListenTokenFile})
+		cfg.ListenTokenFile = old.ListenTokenFile
+	}
+	if !slices.Equal(cfg.ListenHosts, old.ListenHosts) {
+		kept = append(kept, Kept{"listen_hosts", strings.Join(old.ListenHosts, ",")})
+		cfg.ListenHosts = old.ListenHosts
+	}
+	if cfg.ListenSocket != old.ListenSocket {
+		kept = append(kept, Kept{"listen_socket", old.ListenSocket.Mode + " " + old.ListenSocket.Group})
+		cfg.ListenSocket = old.ListenSocket
 	}
 	return kept, s.SetConfig(cfg)
 }

@@ -23,15 +23,17 @@ const module = "github.com/enspace-sync/enspace-sync/"
 // place (and its arrows) before it lands.
 var allowed = map[string][]string{
 	// Leaves: they import nothing of ours.
-	"internal/kind":     {},
-	"internal/progress": {},
-	"internal/jsonv":    {},
+	"internal/kind":       {},
+	"internal/progress":   {},
+	"internal/jsonv":      {},
+	"internal/completion": {},
 	// Test-only packages: their non-test files import nothing.
 	"internal/kind/kindtest":   {},
 	"internal/jsonv/jsonvtest": {},
 	"internal/retry":           {},
 	"internal/snapshot":        {"internal/jsonv"},
 	"internal/scheduler":       {},
+	"internal/listenauth":      {},
 	// Engines and adapters over the leaves.
 	"internal/api":         {"internal/kind", "internal/retry"},
 	"internal/notify":      {"internal/retry"},
@@ -45,15 +47,20 @@ var allowed = map[string][]string{
 	"internal/doctor":      {"internal/api", "internal/config", "internal/kind"},
 	// The program: one method per use case over the engines.
 	"internal/app": {"internal/api", "internal/backup", "internal/config", "internal/diff", "internal/doctor", "internal/export",
-		"internal/kind", "internal/notify", "internal/restore", "internal/selector", "internal/snapshot"},
+		"internal/kind", "internal/notify", "internal/restore", "internal/scheduler", "internal/selector", "internal/snapshot"},
 	// Callers of the program.
-	"internal/daemon": {"internal/app", "internal/kind", "internal/scheduler"},
+	"internal/daemon": {"internal/app", "internal/kind", "internal/listenauth", "internal/scheduler"},
+	// The dashboard renders the program's browse use cases; dashtest
+	// builds its tests' database with the demo, browsertest holds tests only.
+	"internal/dashboard":             {"internal/app", "internal/diff", "internal/kind", "internal/selector", "internal/snapshot"},
+	"internal/dashboard/dashtest":    {"internal/app", "internal/config", "internal/demo", "internal/snapshot"},
+	"internal/dashboard/browsertest": {},
 	"internal/demo": {"internal/api", "internal/api/fakeapi", "internal/app", "internal/config", "internal/diff",
 		"internal/export", "internal/kind", "internal/restore", "internal/selector", "internal/snapshot"},
 	// Commands: flags, prompts and rendering over the program.
 	"cmd/enspace-sync": {"internal/api", "internal/api/fakeapi", "internal/app", "internal/config", "internal/daemon",
-		"internal/demo", "internal/diff", "internal/doctor", "internal/export", "internal/kind", "internal/progress",
-		"internal/restore", "internal/selector", "internal/snapshot"},
+		"internal/dashboard", "internal/demo", "internal/diff", "internal/doctor", "internal/export", "internal/kind", "internal/progress",
+		"internal/completion", "internal/restore", "internal/selector", "internal/snapshot"},
 	"cmd/soak":  {"internal/api/fakeapi", "internal/kind"},
 	"cmd/bench": {"internal/api/fakeapi", "internal/kind"},
 }
@@ -75,6 +82,7 @@ var forbiddenExternal = map[string][]string{
 	"internal/doctor":    {"go.etcd.io/bbolt"},
 	"internal/app":       {"go.etcd.io/bbolt", "net/http"},
 	"internal/demo":      {"go.etcd.io/bbolt"},
+	"internal/dashboard": {"go.etcd.io/bbolt"},
 }
 
 func TestImportArrows(t *testing.T) {

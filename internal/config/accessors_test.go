@@ -161,20 +161,6 @@ func TestLocation(t *testing.T) {
 	}
 }
 
-func TestLocate(t *testing.T) {
-	t.Setenv(EnvConfigPath, "")
-	if got, want := Locate(""), DefaultPath; got != want {
-		t.Errorf("Locate() = %q, want %q", got, want)
-	}
-	t.Setenv(EnvConfigPath, "/from/env.yaml")
-	if got, want := Locate(""), "/from/env.yaml"; got != want {
-		t.Errorf("Locate() with $%s = %q, want %q", EnvConfigPath, got, want)
-	}
-	if got, want := Locate("/from/flag.yaml"), "/from/flag.yaml"; got != want {
-		t.Errorf("Locate(flag) = %q, want %q: the flag wins", got, want)
-	}
-}
-
 func TestProblemString(t *testing.T) {
 	cases := []struct {
 		p    Problem

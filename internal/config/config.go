@@ -12,7 +12,8 @@ import (
 
 // Defaults, and the places the configuration is looked for.
 const (
-	DefaultPath              = "/etc/enspace-sync/config.yaml"         // Locate's last resort
+	DefaultPath              = "/etc/enspace-sync/config.yaml"         // Locate's last place, the system-wide file
+	UserFile                 = "enspace-sync/config.yaml"              // under $XDG_CONFIG_HOME or ~/.config
 	EnvConfigPath            = "ENSPACE_SYNC_CONFIG"                   // the variable Locate reads
 	DefaultDatabase          = "/var/lib/enspace-sync/enspace-sync.db" // without $STATE_DIRECTORY
 	DatabaseFile             = "enspace-sync.db"                       // the file name under $STATE_DIRECTORY
@@ -27,7 +28,10 @@ const (
 	DefaultSchedule          = "@daily"
 	DefaultAnomalyThreshold  = 0.3
 	DefaultNotifyTimeout     = 10 * time.Second
-	ListenOff                = "off" // the listen value that disables the listener, like ""
+	ListenOff                = "off"          // the listen value that disables the listener, like ""
+	ListenUnixPrefix         = "unix:"        // listen: unix:PATH serves on a unix socket
+	ListenTokenName          = "listen.token" // the default token file, beside the database
+	DefaultSocketMode        = os.FileMode(0o600)
 )
 
 // Limits on values and files.
@@ -54,6 +58,17 @@ type Config struct {
 	// metrics, status). Default 127.0.0.1:9464; "" or "off" disables the
 	// listener (see ListenAddr).
 	Listen string `yaml:"listen"`
+	// ListenTokenFile is the file holding the listener's bearer token
+	// (mode 0600). Default: listen.token beside the database, which the
+	// daemon creates. A relative path starts at the config's directory.
+	ListenTokenFile string `yaml:"listen_token_file,omitempty"`
+	// ListenHosts are names, besides localhost and the listen address,
+	// that requests may give in their Host header (a proxy's or the
+	// machine's name). Others are answered 421.
+	ListenHosts []string `yaml:"listen_hosts,omitempty"`
+	// ListenSocket sets the mode and group of a unix socket listener
+	// (listen: unix:PATH).
+	ListenSocket ListenSocket `yaml:"listen_socket,omitempty"`
 	// Timezone names the zone of cron schedules and retention days: an IANA
 	// name, "UTC" or "Local" (the default; "" means Local too).
 	Timezone string `yaml:"timezone"`
@@ -97,6 +112,16 @@ func (c *Config) source() *source {
 		c.src = &source{dir: ".", lookup: os.LookupEnv}
 	}
 	return c.src
+}
+
+// ListenSocket is the mode and group of the listener's unix socket.
+type ListenSocket struct {
+	// Mode is the socket's mode in octal, such as "0660"; default 0600.
+	// Whoever may write to the socket reaches the listener (and still
+	// needs the token for all but /healthz and /readyz).
+	Mode string `yaml:"mode"`
+	// Group names the socket's group; "" keeps the daemon's.
+	Group string `yaml:"group"`
 }
 
 // Log configures logging.
@@ -267,18 +292,6 @@ func DefaultWorkspace() *Workspace {
 	return &Workspace{Schedule: DefaultSchedule, Retention: DefaultRetention(), AnomalyThreshold: DefaultAnomalyThreshold}
 }
 
-// Locate returns the configuration path: flagValue (--config) when set,
-// else $ENSPACE_SYNC_CONFIG when set, else DefaultPath.
-func Locate(flagValue string) string {
-	if flagValue != "" {
-		return flagValue
-	}
-	if v := os.Getenv(EnvConfigPath); v != "" {
-		return v
-	}
-	return DefaultPath
-}
-
 // SlogLevel returns the level as a slog.Level; an unknown level (which
 // Validate refuses) is Info.
 func (l Log) SlogLevel() slog.Level {
@@ -306,15 +319,6 @@ func (l Log) JSON(getenv func(string) string) bool {
 		return getenv("JOURNAL_STREAM") != "" || getenv("INVOCATION_ID") != ""
 	}
 	return false
-}
-
-// ListenAddr returns the address of the daemon's listener, or "" when the
-// listener is off (listen: "" or "off").
-func (c *Config) ListenAddr() string {
-	if strings.EqualFold(strings.TrimSpace(c.Listen), ListenOff) {
-		return ""
-	}
-	return strings.TrimSpace(c.Listen)
 }
 
 // Location returns the time zone of schedules and retention days.

@@ -7,8 +7,15 @@
 //
 // The functions follow the order of use:
 //
-//	path := config.Locate(flagValue)          // --config, $ENSPACE_SYNC_CONFIG, /etc/enspace-sync/config.yaml
+//	path, err := config.Locate(flagValue, nil) // --config, $ENSPACE_SYNC_CONFIG, user's, /etc
 //	cfg, err := config.Load(path, config.Options{})
+//
+// Locate takes --config and $ENSPACE_SYNC_CONFIG as given, then looks for
+// $XDG_CONFIG_HOME/enspace-sync/config.yaml (~/.config/... when unset) and
+// /etc/enspace-sync/config.yaml, in that order, so that an admin's own file
+// wins over the service's. When none exists its error lists every place it
+// looked. Starter writes the commented file that `config init` puts in the
+// user's place.
 //
 // Load is Parse (expand, decode strictly, fill defaults, Validate) followed
 // by ResolveSecrets (read key files). A `config check` command can call

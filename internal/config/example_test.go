@@ -11,20 +11,21 @@ import (
 
 const examplePath = "../../config.example.yaml"
 
-// TestExampleLoads loads config.example.yaml with its credential directory
-// moved to a temporary one holding the key files it names.
+// TestExampleLoads loads config.example.yaml as the service would, with
+// $CREDENTIALS_DIRECTORY a temporary directory holding the key files it
+// names.
 func TestExampleLoads(t *testing.T) {
 	data, err := os.ReadFile(examplePath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	creds := t.TempDir()
-	text := strings.ReplaceAll(string(data), "/run/credentials/enspace-sync.service/", creds+"/")
+	text := string(data)
 	path := filepath.Join(t.TempDir(), "config.yaml")
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	vars := map[string]string{"ENSPACE_STAGE_API_KEY": plantedKey}
+	vars := map[string]string{"ENSPACE_STAGE_API_KEY": plantedKey, "CREDENTIALS_DIRECTORY": creds}
 	c, err := Parse(strings.NewReader(text), path, Options{LookupEnv: env(vars)})
 	if err != nil {
 		t.Fatalf("Parse(config.example.yaml): %v", err)
@@ -33,12 +34,12 @@ func TestExampleLoads(t *testing.T) {
 	var files []string
 	for _, e := range c.Environments {
 		if e.APIKeyFile != "" {
-			files = append(files, e.APIKeyFile)
+			files = append(files, c.keyPath(e.APIKeyFile))
 		}
 		for _, values := range e.Secrets {
 			for name, v := range values {
 				if isFileName(name) {
-					files = append(files, v.Reveal())
+					files = append(files, c.keyPath(v.Reveal()))
 				}
 			}
 		}

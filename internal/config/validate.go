@@ -75,18 +75,7 @@ func (c *Config) validateTop(v *problems) {
 	default:
 		v.at("log.format", ErrInvalid, "%q is not a format (text, json, auto)", shorten(c.Log.Format))
 	}
-	if addr := c.ListenAddr(); addr != "" {
-		host, port, err := net.SplitHostPort(addr)
-		n, perr := strconv.Atoi(port)
-		switch {
-		case err != nil:
-			v.at("listen", ErrInvalid, "%q is not host:port (such as %s; \"off\" disables the listener)", shorten(c.Listen), DefaultListen)
-		case perr != nil || n < 0 || n > 65535:
-			v.at("listen", ErrInvalid, "%q: the port must be a number from 0 to 65535", shorten(c.Listen))
-		case host == "" || !isLoopback(host):
-			c.warn("listen", fmt.Sprintf("%q is reachable from other hosts and serves status, run triggers and a copy of the whole database without authentication; prefer 127.0.0.1", c.Listen))
-		}
-	}
+	c.validateListen(v)
 	c.validateNotify(v)
 	if c.Timezone != "" {
 		if _, err := c.Location(); err != nil {

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/enspace-sync/enspace-sync/internal/listenauth"
 	"github.com/enspace-sync/enspace-sync/internal/scheduler"
 )
 
@@ -16,6 +18,7 @@ import (
 // then Start, Serve, Reload and Stop; its methods are safe for concurrent use.
 type Daemon struct {
 	opts    Options
+	auth    *listenauth.Guard
 	log     *slog.Logger
 	metrics *metrics
 	started time.Time
@@ -66,7 +69,16 @@ func New(opts Options, s Settings) (*Daemon, error) {
 	if opts.Getenv == nil {
 		opts.Getenv = os.Getenv
 	}
-	d := &Daemon{opts: opts, log: opts.Logger, states: map[string]*wsState{}, retired: map[string]int64{},
+	if opts.Token == "" {
+		opts.Token = listenauth.NewSecret()
+	}
+	auth, err := listenauth.New(listenauth.Options{Token: opts.Token, Hosts: append(slices.Clone(opts.Hosts), listenHost(opts.Listen)),
+		Now: opts.Clock.Now})
+	if err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	opts.Token = "" // the guard keeps it
+	d := &Daemon{opts: opts, auth: auth, log: opts.Logger, states: map[string]*wsState{}, retired: map[string]int64{},
 		watchdog: make(chan struct{}), halted: make(chan struct{}), guard: scheduler.NewGuard()}
 	d.runCtx, d.cancelRuns = context.WithCancel(context.Background())
 	if _, err := d.newScheduler(s); err != nil { // checked now, built again at Start

@@ -33,11 +33,18 @@
 // Listener. GET /healthz (the process answers), GET /readyz (200 only when
 // every workspace's last backup, aborted runs aside, is complete and younger
 // than twice its schedule's period), GET /metrics (Prometheus), GET
-// /v1/status, POST /v1/trigger/{name}[?wait=1] and GET /v1/db (a consistent
-// copy of the whole database from one read transaction). It has no
-// authentication: it is meant for a loopback address. Requests whose Host
-// is not an IP address or "localhost" are refused (a defence against DNS
-// rebinding), and cross-origin browser POSTs are refused.
+// /v1/status, POST /v1/trigger/{name}[?wait=1], GET /v1/db (a consistent
+// copy of the whole database from one read transaction), POST
+// /v1/login-url and GET /login (a browser's one-time login), and
+// Options.UI at /. internal/listenauth guards them: /healthz, /readyz and
+// /login are open, /metrics is open on a loopback address, /v1/login-url
+// wants the bearer token, and the rest the token or a browser session
+// (with its CSRF token for a POST). Every request must name the listener
+// in its Host (421 otherwise: DNS rebinding), and cross-origin browser
+// POSTs are refused. Listen opens a TCP address or a unix socket (with its
+// mode and group); the token comes from ListenerToken. Client sends the
+// token of the token file it is given; a 401 is ErrUnauthorized, saying
+// whether the file could not be read or holds another token.
 //
 // Caveats: the readiness period is measured between the next two
 // activations of a schedule, so uneven cron specs use the gap that follows

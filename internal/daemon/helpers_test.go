@@ -123,6 +123,9 @@ func (f fakeDB) WriteTo(w io.Writer) (int64, error) {
 func (f fakeDB) Size() (int64, error) { return int64(len(f.content)), nil }
 
 // start builds and starts a daemon over b with the given workspaces.
+// testToken is the listener's token in tests.
+const testToken = "test-token-0123456789abcdef0123456789"
+
 func start(t *testing.T, b *backend, env map[string]string, ws ...Workspace) *Daemon {
 	t.Helper()
 	d, err := New(Options{
@@ -130,6 +133,7 @@ func start(t *testing.T, b *backend, env map[string]string, ws ...Workspace) *Da
 		DB:   fakeDB{"bbolt-bytes"}, Version: "test", Clock: b.clock,
 		Logger: slog.New(slog.DiscardHandler),
 		Getenv: func(k string) string { return env[k] },
+		Listen: "127.0.0.1:9464", Token: testToken,
 	}, Settings{Workspaces: ws, Location: time.UTC})
 	if err != nil {
 		t.Fatal(err)

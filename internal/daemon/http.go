@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -54,28 +53,52 @@ func (s *server) shutdown(ctx context.Context) error {
 	return nil
 }
 
-// Handler returns the listener's endpoints; see the package documentation.
+// Handler returns the listener's endpoints behind the guard; see the
+// package documentation.
 func (d *Daemon) Handler() http.Handler {
+	g := d.auth
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /healthz", g.Open(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+	})))
+	mux.Handle("GET /readyz", g.Open(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ready := d.Ready()
 		status := http.StatusOK
 		if !ready.Ready {
 			status = http.StatusServiceUnavailable
 		}
 		writeJSON(w, status, ready)
-	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(d.metrics.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
-	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
+	})))
+	mux.Handle("GET /metrics", g.Metrics(promhttp.HandlerFor(d.metrics.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})))
+	mux.Handle("GET /v1/status", g.Protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, d.Status())
-	})
-	mux.HandleFunc("POST /v1/trigger/{name}", d.handleTrigger)
-	mux.HandleFunc("GET /v1/db", d.handleDB)
-	return localOnly(http.NewCrossOriginProtection().Handler(mux))
+	})))
+	mux.Handle("POST /v1/trigger/{name}", g.Protect(http.HandlerFunc(d.handleTrigger)))
+	mux.Handle("GET /v1/db", g.Protect(http.HandlerFunc(d.handleDB)))
+	mux.Handle("POST /v1/login-url", g.Token(http.HandlerFunc(d.handleLoginURL)))
+	mux.Handle("GET /login", g.Open(http.HandlerFunc(g.HandleLogin)))
+	ui := d.opts.UI
+	if ui == nil {
+		ui = http.NotFoundHandler()
+	}
+	mux.Handle("/", g.Protect(ui))
+	return http.NewCrossOriginProtection().Handler(mux)
+}
+
+// LoginURL is the body of POST /v1/login-url: a one-time login path for a
+// browser, and when it expires.
+type LoginURL struct {
+	Path      string    `json:"path"`
+	URL       string    `json:"url,omitempty"` // filled in by the client, which knows the address
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+func (d *Daemon) handleLoginURL(w http.ResponseWriter, r *http.Request) {
+	path, expires := d.auth.LoginURL()
+	d.log.Info("a one-time login URL was handed out", "expires_at", expires)
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, LoginURL{Path: path, ExpiresAt: expires})
 }
 
 // TriggerAnswer is the body of POST /v1/trigger/{name}.
@@ -133,22 +156,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
-}
-
-// localOnly refuses requests whose Host is a name other than localhost: a
-// web page whose name was rebound to 127.0.0.1 must not read the status or
-// the database.
-func localOnly(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host := r.Host
-		if h, _, err := net.SplitHostPort(host); err == nil {
-			host = h
-		}
-		host = strings.Trim(host, "[]")
-		if host != "" && !strings.EqualFold(host, "localhost") && net.ParseIP(host) == nil {
-			http.Error(w, "the listener answers only requests to an IP address or localhost", http.StatusMisdirectedRequest)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }

@@ -12,8 +12,9 @@ import (
 
 func get(t *testing.T, h http.Handler, method, target string) (int, string) {
 	t.Helper()
-	req := httptest.NewRequest(method, target, nil)
+	req := arriving(httptest.NewRequest(method, target, nil), "127.0.0.1:9464")
 	req.Host = "127.0.0.1:9464"
+	req.Header.Set("Authorization", "Bearer "+testToken)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	body, _ := io.ReadAll(rec.Result().Body)
@@ -144,12 +145,16 @@ func TestHostCheckAndCrossOrigin(t *testing.T) {
 	}{
 		{"127.0.0.1:9464", "", "GET", "/healthz", 200},
 		{"localhost:9464", "", "GET", "/healthz", 200},
-		{"[::1]:9464", "", "GET", "/healthz", 200},
+		{"[::1]:9464", "", "GET", "/healthz", 200}, // arrived at [::1]: see below
 		{"evil.example:9464", "", "GET", "/v1/db", http.StatusMisdirectedRequest},
 		{"127.0.0.1:9464", "https://evil.example", "POST", "/v1/trigger/acme", http.StatusForbidden},
 	} {
 		req := httptest.NewRequest(tc.method, tc.path, nil)
+		if strings.HasPrefix(tc.host, "[::1]") {
+			req = arriving(req, "[::1]:9464")
+		}
 		req.Host = tc.host
+		req.Header.Set("Authorization", "Bearer "+testToken)
 		if tc.origin != "" {
 			req.Header.Set("Origin", tc.origin)
 			req.Header.Set("Sec-Fetch-Site", "cross-site")

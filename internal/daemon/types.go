@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
+	"os"
 	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/app"
@@ -147,6 +149,24 @@ type Options struct {
 	// Getenv reads NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID; nil
 	// means os.Getenv.
 	Getenv func(string) string
+
+	// Listen is the listener's address, host:port or unix:PATH, as Listen
+	// opens it; its host is one of the names requests may give.
+	Listen string
+	// SocketMode and SocketGroup set the unix socket's mode (zero means
+	// 0600) and group ("" keeps the process's).
+	SocketMode  os.FileMode
+	SocketGroup string
+	// Token is the listener's bearer token (see internal/listenauth).
+	// Empty means a random one nobody knows: every guarded endpoint then
+	// answers 401.
+	Token string
+	// Hosts are names, besides localhost and Listen's host, that requests
+	// may give in their Host header (the config's listen_hosts).
+	Hosts []string
+	// UI, when set, is served at / behind the guard (the token or a
+	// browser session); a UI puts listenauth.CSRFToken(r) in its forms.
+	UI http.Handler
 }
 
 // SettingsOf is the daemon's view of the program's config: its jobs and
