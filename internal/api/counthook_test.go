@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"testing"
+
+	kindpkg "github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // TestCountHookHearsTheCount: a counted listing tells the context's hook
@@ -15,7 +17,7 @@ func TestCountHookHearsTheCount(t *testing.T) {
 		c, _ := newTestClient(t, srv.URL, func(o *Options) { o.PageSize = 10 })
 		var heard []int
 		ctx := WithCountHook(context.Background(), func(kind string, n int) {
-			if kind != "members" {
+			if kind != string(kindpkg.Members) {
 				t.Errorf("kind %q", kind)
 			}
 			heard = append(heard, n)
