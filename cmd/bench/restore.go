@@ -30,7 +30,7 @@ func restoreRun(o options, dir string) ([]figure, error) {
 	}
 	o.logf("restore of %d contracts", n)
 	before := f.srv.Requests()
-	u, err := measure(o.bin, "restore", "--config", cfg, "--snapshot", "latest~1", "type:contracts")
+	u, err := measure(o.bin, "restore", "--yes", "--config", cfg, "--snapshot", "latest~1", "type:contracts")
 	if err != nil {
 		return nil, err
 	}

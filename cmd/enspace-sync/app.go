@@ -20,6 +20,11 @@ type Main struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
+	// IsTerminal reports whether a file descriptor is a terminal: restore,
+	// replicate and apply ask before writing only on one (see
+	// confirmWrites). Tests replace it; a stream that is not an *os.File
+	// is asked about as fd ^uintptr(0).
+	IsTerminal func(fd uintptr) bool
 
 	log     *slog.Logger // set by loadConfig; discards until then
 	closers []func() error
@@ -31,7 +36,7 @@ type Main struct {
 // NewMain returns a Main wired to the process.
 func NewMain() *Main {
 	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
-		log: slog.New(slog.DiscardHandler)}
+		IsTerminal: isTerminal, log: slog.New(slog.DiscardHandler)}
 }
 
 // command is one subcommand. Run gets the arguments after the command name.
@@ -155,10 +160,13 @@ func (m *Main) ReportError(err error) int {
 	if errors.As(err, &ee) && ee.err == nil {
 		return code
 	}
-	fmt.Fprintf(m.Stderr, "enspace-sync: %s\n", err)
+	fmt.Fprintf(m.Stderr, "%s %s\n", m.errorPrefix(), err)
 	var ue *usageError
 	var ie *app.InputError
+	var fe *app.FailureError
 	switch {
+	case errors.As(err, &fe) && fe.Hint != "":
+		fmt.Fprintf(m.Stderr, "Try: %s\n", fe.Hint)
 	case errors.As(err, &ue) && ue.hint != "":
 		fmt.Fprintf(m.Stderr, "Try: %s\n", ue.hint)
 	case errors.As(err, &ie) && ie.Hint != "":

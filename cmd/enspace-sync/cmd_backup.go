@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 
 	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/progress"
@@ -71,7 +73,7 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 	}
 	var failed, partial int
 	for _, ws := range workspaces {
-		line := progress.New(m.Stderr, ws.Name, false)
+		line := progress.New(m.Stderr, ws.Name, o.g.quiet)
 		if client, err := svc.Client(ws); err == nil {
 			line.WatchPauses(client.PausedUntil)
 		}
@@ -89,6 +91,10 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 			} else {
 				fmt.Fprintf(m.Stdout, "%s: backup failed: %s\n", ws.Name, err)
 			}
+			var fe *app.FailureError
+			if errors.As(err, &fe) && fe.Hint != "" {
+				fmt.Fprintf(m.Stderr, "Try: %s\n", fe.Hint)
+			}
 			continue
 		case res.Snapshot.Status == snapshot.StatusPartial:
 			partial++
@@ -96,7 +102,7 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 		if o.g.asJSON {
 			line, _ := json.Marshal(app.NewSnapshotJSON(res.Snapshot))
 			fmt.Fprintf(m.Stdout, "%s\n", line)
-		} else {
+		} else if !o.g.quiet {
 			printBackup(m, res.Snapshot)
 		}
 	}
@@ -110,7 +116,10 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 }
 
 func printBackup(m *Main, s *snapshot.Snapshot) {
-	for _, line := range app.SnapshotLines(s) {
-		fmt.Fprintln(m.Stdout, line)
-	}
+	_ = m.writeText(func(w io.Writer) error {
+		for _, line := range app.SnapshotLines(s) {
+			fmt.Fprintln(w, line)
+		}
+		return nil
+	})
 }

@@ -55,7 +55,6 @@ type exportOptions struct {
 	g                      globalFlags
 	req                    app.ExportRequest
 	kinds                  stringList
-	quiet                  bool
 	baseURL, slug, keyFile string
 }
 
@@ -70,7 +69,6 @@ func runExport(ctx context.Context, m *Main, args []string) error {
 	fs.StringVar(&o.req.Output, "output", "", "where to write: a directory, a .tar.gz file, or - for stdout")
 	fs.StringVar(&o.req.Format, "format", "ndjson", "ndjson, json, or csv (csv for items; other kinds stay ndjson)")
 	fs.Var(&o.kinds, "kind", "only this kind; repeat for several (default all)")
-	fs.BoolVar(&o.quiet, "quiet", false, "print no progress and no summary")
 	fs.Func("mode", "permission of the files written, in octal; directories get the matching execute bits (default 0600)", func(v string) (err error) {
 		o.req.Mode, err = export.ParseMode(v)
 		return err
@@ -101,13 +99,16 @@ func runExport(ctx context.Context, m *Main, args []string) error {
 		}
 	}
 	req.Kinds = o.kinds
+	if req.Output == "-" && m.terminal(m.Stdout) {
+		return usagef(cmd.name, "--output -: standard output is a terminal, and the export is a binary .tar.gz; redirect it to a file or a pipe")
+	}
 	return exportCommand(ctx, m, o)
 }
 
 // exportCommand writes the export and prints its summary.
 func exportCommand(ctx context.Context, m *Main, o *exportOptions) error {
 	start := time.Now()
-	line := progress.New(m.Stderr, o.req.Workspace+o.slug, o.quiet)
+	line := progress.New(m.Stderr, o.req.Workspace+o.slug, o.g.quiet)
 	o.req.Progress = line
 	st, err := m.export(ctx, o)
 	line.Done()
@@ -116,9 +117,9 @@ func exportCommand(ctx context.Context, m *Main, o *exportOptions) error {
 	}
 	if o.g.asJSON && o.req.Output != "-" {
 		return printJSON(m, map[string]any{"output": o.req.Output, "files": st.Files, "objects": st.Objects,
-			"bytes": st.Bytes, "duration_seconds": time.Since(start).Seconds()})
+			"bytes": st.Bytes, "duration_seconds": app.Seconds(time.Since(start))})
 	}
-	if !o.quiet {
+	if !o.g.quiet {
 		fmt.Fprintf(m.Stderr, "exported %d objects in %d files (%s) to %s in %s\n", st.Objects, st.Files, humanBytes(st.Bytes), o.req.Output, time.Since(start).Round(time.Millisecond))
 	}
 	return nil

@@ -12,7 +12,7 @@ func init() {
 	register(&command{
 		name:    "replicate",
 		summary: "copy configuration (and optionally data) from one workspace to another",
-		usage:   "enspace-sync replicate [--config FILE] --from NAME --to NAME [--only KIND,...] [--include-data] [--from-snapshot SNAP] [--prune] [--dry-run] [--plan-out FILE] [--json]",
+		usage:   "enspace-sync replicate [--config FILE] --from NAME --to NAME [--only KIND,...] [--include-data] [--from-snapshot SNAP] [--prune] [--dry-run] [--yes] [--plan-out FILE] [--json]",
 		help: `Plans, then applies, the writes that make the target workspace's
 configuration match the source's: typically from a stage environment to
 production. Both are workspaces of the config, in the same or different
@@ -38,13 +38,13 @@ under them, fields, roles, groups); the plan lists each one. Without
 --from-snapshot SNAP reads the source from a snapshot of the --from
 workspace instead of the live API.
 
---dry-run, --plan-out, --json, the output and the exit status are those of
+--dry-run, --yes (and the question before writing), --plan-out, --json, the output and the exit status are those of
 restore (see enspace-sync help restore).
 
 Examples:
   enspace-sync replicate --from acme-stage --to acme --dry-run
   enspace-sync replicate --from acme-stage --to acme --plan-out promote.json
-  enspace-sync replicate --from acme --to acme-copy --include-data
+  enspace-sync replicate --from acme --to acme-copy --include-data --yes
   enspace-sync replicate --from acme-stage --to acme --only types,fields --prune`,
 		run: configured("replicate", 0, replicateCommand),
 	})
@@ -66,12 +66,13 @@ func (o *replicateOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.req.FromSnapshot, "from-snapshot", "", "read the source from this snapshot of --from instead of the live API")
 	fs.BoolVar(&o.req.Prune, "prune", false, "also delete configuration objects that the source lacks")
 	fs.BoolVar(&o.out.dryRun, "dry-run", false, "print the plan; change nothing")
+	yesFlag(fs, &o.out.yes)
 	fs.StringVar(&o.out.planOut, "plan-out", "", "save the plan as JSON to this file instead of applying it (apply it later with enspace-sync apply FILE)")
 }
 
 // replicateCommand plans copying configuration between workspaces, then applies, saves or prints it.
 func replicateCommand(ctx context.Context, m *Main, o *replicateOptions) error {
-	o.out.asJSON = o.g.asJSON
+	o.out.asJSON, o.out.quiet, o.out.command = o.g.asJSON, o.g.quiet, "replicate"
 	if o.req.From == "" || o.req.To == "" {
 		return usagef("replicate", "--from and --to are required")
 	}

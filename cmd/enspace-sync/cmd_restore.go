@@ -15,7 +15,7 @@ func init() {
 	register(&command{
 		name:    "restore",
 		summary: "bring objects of a snapshot back into a workspace",
-		usage:   "enspace-sync restore [--config FILE] [--workspace NAME] [--snapshot SNAP | --from-export PATH] [--to NAME] [--dry-run] [--plan-out FILE] [--json] SELECTOR... | all",
+		usage:   "enspace-sync restore [--config FILE] [--workspace NAME] [--snapshot SNAP | --from-export PATH] [--to NAME] [--dry-run] [--yes] [--plan-out FILE] [--json] SELECTOR... | all",
 		help: `Plans, then applies, the writes that bring objects of a snapshot back:
 into the same workspace, or with --to into another configured workspace.
 Nothing is ever deleted. Objects the target has are matched (through the id
@@ -42,6 +42,11 @@ Enspace UI: flows, stages, forms, schedule tasks, the owner, tasks whose
 stage is gone, and integrations that differ or whose secret is not in the
 target environment's secrets: config.
 
+Before writing, it asks "Apply N writes to WORKSPACE? [y/N]" on a
+terminal; any answer but y writes nothing (exit 1). --yes applies without
+asking; without a terminal (cron, scripts) --yes is required, else the
+command refuses with exit 2 and writes nothing.
+
 --dry-run prints the plan and changes nothing. --plan-out FILE saves the
 plan instead of applying it; "enspace-sync apply FILE" applies it later,
 and refuses if the target changed in between.
@@ -60,7 +65,7 @@ Examples:
   enspace-sync restore --snapshot latest~1 type:contracts --dry-run
   enspace-sync restore --snapshot latest~1 type:contracts
   enspace-sync restore --workspace acme member:ana@acme.com role:analyst
-  enspace-sync restore --workspace acme --to acme-copy all
+  enspace-sync restore --workspace acme --to acme-copy --yes all
   enspace-sync restore --from-export acme-2026-11-27.tar.gz type:contracts`,
 		run: configured("restore", -1, restoreCommand),
 	})
@@ -78,13 +83,14 @@ func (o *restoreOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.req.Snapshot, "snapshot", "", "the snapshot: an id, a unique id prefix, latest or latest~N (default latest)")
 	fs.StringVar(&o.req.To, "to", "", "restore into this configured workspace instead (default: the same workspace)")
 	fs.BoolVar(&o.out.dryRun, "dry-run", false, "print the plan; change nothing")
+	yesFlag(fs, &o.out.yes)
 	fs.StringVar(&o.req.FromExport, "from-export", "", "restore from this export (directory or .tar.gz) instead of a snapshot")
 	fs.StringVar(&o.out.planOut, "plan-out", "", "save the plan as JSON to this file instead of applying it (apply it later with enspace-sync apply FILE)")
 }
 
 // restoreCommand plans restoring what o selects, then applies, saves or prints it.
 func restoreCommand(ctx context.Context, m *Main, o *restoreOptions) error {
-	o.out.asJSON = o.g.asJSON
+	o.out.asJSON, o.out.quiet, o.out.command = o.g.asJSON, o.g.quiet, "restore"
 	if len(o.args) == 0 {
 		return usagef("restore", "name what to restore: a selector such as type:contracts, or all")
 	}

@@ -17,12 +17,16 @@ type globalFlags struct {
 	configPath string
 	asJSON     bool
 	logLevel   string
+	quiet      bool   // -q: no progress, no summary lines, logs at error only
+	verbose    bool   // -v: logs at info (or the config's level when lower)
+	command    string // the command's name, set by start: see logger
 }
 
 func (g *globalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.configPath, "config", "", "config file (default $ENSPACE_SYNC_CONFIG, then ~/.config/"+config.UserFile+", then "+config.DefaultPath+")")
 	fs.BoolVar(&g.asJSON, "json", false, "print results as JSON on stdout (logs stay on stderr)")
 	fs.StringVar(&g.logLevel, "log-level", "", "log level: debug, info, warn or error (default from the config)")
+	registerVerbosity(fs, g)
 }
 
 // configError marks an error of the configuration: exit status 2.
@@ -78,8 +82,8 @@ func (m *Main) logger(cfg *config.Config, g *globalFlags) *slog.Logger {
 		level = cfg.Log.SlogLevel()
 		asJSON = cfg.Log.JSON(m.Getenv)
 	}
-	if g != nil && g.logLevel != "" {
-		_ = level.UnmarshalText([]byte(g.logLevel)) // checked by checkLogLevel
+	if g != nil {
+		level = g.level(level)
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	if asJSON {
@@ -132,6 +136,7 @@ func configured[O any, P interface {
 // (-1 for any number), and loads the config.
 func (m *Main) start(inv *invocation, name string, args []string, maxArgs int, flags func(fs *flag.FlagSet)) error {
 	inv.cmd = commands[name]
+	inv.g.command = name
 	fs := newFlags(inv.cmd)
 	inv.g.register(fs)
 	flags(fs)

@@ -38,6 +38,9 @@ func TestLockHeld(t *testing.T) {
 	if !strings.Contains(out, "database is locked by pid "+fmt.Sprint(os.Getpid())) || !strings.Contains(out, "enspace-sync run") {
 		t.Errorf("the error does not name the holder:\n%s", out)
 	}
+	if !strings.Contains(out, "Try: the daemon holds the database: enspace-sync trigger NAME runs a backup through it") {
+		t.Errorf("the error does not say to go through the daemon:\n%s", out)
+	}
 	if took > 20*time.Second {
 		t.Errorf("gave up after %s: it must not hang", took)
 	}

@@ -131,14 +131,30 @@ func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 type fakeServerKey struct{}
 
 // fakeServer is the fake started by a script's last fakeapi.
-type fakeServer struct{ srv *fakeapi.Server }
+type fakeServer struct {
+	srv  *fakeapi.Server
+	mark int64 // writes counted when "fakereqs mark" ran
+}
 
 // cmdFakeRequests prints the requests the fake received by method, one
-// "METHOD N" line each, sorted: fakereqs
+// "METHOD N" line each, sorted: fakereqs. "fakereqs mark" remembers the
+// writes so far; "fakereqs writes" prints "writes N", the requests that
+// could change data (all but GET, HEAD, OPTIONS) since the mark.
 func cmdFakeRequests(ts *testscript.TestScript, neg bool, args []string) {
 	fs := ts.Value(fakeServerKey{}).(*fakeServer)
 	if fs.srv == nil {
 		ts.Fatalf("fakereqs: no fakeapi started")
+	}
+	if len(args) > 0 {
+		switch args[0] {
+		case "mark":
+			fs.mark = fs.srv.Requests().Writes()
+		case "writes":
+			fmt.Fprintf(ts.Stdout(), "writes %d\n", fs.srv.Requests().Writes()-fs.mark)
+		default:
+			ts.Fatalf("fakereqs: unknown argument %q", args[0])
+		}
+		return
 	}
 	byMethod := fs.srv.Requests().ByMethod
 	methods := make([]string, 0, len(byMethod))

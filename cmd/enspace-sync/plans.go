@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/progress"
@@ -17,6 +18,17 @@ type planPrinter struct {
 	asJSON  bool
 	dryRun  bool
 	planOut string
+	yes     bool   // apply without asking (see confirmWrites)
+	quiet   bool   // no progress line
+	command string // restore, replicate or apply, for the question
+}
+
+// yesFlag registers --yes into yes.
+func yesFlag(fs interface {
+	BoolVar(p *bool, name string, value bool, usage string)
+}, yes *bool) {
+	const usage = "apply without asking \"Apply N writes to WORKSPACE? [y/N]\" (needed without a terminal)"
+	fs.BoolVar(yes, "yes", false, usage)
 }
 
 func (o planPrinter) finish(ctx context.Context, m *Main, svc *app.Service, p *app.Planned) error {
@@ -38,7 +50,7 @@ func (o planPrinter) finish(ctx context.Context, m *Main, svc *app.Service, p *a
 		return nil
 	}
 	if !o.asJSON {
-		if err := restore.WriteText(m.Stdout, p.Plan); err != nil {
+		if err := m.writeText(func(w io.Writer) error { return restore.WriteText(w, p.Plan) }); err != nil {
 			return err
 		}
 		fmt.Fprintln(m.Stdout)
@@ -46,9 +58,12 @@ func (o planPrinter) finish(ctx context.Context, m *Main, svc *app.Service, p *a
 	return o.apply(ctx, m, svc, p)
 }
 
-// apply applies the plan and prints the results.
+// apply asks for confirmation, applies the plan and prints the results.
 func (o planPrinter) apply(ctx context.Context, m *Main, svc *app.Service, p *app.Planned) error {
-	line := progress.New(m.Stderr, p.Target().Name, false)
+	if err := m.confirmWrites(o.yes, o.command, p.Plan); err != nil {
+		return err
+	}
+	line := progress.New(m.Stderr, p.Target().Name, o.quiet)
 	line.WatchPauses(p.PausedUntil)
 	sum, err := svc.Apply(ctx, p, line)
 	line.Done()
@@ -73,12 +88,14 @@ func (o planPrinter) print(m *Main, p *restore.Plan, sum restore.Summary) error 
 		return enc.Encode(planJSON{Plan: p, Actions: p.Counts(), Results: sum})
 	}
 	if sum == nil {
-		return restore.WriteText(m.Stdout, p)
+		return m.writeText(func(w io.Writer) error { return restore.WriteText(w, p) })
 	}
-	for _, s := range p.Steps {
-		if s.Result != nil && s.Result.Status == restore.StatusFailed {
-			fmt.Fprintf(m.Stdout, "FAILED %s %s %s: %s\n", s.Action, s.Kind, s.Key, s.Result.Error)
+	return m.writeText(func(w io.Writer) error {
+		for _, s := range p.Steps {
+			if s.Result != nil && s.Result.Status == restore.StatusFailed {
+				fmt.Fprintf(w, "FAILED %s %s %s: %s\n", s.Action, s.Kind, s.Key, s.Result.Error)
+			}
 		}
-	}
-	return restore.WriteSummary(m.Stdout, sum)
+		return restore.WriteSummary(w, sum)
+	})
 }

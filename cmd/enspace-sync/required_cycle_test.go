@@ -123,7 +123,7 @@ func TestRestoreExportAllWithRequiredCycle(t *testing.T) {
 	wl, fc, url := startCycleFake(t)
 	cfg, export := exportAcmeToCopy(t, fc, url)
 	wl.take()
-	args := []string{"restore", "--config", cfg, "--workspace", "acme", "--from-export", export, "--to", "acme-copy", "all"}
+	args := []string{"restore", "--yes", "--config", cfg, "--workspace", "acme", "--from-export", export, "--to", "acme-copy", "all"}
 	out := applyOK(t, args...)
 	creates, puts, fieldPuts := cycleWrites(t, fc, "acme-copy", wl.take())
 	t.Logf("restore --from-export: %d item creates, %d item updates, field PUTs %v", creates, puts, fieldPuts)
@@ -152,9 +152,9 @@ func TestReplicateDataWithRequiredCycle(t *testing.T) {
 	wl, fc, url := startCycleFake(t)
 	fc.createWorkspace("Acme (copy)", "acme-copy")
 	cfg := writeReplicateConfig(t, t.TempDir(), url)
-	applyOK(t, "replicate", "--from", "acme", "--to", "acme-copy", "--config", cfg)
+	applyOK(t, "replicate", "--yes", "--from", "acme", "--to", "acme-copy", "--config", cfg)
 	wl.take()
-	args := []string{"replicate", "--from", "acme", "--to", "acme-copy", "--include-data", "--config", cfg}
+	args := []string{"replicate", "--yes", "--from", "acme", "--to", "acme-copy", "--include-data", "--config", cfg}
 	plan := runPlanJSON(t, append(args, "--dry-run", "--json")...)
 	var phases []string
 	for _, s := range plan.Steps {
@@ -205,7 +205,7 @@ func TestRestoreDeletedTypeInRequiredCycle(t *testing.T) {
 	}
 	backup()
 	wl.take()
-	args := []string{"restore", "--config", cfg, "--snapshot", "latest~1", "type:clients"}
+	args := []string{"restore", "--yes", "--config", cfg, "--snapshot", "latest~1", "type:clients"}
 	applyOK(t, args...)
 	creates, puts, fieldPuts := cycleWrites(t, fc, "acme", wl.take())
 	t.Logf("restore type:clients: %d item creates, %d item updates, field PUTs %v", creates, puts, fieldPuts)
@@ -249,5 +249,5 @@ func TestRestoreDeletedTypeInRequiredCycle(t *testing.T) {
 	if !required {
 		t.Error("clients.main_contract is not required after the restore")
 	}
-	secondPlanEmpty(t, []string{"restore", "--config", cfg, "--snapshot", "latest~1", "type:clients"})
+	secondPlanEmpty(t, []string{"restore", "--yes", "--config", cfg, "--snapshot", "latest~1", "type:clients"})
 }

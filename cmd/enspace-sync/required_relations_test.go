@@ -150,7 +150,7 @@ func TestRestoreDeletedTypeWithRequiredRelation(t *testing.T) {
 	}
 	applyBackup()
 	wl.take()
-	applyOK(t, "restore", "--config", cfg, "--snapshot", "latest~1", "type:contracts")
+	applyOK(t, "restore", "--yes", "--config", cfg, "--snapshot", "latest~1", "type:contracts")
 	creates, puts := checkWrites(t, wl.take(), map[string]bool{"invoices": true, "clients": true})
 	t.Logf("restore: %d item creates, %d item updates", creates, puts)
 	if creates != 90 || puts != 120 {
@@ -184,7 +184,7 @@ func TestRestoreExportAllWithRequiredRelation(t *testing.T) {
 	wl, fc, url := startRequiredFake(t)
 	cfg, export := exportAcmeToCopy(t, fc, url)
 	wl.take()
-	args := []string{"restore", "--config", cfg, "--workspace", "acme", "--from-export", export, "--to", "acme-copy", "all"}
+	args := []string{"restore", "--yes", "--config", cfg, "--workspace", "acme", "--from-export", export, "--to", "acme-copy", "all"}
 	applyOK(t, args...)
 	creates, puts := checkWrites(t, wl.take(), nil)
 	t.Logf("restore --from-export: %d item creates, %d item updates", creates, puts)
@@ -205,7 +205,7 @@ func TestReplicateDataWithRequiredRelation(t *testing.T) {
 	fc.createWorkspace("Acme (copy)", "acme-copy")
 	cfg := writeReplicateConfig(t, t.TempDir(), url)
 	wl.take()
-	args := []string{"replicate", "--from", "acme", "--to", "acme-copy", "--include-data", "--config", cfg}
+	args := []string{"replicate", "--yes", "--from", "acme", "--to", "acme-copy", "--include-data", "--config", cfg}
 	applyOK(t, args...)
 	creates, puts := checkWrites(t, wl.take(), nil)
 	t.Logf("replicate: %d item creates, %d item updates", creates, puts)
@@ -234,7 +234,7 @@ func TestFailedCreatesLeaveLinksAlone(t *testing.T) {
 	}
 	wl.srv.SetFaults(fakeapi.Faults{FailRoutes: map[string]int{"items.create": 400}})
 	wl.take()
-	args := []string{"restore", "--config", cfg, "--snapshot", "latest", "type:contracts"}
+	args := []string{"restore", "--yes", "--config", cfg, "--snapshot", "latest", "type:contracts"}
 	out, err := runSelf(t, args...)
 	if exitStatus(err) != ExitPartial {
 		t.Fatalf("restore with refused creates: %v, want exit %d\n%s", err, ExitPartial, out)

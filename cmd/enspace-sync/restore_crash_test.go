@@ -50,7 +50,7 @@ func TestApplySurvivesKillsAndLostWrites(t *testing.T) {
 	fc.createWorkspace("Acme (copy)", "acme-copy")
 	dir := t.TempDir()
 	cfg := writeReplicateConfig(t, dir, hs.URL)
-	args := []string{"replicate", "--from", "acme", "--to", "acme-copy", "--include-data", "--config", cfg}
+	args := []string{"replicate", "--yes", "--from", "acme", "--to", "acme-copy", "--include-data", "--config", cfg}
 
 	// A dry run tells how long planning takes and how many writes there are.
 	start := time.Now()
@@ -162,7 +162,7 @@ func TestRestoreTypeTwiceUnderLostWrites(t *testing.T) {
 		t.Fatalf("backup after the deletion: %v\n%s", err, out)
 	}
 	srv.SetFaults(fakeapi.Faults{Latency: time.Millisecond, RateLostWrite: 0.05})
-	args := []string{"restore", "--snapshot", "latest~1", "type:contracts", "--config", cfg}
+	args := []string{"restore", "--yes", "--snapshot", "latest~1", "type:contracts", "--config", cfg}
 	for attempt := 1; ; attempt++ {
 		out, err := runSelf(t, args...)
 		if err == nil {

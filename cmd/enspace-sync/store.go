@@ -12,7 +12,7 @@ import (
 // and closes it when the command ends.
 func (m *Main) openDB(cfg *config.Config, readOnly bool, command string) (*snapshot.DB, error) {
 	o := app.OpenOptions{ReadOnly: readOnly, Command: command, Logger: m.log}
-	if dc := daemonClient(cfg); dc != nil && readOnly {
+	if dc := daemonClient(cfg); dc != nil { // read-only opens read its copy; writes say to go through it
 		o.Daemon = dc
 	}
 	st, err := app.OpenStore(cfg.Database, o)

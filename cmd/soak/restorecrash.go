@@ -98,7 +98,7 @@ func restoreRound(o *options, i int, rng *rand.Rand) (*roundResult, error) {
 	if r := w.run("backup"); r.code != 0 {
 		return nil, fmt.Errorf("backup after the deletion: exit %d\n%s", r.code, r.out)
 	}
-	args := []string{"restore", "--snapshot", "latest~1", "type:contracts"}
+	args := []string{"restore", "--yes", "--snapshot", "latest~1", "type:contracts"}
 	var plan struct {
 		Actions map[string]int `json:"actions"`
 	}

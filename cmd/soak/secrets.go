@@ -69,7 +69,7 @@ func runSecrets(o *options) (*table, error) {
 		{"diff", "--workspace", "acme"},
 		{"show", "--workspace", "acme", "latest", kind.Integrations},
 		{"export", "--snapshot", "latest", "--workspace", "acme", "--output", filepath.Join(w.dir, "acme.tar.gz")},
-		{"replicate", "--from", "acme", "--to", "acme-copy", "--include-data"},
+		{"replicate", "--yes", "--from", "acme", "--to", "acme-copy", "--include-data"},
 		{"replicate", "--from", "acme", "--to", "acme-copy", "--include-data", "--dry-run", "--json"},
 		{"verify", "--read-data"},
 	}

@@ -26,6 +26,7 @@ type Client struct {
 	lim   *limiter
 	log   *slog.Logger
 	stats stats
+	waves waveWarner          // see warnUnreachable
 	rand  func(n int64) int64 // a number in [0, n), for backoff jitter
 	// pageCap is the largest page a listing saw the server honour when
 	// asked for more; 0 until then. See PageSize.

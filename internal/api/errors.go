@@ -23,6 +23,10 @@ var (
 	// ErrInvalidBody is returned when a 2xx answer is not the JSON the
 	// contract describes (HTML, truncated JSON, a wrong shape).
 	ErrInvalidBody = errors.New("invalid response body")
+	// ErrHTMLPage is returned, with ErrInvalidBody, when a 2xx answer is
+	// an HTML web page: the base URL is most likely a web site, not the
+	// API.
+	ErrHTMLPage = errors.New("an HTML web page, not the API")
 	// ErrTooLarge is returned when an answer is larger than the client's
 	// MaxResponseBytes.
 	ErrTooLarge = errors.New("response body too large")

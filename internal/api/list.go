@@ -140,6 +140,7 @@ func (l *listing) run(ctx context.Context, params map[string]string) error {
 	next := 1
 	if counted {
 		l.res.Count, l.res.Counted = n, true
+		heardCount(ctx, l.k.Name, n)
 		if next, err = l.parallel(ctx, n); err != nil {
 			return err
 		}

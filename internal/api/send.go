@@ -83,11 +83,13 @@ func (c *Client) send(ctx context.Context, r request) (json.RawMessage, error) {
 		c.stats.wait(wait)
 		c.log.Debug("api retry wait", "method", r.method, "path", r.path, "attempt", attempt,
 			"wait", wait, "retry_after", o.HasRetryAfter)
+		c.warnUnreachable(attempt, p.Attempts, wait, o.Err)
 	}
 	err := p.Do(ctx, func(attempt int) retry.Outcome {
 		b, f := c.attempt(ctx, r, attempt)
 		if f == nil {
 			body = b
+			c.waves.answered()
 			return retry.Outcome{}
 		}
 		o := retry.Outcome{Err: f.err, Retry: f.retry && (idempotent(r.method) || f.unprocessed),
@@ -264,6 +266,10 @@ func (c *Client) judge(ctx context.Context, r request, status int, header http.H
 	}
 	var probe json.RawMessage
 	why := json.Unmarshal(body, &probe)
+	if title := htmlSummary(string(bytes.TrimSpace(body))); title != "" {
+		return &failure{retry: true, invalidBody: true, err: fmt.Errorf("%w: %s: %w: %s",
+			ErrInvalidBody, r.where(), ErrHTMLPage, title)}
+	}
 	return &failure{retry: true, invalidBody: true, err: fmt.Errorf("%w: %s: not JSON (%v): %s",
 		ErrInvalidBody, r.where(), why, preview(c.redact(body)))}
 }

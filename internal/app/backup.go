@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync/atomic"
 	"time"
 
+	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/backup"
 	"github.com/enspace-sync/enspace-sync/internal/config"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
@@ -62,10 +64,19 @@ func (s *Service) Backup(ctx context.Context, req BackupRequest) (*BackupResult,
 		_ = w.Abort(err)
 		return nil, err
 	}
+	walkCtx := ctx
 	if prev != nil {
 		progress.Expect(int64(prev.Objects), nil, true) // about as many as last time
+	} else {
+		// The first backup: about the sum of the count routes' answers,
+		// growing as the listings start (items are counted per type as
+		// soon as the type is stored, so the bulk is known early).
+		var counted atomic.Int64
+		walkCtx = api.WithCountHook(ctx, func(_ string, n int) {
+			progress.Expect(counted.Add(int64(n)), nil, true)
+		})
 	}
-	res, err := backup.Run(ctx, client, w, backup.Options{
+	res, err := backup.Run(walkCtx, client, w, backup.Options{
 		Workspace: ws.Slug,
 		Filter:    ws.Includes,
 		Logger:    log,
@@ -79,7 +90,14 @@ func (s *Service) Backup(ctx context.Context, req BackupRequest) (*BackupResult,
 		if abortErr := w.Abort(reason); abortErr != nil {
 			log.Error("abort the run", "err", abortErr)
 		}
-		return nil, accessHint(err, ws)
+		return nil, explainBackup(err, ws, client)
+	}
+	if res.NotTheAPI {
+		err := notTheAPI(ws, client)
+		if abortErr := w.Abort(err); abortErr != nil {
+			log.Error("abort the run", "err", abortErr)
+		}
+		return nil, err
 	}
 	var out *BackupResult
 	snap, err := w.Commit(snapshot.CommitInfo{

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -41,6 +42,21 @@ func (s *Service) CopyDatabase(output string) (int64, error) {
 	if dir, err := os.Open(filepath.Dir(output)); err == nil {
 		_ = dir.Sync()
 		dir.Close()
+	}
+	return n, nil
+}
+
+// WriteDatabase writes a consistent copy of the whole database to w (for
+// "db backup --output -", standard output), from one read transaction. It
+// returns the bytes written: a copy written to a file has the same size.
+func (s *Service) WriteDatabase(w io.Writer) (int64, error) {
+	db, err := s.needDB()
+	if err != nil {
+		return 0, err
+	}
+	n, err := db.WriteTo(w)
+	if err != nil {
+		return n, fmt.Errorf("write the copy: %w", err)
 	}
 	return n, nil
 }

@@ -34,7 +34,12 @@
 // An error the caller can fix by changing its request or the config is an
 // *InputError (the command line exits 2 with its hint). snapshot.ErrLocked,
 // restore.ErrApplyFailed, ErrTargetChanged and ErrNothingSelected pass
-// through wrapped; the command line classifies them.
+// through wrapped; the command line classifies them. A failure an admin
+// can act on (a server that cannot be reached, a base URL that is not the
+// API, a refused workspace or key, a database the daemon holds) is a
+// *FailureError: the cause in words, and a hint (the command or the check
+// to run next). It wraps the original error, so its exit code stays the
+// original's (1, or 4 for the lock).
 //
 // # Caveats
 //

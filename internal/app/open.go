@@ -64,7 +64,13 @@ func OpenStore(path string, o OpenOptions) (*Store, error) {
 		return nil, fmt.Errorf("create the database directory: %w", err)
 	}
 	if !o.ReadOnly {
-		return openFile(path, o, 2*time.Second)
+		st, err := openFile(path, o, 2*time.Second)
+		if errors.Is(err, snapshot.ErrLocked) && (snapshot.HeldByDaemon(path) ||
+			o.Daemon != nil && o.Daemon.Alive(context.Background())) {
+			return nil, &FailureError{Err: err,
+				Hint: "the daemon holds the database: enspace-sync trigger NAME runs a backup through it (see enspace-sync status)"}
+		}
+		return st, err
 	}
 	// While the daemon holds the database (or keeps it where this user
 	// cannot read it), read a copy it serves rather than wait for a lock it

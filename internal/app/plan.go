@@ -60,7 +60,10 @@ func (s *Service) Apply(ctx context.Context, p *Planned, progress Progress) (res
 		Client: p.client, Workspace: p.target.Slug, IDs: p.ids,
 		Secrets:     secretsOf(cfg, p.target),
 		Concurrency: env.Concurrency, Log: s.log.With("workspace", p.target.Name),
-		Progress: func(done, total int) { progress.Update("steps", int64(done)) },
+		Progress: func(done, total int) {
+			progress.Expect(int64(total), nil, false) // the plan's steps: the total and the time left
+			progress.Update("steps", int64(done))
+		},
 	}
 	sum, err := eng.Apply(ctx, p.Plan)
 	s.log.Info("apply finished", "operation", p.Plan.Operation, "target", p.Plan.Target,

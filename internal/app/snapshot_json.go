@@ -39,7 +39,7 @@ func NewSnapshotJSON(s *snapshot.Snapshot) SnapshotJSON {
 	out := SnapshotJSON{
 		ID: s.ID, ShortID: s.ShortID(), Workspace: s.Workspace, Status: string(s.Status),
 		StartedAt: s.StartedAt.UTC(), FinishedAt: s.FinishedAt.UTC(),
-		Seconds: s.FinishedAt.Sub(s.StartedAt).Seconds(),
+		Seconds: Seconds(s.FinishedAt.Sub(s.StartedAt)),
 		Counts:  s.Counts, Objects: s.Objects, Requests: s.Requests, AddedBytes: s.AddedBytes,
 		Errors: s.Errors, Drift: s.Drift,
 	}
@@ -61,4 +61,11 @@ func NewSnapshotJSON(s *snapshot.Snapshot) SnapshotJSON {
 		out.Healed = []snapshot.Healed{}
 	}
 	return out
+}
+
+// Seconds is a duration as JSON prints it: seconds, rounded to the
+// millisecond (a run's nanoseconds are noise, and 0.30000000000000004
+// helps nobody).
+func Seconds(d time.Duration) float64 {
+	return d.Round(time.Millisecond).Seconds()
 }

@@ -51,11 +51,22 @@ type Result struct {
 	Counts map[string]int    // objects stored per kind
 	Failed map[string]string // kind -> error, for kinds that could not be read
 	Drift  []string          // listings whose count changed while paging, or duplicates seen
+	// NotTheAPI is true when nothing was stored and every kind that failed
+	// on its own failed with 404 or an HTML page: the base URL most likely
+	// points at something other than the Enspace API.
+	NotTheAPI bool
 }
 
 // ErrAccess is returned when the API refused the key (401) or the workspace
 // (403): the run stops at once.
 var ErrAccess = errors.New("access refused")
+
+// ErrUnreachable is returned when a kind could not be read because the
+// server could not be reached (see api.Unreachable) before any object was
+// stored: the run stops at once, since every other kind would fail the
+// same way after its own retries, and an empty snapshot helps nobody.
+// Once objects were stored, the same failure only fails its kind.
+var ErrUnreachable = errors.New("server unreachable")
 
 // Run walks the workspace into sink. It returns an error only when the run
 // cannot go on (access refused, context cancelled, the sink failing); kinds
@@ -69,6 +80,7 @@ func Run(ctx context.Context, src Source, sink Sink, opts Options) (*Result, err
 		w.opts.Collections = 8
 	}
 	err := w.run(ctx)
+	w.res.NotTheAPI = w.objects.Load() == 0 && w.notAPI.Load() > 0 && w.otherFailures.Load() == 0
 	return w.res, err
 }
 
@@ -84,6 +96,9 @@ type walker struct {
 	mu      sync.Mutex
 	res     *Result
 	objects atomic.Int64
+	// notAPI and otherFailures count the kinds that failed on their own
+	// with 404 or an HTML page, and with anything else: see NotTheAPI.
+	notAPI, otherFailures atomic.Int64
 }
 
 func (w *walker) include(kind, typeSlug string) bool {
@@ -225,6 +240,7 @@ func (w *walker) collect(ctx context.Context, k *kind.Kind, parent api.Object) (
 					return &sinkError{fmt.Errorf("store %s %s: %w", k.Label, o.Key, err)}
 				}
 				stored++
+				w.objects.Add(1) // before the kinds below spawn: see ErrUnreachable
 			}
 			if keep {
 				c := o
@@ -234,7 +250,7 @@ func (w *walker) collect(ctx context.Context, k *kind.Kind, parent api.Object) (
 				w.spawnBelow(k, c)
 			}
 		}
-		n := w.objects.Add(int64(stored))
+		n := w.objects.Load()
 		w.count(k.Name, stored)
 		if w.opts.Progress != nil {
 			w.opts.Progress(k.Name, n)
@@ -265,12 +281,20 @@ func (w *walker) collect(ctx context.Context, k *kind.Kind, parent api.Object) (
 	if st := api.StatusOf(err); st == http.StatusUnauthorized || st == http.StatusForbidden {
 		return 0, fmt.Errorf("%w: list %s: %w", ErrAccess, k.Name, err)
 	}
+	if api.Unreachable(err) && w.objects.Load() == 0 {
+		return 0, fmt.Errorf("%w: list %s: %w", ErrUnreachable, k.Name, err)
+	}
 	var sinkErr *sinkError
 	if errors.As(err, &sinkErr) {
 		return 0, err
 	}
 	if parentKey != "" {
 		err = fmt.Errorf("under %s %s: %w", k.Parent, parentKey, err)
+	}
+	if api.StatusOf(err) == http.StatusNotFound || errors.Is(err, api.ErrHTMLPage) {
+		w.notAPI.Add(1)
+	} else {
+		w.otherFailures.Add(1)
 	}
 	w.fail(k, err)
 	w.opts.Logger.Warn("kind could not be read", "kind", k.Name, "parent", parentKey, "err", err)

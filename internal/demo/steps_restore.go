@@ -194,7 +194,7 @@ func (t *tour) planThenApply(ctx context.Context, name string, args []string, pl
 		func(lines []string) []string { return capSections(lines, 3) }); err != nil {
 		return nil, nil, err
 	}
-	t.command(name, args...)
+	t.command(name, append(args, "--yes")...)
 	p, err := planIt()
 	if err != nil {
 		return nil, nil, err

@@ -208,7 +208,7 @@ func (r *runner) checkGet(ctx context.Context, k *kind.Kind) bool {
 			r.overrides = append(r.overrides, Override{Environment: r.ws.Environment, Route: k.Get, Default: rt.Path})
 		}
 		if verdict == VerdictNoWorkspace {
-			c.Detail = fmt.Sprintf("the key may not act in workspace %q: %s", r.ws.Slug, detail)
+			c.Detail = fmt.Sprintf("workspace %q: check the slug, or that the key has access to it: %s", r.ws.Slug, detail)
 			return false
 		}
 		return verdict != VerdictUnauthorized

@@ -52,10 +52,10 @@ func TestCSVRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := [][]string{
-		cols,
-		{"a, \"quoted\"\nline two — Zoë 日本", "12.50", "true", "[1,2]", "7", "", "", `{"k":"v,\"w\""}`},
-		{"", "-3e2", "false", "", "", "", "", ""},
-		{"", "", "", "", "", "", "", ""},
+		append([]string{"id"}, cols...),
+		{"1", "a, \"quoted\"\nline two — Zoë 日本", "12.50", "true", "[1,2]", "7", "", "", `{"k":"v,\"w\""}`},
+		{"2", "", "-3e2", "false", "", "", "", "", ""},
+		{"3", "", "", "", "", "", "", "", ""},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d rows, want %d: %q", len(got), len(want), got)

@@ -13,7 +13,8 @@
 //
 // Format "json" writes the same files with a .json suffix, each a JSON
 // array of the same values. Format "csv" writes items/<type>.csv with a
-// header of field slugs (set with Writer.SetFields) and one row per item;
+// header of "id" and the field slugs (set with Writer.SetFields) and one
+// row per item, its id first;
 // other kinds stay ndjson.
 //
 // Read reads an export back (for restore --from-export): it checks every

@@ -62,23 +62,30 @@ func appendJSONString(b []byte, s string) []byte {
 }
 
 type itemData struct {
+	ID   json.RawMessage            `json:"id"`
 	Data map[string]json.RawMessage `json:"data"`
 }
 
-// itemRow fills row with the csv cells of the item's data for cols:
-// strings as is, numbers as their JSON text, booleans true/false,
-// null/absent empty, arrays and objects as compact JSON.
+// itemRow fills row with the csv cells of the item: its id first (the
+// column "id", so that a row can be matched to its object), then its
+// data for cols: strings as is, numbers as their JSON text, booleans
+// true/false, null/absent empty, arrays and objects as compact JSON.
 func itemRow(raw []byte, cols, row []string) error {
 	var it itemData
 	if err := json.Unmarshal(raw, &it); err != nil {
 		return fmt.Errorf("%w: %w", ErrBadObject, err)
 	}
+	id, err := csvCell(it.ID)
+	if err != nil {
+		return fmt.Errorf("id: %w", err)
+	}
+	row[0] = id
 	for i, c := range cols {
 		cell, err := csvCell(it.Data[c])
 		if err != nil {
 			return fmt.Errorf("field %q: %w", c, err)
 		}
-		row[i] = cell
+		row[i+1] = cell
 	}
 	return nil
 }

@@ -52,9 +52,9 @@ func createOutFile(staging, name, kind string, array bool, csvCols []string, opt
 	o := &outFile{name: name, kind: kind, array: array, hf: hf, buf: bufio.NewWriterSize(hf, 64<<10)}
 	if csvCols != nil {
 		o.cols = csvCols
-		o.row = make([]string, len(csvCols))
+		o.row = make([]string, 1+len(csvCols))
 		o.csv = csv.NewWriter(o.buf)
-		if err := o.csv.Write(csvCols); err != nil {
+		if err := o.csv.Write(append([]string{"id"}, csvCols...)); err != nil {
 			o.discard()
 			return nil, fmt.Errorf("write header of %s: %w", name, err)
 		}

@@ -1,7 +1,9 @@
 // Package progress draws the one-line progress of long work on a terminal:
 // objects so far, the share done and the time left when the total is known,
 // and a server's Retry-After pause while one holds the requests. It
-// implements app.Progress. On anything but a terminal it draws nothing.
+// implements app.Progress. On anything but a terminal (a log file, a pipe,
+// the journal) it prints the same text as a plain line every 10 seconds,
+// so that a long run is never silent and never fills a log with \r.
 package progress
 
 import (
@@ -20,8 +22,10 @@ import (
 type Line struct {
 	w         io.Writer
 	workspace string
-	on        bool
+	on        bool // drawn in place on a terminal
+	plain     bool // printed as a line every PlainEvery, on anything else
 	start     time.Time
+	now       func() time.Time
 
 	mu         sync.Mutex
 	last       time.Time
@@ -43,10 +47,19 @@ type Line struct {
 
 // New returns the progress line of workspace's work, drawn on w when w is a
 // terminal and quiet is false.
+// On anything else, unless quiet, it prints a plain line every PlainEvery.
 func New(w io.Writer, workspace string, quiet bool) *Line {
-	return &Line{w: w, workspace: workspace, on: !quiet && isTerminal(w), start: time.Now(),
+	term := isTerminal(w)
+	p := &Line{w: w, workspace: workspace, on: !quiet && term, plain: !quiet && !term, now: time.Now,
 		kindDone: map[string]int64{}}
+	p.start = p.now()
+	p.last = p.start
+	return p
 }
+
+// PlainEvery is how often a progress line is printed when its writer is
+// not a terminal.
+const PlainEvery = 10 * time.Second
 
 // Expect sets the total number of objects, and per kind when known.
 func (p *Line) Expect(total int64, perKind map[string]int, estimated bool) {
@@ -57,7 +70,7 @@ func (p *Line) Expect(total int64, perKind map[string]int, estimated bool) {
 
 // Update shows objects stored so far, the latest being of kind.
 func (p *Line) Update(kind string, objects int64) {
-	if !p.on {
+	if !p.on && !p.plain {
 		return
 	}
 	p.mu.Lock()
@@ -67,7 +80,7 @@ func (p *Line) Update(kind string, objects int64) {
 
 // Step counts one object of kind and shows the count.
 func (p *Line) Step(kind string) {
-	if !p.on {
+	if !p.on && !p.plain {
 		return
 	}
 	p.mu.Lock()
@@ -80,7 +93,15 @@ func (p *Line) Step(kind string) {
 // show prints the line at most five times a second. The caller holds p.mu.
 func (p *Line) show(kind string, objects, ofKind int64) {
 	p.lastKind, p.lastObjects, p.lastOfKind = kind, objects, ofKind
-	now := time.Now()
+	now := p.now()
+	if p.plain {
+		if now.Sub(p.last) >= PlainEvery {
+			p.last = now
+			fmt.Fprintln(p.w, progressLine(p.workspace, kind, objects, ofKind, p.total,
+				int64(p.kindTotals[kind]), p.estimated, now.Sub(p.start)))
+		}
+		return
+	}
 	if now.Sub(p.last) < 200*time.Millisecond {
 		return
 	}

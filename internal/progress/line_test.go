@@ -62,3 +62,36 @@ func TestProgressShowsAPause(t *testing.T) {
 		t.Errorf("got %q\nwant %q", out.String(), want)
 	}
 }
+
+// TestProgressPlainLines: on a writer that is not a terminal, a plain line
+// (no \r, no escape codes) every PlainEvery, nothing in between, and
+// nothing at all when quiet.
+func TestProgressPlainLines(t *testing.T) {
+	var out strings.Builder
+	p := New(&out, "acme", false)
+	now := p.start
+	p.now = func() time.Time { return now }
+	p.Expect(1000, nil, false)
+	now = now.Add(5 * time.Second)
+	p.Update("items", 100)
+	if out.Len() != 0 {
+		t.Fatalf("a line before %s: %q", PlainEvery, out.String())
+	}
+	now = now.Add(5 * time.Second)
+	p.Update("items", 200)
+	now = now.Add(time.Second)
+	p.Update("items", 250)
+	p.Done()
+	want := "acme: 200 of 1000 objects (20%; items), 20 objects/s, 40s left\n"
+	if out.String() != want {
+		t.Errorf("got %q, want %q", out.String(), want)
+	}
+
+	var quiet strings.Builder
+	q := New(&quiet, "acme", true)
+	q.now = func() time.Time { return now.Add(time.Hour) }
+	q.Update("items", 1)
+	if quiet.Len() != 0 {
+		t.Errorf("quiet printed %q", quiet.String())
+	}
+}

@@ -98,3 +98,15 @@ func processAlive(pid int) bool {
 	err = p.Signal(syscall.Signal(0))
 	return !errors.Is(err, os.ErrProcessDone) && !errors.Is(err, syscall.ESRCH)
 }
+
+// HeldByDaemon reports whether the lock-info file of the database at
+// dbPath names the daemon ("enspace-sync run") as the holder of its lock,
+// so that a command refused by ErrLocked can say to go through the daemon.
+func HeldByDaemon(dbPath string) bool {
+	b, err := os.ReadFile(lockInfoPath(dbPath))
+	var info lockInfo
+	if err != nil || json.Unmarshal(b, &info) != nil {
+		return false
+	}
+	return info.Command == "enspace-sync run" || strings.HasPrefix(info.Command, "enspace-sync run ")
+}

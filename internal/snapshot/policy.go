@@ -38,6 +38,7 @@ const (
 	ReasonPartialNewer = "partial: a newer complete snapshot exists"
 	ReasonBeforeDrop   = "last before a drop (anomaly in a newer snapshot)"
 	ReasonPartialKept  = "partial: no newer complete snapshot yet"
+	ReasonPartialEmpty = "partial with no objects: nothing to keep"
 	ReasonNoRule       = "no rule keeps it"
 )
 
@@ -45,7 +46,8 @@ const (
 // Snapshots are grouped by workspace; within one, they are considered
 // newest first by start time, with days, weeks (ISO) and months taken in
 // loc (UTC when nil). Partial snapshots never count towards a rule: one is
-// dropped when a newer complete snapshot exists, and kept otherwise. The
+// dropped when a newer complete snapshot exists, and kept otherwise; one
+// with no objects (every kind failed) is never kept, even without a policy. The
 // newest complete snapshot of each workspace is always kept, and so is a
 // snapshot that started after now (a clock set back must not cost data).
 // Decisions come in the order of snaps.
@@ -102,6 +104,8 @@ func applyGroup(out []Decision, idx []int, p Policy, now time.Time, loc *time.Lo
 		}
 		if s.Status != StatusComplete {
 			switch {
+			case s.Objects == 0:
+				d.Reasons = append(d.Reasons, ReasonPartialEmpty)
 			case p.IsZero():
 				d.Keep = true
 				d.Reasons = append(d.Reasons, ReasonNoPolicy)

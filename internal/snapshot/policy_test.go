@@ -10,7 +10,7 @@ import (
 )
 
 // snaps builds snapshots from "2026-03-14 09:00 c" lines (c complete,
-// p partial), with ids s0, s1, ... in order, in workspace acme unless the
+// p partial, e partial with no objects), with ids s0, s1, ... in order, in workspace acme unless the
 // line ends with a workspace name.
 func snaps(t *testing.T, lines ...string) []*Snapshot {
 	t.Helper()
@@ -22,7 +22,10 @@ func snaps(t *testing.T, lines ...string) []*Snapshot {
 			t.Fatal(err)
 		}
 		s := &Snapshot{ID: fmt.Sprint("s", i), Workspace: "acme", StartedAt: at, Status: StatusComplete}
-		if f[2] == "p" {
+		switch f[2] {
+		case "p":
+			s.Status, s.Objects = StatusPartial, 1
+		case "e":
 			s.Status = StatusPartial
 		}
 		if len(f) > 3 {
@@ -98,6 +101,12 @@ func TestApplyPolicy(t *testing.T) {
 		snaps: []string{"2026-03-01 01:00 p", "2026-03-02 01:00 p"},
 		p:     Policy{KeepLast: 1},
 		want:  []string{"s0 keep: partial: no newer complete snapshot yet", "s1 keep: partial: no newer complete snapshot yet"},
+	}, {
+		name:  "a partial with no objects is never kept, even the newest, even without a policy",
+		snaps: []string{"2026-03-01 01:00 c", "2026-03-02 01:00 e", "2026-03-03 01:00 p", "2026-03-04 01:00 e"},
+		p:     Policy{KeepLast: 1},
+		want: []string{"s0 keep: last complete snapshot, last snapshot", "s1 drop: partial with no objects: nothing to keep",
+			"s2 keep: partial: no newer complete snapshot yet", "s3 drop: partial with no objects: nothing to keep"},
 	}, {
 		name:  "no policy keeps everything",
 		snaps: []string{"2026-03-01 01:00 c", "2026-03-02 01:00 p", "2026-03-03 01:00 c"},

@@ -130,3 +130,18 @@ func (s *Server) Requests() RequestCounts {
 		EarlyRetries: c.early,
 	}
 }
+
+// Writes returns how many requests could change the fake's data: every
+// method but GET, HEAD and OPTIONS, whatever the answer. Tests assert that
+// a refused restore sent none.
+func (c RequestCounts) Writes() int64 {
+	var n int64
+	for m, v := range c.ByMethod {
+		switch m {
+		case "GET", "HEAD", "OPTIONS":
+		default:
+			n += v
+		}
+	}
+	return n
+}
