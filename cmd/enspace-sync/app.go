@@ -64,8 +64,12 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	case "-h", "--help", "-help":
 		m.printOverview(m.Stdout)
 		return nil
-	case "-v", "--version", "-version":
+	case "--version", "-version":
 		return commands["version"].run(ctx, m, nil)
+	case "-v":
+		if len(args) == 1 { // alone it asks for the version; before a command it is --verbose
+			return commands["version"].run(ctx, m, nil)
+		}
 	}
 	globals, args := leadingGlobals(args)
 	if len(args) == 0 {
@@ -85,9 +89,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 }
 
 // leadingGlobals splits off the global flags written before the command
-// ("enspace-sync --config f.yaml snapshots"): --config, --json and
-// --log-level, with one or two dashes, their value attached with = or
-// following. The command parses them as its own.
+// ("enspace-sync --config f.yaml snapshots"): --config, --json,
+// --log-level, -q/--quiet and -v/--verbose, with one or two dashes, their
+// value attached with = or following. The command parses them as its own.
 func leadingGlobals(args []string) (globals, rest []string) {
 	for len(args) > 0 {
 		name, _, hasValue := strings.Cut(strings.TrimLeft(args[0], "-"), "=")
@@ -95,7 +99,7 @@ func leadingGlobals(args []string) (globals, rest []string) {
 			break
 		}
 		switch {
-		case name == "json":
+		case name == "json" || name == "q" || name == "quiet" || name == "v" || name == "verbose":
 			globals, args = append(globals, args[0]), args[1:]
 		case (name == "config" || name == "log-level") && (hasValue || len(args) > 1):
 			n := 2

@@ -20,6 +20,7 @@ func TestLeadingGlobals(t *testing.T) {
 		{[]string{"--config=c.yaml", "--log-level", "warn", "diff", "a"}, []string{"--config=c.yaml", "--log-level", "warn"}, []string{"diff", "a"}},
 		{[]string{"--workspace", "acme", "backup"}, nil, []string{"--workspace", "acme", "backup"}}, // not a global flag
 		{[]string{"--config"}, nil, []string{"--config"}},
+		{[]string{"-q", "--verbose", "backup"}, []string{"-q", "--verbose"}, []string{"backup"}},
 	}
 	for _, c := range cases {
 		g, r := leadingGlobals(c.args)
@@ -48,6 +49,12 @@ func TestGlobalsBeforeCommand(t *testing.T) {
 	}
 	if code, out := run("--config", "c.yaml", "demo"); code != ExitUsage || !strings.Contains(out, "-config") {
 		t.Errorf("--config demo: exit %d, %s", code, out)
+	}
+	if code, out := run("-v"); code != ExitOK || !strings.Contains(out, "enspace-sync") {
+		t.Errorf("-v alone: exit %d, %s, want the version", code, out)
+	}
+	if code, out := run("-q", "-v", "--config", "/nonexistent/c.yaml", "snapshots"); code != ExitUsage || !strings.Contains(out, "/nonexistent/c.yaml") {
+		t.Errorf("-q -v before snapshots: exit %d, %s, want them taken as snapshots' flags", code, out)
 	}
 	if code, out := run("--json"); code != ExitUsage || !strings.Contains(out, "no command after --json") {
 		t.Errorf("--json alone: exit %d, %s", code, out)
