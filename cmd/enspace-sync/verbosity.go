@@ -16,10 +16,10 @@ func registerVerbosity(fs *flag.FlagSet, g *globalFlags) {
 }
 
 // services are the commands that run for long and log what they do at
-// the config's level: the daemon and the fake API. Every other command is
-// interactive: a person reads its output, so its logs on stderr start at
-// warn unless -v.
-var services = map[string]bool{"run": true, "fakeapi": true}
+// the config's level: the daemon. (fake-api builds its own logger.) Every
+// other command is interactive: a person reads its output, so its logs on
+// stderr start at warn unless -v.
+var services = map[string]bool{"run": true}
 
 // level is the log level of the command: --log-level when given; else -q
 // logs errors only; else the config's level (info by default), raised to
