@@ -7,6 +7,7 @@ import (
 
 	"github.com/enspace-sync/enspace-sync/internal/kind"
 	"github.com/enspace-sync/enspace-sync/internal/restore"
+	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
 // ReplicationRequest says what to copy from which workspace to which.
@@ -83,7 +84,10 @@ func (s *Service) PlanReplication(ctx context.Context, req ReplicationRequest) (
 		if s.db == nil {
 			return nil, fmt.Errorf("no database at %s: --from-snapshot needs a backup of %s", cfg.Database, source.Name)
 		}
-		if set, _, ref, err = s.snapshotSource(source.Name, req.FromSnapshot); err != nil {
+		read := func(db *snapshot.DB, snap *snapshot.Snapshot) (*restore.Set, error) {
+			return snapshotSetOf(db, snap, func(name, _ string) bool { return slices.Contains(scope.Kinds, name) })
+		}
+		if set, _, ref, err = s.snapshotSource(source.Name, req.FromSnapshot, read); err != nil {
 			return nil, err
 		}
 	} else {

@@ -1,0 +1,149 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
+	"github.com/enspace-sync/enspace-sync/internal/config"
+	"github.com/enspace-sync/enspace-sync/internal/selector"
+	"github.com/enspace-sync/enspace-sync/internal/snapshot"
+)
+
+// planFixture is a fake API whose demo workspace acme holds a given number
+// of items per type (clients, contracts pointing at clients, invoices
+// pointing at contracts), backed up once into a database, and a Service
+// over both.
+type planFixture struct {
+	srv      *fakeapi.Server
+	svc      *Service
+	db       *snapshot.DB
+	snap     *snapshot.Snapshot
+	contract string // the id of one contract
+}
+
+// newPlanFixture serves the fake API, writes a config and backs acme up.
+func newPlanFixture(tb testing.TB, itemsPerType int) *planFixture {
+	tb.Helper()
+	srv, err := fakeapi.New(fakeapi.Options{Data: "demo", Items: itemsPerType})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	tb.Cleanup(hs.Close)
+	dir := tb.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "key"), []byte(fakeapi.DemoAPIKey+"\n"), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	text := fmt.Sprintf(`database: %s
+timezone: UTC
+environments:
+  local:
+    base_url: %s
+    api_key_file: key
+    requests_per_second: 0
+workspaces:
+  - name: acme
+    environment: local
+  - name: stage
+    environment: local
+    slug: acme-stage
+`, filepath.Join(dir, "plan.db"), hs.URL)
+	path := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	cfg, err := config.Load(path, config.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	db, err := snapshot.Open(cfg.Database, snapshot.Options{Logger: slog.New(slog.DiscardHandler),
+		BatchObjects: 20_000, BatchBytes: 16 << 20})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = db.Close() })
+	svc, err := New(Options{Config: cfg, DB: db})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	res, err := svc.Backup(context.Background(), BackupRequest{Workspace: "acme"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f := &planFixture{srv: srv, svc: svc, db: db, snap: res.Snapshot}
+	errStop := errors.New("stop")
+	err = db.Walk(res.Snapshot, snapshot.CollectionName("items", "contracts"), func(key string, _ snapshot.Hash) error {
+		f.contract = key
+		return errStop
+	})
+	if !errors.Is(err, errStop) {
+		tb.Fatalf("no contract in the snapshot: %v", err)
+	}
+	return f
+}
+
+// plan plans restoring sel into acme and returns the plan's step count and
+// the requests the fake API received meanwhile.
+func (f *planFixture) plan(tb testing.TB, sel string) (steps int, requests int64) {
+	tb.Helper()
+	s, err := selector.Parse(sel)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	before := f.srv.Requests().Total
+	p, err := f.svc.PlanRestore(context.Background(), RestoreRequest{Workspace: "acme", Selectors: []selector.Selector{s}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return len(p.Plan.Steps), f.srv.Requests().Total - before
+}
+
+// BenchmarkPlanOneItem plans the restore of one contract (and so reads the
+// client it points at) from a snapshot of a workspace of 10k, 100k (and
+// with PLAN_BENCH_1M=1, 1M) items, against the live workspace:
+//
+//	go test ./internal/app -run '^$' -bench PlanOneItem -benchtime 3x
+//
+// Building the workspace and its snapshot is outside the timed part. The
+// time, the bytes allocated and the requests the plan sent should not
+// grow with the workspace.
+func BenchmarkPlanOneItem(b *testing.B) {
+	benchPlan(b, func(f *planFixture) string { return "item:contracts/" + f.contract })
+}
+
+// BenchmarkPlanType plans the restore of type:contracts (a third of the
+// items, and the invoices that point at them): its cost follows the
+// objects of the types involved.
+func BenchmarkPlanType(b *testing.B) {
+	benchPlan(b, func(*planFixture) string { return "type:contracts" })
+}
+
+func benchPlan(b *testing.B, sel func(*planFixture) string) {
+	sizes := []int{10_000, 100_000}
+	if os.Getenv("PLAN_BENCH_1M") != "" {
+		sizes = append(sizes, 1_000_000)
+	}
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("items=%d", n), func(b *testing.B) {
+			f := newPlanFixture(b, n/3)
+			runtime.GC()
+			b.ReportAllocs()
+			b.ResetTimer()
+			var requests int64
+			for range b.N {
+				_, r := f.plan(b, sel(f))
+				requests += r
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(requests)/float64(b.N), "requests/op")
+		})
+	}
+}
