@@ -1,6 +1,8 @@
 package restore
 
 import (
+	"bytes"
+	"encoding/json"
 	"sort"
 
 	"github.com/enspace-sync/enspace-sync/internal/kind"
@@ -40,8 +42,12 @@ func targetItemIDs(source *Set, sel Selection, types, whole map[string]bool, ids
 			continue
 		}
 		add(o.Parent, o.ID)
+		if len(rels[o.Parent]) == 0 {
+			continue
+		}
+		data := itemData(o.Raw) // not o.Fields(): kept decoded, it would hold every item's map
 		for slug, target := range rels[o.Parent] {
-			for _, id := range relationIDs(o.Fields()["data"], slug) {
+			for _, id := range relationIDs(data, slug) {
 				add(target, id)
 			}
 		}
@@ -68,13 +74,20 @@ func targetItemIDs(source *Set, sel Selection, types, whole map[string]bool, ids
 	return out
 }
 
+// itemData decodes the data of an item's JSON.
+func itemData(raw []byte) map[string]any {
+	var v struct {
+		Data map[string]any `json:"data"`
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	_ = d.Decode(&v)
+	return v.Data
+}
+
 // relationIDs returns the item ids of the relation value data[slug]: one
 // id or a list of them.
-func relationIDs(data any, slug string) []string {
-	m, ok := data.(map[string]any)
-	if !ok {
-		return nil
-	}
+func relationIDs(data map[string]any, slug string) []string {
 	var out []string
 	var walk func(v any)
 	walk = func(v any) {
@@ -88,7 +101,7 @@ func relationIDs(data any, slug string) []string {
 			out = append(out, id)
 		}
 	}
-	walk(m[slug])
+	walk(data[slug])
 	return out
 }
 
