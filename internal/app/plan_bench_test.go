@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
 	"github.com/enspace-sync/enspace-sync/internal/config"
@@ -119,13 +120,22 @@ func BenchmarkPlanOneItem(b *testing.B) {
 	benchPlan(b, func(f *planFixture) string { return "item:contracts/" + f.contract })
 }
 
-// BenchmarkPlanType plans the restore of type:contracts (a third of the
-// items, and the invoices that point at them): its cost follows the
-// objects of the types involved.
+// BenchmarkPlanType plans the restore of a whole type: type:invoices (a
+// third of the items; the contracts they point at are read too) and
+// type:contracts (whose clients are read, and whose invoices, which point
+// at contracts, are re-linked: every item of the demo takes part). Its
+// cost follows the objects of the types involved.
 func BenchmarkPlanType(b *testing.B) {
-	benchPlan(b, func(*planFixture) string { return "type:contracts" })
+	for _, slug := range []string{"invoices", "contracts"} {
+		b.Run(slug, func(b *testing.B) {
+			benchPlan(b, func(*planFixture) string { return "type:" + slug })
+		})
+	}
 }
 
+// benchPlan times the plan of sel at each workspace size, reporting the
+// requests the fake API received and the peak of the heap above what it
+// was before the plan (sampled every 2 ms; the fake API shares the heap).
 func benchPlan(b *testing.B, sel func(*planFixture) string) {
 	sizes := []int{10_000, 100_000}
 	if os.Getenv("PLAN_BENCH_1M") != "" {
@@ -135,6 +145,10 @@ func benchPlan(b *testing.B, sel func(*planFixture) string) {
 		b.Run(fmt.Sprintf("items=%d", n), func(b *testing.B) {
 			f := newPlanFixture(b, n/3)
 			runtime.GC()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			base := ms.HeapAlloc
+			peak := sampleHeap()
 			b.ReportAllocs()
 			b.ResetTimer()
 			var requests int64
@@ -144,6 +158,38 @@ func benchPlan(b *testing.B, sel func(*planFixture) string) {
 			}
 			b.StopTimer()
 			b.ReportMetric(float64(requests)/float64(b.N), "requests/op")
+			if top := peak(); top > base {
+				b.ReportMetric(float64(top-base)/(1<<20), "peak-heap-MiB")
+			} else {
+				b.ReportMetric(0, "peak-heap-MiB")
+			}
 		})
+	}
+}
+
+// sampleHeap samples the heap's size until the returned function is
+// called, which returns the largest size seen.
+func sampleHeap() func() uint64 {
+	done := make(chan struct{})
+	result := make(chan uint64)
+	go func() {
+		var top uint64
+		var ms runtime.MemStats
+		t := time.NewTicker(2 * time.Millisecond)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&ms)
+			top = max(top, ms.HeapAlloc)
+			select {
+			case <-done:
+				result <- top
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() uint64 {
+		close(done)
+		return <-result
 	}
 }

@@ -238,6 +238,9 @@ func DecodePlan(r io.Reader) (*Plan, error) {
 	if p.Target == "" || p.Source == "" {
 		return nil, fmt.Errorf("%w: no source or target workspace", ErrPlanFormat)
 	}
+	if err := p.Scope.check(); err != nil {
+		return nil, fmt.Errorf("%w: scope: %v", ErrPlanFormat, err)
+	}
 	for i, s := range p.Steps {
 		if s == nil {
 			return nil, fmt.Errorf("%w: step %d is empty", ErrPlanFormat, i+1)
@@ -250,6 +253,19 @@ func DecodePlan(r io.Reader) (*Plan, error) {
 		}
 	}
 	return &p, nil
+}
+
+// check refuses item ids a saved plan's scope could not name: the ids
+// are put into request paths.
+func (s Scope) check() error {
+	for slug, ids := range s.Items {
+		for _, id := range append([]string{slug}, ids...) {
+			if id == "" || id == "." || id == ".." {
+				return fmt.Errorf("items of %q: %q is not a key", slug, id)
+			}
+		}
+	}
+	return nil
 }
 
 // check refuses a step the engine could not run safely.
