@@ -1,8 +1,6 @@
 package restore
 
 import (
-	"bytes"
-	"encoding/json"
 	"sort"
 
 	"github.com/enspace-sync/enspace-sync/internal/kind"
@@ -45,7 +43,7 @@ func targetItemIDs(source *Set, sel Selection, types, whole map[string]bool, ids
 		if len(rels[o.Parent]) == 0 {
 			continue
 		}
-		data := itemData(o.Raw) // not o.Fields(): kept decoded, it would hold every item's map
+		data, _ := decodeFields(o.Raw)["data"].(map[string]any) // not o.Fields(): kept, it would hold every item decoded
 		for slug, target := range rels[o.Parent] {
 			for _, id := range relationIDs(data, slug) {
 				add(target, id)
@@ -72,17 +70,6 @@ func targetItemIDs(source *Set, sel Selection, types, whole map[string]bool, ids
 		out[t] = list
 	}
 	return out
-}
-
-// itemData decodes the data of an item's JSON.
-func itemData(raw []byte) map[string]any {
-	var v struct {
-		Data map[string]any `json:"data"`
-	}
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	_ = d.Decode(&v)
-	return v.Data
 }
 
 // relationIDs returns the item ids of the relation value data[slug]: one
