@@ -70,11 +70,12 @@ func (s *Service) PlanReplication(ctx context.Context, req ReplicationRequest) (
 		return nil, err
 	}
 	sel := restore.SelectKinds(kinds)
-	// Both sides are read whole but for items, which only data needs: the
-	// references of tasks and groups resolve through members and roles.
+	// Both sides are read whole but for items and quick tasks, which only
+	// data needs (nothing references a quick task): the references of
+	// tasks and groups resolve through members and roles.
 	scope := restore.Scope{}
 	for _, k := range restore.PlannedKinds() {
-		if k != kind.Items || slices.Contains(kinds, kind.Items) {
+		if (k != kind.Items && k != kind.QuickTasks) || slices.Contains(kinds, k) {
 			scope.Kinds = append(scope.Kinds, k)
 		}
 	}
