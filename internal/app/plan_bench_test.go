@@ -115,7 +115,15 @@ func (f *planFixture) plan(tb testing.TB, sel string) (steps int, requests int64
 //
 // Building the workspace and its snapshot is outside the timed part. The
 // time, the bytes allocated and the requests the plan sent should not
-// grow with the workspace.
+// grow with the workspace. Measured on 2 shared cores (time is noisy):
+//
+//	                 reading everything          reading the selection
+//	items=10000      190 ms, 78 MB, 96 req       4 ms, 0.9 MB, 23 req
+//	items=100000     2.7 s, 808 MB, 696 req      5 ms, 0.9 MB, 23 req
+//	items=1000000    (issue 19: 47.6 s, 3.86 GiB) 6 ms, 1.0 MB, 23 req
+//
+// (MB: bytes allocated per plan; peak heap 34 and 439 MiB before, under
+// 2 MiB after at every size.)
 func BenchmarkPlanOneItem(b *testing.B) {
 	benchPlan(b, func(f *planFixture) string { return "item:contracts/" + f.contract })
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"slices"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/backup"
 	"github.com/enspace-sync/enspace-sync/internal/config"
@@ -38,6 +40,9 @@ import (
 // byIDLimit is the number of items of one type above which the target's
 // items are listed (a page holds up to 100) rather than read one by one.
 const byIDLimit = 200
+
+// getsAtOnce is how many of those gets are sent at the same time.
+const getsAtOnce = 8
 
 // snapshotSetFor reads what a restore of sels needs of a snapshot (every
 // restorable object with all).
@@ -123,6 +128,8 @@ func putCollection(db *snapshot.DB, snap *snapshot.Snapshot, coll string, set *r
 func (s *Service) readItemsByID(ctx context.Context, client *api.Client, ws *config.Workspace, scope restore.Scope, set *restore.Set) error {
 	ik := kind.Of(kind.Items)
 	listed := map[string]map[string]bool{} // type slug -> ids kept from its listing
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(getsAtOnce) // the client's limiter caps the requests in flight
 	for _, ref := range scope.ItemsByID() {
 		slug, id := ref[0], ref[1]
 		if len(scope.Items[slug]) > byIDLimit {
@@ -132,19 +139,19 @@ func (s *Service) readItemsByID(ctx context.Context, client *api.Client, ws *con
 			listed[slug][id] = true
 			continue
 		}
-		o, err := client.Get(ctx, ik, ws.Slug, map[string]string{ik.ParentParam: slug, "id": id})
-		if api.StatusOf(err) == http.StatusNotFound {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if err := set.Put(kind.Items, slug, o.Key, o.Raw); err != nil {
-			return err
-		}
+		g.Go(func() error {
+			o, err := client.Get(gctx, ik, ws.Slug, map[string]string{ik.ParentParam: slug, "id": id})
+			if api.StatusOf(err) == http.StatusNotFound {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			return set.Put(kind.Items, slug, o.Key, o.Raw)
+		})
 	}
-	if len(listed) == 0 {
-		return nil
+	if err := g.Wait(); err != nil || len(listed) == 0 {
+		return err
 	}
 	sink := keptItems{set: set, keep: listed}
 	_, err := backup.Run(ctx, client, sink, backup.Options{
