@@ -132,7 +132,15 @@ func BenchmarkPlanOneItem(b *testing.B) {
 // third of the items; the contracts they point at are read too) and
 // type:contracts (whose clients are read, and whose invoices, which point
 // at contracts, are re-linked: every item of the demo takes part). Its
-// cost follows the objects of the types involved.
+// cost follows the objects of the types involved. Peak heap and bytes
+// allocated per plan at items=100000:
+//
+//	                 reading everything       reading the selection
+//	type:invoices    481 MiB, 1157 MB         154 MiB, 957 MB
+//	type:contracts   825 MiB, 1550 MB         251 MiB, 1535 MB
+//
+// (type:contracts involves every item of the demo; requests are the same
+// on both sides, as listings dominate.)
 func BenchmarkPlanType(b *testing.B) {
 	for _, slug := range []string{"invoices", "contracts"} {
 		b.Run(slug, func(b *testing.B) {
