@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"net/http"
 	"slices"
 
 	"golang.org/x/sync/errgroup"
@@ -126,7 +125,6 @@ func putCollection(db *snapshot.DB, snap *snapshot.Snapshot, coll string, set *r
 // listing the type's items and keeping those. An item the target lacks
 // (404) is left out.
 func (s *Service) readItemsByID(ctx context.Context, client *api.Client, ws *config.Workspace, scope restore.Scope, set *restore.Set) error {
-	ik := kind.Of(kind.Items)
 	listed := map[string]map[string]bool{} // type slug -> ids kept from its listing
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(getsAtOnce) // the client's limiter caps the requests in flight
@@ -140,11 +138,8 @@ func (s *Service) readItemsByID(ctx context.Context, client *api.Client, ws *con
 			continue
 		}
 		g.Go(func() error {
-			o, err := client.Get(gctx, ik, ws.Slug, map[string]string{ik.ParentParam: slug, "id": id})
-			if api.StatusOf(err) == http.StatusNotFound {
-				return nil
-			}
-			if err != nil {
+			o, found, err := restore.GetItem(gctx, client, ws.Slug, slug, id)
+			if !found {
 				return err
 			}
 			return set.Put(kind.Items, slug, o.Key, o.Raw)

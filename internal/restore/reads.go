@@ -1,8 +1,11 @@
 package restore
 
 import (
+	"context"
+	"net/http"
 	"sort"
 
+	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/kind"
 	"github.com/enspace-sync/enspace-sync/internal/selector"
 )
@@ -153,4 +156,16 @@ func SourceReadsFor(config *Set, sels []selector.Selector) SourceReads {
 		}
 	}
 	return r
+}
+
+// GetItem reads one item of a workspace through the kind's get route;
+// found is false when the server answers 404 (the item, or its type, is
+// not there).
+func GetItem(ctx context.Context, c *api.Client, workspace, typeSlug, id string) (o api.Object, found bool, err error) {
+	ik := kind.Of(kind.Items)
+	o, err = c.Get(ctx, ik, workspace, map[string]string{ik.ParentParam: typeSlug, "id": id})
+	if isStatus(err, http.StatusNotFound) {
+		return api.Object{}, false, nil
+	}
+	return o, err == nil, err
 }
