@@ -12,7 +12,9 @@
 //     object's history across them (compare.go, history.go).
 //   - PlanRestore, PlanReplication, LoadPlan and Apply: plans of writes
 //     into a workspace and the engine that applies them (restore.go,
-//     replicate.go, apply.go).
+//     replicate.go, apply.go). Planning reads the snapshot and the target
+//     in proportion to the selection (plan_source.go; the reasoning is in
+//     the restore package's documentation).
 //   - Objects: the stored objects a selector picks (objects.go), and
 //     ResolveSnapshot, SnapshotAt, DiffEnds (snapshots.go).
 //   - Export: a snapshot or the live workspace into an export (export.go).

@@ -7,6 +7,7 @@ import (
 
 	"github.com/enspace-sync/enspace-sync/internal/kind"
 	"github.com/enspace-sync/enspace-sync/internal/restore"
+	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
 // ReplicationRequest says what to copy from which workspace to which.
@@ -69,11 +70,12 @@ func (s *Service) PlanReplication(ctx context.Context, req ReplicationRequest) (
 		return nil, err
 	}
 	sel := restore.SelectKinds(kinds)
-	// Both sides are read whole but for items, which only data needs: the
-	// references of tasks and groups resolve through members and roles.
+	// Both sides are read whole but for items and quick tasks, which only
+	// data needs (nothing references a quick task): the references of
+	// tasks and groups resolve through members and roles.
 	scope := restore.Scope{}
 	for _, k := range restore.PlannedKinds() {
-		if k != kind.Items || slices.Contains(kinds, kind.Items) {
+		if (k != kind.Items && k != kind.QuickTasks) || slices.Contains(kinds, k) {
 			scope.Kinds = append(scope.Kinds, k)
 		}
 	}
@@ -83,7 +85,10 @@ func (s *Service) PlanReplication(ctx context.Context, req ReplicationRequest) (
 		if s.db == nil {
 			return nil, fmt.Errorf("no database at %s: --from-snapshot needs a backup of %s", cfg.Database, source.Name)
 		}
-		if set, _, ref, err = s.snapshotSource(source.Name, req.FromSnapshot); err != nil {
+		read := func(db *snapshot.DB, snap *snapshot.Snapshot) (*restore.Set, error) {
+			return snapshotSetOf(db, snap, func(name, _ string) bool { return slices.Contains(scope.Kinds, name) })
+		}
+		if set, _, ref, err = s.snapshotSource(source.Name, req.FromSnapshot, read); err != nil {
 			return nil, err
 		}
 	} else {

@@ -11,6 +11,7 @@ import (
 	"github.com/enspace-sync/enspace-sync/internal/config"
 	"github.com/enspace-sync/enspace-sync/internal/restore"
 	"github.com/enspace-sync/enspace-sync/internal/selector"
+	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
 // RestoreRequest says what to bring back from where into which workspace.
@@ -46,7 +47,9 @@ func (s *Service) PlanRestore(ctx context.Context, req RestoreRequest) (*Planned
 	if ref == "" {
 		ref = "latest"
 	}
-	set, snap, sourceRef, err := s.snapshotSource(source.Name, ref)
+	set, snap, sourceRef, err := s.snapshotSource(source.Name, ref, func(db *snapshot.DB, snap *snapshot.Snapshot) (*restore.Set, error) {
+		return snapshotSetFor(db, snap, req.Selectors, req.All)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +95,7 @@ func (s *Service) planRestore(ctx context.Context, req RestoreRequest, set *rest
 	if err != nil {
 		return nil, err
 	}
-	scope := restore.ScopeFor(set, sel, req.All)
+	scope := restore.ScopeFor(set, sel, req.All, planIDs, same)
 	live, err := s.liveSet(ctx, client, target, scope)
 	if err != nil {
 		return nil, err

@@ -23,28 +23,6 @@ func restorable(name kind.Name) bool {
 	return k != nil && k.Restorable() && !k.Singleton
 }
 
-// snapshotSet reads every restorable object of a snapshot into memory.
-func snapshotSet(db *snapshot.DB, snap *snapshot.Snapshot) (*restore.Set, error) {
-	set := restore.NewSet()
-	for _, coll := range db.Collections(snap) {
-		name, parent := splitCollection(coll)
-		if !restorable(name) {
-			continue
-		}
-		err := db.Walk(snap, coll, func(key string, hash snapshot.Hash) error {
-			raw, err := db.Blob(hash)
-			if err != nil {
-				return fmt.Errorf("read %s %s: %w", coll, key, err)
-			}
-			return set.Put(name, parent, key, raw)
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	return set, nil
-}
-
 // exportSet reads every restorable object of an export (a directory or a
 // .tar.gz written by export) after checking it against its manifest.
 func exportSet(path string) (*restore.Set, *export.Manifest, error) {
@@ -71,6 +49,9 @@ func (s *Service) liveSet(ctx context.Context, client *api.Client, ws *config.Wo
 		Filter:    scope.Includes,
 		Logger:    s.log.With("workspace", ws.Name),
 	})
+	if err == nil {
+		err = s.readItemsByID(ctx, client, ws, scope, set)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read workspace %s: %w", ws.Name, accessHint(err, ws))
 	}
@@ -144,9 +125,9 @@ type noIDs struct{}
 func (noIDs) Target(string, string) (string, bool) { return "", false }
 func (noIDs) Pending(string, string) bool          { return false }
 
-// snapshotSource reads a snapshot of a workspace for planning, with the
-// reference a plan shows.
-func (s *Service) snapshotSource(workspace, ref string) (*restore.Set, *snapshot.Snapshot, string, error) {
+// snapshotSource reads a snapshot of a workspace for planning, what read
+// takes of it, with the reference a plan shows.
+func (s *Service) snapshotSource(workspace, ref string, read func(*snapshot.DB, *snapshot.Snapshot) (*restore.Set, error)) (*restore.Set, *snapshot.Snapshot, string, error) {
 	db, err := s.needDB()
 	if err != nil {
 		return nil, nil, "", err
@@ -158,7 +139,7 @@ func (s *Service) snapshotSource(workspace, ref string) (*restore.Set, *snapshot
 	if snap.Workspace != workspace {
 		return nil, nil, "", fmt.Errorf("snapshot %s is of workspace %s, not %s", snap.ShortID(), snap.Workspace, workspace)
 	}
-	set, err := snapshotSet(db, snap)
+	set, err := read(db, snap)
 	if err != nil {
 		return nil, nil, "", err
 	}

@@ -58,7 +58,7 @@ func plainData(v map[string]any, relations map[string]string) map[string]any {
 
 // linkData returns an item's relation values among fields, source ids.
 func linkData(o *Obj, fields map[string]string) map[string]any {
-	data, _ := copyFields(o)["data"].(map[string]any)
+	data, _ := decodeFields(o.Raw)["data"].(map[string]any)
 	out := map[string]any{}
 	for key := range fields {
 		if val, ok := data[key]; ok {
@@ -83,7 +83,7 @@ func Fingerprint(set *Set) string {
 		o := set.byKey[k]
 		h.Write([]byte(k))
 		h.Write([]byte{0})
-		h.Write(exactText(o.Fields()))
+		h.Write(exactText(decodeFields(o.Raw)))
 		h.Write([]byte{'\n'})
 	}
 	return hex.EncodeToString(h.Sum(nil))

@@ -36,6 +36,41 @@
 // step runs is left out of the write, never sent as null: the target keeps
 // what it had, and the step's result says so.
 //
+// # Reading in proportion to the selection
+//
+// A plan reads what its selection can change or reference, not whole
+// workspaces: restoring one item of a workspace of a million reads a few
+// objects and sends a few requests. What makes that sound is how objects
+// are matched: items (the volume of a workspace) have no natural key, so
+// an item is matched only through the id map or, in the same workspace,
+// its own id. A source item outside the selection is needed only for the
+// id its references carry, and a target item only when one of those ids
+// names it. So:
+//
+//   - the source (a snapshot) is read whole for its configuration (types,
+//     fields, roles, members, groups, processes, integrations: what
+//     references resolve through, small next to the data) and, for items
+//     and quick tasks, only as SourceReadsFor says: an item by its key, a
+//     type's items when the type is restored whole, and the items of the
+//     types whose relation fields point at such a type (the links pass
+//     re-links them);
+//   - the target is listed for its workspace-level kinds and for the
+//     objects of the types involved (ScopeFor), but the items of a type
+//     that is not restored whole are read by id (Scope.Items): the items
+//     the selected ones are mapped to, and those their relation values
+//     point at. Quick tasks are listed only when the plan can touch them.
+//     The scope is saved in the plan, so that the fingerprint check of a
+//     saved plan reads the same objects again;
+//   - a target object byte for byte equal to its source object, of a kind
+//     whose comparison translates no id (items), is skipped as equal
+//     without decoding either side (sameBytes).
+//
+// A plan built this way has the same steps as one built from the whole
+// snapshot against the whole target (the app package's tests compare
+// them). The cost of restoring a type follows the objects of that type,
+// of the types it points at (read by id, or listed keeping only those
+// ids when they are many) and of the types that point at it.
+//
 // # Applying
 //
 // The Engine applies the steps of one level at a time, up to Concurrency

@@ -14,10 +14,14 @@ func FuzzDecodePlan(f *testing.F) {
 	f.Add(`{"format":"enspace-sync plan","version":2}`)
 	f.Add(`{"format":"enspace-sync plan","version":1,"source":"a","target":"b","steps":[null]}`)
 	f.Add(`[]`)
+	f.Add(`{"format":"enspace-sync plan","version":1,"source":"a","target":"b","scope":{"kinds":["items"],"types":["x"],"items":{"x":["7",".."]}},"steps":[]}`)
 	f.Fuzz(func(t *testing.T, in string) {
 		p, err := DecodePlan(strings.NewReader(in))
 		if err != nil {
 			return
+		}
+		if err := p.Scope.check(); err != nil {
+			t.Fatalf("accepted a scope that fails its check: %v", err)
 		}
 		for _, s := range p.Steps {
 			if err := s.check(); err != nil {

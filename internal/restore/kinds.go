@@ -133,10 +133,13 @@ func describeKey(k *kind.Kind, o *Obj) string {
 	return strings.Join(parts, ", ")
 }
 
-// label returns a readable name for an object.
+// label returns a readable name for an object. Every step has one: the
+// object is decoded for it without being kept decoded (most objects of a
+// restored type are skipped as equal, and never decoded otherwise).
 func label(k *kind.Kind, o *Obj) string {
+	m := decodeFields(o.Raw)
 	for _, p := range k.LabelFields {
-		if v, ok := getPath(o.Fields(), p); ok && text(v) != "" {
+		if v, ok := getPath(m, p); ok && text(v) != "" {
 			return text(v)
 		}
 	}

@@ -118,14 +118,41 @@ type Plan struct {
 type Scope struct {
 	Kinds []string `json:"kinds"`
 	Types []string `json:"types,omitempty"` // type slugs whose objects are read; empty: all
+	// Items are, by type slug, the ids of the items read one by one
+	// through the get route instead of listing the type's items: a plan
+	// of a few items reads those and the items they point at, whatever
+	// the size of the type. A type of Types absent here has all its
+	// items listed.
+	Items map[string][]string `json:"items,omitempty"`
 }
 
-// Includes reports whether the scope reads kind under typeSlug.
+// Includes reports whether the scope lists kind under typeSlug. The items
+// of a type in Items are not listed: ItemsByID names them.
 func (s Scope) Includes(name, typeSlug string) bool {
 	if !contains(s.Kinds, name) {
 		return false
 	}
+	if name == kind.Items && s.Items != nil {
+		if _, byID := s.Items[typeSlug]; byID {
+			return false
+		}
+	}
 	return name == kind.Types || typeSlug == "" || len(s.Types) == 0 || contains(s.Types, typeSlug)
+}
+
+// ItemsByID returns the items the scope reads one by one, as type slug
+// and id, sorted.
+func (s Scope) ItemsByID() [][2]string {
+	if !contains(s.Kinds, kind.Items) {
+		return nil
+	}
+	var out [][2]string
+	for _, slug := range sortedKeys(s.Items) {
+		for _, id := range s.Items[slug] {
+			out = append(out, [2]string{slug, id})
+		}
+	}
+	return out
 }
 
 func contains(list []string, s string) bool {
@@ -211,6 +238,9 @@ func DecodePlan(r io.Reader) (*Plan, error) {
 	if p.Target == "" || p.Source == "" {
 		return nil, fmt.Errorf("%w: no source or target workspace", ErrPlanFormat)
 	}
+	if err := p.Scope.check(); err != nil {
+		return nil, fmt.Errorf("%w: scope: %v", ErrPlanFormat, err)
+	}
 	for i, s := range p.Steps {
 		if s == nil {
 			return nil, fmt.Errorf("%w: step %d is empty", ErrPlanFormat, i+1)
@@ -223,6 +253,19 @@ func DecodePlan(r io.Reader) (*Plan, error) {
 		}
 	}
 	return &p, nil
+}
+
+// check refuses item ids a saved plan's scope could not name: the ids
+// are put into request paths.
+func (s Scope) check() error {
+	for slug, ids := range s.Items {
+		for _, id := range append([]string{slug}, ids...) {
+			if id == "" || id == "." || id == ".." {
+				return fmt.Errorf("items of %q: %q is not a key", slug, id)
+			}
+		}
+	}
+	return nil
 }
 
 // check refuses a step the engine could not run safely.

@@ -1,6 +1,7 @@
 package restore
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/enspace-sync/enspace-sync/internal/kind"
@@ -18,16 +19,25 @@ func PlannedKinds() []string {
 }
 
 // ScopeFor returns what of the target a plan for sel needs to read: every
-// planned kind at workspace level, and the objects of the types that the
-// selected objects belong to, point at, or are pointed at from. all reads
-// every type.
-func ScopeFor(source *Set, sel Selection, all bool) Scope {
+// planned kind at workspace level (quick tasks only when the plan can
+// touch them), and the objects of the types that the selected objects
+// belong to, point at, or are pointed at from. all reads every type.
+//
+// The items of a type are listed only when the type is restored whole or
+// its items point into one that is (the links pass needs them all);
+// otherwise the scope names the target items the plan can match or
+// reference (see targetItemIDs), and only those are read, by id. ids and
+// same are the id map and whether source and target are one workspace,
+// as Build gets them.
+func ScopeFor(source *Set, sel Selection, all bool, ids IDs, same bool) Scope {
 	sc := Scope{Kinds: PlannedKinds()}
 	if all {
 		return sc
 	}
 	types := map[string]bool{}
+	whole := map[string]bool{} // types whose items are listed
 	rels := relationFields(source)
+	quickTasks := false
 	for _, name := range PlannedKinds() {
 		for _, o := range source.Of(name) {
 			if !sel.Objects(o) {
@@ -37,6 +47,7 @@ func ScopeFor(source *Set, sel Selection, all bool) Scope {
 				types[t] = true
 			}
 			if o.Kind == kind.QuickTasks {
+				quickTasks = true
 				if v, ok := getPath(o.Fields(), "item.type"); ok && text(v) != "" {
 					types[text(v)] = true
 				}
@@ -49,14 +60,23 @@ func ScopeFor(source *Set, sel Selection, all bool) Scope {
 		}
 	}
 	if sel.LinkInto != nil {
+		for _, t := range source.Of(kind.Types) {
+			if sel.LinkInto(t.Key) {
+				whole[t.Key], quickTasks = true, true // quick tasks are re-linked to its items
+			}
+		}
 		for from, fields := range rels {
 			for _, target := range fields {
 				if sel.LinkInto(target) {
-					types[from] = true // items there point into the selection
+					types[from], whole[from] = true, true // items there point into the selection
 				}
 			}
 		}
 	}
+	if !quickTasks {
+		sc.Kinds = slices.DeleteFunc(sc.Kinds, func(k string) bool { return k == kind.QuickTasks })
+	}
+	sc.Items = targetItemIDs(source, sel, types, whole, ids, same)
 	sc.Types = []string{}
 	for t := range types {
 		sc.Types = append(sc.Types, t)

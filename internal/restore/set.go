@@ -27,13 +27,20 @@ type Obj struct {
 // json.Number; an object that does not decode is empty. The map is shared:
 // callers copy before changing it.
 func (o *Obj) Fields() map[string]any {
-	o.once.Do(func() {
-		v, _ := jsonv.Decode(o.Raw)
-		if o.m, _ = v.(map[string]any); o.m == nil {
-			o.m = map[string]any{}
-		}
-	})
+	o.once.Do(func() { o.m = decodeFields(o.Raw) })
 	return o.m
+}
+
+// decodeFields decodes raw as Fields does, into a map of its own that
+// nothing keeps: for reading every object of a large set once (the
+// fingerprint, relation values) without holding them all decoded.
+func decodeFields(raw []byte) map[string]any {
+	v, _ := jsonv.Decode(raw)
+	m, _ := v.(map[string]any)
+	if m == nil {
+		m = map[string]any{}
+	}
+	return m
 }
 
 // Set holds the objects of one workspace by kind, in memory. It

@@ -246,7 +246,7 @@ func (b *builder) linkSteps() {
 		}
 		have := map[string]any{}
 		if t != nil {
-			tdata, _ := t.Fields()["data"].(map[string]any)
+			tdata, _ := decodeFields(t.Raw)["data"].(map[string]any)
 			for slug := range fields {
 				if v, ok := tdata[slug]; ok {
 					have[slug] = v
