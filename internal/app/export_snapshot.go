@@ -66,11 +66,7 @@ func writeSnapshot(db *snapshot.DB, snap *snapshot.Snapshot, w *export.Writer, k
 		if !wantKind(kinds, name) && name != kind.Fields {
 			continue
 		}
-		err := db.Walk(snap, coll, func(key string, hash snapshot.Hash) error {
-			raw, err := db.Blob(hash)
-			if err != nil {
-				return fmt.Errorf("read %s %s: %w", coll, key, err)
-			}
+		err := db.WalkObjects(snap, coll, func(key string, raw []byte) error {
 			if name == kind.Fields {
 				fields.add(parent, raw)
 				if !wantKind(kinds, name) {
