@@ -125,7 +125,10 @@ func decompressor(f *os.File) (io.ReadCloser, error) {
 		return nil, err
 	}
 	if bytes.Equal(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}) {
-		d, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
+		// The window bounds the decoder's memory whatever a damaged or
+		// hostile frame claims; this package writes 256 KiB blocks, and
+		// zstd's own levels use at most 8 MiB.
+		d, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(16<<20))
 		if err != nil {
 			return nil, err
 		}
