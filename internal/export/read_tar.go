@@ -14,7 +14,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// readTarExport reads a .tar.gz export in two streaming passes over the file.
+// readTarExport reads a .tar.gz or .tar.zst export in two streaming passes over the file.
 func readTarExport(p string, fn readFunc) (*Manifest, error) {
 	var body []byte
 	var order []string
