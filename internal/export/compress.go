@@ -58,8 +58,10 @@ var (
 // frame.
 func compressBlock(c Compression, p []byte) ([]byte, error) {
 	if c == Zstd {
+		// SpeedBetterCompression: at 100,000 items 3.26 MiB against 3.50
+		// for SpeedDefault, in about the time the export takes anyway.
 		zstdOnce.Do(func() {
-			zstdEnc, zstdErr = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
+			zstdEnc, zstdErr = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBetterCompression), zstd.WithEncoderConcurrency(1))
 		})
 		if zstdErr != nil {
 			return nil, zstdErr
