@@ -28,6 +28,8 @@ func TestBenchSmall(t *testing.T) {
 		"| diff command, 10 changed items s |",
 		"| diff command, 900 changed items s |",
 		"| restore items/s |",
+		"| export .tar.gz / tar czf (target 1.5) |",
+		"| export --snapshot latest to .tar.zst s |",
 		"| first backup peak RSS MiB |",
 	} {
 		if !strings.Contains(out.String(), want) {

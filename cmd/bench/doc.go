@@ -3,6 +3,7 @@
 // medians of several runs:
 //
 //	go run ./cmd/bench [-items N] [-runs 3] [-restore-items N] [-memory-items N] [-bin PATH]
+//	go run ./cmd/bench -export-only [-items N] [-runs 5]
 //
 // Figures, at 20 ms latency and concurrency 8:
 //   - a backup of N items against the API-bound ideal (list pages x latency
@@ -14,11 +15,16 @@
 //     (each line of each day's ndjson export, compressed alone), and against
 //     restic backing up the same export directory each day, when the restic
 //     binary is on PATH;
-//   - the diff command for 10 and for 10,000 changed items, export time;
+//   - the diff command for 10 and for 10,000 changed items;
+//   - export of the latest snapshot to a directory, a .tar.gz and a
+//     .tar.zst, against `tar czf` of the exported directory on the same
+//     machine (target: at most 1.5 times tar's wall time);
 //   - restore throughput: a type of -restore-items items deleted and
 //     restored from the snapshot before (objects and writes per second);
 //   - once, not per run: the peak memory of a backup of -memory-items items
 //     (0 skips it), to show whether memory grows with the workspace.
+//
+// With -export-only, one backup then -runs rounds of the export figures.
 //
 // The fake serves from this process on the same machine: its CPU competes
 // with the program's. Temporary files go under the system temp directory

@@ -26,6 +26,7 @@ type options struct {
 	runs         int    // runs whose medians are printed
 	restoreItems int    // items of the deleted and restored type
 	memoryItems  int    // items of the once-only memory backup; 0 skips it
+	exportOnly   bool   // only the export figures, after one backup
 	logf         func(format string, args ...any)
 }
 
@@ -35,6 +36,7 @@ func main() {
 	flag.IntVar(&o.runs, "runs", 3, "runs whose medians are printed (0: only the memory backup)")
 	flag.IntVar(&o.restoreItems, "restore-items", 3000, "items of the type deleted and restored")
 	flag.IntVar(&o.memoryItems, "memory-items", 1_000_000, "items of the once-only peak-memory backup (0 skips it)")
+	flag.BoolVar(&o.exportOnly, "export-only", false, "only back up once and measure export (-runs rounds)")
 	flag.StringVar(&o.bin, "bin", "", "the enspace-sync binary (default: build it)")
 	flag.Parse()
 	o.logf = func(format string, args ...any) {
@@ -107,8 +109,18 @@ func bench(w io.Writer, o options) error {
 			return err
 		}
 	}
-	restic, _ := lookRestic()
 	var main, memory table
+	if o.exportOnly {
+		fig, err := exportOnly(o, filepath.Join(tmp, "export"))
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		main.add(fig)
+		fmt.Fprintf(w, "### enspace-sync export (%d items, medians of %d rounds, %d CPUs)\n\n", o.items, o.runs, runtime.NumCPU())
+		main.print(w)
+		return nil
+	}
+	restic, _ := lookRestic()
 	for i := range o.runs {
 		o.logf("run %d of %d", i+1, o.runs)
 		fig, err := benchRun(o, restic, filepath.Join(tmp, fmt.Sprint(i)))

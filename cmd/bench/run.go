@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 	"runtime"
 	"time"
 
@@ -108,11 +107,12 @@ func benchRun(o options, restic, dir string) ([]figure, error) {
 		}
 		add(fmt.Sprintf("diff command, %d changed items s", n), d.wall.Seconds())
 	}
-	ex, err := measure(o.bin, "export", "--config", cfg, "--snapshot", "latest", "--quiet", "--output", filepath.Join(dir, "x.tar.gz"))
+	o.logf("export")
+	ex, err := exportFigures(o.bin, cfg, dir, "run")
 	if err != nil {
 		return nil, err
 	}
-	add("export --snapshot latest to .tar.gz s", ex.wall.Seconds())
+	fig = append(fig, ex...)
 	return fig, nil
 }
 

@@ -20,8 +20,9 @@ func init() {
 		usage:   "enspace-sync export [--workspace NAME] (--snapshot SNAP | --live) --output PATH [--format ndjson|json|csv] [--kind KIND]... [--quiet]",
 		help: `Writes every object of a workspace, from a snapshot (--snapshot) or straight
 from the API (--live, the same walker as backup), to PATH:
-  PATH ending in .tar.gz   one archive
-  -                        the archive on stdout
+  PATH ending in .tar.gz   one archive, gzip-compressed (also .tgz)
+  PATH ending in .tar.zst  one archive, zstd-compressed (smaller, faster)
+  -                        a .tar.gz archive on stdout
   anything else            a directory (it must not exist yet)
 
 Layout: manifest.json (workspace, environment, source snapshot or "live",
@@ -43,6 +44,7 @@ needs no config file either.
 
 Examples:
   enspace-sync export --snapshot latest --output acme.tar.gz
+  enspace-sync export --snapshot latest --output acme.tar.zst
   enspace-sync export --live --format csv --output acme-export/
   enspace-sync export --live --base-url https://api.leif.enspace.io --slug acme \
       --api-key-file ~/.enspace-key --output - > acme.tar.gz`,
@@ -66,7 +68,7 @@ func runExport(ctx context.Context, m *Main, args []string) error {
 	fs.StringVar(&o.req.Workspace, "workspace", "", "the workspace (may be left out when the config has one)")
 	fs.StringVar(&o.req.Snapshot, "snapshot", "", "export this snapshot: an id, latest or latest~N")
 	fs.BoolVar(&o.req.Live, "live", false, "export straight from the API instead of a snapshot")
-	fs.StringVar(&o.req.Output, "output", "", "where to write: a directory, a .tar.gz file, or - for stdout")
+	fs.StringVar(&o.req.Output, "output", "", "where to write: a directory, a .tar.gz, .tgz or .tar.zst file, or - for stdout")
 	fs.StringVar(&o.req.Format, "format", "ndjson", "ndjson, json, or csv (csv for items; other kinds stay ndjson)")
 	fs.Var(&o.kinds, "kind", "only this kind; repeat for several (default all)")
 	fs.Func("mode", "permission of the files written, in octal; directories get the matching execute bits (default 0600)", func(v string) (err error) {

@@ -17,7 +17,8 @@ type ExportRequest struct {
 	Snapshot  string // export this snapshot; "" with Live
 	Live      bool   // export straight from the API
 	// Output is a directory (it must not exist yet), a path ending in
-	// .tar.gz, or "-" for a .tar.gz written to Stdout.
+	// .tar.gz, .tgz or .tar.zst (an archive compressed as its name says),
+	// or "-" for a .tar.gz written to Stdout.
 	Output string
 	Stdout io.Writer
 	Format string      // export.FormatNDJSON, FormatJSON or FormatCSV
@@ -71,12 +72,11 @@ func ExportStandalone(ctx context.Context, ws StandaloneWorkspace, req ExportReq
 // newExportWriter opens the writer for req.Output.
 func newExportWriter(req *ExportRequest, opts export.Options) (*export.Writer, error) {
 	opts.Format, opts.Mode = req.Format, req.Mode
-	switch {
-	case req.Output == "-":
+	if req.Output == "-" {
 		return export.NewTarGzStream(req.Stdout, opts)
-	case strings.HasSuffix(req.Output, ".tar.gz"):
-		return export.NewTarGz(req.Output, opts)
-	default:
-		return export.NewDir(strings.TrimSuffix(req.Output, "/"), opts)
 	}
+	if c, ok := export.ArchiveCompression(req.Output); ok {
+		return export.NewArchive(req.Output, c, opts)
+	}
+	return export.NewDir(strings.TrimSuffix(req.Output, "/"), opts)
 }

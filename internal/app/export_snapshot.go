@@ -59,37 +59,29 @@ func writeSnapshot(db *snapshot.DB, snap *snapshot.Snapshot, w *export.Writer, k
 			return fmt.Errorf("snapshot %s is partial: %s could not be read when it was taken; export other kinds with --kind, or another snapshot", snap.ShortID(), strings.Join(failed, ", "))
 		}
 	}
-	colls := collectionsInKindOrder(db.Collections(snap))
-	fields := newFieldOrder()
-	for _, coll := range colls {
-		name, parent := splitCollection(coll)
-		if !wantKind(kinds, name) && name != kind.Fields {
-			continue
-		}
-		err := db.Walk(snap, coll, func(key string, hash snapshot.Hash) error {
-			raw, err := db.Blob(hash)
-			if err != nil {
-				return fmt.Errorf("read %s %s: %w", coll, key, err)
-			}
-			if name == kind.Fields {
-				fields.add(parent, raw)
-				if !wantKind(kinds, name) {
-					return nil
-				}
-			}
-			if name == kind.Items {
-				if err := fields.apply(w, parent); err != nil {
-					return err
-				}
-			}
-			step(name)
-			return w.Put(name, parent, key, raw)
-		})
-		if err != nil {
-			return err
+	var colls []string
+	for _, coll := range collectionsInKindOrder(db.Collections(snap)) {
+		if name, _ := splitCollection(coll); wantKind(kinds, name) || name == kind.Fields {
+			colls = append(colls, coll)
 		}
 	}
-	return nil
+	fields := newFieldOrder()
+	return walkAhead(db, snap, colls, func(coll, key string, raw []byte) error {
+		name, parent := splitCollection(coll)
+		if name == kind.Fields {
+			fields.add(parent, raw)
+			if !wantKind(kinds, name) {
+				return nil
+			}
+		}
+		if name == kind.Items {
+			if err := fields.apply(w, parent); err != nil {
+				return err
+			}
+		}
+		step(name)
+		return w.Put(name, parent, key, raw)
+	})
 }
 
 // fieldOrder collects each type's field slugs by position, for CSV columns.

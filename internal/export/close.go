@@ -2,7 +2,7 @@ package export
 
 import (
 	"archive/tar"
-	"compress/gzip"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -177,47 +177,84 @@ func (w *Writer) writeTarFile(paths []string, modTime time.Time) error {
 	return err
 }
 
-// writeTar writes the staged files, in the given order, as a .tar.gz.
+// writeTar writes the archive: the staged files, in the given order, are
+// already compressed; between them go the tar headers and padding, each
+// run compressed as one more block. The concatenated blocks are one valid
+// compressed tar stream.
 func (w *Writer) writeTar(out io.Writer, paths []string, modTime time.Time) error {
-	gz := gzip.NewWriter(out)
-	tw := tar.NewWriter(gz)
+	var plain bytes.Buffer // tar bytes waiting to be compressed
+	flush := func() error {
+		if plain.Len() == 0 {
+			return nil
+		}
+		b, err := compressBlock(w.compress, plain.Bytes())
+		if err != nil {
+			return fmt.Errorf("compress archive: %w", err)
+		}
+		plain.Reset()
+		if _, err := out.Write(b); err != nil {
+			return fmt.Errorf("write archive: %w", err)
+		}
+		return nil
+	}
+	header := func(hdr *tar.Header) error {
+		// A fresh tar.Writer per header: WriteHeader writes the header
+		// blocks at once; the data is copied around it.
+		if err := tar.NewWriter(&plain).WriteHeader(hdr); err != nil {
+			return fmt.Errorf("write archive header of %s: %w", hdr.Name, err)
+		}
+		return nil
+	}
 	dirDone := false
 	for _, p := range paths {
 		if filepath.ToSlash(filepath.Dir(p)) == ItemsKind && !dirDone {
 			dirDone = true
-			hdr := &tar.Header{Typeflag: tar.TypeDir, Name: ItemsKind + "/", Mode: int64(w.opts.dirMode()), ModTime: modTime, Format: tar.FormatPAX}
-			if err := tw.WriteHeader(hdr); err != nil {
-				return fmt.Errorf("write archive: %w", err)
+			if err := header(&tar.Header{Typeflag: tar.TypeDir, Name: ItemsKind + "/", Mode: int64(w.opts.dirMode()), ModTime: modTime, Format: tar.FormatPAX}); err != nil {
+				return err
 			}
 		}
-		if err := addTarFile(tw, filepath.Join(w.staging, filepath.FromSlash(p)), p, modTime, w.opts.fileMode()); err != nil {
+		full := filepath.Join(w.staging, filepath.FromSlash(p))
+		f, staged := w.files[p]
+		var size int64
+		if staged {
+			size = f.hf.n
+		} else { // the manifest, written plain
+			fi, err := os.Stat(full)
+			if err != nil {
+				return fmt.Errorf("stat staged %s: %w", p, err)
+			}
+			size = fi.Size()
+		}
+		if err := header(&tar.Header{Typeflag: tar.TypeReg, Name: p, Size: size, Mode: int64(w.opts.fileMode()), ModTime: modTime, Format: tar.FormatPAX}); err != nil {
 			return err
 		}
+		if staged {
+			if err := flush(); err != nil {
+				return err
+			}
+			if err := copyFile(out, full, p); err != nil {
+				return err
+			}
+		} else {
+			body, err := os.ReadFile(full)
+			if err != nil {
+				return fmt.Errorf("read staged %s: %w", p, err)
+			}
+			plain.Write(body)
+		}
+		plain.Write(make([]byte, (512-size%512)%512))
 	}
-	if err := tw.Close(); err != nil {
-		return fmt.Errorf("finish archive: %w", err)
-	}
-	if err := gz.Close(); err != nil {
-		return fmt.Errorf("finish archive: %w", err)
-	}
-	return nil
+	plain.Write(make([]byte, 1024)) // end of archive
+	return flush()
 }
 
-func addTarFile(tw *tar.Writer, full, name string, modTime time.Time, perm os.FileMode) error {
+func copyFile(out io.Writer, full, name string) error {
 	f, err := os.Open(full)
 	if err != nil {
 		return fmt.Errorf("open staged %s: %w", name, err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("stat staged %s: %w", name, err)
-	}
-	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Size: fi.Size(), Mode: int64(perm), ModTime: modTime, Format: tar.FormatPAX}
-	if err := tw.WriteHeader(hdr); err != nil {
-		return fmt.Errorf("write archive header of %s: %w", name, err)
-	}
-	if _, err := io.Copy(tw, f); err != nil {
+	if _, err := io.Copy(out, f); err != nil {
 		return fmt.Errorf("write %s to archive: %w", name, err)
 	}
 	return nil

@@ -11,15 +11,23 @@ import (
 	"path/filepath"
 )
 
-// hashFile writes to a file while hashing and counting the bytes.
+// hashFile writes to a file, or to a blockWriter compressing into the
+// file, while hashing and counting the bytes.
 type hashFile struct {
-	f *os.File
-	h hash.Hash
-	n int64
+	f  *os.File
+	bw *blockWriter // nil: plain file
+	h  hash.Hash
+	n  int64
 }
 
 func (h *hashFile) Write(p []byte) (int, error) {
-	n, err := h.f.Write(p)
+	var n int
+	var err error
+	if h.bw != nil {
+		n, err = h.bw.Write(p)
+	} else {
+		n, err = h.f.Write(p)
+	}
 	h.h.Write(p[:n])
 	h.n += int64(n)
 	return n, err
@@ -39,7 +47,10 @@ type outFile struct {
 	closed  bool
 }
 
-func createOutFile(staging, name, kind string, array bool, csvCols []string, opts Options) (*outFile, error) {
+// createOutFile starts the file name in staging. With compress, the staged
+// file holds the file's bytes already compressed, in blocks, for an
+// archive: compression runs while the export is written, not after.
+func createOutFile(staging, name, kind string, array bool, csvCols []string, opts Options, compress *Compression) (*outFile, error) {
 	full := filepath.Join(staging, filepath.FromSlash(name))
 	if err := os.MkdirAll(filepath.Dir(full), opts.dirMode()); err != nil {
 		return nil, fmt.Errorf("create directory for %s: %w", name, err)
@@ -49,6 +60,9 @@ func createOutFile(staging, name, kind string, array bool, csvCols []string, opt
 		return nil, fmt.Errorf("create %s: %w", name, err)
 	}
 	hf := &hashFile{f: f, h: sha256.New()}
+	if compress != nil {
+		hf.bw = newBlockWriter(*compress, f)
+	}
 	o := &outFile{name: name, kind: kind, array: array, hf: hf, buf: bufio.NewWriterSize(hf, 64<<10)}
 	if csvCols != nil {
 		o.cols = csvCols
@@ -130,6 +144,13 @@ func (o *outFile) complete() error {
 	if err := o.buf.Flush(); err != nil {
 		return fmt.Errorf("write %s: %w", o.name, err)
 	}
+	if o.hf.bw != nil {
+		// A staged archive part is not synced: the archive is.
+		if err := o.hf.bw.Close(); err != nil {
+			return fmt.Errorf("write %s: %w", o.name, err)
+		}
+		return nil
+	}
 	if err := o.hf.f.Sync(); err != nil {
 		return fmt.Errorf("sync %s: %w", o.name, err)
 	}
@@ -140,6 +161,9 @@ func (o *outFile) complete() error {
 func (o *outFile) discard() {
 	if !o.closed {
 		o.closed = true
+		if o.hf.bw != nil {
+			_ = o.hf.bw.Close()
+		}
 		_ = o.hf.f.Close()
 	}
 }

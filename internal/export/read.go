@@ -32,7 +32,7 @@ const maxArchiveFiles = 100_000
 // readFunc receives one object of an export.
 type readFunc = func(kind, parent, key string, raw []byte) error
 
-// Read opens the export at path (a directory or a .tar.gz file, as Writer
+// Read opens the export at path (a directory, a .tar.gz or a .tar.zst file, as Writer
 // writes them), checks it against its manifest, and calls fn for every
 // object in it, kind by kind in manifest order. For <kind>.ndjson and
 // <kind>.json files fn gets the line's parent, key and object; for

@@ -2,15 +2,19 @@ package export
 
 import (
 	"archive/tar"
-	"compress/gzip"
+	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
 )
 
-// readTarExport reads a .tar.gz export in two streaming passes over the file.
+// readTarExport reads a .tar.gz or .tar.zst export in two streaming passes over the file.
 func readTarExport(p string, fn readFunc) (*Manifest, error) {
 	var body []byte
 	var order []string
@@ -112,6 +116,27 @@ func checkTarListing(m *Manifest, order []string, results map[string]scanResult)
 	return nil
 }
 
+// decompressor reads f as gzip or zstd, told apart by their magic
+// numbers, not by the file's name.
+func decompressor(f *os.File) (io.ReadCloser, error) {
+	br := bufio.NewReader(f)
+	magic, err := br.Peek(4)
+	if err != nil {
+		return nil, err
+	}
+	if bytes.Equal(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}) {
+		// The window bounds the decoder's memory whatever a damaged or
+		// hostile frame claims; this package writes 256 KiB blocks, and
+		// zstd's own levels use at most 8 MiB.
+		d, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(16<<20))
+		if err != nil {
+			return nil, err
+		}
+		return d.IOReadCloser(), nil
+	}
+	return gzip.NewReader(br)
+}
+
 // walkTar streams the archive at p and calls visit for every regular file
 // with its cleaned name. Directories "." and "items" and global headers
 // are skipped; any other entry type is an error. Nothing is written.
@@ -121,10 +146,11 @@ func walkTar(p string, visit func(name string, r io.Reader) error) error {
 		return fmt.Errorf("open export: %w", err)
 	}
 	defer f.Close()
-	gz, err := gzip.NewReader(f)
+	gz, err := decompressor(f)
 	if err != nil {
-		return fmt.Errorf("%w: %s is not a .tar.gz file: %w", ErrCorruptExport, filepath.Base(p), err)
+		return fmt.Errorf("%w: %s is not a .tar.gz file (nor a .tar.zst one): %w", ErrCorruptExport, filepath.Base(p), err)
 	}
+	defer gz.Close()
 	tr := tar.NewReader(gz)
 	for {
 		h, err := tr.Next()
@@ -154,7 +180,7 @@ func walkTar(p string, visit func(name string, r io.Reader) error) error {
 			return fmt.Errorf("%w: %q is not a regular file", ErrCorruptExport, h.Name)
 		}
 	}
-	// Read to the end of the gzip stream so its checksum is verified.
+	// Read to the end of the compressed stream so its checksums are verified.
 	if _, err := io.Copy(io.Discard, gz); err != nil {
 		return fmt.Errorf("%w: read archive: %w", ErrCorruptExport, err)
 	}

@@ -537,7 +537,8 @@ func TestDecodeValue(t *testing.T) {
 	}
 }
 
-// FuzzRead feeds arbitrary bytes to Read as a .tar.gz: it must return an
+// FuzzRead feeds arbitrary bytes to Read as an archive (gzip and zstd
+// seeds): it must return an
 // error or objects, never panic, and never write anything.
 func FuzzRead(f *testing.F) {
 	for _, format := range []string{FormatNDJSON, FormatJSON} {
@@ -558,6 +559,19 @@ func FuzzRead(f *testing.F) {
 		f.Add(buf.Bytes())
 		f.Add(buf.Bytes()[:buf.Len()/2])
 	}
+	var zst bytes.Buffer
+	w, err := NewArchiveStream(&zst, Zstd, testOpts(FormatNDJSON))
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := w.Put("types", "", "t", []byte(`{"id":1,"slug":"t"}`)); err != nil {
+		f.Fatal(err)
+	}
+	if _, err := w.Close(); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(zst.Bytes())
+	f.Add(zst.Bytes()[:zst.Len()/2])
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()

@@ -110,17 +110,18 @@ const (
 // Writer writes one export. Create it with NewDir, NewTarGz or
 // NewTarGzStream, feed it with Put, then call Close or Abort.
 type Writer struct {
-	mu      sync.Mutex
-	opts    Options
-	mode    mode
-	final   string    // final path (dir and tar file modes)
-	tmp     string    // temporary output: the staging dir or the tar file
-	staging string    // directory holding the files being written
-	stream  io.Writer // tar stream mode
-	files   map[string]*outFile
-	fields  map[string][]string
-	scratch bytes.Buffer
-	done    bool
+	mu       sync.Mutex
+	opts     Options
+	mode     mode
+	final    string      // final path (dir and tar file modes)
+	tmp      string      // temporary output: the staging dir or the tar file
+	staging  string      // directory holding the files being written
+	stream   io.Writer   // tar stream mode
+	compress Compression // archive modes
+	files    map[string]*outFile
+	fields   map[string][]string
+	scratch  bytes.Buffer
+	done     bool
 }
 
 // NewDir starts an export into the directory path, which must not exist.
@@ -152,15 +153,34 @@ func newStaged(p string, opts Options, m mode, stagingSuffix string, perm os.Fil
 }
 
 // NewTarGz starts an export into the .tar.gz file path, which must not
-// exist. The archive is written to path+".tmp-<random>", synced and
-// renamed at Close; its files are staged in path+".tmp-<random>.d".
+// exist. It is NewArchive with Gzip.
 func NewTarGz(p string, opts Options) (*Writer, error) {
-	return newStaged(p, opts, modeTarFile, ".d", 0o700)
+	return NewArchive(p, Gzip, opts)
+}
+
+// NewArchive starts an export into the archive file path (a tar
+// compressed with c), which must not exist. The archive is written to
+// path+".tmp-<random>", synced and renamed at Close; its files are staged,
+// compressed as they are written, in path+".tmp-<random>.d".
+func NewArchive(p string, c Compression, opts Options) (*Writer, error) {
+	w, err := newStaged(p, opts, modeTarFile, ".d", 0o700)
+	if err != nil {
+		return nil, err
+	}
+	w.compress = c
+	return w, nil
 }
 
 // NewTarGzStream starts an export streamed as .tar.gz to out at Close.
 // Files are staged in a directory under os.TempDir, removed afterwards.
 func NewTarGzStream(out io.Writer, opts Options) (*Writer, error) {
+	return NewArchiveStream(out, Gzip, opts)
+}
+
+// NewArchiveStream starts an export streamed to out at Close as a tar
+// compressed with c. Files are staged in a directory under os.TempDir,
+// removed afterwards.
+func NewArchiveStream(out io.Writer, c Compression, opts Options) (*Writer, error) {
 	w, err := newWriter(opts, modeTarStream)
 	if err != nil {
 		return nil, err
@@ -169,7 +189,7 @@ func NewTarGzStream(out io.Writer, opts Options) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create staging directory: %w", err)
 	}
-	w.staging, w.stream = dir, out
+	w.staging, w.stream, w.compress = dir, out, c
 	return w, nil
 }
 
@@ -302,7 +322,11 @@ func (w *Writer) file(name, kind string, array bool, csvCols []string) (*outFile
 	if f, ok := w.files[name]; ok {
 		return f, nil
 	}
-	f, err := createOutFile(w.staging, name, kind, array, csvCols, w.opts)
+	var c *Compression
+	if w.mode != modeDir {
+		c = &w.compress
+	}
+	f, err := createOutFile(w.staging, name, kind, array, csvCols, w.opts, c)
 	if err != nil {
 		return nil, err
 	}
