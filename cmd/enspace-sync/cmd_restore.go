@@ -32,9 +32,9 @@ that point at its items), item:TYPE/ID, field:TYPE/SLUG, role:SLUG,
 group:NAME, member:EMAIL, integration:ID, quick-task:ID, a kind name
 (members), or all.
 
---from-export PATH restores from an export (a directory or a .tar.gz
-written by "enspace-sync export" in ndjson or json format) instead of a
-snapshot: every file is checked against the export's manifest first. The
+--from-export PATH restores from an export (a directory, .tar.gz, .tgz or
+.tar.zst written by "enspace-sync export" in ndjson or json format) instead
+of a snapshot: every file is checked against the export's manifest first. The
 target is --to, or the workspace the export was taken of.
 
 What the API cannot write is listed as manual, with what to do in the
@@ -84,7 +84,7 @@ func (o *restoreOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.req.To, "to", "", "restore into this configured workspace instead (default: the same workspace)")
 	fs.BoolVar(&o.out.dryRun, "dry-run", false, "print the plan; change nothing")
 	yesFlag(fs, &o.out.yes)
-	fs.StringVar(&o.req.FromExport, "from-export", "", "restore from this export (directory or .tar.gz) instead of a snapshot")
+	fs.StringVar(&o.req.FromExport, "from-export", "", "restore from this export (directory, .tar.gz or .tar.zst) instead of a snapshot")
 	fs.StringVar(&o.out.planOut, "plan-out", "", "save the plan as JSON to this file instead of applying it (apply it later with enspace-sync apply FILE)")
 }
 

@@ -24,7 +24,7 @@ func restorable(name kind.Name) bool {
 }
 
 // exportSet reads every restorable object of an export (a directory or a
-// .tar.gz written by export) after checking it against its manifest.
+// .tar.gz or .tar.zst written by export) after checking it against its manifest.
 func exportSet(path string) (*restore.Set, *export.Manifest, error) {
 	set := restore.NewSet()
 	man, err := export.Read(path, func(name, parent, key string, raw []byte) error {
