@@ -25,6 +25,8 @@ func TestBenchSmall(t *testing.T) {
 		"| items changed a day, by the snapshot's change summary (min; 9 edited) | 9 |",
 		"| database on disk / distinct versions |",
 		"| restic repository MiB",
+		"| database file / restic repository (target 0.2) |",
+		"| database file / one-stream floor (target 3) |",
 		"| diff command, 10 changed items s |",
 		"| diff command, 900 changed items s |",
 		"| restore items/s |",

@@ -4,6 +4,7 @@
 //
 //	go run ./cmd/bench [-items N] [-runs 3] [-restore-items N] [-memory-items N] [-bin PATH]
 //	go run ./cmd/bench -export-only [-items N] [-runs 5]
+//	go run ./cmd/bench -storage-only [-items N] [-runs 3]
 //
 // Figures, at 20 ms latency and concurrency 8:
 //   - a backup of N items against the API-bound ideal (list pages x latency
@@ -12,9 +13,12 @@
 //   - storage over 10 daily snapshots with 1% of the items changed each
 //     day (checked against each backup's own change summary): the database
 //     against the zstd size of every distinct object version that existed
-//     (each line of each day's ndjson export, compressed alone), and against
-//     restic backing up the same export directory each day, when the restic
-//     binary is on PATH;
+//     (each line of each day's ndjson export, compressed alone), against the
+//     one-stream floor (every distinct version, in the order first seen, as
+//     one zstd stream; target: the database at most 3 times it), and
+//     against restic backing up the same export directory each day, when
+//     the restic binary is on PATH (target: at most 0.2 times its
+//     repository; "restic not installed" otherwise);
 //   - the diff command for 10 and for 10,000 changed items;
 //   - export of the latest snapshot to a directory, a .tar.gz and a
 //     .tar.zst, against `tar czf` of the exported directory on the same
@@ -24,7 +28,8 @@
 //   - once, not per run: the peak memory of a backup of -memory-items items
 //     (0 skips it), to show whether memory grows with the workspace.
 //
-// With -export-only, one backup then -runs rounds of the export figures.
+// With -export-only, one backup then -runs rounds of the export figures;
+// with -storage-only, -runs rounds of a first backup and the 10 days.
 //
 // The fake serves from this process on the same machine: its CPU competes
 // with the program's. Temporary files go under the system temp directory

@@ -27,6 +27,7 @@ type options struct {
 	restoreItems int    // items of the deleted and restored type
 	memoryItems  int    // items of the once-only memory backup; 0 skips it
 	exportOnly   bool   // only the export figures, after one backup
+	storageOnly  bool   // only the 10-day storage figures
 	logf         func(format string, args ...any)
 }
 
@@ -37,6 +38,7 @@ func main() {
 	flag.IntVar(&o.restoreItems, "restore-items", 3000, "items of the type deleted and restored")
 	flag.IntVar(&o.memoryItems, "memory-items", 1_000_000, "items of the once-only peak-memory backup (0 skips it)")
 	flag.BoolVar(&o.exportOnly, "export-only", false, "only back up once and measure export (-runs rounds)")
+	flag.BoolVar(&o.storageOnly, "storage-only", false, "only measure storage over 10 days (-runs rounds)")
 	flag.StringVar(&o.bin, "bin", "", "the enspace-sync binary (default: build it)")
 	flag.Parse()
 	o.logf = func(format string, args ...any) {
@@ -121,6 +123,16 @@ func bench(w io.Writer, o options) error {
 		return nil
 	}
 	restic, _ := lookRestic()
+	if o.storageOnly {
+		fig, err := storageOnly(o, restic, filepath.Join(tmp, "storage"))
+		if err != nil {
+			return fmt.Errorf("storage: %w", err)
+		}
+		main.add(fig)
+		fmt.Fprintf(w, "### enspace-sync storage after %d days at 1%% churn (%d items, medians of %d rounds, %d CPUs)\n\n", days, o.items, o.runs, runtime.NumCPU())
+		main.print(w)
+		return nil
+	}
 	for i := range o.runs {
 		o.logf("run %d of %d", i+1, o.runs)
 		fig, err := benchRun(o, restic, filepath.Join(tmp, fmt.Sprint(i)))

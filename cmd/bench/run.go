@@ -47,47 +47,16 @@ func benchRun(o options, restic, dir string) ([]figure, error) {
 	add("backup CPU s (fake API, same machine)", fakeCPU.Seconds())
 	add("backup % CPU busy (both, of all cores)", 100*(u.cpu+fakeCPU).Seconds()/(u.wall.Seconds()*float64(runtime.NumCPU())))
 
-	st, err := newStorage(dir, restic)
+	st, err := storageDays(o, f, cfg, db, restic, dir)
 	if err != nil {
 		return nil, err
 	}
-	o.logf("day 1")
-	if err := st.day(o.bin, cfg); err != nil {
-		return nil, err
-	}
+	fig = append(fig, st...)
 	ws := f.srv.Workspace("acme")
 	total := 0
 	for _, typ := range itemTypes {
 		total += len(ws.ItemIDs(typ))
 	}
-	perDay := max(total/100, 1)
-	var fewest, most int64 = -1, 0
-	for day := 2; day <= days; day++ {
-		o.logf("day %d", day)
-		if err := changeItems(ws, day, perDay); err != nil {
-			return nil, err
-		}
-		_, rec, err := backup(o.bin, cfg)
-		if err != nil {
-			return nil, err
-		}
-		n := rec.itemsChanged()
-		if fewest < 0 || n < fewest {
-			fewest = n
-		}
-		most = max(most, n)
-		if err := st.day(o.bin, cfg); err != nil {
-			return nil, err
-		}
-	}
-	size, disk := fileSize(db), diskUsage(db)
-	add(fmt.Sprintf("items changed a day, by the snapshot's change summary (min; %d edited)", perDay), float64(fewest))
-	add("items changed a day, by the snapshot's change summary (max)", float64(most))
-	add("database MiB after 10 daily snapshots (file size)", float64(size)/(1<<20))
-	add("database MiB on disk (allocated blocks: bbolt grows the file by up to 16 MiB ahead, unwritten)", float64(disk)/(1<<20))
-	add("zstd size of every distinct object version MiB", float64(st.versions)/(1<<20))
-	add("database on disk / distinct versions", float64(disk)/float64(st.versions))
-	fig = append(fig, st.figures(disk)...)
 
 	for _, n := range []int{10, min(10_000, total)} {
 		o.logf("diff of %d changes", n)
