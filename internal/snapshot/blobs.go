@@ -14,11 +14,8 @@ func (db *DB) Blob(hash Hash) ([]byte, error) {
 		return nil, fmt.Errorf("read blob %s: %w", hash.Short(), err)
 	}
 	var id uint64
-	var rec []byte
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
-		if id = db.unfiled.lookup(tx.Bucket(bucketBlobIndex), hash); id != 0 {
-			rec = bytes.Clone(tx.Bucket(bucketBlobs).Get(idKey(id)))
-		}
+		id = db.unfiled.lookup(tx.Bucket(bucketBlobIndex), hash)
 		return nil
 	})
 	if err != nil {
@@ -27,48 +24,111 @@ func (db *DB) Blob(hash Hash) ([]byte, error) {
 	if id == 0 {
 		return nil, fmt.Errorf("read blob %s: %w", hash.Short(), ErrNotFound)
 	}
-	raw, err := unpackBlob(id, hash, rec)
+	raws, hashes, err := db.rawBlobs([]uint64{id})
+	if err == nil && hashes[0] != hash {
+		err = fmt.Errorf("%w: blob %d holds %s", ErrCorrupt, id, hashes[0].Short())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", hash.Short(), err)
 	}
-	return raw, nil
+	return raws[0], nil
 }
 
 // blobByID returns the raw bytes of the blob filed under id, decompressed.
 func (db *DB) blobByID(id uint64) ([]byte, error) {
-	var rec []byte
+	raws, _, err := db.rawBlobs([]uint64{id})
+	if err != nil {
+		return nil, fmt.Errorf("read blob %d: %w", id, err)
+	}
+	return raws[0], nil
+}
+
+// rawBlobs returns the raw bytes and the hashes of the blobs ids, in
+// order: their records are found in one read transaction, and each pack
+// is decompressed at most once (and not at all when the pack cache holds
+// it). The slices are the caller's to keep.
+func (db *DB) rawBlobs(ids []uint64) ([][]byte, []Hash, error) {
+	type want struct {
+		loose []byte // a loose blob's frame, copied out
+		pk    packKey
+	}
+	wants := make([]want, len(ids))
+	hashes := make([]Hash, len(ids))
+	recs := map[packKey][]byte{} // packs to decode, copied out
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
-		rec = bytes.Clone(tx.Bucket(bucketBlobs).Get(idKey(id)))
+		l := newLocator(tx)
+		for i, id := range ids {
+			at, err := l.locate(id)
+			if err != nil {
+				return err
+			}
+			hashes[i] = at.hash
+			if at.loose != nil {
+				wants[i].loose = bytes.Clone(at.loose)
+				continue
+			}
+			pk := packKey{key: at.key, sum: at.pack.sum}
+			wants[i].pk = pk
+			if _, ok := recs[pk]; !ok && db.packs.get(pk) == nil {
+				recs[pk] = bytes.Clone(at.rec)
+			}
+		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read blob %d: %w", id, err)
+		return nil, nil, err
 	}
-	raw, err := unpackBlob(id, Hash{}, rec)
-	if err != nil {
-		return nil, fmt.Errorf("read blob %d: %w", id, err)
+	decoded := make(map[packKey]*decodedPack, len(recs))
+	for pk, rec := range recs {
+		d, err := decodePackRecord(rec)
+		if err != nil {
+			return nil, nil, err
+		}
+		decoded[pk] = d
+		db.packs.put(pk, d)
 	}
-	return raw, nil
+	out := make([][]byte, len(ids))
+	for i, w := range wants {
+		if w.loose != nil {
+			raw, err := decompress(w.loose)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%w: blob %d: %v", ErrCorrupt, ids[i], err)
+			}
+			out[i] = raw
+			continue
+		}
+		d := decoded[w.pk]
+		if d == nil {
+			if d = db.packs.get(w.pk); d == nil { // evicted meanwhile: read it again
+				raws, _, err := db.rawBlobs(ids[i : i+1])
+				if err != nil {
+					return nil, nil, err
+				}
+				out[i] = raws[0]
+				continue
+			}
+		}
+		raw, ok := d.blob(ids[i])
+		if !ok {
+			return nil, nil, fmt.Errorf("%w: blob %d is missing", ErrCorrupt, ids[i])
+		}
+		out[i] = bytes.Clone(raw)
+	}
+	return out, hashes, nil
 }
 
-// unpackBlob decompresses the blob record rec of blob id, checking that it
-// is the blob of hash want unless want is zero.
-func unpackBlob(id uint64, want Hash, rec []byte) ([]byte, error) {
-	if rec == nil {
-		return nil, fmt.Errorf("%w: blob %d is missing", ErrCorrupt, id)
-	}
-	h, packed, err := decodeBlob(rec)
+// decodePackRecord decompresses a pack record copied out of the database.
+func decodePackRecord(rec []byte) (*decodedPack, error) {
+	p, err := decodePack(rec)
 	if err != nil {
 		return nil, err
 	}
-	if !want.IsZero() && h != want {
-		return nil, fmt.Errorf("%w: blob %d holds %s", ErrCorrupt, id, h.Short())
-	}
-	raw, err := decompress(packed)
+	raw, err := p.unpack()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		return nil, err
 	}
-	return raw, nil
+	p.hashes, p.frame = nil, nil
+	return &decodedPack{view: p, raw: raw}, nil
 }
 
 // blobHashes returns the hashes of the blobs filed under ids, in one read
@@ -77,17 +137,13 @@ func unpackBlob(id uint64, want Hash, rec []byte) ([]byte, error) {
 func (db *DB) blobHashes(ids []uint64) ([]Hash, error) {
 	out := make([]Hash, len(ids))
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
-		blobs := tx.Bucket(bucketBlobs)
+		l := newLocator(tx)
 		for i, id := range ids {
-			rec := blobs.Get(idKey(id))
-			if rec == nil {
-				return fmt.Errorf("%w: blob %d is missing", ErrCorrupt, id)
-			}
-			h, _, err := decodeBlob(rec)
+			at, err := l.locate(id)
 			if err != nil {
-				return fmt.Errorf("blob %d: %w", id, err)
+				return err
 			}
-			out[i] = h
+			out[i] = at.hash
 		}
 		return nil
 	})

@@ -52,7 +52,7 @@ func TestCrashRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := snapshotOf(t, db, "acme", 100, same)
-	blobs := count(t, db, bucketBlobs)
+	blobs := countBlobs(t, db)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestCrashRecovery(t *testing.T) {
 	if err != nil || len(runs) != 2 || runs[1].ID != runID || runs[1].Outcome != OutcomeAborted {
 		t.Errorf("runs = %+v, %v", runs, err)
 	}
-	if got := count(t, db, bucketBlobs); got != blobs {
+	if got := countBlobs(t, db); got != blobs {
 		t.Errorf("blobs after recovery = %d, want %d (the killed run's reclaimed)", got, blobs)
 	}
 	if got := count(t, db, bucketPending); got != 0 {
@@ -164,7 +164,7 @@ func TestCloseMidRun(t *testing.T) {
 	if rec := db.Recovered(); len(rec) != 1 || rec[0].ID != w.ID() {
 		t.Errorf("recovered = %+v", rec)
 	}
-	if got := count(t, db, bucketBlobs); got != 0 {
+	if got := countBlobs(t, db); got != 0 {
 		t.Errorf("%d blobs left, want 0", got)
 	}
 	if s, _ := db.Snapshots(""); len(s) != 0 {

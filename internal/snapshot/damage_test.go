@@ -11,26 +11,38 @@ import (
 )
 
 // damageBlob flips one byte of the compressed content of the blob filed
-// under id, and returns it as it was.
-func damageBlob(t *testing.T, db *DB, id uint64) {
+// under id: of its loose record, or else of the pack that holds it (which
+// damages every blob of the pack). It reports whether it was a pack.
+func damageBlob(t *testing.T, db *DB, id uint64) (packed bool) {
 	t.Helper()
 	err := db.bolt.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketBlobs)
-		rec := bytes.Clone(b.Get(idKey(id)))
+		b, k := tx.Bucket(bucketBlobs), idKey(id)
+		if b.Get(k) == nil {
+			packed = true
+			b = tx.Bucket(bucketPacks)
+			c := b.Cursor()
+			if kk, _ := c.Seek(k); kk == nil || !bytes.Equal(kk, k) {
+				kk, _ = c.Prev()
+				k = bytes.Clone(kk)
+			}
+		}
+		rec := bytes.Clone(b.Get(k))
 		rec[len(rec)-3] ^= 0x20
-		return b.Put(idKey(id), rec)
+		return b.Put(k, rec)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return packed
 }
 
 // TestDamagedBlobHealsOnPut: a blob whose bytes were damaged is named by
-// Verify(true) in every snapshot that refers to it, as content damage; the
-// next run that brings the same content finds the stored copy differs
-// from what it fetched (or, once a check recorded it, knows it damaged)
-// and stores it afresh under the same id, listing the object as healed;
-// every snapshot, old and new, then verifies clean.
+// Verify(true) in every snapshot that refers to it, as content damage (a
+// damaged pack: every blob in it); the next run that brings the same
+// content finds the stored copy fails its check (a pack's checksum, a
+// loose copy's comparison with what it fetched; or, once a check recorded
+// it, knows it damaged) and stores it afresh under the same id, listing
+// the object as healed; every snapshot, old and new, then verifies clean.
 func TestDamagedBlobHealsOnPut(t *testing.T) {
 	db := openTest(t)
 	s1 := snapshotOf(t, db, "acme", 40, same)
@@ -43,32 +55,43 @@ func TestDamagedBlobHealsOnPut(t *testing.T) {
 	}); err != nil || id == 0 {
 		t.Fatalf("blob of item 7: id %d, %v", id, err)
 	}
-	damageBlob(t, db, id)
+	if !damageBlob(t, db, id) {
+		t.Fatal("the first copy of a blob is not in a pack")
+	}
 	rep, err := db.Verify(true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Problems) != 1 || rep.Structural != 0 || len(rep.DamagedBlobs) != 1 {
+	// The 40 blobs share one pack: all are reported, as content damage.
+	if len(rep.Problems) != 40 || rep.Structural != 0 || len(rep.DamagedBlobs) != 40 {
 		t.Fatalf("problems %v, structural %d, damaged %v", rep.Problems, rep.Structural, rep.DamagedBlobs)
 	}
-	if p := rep.Problems[0]; !p.Content || p.Key != "7" || p.Snapshot != s1.ID {
-		t.Errorf("problem: %+v", p)
+	for _, p := range rep.Problems {
+		if !p.Content || p.Snapshot != s1.ID {
+			t.Errorf("problem: %+v", p)
+		}
 	}
 
-	// Without a record, deduplication compares and does not reuse it.
+	// Without a record, deduplication checks the pack and does not reuse it.
 	s2 := snapshotOf(t, db, "acme", 40, same)
-	if len(s2.Healed) != 1 || s2.Healed[0].Key != "7" {
-		t.Errorf("second snapshot healed %+v, want key 7", s2.Healed)
+	if len(s2.Healed) != 40 {
+		t.Errorf("second snapshot healed %d objects, want 40", len(s2.Healed))
 	}
 	if rep, err = db.Verify(true, nil); err != nil || !rep.OK() {
-		t.Fatalf("after the run that compared: %v %v", rep.Problems, err)
+		t.Fatalf("after the run that checked: %v %v", rep.Problems, err)
 	}
 
-	// Recorded by a check, the damage heals the same way.
-	damageBlob(t, db, id)
+	// The fresh copy is loose: damaged, it is one blob, and recorded by
+	// a check, the damage heals the same way.
+	if damageBlob(t, db, id) {
+		t.Fatal("the healed copy is in a pack")
+	}
 	rep, err = db.Verify(true, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(rep.DamagedBlobs) != 1 {
+		t.Fatalf("damaged %v", rep.DamagedBlobs)
 	}
 	if got := rep.Damaged(); len(got) != 2 || !slices.Contains(got, s1.ID) || !slices.Contains(got, s2.ID) {
 		t.Errorf("damaged snapshots %v, want %s and %s", got, s1.ID, s2.ID)
@@ -103,6 +126,13 @@ func TestDamagedBlobHealsOnPut(t *testing.T) {
 	}
 	if s4 := snapshotOf(t, db, "acme", 40, same); len(s4.Healed) != 0 {
 		t.Errorf("a run after healing healed %+v", s4.Healed)
+	}
+	// Prune drops the pack whose every blob has a fresh copy.
+	if _, err := db.Prune(); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db, bucketPacks); n != 0 {
+		t.Errorf("%d packs after prune, want the damaged one dropped", n)
 	}
 }
 

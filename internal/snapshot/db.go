@@ -15,13 +15,15 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 )
 
-// FormatVersion is the database format this build writes and understands.
-const FormatVersion = 2
+// FormatVersion is the database format this build writes and understands:
+// 3 stores new blobs in packs (packs.go); a read-write open upgrades a
+// format-1 or -2 file (upgrade.go).
+const FormatVersion = 3
 
 // Bucket names.
 var (
 	bucketMeta       = []byte("meta")
-	bucketBlobs      = []byte("blobs")       // blob id -> blob record
+	bucketBlobs      = []byte("blobs")       // blob id -> loose blob record; its sequence gives every blob id
 	bucketBlobIndex  = []byte("blob-index")  // blob hash -> blob id
 	bucketChunks     = []byte("chunks")      // chunk id -> chunk encoding
 	bucketChunkIndex = []byte("chunk-index") // chunk hash -> chunk id
@@ -36,7 +38,7 @@ var (
 )
 
 var allBuckets = [][]byte{bucketMeta, bucketBlobs, bucketBlobIndex, bucketChunks, bucketChunkIndex,
-	bucketRoots, bucketSnapshots, bucketRuns, bucketPending, bucketIDMaps, bucketJobRuns, bucketDamaged}
+	bucketRoots, bucketSnapshots, bucketRuns, bucketPending, bucketIDMaps, bucketJobRuns, bucketDamaged, bucketPacks}
 
 // Options configure Open. The zero value is ready to use.
 type Options struct {
@@ -78,6 +80,8 @@ type DB struct {
 	gc sync.RWMutex
 	// unfiled holds the index entries of new blobs until they are filed.
 	unfiled *unfiled
+	// packs holds the packs decoded last, for sequential readers.
+	packs *packCache
 
 	chunkReads atomic.Int64 // chunks loaded, for tests of diff cost
 	indexReads atomic.Int64 // index nodes loaded, for tests of diff cost
@@ -88,7 +92,8 @@ type DB struct {
 // Open opens (creating it read-write if needed, mode 0600) the database at
 // path. A read-write open writes a lock-info file next to the database,
 // recovers runs left pending by a process that died (recorded as aborted,
-// see Recovered) and reclaims their data. It returns an error wrapping
+// see Recovered) and reclaims their data; it upgrades a file of an older
+// format (see upgrade). It returns an error wrapping
 // ErrLocked when the lock stays held beyond the timeout, and ErrNewerFormat
 // when the database was written by a newer build.
 func Open(path string, opts Options) (db *DB, err error) {
@@ -127,8 +132,9 @@ func Open(path string, opts Options) (db *DB, err error) {
 		}
 		return nil, fmt.Errorf("open snapshot database %s: %w", path, err)
 	}
-	db = &DB{bolt: b, path: path, opts: opts, log: opts.Logger.With("db", path), unfiled: newUnfiled(opts.UnfiledBlobs)}
-	if err := db.init(); err != nil {
+	db = &DB{bolt: b, path: path, opts: opts, log: opts.Logger.With("db", path), unfiled: newUnfiled(opts.UnfiledBlobs), packs: newPackCache()}
+	format, packing, err := db.init()
+	if err != nil {
 		_ = b.Close()
 		return nil, fmt.Errorf("open snapshot database %s: %w", path, err)
 	}
@@ -140,6 +146,12 @@ func Open(path string, opts Options) (db *DB, err error) {
 		return nil, fmt.Errorf("open snapshot database %s: %w", path, err)
 	}
 	removeStaleCompactions(path)
+	if format < FormatVersion || packing {
+		if err := db.upgrade(format); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("open snapshot database %s: upgrade to format %d: %w", path, FormatVersion, err)
+		}
+	}
 	if err := db.recover(); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open snapshot database %s: %w", path, err)
@@ -147,38 +159,43 @@ func Open(path string, opts Options) (db *DB, err error) {
 	return db, nil
 }
 
-// init checks the format version and, read-write, creates the buckets.
-func (db *DB) init() error {
-	check := func(tx *bbolt.Tx) (found bool, err error) {
+// init checks the format version and, read-write, creates the buckets. It
+// returns the file's format and whether an upgrade to packs is under way.
+func (db *DB) init() (format int, packing bool, err error) {
+	check := func(tx *bbolt.Tx) (n int, found bool, err error) {
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil {
-			return false, nil
+			return 0, false, nil
 		}
 		v := meta.Get(keyFormat)
 		if v == nil {
-			return false, nil
+			return 0, false, nil
 		}
-		n, err := strconv.Atoi(string(v))
+		n, err = strconv.Atoi(string(v))
 		if err != nil {
-			return true, fmt.Errorf("%w: format version %q", ErrCorrupt, v)
+			return 0, true, fmt.Errorf("%w: format version %q", ErrCorrupt, v)
 		}
 		if n > FormatVersion {
-			return true, &detailError{ErrNewerFormat, fmt.Sprintf(
+			return n, true, &detailError{ErrNewerFormat, fmt.Sprintf(
 				"database format %d is newer than this build understands (%d); upgrade enspace-sync", n, FormatVersion)}
 		}
-		return true, nil
+		packing = meta.Get(keyPacking) != nil
+		return n, true, nil
 	}
 	if db.opts.ReadOnly {
-		return db.bolt.View(func(tx *bbolt.Tx) error {
-			found, err := check(tx)
+		err = db.bolt.View(func(tx *bbolt.Tx) error {
+			var found bool
+			format, found, err = check(tx)
 			if err == nil && !found {
 				err = fmt.Errorf("%w: no format version: not an enspace-sync database, or never opened read-write", ErrCorrupt)
 			}
 			return err
 		})
+		return format, packing, err
 	}
-	return db.bolt.Update(func(tx *bbolt.Tx) error {
-		found, err := check(tx)
+	err = db.bolt.Update(func(tx *bbolt.Tx) error {
+		var found bool
+		format, found, err = check(tx)
 		if err != nil {
 			return err
 		}
@@ -189,7 +206,8 @@ func (db *DB) init() error {
 		}
 		meta := tx.Bucket(bucketMeta)
 		if !found {
-			if err := meta.Put(keyFormat, []byte(strconv.Itoa(FormatVersion))); err != nil {
+			format = FormatVersion
+			if err := meta.Put(keyFormat, []byte(strconv.Itoa(format))); err != nil {
 				return err
 			}
 		}
@@ -201,10 +219,14 @@ func (db *DB) init() error {
 			if err := meta.Put(keyBlobsFiled, []byte(seq)); err != nil {
 				return err
 			}
-			return meta.Put(keyFormat, []byte(strconv.Itoa(FormatVersion)))
+			if format < 2 {
+				format = 2
+				return meta.Put(keyFormat, []byte("2"))
+			}
 		}
 		return nil
 	})
+	return format, packing, err
 }
 
 // Close removes the lock-info file and closes the database. It waits for

@@ -32,7 +32,8 @@ func (w *Writer) flushLocked() error {
 // outside any transaction, and writes the blobs and the pending entries in
 // one write transaction; the new blobs' index entries wait (see unfiled)
 // until enough do. last marks the run's last batch, compressed on every
-// core. It changes none of the Writer's fields: it may run on a goroutine
+// core. It changes none of the Writer's fields but the packs it checked
+// (synchronized): it may run on a goroutine
 // of its own (flushInBackground). The caller holds db.gc (shared), so no
 // prune can remove a blob between the two transactions.
 func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error) {
@@ -49,8 +50,9 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 	var heal []int                           // the same, for stored blobs recorded damaged
 	var reused []int                         // the same, for the other stored blobs
 	var copies [][]byte                      // the records of reused, copied out
+	var packed []int                         // the same, for stored blobs in a pack that fails its check
 	err := w.db.bolt.View(func(tx *bbolt.Tx) error {
-		index, blobs := tx.Bucket(bucketBlobIndex), tx.Bucket(bucketBlobs)
+		index, loc := tx.Bucket(bucketBlobIndex), newLocator(tx)
 		// A blob recorded damaged is stored again over its record (same id,
 		// so every snapshot that refers to it heals). The set is empty but
 		// after a repair, and an empty set costs one cursor step a batch.
@@ -72,8 +74,20 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 			case dmg != nil && dmg.Get(idKey(id)) != nil:
 				heal = append(heal, i)
 			default:
-				reused = append(reused, i)
-				copies = append(copies, bytes.Clone(blobs.Get(idKey(id))))
+				at, err := loc.locate(id)
+				switch {
+				case err != nil || at.loose != nil:
+					reused = append(reused, i)
+					copies = append(copies, bytes.Clone(tx.Bucket(bucketBlobs).Get(idKey(id))))
+				case !w.packs.sound(packKey{at.key, at.pack.sum}, at.rec):
+					packed = append(packed, i)
+				case at.hash != p.hash:
+					// A pack that passes its check holds another blob
+					// under this id: the index is wrong, and overwriting
+					// would damage that blob.
+					return fmt.Errorf("%w: the blob index files %s under blob %d of %s: run %s",
+						ErrCorrupt, p.hash.Short(), id, at.hash.Short(), "enspace-sync verify --repair")
+				}
 			}
 		}
 		return nil
@@ -85,17 +99,22 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 	if last {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	// Deduplication trusts no stored copy it has not compared with the
-	// bytes just fetched: one that differs is stored afresh with the
+	// Deduplication trusts no stored copy it has not checked: a loose
+	// copy is compared with the bytes just fetched, a pack's checksum is
+	// checked once per run. One that fails is stored afresh with the
 	// damaged ones.
 	rotten, err := damagedCopies(batch, reused, copies, workers)
 	if err != nil {
 		return 0, nil, err
 	}
 	forced := len(heal)
-	heal = append(heal, rotten...)
-	records, err := packAll(batch, append(fresh[:len(fresh):len(fresh)], heal...), workers)
+	heal = append(append(heal, rotten...), packed...)
+	records, err := packAll(batch, heal, workers)
 	if err != nil {
+		return 0, nil, err
+	}
+	drafts := draftPacks(batch, fresh)
+	if err := compressDrafts(batch, drafts, workers); err != nil {
 		return 0, nil, err
 	}
 	u.write.Lock()
@@ -105,28 +124,34 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 	var healed []Healed
 	err = w.db.update(func(tx *bbolt.Tx) error {
 		stored, healed, added = stored[:0], healed[:0], 0
-		blobs, index := tx.Bucket(bucketBlobs), tx.Bucket(bucketBlobIndex)
+		index := tx.Bucket(bucketBlobIndex)
 		recheck := u.stores.Load() != stores // another run stored blobs meanwhile
-		for j, i := range fresh {
-			h := batch[i].hash
+		for _, d := range drafts {
 			if recheck {
-				if id := u.lookup(index, h); id != 0 {
-					ids[h] = id // stored meanwhile
+				var err error
+				if d, err = dropStored(batch, d, ids, func(h Hash) uint64 { return u.lookup(index, h) }); err != nil {
+					return err
+				}
+				if d == nil {
 					continue
 				}
 			}
-			id, n, err := storeRecord(blobs, records[j])
+			pids, n, err := storePack(tx, d)
 			if err != nil {
-				return fmt.Errorf("store blob: %w", err)
+				return fmt.Errorf("store pack: %w", err)
 			}
-			// The index entry counts now, whenever it is filed.
-			ids[h], added = id, added+n+int64(len(h)+len(idValue(id)))
-			stored = append(stored, filedBlob{hash: h, id: id})
+			added += n
+			for j, i := range d.members {
+				h := batch[i].hash
+				// The index entry counts now, whenever it is filed.
+				ids[h], added = pids[j], added+int64(len(h)+len(idValue(pids[j])))
+				stored = append(stored, filedBlob{hash: h, id: pids[j]})
+			}
 		}
 		if len(heal) > 0 {
 			var n int64
 			var err error
-			healed, n, err = healBlobs(tx, batch, heal, forced, ids, records[len(fresh):])
+			healed, n, err = healBlobs(tx, batch, heal, forced, ids, records)
 			if err != nil {
 				return err
 			}
@@ -282,4 +307,36 @@ func damagedCopies(batch []pending, idx []int, recs [][]byte, workers int) ([]in
 		}
 	}
 	return out, nil
+}
+
+// dropStored returns draft d without the blobs that another run stored
+// meanwhile (lookup finds them; their ids go into ids), compressed again,
+// or nil when none is left; d itself when none was stored. It runs in the
+// write transaction, and only when another run of this process stored
+// blobs since the batch looked, which is rare.
+func dropStored(batch []pending, d *packDraft, ids map[Hash]uint64, lookup func(Hash) uint64) (*packDraft, error) {
+	var keep []int
+	for j, i := range d.members {
+		if id := lookup(batch[i].hash); id != 0 {
+			ids[batch[i].hash] = id
+			continue
+		}
+		keep = append(keep, j)
+	}
+	if len(keep) == len(d.members) {
+		return d, nil
+	}
+	if len(keep) == 0 {
+		return nil, nil
+	}
+	nd := &packDraft{}
+	var raw []byte
+	for _, j := range keep {
+		i := d.members[j]
+		nd.members, nd.lens, nd.hashes = append(nd.members, i), append(nd.lens, d.lens[j]), append(nd.hashes, d.hashes[j])
+		raw = append(raw, batch[i].raw...)
+	}
+	var err error
+	nd.frame, err = compressPack(nil, raw)
+	return nd, err
 }

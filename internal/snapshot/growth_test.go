@@ -54,7 +54,10 @@ func testGrowth(t *testing.T, n int) {
 		if s2.AddedBytes*100 >= s1.AddedBytes {
 			t.Errorf("unchanged snapshot added %d bytes, want < 1%% of %d", s2.AddedBytes, s1.AddedBytes)
 		}
-		if (file2-file1)*100 >= file1 || (used2-used1)*100 >= used1 {
+		// bbolt copies a few pages on write in any transaction: with
+		// packs, the first snapshot's file is small enough for those to
+		// pass 1% of it, so 64 KiB are allowed whatever the size.
+		if (file2-file1)*100 >= max(file1, 64<<10*100) || (used2-used1)*100 >= max(used1, 64<<10*100) {
 			t.Errorf("unchanged snapshot grew the file by %d (in use %d), want < 1%% of %d (%d)", file2-file1, used2-used1, file1, used1)
 		}
 		if s2.Collections[coll] != s1.Collections[coll] {
@@ -88,7 +91,7 @@ func testGrowth(t *testing.T, n int) {
 	d := func(b []byte) int64 { return rec3[string(b)] - rec2[string(b)] }
 	t.Logf("1%% changed (%d objects, %d bytes compressed): added %d bytes = %.2fx: blobs %d + blob index %d, chunks %d (%d new of %d, %.0f bytes each) + chunk index %d, root %d, records %d; file growth %d, in-use growth %d",
 		n/100, packed, s3.AddedBytes, float64(s3.AddedBytes)/float64(packed),
-		d(bucketBlobs), d(bucketBlobIndex), d(bucketChunks), len(fresh), len(refs3), float64(d(bucketChunks))/float64(len(fresh)),
+		d(bucketBlobs)+d(bucketPacks), d(bucketBlobIndex), d(bucketChunks), len(fresh), len(refs3), float64(d(bucketChunks))/float64(len(fresh)),
 		d(bucketChunkIndex), d(bucketRoots), d(bucketSnapshots)+d(bucketRuns), file3-file2, used3-used2)
 	if s3.AddedBytes > 3*packed {
 		t.Errorf("1%% change added %d bytes, want at most 3x the %d bytes of the changed objects compressed", s3.AddedBytes, packed)
@@ -136,7 +139,7 @@ func testGrowthOne(t *testing.T, db *DB, prev *Snapshot, rev func(int) int, recP
 	}
 	d := func(b []byte) int64 { return rec[string(b)] - recPrev[string(b)] }
 	t.Logf("one changed: added %d bytes: blobs %d + blob index %d, chunks and index nodes %d + chunk index %d, root %d (level %d), records %d",
-		s.AddedBytes, d(bucketBlobs), d(bucketBlobIndex), d(bucketChunks), d(bucketChunkIndex), d(bucketRoots), level, d(bucketSnapshots)+d(bucketRuns))
+		s.AddedBytes, d(bucketBlobs)+d(bucketPacks), d(bucketBlobIndex), d(bucketChunks), d(bucketChunkIndex), d(bucketRoots), level, d(bucketSnapshots)+d(bucketRuns))
 	if s.AddedBytes >= 8<<10 {
 		t.Errorf("one changed object of %d added %d bytes, want < 8 KiB", n, s.AddedBytes)
 	}

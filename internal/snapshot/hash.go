@@ -148,3 +148,39 @@ func checkBlob(h Hash, stored []byte) error {
 	}
 	return nil
 }
+
+// packCodec returns the encoder of packs: a pack is compressed once and
+// read many times, so it gets a stronger level than a lone blob (see the
+// package doc, # Packs, for the levels measured).
+var packCodec = sync.OnceValues(func() (*zstd.Encoder, error) {
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(packLevel), zstd.WithZeroFrames(true), zstd.WithEncoderCRC(false))
+	if err != nil {
+		return nil, fmt.Errorf("create zstd encoder: %w", err)
+	}
+	return enc, nil
+})
+
+// packLevel is the zstd level of packs.
+var packLevel = zstd.SpeedDefault
+
+// compressPack appends the compressed raw to dst with the pack encoder.
+func compressPack(dst, raw []byte) ([]byte, error) {
+	enc, err := packCodec()
+	if err != nil {
+		return nil, err
+	}
+	return enc.EncodeAll(raw, dst), nil
+}
+
+// decompressPack decompresses a pack's frame of size raw bytes.
+func decompressPack(frame []byte, size int) ([]byte, error) {
+	c, err := codec()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := c.dec.DecodeAll(frame, make([]byte, 0, size))
+	if err != nil {
+		return nil, fmt.Errorf("decompress: %w", err)
+	}
+	return raw, nil
+}

@@ -135,3 +135,21 @@ func walkAll(t testing.TB, db *DB, s *Snapshot, coll string) ([]string, []Hash) 
 	}
 	return keys, hashes
 }
+
+// countBlobs returns the number of blobs stored: loose records and the
+// blobs the packs list.
+func countBlobs(t testing.TB, db *DB) int {
+	t.Helper()
+	n := 0
+	if err := db.bolt.View(func(tx *bbolt.Tx) error {
+		n = tx.Bucket(bucketBlobs).Stats().KeyN
+		return tx.Bucket(bucketPacks).ForEach(func(_, v []byte) error {
+			p, err := decodePack(v)
+			n += len(p.ids)
+			return err
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

@@ -28,7 +28,7 @@ func TestForgetPrune(t *testing.T) {
 	if got, _ := db.Snapshots(""); len(got) != 3 {
 		t.Fatalf("a failed Forget removed records: %d left", len(got))
 	}
-	blobs := count(t, db, bucketBlobs)
+	blobs := countBlobs(t, db)
 	if err := db.Forget(s2.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -47,13 +47,16 @@ func TestForgetPrune(t *testing.T) {
 	if st.Blobs != want || st.Bytes <= 0 || st.Roots != 1 || st.Chunks == 0 {
 		t.Errorf("prune = %+v, want %d blobs, 1 root, some chunks and bytes", st, want)
 	}
-	if got := count(t, db, bucketBlobs); got != blobs-want {
+	// s2's blobs made up a pack of their own, left with fewer than half
+	// of them: rewritten without the dead ones.
+	if got := countBlobs(t, db); got != blobs-want {
 		t.Errorf("blobs %d, want %d", got, blobs-want)
 	}
-	for _, pair := range [][2][]byte{{bucketBlobs, bucketBlobIndex}, {bucketChunks, bucketChunkIndex}} {
-		if n, idx := count(t, db, pair[0]), count(t, db, pair[1]); n != idx {
-			t.Errorf("%s: %d records, %d index entries", pair[0], n, idx)
-		}
+	if n, idx := countBlobs(t, db), count(t, db, bucketBlobIndex); n != idx {
+		t.Errorf("blobs: %d in records and packs, %d index entries", n, idx)
+	}
+	if n, idx := count(t, db, bucketChunks), count(t, db, bucketChunkIndex); n != idx {
+		t.Errorf("chunks: %d records, %d index entries", n, idx)
 	}
 	for _, s := range []*Snapshot{s1, s3} {
 		keys, _ := walkAll(t, db, s, "items/contracts")
@@ -71,7 +74,7 @@ func TestForgetPrune(t *testing.T) {
 	if _, err := db.Prune(); err != nil {
 		t.Fatal(err)
 	}
-	for _, b := range [][]byte{bucketBlobs, bucketBlobIndex, bucketChunks, bucketChunkIndex, bucketRoots} {
+	for _, b := range [][]byte{bucketBlobs, bucketPacks, bucketBlobIndex, bucketChunks, bucketChunkIndex, bucketRoots} {
 		if n := count(t, db, b); n != 0 {
 			t.Errorf("%s: %d left with no snapshot", b, n)
 		}
@@ -107,7 +110,7 @@ func TestPruneKeepsOpenRun(t *testing.T) {
 func TestAbort(t *testing.T) {
 	db := openTestOpts(t, Options{BatchObjects: 10})
 	keep := snapshotOf(t, db, "acme", 30, same)
-	blobs := count(t, db, bucketBlobs)
+	blobs := countBlobs(t, db)
 	w, err := db.Begin("acme", t0)
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +129,7 @@ func TestAbort(t *testing.T) {
 	if _, err := w.Commit(CommitInfo{}); !errors.Is(err, ErrRunFinished) {
 		t.Errorf("Commit after Abort = %v", err)
 	}
-	if got := count(t, db, bucketBlobs); got != blobs {
+	if got := countBlobs(t, db); got != blobs {
 		t.Errorf("blobs after abort = %d, want %d", got, blobs)
 	}
 	snaps, _ := db.Snapshots("acme")
@@ -162,18 +165,14 @@ func TestVerifyFindsDamage(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	flip := func() {
-		t.Helper()
-		if err := db.bolt.Update(func(tx *bbolt.Tx) error {
-			b := tx.Bucket(bucketBlobs)
-			k := idKey(lookupID(tx.Bucket(bucketBlobIndex), target))
-			v := append([]byte(nil), b.Get(k)...)
-			v[len(v)/2] ^= 0x40 // in the compressed content, past the recorded hash
-			return b.Put(k, v)
-		}); err != nil {
-			t.Fatal(err)
-		}
+	var id uint64
+	if err := db.bolt.View(func(tx *bbolt.Tx) error {
+		id = lookupID(tx.Bucket(bucketBlobIndex), target)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
+	flip := func() { t.Helper(); damageBlob(t, db, id) } // in the compressed content of its pack
 	flip()
 	var calls, last int
 	rep, err := db.Verify(true, func(done, total int) { calls++; last = total })
@@ -183,13 +182,19 @@ func TestVerifyFindsDamage(t *testing.T) {
 	if calls == 0 || last != 400 {
 		t.Errorf("progress called %d times, total %d; want total 400", calls, last)
 	}
-	if len(rep.Problems) != 2 {
-		t.Fatalf("problems = %v, want one per snapshot", rep.Problems)
-	}
+	// Every blob of the damaged pack is named, in each snapshot that
+	// refers to it; 42 among them, in both.
+	named := map[string]int{}
 	for _, p := range rep.Problems {
-		if p.Collection != "items/contracts" || p.Key != "42" || p.Hash != target || !strings.Contains(p.Err, "blob is damaged") {
-			t.Errorf("problem %s does not name items/contracts key 42", p)
+		if p.Collection != "items/contracts" || !p.Content || !strings.Contains(p.Err, "blob is damaged") {
+			t.Errorf("problem %s is not content damage of items/contracts", p)
 		}
+		if p.Key == "42" && p.Hash == target {
+			named[p.Snapshot]++
+		}
+	}
+	if named[s1.ID] != 1 || named[s2.ID] != 1 || rep.DamagedBlobs[id] != target {
+		t.Errorf("problems = %v, want key 42 named once in each snapshot", rep.Problems)
 	}
 	if got := rep.Damaged(); len(got) != 2 || !(got[0] == s1.ID || got[1] == s1.ID) || !(got[0] == s2.ID || got[1] == s2.ID) {
 		t.Errorf("damaged = %v, want %s and %s", got, s1.ID, s2.ID)
@@ -199,7 +204,7 @@ func TestVerifyFindsDamage(t *testing.T) {
 		t.Errorf("structural verify = %v, %v", rep.Problems, err)
 	}
 	if _, _, err := db.Lookup(s1, "items/contracts", "42"); !errors.Is(err, ErrCorrupt) {
-		t.Errorf("lookup of the damaged blob = %v, want ErrCorrupt (zstd checks its content)", err)
+		t.Errorf("lookup of the damaged blob = %v, want ErrCorrupt (its pack does not decompress)", err)
 	}
 	flip() // restore, so the cleanup's check passes
 }

@@ -106,6 +106,12 @@ func (db *DB) Prune() (PruneStats, error) {
 			return st, fmt.Errorf("prune %s: %w", s.bucket, err)
 		}
 	}
+	n, freed, err := db.sweepPacks(m.blobs)
+	st.Blobs += n
+	st.Bytes += freed
+	if err != nil {
+		return st, fmt.Errorf("prune %s: %w", bucketPacks, err)
+	}
 	return st, nil
 }
 

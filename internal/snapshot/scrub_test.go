@@ -9,8 +9,8 @@ import (
 	"go.etcd.io/bbolt"
 )
 
-// TestScrubFindsAndNextRunHeals: a scrub names a damaged blob and records
-// it; the next run stores it afresh, lists the object as healed in its
+// TestScrubFindsAndNextRunHeals: a scrub names the blobs of a damaged pack
+// (the 40 of the first run) and records them; the next run stores them afresh, lists the object as healed in its
 // snapshot, and every snapshot verifies clean with the data read.
 func TestScrubFindsAndNextRunHeals(t *testing.T) {
 	db := openTest(t)
@@ -30,16 +30,16 @@ func TestScrubFindsAndNextRunHeals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Check.Content != 1 || rep.Check.Structural != 0 || !rep.Check.ReadData || rep.BytesRead == 0 {
+	if rep.Check.Content != 40 || rep.Check.Structural != 0 || !rep.Check.ReadData || rep.BytesRead == 0 {
 		t.Fatalf("scrub: check %+v, read %d", rep.Check, rep.BytesRead)
 	}
 	if got := rep.Damaged(); len(got) != 1 || got[0] != s1.ID {
 		t.Errorf("damaged snapshots %v, want %s", got, s1.ID)
 	}
-	if got, _ := db.DamagedBlobs(); len(got) != 1 {
+	if got, _ := db.DamagedBlobs(); len(got) != 40 || got[id].IsZero() {
 		t.Fatalf("damaged set: %v", got)
 	}
-	if last, ok, err := db.LastScrub(); err != nil || !ok || last.Content != 1 || last.BytesRead != rep.BytesRead {
+	if last, ok, err := db.LastScrub(); err != nil || !ok || last.Content != 40 || last.BytesRead != rep.BytesRead {
 		t.Errorf("last scrub %+v %v %v", last, ok, err)
 	}
 	if s1.Healed != nil {
@@ -47,11 +47,11 @@ func TestScrubFindsAndNextRunHeals(t *testing.T) {
 	}
 
 	s2 := snapshotOf(t, db, "acme", 40, same)
-	if len(s2.Healed) != 1 || s2.Healed[0].Key != "7" || s2.Healed[0].Collection != "items/contracts" {
-		t.Errorf("healed %+v, want items/contracts key 7", s2.Healed)
+	if len(s2.Healed) != 40 || s2.Healed[6].Key != "7" || s2.Healed[6].Collection != "items/contracts" {
+		t.Errorf("healed %+v, want the 40 items/contracts", s2.Healed)
 	}
 	stored, err := db.Resolve("acme", s2.ID)
-	if err != nil || len(stored.Healed) != 1 {
+	if err != nil || len(stored.Healed) != 40 {
 		t.Errorf("stored record healed %+v, %v", stored, err)
 	}
 	again, err := db.Scrub(context.Background(), 0)

@@ -31,7 +31,7 @@ func TestDedupAcrossKeyOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := count(t, db, bucketBlobs); got != 1 {
+	if got := countBlobs(t, db); got != 1 {
 		t.Errorf("blobs = %d, want 1", got)
 	}
 	_, hashes := walkAll(t, db, s, "members")
@@ -216,8 +216,8 @@ func TestPutBatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Objects != 250 || count(t, db, bucketBlobs) != 250 {
-		t.Errorf("objects %d blobs %d, want 250", s.Objects, count(t, db, bucketBlobs))
+	if s.Objects != 250 || countBlobs(t, db) != 250 {
+		t.Errorf("objects %d blobs %d, want 250", s.Objects, countBlobs(t, db))
 	}
 }
 

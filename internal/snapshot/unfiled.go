@@ -91,6 +91,25 @@ func (db *DB) unfiledReady() error {
 					u.entries[h] = id
 				}
 			}
+			packs := tx.Bucket(bucketPacks)
+			if packs == nil {
+				return nil
+			}
+			// A pack's blobs are stored in one transaction, under ids
+			// given then: all of them wait or none.
+			c = packs.Cursor()
+			for k, v := c.Seek(idKey(w + 1)); k != nil; k, v = c.Next() {
+				p, err := decodePack(v)
+				if err != nil {
+					continue // Verify names it; nothing can dedup to it
+				}
+				for i, id := range p.ids {
+					h := p.hash(i)
+					if _, dup := u.entries[h]; !dup {
+						u.entries[h] = id
+					}
+				}
+			}
 			return nil
 		})
 		if u.loadErr != nil {

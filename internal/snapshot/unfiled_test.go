@@ -46,17 +46,17 @@ func TestUnfiledEntriesWait(t *testing.T) {
 	own := func(id int) string { return fmt.Sprint(id) }
 	other := func(id int) string { return fmt.Sprint(1000 + id) }
 	put(w, 1, 20, own)
-	if b, i := count(t, db, bucketBlobs), count(t, db, bucketBlobIndex); b != 20 || i != 0 {
+	if b, i := countBlobs(t, db), count(t, db, bucketBlobIndex); b != 20 || i != 0 {
 		t.Errorf("after two batches: %d blobs, %d index entries; want 20 and 0 (waiting)", b, i)
 	}
 	// The same contents under other keys: found among the waiting ones.
 	put(w, 1, 10, other)
-	if b := count(t, db, bucketBlobs); b != 20 {
+	if b := countBlobs(t, db); b != 20 {
 		t.Errorf("after a batch of known contents: %d blobs, want 20", b)
 	}
 	// 20 waiting and 10 new reach the limit of 25: all are filed.
 	put(w, 21, 30, own)
-	if b, i := count(t, db, bucketBlobs), count(t, db, bucketBlobIndex); b != 30 || i != 30 {
+	if b, i := countBlobs(t, db), count(t, db, bucketBlobIndex); b != 30 || i != 30 {
 		t.Errorf("past the limit: %d blobs, %d index entries; want 30 and 30", b, i)
 	}
 	put(w, 31, 33, own) // three objects stay buffered
@@ -68,7 +68,7 @@ func TestUnfiledEntriesWait(t *testing.T) {
 		t.Errorf("snapshot of %d objects, want 43", s.Objects)
 	}
 	// The commit does not wait for the last three entries.
-	if b, i := count(t, db, bucketBlobs), count(t, db, bucketBlobIndex); b != 33 || i != 30 {
+	if b, i := countBlobs(t, db), count(t, db, bucketBlobIndex); b != 33 || i != 30 {
 		t.Errorf("after the commit: %d blobs, %d index entries; want 33 and 30", b, i)
 	}
 	if err := db.Close(); err != nil {
@@ -94,7 +94,7 @@ func TestUnfiledEntriesWait(t *testing.T) {
 		t.Fatal(err)
 	}
 	put(w, 31, 33, other) // waiting before the reopen: found again
-	if b := count(t, db, bucketBlobs); b != 33 {
+	if b := countBlobs(t, db); b != 33 {
 		t.Errorf("after a reopen, known contents made %d blobs, want 33", b)
 	}
 	if _, err := w.Commit(CommitInfo{FinishedAt: t0.Add(time.Hour)}); err != nil {
@@ -104,7 +104,7 @@ func TestUnfiledEntriesWait(t *testing.T) {
 	if _, err := db.Prune(); err != nil {
 		t.Fatal(err)
 	}
-	if b, i := count(t, db, bucketBlobs), count(t, db, bucketBlobIndex); b != 33 || i != 33 {
+	if b, i := countBlobs(t, db), count(t, db, bucketBlobIndex); b != 33 || i != 33 {
 		t.Errorf("after a prune: %d blobs, %d index entries; want 33 and 33", b, i)
 	}
 }
@@ -135,13 +135,13 @@ func TestUnfiledSharedByRuns(t *testing.T) {
 		}
 	}
 	settle(b)
-	if n := count(t, db, bucketBlobs); n != 10 {
+	if n := countBlobs(t, db); n != 10 {
 		t.Fatalf("%d blobs, want 10 (b's found among a's waiting ones)", n)
 	}
 	if err := a.Abort(nil); err != nil {
 		t.Fatal(err)
 	}
-	if bl, i := count(t, db, bucketBlobs), count(t, db, bucketBlobIndex); bl != 5 || i != 5 {
+	if bl, i := countBlobs(t, db), count(t, db, bucketBlobIndex); bl != 5 || i != 5 {
 		t.Errorf("after a's abort: %d blobs, %d index entries; want 5 and 5 (those b holds)", bl, i)
 	}
 	s, err := b.Commit(CommitInfo{FinishedAt: t0})
@@ -187,7 +187,7 @@ func TestConcurrentRunsStoreOnce(t *testing.T) {
 	}
 	wg.Wait()
 	fileAll(t, db)
-	if b, i := count(t, db, bucketBlobs), count(t, db, bucketBlobIndex); b != n || i != n {
+	if b, i := countBlobs(t, db), count(t, db, bucketBlobIndex); b != n || i != n {
 		t.Errorf("%d blobs, %d index entries; want %d of each", b, i, n)
 	}
 }

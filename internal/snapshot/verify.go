@@ -3,8 +3,10 @@ package snapshot
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"go.etcd.io/bbolt"
 )
@@ -137,7 +139,7 @@ func (db *DB) verify(readData bool, progress func(done, total int), pace func(n 
 	}
 	sortSnapshots(snaps)
 	v := &verifier{db: db, rep: rep, readData: readData, progress: progress, pace: pace,
-		chunkOK: map[uint64]bool{}, blobs: map[uint64]blobState{}}
+		chunkOK: map[uint64]bool{}, blobs: map[uint64]blobState{}, packs: map[packKey]packCheck{}}
 	for _, s := range snaps {
 		for _, c := range s.Collections {
 			v.total += c.Count
@@ -168,6 +170,7 @@ type verifier struct {
 	pace        func(n int) error // see DB.verify; nil: no pacing
 	done, total int
 	chunkOK     map[uint64]bool               // chunk id -> it and all its blobs are sound
+	packs       map[packKey]packCheck         // with readData: the packs read, and what they hold damaged
 	blobs       map[uint64]blobState          // blob id -> what its check found
 	content     func(h Hash, key, msg string) // reports content damage in the collection being checked
 }
@@ -197,14 +200,17 @@ func (v *verifier) checkBlobs(es []entry) error {
 		hash    Hash
 		err     error
 		indexed uint64
-		packed  []byte
+		loose   []byte  // readData: a loose blob's frame, copied out
+		pack    packKey // a packed blob's pack
+		packed  bool
 	}
 	todo := map[uint64]*found{}
 	if err := v.db.unfiledReady(); err != nil {
 		return err
 	}
+	recs := map[packKey][]byte{} // readData: packs not checked yet, copied out
 	err := v.db.bolt.View(func(tx *bbolt.Tx) error {
-		blobs, index := tx.Bucket(bucketBlobs), tx.Bucket(bucketBlobIndex)
+		index, loc := tx.Bucket(bucketBlobIndex), newLocator(tx)
 		filed, _, err := filedThrough(tx)
 		if err != nil {
 			return err
@@ -218,21 +224,26 @@ func (v *verifier) checkBlobs(es []entry) error {
 			}
 			f := &found{}
 			todo[e.id] = f
-			rec := blobs.Get(idKey(e.id))
-			if rec == nil {
-				f.missing = true
+			at, err := loc.locate(e.id)
+			if err != nil {
+				f.missing, f.err = errors.Is(err, errMissing), err
 				continue
 			}
-			var packed []byte
-			if f.hash, packed, f.err = decodeBlob(rec); f.err != nil {
-				continue
-			}
+			f.hash = at.hash
 			f.indexed = lookupID(index, f.hash)
 			if e.id > filed && f.indexed == 0 {
 				f.indexed = v.db.unfiled.waitingID(f.hash) // its entry waits
 			}
-			if v.readData {
-				f.packed = bytes.Clone(packed)
+			if !v.readData {
+				continue
+			}
+			if at.loose != nil {
+				f.loose = bytes.Clone(at.loose)
+				continue
+			}
+			f.pack, f.packed = packKey{at.key, at.pack.sum}, true
+			if _, ok := v.packs[f.pack]; !ok && recs[f.pack] == nil {
+				recs[f.pack] = bytes.Clone(at.rec)
 			}
 		}
 		return nil
@@ -242,10 +253,16 @@ func (v *verifier) checkBlobs(es []entry) error {
 	}
 	read := 0
 	for _, f := range todo {
-		read += len(f.packed) + len(f.hash)
+		read += len(f.loose) + len(f.hash)
+	}
+	for _, rec := range recs {
+		read += len(rec)
 	}
 	if err := v.read(read); err != nil {
 		return err
+	}
+	for pk, rec := range recs {
+		v.packs[pk] = checkPack(rec)
 	}
 	for id, f := range todo {
 		st := blobState{hash: f.hash}
@@ -253,11 +270,21 @@ func (v *verifier) checkBlobs(es []entry) error {
 		case f.missing:
 			st.err = fmt.Sprintf("blob %d is missing", id)
 		case f.err != nil:
-			st.err = fmt.Sprintf("blob %d: %v", id, f.err)
+			st.err = strings.TrimPrefix(f.err.Error(), ErrCorrupt.Error()+": ")
 		case f.indexed != id:
 			st.err = fmt.Sprintf("blob %d: the index does not file its hash under it", id)
+		case f.packed:
+			c := v.packs[f.pack]
+			msg := c.all
+			if msg == "" {
+				msg = c.bad[id]
+			}
+			if msg != "" {
+				st.err, st.content = "blob is damaged: "+msg, true
+				v.rep.DamagedBlobs[id] = f.hash
+			}
 		case v.readData:
-			if err := checkBlob(f.hash, f.packed); err != nil {
+			if err := checkBlob(f.hash, f.loose); err != nil {
 				st.err, st.content = "blob is damaged: "+err.Error(), true
 				v.rep.DamagedBlobs[id] = f.hash
 			}

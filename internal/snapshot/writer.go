@@ -27,6 +27,7 @@ type Writer struct {
 	failed     map[string]string // kind -> error text
 	added      int64             // bytes of the blob records and index entries this run stored
 	healed     []Healed          // objects whose damaged blob this run stored afresh
+	packs      checkedPacks      // the packs this run's deduplication checked
 	err        error             // first write error: the run cannot commit
 	done       bool
 	// inflight is closed when the last batch handed to the background is

@@ -1,0 +1,367 @@
+package snapshot
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"slices"
+	"sync"
+
+	"go.etcd.io/bbolt"
+)
+
+// Packs (format 3). A batch's new blobs are stored together: their raw
+// bytes, concatenated, are one zstd frame, and the record that holds the
+// frame lists, in its header, each blob's id, raw length and hash. The
+// record is filed in the packs bucket under its first blob id. Blob ids
+// are given in order, so the packs' id ranges do not overlap: the pack
+// that may hold blob id is the one filed under the greatest key at or
+// below id, and its header says whether it does. A pack needs no record
+// per blob, so a blob costs its share of the frame, 32 bytes of hash and
+// two or three bytes of id and length.
+//
+// A blob whose pack is damaged is stored afresh alone, under the same id,
+// in the blobs bucket (a "loose" record: the format-1 and -2 blob record,
+// hash then the blob's own zstd frame); a loose record takes precedence
+// over a pack's copy. Databases of format 2 hold only loose records, which
+// the upgrade moves into packs (upgrade.go).
+//
+// Pack record:
+//
+//	packFormat (1 byte)
+//	CRC-32C of everything after it (4 bytes, big-endian)
+//	n (uvarint)
+//	n ids: the first, then each one's difference from the one before (uvarints)
+//	n raw lengths (uvarints)
+//	n hashes (32 bytes each)
+//	the zstd frame of the n raw blobs, concatenated in that order
+//
+// The checksum lets deduplication trust a pack after one CRC of its bytes
+// per run (flush.go), instead of decompressing and comparing each reused
+// blob.
+const packFormat byte = 3
+
+// bucketPacks files pack records under their first blob id.
+var bucketPacks = []byte("packs")
+
+// packTarget is the raw bytes after which a pack is closed: see the
+// package doc (# Packs) for the sizes measured. A variable for the
+// benchmark that measures them.
+var packTarget = 64 << 10
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// packView is a decoded pack header; hashes and frame alias the record.
+type packView struct {
+	sum    uint32
+	ids    []uint64
+	lens   []int
+	offs   []int // offs[i] is where blob i starts in the raw concatenation; offs[n] the total
+	hashes []byte
+	frame  []byte
+}
+
+// encodePack makes a pack record of the blobs ids (ascending), with their
+// hashes and raw lengths, from their compressed concatenation frame.
+func encodePack(ids []uint64, hashes []Hash, lens []int, frame []byte) []byte {
+	rec := make([]byte, 5, 5+binary.MaxVarintLen64+len(ids)*(4+len(Hash{}))+len(frame))
+	rec[0] = packFormat
+	rec = binary.AppendUvarint(rec, uint64(len(ids)))
+	var prev uint64
+	for _, id := range ids {
+		rec = binary.AppendUvarint(rec, id-prev)
+		prev = id
+	}
+	for _, n := range lens {
+		rec = binary.AppendUvarint(rec, uint64(n))
+	}
+	for i := range hashes {
+		rec = append(rec, hashes[i][:]...)
+	}
+	rec = append(rec, frame...)
+	binary.BigEndian.PutUint32(rec[1:5], crc32.Checksum(rec[5:], castagnoli))
+	return rec
+}
+
+// decodePack decodes a pack record's header, without checking its sum.
+func decodePack(rec []byte) (packView, error) {
+	var p packView
+	bad := func(what string) (packView, error) {
+		return packView{}, fmt.Errorf("%w: pack record does not decode: %s", ErrCorrupt, what)
+	}
+	if len(rec) < 6 || rec[0] != packFormat {
+		return bad("format")
+	}
+	p.sum = binary.BigEndian.Uint32(rec[1:5])
+	b := rec[5:]
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n == 0 || n > uint64(len(b)) {
+		return bad("count")
+	}
+	b = b[k:]
+	p.ids = make([]uint64, n)
+	var prev uint64
+	for i := range p.ids {
+		d, k := binary.Uvarint(b)
+		if k <= 0 || d == 0 || prev+d < prev {
+			return bad("ids")
+		}
+		prev += d
+		p.ids[i], b = prev, b[k:]
+	}
+	p.lens = make([]int, n)
+	p.offs = make([]int, n+1)
+	for i := range p.lens {
+		l, k := binary.Uvarint(b)
+		if k <= 0 || l > maxBlobSize {
+			return bad("lengths")
+		}
+		p.lens[i], b = int(l), b[k:]
+		p.offs[i+1] = p.offs[i] + int(l)
+	}
+	if p.offs[n] > maxPackSize || uint64(len(b)) < n*uint64(len(Hash{})) {
+		return bad("hashes")
+	}
+	p.hashes, p.frame = b[:n*uint64(len(Hash{}))], b[n*uint64(len(Hash{})):]
+	return p, nil
+}
+
+// maxPackSize bounds what a pack may decompress to: one blob of the
+// largest size after a full pack.
+const maxPackSize = maxBlobSize + 1<<20
+
+// sumOK reports whether the record's checksum matches its bytes.
+func packSumOK(rec []byte) bool {
+	return len(rec) >= 5 && crc32.Checksum(rec[5:], castagnoli) == binary.BigEndian.Uint32(rec[1:5])
+}
+
+// find returns the index of blob id in the pack, -1 when it holds none.
+func (p *packView) find(id uint64) int {
+	i, ok := slices.BinarySearch(p.ids, id)
+	if !ok {
+		return -1
+	}
+	return i
+}
+
+func (p *packView) hash(i int) Hash {
+	var h Hash
+	copy(h[:], p.hashes[i*len(h):])
+	return h
+}
+
+// unpack decompresses the frame: the blobs' raw bytes, concatenated.
+func (p *packView) unpack() ([]byte, error) {
+	raw, err := decompressPack(p.frame, p.offs[len(p.offs)-1])
+	if err != nil {
+		return nil, fmt.Errorf("%w: pack of blob %d: %v", ErrCorrupt, p.ids[0], err)
+	}
+	if len(raw) != p.offs[len(p.offs)-1] {
+		return nil, fmt.Errorf("%w: pack of blob %d holds %d bytes, its header %d", ErrCorrupt, p.ids[0], len(raw), p.offs[len(p.offs)-1])
+	}
+	return raw, nil
+}
+
+// blobAt is a blob found by locate: a loose record's compressed content,
+// or a pack and the blob's index in it. Slices alias the transaction.
+type blobAt struct {
+	hash  Hash
+	loose []byte    // the loose record's zstd frame; nil for a packed blob
+	key   uint64    // the pack's key (its first blob id)
+	rec   []byte    // the pack record
+	pack  *packView // its decoded header
+	idx   int
+}
+
+// locator finds blobs by id in one transaction, keeping the last pack it
+// decoded: the blobs of a chunk tend to share packs.
+type locator struct {
+	loose, packs *bbolt.Bucket
+	cur          *bbolt.Cursor
+	lastKey      uint64
+	lastRec      []byte
+	last         *packView
+}
+
+func newLocator(tx *bbolt.Tx) *locator {
+	l := &locator{loose: tx.Bucket(bucketBlobs), packs: tx.Bucket(bucketPacks)}
+	if l.packs != nil { // nil in a format-2 file opened read-only
+		l.cur = l.packs.Cursor()
+	}
+	return l
+}
+
+// locate finds blob id: its loose record first, else the pack that holds
+// it. A blob found nowhere is an error wrapping ErrCorrupt ("missing"); a
+// record that does not decode, one wrapping ErrCorrupt.
+func (l *locator) locate(id uint64) (blobAt, error) {
+	if rec := l.loose.Get(idKey(id)); rec != nil {
+		h, packed, err := decodeBlob(rec)
+		if err != nil {
+			return blobAt{}, fmt.Errorf("blob %d: %w", id, err)
+		}
+		return blobAt{hash: h, loose: packed}, nil
+	}
+	if l.last != nil && id >= l.lastKey && id <= l.last.ids[len(l.last.ids)-1] {
+		if i := l.last.find(id); i >= 0 {
+			return blobAt{hash: l.last.hash(i), key: l.lastKey, rec: l.lastRec, pack: l.last, idx: i}, nil
+		}
+	}
+	if l.cur == nil {
+		return blobAt{}, missingBlob(id)
+	}
+	k, v := l.cur.Seek(idKey(id))
+	if k == nil || !bytes.Equal(k, idKey(id)) {
+		k, v = l.cur.Prev()
+	}
+	key, ok := idFromKey(k)
+	if !ok || v == nil {
+		return blobAt{}, missingBlob(id)
+	}
+	p, err := decodePack(v)
+	if err != nil {
+		return blobAt{}, fmt.Errorf("blob %d: %w", id, err)
+	}
+	l.lastKey, l.lastRec, l.last = key, v, &p
+	i := p.find(id)
+	if i < 0 {
+		return blobAt{}, missingBlob(id)
+	}
+	return blobAt{hash: p.hash(i), key: key, rec: v, pack: &p, idx: i}, nil
+}
+
+// packRaws groups the objects batch[i], i in idx, into packs of about
+// packTarget raw bytes, in order, and compresses each on up to workers
+// goroutines. Ids are given later, in the write transaction.
+type packDraft struct {
+	members []int // indexes in batch
+	lens    []int
+	hashes  []Hash
+	frame   []byte
+}
+
+func draftPacks(batch []pending, idx []int) []*packDraft {
+	var out []*packDraft
+	var cur *packDraft
+	size := 0
+	for _, i := range idx {
+		if cur == nil || size >= packTarget {
+			cur, size = &packDraft{}, 0
+			out = append(out, cur)
+		}
+		p := &batch[i]
+		cur.members = append(cur.members, i)
+		cur.lens = append(cur.lens, len(p.raw))
+		cur.hashes = append(cur.hashes, p.hash)
+		size += len(p.raw)
+	}
+	return out
+}
+
+// compressDrafts compresses each draft's blobs on up to workers goroutines.
+func compressDrafts(batch []pending, drafts []*packDraft, workers int) error {
+	return forEachParallel(len(drafts), workers, func(j int, buf []byte) ([]byte, error) {
+		d := drafts[j]
+		buf = buf[:0]
+		for _, i := range d.members {
+			buf = append(buf, batch[i].raw...)
+		}
+		var err error
+		d.frame, err = compressPack(nil, buf)
+		return buf, err
+	})
+}
+
+// storePack gives the draft's blobs the next ids of the blobs bucket and
+// files its record; it returns the ids and the bytes written.
+func storePack(tx *bbolt.Tx, d *packDraft) ([]uint64, int64, error) {
+	loose, packs := tx.Bucket(bucketBlobs), tx.Bucket(bucketPacks)
+	ids := make([]uint64, len(d.members))
+	for j := range ids {
+		id, err := loose.NextSequence()
+		if err != nil {
+			return nil, 0, fmt.Errorf("next id: %w", err)
+		}
+		ids[j] = id
+	}
+	rec := encodePack(ids, d.hashes, d.lens, d.frame)
+	packs.FillPercent = appendFill
+	k := idKey(ids[0])
+	if err := packs.Put(k, rec); err != nil {
+		return nil, 0, err
+	}
+	return ids, int64(len(k) + len(rec)), nil
+}
+
+// forEachParallel calls fn(j, buf) for j from 0 to n-1 on up to workers
+// goroutines; each goroutine passes the buffer fn returned to its next
+// call. It returns the errors joined.
+func forEachParallel(n, workers int, fn func(j int, buf []byte) ([]byte, error)) error {
+	workers = max(1, min(workers, n))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for g := range workers {
+		wg.Go(func() {
+			var buf []byte
+			for j := g; j < n; j += workers {
+				var err error
+				if buf, err = fn(j, buf); err != nil {
+					errs[g] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// errMissing marks a blob that neither a loose record nor a pack holds.
+var errMissing = errors.New("missing")
+
+func missingBlob(id uint64) error { return fmt.Errorf("%w: blob %d is %w", ErrCorrupt, id, errMissing) }
+
+// packCheck is what reading a whole pack found: all, when not "", is
+// what is wrong with every blob in it; bad names the blobs whose content
+// does not hash to their address.
+type packCheck struct {
+	all string
+	bad map[uint64]string
+}
+
+// checkPack checks a pack record copied out of the database: its
+// checksum, its frame, and each blob's content against its hash.
+func checkPack(rec []byte) packCheck {
+	if !packSumOK(rec) {
+		return packCheck{all: "its pack fails its checksum"}
+	}
+	p, err := decodePack(rec)
+	if err != nil {
+		return packCheck{all: err.Error()}
+	}
+	raw, err := p.unpack()
+	if err != nil {
+		return packCheck{all: err.Error()}
+	}
+	var c packCheck
+	for i, id := range p.ids {
+		got, err := ContentHash(raw[p.offs[i]:p.offs[i+1]])
+		switch {
+		case err != nil:
+			c.bad = addBad(c.bad, id, err.Error())
+		case got != p.hash(i):
+			c.bad = addBad(c.bad, id, fmt.Sprintf("content hashes to %s, not to its address", got.Short()))
+		}
+	}
+	return c
+}
+
+func addBad(m map[uint64]string, id uint64, msg string) map[uint64]string {
+	if m == nil {
+		m = map[uint64]string{}
+	}
+	m[id] = msg
+	return m
+}

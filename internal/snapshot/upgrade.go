@@ -1,0 +1,199 @@
+package snapshot
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+
+	"go.etcd.io/bbolt"
+)
+
+// keyPacking is the meta key present while the upgrade to format 3 moves
+// loose blobs into packs.
+var keyPacking = []byte("packing")
+
+// Format2CopySuffix names the copy of a format-1 or -2 database that the
+// upgrade to format 3 keeps beside it (path + suffix): the way back to an
+// older build, which refuses format 3.
+const Format2CopySuffix = ".format2"
+
+// packingHook, when set (tests), is called after each batch the upgrade
+// commits; an error stops the upgrade there, as a crash would.
+var packingHook func(batch int) error
+
+// upgrade brings a file of format from (1 or 2; or 3 with an upgrade under
+// way) to format 3, in place, in steps that each leave a sound database:
+//
+//  1. A copy of the file as it is goes beside it (Format2CopySuffix),
+//     written under a temporary name, synced and renamed, so it is whole or
+//     absent; an older build opens it.
+//  2. One transaction sets the format to 3 and the packing mark: from here
+//     older builds refuse the file.
+//  3. Batches of loose blobs move into packs, each batch in one
+//     transaction that files the packs and deletes the loose records, so a
+//     blob is in exactly one of them at every commit. Blob ids do not
+//     change, so no tree, pending entry or index entry changes.
+//  4. The last transaction deletes the mark.
+//
+// Format 3 reads loose records and packs alike, so a process killed after
+// step 2 leaves a format-3 file the next read-write open finishes
+// upgrading; one killed before leaves the file as it was (and at worst a
+// temporary copy, which the next upgrade overwrites). A loose record whose
+// content does not decompress stays loose, for Verify to name.
+func (db *DB) upgrade(from int) error {
+	if from < FormatVersion {
+		keep := db.path + Format2CopySuffix
+		if err := db.keepCopy(keep); err != nil {
+			return fmt.Errorf("keep a copy of the format-%d file: %w", from, err)
+		}
+		err := db.update(func(tx *bbolt.Tx) error {
+			meta := tx.Bucket(bucketMeta)
+			if err := meta.Put(keyPacking, []byte(strconv.Itoa(from))); err != nil {
+				return err
+			}
+			return meta.Put(keyFormat, []byte(strconv.Itoa(FormatVersion)))
+		})
+		if err != nil {
+			return err
+		}
+		db.log.Info("upgrading the database to format 3 (blobs in packs)", "from", from, "copy", keep)
+	}
+	moved, err := db.packLoose()
+	if err != nil {
+		return err
+	}
+	if err := db.update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyPacking) }); err != nil {
+		return err
+	}
+	db.log.Info("database upgraded to format 3; `db compact` gives the space freed back to the file system",
+		"blobs_packed", moved)
+	return nil
+}
+
+// keepCopy writes a hot copy of the database to path: to a temporary file
+// beside it, synced, then renamed over path.
+func (db *DB) keepCopy(path string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	done := false
+	defer func() {
+		if !done {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	if err := tmp.Chmod(0o600); err != nil {
+		return err
+	}
+	if _, err := db.WriteTo(tmp); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	done = true
+	return syncDir(filepath.Dir(path))
+}
+
+// packLoose moves the loose blob records into packs, a batch per
+// transaction, and returns how many it moved.
+func (db *DB) packLoose() (int, error) {
+	moved := 0
+	var from []byte
+	for batchNo := 1; ; batchNo++ {
+		var ids []uint64
+		var batch []pending
+		var next []byte
+		size := 0
+		err := db.bolt.View(func(tx *bbolt.Tx) error {
+			c := tx.Bucket(bucketBlobs).Cursor()
+			k, v := c.First()
+			if from != nil {
+				k, v = c.Seek(from)
+			}
+			for ; k != nil; k, v = c.Next() {
+				if len(batch) >= db.opts.BatchObjects || size >= db.opts.BatchBytes {
+					next = bytes.Clone(k)
+					return nil
+				}
+				id, ok := idFromKey(k)
+				h, frame, err := decodeBlob(v)
+				if !ok || err != nil {
+					continue // Verify names it
+				}
+				ids = append(ids, id)
+				batch = append(batch, pending{hash: h, raw: bytes.Clone(frame)})
+				size += 2 * len(frame)
+			}
+			return nil
+		})
+		if err != nil {
+			return moved, err
+		}
+		// Decompressed outside the transaction; a record that does not
+		// decompress stays loose, for Verify to name and a backup to heal.
+		kept := 0
+		for i := range batch {
+			raw, err := decompress(batch[i].raw)
+			if err != nil {
+				continue
+			}
+			batch[kept], ids[kept] = pending{hash: batch[i].hash, raw: raw}, ids[i]
+			kept++
+		}
+		batch, ids = batch[:kept], ids[:kept]
+		if len(batch) > 0 {
+			idx := make([]int, len(batch))
+			for i := range idx {
+				idx[i] = i
+			}
+			drafts := draftPacks(batch, idx)
+			if err := compressDrafts(batch, drafts, runtime.GOMAXPROCS(0)); err != nil {
+				return moved, err
+			}
+			err := db.update(func(tx *bbolt.Tx) error {
+				loose, packs := tx.Bucket(bucketBlobs), tx.Bucket(bucketPacks)
+				packs.FillPercent = appendFill
+				for _, d := range drafts {
+					pids := make([]uint64, len(d.members))
+					for j, i := range d.members {
+						pids[j] = ids[i]
+					}
+					if err := packs.Put(idKey(pids[0]), encodePack(pids, d.hashes, d.lens, d.frame)); err != nil {
+						return err
+					}
+					for _, id := range pids {
+						if err := loose.Delete(idKey(id)); err != nil {
+							return err
+						}
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return moved, err
+			}
+			moved += len(batch)
+			if packingHook != nil {
+				if err := packingHook(batchNo); err != nil {
+					return moved, err
+				}
+			}
+		}
+		if next == nil {
+			return moved, nil
+		}
+		from = next
+	}
+}
