@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -200,6 +201,9 @@ func (db *DB) init() (format int, packing bool, err error) {
 			return err
 		}
 		for _, name := range allBuckets {
+			if found && format < FormatVersion && bytes.Equal(name, bucketPacks) {
+				continue // the upgrade creates it, after keeping a copy of the file
+			}
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}

@@ -50,6 +50,9 @@ func (db *DB) upgrade(from int) error {
 			return fmt.Errorf("keep a copy of the format-%d file: %w", from, err)
 		}
 		err := db.update(func(tx *bbolt.Tx) error {
+			if _, err := tx.CreateBucketIfNotExists(bucketPacks); err != nil {
+				return err
+			}
 			meta := tx.Bucket(bucketMeta)
 			if err := meta.Put(keyPacking, []byte(strconv.Itoa(from))); err != nil {
 				return err
