@@ -85,7 +85,7 @@ func storageDays(o options, f *fake, cfg, db, restic, dir string) ([]figure, err
 		{name: "zstd size of every distinct object version MiB", value: float64(st.versions) / (1 << 20)},
 		{name: "database on disk / distinct versions", value: float64(disk) / float64(st.versions)},
 		{name: "one-stream floor MiB (every distinct version in one zstd stream)", value: floor / (1 << 20)},
-		{name: "database file / one-stream floor (target 3)", value: float64(size) / floor},
+		{name: "database on disk / one-stream floor (target 3)", value: float64(disk) / floor},
 	}
 	return append(fig, st.figures(size, disk)...), nil
 }
@@ -220,15 +220,15 @@ func (st *storage) figures(size, disk int64) []figure {
 	if st.restic == "" {
 		return append(fig,
 			figure{name: "restic repository MiB (same export directory each day)", text: "restic not installed"},
-			figure{name: "database file / restic repository (target 0.2)", text: "restic not installed"})
+			figure{name: "database on disk / restic repository on disk (target 0.2)", text: "restic not installed"})
 	}
 	repo := filepath.Join(st.dir, "restic-repo")
 	rsize, rdisk := dirSize(repo), dirDiskUsage(repo)
 	return append(fig,
 		figure{name: "restic repository MiB (same export directory each day)", value: float64(rsize) / (1 << 20)},
 		figure{name: "restic repository MiB on disk (allocated blocks)", value: float64(rdisk) / (1 << 20)},
-		figure{name: "database file / restic repository (target 0.2)", value: float64(size) / float64(rsize)},
-		figure{name: "database / restic repository, on disk", value: float64(disk) / float64(rdisk)},
+		figure{name: "database file / restic repository", value: float64(size) / float64(rsize)},
+		figure{name: "database on disk / restic repository on disk (target 0.2)", value: float64(disk) / float64(rdisk)},
 		figure{name: "restic backup of the export directory s (day 10)", value: st.restics[len(st.restics)-1].Seconds()})
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"go.etcd.io/bbolt"
 )
 
@@ -240,4 +241,57 @@ func BenchmarkCompareStored(b *testing.B) {
 		total += time.Since(start)
 	}
 	reportThroughput(b, objs, total)
+}
+
+// BenchmarkPackSize stores the 100,000 objects of BenchmarkPut in a fresh
+// database with packs closed at several raw sizes and two zstd levels, and
+// reports the bytes each object costs in the packs bucket (records, and
+// the pages bbolt allocates them, overflow pages rounding up to 4 KiB)
+// and the time of the puts and the commit (compression included). The
+// package doc's table comes from it.
+func BenchmarkPackSize(b *testing.B) {
+	objs := benchItems()
+	defer func(t int, l zstd.EncoderLevel) { packTarget, packLevel = t, l }(packTarget, packLevel)
+	for _, level := range []zstd.EncoderLevel{zstd.SpeedFastest, zstd.SpeedDefault} {
+		for _, kib := range []int{4, 16, 32, 64, 128, 256} {
+			b.Run(fmt.Sprintf("level=%s/size=%dKiB", level, kib), func(b *testing.B) {
+				packTarget, packLevel = kib<<10, level
+				packCodec = sync.OnceValues(newPackEncoder)
+				var total time.Duration
+				var recs, alloc int64
+				for range b.N {
+					b.StopTimer()
+					db := benchDB(b)
+					w, err := db.Begin("acme", t0)
+					if err != nil {
+						b.Fatal(err)
+					}
+					start := time.Now()
+					b.StartTimer()
+					for i, o := range objs {
+						if err := w.Put("items", "contracts", fmt.Sprint(i+1), o); err != nil {
+							b.Fatal(err)
+						}
+					}
+					if _, err := w.Commit(CommitInfo{FinishedAt: t0}); err != nil {
+						b.Fatal(err)
+					}
+					b.StopTimer()
+					total += time.Since(start)
+					recs, alloc = 0, 0
+					if err := db.bolt.View(func(tx *bbolt.Tx) error {
+						p := tx.Bucket(bucketPacks)
+						st := p.Stats()
+						alloc = int64(st.LeafAlloc)
+						return p.ForEach(func(_, v []byte) error { recs += int64(len(v)); return nil })
+					}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(recs)/float64(len(objs)), "pack-bytes/object")
+				b.ReportMetric(float64(alloc)/float64(len(objs)), "allocated-bytes/object")
+				b.ReportMetric(total.Seconds()/float64(b.N), "s/put+commit")
+			})
+		}
+	}
 }

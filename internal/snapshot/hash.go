@@ -152,13 +152,15 @@ func checkBlob(h Hash, stored []byte) error {
 // packCodec returns the encoder of packs: a pack is compressed once and
 // read many times, so it gets a stronger level than a lone blob (see the
 // package doc, # Packs, for the levels measured).
-var packCodec = sync.OnceValues(func() (*zstd.Encoder, error) {
+var packCodec = sync.OnceValues(newPackEncoder)
+
+func newPackEncoder() (*zstd.Encoder, error) {
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(packLevel), zstd.WithZeroFrames(true), zstd.WithEncoderCRC(false))
 	if err != nil {
 		return nil, fmt.Errorf("create zstd encoder: %w", err)
 	}
 	return enc, nil
-})
+}
 
 // packLevel is the zstd level of packs.
 var packLevel = zstd.SpeedDefault
