@@ -15,6 +15,8 @@ import (
 
 // damageStoredObject flips one byte of the stored bytes of the first
 // object of items/contracts in the database at path, and returns its key.
+// Objects are stored compressed together in packs: the byte damages every
+// object of the pack.
 func damageStoredObject(t *testing.T, path string) string {
 	t.Helper()
 	db, err := snapshot.Open(path, snapshot.Options{ReadOnly: true})
@@ -40,18 +42,19 @@ func damageStoredObject(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	err = bdb.Update(func(tx *bbolt.Tx) error {
-		// A blob record is a format byte, the hash, the compressed bytes;
-		// its index entry may still wait, so the record is found by its hash.
-		blobs := tx.Bucket([]byte("blobs"))
-		c := blobs.Cursor()
+		// A pack's header lists its objects' hashes, its compressed
+		// bytes follow; its index entry may still wait, so the pack is
+		// found by the hash.
+		packs := tx.Bucket([]byte("packs"))
+		c := packs.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if len(v) > 33 && bytes.Equal(v[1:33], hash[:]) {
+			if bytes.Contains(v, hash[:]) {
 				rec := bytes.Clone(v)
 				rec[len(rec)-3] ^= 0x20
-				return blobs.Put(bytes.Clone(k), rec)
+				return packs.Put(bytes.Clone(k), rec)
 			}
 		}
-		return errors.New("no blob record holds the object's hash")
+		return errors.New("no pack holds the object's hash")
 	})
 	if cerr := bdb.Close(); err == nil {
 		err = cerr
@@ -75,6 +78,14 @@ func TestDamagedObjectHealsAfterRepair(t *testing.T) {
 	if code := exitStatus(err); code != 1 || !strings.Contains(out, named) {
 		t.Fatalf("verify --read-data of the damaged object: exit %d, want 1 naming %s\n%s", code, named, out)
 	}
+	// Every object of the damaged pack is named, once (one snapshot).
+	jout, _ := selfCommand("verify", "--config", cfg, "--read-data", "--json").Output()
+	var rep struct {
+		Problems []struct{ Collection, Key string } `json:"problems"`
+	}
+	if err := json.Unmarshal(jout, &rep); err != nil || len(rep.Problems) == 0 {
+		t.Fatalf("verify --read-data --json: %v\n%s", err, jout)
+	}
 	out, err = runSelf(t, "verify", "--config", cfg, "--repair")
 	if err != nil || !strings.Contains(out, "recorded") || !strings.Contains(out, named) {
 		t.Fatalf("verify --repair: %v\n%s", err, out)
@@ -83,17 +94,25 @@ func TestDamagedObjectHealsAfterRepair(t *testing.T) {
 	if err != nil || strings.Contains(out, "partial") {
 		t.Fatalf("backup after the repair: %v\n%s", err, out)
 	}
-	if healed := `healed: items/contracts "` + key + `"`; !strings.Contains(out, healed) {
-		t.Errorf("backup after the repair does not say %s:\n%s", healed, out)
+	// The output lists the first objects healed and counts the rest;
+	// snapshots --json lists them all.
+	if !strings.Contains(out, "healed: ") || !strings.Contains(out, "its stored copy was damaged and is stored afresh") {
+		t.Errorf("backup after the repair does not say what it healed:\n%s", out)
 	}
 	out, err = runSelf(t, "snapshots", "--config", cfg, "--json")
 	var snaps []struct {
 		Healed []struct{ Collection, Key, Hash string } `json:"healed"`
 	}
 	if err != nil || json.Unmarshal([]byte(out), &snaps) != nil || len(snaps) != 2 || len(snaps[0].Healed) != 0 ||
-		len(snaps[1].Healed) != 1 || snaps[1].Healed[0].Key != key || snaps[1].Healed[0].Collection != "items/contracts" ||
-		len(snaps[1].Healed[0].Hash) != 64 {
-		t.Errorf("snapshots --json: %v\n%s", err, out)
+		len(snaps[1].Healed) != len(rep.Problems) {
+		t.Fatalf("snapshots --json: %v, want the %d objects verify named healed\n%s", err, len(rep.Problems), out)
+	}
+	found := false
+	for _, h := range snaps[1].Healed {
+		found = found || (h.Key == key && h.Collection == "items/contracts" && len(h.Hash) == 64)
+	}
+	if !found {
+		t.Errorf("snapshots --json does not list items/contracts %q healed:\n%s", key, out)
 	}
 	out, err = runSelf(t, "verify", "--config", cfg, "--read-data")
 	if err != nil || !strings.Contains(out, "checked structure and data of 2 snapshots") || !strings.Contains(out, "no damage found") {

@@ -12,12 +12,12 @@ import (
 	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
 )
 
-// TestDaemonRefusesDamagedDatabase: with a stored object gone from the
-// database, verify names the damage and `run` refuses to start instead of
+// TestDaemonRefusesDamagedDatabase: with stored objects gone from the
+// database (a pack deleted), verify names the damage and `run` refuses to start instead of
 // writing new snapshots over it.
 func TestDaemonRefusesDamagedDatabase(t *testing.T) {
 	dir, cfg := backedUpDemo(t)
-	deleteFirstRecord(t, filepath.Join(dir, "db", "enspace-sync.db"), "blobs")
+	deleteFirstRecord(t, filepath.Join(dir, "db", "enspace-sync.db"), "packs")
 
 	out, err := runSelf(t, "verify", "--config", cfg)
 	if err == nil || !strings.Contains(out, "blob") {

@@ -21,8 +21,9 @@ import (
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
-// TestRunScrub: a scrub over a database with one damaged object reports
-// it as failed, with the count and the snapshot, records it (the scrub's
+// TestRunScrub: a scrub over a database with one damaged pack (the 20
+// objects of the run, stored together) reports it as failed, with the
+// count of objects and the snapshot, records it (the scrub's
 // history, the damaged set), and the webhook hears of it as a scrub; a
 // clean scrub is complete. A disabled scrub is not a job.
 func TestRunScrub(t *testing.T) {
@@ -74,27 +75,27 @@ func TestRunScrub(t *testing.T) {
 	}
 
 	res := svc.RunScrub(context.Background())
-	if res.Status != StatusFailed || res.Scrub == nil || res.Scrub.Damaged != 1 || res.Scrub.Structural != 0 ||
+	if res.Status != StatusFailed || res.Scrub == nil || res.Scrub.Damaged != 20 || res.Scrub.Structural != 0 ||
 		len(res.Scrub.Snapshots) != 1 || res.Scrub.Snapshots[0] != snap.ShortID() || res.Scrub.BytesRead == 0 ||
-		!strings.Contains(res.Error, "1 damaged objects") || !strings.Contains(res.Hint, "verify --read-data") {
+		!strings.Contains(res.Error, "20 damaged objects") || !strings.Contains(res.Hint, "verify --read-data") {
 		t.Errorf("scrub of a damaged object: %+v %+v", res, res.Scrub)
 	}
 	h, err := svc.JobHistory("scrub")
 	if err != nil || h.LastRun == nil || h.LastRun.Status != StatusFailed || h.LastOK.IsZero() {
 		t.Errorf("scrub history %+v, %v", h, err)
 	}
-	if got, _ := db.DamagedBlobs(); len(got) != 1 {
+	if got, _ := db.DamagedBlobs(); len(got) != 20 {
 		t.Errorf("damaged set %v", got)
 	}
 	svc.Notify(context.Background(), res)
 	mu.Lock()
 	got := strings.Join(hooks, "\n")
 	mu.Unlock()
-	if !strings.Contains(got, `"kind":"scrub"`) || !strings.Contains(got, `"status":"failed"`) || !strings.Contains(got, "1 damaged objects") {
+	if !strings.Contains(got, `"kind":"scrub"`) || !strings.Contains(got, `"status":"failed"`) || !strings.Contains(got, "20 damaged objects") {
 		t.Errorf("webhook got %s", got)
 	}
 
-	// The next backup heals it; the next scrub is clean.
+	// The next backup heals them; the next scrub is clean.
 	w, err = db.Begin("acme", time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +105,7 @@ func TestRunScrub(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if s, err := w.Commit(snapshot.CommitInfo{FinishedAt: time.Now()}); err != nil || len(s.Healed) != 1 {
+	if s, err := w.Commit(snapshot.CommitInfo{FinishedAt: time.Now()}); err != nil || len(s.Healed) != 20 {
 		t.Fatalf("healing run: %+v, %v", s, err)
 	}
 	if res := svc.RunScrub(context.Background()); res.Status != StatusComplete || res.Scrub.Damaged != 0 || res.Error != "" {
@@ -125,8 +126,8 @@ func TestRunScrub(t *testing.T) {
 	}
 }
 
-// flipFirstBlob flips a bit of the compressed bytes of the first blob
-// record of the database at path.
+// flipFirstBlob flips a bit of the compressed bytes of the first pack of
+// the database at path: every object in it is damaged.
 func flipFirstBlob(t *testing.T, path string) {
 	t.Helper()
 	bdb, err := bbolt.Open(path, 0o600, nil)
@@ -135,7 +136,7 @@ func flipFirstBlob(t *testing.T, path string) {
 	}
 	defer bdb.Close()
 	err = bdb.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket([]byte("blobs"))
+		b := tx.Bucket([]byte("packs"))
 		k, v := b.Cursor().First()
 		rec := bytes.Clone(v)
 		rec[len(rec)-2] ^= 0x10

@@ -6,14 +6,16 @@
 // # Model
 //
 // A blob is one resource's JSON. Its address is the SHA-256 of its canonical
-// JSON (see [jsonv.Canonical]); what is stored is the zstd-compressed raw bytes as
-// first received, so an object can be shown exactly as the API returned it.
-// Identical content is stored once across all snapshots and workspaces.
+// JSON (see [jsonv.Canonical]); what is stored is the raw bytes as first
+// received, zstd-compressed together with the other new blobs of the same
+// batch in a pack (see # Packs), so an object can be shown exactly as the
+// API returned it. Identical content is stored once across all snapshots
+// and workspaces.
 //
 // Blobs and chunks are filed under small permanent ids (their bucket's
 // sequence: never zero, never reused, not even after a prune), and an index
 // bucket maps each content hash to its id, so the same content always gets
-// the id it got first. A blob record holds its hash, which Walk and
+// the id it got first. A pack lists each blob's hash, which Walk and
 // DiffCollection report and Verify re-checks the content against. Tree nodes
 // name blobs and chunks by id, a byte or two, not by 32-byte hash; this is
 // what keeps a changed object's share of its chunk small.
@@ -54,15 +56,83 @@
 // entries. Every run is logged in the runs bucket, so aborted and failed runs
 // show in history but never as snapshots.
 //
+// # Packs
+//
+// Database format 3 (packs.go). Up to format 2 each blob was its own zstd
+// frame in its own record: about 360 bytes of JSON compressed 1.45x, and
+// zstd's set-up for each frame cost 18% of a backup's CPU. Now a batch's
+// new blobs are cut, in order, into packs of about 128 KiB of raw JSON,
+// each compressed as one frame by one shared encoder (zstd's default
+// level) and filed under its first blob id with a header listing each
+// blob's id, length and hash, and a CRC-32C of the record. Blob ids are
+// given in order, so packs cover disjoint id ranges: the pack that may
+// hold id is the last one filed at or below it (a cursor Seek and Prev).
+// Reading one blob decompresses its pack, not more; a decoded-pack cache
+// (packcache.go, 4 MiB, least recently used out) lets sequential readers
+// (WalkObjects: export, restore, diff of many objects) decompress each
+// pack once. Blob ids, hashes, tree chunks and every public method are
+// unchanged.
+//
+// Pack sizes measured with BenchmarkPackSize (the 100,000 synthetic
+// objects of BenchmarkPut, very repetitive: 12-15 bytes of compressed
+// JSON an object, so the 32-byte hash dominates) on the shared 2-core
+// machine at load 8-9; "allocated" counts bbolt's pages, large records
+// taking whole 4 KiB overflow pages:
+//
+//	raw pack  | pack bytes/object | allocated bytes/object
+//	4 KiB     | 69.7              | 84.5
+//	16 KiB    | 52.2              | 86.8
+//	32 KiB    | 48.6              | 65.5
+//	64 KiB    | 47.1              | 54.5
+//	128 KiB   | 45.6              | 49.2
+//	256 KiB   | 43.9              | 45.2
+//
+// zstd's fastest and default levels gave the same sizes within 1.5% on
+// these objects; on the fake API's objects (cmd/bench -storage-only)
+// the default level is kept, as a pack is compressed once and read many
+// times. 128 KiB is where the page rounding has mostly gone while one
+// object's read still decompresses well under a millisecond; beyond it
+// the gain is a few percent. No dictionary: within a pack, the objects
+// before are the dictionary.
+//
+// On the storage benchmark (cmd/bench -storage-only: 100,000 items, 10
+// days at 1% churn, the database on disk), format 2 took 54.2 MiB and
+// format 3 with 64 KiB packs 26.3 MiB: restic fed the same daily export
+// takes 34.7 MiB and the one-stream floor (every distinct version in one
+// zstd stream) 3.91 MiB. At 64 KiB the packs took 9.4 MB (81 bytes an
+// object version: 32 of hash, 3 of id and length, the rest compressed
+// JSON), the blob index 6.8 MB (2.3 MB of entries: its random keys leave
+// pages half full), chunks and their index 4.3 MB, and free pages the
+// rest. See # Caveats for what stands between this and the floor.
+//
+// A read-write open upgrades a format-1 or -2 file in place (upgrade.go):
+// it first keeps a copy of the file beside it (path + ".format2", synced
+// and renamed, so whole or absent), then marks the file format 3 (older
+// builds refuse it from here: "database format 3 is newer than this build
+// understands") and moves the loose records into packs a batch per
+// transaction, each batch filing its packs and deleting its records
+// together. Every commit leaves a sound format-3 file, since format 3
+// reads both, so a process killed midway leaves a file the next
+// read-write open finishes upgrading (TestUpgradeKilled kills one). To
+// go back to an older build, put the copy in the database's place:
+// snapshots taken since the upgrade are lost with it. The space the loose
+// records took is free inside the file: `db compact` gives it back.
+//
 // # Damage
 //
 // Deduplication never reuses a damaged blob. When a Put's content is
-// already stored, the batch write copies the stored record out in its read
-// transaction and, outside it, decompresses it and compares it with the
-// bytes just fetched (damagedCopies); a copy kept in another raw form of
-// the same content is hashed instead. A copy that differs, does not
-// decompress, holds another hash or is missing is overwritten with the
-// fresh bytes under the same id, in the batch's own write transaction:
+// already stored in a pack, the batch write checks the pack's CRC-32C
+// the first time the run meets the pack (a few microseconds a pack, in
+// the read transaction, without copying it out) and that the pack lists
+// the hash under that id. A stored copy that is a loose record (below) is
+// copied out and, outside the transaction, decompressed and compared with
+// the bytes just fetched (damagedCopies); a copy kept in another raw form
+// of the same content is hashed instead. A blob whose pack fails its
+// checksum, or whose loose copy differs, does not decompress, holds
+// another hash or is missing, is stored afresh alone, as a loose record
+// (the format-2 blob record: hash, then its own zstd frame) in the blobs
+// bucket under the same id, in the batch's own write transaction; a
+// loose record takes precedence over a pack's copy:
 // because the id's address is the hash of the original content and tree
 // nodes name blobs by id, that one write heals every snapshot, old and
 // new, that refers to the blob. The run's snapshot lists those objects
@@ -73,7 +143,8 @@
 //
 // [DB.Verify] with readData tells a blob whose record and index entry are
 // sound but whose bytes do not decompress or hash to its address
-// (Problem.Content, VerifyReport.DamagedBlobs) from structural damage
+// (Problem.Content, VerifyReport.DamagedBlobs; a pack that fails its
+// checksum or does not decompress: every blob in it) from structural damage
 // (anything else: a missing or undecodable record, root, chunk or index
 // entry). [DB.RecordCheck], called by a read-write check (verify --repair,
 // the daemon's check at start) and by [DB.Scrub] (the daemon's scheduled
@@ -88,19 +159,13 @@
 // to a chunk, an index node or a root is structural and no backup heals
 // it (the next backup finds the chunk by its hash and reuses it).
 //
-// The comparison is the price of never reusing a damaged copy: a read of
-// the record, a zstd decompression and a bytes.Equal per reused object,
-// about 2 µs. BenchmarkPutUnchanged (100,000 unchanged objects) measured
-// 258-263 ms before and 466-580 ms after on the shared 2-core test
-// machine, in alternate runs; BenchmarkCompareStored, the comparison alone,
-// 328-342 ms (re-hashing the canonical JSON as well, as
-// BenchmarkRecheckStored does, would add about half again). So an
-// unchanged object costs about twice the CPU it did. In a backup, batches
-// are written on a goroutine of their own while the next ones are fetched,
-// with one goroutine comparing, so the cost hides behind the API's latency
-// unless the CPU is the bottleneck. A checksum of the compressed bytes in
-// the blob record (a format change) would cut the check to a read and a
-// CRC.
+// Up to format 2 that check was a read of the record, a zstd
+// decompression and a bytes.Equal per reused object, about 2 µs, which
+// made an unchanged object cost twice the CPU it did without the check.
+// Format 3 checks a pack's CRC once per run instead (Writer.packs):
+// BenchmarkPutUnchanged (100,000 unchanged objects), PUT_UNCHANGED_FIGURES.
+// A pack's checksum covers its header and frame, so it also guards the
+// hashes and lengths a reader trusts.
 //
 // # bbolt rules
 //
@@ -119,7 +184,8 @@
 //     Options.BatchObjects (5,000 by default; the program sets 2,000) or
 //     4 MiB; tree building and pruning are batched the same
 //     way. Blob and chunk records get ids in order and are appended at the
-//     end of their buckets (pages filled to 95%, not split in halves). Their
+//     end of their buckets (pages filled to 95%, not split in halves), as
+//     are packs, under their first blob id. Their
 //     hashes are random, so any write to a hash index touches pages all
 //     over it: a new blob's index entry waits (Options.UnfiledBlobs, 65,536
 //     by default; the blob records above a watermark, read back on open)
@@ -142,7 +208,23 @@
 //
 // Prune keeps the referenced ids in bitsets (a bit for every id ever given:
 // 125 KB a million blobs); Verify keeps a map entry per distinct blob and
-// chunk (about 100 bytes each: some 100 MB for a million distinct objects).
+// chunk (about 100 bytes each: some 100 MB for a million distinct objects),
+// and with readData one per pack read, with the blobs found damaged.
+//
+// Prune drops dead blobs from packs only when fewer than half of a pack's
+// blobs live (packs_prune.go): the pack is then decompressed, rewritten
+// with its live blobs under the same ids and compressed again; a pack
+// with none left is deleted. Below that, a dead blob keeps its bytes in
+// its pack (its index entry goes), so up to half of a pack can be dead.
+// A blob stored afresh after damage counts as dead in its old pack.
+// Packs are not merged: their id ranges must not overlap.
+//
+// What keeps the database above the one-stream floor: each object version
+// carries its 32-byte hash twice (in its pack, and as the blob index's
+// key, in pages bbolt leaves about half full under random inserts), and
+// bbolt's copy-on-write leaves free pages behind a filing of the index.
+// A next step would key the index by a hash prefix, checked against the
+// pack's hash, and pack the index itself.
 //
 // Index nodes cost little at small change rates but a little more at high
 // ones: at 1% of objects changed most level-1 nodes change too, adding a

@@ -186,6 +186,10 @@ func (w *Writer) putPending(tx *bbolt.Tx, batch []pending, ids map[Hash]uint64) 
 			if cb, err = run.CreateBucketIfNotExists(p.coll); err != nil {
 				return fmt.Errorf("pending collection %s: %w", p.coll, err)
 			}
+			// Keys mostly come in order (pages of ascending ids): fill
+			// pages as the append-only buckets do. The commit deletes
+			// them, and what they took stays in the file as free pages.
+			cb.FillPercent = appendFill
 			colls[string(p.coll)] = cb
 		}
 		if err := cb.Put(p.key, idValue(ids[p.hash])); err != nil {

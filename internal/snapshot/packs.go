@@ -49,7 +49,7 @@ var bucketPacks = []byte("packs")
 // packTarget is the raw bytes after which a pack is closed: see the
 // package doc (# Packs) for the sizes measured. A variable for the
 // benchmark that measures them.
-var packTarget = 64 << 10
+var packTarget = 128 << 10
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 

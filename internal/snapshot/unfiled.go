@@ -249,6 +249,7 @@ func (db *DB) fileBlobsLocked(keep func(id uint64) bool) error {
 		last := i+per >= len(all)
 		err := db.update(func(tx *bbolt.Tx) error {
 			index := tx.Bucket(bucketBlobIndex)
+			index.FillPercent = indexFill
 			for i := range part {
 				if err := index.Put(part[i].hash[:], idValue(part[i].id)); err != nil {
 					return err
@@ -267,3 +268,6 @@ func (db *DB) fileBlobsLocked(keep func(id uint64) bool) error {
 	db.unfiled.filed(waiting) // those not kept too
 	return nil
 }
+
+// indexFill is the fill percent of the blob index when entries are filed.
+var indexFill = 1.0
