@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,11 +17,12 @@ import (
 	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
 )
 
-// runBitRot damages one byte of a random stored object that the server
-// still serves unchanged o.bitRot times, each followed by a backup: the backup must
-// find the damaged copy (by comparing it with what it fetched, or because
-// verify --repair recorded it: the rounds alternate), store the object
-// afresh and list it as healed, and every snapshot must then verify with
+// runBitRot damages one byte of a random stored pack or object that the
+// server still serves unchanged o.bitRot times, each followed by a backup:
+// the backup must find the damaged copies (by a pack's checksum, by
+// comparing a loose copy with what it fetched, or because verify --repair
+// recorded them: the rounds alternate), store the objects afresh and list
+// them as healed, and every snapshot must then verify with
 // the data read. Last, a chunk record is deleted: verify --repair must
 // name it as damage no backup heals, and backup must refuse the database.
 // Before that, the healed snapshot is exported as an archive and as a
@@ -141,9 +143,8 @@ func runBitRot(o *options) (*table, error) {
 	return t, nil
 }
 
-// damageStableBlob flips one bit of the compressed bytes of a random blob
-// record (a record is a format byte, the 32-byte hash, then the bytes)
-// whose object is in both newest snapshots, so that the server serves it
+// damageStableBlob flips one bit of the compressed bytes of a random pack
+// or loose record whose objects are in both newest snapshots, so that the server serves it
 // unchanged and the next backup fetches it again (an object that changes
 // on the server, or is gone, cannot heal: docs/integrity.md). It returns
 // the blob's id and verify --read-data's run that saw the damage.
@@ -179,10 +180,12 @@ func damageStableBlob(w *workdir, rng *rand.Rand) (uint64, result, error) {
 	return 0, result{}, errors.New("no damaged object in both newest snapshots after 50 tries")
 }
 
-// flipRandomBlob flips one bit of the compressed bytes of a random blob
-// record and returns its id and how to flip it back.
+// flipRandomBlob flips one bit of the compressed bytes of a random stored
+// record of objects: a pack (objects compressed together: the bit damages
+// all of them) or a loose record (one object stored alone after damage),
+// and returns its key as a number and how to flip it back.
 func flipRandomBlob(path string, rng *rand.Rand) (uint64, func() error, error) {
-	var key []byte
+	var bucket, key []byte
 	var at int
 	var bit byte
 	flip := func() error {
@@ -192,29 +195,42 @@ func flipRandomBlob(path string, rng *rand.Rand) (uint64, func() error, error) {
 		}
 		defer db.Close()
 		return db.Update(func(tx *bbolt.Tx) error {
-			blobs := tx.Bucket([]byte("blobs"))
-			if blobs == nil {
-				return errors.New("no blobs bucket")
-			}
 			if key == nil {
-				n := blobs.Stats().KeyN
-				if n == 0 {
-					return errors.New("no blobs")
+				packs, loose := tx.Bucket([]byte("packs")), tx.Bucket([]byte("blobs"))
+				if packs == nil || loose == nil {
+					return errors.New("no packs or blobs bucket")
 				}
-				skip := rng.IntN(n)
-				c := blobs.Cursor()
+				np, nl := packs.Stats().KeyN, loose.Stats().KeyN
+				if np+nl == 0 {
+					return errors.New("no stored objects")
+				}
+				skip := rng.IntN(np + nl)
+				b := packs
+				if skip >= np {
+					b, skip = loose, skip-np
+				}
+				c := b.Cursor()
 				k, v := c.First()
 				for ; k != nil && skip > 0; k, v = c.Next() {
 					skip--
 				}
-				if k == nil || len(v) < 34 {
-					return fmt.Errorf("blob record of %d bytes", len(v))
+				from := 33 // a loose record: a format byte, the hash, the bytes
+				if b == packs {
+					from = packFrame(v)
 				}
-				key, at, bit = bytes.Clone(k), 33+rng.IntN(len(v)-33), byte(1)<<rng.IntN(8)
+				if k == nil || from <= 0 || len(v) <= from {
+					return fmt.Errorf("record of %d bytes", len(v))
+				}
+				bucket = []byte("blobs")
+				if b == packs {
+					bucket = []byte("packs")
+				}
+				key, at, bit = bytes.Clone(k), from+rng.IntN(len(v)-from), byte(1)<<rng.IntN(8)
 			}
-			rec := bytes.Clone(blobs.Get(key))
+			b := tx.Bucket(bucket)
+			rec := bytes.Clone(b.Get(key))
 			rec[at] ^= bit
-			return blobs.Put(key, rec)
+			return b.Put(key, rec)
 		})
 	}
 	if err := flip(); err != nil {
@@ -225,6 +241,28 @@ func flipRandomBlob(path string, rng *rand.Rand) (uint64, func() error, error) {
 		id = id<<8 | uint64(b)
 	}
 	return id, flip, nil
+}
+
+// packFrame returns where a pack record's compressed bytes start, after
+// its header (format byte, checksum, count, ids, lengths, hashes: see
+// internal/snapshot/packs.go), or -1.
+func packFrame(rec []byte) int {
+	if len(rec) < 6 {
+		return -1
+	}
+	at := 5
+	n, k := binary.Uvarint(rec[at:])
+	if k <= 0 {
+		return -1
+	}
+	at += k
+	for range 2 * n { // ids, then lengths
+		if _, k := binary.Uvarint(rec[at:]); k <= 0 {
+			return -1
+		}
+		at += k
+	}
+	return at + 32*int(n)
 }
 
 // deleteFirstChunk deletes the first record of the chunks bucket.

@@ -95,15 +95,27 @@ func (db *DB) unfiledReady() error {
 			if packs == nil {
 				return nil
 			}
-			// A pack's blobs are stored in one transaction, under ids
-			// given then: all of them wait or none.
+			// The pack filed at or below w+1 may hold ids above w (an
+			// upgrade packs loose blobs whatever their ids), and every
+			// pack after it holds only such ids.
 			c = packs.Cursor()
-			for k, v := c.Seek(idKey(w + 1)); k != nil; k, v = c.Next() {
+			k, v := c.Seek(idKey(w + 1))
+			if k == nil || !bytes.Equal(k, idKey(w+1)) {
+				if pk, pv := c.Prev(); pk != nil {
+					k, v = pk, pv
+				} else {
+					k, v = c.First()
+				}
+			}
+			for ; k != nil; k, v = c.Next() {
 				p, err := decodePack(v)
 				if err != nil {
 					continue // Verify names it; nothing can dedup to it
 				}
 				for i, id := range p.ids {
+					if id <= w {
+						continue
+					}
 					h := p.hash(i)
 					if _, dup := u.entries[h]; !dup {
 						u.entries[h] = id

@@ -64,6 +64,11 @@ func (db *DB) upgrade(from int) error {
 		}
 		db.log.Info("upgrading the database to format 3 (blobs in packs)", "from", from, "copy", keep)
 	}
+	// Index entries still waiting are filed first, so no pack mixes
+	// filed and waiting blobs (unfiledReady copes, but need not).
+	if err := db.fileBlobs(nil); err != nil {
+		return err
+	}
 	moved, err := db.packLoose()
 	if err != nil {
 		return err

@@ -25,28 +25,7 @@ func makeFormat2(t *testing.T, path string) {
 	}
 	defer b.Close()
 	if err := b.Update(func(tx *bbolt.Tx) error {
-		loose := tx.Bucket(bucketBlobs)
-		err := tx.Bucket(bucketPacks).ForEach(func(_, v []byte) error {
-			p, err := decodePack(v)
-			if err != nil {
-				return err
-			}
-			raw, err := p.unpack()
-			if err != nil {
-				return err
-			}
-			for i, id := range p.ids {
-				rec, err := packBlob(p.hash(i), raw[p.offs[i]:p.offs[i+1]])
-				if err != nil {
-					return err
-				}
-				if err := loose.Put(idKey(id), rec); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		if err := unpackAllTx(tx); err != nil {
 			return err
 		}
 		if err := tx.DeleteBucket(bucketPacks); err != nil {
@@ -56,6 +35,50 @@ func makeFormat2(t *testing.T, path string) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// unpackAll stores every packed blob of db as a loose record and deletes
+// the packs: the layout of format 2, for the benchmarks of loose records.
+func unpackAll(tb testing.TB, db *DB) {
+	tb.Helper()
+	if err := db.bolt.Update(unpackAllTx); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func unpackAllTx(tx *bbolt.Tx) error {
+	loose, packs := tx.Bucket(bucketBlobs), tx.Bucket(bucketPacks)
+	var keys [][]byte
+	err := packs.ForEach(func(k, v []byte) error {
+		keys = append(keys, bytes.Clone(k))
+		p, err := decodePack(v)
+		if err != nil {
+			return err
+		}
+		raw, err := p.unpack()
+		if err != nil {
+			return err
+		}
+		for i, id := range p.ids {
+			rec, err := packBlob(p.hash(i), raw[p.offs[i]:p.offs[i+1]])
+			if err != nil {
+				return err
+			}
+			if err := loose.Put(idKey(id), rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := packs.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // contents returns every object of every snapshot, by snapshot, key and
@@ -147,6 +170,18 @@ func TestFormat2UpgradesToPacks(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, contents(t, db)); diff != "" {
 		t.Errorf("contents changed by the upgrade (-before +after):\n%s", diff)
+	}
+	// Every object is found by its hash: the index entries that waited
+	// (none was filed before the upgrade) are filed.
+	for k, v := range want {
+		if !strings.HasSuffix(k, " hash") {
+			continue
+		}
+		h, _ := ParseHash(v)
+		raw, err := db.Blob(h)
+		if err != nil || want[strings.TrimSuffix(k, " hash")] != string(raw) {
+			t.Fatalf("Blob(%s) of %s: %q, %v", h.Short(), k, raw, err)
+		}
 	}
 	s := snapshotOf(t, db, "acme", 310, same) // writes on top: ten new blobs
 	if s.Objects != 310 {

@@ -271,15 +271,15 @@ func (v *verifier) checkBlobs(es []entry) error {
 			st.err = fmt.Sprintf("blob %d is missing", id)
 		case f.err != nil:
 			st.err = strings.TrimPrefix(f.err.Error(), ErrCorrupt.Error()+": ")
+		case f.packed && v.packs[f.pack].all != "":
+			// The checksum covers the header too: a hash read from a
+			// damaged pack is not evidence against the index.
+			st.err, st.content = "blob is damaged: "+v.packs[f.pack].all, true
+			v.rep.DamagedBlobs[id] = f.hash
 		case f.indexed != id:
 			st.err = fmt.Sprintf("blob %d: the index does not file its hash under it", id)
 		case f.packed:
-			c := v.packs[f.pack]
-			msg := c.all
-			if msg == "" {
-				msg = c.bad[id]
-			}
-			if msg != "" {
+			if msg := v.packs[f.pack].bad[id]; msg != "" {
 				st.err, st.content = "blob is damaged: "+msg, true
 				v.rep.DamagedBlobs[id] = f.hash
 			}
