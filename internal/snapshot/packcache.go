@@ -8,7 +8,7 @@ import (
 // dozen packs, enough for a sequential reader (export, restore, a diff of
 // many objects) to decompress each pack once while it reads the chunks
 // whose blobs it holds.
-const packCacheBytes = 4 << 20
+var packCacheBytes = 4 << 20
 
 // packKey names one version of a pack: its key and checksum, so a pack
 // that prune rewrote under the same key is another entry.

@@ -128,9 +128,9 @@ func decodePack(rec []byte) (packView, error) {
 	return p, nil
 }
 
-// maxPackSize bounds what a pack may decompress to: one blob of the
-// largest size after a full pack.
-const maxPackSize = maxBlobSize + 1<<20
+// maxPackSize bounds what a pack may decompress to: a blob larger than
+// packTarget has a pack of its own (draftPacks).
+const maxPackSize = maxBlobSize
 
 // sumOK reports whether the record's checksum matches its bytes.
 func packSumOK(rec []byte) bool {
@@ -247,11 +247,16 @@ func draftPacks(batch []pending, idx []int) []*packDraft {
 	var cur *packDraft
 	size := 0
 	for _, i := range idx {
-		if cur == nil || size >= packTarget {
+		p := &batch[i]
+		// A blob larger than a pack gets one of its own, so that no pack
+		// decompresses to more than the largest blob (the decoder's bound).
+		if cur == nil || size >= packTarget || len(p.raw) > packTarget {
 			cur, size = &packDraft{}, 0
 			out = append(out, cur)
 		}
-		p := &batch[i]
+		if len(p.raw) > packTarget {
+			size = packTarget // closed after it
+		}
 		cur.members = append(cur.members, i)
 		cur.lens = append(cur.lens, len(p.raw))
 		cur.hashes = append(cur.hashes, p.hash)
