@@ -254,6 +254,15 @@ func (db *DB) fileBlobsLocked(keep func(id uint64) bool) error {
 	}); err != nil {
 		return err
 	}
+	// A filing that outnumbers the entries filed before (the first ones,
+	// into an empty or small index) builds most pages from its own
+	// sorted entries: those are filled. Into a larger index, few entries
+	// land on each page, and a full page would split into a full one and
+	// an almost empty one at every filing: bbolt's half is kept there.
+	fill := bbolt.DefaultFillPercent
+	if filed, _, err := db.watermark(); err == nil && uint64(len(all)) >= filed {
+		fill = 1.0
+	}
 	parts := max(1, int((blobs+fileSpan-1)/fileSpan))
 	per := max(1, (len(all)+parts-1)/parts)
 	for i := 0; i == 0 || i < len(all); i += per {
@@ -261,7 +270,7 @@ func (db *DB) fileBlobsLocked(keep func(id uint64) bool) error {
 		last := i+per >= len(all)
 		err := db.update(func(tx *bbolt.Tx) error {
 			index := tx.Bucket(bucketBlobIndex)
-			index.FillPercent = indexFill
+			index.FillPercent = fill
 			for i := range part {
 				if err := index.Put(part[i].hash[:], idValue(part[i].id)); err != nil {
 					return err
@@ -281,5 +290,14 @@ func (db *DB) fileBlobsLocked(keep func(id uint64) bool) error {
 	return nil
 }
 
-// indexFill is the fill percent of the blob index when entries are filed.
-var indexFill = 1.0
+// watermark reads the watermark (0 when there is none).
+func (db *DB) watermark() (uint64, bool, error) {
+	var w uint64
+	var ok bool
+	err := db.bolt.View(func(tx *bbolt.Tx) error {
+		var err error
+		w, ok, err = filedThrough(tx)
+		return err
+	})
+	return w, ok, err
+}
