@@ -11,7 +11,7 @@ import (
 	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
 )
 
-// TestDiskFull puts the database on a 3 MiB tmpfs and backs up more than
+// TestDiskFull puts the database on a 1 MiB tmpfs and backs up more than
 // fits: the run fails and says why, the database verifies and lists no
 // snapshot; once the file system is grown, the next backup is complete.
 // It needs root (to mount a tmpfs) and is skipped otherwise.
@@ -23,7 +23,7 @@ func TestDiskFull(t *testing.T) {
 		t.Skip("needs root to mount a tmpfs")
 	}
 	mnt := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt).CombinedOutput(); err != nil {
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt).CombinedOutput(); err != nil {
 		t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
 	}
 	t.Cleanup(func() { _ = exec.Command("umount", mnt).Run() })
