@@ -71,7 +71,10 @@
 // (packcache.go, 4 MiB, least recently used out) lets sequential readers
 // (WalkObjects: export, restore, diff of many objects) decompress each
 // pack once. Blob ids, hashes, tree chunks and every public method are
-// unchanged.
+// unchanged. Export of a 100,000-item snapshot (cmd/bench -export-only,
+// alternate runs at load 7) took 0.74-0.95 s to a directory against
+// 1.25-1.32 s from format 2, and .tar.gz 1.52-1.66x `tar czf` against
+// 1.92-2.14x.
 //
 // Pack sizes measured with BenchmarkPackSize (the 100,000 synthetic
 // objects of BenchmarkPut, very repetitive: 12-15 bytes of compressed

@@ -41,7 +41,7 @@ var packingHook func(batch int) error
 // Format 3 reads loose records and packs alike, so a process killed after
 // step 2 leaves a format-3 file the next read-write open finishes
 // upgrading; one killed before leaves the file as it was (and at worst a
-// temporary copy, which the next upgrade overwrites). A loose record whose
+// temporary copy, which the next upgrade removes). A loose record whose
 // content does not decompress stays loose, for Verify to name.
 func (db *DB) upgrade(from int) error {
 	if from < FormatVersion {
@@ -84,6 +84,11 @@ func (db *DB) upgrade(from int) error {
 // keepCopy writes a hot copy of the database to path: to a temporary file
 // beside it, synced, then renamed over path.
 func (db *DB) keepCopy(path string) error {
+	// A copy a killed upgrade left half written.
+	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), filepath.Base(path)+".tmp-*"))
+	for _, f := range stale {
+		_ = os.Remove(f)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
