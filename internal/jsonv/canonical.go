@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"sync"
 )
 
 // maxDepth is the deepest nesting Canonical accepts, as encoding/json.
@@ -26,7 +27,21 @@ const maxDepth = 10000
 // 1.22, SetEscapeHTML(false)) writes for the same value, fixed here so
 // addresses never depend on the Go release.
 func Canonical(raw []byte) ([]byte, error) {
-	c := &canon{in: raw, out: make([]byte, 0, len(raw))}
+	return AppendCanonical(make([]byte, 0, len(raw)), raw)
+}
+
+// AppendCanonical appends the canonical form of raw to dst and returns the
+// extended slice; on error dst's contents past its length are undefined.
+// With a dst that has room, it allocates nothing: the store hashes every
+// object of a backup through it with one reused buffer.
+func AppendCanonical(dst, raw []byte) ([]byte, error) {
+	c := canonPool.Get().(*canon)
+	defer func() {
+		c.in, c.out = nil, nil
+		c.members = c.members[:0]
+		canonPool.Put(c)
+	}()
+	c.in, c.pos, c.out, c.depth = raw, 0, dst, 0
 	c.space()
 	if c.pos == len(c.in) {
 		return nil, fmt.Errorf("%w: empty input", ErrInvalid)
@@ -40,6 +55,10 @@ func Canonical(raw []byte) ([]byte, error) {
 	}
 	return c.out, nil
 }
+
+// canonPool keeps the canonicalisers' member stacks and scratch buffers
+// from one call to the next.
+var canonPool = sync.Pool{New: func() any { return new(canon) }}
 
 type canon struct {
 	in      []byte
