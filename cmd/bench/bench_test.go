@@ -2,9 +2,19 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 )
+
+// TestMain lets the test binary play the pager, which the benchmark runs
+// as a child process of itself.
+func TestMain(m *testing.M) {
+	if pagerMain() {
+		return
+	}
+	os.Exit(m.Run())
+}
 
 // TestBenchSmall runs the benchmark once on a small workspace and checks
 // that it completes and prints every row; it asserts no timings. The daily

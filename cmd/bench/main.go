@@ -22,6 +22,7 @@ const (
 // options are the sizes of one benchmark.
 type options struct {
 	bin          string // the program; built when empty
+	self         string // this program, which plays the bare pager as a child
 	items        int    // items of the main workspace (three types)
 	runs         int    // runs whose medians are printed
 	restoreItems int    // items of the deleted and restored type
@@ -31,6 +32,9 @@ type options struct {
 }
 
 func main() {
+	if pagerMain() {
+		return
+	}
 	var o options
 	flag.IntVar(&o.items, "items", 100_000, "items in the workspace (three types)")
 	flag.IntVar(&o.runs, "runs", 3, "runs whose medians are printed (0: only the memory backup)")
@@ -98,6 +102,12 @@ func (t *table) print(w io.Writer) {
 func bench(w io.Writer, o options) error {
 	if o.logf == nil {
 		o.logf = func(string, ...any) {}
+	}
+	if o.self == "" {
+		var err error
+		if o.self, err = os.Executable(); err != nil {
+			return err
+		}
 	}
 	tmp, err := os.MkdirTemp("", "enspace-bench-")
 	if err != nil {

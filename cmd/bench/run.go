@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"time"
 
@@ -28,12 +29,19 @@ func benchRun(o options, restic, dir string) ([]figure, error) {
 
 	o.logf("first backup")
 	before, fakeBefore := f.srv.Requests(), selfCPU()
+	stop := f.rec.record()
 	u, _, err := backup(o.bin, cfg)
+	reqs := stop()
 	if err != nil {
 		return nil, err
 	}
 	fakeCPU := selfCPU() - fakeBefore
 	after := f.srv.Requests()
+	o.logf("bare pager")
+	p, err := pagerRun(o.self, f.url, filepath.Join(dir, "key"), dir, reqs)
+	if err != nil {
+		return nil, err
+	}
 	pages := listPages(before, after)
 	ideal := time.Duration(pages) * latency / concurrency
 	add("backup wall s", u.wall.Seconds())
@@ -46,6 +54,10 @@ func benchRun(o options, restic, dir string) ([]figure, error) {
 	add("backup CPU s (program)", u.cpu.Seconds())
 	add("backup CPU s (fake API, same machine)", fakeCPU.Seconds())
 	add("backup % CPU busy (both, of all cores)", 100*(u.cpu+fakeCPU).Seconds()/(u.wall.Seconds()*float64(runtime.NumCPU())))
+	add(fmt.Sprintf("bare pager wall s (the same %d GETs, bodies discarded)", len(reqs)), p.wall.Seconds())
+	add("backup wall / bare pager wall (target 1.1)", u.wall.Seconds()/p.wall.Seconds())
+	add("bare pager CPU s", p.cpu.Seconds())
+	add("backup CPU / bare pager CPU (target 4)", u.cpu.Seconds()/p.cpu.Seconds())
 
 	st, err := newStorage(dir, restic)
 	if err != nil {

@@ -20,6 +20,20 @@ func BenchmarkCanonical(b *testing.B) {
 	}
 }
 
+// BenchmarkAppendCanonical is Canonical into a reused buffer, as the
+// store hashes objects: no allocation.
+func BenchmarkAppendCanonical(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(benchObject)))
+	buf := make([]byte, 0, 1024)
+	for b.Loop() {
+		var err error
+		if buf, err = AppendCanonical(buf[:0], benchObject); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkEqual(b *testing.B) {
 	x := mustDecode(b, string(benchObject))
 	y := mustDecode(b, string(benchObject))

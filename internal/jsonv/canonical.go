@@ -38,6 +38,7 @@ func AppendCanonical(dst, raw []byte) ([]byte, error) {
 	c := canonPool.Get().(*canon)
 	defer func() {
 		c.in, c.out = nil, nil
+		clear(c.members[:cap(c.members)]) // keys alias inputs
 		c.members = c.members[:0]
 		canonPool.Put(c)
 	}()

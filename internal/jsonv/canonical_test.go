@@ -97,5 +97,14 @@ func FuzzCanonical(f *testing.F) {
 		if !bytes.Equal(c, c2) {
 			t.Fatalf("not idempotent: %q then %q", c, c2)
 		}
+		// Appending to a buffer that already holds bytes, reused.
+		buf := append(make([]byte, 0, 4), "pre"...)
+		for range 2 {
+			a, err := AppendCanonical(buf, in)
+			if err != nil || string(a) != "pre"+string(c) {
+				t.Fatalf("AppendCanonical = %q, %v; want %q", a, err, "pre"+string(c))
+			}
+			buf = a[:3]
+		}
 	})
 }
