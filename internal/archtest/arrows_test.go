@@ -36,7 +36,7 @@ var allowed = map[string][]string{
 	"internal/scheduler":       {},
 	"internal/listenauth":      {},
 	// Engines and adapters over the leaves.
-	"internal/api":         {"internal/idset", "internal/kind", "internal/retry"},
+	"internal/api":         {"internal/idset", "internal/jsonv", "internal/kind", "internal/retry"},
 	"internal/notify":      {"internal/retry"},
 	"internal/diff":        {"internal/jsonv", "internal/kind"},
 	"internal/export":      {"internal/kind"},
