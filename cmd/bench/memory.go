@@ -70,10 +70,14 @@ func memoryRun(o options, dir string) ([]figure, error) {
 		if err != nil {
 			return nil, err
 		}
+		wallTarget, memTarget := "", ""
+		if s.name == "one item" {
+			wallTarget, memTarget = " (target 1)", " (target 50)"
+		}
 		fig = append(fig,
-			figure{name: fmt.Sprintf("restore plan (--dry-run) of %s: wall s (target for one item: 1)", s.name), value: p.wall.Seconds()},
+			figure{name: fmt.Sprintf("restore plan (--dry-run) of %s: wall s%s", s.name, wallTarget), value: p.wall.Seconds()},
 			figure{name: fmt.Sprintf("restore plan of %s: CPU s", s.name), value: p.cpu.Seconds()},
-			figure{name: fmt.Sprintf("restore plan of %s: peak anonymous resident MiB (target for one item: 50)", s.name), value: mib(p.anon)},
+			figure{name: fmt.Sprintf("restore plan of %s: peak anonymous resident MiB%s", s.name, memTarget), value: mib(p.anon)},
 			figure{name: fmt.Sprintf("restore plan of %s: requests", s.name), value: float64(p.requests)})
 	}
 	return fig, nil
