@@ -15,6 +15,10 @@ import (
 // rename, and an opener that was waiting for the lock of the old file must
 // not write into it. It tries again while the file changes under it, until
 // the timeout.
+// initialMmap is the size bbolt maps a database at first (see
+// openSwapSafe).
+const initialMmap = 1 << 30
+
 func openSwapSafe(path string, opts Options) (*bbolt.DB, error) {
 	deadline := time.Now().Add(opts.Timeout)
 	for {
@@ -24,6 +28,11 @@ func openSwapSafe(path string, opts Options) (*bbolt.DB, error) {
 			ReadOnly:       opts.ReadOnly,
 			NoFreelistSync: false,
 			FreelistType:   bbolt.FreelistMapType,
+			// Address space, not memory: without it bbolt maps the file
+			// again each time it outgrows the map (doubling up to 1 GiB),
+			// copying every node the write holds to the heap and waiting
+			// for every reader.
+			InitialMmapSize: initialMmap,
 		})
 		if err != nil {
 			return nil, err
