@@ -1,5 +1,7 @@
 package jsonv
 
+import "bytes"
+
 // Valid reports whether raw is one valid JSON value (surrounding
 // whitespace allowed), exactly as encoding/json's Valid does (FuzzValid
 // checks that), in one pass that writes nothing: the client checks every
@@ -16,13 +18,29 @@ func Valid(raw []byte) bool {
 	return v.pos == len(v.in)
 }
 
+// IsCanonical reports whether raw is already its own canonical form
+// (Canonical(raw) would return raw), in one pass that stops at the first
+// sign it is not: whitespace, object keys out of order, a string with an
+// escape or a byte outside ASCII (these may or may not change; the check
+// says no, and the caller canonicalises). A store that hashes objects
+// skips the copy for the ones that pass.
+func IsCanonical(raw []byte) bool {
+	v := validator{in: raw, canonical: true}
+	return len(raw) > 0 && v.value() && v.pos == len(v.in)
+}
+
 type validator struct {
 	in    []byte
 	pos   int
 	depth int
+	// canonical: accept only canonical JSON, conservatively (IsCanonical).
+	canonical bool
 }
 
 func (v *validator) space() {
+	if v.canonical {
+		return // whitespace is then invalid wherever it appears
+	}
 	for v.pos < len(v.in) {
 		switch v.in[v.pos] {
 		case ' ', '\t', '\n', '\r':
@@ -112,6 +130,8 @@ func (v *validator) str() bool {
 			return true
 		case b < 0x20:
 			return false
+		case v.canonical && (b == '\\' || b >= 0x80):
+			return false
 		case b == '\\':
 			if i+1 >= len(v.in) {
 				return false
@@ -182,10 +202,19 @@ func (v *validator) object() bool {
 		v.depth--
 		return true
 	}
+	var prev []byte // the previous key, when canonical
 	for {
 		v.space()
+		start := v.pos + 1
 		if v.pos >= len(v.in) || v.in[v.pos] != '"' || !v.str() {
 			return false
+		}
+		if v.canonical {
+			key := v.in[start : v.pos-1]
+			if prev != nil && bytes.Compare(prev, key) >= 0 {
+				return false
+			}
+			prev = key
 		}
 		v.space()
 		if v.pos >= len(v.in) || v.in[v.pos] != ':' {

@@ -51,3 +51,44 @@ func BenchmarkValid(b *testing.B) {
 		})
 	}
 }
+
+func TestIsCanonical(t *testing.T) {
+	for s, want := range map[string]bool{
+		`{"a":1,"b":[true,null,{"c":"x","d":-1.50e3}]}`: true, `1`: true, `"s"`: true, `{}`: true, `[]`: true, `{"":1,"a":2}`: true,
+		`{"b":1,"a":2}`: false, `{"a":1,"a":2}`: false, `{"a": 1}`: false, ` 1`: false, `1 `: false, `"\n"`: false, `"é"`: false,
+		`{"a":1,}`: false, ``: false, `[1,2`: false, `{"id":1,"type":"x","data":{}}`: false,
+	} {
+		if got := IsCanonical([]byte(s)); got != want {
+			t.Errorf("IsCanonical(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// FuzzIsCanonical checks that what IsCanonical accepts is its own
+// canonical form, and that canonical forms of plain ASCII objects pass.
+func FuzzIsCanonical(f *testing.F) {
+	for _, s := range []string{`{"b":1,"a":[1,2,{"d":null,"c":"x"}]}`, `1.50`, `{"a":1,"a":2}`, `{"z":1 , "y" : 2}`, `[{"a":{"b":[]}}]`, `{"":0}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if IsCanonical(in) {
+			c, err := Canonical(in)
+			if err != nil || !bytes.Equal(c, in) {
+				t.Fatalf("IsCanonical(%q), but Canonical gives %q, %v", in, c, err)
+			}
+		}
+		c, err := Canonical(in)
+		if err == nil && !IsCanonical(c) && !bytes.ContainsAny(c, "\\") && !hasHigh(c) {
+			t.Fatalf("canonical form %q of %q fails IsCanonical", c, in)
+		}
+	})
+}
+
+func hasHigh(b []byte) bool {
+	for _, x := range b {
+		if x >= 0x80 {
+			return true
+		}
+	}
+	return false
+}

@@ -59,6 +59,9 @@ func hashOf(b []byte) Hash { return sha256.Sum256(b) }
 // as written, so {"n":1} and {"n":1.0} are two blobs. Invalid JSON is
 // ErrInvalid (and jsonv.ErrInvalid).
 func ContentHash(raw []byte) (Hash, error) {
+	if jsonv.IsCanonical(raw) {
+		return hashOf(raw), nil // no copy to make
+	}
 	bp := canonBufs.Get().(*[]byte)
 	defer canonBufs.Put(bp)
 	c, err := jsonv.AppendCanonical((*bp)[:0], raw)
