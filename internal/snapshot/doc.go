@@ -141,8 +141,21 @@
 // read-only opens share the lock between themselves but not with a writer.
 //
 // Prune keeps the referenced ids in bitsets (a bit for every id ever given:
-// 125 KB a million blobs); Verify keeps a map entry per distinct blob and
-// chunk (about 100 bytes each: some 100 MB for a million distinct objects).
+// 125 KB a million blobs). Verify keeps the sound blobs it checked in an
+// idset.Set (under a byte each; a map of their states before) and a map
+// entry per chunk and per damaged blob: at 1,000,002 items its peak
+// anonymous memory went from 244 to 14-17 MiB, `verify --read-data` 14
+// MiB (cmd/bench and /proc sampling, 2 shared cores).
+//
+// The database is mapped with 1 GiB of address space from the start
+// (InitialMmapSize; not memory: only the pages read count in the resident
+// set), so a growing file is not re-mapped every time it doubles: each
+// re-map waited for every reader and copied the write's nodes to the heap
+// (500,000 allocations of a 100,000-item first backup, 6%).
+//
+// ContentHash canonicalises into a pooled buffer (jsonv.AppendCanonical)
+// and hashes an object that is already canonical (jsonv.IsCanonical) as it
+// is: a new buffer per object was a fifth of a backup's allocations.
 //
 // Index nodes cost little at small change rates but a little more at high
 // ones: at 1% of objects changed most level-1 nodes change too, adding a
