@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -16,8 +17,9 @@ import (
 // not write into it. It tries again while the file changes under it, until
 // the timeout.
 // initialMmap is the size bbolt maps a database at first (see
-// openSwapSafe).
-const initialMmap = 1 << 30
+// openSwapSafe). Not on Windows, where bbolt grows the file to the size
+// of its map.
+var initialMmap = map[bool]int{true: 0, false: 1 << 30}[runtime.GOOS == "windows"]
 
 func openSwapSafe(path string, opts Options) (*bbolt.DB, error) {
 	deadline := time.Now().Add(opts.Timeout)
