@@ -283,7 +283,17 @@ func (c *canon) sortMembers(ms []member) {
 		ms[i].start -= region
 		ms[i].end -= region
 	}
-	slices.SortStableFunc(ms, func(a, b member) int { return bytes.Compare(a.key, b.key) })
+	if len(ms) <= 16 {
+		// Objects are small: an insertion sort without a comparison
+		// function to call, stable as the fallback is.
+		for i := 1; i < len(ms); i++ {
+			for j := i; j > 0 && bytes.Compare(ms[j-1].key, ms[j].key) > 0; j-- {
+				ms[j-1], ms[j] = ms[j], ms[j-1]
+			}
+		}
+	} else {
+		slices.SortStableFunc(ms, func(a, b member) int { return bytes.Compare(a.key, b.key) })
+	}
 	c.out = c.out[:region]
 	for i, m := range ms {
 		if i+1 < len(ms) && bytes.Equal(m.key, ms[i+1].key) {
