@@ -58,7 +58,8 @@ func fileObject(k *kind.Kind, o Object, raw []byte) (Object, error) {
 	if keyField == "" {
 		keyField = k.IDField
 	}
-	vals, err := topLevel(raw, k.IDField, keyField)
+	var buf [2]json.RawMessage
+	vals, err := topLevelInto(raw, []string{k.IDField, keyField}, buf[:])
 	if err != nil {
 		return o, fmt.Errorf("%w: %s: %v", ErrInvalidBody, k.Name, err)
 	}
