@@ -2,9 +2,19 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 )
+
+// TestMain lets the test binary play the pager, which the benchmark runs
+// as a child process of itself.
+func TestMain(m *testing.M) {
+	if pagerMain() {
+		return
+	}
+	os.Exit(m.Run())
+}
 
 // TestBenchSmall runs the benchmark once on a small workspace and checks
 // that it completes and prints every row; it asserts no timings. The daily
@@ -15,7 +25,7 @@ func TestBenchSmall(t *testing.T) {
 		t.Skip("builds and runs the program; not in -short")
 	}
 	var out bytes.Buffer
-	o := options{items: 900, runs: 1, restoreItems: 30, memoryItems: 300, logf: t.Logf}
+	o := options{items: 900, runs: 1, restoreItems: 30, memoryItems: 300, typePlan: "contracts", logf: t.Logf}
 	if err := bench(&out, o); err != nil {
 		t.Fatal(err)
 	}
@@ -33,6 +43,14 @@ func TestBenchSmall(t *testing.T) {
 		"| export .tar.gz / tar czf (target 1.5) |",
 		"| export --snapshot latest to .tar.zst s |",
 		"| first backup peak RSS MiB |",
+		"| backup wall / bare pager wall (target 1.1) |",
+		"| backup CPU / bare pager CPU (target 4) |",
+		"| first backup peak anonymous resident MiB (heap; sampled; target 100) |",
+		"| verify peak anonymous resident MiB (sampled; target 100) |",
+		"| restore plan (--dry-run) of one item: wall s (target 1) |",
+		"| restore plan of one item: peak anonymous resident MiB (target 50) |",
+		"| restore plan of one item: requests |",
+		"| restore plan of type:contracts: CPU s |",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the table lacks %q", want)

@@ -2,14 +2,22 @@
 // against an in-process fake Enspace API and prints a Markdown table of the
 // medians of several runs:
 //
-//	go run ./cmd/bench [-items N] [-runs 3] [-restore-items N] [-memory-items N] [-bin PATH]
+//	go run ./cmd/bench [-items N] [-runs 3] [-restore-items N] [-memory-items N] [-type-plan SLUG] [-bin PATH]
 //	go run ./cmd/bench -export-only [-items N] [-runs 5]
+//	go run ./cmd/bench -backup-only [-items N] [-runs 3] [-memory-items 0]
 //	go run ./cmd/bench -storage-only [-items N] [-runs 3]
 //
 // Figures, at 20 ms latency and concurrency 8:
 //   - a backup of N items against the API-bound ideal (list pages x latency
 //     / concurrency), its requests, the child's peak resident memory and the
 //     CPU the child and the fake used (to tell CPU-bound from API-bound);
+//   - the same backup against a bare pager: this program run again as a
+//     child (`bench pager FILE URL KEYFILE`) that sends the very GETs the
+//     backup sent (recorded by the fake's handler), concurrency at a time,
+//     and discards the bodies. Its wall time and its CPU (user and system,
+//     from the child's rusage) are the floor of a backup that decodes,
+//     hashes and stores nothing (targets: backup wall at most 1.1 times,
+//     backup CPU at most 4 times the pager's);
 //   - storage over 10 daily snapshots with 1% of the items changed each
 //     day (checked against each backup's own change summary): the database
 //     against the zstd size of every distinct object version that existed
@@ -25,10 +33,17 @@
 //     machine (target: at most 1.5 times tar's wall time);
 //   - restore throughput: a type of -restore-items items deleted and
 //     restored from the snapshot before (objects and writes per second);
-//   - once, not per run: the peak memory of a backup of -memory-items items
-//     (0 skips it), to show whether memory grows with the workspace.
+//   - once, not per run, on a workspace of -memory-items items (0 skips
+//     it): a first and an unchanged second backup, then `verify`, and the
+//     restore plans (`restore --dry-run`) of one contract and of the type
+//     -type-plan ("" skips it; long at a million items), each with its
+//     wall time, CPU, peak anonymous resident memory (RssAnon sampled from
+//     /proc every 20 ms: the heap, without the mapped database pages that
+//     the peak RSS also counts) and the requests the fake received.
 //
 // With -export-only, one backup then -runs rounds of the export figures;
+// with -backup-only, -runs rounds of the first backup and the bare pager
+// (then the once-only rows, unless -memory-items is 0);
 // with -storage-only, -runs rounds of a first backup and the 10 days.
 //
 // The fake serves from this process on the same machine: its CPU competes

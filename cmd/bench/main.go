@@ -22,21 +22,29 @@ const (
 // options are the sizes of one benchmark.
 type options struct {
 	bin          string // the program; built when empty
+	self         string // this program, which plays the bare pager as a child
 	items        int    // items of the main workspace (three types)
 	runs         int    // runs whose medians are printed
 	restoreItems int    // items of the deleted and restored type
 	memoryItems  int    // items of the once-only memory backup; 0 skips it
+	typePlan     string // the type whose restore plan the memory run measures; "" skips it
 	exportOnly   bool   // only the export figures, after one backup
+	backupOnly   bool   // only the first backup and the bare pager, each run
 	storageOnly  bool   // only the 10-day storage figures
 	logf         func(format string, args ...any)
 }
 
 func main() {
+	if pagerMain() {
+		return
+	}
 	var o options
 	flag.IntVar(&o.items, "items", 100_000, "items in the workspace (three types)")
 	flag.IntVar(&o.runs, "runs", 3, "runs whose medians are printed (0: only the memory backup)")
 	flag.IntVar(&o.restoreItems, "restore-items", 3000, "items of the type deleted and restored")
 	flag.IntVar(&o.memoryItems, "memory-items", 1_000_000, "items of the once-only peak-memory backup (0 skips it)")
+	flag.StringVar(&o.typePlan, "type-plan", "contracts", "the type whose restore plan is measured at -memory-items (\"\" skips it)")
+	flag.BoolVar(&o.backupOnly, "backup-only", false, "only the first backup against the bare pager (-runs rounds), then the memory run")
 	flag.BoolVar(&o.exportOnly, "export-only", false, "only back up once and measure export (-runs rounds)")
 	flag.BoolVar(&o.storageOnly, "storage-only", false, "only measure storage over 10 days (-runs rounds)")
 	flag.StringVar(&o.bin, "bin", "", "the enspace-sync binary (default: build it)")
@@ -101,6 +109,12 @@ func bench(w io.Writer, o options) error {
 	if o.logf == nil {
 		o.logf = func(string, ...any) {}
 	}
+	if o.self == "" {
+		var err error
+		if o.self, err = os.Executable(); err != nil {
+			return err
+		}
+	}
 	tmp, err := os.MkdirTemp("", "enspace-bench-")
 	if err != nil {
 		return err
@@ -140,6 +154,9 @@ func bench(w io.Writer, o options) error {
 			return fmt.Errorf("run %d: %w", i, err)
 		}
 		main.add(fig)
+		if o.backupOnly {
+			continue
+		}
 		fig, err = restoreRun(o, filepath.Join(tmp, fmt.Sprint(i), "restore"))
 		if err != nil {
 			return fmt.Errorf("run %d: restore: %w", i, err)

@@ -20,6 +20,7 @@ import (
 // fake is a fake API served on loopback from this process.
 type fake struct {
 	srv *fakeapi.Server
+	rec *recorder
 	url string
 	hs  *http.Server
 }
@@ -35,9 +36,10 @@ func startFake(perType int) (*fake, error) {
 	if err != nil {
 		return nil, err
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	rec := &recorder{next: srv}
+	hs := &http.Server{Handler: rec, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
-	return &fake{srv: srv, url: "http://" + ln.Addr().String(), hs: hs}, nil
+	return &fake{srv: srv, rec: rec, url: "http://" + ln.Addr().String(), hs: hs}, nil
 }
 
 func (f *fake) close() { _ = f.hs.Close() }

@@ -1,9 +1,6 @@
 package main
 
-import (
-	"fmt"
-	"time"
-)
+import "fmt"
 
 // restoreRun deletes the contracts type of a fake with o.restoreItems items
 // per type and measures its restore from the snapshot before.
@@ -49,42 +46,5 @@ func restoreRun(o options, dir string) ([]figure, error) {
 		{name: "restore writes (requests)", value: float64(writes)},
 		{name: fmt.Sprintf("restore writes/s (API-bound ideal %.0f)", ideal), value: float64(writes) / u.wall.Seconds()},
 		{name: "restore requests in all", value: float64(after.Total - before.Total)},
-	}, nil
-}
-
-// memoryRun backs up a fake of o.memoryItems items twice (the second
-// unchanged) and reports the peak memory of each.
-func memoryRun(o options, dir string) ([]figure, error) {
-	f, err := startFake((o.memoryItems + 2) / 3)
-	if err != nil {
-		return nil, err
-	}
-	defer f.close()
-	cfg, db, err := writeConfig(dir, f.url)
-	if err != nil {
-		return nil, err
-	}
-	before := f.srv.Requests()
-	u, _, err := backup(o.bin, cfg)
-	if err != nil {
-		return nil, err
-	}
-	pages := listPages(before, f.srv.Requests())
-	ideal := time.Duration(pages) * latency / concurrency
-	u2, _, err := backup(o.bin, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return []figure{
-		{name: "first backup wall s", value: u.wall.Seconds()},
-		{name: fmt.Sprintf("API-bound ideal s (%d list pages)", pages), value: ideal.Seconds()},
-		{name: "first backup wall / ideal", value: u.wall.Seconds() / ideal.Seconds()},
-		{name: "first backup peak RSS MiB", value: float64(u.rss) / (1 << 20)},
-		{name: "first backup peak anonymous resident MiB (heap; sampled)", value: float64(u.anon) / (1 << 20)},
-		{name: "first backup peak file-backed resident MiB (mapped database; sampled)", value: float64(u.file) / (1 << 20)},
-		{name: "second (unchanged) backup wall s", value: u2.wall.Seconds()},
-		{name: "second (unchanged) backup peak RSS MiB", value: float64(u2.rss) / (1 << 20)},
-		{name: "second backup peak anonymous resident MiB (sampled)", value: float64(u2.anon) / (1 << 20)},
-		{name: "database MiB", value: float64(fileSize(db)) / (1 << 20)},
 	}, nil
 }

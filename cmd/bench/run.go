@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"time"
 
@@ -23,29 +24,11 @@ func benchRun(o options, restic, dir string) ([]figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	var fig []figure
-	add := func(name string, v float64) { fig = append(fig, figure{name: name, value: v}) }
-
-	o.logf("first backup")
-	before, fakeBefore := f.srv.Requests(), selfCPU()
-	u, _, err := backup(o.bin, cfg)
-	if err != nil {
-		return nil, err
+	fig, err := firstBackup(o, f, cfg, dir)
+	if err != nil || o.backupOnly {
+		return fig, err
 	}
-	fakeCPU := selfCPU() - fakeBefore
-	after := f.srv.Requests()
-	pages := listPages(before, after)
-	ideal := time.Duration(pages) * latency / concurrency
-	add("backup wall s", u.wall.Seconds())
-	add(fmt.Sprintf("backup API-bound ideal s (%d list pages x 20 ms / 8)", pages), ideal.Seconds())
-	add("backup wall / ideal (target 1.25)", u.wall.Seconds()/ideal.Seconds())
-	add("backup requests", float64(after.Total-before.Total))
-	add("backup peak RSS MiB", float64(u.rss)/(1<<20))
-	add("backup peak anonymous resident MiB (heap; sampled)", float64(u.anon)/(1<<20))
-	add("backup peak file-backed resident MiB (mapped database; sampled)", float64(u.file)/(1<<20))
-	add("backup CPU s (program)", u.cpu.Seconds())
-	add("backup CPU s (fake API, same machine)", fakeCPU.Seconds())
-	add("backup % CPU busy (both, of all cores)", 100*(u.cpu+fakeCPU).Seconds()/(u.wall.Seconds()*float64(runtime.NumCPU())))
+	add := func(name string, v float64) { fig = append(fig, figure{name: name, value: v}) }
 
 	st, err := storageDays(o, f, cfg, db, restic, dir)
 	if err != nil {
@@ -82,6 +65,45 @@ func benchRun(o options, restic, dir string) ([]figure, error) {
 		return nil, err
 	}
 	fig = append(fig, ex...)
+	return fig, nil
+}
+
+// firstBackup measures the first backup of the fake f (its figures against
+// the API-bound ideal) and a bare pager sending the same GETs.
+func firstBackup(o options, f *fake, cfg, dir string) ([]figure, error) {
+	var fig []figure
+	add := func(name string, v float64) { fig = append(fig, figure{name: name, value: v}) }
+	o.logf("first backup")
+	before, fakeBefore := f.srv.Requests(), selfCPU()
+	stop := f.rec.record()
+	u, _, err := backup(o.bin, cfg)
+	reqs := stop()
+	if err != nil {
+		return nil, err
+	}
+	fakeCPU := selfCPU() - fakeBefore
+	after := f.srv.Requests()
+	o.logf("bare pager")
+	p, err := pagerRun(o.self, f.url, filepath.Join(dir, "key"), dir, reqs)
+	if err != nil {
+		return nil, err
+	}
+	pages := listPages(before, after)
+	ideal := time.Duration(pages) * latency / concurrency
+	add("backup wall s", u.wall.Seconds())
+	add(fmt.Sprintf("backup API-bound ideal s (%d list pages x 20 ms / 8)", pages), ideal.Seconds())
+	add("backup wall / ideal (target 1.25)", u.wall.Seconds()/ideal.Seconds())
+	add("backup requests", float64(after.Total-before.Total))
+	add("backup peak RSS MiB", float64(u.rss)/(1<<20))
+	add("backup peak anonymous resident MiB (heap; sampled)", float64(u.anon)/(1<<20))
+	add("backup peak file-backed resident MiB (mapped database; sampled)", float64(u.file)/(1<<20))
+	add("backup CPU s (program)", u.cpu.Seconds())
+	add("backup CPU s (fake API, same machine)", fakeCPU.Seconds())
+	add("backup % CPU busy (both, of all cores)", 100*(u.cpu+fakeCPU).Seconds()/(u.wall.Seconds()*float64(runtime.NumCPU())))
+	add(fmt.Sprintf("bare pager wall s (the same %d GETs, bodies discarded)", len(reqs)), p.wall.Seconds())
+	add("backup wall / bare pager wall (target 1.1)", u.wall.Seconds()/p.wall.Seconds())
+	add("bare pager CPU s", p.cpu.Seconds())
+	add("backup CPU / bare pager CPU (target 4)", u.cpu.Seconds()/p.cpu.Seconds())
 	return fig, nil
 }
 

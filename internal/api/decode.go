@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/enspace-sync/enspace-sync/internal/jsonv"
 )
 
 // ListPage is one list answer, decoded.
@@ -83,7 +85,7 @@ func decodeList(body []byte, idField string, valid bool) (ListPage, error) {
 // reads (and explains) element by element.
 func splitObjects(body []byte, valid bool) ([]json.RawMessage, bool) {
 	i := skipSpace(body, 0)
-	if i >= len(body) || body[i] != '[' || (!valid && !json.Valid(body)) {
+	if i >= len(body) || body[i] != '[' || (!valid && !jsonv.Valid(body)) {
 		return nil, false
 	}
 	items := []json.RawMessage{}

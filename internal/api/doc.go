@@ -42,6 +42,13 @@
 // pages until a short page. It de-duplicates by id, stops on a page that
 // repeats its neighbour, and reports drift when the count moved.
 //
+// An answer is checked once (jsonv.Valid, a third of encoding/json.Valid's
+// time), cut into elements in one scan that trusts that check, and each
+// element's id and key are read from its top level only. The ids seen are
+// kept in an idset.Set: a listing of 333,334 items holds 0.4 bytes an id
+// instead of 28 in a map, and a 1,000,002-item first backup's peak
+// anonymous memory went from 119-123 to 68-72 MiB (cmd/bench).
+//
 // # Caveats
 //
 //   - A create (POST, PATCH) is repeated only when the server certainly did

@@ -8,7 +8,12 @@ import "encoding/json"
 // hundred thousand objects. raw must be valid JSON (the caller checked it);
 // on anything it does not expect, topLevel falls back to encoding/json.
 func topLevel(raw []byte, names ...string) ([]json.RawMessage, error) {
-	out := make([]json.RawMessage, len(names))
+	return topLevelInto(raw, names, make([]json.RawMessage, len(names)))
+}
+
+// topLevelInto is topLevel writing into out, which has len(names)
+// elements: a caller's array spares an allocation per object.
+func topLevelInto(raw []byte, names []string, out []json.RawMessage) ([]json.RawMessage, error) {
 	if vals, ok := scanTopLevel(raw, names, out); ok {
 		return vals, nil
 	}

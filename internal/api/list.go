@@ -125,7 +125,7 @@ func (c *Client) newListing(k *kind.Kind, workspace string, parent Object, fn fu
 	}
 	return &listing{
 		c: c, k: k, name: name, workspace: workspace, req: req, parent: pv, fn: fn,
-		seen: idSet{num: map[uint64]struct{}{}, text: map[string]struct{}{}},
+		seen: newIDSet(),
 		sums: make(map[int][sha256.Size]byte),
 	}, params, nil
 }
@@ -397,29 +397,6 @@ func (l *listing) take(page int, objs []Object, lp ListPage) error {
 	}
 	l.res.Objects += len(fresh)
 	return l.fn(fresh)
-}
-
-// idSet is a set of identities. Numeric ids (the API's are integers) are
-// kept as numbers: a million of them cost about 20 MB instead of 60.
-type idSet struct {
-	num  map[uint64]struct{}
-	text map[string]struct{}
-}
-
-// add adds id and reports whether it was new.
-func (s idSet) add(id string) bool {
-	if n, err := strconv.ParseUint(id, 10, 64); err == nil && strconv.FormatUint(n, 10) == id {
-		if _, dup := s.num[n]; dup {
-			return false
-		}
-		s.num[n] = struct{}{}
-		return true
-	}
-	if _, dup := s.text[id]; dup {
-		return false
-	}
-	s.text[id] = struct{}{}
-	return true
 }
 
 // identity is what de-duplicates an object: its id, or its bytes for a

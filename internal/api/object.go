@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/enspace-sync/enspace-sync/internal/jsonv"
 	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
@@ -31,7 +32,7 @@ func NewObject(k *kind.Kind, parent string, raw json.RawMessage) (Object, error)
 	if k.IDField == "" {
 		return o, nil
 	}
-	if !json.Valid(raw) {
+	if !jsonv.Valid(raw) {
 		return o, fmt.Errorf("%w: %s: not valid JSON: %s", ErrInvalidBody, k.Name, preview(raw))
 	}
 	return fileObject(k, o, raw)
@@ -57,7 +58,8 @@ func fileObject(k *kind.Kind, o Object, raw []byte) (Object, error) {
 	if keyField == "" {
 		keyField = k.IDField
 	}
-	vals, err := topLevel(raw, k.IDField, keyField)
+	var buf [2]json.RawMessage
+	vals, err := topLevelInto(raw, []string{k.IDField, keyField}, buf[:])
 	if err != nil {
 		return o, fmt.Errorf("%w: %s: %v", ErrInvalidBody, k.Name, err)
 	}

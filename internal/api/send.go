@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/enspace-sync/enspace-sync/internal/jsonv"
 	"github.com/enspace-sync/enspace-sync/internal/retry"
 )
 
@@ -261,7 +262,7 @@ func (c *Client) judge(ctx context.Context, r request, status int, header http.H
 		return &failure{err: fmt.Errorf("%w: %s: the answer holds the API key; refused so that the key is never stored",
 			ErrInvalidBody, r.where())}
 	}
-	if json.Valid(body) {
+	if jsonv.Valid(body) { // a third of encoding/json.Valid's time
 		return nil
 	}
 	var probe json.RawMessage

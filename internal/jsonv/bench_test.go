@@ -1,6 +1,7 @@
 package jsonv
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 )
@@ -15,6 +16,20 @@ func BenchmarkCanonical(b *testing.B) {
 	b.SetBytes(int64(len(benchObject)))
 	for b.Loop() {
 		if _, err := Canonical(benchObject); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAppendCanonical is Canonical into a reused buffer, as the
+// store hashes objects: no allocation.
+func BenchmarkAppendCanonical(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(benchObject)))
+	buf := make([]byte, 0, 1024)
+	for b.Loop() {
+		var err error
+		if buf, err = AppendCanonical(buf[:0], benchObject); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -46,4 +61,27 @@ func ExampleEqual() {
 	cb, _ := Canonical([]byte(`{"l":[100.0],"n":1.0}`))
 	fmt.Println(Equal(a, b), Key(a) == Key(b), string(ca) == string(cb))
 	// Output: true true false
+}
+
+// BenchmarkCanonicalInput compares, on an object already canonical (with
+// no escapes or non-ASCII), the check that lets the store hash it as it is
+// with writing its canonical form.
+func BenchmarkCanonicalInput(b *testing.B) {
+	in, err := Canonical(bytes.ReplaceAll(benchObject, []byte("ã"), []byte("a")))
+	if err != nil || !IsCanonical(in) {
+		b.Fatalf("%q: %v", in, err)
+	}
+	buf := make([]byte, 0, 1024)
+	b.Run("IsCanonical", func(b *testing.B) {
+		b.SetBytes(int64(len(in)))
+		for b.Loop() {
+			_ = IsCanonical(in)
+		}
+	})
+	b.Run("AppendCanonical", func(b *testing.B) {
+		b.SetBytes(int64(len(in)))
+		for b.Loop() {
+			buf, _ = AppendCanonical(buf[:0], in)
+		}
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"sync"
 )
 
 // maxDepth is the deepest nesting Canonical accepts, as encoding/json.
@@ -26,7 +27,22 @@ const maxDepth = 10000
 // 1.22, SetEscapeHTML(false)) writes for the same value, fixed here so
 // addresses never depend on the Go release.
 func Canonical(raw []byte) ([]byte, error) {
-	c := &canon{in: raw, out: make([]byte, 0, len(raw))}
+	return AppendCanonical(make([]byte, 0, len(raw)), raw)
+}
+
+// AppendCanonical appends the canonical form of raw to dst and returns the
+// extended slice; on error dst's contents past its length are undefined.
+// With a dst that has room, it allocates nothing: the store hashes every
+// object of a backup through it with one reused buffer.
+func AppendCanonical(dst, raw []byte) ([]byte, error) {
+	c := canonPool.Get().(*canon)
+	defer func() {
+		c.in, c.out = nil, nil
+		clear(c.members[:cap(c.members)]) // keys alias inputs
+		c.members = c.members[:0]
+		canonPool.Put(c)
+	}()
+	c.in, c.pos, c.out, c.depth = raw, 0, dst, 0
 	c.space()
 	if c.pos == len(c.in) {
 		return nil, fmt.Errorf("%w: empty input", ErrInvalid)
@@ -40,6 +56,10 @@ func Canonical(raw []byte) ([]byte, error) {
 	}
 	return c.out, nil
 }
+
+// canonPool keeps the canonicalisers' member stacks and scratch buffers
+// from one call to the next.
+var canonPool = sync.Pool{New: func() any { return new(canon) }}
 
 type canon struct {
 	in      []byte
@@ -263,7 +283,17 @@ func (c *canon) sortMembers(ms []member) {
 		ms[i].start -= region
 		ms[i].end -= region
 	}
-	slices.SortStableFunc(ms, func(a, b member) int { return bytes.Compare(a.key, b.key) })
+	if len(ms) <= 16 {
+		// Objects are small: an insertion sort without a comparison
+		// function to call, stable as the fallback is.
+		for i := 1; i < len(ms); i++ {
+			for j := i; j > 0 && bytes.Compare(ms[j-1].key, ms[j].key) > 0; j-- {
+				ms[j-1], ms[j] = ms[j], ms[j-1]
+			}
+		}
+	} else {
+		slices.SortStableFunc(ms, func(a, b member) int { return bytes.Compare(a.key, b.key) })
+	}
 	c.out = c.out[:region]
 	for i, m := range ms {
 		if i+1 < len(ms) && bytes.Equal(m.key, ms[i+1].key) {

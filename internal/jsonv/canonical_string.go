@@ -62,8 +62,12 @@ func (c *canon) strBody(start int, escape bool) (end int, changed bool, err erro
 			changed = true
 			c.putRune(r, escape)
 		case b < utf8.RuneSelf:
-			i++
-			c.out = append(c.out, b)
+			j := i + 1
+			for j < len(c.in) && c.in[j] >= 0x20 && c.in[j] < utf8.RuneSelf && c.in[j] != '"' && c.in[j] != '\\' {
+				j++
+			}
+			c.out = append(c.out, c.in[i:j]...)
+			i = j
 		default:
 			r, n := utf8.DecodeRune(c.in[i:])
 			i += n

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -97,5 +98,33 @@ func FuzzCanonical(f *testing.F) {
 		if !bytes.Equal(c, c2) {
 			t.Fatalf("not idempotent: %q then %q", c, c2)
 		}
+		// Appending to a buffer that already holds bytes, reused.
+		buf := append(make([]byte, 0, 4), "pre"...)
+		for range 2 {
+			a, err := AppendCanonical(buf, in)
+			if err != nil || string(a) != "pre"+string(c) {
+				t.Fatalf("AppendCanonical = %q, %v; want %q", a, err, "pre"+string(c))
+			}
+			buf = a[:3]
+		}
 	})
+}
+
+// TestCanonicalMemberCounts sorts objects on both sides of the size where
+// the member sort changes method, keys reversed and repeated (the last of
+// equal keys wins).
+func TestCanonicalMemberCounts(t *testing.T) {
+	for _, n := range []int{2, 15, 16, 17, 40} {
+		var b bytes.Buffer
+		b.WriteByte('{')
+		for i := n - 1; i >= 0; i-- {
+			fmt.Fprintf(&b, `"k%02d":%d,"k%02d":%d,`, i%7, i, i, -i)
+		}
+		b.WriteString(`"z":0}`)
+		got, err := Canonical(b.Bytes())
+		want, rerr := referenceCanonical(b.Bytes())
+		if err != nil || rerr != nil || !bytes.Equal(got, want) {
+			t.Errorf("%d members: Canonical = %s, %v; encoding/json gives %s, %v", 2*n+1, got, err, want, rerr)
+		}
+	}
 }

@@ -31,6 +31,26 @@
 //     are two blobs but no change for diff and nothing to do for restore;
 //   - Equal is exactly equality of Key, the number-normalised form.
 //
+// # Speed
+//
+// A backup hashes every object, and the client checks every answer, so
+// three entry points cost what they must and no more (BenchmarkValid,
+// BenchmarkAppendCanonical, BenchmarkCanonicalInput; one object shaped
+// like the fake's items, about 350 bytes, on a shared 2-core machine):
+//
+//   - Valid checks JSON in one pass that writes nothing, as
+//     encoding/json's Valid decides (FuzzValid): 330-430 MB/s against
+//     85-95 MB/s for encoding/json on a page of 100 items;
+//   - AppendCanonical writes into the caller's buffer (its member stack
+//     and scratch are pooled) and copies runs of plain string bytes at
+//     once, and sorts an object's members (up to 16) by insertion without
+//     calling a comparison function: 1.0-1.4 µs and no allocation per
+//     object, against 4.3 µs and 7 allocations before;
+//   - IsCanonical stops at the first sign that its input is not its own
+//     canonical form, and is conservative (an escape or a non-ASCII byte
+//     says no): on canonical input it takes 0.34 µs where AppendCanonical
+//     takes 0.55-0.63 µs.
+//
 // # Caveats
 //
 //   - Before this package, restore compared values by their encoding/json

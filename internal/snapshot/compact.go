@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -15,6 +16,11 @@ import (
 // rename, and an opener that was waiting for the lock of the old file must
 // not write into it. It tries again while the file changes under it, until
 // the timeout.
+// initialMmap is the size bbolt maps a database at first (see
+// openSwapSafe). Not on Windows, where bbolt grows the file to the size
+// of its map.
+var initialMmap = map[bool]int{true: 0, false: 1 << 30}[runtime.GOOS == "windows"]
+
 func openSwapSafe(path string, opts Options) (*bbolt.DB, error) {
 	deadline := time.Now().Add(opts.Timeout)
 	for {
@@ -24,6 +30,11 @@ func openSwapSafe(path string, opts Options) (*bbolt.DB, error) {
 			ReadOnly:       opts.ReadOnly,
 			NoFreelistSync: false,
 			FreelistType:   bbolt.FreelistMapType,
+			// Address space, not memory: without it bbolt maps the file
+			// again each time it outgrows the map (doubling up to 1 GiB),
+			// copying every node the write holds to the heap and waiting
+			// for every reader.
+			InitialMmapSize: initialMmap,
 		})
 		if err != nil {
 			return nil, err

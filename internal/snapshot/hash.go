@@ -59,12 +59,25 @@ func hashOf(b []byte) Hash { return sha256.Sum256(b) }
 // as written, so {"n":1} and {"n":1.0} are two blobs. Invalid JSON is
 // ErrInvalid (and jsonv.ErrInvalid).
 func ContentHash(raw []byte) (Hash, error) {
-	c, err := jsonv.Canonical(raw)
+	if jsonv.IsCanonical(raw) {
+		return hashOf(raw), nil // no copy to make
+	}
+	bp := canonBufs.Get().(*[]byte)
+	defer canonBufs.Put(bp)
+	c, err := jsonv.AppendCanonical((*bp)[:0], raw)
 	if err != nil {
 		return Hash{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
+	if cap(c) <= 1<<20 {
+		*bp = c // keep the grown buffer, unless one huge object grew it
+	}
 	return hashOf(c), nil
 }
+
+// canonBufs holds the buffers ContentHash writes canonical forms into: a
+// backup hashes every object, and a new buffer each time was a fifth of
+// its allocations.
+var canonBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // hashFrom copies a stored 32-byte hash.
 func hashFrom(b []byte) (Hash, bool) {

@@ -16,6 +16,15 @@ import (
 // rewrites, about 2,000 of them (8 MiB), whatever the index's size.
 const fileSpan = 80_000
 
+// fileMaxEntries caps the entries one filing transaction writes. While the
+// index is small, one span holds every waiting entry (65,536 by default),
+// and bbolt grows one in-memory node per leaf it writes to without bound
+// until the commit splits it: the first filing of a 100,000-item backup
+// put 65,536 entries into one node, 8% of the backup's CPU (the growing
+// node slices, copied and scanned by the collector). Smaller transactions
+// rewrite the same pages (each spans its own slice of the hash range).
+const fileMaxEntries = 8192
+
 // unfiled holds the blob index entries of blobs already stored but not yet
 // filed in the blob-index bucket: the blobs above the watermark that the
 // meta key blobs-filed records (every blob with a greater id waits; an id at
@@ -264,7 +273,7 @@ func (db *DB) fileBlobsLocked(keep func(id uint64) bool) error {
 		fill = 1.0
 	}
 	parts := max(1, int((blobs+fileSpan-1)/fileSpan))
-	per := max(1, (len(all)+parts-1)/parts)
+	per := min(max(1, (len(all)+parts-1)/parts), fileMaxEntries)
 	for i := 0; i == 0 || i < len(all); i += per {
 		part := all[i:min(i+per, len(all))]
 		last := i+per >= len(all)

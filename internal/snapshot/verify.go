@@ -139,7 +139,7 @@ func (db *DB) verify(readData bool, progress func(done, total int), pace func(n 
 	}
 	sortSnapshots(snaps)
 	v := &verifier{db: db, rep: rep, readData: readData, progress: progress, pace: pace,
-		chunkOK: map[uint64]bool{}, blobs: map[uint64]blobState{}, packs: map[packKey]packCheck{}}
+		chunkOK: map[uint64]bool{}, blobs: newBlobChecks(), packs: map[packKey]packCheck{}}
 	for _, s := range snaps {
 		for _, c := range s.Collections {
 			v.total += c.Count
@@ -154,7 +154,7 @@ func (db *DB) verify(readData bool, progress func(done, total int), pace func(n 
 			}
 		}
 	}
-	rep.Chunks, rep.Blobs = len(v.chunkOK), len(v.blobs)
+	rep.Chunks, rep.Blobs = len(v.chunkOK), v.blobs.count()
 	rep.Objects = int64(v.done)
 	if progress != nil {
 		progress(v.done, v.total)
@@ -170,8 +170,8 @@ type verifier struct {
 	pace        func(n int) error // see DB.verify; nil: no pacing
 	done, total int
 	chunkOK     map[uint64]bool               // chunk id -> it and all its blobs are sound
+	blobs       *blobChecks                   // what the check of each blob found
 	packs       map[packKey]packCheck         // with readData: the packs read, and what they hold damaged
-	blobs       map[uint64]blobState          // blob id -> what its check found
 	content     func(h Hash, key, msg string) // reports content damage in the collection being checked
 }
 
@@ -216,7 +216,7 @@ func (v *verifier) checkBlobs(es []entry) error {
 			return err
 		}
 		for _, e := range es {
-			if _, seen := v.blobs[e.id]; seen {
+			if v.blobs.seen(e.id) {
 				continue
 			}
 			if _, seen := todo[e.id]; seen {
@@ -289,7 +289,7 @@ func (v *verifier) checkBlobs(es []entry) error {
 				v.rep.DamagedBlobs[id] = f.hash
 			}
 		}
-		v.blobs[id] = st
+		v.blobs.set(id, st)
 	}
 	return nil
 }

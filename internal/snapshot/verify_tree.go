@@ -179,7 +179,7 @@ func (v *verifier) chunk(r chunkRef, next []byte, bad func(h Hash, key, msg stri
 	}
 	sound := true
 	for _, e := range es {
-		if st := v.blobs[e.id]; st.err != "" {
+		if st := v.blobs.get(e.id); st.err != "" {
 			sound = false
 			key, kerr := keyText(e.key)
 			if kerr != nil {
