@@ -94,9 +94,10 @@
 // these objects, and on the fake API's (cmd/bench -storage-only, the
 // database on disk after 10 days, one run each unless said): fastest
 // 20.3 MiB, default 20.4 MiB (20.3-20.5, 3 runs), better-compression
-// 20.0 MiB. The packs' share of the file is small next to the hashes and
-// the index, so the fastest level is kept: BenchmarkPackSize at 128 KiB
-// took 2.85-3.0 s of process CPU at fastest, 3.0-3.4 s at default. 128 KiB is where the page rounding has mostly gone while one
+// 20.0 MiB. The compressed JSON's share of the file is small next to the
+// hashes and the index, so the fastest level is kept: BenchmarkPackSize at
+// 128 KiB took 2.85-3.0 s of process CPU at fastest, 3.0-3.4 s at
+// default. 128 KiB is where the page rounding has mostly gone while one
 // object's read still decompresses well under a millisecond; beyond it
 // the gain is a few percent. No dictionary: within a pack, the objects
 // before are the dictionary.
@@ -118,9 +119,10 @@
 // in one zstd stream) 3.91 MiB. Of the last file, the packs take 9.3 MB
 // (85 bytes an object version: 32 of hash, 3 of id and length, the rest
 // compressed JSON), the blob index 3.4 MB, chunks and their index 4.3
-// MB, and free pages the rest, most of them the first run's pending
-// entries, which its commit deletes. See # Caveats for what stands
-// between this and the floor.
+// MB, and free pages the rest (4.3 MB), in the main the first run's
+// pending entries, which its commit deletes (filling their pages to 95%
+// took 2.4 MiB off). See # Caveats for what stands between this and the
+// floor.
 //
 // A read-write open upgrades a format-1 or -2 file in place (upgrade.go):
 // it first keeps a copy of the file beside it (path + ".format2", synced
