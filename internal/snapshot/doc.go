@@ -92,9 +92,8 @@
 //
 // zstd's fastest and default levels gave the same sizes within 1.5% on
 // these objects, and on the fake API's (cmd/bench -storage-only, the
-// database on disk after 10 days, one run each unless said): fastest
-// 20.3 MiB, default 20.4 MiB (20.3-20.5, 3 runs), better-compression
-// 20.0 MiB. The compressed JSON's share of the file is small next to the
+// database on disk after 10 days): fastest 20.3 MiB (3 runs), default
+// 20.4 MiB (20.3-20.5, 3 runs), better-compression 20.0 MiB (1 run). The compressed JSON's share of the file is small next to the
 // hashes and the index, so the fastest level is kept: BenchmarkPackSize at
 // 128 KiB took 2.85-3.0 s of process CPU at fastest, 3.0-3.4 s at
 // default. 128 KiB is where the page rounding has mostly gone while one
