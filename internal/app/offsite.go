@@ -2,9 +2,12 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/config"
@@ -96,6 +99,8 @@ func (s *Service) openTarget(ctx context.Context, t *config.Offsite, create bool
 		return nil, fmt.Errorf("offsite target %s: %w", t.Name, err)
 	}
 	opts := s.offsiteOptions(t.Password().Reveal())
+	sum := sha256.Sum256([]byte(t.URL))
+	opts.CacheDir = filepath.Join(filepath.Dir(s.Config().Database), "offsite-cache", hex.EncodeToString(sum[:8]))
 	var r *offsite.Repo
 	if create {
 		r, err = offsite.OpenOrInit(ctx, b, opts)
