@@ -39,8 +39,8 @@ type Options struct {
 	// CacheDir, when set, keeps copies of the target's index files and
 	// snapshot records (see cache.go); "" reads them from the target.
 	CacheDir string
-	Logger      *slog.Logger
-	Now         func() time.Time
+	Logger   *slog.Logger
+	Now      func() time.Time
 }
 
 // Repo is an open repository: a backend and the master key.
