@@ -84,7 +84,7 @@ func TestInterruptedPush(t *testing.T) {
 	dir := t.TempDir()
 	newFileRepo(t, dir, "host-a")
 	src := &memSource{snaps: []*memSnap{day("s1", 1, 20000, 0)}}
-	for _, okPuts := range []int64{1, 3, 12, 30} {
+	for _, okPuts := range []int64{1, 3, 8, 15} {
 		fb := &flaky{Backend: &fileBackend{dir: dir}}
 		fb.okPuts.Store(okPuts)
 		r, err := Open(context.Background(), fb, testOptions("host-a"))
