@@ -193,3 +193,60 @@ func writeRoundTripDay(t *testing.T, db *snapshot.DB, ws string, d int) {
 		t.Fatal(err)
 	}
 }
+
+// TestRunOffsitePush: the daemon's job pushes, then forgets what the local
+// retention dropped; a wrong password fails at once, without retries, and
+// is not printed.
+func TestRunOffsitePush(t *testing.T) {
+	dir := t.TempDir()
+	db, err := snapshot.Open(filepath.Join(dir, "db"), snapshot.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	writeRoundTripDay(t, db, "acme", 1)
+	writeRoundTripDay(t, db, "acme", 3)
+	for name, content := range map[string]string{"pw": "job-Password-3", "bad": "other-Password-4"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	load := func(pw string) *Service {
+		p := filepath.Join(dir, "c.yaml")
+		text := fmt.Sprintf("database: %s\nenvironments: {p: {base_url: 'http://127.0.0.1:1', api_key: 'en.abcdefghijklmnopqrstuvwxyz01234567'}}\nworkspaces: [{name: acme, environment: p}]\noffsite: [{name: nas, url: 'file://%s/t', password_file: %s}]\n",
+			filepath.Join(dir, "db"), dir, pw)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := config.Load(p, config.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc, err := New(Options{Config: cfg, DB: db})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return svc
+	}
+	svc := load("pw")
+	if jobs := svc.Jobs(); jobs[len(jobs)-1] != (JobSpec{Name: "offsite:nas", Schedule: OffsiteCatchUp, Offsite: true, AfterBackup: true}) {
+		t.Errorf("jobs = %+v", jobs)
+	}
+	res := svc.RunOffsitePush(context.Background(), OffsiteJob("nas"))
+	if res.Status != StatusComplete || !strings.Contains(res.Summary, "pushed 2 snapshots to nas") {
+		t.Fatalf("push job = %+v", res)
+	}
+	snaps, _ := db.Snapshots("acme")
+	if _, err := svc.Retain(RetainRequest{Workspaces: []string{"acme"}, Policy: func(*config.Workspace) snapshot.Policy { return snapshot.Policy{KeepLast: 1} }}); err != nil {
+		t.Fatal(err)
+	}
+	res = svc.RunOffsitePush(context.Background(), OffsiteJob("nas"))
+	if res.Status != StatusComplete || !strings.Contains(res.Summary, "forgot 1") {
+		t.Errorf("push job after retention = %+v (had %d snapshots)", res, len(snaps))
+	}
+	start := time.Now()
+	res = load("bad").RunOffsitePush(context.Background(), OffsiteJob("nas"))
+	if res.Status != StatusFailed || !strings.Contains(res.Error, "wrong password") || strings.Contains(res.Error, "other-Password-4") || time.Since(start) > 20*time.Second {
+		t.Errorf("push job with a wrong password = %+v", res)
+	}
+}

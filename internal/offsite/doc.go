@@ -120,9 +120,10 @@
 //
 // # Caveats
 //
-// A snapshot's record is written once: protection that a later backup
-// gives an older snapshot (the one before a drop) after that snapshot
-// was pushed is not on the target. restore-db keeps the ids, times,
-// status, counts, changes, anomalies and healed lists of each snapshot
-// as pushed.
+// A local record can change after its push: a later backup that flags a
+// drop protects the snapshot before it. Push compares each pushed
+// record with the local one and writes a changed one again (the trees
+// stay), then deletes the old; until then both exist, and restore-db
+// takes one. restore-db keeps each snapshot's id, times, status, errors,
+// counts, changes, anomalies, protection and healed list.
 package offsite

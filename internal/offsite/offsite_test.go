@@ -375,3 +375,41 @@ func TestCache(t *testing.T) {
 		t.Errorf("cache holds %d records, want 1", len(left))
 	}
 }
+
+// TestRecordRefresh: a local record that changed after its push (a later
+// backup protected the snapshot) is written again, alone.
+func TestRecordRefresh(t *testing.T) {
+	ctx := context.Background()
+	r := newFileRepo(t, t.TempDir(), "a")
+	src := &protectSource{memSource: memSource{snaps: []*memSnap{day("s1", 1, 200, 0)}}}
+	if _, err := r.Push(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	src.protected = true
+	rep, err := r.Push(ctx, src)
+	if err != nil || rep.Refreshed != 1 || rep.Blobs+rep.Chunks != 0 {
+		t.Fatalf("push = %+v, %v", rep, err)
+	}
+	snaps, _ := r.Snapshots(ctx)
+	if len(snaps) != 1 || !strings.Contains(string(snaps[0].Record), "protected") {
+		t.Errorf("records after the refresh: %d", len(snaps))
+	}
+	if rep, err := r.Push(ctx, src); err != nil || rep.Refreshed != 0 {
+		t.Errorf("third push = %+v, %v", rep, err)
+	}
+}
+
+type protectSource struct {
+	memSource
+	protected bool
+}
+
+func (p *protectSource) Snapshots() ([]Local, error) {
+	ls, err := p.memSource.Snapshots()
+	for i := range ls {
+		if p.protected {
+			ls[i].Record = []byte(`{"protected":"last before a drop"}`)
+		}
+	}
+	return ls, err
+}

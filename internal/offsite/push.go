@@ -1,6 +1,7 @@
 package offsite
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -38,6 +39,9 @@ type PushReport struct {
 	Uploaded  int64    `json:"uploaded_bytes"`
 	Pending   int      `json:"pending"` // local snapshots still not on the target
 	Snapshots int      `json:"target_snapshots"`
+	// Refreshed counts records written again because the local record
+	// changed after its push (retention protected the snapshot).
+	Refreshed int `json:"refreshed"`
 }
 
 // indexEvery is how many packs a push uploads before it writes an index
@@ -65,18 +69,26 @@ func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error)
 	if err != nil {
 		return rep, err
 	}
-	have := map[string]bool{}
+	have := map[string]*Snapshot{}
 	for _, s := range remote {
 		if s.Name == r.opts.Name {
-			have[s.Workspace+"\x00"+s.LocalID] = true
+			have[s.Workspace+"\x00"+s.LocalID] = s
 		}
 	}
 	var todo []Local
 	for _, l := range locals {
-		if have[l.Workspace+"\x00"+l.ID] {
-			rep.Already++
-		} else {
+		old := have[l.Workspace+"\x00"+l.ID]
+		switch {
+		case old == nil:
 			todo = append(todo, l)
+		case !bytes.Equal(old.Record, l.Record):
+			if err := r.refreshRecord(ctx, old, l.Record); err != nil {
+				return rep, err
+			}
+			rep.Refreshed++
+			rep.Already++
+		default:
+			rep.Already++
 		}
 	}
 	rep.Pending = len(todo)
@@ -98,6 +110,23 @@ func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error)
 	}
 	rep.Snapshots = len(remote) + len(rep.Pushed)
 	return rep, nil
+}
+
+// refreshRecord replaces a pushed record whose local record changed since
+// (protection added by a later backup): the trees are the same, so only a
+// record is written, then the old one is deleted. Until then both exist,
+// and readers take either.
+func (r *Repo) refreshRecord(ctx context.Context, old *Snapshot, record []byte) error {
+	s := *old
+	s.Record = record
+	s.PushedAt = r.opts.Now().UTC()
+	if _, err := r.writeSnapshot(ctx, &s); err != nil {
+		return fmt.Errorf("rewrite snapshot record %s: %w", old.LocalID, err)
+	}
+	if err := r.b.Delete(ctx, "snapshots/"+old.Object.String()); err != nil {
+		return fmt.Errorf("delete the old record of %s: %w", old.LocalID, err)
+	}
+	return nil
 }
 
 // pusher is one push's state: the target's index, what this push queued,
