@@ -68,6 +68,9 @@ func (s *Service) RunOffsitePush(ctx context.Context, name string) JobResult {
 		}
 	}
 	res.FinishedAt = time.Now().UTC()
+	if last.Target != "" {
+		res.Offsite = &last
+	}
 	switch {
 	case err == nil:
 		res.Status = StatusComplete

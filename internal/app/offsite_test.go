@@ -233,7 +233,7 @@ func TestRunOffsitePush(t *testing.T) {
 		t.Errorf("jobs = %+v", jobs)
 	}
 	res := svc.RunOffsitePush(context.Background(), OffsiteJob("nas"))
-	if res.Status != StatusComplete || !strings.Contains(res.Summary, "pushed 2 snapshots to nas") {
+	if res.Status != StatusComplete || !strings.Contains(res.Summary, "pushed 2 snapshots to nas") || res.Offsite == nil || res.Offsite.Uploaded == 0 || res.Offsite.Pending != 0 {
 		t.Fatalf("push job = %+v", res)
 	}
 	snaps, _ := db.Snapshots("acme")
