@@ -413,3 +413,51 @@ func (p *protectSource) Snapshots() ([]Local, error) {
 	}
 	return ls, err
 }
+
+// TestPruneRepacks forgets a snapshot whose objects share packs with a
+// kept one: prune deletes what only it used and rewrites mixed packs,
+// and the kept snapshot still restores and verifies.
+func TestPruneRepacks(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	r := newFileRepo(t, dir, "a")
+	r.opts.PackSize = 16 << 10
+	src := &memSource{snaps: []*memSnap{day("s1", 1, 3000, 0), day("s2", 2, 3000, 1500)}}
+	if _, err := r.Push(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	before := dirBytes(t, dir)
+	if _, err := r.Forget(ctx, func(ws, id string) bool { return id == "s2" }); err != nil {
+		t.Fatal(err)
+	}
+	// Inside the safety window nothing is deleted.
+	if p, err := r.Prune(ctx); err != nil || p.Deleted+p.Repacked != 0 || p.Young == 0 {
+		t.Fatalf("prune inside the window = %+v, %v", p, err)
+	}
+	r.opts.Now = func() time.Time { return time.Now().Add(2 * DefaultPruneWindow) }
+	p, err := r.Prune(ctx)
+	if err != nil || p.Deleted == 0 || p.Repacked == 0 || p.FreedBytes == 0 {
+		t.Fatalf("prune = %+v, %v", p, err)
+	}
+	r.opts.Now = time.Now
+	if after := dirBytes(t, dir); after >= before {
+		t.Errorf("target %d bytes after prune, %d before", after, before)
+	}
+	if got := restoreAll(t, r); !reflect.DeepEqual(got["a/s2"], want(src.snaps[1])) || len(got) != 1 {
+		t.Errorf("after prune: %d snapshots, s2 equal: %v", len(got), reflect.DeepEqual(got["a/s2"], want(src.snaps[1])))
+	}
+	if v, err := r.Verify(ctx, true); err != nil || len(v.Problems) != 0 || v.Indexes != 1 {
+		t.Errorf("verify = %+v, %v", v, err)
+	}
+}
+
+func dirBytes(t *testing.T, dir string) int64 {
+	var n int64
+	_ = filepath.Walk(dir, func(_ string, fi os.FileInfo, err error) error {
+		if err == nil && fi.Mode().IsRegular() {
+			n += fi.Size()
+		}
+		return err
+	})
+	return n
+}
