@@ -17,6 +17,13 @@
 //	snapshots/<sha256>      one record per pushed snapshot (compressed, sealed)
 //	locks/<random id>       who works on the target (sealed)
 //
+// The first push to an empty target creates the repository: a random
+// 32-byte master key and a first key file. Processes that create one at
+// the same moment each write a key file for a master key of their own;
+// after 2 seconds each lists the keys again, the key whose name sorts
+// first wins and the others delete theirs and open it (keys are tried in
+// name order), so every process seals with one master key.
+//
 // The master key is 32 random bytes. A key file seals it (AES-256-GCM)
 // under a key derived from the password with argon2id (RFC 9106's first
 // setting: 1 pass, 64 MiB, 4 lanes; the parameters and a 32-byte salt are

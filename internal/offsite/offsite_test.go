@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -460,4 +461,34 @@ func dirBytes(t *testing.T, dir string) int64 {
 		return err
 	})
 	return n
+}
+
+// TestConcurrentInit: processes creating a repository at once end up
+// with one master key.
+func TestConcurrentInit(t *testing.T) {
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	repos := make([]*Repo, 4)
+	for i := range repos {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := OpenOrInit(context.Background(), &fileBackend{dir: dir}, testOptions(fmt.Sprint("d", i)))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			repos[i] = r
+		}()
+	}
+	wg.Wait()
+	names, _ := keyNames(context.Background(), &fileBackend{dir: dir})
+	if len(names) != 1 {
+		t.Fatalf("%d keys after concurrent creation", len(names))
+	}
+	for _, r := range repos {
+		if r != nil && r.keyName != names[0] {
+			t.Errorf("a process kept key %s, the repository has %s", r.keyName, names[0])
+		}
+	}
 }
