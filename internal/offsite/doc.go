@@ -96,6 +96,9 @@
 // the expiry cancels its own work. Two daemons pushing under different
 // names share the lock and never touch each other's records; packs they
 // both upload are harmless duplicates (each index lists its own).
+// Verify, snapshots and restore take no lock, so read-only credentials
+// suffice; a prune running meanwhile can make them miss a pack it just
+// replaced: run them again.
 //
 // # Forget and prune
 //
