@@ -78,7 +78,8 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 		return rep, err
 	}
 	cutoff := r.opts.Now().Add(-r.opts.PruneWindow)
-	p := &pusher{r: r, ctx: ctx, idx: newIndex(), rep: &PushReport{}, queued: map[Ref]ID{}}
+	p := newPusher(r, ctx, newIndex(), nil, &PushReport{})
+	defer p.inflight.Wait()
 	var keep []IndexPack
 	var drop []ObjectInfo
 	for i, id := range packIDs {
@@ -124,6 +125,9 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 		return rep, err
 	}
 	if err := p.flush(&p.trees); err != nil {
+		return rep, err
+	}
+	if err := p.wait(); err != nil {
 		return rep, err
 	}
 	keep = append(keep, p.done...)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -100,7 +101,8 @@ func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error)
 	if err != nil {
 		return rep, err
 	}
-	p := &pusher{r: r, ctx: ctx, idx: idx, src: src, rep: &rep, queued: map[Ref]ID{}}
+	p := newPusher(r, ctx, idx, src, &rep)
+	defer p.inflight.Wait() // before the lock goes
 	for _, l := range todo {
 		if err := p.snapshot(l); err != nil {
 			return rep, fmt.Errorf("push snapshot %s of %s: %w", l.ID, l.Workspace, err)
@@ -140,7 +142,30 @@ type pusher struct {
 	queued map[Ref]ID // in an open pack or an unindexed uploaded one
 	data   packBuilder
 	trees  packBuilder
-	done   []IndexPack // uploaded, not yet indexed
+
+	// Packs upload uploadConcurrency at a time while the walk goes on;
+	// index waits for them all.
+	inflight   sync.WaitGroup
+	slots      chan struct{}
+	sinceIndex int         // packs handed to uploads since the last index
+	mu         sync.Mutex  // guards done, upErr and rep.Packs
+	done       []IndexPack // uploaded, not yet indexed
+	upErr      error
+}
+
+// uploadConcurrency is how many packs a push uploads at once.
+const uploadConcurrency = 4
+
+func newPusher(r *Repo, ctx context.Context, idx *index, src Source, rep *PushReport) *pusher {
+	return &pusher{r: r, ctx: ctx, idx: idx, src: src, rep: rep, queued: map[Ref]ID{}, slots: make(chan struct{}, uploadConcurrency)}
+}
+
+// wait waits for the uploads in flight and returns the first that failed.
+func (p *pusher) wait() error {
+	p.inflight.Wait()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.upErr
 }
 
 // has reports whether the target holds id, or this push queued it. Two
@@ -180,14 +205,39 @@ func (p *pusher) flush(pb *packBuilder) error {
 	if len(pb.blobs) == 0 {
 		return nil
 	}
-	id, err := p.r.putSealed(p.ctx, "data/", kindPack, compress(pb.buf.Bytes()))
+	p.mu.Lock()
+	err := p.upErr
+	p.mu.Unlock()
 	if err != nil {
-		return fmt.Errorf("upload pack: %w", err)
+		return err
 	}
-	p.rep.Packs++
-	p.done = append(p.done, IndexPack{Pack: id, Blobs: pb.blobs})
+	sealed, err := p.r.key.seal(kindPack, compress(pb.buf.Bytes()))
+	if err != nil {
+		return err
+	}
+	id, blobs := hashOf(sealed), pb.blobs
 	*pb = packBuilder{}
-	if len(p.done) >= indexEvery {
+	select {
+	case p.slots <- struct{}{}:
+	case <-p.ctx.Done():
+		return p.ctx.Err()
+	}
+	p.inflight.Add(1)
+	go func() {
+		defer func() { <-p.slots; p.inflight.Done() }()
+		err := p.r.put(p.ctx, "data/"+id.String(), sealed)
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if err != nil {
+			if p.upErr == nil {
+				p.upErr = fmt.Errorf("upload pack: %w", err)
+			}
+			return
+		}
+		p.rep.Packs++
+		p.done = append(p.done, IndexPack{Pack: id, Blobs: blobs})
+	}()
+	if p.sinceIndex++; p.sinceIndex >= indexEvery {
 		return p.index()
 	}
 	return nil
@@ -195,6 +245,10 @@ func (p *pusher) flush(pb *packBuilder) error {
 
 // index writes an index file for the uploaded packs.
 func (p *pusher) index() error {
+	p.sinceIndex = 0
+	if err := p.wait(); err != nil {
+		return err
+	}
 	if len(p.done) == 0 {
 		return nil
 	}
