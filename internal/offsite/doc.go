@@ -74,9 +74,11 @@
 // Push takes a shared lock, lists the target's snapshot records, and for
 // every local snapshot the target lacks under this daemon's name walks
 // its collections: each object and tree chunk that no index lists (nor
-// this push queued) goes into a pack; every 8 packs, and at the end of
-// each snapshot, an index file for the uploaded packs is written; the
-// snapshot's record is written last. A push that is killed or loses its
+// this push queued) goes into a pack, uploaded in the background (four
+// at a time) while the walk goes on; every 8 packs, and at the end of
+// each snapshot, the push waits for its uploads and writes an index file
+// for them; the snapshot's record is written last. Restore downloads
+// four packs at a time. A push that is killed or loses its
 // connection leaves no visible snapshot; what it uploaded and indexed is
 // reused by the next push, and packs it uploaded without an index are
 // re-uploaded (prune removes the orphans). The index files on the target
@@ -129,6 +131,10 @@
 // changes on every backup, adds its own objects to a real unchanged push.
 //
 // # Caveats
+//
+// Push, verify, prune and restore hold the target's index in memory, a
+// map entry of about 100 bytes per blob and tree chunk (an estimate, not
+// measured: some 130 MB for a million distinct objects).
 //
 // A local record can change after its push: a later backup that flags a
 // drop protects the snapshot before it. Push compares each pushed
