@@ -156,7 +156,11 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 // isLive reports whether blob b of pack is used, and is the copy the
 // index picks (a blob uploaded twice lives in one pack).
 func isLive(used map[Ref]bool, idx *index, pack ID, b PackedBlob) bool {
-	return used[b.ID.Ref()] && idx.blobs[b.ID.Ref()].pack == pack
+	if !used[b.ID.Ref()] {
+		return false
+	}
+	loc, _ := idx.lookup(b.ID.Ref())
+	return loc.pack == pack
 }
 
 // used returns every blob and tree chunk some snapshot reaches.

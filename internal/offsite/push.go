@@ -172,7 +172,7 @@ func (p *pusher) wait() error {
 // ids with one ref is an error.
 func (p *pusher) has(id ID) (bool, error) {
 	got, ok := p.queued[id.Ref()]
-	if loc, in := p.idx.blobs[id.Ref()]; in {
+	if loc, in := p.idx.lookup(id.Ref()); in {
 		got, ok = loc.ID, true
 	}
 	if ok && got != id {

@@ -47,7 +47,7 @@ func (t *trees) chunk(ctx context.Context, id Ref) ([]byte, error) {
 	if c, ok := t.chunks[id]; ok {
 		return c, nil
 	}
-	loc, ok := t.idx.blobs[id]
+	loc, ok := t.idx.lookup(id)
 	if !ok || loc.Type != TreeBlob {
 		return nil, fmt.Errorf("%w: tree chunk %x is in no index", ErrCorrupt, id[:6])
 	}
@@ -126,7 +126,7 @@ func (r *Repo) NewRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 					return nil
 				}
 				seen[e.Ref] = true
-				loc, ok := idx.blobs[e.Ref]
+				loc, ok := idx.lookup(e.Ref)
 				if !ok || loc.Type != DataBlob {
 					return fmt.Errorf("%w: object %x is in no index", ErrCorrupt, e.Ref[:6])
 				}
@@ -161,7 +161,8 @@ func (r *Repo) NewRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 			chunks := make([][]byte, len(ids))
 			for i, id := range ids {
 				b, ok := in[id]
-				if !ok || b.ID != idx.blobs[id].ID {
+				loc, _ := idx.lookup(id)
+				if !ok || b.ID != loc.ID {
 					return fmt.Errorf("%w: data/%s lacks object %x that the index places there", ErrCorrupt, pack.Short(), id[:6])
 				}
 				c := plain[b.Offset : b.Offset+b.Length]
