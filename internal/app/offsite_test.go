@@ -236,12 +236,20 @@ func TestRunOffsitePush(t *testing.T) {
 	if res.Status != StatusComplete || !strings.Contains(res.Summary, "pushed 2 snapshots to nas") || res.Offsite == nil || res.Offsite.Uploaded == 0 || res.Offsite.Pending != 0 {
 		t.Fatalf("push job = %+v", res)
 	}
+	states, err := svc.OffsiteStates(context.Background(), "nas")
+	if err != nil || len(states) != 1 || states[0].Snapshots != 2 || states[0].Pending != 0 || states[0].LastPushed.IsZero() {
+		t.Errorf("states = %+v, %v", states, err)
+	}
+	writeRoundTripDay(t, db, "acme", 4)
+	if states, err := svc.OffsiteStates(context.Background(), "nas"); err != nil || states[0].Pending != 1 {
+		t.Errorf("states after a backup = %+v, %v", states, err)
+	}
 	snaps, _ := db.Snapshots("acme")
 	if _, err := svc.Retain(RetainRequest{Workspaces: []string{"acme"}, Policy: func(*config.Workspace) snapshot.Policy { return snapshot.Policy{KeepLast: 1} }}); err != nil {
 		t.Fatal(err)
 	}
 	res = svc.RunOffsitePush(context.Background(), OffsiteJob("nas"))
-	if res.Status != StatusComplete || !strings.Contains(res.Summary, "forgot 1") {
+	if res.Status != StatusComplete || !strings.Contains(res.Summary, "pushed 1 snapshots") || !strings.Contains(res.Summary, "forgot 1") {
 		t.Errorf("push job after retention = %+v (had %d snapshots)", res, len(snaps))
 	}
 	start := time.Now()
