@@ -85,7 +85,11 @@
 // are the truth: a local cache (Options.CacheDir, beside the database)
 // keeps copies of index files and records as stored and saves their
 // downloads, but only for names the target's listing holds, and only
-// when the copy hashes to its name.
+// when the copy hashes to its name. Verify reads the target itself and
+// drops the cached copies of what it finds damaged, so that push pushes
+// such a snapshot again and prune refuses to run until it is repaired. A
+// record that cannot be read never stops a push (it is logged), and
+// always stops a prune, which must know everything that is referenced.
 //
 // # Locks
 //

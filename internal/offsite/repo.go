@@ -56,6 +56,7 @@ type Repo struct {
 	host    string
 
 	uploaded atomic.Int64 // bytes Put through this Repo
+	noCache  bool         // Verify reads everything from the target
 }
 
 func (o *Options) fill() {
