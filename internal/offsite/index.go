@@ -59,10 +59,11 @@ func (x *index) add(file ID, packs []IndexPack) {
 	}
 }
 
-// loadIndex reads every index file of the target. An index file that
-// does not decrypt or decode is an error: the target's index is the truth
-// about what it holds.
-func (r *Repo) loadIndex(ctx context.Context) (*index, error) {
+// loadIndex reads every index file of the target. With strict (prune,
+// which must know every pack's content), one that does not decrypt or
+// decode is an error; otherwise it is logged and left out: push then
+// uploads its blobs again, restore fails only if it needs them.
+func (r *Repo) loadIndex(ctx context.Context, strict bool) (*index, error) {
 	_, ids, err := r.listIDs(ctx, "index/")
 	if err != nil {
 		return nil, err
@@ -70,6 +71,10 @@ func (r *Repo) loadIndex(ctx context.Context) (*index, error) {
 	x := newIndex()
 	for _, id := range ids {
 		packs, err := r.readIndex(ctx, id)
+		if errors.Is(err, ErrCorrupt) && !strict {
+			r.opts.Logger.Warn("offsite: an index file cannot be read; run offsite verify", "object", "index/"+id.String(), "err", err)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}

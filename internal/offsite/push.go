@@ -102,7 +102,7 @@ func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error)
 		rep.Snapshots = len(remote)
 		return rep, nil
 	}
-	idx, err := r.loadIndex(ctx)
+	idx, err := r.loadIndex(ctx, false)
 	if err != nil {
 		return rep, err
 	}

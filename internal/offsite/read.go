@@ -115,7 +115,7 @@ type Restorer struct {
 
 // NewRestorer prepares the restore of snaps into tmpDir's temporary file.
 func (r *Repo) NewRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string) (*Restorer, error) {
-	idx, err := r.loadIndex(ctx)
+	idx, err := r.loadIndex(ctx, false)
 	if err != nil {
 		return nil, err
 	}
