@@ -109,7 +109,9 @@
 // # Forget and prune
 //
 // Forget removes this daemon's records of snapshots the local database
-// no longer holds (local retention decides). Prune (exclusive) walks
+// no longer holds (local retention decides; internal/app only forgets
+// snapshots the database's runs log shows it once held, so a new machine
+// under an old name cannot forget the history it has yet to restore). Prune (exclusive) walks
 // every record's trees, of every daemon, then deletes packs nothing
 // references, rewrites packs less than half used, writes one index for
 // what is left, and only then deletes the old index files and packs.
