@@ -66,6 +66,9 @@ type JobResult struct {
 	Summary   string      // one line for a person (counts, changes, kinds not read)
 	Hint      string      // the command that shows or restores what went wrong
 	Scrub     *ScrubStats // what a scrub read and found; nil for other jobs
+	// Offsite is what an offsite push job pushed (its last attempt); nil
+	// for other jobs and before a push could start.
+	Offsite *OffsitePush
 }
 
 // Retention is what a job's retention removed after a run.

@@ -96,6 +96,11 @@ func (b *backend) Scrub(_ context.Context) Result {
 		Scrub: &app.ScrubStats{BytesRead: 4096, Damaged: 1, Snapshots: []string{"snap1"}}}
 }
 
+func (b *backend) Offsite(_ context.Context, name string) Result {
+	b.record("push " + name)
+	return Result{RunInfo: RunInfo{StartedAt: b.clock.Now(), FinishedAt: b.clock.Now(), Status: StatusComplete}, Summary: "pushed 1 snapshots"}
+}
+
 func (b *backend) Retain(ctx context.Context, ws string) (Retention, error) {
 	b.record("retain " + ws)
 	b.mu.Lock()
@@ -136,7 +141,7 @@ const testToken = "test-token-0123456789abcdef0123456789"
 func start(t *testing.T, b *backend, env map[string]string, ws ...Workspace) *Daemon {
 	t.Helper()
 	d, err := New(Options{
-		Jobs: JobFuncs{Backup: b.Backup, Replicate: b.Replicate, ScrubFn: b.Scrub, Retain: b.Retain, History: b.History, NotifyFn: b.Notify},
+		Jobs: JobFuncs{Backup: b.Backup, Replicate: b.Replicate, ScrubFn: b.Scrub, OffsiteFn: b.Offsite, Retain: b.Retain, History: b.History, NotifyFn: b.Notify},
 		DB:   fakeDB{"bbolt-bytes"}, Version: "test", Clock: b.clock,
 		Logger: slog.New(slog.DiscardHandler),
 		Getenv: func(k string) string { return env[k] },

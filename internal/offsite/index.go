@@ -1,0 +1,200 @@
+package offsite
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// blobLoc is where a blob is: its pack and its place in the pack.
+type blobLoc struct {
+	pack ID
+	PackedBlob
+}
+
+// index is the union of the target's index files. A blob's entry is two
+// numbers (its pack's place in packList, its place in the pack's list):
+// BenchmarkIndexMemory measured the map at 56 bytes a blob, against 201
+// when each entry held a copy of its location.
+type index struct {
+	blobs    map[Ref]slot
+	packList []ID
+	packs    map[ID][]PackedBlob
+	files    map[ID][]ID // index file -> the packs it lists
+}
+
+type slot struct{ pack, blob uint32 }
+
+func newIndex() *index {
+	return &index{blobs: map[Ref]slot{}, packs: map[ID][]PackedBlob{}, files: map[ID][]ID{}}
+}
+
+// lookup returns where the blob whose ref is r is.
+func (x *index) lookup(r Ref) (blobLoc, bool) {
+	s, ok := x.blobs[r]
+	if !ok {
+		return blobLoc{}, false
+	}
+	pack := x.packList[s.pack]
+	return blobLoc{pack: pack, PackedBlob: x.packs[pack][s.blob]}, true
+}
+
+func (x *index) add(file ID, packs []IndexPack) {
+	for _, p := range packs {
+		x.files[file] = append(x.files[file], p.Pack)
+		if _, ok := x.packs[p.Pack]; ok {
+			continue
+		}
+		x.packs[p.Pack] = p.Blobs
+		x.packList = append(x.packList, p.Pack)
+		for i, b := range p.Blobs {
+			if _, ok := x.blobs[b.ID.Ref()]; !ok {
+				x.blobs[b.ID.Ref()] = slot{uint32(len(x.packList) - 1), uint32(i)}
+			}
+		}
+	}
+}
+
+// loadIndex reads every index file of the target. With strict (prune,
+// which must know every pack's content), one that does not decrypt or
+// decode is an error; otherwise it is logged and left out: push then
+// uploads its blobs again, restore fails only if it needs them.
+func (r *Repo) loadIndex(ctx context.Context, strict bool) (*index, error) {
+	_, ids, err := r.listIDs(ctx, "index/")
+	if err != nil {
+		return nil, err
+	}
+	x := newIndex()
+	for _, id := range ids {
+		packs, err := r.readIndex(ctx, id)
+		if errors.Is(err, ErrCorrupt) && !strict {
+			r.opts.Logger.Warn("offsite: an index file cannot be read; run offsite verify", "object", "index/"+id.String(), "err", err)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		x.add(id, packs)
+	}
+	return x, nil
+}
+
+func (r *Repo) readIndex(ctx context.Context, id ID) ([]IndexPack, error) {
+	b, err := r.getSealed(ctx, "index/", id, kindIndex)
+	if err != nil {
+		return nil, fmt.Errorf("read index: %w", err)
+	}
+	plain, err := decompress(b, maxIndex)
+	if err != nil {
+		return nil, fmt.Errorf("index/%s: %w", id.Short(), err)
+	}
+	packs, err := decodeIndex(plain)
+	if err != nil {
+		return nil, fmt.Errorf("index/%s: %w", id.Short(), err)
+	}
+	return packs, nil
+}
+
+func (r *Repo) writeIndex(ctx context.Context, packs []IndexPack) (ID, error) {
+	return r.putSealed(ctx, "index/", kindIndex, compress(encodeIndex(packs)))
+}
+
+// Tree is a collection in an offsite snapshot: its root chunk and count.
+type Tree struct {
+	Root  ID  `json:"root"`
+	Count int `json:"count"`
+}
+
+// Snapshot is an offsite snapshot record: the local snapshot's record as
+// the pushing program wrote it (opaque here), where its collections'
+// trees are, and who pushed it. It is stored encrypted; its object name
+// is the hash of the stored bytes.
+type Snapshot struct {
+	Object      ID              `json:"-"` // name under snapshots/
+	Name        string          `json:"name"`
+	Host        string          `json:"host"`
+	Workspace   string          `json:"workspace"`
+	LocalID     string          `json:"local_id"`
+	StartedAt   time.Time       `json:"started_at"`
+	PushedAt    time.Time       `json:"pushed_at"`
+	Collections map[string]Tree `json:"collections"`
+	Record      json.RawMessage `json:"record"`
+}
+
+func decodeSnapshot(plain []byte) (*Snapshot, error) {
+	b, err := decompress(plain, maxRecord)
+	if err != nil {
+		return nil, err
+	}
+	var s Snapshot
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("%w: snapshot record: %v", ErrCorrupt, err)
+	}
+	if s.LocalID == "" || s.Workspace == "" || s.Name == "" {
+		return nil, fmt.Errorf("%w: snapshot record without id, workspace or name", ErrCorrupt)
+	}
+	return &s, nil
+}
+
+// Snapshots lists every snapshot on the target, of every daemon, oldest
+// first (then by daemon name and id). A record that cannot be read is an
+// error.
+func (r *Repo) Snapshots(ctx context.Context) ([]*Snapshot, error) {
+	out, bad, err := r.readSnapshots(ctx)
+	if err == nil && len(bad) > 0 {
+		err = fmt.Errorf("%s: %s", bad[0].Object, bad[0].Message)
+	}
+	return out, err
+}
+
+// readSnapshots lists the snapshots whose records can be read, and a
+// problem for each that cannot.
+func (r *Repo) readSnapshots(ctx context.Context) ([]*Snapshot, []Problem, error) {
+	_, ids, err := r.listIDs(ctx, "snapshots/")
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]*Snapshot, 0, len(ids))
+	var bad []Problem
+	for _, id := range ids {
+		plain, err := r.getSealed(ctx, "snapshots/", id, kindSnapshot)
+		if isNotExist(err) {
+			continue // forgotten meanwhile
+		}
+		var s *Snapshot
+		if err == nil {
+			s, err = decodeSnapshot(plain)
+		}
+		if errors.Is(err, ErrCorrupt) {
+			bad = append(bad, Problem{Object: "snapshots/" + id.String(), Message: err.Error()})
+			continue
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("read snapshot: %w", err)
+		}
+		s.Object = id
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b *Snapshot) int {
+		if c := a.StartedAt.Compare(b.StartedAt); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.LocalID, b.LocalID)
+	})
+	return out, bad, nil
+}
+
+func (r *Repo) writeSnapshot(ctx context.Context, s *Snapshot) (ID, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return ID{}, err
+	}
+	return r.putSealed(ctx, "snapshots/", kindSnapshot, compress(b))
+}
