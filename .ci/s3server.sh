@@ -76,7 +76,7 @@ s3_free_port() {
 
 # s3_answers is true when an HTTP server answers on 127.0.0.1:$1.
 s3_answers() (
-  exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+  { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || exit 1
   printf 'GET / HTTP/1.0\r\nHost: 127.0.0.1:%s\r\n\r\n' "$1" >&3
   IFS= read -r -t 5 line <&3 || line=
   [[ "$line" == HTTP/* ]]
@@ -85,10 +85,11 @@ s3_answers() (
 S3_DIR=
 S3_PID=
 s3_start() {
-  local master volume filer s3 key secret bucket i
+  local master volume filer s3 master_grpc filer_grpc key secret bucket i shell
   S3_DIR=$(mktemp -d)
   mkdir -p "$S3_DIR/data"
   master=$(s3_free_port) volume=$(s3_free_port) filer=$(s3_free_port) s3=$(s3_free_port)
+  master_grpc=$(s3_free_port) filer_grpc=$(s3_free_port)
   key=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
   secret=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
   bucket=enspace-test
@@ -98,22 +99,23 @@ s3_start() {
 EOF
   )
   "$WEED_BIN" server -dir="$S3_DIR/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
-    -master.port="$master" -master.port.grpc="$(s3_free_port)" -master.telemetry=false \
-    -master.volumeSizeLimitMB=256 -volume.max=0 -volume.port="$volume" -volume.port.grpc="$(s3_free_port)" \
-    -filer -filer.port="$filer" -filer.port.grpc="$(s3_free_port)" -filer.localSocket="$S3_DIR/filer.sock" \
+    -master.port="$master" -master.port.grpc="$master_grpc" -master.telemetry=false \
+    -master.volumeSizeLimitMB=256 -volume.max=0 -volume.preStopSeconds=0 -volume.port="$volume" -volume.port.grpc="$(s3_free_port)" \
+    -filer -filer.port="$filer" -filer.port.grpc="$filer_grpc" -filer.localSocket="$S3_DIR/filer.sock" \
     -s3 -s3.port="$s3" -s3.port.grpc="$(s3_free_port)" -s3.port.iceberg=0 -s3.port.lance=0 \
     -s3.localSocket="$S3_DIR/s3.sock" -s3.config="$S3_DIR/s3.json" >"$S3_DIR/weed.log" 2>&1 &
   S3_PID=$!
   # S3 answers within about 15 s; the bucket can be created once the
-  # filer has a volume to write to.
+  # filer has a volume to write to. weed shell names a server whose gRPC
+  # port is not HTTP+10000 as HOST:PORT.GRPCPORT.
+  shell=("$WEED_BIN" shell -master="127.0.0.1:$master.$master_grpc" -filer="127.0.0.1:$filer.$filer_grpc")
   for i in $(seq 1 120); do
     if ! kill -0 "$S3_PID" 2>/dev/null; then
       echo "weed exited while starting:"; tail -n 40 "$S3_DIR/weed.log"; return 1
     fi
     if s3_answers "$s3" &&
-      echo "s3.bucket.create -name $bucket" | "$WEED_BIN" shell -master="127.0.0.1:$master" \
-        -filer="127.0.0.1:$filer" >>"$S3_DIR/shell.log" 2>&1 &&
-      echo "s3.bucket.list" | "$WEED_BIN" shell -master="127.0.0.1:$master" -filer="127.0.0.1:$filer" 2>/dev/null | grep -q "$bucket"; then
+      echo "s3.bucket.create -name $bucket" | timeout 30 "${shell[@]}" >>"$S3_DIR/shell.log" 2>&1 &&
+      echo "s3.bucket.list" | timeout 30 "${shell[@]}" 2>>"$S3_DIR/shell.log" | grep -q "$bucket"; then
       echo "weed: S3 on 127.0.0.1:$s3 after $i tries (data in $S3_DIR/data)"
       export ENSPACE_TEST_S3_ENDPOINT="http://127.0.0.1:$s3"
       export ENSPACE_TEST_S3_ACCESS_KEY_ID="$key"
@@ -131,10 +133,12 @@ EOF
 
 s3_stop() {
   if [ -n "$S3_PID" ]; then
+    # SIGTERM, and SIGKILL if it still runs 2 s later (weed takes about
+    # 10 s to stop by itself; its files are thrown away anyway).
     kill "$S3_PID" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$S3_PID" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$S3_PID" 2>/dev/null || true
+    (sleep 2; kill -9 "$S3_PID" 2>/dev/null) &
     wait "$S3_PID" 2>/dev/null || true
+    kill $! 2>/dev/null || true
     S3_PID=
   fi
   if [ -n "$S3_DIR" ]; then rm -rf "$S3_DIR"; S3_DIR=; fi

@@ -2,6 +2,7 @@ package s3test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -62,7 +63,7 @@ func startWeed(bin string) (*weed, error) {
 	defer log.Close()
 	w.cmd = exec.Command(bin, "server", "-dir="+w.DataDir, "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
 		"-master.port="+master, "-master.port.grpc="+ports[4], "-master.telemetry=false",
-		"-master.volumeSizeLimitMB=256", "-volume.max=0", "-volume.port="+volume, "-volume.port.grpc="+ports[5],
+		"-master.volumeSizeLimitMB=256", "-volume.max=0", "-volume.preStopSeconds=0", "-volume.port="+volume, "-volume.port.grpc="+ports[5],
 		"-filer", "-filer.port="+filer, "-filer.port.grpc="+ports[6], "-filer.localSocket="+filepath.Join(dir, "filer.sock"),
 		"-s3", "-s3.port="+s3, "-s3.port.grpc="+ports[7], "-s3.port.iceberg=0", "-s3.port.lance=0",
 		"-s3.localSocket="+filepath.Join(dir, "s3.sock"), "-s3.config="+filepath.Join(dir, "s3.json"))
@@ -73,7 +74,11 @@ func startWeed(bin string) (*weed, error) {
 	}
 	go func() { _ = w.cmd.Wait(); close(w.exited) }()
 	shell := func(command string) (string, error) {
-		c := exec.Command(bin, "shell", "-master=127.0.0.1:"+master, "-filer=127.0.0.1:"+filer)
+		// weed names a server whose gRPC port is not HTTP+10000 as
+		// HOST:PORT.GRPCPORT.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c := exec.CommandContext(ctx, bin, "shell", "-master=127.0.0.1:"+master+"."+ports[4], "-filer=127.0.0.1:"+filer+"."+ports[6])
 		c.Stdin = strings.NewReader(command + "\n")
 		out, err := c.CombinedOutput()
 		return string(out), err
@@ -110,13 +115,14 @@ func answers(endpoint string) bool {
 	return true
 }
 
-// stop ends weed (SIGTERM, then SIGKILL after 10 s) and removes its files.
+// stop ends weed (SIGTERM, then SIGKILL after 2 s: weed takes about 10 s
+// to stop by itself, and its files are thrown away) and removes its files.
 func (w *weed) stop() {
 	if w.cmd != nil && w.cmd.Process != nil {
 		_ = w.cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-w.exited:
-		case <-time.After(10 * time.Second):
+		case <-time.After(2 * time.Second):
 			_ = w.cmd.Process.Kill()
 			<-w.exited
 		}
