@@ -16,10 +16,9 @@
 //
 // The server is a real S3 implementation on purpose: signatures, paging of
 // listings, conditional requests and error bodies are what a fake gets
-// wrong. Starting weed takes 4 to 5 s here (bucket included), stopping it 2 s;
-// building it (.ci/s3server.sh) 12 minutes on 2 cores (measured at a load
-// of 5), which is why
-// it is cached.
+// wrong. Starting weed takes 4 to 5 s here (bucket included), stopping it
+// 2 s; building it (.ci/s3server.sh) took 12 minutes on 2 cores at a load of
+// 5, which is why it is cached.
 //
 // Caveats: the variables' secret is handed to the code under test through
 // files (CredentialFiles), as a user would; a test must not print it.
