@@ -34,20 +34,21 @@ var allowed = map[string][]string{
 	"internal/snapshot":        {"internal/jsonv"},
 	"internal/scheduler":       {},
 	"internal/listenauth":      {},
+	"internal/offsite":         {},
 	// Engines and adapters over the leaves.
 	"internal/api":         {"internal/kind", "internal/retry"},
 	"internal/notify":      {"internal/retry"},
 	"internal/diff":        {"internal/jsonv", "internal/kind"},
 	"internal/export":      {"internal/kind"},
 	"internal/api/fakeapi": {"internal/api", "internal/kind"},
-	"internal/config":      {"internal/api", "internal/kind", "internal/scheduler"},
+	"internal/config":      {"internal/api", "internal/kind", "internal/offsite", "internal/scheduler"},
 	"internal/backup":      {"internal/api", "internal/kind"},
 	"internal/selector":    {"internal/api", "internal/kind"},
 	"internal/restore":     {"internal/api", "internal/jsonv", "internal/kind", "internal/selector"},
 	"internal/doctor":      {"internal/api", "internal/config", "internal/kind"},
 	// The program: one method per use case over the engines.
 	"internal/app": {"internal/api", "internal/backup", "internal/config", "internal/diff", "internal/doctor", "internal/export",
-		"internal/kind", "internal/notify", "internal/restore", "internal/scheduler", "internal/selector", "internal/snapshot"},
+		"internal/kind", "internal/notify", "internal/offsite", "internal/restore", "internal/scheduler", "internal/selector", "internal/snapshot"},
 	// Callers of the program.
 	"internal/daemon": {"internal/app", "internal/kind", "internal/listenauth", "internal/scheduler"},
 	// The dashboard renders the program's browse use cases; dashtest
@@ -64,7 +65,7 @@ var allowed = map[string][]string{
 	// Commands: flags, prompts and rendering over the program.
 	"cmd/enspace-sync": {"internal/api", "internal/api/fakeapi", "internal/app", "internal/config", "internal/daemon",
 		"internal/dashboard", "internal/demo", "internal/diff", "internal/doctor", "internal/export", "internal/kind", "internal/progress",
-		"internal/completion", "internal/restore", "internal/selector", "internal/snapshot"},
+		"internal/completion", "internal/offsite", "internal/restore", "internal/selector", "internal/snapshot"},
 	"cmd/soak":  {"internal/api/fakeapi", "internal/kind"},
 	"cmd/bench": {"internal/api/fakeapi", "internal/kind"},
 }

@@ -82,6 +82,11 @@ type Config struct {
 	Replications []*Replication `yaml:"replications,omitempty"`
 	// Scrub is the daemon's scheduled read-back of every stored object.
 	Scrub Scrub `yaml:"scrub"`
+	// Name is this daemon's name in offsite targets, where several daemons
+	// may push to one bucket; default: the host name (see DaemonName).
+	Name string `yaml:"name,omitempty"`
+	// Offsite are the encrypted offsite targets the daemon pushes to.
+	Offsite []*Offsite `yaml:"offsite,omitempty"`
 
 	// Warnings are non-fatal findings of Parse, Validate and ResolveSecrets,
 	// each "file:line: path: message". They never hold a secret value.

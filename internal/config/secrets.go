@@ -57,6 +57,7 @@ func (c *Config) ResolveSecrets() error {
 			read.integrations[slug] = out
 		}
 	}
+	c.resolveOffsite(v)
 	v.secrets = append(v.secrets, c.secrets()...)
 	for i := range v.list {
 		v.list[i].Msg = v.scrub(v.list[i].Msg)

@@ -40,6 +40,7 @@ func (c *Config) Validate() error {
 	c.validateWorkspaces(v)
 	c.validateReplications(v)
 	c.validateScrub(v)
+	c.validateOffsite(v)
 	return v.err()
 }
 

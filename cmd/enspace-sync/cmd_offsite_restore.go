@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/enspace-sync/enspace-sync/internal/app"
+	"github.com/enspace-sync/enspace-sync/internal/config"
+)
+
+func init() {
+	register(&command{
+		name:    "offsite restore-db",
+		summary: "rebuild a database from an offsite target, on any machine",
+		usage:   "enspace-sync offsite restore-db --from URL --to PATH --password-file FILE [--workspace W] [--snapshot S] [--name DAEMON] [--json]",
+		help: `Rebuilds a database from an offsite target, on a machine that may have
+nothing else (no config is read): every snapshot on the target, or those
+of --workspace, of the daemon --name, or the one --snapshot names (an id,
+a prefix of 4 characters or more, or latest). Snapshots keep their ids,
+times, status, counts and changes: snapshots, diff, show, restore and
+export then work on the new database as on the original. Point a config's
+database: at PATH to use it.
+
+PATH must not exist; the database is built under PATH.restoring and
+renamed when complete. An S3 target's keys come from
+--access-key-id-file and --secret-access-key-file, or AWS_ACCESS_KEY_ID
+and AWS_SECRET_ACCESS_KEY. Files must be readable by their owner only.
+
+Examples:
+  enspace-sync offsite restore-db --from file:///mnt/nas/enspace --to /var/lib/enspace-sync/enspace-sync.db \
+      --password-file /etc/enspace-sync/offsite.password
+  AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... enspace-sync offsite restore-db \
+      --from 's3://enspace-backups/acme?endpoint=https://minio.internal:9000&path_style=true' \
+      --to ./restored.db --password-file ./offsite.password --workspace acme --json`,
+		run: runOffsiteRestoreDB,
+	})
+}
+
+type restoreDBOptions struct {
+	from, to, passwordFile, keyIDFile, secretFile string
+	workspace, snapshot, name, logLevel           string
+	asJSON                                        bool
+}
+
+func runOffsiteRestoreDB(ctx context.Context, m *Main, args []string) error {
+	cmd := commands["offsite restore-db"]
+	fs := newFlags(cmd)
+	var o restoreDBOptions
+	fs.StringVar(&o.from, "from", "", "the target's URL: file:///DIR or s3://BUCKET/PREFIX?endpoint=...")
+	fs.StringVar(&o.to, "to", "", "the database to create (must not exist)")
+	fs.StringVar(&o.passwordFile, "password-file", "", "the file holding the repository password (mode 0600)")
+	fs.StringVar(&o.keyIDFile, "access-key-id-file", "", "the file holding the S3 access key id (default $AWS_ACCESS_KEY_ID)")
+	fs.StringVar(&o.secretFile, "secret-access-key-file", "", "the file holding the S3 secret key (default $AWS_SECRET_ACCESS_KEY)")
+	fs.StringVar(&o.workspace, "workspace", "", "only this workspace's snapshots")
+	fs.StringVar(&o.snapshot, "snapshot", "", "only this snapshot: an id, a prefix of 4+ characters, or latest")
+	fs.StringVar(&o.name, "name", "", "only the snapshots this daemon pushed")
+	fs.StringVar(&o.logLevel, "log-level", "", "log level: debug, info, warn or error")
+	fs.BoolVar(&o.asJSON, "json", false, "print the result as JSON on stdout")
+	rest, err := m.parse(cmd, fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef(cmd.name, "unexpected argument %q", rest[0])
+	}
+	if err := checkLogLevel(cmd.name, o.logLevel); err != nil {
+		return err
+	}
+	switch {
+	case o.from == "":
+		return usagef(cmd.name, "--from is required: the target's URL")
+	case o.to == "":
+		return usagef(cmd.name, "--to is required: the database to create")
+	case o.passwordFile == "":
+		return usagef(cmd.name, "--password-file is required: the file holding the repository password")
+	}
+	req := app.RestoreDBRequest{From: o.from, To: o.to, Workspace: o.workspace, Snapshot: o.snapshot, Name: o.name, Logger: m.log}
+	pw, err := config.ReadKeyFile(o.passwordFile)
+	if err != nil {
+		return usagef(cmd.name, "--password-file: %v", err)
+	}
+	req.Password = pw.Reveal()
+	if o.keyIDFile != "" {
+		s, err := config.ReadKeyFile(o.keyIDFile)
+		if err != nil {
+			return usagef(cmd.name, "--access-key-id-file: %v", err)
+		}
+		req.Credentials.AccessKeyID = s.Reveal()
+	}
+	if o.secretFile != "" {
+		s, err := config.ReadKeyFile(o.secretFile)
+		if err != nil {
+			return usagef(cmd.name, "--secret-access-key-file: %v", err)
+		}
+		req.Credentials.SecretAccessKey = s.Reveal()
+	}
+	rep, err := app.RestoreDB(ctx, req)
+	if err != nil {
+		return err
+	}
+	if o.asJSON {
+		return printJSON(m, rep)
+	}
+	fmt.Fprintf(m.Stdout, "restored %d snapshots (%d objects) into %s (%s) in %.1fs\n",
+		len(rep.Snapshots), rep.Objects, rep.To, humanBytes(rep.Bytes), rep.Seconds)
+	return nil
+}

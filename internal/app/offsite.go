@@ -1,0 +1,279 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/enspace-sync/enspace-sync/internal/config"
+	"github.com/enspace-sync/enspace-sync/internal/offsite"
+	"github.com/enspace-sync/enspace-sync/internal/snapshot"
+)
+
+// OffsitePush is one target's push.
+type OffsitePush struct {
+	Target string `json:"target"`
+	offsite.PushReport
+	Seconds float64 `json:"seconds"`
+}
+
+// OffsiteSnapshot is one snapshot on a target, as `offsite snapshots`
+// lists it.
+type OffsiteSnapshot struct {
+	Target     string          `json:"target"`
+	Name       string          `json:"name"` // the daemon that pushed it
+	Host       string          `json:"host"`
+	Workspace  string          `json:"workspace"`
+	ID         string          `json:"id"` // the local snapshot's id, kept by restore-db
+	StartedAt  time.Time       `json:"started_at"`
+	PushedAt   time.Time       `json:"pushed_at"`
+	Status     snapshot.Status `json:"status"`
+	Objects    int             `json:"objects"`
+	Object     string          `json:"object"` // the record's object name on the target
+	Collection int             `json:"collections"`
+}
+
+// OffsiteVerify is one target's verify.
+type OffsiteVerify struct {
+	Target string `json:"target"`
+	offsite.VerifyReport
+}
+
+// OffsiteForget is one target's forget.
+type OffsiteForget struct {
+	Target string `json:"target"`
+	offsite.ForgetReport
+}
+
+// OffsitePrune is one target's prune.
+type OffsitePrune struct {
+	Target string `json:"target"`
+	offsite.PruneReport
+}
+
+// OffsiteUnlock is one target's unlock: the locks removed.
+type OffsiteUnlock struct {
+	Target  string         `json:"target"`
+	Removed []offsite.Lock `json:"removed"`
+}
+
+// ErrOffsiteDamaged is returned by OffsiteVerify when a target has problems.
+var ErrOffsiteDamaged = errors.New("offsite target has problems")
+
+// offsiteTargets returns the named target, or every target for "".
+func (s *Service) offsiteTargets(name string) ([]*config.Offsite, error) {
+	cfg := s.Config()
+	if name != "" {
+		t, err := cfg.OffsiteTarget(name)
+		if err != nil {
+			return nil, absentf("enspace-sync config check", "no offsite target named %q in the config", name)
+		}
+		return []*config.Offsite{t}, nil
+	}
+	if len(cfg.Offsite) == 0 {
+		return nil, inputf("add a target under offsite: in the config", "no offsite target in the config")
+	}
+	return cfg.Offsite, nil
+}
+
+// offsiteOptions are the repository options of this program.
+func (s *Service) offsiteOptions(password string) offsite.Options {
+	return offsite.Options{Password: password, Name: s.Config().DaemonName(), BlobID: blobID, Logger: s.log}
+}
+
+func blobID(raw []byte) (offsite.ID, error) {
+	h, err := snapshot.ContentHash(raw)
+	return offsite.ID(h), err
+}
+
+// openTarget opens a configured target's repository, creating it when
+// create is set and the target holds none.
+func (s *Service) openTarget(ctx context.Context, t *config.Offsite, create bool) (*offsite.Repo, error) {
+	b, err := offsite.OpenBackend(t.Location(), t.Credentials())
+	if err != nil {
+		return nil, fmt.Errorf("offsite target %s: %w", t.Name, err)
+	}
+	opts := s.offsiteOptions(t.Password().Reveal())
+	var r *offsite.Repo
+	if create {
+		r, err = offsite.OpenOrInit(ctx, b, opts)
+	} else {
+		r, err = offsite.Open(ctx, b, opts)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("offsite target %s (%s): %w", t.Name, t.Location(), err)
+	}
+	return r, nil
+}
+
+// eachTarget runs fn for the named target or every one, stopping at the
+// first error.
+func (s *Service) eachTarget(ctx context.Context, name string, create bool, fn func(t *config.Offsite, r *offsite.Repo) error) error {
+	ts, err := s.offsiteTargets(name)
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		r, err := s.openTarget(ctx, t, create)
+		if err != nil {
+			return err
+		}
+		if err := fn(t, r); err != nil {
+			return fmt.Errorf("offsite target %s: %w", t.Name, err)
+		}
+	}
+	return nil
+}
+
+// OffsitePush pushes every local snapshot not yet on the target (every
+// target when target is ""), creating the repository on first use.
+func (s *Service) OffsitePush(ctx context.Context, target string) ([]OffsitePush, error) {
+	db, err := s.needDB()
+	if err != nil {
+		return nil, err
+	}
+	var out []OffsitePush
+	err = s.eachTarget(ctx, target, true, func(t *config.Offsite, r *offsite.Repo) error {
+		start := time.Now()
+		rep, err := r.Push(ctx, dbSource{db})
+		out = append(out, OffsitePush{Target: t.Name, PushReport: rep, Seconds: time.Since(start).Seconds()})
+		if err == nil {
+			s.log.Info("offsite push", "target", t.Name, "pushed", len(rep.Pushed), "uploaded_bytes", rep.Uploaded)
+		}
+		return err
+	})
+	return out, err
+}
+
+// OffsiteSnapshots lists the snapshots of every daemon on the target(s).
+func (s *Service) OffsiteSnapshots(ctx context.Context, target string) ([]OffsiteSnapshot, error) {
+	out := []OffsiteSnapshot{}
+	err := s.eachTarget(ctx, target, false, func(t *config.Offsite, r *offsite.Repo) error {
+		snaps, err := r.Snapshots(ctx)
+		if err != nil {
+			return err
+		}
+		for _, sn := range snaps {
+			out = append(out, describeOffsite(t.Name, sn))
+		}
+		return nil
+	})
+	return out, err
+}
+
+func describeOffsite(target string, sn *offsite.Snapshot) OffsiteSnapshot {
+	o := OffsiteSnapshot{Target: target, Name: sn.Name, Host: sn.Host, Workspace: sn.Workspace, ID: sn.LocalID,
+		StartedAt: sn.StartedAt, PushedAt: sn.PushedAt, Object: sn.Object.String(), Collection: len(sn.Collections)}
+	var rec snapshot.Snapshot
+	if json.Unmarshal(sn.Record, &rec) == nil {
+		o.Status, o.Objects = rec.Status, rec.Objects
+	}
+	return o
+}
+
+// OffsiteVerify checks the target(s); with readData it downloads every
+// pack. Problems found are in the reports and the error is
+// ErrOffsiteDamaged.
+func (s *Service) OffsiteVerify(ctx context.Context, target string, readData bool) ([]OffsiteVerify, error) {
+	var out []OffsiteVerify
+	err := s.eachTarget(ctx, target, false, func(t *config.Offsite, r *offsite.Repo) error {
+		rep, err := r.Verify(ctx, readData)
+		out = append(out, OffsiteVerify{Target: t.Name, VerifyReport: rep})
+		return err
+	})
+	if err != nil {
+		return out, err
+	}
+	for _, v := range out {
+		if len(v.Problems) > 0 {
+			return out, fmt.Errorf("%w: %s: %d problems", ErrOffsiteDamaged, v.Target, len(v.Problems))
+		}
+	}
+	return out, nil
+}
+
+// OffsiteForget removes from the target(s) this daemon's snapshots that
+// the local database no longer keeps (its retention forgot them).
+func (s *Service) OffsiteForget(ctx context.Context, target string) ([]OffsiteForget, error) {
+	db, err := s.needDB()
+	if err != nil {
+		return nil, err
+	}
+	local, err := db.Snapshots("")
+	if err != nil {
+		return nil, err
+	}
+	kept := map[string]bool{}
+	for _, l := range local {
+		kept[l.Workspace+"\x00"+l.ID] = true
+	}
+	var out []OffsiteForget
+	err = s.eachTarget(ctx, target, false, func(t *config.Offsite, r *offsite.Repo) error {
+		rep, err := r.Forget(ctx, func(ws, id string) bool { return kept[ws+"\x00"+id] })
+		out = append(out, OffsiteForget{Target: t.Name, ForgetReport: rep})
+		return err
+	})
+	return out, err
+}
+
+// OffsitePrune deletes and repacks what no snapshot on the target(s) uses.
+func (s *Service) OffsitePrune(ctx context.Context, target string) ([]OffsitePrune, error) {
+	var out []OffsitePrune
+	err := s.eachTarget(ctx, target, false, func(t *config.Offsite, r *offsite.Repo) error {
+		rep, err := r.Prune(ctx)
+		out = append(out, OffsitePrune{Target: t.Name, PruneReport: rep})
+		return err
+	})
+	return out, err
+}
+
+// OffsiteUnlock removes the stale locks of the target(s), or every lock
+// with all.
+func (s *Service) OffsiteUnlock(ctx context.Context, target string, all bool) ([]OffsiteUnlock, error) {
+	var out []OffsiteUnlock
+	err := s.eachTarget(ctx, target, false, func(t *config.Offsite, r *offsite.Repo) error {
+		removed, err := r.Unlock(ctx, all)
+		if removed == nil {
+			removed = []offsite.Lock{}
+		}
+		out = append(out, OffsiteUnlock{Target: t.Name, Removed: removed})
+		return err
+	})
+	return out, err
+}
+
+// dbSource is the local database as push reads it.
+type dbSource struct{ db *snapshot.DB }
+
+func (d dbSource) Snapshots() ([]offsite.Local, error) {
+	snaps, err := d.db.Snapshots("")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]offsite.Local, 0, len(snaps))
+	for _, s := range snaps {
+		rec, err := json.Marshal(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, offsite.Local{ID: s.ID, Workspace: s.Workspace, StartedAt: s.StartedAt,
+			Collections: d.db.Collections(s), Record: rec, Ref: s})
+	}
+	return out, nil
+}
+
+func (d dbSource) Walk(l offsite.Local, collection string, fn func(key string, id offsite.ID) error) error {
+	return d.db.Walk(l.Ref.(*snapshot.Snapshot), collection, func(key string, h snapshot.Hash) error {
+		return fn(key, offsite.ID(h))
+	})
+}
+
+func (d dbSource) Read(l offsite.Local, collection, key string) ([]byte, error) {
+	raw, ok, err := d.db.Lookup(l.Ref.(*snapshot.Snapshot), collection, key)
+	if err == nil && !ok {
+		err = fmt.Errorf("%s %q: %w", collection, key, snapshot.ErrNotFound)
+	}
+	return raw, err
+}

@@ -1,0 +1,169 @@
+package config
+
+import (
+	"os"
+	"strings"
+
+	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/offsite"
+)
+
+// OffsiteAfterBackup is the schedule that pushes after every backup, the
+// default.
+const OffsiteAfterBackup = "after-backup"
+
+// Offsite is one offsite target: an encrypted repository on S3 or a
+// mounted disk that the daemon pushes its snapshots to.
+type Offsite struct {
+	// Name is how commands (--target), status and metrics name the target.
+	Name string `yaml:"name"`
+	// URL is file:///abs/dir or s3://bucket/prefix with the options
+	// endpoint=https://host:port, region= and path_style=true.
+	URL string `yaml:"url"`
+	// PasswordFile holds the repository password, which unlocks the
+	// target's key (as restic's repository password). Required.
+	PasswordFile string `yaml:"password_file"`
+	// AccessKeyIDFile, SecretAccessKeyFile and SessionTokenFile hold an S3
+	// target's credentials; when unset, AWS_ACCESS_KEY_ID,
+	// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN are used. Relative
+	// paths start from $CREDENTIALS_DIRECTORY when set.
+	AccessKeyIDFile     string `yaml:"access_key_id_file,omitempty"`
+	SecretAccessKeyFile string `yaml:"secret_access_key_file,omitempty"`
+	SessionTokenFile    string `yaml:"session_token_file,omitempty"`
+	// Schedule is when the daemon pushes: "after-backup" (the default,
+	// also when empty) or a cron schedule.
+	Schedule string `yaml:"schedule,omitempty"`
+
+	read func() *offsiteSecrets
+}
+
+type offsiteSecrets struct {
+	password             api.Secret
+	keyID, secret, token api.Secret
+}
+
+// AfterBackup reports whether the target is pushed after every backup
+// rather than on a cron schedule.
+func (o *Offsite) AfterBackup() bool {
+	return o.Schedule == "" || o.Schedule == OffsiteAfterBackup
+}
+
+// Location returns the parsed URL (valid once Validate passed).
+func (o *Offsite) Location() offsite.Location {
+	l, _ := offsite.ParseURL(o.URL)
+	return l
+}
+
+// Password returns the repository password ResolveSecrets read; "" before.
+func (o *Offsite) Password() api.Secret {
+	if o.read == nil {
+		return ""
+	}
+	return o.read().password
+}
+
+// Credentials returns the S3 credentials ResolveSecrets read (empty
+// fields fall back to the AWS_* variables when the backend opens).
+func (o *Offsite) Credentials() offsite.Credentials {
+	if o.read == nil {
+		return offsite.Credentials{}
+	}
+	s := o.read()
+	return offsite.Credentials{AccessKeyID: s.keyID.Reveal(), SecretAccessKey: s.secret.Reveal(), SessionToken: s.token.Reveal()}
+}
+
+// OffsiteTarget returns the target with the given name.
+func (c *Config) OffsiteTarget(name string) (*Offsite, error) {
+	for _, o := range c.Offsite {
+		if o != nil && o.Name == name {
+			return o, nil
+		}
+	}
+	return nil, &Error{Problems: []Problem{{Path: "offsite", Err: ErrInvalid, Msg: "no offsite target named " + quote(shorten(name))}}}
+}
+
+// DaemonName returns the name this daemon pushes under: Name, or the host
+// name.
+func (c *Config) DaemonName() string {
+	if c.Name != "" {
+		return c.Name
+	}
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "enspace-sync"
+	}
+	return h
+}
+
+// validateOffsite checks the offsite targets.
+func (c *Config) validateOffsite(v *problems) {
+	if c.Name != "" && !environmentName.MatchString(c.Name) {
+		v.at("name", ErrInvalid, "%q is not a valid daemon name ([A-Za-z0-9][A-Za-z0-9._-]*)", shorten(c.Name))
+	}
+	seen := map[string]bool{}
+	for i, o := range c.Offsite {
+		path := indexPath("offsite", i)
+		if o == nil {
+			v.at(path, ErrInvalid, "empty entry: name, url and password_file are required")
+			continue
+		}
+		switch {
+		case o.Name == "":
+			v.at(path+".name", ErrInvalid, "required: a name for the target")
+		case !workspaceName.MatchString(o.Name):
+			v.at(path+".name", ErrInvalid, "%q is not a valid name ([a-z0-9][a-z0-9._-]*)", shorten(o.Name))
+		case seen[o.Name]:
+			v.at(path+".name", ErrInvalid, "%q names two targets", o.Name)
+		}
+		seen[o.Name] = true
+		l, err := offsite.ParseURL(o.URL)
+		switch {
+		case o.URL == "":
+			v.at(path+".url", ErrInvalid, "required: file:///dir or s3://bucket/prefix?endpoint=...")
+		case err != nil:
+			v.at(path+".url", ErrInvalid, "%v", strings.TrimPrefix(err.Error(), "invalid: "))
+		case l.Scheme == "file" && (o.AccessKeyIDFile != "" || o.SecretAccessKeyFile != "" || o.SessionTokenFile != ""):
+			v.at(path+".access_key_id_file", ErrInvalid, "S3 credentials given for a file:// target")
+		}
+		if (o.AccessKeyIDFile == "") != (o.SecretAccessKeyFile == "") {
+			v.at(path+".secret_access_key_file", ErrInvalid, "access_key_id_file and secret_access_key_file go together")
+		}
+		if o.PasswordFile == "" {
+			v.at(path+".password_file", ErrInvalid, "required: the file holding the repository password")
+		}
+		if !o.AfterBackup() {
+			if err := checkCron(o.Schedule); err != nil {
+				v.at(path+".schedule", ErrInvalid, "%q is not %s nor a cron schedule: %v", shorten(o.Schedule), OffsiteAfterBackup, err)
+			}
+		}
+	}
+}
+
+// resolveOffsite reads each target's password and credential files.
+func (c *Config) resolveOffsite(v *problems) {
+	for i, o := range c.Offsite {
+		if o == nil {
+			continue
+		}
+		path := indexPath("offsite", i)
+		s := &offsiteSecrets{}
+		o.read = func() *offsiteSecrets { return s }
+		for _, f := range []struct {
+			key, file string
+			dst       *api.Secret
+		}{
+			{"password_file", o.PasswordFile, &s.password},
+			{"access_key_id_file", o.AccessKeyIDFile, &s.keyID},
+			{"secret_access_key_file", o.SecretAccessKeyFile, &s.secret},
+			{"session_token_file", o.SessionTokenFile, &s.token},
+		} {
+			if f.file == "" {
+				continue
+			}
+			if val, ok := c.readSecret(v, path+"."+f.key, f.file); ok {
+				*f.dst = val
+				v.secrets = append(v.secrets, val.Reveal())
+			}
+		}
+	}
+}

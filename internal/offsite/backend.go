@@ -1,0 +1,125 @@
+package offsite
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+)
+
+// Backend stores objects by name ("data/3fa4...", "keys/9c1e..."). Names
+// are hashes or random ids under a few fixed directories; nothing else.
+type Backend interface {
+	Put(ctx context.Context, name string, data []byte) error
+	Get(ctx context.Context, name string) ([]byte, error)
+	GetRange(ctx context.Context, name string, off, n int64) ([]byte, error)
+	// List calls fn for each object whose name starts with prefix.
+	List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error
+	// Delete removes an object; deleting one that is gone is no error.
+	Delete(ctx context.Context, name string) error
+	// Stat is ErrNotExist for an absent object.
+	Stat(ctx context.Context, name string) (ObjectInfo, error)
+}
+
+// ObjectInfo is one stored object.
+type ObjectInfo struct {
+	Name    string
+	Size    int64
+	ModTime time.Time
+}
+
+// Location is a parsed target URL.
+type Location struct {
+	Scheme string // "file" or "s3"
+	Path   string // file: the directory
+	// S3:
+	Bucket    string
+	Prefix    string // without leading or trailing slash
+	Endpoint  string // host[:port]
+	Secure    bool   // https (the default)
+	Region    string
+	PathStyle bool
+}
+
+// Credentials are an S3 target's keys; empty fields are taken from
+// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
+type Credentials struct {
+	AccessKeyID, SecretAccessKey, SessionToken string
+}
+
+// String returns the location without credentials (URLs never carry them).
+func (l Location) String() string {
+	if l.Scheme == "file" {
+		return "file://" + l.Path
+	}
+	s := "s3://" + l.Bucket
+	if l.Prefix != "" {
+		s += "/" + l.Prefix
+	}
+	return s
+}
+
+// ParseURL parses file:///abs/dir or
+// s3://bucket/prefix?endpoint=...&region=...&path_style=true.
+func ParseURL(raw string) (Location, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return Location{}, fmt.Errorf("%w: url: %v", ErrInvalid, err)
+	}
+	if u.User != nil {
+		return Location{}, fmt.Errorf("%w: url: credentials do not belong in the URL: use access_key_id_file and secret_access_key_file", ErrInvalid)
+	}
+	switch u.Scheme {
+	case "file":
+		if u.Host != "" && u.Host != "localhost" {
+			return Location{}, fmt.Errorf("%w: url: file:// takes an absolute path (file:///mnt/nas/enspace), not a host", ErrInvalid)
+		}
+		if u.RawQuery != "" || !strings.HasPrefix(u.Path, "/") {
+			return Location{}, fmt.Errorf("%w: url: file:// takes an absolute path and no options", ErrInvalid)
+		}
+		return Location{Scheme: "file", Path: path.Clean(u.Path)}, nil
+	case "s3":
+		l := Location{Scheme: "s3", Bucket: u.Host, Prefix: strings.Trim(u.Path, "/"), Endpoint: "s3.amazonaws.com", Secure: true}
+		if l.Bucket == "" {
+			return Location{}, fmt.Errorf("%w: url: s3:// needs a bucket (s3://bucket/prefix)", ErrInvalid)
+		}
+		for k, vs := range u.Query() {
+			v := vs[len(vs)-1]
+			switch k {
+			case "endpoint":
+				e, err := url.Parse(v)
+				if err != nil || (e.Scheme != "http" && e.Scheme != "https") || e.Host == "" || (e.Path != "" && e.Path != "/") {
+					return Location{}, fmt.Errorf("%w: url: endpoint %q: want http(s)://host[:port]", ErrInvalid, v)
+				}
+				l.Endpoint, l.Secure = e.Host, e.Scheme == "https"
+			case "region":
+				l.Region = v
+			case "path_style":
+				switch v {
+				case "true", "1":
+					l.PathStyle = true
+				case "false", "0":
+				default:
+					return Location{}, fmt.Errorf("%w: url: path_style=%q: want true or false", ErrInvalid, v)
+				}
+			default:
+				return Location{}, fmt.Errorf("%w: url: unknown option %q (endpoint, region, path_style)", ErrInvalid, k)
+			}
+		}
+		return l, nil
+	}
+	return Location{}, fmt.Errorf("%w: url: scheme %q: want file:// or s3://", ErrInvalid, u.Scheme)
+}
+
+// OpenBackend returns the backend of a location.
+func OpenBackend(l Location, c Credentials) (Backend, error) {
+	switch l.Scheme {
+	case "file":
+		return &fileBackend{dir: l.Path}, nil
+	case "s3":
+		return newS3Backend(l, c)
+	}
+	return nil, fmt.Errorf("%w: scheme %q", ErrInvalid, l.Scheme)
+}

@@ -1,0 +1,21 @@
+package offsite
+
+import "errors"
+
+// Errors, matched with errors.Is.
+var (
+	// ErrNotExist is an object, target or snapshot that is not there.
+	ErrNotExist = errors.New("not found")
+	// ErrPassword is a password that opens none of the target's keys.
+	ErrPassword = errors.New("wrong password: it opens none of the target's keys")
+	// ErrNoRepository is a target with no repository yet (no keys/).
+	ErrNoRepository = errors.New("no offsite repository at the target")
+	// ErrCorrupt is an object that does not decrypt, decode or hash to its name.
+	ErrCorrupt = errors.New("corrupt offsite object")
+	// ErrLocked is a lock held by another process that conflicts with ours.
+	ErrLocked = errors.New("target is locked")
+	// ErrInvalid is a bad URL or option.
+	ErrInvalid = errors.New("invalid")
+)
+
+func isNotExist(err error) bool { return errors.Is(err, ErrNotExist) }

@@ -1,0 +1,289 @@
+package offsite
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// BlobType says what a blob in a pack is.
+type BlobType byte
+
+// Blob types.
+const (
+	DataBlob BlobType = 1 // one object's raw JSON, named by the local store's content hash
+	TreeBlob BlobType = 2 // a tree chunk, named by the SHA-256 of its encoding
+)
+
+// Limits on what decoding accepts from a target.
+const (
+	maxPackPlain = 256 << 20 // a pack's decompressed size
+	maxBlob      = 64 << 20  // one blob
+	maxIndex     = 1 << 30   // an index file's decompressed size
+	maxRecord    = 64 << 20  // a snapshot record's decompressed size
+)
+
+var (
+	packMagic  = []byte("ESPK\x01")
+	indexMagic = []byte("ESIX\x01")
+)
+
+var (
+	zenc     *zstd.Encoder
+	zdec     *zstd.Decoder
+	zstdOnce sync.Once
+)
+
+func codecs() (*zstd.Encoder, *zstd.Decoder) {
+	zstdOnce.Do(func() {
+		zenc, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
+		zdec, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxIndex))
+	})
+	return zenc, zdec
+}
+
+func compress(b []byte) []byte {
+	e, _ := codecs()
+	return e.EncodeAll(b, make([]byte, 0, len(b)/3))
+}
+
+func decompress(b []byte, limit int) ([]byte, error) {
+	_, d := codecs()
+	out, err := d.DecodeAll(b, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: decompress: %v", ErrCorrupt, err)
+	}
+	if len(out) > limit {
+		return nil, fmt.Errorf("%w: decompressed to %d bytes, more than %d", ErrCorrupt, len(out), limit)
+	}
+	return out, nil
+}
+
+// PackedBlob is one blob of a pack, as the index lists it.
+type PackedBlob struct {
+	Type   BlobType
+	ID     ID
+	Offset uint32 // in the pack's decompressed content
+	Length uint32
+}
+
+// encodePack lays blobs out: magic, then per blob its type, id, length
+// and bytes. It returns the content and where each blob is in it.
+type packBuilder struct {
+	buf   bytes.Buffer
+	blobs []PackedBlob
+}
+
+func (p *packBuilder) add(t BlobType, id ID, data []byte) {
+	if p.buf.Len() == 0 {
+		p.buf.Write(packMagic)
+	}
+	p.buf.WriteByte(byte(t))
+	p.buf.Write(id[:])
+	p.buf.Write(binary.AppendUvarint(nil, uint64(len(data))))
+	p.blobs = append(p.blobs, PackedBlob{Type: t, ID: id, Offset: uint32(p.buf.Len()), Length: uint32(len(data))})
+	p.buf.Write(data)
+}
+
+// decodePack parses a pack's decompressed content.
+func decodePack(b []byte) ([]PackedBlob, error) {
+	if !bytes.HasPrefix(b, packMagic) {
+		return nil, fmt.Errorf("%w: pack: bad magic", ErrCorrupt)
+	}
+	var out []PackedBlob
+	i := len(packMagic)
+	for i < len(b) {
+		if len(b)-i < 1+len(ID{}) {
+			return nil, fmt.Errorf("%w: pack: truncated blob header at %d", ErrCorrupt, i)
+		}
+		t := BlobType(b[i])
+		if t != DataBlob && t != TreeBlob {
+			return nil, fmt.Errorf("%w: pack: blob type %d at %d", ErrCorrupt, t, i)
+		}
+		var id ID
+		copy(id[:], b[i+1:])
+		i += 1 + len(id)
+		n, k := binary.Uvarint(b[i:])
+		if k <= 0 || n > maxBlob || n > uint64(len(b)-i-k) {
+			return nil, fmt.Errorf("%w: pack: bad blob length at %d", ErrCorrupt, i)
+		}
+		i += k
+		out = append(out, PackedBlob{Type: t, ID: id, Offset: uint32(i), Length: uint32(n)})
+		i += int(n)
+	}
+	return out, nil
+}
+
+// IndexPack is one pack as an index file lists it.
+type IndexPack struct {
+	Pack  ID
+	Blobs []PackedBlob
+}
+
+func encodeIndex(packs []IndexPack) []byte {
+	b := append([]byte(nil), indexMagic...)
+	b = binary.AppendUvarint(b, uint64(len(packs)))
+	for _, p := range packs {
+		b = append(b, p.Pack[:]...)
+		b = binary.AppendUvarint(b, uint64(len(p.Blobs)))
+		for _, x := range p.Blobs {
+			b = append(b, byte(x.Type))
+			b = append(b, x.ID[:]...)
+			b = binary.AppendUvarint(b, uint64(x.Offset))
+			b = binary.AppendUvarint(b, uint64(x.Length))
+		}
+	}
+	return b
+}
+
+type reader struct {
+	b   []byte
+	err error
+}
+
+func (r *reader) uvarint(max uint64) uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, k := binary.Uvarint(r.b)
+	if k <= 0 || v > max {
+		r.err = fmt.Errorf("%w: bad number", ErrCorrupt)
+		return 0
+	}
+	r.b = r.b[k:]
+	return v
+}
+
+func (r *reader) id() (id ID) {
+	if r.err != nil {
+		return id
+	}
+	if len(r.b) < len(id) {
+		r.err = fmt.Errorf("%w: truncated id", ErrCorrupt)
+		return id
+	}
+	copy(id[:], r.b)
+	r.b = r.b[len(id):]
+	return id
+}
+
+func (r *reader) byte() byte {
+	if r.err != nil {
+		return 0
+	}
+	if len(r.b) == 0 {
+		r.err = fmt.Errorf("%w: truncated", ErrCorrupt)
+		return 0
+	}
+	c := r.b[0]
+	r.b = r.b[1:]
+	return c
+}
+
+func (r *reader) bytes(n uint64) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if uint64(len(r.b)) < n {
+		r.err = fmt.Errorf("%w: truncated", ErrCorrupt)
+		return nil
+	}
+	out := r.b[:n]
+	r.b = r.b[n:]
+	return out
+}
+
+func decodeIndex(b []byte) ([]IndexPack, error) {
+	if !bytes.HasPrefix(b, indexMagic) {
+		return nil, fmt.Errorf("%w: index: bad magic", ErrCorrupt)
+	}
+	r := &reader{b: b[len(indexMagic):]}
+	n := r.uvarint(uint64(len(b)))
+	var out []IndexPack
+	for i := uint64(0); i < n && r.err == nil; i++ {
+		p := IndexPack{Pack: r.id()}
+		m := r.uvarint(uint64(len(r.b)))
+		for j := uint64(0); j < m && r.err == nil; j++ {
+			t := BlobType(r.byte())
+			if r.err == nil && t != DataBlob && t != TreeBlob {
+				r.err = fmt.Errorf("%w: index: blob type %d", ErrCorrupt, t)
+			}
+			x := PackedBlob{Type: t, ID: r.id()}
+			x.Offset = uint32(r.uvarint(maxPackPlain))
+			x.Length = uint32(r.uvarint(maxBlob))
+			p.Blobs = append(p.Blobs, x)
+		}
+		out = append(out, p)
+	}
+	if r.err == nil && len(r.b) != 0 {
+		r.err = fmt.Errorf("%w: index: %d bytes after the end", ErrCorrupt, len(r.b))
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("index: %w", r.err)
+	}
+	return out, nil
+}
+
+// Tree chunk formats.
+const (
+	leafFormat byte = 1 // entries: key, blob id
+	nodeFormat byte = 2 // child chunk ids
+)
+
+// Entry is one object of a collection: its key and its blob.
+type Entry struct {
+	Key string
+	ID  ID
+}
+
+func encodeLeaf(es []Entry) []byte {
+	b := []byte{leafFormat}
+	b = binary.AppendUvarint(b, uint64(len(es)))
+	for _, e := range es {
+		b = binary.AppendUvarint(b, uint64(len(e.Key)))
+		b = append(b, e.Key...)
+		b = append(b, e.ID[:]...)
+	}
+	return b
+}
+
+func encodeNode(ids []ID) []byte {
+	b := []byte{nodeFormat}
+	b = binary.AppendUvarint(b, uint64(len(ids)))
+	for _, id := range ids {
+		b = append(b, id[:]...)
+	}
+	return b
+}
+
+// decodeChunk returns a leaf's entries or a node's children.
+func decodeChunk(b []byte) (leaf []Entry, children []ID, err error) {
+	r := &reader{b: b}
+	switch r.byte() {
+	case leafFormat:
+		n := r.uvarint(uint64(len(b)))
+		for i := uint64(0); i < n && r.err == nil; i++ {
+			k := r.bytes(r.uvarint(uint64(len(b))))
+			leaf = append(leaf, Entry{Key: string(k), ID: r.id()})
+		}
+	case nodeFormat:
+		n := r.uvarint(uint64(len(b)))
+		for i := uint64(0); i < n && r.err == nil; i++ {
+			children = append(children, r.id())
+		}
+	default:
+		if r.err == nil {
+			r.err = fmt.Errorf("%w: unknown chunk format", ErrCorrupt)
+		}
+	}
+	if r.err == nil && len(r.b) != 0 {
+		r.err = fmt.Errorf("%w: %d bytes after the chunk", ErrCorrupt, len(r.b))
+	}
+	if r.err != nil {
+		return nil, nil, fmt.Errorf("tree chunk: %w", r.err)
+	}
+	return leaf, children, nil
+}

@@ -1,0 +1,161 @@
+package offsite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// blobLoc is where a blob is: its pack and its place in the pack.
+type blobLoc struct {
+	pack ID
+	PackedBlob
+}
+
+// index is the union of the target's index files.
+type index struct {
+	blobs map[ID]blobLoc
+	packs map[ID][]PackedBlob
+	files map[ID][]ID // index file -> the packs it lists
+}
+
+func newIndex() *index {
+	return &index{blobs: map[ID]blobLoc{}, packs: map[ID][]PackedBlob{}, files: map[ID][]ID{}}
+}
+
+func (x *index) add(file ID, packs []IndexPack) {
+	for _, p := range packs {
+		x.files[file] = append(x.files[file], p.Pack)
+		if _, ok := x.packs[p.Pack]; ok {
+			continue
+		}
+		x.packs[p.Pack] = p.Blobs
+		for _, b := range p.Blobs {
+			if _, ok := x.blobs[b.ID]; !ok {
+				x.blobs[b.ID] = blobLoc{pack: p.Pack, PackedBlob: b}
+			}
+		}
+	}
+}
+
+// loadIndex reads every index file of the target. An index file that
+// does not decrypt or decode is an error: the target's index is the truth
+// about what it holds.
+func (r *Repo) loadIndex(ctx context.Context) (*index, error) {
+	_, ids, err := r.listIDs(ctx, "index/")
+	if err != nil {
+		return nil, err
+	}
+	x := newIndex()
+	for _, id := range ids {
+		packs, err := r.readIndex(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		x.add(id, packs)
+	}
+	return x, nil
+}
+
+func (r *Repo) readIndex(ctx context.Context, id ID) ([]IndexPack, error) {
+	b, err := r.getSealed(ctx, "index/", id, kindIndex)
+	if err != nil {
+		return nil, fmt.Errorf("read index: %w", err)
+	}
+	plain, err := decompress(b, maxIndex)
+	if err != nil {
+		return nil, fmt.Errorf("index/%s: %w", id.Short(), err)
+	}
+	packs, err := decodeIndex(plain)
+	if err != nil {
+		return nil, fmt.Errorf("index/%s: %w", id.Short(), err)
+	}
+	return packs, nil
+}
+
+func (r *Repo) writeIndex(ctx context.Context, packs []IndexPack) (ID, error) {
+	return r.putSealed(ctx, "index/", kindIndex, compress(encodeIndex(packs)))
+}
+
+// Tree is a collection in an offsite snapshot: its root chunk and count.
+type Tree struct {
+	Root  ID  `json:"root"`
+	Count int `json:"count"`
+}
+
+// Snapshot is an offsite snapshot record: the local snapshot's record as
+// the pushing program wrote it (opaque here), where its collections'
+// trees are, and who pushed it. It is stored encrypted; its object name
+// is the hash of the stored bytes.
+type Snapshot struct {
+	Object      ID              `json:"-"` // name under snapshots/
+	Name        string          `json:"name"`
+	Host        string          `json:"host"`
+	Workspace   string          `json:"workspace"`
+	LocalID     string          `json:"local_id"`
+	StartedAt   time.Time       `json:"started_at"`
+	PushedAt    time.Time       `json:"pushed_at"`
+	Collections map[string]Tree `json:"collections"`
+	Record      json.RawMessage `json:"record"`
+}
+
+func decodeSnapshot(plain []byte) (*Snapshot, error) {
+	b, err := decompress(plain, maxRecord)
+	if err != nil {
+		return nil, err
+	}
+	var s Snapshot
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("%w: snapshot record: %v", ErrCorrupt, err)
+	}
+	if s.LocalID == "" || s.Workspace == "" || s.Name == "" {
+		return nil, fmt.Errorf("%w: snapshot record without id, workspace or name", ErrCorrupt)
+	}
+	return &s, nil
+}
+
+// Snapshots lists every snapshot on the target, of every daemon, oldest
+// first (then by daemon name and id).
+func (r *Repo) Snapshots(ctx context.Context) ([]*Snapshot, error) {
+	_, ids, err := r.listIDs(ctx, "snapshots/")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Snapshot, 0, len(ids))
+	for _, id := range ids {
+		plain, err := r.getSealed(ctx, "snapshots/", id, kindSnapshot)
+		if isNotExist(err) {
+			continue // forgotten meanwhile
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read snapshot: %w", err)
+		}
+		s, err := decodeSnapshot(plain)
+		if err != nil {
+			return nil, fmt.Errorf("snapshots/%s: %w", id.Short(), err)
+		}
+		s.Object = id
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b *Snapshot) int {
+		if c := a.StartedAt.Compare(b.StartedAt); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.LocalID, b.LocalID)
+	})
+	return out, nil
+}
+
+func (r *Repo) writeSnapshot(ctx context.Context, s *Snapshot) (ID, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return ID{}, err
+	}
+	return r.putSealed(ctx, "snapshots/", kindSnapshot, compress(b))
+}

@@ -1,0 +1,137 @@
+package offsite
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// KDF are the argon2id parameters a key file stores beside its salt.
+type KDF struct {
+	Time    uint32 `json:"time"`
+	Memory  uint32 `json:"memory"` // KiB
+	Threads uint8  `json:"threads"`
+}
+
+// DefaultKDF is argon2id's first recommended setting (RFC 9106, 4.):
+// one pass over 64 MiB on 4 lanes, some 100 ms on the test machine.
+var DefaultKDF = KDF{Time: 1, Memory: 64 << 10, Threads: 4}
+
+// keyFile is a keys/<random id> object: the master key sealed under a key
+// derived from a password. It is the one object stored in clear, and holds
+// nothing but the KDF's parameters and the sealed key.
+type keyFile struct {
+	Version int       `json:"version"`
+	KDF     string    `json:"kdf"`
+	Params  KDF       `json:"params"`
+	Salt    []byte    `json:"salt"`
+	Created time.Time `json:"created"`
+	Data    []byte    `json:"data"` // seal(derived key, master key)
+}
+
+const maxKeyFile = 64 << 10
+
+func derive(password string, salt []byte, p KDF) []byte {
+	return argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, 32)
+}
+
+// sealMaster wraps master under password as a key file.
+func sealMaster(master []byte, password string, p KDF, now time.Time) ([]byte, error) {
+	salt := make([]byte, 32)
+	if _, err := rand.Read(salt); err != nil {
+		return nil, fmt.Errorf("random salt: %w", err)
+	}
+	a, err := newAEAD(derive(password, salt, p))
+	if err != nil {
+		return nil, err
+	}
+	data, err := seal(a, kindMaster, master)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(keyFile{Version: 1, KDF: "argon2id", Params: p, Salt: salt, Created: now.UTC(), Data: data})
+}
+
+// openMaster unwraps a key file's master key with password. A wrong
+// password is ErrPassword; a damaged file ErrCorrupt.
+func openMaster(b []byte, password string) ([]byte, error) {
+	var kf keyFile
+	if len(b) > maxKeyFile {
+		return nil, fmt.Errorf("%w: key file of %d bytes", ErrCorrupt, len(b))
+	}
+	if err := json.Unmarshal(b, &kf); err != nil {
+		return nil, fmt.Errorf("%w: key file: %v", ErrCorrupt, err)
+	}
+	p := kf.Params
+	if kf.Version != 1 || kf.KDF != "argon2id" || p.Time == 0 || p.Time > 16 || p.Memory < 8 || p.Memory > 4<<20 || p.Threads == 0 || len(kf.Salt) < 16 {
+		return nil, fmt.Errorf("%w: key file: unknown version or KDF parameters", ErrCorrupt)
+	}
+	a, err := newAEAD(derive(password, kf.Salt, p))
+	if err != nil {
+		return nil, err
+	}
+	m, err := open(a, kindMaster, kf.Data)
+	if err != nil {
+		return nil, ErrPassword
+	}
+	if len(m) != 32 {
+		return nil, fmt.Errorf("%w: master key of %d bytes", ErrCorrupt, len(m))
+	}
+	return m, nil
+}
+
+// KeyInfo describes one keys/ object.
+type KeyInfo struct {
+	ID      string    `json:"id"` // the object's name under keys/
+	Created time.Time `json:"created"`
+	Current bool      `json:"current"` // the key the password opened
+}
+
+// keyNames lists the names under keys/.
+func keyNames(ctx context.Context, b Backend) ([]string, error) {
+	var names []string
+	err := b.List(ctx, "keys/", func(o ObjectInfo) error {
+		names = append(names, strings.TrimPrefix(o.Name, "keys/"))
+		return nil
+	})
+	return names, err
+}
+
+// unlock finds the key that password opens; it returns its name and the
+// master key.
+func unlock(ctx context.Context, b Backend, password string) (string, []byte, error) {
+	names, err := keyNames(ctx, b)
+	if err != nil {
+		return "", nil, fmt.Errorf("list keys: %w", err)
+	}
+	if len(names) == 0 {
+		return "", nil, ErrNoRepository
+	}
+	var firstErr error
+	for _, n := range names {
+		raw, err := b.Get(ctx, "keys/"+n)
+		if err != nil {
+			if firstErr == nil {
+				firstErr = fmt.Errorf("read key %s: %w", n, err)
+			}
+			continue
+		}
+		m, err := openMaster(raw, password)
+		if err == nil {
+			return n, m, nil
+		}
+		if !errors.Is(err, ErrPassword) && firstErr == nil {
+			firstErr = fmt.Errorf("key %s: %w", n, err)
+		}
+	}
+	if firstErr != nil {
+		return "", nil, fmt.Errorf("%w (and %w)", ErrPassword, firstErr)
+	}
+	return "", nil, ErrPassword
+}

@@ -1,0 +1,183 @@
+package offsite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Lock is a locks/<random> object: who holds the target and since when.
+type Lock struct {
+	Object    string    `json:"-"` // the object's name under locks/
+	Name      string    `json:"name"`
+	Host      string    `json:"host"`
+	PID       int       `json:"pid"`
+	Op        string    `json:"op"` // push, forget, prune
+	Exclusive bool      `json:"exclusive"`
+	Created   time.Time `json:"created"`
+	Refreshed time.Time `json:"refreshed"`
+	// Stale is set when read: not refreshed within the lock expiry.
+	Stale bool `json:"stale"`
+}
+
+func (l Lock) describe() string {
+	kind := "shared"
+	if l.Exclusive {
+		kind = "exclusive"
+	}
+	return fmt.Sprintf("%s lock of %s (%s on host %s, pid %d) taken %s, refreshed %s",
+		kind, l.Name, l.Op, l.Host, l.PID, l.Created.UTC().Format(time.RFC3339), l.Refreshed.UTC().Format(time.RFC3339))
+}
+
+// Locks lists the target's locks, marking those not refreshed within the
+// expiry as stale. Locks that do not decrypt are listed with only their
+// object name.
+func (r *Repo) Locks(ctx context.Context) ([]Lock, error) {
+	var out []Lock
+	err := r.b.List(ctx, "locks/", func(o ObjectInfo) error {
+		out = append(out, Lock{Object: strings.TrimPrefix(o.Name, "locks/"), Refreshed: o.ModTime})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list locks: %w", err)
+	}
+	now := r.opts.Now()
+	for i := range out {
+		obj := out[i].Object
+		b, err := r.b.Get(ctx, "locks/"+obj)
+		if isNotExist(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		var l Lock
+		if plain, err := r.key.open(kindLock, b); err == nil && json.Unmarshal(plain, &l) == nil {
+			out[i] = l
+			out[i].Object = obj
+		}
+		out[i].Stale = now.Sub(out[i].Refreshed) > r.opts.LockExpiry
+	}
+	return out, nil
+}
+
+// heldLock is a lock this process holds, refreshed until released.
+type heldLock struct {
+	r      *Repo
+	lock   Lock
+	stop   chan struct{}
+	done   sync.WaitGroup
+	mu     sync.Mutex
+	cancel context.CancelFunc
+}
+
+// acquire takes a lock: shared (push, forget) or exclusive (prune). Stale
+// locks never block; a live conflicting lock is ErrLocked, named. The
+// returned context is cancelled when the lock could not be refreshed for
+// longer than its expiry (someone may have removed it).
+func (r *Repo) acquire(ctx context.Context, op string, exclusive bool) (*heldLock, context.Context, error) {
+	id, err := randomID()
+	if err != nil {
+		return nil, nil, err
+	}
+	now := r.opts.Now().UTC()
+	l := Lock{Object: id.String(), Name: r.opts.Name, Host: r.host, PID: os.Getpid(), Op: op, Exclusive: exclusive, Created: now, Refreshed: now}
+	if err := r.writeLock(ctx, l); err != nil {
+		return nil, nil, fmt.Errorf("write lock: %w", err)
+	}
+	locks, err := r.Locks(ctx)
+	if err == nil {
+		for _, o := range locks {
+			if o.Object == l.Object || o.Stale || !(exclusive || o.Exclusive) {
+				continue
+			}
+			err = fmt.Errorf("%w: %s; it goes stale at %s unless refreshed; if that process is gone, `enspace-sync offsite unlock --all` removes it",
+				ErrLocked, o.describe(), o.Refreshed.Add(r.opts.LockExpiry).UTC().Format(time.RFC3339))
+			break
+		}
+	}
+	if err != nil {
+		_ = r.b.Delete(context.WithoutCancel(ctx), "locks/"+l.Object)
+		return nil, nil, err
+	}
+	lctx, cancel := context.WithCancel(ctx)
+	h := &heldLock{r: r, lock: l, stop: make(chan struct{}), cancel: cancel}
+	h.done.Add(1)
+	go h.refresh(lctx)
+	return h, lctx, nil
+}
+
+func (r *Repo) writeLock(ctx context.Context, l Lock) error {
+	plain, err := json.Marshal(l)
+	if err != nil {
+		return err
+	}
+	b, err := r.key.seal(kindLock, plain)
+	if err != nil {
+		return err
+	}
+	return r.b.Put(ctx, "locks/"+l.Object, b)
+}
+
+func (h *heldLock) refresh(ctx context.Context) {
+	defer h.done.Done()
+	t := time.NewTicker(h.r.opts.LockRefresh)
+	defer t.Stop()
+	last := h.lock.Refreshed
+	for {
+		select {
+		case <-h.stop:
+			return
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		h.mu.Lock()
+		h.lock.Refreshed = h.r.opts.Now().UTC()
+		l := h.lock
+		h.mu.Unlock()
+		if err := h.r.writeLock(ctx, l); err != nil {
+			h.r.opts.Logger.Warn("offsite: refresh lock", "err", err)
+			if h.r.opts.Now().Sub(last) > h.r.opts.LockExpiry {
+				h.cancel()
+				return
+			}
+			continue
+		}
+		last = l.Refreshed
+	}
+}
+
+// release stops refreshing and deletes the lock.
+func (h *heldLock) release() {
+	close(h.stop)
+	h.done.Wait()
+	h.cancel()
+	if err := h.r.b.Delete(context.Background(), "locks/"+h.lock.Object); err != nil {
+		h.r.opts.Logger.Warn("offsite: remove lock", "err", err)
+	}
+}
+
+// Unlock removes stale locks, or every lock when all is set (only when no
+// process of any daemon works on the target). It returns what it removed.
+func (r *Repo) Unlock(ctx context.Context, all bool) ([]Lock, error) {
+	locks, err := r.Locks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var removed []Lock
+	for _, l := range locks {
+		if !all && !l.Stale {
+			continue
+		}
+		if err := r.b.Delete(ctx, "locks/"+l.Object); err != nil {
+			return removed, fmt.Errorf("remove lock %s: %w", l.Object, err)
+		}
+		removed = append(removed, l)
+	}
+	return removed, nil
+}

@@ -1,0 +1,193 @@
+package offsite
+
+import (
+	"context"
+	"fmt"
+)
+
+// ForgetReport lists the snapshot records Forget removed.
+type ForgetReport struct {
+	Forgotten []string `json:"forgotten"` // local snapshot ids
+	Kept      int      `json:"kept"`
+}
+
+// Forget removes this daemon's snapshot records for which keep is false:
+// the local database no longer has them. Other daemons' snapshots are
+// never touched. The packs stay until Prune. It holds a shared lock.
+func (r *Repo) Forget(ctx context.Context, keep func(workspace, localID string) bool) (ForgetReport, error) {
+	rep := ForgetReport{Forgotten: []string{}}
+	lock, ctx, err := r.acquire(ctx, "forget", false)
+	if err != nil {
+		return rep, err
+	}
+	defer lock.release()
+	snaps, err := r.Snapshots(ctx)
+	if err != nil {
+		return rep, err
+	}
+	for _, s := range snaps {
+		if s.Name != r.opts.Name || keep(s.Workspace, s.LocalID) {
+			rep.Kept++
+			continue
+		}
+		if err := r.b.Delete(ctx, "snapshots/"+s.Object.String()); err != nil {
+			return rep, fmt.Errorf("forget snapshot %s: %w", s.LocalID, err)
+		}
+		rep.Forgotten = append(rep.Forgotten, s.LocalID)
+	}
+	return rep, nil
+}
+
+// PruneReport is what Prune removed and rewrote.
+type PruneReport struct {
+	Packs      int   `json:"packs"`         // before
+	Deleted    int   `json:"deleted_packs"` // unreferenced, or left by interrupted pushes
+	Repacked   int   `json:"repacked_packs"`
+	Young      int   `json:"young_packs_kept"` // unreferenced but inside the safety window
+	FreedBytes int64 `json:"freed_bytes"`
+	Uploaded   int64 `json:"uploaded_bytes"`
+}
+
+// repackBelow is the share of a pack's bytes still in use under which
+// prune rewrites the pack's live blobs into a new one.
+const repackBelow = 0.5
+
+// Prune deletes the packs no snapshot uses and rewrites those mostly
+// unused, then replaces every index file with one that lists what is
+// left. Packs younger than the safety window (Options.PruneWindow) are
+// left alone, whatever they hold. It holds an exclusive lock.
+func (r *Repo) Prune(ctx context.Context) (PruneReport, error) {
+	var rep PruneReport
+	start := r.Uploaded()
+	defer func() { rep.Uploaded = r.Uploaded() - start }()
+	lock, ctx, err := r.acquire(ctx, "prune", true)
+	if err != nil {
+		return rep, err
+	}
+	defer lock.release()
+	idx, err := r.loadIndex(ctx)
+	if err != nil {
+		return rep, err
+	}
+	infos, packIDs, err := r.listIDs(ctx, "data/")
+	if err != nil {
+		return rep, err
+	}
+	rep.Packs = len(packIDs)
+	used, err := r.used(ctx, idx)
+	if err != nil {
+		return rep, err
+	}
+	cutoff := r.opts.Now().Add(-r.opts.PruneWindow)
+	p := &pusher{r: r, ctx: ctx, idx: newIndex(), rep: &PushReport{}, queued: map[ID]bool{}}
+	var keep []IndexPack
+	var drop []ObjectInfo
+	for i, id := range packIDs {
+		blobs, indexed := idx.packs[id]
+		var live, total int64
+		for _, b := range blobs {
+			total += int64(b.Length)
+			if used[b.ID] && idx.blobs[b.ID].pack == id {
+				live += int64(b.Length)
+			}
+		}
+		young := infos[i].ModTime.After(cutoff)
+		switch {
+		case indexed && live == total:
+			keep = append(keep, IndexPack{Pack: id, Blobs: blobs})
+		case young:
+			rep.Young++
+			if indexed {
+				keep = append(keep, IndexPack{Pack: id, Blobs: blobs})
+			}
+		case !indexed || live == 0:
+			drop = append(drop, infos[i])
+			rep.Deleted++
+		case float64(live) >= repackBelow*float64(total):
+			keep = append(keep, IndexPack{Pack: id, Blobs: blobs})
+		default:
+			plain, pbs, err := r.readPack(ctx, id)
+			if err != nil {
+				return rep, fmt.Errorf("repack: %w", err)
+			}
+			for _, b := range pbs {
+				if used[b.ID] && idx.blobs[b.ID].pack == id {
+					if err := p.add(b.Type, b.ID, plain[b.Offset:b.Offset+b.Length]); err != nil {
+						return rep, err
+					}
+				}
+			}
+			drop = append(drop, infos[i])
+			rep.Repacked++
+		}
+	}
+	if err := p.flush(&p.data); err != nil {
+		return rep, err
+	}
+	if err := p.flush(&p.trees); err != nil {
+		return rep, err
+	}
+	keep = append(keep, p.done...)
+	if len(drop) == 0 && rep.Repacked == 0 {
+		return rep, nil
+	}
+	if _, err := r.writeIndex(ctx, keep); err != nil {
+		return rep, fmt.Errorf("write the new index: %w", err)
+	}
+	for f := range idx.files {
+		if err := r.b.Delete(ctx, "index/"+f.String()); err != nil {
+			return rep, fmt.Errorf("delete old index: %w", err)
+		}
+	}
+	// Index files written during the prune by nobody (the lock is
+	// exclusive); the old ones are gone, the new one lists every kept pack.
+	for _, o := range drop {
+		if err := r.b.Delete(ctx, o.Name); err != nil {
+			return rep, fmt.Errorf("delete pack: %w", err)
+		}
+		rep.FreedBytes += o.Size
+	}
+	return rep, nil
+}
+
+// used returns every blob and tree chunk some snapshot reaches.
+func (r *Repo) used(ctx context.Context, idx *index) (map[ID]bool, error) {
+	snaps, err := r.Snapshots(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t := newTrees(r, idx)
+	used := map[ID]bool{}
+	var visit func(id ID) error
+	visit = func(id ID) error {
+		if used[id] {
+			return nil
+		}
+		used[id] = true
+		c, err := t.chunk(ctx, id)
+		if err != nil {
+			return err
+		}
+		leaf, children, err := decodeChunk(c)
+		if err != nil {
+			return err
+		}
+		for _, e := range leaf {
+			used[e.ID] = true
+		}
+		for _, ch := range children {
+			if err := visit(ch); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, s := range snaps {
+		for name, tr := range s.Collections {
+			if err := visit(tr.Root); err != nil {
+				return nil, fmt.Errorf("snapshot %s, collection %s: %w; prune stops: run verify", s.LocalID, name, err)
+			}
+		}
+	}
+	return used, nil
+}

@@ -1,0 +1,284 @@
+package offsite
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"time"
+)
+
+// Local is a snapshot of the local database, as push reads it.
+type Local struct {
+	ID          string
+	Workspace   string
+	StartedAt   time.Time
+	Collections []string
+	Record      []byte // the local record (JSON), kept opaque
+	Ref         any    // the Source's own handle
+}
+
+// Source is the local database as push reads it.
+type Source interface {
+	// Snapshots lists the local snapshots to push, oldest first.
+	Snapshots() ([]Local, error)
+	// Walk calls fn for each object of a collection, in key order, with
+	// its content hash (the data blob's id).
+	Walk(s Local, collection string, fn func(key string, id ID) error) error
+	// Read returns one object's raw JSON.
+	Read(s Local, collection, key string) ([]byte, error)
+}
+
+// PushReport is what a push did.
+type PushReport struct {
+	Pushed    []string `json:"pushed"`  // local snapshot ids now on the target
+	Already   int      `json:"already"` // local snapshots that were there before
+	Packs     int      `json:"packs"`
+	Blobs     int      `json:"blobs"`       // objects uploaded
+	Chunks    int      `json:"tree_chunks"` // tree chunks uploaded
+	Uploaded  int64    `json:"uploaded_bytes"`
+	Pending   int      `json:"pending"` // local snapshots still not on the target
+	Snapshots int      `json:"target_snapshots"`
+}
+
+// indexEvery is how many packs a push uploads before it writes an index
+// file for them: what an interrupted push leaves indexed is reused.
+const indexEvery = 8
+
+// Push uploads every local snapshot that is not yet on the target under
+// this daemon's name: first the blobs and tree chunks the target lacks,
+// in packs, then index files for the packs, then each snapshot's record,
+// last. It holds a shared lock.
+func (r *Repo) Push(ctx context.Context, src Source) (PushReport, error) {
+	var rep PushReport
+	start := r.Uploaded()
+	defer func() { rep.Uploaded = r.Uploaded() - start }()
+	lock, ctx, err := r.acquire(ctx, "push", false)
+	if err != nil {
+		return rep, err
+	}
+	defer lock.release()
+	locals, err := src.Snapshots()
+	if err != nil {
+		return rep, fmt.Errorf("list local snapshots: %w", err)
+	}
+	remote, err := r.Snapshots(ctx)
+	if err != nil {
+		return rep, err
+	}
+	have := map[string]bool{}
+	for _, s := range remote {
+		if s.Name == r.opts.Name {
+			have[s.Workspace+"\x00"+s.LocalID] = true
+		}
+	}
+	var todo []Local
+	for _, l := range locals {
+		if have[l.Workspace+"\x00"+l.ID] {
+			rep.Already++
+		} else {
+			todo = append(todo, l)
+		}
+	}
+	rep.Pending = len(todo)
+	if len(todo) == 0 {
+		rep.Snapshots = len(remote)
+		return rep, nil
+	}
+	idx, err := r.loadIndex(ctx)
+	if err != nil {
+		return rep, err
+	}
+	p := &pusher{r: r, ctx: ctx, idx: idx, src: src, rep: &rep, queued: map[ID]bool{}}
+	for _, l := range todo {
+		if err := p.snapshot(l); err != nil {
+			return rep, fmt.Errorf("push snapshot %s of %s: %w", l.ID, l.Workspace, err)
+		}
+		rep.Pushed = append(rep.Pushed, l.ID)
+		rep.Pending--
+	}
+	rep.Snapshots = len(remote) + len(rep.Pushed)
+	return rep, nil
+}
+
+// pusher is one push's state: the target's index, what this push queued,
+// the open packs.
+type pusher struct {
+	r      *Repo
+	ctx    context.Context
+	idx    *index
+	src    Source
+	rep    *PushReport
+	queued map[ID]bool // in an open pack or an unindexed uploaded one
+	data   packBuilder
+	trees  packBuilder
+	done   []IndexPack // uploaded, not yet indexed
+}
+
+func (p *pusher) has(id ID) bool {
+	_, ok := p.idx.blobs[id]
+	return ok || p.queued[id]
+}
+
+func (p *pusher) add(t BlobType, id ID, b []byte) error {
+	if p.has(id) {
+		return nil
+	}
+	p.queued[id] = true
+	pb := &p.data
+	if t == TreeBlob {
+		pb = &p.trees
+		p.rep.Chunks++
+	} else {
+		p.rep.Blobs++
+	}
+	pb.add(t, id, b)
+	if pb.buf.Len() >= p.r.opts.PackSize {
+		return p.flush(pb)
+	}
+	return nil
+}
+
+// flush uploads an open pack.
+func (p *pusher) flush(pb *packBuilder) error {
+	if len(pb.blobs) == 0 {
+		return nil
+	}
+	id, err := p.r.putSealed(p.ctx, "data/", kindPack, compress(pb.buf.Bytes()))
+	if err != nil {
+		return fmt.Errorf("upload pack: %w", err)
+	}
+	p.rep.Packs++
+	p.done = append(p.done, IndexPack{Pack: id, Blobs: pb.blobs})
+	*pb = packBuilder{}
+	if len(p.done) >= indexEvery {
+		return p.index()
+	}
+	return nil
+}
+
+// index writes an index file for the uploaded packs.
+func (p *pusher) index() error {
+	if len(p.done) == 0 {
+		return nil
+	}
+	id, err := p.r.writeIndex(p.ctx, p.done)
+	if err != nil {
+		return fmt.Errorf("upload index: %w", err)
+	}
+	p.idx.add(id, p.done)
+	for _, ip := range p.done {
+		for _, b := range ip.Blobs {
+			delete(p.queued, b.ID)
+		}
+	}
+	p.done = nil
+	return nil
+}
+
+func (p *pusher) snapshot(l Local) error {
+	s := &Snapshot{Name: p.r.opts.Name, Host: p.r.host, Workspace: l.Workspace, LocalID: l.ID, StartedAt: l.StartedAt.UTC(),
+		Collections: map[string]Tree{}, Record: l.Record}
+	for _, c := range l.Collections {
+		t, err := p.collection(l, c)
+		if err != nil {
+			return fmt.Errorf("collection %s: %w", c, err)
+		}
+		s.Collections[c] = t
+	}
+	if err := p.flush(&p.data); err != nil {
+		return err
+	}
+	if err := p.flush(&p.trees); err != nil {
+		return err
+	}
+	if err := p.index(); err != nil {
+		return err
+	}
+	s.PushedAt = p.r.opts.Now().UTC()
+	if _, err := p.r.writeSnapshot(p.ctx, s); err != nil {
+		return fmt.Errorf("upload snapshot record: %w", err)
+	}
+	return nil
+}
+
+// Tree shape: a leaf ends after an entry whose key hashes to a value with
+// its low 4 bits zero (about 16 entries), or at 64; a node ends after a
+// child whose id has its low 4 bits zero, or at 64. Boundaries depend on
+// content only, so an unchanged stretch of a collection gives the same
+// chunks in every snapshot.
+const (
+	chunkMask = 0x0f
+	chunkMax  = 64
+)
+
+func keyBoundary(key string) bool {
+	h := sha256.Sum256([]byte(key))
+	return h[0]&chunkMask == 0
+}
+
+func (p *pusher) collection(l Local, c string) (Tree, error) {
+	var leaves []ID
+	var leaf []Entry
+	count := 0
+	emit := func() error {
+		b := encodeLeaf(leaf)
+		id := hashOf(b)
+		leaves = append(leaves, id)
+		leaf = leaf[:0]
+		return p.add(TreeBlob, id, b)
+	}
+	err := p.src.Walk(l, c, func(key string, id ID) error {
+		if err := p.ctx.Err(); err != nil {
+			return err
+		}
+		count++
+		if !p.has(id) {
+			raw, err := p.src.Read(l, c, key)
+			if err != nil {
+				return err
+			}
+			if err := p.add(DataBlob, id, raw); err != nil {
+				return err
+			}
+		}
+		leaf = append(leaf, Entry{Key: key, ID: id})
+		if len(leaf) >= chunkMax || keyBoundary(key) {
+			return emit()
+		}
+		return nil
+	})
+	if err != nil {
+		return Tree{}, err
+	}
+	if len(leaf) > 0 || len(leaves) == 0 {
+		if err := emit(); err != nil {
+			return Tree{}, err
+		}
+	}
+	ids := leaves
+	for len(ids) > 1 {
+		var next, node []ID
+		for _, id := range ids {
+			node = append(node, id)
+			if len(node) >= chunkMax || (id[len(id)-1]&chunkMask == 0 && len(node) > 1) {
+				b := encodeNode(node)
+				nid := hashOf(b)
+				next = append(next, nid)
+				if err := p.add(TreeBlob, nid, b); err != nil {
+					return Tree{}, err
+				}
+				node = node[:0]
+			}
+		}
+		if len(node) > 0 {
+			b := encodeNode(node)
+			nid := hashOf(b)
+			next = append(next, nid)
+			if err := p.add(TreeBlob, nid, b); err != nil {
+				return Tree{}, err
+			}
+		}
+		ids = next
+	}
+	return Tree{Root: ids[0], Count: count}, nil
+}

@@ -1,0 +1,133 @@
+package offsite
+
+import (
+	"context"
+	"fmt"
+	"sort"
+)
+
+// Problem is one thing verify found wrong, naming the object.
+type Problem struct {
+	Object  string `json:"object"` // "data/3fa4...", "snapshots/9c1e...", "index/..."
+	Message string `json:"message"`
+}
+
+// VerifyReport is what Verify checked and found.
+type VerifyReport struct {
+	Snapshots int       `json:"snapshots"`
+	Packs     int       `json:"packs"`
+	Indexes   int       `json:"indexes"`
+	Unindexed int       `json:"unindexed_packs"` // left by interrupted pushes; prune removes them
+	ReadData  bool      `json:"read_data"`
+	BytesRead int64     `json:"bytes_read"`
+	Problems  []Problem `json:"problems"`
+}
+
+// Verify checks that every index file decrypts, that every pack it lists
+// exists, and that every snapshot's trees and objects are in packs the
+// index lists. With readData it downloads every pack and checks its hash,
+// that it decrypts and that it holds what the index says, each tree chunk
+// and object hashing to its id.
+func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) {
+	rep := VerifyReport{ReadData: readData, Problems: []Problem{}}
+	add := func(obj, format string, args ...any) {
+		rep.Problems = append(rep.Problems, Problem{Object: obj, Message: fmt.Sprintf(format, args...)})
+	}
+	infos, packIDs, err := r.listIDs(ctx, "data/")
+	if err != nil {
+		return rep, err
+	}
+	sizes := map[ID]int64{}
+	for i, id := range packIDs {
+		sizes[id] = infos[i].Size
+	}
+	rep.Packs = len(packIDs)
+	_, files, err := r.listIDs(ctx, "index/")
+	if err != nil {
+		return rep, err
+	}
+	rep.Indexes = len(files)
+	idx := newIndex()
+	for _, f := range files {
+		packs, err := r.readIndex(ctx, f)
+		if err != nil {
+			add("index/"+f.String(), "%v", err)
+			continue
+		}
+		idx.add(f, packs)
+	}
+	for f, packs := range idx.files {
+		for _, p := range packs {
+			if _, ok := sizes[p]; !ok {
+				add("data/"+p.String(), "listed in index/%s but missing", f.Short())
+			}
+		}
+	}
+	for _, id := range packIDs {
+		if _, ok := idx.packs[id]; !ok {
+			rep.Unindexed++
+		}
+	}
+	bad := map[ID]bool{} // packs already reported
+	t := newTrees(r, idx)
+	snaps, err := r.Snapshots(ctx)
+	if err != nil {
+		return rep, err
+	}
+	rep.Snapshots = len(snaps)
+	for _, s := range snaps {
+		for name, tr := range s.Collections {
+			err := t.walk(ctx, tr.Root, func(e Entry) error {
+				if loc, ok := idx.blobs[e.ID]; !ok || loc.Type != DataBlob {
+					return fmt.Errorf("object %s is in no index", e.ID.Short())
+				}
+				return nil
+			})
+			if err != nil {
+				add("snapshots/"+s.Object.String(), "snapshot %s of %s by %s, collection %s: %v", s.LocalID, s.Workspace, s.Name, name, err)
+			}
+		}
+	}
+	if !readData {
+		sortProblems(rep.Problems)
+		return rep, nil
+	}
+	for _, id := range packIDs {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		obj := "data/" + id.String()
+		plain, blobs, err := r.readPack(ctx, id)
+		rep.BytesRead += sizes[id]
+		if err != nil {
+			if !bad[id] {
+				add(obj, "%v", err)
+			}
+			continue
+		}
+		in := map[ID]PackedBlob{}
+		for _, b := range blobs {
+			in[b.ID] = b
+			c := plain[b.Offset : b.Offset+b.Length]
+			switch {
+			case b.Type == TreeBlob && hashOf(c) != b.ID:
+				add(obj, "tree chunk %s does not hash to its id", b.ID.Short())
+			case b.Type == DataBlob && r.opts.BlobID != nil:
+				if got, err := r.opts.BlobID(c); err != nil || got != b.ID {
+					add(obj, "object %s does not hash to its id", b.ID.Short())
+				}
+			}
+		}
+		for _, b := range idx.packs[id] {
+			if got, ok := in[b.ID]; !ok || got != b {
+				add(obj, "does not hold blob %s where the index places it", b.ID.Short())
+			}
+		}
+	}
+	sortProblems(rep.Problems)
+	return rep, nil
+}
+
+func sortProblems(ps []Problem) {
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Object < ps[j].Object })
+}
