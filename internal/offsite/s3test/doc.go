@@ -6,8 +6,8 @@
 //     MinIO, AWS or anything else that speaks S3, see docs/testing.md);
 //  2. otherwise a SeaweedFS server of its own, when the weed binary that
 //     .ci/run caches is on this machine (ENSPACE_TEST_WEED names another
-//     one): started once per test binary, on free loopback ports, with
-//     fresh credentials and a bucket, and stopped by Main;
+//     one): started for the test, on free loopback ports, with fresh
+//     credentials and a bucket, and stopped when the test ends;
 //  3. otherwise the test skips, or fails when ENSPACE_REQUIRE_S3=1 (as in
 //     CI), so a missing server can never pass for a green suite.
 //

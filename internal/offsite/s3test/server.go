@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -50,14 +49,9 @@ type Server struct {
 	Started bool
 }
 
-var (
-	sharedMu  sync.Mutex
-	shared    *weed
-	sharedErr error
-)
-
 // Get returns the endpoint of the S3 suites (see the package doc), or
-// skips t (fails it when ENSPACE_REQUIRE_S3=1) when there is none.
+// skips t (fails it when ENSPACE_REQUIRE_S3=1) when there is none. A weed
+// it starts serves t alone and stops when t ends.
 func Get(t testing.TB) *Server {
 	t.Helper()
 	if s, ok := fromEnv(); ok {
@@ -71,28 +65,12 @@ func Get(t testing.TB) *Server {
 		unavailable(t, fmt.Sprintf("no S3 endpoint: %s is unset and there is no weed binary at %s (bash .ci/s3server.sh builds it; see docs/testing.md)", EnvEndpoint, bin))
 		return nil
 	}
-	sharedMu.Lock()
-	defer sharedMu.Unlock()
-	if shared == nil && sharedErr == nil {
-		shared, sharedErr = startWeed(bin)
+	w, err := startWeed(bin)
+	if err != nil {
+		t.Fatalf("start weed: %v", err)
 	}
-	if sharedErr != nil {
-		t.Fatalf("start weed: %v", sharedErr)
-	}
-	return &shared.Server
-}
-
-// Main runs a test binary's tests and stops the server Get started, if
-// any: call it from TestMain as os.Exit(s3test.Main(m)).
-func Main(m *testing.M) int {
-	code := m.Run()
-	sharedMu.Lock()
-	defer sharedMu.Unlock()
-	if shared != nil {
-		shared.stop()
-		shared = nil
-	}
-	return code
+	t.Cleanup(w.stop)
+	return &w.Server
 }
 
 func unavailable(t testing.TB, why string) {

@@ -13,8 +13,6 @@ import (
 	"testing"
 )
 
-func TestMain(m *testing.M) { os.Exit(Main(m)) }
-
 func TestWeedVersionMatchesCI(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("..", "..", "..", ".ci", "s3server.sh"))
 	if err != nil {
