@@ -19,10 +19,10 @@
 //     chosen request ("halfway") without guessing with timers.
 //
 // A Rule picks the fault of each request from its sequence number, method
-// and path; Nth, Every, Random and Methods build the usual ones. The proxy
-// counts requests per method and per fault, and the request-body bytes it
-// delivered to the server, so a test can say how many bytes a push really
-// uploaded.
+// and path; Nth, Every, Random, Only, OnPath, Where and First build the
+// usual ones. The proxy counts requests per method and per fault, and the
+// request-body bytes it delivered to the server, so a test can say how
+// many bytes a push really uploaded.
 //
 // The proxy keeps the client's Host header and adds no X-Forwarded-*
 // header: S3's signature (SigV4) covers the Host, so the server must see the

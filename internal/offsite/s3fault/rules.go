@@ -49,10 +49,23 @@ func Only(methods string, rule Rule) Rule {
 	for _, m := range strings.Split(methods, ",") {
 		want[strings.ToUpper(strings.TrimSpace(m))] = true
 	}
+	return Where(func(r Request) bool { return want[r.Method] }, rule)
+}
+
+// OnPath applies rule to the requests of method whose path contains part,
+// numbering them among themselves: OnPath("PUT", "/snapshots/", Nth(3,
+// Stall)) stalls the upload of the third object under snapshots/.
+func OnPath(method, part string, rule Rule) Rule {
+	return Where(func(r Request) bool { return r.Method == method && strings.Contains(r.Path, part) }, rule)
+}
+
+// Where applies rule to the requests match accepts, numbering them among
+// themselves. Other requests pass.
+func Where(match func(Request) bool, rule Rule) Rule {
 	var mu sync.Mutex
 	var n int64
 	return func(r Request) Fault {
-		if !want[r.Method] {
+		if !match(r) {
 			return Pass
 		}
 		mu.Lock()

@@ -25,6 +25,8 @@ func TestRules(t *testing.T) {
 		{"every", Every(3, SlowDown), []Fault{Pass, Pass, SlowDown, Pass, Pass, SlowDown}},
 		{"only counts its methods", Only("PUT", Nth(2, Stall)), []Fault{Pass, Pass, Stall, Pass, Pass, Pass}},
 		{"only several methods", Only("put, delete", Every(1, Truncate)), []Fault{Pass, Truncate, Truncate, Pass, Truncate, Truncate}},
+		{"on path", OnPath("PUT", "/k", Nth(2, Reset)), []Fault{Pass, Pass, Reset, Pass, Pass, Pass}},
+		{"where", Where(func(r Request) bool { return r.Method != "GET" }, Every(2, SlowDown)), []Fault{Pass, Pass, SlowDown, Pass, Pass, SlowDown}},
 		{"first wins", First(Nth(1, Reset), Every(1, SlowDown)), []Fault{Reset, SlowDown, SlowDown, SlowDown, SlowDown, SlowDown}},
 		{"never", Random(1, 0, Reset), []Fault{Pass, Pass, Pass, Pass, Pass, Pass}},
 		{"always", Random(1, 1, LoseAnswer), []Fault{LoseAnswer, LoseAnswer, LoseAnswer, LoseAnswer, LoseAnswer, LoseAnswer}},
