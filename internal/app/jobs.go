@@ -76,6 +76,9 @@ func (s *Service) JobHistory(name string) (JobHistory, error) {
 	if name == ScrubJob {
 		return s.scrubHistory()
 	}
+	if _, ok := IsOffsiteJob(name); ok {
+		return JobHistory{}, nil
+	}
 	if _, err := s.Config().Replication(name); err == nil {
 		return s.replicationHistory(name)
 	}
@@ -131,6 +134,9 @@ func (s *Service) Notify(ctx context.Context, r JobResult) {
 	}
 	if r.Scrub != nil {
 		kind = ScrubJob
+	}
+	if _, ok := IsOffsiteJob(r.Workspace); ok {
+		kind = "offsite"
 	}
 	err := n.Send(ctx, notify.Event{Kind: kind, Workspace: r.Workspace, Status: string(r.Status), Snapshot: r.Snapshot, Time: r.FinishedAt,
 		Summary: r.Summary, Hint: r.Hint, Error: r.Error, Anomalies: r.Anomalies})

@@ -15,6 +15,10 @@ type JobSpec struct {
 	Schedule    string // a cron spec or descriptor
 	Replication bool
 	Scrub       bool
+	// Offsite is an offsite target's push job (OffsiteJob); AfterBackup
+	// when the daemon also runs it after every backup that stored a
+	// snapshot (Schedule is then OffsiteCatchUp).
+	Offsite, AfterBackup bool
 }
 
 // Jobs lists the scheduled jobs of the current config: every workspace's
@@ -30,6 +34,13 @@ func (s *Service) Jobs() []JobSpec {
 	}
 	if cfg.Scrub.Enabled {
 		out = append(out, JobSpec{Name: ScrubJob, Schedule: cfg.Scrub.Schedule, Scrub: true})
+	}
+	for _, t := range cfg.Offsite {
+		j := JobSpec{Name: OffsiteJob(t.Name), Schedule: t.Schedule, Offsite: true, AfterBackup: t.AfterBackup()}
+		if j.AfterBackup {
+			j.Schedule = OffsiteCatchUp
+		}
+		out = append(out, j)
 	}
 	return out
 }

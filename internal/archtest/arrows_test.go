@@ -48,7 +48,7 @@ var allowed = map[string][]string{
 	"internal/doctor":      {"internal/api", "internal/config", "internal/kind"},
 	// The program: one method per use case over the engines.
 	"internal/app": {"internal/api", "internal/backup", "internal/config", "internal/diff", "internal/doctor", "internal/export",
-		"internal/kind", "internal/notify", "internal/offsite", "internal/restore", "internal/scheduler", "internal/selector", "internal/snapshot"},
+		"internal/kind", "internal/notify", "internal/offsite", "internal/restore", "internal/retry", "internal/scheduler", "internal/selector", "internal/snapshot"},
 	// Callers of the program.
 	"internal/daemon": {"internal/app", "internal/kind", "internal/listenauth", "internal/scheduler"},
 	// The dashboard renders the program's browse use cases; dashtest

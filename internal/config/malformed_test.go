@@ -50,7 +50,7 @@ func TestMalformed(t *testing.T) {
 		{name: "unknown top-level key", edit: sub("database:", "databse:"), is: ErrUnknownKey,
 			want: []string{`config.yaml:1: unknown key "databse" at the top level (did you mean "database"?)`}},
 		{name: "unknown key far from any", edit: sub("listen:", "backups: 3\nlisten:"), is: ErrUnknownKey,
-			want: []string{`config.yaml:5: unknown key "backups" at the top level (known: database, log, listen, listen_token_file, listen_hosts, listen_socket, timezone, environments, workspaces, notify, replications, scrub)`}},
+			want: []string{`config.yaml:5: unknown key "backups" at the top level (known: database, log, listen, listen_token_file, listen_hosts, listen_socket, timezone, environments, workspaces, notify, replications, scrub, name, offsite)`}},
 		{name: "unknown log key", edit: sub("  level: info", "  levle: info"), is: ErrUnknownKey,
 			want: []string{`config.yaml:3: unknown key "levle" in log (did you mean "level"?)`}},
 		{name: "unknown environment key", edit: sub("    page_size: 100", "    pagesize: 100"), is: ErrUnknownKey,

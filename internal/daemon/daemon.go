@@ -270,8 +270,11 @@ func (d *Daemon) execute(name string) error {
 	defer d.runs.Done()
 
 	replication, scrub := d.jobKind(name)
+	offsite := d.isOffsite(name)
 	var res Result
 	switch {
+	case offsite:
+		res = d.opts.Jobs.RunOffsitePush(d.runCtx, name)
 	case scrub:
 		res = d.opts.Jobs.RunScrub(d.runCtx)
 	case replication:
@@ -281,7 +284,7 @@ func (d *Daemon) execute(name string) error {
 	}
 	res.Workspace = name
 	var pruned int64
-	if !replication && !scrub && (res.Status == StatusComplete || res.Status == StatusPartial) && d.runCtx.Err() == nil {
+	if !replication && !scrub && !offsite && (res.Status == StatusComplete || res.Status == StatusPartial) && d.runCtx.Err() == nil {
 		ret, err := d.opts.Jobs.RetainJob(d.runCtx, name)
 		if err != nil {
 			d.log.Error("retention after the backup failed", "workspace", name, "err", err)
@@ -290,9 +293,11 @@ func (d *Daemon) execute(name string) error {
 			d.log.Info("retention applied", "workspace", name, "removed", ret.Removed, "pruned_bytes", ret.PrunedBytes)
 		}
 	}
-	if scrub {
+	switch {
+	case scrub:
 		d.metrics.scrub(res)
-	} else {
+	case offsite:
+	default:
 		d.metrics.run(res, pruned)
 	}
 	d.opts.Jobs.Notify(d.runCtx, res)
@@ -312,17 +317,53 @@ func (d *Daemon) execute(name string) error {
 	st.done = make(chan struct{})
 	d.mu.Unlock()
 
+	if !replication && !scrub && !offsite && res.Snapshot != "" {
+		d.pushAfterBackup()
+	}
 	if res.Status == StatusComplete || res.Status == StatusPartial {
 		return nil
 	}
 	what := "backup"
 	switch {
+	case offsite:
+		what = "offsite push"
 	case scrub:
 		what = "scrub"
 	case replication:
 		what = "replication"
 	}
 	return fmt.Errorf("%s of %s %s: %s", what, name, res.Status, res.Error)
+}
+
+// isOffsite reports whether the job name is an offsite target's push.
+func (d *Daemon) isOffsite(name string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, ws := range d.settings.Workspaces {
+		if ws.Name == name {
+			return ws.Offsite
+		}
+	}
+	return false
+}
+
+// pushAfterBackup starts the push of every offsite target that is pushed
+// after each backup. A push already running is left alone: its target's
+// catch-up schedule pushes what it missed.
+func (d *Daemon) pushAfterBackup() {
+	d.mu.Lock()
+	var names []string
+	for _, ws := range d.settings.Workspaces {
+		if ws.Offsite && ws.AfterBackup {
+			names = append(names, ws.Name)
+		}
+	}
+	d.mu.Unlock()
+	for _, n := range names {
+		if _, err := d.Trigger(n); err != nil && !errors.Is(err, ErrStopping) {
+			d.log.Info("offsite push after the backup not started", "job", n, "err", err)
+		}
+	}
 }
 
 // jobKind reports whether the job name is a replication or the scrub.

@@ -46,6 +46,8 @@ func (d *Daemon) Status() Status {
 			w.Kind = "replication"
 		case ws.Scrub:
 			w.Kind = "scrub"
+		case ws.Offsite:
+			w.Kind = "offsite"
 		}
 		if t := next[ws.Name]; !t.IsZero() {
 			t = t.UTC()
@@ -93,7 +95,7 @@ func (d *Daemon) Ready() Readiness {
 	}
 	out := Readiness{Ready: true, Workspaces: []WorkspaceReady{}}
 	for _, ws := range d.settings.Workspaces {
-		if ws.Replication || ws.Scrub {
+		if ws.Replication || ws.Scrub || ws.Offsite {
 			continue // their health is in their status, metrics and notifications
 		}
 		w := WorkspaceReady{Name: ws.Name}

@@ -46,6 +46,11 @@ type Workspace struct {
 	// retention, does not count for /readyz, has metrics of its own
 	// (enspace_sync_scrub_*) and shows in Status.Scrub.
 	Scrub bool
+	// Offsite says the job pushes to an offsite target
+	// (Jobs.RunOffsitePush); AfterBackup that it also runs after every
+	// backup that stored a snapshot. It has no retention and does not
+	// count for /readyz.
+	Offsite, AfterBackup bool
 }
 
 // Settings are the reloadable part of the daemon's configuration.
@@ -78,6 +83,9 @@ type Jobs interface {
 	// damaged; Result.Scrub holds what it read and found. ctx ends when
 	// the daemon stops: the scrub then stops and reports StatusAborted.
 	RunScrub(ctx context.Context) Result
+	// RunOffsitePush pushes to an offsite target (a Workspace with Offsite
+	// set), retrying as it sees fit. ctx ends when the daemon stops.
+	RunOffsitePush(ctx context.Context, name string) Result
 	// RetainJob applies the workspace's retention (forget, then prune)
 	// after a run that stored a snapshot.
 	RetainJob(ctx context.Context, workspace string) (Retention, error)
@@ -95,6 +103,7 @@ type JobFuncs struct {
 	Backup    func(ctx context.Context, workspace string) Result
 	Replicate func(ctx context.Context, name string) Result
 	ScrubFn   func(ctx context.Context) Result
+	OffsiteFn func(ctx context.Context, name string) Result
 	Retain    func(ctx context.Context, workspace string) (Retention, error)
 	History   func(name string) (History, error)
 	NotifyFn  func(ctx context.Context, r Result)
@@ -116,6 +125,13 @@ func (f JobFuncs) RunScrub(ctx context.Context) Result {
 		return Result{Workspace: app.ScrubJob, RunInfo: RunInfo{Status: StatusFailed, Error: "no scrub job"}}
 	}
 	return f.ScrubFn(ctx)
+}
+
+func (f JobFuncs) RunOffsitePush(ctx context.Context, name string) Result {
+	if f.OffsiteFn == nil {
+		return Result{Workspace: name, RunInfo: RunInfo{Status: StatusFailed, Error: "no offsite push job"}}
+	}
+	return f.OffsiteFn(ctx, name)
 }
 
 func (f JobFuncs) RetainJob(ctx context.Context, ws string) (Retention, error) {
@@ -190,7 +206,8 @@ type Options struct {
 func SettingsOf(svc *app.Service) Settings {
 	out := Settings{Location: svc.Location()}
 	for _, j := range svc.Jobs() {
-		out.Workspaces = append(out.Workspaces, Workspace{Name: j.Name, Schedule: j.Schedule, Replication: j.Replication, Scrub: j.Scrub})
+		out.Workspaces = append(out.Workspaces, Workspace{Name: j.Name, Schedule: j.Schedule, Replication: j.Replication, Scrub: j.Scrub,
+			Offsite: j.Offsite, AfterBackup: j.AfterBackup})
 	}
 	return out
 }

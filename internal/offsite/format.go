@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
@@ -33,31 +34,30 @@ var (
 
 var (
 	zenc     *zstd.Encoder
-	zdec     *zstd.Decoder
 	zstdOnce sync.Once
 )
 
-func codecs() (*zstd.Encoder, *zstd.Decoder) {
+func compress(b []byte) []byte {
 	zstdOnce.Do(func() {
 		zenc, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
-		zdec, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxIndex))
 	})
-	return zenc, zdec
+	return zenc.EncodeAll(b, make([]byte, 0, len(b)/3))
 }
 
-func compress(b []byte) []byte {
-	e, _ := codecs()
-	return e.EncodeAll(b, make([]byte, 0, len(b)/3))
-}
-
+// decompress reads a zstd frame, refusing more than limit bytes of
+// content (a small frame can claim gigabytes).
 func decompress(b []byte, limit int) ([]byte, error) {
-	_, d := codecs()
-	out, err := d.DecodeAll(b, nil)
+	d, err := zstd.NewReader(bytes.NewReader(b), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(uint64(limit)+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: decompress: %v", ErrCorrupt, err)
+	}
+	defer d.Close()
+	out, err := io.ReadAll(io.LimitReader(d, int64(limit)+1))
 	if err != nil {
 		return nil, fmt.Errorf("%w: decompress: %v", ErrCorrupt, err)
 	}
 	if len(out) > limit {
-		return nil, fmt.Errorf("%w: decompressed to %d bytes, more than %d", ErrCorrupt, len(out), limit)
+		return nil, fmt.Errorf("%w: decompresses to more than %d bytes", ErrCorrupt, limit)
 	}
 	return out, nil
 }

@@ -61,18 +61,11 @@ func sealMaster(master []byte, password string, p KDF, now time.Time) ([]byte, e
 // openMaster unwraps a key file's master key with password. A wrong
 // password is ErrPassword; a damaged file ErrCorrupt.
 func openMaster(b []byte, password string) ([]byte, error) {
-	var kf keyFile
-	if len(b) > maxKeyFile {
-		return nil, fmt.Errorf("%w: key file of %d bytes", ErrCorrupt, len(b))
+	kf, err := parseKeyFile(b)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(b, &kf); err != nil {
-		return nil, fmt.Errorf("%w: key file: %v", ErrCorrupt, err)
-	}
-	p := kf.Params
-	if kf.Version != 1 || kf.KDF != "argon2id" || p.Time == 0 || p.Time > 16 || p.Memory < 8 || p.Memory > 4<<20 || p.Threads == 0 || len(kf.Salt) < 16 {
-		return nil, fmt.Errorf("%w: key file: unknown version or KDF parameters", ErrCorrupt)
-	}
-	a, err := newAEAD(derive(password, kf.Salt, p))
+	a, err := newAEAD(derive(password, kf.Salt, kf.Params))
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +77,24 @@ func openMaster(b []byte, password string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: master key of %d bytes", ErrCorrupt, len(m))
 	}
 	return m, nil
+}
+
+// parseKeyFile decodes a key file and bounds its KDF parameters (at most
+// 10 passes over 1 GiB), so that a planted key file cannot make the
+// program derive for hours or run out of memory.
+func parseKeyFile(b []byte) (keyFile, error) {
+	var kf keyFile
+	if len(b) > maxKeyFile {
+		return kf, fmt.Errorf("%w: key file of %d bytes", ErrCorrupt, len(b))
+	}
+	if err := json.Unmarshal(b, &kf); err != nil {
+		return kf, fmt.Errorf("%w: key file: %v", ErrCorrupt, err)
+	}
+	p := kf.Params
+	if kf.Version != 1 || kf.KDF != "argon2id" || p.Time == 0 || p.Time > 10 || p.Memory < 8 || p.Memory > 1<<20 || p.Threads == 0 || len(kf.Salt) < 16 {
+		return kf, fmt.Errorf("%w: key file: unknown version or KDF parameters", ErrCorrupt)
+	}
+	return kf, nil
 }
 
 // KeyInfo describes one keys/ object.

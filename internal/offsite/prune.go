@@ -56,8 +56,7 @@ const repackBelow = 0.5
 // unused, then replaces every index file with one that lists what is
 // left. Packs younger than the safety window (Options.PruneWindow) are
 // left alone, whatever they hold. It holds an exclusive lock.
-func (r *Repo) Prune(ctx context.Context) (PruneReport, error) {
-	var rep PruneReport
+func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 	start := r.Uploaded()
 	defer func() { rep.Uploaded = r.Uploaded() - start }()
 	lock, ctx, err := r.acquire(ctx, "prune", true)

@@ -48,8 +48,8 @@ const indexEvery = 8
 // this daemon's name: first the blobs and tree chunks the target lacks,
 // in packs, then index files for the packs, then each snapshot's record,
 // last. It holds a shared lock.
-func (r *Repo) Push(ctx context.Context, src Source) (PushReport, error) {
-	var rep PushReport
+func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error) {
+	rep.Pushed = []string{}
 	start := r.Uploaded()
 	defer func() { rep.Uploaded = r.Uploaded() - start }()
 	lock, ctx, err := r.acquire(ctx, "push", false)

@@ -1,0 +1,43 @@
+package offsite
+
+import (
+	"testing"
+)
+
+// FuzzDecode feeds untrusted bytes to every decoder of what a target
+// holds: packs, index files, tree chunks, snapshot records, key files and
+// sealed objects. None may panic, and what decodes must stay in bounds.
+func FuzzDecode(f *testing.F) {
+	var pb packBuilder
+	pb.add(DataBlob, ID{1}, []byte(`{"a":1}`))
+	pb.add(TreeBlob, ID{2}, encodeLeaf([]Entry{{Key: "k", ID: ID{1}}}))
+	f.Add(pb.buf.Bytes())
+	f.Add(encodeIndex([]IndexPack{{Pack: ID{3}, Blobs: pb.blobs}}))
+	f.Add(encodeLeaf([]Entry{{Key: "a", ID: ID{1}}, {Key: "b", ID: ID{2}}}))
+	f.Add(encodeNode([]ID{{1}, {2}}))
+	f.Add(compress([]byte(`{"name":"a","workspace":"w","local_id":"x","collections":{}}`)))
+	kf, _ := sealMaster(make([]byte, 32), "pw", testKDF, testTime)
+	f.Add(kf)
+	f.Add([]byte{})
+	mk, _ := newMasterKey(make([]byte, 32))
+	sealed, _ := mk.seal(kindIndex, compress(encodeIndex(nil)))
+	f.Add(sealed)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if blobs, err := decodePack(b); err == nil {
+			for _, x := range blobs {
+				if int(x.Offset)+int(x.Length) > len(b) {
+					t.Fatalf("blob %+v out of a pack of %d bytes", x, len(b))
+				}
+			}
+		}
+		_, _ = decodeIndex(b)
+		_, _, _ = decodeChunk(b)
+		_, _ = decodeSnapshot(b)
+		_, _ = parseKeyFile(b)
+		if plain, err := mk.open(kindIndex, b); err == nil {
+			if p, err := decompress(plain, maxIndex); err == nil {
+				_, _ = decodeIndex(p)
+			}
+		}
+	})
+}
