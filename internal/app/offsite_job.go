@@ -56,6 +56,9 @@ func (s *Service) RunOffsitePush(ctx context.Context, name string) JobResult {
 		return retry.Outcome{Err: err, Retry: err != nil && !permanent}
 	})
 	res.FinishedAt = time.Now().UTC()
+	if last.Target != "" {
+		res.Offsite = &last
+	}
 	switch {
 	case err == nil:
 		res.Status = StatusComplete

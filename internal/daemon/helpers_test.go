@@ -26,6 +26,7 @@ type backend struct {
 	snapshots map[string]int
 	lastOK    map[string]time.Time
 	notified  []Result
+	pushes    []*app.OffsitePush // what the next offsite pushes report, in turn
 }
 
 func newBackend(clock *testClock) *backend {
@@ -136,7 +137,7 @@ const testToken = "test-token-0123456789abcdef0123456789"
 func start(t *testing.T, b *backend, env map[string]string, ws ...Workspace) *Daemon {
 	t.Helper()
 	d, err := New(Options{
-		Jobs: JobFuncs{Backup: b.Backup, Replicate: b.Replicate, ScrubFn: b.Scrub, Retain: b.Retain, History: b.History, NotifyFn: b.Notify},
+		Jobs: JobFuncs{Backup: b.Backup, Replicate: b.Replicate, ScrubFn: b.Scrub, OffsiteFn: b.Offsite, Retain: b.Retain, History: b.History, NotifyFn: b.Notify},
 		DB:   fakeDB{"bbolt-bytes"}, Version: "test", Clock: b.clock,
 		Logger: slog.New(slog.DiscardHandler),
 		Getenv: func(k string) string { return env[k] },

@@ -51,6 +51,9 @@ type Workspace struct {
 	// backup that stored a snapshot. It has no retention and does not
 	// count for /readyz.
 	Offsite, AfterBackup bool
+	// StaleAfter is how long an offsite target may go without receiving
+	// a snapshot before the daemon notifies (0: never).
+	StaleAfter time.Duration
 }
 
 // Settings are the reloadable part of the daemon's configuration.
@@ -207,7 +210,7 @@ func SettingsOf(svc *app.Service) Settings {
 	out := Settings{Location: svc.Location()}
 	for _, j := range svc.Jobs() {
 		out.Workspaces = append(out.Workspaces, Workspace{Name: j.Name, Schedule: j.Schedule, Replication: j.Replication, Scrub: j.Scrub,
-			Offsite: j.Offsite, AfterBackup: j.AfterBackup})
+			Offsite: j.Offsite, AfterBackup: j.AfterBackup, StaleAfter: j.StaleAfter})
 	}
 	return out
 }
