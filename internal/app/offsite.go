@@ -2,9 +2,12 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/config"
@@ -96,6 +99,8 @@ func (s *Service) openTarget(ctx context.Context, t *config.Offsite, create bool
 		return nil, fmt.Errorf("offsite target %s: %w", t.Name, err)
 	}
 	opts := s.offsiteOptions(t.Password().Reveal())
+	sum := sha256.Sum256([]byte(t.URL))
+	opts.CacheDir = filepath.Join(filepath.Dir(s.Config().Database), "offsite-cache", hex.EncodeToString(sum[:8]))
 	var r *offsite.Repo
 	if create {
 		r, err = offsite.OpenOrInit(ctx, b, opts)
@@ -276,4 +281,42 @@ func (d dbSource) Read(l offsite.Local, collection, key string) ([]byte, error) 
 		err = fmt.Errorf("%s %q: %w", collection, key, snapshot.ErrNotFound)
 	}
 	return raw, err
+}
+
+// OffsiteKeys is one target's keys, after what OffsiteKeyChange did.
+type OffsiteKeys struct {
+	Target  string            `json:"target"`
+	Added   string            `json:"added,omitempty"`   // the new key's id
+	Removed string            `json:"removed,omitempty"` // the removed key's id
+	Keys    []offsite.KeyInfo `json:"keys"`
+}
+
+// OffsiteKeyChange lists the target(s)' keys; with a new password it first
+// adds a key for it, with remove it first removes that key (never the one
+// the configured password opens). Rotating the password: add a key for the
+// new one, put the new password in password_file, remove the old key. The
+// data is not re-encrypted (see internal/offsite).
+func (s *Service) OffsiteKeyChange(ctx context.Context, target, newPassword, remove string) ([]OffsiteKeys, error) {
+	var out []OffsiteKeys
+	err := s.eachTarget(ctx, target, false, func(t *config.Offsite, r *offsite.Repo) error {
+		k := OffsiteKeys{Target: t.Name}
+		var err error
+		if newPassword != "" {
+			if k.Added, err = r.AddKey(ctx, newPassword); err != nil {
+				return err
+			}
+		}
+		if remove != "" {
+			if err := r.RemoveKey(ctx, remove); err != nil {
+				return err
+			}
+			k.Removed = remove
+		}
+		if k.Keys, err = r.Keys(ctx); err != nil {
+			return err
+		}
+		out = append(out, k)
+		return nil
+	})
+	return out, err
 }

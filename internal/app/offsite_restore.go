@@ -144,8 +144,11 @@ func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *o
 // chooseOffsite picks the snapshots a restore-db request names.
 func chooseOffsite(all []*offsite.Snapshot, req RestoreDBRequest) ([]*offsite.Snapshot, error) {
 	var out []*offsite.Snapshot
+	seen := map[string]bool{} // two pushes of one daemon at once may both write a record
 	for _, s := range all {
-		if (req.Workspace == "" || s.Workspace == req.Workspace) && (req.Name == "" || s.Name == req.Name) {
+		key := s.Name + "\x00" + s.Workspace + "\x00" + s.LocalID
+		if (req.Workspace == "" || s.Workspace == req.Workspace) && (req.Name == "" || s.Name == req.Name) && !seen[key] {
+			seen[key] = true
 			out = append(out, s)
 		}
 	}

@@ -26,7 +26,6 @@ type backend struct {
 	snapshots map[string]int
 	lastOK    map[string]time.Time
 	notified  []Result
-	pushes    []*app.OffsitePush // what the next offsite pushes report, in turn
 }
 
 func newBackend(clock *testClock) *backend {
@@ -95,6 +94,11 @@ func (b *backend) Scrub(_ context.Context) Result {
 	b.record("scrub")
 	return Result{RunInfo: RunInfo{StartedAt: b.clock.Now(), FinishedAt: b.clock.Now(), Status: StatusFailed, Error: "found 1 damaged object"},
 		Scrub: &app.ScrubStats{BytesRead: 4096, Damaged: 1, Snapshots: []string{"snap1"}}}
+}
+
+func (b *backend) Offsite(_ context.Context, name string) Result {
+	b.record("push " + name)
+	return Result{RunInfo: RunInfo{StartedAt: b.clock.Now(), FinishedAt: b.clock.Now(), Status: StatusComplete}, Summary: "pushed 1 snapshots"}
 }
 
 func (b *backend) Retain(ctx context.Context, ws string) (Retention, error) {

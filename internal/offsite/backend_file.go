@@ -155,3 +155,6 @@ func (b *fileBackend) Stat(ctx context.Context, name string) (ObjectInfo, error)
 	}
 	return ObjectInfo{Name: name, Size: fi.Size(), ModTime: fi.ModTime()}, nil
 }
+
+// NewFileBackend returns the backend of a file:// target at dir.
+func NewFileBackend(dir string) Backend { return &fileBackend{dir: dir} }

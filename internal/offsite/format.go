@@ -233,46 +233,79 @@ const (
 	nodeFormat byte = 2 // child chunk ids
 )
 
-// Entry is one object of a collection: its key and its blob.
+// Ref is how trees name blobs and chunks: the first 16 bytes of the id.
+// Half the bytes of a full id in every tree entry, where most of a
+// changed chunk's bytes are; a push that meets two blobs whose refs are
+// equal and ids differ (about 2^-64 at 2^32 blobs) fails rather than
+// store an ambiguous tree.
+type Ref [16]byte
+
+// Ref returns the id's ref.
+func (id ID) Ref() (r Ref) {
+	copy(r[:], id[:])
+	return r
+}
+
+// Entry is one object of a collection: its key and its blob's ref.
 type Entry struct {
 	Key string
-	ID  ID
+	Ref Ref
 }
 
 func encodeLeaf(es []Entry) []byte {
 	b := []byte{leafFormat}
 	b = binary.AppendUvarint(b, uint64(len(es)))
+	prev := ""
 	for _, e := range es {
-		b = binary.AppendUvarint(b, uint64(len(e.Key)))
-		b = append(b, e.Key...)
-		b = append(b, e.ID[:]...)
+		p := commonPrefix(prev, e.Key)
+		b = binary.AppendUvarint(b, uint64(p))
+		b = binary.AppendUvarint(b, uint64(len(e.Key)-p))
+		b = append(b, e.Key[p:]...)
+		b = append(b, e.Ref[:]...)
+		prev = e.Key
 	}
 	return b
 }
 
-func encodeNode(ids []ID) []byte {
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
+
+func encodeNode(refs []Ref) []byte {
 	b := []byte{nodeFormat}
-	b = binary.AppendUvarint(b, uint64(len(ids)))
-	for _, id := range ids {
-		b = append(b, id[:]...)
+	b = binary.AppendUvarint(b, uint64(len(refs)))
+	for _, r := range refs {
+		b = append(b, r[:]...)
 	}
 	return b
+}
+
+func (r *reader) ref() (out Ref) {
+	copy(out[:], r.bytes(uint64(len(out))))
+	return out
 }
 
 // decodeChunk returns a leaf's entries or a node's children.
-func decodeChunk(b []byte) (leaf []Entry, children []ID, err error) {
+func decodeChunk(b []byte) (leaf []Entry, children []Ref, err error) {
 	r := &reader{b: b}
 	switch r.byte() {
 	case leafFormat:
 		n := r.uvarint(uint64(len(b)))
+		prev := ""
 		for i := uint64(0); i < n && r.err == nil; i++ {
-			k := r.bytes(r.uvarint(uint64(len(b))))
-			leaf = append(leaf, Entry{Key: string(k), ID: r.id()})
+			p := r.uvarint(uint64(len(prev)))
+			k := prev[:p] + string(r.bytes(r.uvarint(uint64(len(b)))))
+			leaf = append(leaf, Entry{Key: k, Ref: r.ref()})
+			prev = k
 		}
 	case nodeFormat:
 		n := r.uvarint(uint64(len(b)))
 		for i := uint64(0); i < n && r.err == nil; i++ {
-			children = append(children, r.id())
+			children = append(children, r.ref())
 		}
 	default:
 		if r.err == nil {

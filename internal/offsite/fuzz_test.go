@@ -10,11 +10,11 @@ import (
 func FuzzDecode(f *testing.F) {
 	var pb packBuilder
 	pb.add(DataBlob, ID{1}, []byte(`{"a":1}`))
-	pb.add(TreeBlob, ID{2}, encodeLeaf([]Entry{{Key: "k", ID: ID{1}}}))
+	pb.add(TreeBlob, ID{2}, encodeLeaf([]Entry{{Key: "k", Ref: Ref{1}}}))
 	f.Add(pb.buf.Bytes())
 	f.Add(encodeIndex([]IndexPack{{Pack: ID{3}, Blobs: pb.blobs}}))
-	f.Add(encodeLeaf([]Entry{{Key: "a", ID: ID{1}}, {Key: "b", ID: ID{2}}}))
-	f.Add(encodeNode([]ID{{1}, {2}}))
+	f.Add(encodeLeaf([]Entry{{Key: "a", Ref: Ref{1}}, {Key: "ab", Ref: Ref{2}}}))
+	f.Add(encodeNode([]Ref{{1}, {2}}))
 	f.Add(compress([]byte(`{"name":"a","workspace":"w","local_id":"x","collections":{}}`)))
 	kf, _ := sealMaster(make([]byte, 32), "pw", testKDF, testTime)
 	f.Add(kf)

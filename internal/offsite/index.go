@@ -17,13 +17,13 @@ type blobLoc struct {
 
 // index is the union of the target's index files.
 type index struct {
-	blobs map[ID]blobLoc
+	blobs map[Ref]blobLoc
 	packs map[ID][]PackedBlob
 	files map[ID][]ID // index file -> the packs it lists
 }
 
 func newIndex() *index {
-	return &index{blobs: map[ID]blobLoc{}, packs: map[ID][]PackedBlob{}, files: map[ID][]ID{}}
+	return &index{blobs: map[Ref]blobLoc{}, packs: map[ID][]PackedBlob{}, files: map[ID][]ID{}}
 }
 
 func (x *index) add(file ID, packs []IndexPack) {
@@ -34,8 +34,8 @@ func (x *index) add(file ID, packs []IndexPack) {
 		}
 		x.packs[p.Pack] = p.Blobs
 		for _, b := range p.Blobs {
-			if _, ok := x.blobs[b.ID]; !ok {
-				x.blobs[b.ID] = blobLoc{pack: p.Pack, PackedBlob: b}
+			if _, ok := x.blobs[b.ID.Ref()]; !ok {
+				x.blobs[b.ID.Ref()] = blobLoc{pack: p.Pack, PackedBlob: b}
 			}
 		}
 	}

@@ -84,7 +84,7 @@ func TestInterruptedPush(t *testing.T) {
 	dir := t.TempDir()
 	newFileRepo(t, dir, "host-a")
 	src := &memSource{snaps: []*memSnap{day("s1", 1, 20000, 0)}}
-	for _, okPuts := range []int64{1, 3, 12, 30} {
+	for _, okPuts := range []int64{1, 3, 8, 15} {
 		fb := &flaky{Backend: &fileBackend{dir: dir}}
 		fb.okPuts.Store(okPuts)
 		r, err := Open(context.Background(), fb, testOptions("host-a"))
@@ -324,5 +324,54 @@ func TestTwoDaemons(t *testing.T) {
 	}
 	if v, err := r.Verify(ctx, true); err != nil || len(v.Problems) != 0 {
 		t.Errorf("verify = %+v, %v", v, err)
+	}
+}
+
+// countGets counts the reads of index files and snapshot records.
+type countGets struct {
+	Backend
+	gets int
+}
+
+func (c *countGets) Get(ctx context.Context, name string) ([]byte, error) {
+	if strings.HasPrefix(name, "index/") || strings.HasPrefix(name, "snapshots/") {
+		c.gets++
+	}
+	return c.Backend.Get(ctx, name)
+}
+
+// TestCache: with a cache, a second push reads no index file nor snapshot
+// record; a cached object the target no longer lists is not used.
+func TestCache(t *testing.T) {
+	dir, cache := t.TempDir(), t.TempDir()
+	ctx := context.Background()
+	cb := &countGets{Backend: &fileBackend{dir: dir}}
+	o := testOptions("a")
+	o.CacheDir = cache
+	r, err := OpenOrInit(ctx, cb, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &memSource{snaps: []*memSnap{day("s1", 1, 500, 0)}}
+	if _, err := r.Push(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	src.snaps = append(src.snaps, day("s2", 2, 500, 5))
+	cb.gets = 0
+	if _, err := r.Push(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	if cb.gets != 0 {
+		t.Errorf("second push read %d index files and records, want 0 (cached)", cb.gets)
+	}
+	if _, err := r.Forget(ctx, func(ws, id string) bool { return id != "s1" }); err != nil {
+		t.Fatal(err)
+	}
+	snaps, err := r.Snapshots(ctx)
+	if err != nil || len(snaps) != 1 || snaps[0].LocalID != "s2" {
+		t.Errorf("after forget: %d snapshots, %v", len(snaps), err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(cache, "snapshots", "*")); len(left) != 1 {
+		t.Errorf("cache holds %d records, want 1", len(left))
 	}
 }

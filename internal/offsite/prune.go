@@ -78,7 +78,7 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 		return rep, err
 	}
 	cutoff := r.opts.Now().Add(-r.opts.PruneWindow)
-	p := &pusher{r: r, ctx: ctx, idx: newIndex(), rep: &PushReport{}, queued: map[ID]bool{}}
+	p := &pusher{r: r, ctx: ctx, idx: newIndex(), rep: &PushReport{}, queued: map[Ref]ID{}}
 	var keep []IndexPack
 	var drop []ObjectInfo
 	for i, id := range packIDs {
@@ -86,7 +86,7 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 		var live, total int64
 		for _, b := range blobs {
 			total += int64(b.Length)
-			if used[b.ID] && idx.blobs[b.ID].pack == id {
+			if isLive(used, idx, id, b) {
 				live += int64(b.Length)
 			}
 		}
@@ -110,7 +110,7 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 				return rep, fmt.Errorf("repack: %w", err)
 			}
 			for _, b := range pbs {
-				if used[b.ID] && idx.blobs[b.ID].pack == id {
+				if isLive(used, idx, id, b) {
 					if err := p.add(b.Type, b.ID, plain[b.Offset:b.Offset+b.Length]); err != nil {
 						return rep, err
 					}
@@ -149,16 +149,22 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 	return rep, nil
 }
 
+// isLive reports whether blob b of pack is used, and is the copy the
+// index picks (a blob uploaded twice lives in one pack).
+func isLive(used map[Ref]bool, idx *index, pack ID, b PackedBlob) bool {
+	return used[b.ID.Ref()] && idx.blobs[b.ID.Ref()].pack == pack
+}
+
 // used returns every blob and tree chunk some snapshot reaches.
-func (r *Repo) used(ctx context.Context, idx *index) (map[ID]bool, error) {
+func (r *Repo) used(ctx context.Context, idx *index) (map[Ref]bool, error) {
 	snaps, err := r.Snapshots(ctx)
 	if err != nil {
 		return nil, err
 	}
 	t := newTrees(r, idx)
-	used := map[ID]bool{}
-	var visit func(id ID) error
-	visit = func(id ID) error {
+	used := map[Ref]bool{}
+	var visit func(id Ref) error
+	visit = func(id Ref) error {
 		if used[id] {
 			return nil
 		}
@@ -172,7 +178,7 @@ func (r *Repo) used(ctx context.Context, idx *index) (map[ID]bool, error) {
 			return err
 		}
 		for _, e := range leaf {
-			used[e.ID] = true
+			used[e.Ref] = true
 		}
 		for _, ch := range children {
 			if err := visit(ch); err != nil {
@@ -183,7 +189,7 @@ func (r *Repo) used(ctx context.Context, idx *index) (map[ID]bool, error) {
 	}
 	for _, s := range snaps {
 		for name, tr := range s.Collections {
-			if err := visit(tr.Root); err != nil {
+			if err := visit(tr.Root.Ref()); err != nil {
 				return nil, fmt.Errorf("snapshot %s, collection %s: %w; prune stops: run verify", s.LocalID, name, err)
 			}
 		}

@@ -29,24 +29,24 @@ func (r *Repo) readPack(ctx context.Context, id ID) ([]byte, []PackedBlob, error
 type trees struct {
 	r      *Repo
 	idx    *index
-	chunks map[ID][]byte
+	chunks map[Ref][]byte
 	read   map[ID]bool
 }
 
 func newTrees(r *Repo, idx *index) *trees {
-	return &trees{r: r, idx: idx, chunks: map[ID][]byte{}, read: map[ID]bool{}}
+	return &trees{r: r, idx: idx, chunks: map[Ref][]byte{}, read: map[ID]bool{}}
 }
 
-func (t *trees) chunk(ctx context.Context, id ID) ([]byte, error) {
+func (t *trees) chunk(ctx context.Context, id Ref) ([]byte, error) {
 	if c, ok := t.chunks[id]; ok {
 		return c, nil
 	}
 	loc, ok := t.idx.blobs[id]
 	if !ok || loc.Type != TreeBlob {
-		return nil, fmt.Errorf("%w: tree chunk %s is in no index", ErrCorrupt, id.Short())
+		return nil, fmt.Errorf("%w: tree chunk %x is in no index", ErrCorrupt, id[:6])
 	}
 	if t.read[loc.pack] {
-		return nil, fmt.Errorf("%w: tree chunk %s is not in data/%s", ErrCorrupt, id.Short(), loc.pack.Short())
+		return nil, fmt.Errorf("%w: tree chunk %x is not in data/%s", ErrCorrupt, id[:6], loc.pack.Short())
 	}
 	t.read[loc.pack] = true
 	plain, blobs, err := t.r.readPack(ctx, loc.pack)
@@ -61,20 +61,20 @@ func (t *trees) chunk(ctx context.Context, id ID) ([]byte, error) {
 		if hashOf(c) != b.ID {
 			return nil, fmt.Errorf("%w: data/%s: tree chunk %s does not hash to its id", ErrCorrupt, loc.pack.Short(), b.ID.Short())
 		}
-		t.chunks[b.ID] = c
+		t.chunks[b.ID.Ref()] = c
 	}
 	return t.chunk(ctx, id)
 }
 
 // walk calls fn for each entry of the tree under root, in order.
-func (t *trees) walk(ctx context.Context, root ID, fn func(Entry) error) error {
+func (t *trees) walk(ctx context.Context, root Ref, fn func(Entry) error) error {
 	c, err := t.chunk(ctx, root)
 	if err != nil {
 		return err
 	}
 	leaf, children, err := decodeChunk(c)
 	if err != nil {
-		return fmt.Errorf("chunk %s: %w", root.Short(), err)
+		return fmt.Errorf("chunk %x: %w", root[:6], err)
 	}
 	for _, e := range leaf {
 		if err := fn(e); err != nil {
@@ -99,7 +99,7 @@ type Restorer struct {
 	trees *trees
 	snaps []*Snapshot
 	tmp   *os.File
-	blobs map[ID][2]int64 // offset, length in tmp
+	blobs map[Ref][2]int64 // offset, length in tmp
 	// Downloaded counts the bytes of the packs read.
 	Downloaded int64
 }
@@ -110,21 +110,21 @@ func (r *Repo) NewRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 	if err != nil {
 		return nil, err
 	}
-	rs := &Restorer{r: r, idx: idx, trees: newTrees(r, idx), snaps: snaps, blobs: map[ID][2]int64{}}
-	need := map[ID][]ID{} // pack -> blobs
-	seen := map[ID]bool{}
+	rs := &Restorer{r: r, idx: idx, trees: newTrees(r, idx), snaps: snaps, blobs: map[Ref][2]int64{}}
+	need := map[ID][]Ref{} // pack -> blobs
+	seen := map[Ref]bool{}
 	for _, s := range snaps {
 		for name, t := range s.Collections {
-			err := rs.trees.walk(ctx, t.Root, func(e Entry) error {
-				if seen[e.ID] {
+			err := rs.trees.walk(ctx, t.Root.Ref(), func(e Entry) error {
+				if seen[e.Ref] {
 					return nil
 				}
-				seen[e.ID] = true
-				loc, ok := idx.blobs[e.ID]
+				seen[e.Ref] = true
+				loc, ok := idx.blobs[e.Ref]
 				if !ok || loc.Type != DataBlob {
-					return fmt.Errorf("%w: object %s is in no index", ErrCorrupt, e.ID.Short())
+					return fmt.Errorf("%w: object %x is in no index", ErrCorrupt, e.Ref[:6])
 				}
-				need[loc.pack] = append(need[loc.pack], e.ID)
+				need[loc.pack] = append(need[loc.pack], e.Ref)
 				return nil
 			})
 			if err != nil {
@@ -148,21 +148,21 @@ func (r *Repo) NewRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 			return nil, err
 		}
 		rs.Downloaded += int64(len(plain))
-		in := map[ID]PackedBlob{}
+		in := map[Ref]PackedBlob{}
 		for _, b := range blobs {
-			in[b.ID] = b
+			in[b.ID.Ref()] = b
 		}
 		for _, id := range ids {
 			b, ok := in[id]
-			if !ok {
+			if !ok || b.ID != idx.blobs[id].ID {
 				rs.Close()
-				return nil, fmt.Errorf("%w: data/%s lacks object %s that the index places there", ErrCorrupt, pack.Short(), id.Short())
+				return nil, fmt.Errorf("%w: data/%s lacks object %x that the index places there", ErrCorrupt, pack.Short(), id[:6])
 			}
 			c := plain[b.Offset : b.Offset+b.Length]
 			if r.opts.BlobID != nil {
-				if got, err := r.opts.BlobID(c); err != nil || got != id {
+				if got, err := r.opts.BlobID(c); err != nil || got != b.ID {
 					rs.Close()
-					return nil, fmt.Errorf("%w: data/%s: object %s does not hash to its id", ErrCorrupt, pack.Short(), id.Short())
+					return nil, fmt.Errorf("%w: data/%s: object %s does not hash to its id", ErrCorrupt, pack.Short(), b.ID.Short())
 				}
 			}
 			if _, err := rs.tmp.Write(c); err != nil {
@@ -179,10 +179,10 @@ func (r *Repo) NewRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 // Objects calls fn with each object of s: collection, key and raw JSON.
 func (rs *Restorer) Objects(ctx context.Context, s *Snapshot, fn func(collection, key string, raw []byte) error) error {
 	for name, t := range s.Collections {
-		err := rs.trees.walk(ctx, t.Root, func(e Entry) error {
-			loc, ok := rs.blobs[e.ID]
+		err := rs.trees.walk(ctx, t.Root.Ref(), func(e Entry) error {
+			loc, ok := rs.blobs[e.Ref]
 			if !ok {
-				return fmt.Errorf("%w: object %s was not prepared", ErrCorrupt, e.ID.Short())
+				return fmt.Errorf("%w: object %x was not prepared", ErrCorrupt, e.Ref[:6])
 			}
 			buf := make([]byte, loc[1])
 			if _, err := rs.tmp.ReadAt(buf, loc[0]); err != nil {

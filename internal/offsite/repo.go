@@ -36,8 +36,11 @@ type Options struct {
 	LockExpiry, LockRefresh time.Duration
 	// PruneWindow: 0 means DefaultPruneWindow.
 	PruneWindow time.Duration
-	Logger      *slog.Logger
-	Now         func() time.Time
+	// CacheDir, when set, keeps copies of the target's index files and
+	// snapshot records (see cache.go); "" reads them from the target.
+	CacheDir string
+	Logger   *slog.Logger
+	Now      func() time.Time
 }
 
 // Repo is an open repository: a backend and the master key.
@@ -174,17 +177,34 @@ func (r *Repo) putSealed(ctx context.Context, dir, kind string, plain []byte) (I
 		return ID{}, err
 	}
 	id := hashOf(b)
-	return id, r.put(ctx, dir+id.String(), b)
+	if err := r.put(ctx, dir+id.String(), b); err != nil {
+		return id, err
+	}
+	if cacheable(dir) {
+		r.cachePut(dir+id.String(), b)
+	}
+	return id, nil
 }
 
 // getSealed reads dir/<id>, checks its hash and decrypts it.
 func (r *Repo) getSealed(ctx context.Context, dir string, id ID, kind string) ([]byte, error) {
-	b, err := r.b.Get(ctx, dir+id.String())
-	if err != nil {
-		return nil, err
+	var b []byte
+	if cacheable(dir) {
+		if b = r.cacheGet(dir + id.String()); b != nil && hashOf(b) != id {
+			b = nil
+		}
 	}
-	if hashOf(b) != id {
-		return nil, fmt.Errorf("%w: %s%s does not hash to its name", ErrCorrupt, dir, id.Short())
+	if b == nil {
+		var err error
+		if b, err = r.b.Get(ctx, dir+id.String()); err != nil {
+			return nil, err
+		}
+		if hashOf(b) != id {
+			return nil, fmt.Errorf("%w: %s%s does not hash to its name", ErrCorrupt, dir, id.Short())
+		}
+		if cacheable(dir) {
+			r.cachePut(dir+id.String(), b)
+		}
 	}
 	plain, err := r.key.open(kind, b)
 	if err != nil {
@@ -208,6 +228,9 @@ func (r *Repo) listIDs(ctx context.Context, dir string) ([]ObjectInfo, []ID, err
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("list %s: %w", dir, err)
+	}
+	if cacheable(dir) {
+		r.cacheKeep(dir, ids)
 	}
 	return infos, ids, nil
 }

@@ -77,9 +77,9 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 	rep.Snapshots = len(snaps)
 	for _, s := range snaps {
 		for name, tr := range s.Collections {
-			err := t.walk(ctx, tr.Root, func(e Entry) error {
-				if loc, ok := idx.blobs[e.ID]; !ok || loc.Type != DataBlob {
-					return fmt.Errorf("object %s is in no index", e.ID.Short())
+			err := t.walk(ctx, tr.Root.Ref(), func(e Entry) error {
+				if loc, ok := idx.blobs[e.Ref]; !ok || loc.Type != DataBlob {
+					return fmt.Errorf("object %x is in no index", e.Ref[:6])
 				}
 				return nil
 			})
