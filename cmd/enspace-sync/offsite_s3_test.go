@@ -71,33 +71,22 @@ func TestOffsiteS3DisasterRecovery(t *testing.T) {
 		fake.day(t, "acme", day)
 		d.run(t, "backup")
 	}
-	proxy.SetRule(s3fault.OnPath("PUT", "/snapshots/", s3fault.Nth(3, s3fault.Stall)))
-	cmd := selfCommand("offsite", "push", "--config", d.cfg)
-	var killedOut strings.Builder
-	cmd.Stdout, cmd.Stderr = &killedOut, &killedOut
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-proxy.Stalled():
-	case <-time.After(2 * time.Minute):
-		_ = cmd.Process.Kill()
-		t.Fatalf("the push never reached its third snapshot record\n%s", killedOut.String())
-	}
-	_ = cmd.Process.Signal(syscall.SIGKILL)
-	if err := cmd.Wait(); err == nil {
-		t.Fatalf("the killed push exited 0\n%s", killedOut.String())
-	}
-	proxy.SetRule(nil)
+	killPushAt(t, d, proxy, s3fault.OnPath("PUT", "/snapshots/", s3fault.Nth(3, s3fault.Stall)))
 	if got := len(d.offsiteSnapshots(t)); got != 6 {
 		t.Errorf("after the killed push the target lists %d snapshots, want 6 (4, then 2 of the killed push)", got)
 	}
 	// What the killed push left must verify: its records are complete,
 	// its unfinished pack or index is not referenced.
 	d.run(t, "offsite", "verify", "--read-data")
+	// A second push killed as it uploads its first pack: no record more.
+	killPushAt(t, d, proxy, s3fault.OnPath("PUT", "/data/", s3fault.Nth(1, s3fault.Stall)))
+	if got := len(d.offsiteSnapshots(t)); got != 6 && got != 7 {
+		t.Errorf("after the push killed in a pack the target lists %d snapshots, want 6 or 7", got)
+	}
+	d.run(t, "offsite", "verify", "--read-data")
 
-	if err := json.Unmarshal([]byte(d.run(t, "offsite", "push", "--json")), &push); err != nil || len(push[0].Pushed) != 4 || push[0].Pending != 0 {
-		t.Fatalf("push after the kill: %v %+v, want the 4 missing snapshots pushed", err, push)
+	if err := json.Unmarshal([]byte(d.run(t, "offsite", "push", "--json")), &push); err != nil || len(push[0].Pushed) == 0 || push[0].Pending != 0 {
+		t.Fatalf("push after the kills: %v %+v, want the missing snapshots pushed", err, push)
 	}
 	snaps := d.snapshots(t)
 	if len(snaps) != 10 {
@@ -272,6 +261,32 @@ func TestOffsiteS3PushThroughFaults(t *testing.T) {
 		t.Errorf("local snapshots %v, on the target %v", a, b)
 	}
 	sameSnapshots(t, d, d.restoredConfig(t, rebuilt), snaps)
+}
+
+// killPushAt starts a push through proxy, waits until rule stalls one of
+// its requests, kills it with SIGKILL, and lets requests pass again.
+func killPushAt(t *testing.T, d *s3Daemon, proxy *s3fault.Proxy, rule s3fault.Rule) {
+	t.Helper()
+	proxy.SetRule(rule)
+	defer proxy.SetRule(nil)
+	cmd := selfCommand("offsite", "push", "--config", d.cfg)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-proxy.Stalled():
+		t.Logf("killing the push at %s %s", r.Method, r.Path)
+	case <-time.After(2 * time.Minute):
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.Fatalf("the push never reached the request to stall\n%s", out.String())
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	if err := cmd.Wait(); err == nil {
+		t.Fatalf("the killed push exited 0\n%s", out.String())
+	}
 }
 
 func firstLine(s string) string {
