@@ -2,6 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -292,4 +297,146 @@ func killPushAt(t *testing.T, d *s3Daemon, proxy *s3fault.Proxy, rule s3fault.Ru
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
 	return s
+}
+
+// TestOffsiteS3Daemon runs the daemon (the real program, `run`) with an S3
+// target: the catch-up backup at start is pushed after it, /metrics and
+// `status` show the target's push, and once the target has received
+// nothing for longer than its stale_after, the push that finds it tells
+// the webhook, once.
+func TestOffsiteS3Daemon(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs an S3 server and the daemon; not in -short")
+	}
+	srv := s3test.Get(t)
+	fake := newChurnFake(t, 100)
+	bodies := make(chan string, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		bodies <- string(b)
+	}))
+	defer hook.Close()
+	d := newS3Daemon(t, srv, "alpha", fake.hs.URL, srv.URL(s3test.Prefix(t)), "acme")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listen := ln.Addr().String()
+	ln.Close()
+	cfg, err := os.ReadFile(d.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(cfg), "    password_file: "+d.pwFile+"\n", "    password_file: "+d.pwFile+"\n    stale_after: 4s\n", 1) +
+		"listen: " + listen + "\nnotify:\n  webhook_url: " + hook.URL + "/hook\n"
+	if err := os.WriteFile(d.cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now()
+	cmd := selfCommand("run", "--config", d.cfg)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	}()
+	metric := func(name string) (float64, bool) {
+		resp, err := http.Get("http://" + listen + "/metrics")
+		if err != nil {
+			return 0, false
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		for _, l := range strings.Split(string(body), "\n") {
+			if rest, ok := strings.CutPrefix(l, name+" "); ok {
+				var v float64
+				_, err := fmt.Sscan(rest, &v)
+				return v, err == nil
+			}
+		}
+		return 0, false
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		received, ok := metric(`enspace_sync_offsite_last_received_timestamp_seconds{target="s3"}`)
+		pending, _ := metric(`enspace_sync_offsite_pending_snapshots{target="s3"}`)
+		if ok && received > float64(started.Unix())+0.5 && pending == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the backup at start was not pushed within 90 s (received %v)\n%s", received, out.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if v, _ := metric(`enspace_sync_offsite_uploaded_bytes_total{target="s3"}`); v < 1000 {
+		t.Errorf("uploaded_bytes_total = %v, want the first push's bytes", v)
+	}
+	if v, _ := metric(`enspace_sync_offsite_pushes_total{status="complete",target="s3"}`); v < 1 {
+		t.Errorf("pushes_total{complete} = %v", v)
+	}
+	var st struct {
+		Workspaces []struct {
+			Name    string `json:"name"`
+			Kind    string `json:"kind"`
+			Offsite *struct {
+				LastPush     *time.Time `json:"last_push"`
+				LastReceived time.Time  `json:"last_received"`
+				Pending      int        `json:"pending"`
+				StaleAfter   float64    `json:"stale_after_seconds"`
+			} `json:"offsite"`
+		} `json:"workspaces"`
+	}
+	if err := json.Unmarshal([]byte(d.run(t, "status", "--json")), &st); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, w := range st.Workspaces {
+		if w.Name == "offsite:s3" {
+			found = w.Kind == "offsite" && w.Offsite != nil && w.Offsite.LastPush != nil && w.Offsite.Pending == 0 && w.Offsite.StaleAfter == 4
+		}
+	}
+	if !found {
+		t.Errorf("status lacks the target's push: %+v", st)
+	}
+	if text := d.run(t, "status"); !strings.Contains(text, "offsite:s3") || !strings.Contains(text, "last push") || !strings.Contains(text, "(stale after 4s)") {
+		t.Errorf("status:\n%s", text)
+	}
+
+	time.Sleep(5 * time.Second) // longer than stale_after, and no backup
+	d.run(t, "trigger", "--wait", "offsite:s3")
+	var body string
+	select {
+	case body = <-bodies:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no webhook call for the stale target\n%s", out.String())
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatal(err)
+	}
+	text, _ = got["text"].(string)
+	if got["kind"] != "offsite" || got["workspace"] != "offsite:s3" || !strings.Contains(text, "offsite target s3 has received no snapshot for") {
+		t.Errorf("webhook body = %s", body)
+	}
+	if v, _ := metric(`enspace_sync_offsite_stale{target="s3"}`); v != 1 {
+		t.Errorf("offsite_stale = %v, want 1", v)
+	}
+	d.run(t, "trigger", "--wait", "offsite:s3")
+	select {
+	case b := <-bodies:
+		t.Errorf("a second notice while still stale: %s", b)
+	case <-time.After(time.Second):
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("run after SIGTERM: %v\n%s", err, out.String())
+	}
+	if strings.Contains(out.String(), srv.SecretAccessKey) || strings.Contains(out.String(), offsitePassword) {
+		t.Error("the daemon's log holds the S3 secret or the repository password")
+	}
 }
