@@ -38,7 +38,7 @@ Examples:
 
 type restoreDBOptions struct {
 	from, to, passwordFile, keyIDFile, secretFile string
-	workspace, snapshot, name, logLevel           string
+	workspace, snapshot, name                     string
 	asJSON                                        bool
 }
 
@@ -54,7 +54,6 @@ func runOffsiteRestoreDB(ctx context.Context, m *Main, args []string) error {
 	fs.StringVar(&o.workspace, "workspace", "", "only this workspace's snapshots")
 	fs.StringVar(&o.snapshot, "snapshot", "", "only this snapshot: an id, a prefix of 4+ characters, or latest")
 	fs.StringVar(&o.name, "name", "", "only the snapshots this daemon pushed")
-	fs.StringVar(&o.logLevel, "log-level", "", "log level: debug, info, warn or error")
 	fs.BoolVar(&o.asJSON, "json", false, "print the result as JSON on stdout")
 	rest, err := m.parse(cmd, fs, args)
 	if err != nil {
@@ -62,9 +61,6 @@ func runOffsiteRestoreDB(ctx context.Context, m *Main, args []string) error {
 	}
 	if len(rest) > 0 {
 		return usagef(cmd.name, "unexpected argument %q", rest[0])
-	}
-	if err := checkLogLevel(cmd.name, o.logLevel); err != nil {
-		return err
 	}
 	switch {
 	case o.from == "":

@@ -41,7 +41,8 @@ Examples:
 workspace NAME now, with retention after it as usual. NAME may also be a
 replication, or "scrub": the daemon then reads every stored object back
 and records what is damaged (see the config's scrub: section); with
---wait, a scrub that found damage exits 1 and names it. Without --wait it
+--wait, a scrub that found damage exits 1 and names it. NAME
+"offsite:TARGET" pushes to that offsite target (see docs/offsite.md). Without --wait it
 returns once the run has started. With --wait it waits for the run and
 prints its outcome; the exit status is then 0 for a complete snapshot, 3
 for a partial one and 1 for a failed or aborted run. A run of NAME that is
@@ -54,7 +55,8 @@ With --json: {"started", "error", "run": {"started_at", "finished_at",
 Examples:
   enspace-sync trigger acme
   enspace-sync trigger --wait acme
-  enspace-sync trigger --wait scrub`,
+  enspace-sync trigger --wait scrub
+  enspace-sync trigger --wait offsite:nas`,
 		local: true,
 		run:   configured("trigger", 1, triggerCommand),
 	})
@@ -187,6 +189,8 @@ func triggerCommand(ctx context.Context, m *Main, o *triggerOptions) error {
 		if !o.g.asJSON {
 			if name == app.ScrubJob {
 				fmt.Fprintln(m.Stdout, "started a scrub (see enspace-sync status)")
+			} else if target, ok := app.IsOffsiteJob(name); ok {
+				fmt.Fprintf(m.Stdout, "started a push to %s (see enspace-sync status)\n", target)
 			} else {
 				fmt.Fprintf(m.Stdout, "started a backup of %s (see enspace-sync status)\n", name)
 			}
@@ -198,6 +202,9 @@ func triggerCommand(ctx context.Context, m *Main, o *triggerOptions) error {
 		what := "backup"
 		if name == app.ScrubJob {
 			what = "scrub"
+		}
+		if _, ok := app.IsOffsiteJob(name); ok {
+			what = "offsite push"
 		}
 		fmt.Fprintf(m.Stdout, "%s: %s %s in %s%s\n", name, what, r.Status, r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond), runOutcome(r))
 	}

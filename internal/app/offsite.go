@@ -320,3 +320,54 @@ func (s *Service) OffsiteKeyChange(ctx context.Context, target, newPassword, rem
 	})
 	return out, err
 }
+
+// OffsiteState is what a target holds of this daemon's snapshots.
+type OffsiteState struct {
+	Target     string    `json:"target"`
+	Snapshots  int       `json:"snapshots"`   // this daemon's, on the target
+	Pending    int       `json:"pending"`     // local snapshots not yet on the target
+	LastPushed time.Time `json:"last_pushed"` // when the newest of them was pushed; zero: never
+}
+
+// OffsiteStates reads, for the target(s), how many local snapshots wait
+// for a push and when the last one arrived: for status, metrics and the
+// stale-target check. It reads the target's records (through the cache)
+// and takes no lock.
+func (s *Service) OffsiteStates(ctx context.Context, target string) ([]OffsiteState, error) {
+	db, err := s.needDB()
+	if err != nil {
+		return nil, err
+	}
+	local, err := db.Snapshots("")
+	if err != nil {
+		return nil, err
+	}
+	name := s.Config().DaemonName()
+	var out []OffsiteState
+	err = s.eachTarget(ctx, target, false, func(t *config.Offsite, r *offsite.Repo) error {
+		snaps, err := r.Snapshots(ctx)
+		if err != nil {
+			return err
+		}
+		st := OffsiteState{Target: t.Name}
+		there := map[string]bool{}
+		for _, sn := range snaps {
+			if sn.Name != name {
+				continue
+			}
+			there[sn.Workspace+"\x00"+sn.LocalID] = true
+			st.Snapshots++
+			if sn.PushedAt.After(st.LastPushed) {
+				st.LastPushed = sn.PushedAt
+			}
+		}
+		for _, l := range local {
+			if !there[l.Workspace+"\x00"+l.ID] {
+				st.Pending++
+			}
+		}
+		out = append(out, st)
+		return nil
+	})
+	return out, err
+}

@@ -36,7 +36,7 @@ func IsOffsiteJob(name string) (string, bool) { return strings.CutPrefix(name, O
 
 // RunOffsitePush is the daemon's push job of a target: a push, retried
 // with backoff when it fails (a wrong password or a bad config is not
-// retried). ctx ends when the daemon stops: the push stops, and what it
+// retried), then a forget of what the local retention dropped. ctx ends when the daemon stops: the push stops, and what it
 // uploaded is reused by the next one.
 func (s *Service) RunOffsitePush(ctx context.Context, name string) JobResult {
 	target, _ := IsOffsiteJob(name)
@@ -55,6 +55,18 @@ func (s *Service) RunOffsitePush(ctx context.Context, name string) JobResult {
 		permanent := errors.Is(err, offsite.ErrPassword) || errors.Is(err, offsite.ErrInvalid) || errors.As(err, &ie) || ctx.Err() != nil
 		return retry.Outcome{Err: err, Retry: err != nil && !permanent}
 	})
+	forgot := 0
+	if err == nil {
+		// Follow the local retention on the target too; prune, which
+		// locks the target alone and reads every tree, is left to
+		// `offsite prune`.
+		f, ferr := s.OffsiteForget(ctx, target)
+		if ferr != nil {
+			s.log.Warn("offsite forget after the push failed", "target", target, "err", ferr)
+		} else if len(f) > 0 {
+			forgot = len(f[0].Forgotten)
+		}
+	}
 	res.FinishedAt = time.Now().UTC()
 	if last.Target != "" {
 		res.Offsite = &last
@@ -62,7 +74,7 @@ func (s *Service) RunOffsitePush(ctx context.Context, name string) JobResult {
 	switch {
 	case err == nil:
 		res.Status = StatusComplete
-		res.Summary = fmt.Sprintf("pushed %d snapshots to %s, %s uploaded", len(last.Pushed), target, HumanBytes(last.Uploaded))
+		res.Summary = fmt.Sprintf("pushed %d snapshots to %s, %s uploaded; forgot %d", len(last.Pushed), target, HumanBytes(last.Uploaded), forgot)
 	case ctx.Err() != nil:
 		res.Status, res.Error = StatusAborted, err.Error()
 	default:

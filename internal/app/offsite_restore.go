@@ -7,8 +7,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/enspace-sync/enspace-sync/internal/offsite"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
@@ -129,10 +132,37 @@ func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *o
 	if err != nil {
 		return err
 	}
-	err = rs.Objects(ctx, sn, func(collection, key string, raw []byte) error {
+	// Put hashes each object's canonical JSON: the import's main cost,
+	// spread over the cores (Put is safe for concurrent use).
+	type object struct {
+		kind, parent, key string
+		raw               []byte
+	}
+	objects := make(chan object, 512)
+	g, gctx := errgroup.WithContext(ctx)
+	for range runtime.GOMAXPROCS(0) {
+		g.Go(func() error {
+			for o := range objects {
+				if err := w.Put(o.kind, o.parent, o.key, o.raw); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	err = rs.Objects(gctx, sn, func(collection, key string, raw []byte) error {
 		kind, parent, _ := strings.Cut(collection, "/")
-		return w.Put(kind, parent, key, raw)
+		select {
+		case objects <- object{kind, parent, key, raw}:
+			return nil
+		case <-gctx.Done():
+			return gctx.Err()
+		}
 	})
+	close(objects)
+	if werr := g.Wait(); werr != nil {
+		err = werr
+	}
 	if err != nil {
 		_ = w.Abort(err)
 		return err

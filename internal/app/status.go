@@ -66,8 +66,8 @@ type JobResult struct {
 	Summary   string      // one line for a person (counts, changes, kinds not read)
 	Hint      string      // the command that shows or restores what went wrong
 	Scrub     *ScrubStats // what a scrub read and found; nil for other jobs
-	// Offsite is what an offsite push did (its last attempt); nil for
-	// other jobs and for a push that could not open its target.
+	// Offsite is what an offsite push job pushed (its last attempt); nil
+	// for other jobs and before a push could start.
 	Offsite *OffsitePush
 }
 

@@ -7,13 +7,17 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 )
 
-// s3Backend keeps objects in a bucket under a prefix, through minio-go
-// (which retries throttling and resets itself, with backoff).
+// s3Backend keeps objects in a bucket under a prefix, through minio-go,
+// which retries 503 SlowDown, 5xx answers and resets itself, with backoff
+// (10 attempts). Uploads carry their MD5 (Content-MD5), so the server
+// refuses a body cut short. Each request has s3Timeout to finish, so a
+// hung connection fails the operation instead of the push.
 type s3Backend struct {
 	c      *minio.Client
 	bucket string
@@ -21,6 +25,9 @@ type s3Backend struct {
 }
 
 var _ Backend = (*s3Backend)(nil)
+
+// s3Timeout bounds one operation (a pack is a few MiB).
+const s3Timeout = 5 * time.Minute
 
 func newS3Backend(l Location, c Credentials) (*s3Backend, error) {
 	env := func(v *string, name string) {
@@ -67,12 +74,16 @@ func (b *s3Backend) s3err(name string, err error) error {
 }
 
 func (b *s3Backend) Put(ctx context.Context, name string, data []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, s3Timeout)
+	defer cancel()
 	_, err := b.c.PutObject(ctx, b.bucket, b.prefix+name, bytes.NewReader(data), int64(len(data)),
 		minio.PutObjectOptions{ContentType: "application/octet-stream", SendContentMd5: true})
 	return b.s3err(name, err)
 }
 
 func (b *s3Backend) get(ctx context.Context, name string, opts minio.GetObjectOptions) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, s3Timeout)
+	defer cancel()
 	o, err := b.c.GetObject(ctx, b.bucket, b.prefix+name, opts)
 	if err != nil {
 		return nil, b.s3err(name, err)
@@ -113,6 +124,8 @@ func (b *s3Backend) List(ctx context.Context, prefix string, fn func(ObjectInfo)
 }
 
 func (b *s3Backend) Delete(ctx context.Context, name string) error {
+	ctx, cancel := context.WithTimeout(ctx, s3Timeout)
+	defer cancel()
 	err := b.c.RemoveObject(ctx, b.bucket, b.prefix+name, minio.RemoveObjectOptions{})
 	if err = b.s3err(name, err); err != nil && !isNotExist(err) {
 		return err
@@ -121,6 +134,8 @@ func (b *s3Backend) Delete(ctx context.Context, name string) error {
 }
 
 func (b *s3Backend) Stat(ctx context.Context, name string) (ObjectInfo, error) {
+	ctx, cancel := context.WithTimeout(ctx, s3Timeout)
+	defer cancel()
 	o, err := b.c.StatObject(ctx, b.bucket, b.prefix+name, minio.StatObjectOptions{})
 	if err != nil {
 		return ObjectInfo{}, b.s3err(name, err)

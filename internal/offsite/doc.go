@@ -17,6 +17,13 @@
 //	snapshots/<sha256>      one record per pushed snapshot (compressed, sealed)
 //	locks/<random id>       who works on the target (sealed)
 //
+// The first push to an empty target creates the repository: a random
+// 32-byte master key and a first key file. Processes that create one at
+// the same moment each write a key file for a master key of their own;
+// after 2 seconds each lists the keys again, the key whose name sorts
+// first wins and the others delete theirs and open it (keys are tried in
+// name order), so every process seals with one master key.
+//
 // The master key is 32 random bytes. A key file seals it (AES-256-GCM)
 // under a key derived from the password with argon2id (RFC 9106's first
 // setting: 1 pass, 64 MiB, 4 lanes; the parameters and a 32-byte salt are
@@ -67,9 +74,11 @@
 // Push takes a shared lock, lists the target's snapshot records, and for
 // every local snapshot the target lacks under this daemon's name walks
 // its collections: each object and tree chunk that no index lists (nor
-// this push queued) goes into a pack; every 8 packs, and at the end of
-// each snapshot, an index file for the uploaded packs is written; the
-// snapshot's record is written last. A push that is killed or loses its
+// this push queued) goes into a pack, uploaded in the background (four
+// at a time) while the walk goes on; every 8 packs, and at the end of
+// each snapshot, the push waits for its uploads and writes an index file
+// for them; the snapshot's record is written last. Restore downloads
+// four packs at a time. A push that is killed or loses its
 // connection leaves no visible snapshot; what it uploaded and indexed is
 // reused by the next push, and packs it uploaded without an index are
 // re-uploaded (prune removes the orphans). The index files on the target
@@ -89,6 +98,9 @@
 // the expiry cancels its own work. Two daemons pushing under different
 // names share the lock and never touch each other's records; packs they
 // both upload are harmless duplicates (each index lists its own).
+// Verify, snapshots and restore take no lock, so read-only credentials
+// suffice; a prune running meanwhile can make them miss a pack it just
+// replaced: run them again.
 //
 // # Forget and prune
 //
@@ -102,27 +114,38 @@
 //
 // # Figures
 //
-// BenchmarkOffsite (internal/app; 100,000 items of about 350 bytes,
-// file:// target, shared 2-core machine, load average 6.5):
+// BenchmarkOffsite (internal/app; 100,000 items of about 350 bytes, 11
+// daily snapshots, file:// target; shared 2-core machine, load average
+// 7.7 to 10.5 during the run):
 //
-//	first push                                     11.0 MB (local database added 33.6 MB)
-//	push after an unchanged backup                 374 bytes (the record; its lock aside)
-//	push after 1% of the items changed             679 KB, 1.21x the 559 KB the local database added
-//	target after 10 days at 1% churn               17.1 MB, 0.44x the 38.7 MB the local snapshots added
-//	restore-db of those 11 snapshots               16.9 s; a plain copy of the target's files 0.06 s
+//	first push                              11.0 MB (the local database added 33.6 MB)
+//	push after an unchanged backup          374 bytes (the record; its lock aside)
+//	push after 1% of the items changed      679 KB, 1.21x the 559 KB the local database added
+//	target after 10 days at 1% churn        17.1 MB, 0.44x the 38.7 MB the local snapshots added
+//	restore-db of those 11 snapshots        18.5 s; a plain copy of the target's files 0.12 s
 //
 // Leaves of 16 entries gave 1.53x for the 1% push; full 32-byte ids in
-// trees, 2.49x. restore-db is bound by the local writer, not the reads:
-// every object of every snapshot is put again (its canonical hash and
-// the comparison with the stored copy, about 9 µs an object on this
-// machine), 1.1 million puts here. The fake API's request log, which
-// changes on every backup, adds its own objects to a real unchanged push.
+// trees, 2.49x. restore-db is bound by the local import, not by reading
+// the target: a CPU profile put 87% of its CPU time (8.5 of 9.8 s) in the
+// snapshot writer's Put, which hashes each object's canonical JSON and
+// compares it with the copy already stored, for each of the 1.1 million
+// objects of 11 snapshots; reading, decrypting and decompressing the
+// packs took the rest. The fake API's request log, which changes on
+// every backup, adds its own objects to a real unchanged push (6 to 7
+// KiB in the script test).
 //
 // # Caveats
 //
-// A snapshot's record is written once: protection that a later backup
-// gives an older snapshot (the one before a drop) after that snapshot
-// was pushed is not on the target. restore-db keeps the ids, times,
-// status, counts, changes, anomalies and healed lists of each snapshot
-// as pushed.
+// Push, verify, prune and restore hold the target's index in memory: the
+// decoded lists (44 bytes a blob or tree chunk) and a map from ref to
+// place, 56 bytes a blob (BenchmarkIndexMemory, 1,000,000 blobs; 201
+// bytes when each entry held a copy of its location): about 100 MB for a
+// million distinct objects.
+//
+// A local record can change after its push: a later backup that flags a
+// drop protects the snapshot before it. Push compares each pushed
+// record with the local one and writes a changed one again (the trees
+// stay), then deletes the old; until then both exist, and restore-db
+// takes one. restore-db keeps each snapshot's id, times, status, errors,
+// counts, changes, anomalies, protection and healed list.
 package offsite

@@ -18,6 +18,8 @@ var testTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 const testPassword = "correct-horse-Battery-9"
 
+func init() { initSettle = 200 * time.Millisecond }
+
 func testOptions(name string) Options {
 	return Options{Password: testPassword, KDF: testKDF, Name: name, PackSize: 64 << 10,
 		BlobID: func(raw []byte) (ID, error) { return sha256.Sum256(raw), nil }}

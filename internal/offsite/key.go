@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -124,6 +125,7 @@ func unlock(ctx context.Context, b Backend, password string) (string, []byte, er
 	if len(names) == 0 {
 		return "", nil, ErrNoRepository
 	}
+	sort.Strings(names) // the first key a password opens, in name order: see Init
 	var firstErr error
 	for _, n := range names {
 		raw, err := b.Get(ctx, "keys/"+n)

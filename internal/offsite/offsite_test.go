@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -373,5 +374,121 @@ func TestCache(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(cache, "snapshots", "*")); len(left) != 1 {
 		t.Errorf("cache holds %d records, want 1", len(left))
+	}
+}
+
+// TestRecordRefresh: a local record that changed after its push (a later
+// backup protected the snapshot) is written again, alone.
+func TestRecordRefresh(t *testing.T) {
+	ctx := context.Background()
+	r := newFileRepo(t, t.TempDir(), "a")
+	src := &protectSource{memSource: memSource{snaps: []*memSnap{day("s1", 1, 200, 0)}}}
+	if _, err := r.Push(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	src.protected = true
+	rep, err := r.Push(ctx, src)
+	if err != nil || rep.Refreshed != 1 || rep.Blobs+rep.Chunks != 0 {
+		t.Fatalf("push = %+v, %v", rep, err)
+	}
+	snaps, _ := r.Snapshots(ctx)
+	if len(snaps) != 1 || !strings.Contains(string(snaps[0].Record), "protected") {
+		t.Errorf("records after the refresh: %d", len(snaps))
+	}
+	if rep, err := r.Push(ctx, src); err != nil || rep.Refreshed != 0 {
+		t.Errorf("third push = %+v, %v", rep, err)
+	}
+}
+
+type protectSource struct {
+	memSource
+	protected bool
+}
+
+func (p *protectSource) Snapshots() ([]Local, error) {
+	ls, err := p.memSource.Snapshots()
+	for i := range ls {
+		if p.protected {
+			ls[i].Record = []byte(`{"protected":"last before a drop"}`)
+		}
+	}
+	return ls, err
+}
+
+// TestPruneRepacks forgets a snapshot whose objects share packs with a
+// kept one: prune deletes what only it used and rewrites mixed packs,
+// and the kept snapshot still restores and verifies.
+func TestPruneRepacks(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	r := newFileRepo(t, dir, "a")
+	r.opts.PackSize = 16 << 10
+	src := &memSource{snaps: []*memSnap{day("s1", 1, 3000, 0), day("s2", 2, 3000, 1500)}}
+	if _, err := r.Push(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	before := dirBytes(t, dir)
+	if _, err := r.Forget(ctx, func(ws, id string) bool { return id == "s2" }); err != nil {
+		t.Fatal(err)
+	}
+	// Inside the safety window nothing is deleted.
+	if p, err := r.Prune(ctx); err != nil || p.Deleted+p.Repacked != 0 || p.Young == 0 {
+		t.Fatalf("prune inside the window = %+v, %v", p, err)
+	}
+	r.opts.Now = func() time.Time { return time.Now().Add(2 * DefaultPruneWindow) }
+	p, err := r.Prune(ctx)
+	if err != nil || p.Deleted == 0 || p.Repacked == 0 || p.FreedBytes == 0 {
+		t.Fatalf("prune = %+v, %v", p, err)
+	}
+	r.opts.Now = time.Now
+	if after := dirBytes(t, dir); after >= before {
+		t.Errorf("target %d bytes after prune, %d before", after, before)
+	}
+	if got := restoreAll(t, r); !reflect.DeepEqual(got["a/s2"], want(src.snaps[1])) || len(got) != 1 {
+		t.Errorf("after prune: %d snapshots, s2 equal: %v", len(got), reflect.DeepEqual(got["a/s2"], want(src.snaps[1])))
+	}
+	if v, err := r.Verify(ctx, true); err != nil || len(v.Problems) != 0 || v.Indexes != 1 {
+		t.Errorf("verify = %+v, %v", v, err)
+	}
+}
+
+func dirBytes(t *testing.T, dir string) int64 {
+	var n int64
+	_ = filepath.Walk(dir, func(_ string, fi os.FileInfo, err error) error {
+		if err == nil && fi.Mode().IsRegular() {
+			n += fi.Size()
+		}
+		return err
+	})
+	return n
+}
+
+// TestConcurrentInit: processes creating a repository at once end up
+// with one master key.
+func TestConcurrentInit(t *testing.T) {
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	repos := make([]*Repo, 4)
+	for i := range repos {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := OpenOrInit(context.Background(), &fileBackend{dir: dir}, testOptions(fmt.Sprint("d", i)))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			repos[i] = r
+		}()
+	}
+	wg.Wait()
+	names, _ := keyNames(context.Background(), &fileBackend{dir: dir})
+	if len(names) != 1 {
+		t.Fatalf("%d keys after concurrent creation", len(names))
+	}
+	for _, r := range repos {
+		if r != nil && r.keyName != names[0] {
+			t.Errorf("a process kept key %s, the repository has %s", r.keyName, names[0])
+		}
 	}
 }

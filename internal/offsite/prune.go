@@ -78,7 +78,8 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 		return rep, err
 	}
 	cutoff := r.opts.Now().Add(-r.opts.PruneWindow)
-	p := &pusher{r: r, ctx: ctx, idx: newIndex(), rep: &PushReport{}, queued: map[Ref]ID{}}
+	p := newPusher(r, ctx, newIndex(), nil, &PushReport{})
+	defer p.inflight.Wait()
 	var keep []IndexPack
 	var drop []ObjectInfo
 	for i, id := range packIDs {
@@ -126,6 +127,9 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 	if err := p.flush(&p.trees); err != nil {
 		return rep, err
 	}
+	if err := p.wait(); err != nil {
+		return rep, err
+	}
 	keep = append(keep, p.done...)
 	if len(drop) == 0 && rep.Repacked == 0 {
 		return rep, nil
@@ -152,7 +156,11 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 // isLive reports whether blob b of pack is used, and is the copy the
 // index picks (a blob uploaded twice lives in one pack).
 func isLive(used map[Ref]bool, idx *index, pack ID, b PackedBlob) bool {
-	return used[b.ID.Ref()] && idx.blobs[b.ID.Ref()].pack == pack
+	if !used[b.ID.Ref()] {
+		return false
+	}
+	loc, _ := idx.lookup(b.ID.Ref())
+	return loc.pack == pack
 }
 
 // used returns every blob and tree chunk some snapshot reaches.

@@ -1,9 +1,11 @@
 package offsite
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -38,6 +40,9 @@ type PushReport struct {
 	Uploaded  int64    `json:"uploaded_bytes"`
 	Pending   int      `json:"pending"` // local snapshots still not on the target
 	Snapshots int      `json:"target_snapshots"`
+	// Refreshed counts records written again because the local record
+	// changed after its push (retention protected the snapshot).
+	Refreshed int `json:"refreshed"`
 }
 
 // indexEvery is how many packs a push uploads before it writes an index
@@ -65,18 +70,26 @@ func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error)
 	if err != nil {
 		return rep, err
 	}
-	have := map[string]bool{}
+	have := map[string]*Snapshot{}
 	for _, s := range remote {
 		if s.Name == r.opts.Name {
-			have[s.Workspace+"\x00"+s.LocalID] = true
+			have[s.Workspace+"\x00"+s.LocalID] = s
 		}
 	}
 	var todo []Local
 	for _, l := range locals {
-		if have[l.Workspace+"\x00"+l.ID] {
-			rep.Already++
-		} else {
+		old := have[l.Workspace+"\x00"+l.ID]
+		switch {
+		case old == nil:
 			todo = append(todo, l)
+		case !bytes.Equal(old.Record, l.Record):
+			if err := r.refreshRecord(ctx, old, l.Record); err != nil {
+				return rep, err
+			}
+			rep.Refreshed++
+			rep.Already++
+		default:
+			rep.Already++
 		}
 	}
 	rep.Pending = len(todo)
@@ -88,7 +101,8 @@ func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error)
 	if err != nil {
 		return rep, err
 	}
-	p := &pusher{r: r, ctx: ctx, idx: idx, src: src, rep: &rep, queued: map[Ref]ID{}}
+	p := newPusher(r, ctx, idx, src, &rep)
+	defer p.inflight.Wait() // before the lock goes
 	for _, l := range todo {
 		if err := p.snapshot(l); err != nil {
 			return rep, fmt.Errorf("push snapshot %s of %s: %w", l.ID, l.Workspace, err)
@@ -98,6 +112,23 @@ func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error)
 	}
 	rep.Snapshots = len(remote) + len(rep.Pushed)
 	return rep, nil
+}
+
+// refreshRecord replaces a pushed record whose local record changed since
+// (protection added by a later backup): the trees are the same, so only a
+// record is written, then the old one is deleted. Until then both exist,
+// and readers take either.
+func (r *Repo) refreshRecord(ctx context.Context, old *Snapshot, record []byte) error {
+	s := *old
+	s.Record = record
+	s.PushedAt = r.opts.Now().UTC()
+	if _, err := r.writeSnapshot(ctx, &s); err != nil {
+		return fmt.Errorf("rewrite snapshot record %s: %w", old.LocalID, err)
+	}
+	if err := r.b.Delete(ctx, "snapshots/"+old.Object.String()); err != nil {
+		return fmt.Errorf("delete the old record of %s: %w", old.LocalID, err)
+	}
+	return nil
 }
 
 // pusher is one push's state: the target's index, what this push queued,
@@ -111,14 +142,37 @@ type pusher struct {
 	queued map[Ref]ID // in an open pack or an unindexed uploaded one
 	data   packBuilder
 	trees  packBuilder
-	done   []IndexPack // uploaded, not yet indexed
+
+	// Packs upload uploadConcurrency at a time while the walk goes on;
+	// index waits for them all.
+	inflight   sync.WaitGroup
+	slots      chan struct{}
+	sinceIndex int         // packs handed to uploads since the last index
+	mu         sync.Mutex  // guards done, upErr and rep.Packs
+	done       []IndexPack // uploaded, not yet indexed
+	upErr      error
+}
+
+// uploadConcurrency is how many packs a push uploads at once.
+const uploadConcurrency = 4
+
+func newPusher(r *Repo, ctx context.Context, idx *index, src Source, rep *PushReport) *pusher {
+	return &pusher{r: r, ctx: ctx, idx: idx, src: src, rep: rep, queued: map[Ref]ID{}, slots: make(chan struct{}, uploadConcurrency)}
+}
+
+// wait waits for the uploads in flight and returns the first that failed.
+func (p *pusher) wait() error {
+	p.inflight.Wait()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.upErr
 }
 
 // has reports whether the target holds id, or this push queued it. Two
 // ids with one ref is an error.
 func (p *pusher) has(id ID) (bool, error) {
 	got, ok := p.queued[id.Ref()]
-	if loc, in := p.idx.blobs[id.Ref()]; in {
+	if loc, in := p.idx.lookup(id.Ref()); in {
 		got, ok = loc.ID, true
 	}
 	if ok && got != id {
@@ -151,14 +205,39 @@ func (p *pusher) flush(pb *packBuilder) error {
 	if len(pb.blobs) == 0 {
 		return nil
 	}
-	id, err := p.r.putSealed(p.ctx, "data/", kindPack, compress(pb.buf.Bytes()))
+	p.mu.Lock()
+	err := p.upErr
+	p.mu.Unlock()
 	if err != nil {
-		return fmt.Errorf("upload pack: %w", err)
+		return err
 	}
-	p.rep.Packs++
-	p.done = append(p.done, IndexPack{Pack: id, Blobs: pb.blobs})
+	sealed, err := p.r.key.seal(kindPack, compress(pb.buf.Bytes()))
+	if err != nil {
+		return err
+	}
+	id, blobs := hashOf(sealed), pb.blobs
 	*pb = packBuilder{}
-	if len(p.done) >= indexEvery {
+	select {
+	case p.slots <- struct{}{}:
+	case <-p.ctx.Done():
+		return p.ctx.Err()
+	}
+	p.inflight.Add(1)
+	go func() {
+		defer func() { <-p.slots; p.inflight.Done() }()
+		err := p.r.put(p.ctx, "data/"+id.String(), sealed)
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if err != nil {
+			if p.upErr == nil {
+				p.upErr = fmt.Errorf("upload pack: %w", err)
+			}
+			return
+		}
+		p.rep.Packs++
+		p.done = append(p.done, IndexPack{Pack: id, Blobs: blobs})
+	}()
+	if p.sinceIndex++; p.sinceIndex >= indexEvery {
 		return p.index()
 	}
 	return nil
@@ -166,6 +245,10 @@ func (p *pusher) flush(pb *packBuilder) error {
 
 // index writes an index file for the uploaded packs.
 func (p *pusher) index() error {
+	p.sinceIndex = 0
+	if err := p.wait(); err != nil {
+		return err
+	}
 	if len(p.done) == 0 {
 		return nil
 	}

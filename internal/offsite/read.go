@@ -4,7 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
 )
+
+// restoreConcurrency is how many packs restore downloads at once.
+const restoreConcurrency = 4
 
 // readPack downloads a pack, checks its hash, decrypts and decompresses
 // it, and returns its content and blobs.
@@ -41,7 +47,7 @@ func (t *trees) chunk(ctx context.Context, id Ref) ([]byte, error) {
 	if c, ok := t.chunks[id]; ok {
 		return c, nil
 	}
-	loc, ok := t.idx.blobs[id]
+	loc, ok := t.idx.lookup(id)
 	if !ok || loc.Type != TreeBlob {
 		return nil, fmt.Errorf("%w: tree chunk %x is in no index", ErrCorrupt, id[:6])
 	}
@@ -120,7 +126,7 @@ func (r *Repo) NewRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 					return nil
 				}
 				seen[e.Ref] = true
-				loc, ok := idx.blobs[e.Ref]
+				loc, ok := idx.lookup(e.Ref)
 				if !ok || loc.Type != DataBlob {
 					return fmt.Errorf("%w: object %x is in no index", ErrCorrupt, e.Ref[:6])
 				}
@@ -136,42 +142,53 @@ func (r *Repo) NewRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 		return nil, err
 	}
 	os.Remove(rs.tmp.Name())
+	// Packs are downloaded restoreConcurrency at a time; their objects
+	// are appended to the file one pack at a time.
+	var mu sync.Mutex
 	var off int64
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(restoreConcurrency)
 	for pack, ids := range need {
-		if err := ctx.Err(); err != nil {
-			rs.Close()
-			return nil, err
-		}
-		plain, blobs, err := r.readPack(ctx, pack)
-		if err != nil {
-			rs.Close()
-			return nil, err
-		}
-		rs.Downloaded += int64(len(plain))
-		in := map[Ref]PackedBlob{}
-		for _, b := range blobs {
-			in[b.ID.Ref()] = b
-		}
-		for _, id := range ids {
-			b, ok := in[id]
-			if !ok || b.ID != idx.blobs[id].ID {
-				rs.Close()
-				return nil, fmt.Errorf("%w: data/%s lacks object %x that the index places there", ErrCorrupt, pack.Short(), id[:6])
+		g.Go(func() error {
+			plain, blobs, err := r.readPack(gctx, pack)
+			if err != nil {
+				return err
 			}
-			c := plain[b.Offset : b.Offset+b.Length]
-			if r.opts.BlobID != nil {
-				if got, err := r.opts.BlobID(c); err != nil || got != b.ID {
-					rs.Close()
-					return nil, fmt.Errorf("%w: data/%s: object %s does not hash to its id", ErrCorrupt, pack.Short(), b.ID.Short())
+			in := map[Ref]PackedBlob{}
+			for _, b := range blobs {
+				in[b.ID.Ref()] = b
+			}
+			chunks := make([][]byte, len(ids))
+			for i, id := range ids {
+				b, ok := in[id]
+				loc, _ := idx.lookup(id)
+				if !ok || b.ID != loc.ID {
+					return fmt.Errorf("%w: data/%s lacks object %x that the index places there", ErrCorrupt, pack.Short(), id[:6])
 				}
+				c := plain[b.Offset : b.Offset+b.Length]
+				if r.opts.BlobID != nil {
+					if got, err := r.opts.BlobID(c); err != nil || got != b.ID {
+						return fmt.Errorf("%w: data/%s: object %s does not hash to its id", ErrCorrupt, pack.Short(), b.ID.Short())
+					}
+				}
+				chunks[i] = c
 			}
-			if _, err := rs.tmp.Write(c); err != nil {
-				rs.Close()
-				return nil, err
+			mu.Lock()
+			defer mu.Unlock()
+			rs.Downloaded += int64(len(plain))
+			for i, id := range ids {
+				if _, err := rs.tmp.Write(chunks[i]); err != nil {
+					return err
+				}
+				rs.blobs[id] = [2]int64{off, int64(len(chunks[i]))}
+				off += int64(len(chunks[i]))
 			}
-			rs.blobs[id] = [2]int64{off, int64(len(c))}
-			off += int64(len(c))
-		}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		rs.Close()
+		return nil, err
 	}
 	return rs, nil
 }

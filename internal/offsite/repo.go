@@ -18,6 +18,10 @@ const (
 	DefaultPruneWindow = 6 * time.Hour // prune leaves younger unreferenced packs alone
 )
 
+// initSettle is how long Init waits before it looks for a key written by
+// another process creating the repository at the same moment.
+var initSettle = 2 * time.Second
+
 // Options configure a Repo. Password is required.
 type Options struct {
 	Password string
@@ -129,6 +133,23 @@ func Init(ctx context.Context, b Backend, opts Options) (*Repo, error) {
 	}
 	if r.keyName, err = r.putKey(ctx, master[:], opts.Password); err != nil {
 		return nil, err
+	}
+	// Two processes that create a repository at once each write a key
+	// for a master key of their own: once both keys are visible (after
+	// initSettle, far longer than a key's derivation and upload), the key
+	// whose name sorts first wins; the others withdraw theirs and open it.
+	select {
+	case <-time.After(initSettle):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if names, err = keyNames(ctx, b); err == nil {
+		for _, n := range names {
+			if n < r.keyName {
+				_ = b.Delete(ctx, "keys/"+r.keyName)
+				return Open(ctx, b, opts)
+			}
+		}
 	}
 	return r, nil
 }

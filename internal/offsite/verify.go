@@ -78,7 +78,7 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 	for _, s := range snaps {
 		for name, tr := range s.Collections {
 			err := t.walk(ctx, tr.Root.Ref(), func(e Entry) error {
-				if loc, ok := idx.blobs[e.Ref]; !ok || loc.Type != DataBlob {
+				if loc, ok := idx.lookup(e.Ref); !ok || loc.Type != DataBlob {
 					return fmt.Errorf("object %x is in no index", e.Ref[:6])
 				}
 				return nil
