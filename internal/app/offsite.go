@@ -200,7 +200,8 @@ func (s *Service) OffsiteVerify(ctx context.Context, target string, readData boo
 }
 
 // OffsiteForget removes from the target(s) this daemon's snapshots that
-// the local database no longer keeps (its retention forgot them).
+// the local database took and no longer keeps (its retention forgot
+// them); snapshots it never knew are kept.
 func (s *Service) OffsiteForget(ctx context.Context, target string) ([]OffsiteForget, error) {
 	db, err := s.needDB()
 	if err != nil {
@@ -214,9 +215,21 @@ func (s *Service) OffsiteForget(ctx context.Context, target string) ([]OffsiteFo
 	for _, l := range local {
 		kept[l.Workspace+"\x00"+l.ID] = true
 	}
+	// Only snapshots this database took (or restored) and then dropped
+	// are forgotten: its runs log still lists them. A snapshot it never
+	// knew is kept, so a new machine under the old one's name, before its
+	// restore-db, cannot forget the history it is about to restore.
+	runs, err := db.Runs("")
+	if err != nil {
+		return nil, err
+	}
+	known := map[string]bool{}
+	for _, r := range runs {
+		known[r.Workspace+"\x00"+r.ID] = true
+	}
 	var out []OffsiteForget
 	err = s.eachTarget(ctx, target, false, func(t *config.Offsite, r *offsite.Repo) error {
-		rep, err := r.Forget(ctx, func(ws, id string) bool { return kept[ws+"\x00"+id] })
+		rep, err := r.Forget(ctx, func(ws, id string) bool { return kept[ws+"\x00"+id] || !known[ws+"\x00"+id] })
 		out = append(out, OffsiteForget{Target: t.Name, ForgetReport: rep})
 		return err
 	})

@@ -252,6 +252,19 @@ func TestRunOffsitePush(t *testing.T) {
 	if res.Status != StatusComplete || !strings.Contains(res.Summary, "pushed 1 snapshots") || !strings.Contains(res.Summary, "forgot 1") {
 		t.Errorf("push job after retention = %+v (had %d snapshots)", res, len(snaps))
 	}
+	// A new, empty database under the same name forgets nothing.
+	empty, err := snapshot.Open(filepath.Join(dir, "empty.db"), snapshot.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer empty.Close()
+	fresh, err := New(Options{Config: svc.Config(), DB: empty})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, err := fresh.OffsiteForget(context.Background(), "nas"); err != nil || len(f[0].Forgotten) != 0 || f[0].Kept != 2 {
+		t.Errorf("forget from an empty database = %+v, %v", f, err)
+	}
 	start := time.Now()
 	res = load("bad").RunOffsitePush(context.Background(), OffsiteJob("nas"))
 	if res.Status != StatusFailed || !strings.Contains(res.Error, "wrong password") || strings.Contains(res.Error, "other-Password-4") || time.Since(start) > 20*time.Second {

@@ -125,8 +125,11 @@ func (b *fileBackend) List(ctx context.Context, prefix string, fn func(ObjectInf
 			return nil
 		}
 		fi, err := d.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // deleted meanwhile
+		}
 		if err != nil {
-			return notExist(name, err)
+			return err
 		}
 		return fn(ObjectInfo{Name: name, Size: fi.Size(), ModTime: fi.ModTime()})
 	})

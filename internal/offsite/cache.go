@@ -13,7 +13,7 @@ import (
 // when it hashes to its name, like one just downloaded.
 
 func (r *Repo) cachePath(name string) string {
-	if r.opts.CacheDir == "" {
+	if r.opts.CacheDir == "" || r.noCache {
 		return ""
 	}
 	return filepath.Join(r.opts.CacheDir, filepath.FromSlash(name))
@@ -66,5 +66,13 @@ func (r *Repo) cacheKeep(dir string, listed []ID) {
 		if !keep[e.Name()] {
 			_ = os.Remove(filepath.Join(p, e.Name()))
 		}
+	}
+}
+
+// cacheDrop removes the cached copy of an object the target holds
+// damaged, so that push and prune see the damage too (verify found it).
+func (r *Repo) cacheDrop(name string) {
+	if r.opts.CacheDir != "" {
+		_ = os.Remove(filepath.Join(r.opts.CacheDir, filepath.FromSlash(name)))
 	}
 }

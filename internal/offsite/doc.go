@@ -85,7 +85,11 @@
 // are the truth: a local cache (Options.CacheDir, beside the database)
 // keeps copies of index files and records as stored and saves their
 // downloads, but only for names the target's listing holds, and only
-// when the copy hashes to its name.
+// when the copy hashes to its name. Verify reads the target itself and
+// drops the cached copies of what it finds damaged, so that push pushes
+// such a snapshot again and prune refuses to run until it is repaired. A
+// record that cannot be read never stops a push (it is logged), and
+// always stops a prune, which must know everything that is referenced.
 //
 // # Locks
 //
@@ -105,7 +109,9 @@
 // # Forget and prune
 //
 // Forget removes this daemon's records of snapshots the local database
-// no longer holds (local retention decides). Prune (exclusive) walks
+// no longer holds (local retention decides; internal/app only forgets
+// snapshots the database's runs log shows it once held, so a new machine
+// under an old name cannot forget the history it has yet to restore). Prune (exclusive) walks
 // every record's trees, of every daemon, then deletes packs nothing
 // references, rewrites packs less than half used, writes one index for
 // what is left, and only then deletes the old index files and packs.

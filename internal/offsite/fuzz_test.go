@@ -1,6 +1,7 @@
 package offsite
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -38,6 +39,32 @@ func FuzzDecode(f *testing.F) {
 			if p, err := decompress(plain, maxIndex); err == nil {
 				_, _ = decodeIndex(p)
 			}
+		}
+	})
+}
+
+// FuzzParseURL: a target URL from the config never panics the parser,
+// and what it accepts names a bucket or an absolute directory.
+func FuzzParseURL(f *testing.F) {
+	for _, s := range []string{"file:///mnt/nas/enspace", "s3://b/p?endpoint=https://h:9000&path_style=true&region=r", "s3://", "s3://u:p@b", "file://h/x", "s3://b?endpoint=ftp://x", "%zz"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		l, err := ParseURL(s)
+		if err != nil {
+			return
+		}
+		switch l.Scheme {
+		case "file":
+			if !strings.HasPrefix(l.Path, "/") {
+				t.Fatalf("%q: relative path %q", s, l.Path)
+			}
+		case "s3":
+			if l.Bucket == "" || l.Endpoint == "" {
+				t.Fatalf("%q: %+v", s, l)
+			}
+		default:
+			t.Fatalf("%q: scheme %q", s, l.Scheme)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package offsite
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -58,10 +59,11 @@ func (x *index) add(file ID, packs []IndexPack) {
 	}
 }
 
-// loadIndex reads every index file of the target. An index file that
-// does not decrypt or decode is an error: the target's index is the truth
-// about what it holds.
-func (r *Repo) loadIndex(ctx context.Context) (*index, error) {
+// loadIndex reads every index file of the target. With strict (prune,
+// which must know every pack's content), one that does not decrypt or
+// decode is an error; otherwise it is logged and left out: push then
+// uploads its blobs again, restore fails only if it needs them.
+func (r *Repo) loadIndex(ctx context.Context, strict bool) (*index, error) {
 	_, ids, err := r.listIDs(ctx, "index/")
 	if err != nil {
 		return nil, err
@@ -69,6 +71,10 @@ func (r *Repo) loadIndex(ctx context.Context) (*index, error) {
 	x := newIndex()
 	for _, id := range ids {
 		packs, err := r.readIndex(ctx, id)
+		if errors.Is(err, ErrCorrupt) && !strict {
+			r.opts.Logger.Warn("offsite: an index file cannot be read; run offsite verify", "object", "index/"+id.String(), "err", err)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -135,24 +141,40 @@ func decodeSnapshot(plain []byte) (*Snapshot, error) {
 }
 
 // Snapshots lists every snapshot on the target, of every daemon, oldest
-// first (then by daemon name and id).
+// first (then by daemon name and id). A record that cannot be read is an
+// error.
 func (r *Repo) Snapshots(ctx context.Context) ([]*Snapshot, error) {
+	out, bad, err := r.readSnapshots(ctx)
+	if err == nil && len(bad) > 0 {
+		err = fmt.Errorf("%s: %s", bad[0].Object, bad[0].Message)
+	}
+	return out, err
+}
+
+// readSnapshots lists the snapshots whose records can be read, and a
+// problem for each that cannot.
+func (r *Repo) readSnapshots(ctx context.Context) ([]*Snapshot, []Problem, error) {
 	_, ids, err := r.listIDs(ctx, "snapshots/")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]*Snapshot, 0, len(ids))
+	var bad []Problem
 	for _, id := range ids {
 		plain, err := r.getSealed(ctx, "snapshots/", id, kindSnapshot)
 		if isNotExist(err) {
 			continue // forgotten meanwhile
 		}
-		if err != nil {
-			return nil, fmt.Errorf("read snapshot: %w", err)
+		var s *Snapshot
+		if err == nil {
+			s, err = decodeSnapshot(plain)
 		}
-		s, err := decodeSnapshot(plain)
+		if errors.Is(err, ErrCorrupt) {
+			bad = append(bad, Problem{Object: "snapshots/" + id.String(), Message: err.Error()})
+			continue
+		}
 		if err != nil {
-			return nil, fmt.Errorf("snapshots/%s: %w", id.Short(), err)
+			return nil, nil, fmt.Errorf("read snapshot: %w", err)
 		}
 		s.Object = id
 		out = append(out, s)
@@ -166,7 +188,7 @@ func (r *Repo) Snapshots(ctx context.Context) ([]*Snapshot, error) {
 		}
 		return strings.Compare(a.LocalID, b.LocalID)
 	})
-	return out, nil
+	return out, bad, nil
 }
 
 func (r *Repo) writeSnapshot(ctx context.Context, s *Snapshot) (ID, error) {

@@ -492,3 +492,39 @@ func TestConcurrentInit(t *testing.T) {
 		}
 	}
 }
+
+// TestDamagedRecord: a record that does not decrypt is a verify problem
+// naming it; push goes on (and pushes that snapshot again); prune refuses
+// to run.
+func TestDamagedRecord(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	o := testOptions("a")
+	o.CacheDir = t.TempDir() // verify must read the target, not the cache
+	r, err := OpenOrInit(ctx, &fileBackend{dir: dir}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &memSource{snaps: []*memSnap{day("s1", 1, 100, 0)}}
+	if _, err := r.Push(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	recs, _ := filepath.Glob(filepath.Join(dir, "snapshots", "*"))
+	b, _ := os.ReadFile(recs[0])
+	b[20] ^= 1
+	if err := os.WriteFile(recs[0], b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	v, err := r.Verify(ctx, false)
+	if err != nil || len(v.Problems) != 1 || v.Problems[0].Object != "snapshots/"+filepath.Base(recs[0]) {
+		t.Fatalf("verify = %+v, %v", v, err)
+	}
+	rep, err := r.Push(ctx, src)
+	if err != nil || len(rep.Pushed) != 1 {
+		t.Errorf("push beside a damaged record = %+v, %v", rep, err)
+	}
+	r.opts.Now = func() time.Time { return time.Now().Add(2 * DefaultPruneWindow) }
+	if _, err := r.Prune(ctx); err == nil || !strings.Contains(err.Error(), filepath.Base(recs[0])) {
+		t.Errorf("prune with a damaged record = %v", err)
+	}
+}

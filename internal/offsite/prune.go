@@ -64,7 +64,7 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 		return rep, err
 	}
 	defer lock.release()
-	idx, err := r.loadIndex(ctx)
+	idx, err := r.loadIndex(ctx, true)
 	if err != nil {
 		return rep, err
 	}

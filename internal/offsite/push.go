@@ -66,9 +66,14 @@ func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error)
 	if err != nil {
 		return rep, fmt.Errorf("list local snapshots: %w", err)
 	}
-	remote, err := r.Snapshots(ctx)
+	// A record that cannot be read is skipped: if it was one of this
+	// daemon's, its snapshot is pushed again (prune and verify name it).
+	remote, bad, err := r.readSnapshots(ctx)
 	if err != nil {
 		return rep, err
+	}
+	for _, b := range bad {
+		r.opts.Logger.Warn("offsite: a snapshot record cannot be read; run offsite verify", "object", b.Object, "err", b.Message)
 	}
 	have := map[string]*Snapshot{}
 	for _, s := range remote {
@@ -97,7 +102,7 @@ func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error)
 		rep.Snapshots = len(remote)
 		return rep, nil
 	}
-	idx, err := r.loadIndex(ctx)
+	idx, err := r.loadIndex(ctx, false)
 	if err != nil {
 		return rep, err
 	}

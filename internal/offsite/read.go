@@ -36,11 +36,11 @@ type trees struct {
 	r      *Repo
 	idx    *index
 	chunks map[Ref][]byte
-	read   map[ID]bool
+	read   map[ID]error // packs read, and how that went
 }
 
 func newTrees(r *Repo, idx *index) *trees {
-	return &trees{r: r, idx: idx, chunks: map[Ref][]byte{}, read: map[ID]bool{}}
+	return &trees{r: r, idx: idx, chunks: map[Ref][]byte{}, read: map[ID]error{}}
 }
 
 func (t *trees) chunk(ctx context.Context, id Ref) ([]byte, error) {
@@ -51,11 +51,14 @@ func (t *trees) chunk(ctx context.Context, id Ref) ([]byte, error) {
 	if !ok || loc.Type != TreeBlob {
 		return nil, fmt.Errorf("%w: tree chunk %x is in no index", ErrCorrupt, id[:6])
 	}
-	if t.read[loc.pack] {
+	if err, done := t.read[loc.pack]; done {
+		if err != nil {
+			return nil, err
+		}
 		return nil, fmt.Errorf("%w: tree chunk %x is not in data/%s", ErrCorrupt, id[:6], loc.pack.Short())
 	}
-	t.read[loc.pack] = true
 	plain, blobs, err := t.r.readPack(ctx, loc.pack)
+	t.read[loc.pack] = err
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +115,7 @@ type Restorer struct {
 
 // NewRestorer prepares the restore of snaps into tmpDir's temporary file.
 func (r *Repo) NewRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string) (*Restorer, error) {
-	idx, err := r.loadIndex(ctx)
+	idx, err := r.loadIndex(ctx, false)
 	if err != nil {
 		return nil, err
 	}

@@ -56,6 +56,7 @@ type Repo struct {
 	host    string
 
 	uploaded atomic.Int64 // bytes Put through this Repo
+	noCache  bool         // Verify reads everything from the target
 }
 
 func (o *Options) fill() {
@@ -143,12 +144,15 @@ func Init(ctx context.Context, b Backend, opts Options) (*Repo, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	if names, err = keyNames(ctx, b); err == nil {
-		for _, n := range names {
-			if n < r.keyName {
-				_ = b.Delete(ctx, "keys/"+r.keyName)
-				return Open(ctx, b, opts)
+	if names, err = keyNames(ctx, b); err != nil {
+		return nil, fmt.Errorf("list keys: %w", err)
+	}
+	for _, n := range names {
+		if n < r.keyName {
+			if err := b.Delete(ctx, "keys/"+r.keyName); err != nil {
+				return nil, fmt.Errorf("withdraw key: %w", err)
 			}
+			return Open(ctx, b, opts)
 		}
 	}
 	return r, nil

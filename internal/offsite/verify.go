@@ -30,6 +30,13 @@ type VerifyReport struct {
 // and object hashing to its id.
 func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) {
 	rep := VerifyReport{ReadData: readData, Problems: []Problem{}}
+	r.noCache = true // what is checked is the target, not copies of it
+	defer func() {
+		r.noCache = false
+		for _, p := range rep.Problems {
+			r.cacheDrop(p.Object)
+		}
+	}()
 	add := func(obj, format string, args ...any) {
 		rep.Problems = append(rep.Problems, Problem{Object: obj, Message: fmt.Sprintf(format, args...)})
 	}
@@ -68,12 +75,12 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 			rep.Unindexed++
 		}
 	}
-	bad := map[ID]bool{} // packs already reported
 	t := newTrees(r, idx)
-	snaps, err := r.Snapshots(ctx)
+	snaps, badRecords, err := r.readSnapshots(ctx)
 	if err != nil {
 		return rep, err
 	}
+	rep.Problems = append(rep.Problems, badRecords...)
 	rep.Snapshots = len(snaps)
 	for _, s := range snaps {
 		for name, tr := range s.Collections {
@@ -100,9 +107,7 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 		plain, blobs, err := r.readPack(ctx, id)
 		rep.BytesRead += sizes[id]
 		if err != nil {
-			if !bad[id] {
-				add(obj, "%v", err)
-			}
+			add(obj, "%v", err)
 			continue
 		}
 		in := map[ID]PackedBlob{}
