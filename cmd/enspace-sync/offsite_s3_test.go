@@ -177,6 +177,12 @@ func TestOffsiteS3TwoDaemonsOneBucket(t *testing.T) {
 	if t.Failed() {
 		t.FailNow()
 	}
+	var keys []struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := json.Unmarshal([]byte(beta.run(t, "offsite", "keys", "--json")), &keys); err != nil || len(keys) != 1 || len(keys[0].Keys) != 1 {
+		t.Errorf("offsite keys --json: %v %s, want one key after the concurrent creation", err, beta.run(t, "offsite", "keys", "--json"))
+	}
 	names := map[string]int{}
 	for _, s := range alpha.offsiteSnapshots(t) {
 		names[s.Name+"/"+s.Workspace]++
