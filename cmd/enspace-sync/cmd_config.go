@@ -76,7 +76,11 @@ func configCheckCommand(ctx context.Context, m *Main, o *configCheckOptions) err
 	for _, w := range cfg.Warnings {
 		fmt.Fprintf(m.Stderr, "warning: %s\n", w)
 	}
-	fmt.Fprintf(m.Stderr, "%s: valid (%d environments, %d workspaces)\n", path, len(cfg.Environments), len(cfg.Workspaces))
+	offsite := ""
+	if n := len(cfg.Offsite); n > 0 {
+		offsite = fmt.Sprintf(", %d offsite targets", n)
+	}
+	fmt.Fprintf(m.Stderr, "%s: valid (%d environments, %d workspaces%s)\n", path, len(cfg.Environments), len(cfg.Workspaces), offsite)
 	_, err = m.Stdout.Write(text)
 	return err
 }

@@ -86,6 +86,9 @@ func (s *Service) Overview(now time.Time) ([]JobView, error) {
 	var out []JobView
 	seen := map[string]bool{}
 	for _, job := range s.Jobs() {
+		if job.Offsite {
+			continue // not a workspace: status and metrics show the targets
+		}
 		v := JobView{Name: job.Name, Replication: job.Replication, Schedule: job.Schedule}
 		if sched, err := scheduler.ParseSchedule(job.Schedule); err == nil {
 			v.NextRun = sched.Next(now.In(loc))

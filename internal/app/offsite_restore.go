@@ -107,11 +107,24 @@ func importAll(ctx context.Context, path string, rs *offsite.Restorer, snaps []*
 	if err != nil {
 		return err
 	}
+	// Two snapshots are imported at once: each writer compares the objects
+	// it stores with the copies already there on a goroutine of its own,
+	// the import's main cost.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(2)
 	for _, sn := range snaps {
-		if err := importOne(ctx, db, rs, sn); err != nil {
-			db.Close()
-			return fmt.Errorf("snapshot %s of %s: %w", sn.LocalID, sn.Workspace, err)
-		}
+		g.Go(func() error {
+			if err := importOne(gctx, db, rs, sn); err != nil {
+				return fmt.Errorf("snapshot %s of %s: %w", sn.LocalID, sn.Workspace, err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		db.Close()
+		return err
+	}
+	for _, sn := range snaps {
 		rep.Snapshots = append(rep.Snapshots, sn.LocalID)
 	}
 	for _, s := range snaps {

@@ -37,6 +37,7 @@ type trees struct {
 	idx    *index
 	chunks map[Ref][]byte
 	read   map[ID]error // packs read, and how that went
+	mu     sync.Mutex   // restore walks several snapshots at once
 }
 
 func newTrees(r *Repo, idx *index) *trees {
@@ -44,6 +45,12 @@ func newTrees(r *Repo, idx *index) *trees {
 }
 
 func (t *trees) chunk(ctx context.Context, id Ref) ([]byte, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.chunkLocked(ctx, id)
+}
+
+func (t *trees) chunkLocked(ctx context.Context, id Ref) ([]byte, error) {
 	if c, ok := t.chunks[id]; ok {
 		return c, nil
 	}
@@ -72,7 +79,7 @@ func (t *trees) chunk(ctx context.Context, id Ref) ([]byte, error) {
 		}
 		t.chunks[b.ID.Ref()] = c
 	}
-	return t.chunk(ctx, id)
+	return t.chunkLocked(ctx, id)
 }
 
 // walk calls fn for each entry of the tree under root, in order.
