@@ -301,7 +301,9 @@ func (d *Daemon) execute(name string) error {
 	case scrub:
 		d.metrics.scrub(res)
 	case offsite:
-		d.offsite.pushed(d.workspace(name), &res, d.opts.Clock.Now())
+		d.offsite.pushed(d.workspace(name), &res, d.opts.Clock.Now(), func() (time.Time, error) {
+			return d.opts.Jobs.OffsiteLastReceived(d.runCtx, name)
+		})
 	default:
 		d.metrics.run(res, pruned)
 	}

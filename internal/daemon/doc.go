@@ -39,8 +39,9 @@
 // its enspace_sync_offsite_* metrics and Status.Offsite from the push
 // reports, and notices a target that received no snapshot for longer than
 // its StaleAfter: the push that finds it carries the notice as an anomaly
-// (so Jobs.Notify alerts), once until a snapshot arrives. What it knows is
-// in memory: after a restart a target counts as fresh from the start.
+// (so Jobs.Notify alerts), once until a snapshot arrives. After a restart
+// the target's records (Jobs.OffsiteLastReceived) say when it last
+// received one.
 //
 // Stop. Stop tells systemd STOPPING=1, stops the scheduler (no new runs),
 // cancels the run context (a backup in progress aborts, and the store

@@ -17,9 +17,12 @@ import (
 // anomaly of the push that found it (the webhook's alert path), and again
 // only after a snapshot has reached it.
 //
-// "Received" is in this process's memory: at start every target counts as
-// having received one when the daemon started, so a restart postpones the
-// notice by up to stale_after rather than raising a false one.
+// "Received" starts, for a target, at the daemon's start; the first
+// complete push that delivers nothing replaces it with when the target's
+// records say it last received one of this daemon's snapshots
+// (Jobs.OffsiteLastReceived), so a restart neither forgets a stale target
+// nor raises a false notice. Until then (a target that cannot be read)
+// the daemon's start is a lower bound.
 type offsiteWatch struct {
 	mu      sync.Mutex
 	started time.Time
@@ -36,6 +39,7 @@ type offsiteWatch struct {
 // offsiteState is one target's.
 type offsiteState struct {
 	received time.Time // the last push that delivered a snapshot, or the daemon's start
+	seeded   bool      // received comes from a delivery or the target's records
 	lastPush time.Time // the last complete push (zero: none yet)
 	pending  int       // local snapshots not on the target after the last push
 	stale    bool      // notified as stale, no snapshot received since
@@ -46,8 +50,9 @@ type OffsiteStatus struct {
 	// LastPush is when the last complete push finished (nil: none since
 	// the daemon started).
 	LastPush *time.Time `json:"last_push,omitempty"`
-	// LastReceived is when a push last delivered a snapshot (or when the
-	// daemon started, if none has since).
+	// LastReceived is when the target last received one of this daemon's
+	// snapshots: a push's delivery, or its records (the daemon's start
+	// until they have been read).
 	LastReceived time.Time `json:"last_received"`
 	// Pending is the local snapshots the target lacked after the last push.
 	Pending int `json:"pending"`
@@ -66,7 +71,7 @@ func newOffsiteWatch(reg *prometheus.Registry, now time.Time) *offsiteWatch {
 		lastPush: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "last_push_timestamp_seconds",
 			Help: "When the last complete push to the target finished (Unix time)."}, []string{"target"}),
 		received: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "last_received_timestamp_seconds",
-			Help: "When a push last delivered a snapshot to the target, or the daemon started (Unix time)."}, []string{"target"}),
+			Help: "When the target last received one of this daemon's snapshots (Unix time): a push's delivery, the target's records, or the daemon's start until they are read."}, []string{"target"}),
 		uploaded: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "uploaded_bytes_total",
 			Help: "Bytes uploaded to the target by the daemon's pushes."}, []string{"target"}),
 		pending: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "pending_snapshots",
@@ -115,19 +120,37 @@ func (w *offsiteWatch) settings(s Settings) {
 
 // pushed records a finished push job of ws and, when the target has gone
 // stale, adds the notice to res's anomalies, which the notification then
-// carries.
-func (w *offsiteWatch) pushed(ws Workspace, res *Result, now time.Time) {
+// carries. Until a push delivers a snapshot, lastReceived (the target's
+// records) tells when the target last received one, once it answers.
+func (w *offsiteWatch) pushed(ws Workspace, res *Result, now time.Time, lastReceived func() (time.Time, error)) {
 	target, _ := app.IsOffsiteJob(ws.Name)
+	delivered := res.Offsite != nil && len(res.Offsite.Pushed) > 0
+	w.mu.Lock()
+	need := !w.state(target).seeded && !delivered && res.Status == StatusComplete
+	w.mu.Unlock()
+	var seed time.Time
+	seeded := false
+	if need && lastReceived != nil {
+		t, err := lastReceived()
+		seed, seeded = t, err == nil
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	st := w.state(target)
+	if seeded && !st.seeded {
+		st.seeded = true
+		if !seed.IsZero() {
+			st.received = seed
+			w.received.WithLabelValues(target).Set(unixSeconds(seed))
+		}
+	}
 	w.pushes.WithLabelValues(target, string(res.Status)).Inc()
 	if p := res.Offsite; p != nil {
 		w.uploaded.WithLabelValues(target).Add(float64(p.Uploaded))
 		st.pending = p.Pending
 		w.pending.WithLabelValues(target).Set(float64(p.Pending))
 		if len(p.Pushed) > 0 {
-			st.received, st.stale = res.FinishedAt, false
+			st.received, st.stale, st.seeded = res.FinishedAt, false, true
 			w.received.WithLabelValues(target).Set(unixSeconds(st.received))
 		}
 	}

@@ -17,9 +17,18 @@ import (
 // pushPlan plays push jobs that report what it is given, in turn (nothing
 // to push once they run out; nil: a failed push).
 type pushPlan struct {
-	b      *backend
-	mu     sync.Mutex
-	pushes []*app.OffsitePush
+	b        *backend
+	mu       sync.Mutex
+	pushes   []*app.OffsitePush
+	received time.Time // what the target's records say (zero: never)
+	asked    int       // calls of lastReceived
+}
+
+func (pp *pushPlan) lastReceived(context.Context, string) (time.Time, error) {
+	pp.mu.Lock()
+	defer pp.mu.Unlock()
+	pp.asked++
+	return pp.received, nil
 }
 
 func (pp *pushPlan) set(p ...*app.OffsitePush) {
@@ -49,7 +58,7 @@ func startPushes(t *testing.T, pp *pushPlan, ws ...Workspace) *Daemon {
 	t.Helper()
 	b := pp.b
 	d, err := New(Options{
-		Jobs: JobFuncs{Backup: b.Backup, Replicate: b.Replicate, ScrubFn: b.Scrub, OffsiteFn: pp.push, Retain: b.Retain, History: b.History, NotifyFn: b.Notify},
+		Jobs: JobFuncs{Backup: b.Backup, Replicate: b.Replicate, ScrubFn: b.Scrub, OffsiteFn: pp.push, LastReceivedFn: pp.lastReceived, Retain: b.Retain, History: b.History, NotifyFn: b.Notify},
 		DB:   fakeDB{"bbolt-bytes"}, Version: "test", Clock: b.clock, Logger: slog.New(slog.DiscardHandler),
 		Listen: "127.0.0.1:9464", Token: testToken,
 	}, Settings{Workspaces: ws, Location: time.UTC})
@@ -184,5 +193,37 @@ func TestOffsiteStaleAfterZeroNeverNotifies(t *testing.T) {
 	}
 	if len(b.notified) != 2 {
 		t.Errorf("%d pushes notified, want 2 (at start, then the trigger)", len(b.notified))
+	}
+}
+
+// TestOffsiteStaleAcrossRestart: a daemon that starts long after the
+// target last received a snapshot (its records say so) notifies at its
+// first push, and asks the records once.
+func TestOffsiteStaleAcrossRestart(t *testing.T) {
+	c := newTestClock(t0)
+	b := newBackend(c)
+	pp := &pushPlan{b: b, received: t0.Add(-5 * time.Hour)}
+	d := startPushes(t, pp, Workspace{Name: "offsite:nas", Schedule: "@yearly", Offsite: true, StaleAfter: 2 * time.Hour})
+	idle(t, d, c, 1) // the catch-up push at start: nothing to push
+	b.mu.Lock()
+	n := append([]Result(nil), b.notified...)
+	b.mu.Unlock()
+	if len(n) != 1 || len(n[0].Anomalies) != 1 || !strings.Contains(n[0].Anomalies[0], "has received no snapshot for 5h0m0s") {
+		t.Fatalf("notified %+v, want the push at start to find the target stale for 5h", n)
+	}
+	ticket, err := d.Trigger("offsite:nas")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Wait(context.Background(), ticket); err != nil {
+		t.Fatal(err)
+	}
+	pp.mu.Lock()
+	defer pp.mu.Unlock()
+	if pp.asked != 1 {
+		t.Errorf("the target's records were read %d times, want once", pp.asked)
+	}
+	if o := d.Status().Workspaces[0].Offsite; o == nil || !o.Stale || !o.LastReceived.Equal(t0.Add(-5*time.Hour)) {
+		t.Errorf("status = %+v, want stale, last received 5 h before the start", o)
 	}
 }
