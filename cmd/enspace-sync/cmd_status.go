@@ -23,8 +23,9 @@ it says so and exits 1.
 
 With --json, the daemon's answer as is: {"workspaces": [{"name",
 "schedule", "next_run", "last_run": {"started_at", "finished_at",
-"status", "snapshot", "error"}, "running", "snapshots"}], "version",
-"started_at"}.
+"status", "snapshot", "error"}, "running", "snapshots", "offsite":
+{"last_push", "last_received", "pending", "stale_after_seconds", "stale"}
+(offsite targets' push jobs only)}], "version", "started_at"}.
 
 Examples:
   enspace-sync status
@@ -120,8 +121,28 @@ func statusCommand(ctx context.Context, m *Main, o *statusOptions) error {
 		if w.Kind == "backup" {
 			fmt.Fprintf(m.Stdout, "  snapshots  %d\n", w.Snapshots)
 		}
+		if o := w.Offsite; o != nil {
+			printOffsiteStatus(m, o, at)
+		}
 	}
 	return nil
+}
+
+// printOffsiteStatus prints an offsite target's push state under its job.
+func printOffsiteStatus(m *Main, o *daemon.OffsiteStatus, at func(time.Time) string) {
+	last := "none since the daemon started"
+	if o.LastPush != nil {
+		last = at(*o.LastPush)
+	}
+	fmt.Fprintf(m.Stdout, "  last push  %s; %d snapshots pending\n", last, o.Pending)
+	stale := ""
+	switch {
+	case o.Stale:
+		stale = fmt.Sprintf(" (STALE: longer than stale_after %s)", time.Duration(o.StaleAfterSeconds*float64(time.Second)))
+	case o.StaleAfterSeconds > 0:
+		stale = fmt.Sprintf(" (stale after %s)", time.Duration(o.StaleAfterSeconds*float64(time.Second)))
+	}
+	fmt.Fprintf(m.Stdout, "  received   %s%s\n", at(o.LastReceived), stale)
 }
 
 // triggerOptions are trigger's flags and arguments.

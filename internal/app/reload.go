@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/config"
 )
@@ -19,6 +20,9 @@ type JobSpec struct {
 	// when the daemon also runs it after every backup that stored a
 	// snapshot (Schedule is then OffsiteCatchUp).
 	Offsite, AfterBackup bool
+	// StaleAfter is an offsite target's stale_after: how long it may go
+	// without receiving a snapshot before the daemon notifies (0: never).
+	StaleAfter time.Duration
 }
 
 // Jobs lists the scheduled jobs of the current config: every workspace's
@@ -36,7 +40,7 @@ func (s *Service) Jobs() []JobSpec {
 		out = append(out, JobSpec{Name: ScrubJob, Schedule: cfg.Scrub.Schedule, Scrub: true})
 	}
 	for _, t := range cfg.Offsite {
-		j := JobSpec{Name: OffsiteJob(t.Name), Schedule: t.Schedule, Offsite: true, AfterBackup: t.AfterBackup()}
+		j := JobSpec{Name: OffsiteJob(t.Name), Schedule: t.Schedule, Offsite: true, AfterBackup: t.AfterBackup(), StaleAfter: t.StaleAfter}
 		if j.AfterBackup {
 			j.Schedule = OffsiteCatchUp
 		}

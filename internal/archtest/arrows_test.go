@@ -57,6 +57,10 @@ var allowed = map[string][]string{
 	"internal/dashboard":             {"internal/app", "internal/diff", "internal/kind", "internal/selector", "internal/snapshot"},
 	"internal/dashboard/dashtest":    {"internal/app", "internal/config", "internal/demo", "internal/snapshot"},
 	"internal/dashboard/browsertest": {},
+	// Test-only helpers of the offsite tests: an S3 fault proxy and the
+	// S3-compatible server the end-to-end suite runs against.
+	"internal/offsite/s3fault": {},
+	"internal/offsite/s3test":  {},
 	"internal/demo": {"internal/api", "internal/api/fakeapi", "internal/app", "internal/config", "internal/diff",
 		"internal/export", "internal/kind", "internal/restore", "internal/selector", "internal/snapshot"},
 	// Commands: flags, prompts and rendering over the program.

@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"strings"
+	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/offsite"
@@ -33,6 +34,10 @@ type Offsite struct {
 	// Schedule is when the daemon pushes: "after-backup" (the default,
 	// also when empty) or a cron schedule.
 	Schedule string `yaml:"schedule,omitempty"`
+	// StaleAfter is how long the target may go without receiving a
+	// snapshot before the daemon notifies (once, until one arrives); 0
+	// (the default) never.
+	StaleAfter time.Duration `yaml:"stale_after,omitempty"`
 
 	read func() *offsiteSecrets
 }
@@ -130,6 +135,9 @@ func (c *Config) validateOffsite(v *problems) {
 		}
 		if o.PasswordFile == "" {
 			v.at(path+".password_file", ErrInvalid, "required: the file holding the repository password")
+		}
+		if o.StaleAfter < 0 {
+			v.at(path+".stale_after", ErrInvalid, "%s is negative: a duration such as 26h, or 0 to never notify", o.StaleAfter)
 		}
 		if !o.AfterBackup() {
 			if err := checkCron(o.Schedule); err != nil {

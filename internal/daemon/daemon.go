@@ -21,6 +21,7 @@ type Daemon struct {
 	auth    *listenauth.Guard
 	log     *slog.Logger
 	metrics *metrics
+	offsite *offsiteWatch
 	started time.Time
 
 	runCtx     context.Context // the context of every backup; cancelled by Stop
@@ -86,6 +87,8 @@ func New(opts Options, s Settings) (*Daemon, error) {
 	}
 	d.settings = s
 	d.metrics = newMetrics(d)
+	d.offsite = newOffsiteWatch(d.metrics.reg, opts.Clock.Now())
+	d.offsite.settings(s)
 	return d, nil
 }
 
@@ -199,6 +202,7 @@ func (d *Daemon) Reload(s Settings) error {
 	}
 	d.sched, d.settings = sched, s
 	d.metrics.forgetRemoved(s)
+	d.offsite.settings(s)
 	d.log.Info("schedules reloaded", "workspaces", len(s.Workspaces))
 	return nil
 }
@@ -297,6 +301,9 @@ func (d *Daemon) execute(name string) error {
 	case scrub:
 		d.metrics.scrub(res)
 	case offsite:
+		d.offsite.pushed(d.workspace(name), &res, d.opts.Clock.Now(), func() (time.Time, error) {
+			return d.opts.Jobs.OffsiteLastReceived(d.runCtx, name)
+		})
 	default:
 		d.metrics.run(res, pruned)
 	}
@@ -333,6 +340,19 @@ func (d *Daemon) execute(name string) error {
 		what = "replication"
 	}
 	return fmt.Errorf("%s of %s %s: %s", what, name, res.Status, res.Error)
+}
+
+// workspace returns the settings of the job name (zero when a reload
+// removed it).
+func (d *Daemon) workspace(name string) Workspace {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, ws := range d.settings.Workspaces {
+		if ws.Name == name {
+			return ws
+		}
+	}
+	return Workspace{Name: name}
 }
 
 // isOffsite reports whether the job name is an offsite target's push.

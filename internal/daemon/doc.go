@@ -33,6 +33,16 @@
 // reading the whole database as the daemon starts would compete with the
 // catch-up backups); one whose last scrub is older than the period is.
 //
+// Offsite. Each offsite target is a job too (app.OffsiteJob, "offsite:NAME",
+// Workspace.Offsite): pushed after every backup that stored a snapshot and
+// on its schedule, with no retention, outside /readyz. offsiteWatch keeps
+// its enspace_sync_offsite_* metrics and Status.Offsite from the push
+// reports, and notices a target that received no snapshot for longer than
+// its StaleAfter: the push that finds it carries the notice as an anomaly
+// (so Jobs.Notify alerts), once until a snapshot arrives. After a restart
+// the target's records (Jobs.OffsiteLastReceived) say when it last
+// received one.
+//
 // Stop. Stop tells systemd STOPPING=1, stops the scheduler (no new runs),
 // cancels the run context (a backup in progress aborts, and the store
 // records the run as ended by cancellation) and waits for the runs to return, bounded by

@@ -93,6 +93,9 @@ func newMetrics(d *Daemon) *metrics {
 
 // history sets the gauges that come from the database.
 func (m *metrics) history(name string, h History) {
+	if _, ok := app.IsOffsiteJob(name); ok {
+		return // enspace_sync_offsite_* (offsiteWatch)
+	}
 	if name == app.ScrubJob {
 		if r := h.LastRun; r != nil && !r.FinishedAt.IsZero() {
 			m.scrubLast.Set(float64(r.FinishedAt.UnixMilli()) / 1000)

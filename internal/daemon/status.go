@@ -25,6 +25,9 @@ type WorkspaceStatus struct {
 	LastRun   *RunInfo   `json:"last_run"` // null before the first run
 	Running   bool       `json:"running"`
 	Snapshots int        `json:"snapshots"`
+	// Offsite is what the daemon knows of an offsite target's pushes
+	// (kind "offsite" only).
+	Offsite *OffsiteStatus `json:"offsite,omitempty"`
 }
 
 // Status returns the state of every scheduled workspace, in config order.
@@ -48,6 +51,7 @@ func (d *Daemon) Status() Status {
 			w.Kind = "scrub"
 		case ws.Offsite:
 			w.Kind = "offsite"
+			w.Offsite = d.offsite.status(ws, d.opts.Clock.Now())
 		}
 		if t := next[ws.Name]; !t.IsZero() {
 			t = t.UTC()

@@ -51,6 +51,9 @@ type Workspace struct {
 	// backup that stored a snapshot. It has no retention and does not
 	// count for /readyz.
 	Offsite, AfterBackup bool
+	// StaleAfter is how long an offsite target may go without receiving
+	// a snapshot before the daemon notifies (0: never).
+	StaleAfter time.Duration
 }
 
 // Settings are the reloadable part of the daemon's configuration.
@@ -86,6 +89,10 @@ type Jobs interface {
 	// RunOffsitePush pushes to an offsite target (a Workspace with Offsite
 	// set), retrying as it sees fit. ctx ends when the daemon stops.
 	RunOffsitePush(ctx context.Context, name string) Result
+	// OffsiteLastReceived reads when the target of the push job name last
+	// received one of this daemon's snapshots (zero: never): where the
+	// stale check starts after a restart.
+	OffsiteLastReceived(ctx context.Context, name string) (time.Time, error)
 	// RetainJob applies the workspace's retention (forget, then prune)
 	// after a run that stored a snapshot.
 	RetainJob(ctx context.Context, workspace string) (Retention, error)
@@ -104,9 +111,11 @@ type JobFuncs struct {
 	Replicate func(ctx context.Context, name string) Result
 	ScrubFn   func(ctx context.Context) Result
 	OffsiteFn func(ctx context.Context, name string) Result
-	Retain    func(ctx context.Context, workspace string) (Retention, error)
-	History   func(name string) (History, error)
-	NotifyFn  func(ctx context.Context, r Result)
+	// LastReceivedFn is OffsiteLastReceived; nil: never.
+	LastReceivedFn func(ctx context.Context, name string) (time.Time, error)
+	Retain         func(ctx context.Context, workspace string) (Retention, error)
+	History        func(name string) (History, error)
+	NotifyFn       func(ctx context.Context, r Result)
 }
 
 var _ Jobs = JobFuncs{}
@@ -132,6 +141,13 @@ func (f JobFuncs) RunOffsitePush(ctx context.Context, name string) Result {
 		return Result{Workspace: name, RunInfo: RunInfo{Status: StatusFailed, Error: "no offsite push job"}}
 	}
 	return f.OffsiteFn(ctx, name)
+}
+
+func (f JobFuncs) OffsiteLastReceived(ctx context.Context, name string) (time.Time, error) {
+	if f.LastReceivedFn == nil {
+		return time.Time{}, nil
+	}
+	return f.LastReceivedFn(ctx, name)
 }
 
 func (f JobFuncs) RetainJob(ctx context.Context, ws string) (Retention, error) {
@@ -207,7 +223,7 @@ func SettingsOf(svc *app.Service) Settings {
 	out := Settings{Location: svc.Location()}
 	for _, j := range svc.Jobs() {
 		out.Workspaces = append(out.Workspaces, Workspace{Name: j.Name, Schedule: j.Schedule, Replication: j.Replication, Scrub: j.Scrub,
-			Offsite: j.Offsite, AfterBackup: j.AfterBackup})
+			Offsite: j.Offsite, AfterBackup: j.AfterBackup, StaleAfter: j.StaleAfter})
 	}
 	return out
 }
