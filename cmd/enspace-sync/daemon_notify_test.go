@@ -47,8 +47,9 @@ func TestDaemonNotifiesPartial(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- m.Run(ctx, []string{"run", "--config", cfgPath})
-		m.Close()
+		err := m.Run(ctx, []string{"run", "--config", cfgPath})
+		m.Close() // as main does before it exits: the lock info goes with it
+		done <- err
 	}()
 	var body []byte
 	select {
