@@ -155,8 +155,6 @@ func (p *Proxy) Stats() Stats {
 	return s
 }
 
-type ctxKey struct{}
-
 // ServeHTTP applies the rule's fault to one request.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req := Request{N: p.seq.Add(1), Method: r.Method, Path: r.URL.Path}
