@@ -137,9 +137,16 @@ func (db *DB) rewritePacks(todo []rewrite) (removed int, freed int64, err error)
 }
 
 // repack makes the record of a pack with only the blobs keep marks, and
-// the key to file it under.
+// the key to file it under. A pack that fails its checksum, or a kept
+// blob whose bytes do not hash to its address, is an error: the pack is
+// then left as it is, for Verify to name and a backup to heal, because a
+// rewrite would seal damaged bytes under a fresh, valid checksum that
+// the next backup would trust.
 func repack(rec []byte, keep []bool) (struct{ key, rec []byte }, error) {
 	var out struct{ key, rec []byte }
+	if !packSumOK(rec) {
+		return out, fmt.Errorf("%w: pack fails its checksum", ErrCorrupt)
+	}
 	p, err := decodePack(rec)
 	if err != nil {
 		return out, err
@@ -147,6 +154,14 @@ func repack(rec []byte, keep []bool) (struct{ key, rec []byte }, error) {
 	raw, err := p.unpack()
 	if err != nil {
 		return out, err
+	}
+	for i := range p.ids {
+		if !keep[i] {
+			continue
+		}
+		if h, err := ContentHash(raw[p.offs[i]:p.offs[i+1]]); err != nil || h != p.hash(i) {
+			return out, fmt.Errorf("%w: blob %d of the pack does not hash to its address", ErrCorrupt, p.ids[i])
+		}
 	}
 	var ids []uint64
 	var hashes []Hash

@@ -42,7 +42,8 @@ var packingHook func(batch int) error
 // step 2 leaves a format-3 file the next read-write open finishes
 // upgrading; one killed before leaves the file as it was (and at worst a
 // temporary copy, which the next upgrade removes). A loose record whose
-// content does not decompress stays loose, for Verify to name.
+// content does not decompress, or does not hash to its address, stays
+// loose, for Verify to name and a backup to heal.
 func (db *DB) upgrade(from int) error {
 	if from < FormatVersion {
 		keep := db.path + Format2CopySuffix
@@ -154,12 +155,18 @@ func (db *DB) packLoose() (int, error) {
 		if err != nil {
 			return moved, err
 		}
-		// Decompressed outside the transaction; a record that does not
-		// decompress stays loose, for Verify to name and a backup to heal.
+		// Decompressed and hashed outside the transaction; a record that
+		// does not decompress, or whose content does not hash to its
+		// address, stays loose, for Verify to name and a backup to heal:
+		// packed, it would be sealed under a sound pack checksum that
+		// backups trust without comparing.
 		kept := 0
 		for i := range batch {
 			raw, err := decompress(batch[i].raw)
 			if err != nil {
+				continue
+			}
+			if h, err := ContentHash(raw); err != nil || h != batch[i].hash {
 				continue
 			}
 			batch[kept], ids[kept] = pending{hash: batch[i].hash, raw: raw}, ids[i]
