@@ -297,6 +297,20 @@ func (p *pusher) snapshot(l Local) error {
 	return nil
 }
 
+// checkID refuses local bytes that do not hash to their id: uploaded,
+// they would sit under the id for good (has() never uploads it again).
+func (p *pusher) checkID(c, key string, id ID, raw []byte) error {
+	if p.r.opts.BlobID == nil {
+		return nil
+	}
+	got, err := p.r.opts.BlobID(raw)
+	if err == nil && got == id {
+		return nil
+	}
+	return fmt.Errorf("%w: %s %q (id %s); nothing of it was uploaded; `enspace-sync verify --repair` fixes the local copy",
+		ErrLocalCorrupt, c, key, id.Short())
+}
+
 // Tree shape: a leaf ends after an entry whose key hashes to a value with
 // its low 3 bits zero (about 8 entries), or at 32; a node ends after a
 // child whose id has its low 4 bits zero (about 16 children), or at 64.
@@ -342,6 +356,9 @@ func (p *pusher) collection(l Local, c string) (Tree, error) {
 		if !known {
 			raw, err := p.src.Read(l, c, key)
 			if err != nil {
+				return err
+			}
+			if err := p.checkID(c, key, id, raw); err != nil {
 				return err
 			}
 			if err := p.add(DataBlob, id, raw); err != nil {

@@ -31,7 +31,9 @@ type Options struct {
 	// Default: the host name.
 	Name string
 	// BlobID recomputes a data blob's id from its bytes, for verify
-	// --read-data; nil skips that check (tree chunks are always checked).
+	// --read-data and for push, which never uploads local bytes that do
+	// not match their id; nil skips that check (tree chunks are always
+	// checked).
 	BlobID func(raw []byte) (ID, error)
 	// PackSize is a pack's content before compression; 0 means
 	// DefaultPackSize.
