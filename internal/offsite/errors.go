@@ -17,6 +17,9 @@ var (
 	// ErrLocalCorrupt is a local object whose bytes do not hash to its
 	// id: push refuses to upload it under that id.
 	ErrLocalCorrupt = errors.New("local object does not hash to its id")
+	// ErrLockLost is a lock this process held that lapsed or was removed
+	// while it worked: it stops before publishing anything.
+	ErrLockLost = errors.New("lost the lock on the target")
 	// ErrInvalid is a bad URL or option.
 	ErrInvalid = errors.New("invalid")
 )

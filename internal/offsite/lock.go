@@ -71,7 +71,8 @@ type heldLock struct {
 	lock   Lock
 	stop   chan struct{}
 	done   sync.WaitGroup
-	mu     sync.Mutex
+	mu     sync.Mutex // guards lock.Refreshed and lastOK
+	lastOK time.Time  // the last refresh that reached the target
 	cancel context.CancelFunc
 }
 
@@ -105,7 +106,7 @@ func (r *Repo) acquire(ctx context.Context, op string, exclusive bool) (*heldLoc
 		return nil, nil, err
 	}
 	lctx, cancel := context.WithCancel(ctx)
-	h := &heldLock{r: r, lock: l, stop: make(chan struct{}), cancel: cancel}
+	h := &heldLock{r: r, lock: l, stop: make(chan struct{}), cancel: cancel, lastOK: now}
 	h.done.Add(1)
 	go h.refresh(lctx)
 	return h, lctx, nil
@@ -127,7 +128,6 @@ func (h *heldLock) refresh(ctx context.Context) {
 	defer h.done.Done()
 	t := time.NewTicker(h.r.opts.LockRefresh)
 	defer t.Stop()
-	last := h.lock.Refreshed
 	for {
 		select {
 		case <-h.stop:
@@ -136,20 +136,57 @@ func (h *heldLock) refresh(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		// A gap longer than the expiry (a failing target, or a process
+		// suspended for that long) means others may have seen the lock
+		// stale: give up rather than carry on as its holder.
+		if h.lapsed() != nil {
+			h.cancel()
+			return
+		}
 		h.mu.Lock()
 		h.lock.Refreshed = h.r.opts.Now().UTC()
 		l := h.lock
 		h.mu.Unlock()
 		if err := h.r.writeLock(ctx, l); err != nil {
 			h.r.opts.Logger.Warn("offsite: refresh lock", "err", err)
-			if h.r.opts.Now().Sub(last) > h.r.opts.LockExpiry {
-				h.cancel()
-				return
-			}
 			continue
 		}
-		last = l.Refreshed
+		h.mu.Lock()
+		h.lastOK = l.Refreshed
+		h.mu.Unlock()
 	}
+}
+
+// lapsed is ErrLockLost when the lock was last refreshed longer than its
+// expiry ago.
+func (h *heldLock) lapsed() error {
+	h.mu.Lock()
+	last := h.lastOK
+	h.mu.Unlock()
+	if gap := h.r.opts.Now().Sub(last); gap > h.r.opts.LockExpiry {
+		return fmt.Errorf("%w: last refreshed %s ago, longer than its expiry of %s, so a prune may have deleted packs this run uses; nothing more was written: run it again",
+			ErrLockLost, gap.Round(time.Second), h.r.opts.LockExpiry)
+	}
+	return nil
+}
+
+// check is called before writing what makes uploaded packs reachable
+// (an index file, a snapshot record): it fails when the lock lapsed or
+// its object is gone (someone ran unlock --all, or a prune removed it).
+func (h *heldLock) check(ctx context.Context) error {
+	if h == nil {
+		return nil
+	}
+	if err := h.lapsed(); err != nil {
+		return err
+	}
+	if _, err := h.r.b.Stat(ctx, "locks/"+h.lock.Object); isNotExist(err) {
+		return fmt.Errorf("%w: its object locks/%s was removed, so a prune may have deleted packs this run uses; nothing more was written: run it again",
+			ErrLockLost, h.lock.Object)
+	} else if err != nil {
+		return fmt.Errorf("check lock: %w", err)
+	}
+	return h.lapsed()
 }
 
 // release stops refreshing and deletes the lock.

@@ -83,6 +83,7 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 	}
 	cutoff := r.opts.Now().Add(-r.opts.PruneWindow)
 	p := newPusher(r, ctx, newIndex(), nil, &PushReport{})
+	p.lock = lock
 	defer p.inflight.Wait()
 	var keep []IndexPack
 	var drop []ObjectInfo
@@ -137,6 +138,9 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 	keep = append(keep, p.done...)
 	if len(drop) == 0 && rep.Repacked == 0 {
 		return rep, nil
+	}
+	if err := lock.check(ctx); err != nil {
+		return rep, err
 	}
 	if _, err := r.writeIndex(ctx, keep); err != nil {
 		return rep, fmt.Errorf("write the new index: %w", err)

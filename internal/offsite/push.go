@@ -107,6 +107,7 @@ func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error)
 		return rep, err
 	}
 	p := newPusher(r, ctx, idx, src, &rep)
+	p.lock = lock
 	defer p.inflight.Wait() // before the lock goes
 	for _, l := range todo {
 		if err := p.snapshot(l); err != nil {
@@ -141,6 +142,7 @@ func (r *Repo) refreshRecord(ctx context.Context, old *Snapshot, record []byte) 
 type pusher struct {
 	r      *Repo
 	ctx    context.Context
+	lock   *heldLock // checked before an index or record is written
 	idx    *index
 	src    Source
 	rep    *PushReport
@@ -257,6 +259,9 @@ func (p *pusher) index() error {
 	if len(p.done) == 0 {
 		return nil
 	}
+	if err := p.lock.check(p.ctx); err != nil {
+		return err
+	}
 	id, err := p.r.writeIndex(p.ctx, p.done)
 	if err != nil {
 		return fmt.Errorf("upload index: %w", err)
@@ -291,6 +296,9 @@ func (p *pusher) snapshot(l Local) error {
 		return err
 	}
 	s.PushedAt = p.r.opts.Now().UTC()
+	if err := p.lock.check(p.ctx); err != nil {
+		return err
+	}
 	if _, err := p.r.writeSnapshot(p.ctx, s); err != nil {
 		return fmt.Errorf("upload snapshot record: %w", err)
 	}
