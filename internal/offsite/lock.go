@@ -34,7 +34,9 @@ func (l Lock) describe() string {
 }
 
 // Locks lists the target's locks, marking those not refreshed within the
-// expiry as stale. Locks that do not decrypt are listed with only their
+// expiry as stale. A lock's refresh time is the later of the holder's
+// clock and the target's modification time, so a holder whose clock is
+// behind is not taken for stale. Locks that do not decrypt are listed with only their
 // object name.
 func (r *Repo) Locks(ctx context.Context) ([]Lock, error) {
 	var out []Lock
@@ -57,8 +59,14 @@ func (r *Repo) Locks(ctx context.Context) ([]Lock, error) {
 		}
 		var l Lock
 		if plain, err := r.key.open(kindLock, b); err == nil && json.Unmarshal(plain, &l) == nil {
+			// The holder's clock may lag ours: the target's own
+			// modification time, when later, is when it was refreshed.
+			mod := out[i].Refreshed
 			out[i] = l
 			out[i].Object = obj
+			if mod.After(l.Refreshed) {
+				out[i].Refreshed = mod
+			}
 		}
 		out[i].Stale = now.Sub(out[i].Refreshed) > r.opts.LockExpiry
 	}
