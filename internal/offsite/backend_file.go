@@ -107,6 +107,19 @@ func (b *fileBackend) Get(ctx context.Context, name string) ([]byte, error) {
 	return data, notExist(name, err)
 }
 
+func (b *fileBackend) GetLimited(ctx context.Context, name string, max int64) ([]byte, error) {
+	p, err := b.path(name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, notExist(name, err)
+	}
+	defer f.Close()
+	return readLimited(f, name, max)
+}
+
 func (b *fileBackend) GetRange(ctx context.Context, name string, off, n int64) ([]byte, error) {
 	p, err := b.path(name)
 	if err != nil {

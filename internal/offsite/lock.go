@@ -3,6 +3,7 @@ package offsite
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -50,11 +51,13 @@ func (r *Repo) Locks(ctx context.Context) ([]Lock, error) {
 	now := r.opts.Now()
 	for i := range out {
 		obj := out[i].Object
-		b, err := r.b.Get(ctx, "locks/"+obj)
+		b, err := getLimited(ctx, r.b, "locks/"+obj, maxLockFile)
 		if isNotExist(err) {
 			continue
 		}
-		if err != nil {
+		if errors.Is(err, ErrCorrupt) {
+			b = nil // too large: listed like a lock that does not decrypt
+		} else if err != nil {
 			return nil, err
 		}
 		var l Lock
@@ -72,6 +75,10 @@ func (r *Repo) Locks(ctx context.Context) ([]Lock, error) {
 	}
 	return out, nil
 }
+
+// maxLockFile bounds a locks/ object; a sealed lock is a few hundred
+// bytes.
+const maxLockFile = 64 << 10
 
 // heldLock is a lock this process holds, refreshed until released.
 type heldLock struct {

@@ -277,7 +277,7 @@ func (r *Repo) AddKey(ctx context.Context, password string) (string, error) {
 }
 
 func (r *Repo) masterBytes(ctx context.Context) ([]byte, error) {
-	raw, err := r.b.Get(ctx, "keys/"+r.keyName)
+	raw, err := getLimited(ctx, r.b, "keys/"+r.keyName, maxKeyFile)
 	if err != nil {
 		return nil, err
 	}
