@@ -88,7 +88,7 @@ type heldLock struct {
 	done   sync.WaitGroup
 	mu     sync.Mutex // guards lock.Refreshed and lastOK
 	lastOK time.Time  // the last refresh that reached the target
-	cancel context.CancelFunc
+	cancel context.CancelCauseFunc
 }
 
 // acquire takes a lock: shared (push, forget) or exclusive (prune). Stale
@@ -120,7 +120,7 @@ func (r *Repo) acquire(ctx context.Context, op string, exclusive bool) (*heldLoc
 		_ = r.b.Delete(context.WithoutCancel(ctx), "locks/"+l.Object)
 		return nil, nil, err
 	}
-	lctx, cancel := context.WithCancel(ctx)
+	lctx, cancel := context.WithCancelCause(ctx)
 	h := &heldLock{r: r, lock: l, stop: make(chan struct{}), cancel: cancel, lastOK: now}
 	h.done.Add(1)
 	go h.refresh(lctx)
@@ -154,8 +154,8 @@ func (h *heldLock) refresh(ctx context.Context) {
 		// A gap longer than the expiry (a failing target, or a process
 		// suspended for that long) means others may have seen the lock
 		// stale: give up rather than carry on as its holder.
-		if h.lapsed() != nil {
-			h.cancel()
+		if err := h.lapsed(); err != nil {
+			h.cancel(err)
 			return
 		}
 		h.mu.Lock()
@@ -170,6 +170,15 @@ func (h *heldLock) refresh(ctx context.Context) {
 		h.lastOK = l.Refreshed
 		h.mu.Unlock()
 	}
+}
+
+// lockLost returns the ErrLockLost that cancelled ctx, the context
+// acquire returned, in place of the context error err it caused.
+func lockLost(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); err != nil && errors.Is(cause, ErrLockLost) {
+		return cause
+	}
+	return err
 }
 
 // lapsed is ErrLockLost when the lock was last refreshed longer than its
@@ -208,7 +217,7 @@ func (h *heldLock) check(ctx context.Context) error {
 func (h *heldLock) release() {
 	close(h.stop)
 	h.done.Wait()
-	h.cancel()
+	h.cancel(nil)
 	if err := h.r.b.Delete(context.Background(), "locks/"+h.lock.Object); err != nil {
 		h.r.opts.Logger.Warn("offsite: remove lock", "err", err)
 	}

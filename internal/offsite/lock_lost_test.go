@@ -26,14 +26,20 @@ func (h *hookSource) Walk(l Local, c string, fn func(string, ID) error) error {
 
 // TestPushLostLock: a push whose lock lapsed (the process stood still
 // for longer than the expiry) or whose lock object was removed fails
-// with ErrLockLost and publishes no index and no snapshot record.
+// with ErrLockLost (also when the refresh noticed first and cancelled
+// the work) and publishes no index and no snapshot record.
 func TestPushLostLock(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		hook func(dir string, skew *atomic.Int64)
+		name    string
+		refresh time.Duration
+		hook    func(dir string, skew *atomic.Int64)
 	}{
-		{"suspended", func(_ string, skew *atomic.Int64) { skew.Store(int64(DefaultLockExpiry + time.Minute)) }},
-		{"removed", func(dir string, _ *atomic.Int64) {
+		{"refresh notices", 5 * time.Millisecond, func(_ string, skew *atomic.Int64) {
+			skew.Store(int64(DefaultLockExpiry + time.Minute))
+			time.Sleep(200 * time.Millisecond) // the refresh sees the lapse first
+		}},
+		{"suspended", 0, func(_ string, skew *atomic.Int64) { skew.Store(int64(DefaultLockExpiry + time.Minute)) }},
+		{"removed", 0, func(dir string, _ *atomic.Int64) {
 			locks, _ := filepath.Glob(filepath.Join(dir, "locks", "*"))
 			for _, l := range locks {
 				os.Remove(l)
@@ -44,6 +50,10 @@ func TestPushLostLock(t *testing.T) {
 			ctx := context.Background()
 			dir := t.TempDir()
 			r := newFileRepo(t, dir, "a")
+			r.opts.LockRefresh = tc.refresh
+			if tc.refresh == 0 {
+				r.opts.LockRefresh = DefaultLockRefresh
+			}
 			var skew atomic.Int64
 			r.opts.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
 			src := &hookSource{memSource: memSource{snaps: []*memSnap{day("s1", 1, 200, 0)}}}

@@ -64,6 +64,7 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 		return rep, err
 	}
 	defer lock.release()
+	defer func() { err = lockLost(ctx, err) }()
 	idx, err := r.loadIndex(ctx, true)
 	if err != nil {
 		return rep, err

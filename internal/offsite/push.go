@@ -62,6 +62,7 @@ func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error)
 		return rep, err
 	}
 	defer lock.release()
+	defer func() { err = lockLost(ctx, err) }()
 	locals, err := src.Snapshots()
 	if err != nil {
 		return rep, fmt.Errorf("list local snapshots: %w", err)
