@@ -3,6 +3,7 @@ package offsite
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/url"
 	"path"
 	"strings"
@@ -21,6 +22,45 @@ type Backend interface {
 	Delete(ctx context.Context, name string) error
 	// Stat is ErrNotExist for an absent object.
 	Stat(ctx context.Context, name string) (ObjectInfo, error)
+}
+
+// limitedGetter is a Backend that reads at most max bytes of an object.
+type limitedGetter interface {
+	GetLimited(ctx context.Context, name string, max int64) ([]byte, error)
+}
+
+// getLimited reads a small object (keys/, locks/), refusing one larger
+// than max with ErrCorrupt before reading it whole: anyone who can write
+// to the target could otherwise make every reader load a huge object.
+func getLimited(ctx context.Context, b Backend, name string, max int64) ([]byte, error) {
+	if lg, ok := b.(limitedGetter); ok {
+		return lg.GetLimited(ctx, name, max)
+	}
+	st, err := b.Stat(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if st.Size > max {
+		return nil, tooLarge(name, max)
+	}
+	data, err := b.Get(ctx, name)
+	if err == nil && int64(len(data)) > max {
+		return nil, tooLarge(name, max)
+	}
+	return data, err
+}
+
+// readLimited reads r to its end, refusing more than max bytes.
+func readLimited(r io.Reader, name string, max int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err == nil && int64(len(data)) > max {
+		return nil, tooLarge(name, max)
+	}
+	return data, err
+}
+
+func tooLarge(name string, max int64) error {
+	return fmt.Errorf("%w: %s is larger than %d bytes", ErrCorrupt, name, max)
 }
 
 // ObjectInfo is one stored object.

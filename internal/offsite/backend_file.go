@@ -14,7 +14,10 @@ import (
 // fileBackend keeps objects as files under dir, in the same layout as a
 // bucket. A Put writes a temporary file, fsyncs it, renames it into place
 // and fsyncs the directory, so a crash never leaves a half object under
-// its name.
+// its name. Every directory it creates and every object it removes is
+// made durable by an fsync of the parent directory: prune deletes in an
+// order (packs only after the index that no longer lists them) that a
+// crash must not reorder.
 type fileBackend struct{ dir string }
 
 var _ Backend = (*fileBackend)(nil)
@@ -32,7 +35,7 @@ func (b *fileBackend) Put(ctx context.Context, name string, data []byte) error {
 		return err
 	}
 	dir := filepath.Dir(p)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := mkdirAllSync(dir); err != nil {
 		return err
 	}
 	f, err := os.CreateTemp(dir, ".tmp-*")
@@ -57,7 +60,29 @@ func (b *fileBackend) Put(ctx context.Context, name string, data []byte) error {
 	return syncDir(dir)
 }
 
-func syncDir(dir string) error {
+// mkdirAllSync is os.MkdirAll that fsyncs the parent of each directory
+// it creates, so the new entry survives a crash.
+func mkdirAllSync(dir string) error {
+	if fi, err := os.Stat(dir); err == nil {
+		if !fi.IsDir() {
+			return fmt.Errorf("%s: not a directory", dir)
+		}
+		return nil
+	}
+	parent := filepath.Dir(dir)
+	if parent != dir {
+		if err := mkdirAllSync(parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return syncDir(parent)
+}
+
+// syncDir fsyncs a directory; a variable so tests can see the calls.
+var syncDir = func(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
@@ -80,6 +105,19 @@ func (b *fileBackend) Get(ctx context.Context, name string) ([]byte, error) {
 	}
 	data, err := os.ReadFile(p)
 	return data, notExist(name, err)
+}
+
+func (b *fileBackend) GetLimited(ctx context.Context, name string, max int64) ([]byte, error) {
+	p, err := b.path(name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, notExist(name, err)
+	}
+	defer f.Close()
+	return readLimited(f, name, max)
 }
 
 func (b *fileBackend) GetRange(ctx context.Context, name string, off, n int64) ([]byte, error) {
@@ -141,10 +179,13 @@ func (b *fileBackend) Delete(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := os.Remove(p); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
 		return err
 	}
-	return nil
+	return syncDir(filepath.Dir(p))
 }
 
 func (b *fileBackend) Stat(ctx context.Context, name string) (ObjectInfo, error) {

@@ -3,6 +3,7 @@ package offsite
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -95,6 +96,21 @@ func (b *s3Backend) get(ctx context.Context, name string, opts minio.GetObjectOp
 
 func (b *s3Backend) Get(ctx context.Context, name string) ([]byte, error) {
 	return b.get(ctx, name, minio.GetObjectOptions{})
+}
+
+func (b *s3Backend) GetLimited(ctx context.Context, name string, max int64) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, s3Timeout)
+	defer cancel()
+	o, err := b.c.GetObject(ctx, b.bucket, b.prefix+name, minio.GetObjectOptions{})
+	if err != nil {
+		return nil, b.s3err(name, err)
+	}
+	defer o.Close()
+	data, err := readLimited(o, name, max)
+	if errors.Is(err, ErrCorrupt) {
+		return nil, err
+	}
+	return data, b.s3err(name, err)
 }
 
 func (b *s3Backend) GetRange(ctx context.Context, name string, off, n int64) ([]byte, error) {

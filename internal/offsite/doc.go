@@ -98,8 +98,12 @@
 // minutes while held. A lock not refreshed for 30 minutes is stale: it
 // blocks nobody, and `offsite unlock` removes it. A live conflicting lock
 // is ErrLocked, and its message names who holds it, since when, and when
-// it goes stale. A holder whose refresh keeps failing for longer than
-// the expiry cancels its own work. Two daemons pushing under different
+// it goes stale. A holder whose last successful refresh is older than
+// the expiry (the refresh kept failing, or the process was suspended)
+// cancels its own work, and before writing an index file or a snapshot
+// record it checks that and that its lock object is still there: a
+// prune may have run meanwhile and deleted packs it uploaded, so it
+// fails with ErrLockLost rather than publish them. Two daemons pushing under different
 // names share the lock and never touch each other's records; packs they
 // both upload are harmless duplicates (each index lists its own).
 // Verify, snapshots and restore take no lock, so read-only credentials

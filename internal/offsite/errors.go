@@ -14,6 +14,12 @@ var (
 	ErrCorrupt = errors.New("corrupt offsite object")
 	// ErrLocked is a lock held by another process that conflicts with ours.
 	ErrLocked = errors.New("target is locked")
+	// ErrLocalCorrupt is a local object whose bytes do not hash to its
+	// id: push refuses to upload it under that id.
+	ErrLocalCorrupt = errors.New("local object does not hash to its id")
+	// ErrLockLost is a lock this process held that lapsed or was removed
+	// while it worked: it stops before publishing anything.
+	ErrLockLost = errors.New("lost the lock on the target")
 	// ErrInvalid is a bad URL or option.
 	ErrInvalid = errors.New("invalid")
 )

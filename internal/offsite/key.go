@@ -128,7 +128,7 @@ func unlock(ctx context.Context, b Backend, password string) (string, []byte, er
 	sort.Strings(names) // the first key a password opens, in name order: see Init
 	var firstErr error
 	for _, n := range names {
-		raw, err := b.Get(ctx, "keys/"+n)
+		raw, err := getLimited(ctx, b, "keys/"+n, maxKeyFile)
 		if err != nil {
 			if firstErr == nil {
 				firstErr = fmt.Errorf("read key %s: %w", n, err)

@@ -3,6 +3,7 @@ package offsite
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -34,7 +35,9 @@ func (l Lock) describe() string {
 }
 
 // Locks lists the target's locks, marking those not refreshed within the
-// expiry as stale. Locks that do not decrypt are listed with only their
+// expiry as stale. A lock's refresh time is the later of the holder's
+// clock and the target's modification time, so a holder whose clock is
+// behind is not taken for stale. Locks that do not decrypt are listed with only their
 // object name.
 func (r *Repo) Locks(ctx context.Context) ([]Lock, error) {
 	var out []Lock
@@ -48,22 +51,34 @@ func (r *Repo) Locks(ctx context.Context) ([]Lock, error) {
 	now := r.opts.Now()
 	for i := range out {
 		obj := out[i].Object
-		b, err := r.b.Get(ctx, "locks/"+obj)
+		b, err := getLimited(ctx, r.b, "locks/"+obj, maxLockFile)
 		if isNotExist(err) {
 			continue
 		}
-		if err != nil {
+		if errors.Is(err, ErrCorrupt) {
+			b = nil // too large: listed like a lock that does not decrypt
+		} else if err != nil {
 			return nil, err
 		}
 		var l Lock
 		if plain, err := r.key.open(kindLock, b); err == nil && json.Unmarshal(plain, &l) == nil {
+			// The holder's clock may lag ours: the target's own
+			// modification time, when later, is when it was refreshed.
+			mod := out[i].Refreshed
 			out[i] = l
 			out[i].Object = obj
+			if mod.After(l.Refreshed) {
+				out[i].Refreshed = mod
+			}
 		}
 		out[i].Stale = now.Sub(out[i].Refreshed) > r.opts.LockExpiry
 	}
 	return out, nil
 }
+
+// maxLockFile bounds a locks/ object; a sealed lock is a few hundred
+// bytes.
+const maxLockFile = 64 << 10
 
 // heldLock is a lock this process holds, refreshed until released.
 type heldLock struct {
@@ -71,8 +86,9 @@ type heldLock struct {
 	lock   Lock
 	stop   chan struct{}
 	done   sync.WaitGroup
-	mu     sync.Mutex
-	cancel context.CancelFunc
+	mu     sync.Mutex // guards lock.Refreshed and lastOK
+	lastOK time.Time  // the last refresh that reached the target
+	cancel context.CancelCauseFunc
 }
 
 // acquire takes a lock: shared (push, forget) or exclusive (prune). Stale
@@ -104,8 +120,8 @@ func (r *Repo) acquire(ctx context.Context, op string, exclusive bool) (*heldLoc
 		_ = r.b.Delete(context.WithoutCancel(ctx), "locks/"+l.Object)
 		return nil, nil, err
 	}
-	lctx, cancel := context.WithCancel(ctx)
-	h := &heldLock{r: r, lock: l, stop: make(chan struct{}), cancel: cancel}
+	lctx, cancel := context.WithCancelCause(ctx)
+	h := &heldLock{r: r, lock: l, stop: make(chan struct{}), cancel: cancel, lastOK: now}
 	h.done.Add(1)
 	go h.refresh(lctx)
 	return h, lctx, nil
@@ -127,7 +143,6 @@ func (h *heldLock) refresh(ctx context.Context) {
 	defer h.done.Done()
 	t := time.NewTicker(h.r.opts.LockRefresh)
 	defer t.Stop()
-	last := h.lock.Refreshed
 	for {
 		select {
 		case <-h.stop:
@@ -136,27 +151,73 @@ func (h *heldLock) refresh(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		// A gap longer than the expiry (a failing target, or a process
+		// suspended for that long) means others may have seen the lock
+		// stale: give up rather than carry on as its holder.
+		if err := h.lapsed(); err != nil {
+			h.cancel(err)
+			return
+		}
 		h.mu.Lock()
 		h.lock.Refreshed = h.r.opts.Now().UTC()
 		l := h.lock
 		h.mu.Unlock()
 		if err := h.r.writeLock(ctx, l); err != nil {
 			h.r.opts.Logger.Warn("offsite: refresh lock", "err", err)
-			if h.r.opts.Now().Sub(last) > h.r.opts.LockExpiry {
-				h.cancel()
-				return
-			}
 			continue
 		}
-		last = l.Refreshed
+		h.mu.Lock()
+		h.lastOK = l.Refreshed
+		h.mu.Unlock()
 	}
+}
+
+// lockLost returns the ErrLockLost that cancelled ctx, the context
+// acquire returned, in place of the context error err it caused.
+func lockLost(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); err != nil && errors.Is(cause, ErrLockLost) {
+		return cause
+	}
+	return err
+}
+
+// lapsed is ErrLockLost when the lock was last refreshed longer than its
+// expiry ago.
+func (h *heldLock) lapsed() error {
+	h.mu.Lock()
+	last := h.lastOK
+	h.mu.Unlock()
+	if gap := h.r.opts.Now().Sub(last); gap > h.r.opts.LockExpiry {
+		return fmt.Errorf("%w: last refreshed %s ago, longer than its expiry of %s, so a prune may have deleted packs this run uses; nothing more was written: run it again",
+			ErrLockLost, gap.Round(time.Second), h.r.opts.LockExpiry)
+	}
+	return nil
+}
+
+// check is called before writing what makes uploaded packs reachable
+// (an index file, a snapshot record): it fails when the lock lapsed or
+// its object is gone (someone ran unlock --all, or a prune removed it).
+func (h *heldLock) check(ctx context.Context) error {
+	if h == nil {
+		return nil
+	}
+	if err := h.lapsed(); err != nil {
+		return err
+	}
+	if _, err := h.r.b.Stat(ctx, "locks/"+h.lock.Object); isNotExist(err) {
+		return fmt.Errorf("%w: its object locks/%s was removed, so a prune may have deleted packs this run uses; nothing more was written: run it again",
+			ErrLockLost, h.lock.Object)
+	} else if err != nil {
+		return fmt.Errorf("check lock: %w", err)
+	}
+	return h.lapsed()
 }
 
 // release stops refreshing and deletes the lock.
 func (h *heldLock) release() {
 	close(h.stop)
 	h.done.Wait()
-	h.cancel()
+	h.cancel(nil)
 	if err := h.r.b.Delete(context.Background(), "locks/"+h.lock.Object); err != nil {
 		h.r.opts.Logger.Warn("offsite: remove lock", "err", err)
 	}

@@ -273,7 +273,7 @@ func TestLocks(t *testing.T) {
 func (h *heldLock) close() {
 	close(h.stop)
 	h.done.Wait()
-	h.cancel()
+	h.cancel(nil)
 }
 
 // TestTwoDaemons pushes from two names at once into one target; both

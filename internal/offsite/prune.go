@@ -64,6 +64,7 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 		return rep, err
 	}
 	defer lock.release()
+	defer func() { err = lockLost(ctx, err) }()
 	idx, err := r.loadIndex(ctx, true)
 	if err != nil {
 		return rep, err
@@ -73,12 +74,17 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 		return rep, err
 	}
 	rep.Packs = len(packIDs)
+	exists := make(map[ID]bool, len(packIDs))
+	for _, id := range packIDs {
+		exists[id] = true
+	}
 	used, err := r.used(ctx, idx)
 	if err != nil {
 		return rep, err
 	}
 	cutoff := r.opts.Now().Add(-r.opts.PruneWindow)
 	p := newPusher(r, ctx, newIndex(), nil, &PushReport{})
+	p.lock = lock
 	defer p.inflight.Wait()
 	var keep []IndexPack
 	var drop []ObjectInfo
@@ -87,7 +93,7 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 		var live, total int64
 		for _, b := range blobs {
 			total += int64(b.Length)
-			if isLive(used, idx, id, b) {
+			if isLive(used, idx, exists, id, b) {
 				live += int64(b.Length)
 			}
 		}
@@ -111,7 +117,7 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 				return rep, fmt.Errorf("repack: %w", err)
 			}
 			for _, b := range pbs {
-				if isLive(used, idx, id, b) {
+				if isLive(used, idx, exists, id, b) {
 					if err := p.add(b.Type, b.ID, plain[b.Offset:b.Offset+b.Length]); err != nil {
 						return rep, err
 					}
@@ -134,6 +140,9 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 	if len(drop) == 0 && rep.Repacked == 0 {
 		return rep, nil
 	}
+	if err := lock.check(ctx); err != nil {
+		return rep, err
+	}
 	if _, err := r.writeIndex(ctx, keep); err != nil {
 		return rep, fmt.Errorf("write the new index: %w", err)
 	}
@@ -154,13 +163,15 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 }
 
 // isLive reports whether blob b of pack is used, and is the copy the
-// index picks (a blob uploaded twice lives in one pack).
-func isLive(used map[Ref]bool, idx *index, pack ID, b PackedBlob) bool {
+// index picks (a blob uploaded twice lives in one pack). A pick whose
+// pack is missing from data/ counts as no pick: every existing copy is
+// then live, so prune never deletes the last one.
+func isLive(used map[Ref]bool, idx *index, exists map[ID]bool, pack ID, b PackedBlob) bool {
 	if !used[b.ID.Ref()] {
 		return false
 	}
-	loc, _ := idx.lookup(b.ID.Ref())
-	return loc.pack == pack
+	loc, ok := idx.lookup(b.ID.Ref())
+	return !ok || !exists[loc.pack] || loc.pack == pack
 }
 
 // used returns every blob and tree chunk some snapshot reaches.

@@ -62,6 +62,7 @@ func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error)
 		return rep, err
 	}
 	defer lock.release()
+	defer func() { err = lockLost(ctx, err) }()
 	locals, err := src.Snapshots()
 	if err != nil {
 		return rep, fmt.Errorf("list local snapshots: %w", err)
@@ -107,6 +108,7 @@ func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error)
 		return rep, err
 	}
 	p := newPusher(r, ctx, idx, src, &rep)
+	p.lock = lock
 	defer p.inflight.Wait() // before the lock goes
 	for _, l := range todo {
 		if err := p.snapshot(l); err != nil {
@@ -141,6 +143,7 @@ func (r *Repo) refreshRecord(ctx context.Context, old *Snapshot, record []byte) 
 type pusher struct {
 	r      *Repo
 	ctx    context.Context
+	lock   *heldLock // checked before an index or record is written
 	idx    *index
 	src    Source
 	rep    *PushReport
@@ -257,6 +260,9 @@ func (p *pusher) index() error {
 	if len(p.done) == 0 {
 		return nil
 	}
+	if err := p.lock.check(p.ctx); err != nil {
+		return err
+	}
 	id, err := p.r.writeIndex(p.ctx, p.done)
 	if err != nil {
 		return fmt.Errorf("upload index: %w", err)
@@ -291,10 +297,27 @@ func (p *pusher) snapshot(l Local) error {
 		return err
 	}
 	s.PushedAt = p.r.opts.Now().UTC()
+	if err := p.lock.check(p.ctx); err != nil {
+		return err
+	}
 	if _, err := p.r.writeSnapshot(p.ctx, s); err != nil {
 		return fmt.Errorf("upload snapshot record: %w", err)
 	}
 	return nil
+}
+
+// checkID refuses local bytes that do not hash to their id: uploaded,
+// they would sit under the id for good (has() never uploads it again).
+func (p *pusher) checkID(c, key string, id ID, raw []byte) error {
+	if p.r.opts.BlobID == nil {
+		return nil
+	}
+	got, err := p.r.opts.BlobID(raw)
+	if err == nil && got == id {
+		return nil
+	}
+	return fmt.Errorf("%w: %s %q (id %s); nothing of it was uploaded; `enspace-sync verify --repair` fixes the local copy",
+		ErrLocalCorrupt, c, key, id.Short())
 }
 
 // Tree shape: a leaf ends after an entry whose key hashes to a value with
@@ -342,6 +365,9 @@ func (p *pusher) collection(l Local, c string) (Tree, error) {
 		if !known {
 			raw, err := p.src.Read(l, c, key)
 			if err != nil {
+				return err
+			}
+			if err := p.checkID(c, key, id, raw); err != nil {
 				return err
 			}
 			if err := p.add(DataBlob, id, raw); err != nil {

@@ -31,7 +31,9 @@ type Options struct {
 	// Default: the host name.
 	Name string
 	// BlobID recomputes a data blob's id from its bytes, for verify
-	// --read-data; nil skips that check (tree chunks are always checked).
+	// --read-data and for push, which never uploads local bytes that do
+	// not match their id; nil skips that check (tree chunks are always
+	// checked).
 	BlobID func(raw []byte) (ID, error)
 	// PackSize is a pack's content before compression; 0 means
 	// DefaultPackSize.
@@ -275,7 +277,7 @@ func (r *Repo) AddKey(ctx context.Context, password string) (string, error) {
 }
 
 func (r *Repo) masterBytes(ctx context.Context) ([]byte, error) {
-	raw, err := r.b.Get(ctx, "keys/"+r.keyName)
+	raw, err := getLimited(ctx, r.b, "keys/"+r.keyName, maxKeyFile)
 	if err != nil {
 		return nil, err
 	}
