@@ -7,11 +7,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/enspace-sync/enspace-sync/internal/offsite"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
@@ -102,29 +99,24 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 	return rep, nil
 }
 
+// importAll files snaps, oldest first, into a new database at path. Each
+// distinct object is read and stored once: NewRestorer has checked its
+// bytes against its id, the content hash the database files it under, so
+// the writer takes that hash instead of hashing the object again, and
+// every later snapshot that holds it refers to the stored blob by hash,
+// as an unchanged backup does. Snapshots are imported one at a time, so
+// that a blob is stored before any snapshot refers to it that way.
 func importAll(ctx context.Context, path string, rs *offsite.Restorer, snaps []*offsite.Snapshot, rep *RestoreDBReport) error {
-	db, err := snapshot.Open(path, snapshot.Options{Command: "offsite restore-db", BatchObjects: 2000})
+	db, err := snapshot.Open(path, snapshot.Options{Command: "offsite restore-db", BatchObjects: 20_000, BatchBytes: 16 << 20})
 	if err != nil {
 		return err
 	}
-	// Two snapshots are imported at once: each writer compares the objects
-	// it stores with the copies already there on a goroutine of its own,
-	// the import's main cost.
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(2)
+	stored := map[offsite.ID]bool{}
 	for _, sn := range snaps {
-		g.Go(func() error {
-			if err := importOne(gctx, db, rs, sn); err != nil {
-				return fmt.Errorf("snapshot %s of %s: %w", sn.LocalID, sn.Workspace, err)
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		db.Close()
-		return err
-	}
-	for _, sn := range snaps {
+		if err := importOne(ctx, db, rs, sn, stored); err != nil {
+			db.Close()
+			return fmt.Errorf("snapshot %s of %s: %w", sn.LocalID, sn.Workspace, err)
+		}
 		rep.Snapshots = append(rep.Snapshots, sn.LocalID)
 	}
 	for _, s := range snaps {
@@ -136,7 +128,9 @@ func importAll(ctx context.Context, path string, rs *offsite.Restorer, snaps []*
 	return db.Close()
 }
 
-func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *offsite.Snapshot) error {
+// importOne files sn; stored holds the objects earlier snapshots stored,
+// and gains those sn stores.
+func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *offsite.Snapshot, stored map[offsite.ID]bool) error {
 	var rec snapshot.Snapshot
 	if err := json.Unmarshal(sn.Record, &rec); err != nil {
 		return fmt.Errorf("%w: record: %v", offsite.ErrCorrupt, err)
@@ -145,37 +139,21 @@ func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *o
 	if err != nil {
 		return err
 	}
-	// Put hashes each object's canonical JSON: the import's main cost,
-	// spread over the cores (Put is safe for concurrent use).
-	type object struct {
-		kind, parent, key string
-		raw               []byte
-	}
-	objects := make(chan object, 512)
-	g, gctx := errgroup.WithContext(ctx)
-	for range runtime.GOMAXPROCS(0) {
-		g.Go(func() error {
-			for o := range objects {
-				if err := w.Put(o.kind, o.parent, o.key, o.raw); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	}
-	err = rs.Objects(gctx, sn, func(collection, key string, raw []byte) error {
-		kind, parent, _ := strings.Cut(collection, "/")
-		select {
-		case objects <- object{kind, parent, key, raw}:
-			return nil
-		case <-gctx.Done():
-			return gctx.Err()
+	err = rs.Entries(ctx, sn, func(collection, key string, id offsite.ID) error {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
+		kind, parent, _ := strings.Cut(collection, "/")
+		var raw []byte
+		if !stored[id] {
+			var err error
+			if raw, err = rs.Raw(id); err != nil {
+				return err
+			}
+			stored[id] = true
+		}
+		return w.PutHashed(kind, parent, key, snapshot.Hash(id), raw)
 	})
-	close(objects)
-	if werr := g.Wait(); werr != nil {
-		err = werr
-	}
 	if err != nil {
 		_ = w.Abort(err)
 		return err
