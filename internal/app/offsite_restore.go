@@ -8,10 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/offsite"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
+	"golang.org/x/sync/errgroup"
 )
 
 // RestoreDBRequest says what `offsite restore-db` rebuilds.
@@ -99,27 +101,44 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 	return rep, nil
 }
 
-// importAll files snaps, oldest first, into a new database at path. Each
-// distinct object is read and stored once: NewRestorer has checked its
-// bytes against its id, the content hash the database files it under, so
-// the writer takes that hash instead of hashing the object again, and
-// every later snapshot that holds it refers to the stored blob by hash,
-// as an unchanged backup does. Snapshots are imported one at a time, so
-// that a blob is stored before any snapshot refers to it that way.
+// importAll files snaps into a new database at path. Each distinct object
+// is read and stored about once: NewRestorer has checked its bytes
+// against its id, the content hash the database files it under, so the
+// writer takes that hash instead of hashing the object again, and a
+// snapshot that holds an object a committed snapshot stored passes the
+// hash alone: the writer refers to the stored blob as an unchanged backup
+// does. The first snapshot is imported alone, the others two at a time
+// (each writer looks its objects up in the blob index on a goroutine of
+// its own, the import's main cost); one that holds an object the other
+// is still storing passes its bytes too, and the writer stores it once.
 func importAll(ctx context.Context, path string, rs *offsite.Restorer, snaps []*offsite.Snapshot, rep *RestoreDBReport) error {
 	db, err := snapshot.Open(path, snapshot.Options{Command: "offsite restore-db", BatchObjects: 20_000, BatchBytes: 16 << 20})
 	if err != nil {
 		return err
 	}
-	stored := map[offsite.ID]bool{}
-	for _, sn := range snaps {
-		if err := importOne(ctx, db, rs, sn, stored); err != nil {
-			db.Close()
+	var st storedSet
+	st.ids = map[offsite.ID]bool{}
+	one := func(ctx context.Context, sn *offsite.Snapshot) error {
+		if err := importOne(ctx, db, rs, sn, &st); err != nil {
 			return fmt.Errorf("snapshot %s of %s: %w", sn.LocalID, sn.Workspace, err)
 		}
-		rep.Snapshots = append(rep.Snapshots, sn.LocalID)
+		return nil
+	}
+	err = one(ctx, snaps[0])
+	if err == nil {
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(2)
+		for _, sn := range snaps[1:] {
+			g.Go(func() error { return one(gctx, sn) })
+		}
+		err = g.Wait()
+	}
+	if err != nil {
+		db.Close()
+		return err
 	}
 	for _, s := range snaps {
+		rep.Snapshots = append(rep.Snapshots, s.LocalID)
 		var rec snapshot.Snapshot
 		if json.Unmarshal(s.Record, &rec) == nil {
 			rep.Objects += rec.Objects
@@ -128,9 +147,14 @@ func importAll(ctx context.Context, path string, rs *offsite.Restorer, snaps []*
 	return db.Close()
 }
 
-// importOne files sn; stored holds the objects earlier snapshots stored,
-// and gains those sn stores.
-func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *offsite.Snapshot, stored map[offsite.ID]bool) error {
+// storedSet holds the objects that committed snapshots stored.
+type storedSet struct {
+	mu  sync.Mutex
+	ids map[offsite.ID]bool
+}
+
+// importOne files sn, then adds the objects it stored to st.
+func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *offsite.Snapshot, st *storedSet) error {
 	var rec snapshot.Snapshot
 	if err := json.Unmarshal(sn.Record, &rec); err != nil {
 		return fmt.Errorf("%w: record: %v", offsite.ErrCorrupt, err)
@@ -139,18 +163,22 @@ func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *o
 	if err != nil {
 		return err
 	}
+	var fresh []offsite.ID // objects passed with their bytes
 	err = rs.Entries(ctx, sn, func(collection, key string, id offsite.ID) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		kind, parent, _ := strings.Cut(collection, "/")
+		st.mu.Lock()
+		stored := st.ids[id]
+		st.mu.Unlock()
 		var raw []byte
-		if !stored[id] {
+		if !stored {
 			var err error
 			if raw, err = rs.Raw(id); err != nil {
 				return err
 			}
-			stored[id] = true
+			fresh = append(fresh, id)
 		}
 		return w.PutHashed(kind, parent, key, snapshot.Hash(id), raw)
 	})
@@ -158,8 +186,15 @@ func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *o
 		_ = w.Abort(err)
 		return err
 	}
-	_, err = w.CommitImport(&rec)
-	return err
+	if _, err = w.CommitImport(&rec); err != nil {
+		return err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, id := range fresh {
+		st.ids[id] = true
+	}
+	return nil
 }
 
 // chooseOffsite picks the snapshots a restore-db request names.
