@@ -7,14 +7,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
+	"sync"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/enspace-sync/enspace-sync/internal/offsite"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
+	"golang.org/x/sync/errgroup"
 )
 
 // RestoreDBRequest says what `offsite restore-db` rebuilds.
@@ -102,32 +101,44 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 	return rep, nil
 }
 
+// importAll files snaps into a new database at path. Each distinct object
+// is read and stored about once: NewRestorer has checked its bytes
+// against its id, the content hash the database files it under, so the
+// writer takes that hash instead of hashing the object again, and a
+// snapshot that holds an object a committed snapshot stored passes the
+// hash alone: the writer refers to the stored blob as an unchanged backup
+// does. The first snapshot is imported alone, the others two at a time
+// (each writer looks its objects up in the blob index on a goroutine of
+// its own, the import's main cost); one that holds an object the other
+// is still storing passes its bytes too, and the writer stores it once.
 func importAll(ctx context.Context, path string, rs *offsite.Restorer, snaps []*offsite.Snapshot, rep *RestoreDBReport) error {
-	db, err := snapshot.Open(path, snapshot.Options{Command: "offsite restore-db", BatchObjects: 2000})
+	db, err := snapshot.Open(path, snapshot.Options{Command: "offsite restore-db", BatchObjects: 20_000, BatchBytes: 16 << 20})
 	if err != nil {
 		return err
 	}
-	// Two snapshots are imported at once: each writer compares the objects
-	// it stores with the copies already there on a goroutine of its own,
-	// the import's main cost.
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(2)
-	for _, sn := range snaps {
-		g.Go(func() error {
-			if err := importOne(gctx, db, rs, sn); err != nil {
-				return fmt.Errorf("snapshot %s of %s: %w", sn.LocalID, sn.Workspace, err)
-			}
-			return nil
-		})
+	var st storedSet
+	st.ids = map[offsite.ID]bool{}
+	one := func(ctx context.Context, sn *offsite.Snapshot) error {
+		if err := importOne(ctx, db, rs, sn, &st); err != nil {
+			return fmt.Errorf("snapshot %s of %s: %w", sn.LocalID, sn.Workspace, err)
+		}
+		return nil
 	}
-	if err := g.Wait(); err != nil {
+	err = one(ctx, snaps[0])
+	if err == nil {
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(2)
+		for _, sn := range snaps[1:] {
+			g.Go(func() error { return one(gctx, sn) })
+		}
+		err = g.Wait()
+	}
+	if err != nil {
 		db.Close()
 		return err
 	}
-	for _, sn := range snaps {
-		rep.Snapshots = append(rep.Snapshots, sn.LocalID)
-	}
 	for _, s := range snaps {
+		rep.Snapshots = append(rep.Snapshots, s.LocalID)
 		var rec snapshot.Snapshot
 		if json.Unmarshal(s.Record, &rec) == nil {
 			rep.Objects += rec.Objects
@@ -136,7 +147,14 @@ func importAll(ctx context.Context, path string, rs *offsite.Restorer, snaps []*
 	return db.Close()
 }
 
-func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *offsite.Snapshot) error {
+// storedSet holds the objects that committed snapshots stored.
+type storedSet struct {
+	mu  sync.Mutex
+	ids map[offsite.ID]bool
+}
+
+// importOne files sn, then adds the objects it stored to st.
+func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *offsite.Snapshot, st *storedSet) error {
 	var rec snapshot.Snapshot
 	if err := json.Unmarshal(sn.Record, &rec); err != nil {
 		return fmt.Errorf("%w: record: %v", offsite.ErrCorrupt, err)
@@ -145,43 +163,38 @@ func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *o
 	if err != nil {
 		return err
 	}
-	// Put hashes each object's canonical JSON: the import's main cost,
-	// spread over the cores (Put is safe for concurrent use).
-	type object struct {
-		kind, parent, key string
-		raw               []byte
-	}
-	objects := make(chan object, 512)
-	g, gctx := errgroup.WithContext(ctx)
-	for range runtime.GOMAXPROCS(0) {
-		g.Go(func() error {
-			for o := range objects {
-				if err := w.Put(o.kind, o.parent, o.key, o.raw); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	}
-	err = rs.Objects(gctx, sn, func(collection, key string, raw []byte) error {
-		kind, parent, _ := strings.Cut(collection, "/")
-		select {
-		case objects <- object{kind, parent, key, raw}:
-			return nil
-		case <-gctx.Done():
-			return gctx.Err()
+	var fresh []offsite.ID // objects passed with their bytes
+	err = rs.Entries(ctx, sn, func(collection, key string, id offsite.ID) error {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
+		kind, parent, _ := strings.Cut(collection, "/")
+		st.mu.Lock()
+		stored := st.ids[id]
+		st.mu.Unlock()
+		var raw []byte
+		if !stored {
+			var err error
+			if raw, err = rs.Raw(id); err != nil {
+				return err
+			}
+			fresh = append(fresh, id)
+		}
+		return w.PutHashed(kind, parent, key, snapshot.Hash(id), raw)
 	})
-	close(objects)
-	if werr := g.Wait(); werr != nil {
-		err = werr
-	}
 	if err != nil {
 		_ = w.Abort(err)
 		return err
 	}
-	_, err = w.CommitImport(&rec)
-	return err
+	if _, err = w.CommitImport(&rec); err != nil {
+		return err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, id := range fresh {
+		st.ids[id] = true
+	}
+	return nil
 }
 
 // chooseOffsite picks the snapshots a restore-db request names.

@@ -115,9 +115,15 @@ type Restorer struct {
 	trees *trees
 	snaps []*Snapshot
 	tmp   *os.File
-	blobs map[Ref][2]int64 // offset, length in tmp
+	blobs map[Ref]prepared
 	// Downloaded counts the bytes of the packs read.
 	Downloaded int64
+}
+
+// prepared is an object in the Restorer's temporary file.
+type prepared struct {
+	id     ID
+	off, n int64
 }
 
 // NewRestorer prepares the restore of snaps into tmpDir's temporary file.
@@ -126,7 +132,7 @@ func (r *Repo) NewRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 	if err != nil {
 		return nil, err
 	}
-	rs := &Restorer{r: r, idx: idx, trees: newTrees(r, idx), snaps: snaps, blobs: map[Ref][2]int64{}}
+	rs := &Restorer{r: r, idx: idx, trees: newTrees(r, idx), snaps: snaps, blobs: map[Ref]prepared{}}
 	need := map[ID][]Ref{} // pack -> blobs
 	seen := map[Ref]bool{}
 	for _, s := range snaps {
@@ -190,7 +196,8 @@ func (r *Repo) NewRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 				if _, err := rs.tmp.Write(chunks[i]); err != nil {
 					return err
 				}
-				rs.blobs[id] = [2]int64{off, int64(len(chunks[i]))}
+				loc, _ := idx.lookup(id)
+				rs.blobs[id] = prepared{id: loc.ID, off: off, n: int64(len(chunks[i]))}
 				off += int64(len(chunks[i]))
 			}
 			return nil
@@ -205,23 +212,45 @@ func (r *Repo) NewRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 
 // Objects calls fn with each object of s: collection, key and raw JSON.
 func (rs *Restorer) Objects(ctx context.Context, s *Snapshot, fn func(collection, key string, raw []byte) error) error {
+	return rs.Entries(ctx, s, func(collection, key string, id ID) error {
+		raw, err := rs.Raw(id)
+		if err != nil {
+			return err
+		}
+		return fn(collection, key, raw)
+	})
+}
+
+// Entries calls fn with each object of s: collection, key and id, an id
+// whose bytes NewRestorer found in the pack the index places it in and,
+// when Options.BlobID is set, checked against the id.
+func (rs *Restorer) Entries(ctx context.Context, s *Snapshot, fn func(collection, key string, id ID) error) error {
 	for name, t := range s.Collections {
 		err := rs.trees.walk(ctx, t.Root.Ref(), func(e Entry) error {
 			loc, ok := rs.blobs[e.Ref]
 			if !ok {
 				return fmt.Errorf("%w: object %x was not prepared", ErrCorrupt, e.Ref[:6])
 			}
-			buf := make([]byte, loc[1])
-			if _, err := rs.tmp.ReadAt(buf, loc[0]); err != nil {
-				return err
-			}
-			return fn(name, e.Key, buf)
+			return fn(name, e.Key, loc.id)
 		})
 		if err != nil {
 			return fmt.Errorf("collection %s: %w", name, err)
 		}
 	}
 	return nil
+}
+
+// Raw returns the bytes of an object of the chosen snapshots.
+func (rs *Restorer) Raw(id ID) ([]byte, error) {
+	loc, ok := rs.blobs[id.Ref()]
+	if !ok {
+		return nil, fmt.Errorf("%w: object %s was not prepared", ErrCorrupt, id.Short())
+	}
+	buf := make([]byte, loc.n)
+	if _, err := rs.tmp.ReadAt(buf, loc.off); err != nil {
+		return nil, err
+	}
+	return buf, nil
 }
 
 // Close removes the temporary file.

@@ -69,6 +69,11 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 			id := u.lookup(index, p.hash)
 			ids[p.hash] = id
 			switch {
+			case p.raw == nil && id == 0:
+				return fmt.Errorf("%w: an object of %s refers to blob %s, which the database does not hold",
+					ErrInvalid, p.coll, p.hash.Short())
+			case p.raw == nil:
+				// PutHashed of a stored blob: no bytes to compare with it.
 			case id == 0:
 				fresh = append(fresh, i)
 			case dmg != nil && dmg.Get(idKey(id)) != nil:

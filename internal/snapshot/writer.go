@@ -95,8 +95,32 @@ func (w *Writer) Put(kind, parent, key string, raw []byte) error {
 	if err != nil {
 		return fmt.Errorf("put %s %q: %w", kind, key, err)
 	}
-	p := pending{coll: []byte(CollectionName(kind, parent)), key: sortKey(key), hash: h, raw: bytes.Clone(raw)}
+	return w.put(pending{coll: []byte(CollectionName(kind, parent)), key: sortKey(key), hash: h, raw: bytes.Clone(raw)})
+}
 
+// PutHashed stores one object as Put does, under h, its ContentHash, which
+// the caller has already checked: raw is neither canonicalised nor hashed
+// again. offsite restore-db files objects this way; it checks each object
+// against the repository's index once, however many snapshots hold it.
+// With raw nil the database must already hold the blob h (a batch that
+// meets none fails, as does the run): the run then refers to it as an
+// unchanged backup does, without its bytes to compare with the stored
+// copy.
+func (w *Writer) PutHashed(kind, parent, key string, h Hash, raw []byte) error {
+	if err := checkNames(kind, parent, key); err != nil {
+		return fmt.Errorf("put %s %q: %w", kind, key, err)
+	}
+	if len(raw) > maxBlobSize {
+		return fmt.Errorf("put %s %q: %w: %d bytes is more than %d", kind, key, ErrInvalid, len(raw), maxBlobSize)
+	}
+	if raw != nil {
+		raw = bytes.Clone(raw)
+	}
+	return w.put(pending{coll: []byte(CollectionName(kind, parent)), key: sortKey(key), hash: h, raw: raw})
+}
+
+// put buffers p and hands a full batch to the background.
+func (w *Writer) put(p pending) error {
 	w.mu.Lock()
 	if w.done {
 		w.mu.Unlock()

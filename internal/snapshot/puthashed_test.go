@@ -1,0 +1,70 @@
+package snapshot
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestPutHashed: a run filed with PutHashed, bytes for the first snapshot
+// and hashes alone for the second, reads back as runs filed with Put; a
+// hash alone of a blob the database does not hold fails the run.
+func TestPutHashed(t *testing.T) {
+	db := openTest(t)
+	const n = 300
+	orig := snapshotOf(t, db, "ref", n, same)
+	_, hashes := walkAll(t, db, orig, "items/contracts")
+	blobs := countBlobs(t, db)
+
+	put := func(withBytes bool) *Snapshot {
+		w, err := db.Begin("acme", t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id := 1; id <= n; id++ {
+			var raw []byte
+			if withBytes {
+				raw = item(id, 0)
+			}
+			h, _ := ContentHash(item(id, 0))
+			if err := w.PutHashed("items", "contracts", fmt.Sprint(id), h, raw); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s, err := w.Commit(CommitInfo{FinishedAt: t0.Add(time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	for _, withBytes := range []bool{true, false} {
+		s := put(withBytes)
+		keys, got := walkAll(t, db, s, "items/contracts")
+		if len(keys) != n || !slices.Equal(got, hashes) {
+			t.Fatalf("PutHashed (bytes %v): %d keys, hashes equal %v", withBytes, len(keys), slices.Equal(got, hashes))
+		}
+		raw, ok, err := db.Lookup(s, "items/contracts", "7")
+		if err != nil || !ok || string(raw) != string(item(7, 0)) {
+			t.Fatalf("lookup 7 = %q, %v, %v", raw, ok, err)
+		}
+	}
+	if got := countBlobs(t, db); got != blobs {
+		t.Errorf("%d blobs after PutHashed, %d before", got, blobs)
+	}
+
+	w, err := db.Begin("acme", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := ContentHash([]byte(`{"never":"stored"}`))
+	err = w.PutHashed("items", "contracts", "1", h, nil)
+	if err == nil {
+		_, err = w.Commit(CommitInfo{FinishedAt: t0.Add(time.Minute)})
+	}
+	if !errors.Is(err, ErrInvalid) {
+		t.Fatalf("a hash alone of a blob not stored: %v", err)
+	}
+	_ = w.Abort(err)
+}
