@@ -257,10 +257,14 @@ func packFrame(rec []byte) int {
 	}
 	at += k
 	for range 2 * n { // ids, then lengths
-		if _, k := binary.Uvarint(rec[at:]); k <= 0 {
+		_, k := binary.Uvarint(rec[at:])
+		if k <= 0 {
 			return -1
 		}
 		at += k
+	}
+	if n > uint64(len(rec)) {
+		return -1
 	}
 	return at + 32*int(n)
 }
