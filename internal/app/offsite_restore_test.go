@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"path/filepath"
@@ -11,13 +12,16 @@ import (
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
+// forged is what forgingSource pushes for item 7.
+var forged = []byte(`{"id":7,"name":"forged"}`)
+
 // forgingSource pushes other bytes than the hash it names for one object,
 // as a target whose data was swapped under a valid pack would hold.
 type forgingSource struct{ dbSource }
 
 func (f forgingSource) Read(l offsite.Local, collection, key string) ([]byte, error) {
 	if key == "7" {
-		return []byte(`{"id":7,"name":"forged"}`), nil
+		return forged, nil
 	}
 	return f.dbSource.Read(l, collection, key)
 }
@@ -32,12 +36,31 @@ func TestRestoreDBRefusesForgedObject(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for d := 1; d <= 2; d++ {
-		writeRoundTripDay(t, db, "acme", d)
-	}
+	writeRoundTripDay(t, db, "acme", 1) // one snapshot: item 7 has one id
 	ctx := context.Background()
 	target := filepath.Join(dir, "target")
-	repo, err := offsite.OpenOrInit(ctx, offsite.NewFileBackend(target), offsite.Options{Password: "forged-Password-1", Name: "host-a", BlobID: blobID})
+	// Push checks what it uploads against its id: the forger's check
+	// lies about the forged bytes, so they go up under item 7's id.
+	var item7 offsite.ID
+	snaps, err := db.Snapshots("acme")
+	if err != nil || len(snaps) != 1 {
+		t.Fatalf("snapshots: %d, %v", len(snaps), err)
+	}
+	if err := db.WalkObjects(snaps[0], "items/clients", func(key string, raw []byte) error {
+		if key == "7" {
+			item7, err = blobID(raw)
+		}
+		return err
+	}); err != nil || item7 == (offsite.ID{}) {
+		t.Fatalf("item 7: %v", err)
+	}
+	lying := func(raw []byte) (offsite.ID, error) {
+		if bytes.Equal(raw, forged) {
+			return item7, nil
+		}
+		return blobID(raw)
+	}
+	repo, err := offsite.OpenOrInit(ctx, offsite.NewFileBackend(target), offsite.Options{Password: "forged-Password-1", Name: "host-a", BlobID: lying})
 	if err != nil {
 		t.Fatal(err)
 	}
