@@ -3,7 +3,9 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -87,7 +89,7 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 	rep := &RestoreDBReport{To: req.To, Snapshots: []string{}, Downloaded: rs.Downloaded}
 	err = importAll(ctx, tmp, rs, snaps, rep)
 	if err == nil {
-		err = os.Rename(tmp, req.To)
+		err = publishDB(tmp, req.To)
 	}
 	if err != nil {
 		os.Remove(tmp)
@@ -99,6 +101,37 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 	}
 	rep.Seconds = time.Since(start).Seconds()
 	return rep, nil
+}
+
+// publishDB puts the finished database at to without replacing a file
+// that appeared there while it was built: a hard link fails when to
+// exists, where a rename would replace it. On a file system without hard
+// links it checks again and renames. The directory is synced after.
+func publishDB(tmp, to string) error {
+	exists := func() error {
+		return inputf("choose a new path, or move the other file away", "%s appeared while the database was rebuilt: restore-db replaces nothing", to)
+	}
+	switch err := os.Link(tmp, to); {
+	case err == nil:
+		if err := os.Remove(tmp); err != nil {
+			return err
+		}
+	case errors.Is(err, fs.ErrExist):
+		return exists()
+	default:
+		if _, err := os.Lstat(to); err == nil {
+			return exists()
+		}
+		if err := os.Rename(tmp, to); err != nil {
+			return err
+		}
+	}
+	d, err := os.Open(filepath.Dir(to))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // importAll files snaps into a new database at path. Each distinct object

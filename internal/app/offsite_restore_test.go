@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -75,5 +76,37 @@ func TestRestoreDBRefusesForgedObject(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(dir, "restored.db*"))
 	if len(left) != 0 {
 		t.Errorf("restore-db left %v", left)
+	}
+}
+
+// TestPublishDBReplacesNothing: restore-db puts the rebuilt database at
+// --to only when nothing is there; a file that appeared at that path
+// while it rebuilt is left as it was.
+func TestPublishDBReplacesNothing(t *testing.T) {
+	dir := t.TempDir()
+	tmp, to := filepath.Join(dir, "db.restoring"), filepath.Join(dir, "db")
+	if err := os.WriteFile(tmp, []byte("rebuilt"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, []byte("someone else's"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := publishDB(tmp, to); err == nil || !strings.Contains(err.Error(), "appeared while the database was rebuilt") {
+		t.Errorf("publishDB over an existing file = %v", err)
+	}
+	if b, _ := os.ReadFile(to); string(b) != "someone else's" {
+		t.Errorf("the file at --to now holds %q", b)
+	}
+	if err := os.Remove(to); err != nil {
+		t.Fatal(err)
+	}
+	if err := publishDB(tmp, to); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(to); string(b) != "rebuilt" {
+		t.Errorf("the file at --to holds %q, want the rebuilt database", b)
+	}
+	if _, err := os.Stat(tmp); !os.IsNotExist(err) {
+		t.Errorf("the temporary file is still there: %v", err)
 	}
 }
