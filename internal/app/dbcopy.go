@@ -39,11 +39,18 @@ func (s *Service) CopyDatabase(output string) (int64, error) {
 		os.Remove(tmp.Name())
 		return 0, fmt.Errorf("write the copy: %w", err)
 	}
-	if dir, err := os.Open(filepath.Dir(output)); err == nil {
-		_ = dir.Sync()
-		dir.Close()
-	}
+	_ = syncDir(filepath.Dir(output)) // the copy is whole; a crash may only lose its name
 	return n, nil
+}
+
+// syncDir makes the names just created or renamed in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // WriteDatabase writes a consistent copy of the whole database to w (for

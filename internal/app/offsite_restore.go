@@ -126,12 +126,7 @@ func publishDB(tmp, to string) error {
 			return err
 		}
 	}
-	d, err := os.Open(filepath.Dir(to))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return syncDir(filepath.Dir(to))
 }
 
 // importAll files snaps into a new database at path. Each distinct object
