@@ -5,7 +5,7 @@
 //	go run ./cmd/bench [-items N] [-runs 3] [-restore-items N] [-memory-items N] [-type-plan SLUG] [-bin PATH]
 //	go run ./cmd/bench -export-only [-items N] [-runs 5]
 //	go run ./cmd/bench -backup-only [-items N] [-runs 3] [-memory-items 0]
-//	go run ./cmd/bench -storage-only [-items N] [-runs 3]
+//	go run ./cmd/bench -storage-only [-items N] [-runs 3] [-keep]
 //
 // Figures, at 20 ms latency and concurrency 8:
 //   - a backup of N items against the API-bound ideal (list pages x latency

@@ -31,6 +31,7 @@ type options struct {
 	exportOnly   bool   // only the export figures, after one backup
 	backupOnly   bool   // only the first backup and the bare pager, each run
 	storageOnly  bool   // only the 10-day storage figures
+	keep         bool   // keep the working directory (databases, exports) and print its path
 	logf         func(format string, args ...any)
 }
 
@@ -47,6 +48,7 @@ func main() {
 	flag.BoolVar(&o.backupOnly, "backup-only", false, "only the first backup against the bare pager (-runs rounds), then the memory run")
 	flag.BoolVar(&o.exportOnly, "export-only", false, "only back up once and measure export (-runs rounds)")
 	flag.BoolVar(&o.storageOnly, "storage-only", false, "only measure storage over 10 days (-runs rounds)")
+	flag.BoolVar(&o.keep, "keep", false, "keep the working directory (databases, exports) for inspection and print its path")
 	flag.StringVar(&o.bin, "bin", "", "the enspace-sync binary (default: build it)")
 	flag.Parse()
 	o.logf = func(format string, args ...any) {
@@ -119,7 +121,11 @@ func bench(w io.Writer, o options) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	if o.keep {
+		fmt.Fprintln(os.Stderr, "bench: keeping", tmp)
+	} else {
+		defer os.RemoveAll(tmp)
+	}
 	if o.bin == "" {
 		if o.bin, err = build(tmp); err != nil {
 			return err
