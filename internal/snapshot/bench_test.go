@@ -230,9 +230,9 @@ func BenchmarkCompareStored(b *testing.B) {
 		start := time.Now()
 		recs := make([][]byte, len(objs))
 		err := db.bolt.View(func(tx *bbolt.Tx) error {
-			index, blobs := tx.Bucket(bucketBlobIndex), tx.Bucket(bucketBlobs)
+			blobs := tx.Bucket(bucketBlobs)
 			for i := range batch {
-				recs[i] = bytes.Clone(blobs.Get(idKey(lookupID(index, batch[i].hash))))
+				recs[i] = bytes.Clone(blobs.Get(idKey(lookupBlobID(tx, batch[i].hash))))
 			}
 			return nil
 		})

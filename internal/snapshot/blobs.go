@@ -15,7 +15,7 @@ func (db *DB) Blob(hash Hash) ([]byte, error) {
 	}
 	var id uint64
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
-		id = db.unfiled.lookup(tx.Bucket(bucketBlobIndex), hash)
+		id = storedID(tx, db.unfiled, hash)
 		return nil
 	})
 	if err != nil {

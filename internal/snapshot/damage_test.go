@@ -50,7 +50,7 @@ func TestDamagedBlobHealsOnPut(t *testing.T) {
 	var id uint64
 	if err := db.bolt.View(func(tx *bbolt.Tx) error {
 		h, _ := ContentHash(item(7, 0))
-		id = lookupID(tx.Bucket(bucketBlobIndex), h)
+		id = lookupBlobID(tx, h)
 		return nil
 	}); err != nil || id == 0 {
 		t.Fatalf("blob of item 7: id %d, %v", id, err)
@@ -176,9 +176,8 @@ func TestWrongIndexEntryIsNotOverwritten(t *testing.T) {
 	h8, _ := ContentHash(item(8, 0))
 	var id7, id8 uint64
 	err := db.bolt.Update(func(tx *bbolt.Tx) error {
-		index := tx.Bucket(bucketBlobIndex)
-		id7, id8 = lookupID(index, h7), lookupID(index, h8)
-		return index.Put(h7[:], idValue(id8))
+		id7, id8 = lookupBlobID(tx, h7), lookupBlobID(tx, h8)
+		return setBlobIndex(tx, h7, id8)
 	})
 	if err != nil || id8 == 0 {
 		t.Fatal(id8, err)
@@ -199,7 +198,7 @@ func TestWrongIndexEntryIsNotOverwritten(t *testing.T) {
 		t.Errorf("blob %d: %q, %v", id8, raw, err)
 	}
 	// Mend the entry for the check at the end of the test.
-	err = db.bolt.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketBlobIndex).Put(h7[:], idValue(id7)) })
+	err = db.bolt.Update(func(tx *bbolt.Tx) error { return setBlobIndex(tx, h7, id7) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,15 +17,15 @@ import (
 )
 
 // FormatVersion is the database format this build writes and understands:
-// 3 stores new blobs in packs (packs.go); a read-write open upgrades a
-// format-1 or -2 file (upgrade.go).
-const FormatVersion = 3
+// 3 stores new blobs in packs (packs.go), 4 files the blob index in
+// groups of short entries (blobindex.go); a read-write open upgrades a
+// format-1, -2 or -3 file (upgrade.go).
+const FormatVersion = 4
 
 // Bucket names.
 var (
 	bucketMeta       = []byte("meta")
 	bucketBlobs      = []byte("blobs")       // blob id -> loose blob record; its sequence gives every blob id
-	bucketBlobIndex  = []byte("blob-index")  // blob hash -> blob id
 	bucketChunks     = []byte("chunks")      // chunk id -> chunk encoding
 	bucketChunkIndex = []byte("chunk-index") // chunk hash -> chunk id
 	bucketRoots      = []byte("roots")       // root hash -> root encoding
@@ -38,7 +38,7 @@ var (
 	keyFormat        = []byte("format")
 )
 
-var allBuckets = [][]byte{bucketMeta, bucketBlobs, bucketBlobIndex, bucketChunks, bucketChunkIndex,
+var allBuckets = [][]byte{bucketMeta, bucketBlobs, bucketBlobGroups, bucketChunks, bucketChunkIndex,
 	bucketRoots, bucketSnapshots, bucketRuns, bucketPending, bucketIDMaps, bucketJobRuns, bucketDamaged, bucketPacks}
 
 // Options configure Open. The zero value is ready to use.
@@ -201,8 +201,8 @@ func (db *DB) init() (format int, packing bool, err error) {
 			return err
 		}
 		for _, name := range allBuckets {
-			if found && format < FormatVersion && bytes.Equal(name, bucketPacks) {
-				continue // the upgrade creates it, after keeping a copy of the file
+			if found && format < FormatVersion && (bytes.Equal(name, bucketPacks) || bytes.Equal(name, bucketBlobGroups)) {
+				continue // the upgrade creates them, after keeping a copy of the file
 			}
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)

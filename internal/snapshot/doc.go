@@ -48,8 +48,8 @@
 // A snapshot's added_bytes is the size (keys and values) of every record it
 // added: blob records and their index entries, chunks and index nodes and
 // theirs, roots, and the snapshot and run records themselves. It leaves out
-// bbolt's page overhead and the run's pending entries, which its commit
-// deletes.
+// bbolt's page overhead, the keys and headers of the blob index's groups
+// (blobindex.go) and the run's pending entries, which its commit deletes.
 //
 // A snapshot becomes visible only with its record, written in the last
 // transaction of [Writer.Commit], the same one that deletes the run's pending

@@ -52,7 +52,7 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 	var copies [][]byte                      // the records of reused, copied out
 	var packed []int                         // the same, for stored blobs in a pack that fails its check
 	err := w.db.bolt.View(func(tx *bbolt.Tx) error {
-		index, loc := tx.Bucket(bucketBlobIndex), newLocator(tx)
+		loc := newLocator(tx)
 		// A blob recorded damaged is stored again over its record (same id,
 		// so every snapshot that refers to it heals). The set is empty but
 		// after a repair, and an empty set costs one cursor step a batch.
@@ -66,7 +66,19 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 			if _, seen := ids[p.hash]; seen {
 				continue
 			}
-			id := u.lookup(index, p.hash)
+			id := u.lookup(tx, p.hash)
+			var at blobAt
+			var atErr error
+			if id != 0 && p.raw != nil {
+				at, atErr = loc.locate(id)
+				// Another blob under the same index prefix (blobindex.go):
+				// this content is new. A pack that fails its check says
+				// nothing: its hash may be the damage.
+				if atErr == nil && prefixCollision(at.hash, p.hash) &&
+					(at.loose != nil || w.packs.sound(packKey{at.key, at.pack.sum}, at.rec)) {
+					id = 0
+				}
+			}
 			ids[p.hash] = id
 			switch {
 			case p.raw == nil && id == 0:
@@ -79,9 +91,8 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 			case dmg != nil && dmg.Get(idKey(id)) != nil:
 				heal = append(heal, i)
 			default:
-				at, err := loc.locate(id)
 				switch {
-				case err != nil || at.loose != nil:
+				case atErr != nil || at.loose != nil:
 					reused = append(reused, i)
 					copies = append(copies, bytes.Clone(tx.Bucket(bucketBlobs).Get(idKey(id))))
 				case !w.packs.sound(packKey{at.key, at.pack.sum}, at.rec):
@@ -129,12 +140,11 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 	var healed []Healed
 	err = w.db.update(func(tx *bbolt.Tx) error {
 		stored, healed, added = stored[:0], healed[:0], 0
-		index := tx.Bucket(bucketBlobIndex)
 		recheck := u.stores.Load() != stores // another run stored blobs meanwhile
 		for _, d := range drafts {
 			if recheck {
 				var err error
-				if d, err = dropStored(batch, d, ids, func(h Hash) uint64 { return u.lookup(index, h) }); err != nil {
+				if d, err = dropStored(batch, d, ids, func(h Hash) uint64 { return storedID(tx, u, h) }); err != nil {
 					return err
 				}
 				if d == nil {
@@ -149,7 +159,7 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 			for j, i := range d.members {
 				h := batch[i].hash
 				// The index entry counts now, whenever it is filed.
-				ids[h], added = pids[j], added+int64(len(h)+len(idValue(pids[j])))
+				ids[h], added = pids[j], added+blobEntrySize
 				stored = append(stored, filedBlob{hash: h, id: pids[j]})
 			}
 		}
@@ -316,6 +326,19 @@ func damagedCopies(batch []pending, idx []int, recs [][]byte, workers int) ([]in
 		}
 	}
 	return out, nil
+}
+
+// storedID returns the id of the blob of hash h, checked against the
+// hash its record holds: 0 when none holds h.
+func storedID(tx *bbolt.Tx, u *unfiled, h Hash) uint64 {
+	id := u.lookup(tx, h)
+	if id == 0 {
+		return 0
+	}
+	if at, err := newLocator(tx).locate(id); err == nil && prefixCollision(at.hash, h) {
+		return 0
+	}
+	return id
 }
 
 // dropStored returns draft d without the blobs that another run stored

@@ -39,7 +39,7 @@ func blobID(t *testing.T, db *DB, h Hash) uint64 {
 	t.Helper()
 	var id uint64
 	if err := db.bolt.View(func(tx *bbolt.Tx) error {
-		id = lookupID(tx.Bucket(bucketBlobIndex), h)
+		id = lookupBlobID(tx, h)
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -131,8 +131,10 @@ func TestVerifyFindsTreeAndIndexDamage(t *testing.T) {
 
 	_, hashes := walkAll(t, db, s, "items/contracts")
 	h := hashes[9] // key "10"
-	var entry []byte
-	edit(bucketBlobIndex, h[:], func(v []byte) []byte { entry = append([]byte(nil), v...); return nil })
+	var entry uint64
+	if err := db.bolt.Update(func(tx *bbolt.Tx) error { entry = lookupBlobID(tx, h); return setBlobIndex(tx, h, 0) }); err != nil {
+		t.Fatal(err)
+	}
 	rep, err = db.Verify(false, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +145,9 @@ func TestVerifyFindsTreeAndIndexDamage(t *testing.T) {
 	if _, err := db.Blob(h); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Blob without its index entry = %v, want ErrNotFound", err)
 	}
-	edit(bucketBlobIndex, h[:], func([]byte) []byte { return entry })
+	if err := db.bolt.Update(func(tx *bbolt.Tx) error { return setBlobIndex(tx, h, entry) }); err != nil {
+		t.Fatal(err)
+	}
 	if rep, err := db.Verify(true, nil); err != nil || !rep.OK() {
 		t.Errorf("verify after repair = %v, %v", rep.Problems, err)
 	}

@@ -52,7 +52,7 @@ func TestForgetPrune(t *testing.T) {
 	if got := countBlobs(t, db); got != blobs-want {
 		t.Errorf("blobs %d, want %d", got, blobs-want)
 	}
-	if n, idx := countBlobs(t, db), count(t, db, bucketBlobIndex); n != idx {
+	if n, idx := countBlobs(t, db), countBlobIndex(t, db); n != idx {
 		t.Errorf("blobs: %d in records and packs, %d index entries", n, idx)
 	}
 	if n, idx := count(t, db, bucketChunks), count(t, db, bucketChunkIndex); n != idx {
@@ -74,7 +74,7 @@ func TestForgetPrune(t *testing.T) {
 	if _, err := db.Prune(); err != nil {
 		t.Fatal(err)
 	}
-	for _, b := range [][]byte{bucketBlobs, bucketPacks, bucketBlobIndex, bucketChunks, bucketChunkIndex, bucketRoots} {
+	for _, b := range [][]byte{bucketBlobs, bucketPacks, bucketBlobGroups, bucketChunks, bucketChunkIndex, bucketRoots} {
 		if n := count(t, db, b); n != 0 {
 			t.Errorf("%s: %d left with no snapshot", b, n)
 		}
@@ -167,7 +167,7 @@ func TestVerifyFindsDamage(t *testing.T) {
 	}
 	var id uint64
 	if err := db.bolt.View(func(tx *bbolt.Tx) error {
-		id = lookupID(tx.Bucket(bucketBlobIndex), target)
+		id = lookupBlobID(tx, target)
 		return nil
 	}); err != nil {
 		t.Fatal(err)

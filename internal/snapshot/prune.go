@@ -93,11 +93,18 @@ func (db *DB) Prune() (PruneStats, error) {
 		{bucketRoots, func(k, _ []byte) bool { h, ok := hashFrom(k); return !ok || !m.roots[h] }, &st.Roots},
 		{bucketChunkIndex, unmarkedIndex(m.chunks), nil},
 		{bucketChunks, unmarkedID(m.chunks), &st.Chunks},
-		{bucketBlobIndex, unmarkedIndex(m.blobs), nil},
+		{bucketBlobGroups, nil, nil}, // sweepBlobIndex
 		{bucketDamaged, unmarkedID(m.blobs), nil},
 		{bucketBlobs, unmarkedID(m.blobs), &st.Blobs},
 	} {
-		n, freed, err := db.sweep(s.bucket, s.victim)
+		var n int
+		var freed int64
+		var err error
+		if s.victim == nil {
+			n, freed, err = db.sweepBlobIndex(m.blobs.has)
+		} else {
+			n, freed, err = db.sweep(s.bucket, s.victim)
+		}
 		if s.n != nil {
 			*s.n += n
 		}

@@ -19,7 +19,7 @@ func TestScrubFindsAndNextRunHeals(t *testing.T) {
 	var id uint64
 	if err := db.bolt.View(func(tx *bbolt.Tx) error {
 		h, _ := ContentHash(item(7, 0))
-		id = lookupID(tx.Bucket(bucketBlobIndex), h)
+		id = lookupBlobID(tx, h)
 		return nil
 	}); err != nil || id == 0 {
 		t.Fatalf("blob of item 7: id %d, %v", id, err)

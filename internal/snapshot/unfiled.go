@@ -165,15 +165,15 @@ type filedBlob struct {
 }
 
 // lookup returns the id of the blob of hash h: waiting here or filed in
-// index, 0 when none.
-func (u *unfiled) lookup(index *bbolt.Bucket, h Hash) uint64 {
+// the index (see lookupBlobID), 0 when none.
+func (u *unfiled) lookup(tx *bbolt.Tx, h Hash) uint64 {
 	u.mu.RLock()
 	id := u.entries[h]
 	u.mu.RUnlock()
 	if id != 0 {
 		return id
 	}
-	return lookupID(index, h)
+	return lookupBlobID(tx, h)
 }
 
 // waitingID returns the id waiting for h, 0 when none.
@@ -263,27 +263,14 @@ func (db *DB) fileBlobsLocked(keep func(id uint64) bool) error {
 	}); err != nil {
 		return err
 	}
-	// A filing that outnumbers the entries filed before (the first ones,
-	// into an empty or small index) builds most pages from its own
-	// sorted entries: those are filled. Into a larger index, few entries
-	// land on each page, and a full page would split into a full one and
-	// an almost empty one at every filing: bbolt's half is kept there.
-	fill := bbolt.DefaultFillPercent
-	if filed, _, err := db.watermark(); err == nil && uint64(len(all)) >= filed {
-		fill = 1.0
-	}
 	parts := max(1, int((blobs+fileSpan-1)/fileSpan))
 	per := min(max(1, (len(all)+parts-1)/parts), fileMaxEntries)
 	for i := 0; i == 0 || i < len(all); i += per {
 		part := all[i:min(i+per, len(all))]
 		last := i+per >= len(all)
 		err := db.update(func(tx *bbolt.Tx) error {
-			index := tx.Bucket(bucketBlobIndex)
-			index.FillPercent = fill
-			for i := range part {
-				if err := index.Put(part[i].hash[:], idValue(part[i].id)); err != nil {
-					return err
-				}
+			if err := fileBlobEntries(tx, part); err != nil {
+				return err
 			}
 			if last {
 				return tx.Bucket(bucketMeta).Put(keyBlobsFiled, []byte(strconv.FormatUint(blobs, 10)))

@@ -46,7 +46,7 @@ func TestUnfiledEntriesWait(t *testing.T) {
 	own := func(id int) string { return fmt.Sprint(id) }
 	other := func(id int) string { return fmt.Sprint(1000 + id) }
 	put(w, 1, 20, own)
-	if b, i := countBlobs(t, db), count(t, db, bucketBlobIndex); b != 20 || i != 0 {
+	if b, i := countBlobs(t, db), countBlobIndex(t, db); b != 20 || i != 0 {
 		t.Errorf("after two batches: %d blobs, %d index entries; want 20 and 0 (waiting)", b, i)
 	}
 	// The same contents under other keys: found among the waiting ones.
@@ -56,7 +56,7 @@ func TestUnfiledEntriesWait(t *testing.T) {
 	}
 	// 20 waiting and 10 new reach the limit of 25: all are filed.
 	put(w, 21, 30, own)
-	if b, i := countBlobs(t, db), count(t, db, bucketBlobIndex); b != 30 || i != 30 {
+	if b, i := countBlobs(t, db), countBlobIndex(t, db); b != 30 || i != 30 {
 		t.Errorf("past the limit: %d blobs, %d index entries; want 30 and 30", b, i)
 	}
 	put(w, 31, 33, own) // three objects stay buffered
@@ -68,7 +68,7 @@ func TestUnfiledEntriesWait(t *testing.T) {
 		t.Errorf("snapshot of %d objects, want 43", s.Objects)
 	}
 	// The commit does not wait for the last three entries.
-	if b, i := countBlobs(t, db), count(t, db, bucketBlobIndex); b != 33 || i != 30 {
+	if b, i := countBlobs(t, db), countBlobIndex(t, db); b != 33 || i != 30 {
 		t.Errorf("after the commit: %d blobs, %d index entries; want 33 and 30", b, i)
 	}
 	if err := db.Close(); err != nil {
@@ -104,7 +104,7 @@ func TestUnfiledEntriesWait(t *testing.T) {
 	if _, err := db.Prune(); err != nil {
 		t.Fatal(err)
 	}
-	if b, i := countBlobs(t, db), count(t, db, bucketBlobIndex); b != 33 || i != 33 {
+	if b, i := countBlobs(t, db), countBlobIndex(t, db); b != 33 || i != 33 {
 		t.Errorf("after a prune: %d blobs, %d index entries; want 33 and 33", b, i)
 	}
 }
@@ -141,7 +141,7 @@ func TestUnfiledSharedByRuns(t *testing.T) {
 	if err := a.Abort(nil); err != nil {
 		t.Fatal(err)
 	}
-	if bl, i := countBlobs(t, db), count(t, db, bucketBlobIndex); bl != 5 || i != 5 {
+	if bl, i := countBlobs(t, db), countBlobIndex(t, db); bl != 5 || i != 5 {
 		t.Errorf("after a's abort: %d blobs, %d index entries; want 5 and 5 (those b holds)", bl, i)
 	}
 	s, err := b.Commit(CommitInfo{FinishedAt: t0})
@@ -187,7 +187,7 @@ func TestConcurrentRunsStoreOnce(t *testing.T) {
 	}
 	wg.Wait()
 	fileAll(t, db)
-	if b, i := countBlobs(t, db), count(t, db, bucketBlobIndex); b != n || i != n {
+	if b, i := countBlobs(t, db), countBlobIndex(t, db); b != n || i != n {
 		t.Errorf("%d blobs, %d index entries; want %d of each", b, i, n)
 	}
 }
@@ -238,7 +238,7 @@ func TestFormat1Upgrade(t *testing.T) {
 		t.Errorf("after a read-write open: format %q, watermark %q; want %d and 30", format, filed, FormatVersion)
 	}
 	s := snapshotOf(t, db, "acme", 35, same) // five new blobs wait
-	if s.Objects != 35 || count(t, db, bucketBlobIndex) != 30 {
-		t.Errorf("%d objects, %d index entries; want 35 and 30", s.Objects, count(t, db, bucketBlobIndex))
+	if s.Objects != 35 || countBlobIndex(t, db) != 30 {
+		t.Errorf("%d objects, %d index entries; want 35 and 30", s.Objects, countBlobIndex(t, db))
 	}
 }

@@ -11,8 +11,8 @@ import (
 	"go.etcd.io/bbolt"
 )
 
-// keyPacking is the meta key present while the upgrade to format 3 moves
-// loose blobs into packs.
+// keyPacking is the meta key present while the upgrade (to format 3 or
+// later) moves loose blobs into packs.
 var keyPacking = []byte("packing")
 
 // Format2CopySuffix names the copy of a format-1 or -2 database that the
@@ -20,33 +20,47 @@ var keyPacking = []byte("packing")
 // older build, which refuses format 3.
 const Format2CopySuffix = ".format2"
 
+// Format3CopySuffix names the copy of a format-3 database that the
+// upgrade to format 4 keeps beside it: the way back to a format-3 build.
+const Format3CopySuffix = ".format3"
+
+// copySuffix names the copy kept of a file of format from.
+func copySuffix(from int) string {
+	if from == 3 {
+		return Format3CopySuffix
+	}
+	return Format2CopySuffix // format-2 builds read format 1 too
+}
+
 // packingHook, when set (tests), is called after each batch the upgrade
 // commits; an error stops the upgrade there, as a crash would.
 var packingHook func(batch int) error
 
-// upgrade brings a file of format from (1 or 2; or 3 with an upgrade under
-// way) to format 3, in place, in steps that each leave a sound database:
+// upgrade brings a file of format from (1 to 3; or 4 with an upgrade
+// under way) to format 4, in place, in steps that each leave a sound
+// database:
 //
-//  1. A copy of the file as it is goes beside it (Format2CopySuffix),
-//     written under a temporary name, synced and renamed, so it is whole or
-//     absent; an older build opens it.
-//  2. One transaction sets the format to 3 and the packing mark: from here
-//     older builds refuse the file.
-//  3. Batches of loose blobs move into packs, each batch in one
+//  1. A copy of the file as it is goes beside it (copySuffix: .format2 or
+//     .format3), written under a temporary name, synced and renamed, so it
+//     is whole or absent; an older build opens it.
+//  2. One transaction sets the format to 4 and the packing mark, and
+//     moves the blob index, if a format-3 one is there, into groups
+//     (convertBlobIndex): from here older builds refuse the file.
+//  3. From format 1 or 2 only, batches of loose blobs move into packs, each batch in one
 //     transaction that files the packs and deletes the loose records, so a
 //     blob is in exactly one of them at every commit. Blob ids do not
 //     change, so no tree, pending entry or index entry changes.
 //  4. The last transaction deletes the mark.
 //
-// Format 3 reads loose records and packs alike, so a process killed after
-// step 2 leaves a format-3 file the next read-write open finishes
+// Format 4 reads loose records and packs alike, so a process killed after
+// step 2 leaves a format-4 file the next read-write open finishes
 // upgrading; one killed before leaves the file as it was (and at worst a
 // temporary copy, which the next upgrade removes). A loose record whose
 // content does not decompress, or does not hash to its address, stays
 // loose, for Verify to name and a backup to heal.
 func (db *DB) upgrade(from int) error {
 	if from < FormatVersion {
-		keep := db.path + Format2CopySuffix
+		keep := db.path + copySuffix(from)
 		if err := db.keepCopy(keep); err != nil {
 			return fmt.Errorf("keep a copy of the format-%d file: %w", from, err)
 		}
@@ -54,16 +68,31 @@ func (db *DB) upgrade(from int) error {
 			if _, err := tx.CreateBucketIfNotExists(bucketPacks); err != nil {
 				return err
 			}
-			meta := tx.Bucket(bucketMeta)
-			if err := meta.Put(keyPacking, []byte(strconv.Itoa(from))); err != nil {
+			if err := convertBlobIndex(tx); err != nil {
+				return fmt.Errorf("blob index: %w", err)
+			}
+			if _, err := tx.CreateBucketIfNotExists(bucketBlobGroups); err != nil {
 				return err
+			}
+			meta := tx.Bucket(bucketMeta)
+			if from < 3 {
+				if err := meta.Put(keyPacking, []byte(strconv.Itoa(from))); err != nil {
+					return err
+				}
 			}
 			return meta.Put(keyFormat, []byte(strconv.Itoa(FormatVersion)))
 		})
 		if err != nil {
 			return err
 		}
-		db.log.Info("upgrading the database to format 3 (blobs in packs)", "from", from, "copy", keep)
+		db.log.Info("upgrading the database to format 4 (blobs in packs, a grouped blob index)", "from", from, "copy", keep)
+		if from == 3 {
+			// Its loose records (blobs stored afresh after damage) stay
+			// loose: a pack filed under one of their ids would split the
+			// id range of the pack that holds its neighbours.
+			db.log.Info("database upgraded to format 4")
+			return nil
+		}
 	}
 	// Index entries still waiting are filed first, so no pack mixes
 	// filed and waiting blobs (unfiledReady copes, but need not).
@@ -77,7 +106,7 @@ func (db *DB) upgrade(from int) error {
 	if err := db.update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyPacking) }); err != nil {
 		return err
 	}
-	db.log.Info("database upgraded to format 3; `db compact` gives the space freed back to the file system",
+	db.log.Info("database upgraded to format 4; `db compact` gives the space freed back to the file system",
 		"blobs_packed", moved)
 	return nil
 }

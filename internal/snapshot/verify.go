@@ -210,7 +210,7 @@ func (v *verifier) checkBlobs(es []entry) error {
 	}
 	recs := map[packKey][]byte{} // readData: packs not checked yet, copied out
 	err := v.db.bolt.View(func(tx *bbolt.Tx) error {
-		index, loc := tx.Bucket(bucketBlobIndex), newLocator(tx)
+		loc := newLocator(tx)
 		filed, _, err := filedThrough(tx)
 		if err != nil {
 			return err
@@ -230,7 +230,9 @@ func (v *verifier) checkBlobs(es []entry) error {
 				continue
 			}
 			f.hash = at.hash
-			f.indexed = lookupID(index, f.hash)
+			if indexedUnder(tx, f.hash, e.id) {
+				f.indexed = e.id
+			}
 			if e.id > filed && f.indexed == 0 {
 				f.indexed = v.db.unfiled.waitingID(f.hash) // its entry waits
 			}

@@ -17,7 +17,7 @@ func TestVerifyCountsDistinctBlobs(t *testing.T) {
 	var id uint64
 	if err := db.bolt.View(func(tx *bbolt.Tx) error {
 		h, _ := ContentHash(item(7, 0))
-		id = lookupID(tx.Bucket(bucketBlobIndex), h)
+		id = lookupBlobID(tx, h)
 		return nil
 	}); err != nil || id == 0 {
 		t.Fatalf("blob of item 7: id %d, %v", id, err)
