@@ -25,6 +25,9 @@ func makeFormat2(t *testing.T, path string) {
 	}
 	defer b.Close()
 	if err := b.Update(func(tx *bbolt.Tx) error {
+		if err := ungroupIndexTx(tx); err != nil {
+			return err
+		}
 		if err := unpackAllTx(tx); err != nil {
 			return err
 		}
@@ -35,6 +38,55 @@ func makeFormat2(t *testing.T, path string) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// makeFormat3 rewrites the closed database at path the way a format-3
+// build stores it: the blob index keyed by full hashes, format "3".
+func makeFormat3(t *testing.T, path string) {
+	t.Helper()
+	b, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.Update(func(tx *bbolt.Tx) error {
+		if err := ungroupIndexTx(tx); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(keyFormat, []byte("3"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ungroupIndexTx replaces the grouped blob index by the format-3 one
+// (full hash -> idValue), the hashes read from the blobs' records.
+func ungroupIndexTx(tx *bbolt.Tx) error {
+	old, err := tx.CreateBucket(bucketBlobIndex3)
+	if err != nil {
+		return err
+	}
+	l := newLocator(tx)
+	err = tx.Bucket(bucketBlobGroups).ForEach(func(_, v []byte) error {
+		g, err := decodeGroup(v)
+		if err != nil {
+			return err
+		}
+		for _, e := range g.entries() {
+			at, err := l.locate(e.id)
+			if err != nil {
+				return err
+			}
+			if err := old.Put(at.hash[:], idValue(e.id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return tx.DeleteBucket(bucketBlobGroups)
 }
 
 // unpackAll stores every packed blob of db as a loose record and deletes
