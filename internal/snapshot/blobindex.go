@@ -159,34 +159,38 @@ func groupAt(c *bbolt.Cursor, p uint64) ([]byte, []byte) {
 	return k, v
 }
 
-// blobCandidates calls fn with each id the index files under h's prefix
-// (usually none or one), in order, until fn returns false. A format-3 file
-// opened read-only is read through its old index.
-func blobCandidates(tx *bbolt.Tx, h Hash, fn func(id uint64) bool) {
+// blobCandidates appends to ids each id the index files under h's
+// prefix (usually none or one), in order. A file of an older format
+// opened read-only is read through its old index. Deduplication looks up
+// every object a backup fetches: give it a small array's slice, and the
+// lookup allocates nothing.
+func blobCandidates(tx *bbolt.Tx, h Hash, ids []uint64) []uint64 {
 	groups := tx.Bucket(bucketBlobGroups)
 	if groups == nil {
 		if old := tx.Bucket(bucketBlobIndex3); old != nil {
 			if id := lookupID(old, h); id != 0 {
-				fn(id)
+				ids = append(ids, id)
 			}
 		}
-		return
+		return ids
 	}
 	p := prefixOf(h)
 	_, v := groupAt(groups.Cursor(), p)
 	if v == nil {
-		return
+		return ids
 	}
 	g, err := decodeGroup(v)
 	if err != nil {
-		return // Verify names it; nothing dedups to it
+		return ids // Verify names it; nothing dedups to it
 	}
 	for i := g.first(p); i < g.len(); i++ {
 		e := g.at(i)
-		if e.prefix != p || !fn(e.id) {
-			return
+		if e.prefix != p {
+			break
 		}
+		ids = append(ids, e.id)
 	}
+	return ids
 }
 
 // lookupBlobID returns the id of the blob of hash h, 0 when the index has
@@ -194,8 +198,8 @@ func blobCandidates(tx *bbolt.Tx, h Hash, fn func(id uint64) bool) {
 // read the blob's record and compare its hash (see sameBlob). With more,
 // the one whose record holds h is returned, else the first.
 func lookupBlobID(tx *bbolt.Tx, h Hash) uint64 {
-	var ids []uint64
-	blobCandidates(tx, h, func(id uint64) bool { ids = append(ids, id); return true })
+	var buf [2]uint64
+	ids := blobCandidates(tx, h, buf[:0])
 	switch len(ids) {
 	case 0:
 		return 0
@@ -213,9 +217,8 @@ func lookupBlobID(tx *bbolt.Tx, h Hash) uint64 {
 
 // indexedUnder reports whether the index has an entry for h under id.
 func indexedUnder(tx *bbolt.Tx, h Hash, id uint64) bool {
-	found := false
-	blobCandidates(tx, h, func(got uint64) bool { found = got == id; return !found })
-	return found
+	var buf [2]uint64
+	return slices.Contains(blobCandidates(tx, h, buf[:0]), id)
 }
 
 // prefixCollision reports whether stored, the hash a record holds, is not
