@@ -2,7 +2,6 @@ package snapshot
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"slices"
 
@@ -15,23 +14,25 @@ import (
 // of the 20 MiB storage benchmark, while the pack that holds the blob
 // lists the same hash again.
 //
-// Now entries are the hash's first 8 bytes and the id, in fixed-width
+// Now entries are the hash's first 6 bytes and the id, in fixed-width
 // entries sorted by prefix, then id, cut into groups of at most
 // groupMax entries; each group is one record of the blob-groups bucket,
 // keyed by its first entry's prefix. A lookup seeks the group at or
-// below the hash's prefix and binary-searches it. About 12 bytes an
-// entry. The full hash is checked against the pack's header (or the
-// loose record), which a lookup's caller reads anyway: an entry whose
-// blob has another prefix means a wrong index (ErrCorrupt, as before);
-// one whose blob has the same prefix but another hash is a prefix
-// collision (about 2^-64 a pair), and every entry of the prefix is
-// tried. Entries of one prefix are never split across groups.
+// below the hash's prefix and binary-searches it. About 9 bytes an
+// entry (ids take 3 bytes up to 2^24, more past it). The full hash is
+// checked against the pack's header (or the loose record), which a
+// lookup's caller reads anyway: an entry whose blob has another prefix
+// means a wrong index (ErrCorrupt, as before); one whose blob has the
+// same prefix but another hash is a prefix collision (2^-48 a pair of
+// blobs: about one chance in 500 that a database of a million blobs
+// holds one), and every entry of the prefix is tried. Entries of one
+// prefix are never split across groups.
 //
 // Group record:
 //
 //	groupFormat (1 byte)
-//	w: the width of the ids (1 byte, 4 to 8)
-//	n entries: the 8-byte hash prefix, then the id, big-endian in w bytes
+//	w: the width of the ids (1 byte, 3 to 8)
+//	n entries: the 6-byte hash prefix, then the id, big-endian in w bytes
 var bucketBlobGroups = []byte("blob-groups")
 
 // bucketBlobIndex3 is the format-3 blob index (hash -> id as idValue),
@@ -41,7 +42,7 @@ var bucketBlobIndex3 = []byte("blob-index")
 
 const (
 	groupFormat byte = 1
-	prefixLen        = 8
+	prefixLen        = 6
 	// groupMax is the most entries a group takes; a filing that grows a
 	// group beyond it splits it into groups of at most groupCut. Large
 	// groups keep bbolt's page rounding (half a page a group, in whole
@@ -57,9 +58,20 @@ type blobEntry struct {
 }
 
 // blobEntrySize is what an entry adds to a snapshot's added_bytes.
-const blobEntrySize = prefixLen + 4
+const blobEntrySize = prefixLen + 3
 
-func prefixOf(h Hash) uint64 { return binary.BigEndian.Uint64(h[:prefixLen]) }
+func prefixOf(h Hash) uint64 { return getPrefix(h[:]) }
+
+// getPrefix reads a prefix: the first prefixLen bytes of b, big-endian.
+func getPrefix(b []byte) uint64 {
+	_ = b[prefixLen-1]
+	return uint64(b[0])<<40 | uint64(b[1])<<32 | uint64(b[2])<<24 | uint64(b[3])<<16 | uint64(b[4])<<8 | uint64(b[5])
+}
+
+// appendPrefix appends prefix p as getPrefix reads it.
+func appendPrefix(b []byte, p uint64) []byte {
+	return append(b, byte(p>>40), byte(p>>32), byte(p>>24), byte(p>>16), byte(p>>8), byte(p))
+}
 
 func cmpEntry(a, b blobEntry) int {
 	if c := cmpU64(a.prefix, b.prefix); c != 0 {
@@ -85,7 +97,7 @@ type groupView struct {
 }
 
 func decodeGroup(rec []byte) (groupView, error) {
-	if len(rec) < 2 || rec[0] != groupFormat || rec[1] < 4 || rec[1] > 8 || (len(rec)-2)%(prefixLen+int(rec[1])) != 0 || len(rec) == 2 {
+	if len(rec) < 2 || rec[0] != groupFormat || rec[1] < 3 || rec[1] > 8 || (len(rec)-2)%(prefixLen+int(rec[1])) != 0 || len(rec) == 2 {
 		return groupView{}, fmt.Errorf("%w: blob index group does not decode", ErrCorrupt)
 	}
 	return groupView{w: int(rec[1]), rec: rec}, nil
@@ -99,7 +111,7 @@ func (g groupView) at(i int) blobEntry {
 	for _, b := range e[prefixLen : prefixLen+g.w] {
 		id = id<<8 | uint64(b)
 	}
-	return blobEntry{prefix: binary.BigEndian.Uint64(e), id: id}
+	return blobEntry{prefix: getPrefix(e), id: id}
 }
 
 // first returns the index of the first entry whose prefix is at least p.
@@ -108,7 +120,7 @@ func (g groupView) first(p uint64) int {
 	lo, hi := 0, n
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if binary.BigEndian.Uint64(g.rec[2+m*(prefixLen+g.w):]) < p {
+		if getPrefix(g.rec[2+m*(prefixLen+g.w):]) < p {
 			lo = m + 1
 		} else {
 			hi = m
@@ -131,14 +143,14 @@ func encodeGroup(es []blobEntry) []byte {
 	for _, e := range es {
 		most = max(most, e.id)
 	}
-	w := 4
+	w := 3
 	for w < 8 && most>>(8*w) != 0 {
 		w++
 	}
 	rec := make([]byte, 2, 2+len(es)*(prefixLen+w))
 	rec[0], rec[1] = groupFormat, byte(w)
 	for _, e := range es {
-		rec = binary.BigEndian.AppendUint64(rec, e.prefix)
+		rec = appendPrefix(rec, e.prefix)
 		for s := w - 1; s >= 0; s-- {
 			rec = append(rec, byte(e.id>>(8*s)))
 		}
@@ -146,7 +158,7 @@ func encodeGroup(es []blobEntry) []byte {
 	return rec
 }
 
-func prefixKey(p uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, prefixLen), p) }
+func prefixKey(p uint64) []byte { return appendPrefix(make([]byte, 0, prefixLen), p) }
 
 // groupAt returns the group that holds prefix p, if any: the one filed
 // under the greatest key at or below p. Its key and value alias tx.
@@ -260,7 +272,7 @@ func fileBlobEntries(tx *bbolt.Tx, part []filedBlob) error {
 		}
 		n := len(add)
 		if next != nil {
-			np := binary.BigEndian.Uint64(next)
+			np := getPrefix(next)
 			n, _ = slices.BinarySearchFunc(add, np, func(e blobEntry, p uint64) int { return cmpU64(e.prefix, p) })
 		}
 		merged := mergeEntries(cur, add[:n])

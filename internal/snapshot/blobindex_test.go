@@ -2,7 +2,6 @@ package snapshot
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"slices"
 	"testing"
@@ -68,7 +67,7 @@ func TestBlobIndexGroups(t *testing.T) {
 	for i := range hashes {
 		hashes[i] = hashOf(fmt.Appendf(nil, "blob %d", i))
 	}
-	// Two entries share a prefix: another blob of the same first 8 bytes.
+	// Two entries share a prefix: another blob of the same first 6 bytes.
 	twin := hashes[5]
 	twin[31] ^= 1
 	hashes = append(hashes, twin)
@@ -95,7 +94,7 @@ func TestBlobIndexGroups(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				if g.len() > groupMax || binary.BigEndian.Uint64(k) != g.at(0).prefix {
+				if g.len() > groupMax || len(k) != prefixLen || getPrefix(k) != g.at(0).prefix {
 					t.Errorf("group %x: %d entries, first %x", k, g.len(), g.at(0).prefix)
 				}
 				if n > 0 && g.at(0).prefix <= last {
@@ -129,11 +128,21 @@ func TestBlobIndexGroups(t *testing.T) {
 	}
 }
 
-// TestBlobIndexPrefixCollision: content whose hash shares its 8-byte
+// TestBlobIndexPrefixCollision: content whose hash shares its index
 // prefix with a stored blob's (made here by editing the stored blob's
 // hash in its pack, checksum and all) is new content: stored under a new
-// id, found by its hash beside the other.
+// id, found by its hash beside the other. With the other blob's pack
+// failing its checksum too: healing that id with this content would
+// overwrite the other blob, so it is stored anew the same way.
 func TestBlobIndexPrefixCollision(t *testing.T) {
+	for _, damaged := range []bool{false, true} {
+		t.Run(fmt.Sprint("damaged=", damaged), func(t *testing.T) {
+			testPrefixCollision(t, damaged)
+		})
+	}
+}
+
+func testPrefixCollision(t *testing.T, damaged bool) {
 	db := openTest(t)
 	snapshotOf(t, db, "acme", 3, same)
 	fileAll(t, db)
@@ -142,10 +151,12 @@ func TestBlobIndexPrefixCollision(t *testing.T) {
 	fake := hx
 	fake[31] ^= 0xff
 	var id1 uint64
+	var key, orig []byte
 	err := db.bolt.Update(func(tx *bbolt.Tx) error {
 		id1 = lookupBlobID(tx, h1)
 		packs := tx.Bucket(bucketPacks)
 		k, v := packs.Cursor().First()
+		key, orig = bytes.Clone(k), bytes.Clone(v)
 		p, err := decodePack(v)
 		if err != nil {
 			return err
@@ -156,7 +167,11 @@ func TestBlobIndexPrefixCollision(t *testing.T) {
 				hs[i] = fake
 			}
 		}
-		if err := packs.Put(bytes.Clone(k), encodePack(p.ids, hs, p.lens, p.frame)); err != nil {
+		rec := encodePack(p.ids, hs, p.lens, p.frame)
+		if damaged {
+			rec[len(rec)-1] ^= 1
+		}
+		if err := packs.Put(key, rec); err != nil {
 			return err
 		}
 		if err := setBlobIndex(tx, h1, 0); err != nil {
@@ -188,33 +203,22 @@ func TestBlobIndexPrefixCollision(t *testing.T) {
 		if id := lookupBlobID(tx, fake); id != id1 {
 			t.Errorf("the other blob is found under %d, want %d", id, id1)
 		}
+		if tx.Bucket(bucketBlobs).Get(idKey(id1)) != nil {
+			t.Errorf("blob %d was stored afresh with another blob's content", id1)
+		}
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
 	// Mend blob 1 for the check at the end of the test.
 	err = db.bolt.Update(func(tx *bbolt.Tx) error {
-		packs := tx.Bucket(bucketPacks)
-		k, v := packs.Cursor().First()
-		p, err := decodePack(v)
-		if err != nil {
+		if err := tx.Bucket(bucketPacks).Put(key, orig); err != nil {
 			return err
 		}
-		hs := make([]Hash, len(p.ids))
-		for i := range hs {
-			if hs[i] = p.hash(i); hs[i] == fake {
-				hs[i] = h1
-			}
-		}
-		if err := packs.Put(bytes.Clone(k), encodePack(p.ids, hs, p.lens, p.frame)); err != nil {
+		if err := fileBlobEntries(tx, []filedBlob{{hash: h1, id: id1}}); err != nil {
 			return err
 		}
-		blobs := []filedBlob{{hash: h1, id: id1}}
-		if err := fileBlobEntries(tx, blobs); err != nil {
-			return err
-		}
-		// Drop the entry of the edited hash, keeping the new content's.
-		return dropEntry(tx, fake, id1)
+		return dropEntry(tx, fake, id1) // keeps the new content's entry
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,7 @@
 // maps each content hash to its id, so the same content always gets
 // the id it got first. A pack lists each blob's hash, which Walk and
 // DiffCollection report and Verify re-checks the content against; the
-// blob index keeps only the first 8 bytes of it (format 4, see # Blob
+// blob index keeps only the first 6 bytes of it (format 4, see # Blob
 // index). Tree nodes
 // name blobs and chunks by id, a byte or two, not by 32-byte hash; this is
 // what keeps a changed object's share of its chunk small.
@@ -151,16 +151,16 @@
 // keyed by the full 32-byte hash: with bbolt's 16-byte element header and
 // the id, 51 bytes an entry, in pages half full under random inserts,
 // while the pack listed the same hash. Now an entry is the hash's first
-// 8 bytes and the id (4 bytes, up to 8 for ids past 2^32), fixed width,
+// 6 bytes and the id (3 bytes, up to 8 for ids past 2^24), fixed width,
 // sorted, in groups of up to 4,096 entries, each group one record keyed
-// by its first prefix: about 12 bytes an entry. A lookup seeks the group
+// by its first prefix: about 9 bytes an entry. A lookup seeks the group
 // and binary-searches it; its caller reads the blob's pack header (which
 // deduplication does anyway, for the pack's checksum) and compares the
 // full hash. A blob whose hash has another prefix than the entry's means
 // a wrong index entry (ErrCorrupt, as before); one with the same prefix
-// and another hash is a prefix collision (about one chance in 2^64 a
-// pair of blobs; TestBlobIndexPrefixCollision makes one by editing a
-// pack): the content is new, and its entry joins the other under the
+// and another hash is a prefix collision (one chance in 2^48 a pair of
+// blobs, about one in 500 that a million blobs hold one;
+// TestBlobIndexPrefixCollision makes one by editing a pack): the content is new, and its entry joins the other under the
 // same prefix, where lookups try each. A filing rewrites the groups its
 // entries land in, splitting those that pass 4,096 entries into groups
 // of at most 3,072; a filing transaction still covers one slice of the

@@ -72,10 +72,10 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 			if id != 0 && p.raw != nil {
 				at, atErr = loc.locate(id)
 				// Another blob under the same index prefix (blobindex.go):
-				// this content is new. A pack that fails its check says
-				// nothing: its hash may be the damage.
-				if atErr == nil && prefixCollision(at.hash, p.hash) &&
-					(at.loose != nil || w.packs.sound(packKey{at.key, at.pack.sum}, at.rec)) {
+				// this content is new. Even in a pack that fails its
+				// check: healing the id with this content could overwrite
+				// that other blob, storing it anew cannot.
+				if atErr == nil && prefixCollision(at.hash, p.hash) {
 					id = 0
 				}
 			}
@@ -89,6 +89,11 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 			case id == 0:
 				fresh = append(fresh, i)
 			case dmg != nil && dmg.Get(idKey(id)) != nil:
+				if h, ok := hashFrom(dmg.Get(idKey(id))); ok && prefixCollision(h, p.hash) {
+					ids[p.hash] = 0 // another blob of the same prefix, damaged
+					fresh = append(fresh, i)
+					continue
+				}
 				heal = append(heal, i)
 			default:
 				switch {
