@@ -160,8 +160,14 @@
 // a wrong index entry (ErrCorrupt, as before); one with the same prefix
 // and another hash is a prefix collision (one chance in 2^48 a pair of
 // blobs, about one in 500 that a million blobs hold one;
-// TestBlobIndexPrefixCollision makes one by editing a pack): the content is new, and its entry joins the other under the
-// same prefix, where lookups try each. A filing rewrites the groups its
+// TestBlobIndexPrefixCollision makes one by editing a pack): the
+// content is new, and its entry joins the other under the same prefix,
+// where lookups try each. That holds when the other blob's pack fails its
+// checksum, or the other blob is recorded damaged, too: healing its id
+// with this content would overwrite it, so damage that falls on the last
+// 26 bytes of a blob's listed hash leaves that blob unhealed (the content
+// is stored anew instead), the price of never healing the wrong blob. A
+// filing rewrites the groups its
 // entries land in, splitting those that pass 4,096 entries into groups
 // of at most 3,072; a filing transaction still covers one slice of the
 // hash range (unfiled.go). Large groups keep bbolt's rounding to whole
