@@ -285,15 +285,3 @@ func (db *DB) fileBlobsLocked(keep func(id uint64) bool) error {
 	db.unfiled.filed(waiting) // those not kept too
 	return nil
 }
-
-// watermark reads the watermark (0 when there is none).
-func (db *DB) watermark() (uint64, bool, error) {
-	var w uint64
-	var ok bool
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
-		var err error
-		w, ok, err = filedThrough(tx)
-		return err
-	})
-	return w, ok, err
-}
