@@ -392,7 +392,10 @@ func (db *DB) sweepBlobIndex(keep func(id uint64) bool) (removed int, freed int6
 
 // convertBlobIndex moves a format-3 blob index (bucketBlobIndex3, sorted
 // by hash) into groups and deletes it, in the caller's transaction; a
-// file without it has nothing to convert.
+// file without it has nothing to convert. One transaction, so a killed
+// upgrade leaves the old index or the new one, never half of each; it
+// holds the entries in memory (16 bytes each: 16 MB at a million blobs)
+// and writes about 9 bytes an entry.
 func convertBlobIndex(tx *bbolt.Tx) error {
 	old := tx.Bucket(bucketBlobIndex3)
 	if old == nil {
@@ -408,7 +411,7 @@ func convertBlobIndex(tx *bbolt.Tx) error {
 		h, ok := hashFrom(k)
 		id, ok2 := idFromValue(v)
 		if !ok || !ok2 {
-			return nil // a damaged entry: the blob is found by its pack on the next open's reading back, or stored again
+			return nil // a damaged entry: Verify names its blob, whose content a backup stores again
 		}
 		es = append(es, blobEntry{prefixOf(h), id})
 		return nil
