@@ -36,6 +36,11 @@ func copySuffix(from int) string {
 // commits; an error stops the upgrade there, as a crash would.
 var packingHook func(batch int) error
 
+// copiedHook, when set (tests), is called once the copy is kept, before
+// the transaction that marks the file format 4; an error stops the
+// upgrade there, as a crash would.
+var copiedHook func() error
+
 // upgrade brings a file of format from (1 to 3; or 4 with an upgrade
 // under way) to format 4, in place, in steps that each leave a sound
 // database:
@@ -63,6 +68,11 @@ func (db *DB) upgrade(from int) error {
 		keep := db.path + copySuffix(from)
 		if err := db.keepCopy(keep); err != nil {
 			return fmt.Errorf("keep a copy of the format-%d file: %w", from, err)
+		}
+		if copiedHook != nil {
+			if err := copiedHook(); err != nil {
+				return err
+			}
 		}
 		err := db.update(func(tx *bbolt.Tx) error {
 			if _, err := tx.CreateBucketIfNotExists(bucketPacks); err != nil {

@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -118,4 +119,41 @@ func TestFormat3UpgradesToGroups(t *testing.T) {
 	if diff := cmp.Diff(want, contents(t, old)); diff != "" {
 		t.Errorf("the copy differs from the file before the upgrade (-before +copy):\n%s", diff)
 	}
+}
+
+// TestFormat3UpgradeStopped stops the upgrade of a format-3 file after
+// its copy is kept, as a crash there would: the file is still a sound
+// format-3 file with its old index, and the next read-write open
+// upgrades it.
+func TestFormat3UpgradeStopped(t *testing.T) {
+	path, want := format3DB(t)
+	copiedHook = func() error { return errors.New("stopped") }
+	_, err := Open(path, Options{Logger: quiet})
+	copiedHook = nil
+	if err == nil || !strings.Contains(err.Error(), "stopped") {
+		t.Fatalf("open with the upgrade stopped: %v", err)
+	}
+	checkFile(t, path)
+	ro, err := Open(path, Options{Logger: quiet, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := metaValue(t, ro, keyFormat); got != "3" {
+		t.Errorf("format %q after the stopped upgrade, want 3", got)
+	}
+	if diff := cmp.Diff(want, contents(t, ro)); diff != "" {
+		t.Errorf("contents after the stopped upgrade (-before +now):\n%s", diff)
+	}
+	if err := ro.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(path, Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := metaValue(t, db, keyFormat); got != fmt.Sprint(FormatVersion) {
+		t.Errorf("format %q after the next open, want %d", got, FormatVersion)
+	}
+	blobsByHash(t, db, want)
 }
