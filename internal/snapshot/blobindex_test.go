@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"go.etcd.io/bbolt"
@@ -265,4 +266,50 @@ func FuzzBlobGroup(f *testing.F) {
 			t.Fatalf("re-encoded %x, want %x", w, rec)
 		}
 	})
+}
+
+// TestBlobIndexDamagedGroupRebuilt damages the blob index's one group
+// record: Verify names every blob as not indexed, deduplication misses
+// nothing it cannot redo, and the next filing rebuilds the group from the
+// packs' headers, after which every blob is found by its hash again and
+// Prune works.
+func TestBlobIndexDamagedGroupRebuilt(t *testing.T) {
+	db := openTest(t)
+	s := snapshotOf(t, db, "acme", 300, same)
+	fileAll(t, db)
+	_, hashes := walkAll(t, db, s, "items/contracts")
+	damage := func() {
+		t.Helper()
+		if err := db.bolt.Update(func(tx *bbolt.Tx) error {
+			k, _ := tx.Bucket(bucketBlobGroups).Cursor().First()
+			return tx.Bucket(bucketBlobGroups).Put(bytes.Clone(k), []byte("not a group"))
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	damage()
+	rep, err := db.Verify(false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Problems) != 300 || !strings.Contains(rep.Problems[0].Err, "the index does not file its hash") {
+		t.Fatalf("%d problems (%v), want the 300 blobs not indexed", len(rep.Problems), rep.Problems[:min(1, len(rep.Problems))])
+	}
+	snapshotOf(t, db, "acme", 310, same)
+	fileAll(t, db)
+	if rep, err := db.Verify(true, nil); err != nil || !rep.OK() {
+		t.Fatalf("verify after the filing = %v, %v", rep.Problems, err)
+	}
+	for _, h := range hashes {
+		if _, err := db.Blob(h); err != nil {
+			t.Fatalf("Blob(%s) after the rebuild: %v", h.Short(), err)
+		}
+	}
+	damage()
+	if _, err := db.Prune(); err != nil {
+		t.Fatalf("prune over a damaged group: %v", err)
+	}
+	if n := countBlobIndex(t, db); n != countBlobs(t, db) {
+		t.Errorf("%d index entries after the prune, want %d", n, countBlobs(t, db))
+	}
 }

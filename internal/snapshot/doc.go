@@ -188,7 +188,11 @@
 // entries land in, splitting those that pass 4,096 entries into groups
 // of at most 3,072; a filing transaction still covers one slice of the
 // hash range (unfiled.go). Large groups keep bbolt's rounding to whole
-// 4 KiB overflow pages to about half a page a group.
+// 4 KiB overflow pages to about half a page a group. A group record that
+// does not decode finds nothing (Verify names its blobs as not indexed,
+// and backups store their content again) until the next filing or prune
+// rewrites it from the packs' headers and the loose records
+// (TestBlobIndexDamagedGroupRebuilt): one damaged record stops neither.
 //
 // On the storage benchmark (cmd/bench -storage-only, 10 days, 3 runs at
 // load 8-11) the blob index went from 3.42 MB of pages for 66,000
