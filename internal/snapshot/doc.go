@@ -66,7 +66,9 @@
 // new blobs are cut, in order, into packs of about 128 KiB of raw JSON,
 // each compressed as one frame by one shared encoder (zstd's fastest
 // level) and filed under its first blob id with a header listing each
-// blob's id, length and hash, and a CRC-32C of the record. Blob ids are
+// blob's id, length and hash, and a CRC-32C of the record (format 4
+// writes only the first id of a pack whose ids are consecutive, as a
+// backup's are; packs of format-3 builds stay as they are). Blob ids are
 // given in order, so packs cover disjoint id ranges: the pack that may
 // hold id is the last one filed at or below it (a cursor Seek and Prev).
 // Reading one blob decompresses its pack, not more; a decoded-pack cache

@@ -2,7 +2,10 @@ package snapshot
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -69,6 +72,8 @@ func FuzzDecodePack(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(encodePack([]uint64{1, 2, 5}, hashes, lens, frame))
+	f.Add(encodePack([]uint64{7, 8, 9}, hashes, lens, frame))
+	f.Add(encodePack3([]uint64{1, 2, 5}, hashes, lens, frame))
 	f.Add([]byte{packFormat, 0, 0, 0, 0, 1, 1, 0})
 	f.Fuzz(func(t *testing.T, rec []byte) {
 		p, err := decodePack(rec)
@@ -84,6 +89,68 @@ func FuzzDecodePack(f *testing.F) {
 		_, _ = p.unpack()
 		_ = checkPack(rec)
 	})
+}
+
+// encodePack3 makes a pack record the way format-3 builds did: every id
+// as a difference from the one before.
+func encodePack3(ids []uint64, hashes []Hash, lens []int, frame []byte) []byte {
+	rec := []byte{packFormat3, 0, 0, 0, 0}
+	rec = binary.AppendUvarint(rec, uint64(len(ids)))
+	var prev uint64
+	for _, id := range ids {
+		rec = binary.AppendUvarint(rec, id-prev)
+		prev = id
+	}
+	for _, n := range lens {
+		rec = binary.AppendUvarint(rec, uint64(n))
+	}
+	for i := range hashes {
+		rec = append(rec, hashes[i][:]...)
+	}
+	rec = append(rec, frame...)
+	binary.BigEndian.PutUint32(rec[1:5], crc32.Checksum(rec[5:], castagnoli))
+	return rec
+}
+
+// TestPackIDs: a pack of consecutive ids lists only the first; one with
+// gaps, and a format-3 pack, list them all; all three decode to the same
+// ids, lengths and hashes, and pass their checks.
+func TestPackIDs(t *testing.T) {
+	var raw []byte
+	var hashes []Hash
+	var lens []int
+	for i := range 3 {
+		b := item(i, 0)
+		h, _ := ContentHash(b)
+		raw, hashes, lens = append(raw, b...), append(hashes, h), append(lens, len(b))
+	}
+	frame, err := compressPack(nil, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	consecutive, gaps := encodePack([]uint64{7, 8, 9}, hashes, lens, frame), encodePack([]uint64{7, 9, 300}, hashes, lens, frame)
+	if len(gaps)-len(consecutive) != 3 { // two deltas, one of two bytes
+		t.Errorf("pack with gaps %d bytes, consecutive %d", len(gaps), len(consecutive))
+	}
+	for _, c := range []struct {
+		rec []byte
+		ids []uint64
+	}{
+		{consecutive, []uint64{7, 8, 9}},
+		{gaps, []uint64{7, 9, 300}},
+		{encodePack3([]uint64{7, 9, 300}, hashes, lens, frame), []uint64{7, 9, 300}},
+	} {
+		p, err := decodePack(c.rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(p.ids, c.ids) || !slices.Equal(p.lens, lens) || p.hash(2) != hashes[2] {
+			t.Errorf("format %d: ids %v, lens %v", c.rec[0], p.ids, p.lens)
+		}
+		if ch := checkPack(c.rec); ch.all != "" || len(ch.bad) != 0 {
+			t.Errorf("format %d: %+v", c.rec[0], ch)
+		}
+	}
 }
 
 // TestLargeBlobPackedAlone: an object larger than a pack gets a pack of
