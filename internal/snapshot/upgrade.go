@@ -64,6 +64,15 @@ var copiedHook func() error
 // content does not decompress, or does not hash to its address, stays
 // loose, for Verify to name and a backup to heal.
 func (db *DB) upgrade(from int) error {
+	// A format-3 file a format-3 build left mid-way through its upgrade
+	// from format 2 (the packing mark) still has loose records to pack.
+	var packing bool
+	if err := db.bolt.View(func(tx *bbolt.Tx) error {
+		packing = tx.Bucket(bucketMeta).Get(keyPacking) != nil
+		return nil
+	}); err != nil {
+		return err
+	}
 	if from < FormatVersion {
 		keep := db.path + copySuffix(from)
 		if err := db.keepCopy(keep); err != nil {
@@ -96,7 +105,7 @@ func (db *DB) upgrade(from int) error {
 			return err
 		}
 		db.log.Info("upgrading the database to format 4 (blobs in packs, a grouped blob index)", "from", from, "copy", keep)
-		if from == 3 {
+		if from == 3 && !packing {
 			// Its loose records (blobs stored afresh after damage) stay
 			// loose: a pack filed under one of their ids would split the
 			// id range of the pack that holds its neighbours.

@@ -157,3 +157,40 @@ func TestFormat3UpgradeStopped(t *testing.T) {
 	}
 	blobsByHash(t, db, want)
 }
+
+// TestFormat3MidPackingUpgrades: a format-3 file that a format-3 build
+// left in the middle of its own upgrade from format 2 (the packing mark,
+// loose records) is finished too: every blob packed, the index grouped.
+func TestFormat3MidPackingUpgrades(t *testing.T) {
+	path, want := format3DB(t)
+	b, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Update(func(tx *bbolt.Tx) error {
+		if err := unpackAllTx(tx); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(keyPacking, []byte("2"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(path, Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := metaValue(t, db, keyFormat); got != fmt.Sprint(FormatVersion) {
+		t.Errorf("format %q, want %d", got, FormatVersion)
+	}
+	if metaValue(t, db, keyPacking) != "" || count(t, db, bucketBlobs) != 0 {
+		t.Errorf("upgrade not finished: mark %q, %d loose", metaValue(t, db, keyPacking), count(t, db, bucketBlobs))
+	}
+	if diff := cmp.Diff(want, contents(t, db)); diff != "" {
+		t.Errorf("contents changed by the upgrade (-before +after):\n%s", diff)
+	}
+	blobsByHash(t, db, want)
+}
