@@ -3,12 +3,14 @@ package api
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/enspace-sync/enspace-sync/internal/jsonv"
 	"github.com/enspace-sync/enspace-sync/internal/kind"
 	"golang.org/x/sync/errgroup"
 )
@@ -337,6 +339,9 @@ func (l *listing) sequential(ctx context.Context, page int) error {
 }
 
 // fetch gets one page, hands it on, and returns how many elements it held.
+// A page that is a bare array of objects is checked, cut into elements and
+// hashed in one pass while it is judged (splitSummed), and its objects
+// carry their Sum; any other answer is checked and decoded the general way.
 func (l *listing) fetch(ctx context.Context, page int) (int, error) {
 	r := l.req
 	var err error
@@ -346,23 +351,68 @@ func (l *listing) fetch(ctx context.Context, page int) (int, error) {
 	if r.path, err = withPage(l.req.path, page, limit); err != nil {
 		return 0, err
 	}
+	sc := splitScratch.Get().(*splitter)
+	defer sc.release()
+	var sp summedPage
+	summed := false
+	r.valid = func(body []byte) bool {
+		sp, sc.canon, summed = splitSummed(body, &sc.z, sc.canon)
+		return summed || jsonv.Valid(body)
+	}
 	body, err := l.c.send(ctx, r)
 	if err != nil {
 		return 0, fmt.Errorf("page %d: %w", page, err)
 	}
-	lp, err := decodeValidList(body) // send checked it is JSON
-	if err != nil {
-		return 0, fmt.Errorf("page %d: %s: %w", page, r.where(), err)
+	var objs []Object
+	if summed && len(body) > 0 && len(sp.body) == len(body) && &sp.body[0] == &body[0] {
+		objs, err = l.file(sp.items, sp.sums)
+	} else {
+		var lp ListPage
+		lp, err = decodeValidList(body) // send checked it is JSON
+		if err != nil {
+			return 0, fmt.Errorf("page %d: %s: %w", page, r.where(), err)
+		}
+		objs, err = l.file(lp.Items, nil)
+		sp.total, sp.hasTotal = lp.Total, lp.HasTotal
 	}
-	objs := make([]Object, 0, len(lp.Items))
-	for _, raw := range lp.Items {
+	if err != nil {
+		return 0, fmt.Errorf("page %d: %w", page, err)
+	}
+	return len(objs), l.take(page, objs, ListPage{Total: sp.total, HasTotal: sp.hasTotal})
+}
+
+// file files a page's elements as objects of the listing's kind, with
+// their sums when there are.
+func (l *listing) file(items []json.RawMessage, sums [][sha256.Size]byte) ([]Object, error) {
+	objs := make([]Object, 0, len(items))
+	for i, raw := range items {
 		o, err := newListedObject(l.k, l.parent, raw)
 		if err != nil {
-			return 0, fmt.Errorf("page %d: %w", page, err)
+			return nil, err
+		}
+		if sums != nil {
+			o.Sum, o.Summed = sums[i], true
 		}
 		objs = append(objs, o)
 	}
-	return len(objs), l.take(page, objs, lp)
+	return objs, nil
+}
+
+// splitter is the scratch of one page's splitSummed: the canonicaliser
+// and the buffer the canonical forms are written to, kept from page to
+// page (a listing fetches pages in parallel, each with its own).
+type splitter struct {
+	z     jsonv.Canonicalizer
+	canon []byte
+}
+
+var splitScratch = sync.Pool{New: func() any { return &splitter{canon: make([]byte, 0, 4096)} }}
+
+func (s *splitter) release() {
+	if cap(s.canon) > 1<<20 {
+		s.canon = make([]byte, 0, 4096) // one huge object grew it: do not keep that
+	}
+	splitScratch.Put(s)
 }
 
 // take checks a page against its neighbours, drops the objects already

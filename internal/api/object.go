@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -19,6 +20,12 @@ type Object struct {
 	ID     string          // the id as text: a JSON number's digits or a string's contents
 	Key    string          // the kind's KeyField as text (the slug for types, else the id)
 	Raw    json.RawMessage // the object's JSON, byte for byte as received
+	// Sum, when Summed, is the SHA-256 of Raw's canonical form
+	// (jsonv.Canonical), taken by List while it checked the page: the
+	// address the store files Raw under, so that a backup does not
+	// canonicalise each object a second time.
+	Sum    [sha256.Size]byte
+	Summed bool
 }
 
 // NewObject files raw as an object of kind k under parent. It fails when raw
