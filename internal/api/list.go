@@ -356,7 +356,7 @@ func (l *listing) fetch(ctx context.Context, page int) (int, error) {
 	var sp summedPage
 	summed := false
 	r.valid = func(body []byte) bool {
-		sp, sc.canon, summed = splitSummed(body, &sc.z, sc.canon)
+		sp, sc.canon, summed = splitSummed(body, idFields(l.k), &sc.z, sc.canon)
 		return summed || jsonv.Valid(body)
 	}
 	body, err := l.c.send(ctx, r)
@@ -365,14 +365,14 @@ func (l *listing) fetch(ctx context.Context, page int) (int, error) {
 	}
 	var objs []Object
 	if summed && len(body) > 0 && len(sp.body) == len(body) && &sp.body[0] == &body[0] {
-		objs, err = l.file(sp.items, sp.sums)
+		objs, err = l.fileSummed(sp)
 	} else {
 		var lp ListPage
 		lp, err = decodeValidList(body) // send checked it is JSON
 		if err != nil {
 			return 0, fmt.Errorf("page %d: %s: %w", page, r.where(), err)
 		}
-		objs, err = l.file(lp.Items, nil)
+		objs, err = l.file(lp.Items)
 		sp.total, sp.hasTotal = lp.Total, lp.HasTotal
 	}
 	if err != nil {
@@ -381,17 +381,30 @@ func (l *listing) fetch(ctx context.Context, page int) (int, error) {
 	return len(objs), l.take(page, objs, ListPage{Total: sp.total, HasTotal: sp.hasTotal})
 }
 
-// file files a page's elements as objects of the listing's kind, with
-// their sums when there are.
-func (l *listing) file(items []json.RawMessage, sums [][sha256.Size]byte) ([]Object, error) {
+// file files a page's elements as objects of the listing's kind.
+func (l *listing) file(items []json.RawMessage) ([]Object, error) {
 	objs := make([]Object, 0, len(items))
-	for i, raw := range items {
+	for _, raw := range items {
 		o, err := newListedObject(l.k, l.parent, raw)
 		if err != nil {
 			return nil, err
 		}
-		if sums != nil {
-			o.Sum, o.Summed = sums[i], true
+		objs = append(objs, o)
+	}
+	return objs, nil
+}
+
+// fileSummed files the elements of a page splitSummed read, each with its
+// sum, from the fields it kept: no element is scanned again.
+func (l *listing) fileSummed(p summedPage) ([]Object, error) {
+	objs := make([]Object, 0, len(p.items))
+	for i, raw := range p.items {
+		o := Object{Kind: l.k.Name, Parent: l.parent, Raw: raw, Sum: p.sums[i], Summed: true}
+		if l.k.IDField != "" {
+			var err error
+			if o, err = fileFields(l.k, o, p.fields[i]); err != nil {
+				return nil, err
+			}
 		}
 		objs = append(objs, o)
 	}

@@ -61,15 +61,29 @@ func newListedObject(k *kind.Kind, parent string, raw json.RawMessage) (Object, 
 
 // fileObject fills the id and key of o from raw, a valid JSON object.
 func fileObject(k *kind.Kind, o Object, raw []byte) (Object, error) {
-	keyField := k.KeyField
-	if keyField == "" {
-		keyField = k.IDField
-	}
+	names := idFields(k)
 	var buf [2]json.RawMessage
-	vals, err := topLevelInto(raw, []string{k.IDField, keyField}, buf[:])
+	vals, err := topLevelInto(raw, names[:], buf[:])
 	if err != nil {
 		return o, fmt.Errorf("%w: %s: %v", ErrInvalidBody, k.Name, err)
 	}
+	return fileFields(k, o, [2]json.RawMessage(vals))
+}
+
+// idFields returns the top-level fields that file an object of kind k:
+// its id field and its key field (the id field again when the key is the
+// id).
+func idFields(k *kind.Kind) [2]string {
+	if k.KeyField == "" {
+		return [2]string{k.IDField, k.IDField}
+	}
+	return [2]string{k.IDField, k.KeyField}
+}
+
+// fileFields fills the id and key of o from vals, the values of the
+// kind's idFields in the object (nil where absent).
+func fileFields(k *kind.Kind, o Object, vals [2]json.RawMessage) (Object, error) {
+	keyField := idFields(k)[1]
 	id, err := scalarText(vals[0])
 	if err != nil {
 		return o, fmt.Errorf("%w: %s: field %q: %v", ErrInvalidBody, k.Name, k.IDField, err)

@@ -13,6 +13,9 @@ type summedPage struct {
 	body  []byte // the answer the elements are slices of
 	items []json.RawMessage
 	sums  [][sha256.Size]byte
+	// fields are the values of the two fields asked for in each element
+	// (nil where absent), as read: what files the objects (idFields).
+	fields [][2]json.RawMessage
 	// total and hasTotal are an envelope's total (never set by
 	// splitSummed: a bare array has none).
 	total    int
@@ -31,7 +34,11 @@ type summedPage struct {
 // decodes the body the general way, which explains what is wrong. canon
 // is the scratch buffer the canonical forms are written to, returned
 // grown for the next page.
-func splitSummed(body []byte, z *jsonv.Canonicalizer, canon []byte) (p summedPage, grown []byte, ok bool) {
+//
+// names are the top-level fields whose values splitSummed keeps for each
+// element (the kind's idFields), taken while the element is read; "" asks
+// for none.
+func splitSummed(body []byte, names [2]string, z *jsonv.Canonicalizer, canon []byte) (p summedPage, grown []byte, ok bool) {
 	i := skipSpace(body, 0)
 	if i >= len(body) || body[i] != '[' {
 		return p, canon, false
@@ -53,6 +60,13 @@ func splitSummed(body []byte, z *jsonv.Canonicalizer, canon []byte) (p summedPag
 		end := i + n
 		p.items = append(p.items, json.RawMessage(body[i:end:end]))
 		p.sums = append(p.sums, sha256.Sum256(c))
+		var vals [2]json.RawMessage
+		for n, name := range names {
+			if name != "" {
+				vals[n], _ = z.Member(name)
+			}
+		}
+		p.fields = append(p.fields, vals)
 		i = skipSpace(body, end)
 		if i >= len(body) {
 			return summedPage{}, canon, false

@@ -16,12 +16,13 @@ import (
 func FuzzSplitSummed(f *testing.F) {
 	for _, s := range []string{`[]`, ` [ ] `, `[{"id":1},{"id":2}]`, ` [ {"b":"]","a":1} , {"b":[1,{}]} ] `,
 		`[{"id":1},2]`, `[{}] x`, `[{"id":1},]`, `[{"id":1}`, `{"data":[{"id":1}]}`, "[{\"k\":\"\xff\"}]",
-		`[{"a":1,"a":2}]`, `[{"s":"\u00e9\ud800"}]`, `[{"n":1.0e+5},{"n":-0}]`, `[{"a":{"c":[{"e":1,"d":2}],"b":0}}]`} {
+		`[{"a":1,"a":2}]`, `[{"id":1,"id":"x","slug":"a","\u0069d":7}]`, `[{"s":"\u00e9\ud800"}]`, `[{"id" : 12 , "n":{"id":3}}]`, `[{"n":1.0e+5},{"n":-0}]`, `[{"a":{"c":[{"e":1,"d":2}],"b":0}}]`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var z jsonv.Canonicalizer
-		p, _, ok := splitSummed(body, &z, nil)
+		names := [2]string{"id", "slug"}
+		p, _, ok := splitSummed(body, names, &z, nil)
 		if !ok {
 			return
 		}
@@ -46,6 +47,15 @@ func FuzzSplitSummed(f *testing.F) {
 			if p.sums[i] != sha256.Sum256(c) {
 				t.Fatalf("%q element %d: the sum is not that of its canonical form %s", body, i, c)
 			}
+			want, err := topLevel(p.items[i], names[:]...)
+			if err != nil {
+				t.Fatalf("%q element %d: %v", body, i, err)
+			}
+			for n := range names {
+				if string(p.fields[i][n]) != string(want[n]) || (p.fields[i][n] == nil) != (want[n] == nil) {
+					t.Fatalf("%q element %d field %q: %q, topLevel gives %q", body, i, names[n], p.fields[i][n], want[n])
+				}
+			}
 		}
 	})
 }
@@ -56,7 +66,7 @@ func TestSplitSummedRefuses(t *testing.T) {
 	for _, s := range []string{``, ` `, `{"data":[]}`, `[1]`, `[{"a":1} {"b":2}]`, `[{"a":1},]`, `[{"a":1}] []`,
 		`[{"a":01}]`, `[{"a":"` + "\x01" + `"}]`, `[{"a":1}`, `<html></html>`, `[` + strings.Repeat(`{"a":`, 10001) + `1` + strings.Repeat(`}`, 10001) + `]`} {
 		var z jsonv.Canonicalizer
-		if _, _, ok := splitSummed([]byte(s), &z, nil); ok {
+		if _, _, ok := splitSummed([]byte(s), [2]string{"id", "id"}, &z, nil); ok {
 			t.Errorf("splitSummed(%.40q) accepted it", s)
 		}
 	}
@@ -64,8 +74,8 @@ func TestSplitSummedRefuses(t *testing.T) {
 
 // BenchmarkSplitSummed measures the one pass over a page of 100 objects
 // shaped like the fake's items, against what it replaced: validating the
-// whole body, cutting it into elements, and canonicalising and hashing
-// each element.
+// whole body, cutting it into elements, canonicalising and hashing each
+// element, and scanning it for its id.
 func BenchmarkSplitSummed(b *testing.B) {
 	body := benchPage(100)
 	b.Run("one-pass", func(b *testing.B) {
@@ -75,7 +85,7 @@ func BenchmarkSplitSummed(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			var ok bool
-			if _, canon, ok = splitSummed(body, &z, canon); !ok {
+			if _, canon, ok = splitSummed(body, [2]string{"id", "id"}, &z, canon); !ok {
 				b.Fatal("refused")
 			}
 		}
@@ -97,6 +107,9 @@ func BenchmarkSplitSummed(b *testing.B) {
 					b.Fatal(err)
 				}
 				_ = sha256.Sum256(canon)
+				if _, err := topLevel(it, "id", "id"); err != nil {
+					b.Fatal(err)
+				}
 			}
 		}
 	})
@@ -117,4 +130,39 @@ func benchPage(n int) []byte {
 	}
 	b.WriteByte(']')
 	return b.Bytes()
+}
+
+// TestListSums: objects of a bare-array page carry the SHA-256 of their
+// canonical form (the store's address); an envelope's are read the
+// general way and carry none, and the store hashes them itself.
+func TestListSums(t *testing.T) {
+	for _, env := range []string{"", "data"} {
+		t.Run("envelope="+env, func(t *testing.T) {
+			s := newListServer(45)
+			s.counts = true
+			s.envelope = env
+			_, got, err := listAll(t, s, "members", Object{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 45 {
+				t.Fatalf("listed %d objects, want 45", len(got))
+			}
+			for _, o := range got {
+				if o.Summed != (env == "") {
+					t.Fatalf("object %s: Summed = %v with envelope %q", o.ID, o.Summed, env)
+				}
+				if !o.Summed {
+					continue
+				}
+				c, err := jsonv.Canonical(o.Raw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if o.Sum != sha256.Sum256(c) {
+					t.Fatalf("object %s: Sum is not the SHA-256 of %s", o.ID, c)
+				}
+			}
+		})
+	}
 }

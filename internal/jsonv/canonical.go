@@ -68,6 +68,9 @@ type canon struct {
 	depth   int
 	members []member // a stack: each object uses the entries above its base
 	scratch []byte
+	// top, when set, collects the members of the outermost object as
+	// read (Canonicalizer.Member).
+	top *[]topMember
 }
 
 // member is one written object member: its unescaped key and the range of
@@ -243,10 +246,14 @@ func (c *canon) object() error {
 		c.pos++
 		c.out = append(c.out, ':')
 		c.space()
+		vstart := c.pos
 		if err := c.value(); err != nil {
 			return err
 		}
 		c.members = append(c.members, member{key: key, start: start, end: len(c.out)})
+		if c.top != nil && c.depth == 1 {
+			*c.top = append(*c.top, topMember{key: key, raw: c.in[vstart:c.pos]})
+		}
 		c.space()
 		if c.pos >= len(c.in) {
 			return c.unexpected()

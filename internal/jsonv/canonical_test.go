@@ -157,3 +157,28 @@ func FuzzAppendValue(f *testing.F) {
 		}
 	})
 }
+
+// TestCanonicalizerMember: the outermost object's members as read, the
+// last of duplicates, keys unescaped; nested members are not top-level.
+func TestCanonicalizerMember(t *testing.T) {
+	var z Canonicalizer
+	in := []byte(`{"id" : 12 ,"n":{"slug":"x"},"slug":"a","sl\u0075g":"b\n", "e":[{"id":3}]} ,{"id":4}`)
+	if _, _, err := z.AppendValue(nil, in); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, want string
+		ok         bool
+	}{{"id", "12", true}, {"slug", `"b\n"`, true}, {"n", `{"slug":"x"}`, true}, {"x", "", false}} {
+		got, ok := z.Member(c.name)
+		if string(got) != c.want || ok != c.ok {
+			t.Errorf("Member(%q) = %q, %v; want %q, %v", c.name, got, ok, c.want, c.ok)
+		}
+	}
+	if _, _, err := z.AppendValue(nil, []byte(`[{"id":1}]`)); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := z.Member("id"); ok {
+		t.Errorf("after a list, Member(id) = %q, want none", got)
+	}
+}
