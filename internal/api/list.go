@@ -422,6 +422,7 @@ type splitter struct {
 var splitScratch = sync.Pool{New: func() any { return &splitter{canon: make([]byte, 0, 4096)} }}
 
 func (s *splitter) release() {
+	s.z.Reset() // it holds slices of the page
 	if cap(s.canon) > 1<<20 {
 		s.canon = make([]byte, 0, 4096) // one huge object grew it: do not keep that
 	}

@@ -175,6 +175,10 @@ func TestCanonicalizerMember(t *testing.T) {
 			t.Errorf("Member(%q) = %q, %v; want %q, %v", c.name, got, ok, c.want, c.ok)
 		}
 	}
+	z.Reset()
+	if got, ok := z.Member("id"); ok {
+		t.Errorf("after Reset, Member(id) = %q, want none", got)
+	}
 	if _, _, err := z.AppendValue(nil, []byte(`[{"id":1}]`)); err != nil {
 		t.Fatal(err)
 	}

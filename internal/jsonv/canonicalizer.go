@@ -57,3 +57,13 @@ func (z *Canonicalizer) Member(name string) ([]byte, bool) {
 	}
 	return nil, false
 }
+
+// Reset drops what the Canonicalizer holds of its last input (its member
+// keys and Member's values are slices of it), keeping its buffers: a
+// Canonicalizer kept for later does not keep a page alive.
+func (z *Canonicalizer) Reset() {
+	clear(z.top[:cap(z.top)])
+	z.top = z.top[:0]
+	clear(z.c.members[:cap(z.c.members)])
+	z.c.members = z.c.members[:0]
+}
