@@ -356,7 +356,7 @@ func (l *listing) fetch(ctx context.Context, page int) (int, error) {
 	var sp summedPage
 	summed := false
 	r.valid = func(body []byte) bool {
-		sp, sc.canon, summed = splitSummed(body, idFields(l.k), &sc.z, sc.canon)
+		sp, summed = sc.splitSummed(body, idFields(l.k), limit)
 		return summed || jsonv.Valid(body)
 	}
 	body, err := l.c.send(ctx, r)
@@ -409,24 +409,6 @@ func (l *listing) fileSummed(p summedPage) ([]Object, error) {
 		objs = append(objs, o)
 	}
 	return objs, nil
-}
-
-// splitter is the scratch of one page's splitSummed: the canonicaliser
-// and the buffer the canonical forms are written to, kept from page to
-// page (a listing fetches pages in parallel, each with its own).
-type splitter struct {
-	z     jsonv.Canonicalizer
-	canon []byte
-}
-
-var splitScratch = sync.Pool{New: func() any { return &splitter{canon: make([]byte, 0, 4096)} }}
-
-func (s *splitter) release() {
-	s.z.Reset() // it holds slices of the page
-	if cap(s.canon) > 1<<20 {
-		s.canon = make([]byte, 0, 4096) // one huge object grew it: do not keep that
-	}
-	splitScratch.Put(s)
 }
 
 // take checks a page against its neighbours, drops the objects already

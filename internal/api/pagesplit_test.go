@@ -20,9 +20,9 @@ func FuzzSplitSummed(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var z jsonv.Canonicalizer
+		var sc splitter
 		names := [2]string{"id", "slug"}
-		p, _, ok := splitSummed(body, names, &z, nil)
+		p, ok := sc.splitSummed(body, names, 3)
 		if !ok {
 			return
 		}
@@ -65,8 +65,8 @@ func FuzzSplitSummed(f *testing.F) {
 func TestSplitSummedRefuses(t *testing.T) {
 	for _, s := range []string{``, ` `, `{"data":[]}`, `[1]`, `[{"a":1} {"b":2}]`, `[{"a":1},]`, `[{"a":1}] []`,
 		`[{"a":01}]`, `[{"a":"` + "\x01" + `"}]`, `[{"a":1}`, `<html></html>`, `[` + strings.Repeat(`{"a":`, 10001) + `1` + strings.Repeat(`}`, 10001) + `]`} {
-		var z jsonv.Canonicalizer
-		if _, _, ok := splitSummed([]byte(s), [2]string{"id", "id"}, &z, nil); ok {
+		var sc splitter
+		if _, ok := sc.splitSummed([]byte(s), [2]string{"id", "id"}, 1); ok {
 			t.Errorf("splitSummed(%.40q) accepted it", s)
 		}
 	}
@@ -79,13 +79,11 @@ func TestSplitSummedRefuses(t *testing.T) {
 func BenchmarkSplitSummed(b *testing.B) {
 	body := benchPage(100)
 	b.Run("one-pass", func(b *testing.B) {
-		var z jsonv.Canonicalizer
-		var canon []byte
+		var sc splitter
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()
 		for b.Loop() {
-			var ok bool
-			if _, canon, ok = splitSummed(body, [2]string{"id", "id"}, &z, canon); !ok {
+			if _, ok := sc.splitSummed(body, [2]string{"id", "id"}, 100); !ok {
 				b.Fatal("refused")
 			}
 		}
