@@ -45,6 +45,8 @@ func TestBenchSmall(t *testing.T) {
 		"| first backup peak RSS MiB |",
 		"| backup wall / bare pager wall (target 1.1) |",
 		"| backup CPU / bare pager CPU (target 4) |",
+		"| bare pager CPU s (median of 1) |",
+		"| load average (1 minute) before the backup |",
 		"| first backup peak anonymous resident MiB (heap; sampled; target 100) |",
 		"| verify peak anonymous resident MiB (sampled; target 100) |",
 		"| restore plan (--dry-run) of one item: wall s (target 1) |",

@@ -14,10 +14,14 @@
 //   - the same backup against a bare pager: this program run again as a
 //     child (`bench pager FILE URL KEYFILE`) that sends the very GETs the
 //     backup sent (recorded by the fake's handler), concurrency at a time,
-//     and discards the bodies. Its wall time and its CPU (user and system,
-//     from the child's rusage) are the floor of a backup that decodes,
-//     hashes and stores nothing (targets: backup wall at most 1.1 times,
-//     backup CPU at most 4 times the pager's);
+//     and discards the bodies, -pager-runs times (default 3). Its median
+//     wall time and median CPU (user and system, from the child's rusage)
+//     are the floor of a backup that decodes, hashes and stores nothing
+//     (targets: backup wall at most 1.1 times, backup CPU at most 4 times
+//     the pager's). One pager run takes about 0.2 CPU-s, which a busy
+//     machine moves by 15 – 30% from run to run: the median of three
+//     steadies the ratio's denominator. The 1-minute load average before
+//     each backup is a row of its own;
 //   - storage over 10 daily snapshots with 1% of the items changed each
 //     day (checked against each backup's own change summary): the database
 //     against the zstd size of every distinct object version that existed

@@ -30,6 +30,7 @@ type options struct {
 	typePlan     string // the type whose restore plan the memory run measures; "" skips it
 	exportOnly   bool   // only the export figures, after one backup
 	backupOnly   bool   // only the first backup and the bare pager, each run
+	pagerRuns    int    // bare pager runs after each backup, whose medians are used
 	storageOnly  bool   // only the 10-day storage figures
 	keep         bool   // keep the working directory (databases, exports) and print its path
 	logf         func(format string, args ...any)
@@ -45,6 +46,7 @@ func main() {
 	flag.IntVar(&o.restoreItems, "restore-items", 3000, "items of the type deleted and restored")
 	flag.IntVar(&o.memoryItems, "memory-items", 1_000_000, "items of the once-only peak-memory backup (0 skips it)")
 	flag.StringVar(&o.typePlan, "type-plan", "contracts", "the type whose restore plan is measured at -memory-items (\"\" skips it)")
+	flag.IntVar(&o.pagerRuns, "pager-runs", 3, "bare pager runs after each backup (their median wall time and CPU are the figures)")
 	flag.BoolVar(&o.backupOnly, "backup-only", false, "only the first backup against the bare pager (-runs rounds), then the memory run")
 	flag.BoolVar(&o.exportOnly, "export-only", false, "only back up once and measure export (-runs rounds)")
 	flag.BoolVar(&o.storageOnly, "storage-only", false, "only measure storage over 10 days (-runs rounds)")

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -51,6 +53,35 @@ func pagerRun(self, url, keyFile, dir string, reqs []string) (usage, error) {
 		return usage{}, err
 	}
 	return measure(self, "pager", path, url, keyFile)
+}
+
+// pagerRuns runs the bare pager o.pagerRuns times (at least once) and
+// returns the median wall time and the median CPU, each on its own: one
+// pager run takes a fifth of a CPU-second, which a busy machine moves by
+// 15 – 30% from one run to the next, and it is the ratio's denominator.
+func pagerRuns(o options, url, keyFile, dir string, reqs []string) (usage, error) {
+	var walls, cpus []time.Duration
+	for range max(o.pagerRuns, 1) {
+		p, err := pagerRun(o.self, url, keyFile, dir, reqs)
+		if err != nil {
+			return usage{}, err
+		}
+		walls, cpus = append(walls, p.wall), append(cpus, p.cpu)
+	}
+	slices.Sort(walls)
+	slices.Sort(cpus)
+	return usage{wall: walls[len(walls)/2], cpu: cpus[len(cpus)/2]}, nil
+}
+
+// loadAverage returns the machine's 1-minute load average (0 where
+// /proc/loadavg cannot be read): the figures of a shared machine follow it.
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f, _ := strconv.ParseFloat(strings.Fields(string(b) + " 0")[0], 64)
+	return f
 }
 
 // pagerMain runs the pager when the program was started as

@@ -74,6 +74,7 @@ func firstBackup(o options, f *fake, cfg, dir string) ([]figure, error) {
 	var fig []figure
 	add := func(name string, v float64) { fig = append(fig, figure{name: name, value: v}) }
 	o.logf("first backup")
+	add("load average (1 minute) before the backup", loadAverage())
 	before, fakeBefore := f.srv.Requests(), selfCPU()
 	stop := f.rec.record()
 	u, _, err := backup(o.bin, cfg)
@@ -84,7 +85,7 @@ func firstBackup(o options, f *fake, cfg, dir string) ([]figure, error) {
 	fakeCPU := selfCPU() - fakeBefore
 	after := f.srv.Requests()
 	o.logf("bare pager")
-	p, err := pagerRun(o.self, f.url, filepath.Join(dir, "key"), dir, reqs)
+	p, err := pagerRuns(o, f.url, filepath.Join(dir, "key"), dir, reqs)
 	if err != nil {
 		return nil, err
 	}
@@ -100,9 +101,9 @@ func firstBackup(o options, f *fake, cfg, dir string) ([]figure, error) {
 	add("backup CPU s (program)", u.cpu.Seconds())
 	add("backup CPU s (fake API, same machine)", fakeCPU.Seconds())
 	add("backup % CPU busy (both, of all cores)", 100*(u.cpu+fakeCPU).Seconds()/(u.wall.Seconds()*float64(runtime.NumCPU())))
-	add(fmt.Sprintf("bare pager wall s (the same %d GETs, bodies discarded)", len(reqs)), p.wall.Seconds())
+	add(fmt.Sprintf("bare pager wall s (the same %d GETs, bodies discarded; median of %d)", len(reqs), max(o.pagerRuns, 1)), p.wall.Seconds())
 	add("backup wall / bare pager wall (target 1.1)", u.wall.Seconds()/p.wall.Seconds())
-	add("bare pager CPU s", p.cpu.Seconds())
+	add(fmt.Sprintf("bare pager CPU s (median of %d)", max(o.pagerRuns, 1)), p.cpu.Seconds())
 	add("backup CPU / bare pager CPU (target 4)", u.cpu.Seconds()/p.cpu.Seconds())
 	return fig, nil
 }

@@ -3,12 +3,14 @@ package api
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/enspace-sync/enspace-sync/internal/jsonv"
 	"github.com/enspace-sync/enspace-sync/internal/kind"
 	"golang.org/x/sync/errgroup"
 )
@@ -337,6 +339,9 @@ func (l *listing) sequential(ctx context.Context, page int) error {
 }
 
 // fetch gets one page, hands it on, and returns how many elements it held.
+// A page that is a bare array of objects is checked, cut into elements and
+// hashed in one pass while it is judged (splitSummed), and its objects
+// carry their Sum; any other answer is checked and decoded the general way.
 func (l *listing) fetch(ctx context.Context, page int) (int, error) {
 	r := l.req
 	var err error
@@ -346,23 +351,64 @@ func (l *listing) fetch(ctx context.Context, page int) (int, error) {
 	if r.path, err = withPage(l.req.path, page, limit); err != nil {
 		return 0, err
 	}
+	sc := splitScratch.Get().(*splitter)
+	defer sc.release()
+	var sp summedPage
+	summed := false
+	r.valid = func(body []byte) bool {
+		sp, summed = sc.splitSummed(body, idFields(l.k), limit)
+		return summed || jsonv.Valid(body)
+	}
 	body, err := l.c.send(ctx, r)
 	if err != nil {
 		return 0, fmt.Errorf("page %d: %w", page, err)
 	}
-	lp, err := decodeValidList(body) // send checked it is JSON
-	if err != nil {
-		return 0, fmt.Errorf("page %d: %s: %w", page, r.where(), err)
+	var objs []Object
+	if summed && len(body) > 0 && len(sp.body) == len(body) && &sp.body[0] == &body[0] {
+		objs, err = l.fileSummed(sp)
+	} else {
+		var lp ListPage
+		lp, err = decodeValidList(body) // send checked it is JSON
+		if err != nil {
+			return 0, fmt.Errorf("page %d: %s: %w", page, r.where(), err)
+		}
+		objs, err = l.file(lp.Items)
+		sp.total, sp.hasTotal = lp.Total, lp.HasTotal
 	}
-	objs := make([]Object, 0, len(lp.Items))
-	for _, raw := range lp.Items {
+	if err != nil {
+		return 0, fmt.Errorf("page %d: %w", page, err)
+	}
+	return len(objs), l.take(page, objs, ListPage{Total: sp.total, HasTotal: sp.hasTotal})
+}
+
+// file files a page's elements as objects of the listing's kind.
+func (l *listing) file(items []json.RawMessage) ([]Object, error) {
+	objs := make([]Object, 0, len(items))
+	for _, raw := range items {
 		o, err := newListedObject(l.k, l.parent, raw)
 		if err != nil {
-			return 0, fmt.Errorf("page %d: %w", page, err)
+			return nil, err
 		}
 		objs = append(objs, o)
 	}
-	return len(objs), l.take(page, objs, lp)
+	return objs, nil
+}
+
+// fileSummed files the elements of a page splitSummed read, each with its
+// sum, from the fields it kept: no element is scanned again.
+func (l *listing) fileSummed(p summedPage) ([]Object, error) {
+	objs := make([]Object, 0, len(p.items))
+	for i, raw := range p.items {
+		o := Object{Kind: l.k.Name, Parent: l.parent, Raw: raw, Sum: p.sums[i], Summed: true}
+		if l.k.IDField != "" {
+			var err error
+			if o, err = fileFields(l.k, o, p.fields[i]); err != nil {
+				return nil, err
+			}
+		}
+		objs = append(objs, o)
+	}
+	return objs, nil
 }
 
 // take checks a page against its neighbours, drops the objects already

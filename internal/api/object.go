@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -19,6 +20,12 @@ type Object struct {
 	ID     string          // the id as text: a JSON number's digits or a string's contents
 	Key    string          // the kind's KeyField as text (the slug for types, else the id)
 	Raw    json.RawMessage // the object's JSON, byte for byte as received
+	// Sum, when Summed, is the SHA-256 of Raw's canonical form
+	// (jsonv.Canonical), taken by List while it checked the page: the
+	// address the store files Raw under, so that a backup does not
+	// canonicalise each object a second time.
+	Sum    [sha256.Size]byte
+	Summed bool
 }
 
 // NewObject files raw as an object of kind k under parent. It fails when raw
@@ -54,15 +61,29 @@ func newListedObject(k *kind.Kind, parent string, raw json.RawMessage) (Object, 
 
 // fileObject fills the id and key of o from raw, a valid JSON object.
 func fileObject(k *kind.Kind, o Object, raw []byte) (Object, error) {
-	keyField := k.KeyField
-	if keyField == "" {
-		keyField = k.IDField
-	}
+	names := idFields(k)
 	var buf [2]json.RawMessage
-	vals, err := topLevelInto(raw, []string{k.IDField, keyField}, buf[:])
+	vals, err := topLevelInto(raw, names[:], buf[:])
 	if err != nil {
 		return o, fmt.Errorf("%w: %s: %v", ErrInvalidBody, k.Name, err)
 	}
+	return fileFields(k, o, [2]json.RawMessage(vals))
+}
+
+// idFields returns the top-level fields that file an object of kind k:
+// its id field and its key field (the id field again when the key is the
+// id).
+func idFields(k *kind.Kind) [2]string {
+	if k.KeyField == "" {
+		return [2]string{k.IDField, k.IDField}
+	}
+	return [2]string{k.IDField, k.KeyField}
+}
+
+// fileFields fills the id and key of o from vals, the values of the
+// kind's idFields in the object (nil where absent).
+func fileFields(k *kind.Kind, o Object, vals [2]json.RawMessage) (Object, error) {
+	keyField := idFields(k)[1]
 	id, err := scalarText(vals[0])
 	if err != nil {
 		return o, fmt.Errorf("%w: %s: field %q: %v", ErrInvalidBody, k.Name, k.IDField, err)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"maps"
@@ -76,7 +77,7 @@ func (s *Service) Backup(ctx context.Context, req BackupRequest) (*BackupResult,
 			progress.Expect(counted.Add(int64(n)), nil, true)
 		})
 	}
-	res, err := backup.Run(walkCtx, client, w, backup.Options{
+	res, err := backup.Run(walkCtx, client, summedWriter{w}, backup.Options{
 		Workspace: ws.Slug,
 		Filter:    ws.Includes,
 		Logger:    log,
@@ -188,4 +189,16 @@ func runConfig(ws *config.Workspace) map[string]any {
 		"workspace": ws.Name, "slug": ws.Slug, "environment": ws.Environment,
 		"base_url": env.BaseURL, "include": ws.Include, "exclude": ws.Exclude,
 	}
+}
+
+// summedWriter hands the walker's summed objects to the run's PutHashed:
+// the client took each page object's canonical SHA-256 while it checked
+// the page (api.Object.Sum), which is the store's ContentHash, so the
+// store does not canonicalise and hash it again.
+type summedWriter struct{ *snapshot.Writer }
+
+var _ backup.SummedSink = summedWriter{}
+
+func (w summedWriter) PutSum(kind, parent, key string, sum [sha256.Size]byte, raw []byte) error {
+	return w.PutHashed(kind, parent, key, snapshot.Hash(sum), raw)
 }

@@ -2,6 +2,7 @@ package backup
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,6 +28,16 @@ var _ Source = (*api.Client)(nil)
 type Sink interface {
 	Put(kind, parent, key string, raw []byte) error
 	Fail(kind string, err error)
+}
+
+// SummedSink is a Sink that can also file an object under the sum the
+// client took while it checked the page (api.Object.Sum, the SHA-256 of
+// the object's canonical form): the walker hands summed objects to PutSum,
+// so that they are not canonicalised and hashed a second time.
+// *snapshot.Writer has it as PutHashed; internal/app adapts it.
+type SummedSink interface {
+	Sink
+	PutSum(kind, parent, key string, sum [sha256.Size]byte, raw []byte) error
 }
 
 // Filter reports whether a kind is walked; typeSlug is set for kinds that
@@ -228,6 +239,7 @@ func (w *walker) collect(ctx context.Context, k *kind.Kind, parent api.Object) (
 	}
 	keep := isParent(k)
 	parents := 0
+	summer, _ := w.sink.(SummedSink)
 	store := func(objs []api.Object) error {
 		stored := 0
 		for _, o := range objs {
@@ -236,7 +248,13 @@ func (w *walker) collect(ctx context.Context, k *kind.Kind, parent api.Object) (
 				slug = o.Key
 			}
 			if w.include(k.Name, slug) {
-				if err := w.sink.Put(k.Name, parentKey, o.Key, o.Raw); err != nil {
+				var err error
+				if o.Summed && summer != nil {
+					err = summer.PutSum(k.Name, parentKey, o.Key, o.Sum, o.Raw)
+				} else {
+					err = w.sink.Put(k.Name, parentKey, o.Key, o.Raw)
+				}
+				if err != nil {
 					return &sinkError{fmt.Errorf("store %s %s: %w", k.Label, o.Key, err)}
 				}
 				stored++

@@ -21,6 +21,10 @@
 //     access: every other request would fail the same way);
 //   - a cancelled context ends the run; the caller aborts the writer.
 //
+// Objects the client hashed while it checked their page (api.Object.Sum)
+// go to a SummedSink's PutSum, so the store files them without
+// canonicalising and hashing them again; others go to Put.
+//
 // Caveats: listings of parent kinds (types, flows, stages) do not take one
 // of the Collections slots, since everything else waits for them; there is
 // one per type and per flow. Items are never kept in memory.

@@ -68,6 +68,9 @@ type canon struct {
 	depth   int
 	members []member // a stack: each object uses the entries above its base
 	scratch []byte
+	// top, when set, collects the members of the outermost object as
+	// read (Canonicalizer.Member).
+	top *[]topMember
 }
 
 // member is one written object member: its unescaped key and the range of
@@ -243,10 +246,14 @@ func (c *canon) object() error {
 		c.pos++
 		c.out = append(c.out, ':')
 		c.space()
+		vstart := c.pos
 		if err := c.value(); err != nil {
 			return err
 		}
 		c.members = append(c.members, member{key: key, start: start, end: len(c.out)})
+		if c.top != nil && c.depth == 1 {
+			*c.top = append(*c.top, topMember{key: key, raw: c.in[vstart:c.pos]})
+		}
 		c.space()
 		if c.pos >= len(c.in) {
 			return c.unexpected()
@@ -272,36 +279,65 @@ func (c *canon) object() error {
 func (c *canon) sortMembers(ms []member) {
 	ordered := true
 	for i := 1; i < len(ms) && ordered; i++ {
-		ordered = bytes.Compare(ms[i-1].key, ms[i].key) < 0
+		ordered = compareKeys(ms[i-1].key, ms[i].key) < 0
 	}
 	if ordered {
 		return
 	}
 	region := ms[0].start
 	c.scratch = append(c.scratch[:0], c.out[region:]...)
-	for i := range ms {
-		ms[i].start -= region
-		ms[i].end -= region
-	}
-	if len(ms) <= 16 {
-		// Objects are small: an insertion sort without a comparison
-		// function to call, stable as the fallback is.
-		for i := 1; i < len(ms); i++ {
-			for j := i; j > 0 && bytes.Compare(ms[j-1].key, ms[j].key) > 0; j-- {
-				ms[j-1], ms[j] = ms[j], ms[j-1]
-			}
-		}
-	} else {
-		slices.SortStableFunc(ms, func(a, b member) int { return bytes.Compare(a.key, b.key) })
-	}
 	c.out = c.out[:region]
-	for i, m := range ms {
-		if i+1 < len(ms) && bytes.Equal(m.key, ms[i+1].key) {
+	if len(ms) > 16 {
+		slices.SortStableFunc(ms, func(a, b member) int { return compareKeys(a.key, b.key) })
+		c.writeSorted(ms, region, nil)
+		return
+	}
+	// Objects are small: an insertion sort of their indices (stable, as
+	// the fallback is), which moves no pointers, so the garbage collector
+	// has no write barrier to run for each swap.
+	var idx [16]uint8
+	order := idx[:len(ms)]
+	for i := range order {
+		order[i] = uint8(i)
+	}
+	for i := 1; i < len(order); i++ {
+		for j := i; j > 0 && compareKeys(ms[order[j-1]].key, ms[order[j]].key) > 0; j-- {
+			order[j-1], order[j] = order[j], order[j-1]
+		}
+	}
+	c.writeSorted(ms, region, order)
+}
+
+// writeSorted appends to out the members, saved in scratch from region
+// on, in the order given (by index into ms, or ms's own order when nil),
+// skipping all but the last of equal keys.
+func (c *canon) writeSorted(ms []member, region int, order []uint8) {
+	at := func(i int) member {
+		if order == nil {
+			return ms[i]
+		}
+		return ms[order[i]]
+	}
+	for i := range ms {
+		m := at(i)
+		if i+1 < len(ms) && bytes.Equal(m.key, at(i+1).key) {
 			continue // a later duplicate wins
 		}
 		if len(c.out) > region {
 			c.out = append(c.out, ',')
 		}
-		c.out = append(c.out, c.scratch[m.start:m.end]...)
+		c.out = append(c.out, c.scratch[m.start-region:m.end-region]...)
 	}
+}
+
+// compareKeys is bytes.Compare, deciding on the first byte without a call
+// when it differs, as it mostly does between an object's keys.
+func compareKeys(a, b []byte) int {
+	if len(a) > 0 && len(b) > 0 && a[0] != b[0] {
+		if a[0] < b[0] {
+			return -1
+		}
+		return 1
+	}
+	return bytes.Compare(a, b)
 }

@@ -63,7 +63,7 @@ func (c *canon) strBody(start int, escape bool) (end int, changed bool, err erro
 			c.putRune(r, escape)
 		case b < utf8.RuneSelf:
 			j := i + 1
-			for j < len(c.in) && c.in[j] >= 0x20 && c.in[j] < utf8.RuneSelf && c.in[j] != '"' && c.in[j] != '\\' {
+			for j < len(c.in) && plain[c.in[j]] {
 				j++
 			}
 			c.out = append(c.out, c.in[i:j]...)
@@ -170,3 +170,13 @@ func hex4(b []byte) (rune, bool) {
 	}
 	return r, true
 }
+
+// plain holds the bytes a canonical string keeps as they are: ASCII from
+// space up, except the quote and the backslash. One load a byte instead of
+// four comparisons in the loop that copies runs of them.
+var plain = func() (t [256]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		t[b] = b != '"' && b != '\\'
+	}
+	return t
+}()

@@ -128,3 +128,61 @@ func TestCanonicalMemberCounts(t *testing.T) {
 		}
 	}
 }
+
+// FuzzAppendValue: a Canonicalizer reading values one after another
+// writes for each what Canonical writes for that value alone, and reads
+// exactly the value: what follows it is left as it was.
+func FuzzAppendValue(f *testing.F) {
+	for _, s := range []string{`{"b":1,"a":2} ,{"c":3}`, `1.50]`, `"x"  "y"`, `[1,{"z":null,"y":[]}]x`, ` null`, `{"a":`, ``} {
+		f.Add([]byte(s))
+	}
+	var z Canonicalizer
+	f.Fuzz(func(t *testing.T, in []byte) {
+		got, end, err := z.AppendValue([]byte("prefix"), in)
+		if err != nil {
+			return
+		}
+		if end <= 0 || end > len(in) {
+			t.Fatalf("AppendValue(%q) read %d bytes", in, end)
+		}
+		want, err := Canonical(in[:end])
+		if err != nil {
+			t.Fatalf("AppendValue(%q) read %q, which Canonical refuses: %v", in, in[:end], err)
+		}
+		if !bytes.Equal(got, append([]byte("prefix"), want...)) {
+			t.Fatalf("AppendValue(%q) = %q, Canonical gives %q", in, got, want)
+		}
+		if end < len(in) && Valid(in[:end+1]) && in[end] != ' ' && in[end] != '\t' && in[end] != '\n' && in[end] != '\r' {
+			t.Fatalf("AppendValue(%q) stopped at %d, inside a longer value", in, end)
+		}
+	})
+}
+
+// TestCanonicalizerMember: the outermost object's members as read, the
+// last of duplicates, keys unescaped; nested members are not top-level.
+func TestCanonicalizerMember(t *testing.T) {
+	var z Canonicalizer
+	in := []byte(`{"id" : 12 ,"n":{"slug":"x"},"slug":"a","sl\u0075g":"b\n", "e":[{"id":3}]} ,{"id":4}`)
+	if _, _, err := z.AppendValue(nil, in); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, want string
+		ok         bool
+	}{{"id", "12", true}, {"slug", `"b\n"`, true}, {"n", `{"slug":"x"}`, true}, {"x", "", false}} {
+		got, ok := z.Member(c.name)
+		if string(got) != c.want || ok != c.ok {
+			t.Errorf("Member(%q) = %q, %v; want %q, %v", c.name, got, ok, c.want, c.ok)
+		}
+	}
+	z.Reset()
+	if got, ok := z.Member("id"); ok {
+		t.Errorf("after Reset, Member(id) = %q, want none", got)
+	}
+	if _, _, err := z.AppendValue(nil, []byte(`[{"id":1}]`)); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := z.Member("id"); ok {
+		t.Errorf("after a list, Member(id) = %q, want none", got)
+	}
+}

@@ -45,7 +45,17 @@
 //     and scratch are pooled) and copies runs of plain string bytes at
 //     once, and sorts an object's members (up to 16) by insertion without
 //     calling a comparison function: 1.0-1.4 µs and no allocation per
-//     object, against 4.3 µs and 7 allocations before;
+//     object, against 4.3 µs and 7 allocations before. The sort moves
+//     member indices, not the members (which hold pointers: each swap ran
+//     the garbage collector's write barrier while it marked), and decides
+//     on a key's first byte without a call; plain string runs are copied
+//     through a byte table (0.8-0.9 µs; 6% less CPU than before, measured
+//     as task-clock on a loaded machine, load 8-9);
+//   - a Canonicalizer canonicalises values one after another with its own
+//     buffers (no pool round trip), reads one value of a longer input
+//     (AppendValue: the elements of a list page, FuzzAppendValue) and keeps
+//     the outermost object's members as read (Member), so the client
+//     checks, cuts, hashes and files a page in one pass;
 //   - IsCanonical stops at the first sign that its input is not its own
 //     canonical form, and is conservative (an escape or a non-ASCII byte
 //     says no): on canonical input it takes 0.34 µs where AppendCanonical

@@ -1,0 +1,166 @@
+package api
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"strings"
+	"testing"
+
+	"github.com/enspace-sync/enspace-sync/internal/jsonv"
+)
+
+// FuzzSplitSummed: page bodies are untrusted. The one-pass split accepts
+// a body only when the general path accepts it too (jsonv.Valid, then
+// decodeValidList), with the same elements byte for byte, and each sum is
+// the SHA-256 of jsonv.Canonical of its element: the store's address.
+func FuzzSplitSummed(f *testing.F) {
+	for _, s := range []string{`[]`, ` [ ] `, `[{"id":1},{"id":2}]`, ` [ {"b":"]","a":1} , {"b":[1,{}]} ] `,
+		`[{"id":1},2]`, `[{}] x`, `[{"id":1},]`, `[{"id":1}`, `{"data":[{"id":1}]}`, "[{\"k\":\"\xff\"}]",
+		`[{"a":1,"a":2}]`, `[{"id":1,"id":"x","slug":"a","\u0069d":7}]`, `[{"s":"\u00e9\ud800"}]`, `[{"id" : 12 , "n":{"id":3}}]`, `[{"n":1.0e+5},{"n":-0}]`, `[{"a":{"c":[{"e":1,"d":2}],"b":0}}]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var sc splitter
+		names := [2]string{"id", "slug"}
+		p, ok := sc.splitSummed(body, names, 3)
+		if !ok {
+			return
+		}
+		if !jsonv.Valid(body) {
+			t.Fatalf("split accepted %q, which is not valid JSON", body)
+		}
+		lp, err := decodeValidList(body)
+		if err != nil {
+			t.Fatalf("split accepted %q, the decoder refuses it: %v", body, err)
+		}
+		if len(p.items) != len(lp.Items) || len(p.sums) != len(p.items) || lp.HasTotal {
+			t.Fatalf("%q: %d elements and %d sums, decoder %d elements (total %v)", body, len(p.items), len(p.sums), len(lp.Items), lp.HasTotal)
+		}
+		for i := range p.items {
+			if !bytes.Equal(p.items[i], lp.Items[i]) {
+				t.Fatalf("%q element %d: %s, decoder %s", body, i, p.items[i], lp.Items[i])
+			}
+			c, err := jsonv.Canonical(p.items[i])
+			if err != nil {
+				t.Fatalf("%q element %d: %v", body, i, err)
+			}
+			if p.sums[i] != sha256.Sum256(c) {
+				t.Fatalf("%q element %d: the sum is not that of its canonical form %s", body, i, c)
+			}
+			want, err := topLevel(p.items[i], names[:]...)
+			if err != nil {
+				t.Fatalf("%q element %d: %v", body, i, err)
+			}
+			for n := range names {
+				if string(p.fields[i][n]) != string(want[n]) || (p.fields[i][n] == nil) != (want[n] == nil) {
+					t.Fatalf("%q element %d field %q: %q, topLevel gives %q", body, i, names[n], p.fields[i][n], want[n])
+				}
+			}
+		}
+	})
+}
+
+// TestSplitSummedRefuses: what the one pass leaves to the general path,
+// which then explains it or decodes it.
+func TestSplitSummedRefuses(t *testing.T) {
+	for _, s := range []string{``, ` `, `{"data":[]}`, `[1]`, `[{"a":1} {"b":2}]`, `[{"a":1},]`, `[{"a":1}] []`,
+		`[{"a":01}]`, `[{"a":"` + "\x01" + `"}]`, `[{"a":1}`, `<html></html>`, `[` + strings.Repeat(`{"a":`, 10001) + `1` + strings.Repeat(`}`, 10001) + `]`} {
+		var sc splitter
+		if _, ok := sc.splitSummed([]byte(s), [2]string{"id", "id"}, 1); ok {
+			t.Errorf("splitSummed(%.40q) accepted it", s)
+		}
+	}
+}
+
+// BenchmarkSplitSummed measures the one pass over a page of 100 objects
+// shaped like the fake's items, against what it replaced: validating the
+// whole body, cutting it into elements, canonicalising and hashing each
+// element, and scanning it for its id.
+func BenchmarkSplitSummed(b *testing.B) {
+	body := benchPage(100)
+	b.Run("one-pass", func(b *testing.B) {
+		var sc splitter
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, ok := sc.splitSummed(body, [2]string{"id", "id"}, 100); !ok {
+				b.Fatal("refused")
+			}
+		}
+	})
+	b.Run("before", func(b *testing.B) {
+		var canon []byte
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if !jsonv.Valid(body) {
+				b.Fatal("invalid")
+			}
+			lp, err := decodeValidList(body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, it := range lp.Items {
+				if canon, err = jsonv.AppendCanonical(canon[:0], it); err != nil {
+					b.Fatal(err)
+				}
+				_ = sha256.Sum256(canon)
+				if _, err := topLevel(it, "id", "id"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}
+
+// benchPage is a bare array of n objects shaped like the fake's items.
+func benchPage(n int) []byte {
+	var b bytes.Buffer
+	b.WriteByte('[')
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`{"id":` + strings.Repeat("1", 6) + `,"type":"contracts","data":{"title":"Contract number 123456 for the client","value":12345.5,` +
+			`"client":4021,"signed":true,"status":"active","notes":"Renewal expected next year; see the attached terms."},` +
+			`"user":{"id":9,"created_at":"2026-01-02T03:04:05.678Z","email":"ana@acme.com","meta":{"fname":"Ana","lname":"Lima"}},` +
+			`"created_at":"2026-01-02T03:04:05.678Z","updated_at":"2026-01-02T03:04:05.678Z"}`)
+	}
+	b.WriteByte(']')
+	return b.Bytes()
+}
+
+// TestListSums: objects of a bare-array page carry the SHA-256 of their
+// canonical form (the store's address); an envelope's are read the
+// general way and carry none, and the store hashes them itself.
+func TestListSums(t *testing.T) {
+	for _, env := range []string{"", "data"} {
+		t.Run("envelope="+env, func(t *testing.T) {
+			s := newListServer(45)
+			s.counts = true
+			s.envelope = env
+			_, got, err := listAll(t, s, "members", Object{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 45 {
+				t.Fatalf("listed %d objects, want 45", len(got))
+			}
+			for _, o := range got {
+				if o.Summed != (env == "") {
+					t.Fatalf("object %s: Summed = %v with envelope %q", o.ID, o.Summed, env)
+				}
+				if !o.Summed {
+					continue
+				}
+				c, err := jsonv.Canonical(o.Raw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if o.Sum != sha256.Sum256(c) {
+					t.Fatalf("object %s: Sum is not the SHA-256 of %s", o.ID, c)
+				}
+			}
+		})
+	}
+}

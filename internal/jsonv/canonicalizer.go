@@ -1,0 +1,69 @@
+package jsonv
+
+import "fmt"
+
+// Canonicalizer writes the canonical forms of values one after another
+// with the same member stack and scratch buffer, without the pool round
+// trip of AppendCanonical: for a caller that canonicalises many values in
+// a row, such as the objects of a list page. Its zero value is ready to
+// use; it is not safe for concurrent use.
+type Canonicalizer struct {
+	c   canon
+	top []topMember // the members of the last value, when an object
+}
+
+// topMember is one member of the outermost object: its unescaped key and
+// its value as read.
+type topMember struct {
+	key, raw []byte
+}
+
+// AppendValue appends the canonical form of the one JSON value at the
+// start of raw (after any whitespace) to dst, and returns the extended
+// slice with the offset in raw just past that value. Unlike
+// AppendCanonical, data after the value is not an error: it is the
+// caller's to read (a comma and the next element of a list). The output
+// for a value is exactly what Canonical gives for that value alone; an
+// error is ErrInvalid, as AppendCanonical's.
+func (z *Canonicalizer) AppendValue(dst, raw []byte) (out []byte, end int, err error) {
+	c := &z.c
+	c.in, c.pos, c.out, c.depth = raw, 0, dst, 0
+	c.members = c.members[:0]
+	z.top = z.top[:0]
+	c.top = &z.top
+	defer func() { c.in, c.out, c.top = nil, nil, nil }()
+	c.space()
+	if c.pos == len(c.in) {
+		return nil, 0, fmt.Errorf("%w: empty input", ErrInvalid)
+	}
+	if err := c.value(); err != nil {
+		return nil, 0, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	return c.out, c.pos, nil
+}
+
+// Member returns the value of the member named name of the object that
+// the last successful AppendValue read, byte for byte as read (a slice of
+// its input, not in canonical form), and whether it has one. Keys are
+// compared unescaped and the last of duplicate keys wins, as
+// encoding/json decides. A caller that needs a field or two of each
+// object it canonicalises (the client files list objects by id) so spares
+// a second scan.
+func (z *Canonicalizer) Member(name string) ([]byte, bool) {
+	for i := len(z.top) - 1; i >= 0; i-- {
+		if string(z.top[i].key) == name {
+			return z.top[i].raw, true
+		}
+	}
+	return nil, false
+}
+
+// Reset drops what the Canonicalizer holds of its last input (its member
+// keys and Member's values are slices of it), keeping its buffers: a
+// Canonicalizer kept for later does not keep a page alive.
+func (z *Canonicalizer) Reset() {
+	clear(z.top[:cap(z.top)])
+	z.top = z.top[:0]
+	clear(z.c.members[:cap(z.c.members)])
+	z.c.members = z.c.members[:0]
+}
