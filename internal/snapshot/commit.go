@@ -238,11 +238,11 @@ func (b *treeBuild) emit(tx *bbolt.Tx) error {
 	chunks, index := tx.Bucket(bucketChunks), tx.Bucket(bucketChunkIndex)
 	enc := encodeChunk(b.cur)
 	h := hashOf(enc)
-	id := lookupID(index, h)
+	id := findChunk(chunks, index, h, enc)
 	if id == 0 {
 		var n int64
 		var err error
-		if id, n, err = store(chunks, index, h, enc); err != nil {
+		if id, n, err = storeChunk(chunks, index, h, enc); err != nil {
 			return fmt.Errorf("store chunk: %w", err)
 		}
 		b.added += n

@@ -107,11 +107,11 @@ func buildIndex(tx *bbolt.Tx, refs []chunkRef, added *int64) (int, []chunkRef, e
 			group := refs[start : i+1]
 			enc := encodeIndex(level, group)
 			h := hashOf(enc)
-			id := lookupID(index, h)
+			id := findChunk(chunks, index, h, enc)
 			if id == 0 {
 				var size int64
 				var err error
-				if id, size, err = store(chunks, index, h, enc); err != nil {
+				if id, size, err = storeChunk(chunks, index, h, enc); err != nil {
 					return 0, nil, fmt.Errorf("store index node: %w", err)
 				}
 				*added += size

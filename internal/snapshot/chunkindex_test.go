@@ -1,0 +1,102 @@
+package snapshot
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"go.etcd.io/bbolt"
+)
+
+// TestChunkIndexFullKeys checks that chunk index entries under the whole
+// hash, as format 3 and before filed them, still deduplicate: a snapshot of
+// unchanged objects stores no chunk and gets the same root, and the file
+// verifies.
+func TestChunkIndexFullKeys(t *testing.T) {
+	t.Parallel()
+	db := openTest(t)
+	s1 := snapshotOf(t, db, "acme", 3000, same)
+	chunks := count(t, db, bucketChunks)
+	if err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		index, recs := tx.Bucket(bucketChunkIndex), tx.Bucket(bucketChunks)
+		var keys [][]byte
+		if err := index.ForEach(func(k, _ []byte) error { keys = append(keys, k); return nil }); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if len(k) != chunkKeyLen {
+				return fmt.Errorf("index key of %d bytes, want %d", len(k), chunkKeyLen)
+			}
+			v := index.Get(k)
+			id, _ := idFromValue(v)
+			h := hashOf(recs.Get(idKey(id)))
+			if err := index.Put(h[:], v); err != nil {
+				return err
+			}
+			if err := index.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s2 := snapshotOf(t, db, "acme", 3000, same)
+	if got := count(t, db, bucketChunks); got != chunks {
+		t.Errorf("%d chunks after an unchanged snapshot, want %d", got, chunks)
+	}
+	if s2.Collections["items/contracts"] != s1.Collections["items/contracts"] {
+		t.Error("unchanged collection has a new root")
+	}
+	rep, err := db.Verify(false, nil)
+	if err != nil || !rep.OK() {
+		t.Errorf("verify: %v %v", err, rep.Problems)
+	}
+}
+
+// TestChunkIndexShortKeyTaken checks a chunk whose short key another
+// record holds (a collision, or a damaged chunk whose bytes no longer
+// match): it is not taken for that record, it is stored under its whole
+// hash, found there, and verifies.
+func TestChunkIndexShortKeyTaken(t *testing.T) {
+	t.Parallel()
+	db := openTest(t)
+	rollback := errors.New("rollback")
+	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		chunks, index := tx.Bucket(bucketChunks), tx.Bucket(bucketChunkIndex)
+		x := encodeChunk([]entry{{key: sortKey("1"), id: 1}})
+		y := encodeChunk([]entry{{key: sortKey("2"), id: 1}})
+		hx, hy := hashOf(x), hashOf(y)
+		idX, _, err := storeChunk(chunks, index, hx, x)
+		if err != nil {
+			return err
+		}
+		if got := findChunk(chunks, index, hx, x); got != idX {
+			t.Errorf("findChunk(x) = %d, want %d", got, idX)
+		}
+		// y's short key names x.
+		if err := index.Put(hy[:chunkKeyLen], idValue(idX)); err != nil {
+			return err
+		}
+		if got := findChunk(chunks, index, hy, y); got != 0 {
+			t.Errorf("findChunk(y) = %d before y is stored, want 0", got)
+		}
+		idY, n, err := storeChunk(chunks, index, hy, y)
+		if err != nil {
+			return err
+		}
+		if want := int64(idKeyLen + len(y) + len(hy) + len(idValue(idY))); n != want {
+			t.Errorf("storeChunk wrote %d bytes, want %d", n, want)
+		}
+		if got := findChunk(chunks, index, hy, y); got != idY || idY == idX {
+			t.Errorf("findChunk(y) = %d, want %d (not %d)", got, idY, idX)
+		}
+		if !chunkIndexed(index, hy, idY) || !chunkIndexed(index, hx, idX) {
+			t.Error("chunkIndexed disagrees with the index")
+		}
+		return rollback
+	})
+	if !errors.Is(err, rollback) {
+		t.Fatal(err)
+	}
+}
