@@ -14,8 +14,11 @@ import (
 // maxIndexRefs children: that list is the root. A level-1 node lists
 // chunks; a level-n node lists level n-1 nodes.
 const (
-	// indexFormat is the leading byte of an index node or root encoding.
-	indexFormat byte = 2
+	// indexFormat is the leading byte of an index node or root encoding;
+	// oldIndexFormat that of those written before numeric keys were coded
+	// as differences (see appendKey), which are still read.
+	indexFormat    byte = 4
+	oldIndexFormat byte = 2
 	// indexMask: an index node ends after a child whose first key (hashed
 	// with the level) has these bits zero, about one child in 16.
 	indexMask = 15
@@ -65,7 +68,7 @@ func encodeIndex(level int, refs []chunkRef) []byte {
 // (at least 1) and children (at least one).
 func decodeIndex(b []byte) (int, []chunkRef, error) {
 	d := &decoder{b: b}
-	n := d.header("index node", indexFormat, minRootEntry)
+	n := d.header("index node", indexFormat, oldIndexFormat, minRootEntry)
 	level := int(d.uvarint(maxLevel))
 	if d.err == nil && (n == 0 || level == 0) {
 		d.err = fmt.Errorf("%w: empty index node or level 0", ErrCorrupt)
