@@ -27,7 +27,8 @@
 // collection is stored as a tree: its entries are cut into chunks at
 // content-defined boundaries (after an entry whose key hashes to a value
 // with its low 4 bits zero, so about 16 entries a chunk, and at most 64),
-// and each chunk is stored once (found by its hash through the index).
+// and each chunk is stored once (found through the chunk index, by a
+// prefix of its hash checked against its bytes).
 // When a collection has more than 64 chunks, their lines (first key, id and
 // entry count) are grouped into index nodes the same way (a node ends after
 // a line whose first key, hashed with the level, has its low 4 bits zero,
@@ -35,9 +36,11 @@
 // the next level, until one level has at most 64 lines: that list is the
 // root, stored under its hash. Index nodes live in the chunks bucket, with
 // ids and hash index entries like chunks, and lead with another format
-// byte (2; chunks lead with 1). Chunk entries are the key, prefix-compressed,
-// and the blob id as a difference from the previous entry's, about 4 bytes
-// an entry. An unchanged collection costs nothing in the next snapshot
+// byte (4; chunks lead with 3; see # Trees for formats 1 and 2). Chunk
+// entries are the key and the blob id as a difference from the previous
+// entry's: a numeric key as its difference from the previous one, any
+// other prefix-compressed; about 2.3 bytes an entry on the storage
+// benchmark. An unchanged collection costs nothing in the next snapshot
 // (same ids, same chunks, same root); a changed object costs its blob, one
 // chunk, one index node per level and a small root (some 1.8 KB in all at
 // 100,000 objects); [DB.DiffCollection] walks both trees down a level at a
@@ -121,8 +124,8 @@
 // compressed JSON), the blob index 3.4 MB, chunks and their index 4.3
 // MB, and free pages the rest (4.3 MB), in the main the first run's
 // pending entries, which its commit deletes (filling their pages to 95%
-// took 2.4 MiB off). See # Caveats for what stands between this and the
-// floor.
+// took 2.4 MiB off; see # Trees for what followed). See # Caveats for
+// what stands between this and the floor.
 //
 // A read-write open upgrades a format-1 or -2 file in place (upgrade.go):
 // it first keeps a copy of the file beside it (path + ".format2", synced
@@ -136,6 +139,46 @@
 // go back to an older build, put the copy in the database's place:
 // snapshots taken since the upgrade are lost with it. The space the loose
 // records took is free inside the file: `db compact` gives it back.
+//
+// # Trees
+//
+// Three changes took the tree side of the storage benchmark (cmd/bench
+// -storage-only, 100,000 items, 10 days at 1% churn; bbolt's per-bucket
+// stats of the last file, 4 KiB pages) from 8.6 MB to 3.7 MB, and the
+// file on disk from 20.3 to 15.7 MiB (one run each, load 8-12):
+//
+//	            | before  | after
+//	chunks      | 2.88 MB | 1.86 MB
+//	chunk index | 1.46 MB | 0.74 MB
+//	free pages  | 4.25 MB | 1.09 MB
+//
+// The three:
+//
+//   - Pending entries (pending.go): a run's entries were a bbolt key each,
+//     about 35 bytes with bbolt's element, 3.3 MB for a first backup of
+//     100,000 objects; its commit deletes them, but the pages stay in the
+//     file, and later runs reused them only in part. A batch now writes one
+//     record, about 2.5 bytes an entry.
+//   - Chunk index keys (chunkindex.go): the first 8 bytes of the hash, the
+//     record's bytes compared on a hit, instead of all 32: half the index.
+//   - Numeric keys as differences (tree.go: appendKey): keys were most of
+//     a chunk (3.4 of 4.7 bytes an entry, numbered objects a few apart); as
+//     a difference most take one byte. Index nodes code their first keys
+//     the same way. Chunks of format 1 and index nodes of format 2, which
+//     code every key as a shared prefix and the rest, are still read; a
+//     tree built by an older build is written again, in the new format, by
+//     the first backup after the upgrade (its chunks no longer match), and
+//     the old chunks go with the snapshots that use them.
+//
+// What remains: a day at 1% churn adds about 900 new chunks and 370 index
+// nodes (a changed object's chunk, and nearly every level-1 node, since
+// each lists the id of a changed chunk), some 150 KB, more than the new
+// objects' packs; and the chunk index, rewritten page by page at every
+// commit (its keys are random), leaves most of the free pages: with no
+// index entries written they stayed at 0.35 MB. Filing the entries in
+// slices of the hash range, as the blob index is, or deduplicating a
+// collection against its previous tree instead of a global index, would
+// take most of that.
 //
 // # Damage
 //
