@@ -67,7 +67,7 @@ func TestChunkIndexShortKeyTaken(t *testing.T) {
 		x := encodeChunk([]entry{{key: sortKey("1"), id: 1}})
 		y := encodeChunk([]entry{{key: sortKey("2"), id: 1}})
 		hx, hy := hashOf(x), hashOf(y)
-		idX, _, err := storeChunk(chunks, index, hx, x)
+		idX, err := storeChunkNow(chunks, index, hx, x)
 		if err != nil {
 			return err
 		}
@@ -81,12 +81,16 @@ func TestChunkIndexShortKeyTaken(t *testing.T) {
 		if got := findChunk(chunks, index, hy, y); got != 0 {
 			t.Errorf("findChunk(y) = %d before y is stored, want 0", got)
 		}
-		idY, n, err := storeChunk(chunks, index, hy, y)
+		idY, _, err := storeRecord(chunks, y)
 		if err != nil {
 			return err
 		}
-		if want := int64(idKeyLen + len(y) + len(hy) + len(idValue(idY))); n != want {
-			t.Errorf("storeChunk wrote %d bytes, want %d", n, want)
+		n, err := fileChunk(index, hy, idY)
+		if err != nil {
+			return err
+		}
+		if want := int64(len(hy) + len(idValue(idY))); n != want {
+			t.Errorf("fileChunk wrote %d bytes, want %d (the whole hash as key)", n, want)
 		}
 		if got := findChunk(chunks, index, hy, y); got != idY || idY == idX {
 			t.Errorf("findChunk(y) = %d, want %d (not %d)", got, idY, idX)
@@ -98,5 +102,53 @@ func TestChunkIndexShortKeyTaken(t *testing.T) {
 	})
 	if !errors.Is(err, rollback) {
 		t.Fatal(err)
+	}
+}
+
+// storeChunkNow stores enc as a chunk record and files its index entry.
+func storeChunkNow(chunks, index *bbolt.Bucket, h Hash, enc []byte) (uint64, error) {
+	id, _, err := storeRecord(chunks, enc)
+	if err == nil {
+		_, err = fileChunk(index, h, id)
+	}
+	return id, err
+}
+
+// TestChunkIndexFiledAfterTrees checks that a commit files the index
+// entries of every chunk and index node it stored, each chunk stored once
+// even when a collection repeats another's chunks in the same commit, and
+// that an unchanged collection in the next snapshot stores nothing.
+func TestChunkIndexFiledAfterTrees(t *testing.T) {
+	t.Parallel()
+	db := openTest(t)
+	put := func() *Snapshot {
+		w, err := db.Begin("acme", t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, parent := range []string{"a", "b"} { // same keys and blobs
+			for id := 1; id <= 3000; id++ {
+				if err := w.Put("items", parent, fmt.Sprint(id), item(id, 0)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		s, err := w.Commit(CommitInfo{FinishedAt: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s1 := put()
+	if a, b := s1.Collections["items/a"], s1.Collections["items/b"]; a.Root != b.Root || a.Count != 3000 {
+		t.Errorf("collections of the same entries: %+v, %+v; want one root", a, b)
+	}
+	chunks, entries := count(t, db, bucketChunks), count(t, db, bucketChunkIndex)
+	if chunks == 0 || chunks != entries {
+		t.Errorf("%d chunks, %d chunk index entries; want as many", chunks, entries)
+	}
+	s2 := put()
+	if got := count(t, db, bucketChunks); got != chunks || s2.Collections["items/a"] != s1.Collections["items/a"] {
+		t.Errorf("an unchanged snapshot stored %d chunks", got-chunks)
 	}
 }

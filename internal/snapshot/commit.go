@@ -82,6 +82,11 @@ func (w *Writer) commit(info CommitInfo) (*Snapshot, error) {
 			return nil, fmt.Errorf("build trees: %w", err)
 		}
 	}
+	filed, err := tb.store.file(w.db)
+	tb.added += filed
+	if err != nil {
+		return nil, err
+	}
 	snap := &Snapshot{
 		ID: w.id, Workspace: w.workspace,
 		StartedAt: w.startedAt, FinishedAt: info.FinishedAt.UTC(),
@@ -117,7 +122,7 @@ func (w *Writer) commit(info CommitInfo) (*Snapshot, error) {
 	if note != nil {
 		snap.Changes, snap.Anomalies = note.Changes, note.Anomalies
 	}
-	err := w.db.update(func(tx *bbolt.Tx) error {
+	err = w.db.update(func(tx *bbolt.Tx) error {
 		pb := tx.Bucket(bucketPending)
 		if pb.Bucket(tb.run) == nil {
 			return fmt.Errorf("run %s is no longer pending", w.id)
@@ -186,6 +191,7 @@ type treeBuild struct {
 	cur    []entry       // entries of the chunk in progress
 	refs   []chunkRef    // chunks of coll so far
 	count  int
+	store  chunkStore // the chunks and index nodes stored, waiting for their index entries
 	result map[string]Collection
 	added  int64 // bytes of the chunks, index nodes, roots and index entries stored
 	done   bool
@@ -235,18 +241,11 @@ func (b *treeBuild) step(tx *bbolt.Tx, budget int) error {
 // emit stores the chunk in progress, unless the chunk index already
 // holds it.
 func (b *treeBuild) emit(tx *bbolt.Tx) error {
-	chunks, index := tx.Bucket(bucketChunks), tx.Bucket(bucketChunkIndex)
-	enc := encodeChunk(b.cur)
-	h := hashOf(enc)
-	id := findChunk(chunks, index, h, enc)
-	if id == 0 {
-		var n int64
-		var err error
-		if id, n, err = storeChunk(chunks, index, h, enc); err != nil {
-			return fmt.Errorf("store chunk: %w", err)
-		}
-		b.added += n
+	id, n, err := b.store.put(tx, encodeChunk(b.cur))
+	if err != nil {
+		return fmt.Errorf("store chunk: %w", err)
 	}
+	b.added += n
 	b.refs = append(b.refs, chunkRef{first: b.cur[0].key, id: id, count: len(b.cur)})
 	b.count += len(b.cur)
 	b.cur = nil
@@ -260,7 +259,7 @@ func (b *treeBuild) finish(tx *bbolt.Tx) error {
 			return err
 		}
 	}
-	level, top, err := buildIndex(tx, b.refs, &b.added)
+	level, top, err := buildIndex(tx, &b.store, b.refs, &b.added)
 	if err != nil {
 		return err
 	}

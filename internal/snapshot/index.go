@@ -93,11 +93,10 @@ func decodeIndex(b []byte) (int, []chunkRef, error) {
 	return level, refs, nil
 }
 
-// buildIndex stores the index nodes over a collection's chunks, level by
-// level, and returns the root's level and children. It adds the bytes it
-// stores to *added.
-func buildIndex(tx *bbolt.Tx, refs []chunkRef, added *int64) (int, []chunkRef, error) {
-	chunks, index := tx.Bucket(bucketChunks), tx.Bucket(bucketChunkIndex)
+// buildIndex stores the index nodes over a collection's chunks (through
+// s), level by level, and returns the root's level and children. It adds
+// the bytes it stores to *added.
+func buildIndex(tx *bbolt.Tx, s *chunkStore, refs []chunkRef, added *int64) (int, []chunkRef, error) {
 	level := 1
 	for len(refs) > maxIndexRefs {
 		var up []chunkRef
@@ -108,17 +107,11 @@ func buildIndex(tx *bbolt.Tx, refs []chunkRef, added *int64) (int, []chunkRef, e
 				continue
 			}
 			group := refs[start : i+1]
-			enc := encodeIndex(level, group)
-			h := hashOf(enc)
-			id := findChunk(chunks, index, h, enc)
-			if id == 0 {
-				var size int64
-				var err error
-				if id, size, err = storeChunk(chunks, index, h, enc); err != nil {
-					return 0, nil, fmt.Errorf("store index node: %w", err)
-				}
-				*added += size
+			id, size, err := s.put(tx, encodeIndex(level, group))
+			if err != nil {
+				return 0, nil, fmt.Errorf("store index node: %w", err)
 			}
+			*added += size
 			count := 0
 			for _, g := range group {
 				count += g.count
