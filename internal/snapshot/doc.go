@@ -142,23 +142,26 @@
 //
 // # Trees
 //
-// Three changes took the tree side of the storage benchmark (cmd/bench
+// Four changes took the tree side of the storage benchmark (cmd/bench
 // -storage-only, 100,000 items, 10 days at 1% churn; bbolt's per-bucket
-// stats of the last file, 4 KiB pages) from 8.6 MB to 3.7 MB, and the
-// file on disk from 20.3 to 15.7 MiB (one run each, load 8-12):
+// stats of the last file, 4 KiB pages) from 8.6 MB to 3.0 MB, and the
+// file on disk from 20.3 to 15.0 MiB (one run each, load 8-12; see the
+// branch's report for three):
 //
 //	            | before  | after
 //	chunks      | 2.88 MB | 1.86 MB
-//	chunk index | 1.46 MB | 0.74 MB
-//	free pages  | 4.25 MB | 1.09 MB
+//	chunk index | 1.46 MB | 0.75 MB
+//	free pages  | 4.25 MB | 0.39 MB
 //
-// The three:
+// The four:
 //
 //   - Pending entries (pending.go): a run's entries were a bbolt key each,
 //     about 35 bytes with bbolt's element, 3.3 MB for a first backup of
 //     100,000 objects; its commit deletes them, but the pages stay in the
 //     file, and later runs reused them only in part. A batch now writes one
-//     record, about 2.5 bytes an entry.
+//     record, about 2.5 bytes an entry: on the benchmark's model (100,000
+//     numbered objects in three collections, ten days) the free pages
+//     went from 4.1 to 1.9 MB.
 //   - Chunk index keys (chunkindex.go): the first 8 bytes of the hash, the
 //     record's bytes compared on a hit, instead of all 32: half the index.
 //   - Numeric keys as differences (tree.go: appendKey): keys were most of
@@ -169,16 +172,21 @@
 //     tree built by an older build is written again, in the new format, by
 //     the first backup after the upgrade (its chunks no longer match), and
 //     the old chunks go with the snapshots that use them.
+//   - Chunk index filing (chunkindex.go): a commit filed its entries with
+//     its chunks, in one transaction, which rewrote nearly every page of
+//     the index (its keys are random) and left the old copies as free
+//     pages: most of what was left of them (with no index entries written
+//     they stayed at 0.35 MB on the model, against 1.06 MB). The entries
+//     now wait for the trees and are filed sorted, in up to 16
+//     transactions of a slice of the hash range each (one when they
+//     outnumber the entries filed before, whose pages they fill): 0.38 MB
+//     on the model.
 //
 // What remains: a day at 1% churn adds about 900 new chunks and 370 index
 // nodes (a changed object's chunk, and nearly every level-1 node, since
 // each lists the id of a changed chunk), some 150 KB, more than the new
-// objects' packs; and the chunk index, rewritten page by page at every
-// commit (its keys are random), leaves most of the free pages: with no
-// index entries written they stayed at 0.35 MB. Filing the entries in
-// slices of the hash range, as the blob index is, or deduplicating a
-// collection against its previous tree instead of a global index, would
-// take most of that.
+// objects' packs. Coding a day's changes as a patch over the previous
+// tree, instead of new chunks and nodes, would take most of that.
 //
 // # Damage
 //
@@ -266,7 +274,9 @@
 //     about once per filing instead of once per batch, and a commit does
 //     not wait for them (unfiled.go; format 2). A 1,000,000-item first
 //     backup went from 43.1 s to 30.3 s and its peak heap from 189 to
-//     117 MB. Chunk index entries are few and are filed with their chunks.
+//     117 MB. Chunk index entries wait
+//     for a commit's trees, then are filed the same way (chunkindex.go):
+//     sorted, a slice of the hash range per transaction, at most 16.
 //   - Hot copies with tx.WriteTo ([DB.WriteTo]).
 //   - fsync on (bbolt's default, NoSync false) and the freelist synced
 //     (NoFreelistSync false), so a crash never needs a freelist rebuild. The
