@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -81,6 +82,11 @@ func (w *Writer) commit(info CommitInfo) (*Snapshot, error) {
 			return nil, fmt.Errorf("build trees: %w", err)
 		}
 	}
+	filed, err := tb.store.file(w.db)
+	tb.added += filed
+	if err != nil {
+		return nil, err
+	}
 	snap := &Snapshot{
 		ID: w.id, Workspace: w.workspace,
 		StartedAt: w.startedAt, FinishedAt: info.FinishedAt.UTC(),
@@ -116,7 +122,7 @@ func (w *Writer) commit(info CommitInfo) (*Snapshot, error) {
 	if note != nil {
 		snap.Changes, snap.Anomalies = note.Changes, note.Anomalies
 	}
-	err := w.db.update(func(tx *bbolt.Tx) error {
+	err = w.db.update(func(tx *bbolt.Tx) error {
 		pb := tx.Bucket(bucketPending)
 		if pb.Bucket(tb.run) == nil {
 			return fmt.Errorf("run %s is no longer pending", w.id)
@@ -176,13 +182,16 @@ func encodeRecord(snap *Snapshot, added int64) ([]byte, error) {
 // collection, a budget of entries per transaction. Chunk boundaries depend
 // on keys only, and a transaction always ends on a chunk boundary. A
 // collection's index nodes and root are stored in the transaction that
-// stores its last chunk.
+// stores its last chunk. The entries come from a merge of the run's
+// pending records (pending.go), copied out in the first transaction.
 type treeBuild struct {
 	run    []byte
-	coll   []byte     // collection in progress; nil before the first
-	from   []byte     // next sort key in coll; nil to start at its first
-	refs   []chunkRef // chunks of coll so far
+	merge  *pendingMerge // nil before the first step
+	coll   []byte        // collection in progress; nil before the first
+	cur    []entry       // entries of the chunk in progress
+	refs   []chunkRef    // chunks of coll so far
 	count  int
+	store  chunkStore // the chunks and index nodes stored, waiting for their index entries
 	result map[string]Collection
 	added  int64 // bytes of the chunks, index nodes, roots and index entries stored
 	done   bool
@@ -193,101 +202,76 @@ func (b *treeBuild) step(tx *bbolt.Tx, budget int) error {
 	if run == nil {
 		return fmt.Errorf("run %s is no longer pending", b.run)
 	}
-	rc := run.Cursor()
-	name, _ := rc.First()
-	if b.coll != nil {
-		name, _ = rc.Seek(b.coll)
+	if b.merge == nil {
+		var err error
+		if b.merge, err = loadPending(run); err != nil {
+			return err
+		}
 	}
-	for ; name != nil; name, _ = rc.Next() {
-		if budget <= 0 {
-			b.coll = append([]byte(nil), name...)
-			return nil
+	for used := 0; ; {
+		coll, key, id, ok := b.merge.peek()
+		if b.merge.err != nil {
+			return b.merge.err
 		}
-		cb := run.Bucket(name)
-		if cb == nil {
-			return fmt.Errorf("%w: pending collection %q is not a bucket", ErrCorrupt, name)
-		}
-		used, finished, err := b.chunks(tx, cb, budget)
-		if err != nil {
-			return fmt.Errorf("collection %s: %w", name, err)
-		}
-		budget -= used
-		if !finished {
-			b.coll = append([]byte(nil), name...)
-			return nil
-		}
-		level, top, err := buildIndex(tx, b.refs, &b.added)
-		if err != nil {
-			return fmt.Errorf("collection %s: %w", name, err)
-		}
-		root := encodeIndex(level, top)
-		h := hashOf(root)
-		if roots := tx.Bucket(bucketRoots); roots.Get(h[:]) == nil {
-			if err := roots.Put(h[:], root); err != nil {
-				return fmt.Errorf("store root: %w", err)
+		if b.coll != nil && (!ok || !bytes.Equal(coll, b.coll)) {
+			if err := b.finish(tx); err != nil {
+				return fmt.Errorf("collection %s: %w", b.coll, err)
 			}
-			b.added += int64(len(h) + len(root))
 		}
-		b.result[string(name)] = Collection{Root: h, Count: b.count}
-		b.refs, b.from, b.count = nil, nil, 0
+		if !ok {
+			b.done = true
+			return nil
+		}
+		if used >= budget && len(b.cur) == 0 {
+			return nil
+		}
+		b.merge.take()
+		b.coll = coll
+		b.cur = append(b.cur, entry{key: key, id: id})
+		used++
+		if len(b.cur) < maxChunkEntries && !boundary(key) {
+			continue
+		}
+		if err := b.emit(tx); err != nil {
+			return fmt.Errorf("collection %s: %w", b.coll, err)
+		}
 	}
-	b.done = true
+}
+
+// emit stores the chunk in progress, unless the chunk index already
+// holds it.
+func (b *treeBuild) emit(tx *bbolt.Tx) error {
+	id, n, err := b.store.put(tx, encodeChunk(b.cur))
+	if err != nil {
+		return fmt.Errorf("store chunk: %w", err)
+	}
+	b.added += n
+	b.refs = append(b.refs, chunkRef{first: b.cur[0].key, id: id, count: len(b.cur)})
+	b.count += len(b.cur)
+	b.cur = nil
 	return nil
 }
 
-// chunks cuts cb's entries, from b.from, into chunks and stores them. It
-// stops at the first boundary after budget entries; finished reports that
-// the collection's last chunk was written.
-func (b *treeBuild) chunks(tx *bbolt.Tx, cb *bbolt.Bucket, budget int) (used int, finished bool, err error) {
-	chunks, index := tx.Bucket(bucketChunks), tx.Bucket(bucketChunkIndex)
-	c := cb.Cursor()
-	k, v := c.First()
-	if b.from != nil {
-		k, v = c.Seek(b.from)
-	}
-	var cur []entry
-	emit := func() error {
-		enc := encodeChunk(cur)
-		h := hashOf(enc)
-		id := lookupID(index, h)
-		if id == 0 {
-			var n int64
-			var err error
-			if id, n, err = store(chunks, index, h, enc); err != nil {
-				return fmt.Errorf("store chunk: %w", err)
-			}
-			b.added += n
-		}
-		b.refs = append(b.refs, chunkRef{first: cur[0].key, id: id, count: len(cur)})
-		b.count += len(cur)
-		cur = nil
-		return nil
-	}
-	for ; k != nil; k, v = c.Next() {
-		id, ok := idFromValue(v)
-		if !ok {
-			return used, false, fmt.Errorf("%w: pending entry %q has no blob id", ErrCorrupt, k)
-		}
-		cur = append(cur, entry{key: append([]byte(nil), k...), id: id})
-		used++
-		if len(cur) < maxChunkEntries && !boundary(k) {
-			continue
-		}
-		if err := emit(); err != nil {
-			return used, false, err
-		}
-		if used >= budget {
-			if k, _ = c.Next(); k != nil {
-				b.from = append([]byte(nil), k...)
-				return used, false, nil
-			}
-			return used, true, nil
+// finish stores the collection's last chunk, its index nodes and root.
+func (b *treeBuild) finish(tx *bbolt.Tx) error {
+	if len(b.cur) > 0 {
+		if err := b.emit(tx); err != nil {
+			return err
 		}
 	}
-	if len(cur) > 0 {
-		if err := emit(); err != nil {
-			return used, false, err
-		}
+	level, top, err := buildIndex(tx, &b.store, b.refs, &b.added)
+	if err != nil {
+		return err
 	}
-	return used, true, nil
+	root := encodeIndex(level, top)
+	h := hashOf(root)
+	if roots := tx.Bucket(bucketRoots); roots.Get(h[:]) == nil {
+		if err := roots.Put(h[:], root); err != nil {
+			return fmt.Errorf("store root: %w", err)
+		}
+		b.added += int64(len(h) + len(root))
+	}
+	b.result[string(b.coll)] = Collection{Root: h, Count: b.count}
+	b.coll, b.refs, b.count = nil, nil, 0
+	return nil
 }

@@ -27,11 +27,11 @@ var (
 	bucketMeta       = []byte("meta")
 	bucketBlobs      = []byte("blobs")       // blob id -> loose blob record; its sequence gives every blob id
 	bucketChunks     = []byte("chunks")      // chunk id -> chunk encoding
-	bucketChunkIndex = []byte("chunk-index") // chunk hash -> chunk id
+	bucketChunkIndex = []byte("chunk-index") // chunk hash (8-byte prefix; whole, in older files) -> chunk id
 	bucketRoots      = []byte("roots")       // root hash -> root encoding
 	bucketSnapshots  = []byte("snapshots")   // snapshot id -> record (JSON)
 	bucketRuns       = []byte("runs")        // run id -> run (JSON)
-	bucketPending    = []byte("pending")     // run id -> collection -> sort key -> blob id
+	bucketPending    = []byte("pending")     // run id -> batch sequence -> pending record (pending.go)
 	bucketIDMaps     = []byte("id-maps")     // target \x00 source -> kind \x00 source id -> entry
 	bucketJobRuns    = []byte("job-runs")    // job name -> sequence -> JobRun (JSON)
 	bucketDamaged    = []byte("damaged")     // blob id -> the hash its record holds: content found damaged

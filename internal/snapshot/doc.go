@@ -29,7 +29,8 @@
 // collection is stored as a tree: its entries are cut into chunks at
 // content-defined boundaries (after an entry whose key hashes to a value
 // with its low 4 bits zero, so about 16 entries a chunk, and at most 64),
-// and each chunk is stored once (found by its hash through the index).
+// and each chunk is stored once (found through the chunk index, by a
+// prefix of its hash checked against its bytes).
 // When a collection has more than 64 chunks, their lines (first key, id and
 // entry count) are grouped into index nodes the same way (a node ends after
 // a line whose first key, hashed with the level, has its low 4 bits zero,
@@ -37,9 +38,11 @@
 // the next level, until one level has at most 64 lines: that list is the
 // root, stored under its hash. Index nodes live in the chunks bucket, with
 // ids and hash index entries like chunks, and lead with another format
-// byte (2; chunks lead with 1). Chunk entries are the key, prefix-compressed,
-// and the blob id as a difference from the previous entry's, about 4 bytes
-// an entry. An unchanged collection costs nothing in the next snapshot
+// byte (4; chunks lead with 3; see # Trees for formats 1 and 2). Chunk
+// entries are the key and the blob id as a difference from the previous
+// entry's: a numeric key as its difference from the previous one, any
+// other prefix-compressed; about 2.3 bytes an entry on the storage
+// benchmark. An unchanged collection costs nothing in the next snapshot
 // (same ids, same chunks, same root); a changed object costs its blob, one
 // chunk, one index node per level and a small root (some 1.8 KB in all at
 // 100,000 objects); [DB.DiffCollection] walks both trees down a level at a
@@ -143,8 +146,8 @@
 // compressed JSON), the blob index 3.4 MB (format 3), chunks and their index 4.3
 // MB, and free pages the rest (4.3 MB), in the main the first run's
 // pending entries, which its commit deletes (filling their pages to 95%
-// took 2.4 MiB off). See # Caveats for what stands between this and the
-// floor.
+// took 2.4 MiB off; see # Trees for what followed). See # Caveats for
+// what stands between this and the floor.
 //
 // A read-write open upgrades a format-1, -2 or -3 file in place
 // (upgrade.go): it first keeps a copy of the file beside it (path +
@@ -209,6 +212,61 @@
 // took 0.87-0.91 s against 0.91-1.19 s before, and a first backup's CPU
 // (cmd/bench -backup-only -memory-items 0, three paired rounds of 3
 // runs, load 7-9) 1.42-1.63 s against 1.47-1.50 s.
+//
+// # Trees
+//
+// Four changes took the tree side of the storage benchmark (cmd/bench
+// -storage-only, 100,000 items, 10 days at 1% churn; bbolt's per-bucket
+// stats of the last file, 4 KiB pages) from 8.6 MB to 3.0 MB, and the
+// file on disk from 20.3 MiB (20.3-20.4, 3 runs) to 15.0 MiB (15.0, 3
+// runs), 0.434x restic's repository and 3.85x the one-stream floor
+// (load 6-12). Backup CPU (cmd/bench -backup-only, 3 runs) stayed at
+// 1.5-1.75 s, within the machine's noise:
+//
+//	            | before  | after
+//	chunks      | 2.88 MB | 1.86 MB
+//	chunk index | 1.46 MB | 0.75 MB
+//	free pages  | 4.25 MB | 0.39-0.41 MB
+//
+// The four:
+//
+//   - Pending entries (pending.go): a run's entries were a bbolt key each,
+//     about 35 bytes with bbolt's element, 3.3 MB for a first backup of
+//     100,000 objects; its commit deletes them, but the pages stay in the
+//     file, and later runs reused them only in part. A batch now writes one
+//     record, about 2.5 bytes an entry: on the benchmark's model (100,000
+//     numbered objects in three collections, ten days) the free pages
+//     went from 4.1 to 1.9 MB.
+//   - Chunk index keys (chunkindex.go): the first 8 bytes of the hash, the
+//     record's bytes compared on a hit, instead of all 32: half the index.
+//   - Numeric keys as differences (tree.go: appendKey): keys were most of
+//     a chunk (3.4 of 4.7 bytes an entry, numbered objects a few apart); as
+//     a difference most take one byte. Index nodes code their first keys
+//     the same way. Chunks of format 1 and index nodes of format 2, which
+//     code every key as a shared prefix and the rest, are still read; a
+//     tree built by an older build is written again, in the new format, by
+//     the first backup after the upgrade (its chunks no longer match), and
+//     the old chunks go with the snapshots that use them.
+//   - Chunk index filing (chunkindex.go): a commit filed its entries with
+//     its chunks, in one transaction, which rewrote nearly every page of
+//     the index (its keys are random) and left the old copies as free
+//     pages: most of what was left of them (with no index entries written
+//     they stayed at 0.35 MB on the model, against 1.06 MB). The entries
+//     now wait for the trees and are filed sorted, in up to 16
+//     transactions of a slice of the hash range each (one when they
+//     outnumber the entries filed before, whose pages they fill): 0.38 MB
+//     on the model.
+//
+// On the benchmark's model (BenchmarkTreeStorage: 100,000 numbered
+// objects in three collections, ten daily runs, -benchtime 1x) the four
+// took the last file from 17.5 to 12.1 MB: free pages 4.12 to 0.39 MB,
+// chunks 2.67 to 1.70 MB, chunk index 1.40 to 0.72 MB.
+//
+// What remains: a day at 1% churn adds about 900 new chunks and 370 index
+// nodes (a changed object's chunk, and nearly every level-1 node, since
+// each lists the id of a changed chunk), some 150 KB, more than the new
+// objects' packs. Coding a day's changes as a patch over the previous
+// tree, instead of new chunks and nodes, would take most of that.
 //
 // # Damage
 //
@@ -296,7 +354,9 @@
 //     about once per filing instead of once per batch, and a commit does
 //     not wait for them (unfiled.go; format 2). A 1,000,000-item first
 //     backup went from 43.1 s to 30.3 s and its peak heap from 189 to
-//     117 MB. Chunk index entries are few and are filed with their chunks.
+//     117 MB. Chunk index entries wait
+//     for a commit's trees, then are filed the same way (chunkindex.go):
+//     sorted, a slice of the hash range per transaction, at most 16.
 //   - Hot copies with tx.WriteTo ([DB.WriteTo]).
 //   - fsync on (bbolt's default, NoSync false) and the freelist synced
 //     (NoFreelistSync false), so a crash never needs a freelist rebuild. The

@@ -177,7 +177,7 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 			}
 			added += n
 		}
-		return w.putPending(tx, batch, ids)
+		return w.writePending(tx, batch, ids)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -189,34 +189,6 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 		}
 	}
 	return added, healed, nil
-}
-
-// putPending files the batch's pending entries, each naming its blob's id.
-func (w *Writer) putPending(tx *bbolt.Tx, batch []pending, ids map[Hash]uint64) error {
-	run := tx.Bucket(bucketPending).Bucket([]byte(w.id))
-	if run == nil {
-		return fmt.Errorf("run %s is no longer pending", w.id)
-	}
-	colls := map[string]*bbolt.Bucket{}
-	for i := range batch {
-		p := &batch[i] // bbolt keeps the slices until the commit
-		cb := colls[string(p.coll)]
-		if cb == nil {
-			var err error
-			if cb, err = run.CreateBucketIfNotExists(p.coll); err != nil {
-				return fmt.Errorf("pending collection %s: %w", p.coll, err)
-			}
-			// Keys mostly come in order (pages of ascending ids): fill
-			// pages as the append-only buckets do. The commit deletes
-			// them, and what they took stays in the file as free pages.
-			cb.FillPercent = appendFill
-			colls[string(p.coll)] = cb
-		}
-		if err := cb.Put(p.key, idValue(ids[p.hash])); err != nil {
-			return fmt.Errorf("pending entry: %w", err)
-		}
-	}
-	return nil
 }
 
 // packAll makes the blob record (packBlob) of batch[i] for each i in idx on

@@ -71,21 +71,6 @@ func lookupID(index *bbolt.Bucket, h Hash) uint64 {
 	return id
 }
 
-// store files a new record under the next id of records and indexes it
-// under h. It returns the id and the bytes written (keys and values). The
-// caller checked that h is not indexed yet.
-func store(records, index *bbolt.Bucket, h Hash, val []byte) (uint64, int64, error) {
-	id, n, err := storeRecord(records, val)
-	if err != nil {
-		return 0, 0, err
-	}
-	iv := idValue(id)
-	if err := index.Put(h[:], iv); err != nil {
-		return 0, 0, err
-	}
-	return id, n + int64(len(h)+len(iv)), nil
-}
-
 // storeRecord files a new record under the next id of records, without an
 // index entry. It returns the id and the bytes written (key and value).
 func storeRecord(records *bbolt.Bucket, val []byte) (uint64, int64, error) {

@@ -14,8 +14,11 @@ import (
 // maxIndexRefs children: that list is the root. A level-1 node lists
 // chunks; a level-n node lists level n-1 nodes.
 const (
-	// indexFormat is the leading byte of an index node or root encoding.
-	indexFormat byte = 2
+	// indexFormat is the leading byte of an index node or root encoding;
+	// oldIndexFormat that of those written before numeric keys were coded
+	// as differences (see appendKey), which are still read.
+	indexFormat    byte = 4
+	oldIndexFormat byte = 2
 	// indexMask: an index node ends after a child whose first key (hashed
 	// with the level) has these bits zero, about one child in 16.
 	indexMask = 15
@@ -65,7 +68,7 @@ func encodeIndex(level int, refs []chunkRef) []byte {
 // (at least 1) and children (at least one).
 func decodeIndex(b []byte) (int, []chunkRef, error) {
 	d := &decoder{b: b}
-	n := d.header("index node", indexFormat, minRootEntry)
+	n := d.header("index node", indexFormat, oldIndexFormat, minRootEntry)
 	level := int(d.uvarint(maxLevel))
 	if d.err == nil && (n == 0 || level == 0) {
 		d.err = fmt.Errorf("%w: empty index node or level 0", ErrCorrupt)
@@ -90,11 +93,10 @@ func decodeIndex(b []byte) (int, []chunkRef, error) {
 	return level, refs, nil
 }
 
-// buildIndex stores the index nodes over a collection's chunks, level by
-// level, and returns the root's level and children. It adds the bytes it
-// stores to *added.
-func buildIndex(tx *bbolt.Tx, refs []chunkRef, added *int64) (int, []chunkRef, error) {
-	chunks, index := tx.Bucket(bucketChunks), tx.Bucket(bucketChunkIndex)
+// buildIndex stores the index nodes over a collection's chunks (through
+// s), level by level, and returns the root's level and children. It adds
+// the bytes it stores to *added.
+func buildIndex(tx *bbolt.Tx, s *chunkStore, refs []chunkRef, added *int64) (int, []chunkRef, error) {
 	level := 1
 	for len(refs) > maxIndexRefs {
 		var up []chunkRef
@@ -105,17 +107,11 @@ func buildIndex(tx *bbolt.Tx, refs []chunkRef, added *int64) (int, []chunkRef, e
 				continue
 			}
 			group := refs[start : i+1]
-			enc := encodeIndex(level, group)
-			h := hashOf(enc)
-			id := lookupID(index, h)
-			if id == 0 {
-				var size int64
-				var err error
-				if id, size, err = store(chunks, index, h, enc); err != nil {
-					return 0, nil, fmt.Errorf("store index node: %w", err)
-				}
-				*added += size
+			id, size, err := s.put(tx, encodeIndex(level, group))
+			if err != nil {
+				return 0, nil, fmt.Errorf("store index node: %w", err)
 			}
+			*added += size
 			count := 0
 			for _, g := range group {
 				count += g.count

@@ -206,23 +206,6 @@ func (db *DB) markRefs(m *marks, level int, refs []chunkRef, parent string) erro
 	return nil
 }
 
-// forEachPending calls fn with the blob id of every pending entry of every run.
-func forEachPending(tx *bbolt.Tx, fn func(run []byte, id uint64) error) error {
-	runs := tx.Bucket(bucketPending)
-	return runs.ForEachBucket(func(run []byte) error {
-		rb := runs.Bucket(run)
-		return rb.ForEachBucket(func(coll []byte) error {
-			return rb.Bucket(coll).ForEach(func(k, v []byte) error {
-				id, ok := idFromValue(v)
-				if !ok {
-					return fmt.Errorf("%w: pending entry %q of run %s has no blob id", ErrCorrupt, k, run)
-				}
-				return fn(run, id)
-			})
-		})
-	})
-}
-
 // sweep deletes the keys of bucket that victim picks, a batch per
 // transaction, and returns how many it deleted and their bytes (keys and
 // values).

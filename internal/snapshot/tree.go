@@ -4,13 +4,18 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"math"
+	"strconv"
 )
 
 // Tree shape and encoding.
 const (
 	// treeFormat is the leading byte of every chunk (leaf) encoding; index
-	// nodes and roots lead with indexFormat.
-	treeFormat byte = 1
+	// nodes and roots lead with indexFormat. Chunks written before numeric
+	// keys were coded as differences lead with oldTreeFormat, and are
+	// still read.
+	treeFormat    byte = 3
+	oldTreeFormat byte = 1
 	// boundaryMask: a chunk ends after an entry whose key hash has these
 	// bits zero, about one entry in 16.
 	boundaryMask = 15
@@ -19,8 +24,13 @@ const (
 	// minChunkEntry and minRootEntry are the fewest bytes an entry takes
 	// in a chunk and in an index node or root; they bound the counts
 	// decoders accept.
-	minChunkEntry = 3
-	minRootEntry  = 4
+	minChunkEntry = 2
+	minRootEntry  = 3
+	// maxNumberDigits is the most digits of a numeric key coded as a
+	// difference from the previous key: 10^18 < 2^60, so no difference
+	// overflows.
+	maxNumberDigits = 18
+	maxNumber       = 999_999_999_999_999_999
 )
 
 // entry is one object of a collection: its sort key and blob id.
@@ -70,14 +80,47 @@ func appendID(b []byte, prev, id uint64) []byte {
 	return binary.AppendVarint(b, int64(id-prev))
 }
 
+// appendKey appends key after prev (nil before the first key), which sorts
+// before it. When both are numeric keys of at most maxNumberDigits digits,
+// key is their difference d as the uvarint (d-1)<<1 | 1: most keys of a
+// collection of numbered objects take one byte. Otherwise it is the
+// length n of the prefix shared with prev as the uvarint n<<1, then the
+// length of the rest (uvarint) and the rest.
 func appendKey(b, prev, key []byte) []byte {
+	if p, ok := keyNumber(prev); ok {
+		if k, ok := keyNumber(key); ok && k > p {
+			return binary.AppendUvarint(b, (k-p-1)<<1|1)
+		}
+	}
 	n := 0
 	for n < len(prev) && n < len(key) && prev[n] == key[n] {
 		n++
 	}
-	b = binary.AppendUvarint(b, uint64(n))
+	b = binary.AppendUvarint(b, uint64(n)<<1)
 	b = binary.AppendUvarint(b, uint64(len(key)-n))
 	return append(b, key[n:]...)
+}
+
+// keyNumber returns the number of a numeric sort key of at most
+// maxNumberDigits digits.
+func keyNumber(sk []byte) (uint64, bool) {
+	if len(sk) < 3 || sk[0] != tagNumber || int(sk[1]) != len(sk)-2 || len(sk)-2 > maxNumberDigits ||
+		(sk[2] == '0' && len(sk) > 3) {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range sk[2:] {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, true
+}
+
+// numberKey returns the sort key of the number n.
+func numberKey(n uint64) []byte {
+	return sortKey(strconv.FormatUint(n, 10))
 }
 
 // decoder reads a tree encoding; every read is bounds-checked, so damaged
@@ -86,6 +129,7 @@ type decoder struct {
 	b      []byte
 	prev   []byte // the previous key
 	prevID uint64 // the previous id
+	old    bool   // keys in the form of appendOldKey
 	err    error
 }
 
@@ -103,7 +147,18 @@ func (d *decoder) uvarint(max uint64) uint64 {
 }
 
 func (d *decoder) key() []byte {
-	shared := d.uvarint(uint64(len(d.prev)))
+	var shared uint64
+	if d.old {
+		shared = d.uvarint(uint64(len(d.prev)))
+	} else {
+		head := d.uvarint(math.MaxUint64)
+		if d.err == nil && head&1 == 1 {
+			return d.numberKey(head>>1 + 1)
+		}
+		if shared = head >> 1; d.err == nil && shared > uint64(len(d.prev)) {
+			d.err = fmt.Errorf("%w: bad number in tree node", ErrCorrupt)
+		}
+	}
 	rest := d.uvarint(maxNameLen + maxKeyLen)
 	if d.err != nil {
 		return nil
@@ -120,6 +175,18 @@ func (d *decoder) key() []byte {
 		d.err = fmt.Errorf("%w: keys out of order in tree node", ErrCorrupt)
 		return nil
 	}
+	d.prev = k
+	return k
+}
+
+// numberKey returns the numeric key diff after the previous one.
+func (d *decoder) numberKey(diff uint64) []byte {
+	p, ok := keyNumber(d.prev)
+	if !ok || diff > maxNumber-p {
+		d.err = fmt.Errorf("%w: bad numeric key difference in tree node", ErrCorrupt)
+		return nil
+	}
+	k := numberKey(p + diff)
 	d.prev = k
 	return k
 }
@@ -144,8 +211,18 @@ func (d *decoder) id() uint64 {
 	return id
 }
 
-func (d *decoder) header(what string, format byte, minEntry int) int {
-	if len(d.b) == 0 || d.b[0] != format {
+// header reads the format byte, format or old (whose keys are in the form
+// of appendOldKey), and the item count.
+func (d *decoder) header(what string, format, old byte, minEntry int) int {
+	switch {
+	case len(d.b) == 0:
+	case d.b[0] == format:
+	case d.b[0] == old:
+		d.old = true
+	default:
+		d.b = nil
+	}
+	if len(d.b) == 0 {
 		d.err = fmt.Errorf("%w: %s: unknown format", ErrCorrupt, what)
 		return 0
 	}
@@ -163,7 +240,7 @@ func (d *decoder) end(what string) error {
 
 func decodeChunk(b []byte) ([]entry, error) {
 	d := &decoder{b: b}
-	n := d.header("chunk", treeFormat, minChunkEntry)
+	n := d.header("chunk", treeFormat, oldTreeFormat, minChunkEntry)
 	if d.err == nil && n == 0 {
 		d.err = fmt.Errorf("%w: empty chunk", ErrCorrupt)
 	}

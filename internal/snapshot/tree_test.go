@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"sort"
@@ -110,7 +111,10 @@ func FuzzDecodeTree(f *testing.F) {
 	f.Add(encodeChunk(es))
 	f.Add(encodeIndex(1, []chunkRef{{first: sortKey("1"), id: 1, count: 2}, {first: sortKey("2"), id: 200, count: 1}}))
 	f.Add(encodeIndex(2, []chunkRef{{first: sortKey("1"), id: 5, count: 200}, {first: sortKey("2"), id: 4, count: 1}}))
+	f.Add(encodeOldChunk(es))
+	f.Add(encodeOldIndex(1, []chunkRef{{first: sortKey("1"), id: 1, count: 2}, {first: sortKey("2"), id: 200, count: 1}}))
 	f.Add([]byte{1, 255, 255, 255, 255, 15})
+	f.Add([]byte{treeFormat, 2, 2, 1, '7', 2, 3, 2})
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if es, err := decodeChunk(b); err == nil {
@@ -126,4 +130,92 @@ func FuzzDecodeTree(f *testing.F) {
 			}
 		}
 	})
+}
+
+// appendOldKey appends key in the form of oldTreeFormat and
+// oldIndexFormat: the shared prefix's length, the rest's length and the
+// rest. Tests write it to make nodes as older builds did.
+func appendOldKey(b, prev, key []byte) []byte {
+	n := 0
+	for n < len(prev) && n < len(key) && prev[n] == key[n] {
+		n++
+	}
+	b = binary.AppendUvarint(b, uint64(n))
+	b = binary.AppendUvarint(b, uint64(len(key)-n))
+	return append(b, key[n:]...)
+}
+
+// encodeOldChunk encodes entries as chunks of oldTreeFormat were.
+func encodeOldChunk(es []entry) []byte {
+	b := []byte{oldTreeFormat}
+	b = binary.AppendUvarint(b, uint64(len(es)))
+	var prev []byte
+	var prevID uint64
+	for _, e := range es {
+		b = appendOldKey(b, prev, e.key)
+		b = appendID(b, prevID, e.id)
+		prev, prevID = e.key, e.id
+	}
+	return b
+}
+
+// encodeOldIndex encodes an index node as those of oldIndexFormat were.
+func encodeOldIndex(level int, refs []chunkRef) []byte {
+	b := []byte{oldIndexFormat}
+	b = binary.AppendUvarint(b, uint64(len(refs)))
+	b = binary.AppendUvarint(b, uint64(level))
+	var prev []byte
+	var prevID uint64
+	for _, r := range refs {
+		b = appendOldKey(b, prev, r.first)
+		b = appendID(b, prevID, r.id)
+		b = binary.AppendUvarint(b, uint64(r.count))
+		prev, prevID = r.first, r.id
+	}
+	return b
+}
+
+// TestNumericKeys checks the coding of numeric keys as differences: keys
+// of numbered objects take a byte each, mixed numeric and text keys and
+// numbers too long for a difference round-trip, and nodes written before
+// (oldTreeFormat, oldIndexFormat) still decode.
+func TestNumericKeys(t *testing.T) {
+	keys := []string{"0", "1", "2", "130", "131", "100000", "999999999999999999", "1000000000000000000",
+		"99999999999999999999999", "", "007", "a", "ab", "b"}
+	var es []entry
+	var refs []chunkRef
+	for i, k := range keys {
+		es = append(es, entry{key: sortKey(k), id: uint64(i + 1)})
+		refs = append(refs, chunkRef{first: sortKey(k), id: uint64(i + 1), count: 1})
+	}
+	for _, enc := range [][]byte{encodeChunk(es), encodeOldChunk(es)} {
+		got, err := decodeChunk(enc)
+		if err != nil || !cmp.Equal(es, got, cmp.AllowUnexported(entry{})) {
+			t.Errorf("chunk of format %d: round trip differs (%v)", enc[0], err)
+		}
+	}
+	for _, enc := range [][]byte{encodeIndex(1, refs), encodeOldIndex(1, refs)} {
+		level, got, err := decodeIndex(enc)
+		if err != nil || level != 1 || !cmp.Equal(refs, got, cmp.AllowUnexported(chunkRef{})) {
+			t.Errorf("index node of format %d: round trip differs (%v)", enc[0], err)
+		}
+	}
+	// 64 numbered objects a few apart, ids given in a row: two bytes each
+	// after the first (12 bytes: its key in full and its id).
+	es = es[:0]
+	for i := range 64 {
+		es = append(es, entry{key: sortKey(fmt.Sprint(100_000 + 7*i)), id: uint64(5000 + i)})
+	}
+	if enc := encodeChunk(es); len(enc) > 2+12+2*63 {
+		t.Errorf("chunk of 64 numbered objects takes %d bytes, want at most %d", len(enc), 2+12+2*63)
+	}
+	// A difference past the largest number coded so is damage.
+	bad := []byte{treeFormat, 2}
+	bad = appendKey(bad, nil, sortKey("999999999999999990"))
+	bad = appendID(bad, 0, 1)
+	bad = binary.AppendUvarint(bad, 20<<1|1)
+	bad = appendID(bad, 1, 2)
+	if _, err := decodeChunk(bad); err == nil {
+		t.Error("decoded a numeric key past the largest number coded as a difference")
+	}
 }

@@ -83,7 +83,7 @@ func (v *verifier) index(level int, r chunkRef, next []byte, bad func(h Hash, ke
 	if err := v.read(len(raw)); err != nil {
 		return err
 	}
-	indexed, err := v.indexed(raw)
+	indexed, err := v.indexed(raw, r.id)
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func (v *verifier) index(level int, r chunkRef, next []byte, bad func(h Hash, ke
 			total += c.count
 		}
 		switch {
-		case indexed != r.id:
+		case !indexed:
 			err = fmt.Errorf("index node %d does not hash to its index entry", r.id)
 		case total != r.count:
 			err = fmt.Errorf("index node %d holds %d objects, its parent says %d", r.id, total, r.count)
@@ -115,16 +115,15 @@ func (v *verifier) index(level int, r chunkRef, next []byte, bad func(h Hash, ke
 	return nil
 }
 
-// indexed returns the id the chunk index files raw's hash under, 0 when
-// none.
-func (v *verifier) indexed(raw []byte) (uint64, error) {
+// indexed reports whether the chunk index files raw's hash under id.
+func (v *verifier) indexed(raw []byte, id uint64) (bool, error) {
 	h := hashOf(raw)
-	var id uint64
+	var ok bool
 	err := v.db.bolt.View(func(tx *bbolt.Tx) error {
-		id = lookupID(tx.Bucket(bucketChunkIndex), h)
+		ok = chunkIndexed(tx.Bucket(bucketChunkIndex), h, id)
 		return nil
 	})
-	return id, err
+	return ok, err
 }
 
 // advance counts n objects checked and reports progress.
@@ -154,14 +153,14 @@ func (v *verifier) chunk(r chunkRef, next []byte, bad func(h Hash, key, msg stri
 	if err := v.read(len(raw)); err != nil {
 		return err
 	}
-	indexed, err := v.indexed(raw)
+	indexed, err := v.indexed(raw, r.id)
 	if err != nil {
 		return err
 	}
 	es, err := decodeChunk(raw)
 	switch {
 	case err != nil:
-	case indexed != r.id:
+	case !indexed:
 		err = fmt.Errorf("chunk %d does not hash to its index entry", r.id)
 	case len(es) != r.count:
 		err = fmt.Errorf("chunk %d holds %d objects, its parent says %d", r.id, len(es), r.count)
