@@ -21,7 +21,7 @@ func setBlobIndex(tx *bbolt.Tx, h Hash, id uint64) error {
 		if err != nil {
 			return err
 		}
-		var kept []blobEntry
+		var kept []indexEntry
 		for _, e := range g.entries() {
 			if e.prefix != p {
 				kept = append(kept, e)
@@ -46,9 +46,15 @@ func setBlobIndex(tx *bbolt.Tx, h Hash, id uint64) error {
 // countBlobIndex counts the blob index's entries.
 func countBlobIndex(t testing.TB, db *DB) int {
 	t.Helper()
+	return countIndex(t, db, blobIndex)
+}
+
+// countIndex counts the entries of a group index.
+func countIndex(t testing.TB, db *DB, x *groupIndex) int {
+	t.Helper()
 	n := 0
 	if err := db.bolt.View(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketBlobGroups).ForEach(func(_, v []byte) error {
+		return tx.Bucket(x.bucket).ForEach(func(_, v []byte) error {
 			g, err := decodeGroup(v)
 			n += g.len()
 			return err
@@ -119,7 +125,7 @@ func TestBlobIndexGroups(t *testing.T) {
 		}
 	}
 	check(func(uint64) bool { return true })
-	removed, _, err := db.sweepBlobIndex(func(id uint64) bool { return id%2 == 0 })
+	removed, _, err := db.sweepIndex(blobIndex, func(id uint64) bool { return id%2 == 0 })
 	if err != nil || removed != (len(hashes)+1)/2 {
 		t.Fatalf("swept %d, %v; want %d", removed, err, (len(hashes)+1)/2)
 	}
@@ -234,7 +240,7 @@ func dropEntry(tx *bbolt.Tx, h Hash, id uint64) error {
 	if err != nil {
 		return err
 	}
-	es := slices.DeleteFunc(g.entries(), func(e blobEntry) bool { return e == blobEntry{prefixOf(h), id} })
+	es := slices.DeleteFunc(g.entries(), func(e indexEntry) bool { return e == indexEntry{prefixOf(h), id} })
 	if err := groups.Delete(bytes.Clone(k)); err != nil {
 		return err
 	}
@@ -245,7 +251,7 @@ func dropEntry(tx *bbolt.Tx, h Hash, id uint64) error {
 // reader, and what decodes encodes back to the same bytes when its ids
 // fit its width.
 func FuzzBlobGroup(f *testing.F) {
-	f.Add(encodeGroup([]blobEntry{{1, 2}, {1, 3}, {7, 1 << 33}}))
+	f.Add(encodeGroup([]indexEntry{{1, 2}, {1, 3}, {7, 1 << 33}}))
 	f.Add([]byte{groupFormat, 4})
 	f.Fuzz(func(t *testing.T, rec []byte) {
 		g, err := decodeGroup(rec)

@@ -1,101 +1,57 @@
 package snapshot
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"go.etcd.io/bbolt"
 )
 
-// TestChunkIndexFullKeys checks that chunk index entries under the whole
-// hash, as format 3 and before filed them, still deduplicate: a snapshot of
-// unchanged objects stores no chunk and gets the same root, and the file
-// verifies.
-func TestChunkIndexFullKeys(t *testing.T) {
-	t.Parallel()
-	db := openTest(t)
-	s1 := snapshotOf(t, db, "acme", 3000, same)
-	chunks := count(t, db, bucketChunks)
-	if err := db.bolt.Update(func(tx *bbolt.Tx) error {
-		index, recs := tx.Bucket(bucketChunkIndex), tx.Bucket(bucketChunks)
-		var keys [][]byte
-		if err := index.ForEach(func(k, _ []byte) error { keys = append(keys, k); return nil }); err != nil {
-			return err
-		}
-		for _, k := range keys {
-			if len(k) != chunkKeyLen {
-				return fmt.Errorf("index key of %d bytes, want %d", len(k), chunkKeyLen)
-			}
-			v := index.Get(k)
-			id, _ := idFromValue(v)
-			h := hashOf(recs.Get(idKey(id)))
-			if err := index.Put(h[:], v); err != nil {
-				return err
-			}
-			if err := index.Delete(k); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	s2 := snapshotOf(t, db, "acme", 3000, same)
-	if got := count(t, db, bucketChunks); got != chunks {
-		t.Errorf("%d chunks after an unchanged snapshot, want %d", got, chunks)
-	}
-	if s2.Collections["items/contracts"] != s1.Collections["items/contracts"] {
-		t.Error("unchanged collection has a new root")
-	}
-	rep, err := db.Verify(false, nil)
-	if err != nil || !rep.OK() {
-		t.Errorf("verify: %v %v", err, rep.Problems)
-	}
-}
-
-// TestChunkIndexShortKeyTaken checks a chunk whose short key another
-// record holds (a collision, or a damaged chunk whose bytes no longer
-// match): it is not taken for that record, it is stored under its whole
-// hash, found there, and verifies.
-func TestChunkIndexShortKeyTaken(t *testing.T) {
+// TestChunkIndexPrefixCollision checks two chunks under one prefix, as
+// two hashes that share their first 6 bytes would be: a chunk whose
+// prefix names another record is not taken for it; it is stored, its
+// entry joins the other, both are found and indexed.
+func TestChunkIndexPrefixCollision(t *testing.T) {
 	t.Parallel()
 	db := openTest(t)
 	rollback := errors.New("rollback")
 	err := db.bolt.Update(func(tx *bbolt.Tx) error {
-		chunks, index := tx.Bucket(bucketChunks), tx.Bucket(bucketChunkIndex)
+		chunks := tx.Bucket(bucketChunks)
 		x := encodeChunk([]entry{{key: sortKey("1"), id: 1}})
 		y := encodeChunk([]entry{{key: sortKey("2"), id: 1}})
 		hx, hy := hashOf(x), hashOf(y)
-		idX, err := storeChunkNow(chunks, index, hx, x)
+		idX, _, err := storeRecord(chunks, x)
 		if err != nil {
 			return err
 		}
-		if got := findChunk(chunks, index, hx, x); got != idX {
-			t.Errorf("findChunk(x) = %d, want %d", got, idX)
-		}
-		// y's short key names x.
-		if err := index.Put(hy[:chunkKeyLen], idValue(idX)); err != nil {
+		// x filed under its own prefix and under y's: a collision.
+		if err := chunkIndex.file(tx, []indexEntry{{prefixOf(hx), idX}, {prefixOf(hy), idX}}); err != nil {
 			return err
 		}
-		if got := findChunk(chunks, index, hy, y); got != 0 {
+		if got := findChunk(tx, hx, x); got != idX {
+			t.Errorf("findChunk(x) = %d, want %d", got, idX)
+		}
+		if got := findChunk(tx, hy, y); got != 0 {
 			t.Errorf("findChunk(y) = %d before y is stored, want 0", got)
 		}
 		idY, _, err := storeRecord(chunks, y)
 		if err != nil {
 			return err
 		}
-		n, err := fileChunk(index, hy, idY)
-		if err != nil {
+		if err := chunkIndex.file(tx, []indexEntry{{prefixOf(hy), idY}}); err != nil {
 			return err
 		}
-		if want := int64(len(hy) + len(idValue(idY))); n != want {
-			t.Errorf("fileChunk wrote %d bytes, want %d (the whole hash as key)", n, want)
+		var buf [2]uint64
+		if got := chunkIndex.candidates(tx, hy, buf[:0]); len(got) != 2 {
+			t.Errorf("candidates of y's prefix = %v, want x's id and y's", got)
 		}
-		if got := findChunk(chunks, index, hy, y); got != idY || idY == idX {
+		if got := findChunk(tx, hy, y); got != idY || idY == idX {
 			t.Errorf("findChunk(y) = %d, want %d (not %d)", got, idY, idX)
 		}
-		if !chunkIndexed(index, hy, idY) || !chunkIndexed(index, hx, idX) {
+		if !chunkIndexed(tx, hy, idY) || !chunkIndexed(tx, hx, idX) {
 			t.Error("chunkIndexed disagrees with the index")
 		}
 		return rollback
@@ -105,13 +61,85 @@ func TestChunkIndexShortKeyTaken(t *testing.T) {
 	}
 }
 
-// storeChunkNow stores enc as a chunk record and files its index entry.
-func storeChunkNow(chunks, index *bbolt.Bucket, h Hash, enc []byte) (uint64, error) {
-	id, _, err := storeRecord(chunks, enc)
-	if err == nil {
-		_, err = fileChunk(index, h, id)
+// TestChunkIndexCollisionInBackup files each chunk of a snapshot also
+// under the prefix of the chunk filed after it, as if their hashes
+// shared it: an unchanged snapshot still stores no chunk and keeps its
+// root, the file verifies, and prune removes every entry with its chunks.
+func TestChunkIndexCollisionInBackup(t *testing.T) {
+	t.Parallel()
+	db := openTest(t)
+	s1 := snapshotOf(t, db, "acme", 3000, same)
+	chunks := count(t, db, bucketChunks)
+	if err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		var es []indexEntry
+		var prev uint64
+		err := tx.Bucket(bucketChunks).ForEach(func(k, v []byte) error {
+			id, _ := idFromKey(k)
+			if prev != 0 {
+				es = append(es, indexEntry{prefixOf(hashOf(v)), prev})
+			}
+			prev = id
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return chunkIndex.file(tx, es)
+	}); err != nil {
+		t.Fatal(err)
 	}
-	return id, err
+	if n := countIndex(t, db, chunkIndex); n != 2*chunks-1 {
+		t.Fatalf("%d index entries, want %d", n, 2*chunks-1)
+	}
+	s2 := snapshotOf(t, db, "acme", 3000, same)
+	if got := count(t, db, bucketChunks); got != chunks {
+		t.Errorf("%d chunks after an unchanged snapshot, want %d", got, chunks)
+	}
+	if s2.Collections["items/contracts"] != s1.Collections["items/contracts"] {
+		t.Error("unchanged collection has a new root")
+	}
+	if rep, err := db.Verify(false, nil); err != nil || !rep.OK() {
+		t.Errorf("verify: %v %v", err, rep.Problems)
+	}
+	if err := db.Forget(s1.ID, s2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Prune(); err != nil {
+		t.Fatal(err)
+	}
+	if n, idx := count(t, db, bucketChunks), countIndex(t, db, chunkIndex); n != 0 || idx != 0 {
+		t.Errorf("%d chunks, %d index entries left with no snapshot", n, idx)
+	}
+}
+
+// TestChunkIndexDamagedGroupRebuilt damages the chunk index's first
+// group: Verify names the chunks it filed as not indexed, and the next
+// commit's filing rebuilds the group from the chunks' bytes, after which
+// the file verifies again.
+func TestChunkIndexDamagedGroupRebuilt(t *testing.T) {
+	t.Parallel()
+	db := openTest(t)
+	snapshotOf(t, db, "acme", 3000, same)
+	if err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		k, _ := tx.Bucket(bucketChunkGroups).Cursor().First()
+		return tx.Bucket(bucketChunkGroups).Put(bytes.Clone(k), []byte("not a group"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := db.Verify(false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK() || !strings.Contains(rep.Problems[0].Err, "does not hash to its index entry") {
+		t.Fatalf("verify of a damaged chunk group: %v, want chunks not indexed", rep.Problems)
+	}
+	snapshotOf(t, db, "acme", 3000, func(id int) int { return id % 2 })
+	if rep, err := db.Verify(false, nil); err != nil || !rep.OK() {
+		t.Fatalf("verify after the next commit: %v, %v", rep.Problems, err)
+	}
+	if n, idx := count(t, db, bucketChunks), countIndex(t, db, chunkIndex); n != idx {
+		t.Errorf("%d chunks, %d index entries", n, idx)
+	}
 }
 
 // TestChunkIndexFiledAfterTrees checks that a commit files the index
@@ -143,7 +171,7 @@ func TestChunkIndexFiledAfterTrees(t *testing.T) {
 	if a, b := s1.Collections["items/a"], s1.Collections["items/b"]; a.Root != b.Root || a.Count != 3000 {
 		t.Errorf("collections of the same entries: %+v, %+v; want one root", a, b)
 	}
-	chunks, entries := count(t, db, bucketChunks), count(t, db, bucketChunkIndex)
+	chunks, entries := count(t, db, bucketChunks), countIndex(t, db, chunkIndex)
 	if chunks == 0 || chunks != entries {
 		t.Errorf("%d chunks, %d chunk index entries; want as many", chunks, entries)
 	}

@@ -24,21 +24,20 @@ const FormatVersion = 4
 
 // Bucket names.
 var (
-	bucketMeta       = []byte("meta")
-	bucketBlobs      = []byte("blobs")       // blob id -> loose blob record; its sequence gives every blob id
-	bucketChunks     = []byte("chunks")      // chunk id -> chunk encoding
-	bucketChunkIndex = []byte("chunk-index") // chunk hash (8-byte prefix; whole, in older files) -> chunk id
-	bucketRoots      = []byte("roots")       // root hash -> root encoding
-	bucketSnapshots  = []byte("snapshots")   // snapshot id -> record (JSON)
-	bucketRuns       = []byte("runs")        // run id -> run (JSON)
-	bucketPending    = []byte("pending")     // run id -> batch sequence -> pending record (pending.go)
-	bucketIDMaps     = []byte("id-maps")     // target \x00 source -> kind \x00 source id -> entry
-	bucketJobRuns    = []byte("job-runs")    // job name -> sequence -> JobRun (JSON)
-	bucketDamaged    = []byte("damaged")     // blob id -> the hash its record holds: content found damaged
-	keyFormat        = []byte("format")
+	bucketMeta      = []byte("meta")
+	bucketBlobs     = []byte("blobs")     // blob id -> loose blob record; its sequence gives every blob id
+	bucketChunks    = []byte("chunks")    // chunk id -> chunk encoding
+	bucketRoots     = []byte("roots")     // root hash -> root encoding
+	bucketSnapshots = []byte("snapshots") // snapshot id -> record (JSON)
+	bucketRuns      = []byte("runs")      // run id -> run (JSON)
+	bucketPending   = []byte("pending")   // run id -> batch sequence -> pending record (pending.go)
+	bucketIDMaps    = []byte("id-maps")   // target \x00 source -> kind \x00 source id -> entry
+	bucketJobRuns   = []byte("job-runs")  // job name -> sequence -> JobRun (JSON)
+	bucketDamaged   = []byte("damaged")   // blob id -> the hash its record holds: content found damaged
+	keyFormat       = []byte("format")
 )
 
-var allBuckets = [][]byte{bucketMeta, bucketBlobs, bucketBlobGroups, bucketChunks, bucketChunkIndex,
+var allBuckets = [][]byte{bucketMeta, bucketBlobs, bucketBlobGroups, bucketChunks, bucketChunkGroups,
 	bucketRoots, bucketSnapshots, bucketRuns, bucketPending, bucketIDMaps, bucketJobRuns, bucketDamaged, bucketPacks}
 
 // Options configure Open. The zero value is ready to use.
@@ -201,7 +200,7 @@ func (db *DB) init() (format int, packing bool, err error) {
 			return err
 		}
 		for _, name := range allBuckets {
-			if found && format < FormatVersion && (bytes.Equal(name, bucketPacks) || bytes.Equal(name, bucketBlobGroups)) {
+			if found && format < FormatVersion && (bytes.Equal(name, bucketPacks) || bytes.Equal(name, bucketBlobGroups) || bytes.Equal(name, bucketChunkGroups)) {
 				continue // the upgrade creates them, after keeping a copy of the file
 			}
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {

@@ -164,7 +164,7 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 			for j, i := range d.members {
 				h := batch[i].hash
 				// The index entry counts now, whenever it is filed.
-				ids[h], added = pids[j], added+blobEntrySize
+				ids[h], added = pids[j], added+entrySize
 				stored = append(stored, filedBlob{hash: h, id: pids[j]})
 			}
 		}

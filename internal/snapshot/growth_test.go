@@ -92,7 +92,7 @@ func testGrowth(t *testing.T, n int) {
 	t.Logf("1%% changed (%d objects, %d bytes compressed): added %d bytes = %.2fx: blobs %d + blob index %d, chunks %d (%d new of %d, %.0f bytes each) + chunk index %d, root %d, records %d; file growth %d, in-use growth %d",
 		n/100, packed, s3.AddedBytes, float64(s3.AddedBytes)/float64(packed),
 		d(bucketBlobs)+d(bucketPacks), d(bucketBlobGroups), d(bucketChunks), len(fresh), len(refs3), float64(d(bucketChunks))/float64(len(fresh)),
-		d(bucketChunkIndex), d(bucketRoots), d(bucketSnapshots)+d(bucketRuns), file3-file2, used3-used2)
+		d(bucketChunkGroups), d(bucketRoots), d(bucketSnapshots)+d(bucketRuns), file3-file2, used3-used2)
 	if s3.AddedBytes > 3*packed {
 		t.Errorf("1%% change added %d bytes, want at most 3x the %d bytes of the changed objects compressed", s3.AddedBytes, packed)
 	}
@@ -139,7 +139,7 @@ func testGrowthOne(t *testing.T, db *DB, prev *Snapshot, rev func(int) int, recP
 	}
 	d := func(b []byte) int64 { return rec[string(b)] - recPrev[string(b)] }
 	t.Logf("one changed: added %d bytes: blobs %d + blob index %d, chunks and index nodes %d + chunk index %d, root %d (level %d), records %d",
-		s.AddedBytes, d(bucketBlobs)+d(bucketPacks), d(bucketBlobGroups), d(bucketChunks), d(bucketChunkIndex), d(bucketRoots), level, d(bucketSnapshots)+d(bucketRuns))
+		s.AddedBytes, d(bucketBlobs)+d(bucketPacks), d(bucketBlobGroups), d(bucketChunks), d(bucketChunkGroups), d(bucketRoots), level, d(bucketSnapshots)+d(bucketRuns))
 	if s.AddedBytes >= 8<<10 {
 		t.Errorf("one changed object of %d added %d bytes, want < 8 KiB", n, s.AddedBytes)
 	}
@@ -182,10 +182,10 @@ func recordBytes(t *testing.T, db *DB) map[string]int64 {
 		return tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
 			switch string(name) {
 			case string(bucketMeta): // the format and the watermark
-			case string(bucketBlobGroups): // entries, not the groups' keys and headers
+			case string(bucketBlobGroups), string(bucketChunkGroups): // entries, not the groups' keys and headers
 				return b.ForEach(func(_, v []byte) error {
 					g, err := decodeGroup(v)
-					out[string(name)] += int64(g.len() * blobEntrySize)
+					out[string(name)] += int64(g.len() * entrySize)
 					return err
 				})
 			default:
@@ -199,7 +199,7 @@ func recordBytes(t *testing.T, db *DB) map[string]int64 {
 	// A run counts its blobs' index entries whether they are filed yet or
 	// still wait (unfiled.go).
 	for range db.unfiled.waiting() {
-		out[string(bucketBlobGroups)] += blobEntrySize
+		out[string(bucketBlobGroups)] += entrySize
 	}
 	return out
 }

@@ -55,7 +55,7 @@ func TestForgetPrune(t *testing.T) {
 	if n, idx := countBlobs(t, db), countBlobIndex(t, db); n != idx {
 		t.Errorf("blobs: %d in records and packs, %d index entries", n, idx)
 	}
-	if n, idx := count(t, db, bucketChunks), count(t, db, bucketChunkIndex); n != idx {
+	if n, idx := count(t, db, bucketChunks), countIndex(t, db, chunkIndex); n != idx {
 		t.Errorf("chunks: %d records, %d index entries", n, idx)
 	}
 	for _, s := range []*Snapshot{s1, s3} {
@@ -74,7 +74,7 @@ func TestForgetPrune(t *testing.T) {
 	if _, err := db.Prune(); err != nil {
 		t.Fatal(err)
 	}
-	for _, b := range [][]byte{bucketBlobs, bucketPacks, bucketBlobGroups, bucketChunks, bucketChunkIndex, bucketRoots} {
+	for _, b := range [][]byte{bucketBlobs, bucketPacks, bucketBlobGroups, bucketChunks, bucketChunkGroups, bucketRoots} {
 		if n := count(t, db, b); n != 0 {
 			t.Errorf("%s: %d left with no snapshot", b, n)
 		}

@@ -76,12 +76,6 @@ func (db *DB) Prune() (PruneStats, error) {
 			return !ok || !set.has(id)
 		}
 	}
-	unmarkedIndex := func(set *idSet) func(k, v []byte) bool {
-		return func(_, v []byte) bool {
-			id, ok := idFromValue(v)
-			return !ok || !set.has(id)
-		}
-	}
 	// An index entry goes before the record it points to: a crash between
 	// the two leaves a record no index finds (garbage for the next prune),
 	// never an index entry that dedups new content to a missing record.
@@ -89,19 +83,21 @@ func (db *DB) Prune() (PruneStats, error) {
 		bucket []byte
 		victim func(k, v []byte) bool
 		n      *int
+		index  *groupIndex // swept instead, keeping the ids of live
+		live   *idSet
 	}{
-		{bucketRoots, func(k, _ []byte) bool { h, ok := hashFrom(k); return !ok || !m.roots[h] }, &st.Roots},
-		{bucketChunkIndex, unmarkedIndex(m.chunks), nil},
-		{bucketChunks, unmarkedID(m.chunks), &st.Chunks},
-		{bucketBlobGroups, nil, nil}, // sweepBlobIndex
-		{bucketDamaged, unmarkedID(m.blobs), nil},
-		{bucketBlobs, unmarkedID(m.blobs), &st.Blobs},
+		{bucketRoots, func(k, _ []byte) bool { h, ok := hashFrom(k); return !ok || !m.roots[h] }, &st.Roots, nil, nil},
+		{bucketChunkGroups, nil, nil, chunkIndex, m.chunks},
+		{bucketChunks, unmarkedID(m.chunks), &st.Chunks, nil, nil},
+		{bucketBlobGroups, nil, nil, blobIndex, m.blobs},
+		{bucketDamaged, unmarkedID(m.blobs), nil, nil, nil},
+		{bucketBlobs, unmarkedID(m.blobs), &st.Blobs, nil, nil},
 	} {
 		var n int
 		var freed int64
 		var err error
-		if s.victim == nil {
-			n, freed, err = db.sweepBlobIndex(m.blobs.has)
+		if s.index != nil {
+			n, freed, err = db.sweepIndex(s.index, s.live.has)
 		} else {
 			n, freed, err = db.sweep(s.bucket, s.victim)
 		}

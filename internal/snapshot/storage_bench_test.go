@@ -71,7 +71,7 @@ func reportStorage(b *testing.B, db *DB) {
 		b.ReportMetric(float64(tx.Size()), "file-bytes")
 		b.ReportMetric(float64(int(tx.Size())-used), "free-bytes")
 		b.ReportMetric(float64(alloc(bucketChunks)), "chunks-bytes")
-		b.ReportMetric(float64(alloc(bucketChunkIndex)), "chunk-index-bytes")
+		b.ReportMetric(float64(alloc(bucketChunkGroups)), "chunk-index-bytes")
 		return err
 	})
 	if err != nil {

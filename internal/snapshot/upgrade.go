@@ -49,8 +49,8 @@ var copiedHook func() error
 //     .format3), written under a temporary name, synced and renamed, so it
 //     is whole or absent; an older build opens it.
 //  2. One transaction sets the format to 4 and the packing mark, and
-//     moves the blob index, if a format-3 one is there, into groups
-//     (convertBlobIndex): from here older builds refuse the file.
+//     moves the blob and chunk indexes, if format-3 ones are there, into
+//     groups (groupIndex.convert): from here older builds refuse the file.
 //  3. From format 1 or 2 only, batches of loose blobs move into packs, each batch in one
 //     transaction that files the packs and deletes the loose records, so a
 //     blob is in exactly one of them at every commit. Blob ids do not
@@ -87,10 +87,16 @@ func (db *DB) upgrade(from int) error {
 			if _, err := tx.CreateBucketIfNotExists(bucketPacks); err != nil {
 				return err
 			}
-			if err := convertBlobIndex(tx); err != nil {
+			if err := blobIndex.convert(tx); err != nil {
 				return fmt.Errorf("blob index: %w", err)
 			}
 			if _, err := tx.CreateBucketIfNotExists(bucketBlobGroups); err != nil {
+				return err
+			}
+			if err := chunkIndex.convert(tx); err != nil {
+				return fmt.Errorf("chunk index: %w", err)
+			}
+			if _, err := tx.CreateBucketIfNotExists(bucketChunkGroups); err != nil {
 				return err
 			}
 			meta := tx.Bucket(bucketMeta)
@@ -104,7 +110,7 @@ func (db *DB) upgrade(from int) error {
 		if err != nil {
 			return err
 		}
-		db.log.Info("upgrading the database to format 4 (blobs in packs, a grouped blob index)", "from", from, "copy", keep)
+		db.log.Info("upgrading the database to format 4 (blobs in packs, grouped blob and chunk indexes)", "from", from, "copy", keep)
 		if from == 3 && !packing {
 			// Its loose records (blobs stored afresh after damage) stay
 			// loose: a pack filed under one of their ids would split the

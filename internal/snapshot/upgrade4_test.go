@@ -78,8 +78,8 @@ func TestFormat3UpgradesToGroups(t *testing.T) {
 		t.Errorf("format %q after a read-write open, want %d", got, FormatVersion)
 	}
 	if err := db.bolt.View(func(tx *bbolt.Tx) error {
-		if tx.Bucket(bucketBlobIndex3) != nil {
-			t.Error("the format-3 blob index is still there")
+		if tx.Bucket(bucketBlobIndex3) != nil || tx.Bucket(bucketChunkIndex3) != nil {
+			t.Error("a format-3 index is still there")
 		}
 		return nil
 	}); err != nil {
@@ -89,10 +89,18 @@ func TestFormat3UpgradesToGroups(t *testing.T) {
 	if n := countBlobIndex(t, db); n != blobs {
 		t.Errorf("%d index entries for %d blobs", n, blobs)
 	}
+	chunks := count(t, db, bucketChunks)
+	if n := countIndex(t, db, chunkIndex); n != chunks {
+		t.Errorf("%d chunk index entries for %d chunks", n, chunks)
+	}
 	if diff := cmp.Diff(want, contents(t, db)); diff != "" {
 		t.Errorf("contents changed by the upgrade (-before +after):\n%s", diff)
 	}
 	blobsByHash(t, db, want)
+	snapshotOf(t, db, "acme", 300, func(id int) int { return id % 7 / 6 }) // the last snapshot again
+	if n := count(t, db, bucketChunks); n != chunks {
+		t.Errorf("an unchanged snapshot after the upgrade stored %d chunks", n-chunks)
+	}
 	s := snapshotOf(t, db, "acme", 310, same) // ten new blobs, the rest reused
 	if s.Objects != 310 || countBlobs(t, db) != blobs+10 {
 		t.Errorf("snapshot after the upgrade: %d objects, %d blobs, want 310 and %d", s.Objects, countBlobs(t, db), blobs+10)
@@ -115,6 +123,9 @@ func TestFormat3UpgradesToGroups(t *testing.T) {
 	}
 	if n := count(t, old, bucketBlobIndex3); n != blobs {
 		t.Errorf("the copy's index has %d entries, want %d", n, blobs)
+	}
+	if n := count(t, old, bucketChunkIndex3); n != chunks {
+		t.Errorf("the copy's chunk index has %d entries, want %d", n, chunks)
 	}
 	if diff := cmp.Diff(want, contents(t, old)); diff != "" {
 		t.Errorf("the copy differs from the file before the upgrade (-before +copy):\n%s", diff)

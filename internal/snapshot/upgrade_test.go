@@ -59,9 +59,33 @@ func makeFormat3(t *testing.T, path string) {
 	}
 }
 
-// ungroupIndexTx replaces the grouped blob index by the format-3 one
-// (full hash -> idValue), the hashes read from the blobs' records.
+// ungroupIndexTx replaces the grouped blob and chunk indexes by the
+// format-3 ones (full hash -> idValue), the hashes read from the blobs'
+// records and the chunks' bytes.
 func ungroupIndexTx(tx *bbolt.Tx) error {
+	chunks, err := tx.CreateBucket(bucketChunkIndex3)
+	if err != nil {
+		return err
+	}
+	err = tx.Bucket(bucketChunkGroups).ForEach(func(_, v []byte) error {
+		g, err := decodeGroup(v)
+		if err != nil {
+			return err
+		}
+		for _, e := range g.entries() {
+			h := hashOf(tx.Bucket(bucketChunks).Get(idKey(e.id)))
+			if err := chunks.Put(h[:], idValue(e.id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := tx.DeleteBucket(bucketChunkGroups); err != nil {
+		return err
+	}
 	old, err := tx.CreateBucket(bucketBlobIndex3)
 	if err != nil {
 		return err

@@ -120,7 +120,7 @@ func (v *verifier) indexed(raw []byte, id uint64) (bool, error) {
 	h := hashOf(raw)
 	var ok bool
 	err := v.db.bolt.View(func(tx *bbolt.Tx) error {
-		ok = chunkIndexed(tx.Bucket(bucketChunkIndex), h, id)
+		ok = chunkIndexed(tx, h, id)
 		return nil
 	})
 	return ok, err
