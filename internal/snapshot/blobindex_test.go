@@ -247,33 +247,6 @@ func dropEntry(tx *bbolt.Tx, h Hash, id uint64) error {
 	return groups.Put(prefixKey(es[0].prefix), encodeGroup(es))
 }
 
-// FuzzBlobGroup: a group record read from a damaged file never panics a
-// reader, and what decodes encodes back to the same bytes when its ids
-// fit its width.
-func FuzzBlobGroup(f *testing.F) {
-	f.Add(encodeGroup([]indexEntry{{1, 2}, {1, 3}, {7, 1 << 33}}))
-	f.Add([]byte{groupFormat, 4})
-	f.Fuzz(func(t *testing.T, rec []byte) {
-		g, err := decodeGroup(rec)
-		if err != nil {
-			return
-		}
-		es := g.entries()
-		if !slices.IsSortedFunc(es, cmpEntry) {
-			return // damage Verify names; lookups only miss
-		}
-		for _, e := range es {
-			i := g.first(e.prefix)
-			if i >= g.len() || g.at(i).prefix != e.prefix {
-				t.Fatalf("first(%x) = %d", e.prefix, i)
-			}
-		}
-		if w := encodeGroup(es); int(w[1]) == g.w && !bytes.Equal(w, rec) {
-			t.Fatalf("re-encoded %x, want %x", w, rec)
-		}
-	})
-}
-
 // TestBlobIndexDamagedGroupRebuilt damages the blob index's one group
 // record: Verify names every blob as not indexed, deduplication misses
 // nothing it cannot redo, and the next filing rebuilds the group from the

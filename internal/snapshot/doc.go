@@ -154,15 +154,15 @@
 // ".format2" for formats 1 and 2, ".format3" for 3; synced and renamed,
 // so whole or absent), then, in one transaction, marks the file format 4
 // (older builds refuse it from here: "database format 4 is newer than
-// this build understands") and moves the blob index into groups (#
-// Blob index). From format 1 or 2 it then moves the loose records into
+// this build understands") and moves the blob and chunk indexes into
+// groups (# Blob index, # Trees). From format 1 or 2 it then moves the loose records into
 // packs a batch per transaction, each batch filing its packs and
 // deleting its records together. Every commit leaves a sound format-4
 // file, since format 4 reads both, so a process killed midway leaves a
 // file the next read-write open finishes upgrading (TestUpgradeKilled
 // kills one); the index's move is one transaction, done or not. A
 // read-only open reads a file of an older format as it is, its blob
-// index too. To go back to an older build, put the copy in the
+// and chunk indexes too. To go back to an older build, put the copy in the
 // database's place: snapshots taken since the upgrade are lost with it.
 // The space the loose records and the old index took is free inside the
 // file: `db compact` gives it back.
