@@ -180,3 +180,53 @@ func TestChunkIndexFiledAfterTrees(t *testing.T) {
 		t.Errorf("an unchanged snapshot stored %d chunks", got-chunks)
 	}
 }
+
+// TestChunkIndexFilingAcrossGroups files a commit's entries into an index
+// of several groups, a run of groups per transaction: every entry is
+// found under its hash, and no group outgrows groupMax.
+func TestChunkIndexFilingAcrossGroups(t *testing.T) {
+	t.Parallel()
+	db := openTest(t)
+	var hashes []Hash
+	file := func(from, to int) {
+		t.Helper()
+		s := chunkStore{fresh: map[Hash]uint64{}}
+		for i := from; i < to; i++ {
+			h := hashOf(fmt.Appendf(nil, "chunk %d", i))
+			hashes = append(hashes, h)
+			s.fresh[h] = uint64(i + 1)
+		}
+		added, err := s.file(db)
+		if err != nil || added != int64((to-from)*entrySize) {
+			t.Fatalf("file = %d, %v; want %d bytes", added, err, (to-from)*entrySize)
+		}
+	}
+	file(0, 60_000)      // a first commit: one transaction, cut into groups
+	file(60_000, 61_000) // a day's: a transaction per group
+	file(61_000, 70_000) // groups split
+	if err := db.bolt.View(func(tx *bbolt.Tx) error {
+		groups := 0
+		err := tx.Bucket(bucketChunkGroups).ForEach(func(_, v []byte) error {
+			g, err := decodeGroup(v)
+			if err == nil && g.len() > groupMax {
+				t.Errorf("a group of %d entries", g.len())
+			}
+			groups++
+			return err
+		})
+		if groups < chunkFileSlices+2 {
+			t.Errorf("%d groups, want more than %d", groups, chunkFileSlices+1)
+		}
+		for i, h := range hashes {
+			if !chunkIndexed(tx, h, uint64(i+1)) {
+				t.Fatalf("entry %d not found under its hash", i+1)
+			}
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n := countIndex(t, db, chunkIndex); n != len(hashes) {
+		t.Errorf("%d entries, want %d", n, len(hashes))
+	}
+}
