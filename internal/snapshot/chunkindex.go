@@ -23,9 +23,8 @@ import (
 //
 // A commit's new entries wait in memory (chunkStore) until its trees are
 // built, and are then filed sorted, a slice of the hash range per
-// transaction, cut at the groups' keys: a transaction rewrites the one
-// group its entries land in (or a run of groups, when there are more
-// than chunkFileSlices), and the pages it frees are reused by the next.
+// transaction: a transaction rewrites the groups its entries land in, and
+// the copies it replaces are free pages that the next slice reuses.
 var chunkIndex = &groupIndex{
 	bucket: bucketChunkGroups,
 	old:    bucketChunkIndex3,
@@ -39,9 +38,12 @@ var bucketChunkGroups = []byte("chunk-groups")
 // format 4 replaces it with bucketChunkGroups.
 var bucketChunkIndex3 = []byte("chunk-index")
 
-// chunkFileSlices is the most transactions a commit's chunk index
-// entries are filed in.
-const chunkFileSlices = 16
+const (
+	// chunkFileSlices is the most transactions a commit's chunk index
+	// entries are filed in; a slice holds at least chunkFileMin entries.
+	chunkFileSlices = 16
+	chunkFileMin    = 64
+)
 
 // findChunk returns the id of the chunk or index node whose encoding is
 // enc (its hash h), 0 when none is stored.
@@ -112,31 +114,10 @@ func (s *chunkStore) file(db *DB) (int64, error) {
 		es = append(es, indexEntry{prefixOf(h), id})
 	}
 	slices.SortFunc(es, cmpEntry)
-	var cuts []int // where the entries of each group after the first start
-	if err := db.bolt.View(func(tx *bbolt.Tx) error {
-		c := tx.Bucket(bucketChunkGroups).Cursor()
-		k, _ := c.First()
-		for k, _ = c.Next(); k != nil; k, _ = c.Next() {
-			p := getPrefix(k)
-			i, _ := slices.BinarySearchFunc(es, p, func(e indexEntry, p uint64) int { return cmpU64(e.prefix, p) })
-			if i > 0 && i < len(es) && (len(cuts) == 0 || cuts[len(cuts)-1] < i) {
-				cuts = append(cuts, i)
-			}
-		}
-		return nil
-	}); err != nil {
-		return 0, err
-	}
-	n := min(chunkFileSlices, len(cuts)+1)
+	n := min(chunkFileSlices, max(1, len(es)/chunkFileMin))
 	var added int64
-	from := 0
-	for i := 1; i <= n; i++ {
-		to := len(es)
-		if i < n {
-			to = cuts[i*(len(cuts)+1)/n-1] // the cut that ends the i-th of n runs of groups
-		}
-		part := es[from:to]
-		from = to
+	for i := range n {
+		part := es[i*len(es)/n : (i+1)*len(es)/n]
 		err := db.update(func(tx *bbolt.Tx) error { return chunkIndex.file(tx, part) })
 		if err != nil {
 			return added, fmt.Errorf("file chunk index entries: %w", err)

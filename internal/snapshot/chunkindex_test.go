@@ -181,9 +181,9 @@ func TestChunkIndexFiledAfterTrees(t *testing.T) {
 	}
 }
 
-// TestChunkIndexFilingAcrossGroups files a commit's entries into an index
-// of several groups, a run of groups per transaction: every entry is
-// found under its hash, and no group outgrows groupMax.
+// TestChunkIndexFilingAcrossGroups files commits' entries into an index
+// of several groups, a slice of the hash range per transaction: every
+// entry is found under its hash, and no group outgrows groupMax.
 func TestChunkIndexFilingAcrossGroups(t *testing.T) {
 	t.Parallel()
 	db := openTest(t)
@@ -201,8 +201,8 @@ func TestChunkIndexFilingAcrossGroups(t *testing.T) {
 			t.Fatalf("file = %d, %v; want %d bytes", added, err, (to-from)*entrySize)
 		}
 	}
-	file(0, 60_000)      // a first commit: one transaction, cut into groups
-	file(60_000, 61_000) // a day's: a transaction per group
+	file(0, 60_000)      // a first commit, cut into groups
+	file(60_000, 61_000) // a day's
 	file(61_000, 70_000) // groups split
 	if err := db.bolt.View(func(tx *bbolt.Tx) error {
 		groups := 0

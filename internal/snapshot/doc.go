@@ -238,7 +238,8 @@
 //     numbered objects in three collections, ten days) the free pages
 //     went from 4.1 to 1.9 MB.
 //   - Chunk index keys (chunkindex.go): the first 8 bytes of the hash, the
-//     record's bytes compared on a hit, instead of all 32: half the index.
+//     record's bytes compared on a hit, instead of all 32: half the index
+//     (since grouped, below).
 //   - Numeric keys as differences (tree.go: appendKey): keys were most of
 //     a chunk (3.4 of 4.7 bytes an entry, numbered objects a few apart); as
 //     a difference most take one byte. Index nodes code their first keys
