@@ -18,11 +18,19 @@
 //	locks/<random id>       who works on the target (sealed)
 //
 // The first push to an empty target creates the repository: a random
-// 32-byte master key and a first key file. Processes that create one at
-// the same moment each write a key file for a master key of their own;
-// after 2 seconds each lists the keys again, the key whose name sorts
-// first wins and the others delete theirs and open it (keys are tried in
-// name order), so every process seals with one master key.
+// 32-byte master key sealed in the first key file, which always has one
+// name (keys/000...0) and is written only if absent (Backend.Create: a
+// hard link on file://, a PUT with If-None-Match: * on S3, which AWS,
+// MinIO and SeaweedFS honour; TestCreateAgainstRealS3 checks the suites'
+// server). Of processes that create a repository at once, or one that
+// found the target empty long before it wrote, exactly one creates it and
+// the others open its key. Deciding by name order after a pause, as
+// before, let a process that wrote its key more than the pause after
+// another pick a second master key once the first was in use. A server
+// that ignores the condition keeps the last of two creates: each creator
+// reads the key back after 2 seconds and yields if it is not its own, so
+// such a server is no worse off than before. Repositories created by
+// earlier builds keep their random-named first key.
 //
 // The master key is 32 random bytes. A key file seals it (AES-256-GCM)
 // under a key derived from the password with argon2id (RFC 9106's first
