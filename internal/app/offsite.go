@@ -288,6 +288,14 @@ func (d dbSource) Walk(l offsite.Local, collection string, fn func(key string, i
 	})
 }
 
+// Diff compares the collection's trees: its cost follows what changed
+// (snapshot.DB.DiffCollection never reads the subtrees both share).
+func (d dbSource) Diff(base, l offsite.Local, collection string, fn func(key string, old, new offsite.ID) error) error {
+	return d.db.DiffCollection(base.Ref.(*snapshot.Snapshot), l.Ref.(*snapshot.Snapshot), collection, func(key string, old, new snapshot.Hash) error {
+		return fn(key, offsite.ID(old), offsite.ID(new))
+	})
+}
+
 func (d dbSource) Read(l offsite.Local, collection, key string) ([]byte, error) {
 	raw, ok, err := d.db.Lookup(l.Ref.(*snapshot.Snapshot), collection, key)
 	if err == nil && !ok {

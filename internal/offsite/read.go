@@ -12,22 +12,65 @@ import (
 // restoreConcurrency is how many packs restore downloads at once.
 const restoreConcurrency = 4
 
+// packContent is a downloaded pack: its decompressed content, and the
+// blob its header puts at each offset.
+type packContent struct {
+	id    ID
+	plain []byte
+	at    map[uint32]PackedBlob
+}
+
 // readPack downloads a pack, checks its hash, decrypts and decompresses
-// it, and returns its content and blobs.
-func (r *Repo) readPack(ctx context.Context, id ID) ([]byte, []PackedBlob, error) {
+// it, and parses its header.
+func (r *Repo) readPack(ctx context.Context, id ID) (*packContent, error) {
 	b, err := r.getSealed(ctx, "data/", id, kindPack)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	plain, err := decompress(b, maxPackPlain)
 	if err != nil {
-		return nil, nil, fmt.Errorf("data/%s: %w", id.Short(), err)
+		return nil, fmt.Errorf("data/%s: %w", id.Short(), err)
 	}
 	blobs, err := decodePack(plain)
 	if err != nil {
-		return nil, nil, fmt.Errorf("data/%s: %w", id.Short(), err)
+		return nil, fmt.Errorf("data/%s: %w", id.Short(), err)
 	}
-	return plain, blobs, nil
+	pc := &packContent{id: id, plain: plain, at: make(map[uint32]PackedBlob, len(blobs))}
+	for _, x := range blobs {
+		pc.at[x.Offset] = x
+	}
+	return pc, nil
+}
+
+// blob returns the bytes of b, a blob the index places in this pack, and
+// its id: the pack's header must put a blob of b's type and length at b's
+// offset, and its bytes must hash to b's ref (a tree chunk's SHA-256, a
+// data blob's blobID; with a nil blobID a data blob is not checked and
+// its id is zero).
+func (pc *packContent) blob(b PackedBlob, blobID func([]byte) (ID, error)) ([]byte, ID, error) {
+	h, ok := pc.at[b.Offset]
+	if !ok || h.Type != b.Type || h.Length != b.Length || (h.Ref != Ref{} && h.Ref != b.Ref) {
+		return nil, ID{}, fmt.Errorf("%w: data/%s lacks blob %x where the index places it", ErrCorrupt, pc.id.Short(), b.Ref[:6])
+	}
+	c := pc.plain[b.Offset : b.Offset+b.Length]
+	var id ID
+	var err error
+	switch {
+	case b.Type == TreeBlob:
+		id = hashOf(c)
+	case blobID != nil:
+		id, err = blobID(c)
+	default:
+		return c, ID{}, nil
+	}
+	if err != nil || id.Ref() != b.Ref {
+		what := "object"
+		if b.Type == TreeBlob {
+			what = "tree chunk"
+		}
+		return nil, ID{}, fmt.Errorf("%w: data/%s: %s %x does not hash to its id", ErrCorrupt, pc.id.Short(), what, b.Ref[:6])
+	}
+	return c, id, nil
 }
 
 // trees reads tree chunks, a whole pack at a time, and keeps every tree
@@ -44,10 +87,18 @@ func newTrees(r *Repo, idx *index) *trees {
 	return &trees{r: r, idx: idx, chunks: map[Ref][]byte{}, read: map[ID]error{}}
 }
 
-func (t *trees) chunk(ctx context.Context, id Ref) ([]byte, error) {
+func (t *trees) chunk(ctx context.Context, id Ref) (chunk, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.chunkLocked(ctx, id)
+	b, err := t.chunkLocked(ctx, id)
+	t.mu.Unlock()
+	if err != nil {
+		return chunk{}, err
+	}
+	c, err := decodeChunk(b)
+	if err != nil {
+		return chunk{}, fmt.Errorf("chunk %x: %w", id[:6], err)
+	}
+	return c, nil
 }
 
 func (t *trees) chunkLocked(ctx context.Context, id Ref) ([]byte, error) {
@@ -64,41 +115,86 @@ func (t *trees) chunkLocked(ctx context.Context, id Ref) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("%w: tree chunk %x is not in data/%s", ErrCorrupt, id[:6], loc.pack.Short())
 	}
-	plain, blobs, err := t.r.readPack(ctx, loc.pack)
+	pc, err := t.r.readPack(ctx, loc.pack)
 	t.read[loc.pack] = err
 	if err != nil {
 		return nil, err
 	}
-	for _, b := range blobs {
+	for _, b := range t.idx.packs[loc.pack] {
 		if b.Type != TreeBlob {
 			continue
 		}
-		c := plain[b.Offset : b.Offset+b.Length]
-		if hashOf(c) != b.ID {
-			return nil, fmt.Errorf("%w: data/%s: tree chunk %s does not hash to its id", ErrCorrupt, loc.pack.Short(), b.ID.Short())
+		c, _, err := pc.blob(b, nil)
+		if err != nil {
+			t.read[loc.pack] = err
+			return nil, err
 		}
-		t.chunks[b.ID.Ref()] = c
+		t.chunks[b.Ref] = c
 	}
 	return t.chunkLocked(ctx, id)
 }
 
-// walk calls fn for each entry of the tree under root, in order.
+// maxDeltaDepth bounds the deltas a walk follows down to a full tree
+// (push starts a full tree after maxDeltas).
+const maxDeltaDepth = 64
+
+// walk calls fn for each entry of the tree under root, in key order.
 func (t *trees) walk(ctx context.Context, root Ref, fn func(Entry) error) error {
+	return t.walkDepth(ctx, root, 0, fn)
+}
+
+func (t *trees) walkDepth(ctx context.Context, root Ref, depth int, fn func(Entry) error) error {
 	c, err := t.chunk(ctx, root)
 	if err != nil {
 		return err
 	}
-	leaf, children, err := decodeChunk(c)
-	if err != nil {
-		return fmt.Errorf("chunk %x: %w", root[:6], err)
+	if c.delta != nil {
+		if depth >= maxDeltaDepth {
+			return fmt.Errorf("%w: chunk %x: more than %d deltas", ErrCorrupt, root[:6], maxDeltaDepth)
+		}
+		return t.walkDelta(ctx, c.delta, depth, fn)
 	}
-	for _, e := range leaf {
+	for _, e := range c.leaf {
 		if err := fn(e); err != nil {
 			return err
 		}
 	}
-	for _, ch := range children {
-		if err := t.walk(ctx, ch, fn); err != nil {
+	for _, ch := range c.children {
+		if err := t.walkDepth(ctx, ch, depth, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// walkDelta merges a delta's changes into its base's entries.
+func (t *trees) walkDelta(ctx context.Context, d *Delta, depth int, fn func(Entry) error) error {
+	cs := d.Changes
+	emit := func(c Change) error {
+		if c.Removed {
+			return nil
+		}
+		return fn(Entry{Key: c.Key, Ref: c.Ref})
+	}
+	err := t.walkDepth(ctx, d.Base, depth+1, func(e Entry) error {
+		for len(cs) > 0 && cs[0].Key < e.Key {
+			if err := emit(cs[0]); err != nil {
+				return err
+			}
+			cs = cs[1:]
+		}
+		if len(cs) > 0 && cs[0].Key == e.Key {
+			c := cs[0]
+			cs = cs[1:]
+			return emit(c)
+		}
+		return fn(e)
+	})
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if err := emit(c); err != nil {
 			return err
 		}
 	}
@@ -128,6 +224,9 @@ type prepared struct {
 
 // NewRestorer prepares the restore of snaps into tmpDir's temporary file.
 func (r *Repo) NewRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string) (*Restorer, error) {
+	if r.opts.BlobID == nil {
+		return nil, fmt.Errorf("%w: restore needs Options.BlobID", ErrInvalid)
+	}
 	idx, err := r.loadIndex(ctx, false)
 	if err != nil {
 		return nil, err
@@ -166,38 +265,26 @@ func (r *Repo) NewRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 	g.SetLimit(restoreConcurrency)
 	for pack, ids := range need {
 		g.Go(func() error {
-			plain, blobs, err := r.readPack(gctx, pack)
+			pc, err := r.readPack(gctx, pack)
 			if err != nil {
 				return err
 			}
-			in := map[Ref]PackedBlob{}
-			for _, b := range blobs {
-				in[b.ID.Ref()] = b
-			}
 			chunks := make([][]byte, len(ids))
+			full := make([]ID, len(ids))
 			for i, id := range ids {
-				b, ok := in[id]
 				loc, _ := idx.lookup(id)
-				if !ok || b.ID != loc.ID {
-					return fmt.Errorf("%w: data/%s lacks object %x that the index places there", ErrCorrupt, pack.Short(), id[:6])
+				if chunks[i], full[i], err = pc.blob(loc.PackedBlob, r.opts.BlobID); err != nil {
+					return err
 				}
-				c := plain[b.Offset : b.Offset+b.Length]
-				if r.opts.BlobID != nil {
-					if got, err := r.opts.BlobID(c); err != nil || got != b.ID {
-						return fmt.Errorf("%w: data/%s: object %s does not hash to its id", ErrCorrupt, pack.Short(), b.ID.Short())
-					}
-				}
-				chunks[i] = c
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			rs.Downloaded += int64(len(plain))
+			rs.Downloaded += int64(len(pc.plain))
 			for i, id := range ids {
 				if _, err := rs.tmp.Write(chunks[i]); err != nil {
 					return err
 				}
-				loc, _ := idx.lookup(id)
-				rs.blobs[id] = prepared{id: loc.ID, off: off, n: int64(len(chunks[i]))}
+				rs.blobs[id] = prepared{id: full[i], off: off, n: int64(len(chunks[i]))}
 				off += int64(len(chunks[i]))
 			}
 			return nil

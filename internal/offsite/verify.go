@@ -104,28 +104,15 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 			return rep, err
 		}
 		obj := "data/" + id.String()
-		plain, blobs, err := r.readPack(ctx, id)
+		pc, err := r.readPack(ctx, id)
 		rep.BytesRead += sizes[id]
 		if err != nil {
 			add(obj, "%v", err)
 			continue
 		}
-		in := map[ID]PackedBlob{}
-		for _, b := range blobs {
-			in[b.ID] = b
-			c := plain[b.Offset : b.Offset+b.Length]
-			switch {
-			case b.Type == TreeBlob && hashOf(c) != b.ID:
-				add(obj, "tree chunk %s does not hash to its id", b.ID.Short())
-			case b.Type == DataBlob && r.opts.BlobID != nil:
-				if got, err := r.opts.BlobID(c); err != nil || got != b.ID {
-					add(obj, "object %s does not hash to its id", b.ID.Short())
-				}
-			}
-		}
 		for _, b := range idx.packs[id] {
-			if got, ok := in[b.ID]; !ok || got != b {
-				add(obj, "does not hold blob %s where the index places it", b.ID.Short())
+			if _, _, err := pc.blob(b, r.opts.BlobID); err != nil {
+				add(obj, "%v", err)
 			}
 		}
 	}
