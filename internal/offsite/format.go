@@ -266,7 +266,8 @@ const (
 )
 
 // Delta is a tree chunk that states a collection as changes to another
-// tree (its base): keys set to a blob, keys removed, in key order.
+// tree (its base): keys set to a blob, keys removed, in the local store's
+// key order (a diff's).
 type Delta struct {
 	Base    Ref
 	Changes []Change
@@ -364,8 +365,9 @@ type chunk struct {
 	delta    *Delta
 }
 
-// decodeChunk decodes a tree chunk of any format. Keys of leaves and
-// deltas must be in strictly increasing order.
+// decodeChunk decodes a tree chunk of any format. Keys are in the local
+// store's order, which this package does not know (nor need: a delta is
+// applied by key, not by merging sorted lists).
 func decodeChunk(b []byte) (chunk, error) {
 	var c chunk
 	r := &reader{b: b}
@@ -374,9 +376,6 @@ func decodeChunk(b []byte) (chunk, error) {
 		for i := uint64(0); i < n && r.err == nil; i++ {
 			p := r.uvarint(uint64(len(prev)))
 			k := prev[:p] + string(r.bytes(r.uvarint(uint64(len(b)))))
-			if r.err == nil && i > 0 && k <= prev {
-				r.err = fmt.Errorf("%w: keys out of order", ErrCorrupt)
-			}
 			fn(k)
 			prev = k
 		}

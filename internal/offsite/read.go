@@ -2,6 +2,7 @@ package offsite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -167,35 +168,39 @@ func (t *trees) walkDepth(ctx context.Context, root Ref, depth int, fn func(Entr
 	return nil
 }
 
-// walkDelta merges a delta's changes into its base's entries.
+// walkDelta applies a delta's changes to its base's entries: a key the
+// delta sets or removes is replaced or left out where the base has it;
+// the keys the base lacks follow, in the delta's order. So a walk gives
+// each key once, in the local store's order but for keys added by
+// deltas; restore-db's writer orders what it files itself.
 func (t *trees) walkDelta(ctx context.Context, d *Delta, depth int, fn func(Entry) error) error {
-	cs := d.Changes
-	emit := func(c Change) error {
-		if c.Removed {
-			return nil
-		}
-		return fn(Entry{Key: c.Key, Ref: c.Ref})
+	changes := make(map[string]int, len(d.Changes))
+	for i, c := range d.Changes {
+		changes[c.Key] = i
 	}
+	if len(changes) != len(d.Changes) {
+		return fmt.Errorf("%w: a delta names a key twice", ErrCorrupt)
+	}
+	seen := make([]bool, len(d.Changes))
 	err := t.walkDepth(ctx, d.Base, depth+1, func(e Entry) error {
-		for len(cs) > 0 && cs[0].Key < e.Key {
-			if err := emit(cs[0]); err != nil {
-				return err
-			}
-			cs = cs[1:]
+		i, ok := changes[e.Key]
+		if !ok {
+			return fn(e)
 		}
-		if len(cs) > 0 && cs[0].Key == e.Key {
-			c := cs[0]
-			cs = cs[1:]
-			return emit(c)
+		seen[i] = true
+		if c := d.Changes[i]; !c.Removed {
+			return fn(Entry{Key: c.Key, Ref: c.Ref})
 		}
-		return fn(e)
+		return nil
 	})
 	if err != nil {
 		return err
 	}
-	for _, c := range cs {
-		if err := emit(c); err != nil {
-			return err
+	for i, c := range d.Changes {
+		if !seen[i] && !c.Removed {
+			if err := fn(Entry{Key: c.Key, Ref: c.Ref}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -227,6 +232,19 @@ func (r *Repo) NewRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 	if r.opts.BlobID == nil {
 		return nil, fmt.Errorf("%w: restore needs Options.BlobID", ErrInvalid)
 	}
+	if err := r.noPrune(ctx); err != nil {
+		return nil, err
+	}
+	rs, err := r.newRestorer(ctx, snaps, tmpDir)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		if lerr := r.noPrune(ctx); lerr != nil {
+			return nil, fmt.Errorf("%w (a prune started while restore read the target: run it again after the prune: %w)", err, lerr)
+		}
+	}
+	return rs, err
+}
+
+func (r *Repo) newRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string) (*Restorer, error) {
 	idx, err := r.loadIndex(ctx, false)
 	if err != nil {
 		return nil, err

@@ -30,6 +30,9 @@ type VerifyReport struct {
 // and object hashing to its id.
 func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) {
 	rep := VerifyReport{ReadData: readData, Problems: []Problem{}}
+	if err := r.noPrune(ctx); err != nil {
+		return rep, err
+	}
 	r.noCache = true // what is checked is the target, not copies of it
 	defer func() {
 		r.noCache = false
@@ -96,8 +99,7 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 		}
 	}
 	if !readData {
-		sortProblems(rep.Problems)
-		return rep, nil
+		return r.verified(ctx, rep)
 	}
 	for _, id := range packIDs {
 		if err := ctx.Err(); err != nil {
@@ -116,7 +118,19 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 			}
 		}
 	}
+	return r.verified(ctx, rep)
+}
+
+// verified ends a verify: a problem found while a prune took the target
+// may be the prune's doing, so that is ErrLocked (run verify again after
+// it) rather than a report of damage.
+func (r *Repo) verified(ctx context.Context, rep VerifyReport) (VerifyReport, error) {
 	sortProblems(rep.Problems)
+	if len(rep.Problems) > 0 {
+		if err := r.noPrune(ctx); err != nil {
+			return rep, fmt.Errorf("verify ran while a prune started: run it again after the prune: %w", err)
+		}
+	}
 	return rep, nil
 }
 
