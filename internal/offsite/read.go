@@ -168,6 +168,48 @@ func (t *trees) walkDepth(ctx context.Context, root Ref, depth int, fn func(Entr
 	return nil
 }
 
+// reach calls fn with each object that the tree under root names, in any
+// order, reading each chunk not in visited once: leaves' entries and the
+// objects deltas set (and the entries of their bases, some of which a
+// delta replaces: a restore of one snapshot at the end of a chain reads
+// those few objects in vain).
+func (t *trees) reach(ctx context.Context, root Ref, depth int, visited map[Ref]bool, fn func(Ref) error) error {
+	if visited[root] {
+		return nil
+	}
+	visited[root] = true
+	c, err := t.chunk(ctx, root)
+	if err != nil {
+		return err
+	}
+	for _, e := range c.leaf {
+		if err := fn(e.Ref); err != nil {
+			return err
+		}
+	}
+	children := c.children
+	if d := c.delta; d != nil {
+		if depth >= maxDeltaDepth {
+			return fmt.Errorf("%w: chunk %x: more than %d deltas", ErrCorrupt, root[:6], maxDeltaDepth)
+		}
+		depth++
+		for _, ch := range d.Changes {
+			if !ch.Removed {
+				if err := fn(ch.Ref); err != nil {
+					return err
+				}
+			}
+		}
+		children = []Ref{d.Base}
+	}
+	for _, ch := range children {
+		if err := t.reach(ctx, ch, depth, visited, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // walkDelta applies a delta's changes to its base's entries: a key the
 // delta sets or removes is replaced or left out where the base has it;
 // the keys the base lacks follow, in the delta's order. So a walk gives
@@ -252,18 +294,19 @@ func (r *Repo) newRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 	rs := &Restorer{r: r, idx: idx, trees: newTrees(r, idx), snaps: snaps, blobs: map[Ref]prepared{}}
 	need := map[ID][]Ref{} // pack -> blobs
 	seen := map[Ref]bool{}
+	visited := map[Ref]bool{} // chunks: a tree the snapshots share is read once
 	for _, s := range snaps {
 		for name, t := range s.Collections {
-			err := rs.trees.walk(ctx, t.Root.Ref(), func(e Entry) error {
-				if seen[e.Ref] {
+			err := rs.trees.reach(ctx, t.Root.Ref(), 0, visited, func(ref Ref) error {
+				if seen[ref] {
 					return nil
 				}
-				seen[e.Ref] = true
-				loc, ok := idx.lookup(e.Ref)
+				seen[ref] = true
+				loc, ok := idx.lookup(ref)
 				if !ok || loc.Type != DataBlob {
-					return fmt.Errorf("%w: object %x is in no index", ErrCorrupt, e.Ref[:6])
+					return fmt.Errorf("%w: object %x is in no index", ErrCorrupt, ref[:6])
 				}
-				need[loc.pack] = append(need[loc.pack], e.Ref)
+				need[loc.pack] = append(need[loc.pack], ref)
 				return nil
 			})
 			if err != nil {
