@@ -95,7 +95,7 @@ func (m *memSource) Diff(base, l Local, c string, fn func(string, ID, ID) error)
 	return nil
 }
 
-func (m *memSource) Read(l Local, c, key string) ([]byte, error) {
+func (m *memSource) Read(l Local, c, key string, _ ID) ([]byte, error) {
 	return l.Ref.(*memSnap).colls[c][key], nil
 }
 

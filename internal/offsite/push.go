@@ -27,8 +27,9 @@ type Source interface {
 	// Walk calls fn for each object of a collection, in key order, with
 	// its content hash (the data blob's id).
 	Walk(s Local, collection string, fn func(key string, id ID) error) error
-	// Read returns one object's raw JSON.
-	Read(s Local, collection, key string) ([]byte, error)
+	// Read returns the raw JSON of one object, whose hash (id) Walk or
+	// Diff gave.
+	Read(s Local, collection, key string, id ID) ([]byte, error)
 	// Diff calls fn, in key order, for each key of a collection that
 	// differs between base and s: added (old is zero), removed (new is
 	// zero) or changed. An absent collection counts as empty.
@@ -428,7 +429,7 @@ func (p *pusher) object(l Local, c, key string, id ID) error {
 	if p.has(id.Ref()) {
 		return nil
 	}
-	raw, err := p.src.Read(l, c, key)
+	raw, err := p.src.Read(l, c, key, id)
 	if err != nil {
 		return err
 	}
