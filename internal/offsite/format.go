@@ -136,23 +136,33 @@ type IndexPack struct {
 	Blobs []PackedBlob
 }
 
-// encodeIndex writes format 2: per blob its type, ref, the gap between
-// the end of the previous blob (or the start of the pack) and its
-// offset, and its length. The gap is the blob's header in the pack: one
-// byte on the wire, for packs of either format.
+// encodeIndex writes format 2: per pack its id and blob count, then a
+// column per field: every blob's type, then the gap between the end of
+// the previous blob (or the start of the pack) and its offset (its header
+// in the pack: one byte, for packs of either format), its length, and
+// last the refs. Columns keep the refs' random bytes apart from the
+// rest, which compresses to almost nothing: interleaved, zstd sometimes
+// stored a whole index uncompressed (3.5 KB more for the index of a 1%
+// push, in one run of four).
 func encodeIndex(packs []IndexPack) []byte {
 	b := append([]byte(nil), indexMagic...)
 	b = binary.AppendUvarint(b, uint64(len(packs)))
 	for _, p := range packs {
 		b = append(b, p.Pack[:]...)
 		b = binary.AppendUvarint(b, uint64(len(p.Blobs)))
-		end := uint32(0)
 		for _, x := range p.Blobs {
 			b = append(b, byte(x.Type))
-			b = append(b, x.Ref[:]...)
+		}
+		end := uint32(0)
+		for _, x := range p.Blobs {
 			b = binary.AppendUvarint(b, uint64(x.Offset-end))
-			b = binary.AppendUvarint(b, uint64(x.Length))
 			end = x.Offset + x.Length
+		}
+		for _, x := range p.Blobs {
+			b = binary.AppendUvarint(b, uint64(x.Length))
+		}
+		for _, x := range p.Blobs {
+			b = append(b, x.Ref[:]...)
 		}
 	}
 	return b
@@ -187,6 +197,14 @@ func (r *reader) id() (id ID) {
 	copy(id[:], r.b)
 	r.b = r.b[len(id):]
 	return id
+}
+
+func (r *reader) blobType() BlobType {
+	t := BlobType(r.byte())
+	if r.err == nil && t != DataBlob && t != TreeBlob {
+		r.err = fmt.Errorf("%w: index: blob type %d", ErrCorrupt, t)
+	}
+	return t
 }
 
 func (r *reader) byte() byte {
@@ -226,26 +244,15 @@ func decodeIndex(b []byte) ([]IndexPack, error) {
 	for i := uint64(0); i < n && r.err == nil; i++ {
 		p := IndexPack{Pack: r.id()}
 		m := r.uvarint(uint64(len(r.b)))
-		end := uint64(0)
-		for j := uint64(0); j < m && r.err == nil; j++ {
-			t := BlobType(r.byte())
-			if r.err == nil && t != DataBlob && t != TreeBlob {
-				r.err = fmt.Errorf("%w: index: blob type %d", ErrCorrupt, t)
-			}
-			x := PackedBlob{Type: t}
-			if v1 {
-				x.Ref = r.id().Ref()
-				x.Offset = uint32(r.uvarint(maxPackPlain))
-			} else {
-				x.Ref = r.ref()
-				x.Offset = uint32(end + r.uvarint(maxPackPlain))
-			}
-			x.Length = uint32(r.uvarint(maxBlob))
+		if v1 {
+			p.Blobs = decodeIndexPackV1(r, m)
+		} else {
+			p.Blobs = decodeIndexPack(r, m)
+		}
+		for _, x := range p.Blobs {
 			if r.err == nil && uint64(x.Offset)+uint64(x.Length) > maxPackPlain {
 				r.err = fmt.Errorf("%w: index: blob beyond a pack's size", ErrCorrupt)
 			}
-			end = uint64(x.Offset) + uint64(x.Length)
-			p.Blobs = append(p.Blobs, x)
 		}
 		out = append(out, p)
 	}
@@ -256,6 +263,51 @@ func decodeIndex(b []byte) ([]IndexPack, error) {
 		return nil, fmt.Errorf("index: %w", r.err)
 	}
 	return out, nil
+}
+
+// decodeIndexPackV1 reads m format-1 entries: type, id, offset, length.
+func decodeIndexPackV1(r *reader, m uint64) []PackedBlob {
+	var out []PackedBlob
+	for j := uint64(0); j < m && r.err == nil; j++ {
+		x := PackedBlob{Type: r.blobType()}
+		x.Ref = r.id().Ref()
+		x.Offset = uint32(r.uvarint(maxPackPlain))
+		x.Length = uint32(r.uvarint(maxBlob))
+		out = append(out, x)
+	}
+	return out
+}
+
+// decodeIndexPack reads the columns of m format-2 entries.
+func decodeIndexPack(r *reader, m uint64) []PackedBlob {
+	if r.err == nil && m > uint64(len(r.b))/(1+1+1+uint64(len(Ref{}))) {
+		r.err = fmt.Errorf("%w: index: %d blobs in %d bytes", ErrCorrupt, m, len(r.b))
+		return nil
+	}
+	out := make([]PackedBlob, m)
+	gaps := make([]uint64, m)
+	for j := range out {
+		out[j].Type = r.blobType()
+	}
+	for j := range gaps {
+		gaps[j] = r.uvarint(maxPackPlain)
+	}
+	for j := range out {
+		out[j].Length = uint32(r.uvarint(maxBlob))
+	}
+	end := uint64(0)
+	for j := range out {
+		off := min(end+gaps[j], maxPackPlain+1) // beyond: refused by the caller
+		out[j].Offset = uint32(off)
+		end = off + uint64(out[j].Length)
+	}
+	for j := range out {
+		out[j].Ref = r.ref()
+	}
+	if r.err != nil {
+		return nil
+	}
+	return out
 }
 
 // Tree chunk formats.
