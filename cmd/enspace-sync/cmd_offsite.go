@@ -59,7 +59,9 @@ Examples:
 that every snapshot's trees and objects are in listed packs. --read-data
 also downloads every pack and checks its hash, that it decrypts and holds
 what the index says, and that each object hashes to its id. Each problem
-names the object. Exits 1 when it finds a problem.
+names the object. Exits 1 when it finds a problem. It writes no lock
+(read-only credentials suffice) and exits 4, naming it, while another
+process prunes the target.
 
 ` + offsiteTargetsHelp + `
 

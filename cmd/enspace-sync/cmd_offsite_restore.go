@@ -25,6 +25,8 @@ PATH must not exist; the database is built under PATH.restoring and
 renamed when complete. An S3 target's keys come from
 --access-key-id-file and --secret-access-key-file, or AWS_ACCESS_KEY_ID
 and AWS_SECRET_ACCESS_KEY. Files must be readable by their owner only.
+It writes nothing to the target (read-only credentials suffice) and exits
+4, naming it, while another process prunes the target.
 
 Examples:
   enspace-sync offsite restore-db --from file:///mnt/nas/enspace --to /var/lib/enspace-sync/enspace-sync.db \
@@ -92,7 +94,7 @@ func runOffsiteRestoreDB(ctx context.Context, m *Main, args []string) error {
 	}
 	rep, err := app.RestoreDB(ctx, req)
 	if err != nil {
-		return err
+		return offsiteError(err) // a prune running on the target exits 4
 	}
 	if o.asJSON {
 		return printJSON(m, rep)

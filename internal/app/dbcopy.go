@@ -1,15 +1,18 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
 
 // CopyDatabase writes a consistent copy of the whole database to output,
 // which must not exist: a temporary file beside it, synced, made 0600 and
-// renamed, then the directory synced. It returns the bytes written.
+// linked into place (never replacing a file that appeared meanwhile),
+// then the directory synced. It returns the bytes written.
 func (s *Service) CopyDatabase(output string) (int64, error) {
 	db, err := s.needDB()
 	if err != nil {
@@ -32,15 +35,42 @@ func (s *Service) CopyDatabase(output string) (int64, error) {
 	if err == nil {
 		err = os.Chmod(tmp.Name(), 0o600)
 	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), output)
-	}
 	if err != nil {
 		os.Remove(tmp.Name())
 		return 0, fmt.Errorf("write the copy: %w", err)
 	}
-	_ = syncDir(filepath.Dir(output)) // the copy is whole; a crash may only lose its name
+	if err := linkIntoPlace(tmp.Name(), output); err != nil {
+		os.Remove(tmp.Name())
+		if errors.Is(err, fs.ErrExist) {
+			return 0, inputf("choose a new name, or move the other file away", "%s appeared while the copy was written: db backup replaces nothing", output)
+		}
+		return 0, fmt.Errorf("write the copy: %w", err)
+	}
 	return n, nil
+}
+
+// linkIntoPlace gives the finished file tmp the name to without replacing
+// a file that appeared there meanwhile: a hard link fails when to exists,
+// where a rename would replace it (an error wrapping fs.ErrExist). On a
+// file system without hard links it checks again and renames. The
+// directory is synced after, so the name is durable.
+func linkIntoPlace(tmp, to string) error {
+	switch err := os.Link(tmp, to); {
+	case err == nil:
+		if err := os.Remove(tmp); err != nil {
+			return err
+		}
+	case errors.Is(err, fs.ErrExist):
+		return err
+	default:
+		if _, err := os.Lstat(to); err == nil {
+			return fmt.Errorf("%s: %w", to, fs.ErrExist)
+		}
+		if err := os.Rename(tmp, to); err != nil {
+			return err
+		}
+	}
+	return syncDir(filepath.Dir(to))
 }
 
 // syncDir makes the names just created or renamed in dir durable.

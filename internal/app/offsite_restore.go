@@ -104,29 +104,13 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 }
 
 // publishDB puts the finished database at to without replacing a file
-// that appeared there while it was built: a hard link fails when to
-// exists, where a rename would replace it. On a file system without hard
-// links it checks again and renames. The directory is synced after.
+// that appeared there while it was built (linkIntoPlace).
 func publishDB(tmp, to string) error {
-	exists := func() error {
+	err := linkIntoPlace(tmp, to)
+	if errors.Is(err, fs.ErrExist) {
 		return inputf("choose a new path, or move the other file away", "%s appeared while the database was rebuilt: restore-db replaces nothing", to)
 	}
-	switch err := os.Link(tmp, to); {
-	case err == nil:
-		if err := os.Remove(tmp); err != nil {
-			return err
-		}
-	case errors.Is(err, fs.ErrExist):
-		return exists()
-	default:
-		if _, err := os.Lstat(to); err == nil {
-			return exists()
-		}
-		if err := os.Rename(tmp, to); err != nil {
-			return err
-		}
-	}
-	return syncDir(filepath.Dir(to))
+	return err
 }
 
 // importAll files snaps into a new database at path. Each distinct object

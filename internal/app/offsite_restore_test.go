@@ -20,11 +20,11 @@ var forged = []byte(`{"id":7,"name":"forged"}`)
 // as a target whose data was swapped under a valid pack would hold.
 type forgingSource struct{ dbSource }
 
-func (f forgingSource) Read(l offsite.Local, collection, key string) ([]byte, error) {
+func (f forgingSource) Read(l offsite.Local, collection, key string, id offsite.ID) ([]byte, error) {
 	if key == "7" {
 		return forged, nil
 	}
-	return f.dbSource.Read(l, collection, key)
+	return f.dbSource.Read(l, collection, key, id)
 }
 
 // TestRestoreDBRefusesForgedObject: restore-db stores no object whose

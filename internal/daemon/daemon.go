@@ -368,20 +368,38 @@ func (d *Daemon) isOffsite(name string) bool {
 }
 
 // pushAfterBackup starts the push of every offsite target that is pushed
-// after each backup. A push already running is left alone: its target's
-// catch-up schedule pushes what it missed.
+// after each backup. When a push of the target is in flight (it may have
+// listed the local snapshots before this backup committed), one more push
+// runs right after it (scheduler.TriggerAfter), rather than wait for the
+// target's catch-up schedule.
+//
+// Runs of one scheduler never overlap (MaxConcurrent is 1), so this
+// happens when a push of the scheduler a reload replaced still runs, or a
+// push is waiting for the slot (then the extra push finds little to do);
+// a test that holds a push and waits for a backup of the same scheduler
+// waits forever, the backup waiting for the one slot.
+// A flag set here and read at the end of execute cannot do it: between
+// that read and the scheduler's release of the name, a trigger is refused
+// and the flag is set too late, so the push it asked for never runs.
 func (d *Daemon) pushAfterBackup() {
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	var names []string
 	for _, ws := range d.settings.Workspaces {
 		if ws.Offsite && ws.AfterBackup {
 			names = append(names, ws.Name)
 		}
 	}
-	d.mu.Unlock()
+	if d.stopping || d.sched == nil {
+		return
+	}
 	for _, n := range names {
-		if _, err := d.Trigger(n); err != nil && !errors.Is(err, ErrStopping) {
+		started, err := d.sched.TriggerAfter(n)
+		switch {
+		case err != nil:
 			d.log.Info("offsite push after the backup not started", "job", n, "err", err)
+		case !started:
+			d.log.Info("offsite push in progress: one more push after it", "job", n)
 		}
 	}
 }

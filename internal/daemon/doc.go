@@ -34,8 +34,10 @@
 // catch-up backups); one whose last scrub is older than the period is.
 //
 // Offsite. Each offsite target is a job too (app.OffsiteJob, "offsite:NAME",
-// Workspace.Offsite): pushed after every backup that stored a snapshot and
-// on its schedule, with no retention, outside /readyz. offsiteWatch keeps
+// Workspace.Offsite): pushed after every backup that stored a snapshot
+// (scheduler.TriggerAfter: once more right after a push in flight, which
+// may have listed the snapshots before the backup committed) and on its
+// schedule, with no retention, outside /readyz. offsiteWatch keeps
 // its enspace_sync_offsite_* metrics and Status.Offsite from the push
 // reports, and notices a target that received no snapshot for longer than
 // its StaleAfter: the push that finds it carries the notice as an anomaly

@@ -96,8 +96,18 @@ func (b *backend) Scrub(_ context.Context) Result {
 		Scrub: &app.ScrubStats{BytesRead: 4096, Damaged: 1, Snapshots: []string{"snap1"}}}
 }
 
-func (b *backend) Offsite(_ context.Context, name string) Result {
+func (b *backend) Offsite(ctx context.Context, name string) Result {
 	b.record("push " + name)
+	b.mu.Lock()
+	block := b.block[name]
+	b.mu.Unlock()
+	if block != nil {
+		select {
+		case <-block:
+		case <-ctx.Done():
+			return Result{RunInfo: RunInfo{StartedAt: b.clock.Now(), FinishedAt: b.clock.Now(), Status: StatusAborted, Error: ctx.Err().Error()}}
+		}
+	}
 	return Result{RunInfo: RunInfo{StartedAt: b.clock.Now(), FinishedAt: b.clock.Now(), Status: StatusComplete}, Summary: "pushed 1 snapshots"}
 }
 

@@ -14,6 +14,10 @@ import (
 // are hashes or random ids under a few fixed directories; nothing else.
 type Backend interface {
 	Put(ctx context.Context, name string, data []byte) error
+	// Create stores data under name unless an object is there already
+	// (ErrExist): of two creates at once, one fails. The repository's
+	// first key is created so (see Init).
+	Create(ctx context.Context, name string, data []byte) error
 	Get(ctx context.Context, name string) ([]byte, error)
 	GetRange(ctx context.Context, name string, off, n int64) ([]byte, error)
 	// List calls fn for each object whose name starts with prefix.

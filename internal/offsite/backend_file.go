@@ -60,6 +60,65 @@ func (b *fileBackend) Put(ctx context.Context, name string, data []byte) error {
 	return syncDir(dir)
 }
 
+// Create writes data to a temporary file and links it under name: a link
+// fails when the name exists, so of two creates one fails, and the name
+// never shows a half-written file. On a file system without hard links it
+// creates the file with O_EXCL, which is as exclusive (a crash may then
+// leave a partial file, which reads as a damaged key).
+func (b *fileBackend) Create(ctx context.Context, name string, data []byte) error {
+	p, err := b.path(name)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(p)
+	if err := mkdirAllSync(dir); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	switch err := os.Link(tmp, p); {
+	case errors.Is(err, fs.ErrExist):
+		return fmt.Errorf("%s: %w", name, ErrExist)
+	case err != nil:
+		if err := createExcl(p, data); err != nil {
+			return fmt.Errorf("create %s: %w", name, err)
+		}
+	}
+	return syncDir(dir)
+}
+
+func createExcl(p string, data []byte) error {
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return ErrExist
+	}
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // mkdirAllSync is os.MkdirAll that fsyncs the parent of each directory
 // it creates, so the new entry survives a crash.
 func mkdirAllSync(dir string) error {

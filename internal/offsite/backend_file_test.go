@@ -2,6 +2,7 @@ package offsite
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -35,4 +36,27 @@ func TestFileBackendSyncsDirs(t *testing.T) {
 	if want := []string{filepath.Join(root, "data")}; !reflect.DeepEqual(synced, want) {
 		t.Errorf("delete synced %q, want %q", synced, want)
 	}
+}
+
+// checkCreate: Create stores an absent object and refuses, with
+// ErrExist, to replace one that is there.
+func checkCreate(t *testing.T, b Backend) {
+	t.Helper()
+	ctx := context.Background()
+	if err := b.Create(ctx, "keys/first", []byte("one")); err != nil {
+		t.Fatalf("create = %v", err)
+	}
+	if err := b.Create(ctx, "keys/first", []byte("two")); !errors.Is(err, ErrExist) {
+		t.Errorf("second create = %v, want ErrExist", err)
+	}
+	if got, err := b.Get(ctx, "keys/first"); err != nil || string(got) != "one" {
+		t.Errorf("after two creates the object holds %q, %v; want the first", got, err)
+	}
+	if err := b.Delete(ctx, "keys/first"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFileBackendCreate(t *testing.T) {
+	checkCreate(t, &fileBackend{dir: t.TempDir()})
 }

@@ -82,6 +82,22 @@ func (b *s3Backend) Put(ctx context.Context, name string, data []byte) error {
 	return b.s3err(name, err)
 }
 
+// Create is a conditional PUT (If-None-Match: *), which AWS S3, MinIO and
+// SeaweedFS honour: the second of two creates gets 412 Precondition
+// Failed. A server that ignores the header stores both, the last winning:
+// Init reads the object back after a pause to catch that.
+func (b *s3Backend) Create(ctx context.Context, name string, data []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, s3Timeout)
+	defer cancel()
+	opts := minio.PutObjectOptions{ContentType: "application/octet-stream", SendContentMd5: true}
+	opts.SetMatchETagExcept("*")
+	_, err := b.c.PutObject(ctx, b.bucket, b.prefix+name, bytes.NewReader(data), int64(len(data)), opts)
+	if err != nil && minio.ToErrorResponse(err).Code == "PreconditionFailed" {
+		return fmt.Errorf("%s: %w", name, ErrExist)
+	}
+	return b.s3err(name, err)
+}
+
 func (b *s3Backend) get(ctx context.Context, name string, opts minio.GetObjectOptions) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, s3Timeout)
 	defer cancel()

@@ -53,6 +53,7 @@ func TestS3Backend(t *testing.T) {
 	if err := b.Put(ctx, "data/abc", []byte("0123456789")); err != nil {
 		t.Fatal(err)
 	}
+	checkCreate(t, b)
 	if got, err := b.GetRange(ctx, "data/abc", 2, 3); err != nil || string(got) != "234" {
 		t.Errorf("range = %q, %v", got, err)
 	}

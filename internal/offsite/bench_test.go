@@ -18,7 +18,7 @@ func BenchmarkIndexMemory(b *testing.B) {
 		for i := 0; i < blobs; i += perPack {
 			p := IndexPack{Pack: sha256.Sum256(binary.AppendUvarint(nil, uint64(i)))}
 			for j := i; j < i+perPack; j++ {
-				p.Blobs = append(p.Blobs, PackedBlob{Type: DataBlob, ID: sha256.Sum256(binary.AppendUvarint([]byte("b"), uint64(j))), Offset: uint32(j), Length: 300})
+				p.Blobs = append(p.Blobs, PackedBlob{Type: DataBlob, Ref: ID(sha256.Sum256(binary.AppendUvarint([]byte("b"), uint64(j)))).Ref(), Offset: uint32(j), Length: 300})
 			}
 			packs = append(packs, p)
 		}

@@ -6,6 +6,8 @@ import "errors"
 var (
 	// ErrNotExist is an object, target or snapshot that is not there.
 	ErrNotExist = errors.New("not found")
+	// ErrExist is an object that Backend.Create found already there.
+	ErrExist = errors.New("already exists")
 	// ErrPassword is a password that opens none of the target's keys.
 	ErrPassword = errors.New("wrong password: it opens none of the target's keys")
 	// ErrNoRepository is a target with no repository yet (no keys/).

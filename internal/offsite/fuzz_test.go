@@ -1,6 +1,7 @@
 package offsite
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -10,10 +11,18 @@ import (
 // sealed objects. None may panic, and what decodes must stay in bounds.
 func FuzzDecode(f *testing.F) {
 	var pb packBuilder
-	pb.add(DataBlob, ID{1}, []byte(`{"a":1}`))
-	pb.add(TreeBlob, ID{2}, encodeLeaf([]Entry{{Key: "k", Ref: Ref{1}}}))
+	pb.add(DataBlob, Ref{1}, []byte(`{"a":1}`))
+	pb.add(TreeBlob, Ref{2}, encodeLeaf([]Entry{{Key: "k", Ref: Ref{1}}}))
 	f.Add(pb.buf.Bytes())
 	f.Add(encodeIndex([]IndexPack{{Pack: ID{3}, Blobs: pb.blobs}}))
+	f.Add(encodeDelta(Delta{Base: Ref{4}, Changes: []Change{{Key: "a", Ref: Ref{1}}, {Key: "b", Removed: true}}}))
+	for _, name := range []string{"testdata/format1/index", "testdata/format1/data"} {
+		if es, err := os.ReadDir(name); err == nil && len(es) > 0 {
+			if b, err := os.ReadFile(name + "/" + es[0].Name()); err == nil {
+				f.Add(b)
+			}
+		}
+	}
 	f.Add(encodeLeaf([]Entry{{Key: "a", Ref: Ref{1}}, {Key: "ab", Ref: Ref{2}}}))
 	f.Add(encodeNode([]Ref{{1}, {2}}))
 	f.Add(compress([]byte(`{"name":"a","workspace":"w","local_id":"x","collections":{}}`)))
@@ -31,8 +40,16 @@ func FuzzDecode(f *testing.F) {
 				}
 			}
 		}
-		_, _ = decodeIndex(b)
-		_, _, _ = decodeChunk(b)
+		if packs, err := decodeIndex(b); err == nil {
+			for _, p := range packs {
+				for _, x := range p.Blobs {
+					if uint64(x.Offset)+uint64(x.Length) > maxPackPlain {
+						t.Fatalf("index entry %+v beyond a pack", x)
+					}
+				}
+			}
+		}
+		_, _ = decodeChunk(b)
 		_, _ = decodeSnapshot(b)
 		_, _ = parseKeyFile(b)
 		if plain, err := mk.open(kindIndex, b); err == nil {

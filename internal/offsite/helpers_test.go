@@ -64,7 +64,38 @@ func (m *memSource) Walk(l Local, c string, fn func(string, ID) error) error {
 	return nil
 }
 
-func (m *memSource) Read(l Local, c, key string) ([]byte, error) {
+func (m *memSource) Diff(base, l Local, c string, fn func(string, ID, ID) error) error {
+	a, b := base.Ref.(*memSnap).colls[c], l.Ref.(*memSnap).colls[c]
+	keys := map[string]bool{}
+	for k := range a {
+		keys[k] = true
+	}
+	for k := range b {
+		keys[k] = true
+	}
+	sorted := make([]string, 0, len(keys))
+	for k := range keys {
+		sorted = append(sorted, k)
+	}
+	sort.Strings(sorted)
+	for _, k := range sorted {
+		var old, new ID
+		if v, ok := a[k]; ok {
+			old = sha256.Sum256(v)
+		}
+		if v, ok := b[k]; ok {
+			new = sha256.Sum256(v)
+		}
+		if old != new {
+			if err := fn(k, old, new); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (m *memSource) Read(l Local, c, key string, _ ID) ([]byte, error) {
 	return l.Ref.(*memSnap).colls[c][key], nil
 }
 

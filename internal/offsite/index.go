@@ -52,8 +52,8 @@ func (x *index) add(file ID, packs []IndexPack) {
 		x.packs[p.Pack] = p.Blobs
 		x.packList = append(x.packList, p.Pack)
 		for i, b := range p.Blobs {
-			if _, ok := x.blobs[b.ID.Ref()]; !ok {
-				x.blobs[b.ID.Ref()] = slot{uint32(len(x.packList) - 1), uint32(i)}
+			if _, ok := x.blobs[b.Ref]; !ok {
+				x.blobs[b.Ref] = slot{uint32(len(x.packList) - 1), uint32(i)}
 			}
 		}
 	}
@@ -104,9 +104,13 @@ func (r *Repo) writeIndex(ctx context.Context, packs []IndexPack) (ID, error) {
 }
 
 // Tree is a collection in an offsite snapshot: its root chunk and count.
+// Records of format 1 have full trees only.
 type Tree struct {
 	Root  ID  `json:"root"`
 	Count int `json:"count"`
+	// Depth is how many deltas lead from Root to a full tree (0: Root is
+	// one).
+	Depth int `json:"depth,omitempty"`
 }
 
 // Snapshot is an offsite snapshot record: the local snapshot's record as

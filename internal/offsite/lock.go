@@ -111,8 +111,7 @@ func (r *Repo) acquire(ctx context.Context, op string, exclusive bool) (*heldLoc
 			if o.Object == l.Object || o.Stale || !(exclusive || o.Exclusive) {
 				continue
 			}
-			err = fmt.Errorf("%w: %s; it goes stale at %s unless refreshed; if that process is gone, `enspace-sync offsite unlock --all` removes it",
-				ErrLocked, o.describe(), o.Refreshed.Add(r.opts.LockExpiry).UTC().Format(time.RFC3339))
+			err = r.lockedError(o)
 			break
 		}
 	}
@@ -125,6 +124,31 @@ func (r *Repo) acquire(ctx context.Context, op string, exclusive bool) (*heldLoc
 	h.done.Add(1)
 	go h.refresh(lctx)
 	return h, lctx, nil
+}
+
+// lockedError is ErrLocked naming o.
+func (r *Repo) lockedError(o Lock) error {
+	return fmt.Errorf("%w: %s; it goes stale at %s unless refreshed; if that process is gone, `enspace-sync offsite unlock --all` removes it",
+		ErrLocked, o.describe(), o.Refreshed.Add(r.opts.LockExpiry).UTC().Format(time.RFC3339))
+}
+
+// noPrune is how readers (verify, restore) keep clear of a prune without
+// writing a lock, so that read-only credentials suffice: ErrLocked, naming
+// it, while a live exclusive lock is on the target. They call it before
+// they start, and again when they found something missing or damaged: a
+// prune that started meanwhile may have replaced a pack, and the reader
+// says so rather than report damage.
+func (r *Repo) noPrune(ctx context.Context) error {
+	locks, err := r.Locks(ctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range locks {
+		if o.Exclusive && !o.Stale {
+			return r.lockedError(o)
+		}
+	}
+	return nil
 }
 
 func (r *Repo) writeLock(ctx context.Context, l Lock) error {

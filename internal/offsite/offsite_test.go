@@ -162,11 +162,11 @@ type cancelSource struct {
 	cancel func()
 }
 
-func (c *cancelSource) Read(l Local, coll, key string) ([]byte, error) {
+func (c *cancelSource) Read(l Local, coll, key string, id ID) ([]byte, error) {
 	if c.n++; c.n == c.after {
 		c.cancel()
 	}
-	return c.memSource.Read(l, coll, key)
+	return c.memSource.Read(l, coll, key, id)
 }
 
 func TestWrongPassword(t *testing.T) {

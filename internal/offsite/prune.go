@@ -112,15 +112,20 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 		case float64(live) >= repackBelow*float64(total):
 			keep = append(keep, IndexPack{Pack: id, Blobs: blobs})
 		default:
-			plain, pbs, err := r.readPack(ctx, id)
+			pc, err := r.readPack(ctx, id)
 			if err != nil {
 				return rep, fmt.Errorf("repack: %w", err)
 			}
-			for _, b := range pbs {
-				if isLive(used, idx, exists, id, b) {
-					if err := p.add(b.Type, b.ID, plain[b.Offset:b.Offset+b.Length]); err != nil {
-						return rep, err
-					}
+			for _, b := range blobs {
+				if !isLive(used, idx, exists, id, b) {
+					continue
+				}
+				c, _, err := pc.blob(b, r.opts.BlobID)
+				if err != nil {
+					return rep, fmt.Errorf("repack: %w", err)
+				}
+				if err := p.add(b.Type, b.Ref, c); err != nil {
+					return rep, err
 				}
 			}
 			drop = append(drop, infos[i])
@@ -167,10 +172,10 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 // pack is missing from data/ counts as no pick: every existing copy is
 // then live, so prune never deletes the last one.
 func isLive(used map[Ref]bool, idx *index, exists map[ID]bool, pack ID, b PackedBlob) bool {
-	if !used[b.ID.Ref()] {
+	if !used[b.Ref] {
 		return false
 	}
-	loc, ok := idx.lookup(b.ID.Ref())
+	loc, ok := idx.lookup(b.Ref)
 	return !ok || !exists[loc.pack] || loc.pack == pack
 }
 
@@ -192,12 +197,17 @@ func (r *Repo) used(ctx context.Context, idx *index) (map[Ref]bool, error) {
 		if err != nil {
 			return err
 		}
-		leaf, children, err := decodeChunk(c)
-		if err != nil {
-			return err
-		}
-		for _, e := range leaf {
+		for _, e := range c.leaf {
 			used[e.Ref] = true
+		}
+		children := c.children
+		if d := c.delta; d != nil {
+			for _, ch := range d.Changes {
+				if !ch.Removed {
+					used[ch.Ref] = true
+				}
+			}
+			children = []Ref{d.Base}
 		}
 		for _, ch := range children {
 			if err := visit(ch); err != nil {

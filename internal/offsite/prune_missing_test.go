@@ -23,7 +23,7 @@ func TestPruneKeepsCopyOfMissingPick(t *testing.T) {
 	// Upload every blob a second time, into packs of their own.
 	locals, _ := src.Snapshots()
 	p := newPusher(r, ctx, newIndex(), src, &PushReport{})
-	if err := p.snapshot(locals[0]); err != nil {
+	if _, err := p.snapshot(locals[0], nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	idx, err := r.loadIndex(ctx, true)
@@ -33,7 +33,7 @@ func TestPruneKeepsCopyOfMissingPick(t *testing.T) {
 	removed := 0
 	for _, blobs := range idx.packs {
 		for _, b := range blobs {
-			loc, _ := idx.lookup(b.ID.Ref())
+			loc, _ := idx.lookup(b.Ref)
 			if b.Type != DataBlob {
 				continue
 			}

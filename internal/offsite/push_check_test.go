@@ -15,8 +15,8 @@ type damagedSource struct {
 	damaged bool
 }
 
-func (d *damagedSource) Read(l Local, c, key string) ([]byte, error) {
-	raw, err := d.memSource.Read(l, c, key)
+func (d *damagedSource) Read(l Local, c, key string, id ID) ([]byte, error) {
+	raw, err := d.memSource.Read(l, c, key, id)
 	if d.damaged && key == "7" {
 		raw = append([]byte(nil), raw...)
 		raw[0] ^= 1

@@ -1,6 +1,7 @@
 package offsite
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -18,9 +19,17 @@ const (
 	DefaultPruneWindow = 6 * time.Hour // prune leaves younger unreferenced packs alone
 )
 
-// initSettle is how long Init waits before it looks for a key written by
-// another process creating the repository at the same moment.
+// initSettle is how long Init waits before it reads the first key back,
+// to catch a server that ignored the condition of its create.
 var initSettle = 2 * time.Second
+
+// firstKey is the name of the key that creates a repository: one fixed
+// name, created only if absent (Backend.Create), so that of the processes
+// creating a repository at once exactly one succeeds, however far apart
+// they run, and the others open its key. Later keys (AddKey) have random
+// names. It says nothing of the repository: every repository's first key
+// has it.
+const firstKey = "0000000000000000000000000000000000000000000000000000000000000000"
 
 // Options configure a Repo. Password is required.
 type Options struct {
@@ -126,46 +135,62 @@ func Init(ctx context.Context, b Backend, opts Options) (*Repo, error) {
 	if len(names) > 0 {
 		return nil, fmt.Errorf("%w: the target already holds a repository", ErrInvalid)
 	}
+	r, err := create(ctx, b, opts)
+	if errors.Is(err, ErrExist) {
+		return nil, fmt.Errorf("%w: the target already holds a repository", ErrInvalid)
+	}
+	return r, err
+}
+
+// create writes the first key of a new repository; ErrExist when another
+// process created it first (whenever that was).
+func create(ctx context.Context, b Backend, opts Options) (*Repo, error) {
 	master, err := randomID()
 	if err != nil {
 		return nil, err
 	}
-	r, err := newRepo(b, "", master[:], opts)
+	r, err := newRepo(b, firstKey, master[:], opts)
 	if err != nil {
 		return nil, err
 	}
-	if r.keyName, err = r.putKey(ctx, master[:], opts.Password); err != nil {
+	kf, err := sealMaster(master[:], opts.Password, opts.KDF, opts.Now())
+	if err != nil {
 		return nil, err
 	}
-	// Two processes that create a repository at once each write a key
-	// for a master key of their own: once both keys are visible (after
-	// initSettle, far longer than a key's derivation and upload), the key
-	// whose name sorts first wins; the others withdraw theirs and open it.
+	if err := b.Create(ctx, "keys/"+firstKey, kf); err != nil {
+		return nil, err
+	}
+	r.uploaded.Add(int64(len(kf)))
+	// A server that ignored the create's condition stored the last of two
+	// creates: read the key back once the other's would be there too, and
+	// yield when it is not ours.
 	select {
 	case <-time.After(initSettle):
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	if names, err = keyNames(ctx, b); err != nil {
-		return nil, fmt.Errorf("list keys: %w", err)
+	got, err := getLimited(ctx, b, "keys/"+firstKey, maxKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("read the new key back: %w", err)
 	}
-	for _, n := range names {
-		if n < r.keyName {
-			if err := b.Delete(ctx, "keys/"+r.keyName); err != nil {
-				return nil, fmt.Errorf("withdraw key: %w", err)
-			}
-			return Open(ctx, b, opts)
-		}
+	if !bytes.Equal(got, kf) {
+		return nil, fmt.Errorf("keys/%s: %w", firstKey, ErrExist)
 	}
 	return r, nil
 }
 
 // OpenOrInit opens the repository at b, creating it when the target holds
-// none.
+// none. Of processes that create one at once, one creates it and the
+// others open it.
 func OpenOrInit(ctx context.Context, b Backend, opts Options) (*Repo, error) {
 	r, err := Open(ctx, b, opts)
-	if errors.Is(err, ErrNoRepository) {
-		return Init(ctx, b, opts)
+	if !errors.Is(err, ErrNoRepository) {
+		return r, err
+	}
+	opts.fill()
+	r, err = create(ctx, b, opts)
+	if errors.Is(err, ErrExist) {
+		return Open(ctx, b, opts)
 	}
 	return r, err
 }

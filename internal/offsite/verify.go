@@ -30,6 +30,9 @@ type VerifyReport struct {
 // and object hashing to its id.
 func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) {
 	rep := VerifyReport{ReadData: readData, Problems: []Problem{}}
+	if err := r.noPrune(ctx); err != nil {
+		return rep, err
+	}
 	r.noCache = true // what is checked is the target, not copies of it
 	defer func() {
 		r.noCache = false
@@ -96,40 +99,38 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 		}
 	}
 	if !readData {
-		sortProblems(rep.Problems)
-		return rep, nil
+		return r.verified(ctx, rep)
 	}
 	for _, id := range packIDs {
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
 		obj := "data/" + id.String()
-		plain, blobs, err := r.readPack(ctx, id)
+		pc, err := r.readPack(ctx, id)
 		rep.BytesRead += sizes[id]
 		if err != nil {
 			add(obj, "%v", err)
 			continue
 		}
-		in := map[ID]PackedBlob{}
-		for _, b := range blobs {
-			in[b.ID] = b
-			c := plain[b.Offset : b.Offset+b.Length]
-			switch {
-			case b.Type == TreeBlob && hashOf(c) != b.ID:
-				add(obj, "tree chunk %s does not hash to its id", b.ID.Short())
-			case b.Type == DataBlob && r.opts.BlobID != nil:
-				if got, err := r.opts.BlobID(c); err != nil || got != b.ID {
-					add(obj, "object %s does not hash to its id", b.ID.Short())
-				}
-			}
-		}
 		for _, b := range idx.packs[id] {
-			if got, ok := in[b.ID]; !ok || got != b {
-				add(obj, "does not hold blob %s where the index places it", b.ID.Short())
+			if _, _, err := pc.blob(b, r.opts.BlobID); err != nil {
+				add(obj, "%v", err)
 			}
 		}
 	}
+	return r.verified(ctx, rep)
+}
+
+// verified ends a verify: a problem found while a prune took the target
+// may be the prune's doing, so that is ErrLocked (run verify again after
+// it) rather than a report of damage.
+func (r *Repo) verified(ctx context.Context, rep VerifyReport) (VerifyReport, error) {
 	sortProblems(rep.Problems)
+	if len(rep.Problems) > 0 {
+		if err := r.noPrune(ctx); err != nil {
+			return rep, fmt.Errorf("verify ran while a prune started: run it again after the prune: %w", err)
+		}
+	}
 	return rep, nil
 }
 

@@ -20,6 +20,12 @@
 //     attribute and counted in JobStatus.Skips. The jobs in flight are held
 //     in a Guard; schedulers given the same Options.Guard (the daemon's,
 //     across a reload) never run two jobs of one name at once.
+//   - TriggerAfter is TriggerNow that, when the job is in flight, asks for
+//     one more run right after it instead of skipping: the Guard consumes
+//     the request as it would release the name, in one step, so a request
+//     made as a run ends is never lost. The run that was in flight makes
+//     it, in whichever scheduler sharing the Guard runs it (even one that
+//     was stopped: the daemon's runs outlive a replaced scheduler).
 //   - At most Options.MaxConcurrent runs execute at once; the others wait for
 //     a slot, and are skipped (and counted) if the scheduler stops first.
 //   - Catch-up: at Start, a job whose Job.LastSuccess is zero or older than

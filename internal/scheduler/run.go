@@ -47,13 +47,24 @@ func (s *Scheduler) run(j *job, reason string) {
 		j.mu.Lock()
 		j.status.Waiting = false
 		j.status.Skips++
-		s.opts.Guard.release(j.Name)
+		s.opts.Guard.release(j.Name, false)
 		j.mu.Unlock()
 		log.Info("scheduler: run skipped, scheduler stopping while waiting for a slot")
 		return
 	}
 	defer func() { <-s.slots }()
 
+	for again := true; again; {
+		again = s.once(j, log)
+	}
+}
+
+// once calls the job once and records the outcome. It reports true when
+// a run was asked for meanwhile (TriggerAfter): the name stays claimed
+// and the caller runs the job again at once. A stopped scheduler runs it
+// too: the request belongs to the run that was in flight, and the
+// caller's Run decides what a run during a stop does.
+func (s *Scheduler) once(j *job, log *slog.Logger) bool {
 	start := s.opts.Clock.Now()
 	j.mu.Lock()
 	j.status.Waiting, j.status.Running = false, true
@@ -74,13 +85,14 @@ func (s *Scheduler) run(j *job, reason string) {
 	} else {
 		j.status.LastSuccess = end
 	}
-	s.opts.Guard.release(j.Name)
+	again := s.opts.Guard.release(j.Name, true)
 	j.mu.Unlock()
 	if err != nil {
 		log.Error("scheduler: run failed", slog.Duration("took", end.Sub(start)), slog.Any("err", err))
-		return
+		return again
 	}
 	log.Info("scheduler: run finished", slog.Duration("took", end.Sub(start)))
+	return again
 }
 
 // acquire takes a concurrency slot; it returns false once the scheduler is

@@ -216,6 +216,35 @@ func (s *Scheduler) TriggerNow(name string) (bool, error) {
 	return s.startLocked(j, "trigger"), nil
 }
 
+// TriggerAfter starts the named job at once like TriggerNow; when a run
+// of it is in flight (in any Scheduler sharing the Guard), it asks for one
+// more run right after that one instead, and reports false. Requests made
+// during one run make one more run. Use it when the run in flight may
+// have begun before what the new run is for (a push asked for by a backup
+// that finished while the previous push ran).
+func (s *Scheduler) TriggerAfter(name string) (bool, error) {
+	j, ok := s.byKey[name]
+	if !ok {
+		return false, fmt.Errorf("scheduler: trigger %q: %w", name, ErrUnknownJob)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.started || s.stopped || s.ctx.Err() != nil {
+		return false, fmt.Errorf("scheduler: trigger %q: %w", name, ErrNotRunning)
+	}
+	j.mu.Lock()
+	if !s.opts.Guard.claimOrQueue(j.Name) {
+		j.mu.Unlock()
+		s.opts.Logger.Info("scheduler: run in progress, one more asked for after it", slog.String("job", j.Name))
+		return false, nil
+	}
+	j.status.Waiting = true
+	j.mu.Unlock()
+	s.wg.Add(1)
+	go s.run(j, "trigger")
+	return true, nil
+}
+
 // tryStart starts j unless the scheduler is stopping; see startLocked.
 func (s *Scheduler) tryStart(j *job, reason string) bool {
 	s.mu.Lock()

@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -142,14 +143,17 @@ func TestBlobIndexGroups(t *testing.T) {
 // failing its checksum too: healing that id with this content would
 // overwrite the other blob, so it is stored anew the same way.
 func TestBlobIndexPrefixCollision(t *testing.T) {
-	for _, damaged := range []bool{false, true} {
-		t.Run(fmt.Sprint("damaged=", damaged), func(t *testing.T) {
-			testPrefixCollision(t, damaged)
+	// The other blob's pack sound, failing its checksum, or not decoding
+	// at all (its hash unreadable: nothing shows the id is another
+	// blob's, nor that it is this content's).
+	for _, damage := range []string{"none", "checksum", "header"} {
+		t.Run("damage="+damage, func(t *testing.T) {
+			testPrefixCollision(t, damage)
 		})
 	}
 }
 
-func testPrefixCollision(t *testing.T, damaged bool) {
+func testPrefixCollision(t *testing.T, damage string) {
 	db := openTest(t)
 	snapshotOf(t, db, "acme", 3, same)
 	fileAll(t, db)
@@ -175,8 +179,11 @@ func testPrefixCollision(t *testing.T, damaged bool) {
 			}
 		}
 		rec := encodePack(p.ids, hs, p.lens, p.frame)
-		if damaged {
+		switch damage {
+		case "checksum":
 			rec[len(rec)-1] ^= 1
+		case "header":
+			rec[0] = 0xee
 		}
 		if err := packs.Put(key, rec); err != nil {
 			return err
@@ -191,6 +198,17 @@ func testPrefixCollision(t *testing.T, damaged bool) {
 	}
 	w, err := db.Begin("acme", t0)
 	if err != nil {
+		t.Fatal(err)
+	}
+	// Referring to the content by hash alone (PutHashed without bytes)
+	// must not take the other blob's id.
+	if err := w.PutHashed("items", "contracts", "4", hx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Commit(CommitInfo{FinishedAt: t0}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("commit of a reference by hash to content the database lacks: %v, want ErrInvalid", err)
+	}
+	if w, err = db.Begin("acme", t0); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Put("items", "contracts", "4", item(4, 0)); err != nil {

@@ -184,11 +184,16 @@
 // blobs, about one in 500 that a million blobs hold one;
 // TestBlobIndexPrefixCollision makes one by editing a pack): the
 // content is new, and its entry joins the other under the same prefix,
-// where lookups try each. That holds when the other blob's pack fails its
-// checksum, or the other blob is recorded damaged, too: healing its id
-// with this content would overwrite it, so damage that falls on the last
-// 26 bytes of a blob's listed hash leaves that blob unhealed (the content
-// is stored anew instead), the price of never healing the wrong blob. A
+// where lookups try each. Deduplication takes an id only when a record
+// shows it is this content's: the pack's or loose record's hash, or the
+// hash a repair recorded for a damaged blob. Otherwise, when the other
+// blob's pack fails its checksum, its header does not decode, or a
+// reference by hash alone (PutHashed without bytes) finds no record that
+// confirms it, healing the id with this content could overwrite another
+// blob: the content is stored anew instead (a reference by hash alone is
+// refused, ErrInvalid). So damage that falls on a blob's listed hash, or
+// on its pack's header, leaves that blob unhealed in the snapshots that
+// hold it, the price of never healing the wrong blob. A
 // filing rewrites the groups its
 // entries land in, splitting those that pass 4,096 entries into groups
 // of at most 3,072; a filing transaction still covers one slice of the

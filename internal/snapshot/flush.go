@@ -69,13 +69,22 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 			id := u.lookup(tx, p.hash)
 			var at blobAt
 			var atErr error
-			if id != 0 && p.raw != nil {
+			if id != 0 {
 				at, atErr = loc.locate(id)
-				// Another blob under the same index prefix (blobindex.go):
-				// this content is new. Even in a pack that fails its
-				// check: healing the id with this content could overwrite
-				// that other blob, storing it anew cannot.
-				if atErr == nil && prefixCollision(at.hash, p.hash) {
+				// The index holds hash prefixes (blobindex.go): an id is
+				// this content's only when a record says so, the pack's
+				// or loose record's hash or the hash a repair recorded
+				// for a damaged blob. Otherwise it may be another blob of
+				// the same prefix, or one whose hash no longer reads:
+				// healing the id with this content could overwrite that
+				// blob, storing it anew cannot. A sound pack that holds
+				// a hash of another prefix under the id is a wrong index.
+				if !(atErr == nil && at.hash == p.hash) && !damagedAs(dmg, id, p.hash) {
+					if atErr == nil && at.loose == nil && prefixOf(at.hash) != prefixOf(p.hash) &&
+						w.packs.sound(packKey{at.key, at.pack.sum}, at.rec) {
+						return fmt.Errorf("%w: the blob index files %s under blob %d of %s: run %s",
+							ErrCorrupt, p.hash.Short(), id, at.hash.Short(), "enspace-sync verify --repair")
+					}
 					id = 0
 				}
 			}
@@ -89,7 +98,7 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 			case id == 0:
 				fresh = append(fresh, i)
 			case dmg != nil && dmg.Get(idKey(id)) != nil:
-				if h, ok := hashFrom(dmg.Get(idKey(id))); ok && prefixCollision(h, p.hash) {
+				if h, ok := hashFrom(dmg.Get(idKey(id))); ok && h != p.hash && !(atErr == nil && at.hash == p.hash) {
 					ids[p.hash] = 0 // another blob of the same prefix, damaged
 					fresh = append(fresh, i)
 					continue
@@ -102,12 +111,6 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 					copies = append(copies, bytes.Clone(tx.Bucket(bucketBlobs).Get(idKey(id))))
 				case !w.packs.sound(packKey{at.key, at.pack.sum}, at.rec):
 					packed = append(packed, i)
-				case at.hash != p.hash:
-					// A pack that passes its check holds another blob
-					// under this id: the index is wrong, and overwriting
-					// would damage that blob.
-					return fmt.Errorf("%w: the blob index files %s under blob %d of %s: run %s",
-						ErrCorrupt, p.hash.Short(), id, at.hash.Short(), "enspace-sync verify --repair")
 				}
 			}
 		}
@@ -149,7 +152,7 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 		for _, d := range drafts {
 			if recheck {
 				var err error
-				if d, err = dropStored(batch, d, ids, func(h Hash) uint64 { return storedID(tx, u, h) }); err != nil {
+				if d, err = dropStored(batch, d, ids, func(h Hash) uint64 { return confirmedID(tx, u, h) }); err != nil {
 					return err
 				}
 				if d == nil {
@@ -316,6 +319,32 @@ func storedID(tx *bbolt.Tx, u *unfiled, h Hash) uint64 {
 		return 0
 	}
 	return id
+}
+
+// confirmedID returns the id of the blob of hash h when its record, read
+// and decoded, holds h: 0 otherwise, also when the record does not read.
+// Deduplication goes by it, so content is never filed under an id whose
+// record cannot show it is that content's.
+func confirmedID(tx *bbolt.Tx, u *unfiled, h Hash) uint64 {
+	id := u.lookup(tx, h)
+	if id == 0 {
+		return 0
+	}
+	if at, err := newLocator(tx).locate(id); err != nil || at.hash != h {
+		return 0
+	}
+	return id
+}
+
+// damagedAs reports whether the damaged bucket dmg (nil when empty)
+// records hash h for blob id: a repair found its record damaged and
+// noted the hash the record held.
+func damagedAs(dmg *bbolt.Bucket, id uint64, h Hash) bool {
+	if dmg == nil {
+		return false
+	}
+	got, ok := hashFrom(dmg.Get(idKey(id)))
+	return ok && got == h
 }
 
 // dropStored returns draft d without the blobs that another run stored
