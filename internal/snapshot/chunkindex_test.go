@@ -230,3 +230,48 @@ func TestChunkIndexFilingAcrossGroups(t *testing.T) {
 		t.Errorf("%d entries, want %d", n, len(hashes))
 	}
 }
+
+// TestChunkDamagedNotReused damages a chunk's bytes (it still decodes):
+// the next snapshot of the same entries does not reuse it but stores the
+// chunk afresh, reads back whole, and Verify names only the old snapshot.
+func TestChunkDamagedNotReused(t *testing.T) {
+	t.Parallel()
+	db := openTest(t)
+	s1 := snapshotOf(t, db, "acme", 100, same)
+	refs := mustRefs(t, db, s1, "items/contracts")
+	var saved []byte
+	if err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		saved = bytes.Clone(tx.Bucket(bucketChunks).Get(idKey(refs[1].id)))
+		v := bytes.Clone(saved)
+		v[len(v)-1] ^= 1 // the last blob id
+		return tx.Bucket(bucketChunks).Put(idKey(refs[1].id), v)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	chunks := count(t, db, bucketChunks)
+	s2 := snapshotOf(t, db, "acme", 100, same)
+	if got := count(t, db, bucketChunks); got != chunks+1 {
+		t.Errorf("the next snapshot stored %d chunks, want the damaged one afresh", got-chunks)
+	}
+	if s2.Collections["items/contracts"].Root == s1.Collections["items/contracts"].Root {
+		t.Error("the next snapshot shares the damaged tree")
+	}
+	if keys, _ := walkAll(t, db, s2, "items/contracts"); len(keys) != 100 {
+		t.Errorf("the next snapshot has %d keys, want 100", len(keys))
+	}
+	rep, err := db.Verify(false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Problems) == 0 {
+		t.Error("verify found nothing")
+	}
+	for _, p := range rep.Problems {
+		if p.Snapshot != s1.ID {
+			t.Errorf("problem in snapshot %s: %s; want only the old one's", p.Snapshot, p.Err)
+		}
+	}
+	if err := db.bolt.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketChunks).Put(idKey(refs[1].id), saved) }); err != nil {
+		t.Fatal(err)
+	}
+}
