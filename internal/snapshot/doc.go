@@ -271,19 +271,20 @@
 // Then the chunk index became a group index like the blob index
 // (chunkindex.go, groupindex.go: the same code, a candidate checked
 // against the chunk's bytes where a blob's is checked against its pack's
-// hash), converted from a format-3 file's bucket by the upgrade. On the
-// storage benchmark (3 runs before at load 5-6, two rounds of 3 after at
-// load 2-6) the chunk index went from 19,650 keys in 0.74-0.78 MB of
-// pages (0.52 MB in use) to 6 groups in 0.18-0.19 MB (0.177 MB in use,
-// 9.0 bytes an entry), and the database on disk from 12.1 MiB (12.1, 3
-// runs; 3.09x the one-stream floor) to 11.7 and 11.9 MiB (11.7-12.0 in
-// all six runs; 3.00x and 3.04x): free pages, 0.5 to 0.9 MB from run to
-// run, now make most of the spread. Filing a commit's entries a group
-// per transaction (cut at the groups' keys) instead of in slices of the
-// hash range left more of them (12.0 MiB, 11.9-12.0, 3 runs), and one
-// transaction for a first backup's entries changed nothing (11.9 MiB,
-// 11.8-12.0): neither was kept. Backup CPU (cmd/bench -backup-only
-// -memory-items 0, 3 runs, load 3-5) 1.30 s against 1.32 s before.
+// hash), converted from a format-3 file's bucket by the upgrade, and a
+// commit files its entries in one transaction: into groups, 16 slices
+// rewrote a group once a slice, and left its freed overflow pages as runs
+// later writes could not always reuse. On the storage benchmark (3 runs
+// each) the chunk index went from 19,650 keys in 0.74-0.78 MB of pages
+// (0.52 MB in use) to 6 groups in 0.18 MB (0.177 MB in use, 9.0 bytes an
+// entry), and the database on disk from 12.1 MiB (12.1; 3.09x the
+// one-stream floor, load 5-6) to 11.6 MiB (11.6; 2.98x, load 1-4). Groups
+// filed in 16 slices gave 11.7 and 11.9 MiB (11.7-12.0 in six runs: free
+// pages 0.5-0.9 MB), a group per transaction 12.0 MiB; on
+// BenchmarkTreeStorage one transaction left 8.89 MB (free pages 0.51 MB,
+// 2 runs), 16 slices 8.93-9.08 MB (0.54-0.70), the ungrouped index 9.31
+// MB (0.39). Backup CPU (cmd/bench -backup-only -memory-items 0, 3 runs,
+// load 3-5): 1.32 s before, 1.30 s with groups in slices.
 //
 // What remains: a day at 1% churn adds about 900 new chunks and 370 index
 // nodes (a changed object's chunk, and nearly every level-1 node, since
@@ -378,8 +379,8 @@
 //     not wait for them (unfiled.go; format 2). A 1,000,000-item first
 //     backup went from 43.1 s to 30.3 s and its peak heap from 189 to
 //     117 MB. Chunk index entries wait
-//     for a commit's trees, then are filed the same way (chunkindex.go):
-//     sorted, a slice of the hash range per transaction, at most 16.
+//     for a commit's trees, then are filed sorted (chunkindex.go), in one
+//     transaction since the index is grouped (# Trees).
 //   - Hot copies with tx.WriteTo ([DB.WriteTo]).
 //   - fsync on (bbolt's default, NoSync false) and the freelist synced
 //     (NoFreelistSync false), so a crash never needs a freelist rebuild. The
