@@ -421,6 +421,13 @@ func (rs *Restorer) Changes(ctx context.Context, s *Snapshot, name string, base 
 	if c.delta == nil || c.delta.Base != base.Ref() {
 		return false, nil
 	}
+	seen := make(map[string]bool, len(c.delta.Changes))
+	for _, ch := range c.delta.Changes {
+		if seen[ch.Key] {
+			return true, fmt.Errorf("collection %s: %w: a delta names a key twice", name, ErrCorrupt)
+		}
+		seen[ch.Key] = true
+	}
 	for _, ch := range c.delta.Changes {
 		var id ID
 		if !ch.Removed {

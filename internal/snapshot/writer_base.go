@@ -32,7 +32,8 @@ import (
 // plus the changes Put and Deleted: Put adds or replaces an object,
 // Delete removes one of base's. base must be a snapshot of this database
 // (as Resolve or Commit returned it); its record must still be there when
-// the run commits.
+// the run commits. A kind marked failed (Fail) keeps base's objects but
+// those Deleted: the run says what differs, whatever it could read.
 func (db *DB) BeginFrom(base *Snapshot, startedAt time.Time) (*Writer, error) {
 	if base == nil {
 		return nil, fmt.Errorf("%w: no base snapshot", ErrInvalid)
