@@ -210,3 +210,53 @@ func TestBeginFromDeleteAndPut(t *testing.T) {
 		t.Errorf("a base the database lacks: %v", err)
 	}
 }
+
+// TestBeginFromNothingVisible: a based run that is aborted, or whose base
+// is forgotten and pruned before it commits, leaves no snapshot, and the
+// database verifies (the cleanup of openTest); the base, while kept,
+// reads as before.
+func TestBeginFromNothingVisible(t *testing.T) {
+	db := openTest(t)
+	base := snapshotOf(t, db, "acme", 200, same)
+	keys, hashes := walkAll(t, db, base, "items/contracts")
+	begin := func() *Writer {
+		t.Helper()
+		w, err := db.BeginFrom(base, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id := 1; id <= 50; id++ {
+			if err := w.Put("items", "contracts", fmt.Sprint(id), item(id, 3)); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Delete("items", "contracts", fmt.Sprint(100+id)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return w
+	}
+	if err := begin().Abort(errors.New("stopped")); err != nil {
+		t.Fatal(err)
+	}
+	if snaps, _ := db.Snapshots("acme"); len(snaps) != 1 {
+		t.Fatalf("%d snapshots after an aborted based run", len(snaps))
+	}
+	k2, h2 := walkAll(t, db, base, "items/contracts")
+	if !slices.Equal(keys, k2) || !slices.Equal(hashes, h2) {
+		t.Fatal("the base changed")
+	}
+
+	w := begin()
+	if err := db.Forget(base.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Prune(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Commit(CommitInfo{FinishedAt: t0.Add(time.Minute)}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("commit on a forgotten base: %v", err)
+	}
+	if snaps, _ := db.Snapshots("acme"); len(snaps) != 0 {
+		t.Fatalf("%d snapshots after a commit on a forgotten base", len(snaps))
+	}
+}
