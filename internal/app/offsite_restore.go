@@ -119,10 +119,13 @@ func publishDB(tmp, to string) error {
 // writer takes that hash instead of hashing the object again, and a
 // snapshot that holds an object a committed snapshot stored passes the
 // hash alone: the writer refers to the stored blob as an unchanged backup
-// does. The first snapshot is imported alone, the others two at a time
-// (each writer looks its objects up in the blob index on a goroutine of
-// its own, the import's main cost); one that holds an object the other
-// is still storing passes its bytes too, and the writer stores it once.
+// does. The snapshots of one workspace pushed by one daemon form a chain,
+// imported in time order: the first with a Put per object, each other as
+// the one before it plus the objects that differ (snapshot.BeginFrom), so
+// that its commit keeps the unchanged trees and chunks instead of
+// rebuilding them from every object. Two chains are imported at a time;
+// one that holds an object the other is still storing passes its bytes
+// too, and the writer stores it once.
 func importAll(ctx context.Context, path string, rs *offsite.Restorer, snaps []*offsite.Snapshot, rep *RestoreDBReport) error {
 	db, err := snapshot.Open(path, snapshot.Options{Command: "offsite restore-db", BatchObjects: 20_000, BatchBytes: 16 << 20})
 	if err != nil {
@@ -130,22 +133,12 @@ func importAll(ctx context.Context, path string, rs *offsite.Restorer, snaps []*
 	}
 	var st storedSet
 	st.ids = map[offsite.ID]bool{}
-	one := func(ctx context.Context, sn *offsite.Snapshot) error {
-		if err := importOne(ctx, db, rs, sn, &st); err != nil {
-			return fmt.Errorf("snapshot %s of %s: %w", sn.LocalID, sn.Workspace, err)
-		}
-		return nil
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(2)
+	for _, chain := range chains(snaps) {
+		g.Go(func() error { return importChain(gctx, db, rs, chain, &st) })
 	}
-	err = one(ctx, snaps[0])
-	if err == nil {
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(2)
-		for _, sn := range snaps[1:] {
-			g.Go(func() error { return one(gctx, sn) })
-		}
-		err = g.Wait()
-	}
-	if err != nil {
+	if err := g.Wait(); err != nil {
 		db.Close()
 		return err
 	}
@@ -159,24 +152,70 @@ func importAll(ctx context.Context, path string, rs *offsite.Restorer, snaps []*
 	return db.Close()
 }
 
+// chains groups snaps (in time order) by daemon name and workspace, each
+// group in time order.
+func chains(snaps []*offsite.Snapshot) [][]*offsite.Snapshot {
+	var out [][]*offsite.Snapshot
+	at := map[string]int{}
+	for _, s := range snaps {
+		key := s.Name + "\x00" + s.Workspace
+		i, ok := at[key]
+		if !ok {
+			i = len(out)
+			at[key] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], s)
+	}
+	return out
+}
+
 // storedSet holds the objects that committed snapshots stored.
 type storedSet struct {
 	mu  sync.Mutex
 	ids map[offsite.ID]bool
 }
 
-// importOne files sn, then adds the objects it stored to st.
-func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *offsite.Snapshot, st *storedSet) error {
+// objectMap is a snapshot's objects: collection -> key -> id.
+type objectMap map[string]map[string]offsite.ID
+
+// importChain files a chain's snapshots in order, each but the first as
+// the one before it plus what differs.
+func importChain(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, chain []*offsite.Snapshot, st *storedSet) error {
+	var base *snapshot.Snapshot
+	var prev *offsite.Snapshot
+	var objs objectMap
+	for _, sn := range chain {
+		var err error
+		if base, objs, err = importOne(ctx, db, rs, sn, base, prev, objs, st); err != nil {
+			return fmt.Errorf("snapshot %s of %s: %w", sn.LocalID, sn.Workspace, err)
+		}
+		prev = sn
+	}
+	return nil
+}
+
+// importOne files sn, as base (prev's import, whose objects are objs)
+// plus the objects that differ when base is set, then adds the objects it
+// stored to st. It returns the snapshot filed and its objects.
+func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *offsite.Snapshot,
+	base *snapshot.Snapshot, prev *offsite.Snapshot, objs objectMap, st *storedSet) (*snapshot.Snapshot, objectMap, error) {
 	var rec snapshot.Snapshot
 	if err := json.Unmarshal(sn.Record, &rec); err != nil {
-		return fmt.Errorf("%w: record: %v", offsite.ErrCorrupt, err)
+		return nil, nil, fmt.Errorf("%w: record: %v", offsite.ErrCorrupt, err)
 	}
-	w, err := db.Begin(rec.Workspace, rec.StartedAt)
+	var w *snapshot.Writer
+	var err error
+	if base == nil {
+		w, err = db.Begin(rec.Workspace, rec.StartedAt)
+	} else {
+		w, err = db.BeginFrom(base, rec.StartedAt)
+	}
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	var fresh []offsite.ID // objects passed with their bytes
-	err = rs.Entries(ctx, sn, func(collection, key string, id offsite.ID) error {
+	put := func(collection, key string, id offsite.ID) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -193,20 +232,95 @@ func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *o
 			fresh = append(fresh, id)
 		}
 		return w.PutHashed(kind, parent, key, snapshot.Hash(id), raw)
-	})
+	}
+	next, err := importChanges(ctx, rs, w, sn, prev, objs, put)
 	if err != nil {
 		_ = w.Abort(err)
-		return err
+		return nil, nil, err
 	}
-	if _, err = w.CommitImport(&rec); err != nil {
-		return err
+	out, err := w.CommitImport(&rec)
+	if err != nil {
+		return nil, nil, err
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	for _, id := range fresh {
 		st.ids[id] = true
 	}
-	return nil
+	return out, next, nil
+}
+
+// importChanges puts into w the objects of sn that differ from objs, the
+// objects of prev (every object when prev is nil), and deletes those sn
+// lacks; it returns sn's objects, reusing (and changing) objs' maps. A
+// collection with prev's root is unchanged; one that sn holds as a delta
+// on prev's tree takes the delta's changes; any other is compared entry
+// by entry.
+func importChanges(ctx context.Context, rs *offsite.Restorer, w *snapshot.Writer, sn, prev *offsite.Snapshot, objs objectMap,
+	put func(collection, key string, id offsite.ID) error) (objectMap, error) {
+	next := objectMap{}
+	for name, t := range sn.Collections {
+		var pt offsite.Tree
+		var had bool
+		if prev != nil {
+			pt, had = prev.Collections[name]
+		}
+		old := objs[name]
+		if had && pt.Root == t.Root {
+			next[name] = old
+			continue
+		}
+		if had {
+			kind, parent, _ := strings.Cut(name, "/")
+			ok, err := rs.Changes(ctx, sn, name, pt.Root, func(key string, id offsite.ID, removed bool) error {
+				if removed {
+					delete(old, key)
+					return w.Delete(kind, parent, key)
+				}
+				old[key] = id
+				return put(name, key, id)
+			})
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				next[name] = old
+				continue
+			}
+		}
+		cur := make(map[string]offsite.ID, t.Count)
+		err := rs.CollectionEntries(ctx, sn, name, func(key string, id offsite.ID) error {
+			cur[key] = id
+			if was, ok := old[key]; ok && was == id {
+				return nil
+			}
+			return put(name, key, id)
+		})
+		if err != nil {
+			return nil, err
+		}
+		for key := range old {
+			if _, ok := cur[key]; !ok {
+				kind, parent, _ := strings.Cut(name, "/")
+				if err := w.Delete(kind, parent, key); err != nil {
+					return nil, err
+				}
+			}
+		}
+		next[name] = cur
+	}
+	for name, old := range objs {
+		if _, ok := sn.Collections[name]; ok {
+			continue
+		}
+		kind, parent, _ := strings.Cut(name, "/")
+		for key := range old {
+			if err := w.Delete(kind, parent, key); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return next, nil
 }
 
 // chooseOffsite picks the snapshots a restore-db request names.

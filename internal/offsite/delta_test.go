@@ -122,3 +122,61 @@ func snapCount(t *testing.T, r *Repo, id string) int {
 	}
 	return -1
 }
+
+// TestRestorerChanges: Changes gives a delta's changes against the tree
+// it was pushed on, which turn that snapshot's entries into the next
+// one's, and reports false for a full tree or another base.
+func TestRestorerChanges(t *testing.T) {
+	ctx := context.Background()
+	r := newFileRepo(t, t.TempDir(), "a")
+	src := &memSource{snaps: []*memSnap{chainDay(1), chainDay(2)}}
+	if _, err := r.Push(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	snaps, err := r.Snapshots(ctx)
+	if err != nil || len(snaps) != 2 {
+		t.Fatalf("snapshots = %d, %v", len(snaps), err)
+	}
+	rs, err := r.NewRestorer(ctx, snaps, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	const coll = "items/clients-slug"
+	entries := func(s *Snapshot) map[string]ID {
+		out := map[string]ID{}
+		if err := rs.CollectionEntries(ctx, s, coll, func(k string, id ID) error { out[k] = id; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	got := entries(snaps[0])
+	n := 0
+	ok, err := rs.Changes(ctx, snaps[1], coll, snaps[0].Collections[coll].Root, func(k string, id ID, removed bool) error {
+		n++
+		if removed {
+			delete(got, k)
+		} else {
+			got[k] = id
+		}
+		return nil
+	})
+	if err != nil || !ok {
+		t.Fatalf("changes of a delta = %v, %v", ok, err)
+	}
+	if want := entries(snaps[1]); n == 0 || n >= len(want) || !reflect.DeepEqual(got, want) {
+		t.Errorf("%d changes applied give %d entries, the snapshot has %d", n, len(got), len(want))
+	}
+	for _, c := range []struct {
+		s    *Snapshot
+		base ID
+	}{{snaps[0], snaps[0].Collections[coll].Root}, {snaps[1], snaps[1].Collections[coll].Root}} {
+		ok, err := rs.Changes(ctx, c.s, coll, c.base, func(string, ID, bool) error {
+			t.Error("a change of no delta")
+			return nil
+		})
+		if ok || err != nil {
+			t.Errorf("changes of a full tree or on another base = %v, %v", ok, err)
+		}
+	}
+}

@@ -373,19 +373,82 @@ func (rs *Restorer) Objects(ctx context.Context, s *Snapshot, fn func(collection
 // whose bytes NewRestorer found in the pack the index places it in and,
 // when Options.BlobID is set, checked against the id.
 func (rs *Restorer) Entries(ctx context.Context, s *Snapshot, fn func(collection, key string, id ID) error) error {
-	for name, t := range s.Collections {
-		err := rs.trees.walk(ctx, t.Root.Ref(), func(e Entry) error {
-			loc, ok := rs.blobs[e.Ref]
-			if !ok {
-				return fmt.Errorf("%w: object %x was not prepared", ErrCorrupt, e.Ref[:6])
-			}
-			return fn(name, e.Key, loc.id)
-		})
+	for name := range s.Collections {
+		err := rs.CollectionEntries(ctx, s, name, func(key string, id ID) error { return fn(name, key, id) })
 		if err != nil {
-			return fmt.Errorf("collection %s: %w", name, err)
+			return err
 		}
 	}
 	return nil
+}
+
+// CollectionEntries calls fn with each object of the collection name of
+// s, as Entries does; none when s lacks the collection.
+func (rs *Restorer) CollectionEntries(ctx context.Context, s *Snapshot, name string, fn func(key string, id ID) error) error {
+	t, ok := s.Collections[name]
+	if !ok {
+		return nil
+	}
+	err := rs.trees.walk(ctx, t.Root.Ref(), func(e Entry) error {
+		id, err := rs.objectID(e.Ref)
+		if err != nil {
+			return err
+		}
+		return fn(e.Key, id)
+	})
+	if err != nil {
+		return fmt.Errorf("collection %s: %w", name, err)
+	}
+	return nil
+}
+
+// Changes calls fn with each change of the collection name of s against
+// the tree under base (the same collection of the snapshot pushed before
+// s), when s holds that collection as a delta on base (see the package
+// doc: format 2, deltas): each key set, with its object's id, or removed.
+// It reads the delta alone, not the entries of base, and reports whether
+// s holds such a delta; when it does not, fn is not called and the
+// caller compares the two trees' entries.
+func (rs *Restorer) Changes(ctx context.Context, s *Snapshot, name string, base ID, fn func(key string, id ID, removed bool) error) (bool, error) {
+	t, ok := s.Collections[name]
+	if !ok {
+		return false, nil
+	}
+	c, err := rs.trees.chunk(ctx, t.Root.Ref())
+	if err != nil {
+		return false, fmt.Errorf("collection %s: %w", name, err)
+	}
+	if c.delta == nil || c.delta.Base != base.Ref() {
+		return false, nil
+	}
+	seen := make(map[string]bool, len(c.delta.Changes))
+	for _, ch := range c.delta.Changes {
+		if seen[ch.Key] {
+			return true, fmt.Errorf("collection %s: %w: a delta names a key twice", name, ErrCorrupt)
+		}
+		seen[ch.Key] = true
+	}
+	for _, ch := range c.delta.Changes {
+		var id ID
+		if !ch.Removed {
+			if id, err = rs.objectID(ch.Ref); err != nil {
+				return true, fmt.Errorf("collection %s: %w", name, err)
+			}
+		}
+		if err := fn(ch.Key, id, ch.Removed); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}
+
+// objectID returns the id of a prepared object.
+func (rs *Restorer) objectID(ref Ref) (ID, error) {
+	loc, ok := rs.blobs[ref]
+	if !ok {
+		return ID{}, fmt.Errorf("%w: object %x was not prepared", ErrCorrupt, ref[:6])
+	}
+	return loc.id, nil
 }
 
 // Raw returns the bytes of an object of the chosen snapshots.

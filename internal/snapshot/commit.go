@@ -77,8 +77,16 @@ func (w *Writer) commit(info CommitInfo) (*Snapshot, error) {
 		return nil, err
 	}
 	tb := &treeBuild{run: []byte(w.id), result: map[string]Collection{}}
+	step := func(tx *bbolt.Tx) error { return tb.step(tx, commitBudget) }
+	if w.base != nil {
+		bb, err := w.newBaseBuild(tb)
+		if err != nil {
+			return nil, err
+		}
+		step = func(tx *bbolt.Tx) error { return bb.step(tx, commitBudget) }
+	}
 	for !tb.done {
-		if err := w.db.update(func(tx *bbolt.Tx) error { return tb.step(tx, commitBudget) }); err != nil {
+		if err := w.db.update(step); err != nil {
 			return nil, fmt.Errorf("build trees: %w", err)
 		}
 	}

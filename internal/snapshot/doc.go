@@ -350,6 +350,17 @@
 // A pack's checksum covers its header and frame, so it also guards the
 // hashes and lengths a reader trusts.
 //
+// # Based runs
+//
+// A run begun with BeginFrom commits a committed snapshot plus the
+// objects Put and Deleted (writer_base.go): collections it did not touch
+// keep their root, and a touched one keeps every base chunk whose key
+// range holds no change where a new chunk starts, so the trees are those
+// a Put per object would build, at the cost of the changes. offsite
+// restore-db files a history this way. BenchmarkCommitFrom (100,000
+// objects, 1% changed, -benchtime 3x, load average 2): 306 ms a commit
+// with a Put per object, 37 ms on the last snapshot.
+//
 // # bbolt rules
 //
 // This package follows these rules, and changes to it must keep them:

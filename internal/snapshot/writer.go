@@ -30,6 +30,9 @@ type Writer struct {
 	packs      checkedPacks      // the packs this run's deduplication checked
 	err        error             // first write error: the run cannot commit
 	done       bool
+	base       *Snapshot           // BeginFrom's base; nil: the run holds every object
+	touched    map[string]bool     // collections Put into, with a base
+	deletes    map[string][][]byte // collection -> sort keys Deleted, with a base
 	// inflight is closed when the last batch handed to the background is
 	// written, queued when the batch handed before it; nil when none.
 	inflight, queued chan struct{}
@@ -130,6 +133,9 @@ func (w *Writer) put(p pending) error {
 		err := w.err
 		w.mu.Unlock()
 		return err
+	}
+	if w.base != nil {
+		w.touched[string(p.coll)] = true
 	}
 	w.batch = append(w.batch, p)
 	w.batchBytes += len(p.raw) + len(p.key) + len(p.coll) + len(p.hash)
