@@ -289,7 +289,7 @@ func TestBlobIndexDamagedGroupRebuilt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Problems) != 300 || !strings.Contains(rep.Problems[0].Err, "the index does not file its hash") {
+	if len(rep.Problems) != 301 || !strings.Contains(rep.Problems[0].Err, "the blob index group") || !strings.Contains(rep.Problems[1].Err, "the index does not file its hash") {
 		t.Fatalf("%d problems (%v), want the 300 blobs not indexed", len(rep.Problems), rep.Problems[:min(1, len(rep.Problems))])
 	}
 	snapshotOf(t, db, "acme", 310, same)

@@ -198,11 +198,19 @@
 // entries land in, splitting those that pass 4,096 entries into groups
 // of at most 3,072; a filing transaction still covers one slice of the
 // hash range (unfiled.go). Large groups keep bbolt's rounding to whole
-// 4 KiB overflow pages to about half a page a group. A group record that
-// does not decode finds nothing (Verify names its blobs as not indexed,
-// and backups store their content again) until the next filing or prune
-// rewrites it from the packs' headers and the loose records
-// (TestBlobIndexDamagedGroupRebuilt): one damaged record stops neither.
+// 4 KiB overflow pages to about half a page a group. A group record
+// carries a CRC-32C. Lookups do not check it (every hit is checked
+// against the record it names, so a damaged entry costs a second check,
+// never a wrong answer); Verify does, and so do filing and prune before
+// they merge a group's entries and write them back: a group that fails
+// its checksum, is out of order, or holds prefixes outside its key's
+// range is rebuilt from the packs' headers and the loose records rather
+// than filed again where no lookup would find its entries
+// (TestIndexGroupDamageStaysPut). A group record that does not decode
+// finds nothing (Verify names it and its blobs as not indexed, and
+// backups store their content again) until the next filing or prune
+// rebuilds it (TestBlobIndexDamagedGroupRebuilt): one damaged record
+// stops neither.
 //
 // On the storage benchmark (cmd/bench -storage-only, 10 days, 3 runs at
 // load 8-11) the blob index went from 3.42 MB of pages for 66,000

@@ -2,7 +2,9 @@ package snapshot
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"slices"
 
 	"go.etcd.io/bbolt"
@@ -26,6 +28,7 @@ import (
 // Group record:
 //
 //	groupFormat (1 byte)
+//	CRC-32C of everything after it (4 bytes, big-endian)
 //	w: the width of the ids (1 byte, 3 to 8)
 //	n entries: the 6-byte hash prefix, then the id, big-endian in w bytes
 type groupIndex struct {
@@ -41,8 +44,10 @@ type groupIndex struct {
 }
 
 const (
-	groupFormat byte = 1
-	prefixLen        = 6
+	groupFormat byte = 2
+	// groupHeader is the bytes before a group's entries.
+	groupHeader = 6
+	prefixLen   = 6
 	// groupMax is the most entries a group takes; a filing that grows a
 	// group beyond it splits it into groups of at most groupCut. Large
 	// groups keep bbolt's page rounding (half a page a group, in whole
@@ -99,17 +104,44 @@ type groupView struct {
 	rec []byte
 }
 
+// decodeGroup reads a group's header, not its checksum: a lookup trusts
+// no entry without checking the record it names (the pack's hash, the
+// chunk's bytes), so a damaged entry costs a second check, never a wrong
+// answer; filing and prune, which write entries back, check the sum and
+// the order first (sound), and so does Verify.
 func decodeGroup(rec []byte) (groupView, error) {
-	if len(rec) < 2 || rec[0] != groupFormat || rec[1] < 3 || rec[1] > 8 || (len(rec)-2)%(prefixLen+int(rec[1])) != 0 || len(rec) == 2 {
+	if len(rec) <= groupHeader || rec[0] != groupFormat || rec[5] < 3 || rec[5] > 8 || (len(rec)-groupHeader)%(prefixLen+int(rec[5])) != 0 {
 		return groupView{}, fmt.Errorf("%w: index group does not decode", ErrCorrupt)
 	}
-	return groupView{w: int(rec[1]), rec: rec}, nil
+	return groupView{w: int(rec[5]), rec: rec}, nil
 }
 
-func (g groupView) len() int { return (len(g.rec) - 2) / (prefixLen + g.w) }
+// sound reports whether the group filed under key, with next the key of
+// the group after it (nil for the last), holds what was written: its
+// checksum matches, its entries are sorted, the first is the key's and
+// none reaches next's prefix. One that is not is rebuilt from the records
+// (entries), never written back as it is: entries out of order or out of
+// range would be filed where no lookup finds them.
+func (g groupView) sound(key, next []byte) bool {
+	if binary.BigEndian.Uint32(g.rec[1:5]) != crc32.Checksum(g.rec[5:], castagnoli) || len(key) != prefixLen {
+		return false
+	}
+	n := g.len()
+	if g.at(0).prefix != getPrefix(key) || (len(next) == prefixLen && g.at(n-1).prefix >= getPrefix(next)) {
+		return false
+	}
+	for i := 1; i < n; i++ {
+		if cmpEntry(g.at(i-1), g.at(i)) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (g groupView) len() int { return (len(g.rec) - groupHeader) / (prefixLen + g.w) }
 
 func (g groupView) at(i int) indexEntry {
-	e := g.rec[2+i*(prefixLen+g.w):]
+	e := g.rec[groupHeader+i*(prefixLen+g.w):]
 	var id uint64
 	for _, b := range e[prefixLen : prefixLen+g.w] {
 		id = id<<8 | uint64(b)
@@ -123,7 +155,7 @@ func (g groupView) first(p uint64) int {
 	lo, hi := 0, n
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if getPrefix(g.rec[2+m*(prefixLen+g.w):]) < p {
+		if getPrefix(g.rec[groupHeader+m*(prefixLen+g.w):]) < p {
 			lo = m + 1
 		} else {
 			hi = m
@@ -150,14 +182,15 @@ func encodeGroup(es []indexEntry) []byte {
 	for w < 8 && most>>(8*w) != 0 {
 		w++
 	}
-	rec := make([]byte, 2, 2+len(es)*(prefixLen+w))
-	rec[0], rec[1] = groupFormat, byte(w)
+	rec := make([]byte, groupHeader, groupHeader+len(es)*(prefixLen+w))
+	rec[0], rec[5] = groupFormat, byte(w)
 	for _, e := range es {
 		rec = appendPrefix(rec, e.prefix)
 		for s := w - 1; s >= 0; s-- {
 			rec = append(rec, byte(e.id>>(8*s)))
 		}
 	}
+	binary.BigEndian.PutUint32(rec[1:5], crc32.Checksum(rec[5:], castagnoli))
 	return rec
 }
 
@@ -239,7 +272,7 @@ func (x *groupIndex) file(tx *bbolt.Tx, add []indexEntry) error {
 			cur, _ = x.entries(tx, oldKey, v, next)
 		}
 		n := len(add)
-		if next != nil {
+		if len(next) == prefixLen { // a key of another length is damage: no bound
 			np := getPrefix(next)
 			n, _ = slices.BinarySearchFunc(add, np, func(e indexEntry, p uint64) int { return cmpU64(e.prefix, p) })
 		}
@@ -262,12 +295,15 @@ func (x *groupIndex) file(tx *bbolt.Tx, add []indexEntry) error {
 
 // entries returns the entries of the group filed under key, whose record
 // is v; next is the key of the group after it (nil for the last). A
-// record that does not decode is rebuilt (rebuilt true) from the records
+// record that does not decode or is not sound is rebuilt (rebuilt true) from the records
 // themselves (scan), every one whose hash falls in the group's range:
 // paid only on damage, so one damaged group stops no filing and no
 // prune, and its records are found again.
 func (x *groupIndex) entries(tx *bbolt.Tx, key, v, next []byte) (es []indexEntry, rebuilt bool) {
-	if g, err := decodeGroup(v); err == nil {
+	if len(key) != prefixLen {
+		return nil, true // not a key this index writes: damage, dropped (Verify names it)
+	}
+	if g, err := decodeGroup(v); err == nil && g.sound(key, next) {
 		return g.entries(), false
 	}
 	var from uint64
@@ -424,4 +460,24 @@ func (x *groupIndex) convert(tx *bbolt.Tx) error {
 		es = es[n:]
 	}
 	return tx.DeleteBucket(x.old)
+}
+
+// damagedGroups calls bad with the key of each group of x that does not
+// decode or is not sound (Verify names them; the next filing into one,
+// or a prune, rebuilds it from the records).
+func (x *groupIndex) damagedGroups(tx *bbolt.Tx, bad func(key []byte)) {
+	groups := tx.Bucket(x.bucket)
+	if groups == nil {
+		return
+	}
+	c := groups.Cursor()
+	for k, v := c.First(); k != nil; {
+		key := bytes.Clone(k)
+		g, err := decodeGroup(v)
+		next, nv := c.Next()
+		if err != nil || !g.sound(key, next) {
+			bad(key)
+		}
+		k, v = next, nv
+	}
 }

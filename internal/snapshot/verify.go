@@ -137,6 +137,20 @@ func (db *DB) verify(readData bool, progress func(done, total int), pace func(n 
 	if err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
+	err = db.bolt.View(func(tx *bbolt.Tx) error {
+		for _, x := range []struct {
+			name string
+			ix   *groupIndex
+		}{{"blob", blobIndex}, {"chunk", chunkIndex}} {
+			x.ix.damagedGroups(tx, func(key []byte) {
+				rep.add(Problem{Err: fmt.Sprintf("the %s index group %x is damaged: the next backup that files into it, or a prune, rebuilds it from the records", x.name, key)})
+			})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
 	sortSnapshots(snaps)
 	v := &verifier{db: db, rep: rep, readData: readData, progress: progress, pace: pace,
 		chunkOK: map[uint64]bool{}, blobs: newBlobChecks(), packs: map[packKey]packCheck{}}
