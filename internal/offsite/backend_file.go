@@ -35,14 +35,30 @@ func (b *fileBackend) Put(ctx context.Context, name string, data []byte) error {
 		return err
 	}
 	dir := filepath.Dir(p)
+	tmp, err := writeTemp(dir, data)
+	if err == nil {
+		err = os.Rename(tmp, p)
+	}
+	if err != nil {
+		if tmp != "" {
+			os.Remove(tmp)
+		}
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return syncDir(dir)
+}
+
+// writeTemp writes data, synced, to a new temporary file in dir (made
+// first, durably) and returns its path; on an error after the file was
+// made it removes it and returns "".
+func writeTemp(dir string, data []byte) (string, error) {
 	if err := mkdirAllSync(dir); err != nil {
-		return err
+		return "", err
 	}
 	f, err := os.CreateTemp(dir, ".tmp-*")
 	if err != nil {
-		return err
+		return "", err
 	}
-	tmp := f.Name()
 	_, err = f.Write(data)
 	if err == nil {
 		err = f.Sync()
@@ -50,14 +66,11 @@ func (b *fileBackend) Put(ctx context.Context, name string, data []byte) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(tmp, p)
-	}
 	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", name, err)
+		os.Remove(f.Name())
+		return "", err
 	}
-	return syncDir(dir)
+	return f.Name(), nil
 }
 
 // Create writes data to a temporary file and links it under name: a link
@@ -71,25 +84,11 @@ func (b *fileBackend) Create(ctx context.Context, name string, data []byte) erro
 		return err
 	}
 	dir := filepath.Dir(p)
-	if err := mkdirAllSync(dir); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	tmp, err := writeTemp(dir, data)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
+	defer os.Remove(tmp)
 	switch err := os.Link(tmp, p); {
 	case errors.Is(err, fs.ErrExist):
 		return fmt.Errorf("%s: %w", name, ErrExist)
