@@ -84,9 +84,18 @@ func (b *s3Backend) Put(ctx context.Context, name string, data []byte) error {
 
 // Create is a conditional PUT (If-None-Match: *), which AWS S3, MinIO and
 // SeaweedFS honour: the second of two creates gets 412 Precondition
-// Failed. A server that ignores the header stores both, the last winning:
-// Init reads the object back after a pause to catch that.
+// Failed. A server that ignores the header stores both, the last winning.
+// So Create first asks whether the object exists (a process that reaches
+// it long after another, say after a slow key derivation, finds the other's
+// key and yields), which leaves two creates within one request of each
+// other; create reads the object back after a pause to catch those.
 func (b *s3Backend) Create(ctx context.Context, name string, data []byte) error {
+	switch _, err := b.Stat(ctx, name); {
+	case err == nil:
+		return fmt.Errorf("%s: %w", name, ErrExist)
+	case !errors.Is(err, ErrNotExist):
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, s3Timeout)
 	defer cancel()
 	opts := minio.PutObjectOptions{ContentType: "application/octet-stream", SendContentMd5: true}

@@ -3,6 +3,7 @@ package offsite
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"reflect"
@@ -113,4 +114,32 @@ func TestS3RoundTrip(t *testing.T) {
 	if len(res.Contents) < 5 {
 		t.Errorf("%d objects in the bucket", len(res.Contents))
 	}
+}
+
+// TestS3CreateWhereTheConditionIsIgnored: against a server that ignores
+// If-None-Match (it stores the last of two PUTs), a create that comes
+// after another finds the object and yields instead of replacing the
+// repository's only key.
+func TestS3CreateWhereTheConditionIsIgnored(t *testing.T) {
+	mem := s3mem.New()
+	if err := mem.CreateBucket("enspace-backups"); err != nil {
+		t.Fatal(err)
+	}
+	fake := gofakes3.New(mem).Server()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Del("If-None-Match")
+		fake.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	l, err := ParseURL("s3://enspace-backups/acme?region=us-east-1&path_style=true&endpoint=" + srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret-test-key")
+	b, err := OpenBackend(l, Credentials{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCreate(t, b)
 }
