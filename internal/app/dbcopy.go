@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/enspace-sync/enspace-sync/internal/durable"
 )
 
 // CopyDatabase writes a consistent copy of the whole database to output,
@@ -39,7 +41,7 @@ func (s *Service) CopyDatabase(output string) (int64, error) {
 		os.Remove(tmp.Name())
 		return 0, fmt.Errorf("write the copy: %w", err)
 	}
-	if err := linkIntoPlace(tmp.Name(), output); err != nil {
+	if err := durable.LinkNew(tmp.Name(), output); err != nil {
 		os.Remove(tmp.Name())
 		if errors.Is(err, fs.ErrExist) {
 			return 0, inputf("choose a new name, or move the other file away", "%s appeared while the copy was written: db backup replaces nothing", output)
@@ -47,40 +49,6 @@ func (s *Service) CopyDatabase(output string) (int64, error) {
 		return 0, fmt.Errorf("write the copy: %w", err)
 	}
 	return n, nil
-}
-
-// linkIntoPlace gives the finished file tmp the name to without replacing
-// a file that appeared there meanwhile: a hard link fails when to exists,
-// where a rename would replace it (an error wrapping fs.ErrExist). On a
-// file system without hard links it checks again and renames. The
-// directory is synced after, so the name is durable.
-func linkIntoPlace(tmp, to string) error {
-	switch err := os.Link(tmp, to); {
-	case err == nil:
-		if err := os.Remove(tmp); err != nil {
-			return err
-		}
-	case errors.Is(err, fs.ErrExist):
-		return err
-	default:
-		if _, err := os.Lstat(to); err == nil {
-			return fmt.Errorf("%s: %w", to, fs.ErrExist)
-		}
-		if err := os.Rename(tmp, to); err != nil {
-			return err
-		}
-	}
-	return syncDir(filepath.Dir(to))
-}
-
-// syncDir makes the names just created or renamed in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // WriteDatabase writes a consistent copy of the whole database to w (for

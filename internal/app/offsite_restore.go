@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/enspace-sync/enspace-sync/internal/durable"
 	"github.com/enspace-sync/enspace-sync/internal/offsite"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 	"golang.org/x/sync/errgroup"
@@ -104,9 +105,9 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 }
 
 // publishDB puts the finished database at to without replacing a file
-// that appeared there while it was built (linkIntoPlace).
+// that appeared there while it was built (durable.LinkNew).
 func publishDB(tmp, to string) error {
-	err := linkIntoPlace(tmp, to)
+	err := durable.LinkNew(tmp, to)
 	if errors.Is(err, fs.ErrExist) {
 		return inputf("choose a new path, or move the other file away", "%s appeared while the database was rebuilt: restore-db replaces nothing", to)
 	}

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"sort"
 	"time"
+
+	"github.com/enspace-sync/enspace-sync/internal/durable"
 )
 
 // ManifestName is the name of the manifest file, written last.
@@ -123,10 +125,10 @@ func (w *Writer) finish() (Stats, error) {
 	}
 	st.Files++
 	st.Bytes += int64(len(body))
-	if err := syncDir(filepath.Join(w.staging, ItemsKind)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := durable.SyncDir(filepath.Join(w.staging, ItemsKind)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return Stats{}, err
 	}
-	if err := syncDir(w.staging); err != nil {
+	if err := durable.SyncDir(w.staging); err != nil {
 		return Stats{}, err
 	}
 	paths := make([]string, 0, len(m.Files)+1)
@@ -157,7 +159,7 @@ func (w *Writer) publish() error {
 	if err := os.Rename(w.tmp, w.final); err != nil {
 		return fmt.Errorf("rename into place: %w", err)
 	}
-	return syncDir(filepath.Dir(w.final))
+	return durable.SyncDir(filepath.Dir(w.final))
 }
 
 func (w *Writer) writeTarFile(paths []string, modTime time.Time) error {
@@ -274,18 +276,6 @@ func writeSynced(name string, body []byte, perm os.FileMode) error {
 	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", filepath.Base(name), err)
-	}
-	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open directory for sync: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync directory: %w", err)
 	}
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/enspace-sync/enspace-sync/internal/durable"
 )
 
 // fileBackend keeps objects as files under dir, in the same layout as a
@@ -140,14 +142,7 @@ func mkdirAllSync(dir string) error {
 }
 
 // syncDir fsyncs a directory; a variable so tests can see the calls.
-var syncDir = func(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
+var syncDir = durable.SyncDir
 
 func notExist(name string, err error) error {
 	if errors.Is(err, fs.ErrNotExist) {

@@ -1,13 +1,13 @@
 package snapshot
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"time"
 
+	"github.com/enspace-sync/enspace-sync/internal/durable"
 	"go.etcd.io/bbolt"
 )
 
@@ -122,24 +122,11 @@ func (db *DB) CompactAndClose() (CompactStats, error) {
 		return st, fmt.Errorf("compact: move the new file in: %w", err)
 	}
 	committed = true
-	if err := syncDir(dir); err != nil {
+	if err := durable.SyncDir(dir); err != nil {
 		return st, fmt.Errorf("compact: %w", err)
 	}
 	if fi, err := os.Stat(db.path); err == nil {
 		st.After = fi.Size()
 	}
 	return st, db.Close()
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil && !errors.Is(cerr, os.ErrClosed) {
-		err = cerr
-	}
-	return err
 }

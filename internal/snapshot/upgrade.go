@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 
+	"github.com/enspace-sync/enspace-sync/internal/durable"
 	"go.etcd.io/bbolt"
 )
 
@@ -171,7 +172,7 @@ func (db *DB) keepCopy(path string) error {
 		return err
 	}
 	done = true
-	return syncDir(filepath.Dir(path))
+	return durable.SyncDir(filepath.Dir(path))
 }
 
 // packLoose moves the loose blob records into packs, a batch per
