@@ -4,13 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
-	"github.com/enspace-sync/enspace-sync/internal/config"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
@@ -30,33 +28,7 @@ func TestRestoreDBChain(t *testing.T) {
 	for d := 1; d <= 5; d++ {
 		writeChainDay(t, db, d)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "pw"), []byte("chain-Password-1\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "key"), []byte("en.abcdefghijklmnopqrstuvwxyz01234567"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfgPath := filepath.Join(dir, "config.yaml")
-	text := fmt.Sprintf(`database: %s
-name: host-a
-environments:
-  production: {base_url: "http://127.0.0.1:1", api_key_file: key}
-workspaces:
-  - {name: acme, environment: production}
-offsite:
-  - {name: nas, url: "file://%s/target", password_file: pw}
-`, filepath.Join(dir, "orig.db"), dir)
-	if err := os.WriteFile(cfgPath, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(cfgPath, config.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := New(Options{Config: cfg, DB: db})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := offsiteTestService(t, dir, db, "chain-Password-1")
 	ctx := context.Background()
 	if pushes, err := svc.OffsitePush(ctx, ""); err != nil || len(pushes) != 1 || len(pushes[0].Pushed) != 5 {
 		t.Fatalf("push = %+v, %v", pushes, err)

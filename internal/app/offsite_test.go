@@ -34,33 +34,7 @@ func TestOffsiteRoundTrip(t *testing.T) {
 			writeRoundTripDay(t, db, ws, d)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "pw"), []byte("round-trip-Password-1\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "key"), []byte("en.abcdefghijklmnopqrstuvwxyz01234567"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfgPath := filepath.Join(dir, "config.yaml")
-	text := fmt.Sprintf(`database: %s
-name: host-a
-environments:
-  production: {base_url: "http://127.0.0.1:1", api_key_file: key}
-workspaces:
-  - {name: acme, environment: production}
-offsite:
-  - {name: nas, url: "file://%s/target", password_file: pw}
-`, filepath.Join(dir, "orig.db"), dir)
-	if err := os.WriteFile(cfgPath, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(cfgPath, config.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := New(Options{Config: cfg, DB: db})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := offsiteTestService(t, dir, db, "round-trip-Password-1")
 	ctx := context.Background()
 	pushes, err := svc.OffsitePush(ctx, "")
 	if err != nil || len(pushes) != 1 || len(pushes[0].Pushed) != 10 {
@@ -270,4 +244,39 @@ func TestRunOffsitePush(t *testing.T) {
 	if res.Status != StatusFailed || !strings.Contains(res.Error, "wrong password") || strings.Contains(res.Error, "other-Password-4") || time.Since(start) > 20*time.Second {
 		t.Errorf("push job with a wrong password = %+v", res)
 	}
+}
+
+// offsiteTestService is the program over db (dir/orig.db) with one
+// offsite target, nas, at file://dir/target, whose password (in dir/pw)
+// is password.
+func offsiteTestService(t *testing.T, dir string, db *snapshot.DB, password string) *Service {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "pw"), []byte(password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "key"), []byte("en.abcdefghijklmnopqrstuvwxyz01234567"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := filepath.Join(dir, "config.yaml")
+	text := fmt.Sprintf(`database: %s
+name: host-a
+environments:
+  production: {base_url: "http://127.0.0.1:1", api_key_file: key}
+workspaces:
+  - {name: acme, environment: production}
+offsite:
+  - {name: nas, url: "file://%s/target", password_file: pw}
+`, filepath.Join(dir, "orig.db"), dir)
+	if err := os.WriteFile(cfgPath, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(cfgPath, config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := New(Options{Config: cfg, DB: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
 }
