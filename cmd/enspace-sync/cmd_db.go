@@ -14,7 +14,9 @@ func init() {
 		help: `Writes a consistent copy of the whole database (every snapshot and its
 history) to FILE, from one read transaction, so that the history itself
 can be shipped offsite. The copy is written under a temporary name, synced
-and renamed: FILE never holds a half-written copy. FILE must not exist.
+and linked into place: FILE never holds a half-written copy. FILE must not
+exist, and a file that appears there while the copy is written is left as
+it is.
 Open the copy with any command by pointing a config's database at it.
 
 --output - writes the copy to standard output, for a pipe (ssh, gzip,
