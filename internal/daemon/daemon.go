@@ -375,7 +375,8 @@ func (d *Daemon) isOffsite(name string) bool {
 //
 // Runs of one scheduler never overlap (MaxConcurrent is 1), so this
 // happens when a push of the scheduler a reload replaced still runs, or a
-// push is waiting for the slot (then the extra push finds little to do);
+// push is waiting for the slot (then the extra push finds little to do;
+// if a reload stops the scheduler first, its replacement makes the push);
 // a test that holds a push and waits for a backup of the same scheduler
 // waits forever, the backup waiting for the one slot.
 // A flag set here and read at the end of execute cannot do it: between

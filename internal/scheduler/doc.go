@@ -25,7 +25,10 @@
 //     the request as it would release the name, in one step, so a request
 //     made as a run ends is never lost. The run that was in flight makes
 //     it, in whichever scheduler sharing the Guard runs it (even one that
-//     was stopped: the daemon's runs outlive a replaced scheduler).
+//     was stopped: the daemon's runs outlive a replaced scheduler). A run
+//     TriggerAfter started that is still waiting for a slot when its
+//     scheduler stops is not dropped either: the scheduler that started
+//     last with a job of that name makes it, at once or when it starts.
 //   - At most Options.MaxConcurrent runs execute at once; the others wait for
 //     a slot, and are skipped (and counted) if the scheduler stops first.
 //   - Catch-up: at Start, a job whose Job.LastSuccess is zero or older than

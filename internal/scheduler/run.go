@@ -35,21 +35,54 @@ func (s *Scheduler) startLocked(j *job, reason string) bool {
 	j.status.Waiting = true
 	j.mu.Unlock()
 	s.wg.Add(1)
-	go s.run(j, reason)
+	go s.run(j, reason, false)
 	return true
 }
 
+// startAfterLocked starts j like startLocked, but when j is in flight it
+// asks for one more run after the one in flight (TriggerAfter) and
+// reports false. The caller holds s.mu and has checked that the scheduler
+// is not stopping.
+func (s *Scheduler) startAfterLocked(j *job, reason string) bool {
+	j.mu.Lock()
+	if !s.opts.Guard.claimOrQueue(j.Name) {
+		j.mu.Unlock()
+		s.opts.Logger.Info("scheduler: run in progress, one more asked for after it", slog.String("job", j.Name))
+		return false
+	}
+	j.status.Waiting = true
+	j.mu.Unlock()
+	s.wg.Add(1)
+	go s.run(j, reason, true)
+	return true
+}
+
+// handOver gives a run asked for with TriggerAfter, which this stopping
+// scheduler could not start, to heir, the scheduler that replaced it.
+func (s *Scheduler) handOver(heir *Scheduler, name string, log *slog.Logger) {
+	if _, err := heir.TriggerAfter(name); err != nil {
+		log.Info("scheduler: asked-for run dropped, the scheduler that replaced this one is not running", slog.Any("err", err))
+		return
+	}
+	log.Info("scheduler: asked-for run handed to the scheduler that replaced this one")
+}
+
 // run waits for a concurrency slot, calls the job and records the outcome.
-func (s *Scheduler) run(j *job, reason string) {
+// asked is true for a run TriggerAfter started: if the scheduler stops
+// before the run has a slot, the request passes on (Guard.releaseUnstarted).
+func (s *Scheduler) run(j *job, reason string, asked bool) {
 	defer s.wg.Done()
 	log := s.opts.Logger.With(slog.String("job", j.Name), slog.String("reason", reason))
 	if !s.acquire() {
 		j.mu.Lock()
 		j.status.Waiting = false
 		j.status.Skips++
-		s.opts.Guard.release(j.Name, false)
+		heir := s.opts.Guard.releaseUnstarted(j.Name, s, asked)
 		j.mu.Unlock()
 		log.Info("scheduler: run skipped, scheduler stopping while waiting for a slot")
+		if heir != nil {
+			s.handOver(heir, j.Name, log)
+		}
 		return
 	}
 	defer func() { <-s.slots }()

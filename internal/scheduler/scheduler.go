@@ -160,7 +160,10 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	now := s.opts.Clock.Now()
 	for _, j := range s.jobs {
-		if s.catchUpDue(j, now) {
+		switch {
+		case s.opts.Guard.adopt(j.Name, s):
+			s.startAfterLocked(j, "asked for before a reload")
+		case s.catchUpDue(j, now):
 			s.startLocked(j, "catch-up")
 		}
 		s.wg.Add(1)
@@ -232,17 +235,7 @@ func (s *Scheduler) TriggerAfter(name string) (bool, error) {
 	if !s.started || s.stopped || s.ctx.Err() != nil {
 		return false, fmt.Errorf("scheduler: trigger %q: %w", name, ErrNotRunning)
 	}
-	j.mu.Lock()
-	if !s.opts.Guard.claimOrQueue(j.Name) {
-		j.mu.Unlock()
-		s.opts.Logger.Info("scheduler: run in progress, one more asked for after it", slog.String("job", j.Name))
-		return false, nil
-	}
-	j.status.Waiting = true
-	j.mu.Unlock()
-	s.wg.Add(1)
-	go s.run(j, "trigger")
-	return true, nil
+	return s.startAfterLocked(j, "trigger"), nil
 }
 
 // tryStart starts j unless the scheduler is stopping; see startLocked.
