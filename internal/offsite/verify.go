@@ -43,6 +43,21 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 	add := func(obj, format string, args ...any) {
 		rep.Problems = append(rep.Problems, Problem{Object: obj, Message: fmt.Sprintf(format, args...)})
 	}
+	// Listed in the reverse of the order a push writes (packs, then an
+	// index file, then the record): every record listed was complete
+	// before the index files are listed, and every index file before the
+	// packs, so a push that runs meanwhile is never taken for damage.
+	snaps, badRecords, err := r.readSnapshots(ctx)
+	if err != nil {
+		return rep, err
+	}
+	rep.Problems = append(rep.Problems, badRecords...)
+	rep.Snapshots = len(snaps)
+	_, files, err := r.listIDs(ctx, "index/")
+	if err != nil {
+		return rep, err
+	}
+	rep.Indexes = len(files)
 	infos, packIDs, err := r.listIDs(ctx, "data/")
 	if err != nil {
 		return rep, err
@@ -52,11 +67,6 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 		sizes[id] = infos[i].Size
 	}
 	rep.Packs = len(packIDs)
-	_, files, err := r.listIDs(ctx, "index/")
-	if err != nil {
-		return rep, err
-	}
-	rep.Indexes = len(files)
 	idx := newIndex()
 	for _, f := range files {
 		packs, err := r.readIndex(ctx, f)
@@ -79,12 +89,6 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 		}
 	}
 	t := newTrees(r, idx)
-	snaps, badRecords, err := r.readSnapshots(ctx)
-	if err != nil {
-		return rep, err
-	}
-	rep.Problems = append(rep.Problems, badRecords...)
-	rep.Snapshots = len(snaps)
 	for _, s := range snaps {
 		for name, tr := range s.Collections {
 			err := t.walk(ctx, tr.Root.Ref(), func(e Entry) error {
