@@ -77,13 +77,15 @@ func TestOffsiteInvalid(t *testing.T) {
 		{"offsite:\n  - {name: a, url: 'file:///x', password_file: p, schedule: sometimes}\n", "offsite[0].schedule"},
 		{"offsite:\n  - {name: a, url: 's3://b/p', password_file: p, access_key_id_file: id}\n", "go together"},
 		{"offsite:\n  - {name: a, url: 's3://u:pw@b/p', password_file: p}\n", "credentials do not belong in the URL"},
+		{"offsite:\n  - {name: a, url: 's3://u:pw%zz@b/p', password_file: p}\n", "offsite[0].url: url: invalid URL escape"},
+		{"offsite:\n  - {name: a, url: 's3://u:pw@b:x/p', password_file: p}\n", "offsite[0].url: url: invalid port"},
 		{"name: 'bad name'\n", "not a valid daemon name"},
 	} {
 		_, err := Parse(strings.NewReader(offsiteBase+tc.yaml), "config.yaml", Options{NoSecrets: true})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want %q", tc.yaml, err, tc.want)
 		}
-		if err != nil && strings.Contains(err.Error(), ":pw@") {
+		if err != nil && strings.Contains(err.Error(), ":pw") {
 			t.Errorf("error echoes the URL's password: %v", err)
 		}
 	}

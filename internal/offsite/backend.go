@@ -2,6 +2,7 @@ package offsite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -110,6 +111,12 @@ func (l Location) String() string {
 func ParseURL(raw string) (Location, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
+		// Only the reason: url.Error quotes the whole URL, which may
+		// carry credentials the parse stopped before seeing.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return Location{}, fmt.Errorf("%w: url: %v", ErrInvalid, err)
 	}
 	if u.User != nil {
