@@ -25,6 +25,7 @@ func TestNewValidatesOptions(t *testing.T) {
 		{"user in URL", func(o *Options) { o.BaseURL = "https://me:pw@api.enspace.io" }, "must not carry a user"},
 		{"query", func(o *Options) { o.BaseURL = "https://api.enspace.io/?x=1" }, "query or fragment"},
 		{"bad URL", func(o *Options) { o.BaseURL = "https://api.enspace.io/%zz" }, "base URL"},
+		{"bad URL with a user", func(o *Options) { o.BaseURL = "https://me:pw%zz@api.enspace.io" }, `base URL: invalid URL escape "%zz"`},
 		{"no key", func(o *Options) { o.APIKey = "" }, "API key is empty"},
 		{"key with newline", func(o *Options) { o.APIKey = testKey + "\n" }, "stray newline"},
 		{"negative concurrency", func(o *Options) { o.Concurrency = -1 }, "concurrency out of range"},

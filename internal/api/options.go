@@ -178,6 +178,11 @@ func checkKey(key Secret) error {
 func parseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
+		// The reason only: url.Error quotes the whole URL.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return nil, fmt.Errorf("options: base URL: %w", err)
 	}
 	switch {

@@ -79,6 +79,8 @@ func TestOffsiteInvalid(t *testing.T) {
 		{"offsite:\n  - {name: a, url: 's3://u:pw@b/p', password_file: p}\n", "credentials do not belong in the URL"},
 		{"offsite:\n  - {name: a, url: 's3://u:pw%zz@b/p', password_file: p}\n", "offsite[0].url: url: invalid URL escape"},
 		{"offsite:\n  - {name: a, url: 's3://u:pw@b:x/p', password_file: p}\n", "offsite[0].url: url: invalid port"},
+		{"offsite:\n  - {name: a, url: 's3://b/p?endpoint=https://u:pw@h:9000', password_file: p}\n", `endpoint "https://u:xxxxx@h:9000": want`},
+		{"offsite:\n  - {name: a, url: 's3://b/p?endpoint=https://u:pw%25zz@h', password_file: p}\n", "endpoint: want"},
 		{"name: 'bad name'\n", "not a valid daemon name"},
 	} {
 		_, err := Parse(strings.NewReader(offsiteBase+tc.yaml), "config.yaml", Options{NoSecrets: true})

@@ -141,8 +141,12 @@ func ParseURL(raw string) (Location, error) {
 			switch k {
 			case "endpoint":
 				e, err := url.Parse(v)
-				if err != nil || (e.Scheme != "http" && e.Scheme != "https") || e.Host == "" || (e.Path != "" && e.Path != "/") {
-					return Location{}, fmt.Errorf("%w: url: endpoint %q: want http(s)://host[:port]", ErrInvalid, v)
+				if err != nil || (e.Scheme != "http" && e.Scheme != "https") || e.Host == "" || (e.Path != "" && e.Path != "/") || e.User != nil {
+					shown := "" // never the text: it may carry credentials
+					if err == nil {
+						shown = fmt.Sprintf(" %q", e.Redacted())
+					}
+					return Location{}, fmt.Errorf("%w: url: endpoint%s: want http(s)://host[:port], with no credentials", ErrInvalid, shown)
 				}
 				l.Endpoint, l.Secure = e.Host, e.Scheme == "https"
 			case "region":
