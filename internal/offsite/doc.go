@@ -151,7 +151,8 @@
 // a lock was last refreshed when the target last wrote its object (its
 // modification time), and "now" is the modification time of a lock
 // object the judge has just written: acquire's own lock, or the probe
-// lock `offsite unlock` writes and removes. A pruner whose clock runs
+// lock `offsite unlock` writes and removes (one left by a killed unlock
+// goes stale like any lock). A pruner whose clock runs
 // half an hour ahead so takes no live lock for stale. The listing alone
 // (`offsite locks`, and verify and restore, which write nothing) judges
 // against the local clock: a reader that misjudges a prune's lock still
