@@ -74,8 +74,9 @@
 // previous push's tree (its base) and the keys set or removed since, read
 // from the local database's diff of the two snapshots (whose cost follows
 // what changed). A delta is written when it holds at most a quarter of
-// the collection's entries (or 256), and its base is fewer than 16 deltas
-// from a full tree; otherwise the collection is a full tree again, which
+// the collection's entries (or 256) and 16 MiB encoded (readers refuse a
+// chunk over 64 MiB), and its base is fewer than 16 deltas from a full
+// tree; otherwise the collection is a full tree again, which
 // shares its unchanged chunks with the last one. A delta is applied by
 // key, not by merging sorted lists, so this package needs no knowledge
 // of the local key order. The base must be a snapshot the local database
@@ -144,21 +145,71 @@
 // minutes while held. A lock not refreshed for 30 minutes is stale: it
 // blocks nobody, and `offsite unlock` removes it. A live conflicting lock
 // is ErrLocked, and its message names who holds it, since when, and when
-// it goes stale. A holder whose last successful refresh is older than
-// the expiry (the refresh kept failing, or the process was suspended)
-// cancels its own work, and before writing an index file or a snapshot
-// record it checks that and that its lock object is still there: a
-// prune may have run meanwhile and deleted packs it uploaded, so it
-// fails with ErrLockLost rather than publish them. Two daemons pushing under different
-// names share the lock and never touch each other's records; packs they
-// both upload are harmless duplicates (each index lists its own).
-// Verify, snapshots and restore write no lock, so read-only credentials
-// suffice. Verify and restore refuse to start while a live exclusive
-// lock is on the target (ErrLocked, naming the prune), and when they
-// find something missing they look again: a prune that started meanwhile
-// may have replaced a pack, and they say so (ErrLocked) rather than
-// report damage. A shared lock would keep a prune out for their whole
-// run, but needs write access and leaves a lock behind when killed.
+// it goes stale. A lock released while it was being listed is no lock.
+//
+// Staleness is judged on the target's clock, never on a machine's own:
+// a lock was last refreshed when the target last wrote its object (its
+// modification time), and "now" is the modification time of a lock
+// object the judge has just written: acquire's own lock, or the probe
+// lock `offsite unlock` writes and removes (one left by a killed unlock
+// goes stale like any lock). A pruner whose clock runs
+// half an hour ahead so takes no live lock for stale. The listing alone
+// (`offsite locks`, and verify and restore, which write nothing) judges
+// against the local clock: a reader that misjudges a prune's lock still
+// looks again before it reports damage.
+//
+// A holder whose last successful refresh is older than the expiry (the
+// refresh kept failing, or the process was suspended) cancels its own
+// work. A refresh that finds its lock object gone (unlock --all, or a
+// prune that took it for stale) cancels the work with ErrLockLost and
+// never writes it again; before writing an index file or a snapshot
+// record the holder checks both, and fails with ErrLockLost rather than
+// publish packs a prune may have deleted. Two daemons pushing under
+// different names share the lock and never touch each other's records;
+// packs they both upload are harmless duplicates (each index lists its
+// own). Verify, snapshots and restore write no lock, so read-only
+// credentials suffice. Verify and restore refuse to start while a live
+// exclusive lock is on the target (ErrLocked, naming the prune), and
+// when they find something missing they look again: a prune that
+// started meanwhile may have replaced a pack, and they say so (ErrLocked)
+// rather than report damage. A shared lock would keep a prune out for
+// their whole run, but needs write access and leaves a lock behind when
+// killed.
+//
+// Locks can fail: a refresh can re-create an object removed between its
+// look and its write, a target can list inconsistently, someone runs
+// unlock --all too soon. A fence that needs neither locks nor clocks
+// keeps a push and a prune that overlap anyway from publishing a record
+// whose packs are deleted. Each side writes, then reads what the other
+// writes:
+//
+//   - push, after writing each snapshot record, lists index/: if an index
+//     file it loaded (or wrote) is gone, it deletes that record and fails
+//     with ErrLockLost ("a prune ran during this push");
+//   - prune deletes no pack until it has written its new index, deleted
+//     every old index file, and listed snapshots/ again: if a record
+//     appeared that it did not read at the start, it writes the old
+//     index files back (same names and bytes), deletes no pack and fails
+//     with ErrLockLost ("a push wrote ... during the prune").
+//
+// Take a record R the push wrote, and an old index file F the push loaded
+// and the prune deletes. Either the push's listing comes after F's
+// deletion, and the push sees F gone and withdraws R; or it comes before,
+// and then R was written before F was deleted, so before the prune's
+// second listing, which sees R (or R is among what the prune read at the
+// start, and the prune keeps what R uses). A record written before the
+// prune's first listing is read by it: what it names is used, a tree
+// chunk it names that the prune's index lacks stops the prune, and a
+// pack indexed only after the prune loaded the index was uploaded
+// moments before, inside the safety window (# Forget and prune). A push
+// that loaded the index after the prune deleted the old files reuses
+// only what the new index lists, which the prune keeps. What the argument needs
+// is an index file both loaded: when the target held none as the prune
+// started (every pack then unindexed), packs the push uploads are
+// protected by the safety window below alone. A withdrawn record leaves
+// its packs, indexed, for the next push to reuse; an undone prune leaves
+// its new index beside the old (duplicate entries, harmless) and the
+// next prune tidies both.
 //
 // # Forget and prune
 //
@@ -166,9 +217,13 @@
 // no longer holds (local retention decides; internal/app only forgets
 // snapshots the database's runs log shows it once held, so a new machine
 // under an old name cannot forget the history it has yet to restore). Prune (exclusive) walks
-// every record's trees, of every daemon, then deletes packs nothing
+// every record's trees, of every daemon (a record listed but gone when
+// read stops it: under its lock that is a broken lock or a listing of
+// what the target no longer holds, and what only that record used would
+// be freed; push reads leniently and skips it), then deletes packs nothing
 // references, rewrites packs less than half used, writes one index for
-// what is left, and only then deletes the old index files and packs.
+// what is left, and only then deletes the old index files and, once it
+// has checked that no record appeared meanwhile (# Locks), the packs.
 // Packs younger than the safety window (6 hours) are never touched, so a
 // push that outlived its lock cannot lose fresh packs.
 //
