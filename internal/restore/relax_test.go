@@ -84,7 +84,7 @@ func TestRelaxCycleFieldCreatedByPlan(t *testing.T) {
 			t.Errorf("require at level %d, links at %d: want it after the links", req.Level, l.Level)
 		}
 	}
-	if len(v.links) != 1 || v.links[0].Key != "1001" || string(v.links[0].Body) != `{"data":{"main_contract":1061}}` {
+	if len(v.links) != 1 || v.links[0].Key != "1001" || string(v.links[0].Body) != `{"data":{"main_contract":1061,"name":"A"}}` {
 		t.Errorf("links %s, want the client's main contract", dump(p))
 	}
 	if client := stepFor(t, p, "items", "1001"); string(client.Body) != `{"data":{"name":"A"}}` {

@@ -2,8 +2,6 @@ package restore
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
@@ -138,7 +136,7 @@ func (c *liveRestore) firstItem(t *testing.T, typ string) *Obj {
 // restored client holds its main contract again, and the field is required
 // again.
 func TestRelaxSendsFullField(t *testing.T) {
-	for _, v := range updateVariants[:1] {
+	for _, v := range updateVariants {
 		t.Run(v.name, func(t *testing.T) {
 			opts := fakeapi.Options{RequiredCycle: true, StrictFieldUpdate: true}
 			v.set(&opts)
@@ -165,5 +163,105 @@ func TestRelaxSendsFullField(t *testing.T) {
 	}
 }
 
-var _ = fmt.Sprint
-var _ = strings.Contains
+// editData sends an item's data with one key changed, the whole data as a
+// user's edit would on either kind of server.
+func (c *liveRestore) editData(t *testing.T, typ, id, key string, v any) {
+	t.Helper()
+	data := c.itemData(t, id)
+	data[key] = v
+	c.do(t, "items.update", map[string]string{"type": typ, "id": id}, map[string]any{"data": data})
+}
+
+// TestRestoreItemsKeepRelations restores contracts whose number a user
+// edited, on servers that merge and that replace an item's data on update,
+// with contracts.client optional and required: the restored contracts hold
+// their number and their client again, one of them pointing at a client
+// that was deleted and is recreated, and a second plan writes nothing.
+func TestRestoreItemsKeepRelations(t *testing.T) {
+	for _, v := range updateVariants {
+		for _, required := range []bool{false, true} {
+			name := v.name + "/optional"
+			if required {
+				name = v.name + "/required"
+			}
+			t.Run(name, func(t *testing.T) {
+				opts := fakeapi.Options{RequiredRelations: required}
+				v.set(&opts)
+				c := newLiveRestore(t, opts)
+				contracts := c.source.Children(kind.Items, "contracts")
+				edited, relinked := contracts[0], (*Obj)(nil)
+				for _, o := range contracts {
+					if text(c.itemData(t, o.ID)["client"]) != text(c.itemData(t, edited.ID)["client"]) {
+						relinked = o
+					}
+				}
+				if relinked == nil {
+					t.Fatal("the demo's contracts have one client")
+				}
+				client := text(c.itemData(t, relinked.ID)["client"])
+				c.editData(t, "contracts", edited.ID, "number", "EDITED-1")
+				c.editData(t, "contracts", relinked.ID, "number", "EDITED-2")
+				c.do(t, "items.delete", map[string]string{"type": "clients", "id": client}, nil)
+				p := c.apply(t)
+				for _, id := range []string{edited.ID, relinked.ID} {
+					if s := stepFor(t, p, kind.Items, id); s.Action != Update || s.Result == nil || s.Result.Status != StatusDone {
+						t.Errorf("contract %s: %s %+v, want an update done", id, s.Action, s.Result)
+					}
+				}
+				if _, ok := c.ids.Target(kind.Items, client); !ok {
+					t.Errorf("client %s was not recreated: %s", client, dump(p))
+				}
+				c.converged(t)
+			})
+		}
+	}
+}
+
+// TestRestoreRelinksKeepData restores a deleted client that contracts
+// point at, the contracts being otherwise unchanged: the links pass points
+// them at the new client and, on a server that replaces an item's data,
+// they keep the rest of their data.
+func TestRestoreRelinksKeepData(t *testing.T) {
+	for _, v := range updateVariants {
+		t.Run(v.name, func(t *testing.T) {
+			opts := fakeapi.Options{}
+			v.set(&opts)
+			c := newLiveRestore(t, opts)
+			contract := c.firstItem(t, "contracts")
+			client := text(c.itemData(t, contract.ID)["client"])
+			c.do(t, "items.delete", map[string]string{"type": "clients", "id": client}, nil)
+			p := c.apply(t)
+			links := 0
+			for _, s := range p.Steps {
+				if s.Phase == PhaseLinks {
+					links++
+				}
+			}
+			if links == 0 {
+				t.Errorf("no links step: %s", dump(p))
+			}
+			c.converged(t)
+		})
+	}
+}
+
+// TestRestoreEditedItemKeepsRelation restores a contract of which a user
+// edited only the number: on a server that replaces an item's data the
+// update carries the contract's client, so the contract still has it, and
+// the answer is checked against it.
+func TestRestoreEditedItemKeepsRelation(t *testing.T) {
+	for _, v := range updateVariants {
+		t.Run(v.name, func(t *testing.T) {
+			opts := fakeapi.Options{}
+			v.set(&opts)
+			c := newLiveRestore(t, opts)
+			contract := c.firstItem(t, "contracts")
+			c.editData(t, "contracts", contract.ID, "number", "EDITED")
+			p := c.apply(t)
+			if w := p.Writes(); w != 1 {
+				t.Errorf("plan writes %d, want 1 (the contract): %s", w, dump(p))
+			}
+			c.converged(t)
+		})
+	}
+}
