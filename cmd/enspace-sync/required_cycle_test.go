@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -27,8 +28,8 @@ func startCycleFake(t *testing.T) (*writeLog, *fakeClient, string) {
 
 // cycleWrites checks the writes of an apply against the cycle fake: none
 // refused, no null written to an item, and the field writes are PUTs of
-// required alone, on clients.main_contract. It returns the item creates,
-// the item updates and the field PUTs by their body.
+// the whole field clients.main_contract. It returns the item creates, the
+// item updates and the field PUTs by the required they set.
 func cycleWrites(t *testing.T, fc *fakeClient, ws string, writes []write) (creates, puts int, fieldPuts []string) {
 	t.Helper()
 	mainID := ""
@@ -59,7 +60,14 @@ func cycleWrites(t *testing.T, fc *fakeClient, ws string, writes []write) (creat
 			if w.method != http.MethodPut {
 				continue
 			}
-			fieldPuts = append(fieldPuts, string(w.body))
+			// The field update takes the full FieldInput: the body is
+			// the whole field; what it changes is required.
+			var f map[string]any
+			_ = json.Unmarshal(w.body, &f)
+			if f["name"] == nil || f["slug"] != "main_contract" || f["type"] != "relation" {
+				t.Errorf("PUT %s %s: not the whole field", w.path, w.body)
+			}
+			fieldPuts = append(fieldPuts, fmt.Sprintf(`{"required":%v}`, f["required"]))
 			if parts[2] != "clients" || len(parts) < 5 || parts[4] != mainID {
 				t.Errorf("PUT %s %s: want only clients.main_contract (%s) written", w.path, w.body, mainID)
 			}
