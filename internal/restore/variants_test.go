@@ -1,7 +1,12 @@
 package restore
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
@@ -34,7 +39,13 @@ type liveRestore struct {
 
 func newLiveRestore(t *testing.T, opts fakeapi.Options) *liveRestore {
 	t.Helper()
-	lt := newLiveTarget(t, opts, nil)
+	return newLiveRestoreWrapped(t, opts, nil)
+}
+
+// newLiveRestoreWrapped is newLiveRestore with the fake behind wrap.
+func newLiveRestoreWrapped(t *testing.T, opts fakeapi.Options, wrap func(http.Handler) http.Handler) *liveRestore {
+	t.Helper()
+	lt := newLiveTarget(t, opts, wrap)
 	return &liveRestore{lt: lt, source: lt.read(t, "clients", "contracts"), ids: newMemIDs()}
 }
 
@@ -263,5 +274,42 @@ func TestRestoreEditedItemKeepsRelation(t *testing.T) {
 			}
 			c.converged(t)
 		})
+	}
+}
+
+// dropClient is a server that loses the client of a contract update: it
+// takes the body without data.client.
+func dropClient(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/contracts/items/") {
+			var body map[string]map[string]any
+			raw, _ := io.ReadAll(r.Body)
+			if json.Unmarshal(raw, &body) == nil {
+				delete(body["data"], "client")
+				raw, _ = json.Marshal(body)
+			}
+			r.Body = io.NopCloser(bytes.NewReader(raw))
+			r.ContentLength = int64(len(raw))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// TestRestoreNoticesWipedRelation: a server that replaces an item's data
+// and loses its relation value in the update makes the step fail, naming
+// the value: the answer is checked against the relation values too, and
+// the restore never says done for an item that lost its client.
+func TestRestoreNoticesWipedRelation(t *testing.T) {
+	c := newLiveRestoreWrapped(t, fakeapi.Options{ReplaceOnUpdate: true}, dropClient)
+	contract := c.firstItem(t, "contracts")
+	c.editData(t, "contracts", contract.ID, "number", "EDITED")
+	p := c.plan(t)
+	sum, err := (&Engine{Client: c.lt.client, Workspace: "acme", IDs: c.ids}).Apply(context.Background(), p)
+	if err == nil || sum[StatusFailed] != 1 {
+		t.Fatalf("apply: %v, %v; want 1 failed\n%s", err, sum, dump(p))
+	}
+	s := stepFor(t, p, kind.Items, contract.ID)
+	if s.Result == nil || s.Result.Status != StatusFailed || !strings.Contains(s.Result.Error, "data.client") {
+		t.Errorf("contract step: %+v, want failed naming data.client", s.Result)
 	}
 }
