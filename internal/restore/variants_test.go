@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
 	"github.com/enspace-sync/enspace-sync/internal/jsonv"
 	"github.com/enspace-sync/enspace-sync/internal/kind"
@@ -311,5 +312,96 @@ func TestRestoreNoticesWipedRelation(t *testing.T) {
 	s := stepFor(t, p, kind.Items, contract.ID)
 	if s.Result == nil || s.Result.Status != StatusFailed || !strings.Contains(s.Result.Error, "data.client") {
 		t.Errorf("contract step: %+v, want failed naming data.client", s.Result)
+	}
+}
+
+// TestCreateAnsweredWithoutObject restores the deleted type contracts
+// (the type, its fields and its items) and a deleted client into a server
+// that answers every create with 201 and no object (an empty body, an
+// array, an object without an id): each create is done, the object found
+// in the target, none created twice, and a second plan writes nothing.
+func TestCreateAnsweredWithoutObject(t *testing.T) {
+	for _, answer := range []string{"empty", "array", "schema"} {
+		t.Run(answer, func(t *testing.T) {
+			c := newLiveRestore(t, fakeapi.Options{CreateAnswer: answer, MergeOnUpdate: true})
+			client := c.firstItem(t, "clients")
+			c.do(t, "items.delete", map[string]string{"type": "clients", "id": client.ID}, nil)
+			c.do(t, "types.delete", map[string]string{"type": "contracts"}, nil)
+			p := c.apply(t)
+			creates := 0
+			for _, s := range p.Steps {
+				if s.Action != Create {
+					continue
+				}
+				creates++
+				if s.Result == nil || s.Result.Status != StatusDone || s.Result.TargetID == "" {
+					t.Errorf("%s %s: %+v, want done with the object's id", s.Kind, s.Key, s.Result)
+				}
+			}
+			if creates == 0 {
+				t.Fatalf("no creates: %s", dump(p))
+			}
+			c.converged(t)
+			live := c.lt.read(t, "clients", "contracts")
+			for _, name := range []kind.Name{kind.Types, kind.Fields, kind.Items} {
+				if got, want := len(live.Of(name)), len(c.source.Of(name)); got != want {
+					t.Errorf("%d %s in the target, want %d", got, name, want)
+				}
+			}
+		})
+	}
+}
+
+// readIntegrations reads acme's integrations.
+func readIntegrations(t *testing.T, lt *liveTarget) *Set {
+	t.Helper()
+	set := NewSet()
+	if _, err := lt.client.List(context.Background(), kind.Of(kind.Integrations), "acme", api.Object{}, func(objs []api.Object) error {
+		for _, o := range objs {
+			if err := set.Put(o.Kind, o.Parent, o.Key, o.Raw); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+// TestIntegrationCreateAnsweredWithoutObject copies acme's integrations
+// into an empty acme whose server answers POST /workspace-integrations
+// with 201 and no object: each integration is created once, found by its
+// provider and data, and a second plan and apply write nothing.
+func TestIntegrationCreateAnsweredWithoutObject(t *testing.T) {
+	for _, answer := range []string{"empty", "schema"} {
+		t.Run(answer, func(t *testing.T) {
+			source := readIntegrations(t, newLiveTarget(t, fakeapi.Options{}, nil))
+			if len(source.Of(kind.Integrations)) == 0 {
+				t.Fatal("the demo has no integrations")
+			}
+			lt := newLiveTarget(t, fakeapi.Options{Data: "empty", CreateAnswer: answer}, nil)
+			ids := newMemIDs()
+			secrets := secretsOf{"certisign": {"token": "cs-token"}, "sendgrid": {"api_key": "SG.key"}}
+			plan := func() *Plan {
+				p, err := Build(Input{Operation: "replicate", Source: source, Target: readIntegrations(t, lt), TargetName: "acme",
+					Select: SelectAll(), IDs: ids, Secrets: secrets})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return p
+			}
+			p := plan()
+			sum, err := (&Engine{Client: lt.client, Workspace: "acme", IDs: ids, Secrets: secrets}).Apply(context.Background(), p)
+			if err != nil || sum[StatusDone] != len(source.Of(kind.Integrations)) {
+				t.Fatalf("apply: %v, %v\n%s", err, sum, dump(p))
+			}
+			if got := len(readIntegrations(t, lt).Of(kind.Integrations)); got != len(source.Of(kind.Integrations)) {
+				t.Errorf("%d integrations in the target, want %d", got, len(source.Of(kind.Integrations)))
+			}
+			if again := plan(); again.Writes() != 0 {
+				t.Errorf("a second plan writes %d: %s", again.Writes(), dump(again))
+			}
+		})
 	}
 }
