@@ -87,7 +87,8 @@ type Options struct {
 	// MergeOnUpdate makes item updates follow the contract's merge variant
 	// to the letter (section 6): keys absent from the body are kept, and a
 	// key sent as null is removed from data, so answers leave it out.
-	// Without it updates merge too (the contract tests rely on that), but
+	// Without it (and without ReplaceOnUpdate) updates merge too (the
+	// contract tests rely on that), but
 	// a null is stored and answered as "key": null, which the contract
 	// calls the same value.
 	MergeOnUpdate bool
