@@ -405,3 +405,43 @@ func TestIntegrationCreateAnsweredWithoutObject(t *testing.T) {
 		})
 	}
 }
+
+// TestLackingRelationLeftAsItIs: a contract's client was deleted and a
+// user pointed the contract at another client; the restore's create of
+// the deleted client is refused. The contract's update cannot set its
+// client, and says it left it as it is, which holds on a server that
+// replaces data too: the contract keeps the other client.
+func TestLackingRelationLeftAsItIs(t *testing.T) {
+	for _, v := range updateVariants {
+		t.Run(v.name, func(t *testing.T) {
+			opts := fakeapi.Options{}
+			v.set(&opts)
+			c := newLiveRestore(t, opts)
+			contract := c.firstItem(t, "contracts")
+			deleted := text(c.itemData(t, contract.ID)["client"])
+			other := ""
+			for _, o := range c.source.Children(kind.Items, "clients") {
+				if o.ID != deleted {
+					other = o.ID
+				}
+			}
+			data := c.itemData(t, contract.ID)
+			data["client"], data["number"] = jsonNumber(other), "EDITED"
+			c.do(t, "items.update", map[string]string{"type": "contracts", "id": contract.ID}, map[string]any{"data": data})
+			c.do(t, "items.delete", map[string]string{"type": "clients", "id": deleted}, nil)
+			c.lt.srv.SetFaults(fakeapi.Faults{FailRoutes: map[string]int{"items.create": 400}})
+			p := c.plan(t)
+			if _, err := (&Engine{Client: c.lt.client, Workspace: "acme", IDs: c.ids}).Apply(context.Background(), p); err == nil {
+				t.Fatal("apply with a refused create succeeded")
+			}
+			s := stepFor(t, p, kind.Items, contract.ID)
+			if s.Result == nil || s.Result.Status != StatusDone || !strings.Contains(s.Result.Note, "left as it is: data.client") {
+				t.Errorf("contract step: %+v, want done, its client left as it is", s.Result)
+			}
+			got := c.lt.read(t, "contracts").ByID(kind.Items, contract.ID).Fields()["data"].(map[string]any)
+			if text(got["client"]) != other || got["number"] != c.itemData(t, contract.ID)["number"] {
+				t.Errorf("contract holds %v, want client %s and its number restored", got, other)
+			}
+		})
+	}
+}
