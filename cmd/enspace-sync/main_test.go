@@ -63,7 +63,8 @@ func TestScripts(t *testing.T) {
 // cmdFakeAPI starts a fake Enspace API inside the test process and sets
 // $FAKE_URL: fakeapi [--items N] [--fail ROUTE=STATUS]... [--envelope]
 // [--no-count] [--ignore-paging] [--page-cap N] [--short-page] [--move ROUTE=PATH]... [--key-scopes
-// read,write] [--key-workspaces SLUG,...] [--merge-on-update] [--required-relations] [--empty]
+// read,write] [--key-workspaces SLUG,...] [--merge-on-update] [--replace-on-update]
+// [--strict-field-update] [--create-answer empty|array|schema] [--required-relations] [--empty]
 // [--rate-429 SHARE] (each with Retry-After: 1)
 func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 	opts := fakeapi.Options{Data: "demo", Faults: fakeapi.Faults{FailRoutes: map[string]int{}}, MovedRoutes: map[string]string{}}
@@ -98,6 +99,13 @@ func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 			opts.ShuffleLists = true
 		case "--merge-on-update":
 			opts.MergeOnUpdate = true
+		case "--replace-on-update":
+			opts.ReplaceOnUpdate = true
+		case "--strict-field-update":
+			opts.StrictFieldUpdate = true
+		case "--create-answer":
+			i++
+			opts.CreateAnswer = args[i]
 		case "--required-relations":
 			opts.RequiredRelations = true
 		case "--required-cycle":
