@@ -64,7 +64,8 @@ func TestScripts(t *testing.T) {
 // $FAKE_URL: fakeapi [--items N] [--fail ROUTE=STATUS]... [--envelope]
 // [--no-count] [--ignore-paging] [--page-cap N] [--short-page] [--move ROUTE=PATH]... [--key-scopes
 // read,write] [--key-workspaces SLUG,...] [--merge-on-update] [--replace-on-update]
-// [--strict-field-update] [--create-answer empty|array|schema] [--required-relations] [--empty]
+// [--strict-field-update] [--create-answer empty|array|schema] [--clear-relations-on-type-delete]
+// [--required-relations] [--empty]
 // [--rate-429 SHARE] (each with Retry-After: 1)
 func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 	opts := fakeapi.Options{Data: "demo", Faults: fakeapi.Faults{FailRoutes: map[string]int{}}, MovedRoutes: map[string]string{}}
@@ -106,6 +107,8 @@ func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 		case "--create-answer":
 			i++
 			opts.CreateAnswer = args[i]
+		case "--clear-relations-on-type-delete":
+			opts.ClearRelationsOnTypeDelete = true
 		case "--required-relations":
 			opts.RequiredRelations = true
 		case "--required-cycle":

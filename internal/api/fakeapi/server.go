@@ -97,6 +97,11 @@ type Options struct {
 	// absent from it are gone, and, as on create, every required active
 	// field must be in it. It wins over MergeOnUpdate.
 	ReplaceOnUpdate bool
+	// ClearRelationsOnTypeDelete makes deleting a type clear the values
+	// of other types' relation fields that point at it (section 6: a
+	// server may clear them or leave them dangling, as it does without
+	// it).
+	ClearRelationsOnTypeDelete bool
 	// StrictFieldUpdate makes a field update validate its body as the
 	// full FieldInput the contract documents: name, slug and type must be
 	// present (400 "name should not be empty" otherwise). False accepts a
