@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 
 	"go.etcd.io/bbolt"
@@ -53,6 +54,7 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 	var packed []int                         // the same, for stored blobs in a pack that fails its check
 	err := w.db.bolt.View(func(tx *bbolt.Tx) error {
 		loc := newLocator(tx)
+		known := lookupSorted(tx, u, loc, batch)
 		// A blob recorded damaged is stored again over its record (same id,
 		// so every snapshot that refers to it heals). The set is empty but
 		// after a repair, and an empty set costs one cursor step a batch.
@@ -66,7 +68,7 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 			if _, seen := ids[p.hash]; seen {
 				continue
 			}
-			id := u.lookup(tx, p.hash)
+			id := known[i]
 			var at blobAt
 			var atErr error
 			if id != 0 {
@@ -192,6 +194,37 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 		}
 	}
 	return added, healed, nil
+}
+
+// lookupSorted returns the id the blob index (or the waiting entries)
+// gives the hash of each object of batch, at the index of its first
+// object (0 elsewhere and for new content), looked up in prefix order
+// through one finder, so that each index group is read once a batch.
+func lookupSorted(tx *bbolt.Tx, u *unfiled, loc *locator, batch []pending) []uint64 {
+	order := make([]int32, len(batch))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	// By hash, then position: the first of equal hashes leads them.
+	slices.SortFunc(order, func(a, b int32) int {
+		ha, hb := &batch[a].hash, &batch[b].hash
+		if c := cmpU64(prefixOf(*ha), prefixOf(*hb)); c != 0 {
+			return c
+		}
+		if c := bytes.Compare(ha[:], hb[:]); c != 0 {
+			return c
+		}
+		return cmpU64(uint64(a), uint64(b))
+	})
+	f := blobIndex.finder(tx)
+	known := make([]uint64, len(batch))
+	for j, i := range order {
+		if j > 0 && batch[order[j-1]].hash == batch[i].hash {
+			continue
+		}
+		known[i] = u.find(f, loc, batch[i].hash)
+	}
+	return known
 }
 
 // packAll makes the blob record (packBlob) of batch[i] for each i in idx on

@@ -176,6 +176,15 @@ func (u *unfiled) lookup(tx *bbolt.Tx, h Hash) uint64 {
 	return lookupBlobID(tx, h)
 }
 
+// find is lookup through f, a finder of the blob index in the same
+// transaction as l.
+func (u *unfiled) find(f *groupFinder, l *locator, h Hash) uint64 {
+	if id := u.waitingID(h); id != 0 {
+		return id
+	}
+	return findBlobID(f, l, h)
+}
+
 // waitingID returns the id waiting for h, 0 when none.
 func (u *unfiled) waitingID(h Hash) uint64 {
 	u.mu.RLock()
@@ -190,6 +199,11 @@ func (u *unfiled) wait(stored []filedBlob) {
 		return
 	}
 	u.mu.Lock()
+	if len(u.entries) == 0 {
+		// Sized for the filing's limit (some 3 MiB at 65,536): growing
+		// it by doublings was 1.7% of a first backup's CPU.
+		u.entries = make(map[Hash]uint64, max(len(stored), min(u.limit, 1<<16)))
+	}
 	for _, b := range stored {
 		u.entries[b.hash] = b.id
 	}
@@ -205,7 +219,12 @@ func (u *unfiled) waiting() []filedBlob {
 		all = append(all, filedBlob{hash: h, id: id})
 	}
 	u.mu.RUnlock()
-	slices.SortFunc(all, func(a, b filedBlob) int { return bytes.Compare(a.hash[:], b.hash[:]) })
+	slices.SortFunc(all, func(a, b filedBlob) int {
+		if c := cmpU64(prefixOf(a.hash), prefixOf(b.hash)); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.hash[:], b.hash[:])
+	})
 	return all
 }
 
@@ -223,6 +242,14 @@ func (u *unfiled) filed(done []filedBlob) {
 	for _, b := range done {
 		delete(u.entries, b.hash)
 	}
+}
+
+// clear drops every waiting entry, once all are filed or forgotten: a
+// fresh map, where deleting each entry was 1.6% of a first backup's CPU.
+func (u *unfiled) clear() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.entries = map[Hash]uint64{}
 }
 
 // fileBlobs files every waiting blob index entry for which keep reports
@@ -278,10 +305,13 @@ func (db *DB) fileBlobsLocked(keep func(id uint64) bool) error {
 			return nil
 		})
 		if err != nil {
+			db.unfiled.filed(all[:i]) // the transactions before
 			return fmt.Errorf("file blob index entries: %w", err)
 		}
-		db.unfiled.filed(part)
 	}
-	db.unfiled.filed(waiting) // those not kept too
+	// Filed entries waited until now, found either way meanwhile; those
+	// not kept go too. No blob was stored meanwhile (the caller holds
+	// write), so nothing else waits.
+	db.unfiled.clear()
 	return nil
 }

@@ -43,7 +43,7 @@ type pending struct {
 	coll []byte
 	key  []byte // sort key
 	hash Hash
-	raw  []byte // a copy of the raw JSON
+	raw  []byte // the raw JSON: a copy, or the caller's (PutOwned)
 }
 
 // Begin starts a run for workspace: it records the run as running and
@@ -118,6 +118,22 @@ func (w *Writer) PutHashed(kind, parent, key string, h Hash, raw []byte) error {
 	}
 	if raw != nil {
 		raw = bytes.Clone(raw)
+	}
+	return w.put(pending{coll: []byte(CollectionName(kind, parent)), key: sortKey(key), hash: h, raw: raw})
+}
+
+// PutOwned stores one object as PutHashed does, but keeps raw itself
+// until its batch is written instead of a copy: the caller hands raw
+// over and must never modify it. A backup files each listed object this
+// way, a slice of the page the client read it from (the client never
+// reuses a page's buffer): the copy and its allocation were 4.5% of a
+// first backup's CPU. raw must not be nil.
+func (w *Writer) PutOwned(kind, parent, key string, h Hash, raw []byte) error {
+	if err := checkNames(kind, parent, key); err != nil {
+		return fmt.Errorf("put %s %q: %w", kind, key, err)
+	}
+	if raw == nil || len(raw) > maxBlobSize {
+		return fmt.Errorf("put %s %q: %w: %d bytes: want 1 to %d", kind, key, ErrInvalid, len(raw), maxBlobSize)
 	}
 	return w.put(pending{coll: []byte(CollectionName(kind, parent)), key: sortKey(key), hash: h, raw: raw})
 }
