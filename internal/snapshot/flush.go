@@ -146,7 +146,7 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 	u.write.Lock()
 	defer u.write.Unlock()
 	var added int64
-	var stored []filedBlob
+	stored := make([]filedBlob, 0, len(fresh))
 	var healed []Healed
 	err = w.db.update(func(tx *bbolt.Tx) error {
 		stored, healed, added = stored[:0], healed[:0], 0
