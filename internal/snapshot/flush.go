@@ -197,30 +197,30 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 }
 
 // lookupSorted returns the id the blob index (or the waiting entries)
-// gives the hash of each object of batch, at the index of its first
-// object (0 elsewhere and for new content), looked up in prefix order
+// gives the hash of each object of batch (0 for new content; later
+// objects of the same content may be left 0), looked up in prefix order
 // through one finder, so that each index group is read once a batch.
 func lookupSorted(tx *bbolt.Tx, u *unfiled, loc *locator, batch []pending) []uint64 {
-	order := make([]int32, len(batch))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	// By hash, then position: the first of equal hashes leads them.
-	slices.SortFunc(order, func(a, b int32) int {
-		ha, hb := &batch[a].hash, &batch[b].hash
-		if c := cmpU64(prefixOf(*ha), prefixOf(*hb)); c != 0 {
-			return c
-		}
-		if c := bytes.Compare(ha[:], hb[:]); c != 0 {
-			return c
-		}
-		return cmpU64(uint64(a), uint64(b))
-	})
-	f := blobIndex.finder(tx)
 	known := make([]uint64, len(batch))
-	for j, i := range order {
-		if j > 0 && batch[order[j-1]].hash == batch[i].hash {
-			continue
+	f := blobIndex.finder(tx)
+	if len(batch) > 1<<16 || f.small() {
+		for i := range batch {
+			known[i] = u.find(f, loc, batch[i].hash)
+		}
+		return known
+	}
+	// Each key is the prefix over the object's position: sorting plain
+	// integers, where a comparison function over the batch's hashes cost
+	// as much as the lookups it ordered.
+	keys := make([]uint64, len(batch))
+	for i := range batch {
+		keys[i] = prefixOf(batch[i].hash)<<16 | uint64(i)
+	}
+	slices.Sort(keys)
+	for j, k := range keys {
+		i := int(k & 0xffff)
+		if j > 0 && k>>16 == keys[j-1]>>16 && batch[keys[j-1]&0xffff].hash == batch[i].hash {
+			continue // the same content as the object before
 		}
 		known[i] = u.find(f, loc, batch[i].hash)
 	}

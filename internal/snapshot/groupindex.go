@@ -268,6 +268,17 @@ func (x *groupIndex) finder(tx *bbolt.Tx) *groupFinder {
 	return f
 }
 
+// small reports whether the index has at most one group, where the
+// order of lookups makes no difference.
+func (f *groupFinder) small() bool {
+	if f.cur == nil {
+		return true
+	}
+	first, _ := f.cur.First()
+	last, _ := f.cur.Last()
+	return first == nil || bytes.Equal(first, last)
+}
+
 // candidates is groupIndex.candidates, through the finder's cache.
 func (f *groupFinder) candidates(h Hash, ids []uint64) []uint64 {
 	if f.groups == nil {
