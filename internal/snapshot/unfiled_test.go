@@ -242,3 +242,29 @@ func TestFormat1Upgrade(t *testing.T) {
 		t.Errorf("%d objects, %d index entries; want 35 and 30", s.Objects, countBlobIndex(t, db))
 	}
 }
+
+// TestWaitingSetMarks: the waiting set answers exactly, hashes that share
+// their mark bits included, and forgets everything when cleared.
+func TestWaitingSetMarks(t *testing.T) {
+	u := newUnfiled(10)
+	a, b, c := Hash{1, 2, 3, 4}, Hash{1, 2, 3, 5}, Hash{9}
+	if markOf(a) != markOf(b) {
+		t.Fatal("a and b should share their mark")
+	}
+	u.wait([]filedBlob{{a, 7}})
+	if got := [3]uint64{u.waitingID(a), u.waitingID(b), u.waitingID(c)}; got != [3]uint64{7, 0, 0} {
+		t.Fatalf("after a waits: %v", got)
+	}
+	u.wait([]filedBlob{{b, 8}, {a, 9}})
+	if got := [3]uint64{u.waitingID(a), u.waitingID(b), u.waitingID(c)}; got != [3]uint64{9, 8, 0} {
+		t.Fatalf("after b waits and a again: %v", got)
+	}
+	u.clear()
+	if got := [3]uint64{u.waitingID(a), u.waitingID(b), u.waitingID(c)}; got != [3]uint64{} || len(u.waiting()) != 0 {
+		t.Fatalf("after clear: %v, %d waiting", got, len(u.waiting()))
+	}
+	u.wait([]filedBlob{{c, 3}})
+	if got := [3]uint64{u.waitingID(a), u.waitingID(b), u.waitingID(c)}; got != [3]uint64{0, 0, 3} {
+		t.Fatalf("after c waits: %v", got)
+	}
+}

@@ -24,6 +24,7 @@ type Writer struct {
 	mu         sync.Mutex
 	batch      []pending
 	batchBytes int
+	spare      []pending         // a written batch's slice, emptied, for the next one
 	failed     map[string]string // kind -> error text
 	added      int64             // bytes of the blob records and index entries this run stored
 	healed     []Healed          // objects whose damaged blob this run stored afresh
@@ -160,7 +161,10 @@ func (w *Writer) put(p pending) error {
 		return nil
 	}
 	batch := w.batch
-	w.batch, w.batchBytes = make([]pending, 0, len(batch)), 0
+	w.batch, w.batchBytes, w.spare = w.spare, 0, nil
+	if w.batch == nil {
+		w.batch = make([]pending, 0, len(batch))
+	}
 	older, prev, done := w.queued, w.inflight, make(chan struct{})
 	w.queued, w.inflight = prev, done
 	w.mu.Unlock()
@@ -185,8 +189,10 @@ func (w *Writer) flushInBackground(older, prev, done chan struct{}, batch []pend
 		w.db.gc.RLock()
 		added, healed, err := w.writeBatch(batch, false)
 		w.db.gc.RUnlock()
+		clear(batch) // its objects' bytes go with it
 		w.mu.Lock()
 		defer w.mu.Unlock()
+		w.spare = batch[:0]
 		w.added += added
 		w.healed = append(w.healed, healed...)
 		if err != nil && w.err == nil {
