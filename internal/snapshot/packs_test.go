@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // TestManyPacksRead: with small packs and a small pack cache, a snapshot
@@ -244,5 +246,37 @@ func TestPackRecordInPlace(t *testing.T) {
 		if seen != len(batch) {
 			t.Fatalf("%d blobs in the packs, want %d", seen, len(batch))
 		}
+	}
+}
+
+// TestPackWindowSameFrames: with its small window the pack encoder writes
+// the very frames zstd's default window wrote for packs up to twice
+// packTarget, so the database's bytes do not change; a blob larger than
+// the window still reads back.
+func TestPackWindowSameFrames(t *testing.T) {
+	wide, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(packLevel), zstd.WithZeroFrames(true), zstd.WithEncoderCRC(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw []byte
+	for i := 0; len(raw) < 2*packTarget; i++ {
+		raw = append(raw, item(i, i%7)...)
+	}
+	for _, n := range []int{100, 4 << 10, packTarget, packTarget + 5000, 2 * packTarget} {
+		got, err := compressPack(nil, raw[:n])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := wide.EncodeAll(raw[:n], nil); !bytes.Equal(got, want) {
+			t.Errorf("%d bytes: the pack encoder's frame differs from the default window's", n)
+		}
+	}
+	huge := bytes.Repeat(raw, 3)
+	frame, err := compressPack(nil, huge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back, err := decompressPack(frame, len(huge)); err != nil || !bytes.Equal(back, huge) {
+		t.Fatalf("a blob larger than the window: %v", err)
 	}
 }
