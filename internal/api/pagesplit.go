@@ -36,6 +36,9 @@ type splitter struct {
 	items  []json.RawMessage
 	sums   [][sha256.Size]byte
 	fields [][2]json.RawMessage
+	// objs are the page's objects as filed (listing.fileSummed), handed
+	// to List's fn, which keeps no slice of them.
+	objs []Object
 }
 
 var splitScratch = sync.Pool{New: func() any { return &splitter{canon: make([]byte, 0, 4096)} }}
@@ -44,6 +47,7 @@ func (s *splitter) release() {
 	s.z.Reset() // it holds slices of the page
 	clear(s.items[:cap(s.items)])
 	clear(s.fields[:cap(s.fields)])
+	clear(s.objs[:cap(s.objs)])
 	if cap(s.canon) > 1<<20 {
 		s.canon = make([]byte, 0, 4096) // one huge object grew it: do not keep that
 	}

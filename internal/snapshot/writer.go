@@ -25,6 +25,7 @@ type Writer struct {
 	batch      []pending
 	batchBytes int
 	spare      []pending         // a written batch's slice, emptied, for the next one
+	ids        map[Hash]uint64   // writeBatch's, kept from batch to batch (written one at a time)
 	failed     map[string]string // kind -> error text
 	added      int64             // bytes of the blob records and index entries this run stored
 	healed     []Healed          // objects whose damaged blob this run stored afresh
