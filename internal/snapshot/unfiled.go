@@ -65,14 +65,7 @@ type unfiled struct {
 	stores atomic.Uint64
 
 	mu      sync.RWMutex
-	entries map[Hash]uint64
-	// marks has a bit set for the first waitBits bits of each waiting
-	// hash (never cleared but with the whole set): most lookups of a
-	// backup are for new content, and a bit of a 128 KiB array answers
-	// most of them without probing the map, whose entries spread over
-	// megabytes of memory.
-	marks []uint64
-	sized bool // entries was made for the limit
+	entries waitTable
 
 	load    sync.Once
 	loadErr error
@@ -158,7 +151,7 @@ func filedThrough(tx *bbolt.Tx) (id uint64, ok bool, err error) {
 }
 
 func newUnfiled(limit int) *unfiled {
-	return &unfiled{limit: limit, entries: map[Hash]uint64{}}
+	return &unfiled{limit: limit}
 }
 
 // filedBlob is one blob index entry.
@@ -176,27 +169,12 @@ func (u *unfiled) lookup(tx *bbolt.Tx, h Hash) uint64 {
 	return lookupBlobID(tx, h)
 }
 
-// waitBits is how many leading bits of a hash select its mark.
-const waitBits = 20
-
-func markOf(h Hash) uint32 {
-	return (uint32(h[0])<<16 | uint32(h[1])<<8 | uint32(h[2])) >> (24 - waitBits)
-}
-
 // add files entry h -> id in the set, replacing one for h when replace is
 // set. The caller holds mu (or has the set to itself).
 func (u *unfiled) add(h Hash, id uint64, replace bool) {
-	if !replace {
-		if _, dup := u.entries[h]; dup {
-			return
-		}
-	}
-	if u.marks == nil {
-		u.marks = make([]uint64, 1<<waitBits/64)
-	}
-	m := markOf(h)
-	u.marks[m/64] |= 1 << (m % 64)
-	u.entries[h] = id
+	// Room for the filing's limit at once (at most 65,536: 512 KiB of
+	// slots), so that a first backup's table is not made again as it grows.
+	u.entries.put(h, id, replace, min(u.limit, 1<<16))
 }
 
 // find is lookup through f, a finder of the blob index in the same
@@ -212,10 +190,7 @@ func (u *unfiled) find(f *groupFinder, l *locator, h Hash) uint64 {
 func (u *unfiled) waitingID(h Hash) uint64 {
 	u.mu.RLock()
 	defer u.mu.RUnlock()
-	if m := markOf(h); u.marks == nil || u.marks[m/64]&(1<<(m%64)) == 0 {
-		return 0
-	}
-	return u.entries[h]
+	return u.entries.get(h)
 }
 
 // wait adds entries of blobs a committed transaction stored. The caller
@@ -225,12 +200,6 @@ func (u *unfiled) wait(stored []filedBlob) {
 		return
 	}
 	u.mu.Lock()
-	if len(u.entries) == 0 && !u.sized {
-		// Sized for the filing's limit (some 5 MiB at 65,536), once, and
-		// kept when emptied (clear): growing it by doublings was 1.7% of
-		// a first backup's CPU.
-		u.entries, u.sized = make(map[Hash]uint64, max(len(stored), min(u.limit, 1<<16))), true
-	}
 	for _, b := range stored {
 		u.add(b.hash, b.id, true)
 	}
@@ -241,10 +210,7 @@ func (u *unfiled) wait(stored []filedBlob) {
 // waiting returns the waiting entries sorted by hash.
 func (u *unfiled) waiting() []filedBlob {
 	u.mu.RLock()
-	all := make([]filedBlob, 0, len(u.entries))
-	for h, id := range u.entries {
-		all = append(all, filedBlob{hash: h, id: id})
-	}
+	all := slices.Clone(u.entries.list)
 	u.mu.RUnlock()
 	slices.SortFunc(all, func(a, b filedBlob) int {
 		if c := cmpU64(prefixOf(a.hash), prefixOf(b.hash)); c != 0 {
@@ -259,26 +225,23 @@ func (u *unfiled) waiting() []filedBlob {
 func (u *unfiled) due() bool {
 	u.mu.RLock()
 	defer u.mu.RUnlock()
-	return len(u.entries) >= u.limit
+	return u.entries.len() >= u.limit
 }
 
 // filed drops entries a committed transaction filed.
 func (u *unfiled) filed(done []filedBlob) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	for _, b := range done {
-		delete(u.entries, b.hash)
-	}
+	u.entries.drop(done)
 }
 
 // clear drops every waiting entry, once all are filed or forgotten, at
-// once (deleting each entry was 1.6% of a first backup's CPU); the map
-// keeps its room for the next ones.
+// once (deleting each entry from a map was 1.6% of a first backup's CPU);
+// the table keeps its room for the next ones.
 func (u *unfiled) clear() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	clear(u.entries)
-	clear(u.marks)
+	u.entries.reset()
 }
 
 // fileBlobs files every waiting blob index entry for which keep reports

@@ -2,7 +2,9 @@ package snapshot
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -243,28 +245,67 @@ func TestFormat1Upgrade(t *testing.T) {
 	}
 }
 
-// TestWaitingSetMarks: the waiting set answers exactly, hashes that share
-// their mark bits included, and forgets everything when cleared.
-func TestWaitingSetMarks(t *testing.T) {
-	u := newUnfiled(10)
-	a, b, c := Hash{1, 2, 3, 4}, Hash{1, 2, 3, 5}, Hash{9}
-	if markOf(a) != markOf(b) {
-		t.Fatal("a and b should share their mark")
+// TestWaitTable: the waiting set answers as a map would through growth,
+// replacements, hashes that share their table slot, a partial drop and a
+// reset, and lists every entry once.
+func TestWaitTable(t *testing.T) {
+	var tab waitTable
+	want := map[Hash]uint64{}
+	rng := rand.New(rand.NewPCG(3, 4))
+	random := func() Hash {
+		var h Hash
+		for i := range h {
+			h[i] = byte(rng.UintN(256))
+		}
+		if rng.UintN(8) == 0 {
+			h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15] = 7, 7, 7, 7, 7, 7, 7, 7 // one slot for many
+		}
+		return h
 	}
-	u.wait([]filedBlob{{a, 7}})
-	if got := [3]uint64{u.waitingID(a), u.waitingID(b), u.waitingID(c)}; got != [3]uint64{7, 0, 0} {
-		t.Fatalf("after a waits: %v", got)
+	check := func(when string, probes []Hash) {
+		t.Helper()
+		if tab.len() != len(want) {
+			t.Fatalf("%s: %d entries, want %d", when, tab.len(), len(want))
+		}
+		for _, e := range tab.list {
+			if want[e.hash] != e.id {
+				t.Fatalf("%s: lists %s -> %d, want %d", when, e.hash.Short(), e.id, want[e.hash])
+			}
+		}
+		for _, h := range probes {
+			if got := tab.get(h); got != want[h] {
+				t.Fatalf("%s: get %s = %d, want %d", when, h.Short(), got, want[h])
+			}
+		}
 	}
-	u.wait([]filedBlob{{b, 8}, {a, 9}})
-	if got := [3]uint64{u.waitingID(a), u.waitingID(b), u.waitingID(c)}; got != [3]uint64{9, 8, 0} {
-		t.Fatalf("after b waits and a again: %v", got)
+	var keys []Hash
+	for i := range 5000 {
+		h := random()
+		if len(keys) > 0 && rng.UintN(5) == 0 {
+			h = keys[rng.IntN(len(keys))] // again
+		}
+		replace := rng.UintN(2) == 0
+		if _, ok := want[h]; !ok || replace {
+			want[h] = uint64(i + 1)
+		}
+		if _, ok := want[h]; ok {
+			keys = append(keys, h)
+		}
+		tab.put(h, uint64(i+1), replace, 16)
 	}
-	u.clear()
-	if got := [3]uint64{u.waitingID(a), u.waitingID(b), u.waitingID(c)}; got != [3]uint64{} || len(u.waiting()) != 0 {
-		t.Fatalf("after clear: %v, %d waiting", got, len(u.waiting()))
+	probes := append(slices.Clone(keys), random(), random(), Hash{})
+	check("after the puts", probes)
+	var done []filedBlob
+	for _, h := range keys[:1000] {
+		done = append(done, filedBlob{hash: h})
+		delete(want, h)
 	}
-	u.wait([]filedBlob{{c, 3}})
-	if got := [3]uint64{u.waitingID(a), u.waitingID(b), u.waitingID(c)}; got != [3]uint64{0, 0, 3} {
-		t.Fatalf("after c waits: %v", got)
-	}
+	tab.drop(done)
+	check("after a drop", probes)
+	tab.reset()
+	clear(want)
+	check("after a reset", probes)
+	tab.put(keys[0], 9, false, 16)
+	want[keys[0]] = 9
+	check("after a put into the reset table", probes)
 }
