@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -127,13 +129,19 @@ func publishDB(tmp, to string) error {
 // rebuilding them from every object. Two chains are imported at a time;
 // one that holds an object the other is still storing passes its bytes
 // too, and the writer stores it once.
+//
+// Memory: what differs comes from the target's deltas, or from comparing
+// a full tree with the previous snapshot as the new database holds it
+// (snapshot.DB.Walk), so no snapshot's entries are kept from one import
+// to the next; only a collection pushed as a full tree on a previous one
+// holds its (key, id) pairs while it is compared. The objects committed
+// snapshots stored are a sorted slice of ids, 32 bytes an object.
 func importAll(ctx context.Context, path string, rs *offsite.Restorer, snaps []*offsite.Snapshot, rep *RestoreDBReport) error {
 	db, err := snapshot.Open(path, snapshot.Options{Command: "offsite restore-db", BatchObjects: 20_000, BatchBytes: 16 << 20})
 	if err != nil {
 		return err
 	}
 	var st storedSet
-	st.ids = map[offsite.ID]bool{}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(2)
 	for _, chain := range chains(snaps) {
@@ -171,24 +179,53 @@ func chains(snaps []*offsite.Snapshot) [][]*offsite.Snapshot {
 	return out
 }
 
-// storedSet holds the objects that committed snapshots stored.
+// storedSet holds the objects that committed snapshots stored, sorted.
 type storedSet struct {
 	mu  sync.Mutex
-	ids map[offsite.ID]bool
+	ids []offsite.ID
 }
 
-// objectMap is a snapshot's objects: collection -> key -> id.
-type objectMap map[string]map[string]offsite.ID
+func (st *storedSet) has(id offsite.ID) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	_, ok := slices.BinarySearchFunc(st.ids, id, compareIDs)
+	return ok
+}
+
+// add merges ids into the set.
+func (st *storedSet) add(ids []offsite.ID) {
+	slices.SortFunc(ids, compareIDs)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	merged := make([]offsite.ID, 0, len(st.ids)+len(ids))
+	i, j := 0, 0
+	for i < len(st.ids) || j < len(ids) {
+		switch {
+		case j == len(ids) || i < len(st.ids) && compareIDs(st.ids[i], ids[j]) < 0:
+			merged = append(merged, st.ids[i])
+			i++
+		case i < len(st.ids) && st.ids[i] == ids[j]:
+			j++
+		default:
+			if len(merged) == 0 || merged[len(merged)-1] != ids[j] {
+				merged = append(merged, ids[j])
+			}
+			j++
+		}
+	}
+	st.ids = merged
+}
+
+func compareIDs(a, b offsite.ID) int { return bytes.Compare(a[:], b[:]) }
 
 // importChain files a chain's snapshots in order, each but the first as
 // the one before it plus what differs.
 func importChain(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, chain []*offsite.Snapshot, st *storedSet) error {
 	var base *snapshot.Snapshot
 	var prev *offsite.Snapshot
-	var objs objectMap
 	for _, sn := range chain {
 		var err error
-		if base, objs, err = importOne(ctx, db, rs, sn, base, prev, objs, st); err != nil {
+		if base, err = importOne(ctx, db, rs, sn, base, prev, st); err != nil {
 			return fmt.Errorf("snapshot %s of %s: %w", sn.LocalID, sn.Workspace, err)
 		}
 		prev = sn
@@ -196,14 +233,14 @@ func importChain(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, cha
 	return nil
 }
 
-// importOne files sn, as base (prev's import, whose objects are objs)
-// plus the objects that differ when base is set, then adds the objects it
-// stored to st. It returns the snapshot filed and its objects.
+// importOne files sn, as base (prev's import) plus the objects that
+// differ when base is set, then adds the objects it stored to st. It
+// returns the snapshot filed.
 func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *offsite.Snapshot,
-	base *snapshot.Snapshot, prev *offsite.Snapshot, objs objectMap, st *storedSet) (*snapshot.Snapshot, objectMap, error) {
+	base *snapshot.Snapshot, prev *offsite.Snapshot, st *storedSet) (*snapshot.Snapshot, error) {
 	var rec snapshot.Snapshot
 	if err := json.Unmarshal(sn.Record, &rec); err != nil {
-		return nil, nil, fmt.Errorf("%w: record: %v", offsite.ErrCorrupt, err)
+		return nil, fmt.Errorf("%w: record: %v", offsite.ErrCorrupt, err)
 	}
 	var w *snapshot.Writer
 	var err error
@@ -213,7 +250,7 @@ func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *o
 		w, err = db.BeginFrom(base, rec.StartedAt)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var fresh []offsite.ID // objects passed with their bytes
 	put := func(collection, key string, id offsite.ID) error {
@@ -221,11 +258,8 @@ func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *o
 			return err
 		}
 		kind, parent, _ := strings.Cut(collection, "/")
-		st.mu.Lock()
-		stored := st.ids[id]
-		st.mu.Unlock()
 		var raw []byte
-		if !stored {
+		if !st.has(id) {
 			var err error
 			if raw, err = rs.Raw(id); err != nil {
 				return err
@@ -234,94 +268,110 @@ func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *o
 		}
 		return w.PutHashed(kind, parent, key, snapshot.Hash(id), raw)
 	}
-	next, err := importChanges(ctx, rs, w, sn, prev, objs, put)
-	if err != nil {
+	if err := importChanges(ctx, db, rs, w, sn, prev, base, put); err != nil {
 		_ = w.Abort(err)
-		return nil, nil, err
+		return nil, err
 	}
 	out, err := w.CommitImport(&rec)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	for _, id := range fresh {
-		st.ids[id] = true
-	}
-	return out, next, nil
+	st.add(fresh)
+	return out, nil
 }
 
-// importChanges puts into w the objects of sn that differ from objs, the
-// objects of prev (every object when prev is nil), and deletes those sn
-// lacks; it returns sn's objects, reusing (and changing) objs' maps. A
-// collection with prev's root is unchanged; one that sn holds as a delta
-// on prev's tree takes the delta's changes; any other is compared entry
-// by entry.
-func importChanges(ctx context.Context, rs *offsite.Restorer, w *snapshot.Writer, sn, prev *offsite.Snapshot, objs objectMap,
-	put func(collection, key string, id offsite.ID) error) (objectMap, error) {
-	next := objectMap{}
+// importChanges puts into w the objects of sn that differ from prev's
+// (every object when prev is nil), which base holds as filed, and
+// deletes those sn lacks. A collection with prev's root is unchanged; one
+// that sn holds as a delta on prev's tree takes the delta's changes; any
+// other is compared with base's collection.
+func importChanges(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, w *snapshot.Writer, sn, prev *offsite.Snapshot, base *snapshot.Snapshot,
+	put func(collection, key string, id offsite.ID) error) error {
 	for name, t := range sn.Collections {
-		var pt offsite.Tree
-		var had bool
-		if prev != nil {
-			pt, had = prev.Collections[name]
+		kind, parent, _ := strings.Cut(name, "/")
+		if prev == nil {
+			if err := rs.CollectionEntries(ctx, sn, name, func(key string, id offsite.ID) error { return put(name, key, id) }); err != nil {
+				return err
+			}
+			continue
 		}
-		old := objs[name]
+		pt, had := prev.Collections[name]
 		if had && pt.Root == t.Root {
-			next[name] = old
 			continue
 		}
 		if had {
-			kind, parent, _ := strings.Cut(name, "/")
 			ok, err := rs.Changes(ctx, sn, name, pt.Root, func(key string, id offsite.ID, removed bool) error {
 				if removed {
-					delete(old, key)
 					return w.Delete(kind, parent, key)
 				}
-				old[key] = id
 				return put(name, key, id)
 			})
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if ok {
-				next[name] = old
 				continue
 			}
 		}
-		cur := make(map[string]offsite.ID, t.Count)
-		err := rs.CollectionEntries(ctx, sn, name, func(key string, id offsite.ID) error {
-			cur[key] = id
-			if was, ok := old[key]; ok && was == id {
-				return nil
-			}
-			return put(name, key, id)
-		})
-		if err != nil {
-			return nil, err
+		if err := compareCollection(ctx, db, rs, w, sn, base, name, put); err != nil {
+			return err
 		}
-		for key := range old {
-			if _, ok := cur[key]; !ok {
-				kind, parent, _ := strings.Cut(name, "/")
-				if err := w.Delete(kind, parent, key); err != nil {
-					return nil, err
-				}
-			}
-		}
-		next[name] = cur
 	}
-	for name, old := range objs {
+	if prev == nil {
+		return nil
+	}
+	for name := range prev.Collections {
 		if _, ok := sn.Collections[name]; ok {
 			continue
 		}
 		kind, parent, _ := strings.Cut(name, "/")
-		for key := range old {
-			if err := w.Delete(kind, parent, key); err != nil {
-				return nil, err
+		if err := db.Walk(base, name, func(key string, _ snapshot.Hash) error { return w.Delete(kind, parent, key) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// entry is one object of a collection being compared.
+type entry struct {
+	key  string
+	id   offsite.ID
+	same bool // base holds the key with this id
+}
+
+// compareCollection puts the objects of sn's collection name that base's
+// lacks or holds with another id, and deletes the keys base holds that
+// sn's lacks: sn's entries, sorted by key, against a walk of base's.
+func compareCollection(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, w *snapshot.Writer, sn *offsite.Snapshot, base *snapshot.Snapshot, name string,
+	put func(collection, key string, id offsite.ID) error) error {
+	kind, parent, _ := strings.Cut(name, "/")
+	cur := make([]entry, 0, sn.Collections[name].Count)
+	if err := rs.CollectionEntries(ctx, sn, name, func(key string, id offsite.ID) error {
+		cur = append(cur, entry{key: key, id: id})
+		return nil
+	}); err != nil {
+		return err
+	}
+	slices.SortFunc(cur, func(a, b entry) int { return strings.Compare(a.key, b.key) })
+	err := db.Walk(base, name, func(key string, h snapshot.Hash) error {
+		i, ok := slices.BinarySearchFunc(cur, key, func(e entry, k string) int { return strings.Compare(e.key, k) })
+		if !ok {
+			return w.Delete(kind, parent, key)
+		}
+		cur[i].same = snapshot.Hash(cur[i].id) == h
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range cur {
+		if !e.same {
+			if err := put(name, e.key, e.id); err != nil {
+				return err
 			}
 		}
 	}
-	return next, nil
+	return nil
 }
 
 // chooseOffsite picks the snapshots a restore-db request names.
