@@ -89,8 +89,17 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 	defer rs.Close()
 	tmp := req.To + ".restoring"
 	os.Remove(tmp)
-	rep := &RestoreDBReport{To: req.To, Snapshots: []string{}, Downloaded: rs.Downloaded}
+	rep := &RestoreDBReport{To: req.To, Snapshots: []string{}}
 	err = importAll(ctx, tmp, rs, snaps, rep)
+	switch {
+	case err == nil:
+		// The packs of objects that deltas replaced may still be on
+		// their way: each is checked, as every pack the trees name.
+		err = rs.Wait(ctx)
+		rep.Downloaded = rs.Downloaded
+	case rs.Err(ctx) != nil:
+		err = rs.Err(ctx) // a pack that cannot be read: say so, not where the import waited for it
+	}
 	if err == nil {
 		err = publishDB(tmp, req.To)
 	}

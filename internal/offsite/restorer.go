@@ -1,14 +1,11 @@
 package offsite
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"slices"
-	"sort"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -18,27 +15,46 @@ import (
 const restoreConcurrency = 4
 
 // Restorer reads the objects of chosen snapshots back from the target.
-// NewRestorer downloads each data pack that holds one of their objects
-// once, and keeps the objects they need in a temporary file; Entries,
-// Changes and Raw then read the snapshots' objects from it.
+// NewRestorer reads their trees, then downloads each data pack that
+// holds one of their objects once, in the background, and keeps the
+// objects they need in a temporary file; Entries, Changes and Raw read
+// the snapshots' objects from it, each waiting for its pack, so that
+// restore-db files the first packs' objects while later packs download.
+// Wait waits for every pack.
 //
-// The temporary file is written one pack's objects at a time (one write
-// a pack, not one an object), and read back through a few windows of
+// Packs are prepared in the order the snapshots' trees first name them
+// (a first push packs a collection's objects in key order, the order a
+// walk gives them), restoreConcurrency at a time, and each pack's
+// objects are written to the file in one piece (one write a pack, not
+// one an object). The file is read back through a few windows of
 // readWindow bytes: restore-db asks for objects in nearly the order of
-// the file (a pack holds the objects of a tree walk in key order), so
-// most reads are copies from a window. The objects' places are a slice
-// sorted by id, 48 bytes an object (a map from ref to place took about
-// twice that).
+// the file, so most reads are copies from a window. An object's place
+// is found through the index (its pack and position) in its pack's
+// table, 48 bytes an object.
 type Restorer struct {
 	r     *Repo
 	idx   *index
 	trees *trees
 	snaps []*Snapshot
 	tmp   *os.File
-	objs  []prepared // sorted by id
+	packs []*preparing // by the pack's place in idx.packList; nil: not needed
 	win   readWindows
-	// Downloaded counts the bytes of the packs read.
+
+	cancel  context.CancelFunc
+	fetched chan struct{} // closed when every pack is prepared or the preparation failed
+	err     error         // the preparation's error, once fetched is closed
+
+	// Downloaded counts the bytes of the packs read, once Wait returned.
 	Downloaded int64
+}
+
+// preparing is a pack whose objects the Restorer prepares.
+type preparing struct {
+	want []bool     // by position in the pack
+	objs []prepared // by position in the pack, once done is closed
+	end  int64      // the end of the pack's objects in the file, once done is closed
+	done chan struct{}
+	ok   bool // set before done is closed
 }
 
 // prepared is an object in the Restorer's temporary file.
@@ -49,6 +65,8 @@ type prepared struct {
 }
 
 // NewRestorer prepares the restore of snaps into tmpDir's temporary file.
+// It returns once it has read their trees; the packs download in the
+// background until Wait or Close.
 func (r *Repo) NewRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string) (*Restorer, error) {
 	if r.opts.BlobID == nil {
 		return nil, fmt.Errorf("%w: restore needs Options.BlobID", ErrInvalid)
@@ -57,12 +75,18 @@ func (r *Repo) NewRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 		return nil, err
 	}
 	rs, err := r.newRestorer(ctx, snaps, tmpDir)
+	return rs, r.explain(ctx, err)
+}
+
+// explain adds to a failed restore's error that a prune started
+// meanwhile, if one did: it may have replaced what was missing.
+func (r *Repo) explain(ctx context.Context, err error) error {
 	if err != nil && !errors.Is(err, context.Canceled) {
 		if lerr := r.noPrune(ctx); lerr != nil {
-			return nil, fmt.Errorf("%w (a prune started while restore read the target: run it again after the prune: %w)", err, lerr)
+			return fmt.Errorf("%w (a prune started while restore read the target: run it again after the prune: %w)", err, lerr)
 		}
 	}
-	return rs, err
+	return err
 }
 
 func (r *Repo) newRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string) (*Restorer, error) {
@@ -70,8 +94,8 @@ func (r *Repo) newRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 	if err != nil {
 		return nil, err
 	}
-	rs := &Restorer{r: r, idx: idx, trees: newTrees(r, idx), snaps: snaps}
-	need, err := rs.needed(ctx)
+	rs := &Restorer{r: r, idx: idx, trees: newTrees(r, idx), snaps: snaps, packs: make([]*preparing, len(idx.packList)), fetched: make(chan struct{})}
+	order, err := rs.needed(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -80,59 +104,94 @@ func (r *Repo) newRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 	}
 	os.Remove(rs.tmp.Name())
 	rs.win.f = rs.tmp
-	// Packs are downloaded restoreConcurrency at a time; each pack's
-	// objects are written to the file in one piece, at a place taken
-	// under the lock.
+	fctx, cancel := context.WithCancel(ctx)
+	rs.cancel = cancel
+	go rs.fetch(fctx, order)
+	return rs, nil
+}
+
+// fetch prepares the packs of order, restoreConcurrency at a time; each
+// pack's objects are written to the file in one piece, at a place taken
+// under the lock.
+func (rs *Restorer) fetch(ctx context.Context, order []uint32) {
 	var mu sync.Mutex
 	var off int64
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(restoreConcurrency)
-	for p, want := range need {
+	for _, p := range order {
+		ps := rs.packs[p]
 		g.Go(func() error {
-			pack := idx.packList[p]
-			pc, err := r.readPack(gctx, pack)
+			defer close(ps.done)
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			pack := rs.idx.packList[p]
+			pc, err := rs.r.readPack(gctx, pack)
 			if err != nil {
 				return err
 			}
 			var buf []byte
-			var got []prepared
-			for i, b := range idx.packs[pack] {
-				if !want[i] {
+			blobs := rs.idx.packs[pack]
+			objs := make([]prepared, len(blobs))
+			for i, b := range blobs {
+				if !ps.want[i] {
 					continue
 				}
-				c, id, err := pc.blob(b, r.opts.BlobID)
+				c, id, err := pc.blob(b, rs.r.opts.BlobID)
 				if err != nil {
 					return err
 				}
-				got = append(got, prepared{id: id, off: int64(len(buf)), n: uint32(len(c))})
+				objs[i] = prepared{id: id, off: int64(len(buf)), n: uint32(len(c))}
 				buf = append(buf, c...)
 			}
 			mu.Lock()
 			at := off
 			off += int64(len(buf))
 			rs.Downloaded += int64(len(pc.plain))
-			for i := range got {
-				got[i].off += at
-			}
-			rs.objs = append(rs.objs, got...)
 			mu.Unlock()
-			_, err = rs.tmp.WriteAt(buf, at)
-			return err
+			if _, err := rs.tmp.WriteAt(buf, at); err != nil {
+				return err
+			}
+			for i := range objs {
+				objs[i].off += at
+			}
+			ps.objs, ps.end, ps.ok = objs, at+int64(len(buf)), true
+			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
-		rs.Close()
-		return nil, err
+	rs.err = g.Wait()
+	close(rs.fetched)
+}
+
+// Wait waits until every pack the snapshots need is prepared, and
+// returns the first error of their preparation: a pack that cannot be
+// read, or an object that does not hash to its id.
+func (rs *Restorer) Wait(ctx context.Context) error {
+	select {
+	case <-rs.fetched:
+		return rs.r.explain(ctx, rs.err)
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	slices.SortFunc(rs.objs, func(a, b prepared) int { return bytes.Compare(a.id[:], b.id[:]) })
-	return rs, nil
+}
+
+// Err returns the preparation's error if it failed, without waiting:
+// the cause of an error that Entries, Changes or Raw returned.
+func (rs *Restorer) Err(ctx context.Context) error {
+	select {
+	case <-rs.fetched:
+		return rs.r.explain(ctx, rs.err)
+	default:
+		return nil
+	}
 }
 
 // needed reads the trees of the Restorer's snapshots, each chunk once,
-// and returns the objects they name: for each pack (by its place in the
-// index's list) that holds one, which of its blobs.
-func (rs *Restorer) needed(ctx context.Context) (map[uint32][]bool, error) {
-	need := map[uint32][]bool{}
+// marks the objects they name in rs.packs, and returns the packs that
+// hold them (by place in the index's list) in the order the trees first
+// name them.
+func (rs *Restorer) needed(ctx context.Context) ([]uint32, error) {
+	var order []uint32
 	visited := map[Ref]bool{} // chunks: a tree the snapshots share is read once
 	for _, s := range rs.snaps {
 		for name, t := range s.Collections {
@@ -144,12 +203,13 @@ func (rs *Restorer) needed(ctx context.Context) (map[uint32][]bool, error) {
 				if !ok {
 					return fmt.Errorf("%w: object %x is in no index", ErrCorrupt, ref[:6])
 				}
-				want := need[at.pack]
-				if want == nil {
-					want = make([]bool, len(rs.idx.packs[rs.idx.packList[at.pack]]))
-					need[at.pack] = want
+				ps := rs.packs[at.pack]
+				if ps == nil {
+					ps = &preparing{want: make([]bool, len(rs.idx.packs[rs.idx.packList[at.pack]])), done: make(chan struct{})}
+					rs.packs[at.pack] = ps
+					order = append(order, at.pack)
 				}
-				want[at.blob] = true
+				ps.want[at.blob] = true
 				return nil
 			})
 			if err != nil {
@@ -157,7 +217,7 @@ func (rs *Restorer) needed(ctx context.Context) (map[uint32][]bool, error) {
 			}
 		}
 	}
-	return need, nil
+	return order, nil
 }
 
 // Objects calls fn with each object of s: collection, key and raw JSON.
@@ -244,38 +304,50 @@ func (rs *Restorer) Changes(ctx context.Context, s *Snapshot, name string, base 
 	return true, nil
 }
 
-// find returns the prepared object whose id has ref.
-func (rs *Restorer) find(ref Ref) (prepared, bool) {
-	i := sort.Search(len(rs.objs), func(i int) bool { return bytes.Compare(rs.objs[i].id[:len(ref)], ref[:]) >= 0 })
-	if i < len(rs.objs) && Ref(rs.objs[i].id[:len(ref)]) == ref {
-		return rs.objs[i], true
+// find returns the prepared object whose id has ref, and its pack, once
+// its pack is prepared: the preparation's error if it failed.
+func (rs *Restorer) find(ref Ref) (prepared, *preparing, error) {
+	at, ok := rs.idx.blobs[ref]
+	var ps *preparing
+	if ok {
+		ps = rs.packs[at.pack]
 	}
-	return prepared{}, false
+	if ps == nil || !ps.want[at.blob] {
+		return prepared{}, nil, fmt.Errorf("%w: object %x was not prepared", ErrCorrupt, ref[:6])
+	}
+	<-ps.done
+	if !ps.ok {
+		<-rs.fetched
+		return prepared{}, nil, rs.err
+	}
+	return ps.objs[at.blob], ps, nil
 }
 
 // objectID returns the id of a prepared object.
 func (rs *Restorer) objectID(ref Ref) (ID, error) {
-	p, ok := rs.find(ref)
-	if !ok {
-		return ID{}, fmt.Errorf("%w: object %x was not prepared", ErrCorrupt, ref[:6])
-	}
-	return p.id, nil
+	p, _, err := rs.find(ref)
+	return p.id, err
 }
 
 // Raw returns the bytes of an object of the chosen snapshots.
 func (rs *Restorer) Raw(id ID) ([]byte, error) {
-	p, ok := rs.find(id.Ref())
-	if !ok || p.id != id {
+	p, ps, err := rs.find(id.Ref())
+	if err != nil {
+		return nil, err
+	}
+	if p.id != id {
 		return nil, fmt.Errorf("%w: object %s was not prepared", ErrCorrupt, id.Short())
 	}
-	return rs.win.read(p.off, int(p.n))
+	return rs.win.read(p.off, int(p.n), ps.end)
 }
 
-// Close removes the temporary file.
+// Close stops the preparation and removes the temporary file.
 func (rs *Restorer) Close() error {
 	if rs.tmp == nil {
 		return nil
 	}
+	rs.cancel()
+	<-rs.fetched
 	return rs.tmp.Close()
 }
 
@@ -283,7 +355,9 @@ func (rs *Restorer) Close() error {
 const readWindow = 1 << 20
 
 // readWindows reads a file through a few windows, the least recently
-// used refilled from the offset asked for when none holds the bytes.
+// used refilled from the offset asked for when none holds the bytes, up
+// to the end of the pack's objects at most: the bytes after them may not
+// be written yet.
 type readWindows struct {
 	mu   sync.Mutex
 	f    *os.File
@@ -297,8 +371,9 @@ type window struct {
 	used uint64
 }
 
-// read returns a copy of the n bytes at off.
-func (rw *readWindows) read(off int64, n int) ([]byte, error) {
+// read returns a copy of the n bytes at off; the file holds its final
+// bytes from off to end.
+func (rw *readWindows) read(off int64, n int, end int64) ([]byte, error) {
 	out := make([]byte, n)
 	if n > readWindow {
 		_, err := rw.f.ReadAt(out, off)
@@ -322,7 +397,7 @@ func (rw *readWindows) read(off int64, n int) ([]byte, error) {
 	if lru.b == nil {
 		lru.b = make([]byte, readWindow)
 	}
-	k, err := rw.f.ReadAt(lru.b[:readWindow], off)
+	k, err := rw.f.ReadAt(lru.b[:min(readWindow, max(end-off, int64(n)))], off)
 	if k < n {
 		lru.b, lru.used = lru.b[:0], 0
 		if err == nil || err == io.EOF {
