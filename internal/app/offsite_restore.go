@@ -46,8 +46,11 @@ type RestoreDBReport struct {
 // RestoreDB rebuilds a database from an offsite target on a machine that
 // may have nothing else: every chosen snapshot with its id, times, status,
 // counts and changes, so that every command works on it as on the
-// original. The database is built under a temporary name beside To and
-// renamed when complete.
+// original. The database is built under a temporary name beside To,
+// synced once when complete (its commits skip bbolt's fsync: nobody
+// opens the file before it is linked into place, so a crash can only
+// damage a file that the next restore-db removes), and linked to To. A
+// restore-db killed before that leaves nothing at To.
 func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, error) {
 	start := time.Now()
 	if req.Logger == nil {
@@ -146,7 +149,7 @@ func publishDB(tmp, to string) error {
 // holds its (key, id) pairs while it is compared. The objects committed
 // snapshots stored are a sorted slice of ids, 32 bytes an object.
 func importAll(ctx context.Context, path string, rs *offsite.Restorer, snaps []*offsite.Snapshot, rep *RestoreDBReport) error {
-	db, err := snapshot.Open(path, snapshot.Options{Command: "offsite restore-db", BatchObjects: 20_000, BatchBytes: 16 << 20})
+	db, err := snapshot.Open(path, snapshot.Options{Command: "offsite restore-db", BatchObjects: 20_000, BatchBytes: 16 << 20, NoSync: true})
 	if err != nil {
 		return err
 	}
@@ -167,7 +170,23 @@ func importAll(ctx context.Context, path string, rs *offsite.Restorer, snaps []*
 			rep.Objects += rec.Objects
 		}
 	}
-	return db.Close()
+	if err := db.Close(); err != nil {
+		return err
+	}
+	return syncFile(path)
+}
+
+// syncFile flushes the file at path to the disk.
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // chains groups snaps (in time order) by daemon name and workspace, each
