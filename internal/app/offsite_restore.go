@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/durable"
@@ -128,36 +126,35 @@ func publishDB(tmp, to string) error {
 	return err
 }
 
-// importAll files snaps into a new database at path. Each distinct object
-// is read and stored about once: NewRestorer has checked its bytes
-// against its id, the content hash the database files it under, so the
-// writer takes that hash instead of hashing the object again, and a
-// snapshot that holds an object a committed snapshot stored passes the
-// hash alone: the writer refers to the stored blob as an unchanged backup
-// does. The snapshots of one workspace pushed by one daemon form a chain,
-// imported in time order: the first with a Put per object, each other as
-// the one before it plus the objects that differ (snapshot.BeginFrom), so
-// that its commit keeps the unchanged trees and chunks instead of
-// rebuilding them from every object. Two chains are imported at a time;
-// one that holds an object the other is still storing passes its bytes
-// too, and the writer stores it once.
+// importAll files snaps into a new database at path. Each object filed
+// is passed with its bytes and its id: NewRestorer has checked the bytes
+// against the id, the content hash the database files it under, so the
+// writer takes that hash instead of hashing the object again. The
+// snapshots of one workspace pushed by one daemon form a chain, imported
+// in time order: the first with a Put per object, each other as the one
+// before it plus the objects that differ (snapshot.BeginFrom), so that
+// its commit keeps the unchanged trees and chunks instead of rebuilding
+// them from every object. Two chains are imported at a time; an object
+// that both hold, or that comes back in a later snapshot, is passed again
+// with its bytes and the writer stores it once. (A set of the objects
+// committed snapshots stored, to pass such an object's id alone, cost 32
+// bytes an object, and twice that while it grew, for the few objects a
+// chain files twice: deltas file only what changed.)
 //
 // Memory: what differs comes from the target's deltas, or from comparing
 // a full tree with the previous snapshot as the new database holds it
 // (snapshot.DB.Walk), so no snapshot's entries are kept from one import
 // to the next; only a collection pushed as a full tree on a previous one
-// holds its (key, id) pairs while it is compared. The objects committed
-// snapshots stored are a sorted slice of ids, 32 bytes an object.
+// holds its (key, id) pairs while it is compared.
 func importAll(ctx context.Context, path string, rs *offsite.Restorer, snaps []*offsite.Snapshot, rep *RestoreDBReport) error {
 	db, err := snapshot.Open(path, snapshot.Options{Command: "offsite restore-db", BatchObjects: 20_000, BatchBytes: 16 << 20, NoSync: true})
 	if err != nil {
 		return err
 	}
-	var st storedSet
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(2)
 	for _, chain := range chains(snaps) {
-		g.Go(func() error { return importChain(gctx, db, rs, chain, &st) })
+		g.Go(func() error { return importChain(gctx, db, rs, chain) })
 	}
 	if err := g.Wait(); err != nil {
 		db.Close()
@@ -207,53 +204,14 @@ func chains(snaps []*offsite.Snapshot) [][]*offsite.Snapshot {
 	return out
 }
 
-// storedSet holds the objects that committed snapshots stored, sorted.
-type storedSet struct {
-	mu  sync.Mutex
-	ids []offsite.ID
-}
-
-func (st *storedSet) has(id offsite.ID) bool {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	_, ok := slices.BinarySearchFunc(st.ids, id, compareIDs)
-	return ok
-}
-
-// add merges ids into the set.
-func (st *storedSet) add(ids []offsite.ID) {
-	slices.SortFunc(ids, compareIDs)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	merged := make([]offsite.ID, 0, len(st.ids)+len(ids))
-	i, j := 0, 0
-	for i < len(st.ids) || j < len(ids) {
-		switch {
-		case j == len(ids) || i < len(st.ids) && compareIDs(st.ids[i], ids[j]) < 0:
-			merged = append(merged, st.ids[i])
-			i++
-		case i < len(st.ids) && st.ids[i] == ids[j]:
-			j++
-		default:
-			if len(merged) == 0 || merged[len(merged)-1] != ids[j] {
-				merged = append(merged, ids[j])
-			}
-			j++
-		}
-	}
-	st.ids = merged
-}
-
-func compareIDs(a, b offsite.ID) int { return bytes.Compare(a[:], b[:]) }
-
 // importChain files a chain's snapshots in order, each but the first as
 // the one before it plus what differs.
-func importChain(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, chain []*offsite.Snapshot, st *storedSet) error {
+func importChain(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, chain []*offsite.Snapshot) error {
 	var base *snapshot.Snapshot
 	var prev *offsite.Snapshot
 	for _, sn := range chain {
 		var err error
-		if base, err = importOne(ctx, db, rs, sn, base, prev, st); err != nil {
+		if base, err = importOne(ctx, db, rs, sn, base, prev); err != nil {
 			return fmt.Errorf("snapshot %s of %s: %w", sn.LocalID, sn.Workspace, err)
 		}
 		prev = sn
@@ -262,10 +220,9 @@ func importChain(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, cha
 }
 
 // importOne files sn, as base (prev's import) plus the objects that
-// differ when base is set, then adds the objects it stored to st. It
-// returns the snapshot filed.
+// differ when base is set. It returns the snapshot filed.
 func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *offsite.Snapshot,
-	base *snapshot.Snapshot, prev *offsite.Snapshot, st *storedSet) (*snapshot.Snapshot, error) {
+	base *snapshot.Snapshot, prev *offsite.Snapshot) (*snapshot.Snapshot, error) {
 	var rec snapshot.Snapshot
 	if err := json.Unmarshal(sn.Record, &rec); err != nil {
 		return nil, fmt.Errorf("%w: record: %v", offsite.ErrCorrupt, err)
@@ -280,19 +237,14 @@ func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *o
 	if err != nil {
 		return nil, err
 	}
-	var fresh []offsite.ID // objects passed with their bytes
 	put := func(collection, key string, id offsite.ID) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		kind, parent, _ := strings.Cut(collection, "/")
-		var raw []byte
-		if !st.has(id) {
-			var err error
-			if raw, err = rs.Raw(id); err != nil {
-				return err
-			}
-			fresh = append(fresh, id)
+		raw, err := rs.Raw(id)
+		if err != nil {
+			return err
 		}
 		return w.PutHashed(kind, parent, key, snapshot.Hash(id), raw)
 	}
@@ -300,12 +252,7 @@ func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *o
 		_ = w.Abort(err)
 		return nil, err
 	}
-	out, err := w.CommitImport(&rec)
-	if err != nil {
-		return nil, err
-	}
-	st.add(fresh)
-	return out, nil
+	return w.CommitImport(&rec)
 }
 
 // importChanges puts into w the objects of sn that differ from prev's
