@@ -29,9 +29,12 @@ const restoreConcurrency = 4
 // pack: a write per object, then a copy of its objects into one
 // buffer, took 0.14 and 0.27 CPU-seconds of a 1.3 s restore). The file is read back through a few windows of
 // readWindow bytes: restore-db asks for objects in nearly the order of
-// the file, so most reads are copies from a window. An object's place
-// is found through the index (its pack and position) in its pack's
-// table, 48 bytes an object.
+// the file, so most reads are copies from a window. Each pack's content
+// is followed in the file by the ids of its objects, 32 bytes a blob in
+// the pack's order, so that an object's id and bytes are found through
+// the index (its pack, position, offset and length) and the pack's place
+// in the file: memory holds no table of the objects (a table of id and
+// place, 48 bytes an object, was 52 MB of a million-item restore).
 type Restorer struct {
 	r     *Repo
 	idx   *index
@@ -49,20 +52,14 @@ type Restorer struct {
 	Downloaded int64
 }
 
-// preparing is a pack whose objects the Restorer prepares.
+// preparing is a pack whose objects the Restorer prepares. Once done is
+// closed and ok set, the file holds the pack's content at at and the
+// ids of its blobs at ids, up to end.
 type preparing struct {
-	want []bool     // by position in the pack
-	objs []prepared // by position in the pack, once done is closed
-	end  int64      // the end of the pack's objects in the file, once done is closed
-	done chan struct{}
-	ok   bool // set before done is closed
-}
-
-// prepared is an object in the Restorer's temporary file.
-type prepared struct {
-	id  ID
-	off int64
-	n   uint32
+	want         []bool // by position in the pack
+	at, ids, end int64
+	done         chan struct{}
+	ok           bool // set before done is closed
 }
 
 // NewRestorer prepares the restore of snaps into tmpDir's temporary file.
@@ -113,8 +110,8 @@ func (r *Repo) newRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 
 // fetch prepares the packs of order, restoreConcurrency at a time: each
 // pack's content is written to the file as it is (one write, no copy),
-// at a place taken under the lock, once the objects needed from it are
-// checked.
+// then the ids of the objects needed from it, at a place taken under the
+// lock, once those objects are checked.
 func (rs *Restorer) fetch(ctx context.Context, order []uint32) {
 	var mu sync.Mutex
 	var off int64
@@ -133,7 +130,7 @@ func (rs *Restorer) fetch(ctx context.Context, order []uint32) {
 				return err
 			}
 			blobs := rs.idx.packs[pack]
-			objs := make([]prepared, len(blobs))
+			ids := make([]byte, len(blobs)*len(ID{}))
 			for i, b := range blobs {
 				if !ps.want[i] {
 					continue
@@ -142,20 +139,20 @@ func (rs *Restorer) fetch(ctx context.Context, order []uint32) {
 				if err != nil {
 					return err
 				}
-				objs[i] = prepared{id: id, off: int64(b.Offset), n: b.Length}
+				copy(ids[i*len(id):], id[:])
 			}
 			mu.Lock()
 			at := off
-			off += int64(len(pc.plain))
+			off += int64(len(pc.plain) + len(ids))
 			rs.Downloaded += int64(len(pc.plain))
 			mu.Unlock()
 			if _, err := rs.tmp.WriteAt(pc.plain, at); err != nil {
 				return err
 			}
-			for i := range objs {
-				objs[i].off += at
+			if _, err := rs.tmp.WriteAt(ids, at+int64(len(pc.plain))); err != nil {
+				return err
 			}
-			ps.objs, ps.end, ps.ok = objs, at+int64(len(pc.plain)), true
+			ps.at, ps.ids, ps.end, ps.ok = at, at+int64(len(pc.plain)), at+int64(len(pc.plain)+len(ids)), true
 			return nil
 		})
 	}
@@ -304,41 +301,48 @@ func (rs *Restorer) Changes(ctx context.Context, s *Snapshot, name string, base 
 	return true, nil
 }
 
-// find returns the prepared object whose id has ref, and its pack, once
-// its pack is prepared: the preparation's error if it failed.
-func (rs *Restorer) find(ref Ref) (prepared, *preparing, error) {
+// find returns the pack that holds the object whose ref is ref, and its
+// place in the pack, once the pack is prepared: the preparation's error
+// if it failed.
+func (rs *Restorer) find(ref Ref) (*preparing, PackedBlob, int64, error) {
 	at, ok := rs.idx.blobs[ref]
 	var ps *preparing
 	if ok {
 		ps = rs.packs[at.pack]
 	}
 	if ps == nil || !ps.want[at.blob] {
-		return prepared{}, nil, fmt.Errorf("%w: object %x was not prepared", ErrCorrupt, ref[:6])
+		return nil, PackedBlob{}, 0, fmt.Errorf("%w: object %x was not prepared", ErrCorrupt, ref[:6])
 	}
 	<-ps.done
 	if !ps.ok {
 		<-rs.fetched
-		return prepared{}, nil, rs.err
+		return nil, PackedBlob{}, 0, rs.err
 	}
-	return ps.objs[at.blob], ps, nil
+	return ps, rs.idx.packs[rs.idx.packList[at.pack]][at.blob], int64(at.blob), nil
 }
 
 // objectID returns the id of a prepared object.
 func (rs *Restorer) objectID(ref Ref) (ID, error) {
-	p, _, err := rs.find(ref)
-	return p.id, err
+	var id ID
+	ps, _, i, err := rs.find(ref)
+	if err == nil {
+		err = rs.win.read(id[:], ps.ids+i*int64(len(id)), ps.end)
+	}
+	return id, err
 }
 
 // Raw returns the bytes of an object of the chosen snapshots.
 func (rs *Restorer) Raw(id ID) ([]byte, error) {
-	p, ps, err := rs.find(id.Ref())
+	got, err := rs.objectID(id.Ref())
 	if err != nil {
 		return nil, err
 	}
-	if p.id != id {
+	if got != id {
 		return nil, fmt.Errorf("%w: object %s was not prepared", ErrCorrupt, id.Short())
 	}
-	return rs.win.read(p.off, int(p.n), ps.end)
+	ps, b, _, _ := rs.find(id.Ref())
+	out := make([]byte, b.Length)
+	return out, rs.win.read(out, ps.at+int64(b.Offset), ps.end)
 }
 
 // Close stops the preparation and removes the temporary file.
@@ -361,7 +365,7 @@ const readWindow = 1 << 20
 type readWindows struct {
 	mu   sync.Mutex
 	f    *os.File
-	w    [4]window
+	w    [8]window
 	tick uint64
 }
 
@@ -371,13 +375,13 @@ type window struct {
 	used uint64
 }
 
-// read returns a copy of the n bytes at off; the file holds its final
-// bytes from off to end.
-func (rw *readWindows) read(off int64, n int, end int64) ([]byte, error) {
-	out := make([]byte, n)
+// read fills dst with the bytes at off; the file holds its final bytes
+// from off to end.
+func (rw *readWindows) read(dst []byte, off int64, end int64) error {
+	n := len(dst)
 	if n > readWindow {
-		_, err := rw.f.ReadAt(out, off)
-		return out, err
+		_, err := rw.f.ReadAt(dst, off)
+		return err
 	}
 	rw.mu.Lock()
 	defer rw.mu.Unlock()
@@ -387,8 +391,8 @@ func (rw *readWindows) read(off int64, n int, end int64) ([]byte, error) {
 		w := &rw.w[i]
 		if off >= w.off && off+int64(n) <= w.off+int64(len(w.b)) {
 			w.used = rw.tick
-			copy(out, w.b[off-w.off:])
-			return out, nil
+			copy(dst, w.b[off-w.off:])
+			return nil
 		}
 		if w.used < lru.used {
 			lru = w
@@ -403,9 +407,9 @@ func (rw *readWindows) read(off int64, n int, end int64) ([]byte, error) {
 		if err == nil || err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
-		return nil, err
+		return err
 	}
 	lru.off, lru.b, lru.used = off, lru.b[:k], rw.tick
-	copy(out, lru.b)
-	return out, nil
+	copy(dst, lru.b)
+	return nil
 }
