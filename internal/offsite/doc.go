@@ -116,14 +116,17 @@
 // packs, and at the end of each snapshot, the push waits for its uploads
 // and writes an index file for them; the snapshot's record is written
 // last. Restore reads each tree chunk once to find the objects the chosen
-// snapshots name, downloads four packs at a time, and checks each object
-// it needs once: that the pack the index places it in holds it, and that
-// its bytes hash to its ref (Options.BlobID, which restore requires: it
-// gives the full id the local store files the object under);
-// Restorer.Entries (or CollectionEntries, one collection) then hands
-// restore-db each snapshot's (collection, key, id), Changes a
+// snapshots name, then downloads the packs that hold them in the
+// background, four at a time, in the order the trees first name them,
+// and checks each object it needs once: that the pack the index places
+// it in holds it, and that its bytes hash to its ref (Options.BlobID,
+// which restore requires: it gives the full id the local store files the
+// object under); Restorer.Entries (or CollectionEntries, one collection)
+// then hands restore-db each snapshot's (collection, key, id), Changes a
 // collection's delta against the snapshot before, and Raw an object's
-// checked bytes. A push that is killed or
+// checked bytes, each waiting for its pack, so that restore-db files the
+// objects of the first packs while later ones download (Restorer.Wait
+// waits for them all). A push that is killed or
 // loses its connection leaves no visible snapshot; what it uploaded and
 // indexed is reused by the next push, and packs it uploaded without an
 // index are re-uploaded (prune removes the orphans). The index files on
@@ -205,11 +208,10 @@
 // the target: a collection whose root did not move is unchanged, one
 // pushed as a delta on the previous snapshot's tree gives its changes
 // (Restorer.Changes, which reads the delta and not its base), any other
-// is compared with the previous snapshot's entries by key. Each distinct
-// object is still read and checked once (PutHashed takes the checked id;
-// a snapshot that holds an object a committed snapshot stored passes the
-// id alone), in write batches of 20,000 objects; two chains (workspaces
-// or daemon names) are imported at a time.
+// is compared by key with the previous snapshot as the new database
+// holds it. Each distinct object is downloaded and checked once
+// (PutHashed takes the checked id), in write batches of 20,000 objects;
+// two chains (workspaces or daemon names) are imported at a time.
 //
 // Measured with BenchmarkOffsite (11 snapshots of 100,000 objects at 1%
 // churn, file:// target, shared 2-core machine, the two runs back to

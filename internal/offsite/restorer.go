@@ -333,14 +333,17 @@ func (rs *Restorer) objectID(ref Ref) (ID, error) {
 
 // Raw returns the bytes of an object of the chosen snapshots.
 func (rs *Restorer) Raw(id ID) ([]byte, error) {
-	got, err := rs.objectID(id.Ref())
+	ps, b, i, err := rs.find(id.Ref())
+	var got ID
+	if err == nil {
+		err = rs.win.read(got[:], ps.ids+i*int64(len(got)), ps.end)
+	}
 	if err != nil {
 		return nil, err
 	}
 	if got != id {
 		return nil, fmt.Errorf("%w: object %s was not prepared", ErrCorrupt, id.Short())
 	}
-	ps, b, _, _ := rs.find(id.Ref())
 	out := make([]byte, b.Length)
 	return out, rs.win.read(out, ps.at+int64(b.Offset), ps.end)
 }
