@@ -255,14 +255,17 @@
 //	before              6.3 s, 10.7 s   3.0 s, 4.0 s         2.9, 3.4 s     0.19 s, 0.13 s
 //	after               4.1 s, 1.5 s    1.5 s, 0.63 s        1.8, 1.7 s     0.08 s, 0.03 s
 //
-// BenchmarkOffsite itself, once each, back to back at load 7.3 to 9.7:
+// BenchmarkOffsite itself, once each, back to back at load 7.3 to 8.6:
 // restore-db 3.58 s before and 1.98 s after, reading the target 3.06 s
 // and 1.21 s, a plain copy 0.22 s and 0.06 s. At a million items
 // (BenchmarkRestoreDB -restore-db-items 1000000, 11 snapshots, load 7.9
 // before and 8.6 after): restore-db 25.4 s and 21.3 s, its CPU time 26.2
 // and 13.6 s, reading the target 12.6 and 8.0 s, a plain copy of the
-// target 0.37 and 0.45 s. At load 1.3 (before the last two cuts)
-// restore-db of 100,000 items took 1.28 s, the plain copy 0.024 s. Of the 1.7 CPU-seconds left, about 0.35 are
+// target 0.37 and 0.45 s (at that load, restore-db's wall time is
+// half again its CPU time). At load 1.3 (before the last two cuts)
+// restore-db of 100,000 items took 1.28 s, the plain copy 0.024 s.
+//
+// Of the 1.7 CPU-seconds left at 100,000 items, about 0.35 are
 // argon2id (RFC 9106's 64 MiB: the price of a stolen key file being slow
 // to attack), 0.2 decompressing, 0.2 hashing each object (its canonical
 // JSON's SHA-256: the full id the database files it under, which the
