@@ -117,14 +117,17 @@
 // packs, and at the end of each snapshot, the push waits for its uploads
 // and writes an index file for them; the snapshot's record is written
 // last. Restore reads each tree chunk once to find the objects the chosen
-// snapshots name, downloads four packs at a time, and checks each object
-// it needs once: that the pack the index places it in holds it, and that
-// its bytes hash to its ref (Options.BlobID, which restore requires: it
-// gives the full id the local store files the object under);
-// Restorer.Entries (or CollectionEntries, one collection) then hands
-// restore-db each snapshot's (collection, key, id), Changes a
+// snapshots name, then downloads the packs that hold them in the
+// background, four at a time, in the order the trees first name them,
+// and checks each object it needs once: that the pack the index places
+// it in holds it, and that its bytes hash to its ref (Options.BlobID,
+// which restore requires: it gives the full id the local store files the
+// object under); Restorer.Entries (or CollectionEntries, one collection)
+// then hands restore-db each snapshot's (collection, key, id), Changes a
 // collection's delta against the snapshot before, and Raw an object's
-// checked bytes. A push that is killed or
+// checked bytes, each waiting for its pack, so that restore-db files the
+// objects of the first packs while later ones download (Restorer.Wait
+// waits for them all). A push that is killed or
 // loses its connection leaves no visible snapshot; what it uploaded and
 // indexed is reused by the next push, and packs it uploaded without an
 // index are re-uploaded (prune removes the orphans). The index files on
@@ -260,11 +263,10 @@
 // the target: a collection whose root did not move is unchanged, one
 // pushed as a delta on the previous snapshot's tree gives its changes
 // (Restorer.Changes, which reads the delta and not its base), any other
-// is compared with the previous snapshot's entries by key. Each distinct
-// object is still read and checked once (PutHashed takes the checked id;
-// a snapshot that holds an object a committed snapshot stored passes the
-// id alone), in write batches of 20,000 objects; two chains (workspaces
-// or daemon names) are imported at a time.
+// is compared by key with the previous snapshot as the new database
+// holds it. Each distinct object is downloaded and checked once
+// (PutHashed takes the checked id), in write batches of 20,000 objects;
+// two chains (workspaces or daemon names) are imported at a time.
 //
 // Measured with BenchmarkOffsite (11 snapshots of 100,000 objects at 1%
 // churn, file:// target, shared 2-core machine, the two runs back to
@@ -277,12 +279,64 @@
 // Of the 1.83 s, reading the target (the key's derivation with argon2id
 // at 64 MiB, the index, every tree chunk once, the packs, decrypting,
 // decompressing and checking each object against its ref:
-// restore-read-s) is 1.1 s; filing went from 3.1 s to 0.74 s, most of it
-// the first snapshot's 100,000 Puts. BenchmarkCommitFrom (internal/
-// snapshot) times the writer alone: a commit of 100,000 objects at 1%
-// churn took 306 ms with a Put per object, 37 ms on the last snapshot.
-// The rest of restore-db's distance from a copy of the target's bytes is
-// the reading itself: argon2id and checking each object's hash.
+// restore-read-s) was 1.1 s, and only then did filing start. A profile
+// of restore-db alone (internal/app's BenchmarkRestoreDB, which pushes
+// the history once and labels restore-db for pprof -tagfocus) then cut:
+//
+//   - a write to the restore file and a read from it per object (0.4 and
+//     0.35 CPU-s): each pack's content is now written whole, followed by
+//     the ids of its objects, and read back through a few windows of
+//     1 MiB (restore-db asks for objects in about the file's order);
+//   - a new zstd stream decoder per pack whose output io.ReadAll grew
+//     (a third of decompression's time): one shared decoder per limit,
+//     DecodeAll sized from the frame's content size;
+//   - a map of every needed ref, a list per pack and a map of prepared
+//     objects: a flag per blob of each needed pack; the objects' ids live
+//     in the restore file, not in memory;
+//   - the wait for every pack before filing: packs are prepared in the
+//     background in the order the trees name them, and filing waits only
+//     for the pack of the object at hand;
+//   - an fsync per commit of the new database (about 4 ms each on this
+//     machine's disk, two a commit): nobody opens that file before it is
+//     linked into place, so it is written without them and synced once
+//     (internal/app's importAll).
+//
+// restore-db, before (main at 89c3e3b) and after, run back to back
+// twice on the shared machine (load average 12 to 14: other builds and
+// benchmarks; wall times move by 2x from run to run, CPU time less),
+// against a plain copy of the target's 5.1 MB:
+//
+//	                    restore-db      reading the target   CPU time       plain copy
+//	before              6.3 s, 10.7 s   3.0 s, 4.0 s         2.9, 3.4 s     0.19 s, 0.13 s
+//	after               4.1 s, 1.5 s    1.5 s, 0.63 s        1.8, 1.7 s     0.08 s, 0.03 s
+//
+// BenchmarkOffsite itself, once each, back to back at load 7.3 to 8.6:
+// restore-db 3.58 s before and 1.98 s after, reading the target 3.06 s
+// and 1.21 s, a plain copy 0.22 s and 0.06 s. At a million items
+// (BenchmarkRestoreDB -restore-db-items 1000000, 11 snapshots, load 7.9
+// before and 8.6 after): restore-db 25.4 s and 21.3 s, its CPU time 26.2
+// and 13.6 s, reading the target 12.6 and 8.0 s, a plain copy of the
+// target 0.37 and 0.45 s (at that load, restore-db's wall time is
+// half again its CPU time). At load 1.3 (before the last two cuts)
+// restore-db of 100,000 items took 1.28 s, the plain copy 0.024 s.
+//
+// Of the 1.7 CPU-seconds left at 100,000 items, about 0.35 are
+// argon2id (RFC 9106's 64 MiB: the price of a stolen key file being slow
+// to attack), 0.2 decompressing, 0.2 hashing each object (its canonical
+// JSON's SHA-256: the full id the database files it under, which the
+// index's 16-byte refs do not hold), 0.3 reading the index and the trees,
+// 0.7 the database's writer. On 2 cores restore-db cannot come near a
+// plain copy, which only moves bytes: it is bound by that CPU, not by the
+// target's read speed.
+//
+// Which check remains where: a pack is checked against its name (the
+// SHA-256 of its stored bytes) and opened with AES-256-GCM, which
+// authenticates it; its header must put each needed blob where the index
+// does; each needed object's bytes must hash to its ref (the only check
+// that catches a pack written by a holder of the key with bytes that do
+// not match their name: TestRestoreDBRefusesForgedObject). The SHA-256 of
+// the pack is redundant with GCM for restore and costs about 2 ms a
+// 4 MiB pack; verify relies on it without the key.
 //
 // # Caveats
 //
@@ -291,6 +345,16 @@
 // place, 56 bytes a blob (BenchmarkIndexMemory, 1,000,000 blobs; 201
 // bytes when each entry held a copy of its location): about 85 MB for a
 // million distinct objects.
+//
+// Restore adds, for the snapshots it restores: every tree chunk of the
+// packs that hold them, as stored (about 40 MB for a million-object
+// tree), a flag per blob of each needed pack, 4 packs in flight and 8
+// read windows of 1 MiB; the objects themselves and their ids wait in the
+// restore file on disk (about the size of the decompressed packs plus 32
+// bytes a blob). restore-db keeps no snapshot's entries from one import
+// to the next (it compares a full tree with the previous snapshot as the
+// new database holds it). BenchmarkRestoreDB (internal/app) measures the
+// peak anonymous memory of restore-db; figures in internal/app's doc.
 //
 // Objects are told apart by their first 16 bytes (format 1 kept full ids
 // in index entries and failed a push that met two ids with one ref; the
