@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -262,7 +263,8 @@ func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *o
 // other is compared with base's collection.
 func importChanges(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, w *snapshot.Writer, sn, prev *offsite.Snapshot, base *snapshot.Snapshot,
 	put func(collection, key string, id offsite.ID) error) error {
-	for name, t := range sn.Collections {
+	for _, name := range slices.Sorted(maps.Keys(sn.Collections)) { // the order the Restorer prepares packs in
+		t := sn.Collections[name]
 		kind, parent, _ := strings.Cut(name, "/")
 		if prev == nil {
 			if err := rs.CollectionEntries(ctx, sn, name, func(key string, id offsite.ID) error { return put(name, key, id) }); err != nil {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -191,7 +193,10 @@ func (rs *Restorer) needed(ctx context.Context) ([]uint32, error) {
 	var order []uint32
 	visited := map[Ref]bool{} // chunks: a tree the snapshots share is read once
 	for _, s := range rs.snaps {
-		for name, t := range s.Collections {
+		// In name order, the order restore-db files them in, so the
+		// packs come ready in the order they are wanted.
+		for _, name := range slices.Sorted(maps.Keys(s.Collections)) {
+			t := s.Collections[name]
 			err := rs.trees.reach(ctx, t.Root.Ref(), 0, visited, func(ref Ref) error {
 				at, ok := rs.idx.blobs[ref]
 				if ok && rs.idx.packs[rs.idx.packList[at.pack]][at.blob].Type != DataBlob {
