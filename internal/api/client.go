@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -31,6 +32,9 @@ type Client struct {
 	// pageCap is the largest page a listing saw the server honour when
 	// asked for more; 0 until then. See PageSize.
 	pageCap atomic.Int64
+	// pageSeen holds, by list route name, the largest page that route
+	// answered (an int): see listing.probe.
+	pageSeen sync.Map
 }
 
 // secretHolder keeps the key behind a pointer, so that even a printout of
