@@ -127,3 +127,49 @@ func driftSkips(t *testing.T, seed int64) {
 	}
 	t.Logf("missing %d, items failure: %s", len(missing), msg)
 }
+
+// TestRunCountRouteAnswers400: a server whose count routes answer 400 (an
+// assumed /items/count reaching /items/{id}, whose id check refuses
+// "count"): every kind is read without counts and every item stored, where
+// each counted kind used to fail on every run.
+func TestRunCountRouteAnswers400(t *testing.T) {
+	res, sink := walkFake(t, fakeapi.Options{CountStatus: 400}, false)
+	if len(res.Failed) != 0 || len(sink.failed) != 0 {
+		t.Fatalf("failed kinds: %v", res.Failed)
+	}
+	if got := itemsStored(sink); got != 270 {
+		t.Errorf("items stored %d, want 270", got)
+	}
+}
+
+// TestRunCountRouteSwitchedOff: a server that serves no items count route,
+// so /items/count reaches the item route, and a client whose config
+// switches the count route off: every item is stored, nothing fails.
+func TestRunCountRouteSwitchedOff(t *testing.T) {
+	off := map[string]string{"items.count": "none"}
+	srv, err := fakeapi.New(fakeapi.Options{MovedRoutes: off})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	routes, err := api.DefaultRoutes().WithOverrides(off)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := api.New(api.Options{BaseURL: hs.URL, APIKey: fakeapi.DemoAPIKey, Routes: routes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := newSink()
+	res, err := Run(context.Background(), c, sink, Options{Workspace: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Failed) != 0 || itemsStored(sink) != 270 {
+		t.Errorf("failed %v, items stored %d; want none failed, 270", res.Failed, itemsStored(sink))
+	}
+	if n := srv.Requests().ByRoute["items.count"]; n != 0 {
+		t.Errorf("%d items.count requests, want 0", n)
+	}
+}
