@@ -137,7 +137,7 @@ func (c *Client) Count(ctx context.Context, k *kind.Kind, workspace string, para
 	raw, err := c.Do(ctx, k.Count, workspace, params, nil)
 	if st := StatusOf(err); NoCountStatus(st) {
 		if _, seen := c.noCount.LoadOrStore(k.Count, true); !seen {
-			c.log.Info("the count route answers no count; listing without it",
+			c.log.Warn("the count route answers no count; listing without it",
 				"route", k.Count, "status", st,
 				"hint", fmt.Sprintf("set routes: {%s: none} for this environment", k.Count))
 		}
