@@ -52,13 +52,19 @@
 // envelope's total is a count, the first page's before paging and the
 // last page's after.
 //
+// A count route that answers 400, 404, 405, 422 or 501 has no count there
+// (NoCountStatus): the kind is listed without one, and the first such
+// answer of each route is logged as a warning with the setting that
+// switches the route off ("items.count: none", Route.Off). Other errors of
+// a count route fail the listing.
+//
 // Without a count a short page is the last, with one exception: a listing
 // whose first page is shorter than asked, but holds at least 10 objects,
 // may have been cut by a page cap (a server that honours "limit" only up
 // to 50, or ignores it and serves its default 20). It is probed: the next
 // pages are asked with the size the server gave, until one is shorter,
-// empty, or brings no new id; when they brought objects the client asks for
-// that size from then on. No probe follows a first page of fewer than 10
+// empty, or brings no new id; when a page of that size came back full with
+// new objects, the client asks for that size from then on. No probe follows a first page of fewer than 10
 // objects (no server caps that low), nor one smaller than a page the same
 // route already answered (its cap, if any, is higher). Probing every short
 // listing instead cost 52 to 61 requests for a backup of the demo workspace
@@ -66,8 +72,8 @@
 // first page of one row paged one row at a time for 1,000 requests. As
 // built, a backup of the demo workspace (TestRunRequests in
 // internal/backup, four runs each, against the build before) sends 41 to
-// 42 requests (41: the request log, which grows while it is read, is
-// probed when its first page holds 10 rows or more); with no count routes
+// 42 requests (41 before; the request log, which grows while it is read,
+// is probed when its first page holds 10 rows or more); with no count routes
 // 35 (34 to 36 in the first runs; 34 before: the items of a type are
 // probed unless a larger page of items came first); against a server
 // capping pages at 50, 44 to 48 (44); against a server without counts
