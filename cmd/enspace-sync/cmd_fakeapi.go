@@ -87,6 +87,10 @@ func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 	fs.BoolVar(&f.server.ShortPage, "short-page", false, "drop the last row of one full page of each collection, once")
 	fs.Var(&f.moved, "move", "serve a route under another path: ROUTE=PATH (repeatable)")
 	fs.BoolVar(&f.server.ShuffleLists, "shuffle-lists", false, "answer rows, permissions, group users and assignees in a new order on every request")
+	fs.BoolVar(&f.server.ReplaceOnUpdate, "replace-on-update", false, "item updates replace data instead of merging it (keys absent from the body are gone)")
+	fs.BoolVar(&f.server.StrictFieldUpdate, "strict-field-update", false, "field updates want the full FieldInput: name, slug and type")
+	fs.StringVar(&f.server.CreateAnswer, "create-answer", "", "answer creates with 201 and `empty|array|schema` instead of the object")
+	fs.BoolVar(&f.server.ClearRelationsOnTypeDelete, "clear-relations-on-type-delete", false, "deleting a type clears the relation values that point at it (without it they are left dangling)")
 	fs.BoolVar(&f.asJSON, "json", false, `print one JSON line {"url", "api_key", "workspaces"} on start`)
 	rest, err := m.parse(cmd, fs, args)
 	if err != nil {

@@ -63,7 +63,9 @@ func TestScripts(t *testing.T) {
 // cmdFakeAPI starts a fake Enspace API inside the test process and sets
 // $FAKE_URL: fakeapi [--items N] [--fail ROUTE=STATUS]... [--envelope]
 // [--no-count] [--count-status STATUS] [--ignore-paging] [--page-cap N] [--short-page] [--move ROUTE=PATH]... [--key-scopes
-// read,write] [--key-workspaces SLUG,...] [--merge-on-update] [--required-relations] [--empty]
+// read,write] [--key-workspaces SLUG,...] [--merge-on-update] [--replace-on-update]
+// [--strict-field-update] [--create-answer empty|array|schema] [--clear-relations-on-type-delete]
+// [--required-relations] [--empty]
 // [--rate-429 SHARE] (each with Retry-After: 1)
 func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 	opts := fakeapi.Options{Data: "demo", Faults: fakeapi.Faults{FailRoutes: map[string]int{}}, MovedRoutes: map[string]string{}}
@@ -101,6 +103,15 @@ func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 			opts.ShuffleLists = true
 		case "--merge-on-update":
 			opts.MergeOnUpdate = true
+		case "--replace-on-update":
+			opts.ReplaceOnUpdate = true
+		case "--strict-field-update":
+			opts.StrictFieldUpdate = true
+		case "--create-answer":
+			i++
+			opts.CreateAnswer = args[i]
+		case "--clear-relations-on-type-delete":
+			opts.ClearRelationsOnTypeDelete = true
 		case "--required-relations":
 			opts.RequiredRelations = true
 		case "--required-cycle":

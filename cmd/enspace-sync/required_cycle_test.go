@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,10 +13,12 @@ import (
 )
 
 // startCycleFake starts the demo fake whose required relations form a
-// cycle: contracts.client → clients, clients.main_contract → contracts.
-func startCycleFake(t *testing.T) (*writeLog, *fakeClient, string) {
+// cycle: contracts.client → clients, clients.main_contract → contracts;
+// item updates as update says.
+func startCycleFake(t *testing.T, update fakeapi.Options) (*writeLog, *fakeClient, string) {
 	t.Helper()
-	srv, err := fakeapi.New(fakeapi.Options{Data: "demo", RequiredCycle: true})
+	srv, err := fakeapi.New(fakeapi.Options{Data: "demo", RequiredCycle: true,
+		MergeOnUpdate: update.MergeOnUpdate, ReplaceOnUpdate: update.ReplaceOnUpdate})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,8 +30,8 @@ func startCycleFake(t *testing.T) (*writeLog, *fakeClient, string) {
 
 // cycleWrites checks the writes of an apply against the cycle fake: none
 // refused, no null written to an item, and the field writes are PUTs of
-// required alone, on clients.main_contract. It returns the item creates,
-// the item updates and the field PUTs by their body.
+// the whole field clients.main_contract. It returns the item creates, the
+// item updates and the field PUTs by the required they set.
 func cycleWrites(t *testing.T, fc *fakeClient, ws string, writes []write) (creates, puts int, fieldPuts []string) {
 	t.Helper()
 	mainID := ""
@@ -59,7 +62,14 @@ func cycleWrites(t *testing.T, fc *fakeClient, ws string, writes []write) (creat
 			if w.method != http.MethodPut {
 				continue
 			}
-			fieldPuts = append(fieldPuts, string(w.body))
+			// The field update takes the full FieldInput: the body is
+			// the whole field; what it changes is required.
+			var f map[string]any
+			_ = json.Unmarshal(w.body, &f)
+			if f["name"] == nil || f["slug"] != "main_contract" || f["type"] != "relation" {
+				t.Errorf("PUT %s %s: not the whole field", w.path, w.body)
+			}
+			fieldPuts = append(fieldPuts, fmt.Sprintf(`{"required":%v}`, f["required"]))
 			if parts[2] != "clients" || len(parts) < 5 || parts[4] != mainID {
 				t.Errorf("PUT %s %s: want only clients.main_contract (%s) written", w.path, w.body, mainID)
 			}
@@ -120,25 +130,27 @@ func TestRestoreExportAllWithRequiredCycle(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the program; not in -short")
 	}
-	wl, fc, url := startCycleFake(t)
-	cfg, export := exportAcmeToCopy(t, fc, url)
-	wl.take()
-	args := []string{"restore", "--yes", "--config", cfg, "--workspace", "acme", "--from-export", export, "--to", "acme-copy", "all"}
-	out := applyOK(t, args...)
-	creates, puts, fieldPuts := cycleWrites(t, fc, "acme-copy", wl.take())
-	t.Logf("restore --from-export: %d item creates, %d item updates, field PUTs %v", creates, puts, fieldPuts)
-	if creates != 270 || puts != 180 {
-		t.Errorf("%d item creates and %d item updates, want 270 creates and 120 invoice + 60 client links", creates, puts)
-	}
-	if strings.Join(fieldPuts, "|") != `{"required":true}` {
-		t.Errorf("field PUTs %q, want one that sets required back", fieldPuts)
-	}
-	if !strings.Contains(out, "set back to required after the links") || !strings.Contains(out, "created with required false") {
-		t.Errorf("the plan does not show the relaxed field:\n%s", out)
-	}
-	checkCopy(t, fc, "acme", "acme-copy")
-	checkCycleCopy(t, fc, "acme", "acme-copy")
-	secondPlanEmpty(t, args)
+	forUpdateVariants(t, func(t *testing.T, update fakeapi.Options) {
+		wl, fc, url := startCycleFake(t, update)
+		cfg, export := exportAcmeToCopy(t, fc, url)
+		wl.take()
+		args := []string{"restore", "--yes", "--config", cfg, "--workspace", "acme", "--from-export", export, "--to", "acme-copy", "all"}
+		out := applyOK(t, args...)
+		creates, puts, fieldPuts := cycleWrites(t, fc, "acme-copy", wl.take())
+		t.Logf("restore --from-export: %d item creates, %d item updates, field PUTs %v", creates, puts, fieldPuts)
+		if creates != 270 || puts != 180 {
+			t.Errorf("%d item creates and %d item updates, want 270 creates and 120 invoice + 60 client links", creates, puts)
+		}
+		if strings.Join(fieldPuts, "|") != `{"required":true}` {
+			t.Errorf("field PUTs %q, want one that sets required back", fieldPuts)
+		}
+		if !strings.Contains(out, "set back to required after the links") || !strings.Contains(out, "created with required false") {
+			t.Errorf("the plan does not show the relaxed field:\n%s", out)
+		}
+		checkCopy(t, fc, "acme", "acme-copy")
+		checkCycleCopy(t, fc, "acme", "acme-copy")
+		secondPlanEmpty(t, args)
+	})
 }
 
 // TestReplicateDataWithRequiredCycle replicates acme's configuration into
@@ -149,37 +161,39 @@ func TestReplicateDataWithRequiredCycle(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the program; not in -short")
 	}
-	wl, fc, url := startCycleFake(t)
-	fc.createWorkspace("Acme (copy)", "acme-copy")
-	cfg := writeReplicateConfig(t, t.TempDir(), url)
-	applyOK(t, "replicate", "--yes", "--from", "acme", "--to", "acme-copy", "--config", cfg)
-	wl.take()
-	args := []string{"replicate", "--yes", "--from", "acme", "--to", "acme-copy", "--include-data", "--config", cfg}
-	plan := runPlanJSON(t, append(args, "--dry-run", "--json")...)
-	var phases []string
-	for _, s := range plan.Steps {
-		if s.Kind == kind.Fields && s.Action == "update" {
-			phases = append(phases, s.Parent+"/"+s.Reason)
+	forUpdateVariants(t, func(t *testing.T, update fakeapi.Options) {
+		wl, fc, url := startCycleFake(t, update)
+		fc.createWorkspace("Acme (copy)", "acme-copy")
+		cfg := writeReplicateConfig(t, t.TempDir(), url)
+		applyOK(t, "replicate", "--yes", "--from", "acme", "--to", "acme-copy", "--config", cfg)
+		wl.take()
+		args := []string{"replicate", "--yes", "--from", "acme", "--to", "acme-copy", "--include-data", "--config", cfg}
+		plan := runPlanJSON(t, append(args, "--dry-run", "--json")...)
+		var phases []string
+		for _, s := range plan.Steps {
+			if s.Kind == kind.Fields && s.Action == "update" {
+				phases = append(phases, s.Parent+"/"+s.Reason)
+			}
 		}
-	}
-	if len(phases) != 2 || !strings.Contains(phases[0], "relaxed for the apply: its values form a cycle of required relations (clients.main_contract → contracts → clients)") {
-		t.Errorf("field updates %q, want relax then set back", phases)
-	}
-	out := applyOK(t, args...)
-	creates, puts, fieldPuts := cycleWrites(t, fc, "acme-copy", wl.take())
-	t.Logf("replicate --include-data: %d item creates, %d item updates, field PUTs %v", creates, puts, fieldPuts)
-	if creates != 270 || puts != 180 {
-		t.Errorf("%d item creates and %d item updates, want 270 creates and 180 links", creates, puts)
-	}
-	if strings.Join(fieldPuts, "|") != `{"required":false}|{"required":true}` {
-		t.Errorf("field PUTs %q, want relax then set back", fieldPuts)
-	}
-	if !strings.Contains(out, "relaxed for the apply") {
-		t.Errorf("output does not show the relax step:\n%s", out)
-	}
-	checkCopy(t, fc, "acme", "acme-copy")
-	checkCycleCopy(t, fc, "acme", "acme-copy")
-	secondPlanEmpty(t, args)
+		if len(phases) != 2 || !strings.Contains(phases[0], "relaxed for the apply: its values form a cycle of required relations (clients.main_contract → contracts → clients)") {
+			t.Errorf("field updates %q, want relax then set back", phases)
+		}
+		out := applyOK(t, args...)
+		creates, puts, fieldPuts := cycleWrites(t, fc, "acme-copy", wl.take())
+		t.Logf("replicate --include-data: %d item creates, %d item updates, field PUTs %v", creates, puts, fieldPuts)
+		if creates != 270 || puts != 180 {
+			t.Errorf("%d item creates and %d item updates, want 270 creates and 180 links", creates, puts)
+		}
+		if strings.Join(fieldPuts, "|") != `{"required":false}|{"required":true}` {
+			t.Errorf("field PUTs %q, want relax then set back", fieldPuts)
+		}
+		if !strings.Contains(out, "relaxed for the apply") {
+			t.Errorf("output does not show the relax step:\n%s", out)
+		}
+		checkCopy(t, fc, "acme", "acme-copy")
+		checkCycleCopy(t, fc, "acme", "acme-copy")
+		secondPlanEmpty(t, args)
+	})
 }
 
 // TestRestoreDeletedTypeInRequiredCycle deletes the type clients, whose
@@ -191,63 +205,65 @@ func TestRestoreDeletedTypeInRequiredCycle(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the program; not in -short")
 	}
-	wl, fc, url := startCycleFake(t)
-	cfg := writeTestConfig(t, t.TempDir(), url, "")
-	backup := func() {
-		if out, err := runSelf(t, "backup", "--config", cfg); err != nil {
-			t.Fatalf("backup: %v\n%s", err, out)
-		}
-	}
-	backup()
-	before := fc.list("acme", "/ws/types/clients/items?limit=100")
-	if status, body := fc.do("DELETE", "/ws/types/clients", "acme", nil); status != 200 {
-		t.Fatalf("delete type: %d %s", status, body)
-	}
-	backup()
-	wl.take()
-	args := []string{"restore", "--yes", "--config", cfg, "--snapshot", "latest~1", "type:clients"}
-	applyOK(t, args...)
-	creates, puts, fieldPuts := cycleWrites(t, fc, "acme", wl.take())
-	t.Logf("restore type:clients: %d item creates, %d item updates, field PUTs %v", creates, puts, fieldPuts)
-	if creates != 60 || puts != 150 {
-		t.Errorf("%d item creates and %d item updates, want 60 clients and 60 + 90 links", creates, puts)
-	}
-	if strings.Join(fieldPuts, "|") != `{"required":true}` {
-		t.Errorf("field PUTs %q, want one that sets required back", fieldPuts)
-	}
-	after := fc.list("acme", "/ws/types/clients/items?limit=100")
-	pairs := func(list []map[string]any) map[string]int {
-		out := map[string]int{} // client content -> main contract (the contracts kept their ids)
-		for _, c := range list {
-			data := map[string]any{}
-			for k, v := range dataOf(c) {
-				data[k] = v
+	forUpdateVariants(t, func(t *testing.T, update fakeapi.Options) {
+		wl, fc, url := startCycleFake(t, update)
+		cfg := writeTestConfig(t, t.TempDir(), url, "")
+		backup := func() {
+			if out, err := runSelf(t, "backup", "--config", cfg); err != nil {
+				t.Fatalf("backup: %v\n%s", err, out)
 			}
-			main := textOf(data["main_contract"])
-			delete(data, "main_contract")
-			raw, _ := json.Marshal(data)
-			out[string(raw)+" → "+main]++
 		}
-		return out
-	}
-	if len(after) != len(before) {
-		t.Errorf("%d clients after the restore, want %d", len(after), len(before))
-	}
-	pb, pa := pairs(before), pairs(after)
-	for k, n := range pb {
-		if pa[k] != n {
-			t.Errorf("%d clients hold %s after the restore, want %d", pa[k], k, n)
-			break
+		backup()
+		before := fc.list("acme", "/ws/types/clients/items?limit=100")
+		if status, body := fc.do("DELETE", "/ws/types/clients", "acme", nil); status != 200 {
+			t.Fatalf("delete type: %d %s", status, body)
 		}
-	}
-	required := false
-	for _, f := range fc.list("acme", "/ws/types/clients/fields") {
-		if f["slug"] == "main_contract" {
-			required = f["required"] == true
+		backup()
+		wl.take()
+		args := []string{"restore", "--yes", "--config", cfg, "--snapshot", "latest~1", "type:clients"}
+		applyOK(t, args...)
+		creates, puts, fieldPuts := cycleWrites(t, fc, "acme", wl.take())
+		t.Logf("restore type:clients: %d item creates, %d item updates, field PUTs %v", creates, puts, fieldPuts)
+		if creates != 60 || puts != 150 {
+			t.Errorf("%d item creates and %d item updates, want 60 clients and 60 + 90 links", creates, puts)
 		}
-	}
-	if !required {
-		t.Error("clients.main_contract is not required after the restore")
-	}
-	secondPlanEmpty(t, []string{"restore", "--yes", "--config", cfg, "--snapshot", "latest~1", "type:clients"})
+		if strings.Join(fieldPuts, "|") != `{"required":true}` {
+			t.Errorf("field PUTs %q, want one that sets required back", fieldPuts)
+		}
+		after := fc.list("acme", "/ws/types/clients/items?limit=100")
+		pairs := func(list []map[string]any) map[string]int {
+			out := map[string]int{} // client content -> main contract (the contracts kept their ids)
+			for _, c := range list {
+				data := map[string]any{}
+				for k, v := range dataOf(c) {
+					data[k] = v
+				}
+				main := textOf(data["main_contract"])
+				delete(data, "main_contract")
+				raw, _ := json.Marshal(data)
+				out[string(raw)+" → "+main]++
+			}
+			return out
+		}
+		if len(after) != len(before) {
+			t.Errorf("%d clients after the restore, want %d", len(after), len(before))
+		}
+		pb, pa := pairs(before), pairs(after)
+		for k, n := range pb {
+			if pa[k] != n {
+				t.Errorf("%d clients hold %s after the restore, want %d", pa[k], k, n)
+				break
+			}
+		}
+		required := false
+		for _, f := range fc.list("acme", "/ws/types/clients/fields") {
+			if f["slug"] == "main_contract" {
+				required = f["required"] == true
+			}
+		}
+		if !required {
+			t.Error("clients.main_contract is not required after the restore")
+		}
+		secondPlanEmpty(t, []string{"restore", "--yes", "--config", cfg, "--snapshot", "latest~1", "type:clients"})
+	})
 }

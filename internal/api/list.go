@@ -35,8 +35,9 @@ type ListResult struct {
 // for workspace-level kinds) and hands each page to fn, filed with
 // NewObject and without the objects whose id came earlier in the listing.
 // fn is never called concurrently and never with an empty page; pages may
-// come in any order. A singleton kind is fetched with Get and handed over
-// as one object.
+// come in any order. The slice fn gets is reused once it returns (copy the
+// Objects to keep them; their Raw bytes are never reused). A singleton
+// kind is fetched with Get and handed over as one object.
 //
 // With a count, the counted pages are fetched in parallel (within the
 // client's concurrency), then, while the last page is full, the following
@@ -370,7 +371,8 @@ func (l *listing) fetch(ctx context.Context, page int) (int, error) {
 	}
 	var objs []Object
 	if summed && len(body) > 0 && len(sp.body) == len(body) && &sp.body[0] == &body[0] {
-		objs, err = l.fileSummed(sp)
+		objs, err = l.fileSummed(sp, sc.objs[:0])
+		sc.objs = objs
 	} else {
 		var lp ListPage
 		lp, err = decodeValidList(body) // send checked it is JSON
@@ -401,8 +403,7 @@ func (l *listing) file(items []json.RawMessage) ([]Object, error) {
 
 // fileSummed files the elements of a page splitSummed read, each with its
 // sum, from the fields it kept: no element is scanned again.
-func (l *listing) fileSummed(p summedPage) ([]Object, error) {
-	objs := make([]Object, 0, len(p.items))
+func (l *listing) fileSummed(p summedPage, objs []Object) ([]Object, error) {
 	for i, raw := range p.items {
 		o := Object{Kind: l.k.Name, Parent: l.parent, Raw: raw, Sum: p.sums[i], Summed: true}
 		if l.k.IDField != "" {

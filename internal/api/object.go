@@ -15,11 +15,14 @@ import (
 // Object is one resource exactly as the API returned it, with the few facts
 // the rest of the program needs to file it.
 type Object struct {
-	Kind   string          // the kind's Name
-	Parent string          // the parent object's ParentField value ("contracts" for an item), "" at workspace level
-	ID     string          // the id as text: a JSON number's digits or a string's contents
-	Key    string          // the kind's KeyField as text (the slug for types, else the id)
-	Raw    json.RawMessage // the object's JSON, byte for byte as received
+	Kind   string // the kind's Name
+	Parent string // the parent object's ParentField value ("contracts" for an item), "" at workspace level
+	ID     string // the id as text: a JSON number's digits or a string's contents
+	Key    string // the kind's KeyField as text (the slug for types, else the id)
+	// Raw is the object's JSON, byte for byte as received. From List it is
+	// a slice of the page's body, which the client never modifies or
+	// reuses: a sink may keep it without a copy.
+	Raw json.RawMessage
 	// Sum, when Summed, is the SHA-256 of Raw's canonical form
 	// (jsonv.Canonical), taken by List while it checked the page: the
 	// address the store files Raw under, so that a backup does not

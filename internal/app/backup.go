@@ -191,14 +191,16 @@ func runConfig(ws *config.Workspace) map[string]any {
 	}
 }
 
-// summedWriter hands the walker's summed objects to the run's PutHashed:
+// summedWriter hands the walker's summed objects to the run's PutOwned:
 // the client took each page object's canonical SHA-256 while it checked
 // the page (api.Object.Sum), which is the store's ContentHash, so the
-// store does not canonicalise and hash it again.
+// store does not canonicalise and hash it again, and the object's bytes
+// are a slice of a page the client never reuses (backup.SummedSink), so
+// the store keeps them without a copy.
 type summedWriter struct{ *snapshot.Writer }
 
 var _ backup.SummedSink = summedWriter{}
 
 func (w summedWriter) PutSum(kind, parent, key string, sum [sha256.Size]byte, raw []byte) error {
-	return w.PutHashed(kind, parent, key, snapshot.Hash(sum), raw)
+	return w.PutOwned(kind, parent, key, snapshot.Hash(sum), raw)
 }

@@ -105,6 +105,9 @@ func BenchmarkOffsite(b *testing.B) {
 			b.Fatal(err)
 		}
 		rs, err := rr.NewRestorer(ctx, snaps, dir)
+		if err == nil {
+			err = rs.Wait(ctx)
+		}
 		if err != nil {
 			b.Fatal(err)
 		}

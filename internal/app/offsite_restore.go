@@ -9,8 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/durable"
@@ -44,8 +44,11 @@ type RestoreDBReport struct {
 // RestoreDB rebuilds a database from an offsite target on a machine that
 // may have nothing else: every chosen snapshot with its id, times, status,
 // counts and changes, so that every command works on it as on the
-// original. The database is built under a temporary name beside To and
-// renamed when complete.
+// original. The database is built under a temporary name beside To,
+// synced once when complete (its commits skip bbolt's fsync: nobody
+// opens the file before it is linked into place, so a crash can only
+// damage a file that the next restore-db removes), and linked to To. A
+// restore-db killed before that leaves nothing at To.
 func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, error) {
 	start := time.Now()
 	if req.Logger == nil {
@@ -87,8 +90,17 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 	defer rs.Close()
 	tmp := req.To + ".restoring"
 	os.Remove(tmp)
-	rep := &RestoreDBReport{To: req.To, Snapshots: []string{}, Downloaded: rs.Downloaded}
+	rep := &RestoreDBReport{To: req.To, Snapshots: []string{}}
 	err = importAll(ctx, tmp, rs, snaps, rep)
+	switch {
+	case err == nil:
+		// The packs of objects that deltas replaced may still be on
+		// their way: each is checked, as every pack the trees name.
+		err = rs.Wait(ctx)
+		rep.Downloaded = rs.Downloaded
+	case rs.Err(ctx) != nil:
+		err = rs.Err(ctx) // a pack that cannot be read: say so, not where the import waited for it
+	}
 	if err == nil {
 		err = publishDB(tmp, req.To)
 	}
@@ -114,30 +126,35 @@ func publishDB(tmp, to string) error {
 	return err
 }
 
-// importAll files snaps into a new database at path. Each distinct object
-// is read and stored about once: NewRestorer has checked its bytes
-// against its id, the content hash the database files it under, so the
-// writer takes that hash instead of hashing the object again, and a
-// snapshot that holds an object a committed snapshot stored passes the
-// hash alone: the writer refers to the stored blob as an unchanged backup
-// does. The snapshots of one workspace pushed by one daemon form a chain,
-// imported in time order: the first with a Put per object, each other as
-// the one before it plus the objects that differ (snapshot.BeginFrom), so
-// that its commit keeps the unchanged trees and chunks instead of
-// rebuilding them from every object. Two chains are imported at a time;
-// one that holds an object the other is still storing passes its bytes
-// too, and the writer stores it once.
+// importAll files snaps into a new database at path. Each object filed
+// is passed with its bytes and its id: NewRestorer has checked the bytes
+// against the id, the content hash the database files it under, so the
+// writer takes that hash instead of hashing the object again. The
+// snapshots of one workspace pushed by one daemon form a chain, imported
+// in time order: the first with a Put per object, each other as the one
+// before it plus the objects that differ (snapshot.BeginFrom), so that
+// its commit keeps the unchanged trees and chunks instead of rebuilding
+// them from every object. Two chains are imported at a time; an object
+// that both hold, or that comes back in a later snapshot, is passed again
+// with its bytes and the writer stores it once. (A set of the objects
+// committed snapshots stored, to pass such an object's id alone, cost 32
+// bytes an object, and twice that while it grew, for the few objects a
+// chain files twice: deltas file only what changed.)
+//
+// Memory: what differs comes from the target's deltas, or from comparing
+// a full tree with the previous snapshot as the new database holds it
+// (snapshot.DB.Walk), so no snapshot's entries are kept from one import
+// to the next; only a collection pushed as a full tree on a previous one
+// holds its (key, id) pairs while it is compared.
 func importAll(ctx context.Context, path string, rs *offsite.Restorer, snaps []*offsite.Snapshot, rep *RestoreDBReport) error {
-	db, err := snapshot.Open(path, snapshot.Options{Command: "offsite restore-db", BatchObjects: 20_000, BatchBytes: 16 << 20})
+	db, err := snapshot.Open(path, snapshot.Options{Command: "offsite restore-db", BatchObjects: 20_000, BatchBytes: 16 << 20, NoSync: true})
 	if err != nil {
 		return err
 	}
-	var st storedSet
-	st.ids = map[offsite.ID]bool{}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(2)
 	for _, chain := range chains(snaps) {
-		g.Go(func() error { return importChain(gctx, db, rs, chain, &st) })
+		g.Go(func() error { return importChain(gctx, db, rs, chain) })
 	}
 	if err := g.Wait(); err != nil {
 		db.Close()
@@ -150,7 +167,23 @@ func importAll(ctx context.Context, path string, rs *offsite.Restorer, snaps []*
 			rep.Objects += rec.Objects
 		}
 	}
-	return db.Close()
+	if err := db.Close(); err != nil {
+		return err
+	}
+	return syncFile(path)
+}
+
+// syncFile flushes the file at path to the disk.
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // chains groups snaps (in time order) by daemon name and workspace, each
@@ -171,24 +204,14 @@ func chains(snaps []*offsite.Snapshot) [][]*offsite.Snapshot {
 	return out
 }
 
-// storedSet holds the objects that committed snapshots stored.
-type storedSet struct {
-	mu  sync.Mutex
-	ids map[offsite.ID]bool
-}
-
-// objectMap is a snapshot's objects: collection -> key -> id.
-type objectMap map[string]map[string]offsite.ID
-
 // importChain files a chain's snapshots in order, each but the first as
 // the one before it plus what differs.
-func importChain(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, chain []*offsite.Snapshot, st *storedSet) error {
+func importChain(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, chain []*offsite.Snapshot) error {
 	var base *snapshot.Snapshot
 	var prev *offsite.Snapshot
-	var objs objectMap
 	for _, sn := range chain {
 		var err error
-		if base, objs, err = importOne(ctx, db, rs, sn, base, prev, objs, st); err != nil {
+		if base, err = importOne(ctx, db, rs, sn, base, prev); err != nil {
 			return fmt.Errorf("snapshot %s of %s: %w", sn.LocalID, sn.Workspace, err)
 		}
 		prev = sn
@@ -196,14 +219,13 @@ func importChain(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, cha
 	return nil
 }
 
-// importOne files sn, as base (prev's import, whose objects are objs)
-// plus the objects that differ when base is set, then adds the objects it
-// stored to st. It returns the snapshot filed and its objects.
+// importOne files sn, as base (prev's import) plus the objects that
+// differ when base is set. It returns the snapshot filed.
 func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *offsite.Snapshot,
-	base *snapshot.Snapshot, prev *offsite.Snapshot, objs objectMap, st *storedSet) (*snapshot.Snapshot, objectMap, error) {
+	base *snapshot.Snapshot, prev *offsite.Snapshot) (*snapshot.Snapshot, error) {
 	var rec snapshot.Snapshot
 	if err := json.Unmarshal(sn.Record, &rec); err != nil {
-		return nil, nil, fmt.Errorf("%w: record: %v", offsite.ErrCorrupt, err)
+		return nil, fmt.Errorf("%w: record: %v", offsite.ErrCorrupt, err)
 	}
 	var w *snapshot.Writer
 	var err error
@@ -213,115 +235,118 @@ func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *o
 		w, err = db.BeginFrom(base, rec.StartedAt)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var fresh []offsite.ID // objects passed with their bytes
 	put := func(collection, key string, id offsite.ID) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		kind, parent, _ := strings.Cut(collection, "/")
-		st.mu.Lock()
-		stored := st.ids[id]
-		st.mu.Unlock()
-		var raw []byte
-		if !stored {
-			var err error
-			if raw, err = rs.Raw(id); err != nil {
-				return err
-			}
-			fresh = append(fresh, id)
+		raw, err := rs.Raw(id)
+		if err != nil {
+			return err
 		}
 		return w.PutHashed(kind, parent, key, snapshot.Hash(id), raw)
 	}
-	next, err := importChanges(ctx, rs, w, sn, prev, objs, put)
-	if err != nil {
+	if err := importChanges(ctx, db, rs, w, sn, prev, base, put); err != nil {
 		_ = w.Abort(err)
-		return nil, nil, err
+		return nil, err
 	}
-	out, err := w.CommitImport(&rec)
-	if err != nil {
-		return nil, nil, err
-	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	for _, id := range fresh {
-		st.ids[id] = true
-	}
-	return out, next, nil
+	return w.CommitImport(&rec)
 }
 
-// importChanges puts into w the objects of sn that differ from objs, the
-// objects of prev (every object when prev is nil), and deletes those sn
-// lacks; it returns sn's objects, reusing (and changing) objs' maps. A
-// collection with prev's root is unchanged; one that sn holds as a delta
-// on prev's tree takes the delta's changes; any other is compared entry
-// by entry.
-func importChanges(ctx context.Context, rs *offsite.Restorer, w *snapshot.Writer, sn, prev *offsite.Snapshot, objs objectMap,
-	put func(collection, key string, id offsite.ID) error) (objectMap, error) {
-	next := objectMap{}
+// importChanges puts into w the objects of sn that differ from prev's
+// (every object when prev is nil), which base holds as filed, and
+// deletes those sn lacks. A collection with prev's root is unchanged; one
+// that sn holds as a delta on prev's tree takes the delta's changes; any
+// other is compared with base's collection.
+func importChanges(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, w *snapshot.Writer, sn, prev *offsite.Snapshot, base *snapshot.Snapshot,
+	put func(collection, key string, id offsite.ID) error) error {
 	for name, t := range sn.Collections {
-		var pt offsite.Tree
-		var had bool
-		if prev != nil {
-			pt, had = prev.Collections[name]
+		kind, parent, _ := strings.Cut(name, "/")
+		if prev == nil {
+			if err := rs.CollectionEntries(ctx, sn, name, func(key string, id offsite.ID) error { return put(name, key, id) }); err != nil {
+				return err
+			}
+			continue
 		}
-		old := objs[name]
+		pt, had := prev.Collections[name]
 		if had && pt.Root == t.Root {
-			next[name] = old
 			continue
 		}
 		if had {
-			kind, parent, _ := strings.Cut(name, "/")
 			ok, err := rs.Changes(ctx, sn, name, pt.Root, func(key string, id offsite.ID, removed bool) error {
 				if removed {
-					delete(old, key)
 					return w.Delete(kind, parent, key)
 				}
-				old[key] = id
 				return put(name, key, id)
 			})
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if ok {
-				next[name] = old
 				continue
 			}
 		}
-		cur := make(map[string]offsite.ID, t.Count)
-		err := rs.CollectionEntries(ctx, sn, name, func(key string, id offsite.ID) error {
-			cur[key] = id
-			if was, ok := old[key]; ok && was == id {
-				return nil
-			}
-			return put(name, key, id)
-		})
-		if err != nil {
-			return nil, err
+		if err := compareCollection(ctx, db, rs, w, sn, base, name, put); err != nil {
+			return err
 		}
-		for key := range old {
-			if _, ok := cur[key]; !ok {
-				kind, parent, _ := strings.Cut(name, "/")
-				if err := w.Delete(kind, parent, key); err != nil {
-					return nil, err
-				}
-			}
-		}
-		next[name] = cur
 	}
-	for name, old := range objs {
+	if prev == nil {
+		return nil
+	}
+	for name := range prev.Collections {
 		if _, ok := sn.Collections[name]; ok {
 			continue
 		}
 		kind, parent, _ := strings.Cut(name, "/")
-		for key := range old {
-			if err := w.Delete(kind, parent, key); err != nil {
-				return nil, err
+		if err := db.Walk(base, name, func(key string, _ snapshot.Hash) error { return w.Delete(kind, parent, key) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// entry is one object of a collection being compared.
+type entry struct {
+	key  string
+	id   offsite.ID
+	same bool // base holds the key with this id
+}
+
+// compareCollection puts the objects of sn's collection name that base's
+// lacks or holds with another id, and deletes the keys base holds that
+// sn's lacks: sn's entries, sorted by key, against a walk of base's.
+func compareCollection(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, w *snapshot.Writer, sn *offsite.Snapshot, base *snapshot.Snapshot, name string,
+	put func(collection, key string, id offsite.ID) error) error {
+	kind, parent, _ := strings.Cut(name, "/")
+	cur := make([]entry, 0, sn.Collections[name].Count)
+	if err := rs.CollectionEntries(ctx, sn, name, func(key string, id offsite.ID) error {
+		cur = append(cur, entry{key: key, id: id})
+		return nil
+	}); err != nil {
+		return err
+	}
+	slices.SortFunc(cur, func(a, b entry) int { return strings.Compare(a.key, b.key) })
+	err := db.Walk(base, name, func(key string, h snapshot.Hash) error {
+		i, ok := slices.BinarySearchFunc(cur, key, func(e entry, k string) int { return strings.Compare(e.key, k) })
+		if !ok {
+			return w.Delete(kind, parent, key)
+		}
+		cur[i].same = snapshot.Hash(cur[i].id) == h
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range cur {
+		if !e.same {
+			if err := put(name, e.key, e.id); err != nil {
+				return err
 			}
 		}
 	}
-	return next, nil
+	return nil
 }
 
 // chooseOffsite picks the snapshots a restore-db request names.

@@ -33,8 +33,10 @@ type Sink interface {
 // SummedSink is a Sink that can also file an object under the sum the
 // client took while it checked the page (api.Object.Sum, the SHA-256 of
 // the object's canonical form): the walker hands summed objects to PutSum,
-// so that they are not canonicalised and hashed a second time.
-// *snapshot.Writer has it as PutHashed; internal/app adapts it.
+// so that they are not canonicalised and hashed a second time. PutSum may
+// keep raw without copying it: it is a slice of the page the client read,
+// which neither the client nor the walker modifies or reuses.
+// *snapshot.Writer has it as PutOwned; internal/app adapts it.
 type SummedSink interface {
 	Sink
 	PutSum(kind, parent, key string, sum [sha256.Size]byte, raw []byte) error

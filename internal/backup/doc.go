@@ -23,7 +23,9 @@
 //
 // Objects the client hashed while it checked their page (api.Object.Sum)
 // go to a SummedSink's PutSum, so the store files them without
-// canonicalising and hashing them again; others go to Put.
+// canonicalising and hashing them again, and keeps their bytes, slices of
+// the page the client read, without a copy (the copy and its allocation
+// were 4.5% of a first backup's CPU); others go to Put.
 //
 // Caveats: listings of parent kinds (types, flows, stages) do not take one
 // of the Collections slots, since everything else waits for them; there is

@@ -23,7 +23,9 @@
 //
 // # Comparing
 //
-// Comparison is semantic: member order never matters, and numbers compare
+// Comparison is semantic: member order never matters, a member set to
+// null is the same as an absent one (a server may send either), and
+// numbers compare
 // by decimal value on their text (1, 1.0 and 1e0 are equal; integers of any
 // size compare exactly, never through float64). Lists compare in order,
 // except the lists named in KindInfo.Unordered.

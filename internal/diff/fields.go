@@ -99,6 +99,9 @@ func (w *walker) object(p path, a, b map[string]any) {
 		switch {
 		case inA && inB:
 			w.value(p.key(k), va, vb)
+		case inA && va == nil, inB && vb == nil:
+			// A member set to null and an absent member are the same
+			// value: a server may send either.
 		case inA:
 			w.emit(p.key(k), Removed, va, nil)
 		default:

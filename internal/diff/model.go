@@ -57,8 +57,10 @@ const (
 // JSON (objects as map[string]any, lists as []any, numbers as json.Number
 // with their text as stored). Op is Added when the path is absent in the
 // old object (Old is then nil and left out of JSON), Removed when absent in
-// the new one (New nil and left out), and Changed otherwise: a JSON null
-// is a value, distinct from an absent member.
+// the new one (New nil and left out), and Changed otherwise. A member
+// that is null on one side and absent on the other is no change: a
+// server may send either for the same value; null against a value is
+// Changed.
 type FieldChange struct {
 	Path string `json:"path"`
 	Op   Op     `json:"op"`

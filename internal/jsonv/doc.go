@@ -72,9 +72,10 @@
 //     built in code; other Go types compare by their encoding/json text.
 //   - Key is not JSON to parse: strings are quoted the Go way, numbers
 //     written as NumberKey does ("1e1").
-//   - Object members absent and members set to null are different values
-//     here; callers that treat them alike (restore's top-level fields) say
-//     so themselves.
+//   - An object member set to null and an absent member are one value for
+//     Equal and Key (the API contract: a server may send either), at any
+//     depth; the stored canonical form keeps what was sent, so the two are
+//     two blobs, one value, like 1 and 1.0.
 //
 // # Path patterns
 //

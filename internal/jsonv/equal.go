@@ -8,19 +8,27 @@ import (
 
 // Equal reports whether two decoded values are the same JSON value:
 // object members in any order, numbers by value (see NumberKey), lists in
-// order, strings by their bytes. Values are what Decode returns; float64
+// order, strings by their bytes, an object member set to null the same
+// as an absent one (the API may send either). Values are what Decode returns; float64
 // and Go integers are taken as numbers too, so a value built in code
 // compares with a decoded one. Equal(a, b) is Key(a) == Key(b).
 func Equal(a, b any) bool {
 	switch a := a.(type) {
 	case map[string]any:
 		b, ok := b.(map[string]any)
-		if !ok || len(a) != len(b) {
+		if !ok {
 			return false
 		}
+		// A member set to null is the same value as an absent one.
 		for k, va := range a {
-			vb, ok := b[k]
-			if !ok || !Equal(va, vb) {
+			if vb, ok := b[k]; ok || va != nil {
+				if !Equal(va, vb) {
+					return false
+				}
+			}
+		}
+		for k, vb := range b {
+			if _, ok := a[k]; !ok && vb != nil {
 				return false
 			}
 		}
@@ -84,8 +92,10 @@ func AppendKey(dst []byte, v any) []byte {
 	switch v := v.(type) {
 	case map[string]any:
 		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
+		for k, e := range v {
+			if e != nil { // null members are left out: the same as absent
+				keys = append(keys, k)
+			}
 		}
 		slices.Sort(keys)
 		dst = append(dst, '{')

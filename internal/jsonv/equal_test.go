@@ -82,7 +82,10 @@ func TestEqual(t *testing.T) {
 		{`9007199254740993`, `9007199254740992`, false}, // equal as float64
 		{`12345678901234567890`, `1.2345678901234567890e19`, true},
 		{`[1,2]`, `[2,1]`, false},
-		{`{"a":null}`, `{}`, false},
+		{`{"a":null}`, `{}`, true},
+		{`{"a":null}`, `{"a":false}`, false},
+		{`{"a":{"b":null}}`, `{"a":{}}`, true},
+		{`{"a":null,"b":1}`, `{"b":2}`, false},
 		{`"1"`, `1`, false},
 		{`"\u00e9"`, `"é"`, true},
 		{`true`, `"true"`, false},

@@ -156,8 +156,15 @@ func (r *Repo) Snapshots(ctx context.Context) ([]*Snapshot, error) {
 }
 
 // readSnapshots lists the snapshots whose records can be read, and a
-// problem for each that cannot.
+// problem for each that cannot. A record listed but gone when read was
+// forgotten meanwhile and is left out.
 func (r *Repo) readSnapshots(ctx context.Context) ([]*Snapshot, []Problem, error) {
+	return r.readRecords(ctx, false)
+}
+
+// readRecords is readSnapshots; with strict (prune), a record listed but
+// gone when read is an error.
+func (r *Repo) readRecords(ctx context.Context, strict bool) ([]*Snapshot, []Problem, error) {
 	_, ids, err := r.listIDs(ctx, "snapshots/")
 	if err != nil {
 		return nil, nil, err
@@ -166,6 +173,9 @@ func (r *Repo) readSnapshots(ctx context.Context) ([]*Snapshot, []Problem, error
 	var bad []Problem
 	for _, id := range ids {
 		plain, err := r.getSealed(ctx, "snapshots/", id, kindSnapshot)
+		if isNotExist(err) && strict {
+			return nil, nil, fmt.Errorf("snapshots/%s was listed but is gone: a snapshot record vanished under an exclusive lock (a lock was broken, or the target lists objects it no longer holds); nothing was deleted: run it again", id.Short())
+		}
 		if isNotExist(err) {
 			continue // forgotten meanwhile
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -35,43 +36,63 @@ func (l Lock) describe() string {
 }
 
 // Locks lists the target's locks, marking those not refreshed within the
-// expiry as stale. A lock's refresh time is the later of the holder's
-// clock and the target's modification time, so a holder whose clock is
-// behind is not taken for stale. Locks that do not decrypt are listed with only their
-// object name.
+// expiry as stale. A lock's refresh time is the target's modification
+// time of its object (the holder's own time when the target gives none),
+// judged here against this machine's clock: a listing, which writes
+// nothing. What decides (acquire, Unlock) judges on the target's clock
+// instead. Locks that do not decrypt are listed with only their object
+// name; one released while it was listed is left out.
 func (r *Repo) Locks(ctx context.Context) ([]Lock, error) {
-	var out []Lock
+	return r.locks(ctx, "")
+}
+
+// locks lists the target's locks. With probe (the name of a lock this
+// process just wrote), staleness is judged on the target's clock: now is
+// the probe's modification time as the target lists it, so a machine
+// whose clock runs ahead takes no live lock for stale.
+func (r *Repo) locks(ctx context.Context, probe string) ([]Lock, error) {
+	var listed []Lock
 	err := r.b.List(ctx, "locks/", func(o ObjectInfo) error {
-		out = append(out, Lock{Object: strings.TrimPrefix(o.Name, "locks/"), Refreshed: o.ModTime})
+		listed = append(listed, Lock{Object: strings.TrimPrefix(o.Name, "locks/"), Refreshed: o.ModTime})
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list locks: %w", err)
 	}
 	now := r.opts.Now()
-	for i := range out {
-		obj := out[i].Object
-		b, err := getLimited(ctx, r.b, "locks/"+obj, maxLockFile)
+	if probe != "" {
+		i := slices.IndexFunc(listed, func(l Lock) bool { return l.Object == probe })
+		if i < 0 || listed[i].Refreshed.IsZero() {
+			return nil, fmt.Errorf("list locks: the lock locks/%s this process just wrote is not listed with a modification time, so stale locks cannot be told from live ones; check that the target lists what it stores", probe)
+		}
+		now = listed[i].Refreshed
+	}
+	out := listed[:0]
+	for _, l := range listed {
+		b, err := getLimited(ctx, r.b, "locks/"+l.Object, maxLockFile)
 		if isNotExist(err) {
-			continue
+			continue // released while listed
 		}
 		if errors.Is(err, ErrCorrupt) {
 			b = nil // too large: listed like a lock that does not decrypt
 		} else if err != nil {
 			return nil, err
 		}
-		var l Lock
-		if plain, err := r.key.open(kindLock, b); err == nil && json.Unmarshal(plain, &l) == nil {
-			// The holder's clock may lag ours: the target's own
-			// modification time, when later, is when it was refreshed.
-			mod := out[i].Refreshed
-			out[i] = l
-			out[i].Object = obj
-			if mod.After(l.Refreshed) {
-				out[i].Refreshed = mod
+		var held Lock
+		if plain, err := r.key.open(kindLock, b); err == nil && json.Unmarshal(plain, &held) == nil {
+			// The target's modification time, on the target's clock,
+			// is when it was last refreshed; the holder's own time
+			// only when the target gives none.
+			mod := l.Refreshed
+			obj := l.Object
+			l = held
+			l.Object = obj
+			if !mod.IsZero() {
+				l.Refreshed = mod
 			}
 		}
-		out[i].Stale = now.Sub(out[i].Refreshed) > r.opts.LockExpiry
+		l.Stale = now.Sub(l.Refreshed) > r.opts.LockExpiry
+		out = append(out, l)
 	}
 	return out, nil
 }
@@ -105,7 +126,7 @@ func (r *Repo) acquire(ctx context.Context, op string, exclusive bool) (*heldLoc
 	if err := r.writeLock(ctx, l); err != nil {
 		return nil, nil, fmt.Errorf("write lock: %w", err)
 	}
-	locks, err := r.Locks(ctx)
+	locks, err := r.locks(ctx, l.Object)
 	if err == nil {
 		for _, o := range locks {
 			if o.Object == l.Object || o.Stale || !(exclusive || o.Exclusive) {
@@ -182,6 +203,17 @@ func (h *heldLock) refresh(ctx context.Context) {
 			h.cancel(err)
 			return
 		}
+		// A lock object that is gone was removed (unlock --all, or a
+		// prune that took it for stale): writing it again would hide
+		// that from check, and a prune may have deleted packs this run
+		// uses. Stop instead.
+		if _, err := h.r.b.Stat(ctx, "locks/"+h.lock.Object); isNotExist(err) {
+			h.cancel(h.removed())
+			return
+		} else if err != nil {
+			h.r.opts.Logger.Warn("offsite: refresh lock", "err", err)
+			continue
+		}
 		h.mu.Lock()
 		h.lock.Refreshed = h.r.opts.Now().UTC()
 		l := h.lock
@@ -229,12 +261,17 @@ func (h *heldLock) check(ctx context.Context) error {
 		return err
 	}
 	if _, err := h.r.b.Stat(ctx, "locks/"+h.lock.Object); isNotExist(err) {
-		return fmt.Errorf("%w: its object locks/%s was removed, so a prune may have deleted packs this run uses; nothing more was written: run it again",
-			ErrLockLost, h.lock.Object)
+		return h.removed()
 	} else if err != nil {
 		return fmt.Errorf("check lock: %w", err)
 	}
 	return h.lapsed()
+}
+
+// removed is ErrLockLost for a lock object found gone.
+func (h *heldLock) removed() error {
+	return fmt.Errorf("%w: its object locks/%s was removed (offsite unlock, or a prune that took it for stale), so a prune may have deleted packs this run uses; nothing more was written: run it again",
+		ErrLockLost, h.lock.Object)
 }
 
 // release stops refreshing and deletes the lock.
@@ -249,8 +286,16 @@ func (h *heldLock) release() {
 
 // Unlock removes stale locks, or every lock when all is set (only when no
 // process of any daemon works on the target). It returns what it removed.
+// Staleness is judged on the target's clock: Unlock writes a probe lock,
+// reads its modification time as now, and removes it.
 func (r *Repo) Unlock(ctx context.Context, all bool) ([]Lock, error) {
-	locks, err := r.Locks(ctx)
+	var locks []Lock
+	var err error
+	if all {
+		locks, err = r.Locks(ctx)
+	} else {
+		locks, err = r.probeLocks(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -265,4 +310,27 @@ func (r *Repo) Unlock(ctx context.Context, all bool) ([]Lock, error) {
 		removed = append(removed, l)
 	}
 	return removed, nil
+}
+
+// probeLocks lists the locks judged on the target's clock: it writes a
+// probe lock (op "unlock", shared), lists, and removes the probe, which
+// is left out of the list.
+func (r *Repo) probeLocks(ctx context.Context) ([]Lock, error) {
+	id, err := randomID()
+	if err != nil {
+		return nil, err
+	}
+	now := r.opts.Now().UTC()
+	probe := Lock{Object: id.String(), Name: r.opts.Name, Host: r.host, PID: os.Getpid(), Op: "unlock", Created: now, Refreshed: now}
+	if err := r.writeLock(ctx, probe); err != nil {
+		return nil, fmt.Errorf("write a probe lock to read the target's clock: %w", err)
+	}
+	locks, err := r.locks(ctx, probe.Object)
+	if derr := r.b.Delete(context.WithoutCancel(ctx), "locks/"+probe.Object); derr != nil && err == nil {
+		err = fmt.Errorf("remove the probe lock locks/%s: %w; `enspace-sync offsite unlock` removes it once stale", probe.Object, derr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(locks, func(l Lock) bool { return l.Object == probe.Object }), nil
 }

@@ -258,8 +258,12 @@ func TestLocks(t *testing.T) {
 		t.Fatalf("push under an exclusive lock = %v", err)
 	}
 	h.close()
-	// The lock goes stale when its holder dies (no refresh).
-	pusher.opts.Now = func() time.Time { return time.Now().Add(DefaultLockExpiry + time.Minute) }
+	// The lock goes stale when its holder dies (no refresh): the target
+	// last wrote it longer than the expiry ago.
+	old := time.Now().Add(-DefaultLockExpiry - time.Minute)
+	if err := os.Chtimes(filepath.Join(dir, "locks", h.lock.Object), old, old); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := pusher.Push(ctx, &memSource{snaps: []*memSnap{day("s1", 1, 10, 0)}}); err != nil {
 		t.Fatalf("push beside a stale lock = %v", err)
 	}

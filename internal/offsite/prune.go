@@ -2,6 +2,7 @@ package offsite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
 
@@ -78,7 +79,7 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 	for _, id := range packIDs {
 		exists[id] = true
 	}
-	used, err := r.used(ctx, idx)
+	used, records, err := r.used(ctx, idx)
 	if err != nil {
 		return rep, err
 	}
@@ -148,6 +149,16 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 	if err := lock.check(ctx); err != nil {
 		return rep, err
 	}
+	// The old index files as stored, to put back if a push turns out to
+	// have run meanwhile.
+	old := make(map[ID][]byte, len(idx.files))
+	for f := range idx.files {
+		b, err := r.rawIndex(ctx, f)
+		if err != nil {
+			return rep, fmt.Errorf("keep a copy of the old index: %w", err)
+		}
+		old[f] = b
+	}
 	if _, err := r.writeIndex(ctx, keep); err != nil {
 		return rep, fmt.Errorf("write the new index: %w", err)
 	}
@@ -156,8 +167,15 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 			return rep, fmt.Errorf("delete old index: %w", err)
 		}
 	}
-	// Index files written during the prune by nobody (the lock is
-	// exclusive); the old ones are gone, the new one lists every kept pack.
+	// The fence (doc.go, # Locks): a push checks the index files it
+	// loaded after writing each record, the prune lists the records after
+	// deleting those files. A record that appeared since the start was
+	// written by a push the lock should have kept out, which may name
+	// packs about to be deleted: put the old index back and stop.
+	if err := r.pruneFence(ctx, records, old); err != nil {
+		return rep, err
+	}
+	// The old index files are gone, the new one lists every kept pack.
 	for _, o := range drop {
 		if err := r.b.Delete(ctx, o.Name); err != nil {
 			return rep, fmt.Errorf("delete pack: %w", err)
@@ -179,11 +197,71 @@ func isLive(used map[Ref]bool, idx *index, exists map[ID]bool, pack ID, b Packed
 	return !ok || !exists[loc.pack] || loc.pack == pack
 }
 
-// used returns every blob and tree chunk some snapshot reaches.
-func (r *Repo) used(ctx context.Context, idx *index) (map[Ref]bool, error) {
-	snaps, err := r.Snapshots(ctx)
+// rawIndex returns index file f as stored: the cached copy when it
+// hashes to its name, else the target's.
+func (r *Repo) rawIndex(ctx context.Context, f ID) ([]byte, error) {
+	if b := r.cacheGet("index/" + f.String()); b != nil && hashOf(b) == f {
+		return b, nil
+	}
+	b, err := r.b.Get(ctx, "index/"+f.String())
 	if err != nil {
 		return nil, err
+	}
+	if hashOf(b) != f {
+		return nil, fmt.Errorf("%w: index/%s does not hash to its name; prune stops: run verify", ErrCorrupt, f.Short())
+	}
+	return b, nil
+}
+
+// pruneFence lists the snapshot records after the old index files are
+// gone. One that is not among those the prune read at the start (records)
+// means a push ran during the prune: the old index files are written
+// back, under their names, and the prune fails before deleting a pack.
+func (r *Repo) pruneFence(ctx context.Context, records map[ID]bool, old map[ID][]byte) error {
+	_, ids, err := r.listIDs(ctx, "snapshots/")
+	var appeared ID
+	if err == nil {
+		for _, id := range ids {
+			if !records[id] {
+				appeared, err = id, errPushDuringPrune
+				break
+			}
+		}
+		if err == nil {
+			return nil
+		}
+	}
+	ctx = context.WithoutCancel(ctx)
+	for f, b := range old {
+		if perr := r.b.Put(ctx, "index/"+f.String(), b); perr != nil {
+			return fmt.Errorf("put the old index back after %v: %w; the new index lists every pack still in use and no pack was deleted, but run `enspace-sync offsite verify`", err, perr)
+		}
+	}
+	if errors.Is(err, errPushDuringPrune) {
+		return fmt.Errorf("%w: a push wrote snapshots/%s during the prune, which its exclusive lock should have prevented; nothing was deleted: run the prune again",
+			ErrLockLost, appeared.Short())
+	}
+	return fmt.Errorf("list snapshot records to check that no push ran during the prune: %w; nothing was deleted: run the prune again", err)
+}
+
+var errPushDuringPrune = errors.New("push during prune")
+
+// used returns every blob and tree chunk some snapshot reaches, and the
+// records it read. A record listed but gone when read is an error: under
+// the exclusive lock it can only mean a lock was broken or the target
+// lists what it no longer holds, and what only that record used would
+// be freed.
+func (r *Repo) used(ctx context.Context, idx *index) (map[Ref]bool, map[ID]bool, error) {
+	snaps, bad, err := r.readRecords(ctx, true)
+	if err == nil && len(bad) > 0 {
+		err = fmt.Errorf("%s: %s; prune stops: run verify", bad[0].Object, bad[0].Message)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	records := make(map[ID]bool, len(snaps))
+	for _, s := range snaps {
+		records[s.Object] = true
 	}
 	t := newTrees(r, idx)
 	used := map[Ref]bool{}
@@ -219,9 +297,9 @@ func (r *Repo) used(ctx context.Context, idx *index) (map[Ref]bool, error) {
 	for _, s := range snaps {
 		for name, tr := range s.Collections {
 			if err := visit(tr.Root.Ref()); err != nil {
-				return nil, fmt.Errorf("snapshot %s, collection %s: %w; prune stops: run verify", s.LocalID, name, err)
+				return nil, nil, fmt.Errorf("snapshot %s, collection %s: %w; prune stops: run verify", s.LocalID, name, err)
 			}
 		}
 	}
-	return used, nil
+	return used, records, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -352,8 +353,44 @@ func (p *pusher) snapshot(l Local, base *Snapshot, baseLocal *Local) (*Snapshot,
 	if err != nil {
 		return nil, fmt.Errorf("upload snapshot record: %w", err)
 	}
+	if err := p.fence(id); err != nil {
+		return nil, err
+	}
 	s.Object = id
 	return s, nil
+}
+
+// fence runs after a snapshot record is written: every index file this
+// push loaded or wrote must still be there. A prune replaces every index
+// file it read before it deletes a pack, so one that is gone means a
+// prune ran during this push (its lock notwithstanding) and may delete
+// packs the record names: the record is deleted again and the push fails.
+// The prune, for its part, lists the records after deleting the index
+// files and undoes itself when one appeared (doc.go, # Locks).
+func (p *pusher) fence(record ID) error {
+	_, ids, err := p.r.listIDs(p.ctx, "index/")
+	if err == nil {
+		listed := make(map[ID]bool, len(ids))
+		for _, id := range ids {
+			listed[id] = true
+		}
+		for f := range p.idx.files {
+			if !listed[f] {
+				err = fmt.Errorf("%w: a prune ran during this push and replaced index/%s, so it may delete packs this snapshot uses; nothing was published: run the push again",
+					ErrLockLost, f.Short())
+				break
+			}
+		}
+		if err == nil {
+			return nil
+		}
+	} else {
+		err = fmt.Errorf("check that no prune ran during this push: %w; nothing was published: run it again", err)
+	}
+	if derr := p.r.b.Delete(context.WithoutCancel(p.ctx), "snapshots/"+record.String()); derr != nil {
+		return fmt.Errorf("%w; its snapshot record snapshots/%s could not be removed (%v): run `enspace-sync offsite verify`, then push again", err, record.Short(), derr)
+	}
+	return err
 }
 
 // Deltas: a collection is pushed as the changes since the base's tree
@@ -367,6 +404,13 @@ const (
 	deltaMin   = 256
 	maxDeltas  = 16
 )
+
+// maxDeltaBytes bounds a delta chunk's encoded size, well under the
+// maxBlob readers accept: a delta's entries are a quarter of the
+// collection's at most, which at millions of entries with long keys
+// would pass it and leave a record no one could restore. A delta that
+// would be larger is a full tree instead. A variable for tests.
+var maxDeltaBytes = 16 << 20
 
 var errDeltaTooLarge = errors.New("delta too large")
 
@@ -386,11 +430,15 @@ func (p *pusher) delta(l Local, c string, base *Snapshot, baseLocal *Local) (Tre
 	limit := max(bt.Count/deltaShare, deltaMin)
 	var changes []Change
 	count := bt.Count
+	size := 1 + len(Ref{}) + binary.MaxVarintLen64 // format, base, count
 	err := p.src.Diff(*baseLocal, l, c, func(key string, old, new ID) error {
 		if err := p.ctx.Err(); err != nil {
 			return err
 		}
-		if len(changes) >= limit {
+		// An entry's encoded size at most: its key whole, two varints,
+		// a flag and a ref.
+		size += len(key) + 2*binary.MaxVarintLen64 + 1 + len(Ref{})
+		if len(changes) >= limit || size > maxDeltaBytes {
 			return errDeltaTooLarge
 		}
 		switch {

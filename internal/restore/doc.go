@@ -32,9 +32,17 @@
 // whose item the target has or an earlier level creates; the types whose
 // items are created are ordered by their required relation fields, so that
 // required values point backwards (see itemOrder), and the links pass sets
-// only the rest. A relation value whose item the target lacks when the
-// step runs is left out of the write, never sent as null: the target keeps
-// what it had, and the step's result says so.
+// only the rest. A server may replace an item's data on update rather than
+// merge it (the contract, section 6), so every item update and links step
+// sends the whole data the item should end with: an update (run after
+// every item create) carries each relation value of the source through
+// the id map, and a links step the item's data with all its relation
+// values. A relation value whose item the target lacks when the step runs
+// is never sent as null: the target's own value (Step.Held, when the item
+// it names is in the target) is sent in its place, or the field is left
+// out, and the step's result says so. The answer is checked against all
+// that was sent, relation values included, so a value the server lost is
+// reported, never "done".
 //
 // # Reading in proportion to the selection
 //
@@ -80,7 +88,11 @@
 // pending by a process that died, is looked up in the target before it is
 // sent again: by natural key, or, for items and quick tasks, by content
 // (an object of the same parent whose written fields are all equal and
-// that no other source object is mapped to). References (relation values,
+// that no other source object is mapped to). A create answered with a 2xx
+// whose body is not the object (empty, an array, an object without an id)
+// is a success: the object is found the same way, never created again;
+// not found, the step fails and the next apply looks it up before
+// creating it. References (relation values,
 // a member's role, a group's users, a task's assignees, a quick task's
 // item) are translated through the id map when a step is sent.
 //

@@ -1,6 +1,7 @@
 package restore
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 	"sort"
@@ -145,19 +146,28 @@ func spreadLevels(steps []*Step) {
 	}
 }
 
-// itemCreates completes the creates of items once every object's action
-// is known: each carries the relation values whose target exists in the
-// target, or is created by the plan at an earlier level; the others are
-// left to the links pass (createdLinks records which). Creates go to the
-// sub-level of their type's rank.
+// itemCreates completes the creates and updates of items once every
+// object's action is known. A create carries the relation values whose
+// target exists in the target, or is created by the plan at an earlier
+// level; the others are left to the links pass (createdLinks records
+// which). Creates go to the sub-level of their type's rank. An update
+// carries every relation value the item should end with (see itemUpdate).
 func (b *builder) itemCreates() {
 	ik, _ := kind.ByName(kind.Items)
+	maxRank := 0
+	for _, r := range b.order.rank {
+		maxRank = max(maxRank, r)
+	}
 	for _, s := range b.steps {
-		if s.Kind != kind.Items || s.Action != Create || s.Phase != "" {
+		if s.Kind != kind.Items || s.Phase != "" || (s.Action != Create && s.Action != Update) {
 			continue
 		}
 		o := b.in.Source.ByID(kind.Items, s.SourceID)
 		if o == nil {
+			continue
+		}
+		if s.Action == Update {
+			b.itemUpdate(s, o, maxRank)
 			continue
 		}
 		s.sub = b.order.rank[o.Parent]
@@ -167,15 +177,12 @@ func (b *builder) itemCreates() {
 		values := linkData(o, fields)
 		var missing []string
 		for _, slug := range slices.Sorted(maps.Keys(values)) {
-			if b.order.isRelaxed(o.Parent, slug) || !b.createsWith(o, values[slug], &missing) {
+			if b.order.isRelaxed(o.Parent, slug) || !b.createsWith(o, values[slug], false, &missing) {
 				continue
 			}
 			data[slug] = values[slug]
 			s.Relations = append(s.Relations, slug)
-			if b.createdLinks[o] == nil {
-				b.createdLinks[o] = map[string]bool{}
-			}
-			b.createdLinks[o][slug] = true
+			b.carried(o, slug)
 		}
 		s.Body = marshalRaw(body)
 		if len(missing) > 0 {
@@ -184,11 +191,94 @@ func (b *builder) itemCreates() {
 	}
 }
 
+// carried records that an item's own step writes the relation field slug,
+// which the links pass then leaves out.
+func (b *builder) carried(o *Obj, slug string) {
+	if b.createdLinks[o] == nil {
+		b.createdLinks[o] = map[string]bool{}
+	}
+	b.createdLinks[o][slug] = true
+}
+
+// itemUpdate completes an item's update with its relation values: a
+// server may replace an item's data on update (the contract, section 6),
+// so the body holds everything the item should end with. Item updates run
+// after every item create (a sub-level after the highest rank), so each
+// relation value of the source is carried, through the id map; a relation
+// field the source item has no value for keeps the target's value (Held),
+// when the item it names is in the target. The update's answer is then
+// checked against all of it, relation values included.
+func (b *builder) itemUpdate(s *Step, o *Obj, maxRank int) {
+	s.sub = maxRank + 1
+	fields := relationsOf(b.in.Source, o.Parent)
+	if len(fields) == 0 {
+		return
+	}
+	body, err := decodeRaw(s.Body)
+	m, _ := body.(map[string]any)
+	data, _ := m["data"].(map[string]any)
+	if err != nil || data == nil {
+		return
+	}
+	values := linkData(o, fields)
+	var missing []string
+	for _, slug := range slices.Sorted(maps.Keys(values)) {
+		if values[slug] == nil || !b.createsWith(o, values[slug], true, &missing) {
+			continue
+		}
+		data[slug] = values[slug]
+		s.Relations = append(s.Relations, slug)
+		b.carried(o, slug)
+	}
+	if t := b.match[o]; t != nil {
+		s.Held = b.heldValues(t, fields)
+	}
+	s.Body = marshalRaw(m)
+	if len(missing) > 0 {
+		s.Reason += "; not in the target, left empty: " + strings.Join(missing, ", ")
+	}
+}
+
+// heldValues returns the relation values of the target item t that name
+// items the target has: sent as they are for a field the step does not
+// set (or cannot, its item lacking when the step is sent), so that a
+// server that replaces data keeps them.
+func (b *builder) heldValues(t *Obj, fields map[string]string) json.RawMessage {
+	tdata, _ := decodeFields(t.Raw)["data"].(map[string]any)
+	held := map[string]any{}
+	for slug := range fields {
+		v, ok := tdata[slug]
+		if !ok || v == nil || !b.inTarget(v) {
+			continue
+		}
+		held[slug] = v
+	}
+	if len(held) == 0 {
+		return nil
+	}
+	return marshalRaw(held)
+}
+
+// inTarget reports whether every item id of a relation value (target ids)
+// is an item the target is known to have.
+func (b *builder) inTarget(v any) bool {
+	ids := asList(v)
+	if _, isList := v.([]any); !isList {
+		ids = []any{v}
+	}
+	for _, x := range ids {
+		if id := text(x); id != "" && b.in.Target.ByID(kind.Items, id) == nil {
+			return false
+		}
+	}
+	return true
+}
+
 // createsWith reports whether an item's create can carry a relation value:
 // every id it names is in the target, or is missing everywhere (left
 // empty, appended to missing), or is an item the plan creates at an
-// earlier sub-level.
-func (b *builder) createsWith(o *Obj, v any, missing *[]string) bool {
+// earlier sub-level (at any, for an update: updates follow every create).
+func (b *builder) createsWith(o *Obj, v any, afterCreates bool, missing *[]string) bool {
 	ids := asList(v)
 	if _, isList := v.([]any); !isList {
 		ids = []any{v}
@@ -206,7 +296,7 @@ func (b *builder) createsWith(o *Obj, v any, missing *[]string) bool {
 			gone = append(gone, kindLabel(kind.Items)+" "+id)
 		case pendingRef:
 			t := b.in.Source.ByID(kind.Items, id)
-			if t == nil || b.order.rank[t.Parent] >= b.order.rank[o.Parent] {
+			if t == nil || !afterCreates && b.order.rank[t.Parent] >= b.order.rank[o.Parent] {
 				return false
 			}
 		}

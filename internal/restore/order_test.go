@@ -50,8 +50,8 @@ func TestBuildRequiredRelationsPointBackwards(t *testing.T) {
 			}
 		}
 	}
-	if strings.Join(links, "|") != `1151 {"data":{"contract":1061}}` {
-		t.Errorf("links steps %q, want only the invoice's contract", links)
+	if strings.Join(links, "|") != `1151 {"data":{"contract":1061,"number":"I-1"}}` {
+		t.Errorf("links steps %q, want only the invoice's, with its whole data", links)
 	}
 	for i := 1; i < len(p.Steps); i++ {
 		if p.Steps[i].Level < p.Steps[i-1].Level {

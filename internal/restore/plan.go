@@ -70,6 +70,11 @@ type Step struct {
 	// through the id map and leaves out a value whose item the target
 	// lacks, never sending null for it.
 	Relations []string `json:"relations,omitempty"`
+	// Held are relation values of the target item (target ids, not
+	// translated) that an item's update or links step sends as they are,
+	// for the relation fields it does not set, or cannot when it is sent:
+	// a server that replaces an item's data on update would clear them.
+	Held json.RawMessage `json:"held,omitempty"`
 	// Result is set by Apply.
 	Result *Result `json:"result,omitempty"`
 

@@ -20,25 +20,37 @@ var errLinksLeft = errors.New("left as it is")
 // carriesRelations reports whether a step's body holds an item's relation
 // values, which the engine translates field by field.
 func carriesRelations(k *kind.Kind, s *Step) bool {
-	return len(k.SelfRefs()) > 0 && (s.Phase == PhaseLinks || len(s.Relations) > 0)
+	return len(k.SelfRefs()) > 0 && (s.Phase == PhaseLinks || len(s.Relations) > 0 || len(s.Held) > 0)
 }
 
 // translateRelations turns the relation values of an item's body into
-// target ids: all of data in a links step, the fields of Relations in a
-// create. A value that names an item the target lacks (or a list with
-// such an id) is removed from the body, never sent as null, so that the
-// target keeps what it has; s.left says which, for the step's Result.
+// target ids: the fields of Relations (all of data in a links step of a
+// plan that has none). A value that names an item the target lacks (or a
+// list with such an id) is not sent: the target's value from Held takes
+// its place, or the field is left out, never sent as null; s.left says
+// which, for the step's Result. The other fields of Held are added as
+// they are, so that a server that replaces an item's data on update keeps
+// them; the answer is then checked against all of it.
 func (e *Engine) translateRelations(k *kind.Kind, s *Step, body map[string]any) error {
 	data, _ := body["data"].(map[string]any)
 	if data == nil {
 		return nil
 	}
+	var held map[string]any
+	if len(s.Held) > 0 {
+		v, err := decodeRaw(s.Held)
+		if err != nil {
+			return fmt.Errorf("step held values: %w", err)
+		}
+		held, _ = v.(map[string]any)
+	}
 	keys := s.Relations
-	if s.Phase == PhaseLinks {
+	if s.Phase == PhaseLinks && len(keys) == 0 {
 		keys = slices.Sorted(maps.Keys(data))
 	}
 	target := k.SelfRefs()[0].Kind
 	s.left = nil
+	set := 0
 	for _, key := range keys {
 		v, ok := data[key]
 		if !ok {
@@ -47,12 +59,21 @@ func (e *Engine) translateRelations(k *kind.Kind, s *Step, body map[string]any) 
 		nv, lacking := e.translateAll(target, v)
 		if len(lacking) > 0 {
 			delete(data, key)
+			if h, ok := held[key]; ok {
+				data[key] = h
+			}
 			s.left = append(s.left, fmt.Sprintf("data.%s (%s %s not in the target)", key, kindLabel(target), strings.Join(lacking, ", ")))
 			continue
 		}
 		data[key] = nv
+		set++
 	}
-	if s.Phase == PhaseLinks && len(data) == 0 && len(s.left) > 0 {
+	for key, h := range held {
+		if _, ok := data[key]; !ok {
+			data[key] = h
+		}
+	}
+	if s.Phase == PhaseLinks && set == 0 && len(s.left) > 0 {
 		return fmt.Errorf("%w: %s", errLinksLeft, strings.Join(s.left, "; "))
 	}
 	return nil
@@ -134,25 +155,19 @@ func sameContent(s *Step, body, have map[string]any) bool {
 	return subset(rest, have)
 }
 
-// completeFound sets the relation values of an item's create on the item
-// a lookup found in its place: an earlier apply may have created it
-// without them. Setting them again changes nothing, so it is always sent.
+// completeFound writes an item's create body over the item a lookup found
+// in its place: an earlier apply may have created it without its relation
+// values. The whole body is sent, as a server may replace an item's data
+// on update; setting it again changes nothing, so it is always sent.
 func (e *Engine) completeFound(ctx context.Context, k *kind.Kind, s *Step, params map[string]string, id string, body map[string]any) error {
-	data, _ := body["data"].(map[string]any)
-	links := map[string]any{}
-	for _, key := range s.Relations {
-		if v, ok := data[key]; ok {
-			links[key] = v
-		}
-	}
-	if len(links) == 0 {
+	if len(s.Relations) == 0 {
 		return nil
 	}
 	p := map[string]string{"id": id}
 	for key, v := range params {
 		p[key] = v
 	}
-	if err := e.retryAmbiguous(ctx, k.Update, p, map[string]any{"data": links}); err != nil {
+	if err := e.retryAmbiguous(ctx, k.Update, p, body); err != nil {
 		return fmt.Errorf("found as %s, but setting its relation values failed: %w", id, err)
 	}
 	return nil

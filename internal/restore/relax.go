@@ -24,7 +24,11 @@ const (
 //   - a field the target has with required false (an earlier apply was
 //     interrupted) is left relaxed until the end;
 //
-// and each gets a require step after the links level. A plan that
+// and each gets a require step after the links level. Relax and require
+// steps send the field's whole body (the target's, or the field's own
+// step's) with required toggled, never {"required": ...} alone: the field
+// update takes the full FieldInput, whose name, slug and type are required.
+// A plan that
 // creates no items of the field's type and does not create the field
 // leaves it alone, so that a plan after a complete apply has nothing to
 // write.
@@ -60,7 +64,7 @@ func (b *builder) relaxSteps() {
 		case t != nil && creates[r.Type] && t.Fields()["required"] == true:
 			s := b.add(fk, f, Update, "relaxed for the apply: "+why+"; set back after the links")
 			s.Phase, s.Level, s.Changes = PhaseRelax, b.lv.kind(kind.Items), []string{"required"}
-			s.Body = marshalRaw(map[string]any{"required": false})
+			s.Body = withRequired(marshalRaw(view(fk, t)), false)
 		case t != nil && creates[r.Type]:
 			// Already relaxed in the target: an earlier apply was
 			// interrupted before it set required back.
@@ -69,8 +73,19 @@ func (b *builder) relaxSteps() {
 		}
 		s := b.add(fk, f, Update, "set back to required after the links: it was relaxed for the apply ("+cycle+")")
 		s.Phase, s.Level, s.Changes = PhaseRequire, b.lv.node(kind.Apply{Kind: kind.Items, Pass: kind.PassLinks}), []string{"required"}
-		s.Body = marshalRaw(map[string]any{"required": true})
+		s.Body = withRequired(fullField(fk, own, t), true)
 	}
+}
+
+// fullField is the whole body of a field update (the field update takes
+// the full FieldInput: name, slug and type are required): the field's own
+// step's body when the plan writes the field, else the field as the target
+// holds it.
+func fullField(fk *kind.Kind, own *Step, t *Obj) []byte {
+	if own != nil && len(own.Body) > 0 {
+		return own.Body
+	}
+	return marshalRaw(view(fk, t))
 }
 
 // withRequired returns a field's body with required set to v.

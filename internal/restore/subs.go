@@ -2,6 +2,8 @@ package restore
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/jsonv"
@@ -248,7 +250,7 @@ func (b *builder) linkSteps() {
 		if t != nil {
 			tdata, _ := decodeFields(t.Raw)["data"].(map[string]any)
 			for slug := range fields {
-				if v, ok := tdata[slug]; ok {
+				if v, ok := tdata[slug]; ok && !b.createdLinks[o][slug] {
 					have[slug] = v
 				}
 			}
@@ -265,8 +267,8 @@ func (b *builder) linkSteps() {
 		}
 		s := &Step{Kind: kind.Items, Parent: o.Parent, Key: o.Key, Label: label(ik, o), Action: Update,
 			Phase: PhaseLinks, Level: b.lv.node(kind.Apply{Kind: kind.Items, Pass: kind.PassLinks}), SourceID: o.ID, Changes: prefix("data.", changes),
-			Reason: "sets relation values through the id map: " + strings.Join(changes, ", "),
-			Body:   marshalRaw(map[string]any{"data": want})}
+			Reason: "sets relation values through the id map: " + strings.Join(changes, ", ")}
+		b.linksBody(s, o, t, whole, want)
 		if t != nil {
 			s.TargetID, s.Match, s.TargetParent = t.ID, b.how[o], t.Parent
 		} else if sp := b.sourceParent(ik, o); sp != nil && b.match[sp] != nil {
@@ -277,6 +279,32 @@ func (b *builder) linkSteps() {
 		}
 		b.steps = append(b.steps, s)
 	}
+}
+
+// linksBody gives a links step the whole data its item should hold after
+// it, as a server may replace an item's data on update (the contract,
+// section 6): an item selected whole sends the source's data with every
+// relation value (Relations, translated when the step is sent); another
+// item sends the target's data with the values of want. The target's
+// other relation values are Held: sent as they are.
+func (b *builder) linksBody(s *Step, o, t *Obj, whole bool, want map[string]any) {
+	ik, _ := kind.ByName(kind.Items)
+	rels := relationsOf(b.in.Source, o.Parent)
+	var data map[string]any
+	if whole || t == nil {
+		data, _ = plainData(view(ik, o), rels)["data"].(map[string]any)
+		want = linkData(o, rels)
+	} else {
+		data, _ = plainData(view(ik, t), rels)["data"].(map[string]any)
+	}
+	for _, slug := range slices.Sorted(maps.Keys(want)) {
+		data[slug] = want[slug]
+		s.Relations = append(s.Relations, slug)
+	}
+	if t != nil {
+		s.Held = b.heldValues(t, rels)
+	}
+	s.Body = marshalRaw(map[string]any{"data": data})
 }
 
 // quickTaskLinkSteps plans, for quick tasks not selected whole, the

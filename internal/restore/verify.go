@@ -13,7 +13,9 @@ import (
 // create and update the engine compares the server's answer with the
 // state the step meant to write, through the same view and equality as
 // planning (view, changedFields: numbers by value, absent the same as
-// null), so that "done" means a new plan would skip the object.
+// null), so that "done" means a new plan would skip the object. An item's
+// update and links step send its whole data, relation values included (see
+// itemUpdate and linksBody): a value the server dropped is a difference.
 //
 // Some servers merge an item's data on update: a key absent from the body
 // is kept (see the contract, section 6). A key the step must remove but

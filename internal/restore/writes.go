@@ -53,18 +53,26 @@ func (e *Engine) create(ctx context.Context, k *kind.Kind, s *Step) error {
 	for range attempts {
 		raw, err := e.Client.Do(ctx, k.Create, e.Workspace, params, body) // marked pending by Apply
 		if err == nil {
-			obj, err := api.NewObject(k, params[k.ParentParam], raw)
-			if err != nil {
-				return fmt.Errorf("answer to the create: %w", err)
+			id := ""
+			if obj, err := api.NewObject(k, params[k.ParentParam], raw); err == nil {
+				id = obj.ID
 			}
-			if err := e.created(s, k, obj.ID, ""); err != nil {
+			if id == "" {
+				// Any 2xx is a success: the object exists, but the answer
+				// (empty, an array, an object without an id) does not name
+				// it. It is found the way a lost create is found.
+				if id, err = e.findCreated(ctx, k, s, params, body); err != nil {
+					return err
+				}
+				raw = nil // judged on the object read back
+			} else if err := e.created(s, k, id, ""); err != nil {
 				return err
 			}
-			if err := e.verifyWrite(ctx, k, s, obj.ID, body, raw); err != nil {
+			if err := e.verifyWrite(ctx, k, s, id, body, raw); err != nil {
 				return err
 			}
 			if hasStatus {
-				return e.setMemberStatus(ctx, k, s, obj.ID, status)
+				return e.setMemberStatus(ctx, k, s, id, status)
 			}
 			return nil
 		}
@@ -91,6 +99,26 @@ func (e *Engine) create(ctx context.Context, k *kind.Kind, s *Step) error {
 		}
 	}
 	return lastErr
+}
+
+// findCreated looks up the object of a create that the server accepted
+// without answering the object, and records its id. Not found, the step
+// fails and its id map entry stays pending: the next apply looks it up
+// again before it creates anything, so nothing is created twice.
+func (e *Engine) findCreated(ctx context.Context, k *kind.Kind, s *Step, params map[string]string, body map[string]any) (string, error) {
+	const why = "the server accepted the create without answering the object"
+	e.Log.Info("create answered without the object; looking it up", "kind", k.Name, "key", s.Key)
+	id, err := e.lookup(ctx, k, s, params, body)
+	if err != nil {
+		return "", fmt.Errorf("%s, and looking it up failed: %w", why, err)
+	}
+	if id == "" {
+		return "", fmt.Errorf("%s, and no %s of the target matches it: the next apply looks it up again before creating it", why, k.Label)
+	}
+	if err := e.created(s, k, id, "found in the target: "+why); err != nil {
+		return "", err
+	}
+	return id, nil
 }
 
 // created records a created object's id.

@@ -28,6 +28,7 @@ func openSwapSafe(path string, opts Options) (*bbolt.DB, error) {
 		b, err := bbolt.Open(path, 0o600, &bbolt.Options{
 			Timeout:        max(time.Until(deadline), time.Millisecond),
 			ReadOnly:       opts.ReadOnly,
+			NoSync:         opts.NoSync,
 			NoFreelistSync: false,
 			FreelistType:   bbolt.FreelistMapType,
 			// Address space, not memory: without it bbolt maps the file

@@ -64,6 +64,11 @@ type Options struct {
 	// they are filed together (see unfiled); zero means 65,536 (about 6 MiB
 	// of memory).
 	UnfiledBlobs int
+	// NoSync skips the fsync of every commit (bbolt's NoSync): a crash
+	// may leave the file damaged. Only for a file that nobody else uses
+	// until its writer has closed it and synced it (os.File.Sync), as
+	// offsite restore-db builds one under a temporary name.
+	NoSync bool
 }
 
 // DB is an open snapshot database. Its methods are safe for concurrent use.

@@ -241,6 +241,87 @@ func (x *groupIndex) candidates(tx *bbolt.Tx, h Hash, ids []uint64) []uint64 {
 	return ids
 }
 
+// groupFinder looks hashes up in one index within one transaction, as
+// candidates does, keeping the bucket, a cursor and the last group read
+// with the key of the group after it: lookups in prefix order (a batch's
+// hashes, sorted) then read each group once and seek no further. A
+// lookup per hash through candidates opened the bucket (bbolt reopens
+// it, allocating, in each call of a read transaction) and sought from
+// the root each time: 4% of a first backup's CPU.
+type groupFinder struct {
+	x      *groupIndex
+	tx     *bbolt.Tx
+	groups *bbolt.Bucket
+	cur    *bbolt.Cursor
+	// The last group read covers prefixes lo up to (not with) hi, up to
+	// the end when last; g is valid when ok.
+	lo, hi   uint64
+	last, ok bool
+	g        groupView
+}
+
+func (x *groupIndex) finder(tx *bbolt.Tx) *groupFinder {
+	f := &groupFinder{x: x, tx: tx, groups: tx.Bucket(x.bucket)}
+	if f.groups != nil {
+		f.cur = f.groups.Cursor()
+	}
+	return f
+}
+
+// small reports whether the index has at most one group, where the
+// order of lookups makes no difference.
+func (f *groupFinder) small() bool {
+	if f.cur == nil {
+		return true
+	}
+	first, _ := f.cur.First()
+	last, _ := f.cur.Last()
+	return first == nil || bytes.Equal(first, last)
+}
+
+// candidates is groupIndex.candidates, through the finder's cache.
+func (f *groupFinder) candidates(h Hash, ids []uint64) []uint64 {
+	if f.groups == nil {
+		return f.x.candidates(f.tx, h, ids)
+	}
+	p := prefixOf(h)
+	if !f.ok || p < f.lo || (!f.last && p >= f.hi) {
+		if !f.seek(p) {
+			return ids
+		}
+	}
+	for i := f.g.first(p); i < f.g.len(); i++ {
+		e := f.g.at(i)
+		if e.prefix != p {
+			break
+		}
+		ids = append(ids, e.id)
+	}
+	return ids
+}
+
+// seek reads the group that holds p; false when none does (p is below
+// the first group, or the group does not decode).
+func (f *groupFinder) seek(p uint64) bool {
+	f.ok = false
+	k, v := groupAt(f.cur, p)
+	if v == nil || len(k) != prefixLen {
+		return false
+	}
+	g, err := decodeGroup(v)
+	if err != nil {
+		return false // Verify names it; nothing dedups to it
+	}
+	f.g, f.lo = g, getPrefix(k)
+	nk, _ := f.cur.Next()
+	f.last = len(nk) != prefixLen
+	if !f.last {
+		f.hi = getPrefix(nk)
+	}
+	f.ok = p >= f.lo && (f.last || p < f.hi)
+	return f.ok
+}
+
 // has reports whether the index has an entry for h under id.
 func (x *groupIndex) has(tx *bbolt.Tx, h Hash, id uint64) bool {
 	var buf [2]uint64

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"hash/crc32"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // TestManyPacksRead: with small packs and a small pack cache, a snapshot
@@ -181,5 +184,99 @@ func TestLargeBlobPackedAlone(t *testing.T) {
 		if err != nil || !ok || !bytes.Equal(raw, o) {
 			t.Errorf("object %d: %d bytes, %v %v", i+1, len(raw), ok, err)
 		}
+	}
+}
+
+// TestPackRecordInPlace: the record a draft makes in the buffer its frame
+// was compressed into holds the very bytes encodePack makes, and reads
+// back; blob ids of any width, several packs a batch, a blob larger
+// than a pack.
+func TestPackRecordInPlace(t *testing.T) {
+	var batch []pending
+	for i := range 900 {
+		raw := item(i, 0)
+		if i == 400 {
+			raw = []byte(fmt.Sprintf(`{"id":400,"big":%q}`, strings.Repeat("x", packTarget+10)))
+		}
+		h, err := ContentHash(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch = append(batch, pending{hash: h, raw: raw})
+	}
+	idx := make([]int, len(batch))
+	for i := range idx {
+		idx[i] = i
+	}
+	drafts := draftPacks(batch, idx)
+	if err := compressDrafts(batch, drafts, 2); err != nil {
+		t.Fatal(err)
+	}
+	if len(drafts) < 3 {
+		t.Fatalf("%d packs, want several", len(drafts))
+	}
+	for _, first := range []uint64{1, 200, 1 << 20, 1 << 40} {
+		next, seen := first, 0
+		for _, d := range drafts {
+			ids := make([]uint64, len(d.members))
+			for j := range ids {
+				ids[j] = next
+				next++
+			}
+			want := encodePack(ids, d.hashes, d.lens, d.frame)
+			got := d.record(ids)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("first id %d: in-place record differs from encodePack's", first)
+			}
+			p, err := decodePack(got)
+			if err != nil || !packSumOK(got) {
+				t.Fatalf("first id %d: %v", first, err)
+			}
+			raw, err := p.unpack()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for j, i := range d.members {
+				if !bytes.Equal(raw[p.offs[j]:p.offs[j+1]], batch[i].raw) || p.ids[j] != ids[j] {
+					t.Fatalf("first id %d: blob %d reads back wrong", first, i)
+				}
+				seen++
+			}
+		}
+		if seen != len(batch) {
+			t.Fatalf("%d blobs in the packs, want %d", seen, len(batch))
+		}
+	}
+}
+
+// TestPackWindowSameFrames: with its small window the pack encoder writes
+// the very frames zstd's default window wrote for packs up to twice
+// packTarget, so the database's bytes do not change; a blob larger than
+// the window still reads back.
+func TestPackWindowSameFrames(t *testing.T) {
+	wide, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(packLevel), zstd.WithZeroFrames(true), zstd.WithEncoderCRC(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw []byte
+	for i := 0; len(raw) < 2*packTarget; i++ {
+		raw = append(raw, item(i, i%7)...)
+	}
+	for _, n := range []int{100, 4 << 10, packTarget, packTarget + 5000, 2 * packTarget} {
+		got, err := compressPack(nil, raw[:n])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := wide.EncodeAll(raw[:n], nil); !bytes.Equal(got, want) {
+			t.Errorf("%d bytes: the pack encoder's frame differs from the default window's", n)
+		}
+	}
+	huge := bytes.Repeat(raw, 3)
+	frame, err := compressPack(nil, huge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back, err := decompressPack(frame, len(huge)); err != nil || !bytes.Equal(back, huge) {
+		t.Fatalf("a blob larger than the window: %v", err)
 	}
 }

@@ -2,7 +2,9 @@ package snapshot
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -241,4 +243,69 @@ func TestFormat1Upgrade(t *testing.T) {
 	if s.Objects != 35 || countBlobIndex(t, db) != 30 {
 		t.Errorf("%d objects, %d index entries; want 35 and 30", s.Objects, countBlobIndex(t, db))
 	}
+}
+
+// TestWaitTable: the waiting set answers as a map would through growth,
+// replacements, hashes that share their table slot, a partial drop and a
+// reset, and lists every entry once.
+func TestWaitTable(t *testing.T) {
+	var tab waitTable
+	want := map[Hash]uint64{}
+	rng := rand.New(rand.NewPCG(3, 4))
+	random := func() Hash {
+		var h Hash
+		for i := range h {
+			h[i] = byte(rng.UintN(256))
+		}
+		if rng.UintN(8) == 0 {
+			h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15] = 7, 7, 7, 7, 7, 7, 7, 7 // one slot for many
+		}
+		return h
+	}
+	check := func(when string, probes []Hash) {
+		t.Helper()
+		if tab.len() != len(want) {
+			t.Fatalf("%s: %d entries, want %d", when, tab.len(), len(want))
+		}
+		for _, e := range tab.list {
+			if want[e.hash] != e.id {
+				t.Fatalf("%s: lists %s -> %d, want %d", when, e.hash.Short(), e.id, want[e.hash])
+			}
+		}
+		for _, h := range probes {
+			if got := tab.get(h); got != want[h] {
+				t.Fatalf("%s: get %s = %d, want %d", when, h.Short(), got, want[h])
+			}
+		}
+	}
+	var keys []Hash
+	for i := range 5000 {
+		h := random()
+		if len(keys) > 0 && rng.UintN(5) == 0 {
+			h = keys[rng.IntN(len(keys))] // again
+		}
+		replace := rng.UintN(2) == 0
+		if _, ok := want[h]; !ok || replace {
+			want[h] = uint64(i + 1)
+		}
+		if _, ok := want[h]; ok {
+			keys = append(keys, h)
+		}
+		tab.put(h, uint64(i+1), replace, 16)
+	}
+	probes := append(slices.Clone(keys), random(), random(), Hash{})
+	check("after the puts", probes)
+	var done []filedBlob
+	for _, h := range keys[:1000] {
+		done = append(done, filedBlob{hash: h})
+		delete(want, h)
+	}
+	tab.drop(done)
+	check("after a drop", probes)
+	tab.reset()
+	clear(want)
+	check("after a reset", probes)
+	tab.put(keys[0], 9, false, 16)
+	want[keys[0]] = 9
+	check("after a put into the reset table", probes)
 }

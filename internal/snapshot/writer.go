@@ -24,6 +24,8 @@ type Writer struct {
 	mu         sync.Mutex
 	batch      []pending
 	batchBytes int
+	spare      []pending         // a written batch's slice, emptied, for the next one
+	ids        map[Hash]uint64   // writeBatch's, kept from batch to batch (written one at a time)
 	failed     map[string]string // kind -> error text
 	added      int64             // bytes of the blob records and index entries this run stored
 	healed     []Healed          // objects whose damaged blob this run stored afresh
@@ -43,7 +45,7 @@ type pending struct {
 	coll []byte
 	key  []byte // sort key
 	hash Hash
-	raw  []byte // a copy of the raw JSON
+	raw  []byte // the raw JSON: a copy, or the caller's (PutOwned)
 }
 
 // Begin starts a run for workspace: it records the run as running and
@@ -122,6 +124,22 @@ func (w *Writer) PutHashed(kind, parent, key string, h Hash, raw []byte) error {
 	return w.put(pending{coll: []byte(CollectionName(kind, parent)), key: sortKey(key), hash: h, raw: raw})
 }
 
+// PutOwned stores one object as PutHashed does, but keeps raw itself
+// until its batch is written instead of a copy: the caller hands raw
+// over and must never modify it. A backup files each listed object this
+// way, a slice of the page the client read it from (the client never
+// reuses a page's buffer): the copy and its allocation were 4.5% of a
+// first backup's CPU. raw must not be nil.
+func (w *Writer) PutOwned(kind, parent, key string, h Hash, raw []byte) error {
+	if err := checkNames(kind, parent, key); err != nil {
+		return fmt.Errorf("put %s %q: %w", kind, key, err)
+	}
+	if raw == nil || len(raw) > maxBlobSize {
+		return fmt.Errorf("put %s %q: %w: %d bytes: want 1 to %d", kind, key, ErrInvalid, len(raw), maxBlobSize)
+	}
+	return w.put(pending{coll: []byte(CollectionName(kind, parent)), key: sortKey(key), hash: h, raw: raw})
+}
+
 // put buffers p and hands a full batch to the background.
 func (w *Writer) put(p pending) error {
 	w.mu.Lock()
@@ -144,7 +162,10 @@ func (w *Writer) put(p pending) error {
 		return nil
 	}
 	batch := w.batch
-	w.batch, w.batchBytes = make([]pending, 0, len(batch)), 0
+	w.batch, w.batchBytes, w.spare = w.spare, 0, nil
+	if w.batch == nil {
+		w.batch = make([]pending, 0, len(batch))
+	}
 	older, prev, done := w.queued, w.inflight, make(chan struct{})
 	w.queued, w.inflight = prev, done
 	w.mu.Unlock()
@@ -169,8 +190,10 @@ func (w *Writer) flushInBackground(older, prev, done chan struct{}, batch []pend
 		w.db.gc.RLock()
 		added, healed, err := w.writeBatch(batch, false)
 		w.db.gc.RUnlock()
+		clear(batch) // its objects' bytes go with it
 		w.mu.Lock()
 		defer w.mu.Unlock()
+		w.spare = batch[:0]
 		w.added += added
 		w.healed = append(w.healed, healed...)
 		if err != nil && w.err == nil {

@@ -80,6 +80,14 @@ func fieldsUpdate(c *call) resp {
 	if !ok {
 		return res
 	}
+	if c.s.opts.StrictFieldUpdate {
+		for _, key := range []string{"name", "slug", "type"} {
+			in.required(key)
+		}
+		if res, bad := in.failed(); bad {
+			return res
+		}
+	}
 	if res, ok := c.ws.applyField(t, f, in, false); !ok {
 		return res
 	}

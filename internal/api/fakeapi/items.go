@@ -35,7 +35,8 @@ func (c *call) lookupItem() (*typeRec, int, resp, bool) {
 
 // itemData validates an ItemInput body ({"data": {...}}) for type t.
 // Creating, every required active field must be present; updating, the
-// changes are merged over old.
+// changes are merged over old, or replace it (Options.ReplaceOnUpdate, when
+// required fields must be present as on create).
 func (w *Workspace) itemData(t *typeRec, in *input, old string, creating bool) (string, resp, bool) {
 	obj, ok := in.object("data")
 	if !ok {
@@ -67,7 +68,7 @@ func (w *Workspace) itemData(t *typeRec, in *input, old string, creating bool) (
 		}
 		changes = append(changes, value{field: f.id, raw: normalize(data[key])})
 	}
-	if creating {
+	if creating || w.srv.opts.ReplaceOnUpdate {
 		for _, f := range t.fields {
 			if _, given := data[f.slug]; f.required && f.active && !given {
 				msgs = append(msgs, "data."+f.slug+" should not be empty")
@@ -76,6 +77,9 @@ func (w *Workspace) itemData(t *typeRec, in *input, old string, creating bool) (
 	}
 	if len(msgs) > 0 {
 		return "", failList(http.StatusBadRequest, msgs), false
+	}
+	if !creating && w.srv.opts.ReplaceOnUpdate {
+		old = ""
 	}
 	return encodeVals(w.srv.mergeData(decodeVals(old), changes)), resp{}, true
 }

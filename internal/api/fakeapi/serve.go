@@ -103,7 +103,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h == nil {
 		h = s.extra[routeName]
 	}
-	res := h(c)
+	res := s.createAnswer(routeName, h(c))
 	if d.lost && r.Method != http.MethodGet && !res.isFailure() {
 		s.counters.fault(FaultLostWrite)
 		if d.lostDrop {

@@ -93,10 +93,32 @@ type Options struct {
 	// MergeOnUpdate makes item updates follow the contract's merge variant
 	// to the letter (section 6): keys absent from the body are kept, and a
 	// key sent as null is removed from data, so answers leave it out.
-	// Without it updates merge too (the contract tests rely on that), but
+	// Without it (and without ReplaceOnUpdate) updates merge too (the
+	// contract tests rely on that), but
 	// a null is stored and answered as "key": null, which the contract
 	// calls the same value.
 	MergeOnUpdate bool
+	// ReplaceOnUpdate makes item updates follow the contract's replace
+	// variant (section 6): the body's data becomes the item's data, keys
+	// absent from it are gone, and, as on create, every required active
+	// field must be in it. It wins over MergeOnUpdate.
+	ReplaceOnUpdate bool
+	// ClearRelationsOnTypeDelete makes deleting a type clear the values
+	// of other types' relation fields that point at it (section 6: a
+	// server may clear them or leave them dangling, as it does without
+	// it).
+	ClearRelationsOnTypeDelete bool
+	// StrictFieldUpdate makes a field update validate its body as the
+	// full FieldInput the contract documents: name, slug and type must be
+	// present (400 "name should not be empty" otherwise). False accepts a
+	// partial body, changing only the fields it holds.
+	StrictFieldUpdate bool
+	// CreateAnswer is what a successful create answers instead of the
+	// created object, which is created all the same: "" (the object, 200),
+	// "empty" (201 with no body), "array" (201 with a JSON array) or
+	// "schema" (201 with an object without an id, like the seed page's
+	// response schema {"type": "array", "items": {...}}).
+	CreateAnswer string
 	// RecordTimeline records when every request started and every
 	// Retry-After window the server sent, for Timeline. The record grows
 	// with every request: for tests, not for long runs.
@@ -165,6 +187,11 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.CountStatus != 0 && (opts.CountStatus < 400 || opts.CountStatus > 599) {
 		return nil, fmt.Errorf("%w: count status %d: want 0 or 400 to 599", ErrInvalidOptions, opts.CountStatus)
+	}
+	switch opts.CreateAnswer {
+	case "", "empty", "array", "schema":
+	default:
+		return nil, fmt.Errorf("%w: create answer %q: want empty, array or schema", ErrInvalidOptions, opts.CreateAnswer)
 	}
 	if opts.PageCap < 0 {
 		return nil, fmt.Errorf("%w: page cap %d: want 0 or more", ErrInvalidOptions, opts.PageCap)

@@ -198,6 +198,34 @@ func (w *Workspace) deleteType(t *typeRec) {
 		return goneStages[s.id]
 	})
 	w.tasks = without(w.tasks, func(k *task) bool { return goneStages[k.stageID] })
+	if w.srv.opts.ClearRelationsOnTypeDelete {
+		w.clearRelationsTo(t.slug)
+	}
+}
+
+// clearRelationsTo removes, from the items of every type, the values of
+// relation fields that point at the type with the slug: the server that
+// clears them when a type is deleted (Options.ClearRelationsOnTypeDelete).
+func (w *Workspace) clearRelationsTo(slug string) {
+	for _, ot := range w.types {
+		for _, f := range ot.fields {
+			if f.ftype != "relation" || f.target != slug {
+				continue
+			}
+			for i := range ot.items {
+				vals := decodeVals(ot.items[i].vals)
+				kept := vals[:0]
+				for _, v := range vals {
+					if v.field != f.id {
+						kept = append(kept, v)
+					}
+				}
+				if len(kept) != len(vals) {
+					ot.items[i].vals = encodeVals(kept)
+				}
+			}
+		}
+	}
 }
 
 func typesList(c *call) resp {
