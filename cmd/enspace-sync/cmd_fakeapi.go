@@ -32,8 +32,9 @@ and truncated bodies. The specific --rate-* flags override that split.
 
 Shape flags play a server that differs from the contract, to try
 enspace-sync doctor and route overrides: --envelope, --no-count,
---ignore-paging, and --move ROUTE=PATH (repeatable) to serve a route under
-another path (--move types.list=/c-types).
+--count-status 400, --page-cap N, --ignore-paging, and --move ROUTE=PATH
+(repeatable) to serve a route under another path (--move types.list=/c-types;
+--move items.count=none serves no count route).
 
 Examples:
   enspace-sync fake-api --data demo
@@ -80,6 +81,7 @@ func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 	fs.DurationVar(&f.fault.RetryAfter, "retry-after", time.Second, "the Retry-After value sent")
 	fs.BoolVar(&f.server.Envelope, "envelope", false, `answer lists as {"data": [...], "total": N} instead of bare arrays`)
 	fs.BoolVar(&f.server.NoCount, "no-count", false, "count endpoints answer 404, like a server without counts")
+	fs.IntVar(&f.server.CountStatus, "count-status", 0, "count endpoints answer `STATUS` (400: an assumed /items/count landing on /items/{id}; 0: counts)")
 	fs.BoolVar(&f.server.IgnorePaging, "ignore-paging", false, "ignore page and limit, like a server without paging")
 	fs.IntVar(&f.server.PageCap, "page-cap", 0, "honour limit only up to `N` rows per page, like a server with a smaller maximum (0: no cap)")
 	fs.BoolVar(&f.server.ShortPage, "short-page", false, "drop the last row of one full page of each collection, once")

@@ -62,7 +62,7 @@ func TestScripts(t *testing.T) {
 
 // cmdFakeAPI starts a fake Enspace API inside the test process and sets
 // $FAKE_URL: fakeapi [--items N] [--fail ROUTE=STATUS]... [--envelope]
-// [--no-count] [--ignore-paging] [--page-cap N] [--short-page] [--move ROUTE=PATH]... [--key-scopes
+// [--no-count] [--count-status STATUS] [--ignore-paging] [--page-cap N] [--short-page] [--move ROUTE=PATH]... [--key-scopes
 // read,write] [--key-workspaces SLUG,...] [--merge-on-update] [--replace-on-update]
 // [--strict-field-update] [--create-answer empty|array|schema] [--clear-relations-on-type-delete]
 // [--required-relations] [--empty]
@@ -76,6 +76,9 @@ func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 			opts.Envelope = true
 		case "--no-count":
 			opts.NoCount = true
+		case "--count-status":
+			i++
+			fmt.Sscan(args[i], &opts.CountStatus)
 		case "--ignore-paging":
 			opts.IgnorePaging = true
 		case "--page-cap":

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -31,6 +32,12 @@ type Client struct {
 	// pageCap is the largest page a listing saw the server honour when
 	// asked for more; 0 until then. See PageSize.
 	pageCap atomic.Int64
+	// pageSeen holds, by list route name, the largest page that route
+	// answered (an int): see listing.probe.
+	pageSeen sync.Map
+	// noCount holds the count routes (by name) that answered "no count"
+	// once, so that it is logged once.
+	noCount sync.Map
 }
 
 // secretHolder keeps the key behind a pointer, so that even a printout of
@@ -115,14 +122,25 @@ func (c *Client) Get(ctx context.Context, k *kind.Kind, workspace string, params
 }
 
 // Count returns the number of objects of kind k from its count route,
-// which answers {"count": N}. ok is false when the kind has no count route
-// or the route answers 404 (a server without counts).
+// which answers {"count": N}. ok is false when the kind has no count route,
+// when the config switched the route off (an empty path), or when the
+// route answers a status that means "no count here" (see NoCountStatus):
+// the listing then goes on without a count, and the first such answer of
+// each route is logged.
 func (c *Client) Count(ctx context.Context, k *kind.Kind, workspace string, params map[string]string) (n int, ok bool, err error) {
 	if k.Count == "" {
 		return 0, false, nil
 	}
+	if rt, found := c.opts.Routes[k.Count]; found && rt.Off() {
+		return 0, false, nil
+	}
 	raw, err := c.Do(ctx, k.Count, workspace, params, nil)
-	if StatusOf(err) == http.StatusNotFound {
+	if st := StatusOf(err); NoCountStatus(st) {
+		if _, seen := c.noCount.LoadOrStore(k.Count, true); !seen {
+			c.log.Warn("the count route answers no count; listing without it",
+				"route", k.Count, "status", st,
+				"hint", fmt.Sprintf("set routes: {%s: none} for this environment", k.Count))
+		}
 		return 0, false, nil
 	}
 	if err != nil {
@@ -133,6 +151,20 @@ func (c *Client) Count(ctx context.Context, k *kind.Kind, workspace string, para
 		return 0, false, c.scrub(fmt.Errorf("count %s: %w", k.Name, err))
 	}
 	return n, true, nil
+}
+
+// NoCountStatus reports whether a count route answering status means the
+// server has no count there: 404 or 405 (no such route), 501 (not
+// implemented), 400 or 422 (the path reached another route, such as an
+// assumed /items/count landing on /items/{id}, whose id check refuses
+// "count"). Any other error fails the listing.
+func NoCountStatus(status int) bool {
+	switch status {
+	case http.StatusBadRequest, http.StatusNotFound, http.StatusMethodNotAllowed,
+		http.StatusUnprocessableEntity, http.StatusNotImplemented:
+		return true
+	}
+	return false
 }
 
 // decodeCount reads {"count": N} (or {"total": N}, or a bare N).

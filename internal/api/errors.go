@@ -35,8 +35,9 @@ var (
 	ErrTooManyPages = errors.New("too many pages")
 	// ErrShortListing is returned by List when a listing holds fewer
 	// distinct objects than a count that did not change while it was
-	// paged: the server returned fewer than its count, and the listing
-	// cannot be called complete.
+	// paged, or than both the count before and the count after paging (an
+	// envelope's total counts too): the server returned fewer than its
+	// count, and the listing cannot be called complete.
 	ErrShortListing = errors.New("the server returned fewer than its count")
 )
 

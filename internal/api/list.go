@@ -48,13 +48,17 @@ type ListResult struct {
 // that came back short once more (unless Options.NoPageContinuation); if it
 // still holds fewer than a count that did not change while it was paged,
 // List fails with ErrShortListing ("listed 2,630 of 5,260 items of ...").
-// A count that changed is drift, reported in ListResult.Drift.
+// A count that changed is drift, reported in ListResult.Drift: the pages
+// are then read once more (see moved), and a listing that still holds
+// fewer objects than both counts fails with ErrShortListing too, since
+// rows that were there all along were skipped.
 //
 // Without a count, pages are fetched one by one until one is shorter than
-// the page size: such a listing cannot be proven complete, since a server
-// that caps or drops rows from a page looks the same as one that has no
-// more. A page holding exactly the ids of its neighbour ends the listing
-// with ErrRepeatedPage; more than MaxPages pages with ErrTooManyPages. On
+// the page size; a first page that may have been cut by a page cap is
+// probed (see probe). An envelope's total counts as a count. Such a
+// listing cannot be proven complete: a server that drops rows from a page
+// looks the same as one that has no more. A page holding exactly the ids
+// of its neighbour ends the listing with ErrRepeatedPage; more than MaxPages pages with ErrTooManyPages. On
 // error, the ListResult says how far it got.
 func (c *Client) List(ctx context.Context, k *kind.Kind, workspace string, parent Object, fn func([]Object) error) (ListResult, error) {
 	if k.Singleton {
@@ -100,6 +104,9 @@ type listing struct {
 	res    ListResult
 	seen   idSet                     // ids handed to fn
 	sums   map[int][sha256.Size]byte // page -> digest of its ids, for non-empty pages
+	// lastTotal is the total of the envelope fetched last, if any: the
+	// count after paging of a listing without a count route.
+	lastTotal int
 }
 
 func (c *Client) newListing(k *kind.Kind, workspace string, parent Object, fn func([]Object) error) (*listing, map[string]string, error) {
@@ -154,10 +161,7 @@ func (l *listing) run(ctx context.Context, params map[string]string) error {
 		}
 	}
 	if !counted {
-		l.mu.Lock()
-		l.res.Drift = l.res.Counted && l.res.Objects != l.res.Count
-		l.mu.Unlock()
-		return nil
+		return l.uncounted(ctx)
 	}
 	if l.objects() < n && !l.c.opts.NoPageContinuation {
 		if err := l.continueShort(ctx, n); err != nil {
@@ -168,31 +172,32 @@ func (l *listing) run(ctx context.Context, params map[string]string) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	stable := err == nil && ok && again == n
-	l.res.Drift = !stable || l.res.Objects != n
+	if err == nil && ok && !l.c.opts.NoPageContinuation && l.moved(n, again) {
+		// The data moved under the offset paging, which skips rows when
+		// rows before them go away: read the pages again (the ids already
+		// seen are dropped) and take the count again, up to maxRereads
+		// passes while a pass brings rows the ones before missed.
+		for pass := 0; pass < maxRereads; pass++ {
+			had := l.objects()
+			l.setLimit(l.pageLimit())
+			if err := l.sequential(ctx, 1); err != nil {
+				return err
+			}
+			again, ok, err = l.c.Count(ctx, l.k, l.workspace, params)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if err != nil || !ok || l.objects() == had {
+				break
+			}
+		}
+	}
 	if err != nil {
 		l.c.log.Warn("count after listing failed; marking the listing as drifted",
 			"kind", l.k.Name, "error", err.Error())
 	}
-	if stable && l.res.Objects < n {
-		return &shortError{name: l.name, listed: l.res.Objects, count: n}
-	}
-	return nil
+	return l.settle(n, again, err == nil && ok)
 }
-
-// shortError is a listing that fell short of a stable count.
-type shortError struct {
-	name          string
-	listed, count int
-}
-
-func (e *shortError) Error() string {
-	return fmt.Sprintf("listed %s of %s %s: %v", thousands(e.listed), thousands(e.count), e.name, ErrShortListing)
-}
-
-func (e *shortError) Unwrap() error { return ErrShortListing }
 
 // objects returns the distinct objects listed so far.
 func (l *listing) objects() int {
@@ -422,6 +427,10 @@ func (l *listing) take(page int, objs []Object, lp ListPage) error {
 	if page == 1 && !l.res.Counted && lp.HasTotal {
 		l.res.Count, l.res.Counted = lp.Total, true
 	}
+	if lp.HasTotal {
+		l.lastTotal = lp.Total
+	}
+	l.c.sawPage(l.k.List, len(objs))
 	if len(objs) > 0 {
 		sum := pageSum(objs)
 		for _, nb := range []int{page - 1, page + 1} {

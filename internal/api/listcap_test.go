@@ -103,14 +103,75 @@ func TestListShortPage(t *testing.T) {
 	}
 }
 
-// TestListPageCapWithoutCount: without a count, the first short page ends
-// the listing; nothing can tell a cap from the end (documented on List).
+// TestListPageCapWithoutCount: without a count, a first page shorter than
+// asked may be cut by a cap: the listing goes on with the size the server
+// gave and holds every object, whether the server's pages start at
+// multiples of the cap or of the limit asked for.
 func TestListPageCapWithoutCount(t *testing.T) {
-	s := newListServer(53)
-	s.pageCap = 5
-	res, _, err := listAll(t, s, "members", Object{}, nil)
-	if err != nil || res.Objects != 5 || res.Counted {
-		t.Errorf("result = %+v, %v; want 5 objects, no count, no error", res, err)
+	for _, bySkip := range []bool{false, true} {
+		s := newListServer(53)
+		s.pageCap, s.capBySkip = 20, bySkip
+		srv := serve(t, s.ServeHTTP)
+		c, _ := newTestClient(t, srv.URL, func(o *Options) { o.PageSize = 50 })
+		fn, got := collect()
+		res, err := c.List(context.Background(), mustKind(t, "members"), "acme", Object{}, fn)
+		if err != nil || res.Objects != 53 || res.Counted {
+			t.Errorf("bySkip=%v: result = %+v, %v; want 53 objects, no count, no error", bySkip, res, err)
+		}
+		if !slices.Equal(sortedIDs(*got), seq(1, 53)) {
+			t.Errorf("bySkip=%v: ids = %v, want 1..53", bySkip, sortedIDs(*got))
+		}
+		if c.PageSize() != 20 {
+			t.Errorf("bySkip=%v: PageSize() = %d, want 20 (the size the server honoured)", bySkip, c.PageSize())
+		}
+	}
+}
+
+// TestListShortWithoutCount: a listing without a count whose only page is
+// short asks once more with that page's size, and ends on the empty page;
+// a later listing of the same route with a smaller page does not ask again
+// (the route answered a larger page, so no cap cut this one), nor does a
+// first page of fewer than 10 objects. The page size stays as configured.
+func TestListShortWithoutCount(t *testing.T) {
+	s := newListServer(17)
+	srv := serve(t, s.ServeHTTP)
+	c, _ := newTestClient(t, srv.URL, func(o *Options) { o.PageSize = 50 })
+	list := func(n int) ListResult {
+		t.Helper()
+		s.mu.Lock()
+		s.objs = objects(1, n)
+		s.mu.Unlock()
+		fn, got := collect()
+		res, err := c.List(context.Background(), mustKind(t, "members"), "acme", Object{}, fn)
+		if err != nil || len(*got) != n {
+			t.Fatalf("listing %d: %+v, %v", n, res, err)
+		}
+		return res
+	}
+	if res := list(17); res.Pages != 2 {
+		t.Errorf("17 objects in %d pages, want 2 (the second empty)", res.Pages)
+	}
+	if res := list(12); res.Pages != 1 {
+		t.Errorf("then 12 objects in %d pages, want 1", res.Pages)
+	}
+	c, _ = newTestClient(t, srv.URL, func(o *Options) { o.PageSize = 50 })
+	if res := list(9); res.Pages != 1 {
+		t.Errorf("9 objects in %d pages, want 1", res.Pages)
+	}
+	if c.PageSize() != 50 {
+		t.Errorf("PageSize() = %d, want 50", c.PageSize())
+	}
+}
+
+// TestListEnvelopeTotalShort: an envelope's total counts as a count: a
+// listing without a count route that stays short of a stable total fails
+// with ErrShortListing, never ends as complete.
+func TestListEnvelopeTotalShort(t *testing.T) {
+	s := newListServer(45)
+	s.envelope, s.total = "data", 46
+	_, _, err := listAll(t, s, "members", Object{}, nil)
+	if !errors.Is(err, ErrShortListing) || !strings.Contains(err.Error(), "listed 45 of 46 members") {
+		t.Errorf("err = %v, want listed 45 of 46 members: ErrShortListing", err)
 	}
 }
 

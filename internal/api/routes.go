@@ -22,6 +22,10 @@ type Route struct {
 	Documented bool
 }
 
+// Off reports whether the route was switched off in the config (an empty
+// path): only count routes can be.
+func (rt Route) Off() bool { return rt.Path == "" }
+
 // Routes maps a route name ("types.list", "items.count", ...) to its Route.
 // It is the one place that knows Enspace paths; DefaultRoutes returns the
 // contract's table and WithOverrides applies a user's corrections.
@@ -120,9 +124,12 @@ func (r Routes) Names() []string {
 
 // WithOverrides returns a copy of r in which each named route's path is
 // replaced. An override value is a path ("/api/v2/types") or a method and a
-// path ("PATCH /ws/types/{type}"). An unknown route name, a path that does
-// not start with "/" or a placeholder the original route does not have is an
-// error naming the route.
+// path ("PATCH /ws/types/{type}"); for a count route ("items.count") it may
+// also be "none" or empty, which switches the route off (Route.Off): the
+// kind is listed without a count. An unknown route name, a path that does
+// not start with "/", a placeholder the original route does not have, or
+// switching off a route that is not a count route is an error naming the
+// route.
 func (r Routes) WithOverrides(overrides map[string]string) (Routes, error) {
 	out := make(Routes, len(r))
 	for n, rt := range r {
@@ -138,6 +145,14 @@ func (r Routes) WithOverrides(overrides map[string]string) (Routes, error) {
 		rt, ok := out[name]
 		if !ok {
 			return nil, fmt.Errorf("routes.%s: unknown route name (known: %s)", name, strings.Join(r.Names(), ", "))
+		}
+		if value == "" || strings.EqualFold(value, "none") {
+			if !strings.HasSuffix(name, ".count") {
+				return nil, fmt.Errorf("routes.%s: only a count route can be switched off (with \"none\")", name)
+			}
+			rt.Path = ""
+			out[name] = rt
+			continue
 		}
 		method, path := rt.Method, value
 		if i := strings.IndexByte(value, ' '); i > 0 {

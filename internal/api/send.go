@@ -40,6 +40,9 @@ func (c *Client) newRequest(route, workspace string, params map[string]string, b
 	if !ok {
 		return request{}, fmt.Errorf("unknown route %q", route)
 	}
+	if rt.Off() {
+		return request{}, fmt.Errorf("route %q is switched off in the config", route)
+	}
 	path, err := rt.Build(params)
 	if err != nil {
 		return request{}, err

@@ -272,14 +272,18 @@ func (r *runner) describe(k *kind.Kind, p listProbe) string {
 // checkCount checks a kind's count route.
 func (r *runner) checkCount(ctx context.Context, k *kind.Kind, params map[string]string) {
 	rt := r.routes[k.Count]
+	if rt.Off() {
+		r.add(k.Count, VerdictHandled, "switched off in the config: lists are paged one by one until a short page")
+		return
+	}
 	where := rt.Method + " " + rt.Path
 	if path, err := rt.Build(params); err == nil {
 		where = rt.Method + " " + path
 	}
 	body, err := r.c.Do(ctx, k.Count, r.ws.Slug, params, nil)
-	switch {
-	case api.StatusOf(err) == 404:
-		r.add(k.Count, VerdictHandled, where+": 404, no count route: lists are paged one by one until a short page")
+	switch st := api.StatusOf(err); {
+	case api.NoCountStatus(st):
+		r.add(k.Count, VerdictHandled, fmt.Sprintf("%s: %d, no count route: lists are paged one by one until a short page", where, st))
 		return
 	case err != nil:
 		verdict, detail := classify(k.Count, err)

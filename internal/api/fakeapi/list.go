@@ -117,8 +117,15 @@ func listOf[T any](c *call, rows []T, view func(T) any) resp {
 	})
 }
 
-// count answers {"count": n}, or 404 on a server without counts.
+// count answers {"count": n}, or 404 on a server without counts, or
+// Options.CountStatus.
 func (c *call) count(n int) resp {
+	switch st := c.s.opts.CountStatus; {
+	case st == http.StatusBadRequest:
+		return badRequest("Validation failed (numeric string is expected)")
+	case st != 0:
+		return fail(st, http.StatusText(st))
+	}
 	if c.s.opts.NoCount {
 		return cannot(c.method, c.uri)
 	}

@@ -46,6 +46,9 @@ func newRouter(routes api.Routes, extra map[string]handler) (*router, error) {
 			return nil, fmt.Errorf("route %q: the fake server has no handler for it", name)
 		}
 		r := routes[name]
+		if r.Off() {
+			continue // switched off: not served, like a server without it
+		}
 		if !r.Workspace && !userRoutes[name] {
 			return nil, fmt.Errorf("route %q: acts inside a workspace, so it must be marked Workspace", name)
 		}

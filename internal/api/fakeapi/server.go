@@ -46,6 +46,12 @@ type Options struct {
 	MovedRoutes map[string]string
 	// NoCount makes count endpoints answer 404, like a server without counts.
 	NoCount bool
+	// CountStatus, when not 0, makes count endpoints answer that status
+	// with a NestJS error body: 400 plays a server without counts where an
+	// assumed /items/count lands on /items/{id}, whose id check refuses
+	// "count" (ParseIntPipe); 500 a count route that is broken. It wins
+	// over NoCount.
+	CountStatus int
 	// IgnorePaging ignores page and limit: every list answers everything,
 	// so page 2 is the first page again.
 	IgnorePaging bool
@@ -178,6 +184,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Items < 0 {
 		return nil, fmt.Errorf("%w: items %d: want 0 or more", ErrInvalidOptions, opts.Items)
+	}
+	if opts.CountStatus != 0 && (opts.CountStatus < 400 || opts.CountStatus > 599) {
+		return nil, fmt.Errorf("%w: count status %d: want 0 or 400 to 599", ErrInvalidOptions, opts.CountStatus)
 	}
 	switch opts.CreateAnswer {
 	case "", "empty", "array", "schema":

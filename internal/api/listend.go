@@ -1,0 +1,172 @@
+package api
+
+import (
+	"context"
+	"fmt"
+)
+
+// uncounted ends a listing without a count route. Its last page was short
+// (or empty): when that page may have been cut by a page cap (probe), the
+// listing goes on with the size the server gave. An envelope's total then
+// counts as a count: the total of the first page is the count before
+// paging, the total of the last page fetched the count after.
+func (l *listing) uncounted(ctx context.Context) error {
+	l.mu.Lock()
+	total, hasTotal := l.res.Count, l.res.Counted
+	l.mu.Unlock()
+	if !hasTotal || l.objects() < total {
+		if err := l.probe(ctx); err != nil {
+			return err
+		}
+	}
+	if !hasTotal {
+		return nil
+	}
+	if l.objects() < total && !l.c.opts.NoPageContinuation {
+		if err := l.continueShort(ctx, total); err != nil {
+			return err
+		}
+	}
+	l.mu.Lock()
+	again := l.lastTotal
+	l.mu.Unlock()
+	return l.settle(total, again, true)
+}
+
+// settle decides a listing against its count before paging (n) and after
+// (again, when known): a listing that holds fewer objects than both is
+// short, whether or not the count moved, since offset paging skips rows
+// when rows before them go away; with the count after unknown, fewer
+// objects than n is short too. Anything else that differs is drift.
+func (l *listing) settle(n, again int, known bool) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	stable := known && again == n
+	l.res.Drift = !stable || l.res.Objects != n
+	floor := n
+	if known {
+		floor = min(n, again)
+	}
+	if l.res.Objects >= floor {
+		return nil
+	}
+	e := &shortError{name: l.name, listed: l.res.Objects, count: n}
+	if !stable {
+		e.moved, e.after, e.afterKnown = true, again, known
+	}
+	return e
+}
+
+// shortError is a listing that fell short of its count: of a stable
+// count, or of both counts when the count moved while it was paged.
+type shortError struct {
+	name          string
+	listed, count int
+	// moved reports that the count after paging differed from count
+	// (after, when afterKnown) or could not be read.
+	moved, afterKnown bool
+	after             int
+}
+
+func (e *shortError) Error() string {
+	if !e.moved {
+		return fmt.Sprintf("listed %s of %s %s: %v", thousands(e.listed), thousands(e.count), e.name, ErrShortListing)
+	}
+	if !e.afterKnown {
+		return fmt.Sprintf("listed %s of %s %s, and the count after paging could not be read: rows may have been skipped: %v",
+			thousands(e.listed), thousands(e.count), e.name, ErrShortListing)
+	}
+	return fmt.Sprintf("listed %s %s, fewer than the count before paging (%s) and after (%s): rows went missing while the data changed: %v",
+		thousands(e.listed), e.name, thousands(e.count), thousands(e.after), ErrShortListing)
+}
+
+func (e *shortError) Unwrap() error { return ErrShortListing }
+
+// probe goes on with a listing that ended on its first page, short and not
+// empty, as long as that page may have been cut by a page cap rather than
+// have been the end: a server that honours "limit" only up to 50, or that
+// ignores it and serves its default 20, answers such a page while more
+// rows follow. It asks the next pages with the size the server gave, until
+// a page is shorter than that size, empty, or brings no new id. When a
+// page of that size came back full with new objects, the server caps its
+// pages there, and the client asks for that size from then on (a few rows
+// added to a growing collection, a request log say, are no cap).
+//
+// No probe is sent when a page came back full (the server honours the
+// limit), when the route was seen to answer a page larger than this one
+// (its cap, if any, is larger: the page was the end), when an envelope's
+// total is already reached, or when the page holds fewer than probeMin
+// objects: no server caps its pages that low, and probing after every
+// small listing would cost a request each (see the package doc).
+func (l *listing) probe(ctx context.Context) error {
+	l.mu.Lock()
+	size, before := l.maxLen, l.res.Objects
+	short := size > 0 && size < l.limit && l.res.Pages == 1
+	l.mu.Unlock()
+	if !short || size < probeMin || l.c.opts.NoPageContinuation || l.c.honoursMore(l.k.List, size) {
+		return nil
+	}
+	l.setLimit(size)
+	full := false
+	for page := 2; ; page++ {
+		if page > l.c.opts.MaxPages {
+			return fmt.Errorf("%w: still full after %d pages", ErrTooManyPages, l.c.opts.MaxPages)
+		}
+		had := l.objects()
+		got, err := l.fetch(ctx, page)
+		if err != nil {
+			return err
+		}
+		if got < size || l.objects() == had {
+			break
+		}
+		full = true
+	}
+	if full && l.objects() > before {
+		l.c.rememberPageSize(size)
+	}
+	return nil
+}
+
+// probeMin is the smallest short first page of a listing without a count
+// that probe takes for a possible page cap. The contract's default page
+// size is 20; a cap below 10 rows would be stranger still.
+const probeMin = 10
+
+// sawPage notes that route answered a page of n objects.
+func (c *Client) sawPage(route string, n int) {
+	for {
+		v, _ := c.pageSeen.LoadOrStore(route, n)
+		if v.(int) >= n || c.pageSeen.CompareAndSwap(route, v, n) {
+			return
+		}
+	}
+}
+
+// honoursMore reports whether route was seen to answer a page of more
+// than n objects: a cap on its pages, if any, is above n.
+func (c *Client) honoursMore(route string, n int) bool {
+	v, ok := c.pageSeen.Load(route)
+	return ok && v.(int) > n
+}
+
+// maxRereads bounds the passes that read a listing again after its data
+// moved while it was paged.
+const maxRereads = 1
+
+// moved reports whether the collection changed while it was paged: its
+// count moved from n to again, the listing does not hold n objects, or
+// rows came twice. Offset paging skips a row when a row behind the offset
+// goes away, and rows added meanwhile can hide that from the counts.
+func (l *listing) moved(n, again int) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return again != n || l.res.Objects != n || l.res.Duplicates > 0
+}
+
+// pageLimit returns the page size the listing asks for now.
+func (l *listing) pageLimit() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.limit
+}
