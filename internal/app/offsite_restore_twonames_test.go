@@ -10,37 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/enspace-sync/enspace-sync/internal/config"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
-
-// namedPushService is a Service pushing db to the file:// target under
-// the daemon name name.
-func namedPushService(t *testing.T, dir, target, name string, db *snapshot.DB) *Service {
-	t.Helper()
-	os.WriteFile(filepath.Join(dir, "pw"), []byte("two-Password-1\n"), 0o600)
-	os.WriteFile(filepath.Join(dir, "key"), []byte("en.abcdefghijklmnopqrstuvwxyz01234567"), 0o600)
-	cfgPath := filepath.Join(dir, "config.yaml")
-	text := fmt.Sprintf(`database: %s
-name: %s
-environments:
-  production: {base_url: "http://127.0.0.1:1", api_key_file: key}
-workspaces:
-  - {name: acme, environment: production}
-offsite:
-  - {name: nas, url: "file://%s", password_file: pw}
-`, filepath.Join(dir, "orig.db"), name, target)
-	os.WriteFile(cfgPath, []byte(text), 0o600)
-	cfg, err := config.Load(cfgPath, config.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := New(Options{Config: cfg, DB: db})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return svc
-}
 
 // Two daemons back the same workspace up onto one target; restore-db of all.
 func TestRestoreDBTwoNames(t *testing.T) {
@@ -49,7 +20,9 @@ func TestRestoreDBTwoNames(t *testing.T) {
 	var dbs []*snapshot.DB
 	for n, name := range []string{"host-a", "host-b"} {
 		dir := filepath.Join(root, name)
-		os.MkdirAll(dir, 0o700)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
 		db, err := snapshot.Open(filepath.Join(dir, "orig.db"), snapshot.Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -66,13 +39,15 @@ func TestRestoreDBTwoNames(t *testing.T) {
 				if (i+d+n)%9 == 0 {
 					continue
 				}
-				w.Put("items", "clients", fmt.Sprint(i), []byte(fmt.Sprintf(`{"id":%d,"v":%d}`, i, (i*d+n)%4)))
+				if err := w.Put("items", "clients", fmt.Sprint(i), []byte(fmt.Sprintf(`{"id":%d,"v":%d}`, i, (i*d+n)%4))); err != nil {
+					t.Fatal(err)
+				}
 			}
 			if _, err := w.Commit(snapshot.CommitInfo{FinishedAt: at.Add(time.Minute), Walked: []string{"items"}}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := namedPushService(t, dir, target, name, db).OffsitePush(context.Background(), ""); err != nil {
+		if _, err := namedOffsiteService(t, dir, db, "two-Password-1", name, target).OffsitePush(context.Background(), ""); err != nil {
 			t.Fatal(err)
 		}
 	}

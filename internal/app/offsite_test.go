@@ -251,6 +251,13 @@ func TestRunOffsitePush(t *testing.T) {
 // is password.
 func offsiteTestService(t *testing.T, dir string, db *snapshot.DB, password string) *Service {
 	t.Helper()
+	return namedOffsiteService(t, dir, db, password, "host-a", filepath.Join(dir, "target"))
+}
+
+// namedOffsiteService is offsiteTestService for the daemon name and the
+// target directory given.
+func namedOffsiteService(t *testing.T, dir string, db *snapshot.DB, password, name, target string) *Service {
+	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, "pw"), []byte(password+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -259,14 +266,14 @@ func offsiteTestService(t *testing.T, dir string, db *snapshot.DB, password stri
 	}
 	cfgPath := filepath.Join(dir, "config.yaml")
 	text := fmt.Sprintf(`database: %s
-name: host-a
+name: %s
 environments:
   production: {base_url: "http://127.0.0.1:1", api_key_file: key}
 workspaces:
   - {name: acme, environment: production}
 offsite:
-  - {name: nas, url: "file://%s/target", password_file: pw}
-`, filepath.Join(dir, "orig.db"), dir)
+  - {name: nas, url: "file://%s", password_file: pw}
+`, filepath.Join(dir, "orig.db"), name, target)
 	if err := os.WriteFile(cfgPath, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
