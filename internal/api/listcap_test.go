@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -180,5 +181,24 @@ func TestThousands(t *testing.T) {
 		if got := thousands(n); got != want {
 			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// TestListProbeStopsOnIgnoredPaging: a short first page of an uncounted
+// listing is probed for a page cap, but a server that ignores the page
+// and answers the whole collection, which grows with each request (the
+// request log), ends the probe at once instead of paging it forever.
+func TestListProbeStopsOnIgnoredPaging(t *testing.T) {
+	s := newListServer(15)
+	s.afterPage = func(s *listServer, page int) { s.objs = objects(1, len(s.objs)+1) }
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		r.URL.RawQuery = "page=1&limit=1000" // page and limit ignored
+		s.ServeHTTP(w, r)
+	})
+	c, _ := newTestClient(t, srv.URL, func(o *Options) { o.PageSize = 50; o.MaxPages = 40 })
+	fn, got := collect()
+	res, err := c.List(context.Background(), mustKind(t, "members"), "acme", Object{}, fn)
+	if err != nil || res.Pages > 2 || len(*got) < 15 {
+		t.Fatalf("listing = %+v (%d objects), %v; want at most 2 pages", res, len(*got), err)
 	}
 }

@@ -117,7 +117,13 @@ func (l *listing) probe(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if got < size || l.objects() == had {
+		// The end: a short page, or one that brings no new id. A page
+		// longer than asked, or one that repeats rows already listed,
+		// says the server ignores the size or the page rather than caps
+		// it: probing further would read the same rows again (forever on
+		// a collection that grows with each request, such as the request
+		// log).
+		if got < size || got > size || l.objects()-had < got {
 			break
 		}
 		full = true
