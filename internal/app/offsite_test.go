@@ -180,29 +180,11 @@ func TestRunOffsitePush(t *testing.T) {
 	defer db.Close()
 	writeRoundTripDay(t, db, "acme", 1)
 	writeRoundTripDay(t, db, "acme", 3)
-	for name, content := range map[string]string{"pw": "job-Password-3", "bad": "other-Password-4"} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
+	target := filepath.Join(dir, "t")
+	load := func(password string) *Service {
+		return namedOffsiteService(t, dir, db, password, "host-a", target)
 	}
-	load := func(pw string) *Service {
-		p := filepath.Join(dir, "c.yaml")
-		text := fmt.Sprintf("database: %s\nenvironments: {p: {base_url: 'http://127.0.0.1:1', api_key: 'en.abcdefghijklmnopqrstuvwxyz01234567'}}\nworkspaces: [{name: acme, environment: p}]\noffsite: [{name: nas, url: 'file://%s/t', password_file: %s}]\n",
-			filepath.Join(dir, "db"), dir, pw)
-		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		cfg, err := config.Load(p, config.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc, err := New(Options{Config: cfg, DB: db})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return svc
-	}
-	svc := load("pw")
+	svc := load("job-Password-3")
 	if jobs := svc.Jobs(); jobs[len(jobs)-1] != (JobSpec{Name: "offsite:nas", Schedule: OffsiteCatchUp, Offsite: true, AfterBackup: true}) {
 		t.Errorf("jobs = %+v", jobs)
 	}
@@ -240,7 +222,7 @@ func TestRunOffsitePush(t *testing.T) {
 		t.Errorf("forget from an empty database = %+v, %v", f, err)
 	}
 	start := time.Now()
-	res = load("bad").RunOffsitePush(context.Background(), OffsiteJob("nas"))
+	res = load("other-Password-4").RunOffsitePush(context.Background(), OffsiteJob("nas"))
 	if res.Status != StatusFailed || !strings.Contains(res.Error, "wrong password") || strings.Contains(res.Error, "other-Password-4") || time.Since(start) > 20*time.Second {
 		t.Errorf("push job with a wrong password = %+v", res)
 	}
