@@ -174,22 +174,15 @@ func (l *listing) run(ctx context.Context, params map[string]string) error {
 	}
 	if err == nil && ok && !l.c.opts.NoPageContinuation && l.moved(n, again) {
 		// The data moved under the offset paging, which skips rows when
-		// rows before them go away: read the pages again (the ids already
-		// seen are dropped) and take the count again, up to maxRereads
-		// passes while a pass brings rows the ones before missed.
-		for pass := 0; pass < maxRereads; pass++ {
-			had := l.objects()
-			l.setLimit(l.pageLimit())
-			if err := l.sequential(ctx, 1); err != nil {
-				return err
-			}
-			again, ok, err = l.c.Count(ctx, l.k, l.workspace, params)
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if err != nil || !ok || l.objects() == had {
-				break
-			}
+		// rows before them go away: read the pages once more (the ids
+		// already seen are dropped, and not counted as repeated rows)
+		// and take the count again.
+		if err := l.readAgain(ctx); err != nil {
+			return err
+		}
+		again, ok, err = l.c.Count(ctx, l.k, l.workspace, params)
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
 	}
 	if err != nil {

@@ -170,9 +170,17 @@ func (l *listing) moved(n, again int) bool {
 	return again != n || l.res.Objects != n || l.res.Duplicates > 0
 }
 
-// pageLimit returns the page size the listing asks for now.
-func (l *listing) pageLimit() int {
+// readAgain reads the listing's pages once more from the first. The
+// rows already listed come again and are dropped; they are not counted
+// as rows the server repeated.
+func (l *listing) readAgain(ctx context.Context) error {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.limit
+	clear(l.sums)
+	dups := l.res.Duplicates
+	l.mu.Unlock()
+	err := l.sequential(ctx, 1)
+	l.mu.Lock()
+	l.res.Duplicates = dups
+	l.mu.Unlock()
+	return err
 }
