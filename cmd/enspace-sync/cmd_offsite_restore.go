@@ -21,8 +21,9 @@ times, status, counts and changes: snapshots, diff, show, restore and
 export then work on the new database as on the original. Point a config's
 database: at PATH to use it.
 
-PATH must not exist; the database is built under PATH.restoring and
-renamed when complete. The directory of PATH needs free space for the
+PATH must not exist; the database is built under PATH.restoring, synced
+and linked into place when complete: PATH never holds a half-built
+database, and a file that appears there meanwhile is left as it is. The directory of PATH needs free space for the
 database and, while it runs, about the target's data decompressed. An S3 target's keys come from
 --access-key-id-file and --secret-access-key-file, or AWS_ACCESS_KEY_ID
 and AWS_SECRET_ACCESS_KEY. Files must be readable by their owner only.

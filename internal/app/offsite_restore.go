@@ -99,8 +99,10 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 		// their way: each is checked, as every pack the trees name.
 		err = rs.Wait(ctx)
 		rep.Downloaded = rs.Downloaded
-	case rs.Err(ctx) != nil:
-		err = rs.Err(ctx) // a pack that cannot be read: say so, not where the import waited for it
+	default:
+		if perr := rs.Err(ctx); perr != nil {
+			err = perr // a pack that cannot be read: say so, not where the import waited for it
+		}
 	}
 	if err == nil {
 		err = publishDB(tmp, req.To)
@@ -247,7 +249,7 @@ func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *o
 		if err != nil {
 			return err
 		}
-		return w.PutHashed(kind, parent, key, snapshot.Hash(id), raw)
+		return w.PutOwned(kind, parent, key, snapshot.Hash(id), raw) // Raw's bytes are ours: no copy
 	}
 	if err := importChanges(ctx, db, rs, w, sn, prev, base, put); err != nil {
 		_ = w.Abort(err)
