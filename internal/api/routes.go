@@ -3,8 +3,11 @@ package api
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // Route is one endpoint of the Enspace API: an HTTP method and a path
@@ -147,7 +150,7 @@ func (r Routes) WithOverrides(overrides map[string]string) (Routes, error) {
 			return nil, fmt.Errorf("routes.%s: unknown route name (known: %s)", name, strings.Join(r.Names(), ", "))
 		}
 		if value == "" || strings.EqualFold(value, "none") {
-			if !strings.HasSuffix(name, ".count") {
+			if !isCountRoute(name) {
 				return nil, fmt.Errorf("routes.%s: only a count route can be switched off (with \"none\")", name)
 			}
 			rt.Path = ""
@@ -235,4 +238,10 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// isCountRoute reports whether some kind of the kind table counts its
+// objects with the named route.
+func isCountRoute(name string) bool {
+	return slices.ContainsFunc(kind.All(), func(k *kind.Kind) bool { return k.Count == name })
 }
