@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -94,7 +95,14 @@ func TestOffsitePushMetricsStatusAndStaleness(t *testing.T) {
 		pushed("nas", nil, 200, 3), pushed("nas", []string{"s3"}, 700, 0))
 	push := func() Result {
 		t.Helper()
+		// Wait returns once the run is recorded; the scheduler releases
+		// the job's name a moment later, so a trigger right after it may
+		// still find the run in flight.
 		ticket, err := d.Trigger("offsite:nas")
+		for deadline := time.Now().Add(5 * time.Second); errors.Is(err, ErrBusy) && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+			ticket, err = d.Trigger("offsite:nas")
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
