@@ -106,7 +106,7 @@ func (s *Service) LoadPlan(ctx context.Context, path string) (*Planned, error) {
 	if err != nil {
 		return nil, err
 	}
-	if restore.Fingerprint(live) != plan.Fingerprint {
+	if !restore.SameFingerprint(live, plan.Fingerprint) {
 		return nil, fmt.Errorf("%w (%s was read again and differs from what %s was planned against): plan again",
 			ErrTargetChanged, target.Name, path)
 	}

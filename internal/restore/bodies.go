@@ -3,8 +3,11 @@ package restore
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"sort"
+	"strings"
 
+	"github.com/enspace-sync/enspace-sync/internal/jsonv"
 	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
@@ -69,8 +72,21 @@ func linkData(o *Obj, fields map[string]string) map[string]any {
 }
 
 // Fingerprint returns a hash of every object of set: two reads of an
-// unchanged workspace give the same fingerprint.
-func Fingerprint(set *Set) string {
+// unchanged workspace give the same fingerprint. The lists whose order
+// the API does not promise (kind.Kind.UnorderedPaths: a role's
+// permissions, a group's users, assignees) are hashed sorted, so a server
+// that answers them in another order on every read changes nothing; the
+// order of every other list is part of the hash.
+func Fingerprint(set *Set) string { return fingerprint(set, true) }
+
+// SameFingerprint reports whether set is what a plan with fingerprint fp
+// was built against. A plan saved by an earlier build hashed lists in the
+// order they were read: that fingerprint is accepted too.
+func SameFingerprint(set *Set, fp string) bool {
+	return fingerprint(set, true) == fp || fingerprint(set, false) == fp
+}
+
+func fingerprint(set *Set, sortLists bool) string {
 	set.mu.Lock()
 	keys := make([]string, 0, len(set.byKey))
 	for k := range set.byKey {
@@ -81,10 +97,44 @@ func Fingerprint(set *Set) string {
 	h := sha256.New()
 	for _, k := range keys {
 		o := set.byKey[k]
+		fields := decodeFields(o.Raw)
+		if sortLists {
+			sortUnordered(o.Kind, fields)
+		}
 		h.Write([]byte(k))
 		h.Write([]byte{0})
-		h.Write(exactText(decodeFields(o.Raw)))
+		h.Write(exactText(fields))
 		h.Write([]byte{'\n'})
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// sortUnordered sorts, in place, the lists of an object of the kind named
+// name whose order the API does not promise, by the canonical text of
+// their elements. Deeper lists are sorted first (a stage's tasks after
+// each task's assignees), so that an outer list sorts on settled elements.
+func sortUnordered(name string, fields map[string]any) {
+	paths := slices.Clone(kind.Unordered(name))
+	sort.SliceStable(paths, func(i, j int) bool {
+		return strings.Count(paths[i], ".") > strings.Count(paths[j], ".")
+	})
+	for _, p := range paths {
+		visitPath(fields, p, func(_ string, val any) (any, bool) {
+			l, ok := val.([]any)
+			if !ok || len(l) < 2 {
+				return val, true
+			}
+			keyed := make([]string, len(l))
+			idx := make([]int, len(l))
+			for i, x := range l {
+				keyed[i], idx[i] = jsonv.Key(x), i
+			}
+			sort.SliceStable(idx, func(a, b int) bool { return keyed[idx[a]] < keyed[idx[b]] })
+			out := make([]any, len(l))
+			for i, j := range idx {
+				out[i] = l[j]
+			}
+			return out, true
+		})
+	}
 }
