@@ -2,7 +2,6 @@ package restore
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -73,6 +72,7 @@ type builder struct {
 	creating map[*Obj]bool   // source objects the plan creates
 	steps    []*Step
 	refs     map[string]string
+	idTypes  map[string]string // kind -> JSON type of the target's ids
 	// order ranks the types whose items are created by their required
 	// relations; createdLinks are the relation fields an item's create
 	// carries (the links pass leaves them out).
@@ -96,7 +96,7 @@ func Build(in Input) (*Plan, error) {
 	}
 	order, _ := kind.ApplyOrder()
 	b := &builder{in: in, lv: lv, match: map[*Obj]*Obj{}, how: map[*Obj]string{}, claimed: map[*Obj]bool{},
-		creating: map[*Obj]bool{}, refs: map[string]string{},
+		creating: map[*Obj]bool{}, refs: map[string]string{}, idTypes: idTypes(in.Target),
 		order: newItemOrder(in.Source), createdLinks: map[*Obj]map[string]bool{}}
 	for _, k := range kind.All() {
 		if planned(k) {
@@ -136,7 +136,7 @@ func Build(in Input) (*Plan, error) {
 	}
 	p := &Plan{Format: planFormat, Version: planVersion, Operation: in.Operation,
 		Source: in.SourceName, SourceRef: in.SourceRef, Target: in.TargetName,
-		Scope: in.Scope, Fingerprint: Fingerprint(in.Target), Steps: b.steps, Refs: b.refs}
+		Scope: in.Scope, Fingerprint: Fingerprint(in.Target), Steps: b.steps, Refs: b.refs, IDTypes: b.idTypes}
 	spreadLevels(p.Steps)
 	placeRelaxSteps(p.Steps)
 	p.sortSteps()
@@ -273,10 +273,7 @@ func (b *builder) translate(kind string, val any, unresolved *[]string) (any, bo
 	switch state {
 	case resolved:
 		b.refs[kind+"/"+id] = t
-		if _, isNum := val.(json.Number); isNum {
-			return json.Number(t), true
-		}
-		return t, true
+		return idValue(t, b.idTypes[kind], val), true
 	case pendingRef:
 		return "(new " + kind + " " + id + ")", true
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 
@@ -51,6 +52,7 @@ type Engine struct {
 	total    int
 	matched  map[string]string // kind \x00 source id -> target id, from the plan
 	reserved map[string]string // kind \x00 target id -> source id, found by a lookup in this apply
+	idTypes  map[string]string // kind -> JSON type of the target's ids (Plan.IDTypes, then create answers)
 	attempts int               // create attempts after a lost answer; 0 means 3
 }
 
@@ -73,6 +75,10 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) (Summary, error) {
 		conc = 4
 	}
 	e.plan, e.matched, e.total, e.done = p, map[string]string{}, p.Writes(), 0
+	e.idTypes = maps.Clone(p.IDTypes)
+	if e.idTypes == nil {
+		e.idTypes = map[string]string{}
+	}
 	for _, s := range p.Steps {
 		if s.TargetID != "" && s.SourceID != "" && s.Kind != KindPermissions && s.Kind != KindGroupUsers {
 			e.matched[s.Kind+"\x00"+s.SourceID] = s.TargetID
@@ -259,6 +265,32 @@ func (e *Engine) target(kind, sourceID string) (string, bool) {
 		return id, true
 	}
 	return "", false
+}
+
+// idValue returns the JSON value that names the target object id of kind
+// in a request: of the type the target gives that kind's ids, or, when
+// the target's type is not known, of the source's value src.
+func (e *Engine) idValue(kind, id string, src any) any {
+	e.mu.Lock()
+	typ := e.idTypes[kind]
+	e.mu.Unlock()
+	return idValue(id, typ, src)
+}
+
+// learnIDType records the JSON type of the id in a created object's
+// answer, for a kind whose ids the plan did not see in the target.
+func (e *Engine) learnIDType(k *kind.Kind, raw json.RawMessage) {
+	e.mu.Lock()
+	_, known := e.idTypes[k.Name]
+	e.mu.Unlock()
+	if known || k.IDField == "" {
+		return
+	}
+	if t := idTypeOf(decodeFields(raw)[k.IDField]); t != "" {
+		e.mu.Lock()
+		e.idTypes[k.Name] = t
+		e.mu.Unlock()
+	}
 }
 
 // params returns the route parameters of a step's object.

@@ -115,8 +115,13 @@ type Plan struct {
 	Fingerprint string `json:"fingerprint"`
 	// Refs are source objects outside the plan that its steps reference,
 	// and the target objects that stand for them ("roles/5": "12").
-	Refs  map[string]string `json:"refs,omitempty"`
-	Steps []*Step           `json:"steps"`
+	Refs map[string]string `json:"refs,omitempty"`
+	// IDTypes are the JSON types ("string", "number") the target gives
+	// the ids of each kind it has objects of: references are sent with
+	// the type of the target's ids. A kind absent here follows the
+	// source's value.
+	IDTypes map[string]string `json:"id_types,omitempty"`
+	Steps   []*Step           `json:"steps"`
 }
 
 // Scope is what of the target a plan reads.

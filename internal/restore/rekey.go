@@ -182,10 +182,7 @@ func translateID(kind string, v any, lookup func(kind, id string) (string, bool)
 		return v
 	}
 	if n, ok := lookup(kind, id); ok {
-		if _, isNum := v.(json.Number); isNum {
-			return json.Number(n)
-		}
-		return n
+		return idValue(n, "", v)
 	}
 	return v
 }

@@ -2,7 +2,6 @@ package restore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -102,10 +101,7 @@ func (e *Engine) translateAll(target string, v any) (any, []string) {
 	if !ok {
 		return nil, []string{id}
 	}
-	if _, isNum := v.(json.Number); isNum {
-		return json.Number(t), nil
-	}
-	return t, nil
+	return e.idValue(target, t, v), nil
 }
 
 // reportLeft adds to a written step's Result the relation values left as

@@ -120,14 +120,14 @@ func (e *Engine) writeGroupUsers(ctx context.Context, s *Step) error {
 	var add []any
 	for _, u := range change.Add {
 		if id, ok := e.target(kind.Members, text(u)); ok {
-			add = append(add, json.Number(id))
+			add = append(add, e.idValue(kind.Members, id, u))
 		}
 	}
 	params := map[string]string{"id": groupID}
 	if len(change.Remove) > 0 {
 		var ids []any
 		for _, id := range change.Remove {
-			ids = append(ids, json.Number(id))
+			ids = append(ids, e.idValue(kind.Members, id, json.Number("0")))
 		}
 		if err := e.retryAmbiguous(ctx, sub.Remove, params, map[string]any{"users": ids}); err != nil {
 			return err

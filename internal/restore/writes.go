@@ -65,8 +65,11 @@ func (e *Engine) create(ctx context.Context, k *kind.Kind, s *Step) error {
 					return err
 				}
 				raw = nil // judged on the object read back
-			} else if err := e.created(s, k, id, ""); err != nil {
-				return err
+			} else {
+				e.learnIDType(k, raw)
+				if err := e.created(s, k, id, ""); err != nil {
+					return err
+				}
 			}
 			if err := e.verifyWrite(ctx, k, s, id, body, raw); err != nil {
 				return err
