@@ -59,7 +59,8 @@ with its reason), then the results. --json prints {"format", "version",
 "target_id", "error", "note"}}], "actions", "results"}.
 
 Exit status: 0 when every step was done (or nothing was to do), 3 when
-some steps failed (run the same command again: it resumes), 1 on error.
+some steps failed (run the same command again: it resumes), 1 on error
+(a key the server refuses, 401 or 403, stops the apply at the first write).
 
 Examples:
   enspace-sync restore --snapshot latest~1 type:contracts --dry-run

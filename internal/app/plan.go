@@ -68,10 +68,33 @@ func (s *Service) Apply(ctx context.Context, p *Planned, progress Progress) (res
 	sum, err := eng.Apply(ctx, p.Plan)
 	s.log.Info("apply finished", "operation", p.Plan.Operation, "target", p.Plan.Target,
 		"done", sum[restore.StatusDone], "failed", sum[restore.StatusFailed], "manual", sum[restore.StatusManual])
+	var refused *restore.AccessError
+	if errors.As(err, &refused) {
+		return sum, refusedKey(p, p.target.Environment, refused)
+	}
 	if errors.Is(err, restore.ErrApplyFailed) {
 		return sum, fmt.Errorf("%s into %s: %w; run the same command again to retry them (nothing is created twice)", p.Plan.Operation, p.Plan.Target, err)
 	}
 	return sum, err
+}
+
+// refusedKey explains an apply the server stopped by refusing the API key:
+// which scope it lacks, and that sending the rest with this key cannot
+// succeed (no retry is suggested). The key itself is never named.
+func refusedKey(p *Planned, envName string, ae *restore.AccessError) error {
+	why := fmt.Sprintf("the API key was refused (401): %v", ae.Err)
+	if ae.Status == 403 {
+		scope := "write"
+		if ae.Action == restore.Delete {
+			scope = "delete"
+		}
+		why = fmt.Sprintf("the API key lacks the %s scope for this workspace (403: %v)", scope, ae.Err)
+	}
+	return &FailureError{
+		Err: fmt.Errorf("%s into %s stopped: %s; %d writes were not sent",
+			p.Plan.Operation, p.Plan.Target, why, ae.NotSent),
+		Hint: fmt.Sprintf("give environment %s an API key that may write to workspace %s (api_key_file), then run the command again", envName, p.target.Slug),
+	}
 }
 
 // LoadPlan reads a plan saved by SavePlan and reads its target again:

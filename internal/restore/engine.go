@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"strings"
 	"sync"
 
@@ -53,6 +54,8 @@ type Engine struct {
 	matched  map[string]string // kind \x00 source id -> target id, from the plan
 	reserved map[string]string // kind \x00 target id -> source id, found by a lookup in this apply
 	idTypes  map[string]string // kind -> JSON type of the target's ids (Plan.IDTypes, then create answers)
+	probed   bool              // the apply's first write was sent alone
+	refused  *AccessError      // the server refused the key: nothing more is sent
 	attempts int               // create attempts after a lost answer; 0 means 3
 }
 
@@ -63,9 +66,29 @@ type Summary map[string]int
 // Result says why.
 var ErrApplyFailed = errors.New("some steps failed")
 
+// AccessError is returned by Apply when the server refused the API key
+// (401) or its scope (403): the step that was refused failed, and the
+// writes after it were not sent (StatusNotSent). Sending them again with
+// the same key cannot succeed.
+type AccessError struct {
+	Status  int    // 401 or 403
+	Action  Action // the refused step's action
+	NotSent int    // the writes left unsent
+	Err     error  // the refused request's error
+}
+
+func (e *AccessError) Error() string {
+	return fmt.Sprintf("the API key was refused (%d) on a %s: %v", e.Status, e.Action, e.Err)
+}
+
+func (e *AccessError) Unwrap() error { return e.Err }
+
 // Apply runs the plan's steps level by level and records each step's
 // Result. It stops early only when ctx ends or the id map cannot be
-// written; a step that fails is recorded and the others go on.
+// written; a step that fails is recorded and the others go on. A step
+// refused for the key (401, 403) stops the writes: the apply's first
+// write is sent alone, so a key that may not write costs one request,
+// and every write after a refusal is recorded as not sent (AccessError).
 func (e *Engine) Apply(ctx context.Context, p *Plan) (Summary, error) {
 	if e.Log == nil {
 		e.Log = slog.New(slog.DiscardHandler)
@@ -75,6 +98,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) (Summary, error) {
 		conc = 4
 	}
 	e.plan, e.matched, e.total, e.done = p, map[string]string{}, p.Writes(), 0
+	e.probed, e.refused = false, nil
 	e.idTypes = maps.Clone(p.IDTypes)
 	if e.idTypes == nil {
 		e.idTypes = map[string]string{}
@@ -92,12 +116,21 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) (Summary, error) {
 		if err := e.markCreates(p.Steps[i:j]); err != nil {
 			return e.summary(), err
 		}
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(conc)
-		for _, s := range p.Steps[i:j] {
-			g.Go(func() error { return e.apply(gctx, s) })
+		level := p.Steps[i:j]
+		var err error
+		if w := firstWrite(level); !e.probed && w >= 0 {
+			e.probed = true
+			err = e.apply(ctx, level[w])
+			level = append(append([]*Step{}, level[:w]...), level[w+1:]...)
 		}
-		err := g.Wait()
+		if err == nil {
+			g, gctx := errgroup.WithContext(ctx)
+			g.SetLimit(conc)
+			for _, s := range level {
+				g.Go(func() error { return e.apply(gctx, s) })
+			}
+			err = g.Wait()
+		}
 		if ferr := e.flush(); err == nil {
 			err = ferr
 		}
@@ -110,10 +143,25 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) (Summary, error) {
 		i = j
 	}
 	sum := e.summary()
+	if e.refused != nil {
+		e.refused.NotSent = sum[StatusNotSent]
+		return sum, e.refused
+	}
 	if sum[StatusFailed] > 0 {
 		return sum, fmt.Errorf("%w: %d of %d", ErrApplyFailed, sum[StatusFailed], len(p.Steps))
 	}
 	return sum, nil
+}
+
+// firstWrite returns the index of the first step of steps that writes,
+// -1 when none does.
+func firstWrite(steps []*Step) int {
+	for i, s := range steps {
+		if s.Action == Create || s.Action == Update || s.Action == Delete {
+			return i
+		}
+	}
+	return -1
 }
 
 // markCreates marks the creates of one level pending, in one write per
@@ -168,7 +216,21 @@ func (e *Engine) apply(ctx context.Context, s *Step) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		e.mu.Lock()
+		refused := e.refused != nil
+		e.mu.Unlock()
+		if refused {
+			s.Result = &Result{Status: StatusNotSent, Error: "not sent: the API key was refused"}
+			return nil
+		}
 		err = reportLeft(s, e.write(ctx, s))
+		if code := api.StatusOf(err); code == http.StatusUnauthorized || code == http.StatusForbidden {
+			e.mu.Lock()
+			if e.refused == nil {
+				e.refused = &AccessError{Status: code, Action: s.Action, Err: err}
+			}
+			e.mu.Unlock()
+		}
 		if err == nil && s.Phase == PhaseRequire {
 			e.noteFailedBefore(s)
 		}

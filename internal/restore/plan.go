@@ -84,7 +84,7 @@ type Step struct {
 
 // Result is the outcome of applying one step.
 type Result struct {
-	Status   string `json:"status"` // done, failed, manual, skipped
+	Status   string `json:"status"` // done, failed, manual, skipped, not sent
 	TargetID string `json:"target_id,omitempty"`
 	Error    string `json:"error,omitempty"`
 	Note     string `json:"note,omitempty"` // "found by slug after a lost answer"
@@ -96,6 +96,9 @@ const (
 	StatusFailed  = "failed"
 	StatusManual  = "manual"
 	StatusSkipped = "skipped"
+	// StatusNotSent: the write was not sent, as the server had refused
+	// the API key on an earlier step of the apply.
+	StatusNotSent = "not sent"
 )
 
 // Plan is everything one restore or replicate will do.

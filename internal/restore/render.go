@@ -200,8 +200,12 @@ func sortedStatuses(m map[string]int) []string {
 
 // WriteSummary writes the outcome of an apply in one line.
 func WriteSummary(w io.Writer, sum Summary) error {
-	_, err := fmt.Fprintf(w, "Applied: %d done, %d failed, %d manual, %d already equal\n",
-		sum[StatusDone], sum[StatusFailed], sum[StatusManual], sum[StatusSkipped])
+	notSent := ""
+	if n := sum[StatusNotSent]; n > 0 {
+		notSent = fmt.Sprintf(", %d not sent", n)
+	}
+	_, err := fmt.Fprintf(w, "Applied: %d done, %d failed, %d manual, %d already equal%s\n",
+		sum[StatusDone], sum[StatusFailed], sum[StatusManual], sum[StatusSkipped], notSent)
 	return err
 }
 
