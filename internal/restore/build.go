@@ -73,6 +73,7 @@ type builder struct {
 	steps    []*Step
 	refs     map[string]string
 	idTypes  map[string]string // kind -> JSON type of the target's ids
+	stale    map[string]string // kind/source id -> target id of an entry whose object is gone
 	// order ranks the types whose items are created by their required
 	// relations; createdLinks are the relation fields an item's create
 	// carries (the links pass leaves them out).
@@ -96,7 +97,7 @@ func Build(in Input) (*Plan, error) {
 	}
 	order, _ := kind.ApplyOrder()
 	b := &builder{in: in, lv: lv, match: map[*Obj]*Obj{}, how: map[*Obj]string{}, claimed: map[*Obj]bool{},
-		creating: map[*Obj]bool{}, refs: map[string]string{}, idTypes: idTypes(in.Target),
+		creating: map[*Obj]bool{}, refs: map[string]string{}, idTypes: idTypes(in.Target), stale: map[string]string{},
 		order: newItemOrder(in.Source), createdLinks: map[*Obj]map[string]bool{}}
 	for _, k := range kind.All() {
 		if planned(k) {
@@ -137,6 +138,9 @@ func Build(in Input) (*Plan, error) {
 	p := &Plan{Format: planFormat, Version: planVersion, Operation: in.Operation,
 		Source: in.SourceName, SourceRef: in.SourceRef, Target: in.TargetName,
 		Scope: in.Scope, Fingerprint: Fingerprint(in.Target), Steps: b.steps, Refs: b.refs, IDTypes: b.idTypes}
+	if len(b.stale) > 0 {
+		p.Stale = b.stale
+	}
 	spreadLevels(p.Steps)
 	placeRelaxSteps(p.Steps)
 	p.sortSteps()
@@ -234,8 +238,13 @@ func (b *builder) resolve(kind, id string) (string, int) {
 		}
 	}
 	if b.in.IDs != nil {
-		if t, ok := b.in.IDs.Target(kind, id); ok && b.in.Target.ByID(kind, t) != nil {
-			return t, resolved
+		if t, ok := b.in.IDs.Target(kind, id); ok {
+			if b.in.Target.ByID(kind, t) != nil {
+				return t, resolved
+			}
+			if o := b.in.Source.ByID(kind, id); o != nil && b.covered(o, t) {
+				b.stale[kind+"/"+id] = t
+			}
 		}
 	}
 	if b.in.Same && b.in.Target.ByID(kind, id) != nil {
@@ -373,6 +382,7 @@ func (b *builder) decide(k *kind.Kind, o *Obj) {
 		}
 	}
 	b.creating[o] = true
+	b.noteStale(k, o)
 	s := b.add(k, o, Create, "missing in the target")
 	s.Body = marshalRaw(createBody(k, o, b.in.Source))
 	if b.in.IDs != nil && b.in.IDs.Pending(k.Name, o.ID) {
@@ -382,6 +392,44 @@ func (b *builder) decide(k *kind.Kind, o *Obj) {
 	if len(unresolved) > 0 {
 		s.Reason += "; not in the target, left empty: " + strings.Join(unresolved, ", ")
 	}
+}
+
+// noteStale records the id map entry of a source object the plan creates:
+// its target object is gone (a mapped object the target has is matched,
+// never created), so the entry is stale and the create replaces it.
+func (b *builder) noteStale(k *kind.Kind, o *Obj) {
+	if b.in.IDs == nil || o.ID == "" {
+		return
+	}
+	if t, ok := b.in.IDs.Target(k.Name, o.ID); ok && b.in.Target.ByID(k.Name, t) == nil {
+		b.stale[k.Name+"/"+o.ID] = t
+	}
+}
+
+// covered reports whether the target was read where the target object
+// id, mapped from source object o, would be: only then does its absence
+// mean it is gone. A kind outside the scope, or an item of a type whose
+// items were read by id but not this one, was not looked for.
+func (b *builder) covered(o *Obj, id string) bool {
+	sc := b.in.Scope
+	if len(sc.Kinds) == 0 {
+		return true // the whole target was read
+	}
+	if !contains(sc.Kinds, o.Kind) {
+		return false
+	}
+	k := kind.Of(o.Kind)
+	if k == nil || k.Parent != kind.Types {
+		return true
+	}
+	tt := b.match[b.in.Source.ByKey(kind.Types, "", o.Parent)]
+	if tt == nil {
+		return true // its type is gone from the target, and its objects with it
+	}
+	if ids, byID := sc.Items[tt.Key]; byID && k.Name == kind.Items {
+		return contains(ids, id)
+	}
+	return sc.Includes(k.Name, tt.Key)
 }
 
 // sameBytes reports whether o and its match t are equal without decoding
@@ -462,6 +510,7 @@ func (b *builder) decideIntegration(k *kind.Kind, o, t *Obj, want map[string]any
 		return
 	}
 	b.creating[o] = true
+	b.noteStale(k, o)
 	body := createBody(k, o, b.in.Source)
 	if data, ok := body["data"].(map[string]any); ok && b.in.Environment != "" {
 		if _, has := data["environment"]; has {

@@ -17,7 +17,10 @@
 //
 // Items and quick tasks have no natural key: only the id map (or the same
 // id) matches them, so restoring them twice does not duplicate them as
-// long as the id map is kept. Then each object gets one action: create,
+// long as the id map is kept. An id map entry whose target object is
+// gone (restored once, then deleted again) is stale: the plan records it
+// (Plan.Stale) and creates the object anew; the engine ignores such an
+// entry while it still holds that id, and the create replaces it. Then each object gets one action: create,
 // update, skip (equal once references are translated), manual (the API
 // cannot write it: flows, stages, forms, schedule tasks, the owner, an
 // integration whose secret the operator has not configured, an
@@ -94,7 +97,12 @@
 // not found, the step fails and the next apply looks it up before
 // creating it. References (relation values,
 // a member's role, a group's users, a task's assignees, a quick task's
-// item) are translated through the id map when a step is sent.
+// item) are translated when a step is sent: through the plan's own
+// matches and resolved references first, then the id map (the objects
+// created since the plan was made). They are sent with the JSON type
+// the target gives its ids (Plan.IDTypes). A 401 or 403 stops the
+// writes: the first write of an apply is sent alone, and the rest are
+// recorded as not sent.
 //
 // Integration secrets are never in a snapshot (the API never returns
 // them): they come from the target environment's configuration, and the

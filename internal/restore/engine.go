@@ -55,6 +55,7 @@ type Engine struct {
 	reserved map[string]string // kind \x00 target id -> source id, found by a lookup in this apply
 	idTypes  map[string]string // kind -> JSON type of the target's ids (Plan.IDTypes, then create answers)
 	probed   bool              // the apply's first write was sent alone
+	stale    map[string]string // Plan.Stale: kind/source id -> the gone target id
 	refused  *AccessError      // the server refused the key: nothing more is sent
 	attempts int               // create attempts after a lost answer; 0 means 3
 }
@@ -99,6 +100,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) (Summary, error) {
 	}
 	e.plan, e.matched, e.total, e.done = p, map[string]string{}, p.Writes(), 0
 	e.probed, e.refused = false, nil
+	e.stale = p.Stale
 	e.idTypes = maps.Clone(p.IDTypes)
 	if e.idTypes == nil {
 		e.idTypes = map[string]string{}
@@ -173,6 +175,9 @@ func (e *Engine) markCreates(steps []*Step) error {
 	byKind := map[string][]string{}
 	for _, s := range steps {
 		if s.Action == Create && s.SourceID != "" && s.Kind != KindPermissions && s.Kind != KindGroupUsers {
+			if _, ok := e.mapped(s.Kind, s.SourceID); ok {
+				continue // created by an earlier apply: not sent
+			}
 			byKind[s.Kind] = append(byKind[s.Kind], s.SourceID)
 		}
 	}
@@ -313,20 +318,33 @@ func (e *Engine) write(ctx context.Context, s *Step) error {
 	return fmt.Errorf("unknown action %q", s.Action)
 }
 
-// target returns the target id that stands for the source object.
+// target returns the target id that stands for the source object: the
+// plan's own match or resolved reference first (the target had that
+// object when the plan was made), then the id map, whose entries written
+// by this apply (or by an earlier one stopped after the plan was made)
+// name the objects created since.
 func (e *Engine) target(kind, sourceID string) (string, bool) {
-	if e.IDs != nil {
-		if id, ok := e.IDs.Target(kind, sourceID); ok {
-			return id, true
-		}
-	}
 	if id, ok := e.matched[kind+"\x00"+sourceID]; ok {
 		return id, true
 	}
 	if id, ok := e.plan.Refs[kind+"/"+sourceID]; ok {
 		return id, true
 	}
-	return "", false
+	return e.mapped(kind, sourceID)
+}
+
+// mapped returns the id map's entry for the source object, unless it is
+// one the plan found stale (its target object was gone) and it was not
+// written again since.
+func (e *Engine) mapped(kind, sourceID string) (string, bool) {
+	if e.IDs == nil {
+		return "", false
+	}
+	id, ok := e.IDs.Target(kind, sourceID)
+	if !ok || e.stale[kind+"/"+sourceID] == id {
+		return "", false
+	}
+	return id, true
 }
 
 // idValue returns the JSON value that names the target object id of kind

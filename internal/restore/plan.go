@@ -124,6 +124,13 @@ type Plan struct {
 	// the type of the target's ids. A kind absent here follows the
 	// source's value.
 	IDTypes map[string]string `json:"id_types,omitempty"`
+	// Stale are the id map entries whose target object was gone when the
+	// plan was made ("items/1061": "5003"): the source object was created
+	// by an earlier apply, then deleted from the target. The engine
+	// ignores such an entry while it still holds that id, and a create
+	// replaces it; an entry written after planning (an apply that was
+	// stopped) is used as it is.
+	Stale map[string]string `json:"stale,omitempty"`
 	Steps   []*Step           `json:"steps"`
 }
 

@@ -16,7 +16,7 @@ import (
 // create whose answer is lost is looked up in the target before it is
 // sent again.
 func (e *Engine) create(ctx context.Context, k *kind.Kind, s *Step) error {
-	if id, ok := e.IDs.Target(k.Name, s.SourceID); ok && s.SourceID != "" {
+	if id, ok := e.mapped(k.Name, s.SourceID); ok && s.SourceID != "" {
 		s.Result = &Result{Status: StatusDone, TargetID: id, Note: "created by an earlier apply"}
 		return nil
 	}

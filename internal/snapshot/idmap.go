@@ -114,15 +114,22 @@ func (m *IDMap) Len() int {
 }
 
 // MarkPending records, durably and in one transaction, that creates of
-// these source objects of kind are about to be sent. Objects already
-// mapped are left as they are.
+// these source objects of kind are about to be sent. An entry they had
+// is dropped: it named a target object that is gone (the engine sends no
+// create for an object it has mapped), and the create replaces it.
 func (m *IDMap) MarkPending(kind string, sourceIDs ...string) error {
 	entries := map[string]string{}
 	m.mu.Lock()
 	for _, id := range sourceIDs {
-		if _, mapped := m.ids[mapKey(kind, id)]; !mapped {
-			entries[mapKey(kind, id)] = pendingMark
+		k := mapKey(kind, id)
+		if old, mapped := m.ids[k]; mapped {
+			delete(m.ids, k)
+			if m.sources[mapKey(kind, old)] == id {
+				delete(m.sources, mapKey(kind, old))
+			}
+			delete(m.queue, k)
 		}
+		entries[k] = pendingMark
 	}
 	m.mu.Unlock()
 	if len(entries) == 0 {

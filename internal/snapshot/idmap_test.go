@@ -124,3 +124,45 @@ func TestIDMapUnflushedStayPending(t *testing.T) {
 		t.Errorf("unflushed entry: mapped=%v pending=%v, want only pending", ok, m.Pending("items", "2"))
 	}
 }
+
+// A create sent over a stale entry (its target object was deleted since)
+// is marked pending like any other: the entry is dropped, and a process
+// that dies before the new id is written finds the create pending, to be
+// looked up, never the stale id.
+func TestIDMapMarkPendingReplacesAStaleEntry(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := db.IDMap("acme", "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Put("types", "7", "70"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.MarkPending("types", "7"); err != nil {
+		t.Fatal(err)
+	}
+	if id, ok := m.Target("types", "7"); ok {
+		t.Errorf("types 7 -> %s after its create was marked, want no entry", id)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if m, err = db.IDMap("acme", "acme"); err != nil {
+		t.Fatal(err)
+	}
+	if id, ok := m.Target("types", "7"); ok || !m.Pending("types", "7") {
+		t.Errorf("after reopening: types 7 -> %q %v, pending %v; want pending", id, ok, m.Pending("types", "7"))
+	}
+}
