@@ -131,7 +131,7 @@ type Plan struct {
 	// replaces it; an entry written after planning (an apply that was
 	// stopped) is used as it is.
 	Stale map[string]string `json:"stale,omitempty"`
-	Steps   []*Step           `json:"steps"`
+	Steps []*Step           `json:"steps"`
 }
 
 // Scope is what of the target a plan reads.
