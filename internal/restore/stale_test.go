@@ -2,6 +2,7 @@ package restore
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/enspace-sync/enspace-sync/internal/kind"
@@ -63,5 +64,39 @@ func TestApplyTranslatesThroughThePlanFirst(t *testing.T) {
 	p.Refs = nil
 	if id, ok := e.target(kind.Items, "1001"); ok {
 		t.Errorf("target of item 1001: %s, want none: the entry is stale", id)
+	}
+}
+
+// A role deleted and re-created by a person is matched again by its slug:
+// a member's role is sent as the role the plan matched, not as the id map's
+// entry for the deleted one, also when the role itself is not part of the
+// plan (replicate --only members).
+func TestApplyPrefersTheMatchOverAStaleEntry(t *testing.T) {
+	source := setOf(t,
+		[4]string{"roles", "", "5", `{"id":5,"name":"Sales","slug":"sales","description":"","permissions":[]}`},
+		[4]string{"members", "", "1", `{"id":1,"email":"a@acme.com","name":"A","type":"member","role":5,"status":"active"}`},
+	)
+	target := setOf(t,
+		[4]string{"roles", "", "12", `{"id":12,"name":"Sales","slug":"sales","description":"","permissions":[]}`},
+		[4]string{"roles", "", "13", `{"id":13,"name":"Other","slug":"other","description":"","permissions":[]}`},
+		[4]string{"members", "", "40", `{"id":40,"email":"a@acme.com","name":"A","type":"member","role":13,"status":"active"}`},
+	)
+	ids := newMemIDs()
+	ids.ids["roles/5"] = "11" // the deleted role
+	members := Selection{Objects: func(o *Obj) bool { return o.Kind == kind.Members }}
+	p, err := Build(Input{Operation: "replicate", Source: source, Target: target, Select: members, IDs: ids})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := stepFor(t, p, kind.Members, "1"); s.Action != Update {
+		t.Fatalf("member: %s (%s), want update", s.Action, s.Reason)
+	}
+	c := &echoClient{}
+	e := &Engine{Client: c, Workspace: "acme", IDs: ids}
+	if _, err := e.Apply(context.Background(), p); err != nil {
+		t.Fatalf("apply: %v\n%s", err, dump(p))
+	}
+	if got := c.requests(); !strings.Contains(got, `members.update {`) || !strings.Contains(got, `"role":12`) {
+		t.Errorf("sent:\n%s\nwant the member's role as 12", got)
 	}
 }
