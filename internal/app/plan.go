@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
@@ -89,11 +90,14 @@ func refusedKey(p *Planned, envName string, ae *restore.AccessError) error {
 			scope = "delete"
 		}
 		why = fmt.Sprintf("the API key lacks the %s scope for this workspace (403: %v)", scope, ae.Err)
+		if strings.Contains(ae.Err.Error(), "not authorized for this workspace") {
+			why = fmt.Sprintf("the API key has no access to workspace %s (403: %v)", p.target.Slug, ae.Err)
+		}
 	}
 	return &FailureError{
 		Err: fmt.Errorf("%s into %s stopped: %s; %d writes were not sent",
 			p.Plan.Operation, p.Plan.Target, why, ae.NotSent),
-		Hint: fmt.Sprintf("give environment %s an API key that may write to workspace %s (api_key_file), then run the command again", envName, p.target.Slug),
+		Hint: fmt.Sprintf("check api_key_file of environment %s: the key must be accepted and may write to workspace %s (enspace-sync doctor shows its scopes)", envName, p.target.Slug),
 	}
 }
 
