@@ -95,11 +95,17 @@ func fingerprint(set *Set, sortLists bool) string {
 	set.mu.Unlock()
 	sort.Strings(keys)
 	h := sha256.New()
+	paths := map[string][]string{} // kind -> its unordered paths, deepest first
 	for _, k := range keys {
 		o := set.byKey[k]
 		fields := decodeFields(o.Raw)
 		if sortLists {
-			sortUnordered(o.Kind, fields)
+			p, ok := paths[o.Kind]
+			if !ok {
+				p = unorderedPaths(o.Kind)
+				paths[o.Kind] = p
+			}
+			sortUnordered(p, fields)
 		}
 		h.Write([]byte(k))
 		h.Write([]byte{0})
@@ -109,15 +115,21 @@ func fingerprint(set *Set, sortLists bool) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// sortUnordered sorts, in place, the lists of an object of the kind named
-// name whose order the API does not promise, by the canonical text of
-// their elements. Deeper lists are sorted first (a stage's tasks after
-// each task's assignees), so that an outer list sorts on settled elements.
-func sortUnordered(name string, fields map[string]any) {
+// unorderedPaths returns the paths of the lists whose order the API does
+// not promise in objects of the kind named name, deepest first.
+func unorderedPaths(name string) []string {
 	paths := slices.Clone(kind.Unordered(name))
 	sort.SliceStable(paths, func(i, j int) bool {
 		return strings.Count(paths[i], ".") > strings.Count(paths[j], ".")
 	})
+	return paths
+}
+
+// sortUnordered sorts, in place, the lists at paths (unorderedPaths) by
+// the canonical text of their elements. Deeper lists are sorted first (a
+// stage's tasks after each task's assignees), so that an outer list sorts
+// on settled elements.
+func sortUnordered(paths []string, fields map[string]any) {
 	for _, p := range paths {
 		visitPath(fields, p, func(_ string, val any) (any, bool) {
 			l, ok := val.([]any)
