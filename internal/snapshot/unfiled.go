@@ -2,7 +2,9 @@ package snapshot
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"slices"
 	"strconv"
 	"sync"
@@ -71,6 +73,98 @@ type unfiled struct {
 	loadErr error
 }
 
+// bucketWaitHashes holds the hashes of the blobs whose index entries wait
+// (format 5): a record per batch that stored new blobs, keyed by the
+// first blob id, of a CRC-32C and the blobs' hashes, in id order (ids
+// consecutive), written in the batch's transaction and deleted by the
+// filing that files them. A pack of format 5 lists no hashes, and a
+// waiting entry read back from the blob's content alone would be lost
+// with it when the pack is damaged: its blob could then no longer heal.
+// Read on open (unfiledReady) in place of the packs' content, which is
+// hashed only for a blob no sound record names.
+var bucketWaitHashes = []byte("wait-hashes")
+
+// encodeWaitHashes makes a record of bucketWaitHashes.
+func encodeWaitHashes(hs []Hash) []byte {
+	rec := make([]byte, 4, 4+len(hs)*len(Hash{}))
+	for i := range hs {
+		rec = append(rec, hs[i][:]...)
+	}
+	binary.BigEndian.PutUint32(rec, crc32.Checksum(rec[4:], castagnoli))
+	return rec
+}
+
+// putWaitHashes files the hashes of the blobs stored (in id order) in tx.
+func putWaitHashes(tx *bbolt.Tx, stored []filedBlob) error {
+	if len(stored) == 0 {
+		return nil
+	}
+	b, err := tx.CreateBucketIfNotExists(bucketWaitHashes)
+	if err != nil {
+		return err
+	}
+	b.FillPercent = appendFill
+	start := 0
+	for i := 1; i <= len(stored); i++ {
+		if i < len(stored) && stored[i].id == stored[i-1].id+1 {
+			continue
+		}
+		hs := make([]Hash, i-start)
+		for j := range hs {
+			hs[j] = stored[start+j].hash
+		}
+		if err := b.Put(idKey(stored[start].id), encodeWaitHashes(hs)); err != nil {
+			return err
+		}
+		start = i
+	}
+	return nil
+}
+
+// waitHashes reads the sound records of bucketWaitHashes for ids above w.
+func waitHashes(tx *bbolt.Tx, w uint64) map[uint64]Hash {
+	b := tx.Bucket(bucketWaitHashes)
+	if b == nil {
+		return nil
+	}
+	out := map[uint64]Hash{}
+	_ = b.ForEach(func(k, v []byte) error {
+		first, ok := idFromKey(k)
+		if !ok || len(v) < 4 || (len(v)-4)%len(Hash{}) != 0 || crc32.Checksum(v[4:], castagnoli) != binary.BigEndian.Uint32(v) {
+			return nil // its blobs' content is hashed instead
+		}
+		for i := 0; 4+i*len(Hash{}) < len(v); i++ {
+			if id := first + uint64(i); id > w {
+				var h Hash
+				copy(h[:], v[4+i*len(Hash{}):])
+				out[id] = h
+			}
+		}
+		return nil
+	})
+	return out
+}
+
+// clearWaitHashes deletes every record of bucketWaitHashes: the filing
+// that raises the watermark to the last id given files them all.
+func clearWaitHashes(tx *bbolt.Tx) error {
+	b := tx.Bucket(bucketWaitHashes)
+	if b == nil {
+		return nil
+	}
+	var keys [][]byte
+	_ = b.ForEach(func(k, _ []byte) error {
+		keys = append(keys, bytes.Clone(k))
+		return nil
+	})
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // keyBlobsFiled is the meta key of the watermark: the greatest blob id at
 // or below which every blob's index entry is filed. A database without it
 // (format 1) has every entry filed.
@@ -114,16 +208,38 @@ func (db *DB) unfiledReady() error {
 					k, v = c.First()
 				}
 			}
+			recorded := waitHashes(tx, w)
 			for ; k != nil; k, v = c.Next() {
 				p, err := decodePack(v)
 				if err != nil {
 					continue // Verify names it; nothing can dedup to it
 				}
+				var raw []byte
+				unpacked := false
 				for i, id := range p.ids {
 					if id <= w {
 						continue
 					}
-					h := p.hash(i)
+					h, ok := p.hash(i)
+					if !ok {
+						h, ok = recorded[id]
+					}
+					if !ok {
+						// Format 5 without a sound record: the content's
+						// hash, from a pack whose checksum holds.
+						if !unpacked {
+							unpacked = true
+							if packSumOK(v) {
+								raw, _ = p.unpack()
+							}
+						}
+						if raw == nil {
+							continue
+						}
+						if h, err = ContentHash(raw[p.offs[i]:p.offs[i+1]]); err != nil {
+							continue
+						}
+					}
 					u.add(h, id, false)
 				}
 			}
@@ -292,6 +408,9 @@ func (db *DB) fileBlobsLocked(keep func(id uint64) bool) error {
 				return err
 			}
 			if last {
+				if err := clearWaitHashes(tx); err != nil {
+					return err
+				}
 				return tx.Bucket(bucketMeta).Put(keyBlobsFiled, []byte(strconv.FormatUint(blobs, 10)))
 			}
 			return nil
