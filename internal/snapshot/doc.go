@@ -15,10 +15,10 @@
 // Blobs and chunks are filed under small permanent ids (their bucket's
 // sequence: never zero, never reused, not even after a prune), and an index
 // maps each content hash to its id, so the same content always gets
-// the id it got first. A pack lists each blob's hash, which Walk and
-// DiffCollection report and Verify re-checks the content against; the
-// blob index keeps only the first 6 bytes of it (format 4, see # Blob
-// index). Tree nodes
+// the id it got first. The blob index keeps only the first 6 bytes of
+// the hash (format 4, see # Blob index); since format 5 a pack lists no
+// hashes (see # Format 5): Walk and DiffCollection report the hash of
+// each blob's content, and Verify checks it against the index. Tree nodes
 // name blobs and chunks by id, a byte or two, not by 32-byte hash; this is
 // what keeps a changed object's share of its chunk small.
 //
@@ -54,7 +54,9 @@
 // added: blob records and their index entries, chunks and index nodes and
 // theirs, roots, and the snapshot and run records themselves. It leaves out
 // bbolt's page overhead, the keys and headers of the blob index's groups
-// (blobindex.go) and the run's pending entries, which its commit deletes.
+// (blobindex.go), the run's pending entries, which its commit deletes, and
+// the hashes of its blobs whose index entries wait (unfiled.go), which
+// the filing of those entries deletes.
 //
 // A snapshot becomes visible only with its record, written in the last
 // transaction of [Writer.Commit], the same one that deletes the run's pending
@@ -155,18 +157,22 @@
 // took 2.4 MiB off; see # Trees for what followed). See # Caveats for
 // what stands between this and the floor.
 //
-// A read-write open upgrades a format-1, -2 or -3 file in place
+// A read-write open upgrades a format-1 to -4 file in place
 // (upgrade.go): it first keeps a copy of the file beside it (path +
-// ".format2" for formats 1 and 2, ".format3" for 3; synced and renamed,
-// so whole or absent), then, in one transaction, marks the file format 4
-// (older builds refuse it from here: "database format 4 is newer than
-// this build understands") and moves the blob and chunk indexes into
-// groups (# Blob index, # Trees). From format 1 or 2 it then moves the loose records into
+// ".format2" for formats 1 and 2, ".format3" for 3, ".format4" for 4;
+// synced and renamed, so whole or absent), then, in one transaction,
+// marks the file format 5 (older builds refuse it from here: "database
+// format 5 is newer than this build understands") and, from format 3 or
+// older, moves the blob and chunk indexes into groups (# Blob index,
+// # Trees). From format 4 that transaction is the whole upgrade: packs
+// already written stay as they are (listing their hashes) and are read as
+// they are; new ones list none (# Format 5). From format 1 or 2 it then moves the loose records into
 // packs a batch per transaction, each batch filing its packs and
-// deleting its records together. Every commit leaves a sound format-4
-// file, since format 4 reads both, so a process killed midway leaves a
+// deleting its records together. Every commit leaves a sound format-5
+// file, since format 5 reads both, so a process killed midway leaves a
 // file the next read-write open finishes upgrading (TestUpgradeKilled
-// kills one); the index's move is one transaction, done or not. A
+// kills one; TestFormat4UpgradeKilled stops one from format 4 after its
+// copy is kept); the index's move is one transaction, done or not. A
 // read-only open reads a file of an older format as it is, its blob
 // and chunk indexes too. To go back to an older build, put the copy in the
 // database's place: snapshots taken since the upgrade are lost with it.
@@ -182,17 +188,20 @@
 // 6 bytes and the id (3 bytes, up to 8 for ids past 2^24), fixed width,
 // sorted, in groups of up to 4,096 entries, each group one record keyed
 // by its first prefix: about 9 bytes an entry. A lookup seeks the group
-// and binary-searches it; its caller reads the blob's pack header (which
-// deduplication does anyway, for the pack's checksum) and compares the
-// full hash. A blob whose hash has another prefix than the entry's means
+// and binary-searches it; its caller checks the blob's record: the hash
+// a loose record or a pack of format 3 or 4 lists, or (format 5) the
+// blob's content, compared with the bytes about to be stored or hashed. A blob whose hash has another prefix than the entry's means
 // a wrong index entry (ErrCorrupt, as before); one with the same prefix
 // and another hash is a prefix collision (one chance in 2^48 a pair of
 // blobs, about one in 500 that a million blobs hold one;
-// TestBlobIndexPrefixCollision makes one by editing a pack): the
+// TestBlobIndexPrefixCollision makes one by editing a format-4 pack's
+// listed hash; TestFormat5SharedPrefix files two format-5 blobs under one
+// prefix): the
 // content is new, and its entry joins the other under the same prefix,
 // where lookups try each. Deduplication takes an id only when a record
-// shows it is this content's: the pack's or loose record's hash, or the
-// hash a repair recorded for a damaged blob. Otherwise, when the other
+// shows it is this content's: the pack's or loose record's hash, the
+// content of a pack of format 5, or the hash a repair recorded for a
+// damaged blob (for the blob of a damaged format-5 pack, see # Format 5). Otherwise, when the other
 // blob's pack fails its checksum, its header does not decode, or a
 // reference by hash alone (PutHashed without bytes) finds no record that
 // confirms it, healing the id with this content could overwrite another
@@ -314,7 +323,9 @@
 // already stored in a pack, the batch write checks the pack's CRC-32C
 // the first time the run meets the pack (a few microseconds a pack, in
 // the read transaction, without copying it out) and that the pack lists
-// the hash under that id. A stored copy that is a loose record (below) is
+// the hash under that id (formats 3 and 4) or holds this content under
+// it (format 5: the same bytes, or bytes whose canonical JSON has this
+// hash). A stored copy that is a loose record (below) is
 // copied out and, outside the transaction, decompressed and compared with
 // the bytes just fetched (damagedCopies); a copy kept in another raw form
 // of the same content is hashed instead. A blob whose pack fails its
@@ -451,10 +462,9 @@
 // A blob stored afresh after damage counts as dead in its old pack.
 // Packs are not merged: their id ranges must not overlap.
 //
-// What keeps the database above the one-stream floor: each object version
-// carries its 32-byte hash in its pack (3.75 MB of the storage
-// benchmark's packs: Walk, DiffCollection and deduplication's checks
-// read it there; the one-stream floor holds no hashes), packs
+// What keeps the database above the one-stream floor: up to format 4
+// each object version carried its 32-byte hash in its pack (3.75 MB of
+// the storage benchmark's packs; format 5 lists none), packs
 // are compressed apart, so an object's new version does not reference the
 // old one as a single stream does, and bbolt's copy-on-write leaves free
 // pages behind a filing of the index.

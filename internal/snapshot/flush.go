@@ -191,7 +191,7 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 				stored = append(stored, filedBlob{hash: h, id: pids[j]})
 			}
 		}
-		if err := putWaitHashes(tx, stored); err != nil {
+		if err := putWaitPrefixes(tx, stored); err != nil {
 			return fmt.Errorf("store pack: %w", err)
 		}
 		if len(heal) > 0 {
@@ -412,7 +412,7 @@ func unreadableMatch(tx *bbolt.Tx, u *unfiled, loc *locator, at blobAt, id uint6
 	if _, err := loc.raw(at); err == nil && sound {
 		return false // sound content that is not p's: another blob
 	}
-	if u.waitingID(p.hash) == id {
+	if u.waitingID(p.hash) == id || u.partialID(p.hash) == id {
 		return true
 	}
 	var buf [2]uint64

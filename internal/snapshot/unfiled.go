@@ -68,38 +68,42 @@ type unfiled struct {
 
 	mu      sync.RWMutex
 	entries waitTable
+	// partials counts the partial entries read back (partialKey); they
+	// go with the filing, when the set is cleared.
+	partials atomic.Int32
 
 	load    sync.Once
 	loadErr error
 }
 
-// bucketWaitHashes holds the hashes of the blobs whose index entries wait
-// (format 5): a record per batch that stored new blobs, keyed by the
-// first blob id, of a CRC-32C and the blobs' hashes, in id order (ids
-// consecutive), written in the batch's transaction and deleted by the
-// filing that files them. A pack of format 5 lists no hashes, and a
-// waiting entry read back from the blob's content alone would be lost
-// with it when the pack is damaged: its blob could then no longer heal.
-// Read on open (unfiledReady) in place of the packs' content, which is
-// hashed only for a blob no sound record names.
-var bucketWaitHashes = []byte("wait-hashes")
+// bucketWaitPrefixes holds the index prefixes of the blobs whose index
+// entries wait (format 5): a record per run of consecutive ids a batch
+// stored, keyed by the first id, of a CRC-32C and each blob's 6-byte
+// hash prefix, written in the batch's transaction and deleted by the
+// filing that files them. A pack of format 5 lists no hashes: on open,
+// the waiting entries are read back from the blobs' content (unfiledReady),
+// checked against these prefixes; a blob whose pack fails its checksum or
+// does not decompress, whose content no longer tells its hash, still gets
+// its entry from its prefix (a partial entry, see partialKey), so that it
+// is filed and the next backup that brings its content heals it.
+var bucketWaitPrefixes = []byte("wait-prefixes")
 
-// encodeWaitHashes makes a record of bucketWaitHashes.
-func encodeWaitHashes(hs []Hash) []byte {
-	rec := make([]byte, 4, 4+len(hs)*len(Hash{}))
-	for i := range hs {
-		rec = append(rec, hs[i][:]...)
+// encodeWaitPrefixes makes a record of bucketWaitPrefixes.
+func encodeWaitPrefixes(ps []uint64) []byte {
+	rec := make([]byte, 4, 4+len(ps)*prefixLen)
+	for _, p := range ps {
+		rec = appendPrefix(rec, p)
 	}
 	binary.BigEndian.PutUint32(rec, crc32.Checksum(rec[4:], castagnoli))
 	return rec
 }
 
-// putWaitHashes files the hashes of the blobs stored (in id order) in tx.
-func putWaitHashes(tx *bbolt.Tx, stored []filedBlob) error {
+// putWaitPrefixes files the prefixes of the blobs stored (in id order) in tx.
+func putWaitPrefixes(tx *bbolt.Tx, stored []filedBlob) error {
 	if len(stored) == 0 {
 		return nil
 	}
-	b, err := tx.CreateBucketIfNotExists(bucketWaitHashes)
+	b, err := tx.CreateBucketIfNotExists(bucketWaitPrefixes)
 	if err != nil {
 		return err
 	}
@@ -109,11 +113,11 @@ func putWaitHashes(tx *bbolt.Tx, stored []filedBlob) error {
 		if i < len(stored) && stored[i].id == stored[i-1].id+1 {
 			continue
 		}
-		hs := make([]Hash, i-start)
-		for j := range hs {
-			hs[j] = stored[start+j].hash
+		ps := make([]uint64, i-start)
+		for j := range ps {
+			ps[j] = prefixOf(stored[start+j].hash)
 		}
-		if err := b.Put(idKey(stored[start].id), encodeWaitHashes(hs)); err != nil {
+		if err := b.Put(idKey(stored[start].id), encodeWaitPrefixes(ps)); err != nil {
 			return err
 		}
 		start = i
@@ -121,23 +125,21 @@ func putWaitHashes(tx *bbolt.Tx, stored []filedBlob) error {
 	return nil
 }
 
-// waitHashes reads the sound records of bucketWaitHashes for ids above w.
-func waitHashes(tx *bbolt.Tx, w uint64) map[uint64]Hash {
-	b := tx.Bucket(bucketWaitHashes)
+// waitPrefixes reads the sound records of bucketWaitPrefixes for ids above w.
+func waitPrefixes(tx *bbolt.Tx, w uint64) map[uint64]uint64 {
+	b := tx.Bucket(bucketWaitPrefixes)
 	if b == nil {
 		return nil
 	}
-	out := map[uint64]Hash{}
+	out := map[uint64]uint64{}
 	_ = b.ForEach(func(k, v []byte) error {
 		first, ok := idFromKey(k)
-		if !ok || len(v) < 4 || (len(v)-4)%len(Hash{}) != 0 || crc32.Checksum(v[4:], castagnoli) != binary.BigEndian.Uint32(v) {
-			return nil // its blobs' content is hashed instead
+		if !ok || len(v) < 4 || (len(v)-4)%prefixLen != 0 || crc32.Checksum(v[4:], castagnoli) != binary.BigEndian.Uint32(v) {
+			return nil // its blobs' entries come from their content alone
 		}
-		for i := 0; 4+i*len(Hash{}) < len(v); i++ {
+		for i := 0; 4+i*prefixLen < len(v); i++ {
 			if id := first + uint64(i); id > w {
-				var h Hash
-				copy(h[:], v[4+i*len(Hash{}):])
-				out[id] = h
+				out[id] = getPrefix(v[4+i*prefixLen:])
 			}
 		}
 		return nil
@@ -145,10 +147,10 @@ func waitHashes(tx *bbolt.Tx, w uint64) map[uint64]Hash {
 	return out
 }
 
-// clearWaitHashes deletes every record of bucketWaitHashes: the filing
-// that raises the watermark to the last id given files them all.
-func clearWaitHashes(tx *bbolt.Tx) error {
-	b := tx.Bucket(bucketWaitHashes)
+// clearWaitPrefixes deletes every record of bucketWaitPrefixes: the
+// filing that raises the watermark to the last id given files them all.
+func clearWaitPrefixes(tx *bbolt.Tx) error {
+	b := tx.Bucket(bucketWaitPrefixes)
 	if b == nil {
 		return nil
 	}
@@ -163,6 +165,25 @@ func clearWaitHashes(tx *bbolt.Tx) error {
 		}
 	}
 	return nil
+}
+
+// partialKey is the key in the waiting set of a partial entry: a blob
+// whose prefix is known but not its full hash (its content does not
+// read): the prefix, then zeros. Filing files it under its prefix like
+// any entry; lookups by a hash of that prefix find it (partialID) as a
+// candidate to check, as they would find a filed entry.
+func partialKey(p uint64) Hash {
+	var h Hash
+	appendPrefix(h[:0], p)
+	return h
+}
+
+// partialID returns the id of a partial entry of h's prefix, 0 when none.
+func (u *unfiled) partialID(h Hash) uint64 {
+	if u.partials.Load() == 0 {
+		return 0
+	}
+	return u.waitingID(partialKey(prefixOf(h)))
 }
 
 // keyBlobsFiled is the meta key of the watermark: the greatest blob id at
@@ -208,7 +229,7 @@ func (db *DB) unfiledReady() error {
 					k, v = c.First()
 				}
 			}
-			recorded := waitHashes(tx, w)
+			recorded := waitPrefixes(tx, w)
 			for ; k != nil; k, v = c.Next() {
 				p, err := decodePack(v)
 				if err != nil {
@@ -220,27 +241,32 @@ func (db *DB) unfiledReady() error {
 					if id <= w {
 						continue
 					}
-					h, ok := p.hash(i)
-					if !ok {
-						h, ok = recorded[id]
+					if h, ok := p.hash(i); ok {
+						u.add(h, id, false)
+						continue
 					}
-					if !ok {
-						// Format 5 without a sound record: the content's
-						// hash, from a pack whose checksum holds.
-						if !unpacked {
-							unpacked = true
-							if packSumOK(v) {
-								raw, _ = p.unpack()
-							}
-						}
-						if raw == nil {
-							continue
-						}
-						if h, err = ContentHash(raw[p.offs[i]:p.offs[i+1]]); err != nil {
-							continue
+					// Format 5: the content's hash, from a pack whose
+					// checksum holds, checked against the prefix
+					// recorded; else a partial entry of that prefix.
+					if !unpacked {
+						unpacked = true
+						if packSumOK(v) {
+							raw, _ = p.unpack()
 						}
 					}
-					u.add(h, id, false)
+					rp, hasPrefix := recorded[id]
+					var h Hash
+					herr := errMissing
+					if raw != nil {
+						h, herr = ContentHash(raw[p.offs[i]:p.offs[i+1]])
+					}
+					switch {
+					case herr == nil && (!hasPrefix || prefixOf(h) == rp):
+						u.add(h, id, false)
+					case hasPrefix:
+						u.add(partialKey(rp), id, false)
+						u.partials.Add(1)
+					}
 				}
 			}
 			return nil
@@ -299,7 +325,10 @@ func (u *unfiled) find(f *groupFinder, l *locator, h Hash) uint64 {
 	if id := u.waitingID(h); id != 0 {
 		return id
 	}
-	return findBlobID(f, l, h)
+	if id := findBlobID(f, l, h); id != 0 {
+		return id
+	}
+	return u.partialID(h)
 }
 
 // waitingID returns the id waiting for h, 0 when none.
@@ -358,6 +387,7 @@ func (u *unfiled) clear() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.entries.reset()
+	u.partials.Store(0)
 }
 
 // fileBlobs files every waiting blob index entry for which keep reports
@@ -408,7 +438,7 @@ func (db *DB) fileBlobsLocked(keep func(id uint64) bool) error {
 				return err
 			}
 			if last {
-				if err := clearWaitHashes(tx); err != nil {
+				if err := clearWaitPrefixes(tx); err != nil {
 					return err
 				}
 				return tx.Bucket(bucketMeta).Put(keyBlobsFiled, []byte(strconv.FormatUint(blobs, 10)))

@@ -258,6 +258,9 @@ func (v *verifier) checkBlobs(es []entry) error {
 				}
 				if e.id > filed && f.indexed == 0 {
 					f.indexed = v.db.unfiled.waitingID(f.hash) // its entry waits
+					if f.indexed == 0 {
+						f.indexed = v.db.unfiled.partialID(f.hash) // under its prefix alone
+					}
 				}
 			case !v.readData:
 				// The entries of the blobs above the watermark wait in
