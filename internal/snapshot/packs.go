@@ -12,15 +12,16 @@ import (
 	"go.etcd.io/bbolt"
 )
 
-// Packs (format 3; their ids shorter in format 4). A batch's new blobs are stored together: their raw
-// bytes, concatenated, are one zstd frame, and the record that holds the
-// frame lists, in its header, each blob's id, raw length and hash. The
+// Packs (format 3; their ids shorter in format 4; no hashes in format 5).
+// A batch's new blobs are stored together: their raw bytes, concatenated,
+// are one zstd frame, and the record that holds the frame lists, in its
+// header, each blob's id and raw length (and up to format 4 its hash). The
 // record is filed in the packs bucket under its first blob id. Blob ids
 // are given in order, so the packs' id ranges do not overlap: the pack
 // that may hold blob id is the one filed under the greatest key at or
 // below id, and its header says whether it does. A pack needs no record
-// per blob, so a blob costs its share of the frame, 32 bytes of hash and
-// two or three bytes of id and length.
+// per blob, so a blob costs its share of the frame and two or three bytes
+// of id and length (and 32 bytes of hash in packs of formats 3 and 4).
 //
 // A blob whose pack is damaged is stored afresh alone, under the same id,
 // in the blobs bucket (a "loose" record: the format-1 and -2 blob record,
