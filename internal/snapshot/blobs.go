@@ -26,7 +26,9 @@ func (db *DB) Blob(hash Hash) ([]byte, error) {
 	}
 	raws, hashes, err := db.rawBlobs([]uint64{id})
 	if err == nil && hashes[0] == (Hash{}) { // a pack of format 5: the content's
-		hashes[0], err = ContentHash(raws[0])
+		if hashes[0], err = ContentHash(raws[0]); err == nil && prefixCollision(hashes[0], hash) {
+			return nil, fmt.Errorf("read blob %s: %w", hash.Short(), ErrNotFound) // another blob of its prefix
+		}
 	}
 	if err == nil && hashes[0] != hash {
 		err = fmt.Errorf("%w: blob %d holds %s", ErrCorrupt, id, hashes[0].Short())

@@ -363,17 +363,16 @@ func damagedCopies(batch []pending, idx []int, recs [][]byte, workers int) ([]in
 }
 
 // storedID returns the id of the blob of hash h, checked against the
-// hash its record holds: 0 when none holds h.
+// hash its record lists: 0 when it lists another of the same prefix.
 func storedID(tx *bbolt.Tx, u *unfiled, h Hash) uint64 {
 	id := u.lookup(tx, h)
 	if id == 0 {
 		return 0
 	}
-	l := newLocator(tx)
-	if at, err := l.locate(id); err == nil {
-		if stored, err := l.hashOf(at); err == nil && prefixCollision(stored, h) {
-			return 0
-		}
+	// A blob of a format-5 pack is not decompressed here: its reader
+	// hashes what it reads (DB.Blob).
+	if at, err := newLocator(tx).locate(id); err == nil && at.hashed && prefixCollision(at.hash, h) {
+		return 0
 	}
 	return id
 }
