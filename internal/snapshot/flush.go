@@ -411,11 +411,11 @@ func unreadableMatch(tx *bbolt.Tx, u *unfiled, loc *locator, at blobAt, id uint6
 	if _, err := loc.raw(at); err == nil && sound {
 		return false // sound content that is not p's: another blob
 	}
-	if u.waitingID(p.hash) == id || u.partialID(p.hash) == id {
+	if u.waitingID(p.hash) == id {
 		return true
 	}
 	var buf [2]uint64
-	ids := blobCandidates(tx, p.hash, buf[:0])
+	ids := u.prefixedIDs(p.hash, blobCandidates(tx, p.hash, buf[:0]))
 	return len(ids) == 1 && ids[0] == id
 }
 

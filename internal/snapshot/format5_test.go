@@ -418,3 +418,113 @@ func TestWaitingDamagedPackHeals(t *testing.T) {
 		t.Errorf("the first snapshot's object: %q %v %v", raw, ok, err)
 	}
 }
+
+// TestForgedNotJSON: content of a format-5 pack written over with bytes
+// that are not JSON, checksum and all, is content damage for Verify with
+// data (its hash unknown), not a missing index entry; the next backup
+// stores the object anew.
+func TestForgedNotJSON(t *testing.T) {
+	db := openTest(t)
+	snapshotOf(t, db, "acme", 20, same)
+	fileAll(t, db)
+	h5, _ := ContentHash(item(5, 0))
+	var id uint64
+	if err := db.bolt.View(func(tx *bbolt.Tx) error { id = lookupBlobID(tx, h5); return nil }); err != nil || id == 0 {
+		t.Fatal(id, err)
+	}
+	var key, orig []byte
+	if err := db.bolt.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketPacks).Cursor()
+		k, v := c.Seek(idKey(id))
+		if k == nil || !bytes.Equal(k, idKey(id)) {
+			k, v = c.Prev()
+		}
+		key, orig = bytes.Clone(k), bytes.Clone(v)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	forgeBlob(t, db, id, func(b []byte) []byte { return b[:len(b)/2] })
+	rep, err := db.Verify(true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Problems) != 1 || rep.Problems[0].Key != "5" || !rep.Problems[0].Content || rep.Structural != 0 {
+		t.Fatalf("verify --read-data: %v, structural %d", rep.Problems, rep.Structural)
+	}
+	if h, ok := rep.DamagedBlobs[id]; !ok || !h.IsZero() {
+		t.Errorf("damaged blobs %v, want %d with its hash unknown", rep.DamagedBlobs, id)
+	}
+	if _, err := db.RecordCheck(rep); err != nil {
+		t.Fatal(err)
+	}
+	// Its pack lists another length than the content's: nothing shows the
+	// id is this content's, so the next backup stores it anew (the old
+	// snapshot stays damaged) rather than heal the id.
+	s := snapshotOf(t, db, "acme", 20, same)
+	if len(s.Healed) != 0 {
+		t.Errorf("healed %+v", s.Healed)
+	}
+	if raw, ok, err := db.Lookup(s, "items/contracts", "5"); err != nil || !ok || !bytes.Equal(raw, item(5, 0)) {
+		t.Errorf("the new snapshot's object: %q %v %v", raw, ok, err)
+	}
+	// The pack as it was, so that the cleanup's check passes.
+	if err := db.bolt.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketPacks).Put(key, orig) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestWaitingPrefixesReadBack: after a reopen, the waiting entries of
+// format-5 blobs come back from their recorded prefixes, without hashing
+// their content: an unchanged backup stores nothing new, Blob finds each
+// by its hash, and the filing files each under its hash's prefix.
+func TestWaitingPrefixesReadBack(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "snapshots.db")
+	db, err := Open(path, Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snapshotOf(t, db, "acme", 50, same)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if db, err = Open(path, Options{Logger: quiet}); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.unfiledReady(); err != nil {
+		t.Fatal(err)
+	}
+	if n, m := len(db.unfiled.prefixed), db.unfiled.entries.len(); n != 50 || m != 0 {
+		t.Fatalf("read back %d prefixed entries and %d hashed, want 50 and 0", n, m)
+	}
+	blobs := countBlobs(t, db)
+	snapshotOf(t, db, "acme", 50, same)
+	if n := countBlobs(t, db); n != blobs {
+		t.Errorf("an unchanged backup after a reopen stored %d blobs", n-blobs)
+	}
+	for i := 1; i <= 50; i++ {
+		h, _ := ContentHash(item(i, 0))
+		if raw, err := db.Blob(h); err != nil || !bytes.Equal(raw, item(i, 0)) {
+			t.Fatalf("Blob(item %d) = %q, %v", i, raw, err)
+		}
+	}
+	fileAll(t, db)
+	if err := db.bolt.View(func(tx *bbolt.Tx) error {
+		for i := 1; i <= 50; i++ {
+			h, _ := ContentHash(item(i, 0))
+			if id := lookupBlobID(tx, h); id == 0 {
+				t.Errorf("item %d is not indexed after the filing", i)
+			}
+		}
+		if n := count(t, db, bucketWaitPrefixes); n != 0 {
+			t.Errorf("%d records of waiting prefixes left after the filing", n)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := db.Verify(true, nil); err != nil || !rep.OK() {
+		t.Errorf("verify: %v %v", rep.Problems, err)
+	}
+}

@@ -68,9 +68,11 @@ type unfiled struct {
 
 	mu      sync.RWMutex
 	entries waitTable
-	// partials counts the partial entries read back (partialKey); they
-	// go with the filing, when the set is cleared.
-	partials atomic.Int32
+	// prefixed are the waiting entries read back on open from the
+	// prefixes of bucketWaitPrefixes (blobs of format-5 packs), sorted:
+	// their full hashes are not known. Lookups take them as candidates
+	// to check, as they take the index's.
+	prefixed []indexEntry
 
 	load    sync.Once
 	loadErr error
@@ -81,11 +83,12 @@ type unfiled struct {
 // stored, keyed by the first id, of a CRC-32C and each blob's 6-byte
 // hash prefix, written in the batch's transaction and deleted by the
 // filing that files them. A pack of format 5 lists no hashes: on open,
-// the waiting entries are read back from the blobs' content (unfiledReady),
-// checked against these prefixes; a blob whose pack fails its checksum or
-// does not decompress, whose content no longer tells its hash, still gets
-// its entry from its prefix (a partial entry, see partialKey), so that it
-// is filed and the next backup that brings its content heals it.
+// the waiting entries of its blobs are read back from these prefixes
+// (unfiled.prefixed), not from the blobs' content, which would take a
+// decompression and a hash of up to 65,536 blobs on every open; and a
+// blob whose pack is damaged still has its entry, so that it is filed and
+// the next backup that brings its content heals it. Only the blobs of a
+// record that fails its checksum are hashed from their content.
 var bucketWaitPrefixes = []byte("wait-prefixes")
 
 // encodeWaitPrefixes makes a record of bucketWaitPrefixes.
@@ -167,23 +170,57 @@ func clearWaitPrefixes(tx *bbolt.Tx) error {
 	return nil
 }
 
-// partialKey is the key in the waiting set of a partial entry: a blob
-// whose prefix is known but not its full hash (its content does not
-// read): the prefix, then zeros. Filing files it under its prefix like
-// any entry; lookups by a hash of that prefix find it (partialID) as a
-// candidate to check, as they would find a filed entry.
+// partialKey is the hash under which waiting() hands a prefixed entry
+// to the filing, which files it under its prefix: the prefix, then zeros.
 func partialKey(p uint64) Hash {
 	var h Hash
 	appendPrefix(h[:0], p)
 	return h
 }
 
-// partialID returns the id of a partial entry of h's prefix, 0 when none.
-func (u *unfiled) partialID(h Hash) uint64 {
-	if u.partials.Load() == 0 {
-		return 0
+// prefixedIDs appends to ids the ids of the prefixed entries of h's
+// prefix (usually none), in order. The caller checks them, as it checks
+// the index's candidates.
+func (u *unfiled) prefixedIDs(h Hash, ids []uint64) []uint64 {
+	u.mu.RLock()
+	defer u.mu.RUnlock()
+	p := prefixOf(h)
+	i, _ := slices.BinarySearchFunc(u.prefixed, indexEntry{p, 0}, cmpEntry)
+	for ; i < len(u.prefixed) && u.prefixed[i].prefix == p; i++ {
+		ids = append(ids, u.prefixed[i].id)
 	}
-	return u.waitingID(partialKey(prefixOf(h)))
+	return ids
+}
+
+// prefixedHas reports whether a prefixed entry names id (under any prefix).
+func (u *unfiled) prefixedHas(id uint64) bool {
+	u.mu.RLock()
+	defer u.mu.RUnlock()
+	for _, e := range u.prefixed {
+		if e.id == id {
+			return true
+		}
+	}
+	return false
+}
+
+// pickPrefixed returns the id of the prefixed entries of h's prefix that
+// holds h (read through l), else the first; 0 when there is none.
+func (u *unfiled) pickPrefixed(l *locator, h Hash) uint64 {
+	var buf [2]uint64
+	ids := u.prefixedIDs(h, buf[:0])
+	switch len(ids) {
+	case 0:
+		return 0
+	case 1:
+		return ids[0]
+	}
+	for _, id := range ids {
+		if at, err := l.locate(id); err == nil && l.holds(at, h, nil) {
+			return id
+		}
+	}
+	return ids[0]
 }
 
 // keyBlobsFiled is the meta key of the watermark: the greatest blob id at
@@ -245,30 +282,28 @@ func (db *DB) unfiledReady() error {
 						u.add(h, id, false)
 						continue
 					}
-					// Format 5: the content's hash, from a pack whose
-					// checksum holds, checked against the prefix
-					// recorded; else a partial entry of that prefix.
+					// Format 5: the prefix recorded; without a sound
+					// record, the content's hash, from a pack whose
+					// checksum holds.
+					if rp, ok := recorded[id]; ok {
+						u.prefixed = append(u.prefixed, indexEntry{rp, id})
+						continue
+					}
 					if !unpacked {
 						unpacked = true
 						if packSumOK(v) {
 							raw, _ = p.unpack()
 						}
 					}
-					rp, hasPrefix := recorded[id]
-					var h Hash
-					herr := errMissing
-					if raw != nil {
-						h, herr = ContentHash(raw[p.offs[i]:p.offs[i+1]])
+					if raw == nil {
+						continue
 					}
-					switch {
-					case herr == nil && (!hasPrefix || prefixOf(h) == rp):
+					if h, err := ContentHash(raw[p.offs[i]:p.offs[i+1]]); err == nil {
 						u.add(h, id, false)
-					case hasPrefix:
-						u.add(partialKey(rp), id, false)
-						u.partials.Add(1)
 					}
 				}
 			}
+			slices.SortFunc(u.prefixed, cmpEntry)
 			return nil
 		})
 		if u.loadErr != nil {
@@ -308,7 +343,10 @@ func (u *unfiled) lookup(tx *bbolt.Tx, h Hash) uint64 {
 	if id := u.waitingID(h); id != 0 {
 		return id
 	}
-	return lookupBlobID(tx, h)
+	if id := lookupBlobID(tx, h); id != 0 {
+		return id
+	}
+	return u.pickPrefixed(newLocator(tx), h)
 }
 
 // add files entry h -> id in the set, replacing one for h when replace is
@@ -328,7 +366,7 @@ func (u *unfiled) find(f *groupFinder, l *locator, h Hash) uint64 {
 	if id := findBlobID(f, l, h); id != 0 {
 		return id
 	}
-	return u.partialID(h)
+	return u.pickPrefixed(l, h)
 }
 
 // waitingID returns the id waiting for h, 0 when none.
@@ -356,6 +394,9 @@ func (u *unfiled) wait(stored []filedBlob) {
 func (u *unfiled) waiting() []filedBlob {
 	u.mu.RLock()
 	all := slices.Clone(u.entries.list)
+	for _, e := range u.prefixed {
+		all = append(all, filedBlob{hash: partialKey(e.prefix), id: e.id})
+	}
 	u.mu.RUnlock()
 	slices.SortFunc(all, func(a, b filedBlob) int {
 		if c := cmpU64(prefixOf(a.hash), prefixOf(b.hash)); c != 0 {
@@ -370,7 +411,7 @@ func (u *unfiled) waiting() []filedBlob {
 func (u *unfiled) due() bool {
 	u.mu.RLock()
 	defer u.mu.RUnlock()
-	return u.entries.len() >= u.limit
+	return u.entries.len()+len(u.prefixed) >= u.limit
 }
 
 // filed drops entries a committed transaction filed.
@@ -387,7 +428,7 @@ func (u *unfiled) clear() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.entries.reset()
-	u.partials.Store(0)
+	u.prefixed = nil
 }
 
 // fileBlobs files every waiting blob index entry for which keep reports

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/enspace-sync/enspace-sync/internal/idset"
+	"slices"
 	"sort"
 	"strings"
 
@@ -258,8 +259,8 @@ func (v *verifier) checkBlobs(es []entry) error {
 				}
 				if e.id > filed && f.indexed == 0 {
 					f.indexed = v.db.unfiled.waitingID(f.hash) // its entry waits
-					if f.indexed == 0 {
-						f.indexed = v.db.unfiled.partialID(f.hash) // under its prefix alone
+					if f.indexed == 0 && slices.Contains(v.db.unfiled.prefixedIDs(f.hash, nil), e.id) {
+						f.indexed = e.id // waits under its prefix alone
 					}
 				}
 			case !v.readData:
@@ -328,7 +329,7 @@ func (v *verifier) checkBlobs(es []entry) error {
 				if !ok {
 					continue // its content does not read: damaged, its hash unknown
 				}
-				if indexedUnder(tx, h, id) || (id > filed && v.db.unfiled.waitingID(h) == id) {
+				if indexedUnder(tx, h, id) || (id > filed && (v.db.unfiled.waitingID(h) == id || slices.Contains(v.db.unfiled.prefixedIDs(h, nil), id))) {
 					f.hash, f.indexed = h, id
 				} else if v.packs[f.pack].all == "" {
 					f.hash = h // named in the problem; from a damaged pack it is no one's
@@ -365,6 +366,11 @@ func (v *verifier) checkBlobs(es []entry) error {
 			// damaged pack is not evidence against the index.
 			st.err, st.content = "blob is damaged: "+v.packs[f.pack].all, true
 			v.rep.DamagedBlobs[id] = f.hash
+		case f.unhashed && f.packed && v.packs[f.pack].bad[id] != "":
+			// Content that has no hash (not JSON): damaged, its hash
+			// unknown (a format-5 pack lists none).
+			st.err, st.content = "blob is damaged: "+v.packs[f.pack].bad[id], true
+			v.rep.DamagedBlobs[id] = Hash{}
 		case f.indexed != id:
 			st.err = fmt.Sprintf("blob %d: the index does not file its hash under it", id)
 		case f.packed:
@@ -411,9 +417,9 @@ func (v *verifier) indexedIDs(tx *bbolt.Tx) *idset.Set {
 // indexedLater reports whether the blob index files an entry under id,
 // in a read transaction of its own (indexedIDs, read once).
 func (v *verifier) indexedLater(id uint64) bool {
-	found := false
+	found := v.db.unfiled.prefixedHas(id)
 	_ = v.db.bolt.View(func(tx *bbolt.Tx) error {
-		found = v.indexedIDs(tx).Has(id)
+		found = found || v.indexedIDs(tx).Has(id)
 		return nil
 	})
 	return found
