@@ -10,15 +10,17 @@ import (
 // entry: 51 bytes an entry, 3.4 MB of the 20 MiB storage benchmark, while
 // the pack that holds the blob lists the same hash again.
 //
-// The full hash is checked against the pack's header (or the loose
-// record), which a lookup's caller reads anyway: an entry whose blob has
+// The full hash is checked against the blob's record: the hash a loose
+// record or a pack of format 3 or 4 lists, the content of a pack of
+// format 5 (compared with the bytes about to be stored, or hashed): an entry whose blob has
 // another prefix means a wrong index (ErrCorrupt, as before); one whose
 // blob has the same prefix but another hash is a prefix collision (2^-48
 // a pair of blobs: about one chance in 500 that a database of a million
 // blobs holds one), and every entry of the prefix is tried. A group that
-// does not decode is rebuilt from the packs' headers and the loose
-// records (a scan of every pack header: some 50 ms a million blobs, paid
-// only on damage).
+// does not decode is rebuilt from the packs and the loose records (a
+// scan of every pack header, some 50 ms a million blobs, and for packs of
+// format 5 a decompression and a hash of every blob, seconds a million
+// blobs; paid only on damage).
 var blobIndex = &groupIndex{
 	bucket: bucketBlobGroups,
 	old:    bucketBlobIndex3,
@@ -53,7 +55,7 @@ func lookupBlobID(tx *bbolt.Tx, h Hash) uint64 {
 	}
 	l := newLocator(tx)
 	for _, id := range ids {
-		if at, err := l.locate(id); err == nil && at.hash == h {
+		if at, err := l.locate(id); err == nil && l.holds(at, h, nil) {
 			return id
 		}
 	}
@@ -72,7 +74,7 @@ func findBlobID(f *groupFinder, l *locator, h Hash) uint64 {
 		return ids[0]
 	}
 	for _, id := range ids {
-		if at, err := l.locate(id); err == nil && at.hash == h {
+		if at, err := l.locate(id); err == nil && l.holds(at, h, nil) {
 			return id
 		}
 	}
@@ -96,7 +98,10 @@ func fileBlobEntries(tx *bbolt.Tx, part []filedBlob) error {
 }
 
 // scanBlobs appends an entry for every blob whose hash in accepts, read
-// from the packs' headers and the loose records.
+// from the packs' headers and the loose records. A pack of format 5 lists
+// no hashes: it is decompressed and its blobs hashed, when its checksum
+// holds (a damaged pack's blobs are left out: backups store their content
+// anew, Verify names them).
 func scanBlobs(tx *bbolt.Tx, in func(Hash) bool, es []indexEntry) []indexEntry {
 	if packs := tx.Bucket(bucketPacks); packs != nil {
 		_ = packs.ForEach(func(_, v []byte) error {
@@ -104,8 +109,23 @@ func scanBlobs(tx *bbolt.Tx, in func(Hash) bool, es []indexEntry) []indexEntry {
 			if err != nil {
 				return nil // Verify names it
 			}
+			var raw []byte
+			if p.hashes == nil {
+				if !packSumOK(v) {
+					return nil
+				}
+				if raw, err = p.unpack(); err != nil {
+					return nil
+				}
+			}
 			for i, id := range p.ids {
-				if h := p.hash(i); in(h) {
+				h, ok := p.hash(i)
+				if !ok {
+					if h, err = ContentHash(raw[p.offs[i]:p.offs[i+1]]); err != nil {
+						continue
+					}
+				}
+				if in(h) {
 					es = append(es, indexEntry{prefixOf(h), id})
 				}
 			}

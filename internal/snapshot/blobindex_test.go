@@ -172,13 +172,13 @@ func testPrefixCollision(t *testing.T, damage string) {
 		if err != nil {
 			return err
 		}
-		hs := make([]Hash, len(p.ids))
+		hs := packHashes(t, p)
 		for i := range hs {
-			if hs[i] = p.hash(i); hs[i] == h1 {
+			if hs[i] == h1 {
 				hs[i] = fake
 			}
 		}
-		rec := encodePack(p.ids, hs, p.lens, p.frame)
+		rec := encodePack4(p.ids, hs, p.lens, p.frame)
 		switch damage {
 		case "checksum":
 			rec[len(rec)-1] ^= 1

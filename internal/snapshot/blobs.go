@@ -25,6 +25,11 @@ func (db *DB) Blob(hash Hash) ([]byte, error) {
 		return nil, fmt.Errorf("read blob %s: %w", hash.Short(), ErrNotFound)
 	}
 	raws, hashes, err := db.rawBlobs([]uint64{id})
+	if err == nil && hashes[0] == (Hash{}) { // a pack of format 5: the content's
+		if hashes[0], err = ContentHash(raws[0]); err == nil && prefixCollision(hashes[0], hash) {
+			return nil, fmt.Errorf("read blob %s: %w", hash.Short(), ErrNotFound) // another blob of its prefix
+		}
+	}
 	if err == nil && hashes[0] != hash {
 		err = fmt.Errorf("%w: blob %d holds %s", ErrCorrupt, id, hashes[0].Short())
 	}
@@ -44,7 +49,8 @@ func (db *DB) blobByID(id uint64) ([]byte, error) {
 }
 
 // rawBlobs returns the raw bytes and the hashes of the blobs ids, in
-// order: their records are found in one read transaction, and each pack
+// order (the zero Hash for a blob in a pack of format 5, which lists
+// none): their records are found in one read transaction, and each pack
 // is decompressed at most once (and not at all when the pack cache holds
 // it). The slices are the caller's to keep.
 func (db *DB) rawBlobs(ids []uint64) ([][]byte, []Hash, error) {
@@ -62,7 +68,9 @@ func (db *DB) rawBlobs(ids []uint64) ([][]byte, []Hash, error) {
 			if err != nil {
 				return err
 			}
-			hashes[i] = at.hash
+			if at.hashed {
+				hashes[i] = at.hash
+			}
 			if at.loose != nil {
 				wants[i].loose = bytes.Clone(at.loose)
 				continue
@@ -132,23 +140,42 @@ func decodePackRecord(rec []byte) (*decodedPack, error) {
 }
 
 // blobHashes returns the hashes of the blobs filed under ids, in one read
-// transaction. A missing or damaged blob record is an error wrapping
-// ErrCorrupt.
+// transaction: the hash a loose record or a pack of format 3 or 4 lists,
+// else (a pack of format 5) the hash of the blob's content, decompressed
+// through the decoded-pack cache and hashed after the transaction. A
+// missing or damaged blob record is an error wrapping ErrCorrupt.
 func (db *DB) blobHashes(ids []uint64) ([]Hash, error) {
 	out := make([]Hash, len(ids))
+	var raws [][]byte // the content of the blobs whose hash is not listed
+	var at []int      // and their index in ids
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
-		l := newLocator(tx)
+		l := newLocator(tx).withCache(db.packs)
 		for i, id := range ids {
-			at, err := l.locate(id)
+			b, err := l.locate(id)
 			if err != nil {
 				return err
 			}
-			out[i] = at.hash
+			if b.hashed {
+				out[i] = b.hash
+				continue
+			}
+			raw, err := l.raw(b)
+			if err != nil {
+				return fmt.Errorf("blob %d: %w", id, err)
+			}
+			raws, at = append(raws, raw), append(at, i)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	for j, raw := range raws {
+		h, err := ContentHash(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%w: blob %d: %v", ErrCorrupt, ids[at[j]], err)
+		}
+		out[at[j]] = h
 	}
 	return out, nil
 }

@@ -18,9 +18,10 @@ import (
 
 // FormatVersion is the database format this build writes and understands:
 // 3 stores new blobs in packs (packs.go), 4 files the blob index in
-// groups of short entries (blobindex.go); a read-write open upgrades a
-// format-1, -2 or -3 file (upgrade.go).
-const FormatVersion = 4
+// groups of short entries (blobindex.go), 5 writes packs that list no
+// hashes (a blob's hash is its content's); a read-write open upgrades a
+// format-1 to -4 file (upgrade.go).
+const FormatVersion = 5
 
 // Bucket names.
 var (

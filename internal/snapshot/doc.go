@@ -15,10 +15,10 @@
 // Blobs and chunks are filed under small permanent ids (their bucket's
 // sequence: never zero, never reused, not even after a prune), and an index
 // maps each content hash to its id, so the same content always gets
-// the id it got first. A pack lists each blob's hash, which Walk and
-// DiffCollection report and Verify re-checks the content against; the
-// blob index keeps only the first 6 bytes of it (format 4, see # Blob
-// index). Tree nodes
+// the id it got first. The blob index keeps only the first 6 bytes of
+// the hash (format 4, see # Blob index); since format 5 a pack lists no
+// hashes (see # Format 5): Walk and DiffCollection report the hash of
+// each blob's content, and Verify checks it against the index. Tree nodes
 // name blobs and chunks by id, a byte or two, not by 32-byte hash; this is
 // what keeps a changed object's share of its chunk small.
 //
@@ -54,7 +54,9 @@
 // added: blob records and their index entries, chunks and index nodes and
 // theirs, roots, and the snapshot and run records themselves. It leaves out
 // bbolt's page overhead, the keys and headers of the blob index's groups
-// (blobindex.go) and the run's pending entries, which its commit deletes.
+// (blobindex.go), the run's pending entries, which its commit deletes, and
+// the hashes of its blobs whose index entries wait (unfiled.go), which
+// the filing of those entries deletes.
 //
 // A snapshot becomes visible only with its record, written in the last
 // transaction of [Writer.Commit], the same one that deletes the run's pending
@@ -155,18 +157,22 @@
 // took 2.4 MiB off; see # Trees for what followed). See # Caveats for
 // what stands between this and the floor.
 //
-// A read-write open upgrades a format-1, -2 or -3 file in place
+// A read-write open upgrades a format-1 to -4 file in place
 // (upgrade.go): it first keeps a copy of the file beside it (path +
-// ".format2" for formats 1 and 2, ".format3" for 3; synced and renamed,
-// so whole or absent), then, in one transaction, marks the file format 4
-// (older builds refuse it from here: "database format 4 is newer than
-// this build understands") and moves the blob and chunk indexes into
-// groups (# Blob index, # Trees). From format 1 or 2 it then moves the loose records into
+// ".format2" for formats 1 and 2, ".format3" for 3, ".format4" for 4;
+// synced and renamed, so whole or absent), then, in one transaction,
+// marks the file format 5 (older builds refuse it from here: "database
+// format 5 is newer than this build understands") and, from format 3 or
+// older, moves the blob and chunk indexes into groups (# Blob index,
+// # Trees). From format 4 that transaction is the whole upgrade: packs
+// already written stay as they are (listing their hashes) and are read as
+// they are; new ones list none (# Format 5). From format 1 or 2 it then moves the loose records into
 // packs a batch per transaction, each batch filing its packs and
-// deleting its records together. Every commit leaves a sound format-4
-// file, since format 4 reads both, so a process killed midway leaves a
+// deleting its records together. Every commit leaves a sound format-5
+// file, since format 5 reads both, so a process killed midway leaves a
 // file the next read-write open finishes upgrading (TestUpgradeKilled
-// kills one); the index's move is one transaction, done or not. A
+// kills one; TestFormat4UpgradeKilled stops one from format 4 after its
+// copy is kept); the index's move is one transaction, done or not. A
 // read-only open reads a file of an older format as it is, its blob
 // and chunk indexes too. To go back to an older build, put the copy in the
 // database's place: snapshots taken since the upgrade are lost with it.
@@ -182,17 +188,20 @@
 // 6 bytes and the id (3 bytes, up to 8 for ids past 2^24), fixed width,
 // sorted, in groups of up to 4,096 entries, each group one record keyed
 // by its first prefix: about 9 bytes an entry. A lookup seeks the group
-// and binary-searches it; its caller reads the blob's pack header (which
-// deduplication does anyway, for the pack's checksum) and compares the
-// full hash. A blob whose hash has another prefix than the entry's means
+// and binary-searches it; its caller checks the blob's record: the hash
+// a loose record or a pack of format 3 or 4 lists, or (format 5) the
+// blob's content, compared with the bytes about to be stored or hashed. A blob whose hash has another prefix than the entry's means
 // a wrong index entry (ErrCorrupt, as before); one with the same prefix
 // and another hash is a prefix collision (one chance in 2^48 a pair of
 // blobs, about one in 500 that a million blobs hold one;
-// TestBlobIndexPrefixCollision makes one by editing a pack): the
+// TestBlobIndexPrefixCollision makes one by editing a format-4 pack's
+// listed hash; TestFormat5SharedPrefix files two format-5 blobs under one
+// prefix): the
 // content is new, and its entry joins the other under the same prefix,
 // where lookups try each. Deduplication takes an id only when a record
-// shows it is this content's: the pack's or loose record's hash, or the
-// hash a repair recorded for a damaged blob. Otherwise, when the other
+// shows it is this content's: the pack's or loose record's hash, the
+// content of a pack of format 5, or the hash a repair recorded for a
+// damaged blob (for the blob of a damaged format-5 pack, see # Format 5). Otherwise, when the other
 // blob's pack fails its checksum, its header does not decode, or a
 // reference by hash alone (PutHashed without bytes) finds no record that
 // confirms it, healing the id with this content could overwrite another
@@ -231,6 +240,85 @@
 // took 0.87-0.91 s against 0.91-1.19 s before, and a first backup's CPU
 // (cmd/bench -backup-only -memory-items 0, three paired rounds of 3
 // runs, load 7-9) 1.42-1.63 s against 1.47-1.50 s.
+//
+// # Format 5
+//
+// Packs list no hashes (packs.go): a blob's hash is the SHA-256 of its
+// content's canonical JSON, so it is computed where it is needed, from
+// the bytes. On the storage benchmark (cmd/bench -storage-only, 100,000
+// items, 10 days at 1% churn, one run each, load 9-17) the database on
+// disk went from 11.7 MiB to 8.74 MiB: 0.253x restic's repository (34.6
+// MiB) and 2.24x the one-stream floor (3.91 MiB); the packs from 9.0 MB
+// of pages to 5.51 MB (4.80 MB in use). Where each use of the hash went:
+//
+//   - Deduplication (flush.go): an index hit is this content's when the
+//     stored bytes are the bytes about to be stored (the common case: an
+//     unchanged object comes back as it was), else when the stored bytes'
+//     canonical JSON hashes to this hash (another raw form of the same
+//     content; TestDedupOtherRawForm). The stored bytes come from the
+//     decoded-pack cache (packcache.go; a backup meets the packs in
+//     order), so each pack a run reuses is decompressed about once.
+//     The pack's CRC-32C is still checked once a run, as before.
+//   - A prefix shared by several blobs: each candidate's content is
+//     hashed until one matches (TestFormat5SharedPrefix).
+//   - Walk, DiffCollection and Blob report the hash of the content
+//     (blobHashes, through the decoded-pack cache).
+//   - Verify with data hashes each blob's content and checks that the
+//     blob index files that hash's prefix under the blob's id (or that it
+//     waits): content written over together with its pack's checksum,
+//     which format 4 missed when the listed hash was left alone, is
+//     named as content damage when the index files the id under another
+//     prefix, and deduplication refuses to take the id for the original
+//     content (ErrCorrupt, as for a wrong index entry) until a check
+//     recorded it; the next backup then heals it (TestForgedContentFound).
+//     Verify without data cannot hash: for a blob of a format-5 pack it
+//     checks that the index files some entry under its id (one scan of
+//     the index a verify, into an idset.Set), or that its entry waits
+//     (above the watermark); the hash's own prefix is checked with data.
+//   - Damage. A blob whose pack fails its checksum or does not
+//     decompress no longer shows its hash. Deduplication then takes the
+//     id for the content being stored when the blob index files that
+//     content's prefix under this id alone and the pack's header lists
+//     the same raw length for it (unreadableMatch), and heals it as
+//     before (TestDamagedBlobHealsOnPut, TestScrubFindsAndNextRunHeals).
+//     The cost: content of another blob whose hash shares the damaged
+//     blob's 48-bit prefix and whose raw length is the same would be
+//     stored under the damaged id and shown in its old snapshots (about
+//     one chance in 2^48 for each new content, where format 4 compared
+//     256 bits). Verify and the damaged set record such a blob's hash as
+//     unknown (the zero Hash).
+//   - Waiting index entries (unfiled.go): they were read back on open
+//     from the hashes the packs listed. Now a batch's transaction also
+//     files its new blobs' 6-byte prefixes (bucketWaitPrefixes, 6 bytes a
+//     blob, deleted by the filing that files them: 0.38 MB of the
+//     benchmark's last file, whose last 50,000 entries wait), and on open
+//     the waiting entries come back from them as prefix entries
+//     (unfiled.prefixed), candidates a lookup checks against the blob's
+//     record as it checks the index's. Hashing the waiting blobs' content
+//     on open instead (up to 65,536 of them) made a one-item restore plan
+//     take 0.18 s of CPU against 0.085 s, and `verify` 0.98 s against 0.64
+//     s, on 100,000 items (cmd/bench -memory-items 100000, load 10-13). A
+//     blob whose pack is damaged keeps its entry this way, so it is filed
+//     and heals like one filed already (TestWaitingDamagedPackHeals).
+//
+// Costs, measured against the format-4 build in the same minutes on the
+// shared 2-core machine (load 9-13): a first backup's CPU (cmd/bench
+// -backup-only -runs 3 -memory-items 0) 0.985 s (0.96-1.21) against 1.09
+// s (1.03-1.10), 5.32x the bare pager against 4.96x (the pager's own CPU
+// 0.185 s against 0.22 s: noise); with -memory-items 100000 (one run
+// each) the unchanged second backup took 3.29 s of wall against 3.52 s,
+// but 30 MiB of peak heap against 17 MiB (the decoded-pack cache and the
+// packs decompressed to compare), `verify` 0.41 s against 0.64 s, and a
+// one-item restore plan 0.115 s of CPU against 0.085 s (its lookup by
+// hash hashes the blob it reads). In a CPU profile of
+// BenchmarkPutUnchanged (100,000 stored objects put again, 3 rounds with
+// their seeding) the comparison with the stored bytes, decompression
+// included, took 0.15 s of 4.07 s.
+//
+// The upgrade from format 4 (upgrade.go) keeps a copy (.format4) and
+// marks the file format 5 in one transaction; the packs written before
+// keep their hashes and are read as they are, so the contents and every
+// hash Walk reports are those before (TestFormat4UpgradesTo5).
 //
 // # Trees
 //
@@ -314,7 +402,9 @@
 // already stored in a pack, the batch write checks the pack's CRC-32C
 // the first time the run meets the pack (a few microseconds a pack, in
 // the read transaction, without copying it out) and that the pack lists
-// the hash under that id. A stored copy that is a loose record (below) is
+// the hash under that id (formats 3 and 4) or holds this content under
+// it (format 5: the same bytes, or bytes whose canonical JSON has this
+// hash). A stored copy that is a loose record (below) is
 // copied out and, outside the transaction, decompressed and compared with
 // the bytes just fetched (damagedCopies); a copy kept in another raw form
 // of the same content is hashed instead. A blob whose pack fails its
@@ -451,10 +541,9 @@
 // A blob stored afresh after damage counts as dead in its old pack.
 // Packs are not merged: their id ranges must not overlap.
 //
-// What keeps the database above the one-stream floor: each object version
-// carries its 32-byte hash in its pack (3.75 MB of the storage
-// benchmark's packs: Walk, DiffCollection and deduplication's checks
-// read it there; the one-stream floor holds no hashes), packs
+// What keeps the database above the one-stream floor: up to format 4
+// each object version carried its 32-byte hash in its pack (3.75 MB of
+// the storage benchmark's packs; format 5 lists none), packs
 // are compressed apart, so an object's new version does not reference the
 // old one as a single stream does, and bbolt's copy-on-write leaves free
 // pages behind a filing of the index.

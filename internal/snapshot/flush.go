@@ -61,7 +61,7 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 	var copies [][]byte // the records of reused, copied out
 	var packed []int    // the same, for stored blobs in a pack that fails its check
 	err := w.db.bolt.View(func(tx *bbolt.Tx) error {
-		loc := newLocator(tx)
+		loc := newLocator(tx).withCache(w.db.packs)
 		known := lookupSorted(tx, u, loc, batch)
 		// A blob recorded damaged is stored again over its record (same id,
 		// so every snapshot that refers to it heals). The set is empty but
@@ -79,21 +79,31 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 			id := known[i]
 			var at blobAt
 			var atErr error
+			confirmed := false
 			if id != 0 {
 				at, atErr = loc.locate(id)
 				// The index holds hash prefixes (blobindex.go): an id is
-				// this content's only when a record says so, the pack's
-				// or loose record's hash or the hash a repair recorded
-				// for a damaged blob. Otherwise it may be another blob of
-				// the same prefix, or one whose hash no longer reads:
+				// this content's only when its record says so, the hash a
+				// loose record or a pack of format 3 or 4 lists, the
+				// content of a pack of format 5 (the same bytes as those
+				// about to be stored, or bytes whose canonical form hashes
+				// to this hash), or the hash a repair recorded for a
+				// damaged blob. Otherwise it may be another blob of the
+				// same prefix, or one whose content no longer reads:
 				// healing the id with this content could overwrite that
 				// blob, storing it anew cannot. A sound pack that holds
-				// a hash of another prefix under the id is a wrong index.
-				if !(atErr == nil && at.hash == p.hash) && !damagedAs(dmg, id, p.hash) {
-					if atErr == nil && at.loose == nil && prefixOf(at.hash) != prefixOf(p.hash) &&
-						w.packs.sound(packKey{at.key, at.pack.sum}, at.rec) {
-						return fmt.Errorf("%w: the blob index files %s under blob %d of %s: run %s",
-							ErrCorrupt, p.hash.Short(), id, at.hash.Short(), "enspace-sync verify --repair")
+				// content of another prefix under the id is a wrong index.
+				// A blob of a format-5 pack that a check recorded damaged
+				// (its hash unknown) is not evidence of a wrong index.
+				recorded := atErr == nil && !at.hashed && dmg != nil && dmg.Get(idKey(id)) != nil
+				confirmed = atErr == nil && (loc.holds(at, p.hash, p.raw) || unreadableMatch(tx, u, loc, at, id, p,
+					!recorded && at.loose == nil && w.packs.sound(packKey{at.key, at.pack.sum}, at.rec)))
+				if !confirmed && !damagedAs(dmg, id, p.hash) {
+					if atErr == nil && at.loose == nil && !recorded && w.packs.sound(packKey{at.key, at.pack.sum}, at.rec) {
+						if stored, err := loc.hashOf(at); err == nil && prefixOf(stored) != prefixOf(p.hash) {
+							return fmt.Errorf("%w: the blob index files %s under blob %d of %s: run %s",
+								ErrCorrupt, p.hash.Short(), id, stored.Short(), "enspace-sync verify --repair")
+						}
 					}
 					id = 0
 				}
@@ -108,7 +118,7 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 			case id == 0:
 				fresh = append(fresh, i)
 			case dmg != nil && dmg.Get(idKey(id)) != nil:
-				if h, ok := hashFrom(dmg.Get(idKey(id))); ok && h != p.hash && !(atErr == nil && at.hash == p.hash) {
+				if h, ok := hashFrom(dmg.Get(idKey(id))); ok && h != p.hash && !confirmed {
 					ids[p.hash] = 0 // another blob of the same prefix, damaged
 					fresh = append(fresh, i)
 					continue
@@ -180,6 +190,9 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 				ids[h], added = pids[j], added+entrySize
 				stored = append(stored, filedBlob{hash: h, id: pids[j]})
 			}
+		}
+		if err := putWaitPrefixes(tx, stored); err != nil {
+			return fmt.Errorf("store pack: %w", err)
 		}
 		if len(heal) > 0 {
 			var n int64
@@ -350,13 +363,15 @@ func damagedCopies(batch []pending, idx []int, recs [][]byte, workers int) ([]in
 }
 
 // storedID returns the id of the blob of hash h, checked against the
-// hash its record holds: 0 when none holds h.
+// hash its record lists: 0 when it lists another of the same prefix.
 func storedID(tx *bbolt.Tx, u *unfiled, h Hash) uint64 {
 	id := u.lookup(tx, h)
 	if id == 0 {
 		return 0
 	}
-	if at, err := newLocator(tx).locate(id); err == nil && prefixCollision(at.hash, h) {
+	// A blob of a format-5 pack is not decompressed here: its reader
+	// hashes what it reads (DB.Blob).
+	if at, err := newLocator(tx).locate(id); err == nil && at.hashed && prefixCollision(at.hash, h) {
 		return 0
 	}
 	return id
@@ -371,10 +386,37 @@ func confirmedID(tx *bbolt.Tx, u *unfiled, h Hash) uint64 {
 	if id == 0 {
 		return 0
 	}
-	if at, err := newLocator(tx).locate(id); err != nil || at.hash != h {
+	l := newLocator(tx)
+	if at, err := l.locate(id); err != nil || !l.holds(at, h, nil) {
 		return 0
 	}
 	return id
+}
+
+// unreadableMatch reports whether blob id, found at at, is taken for p's
+// content although its content cannot show it: a blob of a pack of format
+// 5 (which lists no hashes) whose pack fails its checksum or does not
+// decompress, or that a check recorded damaged (sound is false then). It is when the pack's header lists p's
+// raw length for it and the blob index files p's hash prefix under id
+// alone (or p's full hash waits under id). So a damaged pack of format 5
+// heals as one of format 4 does; the price is that content whose hash
+// shares the damaged blob's 48-bit prefix and whose raw length is the
+// same would be taken for it (about one chance in 2^48 for each new
+// content whose prefix meets a damaged blob, against none with the hash
+// listed), and would then show in the snapshots that held the damaged blob.
+func unreadableMatch(tx *bbolt.Tx, u *unfiled, loc *locator, at blobAt, id uint64, p pending, sound bool) bool {
+	if at.hashed || at.loose != nil || p.raw == nil || at.pack.lens[at.idx] != len(p.raw) {
+		return false
+	}
+	if _, err := loc.raw(at); err == nil && sound {
+		return false // sound content that is not p's: another blob
+	}
+	if u.waitingID(p.hash) == id {
+		return true
+	}
+	var buf [2]uint64
+	ids := u.prefixedIDs(p.hash, blobCandidates(tx, p.hash, buf[:0]))
+	return len(ids) == 1 && ids[0] == id
 }
 
 // damagedAs reports whether the damaged bucket dmg (nil when empty)

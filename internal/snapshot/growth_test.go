@@ -182,6 +182,7 @@ func recordBytes(t *testing.T, db *DB) map[string]int64 {
 		return tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
 			switch string(name) {
 			case string(bucketMeta): // the format and the watermark
+			case string(bucketWaitPrefixes): // the waiting entries' prefixes, deleted when they are filed
 			case string(bucketBlobGroups), string(bucketChunkGroups): // entries, not the groups' keys and headers
 				return b.ForEach(func(_, v []byte) error {
 					g, err := decodeGroup(v)

@@ -1,7 +1,9 @@
 package snapshot
 
 import (
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -152,4 +154,57 @@ func countBlobs(t testing.TB, db *DB) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// encodePack4 makes a pack record of format 4, which lists each blob's
+// hash: what format-4 builds wrote (and what tests forge hashes in).
+func encodePack4(ids []uint64, hashes []Hash, lens []int, frame []byte) []byte {
+	rec := []byte{packFormat4, 0, 0, 0, 0}
+	rec = binary.AppendUvarint(rec, uint64(len(ids)))
+	rec = binary.AppendUvarint(rec, ids[0])
+	rec = append(rec, 1)
+	for i := 1; i < len(ids); i++ {
+		rec = binary.AppendUvarint(rec, ids[i]-ids[i-1])
+	}
+	for _, n := range lens {
+		rec = binary.AppendUvarint(rec, uint64(n))
+	}
+	for i := range hashes {
+		rec = append(rec, hashes[i][:]...)
+	}
+	rec = append(rec, frame...)
+	binary.BigEndian.PutUint32(rec[1:5], crc32.Checksum(rec[5:], castagnoli))
+	return rec
+}
+
+// packHashes returns the hashes of a pack's blobs: those it lists, else
+// (format 5) its content's.
+func packHashes(t testing.TB, p packView) []Hash {
+	t.Helper()
+	hs, err := packHashesErr(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hs
+}
+
+func packHashesErr(p packView) ([]Hash, error) {
+	hs := make([]Hash, len(p.ids))
+	var raw []byte
+	for i := range hs {
+		h, ok := p.hash(i)
+		if !ok {
+			var err error
+			if raw == nil {
+				if raw, err = p.unpack(); err != nil {
+					return nil, err
+				}
+			}
+			if h, err = ContentHash(raw[p.offs[i]:p.offs[i+1]]); err != nil {
+				return nil, err
+			}
+		}
+		hs[i] = h
+	}
+	return hs, nil
 }

@@ -174,6 +174,9 @@ func TestVerifyFindsDamage(t *testing.T) {
 	}
 	flip := func() { t.Helper(); damageBlob(t, db, id) } // in the compressed content of its pack
 	flip()
+	// Walk decompressed the pack into the decoded-pack cache before the
+	// damage, as a running process would have: read from the file.
+	db.packs = newPackCache()
 	var calls, last int
 	rep, err := db.Verify(true, func(done, total int) { calls++; last = total })
 	if err != nil {
@@ -189,11 +192,13 @@ func TestVerifyFindsDamage(t *testing.T) {
 		if p.Collection != "items/contracts" || !p.Content || !strings.Contains(p.Err, "blob is damaged") {
 			t.Errorf("problem %s is not content damage of items/contracts", p)
 		}
-		if p.Key == "42" && p.Hash == target {
+		// A pack of format 5 lists no hashes, and this one's content
+		// does not decompress: the blob's hash is unknown (zero).
+		if p.Key == "42" && p.Hash.IsZero() {
 			named[p.Snapshot]++
 		}
 	}
-	if named[s1.ID] != 1 || named[s2.ID] != 1 || rep.DamagedBlobs[id] != target {
+	if _, ok := rep.DamagedBlobs[id]; named[s1.ID] != 1 || named[s2.ID] != 1 || !ok || !rep.DamagedBlobs[id].IsZero() {
 		t.Errorf("problems = %v, want key 42 named once in each snapshot", rep.Problems)
 	}
 	if got := rep.Damaged(); len(got) != 2 || !(got[0] == s1.ID || got[1] == s1.ID) || !(got[0] == s2.ID || got[1] == s2.ID) {

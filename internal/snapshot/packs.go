@@ -12,15 +12,16 @@ import (
 	"go.etcd.io/bbolt"
 )
 
-// Packs (format 3; their ids shorter in format 4). A batch's new blobs are stored together: their raw
-// bytes, concatenated, are one zstd frame, and the record that holds the
-// frame lists, in its header, each blob's id, raw length and hash. The
+// Packs (format 3; their ids shorter in format 4; no hashes in format 5).
+// A batch's new blobs are stored together: their raw bytes, concatenated,
+// are one zstd frame, and the record that holds the frame lists, in its
+// header, each blob's id and raw length (and up to format 4 its hash). The
 // record is filed in the packs bucket under its first blob id. Blob ids
 // are given in order, so the packs' id ranges do not overlap: the pack
 // that may hold blob id is the one filed under the greatest key at or
 // below id, and its header says whether it does. A pack needs no record
-// per blob, so a blob costs its share of the frame, 32 bytes of hash and
-// two or three bytes of id and length.
+// per blob, so a blob costs its share of the frame and two or three bytes
+// of id and length (and 32 bytes of hash in packs of formats 3 and 4).
 //
 // A blob whose pack is damaged is stored afresh alone, under the same id,
 // in the blobs bucket (a "loose" record: the format-1 and -2 blob record,
@@ -30,15 +31,16 @@ import (
 //
 // Pack record:
 //
-//	packFormat (1 byte: 4; 3 in packs written by format-3 builds)
+//	packFormat (1 byte: 5; 4 and 3 in packs written by format-4 and
+//	  format-3 builds)
 //	CRC-32C of everything after it (4 bytes, big-endian)
 //	n (uvarint)
 //	the first id (uvarint)
-//	format 4 only: 0 when the ids are consecutive (nothing more of them),
+//	formats 4 and 5: 0 when the ids are consecutive (nothing more of them),
 //	  else 1 (1 byte)
 //	unless consecutive: each next id's difference from the one before (uvarints)
 //	n raw lengths (uvarints)
-//	n hashes (32 bytes each)
+//	formats 3 and 4 only: n hashes (32 bytes each)
 //	the zstd frame of the n raw blobs, concatenated in that order
 //
 // A backup's packs take consecutive ids (one byte a blob saved, 117 KB of
@@ -46,8 +48,15 @@ import (
 // may leave gaps. The checksum lets deduplication trust a pack after one
 // CRC of its bytes per run (flush.go), instead of decompressing and
 // comparing each reused blob.
+//
+// Format 5 lists no hashes: a blob's hash is the SHA-256 of its content's
+// canonical JSON, so whoever needs it computes it from the bytes
+// (locator.hashOf), and deduplication confirms an index hit by comparing
+// the bytes it is about to store with the stored ones (flush.go). The
+// hashes were 32 of the 85 bytes an object version took in the packs.
 const (
-	packFormat  byte = 4
+	packFormat  byte = 5
+	packFormat4 byte = 4
 	packFormat3 byte = 3
 )
 
@@ -62,6 +71,7 @@ var packTarget = 128 << 10
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // packView is a decoded pack header; hashes and frame alias the record.
+// hashes is nil in a pack of format 5, which lists none.
 type packView struct {
 	sum    uint32
 	ids    []uint64
@@ -71,10 +81,10 @@ type packView struct {
 	frame  []byte
 }
 
-// encodePack makes a pack record of the blobs ids (ascending), with their
-// hashes and raw lengths, from their compressed concatenation frame.
-func encodePack(ids []uint64, hashes []Hash, lens []int, frame []byte) []byte {
-	rec := make([]byte, 5, 5+binary.MaxVarintLen64+len(ids)*(4+len(Hash{}))+len(frame))
+// encodePack makes a pack record (format 5) of the blobs ids (ascending),
+// with their raw lengths, from their compressed concatenation frame.
+func encodePack(ids []uint64, lens []int, frame []byte) []byte {
+	rec := make([]byte, 5, 5+binary.MaxVarintLen64+len(ids)*4+len(frame))
 	rec[0] = packFormat
 	rec = binary.AppendUvarint(rec, uint64(len(ids)))
 	rec = binary.AppendUvarint(rec, ids[0])
@@ -90,9 +100,6 @@ func encodePack(ids []uint64, hashes []Hash, lens []int, frame []byte) []byte {
 	for _, n := range lens {
 		rec = binary.AppendUvarint(rec, uint64(n))
 	}
-	for i := range hashes {
-		rec = append(rec, hashes[i][:]...)
-	}
 	rec = append(rec, frame...)
 	binary.BigEndian.PutUint32(rec[1:5], crc32.Checksum(rec[5:], castagnoli))
 	return rec
@@ -104,7 +111,7 @@ func decodePack(rec []byte) (packView, error) {
 	bad := func(what string) (packView, error) {
 		return packView{}, fmt.Errorf("%w: pack record does not decode: %s", ErrCorrupt, what)
 	}
-	if len(rec) < 6 || (rec[0] != packFormat && rec[0] != packFormat3) {
+	if len(rec) < 6 || rec[0] < packFormat3 || rec[0] > packFormat {
 		return bad("format")
 	}
 	p.sum = binary.BigEndian.Uint32(rec[1:5])
@@ -116,7 +123,7 @@ func decodePack(rec []byte) (packView, error) {
 	b = b[k:]
 	p.ids = make([]uint64, n)
 	consecutive := false
-	if rec[0] == packFormat {
+	if rec[0] >= packFormat4 {
 		first, k := binary.Uvarint(b)
 		if k <= 0 || first == 0 || len(b) == k || b[k] > 1 || first+n-1 < first {
 			return bad("ids")
@@ -131,7 +138,7 @@ func decodePack(rec []byte) (packView, error) {
 	}
 	var prev uint64
 	for i := range p.ids {
-		if consecutive || (i == 0 && rec[0] == packFormat) {
+		if consecutive || (i == 0 && rec[0] >= packFormat4) {
 			prev = p.ids[i]
 			continue
 		}
@@ -152,7 +159,14 @@ func decodePack(rec []byte) (packView, error) {
 		p.lens[i], b = int(l), b[k:]
 		p.offs[i+1] = p.offs[i] + int(l)
 	}
-	if p.offs[n] > maxPackSize || uint64(len(b)) < n*uint64(len(Hash{})) {
+	if p.offs[n] > maxPackSize {
+		return bad("lengths")
+	}
+	if rec[0] == packFormat {
+		p.frame = b
+		return p, nil
+	}
+	if uint64(len(b)) < n*uint64(len(Hash{})) {
 		return bad("hashes")
 	}
 	p.hashes, p.frame = b[:n*uint64(len(Hash{}))], b[n*uint64(len(Hash{})):]
@@ -177,10 +191,14 @@ func (p *packView) find(id uint64) int {
 	return i
 }
 
-func (p *packView) hash(i int) Hash {
-	var h Hash
+// hash returns the hash the pack lists for its blob i; ok is false in a
+// pack of format 5, which lists none.
+func (p *packView) hash(i int) (h Hash, ok bool) {
+	if p.hashes == nil {
+		return h, false
+	}
 	copy(h[:], p.hashes[i*len(h):])
-	return h
+	return h, true
 }
 
 // unpack decompresses the frame: the blobs' raw bytes, concatenated.
@@ -197,13 +215,17 @@ func (p *packView) unpack() ([]byte, error) {
 
 // blobAt is a blob found by locate: a loose record's compressed content,
 // or a pack and the blob's index in it. Slices alias the transaction.
+// hash is the hash its record lists, valid when hashed: a loose record
+// and the packs of formats 3 and 4 list it, a pack of format 5 does not
+// (see hashOf).
 type blobAt struct {
-	hash  Hash
-	loose []byte    // the loose record's zstd frame; nil for a packed blob
-	key   uint64    // the pack's key (its first blob id)
-	rec   []byte    // the pack record
-	pack  *packView // its decoded header
-	idx   int
+	hash   Hash
+	hashed bool
+	loose  []byte    // the loose record's zstd frame; nil for a packed blob
+	key    uint64    // the pack's key (its first blob id)
+	rec    []byte    // the pack record
+	pack   *packView // its decoded header
+	idx    int
 }
 
 // locator finds blobs by id in one transaction, keeping the last pack it
@@ -214,6 +236,12 @@ type locator struct {
 	lastKey      uint64
 	lastRec      []byte
 	last         *packView
+	// cache, when set, is the database's decoded-pack cache, which raw
+	// reads and fills; else the locator keeps the last pack it
+	// decompressed (unpacked).
+	cache    *packCache
+	unpacked *decodedPack
+	unpackK  packKey
 }
 
 func newLocator(tx *bbolt.Tx) *locator {
@@ -221,6 +249,12 @@ func newLocator(tx *bbolt.Tx) *locator {
 	if l.packs != nil { // nil in a format-2 file opened read-only
 		l.cur = l.packs.Cursor()
 	}
+	return l
+}
+
+// withCache makes l read and fill the decoded-pack cache c.
+func (l *locator) withCache(c *packCache) *locator {
+	l.cache = c
 	return l
 }
 
@@ -233,11 +267,12 @@ func (l *locator) locate(id uint64) (blobAt, error) {
 		if err != nil {
 			return blobAt{}, fmt.Errorf("blob %d: %w", id, err)
 		}
-		return blobAt{hash: h, loose: packed}, nil
+		return blobAt{hash: h, hashed: true, loose: packed}, nil
 	}
 	if l.last != nil && id >= l.lastKey && id <= l.last.ids[len(l.last.ids)-1] {
 		if i := l.last.find(id); i >= 0 {
-			return blobAt{hash: l.last.hash(i), key: l.lastKey, rec: l.lastRec, pack: l.last, idx: i}, nil
+			h, ok := l.last.hash(i)
+			return blobAt{hash: h, hashed: ok, key: l.lastKey, rec: l.lastRec, pack: l.last, idx: i}, nil
 		}
 	}
 	if l.cur == nil {
@@ -260,7 +295,80 @@ func (l *locator) locate(id uint64) (blobAt, error) {
 	if i < 0 {
 		return blobAt{}, missingBlob(id)
 	}
-	return blobAt{hash: p.hash(i), key: key, rec: v, pack: &p, idx: i}, nil
+	h, hashed := p.hash(i)
+	return blobAt{hash: h, hashed: hashed, key: key, rec: v, pack: &p, idx: i}, nil
+}
+
+// raw returns the raw bytes of a blob locate found, decompressed: for a
+// packed blob, a slice of the decompressed pack, which is never changed
+// and outlives the transaction (the caller must not change it); for a
+// loose one, a copy. A pack is decompressed once while it stays in the
+// cache (or, without one, while it is the last one l decompressed). An
+// error wraps ErrCorrupt.
+func (l *locator) raw(at blobAt) ([]byte, error) {
+	if at.loose != nil {
+		raw, err := decompress(at.loose)
+		if err != nil {
+			return nil, fmt.Errorf("%w: loose blob: %v", ErrCorrupt, err)
+		}
+		return raw, nil
+	}
+	pk := packKey{key: at.key, sum: at.pack.sum}
+	var d *decodedPack
+	switch {
+	case l.unpacked != nil && l.unpackK == pk:
+		d = l.unpacked
+	case l.cache != nil:
+		d = l.cache.get(pk)
+	}
+	if d == nil {
+		raw, err := at.pack.unpack()
+		if err != nil {
+			return nil, err
+		}
+		v := *at.pack
+		v.hashes, v.frame = nil, nil
+		d = &decodedPack{view: v, raw: raw}
+		if l.cache != nil {
+			l.cache.put(pk, d)
+		}
+	}
+	l.unpacked, l.unpackK = d, pk
+	return d.raw[d.view.offs[at.idx]:d.view.offs[at.idx+1]:d.view.offs[at.idx+1]], nil
+}
+
+// hashOf returns the blob's hash: the one its record lists, else (a pack
+// of format 5) the hash of its content. The content's hash is what the
+// blob holds even when its pack fails its checksum: callers that must
+// know whether the bytes are as written check the checksum apart.
+func (l *locator) hashOf(at blobAt) (Hash, error) {
+	if at.hashed {
+		return at.hash, nil
+	}
+	raw, err := l.raw(at)
+	if err != nil {
+		return Hash{}, err
+	}
+	return ContentHash(raw)
+}
+
+// holds reports whether the blob locate found is the content of hash h:
+// the hash its record lists is h, or (format 5) its content hashes to h.
+// raw, when not nil, is h's content as about to be stored: stored bytes
+// equal to it are h's without hashing them.
+func (l *locator) holds(at blobAt, h Hash, raw []byte) bool {
+	if at.hashed {
+		return at.hash == h
+	}
+	stored, err := l.raw(at)
+	if err != nil {
+		return false
+	}
+	if raw != nil && bytes.Equal(stored, raw) {
+		return true
+	}
+	got, err := ContentHash(stored)
+	return err == nil && got == h
 }
 
 // packRaws groups the objects batch[i], i in idx, into packs of about
@@ -274,7 +382,7 @@ type packDraft struct {
 	// rec, when set, is the record of the pack given consecutive ids
 	// but for its first bytes: packHeadRoom bytes left for the format,
 	// checksum, count and first id (right-aligned, see record), then the
-	// lengths, the hashes and frame. The frame is compressed into it, so
+	// lengths and the frame. The frame is compressed into it, so
 	// that a pack's bytes are neither allocated twice nor copied.
 	rec []byte
 }
@@ -336,12 +444,9 @@ func compressDrafts(batch []pending, drafts []*packDraft, workers int) error {
 		if cap(raw) <= 2*packTarget {
 			*bp = raw // a huge blob's buffer is not kept
 		}
-		rec := make([]byte, packHeadRoom, packHeadRoom+len(d.lens)*(2+len(Hash{}))+len(raw)/4+64)
+		rec := make([]byte, packHeadRoom, packHeadRoom+len(d.lens)*3+len(raw)/4+64)
 		for _, n := range d.lens {
 			rec = binary.AppendUvarint(rec, uint64(n))
-		}
-		for i := range d.hashes {
-			rec = append(rec, d.hashes[i][:]...)
 		}
 		head := len(rec)
 		rec, err := compressPack(rec, raw)
@@ -358,7 +463,7 @@ func compressDrafts(batch []pending, drafts []*packDraft, workers int) error {
 // made by encodePack.
 func (d *packDraft) record(ids []uint64) []byte {
 	if d.rec == nil || ids[len(ids)-1]-ids[0] != uint64(len(ids)-1) {
-		return encodePack(ids, d.hashes, d.lens, d.frame)
+		return encodePack(ids, d.lens, d.frame)
 	}
 	var head [packHeadRoom]byte
 	h := append(head[:0], packFormat, 0, 0, 0, 0)
@@ -422,33 +527,53 @@ func missingBlob(id uint64) error { return fmt.Errorf("%w: blob %d is %w", ErrCo
 
 // packCheck is what reading a whole pack found: all, when not "", is
 // what is wrong with every blob in it; bad names the blobs whose content
-// does not hash to their address.
+// does not hash to their address (the hash the pack lists). For a pack
+// of format 5, which lists none, hashes holds what each blob's content
+// hashes to (for the caller to check against the blob index, which files
+// the hash's prefix under the blob's id), also when all is set, for the
+// blobs whose bytes still decompress.
 type packCheck struct {
-	all string
-	bad map[uint64]string
+	all    string
+	bad    map[uint64]string
+	hashes map[uint64]Hash
 }
 
 // checkPack checks a pack record copied out of the database: its
 // checksum, its frame, and each blob's content against its hash.
 func checkPack(rec []byte) packCheck {
+	var c packCheck
 	if !packSumOK(rec) {
-		return packCheck{all: "its pack fails its checksum"}
+		c.all = "its pack fails its checksum"
 	}
 	p, err := decodePack(rec)
 	if err != nil {
-		return packCheck{all: err.Error()}
+		if c.all == "" {
+			c.all = err.Error()
+		}
+		return c
 	}
 	raw, err := p.unpack()
 	if err != nil {
-		return packCheck{all: err.Error()}
+		if c.all == "" {
+			c.all = err.Error()
+		}
+		return c
 	}
-	var c packCheck
+	if c.all != "" && p.hashes != nil {
+		return c
+	}
 	for i, id := range p.ids {
 		got, err := ContentHash(raw[p.offs[i]:p.offs[i+1]])
+		listed, ok := p.hash(i)
 		switch {
 		case err != nil:
 			c.bad = addBad(c.bad, id, err.Error())
-		case got != p.hash(i):
+		case !ok:
+			if c.hashes == nil {
+				c.hashes = make(map[uint64]Hash, len(p.ids))
+			}
+			c.hashes[id] = got
+		case got != listed:
 			c.bad = addBad(c.bad, id, fmt.Sprintf("content hashes to %s, not to its address", got.Short()))
 		}
 	}

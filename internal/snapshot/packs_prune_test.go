@@ -45,10 +45,10 @@ func TestRepackRefusesDamage(t *testing.T) {
 	// hash (damage from before the checksum was made).
 	hashes := make([]Hash, len(p.ids))
 	for i := range hashes {
-		hashes[i] = p.hash(i)
+		hashes[i] = packHashes(t, p)[i]
 	}
 	hashes[3][0] ^= 1
-	wrong := encodePack(p.ids, hashes, p.lens, p.frame)
+	wrong := encodePack4(p.ids, hashes, p.lens, p.frame)
 	if _, err := repack(wrong, keep); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("repack keeping a blob that does not hash to its address = %v, want ErrCorrupt", err)
 	}

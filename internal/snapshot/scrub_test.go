@@ -36,7 +36,9 @@ func TestScrubFindsAndNextRunHeals(t *testing.T) {
 	if got := rep.Damaged(); len(got) != 1 || got[0] != s1.ID {
 		t.Errorf("damaged snapshots %v, want %s", got, s1.ID)
 	}
-	if got, _ := db.DamagedBlobs(); len(got) != 40 || got[id].IsZero() {
+	// The pack (format 5) lists no hashes and its content does not
+	// decompress: the damaged set records the blobs' hashes as unknown.
+	if got, _ := db.DamagedBlobs(); len(got) != 40 || !got[id].IsZero() {
 		t.Fatalf("damaged set: %v", got)
 	}
 	if last, ok, err := db.LastScrub(); err != nil || !ok || last.Content != 40 || last.BytesRead != rep.BytesRead {

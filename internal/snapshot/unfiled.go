@@ -2,7 +2,9 @@ package snapshot
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"slices"
 	"strconv"
 	"sync"
@@ -66,9 +68,159 @@ type unfiled struct {
 
 	mu      sync.RWMutex
 	entries waitTable
+	// prefixed are the waiting entries read back on open from the
+	// prefixes of bucketWaitPrefixes (blobs of format-5 packs), sorted:
+	// their full hashes are not known. Lookups take them as candidates
+	// to check, as they take the index's.
+	prefixed []indexEntry
 
 	load    sync.Once
 	loadErr error
+}
+
+// bucketWaitPrefixes holds the index prefixes of the blobs whose index
+// entries wait (format 5): a record per run of consecutive ids a batch
+// stored, keyed by the first id, of a CRC-32C and each blob's 6-byte
+// hash prefix, written in the batch's transaction and deleted by the
+// filing that files them. A pack of format 5 lists no hashes: on open,
+// the waiting entries of its blobs are read back from these prefixes
+// (unfiled.prefixed), not from the blobs' content, which would take a
+// decompression and a hash of up to 65,536 blobs on every open; and a
+// blob whose pack is damaged still has its entry, so that it is filed and
+// the next backup that brings its content heals it. Only the blobs of a
+// record that fails its checksum are hashed from their content.
+var bucketWaitPrefixes = []byte("wait-prefixes")
+
+// encodeWaitPrefixes makes a record of bucketWaitPrefixes.
+func encodeWaitPrefixes(ps []uint64) []byte {
+	rec := make([]byte, 4, 4+len(ps)*prefixLen)
+	for _, p := range ps {
+		rec = appendPrefix(rec, p)
+	}
+	binary.BigEndian.PutUint32(rec, crc32.Checksum(rec[4:], castagnoli))
+	return rec
+}
+
+// putWaitPrefixes files the prefixes of the blobs stored (in id order) in tx.
+func putWaitPrefixes(tx *bbolt.Tx, stored []filedBlob) error {
+	if len(stored) == 0 {
+		return nil
+	}
+	b, err := tx.CreateBucketIfNotExists(bucketWaitPrefixes)
+	if err != nil {
+		return err
+	}
+	b.FillPercent = appendFill
+	start := 0
+	for i := 1; i <= len(stored); i++ {
+		if i < len(stored) && stored[i].id == stored[i-1].id+1 {
+			continue
+		}
+		ps := make([]uint64, i-start)
+		for j := range ps {
+			ps[j] = prefixOf(stored[start+j].hash)
+		}
+		if err := b.Put(idKey(stored[start].id), encodeWaitPrefixes(ps)); err != nil {
+			return err
+		}
+		start = i
+	}
+	return nil
+}
+
+// waitPrefixes reads the sound records of bucketWaitPrefixes for ids above w.
+func waitPrefixes(tx *bbolt.Tx, w uint64) map[uint64]uint64 {
+	b := tx.Bucket(bucketWaitPrefixes)
+	if b == nil {
+		return nil
+	}
+	out := map[uint64]uint64{}
+	_ = b.ForEach(func(k, v []byte) error {
+		first, ok := idFromKey(k)
+		if !ok || len(v) < 4 || (len(v)-4)%prefixLen != 0 || crc32.Checksum(v[4:], castagnoli) != binary.BigEndian.Uint32(v) {
+			return nil // its blobs' entries come from their content alone
+		}
+		for i := 0; 4+i*prefixLen < len(v); i++ {
+			if id := first + uint64(i); id > w {
+				out[id] = getPrefix(v[4+i*prefixLen:])
+			}
+		}
+		return nil
+	})
+	return out
+}
+
+// clearWaitPrefixes deletes every record of bucketWaitPrefixes: the
+// filing that raises the watermark to the last id given files them all.
+func clearWaitPrefixes(tx *bbolt.Tx) error {
+	b := tx.Bucket(bucketWaitPrefixes)
+	if b == nil {
+		return nil
+	}
+	var keys [][]byte
+	_ = b.ForEach(func(k, _ []byte) error {
+		keys = append(keys, bytes.Clone(k))
+		return nil
+	})
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// partialKey is the hash under which waiting() hands a prefixed entry
+// to the filing, which files it under its prefix: the prefix, then zeros.
+func partialKey(p uint64) Hash {
+	var h Hash
+	appendPrefix(h[:0], p)
+	return h
+}
+
+// prefixedIDs appends to ids the ids of the prefixed entries of h's
+// prefix (usually none), in order. The caller checks them, as it checks
+// the index's candidates.
+func (u *unfiled) prefixedIDs(h Hash, ids []uint64) []uint64 {
+	u.mu.RLock()
+	defer u.mu.RUnlock()
+	p := prefixOf(h)
+	i, _ := slices.BinarySearchFunc(u.prefixed, indexEntry{p, 0}, cmpEntry)
+	for ; i < len(u.prefixed) && u.prefixed[i].prefix == p; i++ {
+		ids = append(ids, u.prefixed[i].id)
+	}
+	return ids
+}
+
+// prefixedHas reports whether a prefixed entry names id (under any prefix).
+func (u *unfiled) prefixedHas(id uint64) bool {
+	u.mu.RLock()
+	defer u.mu.RUnlock()
+	for _, e := range u.prefixed {
+		if e.id == id {
+			return true
+		}
+	}
+	return false
+}
+
+// pickPrefixed returns the id of the prefixed entries of h's prefix that
+// holds h (read through l), else the first; 0 when there is none.
+func (u *unfiled) pickPrefixed(l *locator, h Hash) uint64 {
+	var buf [2]uint64
+	ids := u.prefixedIDs(h, buf[:0])
+	switch len(ids) {
+	case 0:
+		return 0
+	case 1:
+		return ids[0]
+	}
+	for _, id := range ids {
+		if at, err := l.locate(id); err == nil && l.holds(at, h, nil) {
+			return id
+		}
+	}
+	return ids[0]
 }
 
 // keyBlobsFiled is the meta key of the watermark: the greatest blob id at
@@ -114,19 +266,44 @@ func (db *DB) unfiledReady() error {
 					k, v = c.First()
 				}
 			}
+			recorded := waitPrefixes(tx, w)
 			for ; k != nil; k, v = c.Next() {
 				p, err := decodePack(v)
 				if err != nil {
 					continue // Verify names it; nothing can dedup to it
 				}
+				var raw []byte
+				unpacked := false
 				for i, id := range p.ids {
 					if id <= w {
 						continue
 					}
-					h := p.hash(i)
-					u.add(h, id, false)
+					if h, ok := p.hash(i); ok {
+						u.add(h, id, false)
+						continue
+					}
+					// Format 5: the prefix recorded; without a sound
+					// record, the content's hash, from a pack whose
+					// checksum holds.
+					if rp, ok := recorded[id]; ok {
+						u.prefixed = append(u.prefixed, indexEntry{rp, id})
+						continue
+					}
+					if !unpacked {
+						unpacked = true
+						if packSumOK(v) {
+							raw, _ = p.unpack()
+						}
+					}
+					if raw == nil {
+						continue
+					}
+					if h, err := ContentHash(raw[p.offs[i]:p.offs[i+1]]); err == nil {
+						u.add(h, id, false)
+					}
 				}
 			}
+			slices.SortFunc(u.prefixed, cmpEntry)
 			return nil
 		})
 		if u.loadErr != nil {
@@ -166,7 +343,10 @@ func (u *unfiled) lookup(tx *bbolt.Tx, h Hash) uint64 {
 	if id := u.waitingID(h); id != 0 {
 		return id
 	}
-	return lookupBlobID(tx, h)
+	if id := lookupBlobID(tx, h); id != 0 {
+		return id
+	}
+	return u.pickPrefixed(newLocator(tx), h)
 }
 
 // add files entry h -> id in the set, replacing one for h when replace is
@@ -183,7 +363,10 @@ func (u *unfiled) find(f *groupFinder, l *locator, h Hash) uint64 {
 	if id := u.waitingID(h); id != 0 {
 		return id
 	}
-	return findBlobID(f, l, h)
+	if id := findBlobID(f, l, h); id != 0 {
+		return id
+	}
+	return u.pickPrefixed(l, h)
 }
 
 // waitingID returns the id waiting for h, 0 when none.
@@ -211,6 +394,9 @@ func (u *unfiled) wait(stored []filedBlob) {
 func (u *unfiled) waiting() []filedBlob {
 	u.mu.RLock()
 	all := slices.Clone(u.entries.list)
+	for _, e := range u.prefixed {
+		all = append(all, filedBlob{hash: partialKey(e.prefix), id: e.id})
+	}
 	u.mu.RUnlock()
 	slices.SortFunc(all, func(a, b filedBlob) int {
 		if c := cmpU64(prefixOf(a.hash), prefixOf(b.hash)); c != 0 {
@@ -225,7 +411,7 @@ func (u *unfiled) waiting() []filedBlob {
 func (u *unfiled) due() bool {
 	u.mu.RLock()
 	defer u.mu.RUnlock()
-	return u.entries.len() >= u.limit
+	return u.entries.len()+len(u.prefixed) >= u.limit
 }
 
 // filed drops entries a committed transaction filed.
@@ -242,6 +428,7 @@ func (u *unfiled) clear() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.entries.reset()
+	u.prefixed = nil
 }
 
 // fileBlobs files every waiting blob index entry for which keep reports
@@ -292,6 +479,9 @@ func (db *DB) fileBlobsLocked(keep func(id uint64) bool) error {
 				return err
 			}
 			if last {
+				if err := clearWaitPrefixes(tx); err != nil {
+					return err
+				}
 				return tx.Bucket(bucketMeta).Put(keyBlobsFiled, []byte(strconv.FormatUint(blobs, 10)))
 			}
 			return nil

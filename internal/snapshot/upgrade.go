@@ -25,9 +25,16 @@ const Format2CopySuffix = ".format2"
 // upgrade to format 4 keeps beside it: the way back to a format-3 build.
 const Format3CopySuffix = ".format3"
 
+// Format4CopySuffix names the copy of a format-4 database that the
+// upgrade to format 5 keeps beside it: the way back to a format-4 build.
+const Format4CopySuffix = ".format4"
+
 // copySuffix names the copy kept of a file of format from.
 func copySuffix(from int) string {
-	if from == 3 {
+	switch from {
+	case 4:
+		return Format4CopySuffix
+	case 3:
 		return Format3CopySuffix
 	}
 	return Format2CopySuffix // format-2 builds read format 1 too
@@ -38,28 +45,31 @@ func copySuffix(from int) string {
 var packingHook func(batch int) error
 
 // copiedHook, when set (tests), is called once the copy is kept, before
-// the transaction that marks the file format 4; an error stops the
+// the transaction that marks the file format 5; an error stops the
 // upgrade there, as a crash would.
 var copiedHook func() error
 
-// upgrade brings a file of format from (1 to 3; or 4 with an upgrade
-// under way) to format 4, in place, in steps that each leave a sound
+// upgrade brings a file of format from (1 to 4; or 5 with an upgrade
+// under way) to format 5, in place, in steps that each leave a sound
 // database:
 //
-//  1. A copy of the file as it is goes beside it (copySuffix: .format2 or
-//     .format3), written under a temporary name, synced and renamed, so it
-//     is whole or absent; an older build opens it.
-//  2. One transaction sets the format to 4 and the packing mark, and
+//  1. A copy of the file as it is goes beside it (copySuffix: .format2,
+//     .format3 or .format4), written under a temporary name, synced and
+//     renamed, so it is whole or absent; an older build opens it.
+//  2. One transaction sets the format to 5 and the packing mark, and
 //     moves the blob and chunk indexes, if format-3 ones are there, into
 //     groups (groupIndex.convert): from here older builds refuse the file.
+//     Format 5 differs from 4 only in the packs it writes, which list no
+//     hashes (packs.go); the packs already there stay as they are, and
+//     are read as they are, so from format 4 this is the whole upgrade.
 //  3. From format 1 or 2 only, batches of loose blobs move into packs, each batch in one
 //     transaction that files the packs and deletes the loose records, so a
 //     blob is in exactly one of them at every commit. Blob ids do not
 //     change, so no tree, pending entry or index entry changes.
 //  4. The last transaction deletes the mark.
 //
-// Format 4 reads loose records and packs alike, so a process killed after
-// step 2 leaves a format-4 file the next read-write open finishes
+// Format 5 reads loose records and packs alike, so a process killed after
+// step 2 leaves a format-5 file the next read-write open finishes
 // upgrading; one killed before leaves the file as it was (and at worst a
 // temporary copy, which the next upgrade removes). A loose record whose
 // content does not decompress, or does not hash to its address, stays
@@ -85,20 +95,22 @@ func (db *DB) upgrade(from int) error {
 			}
 		}
 		err := db.update(func(tx *bbolt.Tx) error {
-			if _, err := tx.CreateBucketIfNotExists(bucketPacks); err != nil {
-				return err
-			}
-			if err := blobIndex.convert(tx); err != nil {
-				return fmt.Errorf("blob index: %w", err)
-			}
-			if _, err := tx.CreateBucketIfNotExists(bucketBlobGroups); err != nil {
-				return err
-			}
-			if err := chunkIndex.convert(tx); err != nil {
-				return fmt.Errorf("chunk index: %w", err)
-			}
-			if _, err := tx.CreateBucketIfNotExists(bucketChunkGroups); err != nil {
-				return err
+			if from < 4 {
+				if _, err := tx.CreateBucketIfNotExists(bucketPacks); err != nil {
+					return err
+				}
+				if err := blobIndex.convert(tx); err != nil {
+					return fmt.Errorf("blob index: %w", err)
+				}
+				if _, err := tx.CreateBucketIfNotExists(bucketBlobGroups); err != nil {
+					return err
+				}
+				if err := chunkIndex.convert(tx); err != nil {
+					return fmt.Errorf("chunk index: %w", err)
+				}
+				if _, err := tx.CreateBucketIfNotExists(bucketChunkGroups); err != nil {
+					return err
+				}
 			}
 			meta := tx.Bucket(bucketMeta)
 			if from < 3 {
@@ -111,12 +123,12 @@ func (db *DB) upgrade(from int) error {
 		if err != nil {
 			return err
 		}
-		db.log.Info("upgrading the database to format 4 (blobs in packs, grouped blob and chunk indexes)", "from", from, "copy", keep)
-		if from == 3 && !packing {
+		db.log.Info("upgrading the database to format 5 (blobs in packs without hashes, grouped blob and chunk indexes)", "from", from, "copy", keep)
+		if from >= 3 && !packing {
 			// Its loose records (blobs stored afresh after damage) stay
 			// loose: a pack filed under one of their ids would split the
 			// id range of the pack that holds its neighbours.
-			db.log.Info("database upgraded to format 4")
+			db.log.Info("database upgraded to format 5")
 			return nil
 		}
 	}
@@ -132,7 +144,7 @@ func (db *DB) upgrade(from int) error {
 	if err := db.update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyPacking) }); err != nil {
 		return err
 	}
-	db.log.Info("database upgraded to format 4; `db compact` gives the space freed back to the file system",
+	db.log.Info("database upgraded to format 5; `db compact` gives the space freed back to the file system",
 		"blobs_packed", moved)
 	return nil
 }
@@ -245,7 +257,7 @@ func (db *DB) packLoose() (int, error) {
 					for j, i := range d.members {
 						pids[j] = ids[i]
 					}
-					if err := packs.Put(idKey(pids[0]), encodePack(pids, d.hashes, d.lens, d.frame)); err != nil {
+					if err := packs.Put(idKey(pids[0]), encodePack(pids, d.lens, d.frame)); err != nil {
 						return err
 					}
 					for _, id := range pids {

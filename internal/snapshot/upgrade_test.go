@@ -50,10 +50,65 @@ func makeFormat3(t *testing.T, path string) {
 	}
 	defer b.Close()
 	if err := b.Update(func(tx *bbolt.Tx) error {
+		if err := listHashesTx(tx, encodePack3); err != nil {
+			return err
+		}
 		if err := ungroupIndexTx(tx); err != nil {
 			return err
 		}
 		return tx.Bucket(bucketMeta).Put(keyFormat, []byte("3"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// listHashesTx rewrites every pack of format 5 the way an older build
+// wrote it (enc: encodePack3 or encodePack4), listing each blob's hash,
+// the frame unchanged.
+func listHashesTx(tx *bbolt.Tx, enc func(ids []uint64, hashes []Hash, lens []int, frame []byte) []byte) error {
+	packs := tx.Bucket(bucketPacks)
+	type kv struct{ k, v []byte }
+	var out []kv
+	err := packs.ForEach(func(k, v []byte) error {
+		p, err := decodePack(v)
+		if err != nil {
+			return err
+		}
+		if p.hashes != nil {
+			return nil
+		}
+		hs, err := packHashesErr(p)
+		if err != nil {
+			return err
+		}
+		out = append(out, kv{bytes.Clone(k), enc(p.ids, hs, p.lens, p.frame)})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range out {
+		if err := packs.Put(e.k, e.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// makeFormat4 rewrites the closed database at path the way a format-4
+// build stores it: packs that list their blobs' hashes, format "4".
+func makeFormat4(t *testing.T, path string) {
+	t.Helper()
+	b, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.Update(func(tx *bbolt.Tx) error {
+		if err := listHashesTx(tx, encodePack4); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(keyFormat, []byte("4"))
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -135,8 +190,12 @@ func unpackAllTx(tx *bbolt.Tx) error {
 		if err != nil {
 			return err
 		}
+		hs, err := packHashesErr(p)
+		if err != nil {
+			return err
+		}
 		for i, id := range p.ids {
-			rec, err := packBlob(p.hash(i), raw[p.offs[i]:p.offs[i+1]])
+			rec, err := packBlob(hs[i], raw[p.offs[i]:p.offs[i+1]])
 			if err != nil {
 				return err
 			}
@@ -402,7 +461,7 @@ func TestPackRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := encodePack(ids, hashes, lens, frame)
+	rec := encodePack(ids, lens, frame)
 	if !packSumOK(rec) {
 		t.Fatal("a fresh pack fails its checksum")
 	}

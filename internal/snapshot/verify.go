@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/enspace-sync/enspace-sync/internal/idset"
+	"slices"
 	"sort"
 	"strings"
 
@@ -186,6 +188,7 @@ type verifier struct {
 	chunkOK     map[uint64]bool               // chunk id -> it and all its blobs are sound
 	blobs       *blobChecks                   // what the check of each blob found
 	packs       map[packKey]packCheck         // with readData: the packs read, and what they hold damaged
+	indexedSet  *idset.Set                    // without readData: the ids the blob index files (indexedIDs)
 	content     func(h Hash, key, msg string) // reports content damage in the collection being checked
 }
 
@@ -217,6 +220,11 @@ func (v *verifier) checkBlobs(es []entry) error {
 		loose   []byte  // readData: a loose blob's frame, copied out
 		pack    packKey // a packed blob's pack
 		packed  bool
+		// unhashed: a blob of a pack of format 5, which lists no hash:
+		// with readData, its hash is its content's (checkPack), checked
+		// against the index after; without, the index is checked to
+		// file some entry under its id (indexedIDs).
+		unhashed bool
 	}
 	todo := map[uint64]*found{}
 	if err := v.db.unfiledReady(); err != nil {
@@ -243,12 +251,37 @@ func (v *verifier) checkBlobs(es []entry) error {
 				f.missing, f.err = errors.Is(err, errMissing), err
 				continue
 			}
-			f.hash = at.hash
-			if indexedUnder(tx, f.hash, e.id) {
-				f.indexed = e.id
-			}
-			if e.id > filed && f.indexed == 0 {
-				f.indexed = v.db.unfiled.waitingID(f.hash) // its entry waits
+			switch {
+			case at.hashed:
+				f.hash = at.hash
+				if indexedUnder(tx, f.hash, e.id) {
+					f.indexed = e.id
+				}
+				if e.id > filed && f.indexed == 0 {
+					f.indexed = v.db.unfiled.waitingID(f.hash) // its entry waits
+					if f.indexed == 0 && slices.Contains(v.db.unfiled.prefixedIDs(f.hash, nil), e.id) {
+						f.indexed = e.id // waits under its prefix alone
+					}
+				}
+			case !v.readData:
+				// The entries of the blobs above the watermark wait in
+				// memory, read from these very packs when the database
+				// opened: only those filed can be checked without the
+				// content's hash.
+				f.unhashed = true
+				if e.id > filed || v.indexedIDs(tx).Has(e.id) {
+					f.indexed = e.id
+				} else if h, err := loc.withCache(v.db.packs).hashOf(at); err == nil {
+					// Not indexed: the content's hash, to name it, and
+					// the precise check (a group that does not decode
+					// is not in indexedIDs).
+					f.hash = h
+					if indexedUnder(tx, h, e.id) {
+						f.indexed = e.id
+					}
+				}
+			default:
+				f.unhashed = true
 			}
 			if !v.readData {
 				continue
@@ -280,6 +313,34 @@ func (v *verifier) checkBlobs(es []entry) error {
 	for pk, rec := range recs {
 		v.packs[pk] = checkPack(rec)
 	}
+	if v.readData {
+		// The hashes of the blobs of format-5 packs are their content's:
+		// the index must file each under its id (or hold it waiting).
+		err := v.db.bolt.View(func(tx *bbolt.Tx) error {
+			filed, _, err := filedThrough(tx)
+			if err != nil {
+				return err
+			}
+			for id, f := range todo {
+				if !f.unhashed || !f.packed {
+					continue
+				}
+				h, ok := v.packs[f.pack].hashes[id]
+				if !ok {
+					continue // its content does not read: damaged, its hash unknown
+				}
+				if indexedUnder(tx, h, id) || (id > filed && (v.db.unfiled.waitingID(h) == id || slices.Contains(v.db.unfiled.prefixedIDs(h, nil), id))) {
+					f.hash, f.indexed = h, id
+				} else if v.packs[f.pack].all == "" {
+					f.hash = h // named in the problem; from a damaged pack it is no one's
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
 	for id, f := range todo {
 		st := blobState{hash: f.hash}
 		switch {
@@ -287,11 +348,29 @@ func (v *verifier) checkBlobs(es []entry) error {
 			st.err = fmt.Sprintf("blob %d is missing", id)
 		case f.err != nil:
 			st.err = strings.TrimPrefix(f.err.Error(), ErrCorrupt.Error()+": ")
+		case f.unhashed && v.readData && f.indexed == 0 && v.packs[f.pack].all == "" && v.packs[f.pack].bad[id] == "" && v.indexedLater(id):
+			// Its content hashes to a hash the index does not file under
+			// its id, and the index files its id under another prefix:
+			// the content is not what was stored under that address
+			// (written over, checksum and all, or damaged before its
+			// pack's checksum was made).
+			st.err, st.content = fmt.Sprintf("blob is damaged: content hashes to %s, not to its address", f.hash.Short()), true
+			st.hash, f.hash = Hash{}, Hash{}
+			v.rep.DamagedBlobs[id] = Hash{}
+		case f.unhashed && v.readData && f.indexed == 0 && v.packs[f.pack].all == "" && v.packs[f.pack].bad[id] == "":
+			// Its content hashes to a hash the index does not file under
+			// its id, nor the id under any other: the index lacks it.
+			st.err = fmt.Sprintf("blob %d: the index does not file the hash of its content (%s) under it", id, f.hash.Short())
 		case f.packed && v.packs[f.pack].all != "":
 			// The checksum covers the header too: a hash read from a
 			// damaged pack is not evidence against the index.
 			st.err, st.content = "blob is damaged: "+v.packs[f.pack].all, true
 			v.rep.DamagedBlobs[id] = f.hash
+		case f.unhashed && f.packed && v.packs[f.pack].bad[id] != "":
+			// Content that has no hash (not JSON): damaged, its hash
+			// unknown (a format-5 pack lists none).
+			st.err, st.content = "blob is damaged: "+v.packs[f.pack].bad[id], true
+			v.rep.DamagedBlobs[id] = Hash{}
 		case f.indexed != id:
 			st.err = fmt.Sprintf("blob %d: the index does not file its hash under it", id)
 		case f.packed:
@@ -308,4 +387,40 @@ func (v *verifier) checkBlobs(es []entry) error {
 		v.blobs.set(id, st)
 	}
 	return nil
+}
+
+// indexedIDs returns the ids the blob index files an entry under, read
+// once a verify (in the transaction tx) the first time a blob of a pack of
+// format 5 is checked without readData: its pack lists no hash to look
+// up, so the check is that some entry names it. A group that does not
+// decode adds nothing (its blobs are reported not indexed, as by a lookup).
+func (v *verifier) indexedIDs(tx *bbolt.Tx) *idset.Set {
+	if v.indexedSet != nil {
+		return v.indexedSet
+	}
+	v.indexedSet = &idset.Set{}
+	if b := tx.Bucket(bucketBlobGroups); b != nil {
+		_ = b.ForEach(func(_, rec []byte) error {
+			g, err := decodeGroup(rec)
+			if err != nil {
+				return nil
+			}
+			for i := range g.len() {
+				v.indexedSet.Add(g.at(i).id)
+			}
+			return nil
+		})
+	}
+	return v.indexedSet
+}
+
+// indexedLater reports whether the blob index files an entry under id,
+// in a read transaction of its own (indexedIDs, read once).
+func (v *verifier) indexedLater(id uint64) bool {
+	found := v.db.unfiled.prefixedHas(id)
+	_ = v.db.bolt.View(func(tx *bbolt.Tx) error {
+		found = found || v.indexedIDs(tx).Has(id)
+		return nil
+	})
+	return found
 }
