@@ -32,9 +32,11 @@ and truncated bodies. The specific --rate-* flags override that split.
 
 Shape flags play a server that differs from the contract, to try
 enspace-sync doctor and route overrides: --envelope, --no-count,
---count-status 400, --page-cap N, --ignore-paging, and --move ROUTE=PATH
-(repeatable) to serve a route under another path (--move types.list=/c-types;
---move items.count=none serves no count route).
+--count-status 400, --page-cap N, --ignore-paging, --null-empty-lists (an
+empty page answered as null), --count-as string|float (counts spelled "3"
+or 3.0), and --move ROUTE=PATH (repeatable) to serve a route under another
+path (--move types.list=/c-types; --move items.count=none serves no count
+route).
 
 Examples:
   enspace-sync fake-api --data demo
@@ -82,6 +84,8 @@ func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 	fs.BoolVar(&f.server.Envelope, "envelope", false, `answer lists as {"data": [...], "total": N} instead of bare arrays`)
 	fs.BoolVar(&f.server.NoCount, "no-count", false, "count endpoints answer 404, like a server without counts")
 	fs.IntVar(&f.server.CountStatus, "count-status", 0, "count endpoints answer `STATUS` (400: an assumed /items/count landing on /items/{id}; 0: counts)")
+	fs.BoolVar(&f.server.NullEmptyLists, "null-empty-lists", false, `answer an empty list page as null (or "data": null), as a Go server marshals an empty slice`)
+	fs.StringVar(&f.server.CountAs, "count-as", "", "spell counts and envelope totals as a `string|float` (\"3\", what node-postgres answers for COUNT(*); 3.0) instead of integers")
 	fs.BoolVar(&f.server.IgnorePaging, "ignore-paging", false, "ignore page and limit, like a server without paging")
 	fs.IntVar(&f.server.PageCap, "page-cap", 0, "honour limit only up to `N` rows per page, like a server with a smaller maximum (0: no cap)")
 	fs.BoolVar(&f.server.ShortPage, "short-page", false, "drop the last row of one full page of each collection, once")

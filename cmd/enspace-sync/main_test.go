@@ -86,6 +86,11 @@ func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 			fmt.Sscan(args[i], &opts.PageCap)
 		case "--short-page":
 			opts.ShortPage = true
+		case "--null-empty-lists":
+			opts.NullEmptyLists = true
+		case "--count-as":
+			i++
+			opts.CountAs = args[i]
 		case "--move":
 			i++
 			name, path, _ := strings.Cut(args[i], "=")

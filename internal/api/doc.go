@@ -58,6 +58,15 @@
 // switches the route off ("items.count: none", Route.Off). Other errors of
 // a count route fail the listing.
 //
+// A list answered as JSON null, bare or under the envelope's key, is an
+// empty list (the contract's section 6: null and absent are the same
+// value; a Go server marshals an empty slice so). A count or a total is an
+// integral JSON number however spelled (3, 3.0, 3e0) or a string of
+// decimal digits ("3", node-postgres's COUNT(*)); a 2xx count answer or a
+// total that is neither (2.5, -1, "many", an object without "count") is
+// logged once per route as a warning and the kind is listed without a
+// count, as for a route without one.
+//
 // Without a count a short page is the last, with one exception: a listing
 // whose first page is shorter than asked, but holds at least 10 objects,
 // may have been cut by a page cap (a server that honours "limit" only up

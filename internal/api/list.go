@@ -374,6 +374,7 @@ func (l *listing) fetch(ctx context.Context, page int) (int, error) {
 		}
 		objs, err = l.file(lp.Items)
 		sp.total, sp.hasTotal = lp.Total, lp.HasTotal
+		l.c.warnBadTotal(l.k.List, lp.BadTotal)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("page %d: %w", page, err)

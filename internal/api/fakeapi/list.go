@@ -47,7 +47,8 @@ func positive(s string, def int) int {
 
 // list answers a page of n rows; each appends row i as JSON to b. Rows
 // are a bare array, or an envelope {"data": [...], "total": n}; a page's
-// rows come shuffled when the request shuffles lists.
+// rows come shuffled when the request shuffles lists. An empty page is
+// null with Options.NullEmptyLists.
 func (c *call) list(n int, each func(b []byte, i int) []byte) resp {
 	from, to := c.pageRange(n)
 	if c.shortPage(from, to, n) {
@@ -56,6 +57,13 @@ func (c *call) list(n int, each func(b []byte, i int) []byte) resp {
 	b := make([]byte, 0, 64+(to-from)*256)
 	if c.s.opts.Envelope {
 		b = append(b, `{"data":`...)
+	}
+	if to == from && c.s.opts.NullEmptyLists {
+		b = append(b, "null"...)
+		if c.s.opts.Envelope {
+			b = append(append(append(b, `,"total":`...), c.countText(n)...), '}')
+		}
+		return resp{status: http.StatusOK, body: b}
 	}
 	b = append(b, '[')
 	for k, i := range c.shuffle.order(from, to) {
@@ -67,7 +75,7 @@ func (c *call) list(n int, each func(b []byte, i int) []byte) resp {
 	b = append(b, ']')
 	if c.s.opts.Envelope {
 		b = append(b, `,"total":`...)
-		b = strconv.AppendInt(b, int64(n), 10)
+		b = append(b, c.countText(n)...)
 		b = append(b, '}')
 	}
 	return resp{status: http.StatusOK, body: b}
@@ -129,6 +137,17 @@ func (c *call) count(n int) resp {
 	if c.s.opts.NoCount {
 		return cannot(c.method, c.uri)
 	}
-	b := strconv.AppendInt([]byte(`{"count":`), int64(n), 10)
+	b := append([]byte(`{"count":`), c.countText(n)...)
 	return resp{status: http.StatusOK, body: append(b, '}')}
+}
+
+// countText spells a count or a total as Options.CountAs says.
+func (c *call) countText(n int) string {
+	switch c.s.opts.CountAs {
+	case "string":
+		return `"` + strconv.Itoa(n) + `"`
+	case "float":
+		return strconv.Itoa(n) + ".0"
+	}
+	return strconv.Itoa(n)
 }
