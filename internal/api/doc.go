@@ -56,7 +56,11 @@
 // (NoCountStatus): the kind is listed without one, and the first such
 // answer of each route is logged as a warning with the setting that
 // switches the route off ("items.count: none", Route.Off). Other errors of
-// a count route fail the listing.
+// a count route fail the listing. The list and get routes of a kind the API
+// cannot write, with nothing writable below it (IsUnwritableReadRoute:
+// schedule tasks, forms, stats, API keys, request logs), may be switched
+// off too, for a server without them: List and Get of the kind then fail
+// with ErrRouteOff, and internal/backup leaves the kind out as if excluded.
 //
 // A list answered as JSON null, bare or under the envelope's key, is an
 // empty list (the contract's section 6: null and absent are the same

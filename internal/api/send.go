@@ -41,7 +41,7 @@ func (c *Client) newRequest(route, workspace string, params map[string]string, b
 		return request{}, fmt.Errorf("unknown route %q", route)
 	}
 	if rt.Off() {
-		return request{}, fmt.Errorf("route %q is switched off in the config", route)
+		return request{}, fmt.Errorf("route %q is %w", route, ErrRouteOff)
 	}
 	path, err := rt.Build(params)
 	if err != nil {

@@ -259,3 +259,28 @@ func TestRunStartsChildrenEarly(t *testing.T) {
 		t.Errorf("tasks under a flow's stage not stored: %v", sink.put)
 	}
 }
+
+// TestRunLeavesOutKindsWhoseRouteIsOff: a kind whose list route the
+// config switched off (api.ErrRouteOff) is left out as if excluded: not
+// counted, not failed (the snapshot is complete), named in NotRead.
+func TestRunLeavesOutKindsWhoseRouteIsOff(t *testing.T) {
+	src := demoSource()
+	src.fail["schedule-tasks"] = fmt.Errorf("list schedule-tasks: route %q is %w", "schedule-tasks.list", api.ErrRouteOff)
+	sink := newSink()
+	res, err := Run(context.Background(), src, sink, Options{Workspace: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Failed) != 0 || len(sink.failed) != 0 {
+		t.Errorf("failed kinds: %v, %v; want none", res.Failed, sink.failed)
+	}
+	if _, ok := res.Counts["schedule-tasks"]; ok {
+		t.Errorf("schedule-tasks counted: %v", res.Counts)
+	}
+	if !strings.Contains(res.NotRead["schedule-tasks"], "switched off in the config") {
+		t.Errorf("NotRead = %v", res.NotRead)
+	}
+	if _, ok := res.Counts["members"]; !ok {
+		t.Errorf("the other kinds were not read: %v", res.Counts)
+	}
+}

@@ -199,6 +199,10 @@ func (r *runner) parentParams(k *kind.Kind) (list []map[string]string, why strin
 
 // checkKind checks a kind's list route and count route.
 func (r *runner) checkKind(ctx context.Context, k *kind.Kind) {
+	if r.routes[k.List].Off() {
+		r.add(k.List, VerdictHandled, "switched off in the config: the kind is not read (backups leave it out, as if excluded)")
+		return
+	}
 	all, why := r.parentParams(k)
 	if why != "" {
 		r.add(k.List, VerdictSkipped, why)
