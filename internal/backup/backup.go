@@ -306,6 +306,15 @@ func (w *walker) collect(ctx context.Context, k *kind.Kind, parent api.Object) (
 		w.notRead(k, err)
 		return 0, nil
 	}
+	if api.StatusOf(err) == http.StatusForbidden && userLevel(k) {
+		// The key's own API keys and request logs need a key with global
+		// scope: a workspace key is refused them, and reads the rest.
+		err = fmt.Errorf("%w (the key lacks the global scope that %s need: give it global read access, or exclude the kind)", err, k.Name)
+		w.otherFailures.Add(1)
+		w.fail(k, err)
+		w.opts.Logger.Warn("kind could not be read", "kind", k.Name, "err", err)
+		return 0, nil
+	}
 	if st := api.StatusOf(err); st == http.StatusUnauthorized || st == http.StatusForbidden {
 		return 0, fmt.Errorf("%w: list %s: %w", ErrAccess, k.Name, err)
 	}
@@ -328,6 +337,10 @@ func (w *walker) collect(ctx context.Context, k *kind.Kind, parent api.Object) (
 	w.opts.Logger.Warn("kind could not be read", "kind", k.Name, "parent", parentKey, "err", err)
 	return parents, nil
 }
+
+// userLevel reports whether k is read at user level, not in the workspace:
+// the key's API keys and request logs (audit kinds that are lists).
+func userLevel(k *kind.Kind) bool { return k.Class == kind.Audit && !k.Singleton }
 
 type sinkError struct{ err error }
 

@@ -284,3 +284,30 @@ func TestRunLeavesOutKindsWhoseRouteIsOff(t *testing.T) {
 		t.Errorf("the other kinds were not read: %v", res.Counts)
 	}
 }
+
+// TestRunUserLevelKindsRefused: a 403 on the key's API keys or request
+// logs (they need a key with global scope) fails only that kind, with an
+// error naming the missing scope; the run goes on. A 401 there still ends
+// the run.
+func TestRunUserLevelKindsRefused(t *testing.T) {
+	for _, name := range []string{"api-keys", "request-logs"} {
+		src := demoSource()
+		src.fail[name] = &api.Error{StatusCode: 403, Status: "Forbidden"}
+		sink := newSink()
+		res, err := Run(context.Background(), src, sink, Options{Workspace: "acme"})
+		if err != nil {
+			t.Fatalf("%s: 403 ended the run: %v", name, err)
+		}
+		if !strings.Contains(res.Failed[name], "global scope") || sink.failed[name] == nil || len(res.Failed) != 1 {
+			t.Errorf("%s: failed = %v, want only %s, naming the global scope", name, res.Failed, name)
+		}
+		if _, ok := res.Counts["members"]; !ok {
+			t.Errorf("%s: the other kinds were not read: %v", name, res.Counts)
+		}
+		src = demoSource()
+		src.fail[name] = &api.Error{StatusCode: 401}
+		if _, err := Run(context.Background(), src, newSink(), Options{Workspace: "acme"}); !errors.Is(err, ErrAccess) {
+			t.Errorf("%s: 401: err = %v, want ErrAccess", name, err)
+		}
+	}
+}
