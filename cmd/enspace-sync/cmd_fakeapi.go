@@ -36,7 +36,9 @@ enspace-sync doctor and route overrides: --envelope, --no-count,
 empty page answered as null), --count-as string|float (counts spelled "3"
 or 3.0), and --move ROUTE=PATH (repeatable) to serve a route under another
 path (--move types.list=/c-types; --move items.count=none serves no count
-route).
+route). --clock-skew D with --retry-after-date plays a server whose clock is
+off from the machine's: its Retry-After dates are on its own clock, as are
+its Date headers.
 
 Examples:
   enspace-sync fake-api --data demo
@@ -57,6 +59,7 @@ type fakeAPIOptions struct {
 	rate429, rate5xx, rateReset float64
 	rateTruncate                float64
 	asJSON                      bool
+	clockSkew                   time.Duration
 	moved                       stringList
 }
 
@@ -81,6 +84,8 @@ func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 	fs.Float64Var(&f.fault.RateLostWrite, "rate-lost-write", 0, "share of writes applied and then answered 500 or dropped")
 	fs.Float64Var(&f.fault.RetryAfterShare, "retry-after-share", 0.5, "share of 429 and 503 answers that carry Retry-After")
 	fs.DurationVar(&f.fault.RetryAfter, "retry-after", time.Second, "the Retry-After value sent")
+	fs.BoolVar(&f.fault.RetryAfterDate, "retry-after-date", false, "send Retry-After as an HTTP date (with a Date header on the server's clock) instead of seconds")
+	fs.DurationVar(&f.clockSkew, "clock-skew", 0, "run the server's clock this far ahead of the machine's (negative: behind), as in its Date headers and Retry-After dates")
 	fs.BoolVar(&f.server.Envelope, "envelope", false, `answer lists as {"data": [...], "total": N} instead of bare arrays`)
 	fs.BoolVar(&f.server.NoCount, "no-count", false, "count endpoints answer 404, like a server without counts")
 	fs.IntVar(&f.server.CountStatus, "count-status", 0, "count endpoints answer `STATUS` (400: an assumed /items/count landing on /items/{id}; 0: counts)")
@@ -127,6 +132,9 @@ func fakeAPICommand(ctx context.Context, m *Main, f *fakeAPIOptions) error {
 	opts := f.server
 	opts.APIKeys = []fakeapi.Key{{Secret: f.apiKey, Scopes: []string{"read", "write", "delete"}, Description: "fake-api"}}
 	opts.Faults = f.faults()
+	if skew := f.clockSkew; skew != 0 {
+		opts.Now = func() time.Time { return time.Now().Add(skew) }
+	}
 	opts.Logger = slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv, err := fakeapi.New(opts)
 	if err != nil {

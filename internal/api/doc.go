@@ -26,7 +26,10 @@
 // redirect, and the caller's context ending. The wait before retry n
 // (counting from 0) is random in [0, min(BackoffMax, BackoffBase*2^n)]; on a
 // 429 or 503 with Retry-After (seconds or an HTTP date) it is at least the
-// server's delay, and the Retry-After pauses the whole client (the
+// server's delay (a date is measured against the answer's Date header, the
+// server's clock, so a server whose clock is off from ours still gets the
+// wait it asked for; against the local clock when there is no Date), and
+// the Retry-After pauses the whole client (the
 // environment): no new request of any goroutine is sent before it runs out,
 // while requests already in flight finish. A pause is logged once at info
 // level, counted in RequestStats.Pauses and PausedFor, reported to
