@@ -36,7 +36,8 @@ enspace-sync doctor and route overrides: --envelope, --no-count,
 empty page answered as null), --count-as string|float (counts spelled "3"
 or 3.0), and --move ROUTE=PATH (repeatable) to serve a route under another
 path (--move types.list=/c-types; --move items.count=none serves no count
-route). --clock-skew D with --retry-after-date plays a server whose clock is
+route), --past-end last-page (a page past the last answered as the last
+page again). --clock-skew D with --retry-after-date plays a server whose clock is
 off from the machine's: its Retry-After dates are on its own clock, as are
 its Date headers.
 
@@ -91,6 +92,7 @@ func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 	fs.IntVar(&f.server.CountStatus, "count-status", 0, "count endpoints answer `STATUS` (400: an assumed /items/count landing on /items/{id}; 0: counts)")
 	fs.BoolVar(&f.server.NullEmptyLists, "null-empty-lists", false, `answer an empty list page as null (or "data": null), as a Go server marshals an empty slice`)
 	fs.StringVar(&f.server.CountAs, "count-as", "", "spell counts and envelope totals as a `string|float` (\"3\", what node-postgres answers for COUNT(*); 3.0) instead of integers")
+	fs.StringVar(&f.server.PastEnd, "past-end", "", "answer a page past the last with `empty|last-page` (the last page again, like a server that clamps the page number)")
 	fs.BoolVar(&f.server.IgnorePaging, "ignore-paging", false, "ignore page and limit, like a server without paging")
 	fs.IntVar(&f.server.PageCap, "page-cap", 0, "honour limit only up to `N` rows per page, like a server with a smaller maximum (0: no cap)")
 	fs.BoolVar(&f.server.ShortPage, "short-page", false, "drop the last row of one full page of each collection, once")

@@ -93,6 +93,9 @@ func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 			skew, err := time.ParseDuration(args[i])
 			ts.Check(err)
 			opts.Now = func() time.Time { return time.Now().Add(skew) }
+		case "--past-end":
+			i++
+			opts.PastEnd = args[i]
 		case "--null-empty-lists":
 			opts.NullEmptyLists = true
 		case "--count-as":

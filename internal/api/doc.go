@@ -43,7 +43,12 @@
 // List asks the count route first; with a count it fetches the counted pages
 // in parallel and then follows on while pages come back full, without one it
 // pages until a short page. It de-duplicates by id, stops on a page that
-// repeats its neighbour, and reports drift when the count moved. When the
+// repeats its neighbour (with ErrRepeatedPage, except the page after a
+// full one answered as that page again, which a server that clamps the
+// page number sends past the end: that ends the listing, and for a repeat
+// of page 1 only once pages 1 and 2 of half the size hold different rows,
+// which a server that ignores "page" does not), and reports drift when
+// the count moved. When the
 // collection moved while it was paged (the count changed, the listing does
 // not hold the count, or rows came twice), its pages are read once more:
 // offset paging skips a row when a row behind the offset goes away, and

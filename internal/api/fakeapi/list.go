@@ -31,7 +31,10 @@ func (c *call) pageRange(n int) (int, int) {
 		page = 1
 	}
 	from := (page - 1) * limit
-	if page-1 > n/limit || from > n {
+	if page-1 > n/limit || from >= n {
+		if c.s.opts.PastEnd == "last-page" && n > 0 {
+			return (n - 1) / limit * limit, n // the last page again
+		}
 		return n, n
 	}
 	return from, min(from+limit, n)
