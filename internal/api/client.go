@@ -273,6 +273,11 @@ func integralNumber(s string) (int64, bool) {
 	return n, err == nil
 }
 
+// ReadCount reads a count or a total as List does: an integral JSON
+// number however spelled (3, 3.0, 3e0) or a string of decimal digits
+// ("3"), not negative. ok is false for anything else.
+func ReadCount(raw json.RawMessage) (n int, ok bool) { return parseCount(raw) }
+
 // maxTotal bounds counts and totals, far above any real collection.
 const maxTotal = 1 << 40
 
