@@ -42,12 +42,12 @@ func exportSet(path string) (*restore.Set, *export.Manifest, error) {
 
 // liveSet reads the objects of a live workspace that scope names, with the
 // same walk as a backup. A kind it cannot read fails it: a plan against a
-// partly read target would create what exists. Kinds the API cannot write
-// (forms, flows, stages, schedule tasks) are the exception: one the
-// workspace excludes is not read, and one that fails to read is left
-// empty with a warning, so that its objects of the source become manual
-// steps instead of the whole plan being refused (no create or update is
-// ever planned for them).
+// partly read target would create what exists. Kinds the API cannot
+// write, with nothing writable below them (forms, schedule tasks; see
+// readOnlyLeaf), are the exception: one the workspace excludes is not
+// read, and one that fails to read is left empty with a warning, so that
+// its objects of the source become manual steps instead of the whole plan
+// being refused (no create or update is ever planned for them).
 func (s *Service) liveSet(ctx context.Context, client *api.Client, ws *config.Workspace, scope restore.Scope) (*restore.Set, error) {
 	set := restore.NewSet()
 	log := s.log.With("workspace", ws.Name)
@@ -55,7 +55,7 @@ func (s *Service) liveSet(ctx context.Context, client *api.Client, ws *config.Wo
 	_, err := backup.Run(ctx, client, sink, backup.Options{
 		Workspace: ws.Slug,
 		Filter: func(name, typeSlug string) bool {
-			if k := kind.Of(name); k != nil && !k.Writable() && !ws.Includes(name, typeSlug) {
+			if k := kind.Of(name); k != nil && readOnlyLeaf(k) && !ws.Includes(name, typeSlug) {
 				return false // excluded, and never written: not needed to plan
 			}
 			return scope.Includes(name, typeSlug)
@@ -90,7 +90,7 @@ type planSink struct {
 }
 
 func (l *planSink) Fail(name string, err error) {
-	if k := kind.Of(name); k != nil && !k.Writable() && !hasWritableBelow(k) {
+	if k := kind.Of(name); k != nil && readOnlyLeaf(k) {
 		l.mu.Lock()
 		if _, ok := l.unread[name]; !ok {
 			l.unread[name] = err.Error()
@@ -100,6 +100,11 @@ func (l *planSink) Fail(name string, err error) {
 	}
 	l.Set.Fail(name, err)
 }
+
+// readOnlyLeaf reports whether the API cannot write k nor any kind below
+// it (forms, schedule tasks; not flows or stages, whose tasks are
+// written and refer to their stage): a plan can go without reading it.
+func readOnlyLeaf(k *kind.Kind) bool { return !k.Writable() && !hasWritableBelow(k) }
 
 // hasWritableBelow reports whether a kind the API can write lives under k
 // (tasks under stages under flows): k must be read to read it.
