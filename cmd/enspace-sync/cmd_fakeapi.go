@@ -32,9 +32,14 @@ and truncated bodies. The specific --rate-* flags override that split.
 
 Shape flags play a server that differs from the contract, to try
 enspace-sync doctor and route overrides: --envelope, --no-count,
---count-status 400, --page-cap N, --ignore-paging, and --move ROUTE=PATH
-(repeatable) to serve a route under another path (--move types.list=/c-types;
---move items.count=none serves no count route).
+--count-status 400, --page-cap N, --ignore-paging, --null-empty-lists (an
+empty page answered as null), --count-as string|float (counts spelled "3"
+or 3.0), and --move ROUTE=PATH (repeatable) to serve a route under another
+path (--move types.list=/c-types; --move items.count=none serves no count
+route), --past-end last-page (a page past the last answered as the last
+page again). --clock-skew D with --retry-after-date plays a server whose clock is
+off from the machine's: its Retry-After dates are on its own clock, as are
+its Date headers.
 
 Examples:
   enspace-sync fake-api --data demo
@@ -55,6 +60,7 @@ type fakeAPIOptions struct {
 	rate429, rate5xx, rateReset float64
 	rateTruncate                float64
 	asJSON                      bool
+	clockSkew                   time.Duration
 	moved                       stringList
 }
 
@@ -79,9 +85,14 @@ func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 	fs.Float64Var(&f.fault.RateLostWrite, "rate-lost-write", 0, "share of writes applied and then answered 500 or dropped")
 	fs.Float64Var(&f.fault.RetryAfterShare, "retry-after-share", 0.5, "share of 429 and 503 answers that carry Retry-After")
 	fs.DurationVar(&f.fault.RetryAfter, "retry-after", time.Second, "the Retry-After value sent")
+	fs.BoolVar(&f.fault.RetryAfterDate, "retry-after-date", false, "send Retry-After as an HTTP date (with a Date header on the server's clock) instead of seconds")
+	fs.DurationVar(&f.clockSkew, "clock-skew", 0, "run the server's clock this far ahead of the machine's (negative: behind), as in its Date headers and Retry-After dates")
 	fs.BoolVar(&f.server.Envelope, "envelope", false, `answer lists as {"data": [...], "total": N} instead of bare arrays`)
 	fs.BoolVar(&f.server.NoCount, "no-count", false, "count endpoints answer 404, like a server without counts")
 	fs.IntVar(&f.server.CountStatus, "count-status", 0, "count endpoints answer `STATUS` (400: an assumed /items/count landing on /items/{id}; 0: counts)")
+	fs.BoolVar(&f.server.NullEmptyLists, "null-empty-lists", false, `answer an empty list page as null (or "data": null), as a Go server marshals an empty slice`)
+	fs.StringVar(&f.server.CountAs, "count-as", "", "spell counts and envelope totals as a `string|float` (\"3\", what node-postgres answers for COUNT(*); 3.0) instead of integers")
+	fs.StringVar(&f.server.PastEnd, "past-end", "", "answer a page past the last with `empty|last-page` (the last page again, like a server that clamps the page number)")
 	fs.BoolVar(&f.server.IgnorePaging, "ignore-paging", false, "ignore page and limit, like a server without paging")
 	fs.IntVar(&f.server.PageCap, "page-cap", 0, "honour limit only up to `N` rows per page, like a server with a smaller maximum (0: no cap)")
 	fs.BoolVar(&f.server.ShortPage, "short-page", false, "drop the last row of one full page of each collection, once")
@@ -123,6 +134,9 @@ func fakeAPICommand(ctx context.Context, m *Main, f *fakeAPIOptions) error {
 	opts := f.server
 	opts.APIKeys = []fakeapi.Key{{Secret: f.apiKey, Scopes: []string{"read", "write", "delete"}, Description: "fake-api"}}
 	opts.Faults = f.faults()
+	if skew := f.clockSkew; skew != 0 {
+		opts.Now = func() time.Time { return time.Now().Add(skew) }
+	}
 	opts.Logger = slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv, err := fakeapi.New(opts)
 	if err != nil {

@@ -86,6 +86,21 @@ func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 			fmt.Sscan(args[i], &opts.PageCap)
 		case "--short-page":
 			opts.ShortPage = true
+		case "--retry-after-date":
+			opts.Faults.RetryAfterDate = true
+		case "--clock-skew":
+			i++
+			skew, err := time.ParseDuration(args[i])
+			ts.Check(err)
+			opts.Now = func() time.Time { return time.Now().Add(skew) }
+		case "--past-end":
+			i++
+			opts.PastEnd = args[i]
+		case "--null-empty-lists":
+			opts.NullEmptyLists = true
+		case "--count-as":
+			i++
+			opts.CountAs = args[i]
 		case "--move":
 			i++
 			name, path, _ := strings.Cut(args[i], "=")
@@ -165,6 +180,8 @@ func cmdFakeRequests(ts *testscript.TestScript, neg bool, args []string) {
 			fs.mark = fs.srv.Requests().Writes()
 		case "writes":
 			fmt.Fprintf(ts.Stdout(), "writes %d\n", fs.srv.Requests().Writes()-fs.mark)
+		case "early":
+			fmt.Fprintf(ts.Stdout(), "early %d\n", fs.srv.Requests().EarlyRetries)
 		default:
 			ts.Fatalf("fakereqs: unknown argument %q", args[0])
 		}

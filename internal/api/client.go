@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -148,9 +149,28 @@ func (c *Client) Count(ctx context.Context, k *kind.Kind, workspace string, para
 	}
 	n, err = decodeCount(raw)
 	if err != nil {
-		return 0, false, c.scrub(fmt.Errorf("count %s: %w", k.Name, err))
+		// A 2xx answer that holds no count the client can read: the
+		// kind is listed without one rather than failed.
+		if _, seen := c.noCount.LoadOrStore(k.Count, true); !seen {
+			c.log.Warn("the count route answers something that is not a count; listing without it",
+				"route", k.Count, "error", c.scrub(err).Error(),
+				"hint", fmt.Sprintf("set routes: {%s: none} for this environment", k.Count))
+		}
+		return 0, false, nil
 	}
 	return n, true, nil
+}
+
+// warnBadTotal logs, once per list route, that the route's envelope gives
+// a total that is not a count (raw): the route is listed without it.
+func (c *Client) warnBadTotal(route string, raw json.RawMessage) {
+	if raw == nil {
+		return
+	}
+	if _, seen := c.noCount.LoadOrStore(route+" total", true); !seen {
+		c.log.Warn("the list's envelope gives a total that is not a count; listing without it",
+			"route", route, "total", preview(c.redact(raw)))
+	}
 }
 
 // NoCountStatus reports whether a count route answering status means the
@@ -196,14 +216,67 @@ func parseTotal(raw json.RawMessage) (int, error) {
 	return n, nil
 }
 
-// parseCount reads a non-negative integer up to maxTotal.
+// parseCount reads a non-negative integer up to maxTotal: a JSON number
+// with an integral value, however spelled (3, 3.0, 3e0, 30e-1), or a JSON
+// string of decimal digits ("3", what node-postgres answers for COUNT(*),
+// a bigint). 3.5, -1, "3.0" and "" are not counts.
 func parseCount(raw json.RawMessage) (int, bool) {
-	n, err := strconv.ParseInt(string(bytes.TrimSpace(raw)), 10, 64)
-	if err != nil || n < 0 || n > maxTotal {
+	s := string(bytes.TrimSpace(raw))
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		digits := s[1 : len(s)-1]
+		if digits == "" || strings.Trim(digits, "0123456789") != "" {
+			return 0, false
+		}
+		s = digits
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		var ok bool
+		if n, ok = integralNumber(s); !ok {
+			return 0, false
+		}
+	}
+	if n < 0 || n > maxTotal {
 		return 0, false
 	}
 	return int(n), true
 }
+
+// integralNumber reads a JSON number spelled with a fraction or an
+// exponent whose value is a non-negative integer up to maxTotal.
+func integralNumber(s string) (int64, bool) {
+	mant, exp, hasExp := strings.Cut(strings.ToLower(s), "e")
+	whole, frac, _ := strings.Cut(mant, ".")
+	if whole == "" || strings.Trim(whole, "0123456789") != "" || strings.Trim(frac, "0123456789") != "" {
+		return 0, false
+	}
+	e := 0
+	if hasExp {
+		v, err := strconv.Atoi(strings.TrimPrefix(exp, "+"))
+		if err != nil || v > 100 || v < -100 {
+			return 0, false
+		}
+		e = v
+	}
+	digits := strings.TrimLeft(whole+frac, "0")
+	e -= len(frac)
+	for e < 0 && strings.HasSuffix(digits, "0") {
+		digits, e = digits[:len(digits)-1], e+1
+	}
+	if digits == "" {
+		return 0, true
+	}
+	if e < 0 || len(digits)+e > 15 {
+		return 0, false // a fraction, or far above maxTotal
+	}
+	n, err := strconv.ParseInt(digits+strings.Repeat("0", e), 10, 64)
+	return n, err == nil
+}
+
+// ReadCount reads a count or a total as List does: an integral JSON
+// number however spelled (3, 3.0, 3e0) or a string of decimal digits
+// ("3"), not negative. ok is false for anything else.
+func ReadCount(raw json.RawMessage) (n int, ok bool) { return parseCount(raw) }
 
 // maxTotal bounds counts and totals, far above any real collection.
 const maxTotal = 1 << 40

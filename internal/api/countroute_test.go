@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -84,10 +85,43 @@ func TestCountRouteSwitchedOff(t *testing.T) {
 		}
 	}
 	_, err := DefaultRoutes().WithOverrides(map[string]string{"members.list": "none"})
-	if err == nil || !strings.Contains(err.Error(), "routes.members.list: only a count route can be switched off") {
+	if err == nil || !strings.Contains(err.Error(), "routes.members.list: only a count route, or the list or get route of a kind the API cannot write") {
 		t.Errorf("switching off members.list: err = %v", err)
 	}
 	if _, err := DefaultRoutes().WithOverrides(map[string]string{"members.get": ""}); err == nil {
 		t.Error("switching off members.get: no error")
+	}
+}
+
+// TestReadRouteSwitchedOff: the list and get routes of a kind the API
+// cannot write, with nothing writable below it (schedule tasks, forms, the
+// audit kinds), can be switched off; List and Get of the kind then fail
+// with ErrRouteOff without a request. The read routes of a writable kind,
+// or of flows and stages (tasks live below them), cannot.
+func TestReadRouteSwitchedOff(t *testing.T) {
+	for _, name := range []string{"schedule-tasks.list", "schedule-tasks.get", "forms.list", "api-keys.list", "request-logs.list", "workspace.stats"} {
+		routes, err := DefaultRoutes().WithOverrides(map[string]string{name: "none"})
+		if err != nil || !routes[name].Off() {
+			t.Errorf("switching off %s: %v", name, err)
+		}
+	}
+	for _, name := range []string{"members.list", "items.get", "flows.list", "stages.list", "tasks.list", "workspace.context", "schedule-tasks.delete"} {
+		if _, err := DefaultRoutes().WithOverrides(map[string]string{name: "none"}); err == nil {
+			t.Errorf("switching off %s: no error", name)
+		}
+	}
+	var reqs atomic.Int32
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) { reqs.Add(1); writeJSON(w, 200, `[]`) })
+	routes, _ := DefaultRoutes().WithOverrides(map[string]string{"schedule-tasks.list": "none", "workspace.stats": "none"})
+	c, _ := newTestClient(t, srv.URL, func(o *Options) { o.Routes = routes })
+	fn, _ := collect()
+	if _, err := c.List(context.Background(), mustKind(t, "schedule-tasks"), "acme", Object{}, fn); !errors.Is(err, ErrRouteOff) {
+		t.Errorf("List schedule-tasks: %v, want ErrRouteOff", err)
+	}
+	if _, err := c.List(context.Background(), mustKind(t, "stats"), "acme", Object{}, fn); !errors.Is(err, ErrRouteOff) {
+		t.Errorf("List stats: %v, want ErrRouteOff", err)
+	}
+	if reqs.Load() != 0 {
+		t.Errorf("%d requests sent, want none", reqs.Load())
 	}
 }

@@ -18,6 +18,10 @@ type ListPage struct {
 	// when HasTotal.
 	Total    int
 	HasTotal bool
+	// BadTotal is the envelope's total when it is there but not a count
+	// (a negative or fractional number, a word): the list is read without
+	// a total.
+	BadTotal json.RawMessage
 }
 
 // listKeys are the envelope keys that may hold the list.
@@ -27,10 +31,13 @@ var listKeys = map[string]bool{"data": true, "items": true, "results": true}
 // holds the array under "data", "items" or "results" and may give a total
 // under "total", "count" or "meta.total" (in that order of preference).
 // Every element must be a JSON object and, when idField is not empty, carry
-// a string or number under idField. Anything else (HTML, an object without
-// a list, truncated JSON, trailing data, a null list) is ErrInvalidBody,
-// wrapped with what was wrong. Elements are read one by one, so each keeps
-// its bytes exactly.
+// a string or number under idField. A JSON null, bare or under one of the
+// list keys, is an empty list: null and absent are the same value (the
+// contract's section 6), and a Go server marshals an empty slice as null.
+// Anything else (HTML, an object without a list, truncated JSON, trailing
+// data) is ErrInvalidBody, wrapped with what was wrong. A total that is not
+// a count (see parseCount) is left out and reported in BadTotal. Elements
+// are read one by one, so each keeps its bytes exactly.
 func DecodeList(body []byte, idField string) (ListPage, error) {
 	p, err := decodeList(body, idField, false)
 	if err != nil {
@@ -67,6 +74,8 @@ func decodeList(body []byte, idField string, valid bool) (ListPage, error) {
 		p.Items, err = decodeElements(dec, idField)
 	case json.Delim('{'):
 		p, err = decodeEnvelope(dec, idField)
+	case nil: // null: an empty list
+		p.Items = []json.RawMessage{}
 	default:
 		return p, fmt.Errorf("expected a list, got %s", preview(body))
 	}
@@ -151,7 +160,7 @@ func decodeElements(dec *json.Decoder, idField string) ([]json.RawMessage, error
 // its '}'.
 func decodeEnvelope(dec *json.Decoder, idField string) (ListPage, error) {
 	var p ListPage
-	found := false
+	found, null := false, false
 	rank := 0 // the preference of the total kept: 3 total, 2 count, 1 meta.total
 	for dec.More() {
 		tok, err := dec.Token()
@@ -164,6 +173,10 @@ func decodeEnvelope(dec *json.Decoder, idField string) (ListPage, error) {
 			tok, err := dec.Token()
 			if err != nil {
 				return p, fmt.Errorf("envelope %q: %v", key, err)
+			}
+			if tok == nil {
+				null = true // an empty list, unless another key holds one
+				continue
 			}
 			if tok != json.Delim('[') {
 				if err := skipRest(dec, tok); err != nil {
@@ -192,9 +205,12 @@ func decodeEnvelope(dec *json.Decoder, idField string) (ListPage, error) {
 			}
 			n, ok := parseCount(raw)
 			if !ok {
-				return p, fmt.Errorf("envelope %q: not a count: %s", key, preview(raw))
+				if !p.HasTotal {
+					p.BadTotal = raw
+				}
+				continue
 			}
-			p.Total, p.HasTotal, rank = n, true, r
+			p.Total, p.HasTotal, p.BadTotal, rank = n, true, nil, r
 		default:
 			var skip json.RawMessage
 			if err := dec.Decode(&skip); err != nil {
@@ -204,6 +220,9 @@ func decodeEnvelope(dec *json.Decoder, idField string) (ListPage, error) {
 	}
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
 		return p, errors.New("object not closed (truncated?)")
+	}
+	if !found && null {
+		p.Items, found = []json.RawMessage{}, true
 	}
 	if !found {
 		return p, errors.New("a JSON object without a list (data, items or results)")

@@ -15,6 +15,7 @@ func TestDecodeList(t *testing.T) {
 		want      []string // elements, byte for byte
 		total     int
 		hasTotal  bool
+		badTotal  string // the total left out, if any
 		wantError string // part of the error; "" for success
 	}{
 		{name: "bare array", body: `[{"id": 1, "a": [1, 2]}, {"id":"x"}]`,
@@ -38,8 +39,10 @@ func TestDecodeList(t *testing.T) {
 		{name: "html", body: "<!doctype html><html>502</html>", wantError: "not JSON"},
 		{name: "empty body", body: "  ", wantError: "empty body"},
 		{name: "object without list", body: `{"statusCode": 200, "message": "ok"}`, wantError: "without a list"},
-		{name: "null list", body: `{"data": null}`, wantError: "without a list"},
-		{name: "null", body: `null`, wantError: "expected a list"},
+		{name: "null list is empty", body: `{"data": null}`, want: []string{}},
+		{name: "null list with total", body: `{"data": null, "total": 0}`, want: []string{}, hasTotal: true},
+		{name: "null is an empty list", body: ` null `, want: []string{}},
+		{name: "null beside a list", body: `{"data": null, "items": [{"id": 1}]}`, want: []string{`{"id": 1}`}},
 		{name: "string", body: `"[]"`, wantError: "expected a list"},
 		{name: "truncated in element", body: `[{"id": 1}, {"id": 2, "na`, wantError: "element 1"},
 		{name: "truncated after element", body: `[{"id": 1},`, wantError: "element 1"},
@@ -53,9 +56,13 @@ func TestDecodeList(t *testing.T) {
 		{name: "trailing data", body: `[{"id": 1}] [{"id": 2}]`, wantError: "data after the list"},
 		{name: "trailing garbage", body: `[]x`, wantError: "data after the list"},
 		{name: "two lists", body: `{"data": [], "items": []}`, wantError: "two lists"},
-		{name: "negative total", body: `{"data": [], "total": -1}`, wantError: "not a count"},
-		{name: "fractional total", body: `{"data": [], "total": 1.5}`, wantError: "not a count"},
-		{name: "string total", body: `{"data": [], "count": "3"}`, wantError: "not a count"},
+		{name: "negative total left out", body: `{"data": [], "total": -1}`, want: []string{}, badTotal: "-1"},
+		{name: "fractional total left out", body: `{"data": [], "total": 1.5}`, want: []string{}, badTotal: "1.5"},
+		{name: "word total left out", body: `{"data": [], "total": "many"}`, want: []string{}, badTotal: `"many"`},
+		{name: "bad total, good count", body: `{"data": [], "total": "x", "count": 4}`, want: []string{}, total: 4, hasTotal: true},
+		{name: "string total", body: `{"data": [], "count": "3"}`, want: []string{}, total: 3, hasTotal: true},
+		{name: "float total", body: `{"data": [], "total": 3.0}`, want: []string{}, total: 3, hasTotal: true},
+		{name: "exponent total", body: `{"data": [], "meta": {"total": 3e0}}`, want: []string{}, total: 3, hasTotal: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,6 +89,9 @@ func TestDecodeList(t *testing.T) {
 			if got.Total != tt.total || got.HasTotal != tt.hasTotal {
 				t.Errorf("total = %d, %v, want %d, %v", got.Total, got.HasTotal, tt.total, tt.hasTotal)
 			}
+			if string(got.BadTotal) != tt.badTotal {
+				t.Errorf("BadTotal = %s, want %s", got.BadTotal, tt.badTotal)
+			}
 		})
 	}
 }
@@ -104,10 +114,24 @@ func TestDecodeCount(t *testing.T) {
 		{` 7 `, 7, true},
 		{`{"count": 0}`, 0, true},
 		{`{"count": -1}`, 0, false},
-		{`{"count": "12"}`, 0, false},
+		{`{"count": "12"}`, 12, true}, // node-postgres's COUNT(*), a bigint
+		{`{"count": "012"}`, 12, true},
+		{`{"count": 12.0}`, 12, true},
+		{`{"count": 1e3}`, 1000, true},
+		{`{"count": 1.5E+1}`, 15, true},
+		{`{"count": 120e-1}`, 12, true},
+		{`{"count": 0.0e5}`, 0, true},
+		{`{"count": 12.5}`, 0, false},
+		{`{"count": 125e-1}`, 0, false},
+		{`{"count": -3.0}`, 0, false},
+		{`{"count": "-3"}`, 0, false},
+		{`{"count": "3.0"}`, 0, false},
+		{`{"count": ""}`, 0, false},
+		{`{"count": "3 "}`, 0, false},
+		{`{"count": 1e99}`, 0, false},
+		{`{"count": 1e999999999}`, 0, false},
 		{`{"n": 12}`, 0, false},
 		{`<html>`, 0, false},
-		{`{"count": 1e3}`, 0, false},
 		{`{"count": 99999999999999999999}`, 0, false},
 	}
 	for _, tt := range tests {

@@ -26,7 +26,10 @@
 // redirect, and the caller's context ending. The wait before retry n
 // (counting from 0) is random in [0, min(BackoffMax, BackoffBase*2^n)]; on a
 // 429 or 503 with Retry-After (seconds or an HTTP date) it is at least the
-// server's delay, and the Retry-After pauses the whole client (the
+// server's delay (a date is measured against the answer's Date header, the
+// server's clock, so a server whose clock is off from ours still gets the
+// wait it asked for; against the local clock when there is no Date), and
+// the Retry-After pauses the whole client (the
 // environment): no new request of any goroutine is sent before it runs out,
 // while requests already in flight finish. A pause is logged once at info
 // level, counted in RequestStats.Pauses and PausedFor, reported to
@@ -40,7 +43,12 @@
 // List asks the count route first; with a count it fetches the counted pages
 // in parallel and then follows on while pages come back full, without one it
 // pages until a short page. It de-duplicates by id, stops on a page that
-// repeats its neighbour, and reports drift when the count moved. When the
+// repeats its neighbour (with ErrRepeatedPage, except the page after a
+// full one answered as that page again, which a server that clamps the
+// page number sends past the end: that ends the listing, and for a repeat
+// of page 1 only once pages 1 and 2 of half the size hold different rows,
+// which a server that ignores "page" does not), and reports drift when
+// the count moved. When the
 // collection moved while it was paged (the count changed, the listing does
 // not hold the count, or rows came twice), its pages are read once more:
 // offset paging skips a row when a row behind the offset goes away, and
@@ -56,7 +64,20 @@
 // (NoCountStatus): the kind is listed without one, and the first such
 // answer of each route is logged as a warning with the setting that
 // switches the route off ("items.count: none", Route.Off). Other errors of
-// a count route fail the listing.
+// a count route fail the listing. The list and get routes of a kind the API
+// cannot write, with nothing writable below it (IsUnwritableReadRoute:
+// schedule tasks, forms, stats, API keys, request logs), may be switched
+// off too, for a server without them: List and Get of the kind then fail
+// with ErrRouteOff, and internal/backup leaves the kind out as if excluded.
+//
+// A list answered as JSON null, bare or under the envelope's key, is an
+// empty list (the contract's section 6: null and absent are the same
+// value; a Go server marshals an empty slice so). A count or a total is an
+// integral JSON number however spelled (3, 3.0, 3e0) or a string of
+// decimal digits ("3", node-postgres's COUNT(*)); a 2xx count answer or a
+// total that is neither (2.5, -1, "many", an object without "count") is
+// logged once per route as a warning and the kind is listed without a
+// count, as for a route without one.
 //
 // Without a count a short page is the last, with one exception: a listing
 // whose first page is shorter than asked, but holds at least 10 objects,

@@ -27,6 +27,10 @@ var (
 	// an HTML web page: the base URL is most likely a web site, not the
 	// API.
 	ErrHTMLPage = errors.New("an HTML web page, not the API")
+	// ErrRouteOff is returned when a request needs a route the config
+	// switched off ("none", see Routes.WithOverrides): for a list or get
+	// route, the kind is not read.
+	ErrRouteOff = errors.New("switched off in the config")
 	// ErrTooLarge is returned when an answer is larger than the client's
 	// MaxResponseBytes.
 	ErrTooLarge = errors.New("response body too large")

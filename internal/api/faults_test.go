@@ -94,6 +94,9 @@ func (s *faultServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case kind != "":
 		if retryAfter != "" {
 			w.Header().Set("Retry-After", retryAfter)
+			// The server's clock, which a Retry-After date is measured
+			// against (net/http's own Date would be the real clock).
+			w.Header().Set("Date", now.Format(http.TimeFormat))
 		}
 		status := 0
 		fmt.Sscan(kind, &status)

@@ -58,7 +58,9 @@ type ListResult struct {
 // probed (see probe). An envelope's total counts as a count. Such a
 // listing cannot be proven complete: a server that drops rows from a page
 // looks the same as one that has no more. A page holding exactly the ids
-// of its neighbour ends the listing with ErrRepeatedPage; more than MaxPages pages with ErrTooManyPages. On
+// of its neighbour ends the listing with ErrRepeatedPage, unless it is the
+// page after a full one, answered as that page again (see pastEnd): the
+// listing then ends there. More than MaxPages pages fail with ErrTooManyPages. On
 // error, the ListResult says how far it got.
 func (c *Client) List(ctx context.Context, k *kind.Kind, workspace string, parent Object, fn func([]Object) error) (ListResult, error) {
 	if k.Singleton {
@@ -329,6 +331,9 @@ func (l *listing) sequential(ctx context.Context, page int) error {
 		}
 		got, err := l.fetch(ctx, page)
 		if err != nil {
+			if end, perr := l.pastEnd(ctx, page, err); perr != nil || end {
+				return perr
+			}
 			return err
 		}
 		if got < l.limit {
@@ -374,6 +379,7 @@ func (l *listing) fetch(ctx context.Context, page int) (int, error) {
 		}
 		objs, err = l.file(lp.Items)
 		sp.total, sp.hasTotal = lp.Total, lp.HasTotal
+		l.c.warnBadTotal(l.k.List, lp.BadTotal)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("page %d: %w", page, err)
@@ -428,7 +434,7 @@ func (l *listing) take(page int, objs []Object, lp ListPage) error {
 		sum := pageSum(objs)
 		for _, nb := range []int{page - 1, page + 1} {
 			if s, ok := l.sums[nb]; ok && s == sum {
-				return fmt.Errorf("page %d: %w (the same ids as page %d)", page, ErrRepeatedPage, nb)
+				return &repeatError{page: page, of: nb}
 			}
 		}
 		l.sums[page] = sum

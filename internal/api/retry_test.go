@@ -65,7 +65,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			start := newFakeClock().Now() // the client's clock until it sleeps
-			srv, n := scripted(t, answer(tt.status, `{"statusCode":429,"message":"slow down"}`, "Retry-After", tt.header(start)), okStep)
+			srv, n := scripted(t, answer(tt.status, `{"statusCode":429,"message":"slow down"}`, "Retry-After", tt.header(start), "Date", start.Format(http.TimeFormat)), okStep)
 			c, clock := newTestClient(t, srv.URL, nil)
 			if body, err := getType(c); err != nil || body != `{"id": 7, "slug": "contracts"}` {
 				t.Fatalf("Do = %q, %v", body, err)
@@ -76,6 +76,43 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 			}
 			if tt.atLeast > 0 && sleeps[0] > tt.atLeast+time.Second {
 				t.Errorf("slept %s for a Retry-After of %s", sleeps[0], tt.atLeast)
+			}
+		})
+	}
+}
+
+// TestRetryAfterDateOnTheServersClock: a Retry-After date is measured
+// against the answer's Date (the server's clock), not the local clock: a
+// server whose clock is an hour behind ours asking for 90 seconds gets 90
+// seconds (not none), and one an hour ahead gets 90 seconds (not a wait
+// beyond MaxRetryAfter, which gave up). Without a Date, the local clock.
+func TestRetryAfterDateOnTheServersClock(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		skew time.Duration // the server's clock minus ours
+		date bool
+		want time.Duration
+	}{
+		{"server an hour behind", -time.Hour, true, 90 * time.Second},
+		{"server an hour ahead", time.Hour, true, 90 * time.Second},
+		{"no Date header", 0, false, 90 * time.Second},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			server := newFakeClock().Now().Add(tt.skew)
+			header := []string{"Retry-After", server.Add(90 * time.Second).Format(http.TimeFormat)}
+			date := "" // an empty Date stands for none (net/http would add its own)
+			if tt.date {
+				date = server.Format(http.TimeFormat)
+			}
+			header = append(header, "Date", date)
+			srv, n := scripted(t, answer(429, `{"statusCode":429,"message":"slow down"}`, header...), okStep)
+			c, clock := newTestClient(t, srv.URL, nil)
+			if body, err := getType(c); err != nil || body != `{"id": 7, "slug": "contracts"}` {
+				t.Fatalf("Do = %q, %v", body, err)
+			}
+			sleeps := clock.Sleeps()
+			if n.Load() != 2 || len(sleeps) != 1 || sleeps[0] < tt.want || sleeps[0] > tt.want+time.Second {
+				t.Errorf("%d requests, sleeps %v; want 2 requests and one sleep of %s", n.Load(), sleeps, tt.want)
 			}
 		})
 	}

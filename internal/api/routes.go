@@ -129,10 +129,13 @@ func (r Routes) Names() []string {
 // replaced. An override value is a path ("/api/v2/types") or a method and a
 // path ("PATCH /ws/types/{type}"); for a count route ("items.count") it may
 // also be "none" or empty, which switches the route off (Route.Off): the
-// kind is listed without a count. An unknown route name, a path that does
-// not start with "/", a placeholder the original route does not have, or
-// switching off a route that is not a count route is an error naming the
-// route.
+// kind is listed without a count. The list and get routes of a kind the API
+// cannot write (IsUnwritableReadRoute: "schedule-tasks.list") may be
+// switched off too: the kind is then not read (List and Get fail with
+// ErrRouteOff, and a backup leaves the kind out as if excluded). An
+// unknown route name, a path that does not start with "/", a placeholder
+// the original route does not have, or switching off any other route is an
+// error naming the route.
 func (r Routes) WithOverrides(overrides map[string]string) (Routes, error) {
 	out := make(Routes, len(r))
 	for n, rt := range r {
@@ -150,8 +153,9 @@ func (r Routes) WithOverrides(overrides map[string]string) (Routes, error) {
 			return nil, fmt.Errorf("routes.%s: unknown route name (known: %s)", name, strings.Join(r.Names(), ", "))
 		}
 		if value == "" || strings.EqualFold(value, "none") {
-			if !isCountRoute(name) {
-				return nil, fmt.Errorf("routes.%s: only a count route can be switched off (with \"none\")", name)
+			if !isCountRoute(name) && !IsUnwritableReadRoute(name) {
+				return nil, fmt.Errorf("routes.%s: only a count route, or the list or get route of a kind the API cannot write (%s), can be switched off (with \"none\")",
+					name, strings.Join(unwritableKinds(), ", "))
 			}
 			rt.Path = ""
 			out[name] = rt
@@ -242,6 +246,37 @@ func contains(list []string, s string) bool {
 
 // isCountRoute reports whether some kind of the kind table counts its
 // objects with the named route.
+// IsUnwritableReadRoute reports whether name is the list or get route of
+// a kind the API cannot write and nothing the API can write lives under
+// (forms, schedule tasks, stats, API keys, request logs): switched off,
+// the kind is not read. Such a kind is never created or updated by a
+// restore, so not reading it cannot make a plan create what exists.
+func IsUnwritableReadRoute(name string) bool {
+	return slices.ContainsFunc(kind.All(), func(k *kind.Kind) bool {
+		return unwritableLeaf(k) && (k.List == name || k.Get == name)
+	})
+}
+
+// unwritableLeaf reports whether k is a kind without a create route and
+// without kinds below it, other than the workspace itself.
+func unwritableLeaf(k *kind.Kind) bool {
+	if k.Writable() || k.Name == kind.Workspace {
+		return false
+	}
+	return !slices.ContainsFunc(kind.All(), func(c *kind.Kind) bool { return c.Parent == k.Name })
+}
+
+// unwritableKinds names the kinds whose read routes can be switched off.
+func unwritableKinds() []string {
+	var out []string
+	for _, k := range kind.All() {
+		if unwritableLeaf(k) {
+			out = append(out, k.Name)
+		}
+	}
+	return out
+}
+
 func isCountRoute(name string) bool {
 	return slices.ContainsFunc(kind.All(), func(k *kind.Kind) bool { return k.Count == name })
 }

@@ -41,7 +41,7 @@ func (c *Client) newRequest(route, workspace string, params map[string]string, b
 		return request{}, fmt.Errorf("unknown route %q", route)
 	}
 	if rt.Off() {
-		return request{}, fmt.Errorf("route %q is switched off in the config", route)
+		return request{}, fmt.Errorf("route %q is %w", route, ErrRouteOff)
 	}
 	path, err := rt.Build(params)
 	if err != nil {
@@ -258,7 +258,7 @@ func (c *Client) judge(ctx context.Context, r request, status int, header http.H
 		f := &failure{err: e, retry: retryableStatus(status)}
 		if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 			f.unprocessed = true
-			f.retryAfter, f.hasRetryAfter = retry.ParseRetryAfter(e.RetryAfter, c.opts.Now())
+			f.retryAfter, f.hasRetryAfter = retry.ParseRetryAfter(e.RetryAfter, serverNow(header, c.opts.Now()))
 		}
 		return f
 	}
@@ -336,4 +336,15 @@ func readBody(r io.Reader, announced, limit int64) ([]byte, error) {
 			return append(buf, rest...), err
 		}
 	}
+}
+
+// serverNow is the moment an answer was sent by the server's clock, its
+// Date header, or local when it has none: a Retry-After date is measured
+// against it, so that a server whose clock is off from ours still gets the
+// wait it asked for (Retry-After minus Date).
+func serverNow(header http.Header, local time.Time) time.Time {
+	if d, err := http.ParseTime(header.Get("Date")); err == nil {
+		return d
+	}
+	return local
 }

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/backup"
@@ -41,13 +42,25 @@ func exportSet(path string) (*restore.Set, *export.Manifest, error) {
 
 // liveSet reads the objects of a live workspace that scope names, with the
 // same walk as a backup. A kind it cannot read fails it: a plan against a
-// partly read target would create what exists.
+// partly read target would create what exists. Kinds the API cannot
+// write, with nothing writable below them (forms, schedule tasks; see
+// readOnlyLeaf), are the exception: one the workspace excludes is not
+// read, and one that fails to read is left empty with a warning, so that
+// its objects of the source become manual steps instead of the whole plan
+// being refused (no create or update is ever planned for them).
 func (s *Service) liveSet(ctx context.Context, client *api.Client, ws *config.Workspace, scope restore.Scope) (*restore.Set, error) {
 	set := restore.NewSet()
-	_, err := backup.Run(ctx, client, set, backup.Options{
+	log := s.log.With("workspace", ws.Name)
+	sink := &planSink{Set: set, unread: map[string]string{}}
+	_, err := backup.Run(ctx, client, sink, backup.Options{
 		Workspace: ws.Slug,
-		Filter:    scope.Includes,
-		Logger:    s.log.With("workspace", ws.Name),
+		Filter: func(name, typeSlug string) bool {
+			if k := kind.Of(name); k != nil && readOnlyLeaf(k) && !ws.Includes(name, typeSlug) {
+				return false // excluded, and never written: not needed to plan
+			}
+			return scope.Includes(name, typeSlug)
+		},
+		Logger: log,
 	})
 	if err == nil {
 		err = s.readItemsByID(ctx, client, ws, scope, set)
@@ -60,7 +73,48 @@ func (s *Service) liveSet(ctx context.Context, client *api.Client, ws *config.Wo
 		return nil, fmt.Errorf("read workspace %s: %s could not be read (%s); nothing was planned", ws.Name,
 			strings.Join(kinds, ", "), failed[kinds[0]])
 	}
+	for _, name := range slices.Sorted(maps.Keys(sink.unread)) {
+		log.Warn("a read-only kind could not be read; planning without it: its objects are manual steps, which may name objects the workspace has",
+			"kind", name, "err", sink.unread[name],
+			"hint", fmt.Sprintf("exclude the kind (exclude: [%s]) or, if the server has no such route, switch it off (routes: {%s: none})", name, kind.Of(name).List))
+	}
 	return set, nil
+}
+
+// planSink is the restore.Set of liveSet, which keeps the failures of the
+// kinds the API cannot write (and nothing writable lives under) apart.
+type planSink struct {
+	*restore.Set
+	mu     sync.Mutex
+	unread map[string]string
+}
+
+func (l *planSink) Fail(name string, err error) {
+	if k := kind.Of(name); k != nil && readOnlyLeaf(k) {
+		l.mu.Lock()
+		if _, ok := l.unread[name]; !ok {
+			l.unread[name] = err.Error()
+		}
+		l.mu.Unlock()
+		return
+	}
+	l.Set.Fail(name, err)
+}
+
+// readOnlyLeaf reports whether the API cannot write k nor any kind below
+// it (forms, schedule tasks; not flows or stages, whose tasks are
+// written and refer to their stage): a plan can go without reading it.
+func readOnlyLeaf(k *kind.Kind) bool { return !k.Writable() && !hasWritableBelow(k) }
+
+// hasWritableBelow reports whether a kind the API can write lives under k
+// (tasks under stages under flows): k must be read to read it.
+func hasWritableBelow(k *kind.Kind) bool {
+	for _, c := range kind.All() {
+		if c.Parent == k.Name && (c.Writable() || hasWritableBelow(c)) {
+			return true
+		}
+	}
+	return false
 }
 
 // envSecrets are the integration secrets of the target's environment.

@@ -64,6 +64,10 @@ type Result struct {
 	Counts map[string]int    // objects stored per kind
 	Failed map[string]string // kind -> error, for kinds that could not be read
 	Drift  []string          // listings whose count changed while paging, or duplicates seen
+	// NotRead names the kinds not read because the config switched their
+	// list (or get) route off (api.ErrRouteOff), with why: like an
+	// excluded kind, such a kind is neither counted nor failed.
+	NotRead map[string]string
 	// NotTheAPI is true when nothing was stored and every kind that failed
 	// on its own failed with 404 or an HTML page: the base URL most likely
 	// points at something other than the Enspace API.
@@ -85,7 +89,7 @@ var ErrUnreachable = errors.New("server unreachable")
 // cannot go on (access refused, context cancelled, the sink failing); kinds
 // that fail on their own are reported in Result.Failed and in the sink.
 func Run(ctx context.Context, src Source, sink Sink, opts Options) (*Result, error) {
-	w := &walker{src: src, sink: sink, opts: opts, res: &Result{Counts: map[string]int{}, Failed: map[string]string{}}}
+	w := &walker{src: src, sink: sink, opts: opts, res: &Result{Counts: map[string]int{}, Failed: map[string]string{}, NotRead: map[string]string{}}}
 	if w.opts.Logger == nil {
 		w.opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -298,6 +302,19 @@ func (w *walker) collect(ctx context.Context, k *kind.Kind, parent api.Object) (
 	if ctx.Err() != nil {
 		return 0, ctx.Err()
 	}
+	if errors.Is(err, api.ErrRouteOff) {
+		w.notRead(k, err)
+		return 0, nil
+	}
+	if api.StatusOf(err) == http.StatusForbidden && userLevel(k) {
+		// The key's own API keys and request logs need a key with global
+		// scope: a workspace key is refused them, and reads the rest.
+		err = fmt.Errorf("%w (the key lacks the global scope that %s need: give it global read access, or exclude the kind)", err, k.Name)
+		w.otherFailures.Add(1)
+		w.fail(k, err)
+		w.opts.Logger.Warn("kind could not be read", "kind", k.Name, "err", err)
+		return 0, nil
+	}
 	if st := api.StatusOf(err); st == http.StatusUnauthorized || st == http.StatusForbidden {
 		return 0, fmt.Errorf("%w: list %s: %w", ErrAccess, k.Name, err)
 	}
@@ -321,10 +338,26 @@ func (w *walker) collect(ctx context.Context, k *kind.Kind, parent api.Object) (
 	return parents, nil
 }
 
+// userLevel reports whether k is read at user level, not in the workspace:
+// the key's API keys and request logs (audit kinds that are lists).
+func userLevel(k *kind.Kind) bool { return k.Class == kind.Audit && !k.Singleton }
+
 type sinkError struct{ err error }
 
 func (e *sinkError) Error() string { return e.err.Error() }
 func (e *sinkError) Unwrap() error { return e.err }
+
+// notRead records that kind k is not read, because its route is
+// switched off in the config; it is logged once per kind.
+func (w *walker) notRead(k *kind.Kind, err error) {
+	w.mu.Lock()
+	_, seen := w.res.NotRead[k.Name]
+	w.res.NotRead[k.Name] = err.Error()
+	w.mu.Unlock()
+	if !seen {
+		w.opts.Logger.Info("kind not read: its route is switched off in the config", "kind", k.Name, "err", err)
+	}
+}
 
 // failBelow marks every kind below k as failed: k could not be read, so
 // nothing under it was.

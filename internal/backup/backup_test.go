@@ -259,3 +259,55 @@ func TestRunStartsChildrenEarly(t *testing.T) {
 		t.Errorf("tasks under a flow's stage not stored: %v", sink.put)
 	}
 }
+
+// TestRunLeavesOutKindsWhoseRouteIsOff: a kind whose list route the
+// config switched off (api.ErrRouteOff) is left out as if excluded: not
+// counted, not failed (the snapshot is complete), named in NotRead.
+func TestRunLeavesOutKindsWhoseRouteIsOff(t *testing.T) {
+	src := demoSource()
+	src.fail["schedule-tasks"] = fmt.Errorf("list schedule-tasks: route %q is %w", "schedule-tasks.list", api.ErrRouteOff)
+	sink := newSink()
+	res, err := Run(context.Background(), src, sink, Options{Workspace: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Failed) != 0 || len(sink.failed) != 0 {
+		t.Errorf("failed kinds: %v, %v; want none", res.Failed, sink.failed)
+	}
+	if _, ok := res.Counts["schedule-tasks"]; ok {
+		t.Errorf("schedule-tasks counted: %v", res.Counts)
+	}
+	if !strings.Contains(res.NotRead["schedule-tasks"], "switched off in the config") {
+		t.Errorf("NotRead = %v", res.NotRead)
+	}
+	if _, ok := res.Counts["members"]; !ok {
+		t.Errorf("the other kinds were not read: %v", res.Counts)
+	}
+}
+
+// TestRunUserLevelKindsRefused: a 403 on the key's API keys or request
+// logs (they need a key with global scope) fails only that kind, with an
+// error naming the missing scope; the run goes on. A 401 there still ends
+// the run.
+func TestRunUserLevelKindsRefused(t *testing.T) {
+	for _, name := range []string{"api-keys", "request-logs"} {
+		src := demoSource()
+		src.fail[name] = &api.Error{StatusCode: 403, Status: "Forbidden"}
+		sink := newSink()
+		res, err := Run(context.Background(), src, sink, Options{Workspace: "acme"})
+		if err != nil {
+			t.Fatalf("%s: 403 ended the run: %v", name, err)
+		}
+		if !strings.Contains(res.Failed[name], "global scope") || sink.failed[name] == nil || len(res.Failed) != 1 {
+			t.Errorf("%s: failed = %v, want only %s, naming the global scope", name, res.Failed, name)
+		}
+		if _, ok := res.Counts["members"]; !ok {
+			t.Errorf("%s: the other kinds were not read: %v", name, res.Counts)
+		}
+		src = demoSource()
+		src.fail[name] = &api.Error{StatusCode: 401}
+		if _, err := Run(context.Background(), src, newSink(), Options{Workspace: "acme"}); !errors.Is(err, ErrAccess) {
+			t.Errorf("%s: 401: err = %v, want ErrAccess", name, err)
+		}
+	}
+}

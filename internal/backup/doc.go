@@ -17,8 +17,14 @@
 //     the other kinds. Children of a failed parent are failed too, with an
 //     error that says so (whatever was read below the parent's objects that
 //     did arrive is kept): a failed listing never looks like a deletion;
+//   - a kind whose list (or get) route the config switched off
+//     (api.ErrRouteOff: only kinds the API cannot write) is left out as if
+//     excluded, named in Result.NotRead and logged once at info level: it
+//     is neither counted nor failed, and the snapshot stays complete;
 //   - 401 and 403 end the whole run at once (the key is wrong or lacks
-//     access: every other request would fail the same way);
+//     access: every other request would fail the same way), except a 403
+//     on the user-level kinds (api-keys, request-logs), which need a key
+//     with global scope: only that kind fails, with an error that says so;
 //   - a cancelled context ends the run; the caller aborts the writer.
 //
 // Objects the client hashed while it checked their page (api.Object.Sum)

@@ -118,7 +118,7 @@ func TestMalformed(t *testing.T) {
 		{name: "route without leading slash", edit: sub("/ws/types/{type}/records", "ws/types/{type}/records"), is: ErrInvalid,
 			want: []string{`config.yaml:16: environments.production.routes.items.list: path "ws/types/{type}/records" must start with /`}},
 		{name: "list route switched off", edit: sub("/ws/types/{type}/records", "none"), is: ErrInvalid,
-			want: []string{`config.yaml:16: environments.production.routes.items.list: only a count route can be switched off (with "none")`}},
+			want: []string{`config.yaml:16: environments.production.routes.items.list: only a count route, or the list or get route of a kind the API cannot write (stats, forms, schedule-tasks, api-keys, request-logs), can be switched off (with "none")`}},
 		{name: "bad include token", edit: sub("[contracts, items]", "[contracts, Items!]"), is: ErrInvalid,
 			want: []string{`config.yaml:27: workspaces[0].include[1]: "Items!" is neither a kind (`, "nor a type slug"}},
 		{name: "bad exclude token", edit: sub("[request-logs]", "[request logs]"), is: ErrInvalid,

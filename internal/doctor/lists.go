@@ -49,7 +49,9 @@ func (r *runner) probeList(ctx context.Context, c *api.Client, routes api.Routes
 			p.err = fmt.Errorf("page 2: %w", err)
 			return p
 		}
-		if len(next.objs) > 0 && sameRows(items.objs, next.objs) {
+		if len(next.objs) > 0 && sameRows(items.objs, next.objs) && r.pagesDiffer(ctx, c, route, params) {
+			p.paging = "paging honoured (a page past the last repeats the last page, which ends a listing)"
+		} else if len(next.objs) > 0 && sameRows(items.objs, next.objs) {
 			p.paging, p.pagingBad = "page ignored: page 2 repeats page 1", true
 		} else {
 			p.paging = fmt.Sprintf("paging honoured (pages of %d differ)", checkLimit)
@@ -59,6 +61,23 @@ func (r *runner) probeList(ctx context.Context, c *api.Client, routes api.Routes
 		p.paging = fmt.Sprintf("paging not tested (%d object(s))", n)
 	}
 	return p
+}
+
+// pagesDiffer reports whether pages 1 and 2 of one object hold different
+// rows: a server that answers a page past the last with the last page
+// again still pages, one that ignores "page" does not.
+func (r *runner) pagesDiffer(ctx context.Context, c *api.Client, route string, params map[string]string) bool {
+	var pages [2]decodedPage
+	for i := range pages {
+		body, err := c.Page(ctx, route, r.ws.Slug, params, i+1, 1)
+		if err != nil {
+			return false
+		}
+		if pages[i], err = decodePage(body); err != nil || len(pages[i].objs) == 0 {
+			return false
+		}
+	}
+	return !sameRows(pages[0].objs, pages[1].objs)
 }
 
 // decodedPage is one decoded list answer.
@@ -199,6 +218,10 @@ func (r *runner) parentParams(k *kind.Kind) (list []map[string]string, why strin
 
 // checkKind checks a kind's list route and count route.
 func (r *runner) checkKind(ctx context.Context, k *kind.Kind) {
+	if r.routes[k.List].Off() {
+		r.add(k.List, VerdictHandled, "switched off in the config: the kind is not read (backups leave it out, as if excluded)")
+		return
+	}
 	all, why := r.parentParams(k)
 	if why != "" {
 		r.add(k.List, VerdictSkipped, why)
@@ -304,6 +327,11 @@ func countShape(body []byte) (verdict, shape string) {
 		}
 		if n, ok := obj["total"]; ok && isCount(n) {
 			return VerdictHandled, fmt.Sprintf(`{"total": %s} instead of {"count": N}`, n)
+		}
+		if n, ok := obj["count"]; ok {
+			if v, ok := api.ReadCount(n); ok {
+				return VerdictHandled, fmt.Sprintf(`{"count": %s}, read as %d`, n, v)
+			}
 		}
 	}
 	if isCount(json.RawMessage(raw)) {

@@ -40,6 +40,15 @@
 //     full member then gets no role.
 //   - The 404 message for an unknown path includes its query string, as
 //     NestJS does ("Cannot GET /x?y=1").
+//   - Server variants, each an Options field, play servers that answer
+//     differently where the contract allows it or where real servers
+//     stray: envelopes, no counts or counts answering a status, a page
+//     cap, ignored paging, moved routes, NullEmptyLists (an empty page as
+//     null, as a Go server marshals an empty slice), CountAs (counts and
+//     totals as "3", what node-postgres answers for COUNT(*), or 3.0),
+//     PastEnd "last-page" (a page past the last answered as the last page
+//     again) and, with Faults.RetryAfterDate, a Date header on the
+//     server's clock (Options.Now), which may run off the machine's.
 //
 // # Faults
 //

@@ -58,6 +58,11 @@ func faultAnswer(f *Faults, d decision, at time.Time) (res resp, until int64, wa
 		var value string
 		value, until = f.retryAfterValue(at)
 		res.header = map[string]string{"Retry-After": value}
+		if f.RetryAfterDate {
+			// The date's reference: the server's own clock, as a real
+			// server's Date header (net/http's would be the real clock).
+			res.header["Date"] = at.UTC().Format(http.TimeFormat)
+		}
 	}
 	return res, until, d.retryAfter
 }

@@ -31,7 +31,10 @@ func (c *call) pageRange(n int) (int, int) {
 		page = 1
 	}
 	from := (page - 1) * limit
-	if page-1 > n/limit || from > n {
+	if page-1 > n/limit || from >= n {
+		if c.s.opts.PastEnd == "last-page" && n > 0 {
+			return (n - 1) / limit * limit, n // the last page again
+		}
 		return n, n
 	}
 	return from, min(from+limit, n)
@@ -47,7 +50,8 @@ func positive(s string, def int) int {
 
 // list answers a page of n rows; each appends row i as JSON to b. Rows
 // are a bare array, or an envelope {"data": [...], "total": n}; a page's
-// rows come shuffled when the request shuffles lists.
+// rows come shuffled when the request shuffles lists. An empty page is
+// null with Options.NullEmptyLists.
 func (c *call) list(n int, each func(b []byte, i int) []byte) resp {
 	from, to := c.pageRange(n)
 	if c.shortPage(from, to, n) {
@@ -56,6 +60,13 @@ func (c *call) list(n int, each func(b []byte, i int) []byte) resp {
 	b := make([]byte, 0, 64+(to-from)*256)
 	if c.s.opts.Envelope {
 		b = append(b, `{"data":`...)
+	}
+	if to == from && c.s.opts.NullEmptyLists {
+		b = append(b, "null"...)
+		if c.s.opts.Envelope {
+			b = append(append(append(b, `,"total":`...), c.countText(n)...), '}')
+		}
+		return resp{status: http.StatusOK, body: b}
 	}
 	b = append(b, '[')
 	for k, i := range c.shuffle.order(from, to) {
@@ -67,7 +78,7 @@ func (c *call) list(n int, each func(b []byte, i int) []byte) resp {
 	b = append(b, ']')
 	if c.s.opts.Envelope {
 		b = append(b, `,"total":`...)
-		b = strconv.AppendInt(b, int64(n), 10)
+		b = append(b, c.countText(n)...)
 		b = append(b, '}')
 	}
 	return resp{status: http.StatusOK, body: b}
@@ -129,6 +140,17 @@ func (c *call) count(n int) resp {
 	if c.s.opts.NoCount {
 		return cannot(c.method, c.uri)
 	}
-	b := strconv.AppendInt([]byte(`{"count":`), int64(n), 10)
+	b := append([]byte(`{"count":`), c.countText(n)...)
 	return resp{status: http.StatusOK, body: append(b, '}')}
+}
+
+// countText spells a count or a total as Options.CountAs says.
+func (c *call) countText(n int) string {
+	switch c.s.opts.CountAs {
+	case "string":
+		return `"` + strconv.Itoa(n) + `"`
+	case "float":
+		return strconv.Itoa(n) + ".0"
+	}
+	return strconv.Itoa(n)
 }

@@ -52,6 +52,19 @@ type Options struct {
 	// "count" (ParseIntPipe); 500 a count route that is broken. It wins
 	// over NoCount.
 	CountStatus int
+	// NullEmptyLists answers an empty list page as JSON null (in the
+	// envelope, "data": null), as a Go server marshals an empty slice:
+	// empty collections, and the page after the last of a collection whose
+	// size is a multiple of the page size.
+	NullEmptyLists bool
+	// CountAs spells counts and envelope totals: "" as JSON integers,
+	// "string" as strings of digits ("3", what node-postgres answers for
+	// COUNT(*), a bigint), "float" as numbers with a fraction (3.0).
+	CountAs string
+	// PastEnd is what a page past the last answers: "" an empty list,
+	// "last-page" the last page again (a server that clamps the page
+	// number), so the page after a full last page repeats it.
+	PastEnd string
 	// IgnorePaging ignores page and limit: every list answers everything,
 	// so page 2 is the first page again.
 	IgnorePaging bool
@@ -187,6 +200,16 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.CountStatus != 0 && (opts.CountStatus < 400 || opts.CountStatus > 599) {
 		return nil, fmt.Errorf("%w: count status %d: want 0 or 400 to 599", ErrInvalidOptions, opts.CountStatus)
+	}
+	switch opts.PastEnd {
+	case "", "empty", "last-page":
+	default:
+		return nil, fmt.Errorf("%w: past end %q: want empty or last-page", ErrInvalidOptions, opts.PastEnd)
+	}
+	switch opts.CountAs {
+	case "", "string", "float":
+	default:
+		return nil, fmt.Errorf("%w: count as %q: want string or float", ErrInvalidOptions, opts.CountAs)
 	}
 	switch opts.CreateAnswer {
 	case "", "empty", "array", "schema":
