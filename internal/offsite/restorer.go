@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -17,12 +18,14 @@ import (
 const restoreConcurrency = 4
 
 // Restorer reads the objects of chosen snapshots back from the target.
-// NewRestorer reads their trees, then downloads each data pack that
-// holds one of their objects once, in the background, and keeps the
+// NewRestorer loads the index and returns; in the background it reads
+// the snapshots' trees and downloads each data pack that holds one of
+// their objects once, as soon as the trees name it, and keeps the
 // objects they need in a temporary file; Entries, Changes and Raw read
 // the snapshots' objects from it, each waiting for its pack, so that
-// restore-db files the first packs' objects while later packs download.
-// Wait waits for every pack.
+// restore-db files the first packs' objects while the trees of the last
+// snapshots are read and later packs download. Wait waits for every
+// pack.
 //
 // Packs are prepared in the order the snapshots' trees first name them
 // (a first push packs a collection's objects in key order, the order a
@@ -37,14 +40,26 @@ const restoreConcurrency = 4
 // the index (its pack, position, offset and length) and the pack's place
 // in the file: memory holds no table of the objects (a table of id and
 // place, 48 bytes an object, was 52 MB of a million-item restore).
+//
+// A pack starts downloading when the trees first name one of its
+// objects, before they are all read: an object of it that a later tree
+// names once its preparation has begun is prepared by a second download
+// of the pack, queued once every tree is read (rare: a snapshot's
+// objects come in the packs its push wrote, after the packs of the
+// snapshots before it).
 type Restorer struct {
 	r     *Repo
 	idx   *index
 	trees *trees
 	snaps []*Snapshot
 	tmp   *os.File
-	packs []*preparing // by the pack's place in idx.packList; nil: not needed
+	packs []atomic.Pointer[preparing] // by the pack's place in idx.packList; nil: not needed (yet)
 	win   readWindows
+
+	queue      chan *preparing       // packs to prepare, in the order the trees name them
+	extra      map[uint32]*preparing // second downloads, set before discovered is closed
+	discovered chan struct{}         // closed when every tree is read or the reading failed
+	discErr    error                 // the reading's error, once discovered is closed
 
 	cancel  context.CancelFunc
 	fetched chan struct{} // closed when every pack is prepared or the preparation failed
@@ -56,17 +71,25 @@ type Restorer struct {
 
 // preparing is a pack whose objects the Restorer prepares. Once done is
 // closed and ok set, the file holds the pack's content at at and the
-// ids of its blobs at ids, up to end.
+// ids of the blobs have marks at ids, up to end.
 type preparing struct {
-	want         []bool // by position in the pack
+	pack uint32
+
+	mu      sync.Mutex
+	want    []bool // by position in the pack: the objects the trees name
+	started bool   // have is set: want bits set later need a second download
+	late    bool   // a want bit was set after the preparation started
+
+	have         []bool // the objects prepared, by position; read once done is closed
 	at, ids, end int64
 	done         chan struct{}
 	ok           bool // set before done is closed
 }
 
 // NewRestorer prepares the restore of snaps into tmpDir's temporary file.
-// It returns once it has read their trees; the packs download in the
-// background until Wait or Close.
+// It returns once it has loaded the index; the trees are read and the
+// packs download in the background until Wait or Close. An error in the
+// trees comes from Wait, Err, or the call that needed what it stopped.
 func (r *Repo) NewRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string) (*Restorer, error) {
 	if r.opts.BlobID == nil {
 		return nil, fmt.Errorf("%w: restore needs Options.BlobID", ErrInvalid)
@@ -94,11 +117,9 @@ func (r *Repo) newRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 	if err != nil {
 		return nil, err
 	}
-	rs := &Restorer{r: r, idx: idx, trees: newTrees(r, idx), snaps: snaps, packs: make([]*preparing, len(idx.packList)), fetched: make(chan struct{})}
-	order, err := rs.needed(ctx)
-	if err != nil {
-		return nil, err
-	}
+	n := len(idx.packList)
+	rs := &Restorer{r: r, idx: idx, trees: newTrees(r, idx), snaps: snaps, packs: make([]atomic.Pointer[preparing], n),
+		queue: make(chan *preparing, 2*n), extra: map[uint32]*preparing{}, discovered: make(chan struct{}), fetched: make(chan struct{})}
 	if rs.tmp, err = os.CreateTemp(tmpDir, ".offsite-restore-*"); err != nil {
 		return nil, err
 	}
@@ -106,65 +127,87 @@ func (r *Repo) newRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 	rs.win.f = rs.tmp
 	fctx, cancel := context.WithCancel(ctx)
 	rs.cancel = cancel
-	go rs.fetch(fctx, order)
+	go rs.fetch(fctx)
 	return rs, nil
 }
 
-// fetch prepares the packs of order, restoreConcurrency at a time: each
-// pack's content is written to the file as it is (one write, no copy),
-// then the ids of the objects needed from it, at a place taken under the
-// lock, once those objects are checked.
-func (rs *Restorer) fetch(ctx context.Context, order []uint32) {
+// fetch reads the trees (discover) and prepares the packs they name,
+// restoreConcurrency at a time, as they are named: each pack's content
+// is written to the file as it is (one write, no copy), then the ids of
+// the objects needed from it, at a place taken under the lock, once
+// those objects are checked. Every pack queued has its done closed,
+// prepared or not.
+func (rs *Restorer) fetch(ctx context.Context) {
 	var mu sync.Mutex
 	var off int64
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(restoreConcurrency)
-	for _, p := range order {
-		ps := rs.packs[p]
+	g.Go(func() error {
+		defer close(rs.discovered)
+		defer close(rs.queue)
+		rs.discErr = rs.discover(gctx)
+		return rs.discErr
+	})
+	for range restoreConcurrency {
 		g.Go(func() error {
-			defer close(ps.done)
-			if err := gctx.Err(); err != nil {
-				return err
-			}
-			pack := rs.idx.packList[p]
-			pc, err := rs.r.readPack(gctx, pack)
-			if err != nil {
-				return err
-			}
-			blobs := rs.idx.packs[pack]
-			ids := make([]byte, len(blobs)*len(ID{}))
-			for i, b := range blobs {
-				if !ps.want[i] {
-					continue
+			var first error
+			for ps := range rs.queue {
+				if first == nil {
+					first = gctx.Err()
 				}
-				_, id, err := pc.blob(b, rs.r.opts.BlobID)
-				if err != nil {
-					return err
+				if first == nil {
+					first = rs.prepare(gctx, ps, &mu, &off)
 				}
-				copy(ids[i*len(id):], id[:])
+				close(ps.done)
 			}
-			mu.Lock()
-			at := off
-			off += int64(len(pc.plain) + len(ids))
-			rs.Downloaded += int64(len(pc.plain))
-			mu.Unlock()
-			if _, err := rs.tmp.WriteAt(pc.plain, at); err != nil {
-				return err
-			}
-			if _, err := rs.tmp.WriteAt(ids, at+int64(len(pc.plain))); err != nil {
-				return err
-			}
-			ps.at, ps.ids, ps.end, ps.ok = at, at+int64(len(pc.plain)), at+int64(len(pc.plain)+len(ids)), true
-			return nil
+			return first
 		})
 	}
 	rs.err = g.Wait()
 	close(rs.fetched)
 }
 
+// prepare downloads ps's pack, checks the objects wanted from it when
+// its preparation starts, and writes the pack and their ids to the file.
+func (rs *Restorer) prepare(ctx context.Context, ps *preparing, mu *sync.Mutex, off *int64) error {
+	ps.mu.Lock()
+	ps.started = true
+	ps.have = slices.Clone(ps.want)
+	ps.mu.Unlock()
+	pack := rs.idx.packList[ps.pack]
+	pc, err := rs.r.readPack(ctx, pack)
+	if err != nil {
+		return err
+	}
+	blobs := rs.idx.packs[pack]
+	ids := make([]byte, len(blobs)*len(ID{}))
+	for i, b := range blobs {
+		if !ps.have[i] {
+			continue
+		}
+		_, id, err := pc.blob(b, rs.r.opts.BlobID)
+		if err != nil {
+			return err
+		}
+		copy(ids[i*len(id):], id[:])
+	}
+	mu.Lock()
+	at := *off
+	*off += int64(len(pc.plain) + len(ids))
+	rs.Downloaded += int64(len(pc.plain))
+	mu.Unlock()
+	if _, err := rs.tmp.WriteAt(pc.plain, at); err != nil {
+		return err
+	}
+	if _, err := rs.tmp.WriteAt(ids, at+int64(len(pc.plain))); err != nil {
+		return err
+	}
+	ps.at, ps.ids, ps.end, ps.ok = at, at+int64(len(pc.plain)), at+int64(len(pc.plain)+len(ids)), true
+	return nil
+}
+
 // Wait waits until every pack the snapshots need is prepared, and
-// returns the first error of their preparation: a pack that cannot be
-// read, or an object that does not hash to its id.
+// returns the first error of their preparation: a tree or a pack that
+// cannot be read, or an object that does not hash to its id.
 func (rs *Restorer) Wait(ctx context.Context) error {
 	select {
 	case <-rs.fetched:
@@ -174,9 +217,17 @@ func (rs *Restorer) Wait(ctx context.Context) error {
 	}
 }
 
-// Err returns the preparation's error if it failed, without waiting:
-// the cause of an error that Entries, Changes or Raw returned.
+// Err returns the preparation's error if it failed, without waiting
+// (but for the end of a preparation whose trees could not be read): the
+// cause of an error that Entries, Changes or Raw returned.
 func (rs *Restorer) Err(ctx context.Context) error {
+	select {
+	case <-rs.discovered:
+		if rs.discErr != nil {
+			<-rs.fetched
+		}
+	default:
+	}
 	select {
 	case <-rs.fetched:
 		return rs.r.explain(ctx, rs.err)
@@ -185,12 +236,11 @@ func (rs *Restorer) Err(ctx context.Context) error {
 	}
 }
 
-// needed reads the trees of the Restorer's snapshots, each chunk once,
-// marks the objects they name in rs.packs, and returns the packs that
-// hold them (by place in the index's list) in the order the trees first
-// name them.
-func (rs *Restorer) needed(ctx context.Context) ([]uint32, error) {
-	var order []uint32
+// discover reads the trees of the Restorer's snapshots, each chunk
+// once, marks the objects they name in rs.packs, and queues the packs
+// that hold them in the order the trees first name them; then the packs
+// of objects named after their preparation began, for a second download.
+func (rs *Restorer) discover(ctx context.Context) error {
 	visited := map[Ref]bool{} // chunks: a tree the snapshots share is read once
 	for _, s := range rs.snaps {
 		// In name order, the order restore-db files them in, so the
@@ -198,28 +248,59 @@ func (rs *Restorer) needed(ctx context.Context) ([]uint32, error) {
 		for _, name := range slices.Sorted(maps.Keys(s.Collections)) {
 			t := s.Collections[name]
 			err := rs.trees.reach(ctx, t.Root.Ref(), 0, visited, func(ref Ref) error {
-				at, ok := rs.idx.blobs[ref]
-				if ok && rs.idx.packs[rs.idx.packList[at.pack]][at.blob].Type != DataBlob {
-					ok = false
-				}
-				if !ok {
-					return fmt.Errorf("%w: object %x is in no index", ErrCorrupt, ref[:6])
-				}
-				ps := rs.packs[at.pack]
-				if ps == nil {
-					ps = &preparing{want: make([]bool, len(rs.idx.packs[rs.idx.packList[at.pack]])), done: make(chan struct{})}
-					rs.packs[at.pack] = ps
-					order = append(order, at.pack)
-				}
-				ps.want[at.blob] = true
-				return nil
+				return rs.mark(ctx, ref)
 			})
 			if err != nil {
-				return nil, fmt.Errorf("snapshot %s of %s, collection %s: %w", s.LocalID, s.Workspace, name, err)
+				return fmt.Errorf("snapshot %s of %s, collection %s: %w", s.LocalID, s.Workspace, name, err)
 			}
 		}
 	}
-	return order, nil
+	for i := range rs.packs {
+		ps := rs.packs[i].Load()
+		if ps == nil {
+			continue
+		}
+		ps.mu.Lock()
+		if ps.late {
+			again := &preparing{pack: ps.pack, want: make([]bool, len(ps.want)), done: make(chan struct{})}
+			for j, w := range ps.want {
+				again.want[j] = w && !ps.have[j]
+			}
+			rs.extra[ps.pack] = again
+			rs.queue <- again
+		}
+		ps.mu.Unlock()
+	}
+	return nil
+}
+
+// mark notes that the object whose ref is ref is needed, and queues its
+// pack the first time.
+func (rs *Restorer) mark(ctx context.Context, ref Ref) error {
+	at, ok := rs.idx.blobs[ref]
+	if ok && rs.idx.packs[rs.idx.packList[at.pack]][at.blob].Type != DataBlob {
+		ok = false
+	}
+	if !ok {
+		return fmt.Errorf("%w: object %x is in no index", ErrCorrupt, ref[:6])
+	}
+	if ps := rs.packs[at.pack].Load(); ps != nil {
+		ps.mu.Lock()
+		if !ps.want[at.blob] {
+			ps.want[at.blob] = true
+			ps.late = ps.late || ps.started
+		}
+		ps.mu.Unlock()
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ps := &preparing{pack: at.pack, want: make([]bool, len(rs.idx.packs[rs.idx.packList[at.pack]])), done: make(chan struct{})}
+	ps.want[at.blob] = true
+	rs.packs[at.pack].Store(ps)
+	rs.queue <- ps
+	return nil
 }
 
 // Objects calls fn with each object of s: collection, key and raw JSON.
@@ -311,19 +392,43 @@ func (rs *Restorer) Changes(ctx context.Context, s *Snapshot, name string, base 
 // if it failed.
 func (rs *Restorer) find(ref Ref) (*preparing, PackedBlob, int64, error) {
 	at, ok := rs.idx.blobs[ref]
-	var ps *preparing
-	if ok {
-		ps = rs.packs[at.pack]
-	}
-	if ps == nil || !ps.want[at.blob] {
+	if !ok {
 		return nil, PackedBlob{}, 0, fmt.Errorf("%w: object %x was not prepared", ErrCorrupt, ref[:6])
 	}
+	ps := rs.packs[at.pack].Load()
+	if ps == nil {
+		// Not named yet by the trees read so far.
+		<-rs.discovered
+		if ps = rs.packs[at.pack].Load(); ps == nil {
+			return nil, PackedBlob{}, 0, rs.notPrepared(ref)
+		}
+	}
 	<-ps.done
+	if ps.ok && !ps.have[at.blob] {
+		// Named after the pack's preparation began: its second download.
+		<-rs.discovered
+		if ps = rs.extra[at.pack]; ps == nil {
+			return nil, PackedBlob{}, 0, rs.notPrepared(ref)
+		}
+		<-ps.done
+		if ps.ok && !ps.have[at.blob] {
+			return nil, PackedBlob{}, 0, rs.notPrepared(ref)
+		}
+	}
 	if !ps.ok {
 		<-rs.fetched
 		return nil, PackedBlob{}, 0, rs.err
 	}
 	return ps, rs.idx.packs[rs.idx.packList[at.pack]][at.blob], int64(at.blob), nil
+}
+
+// notPrepared is the error for an object no tree named, once every
+// tree is read: the trees' error, if their reading failed.
+func (rs *Restorer) notPrepared(ref Ref) error {
+	if rs.discErr != nil {
+		return rs.discErr
+	}
+	return fmt.Errorf("%w: object %x was not prepared", ErrCorrupt, ref[:6])
 }
 
 // objectID returns the id of a prepared object.
