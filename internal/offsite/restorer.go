@@ -42,11 +42,12 @@ const restoreConcurrency = 4
 // place, 48 bytes an object, was 52 MB of a million-item restore).
 //
 // A pack starts downloading when the trees first name one of its
-// objects, before they are all read: an object of it that a later tree
-// names once its preparation has begun is prepared by a second download
-// of the pack, queued once every tree is read (rare: a snapshot's
-// objects come in the packs its push wrote, after the packs of the
-// snapshots before it).
+// objects, before they are all read, so its preparation checks every
+// object it holds (an object named after the check began would
+// otherwise need a second download): a restore of every snapshot needs
+// nearly all of them anyway, and one of a few snapshots of a long
+// history hashes some objects in vain, at most the content it
+// downloaded and decompressed.
 type Restorer struct {
 	r     *Repo
 	idx   *index
@@ -56,10 +57,9 @@ type Restorer struct {
 	packs []atomic.Pointer[preparing] // by the pack's place in idx.packList; nil: not needed (yet)
 	win   readWindows
 
-	queue      chan *preparing       // packs to prepare, in the order the trees name them
-	extra      map[uint32]*preparing // second downloads, set before discovered is closed
-	discovered chan struct{}         // closed when every tree is read or the reading failed
-	discErr    error                 // the reading's error, once discovered is closed
+	queue      chan *preparing // packs to prepare, in the order the trees name them
+	discovered chan struct{}   // closed when every tree is read or the reading failed
+	discErr    error           // the reading's error, once discovered is closed
 
 	cancel  context.CancelFunc
 	fetched chan struct{} // closed when every pack is prepared or the preparation failed
@@ -71,16 +71,9 @@ type Restorer struct {
 
 // preparing is a pack whose objects the Restorer prepares. Once done is
 // closed and ok set, the file holds the pack's content at at and the
-// ids of the blobs have marks at ids, up to end.
+// ids of its blobs at ids, up to end.
 type preparing struct {
-	pack uint32
-
-	mu      sync.Mutex
-	want    []bool // by position in the pack: the objects the trees name
-	started bool   // have is set: want bits set later need a second download
-	late    bool   // a want bit was set after the preparation started
-
-	have         []bool // the objects prepared, by position; read once done is closed
+	pack         uint32
 	at, ids, end int64
 	done         chan struct{}
 	ok           bool // set before done is closed
@@ -119,7 +112,7 @@ func (r *Repo) newRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 	}
 	n := len(idx.packList)
 	rs := &Restorer{r: r, idx: idx, trees: newTrees(r, idx), snaps: snaps, packs: make([]atomic.Pointer[preparing], n),
-		queue: make(chan *preparing, 2*n), extra: map[uint32]*preparing{}, discovered: make(chan struct{}), fetched: make(chan struct{})}
+		queue: make(chan *preparing, n), discovered: make(chan struct{}), fetched: make(chan struct{})}
 	if rs.tmp, err = os.CreateTemp(tmpDir, ".offsite-restore-*"); err != nil {
 		return nil, err
 	}
@@ -166,13 +159,9 @@ func (rs *Restorer) fetch(ctx context.Context) {
 	close(rs.fetched)
 }
 
-// prepare downloads ps's pack, checks the objects wanted from it when
-// its preparation starts, and writes the pack and their ids to the file.
+// prepare downloads ps's pack, checks each of its objects, and writes
+// the pack and their ids to the file.
 func (rs *Restorer) prepare(ctx context.Context, ps *preparing, mu *sync.Mutex, off *int64) error {
-	ps.mu.Lock()
-	ps.started = true
-	ps.have = slices.Clone(ps.want)
-	ps.mu.Unlock()
 	pack := rs.idx.packList[ps.pack]
 	pc, err := rs.r.readPack(ctx, pack)
 	if err != nil {
@@ -181,7 +170,7 @@ func (rs *Restorer) prepare(ctx context.Context, ps *preparing, mu *sync.Mutex, 
 	blobs := rs.idx.packs[pack]
 	ids := make([]byte, len(blobs)*len(ID{}))
 	for i, b := range blobs {
-		if !ps.have[i] {
+		if b.Type != DataBlob {
 			continue
 		}
 		_, id, err := pc.blob(b, rs.r.opts.BlobID)
@@ -237,9 +226,8 @@ func (rs *Restorer) Err(ctx context.Context) error {
 }
 
 // discover reads the trees of the Restorer's snapshots, each chunk
-// once, marks the objects they name in rs.packs, and queues the packs
-// that hold them in the order the trees first name them; then the packs
-// of objects named after their preparation began, for a second download.
+// once, and queues the packs that hold the objects they name, in the
+// order the trees first name them.
 func (rs *Restorer) discover(ctx context.Context) error {
 	visited := map[Ref]bool{} // chunks: a tree the snapshots share is read once
 	for _, s := range rs.snaps {
@@ -254,25 +242,16 @@ func (rs *Restorer) discover(ctx context.Context) error {
 				return fmt.Errorf("snapshot %s of %s, collection %s: %w", s.LocalID, s.Workspace, name, err)
 			}
 		}
-	}
-	for i := range rs.packs {
-		ps := rs.packs[i].Load()
-		if ps == nil {
-			continue
+		if testHookTreesRead != nil {
+			testHookTreesRead(rs)
 		}
-		ps.mu.Lock()
-		if ps.late {
-			again := &preparing{pack: ps.pack, want: make([]bool, len(ps.want)), done: make(chan struct{})}
-			for j, w := range ps.want {
-				again.want[j] = w && !ps.have[j]
-			}
-			rs.extra[ps.pack] = again
-			rs.queue <- again
-		}
-		ps.mu.Unlock()
 	}
 	return nil
 }
+
+// testHookTreesRead, when set, is called after each snapshot's trees
+// are read.
+var testHookTreesRead func(*Restorer)
 
 // mark notes that the object whose ref is ref is needed, and queues its
 // pack the first time.
@@ -284,20 +263,13 @@ func (rs *Restorer) mark(ctx context.Context, ref Ref) error {
 	if !ok {
 		return fmt.Errorf("%w: object %x is in no index", ErrCorrupt, ref[:6])
 	}
-	if ps := rs.packs[at.pack].Load(); ps != nil {
-		ps.mu.Lock()
-		if !ps.want[at.blob] {
-			ps.want[at.blob] = true
-			ps.late = ps.late || ps.started
-		}
-		ps.mu.Unlock()
+	if rs.packs[at.pack].Load() != nil {
 		return nil
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	ps := &preparing{pack: at.pack, want: make([]bool, len(rs.idx.packs[rs.idx.packList[at.pack]])), done: make(chan struct{})}
-	ps.want[at.blob] = true
+	ps := &preparing{pack: at.pack, done: make(chan struct{})}
 	rs.packs[at.pack].Store(ps)
 	rs.queue <- ps
 	return nil
@@ -403,18 +375,10 @@ func (rs *Restorer) find(ref Ref) (*preparing, PackedBlob, int64, error) {
 			return nil, PackedBlob{}, 0, rs.notPrepared(ref)
 		}
 	}
-	<-ps.done
-	if ps.ok && !ps.have[at.blob] {
-		// Named after the pack's preparation began: its second download.
-		<-rs.discovered
-		if ps = rs.extra[at.pack]; ps == nil {
-			return nil, PackedBlob{}, 0, rs.notPrepared(ref)
-		}
-		<-ps.done
-		if ps.ok && !ps.have[at.blob] {
-			return nil, PackedBlob{}, 0, rs.notPrepared(ref)
-		}
+	if rs.idx.packs[rs.idx.packList[at.pack]][at.blob].Type != DataBlob {
+		return nil, PackedBlob{}, 0, rs.notPrepared(ref)
 	}
+	<-ps.done
 	if !ps.ok {
 		<-rs.fetched
 		return nil, PackedBlob{}, 0, rs.err
