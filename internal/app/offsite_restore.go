@@ -269,7 +269,13 @@ func importChanges(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, w
 		t := sn.Collections[name]
 		kind, parent, _ := strings.Cut(name, "/")
 		if prev == nil {
-			if err := rs.CollectionEntries(ctx, sn, name, func(key string, id offsite.ID) error { return put(name, key, id) }); err != nil {
+			err := rs.CollectionObjects(ctx, sn, name, func(key string, id offsite.ID, raw []byte) error {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				return w.PutOwned(kind, parent, key, snapshot.Hash(id), raw) // the bytes are ours: no copy
+			})
+			if err != nil {
 				return err
 			}
 			continue

@@ -319,6 +319,36 @@ func (rs *Restorer) CollectionEntries(ctx context.Context, s *Snapshot, name str
 	return nil
 }
 
+// CollectionObjects calls fn with each object of the collection name of
+// s, as CollectionEntries does, and its bytes, as Raw returns them (the
+// caller's to keep): one look-up an object where CollectionEntries and
+// Raw take two.
+func (rs *Restorer) CollectionObjects(ctx context.Context, s *Snapshot, name string, fn func(key string, id ID, raw []byte) error) error {
+	t, ok := s.Collections[name]
+	if !ok {
+		return nil
+	}
+	err := rs.trees.walk(ctx, t.Root.Ref(), func(e Entry) error {
+		ps, b, i, err := rs.find(e.Ref)
+		var id ID
+		if err == nil {
+			err = rs.win.read(id[:], ps.ids+i*int64(len(id)), ps.end)
+		}
+		if err != nil {
+			return err
+		}
+		raw := make([]byte, b.Length)
+		if err := rs.win.read(raw, ps.at+int64(b.Offset), ps.end); err != nil {
+			return err
+		}
+		return fn(e.Key, id, raw)
+	})
+	if err != nil {
+		return fmt.Errorf("collection %s: %w", name, err)
+	}
+	return nil
+}
+
 // Changes calls fn with each change of the collection name of s against
 // the tree under base (the same collection of the snapshot pushed before
 // s), when s holds that collection as a delta on base (see the package
