@@ -135,6 +135,18 @@ func (rs *Restorer) fetch(ctx context.Context) {
 	var off int64
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
+		// The snapshots' roots: their packs hold nearly every tree chunk
+		// (a first push's tree, then each push's deltas and new chunks).
+		var roots []Ref
+		for _, s := range rs.snaps {
+			for _, name := range slices.Sorted(maps.Keys(s.Collections)) {
+				roots = append(roots, s.Collections[name].Root.Ref())
+			}
+		}
+		rs.trees.preload(gctx, roots)
+		return nil
+	})
+	g.Go(func() error {
 		defer close(rs.discovered)
 		defer close(rs.queue)
 		rs.discErr = rs.discover(gctx)
