@@ -117,12 +117,15 @@
 // packs, and at the end of each snapshot, the push waits for its uploads
 // and writes an index file for them; the snapshot's record is written
 // last. Restore reads each tree chunk once to find the objects the chosen
-// snapshots name, then downloads the packs that hold them in the
-// background, four at a time, in the order the trees first name them,
-// and checks each object it needs once: that the pack the index places
-// it in holds it, and that its bytes hash to its ref (Options.BlobID,
-// which restore requires: it gives the full id the local store files the
-// object under); Restorer.Entries (or CollectionEntries, one collection)
+// snapshots name (the packs of the snapshots' roots four at a time as it
+// starts), and downloads the packs that hold them in the background,
+// four at a time, in the order the trees first name them, from the first
+// one they name on, while the rest of the trees is read; it checks each
+// object of such a pack once (all of them, since the trees may name more
+// of a pack's objects after its download began): that the pack the index
+// places it in holds it, and that its bytes hash to its ref
+// (Options.BlobID, which restore requires: it gives the full id the
+// local store files the object under); Restorer.Entries (or CollectionEntries, one collection)
 // then hands restore-db each snapshot's (collection, key, id), Changes a
 // collection's delta against the snapshot before, and Raw an object's
 // checked bytes, each waiting for its pack, so that restore-db files the
@@ -348,7 +351,7 @@
 //
 // Restore adds, for the snapshots it restores: every tree chunk of the
 // packs that hold them, as stored (about 40 MB for a million-object
-// tree), a flag per blob of each needed pack, 4 packs in flight and 8
+// tree), a pointer per pack of the index, 4 packs in flight and 8
 // read windows of 1 MiB; the objects themselves and their ids wait in the
 // restore file on disk (about the size of the decompressed packs plus 32
 // bytes a blob). restore-db keeps no snapshot's entries from one import

@@ -107,7 +107,8 @@ func (r *Repo) loadIndex(ctx context.Context, strict bool) (*index, error) {
 	return x, nil
 }
 
-// indexConcurrency is how many index files loadIndex reads at once.
+// indexConcurrency is how many index files loadIndex, or records
+// readRecords, reads at once.
 const indexConcurrency = 4
 
 func (r *Repo) readIndex(ctx context.Context, id ID) ([]IndexPack, error) {
@@ -196,10 +197,24 @@ func (r *Repo) readRecords(ctx context.Context, strict bool) ([]*Snapshot, []Pro
 	if err != nil {
 		return nil, nil, err
 	}
+	type read struct {
+		plain []byte
+		err   error
+	}
+	got := make([]read, len(ids))
+	var g errgroup.Group
+	g.SetLimit(indexConcurrency)
+	for i, id := range ids {
+		g.Go(func() error {
+			got[i].plain, got[i].err = r.getSealed(ctx, "snapshots/", id, kindSnapshot)
+			return nil
+		})
+	}
+	g.Wait()
 	out := make([]*Snapshot, 0, len(ids))
 	var bad []Problem
-	for _, id := range ids {
-		plain, err := r.getSealed(ctx, "snapshots/", id, kindSnapshot)
+	for i, id := range ids {
+		plain, err := got[i].plain, got[i].err
 		if isNotExist(err) && strict {
 			return nil, nil, fmt.Errorf("snapshots/%s was listed but is gone: a snapshot record vanished under an exclusive lock (a lock was broken, or the target lists objects it no longer holds); nothing was deleted: run it again", id.Short())
 		}
