@@ -69,10 +69,12 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 	if err != nil {
 		return nil, err
 	}
-	r, err := offsite.Open(ctx, b, offsite.Options{Password: req.Password, Name: req.Name, BlobID: blobID, Logger: req.Logger})
+	// The records and index files download while the key is derived.
+	r, prefetched, err := offsite.OpenPrefetching(ctx, b, offsite.Options{Password: req.Password, Name: req.Name, BlobID: blobID, Logger: req.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("offsite %s: %w", loc, err)
 	}
+	defer prefetched()
 	all, err := r.Snapshots(ctx)
 	if err != nil {
 		return nil, err
@@ -88,6 +90,7 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 	if err != nil {
 		return nil, err
 	}
+	prefetched() // the index is loaded: drop what was not asked for
 	defer rs.Close()
 	tmp := req.To + ".restoring"
 	os.Remove(tmp)
