@@ -351,14 +351,21 @@
 // only those named so far: the same objects in a restore of every
 // snapshot); a first snapshot's objects are filed with one look-up
 // each. Every check above stays where it was. Before (main at eba9b39)
-// and after, back to back on the shared 2-core machine (each figure the
-// mean of 5 restores):
+// and after, back to back on the shared 2-core machine:
 //
 //	BenchmarkRestoreDB, 100,000 items, file://, 7 pairs at load 4 to 14
+//	(-benchtime 5x: each figure the mean of 5 restores)
 //	  before   2.03 2.35 1.42 2.10 2.95 3.55 2.79 s   mean 2.46 s
 //	  after    1.69 2.40 1.63 2.57 3.90 3.28 1.54 s   mean 2.43 s
 //	  CPU      1.54 s before, 1.65 s after, a restore (4 each, profiled)
 //	  a plain copy of the target: 0.02 to 0.38 s
+//	  once each, 3 more pairs at load 4.9 to 9.0: before 1.09, 2.38,
+//	  1.54 s, after 2.47, 5.49, 0.99 s (CPU 1.47, 1.48, 1.34 s and 1.41,
+//	  1.53, 1.35 s): at this load the spread is the machine's
+//	BenchmarkOffsite (restore-db right after restore-read-s), once
+//	each, 3 pairs at load 3.9 to 10.0
+//	  before   2.20, 1.09, 1.42 s   (a plain copy 0.18, 0.16, 0.11 s)
+//	  after    1.29, 0.88, 0.54 s   (a plain copy 0.11, 0.04, 0.04 s)
 //	BenchmarkRestoreDB, 1,000,000 items, once each, load 9.9 to 12.8
 //	  before   38.3 s, CPU 14.2 s, 435 MiB
 //	  after    27.7 s, CPU 12.0 s, 413 MiB   (a plain copy 0.44 s, 0.48 s)
@@ -368,11 +375,15 @@
 //	  after    0.82, 0.75 s   (1.14, 1.46 s opened with Open: no prefetch)
 //
 // At 100,000 items on a busy 2-core machine restore-db is bound by its
-// CPU (about 1.4 to 1.7 s: argon2id's 0.35 s, hashing each object, the
-// database's writer), so running its phases at once gains nothing
-// measurable there; it gains where a phase waited on something else: a
-// million items (the index and the trees take seconds) and a bucket
-// across a network (a round trip a record, an index file, a tree pack).
+// CPU (about 1.4 to 1.7 s, unchanged: argon2id's 0.35 s, hashing each
+// object, the database's writer), so running its phases at once gains
+// little there: BenchmarkOffsite's pairs went from 1.1-2.2 s to
+// 0.5-1.3 s, BenchmarkRestoreDB's showed nothing through the noise. It
+// gains most where a phase waited on something else: a million items
+// (the index and the trees take seconds) and a bucket across a network
+// (a round trip a record, an index file, a tree pack). restore-db stays
+// 10 to 30 times a plain copy of the target on this machine: what is
+// left is CPU, not reading.
 //
 // # Caveats
 //
