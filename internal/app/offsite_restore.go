@@ -69,10 +69,12 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 	if err != nil {
 		return nil, err
 	}
-	r, err := offsite.Open(ctx, b, offsite.Options{Password: req.Password, Name: req.Name, BlobID: blobID, Logger: req.Logger})
+	// The records and index files download while the key is derived.
+	r, prefetched, err := offsite.OpenPrefetching(ctx, b, offsite.Options{Password: req.Password, Name: req.Name, BlobID: blobID, Logger: req.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("offsite %s: %w", loc, err)
 	}
+	defer prefetched()
 	all, err := r.Snapshots(ctx)
 	if err != nil {
 		return nil, err
@@ -88,6 +90,7 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 	if err != nil {
 		return nil, err
 	}
+	prefetched() // the index is loaded: drop what was not asked for
 	defer rs.Close()
 	tmp := req.To + ".restoring"
 	os.Remove(tmp)
@@ -269,7 +272,13 @@ func importChanges(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, w
 		t := sn.Collections[name]
 		kind, parent, _ := strings.Cut(name, "/")
 		if prev == nil {
-			if err := rs.CollectionEntries(ctx, sn, name, func(key string, id offsite.ID) error { return put(name, key, id) }); err != nil {
+			err := rs.CollectionObjects(ctx, sn, name, func(key string, id offsite.ID, raw []byte) error {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				return w.PutOwned(kind, parent, key, snapshot.Hash(id), raw) // the bytes are ours: no copy
+			})
+			if err != nil {
 				return err
 			}
 			continue

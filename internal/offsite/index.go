@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // blobLoc is where a blob is: its pack and its place in the pack.
@@ -59,7 +61,8 @@ func (x *index) add(file ID, packs []IndexPack) {
 	}
 }
 
-// loadIndex reads every index file of the target. With strict (prune,
+// loadIndex reads every index file of the target, indexConcurrency at
+// a time, and adds them in name order. With strict (prune,
 // which must know every pack's content), one that does not decrypt or
 // decode is an error; otherwise it is logged and left out: push then
 // uploads its blobs again, restore fails only if it needs them.
@@ -68,9 +71,30 @@ func (r *Repo) loadIndex(ctx context.Context, strict bool) (*index, error) {
 	if err != nil {
 		return nil, err
 	}
+	type read struct {
+		packs []IndexPack
+		err   error
+	}
+	got := make([]read, len(ids))
+	var g errgroup.Group
+	g.SetLimit(indexConcurrency)
+	for i, id := range ids {
+		g.Go(func() error {
+			got[i].packs, got[i].err = r.readIndex(ctx, id)
+			return nil
+		})
+	}
+	g.Wait()
+	n := 0
+	for _, x := range got {
+		for _, p := range x.packs {
+			n += len(p.Blobs)
+		}
+	}
 	x := newIndex()
-	for _, id := range ids {
-		packs, err := r.readIndex(ctx, id)
+	x.blobs = make(map[Ref]slot, n)
+	for i, id := range ids {
+		packs, err := got[i].packs, got[i].err
 		if errors.Is(err, ErrCorrupt) && !strict {
 			r.opts.Logger.Warn("offsite: an index file cannot be read; run offsite verify", "object", "index/"+id.String(), "err", err)
 			continue
@@ -82,6 +106,10 @@ func (r *Repo) loadIndex(ctx context.Context, strict bool) (*index, error) {
 	}
 	return x, nil
 }
+
+// indexConcurrency is how many index files loadIndex, or records
+// readRecords, reads at once.
+const indexConcurrency = 4
 
 func (r *Repo) readIndex(ctx context.Context, id ID) ([]IndexPack, error) {
 	b, err := r.getSealed(ctx, "index/", id, kindIndex)
@@ -169,10 +197,24 @@ func (r *Repo) readRecords(ctx context.Context, strict bool) ([]*Snapshot, []Pro
 	if err != nil {
 		return nil, nil, err
 	}
+	type read struct {
+		plain []byte
+		err   error
+	}
+	got := make([]read, len(ids))
+	var g errgroup.Group
+	g.SetLimit(indexConcurrency)
+	for i, id := range ids {
+		g.Go(func() error {
+			got[i].plain, got[i].err = r.getSealed(ctx, "snapshots/", id, kindSnapshot)
+			return nil
+		})
+	}
+	g.Wait()
 	out := make([]*Snapshot, 0, len(ids))
 	var bad []Problem
-	for _, id := range ids {
-		plain, err := r.getSealed(ctx, "snapshots/", id, kindSnapshot)
+	for i, id := range ids {
+		plain, err := got[i].plain, got[i].err
 		if isNotExist(err) && strict {
 			return nil, nil, fmt.Errorf("snapshots/%s was listed but is gone: a snapshot record vanished under an exclusive lock (a lock was broken, or the target lists objects it no longer holds); nothing was deleted: run it again", id.Short())
 		}

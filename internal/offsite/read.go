@@ -3,7 +3,10 @@ package offsite
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // packContent is a downloaded pack: its decompressed content, and the
@@ -75,10 +78,12 @@ type trees struct {
 	chunks map[Ref][]byte
 	read   map[ID]error // packs read, and how that went
 	mu     sync.Mutex   // restore walks several snapshots at once
+
+	loading map[ID]chan struct{} // packs preload reads, closed once read
 }
 
 func newTrees(r *Repo, idx *index) *trees {
-	return &trees{r: r, idx: idx, chunks: map[Ref][]byte{}, read: map[ID]error{}}
+	return &trees{r: r, idx: idx, chunks: map[Ref][]byte{}, read: map[ID]error{}, loading: map[ID]chan struct{}{}}
 }
 
 func (t *trees) chunk(ctx context.Context, id Ref) (chunk, error) {
@@ -109,6 +114,18 @@ func (t *trees) chunkLocked(ctx context.Context, id Ref) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("%w: tree chunk %x is not in data/%s", ErrCorrupt, id[:6], loc.pack.Short())
 	}
+	if ch, ok := t.loading[loc.pack]; ok {
+		t.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+		}
+		t.mu.Lock()
+		if _, ok := t.loading[loc.pack]; ok {
+			return nil, ctx.Err()
+		}
+		return t.chunkLocked(ctx, id)
+	}
 	pc, err := t.r.readPack(ctx, loc.pack)
 	t.read[loc.pack] = err
 	if err != nil {
@@ -126,6 +143,66 @@ func (t *trees) chunkLocked(ctx context.Context, id Ref) ([]byte, error) {
 		t.chunks[b.Ref] = c
 	}
 	return t.chunkLocked(ctx, id)
+}
+
+// preload reads the packs that hold the tree chunks refs, which chunk
+// would read one at a time as the walks reach them, restoreConcurrency
+// at a time, and keeps their tree chunks as chunk does, in refs' order.
+// A pack that cannot be read is noted, and chunk returns its error if a
+// walk needs it.
+func (t *trees) preload(ctx context.Context, refs []Ref) {
+	var packs []ID
+	seen := map[ID]bool{}
+	t.mu.Lock()
+	for _, ref := range refs {
+		if _, ok := t.chunks[ref]; ok {
+			continue
+		}
+		loc, ok := t.idx.lookup(ref)
+		if !ok || loc.Type != TreeBlob || seen[loc.pack] {
+			continue // chunk says what is wrong
+		}
+		if _, done := t.read[loc.pack]; !done && t.loading[loc.pack] == nil {
+			seen[loc.pack] = true
+			packs = append(packs, loc.pack)
+			t.loading[loc.pack] = make(chan struct{})
+		}
+	}
+	t.mu.Unlock()
+	var g errgroup.Group
+	g.SetLimit(restoreConcurrency)
+	for _, p := range packs {
+		g.Go(func() error {
+			pc, err := t.r.readPack(ctx, p)
+			var got map[Ref][]byte
+			if err == nil {
+				got = map[Ref][]byte{}
+				for _, b := range t.idx.packs[p] {
+					if b.Type != TreeBlob {
+						continue
+					}
+					var c []byte
+					if c, _, err = pc.blob(b, nil); err != nil {
+						break
+					}
+					got[b.Ref] = c
+				}
+			}
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			defer close(t.loading[p])
+			defer delete(t.loading, p)
+			if ctx.Err() != nil {
+				return nil // the walk is over: chunk reads it if asked
+			}
+			t.read[p] = err
+			if err == nil {
+				maps.Copy(t.chunks, got)
+			}
+			return nil
+		})
+	}
+	g.Wait()
 }
 
 // maxDeltaDepth bounds the deltas a walk follows down to a full tree

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -17,12 +18,14 @@ import (
 const restoreConcurrency = 4
 
 // Restorer reads the objects of chosen snapshots back from the target.
-// NewRestorer reads their trees, then downloads each data pack that
-// holds one of their objects once, in the background, and keeps the
+// NewRestorer loads the index and returns; in the background it reads
+// the snapshots' trees and downloads each data pack that holds one of
+// their objects once, as soon as the trees name it, and keeps the
 // objects they need in a temporary file; Entries, Changes and Raw read
 // the snapshots' objects from it, each waiting for its pack, so that
-// restore-db files the first packs' objects while later packs download.
-// Wait waits for every pack.
+// restore-db files the first packs' objects while the trees of the last
+// snapshots are read and later packs download. Wait waits for every
+// pack.
 //
 // Packs are prepared in the order the snapshots' trees first name them
 // (a first push packs a collection's objects in key order, the order a
@@ -37,14 +40,26 @@ const restoreConcurrency = 4
 // the index (its pack, position, offset and length) and the pack's place
 // in the file: memory holds no table of the objects (a table of id and
 // place, 48 bytes an object, was 52 MB of a million-item restore).
+//
+// A pack starts downloading when the trees first name one of its
+// objects, before they are all read, so its preparation checks every
+// object it holds (an object named after the check began would
+// otherwise need a second download): a restore of every snapshot needs
+// nearly all of them anyway, and one of a few snapshots of a long
+// history hashes some objects in vain, at most the content it
+// downloaded and decompressed.
 type Restorer struct {
 	r     *Repo
 	idx   *index
 	trees *trees
 	snaps []*Snapshot
 	tmp   *os.File
-	packs []*preparing // by the pack's place in idx.packList; nil: not needed
+	packs []atomic.Pointer[preparing] // by the pack's place in idx.packList; nil: not needed (yet)
 	win   readWindows
+
+	queue      chan *preparing // packs to prepare, in the order the trees name them
+	discovered chan struct{}   // closed when every tree is read or the reading failed
+	discErr    error           // the reading's error, once discovered is closed
 
 	cancel  context.CancelFunc
 	fetched chan struct{} // closed when every pack is prepared or the preparation failed
@@ -58,15 +73,16 @@ type Restorer struct {
 // closed and ok set, the file holds the pack's content at at and the
 // ids of its blobs at ids, up to end.
 type preparing struct {
-	want         []bool // by position in the pack
+	pack         uint32
 	at, ids, end int64
 	done         chan struct{}
 	ok           bool // set before done is closed
 }
 
 // NewRestorer prepares the restore of snaps into tmpDir's temporary file.
-// It returns once it has read their trees; the packs download in the
-// background until Wait or Close.
+// It returns once it has loaded the index; the trees are read and the
+// packs download in the background until Wait or Close. An error in the
+// trees comes from Wait, Err, or the call that needed what it stopped.
 func (r *Repo) NewRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string) (*Restorer, error) {
 	if r.opts.BlobID == nil {
 		return nil, fmt.Errorf("%w: restore needs Options.BlobID", ErrInvalid)
@@ -94,11 +110,9 @@ func (r *Repo) newRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 	if err != nil {
 		return nil, err
 	}
-	rs := &Restorer{r: r, idx: idx, trees: newTrees(r, idx), snaps: snaps, packs: make([]*preparing, len(idx.packList)), fetched: make(chan struct{})}
-	order, err := rs.needed(ctx)
-	if err != nil {
-		return nil, err
-	}
+	n := len(idx.packList)
+	rs := &Restorer{r: r, idx: idx, trees: newTrees(r, idx), snaps: snaps, packs: make([]atomic.Pointer[preparing], n),
+		queue: make(chan *preparing, n), discovered: make(chan struct{}), fetched: make(chan struct{})}
 	if rs.tmp, err = os.CreateTemp(tmpDir, ".offsite-restore-*"); err != nil {
 		return nil, err
 	}
@@ -106,65 +120,95 @@ func (r *Repo) newRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 	rs.win.f = rs.tmp
 	fctx, cancel := context.WithCancel(ctx)
 	rs.cancel = cancel
-	go rs.fetch(fctx, order)
+	go rs.fetch(fctx)
 	return rs, nil
 }
 
-// fetch prepares the packs of order, restoreConcurrency at a time: each
-// pack's content is written to the file as it is (one write, no copy),
-// then the ids of the objects needed from it, at a place taken under the
-// lock, once those objects are checked.
-func (rs *Restorer) fetch(ctx context.Context, order []uint32) {
+// fetch reads the trees (discover) and prepares the packs they name,
+// restoreConcurrency at a time, as they are named: each pack's content
+// is written to the file as it is (one write, no copy), then the ids of
+// the objects needed from it, at a place taken under the lock, once
+// those objects are checked. Every pack queued has its done closed,
+// prepared or not.
+func (rs *Restorer) fetch(ctx context.Context) {
 	var mu sync.Mutex
 	var off int64
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(restoreConcurrency)
-	for _, p := range order {
-		ps := rs.packs[p]
+	g.Go(func() error {
+		// The snapshots' roots: their packs hold nearly every tree chunk
+		// (a first push's tree, then each push's deltas and new chunks).
+		var roots []Ref
+		for _, s := range rs.snaps {
+			for _, name := range slices.Sorted(maps.Keys(s.Collections)) {
+				roots = append(roots, s.Collections[name].Root.Ref())
+			}
+		}
+		rs.trees.preload(gctx, roots)
+		return nil
+	})
+	g.Go(func() error {
+		defer close(rs.discovered)
+		defer close(rs.queue)
+		rs.discErr = rs.discover(gctx)
+		return rs.discErr
+	})
+	for range restoreConcurrency {
 		g.Go(func() error {
-			defer close(ps.done)
-			if err := gctx.Err(); err != nil {
-				return err
-			}
-			pack := rs.idx.packList[p]
-			pc, err := rs.r.readPack(gctx, pack)
-			if err != nil {
-				return err
-			}
-			blobs := rs.idx.packs[pack]
-			ids := make([]byte, len(blobs)*len(ID{}))
-			for i, b := range blobs {
-				if !ps.want[i] {
-					continue
+			var first error
+			for ps := range rs.queue {
+				if first == nil {
+					first = gctx.Err()
 				}
-				_, id, err := pc.blob(b, rs.r.opts.BlobID)
-				if err != nil {
-					return err
+				if first == nil {
+					first = rs.prepare(gctx, ps, &mu, &off)
 				}
-				copy(ids[i*len(id):], id[:])
+				close(ps.done)
 			}
-			mu.Lock()
-			at := off
-			off += int64(len(pc.plain) + len(ids))
-			rs.Downloaded += int64(len(pc.plain))
-			mu.Unlock()
-			if _, err := rs.tmp.WriteAt(pc.plain, at); err != nil {
-				return err
-			}
-			if _, err := rs.tmp.WriteAt(ids, at+int64(len(pc.plain))); err != nil {
-				return err
-			}
-			ps.at, ps.ids, ps.end, ps.ok = at, at+int64(len(pc.plain)), at+int64(len(pc.plain)+len(ids)), true
-			return nil
+			return first
 		})
 	}
 	rs.err = g.Wait()
 	close(rs.fetched)
 }
 
+// prepare downloads ps's pack, checks each of its objects, and writes
+// the pack and their ids to the file.
+func (rs *Restorer) prepare(ctx context.Context, ps *preparing, mu *sync.Mutex, off *int64) error {
+	pack := rs.idx.packList[ps.pack]
+	pc, err := rs.r.readPack(ctx, pack)
+	if err != nil {
+		return err
+	}
+	blobs := rs.idx.packs[pack]
+	ids := make([]byte, len(blobs)*len(ID{}))
+	for i, b := range blobs {
+		if b.Type != DataBlob {
+			continue
+		}
+		_, id, err := pc.blob(b, rs.r.opts.BlobID)
+		if err != nil {
+			return err
+		}
+		copy(ids[i*len(id):], id[:])
+	}
+	mu.Lock()
+	at := *off
+	*off += int64(len(pc.plain) + len(ids))
+	rs.Downloaded += int64(len(pc.plain))
+	mu.Unlock()
+	if _, err := rs.tmp.WriteAt(pc.plain, at); err != nil {
+		return err
+	}
+	if _, err := rs.tmp.WriteAt(ids, at+int64(len(pc.plain))); err != nil {
+		return err
+	}
+	ps.at, ps.ids, ps.end, ps.ok = at, at+int64(len(pc.plain)), at+int64(len(pc.plain)+len(ids)), true
+	return nil
+}
+
 // Wait waits until every pack the snapshots need is prepared, and
-// returns the first error of their preparation: a pack that cannot be
-// read, or an object that does not hash to its id.
+// returns the first error of their preparation: a tree or a pack that
+// cannot be read, or an object that does not hash to its id.
 func (rs *Restorer) Wait(ctx context.Context) error {
 	select {
 	case <-rs.fetched:
@@ -174,9 +218,17 @@ func (rs *Restorer) Wait(ctx context.Context) error {
 	}
 }
 
-// Err returns the preparation's error if it failed, without waiting:
-// the cause of an error that Entries, Changes or Raw returned.
+// Err returns the preparation's error if it failed, without waiting
+// (but for the end of a preparation whose trees could not be read): the
+// cause of an error that Entries, Changes or Raw returned.
 func (rs *Restorer) Err(ctx context.Context) error {
+	select {
+	case <-rs.discovered:
+		if rs.discErr != nil {
+			<-rs.fetched
+		}
+	default:
+	}
 	select {
 	case <-rs.fetched:
 		return rs.r.explain(ctx, rs.err)
@@ -185,12 +237,10 @@ func (rs *Restorer) Err(ctx context.Context) error {
 	}
 }
 
-// needed reads the trees of the Restorer's snapshots, each chunk once,
-// marks the objects they name in rs.packs, and returns the packs that
-// hold them (by place in the index's list) in the order the trees first
-// name them.
-func (rs *Restorer) needed(ctx context.Context) ([]uint32, error) {
-	var order []uint32
+// discover reads the trees of the Restorer's snapshots, each chunk
+// once, and queues the packs that hold the objects they name, in the
+// order the trees first name them.
+func (rs *Restorer) discover(ctx context.Context) error {
 	visited := map[Ref]bool{} // chunks: a tree the snapshots share is read once
 	for _, s := range rs.snaps {
 		// In name order, the order restore-db files them in, so the
@@ -198,28 +248,43 @@ func (rs *Restorer) needed(ctx context.Context) ([]uint32, error) {
 		for _, name := range slices.Sorted(maps.Keys(s.Collections)) {
 			t := s.Collections[name]
 			err := rs.trees.reach(ctx, t.Root.Ref(), 0, visited, func(ref Ref) error {
-				at, ok := rs.idx.blobs[ref]
-				if ok && rs.idx.packs[rs.idx.packList[at.pack]][at.blob].Type != DataBlob {
-					ok = false
-				}
-				if !ok {
-					return fmt.Errorf("%w: object %x is in no index", ErrCorrupt, ref[:6])
-				}
-				ps := rs.packs[at.pack]
-				if ps == nil {
-					ps = &preparing{want: make([]bool, len(rs.idx.packs[rs.idx.packList[at.pack]])), done: make(chan struct{})}
-					rs.packs[at.pack] = ps
-					order = append(order, at.pack)
-				}
-				ps.want[at.blob] = true
-				return nil
+				return rs.mark(ctx, ref)
 			})
 			if err != nil {
-				return nil, fmt.Errorf("snapshot %s of %s, collection %s: %w", s.LocalID, s.Workspace, name, err)
+				return fmt.Errorf("snapshot %s of %s, collection %s: %w", s.LocalID, s.Workspace, name, err)
 			}
 		}
+		if testHookTreesRead != nil {
+			testHookTreesRead(rs)
+		}
 	}
-	return order, nil
+	return nil
+}
+
+// testHookTreesRead, when set, is called after each snapshot's trees
+// are read.
+var testHookTreesRead func(*Restorer)
+
+// mark notes that the object whose ref is ref is needed, and queues its
+// pack the first time.
+func (rs *Restorer) mark(ctx context.Context, ref Ref) error {
+	at, ok := rs.idx.blobs[ref]
+	if ok && rs.idx.packs[rs.idx.packList[at.pack]][at.blob].Type != DataBlob {
+		ok = false
+	}
+	if !ok {
+		return fmt.Errorf("%w: object %x is in no index", ErrCorrupt, ref[:6])
+	}
+	if rs.packs[at.pack].Load() != nil {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ps := &preparing{pack: at.pack, done: make(chan struct{})}
+	rs.packs[at.pack].Store(ps)
+	rs.queue <- ps
+	return nil
 }
 
 // Objects calls fn with each object of s: collection, key and raw JSON.
@@ -259,6 +324,36 @@ func (rs *Restorer) CollectionEntries(ctx context.Context, s *Snapshot, name str
 			return err
 		}
 		return fn(e.Key, id)
+	})
+	if err != nil {
+		return fmt.Errorf("collection %s: %w", name, err)
+	}
+	return nil
+}
+
+// CollectionObjects calls fn with each object of the collection name of
+// s, as CollectionEntries does, and its bytes, as Raw returns them (the
+// caller's to keep): one look-up an object where CollectionEntries and
+// Raw take two.
+func (rs *Restorer) CollectionObjects(ctx context.Context, s *Snapshot, name string, fn func(key string, id ID, raw []byte) error) error {
+	t, ok := s.Collections[name]
+	if !ok {
+		return nil
+	}
+	err := rs.trees.walk(ctx, t.Root.Ref(), func(e Entry) error {
+		ps, b, i, err := rs.find(e.Ref)
+		var id ID
+		if err == nil {
+			err = rs.win.read(id[:], ps.ids+i*int64(len(id)), ps.end)
+		}
+		if err != nil {
+			return err
+		}
+		raw := make([]byte, b.Length)
+		if err := rs.win.read(raw, ps.at+int64(b.Offset), ps.end); err != nil {
+			return err
+		}
+		return fn(e.Key, id, raw)
 	})
 	if err != nil {
 		return fmt.Errorf("collection %s: %w", name, err)
@@ -311,12 +406,19 @@ func (rs *Restorer) Changes(ctx context.Context, s *Snapshot, name string, base 
 // if it failed.
 func (rs *Restorer) find(ref Ref) (*preparing, PackedBlob, int64, error) {
 	at, ok := rs.idx.blobs[ref]
-	var ps *preparing
-	if ok {
-		ps = rs.packs[at.pack]
-	}
-	if ps == nil || !ps.want[at.blob] {
+	if !ok {
 		return nil, PackedBlob{}, 0, fmt.Errorf("%w: object %x was not prepared", ErrCorrupt, ref[:6])
+	}
+	ps := rs.packs[at.pack].Load()
+	if ps == nil {
+		// Not named yet by the trees read so far.
+		<-rs.discovered
+		if ps = rs.packs[at.pack].Load(); ps == nil {
+			return nil, PackedBlob{}, 0, rs.notPrepared(ref)
+		}
+	}
+	if rs.idx.packs[rs.idx.packList[at.pack]][at.blob].Type != DataBlob {
+		return nil, PackedBlob{}, 0, rs.notPrepared(ref)
 	}
 	<-ps.done
 	if !ps.ok {
@@ -324,6 +426,15 @@ func (rs *Restorer) find(ref Ref) (*preparing, PackedBlob, int64, error) {
 		return nil, PackedBlob{}, 0, rs.err
 	}
 	return ps, rs.idx.packs[rs.idx.packList[at.pack]][at.blob], int64(at.blob), nil
+}
+
+// notPrepared is the error for an object no tree named, once every
+// tree is read: the trees' error, if their reading failed.
+func (rs *Restorer) notPrepared(ref Ref) error {
+	if rs.discErr != nil {
+		return rs.discErr
+	}
+	return fmt.Errorf("%w: object %x was not prepared", ErrCorrupt, ref[:6])
 }
 
 // objectID returns the id of a prepared object.

@@ -1,0 +1,143 @@
+package offsite
+
+import (
+	"context"
+	"sync"
+)
+
+// OpenPrefetching opens the repository at b as Open does and, while the
+// password's key is derived (argon2id: a fraction of a second of CPU),
+// lists the target's snapshot records and index files and downloads
+// them, 4 at a time, for the Snapshots and NewRestorer that a restore
+// calls next: through a bucket across a network those are a round trip
+// each. The bytes are only kept: they are checked against their names
+// and decrypted when read, as any other. Done drops what was not asked
+// for; a call that asks for something after Done, or for what is not
+// prefetched, goes to the target.
+func OpenPrefetching(ctx context.Context, b Backend, opts Options) (*Repo, func(), error) {
+	pctx, cancel := context.WithCancel(ctx)
+	p := &prefetcher{Backend: b, lists: map[string]*fetched{}, objs: map[string]*fetched{}}
+	p.start(pctx, "snapshots/", "index/")
+	done := func() {
+		cancel()
+		p.mu.Lock()
+		p.lists, p.objs = nil, nil
+		p.mu.Unlock()
+	}
+	r, err := Open(ctx, p, opts)
+	if err != nil {
+		done()
+		return nil, nil, err
+	}
+	return r, done, nil
+}
+
+// prefetchConcurrency is how many objects a prefetcher downloads at once.
+const prefetchConcurrency = 4
+
+// prefetcher is a Backend that answers the listings of some directories
+// and Gets of their objects from what it downloaded beforehand, each
+// once; everything else goes to the Backend.
+type prefetcher struct {
+	Backend
+	mu    sync.Mutex
+	lists map[string]*fetched // by prefix
+	objs  map[string]*fetched // by name
+}
+
+// fetched is a listing or an object being prefetched.
+type fetched struct {
+	done  chan struct{}
+	infos []ObjectInfo
+	data  []byte
+	err   error
+}
+
+func (p *prefetcher) start(ctx context.Context, prefixes ...string) {
+	sem := make(chan struct{}, prefetchConcurrency)
+	for _, prefix := range prefixes {
+		l := &fetched{done: make(chan struct{})}
+		p.lists[prefix] = l
+		go func() {
+			l.err = p.Backend.List(ctx, prefix, func(o ObjectInfo) error {
+				l.infos = append(l.infos, o)
+				return nil
+			})
+			// Every object is registered before the listing is handed
+			// out: a Get of a listed name finds it.
+			var todo []*fetched
+			p.mu.Lock()
+			if l.err == nil && p.objs != nil {
+				for _, o := range l.infos {
+					f := &fetched{done: make(chan struct{})}
+					p.objs[o.Name] = f
+					todo = append(todo, f)
+				}
+			}
+			p.mu.Unlock()
+			close(l.done)
+			for i, f := range todo {
+				select {
+				case sem <- struct{}{}:
+				case <-ctx.Done():
+					f.err = ctx.Err()
+					close(f.done)
+					continue
+				}
+				go func() {
+					defer func() { <-sem }()
+					f.data, f.err = p.Backend.Get(ctx, l.infos[i].Name)
+					close(f.done)
+				}()
+			}
+		}()
+	}
+}
+
+// take removes and returns what was prefetched under key, nil if none.
+func take(p *prefetcher, m func() map[string]*fetched, key string) *fetched {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	mm := m()
+	f := mm[key]
+	delete(mm, key)
+	return f
+}
+
+func (p *prefetcher) List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error {
+	if l := take(p, func() map[string]*fetched { return p.lists }, prefix); l != nil {
+		select {
+		case <-l.done:
+			if l.err == nil {
+				for _, o := range l.infos {
+					if err := fn(o); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return p.Backend.List(ctx, prefix, fn)
+}
+
+func (p *prefetcher) Get(ctx context.Context, name string) ([]byte, error) {
+	if f := take(p, func() map[string]*fetched { return p.objs }, name); f != nil {
+		select {
+		case <-f.done:
+			if f.err == nil {
+				return f.data, nil
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return p.Backend.Get(ctx, name)
+}
+
+// GetLimited keeps the Backend's bounded reads (keys/, locks/).
+func (p *prefetcher) GetLimited(ctx context.Context, name string, max int64) ([]byte, error) {
+	return getLimited(ctx, p.Backend, name, max)
+}
