@@ -118,9 +118,12 @@ func keyNumber(sk []byte) (uint64, bool) {
 	return n, true
 }
 
-// numberKey returns the sort key of the number n.
+// numberKey returns the sort key of the number n (sortKey of its
+// decimal text), in one allocation.
 func numberKey(n uint64) []byte {
-	return sortKey(strconv.FormatUint(n, 10))
+	b := strconv.AppendUint(make([]byte, 2, 2+20), n, 10)
+	b[0], b[1] = tagNumber, byte(len(b)-2)
+	return b
 }
 
 // decoder reads a tree encoding; every read is bounds-checked, so damaged

@@ -309,3 +309,27 @@ func TestWaitTable(t *testing.T) {
 	want[keys[0]] = 9
 	check("after a put into the reset table", probes)
 }
+
+// TestWaitTableRoom: a table given room for the filing's limit keeps its
+// entries where they were put until it holds that many: the list is made
+// once, not copied at every growth on the way (a fifth of a first
+// backup's page faults).
+func TestWaitTableRoom(t *testing.T) {
+	const room = 1 << 16
+	var tab waitTable
+	var first *filedBlob
+	for i := range room {
+		var h Hash
+		h[0], h[8], h[9], h[10] = byte(i), byte(i>>16), byte(i>>8), byte(i)
+		tab.put(h, uint64(i+1), false, room)
+		if i == 0 {
+			first = &tab.list[0]
+		}
+	}
+	if tab.len() != room {
+		t.Fatalf("%d entries, want %d", tab.len(), room)
+	}
+	if &tab.list[0] != first {
+		t.Errorf("the list moved while it grew to the room it was given (capacity now %d)", cap(tab.list))
+	}
+}

@@ -11,7 +11,10 @@ import "encoding/binary"
 // heap, and its first touch some 2,000 page faults; this takes 40 bytes
 // an entry and 8 bytes a slot at most half full: 3 MiB. Entries are only
 // added, replaced or dropped all at once (reset); drop, the rare path of
-// a filing that failed midway, rebuilds the table.
+// a filing that failed midway, rebuilds the table. The list is given its
+// room with the slots': grown by append (a quarter at a time past 256
+// entries) it was copied some twenty times on the way to 65,536 entries,
+// 13 MB of fresh memory and a fifth of a first backup's page faults.
 type waitTable struct {
 	slots []int32 // position in list + 1; 0 is empty; a power of two long
 	list  []filedBlob
@@ -63,6 +66,9 @@ func (t *waitTable) grow(n int) {
 		size *= 2
 	}
 	t.slots = make([]int32, size)
+	if room := size / 2; cap(t.list) < room {
+		t.list = append(make([]filedBlob, 0, room), t.list...)
+	}
 	t.rehash()
 }
 
