@@ -172,9 +172,12 @@ func (u *unfiled) lookup(tx *bbolt.Tx, h Hash) uint64 {
 // add files entry h -> id in the set, replacing one for h when replace is
 // set. The caller holds mu (or has the set to itself).
 func (u *unfiled) add(h Hash, id uint64, replace bool) {
-	// Room for the filing's limit at once (at most 65,536: 512 KiB of
-	// slots), so that a first backup's table is not made again as it grows.
-	u.entries.put(h, id, replace, min(u.limit, 1<<16))
+	// Room for the filing's limit at once, and a quarter more: entries
+	// are filed after the batch that reached the limit, so the table
+	// holds up to a batch more (at most 81,920 entries: 1 MiB of slots,
+	// 3.2 MiB of list), so that a first backup's table is not made again
+	// as it grows, nor just before it is filed.
+	u.entries.put(h, id, replace, min(u.limit, 1<<16)*5/4)
 }
 
 // find is lookup through f, a finder of the blob index in the same
