@@ -265,7 +265,7 @@ func (c *Client) judge(ctx context.Context, r request, status int, header http.H
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
-	if bytes.Contains(body, []byte(c.key.key.Reveal())) {
+	if c.key.scan.in(body) {
 		return &failure{err: fmt.Errorf("%w: %s: the answer holds the API key; refused so that the key is never stored",
 			ErrInvalidBody, r.where())}
 	}
