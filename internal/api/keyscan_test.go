@@ -2,8 +2,15 @@ package api
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -113,4 +120,63 @@ func BenchmarkKeyScan(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestKeyInAnswerRefused: a list page that holds the key, anywhere in a
+// page long enough for the table search, is refused with ErrInvalidBody
+// and asked once (the same answer would come again), whether the page is
+// JSON or not; without the key the same page lists.
+func TestKeyInAnswerRefused(t *testing.T) {
+	key := testKey.Reveal()
+	var obj strings.Builder
+	for i := range 200 {
+		fmt.Fprintf(&obj, `{"id":%d,"slug":"t%d","name":"type %d e%s"}`, i+1, i+1, i+1, strings.Repeat("0", i%7))
+		obj.WriteByte(',')
+	}
+	objs := strings.TrimSuffix(obj.String(), ",")
+	pages := map[string]string{
+		"clean":      "[" + objs + "]",
+		"first":      `[{"id":1,"slug":"` + key + `"},` + objs[len(`{"id":1,`):] + "]",
+		"middle":     "[" + objs[:len(objs)/2] + `"` + key + `"` + objs[len(objs)/2:] + "]",
+		"last":       "[" + objs + `,{"id":999,"slug":"x","k":"` + key + `"}]`,
+		"html":       "<html><body>" + objs + key + "</body></html>",
+		"not json":   "[" + objs + "," + key,
+		"in a value": "[" + strings.Replace(objs, `"type 100`, `"type `+key, 1) + "]",
+	}
+	for name, page := range pages {
+		t.Run(name, func(t *testing.T) {
+			var asked atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasSuffix(r.URL.Path, "/count") {
+					http.NotFound(w, r)
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				if r.URL.Query().Get("page") != "1" {
+					io.WriteString(w, "[]")
+					return
+				}
+				asked.Add(1)
+				io.WriteString(w, page)
+			}))
+			defer srv.Close()
+			c, _ := newTestClient(t, srv.URL, nil)
+			_, err := c.List(context.Background(), mustKind(t, "types"), "acme", Object{}, func([]Object) error { return nil })
+			if name == "clean" {
+				if err != nil {
+					t.Fatalf("a page without the key: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrInvalidBody) || !strings.Contains(fmt.Sprint(err), "holds the API key") {
+				t.Fatalf("a page holding the key: %v, want ErrInvalidBody: the answer holds the API key", err)
+			}
+			if strings.Contains(err.Error(), key) {
+				t.Errorf("the error holds the key")
+			}
+			if n := asked.Load(); n != 1 {
+				t.Errorf("asked %d times, want once", n)
+			}
+		})
+	}
 }
