@@ -2,7 +2,9 @@ package snapshot
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strconv"
 	"sync"
@@ -210,17 +212,36 @@ func (u *unfiled) wait(stored []filedBlob) {
 	u.stores.Add(1)
 }
 
-// waiting returns the waiting entries sorted by hash.
+// waiting returns the waiting entries sorted by hash (bytewise, which is
+// also the order of their prefixes).
 func (u *unfiled) waiting() []filedBlob {
 	u.mu.RLock()
-	all := slices.Clone(u.entries.list)
+	list := u.entries.list
+	// Sorted as plain integers, each the hash's first bits over the
+	// entry's position, then the rare runs that share those bits by
+	// their whole hash: a comparison function over 65,536 entries of 40
+	// bytes was 1.5% of a first backup's CPU.
+	shift := bits.Len(uint(len(list)))
+	keys := make([]uint64, len(list))
+	for i := range list {
+		keys[i] = binary.BigEndian.Uint64(list[i].hash[:8])>>shift<<shift | uint64(i)
+	}
+	slices.Sort(keys)
+	all := make([]filedBlob, len(list))
+	for j, k := range keys {
+		all[j] = list[k&(1<<shift-1)]
+	}
 	u.mu.RUnlock()
-	slices.SortFunc(all, func(a, b filedBlob) int {
-		if c := cmpU64(prefixOf(a.hash), prefixOf(b.hash)); c != 0 {
-			return c
+	for start := 0; start < len(keys); {
+		end := start + 1
+		for end < len(keys) && keys[end]>>shift == keys[start]>>shift {
+			end++
 		}
-		return bytes.Compare(a.hash[:], b.hash[:])
-	})
+		if end-start > 1 {
+			slices.SortFunc(all[start:end], func(a, b filedBlob) int { return bytes.Compare(a.hash[:], b.hash[:]) })
+		}
+		start = end
+	}
 	return all
 }
 

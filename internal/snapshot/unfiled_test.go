@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -331,5 +332,47 @@ func TestWaitTableRoom(t *testing.T) {
 	}
 	if &tab.list[0] != first {
 		t.Errorf("the list moved while it grew to the room it was given (capacity now %d)", cap(tab.list))
+	}
+}
+
+// TestWaitingSorted: the waiting entries come out in the hashes' byte
+// order, each once with its id, also among hashes that share their first
+// eight bytes and differ only after them (sorted apart from the integer
+// keys the rest is sorted by).
+func TestWaitingSorted(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{0, 1, 2, 3, 1000, 70_000} {
+		u := newUnfiled(1 << 16)
+		want := make(map[Hash]uint64, n)
+		var shared Hash
+		for i := range n {
+			var h Hash
+			for j := range h {
+				h[j] = byte(rng.UintN(256))
+			}
+			if i%5 == 0 {
+				copy(h[:8], shared[:8]) // the same first bytes, told apart later
+				if i%10 == 0 {
+					h[8] = 0
+				}
+			}
+			if i%50 == 0 {
+				shared[rng.IntN(8)]++
+			}
+			want[h] = uint64(i + 1)
+			u.add(h, uint64(i+1), true)
+		}
+		got := u.waiting()
+		if len(got) != len(want) {
+			t.Fatalf("%d entries: waiting lists %d", len(want), len(got))
+		}
+		for i, b := range got {
+			if want[b.hash] != b.id {
+				t.Fatalf("%d entries: %s -> %d, want %d", len(want), b.hash.Short(), b.id, want[b.hash])
+			}
+			if i > 0 && bytes.Compare(got[i-1].hash[:], b.hash[:]) >= 0 {
+				t.Fatalf("%d entries: %x before %x", len(want), got[i-1].hash, b.hash)
+			}
+		}
 	}
 }
