@@ -43,7 +43,10 @@ type Client struct {
 
 // secretHolder keeps the key behind a pointer, so that even a printout of
 // the Client's fields (%+v of a dereferenced Client) shows an address.
-type secretHolder struct{ key Secret }
+type secretHolder struct {
+	key  Secret
+	scan *keyScan // finds the key in answers
+}
 
 var _ fmt.Formatter = (*Client)(nil)
 
@@ -59,7 +62,7 @@ func New(opts Options) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		key:  &secretHolder{key: o.APIKey},
+		key:  &secretHolder{key: o.APIKey, scan: newKeyScan(o.APIKey.Reveal())},
 		base: base.String(),
 		http: newHTTPClient(o.HTTPClient, o.Concurrency),
 		lim:  newLimiter(o.Concurrency, o.RequestsPerSecond, o.Now, o.Sleep),

@@ -157,5 +157,12 @@
 //     Client or Options: errors quote no header, error text the server
 //     sends is redacted, redirects to another host are refused, and a 2xx
 //     body that holds the key is refused (ErrInvalidBody) rather than
-//     handed on to be stored. Any other 2xx body is returned byte for byte.
+//     handed on to be stored, whether or not it is JSON. Any other 2xx
+//     body is returned byte for byte. The search (keyscan.go) finds what
+//     bytes.Contains finds, skipping through the body by a table of the
+//     key's two-byte sequences: bytes.Contains stopped at every byte equal
+//     to the key's first ("e" of "en.…"), 3% of a first backup's CPU;
+//     BenchmarkKeyScan, a 37 KB page of the fake's items, 15-17 µs against
+//     51-62 µs (load 11). It runs after the page's one pass, while the
+//     page is in the cache.
 package api

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/enspace-sync/enspace-sync/internal/jsonv"
 	"github.com/enspace-sync/enspace-sync/internal/kind"
@@ -143,6 +144,36 @@ func scalarText(raw json.RawMessage) (string, error) {
 		return "", fmt.Errorf("not a string or number: %s", preview(raw))
 	}
 	return string(raw), nil
+}
+
+// plainScalar returns the text scalarText gives raw when that text is
+// raw's own bytes (a number, or the inside of a string without escapes or
+// control characters, in valid UTF-8), without making a string; ok is
+// false otherwise, also where scalarText fails.
+func plainScalar(raw json.RawMessage) (text []byte, ok bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return nil, false
+	}
+	if raw[0] == '"' {
+		if len(raw) < 3 || raw[len(raw)-1] != '"' {
+			return nil, false
+		}
+		in := raw[1 : len(raw)-1]
+		for _, c := range in {
+			if c < 0x20 || c == '\\' || c == '"' {
+				return nil, false
+			}
+		}
+		return in, utf8.Valid(in)
+	}
+	if string(raw) == "null" {
+		return nil, false
+	}
+	if _, err := strconv.ParseFloat(string(raw), 64); err != nil {
+		return nil, false
+	}
+	return raw, true
 }
 
 func preview(b []byte) string {

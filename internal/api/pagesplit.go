@@ -36,6 +36,8 @@ type splitter struct {
 	items  []json.RawMessage
 	sums   [][sha256.Size]byte
 	fields [][2]json.RawMessage
+	// text is fileSummed's scratch for the page's ids and keys.
+	text []byte
 	// objs are the page's objects as filed (listing.fileSummed), handed
 	// to List's fn, which keeps no slice of them.
 	objs []Object

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"crypto/sha256"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -162,5 +163,70 @@ func TestListSums(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFileSummedIDs: the ids and keys a page's objects are filed by, read
+// from their plain text in one string a page, are those the general path
+// (fileObject) gives, for numbers, plain and escaped strings, keys other
+// than the id (types by slug) and objects the general path refuses; and a
+// page of plain ids costs a few allocations, not one an object.
+func TestFileSummedIDs(t *testing.T) {
+	elems := []string{`{"id":7,"slug":"clients"}`, `{"id":"abc","slug":"x y"}`, `{"id":"a\u00e9","slug":"s"}`,
+		`{"id":"é ü","slug":"ü"}`, `{"id":1.5e3,"slug":"n"}`, `{"id":-0,"slug":"m"}`, `{"id":8,"slug":"a\nb"}`,
+		`{"id":"","slug":"e"}`, `{"id":null,"slug":"z"}`, `{"slug":"noid"}`, `{"id":9}`, `{"id":10,"slug":""}`,
+		`{"id":" 11","slug":"sp"}`, `{"id":"q\"","slug":"q"}`, `{"id":12,"slug":"tab\tin"}`, `{"id":[1],"slug":"arr"}`}
+	for _, kn := range []string{"types", "items", "members"} {
+		k := mustKind(t, kn)
+		l := &listing{k: k, parent: "p"}
+		if k.Parent == "" {
+			l.parent = ""
+		}
+		for _, e := range elems {
+			var sc splitter
+			p, ok := sc.splitSummed([]byte("["+e+"]"), idFields(k), 1)
+			if !ok {
+				t.Fatalf("%s: split refused", e)
+			}
+			got, _, gerr := l.fileSummed(p, nil, nil)
+			want, werr := fileObject(k, Object{Kind: k.Name, Parent: l.parent, Raw: p.items[0]}, p.items[0])
+			if (gerr != nil) != (werr != nil) {
+				t.Fatalf("%s %s: error %v, the general path %v", kn, e, gerr, werr)
+			}
+			if gerr != nil {
+				continue
+			}
+			if got[0].ID != want.ID || got[0].Key != want.Key {
+				t.Errorf("%s %s: id %q key %q, the general path %q and %q", kn, e, got[0].ID, got[0].Key, want.ID, want.Key)
+			}
+		}
+	}
+	var page strings.Builder
+	page.WriteByte('[')
+	for i := range 100 {
+		if i > 0 {
+			page.WriteByte(',')
+		}
+		fmt.Fprintf(&page, `{"id":%d,"slug":"type-%d","name":"t"}`, 1000+i, i)
+	}
+	page.WriteByte(']')
+	k := mustKind(t, "types")
+	l := &listing{k: k}
+	var sc splitter
+	p, ok := sc.splitSummed([]byte(page.String()), idFields(k), 100)
+	if !ok {
+		t.Fatal("split refused the page")
+	}
+	objs, text := make([]Object, 0, 100), []byte(nil)
+	if a := testing.AllocsPerRun(10, func() {
+		var err error
+		if objs, text, err = l.fileSummed(p, objs[:0], text); err != nil || len(objs) != 100 {
+			t.Fatalf("%d objects, %v", len(objs), err)
+		}
+	}); a > 4 {
+		t.Errorf("%.0f allocations to file a page of 100 objects", a)
+	}
+	if objs[42].ID != "1042" || objs[42].Key != "type-42" {
+		t.Errorf("object 42: id %q, key %q", objs[42].ID, objs[42].Key)
 	}
 }

@@ -265,15 +265,21 @@ func (c *Client) judge(ctx context.Context, r request, status int, header http.H
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
-	if bytes.Contains(body, []byte(c.key.key.Reveal())) {
+	var valid bool
+	if r.valid != nil {
+		valid = r.valid(body)
+	} else {
+		valid = jsonv.Valid(body) // a third of encoding/json.Valid's time
+	}
+	// The key is looked for once the body was read through: its bytes
+	// are then in the cache, where the first pass over a fresh page
+	// waits for memory. A body that holds the key is refused whether
+	// or not it is JSON.
+	if c.key.scan.in(body) {
 		return &failure{err: fmt.Errorf("%w: %s: the answer holds the API key; refused so that the key is never stored",
 			ErrInvalidBody, r.where())}
 	}
-	if r.valid != nil {
-		if r.valid(body) {
-			return nil
-		}
-	} else if jsonv.Valid(body) { // a third of encoding/json.Valid's time
+	if valid {
 		return nil
 	}
 	var probe json.RawMessage

@@ -256,7 +256,7 @@ func (b *treeBuild) emit(tx *bbolt.Tx) error {
 	b.added += n
 	b.refs = append(b.refs, chunkRef{first: b.cur[0].key, id: id, count: len(b.cur)})
 	b.count += len(b.cur)
-	b.cur = nil
+	b.cur = b.cur[:0] // encoded: its array is the next chunk's
 	return nil
 }
 

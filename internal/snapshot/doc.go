@@ -479,7 +479,7 @@
 //     run between transactions, after the chunk they concern was copied out.
 //   - Short read transactions: one chunk, one root or one batch of keys each.
 //   - Batched writes: Put buffers objects and writes them one transaction per
-//     Options.BatchObjects (5,000 by default; the program sets 2,000) or
+//     Options.BatchObjects (5,000 by default, as the program sets) or
 //     4 MiB; tree building and pruning are batched the same
 //     way. Blob and chunk records get ids in order and are appended at the
 //     end of their buckets (pages filled to 95%, not split in halves), as
@@ -499,8 +499,8 @@
 //     reader of the index (groupFinder: each group read once a batch, not
 //     a bucket open and a seek from the root per hash), after the set of
 //     waiting entries, an open-addressing table indexed by the hashes' own
-//     bits (waittable.go: 3 MiB at 65,536 entries, where a Go map took 8
-//     MiB). Chunk index entries wait
+//     bits (waittable.go: 4.2 MiB with room for 81,920 entries, made
+//     once, where a Go map took 8 MiB at 65,536). Chunk index entries wait
 //     for a commit's trees, then are filed sorted (chunkindex.go), in one
 //     transaction since the index is grouped (# Trees).
 //   - Hot copies with tx.WriteTo ([DB.WriteTo]).

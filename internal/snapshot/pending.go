@@ -120,7 +120,7 @@ func newPendingReader(seq uint64, rec []byte) (*pendingReader, error) {
 	if len(rec) == 0 || rec[0] != pendingFormat {
 		return nil, fmt.Errorf("%w: pending record %d: unknown format", ErrCorrupt, seq)
 	}
-	return &pendingReader{seq: seq, d: decoder{b: rec[1:]}}, nil
+	return &pendingReader{seq: seq, d: decoder{b: rec[1:], slab: true}}, nil
 }
 
 // next moves to the record's next entry; false at its end or on error

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -107,5 +108,55 @@ func TestPutOwned(t *testing.T) {
 	}
 	if got := countBlobs(t, db); got != blobs {
 		t.Errorf("%d blobs after PutOwned, %d before", got, blobs)
+	}
+}
+
+// TestPutOwnedAllocs: PutOwned allocates nothing an object for its
+// collection name and sort key (they go into a shared buffer, a new one
+// when it is full), and the objects are filed under the right names
+// across several of those buffers.
+func TestPutOwnedAllocs(t *testing.T) {
+	db := openTestOpts(t, Options{BatchObjects: 1 << 20, BatchBytes: 1 << 30})
+	w, err := db.Begin("acme", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const per = 500
+	raws := make([][]byte, 6*per)
+	hashes := make([]Hash, len(raws))
+	keys := make([]string, len(raws))
+	for i := range raws {
+		raws[i] = item(i+1, 0)
+		hashes[i], _ = ContentHash(raws[i])
+		keys[i] = fmt.Sprint(i + 1)
+		if i%3 == 0 {
+			keys[i] = fmt.Sprintf("key-%d-%s", i+1, strings.Repeat("x", 100)) // text keys, many buffers
+		}
+	}
+	next := 0
+	allocs := testing.AllocsPerRun(5, func() {
+		for range per {
+			if err := w.PutOwned("items", "contracts", keys[next], hashes[next], raws[next]); err != nil {
+				t.Fatal(err)
+			}
+			next++
+		}
+	})
+	// The batch's slice doubles now and then: a handful for 500 objects.
+	if allocs > 20 {
+		t.Errorf("%.0f allocations for %d objects", allocs, per)
+	}
+	s, err := w.Commit(CommitInfo{FinishedAt: t0.Add(time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Objects != next {
+		t.Fatalf("%d objects in the snapshot, want %d", s.Objects, next)
+	}
+	for _, i := range []int{0, 1, per, next/2 + 1, next - 1} {
+		raw, ok, err := db.Lookup(s, "items/contracts", keys[i])
+		if err != nil || !ok || string(raw) != string(raws[i]) {
+			t.Fatalf("lookup %q = %q, %v, %v", keys[i], raw, ok, err)
+		}
 	}
 }

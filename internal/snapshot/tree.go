@@ -118,9 +118,12 @@ func keyNumber(sk []byte) (uint64, bool) {
 	return n, true
 }
 
-// numberKey returns the sort key of the number n.
+// numberKey returns the sort key of the number n (sortKey of its
+// decimal text), in one allocation.
 func numberKey(n uint64) []byte {
-	return sortKey(strconv.FormatUint(n, 10))
+	b := strconv.AppendUint(make([]byte, 2, 2+20), n, 10)
+	b[0], b[1] = tagNumber, byte(len(b)-2)
+	return b
 }
 
 // decoder reads a tree encoding; every read is bounds-checked, so damaged
@@ -130,7 +133,12 @@ type decoder struct {
 	prev   []byte // the previous key
 	prevID uint64 // the previous id
 	old    bool   // keys in the form of appendOldKey
-	err    error
+	// slab, when set, makes the keys in a shared buffer (keys; a new one
+	// when full, never reused) instead of one allocation each: a
+	// commit's pendingReaders decode one key per object of the run.
+	slab bool
+	keys []byte
+	err  error
 }
 
 func (d *decoder) uvarint(max uint64) uint64 {
@@ -167,7 +175,7 @@ func (d *decoder) key() []byte {
 		d.err = fmt.Errorf("%w: truncated key in tree node", ErrCorrupt)
 		return nil
 	}
-	k := make([]byte, 0, int(shared+rest))
+	k := d.newKey(int(shared + rest))
 	k = append(k, d.prev[:shared]...)
 	k = append(k, d.b[:rest]...)
 	d.b = d.b[rest:]
@@ -186,9 +194,31 @@ func (d *decoder) numberKey(diff uint64) []byte {
 		d.err = fmt.Errorf("%w: bad numeric key difference in tree node", ErrCorrupt)
 		return nil
 	}
-	k := numberKey(p + diff)
+	var k []byte
+	if d.slab {
+		var digits [20]byte
+		text := strconv.AppendUint(digits[:0], p+diff, 10)
+		k = append(d.newKey(2+len(text)), tagNumber, byte(len(text)))
+		k = append(k, text...)
+	} else {
+		k = numberKey(p + diff)
+	}
 	d.prev = k
 	return k
+}
+
+// newKey returns an empty slice with room for a key of n bytes, its own
+// part of the slab when d.slab is set.
+func (d *decoder) newKey(n int) []byte {
+	if !d.slab {
+		return make([]byte, 0, n)
+	}
+	if cap(d.keys)-len(d.keys) < n {
+		d.keys = make([]byte, 0, max(4096, n))
+	}
+	at := len(d.keys)
+	d.keys = d.keys[:at+n]
+	return d.keys[at : at : at+n]
 }
 
 // id reads an id written by appendID: never zero.

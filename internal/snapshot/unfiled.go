@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"math/bits"
 	"slices"
 	"strconv"
 	"sync"
@@ -352,9 +353,12 @@ func (u *unfiled) lookup(tx *bbolt.Tx, h Hash) uint64 {
 // add files entry h -> id in the set, replacing one for h when replace is
 // set. The caller holds mu (or has the set to itself).
 func (u *unfiled) add(h Hash, id uint64, replace bool) {
-	// Room for the filing's limit at once (at most 65,536: 512 KiB of
-	// slots), so that a first backup's table is not made again as it grows.
-	u.entries.put(h, id, replace, min(u.limit, 1<<16))
+	// Room for the filing's limit at once, and a quarter more: entries
+	// are filed after the batch that reached the limit, so the table
+	// holds up to a batch more (at most 81,920 entries: 1 MiB of slots,
+	// 3.2 MiB of list), so that a first backup's table is not made again
+	// as it grows, nor just before it is filed.
+	u.entries.put(h, id, replace, min(u.limit, 1<<16)*5/4)
 }
 
 // find is lookup through f, a finder of the blob index in the same
@@ -390,20 +394,45 @@ func (u *unfiled) wait(stored []filedBlob) {
 	u.stores.Add(1)
 }
 
-// waiting returns the waiting entries sorted by hash.
+// waiting returns the waiting entries sorted by hash (bytewise, which is
+// also the order of their prefixes).
 func (u *unfiled) waiting() []filedBlob {
 	u.mu.RLock()
-	all := slices.Clone(u.entries.list)
-	for _, e := range u.prefixed {
-		all = append(all, filedBlob{hash: partialKey(e.prefix), id: e.id})
+	list := u.entries.list
+	if len(u.prefixed) > 0 {
+		// Entries known by their prefix alone (read back on open) sort
+		// as a hash with that prefix and zeros after it: bytewise, as
+		// by prefix first.
+		list = slices.Clone(list)
+		for _, e := range u.prefixed {
+			list = append(list, filedBlob{hash: partialKey(e.prefix), id: e.id})
+		}
+	}
+	// Sorted as plain integers, each the hash's first bits over the
+	// entry's position, then the rare runs that share those bits by
+	// their whole hash: a comparison function over 65,536 entries of 40
+	// bytes was 1.5% of a first backup's CPU.
+	shift := bits.Len(uint(len(list)))
+	keys := make([]uint64, len(list))
+	for i := range list {
+		keys[i] = binary.BigEndian.Uint64(list[i].hash[:8])>>shift<<shift | uint64(i)
+	}
+	slices.Sort(keys)
+	all := make([]filedBlob, len(list))
+	for j, k := range keys {
+		all[j] = list[k&(1<<shift-1)]
 	}
 	u.mu.RUnlock()
-	slices.SortFunc(all, func(a, b filedBlob) int {
-		if c := cmpU64(prefixOf(a.hash), prefixOf(b.hash)); c != 0 {
-			return c
+	for start := 0; start < len(keys); {
+		end := start + 1
+		for end < len(keys) && keys[end]>>shift == keys[start]>>shift {
+			end++
 		}
-		return bytes.Compare(a.hash[:], b.hash[:])
-	})
+		if end-start > 1 {
+			slices.SortFunc(all[start:end], func(a, b filedBlob) int { return bytes.Compare(a.hash[:], b.hash[:]) })
+		}
+		start = end
+	}
 	return all
 }
 

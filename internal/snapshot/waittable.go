@@ -11,7 +11,10 @@ import "encoding/binary"
 // heap, and its first touch some 2,000 page faults; this takes 40 bytes
 // an entry and 8 bytes a slot at most half full: 3 MiB. Entries are only
 // added, replaced or dropped all at once (reset); drop, the rare path of
-// a filing that failed midway, rebuilds the table.
+// a filing that failed midway, rebuilds the table. The list is given its
+// room when the slots are: grown by append (a quarter at a time past 256
+// entries) it was copied some twenty times on the way to 65,536 entries,
+// 13 MB of fresh memory and a fifth of a first backup's page faults.
 type waitTable struct {
 	slots []int32 // position in list + 1; 0 is empty; a power of two long
 	list  []filedBlob
@@ -40,7 +43,7 @@ func (t *waitTable) get(h Hash) uint64 {
 // replace is set. room is the number of entries to make room for at once.
 func (t *waitTable) put(h Hash, id uint64, replace bool, room int) {
 	if 2*(len(t.list)+1) > len(t.slots) {
-		t.grow(max(2*(len(t.list)+1), 2*room))
+		t.grow(max(2*(len(t.list)+1), 2*room), room)
 	}
 	mask := uint64(len(t.slots) - 1)
 	i := slotOf(h) & mask
@@ -56,13 +59,17 @@ func (t *waitTable) put(h Hash, id uint64, replace bool, room int) {
 	t.slots[i] = int32(len(t.list))
 }
 
-// grow makes the table at least n slots long and files the entries again.
-func (t *waitTable) grow(n int) {
+// grow makes the table at least n slots long, with room for at least
+// room entries in its list, and files the entries again.
+func (t *waitTable) grow(n, room int) {
 	size := max(len(t.slots), 1024)
 	for size < n {
 		size *= 2
 	}
 	t.slots = make([]int32, size)
+	if cap(t.list) < room {
+		t.list = append(make([]filedBlob, 0, room), t.list...)
+	}
 	t.rehash()
 }
 
