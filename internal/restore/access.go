@@ -131,7 +131,10 @@ func (e *Engine) send(ctx context.Context, s *Step, route string, params map[str
 		e.refuse(s, status, named, err)
 		return raw, err
 	}
-	if scope != "" && (err == nil || api.StatusOf(err) != 0) {
+	// Any answer but a refusal proves the scope, as the server checks the
+	// key before anything else; a transport error, a 429 or a 5xx (a proxy
+	// may give them before the server sees the key) proves nothing.
+	if code := api.StatusOf(err); scope != "" && (err == nil || code >= 200 && code < 500 && code != http.StatusTooManyRequests) {
 		e.mu.Lock()
 		e.proven[scope] = true
 		e.mu.Unlock()

@@ -308,3 +308,36 @@ func (c *forbidAll) Do(_ context.Context, route, _ string, _ map[string]string, 
 func (c *forbidAll) List(context.Context, *kind.Kind, string, api.Object, func([]api.Object) error) (api.ListResult, error) {
 	return api.ListResult{}, api.ParseError(403, []byte(c.body))
 }
+
+// tooManyThenRefusing answers the first request with a 429 (a proxy
+// may, before the server sees the key), then refuses the key.
+type tooManyThenRefusing struct{ slowRefusing }
+
+func (c *tooManyThenRefusing) Do(ctx context.Context, a, b string, m map[string]string, x any) (json.RawMessage, error) {
+	if c.calls.Add(1) == 1 {
+		return nil, api.ParseError(429, []byte(`{"statusCode":429,"error":"Too Many Requests"}`))
+	}
+	time.Sleep(50 * time.Millisecond)
+	return nil, c.err()
+}
+
+// List finds nothing: the lost create was not made.
+func (c *tooManyThenRefusing) List(context.Context, *kind.Kind, string, api.Object, func([]api.Object) error) (api.ListResult, error) {
+	return api.ListResult{}, nil
+}
+
+// A 429 does not prove the key may write: the next create is sent alone
+// too, and its refusal stops the others.
+func TestTooManyRequestsIsNoProofOfTheScope(t *testing.T) {
+	p := &Plan{}
+	for i := range 50 {
+		p.Steps = append(p.Steps, &Step{Kind: kind.Items, Parent: "contracts", Key: fmt.Sprint(i), SourceID: fmt.Sprint(i),
+			Action: Create, Level: 0, Body: json.RawMessage(`{"data":{"name":"x"}}`)})
+	}
+	c := &tooManyThenRefusing{slowRefusing{refusingClient{status: 403}}}
+	e := &Engine{Client: c, Workspace: "acme", IDs: newMemIDs(), Concurrency: 4}
+	sum, err := e.Apply(context.Background(), p)
+	if n := c.calls.Load(); n != 2 {
+		t.Errorf("%d requests sent, want 2 (sum %v, err %v)", n, sum, err)
+	}
+}
