@@ -102,14 +102,18 @@ func (e *Engine) send(ctx context.Context, s *Step, route string, params map[str
 		}
 		if !proven {
 			gate.Lock()
-			defer gate.Unlock()
 			e.mu.Lock()
 			refused, proven = e.refused != nil, e.proven[scope]
 			e.mu.Unlock()
 			if refused {
+				gate.Unlock()
 				return nil, errNotSent
 			}
-			probe = !proven
+			if probe = !proven; probe {
+				defer gate.Unlock() // the others wait for its answer
+			} else {
+				gate.Unlock() // proven while this one waited
+			}
 		}
 	}
 	if s != nil {

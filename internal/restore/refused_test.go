@@ -341,3 +341,43 @@ func TestTooManyRequestsIsNoProofOfTheScope(t *testing.T) {
 		t.Errorf("%d requests sent, want 2 (sum %v, err %v)", n, sum, err)
 	}
 }
+
+// slowDeletes answers deletes slowly and counts how many are in flight.
+type slowDeletes struct {
+	*memClient
+	mu             sync.Mutex
+	inFlight, most int
+}
+
+func (c *slowDeletes) Do(ctx context.Context, route, ws string, params map[string]string, body any) (json.RawMessage, error) {
+	if !strings.HasSuffix(route, ".delete") {
+		return c.memClient.Do(ctx, route, ws, params, body)
+	}
+	c.mu.Lock()
+	c.inFlight++
+	c.most = max(c.most, c.inFlight)
+	c.mu.Unlock()
+	time.Sleep(30 * time.Millisecond)
+	c.mu.Lock()
+	c.inFlight--
+	c.mu.Unlock()
+	return nil, nil
+}
+
+// Once the first delete is answered, the deletes that waited for it go
+// out concurrently, not one at a time.
+func TestDeletesGoOutConcurrentlyOnceProven(t *testing.T) {
+	p := &Plan{}
+	for i := range 5 { // the first alone, then the other four at once
+		p.Steps = append(p.Steps, &Step{Kind: kind.Items, Parent: "contracts", Key: fmt.Sprint(900 + i), TargetID: fmt.Sprint(900 + i),
+			Action: Delete})
+	}
+	c := &slowDeletes{memClient: newMemClient()}
+	e := &Engine{Client: c, Workspace: "acme", IDs: newMemIDs(), Concurrency: 4}
+	if _, err := e.Apply(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	if c.most != 4 {
+		t.Errorf("at most %d deletes in flight, want 4", c.most)
+	}
+}
