@@ -85,11 +85,13 @@ func (s *Service) Apply(ctx context.Context, p *Planned, progress Progress) (res
 func refusedKey(p *Planned, envName string, ae *restore.AccessError) error {
 	why := fmt.Sprintf("the API key was refused (401): %v", ae.Err)
 	if ae.Status == 403 {
-		scope := "write"
-		if ae.Action == restore.Delete {
-			scope = "delete"
+		// The scope is the one the server named, or the one the refused
+		// request's method needs (a group's membership update removes
+		// users with DELETE): never guessed from the step's action.
+		why = fmt.Sprintf("the API key was refused for this workspace (403: %v)", ae.Err)
+		if ae.Scope != "" {
+			why = fmt.Sprintf("the API key lacks the %s scope for this workspace (403: %v)", ae.Scope, ae.Err)
 		}
-		why = fmt.Sprintf("the API key lacks the %s scope for this workspace (403: %v)", scope, ae.Err)
 		if strings.Contains(ae.Err.Error(), "not authorized for this workspace") {
 			why = fmt.Sprintf("the API key has no access to workspace %s (403: %v)", p.target.Slug, ae.Err)
 		}

@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/config"
 	"github.com/enspace-sync/enspace-sync/internal/restore"
 	"github.com/enspace-sync/enspace-sync/internal/selector"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
@@ -214,4 +217,21 @@ func stepsJSON(t *testing.T, p *restore.Plan) []string {
 		out = append(out, string(b))
 	}
 	return out
+}
+
+// A refused key is told the scope the server named or the refused
+// request's method needs, never one guessed from the step's action: a
+// group's membership update removes users with DELETE.
+func TestRefusedScopeIsTheRequestsNotTheActions(t *testing.T) {
+	p := &Planned{Plan: &restore.Plan{Operation: "restore", Target: "prod"}, target: &config.Workspace{Slug: "acme"}}
+	lacks := api.ParseError(403, []byte(`{"statusCode":403,"error":"Forbidden","message":"Token lacks the delete scope"}`))
+	got := refusedKey(p, "prod", &restore.AccessError{Status: 403, Action: restore.Update, Scope: "delete", Err: lacks}).Error()
+	if !strings.Contains(got, "lacks the delete scope for this workspace") {
+		t.Errorf("message: %s\nwant the delete scope named", got)
+	}
+	other := api.ParseError(403, []byte(`{"statusCode":403,"error":"Forbidden","message":"Forbidden resource"}`))
+	got = refusedKey(p, "prod", &restore.AccessError{Status: 403, Action: restore.Create, Err: other}).Error()
+	if strings.Contains(got, "lacks the") {
+		t.Errorf("message: %s\nwant no scope named: neither the server nor the request's method named one", got)
+	}
 }

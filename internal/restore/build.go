@@ -396,12 +396,15 @@ func (b *builder) decide(k *kind.Kind, o *Obj) {
 
 // noteStale records the id map entry of a source object the plan creates:
 // its target object is gone (a mapped object the target has is matched,
-// never created), so the entry is stale and the create replaces it.
+// never created), so the entry is stale and the create replaces it. Only
+// where the target was read (covered): an entry pointing where it was not
+// read (the items of a type renamed in the target) is kept, and the
+// engine sends no create beside the object it names.
 func (b *builder) noteStale(k *kind.Kind, o *Obj) {
 	if b.in.IDs == nil || o.ID == "" {
 		return
 	}
-	if t, ok := b.in.IDs.Target(k.Name, o.ID); ok && b.in.Target.ByID(k.Name, t) == nil {
+	if t, ok := b.in.IDs.Target(k.Name, o.ID); ok && b.in.Target.ByID(k.Name, t) == nil && b.covered(o, t) {
 		b.stale[k.Name+"/"+o.ID] = t
 	}
 }

@@ -100,9 +100,12 @@
 // item) are translated when a step is sent: through the plan's own
 // matches and resolved references first, then the id map (the objects
 // created since the plan was made). They are sent with the JSON type
-// the target gives its ids (Plan.IDTypes). A 401 or 403 stops the
-// writes: the first write of an apply is sent alone, and the rest are
-// recorded as not sent.
+// the target gives its ids (Plan.IDTypes). A key the server refuses (a
+// 401, a 403 for the workspace or a scope, a 403 on the first request of
+// a scope) stops the writes: writes and deletes are sent one at a time
+// until one of each is answered without a refusal, the rest are recorded
+// as not sent, and only the creates that were sent stay marked pending.
+// Any other 403 fails its step only.
 //
 // Integration secrets are never in a snapshot (the API never returns
 // them): they come from the target environment's configuration, and the

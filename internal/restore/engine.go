@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -30,6 +30,10 @@ type IDMap interface {
 	IDs
 	Source(kind, targetID string) (string, bool)
 	MarkPending(kind string, sourceIDs ...string) error
+	// Unmark takes back the marks this process set on creates it did not
+	// send; a mark an earlier process left, or an entry recorded since,
+	// stays.
+	Unmark(kind string, sourceIDs ...string) error
 	Put(kind, sourceID, targetID string) error
 	Flush() error
 }
@@ -51,13 +55,14 @@ type Engine struct {
 	mu       sync.Mutex
 	done     int
 	total    int
-	matched  map[string]string // kind \x00 source id -> target id, from the plan
-	reserved map[string]string // kind \x00 target id -> source id, found by a lookup in this apply
-	idTypes  map[string]string // kind -> JSON type of the target's ids (Plan.IDTypes, then create answers)
-	probed   bool              // the apply's first write was sent alone
-	stale    map[string]string // Plan.Stale: kind/source id -> the gone target id
-	refused  *AccessError      // the server refused the key: nothing more is sent
-	attempts int               // create attempts after a lost answer; 0 means 3
+	matched  map[string]string      // kind \x00 source id -> target id, from the plan
+	reserved map[string]string      // kind \x00 target id -> source id, found by a lookup in this apply
+	idTypes  map[string]string      // kind -> JSON type of the target's ids (Plan.IDTypes, then create answers)
+	proven   map[string]bool        // scope -> a request needing it was answered without a refusal
+	gates    map[string]*sync.Mutex // scope -> held by the one request of a scope not yet proven
+	stale    map[string]string      // Plan.Stale: kind/source id -> the gone target id
+	refused  *AccessError           // the server refused the key: nothing more is sent
+	attempts int                    // create attempts after a lost answer; 0 means 3
 }
 
 // Summary counts the results of an apply by status.
@@ -74,6 +79,7 @@ var ErrApplyFailed = errors.New("some steps failed")
 type AccessError struct {
 	Status  int    // 401 or 403
 	Action  Action // the refused step's action
+	Scope   string // the scope the key lacks: named by the server, or needed by the refused request's method; "" when not known
 	NotSent int    // the writes left unsent
 	Err     error  // the refused request's error
 }
@@ -86,10 +92,15 @@ func (e *AccessError) Unwrap() error { return e.Err }
 
 // Apply runs the plan's steps level by level and records each step's
 // Result. It stops early only when ctx ends or the id map cannot be
-// written; a step that fails is recorded and the others go on. A step
-// refused for the key (401, 403) stops the writes: the apply's first
-// write is sent alone, so a key that may not write costs one request,
+// written; a step that fails is recorded and the others go on. A key the
+// server refuses (a 401; a 403 for the workspace or a scope, or on the
+// first request of a scope) stops the writes: until a write (POST, PUT)
+// and a delete have each been answered without a refusal, such requests
+// go out one at a time, so a key that may not write costs one request,
 // and every write after a refusal is recorded as not sent (AccessError).
+// Creates are marked pending only once they will be sent, and the marks
+// of creates a refusal kept from being sent are taken back: the next
+// apply does not look them up by content.
 func (e *Engine) Apply(ctx context.Context, p *Plan) (Summary, error) {
 	if e.Log == nil {
 		e.Log = slog.New(slog.DiscardHandler)
@@ -99,7 +110,11 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) (Summary, error) {
 		conc = 4
 	}
 	e.plan, e.matched, e.total, e.done = p, map[string]string{}, p.Writes(), 0
-	e.probed, e.refused = false, nil
+	e.refused = nil
+	e.proven, e.gates = map[string]bool{}, map[string]*sync.Mutex{}
+	for _, s := range p.Steps {
+		s.sent = false
+	}
 	e.stale = p.Stale
 	e.idTypes = maps.Clone(p.IDTypes)
 	if e.idTypes == nil {
@@ -115,15 +130,12 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) (Summary, error) {
 		for j < len(p.Steps) && p.Steps[j].Level == p.Steps[i].Level {
 			j++
 		}
-		if err := e.markCreates(p.Steps[i:j]); err != nil {
-			return e.summary(), err
-		}
-		level := p.Steps[i:j]
-		var err error
-		if w := firstWrite(level); !e.probed && w >= 0 {
-			e.probed = true
-			err = e.apply(ctx, level[w])
-			level = append(append([]*Step{}, level[:w]...), level[w+1:]...)
+		level, marked, err := e.probe(ctx, p.Steps[i:j])
+		if err == nil && !e.isRefused() {
+			var m []*Step
+			if m, err = e.markCreates(level); err == nil {
+				marked = append(marked, m...)
+			}
 		}
 		if err == nil {
 			g, gctx := errgroup.WithContext(ctx)
@@ -135,6 +147,9 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) (Summary, error) {
 		}
 		if ferr := e.flush(); err == nil {
 			err = ferr
+		}
+		if uerr := e.unmarkNotSent(marked); err == nil {
+			err = uerr
 		}
 		if err != nil {
 			return e.summary(), err
@@ -155,34 +170,69 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) (Summary, error) {
 	return sum, nil
 }
 
-// firstWrite returns the index of the first step of steps that writes,
-// -1 when none does.
-func firstWrite(steps []*Step) int {
-	for i, s := range steps {
-		if s.Action == Create || s.Action == Update || s.Action == Delete {
-			return i
+// probe runs the steps of a level that may write (creates, updates) one
+// at a time, each create marked pending just before it, until a write is
+// answered without a refusal or the key is refused. It returns the
+// level's other steps, and the steps it marked.
+func (e *Engine) probe(ctx context.Context, level []*Step) (rest, marked []*Step, err error) {
+	rest = level
+	for !e.isProven(scopeWrite) && !e.isRefused() {
+		w := slices.IndexFunc(rest, func(s *Step) bool { return s.Action == Create || s.Action == Update })
+		if w < 0 {
+			break
+		}
+		s := rest[w]
+		rest = append(append([]*Step{}, rest[:w]...), rest[w+1:]...)
+		m, err := e.markCreates([]*Step{s})
+		marked = append(marked, m...)
+		if err != nil {
+			return rest, marked, err
+		}
+		if err := e.apply(ctx, s); err != nil {
+			return rest, marked, err
 		}
 	}
-	return -1
+	return rest, marked, nil
 }
 
-// markCreates marks the creates of one level pending, in one write per
-// kind, before any of them is sent.
-func (e *Engine) markCreates(steps []*Step) error {
+// markCreates marks the creates of steps pending, in one write per kind,
+// before any of them is sent, and returns the steps it marked.
+func (e *Engine) markCreates(steps []*Step) ([]*Step, error) {
 	if e.IDs == nil {
-		return nil
+		return nil, nil
 	}
 	byKind := map[string][]string{}
+	var marked []*Step
 	for _, s := range steps {
 		if s.Action == Create && s.SourceID != "" && s.Kind != KindPermissions && s.Kind != KindGroupUsers {
 			if _, ok := e.mapped(s.Kind, s.SourceID); ok {
 				continue // created by an earlier apply: not sent
 			}
 			byKind[s.Kind] = append(byKind[s.Kind], s.SourceID)
+			marked = append(marked, s)
 		}
 	}
 	for kind, ids := range byKind {
 		if err := e.IDs.MarkPending(kind, ids...); err != nil {
+			return marked, err
+		}
+	}
+	return marked, nil
+}
+
+// unmarkNotSent takes back the pending marks of marked creates that sent
+// nothing (a refusal came first, or the step failed before its request):
+// only a create that may have reached the server is looked up by content
+// on the next apply.
+func (e *Engine) unmarkNotSent(marked []*Step) error {
+	byKind := map[string][]string{}
+	for _, s := range marked {
+		if !s.sent && (s.Result == nil || s.Result.Status != StatusDone) {
+			byKind[s.Kind] = append(byKind[s.Kind], s.SourceID)
+		}
+	}
+	for kind, ids := range byKind {
+		if err := e.IDs.Unmark(kind, ids...); err != nil {
 			return err
 		}
 	}
@@ -221,20 +271,17 @@ func (e *Engine) apply(ctx context.Context, s *Step) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		e.mu.Lock()
-		refused := e.refused != nil
-		e.mu.Unlock()
-		if refused {
-			s.Result = &Result{Status: StatusNotSent, Error: "not sent: the API key was refused"}
+		if e.isRefused() {
+			s.Result = &Result{Status: StatusNotSent, Error: errNotSent.Error()}
 			return nil
 		}
 		err = reportLeft(s, e.write(ctx, s))
-		if code := api.StatusOf(err); code == http.StatusUnauthorized || code == http.StatusForbidden {
-			e.mu.Lock()
-			if e.refused == nil {
-				e.refused = &AccessError{Status: code, Action: s.Action, Err: err}
-			}
-			e.mu.Unlock()
+		if errors.Is(err, errNotSent) && !s.sent {
+			s.Result = &Result{Status: StatusNotSent, Error: errNotSent.Error()}
+			return nil
+		}
+		if status, scope, ok := keyRefused(err); ok {
+			e.refuse(s, status, scope, err) // a read (a lookup's list) refused for the key
 		}
 		if err == nil && s.Phase == PhaseRequire {
 			e.noteFailedBefore(s)

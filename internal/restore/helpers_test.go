@@ -3,6 +3,7 @@ package restore
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -58,6 +59,18 @@ func (m *memIDs) MarkPending(kind string, ids ...string) error {
 	defer m.mu.Unlock()
 	for _, id := range ids {
 		m.marked = append(m.marked, kind+"/"+id)
+	}
+	return nil
+}
+
+// Unmark takes back marks set by MarkPending.
+func (m *memIDs) Unmark(kind string, ids ...string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, id := range ids {
+		if i := slices.Index(m.marked, kind+"/"+id); i >= 0 {
+			m.marked = slices.Delete(m.marked, i, i+1)
+		}
 	}
 	return nil
 }

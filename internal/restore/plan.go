@@ -80,6 +80,7 @@ type Step struct {
 
 	sub  int      // the sub-level within Level while planning (see spreadLevels)
 	left []string // relation values the engine left as they are, for the Result
+	sent bool     // a request of the step was sent in this apply
 }
 
 // Result is the outcome of applying one step.

@@ -163,7 +163,7 @@ func (e *Engine) completeFound(ctx context.Context, k *kind.Kind, s *Step, param
 	for key, v := range params {
 		p[key] = v
 	}
-	if err := e.retryAmbiguous(ctx, k.Update, p, body); err != nil {
+	if err := e.retryAmbiguous(ctx, s, k.Update, p, body); err != nil {
 		return fmt.Errorf("found as %s, but setting its relation values failed: %w", id, err)
 	}
 	return nil

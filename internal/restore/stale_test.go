@@ -100,3 +100,33 @@ func TestApplyPrefersTheMatchOverAStaleEntry(t *testing.T) {
 		t.Errorf("sent:\n%s\nwant the member's role as 12", got)
 	}
 }
+
+// A type renamed in the target is matched through the id map, but the
+// target is read by the source's slugs (Scope.Types), so the renamed
+// type's items are not read. Their id map entries are not stale (the
+// target was not read where they point): the engine answers "created by
+// an earlier apply" and sends no create beside the existing item.
+func TestRenamedTypeItemsNotReadAreNotCreatedAgain(t *testing.T) {
+	source := setOf(t, typeClients, item(1001, "clients", `{"name":"A"}`))
+	target := setOf(t, [4]string{"types", "", "clients-renamed", `{"id":60,"name":"Clients","slug":"clients-renamed","description":"","icon":"users","color":"#000","settings":{}}`})
+	sc := Scope{Kinds: PlannedKinds(), Types: []string{"clients"}}
+	if sc.Includes(kind.Items, "clients-renamed") {
+		t.Fatal("scope reads the renamed type's items")
+	}
+	ids := newMemIDs()
+	ids.ids["types/6"] = "60"
+	ids.ids["items/1001"] = "5001" // exists in the target, under clients-renamed
+	p, err := Build(Input{Operation: "restore", Source: source, Target: target, Select: SelectAll(), IDs: ids, Scope: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Stale) != 0 {
+		t.Errorf("stale entries %v: the target was not read where they point", p.Stale)
+	}
+	cl := newMemClient()
+	e := &Engine{Client: cl, Workspace: "acme", IDs: ids}
+	_, _ = e.Apply(context.Background(), p)
+	if cl.sent["items.create"] != 0 {
+		t.Errorf("items.create sent %d times; item 1001 exists as 5001 (not read): a duplicate\n%s", cl.sent["items.create"], dump(p))
+	}
+}

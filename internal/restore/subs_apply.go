@@ -28,13 +28,13 @@ func (e *Engine) writePermissions(ctx context.Context, s *Step) error {
 	}
 	sub := rk.Subs[0]
 	for _, pid := range change.Remove {
-		_, err := e.Client.Do(ctx, sub.Remove, e.Workspace, map[string]string{"id": roleID, "permission": pid}, nil)
+		_, err := e.send(ctx, s, sub.Remove, map[string]string{"id": roleID, "permission": pid}, nil)
 		if err != nil && !isStatus(err, http.StatusNotFound) {
 			return err
 		}
 	}
 	for _, p := range change.Add {
-		if err := e.addPermission(ctx, rk, roleID, p); err != nil {
+		if err := e.addPermission(ctx, s, rk, roleID, p); err != nil {
 			return fmt.Errorf("%s on %s: %w", p.Action, p.Entity, err)
 		}
 	}
@@ -49,18 +49,18 @@ func (e *Engine) roleTarget(s *Step) (string, bool) {
 	return e.target(kind.Roles, s.SourceID)
 }
 
-func (e *Engine) addPermission(ctx context.Context, rk *kind.Kind, roleID string, p permission) error {
+func (e *Engine) addPermission(ctx context.Context, s *Step, rk *kind.Kind, roleID string, p permission) error {
 	body := map[string]any{"entity": p.Entity, "action": p.Action, "rules": p.Rules}
 	var lastErr error
 	for range 3 {
-		has, err := e.roleHas(ctx, rk, roleID, p)
+		has, err := e.roleHas(ctx, s, rk, roleID, p)
 		if err != nil {
 			return err
 		}
 		if has {
 			return nil
 		}
-		_, err = e.Client.Do(ctx, rk.Subs[0].Add, e.Workspace, map[string]string{"id": roleID}, body)
+		_, err = e.send(ctx, s, rk.Subs[0].Add, map[string]string{"id": roleID}, body)
 		if err == nil || !ambiguous(err) {
 			return err
 		}
@@ -70,8 +70,8 @@ func (e *Engine) addPermission(ctx context.Context, rk *kind.Kind, roleID string
 }
 
 // roleHas reports whether the target role has permission p with its rules.
-func (e *Engine) roleHas(ctx context.Context, rk *kind.Kind, roleID string, p permission) (bool, error) {
-	raw, err := e.Client.Do(ctx, rk.Get, e.Workspace, map[string]string{"id": roleID}, nil)
+func (e *Engine) roleHas(ctx context.Context, s *Step, rk *kind.Kind, roleID string, p permission) (bool, error) {
+	raw, err := e.send(ctx, s, rk.Get, map[string]string{"id": roleID}, nil)
 	if err != nil {
 		return false, err
 	}
@@ -129,12 +129,12 @@ func (e *Engine) writeGroupUsers(ctx context.Context, s *Step) error {
 		for _, id := range change.Remove {
 			ids = append(ids, e.idValue(kind.Members, id, json.Number("0")))
 		}
-		if err := e.retryAmbiguous(ctx, sub.Remove, params, map[string]any{"users": ids}); err != nil {
+		if err := e.retryAmbiguous(ctx, s, sub.Remove, params, map[string]any{"users": ids}); err != nil {
 			return err
 		}
 	}
 	if len(add) > 0 {
-		if err := e.retryAmbiguous(ctx, sub.Add, params, map[string]any{"users": add}); err != nil {
+		if err := e.retryAmbiguous(ctx, s, sub.Add, params, map[string]any{"users": add}); err != nil {
 			return err
 		}
 	}
@@ -144,10 +144,10 @@ func (e *Engine) writeGroupUsers(ctx context.Context, s *Step) error {
 
 // retryAmbiguous sends a write whose repetition is harmless up to three
 // times while its answer is lost.
-func (e *Engine) retryAmbiguous(ctx context.Context, route string, params map[string]string, body any) error {
+func (e *Engine) retryAmbiguous(ctx context.Context, s *Step, route string, params map[string]string, body any) error {
 	var err error
 	for range 3 {
-		if _, err = e.Client.Do(ctx, route, e.Workspace, params, body); err == nil || !ambiguous(err) {
+		if _, err = e.send(ctx, s, route, params, body); err == nil || !ambiguous(err) {
 			return err
 		}
 	}

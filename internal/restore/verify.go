@@ -41,7 +41,7 @@ func (e *Engine) verifyWrite(ctx context.Context, k *kind.Kind, s *Step, id stri
 	}
 	if len(j.kept) > 0 && k.Update != "" {
 		again := resendBody(k, s, sent, j.kept)
-		raw, err := e.Client.Do(ctx, k.Update, e.Workspace, params, again)
+		raw, err := e.send(ctx, s, k.Update, params, again)
 		if err != nil {
 			return fmt.Errorf("the server kept %s; sending it again as null failed: %w", strings.Join(j.kept, ", "), err)
 		}
@@ -98,7 +98,7 @@ func (e *Engine) judge(ctx context.Context, k *kind.Kind, s *Step, params map[st
 		}
 		return j, nil
 	}
-	raw, err := e.Client.Do(ctx, k.Get, e.Workspace, params, nil)
+	raw, err := e.send(ctx, s, k.Get, params, nil)
 	if err != nil {
 		return judgement{}, fmt.Errorf("written, but reading it back to check failed: %w", err)
 	}

@@ -51,7 +51,7 @@ func (e *Engine) create(ctx context.Context, k *kind.Kind, s *Step) error {
 	}
 	var lastErr error
 	for range attempts {
-		raw, err := e.Client.Do(ctx, k.Create, e.Workspace, params, body) // marked pending by Apply
+		raw, err := e.send(ctx, s, k.Create, params, body) // marked pending by Apply
 		if err == nil {
 			id := ""
 			if obj, err := api.NewObject(k, params[k.ParentParam], raw); err == nil {
@@ -139,7 +139,7 @@ func (e *Engine) setMemberStatus(ctx context.Context, k *kind.Kind, s *Step, id,
 	if status == "" || status == "active" {
 		return nil
 	}
-	_, err := e.Client.Do(ctx, k.Update, e.Workspace, map[string]string{"id": id}, map[string]any{"status": status})
+	_, err := e.send(ctx, s, k.Update, map[string]string{"id": id}, map[string]any{"status": status})
 	if err != nil {
 		return fmt.Errorf("created as %s, but setting its status %s failed: %w", id, status, err)
 	}
@@ -159,7 +159,7 @@ func (e *Engine) update(ctx context.Context, k *kind.Kind, s *Step) error {
 	if err != nil {
 		return err
 	}
-	raw, err := e.Client.Do(ctx, k.Update, e.Workspace, e.params(k, s, id), body)
+	raw, err := e.send(ctx, s, k.Update, e.params(k, s, id), body)
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func (e *Engine) update(ctx context.Context, k *kind.Kind, s *Step) error {
 
 // remove deletes a target object; one already gone counts as deleted.
 func (e *Engine) remove(ctx context.Context, k *kind.Kind, s *Step) error {
-	_, err := e.Client.Do(ctx, k.Delete, e.Workspace, e.params(k, s, s.TargetID), nil)
+	_, err := e.send(ctx, s, k.Delete, e.params(k, s, s.TargetID), nil)
 	if err != nil && !isStatus(err, http.StatusNotFound) {
 		return err
 	}

@@ -138,6 +138,53 @@ func (m *IDMap) MarkPending(kind string, sourceIDs ...string) error {
 	return m.write(entries)
 }
 
+// Unmark takes back, durably, the pending marks MarkPending set on these
+// source objects of kind whose creates were not sent after all (the key
+// was refused first): the next apply does not look them up in the target.
+// A mark found when the map was loaded (an earlier process may have sent
+// the create) and an entry recorded since stay.
+func (m *IDMap) Unmark(kind string, sourceIDs ...string) error {
+	var keys []string
+	m.mu.Lock()
+	for _, id := range sourceIDs {
+		k := mapKey(kind, id)
+		if _, mapped := m.ids[k]; mapped || m.stale[k] {
+			continue
+		}
+		keys = append(keys, k)
+	}
+	m.mu.Unlock()
+	if len(keys) == 0 {
+		return nil
+	}
+	if m.db.opts.ReadOnly {
+		return ErrIDMapReadOnly
+	}
+	err := m.db.bolt.Update(func(tx *bbolt.Tx) error {
+		top := tx.Bucket(bucketIDMaps)
+		if top == nil {
+			return nil
+		}
+		b := top.Bucket(m.bucket)
+		if b == nil {
+			return nil
+		}
+		for _, k := range keys {
+			if v := b.Get([]byte(k)); string(v) != pendingMark {
+				continue
+			}
+			if err := b.Delete([]byte(k)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("take back id map marks: %w", err)
+	}
+	return nil
+}
+
 // Put records that targetID stands for the source object: at once in
 // memory, durably with the next batch or Flush.
 func (m *IDMap) Put(kind, sourceID, targetID string) error {
