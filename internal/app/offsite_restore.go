@@ -105,6 +105,8 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 	default:
 		if perr := rs.Err(ctx); perr != nil {
 			err = perr // a pack that cannot be read: say so, not where the import waited for it
+		} else {
+			err = rs.Explain(ctx, err) // the import found something missing first
 		}
 	}
 	if err == nil {

@@ -11,15 +11,20 @@ import (
 // them, 4 at a time, for the Snapshots and NewRestorer that a restore
 // calls next: through a bucket across a network those are a round trip
 // each. The bytes are only kept: they are checked against their names
-// and decrypted when read, as any other. Done drops what was not asked
-// for; a call that asks for something after Done, or for what is not
-// prefetched, goes to the target.
+// and decrypted when read, as any other. Listings are never answered
+// from the prefetch: a restore lists again after it checked for a prune,
+// so a prune that ended while the key was derived (its index files and
+// packs deleted) is seen; a prefetched object is served only when the
+// fresh listing names it. Done drops what was not asked for and waits
+// for the downloads under way; a call that asks for something after
+// Done, or for what is not prefetched, goes to the target.
 func OpenPrefetching(ctx context.Context, b Backend, opts Options) (*Repo, func(), error) {
 	pctx, cancel := context.WithCancel(ctx)
 	p := &prefetcher{Backend: b, lists: map[string]*fetched{}, objs: map[string]*fetched{}}
 	p.start(pctx, "snapshots/", "index/")
 	done := func() {
 		cancel()
+		p.wg.Wait()
 		p.mu.Lock()
 		p.lists, p.objs = nil, nil
 		p.mu.Unlock()
@@ -40,6 +45,7 @@ const prefetchConcurrency = 4
 // once; everything else goes to the Backend.
 type prefetcher struct {
 	Backend
+	wg    sync.WaitGroup // the listing and download goroutines
 	mu    sync.Mutex
 	lists map[string]*fetched // by prefix
 	objs  map[string]*fetched // by name
@@ -58,7 +64,9 @@ func (p *prefetcher) start(ctx context.Context, prefixes ...string) {
 	for _, prefix := range prefixes {
 		l := &fetched{done: make(chan struct{})}
 		p.lists[prefix] = l
+		p.wg.Add(1)
 		go func() {
+			defer p.wg.Done()
 			l.err = p.Backend.List(ctx, prefix, func(o ObjectInfo) error {
 				l.infos = append(l.infos, o)
 				return nil
@@ -84,7 +92,9 @@ func (p *prefetcher) start(ctx context.Context, prefixes ...string) {
 					close(f.done)
 					continue
 				}
+				p.wg.Add(1)
 				go func() {
+					defer p.wg.Done()
 					defer func() { <-sem }()
 					f.data, f.err = p.Backend.Get(ctx, l.infos[i].Name)
 					close(f.done)
@@ -105,21 +115,9 @@ func take(p *prefetcher, m func() map[string]*fetched, key string) *fetched {
 }
 
 func (p *prefetcher) List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error {
-	if l := take(p, func() map[string]*fetched { return p.lists }, prefix); l != nil {
-		select {
-		case <-l.done:
-			if l.err == nil {
-				for _, o := range l.infos {
-					if err := fn(o); err != nil {
-						return err
-					}
-				}
-				return nil
-			}
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+	// The prefetched listing only named what to download: the caller
+	// gets the target's listing as it is now.
+	take(p, func() map[string]*fetched { return p.lists }, prefix)
 	return p.Backend.List(ctx, prefix, fn)
 }
 

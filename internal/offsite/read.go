@@ -127,6 +127,11 @@ func (t *trees) chunkLocked(ctx context.Context, id Ref) ([]byte, error) {
 		return t.chunkLocked(ctx, id)
 	}
 	pc, err := t.r.readPack(ctx, loc.pack)
+	if err != nil && ctx.Err() != nil {
+		// This caller gave up: not the pack's fault, and another
+		// caller may still read it.
+		return nil, err
+	}
 	t.read[loc.pack] = err
 	if err != nil {
 		return nil, err

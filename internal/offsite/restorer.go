@@ -105,6 +105,13 @@ func (r *Repo) explain(ctx context.Context, err error) error {
 	return err
 }
 
+// Explain adds to err, the error of a walk or read of the Restorer's
+// snapshots, that a prune started while restore read the target, if one
+// did (Err does so only for errors of the Restorer's own reading).
+func (rs *Restorer) Explain(ctx context.Context, err error) error {
+	return rs.r.explain(ctx, err)
+}
+
 func (r *Repo) newRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string) (*Restorer, error) {
 	idx, err := r.loadIndex(ctx, false)
 	if err != nil {
