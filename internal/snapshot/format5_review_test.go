@@ -66,3 +66,49 @@ func TestHealRefusesReadableBlobOfAnotherHash(t *testing.T) {
 		t.Errorf("snapshot 1's item 3 is now %.80s (%v %v), want rev 0", raw, ok, err)
 	}
 }
+
+// TestWaitingPrefixNotHiddenByFiledEntry: a waiting entry known by its
+// prefix alone (read back after a reopen) is found although the blob index
+// files another blob under the same prefix (a collision): an unchanged
+// backup stores nothing new and Blob finds the content.
+func TestWaitingPrefixNotHiddenByFiledEntry(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "snapshots.db")
+	db, err := Open(path, Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snapshotOf(t, db, "acme", 20, same)
+	h3, _ := ContentHash(item(3, 0))
+	h5, _ := ContentHash(item(5, 0))
+	var id5 uint64
+	if err := db.bolt.View(func(tx *bbolt.Tx) error { id5 = db.unfiled.lookup(tx, h5); return nil }); err != nil || id5 == 0 {
+		t.Fatalf("item 5: id %d, %v", id5, err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if db, err = Open(path, Options{Logger: quiet}); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.unfiledReady(); err != nil {
+		t.Fatal(err)
+	}
+	if len(db.unfiled.prefixed) != 20 {
+		t.Fatalf("%d prefixed entries, want 20", len(db.unfiled.prefixed))
+	}
+	// Another blob filed under item 3's prefix: stands for a collision.
+	if err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		return fileBlobEntries(tx, []filedBlob{{hash: h3, id: id5}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	blobs := countBlobs(t, db)
+	snapshotOf(t, db, "acme", 20, same)
+	if n := countBlobs(t, db); n != blobs {
+		t.Errorf("an unchanged backup stored %d blobs", n-blobs)
+	}
+	if raw, err := db.Blob(h3); err != nil || !bytes.Equal(raw, item(3, 0)) {
+		t.Errorf("Blob(item 3) = %.40q, %v", raw, err)
+	}
+}
