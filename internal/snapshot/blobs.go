@@ -66,7 +66,7 @@ func (db *DB) rawBlobs(ids []uint64) ([][]byte, []Hash, error) {
 	hashes := make([]Hash, len(ids))
 	recs := map[packKey][]byte{} // packs to decode, copied out
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
-		l := newLocator(tx)
+		l := newLocator(tx).withCache(db.packs) // only to reuse cached headers
 		for i, id := range ids {
 			at, err := l.locate(id)
 			if err != nil {
