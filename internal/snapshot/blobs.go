@@ -146,7 +146,8 @@ func decodePackRecord(rec []byte) (*decodedPack, error) {
 // blobHashes returns the hashes of the blobs filed under ids, in one read
 // transaction: the hash a loose record or a pack of format 3 or 4 lists,
 // else (a pack of format 5) the hash a check recorded for the blob in the
-// damaged set, else the hash of the blob's content, decompressed
+// damaged set, else the hash of the blob's content (kept in the DB's
+// hashCache, keyed by the pack's version), decompressed
 // through the decoded-pack cache and hashed at once (no slice into a
 // decompressed pack is kept, so a batch keeps no pack alive). A blob of
 // format 5 that cannot be read, or whose content is not JSON, has
@@ -178,10 +179,16 @@ func (db *DB) blobHashes(ids []uint64) ([]Hash, error) {
 					continue
 				}
 			}
+			ck := hashCacheKey{id: id, pk: packKey{key: b.key, sum: b.pack.sum}}
+			if h, ok := db.contentHashes.get(ck); ok {
+				out[i] = h
+				continue
+			}
 			out[i] = UnknownHash
 			if raw, err := l.raw(b); err == nil {
 				if h, err := ContentHash(raw); err == nil {
 					out[i] = h
+					db.contentHashes.put(ck, h)
 				}
 			}
 		}

@@ -273,7 +273,15 @@
 //     as damaged, never as changed. A reader of the decoded-pack cache
 //     finds a blob by its id, not by the index in the record it located
 //     (TestLocatorRawChecksCachedIndex), and reuses the cached pack's
-//     header instead of decoding it again for each blob (Blob).
+//     header instead of decoding it again for each blob (Blob). The
+//     content hashes blobHashes computes are kept in a per-DB cache
+//     (hashCache, at most 65,536 entries, some 4 MB; emptied when full),
+//     keyed by the blob's id and its pack's key and checksum, so a pack
+//     rewritten since (a heal, a prune) never serves an old hash
+//     (TestWalkHashCache): walks and diffs of snapshots that share
+//     objects (offsite push of several snapshots, restore plans, diffs)
+//     hash each blob once. A cold walk still canonicalizes and hashes
+//     every object (API objects are rarely canonical: keys unsorted).
 //     TestContentHashGolden pins the hashes of a few objects: a
 //     canonicalizer change must not move the addresses.
 //   - Verify with data hashes each blob's content and checks that the
