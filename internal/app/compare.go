@@ -60,6 +60,12 @@ func compareSnapshots(db *snapshot.DB, a, b *snapshot.Snapshot, kinds []string) 
 		parent := strings.TrimPrefix(strings.TrimPrefix(coll, kind), "/")
 		err := db.DiffCollection(a, b, coll, func(key string, old, new snapshot.Hash) error {
 			c := restore.Change{Kind: kind, Parent: parent, Key: key}
+			if old.Unknown() || new.Unknown() {
+				// Its content in one snapshot is not known: never report
+				// it as changed.
+				return fmt.Errorf("%s %q: its blob is damaged in a snapshot and its content unknown; `enspace-sync verify --repair` and the next backup heal it: %w",
+					coll, key, snapshot.ErrCorrupt)
+			}
 			var err error
 			if !old.IsZero() {
 				if c.Old, err = db.Blob(old); err != nil {

@@ -284,14 +284,29 @@ func (d dbSource) Snapshots() ([]offsite.Local, error) {
 
 func (d dbSource) Walk(l offsite.Local, collection string, fn func(key string, id offsite.ID) error) error {
 	return d.db.Walk(l.Ref.(*snapshot.Snapshot), collection, func(key string, h snapshot.Hash) error {
+		if h.Unknown() {
+			return damagedObject(collection, key)
+		}
 		return fn(key, offsite.ID(h))
 	})
+}
+
+// damagedObject is the error for an object whose local blob is damaged
+// and whose hash is unknown (snapshot.UnknownHash): push cannot name it,
+// so it stops there, before uploading anything of the object.
+func damagedObject(collection, key string) error {
+	return fmt.Errorf("%w: %s %q: its local blob is damaged and its hash unknown; nothing of it was uploaded; `enspace-sync verify --repair` and the next backup heal it",
+		offsite.ErrLocalCorrupt, collection, key)
 }
 
 // Diff compares the collection's trees: its cost follows what changed
 // (snapshot.DB.DiffCollection never reads the subtrees both share).
 func (d dbSource) Diff(base, l offsite.Local, collection string, fn func(key string, old, new offsite.ID) error) error {
 	return d.db.DiffCollection(base.Ref.(*snapshot.Snapshot), l.Ref.(*snapshot.Snapshot), collection, func(key string, old, new snapshot.Hash) error {
+		if new.Unknown() {
+			return damagedObject(collection, key)
+		}
+		// An old side unknown is a change: the new object is uploaded.
 		return fn(key, offsite.ID(old), offsite.ID(new))
 	})
 }

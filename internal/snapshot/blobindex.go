@@ -62,25 +62,6 @@ func lookupBlobID(tx *bbolt.Tx, h Hash) uint64 {
 	return ids[0]
 }
 
-// findBlobID is lookupBlobID through f, a finder of the blob index, with
-// l to read the candidates' records when a prefix has several.
-func findBlobID(f *groupFinder, l *locator, h Hash) uint64 {
-	var buf [2]uint64
-	ids := f.candidates(h, buf[:0])
-	switch len(ids) {
-	case 0:
-		return 0
-	case 1:
-		return ids[0]
-	}
-	for _, id := range ids {
-		if at, err := l.locate(id); err == nil && l.holds(at, h, nil) {
-			return id
-		}
-	}
-	return ids[0]
-}
-
 // indexedUnder reports whether the blob index has an entry for h under id.
 func indexedUnder(tx *bbolt.Tx, h Hash, id uint64) bool { return blobIndex.has(tx, h, id) }
 

@@ -88,6 +88,8 @@ type DB struct {
 	unfiled *unfiled
 	// packs holds the packs decoded last, for sequential readers.
 	packs *packCache
+	// contentHashes keeps the content hashes blobHashes computed.
+	contentHashes *hashCache
 
 	chunkReads atomic.Int64 // chunks loaded, for tests of diff cost
 	indexReads atomic.Int64 // index nodes loaded, for tests of diff cost
@@ -138,7 +140,7 @@ func Open(path string, opts Options) (db *DB, err error) {
 		}
 		return nil, fmt.Errorf("open snapshot database %s: %w", path, err)
 	}
-	db = &DB{bolt: b, path: path, opts: opts, log: opts.Logger.With("db", path), unfiled: newUnfiled(opts.UnfiledBlobs), packs: newPackCache()}
+	db = &DB{bolt: b, path: path, opts: opts, log: opts.Logger.With("db", path), unfiled: newUnfiled(opts.UnfiledBlobs), packs: newPackCache(), contentHashes: newHashCache()}
 	format, packing, err := db.init()
 	if err != nil {
 		_ = b.Close()

@@ -12,7 +12,9 @@ const diffBatch = 256
 // entries and are never read, at any level, so the cost follows what
 // changed, not the collection's size. A nil snapshot,
 // like an absent collection, counts as empty. fn runs outside any
-// transaction; an error from fn stops the diff and is returned.
+// transaction; an error from fn stops the diff and is returned. A side
+// whose blob is damaged and whose hash is unknown is UnknownHash (see
+// Walk): the key is reported, its content unknown, not as changed.
 func (db *DB) DiffCollection(a, b *Snapshot, collection string, fn func(key string, old, new Hash) error) error {
 	ca, okA := collectionOf(a, collection)
 	cb, okB := collectionOf(b, collection)

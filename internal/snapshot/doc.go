@@ -262,7 +262,28 @@
 //   - A prefix shared by several blobs: each candidate's content is
 //     hashed until one matches (TestFormat5SharedPrefix).
 //   - Walk, DiffCollection and Blob report the hash of the content
-//     (blobHashes, through the decoded-pack cache).
+//     (blobHashes, through the decoded-pack cache; each blob is hashed as
+//     it is read, so a batch keeps no decompressed pack alive). A blob
+//     whose pack does not decompress, or whose content is not JSON, has
+//     the hash a check recorded in the damaged set, else UnknownHash (all
+//     bytes 0xff): one damaged pack no longer stops a walk or a diff
+//     (TestWalkDiffDamagedPackFormat5). Blob refuses UnknownHash
+//     (ErrCorrupt); offsite push stops on such an object naming it
+//     (ErrLocalCorrupt) before uploading anything of it, and diff names it
+//     as damaged, never as changed. A reader of the decoded-pack cache
+//     finds a blob by its id, not by the index in the record it located
+//     (TestLocatorRawChecksCachedIndex), and reuses the cached pack's
+//     header instead of decoding it again for each blob (Blob). The
+//     content hashes blobHashes computes are kept in a per-DB cache
+//     (hashCache, at most 65,536 entries, some 4 MB; emptied when full),
+//     keyed by the blob's id and its pack's key and checksum, so a pack
+//     rewritten since (a heal, a prune) never serves an old hash
+//     (TestWalkHashCache): walks and diffs of snapshots that share
+//     objects (offsite push of several snapshots, restore plans, diffs)
+//     hash each blob once. A cold walk still canonicalizes and hashes
+//     every object (API objects are rarely canonical: keys unsorted).
+//     TestContentHashGolden pins the hashes of a few objects: a
+//     canonicalizer change must not move the addresses.
 //   - Verify with data hashes each blob's content and checks that the
 //     blob index files that hash's prefix under the blob's id (or that it
 //     waits): content written over together with its pack's checksum,
@@ -281,11 +302,16 @@
 //     content's prefix under this id alone and the pack's header lists
 //     the same raw length for it (unreadableMatch), and heals it as
 //     before (TestDamagedBlobHealsOnPut, TestScrubFindsAndNextRunHeals).
-//     The cost: content of another blob whose hash shares the damaged
-//     blob's 48-bit prefix and whose raw length is the same would be
-//     stored under the damaged id and shown in its old snapshots (about
-//     one chance in 2^48 for each new content, where format 4 compared
-//     256 bits). Verify and the damaged set record such a blob's hash as
+//     A blob that still reads in a pack failing its checksum is not
+//     taken when its content hashes to another hash of the same prefix
+//     (a collision) or to a hash filed under its id (it is intact under
+//     its own entry): the new content is stored afresh
+//     (TestHealRefusesReadableBlobOfAnotherHash). The cost left: content
+//     of another blob whose hash shares the damaged blob's 48-bit prefix
+//     and whose raw length is the same would be stored under an
+//     unreadable damaged id and shown in its old snapshots (about one
+//     chance in 2^48 for each new content, where format 4 compared 256
+//     bits). Verify and the damaged set record such a blob's hash as
 //     unknown (the zero Hash).
 //   - Waiting index entries (unfiled.go): they were read back on open
 //     from the hashes the packs listed. Now a batch's transaction also
@@ -294,7 +320,10 @@
 //     benchmark's last file, whose last 50,000 entries wait), and on open
 //     the waiting entries come back from them as prefix entries
 //     (unfiled.prefixed), candidates a lookup checks against the blob's
-//     record as it checks the index's. Hashing the waiting blobs' content
+//     record as it checks the index's: the index's candidates and the
+//     waiting prefixes' together, each checked when there is more than
+//     one, so a filed entry of the same prefix never hides a waiting one
+//     (TestWaitingPrefixNotHiddenByFiledEntry). Hashing the waiting blobs' content
 //     on open instead (up to 65,536 of them) made a one-item restore plan
 //     take 0.18 s of CPU against 0.085 s, and `verify` 0.98 s against 0.64
 //     s, on 100,000 items (cmd/bench -memory-items 100000, load 10-13). A

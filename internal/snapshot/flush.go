@@ -396,7 +396,10 @@ func confirmedID(tx *bbolt.Tx, u *unfiled, h Hash) uint64 {
 // unreadableMatch reports whether blob id, found at at, is taken for p's
 // content although its content cannot show it: a blob of a pack of format
 // 5 (which lists no hashes) whose pack fails its checksum or does not
-// decompress, or that a check recorded damaged (sound is false then). It is when the pack's header lists p's
+// decompress, or that a check recorded damaged (sound is false then). A
+// blob that still reads and whose content hashes to another hash of p's
+// prefix, or to a hash filed under id, is intact and never taken. It is
+// when the pack's header lists p's
 // raw length for it and the blob index files p's hash prefix under id
 // alone (or p's full hash waits under id). So a damaged pack of format 5
 // heals as one of format 4 does; the price is that content whose hash
@@ -408,8 +411,19 @@ func unreadableMatch(tx *bbolt.Tx, u *unfiled, loc *locator, at blobAt, id uint6
 	if at.hashed || at.loose != nil || p.raw == nil || at.pack.lens[at.idx] != len(p.raw) {
 		return false
 	}
-	if _, err := loc.raw(at); err == nil && sound {
-		return false // sound content that is not p's: another blob
+	if raw, err := loc.raw(at); err == nil {
+		if sound {
+			return false // sound content that is not p's: another blob
+		}
+		// The pack fails its checksum but this blob reads: when its content
+		// hashes to another blob of p's prefix (a collision), or to a hash
+		// filed under id (the blob is intact under its own entry), it is not
+		// damaged, and overwriting it would change what old snapshots hold.
+		if g, err := ContentHash(raw); err == nil && g != p.hash {
+			if prefixOf(g) == prefixOf(p.hash) || filedUnder(tx, u, g, id) {
+				return false
+			}
+		}
 	}
 	if u.waitingID(p.hash) == id {
 		return true
@@ -417,6 +431,21 @@ func unreadableMatch(tx *bbolt.Tx, u *unfiled, loc *locator, at blobAt, id uint6
 	var buf [2]uint64
 	ids := u.prefixedIDs(p.hash, blobCandidates(tx, p.hash, buf[:0]))
 	return len(ids) == 1 && ids[0] == id
+}
+
+// filedUnder reports whether hash h is filed under blob id: waiting, or
+// in the blob index under h's prefix.
+func filedUnder(tx *bbolt.Tx, u *unfiled, h Hash, id uint64) bool {
+	if u.waitingID(h) == id {
+		return true
+	}
+	var buf [2]uint64
+	for _, c := range u.prefixedIDs(h, blobCandidates(tx, h, buf[:0])) {
+		if c == id {
+			return true
+		}
+	}
+	return false
 }
 
 // damagedAs reports whether the damaged bucket dmg (nil when empty)

@@ -39,6 +39,25 @@ func (h Hash) Short() string { return h.String()[:12] }
 // IsZero reports whether h is the zero Hash (absent).
 func (h Hash) IsZero() bool { return h == Hash{} }
 
+// UnknownHash is the hash Walk and DiffCollection report for an object
+// whose blob cannot be read and whose hash nothing records: a blob of a
+// pack of format 5 (which lists no hashes) that does not decompress, or
+// whose content is not JSON, and that no check recorded damaged with its
+// hash. Every byte is 0xff, the hash of no content in practice. Blob
+// refuses it (ErrCorrupt); a caller names the object as damaged, never as
+// changed, and `verify --repair` or the next backup that fetches it heals
+// it.
+var UnknownHash = func() (h Hash) {
+	for i := range h {
+		h[i] = 0xff
+	}
+	return h
+}()
+
+// Unknown reports whether h is UnknownHash: the object's blob is damaged
+// and its hash is not known.
+func (h Hash) Unknown() bool { return h == UnknownHash }
+
 // MarshalText encodes the hash as hex.
 func (h Hash) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
 

@@ -105,3 +105,48 @@ func (c *checkedPacks) sound(k packKey, rec []byte) bool {
 	}
 	return ok
 }
+
+// hashCacheEntries bounds the content hashes hashCache keeps: some 4 MB.
+// A variable for tests.
+var hashCacheEntries = 1 << 16
+
+// hashCache keeps the content hashes of blobs of packs of format 5, which
+// list none, so that walks and diffs of snapshots that share objects
+// (offsite push, restore plans, diff) do not canonicalize and hash the
+// same blob again. An entry is keyed by the blob's id and the version of
+// its pack (key and checksum): a pack rewritten (a heal, a prune) is
+// another key, so no entry outlives the bytes it was computed from. Full,
+// it is emptied.
+type hashCache struct {
+	mu sync.Mutex
+	m  map[hashCacheKey]Hash
+}
+
+type hashCacheKey struct {
+	id uint64
+	pk packKey
+}
+
+func newHashCache() *hashCache { return &hashCache{m: map[hashCacheKey]Hash{}} }
+
+func (c *hashCache) get(k hashCacheKey) (Hash, bool) {
+	if c == nil {
+		return Hash{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	h, ok := c.m[k]
+	return h, ok
+}
+
+func (c *hashCache) put(k hashCacheKey, h Hash) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= hashCacheEntries {
+		clear(c.m)
+	}
+	c.m[k] = h
+}

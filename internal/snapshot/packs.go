@@ -79,6 +79,7 @@ type packView struct {
 	offs   []int // offs[i] is where blob i starts in the raw concatenation; offs[n] the total
 	hashes []byte
 	frame  []byte
+	hdr    int // where the frame starts in the record (format 5)
 }
 
 // encodePack makes a pack record (format 5) of the blobs ids (ascending),
@@ -163,7 +164,7 @@ func decodePack(rec []byte) (packView, error) {
 		return bad("lengths")
 	}
 	if rec[0] == packFormat {
-		p.frame = b
+		p.frame, p.hdr = b, len(rec)-len(b)
 		return p, nil
 	}
 	if uint64(len(b)) < n*uint64(len(Hash{})) {
@@ -226,6 +227,7 @@ type blobAt struct {
 	rec    []byte    // the pack record
 	pack   *packView // its decoded header
 	idx    int
+	id     uint64 // the blob's id (a packed blob)
 }
 
 // locator finds blobs by id in one transaction, keeping the last pack it
@@ -272,7 +274,7 @@ func (l *locator) locate(id uint64) (blobAt, error) {
 	if l.last != nil && id >= l.lastKey && id <= l.last.ids[len(l.last.ids)-1] {
 		if i := l.last.find(id); i >= 0 {
 			h, ok := l.last.hash(i)
-			return blobAt{hash: h, hashed: ok, key: l.lastKey, rec: l.lastRec, pack: l.last, idx: i}, nil
+			return blobAt{hash: h, hashed: ok, key: l.lastKey, rec: l.lastRec, pack: l.last, idx: i, id: id}, nil
 		}
 	}
 	if l.cur == nil {
@@ -286,17 +288,40 @@ func (l *locator) locate(id uint64) (blobAt, error) {
 	if !ok || v == nil {
 		return blobAt{}, missingBlob(id)
 	}
-	p, err := decodePack(v)
-	if err != nil {
-		return blobAt{}, fmt.Errorf("blob %d: %w", id, err)
+	p := l.cachedView(key, v)
+	if p == nil {
+		d, err := decodePack(v)
+		if err != nil {
+			return blobAt{}, fmt.Errorf("blob %d: %w", id, err)
+		}
+		p = &d
 	}
-	l.lastKey, l.lastRec, l.last = key, v, &p
+	l.lastKey, l.lastRec, l.last = key, v, p
 	i := p.find(id)
 	if i < 0 {
 		return blobAt{}, missingBlob(id)
 	}
 	h, hashed := p.hash(i)
-	return blobAt{hash: h, hashed: hashed, key: key, rec: v, pack: &p, idx: i}, nil
+	return blobAt{hash: h, hashed: hashed, key: key, rec: v, pack: p, idx: i, id: id}, nil
+}
+
+// cachedView returns the header of pack record rec (of key), of format 5,
+// from the decoded-pack cache instead of decoding it again (a reader of
+// one blob at a time, like Blob, would decode its pack's header for every
+// blob): the cached view's ids and offsets, with the frame of rec. nil
+// when l has no cache, the pack is of an older format (the cache keeps no
+// hashes) or the cache does not hold this version of it.
+func (l *locator) cachedView(key uint64, rec []byte) *packView {
+	if l.cache == nil || len(rec) < 6 || rec[0] != packFormat {
+		return nil
+	}
+	d := l.cache.get(packKey{key: key, sum: binary.BigEndian.Uint32(rec[1:5])})
+	if d == nil || d.view.hdr <= 0 || d.view.hdr > len(rec) {
+		return nil
+	}
+	v := d.view
+	v.frame = rec[v.hdr:]
+	return &v
 }
 
 // raw returns the raw bytes of a blob locate found, decompressed: for a
@@ -334,7 +359,15 @@ func (l *locator) raw(at blobAt) ([]byte, error) {
 		}
 	}
 	l.unpacked, l.unpackK = d, pk
-	return d.raw[d.view.offs[at.idx]:d.view.offs[at.idx+1]:d.view.offs[at.idx+1]], nil
+	i := at.idx
+	if i >= len(d.view.ids) || d.view.ids[i] != at.id {
+		// The cached pack is this version of it (its key and checksum),
+		// so its blobs are at.pack's; never trust an index blindly.
+		if i = d.view.find(at.id); i < 0 {
+			return nil, fmt.Errorf("%w: blob %d is not in the pack of key %d", ErrCorrupt, at.id, at.key)
+		}
+	}
+	return d.raw[d.view.offs[i]:d.view.offs[i+1]:d.view.offs[i+1]], nil
 }
 
 // hashOf returns the blob's hash: the one its record lists, else (a pack

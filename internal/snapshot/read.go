@@ -94,6 +94,8 @@ func (db *DB) Collections(snap *Snapshot) []string { return snap.collectionNames
 // Walk calls fn for every object of the collection, in key order, with the
 // object's key and blob hash. An absent collection has no objects. fn runs
 // outside any transaction; an error from fn stops the walk and is returned.
+// An object whose blob is damaged in a pack of format 5 and whose hash
+// nothing records is reported with UnknownHash: the walk goes on.
 func (db *DB) Walk(snap *Snapshot, collection string, fn func(key string, hash Hash) error) error {
 	refs, err := db.collectionRefs(snap, collection)
 	if err != nil {

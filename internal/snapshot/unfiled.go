@@ -205,25 +205,6 @@ func (u *unfiled) prefixedHas(id uint64) bool {
 	return false
 }
 
-// pickPrefixed returns the id of the prefixed entries of h's prefix that
-// holds h (read through l), else the first; 0 when there is none.
-func (u *unfiled) pickPrefixed(l *locator, h Hash) uint64 {
-	var buf [2]uint64
-	ids := u.prefixedIDs(h, buf[:0])
-	switch len(ids) {
-	case 0:
-		return 0
-	case 1:
-		return ids[0]
-	}
-	for _, id := range ids {
-		if at, err := l.locate(id); err == nil && l.holds(at, h, nil) {
-			return id
-		}
-	}
-	return ids[0]
-}
-
 // keyBlobsFiled is the meta key of the watermark: the greatest blob id at
 // or below which every blob's index entry is filed. A database without it
 // (format 1) has every entry filed.
@@ -339,15 +320,19 @@ type filedBlob struct {
 }
 
 // lookup returns the id of the blob of hash h: waiting here or filed in
-// the index (see lookupBlobID), 0 when none.
+// the index, 0 when none. With one candidate of h's prefix (the index's
+// and the waiting prefixes' together) it is returned unchecked (callers
+// compare the blob's content); with more, the one that holds h.
 func (u *unfiled) lookup(tx *bbolt.Tx, h Hash) uint64 {
 	if id := u.waitingID(h); id != 0 {
 		return id
 	}
-	if id := lookupBlobID(tx, h); id != 0 {
-		return id
+	var buf [4]uint64
+	ids := u.prefixedIDs(h, blobCandidates(tx, h, buf[:0]))
+	if len(ids) <= 1 {
+		return firstID(ids)
 	}
-	return u.pickPrefixed(newLocator(tx), h)
+	return pickHolder(newLocator(tx), h, ids)
 }
 
 // add files entry h -> id in the set, replacing one for h when replace is
@@ -367,10 +352,33 @@ func (u *unfiled) find(f *groupFinder, l *locator, h Hash) uint64 {
 	if id := u.waitingID(h); id != 0 {
 		return id
 	}
-	if id := findBlobID(f, l, h); id != 0 {
-		return id
+	var buf [4]uint64
+	ids := u.prefixedIDs(h, f.candidates(h, buf[:0]))
+	if len(ids) <= 1 {
+		return firstID(ids)
 	}
-	return u.pickPrefixed(l, h)
+	return pickHolder(l, h, ids)
+}
+
+// firstID returns ids[0], 0 when ids is empty.
+func firstID(ids []uint64) uint64 {
+	if len(ids) == 0 {
+		return 0
+	}
+	return ids[0]
+}
+
+// pickHolder returns the id of ids (several candidates of h's prefix: the
+// blob index's entries, then the waiting prefixes') whose blob holds h,
+// read through l, else the first. A waiting entry known by its prefix
+// alone is so never hidden by a filed entry of the same prefix.
+func pickHolder(l *locator, h Hash, ids []uint64) uint64 {
+	for _, id := range ids {
+		if at, err := l.locate(id); err == nil && l.holds(at, h, nil) {
+			return id
+		}
+	}
+	return ids[0]
 }
 
 // waitingID returns the id waiting for h, 0 when none.
