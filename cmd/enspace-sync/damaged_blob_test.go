@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/klauspost/compress/zstd"
 	"go.etcd.io/bbolt"
 
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
@@ -34,7 +36,11 @@ func damageStoredObject(t *testing.T, path string) string {
 		key, hash = k, h
 		return stop
 	})
-	if cerr := db.Close(); cerr != nil || (err != nil && err != stop) || key == "" {
+	var raw []byte
+	if err == stop {
+		raw, err = db.Blob(hash)
+	}
+	if cerr := db.Close(); cerr != nil || err != nil || key == "" {
 		t.Fatalf("walk: %v %v %q", err, cerr, key)
 	}
 	bdb, err := bbolt.Open(path, 0o600, nil)
@@ -42,13 +48,13 @@ func damageStoredObject(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	err = bdb.Update(func(tx *bbolt.Tx) error {
-		// A pack's header lists its objects' hashes, its compressed
-		// bytes follow; its index entry may still wait, so the pack is
-		// found by the hash.
+		// A pack is a header, its objects as one zstd frame, and a
+		// checksum; the pack that holds the object is found by its
+		// bytes (format-4 headers listed hashes, format 5 does not).
 		packs := tx.Bucket([]byte("packs"))
 		c := packs.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if bytes.Contains(v, hash[:]) {
+			if packHolds(v, raw) {
 				rec := bytes.Clone(v)
 				rec[len(rec)-3] ^= 0x20
 				return packs.Put(bytes.Clone(k), rec)
@@ -63,6 +69,22 @@ func damageStoredObject(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return key
+}
+
+// packHolds reports whether the zstd frame in the pack record rec holds
+// the bytes raw.
+func packHolds(rec, raw []byte) bool {
+	at := bytes.Index(rec, []byte{0x28, 0xb5, 0x2f, 0xfd})
+	if at < 0 {
+		return false
+	}
+	dec, err := zstd.NewReader(bytes.NewReader(rec[at:]))
+	if err != nil {
+		return false
+	}
+	defer dec.Close()
+	out, _ := io.ReadAll(dec) // the checksum after the frame reads as an error
+	return bytes.Contains(out, raw)
 }
 
 // TestDamagedObjectHealsAfterRepair (issue 17): one byte of damage in a
