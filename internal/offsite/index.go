@@ -71,30 +71,17 @@ func (r *Repo) loadIndex(ctx context.Context, strict bool) (*index, error) {
 	if err != nil {
 		return nil, err
 	}
-	type read struct {
-		packs []IndexPack
-		err   error
-	}
-	got := make([]read, len(ids))
-	var g errgroup.Group
-	g.SetLimit(indexConcurrency)
-	for i, id := range ids {
-		g.Go(func() error {
-			got[i].packs, got[i].err = r.readIndex(ctx, id)
-			return nil
-		})
-	}
-	g.Wait()
+	got := readEach(ids, func(id ID) ([]IndexPack, error) { return r.readIndex(ctx, id) })
 	n := 0
 	for _, x := range got {
-		for _, p := range x.packs {
+		for _, p := range x.v {
 			n += len(p.Blobs)
 		}
 	}
 	x := newIndex()
 	x.blobs = make(map[Ref]slot, n)
 	for i, id := range ids {
-		packs, err := got[i].packs, got[i].err
+		packs, err := got[i].v, got[i].err
 		if errors.Is(err, ErrCorrupt) && !strict {
 			r.opts.Logger.Warn("offsite: an index file cannot be read; run offsite verify", "object", "index/"+id.String(), "err", err)
 			continue
@@ -105,6 +92,28 @@ func (r *Repo) loadIndex(ctx context.Context, strict bool) (*index, error) {
 		x.add(id, packs)
 	}
 	return x, nil
+}
+
+// result is what readEach read for one id.
+type result[T any] struct {
+	v   T
+	err error
+}
+
+// readEach calls read for each of ids, indexConcurrency at a time, and
+// returns the results in the order of ids.
+func readEach[T any](ids []ID, read func(ID) (T, error)) []result[T] {
+	got := make([]result[T], len(ids))
+	var g errgroup.Group
+	g.SetLimit(indexConcurrency)
+	for i, id := range ids {
+		g.Go(func() error {
+			got[i].v, got[i].err = read(id)
+			return nil
+		})
+	}
+	g.Wait()
+	return got
 }
 
 // indexConcurrency is how many index files loadIndex, or records
@@ -197,24 +206,11 @@ func (r *Repo) readRecords(ctx context.Context, strict bool) ([]*Snapshot, []Pro
 	if err != nil {
 		return nil, nil, err
 	}
-	type read struct {
-		plain []byte
-		err   error
-	}
-	got := make([]read, len(ids))
-	var g errgroup.Group
-	g.SetLimit(indexConcurrency)
-	for i, id := range ids {
-		g.Go(func() error {
-			got[i].plain, got[i].err = r.getSealed(ctx, "snapshots/", id, kindSnapshot)
-			return nil
-		})
-	}
-	g.Wait()
+	got := readEach(ids, func(id ID) ([]byte, error) { return r.getSealed(ctx, "snapshots/", id, kindSnapshot) })
 	out := make([]*Snapshot, 0, len(ids))
 	var bad []Problem
 	for i, id := range ids {
-		plain, err := got[i].plain, got[i].err
+		plain, err := got[i].v, got[i].err
 		if isNotExist(err) && strict {
 			return nil, nil, fmt.Errorf("snapshots/%s was listed but is gone: a snapshot record vanished under an exclusive lock (a lock was broken, or the target lists objects it no longer holds); nothing was deleted: run it again", id.Short())
 		}
