@@ -78,7 +78,11 @@
 //
 // A list answered as JSON null, bare or under the envelope's key, is an
 // empty list (the contract's section 6: null and absent are the same
-// value; a Go server marshals an empty slice so). A count or a total is an
+// value; a Go server marshals an empty slice so), as long as the envelope
+// holds nothing else than the total and paging keys: a null list beside
+// error, errors, message or statusCode, beside a list key holding no
+// array, or beside any other key is ErrInvalidBody, so that an error
+// reported in a 200 answer never reads as an empty collection. A count or a total is an
 // integral JSON number however spelled (3, 3.0, 3e0) or a string of
 // decimal digits ("3", node-postgres's COUNT(*)); a 2xx count answer or a
 // total that is neither (2.5, -1, "many", an object without "count") is
