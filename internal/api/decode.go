@@ -27,13 +27,32 @@ type ListPage struct {
 // listKeys are the envelope keys that may hold the list.
 var listKeys = map[string]bool{"data": true, "items": true, "results": true}
 
+// errorKeys are envelope keys that make an answer an error report: a null
+// list beside one is no empty list.
+var errorKeys = map[string]bool{"error": true, "errors": true, "message": true, "statusCode": true, "status_code": true}
+
+// pagingKeys are the envelope keys, besides the total's, that a null list
+// may stand beside and still be an empty list: paging and links.
+var pagingKeys = map[string]bool{
+	"page": true, "pages": true, "limit": true, "offset": true, "per_page": true, "perPage": true,
+	"page_size": true, "pageSize": true, "total_pages": true, "totalPages": true, "pageCount": true,
+	"next": true, "prev": true, "previous": true, "links": true, "cursor": true,
+	"next_cursor": true, "nextCursor": true, "has_more": true, "hasMore": true, "paging": true, "pagination": true,
+}
+
 // DecodeList decodes a list answer: a bare JSON array, or an object that
 // holds the array under "data", "items" or "results" and may give a total
 // under "total", "count" or "meta.total" (in that order of preference).
 // Every element must be a JSON object and, when idField is not empty, carry
-// a string or number under idField. A JSON null, bare or under one of the
-// list keys, is an empty list: null and absent are the same value (the
+// a string or number under idField. A bare JSON null is an empty list, and
+// so is null under one of the list keys in an envelope whose other keys
+// are only the total's (total, count, meta) and paging keys (page, limit,
+// per_page, next, links...): null and absent are the same value (the
 // contract's section 6), and a Go server marshals an empty slice as null.
+// A null list beside an error key (error, errors, message, statusCode),
+// beside a list key holding something other than an array, or beside any
+// other key is ErrInvalidBody: an error-shaped 200 answer must not read as
+// an empty collection.
 // Anything else (HTML, an object without a list, truncated JSON, trailing
 // data) is ErrInvalidBody, wrapped with what was wrong. A total that is not
 // a count (see parseCount) is left out and reported in BadTotal. Elements
@@ -161,7 +180,8 @@ func decodeElements(dec *json.Decoder, idField string) ([]json.RawMessage, error
 func decodeEnvelope(dec *json.Decoder, idField string) (ListPage, error) {
 	var p ListPage
 	found, null := false, false
-	rank := 0 // the preference of the total kept: 3 total, 2 count, 1 meta.total
+	var errKey, badList, other string // keys that make a null list no empty list
+	rank := 0                         // the preference of the total kept: 3 total, 2 count, 1 meta.total
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -182,6 +202,7 @@ func decodeEnvelope(dec *json.Decoder, idField string) (ListPage, error) {
 				if err := skipRest(dec, tok); err != nil {
 					return p, fmt.Errorf("envelope %q: %v", key, err)
 				}
+				badList = key
 				continue
 			}
 			if found {
@@ -216,12 +237,26 @@ func decodeEnvelope(dec *json.Decoder, idField string) (ListPage, error) {
 			if err := dec.Decode(&skip); err != nil {
 				return p, fmt.Errorf("envelope %q: %v", key, err)
 			}
+			switch {
+			case errorKeys[key]:
+				errKey = key
+			case !pagingKeys[key] && other == "":
+				other = key
+			}
 		}
 	}
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
 		return p, errors.New("object not closed (truncated?)")
 	}
 	if !found && null {
+		switch {
+		case errKey != "":
+			return p, fmt.Errorf("a null list in an error answer (%q)", errKey)
+		case badList != "":
+			return p, fmt.Errorf("a null list beside %q, which is not a list", badList)
+		case other != "":
+			return p, fmt.Errorf("a null list beside %q, neither a total nor a paging key", other)
+		}
 		p.Items, found = []json.RawMessage{}, true
 	}
 	if !found {

@@ -48,7 +48,13 @@
 // page number sends past the end: that ends the listing, and for a repeat
 // of page 1 only once pages 1 and 2 of half the size hold different rows,
 // which a server that ignores "page" does not), and reports drift when
-// the count moved. When the
+// the count moved. Such a repeat is complete only when a count or an
+// envelope's total confirms it (the listing is settled against it): a
+// server that clamps the page number at a maximum result window repeats
+// its last allowed page while rows remain, so without a count the listing
+// ends there with ErrUnconfirmedEnd and Drift (the backup stores the kind
+// as partial). The probe for a page cap ends on such a repeat the same
+// way. When the
 // collection moved while it was paged (the count changed, the listing does
 // not hold the count, or rows came twice), its pages are read once more:
 // offset paging skips a row when a row behind the offset goes away, and
@@ -72,7 +78,11 @@
 //
 // A list answered as JSON null, bare or under the envelope's key, is an
 // empty list (the contract's section 6: null and absent are the same
-// value; a Go server marshals an empty slice so). A count or a total is an
+// value; a Go server marshals an empty slice so), as long as the envelope
+// holds nothing else than the total and paging keys: a null list beside
+// error, errors, message or statusCode, beside a list key holding no
+// array, or beside any other key is ErrInvalidBody, so that an error
+// reported in a 200 answer never reads as an empty collection. A count or a total is an
 // integral JSON number however spelled (3, 3.0, 3e0) or a string of
 // decimal digits ("3", node-postgres's COUNT(*)); a 2xx count answer or a
 // total that is neither (2.5, -1, "many", an object without "count") is

@@ -43,6 +43,12 @@ var (
 	// envelope's total counts too): the server returned fewer than its
 	// count, and the listing cannot be called complete.
 	ErrShortListing = errors.New("the server returned fewer than its count")
+	// ErrUnconfirmedEnd is returned by List, with ErrRepeatedPage, when a
+	// listing without a count or total ended on a page the server
+	// answered as the page before it: a server that clamps the page
+	// number at a maximum result window answers the same way while rows
+	// remain, so the listing cannot be called complete.
+	ErrUnconfirmedEnd = errors.New("no count confirms the end of the listing")
 )
 
 // Error is a non-2xx answer of the Enspace API. The body is the NestJS

@@ -60,7 +60,8 @@ type ListResult struct {
 // looks the same as one that has no more. A page holding exactly the ids
 // of its neighbour ends the listing with ErrRepeatedPage, unless it is the
 // page after a full one, answered as that page again (see pastEnd): the
-// listing then ends there. More than MaxPages pages fail with ErrTooManyPages. On
+// listing then ends there, complete only when a count or total confirms
+// it, with ErrUnconfirmedEnd (and Drift) when none does. More than MaxPages pages fail with ErrTooManyPages. On
 // error, the ListResult says how far it got.
 func (c *Client) List(ctx context.Context, k *kind.Kind, workspace string, parent Object, fn func([]Object) error) (ListResult, error) {
 	if k.Singleton {

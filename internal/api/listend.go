@@ -115,7 +115,17 @@ func (l *listing) probe(ctx context.Context) error {
 		had := l.objects()
 		got, err := l.fetch(ctx, page)
 		if err != nil {
-			return err
+			// A server that caps the page size and clamps the page
+			// number answers the page past the last as the last: the
+			// end, under pastEnd's rule.
+			end, perr := l.pastEnd(ctx, page, err)
+			if perr != nil {
+				return perr
+			}
+			if !end {
+				return err
+			}
+			break
 		}
 		// The end: a short page, or one that brings no new id. A page
 		// longer than asked, or one that repeats rows already listed,

@@ -16,6 +16,20 @@ func (e *repeatError) Error() string {
 
 func (e *repeatError) Unwrap() error { return ErrRepeatedPage }
 
+// unconfirmedEndError ends a listing without a count or total on a page
+// the server answered as the page before it: the rows listed may be all
+// there are, or the first of more behind a maximum result window.
+type unconfirmedEndError struct {
+	page, objects int
+}
+
+func (e *unconfirmedEndError) Error() string {
+	return fmt.Sprintf("page %d: the server answered page %d again after %s objects, and %v: rows may be missing (a server that clamps the page number at a maximum result window answers the same)",
+		e.page, e.page-1, thousands(e.objects), ErrUnconfirmedEnd)
+}
+
+func (e *unconfirmedEndError) Unwrap() []error { return []error{ErrUnconfirmedEnd, ErrRepeatedPage} }
+
 // pastEnd reports whether err, the error of fetching page one by one,
 // says the server answered the page after the last (full) one with that
 // last page again, which ends the listing (the contract's section 2: a
@@ -24,17 +38,33 @@ func (e *repeatError) Unwrap() error { return ErrRepeatedPage }
 // with a repeated page. A repeat of page 1 is what a server that ignores
 // "page" answers too: it ends the listing only when paging is honoured
 // (see pagingHonoured); otherwise the listing fails with ErrRepeatedPage
-// as before. A counted listing is then settled against its count as
-// usual, so a repeat short of the count is still a short listing.
+// as before.
+//
+// A server that clamps the page number at a maximum result window
+// repeats its last allowed page the same way while rows remain, so a
+// repeat is taken for the end only when a count (or an envelope's total)
+// can confirm it: a counted listing is then settled against its count as
+// usual (complete when it holds the count, short otherwise). Without one,
+// the listing ends there with an unconfirmedEndError (ErrUnconfirmedEnd,
+// with ErrRepeatedPage) and is marked as drifted: the backup stores the
+// kind as partial, never as complete.
 func (l *listing) pastEnd(ctx context.Context, page int, err error) (bool, error) {
 	var rep *repeatError
 	if !errors.As(err, &rep) || rep.page != page || rep.of != page-1 {
 		return false, nil
 	}
-	if page-1 > 1 {
+	if page-1 == 1 {
+		if ok, err := l.pagingHonoured(ctx); err != nil || !ok {
+			return ok, err
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.res.Counted {
 		return true, nil
 	}
-	return l.pagingHonoured(ctx)
+	l.res.Drift = true
+	return true, &unconfirmedEndError{page: page, objects: l.res.Objects}
 }
 
 // pagingHonoured asks pages 1 and 2 with half the page size: a server that

@@ -50,7 +50,7 @@ func (r *runner) probeList(ctx context.Context, c *api.Client, routes api.Routes
 			return p
 		}
 		if len(next.objs) > 0 && sameRows(items.objs, next.objs) && r.pagesDiffer(ctx, c, route, params) {
-			p.paging = "paging honoured (a page past the last repeats the last page, which ends a listing)"
+			p.paging = "paging honoured (a page past the last repeats the last page, which ends a listing when a count confirms it, partial without one)"
 		} else if len(next.objs) > 0 && sameRows(items.objs, next.objs) {
 			p.paging, p.pagingBad = "page ignored: page 2 repeats page 1", true
 		} else {
