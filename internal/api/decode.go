@@ -27,9 +27,59 @@ type ListPage struct {
 // listKeys are the envelope keys that may hold the list.
 var listKeys = map[string]bool{"data": true, "items": true, "results": true}
 
-// errorKeys are envelope keys that make an answer an error report: a null
-// list beside one is no empty list.
-var errorKeys = map[string]bool{"error": true, "errors": true, "message": true, "statusCode": true, "status_code": true}
+// errorKeys are envelope keys that make an answer an error report when
+// they hold something (see errorValue): a null list beside one is no
+// empty list.
+var errorKeys = map[string]bool{"error": true, "errors": true, "statusCode": true, "status_code": true}
+
+// errorValue reports whether v, the value of the error key key, says the
+// answer is an error: a status code of 400 or more, or an error that is
+// not empty (null, [], {}, "", false and 0 are empty: a Go server
+// marshals a nil slice of errors as null).
+func errorValue(key string, v json.RawMessage) bool {
+	if key == "statusCode" || key == "status_code" {
+		if n, ok := parseCount(v); ok {
+			return n >= 400
+		}
+	}
+	return !emptyValue(v)
+}
+
+// emptyValue reports whether v is null, [], {}, "", false or 0.
+func emptyValue(v json.RawMessage) bool {
+	t := bytes.TrimSpace(v)
+	switch string(t) {
+	case "null", `""`, "false", "0":
+		return true
+	}
+	if len(t) >= 2 && (t[0] == '[' && t[len(t)-1] == ']' || t[0] == '{' && t[len(t)-1] == '}') {
+		return len(bytes.TrimSpace(t[1:len(t)-1])) == 0
+	}
+	return false
+}
+
+// rowsValue reports whether v is an array that is not empty, or an
+// object holding an array of objects (rows that a null list beside it
+// would hide).
+func rowsValue(v json.RawMessage) bool {
+	t := bytes.TrimSpace(v)
+	if len(t) == 0 || emptyValue(t) {
+		return false
+	}
+	if t[0] == '[' {
+		return true
+	}
+	if t[0] != '{' {
+		return false
+	}
+	for i := bytes.IndexByte(t, '['); i >= 0; i = bytes.IndexByte(t, '[') {
+		t = bytes.TrimSpace(t[i+1:])
+		if len(t) > 0 && t[0] == '{' {
+			return true
+		}
+	}
+	return false
+}
 
 // pagingKeys are the envelope keys, besides the total's, that a null list
 // may stand beside and still be an empty list: paging and links.
@@ -49,10 +99,12 @@ var pagingKeys = map[string]bool{
 // are only the total's (total, count, meta) and paging keys (page, limit,
 // per_page, next, links...): null and absent are the same value (the
 // contract's section 6), and a Go server marshals an empty slice as null.
-// A null list beside an error key (error, errors, message, statusCode),
-// beside a list key holding something other than an array, or beside any
-// other key is ErrInvalidBody: an error-shaped 200 answer must not read as
-// an empty collection.
+// A null list beside an error key that holds something (error, errors, a
+// statusCode of 400 or more), beside a list key holding something other
+// than an array, or beside another key holding rows (an array, or an
+// object with one) is ErrInvalidBody: an error-shaped 200 answer must not
+// read as an empty collection. Other keys ("success", "timestamp",
+// "message": "OK") are left alone.
 // Anything else (HTML, an object without a list, truncated JSON, trailing
 // data) is ErrInvalidBody, wrapped with what was wrong. A total that is not
 // a count (see parseCount) is left out and reported in BadTotal. Elements
@@ -239,8 +291,10 @@ func decodeEnvelope(dec *json.Decoder, idField string) (ListPage, error) {
 			}
 			switch {
 			case errorKeys[key]:
-				errKey = key
-			case !pagingKeys[key] && other == "":
+				if errorValue(key, skip) {
+					errKey = key
+				}
+			case !pagingKeys[key] && other == "" && rowsValue(skip):
 				other = key
 			}
 		}
@@ -255,7 +309,7 @@ func decodeEnvelope(dec *json.Decoder, idField string) (ListPage, error) {
 		case badList != "":
 			return p, fmt.Errorf("a null list beside %q, which is not a list", badList)
 		case other != "":
-			return p, fmt.Errorf("a null list beside %q, neither a total nor a paging key", other)
+			return p, fmt.Errorf("a null list beside %q, which holds rows", other)
 		}
 		p.Items, found = []json.RawMessage{}, true
 	}

@@ -48,7 +48,7 @@ func TestDecodeList(t *testing.T) {
 		{name: "null list with statusCode", body: `{"statusCode": 500, "message": "db timeout", "data": null}`, wantError: "error answer"},
 		{name: "null list with error", body: `{"items": null, "error": "Internal Server Error"}`, wantError: "error answer"},
 		{name: "null list beside a non-list", body: `{"results": null, "data": {"rows": [{"id": 1}], "total": 1}}`, wantError: "not a list"},
-		{name: "null list beside another key", body: `{"data": null, "rows": [{"id": 1}]}`, wantError: "neither a total"},
+		{name: "null list beside another key", body: `{"data": null, "rows": [{"id": 1}]}`, wantError: "which holds rows"},
 		{name: "string", body: `"[]"`, wantError: "expected a list"},
 		{name: "truncated in element", body: `[{"id": 1}, {"id": 2, "na`, wantError: "element 1"},
 		{name: "truncated after element", body: `[{"id": 1},`, wantError: "element 1"},

@@ -45,7 +45,8 @@ func (e *unconfirmedEndError) Unwrap() []error { return []error{ErrUnconfirmedEn
 // repeat is taken for the end only when a count (or an envelope's total)
 // can confirm it: a counted listing is then settled against its count as
 // usual (complete when it holds the count, short otherwise). Without one,
-// the listing ends there with an unconfirmedEndError (ErrUnconfirmedEnd,
+// or with a count smaller than the rows listed (a "count" that is the
+// page's own row count), the listing ends there with an unconfirmedEndError (ErrUnconfirmedEnd,
 // with ErrRepeatedPage) and is marked as drifted: the backup stores the
 // kind as partial, never as complete.
 func (l *listing) pastEnd(ctx context.Context, page int, err error) (bool, error) {
@@ -60,8 +61,8 @@ func (l *listing) pastEnd(ctx context.Context, page int, err error) (bool, error
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.res.Counted {
-		return true, nil
+	if l.res.Counted && l.res.Objects <= l.res.Count {
+		return true, nil // settled against the count: complete or short
 	}
 	l.res.Drift = true
 	return true, &unconfirmedEndError{page: page, objects: l.res.Objects}

@@ -85,6 +85,11 @@ func (p *prefetcher) start(ctx context.Context, prefixes ...string) {
 			p.mu.Unlock()
 			close(l.done)
 			for i, f := range todo {
+				if ctx.Err() != nil { // select picks at random when both are ready
+					f.err = ctx.Err()
+					close(f.done)
+					continue
+				}
 				select {
 				case sem <- struct{}{}:
 				case <-ctx.Done():

@@ -98,7 +98,9 @@ func (r *Repo) NewRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 // meanwhile, if one did: it may have replaced what was missing.
 func (r *Repo) explain(ctx context.Context, err error) error {
 	if err != nil && !errors.Is(err, context.Canceled) {
-		if lerr := r.noPrune(ctx); lerr != nil {
+		// Only a live exclusive lock explains anything: a listing of
+		// locks/ that fails says nothing about err.
+		if lerr := r.noPrune(ctx); errors.Is(lerr, ErrLocked) {
 			return fmt.Errorf("%w (a prune started while restore read the target: run it again after the prune: %w)", err, lerr)
 		}
 	}
@@ -107,8 +109,14 @@ func (r *Repo) explain(ctx context.Context, err error) error {
 
 // Explain adds to err, the error of a walk or read of the Restorer's
 // snapshots, that a prune started while restore read the target, if one
-// did (Err does so only for errors of the Restorer's own reading).
+// did (Err does so only for errors of the Restorer's own reading). Only
+// an error the target's contents could cause is explained (something
+// missing or damaged there): a local error (a full disk) is returned as
+// it is.
 func (rs *Restorer) Explain(ctx context.Context, err error) error {
+	if !isNotExist(err) && !errors.Is(err, ErrCorrupt) {
+		return err
+	}
 	return rs.r.explain(ctx, err)
 }
 
