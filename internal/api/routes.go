@@ -253,24 +253,15 @@ func contains(list []string, s string) bool {
 // restore, so not reading it cannot make a plan create what exists.
 func IsUnwritableReadRoute(name string) bool {
 	return slices.ContainsFunc(kind.All(), func(k *kind.Kind) bool {
-		return unwritableLeaf(k) && (k.List == name || k.Get == name)
+		return k.ReadOnlyLeaf() && (k.List == name || k.Get == name)
 	})
-}
-
-// unwritableLeaf reports whether k is a kind without a create route and
-// without kinds below it, other than the workspace itself.
-func unwritableLeaf(k *kind.Kind) bool {
-	if k.Writable() || k.Name == kind.Workspace {
-		return false
-	}
-	return !slices.ContainsFunc(kind.All(), func(c *kind.Kind) bool { return c.Parent == k.Name })
 }
 
 // unwritableKinds names the kinds whose read routes can be switched off.
 func unwritableKinds() []string {
 	var out []string
 	for _, k := range kind.All() {
-		if unwritableLeaf(k) {
+		if k.ReadOnlyLeaf() {
 			out = append(out, k.Name)
 		}
 	}

@@ -76,7 +76,7 @@ func (s *Service) liveSet(ctx context.Context, client *api.Client, ws *config.Wo
 	for _, name := range slices.Sorted(maps.Keys(sink.unread)) {
 		log.Warn("a read-only kind could not be read; planning without it: its objects are manual steps, which may name objects the workspace has",
 			"kind", name, "err", sink.unread[name],
-			"hint", fmt.Sprintf("exclude the kind (exclude: [%s]) or, if the server has no such route, switch it off (routes: {%s: none})", name, readRoute(kind.Of(name))))
+			"hint", fmt.Sprintf("exclude the kind (exclude: [%s]) or, if the server has no such route, switch it off (routes: {%s: none})", name, kind.Of(name).List))
 	}
 	return set, nil
 }
@@ -101,38 +101,10 @@ func (l *planSink) Fail(name string, err error) {
 	l.Set.Fail(name, err)
 }
 
-// readOnlyLeaf reports whether the API cannot write k nor any kind below
-// it (forms, schedule tasks; not flows or stages, whose tasks are
-// written and refer to their stage): a plan can go without reading it.
-// The workspace itself and the other singletons are none: they have no
-// create route, but a plan cannot go without the workspace's context (as
-// api's unwritableLeaf, which never lets its route be switched off).
-func readOnlyLeaf(k *kind.Kind) bool {
-	if k.Name == kind.Workspace || k.Singleton {
-		return false
-	}
-	return !k.Writable() && !hasWritableBelow(k)
-}
-
-// readRoute names the route that reads k: its list route, or its get
-// route for a kind without one.
-func readRoute(k *kind.Kind) string {
-	if k.List != "" {
-		return k.List
-	}
-	return k.Get
-}
-
-// hasWritableBelow reports whether a kind the API can write lives under k
-// (tasks under stages under flows): k must be read to read it.
-func hasWritableBelow(k *kind.Kind) bool {
-	for _, c := range kind.All() {
-		if c.Parent == k.Name && (c.Writable() || hasWritableBelow(c)) {
-			return true
-		}
-	}
-	return false
-}
+// readOnlyLeaf reports whether a plan can go without reading k: a kind
+// the API cannot write with nothing below it (kind.ReadOnlyLeaf), but
+// not a singleton (stats): a plan reads those whole or not at all.
+func readOnlyLeaf(k *kind.Kind) bool { return !k.Singleton && k.ReadOnlyLeaf() }
 
 // envSecrets are the integration secrets of the target's environment.
 type envSecrets struct {

@@ -181,6 +181,24 @@ type Kind struct {
 // Writable reports whether the API can create objects of this kind.
 func (k *Kind) Writable() bool { return k.Create != "" }
 
+// ReadOnlyLeaf reports whether the API cannot write k and no kind lives
+// under it, the workspace itself excepted: forms, schedule tasks, stats,
+// API keys, request logs (not flows or stages, whose tasks are written
+// and refer to them). A restore never creates or updates such a kind, so
+// its read routes may be switched off (`routes: {forms.list: none}`) and
+// a plan can go without reading it.
+func (k *Kind) ReadOnlyLeaf() bool {
+	if k.Writable() || k.Name == Workspace {
+		return false
+	}
+	for _, c := range table {
+		if c.Parent == k.Name {
+			return false
+		}
+	}
+	return true
+}
+
 // Restorable reports whether a restore may bring objects of this kind back.
 func (k *Kind) Restorable() bool { return k.Class != Audit }
 
