@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -244,29 +243,10 @@ func flipRandomBlob(path string, rng *rand.Rand) (uint64, func() error, error) {
 }
 
 // packFrame returns where a pack record's compressed bytes start, after
-// its header (format byte, checksum, count, ids, lengths, hashes: see
-// internal/snapshot/packs.go), or -1.
+// its header (whose layout differs between database formats: see
+// internal/snapshot/packs.go), or -1: the zstd frame's magic number.
 func packFrame(rec []byte) int {
-	if len(rec) < 6 {
-		return -1
-	}
-	at := 5
-	n, k := binary.Uvarint(rec[at:])
-	if k <= 0 {
-		return -1
-	}
-	at += k
-	for range 2 * n { // ids, then lengths
-		_, k := binary.Uvarint(rec[at:])
-		if k <= 0 {
-			return -1
-		}
-		at += k
-	}
-	if n > uint64(len(rec)) {
-		return -1
-	}
-	return at + 32*int(n)
+	return bytes.Index(rec, []byte{0x28, 0xb5, 0x2f, 0xfd})
 }
 
 // deleteFirstChunk deletes the first record of the chunks bucket.
