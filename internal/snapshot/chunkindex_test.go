@@ -237,6 +237,7 @@ func TestChunkIndexFilingAcrossGroups(t *testing.T) {
 func TestChunkDamagedNotReused(t *testing.T) {
 	t.Parallel()
 	db := openTest(t)
+	db.fullTrees = true // the next snapshot's chunks, not a patch
 	s1 := snapshotOf(t, db, "acme", 100, same)
 	refs := mustRefs(t, db, s1, "items/contracts")
 	var saved []byte

@@ -76,7 +76,11 @@ func (w *Writer) commit(info CommitInfo) (*Snapshot, error) {
 	if err := w.flushLocked(); err != nil {
 		return nil, err
 	}
-	tb := &treeBuild{run: []byte(w.id), result: map[string]Collection{}}
+	prev, err := w.db.latestCollections(w.workspace)
+	if err != nil {
+		return nil, err
+	}
+	tb := &treeBuild{run: []byte(w.id), result: map[string]Collection{}, prev: prev}
 	step := func(tx *bbolt.Tx) error { return tb.step(tx, commitBudget) }
 	if w.base != nil {
 		bb, err := w.newBaseBuild(tb)
@@ -203,6 +207,62 @@ type treeBuild struct {
 	result map[string]Collection
 	added  int64 // bytes of the chunks, index nodes, roots and index entries stored
 	done   bool
+	// prev holds the collections of the workspace's latest committed
+	// snapshot: a collection is stored as a patch over the full tree
+	// under its namesake's root when the patch is small (see # Trees).
+	prev map[string]Collection
+}
+
+// latestCollections returns the collections of the workspace's latest
+// committed snapshot; none when it has none.
+func (db *DB) latestCollections(workspace string) (map[string]Collection, error) {
+	if db.fullTrees {
+		return nil, nil
+	}
+	snaps, err := db.Snapshots(workspace)
+	if err != nil || len(snaps) == 0 {
+		return nil, err
+	}
+	return snaps[len(snaps)-1].Collections, nil
+}
+
+// tryPatch stores the collection coll, whose entries the merge yields
+// next, as a patch over the full tree of prev's namesake when the patch
+// is small enough, and reports whether it did; the merge then stands
+// after the collection. Otherwise the merge has not moved.
+func (b *treeBuild) tryPatch(tx *bbolt.Tx, coll []byte) (bool, int, error) {
+	m := b.merge.clone()
+	return b.patchFrom(tx, coll, m, &pendingIter{m: m, coll: coll})
+}
+
+// patchFrom computes the patch of the collection coll, whose entries cur
+// yields (reading m), over prev's full tree, and stores it when it is
+// small enough; then b.merge becomes m.
+func (b *treeBuild) patchFrom(tx *bbolt.Tx, coll []byte, m *pendingMerge, cur entryIter) (bool, int, error) {
+	c, ok := b.prev[string(coll)]
+	if !ok {
+		return false, 0, nil
+	}
+	ref, err := viewTx(tx, c.Root)
+	if err != nil {
+		return false, 0, fmt.Errorf("collection %s of the latest snapshot: %w", coll, err)
+	}
+	refs, err := refsTx(tx, ref.base)
+	if err != nil {
+		return false, 0, err
+	}
+	ps, count, ok, err := computePatch(cur, &treeIterTx{chunks: tx.Bucket(bucketChunks), refs: refs}, patchLimit(ref.baseCount()))
+	if err != nil || !ok || count == 0 {
+		return false, 0, err
+	}
+	h, added, err := storePatch(tx, ref.base, ps)
+	if err != nil {
+		return false, 0, err
+	}
+	b.added += added
+	b.result[string(coll)] = Collection{Root: h, Count: count}
+	b.merge = m
+	return true, count, nil
 }
 
 func (b *treeBuild) step(tx *bbolt.Tx, budget int) error {
@@ -232,6 +292,16 @@ func (b *treeBuild) step(tx *bbolt.Tx, budget int) error {
 		}
 		if used >= budget && len(b.cur) == 0 {
 			return nil
+		}
+		if b.coll == nil {
+			done, n, err := b.tryPatch(tx, coll)
+			if err != nil {
+				return fmt.Errorf("collection %s: %w", coll, err)
+			}
+			if done {
+				used += n
+				continue
+			}
 		}
 		b.merge.take()
 		b.coll = coll

@@ -19,9 +19,10 @@ import (
 // FormatVersion is the database format this build writes and understands:
 // 3 stores new blobs in packs (packs.go), 4 files the blob index in
 // groups of short entries (blobindex.go), 5 writes packs that list no
-// hashes (a blob's hash is its content's); a read-write open upgrades a
-// format-1 to -4 file (upgrade.go).
-const FormatVersion = 5
+// hashes (a blob's hash is its content's), 6 may store a collection's
+// root as a patch over a full tree (patch.go); a read-write open upgrades
+// a format-1 to -5 file (upgrade.go).
+const FormatVersion = 6
 
 // Bucket names.
 var (
@@ -90,6 +91,10 @@ type DB struct {
 	packs *packCache
 	// contentHashes keeps the content hashes blobHashes computed.
 	contentHashes *hashCache
+
+	// fullTrees, set by tests of the trees' shape, makes every commit
+	// build full trees, never patches.
+	fullTrees bool
 
 	chunkReads atomic.Int64 // chunks loaded, for tests of diff cost
 	indexReads atomic.Int64 // index nodes loaded, for tests of diff cost

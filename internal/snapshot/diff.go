@@ -10,7 +10,10 @@ const diffBatch = 256
 // order, for each key added (old is zero), removed (new is zero) or changed.
 // Subtrees (index nodes and chunks) the two trees share hold the same
 // entries and are never read, at any level, so the cost follows what
-// changed, not the collection's size. A nil snapshot,
+// changed, not the collection's size. A patched collection (see # Trees)
+// is its base's tree, compared so, with the patch's keys on top; a key
+// one patch holds and the other side's tree shares is looked up in the
+// shared tree. A nil snapshot,
 // like an absent collection, counts as empty. fn runs outside any
 // transaction; an error from fn stops the diff and is returned. A side
 // whose blob is damaged and whose hash is unknown is UnknownHash (see
@@ -21,42 +24,107 @@ func (db *DB) DiffCollection(a, b *Snapshot, collection string, fn func(key stri
 	if okA && okB && ca.Root == cb.Root {
 		return nil
 	}
-	refsA, refsB, err := db.differentChunks(a, b, collection)
+	va, err := db.collectionView(a, collection)
 	if err != nil {
 		return err
 	}
-	sa := &chunkStream{db: db, refs: refsA}
-	sb := &chunkStream{db: db, refs: refsB}
+	vb, err := db.collectionView(b, collection)
+	if err != nil {
+		return err
+	}
+	refsA, refsB, err := db.differentChunks(va, vb)
+	if err != nil {
+		return fmt.Errorf("diff %s: %w", collection, err)
+	}
+	bases := &baseDiffs{a: chunkStream{db: db, refs: refsA}, b: chunkStream{db: db, refs: refsB}}
+	var pa, pb []patchEntry
+	var shared *treeCursor // the trees agree on keys outside bases' differences
+	if va != nil && vb != nil {
+		pa, pb = va.patch, vb.patch
+		shared = newTreeCursor(db, va)
+	} else if va != nil {
+		pa = va.patch
+	} else if vb != nil {
+		pb = vb.patch
+	}
 	out := &diffOut{db: db, fn: fn}
+	bd, bdOK, err := bases.next()
 	for {
-		ea, err := sa.peek()
 		if err != nil {
 			return fmt.Errorf("diff %s: %w", collection, err)
 		}
-		eb, err := sb.peek()
-		if err != nil {
-			return fmt.Errorf("diff %s: %w", collection, err)
+		var k []byte
+		if bdOK {
+			k = bd.key
 		}
+		if len(pa) > 0 && (k == nil || compareKeys(pa[0].key, k) < 0) {
+			k = pa[0].key
+		}
+		if len(pb) > 0 && (k == nil || compareKeys(pb[0].key, k) < 0) {
+			k = pb[0].key
+		}
+		if k == nil {
+			return diffError(collection, out.flush())
+		}
+		inBases := bdOK && compareKeys(bd.key, k) == 0
+		inA := len(pa) > 0 && compareKeys(pa[0].key, k) == 0
+		inB := len(pb) > 0 && compareKeys(pb[0].key, k) == 0
 		var d difference
+		d.key = k
+		switch {
+		case inBases:
+			d.old, d.new = bd.old, bd.new
+			bd, bdOK, err = bases.next()
+		case !(inA && inB) && shared != nil:
+			id, gerr := shared.get(k)
+			if gerr != nil {
+				return fmt.Errorf("diff %s: %w", collection, gerr)
+			}
+			d.old, d.new = id, id
+		}
+		if inA {
+			d.old, pa = pa[0].id, pa[1:]
+		}
+		if inB {
+			d.new, pb = pb[0].id, pb[1:]
+		}
+		if d.old == d.new {
+			continue // the same blob id is the same content
+		}
+		if aerr := out.add(d); aerr != nil {
+			return diffError(collection, aerr)
+		}
+	}
+}
+
+// baseDiffs yields the keys whose ids differ between two lists of chunks:
+// 0 on the side a key is absent.
+type baseDiffs struct{ a, b chunkStream }
+
+func (s *baseDiffs) next() (difference, bool, error) {
+	for {
+		ea, err := s.a.peek()
+		if err != nil {
+			return difference{}, false, err
+		}
+		eb, err := s.b.peek()
+		if err != nil {
+			return difference{}, false, err
+		}
 		switch {
 		case ea == nil && eb == nil:
-			return diffError(collection, out.flush())
+			return difference{}, false, nil
 		case eb == nil || (ea != nil && compareKeys(ea.key, eb.key) < 0):
-			d = difference{key: ea.key, old: ea.id}
-			sa.next()
+			s.a.next()
+			return difference{key: ea.key, old: ea.id}, true, nil
 		case ea == nil || compareKeys(ea.key, eb.key) > 0:
-			d = difference{key: eb.key, new: eb.id}
-			sb.next()
-		default:
-			d = difference{key: ea.key, old: ea.id, new: eb.id}
-			sa.next()
-			sb.next()
-			if d.old == d.new {
-				continue // the same blob id is the same content
-			}
+			s.b.next()
+			return difference{key: eb.key, new: eb.id}, true, nil
 		}
-		if err := out.add(d); err != nil {
-			return diffError(collection, err)
+		s.a.next()
+		s.b.next()
+		if ea.id != eb.id {
+			return difference{key: ea.key, old: ea.id, new: eb.id}, true, nil
 		}
 	}
 }
@@ -141,20 +209,21 @@ func collectionOf(s *Snapshot, name string) (Collection, bool) {
 	return c, ok
 }
 
-// differentChunks returns the chunks of a collection in two snapshots that
-// are not in both. It walks both trees down from their roots a level at a
-// time (the taller tree first, until both are as tall), dropping at each
-// level the children the two lists share, so shared subtrees are never
-// read.
-func (db *DB) differentChunks(a, b *Snapshot, collection string) ([]chunkRef, []chunkRef, error) {
-	levelA, refsA, err := db.collectionTree(a, collection)
-	if err != nil {
-		return nil, nil, err
+// differentChunks returns the chunks of two full trees (a nil view is
+// empty) that are not in both. It walks both trees down from their roots a
+// level at a time (the taller tree first, until both are as tall),
+// dropping at each level the children the two lists share, so shared
+// subtrees are never read.
+func (db *DB) differentChunks(va, vb *collView) ([]chunkRef, []chunkRef, error) {
+	var levelA, levelB int
+	var refsA, refsB []chunkRef
+	if va != nil {
+		levelA, refsA = va.level-1, va.refs
 	}
-	levelB, refsB, err := db.collectionTree(b, collection)
-	if err != nil {
-		return nil, nil, err
+	if vb != nil {
+		levelB, refsB = vb.level-1, vb.refs
 	}
+	var err error
 	for {
 		refsA, refsB = dropShared(refsA, refsB)
 		if levelA == 0 && levelB == 0 {
@@ -163,13 +232,13 @@ func (db *DB) differentChunks(a, b *Snapshot, collection string) ([]chunkRef, []
 		top := max(levelA, levelB)
 		if levelA == top {
 			if refsA, err = db.loadIndexes(levelA, refsA); err != nil {
-				return nil, nil, fmt.Errorf("diff %s: %w", collection, err)
+				return nil, nil, err
 			}
 			levelA--
 		}
 		if levelB == top {
 			if refsB, err = db.loadIndexes(levelB, refsB); err != nil {
-				return nil, nil, fmt.Errorf("diff %s: %w", collection, err)
+				return nil, nil, err
 			}
 			levelB--
 		}

@@ -49,6 +49,7 @@ func TestDiffCollection(t *testing.T) {
 	t.Parallel()
 	const n = 3000
 	db := openTest(t)
+	db.fullTrees = true // diffs of full trees; patches: TestPatchModel
 	base := map[int]int{}
 	for id := 1; id <= n; id++ {
 		base[id] = 0

@@ -92,8 +92,8 @@ func TestFormat4UpgradesTo5(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := metaValue(t, db, keyFormat); got != "5" {
-		t.Errorf("format %q after the upgrade, want 5", got)
+	if got := metaValue(t, db, keyFormat); got != fmt.Sprint(FormatVersion) {
+		t.Errorf("format %q after the upgrade, want %d", got, FormatVersion)
 	}
 	if diff := cmp.Diff(want, contents(t, db)); diff != "" {
 		t.Errorf("contents changed by the upgrade (-before +after):\n%s", diff)

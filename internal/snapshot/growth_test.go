@@ -32,6 +32,7 @@ func TestGrowth(t *testing.T) {
 func testGrowth(t *testing.T, n int) {
 	const coll = "items/contracts"
 	db := openTest(t)
+	db.fullTrees = true // the growth of full trees; patches: TestPatchStorage
 	s1 := snapshotOf(t, db, "acme", n, same)
 	file1, err := db.Size()
 	if err != nil {

@@ -208,3 +208,32 @@ func packHashesErr(p packView) ([]Hash, error) {
 	}
 	return hs, nil
 }
+
+// loadRoot reads and decodes a full tree's root.
+func (db *DB) loadRoot(h Hash) (int, []chunkRef, error) {
+	b, err := db.getCopy(bucketRoots, h[:])
+	if err != nil {
+		return 0, nil, fmt.Errorf("root %s: %w", h.Short(), err)
+	}
+	return decodeIndex(b)
+}
+
+// collectionTree returns the children of the full tree under a
+// snapshot's collection (a patch's base) and their level (0: chunks).
+func (db *DB) collectionTree(snap *Snapshot, collection string) (int, []chunkRef, error) {
+	v, err := db.collectionView(snap, collection)
+	if err != nil || v == nil {
+		return 0, nil, err
+	}
+	return v.level - 1, v.refs, nil
+}
+
+// collectionRefs returns the chunk list of the full tree under a
+// snapshot's collection (a patch's base).
+func (db *DB) collectionRefs(snap *Snapshot, collection string) ([]chunkRef, error) {
+	v, err := db.collectionView(snap, collection)
+	if err != nil {
+		return nil, err
+	}
+	return db.chunkRefs(v)
+}

@@ -177,47 +177,54 @@ func checkIndex(raw []byte, level int, id uint64) ([]chunkRef, error) {
 	return children, nil
 }
 
-// collectionTree returns the children of a snapshot's collection's root and
-// their level (0: chunks); none when the snapshot or collection is absent.
-func (db *DB) collectionTree(snap *Snapshot, collection string) (int, []chunkRef, error) {
+// collectionView returns what a snapshot's collection's root holds: a
+// full tree, and for a patch its entries over it; nil when the snapshot
+// or collection is absent.
+func (db *DB) collectionView(snap *Snapshot, collection string) (*collView, error) {
 	if snap == nil {
-		return 0, nil, nil
+		return nil, nil
 	}
 	c, ok := snap.Collections[collection]
 	if !ok {
-		return 0, nil, nil
+		return nil, nil
 	}
-	level, refs, err := db.loadRoot(c.Root)
+	v, err := db.loadView(c.Root)
 	if err != nil {
-		return 0, nil, fmt.Errorf("collection %s of snapshot %s: %w", collection, snap.ShortID(), err)
+		return nil, fmt.Errorf("collection %s of snapshot %s: %w", collection, snap.ShortID(), err)
 	}
-	return level - 1, refs, nil
+	return v, nil
 }
 
-// collectionRefs returns the chunk list of a snapshot's collection, reading
-// every index node; nil when the snapshot (or the collection) is absent.
-func (db *DB) collectionRefs(snap *Snapshot, collection string) ([]chunkRef, error) {
-	level, refs, err := db.collectionTree(snap, collection)
-	if err != nil {
-		return nil, err
+// chunkRefs returns the chunk list of the full tree under v (none for a
+// nil v), reading every index node.
+func (db *DB) chunkRefs(v *collView) ([]chunkRef, error) {
+	if v == nil {
+		return nil, nil
 	}
-	for ; level > 0; level-- {
+	refs := v.refs
+	for level := v.level - 1; level > 0; level-- {
+		var err error
 		if refs, err = db.loadIndexes(level, refs); err != nil {
-			return nil, fmt.Errorf("collection %s of snapshot %s: %w", collection, snap.ShortID(), err)
+			return nil, err
 		}
 	}
 	return refs, nil
 }
 
-// loadRoot reads and decodes a root in one short read transaction.
-func (db *DB) loadRoot(h Hash) (int, []chunkRef, error) {
-	b, err := db.getCopy(bucketRoots, h[:])
+// collectionEntries returns an iterator over a snapshot's collection's
+// entries, a patch applied to its base: one chunk read at a time.
+func (db *DB) collectionEntries(snap *Snapshot, collection string) (entryIter, error) {
+	v, err := db.collectionView(snap, collection)
 	if err != nil {
-		return 0, nil, fmt.Errorf("root %s: %w", h.Short(), err)
+		return nil, err
 	}
-	level, refs, err := decodeIndex(b)
+	refs, err := db.chunkRefs(v)
 	if err != nil {
-		return 0, nil, fmt.Errorf("root %s: %w", h.Short(), err)
+		return nil, fmt.Errorf("collection %s of snapshot %s: %w", collection, snap.ShortID(), err)
 	}
-	return level, refs, nil
+	it := entryIter(&streamIter{s: chunkStream{db: db, refs: refs}})
+	if v != nil && v.patch != nil {
+		it = newOverlay(it, &sliceChanges{ps: v.patch})
+	}
+	return it, nil
 }

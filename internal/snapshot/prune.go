@@ -156,14 +156,35 @@ func (db *DB) mark() (*marks, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A patch keeps its base, and its base's tree, whatever snapshot
+	// the base's own root belonged to.
+	bases := map[Hash]bool{}
 	for root := range m.roots {
-		level, refs, err := db.loadRoot(root)
+		v, err := db.loadView(root)
 		if err != nil {
 			return nil, err
 		}
-		if err := db.markRefs(m, level-1, refs, "root "+root.Short()); err != nil {
+		if v.patch != nil {
+			for _, p := range v.patch {
+				if p.id == 0 {
+					continue
+				}
+				if !m.blobs.holds(p.id) {
+					return nil, fmt.Errorf("%w: patch %s names blob %d, never stored", ErrCorrupt, root.Short(), p.id)
+				}
+				m.blobs.add(p.id)
+			}
+			if m.roots[v.base] || bases[v.base] {
+				continue
+			}
+			bases[v.base] = true
+		}
+		if err := db.markRefs(m, v.level-1, v.refs, "root "+v.base.Short()); err != nil {
 			return nil, err
 		}
+	}
+	for h := range bases {
+		m.roots[h] = true
 	}
 	return m, nil
 }

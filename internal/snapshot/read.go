@@ -97,15 +97,11 @@ func (db *DB) Collections(snap *Snapshot) []string { return snap.collectionNames
 // An object whose blob is damaged in a pack of format 5 and whose hash
 // nothing records is reported with UnknownHash: the walk goes on.
 func (db *DB) Walk(snap *Snapshot, collection string, fn func(key string, hash Hash) error) error {
-	refs, err := db.collectionRefs(snap, collection)
+	it, err := db.collectionEntries(snap, collection)
 	if err != nil {
 		return err
 	}
-	for _, r := range refs {
-		es, err := db.loadChunk(r.id)
-		if err != nil {
-			return fmt.Errorf("walk %s of snapshot %s: %w", collection, snap.ShortID(), err)
-		}
+	return walkBatches(it, func(es []entry) error {
 		ids := make([]uint64, len(es))
 		for i, e := range es {
 			ids[i] = e.id
@@ -120,44 +116,75 @@ func (db *DB) Walk(snap *Snapshot, collection string, fn func(key string, hash H
 				return fmt.Errorf("walk %s of snapshot %s: %w", collection, snap.ShortID(), err)
 			}
 			if err := fn(k, hashes[i]); err != nil {
-				return err
+				return userError{err}
 			}
 		}
+		return nil
+	}, func(err error) error {
+		return fmt.Errorf("walk %s of snapshot %s: %w", collection, snap.ShortID(), err)
+	})
+}
+
+// walkBatches calls fn with the entries of it, maxChunkEntries at a time
+// (a chunk's worth, whose blobs are read in one transaction). fn's
+// errors wrapped in userError come back unwrapped, the iterator's through
+// wrap.
+func walkBatches(it entryIter, fn func(es []entry) error, wrap func(error) error) error {
+	es := make([]entry, 0, maxChunkEntries)
+	for {
+		e, ok, err := it.next()
+		if err != nil {
+			// The entries read before the damage are reported first.
+			if len(es) > 0 {
+				if ferr := fn(es); ferr != nil {
+					if ue, isUser := ferr.(userError); isUser {
+						return ue.err
+					}
+					return ferr
+				}
+			}
+			return wrap(err)
+		}
+		if ok {
+			es = append(es, e)
+		}
+		if len(es) == maxChunkEntries || (!ok && len(es) > 0) {
+			if err := fn(es); err != nil {
+				if ue, isUser := err.(userError); isUser {
+					return ue.err
+				}
+				return err
+			}
+			es = es[:0]
+		}
+		if !ok {
+			return nil
+		}
 	}
-	return nil
 }
 
 // Lookup returns the raw JSON of one object of a snapshot, as first received,
 // and whether the collection holds the key.
 func (db *DB) Lookup(snap *Snapshot, collection, key string) ([]byte, bool, error) {
-	level, refs, err := db.collectionTree(snap, collection)
-	if err != nil || len(refs) == 0 {
+	v, err := db.collectionView(snap, collection)
+	if err != nil || v == nil {
 		return nil, false, err
 	}
 	sk := sortKey(key)
-	var i int
-	for {
-		i = sort.Search(len(refs), func(i int) bool { return compareKeys(refs[i].first, sk) > 0 }) - 1
-		if i < 0 {
-			return nil, false, nil
-		}
-		if level == 0 {
-			break
-		}
-		if refs, err = db.loadIndex(level, refs[i].id); err != nil {
+	id, found := uint64(0), false
+	if p, ok := patchFind(v.patch, sk); ok {
+		id, found = p.id, p.id != 0
+	} else {
+		id, err = newTreeCursor(db, v).get(sk)
+		if err != nil {
 			return nil, false, fmt.Errorf("look up %s %q: %w", collection, key, err)
 		}
-		level--
+		found = id != 0
 	}
-	es, err := db.loadChunk(refs[i].id)
-	if err != nil {
-		return nil, false, fmt.Errorf("look up %s %q: %w", collection, key, err)
-	}
-	j := sort.Search(len(es), func(j int) bool { return compareKeys(es[j].key, sk) >= 0 })
-	if j == len(es) || compareKeys(es[j].key, sk) != 0 {
+	if !found {
 		return nil, false, nil
 	}
-	raw, err := db.blobByID(es[j].id)
+	raw, err := db.blobByID(id)
 	if err != nil {
 		return nil, false, fmt.Errorf("look up %s %q: %w", collection, key, err)
 	}

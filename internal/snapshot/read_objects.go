@@ -12,15 +12,11 @@ import (
 // while the pack cache holds it. raw is the caller's to keep. fn runs
 // outside any transaction; an error from fn stops the walk and is returned.
 func (db *DB) WalkObjects(snap *Snapshot, collection string, fn func(key string, raw []byte) error) error {
-	refs, err := db.collectionRefs(snap, collection)
+	it, err := db.collectionEntries(snap, collection)
 	if err != nil {
 		return err
 	}
-	for _, r := range refs {
-		es, err := db.loadChunk(r.id)
-		if err != nil {
-			return fmt.Errorf("walk %s of snapshot %s: %w", collection, snap.ShortID(), err)
-		}
+	return walkBatches(it, func(es []entry) error {
 		ids := make([]uint64, len(es))
 		for i, e := range es {
 			ids[i] = e.id
@@ -35,9 +31,11 @@ func (db *DB) WalkObjects(snap *Snapshot, collection string, fn func(key string,
 				return fmt.Errorf("walk %s of snapshot %s: %w", collection, snap.ShortID(), err)
 			}
 			if err := fn(k, raws[i]); err != nil {
-				return err
+				return userError{err}
 			}
 		}
-	}
-	return nil
+		return nil
+	}, func(err error) error {
+		return fmt.Errorf("walk %s of snapshot %s: %w", collection, snap.ShortID(), err)
+	})
 }

@@ -29,9 +29,16 @@ const Format3CopySuffix = ".format3"
 // upgrade to format 5 keeps beside it: the way back to a format-4 build.
 const Format4CopySuffix = ".format4"
 
+// Format5CopySuffix names the copy of a format-5 database that the
+// upgrade to format 6 keeps beside it: the way back to a format-5 build,
+// which would misread a patch (format 6 roots).
+const Format5CopySuffix = ".format5"
+
 // copySuffix names the copy kept of a file of format from.
 func copySuffix(from int) string {
 	switch from {
+	case 5:
+		return Format5CopySuffix
 	case 4:
 		return Format4CopySuffix
 	case 3:
@@ -45,31 +52,34 @@ func copySuffix(from int) string {
 var packingHook func(batch int) error
 
 // copiedHook, when set (tests), is called once the copy is kept, before
-// the transaction that marks the file format 5; an error stops the
+// the transaction that marks the file format 6; an error stops the
 // upgrade there, as a crash would.
 var copiedHook func() error
 
-// upgrade brings a file of format from (1 to 4; or 5 with an upgrade
-// under way) to format 5, in place, in steps that each leave a sound
+// upgrade brings a file of format from (1 to 5; or 6 with an upgrade
+// under way) to format 6, in place, in steps that each leave a sound
 // database:
 //
 //  1. A copy of the file as it is goes beside it (copySuffix: .format2,
-//     .format3 or .format4), written under a temporary name, synced and
+//     .format3, .format4 or .format5), written under a temporary name, synced and
 //     renamed, so it is whole or absent; an older build opens it.
-//  2. One transaction sets the format to 5 and the packing mark, and
+//  2. One transaction sets the format to 6 and the packing mark, and
 //     moves the blob and chunk indexes, if format-3 ones are there, into
 //     groups (groupIndex.convert): from here older builds refuse the file.
 //     Format 5 differs from 4 only in the packs it writes, which list no
 //     hashes (packs.go); the packs already there stay as they are, and
 //     are read as they are, so from format 4 this is the whole upgrade.
+//     Format 6 differs from 5 only in the roots it may write (patches,
+//     patch.go), so from format 5 this transaction, which only marks the
+//     format, is the whole upgrade.
 //  3. From format 1 or 2 only, batches of loose blobs move into packs, each batch in one
 //     transaction that files the packs and deletes the loose records, so a
 //     blob is in exactly one of them at every commit. Blob ids do not
 //     change, so no tree, pending entry or index entry changes.
 //  4. The last transaction deletes the mark.
 //
-// Format 5 reads loose records and packs alike, so a process killed after
-// step 2 leaves a format-5 file the next read-write open finishes
+// Format 6 reads loose records and packs alike, so a process killed after
+// step 2 leaves a format-6 file the next read-write open finishes
 // upgrading; one killed before leaves the file as it was (and at worst a
 // temporary copy, which the next upgrade removes). A loose record whose
 // content does not decompress, or does not hash to its address, stays
@@ -123,12 +133,12 @@ func (db *DB) upgrade(from int) error {
 		if err != nil {
 			return err
 		}
-		db.log.Info("upgrading the database to format 5 (blobs in packs without hashes, grouped blob and chunk indexes)", "from", from, "copy", keep)
+		db.log.Info("upgrading the database to format 6 (collections patched over full trees; from older formats: blobs in packs without hashes, grouped blob and chunk indexes)", "from", from, "copy", keep)
 		if from >= 3 && !packing {
 			// Its loose records (blobs stored afresh after damage) stay
 			// loose: a pack filed under one of their ids would split the
 			// id range of the pack that holds its neighbours.
-			db.log.Info("database upgraded to format 5")
+			db.log.Info("database upgraded to format 6")
 			return nil
 		}
 	}
@@ -144,7 +154,7 @@ func (db *DB) upgrade(from int) error {
 	if err := db.update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyPacking) }); err != nil {
 		return err
 	}
-	db.log.Info("database upgraded to format 5; `db compact` gives the space freed back to the file system",
+	db.log.Info("database upgraded to format 6; `db compact` gives the space freed back to the file system",
 		"blobs_packed", moved)
 	return nil
 }

@@ -105,6 +105,68 @@ type baseBuild struct {
 	baseRefs []chunkRef // base's chunks not yet passed
 	baseEs   []entry    // entries of a base chunk being merged, not yet passed
 	dels     [][]byte   // deletes not yet passed
+	// psets are the entries a patched base's patch sets, not yet passed,
+	// taken as puts older than the run's; its removals are in dels.
+	psets     []patchEntry
+	fromPatch bool // pendingNext's entry is psets[0]
+}
+
+// applyBasePatch takes the patch of a patched base collection as changes
+// under the run's: its removals join the deletes, its other entries are
+// puts unless the run deletes their key.
+func (b *baseBuild) applyBasePatch(ps []patchEntry) {
+	if len(ps) == 0 {
+		return
+	}
+	runDels := b.dels
+	var dels [][]byte
+	for _, p := range ps {
+		if p.id == 0 {
+			dels = append(dels, p.key)
+			continue
+		}
+		if _, found := slices.BinarySearchFunc(runDels, p.key, compareKeys); !found {
+			b.psets = append(b.psets, p)
+		}
+	}
+	dels = append(dels, runDels...)
+	slices.SortFunc(dels, compareKeys)
+	b.dels = slices.CompactFunc(dels, bytes.Equal)
+}
+
+// runChanges yields a based run's changes of one collection: its puts,
+// and its deletes of keys it does not put.
+type runChanges struct {
+	puts   *pendingIter
+	dels   [][]byte
+	p      entry
+	pOK    bool
+	primed bool
+}
+
+func (r *runChanges) next() (patchEntry, bool, error) {
+	if !r.primed {
+		r.primed = true
+		var err error
+		if r.p, r.pOK, err = r.puts.next(); err != nil {
+			return patchEntry{}, false, err
+		}
+	}
+	for len(r.dels) > 0 && r.pOK && compareKeys(r.dels[0], r.p.key) == 0 {
+		r.dels = r.dels[1:]
+	}
+	if len(r.dels) > 0 && (!r.pOK || compareKeys(r.dels[0], r.p.key) < 0) {
+		d := r.dels[0]
+		r.dels = r.dels[1:]
+		return patchEntry{key: d}, true, nil
+	}
+	if !r.pOK {
+		return patchEntry{}, false, nil
+	}
+	out := patchEntry{key: r.p.key, id: r.p.id}
+	var err error
+	r.p, r.pOK, err = r.puts.next()
+	return out, true, err
 }
 
 // newBaseBuild checks that w's base is still committed and lists the
@@ -159,15 +221,32 @@ func (b *baseBuild) step(tx *bbolt.Tx, budget int) error {
 				b.result[name] = b.base.Collections[name]
 				continue
 			}
-			b.coll, b.dels, b.baseEs, b.baseRefs = []byte(name), b.deletes[name], nil, nil
+			b.coll, b.dels, b.baseEs, b.baseRefs, b.psets = []byte(name), b.deletes[name], nil, nil, nil
+			var patch []patchEntry
 			if c, ok := b.base.Collections[name]; ok {
-				refs, err := refsTx(tx, c.Root)
+				v, err := viewTx(tx, c.Root)
+				if err == nil {
+					b.baseRefs, err = refsTx(tx, v.base)
+				}
 				if err != nil {
 					return fmt.Errorf("collection %s of snapshot %s: %w", name, b.base.ShortID(), err)
 				}
-				b.baseRefs = refs
+				patch = v.patch
 			}
 			used++
+			m := b.merge.clone()
+			cur := newOverlay(newOverlay(&treeIterTx{chunks: chunks, refs: b.baseRefs}, &sliceChanges{patch}),
+				&runChanges{puts: &pendingIter{m: m, coll: b.coll}, dels: b.dels})
+			done, n, err := b.patchFrom(tx, b.coll, m, cur)
+			if err != nil {
+				return fmt.Errorf("collection %s: %w", name, err)
+			}
+			if done {
+				b.coll = nil
+				used += n
+				continue
+			}
+			b.applyBasePatch(patch)
 			continue
 		}
 		if used >= budget && len(b.cur) == 0 {
@@ -243,18 +322,32 @@ func (b *baseBuild) next(tx *bbolt.Tx, chunks *bbolt.Bucket) (int, error) {
 
 // pendingNext returns the next pending entry of the collection in
 // progress, if any.
+// A patched base's entries (psets) come in key order with the run's,
+// which win on the same key.
 func (b *baseBuild) pendingNext() ([]byte, uint64, bool) {
 	coll, key, id, ok := b.merge.peek()
-	if !ok || !bytes.Equal(coll, b.coll) {
+	ok = ok && bytes.Equal(coll, b.coll)
+	for len(b.psets) > 0 && ok && compareKeys(b.psets[0].key, key) == 0 {
+		b.psets = b.psets[1:]
+	}
+	b.fromPatch = len(b.psets) > 0 && (!ok || compareKeys(b.psets[0].key, key) < 0)
+	if b.fromPatch {
+		return b.psets[0].key, b.psets[0].id, true
+	}
+	if !ok {
 		return nil, 0, false
 	}
 	return key, id, true
 }
 
 func (b *baseBuild) takePending(tx *bbolt.Tx, key []byte, id uint64) error {
-	b.merge.take()
-	if b.merge.err != nil {
-		return b.merge.err
+	if b.fromPatch {
+		b.psets = b.psets[1:]
+	} else {
+		b.merge.take()
+		if b.merge.err != nil {
+			return b.merge.err
+		}
 	}
 	return b.add(tx, entry{key: key, id: id})
 }
