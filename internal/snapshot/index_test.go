@@ -14,6 +14,7 @@ func TestIndexLevels(t *testing.T) {
 	t.Parallel()
 	const n, coll = 5000, "items/contracts"
 	db := openTest(t)
+	db.fullTrees = true // the levels of full trees
 	small := snapshotOf(t, db, "acme", 50, same)
 	s1 := snapshotOf(t, db, "acme", n, same)
 	s2 := snapshotOf(t, db, "acme", n, func(id int) int {
