@@ -60,7 +60,7 @@ func TestPatchWritten(t *testing.T) {
 	if got := count(t, db, bucketChunks); got != chunks {
 		t.Errorf("chunks and index nodes %d after a patch, want %d", got, chunks)
 	}
-	if len(raw) > 32+1+10*8 {
+	if len(raw) > 32+1+10*6 {
 		t.Errorf("patch of 10 entries takes %d bytes", len(raw))
 	}
 	s3 := snapshotOf(t, db, "acme", n, func(id int) int { return id % 300 / 299 })
@@ -512,17 +512,40 @@ func TestVerifyPatchBaseMissing(t *testing.T) {
 // errors wrapping ErrCorrupt, never a panic.
 func TestPatchDecodeRejects(t *testing.T) {
 	t.Parallel()
-	good := encodePatch(Hash{1}, []patchEntry{{key: sortKey("5"), id: 7}, {key: sortKey("9")}, {key: sortKey("a"), id: 3}})
-	if _, ps, err := decodePatch(good); err != nil || len(ps) != 3 || ps[2].id != 3 || ps[1].id != 0 {
+	enc := func(ps []patchEntry) []byte {
+		t.Helper()
+		raw, err := encodePatch(Hash{1}, ps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	good := enc([]patchEntry{{key: sortKey("5"), id: 7}, {key: sortKey("9")}, {key: sortKey("a"), id: 3}})
+	if base, ps, err := decodePatch(good); err != nil || base != (Hash{1}) || len(ps) != 3 || ps[0].id != 7 || ps[2].id != 3 || ps[1].id != 0 {
 		t.Fatalf("decode: %v %v", ps, err)
 	}
+	// A frame of the body as given, for damage inside the frame.
+	frame := func(body []byte) []byte {
+		t.Helper()
+		rec, err := compressTo(append([]byte{patchFormat}, make([]byte, 32)...), body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	if _, ps, err := decodePatch(frame([]byte{1, 0, 1, 'a', 3})); err != nil || len(ps) != 1 || ps[0].id != 1 {
+		t.Fatalf("a body made by hand: %v %v", ps, err)
+	}
 	for name, raw := range map[string][]byte{
-		"empty":     encodePatch(Hash{1}, nil),
-		"truncated": good[:len(good)-1],
-		"trailing":  append(slices.Clone(good), 0),
-		"unordered": encodePatch(Hash{1}, []patchEntry{{key: sortKey("b"), id: 7}, {key: sortKey("a"), id: 1}}),
-		"short":     good[:20],
-		"format":    append([]byte{indexFormat}, good[1:]...),
+		"empty":          enc(nil),
+		"truncated":      good[:len(good)-1],
+		"trailing bytes": frame([]byte{1, 0, 1, 'a', 3, 0}),
+		"truncated body": frame([]byte{1, 0, 1, 'a'}),
+		"id 0":           frame([]byte{1, 0, 1, 'a', 1}),
+		"not zstd":       append(append([]byte{patchFormat}, make([]byte, 32)...), 1, 0, 1, 'a', 3),
+		"unordered":      enc([]patchEntry{{key: sortKey("b"), id: 7}, {key: sortKey("a"), id: 1}}),
+		"short":          good[:20],
+		"format":         append([]byte{indexFormat}, good[1:]...),
 	} {
 		if _, _, err := decodePatch(raw); !errors.Is(err, ErrCorrupt) {
 			t.Errorf("%s: %v, want ErrCorrupt", name, err)
