@@ -102,7 +102,7 @@ func TestVerifyFindsMissingIndexNode(t *testing.T) {
 	t.Parallel()
 	const coll = "items/contracts"
 	db := openTest(t)
-	s := snapshotOf(t, db, "acme", 3000, same)
+	s := snapshotOf(t, db, "acme", 12_000, same)
 	level, top, err := db.collectionTree(s, coll)
 	if err != nil || level < 1 {
 		t.Fatalf("tree of level %d, %v; want index nodes", level, err)

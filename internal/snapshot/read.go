@@ -125,12 +125,16 @@ func (db *DB) Walk(snap *Snapshot, collection string, fn func(key string, hash H
 	})
 }
 
-// walkBatches calls fn with the entries of it, maxChunkEntries at a time
-// (a chunk's worth, whose blobs are read in one transaction). fn's
+// walkBatch is how many entries Walk and WalkObjects read the blobs of
+// in one transaction.
+const walkBatch = 64
+
+// walkBatches calls fn with the entries of it, walkBatch at a time
+// (whose blobs are read in one transaction). fn's
 // errors wrapped in userError come back unwrapped, the iterator's through
 // wrap.
 func walkBatches(it entryIter, fn func(es []entry) error, wrap func(error) error) error {
-	es := make([]entry, 0, maxChunkEntries)
+	es := make([]entry, 0, walkBatch)
 	for {
 		e, ok, err := it.next()
 		if err != nil {
@@ -148,7 +152,7 @@ func walkBatches(it entryIter, fn func(es []entry) error, wrap func(error) error
 		if ok {
 			es = append(es, e)
 		}
-		if len(es) == maxChunkEntries || (!ok && len(es) > 0) {
+		if len(es) == walkBatch || (!ok && len(es) > 0) {
 			if err := fn(es); err != nil {
 				if ue, isUser := err.(userError); isUser {
 					return ue.err

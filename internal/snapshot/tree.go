@@ -17,10 +17,12 @@ const (
 	treeFormat    byte = 3
 	oldTreeFormat byte = 1
 	// boundaryMask: a chunk ends after an entry whose key hash has these
-	// bits zero, about one entry in 16.
-	boundaryMask = 15
-	// maxChunkEntries is the hard cap of entries in one chunk.
-	maxChunkEntries = 64
+	// bits zero, about one entry in 64 (16 up to format 5; see # Trees).
+	boundaryMask = 63
+	// maxChunkEntries is the hard cap of entries in one chunk (64 up to
+	// format 5: a format-5 build would refuse a level-1 index line of
+	// more).
+	maxChunkEntries = 256
 	// minChunkEntry and minRootEntry are the fewest bytes an entry takes
 	// in a chunk and in an index node or root; they bound the counts
 	// decoders accept.

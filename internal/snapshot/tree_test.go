@@ -90,15 +90,15 @@ func TestTreeEncodingRoundTrip(t *testing.T) {
 }
 
 func TestChunkBoundaries(t *testing.T) {
-	// Boundaries depend on keys only: about one in 16.
+	// Boundaries depend on keys only: about one in 64.
 	n, cuts := 100_000, 0
 	for i := range n {
 		if boundary(sortKey(fmt.Sprint(i))) {
 			cuts++
 		}
 	}
-	if avg := n / cuts; avg < 12 || avg > 20 {
-		t.Errorf("average chunk of %d entries, want about 16", avg)
+	if avg := n / cuts; avg < 50 || avg > 80 {
+		t.Errorf("average chunk of %d entries, want about 64", avg)
 	}
 }
 
