@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -80,7 +81,7 @@ func (w *Writer) commit(info CommitInfo) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	tb := &treeBuild{run: []byte(w.id), result: map[string]Collection{}, prev: prev}
+	tb := &treeBuild{run: []byte(w.id), result: map[string]Collection{}, prev: prev, log: w.db.log}
 	step := func(tx *bbolt.Tx) error { return tb.step(tx, commitBudget) }
 	if w.base != nil {
 		bb, err := w.newBaseBuild(tb)
@@ -211,6 +212,7 @@ type treeBuild struct {
 	// snapshot: a collection is stored as a patch over the full tree
 	// under its namesake's root when the patch is small (see # Trees).
 	prev map[string]Collection
+	log  *slog.Logger
 }
 
 // latestCollections returns the collections of the workspace's latest
@@ -243,15 +245,28 @@ func (b *treeBuild) patchFrom(tx *bbolt.Tx, coll []byte, m *pendingMerge, cur en
 	if !ok {
 		return false, 0, nil
 	}
+	// A damaged tree of the latest snapshot does not stop the run: it
+	// builds a full tree, as before patches.
+	damaged := func(err error) (bool, int, error) {
+		if b.log != nil {
+			b.log.Warn("the latest snapshot's tree of a collection is damaged: storing the collection as a full tree",
+				"collection", string(coll), "err", err)
+		}
+		return false, 0, nil
+	}
 	ref, err := viewTx(tx, c.Root)
 	if err != nil {
-		return false, 0, fmt.Errorf("collection %s of the latest snapshot: %w", coll, err)
+		return damaged(err)
 	}
 	refs, err := refsTx(tx, ref.base)
 	if err != nil {
-		return false, 0, err
+		return damaged(err)
 	}
-	ps, count, ok, err := computePatch(cur, &treeIterTx{chunks: tx.Bucket(bucketChunks), refs: refs}, patchLimit(ref.baseCount()))
+	refIt := &errIter{it: &treeIterTx{chunks: tx.Bucket(bucketChunks), refs: refs}}
+	ps, count, ok, err := computePatch(cur, refIt, patchLimit(ref.baseCount()))
+	if refIt.err != nil {
+		return damaged(refIt.err)
+	}
 	if err != nil || !ok || count == 0 {
 		return false, 0, err
 	}
@@ -263,6 +278,20 @@ func (b *treeBuild) patchFrom(tx *bbolt.Tx, coll []byte, m *pendingMerge, cur en
 	b.result[string(coll)] = Collection{Root: h, Count: count}
 	b.merge = m
 	return true, count, nil
+}
+
+// errIter keeps the error of the iterator it wraps.
+type errIter struct {
+	it  entryIter
+	err error
+}
+
+func (e *errIter) next() (entry, bool, error) {
+	en, ok, err := e.it.next()
+	if err != nil {
+		e.err = err
+	}
+	return en, ok, err
 }
 
 func (b *treeBuild) step(tx *bbolt.Tx, budget int) error {

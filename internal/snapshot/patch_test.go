@@ -727,3 +727,50 @@ func snapshotAt(t *testing.T, db *DB, ws string, at time.Time, n int, rev func(i
 	}
 	return s
 }
+
+// TestPatchDamagedReference: a damaged tree in the latest snapshot (its
+// root's base missing, or a chunk of it) does not stop the next run,
+// which stores full trees.
+func TestPatchDamagedReference(t *testing.T) {
+	t.Parallel()
+	const coll, n = "items/contracts", 2000
+	dir := t.TempDir()
+	path := filepath.Join(dir, "snapshots.db")
+	db, err := Open(path, Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s1 := snapshotAt(t, db, "acme", t0, n, same)
+	s2 := snapshotAt(t, db, "acme", t0.Add(time.Hour), n, func(id int) int { return id % 500 / 499 })
+	if !isPatch(rootRecord(t, db, s2, coll)) {
+		t.Fatal("s2 is not a patch")
+	}
+	base := s1.Collections[coll].Root
+	if err := db.bolt.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketRoots).Delete(base[:]) }); err != nil {
+		t.Fatal(err)
+	}
+	s3 := snapshotAt(t, db, "acme", t0.Add(2*time.Hour), n, func(id int) int { return id % 400 / 399 })
+	if isPatch(rootRecord(t, db, s3, coll)) {
+		t.Error("over a missing base: a patch, want a full tree")
+	}
+	want := map[string]string{}
+	for id := 1; id <= n; id++ {
+		want[fmt.Sprint(id)] = string(item(id, id%400/399))
+	}
+	if diff := cmp.Diff(want, objectsAll(t, db, s3, coll)); diff != "" {
+		t.Errorf("s3 (-want +got):\n%s", diff)
+	}
+	refs := mustRefs(t, db, s3, coll)
+	victim := refs[len(refs)/2].id
+	if err := db.bolt.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketChunks).Delete(idKey(victim)) }); err != nil {
+		t.Fatal(err)
+	}
+	s4 := snapshotAt(t, db, "acme", t0.Add(3*time.Hour), n, func(id int) int { return id % 300 / 299 })
+	if isPatch(rootRecord(t, db, s4, coll)) {
+		t.Error("over a tree with a chunk missing: a patch, want a full tree")
+	}
+	if _, _, err := db.Lookup(s4, coll, "1"); err != nil {
+		t.Error(err)
+	}
+}
