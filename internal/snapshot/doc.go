@@ -28,7 +28,8 @@
 // numerically and before every other key; other keys sort bytewise. A
 // collection is stored as a tree: its entries are cut into chunks at
 // content-defined boundaries (after an entry whose key hashes to a value
-// with its low 4 bits zero, so about 16 entries a chunk, and at most 64),
+// with its low 6 bits zero, so about 64 entries a chunk, and at most 256;
+// 16 and 64 up to format 5, see # Trees),
 // and each chunk is stored once (found through the chunk index, by a
 // prefix of its hash checked against its bytes).
 // When a collection has more than 64 chunks, their lines (first key, id and
@@ -43,9 +44,12 @@
 // entry's: a numeric key as its difference from the previous one, any
 // other prefix-compressed; about 2.3 bytes an entry on the storage
 // benchmark. An unchanged collection costs nothing in the next snapshot
-// (same ids, same chunks, same root); a changed object costs its blob, one
-// chunk, one index node per level and a small root (some 1.8 KB in all at
-// 100,000 objects); [DB.DiffCollection] walks both trees down a level at a
+// (same ids, same chunks, same root). Since format 6 a collection that
+// changed little since the latest snapshot is stored as a patch over
+// that snapshot's full tree (# Trees): a changed object costs its blob
+// and a few bytes in each patch until the next full tree. In a full tree
+// it costs its blob, one chunk, one index node per level and a small
+// root; [DB.DiffCollection] walks both trees down a level at a
 // time, skipping the subtrees they share, and compares entries by blob id.
 // A collection with no objects is not stored: empty and absent are the
 // same thing in a snapshot.
@@ -157,14 +161,17 @@
 // took 2.4 MiB off; see # Trees for what followed). See # Caveats for
 // what stands between this and the floor.
 //
-// A read-write open upgrades a format-1 to -4 file in place
+// A read-write open upgrades a format-1 to -5 file in place
 // (upgrade.go): it first keeps a copy of the file beside it (path +
-// ".format2" for formats 1 and 2, ".format3" for 3, ".format4" for 4;
-// synced and renamed, so whole or absent), then, in one transaction,
-// marks the file format 5 (older builds refuse it from here: "database
-// format 5 is newer than this build understands") and, from format 3 or
-// older, moves the blob and chunk indexes into groups (# Blob index,
-// # Trees). From format 4 that transaction is the whole upgrade: packs
+// ".format2" for formats 1 and 2, ".format3" for 3, ".format4" for 4,
+// ".format5" for 5; synced and renamed, so whole or absent), then, in one
+// transaction, marks the file format 6 (older builds refuse it from here:
+// "database format 6 is newer than this build understands") and, from
+// format 3 or older, moves the blob and chunk indexes into groups (# Blob
+// index, # Trees). From format 5 that transaction is the whole upgrade
+// (format 6 adds patches, which a format-5 build would misread as
+// damaged roots, and chunks of up to 256 entries, which it would refuse;
+// TestFormat5UpgradesTo6). From format 4 it is too: packs
 // already written stay as they are (listing their hashes) and are read as
 // they are; new ones list none (# Format 5). From format 1 or 2 it then moves the loose records into
 // packs a batch per transaction, each batch filing its packs and
@@ -419,11 +426,93 @@
 // (load 3-5); in two paired rounds of the ungrouped and the final build
 // (load 0.6-1.0), 1.20 and 1.39 s against 1.24 and 1.37 s.
 //
-// What remains: a day at 1% churn adds about 900 new chunks and 370 index
-// nodes (a changed object's chunk, and nearly every level-1 node, since
-// each lists the id of a changed chunk), some 150 KB, more than the new
-// objects' packs. Coding a day's changes as a patch over the previous
-// tree, instead of new chunks and nodes, would take most of that.
+// # Patches
+//
+// What remained: a day at 1% churn added about 1,000 new chunks and
+// nearly every level-1 index node (each lists the id of a changed chunk),
+// some 150-175 KB, more than the day's new packs. Format 6 (patch.go)
+// stores such a day as a patch instead: a collection's root may be a
+// patch record, the hash of a full tree's root (its base; never another
+// patch, so a read goes one level deep) and the entries that differ from
+// it, sorted: a blob id, or a removal. Keys are coded as in chunks
+// (numbers as differences), ids as the zigzag difference from the
+// previous entry's, and the whole list is one zstd frame (the fastest
+// level): a patch spans several days' runs, whose new ids interleave
+// in key order, and zstd takes 60% off those differences (148 KB of
+// patches to 58 KB on the storage benchmark).
+//
+// Patches live in the roots bucket, under their hash, told from a full
+// root by their leading byte (5; index nodes and roots lead with 4, chunks
+// with 3). A snapshot record names a collection's root by hash as before,
+// so records, [Collection], the offsite code and "unchanged collection:
+// same root" stay as they are, and prune's sweep of roots by hash needs
+// only the mark to keep a patch's base. A bucket of their own would have
+// needed a sweep and a place in verify and compact of its own, for no
+// gain: roots are few (a few per snapshot).
+//
+// Writing. Commit reads the workspace's latest committed snapshot. For
+// each collection it stores that the snapshot also holds, it takes the
+// full tree under the snapshot's collection (the root, or a patch's
+// base) and merge-walks the run's entries against the tree's chunks, in
+// the tree-building transaction, without a map: the cost is a read of
+// the base's chunks, of the order of the collection. When at most 1/8 of
+// the base's entries differ (patchShare) and at most 65,536
+// (maxPatchEntries: a read loads the whole patch), the patch is stored
+// and no chunk is; otherwise the walk stops there and the collection is
+// built as a full tree, as before (sharing its unchanged chunks with the
+// base), and becomes the base of the next patches. A patch holds every
+// change since its base, so a day at 1% churn costs about 1% of the
+// entries times the days since the base: at 1% a base lasts some 13
+// days. With nothing different the root is the base's itself; an
+// unchanged collection's patch is the same bytes, so the same root. A
+// damaged tree in the latest snapshot makes the run build full trees
+// (TestPatchDamagedReference). The patch is stored in the transaction
+// that would have stored the collection's chunks and its snapshot record
+// comes in the last, as before: a crash between them leaves a patch that
+// recovery's prune removes (TestPatchCrashBeforeRecord).
+//
+// Based runs (BeginFrom) compute the patch the same way, from the base
+// snapshot's entries (its patch applied) with the run's changes on top,
+// so they commit what a Put per object commits; when the patch is too
+// large, a patched base's entries join the run's changes (under them)
+// and the full tree is built as before (TestBeginFromPatchedBase).
+//
+// Reading. Walk and WalkObjects merge the base's chunks with the patch;
+// Lookup searches the patch, then the base. DiffCollection compares the
+// bases as before (shared subtrees skipped; nothing when the two sides
+// share their base, as successive patches do) and overlays the two
+// patches; a key in one patch only is looked up in the tree the two
+// bases share there, through a cursor that reads each node once.
+// Verify checks that a patch hashes to its address, decodes (keys
+// sorted), that its base is there and is a full tree (checked as any),
+// that it removes only keys the base holds, that the count is the
+// record's, and that its blobs are sound. Prune marks a patch's base
+// root, its tree and the patch's blobs. TestPatchModel checks every
+// reader against a model and a database of full trees over random
+// chains of changes.
+//
+// Chunk size. With a day's changes in a patch, chunks are written by a
+// first backup and by a new base, which at more than 1/8 of the entries
+// changed rewrites most chunks anyway (0.875^16: 12% of 16-entry chunks
+// survive). Chunks of about 64 entries (boundaryMask 63, at most 256)
+// cost less per entry than 16 (bbolt's element and key, a chunk index
+// entry per chunk): on the storage benchmark 1,918 chunk records in
+// 0.32 MB against 7,450 in 0.55 MB, and a chunk index of 20 KB against
+// 70 KB. A lookup decodes 64 entries instead of 16.
+//
+// On the storage benchmark (cmd/bench -storage-only, one run each, load
+// 4-11; bbolt's per-bucket pages of the last file):
+//
+//	                     | format 5 | patches | + zstd  | + 64-entry chunks
+//	database on disk     | 8.47 MiB | 7.3 MiB | 7.12    | 6.89 MiB
+//	of restic's (34.6)   | 0.245x   | 0.211x  | 0.205x  | 0.198x
+//	chunks               | 1.86 MB  | 0.55 MB | 0.55 MB | 0.32 MB
+//	chunk index          | 0.18 MB  | 0.07 MB | 0.07 MB | 0.02 MB
+//	roots                | 0.01 MB  | 0.20 MB | 0.09 MB | 0.10 MB
+//
+// The file's other pages did not move (packs 5.2-5.3 MB, blob index
+// 0.68 MB, waiting prefixes 0.36-0.38 MB). request-logs, whose 1,000
+// entries all change daily, is still a full tree a day.
 //
 // # Damage
 //
@@ -578,10 +667,11 @@
 // pages behind a filing of the index.
 //
 // Index nodes cost little at small change rates but a little more at high
-// ones: at 1% of objects changed most level-1 nodes change too, adding a
-// few percent (4% at 100,000 objects) to the snapshot's growth over a
-// single flat root. Walk reads
-// every index node of the collection before its first chunk.
+// ones: in a full tree built at 1% of objects changed most level-1 nodes
+// change too (a patch writes none). Walk reads
+// every index node of the collection before its first chunk. A patch
+// grows with the days since its base (# Patches): a collection read
+// through a patch costs a read of the whole patch besides the base.
 //
 // bbolt never shrinks its file: Prune frees pages for reuse inside the file,
 // and only a compaction (a copy into a new file) gives the space back.
