@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -16,8 +17,9 @@ import (
 // the objects changed a day, batches of 2,000 as the program writes. It
 // reports the last file's bytes (the high-water mark of its pages), the
 // pages no bucket uses (free), what the chunks, the chunk index and the
-// roots (patches among them) allocate, and the mean time of a daily
-// commit (days 2 to 10). Run it with -benchtime 1x.
+// roots (patches among them) allocate, and the mean wall and CPU time
+// of a daily commit and the CPU of a daily run (days 2 to 10). Run it
+// with -benchtime 1x.
 func BenchmarkTreeStorage(b *testing.B) {
 	for range b.N {
 		path := filepath.Join(b.TempDir(), "storage.db")
@@ -25,8 +27,9 @@ func BenchmarkTreeStorage(b *testing.B) {
 		rev := make([]int, n+1)
 		rng := rand.New(rand.NewPCG(1, 2))
 		types := []string{"contracts", "leads", "tickets"}
-		var commits time.Duration
+		var commits, commitCPU, dayCPU time.Duration
 		for day := range 10 {
+			dayStart := processCPU(b)
 			if day > 0 {
 				for range n / 100 {
 					rev[1+rng.IntN(n)]++
@@ -46,22 +49,39 @@ func BenchmarkTreeStorage(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			start := time.Now()
+			start, startCPU := time.Now(), processCPU(b)
 			if _, err := w.Commit(CommitInfo{FinishedAt: at.Add(time.Minute)}); err != nil {
 				b.Fatal(err)
 			}
 			if day > 0 {
 				commits += time.Since(start)
+				commitCPU += processCPU(b) - startCPU
 			}
 			if day == 9 {
 				reportStorage(b, db)
-				b.ReportMetric(float64(commits.Milliseconds())/9, "daily-commit-ms")
 			}
 			if err := db.Close(); err != nil {
 				b.Fatal(err)
 			}
+			if day > 0 {
+				dayCPU += processCPU(b) - dayStart
+			}
+			if day == 9 {
+				b.ReportMetric(float64(commits.Milliseconds())/9, "daily-commit-ms")
+				b.ReportMetric(float64(commitCPU.Milliseconds())/9, "daily-commit-cpu-ms")
+				b.ReportMetric(float64(dayCPU.Milliseconds())/9, "daily-run-cpu-ms")
+			}
 		}
 	}
+}
+
+// processCPU returns the CPU time (user and system) the process used.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func reportStorage(b *testing.B, db *DB) {
