@@ -174,7 +174,7 @@ func viewTx(tx *bbolt.Tx, h Hash) (*collView, error) {
 	return viewOf(h, raw, get)
 }
 
-// count returns the entries under the full tree's root.
+// baseCount returns the entries under the full tree's root.
 func (v *collView) baseCount() int {
 	n := 0
 	for _, r := range v.refs {
