@@ -76,6 +76,11 @@ func (w *Writer) commit(info CommitInfo) (*Snapshot, error) {
 	if err := w.flushLocked(); err != nil {
 		return nil, err
 	}
+	if n, err := w.db.mergeSmallPacks(); err != nil {
+		w.db.log.Warn("the run's small packs stay apart", "run", w.id, "err", err)
+	} else {
+		w.added += n
+	}
 	tb := &treeBuild{run: []byte(w.id), result: map[string]Collection{}}
 	step := func(tx *bbolt.Tx) error { return tb.step(tx, commitBudget) }
 	if w.base != nil {
