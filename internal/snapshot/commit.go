@@ -76,7 +76,7 @@ func (w *Writer) commit(info CommitInfo) (*Snapshot, error) {
 	if err := w.flushLocked(); err != nil {
 		return nil, err
 	}
-	if n, err := w.db.mergeSmallPacks(); err != nil {
+	if n, err := w.db.mergeSmallPacks(w.stored.list()); err != nil {
 		w.db.log.Warn("the run's small packs stay apart", "run", w.id, "err", err)
 	} else {
 		w.added += n

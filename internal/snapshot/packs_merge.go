@@ -3,81 +3,127 @@ package snapshot
 import (
 	"bytes"
 	"fmt"
+	"slices"
+	"sync"
 
 	"go.etcd.io/bbolt"
 )
 
-// mergeLookBack bounds how many packs, from the last one back, a commit
-// looks at for small ones to merge.
-const mergeLookBack = 512
-
-// smallPack is a pack a commit may merge with its neighbours: its key,
-// its record (copied out) and its raw size.
-type smallPack struct {
-	key []byte
-	rec []byte
-	raw int
+// storedPacks are the keys of the packs a run stored, in order; batches
+// written in the background add to it (synchronized).
+type storedPacks struct {
+	mu   sync.Mutex
+	keys []uint64
 }
 
-// mergeSmallPacks merges the small packs at the end of the packs bucket
-// (those of the last runs) into packs of up to packTarget raw bytes, and
-// returns the bytes this added to the file's records (negative: the bytes
-// it saved). A batch closes its last pack: a daily run, whose 5,000-object
-// batches hold some fifty new objects each, left a pack of about 2.8 KB a
-// batch, compressed apart (56 bytes an object version against 41 in full
-// packs) and two to a bbolt node of two pages. See the package doc
-// (# Packs).
+func (s *storedPacks) add(keys []uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys = append(s.keys, keys...)
+}
+
+func (s *storedPacks) list() []uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.keys)
+}
+
+// smallPack is a pack a commit may merge with its neighbours: its key, its
+// record (copied out) and its decompressed blobs.
+type smallPack struct {
+	key  []byte
+	rec  []byte
+	view packView
+	raw  []byte
+}
+
+// mergeSmallPacks merges the small packs the run stored (keys, ascending)
+// that lie next to each other in the packs bucket into packs of up to
+// packTarget raw bytes, and returns the bytes this added to the records the
+// run stored (negative: the bytes it saved). A batch closes its last
+// pack: a daily run, whose 5,000-object batches hold some fifty new
+// objects each, left a pack of about 2.8 KB a batch, compressed apart (56
+// bytes an object version against 41 in full packs) and two to a bbolt
+// node of two pages. See the package doc (# Packs).
 //
-// Packs cover disjoint, ascending ranges of blob ids and a blob is looked
-// for in the last pack filed at or below its id: packs next to each other
-// in the bucket merge into one filed under the first one's key, with the
-// same ids, so no tree, index entry or pending entry changes. A pack of an
-// older format, one that fails its checksum or does not decompress, or a
-// blob that is not JSON, is left as it is (Verify names it), and ends the
-// run of packs merged across it. The caller holds db.gc shared (no prune
-// runs); the unfiled write lock keeps other writers' blob transactions out,
-// and each pack merged is checked in the write transaction to be the one
-// read.
-func (db *DB) mergeSmallPacks() (int64, error) {
+// Only the run's own packs are merged: the bytes saved are the run's, and
+// the packs of a run not yet committed (another workspace's, in the
+// daemon) stay apart, so that the prune after its abort deletes them
+// whole. Packs cover disjoint, ascending ranges of blob ids and a blob is
+// looked for in the last pack filed at or below its id: packs next to each
+// other in the bucket merge into one filed under the first one's key, with
+// the same ids, so no tree, index entry or pending entry changes. A pack
+// that fails its checksum or does not decompress, or one of whose blobs is
+// not JSON, is left as it is (Verify names it) and splits the run of packs
+// around it. The caller holds db.gc shared (no prune runs); the unfiled
+// write lock keeps other writers' blob transactions out, and each pack
+// merged is checked in the write transaction to be the one read.
+func (db *DB) mergeSmallPacks(keys []uint64) (int64, error) {
+	if len(keys) < 2 {
+		return 0, nil
+	}
 	u := db.unfiled
 	u.write.Lock()
 	defer u.write.Unlock()
 	var groups [][]smallPack
+	var skipped []uint64
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
 		packs := tx.Bucket(bucketPacks)
 		if packs == nil {
 			return nil
 		}
-		var run []smallPack // descending key order
 		c := packs.Cursor()
-		n := 0
-		for k, v := c.Last(); k != nil && n < mergeLookBack; k, v = c.Prev() {
-			n++
-			if p, ok := mergeable(k, v); ok {
-				run = append(run, p)
-				continue
-			}
+		var run []smallPack
+		end := func() {
 			groups = append(groups, mergeGroups(run)...)
 			run = nil
 		}
-		groups = append(groups, mergeGroups(run)...)
+		for _, key := range keys {
+			k, v := c.Seek(idKey(key))
+			if k == nil || !bytes.Equal(k, idKey(key)) {
+				end()
+				continue
+			}
+			p, ok, bad := mergeable(k, v)
+			if bad {
+				skipped = append(skipped, key)
+			}
+			if !ok {
+				end()
+				continue
+			}
+			if len(run) > 0 {
+				// Adjacent: no other pack between the last one and this.
+				pk, _ := c.Prev()
+				if !bytes.Equal(pk, run[len(run)-1].key) {
+					end()
+				}
+			}
+			run = append(run, p)
+		}
+		end()
 		return nil
 	})
-	if err != nil || len(groups) == 0 {
+	if err != nil {
 		return 0, err
+	}
+	if len(skipped) > 0 {
+		db.log.Warn("packs that do not read whole were left apart; run enspace-sync verify --read-data", "packs", len(skipped), "first", skipped[0])
+	}
+	if len(groups) == 0 {
+		return 0, nil
 	}
 	type merged struct {
 		group []smallPack
-		key   []byte
 		rec   []byte
 	}
-	var out []merged
+	out := make([]merged, 0, len(groups))
 	for _, g := range groups {
 		rec, err := mergePacks(g)
 		if err != nil {
-			continue // left as they are, for Verify to name
+			return 0, err
 		}
-		out = append(out, merged{group: g, key: g[0].key, rec: rec})
+		out = append(out, merged{group: g, rec: rec})
 	}
 	var delta int64
 	err = db.update(func(tx *bbolt.Tx) error {
@@ -97,10 +143,11 @@ func (db *DB) mergeSmallPacks() (int64, error) {
 				}
 				delta -= int64(len(p.key) + len(p.rec))
 			}
-			if err := packs.Put(m.key, m.rec); err != nil {
+			key := m.group[0].key
+			if err := packs.Put(key, m.rec); err != nil {
 				return err
 			}
-			delta += int64(len(m.key) + len(m.rec))
+			delta += int64(len(key) + len(m.rec))
 		}
 		return nil
 	})
@@ -110,39 +157,55 @@ func (db *DB) mergeSmallPacks() (int64, error) {
 	return delta, nil
 }
 
-// mergeable returns pack record v (of key k) as a small pack when a
-// commit may merge it: of format 5, sound, under half of packTarget raw.
-func mergeable(k, v []byte) (smallPack, bool) {
-	if len(v) == 0 || v[0] != packFormat || !packSumOK(v) {
-		return smallPack{}, false
+// mergeable returns pack record v (of key k) decompressed when a commit may
+// merge it: of format 5, under half of packTarget raw, sound (its checksum
+// holds, it decompresses, each blob is JSON with a content hash). bad
+// reports a pack small enough that failed those checks.
+func mergeable(k, v []byte) (p smallPack, ok, bad bool) {
+	if len(v) == 0 || v[0] != packFormat {
+		return p, false, false
 	}
-	p, err := decodePack(v)
+	view, err := decodePack(v)
 	if err != nil {
-		return smallPack{}, false
+		return p, false, true
 	}
-	raw := p.offs[len(p.offs)-1]
-	if 2*raw >= packTarget {
-		return smallPack{}, false
+	if 2*view.offs[len(view.offs)-1] >= packTarget {
+		return p, false, false
 	}
-	return smallPack{key: bytes.Clone(k), rec: bytes.Clone(v), raw: raw}, true
+	if !packSumOK(v) {
+		return p, false, true
+	}
+	rec := bytes.Clone(v)
+	if view, err = decodePack(rec); err != nil {
+		return p, false, true
+	}
+	raw, err := view.unpack()
+	if err != nil {
+		return p, false, true
+	}
+	for i := range view.ids {
+		if _, err := ContentHash(raw[view.offs[i]:view.offs[i+1]]); err != nil {
+			return p, false, true
+		}
+	}
+	return smallPack{key: bytes.Clone(k), rec: rec, view: view, raw: raw}, true, false
 }
 
-// mergeGroups cuts a run of adjacent small packs, given in descending key
-// order, into groups in ascending order of up to packTarget raw bytes;
-// only groups of two packs or more are returned.
-func mergeGroups(desc []smallPack) [][]smallPack {
+// mergeGroups cuts a run of adjacent small packs, in ascending key order,
+// into groups of up to packTarget raw bytes; only groups of two packs or
+// more are returned.
+func mergeGroups(run []smallPack) [][]smallPack {
 	var out [][]smallPack
 	var g []smallPack
 	size := 0
-	for i := len(desc) - 1; i >= 0; i-- {
-		p := desc[i]
-		if len(g) > 0 && size+p.raw > packTarget {
+	for _, p := range run {
+		if len(g) > 0 && size+len(p.raw) > packTarget {
 			if len(g) > 1 {
 				out = append(out, g)
 			}
 			g, size = nil, 0
 		}
-		g, size = append(g, p), size+p.raw
+		g, size = append(g, p), size+len(p.raw)
 	}
 	if len(g) > 1 {
 		out = append(out, g)
@@ -151,31 +214,16 @@ func mergeGroups(desc []smallPack) [][]smallPack {
 }
 
 // mergePacks returns the record of one pack holding the blobs of group,
-// whose ids ascend from pack to pack. Every blob must decompress and be
-// JSON with a content hash, as in repack: merging must not seal damaged
-// bytes under a fresh checksum.
+// whose ids ascend from pack to pack.
 func mergePacks(group []smallPack) ([]byte, error) {
 	var ids []uint64
 	var lens []int
 	var raw []byte
-	for _, sp := range group {
-		p, err := decodePack(sp.rec)
-		if err != nil {
-			return nil, err
-		}
-		r, err := p.unpack()
-		if err != nil {
-			return nil, err
-		}
-		for i := range p.ids {
-			if _, err := ContentHash(r[p.offs[i]:p.offs[i+1]]); err != nil {
-				return nil, fmt.Errorf("%w: blob %d of the pack is not JSON: %v", ErrCorrupt, p.ids[i], err)
-			}
-		}
-		if len(ids) > 0 && p.ids[0] <= ids[len(ids)-1] {
+	for _, p := range group {
+		if len(ids) > 0 && p.view.ids[0] <= ids[len(ids)-1] {
 			return nil, fmt.Errorf("%w: packs out of order", ErrCorrupt)
 		}
-		ids, lens, raw = append(ids, p.ids...), append(lens, p.lens...), append(raw, r...)
+		ids, lens, raw = append(ids, p.view.ids...), append(lens, p.view.lens...), append(raw, p.raw...)
 	}
 	frame, err := compressPack(nil, raw)
 	if err != nil {

@@ -2,12 +2,23 @@ package snapshot
 
 import (
 	"bytes"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
 
 	"go.etcd.io/bbolt"
 )
+
+// keyIDs returns pack keys as ids.
+func keyIDs(keys [][]byte) []uint64 {
+	out := make([]uint64, len(keys))
+	for i, k := range keys {
+		out[i] = binary.BigEndian.Uint64(k)
+	}
+	return out
+}
 
 // packKeys returns the packs bucket's keys and records, in order.
 func packRecords(t *testing.T, db *DB) (keys, recs [][]byte) {
@@ -103,7 +114,7 @@ func TestMergeLeavesDamagedPackAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.gc.RLock()
-	_, err = db.mergeSmallPacks()
+	_, err = db.mergeSmallPacks(keyIDs(keys))
 	db.gc.RUnlock()
 	if err != nil {
 		t.Fatal(err)
@@ -134,5 +145,102 @@ func TestMergeLeavesDamagedPackAlone(t *testing.T) {
 		if err != nil || !ok || !bytes.Equal(raw, item(id, 0)) {
 			t.Errorf("lookup %d: %q %v %v", id, raw, ok, err)
 		}
+	}
+}
+
+// TestMergeTakesOnlyTheRunsOwnPacks: small packs other runs left (here
+// from before small packs were merged) stay as they are, and the
+// snapshot of a run that stored nothing adds a positive number of bytes
+// (its records), not the bytes a merge of others' packs saved.
+func TestMergeTakesOnlyTheRunsOwnPacks(t *testing.T) {
+	defer func(p int) { packTarget = p }(packTarget)
+	db := openTestOpts(t, Options{BatchObjects: 200})
+	packTarget = 1 << 10 // packs of a few objects: none small while written
+	snapshotOf(t, db, "acme", 600, same)
+	packTarget = 128 << 10 // now all of them are
+	before := count(t, db, bucketPacks)
+	s := snapshotOf(t, db, "acme", 600, same) // nothing new
+	if got := count(t, db, bucketPacks); got != before {
+		t.Errorf("%d packs after an unchanged run, want the %d there were", got, before)
+	}
+	if s.AddedBytes <= 0 {
+		t.Errorf("an unchanged run added %d bytes", s.AddedBytes)
+	}
+}
+
+// TestMergeLeavesARunningRunsPacks: in one process (the daemon), a run
+// that commits does not merge the packs of another still running; when
+// that one aborts, the prune after it deletes all of its blobs.
+func TestMergeLeavesARunningRunsPacks(t *testing.T) {
+	db := openTestOpts(t, Options{BatchObjects: 50})
+	snapshotOf(t, db, "ws2", 2000, same)
+	base := countBlobs(t, db)
+	w1, err := db.Begin("ws1", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id := 1; id <= 50; id++ {
+		if err := w1.Put("items", "contracts", fmt.Sprint(id), item(id, 7)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	settle(w1)
+	snapshotOf(t, db, "ws2", 2000, func(id int) int {
+		if id <= 100 {
+			return 1
+		}
+		return 0
+	})
+	if err := w1.Abort(errors.New("stopped")); err != nil {
+		t.Fatal(err)
+	}
+	if got := countBlobs(t, db); got != base+100 {
+		t.Errorf("%d blob versions after the abort, want %d: the aborted run's are kept in a merged pack", got, base+100)
+	}
+}
+
+// TestMergeSplitsAtAPackThatIsNotJSON: a pack whose checksum holds but
+// one of whose blobs is not JSON stays as it is; the small packs on each
+// side of it still merge.
+func TestMergeSplitsAtAPackThatIsNotJSON(t *testing.T) {
+	defer func(p int) { packTarget = p }(packTarget)
+	path := filepath.Join(t.TempDir(), "snapshots.db")
+	db, err := Open(path, Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	packTarget = 1 << 10
+	snapshotOf(t, db, "acme", 60, same)
+	packTarget = 128 << 10
+	keys, recs := packRecords(t, db)
+	bad := len(keys) / 2
+	p, err := decodePack(recs[bad])
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := p.unpack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw = bytes.Clone(raw)
+	raw[0] = 'X' // its first blob is no longer JSON
+	frame, err := compressPack(nil, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := encodePack(p.ids, p.lens, frame)
+	if err := db.bolt.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketPacks).Put(keys[bad], forged) }); err != nil {
+		t.Fatal(err)
+	}
+	db.gc.RLock()
+	_, err = db.mergeSmallPacks(keyIDs(keys))
+	db.gc.RUnlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, afterRecs := packRecords(t, db)
+	if len(after) != 3 || !bytes.Equal(after[1], keys[bad]) || !bytes.Equal(afterRecs[1], forged) {
+		t.Fatalf("%d packs after the merge, want 3 with the forged one in the middle as it was", len(after))
 	}
 }
