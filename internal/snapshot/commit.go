@@ -77,6 +77,11 @@ func (w *Writer) commit(info CommitInfo) (*Snapshot, error) {
 	if err := w.flushLocked(); err != nil {
 		return nil, err
 	}
+	if n, err := w.db.mergeSmallPacks(w.stored.list()); err != nil {
+		w.db.log.Warn("the run's small packs stay apart", "run", w.id, "err", err)
+	} else {
+		w.added += n
+	}
 	prev, err := w.db.latestCollections(w.workspace)
 	if err != nil {
 		return nil, err

@@ -34,7 +34,7 @@ func (w *Writer) flushLocked() error {
 // one write transaction; the new blobs' index entries wait (see unfiled)
 // until enough do. last marks the run's last batch, compressed on every
 // core. It changes none of the Writer's fields but the packs it checked
-// (synchronized) and its scratch map ids (batches are written one after
+// and the packs it stored (both synchronized) and its scratch map ids (batches are written one after
 // the other, never two at once): it may run on a goroutine
 // of its own (flushInBackground). The caller holds db.gc (shared), so no
 // prune can remove a blob between the two transactions.
@@ -166,8 +166,9 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 	var added int64
 	stored := make([]filedBlob, 0, len(fresh))
 	var healed []Healed
+	var packKeys []uint64
 	err = w.db.update(func(tx *bbolt.Tx) error {
-		stored, healed, added = stored[:0], healed[:0], 0
+		stored, healed, added, packKeys = stored[:0], healed[:0], 0, packKeys[:0]
 		recheck := u.stores.Load() != stores // another run stored blobs meanwhile
 		for _, d := range drafts {
 			if recheck {
@@ -183,6 +184,7 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 			if err != nil {
 				return fmt.Errorf("store pack: %w", err)
 			}
+			packKeys = append(packKeys, pids[0])
 			added += n
 			for j, i := range d.members {
 				h := batch[i].hash
@@ -208,6 +210,7 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 	if err != nil {
 		return 0, nil, err
 	}
+	w.stored.add(packKeys)
 	u.wait(stored)
 	if u.due() {
 		if err := w.db.fileBlobsLocked(nil); err != nil {

@@ -44,8 +44,8 @@ import (
 //	the zstd frame of the n raw blobs, concatenated in that order
 //
 // A backup's packs take consecutive ids (one byte a blob saved, 117 KB of
-// the storage benchmark); the upgrade from format 2 and prune's rewrites
-// may leave gaps. The checksum lets deduplication trust a pack after one
+// the storage benchmark); the upgrade from format 2, prune's rewrites and
+// a commit's merge of its small packs (packs_merge.go) may leave gaps. The checksum lets deduplication trust a pack after one
 // CRC of its bytes per run (flush.go), instead of decompressing and
 // comparing each reused blob.
 //

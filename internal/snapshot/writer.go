@@ -30,6 +30,7 @@ type Writer struct {
 	added      int64             // bytes of the blob records and index entries this run stored
 	healed     []Healed          // objects whose damaged blob this run stored afresh
 	packs      checkedPacks      // the packs this run's deduplication checked
+	stored     storedPacks       // the keys of the packs this run stored, for its commit to merge (packs_merge.go)
 	err        error             // first write error: the run cannot commit
 	done       bool
 	base       *Snapshot           // BeginFrom's base; nil: the run holds every object
