@@ -536,7 +536,8 @@
 // ("added by a day": the snapshot records' added_bytes, in use, days 2
 // to 10.) With the commit's merge of small packs (# Packs) as well, the
 // file took 6.58 MiB, 0.19x restic's 34.7 MiB (one run, load 4-5: packs
-// 4.93 MB in 326 records, roots 0.10 MB). The file's other pages did not move (packs 5.2-5.3 MB, blob
+// 4.93 MB in 326 records, roots 0.10 MB). Across the columns of the
+// table the file's other pages did not move (packs 5.2-5.3 MB, blob
 // index 0.68 MB, waiting prefixes 0.36-0.38 MB). request-logs, whose
 // 1,000 entries all change daily, is still a full tree a day.
 //
