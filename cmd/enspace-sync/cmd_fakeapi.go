@@ -83,6 +83,8 @@ func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 	fs.Float64Var(&f.fault.RateHTML, "rate-html", 0, "share answered 200 with an HTML page")
 	fs.Float64Var(&f.fault.RateDrift, "rate-drift", 0, "share of item page requests before which an item is inserted or deleted")
 	fs.Float64Var(&f.fault.RateLostWrite, "rate-lost-write", 0, "share of writes applied and then answered 500 or dropped")
+	fs.IntVar(&f.fault.LostWriteStatus, "lost-write-status", 0, "answer every lost write with `STATUS` (503: a gateway that gave up, without Retry-After) instead of 500 or a dropped connection")
+	fs.StringVar(&f.fault.LostWriteMethod, "lost-write-method", "", "lose only writes of this `METHOD` (POST: creates)")
 	fs.Float64Var(&f.fault.RetryAfterShare, "retry-after-share", 0.5, "share of 429 and 503 answers that carry Retry-After")
 	fs.DurationVar(&f.fault.RetryAfter, "retry-after", time.Second, "the Retry-After value sent")
 	fs.BoolVar(&f.fault.RetryAfterDate, "retry-after-date", false, "send Retry-After as an HTTP date (with a Date header on the server's clock) instead of seconds")

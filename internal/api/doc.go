@@ -19,13 +19,15 @@
 //
 // # Retries
 //
-// Retried, up to MaxAttempts attempts: 429, 500, 502, 503, 504, resets,
-// bodies cut short, timeouts, and a 2xx body that is not JSON (at most three
-// times, then ErrInvalidBody). Never retried: other statuses, TLS and
-// certificate errors, a host that does not exist, ErrTooLarge, a refused
-// redirect, and the caller's context ending. The wait before retry n
-// (counting from 0) is random in [0, min(BackoffMax, BackoffBase*2^n)]; on a
-// 429 or 503 with Retry-After (seconds or an HTTP date) it is at least the
+// Retried, up to MaxAttempts attempts: 408, 429, every 5xx except 501 and
+// 505 (507, and the 52x and 529 of proxies and CDNs, are as transient as
+// 502), resets, bodies cut short, timeouts, and a 2xx body that is not JSON
+// (at most three times, then ErrInvalidBody). Never retried: other
+// statuses, TLS and certificate errors, a host that does not exist,
+// ErrTooLarge, a refused redirect, and the caller's context ending. The
+// wait before retry n (counting from 0) is random in [0, min(BackoffMax,
+// BackoffBase*2^n)]; on a retried status with Retry-After (seconds or an
+// HTTP date; the contract names 429 and 503) it is at least the
 // server's delay (a date is measured against the answer's Date header, the
 // server's clock, so a server whose clock is off from ours still gets the
 // wait it asked for; against the local clock when there is no Date), and
@@ -142,9 +144,11 @@
 // # Caveats
 //
 //   - A create (POST, PATCH) is repeated only when the server certainly did
-//     not act on it (429, 503, connection refused). After a timeout, a cut
-//     body or another 5xx the object may exist: the caller must look it up
-//     by its natural key before sending it again.
+//     not act on it (429, 503 with Retry-After, connection refused). After
+//     a timeout, a cut body, a 408, a 503 without Retry-After (a gateway
+//     that gave up while the server went on) or another 5xx the object may
+//     exist: the caller must look it up by its natural key before sending
+//     it again.
 //   - A Retry-After longer than MaxRetryAfter ends the retries with the
 //     *Error instead of coming back early; it still pauses the client, for
 //     MaxRetryAfter.
