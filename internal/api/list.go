@@ -159,7 +159,7 @@ func (l *listing) run(ctx context.Context, params map[string]string) error {
 		}
 	}
 	if next > 0 {
-		if err := l.sequential(ctx, next); err != nil {
+		if err := l.sequential(ctx, next, true); err != nil {
 			return err
 		}
 	}
@@ -220,12 +220,12 @@ func (l *listing) continueShort(ctx context.Context, n int) error {
 	}
 	if honoured < l.limit {
 		l.setLimit(honoured)
-		if err := l.sequential(ctx, before/honoured+1); err != nil {
+		if err := l.sequential(ctx, before/honoured+1, false); err != nil {
 			return err
 		}
 		if l.objects() < n {
 			l.setLimit(honoured)
-			if err := l.sequential(ctx, 1); err != nil {
+			if err := l.sequential(ctx, 1, false); err != nil {
 				return err
 			}
 		}
@@ -325,16 +325,23 @@ func (l *listing) parallel(ctx context.Context, n int) (next int, err error) {
 }
 
 // sequential fetches pages from page on, one by one, until a short one.
-func (l *listing) sequential(ctx context.Context, page int) error {
+// A page longer than asked ends the listing with ErrPagingIgnored, and so
+// does, on the first pass (first), a full page that mostly repeats rows
+// already listed (see ignoresPaging).
+func (l *listing) sequential(ctx context.Context, page int, first bool) error {
 	for ; ; page++ {
 		if page > l.c.opts.MaxPages {
 			return fmt.Errorf("%w: still full after %d pages", ErrTooManyPages, l.c.opts.MaxPages)
 		}
+		had := l.objects()
 		got, err := l.fetch(ctx, page)
 		if err != nil {
 			if end, perr := l.pastEnd(ctx, page, err); perr != nil || end {
 				return perr
 			}
+			return err
+		}
+		if err := l.ignoresPaging(page, got, l.objects()-had, first); err != nil {
 			return err
 		}
 		if got < l.limit {

@@ -188,7 +188,7 @@ func (l *listing) readAgain(ctx context.Context) error {
 	clear(l.sums)
 	dups := l.res.Duplicates
 	l.mu.Unlock()
-	err := l.sequential(ctx, 1)
+	err := l.sequential(ctx, 1, false)
 	l.mu.Lock()
 	l.res.Duplicates = dups
 	l.mu.Unlock()
