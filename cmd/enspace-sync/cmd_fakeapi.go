@@ -98,6 +98,7 @@ func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 	fs.BoolVar(&f.server.IgnorePaging, "ignore-paging", false, "ignore page and limit, like a server without paging")
 	fs.IntVar(&f.server.PageCap, "page-cap", 0, "honour limit only up to `N` rows per page, like a server with a smaller maximum (0: no cap)")
 	fs.BoolVar(&f.server.ShortPage, "short-page", false, "drop the last row of one full page of each collection, once")
+	fs.BoolVar(&f.server.MaskSecrets, "mask-secrets", false, `answer integration secrets masked ("****" and their last 4 characters) instead of leaving them out, with api_token, auth_token and client_secret kept as secrets too`)
 	fs.Var(&f.moved, "move", "serve a route under another path: ROUTE=PATH (repeatable)")
 	fs.BoolVar(&f.server.ShuffleLists, "shuffle-lists", false, "answer rows, permissions, group users and assignees in a new order on every request")
 	fs.BoolVar(&f.server.ReplaceOnUpdate, "replace-on-update", false, "item updates replace data instead of merging it (keys absent from the body are gone)")

@@ -67,7 +67,7 @@ func TestScripts(t *testing.T) {
 // [--strict-field-update] [--create-answer empty|array|schema] [--clear-relations-on-type-delete]
 // [--required-relations] [--empty]
 // [--rate-429 SHARE] (each with Retry-After: 1) [--seed N] [--rate-drift SHARE]
-// [--rate-lost-write SHARE] [--lost-write-status STATUS] [--lost-write-method METHOD]
+// [--rate-lost-write SHARE] [--lost-write-status STATUS] [--lost-write-method METHOD] [--mask-secrets]
 func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 	opts := fakeapi.Options{Data: "demo", Faults: fakeapi.Faults{FailRoutes: map[string]int{}}, MovedRoutes: map[string]string{}}
 	key := fakeapi.Key{Secret: fakeapi.DemoAPIKey, Scopes: []string{"read", "write", "delete"}, Description: "demo"}
@@ -87,6 +87,8 @@ func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 			fmt.Sscan(args[i], &opts.PageCap)
 		case "--short-page":
 			opts.ShortPage = true
+		case "--mask-secrets":
+			opts.MaskSecrets = true
 		case "--retry-after-date":
 			opts.Faults.RetryAfterDate = true
 		case "--clock-skew":
