@@ -66,7 +66,8 @@ func TestScripts(t *testing.T) {
 // read,write] [--key-workspaces SLUG,...] [--merge-on-update] [--replace-on-update]
 // [--strict-field-update] [--create-answer empty|array|schema] [--clear-relations-on-type-delete]
 // [--required-relations] [--empty]
-// [--rate-429 SHARE] (each with Retry-After: 1)
+// [--rate-429 SHARE] (each with Retry-After: 1) [--seed N] [--rate-drift SHARE]
+// [--rate-lost-write SHARE] [--lost-write-status STATUS] [--lost-write-method METHOD] [--mask-secrets]
 func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 	opts := fakeapi.Options{Data: "demo", Faults: fakeapi.Faults{FailRoutes: map[string]int{}}, MovedRoutes: map[string]string{}}
 	key := fakeapi.Key{Secret: fakeapi.DemoAPIKey, Scopes: []string{"read", "write", "delete"}, Description: "demo"}
@@ -86,6 +87,8 @@ func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 			fmt.Sscan(args[i], &opts.PageCap)
 		case "--short-page":
 			opts.ShortPage = true
+		case "--mask-secrets":
+			opts.MaskSecrets = true
 		case "--retry-after-date":
 			opts.Faults.RetryAfterDate = true
 		case "--clock-skew":
@@ -137,6 +140,21 @@ func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 			i++
 			fmt.Sscan(args[i], &opts.Faults.Rate429)
 			opts.Faults.RetryAfterShare, opts.Faults.RetryAfter = 1, time.Second
+		case "--seed":
+			i++
+			fmt.Sscan(args[i], &opts.Seed)
+		case "--rate-drift":
+			i++
+			fmt.Sscan(args[i], &opts.Faults.RateDrift)
+		case "--rate-lost-write":
+			i++
+			fmt.Sscan(args[i], &opts.Faults.RateLostWrite)
+		case "--lost-write-status":
+			i++
+			fmt.Sscan(args[i], &opts.Faults.LostWriteStatus)
+		case "--lost-write-method":
+			i++
+			opts.Faults.LostWriteMethod = args[i]
 		case "--fail":
 			i++
 			var status int

@@ -244,7 +244,14 @@ func TestContractListShapes(t *testing.T) {
 				if tt.fake.NoCount && res.Counted != tt.fake.Envelope && !strings.HasPrefix(name, "workspace/") && !strings.HasPrefix(name, "stats/") {
 					t.Errorf("%s: counted %v", name, res.Counted)
 				}
-				if n := res.Objects; !strings.HasPrefix(name, "workspace/") && !strings.HasPrefix(name, "stats/") && res.Pages != n/tt.pageSize+1 {
+				// A listing without a count route (with or without an
+				// envelope's total) of more than a page is read twice:
+				// only the second pass tells skipped rows.
+				pages := res.Objects/tt.pageSize + 1
+				if (!res.Counted || tt.fake.NoCount) && res.Objects > tt.pageSize {
+					pages *= 2
+				}
+				if n := res.Objects; !strings.HasPrefix(name, "workspace/") && !strings.HasPrefix(name, "stats/") && res.Pages != pages {
 					t.Errorf("%s: %d objects in %d pages of %d", name, n, res.Pages, tt.pageSize)
 				}
 			}

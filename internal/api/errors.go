@@ -37,6 +37,10 @@ var (
 	// ErrTooManyPages is returned when a listing has not ended after the
 	// client's MaxPages pages: the server pages endlessly.
 	ErrTooManyPages = errors.New("too many pages")
+	// ErrPagingIgnored is returned when a listing's server ignores the
+	// page or limit it was asked: a page longer than asked, or a full page
+	// that mostly repeats rows listed before. The kind fails.
+	ErrPagingIgnored = errors.New("the server ignores page/limit")
 	// ErrShortListing is returned by List when a listing holds fewer
 	// distinct objects than a count that did not change while it was
 	// paged, or than both the count before and the count after paging (an

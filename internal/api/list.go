@@ -55,9 +55,13 @@ type ListResult struct {
 //
 // Without a count, pages are fetched one by one until one is shorter than
 // the page size; a first page that may have been cut by a page cap is
-// probed (see probe). An envelope's total counts as a count. Such a
-// listing cannot be proven complete: a server that drops rows from a page
-// looks the same as one that has no more. A page holding exactly the ids
+// probed (see probe). An envelope's total counts as a count. A listing of
+// several pages is then read once more, and fails with ErrShortListing
+// when the second pass finds rows between rows already listed (see
+// recheck). Such a listing cannot be proven complete: a server that drops
+// rows from a page looks the same as one that has no more. A server that
+// ignores page or limit fails it with ErrPagingIgnored (see
+// ignoresPaging). A page holding exactly the ids
 // of its neighbour ends the listing with ErrRepeatedPage, unless it is the
 // page after a full one, answered as that page again (see pastEnd): the
 // listing then ends there, complete only when a count or total confirms
@@ -81,7 +85,8 @@ func (c *Client) List(ctx context.Context, k *kind.Kind, workspace string, paren
 	err = l.run(ctx, params)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if _, ok := err.(*shortError); ok {
+	switch err.(type) {
+	case *shortError, *skippedError:
 		return l.res, err
 	}
 	if err != nil {
@@ -110,6 +115,8 @@ type listing struct {
 	// lastTotal is the total of the envelope fetched last, if any: the
 	// count after paging of a listing without a count route.
 	lastTotal int
+	// track, while recheck reads a listing again, notes where new rows come.
+	track *passTrack
 }
 
 func (c *Client) newListing(k *kind.Kind, workspace string, parent Object, fn func([]Object) error) (*listing, map[string]string, error) {
@@ -159,7 +166,7 @@ func (l *listing) run(ctx context.Context, params map[string]string) error {
 		}
 	}
 	if next > 0 {
-		if err := l.sequential(ctx, next); err != nil {
+		if err := l.sequential(ctx, next, true); err != nil {
 			return err
 		}
 	}
@@ -220,12 +227,12 @@ func (l *listing) continueShort(ctx context.Context, n int) error {
 	}
 	if honoured < l.limit {
 		l.setLimit(honoured)
-		if err := l.sequential(ctx, before/honoured+1); err != nil {
+		if err := l.sequential(ctx, before/honoured+1, false); err != nil {
 			return err
 		}
 		if l.objects() < n {
 			l.setLimit(honoured)
-			if err := l.sequential(ctx, 1); err != nil {
+			if err := l.sequential(ctx, 1, false); err != nil {
 				return err
 			}
 		}
@@ -325,16 +332,23 @@ func (l *listing) parallel(ctx context.Context, n int) (next int, err error) {
 }
 
 // sequential fetches pages from page on, one by one, until a short one.
-func (l *listing) sequential(ctx context.Context, page int) error {
+// A page longer than asked ends the listing with ErrPagingIgnored, and so
+// does, on the first pass (first), a full page that mostly repeats rows
+// already listed (see ignoresPaging).
+func (l *listing) sequential(ctx context.Context, page int, first bool) error {
 	for ; ; page++ {
 		if page > l.c.opts.MaxPages {
 			return fmt.Errorf("%w: still full after %d pages", ErrTooManyPages, l.c.opts.MaxPages)
 		}
+		had := l.objects()
 		got, err := l.fetch(ctx, page)
 		if err != nil {
 			if end, perr := l.pastEnd(ctx, page, err); perr != nil || end {
 				return perr
 			}
+			return err
+		}
+		if err := l.ignoresPaging(page, got, l.objects()-had, first); err != nil {
 			return err
 		}
 		if got < l.limit {
@@ -475,10 +489,13 @@ func (l *listing) take(page int, objs []Object, lp ListPage) error {
 	}
 	fresh := objs[:0]
 	for _, o := range objs {
-		if !l.seen.add(identity(o)) {
+		id := identity(o)
+		if !l.seen.add(id) {
 			l.res.Duplicates++
+			l.track.row(id, true)
 			continue
 		}
+		l.track.row(id, false)
 		fresh = append(fresh, o)
 	}
 	if len(fresh) == 0 {

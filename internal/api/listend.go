@@ -19,8 +19,18 @@ func (l *listing) uncounted(ctx context.Context) error {
 			return err
 		}
 	}
+	// A listing whose rows all came on one page was read at one moment:
+	// nothing could move under it. One made of several pages is read
+	// once more (see recheck), with or without an envelope's total: rows
+	// deleted and as many added while it paged leave the total as it was.
+	l.mu.Lock()
+	onePage := l.res.Objects <= l.maxLen
+	l.mu.Unlock()
 	if !hasTotal {
-		return nil
+		if onePage || l.c.opts.NoPageContinuation {
+			return nil
+		}
+		return l.recheck(ctx)
 	}
 	if l.objects() < total && !l.c.opts.NoPageContinuation {
 		if err := l.continueShort(ctx, total); err != nil {
@@ -30,8 +40,93 @@ func (l *listing) uncounted(ctx context.Context) error {
 	l.mu.Lock()
 	again := l.lastTotal
 	l.mu.Unlock()
+	if !l.c.opts.NoPageContinuation && (!onePage || l.moved(total, again)) {
+		// Several pages, or, as with a count route, the total moved, the
+		// listing does not hold it, or rows came twice.
+		if err := l.recheck(ctx); err != nil {
+			return err
+		}
+		l.mu.Lock()
+		again = l.lastTotal
+		l.mu.Unlock()
+	}
 	return l.settle(total, again, true)
 }
+
+// recheck reads a listing without a count route once more (readAgain) and
+// judges what the second pass found that the first had not: rows between
+// rows the first pass listed were there while it paged, and offset paging
+// skipped them (a row before the offset went away): the listing is kept,
+// with them, but fails with a skippedError, since the second pass may have
+// skipped rows as well and nothing counts them. Rows found only before the
+// first or after the last row listed before are rows added meanwhile (a
+// request log gains its newest rows at one end, a table ordered by id at
+// the other): they are kept, as a listing picks up rows added while it
+// pages, and are no drift (a request log grows with every request).
+func (l *listing) recheck(ctx context.Context) error {
+	l.mu.Lock()
+	before := l.res.Objects
+	l.track = &passTrack{}
+	l.mu.Unlock()
+	err := l.readAgain(ctx)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	tr := l.track
+	l.track = nil
+	if err != nil {
+		return err
+	}
+	if tr.between == 0 {
+		return nil
+	}
+	l.res.Drift = true
+	found := l.res.Objects - before
+	return &skippedError{name: l.name, listed: l.res.Objects, skipped: tr.between, added: found - tr.between}
+}
+
+// passTrack follows the second pass of recheck, in the listing's order:
+// how many new rows came between rows the first pass had listed.
+type passTrack struct {
+	found   map[string]bool // rows the second pass found, new to the listing
+	sawOld  bool            // a row of the first pass came
+	pending int             // new rows since the last row of the first pass
+	between int             // new rows with a row of the first pass before and after them
+}
+
+// row notes the next row of the second pass, id, which the listing held
+// already (seen) or not. A row the second pass found earlier, shifted to
+// the next page, counts once. A nil track notes nothing.
+func (t *passTrack) row(id string, seen bool) {
+	switch {
+	case t == nil:
+	case !seen:
+		if t.found == nil {
+			t.found = make(map[string]bool)
+		}
+		t.found[id] = true
+		t.pending++
+	case t.found[id]:
+	default:
+		if t.sawOld {
+			t.between += t.pending
+		}
+		t.sawOld, t.pending = true, 0
+	}
+}
+
+// skippedError is a listing without a count route whose second pass found
+// rows the first had skipped: ErrShortListing.
+type skippedError struct {
+	name                   string
+	listed, skipped, added int
+}
+
+func (e *skippedError) Error() string {
+	return fmt.Sprintf("listed %s %s; reading them again found %s rows between rows already listed (and %s added), which paging had skipped while the data changed: more may be missing",
+		thousands(e.listed), e.name, thousands(e.skipped), thousands(e.added))
+}
+
+func (e *skippedError) Unwrap() error { return ErrShortListing }
 
 // settle decides a listing against its count before paging (n) and after
 // (again, when known): a listing that holds fewer objects than both is
@@ -188,7 +283,7 @@ func (l *listing) readAgain(ctx context.Context) error {
 	clear(l.sums)
 	dups := l.res.Duplicates
 	l.mu.Unlock()
-	err := l.sequential(ctx, 1)
+	err := l.sequential(ctx, 1, false)
 	l.mu.Lock()
 	l.res.Duplicates = dups
 	l.mu.Unlock()

@@ -21,8 +21,10 @@ type failure struct {
 	err   error
 	retry bool
 	// unprocessed is true when the server certainly did not act on the
-	// request (429, 503, connection refused), so that even a create may
-	// be sent again.
+	// request (429, 503 with Retry-After, connection refused), so that
+	// even a create may be sent again. A 503 without Retry-After may come
+	// from a gateway that timed out while the server went on with the
+	// request: it is a lost answer, like a 500.
 	unprocessed bool
 	// retryAfter is the server's Retry-After, when it sent one.
 	retryAfter    time.Duration
@@ -31,14 +33,20 @@ type failure struct {
 }
 
 // retryableStatus reports whether an answer with this status is worth
-// another attempt.
+// another attempt: 408 Request Timeout, 429 Too Many Requests, and every
+// 5xx except 501 Not Implemented and 505 HTTP Version Not Supported, which
+// say the request can never succeed. The other 5xx are transient whatever
+// their number: 507 Insufficient Storage, and the codes of proxies and
+// CDNs in front of a server (Cloudflare's 520 to 527, 529 Site
+// Overloaded, 598 and 599 of others).
 func retryableStatus(code int) bool {
 	switch code {
-	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
-		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+	case http.StatusRequestTimeout, http.StatusTooManyRequests:
 		return true
+	case http.StatusNotImplemented, http.StatusHTTPVersionNotSupported:
+		return false
 	}
-	return false
+	return code >= 500 && code <= 599
 }
 
 // idempotent reports whether sending a request twice has the effect of

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -274,7 +275,14 @@ func TestCreateIsRepeatedOnlyWhenUnprocessed(t *testing.T) {
 		ok    bool
 	}{
 		{"429", answer(429, ``, "Retry-After", "1"), true},
-		{"503", answer(503, ``), true},
+		{"429 without Retry-After", answer(429, ``), true},
+		{"503 with Retry-After", answer(503, ``, "Retry-After", "1"), true},
+		// A gateway's 503 after the server created the object: a lost
+		// answer, for the caller to look up.
+		{"503", answer(503, ``), false},
+		{"503 with a Retry-After that is no delay", answer(503, ``, "Retry-After", "soon"), false},
+		{"529", answer(529, ``), false},
+		{"408", answer(408, ``), false},
 		{"500", answer(500, ``), false},
 		{"504", answer(504, ``), false},
 		{"timeout", hang, false},
@@ -286,6 +294,48 @@ func TestCreateIsRepeatedOnlyWhenUnprocessed(t *testing.T) {
 		_, err := c.Do(context.Background(), "types.create", "acme", nil, map[string]string{"slug": "contracts"})
 		if (err == nil) != tt.ok || (tt.ok && n.Load() != 2) || (!tt.ok && n.Load() != 1) {
 			t.Errorf("%s: %v after %d requests; want repeated: %v", tt.name, err, n.Load(), tt.ok)
+		}
+	}
+}
+
+// TestStatusesRetried sends a GET answered each status once, then 200: the
+// transient statuses (408, 429, every 5xx but 501 and 505) are retried,
+// the others fail at once.
+func TestStatusesRetried(t *testing.T) {
+	retried := map[int]bool{408: true, 429: true}
+	for code := 500; code <= 599; code++ {
+		retried[code] = code != 501 && code != 505
+	}
+	for _, code := range []int{400, 401, 403, 404, 405, 408, 409, 410, 422, 425, 429,
+		500, 501, 502, 503, 504, 505, 507, 508, 511, 520, 521, 522, 523, 524, 525, 526, 527, 529, 530, 598, 599} {
+		page := `<html><title>` + strconv.Itoa(code) + ` | cloudflare</title></html>`
+		srv, n := scripted(t, answer(code, page), okStep)
+		c, _ := newTestClient(t, srv.URL, nil)
+		_, err := getType(c)
+		if retried[code] {
+			if err != nil || n.Load() != 2 {
+				t.Errorf("%d: %v after %d requests, want retried and then 200", code, err, n.Load())
+			}
+			continue
+		}
+		var e *Error
+		if !errors.As(err, &e) || e.StatusCode != code || n.Load() != 1 {
+			t.Errorf("%d: %v after %d requests, want the *Error at once", code, err, n.Load())
+		}
+	}
+}
+
+// TestRetryAfterOnOtherStatuses: a transient status other than 429 and 503
+// that carries Retry-After is retried no sooner than it asks.
+func TestRetryAfterOnOtherStatuses(t *testing.T) {
+	for _, code := range []int{408, 529, 520} {
+		srv, n := scripted(t, answer(code, ``, "Retry-After", "7"), okStep)
+		c, clock := newTestClient(t, srv.URL, nil)
+		if _, err := getType(c); err != nil || n.Load() != 2 {
+			t.Fatalf("%d: %v after %d requests", code, err, n.Load())
+		}
+		if s := clock.Sleeps(); len(s) != 1 || s[0] < 7*time.Second {
+			t.Errorf("%d with Retry-After: 7: waited %v, want at least 7s", code, s)
 		}
 	}
 }

@@ -256,10 +256,15 @@ func (c *Client) judge(ctx context.Context, r request, status int, header http.H
 		e.Method, e.Path = r.method, r.path
 		e.RetryAfter = header.Get("Retry-After")
 		f := &failure{err: e, retry: retryableStatus(status)}
-		if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-			f.unprocessed = true
+		if f.retry && e.RetryAfter != "" {
 			f.retryAfter, f.hasRetryAfter = retry.ParseRetryAfter(e.RetryAfter, serverNow(header, c.opts.Now()))
 		}
+		// A 429 is refused before the server acts; a 503 only when it
+		// asks to come back later (Retry-After). Without one, a 503 is
+		// as likely a gateway that gave up while the server went on: a
+		// create answered so is looked up before it is sent again.
+		f.unprocessed = status == http.StatusTooManyRequests ||
+			(status == http.StatusServiceUnavailable && f.hasRetryAfter)
 		return f
 	}
 	if len(bytes.TrimSpace(body)) == 0 {

@@ -15,6 +15,17 @@
 //
 // # Decisions
 //
+// Secrets: the contract documents that integration secrets are never
+// returned, and the table lists those of the documented providers
+// (Certisign's token, Sendgrid's api_key). A server may still answer a
+// secret of another provider with a mask; Masked recognises one (a run of
+// three or more '*' or '•' with at most four visible characters around
+// it), and the integration view drops masked values, so that restore and
+// replicate never send a mask back and ask the operator for the key. A
+// real value that looks like a mask ("***") is taken for one: the
+// operator is asked for it, which costs a manual step, never a wrong
+// write.
+//
 // Groups are of class People (they hold members), yet replicate has always
 // copied them with the configuration (they are what tasks are assigned
 // to). The entry says so with ReplicateWithConfiguration: Class answers

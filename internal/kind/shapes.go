@@ -38,13 +38,18 @@ func memberCreateBody(_ *Kind, m, _ map[string]any) map[string]any {
 }
 
 // integrationView: the catalogue entry's slug and the data the API
-// returns (secrets are never read back).
+// returns (secrets are never read back), without the values a server
+// masked (Masked): a mask is never written back nor compared, whatever
+// the provider; restore asks the operator for such a key as for a secret.
 func integrationView(k *Kind, m map[string]any) map[string]any {
 	data, _ := m["data"].(map[string]any)
 	for _, s := range k.Secrets {
 		if after, ok := strings.CutPrefix(s, "data."); ok {
 			delete(data, after)
 		}
+	}
+	for _, key := range MaskedKeys(data) {
+		delete(data, key)
 	}
 	provider := ""
 	if in, ok := m["integration"].(map[string]any); ok {

@@ -3,6 +3,7 @@ package restore
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/kind"
@@ -497,8 +498,19 @@ func (b *builder) decideIntegration(k *kind.Kind, o, t *Obj, want map[string]any
 	if b.in.Secrets != nil {
 		have = b.in.Secrets.Names(prov)
 	}
+	// The provider's documented secrets, and any key whose value the
+	// server masked (a provider the table does not list): a mask is never
+	// sent, the operator supplies the value.
+	needed := slices.Clone(kind.IntegrationSecretKeys[prov])
+	if data, ok := o.Fields()["data"].(map[string]any); ok {
+		for _, key := range kind.MaskedKeys(data) {
+			if !contains(needed, key) {
+				needed = append(needed, key)
+			}
+		}
+	}
 	var missing []string
-	for _, key := range kind.IntegrationSecretKeys[prov] {
+	for _, key := range needed {
 		if !contains(have, key) {
 			missing = append(missing, key)
 		}

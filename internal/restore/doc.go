@@ -109,7 +109,14 @@
 //
 // Integration secrets are never in a snapshot (the API never returns
 // them): they come from the target environment's configuration, and the
-// plan says where from; data.environment follows the target.
+// plan says where from; data.environment follows the target. The kind
+// table lists the documented ones (certisign.token, sendgrid.api_key); a
+// value of any other key of an integration's data that a server masked
+// instead of leaving out ("****", "••••1a2b": kind.Masked) is treated the
+// same way: never sent back nor compared, taken from the configuration
+// (secrets.<provider>.<key>), or the integration is a manual step that
+// needs its secret re-entered. A mask sent back would replace the secret
+// with the mask.
 //
 // A plan records a fingerprint of the target objects it was built from;
 // applying a saved plan re-reads the target and refuses when the

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -480,14 +481,15 @@ func (e *Engine) translateValue(kind string, val any) (any, bool) {
 
 // ambiguous reports whether a failed write may still have been applied:
 // the answer was lost (transport error, timeout, body cut short) or the
-// server failed after perhaps acting (5xx).
+// server failed after perhaps acting (5xx, or 408 from a proxy that gave
+// up waiting).
 func ambiguous(err error) bool {
 	if errors.Is(err, context.Canceled) {
 		return false
 	}
 	var ae *api.Error
 	if errors.As(err, &ae) {
-		return ae.StatusCode >= 500
+		return ae.StatusCode >= 500 || ae.StatusCode == http.StatusRequestTimeout
 	}
 	return true
 }

@@ -141,7 +141,7 @@ func (g *generator) integration(w *Workspace, catalogueID int64, data map[string
 	for k, v := range data {
 		raw[k] = marshal(v)
 	}
-	clean, secrets := splitSecrets(raw)
+	clean, secrets := splitSecrets(raw, g.s.opts.MaskSecrets)
 	at := g.at()
 	it := &integration{id: g.s.next(seqIntegration), catalogue: catalogueID, data: clean, secrets: secrets,
 		status: "active", created: at, updated: at}

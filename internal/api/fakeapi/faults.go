@@ -45,6 +45,15 @@ type Faults struct {
 	// RateLostWrite is the share of writes (POST, PUT, DELETE) that are
 	// applied and then answered 500 or dropped without an answer.
 	RateLostWrite float64
+	// LostWriteStatus is the status a lost write that is answered gets: 0
+	// for 500, or any other, 503 say, as a gateway answers when it gives
+	// up on a server that goes on with the request (never with
+	// Retry-After). When it is set, every lost write is answered with it,
+	// none dropped.
+	LostWriteStatus int
+	// LostWriteMethod, when set (POST say), limits lost writes to requests
+	// of that method: creates lost while updates go through.
+	LostWriteMethod string
 	// FailRoutes maps a route name to a status answered always, to make
 	// one kind fail permanently ("quick-tasks.list": 500).
 	FailRoutes map[string]int
@@ -58,7 +67,7 @@ const (
 	FaultTruncate    = "truncate"     // body shorter than Content-Length
 	FaultHTML        = "html"         // 200 with an HTML page
 	FaultDrift       = "drift"        // an item inserted or deleted before a page
-	FaultLostWrite   = "lost-write"   // a write applied, then answered 500 or dropped
+	FaultLostWrite   = "lost-write"   // a write applied, then answered 500 (or LostWriteStatus) or dropped
 	FaultFailRoute   = "fail-route"   // a route in FailRoutes
 )
 
@@ -112,8 +121,8 @@ func (f *Faults) decide(seed int64, method, uri string, n int64) decision {
 	}
 	d.retryAfter = share("retry-after") < clamp01(f.RetryAfterShare)
 	d.drift = share("drift") < clamp01(f.RateDrift)
-	d.lost = share("lost") < clamp01(f.RateLostWrite)
-	d.lostDrop = draw("lost-how")%2 == 1
+	d.lost = share("lost") < clamp01(f.RateLostWrite) && (f.LostWriteMethod == "" || f.LostWriteMethod == method)
+	d.lostDrop = f.LostWriteStatus == 0 && draw("lost-how")%2 == 1
 	return d
 }
 

@@ -2,6 +2,7 @@ package fakeapi
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -74,5 +75,25 @@ func TestIntegrationValidation(t *testing.T) {
 	}
 	if a := do(t, s, req{method: "PUT", path: "/workspace-integrations/75", ws: "acme", body: "{}"}); a.status != 404 {
 		t.Errorf("update exists: status %d", a.status)
+	}
+}
+
+// TestIntegrationSecretsMasked: with MaskSecrets, secrets (those of the
+// documented providers and api_token, auth_token, client_secret) are
+// answered as "****" and their last four characters, never in full.
+func TestIntegrationSecretsMasked(t *testing.T) {
+	s := newServer(t, Options{MaskSecrets: true})
+	a := do(t, s, req{method: "POST", path: "/workspace-integrations", ws: "acme",
+		body: map[string]any{"integration": 5, "data": map[string]any{"api_token": "cl-SECRET-0123wxyz", "account": "acme"}}})
+	if a.status != 200 || !strings.Contains(string(a.body), `"api_token":"****wxyz"`) || strings.Contains(string(a.body), "SECRET") {
+		t.Errorf("create answered %d %s, want api_token masked", a.status, a.body)
+	}
+	list := do(t, s, req{method: "GET", path: "/workspace-integrations", ws: "acme"})
+	if !strings.Contains(string(list.body), `"token":"****`) || strings.Contains(string(list.body), "SECRET") {
+		t.Errorf("list answered %s, want the secrets masked", list.body)
+	}
+	plain := newServer(t, Options{})
+	if b := do(t, plain, req{method: "GET", path: "/workspace-integrations", ws: "acme"}).body; strings.Contains(string(b), "****") {
+		t.Errorf("without MaskSecrets: %s", b)
 	}
 }

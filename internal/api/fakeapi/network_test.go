@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -112,5 +113,35 @@ func TestLostWriteRate(t *testing.T) {
 	}
 	if got := s.Requests().Faults[FaultLostWrite]; !near(got, n, 0.2) {
 		t.Errorf("lost writes %d of %d", got, n)
+	}
+}
+
+// TestLostWriteStatus: a lost write answered with LostWriteStatus is
+// applied and answered so, never dropped and without Retry-After; with
+// LostWriteMethod only writes of that method are lost.
+func TestLostWriteStatus(t *testing.T) {
+	s := newServer(t, Options{Faults: Faults{RateLostWrite: 1, LostWriteStatus: 503, LostWriteMethod: "POST"}})
+	hs := serve(t, s)
+	const n = 10
+	for i := 0; i < n; i++ {
+		req, _ := http.NewRequest("POST", hs.URL+"/ws/types/clients/items",
+			strings.NewReader(`{"data": {"name": "Lost `+itoa(int64(i))+`"}}`))
+		req.Header.Set("x-api-key", DemoAPIKey)
+		req.Header.Set("en-workspace", "acme")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := hs.Client().Do(req)
+		if err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "" {
+			t.Errorf("write %d: %d, Retry-After %q; want 503 without it", i, resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+	}
+	if got := len(s.Workspace("acme").ItemIDs("clients")); got != 60+n {
+		t.Errorf("%d clients after %d lost writes, want %d", got, n, 60+n)
+	}
+	if status, body, err := fetch(hs, "PUT", "/ws/types/clients/items/1001", map[string]any{"data": map[string]any{"city": "Recife"}}); status != 200 || err != nil {
+		t.Errorf("a PUT with lost POSTs: %d %s %v", status, body, err)
 	}
 }

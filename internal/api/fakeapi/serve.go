@@ -114,6 +114,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
+		if ls := f.LostWriteStatus; ls != 0 {
+			s.finish(w, r, c, failStatus(ls))
+			return
+		}
 		s.finish(w, r, c, fail(http.StatusInternalServerError, "Internal server error"))
 		return
 	}

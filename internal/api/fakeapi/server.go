@@ -81,6 +81,12 @@ type Options struct {
 	// last comes back without its last row. Asked again, it is whole. It
 	// plays a row moving away while paging without the count changing.
 	ShortPage bool
+	// MaskSecrets answers integration secrets masked ("****" and their
+	// last four characters) instead of leaving them out, and keeps as
+	// secrets, besides token and api_key, the api_token, auth_token and
+	// client_secret of providers the contract does not document: a server
+	// that masks secrets rather than omitting them.
+	MaskSecrets bool
 	// APIKeys are the keys the server accepts; nil means one key,
 	// DemoAPIKey, with every scope on every workspace.
 	APIKeys []Key

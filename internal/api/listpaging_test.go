@@ -1,0 +1,98 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// TestListGrowingListIgnoringPaging lists a collection that grows by a row
+// with every request (a request log) from a server that ignores "page" and
+// "limit" and answers every row each time: no two answers are the same
+// page, and the listing used to go on to MaxPages. It ends at the first
+// page longer than asked, with ErrPagingIgnored naming the route.
+func TestListGrowingListIgnoringPaging(t *testing.T) {
+	for _, counts := range []bool{false, true} {
+		t.Run(fmt.Sprint("counts=", counts), func(t *testing.T) {
+			var mu sync.Mutex
+			rows, requests := objects(1, 25), 0
+			srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				defer mu.Unlock()
+				requests++
+				rows = append(rows, objects(len(rows)+1, 1)...)
+				if strings.HasSuffix(r.URL.Path, "/count") {
+					if !counts {
+						writeJSON(w, 404, `{"statusCode":404,"error":"Not Found","message":"Cannot GET /count"}`)
+						return
+					}
+					writeJSON(w, 200, fmt.Sprintf(`{"count": %d}`, len(rows)))
+					return
+				}
+				writeJSON(w, 200, "["+join(rows)+"]")
+			})
+			c, _ := newTestClient(t, srv.URL, func(o *Options) { o.PageSize = 10; o.MaxPages = 200 })
+			fn, _ := collect()
+			_, err := c.List(t.Context(), mustKind(t, "groups"), "acme", Object{}, fn)
+			if !errors.Is(err, ErrPagingIgnored) {
+				t.Fatalf("err = %v after %d requests, want ErrPagingIgnored", err, requests)
+			}
+			if !strings.Contains(err.Error(), "groups.list") || !strings.Contains(err.Error(), "asked for 10 rows") {
+				t.Errorf("error %q does not name the route and the size asked", err)
+			}
+			if requests > 12 {
+				t.Errorf("%d requests before giving up, want a dozen at most", requests)
+			}
+		})
+	}
+}
+
+// TestListGrowingListIgnoringPage: a server that honours "limit" but
+// ignores "page", in front of a collection that gains a row at the top
+// with every request, answers each page as the first rows shifted by one:
+// never exactly the page before. The listing ends at the second page, most
+// of whose rows came on the first.
+func TestListGrowingListIgnoringPage(t *testing.T) {
+	s := newListServer(30)
+	s.ignorePaging = true
+	next := 1000
+	s.afterPage = func(s *listServer, page int) {
+		s.objs = append(objects(next, 1), s.objs...)
+		next++
+	}
+	res, _, err := listAll(t, s, "groups", Object{}, func(o *Options) { o.MaxPages = 200 })
+	if !errors.Is(err, ErrPagingIgnored) || res.Pages != 2 {
+		t.Fatalf("err = %v after %d pages, want ErrPagingIgnored at the second", err, res.Pages)
+	}
+	if !strings.Contains(err.Error(), "9 of its 10 rows came on earlier pages") {
+		t.Errorf("error %q does not say how much of the page repeated", err)
+	}
+}
+
+// TestListToleratesShiftedRows: rows added at the top while a listing
+// runs push a few rows of each page onto the next; that is drift, not a
+// server that ignores paging.
+func TestListToleratesShiftedRows(t *testing.T) {
+	s := newListServer(60)
+	next := 1000
+	s.afterPage = func(s *listServer, page int) {
+		s.objs = append(objects(next, repeatTolerance(10)), s.objs...)
+		next += repeatTolerance(10)
+	}
+	res, got, err := listAll(t, s, "groups", Object{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, o := range got {
+		seen[o.ID] = true
+	}
+	for i := 1; i <= 60; i++ {
+		if !seen[fmt.Sprint(i)] {
+			t.Errorf("row %d missing (%+v)", i, res)
+		}
+	}
+}

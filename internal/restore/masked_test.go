@@ -1,0 +1,57 @@
+package restore
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestBuildMaskedSecretOfUnlistedProvider: a server that answers a
+// secret of a provider the kind table does not list with a mask ("****",
+// "••••", a mask with a few visible characters) never gets the mask back
+// on create: the key needs its secret like a listed one, from the
+// operator's config (and the mask is not in the body), or the
+// integration is a manual step.
+func TestBuildMaskedSecretOfUnlistedProvider(t *testing.T) {
+	source := setOf(t,
+		[4]string{"integrations", "", "80", `{"id":80,"data":{"environment":"stage","api_token":"********","account":"acme"},"integration":{"id":5,"slug":"clicksign","name":"Clicksign"},"status":"active"}`},
+		[4]string{"integrations", "", "81", `{"id":81,"data":{"environment":"stage","auth_token":"••••1a2b","phone_number":"+5511999999999"},"integration":{"id":6,"slug":"whatsapp-twilio","name":"Whatsapp Twilio"},"status":"active"}`},
+		[4]string{"integrations", "", "82", `{"id":82,"data":{"environment":"stage","secret":"sk-****","note":"a *** b"},"integration":{"id":8,"slug":"docusign","name":"Docusign"},"status":"active"}`},
+	)
+	p, err := Build(Input{Operation: "replicate", Source: source, Target: NewSet(), Select: SelectAll(),
+		IDs: newMemIDs(), Secrets: secretsOf{"clicksign": {"api_token": "s3cret"}}, Environment: "production"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	click := stepFor(t, p, "integrations", "80")
+	if click.Action != Create || len(click.Secrets) != 1 || click.Secrets[0] != "clicksign.api_token" {
+		t.Errorf("clicksign: %s %q secrets %v, want a create with the configured api_token", click.Action, click.Reason, click.Secrets)
+	}
+	if got := string(click.Body); got != `{"data":{"account":"acme","environment":"production"},"integration":5}` {
+		t.Errorf("clicksign body %s: want no mask in it", got)
+	}
+	twilio := stepFor(t, p, "integrations", "81")
+	if twilio.Action != Manual || !strings.Contains(twilio.Reason, "needs its secret auth_token re-entered") {
+		t.Errorf("whatsapp: %s %q, want manual: needs its secret auth_token re-entered", twilio.Action, twilio.Reason)
+	}
+	docu := stepFor(t, p, "integrations", "82")
+	if docu.Action != Manual || !strings.Contains(docu.Reason, "needs its secret secret re-entered") {
+		t.Errorf("docusign: %s %q, want manual for the masked key only", docu.Action, docu.Reason)
+	}
+	if d := dump(p); strings.Contains(d, "****") || strings.Contains(d, "••••") || strings.Contains(d, "s3cret") {
+		t.Errorf("the plan holds a mask or a secret:\n%s", d)
+	}
+}
+
+// TestBuildMaskNotCompared: an equal target integration whose secret the
+// server masks differently is still equal (masks are not compared).
+func TestBuildMaskNotCompared(t *testing.T) {
+	source := setOf(t, [4]string{"integrations", "", "80", `{"id":80,"data":{"environment":"stage","api_token":"****abcd"},"integration":{"id":5,"slug":"clicksign","name":"Clicksign"},"status":"active"}`})
+	target := setOf(t, [4]string{"integrations", "", "90", `{"id":90,"data":{"environment":"stage","api_token":"****wxyz"},"integration":{"id":5,"slug":"clicksign","name":"Clicksign"},"status":"active"}`})
+	p, err := Build(Input{Operation: "restore", Source: source, Target: target, Select: SelectAll(), IDs: newMemIDs()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := stepFor(t, p, "integrations", "80"); s.Action != Skip {
+		t.Errorf("%s %q, want skip: masks are not compared", s.Action, s.Reason)
+	}
+}
