@@ -88,29 +88,29 @@ func TestDailyRunMergesSmallPacks(t *testing.T) {
 	}
 }
 
-// TestMergeLeavesDamagedPackAlone: a small pack that fails its checksum
-// is neither merged nor rewritten; the small packs on each side of it are
-// merged apart, and their objects still read.
-func TestMergeLeavesDamagedPackAlone(t *testing.T) {
+// mergeAroundBadPack commits 60 objects in small packs (a dozen or more),
+// replaces the middle one's record by spoil's, merges them all, and
+// checks that the spoiled pack stays as it was, between two merged
+// packs. It returns the database, the snapshot and the spoiled pack's
+// record.
+func mergeAroundBadPack(t *testing.T, spoil func(t *testing.T, rec []byte) []byte) (*DB, *Snapshot, []byte) {
+	t.Helper()
 	defer func(p int) { packTarget = p }(packTarget)
-	path := filepath.Join(t.TempDir(), "snapshots.db")
-	db, err := Open(path, Options{Logger: quiet})
+	db, err := Open(filepath.Join(t.TempDir(), "snapshots.db"), Options{Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	packTarget = 1 << 10 // packs of about three objects, none small
-	const n = 60
-	s := snapshotOf(t, db, "acme", n, same)
+	s := snapshotOf(t, db, "acme", 60, same)
 	packTarget = 128 << 10 // now every pack is small
 	keys, recs := packRecords(t, db)
 	if len(keys) < 10 {
 		t.Fatalf("%d packs, want a dozen or more", len(keys))
 	}
 	bad := len(keys) / 2
-	damaged := bytes.Clone(recs[bad])
-	damaged[len(damaged)-3] ^= 0x55
-	if err := db.bolt.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketPacks).Put(keys[bad], damaged) }); err != nil {
+	spoiled := spoil(t, bytes.Clone(recs[bad]))
+	if err := db.bolt.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketPacks).Put(keys[bad], spoiled) }); err != nil {
 		t.Fatal(err)
 	}
 	db.gc.RLock()
@@ -120,21 +120,29 @@ func TestMergeLeavesDamagedPackAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	after, afterRecs := packRecords(t, db)
-	if len(after) != 3 {
-		t.Fatalf("%d packs after the merge, want 3 (before, damaged, after)", len(after))
+	if len(after) != 3 || !bytes.Equal(after[0], keys[0]) || !bytes.Equal(after[1], keys[bad]) || !bytes.Equal(after[2], keys[bad+1]) {
+		t.Fatalf("packs filed under %x after the merge, want %x %x %x (before, spoiled, after)", after, keys[0], keys[bad], keys[bad+1])
 	}
-	if !bytes.Equal(after[0], keys[0]) || !bytes.Equal(after[1], keys[bad]) || !bytes.Equal(after[2], keys[bad+1]) {
-		t.Fatalf("packs filed under %x, want %x %x %x", after, keys[0], keys[bad], keys[bad+1])
+	if !bytes.Equal(afterRecs[1], spoiled) {
+		t.Fatal("the spoiled pack was rewritten")
 	}
-	if !bytes.Equal(afterRecs[1], damaged) {
-		t.Fatal("the damaged pack was rewritten")
-	}
+	return db, s, spoiled
+}
+
+// TestMergeLeavesDamagedPackAlone: a small pack that fails its checksum
+// is neither merged nor rewritten; the small packs on each side of it are
+// merged apart, and their objects still read.
+func TestMergeLeavesDamagedPackAlone(t *testing.T) {
+	db, s, damaged := mergeAroundBadPack(t, func(_ *testing.T, rec []byte) []byte {
+		rec[len(rec)-3] ^= 0x55
+		return rec
+	})
 	p, _ := decodePack(damaged)
 	lost := map[string]bool{}
 	for _, id := range p.ids {
 		lost[fmt.Sprint(id)] = true // blob ids are the item ids here: one run, in order
 	}
-	for id := 1; id <= n; id++ {
+	for id := 1; id <= 60; id++ {
 		raw, ok, err := db.Lookup(s, "items/contracts", fmt.Sprint(id))
 		if lost[fmt.Sprint(id)] {
 			if err == nil {
@@ -203,44 +211,21 @@ func TestMergeLeavesARunningRunsPacks(t *testing.T) {
 // one of whose blobs is not JSON stays as it is; the small packs on each
 // side of it still merge.
 func TestMergeSplitsAtAPackThatIsNotJSON(t *testing.T) {
-	defer func(p int) { packTarget = p }(packTarget)
-	path := filepath.Join(t.TempDir(), "snapshots.db")
-	db, err := Open(path, Options{Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	packTarget = 1 << 10
-	snapshotOf(t, db, "acme", 60, same)
-	packTarget = 128 << 10
-	keys, recs := packRecords(t, db)
-	bad := len(keys) / 2
-	p, err := decodePack(recs[bad])
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := p.unpack()
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw = bytes.Clone(raw)
-	raw[0] = 'X' // its first blob is no longer JSON
-	frame, err := compressPack(nil, raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	forged := encodePack(p.ids, p.lens, frame)
-	if err := db.bolt.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketPacks).Put(keys[bad], forged) }); err != nil {
-		t.Fatal(err)
-	}
-	db.gc.RLock()
-	_, err = db.mergeSmallPacks(keyIDs(keys))
-	db.gc.RUnlock()
-	if err != nil {
-		t.Fatal(err)
-	}
-	after, afterRecs := packRecords(t, db)
-	if len(after) != 3 || !bytes.Equal(after[1], keys[bad]) || !bytes.Equal(afterRecs[1], forged) {
-		t.Fatalf("%d packs after the merge, want 3 with the forged one in the middle as it was", len(after))
-	}
+	mergeAroundBadPack(t, func(t *testing.T, rec []byte) []byte {
+		p, err := decodePack(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := p.unpack()
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw = bytes.Clone(raw)
+		raw[0] = 'X' // its first blob is no longer JSON
+		frame, err := compressPack(nil, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return encodePack(p.ids, p.lens, frame)
+	})
 }
