@@ -485,8 +485,25 @@
 // change since its base, so a day at 1% churn costs about 1% of the
 // entries times the days since the base: at 1% a base lasts some 13
 // days. With nothing different the root is the base's itself; an
-// unchanged collection's patch is the same bytes, so the same root. A
-// damaged tree in the latest snapshot makes the run build full trees
+// unchanged collection's patch is the same bytes, so the same root.
+//
+// A patch is only written over a base that is the own root (a full tree)
+// of one of the workspace's committed snapshots: once the snapshot that
+// stored the base is forgotten, the next run stores a full tree, however
+// little changed (TestPrunePatchBase). Prune keeps a patch's base, its
+// chunks and all its blobs, as long as the patch lives, even objects the
+// patch removes or replaces; with the rule, what only forgotten snapshots
+// held outlives them by one run at most: it goes with the last patch over
+// that base, the retention window after the next run
+// (TestPruneRemovesForgottenObject). Without it, a quiet collection would
+// have kept its patch's base, and every object deleted since, until 1/8 of
+// it changed. The rule looks at the workspace's own snapshots only (which
+// the commit reads anyway for the latest): another workspace's snapshot
+// with the same tree (roots are content-addressed) could hold the base
+// too, but finding it would read every snapshot record of the database on
+// each commit, and missing it costs a full tree, not a wrong answer.
+//
+// A damaged tree in the latest snapshot makes the run build full trees
 // (TestPatchDamagedReference). The patch is stored in the transaction
 // that would have stored the collection's chunks and its snapshot record
 // comes in the last, as before: a crash between them leaves a patch that
@@ -591,7 +608,8 @@
 // blobs are kept: a Put of such content is stored afresh without being
 // compared, and takes the id out of the damaged set. Prune drops the
 // damaged entries of the blobs it removes. A blob whose object is gone
-// from the server stays damaged until its snapshots are forgotten; damage
+// from the server stays damaged until its snapshots are forgotten (and
+// the patches over a tree that held it: see # Patches); damage
 // to a chunk, an index node or a root is structural and no backup heals
 // it (the next backup finds the chunk by its hash and reuses it).
 //

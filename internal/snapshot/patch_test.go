@@ -402,14 +402,16 @@ func TestBeginFromPatchedBase(t *testing.T) {
 }
 
 // TestPrunePatchBase: prune keeps a patch's base (root, chunks, blobs)
-// once the base's own snapshot is forgotten, and removes it when no patch
-// names it any more.
+// once the base's own snapshot is forgotten; the next run then stores a
+// full tree, however little changed, so that the base goes with the
+// patch's own snapshot.
 func TestPrunePatchBase(t *testing.T) {
 	t.Parallel()
 	const coll, n = "items/contracts", 2000
 	db := openTest(t)
 	s1 := snapshotOf(t, db, "acme", n, same)
-	s2 := snapshotOf(t, db, "acme", n, func(id int) int { return id % 500 / 499 })
+	changed := func(id int) int { return id % 500 / 499 }
+	s2 := snapshotOf(t, db, "acme", n, changed)
 	baseRoot := s1.Collections[coll].Root
 	if b, _, err := decodePatch(rootRecord(t, db, s2, coll)); err != nil || b != baseRoot {
 		t.Fatalf("s2: %v, want a patch over s1's tree", err)
@@ -430,9 +432,11 @@ func TestPrunePatchBase(t *testing.T) {
 	if rep, err := db.Verify(true, nil); err != nil || !rep.OK() {
 		t.Fatalf("verify: %v %v", err, rep.Problems)
 	}
-	s3 := snapshotOf(t, db, "acme", n, func(id int) int { return 1 + id%2 }) // all changed: a full tree
+	// Nothing changed since s2, but s2's base is no snapshot's own root
+	// any more: a full tree.
+	s3 := snapshotOf(t, db, "acme", n, changed)
 	if isPatch(rootRecord(t, db, s3, coll)) {
-		t.Fatal("s3 is a patch")
+		t.Fatal("s3 is a patch over a forgotten snapshot's tree")
 	}
 	if err := db.Forget(s2.ID); err != nil {
 		t.Fatal(err)
@@ -449,6 +453,74 @@ func TestPrunePatchBase(t *testing.T) {
 	}
 	if got := count(t, db, bucketRoots); got != 1 {
 		t.Errorf("%d roots left, want 1", got)
+	}
+	if diff := cmp.Diff(want, objectsAll(t, db, s3, coll)); diff != "" {
+		t.Errorf("s3 (-s2 +s3):\n%s", diff)
+	}
+}
+
+// TestPruneRemovesForgottenObject: an object deleted on the server, held
+// only by the base of a patch, is gone once the snapshots that held it,
+// and the patch's own snapshot, are forgotten and pruned.
+func TestPruneRemovesForgottenObject(t *testing.T) {
+	t.Parallel()
+	const coll, n = "items/contracts", 2000
+	db := openTest(t)
+	// Object 7's content alone in a pack (prune rewrites a pack only
+	// when most of it is dead), by another workspace's run.
+	o := snapshotOf(t, db, "other", 7, func(id int) int {
+		if id == 7 {
+			return 0
+		}
+		return 1
+	})
+	s1 := snapshotOf(t, db, "acme", n, same)
+	without7 := func(at time.Time) *Snapshot { // object 7 deleted on the server
+		t.Helper()
+		w, err := db.Begin("acme", at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id := 1; id <= n; id++ {
+			if id == 7 {
+				continue
+			}
+			if err := w.Put("items", "contracts", fmt.Sprint(id), item(id, 0)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s, err := w.Commit(CommitInfo{FinishedAt: at.Add(time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s2 := without7(t0.Add(time.Hour))
+	if b, ps, err := decodePatch(rootRecord(t, db, s2, coll)); err != nil || b != s1.Collections[coll].Root || len(ps) != 1 || ps[0].id != 0 {
+		t.Fatalf("s2: %d entries, %v; want a patch removing object 7", len(ps), err)
+	}
+	if err := db.Forget(s1.ID, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	s3 := without7(t0.Add(2 * time.Hour))
+	if isPatch(rootRecord(t, db, s3, coll)) {
+		t.Fatal("s3 is a patch over the forgotten s1's tree")
+	}
+	if err := db.Forget(s2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Prune(); err != nil {
+		t.Fatal(err)
+	}
+	h, err := ContentHash(item(7, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw, err := db.Blob(h); !errors.Is(err, ErrNotFound) {
+		t.Errorf("object 7, held by no snapshot left: %d bytes, %v; want ErrNotFound", len(raw), err)
+	}
+	if got := countBlobs(t, db); got != n-1 {
+		t.Errorf("%d blobs stored, want %d (s3's)", got, n-1)
 	}
 }
 
