@@ -522,7 +522,10 @@
 // patches; a key in one patch only is looked up in the tree the two
 // bases share there, through a cursor that reads each node once.
 // Verify checks that a patch hashes to its address, decodes (keys
-// sorted), that its base is there and is a full tree (checked as any),
+// sorted), that its base is there and is a full tree (checked as any,
+// but for the blobs of the keys the patch changes: they are not the
+// patched view's, and a blob damaged there is reported under the
+// snapshots that hold it, not the patch's: TestVerifySupersededBaseBlob),
 // that it removes only keys the base holds, that the count is the
 // record's, and that its blobs are sound. Prune marks a patch's base
 // root, its tree and the patch's blobs. TestPatchModel checks every
