@@ -89,6 +89,8 @@ type DB struct {
 	unfiled *unfiled
 	// packs holds the packs decoded last, for sequential readers.
 	packs *packCache
+	// patches holds the patches decoded last, for Lookup and readers.
+	patches *patchCache
 	// contentHashes keeps the content hashes blobHashes computed.
 	contentHashes *hashCache
 
@@ -145,7 +147,7 @@ func Open(path string, opts Options) (db *DB, err error) {
 		}
 		return nil, fmt.Errorf("open snapshot database %s: %w", path, err)
 	}
-	db = &DB{bolt: b, path: path, opts: opts, log: opts.Logger.With("db", path), unfiled: newUnfiled(opts.UnfiledBlobs), packs: newPackCache(), contentHashes: newHashCache()}
+	db = &DB{bolt: b, path: path, opts: opts, log: opts.Logger.With("db", path), unfiled: newUnfiled(opts.UnfiledBlobs), packs: newPackCache(), patches: newPatchCache(), contentHashes: newHashCache()}
 	format, packing, err := db.init()
 	if err != nil {
 		_ = b.Close()

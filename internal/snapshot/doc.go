@@ -516,7 +516,13 @@
 // and the full tree is built as before (TestBeginFromPatchedBase).
 //
 // Reading. Walk and WalkObjects merge the base's chunks with the patch;
-// Lookup searches the patch, then the base. DiffCollection compares the
+// Lookup searches the patch, then the base. The last few patches decoded
+// (4, 16 MiB decoded at most: patchcache.go) are kept, keyed by root hash
+// and checked against the record read, so that a restore plan's lookup
+// per key does not decode the whole patch each time: on
+// BenchmarkLookupPatched (100,000 objects, a patch of 11,111 entries,
+// load 5) a lookup took 0.81-1.19 ms before, 64-80 µs with the cache,
+// against 38-82 µs in a full tree. DiffCollection compares the
 // bases as before (shared subtrees skipped; nothing when the two sides
 // share their base, as successive patches do) and overlays the two
 // patches; a key in one patch only is looked up in the tree the two

@@ -121,11 +121,14 @@ type collView struct {
 }
 
 // viewOf decodes the root record raw stored under h; base returns the
-// record of a patch's base.
-func viewOf(h Hash, raw []byte, base func(Hash) ([]byte, error)) (*collView, error) {
+// record of a patch's base, decode decodes a patch (nil: decodePatch).
+func viewOf(h Hash, raw []byte, base func(Hash) ([]byte, error), decode func(Hash, []byte) (Hash, []patchEntry, error)) (*collView, error) {
 	v := &collView{base: h}
 	if isPatch(raw) {
-		b, ps, err := decodePatch(raw)
+		if decode == nil {
+			decode = func(_ Hash, raw []byte) (Hash, []patchEntry, error) { return decodePatch(raw) }
+		}
+		b, ps, err := decode(h, raw)
 		if err != nil {
 			return nil, fmt.Errorf("root %s: %w", h.Short(), err)
 		}
@@ -146,19 +149,23 @@ func viewOf(h Hash, raw []byte, base func(Hash) ([]byte, error)) (*collView, err
 }
 
 // loadView reads a collection's root, and a patch's base, in one short
-// read transaction.
+// read transaction; the patches decoded last come from db.patches.
 func (db *DB) loadView(h Hash) (*collView, error) {
 	var v *collView
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
 		var err error
-		v, err = viewTx(tx, h)
+		v, err = viewTxDecode(tx, h, db.patches.decode)
 		return err
 	})
 	return v, err
 }
 
 // viewTx reads a collection's root, and a patch's base, in tx.
-func viewTx(tx *bbolt.Tx, h Hash) (*collView, error) {
+func viewTx(tx *bbolt.Tx, h Hash) (*collView, error) { return viewTxDecode(tx, h, nil) }
+
+// viewTxDecode is viewTx, with decode decoding a patch (nil:
+// decodePatch).
+func viewTxDecode(tx *bbolt.Tx, h Hash, decode func(Hash, []byte) (Hash, []patchEntry, error)) (*collView, error) {
 	roots := tx.Bucket(bucketRoots)
 	get := func(h Hash) ([]byte, error) {
 		raw := roots.Get(h[:])
@@ -171,7 +178,7 @@ func viewTx(tx *bbolt.Tx, h Hash) (*collView, error) {
 	if err != nil {
 		return nil, fmt.Errorf("root %s: %w", h.Short(), err)
 	}
-	return viewOf(h, raw, get)
+	return viewOf(h, raw, get, decode)
 }
 
 // baseCount returns the entries under the full tree's root.
