@@ -86,7 +86,7 @@ func (w *Writer) commit(info CommitInfo) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	tb := &treeBuild{run: []byte(w.id), result: map[string]Collection{}, prev: prev, live: live, log: w.db.log}
+	tb := &treeBuild{run: []byte(w.id), result: map[string]Collection{}, prev: prev, live: live, maxPatch: w.db.maxPatch, log: w.db.log}
 	step := func(tx *bbolt.Tx) error { return tb.step(tx, commitBudget) }
 	if w.base != nil {
 		bb, err := w.newBaseBuild(tb)
@@ -220,7 +220,17 @@ type treeBuild struct {
 	// live holds the collection roots of the workspace's committed
 	// snapshots: a patch's base must be one of them (see # Patches).
 	live map[Hash]bool
-	log  *slog.Logger
+	// maxPatch, when not 0, replaces maxPatchSize (tests).
+	maxPatch int
+	log      *slog.Logger
+}
+
+// patchBytes returns the most bytes (patchSize) a patch may take.
+func (b *treeBuild) patchBytes() int {
+	if b.maxPatch > 0 {
+		return b.maxPatch
+	}
+	return maxPatchSize
 }
 
 // latestCollections returns the collections of the workspace's latest
@@ -284,13 +294,17 @@ func (b *treeBuild) patchFrom(tx *bbolt.Tx, coll []byte, m *pendingMerge, cur en
 	if err != nil {
 		return damaged(err)
 	}
-	refIt := &errIter{it: &treeIterTx{chunks: tx.Bucket(bucketChunks), refs: refs}}
+	refIt := &errIter{it: &sortedIter{it: &treeIterTx{chunks: tx.Bucket(bucketChunks), refs: refs}}}
 	ps, count, ok, err := computePatch(cur, refIt, patchLimit(ref.baseCount()))
 	if refIt.err != nil {
 		return damaged(refIt.err)
 	}
 	if err != nil || !ok || count == 0 {
 		return false, 0, err
+	}
+	// A patch that readers could not decode, or barely: a full tree.
+	if patchSize(ps) > b.patchBytes() {
+		return false, 0, nil
 	}
 	h, added, err := storePatch(tx, ref.base, ps)
 	if err != nil {

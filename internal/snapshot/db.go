@@ -97,6 +97,8 @@ type DB struct {
 	// fullTrees, set by tests of the trees' shape, makes every commit
 	// build full trees, never patches.
 	fullTrees bool
+	// maxPatch, set by tests, replaces maxPatchSize when not 0.
+	maxPatch int
 
 	chunkReads atomic.Int64 // chunks loaded, for tests of diff cost
 	indexReads atomic.Int64 // index nodes loaded, for tests of diff cost

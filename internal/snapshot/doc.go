@@ -504,7 +504,14 @@
 // each commit, and missing it costs a full tree, not a wrong answer.
 //
 // A damaged tree in the latest snapshot makes the run build full trees
-// (TestPatchDamagedReference). The patch is stored in the transaction
+// (TestPatchDamagedReference); so do base entries out of order across
+// chunks (each chunk checks only its own order; TestPatchUnorderedBase).
+// A patch whose keys and numbers would take more than 8 MiB
+// (maxPatchSize, a quarter of what a reader decodes: maxPatchDecoded) is
+// not written either: the collection is stored as a full tree
+// (TestPatchSizeBound). A reader refuses a patch of more than 65,536
+// entries or whose keys (which share prefixes) decode to more than 32
+// MiB (TestPatchDecodeRejects). The patch is stored in the transaction
 // that would have stored the collection's chunks and its snapshot record
 // comes in the last, as before: a crash between them leaves a patch that
 // recovery's prune removes (TestPatchCrashBeforeRecord).
