@@ -2,6 +2,8 @@ package snapshot
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -73,5 +75,58 @@ func TestVerifySupersededBaseBlob(t *testing.T) {
 	}
 	if !sr.OK() || sr.Check.Content != 0 || sr.Check.Structural != 0 {
 		t.Errorf("scrub of intact s2: %+v, problems %v", sr.Check, sr.Problems)
+	}
+}
+
+// TestWalkPatchedDamagedChunk: Walk and WalkObjects of a patched
+// collection whose base lost a chunk report every entry before the
+// chunk, then the damage.
+func TestWalkPatchedDamagedChunk(t *testing.T) {
+	t.Parallel()
+	const coll, n = "items/contracts", 2000
+	db := openTest(t)
+	s1 := snapshotOf(t, db, "acme", n, same)
+	s2 := snapshotAt(t, db, "acme", t0.Add(time.Hour), n, func(id int) int { return id % 100 / 99 })
+	if !isPatch(rootRecord(t, db, s2, coll)) {
+		t.Fatal("s2 is not a patch")
+	}
+	var lost chunkRef
+	if err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		refs, err := refsTx(tx, s1.Collections[coll].Root)
+		if err != nil {
+			return err
+		}
+		lost = refs[len(refs)/2]
+		return tx.Bucket(bucketChunks).Delete(idKey(lost.id))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// The keys before the lost chunk, in order.
+	var want []string
+	for id := 1; id <= n; id++ {
+		if k := sortKey(fmt.Sprint(id)); compareKeys(k, lost.first) < 0 {
+			want = append(want, string(k))
+		}
+	}
+	slices.SortFunc(want, func(a, b string) int { return compareKeys([]byte(a), []byte(b)) })
+	for _, objects := range []bool{false, true} {
+		var got []string
+		fn := func(k string) error { got = append(got, string(sortKey(k))); return nil }
+		var err error
+		if objects {
+			err = db.WalkObjects(s2, coll, func(k string, _ []byte) error { return fn(k) })
+		} else {
+			err = db.Walk(s2, coll, func(k string, _ Hash) error { return fn(k) })
+		}
+		if !errors.Is(err, ErrCorrupt) {
+			t.Errorf("objects %v: %v, want ErrCorrupt", objects, err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("objects %v: %d keys before the damage, want %d (last %q)", objects, len(got), len(want), got[len(got)-1])
+		}
+	}
+	// Leave a database the cleanup's check accepts.
+	if err := db.Forget(s1.ID, s2.ID); err != nil {
+		t.Fatal(err)
 	}
 }
