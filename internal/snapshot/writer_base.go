@@ -22,7 +22,9 @@ import (
 // full build cuts them (boundaries by key, maxChunkEntries). The chunks
 // and roots are therefore those a run that Put every object of the new
 // snapshot would build, and a collection the run did not touch keeps
-// base's root. The cost is that of the changes and the chunks they
+// base's root (unless it is a patch over a tree no snapshot of the
+// workspace holds as its own any more: it is then built again as a full
+// tree, as a Put per object would). The cost is that of the changes and the chunks they
 // touch, plus one read and decode per kept chunk, rather than a Put per object:
 // offsite restore-db imports a workspace's history this way.
 //
@@ -218,7 +220,7 @@ func (b *baseBuild) step(tx *bbolt.Tx, budget int) error {
 			}
 			name := b.names[0]
 			b.names = b.names[1:]
-			if !b.touched[name] && len(b.deletes[name]) == 0 {
+			if !b.touched[name] && len(b.deletes[name]) == 0 && !b.deadBase(tx, b.base.Collections[name]) {
 				b.result[name] = b.base.Collections[name]
 				continue
 			}
@@ -259,6 +261,23 @@ func (b *baseBuild) step(tx *bbolt.Tx, budget int) error {
 		}
 		used += n
 	}
+}
+
+// deadBase reports whether c's root is a patch over a tree that is no
+// longer the own root of a snapshot of the workspace: the collection is
+// then built again, as a full tree (see # Patches), though the run did
+// not change it.
+func (b *baseBuild) deadBase(tx *bbolt.Tx, c Collection) bool {
+	if b.live == nil {
+		return false
+	}
+	raw := tx.Bucket(bucketRoots).Get(c.Root[:])
+	if !isPatch(raw) || len(raw) < 1+len(c.Root) {
+		return false
+	}
+	var base Hash
+	copy(base[:], raw[1:])
+	return !b.live[base]
 }
 
 // next does one step of the collection in progress: it files one entry,

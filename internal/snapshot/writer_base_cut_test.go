@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"maps"
 	"testing"
 	"time"
 
@@ -100,5 +101,50 @@ func TestBeginFromOlderCuts(t *testing.T) {
 	full := snapshotAt(t, db, "acme", t0.Add(2*time.Hour), n, func(id int) int { return 1 - min(id-1, 1) })
 	if based.Collections[coll] != full.Collections[coll] {
 		t.Errorf("based run: %+v, a Put per object: %+v", based.Collections[coll], full.Collections[coll])
+	}
+}
+
+// TestBeginFromDeadBase: a based run that does not touch a collection
+// stored as a patch over a forgotten snapshot's tree stores it as a full
+// tree, as a Put per object would, so that prune can remove the old tree.
+func TestBeginFromDeadBase(t *testing.T) {
+	t.Parallel()
+	const coll, n = "items/contracts", 2000
+	db := openTest(t)
+	s1 := snapshotOf(t, db, "acme", n, same)
+	rev := func(id int) int { return id % 100 / 99 }
+	s2 := snapshotAt(t, db, "acme", t0.Add(time.Hour), n, rev)
+	if !isPatch(rootRecord(t, db, s2, coll)) {
+		t.Fatal("s2 is not a patch")
+	}
+	if err := db.Forget(s1.ID); err != nil {
+		t.Fatal(err)
+	}
+	w, err := db.BeginFrom(s2, t0.Add(2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Put("items", "people", "1", item(1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	based, err := w.Commit(CommitInfo{FinishedAt: t0.Add(2 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if isPatch(rootRecord(t, db, based, coll)) {
+		t.Error("the untouched collection is still a patch over the forgotten s1's tree")
+	}
+	if got, want := objectsAll(t, db, based, coll), objectsAll(t, db, s2, coll); len(got) != n || !maps.Equal(got, want) {
+		t.Errorf("the untouched collection: %d objects, differs from s2's: %v", len(got), !maps.Equal(got, want))
+	}
+	if err := db.Forget(s2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Prune(); err != nil {
+		t.Fatal(err)
+	}
+	old := s1.Collections[coll].Root
+	if _, err := db.getCopy(bucketRoots, old[:]); err == nil {
+		t.Error("the forgotten s1's tree outlives the patches over it")
 	}
 }
