@@ -490,7 +490,8 @@
 // A patch is only written over a base that is the own root (a full tree)
 // of one of the workspace's committed snapshots: once the snapshot that
 // stored the base is forgotten, the next run stores a full tree, however
-// little changed (TestPrunePatchBase). Prune keeps a patch's base, its
+// little changed (TestPrunePatchBase); a based run (BeginFrom) too, even
+// for a collection it does not change (TestBeginFromDeadBase). Prune keeps a patch's base, its
 // chunks and all its blobs, as long as the patch lives, even objects the
 // patch removes or replaces; with the rule, what only forgotten snapshots
 // held outlives them by one run at most: it goes with the last patch over
