@@ -82,11 +82,11 @@ func (w *Writer) commit(info CommitInfo) (*Snapshot, error) {
 	} else {
 		w.added += n
 	}
-	prev, err := w.db.latestCollections(w.workspace)
+	prev, live, err := w.db.latestCollections(w.workspace)
 	if err != nil {
 		return nil, err
 	}
-	tb := &treeBuild{run: []byte(w.id), result: map[string]Collection{}, prev: prev, log: w.db.log}
+	tb := &treeBuild{run: []byte(w.id), result: map[string]Collection{}, prev: prev, live: live, maxPatch: w.db.maxPatch, log: w.db.log}
 	step := func(tx *bbolt.Tx) error { return tb.step(tx, commitBudget) }
 	if w.base != nil {
 		bb, err := w.newBaseBuild(tb)
@@ -217,20 +217,40 @@ type treeBuild struct {
 	// snapshot: a collection is stored as a patch over the full tree
 	// under its namesake's root when the patch is small (see # Trees).
 	prev map[string]Collection
-	log  *slog.Logger
+	// live holds the collection roots of the workspace's committed
+	// snapshots: a patch's base must be one of them (see # Patches).
+	live map[Hash]bool
+	// maxPatch, when not 0, replaces maxPatchSize (tests).
+	maxPatch int
+	log      *slog.Logger
+}
+
+// patchBytes returns the most bytes (patchSize) a patch may take.
+func (b *treeBuild) patchBytes() int {
+	if b.maxPatch > 0 {
+		return b.maxPatch
+	}
+	return maxPatchSize
 }
 
 // latestCollections returns the collections of the workspace's latest
-// committed snapshot; none when it has none.
-func (db *DB) latestCollections(workspace string) (map[string]Collection, error) {
+// committed snapshot, none when it has none, and the collection roots of
+// all its committed snapshots.
+func (db *DB) latestCollections(workspace string) (map[string]Collection, map[Hash]bool, error) {
 	if db.fullTrees {
-		return nil, nil
+		return nil, nil, nil
 	}
 	snaps, err := db.Snapshots(workspace)
 	if err != nil || len(snaps) == 0 {
-		return nil, err
+		return nil, nil, err
 	}
-	return snaps[len(snaps)-1].Collections, nil
+	live := map[Hash]bool{}
+	for _, s := range snaps {
+		for _, c := range s.Collections {
+			live[c.Root] = true
+		}
+	}
+	return snaps[len(snaps)-1].Collections, live, nil
 }
 
 // tryPatch stores the collection coll, whose entries the merge yields
@@ -263,17 +283,28 @@ func (b *treeBuild) patchFrom(tx *bbolt.Tx, coll []byte, m *pendingMerge, cur en
 	if err != nil {
 		return damaged(err)
 	}
+	// A patch's base must be the own root of a snapshot still here:
+	// once the snapshot that stored the full tree is forgotten, the
+	// collection is stored as a full tree again, so that prune can
+	// remove what only the forgotten snapshots held (see # Patches).
+	if !b.live[ref.base] {
+		return false, 0, nil
+	}
 	refs, err := refsTx(tx, ref.base)
 	if err != nil {
 		return damaged(err)
 	}
-	refIt := &errIter{it: &treeIterTx{chunks: tx.Bucket(bucketChunks), refs: refs}}
+	refIt := &errIter{it: &sortedIter{it: &treeIterTx{chunks: tx.Bucket(bucketChunks), refs: refs}}}
 	ps, count, ok, err := computePatch(cur, refIt, patchLimit(ref.baseCount()))
 	if refIt.err != nil {
 		return damaged(refIt.err)
 	}
 	if err != nil || !ok || count == 0 {
 		return false, 0, err
+	}
+	// A patch that readers could not decode, or barely: a full tree.
+	if patchSize(ps) > b.patchBytes() {
+		return false, 0, nil
 	}
 	h, added, err := storePatch(tx, ref.base, ps)
 	if err != nil {

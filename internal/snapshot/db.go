@@ -89,12 +89,16 @@ type DB struct {
 	unfiled *unfiled
 	// packs holds the packs decoded last, for sequential readers.
 	packs *packCache
+	// patches holds the patches decoded last, for Lookup and readers.
+	patches *patchCache
 	// contentHashes keeps the content hashes blobHashes computed.
 	contentHashes *hashCache
 
 	// fullTrees, set by tests of the trees' shape, makes every commit
 	// build full trees, never patches.
 	fullTrees bool
+	// maxPatch, set by tests, replaces maxPatchSize when not 0.
+	maxPatch int
 
 	chunkReads atomic.Int64 // chunks loaded, for tests of diff cost
 	indexReads atomic.Int64 // index nodes loaded, for tests of diff cost
@@ -145,7 +149,7 @@ func Open(path string, opts Options) (db *DB, err error) {
 		}
 		return nil, fmt.Errorf("open snapshot database %s: %w", path, err)
 	}
-	db = &DB{bolt: b, path: path, opts: opts, log: opts.Logger.With("db", path), unfiled: newUnfiled(opts.UnfiledBlobs), packs: newPackCache(), contentHashes: newHashCache()}
+	db = &DB{bolt: b, path: path, opts: opts, log: opts.Logger.With("db", path), unfiled: newUnfiled(opts.UnfiledBlobs), packs: newPackCache(), patches: newPatchCache(), contentHashes: newHashCache()}
 	format, packing, err := db.init()
 	if err != nil {
 		_ = b.Close()

@@ -32,7 +32,7 @@ func TestGrowth(t *testing.T) {
 func testGrowth(t *testing.T, n int) {
 	const coll = "items/contracts"
 	db := openTest(t)
-	db.fullTrees = true // the growth of full trees; patches: TestPatchStorage
+	db.fullTrees = true // the growth of full trees; patches: TestPatchWritten, BenchmarkTreeStorage
 	s1 := snapshotOf(t, db, "acme", n, same)
 	file1, err := db.Size()
 	if err != nil {

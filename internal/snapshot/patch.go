@@ -26,7 +26,23 @@ const (
 	maxPatchEntries = 1 << 16
 	// minPatchEntry is the fewest bytes a patch entry takes.
 	minPatchEntry = 2
+	// maxPatchDecoded caps the bytes a patch's keys decode to (keys
+	// share prefixes, so a small record could decode to gigabytes);
+	// maxPatchSize, a quarter of it, caps what a commit writes: beyond,
+	// it writes a full tree (patchSize).
+	maxPatchDecoded = 32 << 20
+	maxPatchSize    = maxPatchDecoded / 4
 )
+
+// patchSize returns a bound on the bytes of a patch's body and of its
+// decoded keys: each entry's key and at most 32 bytes of numbers.
+func patchSize(ps []patchEntry) int {
+	n := 0
+	for _, p := range ps {
+		n += len(p.key) + 32
+	}
+	return n
+}
 
 // patchEntry is one key a patch changes: id is its blob, 0 when the patch
 // removes the key.
@@ -69,7 +85,8 @@ func encodePatch(base Hash, ps []patchEntry) ([]byte, error) {
 func isPatch(raw []byte) bool { return len(raw) > 0 && raw[0] == patchFormat }
 
 // decodePatch decodes a patch made by encodePatch: its base and entries
-// (at least one, keys strictly increasing).
+// (at least one and at most maxPatchEntries, keys strictly increasing
+// and at most maxPatchDecoded bytes in all).
 func decodePatch(raw []byte) (Hash, []patchEntry, error) {
 	var base Hash
 	if !isPatch(raw) || len(raw) < 1+len(base) {
@@ -81,15 +98,20 @@ func decodePatch(raw []byte) (Hash, []patchEntry, error) {
 		return base, nil, fmt.Errorf("%w: patch: %v", ErrCorrupt, err)
 	}
 	d := &decoder{b: body}
-	n := int(d.uvarint(uint64(len(d.b) / minPatchEntry)))
+	n := int(d.uvarint(uint64(min(len(d.b)/minPatchEntry, maxPatchEntries))))
 	if d.err == nil && n == 0 {
 		d.err = fmt.Errorf("%w: empty patch", ErrCorrupt)
 	}
 	ps := make([]patchEntry, 0, n)
+	decoded := 0
 	for i := 0; i < n && d.err == nil; i++ {
 		k := d.key()
 		v := d.uvarint(^uint64(0))
 		if d.err != nil {
+			break
+		}
+		if decoded += len(k); decoded > maxPatchDecoded {
+			d.err = fmt.Errorf("%w: patch keys decode to more than %d bytes", ErrCorrupt, maxPatchDecoded)
 			break
 		}
 		if v == 0 {
@@ -121,11 +143,14 @@ type collView struct {
 }
 
 // viewOf decodes the root record raw stored under h; base returns the
-// record of a patch's base.
-func viewOf(h Hash, raw []byte, base func(Hash) ([]byte, error)) (*collView, error) {
+// record of a patch's base, decode decodes a patch (nil: decodePatch).
+func viewOf(h Hash, raw []byte, base func(Hash) ([]byte, error), decode func(Hash, []byte) (Hash, []patchEntry, error)) (*collView, error) {
 	v := &collView{base: h}
 	if isPatch(raw) {
-		b, ps, err := decodePatch(raw)
+		if decode == nil {
+			decode = func(_ Hash, raw []byte) (Hash, []patchEntry, error) { return decodePatch(raw) }
+		}
+		b, ps, err := decode(h, raw)
 		if err != nil {
 			return nil, fmt.Errorf("root %s: %w", h.Short(), err)
 		}
@@ -146,19 +171,23 @@ func viewOf(h Hash, raw []byte, base func(Hash) ([]byte, error)) (*collView, err
 }
 
 // loadView reads a collection's root, and a patch's base, in one short
-// read transaction.
+// read transaction; the patches decoded last come from db.patches.
 func (db *DB) loadView(h Hash) (*collView, error) {
 	var v *collView
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
 		var err error
-		v, err = viewTx(tx, h)
+		v, err = viewTxDecode(tx, h, db.patches.decode)
 		return err
 	})
 	return v, err
 }
 
 // viewTx reads a collection's root, and a patch's base, in tx.
-func viewTx(tx *bbolt.Tx, h Hash) (*collView, error) {
+func viewTx(tx *bbolt.Tx, h Hash) (*collView, error) { return viewTxDecode(tx, h, nil) }
+
+// viewTxDecode is viewTx, with decode decoding a patch (nil:
+// decodePatch).
+func viewTxDecode(tx *bbolt.Tx, h Hash, decode func(Hash, []byte) (Hash, []patchEntry, error)) (*collView, error) {
 	roots := tx.Bucket(bucketRoots)
 	get := func(h Hash) ([]byte, error) {
 		raw := roots.Get(h[:])
@@ -171,7 +200,7 @@ func viewTx(tx *bbolt.Tx, h Hash) (*collView, error) {
 	if err != nil {
 		return nil, fmt.Errorf("root %s: %w", h.Short(), err)
 	}
-	return viewOf(h, raw, get)
+	return viewOf(h, raw, get, decode)
 }
 
 // baseCount returns the entries under the full tree's root.
@@ -228,6 +257,27 @@ func (t *treeIterTx) next() (entry, bool, error) {
 	}
 	e := t.es[0]
 	t.es = t.es[1:]
+	return e, true, nil
+}
+
+// sortedIter yields the entries of it, and fails when they are not in
+// increasing key order: each chunk checks its own order as it decodes,
+// not that it follows the chunk before.
+type sortedIter struct {
+	it   entryIter
+	prev []byte
+	some bool
+}
+
+func (s *sortedIter) next() (entry, bool, error) {
+	e, ok, err := s.it.next()
+	if err != nil || !ok {
+		return e, ok, err
+	}
+	if s.some && compareKeys(s.prev, e.key) >= 0 {
+		return entry{}, false, fmt.Errorf("%w: keys out of order across chunks", ErrCorrupt)
+	}
+	s.prev, s.some = e.key, true
 	return e, true, nil
 }
 

@@ -402,14 +402,16 @@ func TestBeginFromPatchedBase(t *testing.T) {
 }
 
 // TestPrunePatchBase: prune keeps a patch's base (root, chunks, blobs)
-// once the base's own snapshot is forgotten, and removes it when no patch
-// names it any more.
+// once the base's own snapshot is forgotten; the next run then stores a
+// full tree, however little changed, so that the base goes with the
+// patch's own snapshot.
 func TestPrunePatchBase(t *testing.T) {
 	t.Parallel()
 	const coll, n = "items/contracts", 2000
 	db := openTest(t)
 	s1 := snapshotOf(t, db, "acme", n, same)
-	s2 := snapshotOf(t, db, "acme", n, func(id int) int { return id % 500 / 499 })
+	changed := func(id int) int { return id % 500 / 499 }
+	s2 := snapshotOf(t, db, "acme", n, changed)
 	baseRoot := s1.Collections[coll].Root
 	if b, _, err := decodePatch(rootRecord(t, db, s2, coll)); err != nil || b != baseRoot {
 		t.Fatalf("s2: %v, want a patch over s1's tree", err)
@@ -430,9 +432,11 @@ func TestPrunePatchBase(t *testing.T) {
 	if rep, err := db.Verify(true, nil); err != nil || !rep.OK() {
 		t.Fatalf("verify: %v %v", err, rep.Problems)
 	}
-	s3 := snapshotOf(t, db, "acme", n, func(id int) int { return 1 + id%2 }) // all changed: a full tree
+	// Nothing changed since s2, but s2's base is no snapshot's own root
+	// any more: a full tree.
+	s3 := snapshotOf(t, db, "acme", n, changed)
 	if isPatch(rootRecord(t, db, s3, coll)) {
-		t.Fatal("s3 is a patch")
+		t.Fatal("s3 is a patch over a forgotten snapshot's tree")
 	}
 	if err := db.Forget(s2.ID); err != nil {
 		t.Fatal(err)
@@ -449,6 +453,74 @@ func TestPrunePatchBase(t *testing.T) {
 	}
 	if got := count(t, db, bucketRoots); got != 1 {
 		t.Errorf("%d roots left, want 1", got)
+	}
+	if diff := cmp.Diff(want, objectsAll(t, db, s3, coll)); diff != "" {
+		t.Errorf("s3 (-s2 +s3):\n%s", diff)
+	}
+}
+
+// TestPruneRemovesForgottenObject: an object deleted on the server, held
+// only by the base of a patch, is gone once the snapshots that held it,
+// and the patch's own snapshot, are forgotten and pruned.
+func TestPruneRemovesForgottenObject(t *testing.T) {
+	t.Parallel()
+	const coll, n = "items/contracts", 2000
+	db := openTest(t)
+	// Object 7's content alone in a pack (prune rewrites a pack only
+	// when most of it is dead), by another workspace's run.
+	o := snapshotOf(t, db, "other", 7, func(id int) int {
+		if id == 7 {
+			return 0
+		}
+		return 1
+	})
+	s1 := snapshotOf(t, db, "acme", n, same)
+	without7 := func(at time.Time) *Snapshot { // object 7 deleted on the server
+		t.Helper()
+		w, err := db.Begin("acme", at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id := 1; id <= n; id++ {
+			if id == 7 {
+				continue
+			}
+			if err := w.Put("items", "contracts", fmt.Sprint(id), item(id, 0)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s, err := w.Commit(CommitInfo{FinishedAt: at.Add(time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s2 := without7(t0.Add(time.Hour))
+	if b, ps, err := decodePatch(rootRecord(t, db, s2, coll)); err != nil || b != s1.Collections[coll].Root || len(ps) != 1 || ps[0].id != 0 {
+		t.Fatalf("s2: %d entries, %v; want a patch removing object 7", len(ps), err)
+	}
+	if err := db.Forget(s1.ID, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	s3 := without7(t0.Add(2 * time.Hour))
+	if isPatch(rootRecord(t, db, s3, coll)) {
+		t.Fatal("s3 is a patch over the forgotten s1's tree")
+	}
+	if err := db.Forget(s2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Prune(); err != nil {
+		t.Fatal(err)
+	}
+	h, err := ContentHash(item(7, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw, err := db.Blob(h); !errors.Is(err, ErrNotFound) {
+		t.Errorf("object 7, held by no snapshot left: %d bytes, %v; want ErrNotFound", len(raw), err)
+	}
+	if got := countBlobs(t, db); got != n-1 {
+		t.Errorf("%d blobs stored, want %d (s3's)", got, n-1)
 	}
 }
 
@@ -546,10 +618,116 @@ func TestPatchDecodeRejects(t *testing.T) {
 		"unordered":      enc([]patchEntry{{key: sortKey("b"), id: 7}, {key: sortKey("a"), id: 1}}),
 		"short":          good[:20],
 		"format":         append([]byte{indexFormat}, good[1:]...),
+		"too many":       enc(manyEntries(maxPatchEntries + 1)),
+		"keys too large": enc(growingKeys(200, 2000)), // 40 MB of keys decoded
 	} {
 		if _, _, err := decodePatch(raw); !errors.Is(err, ErrCorrupt) {
 			t.Errorf("%s: %v, want ErrCorrupt", name, err)
 		}
+	}
+}
+
+// manyEntries returns n patch entries of numeric keys.
+func manyEntries(n int) []patchEntry {
+	ps := make([]patchEntry, n)
+	for i := range ps {
+		ps[i] = patchEntry{key: sortKey(fmt.Sprint(i + 1)), id: uint64(i + 1)}
+	}
+	return ps
+}
+
+// growingKeys returns n patch entries whose keys each extend the one
+// before by step bytes: a short record whose keys decode to n²·step/2.
+func growingKeys(n, step int) []patchEntry {
+	ps := make([]patchEntry, n)
+	var k []byte
+	for i := range ps {
+		k = append(k, bytes.Repeat([]byte{'a'}, step)...)
+		ps[i] = patchEntry{key: bytes.Clone(k), id: uint64(i + 1)}
+	}
+	return ps
+}
+
+// TestPatchDecodeLimits: a patch of maxPatchEntries entries decodes.
+func TestPatchDecodeLimits(t *testing.T) {
+	t.Parallel()
+	raw, err := encodePatch(Hash{1}, manyEntries(maxPatchEntries))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ps, err := decodePatch(raw); err != nil || len(ps) != maxPatchEntries {
+		t.Errorf("%d entries, %v; want %d", len(ps), err, maxPatchEntries)
+	}
+}
+
+// TestPatchSizeBound: a commit writes a full tree rather than a patch
+// larger than maxPatchSize (here lowered), which readers could not, or
+// could barely, decode.
+func TestPatchSizeBound(t *testing.T) {
+	t.Parallel()
+	const coll, n = "items/contracts", 2000
+	commit := func(max int) []byte {
+		t.Helper()
+		db := openTest(t)
+		db.maxPatch = max
+		snapshotOf(t, db, "acme", n, same)
+		s2 := snapshotAt(t, db, "acme", t0.Add(time.Hour), n, func(id int) int { return id % 100 / 99 })
+		return rootRecord(t, db, s2, coll)
+	}
+	_, ps, err := decodePatch(commit(0))
+	if err != nil || len(ps) != 20 {
+		t.Fatalf("the default bound: %d entries, %v; want a patch of 20", len(ps), err)
+	}
+	size := patchSize(ps)
+	if !isPatch(commit(size)) {
+		t.Errorf("a patch of %d bytes under a bound of %d: a full tree", size, size)
+	}
+	if isPatch(commit(size - 1)) {
+		t.Errorf("a patch of %d bytes under a bound of %d: stored", size, size-1)
+	}
+}
+
+// TestPatchUnorderedBase: a base whose chunks are out of order (each
+// sorted, two swapped) is damage: the next run stores a full tree, with
+// the run's entries.
+func TestPatchUnorderedBase(t *testing.T) {
+	t.Parallel()
+	const coll, n = "items/contracts", 2000
+	db := openTest(t)
+	s1 := snapshotOf(t, db, "acme", n, same)
+	if err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		refs, err := refsTx(tx, s1.Collections[coll].Root)
+		if err != nil {
+			return err
+		}
+		if len(refs) < 8 {
+			return fmt.Errorf("%d chunks", len(refs))
+		}
+		chunks := tx.Bucket(bucketChunks)
+		a, b := bytes.Clone(chunks.Get(idKey(refs[5].id))), bytes.Clone(chunks.Get(idKey(refs[6].id)))
+		if err := chunks.Put(idKey(refs[5].id), b); err != nil {
+			return err
+		}
+		return chunks.Put(idKey(refs[6].id), a)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rev := func(id int) int { return id % 100 / 99 }
+	s2 := snapshotAt(t, db, "acme", t0.Add(time.Hour), n, rev)
+	if isPatch(rootRecord(t, db, s2, coll)) {
+		t.Error("s2 is a patch over an unordered base")
+	}
+	got := objectsAll(t, db, s2, coll)
+	for id := 1; id <= n; id++ {
+		if got[fmt.Sprint(id)] != string(item(id, rev(id))) {
+			t.Fatalf("s2's item %d: %.40q", id, got[fmt.Sprint(id)])
+		}
+	}
+	if err := db.Forget(s1.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Prune(); err != nil {
+		t.Fatal(err)
 	}
 }
 

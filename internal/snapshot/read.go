@@ -138,7 +138,11 @@ func walkBatches(it entryIter, fn func(es []entry) error, wrap func(error) error
 	for {
 		e, ok, err := it.next()
 		if err != nil {
-			// The entries read before the damage are reported first.
+			// The entries read before the damage are reported first,
+			// with the one an overlay may return with the error.
+			if ok {
+				es = append(es, e)
+			}
 			if len(es) > 0 {
 				if ferr := fn(es); ferr != nil {
 					if ue, isUser := ferr.(userError); isUser {

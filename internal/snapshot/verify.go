@@ -190,6 +190,13 @@ type verifier struct {
 	packs       map[packKey]packCheck         // with readData: the packs read, and what they hold damaged
 	indexedSet  *idset.Set                    // without readData: the ids the blob index files (indexedIDs)
 	content     func(h Hash, key, msg string) // reports content damage in the collection being checked
+	// skip, while a patch's base is checked, holds the patch's entries:
+	// the base's entries of those keys are not the patched view's, so
+	// their blobs are neither checked nor reported under it.
+	skip []patchEntry
+	// filtered counts the chunks checked with entries skipped: neither
+	// they nor the index nodes above them are then marked sound.
+	filtered int
 }
 
 // read tells the pace of n bytes copied out of the database.

@@ -110,11 +110,11 @@ func (v *verifier) index(level int, r chunkRef, next []byte, bad func(h Hash, ke
 		v.advance(r.count)
 		return nil
 	}
-	before := v.problems()
+	before, filtered := v.problems(), v.filtered
 	if err := v.refs(level-1, children, next, bad); err != nil {
 		return err
 	}
-	v.chunkOK[r.id] = v.problems() == before
+	v.chunkOK[r.id] = v.problems() == before && v.filtered == filtered
 	return nil
 }
 
@@ -176,6 +176,22 @@ func (v *verifier) chunk(r chunkRef, next []byte, bad func(h Hash, key, msg stri
 		bad(Hash{}, "", err.Error())
 		return nil
 	}
+	// Under a patch, only the entries the patched view holds: the
+	// others' blobs are checked, and reported, by the snapshots whose
+	// view holds them. The chunk is then not marked sound, so that a
+	// full check of it comes later.
+	if len(v.skip) > 0 {
+		kept := make([]entry, 0, len(es))
+		for _, e := range es {
+			if _, ok := patchFind(v.skip, e.key); !ok {
+				kept = append(kept, e)
+			}
+		}
+		if len(kept) < len(es) {
+			v.filtered++
+			es = kept
+		}
+	}
 	if err := v.checkBlobs(es); err != nil {
 		return err
 	}
@@ -194,13 +210,14 @@ func (v *verifier) chunk(r chunkRef, next []byte, bad func(h Hash, key, msg stri
 			}
 		}
 	}
-	v.chunkOK[r.id] = sound
+	v.chunkOK[r.id] = sound && len(es) == r.count
 	return nil
 }
 
 // patch checks a collection whose root is a patch: it hashes to its
 // address and decodes (its keys sorted), its base is there and is a full
-// tree, which is checked as any; the patch's blobs are sound, it removes
+// tree, which is checked as any but for the blobs of the keys the patch
+// changes (its view does not hold them); the patch's blobs are sound, it removes
 // only keys its base holds, and the count it gives is the record's.
 func (v *verifier) patch(c Collection, raw []byte, bad func(h Hash, key, msg string)) error {
 	base, ps, err := decodePatch(raw)
@@ -239,7 +256,10 @@ func (v *verifier) patch(c Collection, raw []byte, bad func(h Hash, key, msg str
 		return nil
 	}
 	before, problems := v.done, v.problems()
-	if err := v.refs(level-1, refs, nil, bad); err != nil {
+	v.skip = ps
+	err = v.refs(level-1, refs, nil, bad)
+	v.skip = nil
+	if err != nil {
 		return err
 	}
 	if v.problems() == problems {

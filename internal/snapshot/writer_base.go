@@ -16,13 +16,16 @@ import (
 // snapshot of the same workspace. Its commit builds each collection the
 // run changed from base's chunks and the changes, in key order: a base
 // chunk whose key range holds no change, met where a new chunk starts,
-// is kept as it is (its id, entry count and first key), any other is
+// and which ends where a full build would end it (on a boundary, or
+// full), is kept as it is (its id, entry count and first key), any other is
 // read and its entries merged with the changes into new chunks, cut as a
 // full build cuts them (boundaries by key, maxChunkEntries). The chunks
 // and roots are therefore those a run that Put every object of the new
 // snapshot would build, and a collection the run did not touch keeps
-// base's root. The cost is that of the changes and the chunks they
-// touch, plus one read per kept chunk, rather than a Put per object:
+// base's root (unless it is a patch over a tree no snapshot of the
+// workspace holds as its own any more: it is then built again as a full
+// tree, as a Put per object would). The cost is that of the changes and the chunks they
+// touch, plus one read and decode per kept chunk, rather than a Put per object:
 // offsite restore-db imports a workspace's history this way.
 //
 // Deletes wait in memory: a run that dies before its commit leaves only
@@ -217,7 +220,7 @@ func (b *baseBuild) step(tx *bbolt.Tx, budget int) error {
 			}
 			name := b.names[0]
 			b.names = b.names[1:]
-			if !b.touched[name] && len(b.deletes[name]) == 0 {
+			if !b.touched[name] && len(b.deletes[name]) == 0 && !b.deadBase(tx, b.base.Collections[name]) {
 				b.result[name] = b.base.Collections[name]
 				continue
 			}
@@ -260,6 +263,23 @@ func (b *baseBuild) step(tx *bbolt.Tx, budget int) error {
 	}
 }
 
+// deadBase reports whether c's root is a patch over a tree that is no
+// longer the own root of a snapshot of the workspace: the collection is
+// then built again, as a full tree (see # Patches), though the run did
+// not change it.
+func (b *baseBuild) deadBase(tx *bbolt.Tx, c Collection) bool {
+	if b.live == nil {
+		return false
+	}
+	raw := tx.Bucket(bucketRoots).Get(c.Root[:])
+	if !isPatch(raw) || len(raw) < 1+len(c.Root) {
+		return false
+	}
+	var base Hash
+	copy(base[:], raw[1:])
+	return !b.live[base]
+}
+
 // next does one step of the collection in progress: it files one entry,
 // keeps or reads one base chunk, or ends the collection. It returns the
 // entries and chunks it passed.
@@ -298,14 +318,19 @@ func (b *baseBuild) next(tx *bbolt.Tx, chunks *bbolt.Bucket) (int, error) {
 			return 0, fmt.Errorf("chunk %d: %w: missing", r.id, ErrCorrupt)
 		}
 		b.baseRefs = b.baseRefs[1:]
-		if !changed && len(b.cur) == 0 && len(raw) > 0 && raw[0] == treeFormat {
-			b.refs = append(b.refs, r)
-			b.count += r.count
-			return 1, nil
-		}
 		es, err := decodeChunk(raw)
 		if err != nil {
 			return 0, fmt.Errorf("chunk %d: %w", r.id, err)
+		}
+		// Kept only where a full build would cut it: a chunk of an
+		// older format, or cut by an older rule (format 5 cut one key
+		// in 16), is rebuilt. Its interior holds no boundary of the
+		// current rule, which keeps a subset of the old one's.
+		if !changed && len(b.cur) == 0 && raw[0] == treeFormat && len(es) == r.count &&
+			(len(es) == maxChunkEntries || boundary(es[len(es)-1].key)) {
+			b.refs = append(b.refs, r)
+			b.count += r.count
+			return 1, nil
 		}
 		b.baseEs = es
 		return 1, nil
