@@ -90,16 +90,23 @@
 // listings now end partial, and at --rate-drift 0.1 no complete snapshot
 // of 16 misses a row.
 //
-// A server that ignores paging fails the listing with ErrPagingIgnored
-// ("the server ignores page/limit on request-logs.list ..."): a page
-// longer than the limit asked, or, on the first pass of a listing paged
-// one by one, a full page of which more than a quarter, and more than two rows,
-// came on earlier pages (ignoresPaging). Against a collection that grows
-// with every request, such as the request log, no two answers are the
-// same page, and without this rule a backup sent 18,698 pages in a minute.
+// A server that ignores "page" fails the listing with ErrPagingIgnored
+// ("the server ignores page/limit on request-logs.list ..."): on the
+// first pass of a listing paged one by one, a page after the first that
+// holds page 1's first row again (ignoresPaging). Such a server answers
+// its first rows again; a page that repeats the trailing rows of the page
+// before is offset shifting (rows added at the top of a newest-first
+// listing while it pages, one per request of a busy backup against the
+// request log) and passes however many rows it repeats. Against a
+// collection that grows with every request no two answers are the same
+// page, and without this rule a backup sent 18,698 pages in a minute.
 // The answer is not taken as the whole list even when it is the first:
-// a server that ignores "limit" may still cut its answer at a maximum of
-// its own, and nothing tells that from the whole collection.
+// a server that ignores "page" may still cut its answer at a maximum of
+// its own, and nothing tells that from the whole collection. A page
+// longer than asked is a server that ignores "limit" (serving, say, the
+// contract's default 20 where 10 were asked): the listing adopts that
+// size and goes on by page number; if "page" is ignored too, the next
+// page holds page 1's first row and the rule above ends it.
 //
 // A count route that answers 400, 404, 405, 422 or 501 has no count there
 // (NoCountStatus): the kind is listed without one, and the first such
