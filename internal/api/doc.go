@@ -71,14 +71,19 @@
 // Without a count route, a listing whose rows came on more than one page
 // is read once more from the first page (recheck): nothing else tells a
 // row that offset paging skipped, and an envelope's total does not either
-// when rows were deleted and as many added while it paged. A row the
-// second pass finds between rows the first had listed was there all along
-// and was skipped: the listing keeps it (both passes' rows are kept) and
-// fails with ErrShortListing ("reading them again found 3 rows between
-// rows already listed"), so the backup stores the kind as partial and
-// diff never reports a skipped row as deleted. Rows found only before the
-// first or after the last row listed before are rows added meanwhile (the
-// request log, items created during the backup): kept, and no drift. The
+// when rows were deleted and as many added while it paged. Offset paging
+// skips a row only when a row before it went away or moved: rows the
+// second pass finds between rows the first had listed, when a row of the
+// first pass is missing from the second or the first pass's rows come in
+// another order, may have been skipped: the listing keeps them (both
+// passes' rows are kept) and fails with ErrShortListing ("reading them
+// again found 3 rows between rows already listed"), so the backup stores
+// the kind as partial and diff never reports a skipped row as deleted.
+// When every row of the first pass comes again, in its order, rows found
+// between them were inserted while the listing paged (other users adding
+// rows, a table read without ORDER BY): kept, no error, no drift. So are
+// rows found only before the first or after the last row listed before
+// (the request log, items created during the backup). The
 // pass costs one request per page of the listing (plus the empty page
 // that ends a listing whose last page was full), and only for listings
 // of several pages: a backup of the demo workspace against a server

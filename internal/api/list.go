@@ -122,6 +122,9 @@ type listing struct {
 	lastTotal int
 	// track, while recheck reads a listing again, notes where new rows come.
 	track *passTrack
+	// order holds the identities of the rows listed outside recheck's
+	// pass, in the order they first came: the first pass's order.
+	order []string
 }
 
 func (c *Client) newListing(k *kind.Kind, workspace string, parent Object, fn func([]Object) error) (*listing, map[string]string, error) {
@@ -508,7 +511,11 @@ func (l *listing) take(page int, objs []Object, lp ListPage) error {
 			l.track.row(id, true)
 			continue
 		}
-		l.track.row(id, false)
+		if l.track == nil {
+			l.order = append(l.order, id)
+		} else {
+			l.track.row(id, false)
+		}
 		fresh = append(fresh, o)
 	}
 	if len(fresh) == 0 {
