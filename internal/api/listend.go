@@ -23,6 +23,13 @@ func (l *listing) uncounted(ctx context.Context) error {
 	// nothing could move under it. One made of several pages is read
 	// once more (see recheck), with or without an envelope's total: rows
 	// deleted and as many added while it paged leave the total as it was.
+	// That pass is not gated on moved, as the counted path's is: a row
+	// deleted behind the offset and one added at the end between the same
+	// two page requests (concurrent requests of a backup, or other users)
+	// leave every page's total, the objects listed and the duplicates as
+	// for a listing that did not move, with a row skipped; nothing but
+	// reading again tells the two. The cost is one request per page of
+	// every listing of several pages under an envelope's total.
 	l.mu.Lock()
 	onePage := l.res.Objects <= l.maxLen
 	l.mu.Unlock()

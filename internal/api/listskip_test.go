@@ -104,3 +104,25 @@ func TestListUncountedInsertedRow(t *testing.T) {
 		})
 	}
 }
+
+// TestListEnvelopeStableTotalSkippedRow: under an envelope's total, a row
+// deleted behind the offset and one added at the end between the same two
+// page requests leave the total, the objects listed and the duplicates as
+// for a listing that did not move, with row 11 skipped. The second pass
+// is therefore not gated on the total moving: it finds the row.
+func TestListEnvelopeStableTotalSkippedRow(t *testing.T) {
+	s := newListServer(25)
+	s.envelope = "data"
+	s.afterPage = func(s *listServer, page int) {
+		if page == 1 && len(s.pages) == 1 {
+			s.objs = append(without(s.objs, 1), objects(100, 1)...)
+		}
+	}
+	res, got, err := listAll(t, s, "groups", Object{}, nil)
+	if !errors.Is(err, ErrShortListing) {
+		t.Fatalf("%+v: %v, want ErrShortListing", res, err)
+	}
+	if ids := sortedIDs(got); !slices.Contains(ids, 11) {
+		t.Errorf("ids = %v, want row 11 found by the second pass", ids)
+	}
+}
