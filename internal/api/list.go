@@ -105,18 +105,26 @@ type listing struct {
 	parent    string  // the parent's value, filed in each Object
 	fn        func([]Object) error
 
-	mu     sync.Mutex
-	limit  int   // the page size asked for
-	maxLen int   // the largest page seen
-	short  []int // counted pages that came back shorter than they should
-	res    ListResult
-	seen   idSet                     // ids handed to fn
-	sums   map[int][sha256.Size]byte // page -> digest of its ids, for non-empty pages
+	mu    sync.Mutex
+	limit int // the page size asked for
+	asked int // the page size the listing asked for first, for errors
+	// firstID is the identity of page 1's first row; firstAgain the last
+	// page after the first that held it (see ignoresPaging).
+	firstID    string
+	firstAgain int
+	maxLen     int   // the largest page seen
+	short      []int // counted pages that came back shorter than they should
+	res        ListResult
+	seen       idSet                     // ids handed to fn
+	sums       map[int][sha256.Size]byte // page -> digest of its ids, for non-empty pages
 	// lastTotal is the total of the envelope fetched last, if any: the
 	// count after paging of a listing without a count route.
 	lastTotal int
 	// track, while recheck reads a listing again, notes where new rows come.
 	track *passTrack
+	// order holds the identities of the rows listed outside recheck's
+	// pass, in the order they first came: the first pass's order.
+	order []string
 }
 
 func (c *Client) newListing(k *kind.Kind, workspace string, parent Object, fn func([]Object) error) (*listing, map[string]string, error) {
@@ -153,6 +161,7 @@ func (c *Client) newListing(k *kind.Kind, workspace string, parent Object, fn fu
 // run fetches every page, then checks the count again.
 func (l *listing) run(ctx context.Context, params map[string]string) error {
 	l.limit = l.c.PageSize()
+	l.asked = l.limit
 	n, counted, err := l.c.Count(ctx, l.k, l.workspace, params)
 	if err != nil {
 		return err
@@ -332,9 +341,10 @@ func (l *listing) parallel(ctx context.Context, n int) (next int, err error) {
 }
 
 // sequential fetches pages from page on, one by one, until a short one.
-// A page longer than asked ends the listing with ErrPagingIgnored, and so
-// does, on the first pass (first), a full page that mostly repeats rows
-// already listed (see ignoresPaging).
+// A page longer than asked makes its size the page size of the rest of the
+// listing; on the first pass (first), a page after the first that holds
+// page 1's first row again ends the listing with ErrPagingIgnored (see
+// ignoresPaging).
 func (l *listing) sequential(ctx context.Context, page int, first bool) error {
 	for ; ; page++ {
 		if page > l.c.opts.MaxPages {
@@ -479,6 +489,12 @@ func (l *listing) take(page int, objs []Object, lp ListPage) error {
 	}
 	l.c.sawPage(l.k.List, len(objs))
 	if len(objs) > 0 {
+		if page == 1 && l.firstID == "" {
+			l.firstID = identity(objs[0])
+		}
+		if page > 1 && l.firstID != "" && slices.ContainsFunc(objs, func(o Object) bool { return identity(o) == l.firstID }) {
+			l.firstAgain = page
+		}
 		sum := pageSum(objs)
 		for _, nb := range []int{page - 1, page + 1} {
 			if s, ok := l.sums[nb]; ok && s == sum {
@@ -495,7 +511,11 @@ func (l *listing) take(page int, objs []Object, lp ListPage) error {
 			l.track.row(id, true)
 			continue
 		}
-		l.track.row(id, false)
+		if l.track == nil {
+			l.order = append(l.order, id)
+		} else {
+			l.track.row(id, false)
+		}
 		fresh = append(fresh, o)
 	}
 	if len(fresh) == 0 {

@@ -23,6 +23,13 @@ func (l *listing) uncounted(ctx context.Context) error {
 	// nothing could move under it. One made of several pages is read
 	// once more (see recheck), with or without an envelope's total: rows
 	// deleted and as many added while it paged leave the total as it was.
+	// That pass is not gated on moved, as the counted path's is: a row
+	// deleted behind the offset and one added at the end between the same
+	// two page requests (concurrent requests of a backup, or other users)
+	// leave every page's total, the objects listed and the duplicates as
+	// for a listing that did not move, with a row skipped; nothing but
+	// reading again tells the two. The cost is one request per page of
+	// every listing of several pages under an envelope's total.
 	l.mu.Lock()
 	onePage := l.res.Objects <= l.maxLen
 	l.mu.Unlock()
@@ -54,19 +61,27 @@ func (l *listing) uncounted(ctx context.Context) error {
 }
 
 // recheck reads a listing without a count route once more (readAgain) and
-// judges what the second pass found that the first had not: rows between
-// rows the first pass listed were there while it paged, and offset paging
-// skipped them (a row before the offset went away): the listing is kept,
-// with them, but fails with a skippedError, since the second pass may have
-// skipped rows as well and nothing counts them. Rows found only before the
-// first or after the last row listed before are rows added meanwhile (a
-// request log gains its newest rows at one end, a table ordered by id at
-// the other): they are kept, as a listing picks up rows added while it
-// pages, and are no drift (a request log grows with every request).
+// judges what the second pass found that the first had not. Offset paging
+// skips a row only when a row before it went away or moved: rows the
+// second pass finds between rows the first pass listed were skipped when,
+// besides, a row of the first pass is missing from the second or rows of
+// the first pass come in another order. The listing is then kept, with
+// them, but fails with a skippedError, since the second pass may have
+// skipped rows as well and nothing counts them. When every row of the
+// first pass is there again, in the same order, the new rows were
+// inserted while the listing paged (other users adding rows, a table read
+// without ORDER BY): they are kept, and are no error and no drift, as are
+// rows found only before the first or after the last row listed before
+// (a request log gains its newest rows at one end, a table ordered by id
+// at the other).
 func (l *listing) recheck(ctx context.Context) error {
 	l.mu.Lock()
 	before := l.res.Objects
-	l.track = &passTrack{}
+	rank := make(map[string]int, len(l.order))
+	for i, id := range l.order {
+		rank[id] = i
+	}
+	l.track = &passTrack{rank: rank, last: -1}
 	l.mu.Unlock()
 	err := l.readAgain(ctx)
 	l.mu.Lock()
@@ -76,7 +91,7 @@ func (l *listing) recheck(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if tr.between == 0 {
+	if tr.between == 0 || (len(tr.again) == len(rank) && !tr.disorder) {
 		return nil
 	}
 	l.res.Drift = true
@@ -85,12 +100,18 @@ func (l *listing) recheck(ctx context.Context) error {
 }
 
 // passTrack follows the second pass of recheck, in the listing's order:
-// how many new rows came between rows the first pass had listed.
+// how many new rows came between rows the first pass had listed, and
+// whether the first pass's rows all came again in their order.
 type passTrack struct {
 	found   map[string]bool // rows the second pass found, new to the listing
 	sawOld  bool            // a row of the first pass came
 	pending int             // new rows since the last row of the first pass
 	between int             // new rows with a row of the first pass before and after them
+
+	rank     map[string]int  // the first pass's rows -> their place in its order
+	again    map[string]bool // rows of the first pass the second pass found
+	last     int             // the place of the first-pass row that came last
+	disorder bool            // a first-pass row came after one that followed it on the first pass
 }
 
 // row notes the next row of the second pass, id, which the listing held
@@ -107,6 +128,19 @@ func (t *passTrack) row(id string, seen bool) {
 		t.pending++
 	case t.found[id]:
 	default:
+		if t.again[id] {
+			return // shifted to the next page: came already
+		}
+		if i, ok := t.rank[id]; ok {
+			if t.again == nil {
+				t.again = make(map[string]bool)
+			}
+			t.again[id] = true
+			if i < t.last {
+				t.disorder = true
+			}
+			t.last = max(t.last, i)
+		}
 		if t.sawOld {
 			t.between += t.pending
 		}

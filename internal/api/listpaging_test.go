@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -79,8 +80,8 @@ func TestListToleratesShiftedRows(t *testing.T) {
 	s := newListServer(60)
 	next := 1000
 	s.afterPage = func(s *listServer, page int) {
-		s.objs = append(objects(next, repeatTolerance(10)), s.objs...)
-		next += repeatTolerance(10)
+		s.objs = append(objects(next, 3), s.objs...)
+		next += 3
 	}
 	res, got, err := listAll(t, s, "groups", Object{}, nil)
 	if err != nil {
@@ -94,5 +95,62 @@ func TestListToleratesShiftedRows(t *testing.T) {
 		if !seen[fmt.Sprint(i)] {
 			t.Errorf("row %d missing (%+v)", i, res)
 		}
+	}
+}
+
+// TestListNewestFirstBusy: a listing sorted newest first while 30 rows
+// are added at the top with every request, at a page size of 100: every
+// page repeats the last 30 rows of the page before (offset shifting), and
+// the listing used to fail with ErrPagingIgnored on every busy backup. It
+// is complete, without error.
+func TestListNewestFirstBusy(t *testing.T) {
+	s := newListServer(500)
+	next := 10000
+	s.afterPage = func(s *listServer, page int) {
+		s.objs = append(objects(next, 30), s.objs...)
+		next += 30
+	}
+	res, got, err := listAll(t, s, "groups", Object{}, func(o *Options) { o.PageSize = 100 })
+	if err != nil {
+		t.Fatalf("%+v: %v", res, err)
+	}
+	seen := map[string]bool{}
+	for _, o := range got {
+		seen[o.ID] = true
+	}
+	for i := 1; i <= 500; i++ {
+		if !seen[fmt.Sprint(i)] {
+			t.Fatalf("row %d missing (%+v)", i, res)
+		}
+	}
+}
+
+// TestListIgnoresLimitHonoursPage: a server that ignores "limit" and
+// serves 20 rows a page (the contract's default) while the client asks 10
+// is listed by page number with pages of 20: all 45 rows, no error.
+func TestListIgnoresLimitHonoursPage(t *testing.T) {
+	for _, counts := range []bool{false, true} {
+		t.Run(fmt.Sprint("counts=", counts), func(t *testing.T) {
+			rows := objects(1, 45)
+			srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasSuffix(r.URL.Path, "/count") {
+					if !counts {
+						writeJSON(w, 404, `{"statusCode":404,"error":"Not Found","message":"Cannot GET /count"}`)
+						return
+					}
+					writeJSON(w, 200, fmt.Sprintf(`{"count": %d}`, len(rows)))
+					return
+				}
+				page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+				from, to := min((page-1)*20, len(rows)), min(page*20, len(rows))
+				writeJSON(w, 200, "["+join(rows[from:to])+"]")
+			})
+			c, _ := newTestClient(t, srv.URL, func(o *Options) { o.PageSize = 10 })
+			fn, got := collect()
+			res, err := c.List(t.Context(), mustKind(t, "groups"), "acme", Object{}, fn)
+			if err != nil || res.Objects != 45 || len(sortedIDs(*got)) != 45 {
+				t.Fatalf("%+v, %v; want 45 objects, no error", res, err)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -69,5 +70,59 @@ func TestListUncountedOnePageNotReread(t *testing.T) {
 	res, _, err := listAll(t, s, "groups", Object{}, nil)
 	if err != nil || res.Pages != 1 || len(s.pages) != 1 {
 		t.Errorf("%+v, %v, pages %v; want one page, read once", res, err, s.pages)
+	}
+}
+
+// TestListUncountedInsertedRow: a row inserted in the middle of the sort
+// order while a listing without a count pages (another user adding rows,
+// a table read without ORDER BY) comes on the second pass between rows
+// listed before; every row of the first pass is there again, in order, so
+// nothing was skipped: the row is kept, no error, no drift.
+func TestListUncountedInsertedRow(t *testing.T) {
+	for _, tc := range []struct {
+		envelope string
+		after    int // the page after which the row is inserted
+	}{{"", 3}, {"", 1}, {"data", 3}, {"data", 1}} {
+		t.Run(fmt.Sprintf("envelope=%s,after=%d", tc.envelope, tc.after), func(t *testing.T) {
+			s := newListServer(25)
+			s.envelope = tc.envelope
+			s.afterPage = func(s *listServer, page int) {
+				if page == tc.after && len(s.pages) == tc.after {
+					s.objs = slices.Insert(s.objs, 5, objects(100, 1)...)
+				}
+			}
+			res, got, err := listAll(t, s, "groups", Object{}, nil)
+			if err != nil {
+				t.Fatalf("%+v: %v, want no error", res, err)
+			}
+			if tc.envelope == "" && res.Drift {
+				t.Errorf("result %+v, want no drift", res)
+			}
+			if ids := sortedIDs(got); len(ids) != 26 || !slices.Equal(ids[:25], seq(1, 25)) || ids[25] != 100 {
+				t.Errorf("ids = %v, want 1..25 and 100", ids)
+			}
+		})
+	}
+}
+
+// TestListEnvelopeStableTotalSkippedRow: under an envelope's total, a row
+// deleted behind the offset and one added at the end between the same two
+// page requests leave the total, the objects listed and the duplicates as
+// for a listing that did not move, with row 11 skipped. The second pass
+// is therefore not gated on the total moving: it finds the row.
+func TestListEnvelopeStableTotalSkippedRow(t *testing.T) {
+	s := newListServer(25)
+	s.envelope = "data"
+	s.afterPage = func(s *listServer, page int) {
+		if page == 1 && len(s.pages) == 1 {
+			s.objs = append(without(s.objs, 1), objects(100, 1)...)
+		}
+	}
+	res, got, err := listAll(t, s, "groups", Object{}, nil)
+	if !errors.Is(err, ErrShortListing) {
+		t.Fatalf("%+v: %v, want ErrShortListing", res, err)
+	}
+	if ids := sortedIDs(got); !slices.Contains(ids, 11) {
+		t.Errorf("ids = %v, want row 11 found by the second pass", ids)
 	}
 }

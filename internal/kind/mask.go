@@ -2,41 +2,59 @@ package kind
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
 // Masked reports whether v is a string that a server masked instead of
-// returning a secret: a run of at least three mask characters ('*', '•',
-// '●' or '·'), with at most four other visible characters before or after
-// it and no space ("****", "••••••••", "****1a2b", "sk-••••"). The contract says secrets
-// are never returned (section 4), and the kind table lists those of the
-// documented providers; a server may still answer another provider's
-// secret field with a mask, and a mask sent back would overwrite the
-// secret with the mask. Restore and replicate treat such a value as a
-// secret the operator must supply (see integrationView).
+// returning a secret: one run of at least three mask characters ('*',
+// '•', '●' or '·'), no space, with before it either a visible prefix of up
+// to 12 characters ending in '_', '-' or '.' (a key's kind: "sk_live_",
+// "xoxb-", "ghp_") or up to 4 other visible characters, and after it up to
+// 4 visible characters, optionally behind one '-', '_' or '.' (the last
+// digits a mask shows: "****-1234"). So "****", "••••••••", "****1a2b",
+// "sk-••••", "sk_live_••••1234", "xoxb-••••••••", "ghp_****abcd",
+// "abcd****wxyz" and "****-1234" are masks; "****12345", "12345****",
+// "https://x.y/****", "a *** b" and plain words are not. The contract says
+// secrets are never returned (section 4), and the kind table lists those
+// of the documented providers; a server may still answer another
+// provider's secret field with a mask, and a mask sent back would
+// overwrite the secret with the mask. Restore and replicate treat such a
+// value as a secret the operator must supply (see integrationView).
 func Masked(v any) bool {
 	s, ok := v.(string)
 	if !ok || len(s) < 3 {
 		return false
 	}
-	before, run, after := 0, 0, 0
+	var before, after []rune
+	run := 0
 	for _, r := range s {
 		switch {
 		case r == utf8.RuneError || unicode.IsSpace(r) || !unicode.IsPrint(r):
 			return false // a mask is one word of visible characters
 		case isMaskRune(r):
-			if after > 0 {
+			if len(after) > 0 {
 				return false // a second run of masks: not one mask
 			}
 			run++
 		case run == 0:
-			before++
+			before = append(before, r)
 		default:
-			after++
+			after = append(after, r)
 		}
 	}
-	return run >= 3 && before+after <= 4
+	if run < 3 {
+		return false
+	}
+	if len(after) > 0 && isMaskSeparator(after[0]) {
+		after = after[1:]
+	}
+	if len(after) > 4 {
+		return false
+	}
+	return len(before) <= 4 || (len(before) <= 12 && isMaskSeparator(before[len(before)-1]))
 }
 
 func isMaskRune(r rune) bool {
@@ -47,14 +65,116 @@ func isMaskRune(r rune) bool {
 	return false
 }
 
-// MaskedKeys returns the keys of data whose values are Masked, sorted.
+func isMaskSeparator(r rune) bool { return r == '_' || r == '-' || r == '.' }
+
+// MaskedKeys returns the paths of the values in data that are Masked,
+// sorted: a top-level key as it is ("client_secret"), a value inside a
+// nested object or list as its keys and list indices joined with dots
+// ("credentials.client_secret", "hosts.0.password"). SetPath writes a
+// value at such a path, DropMasked removes the masks.
 func MaskedKeys(data map[string]any) []string {
 	var out []string
-	for k, v := range data {
-		if Masked(v) {
-			out = append(out, k)
-		}
-	}
+	walkMasked(data, "", func(path string) { out = append(out, path) })
 	slices.Sort(out)
 	return out
+}
+
+func walkMasked(v any, prefix string, fn func(string)) {
+	join := func(k string) string {
+		if prefix == "" {
+			return k
+		}
+		return prefix + "." + k
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if Masked(e) {
+				fn(join(k))
+			} else {
+				walkMasked(e, join(k), fn)
+			}
+		}
+	case []any:
+		for i, e := range v {
+			if Masked(e) {
+				fn(join(strconv.Itoa(i)))
+			} else {
+				walkMasked(e, join(strconv.Itoa(i)), fn)
+			}
+		}
+	}
+}
+
+// DropMasked removes the Masked values from v, in place, at any depth: a
+// member of an object is deleted, an element of a list set to nil (so the
+// paths of MaskedKeys still name the elements after it).
+func DropMasked(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if Masked(e) {
+				delete(v, k)
+			} else {
+				DropMasked(e)
+			}
+		}
+	case []any:
+		for i, e := range v {
+			if Masked(e) {
+				v[i] = nil
+			} else {
+				DropMasked(e)
+			}
+		}
+	}
+}
+
+// SetPath stores value at path in data, a path as MaskedKeys gives it:
+// keys and list indices joined with dots. Objects missing on the way are
+// created; a path through anything else, or an index past a list's end,
+// stores nothing and reports false. A key that holds a dot itself is
+// taken whole when data has it at that level.
+func SetPath(data map[string]any, path string, value any) bool {
+	if _, ok := data[path]; ok || !strings.Contains(path, ".") {
+		data[path] = value
+		return true
+	}
+	head, rest, _ := strings.Cut(path, ".")
+	var cur any = data
+	for {
+		last := rest == ""
+		switch c := cur.(type) {
+		case map[string]any:
+			if last {
+				c[head] = value
+				return true
+			}
+			next, ok := c[head]
+			if !ok || next == nil {
+				next = map[string]any{}
+				c[head] = next
+			}
+			cur = next
+		case []any:
+			i, err := strconv.Atoi(head)
+			if err != nil || i < 0 || i >= len(c) {
+				return false
+			}
+			if last {
+				c[i] = value
+				return true
+			}
+			if c[i] == nil {
+				c[i] = map[string]any{}
+			}
+			cur = c[i]
+		default:
+			return false
+		}
+		if last {
+			return false
+		}
+		head, rest, _ = strings.Cut(rest, ".")
+	}
 }

@@ -39,8 +39,8 @@ func memberCreateBody(_ *Kind, m, _ map[string]any) map[string]any {
 
 // integrationView: the catalogue entry's slug and the data the API
 // returns (secrets are never read back), without the values a server
-// masked (Masked): a mask is never written back nor compared, whatever
-// the provider; restore asks the operator for such a key as for a secret.
+// masked (Masked), at any depth (DropMasked): a mask is never written
+// back nor compared, whatever the provider; restore asks the operator for such a key as for a secret.
 func integrationView(k *Kind, m map[string]any) map[string]any {
 	data, _ := m["data"].(map[string]any)
 	for _, s := range k.Secrets {
@@ -48,9 +48,7 @@ func integrationView(k *Kind, m map[string]any) map[string]any {
 			delete(data, after)
 		}
 	}
-	for _, key := range MaskedKeys(data) {
-		delete(data, key)
-	}
+	DropMasked(data) // nested ones too: data.credentials.client_secret
 	provider := ""
 	if in, ok := m["integration"].(map[string]any); ok {
 		provider, _ = in["slug"].(string)

@@ -112,9 +112,12 @@
 // plan says where from; data.environment follows the target. The kind
 // table lists the documented ones (certisign.token, sendgrid.api_key); a
 // value of any other key of an integration's data that a server masked
-// instead of leaving out ("****", "••••1a2b": kind.Masked) is treated the
+// instead of leaving out ("****", "••••1a2b", "sk_live_••••1234",
+// "ghp_****abcd": kind.Masked), at any depth of the data, is treated the
 // same way: never sent back nor compared, taken from the configuration
-// (secrets.<provider>.<key>), or the integration is a manual step that
+// (secrets.<provider>.<key>, a nested key by its path:
+// secrets.<provider>.credentials.client_secret, a list element by its
+// index: hosts.0.password), or the integration is a manual step that
 // needs its secret re-entered. A mask sent back would replace the secret
 // with the mask.
 //

@@ -513,7 +513,11 @@ func (e *Engine) addSecrets(s *Step, body map[string]any) error {
 		if !ok {
 			return fmt.Errorf("secret %s is no longer in the configuration", name)
 		}
-		data[key] = v
+		// A key the server masked inside an object or list of the data
+		// is named by its path (kind.MaskedKeys): "credentials.client_secret".
+		if !kind.SetPath(data, key, v) {
+			return fmt.Errorf("secret %s: the integration's data has no place for it", name)
+		}
 	}
 	return nil
 }

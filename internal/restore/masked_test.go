@@ -55,3 +55,41 @@ func TestBuildMaskNotCompared(t *testing.T) {
 		t.Errorf("%s %q, want skip: masks are not compared", s.Action, s.Reason)
 	}
 }
+
+// TestBuildNestedMask: a mask inside an object of an integration's data
+// (data.credentials.client_secret) is never sent back either: the key,
+// named by its path, needs its secret, and the apply puts the configured
+// value at that path.
+func TestBuildNestedMask(t *testing.T) {
+	source := setOf(t,
+		[4]string{"integrations", "", "83", `{"id":83,"data":{"environment":"stage","credentials":{"client_id":"abc","client_secret":"sk_live_••••1234"}},"integration":{"id":9,"slug":"stripe","name":"Stripe"},"status":"active"}`},
+		[4]string{"integrations", "", "84", `{"id":84,"data":{"environment":"stage","credentials":{"client_secret":"****"}},"integration":{"id":10,"slug":"slack","name":"Slack"},"status":"active"}`},
+	)
+	p, err := Build(Input{Operation: "replicate", Source: source, Target: NewSet(), Select: SelectAll(),
+		IDs: newMemIDs(), Secrets: secretsOf{"stripe": {"credentials.client_secret": "s3cret"}}, Environment: "production"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stripe := stepFor(t, p, "integrations", "83")
+	if stripe.Action != Create || len(stripe.Secrets) != 1 || stripe.Secrets[0] != "stripe.credentials.client_secret" {
+		t.Fatalf("stripe: %s %q secrets %v, want a create with the configured credentials.client_secret", stripe.Action, stripe.Reason, stripe.Secrets)
+	}
+	if got := string(stripe.Body); got != `{"data":{"credentials":{"client_id":"abc"},"environment":"production"},"integration":9}` {
+		t.Errorf("stripe body %s: want no mask in it", got)
+	}
+	slack := stepFor(t, p, "integrations", "84")
+	if slack.Action != Manual || !strings.Contains(slack.Reason, "needs its secret credentials.client_secret re-entered") {
+		t.Errorf("slack: %s %q, want manual: needs its secret credentials.client_secret re-entered", slack.Action, slack.Reason)
+	}
+	if d := dump(p); strings.Contains(d, "••••") || strings.Contains(d, "****") || strings.Contains(d, "s3cret") {
+		t.Errorf("the plan holds a mask or a secret:\n%s", d)
+	}
+	e := &Engine{Secrets: secretsOf{"stripe": {"credentials.client_secret": "s3cret"}}}
+	body := map[string]any{"data": map[string]any{"credentials": map[string]any{"client_id": "abc"}}}
+	if err := e.addSecrets(stripe, body); err != nil {
+		t.Fatal(err)
+	}
+	if got := body["data"].(map[string]any)["credentials"].(map[string]any)["client_secret"]; got != "s3cret" {
+		t.Errorf("after addSecrets: %v, want the secret at data.credentials.client_secret", body)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"maps"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -51,7 +52,7 @@ type Faults struct {
 	// Retry-After). When it is set, every lost write is answered with it,
 	// none dropped.
 	LostWriteStatus int
-	// LostWriteMethod, when set (POST say), limits lost writes to requests
+	// LostWriteMethod, when set (POST say, in any case), limits lost writes to requests
 	// of that method: creates lost while updates go through.
 	LostWriteMethod string
 	// FailRoutes maps a route name to a status answered always, to make
@@ -121,7 +122,7 @@ func (f *Faults) decide(seed int64, method, uri string, n int64) decision {
 	}
 	d.retryAfter = share("retry-after") < clamp01(f.RetryAfterShare)
 	d.drift = share("drift") < clamp01(f.RateDrift)
-	d.lost = share("lost") < clamp01(f.RateLostWrite) && (f.LostWriteMethod == "" || f.LostWriteMethod == method)
+	d.lost = share("lost") < clamp01(f.RateLostWrite) && (f.LostWriteMethod == "" || strings.EqualFold(f.LostWriteMethod, method))
 	d.lostDrop = f.LostWriteStatus == 0 && draw("lost-how")%2 == 1
 	return d
 }

@@ -145,3 +145,17 @@ func TestLostWriteStatus(t *testing.T) {
 		t.Errorf("a PUT with lost POSTs: %d %s %v", status, body, err)
 	}
 }
+
+// TestLostWriteMethodAnyCase: LostWriteMethod matches the request's
+// method in any case ("post" loses POSTs, not nothing).
+func TestLostWriteMethodAnyCase(t *testing.T) {
+	for _, m := range []string{"POST", "post", "Post"} {
+		f := Faults{RateLostWrite: 1, LostWriteStatus: 503, LostWriteMethod: m}
+		if !f.decide(1, "POST", "/ws/types/clients/items", 1).lost {
+			t.Errorf("LostWriteMethod %q: a POST is not lost", m)
+		}
+		if f.decide(1, "PUT", "/ws/types/clients/items/1", 1).lost {
+			t.Errorf("LostWriteMethod %q: a PUT is lost", m)
+		}
+	}
+}
