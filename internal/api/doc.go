@@ -83,7 +83,11 @@
 // between them were inserted while the listing paged (other users adding
 // rows, a table read without ORDER BY): kept, no error, no drift. So are
 // rows found only before the first or after the last row listed before
-// (the request log, items created during the backup). The
+// (items created during the backup). A volatile kind (the request log:
+// a row for every request, ours included, and a server keeps only its
+// latest rows, so rows leave at one end while others come at the other)
+// is not read again: no second pass makes it consistent, and it is never
+// restored; it is listed once, as it stands. The
 // pass costs one request per page of the listing (plus the empty page
 // that ends a listing whose last page was full), and only for listings
 // of several pages, with an envelope's total as well, even when the total

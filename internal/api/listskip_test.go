@@ -126,3 +126,22 @@ func TestListEnvelopeStableTotalSkippedRow(t *testing.T) {
 		t.Errorf("ids = %v, want row 11 found by the second pass", ids)
 	}
 }
+
+// TestListVolatileNotReread: a volatile kind (the request log, which keeps
+// only its latest rows) that loses its oldest rows and gains new ones
+// while it pages is listed once, as it stands: no second pass, no error.
+func TestListVolatileNotReread(t *testing.T) {
+	s := newListServer(25)
+	next := 100
+	s.afterPage = func(s *listServer, page int) {
+		s.objs = append(s.objs[2:], objects(next, 2)...)
+		next += 2
+	}
+	res, _, err := listAll(t, s, "request-logs", Object{}, nil)
+	if err != nil {
+		t.Fatalf("%+v, %v; want no error", res, err)
+	}
+	if res.Pages != len(s.pages) {
+		t.Errorf("%d pages asked for a listing of %d pages: read again", len(s.pages), res.Pages)
+	}
+}
