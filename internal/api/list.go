@@ -123,8 +123,11 @@ type listing struct {
 	// track, while recheck reads a listing again, notes where new rows come.
 	track *passTrack
 	// order holds the identities of the rows listed outside recheck's
-	// pass, in the order they first came: the first pass's order.
-	order []string
+	// pass, in the order they first came: the first pass's order. Kept
+	// only when keepOrder: a listing without a count route, of a kind
+	// that is not volatile (the ones recheck may read again).
+	order     []string
+	keepOrder bool
 }
 
 func (c *Client) newListing(k *kind.Kind, workspace string, parent Object, fn func([]Object) error) (*listing, map[string]string, error) {
@@ -167,6 +170,12 @@ func (l *listing) run(ctx context.Context, params map[string]string) error {
 		return err
 	}
 	next := 1
+	// Without a count route the listing may be read again (recheck), which
+	// judges the second pass against the first's order; a counted listing
+	// never is, and keeps no list of its ids (a million ids are some 24 MB).
+	l.mu.Lock()
+	l.keepOrder = !counted && !l.k.Volatile
+	l.mu.Unlock()
 	if counted {
 		l.res.Count, l.res.Counted = n, true
 		heardCount(ctx, l.k.Name, n)
@@ -512,7 +521,9 @@ func (l *listing) take(page int, objs []Object, lp ListPage) error {
 			continue
 		}
 		if l.track == nil {
-			l.order = append(l.order, id)
+			if l.keepOrder {
+				l.order = append(l.order, id)
+			}
 		} else {
 			l.track.row(id, false)
 		}

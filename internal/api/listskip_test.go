@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -143,5 +144,30 @@ func TestListVolatileNotReread(t *testing.T) {
 	}
 	if res.Pages != len(s.pages) {
 		t.Errorf("%d pages asked for a listing of %d pages: read again", len(s.pages), res.Pages)
+	}
+}
+
+// TestListCountedKeepsNoOrder: a listing with a count route is never read
+// again by recheck, so it keeps no list of its rows' ids (a million ids
+// are some 24 MB); one without keeps them for the second pass.
+func TestListCountedKeepsNoOrder(t *testing.T) {
+	for _, counts := range []bool{true, false} {
+		s := newListServer(25)
+		s.counts = counts
+		srv := serve(t, s.ServeHTTP)
+		c, _ := newTestClient(t, srv.URL, func(o *Options) { o.PageSize = 10 })
+		l, params, err := c.newListing(mustKind(t, "members"), "acme", Object{}, func([]Object) error { return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.run(context.Background(), params); err != nil {
+			t.Fatal(err)
+		}
+		if counts && len(l.order) != 0 {
+			t.Errorf("a counted listing kept %d ids", len(l.order))
+		}
+		if !counts && len(l.order) != 25 {
+			t.Errorf("a listing without a count kept %d ids, want 25", len(l.order))
+		}
 	}
 }
