@@ -106,10 +106,13 @@
 //
 // A server that ignores "page" fails the listing with ErrPagingIgnored
 // ("the server ignores page/limit on request-logs.list ..."): on the
-// first pass of a listing paged one by one, a page after the first that
-// holds page 1's first row again (ignoresPaging). Such a server answers
-// its first rows again; a page that repeats the trailing rows of the page
-// before is offset shifting (rows added at the top of a newest-first
+// first pass of a listing paged one by one, two pages in a row after the
+// first whose rows came mostly (more than half) from page 1
+// (ignoresPaging). Such a server answers its first rows again (shifted by
+// a few when the collection gains or loses rows at an end); one such page
+// can be a burst of rows added at the top, and one row of page 1 further
+// down is a row that moved (edited in a list sorted by update). A page
+// that repeats the trailing rows of the page before is offset shifting (rows added at the top of a newest-first
 // listing while it pages, one per request of a busy backup against the
 // request log) and passes however many rows it repeats. Against a
 // collection that grows with every request no two answers are the same
@@ -120,7 +123,7 @@
 // longer than asked is a server that ignores "limit" (serving, say, the
 // contract's default 20 where 10 were asked): the listing adopts that
 // size and goes on by page number; if "page" is ignored too, the next
-// page holds page 1's first row and the rule above ends it.
+// pages are page 1 again and the rule above ends it.
 //
 // A count route that answers 400, 404, 405, 422 or 501 has no count there
 // (NoCountStatus): the kind is listed without one, and the first such

@@ -108,10 +108,11 @@ type listing struct {
 	mu    sync.Mutex
 	limit int // the page size asked for
 	asked int // the page size the listing asked for first, for errors
-	// firstID is the identity of page 1's first row; firstAgain the last
-	// page after the first that held it (see ignoresPaging).
-	firstID    string
-	firstAgain int
+	// firstIDs are the identities of page 1's rows; pageOne the pages
+	// after the first whose rows came mostly from page 1 (see
+	// ignoresPaging).
+	firstIDs map[string]bool
+	pageOne  map[int]bool
 	maxLen     int   // the largest page seen
 	short      []int // counted pages that came back shorter than they should
 	res        ListResult
@@ -498,11 +499,25 @@ func (l *listing) take(page int, objs []Object, lp ListPage) error {
 	}
 	l.c.sawPage(l.k.List, len(objs))
 	if len(objs) > 0 {
-		if page == 1 && l.firstID == "" {
-			l.firstID = identity(objs[0])
+		if page == 1 && l.firstIDs == nil {
+			l.firstIDs = make(map[string]bool, len(objs))
+			for _, o := range objs {
+				l.firstIDs[identity(o)] = true
+			}
 		}
-		if page > 1 && l.firstID != "" && slices.ContainsFunc(objs, func(o Object) bool { return identity(o) == l.firstID }) {
-			l.firstAgain = page
+		if page > 1 && l.firstIDs != nil {
+			n := 0
+			for _, o := range objs {
+				if l.firstIDs[identity(o)] {
+					n++
+				}
+			}
+			if 2*n > len(objs) {
+				if l.pageOne == nil {
+					l.pageOne = map[int]bool{}
+				}
+				l.pageOne[page] = true
+			}
 		}
 		sum := pageSum(objs)
 		for _, nb := range []int{page - 1, page + 1} {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,8 +55,8 @@ func TestListGrowingListIgnoringPaging(t *testing.T) {
 // TestListGrowingListIgnoringPage: a server that honours "limit" but
 // ignores "page", in front of a collection that gains a row at the top
 // with every request, answers each page as the first rows shifted by one:
-// never exactly the page before. The listing ends at the second page, most
-// of whose rows came on the first.
+// never exactly the page before. The listing ends at the third page: the
+// second and the third both hold mostly rows of the first.
 func TestListGrowingListIgnoringPage(t *testing.T) {
 	s := newListServer(30)
 	s.ignorePaging = true
@@ -65,8 +66,8 @@ func TestListGrowingListIgnoringPage(t *testing.T) {
 		next++
 	}
 	res, _, err := listAll(t, s, "groups", Object{}, func(o *Options) { o.MaxPages = 200 })
-	if !errors.Is(err, ErrPagingIgnored) || res.Pages != 2 {
-		t.Fatalf("err = %v after %d pages, want ErrPagingIgnored at the second", err, res.Pages)
+	if !errors.Is(err, ErrPagingIgnored) || res.Pages != 3 {
+		t.Fatalf("err = %v after %d pages, want ErrPagingIgnored at the third", err, res.Pages)
 	}
 	if !strings.Contains(err.Error(), "9 of its 10 rows came on earlier pages") {
 		t.Errorf("error %q does not say how much of the page repeated", err)
@@ -152,5 +153,43 @@ func TestListIgnoresLimitHonoursPage(t *testing.T) {
 				t.Fatalf("%+v, %v; want 45 objects, no error", res, err)
 			}
 		})
+	}
+}
+
+// TestListIgnoringPageWithRetention: a server that ignores "page" in front
+// of a log that keeps only its latest rows (each request adds one and the
+// oldest leaves) answers page 1 shifted by one, without page 1's first row:
+// the listing still ends within a few pages.
+func TestListIgnoringPageWithRetention(t *testing.T) {
+	s := newListServer(30)
+	s.ignorePaging = true
+	next := 1000
+	s.afterPage = func(s *listServer, page int) {
+		s.objs = append(s.objs[1:], objects(next, 1)...)
+		next++
+	}
+	res, _, err := listAll(t, s, "groups", Object{}, func(o *Options) { o.MaxPages = 200 })
+	if !errors.Is(err, ErrPagingIgnored) || res.Pages > 4 {
+		t.Fatalf("err = %v after %d pages, want ErrPagingIgnored within 4", err, res.Pages)
+	}
+}
+
+// TestListFirstRowMovesDown: page 1's first row, edited in a list sorted
+// by update time, moves to the end while the listing pages: one row is no
+// sign of a server that ignores "page"; the listing ends complete.
+func TestListFirstRowMovesDown(t *testing.T) {
+	s := newListServer(35)
+	s.afterPage = func(s *listServer, page int) {
+		if page == 1 && len(s.pages) == 1 {
+			first := s.objs[0]
+			s.objs = append(s.objs[1:], first)
+		}
+	}
+	_, got, err := listAll(t, s, "groups", Object{}, nil)
+	if errors.Is(err, ErrPagingIgnored) {
+		t.Fatalf("err = %v: one moved row taken for a server that ignores paging", err)
+	}
+	if ids := sortedIDs(got); !slices.Contains(ids, 1) {
+		t.Errorf("ids = %v, want row 1 listed", ids)
 	}
 }

@@ -7,17 +7,19 @@ import "fmt"
 // got objects, fresh of them new to the listing.
 //
 // A server that ignores "page" answers its first rows again. On the
-// listing's first pass (first), a page after the first that holds page 1's
-// first row (firstAgain) is such an answer: against a collection that
-// grows at its end (oldest first) the first row is the same, and against
-// one that grows at its top (newest first, the request log gaining a row
-// with every request) the old first row is still inside the answer unless
-// a whole page of rows came between two requests. Rows a page repeats from
-// the end of the page before are no sign of it, however many: rows added
-// at the top while the listing runs shift every later page by as many
-// (26 rows a request at a page size of 100 on a busy backup). Later passes
-// (reading again after drift, going on with a smaller page size) read rows
-// already listed on purpose and are not judged so.
+// listing's first pass (first), two pages in a row after the first whose
+// rows came mostly (more than half) from page 1 (pageOne) are such
+// answers: against a collection that grows at its end (oldest first) each
+// answer is page 1, against one that grows at its top (newest first, the
+// request log gaining a row with every request) or keeps only its latest
+// rows (the oldest leave as new ones come), page 1 shifted by a few rows.
+// One such page is not enough: rows added at the top while the listing
+// runs shift every later page by as many, and a burst of a page of them
+// between two requests makes the next page mostly page 1's rows once.
+// Rows a page repeats from the end of the page before, and one row of
+// page 1 that moved down (edited in a list sorted by update), are no sign
+// of it. Later passes (reading again after drift, going on with a smaller
+// page size) read rows already listed on purpose and are not judged so.
 //
 // A page longer than asked is a server that ignores "limit", not "page":
 // it serves pages of its own size (the contract's default is 20). The
@@ -33,7 +35,7 @@ import "fmt"
 func (l *listing) ignoresPaging(page, got, fresh int, first bool) error {
 	l.mu.Lock()
 	limit, asked := l.limit, l.asked
-	again := l.firstAgain == page
+	again := page > 2 && l.pageOne[page] && l.pageOne[page-1]
 	l.mu.Unlock()
 	if first && page > 1 && again {
 		return &pagingError{route: l.k.List, name: l.name, page: page, limit: asked, got: got, repeated: got - fresh}
@@ -53,7 +55,7 @@ type pagingError struct {
 }
 
 func (e *pagingError) Error() string {
-	return fmt.Sprintf("page %d: %v on %s (%s): asked for %s rows, got %s holding page 1's first row again: %s of its %s rows came on earlier pages",
+	return fmt.Sprintf("page %d: %v on %s (%s): asked for %s rows, got %s, most of them page 1's again: %s of its %s rows came on earlier pages",
 		e.page, ErrPagingIgnored, e.route, e.name, thousands(e.limit), thousands(e.got), thousands(e.repeated), thousands(e.got))
 }
 
