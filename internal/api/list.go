@@ -113,11 +113,11 @@ type listing struct {
 	// ignoresPaging).
 	firstIDs map[string]bool
 	pageOne  map[int]bool
-	maxLen     int   // the largest page seen
-	short      []int // counted pages that came back shorter than they should
-	res        ListResult
-	seen       idSet                     // ids handed to fn
-	sums       map[int][sha256.Size]byte // page -> digest of its ids, for non-empty pages
+	maxLen   int   // the largest page seen
+	short    []int // counted pages that came back shorter than they should
+	res      ListResult
+	seen     idSet                     // ids handed to fn
+	sums     map[int][sha256.Size]byte // page -> digest of its ids, for non-empty pages
 	// lastTotal is the total of the envelope fetched last, if any: the
 	// count after paging of a listing without a count route.
 	lastTotal int
