@@ -269,3 +269,27 @@ func TestMalformed(t *testing.T) {
 		})
 	}
 }
+
+// TestSecretPathNames: a secret for a key nested in an integration's data
+// is named by its path, a dot inside a key escaped with a backslash, as
+// restore names a masked key (kind.MaskedKeys).
+func TestSecretPathNames(t *testing.T) {
+	text := strings.Replace(baseConfig, "certisign: {token_file: cert.token}",
+		`certisign: {token_file: cert.token, smtp\.password: a, 'hosts\.example\.com.password': b, credentials.client_secret: c, hosts.0.password: d}`, 1)
+	c, err := Load(writeTree(t, text, baseFiles()), Options{LookupEnv: env(baseEnv())})
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	got := c.Environments["production"].IntegrationSecrets("certisign")
+	for name, want := range map[string]string{`smtp\.password`: "a", `hosts\.example\.com.password`: "b", "credentials.client_secret": "c", "hosts.0.password": "d"} {
+		if got[name].Reveal() != want {
+			t.Errorf("secret %s = %q, want %q", name, got[name].Reveal(), want)
+		}
+	}
+	for _, bad := range []string{"smtp..password", `smtp\password`, "smtp.", ".x"} {
+		text := strings.Replace(baseConfig, "certisign: {token_file: cert.token}", "certisign: {token_file: cert.token, '"+bad+"': x}", 1)
+		if _, err := Load(writeTree(t, text, baseFiles()), Options{LookupEnv: env(baseEnv())}); err == nil || !strings.Contains(err.Error(), "is not a secret name") {
+			t.Errorf("%s: Load = %v, want not a secret name", bad, err)
+		}
+	}
+}

@@ -17,8 +17,12 @@ var (
 	environmentName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 	typeSlug        = regexp.MustCompile(`^[a-z0-9_-]+$`)
 	integrationSlug = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
-	secretName      = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
-	keyFormat       = regexp.MustCompile(`^en\.[A-Za-z0-9]{34}$`)
+	// secretName is a key of an integration's data, or the path of one
+	// nested in it (kind.MaskedKeys): keys and list indices joined with
+	// dots, a dot or backslash inside a key escaped with a backslash
+	// ("credentials.client_secret", "smtp\.password").
+	secretName = regexp.MustCompile(`^[A-Za-z](?:[A-Za-z0-9_]|\\[.\\])*(?:\.(?:[A-Za-z0-9_]|\\[.\\])+)*$`)
+	keyFormat  = regexp.MustCompile(`^en\.[A-Za-z0-9]{34}$`)
 )
 
 // Validate checks the whole configuration and returns an *Error listing
@@ -247,7 +251,7 @@ func validateSecrets(v *problems, path string, secrets map[string]SecretValues, 
 			base := strings.TrimSuffix(name, "_file")
 			switch {
 			case !secretName.MatchString(name) || base == "":
-				v.at(np, ErrInvalid, "%q is not a secret name (letters, digits and _)", safeKey(name))
+				v.at(np, ErrInvalid, "%q is not a secret name (letters, digits and _; a nested key by its path, parent.key, a dot inside a key as \\.)", safeKey(name))
 			case unresolved[np]:
 				// read with NoSecrets: the secret is not needed
 			case isFileName(name) && values[base] != "":

@@ -70,8 +70,12 @@ func isMaskSeparator(r rune) bool { return r == '_' || r == '-' || r == '.' }
 // MaskedKeys returns the paths of the values in data that are Masked,
 // sorted: a top-level key as it is ("client_secret"), a value inside a
 // nested object or list as its keys and list indices joined with dots
-// ("credentials.client_secret", "hosts.0.password"). SetPath writes a
-// value at such a path, DropMasked removes the masks.
+// ("credentials.client_secret", "hosts.0.password"). A dot or backslash
+// inside a key is escaped with a backslash (EscapeKey), so a path names
+// one place only: the top-level key "smtp.password" is "smtp\.password",
+// the password of the object under "hosts.example.com" is
+// "hosts\.example\.com.password". SetPath writes a value at such a path,
+// DropMasked removes the masks.
 func MaskedKeys(data map[string]any) []string {
 	var out []string
 	walkMasked(data, "", func(path string) { out = append(out, path) })
@@ -79,8 +83,53 @@ func MaskedKeys(data map[string]any) []string {
 	return out
 }
 
+// EscapeKey escapes a key as one segment of a path: a backslash before
+// each '.' and backslash.
+func EscapeKey(k string) string {
+	if !strings.ContainsAny(k, `.\`) {
+		return k
+	}
+	var b strings.Builder
+	for _, r := range k {
+		if r == '.' || r == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// SplitPath splits a path as MaskedKeys gives it into its keys and list
+// indices, unescaped: "hosts\.example\.com.password" is
+// ["hosts.example.com", "password"]. A backslash escapes the character
+// after it; a trailing one stands for itself.
+func SplitPath(path string) []string {
+	var segs []string
+	var b strings.Builder
+	esc := false
+	for _, r := range path {
+		switch {
+		case esc:
+			b.WriteRune(r)
+			esc = false
+		case r == '\\':
+			esc = true
+		case r == '.':
+			segs = append(segs, b.String())
+			b.Reset()
+		default:
+			b.WriteRune(r)
+		}
+	}
+	if esc {
+		b.WriteByte('\\')
+	}
+	return append(segs, b.String())
+}
+
 func walkMasked(v any, prefix string, fn func(string)) {
 	join := func(k string) string {
+		k = EscapeKey(k)
 		if prefix == "" {
 			return k
 		}
@@ -130,34 +179,31 @@ func DropMasked(v any) {
 	}
 }
 
-// SetPath stores value at path in data, a path as MaskedKeys gives it:
-// keys and list indices joined with dots. Objects missing on the way are
-// created; a path through anything else, or an index past a list's end,
-// stores nothing and reports false. A key that holds a dot itself is
-// taken whole when data has it at that level.
+// SetPath stores value at path in data, a path as MaskedKeys gives it
+// (SplitPath): the place a masked value was. Every object and list on
+// the way must be there already: only the last key of an object may be
+// missing (DropMasked removed it); a missing or empty object on the way,
+// a path through anything else, or an index past a list's end stores
+// nothing and reports false, so a secret never lands where the masked
+// value was not.
 func SetPath(data map[string]any, path string, value any) bool {
-	if _, ok := data[path]; ok || !strings.Contains(path, ".") {
-		data[path] = value
-		return true
-	}
-	head, rest, _ := strings.Cut(path, ".")
+	segs := SplitPath(path)
 	var cur any = data
-	for {
-		last := rest == ""
+	for n, seg := range segs {
+		last := n == len(segs)-1
 		switch c := cur.(type) {
 		case map[string]any:
 			if last {
-				c[head] = value
+				c[seg] = value
 				return true
 			}
-			next, ok := c[head]
+			next, ok := c[seg]
 			if !ok || next == nil {
-				next = map[string]any{}
-				c[head] = next
+				return false
 			}
 			cur = next
 		case []any:
-			i, err := strconv.Atoi(head)
+			i, err := strconv.Atoi(seg)
 			if err != nil || i < 0 || i >= len(c) {
 				return false
 			}
@@ -166,15 +212,43 @@ func SetPath(data map[string]any, path string, value any) bool {
 				return true
 			}
 			if c[i] == nil {
-				c[i] = map[string]any{}
+				return false
 			}
 			cur = c[i]
 		default:
 			return false
 		}
-		if last {
-			return false
+	}
+	return false
+}
+
+// DeletePath removes the value at path (as SetPath takes it) from data:
+// an object's member is deleted, a list element set to nil. A path to
+// nothing changes nothing.
+func DeletePath(data map[string]any, path string) {
+	segs := SplitPath(path)
+	var cur any = data
+	for n, seg := range segs {
+		last := n == len(segs)-1
+		switch c := cur.(type) {
+		case map[string]any:
+			if last {
+				delete(c, seg)
+				return
+			}
+			cur = c[seg]
+		case []any:
+			i, err := strconv.Atoi(seg)
+			if err != nil || i < 0 || i >= len(c) {
+				return
+			}
+			if last {
+				c[i] = nil
+				return
+			}
+			cur = c[i]
+		default:
+			return
 		}
-		head, rest, _ = strings.Cut(rest, ".")
 	}
 }

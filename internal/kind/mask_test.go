@@ -65,3 +65,57 @@ func TestMaskedKeysNested(t *testing.T) {
 		t.Errorf("SetPath stored past a list's end or through a string")
 	}
 }
+
+// TestMaskedPathDottedKeys: a key with a dot in it is one segment of a
+// path (escaped), at the top level and nested, and SetPath and
+// DeletePath find exactly that key.
+func TestMaskedPathDottedKeys(t *testing.T) {
+	data := map[string]any{
+		"smtp.host":         "mail.example.com",
+		"smtp.password":     "****abcd",
+		"hosts.example.com": map[string]any{"user": "u", "password": "****"},
+		`a\b`:               "****",
+	}
+	want := []string{`a\\b`, `hosts\.example\.com.password`, `smtp\.password`}
+	if got := MaskedKeys(data); !reflect.DeepEqual(got, want) {
+		t.Fatalf("MaskedKeys = %q, want %q", got, want)
+	}
+	if got := SplitPath(`hosts\.example\.com.password`); !reflect.DeepEqual(got, []string{"hosts.example.com", "password"}) {
+		t.Errorf("SplitPath = %q", got)
+	}
+	DropMasked(data)
+	for _, path := range want {
+		if !SetPath(data, path, "v:"+path) {
+			t.Errorf("SetPath(%s) failed", path)
+		}
+	}
+	wantData := map[string]any{
+		"smtp.host":         "mail.example.com",
+		"smtp.password":     `v:smtp\.password`,
+		"hosts.example.com": map[string]any{"user": "u", "password": `v:hosts\.example\.com.password`},
+		`a\b`:               `v:a\\b`,
+	}
+	if !reflect.DeepEqual(data, wantData) {
+		t.Fatalf("after SetPath: %v", data)
+	}
+	DeletePath(data, `hosts\.example\.com.password`)
+	DeletePath(data, `smtp\.password`)
+	if _, ok := data["smtp.password"]; ok || len(data["hosts.example.com"].(map[string]any)) != 1 {
+		t.Errorf("after DeletePath: %v", data)
+	}
+}
+
+// TestSetPathCreatesNothing: SetPath never makes an object that was not
+// there: the unescaped smtp.password through a missing "smtp", a missing
+// nested object, or a nil list element all store nothing.
+func TestSetPathCreatesNothing(t *testing.T) {
+	data := map[string]any{"smtp.host": "h", "hosts": []any{nil}, "empty": nil}
+	for _, path := range []string{"smtp.password", "hosts.example.com.password", "hosts.0.password", "empty.x", `a.b\.c`} {
+		if SetPath(data, path, "x") {
+			t.Errorf("SetPath(%s) stored", path)
+		}
+	}
+	if want := (map[string]any{"smtp.host": "h", "hosts": []any{nil}, "empty": nil}); !reflect.DeepEqual(data, want) {
+		t.Errorf("SetPath changed the data: %v", data)
+	}
+}

@@ -117,8 +117,14 @@
 // same way: never sent back nor compared, taken from the configuration
 // (secrets.<provider>.<key>, a nested key by its path:
 // secrets.<provider>.credentials.client_secret, a list element by its
-// index: hosts.0.password), or the integration is a manual step that
-// needs its secret re-entered. A mask sent back would replace the secret
+// index: hosts.0.password; a dot or backslash inside a key is escaped
+// with a backslash, so the top-level key "smtp.password" is written
+// smtp\.password and the password under the key "hosts.example.com" is
+// hosts\.example\.com.password, as the plan names them), or the
+// integration is a manual step that needs its secret re-entered. The
+// secret is written exactly where the masked value was: a configured
+// path whose objects are not in the integration's data fails its step
+// rather than creating them. A mask sent back would replace the secret
 // with the mask.
 //
 // A plan records a fingerprint of the target objects it was built from;

@@ -514,9 +514,11 @@ func (e *Engine) addSecrets(s *Step, body map[string]any) error {
 			return fmt.Errorf("secret %s is no longer in the configuration", name)
 		}
 		// A key the server masked inside an object or list of the data
-		// is named by its path (kind.MaskedKeys): "credentials.client_secret".
+		// is named by its path (kind.MaskedKeys): "credentials.client_secret",
+		// a dot inside a key escaped ("smtp\.password"). SetPath writes
+		// exactly where the masked value was, or nowhere.
 		if !kind.SetPath(data, key, v) {
-			return fmt.Errorf("secret %s: the integration's data has no place for it", name)
+			return fmt.Errorf("secret %s: the integration's data has no place for it (a dot inside a key is written \\.)", name)
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package restore
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -91,5 +92,67 @@ func TestBuildNestedMask(t *testing.T) {
 	}
 	if got := body["data"].(map[string]any)["credentials"].(map[string]any)["client_secret"]; got != "s3cret" {
 		t.Errorf("after addSecrets: %v, want the secret at data.credentials.client_secret", body)
+	}
+}
+
+// TestApplyDottedMaskedKey: a top-level key with a dot in it
+// ("smtp.password") that the server masked is named smtp\.password, and
+// the configured secret lands in that very key of the body sent, not in
+// a new object data.smtp; a secret configured under the unescaped name
+// is not taken for it (the integration needs its secret), and a path
+// whose objects are not in the body fails the step instead of creating
+// them.
+func TestApplyDottedMaskedKey(t *testing.T) {
+	source := setOf(t,
+		[4]string{"integrations", "", "85", `{"id":85,"data":{"environment":"stage","smtp.host":"mail.example.com","smtp.password":"****abcd"},"integration":{"id":11,"slug":"mailer","name":"Mailer"},"status":"active"}`},
+		[4]string{"integrations", "", "86", `{"id":86,"data":{"environment":"stage","hosts.example.com":{"user":"u","password":"****"}},"integration":{"id":12,"slug":"ftp","name":"FTP"},"status":"active"}`},
+	)
+	secrets := secretsOf{"mailer": {`smtp\.password`: "s3cret"}, "ftp": {`hosts\.example\.com.password`: "p4ss"}}
+	p, err := Build(Input{Operation: "restore", Source: source, Target: NewSet(), Select: SelectAll(),
+		IDs: newMemIDs(), Secrets: secrets, Environment: "production"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &Engine{Secrets: secrets}
+	for _, c := range []struct{ id, secret, body string }{
+		{"85", `mailer.smtp\.password`, `{"data":{"environment":"production","smtp.host":"mail.example.com","smtp.password":"s3cret"},"integration":11}`},
+		{"86", `ftp.hosts\.example\.com.password`, `{"data":{"environment":"production","hosts.example.com":{"password":"p4ss","user":"u"}},"integration":12}`},
+	} {
+		s := stepFor(t, p, "integrations", c.id)
+		if s.Action != Create || len(s.Secrets) != 1 || s.Secrets[0] != c.secret {
+			t.Fatalf("%s: %s %q secrets %v, want a create with %s", c.id, s.Action, s.Reason, s.Secrets, c.secret)
+		}
+		var body map[string]any
+		if err := json.Unmarshal(s.Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.addSecrets(s, body); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := json.Marshal(body); string(got) != c.body {
+			t.Errorf("%s: body sent %s, want %s", c.id, got, c.body)
+		}
+	}
+
+	// The name written without the escape is another key: still needed.
+	p, err = Build(Input{Operation: "restore", Source: source, Target: NewSet(), Select: SelectAll(),
+		IDs: newMemIDs(), Secrets: secretsOf{"mailer": {"smtp.password": "s3cret"}}, Environment: "production"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := stepFor(t, p, "integrations", "85"); s.Action != Manual || !strings.Contains(s.Reason, `needs its secret smtp\.password re-entered`) {
+		t.Errorf("unescaped config: %s %q, want manual: needs its secret smtp\\.password re-entered", s.Action, s.Reason)
+	}
+
+	// A secret whose path has no place in the body fails, and the body
+	// gets no object it did not have.
+	s := &Step{Secrets: []string{"mailer.smtp.password"}}
+	e = &Engine{Secrets: secretsOf{"mailer": {"smtp.password": "s3cret"}}}
+	body := map[string]any{"data": map[string]any{"smtp.host": "mail.example.com"}}
+	if err := e.addSecrets(s, body); err == nil {
+		t.Errorf("addSecrets put smtp.password somewhere: %v", body)
+	}
+	if got, _ := json.Marshal(body); string(got) != `{"data":{"smtp.host":"mail.example.com"}}` {
+		t.Errorf("body after a failed addSecrets: %s", got)
 	}
 }

@@ -136,7 +136,7 @@ func compareWrite(k *kind.Kind, s *Step, sent, have map[string]any) judgement {
 	if d := dataOf(want); d != nil {
 		for _, name := range s.Secrets {
 			_, key, _ := strings.Cut(name, ".")
-			delete(d, key)
+			kind.DeletePath(d, key)
 		}
 	}
 	switch {
