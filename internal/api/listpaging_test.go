@@ -88,15 +88,24 @@ func TestListToleratesShiftedRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if m := missingRows(got, 60); len(m) > 0 {
+		t.Errorf("rows %v missing (%+v)", m, res)
+	}
+}
+
+// missingRows returns the ids 1..n that got does not hold.
+func missingRows(got []Object, n int) []int {
 	seen := map[string]bool{}
 	for _, o := range got {
 		seen[o.ID] = true
 	}
-	for i := 1; i <= 60; i++ {
+	var out []int
+	for i := 1; i <= n; i++ {
 		if !seen[fmt.Sprint(i)] {
-			t.Errorf("row %d missing (%+v)", i, res)
+			out = append(out, i)
 		}
 	}
+	return out
 }
 
 // TestListNewestFirstBusy: a listing sorted newest first while 30 rows
@@ -115,14 +124,8 @@ func TestListNewestFirstBusy(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%+v: %v", res, err)
 	}
-	seen := map[string]bool{}
-	for _, o := range got {
-		seen[o.ID] = true
-	}
-	for i := 1; i <= 500; i++ {
-		if !seen[fmt.Sprint(i)] {
-			t.Fatalf("row %d missing (%+v)", i, res)
-		}
+	if m := missingRows(got, 500); len(m) > 0 {
+		t.Fatalf("rows %v missing (%+v)", m, res)
 	}
 }
 
