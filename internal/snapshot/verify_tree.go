@@ -17,9 +17,7 @@ func (v *verifier) collection(s *Snapshot, name string) error {
 	}
 	raw, err := v.db.getCopy(bucketRoots, c.Root[:])
 	if err != nil {
-		bad(c.Root, "", "root is missing")
-		v.advance(c.Count)
-		return nil
+		return v.badRoot(c, bad, "root is missing")
 	}
 	if err := v.read(len(raw)); err != nil {
 		return err
@@ -32,9 +30,7 @@ func (v *verifier) collection(s *Snapshot, name string) error {
 		err = fmt.Errorf("root does not hash to its address")
 	}
 	if err != nil {
-		bad(c.Root, "", err.Error())
-		v.advance(c.Count)
-		return nil
+		return v.badRoot(c, bad, err.Error())
 	}
 	total := 0
 	for _, r := range refs {
@@ -214,6 +210,14 @@ func (v *verifier) chunk(r chunkRef, next []byte, bad func(h Hash, key, msg stri
 	return nil
 }
 
+// badRoot reports a collection whose root cannot be read or trusted, and
+// counts its objects as checked: nothing below it can be.
+func (v *verifier) badRoot(c Collection, bad func(h Hash, key, msg string), msg string) error {
+	bad(c.Root, "", msg)
+	v.advance(c.Count)
+	return nil
+}
+
 // patch checks a collection whose root is a patch: it hashes to its
 // address and decodes (its keys sorted), its base is there and is a full
 // tree, which is checked as any but for the blobs of the keys the patch
@@ -225,15 +229,11 @@ func (v *verifier) patch(c Collection, raw []byte, bad func(h Hash, key, msg str
 		err = fmt.Errorf("root does not hash to its address")
 	}
 	if err != nil {
-		bad(c.Root, "", err.Error())
-		v.advance(c.Count)
-		return nil
+		return v.badRoot(c, bad, err.Error())
 	}
 	braw, err := v.db.getCopy(bucketRoots, base[:])
 	if err != nil {
-		bad(c.Root, "", fmt.Sprintf("the base %s of the patch is missing", base.Short()))
-		v.advance(c.Count)
-		return nil
+		return v.badRoot(c, bad, fmt.Sprintf("the base %s of the patch is missing", base.Short()))
 	}
 	if err := v.read(len(braw)); err != nil {
 		return err
@@ -251,9 +251,7 @@ func (v *verifier) patch(c Collection, raw []byte, bad func(h Hash, key, msg str
 		}
 	}
 	if err != nil {
-		bad(c.Root, "", err.Error())
-		v.advance(c.Count)
-		return nil
+		return v.badRoot(c, bad, err.Error())
 	}
 	before, problems := v.done, v.problems()
 	v.skip = ps
