@@ -58,8 +58,8 @@ func (c *compiled) equal(p path, x, y any) bool {
 }
 
 // canon writes the canonical form of v found at p, as this kind compares
-// it: members sorted, server-assigned paths left out, numbers by value,
-// unordered lists sorted. Two values with the same canonical form have no
+// it: members sorted, server-assigned and null members left out (null and
+// absent are one value), numbers by value, unordered lists sorted. Two values with the same canonical form have no
 // field change between them. Without server-assigned or unordered paths
 // it is jsonv.Key(v).
 func (c *compiled) canon(b *strings.Builder, p path, v any) {
@@ -70,8 +70,8 @@ func (c *compiled) canon(b *strings.Builder, p path, v any) {
 		first := true
 		for _, k := range keys {
 			q := p.key(k)
-			if c.isServer(q) {
-				continue
+			if c.isServer(q) || v[k] == nil {
+				continue // null is absent (the contract's section 6)
 			}
 			if !first {
 				b.WriteByte(',')

@@ -257,3 +257,45 @@ func TestPatterns(t *testing.T) {
 		}
 	}
 }
+
+// TestNullMemberIsAbsentInUnorderedLists: a member set to null and a
+// missing member are one value (the contract's section 6), also inside
+// the elements of a list compared as a set, where the elements are
+// matched by an identity built from their members.
+func TestNullMemberIsAbsentInUnorderedLists(t *testing.T) {
+	cases := []struct{ name, old, new string }{
+		{"null scalar member", `{"id":5,"name":"A","permissions":[{"id":31,"entity":"clients","action":"read","rules":null},{"id":32,"entity":"contracts","action":"read","rules":{}}]}`,
+			`{"id":5,"name":"A","permissions":[{"id":31,"entity":"clients","action":"read"},{"id":32,"entity":"contracts","action":"read","rules":{}}]}`},
+		{"null nested member", `{"id":5,"name":"A","permissions":[{"id":31,"entity":"clients","action":"read","rules":{"x":null}}]}`,
+			`{"id":5,"name":"A","permissions":[{"id":31,"entity":"clients","action":"read","rules":{}}]}`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			changes, _, err := Fields(roleKind, []byte(c.old), []byte(c.new))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(changes) != 0 {
+				t.Errorf("got %d changes (%+v); want none", len(changes), changes)
+			}
+		})
+	}
+	real := Kinds()["roles"]
+	changes, _, err := Fields(real, []byte(`{"id":5,"name":"Analyst","slug":"analyst","permissions":[{"id":31,"entity":"contracts","action":"read","rules":null}]}`),
+		[]byte(`{"id":5,"name":"Analyst","slug":"analyst","permissions":[{"id":31,"entity":"contracts","action":"read"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) != 0 {
+		t.Errorf("the kind table's roles: %d changes (%+v) between rules:null and rules absent; want none", len(changes), changes)
+	}
+	// A value that is set still counts.
+	changes, _, err = Fields(roleKind, []byte(`{"id":5,"permissions":[{"entity":"clients","action":"read","rules":null}]}`),
+		[]byte(`{"id":5,"permissions":[{"entity":"clients","action":"read","rules":"own"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) == 0 {
+		t.Error("rules null -> \"own\": no change; want one")
+	}
+}

@@ -141,8 +141,8 @@ func (c *compiled) identity(q path, v any) string {
 	}
 	var parts []string
 	for _, k := range sortedKeys(obj) {
-		if c.isServer(q.key(k)) {
-			continue
+		if c.isServer(q.key(k)) || obj[k] == nil {
+			continue // null is absent
 		}
 		if s, ok := scalarText(obj[k]); ok {
 			name := k
