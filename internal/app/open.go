@@ -113,11 +113,8 @@ func openFile(path string, o OpenOptions, timeout time.Duration) (*Store, error)
 		BatchObjects: 5_000,
 		BatchBytes:   4 << 20,
 	})
-	switch {
-	case errors.Is(err, snapshot.ErrLocked):
-		return nil, err
-	case err != nil:
-		return nil, fmt.Errorf("open %s: %w", path, err)
+	if err != nil {
+		return nil, err // snapshot.Open's errors name the file
 	}
 	return &Store{DB: db}, nil
 }

@@ -146,11 +146,12 @@ func (d *Daemon) Start(ctx context.Context) error {
 		return fmt.Errorf("daemon: %w", err)
 	}
 	d.sched = sched
-	d.notifySystemd("READY=1\nSTATUS=scheduled " + fmt.Sprint(len(d.settings.Workspaces)) + " workspaces")
+	d.notifySystemd("READY=1\nSTATUS=" + d.settings.summary())
 	if every := watchdogInterval(d.opts.Getenv); every > 0 {
 		go d.pingWatchdog(every / 2)
 	}
-	d.log.Info("daemon started", "workspaces", len(d.settings.Workspaces))
+	ws, repl, other := d.settings.counts()
+	d.log.Info("daemon started", "workspaces", ws, "replications", repl, "other_jobs", other)
 	return nil
 }
 
@@ -203,7 +204,8 @@ func (d *Daemon) Reload(s Settings) error {
 	d.sched, d.settings = sched, s
 	d.metrics.forgetRemoved(s)
 	d.offsite.settings(s)
-	d.log.Info("schedules reloaded", "workspaces", len(s.Workspaces))
+	ws, repl, other := s.counts()
+	d.log.Info("schedules reloaded", "workspaces", ws, "replications", repl, "other_jobs", other)
 	return nil
 }
 

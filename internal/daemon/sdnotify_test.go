@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 )
@@ -32,7 +31,7 @@ func TestSystemdNotifications(t *testing.T) {
 	b := newBackend(c)
 	b.lastOK["acme"] = t0
 	env := map[string]string{"NOTIFY_SOCKET": sock, "WATCHDOG_USEC": "10000"} // pings every 5ms
-	d := start(t, b, env, Workspace{Name: "acme", Schedule: "@daily"})
+	d := start(t, b, env, Workspace{Name: "acme", Schedule: "@daily"}, Workspace{Name: "scrub", Schedule: "@weekly", Scrub: true})
 	next := func() string {
 		select {
 		case s := <-got:
@@ -42,8 +41,9 @@ func TestSystemdNotifications(t *testing.T) {
 		}
 		return ""
 	}
-	if s := next(); !strings.HasPrefix(s, "READY=1\n") {
-		t.Errorf("first notification = %q, want READY=1", s)
+	// The scrub is a job, not a workspace.
+	if s, want := next(), "READY=1\nSTATUS=scheduled 1 workspace, 1 other job"; s != want {
+		t.Errorf("first notification = %q, want %q", s, want)
 	}
 	if s := next(); s != "WATCHDOG=1" {
 		t.Errorf("second notification = %q, want WATCHDOG=1", s)

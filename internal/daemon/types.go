@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/app"
@@ -58,8 +59,45 @@ type Workspace struct {
 
 // Settings are the reloadable part of the daemon's configuration.
 type Settings struct {
-	Workspaces []Workspace
+	Workspaces []Workspace    // every job: workspaces' backups, replications, the scrub, offsite pushes
 	Location   *time.Location // the zone of schedules; nil means time.Local
+}
+
+// counts returns how many jobs back up a workspace, how many replicate,
+// and how many are the scrub or offsite pushes.
+func (s Settings) counts() (workspaces, replications, other int) {
+	for _, w := range s.Workspaces {
+		switch {
+		case w.Replication:
+			replications++
+		case w.Scrub || w.Offsite:
+			other++
+		default:
+			workspaces++
+		}
+	}
+	return workspaces, replications, other
+}
+
+// summary is the systemd status line: "scheduled 1 workspace, 1
+// replication, 2 other jobs".
+func (s Settings) summary() string {
+	ws, repl, other := s.counts()
+	out := "scheduled " + plural(ws, "workspace")
+	if repl > 0 {
+		out += ", " + plural(repl, "replication")
+	}
+	if other > 0 {
+		out += ", " + plural(other, "other job")
+	}
+	return out
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
 }
 
 // The run records the daemon keeps and reports are the program's (see
