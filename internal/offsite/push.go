@@ -194,7 +194,11 @@ type pusher struct {
 	src    Source
 	rep    *PushReport
 	queued map[Ref]bool // in an open pack or an unindexed uploaded one
-	data   packBuilder
+	// named is, for each data blob queued, the first complete tree chunk
+	// of this push that names it: its index entry takes its ref from
+	// there when the chunk is indexed by then (format 3).
+	named map[Ref]ChunkPos
+	data  packBuilder
 	trees  packBuilder
 
 	// Packs upload uploadConcurrency at a time while the walk goes on;
@@ -211,7 +215,7 @@ type pusher struct {
 const uploadConcurrency = 4
 
 func newPusher(r *Repo, ctx context.Context, idx *index, src Source, rep *PushReport) *pusher {
-	return &pusher{r: r, ctx: ctx, idx: idx, src: src, rep: rep, queued: map[Ref]bool{}, slots: make(chan struct{}, uploadConcurrency)}
+	return &pusher{r: r, ctx: ctx, idx: idx, src: src, rep: rep, queued: map[Ref]bool{}, named: map[Ref]ChunkPos{}, slots: make(chan struct{}, uploadConcurrency)}
 }
 
 // wait waits for the uploads in flight and returns the first that failed.
@@ -251,11 +255,23 @@ func (p *pusher) add(t BlobType, ref Ref, b []byte) error {
 	return nil
 }
 
-// flush uploads an open pack.
+// flush uploads an open pack, and writes an index file every indexEvery
+// packs.
 func (p *pusher) flush(pb *packBuilder) error {
 	if len(pb.blobs) == 0 {
 		return nil
 	}
+	if err := p.upload(pb); err != nil {
+		return err
+	}
+	if p.sinceIndex++; p.sinceIndex >= indexEvery {
+		return p.index()
+	}
+	return nil
+}
+
+// upload uploads an open pack in the background.
+func (p *pusher) upload(pb *packBuilder) error {
 	p.mu.Lock()
 	err := p.upErr
 	p.mu.Unlock()
@@ -288,21 +304,75 @@ func (p *pusher) flush(pb *packBuilder) error {
 		p.rep.Packs++
 		p.done = append(p.done, IndexPack{Pack: id, Blobs: blobs})
 	}()
-	if p.sinceIndex++; p.sinceIndex >= indexEvery {
-		return p.index()
-	}
 	return nil
 }
 
-// index writes an index file for the uploaded packs.
+// nameBlobs notes that chunk, complete, names refs (a leaf's entries or a
+// delta's changes, in order; a zero ref is an entry that names no blob):
+// each data blob this push queued and no earlier chunk named may take
+// its ref from it.
+func (p *pusher) nameBlobs(chunk Ref, refs func(yield func(int, Ref) bool)) {
+	for i, ref := range refs {
+		if ref == (Ref{}) || !p.queued[ref] {
+			continue
+		}
+		if _, ok := p.named[ref]; !ok {
+			p.named[ref] = ChunkPos{Chunk: chunk, Entry: uint32(i), OK: true}
+		}
+	}
+}
+
+// byChunk gives the data blobs of p.done their refs by chunk where the
+// chunk that named them is listed: in an earlier index file, or in a
+// tree pack of p.done.
+func (p *pusher) byChunk() {
+	inDone := map[Ref]bool{}
+	for _, ip := range p.done {
+		for _, b := range ip.Blobs {
+			if b.Type == TreeBlob {
+				inDone[b.Ref] = true
+			}
+		}
+	}
+	listed := func(c Ref) bool {
+		if inDone[c] {
+			return true
+		}
+		loc, ok := p.idx.lookup(c)
+		return ok && loc.Type == TreeBlob
+	}
+	for k := range p.done {
+		ip := &p.done[k]
+		for i, b := range ip.Blobs {
+			pos, ok := p.named[b.Ref]
+			if b.Type != DataBlob || !ok || !listed(pos.Chunk) {
+				continue
+			}
+			if ip.From == nil {
+				ip.From = make([]ChunkPos, len(ip.Blobs))
+			}
+			ip.From[i] = pos
+		}
+	}
+}
+
+// index writes an index file for the uploaded packs. The open tree pack
+// is uploaded with them when it holds a chunk that names one of their
+// objects, so that their entries can take refs from it.
 func (p *pusher) index() error {
 	p.sinceIndex = 0
+	if len(p.named) > 0 && len(p.trees.blobs) > 0 {
+		if err := p.upload(&p.trees); err != nil {
+			return err
+		}
+	}
 	if err := p.wait(); err != nil {
 		return err
 	}
 	if len(p.done) == 0 {
 		return nil
 	}
+	p.byChunk()
 	if err := p.lock.check(p.ctx); err != nil {
 		return err
 	}
@@ -314,6 +384,7 @@ func (p *pusher) index() error {
 	for _, ip := range p.done {
 		for _, b := range ip.Blobs {
 			delete(p.queued, b.Ref)
+			delete(p.named, b.Ref)
 		}
 	}
 	p.done = nil
@@ -466,6 +537,13 @@ func (p *pusher) delta(l Local, c string, base *Snapshot, baseLocal *Local) (Tre
 	}
 	b := encodeDelta(Delta{Base: bt.Root.Ref(), Changes: changes})
 	id := hashOf(b)
+	p.nameBlobs(id.Ref(), func(yield func(int, Ref) bool) {
+		for i, c := range changes {
+			if !c.Removed && !yield(i, c.Ref) {
+				return
+			}
+		}
+	})
 	if err := p.add(TreeBlob, id.Ref(), b); err != nil {
 		return Tree{}, false, err
 	}
@@ -529,6 +607,13 @@ func (p *pusher) collection(l Local, c string) (Tree, error) {
 	emit := func() error {
 		b := encodeLeaf(leaf)
 		id := hashOf(b)
+		p.nameBlobs(id.Ref(), func(yield func(int, Ref) bool) {
+			for i, e := range leaf {
+				if !yield(i, e.Ref) {
+					return
+				}
+			}
+		})
 		leaves = append(leaves, id)
 		leaf = leaf[:0]
 		return p.add(TreeBlob, id.Ref(), b)
