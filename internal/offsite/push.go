@@ -199,7 +199,7 @@ type pusher struct {
 	// there when the chunk is indexed by then (format 3).
 	named map[Ref]ChunkPos
 	data  packBuilder
-	trees  packBuilder
+	trees packBuilder
 
 	// Packs upload uploadConcurrency at a time while the walk goes on;
 	// index waits for them all.
