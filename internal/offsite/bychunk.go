@@ -64,7 +64,8 @@ func (x *index) resolve(ctx context.Context, r *Repo) ([]badEntry, error) {
 		x.trees = newTrees(r, x)
 	}
 	cached := r.loadChunkRefs()
-	known := map[Ref][]chunkEntry{}
+	x.savedEntries = len(cached) // the file as loaded, unless resolve needs other chunks
+	known := x.chunkEntries
 	var missing []Ref
 	seen := map[Ref]bool{}
 	for _, pi := range x.unresolved {
@@ -130,7 +131,7 @@ func (x *index) resolve(ctx context.Context, r *Repo) ([]badEntry, error) {
 	}
 	x.unresolved = nil
 	if len(missing) > len(failed) {
-		r.saveChunkRefs(known)
+		r.saveChunkRefs(x)
 	}
 	return bad, nil
 }
@@ -192,10 +193,14 @@ func (r *Repo) loadChunkRefs() map[Ref][]chunkEntry {
 	return out
 }
 
-func (r *Repo) saveChunkRefs(m map[Ref][]chunkEntry) {
-	if r.cachePath(chunkRefsName) == "" {
+// saveChunkRefs writes the cache of the chunk entries x knows, when it
+// learnt some since it was loaded (or saved).
+func (r *Repo) saveChunkRefs(x *index) {
+	if r.cachePath(chunkRefsName) == "" || len(x.chunkEntries) == x.savedEntries {
 		return
 	}
+	x.savedEntries = len(x.chunkEntries)
+	m := x.chunkEntries
 	b := binary.AppendUvarint(nil, uint64(len(m)))
 	for c, es := range m {
 		b = append(b, c[:]...)

@@ -32,6 +32,10 @@ type index struct {
 	// those packs whose refs resolve has yet to fill in.
 	from       map[ID][]ChunkPos
 	unresolved []uint32 // places in packList
+	// chunkEntries holds the entries of the chunks that entries given by
+	// chunk name (bychunk.go's cache).
+	chunkEntries map[Ref][]chunkEntry
+	savedEntries int // len(chunkEntries) when the cache was last read or written
 	// trees holds the tree chunks resolve read, for whoever reads trees
 	// next.
 	trees *trees
@@ -40,7 +44,7 @@ type index struct {
 type slot struct{ pack, blob uint32 }
 
 func newIndex() *index {
-	return &index{blobs: map[Ref]slot{}, packs: map[ID][]PackedBlob{}, files: map[ID][]ID{}, from: map[ID][]ChunkPos{}}
+	return &index{blobs: map[Ref]slot{}, packs: map[ID][]PackedBlob{}, files: map[ID][]ID{}, from: map[ID][]ChunkPos{}, chunkEntries: map[Ref][]chunkEntry{}}
 }
 
 // lookup returns where the blob whose ref is r is.

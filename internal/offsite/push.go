@@ -114,9 +114,11 @@ func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error)
 	if err != nil {
 		return rep, err
 	}
+	idx.trees = nil // resolve's tree chunks: push reads no tree
 	p := newPusher(r, ctx, idx, src, &rep)
 	p.lock = lock
 	defer p.inflight.Wait() // before the lock goes
+	defer r.saveChunkRefs(idx)
 	bases := latestPushed(remote, r.opts.Name, locals)
 	for _, l := range todo {
 		var baseLocal *Local
@@ -198,8 +200,11 @@ type pusher struct {
 	// of this push that names it: its index entry takes its ref from
 	// there when the chunk is indexed by then (format 3).
 	named map[Ref]ChunkPos
-	data  packBuilder
-	trees packBuilder
+	// chunks holds the entries of the chunks named records, for the
+	// cache of chunk entries (bychunk.go).
+	chunks map[Ref][]chunkEntry
+	data   packBuilder
+	trees  packBuilder
 
 	// Packs upload uploadConcurrency at a time while the walk goes on;
 	// index waits for them all.
@@ -215,7 +220,7 @@ type pusher struct {
 const uploadConcurrency = 4
 
 func newPusher(r *Repo, ctx context.Context, idx *index, src Source, rep *PushReport) *pusher {
-	return &pusher{r: r, ctx: ctx, idx: idx, src: src, rep: rep, queued: map[Ref]bool{}, named: map[Ref]ChunkPos{}, slots: make(chan struct{}, uploadConcurrency)}
+	return &pusher{r: r, ctx: ctx, idx: idx, src: src, rep: rep, queued: map[Ref]bool{}, named: map[Ref]ChunkPos{}, chunks: map[Ref][]chunkEntry{}, slots: make(chan struct{}, uploadConcurrency)}
 }
 
 // wait waits for the uploads in flight and returns the first that failed.
@@ -307,17 +312,17 @@ func (p *pusher) upload(pb *packBuilder) error {
 	return nil
 }
 
-// nameBlobs notes that chunk, complete, names refs (a leaf's entries or a
-// delta's changes, in order; a zero ref is an entry that names no blob):
-// each data blob this push queued and no earlier chunk named may take
-// its ref from it.
-func (p *pusher) nameBlobs(chunk Ref, refs func(yield func(int, Ref) bool)) {
-	for i, ref := range refs {
-		if ref == (Ref{}) || !p.queued[ref] {
+// nameBlobs notes that chunk, complete, has entries es (a leaf's
+// entries or a delta's changes, in order): each data blob this push
+// queued and no earlier chunk named may take its ref from it.
+func (p *pusher) nameBlobs(chunk Ref, es []chunkEntry) {
+	for i, e := range es {
+		if !e.blob || !p.queued[e.ref] {
 			continue
 		}
-		if _, ok := p.named[ref]; !ok {
-			p.named[ref] = ChunkPos{Chunk: chunk, Entry: uint32(i), OK: true}
+		if _, ok := p.named[e.ref]; !ok {
+			p.named[e.ref] = ChunkPos{Chunk: chunk, Entry: uint32(i), OK: true}
+			p.chunks[chunk] = es
 		}
 	}
 }
@@ -352,6 +357,7 @@ func (p *pusher) byChunk() {
 				ip.From = make([]ChunkPos, len(ip.Blobs))
 			}
 			ip.From[i] = pos
+			p.idx.chunkEntries[pos.Chunk] = p.chunks[pos.Chunk]
 		}
 	}
 }
@@ -416,6 +422,7 @@ func (p *pusher) snapshot(l Local, base *Snapshot, baseLocal *Local) (*Snapshot,
 	if err := p.index(); err != nil {
 		return nil, err
 	}
+	clear(p.chunks) // every blob of the snapshot is indexed
 	s.PushedAt = p.r.opts.Now().UTC()
 	if err := p.lock.check(p.ctx); err != nil {
 		return nil, err
@@ -537,13 +544,11 @@ func (p *pusher) delta(l Local, c string, base *Snapshot, baseLocal *Local) (Tre
 	}
 	b := encodeDelta(Delta{Base: bt.Root.Ref(), Changes: changes})
 	id := hashOf(b)
-	p.nameBlobs(id.Ref(), func(yield func(int, Ref) bool) {
-		for i, c := range changes {
-			if !c.Removed && !yield(i, c.Ref) {
-				return
-			}
-		}
-	})
+	es := make([]chunkEntry, len(changes))
+	for i, c := range changes {
+		es[i] = chunkEntry{ref: c.Ref, blob: !c.Removed}
+	}
+	p.nameBlobs(id.Ref(), es)
 	if err := p.add(TreeBlob, id.Ref(), b); err != nil {
 		return Tree{}, false, err
 	}
@@ -607,13 +612,13 @@ func (p *pusher) collection(l Local, c string) (Tree, error) {
 	emit := func() error {
 		b := encodeLeaf(leaf)
 		id := hashOf(b)
-		p.nameBlobs(id.Ref(), func(yield func(int, Ref) bool) {
+		if len(p.queued) > 0 {
+			es := make([]chunkEntry, len(leaf))
 			for i, e := range leaf {
-				if !yield(i, e.Ref) {
-					return
-				}
+				es[i] = chunkEntry{ref: e.Ref, blob: true}
 			}
-		})
+			p.nameBlobs(id.Ref(), es)
+		}
 		leaves = append(leaves, id)
 		leaf = leaf[:0]
 		return p.add(TreeBlob, id.Ref(), b)
