@@ -203,8 +203,12 @@ type pusher struct {
 	// chunks holds the entries of the chunks named records, for the
 	// cache of chunk entries (bychunk.go).
 	chunks map[Ref][]chunkEntry
-	data   packBuilder
-	trees  packBuilder
+	// ownTrees are the tree chunks this push uploaded and indexed: the
+	// only chunks its index entries take refs from (a chunk of an index
+	// file it loaded may be a concurrent prune's to delete).
+	ownTrees map[Ref]bool
+	data     packBuilder
+	trees    packBuilder
 
 	// Packs upload uploadConcurrency at a time while the walk goes on;
 	// index waits for them all.
@@ -220,7 +224,7 @@ type pusher struct {
 const uploadConcurrency = 4
 
 func newPusher(r *Repo, ctx context.Context, idx *index, src Source, rep *PushReport) *pusher {
-	return &pusher{r: r, ctx: ctx, idx: idx, src: src, rep: rep, queued: map[Ref]bool{}, named: map[Ref]ChunkPos{}, chunks: map[Ref][]chunkEntry{}, slots: make(chan struct{}, uploadConcurrency)}
+	return &pusher{r: r, ctx: ctx, idx: idx, src: src, rep: rep, queued: map[Ref]bool{}, named: map[Ref]ChunkPos{}, chunks: map[Ref][]chunkEntry{}, ownTrees: map[Ref]bool{}, slots: make(chan struct{}, uploadConcurrency)}
 }
 
 // wait waits for the uploads in flight and returns the first that failed.
@@ -328,29 +332,21 @@ func (p *pusher) nameBlobs(chunk Ref, es []chunkEntry) {
 }
 
 // byChunk gives the data blobs of p.done their refs by chunk where the
-// chunk that named them is listed: in an earlier index file, or in a
-// tree pack of p.done.
+// chunk that named them is one this push uploaded, in a tree pack of
+// p.done or of an index file it wrote before.
 func (p *pusher) byChunk() {
-	inDone := map[Ref]bool{}
 	for _, ip := range p.done {
 		for _, b := range ip.Blobs {
 			if b.Type == TreeBlob {
-				inDone[b.Ref] = true
+				p.ownTrees[b.Ref] = true
 			}
 		}
-	}
-	listed := func(c Ref) bool {
-		if inDone[c] {
-			return true
-		}
-		loc, ok := p.idx.lookup(c)
-		return ok && loc.Type == TreeBlob
 	}
 	for k := range p.done {
 		ip := &p.done[k]
 		for i, b := range ip.Blobs {
 			pos, ok := p.named[b.Ref]
-			if b.Type != DataBlob || !ok || !listed(pos.Chunk) {
+			if b.Type != DataBlob || !ok || !p.ownTrees[pos.Chunk] {
 				continue
 			}
 			if ip.From == nil {
