@@ -45,12 +45,12 @@ func hashOf(b []byte) ID { return sha256.Sum256(b) }
 // Object kinds, bound into each object's authenticated data so that one
 // kind of object cannot be passed off as another.
 const (
-	kindPack      = "pack"
-	kindIndex     = "index"
-	kindSnapshot  = "snapshot"
-	kindLock      = "lock"
-	kindMaster    = "master-key"
-	kindChunkRefs = "chunk-refs" // the local cache of chunks' entries (bychunk.go)
+	kindPack     = "pack"
+	kindIndex    = "index"
+	kindSnapshot = "snapshot"
+	kindLock     = "lock"
+	kindMaster   = "master-key"
+	kindResolved = "resolved-refs" // the local cache of by-chunk entries' refs (bychunk.go)
 )
 
 const aadPrefix = "enspace-sync offsite v1 "

@@ -31,11 +31,7 @@ type index struct {
 	// each blob's ref comes from (IndexPack.From); unresolved lists
 	// those packs whose refs resolve has yet to fill in.
 	from       map[ID][]ChunkPos
-	unresolved []uint32 // places in packList
-	// chunkEntries holds the entries of the chunks that entries given by
-	// chunk name (bychunk.go's cache).
-	chunkEntries map[Ref][]chunkEntry
-	savedEntries int // len(chunkEntries) when the cache was last read or written
+	unresolved []unresolved
 	// trees holds the tree chunks resolve read, for whoever reads trees
 	// next.
 	trees *trees
@@ -44,7 +40,7 @@ type index struct {
 type slot struct{ pack, blob uint32 }
 
 func newIndex() *index {
-	return &index{blobs: map[Ref]slot{}, packs: map[ID][]PackedBlob{}, files: map[ID][]ID{}, from: map[ID][]ChunkPos{}, chunkEntries: map[Ref][]chunkEntry{}}
+	return &index{blobs: map[Ref]slot{}, packs: map[ID][]PackedBlob{}, files: map[ID][]ID{}, from: map[ID][]ChunkPos{}}
 }
 
 // lookup returns where the blob whose ref is r is.
@@ -79,7 +75,7 @@ func (x *index) add(file ID, packs []IndexPack) {
 			}
 		}
 		if pending {
-			x.unresolved = append(x.unresolved, uint32(len(x.packList)-1))
+			x.unresolved = append(x.unresolved, unresolved{uint32(len(x.packList) - 1), file})
 		}
 	}
 }
@@ -114,6 +110,7 @@ func (r *Repo) loadIndex(ctx context.Context, strict bool) (*index, error) {
 		}
 		x.add(id, packs)
 	}
+	r.cacheKeep(resolvedDir, ids)
 	bad, err := x.resolve(ctx, r)
 	if err != nil {
 		return nil, err

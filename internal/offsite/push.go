@@ -118,7 +118,6 @@ func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error)
 	p := newPusher(r, ctx, idx, src, &rep)
 	p.lock = lock
 	defer p.inflight.Wait() // before the lock goes
-	defer r.saveChunkRefs(idx)
 	bases := latestPushed(remote, r.opts.Name, locals)
 	for _, l := range todo {
 		var baseLocal *Local
@@ -200,9 +199,6 @@ type pusher struct {
 	// of this push that names it: its index entry takes its ref from
 	// there when the chunk is indexed by then (format 3).
 	named map[Ref]ChunkPos
-	// chunks holds the entries of the chunks named records, for the
-	// cache of chunk entries (bychunk.go).
-	chunks map[Ref][]chunkEntry
 	// ownTrees are the tree chunks this push uploaded and indexed: the
 	// only chunks its index entries take refs from (a chunk of an index
 	// file it loaded may be a concurrent prune's to delete).
@@ -224,7 +220,7 @@ type pusher struct {
 const uploadConcurrency = 4
 
 func newPusher(r *Repo, ctx context.Context, idx *index, src Source, rep *PushReport) *pusher {
-	return &pusher{r: r, ctx: ctx, idx: idx, src: src, rep: rep, queued: map[Ref]bool{}, named: map[Ref]ChunkPos{}, chunks: map[Ref][]chunkEntry{}, ownTrees: map[Ref]bool{}, slots: make(chan struct{}, uploadConcurrency)}
+	return &pusher{r: r, ctx: ctx, idx: idx, src: src, rep: rep, queued: map[Ref]bool{}, named: map[Ref]ChunkPos{}, ownTrees: map[Ref]bool{}, slots: make(chan struct{}, uploadConcurrency)}
 }
 
 // wait waits for the uploads in flight and returns the first that failed.
@@ -326,7 +322,6 @@ func (p *pusher) nameBlobs(chunk Ref, es []chunkEntry) {
 		}
 		if _, ok := p.named[e.ref]; !ok {
 			p.named[e.ref] = ChunkPos{Chunk: chunk, Entry: uint32(i), OK: true}
-			p.chunks[chunk] = es
 		}
 	}
 }
@@ -353,7 +348,6 @@ func (p *pusher) byChunk() {
 				ip.From = make([]ChunkPos, len(ip.Blobs))
 			}
 			ip.From[i] = pos
-			p.idx.chunkEntries[pos.Chunk] = p.chunks[pos.Chunk]
 		}
 	}
 }
@@ -382,6 +376,7 @@ func (p *pusher) index() error {
 	if err != nil {
 		return fmt.Errorf("upload index: %w", err)
 	}
+	p.r.saveResolved(id, p.done)
 	p.idx.add(id, p.done)
 	for _, ip := range p.done {
 		for _, b := range ip.Blobs {
@@ -418,7 +413,6 @@ func (p *pusher) snapshot(l Local, base *Snapshot, baseLocal *Local) (*Snapshot,
 	if err := p.index(); err != nil {
 		return nil, err
 	}
-	clear(p.chunks) // every blob of the snapshot is indexed
 	s.PushedAt = p.r.opts.Now().UTC()
 	if err := p.lock.check(p.ctx); err != nil {
 		return nil, err
