@@ -15,6 +15,8 @@ func FuzzDecode(f *testing.F) {
 	pb.add(TreeBlob, Ref{2}, encodeLeaf([]Entry{{Key: "k", Ref: Ref{1}}}))
 	f.Add(pb.buf.Bytes())
 	f.Add(encodeIndex([]IndexPack{{Pack: ID{3}, Blobs: pb.blobs}}))
+	f.Add(encodeIndexV2([]IndexPack{{Pack: ID{3}, Blobs: pb.blobs}}))
+	f.Add(encodeIndex(testIndexPacks())) // format 3, entries given by chunk
 	f.Add(encodeDelta(Delta{Base: Ref{4}, Changes: []Change{{Key: "a", Ref: Ref{1}}, {Key: "b", Removed: true}}}))
 	for _, name := range []string{"testdata/format1/index", "testdata/format1/data"} {
 		if es, err := os.ReadDir(name); err == nil && len(es) > 0 {
@@ -47,6 +49,18 @@ func FuzzDecode(f *testing.F) {
 						t.Fatalf("index entry %+v beyond a pack", x)
 					}
 				}
+				if p.From != nil && len(p.From) != len(p.Blobs) {
+					t.Fatalf("%d sources for %d blobs", len(p.From), len(p.Blobs))
+				}
+				for i, f := range p.From {
+					if f.OK && (p.Blobs[i].Type != DataBlob || f.Entry >= maxChunkEntries) {
+						t.Fatalf("entry %+v given by chunk %+v", p.Blobs[i], f)
+					}
+				}
+			}
+			// What decodes encodes to what decodes the same (format 3).
+			if again, err := decodeIndex(encodeIndex(packs)); err != nil || len(again) != len(packs) {
+				t.Fatalf("re-encoded index: %d packs, %v", len(again), err)
 			}
 		}
 		_, _ = decodeChunk(b)
