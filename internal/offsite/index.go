@@ -121,6 +121,9 @@ func (r *Repo) loadIndex(ctx context.Context, strict bool) (*index, error) {
 		}
 		r.opts.Logger.Warn("offsite: an index entry cannot be resolved; run offsite verify", "object", b.Object, "err", b.err)
 	}
+	if !strict {
+		clear(x.from) // resolved: only prune writes sources again
+	}
 	return x, nil
 }
 
