@@ -420,3 +420,61 @@ func TestByChunkPrune(t *testing.T) {
 		}
 	}
 }
+
+// TestKeepSources: prune's new index gives a kept blob by the chunk it
+// had, also when the blob was repacked into a new pack, as long as the
+// chunk stays; a blob whose chunk goes is explicit.
+func TestKeepSources(t *testing.T) {
+	idx := newIndex()
+	chunkA, chunkB := Ref{0xa}, Ref{0xb}
+	old := IndexPack{Pack: ID{1}, Blobs: []PackedBlob{
+		{Type: DataBlob, Ref: Ref{1}, Offset: 7, Length: 3},
+		{Type: DataBlob, Ref: Ref{2}, Offset: 12, Length: 3},
+		{Type: DataBlob, Ref: Ref{3}, Offset: 17, Length: 3},
+	}, From: []ChunkPos{{Chunk: chunkA, Entry: 0, OK: true}, {Chunk: chunkB, Entry: 4, OK: true}, {}}}
+	idx.add(ID{9}, []IndexPack{old})
+	keep := []IndexPack{
+		{Pack: ID{1}, Blobs: old.Blobs},                                                          // kept as it is
+		{Pack: ID{2}, Blobs: []PackedBlob{old.Blobs[1]}},                                         // repacked
+		{Pack: ID{3}, Blobs: []PackedBlob{{Type: TreeBlob, Ref: chunkB, Offset: 7, Length: 40}}}, // chunk B stays, A goes
+	}
+	keepSources(idx, keep)
+	want0 := []ChunkPos{{}, {Chunk: chunkB, Entry: 4, OK: true}, {}}
+	if !reflect.DeepEqual(keep[0].From, want0) {
+		t.Errorf("kept pack: sources %+v, want %+v", keep[0].From, want0)
+	}
+	if want := []ChunkPos{{Chunk: chunkB, Entry: 4, OK: true}}; !reflect.DeepEqual(keep[1].From, want) {
+		t.Errorf("repacked: sources %+v, want %+v", keep[1].From, want)
+	}
+	if keep[2].From != nil {
+		t.Errorf("tree pack: sources %+v", keep[2].From)
+	}
+}
+
+// TestByChunkManyPacks: a full tree over many packs (an index file every
+// indexEvery packs, with the tree pack built so far) gives nearly every
+// object by chunk, and restores and verifies.
+func TestByChunkManyPacks(t *testing.T) {
+	ctx := context.Background()
+	opts := testOptions("a")
+	opts.PackSize = 2 << 10
+	r, err := OpenOrInit(ctx, &fileBackend{dir: t.TempDir()}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &memSource{snaps: []*memSnap{day("m1", 1, 2000, 0)}}
+	if _, err := r.Push(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	_, files, _ := r.listIDs(ctx, "index/")
+	by, data := byChunkEntries(t, r)
+	if len(files) < 3 || by < data*95/100 {
+		t.Errorf("%d index files, %d of %d objects by chunk", len(files), by, data)
+	}
+	if got := restoreAll(t, r); !reflect.DeepEqual(got["a/m1"], want(src.snaps[0])) {
+		t.Error("restores other objects")
+	}
+	if v, err := r.Verify(ctx, true); err != nil || len(v.Problems) != 0 {
+		t.Errorf("verify = %+v, %v", v.Problems, err)
+	}
+}
