@@ -87,7 +87,9 @@
 // zstd-compressed as a whole, then sealed. A pack's header gives each
 // blob's type and length, and an index file lists, per pack, each blob's
 // type, ref, the gap from the end of the previous blob (its header in the
-// pack) and length, a column per field (the refs' random bytes apart). Whoever reads a blob checks that the pack's header
+// pack) and length, a column per field (the refs' random bytes apart); a
+// data blob's ref may instead be given as the tree chunk entry that names
+// it (format 3, # Formats). Whoever reads a blob checks that the pack's header
 // puts a blob of its type and length where the index says, and that its
 // bytes hash to its ref.
 //
