@@ -50,6 +50,7 @@ const (
 	kindSnapshot = "snapshot"
 	kindLock     = "lock"
 	kindMaster   = "master-key"
+	kindResolved = "resolved-refs" // the local cache of by-chunk entries' refs (bychunk.go)
 )
 
 const aadPrefix = "enspace-sync offsite v1 "

@@ -1,7 +1,9 @@
 package offsite
 
 import (
+	"bytes"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -15,6 +17,8 @@ func FuzzDecode(f *testing.F) {
 	pb.add(TreeBlob, Ref{2}, encodeLeaf([]Entry{{Key: "k", Ref: Ref{1}}}))
 	f.Add(pb.buf.Bytes())
 	f.Add(encodeIndex([]IndexPack{{Pack: ID{3}, Blobs: pb.blobs}}))
+	f.Add(encodeIndexV2([]IndexPack{{Pack: ID{3}, Blobs: pb.blobs}}))
+	f.Add(encodeIndex(testIndexPacks())) // format 3, entries given by chunk
 	f.Add(encodeDelta(Delta{Base: Ref{4}, Changes: []Change{{Key: "a", Ref: Ref{1}}, {Key: "b", Removed: true}}}))
 	for _, name := range []string{"testdata/format1/index", "testdata/format1/data"} {
 		if es, err := os.ReadDir(name); err == nil && len(es) > 0 {
@@ -45,6 +49,27 @@ func FuzzDecode(f *testing.F) {
 				for _, x := range p.Blobs {
 					if uint64(x.Offset)+uint64(x.Length) > maxPackPlain {
 						t.Fatalf("index entry %+v beyond a pack", x)
+					}
+				}
+				if p.From != nil && len(p.From) != len(p.Blobs) {
+					t.Fatalf("%d sources for %d blobs", len(p.From), len(p.Blobs))
+				}
+				for i, f := range p.From {
+					if f.OK && (p.Blobs[i].Type != DataBlob || f.Entry >= maxChunkEntries) {
+						t.Fatalf("entry %+v given by chunk %+v", p.Blobs[i], f)
+					}
+				}
+			}
+			// What decodes (formats 2 and 3, whose offsets only grow)
+			// encodes to what decodes the same, in format 3.
+			if !bytes.HasPrefix(b, indexMagicV1) {
+				again, err := decodeIndex(encodeIndex(packs))
+				if err != nil || len(again) != len(packs) {
+					t.Fatalf("re-encoded index: %d packs, %v", len(again), err)
+				}
+				for i := range again {
+					if !reflect.DeepEqual(again[i].Blobs, packs[i].Blobs) || len(again[i].From) != len(packs[i].From) {
+						t.Fatalf("re-encoded pack %d differs", i)
 					}
 				}
 			}

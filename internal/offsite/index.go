@@ -27,12 +27,20 @@ type index struct {
 	packList []ID
 	packs    map[ID][]PackedBlob
 	files    map[ID][]ID // index file -> the packs it lists
+	// from is, for packs with entries given by chunk (format 3), where
+	// each blob's ref comes from (IndexPack.From); unresolved lists
+	// those packs whose refs resolve has yet to fill in.
+	from       map[ID][]ChunkPos
+	unresolved []unresolved
+	// trees holds the tree chunks resolve read, for whoever reads trees
+	// next.
+	trees *trees
 }
 
 type slot struct{ pack, blob uint32 }
 
 func newIndex() *index {
-	return &index{blobs: map[Ref]slot{}, packs: map[ID][]PackedBlob{}, files: map[ID][]ID{}}
+	return &index{blobs: map[Ref]slot{}, packs: map[ID][]PackedBlob{}, files: map[ID][]ID{}, from: map[ID][]ChunkPos{}}
 }
 
 // lookup returns where the blob whose ref is r is.
@@ -53,10 +61,21 @@ func (x *index) add(file ID, packs []IndexPack) {
 		}
 		x.packs[p.Pack] = p.Blobs
 		x.packList = append(x.packList, p.Pack)
+		pending := false
+		if p.From != nil {
+			x.from[p.Pack] = p.From
+		}
 		for i, b := range p.Blobs {
+			if p.byChunk(i) && b.Ref == (Ref{}) {
+				pending = true // resolve adds it
+				continue
+			}
 			if _, ok := x.blobs[b.Ref]; !ok {
 				x.blobs[b.Ref] = slot{uint32(len(x.packList) - 1), uint32(i)}
 			}
+		}
+		if pending {
+			x.unresolved = append(x.unresolved, unresolved{uint32(len(x.packList) - 1), file})
 		}
 	}
 }
@@ -90,6 +109,20 @@ func (r *Repo) loadIndex(ctx context.Context, strict bool) (*index, error) {
 			return nil, err
 		}
 		x.add(id, packs)
+	}
+	r.cacheKeep(resolvedDir, ids)
+	bad, err := x.resolve(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range bad {
+		if strict {
+			return nil, fmt.Errorf("%s: %w; prune stops: run verify", b.Object, b.err)
+		}
+		r.opts.Logger.Warn("offsite: an index entry cannot be resolved; run offsite verify", "object", b.Object, "err", b.err)
+	}
+	if !strict {
+		clear(x.from) // resolved: only prune writes sources again
 	}
 	return x, nil
 }

@@ -146,6 +146,7 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 	if len(drop) == 0 && rep.Repacked == 0 {
 		return rep, nil
 	}
+	keepSources(idx, keep)
 	if err := lock.check(ctx); err != nil {
 		return rep, err
 	}
@@ -183,6 +184,44 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 		rep.FreedBytes += o.Size
 	}
 	return rep, nil
+}
+
+// keepSources gives the data blobs of keep (the new index) their refs by
+// chunk where the loaded index did (a repacked blob by the same chunk and
+// entry: they do not depend on the pack) and the chunk stays, listed in a
+// tree pack of keep; the others are explicit. Every ref is resolved:
+// prune loads the index strictly.
+func keepSources(idx *index, keep []IndexPack) {
+	trees := map[Ref]bool{}
+	for _, ip := range keep {
+		for _, b := range ip.Blobs {
+			if b.Type == TreeBlob {
+				trees[b.Ref] = true
+			}
+		}
+	}
+	byRef := map[Ref]ChunkPos{}
+	for pack, from := range idx.from {
+		for i, f := range from {
+			if f.OK {
+				byRef[idx.packs[pack][i].Ref] = f
+			}
+		}
+	}
+	for k := range keep {
+		ip := &keep[k]
+		ip.From = nil
+		for i, b := range ip.Blobs {
+			f, ok := byRef[b.Ref]
+			if b.Type != DataBlob || !ok || !trees[f.Chunk] || b.Ref == (Ref{}) {
+				continue
+			}
+			if ip.From == nil {
+				ip.From = make([]ChunkPos, len(ip.Blobs))
+			}
+			ip.From[i] = f
+		}
+	}
 }
 
 // isLive reports whether blob b of pack is used, and is the copy the
@@ -263,7 +302,10 @@ func (r *Repo) used(ctx context.Context, idx *index) (map[Ref]bool, map[ID]bool,
 	for _, s := range snaps {
 		records[s.Object] = true
 	}
-	t := newTrees(r, idx)
+	t := idx.trees
+	if t == nil {
+		t = newTrees(r, idx)
+	}
 	used := map[Ref]bool{}
 	var visit func(id Ref) error
 	visit = func(id Ref) error {

@@ -114,6 +114,7 @@ func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error)
 	if err != nil {
 		return rep, err
 	}
+	idx.trees = nil // resolve's tree chunks: push reads no tree
 	p := newPusher(r, ctx, idx, src, &rep)
 	p.lock = lock
 	defer p.inflight.Wait() // before the lock goes
@@ -194,8 +195,16 @@ type pusher struct {
 	src    Source
 	rep    *PushReport
 	queued map[Ref]bool // in an open pack or an unindexed uploaded one
-	data   packBuilder
-	trees  packBuilder
+	// named is, for each data blob queued, the first complete tree chunk
+	// of this push that names it: its index entry takes its ref from
+	// there when the chunk is indexed by then (format 3).
+	named map[Ref]ChunkPos
+	// ownTrees are the tree chunks this push uploaded and indexed: the
+	// only chunks its index entries take refs from (a chunk of an index
+	// file it loaded may be a concurrent prune's to delete).
+	ownTrees map[Ref]bool
+	data     packBuilder
+	trees    packBuilder
 
 	// Packs upload uploadConcurrency at a time while the walk goes on;
 	// index waits for them all.
@@ -211,7 +220,7 @@ type pusher struct {
 const uploadConcurrency = 4
 
 func newPusher(r *Repo, ctx context.Context, idx *index, src Source, rep *PushReport) *pusher {
-	return &pusher{r: r, ctx: ctx, idx: idx, src: src, rep: rep, queued: map[Ref]bool{}, slots: make(chan struct{}, uploadConcurrency)}
+	return &pusher{r: r, ctx: ctx, idx: idx, src: src, rep: rep, queued: map[Ref]bool{}, named: map[Ref]ChunkPos{}, ownTrees: map[Ref]bool{}, slots: make(chan struct{}, uploadConcurrency)}
 }
 
 // wait waits for the uploads in flight and returns the first that failed.
@@ -251,11 +260,23 @@ func (p *pusher) add(t BlobType, ref Ref, b []byte) error {
 	return nil
 }
 
-// flush uploads an open pack.
+// flush uploads an open pack, and writes an index file every indexEvery
+// packs.
 func (p *pusher) flush(pb *packBuilder) error {
 	if len(pb.blobs) == 0 {
 		return nil
 	}
+	if err := p.upload(pb); err != nil {
+		return err
+	}
+	if p.sinceIndex++; p.sinceIndex >= indexEvery {
+		return p.index()
+	}
+	return nil
+}
+
+// upload uploads an open pack in the background.
+func (p *pusher) upload(pb *packBuilder) error {
 	p.mu.Lock()
 	err := p.upErr
 	p.mu.Unlock()
@@ -288,21 +309,66 @@ func (p *pusher) flush(pb *packBuilder) error {
 		p.rep.Packs++
 		p.done = append(p.done, IndexPack{Pack: id, Blobs: blobs})
 	}()
-	if p.sinceIndex++; p.sinceIndex >= indexEvery {
-		return p.index()
-	}
 	return nil
 }
 
-// index writes an index file for the uploaded packs.
+// nameBlobs notes that chunk, complete, has entries es (a leaf's
+// entries or a delta's changes, in order): each data blob this push
+// queued and no earlier chunk named may take its ref from it.
+func (p *pusher) nameBlobs(chunk Ref, es []chunkEntry) {
+	for i, e := range es {
+		if !e.blob || !p.queued[e.ref] {
+			continue
+		}
+		if _, ok := p.named[e.ref]; !ok {
+			p.named[e.ref] = ChunkPos{Chunk: chunk, Entry: uint32(i), OK: true}
+		}
+	}
+}
+
+// byChunk gives the data blobs of p.done their refs by chunk where the
+// chunk that named them is one this push uploaded, in a tree pack of
+// p.done or of an index file it wrote before.
+func (p *pusher) byChunk() {
+	for _, ip := range p.done {
+		for _, b := range ip.Blobs {
+			if b.Type == TreeBlob {
+				p.ownTrees[b.Ref] = true
+			}
+		}
+	}
+	for k := range p.done {
+		ip := &p.done[k]
+		for i, b := range ip.Blobs {
+			pos, ok := p.named[b.Ref]
+			if b.Type != DataBlob || !ok || !p.ownTrees[pos.Chunk] {
+				continue
+			}
+			if ip.From == nil {
+				ip.From = make([]ChunkPos, len(ip.Blobs))
+			}
+			ip.From[i] = pos
+		}
+	}
+}
+
+// index writes an index file for the uploaded packs. The open tree pack
+// is uploaded with them when it holds a chunk that names one of their
+// objects, so that their entries can take refs from it.
 func (p *pusher) index() error {
 	p.sinceIndex = 0
+	if len(p.named) > 0 && len(p.trees.blobs) > 0 {
+		if err := p.upload(&p.trees); err != nil {
+			return err
+		}
+	}
 	if err := p.wait(); err != nil {
 		return err
 	}
 	if len(p.done) == 0 {
 		return nil
 	}
+	p.byChunk()
 	if err := p.lock.check(p.ctx); err != nil {
 		return err
 	}
@@ -310,10 +376,12 @@ func (p *pusher) index() error {
 	if err != nil {
 		return fmt.Errorf("upload index: %w", err)
 	}
+	p.r.saveResolved(id, p.done)
 	p.idx.add(id, p.done)
 	for _, ip := range p.done {
 		for _, b := range ip.Blobs {
 			delete(p.queued, b.Ref)
+			delete(p.named, b.Ref)
 		}
 	}
 	p.done = nil
@@ -466,6 +534,11 @@ func (p *pusher) delta(l Local, c string, base *Snapshot, baseLocal *Local) (Tre
 	}
 	b := encodeDelta(Delta{Base: bt.Root.Ref(), Changes: changes})
 	id := hashOf(b)
+	es := make([]chunkEntry, len(changes))
+	for i, c := range changes {
+		es[i] = chunkEntry{ref: c.Ref, blob: !c.Removed}
+	}
+	p.nameBlobs(id.Ref(), es)
 	if err := p.add(TreeBlob, id.Ref(), b); err != nil {
 		return Tree{}, false, err
 	}
@@ -529,6 +602,13 @@ func (p *pusher) collection(l Local, c string) (Tree, error) {
 	emit := func() error {
 		b := encodeLeaf(leaf)
 		id := hashOf(b)
+		if len(p.queued) > 0 {
+			es := make([]chunkEntry, len(leaf))
+			for i, e := range leaf {
+				es[i] = chunkEntry{ref: e.Ref, blob: true}
+			}
+			p.nameBlobs(id.Ref(), es)
+		}
 		leaves = append(leaves, id)
 		leaf = leaf[:0]
 		return p.add(TreeBlob, id.Ref(), b)

@@ -126,7 +126,11 @@ func (r *Repo) newRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 		return nil, err
 	}
 	n := len(idx.packList)
-	rs := &Restorer{r: r, idx: idx, trees: newTrees(r, idx), snaps: snaps, packs: make([]atomic.Pointer[preparing], n),
+	t := idx.trees
+	if t == nil {
+		t = newTrees(r, idx)
+	}
+	rs := &Restorer{r: r, idx: idx, trees: t, snaps: snaps, packs: make([]atomic.Pointer[preparing], n),
 		queue: make(chan *preparing, n), discovered: make(chan struct{}), fetched: make(chan struct{})}
 	if rs.tmp, err = os.CreateTemp(tmpDir, ".offsite-restore-*"); err != nil {
 		return nil, err

@@ -76,6 +76,13 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 		}
 		idx.add(f, packs)
 	}
+	bad, err := idx.resolve(ctx, r)
+	if err != nil {
+		return rep, err
+	}
+	for _, b := range bad {
+		add(b.Object, "%v", b.err)
+	}
 	for f, packs := range idx.files {
 		for _, p := range packs {
 			if _, ok := sizes[p]; !ok {
@@ -88,7 +95,10 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 			rep.Unindexed++
 		}
 	}
-	t := newTrees(r, idx)
+	t := idx.trees
+	if t == nil {
+		t = newTrees(r, idx)
+	}
 	for _, s := range snaps {
 		for name, tr := range s.Collections {
 			err := t.walk(ctx, tr.Root.Ref(), func(e Entry) error {
@@ -116,7 +126,11 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 			add(obj, "%v", err)
 			continue
 		}
-		for _, b := range idx.packs[id] {
+		from := idx.from[id]
+		for i, b := range idx.packs[id] {
+			if from != nil && from[i].OK && b.Ref == (Ref{}) {
+				continue // unresolved: reported with its index file
+			}
 			if _, _, err := pc.blob(b, r.opts.BlobID); err != nil {
 				add(obj, "%v", err)
 			}
