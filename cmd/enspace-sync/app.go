@@ -81,7 +81,15 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	if cmd == nil {
 		if group := groupOf(args[0]); len(group) > 0 {
-			return usagef("", "%q needs a subcommand: %s", args[0], strings.Join(group, ", "))
+			hint := "enspace-sync " + args[0] + " --help"
+			switch {
+			case len(args) > 1 && (args[1] == "-h" || args[1] == "--help" || args[1] == "-help"):
+				printGroup(m.Stdout, args[0], group)
+				return nil
+			case len(args) > 1 && !strings.HasPrefix(args[1], "-"):
+				return &usageError{msg: fmt.Sprintf("unknown command %q: %q has %s", args[0]+" "+args[1], args[0], strings.Join(group, ", ")), hint: hint}
+			}
+			return &usageError{msg: fmt.Sprintf("%q needs a subcommand: %s", args[0], strings.Join(group, ", ")), hint: hint}
 		}
 		return usagef("", "unknown command %q", args[0])
 	}
@@ -128,6 +136,14 @@ func lookup(args []string) (*command, []string) {
 }
 
 // groupOf lists the subcommands of a group such as "config".
+// printGroup lists the commands of a group with their summaries.
+func printGroup(w io.Writer, name string, group []string) {
+	fmt.Fprintf(w, "%q groups these commands (enspace-sync help %s SUBCOMMAND):\n", name, name)
+	for _, c := range group {
+		fmt.Fprintf(w, "  %-22s %s\n", c, commands[c].summary)
+	}
+}
+
 func groupOf(name string) []string {
 	var out []string
 	for n := range commands {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 func init() {
@@ -32,7 +33,11 @@ func runHelp(ctx context.Context, m *Main, args []string) error {
 	}
 	cmd, _ := lookup(args)
 	if cmd == nil {
-		return usagef("help", "unknown command %q", args[0])
+		if group := groupOf(args[0]); len(group) > 0 && len(args) == 1 {
+			printGroup(m.Stdout, args[0], group)
+			return nil
+		}
+		return usagef("help", "unknown command %q", strings.Join(args, " "))
 	}
 	return cmd.run(ctx, m, []string{"--help"})
 }

@@ -16,7 +16,9 @@ func init() {
 		usage:   "enspace-sync offsite keys [--config FILE] [--target NAME] [--add --new-password-file FILE] [--remove ID] [--json]",
 		help: `Lists the target's keys: each opens the repository with its own password.
 --add --new-password-file FILE adds a key for the password in FILE;
---remove ID removes a key, never the one the configured password opens.
+--remove ID removes a key, never the one the configured password opens; ID
+is the key's id as the listing shows it, or its first characters (at least
+4) when they name one key.
 
 To rotate the password: add a key for the new one, put the new password in
 the target's password_file (and reload the daemon), then remove the old
@@ -27,7 +29,7 @@ still read the repository.
 Examples:
   enspace-sync offsite keys --target nas
   enspace-sync offsite keys --target nas --add --new-password-file /etc/enspace-sync/offsite.password.new
-  enspace-sync offsite keys --target nas --remove 3f9a...`,
+  enspace-sync offsite keys --target nas --remove 3f9a1c07`,
 		run: configured("offsite keys", 0, offsiteKeysCommand),
 	})
 }

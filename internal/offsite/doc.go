@@ -211,7 +211,7 @@
 // lock `offsite unlock` writes and removes (one left by a killed unlock
 // goes stale like any lock). A pruner whose clock runs
 // half an hour ahead so takes no live lock for stale. The listing alone
-// (`offsite locks`, and verify and restore, which write nothing) judges
+// (Repo.Locks: verify and restore, which write nothing) judges
 // against the local clock: a reader that misjudges a prune's lock still
 // looks again before it reports damage.
 //

@@ -532,3 +532,34 @@ func TestDamagedRecord(t *testing.T) {
 		t.Errorf("prune with a damaged record = %v", err)
 	}
 }
+
+// TestRemoveKeyByPrefix: `offsite keys --remove` takes the start of a
+// key's id, as the listing shows it, when it names one key.
+func TestRemoveKeyByPrefix(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	r := newFileRepo(t, dir, "a")
+	first := r.keyName
+	second, err := r.AddKey(ctx, "New-Password-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := testOptions("a")
+	o.Password = "New-Password-2"
+	r2, err := Open(ctx, &fileBackend{dir: dir}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r2.RemoveKey(ctx, first[:3]); !errors.Is(err, ErrNotExist) {
+		t.Errorf("remove by a 3-character prefix = %v, want ErrNotExist", err)
+	}
+	if err := r2.RemoveKey(ctx, second[:8]); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "the one this password opens") {
+		t.Errorf("remove of the current key by prefix = %v, want a refusal", err)
+	}
+	if err := r2.RemoveKey(ctx, first[:8]); err != nil {
+		t.Fatalf("remove by an 8-character prefix: %v", err)
+	}
+	if _, err := Open(ctx, &fileBackend{dir: dir}, testOptions("a")); !errors.Is(err, ErrPassword) {
+		t.Errorf("old password after removal = %v", err)
+	}
+}
