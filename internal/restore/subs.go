@@ -65,7 +65,7 @@ func (b *builder) permissionSteps() {
 		if t == nil && !b.creating[o] {
 			step.Action = Manual
 			step.Reason = fmt.Sprintf("role %s is missing in the target and not part of this plan (restore role:%s)", label(rk, o), text(o.Fields()["slug"]))
-			return
+			continue
 		}
 		var have []permission
 		if t != nil {
