@@ -158,7 +158,7 @@ func compareWrite(k *kind.Kind, s *Step, sent, have map[string]any) judgement {
 		got = only(got, want)
 	}
 	var j judgement
-	for _, p := range changedFields(want, got) {
+	for _, p := range kindChanges(k.Name, want, got) {
 		w, h := atPath(want, p), atPath(got, p)
 		switch {
 		case w == nil && h != nil:
