@@ -204,6 +204,7 @@ func (e *Engine) lookup(ctx context.Context, k *kind.Kind, s *Step, params map[s
 		parent = obj
 	}
 	want := &Obj{Kind: k.Name, Raw: marshalRaw(body)}
+	sorted := inCompareOrder(k.Name, body) // the lists whose order is not promised, in any order
 	nk := ""
 	if k.Name != kind.Integrations {
 		nk = naturalKey(k, want)
@@ -226,7 +227,7 @@ func (e *Engine) lookup(ctx context.Context, k *kind.Kind, s *Step, params map[s
 					matches = append(matches, o.ID)
 				}
 			default:
-				if sameContent(s, body, cand.Fields()) {
+				if sameContent(s, sorted, inCompareOrder(k.Name, cand.Fields())) {
 					matches = append(matches, o.ID)
 				}
 			}
