@@ -269,7 +269,7 @@ func (b *builder) linkSteps() {
 		// cleared: sent as null.
 		var clear, sets []string
 		for _, slug := range changes {
-			if v, set := mapped[slug]; have[slug] != nil && (!set || v == nil) {
+			if have[slug] != nil && want[slug] == nil {
 				clear = append(clear, slug)
 			} else {
 				sets = append(sets, slug)
@@ -303,7 +303,10 @@ func (b *builder) linkSteps() {
 // section 6): an item selected whole sends the source's data with every
 // relation value (Relations, translated when the step is sent); another
 // item sends the target's data with the values of want. The target's
-// other relation values are Held: sent as they are.
+// other relation values are Held: sent as they are. The fields of clear
+// (relation values the target has and the source lacks) are sent as null,
+// and named in Relations like the others: the engine translates only the
+// fields Relations names.
 func (b *builder) linksBody(s *Step, o, t *Obj, whole bool, want map[string]any, clear []string) {
 	ik, _ := kind.ByName(kind.Items)
 	rels := relationsOf(b.in.Source, o.Parent)
