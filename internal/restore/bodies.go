@@ -125,6 +125,29 @@ func unorderedPaths(name string) []string {
 	return paths
 }
 
+// inCompareOrder returns the fields of an object of the kind named name
+// in the order its values are compared in: a copy with the lists whose
+// order the API does not promise (unorderedPaths) sorted, as Fingerprint
+// hashes them. It is the one place that says how a kind's values compare:
+// planning, the check of a write's answer (kindChanges) and the lookup
+// after a lost create go through it. fields itself is not changed.
+func inCompareOrder(name string, fields map[string]any) map[string]any {
+	paths := unorderedPaths(name)
+	if len(paths) == 0 || fields == nil {
+		return fields
+	}
+	out, _ := deepCopy(fields).(map[string]any)
+	sortUnordered(paths, out)
+	return out
+}
+
+// kindChanges is changedFields of two views of an object of the kind named
+// name, the lists whose order the API does not promise compared in any
+// order.
+func kindChanges(name string, a, b map[string]any) []string {
+	return changedFields(inCompareOrder(name, a), inCompareOrder(name, b))
+}
+
 // sortUnordered sorts, in place, the lists at paths (unorderedPaths) by
 // the canonical text of their elements. Deeper lists are sorted first (a
 // stage's tasks after each task's assignees), so that an outer list sorts

@@ -452,7 +452,7 @@ func (b *builder) decideExisting(k *kind.Kind, o, t *Obj, want map[string]any, u
 	if len(k.SelfRefs()) > 0 {
 		want, have = plainData(want, relationsOf(b.in.Source, o.Parent)), plainData(have, relationsOf(b.in.Source, o.Parent))
 	}
-	changes := changedFields(want, have)
+	changes := kindChanges(k.Name, want, have)
 	switch {
 	case len(changes) == 0:
 		b.add(k, o, Skip, "equal")
@@ -472,7 +472,7 @@ func (b *builder) decideExisting(k *kind.Kind, o, t *Obj, want map[string]any, u
 
 // decideOwner plans the workspace owner, whom the API cannot create or change.
 func (b *builder) decideOwner(k *kind.Kind, o, t *Obj, want map[string]any) {
-	if t != nil && len(changedFields(want, view(k, t))) == 0 {
+	if t != nil && len(kindChanges(k.Name, want, view(k, t))) == 0 {
 		b.add(k, o, Skip, "equal")
 		return
 	}
@@ -484,7 +484,7 @@ func (b *builder) decideOwner(k *kind.Kind, o, t *Obj, want map[string]any) {
 func (b *builder) decideIntegration(k *kind.Kind, o, t *Obj, want map[string]any) {
 	prov := provider(o)
 	if t != nil {
-		changes := changedFields(want, view(k, t))
+		changes := kindChanges(k.Name, want, view(k, t))
 		if len(changes) == 0 {
 			b.add(k, o, Skip, "equal (secrets are never read back, so not compared)")
 			return

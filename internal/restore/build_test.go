@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/enspace-sync/enspace-sync/internal/kind"
+	"github.com/enspace-sync/enspace-sync/internal/selector"
 )
 
 var (
@@ -163,3 +164,39 @@ func TestBuildRefusesPartialTarget(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+// A role missing in the target gets a manual permissions step; the roles
+// after it still get theirs (restoring type:contracts into a workspace that
+// lost the type and one role).
+func TestPermissionsPlannedForRolesAfterMissingRole(t *testing.T) {
+	source := setOf(t,
+		[4]string{"types", "", "contracts", `{"id":8,"name":"Contracts","slug":"contracts"}`},
+		[4]string{"roles", "", "1", `{"id":1,"name":"Admin","slug":"admin","permissions":[{"id":31,"entity":"contracts","action":"read","rules":{}}]}`},
+		[4]string{"roles", "", "2", `{"id":2,"name":"Analyst","slug":"analyst","permissions":[{"id":32,"entity":"contracts","action":"read","rules":{}}]}`},
+		[4]string{"roles", "", "3", `{"id":3,"name":"Viewer","slug":"viewer","permissions":[{"id":33,"entity":"contracts","action":"read","rules":{}}]}`},
+	)
+	target := setOf(t,
+		[4]string{"roles", "", "2", `{"id":2,"name":"Analyst","slug":"analyst","permissions":[]}`},
+		[4]string{"roles", "", "3", `{"id":3,"name":"Viewer","slug":"viewer","permissions":[]}`},
+	)
+	sel, err := selector.Parse("type:contracts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Build(Input{Operation: "restore", Source: source, Target: target, Select: SelectRestore(source, []selector.Selector{sel}), Same: true, IDs: newMemIDs()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]Action{}
+	for _, s := range p.Steps {
+		if s.Kind == KindPermissions {
+			seen[s.Key] = s.Action
+		}
+	}
+	want := map[string]Action{"1": Manual, "2": Update, "3": Update}
+	for key, a := range want {
+		if seen[key] != a {
+			t.Errorf("permissions step of role %s: %q, want %q (all: %v)", key, seen[key], a, seen)
+		}
+	}
+}

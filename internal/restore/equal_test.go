@@ -1,8 +1,12 @@
 package restore
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // TestBuildNumbersByValue: a number spelt differently on both sides (1.0
@@ -44,4 +48,31 @@ func mustValue(t *testing.T, s string) any {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// A quick task with four members, unchanged since the snapshot, on a
+// server that answers assignees in another order on every read (their
+// order is not promised): a restore plan has nothing to write.
+func TestRestoreOfUnchangedShuffledAssigneesWritesNothing(t *testing.T) {
+	lt := newLiveTarget(t, fakeapi.Options{ShuffleLists: true, Seed: 5}, nil)
+	var members []any
+	for _, m := range readAll(t, lt.client).Of(kind.Members)[:4] {
+		members = append(members, jsonNumber(m.ID))
+	}
+	if _, err := lt.client.Do(context.Background(), "quick-tasks.create", "acme", nil, map[string]any{"title": "four people", "status": "open",
+		"assignees": map[string]any{"members": members, "groups": []any{}}}); err != nil {
+		t.Fatal(err)
+	}
+	source := readAll(t, lt.client)
+	for round := 1; round <= 3; round++ {
+		p, err := Build(Input{Operation: "restore", Source: source, Target: readAll(t, lt.client), Select: SelectAll(), Same: true, IDs: newMemIDs()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range p.Steps {
+			if s.Action != Skip && s.Action != Manual {
+				t.Errorf("round %d: %s %s %s: %s", round, s.Kind, s.Key, s.Action, s.Reason)
+			}
+		}
+	}
 }

@@ -1,11 +1,15 @@
 package restore
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
 	"testing"
+
+	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/backup"
 )
 
 // setOf builds a Set from lines of kind, parent, key and JSON.
@@ -116,4 +120,17 @@ func dump(p *Plan) string {
 
 func item(id int, typ string, data string) [4]string {
 	return [4]string{"items", typ, fmt.Sprint(id), fmt.Sprintf(`{"id":%d,"type":%q,"data":%s}`, id, typ, data)}
+}
+
+// readAll backs up the workspace acme through c.
+func readAll(t *testing.T, c *api.Client) *Set {
+	t.Helper()
+	set := NewSet()
+	if _, err := backup.Run(context.Background(), c, set, backup.Options{Workspace: "acme"}); err != nil {
+		t.Fatal(err)
+	}
+	if f := set.Failed(); len(f) > 0 {
+		t.Fatalf("failed: %v", f)
+	}
+	return set
 }

@@ -104,7 +104,7 @@ func TestItemRelationsKeepTargetIDType(t *testing.T) {
 				{Kind: kind.Items, Parent: "contracts", TargetParent: "contracts", Key: "1061", SourceID: "1061", Action: Create,
 					Body: json.RawMessage(`{"data":{"client":1001,"number":"C-1"}}`), Relations: []string{"client"}},
 				{Kind: kind.Items, Parent: "invoices", TargetParent: "invoices", Key: "1151", SourceID: "1151", TargetID: "i-1", Action: Update,
-					Phase: PhaseLinks, Body: json.RawMessage(`{"data":{"client":[1001]}}`)},
+					Phase: PhaseLinks, Body: json.RawMessage(`{"data":{"client":[1001]}}`), Relations: []string{"client"}},
 			}}
 			c := &echoClient{}
 			e := &Engine{Client: c, Workspace: "acme", IDs: ids}

@@ -47,3 +47,74 @@ func TestLostCreateAnswered503(t *testing.T) {
 		})
 	}
 }
+
+// A deleted quick task with four members is restored into a server that
+// may answer member lists in another order and may lose the answer of the
+// create: the lookup finds the quick task the create made (the order of
+// assignees is not promised), and does not create it again.
+func TestLostQuickTaskCreateFoundWhateverTheAssigneeOrder(t *testing.T) {
+	for _, shuffle := range []bool{false, true} {
+		for _, lose := range []bool{false, true} {
+			name := map[bool]string{false: "ordered", true: "shuffled"}[shuffle] + map[bool]string{false: "/answered", true: "/lost"}[lose]
+			t.Run(name, func(t *testing.T) { restoreQuickTask(t, shuffle, lose) })
+		}
+	}
+}
+
+func restoreQuickTask(t *testing.T, shuffle, lose bool) {
+	lt := newLiveTarget(t, fakeapi.Options{ShuffleLists: shuffle, Seed: 3}, nil)
+	ctx := context.Background()
+	var members []any
+	for _, m := range readAll(t, lt.client).Of(kind.Members)[:4] {
+		members = append(members, jsonNumber(m.ID))
+	}
+	if _, err := lt.client.Do(ctx, "quick-tasks.create", "acme", nil, map[string]any{"title": "four people", "status": "open",
+		"assignees": map[string]any{"members": members, "groups": []any{}}}); err != nil {
+		t.Fatal(err)
+	}
+	source := readAll(t, lt.client)
+	var qtID string
+	for _, q := range source.Of(kind.QuickTasks) {
+		if text(q.Fields()["title"]) == "four people" {
+			qtID = q.ID
+		}
+	}
+	if _, err := lt.client.Do(ctx, "quick-tasks.delete", "acme", map[string]string{"id": qtID}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ids := newMemIDs()
+	p, err := Build(Input{Operation: "restore", Source: source, Target: readAll(t, lt.client), Select: SelectAll(), Same: true, IDs: ids})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lose {
+		lt.srv.SetFaults(fakeapi.Faults{RateLostWrite: 1, LostWriteStatus: 503, LostWriteMethod: http.MethodPost})
+	}
+	once, err := api.New(api.Options{BaseURL: lt.client.BaseURL(), APIKey: fakeapi.DemoAPIKey, Timeout: 10 * time.Second, MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := (&Engine{Client: once, Workspace: "acme", IDs: ids}).Apply(ctx, p)
+	lt.srv.SetFaults(fakeapi.Faults{})
+	s := stepFor(t, p, kind.QuickTasks, qtID)
+	t.Logf("apply: %v %v; step %s %+v", sum, err, s.Action, s.Result)
+	after := readAll(t, lt.client)
+	n := 0
+	for _, q := range after.Of(kind.QuickTasks) {
+		if text(q.Fields()["title"]) == "four people" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d quick tasks 'four people' in the target, want 1", n)
+	}
+	if !lose {
+		p2, err := Build(Input{Operation: "restore", Source: source, Target: after, Select: SelectAll(), Same: true, IDs: ids})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p2.Writes() != 0 {
+			t.Errorf("second plan writes %d\n%s", p2.Writes(), dump(p2))
+		}
+	}
+}

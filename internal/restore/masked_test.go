@@ -1,9 +1,16 @@
 package restore
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/enspace-sync/enspace-sync/internal/api"
+	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 )
 
 // TestBuildMaskedSecretOfUnlistedProvider: a server that answers a
@@ -154,5 +161,82 @@ func TestApplyDottedMaskedKey(t *testing.T) {
 	}
 	if got, _ := json.Marshal(body); string(got) != `{"data":{"smtp.host":"mail.example.com"}}` {
 		t.Errorf("body after a failed addSecrets: %s", got)
+	}
+}
+
+// An integration of a provider the contract does not document, carrying a
+// masked secret the operator configured (top-level or nested), is created
+// on a server that masks secrets and may lose the create's answer: the
+// lookup finds the integration the create made, and does not create it
+// again.
+func TestLostIntegrationCreateFoundDespiteConfiguredSecret(t *testing.T) {
+	secret := secretsOf{"whatsapp-twilio": {"auth_token": "tw-s3cret-9f8e"}}
+	for _, tc := range []struct {
+		name string
+		data string
+		sec  secretsOf
+		lost bool
+	}{
+		{"secret/answered", `{"environment":"stage","auth_token":"****1a2b","phone_number":"+5511999999999"}`, secret, false},
+		{"secret/lost", `{"environment":"stage","auth_token":"****1a2b","phone_number":"+5511999999999"}`, secret, true},
+		{"nested secret/lost", `{"environment":"stage","credentials":{"client_id":"c-1","client_secret":"****9z"},"phone_number":"+5511999999999"}`,
+			secretsOf{"whatsapp-twilio": {"credentials.client_secret": "cs-s3cret"}}, true},
+		{"no secret/lost", `{"environment":"stage","phone_number":"+5511999999999"}`, secretsOf{}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lt := newLiveTarget(t, fakeapi.Options{MaskSecrets: true}, nil)
+			ctx := context.Background()
+			source := setOf(t, [4]string{"integrations", "", "81",
+				`{"id":81,"data":` + tc.data + `,"integration":{"id":6,"slug":"whatsapp-twilio","name":"Whatsapp Twilio"},"status":"active"}`})
+			count := func() int {
+				n := 0
+				for _, o := range readAll(t, lt.client).Of(kind.Integrations) {
+					if text(providerID(o)) == "6" {
+						n++
+					}
+				}
+				return n
+			}
+			before := count()
+			ids := newMemIDs()
+			p, err := Build(Input{Operation: "replicate", Source: source, Target: readAll(t, lt.client), Select: SelectAll(), IDs: ids, Secrets: tc.sec, Environment: "production"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := stepFor(t, p, kind.Integrations, "81")
+			if s.Action != Create {
+				t.Fatalf("integration step: %s %s", s.Action, s.Reason)
+			}
+			if tc.lost {
+				lt.srv.SetFaults(fakeapi.Faults{RateLostWrite: 1, LostWriteStatus: 503, LostWriteMethod: http.MethodPost})
+			}
+			once, err := api.New(api.Options{BaseURL: lt.client.BaseURL(), APIKey: fakeapi.DemoAPIKey, Timeout: 10 * time.Second, MaxAttempts: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum, err := (&Engine{Client: once, Workspace: "acme", IDs: ids, Secrets: tc.sec}).Apply(ctx, p)
+			lt.srv.SetFaults(fakeapi.Faults{})
+			t.Logf("apply: %v %v; result %+v", sum, err, s.Result)
+			if after := count(); after != before+1 {
+				t.Errorf("whatsapp integrations %d -> %d, want one more", before, after)
+			}
+		})
+	}
+}
+
+// The lookup after a lost integration create compares the data without
+// the secrets the step adds from the configuration, nested ones included:
+// a server answers them masked, or not at all.
+func TestLookupDataWithoutConfiguredSecrets(t *testing.T) {
+	k, _ := kind.ByName(kind.Integrations)
+	s := &Step{Secrets: []string{"whatsapp-twilio.auth_token", "whatsapp-twilio.credentials.client_secret"}}
+	data := map[string]any{"token": "t", "auth_token": "a", "phone": "1", "credentials": map[string]any{"client_id": "c", "client_secret": "cs"}}
+	got := withoutSecrets(k, s, data)
+	want := map[string]any{"phone": "1", "credentials": map[string]any{"client_id": "c"}}
+	if string(marshalRaw(got)) != string(marshalRaw(want)) {
+		t.Errorf("withoutSecrets = %s, want %s", marshalRaw(got), marshalRaw(want))
+	}
+	if _, ok := data["auth_token"]; !ok {
+		t.Error("withoutSecrets changed the step's data")
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/kind"
@@ -16,6 +14,10 @@ import (
 // failed, or a person deleted them since the plan). Nothing is written.
 var errLinksLeft = errors.New("left as it is")
 
+// errLinksUnnamed is returned for a links step that names no relation
+// field (a plan saved by an earlier build): nothing is written.
+var errLinksUnnamed = errors.New("the step names no relation field (a plan saved by an earlier build): make the plan again")
+
 // carriesRelations reports whether a step's body holds an item's relation
 // values, which the engine translates field by field.
 func carriesRelations(k *kind.Kind, s *Step) bool {
@@ -23,8 +25,8 @@ func carriesRelations(k *kind.Kind, s *Step) bool {
 }
 
 // translateRelations turns the relation values of an item's body into
-// target ids: the fields of Relations (all of data in a links step of a
-// plan that has none). A value that names an item the target lacks (or a
+// target ids: the fields of Relations (a links step that names none is
+// refused, errLinksUnnamed). A value that names an item the target lacks (or a
 // list with such an id) is not sent: the target's value from Held takes
 // its place, or the field is left out, never sent as null; s.left says
 // which, for the step's Result. The other fields of Held are added as
@@ -45,7 +47,11 @@ func (e *Engine) translateRelations(k *kind.Kind, s *Step, body map[string]any) 
 	}
 	keys := s.Relations
 	if s.Phase == PhaseLinks && len(keys) == 0 {
-		keys = slices.Sorted(maps.Keys(data))
+		// The body of a links step holds the item's whole data: which of
+		// its fields are relation values only Relations says. Taking
+		// every field for one would send plain values as item ids (and
+		// drop them as not in the target).
+		return errLinksUnnamed
 	}
 	target := k.SelfRefs()[0].Kind
 	s.left = nil

@@ -65,7 +65,7 @@ func (b *builder) permissionSteps() {
 		if t == nil && !b.creating[o] {
 			step.Action = Manual
 			step.Reason = fmt.Sprintf("role %s is missing in the target and not part of this plan (restore role:%s)", label(rk, o), text(o.Fields()["slug"]))
-			return
+			continue
 		}
 		var have []permission
 		if t != nil {
@@ -265,10 +265,27 @@ func (b *builder) linkSteps() {
 			}
 			continue
 		}
+		// A relation value the target has and the source lacks is
+		// cleared: sent as null.
+		var clear, sets []string
+		for _, slug := range changes {
+			if have[slug] != nil && want[slug] == nil {
+				clear = append(clear, slug)
+			} else {
+				sets = append(sets, slug)
+			}
+		}
+		reason := "sets relation values through the id map: " + strings.Join(sets, ", ")
+		switch {
+		case len(sets) == 0:
+			reason = "clears relation values the source lacks: " + strings.Join(clear, ", ")
+		case len(clear) > 0:
+			reason += "; clears relation values the source lacks: " + strings.Join(clear, ", ")
+		}
 		s := &Step{Kind: kind.Items, Parent: o.Parent, Key: o.Key, Label: label(ik, o), Action: Update,
 			Phase: PhaseLinks, Level: b.lv.node(kind.Apply{Kind: kind.Items, Pass: kind.PassLinks}), SourceID: o.ID, Changes: prefix("data.", changes),
-			Reason: "sets relation values through the id map: " + strings.Join(changes, ", ")}
-		b.linksBody(s, o, t, whole, want)
+			Reason: reason}
+		b.linksBody(s, o, t, whole, want, clear)
 		if t != nil {
 			s.TargetID, s.Match, s.TargetParent = t.ID, b.how[o], t.Parent
 		} else if sp := b.sourceParent(ik, o); sp != nil && b.match[sp] != nil {
@@ -286,8 +303,11 @@ func (b *builder) linkSteps() {
 // section 6): an item selected whole sends the source's data with every
 // relation value (Relations, translated when the step is sent); another
 // item sends the target's data with the values of want. The target's
-// other relation values are Held: sent as they are.
-func (b *builder) linksBody(s *Step, o, t *Obj, whole bool, want map[string]any) {
+// other relation values are Held: sent as they are. The fields of clear
+// (relation values the target has and the source lacks) are sent as null,
+// and named in Relations like the others: the engine translates only the
+// fields Relations names.
+func (b *builder) linksBody(s *Step, o, t *Obj, whole bool, want map[string]any, clear []string) {
 	ik, _ := kind.ByName(kind.Items)
 	rels := relationsOf(b.in.Source, o.Parent)
 	var data map[string]any
@@ -297,9 +317,18 @@ func (b *builder) linksBody(s *Step, o, t *Obj, whole bool, want map[string]any)
 	} else {
 		data, _ = plainData(view(ik, t), rels)["data"].(map[string]any)
 	}
+	if data == nil {
+		data = map[string]any{}
+	}
 	for _, slug := range slices.Sorted(maps.Keys(want)) {
 		data[slug] = want[slug]
 		s.Relations = append(s.Relations, slug)
+	}
+	for _, slug := range clear {
+		if _, set := want[slug]; !set {
+			data[slug] = nil
+			s.Relations = append(s.Relations, slug)
+		}
 	}
 	if t != nil {
 		s.Held = b.heldValues(t, rels)

@@ -445,3 +445,83 @@ func TestLackingRelationLeftAsItIs(t *testing.T) {
 		})
 	}
 }
+
+// A relation value the target item has and the source item lacks (added
+// in the target since the snapshot) is cleared by the links step: it
+// sends the relation field as null, with the item's other data as a
+// server that replaces data on update needs, and never takes the item's
+// other fields for relation values. A second plan writes nothing.
+func TestLinksStepClearsRelationTheSourceLacks(t *testing.T) {
+	for _, v := range updateVariants {
+		for _, also := range []bool{false, true} {
+			t.Run(v.name+map[bool]string{false: "", true: "+number"}[also], func(t *testing.T) {
+				opts := fakeapi.Options{}
+				v.set(&opts)
+				c := &liveRestore{lt: newLiveTarget(t, opts, nil), ids: newMemIDs()}
+				if v.name == "replace" {
+					// an update without the number is accepted: what a wrong
+					// step sends shows in the item, not as a 400
+					c.do(t, "fields.update", map[string]string{"type": "contracts", "id": "25"}, map[string]any{"required": false})
+				}
+				c.source = c.lt.read(t, "clients", "contracts")
+				data := c.itemData(t, "1004")
+				delete(data, "client")
+				c.do(t, "items.update", map[string]string{"type": "contracts", "id": "1004"}, map[string]any{"data": data})
+				if v.name == "merge" {
+					c.do(t, "items.update", map[string]string{"type": "contracts", "id": "1004"}, map[string]any{"data": map[string]any{"client": nil}})
+				}
+				c.source = c.lt.read(t, "clients", "contracts")
+				data["client"] = jsonNumber("1001")
+				if also {
+					data["number"] = "CHANGED"
+				}
+				c.do(t, "items.update", map[string]string{"type": "contracts", "id": "1004"}, map[string]any{"data": data})
+				p := c.plan(t)
+				sum, err := (&Engine{Client: c.lt.client, Workspace: "acme", IDs: c.ids}).Apply(context.Background(), p)
+				if err != nil || sum[StatusFailed] != 0 {
+					t.Errorf("apply: %v %v\n%s", sum, err, dump(p))
+				}
+				raw := rawItem(t, c, "contracts", "1004")
+				if strings.Contains(raw, `"client":1001`) {
+					t.Errorf("the client added in the target was kept: %s", raw)
+				}
+				if !strings.Contains(raw, `"signed":`) || !strings.Contains(raw, `"value":`) {
+					t.Errorf("the item lost its data: %s", raw)
+				}
+				if also && strings.Contains(raw, "CHANGED") {
+					t.Errorf("the number changed in the target was kept: %s", raw)
+				}
+				if p2 := c.plan(t); p2.Writes() != 0 {
+					t.Errorf("second plan writes %d\n%s", p2.Writes(), dump(p2))
+				}
+			})
+		}
+	}
+}
+
+// A links step that names no relation field (a plan saved by an earlier
+// build) is refused: its body holds the item's whole data, and which of
+// its fields are relation values the step does not say.
+func TestLinksStepWithoutRelationsSendsNothing(t *testing.T) {
+	ids := newMemIDs()
+	ids.ids["items/1001"] = "5001"
+	p := &Plan{Steps: []*Step{{Kind: kind.Items, Parent: "contracts", TargetParent: "contracts", Key: "1061", SourceID: "1061", TargetID: "1061",
+		Action: Update, Phase: PhaseLinks, Body: json.RawMessage(`{"data":{"number":"C-1","signed":true}}`)}}}
+	c := &echoClient{}
+	if _, err := (&Engine{Client: c, Workspace: "acme", IDs: ids}).Apply(context.Background(), p); err == nil {
+		t.Errorf("apply of a links step without relations: no error (%+v)", p.Steps[0].Result)
+	}
+	if got := c.requests(); got != "" {
+		t.Errorf("sent %s", got)
+	}
+}
+
+// rawItem reads an item of the target as the server answers it.
+func rawItem(t *testing.T, c *liveRestore, typ, id string) string {
+	t.Helper()
+	raw, err := c.lt.client.Do(context.Background(), "items.get", "acme", map[string]string{"type": typ, "id": id}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}

@@ -133,12 +133,7 @@ func compareWrite(k *kind.Kind, s *Step, sent, have map[string]any) judgement {
 	// The secrets the step sent from the configuration are never read
 	// back, or come back masked: they are not compared (the documented
 	// ones the view drops already).
-	if d := dataOf(want); d != nil {
-		for _, name := range s.Secrets {
-			_, key, _ := strings.Cut(name, ".")
-			kind.DeletePath(d, key)
-		}
-	}
+	dropStepSecrets(s, dataOf(want))
 	switch {
 	case s.Phase == PhaseLinks:
 		// A links step writes some references (an item's relation values,
@@ -158,7 +153,7 @@ func compareWrite(k *kind.Kind, s *Step, sent, have map[string]any) judgement {
 		got = only(got, want)
 	}
 	var j judgement
-	for _, p := range changedFields(want, got) {
+	for _, p := range kindChanges(k.Name, want, got) {
 		w, h := atPath(want, p), atPath(got, p)
 		switch {
 		case w == nil && h != nil:

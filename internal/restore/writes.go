@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/jsonv"
@@ -204,6 +205,7 @@ func (e *Engine) lookup(ctx context.Context, k *kind.Kind, s *Step, params map[s
 		parent = obj
 	}
 	want := &Obj{Kind: k.Name, Raw: marshalRaw(body)}
+	sorted := inCompareOrder(k.Name, body) // the lists whose order is not promised, in any order
 	nk := ""
 	if k.Name != kind.Integrations {
 		nk = naturalKey(k, want)
@@ -222,11 +224,11 @@ func (e *Engine) lookup(ctx context.Context, k *kind.Kind, s *Step, params map[s
 					continue
 				}
 				data := &Obj{Raw: marshalRaw(map[string]any{"data": cand.Fields()["data"]})}
-				if subset(map[string]any{"data": withoutSecrets(k, body["data"])}, data.Fields()) {
+				if subset(map[string]any{"data": withoutSecrets(k, s, body["data"])}, data.Fields()) {
 					matches = append(matches, o.ID)
 				}
 			default:
-				if sameContent(s, body, cand.Fields()) {
+				if sameContent(s, sorted, inCompareOrder(k.Name, cand.Fields())) {
 					matches = append(matches, o.ID)
 				}
 			}
@@ -279,15 +281,33 @@ func subset(want, have map[string]any) bool {
 	return true
 }
 
-func withoutSecrets(k *kind.Kind, data any) any {
+// withoutSecrets returns a copy of an integration's data without its
+// secrets: the documented ones (k.Secrets) and those step s adds from the
+// configuration (s.Secrets), which the server never answers as sent.
+func withoutSecrets(k *kind.Kind, s *Step, data any) any {
 	m, ok := deepCopy(data).(map[string]any)
 	if !ok {
 		return data
 	}
-	for _, s := range k.Secrets {
-		if len(s) > 5 && s[:5] == "data." {
-			delete(m, s[5:])
+	for _, name := range k.Secrets {
+		if len(name) > 5 && name[:5] == "data." {
+			delete(m, name[5:])
 		}
 	}
+	dropStepSecrets(s, m)
 	return m
+}
+
+// dropStepSecrets deletes from an integration's data the secrets step s
+// adds from the configuration ("provider.key", the key a path inside the
+// data: "credentials.client_secret"): they are never read back, or come
+// back masked, so they are not compared.
+func dropStepSecrets(s *Step, data map[string]any) {
+	if data == nil {
+		return
+	}
+	for _, name := range s.Secrets {
+		_, key, _ := strings.Cut(name, ".")
+		kind.DeletePath(data, key)
+	}
 }
