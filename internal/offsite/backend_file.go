@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/durable"
 )
@@ -255,3 +256,41 @@ func (b *fileBackend) Stat(ctx context.Context, name string) (ObjectInfo, error)
 
 // NewFileBackend returns the backend of a file:// target at dir.
 func NewFileBackend(dir string) Backend { return &fileBackend{dir: dir} }
+
+// tempRemover is a Backend whose writes can leave temporary files behind.
+type tempRemover interface {
+	// RemoveTemps removes the temporary files last modified before
+	// olderThan and returns how many and their bytes.
+	RemoveTemps(ctx context.Context, olderThan time.Time) (int, int64, error)
+}
+
+// RemoveTemps removes the .tmp-* files a write killed between writeTemp
+// and its rename left (List never shows them), once older than olderThan:
+// no write still running is that old.
+func (b *fileBackend) RemoveTemps(ctx context.Context, olderThan time.Time) (n int, size int64, err error) {
+	err = filepath.WalkDir(b.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if d.IsDir() || !strings.HasPrefix(d.Name(), ".tmp-") {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil || !fi.ModTime().Before(olderThan) {
+			return nil
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		n++
+		size += fi.Size()
+		return nil
+	})
+	return n, size, err
+}

@@ -44,7 +44,8 @@ type PruneReport struct {
 	Packs      int   `json:"packs"`         // before
 	Deleted    int   `json:"deleted_packs"` // unreferenced, or left by interrupted pushes
 	Repacked   int   `json:"repacked_packs"`
-	Young      int   `json:"young_packs_kept"` // unreferenced but inside the safety window
+	Young      int   `json:"young_packs_kept"`   // unreferenced but inside the safety window
+	TempFiles  int   `json:"temp_files_removed"` // left by writes killed before their rename (file:// targets)
 	FreedBytes int64 `json:"freed_bytes"`
 	Uploaded   int64 `json:"uploaded_bytes"`
 }
@@ -66,6 +67,13 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 	}
 	defer lock.release()
 	defer func() { err = lockLost(ctx, err) }()
+	if tr, ok := r.b.(tempRemover); ok {
+		n, size, err := tr.RemoveTemps(ctx, r.opts.Now().Add(-r.opts.PruneWindow))
+		if err != nil {
+			return rep, fmt.Errorf("remove temporary files: %w", err)
+		}
+		rep.TempFiles, rep.FreedBytes = n, rep.FreedBytes+size
+	}
 	idx, err := r.loadIndex(ctx, true)
 	if err != nil {
 		return rep, err
