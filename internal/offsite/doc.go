@@ -282,7 +282,10 @@
 // what is left, and only then deletes the old index files and, once it
 // has checked that no record appeared meanwhile (# Locks), the packs.
 // Packs younger than the safety window (6 hours) are never touched, so a
-// push that outlived its lock cannot lose fresh packs.
+// push that outlived its lock cannot lose fresh packs. On a file://
+// target prune also removes the .tmp-* files (never listed) that a write
+// killed between its temporary file and the rename left, once older than
+// the window.
 //
 // # Figures
 //
