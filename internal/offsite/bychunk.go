@@ -173,6 +173,18 @@ func (x *index) fill(pi uint32, refs []Ref) bool {
 	if refs == nil || n != len(refs) {
 		return false
 	}
+	// A cached ref stands only while its chunk is listed as a tree chunk:
+	// one whose tree pack went out of every index is read (and fails)
+	// like any unresolved entry.
+	for _, f := range from {
+		if !f.OK {
+			continue
+		}
+		s, ok := x.blobs[f.Chunk]
+		if !ok || x.packs[x.packList[s.pack]][s.blob].Type != TreeBlob {
+			return false
+		}
+	}
 	j := 0
 	for i, f := range from {
 		if !f.OK {

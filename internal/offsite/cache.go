@@ -71,6 +71,13 @@ func (r *Repo) cacheKeep(dir string, listed []ID) {
 
 // cacheDrop removes the cached copy of an object the target holds
 // damaged, so that push and prune see the damage too (verify found it).
+// cacheDropDir removes a directory of the cache (dir ends in "/").
+func (r *Repo) cacheDropDir(dir string) {
+	if r.opts.CacheDir != "" {
+		_ = os.RemoveAll(filepath.Join(r.opts.CacheDir, filepath.FromSlash(dir)))
+	}
+}
+
 func (r *Repo) cacheDrop(name string) {
 	if r.opts.CacheDir != "" {
 		_ = os.Remove(filepath.Join(r.opts.CacheDir, filepath.FromSlash(name)))

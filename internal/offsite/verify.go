@@ -39,6 +39,12 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 		for _, p := range rep.Problems {
 			r.cacheDrop(p.Object)
 		}
+		if len(rep.Problems) > 0 {
+			// Refs resolved from chunks verify found damaged or gone
+			// must not make the next push skip their objects: it
+			// resolves them from the target again.
+			r.cacheDropDir(resolvedDir)
+		}
 	}()
 	add := func(obj, format string, args ...any) {
 		rep.Problems = append(rep.Problems, Problem{Object: obj, Message: fmt.Sprintf(format, args...)})
