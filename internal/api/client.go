@@ -65,7 +65,7 @@ func New(opts Options) (*Client, error) {
 		key:  &secretHolder{key: o.APIKey, scan: newKeyScan(o.APIKey.Reveal())},
 		base: base.String(),
 		http: newHTTPClient(o.HTTPClient, o.Concurrency),
-		lim:  newLimiter(o.Concurrency, o.RequestsPerSecond, o.Now, o.Sleep),
+		lim:  newLimiter(o.Concurrency, o.RequestsPerSecond, o.Pause, o.Now, o.Sleep),
 		log:  o.Logger,
 		rand: rand.Int64N,
 	}
@@ -89,8 +89,9 @@ func (c *Client) Format(f fmt.State, verb rune) {
 func (c *Client) Stats() RequestStats { return c.stats.snapshot() }
 
 // PausedUntil returns when the current pause ends: after a 429 or 503 with
-// Retry-After, no new request is sent before that. A time not after now
-// means the client is not paused. It is safe to call while requests run.
+// Retry-After, to this client or to one sharing its Options.Pause, no new
+// request is sent before that. A time not after now means the client is
+// not paused. It is safe to call while requests run.
 func (c *Client) PausedUntil() time.Time { return c.lim.pausedUntil() }
 
 // Do sends one request of the named route, its placeholders filled from

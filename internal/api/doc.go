@@ -33,7 +33,9 @@
 // wait it asked for; against the local clock when there is no Date), and
 // the Retry-After pauses the whole client (the
 // environment): no new request of any goroutine is sent before it runs out,
-// while requests already in flight finish. A pause is logged once at info
+// while requests already in flight finish. Clients built with the same
+// Options.Pause (internal/app gives one to every client of a server) share
+// the pause, and each keeps its own concurrency cap and rate. A pause is logged once at info
 // level, counted in RequestStats.Pauses and PausedFor, reported to
 // Options.OnPause, and readable from Client.PausedUntil. The slot is given
 // back while waiting. The loop and the

@@ -10,7 +10,8 @@ import (
 )
 
 // limiter is the one gate every request of a Client passes: a cap on the
-// requests in flight, the pause a Retry-After puts on the whole client and,
+// requests in flight, the pause a Retry-After puts on the whole client (a
+// Pause, which other clients of the same server may share) and,
 // optionally, the request rate. A request holds its slot from sending to
 // reading the last byte of the answer, and gives it back before any wait
 // for a retry.
@@ -24,16 +25,22 @@ type limiter struct {
 	now      func() time.Time
 	sleep    func(context.Context, time.Duration) error
 
-	mu     sync.Mutex
-	next   time.Time // the earliest the next request may pass for the rate
-	paused time.Time // no request passes before this (a Retry-After)
+	paused *Pause // no request passes before its end (a Retry-After)
+
+	mu   sync.Mutex
+	next time.Time // the earliest the next request may pass for the rate
 }
 
-func newLimiter(concurrency int, perSecond float64, now func() time.Time, sleep func(context.Context, time.Duration) error) *limiter {
+// newLimiter returns a limiter; paused nil means a Pause of its own.
+func newLimiter(concurrency int, perSecond float64, paused *Pause, now func() time.Time, sleep func(context.Context, time.Duration) error) *limiter {
+	if paused == nil {
+		paused = NewPause()
+	}
 	l := &limiter{
-		slots: semaphore.NewWeighted(int64(concurrency)),
-		now:   now,
-		sleep: sleep,
+		slots:  semaphore.NewWeighted(int64(concurrency)),
+		paused: paused,
+		now:    now,
+		sleep:  sleep,
 	}
 	if perSecond > 0 {
 		// Rounded up: ceil(rate)+1 requests never fit in one second.
@@ -56,12 +63,13 @@ func (l *limiter) acquire(ctx context.Context) (held time.Duration, release func
 	release = func() { l.slots.Release(1) }
 	var waitedFor time.Time // the end of the latest pause already waited for
 	for {
+		paused := l.paused.Until()
 		l.mu.Lock()
 		now := l.now()
 		var wait time.Duration
 		switch {
-		case l.paused.After(waitedFor) && l.paused.After(now):
-			wait, waitedFor = l.paused.Sub(now), l.paused
+		case paused.After(waitedFor) && paused.After(now):
+			wait, waitedFor = paused.Sub(now), paused
 		case l.interval > 0 && now.Before(l.next):
 			wait = l.next.Sub(now)
 		default:
@@ -80,29 +88,14 @@ func (l *limiter) acquire(ctx context.Context) (held time.Duration, release func
 	}
 }
 
-// pause holds every request that has not passed the gate yet until until.
-// It returns how much later the client is now paused until than it was
-// (0 when it was already paused as long) and whether a pause starts: the
-// client was not paused at now.
+// pause holds every request that has not passed the gate yet, of this
+// client and of every client sharing its Pause, until until. It returns
+// how much later the pause now ends than it did (0 when it already lasted
+// as long) and whether a pause starts: nothing was paused at now.
 func (l *limiter) pause(now, until time.Time) (added time.Duration, starts bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !until.After(l.paused) || !until.After(now) {
-		return 0, false
-	}
-	starts = !l.paused.After(now)
-	from := l.paused
-	if starts {
-		from = now
-	}
-	l.paused = until
-	return until.Sub(from), starts
+	return l.paused.extend(now, until)
 }
 
 // pausedUntil returns the end of the current pause, which is in the past
 // when the client is not paused.
-func (l *limiter) pausedUntil() time.Time {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.paused
-}
+func (l *limiter) pausedUntil() time.Time { return l.paused.Until() }

@@ -119,7 +119,7 @@ func TestRateLimit(t *testing.T) {
 // 333,333,334ns, so that four requests never fit in one second.
 func TestRateIsASpacing(t *testing.T) {
 	clock := newFakeClock()
-	l := newLimiter(4, 3, clock.Now, clock.Sleep)
+	l := newLimiter(4, 3, nil, clock.Now, clock.Sleep)
 	pass := func() time.Duration {
 		t.Helper()
 		held, release, err := l.acquire(context.Background())
@@ -178,7 +178,7 @@ func TestRetryAfterPausesEveryNewRequest(t *testing.T) {
 	}
 
 	// Directly: a pause holds the gate; a longer one extends it.
-	l := newLimiter(2, 0, clock.Now, clock.Sleep)
+	l := newLimiter(2, 0, nil, clock.Now, clock.Sleep)
 	now := clock.Now()
 	if added, starts := l.pause(now, now.Add(time.Second)); added != time.Second || !starts {
 		t.Errorf("first pause: %s, %v", added, starts)

@@ -31,6 +31,11 @@ type Options struct {
 	// RequestsPerSecond caps the request rate, shared like Concurrency; 0
 	// means unlimited.
 	RequestsPerSecond float64
+	// Pause is the Retry-After pause the client honours and extends; nil
+	// means one of its own. Clients given the same Pause (one per server)
+	// hold each other's requests after a Retry-After, while each keeps its
+	// own Concurrency and RequestsPerSecond.
+	Pause *Pause
 	// PageSize is the "limit" of list requests; 0 means MaxPageSize, more
 	// than MaxPageSize is refused (a server that clamps it would make every
 	// page look like the last).

@@ -67,6 +67,16 @@
 //
 // A Service holds the API clients of its config: one per environment, so
 // the rate and concurrency limits of an environment hold across every
-// workspace of a run. SetConfig replaces them (a reload); a run in
-// progress keeps the clients it started with.
+// workspace of a run. The concurrency cap and the request rate are per
+// environment: two environments on one base URL (a read key for backups,
+// a write key for restores) each have their own, and their sum is what the
+// server may see. The pause of a server's Retry-After is per server (host
+// and port of the base URL): a 429 or 503 with Retry-After to any
+// environment holds every environment on that server until it runs out.
+//
+// A reload (SetConfig) keeps the client of every environment whose
+// settings did not change, so a run in progress and one started after the
+// reload share its limiter; an environment whose settings changed gets a
+// new client, still paused by its server's Retry-After, while a run in
+// progress finishes on the old one (clients.go).
 package app

@@ -32,6 +32,8 @@ type Service struct {
 	log     *slog.Logger
 	version string
 
+	pool *clientPool // the API clients, kept across SetConfig
+
 	mu       sync.Mutex
 	cfg      *config.Config
 	clients  *clients
@@ -45,14 +47,19 @@ func New(opts Options) (*Service, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{db: opts.DB, log: opts.Logger, version: opts.Version}
+	s.pool = newClientPool(s.log, s.userAgent())
 	if err := s.SetConfig(opts.Config); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// SetConfig makes cfg the Service's config, with new API clients. It fails,
-// changing nothing, when the config's time zone does not load.
+// SetConfig makes cfg the Service's config. An environment whose client
+// settings (base URL, key, routes, limits, page size, timeout) are those
+// of the config before keeps its API client, with its limiter; another
+// gets a new client, which still honours a Retry-After its server sent
+// (see clientPool). It fails, changing nothing, when the config's time
+// zone does not load.
 func (s *Service) SetConfig(cfg *config.Config) error {
 	loc, err := cfg.Location()
 	if err != nil {
@@ -69,7 +76,8 @@ func (s *Service) SetConfig(cfg *config.Config) error {
 		})
 	}
 	s.mu.Lock()
-	s.cfg, s.clients, s.loc, s.notifier = cfg, newClients(cfg, s.log, s.userAgent()), loc, n
+	s.pool.keep(cfg)
+	s.cfg, s.clients, s.loc, s.notifier = cfg, newClients(cfg, s.pool), loc, n
 	s.mu.Unlock()
 	return nil
 }
