@@ -135,7 +135,6 @@ func lookup(args []string) (*command, []string) {
 	return nil, nil
 }
 
-// groupOf lists the subcommands of a group such as "config".
 // printGroup lists the commands of a group with their summaries.
 func printGroup(w io.Writer, name string, group []string) {
 	fmt.Fprintf(w, "%q groups these commands (enspace-sync help %s SUBCOMMAND):\n", name, name)
@@ -144,6 +143,7 @@ func printGroup(w io.Writer, name string, group []string) {
 	}
 }
 
+// groupOf lists the subcommands of a group such as "config".
 func groupOf(name string) []string {
 	var out []string
 	for n := range commands {

@@ -346,10 +346,9 @@ func (s *Service) OffsiteKeyChange(ctx context.Context, target, newPassword, rem
 			}
 		}
 		if remove != "" {
-			if err := r.RemoveKey(ctx, remove); err != nil {
+			if k.Removed, err = r.RemoveKey(ctx, remove); err != nil {
 				return err
 			}
-			k.Removed = remove
 		}
 		if k.Keys, err = r.Keys(ctx); err != nil {
 			return err

@@ -23,17 +23,20 @@ func (c *compiled) equal(p path, x, y any) bool {
 		if !ok {
 			return false
 		}
+		// A member set to null is the member absent, as in canon.
 		for k, vx := range x {
 			q := p.key(k)
 			if c.isServer(q) {
 				continue
 			}
-			if vy, ok := y[k]; !ok || !c.equal(q, vx, vy) {
+			if vy := y[k]; vx == nil && vy == nil {
+				continue
+			} else if vx == nil || vy == nil || !c.equal(q, vx, vy) {
 				return false
 			}
 		}
-		for k := range y {
-			if _, ok := x[k]; !ok && !c.isServer(p.key(k)) {
+		for k, vy := range y {
+			if _, ok := x[k]; !ok && vy != nil && !c.isServer(p.key(k)) {
 				return false
 			}
 		}

@@ -134,7 +134,7 @@ func (c *compiled) identity(q path, v any) string {
 		}
 		return "=" + c.canonString(q, v)
 	}
-	if id, ok := obj["id"]; ok && !c.isServer(q.key("id")) {
+	if id, ok := obj["id"]; ok && id != nil && !c.isServer(q.key("id")) {
 		if s, ok := scalarText(id); ok {
 			return "id=" + s
 		}

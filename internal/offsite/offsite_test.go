@@ -200,7 +200,7 @@ func TestKeyRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r2.RemoveKey(ctx, r.keyName); err != nil {
+	if _, err := r2.RemoveKey(ctx, r.keyName); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Open(ctx, &fileBackend{dir: dir}, testOptions("a")); !errors.Is(err, ErrPassword) {
@@ -550,14 +550,14 @@ func TestRemoveKeyByPrefix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r2.RemoveKey(ctx, first[:3]); !errors.Is(err, ErrNotExist) {
+	if _, err := r2.RemoveKey(ctx, first[:3]); !errors.Is(err, ErrNotExist) {
 		t.Errorf("remove by a 3-character prefix = %v, want ErrNotExist", err)
 	}
-	if err := r2.RemoveKey(ctx, second[:8]); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "the one this password opens") {
+	if _, err := r2.RemoveKey(ctx, second[:8]); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "the one this password opens") {
 		t.Errorf("remove of the current key by prefix = %v, want a refusal", err)
 	}
-	if err := r2.RemoveKey(ctx, first[:8]); err != nil {
-		t.Fatalf("remove by an 8-character prefix: %v", err)
+	if name, err := r2.RemoveKey(ctx, first[:8]); err != nil || name != first {
+		t.Fatalf("remove by an 8-character prefix = %q, %v; want %q removed", name, err, first)
 	}
 	if _, err := Open(ctx, &fileBackend{dir: dir}, testOptions("a")); !errors.Is(err, ErrPassword) {
 		t.Errorf("old password after removal = %v", err)

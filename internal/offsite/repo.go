@@ -311,12 +311,13 @@ func (r *Repo) masterBytes(ctx context.Context) ([]byte, error) {
 }
 
 // RemoveKey removes keys/<id>, id being a key's name or a prefix of at
-// least 4 characters that names one key; it refuses the key this Repo was
-// opened with (open with another password to remove it) and the last key.
-func (r *Repo) RemoveKey(ctx context.Context, id string) error {
+// least 4 characters that names one key, and returns the name removed; it
+// refuses the key this Repo was opened with (open with another password to
+// remove it) and the last key.
+func (r *Repo) RemoveKey(ctx context.Context, id string) (string, error) {
 	names, err := keyNames(ctx, r.b)
 	if err != nil {
-		return err
+		return "", err
 	}
 	var match []string
 	for _, n := range names {
@@ -330,13 +331,13 @@ func (r *Repo) RemoveKey(ctx context.Context, id string) error {
 	}
 	switch {
 	case len(match) == 0:
-		return fmt.Errorf("key %s: %w", id, ErrNotExist)
+		return "", fmt.Errorf("key %s: %w", id, ErrNotExist)
 	case len(match) > 1:
-		return fmt.Errorf("%w: %d keys start with %s (%s): give more of the id", ErrInvalid, len(match), id, strings.Join(match, ", "))
+		return "", fmt.Errorf("%w: %d keys start with %s (%s): give more of the id", ErrInvalid, len(match), id, strings.Join(match, ", "))
 	case match[0] == r.keyName:
-		return fmt.Errorf("%w: key %s is the one this password opens: open the target with another key's password to remove it", ErrInvalid, match[0])
+		return "", fmt.Errorf("%w: key %s is the one this password opens: open the target with another key's password to remove it", ErrInvalid, match[0])
 	}
-	return r.b.Delete(ctx, "keys/"+match[0])
+	return match[0], r.b.Delete(ctx, "keys/"+match[0])
 }
 
 // Keys lists the repository's keys.
