@@ -435,11 +435,10 @@ func draftPacks(batch []pending, idx []int) []*packDraft {
 		// A blob larger than a pack gets one of its own, so that no pack
 		// decompresses to more than the largest blob (the decoder's bound).
 		// A pack is closed before the blob that would take it past
-		// packTarget, not after: 128 KiB is zstd's largest block, so a
-		// pack is one block, compressed without the copy into the
-		// encoder's history and the small second block that a pack just
-		// past it cost (zstd 23% faster on such packs, frames 0.3%
-		// smaller).
+		// packTarget, not after: a pack just past it cost zstd a small
+		// block of its own after the full ones (23% more time on such
+		// packs, 0.3% more bytes), and up to packTarget a pack is one
+		// block (newPackEncoder).
 		if j > 0 && (size+n > packTarget || n > packTarget) {
 			ends, size = append(ends, j), 0
 		}
