@@ -61,16 +61,18 @@ func pagerRun(self, url, keyFile, dir string, reqs []string) (usage, error) {
 // 15 – 30% from one run to the next, and it is the ratio's denominator.
 func pagerRuns(o options, url, keyFile, dir string, reqs []string) (usage, error) {
 	var walls, cpus []time.Duration
+	var faults []int64
 	for range max(o.pagerRuns, 1) {
 		p, err := pagerRun(o.self, url, keyFile, dir, reqs)
 		if err != nil {
 			return usage{}, err
 		}
-		walls, cpus = append(walls, p.wall), append(cpus, p.cpu)
+		walls, cpus, faults = append(walls, p.wall), append(cpus, p.cpu), append(faults, p.minflt)
 	}
+	slices.Sort(faults)
 	slices.Sort(walls)
 	slices.Sort(cpus)
-	return usage{wall: walls[len(walls)/2], cpu: cpus[len(cpus)/2]}, nil
+	return usage{wall: walls[len(walls)/2], cpu: cpus[len(cpus)/2], minflt: faults[len(faults)/2]}, nil
 }
 
 // loadAverage returns the machine's 1-minute load average (0 where

@@ -46,12 +46,13 @@ func (f *fake) close() { _ = f.hs.Close() }
 
 // usage is what one child process took.
 type usage struct {
-	wall time.Duration
-	cpu  time.Duration // user and system
-	rss  int64         // peak resident bytes (the kernel's maxrss)
-	anon int64         // peak anonymous resident bytes (heap, stacks), sampled
-	file int64         // peak file-backed resident bytes (the mapped database), sampled
-	out  []byte        // stdout
+	wall   time.Duration
+	cpu    time.Duration // user and system
+	rss    int64         // peak resident bytes (the kernel's maxrss)
+	minflt int64         // minor page faults (the kernel's ru_minflt)
+	anon   int64         // peak anonymous resident bytes (heap, stacks), sampled
+	file   int64         // peak file-backed resident bytes (the mapped database), sampled
+	out    []byte        // stdout
 }
 
 // measure runs the program and returns its wall time, CPU, peak memory and
@@ -81,6 +82,7 @@ func measure(bin string, args ...string) (usage, error) {
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		u.rss = ru.Maxrss * 1024 // kilobytes on Linux
 		u.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		u.minflt = ru.Minflt
 	}
 	return u, nil
 }

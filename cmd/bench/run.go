@@ -105,6 +105,8 @@ func firstBackup(o options, f *fake, cfg, dir string) ([]figure, error) {
 	add("backup wall / bare pager wall (target 1.1)", u.wall.Seconds()/p.wall.Seconds())
 	add(fmt.Sprintf("bare pager CPU s (median of %d)", max(o.pagerRuns, 1)), p.cpu.Seconds())
 	add("backup CPU / bare pager CPU (target 4)", u.cpu.Seconds()/p.cpu.Seconds())
+	add("backup minor page faults", float64(u.minflt))
+	add(fmt.Sprintf("bare pager minor page faults (median of %d)", max(o.pagerRuns, 1)), float64(p.minflt))
 	return fig, nil
 }
 

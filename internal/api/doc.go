@@ -46,7 +46,11 @@
 //
 // List asks the count route first; with a count it fetches the counted pages
 // in parallel and then follows on while pages come back full, without one it
-// pages until a short page. It de-duplicates by id, stops on a page that
+// pages until a short page. The counted pages are taken in order by a fixed
+// set of goroutines, as many as the concurrency allows: a goroutine a page
+// grew a fresh stack to a request's depth for each of a 100,000-item
+// backup's 1,023 pages (copystack, 2.5% of the program's CPU profile;
+// 1.0% after). It de-duplicates by id, stops on a page that
 // repeats its neighbour (with ErrRepeatedPage, except the page after a
 // full one answered as that page again, which a server that clamps the
 // page number sends past the end: that ends the listing, and for a repeat

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/enspace-sync/enspace-sync/internal/jsonv"
 	"github.com/enspace-sync/enspace-sync/internal/kind"
@@ -318,24 +319,32 @@ func (l *listing) parallel(ctx context.Context, n int) (next int, err error) {
 		return 1, nil // a count of 0: look once, rows may have come since
 	}
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(l.c.opts.Concurrency)
 	lastLen := 0
-	for p := 1; p <= pages && gctx.Err() == nil; p++ {
+	// A fixed set of goroutines takes the pages in order: a goroutine a
+	// page grew a fresh stack to the depth of a request each time, 2.5%
+	// of a first backup's CPU in copystack.
+	var taken atomic.Int64
+	for range max(1, min(l.c.opts.Concurrency, pages)) {
 		g.Go(func() error {
-			got, err := l.fetch(gctx, p)
-			if err != nil {
-				return err
+			for {
+				p := int(taken.Add(1))
+				if p > pages || gctx.Err() != nil {
+					return nil
+				}
+				got, err := l.fetch(gctx, p)
+				if err != nil {
+					return err
+				}
+				want := min(limit, n-(p-1)*limit)
+				l.mu.Lock()
+				if p == pages {
+					lastLen = got
+				}
+				if got < want {
+					l.short = append(l.short, p)
+				}
+				l.mu.Unlock()
 			}
-			want := min(limit, n-(p-1)*limit)
-			l.mu.Lock()
-			if p == pages {
-				lastLen = got
-			}
-			if got < want {
-				l.short = append(l.short, p)
-			}
-			l.mu.Unlock()
-			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
