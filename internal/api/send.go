@@ -129,6 +129,15 @@ func (c *Client) attempt(ctx context.Context, r request, n int) (json.RawMessage
 	status, header, body, err := c.roundTrip(actx, r)
 	timedOut := actx.Err() != nil
 	cancel()
+	// A Retry-After holds the client before the slot is given back, or a
+	// request waiting for the slot would go out inside the pause.
+	if err == nil && retryableStatus(status) {
+		if ra := header.Get("Retry-After"); ra != "" {
+			if d, ok := retry.ParseRetryAfter(ra, serverNow(header, c.opts.Now())); ok {
+				c.pause(r, status, d)
+			}
+		}
+	}
 	release()
 	// The goroutine waiting for the slot just freed sends its request at
 	// once instead of after this answer is decoded and stored: the slot is
@@ -143,9 +152,6 @@ func (c *Client) attempt(ctx context.Context, r request, n int) (json.RawMessage
 	}
 	c.stats.attempt(counted, n > 1)
 	f := c.judge(ctx, r, status, header, body, err, timedOut)
-	if f != nil && f.hasRetryAfter {
-		c.pause(r, status, f.retryAfter)
-	}
 	attrs := []any{"method", r.method, "path", r.path, "status", counted, "attempt", n,
 		"duration", time.Since(start).Round(time.Microsecond)}
 	if r.workspace != "" {

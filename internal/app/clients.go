@@ -146,12 +146,10 @@ func (p *clientPool) get(env string, st clientSettings) (*api.Client, error) {
 }
 
 // keep drops the clients cfg does not use (an environment gone, or its
-// settings changed) and the pauses of servers cfg does not name that have
-// run out. A run in progress keeps the clients it holds.
+// settings changed). A run in progress keeps the clients it holds.
 func (p *clientPool) keep(cfg *config.Config) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	servers := map[string]bool{}
 	for name, pcs := range p.byEnv {
 		env := cfg.Environments[name]
 		if env == nil || cfg.SecretsSkipped() {
@@ -159,7 +157,6 @@ func (p *clientPool) keep(cfg *config.Config) {
 			continue
 		}
 		st := settingsOf(env)
-		servers[serverOf(st.baseURL)] = true
 		var kept []pooledClient
 		for _, pc := range pcs {
 			if pc.settings.equal(st) {
@@ -172,19 +169,13 @@ func (p *clientPool) keep(cfg *config.Config) {
 			p.byEnv[name] = kept
 		}
 	}
-	for _, env := range cfg.Environments {
-		servers[serverOf(env.BaseURL)] = true
-	}
-	now := time.Now()
-	for server, pause := range p.pauses {
-		if !servers[server] && !pause.Until().After(now) {
-			delete(p.pauses, server)
-		}
-	}
+	// The pauses stay, one small record per server ever configured: a
+	// run still holding a dropped client may set its server's pause, which
+	// a client made for that server by a later reload must see.
 }
 
 // serverOf names the server of a base URL, the scope of a Retry-After:
-// its host, lower case, and port (the scheme's default when none is
+// its host, lower case, without a trailing dot, and port (the scheme's default when none is
 // written). A URL that does not parse names itself (api.New refuses it).
 func serverOf(baseURL string) string {
 	u, err := url.Parse(strings.TrimSpace(baseURL))
@@ -200,7 +191,8 @@ func serverOf(baseURL string) string {
 			port = "80"
 		}
 	}
-	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+	// "api.example.com." is "api.example.com": the root label's dot.
+	return net.JoinHostPort(strings.TrimSuffix(strings.ToLower(u.Hostname()), "."), port)
 }
 
 // NewStandaloneClient builds a client for a workspace that is not in any
