@@ -21,6 +21,11 @@ times, status, counts and changes: snapshots, diff, show, restore and
 export then work on the new database as on the original. Point a config's
 database: at PATH to use it.
 
+A workspace that several daemons pushed (offsite snapshots lists who
+pushed what) holds one history for each: restore-db refuses it (exit 2),
+naming the daemons, unless --name picks one; give the new machine's
+config that name: so that its pushes continue that history.
+
 PATH must not exist; the database is built under PATH.restoring, synced
 and linked into place when complete: PATH never holds a half-built
 database, and a file that appears there meanwhile is left as it is. The directory of PATH needs free space for the
@@ -35,7 +40,9 @@ Examples:
       --password-file /etc/enspace-sync/offsite.password
   AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... enspace-sync offsite restore-db \
       --from 's3://enspace-backups/acme?endpoint=https://minio.internal:9000&path_style=true' \
-      --to ./restored.db --password-file ./offsite.password --workspace acme --json`,
+      --to ./restored.db --password-file ./offsite.password --workspace acme --json
+  enspace-sync offsite restore-db --from file:///mnt/nas/enspace --to ./restored.db \
+      --password-file ./offsite.password --name backup-host-1 --snapshot latest`,
 		run: runOffsiteRestoreDB,
 	})
 }
@@ -57,7 +64,7 @@ func runOffsiteRestoreDB(ctx context.Context, m *Main, args []string) error {
 	fs.StringVar(&o.secretFile, "secret-access-key-file", "", "the file holding the S3 secret key (default $AWS_SECRET_ACCESS_KEY)")
 	fs.StringVar(&o.workspace, "workspace", "", "only this workspace's snapshots")
 	fs.StringVar(&o.snapshot, "snapshot", "", "only this snapshot: an id, a prefix of 4+ characters, or latest")
-	fs.StringVar(&o.name, "name", "", "only the snapshots this daemon pushed")
+	fs.StringVar(&o.name, "name", "", "only the snapshots this daemon pushed (needed when several pushed one workspace)")
 	fs.BoolVar(&o.asJSON, "json", false, "print the result as JSON on stdout")
 	rest, err := m.parse(cmd, fs, args)
 	if err != nil {

@@ -378,6 +378,9 @@ func chooseOffsite(all []*offsite.Snapshot, req RestoreDBRequest) ([]*offsite.Sn
 	if len(out) == 0 {
 		return nil, absentf("enspace-sync offsite snapshots", "the target holds no snapshot%s", describeFilter(req))
 	}
+	if err := oneNameEach(out, req); err != nil {
+		return nil, err
+	}
 	if req.Snapshot == "" {
 		return out, nil
 	}
@@ -401,6 +404,36 @@ func chooseOffsite(all []*offsite.Snapshot, req RestoreDBRequest) ([]*offsite.Sn
 		return hit, nil
 	}
 	return nil, inputf("give more characters of the id", "--snapshot %s names %d snapshots", req.Snapshot, len(hit))
+}
+
+// oneNameEach refuses, when no --name is given, a workspace that several
+// daemons pushed: the database files one history per workspace, and
+// merging two daemons' snapshots into it would interleave unrelated
+// histories (diff latest~1 latest would compare two daemons), and the
+// next push from the rebuilt database would republish the other daemon's
+// snapshots under its own name.
+func oneNameEach(snaps []*offsite.Snapshot, req RestoreDBRequest) error {
+	if req.Name != "" {
+		return nil
+	}
+	names := map[string]map[string]bool{}
+	for _, s := range snaps {
+		if names[s.Workspace] == nil {
+			names[s.Workspace] = map[string]bool{}
+		}
+		names[s.Workspace][s.Name] = true
+	}
+	var msgs []string
+	for _, ws := range slices.Sorted(maps.Keys(names)) {
+		if len(names[ws]) > 1 {
+			msgs = append(msgs, fmt.Sprintf("workspace %s is held under the daemon names %s", ws, strings.Join(slices.Sorted(maps.Keys(names[ws])), ", ")))
+		}
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return inputf("enspace-sync offsite snapshots lists who pushed what; restore-db --name NAME",
+		"%s: pass --name NAME to restore one daemon's history (restore-db files one history per workspace and would merge theirs)", strings.Join(msgs, "; "))
 }
 
 func describeFilter(req RestoreDBRequest) string {
