@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/enspace-sync/enspace-sync/internal/app"
@@ -34,6 +35,13 @@ database and, while it runs, about the target's data decompressed. An S3 target'
 and AWS_SECRET_ACCESS_KEY. Files must be readable by their owner only.
 It writes nothing to the target (read-only credentials suffice) and exits
 4, naming it, while another process prunes the target.
+
+A target that lost or damaged some packs still gives what it can: the
+snapshots of a workspace are restored up to the first one that cannot be
+read (a later one is built on it); the others, and the other workspaces,
+are restored. The command then lists the snapshots it could not restore
+and why (JSON "failed") and exits 3. When none can be, it exits 1 and
+creates nothing.
 
 Examples:
   enspace-sync offsite restore-db --from file:///mnt/nas/enspace --to /var/lib/enspace-sync/enspace-sync.db \
@@ -102,13 +110,25 @@ func runOffsiteRestoreDB(ctx context.Context, m *Main, args []string) error {
 		req.Credentials.SecretAccessKey = s.Reveal()
 	}
 	rep, err := app.RestoreDB(ctx, req)
-	if err != nil {
+	if err != nil && !errors.Is(err, app.ErrRestorePartial) {
 		return offsiteError(err) // a prune running on the target exits 4
 	}
 	if o.asJSON {
-		return printJSON(m, rep)
+		if jerr := printJSON(m, rep); jerr != nil {
+			return jerr
+		}
+	} else {
+		fmt.Fprintf(m.Stdout, "restored %d snapshots (%d objects) into %s (%s) in %.1fs\n",
+			len(rep.Snapshots), rep.Objects, rep.To, humanBytes(rep.Bytes), rep.Seconds)
+		if len(rep.Failed) > 0 {
+			fmt.Fprintf(m.Stdout, "could not restore %d snapshots:\n", len(rep.Failed))
+			for _, f := range rep.Failed {
+				fmt.Fprintf(m.Stdout, "  %s of %s (%s): %s\n", f.Snapshot, f.Workspace, f.Name, f.Error)
+			}
+		}
 	}
-	fmt.Fprintf(m.Stdout, "restored %d snapshots (%d objects) into %s (%s) in %.1fs\n",
-		len(rep.Snapshots), rep.Objects, rep.To, humanBytes(rep.Bytes), rep.Seconds)
+	if err != nil {
+		return withExit(ExitPartial, err) // the database holds what could be restored
+	}
 	return nil
 }
