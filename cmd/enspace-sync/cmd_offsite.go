@@ -267,6 +267,9 @@ func offsiteVerifyCommand(ctx context.Context, m *Main, o *offsiteOptions) error
 			for _, p := range r.Problems {
 				fmt.Fprintf(m.Stdout, "  %s: %s\n", p.Object, p.Message)
 			}
+			if r.Error != "" {
+				fmt.Fprintf(m.Stdout, "  then failed: %s\n", r.Error)
+			}
 		}
 	}
 	if errors.Is(err, app.ErrOffsiteDamaged) {
