@@ -14,7 +14,10 @@ import (
 const offsiteTargetsHelp = `Targets are the config's offsite: entries; --target NAME picks one,
 the default is every target. The repository password comes from each
 target's password_file; S3 keys from its *_file entries or the AWS_*
-variables.`
+variables. A target that fails does not stop the others: its line (and
+its JSON "error") says why. Exits 0 when every target succeeded, 3 when
+some failed and others succeeded, 1 when all failed (4 when each failure
+is a lock held by another process).`
 
 func init() {
 	register(&command{
@@ -138,12 +141,33 @@ func (o *offsiteOptions) flags(fs *flag.FlagSet) {
 	}
 }
 
-// offsiteError gives a lock conflict the locked exit status.
+// offsiteError gives a lock conflict the locked exit status, and a
+// command run on several targets its status: 3 (partial) when some
+// failed and others succeeded, 1 when all failed (4 when every failure
+// is a lock held elsewhere).
 func offsiteError(err error) error {
-	if errors.Is(err, offsite.ErrLocked) {
+	var te *app.TargetsError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, context.Canceled):
+		return err
+	case errors.As(err, &te) && te.Partial():
+		return withExit(ExitPartial, err)
+	case errors.As(err, &te) && te.AllLocked():
+		return withExit(ExitLocked, err)
+	case errors.As(err, &te):
+		return withExit(ExitError, err)
+	case errors.Is(err, offsite.ErrLocked):
 		return withExit(ExitLocked, err)
 	}
 	return err
+}
+
+// printFailed prints a failed target's line: its error instead of
+// figures it never reached.
+func printFailed(m *Main, target, msg string) {
+	fmt.Fprintf(m.Stdout, "%s: failed: %s\n", target, msg)
 }
 
 func offsitePushCommand(ctx context.Context, m *Main, o *offsiteOptions) error {
@@ -158,6 +182,14 @@ func offsitePushCommand(ctx context.Context, m *Main, o *offsiteOptions) error {
 		}
 	} else {
 		for _, r := range reps {
+			if r.Error != "" {
+				if len(r.Pushed) > 0 {
+					fmt.Fprintf(m.Stdout, "%s: pushed %d snapshots, %s uploaded, then failed: %s\n", r.Target, len(r.Pushed), humanBytes(r.Uploaded), r.Error)
+				} else {
+					printFailed(m, r.Target, r.Error)
+				}
+				continue
+			}
 			fmt.Fprintf(m.Stdout, "%s: pushed %d snapshots (%d already there), %d objects and %d tree chunks in %d packs, %s uploaded in %.1fs\n",
 				r.Target, len(r.Pushed), r.Already, r.Blobs, r.Chunks, r.Packs, humanBytes(r.Uploaded), r.Seconds)
 		}
@@ -171,22 +203,41 @@ func offsiteSnapshotsCommand(ctx context.Context, m *Main, o *offsiteOptions) er
 		return err
 	}
 	snaps, err := svc.OffsiteSnapshots(ctx, o.target)
-	if err != nil {
+	if snaps == nil {
 		return offsiteError(err)
 	}
 	if o.g.asJSON {
-		return printJSON(m, snaps)
+		if jerr := printJSON(m, snaps); jerr != nil {
+			return jerr
+		}
+		return offsiteError(err)
 	}
-	if len(snaps) == 0 {
-		fmt.Fprintln(m.Stdout, "no snapshots on the target")
-		return nil
-	}
-	fmt.Fprintf(m.Stdout, "%-10s %-16s %-20s %-16s %-20s %-9s %s\n", "TARGET", "NAME", "WORKSPACE", "ID", "TAKEN", "STATUS", "OBJECTS")
+	listed := 0
 	for _, s := range snaps {
+		if s.Error == "" {
+			listed++
+		}
+	}
+	if listed == 0 {
+		if err == nil {
+			fmt.Fprintln(m.Stdout, "no snapshots on the target")
+		}
+	} else {
+		fmt.Fprintf(m.Stdout, "%-10s %-16s %-20s %-16s %-20s %-9s %s\n", "TARGET", "NAME", "WORKSPACE", "ID", "TAKEN", "STATUS", "OBJECTS")
+	}
+	for _, s := range snaps {
+		if s.Error != "" {
+			continue
+		}
 		fmt.Fprintf(m.Stdout, "%-10s %-16s %-20s %-16s %-20s %-9s %d\n", s.Target, s.Name, s.Workspace, s.ID,
 			s.StartedAt.Local().Format(time.DateTime), s.Status, s.Objects)
 	}
-	return nil
+	for _, s := range snaps {
+		if s.Error != "" {
+			printFailed(m, s.Target, s.Error)
+		}
+	}
+	return offsiteError(err)
 }
 
 func offsiteVerifyCommand(ctx context.Context, m *Main, o *offsiteOptions) error {
@@ -201,6 +252,10 @@ func offsiteVerifyCommand(ctx context.Context, m *Main, o *offsiteOptions) error
 		}
 	} else {
 		for _, r := range reps {
+			if r.Error != "" && len(r.Problems) == 0 {
+				printFailed(m, r.Target, r.Error)
+				continue
+			}
 			fmt.Fprintf(m.Stdout, "%s: %d snapshots, %d packs, %d index files", r.Target, r.Snapshots, r.Packs, r.Indexes)
 			if r.ReadData {
 				fmt.Fprintf(m.Stdout, ", %s read", humanBytes(r.BytesRead))
@@ -212,10 +267,13 @@ func offsiteVerifyCommand(ctx context.Context, m *Main, o *offsiteOptions) error
 			for _, p := range r.Problems {
 				fmt.Fprintf(m.Stdout, "  %s: %s\n", p.Object, p.Message)
 			}
+			if r.Error != "" {
+				fmt.Fprintf(m.Stdout, "  then failed: %s\n", r.Error)
+			}
 		}
 	}
 	if errors.Is(err, app.ErrOffsiteDamaged) {
-		return withExit(ExitError, err)
+		return withExit(ExitError, err) // damage found: 1, whatever the other targets did
 	}
 	return offsiteError(err)
 }
@@ -232,6 +290,10 @@ func offsiteForgetCommand(ctx context.Context, m *Main, o *offsiteOptions) error
 		}
 	} else {
 		for _, r := range reps {
+			if r.Error != "" {
+				printFailed(m, r.Target, r.Error)
+				continue
+			}
 			fmt.Fprintf(m.Stdout, "%s: forgot %d snapshots, kept %d\n", r.Target, len(r.Forgotten), r.Kept)
 		}
 	}
@@ -250,6 +312,10 @@ func offsitePruneCommand(ctx context.Context, m *Main, o *offsiteOptions) error 
 		}
 	} else {
 		for _, r := range reps {
+			if r.Error != "" {
+				printFailed(m, r.Target, r.Error)
+				continue
+			}
 			fmt.Fprintf(m.Stdout, "%s: %d packs: deleted %d, repacked %d, kept %d young ones; freed %s\n",
 				r.Target, r.Packs, r.Deleted, r.Repacked, r.Young, humanBytes(r.FreedBytes))
 		}
@@ -269,6 +335,10 @@ func offsiteUnlockCommand(ctx context.Context, m *Main, o *offsiteOptions) error
 		}
 	} else {
 		for _, r := range reps {
+			if r.Error != "" {
+				printFailed(m, r.Target, r.Error)
+				continue
+			}
 			fmt.Fprintf(m.Stdout, "%s: removed %d locks\n", r.Target, len(r.Removed))
 			for _, l := range r.Removed {
 				fmt.Fprintf(m.Stdout, "  %s (%s on %s, pid %d, refreshed %s)\n", l.Name, l.Op, l.Host, l.PID, l.Refreshed.Local().Format(time.DateTime))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/enspace-sync/enspace-sync/internal/app"
@@ -21,6 +22,11 @@ times, status, counts and changes: snapshots, diff, show, restore and
 export then work on the new database as on the original. Point a config's
 database: at PATH to use it.
 
+A workspace that several daemons pushed (offsite snapshots lists who
+pushed what) holds one history for each: restore-db refuses it (exit 2),
+naming the daemons, unless --name picks one; give the new machine's
+config that name: so that its pushes continue that history.
+
 PATH must not exist; the database is built under PATH.restoring, synced
 and linked into place when complete: PATH never holds a half-built
 database, and a file that appears there meanwhile is left as it is. The directory of PATH needs free space for the
@@ -30,12 +36,21 @@ and AWS_SECRET_ACCESS_KEY. Files must be readable by their owner only.
 It writes nothing to the target (read-only credentials suffice) and exits
 4, naming it, while another process prunes the target.
 
+A target that lost or damaged some packs still gives what it can: the
+snapshots of a workspace are restored up to the first one that cannot be
+read (a later one is built on it); the others, and the other workspaces,
+are restored. The command then lists the snapshots it could not restore
+and why (JSON "failed") and exits 3. When none can be, it exits 1 and
+creates nothing.
+
 Examples:
   enspace-sync offsite restore-db --from file:///mnt/nas/enspace --to /var/lib/enspace-sync/enspace-sync.db \
       --password-file /etc/enspace-sync/offsite.password
   AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... enspace-sync offsite restore-db \
       --from 's3://enspace-backups/acme?endpoint=https://minio.internal:9000&path_style=true' \
-      --to ./restored.db --password-file ./offsite.password --workspace acme --json`,
+      --to ./restored.db --password-file ./offsite.password --workspace acme --json
+  enspace-sync offsite restore-db --from file:///mnt/nas/enspace --to ./restored.db \
+      --password-file ./offsite.password --name backup-host-1 --snapshot latest`,
 		run: runOffsiteRestoreDB,
 	})
 }
@@ -57,7 +72,7 @@ func runOffsiteRestoreDB(ctx context.Context, m *Main, args []string) error {
 	fs.StringVar(&o.secretFile, "secret-access-key-file", "", "the file holding the S3 secret key (default $AWS_SECRET_ACCESS_KEY)")
 	fs.StringVar(&o.workspace, "workspace", "", "only this workspace's snapshots")
 	fs.StringVar(&o.snapshot, "snapshot", "", "only this snapshot: an id, a prefix of 4+ characters, or latest")
-	fs.StringVar(&o.name, "name", "", "only the snapshots this daemon pushed")
+	fs.StringVar(&o.name, "name", "", "only the snapshots this daemon pushed (needed when several pushed one workspace)")
 	fs.BoolVar(&o.asJSON, "json", false, "print the result as JSON on stdout")
 	rest, err := m.parse(cmd, fs, args)
 	if err != nil {
@@ -95,13 +110,25 @@ func runOffsiteRestoreDB(ctx context.Context, m *Main, args []string) error {
 		req.Credentials.SecretAccessKey = s.Reveal()
 	}
 	rep, err := app.RestoreDB(ctx, req)
-	if err != nil {
+	if err != nil && !errors.Is(err, app.ErrRestorePartial) {
 		return offsiteError(err) // a prune running on the target exits 4
 	}
 	if o.asJSON {
-		return printJSON(m, rep)
+		if jerr := printJSON(m, rep); jerr != nil {
+			return jerr
+		}
+	} else {
+		fmt.Fprintf(m.Stdout, "restored %d snapshots (%d objects) into %s (%s) in %.1fs\n",
+			len(rep.Snapshots), rep.Objects, rep.To, humanBytes(rep.Bytes), rep.Seconds)
+		if len(rep.Failed) > 0 {
+			fmt.Fprintf(m.Stdout, "could not restore %d snapshots:\n", len(rep.Failed))
+			for _, f := range rep.Failed {
+				fmt.Fprintf(m.Stdout, "  %s of %s (%s): %s\n", f.Snapshot, f.Workspace, f.Name, f.Error)
+			}
+		}
 	}
-	fmt.Fprintf(m.Stdout, "restored %d snapshots (%d objects) into %s (%s) in %.1fs\n",
-		len(rep.Snapshots), rep.Objects, rep.To, humanBytes(rep.Bytes), rep.Seconds)
+	if err != nil {
+		return withExit(ExitPartial, err) // the database holds what could be restored
+	}
 	return nil
 }

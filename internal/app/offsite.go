@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/config"
@@ -20,6 +21,7 @@ type OffsitePush struct {
 	Target string `json:"target"`
 	offsite.PushReport
 	Seconds float64 `json:"seconds"`
+	Error   string  `json:"error,omitempty"` // the target failed: its figures are what it did before
 }
 
 // OffsiteSnapshot is one snapshot on a target, as `offsite snapshots`
@@ -36,34 +38,88 @@ type OffsiteSnapshot struct {
 	Objects    int             `json:"objects"`
 	Object     string          `json:"object"` // the record's object name on the target
 	Collection int             `json:"collections"`
+	// Error is set on a target's one entry when its snapshots could not
+	// be listed; the other fields are then empty.
+	Error string `json:"error,omitempty"`
 }
 
 // OffsiteVerify is one target's verify.
 type OffsiteVerify struct {
 	Target string `json:"target"`
 	offsite.VerifyReport
+	Error string `json:"error,omitempty"` // the target could not be verified
 }
 
 // OffsiteForget is one target's forget.
 type OffsiteForget struct {
 	Target string `json:"target"`
 	offsite.ForgetReport
+	Error string `json:"error,omitempty"` // the target failed
 }
 
 // OffsitePrune is one target's prune.
 type OffsitePrune struct {
 	Target string `json:"target"`
 	offsite.PruneReport
+	Error string `json:"error,omitempty"` // the target failed (a lock held elsewhere refuses a prune)
 }
 
 // OffsiteUnlock is one target's unlock: the locks removed.
 type OffsiteUnlock struct {
 	Target  string         `json:"target"`
 	Removed []offsite.Lock `json:"removed"`
+	Error   string         `json:"error,omitempty"` // the target failed
 }
 
 // ErrOffsiteDamaged is returned by OffsiteVerify when a target has problems.
 var ErrOffsiteDamaged = errors.New("offsite target has problems")
+
+// TargetsError is the error of an offsite command run on several targets
+// (or one) when some failed: every target ran, and each failed one's
+// report carries its error. It unwraps to each target's error.
+type TargetsError struct {
+	Targets int           // how many ran
+	Failed  []TargetError // those that failed, in the config's order
+}
+
+// TargetError is one target's failure.
+type TargetError struct {
+	Target string
+	Err    error // names the target
+}
+
+func (e *TargetsError) Error() string {
+	msgs := make([]string, len(e.Failed))
+	for i, f := range e.Failed {
+		msgs[i] = f.Err.Error()
+	}
+	msg := strings.Join(msgs, "; ")
+	if e.Targets > 1 {
+		msg = fmt.Sprintf("%d of %d offsite targets failed: %s", len(e.Failed), e.Targets, msg)
+	}
+	return msg
+}
+
+func (e *TargetsError) Unwrap() []error {
+	out := make([]error, len(e.Failed))
+	for i, f := range e.Failed {
+		out[i] = f.Err
+	}
+	return out
+}
+
+// Partial reports whether some targets succeeded.
+func (e *TargetsError) Partial() bool { return len(e.Failed) < e.Targets }
+
+// AllLocked reports whether every failure is a lock held elsewhere.
+func (e *TargetsError) AllLocked() bool {
+	for _, f := range e.Failed {
+		if !errors.Is(f.Err, offsite.ErrLocked) {
+			return false
+		}
+	}
+	return len(e.Failed) > 0
+}
 
 // offsiteTargets returns the named target, or every target for "".
 func (s *Service) offsiteTargets(name string) ([]*config.Offsite, error) {
@@ -114,7 +170,8 @@ func (s *Service) openTarget(ctx context.Context, t *config.Offsite, create bool
 }
 
 // eachTarget runs fn for the named target or every one, stopping at the
-// first error.
+// first error (for the commands whose targets depend on each other's
+// outcome: keys, states).
 func (s *Service) eachTarget(ctx context.Context, name string, create bool, fn func(t *config.Offsite, r *offsite.Repo) error) error {
 	ts, err := s.offsiteTargets(name)
 	if err != nil {
@@ -132,6 +189,46 @@ func (s *Service) eachTarget(ctx context.Context, name string, create bool, fn f
 	return nil
 }
 
+// everyTarget runs fn for the named target or every one: a target that
+// cannot be opened or whose fn fails does not stop the others. Each
+// target gives one report (fn's, or failed's when it could not be
+// opened), to which failed adds the error's text; the error is a
+// *TargetsError when any target failed. A context that ends stops the
+// targets not yet started, which fail with its error.
+func everyTarget[R any](ctx context.Context, s *Service, name string, create bool,
+	fn func(t *config.Offsite, r *offsite.Repo) (R, error), failed func(rep R, t *config.Offsite, msg string) R) ([]R, error) {
+	ts, err := s.offsiteTargets(name)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]R, 0, len(ts))
+	te := &TargetsError{Targets: len(ts)}
+	for _, t := range ts {
+		var rep R
+		err := ctx.Err()
+		if err == nil {
+			var r *offsite.Repo
+			if r, err = s.openTarget(ctx, t, create); err == nil {
+				if rep, err = fn(t, r); err != nil {
+					err = fmt.Errorf("offsite target %s: %w", t.Name, err)
+				}
+			}
+		} else {
+			err = fmt.Errorf("offsite target %s: %w", t.Name, err)
+		}
+		if err != nil {
+			te.Failed = append(te.Failed, TargetError{Target: t.Name, Err: err})
+			msg, _ := strings.CutPrefix(err.Error(), "offsite target "+t.Name+": ")
+			rep = failed(rep, t, msg)
+		}
+		out = append(out, rep)
+	}
+	if len(te.Failed) > 0 {
+		return out, te
+	}
+	return out, nil
+}
+
 // OffsitePush pushes every local snapshot not yet on the target (every
 // target when target is ""), creating the repository on first use.
 func (s *Service) OffsitePush(ctx context.Context, target string) ([]OffsitePush, error) {
@@ -139,32 +236,41 @@ func (s *Service) OffsitePush(ctx context.Context, target string) ([]OffsitePush
 	if err != nil {
 		return nil, err
 	}
-	var out []OffsitePush
-	err = s.eachTarget(ctx, target, true, func(t *config.Offsite, r *offsite.Repo) error {
+	return everyTarget(ctx, s, target, true, func(t *config.Offsite, r *offsite.Repo) (OffsitePush, error) {
 		start := time.Now()
 		rep, err := r.Push(ctx, dbSource{db})
-		out = append(out, OffsitePush{Target: t.Name, PushReport: rep, Seconds: time.Since(start).Seconds()})
 		if err == nil {
 			s.log.Info("offsite push", "target", t.Name, "pushed", len(rep.Pushed), "uploaded_bytes", rep.Uploaded)
 		}
-		return err
+		return OffsitePush{Target: t.Name, PushReport: rep, Seconds: time.Since(start).Seconds()}, err
+	}, func(rep OffsitePush, t *config.Offsite, msg string) OffsitePush {
+		rep.Target, rep.Error = t.Name, msg
+		if rep.Pushed == nil {
+			rep.Pushed = []string{}
+		}
+		return rep
 	})
-	return out, err
 }
 
 // OffsiteSnapshots lists the snapshots of every daemon on the target(s).
 func (s *Service) OffsiteSnapshots(ctx context.Context, target string) ([]OffsiteSnapshot, error) {
-	out := []OffsiteSnapshot{}
-	err := s.eachTarget(ctx, target, false, func(t *config.Offsite, r *offsite.Repo) error {
+	per, err := everyTarget(ctx, s, target, false, func(t *config.Offsite, r *offsite.Repo) ([]OffsiteSnapshot, error) {
 		snaps, err := r.Snapshots(ctx)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		out := make([]OffsiteSnapshot, 0, len(snaps))
 		for _, sn := range snaps {
 			out = append(out, describeOffsite(t.Name, sn))
 		}
-		return nil
+		return out, nil
+	}, func(_ []OffsiteSnapshot, t *config.Offsite, msg string) []OffsiteSnapshot {
+		return []OffsiteSnapshot{{Target: t.Name, Error: msg}}
 	})
+	out := []OffsiteSnapshot{}
+	for _, p := range per {
+		out = append(out, p...)
+	}
 	return out, err
 }
 
@@ -182,21 +288,26 @@ func describeOffsite(target string, sn *offsite.Snapshot) OffsiteSnapshot {
 // pack. Problems found are in the reports and the error is
 // ErrOffsiteDamaged.
 func (s *Service) OffsiteVerify(ctx context.Context, target string, readData bool) ([]OffsiteVerify, error) {
-	var out []OffsiteVerify
-	err := s.eachTarget(ctx, target, false, func(t *config.Offsite, r *offsite.Repo) error {
+	out, err := everyTarget(ctx, s, target, false, func(t *config.Offsite, r *offsite.Repo) (OffsiteVerify, error) {
 		rep, err := r.Verify(ctx, readData)
-		out = append(out, OffsiteVerify{Target: t.Name, VerifyReport: rep})
-		return err
+		return OffsiteVerify{Target: t.Name, VerifyReport: rep}, err
+	}, func(rep OffsiteVerify, t *config.Offsite, msg string) OffsiteVerify {
+		rep.Target, rep.Error = t.Name, msg
+		if rep.Problems == nil {
+			rep.Problems = []offsite.Problem{}
+		}
+		return rep
 	})
-	if err != nil {
-		return out, err
-	}
+	var damaged []error
 	for _, v := range out {
 		if len(v.Problems) > 0 {
-			return out, fmt.Errorf("%w: %s: %d problems", ErrOffsiteDamaged, v.Target, len(v.Problems))
+			damaged = append(damaged, fmt.Errorf("%w: %s: %d problems", ErrOffsiteDamaged, v.Target, len(v.Problems)))
 		}
 	}
-	return out, nil
+	if len(damaged) > 0 {
+		return out, errors.Join(append(damaged, err)...) // Join drops a nil err
+	}
+	return out, err
 }
 
 // OffsiteForget removes from the target(s) this daemon's snapshots that
@@ -227,39 +338,45 @@ func (s *Service) OffsiteForget(ctx context.Context, target string) ([]OffsiteFo
 	for _, r := range runs {
 		known[r.Workspace+"\x00"+r.ID] = true
 	}
-	var out []OffsiteForget
-	err = s.eachTarget(ctx, target, false, func(t *config.Offsite, r *offsite.Repo) error {
+	return everyTarget(ctx, s, target, false, func(t *config.Offsite, r *offsite.Repo) (OffsiteForget, error) {
 		rep, err := r.Forget(ctx, func(ws, id string) bool { return kept[ws+"\x00"+id] || !known[ws+"\x00"+id] })
-		out = append(out, OffsiteForget{Target: t.Name, ForgetReport: rep})
-		return err
+		return OffsiteForget{Target: t.Name, ForgetReport: rep}, err
+	}, func(rep OffsiteForget, t *config.Offsite, msg string) OffsiteForget {
+		rep.Target, rep.Error = t.Name, msg
+		if rep.Forgotten == nil {
+			rep.Forgotten = []string{}
+		}
+		return rep
 	})
-	return out, err
 }
 
 // OffsitePrune deletes and repacks what no snapshot on the target(s) uses.
 func (s *Service) OffsitePrune(ctx context.Context, target string) ([]OffsitePrune, error) {
-	var out []OffsitePrune
-	err := s.eachTarget(ctx, target, false, func(t *config.Offsite, r *offsite.Repo) error {
+	return everyTarget(ctx, s, target, false, func(t *config.Offsite, r *offsite.Repo) (OffsitePrune, error) {
 		rep, err := r.Prune(ctx)
-		out = append(out, OffsitePrune{Target: t.Name, PruneReport: rep})
-		return err
+		return OffsitePrune{Target: t.Name, PruneReport: rep}, err
+	}, func(rep OffsitePrune, t *config.Offsite, msg string) OffsitePrune {
+		rep.Target, rep.Error = t.Name, msg
+		return rep
 	})
-	return out, err
 }
 
 // OffsiteUnlock removes the stale locks of the target(s), or every lock
 // with all.
 func (s *Service) OffsiteUnlock(ctx context.Context, target string, all bool) ([]OffsiteUnlock, error) {
-	var out []OffsiteUnlock
-	err := s.eachTarget(ctx, target, false, func(t *config.Offsite, r *offsite.Repo) error {
+	return everyTarget(ctx, s, target, false, func(t *config.Offsite, r *offsite.Repo) (OffsiteUnlock, error) {
 		removed, err := r.Unlock(ctx, all)
 		if removed == nil {
 			removed = []offsite.Lock{}
 		}
-		out = append(out, OffsiteUnlock{Target: t.Name, Removed: removed})
-		return err
+		return OffsiteUnlock{Target: t.Name, Removed: removed}, err
+	}, func(rep OffsiteUnlock, t *config.Offsite, msg string) OffsiteUnlock {
+		rep.Target, rep.Error = t.Name, msg
+		if rep.Removed == nil {
+			rep.Removed = []offsite.Lock{}
+		}
+		return rep
 	})
-	return out, err
 }
 
 // dbSource is the local database as push reads it.

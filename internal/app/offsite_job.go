@@ -48,8 +48,8 @@ func (s *Service) RunOffsitePush(ctx context.Context, name string) JobResult {
 	}
 	err := p.Do(ctx, func(int) retry.Outcome {
 		reps, err := s.OffsitePush(ctx, target)
-		if len(reps) > 0 {
-			last = reps[0]
+		if len(reps) > 0 && (reps[0].Error == "" || len(reps[0].Pushed) > 0) {
+			last = reps[0] // not the empty report of a target that could not be opened
 		}
 		var ie *InputError
 		permanent := errors.Is(err, offsite.ErrPassword) || errors.Is(err, offsite.ErrInvalid) || errors.As(err, &ie) || ctx.Err() != nil

@@ -40,7 +40,23 @@ type RestoreDBReport struct {
 	Downloaded int64    `json:"downloaded_bytes"` // packs read, decompressed
 	Bytes      int64    `json:"bytes"`            // the database file
 	Seconds    float64  `json:"seconds"`
+	// Failed are the snapshots that could not be restored (the error is
+	// then ErrRestorePartial): the first of a chain that could not be
+	// read, and the later ones of its chain, built on it.
+	Failed []RestoreDBFailure `json:"failed,omitempty"`
 }
+
+// RestoreDBFailure is a snapshot restore-db could not restore, and why.
+type RestoreDBFailure struct {
+	Snapshot  string `json:"snapshot"`
+	Workspace string `json:"workspace"`
+	Name      string `json:"name"` // the daemon that pushed it
+	Error     string `json:"error"`
+}
+
+// ErrRestorePartial is returned, with the report of what was restored,
+// by a restore-db that restored some snapshots and not others.
+var ErrRestorePartial = errors.New("some snapshots could not be restored")
 
 // RestoreDB rebuilds a database from an offsite target on a machine that
 // may have nothing else: every chosen snapshot with its id, times, status,
@@ -95,8 +111,12 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 	tmp := req.To + ".restoring"
 	os.Remove(tmp)
 	rep := &RestoreDBReport{To: req.To, Snapshots: []string{}}
-	err = importAll(ctx, tmp, rs, snaps, rep)
+	recovered, err := importAll(ctx, tmp, r, rs, snaps, rep)
 	switch {
+	case err == nil && recovered:
+		// The chains went on with restorers of their own (recoverChains):
+		// what they filed was read and checked.
+		rep.Downloaded += rs.Downloaded
 	case err == nil:
 		// The packs of objects that deltas replaced may still be on
 		// their way: each is checked, as every pack the trees name.
@@ -121,6 +141,13 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 		rep.Bytes = fi.Size()
 	}
 	rep.Seconds = time.Since(start).Seconds()
+	if len(rep.Failed) > 0 {
+		msgs := make([]string, 0, len(rep.Failed))
+		for _, f := range rep.Failed {
+			msgs = append(msgs, fmt.Sprintf("snapshot %s of %s (%s): %s", f.Snapshot, f.Workspace, f.Name, f.Error))
+		}
+		return rep, fmt.Errorf("%w: restored %d snapshots, not %d: %s", ErrRestorePartial, len(rep.Snapshots), len(rep.Failed), strings.Join(msgs, "; "))
+	}
 	return rep, nil
 }
 
@@ -154,31 +181,133 @@ func publishDB(tmp, to string) error {
 // (snapshot.DB.Walk), so no snapshot's entries are kept from one import
 // to the next; only a collection pushed as a full tree on a previous one
 // holds its (key, id) pairs while it is compared.
-func importAll(ctx context.Context, path string, rs *offsite.Restorer, snaps []*offsite.Snapshot, rep *RestoreDBReport) error {
+func importAll(ctx context.Context, path string, r *offsite.Repo, rs *offsite.Restorer, snaps []*offsite.Snapshot, rep *RestoreDBReport) (recovered bool, _ error) {
 	db, err := snapshot.Open(path, snapshot.Options{Command: "offsite restore-db", BatchObjects: 20_000, BatchBytes: 16 << 20, NoSync: true})
 	if err != nil {
-		return err
+		return false, err
 	}
+	all := chains(snaps)
+	progress := make([]chainProgress, len(all))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(2)
-	for _, chain := range chains(snaps) {
-		g.Go(func() error { return importChain(gctx, db, rs, chain) })
+	for i, chain := range all {
+		g.Go(func() error { return importChain(gctx, db, rs, chain, &progress[i]) })
 	}
 	if err := g.Wait(); err != nil {
-		db.Close()
-		return err
+		// One chain's failure stops the others (the Restorer's
+		// preparation stops at its first error): when the target's
+		// damage is the cause, each chain goes on from what it filed,
+		// with restorers of its own.
+		cause := err
+		if werr := rs.Wait(ctx); werr != nil {
+			cause = werr
+		}
+		if ctx.Err() != nil || !recoverable(cause) {
+			db.Close()
+			return false, err
+		}
+		recovered = true
+		if err := recoverChains(ctx, db, r, filepath.Dir(path), all, progress, rep); err != nil {
+			db.Close()
+			return true, err
+		}
+		if len(rep.Failed) > 0 && !slices.ContainsFunc(progress, func(p chainProgress) bool { return p.filed > 0 }) {
+			db.Close()
+			rep.Failed = nil
+			return true, progress[0].err // nothing could be restored: no database
+		}
 	}
-	for _, s := range snaps {
-		rep.Snapshots = append(rep.Snapshots, s.LocalID)
-		var rec snapshot.Snapshot
-		if json.Unmarshal(s.Record, &rec) == nil {
-			rep.Objects += rec.Objects
+	for i, chain := range all {
+		for _, s := range chain[:progress[i].filed] {
+			rep.Snapshots = append(rep.Snapshots, s.LocalID)
+			var rec snapshot.Snapshot
+			if json.Unmarshal(s.Record, &rec) == nil {
+				rep.Objects += rec.Objects
+			}
 		}
 	}
 	if err := db.Close(); err != nil {
+		return recovered, err
+	}
+	return recovered, syncFile(path)
+}
+
+// recoverable reports whether an import's error is the target's (an
+// object, tree or pack missing or damaged), after which the other
+// chains, and the snapshots of its chain before the damage, can still
+// be restored.
+func recoverable(err error) bool {
+	return errors.Is(err, offsite.ErrNotExist) || errors.Is(err, offsite.ErrCorrupt)
+}
+
+// chainProgress is how far a chain's import went.
+type chainProgress struct {
+	filed int                // its first snapshots filed
+	base  *snapshot.Snapshot // the last of them, as filed
+	err   error              // why the next one was not (set by recoverChains)
+}
+
+// recoverChains files what the chains not filed whole can give, each
+// with restorers of its own so that one chain's damage does not stop
+// another's: from its first snapshot not filed, a restorer for the rest
+// of the chain; where one stops at a snapshot, a restorer for that
+// snapshot alone tells whether the snapshot is damaged (then it and the
+// later ones, built on it, are not restored: rep.Failed) or a later
+// one's damage stopped the preparation (then it is filed, and the rest
+// of the chain tried again).
+func recoverChains(ctx context.Context, db *snapshot.DB, r *offsite.Repo, dir string, all [][]*offsite.Snapshot, progress []chainProgress, rep *RestoreDBReport) error {
+	for i, chain := range all {
+		p := &progress[i]
+		for p.filed < len(chain) {
+			err := importWith(ctx, db, r, dir, chain, chain[p.filed:], p, rep)
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil || !recoverable(err) {
+				return err
+			}
+			at := p.filed
+			if err = importWith(ctx, db, r, dir, chain, chain[at:at+1], p, rep); err == nil {
+				continue // not this snapshot's damage
+			}
+			if ctx.Err() != nil || !recoverable(err) {
+				return err
+			}
+			p.err = err
+			bad := chain[at]
+			for j, s := range chain[at:] {
+				msg := err.Error()
+				if j > 0 {
+					msg = fmt.Sprintf("built on snapshot %s, which could not be restored", bad.LocalID)
+				}
+				rep.Failed = append(rep.Failed, RestoreDBFailure{Snapshot: s.LocalID, Workspace: s.Workspace, Name: s.Name, Error: msg})
+			}
+			break
+		}
+	}
+	return nil
+}
+
+// importWith files part (the snapshots of chain from p.filed on) with a
+// restorer of their own, advancing p; its error is the explained cause
+// of the first snapshot it could not file.
+func importWith(ctx context.Context, db *snapshot.DB, r *offsite.Repo, dir string, chain, part []*offsite.Snapshot, p *chainProgress, rep *RestoreDBReport) error {
+	rs, err := r.NewRestorer(ctx, part, dir)
+	if err != nil {
 		return err
 	}
-	return syncFile(path)
+	defer func() {
+		rs.Close() // waits for the preparation: Downloaded is then final
+		rep.Downloaded += rs.Downloaded
+	}()
+	err = importChain(ctx, db, rs, chain[:p.filed+len(part)], p)
+	if err == nil {
+		return nil
+	}
+	if perr := rs.Err(ctx); perr != nil {
+		return perr
+	}
+	return rs.Explain(ctx, err)
 }
 
 // syncFile flushes the file at path to the disk.
@@ -212,17 +341,20 @@ func chains(snaps []*offsite.Snapshot) [][]*offsite.Snapshot {
 	return out
 }
 
-// importChain files a chain's snapshots in order, each but the first as
-// the one before it plus what differs.
-func importChain(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, chain []*offsite.Snapshot) error {
-	var base *snapshot.Snapshot
-	var prev *offsite.Snapshot
-	for _, sn := range chain {
-		var err error
-		if base, err = importOne(ctx, db, rs, sn, base, prev); err != nil {
+// importChain files a chain's snapshots in order from p.filed on (each
+// but the first as the one before it plus what differs), advancing p.
+func importChain(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, chain []*offsite.Snapshot, p *chainProgress) error {
+	for p.filed < len(chain) {
+		sn := chain[p.filed]
+		var prev *offsite.Snapshot
+		if p.filed > 0 {
+			prev = chain[p.filed-1]
+		}
+		base, err := importOne(ctx, db, rs, sn, p.base, prev)
+		if err != nil {
 			return fmt.Errorf("snapshot %s of %s: %w", sn.LocalID, sn.Workspace, err)
 		}
-		prev = sn
+		p.filed, p.base = p.filed+1, base
 	}
 	return nil
 }
@@ -257,8 +389,15 @@ func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *o
 		return w.PutOwned(kind, parent, key, snapshot.Hash(id), raw) // Raw's bytes are ours: no copy
 	}
 	if err := importChanges(ctx, db, rs, w, sn, prev, base, put); err != nil {
-		_ = w.Abort(err)
-		return nil, err
+		// The Restorer's error, when its preparation failed, is the
+		// cause, named by its own snapshot and collection: the import's
+		// wraps it in the collection that waited for it.
+		reason := err
+		if perr := rs.Err(ctx); perr != nil {
+			reason = perr
+		}
+		_ = w.Abort(reason)
+		return nil, reason
 	}
 	return w.CommitImport(&rec)
 }
@@ -378,6 +517,9 @@ func chooseOffsite(all []*offsite.Snapshot, req RestoreDBRequest) ([]*offsite.Sn
 	if len(out) == 0 {
 		return nil, absentf("enspace-sync offsite snapshots", "the target holds no snapshot%s", describeFilter(req))
 	}
+	if err := oneNameEach(out, req); err != nil {
+		return nil, err
+	}
 	if req.Snapshot == "" {
 		return out, nil
 	}
@@ -401,6 +543,36 @@ func chooseOffsite(all []*offsite.Snapshot, req RestoreDBRequest) ([]*offsite.Sn
 		return hit, nil
 	}
 	return nil, inputf("give more characters of the id", "--snapshot %s names %d snapshots", req.Snapshot, len(hit))
+}
+
+// oneNameEach refuses, when no --name is given, a workspace that several
+// daemons pushed: the database files one history per workspace, and
+// merging two daemons' snapshots into it would interleave unrelated
+// histories (diff latest~1 latest would compare two daemons), and the
+// next push from the rebuilt database would republish the other daemon's
+// snapshots under its own name.
+func oneNameEach(snaps []*offsite.Snapshot, req RestoreDBRequest) error {
+	if req.Name != "" {
+		return nil
+	}
+	names := map[string]map[string]bool{}
+	for _, s := range snaps {
+		if names[s.Workspace] == nil {
+			names[s.Workspace] = map[string]bool{}
+		}
+		names[s.Workspace][s.Name] = true
+	}
+	var msgs []string
+	for _, ws := range slices.Sorted(maps.Keys(names)) {
+		if len(names[ws]) > 1 {
+			msgs = append(msgs, fmt.Sprintf("workspace %s is held under the daemon names %s", ws, strings.Join(slices.Sorted(maps.Keys(names[ws])), ", ")))
+		}
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return inputf("enspace-sync offsite snapshots lists who pushed what; restore-db --name NAME",
+		"%s: pass --name NAME to restore one daemon's history (restore-db files one history per workspace and would merge theirs)", strings.Join(msgs, "; "))
 }
 
 func describeFilter(req RestoreDBRequest) string {
