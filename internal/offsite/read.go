@@ -247,8 +247,9 @@ func (t *trees) walkDepth(ctx context.Context, root Ref, depth int, fn func(Entr
 // order, reading each chunk not in visited once: leaves' entries and the
 // objects deltas set (and the entries of their bases, some of which a
 // delta replaces: a restore of one snapshot at the end of a chain reads
-// those few objects in vain).
-func (t *trees) reach(ctx context.Context, root Ref, depth int, visited map[Ref]bool, fn func(Ref) error) error {
+// those few objects in vain). read, if not nil, is called with each
+// chunk read, before fn with the objects it names.
+func (t *trees) reach(ctx context.Context, root Ref, depth int, visited map[Ref]bool, read func(Ref, chunk), fn func(Ref) error) error {
 	if visited[root] {
 		return nil
 	}
@@ -256,6 +257,9 @@ func (t *trees) reach(ctx context.Context, root Ref, depth int, visited map[Ref]
 	c, err := t.chunk(ctx, root)
 	if err != nil {
 		return err
+	}
+	if read != nil {
+		read(root, c)
 	}
 	for _, e := range c.leaf {
 		if err := fn(e.Ref); err != nil {
@@ -278,7 +282,7 @@ func (t *trees) reach(ctx context.Context, root Ref, depth int, visited map[Ref]
 		children = []Ref{d.Base}
 	}
 	for _, ch := range children {
-		if err := t.reach(ctx, ch, depth, visited, fn); err != nil {
+		if err := t.reach(ctx, ch, depth, visited, read, fn); err != nil {
 			return err
 		}
 	}
