@@ -162,7 +162,7 @@ func readEach[T any](ids []ID, read func(ID) (T, error)) []result[T] {
 
 // indexConcurrency is how many index files loadIndex, or records
 // readRecords, reads at once.
-const indexConcurrency = 4
+const indexConcurrency = 8
 
 func (r *Repo) readIndex(ctx context.Context, id ID) ([]IndexPack, error) {
 	b, err := r.getSealed(ctx, "index/", id, kindIndex)

@@ -156,6 +156,14 @@ func (t *trees) chunkLocked(ctx context.Context, id Ref) ([]byte, error) {
 // A pack that cannot be read is noted, and chunk returns its error if a
 // walk needs it.
 func (t *trees) preload(ctx context.Context, refs []Ref) {
+	t.preloadRun(ctx, t.preloadStart(refs))
+}
+
+// preloadStart notes as loading the packs preload reads for refs, so
+// that a walk that needs one of them waits for it instead of reading it
+// itself (which chunk does holding the lock), and returns them for
+// preloadRun.
+func (t *trees) preloadStart(refs []Ref) []ID {
 	var packs []ID
 	seen := map[ID]bool{}
 	t.mu.Lock()
@@ -174,6 +182,12 @@ func (t *trees) preload(ctx context.Context, refs []Ref) {
 		}
 	}
 	t.mu.Unlock()
+	return packs
+}
+
+// preloadRun reads the packs preloadStart noted, restoreConcurrency at
+// a time.
+func (t *trees) preloadRun(ctx context.Context, packs []ID) {
 	var g errgroup.Group
 	g.SetLimit(restoreConcurrency)
 	for _, p := range packs {

@@ -58,6 +58,8 @@ type Restorer struct {
 	win   readWindows
 	late  lateRes // the index's entries given by chunk, resolved as the trees are read
 
+	rootPacks []ID // the tree packs of the snapshots' roots, noted as loading
+
 	queue      chan *preparing // packs to prepare, in the order the trees name them
 	discovered chan struct{}   // closed when every tree is read or the reading failed
 	discErr    error           // the reading's error, once discovered is closed
@@ -135,6 +137,19 @@ func (r *Repo) newRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 	}
 	os.Remove(rs.tmp.Name())
 	rs.win.f = rs.tmp
+	// The snapshots' roots: their packs hold nearly every tree chunk (a
+	// first push's tree, then each push's deltas and new chunks). They
+	// are noted as loading before any walk starts (the caller's or
+	// discover's), so that a walk waits for them to arrive instead of
+	// reading one alone (trees.chunk reads holding the trees' lock) while
+	// the others and every data pack wait.
+	var roots []Ref
+	for _, s := range snaps {
+		for _, name := range slices.Sorted(maps.Keys(s.Collections)) {
+			roots = append(roots, s.Collections[name].Root.Ref())
+		}
+	}
+	rs.rootPacks = rs.trees.preloadStart(roots)
 	fctx, cancel := context.WithCancel(ctx)
 	rs.cancel = cancel
 	go rs.fetch(fctx)
@@ -152,15 +167,7 @@ func (rs *Restorer) fetch(ctx context.Context) {
 	var off int64
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		// The snapshots' roots: their packs hold nearly every tree chunk
-		// (a first push's tree, then each push's deltas and new chunks).
-		var roots []Ref
-		for _, s := range rs.snaps {
-			for _, name := range slices.Sorted(maps.Keys(s.Collections)) {
-				roots = append(roots, s.Collections[name].Root.Ref())
-			}
-		}
-		rs.trees.preload(gctx, roots)
+		rs.trees.preloadRun(gctx, rs.rootPacks)
 		return nil
 	})
 	g.Go(func() error {
