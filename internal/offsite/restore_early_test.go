@@ -2,6 +2,7 @@ package offsite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -131,5 +132,68 @@ func TestRestoreDataBeforeLastTrees(t *testing.T) {
 	}
 	if hb.timeout.Load() {
 		t.Error("the last snapshot's tree pack was read before any data pack was asked for")
+	}
+}
+
+// TestRestoreByChunkDamage: an entry given by chunk that names another
+// object, or no object, makes the restore of the snapshots that need it
+// fail as damage (ErrCorrupt), whichever way the walks resolve it: an
+// object is found through its ref and must hash to it.
+func TestRestoreByChunkDamage(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name   string
+		change func(f *ChunkPos)
+	}{
+		{"other object", func(f *ChunkPos) { f.Entry ^= 1 }},
+		{"out of range", func(f *ChunkPos) { f.Entry = 1000 }},
+		{"missing chunk", func(f *ChunkPos) { f.Chunk = Ref{0xee} }},
+	}
+	for _, c := range cases {
+		for _, nth := range []int{0, 5} {
+			t.Run(fmt.Sprintf("%s/%d", c.name, nth), func(t *testing.T) {
+				r := newFileRepo(t, t.TempDir(), "a")
+				src := &memSource{snaps: []*memSnap{chainDay(1), chainDay(2)}}
+				if _, err := r.Push(ctx, src); err != nil {
+					t.Fatal(err)
+				}
+				seen := 0
+				rewriteIndex(t, r, func(packs []IndexPack) {
+					for _, p := range packs {
+						for i := range p.Blobs {
+							if p.byChunk(i) {
+								if seen == nth {
+									c.change(&p.From[i])
+								}
+								seen++
+							}
+						}
+					}
+				})
+				if seen <= nth {
+					t.Fatalf("%d entries by chunk", seen)
+				}
+				snaps, err := r.Snapshots(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rs, err := r.NewRestorer(ctx, snaps, t.TempDir())
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rs.Close()
+				for _, s := range snaps {
+					if err == nil {
+						err = rs.Objects(ctx, s, func(string, string, []byte) error { return nil })
+					}
+				}
+				if err == nil {
+					err = rs.Wait(ctx)
+				}
+				if !errors.Is(err, ErrCorrupt) {
+					t.Errorf("restore = %v, want damage", err)
+				}
+			})
+		}
 	}
 }
