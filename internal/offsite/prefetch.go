@@ -8,7 +8,7 @@ import (
 // OpenPrefetching opens the repository at b as Open does and, while the
 // password's key is derived (argon2id: a fraction of a second of CPU),
 // lists the target's snapshot records and index files and downloads
-// them, 4 at a time, for the Snapshots and NewRestorer that a restore
+// them, 8 at a time, for the Snapshots and NewRestorer that a restore
 // calls next: through a bucket across a network those are a round trip
 // each. The bytes are only kept: they are checked against their names
 // and decrypted when read, as any other. Listings are never answered

@@ -138,6 +138,9 @@ func (rs *Restorer) resolveChunk(c Ref, ch chunk) {
 // and marks again the objects marked before they were found.
 func (rs *Restorer) resolveRest(ctx context.Context) error {
 	l := &rs.late
+	// Only initLate and this read the entries' sources (prepare reads
+	// l.at): they go once this returns.
+	defer clear(rs.idx.from)
 	if len(l.order) == 0 {
 		return nil
 	}
