@@ -184,8 +184,9 @@
 // places it in holds it, and that its bytes hash to its ref
 // (Options.BlobID, which restore requires: it gives the full id the
 // local store files the object under; for an object whose entry was
-// resolved after its pack was prepared, when it is looked up: the id
-// computed from its bytes must give the ref asked for); Restorer.Entries (or CollectionEntries, one collection)
+// resolved after its pack was prepared, when it is looked up and once
+// every pack is prepared: the id computed from its bytes must give the
+// ref); Restorer.Entries (or CollectionEntries, one collection)
 // then hands restore-db each snapshot's (collection, key, id), Changes a
 // collection's delta against the snapshot before, and Raw an object's
 // checked bytes, each waiting for its pack, so that restore-db files the

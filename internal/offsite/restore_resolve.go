@@ -27,7 +27,8 @@ import (
 // prepare checks every object of a pack whose ref is known then, and
 // the look-up of an object (objectID, CollectionObjects, Raw) checks the
 // id prepare computed against the ref it asked for, which covers the
-// objects whose entries were resolved after their pack was prepared.
+// objects whose entries were resolved after their pack was prepared;
+// checkLate checks those once every pack is prepared, needed or not.
 
 // lateRes is what a Restorer resolved of the index's entries given by
 // chunk.
@@ -205,6 +206,37 @@ func (rs *Restorer) resolveRest(ctx context.Context) error {
 	for _, ref := range marked {
 		if err := rs.mark(ctx, ref); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// checkLate checks, once every pack is prepared (and so every entry
+// resolved), the objects of each pack whose entries were resolved after
+// the pack was prepared and that no look-up checked: as prepare does,
+// every object of a prepared pack must hash to its ref, needed or not.
+func (rs *Restorer) checkLate() error {
+	rs.late.mu.RLock()
+	defer rs.late.mu.RUnlock()
+	for i := range rs.packs {
+		ps := rs.packs[i].Load()
+		if ps == nil || !ps.ok {
+			continue
+		}
+		refs, ok := rs.late.at[ps.pack]
+		if !ok {
+			continue
+		}
+		ids := make([]byte, ps.end-ps.ids)
+		if _, err := rs.tmp.ReadAt(ids, ps.ids); err != nil {
+			return err
+		}
+		for j, ref := range refs {
+			var id ID
+			copy(id[:], ids[j*len(id):])
+			if ref != (Ref{}) && id.Ref() != ref {
+				return fmt.Errorf("%w: data/%s: object %x does not hash to its id", ErrCorrupt, rs.idx.packList[ps.pack].Short(), ref[:6])
+			}
 		}
 	}
 	return nil

@@ -192,6 +192,9 @@ func (rs *Restorer) fetch(ctx context.Context) {
 		})
 	}
 	rs.err = g.Wait()
+	if rs.err == nil {
+		rs.err = rs.checkLate()
+	}
 	close(rs.fetched)
 }
 
