@@ -86,6 +86,30 @@ func (x *index) add(file ID, packs []IndexPack) {
 // decode is an error; otherwise it is logged and left out: push then
 // uploads its blobs again, restore fails only if it needs them.
 func (r *Repo) loadIndex(ctx context.Context, strict bool) (*index, error) {
+	x, err := r.loadIndexFiles(ctx, strict)
+	if err != nil {
+		return nil, err
+	}
+	bad, err := x.resolve(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range bad {
+		if strict {
+			return nil, fmt.Errorf("%s: %w; prune stops: run verify", b.Object, b.err)
+		}
+		r.opts.Logger.Warn("offsite: an index entry cannot be resolved; run offsite verify", "object", b.Object, "err", b.err)
+	}
+	if !strict {
+		clear(x.from) // resolved: only prune writes sources again
+	}
+	return x, nil
+}
+
+// loadIndexFiles is loadIndex without resolve: the entries given by
+// chunk are left in x.unresolved (restore resolves them as its walks
+// read the chunks).
+func (r *Repo) loadIndexFiles(ctx context.Context, strict bool) (*index, error) {
 	_, ids, err := r.listIDs(ctx, "index/")
 	if err != nil {
 		return nil, err
@@ -111,19 +135,6 @@ func (r *Repo) loadIndex(ctx context.Context, strict bool) (*index, error) {
 		x.add(id, packs)
 	}
 	r.cacheKeep(resolvedDir, ids)
-	bad, err := x.resolve(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	for _, b := range bad {
-		if strict {
-			return nil, fmt.Errorf("%s: %w; prune stops: run verify", b.Object, b.err)
-		}
-		r.opts.Logger.Warn("offsite: an index entry cannot be resolved; run offsite verify", "object", b.Object, "err", b.err)
-	}
-	if !strict {
-		clear(x.from) // resolved: only prune writes sources again
-	}
 	return x, nil
 }
 
@@ -151,7 +162,7 @@ func readEach[T any](ids []ID, read func(ID) (T, error)) []result[T] {
 
 // indexConcurrency is how many index files loadIndex, or records
 // readRecords, reads at once.
-const indexConcurrency = 4
+const indexConcurrency = 8
 
 func (r *Repo) readIndex(ctx context.Context, id ID) ([]IndexPack, error) {
 	b, err := r.getSealed(ctx, "index/", id, kindIndex)

@@ -156,6 +156,14 @@ func (t *trees) chunkLocked(ctx context.Context, id Ref) ([]byte, error) {
 // A pack that cannot be read is noted, and chunk returns its error if a
 // walk needs it.
 func (t *trees) preload(ctx context.Context, refs []Ref) {
+	t.preloadRun(ctx, t.preloadStart(refs))
+}
+
+// preloadStart notes as loading the packs preload reads for refs, so
+// that a walk that needs one of them waits for it instead of reading it
+// itself (which chunk does holding the lock), and returns them for
+// preloadRun.
+func (t *trees) preloadStart(refs []Ref) []ID {
 	var packs []ID
 	seen := map[ID]bool{}
 	t.mu.Lock()
@@ -174,6 +182,12 @@ func (t *trees) preload(ctx context.Context, refs []Ref) {
 		}
 	}
 	t.mu.Unlock()
+	return packs
+}
+
+// preloadRun reads the packs preloadStart noted, restoreConcurrency at
+// a time.
+func (t *trees) preloadRun(ctx context.Context, packs []ID) {
 	var g errgroup.Group
 	g.SetLimit(restoreConcurrency)
 	for _, p := range packs {
@@ -247,8 +261,9 @@ func (t *trees) walkDepth(ctx context.Context, root Ref, depth int, fn func(Entr
 // order, reading each chunk not in visited once: leaves' entries and the
 // objects deltas set (and the entries of their bases, some of which a
 // delta replaces: a restore of one snapshot at the end of a chain reads
-// those few objects in vain).
-func (t *trees) reach(ctx context.Context, root Ref, depth int, visited map[Ref]bool, fn func(Ref) error) error {
+// those few objects in vain). read, if not nil, is called with each
+// chunk read, before fn with the objects it names.
+func (t *trees) reach(ctx context.Context, root Ref, depth int, visited map[Ref]bool, read func(Ref, chunk), fn func(Ref) error) error {
 	if visited[root] {
 		return nil
 	}
@@ -256,6 +271,9 @@ func (t *trees) reach(ctx context.Context, root Ref, depth int, visited map[Ref]
 	c, err := t.chunk(ctx, root)
 	if err != nil {
 		return err
+	}
+	if read != nil {
+		read(root, c)
 	}
 	for _, e := range c.leaf {
 		if err := fn(e.Ref); err != nil {
@@ -278,7 +296,7 @@ func (t *trees) reach(ctx context.Context, root Ref, depth int, visited map[Ref]
 		children = []Ref{d.Base}
 	}
 	for _, ch := range children {
-		if err := t.reach(ctx, ch, depth, visited, fn); err != nil {
+		if err := t.reach(ctx, ch, depth, visited, read, fn); err != nil {
 			return err
 		}
 	}

@@ -56,6 +56,9 @@ type Restorer struct {
 	tmp   *os.File
 	packs []atomic.Pointer[preparing] // by the pack's place in idx.packList; nil: not needed (yet)
 	win   readWindows
+	late  lateRes // the index's entries given by chunk, resolved as the trees are read
+
+	rootPacks []ID // the tree packs of the snapshots' roots, noted as loading
 
 	queue      chan *preparing // packs to prepare, in the order the trees name them
 	discovered chan struct{}   // closed when every tree is read or the reading failed
@@ -121,22 +124,32 @@ func (rs *Restorer) Explain(ctx context.Context, err error) error {
 }
 
 func (r *Repo) newRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string) (*Restorer, error) {
-	idx, err := r.loadIndex(ctx, false)
+	idx, err := r.loadIndexFiles(ctx, false)
 	if err != nil {
 		return nil, err
 	}
 	n := len(idx.packList)
-	t := idx.trees
-	if t == nil {
-		t = newTrees(r, idx)
-	}
-	rs := &Restorer{r: r, idx: idx, trees: t, snaps: snaps, packs: make([]atomic.Pointer[preparing], n),
+	rs := &Restorer{r: r, idx: idx, trees: newTrees(r, idx), snaps: snaps, packs: make([]atomic.Pointer[preparing], n),
 		queue: make(chan *preparing, n), discovered: make(chan struct{}), fetched: make(chan struct{})}
+	rs.initLate()
 	if rs.tmp, err = os.CreateTemp(tmpDir, ".offsite-restore-*"); err != nil {
 		return nil, err
 	}
 	os.Remove(rs.tmp.Name())
 	rs.win.f = rs.tmp
+	// The snapshots' roots: their packs hold nearly every tree chunk (a
+	// first push's tree, then each push's deltas and new chunks). They
+	// are noted as loading before any walk starts (the caller's or
+	// discover's), so that a walk waits for them to arrive instead of
+	// reading one alone (trees.chunk reads holding the trees' lock) while
+	// the others and every data pack wait.
+	var roots []Ref
+	for _, s := range snaps {
+		for _, name := range slices.Sorted(maps.Keys(s.Collections)) {
+			roots = append(roots, s.Collections[name].Root.Ref())
+		}
+	}
+	rs.rootPacks = rs.trees.preloadStart(roots)
 	fctx, cancel := context.WithCancel(ctx)
 	rs.cancel = cancel
 	go rs.fetch(fctx)
@@ -154,15 +167,7 @@ func (rs *Restorer) fetch(ctx context.Context) {
 	var off int64
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		// The snapshots' roots: their packs hold nearly every tree chunk
-		// (a first push's tree, then each push's deltas and new chunks).
-		var roots []Ref
-		for _, s := range rs.snaps {
-			for _, name := range slices.Sorted(maps.Keys(s.Collections)) {
-				roots = append(roots, s.Collections[name].Root.Ref())
-			}
-		}
-		rs.trees.preload(gctx, roots)
+		rs.trees.preloadRun(gctx, rs.rootPacks)
 		return nil
 	})
 	g.Go(func() error {
@@ -187,6 +192,9 @@ func (rs *Restorer) fetch(ctx context.Context) {
 		})
 	}
 	rs.err = g.Wait()
+	if rs.err == nil {
+		rs.err = rs.checkLate()
+	}
 	close(rs.fetched)
 }
 
@@ -207,9 +215,25 @@ func (rs *Restorer) prepare(ctx context.Context, ps *preparing, mu *sync.Mutex, 
 			// tree that restore walks names it by a ref it has.
 			continue
 		}
-		_, id, err := pc.blob(b, rs.r.opts.BlobID)
-		if err != nil {
-			return err
+		var id ID
+		if ref, ok := rs.resolvedRef(ps.pack, i); ok && ref == (Ref{}) {
+			// Given by a chunk not read yet: its place is checked
+			// now, its id against its ref once it is looked up.
+			c, _, err := pc.blob(b, nil)
+			if err != nil {
+				return err
+			}
+			if id, err = rs.r.opts.BlobID(c); err != nil {
+				return fmt.Errorf("%w: data/%s: object %d: %v", ErrCorrupt, pack.Short(), i, err)
+			}
+		} else {
+			if ok {
+				b.Ref = ref
+			}
+			_, id, err = pc.blob(b, rs.r.opts.BlobID)
+			if err != nil {
+				return err
+			}
 		}
 		copy(ids[i*len(id):], id[:])
 	}
@@ -269,7 +293,7 @@ func (rs *Restorer) discover(ctx context.Context) error {
 		// packs come ready in the order they are wanted.
 		for _, name := range slices.Sorted(maps.Keys(s.Collections)) {
 			t := s.Collections[name]
-			err := rs.trees.reach(ctx, t.Root.Ref(), 0, visited, func(ref Ref) error {
+			err := rs.trees.reach(ctx, t.Root.Ref(), 0, visited, rs.resolveChunk, func(ref Ref) error {
 				return rs.mark(ctx, ref)
 			})
 			if err != nil {
@@ -280,7 +304,7 @@ func (rs *Restorer) discover(ctx context.Context) error {
 			testHookTreesRead(rs)
 		}
 	}
-	return nil
+	return rs.resolveRest(ctx)
 }
 
 // testHookTreesRead, when set, is called after each snapshot's trees
@@ -290,7 +314,12 @@ var testHookTreesRead func(*Restorer)
 // mark notes that the object whose ref is ref is needed, and queues its
 // pack the first time.
 func (rs *Restorer) mark(ctx context.Context, ref Ref) error {
-	at, ok := rs.idx.blobs[ref]
+	at, ok := rs.lookup(ref)
+	if !ok && len(rs.late.by) > 0 {
+		// Its entry may be given by a chunk not read yet.
+		rs.late.marked = append(rs.late.marked, ref)
+		return nil
+	}
 	if ok && rs.idx.packs[rs.idx.packList[at.pack]][at.blob].Type != DataBlob {
 		ok = false
 	}
@@ -368,6 +397,9 @@ func (rs *Restorer) CollectionObjects(ctx context.Context, s *Snapshot, name str
 		if err == nil {
 			err = rs.win.read(id[:], ps.ids+i*int64(len(id)), ps.end)
 		}
+		if err == nil {
+			err = checkRef(id, e.Ref)
+		}
 		if err != nil {
 			return err
 		}
@@ -427,9 +459,13 @@ func (rs *Restorer) Changes(ctx context.Context, s *Snapshot, name string, base 
 // place in the pack, once the pack is prepared: the preparation's error
 // if it failed.
 func (rs *Restorer) find(ref Ref) (*preparing, PackedBlob, int64, error) {
-	at, ok := rs.idx.blobs[ref]
+	at, ok := rs.lookup(ref)
 	if !ok {
-		return nil, PackedBlob{}, 0, fmt.Errorf("%w: object %x was not prepared", ErrCorrupt, ref[:6])
+		// Its entry may be resolved once every tree is read.
+		<-rs.discovered
+		if at, ok = rs.lookup(ref); !ok {
+			return nil, PackedBlob{}, 0, rs.notPrepared(ref)
+		}
 	}
 	ps := rs.packs[at.pack].Load()
 	if ps == nil {
@@ -466,7 +502,20 @@ func (rs *Restorer) objectID(ref Ref) (ID, error) {
 	if err == nil {
 		err = rs.win.read(id[:], ps.ids+i*int64(len(id)), ps.end)
 	}
+	if err == nil {
+		err = checkRef(id, ref)
+	}
 	return id, err
+}
+
+// checkRef checks that a prepared object's id, computed from its bytes,
+// is the one its ref names (prepare checked it already unless the
+// object's index entry was resolved after its pack was prepared).
+func checkRef(id ID, ref Ref) error {
+	if id.Ref() != ref {
+		return fmt.Errorf("%w: object %x does not hash to its id", ErrCorrupt, ref[:6])
+	}
+	return nil
 }
 
 // Raw returns the bytes of an object of the chosen snapshots.

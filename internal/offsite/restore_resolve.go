@@ -1,0 +1,243 @@
+package offsite
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// A restore does not wait for every entry given by chunk (format 3) to
+// be resolved before its walks start: that would hold back every data
+// pack until the tree packs those entries name are read, which are the
+// tree packs the walks read anyway. The Restorer loads the index files,
+// fills in what the local cache of resolved refs holds, and resolves the
+// rest chunk by chunk as its walk of the snapshots' trees (discover)
+// reads them: a chunk's entries are resolved before the objects it names
+// are marked, so the data pack of an object the trees name starts
+// downloading as soon as the chunk that names it is read, as in format
+// 2. Once every tree is read, the chunks that no walk reached but some
+// entry names are read as resolve reads them, and the objects marked
+// before their entries were resolved are marked again (their packs
+// queued then).
+//
+// The index itself does not change while the restore runs: the refs
+// resolved meanwhile are kept apart (lateRes), under a lock, since the
+// calls that read objects look them up while discover adds them. An
+// object is found through its ref, and its bytes must hash to that ref:
+// prepare checks every object of a pack whose ref is known then, and
+// the look-up of an object (objectID, CollectionObjects, Raw) checks the
+// id prepare computed against the ref it asked for, which covers the
+// objects whose entries were resolved after their pack was prepared;
+// checkLate checks those once every pack is prepared, needed or not.
+
+// lateRes is what a Restorer resolved of the index's entries given by
+// chunk.
+type lateRes struct {
+	mu   sync.RWMutex
+	refs map[Ref]slot      // resolved refs the index lacks (the first place each is resolved to)
+	at   map[uint32][]Ref  // by pack place: each blob's resolved ref (zero: not, or not yet); fixed keys
+	file map[uint32]ID     // by pack place: the index file the pack was added from; read-only
+	by   map[Ref][]pending // by chunk: the entries it resolves (discover's alone)
+	bad  map[uint32]error  // by pack place: the first entry that cannot be resolved (discover's alone)
+
+	cached map[ID]map[ID][]Ref // what the local cache held, by index file
+	order  []uint32            // the packs left to resolve, in the index's order
+	marked []Ref               // objects marked before their entries were resolved
+}
+
+// pending is an index entry given by chunk: blob blob of the pack at
+// place pack is entry entry of the chunk.
+type pending struct {
+	pack, blob, entry uint32
+}
+
+// initLate fills in what the cache holds and notes the rest by chunk.
+func (rs *Restorer) initLate() {
+	x, l := rs.idx, &rs.late
+	l.refs, l.at, l.file, l.by, l.bad = map[Ref]slot{}, map[uint32][]Ref{}, map[uint32]ID{}, map[Ref][]pending{}, map[uint32]error{}
+	l.cached = map[ID]map[ID][]Ref{}
+	for _, u := range x.unresolved {
+		c, ok := l.cached[u.file]
+		if !ok {
+			c = rs.r.loadResolved(u.file)
+			l.cached[u.file] = c
+		}
+		if x.fill(u.pack, c[x.packList[u.pack]]) {
+			continue
+		}
+		pack := x.packList[u.pack]
+		blobs, from := x.packs[pack], x.from[pack]
+		l.at[u.pack] = make([]Ref, len(blobs))
+		l.file[u.pack] = u.file
+		l.order = append(l.order, u.pack)
+		for i, f := range from {
+			if f.OK && blobs[i].Ref == (Ref{}) {
+				l.by[f.Chunk] = append(l.by[f.Chunk], pending{u.pack, uint32(i), f.Entry})
+			}
+		}
+	}
+	x.unresolved = nil
+}
+
+// lookup returns the place of the object whose ref is ref, as the index
+// or the entries resolved so far give it.
+func (rs *Restorer) lookup(ref Ref) (slot, bool) {
+	if s, ok := rs.idx.blobs[ref]; ok {
+		return s, true
+	}
+	rs.late.mu.RLock()
+	s, ok := rs.late.refs[ref]
+	rs.late.mu.RUnlock()
+	return s, ok
+}
+
+// resolvedRef returns the ref resolved so far for blob i of the pack at
+// place pack, if the index gives it by chunk (zero while unresolved),
+// and whether it does.
+func (rs *Restorer) resolvedRef(pack uint32, i int) (Ref, bool) {
+	refs, ok := rs.late.at[pack]
+	if !ok || refs == nil {
+		return Ref{}, false
+	}
+	rs.late.mu.RLock()
+	defer rs.late.mu.RUnlock()
+	return refs[i], true
+}
+
+// resolveChunk resolves the entries chunk ref c, decoded as ch, gives.
+func (rs *Restorer) resolveChunk(c Ref, ch chunk) {
+	l := &rs.late
+	ps, ok := l.by[c]
+	if !ok {
+		return
+	}
+	delete(l.by, c)
+	es := chunkEntries(ch)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, p := range ps {
+		if int(p.entry) >= len(es) || !es[p.entry].blob {
+			if l.bad[p.pack] == nil {
+				l.bad[p.pack] = fmt.Errorf("%w: blob %d of data/%s: entry %d of tree chunk %x names no object", ErrCorrupt, p.blob, rs.idx.packList[p.pack].Short(), p.entry, c[:6])
+			}
+			continue
+		}
+		ref := es[p.entry].ref
+		l.at[p.pack][p.blob] = ref
+		if _, ok := rs.idx.blobs[ref]; ok {
+			continue
+		}
+		if _, ok := l.refs[ref]; !ok {
+			l.refs[ref] = slot{p.pack, p.blob}
+		}
+	}
+}
+
+// resolveRest reads the chunks that entries still name (none of the
+// walks reached them), resolves their entries, logs those that cannot
+// be, caches the refs of each index file all of whose entries resolved,
+// and marks again the objects marked before they were found.
+func (rs *Restorer) resolveRest(ctx context.Context) error {
+	l := &rs.late
+	// Only initLate and this read the entries' sources (prepare reads
+	// l.at): they go once this returns.
+	defer clear(rs.idx.from)
+	if len(l.order) == 0 {
+		return nil
+	}
+	var missing []Ref
+	seen := map[Ref]bool{}
+	for _, pi := range l.order {
+		for _, f := range rs.idx.from[rs.idx.packList[pi]] {
+			if _, ok := l.by[f.Chunk]; ok && f.OK && !seen[f.Chunk] {
+				seen[f.Chunk] = true
+				missing = append(missing, f.Chunk)
+			}
+		}
+	}
+	rs.trees.preload(ctx, missing)
+	for _, c := range missing {
+		ch, err := rs.trees.chunk(ctx, c)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			for _, p := range l.by[c] {
+				if l.bad[p.pack] == nil {
+					l.bad[p.pack] = fmt.Errorf("%w: blob %d of data/%s: its tree chunk %x: %v", ErrCorrupt, p.blob, rs.idx.packList[p.pack].Short(), c[:6], err)
+				}
+			}
+			delete(l.by, c)
+			continue
+		}
+		rs.resolveChunk(c, ch)
+	}
+	badFile := map[ID]bool{}
+	for _, pi := range l.order {
+		if err := l.bad[pi]; err != nil {
+			badFile[l.file[pi]] = true
+			rs.r.opts.Logger.Warn("offsite: an index entry cannot be resolved; run offsite verify", "object", "index/"+l.file[pi].String(), "err", err)
+		}
+	}
+	// Cache what was resolved, per index file, unless something of it
+	// could not be (as resolve does).
+	byFile := map[ID][]IndexPack{}
+	l.mu.RLock()
+	for _, pi := range l.order {
+		f := l.file[pi]
+		if badFile[f] {
+			continue
+		}
+		pack := rs.idx.packList[pi]
+		blobs := append([]PackedBlob(nil), rs.idx.packs[pack]...)
+		for i, ref := range l.at[pi] {
+			if ref != (Ref{}) {
+				blobs[i].Ref = ref
+			}
+		}
+		byFile[f] = append(byFile[f], IndexPack{Pack: pack, Blobs: blobs, From: rs.idx.from[pack]})
+	}
+	l.mu.RUnlock()
+	for f, packs := range byFile {
+		rs.r.saveResolved(f, append(packsOf(l.cached[f]), packs...))
+	}
+	marked := l.marked
+	l.marked = nil
+	for _, ref := range marked {
+		if err := rs.mark(ctx, ref); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkLate checks, once every pack is prepared (and so every entry
+// resolved), the objects of each pack whose entries were resolved after
+// the pack was prepared and that no look-up checked: as prepare does,
+// every object of a prepared pack must hash to its ref, needed or not.
+func (rs *Restorer) checkLate() error {
+	rs.late.mu.RLock()
+	defer rs.late.mu.RUnlock()
+	for i := range rs.packs {
+		ps := rs.packs[i].Load()
+		if ps == nil || !ps.ok {
+			continue
+		}
+		refs, ok := rs.late.at[ps.pack]
+		if !ok {
+			continue
+		}
+		ids := make([]byte, ps.end-ps.ids)
+		if _, err := rs.tmp.ReadAt(ids, ps.ids); err != nil {
+			return err
+		}
+		for j, ref := range refs {
+			var id ID
+			copy(id[:], ids[j*len(id):])
+			if ref != (Ref{}) && id.Ref() != ref {
+				return fmt.Errorf("%w: data/%s: object %x does not hash to its id", ErrCorrupt, rs.idx.packList[ps.pack].Short(), ref[:6])
+			}
+		}
+	}
+	return nil
+}
