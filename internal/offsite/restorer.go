@@ -209,10 +209,7 @@ func (rs *Restorer) prepare(ctx context.Context, ps *preparing, mu *sync.Mutex, 
 	blobs := rs.idx.packs[pack]
 	ids := make([]byte, len(blobs)*len(ID{}))
 	for i, b := range blobs {
-		if b.Type != DataBlob || b.Ref == (Ref{}) {
-			// A tree chunk, or an object whose entry gives its ref by a
-			// chunk that could not be read (loadIndex logged it): no
-			// tree that restore walks names it by a ref it has.
+		if b.Type != DataBlob {
 			continue
 		}
 		var id ID
