@@ -21,8 +21,8 @@ const (
 	ExitOK          = 0   // success
 	ExitError       = 1   // the command failed (API, storage, damaged data, ...)
 	ExitUsage       = 2   // bad command line or invalid configuration
-	ExitPartial     = 3   // a backup completed as partial: some kinds could not be read
-	ExitLocked      = 4   // the database is locked by another process
+	ExitPartial     = 3   // part of the work was done: a partial backup, failed restore steps, some offsite targets or snapshots
+	ExitLocked      = 4   // the database, or an offsite target, is locked by another process
 	ExitChanges     = 5   // diff --exit-code found changes; verify found damage
 	ExitInterrupted = 130 // stopped by SIGINT or SIGTERM
 )
@@ -31,8 +31,10 @@ const exitCodeTable = `Exit status:
   0    success
   1    the command failed (API error, storage error, damaged data), or what it names does not exist
   2    bad command line or invalid configuration
-  3    a backup was stored as partial: some kinds could not be read
-  4    the database is locked by another process
+  3    part of the work was done: a backup was stored as partial (some kinds
+       could not be read), some steps of a restore, replicate or apply failed,
+       some offsite targets failed, or restore-db rebuilt only some snapshots
+  4    the database, or an offsite target, is locked by another process
   5    diff --exit-code found changes
   130  interrupted by SIGINT or SIGTERM
 `
