@@ -288,10 +288,10 @@ var testHookTreesRead func(*Restorer)
 // pack the first time.
 func (rs *Restorer) mark(ctx context.Context, ref Ref) error {
 	at, ok := rs.idx.blobs[ref]
-	if ok && rs.idx.packs[rs.idx.packList[at.pack]][at.blob].Type != DataBlob {
-		ok = false
-	}
 	if !ok {
+		return rs.idx.notIndexed("object", ref)
+	}
+	if rs.idx.packs[rs.idx.packList[at.pack]][at.blob].Type != DataBlob {
 		return fmt.Errorf("%w: object %x is in no index", ErrCorrupt, ref[:6])
 	}
 	if rs.packs[at.pack].Load() != nil {
