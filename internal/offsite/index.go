@@ -92,17 +92,25 @@ func (x *index) add(file ID, packs []IndexPack) {
 // exclude leaves the packs of gone out of the index: a blob or chunk
 // they held is found in another pack that holds it, or not at all (and
 // lost then names the pack). Push uploads what is not found again.
+//
+// It may be called again with more packs: gone and lost accumulate.
 func (x *index) exclude(gone map[ID]bool) {
-	x.gone = map[ID]bool{}
+	if x.gone == nil {
+		x.gone = map[ID]bool{}
+	}
+	more := false
 	for p := range gone {
 		if _, ok := x.packs[p]; ok {
 			x.gone[p] = true
+			more = true
 		}
 	}
-	if len(x.gone) == 0 {
+	if !more {
 		return
 	}
-	x.lost = map[Ref]ID{}
+	if x.lost == nil {
+		x.lost = map[Ref]ID{}
+	}
 	for ref, s := range x.blobs {
 		if p := x.packList[s.pack]; x.gone[p] {
 			delete(x.blobs, ref)

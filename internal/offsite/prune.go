@@ -359,7 +359,7 @@ func (r *Repo) used(ctx context.Context, idx *index) (map[Ref]bool, map[ID]bool,
 				if len(idx.gone) > 0 && ctx.Err() == nil {
 					return nil, nil, incompleteError(idx.gone, fmt.Sprintf("snapshot %s of %s by %s (collection %s) cannot be read: %v", s.LocalID, s.Workspace, s.Name, name, err))
 				}
-				return nil, nil, fmt.Errorf("snapshot %s, collection %s: %w; prune stops: run verify", s.LocalID, name, err)
+				return nil, nil, fmt.Errorf("snapshot %s of %s by %s, collection %s: %w; prune stops: run `enspace-sync offsite verify`, then `enspace-sync offsite push` on the machine that pushed it (it uploads what the snapshot misses again)", s.LocalID, s.Workspace, s.Name, name, err)
 			}
 		}
 	}

@@ -94,13 +94,9 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 		}
 		idx.add(f, packs)
 	}
-	bad, err := idx.resolve(ctx, r)
-	if err != nil {
-		return rep, err
-	}
-	for _, b := range bad {
-		add(b.Object, "%v", b.err)
-	}
+	// Missing packs are left out before the entries given by chunk are
+	// resolved: a chunk pushed again after its pack was lost is found in
+	// its new pack.
 	gone := map[ID]bool{}
 	for f, packs := range idx.files {
 		for _, p := range packs {
@@ -109,6 +105,14 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 				gone[p] = true
 			}
 		}
+	}
+	idx.exclude(gone)
+	bad, err := idx.resolve(ctx, r)
+	if err != nil {
+		return rep, err
+	}
+	for _, b := range bad {
+		add(b.Object, "%v", b.err)
 	}
 	for _, id := range packIDs {
 		if _, ok := idx.packs[id]; !ok {
