@@ -113,7 +113,16 @@ func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error)
 	// recorded, this daemon's snapshots on the target are checked, and
 	// those that miss something are pushed again as full trees.
 	broken := map[*Snapshot]bool{}
-	if len(idx.gone) > 0 || recorded {
+	checked := len(idx.gone) > 0 || recorded
+	if checked && !recorded && r.repairedAll(idx.gone) {
+		checked = false // an earlier push checked against these packs
+	}
+	defer func() {
+		if err == nil && checked {
+			r.noteRepaired(idx.gone)
+		}
+	}()
+	if checked {
 		c := newChecker(ctx, r, idx)
 		present := map[string]bool{}
 		for _, l := range locals {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -190,4 +192,53 @@ func incompleteError(gone map[ID]bool, what string) error {
 	slices.Sort(names)
 	return fmt.Errorf("%w: the index lists packs that are missing or damaged (%s) and %s; prune stops until they are repaired: run `enspace-sync offsite push` on the machine that pushed those snapshots (it uploads what they miss again), or forget them",
 		ErrCorrupt, strings.Join(names, ", "), what)
+}
+
+// repairedFile, under Options.CacheDir, lists the missing packs a push
+// of this machine last checked this daemon's snapshots against (and
+// repaired what they missed): until another goes missing or a verify
+// records damage, the next pushes do not walk the trees again (the
+// index keeps listing those packs until a prune).
+const repairedFile = "repaired"
+
+// repairedAll reports whether a push here already checked against every
+// pack of gone.
+func (r *Repo) repairedAll(gone map[ID]bool) bool {
+	if r.opts.CacheDir == "" {
+		return false
+	}
+	b, err := os.ReadFile(filepath.Join(r.opts.CacheDir, repairedFile))
+	if err != nil {
+		return false
+	}
+	done := map[string]bool{}
+	for _, l := range strings.Fields(string(b)) {
+		done[l] = true
+	}
+	for p := range gone {
+		if !done[p.String()] {
+			return false
+		}
+	}
+	return true
+}
+
+// noteRepaired records that a push checked (and repaired) against gone.
+func (r *Repo) noteRepaired(gone map[ID]bool) {
+	if r.opts.CacheDir == "" {
+		return
+	}
+	p := filepath.Join(r.opts.CacheDir, repairedFile)
+	if len(gone) == 0 {
+		_ = os.Remove(p)
+		return
+	}
+	ids := make([]string, 0, len(gone))
+	for g := range gone {
+		ids = append(ids, g.String())
+	}
+	slices.Sort(ids)
+	if os.MkdirAll(r.opts.CacheDir, 0o700) == nil && os.WriteFile(p+".tmp", []byte(strings.Join(ids, "\n")+"\n"), 0o600) == nil {
+		_ = os.Rename(p+".tmp", p)
+	}
 }

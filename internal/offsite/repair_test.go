@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -197,5 +198,73 @@ func TestPruneRefusesMissingPack(t *testing.T) {
 		t.Fatalf("prune after the repair: %v", err)
 	}
 	r.opts.Now = time.Now
+	checkRepaired(t, r, src)
+}
+
+// countData counts a push's LISTs of data/ and reads of packs.
+type countData struct {
+	Backend
+	mu           sync.Mutex
+	lists, reads int
+}
+
+func (c *countData) List(ctx context.Context, dir string, fn func(ObjectInfo) error) error {
+	if dir == "data/" {
+		c.mu.Lock()
+		c.lists++
+		c.mu.Unlock()
+	}
+	return c.Backend.List(ctx, dir, fn)
+}
+
+func (c *countData) Get(ctx context.Context, name string) ([]byte, error) {
+	if strings.HasPrefix(name, "data/") {
+		c.mu.Lock()
+		c.reads++
+		c.mu.Unlock()
+	}
+	return c.Backend.Get(ctx, name)
+}
+
+// TestPushChecksOnlyAfterDamage: a push with a warm cache lists data/
+// once and reads no pack; after a pack is lost, one push reads the trees
+// and repairs, and the pushes after it (the lost pack still indexed until
+// a prune) read no pack again.
+func TestPushChecksOnlyAfterDamage(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cb := &countData{Backend: &fileBackend{dir: dir}}
+	o := testOptions("a")
+	o.CacheDir = t.TempDir()
+	r, err := OpenOrInit(ctx, cb, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &memSource{snaps: []*memSnap{chainDay(1), chainDay(2)}}
+	if _, err := r.Push(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	push := func(d int) (PushReport, int, int) {
+		t.Helper()
+		src.snaps = append(src.snaps, chainDay(d))
+		cb.lists, cb.reads = 0, 0
+		rep, err := r.Push(ctx, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep, cb.lists, cb.reads
+	}
+	if rep, lists, reads := push(3); lists != 1 || reads != 0 || len(rep.Pushed) != 1 {
+		t.Errorf("push: %d LISTs of data/, %d packs read, %+v; want 1, 0", lists, reads, rep)
+	}
+	if err := os.Remove(filepath.Join(dir, "data", largestPack(t, dir))); err != nil {
+		t.Fatal(err)
+	}
+	if rep, _, reads := push(4); reads == 0 || len(rep.Repaired) == 0 {
+		t.Errorf("push after a pack was lost: %d packs read, %+v; want the trees read and snapshots repaired", reads, rep)
+	}
+	if rep, lists, reads := push(5); lists != 1 || reads != 0 || len(rep.Pushed) != 1 || len(rep.Repaired) != 0 {
+		t.Errorf("push after the repair: %d LISTs of data/, %d packs read, %+v; want 1, 0", lists, reads, rep)
+	}
 	checkRepaired(t, r, src)
 }
