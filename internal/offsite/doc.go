@@ -231,7 +231,10 @@
 //     something and that the local database still holds again as full
 //     trees (uploading, in new packs with a new index file, what is not
 //     found elsewhere), writes its record and deletes the old one
-//     (PushReport.Repaired). New snapshots never build a delta on a
+//     (PushReport.Repaired). A push that checked notes the missing packs
+//     it checked against (the cache's "repaired" file): the pushes after
+//     it walk no tree until another pack goes missing or a verify records
+//     damage (TestPushChecksOnlyAfterDamage). New snapshots never build a delta on a
 //     snapshot that misses something. A snapshot the local database no
 //     longer holds, or another daemon's, is logged: its own daemon's
 //     push repairs it, or forget removes it. A missing or damaged index
