@@ -192,9 +192,19 @@ func (x *index) fill(pi uint32, refs []Ref) bool {
 		}
 		blobs[i].Ref = refs[j]
 		j++
-		if _, ok := x.blobs[blobs[i].Ref]; !ok {
-			x.blobs[blobs[i].Ref] = slot{pi, uint32(i)}
+		if _, ok := x.blobs[blobs[i].Ref]; ok {
+			continue
 		}
+		if x.gone[pack] {
+			// A pack missing or damaged (exclude): the object is found
+			// in another pack, or not at all, and lost names this one.
+			if x.lost == nil {
+				x.lost = map[Ref]ID{}
+			}
+			x.lost[blobs[i].Ref] = pack
+			continue
+		}
+		x.blobs[blobs[i].Ref] = slot{pi, uint32(i)}
 	}
 	return true
 }

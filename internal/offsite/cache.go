@@ -3,6 +3,8 @@ package offsite
 import (
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 )
 
 // The cache keeps copies of the target's index files and snapshot
@@ -82,4 +84,75 @@ func (r *Repo) cacheDrop(name string) {
 	if r.opts.CacheDir != "" {
 		_ = os.Remove(filepath.Join(r.opts.CacheDir, filepath.FromSlash(name)))
 	}
+}
+
+// damagedFile, under Options.CacheDir, lists what a verify of this
+// machine found damaged on the target, one object a line ("data/<id>",
+// "snapshots/<id>"): push and prune treat such a pack as missing, and
+// push checks this daemon's snapshots on the target for what they miss
+// and pushes those again (doc.go, # Repair). Push removes the lines it
+// dealt with.
+const damagedFile = "damaged"
+
+// recordDamage adds objects to the record of damage.
+func (r *Repo) recordDamage(objects []string) {
+	if r.opts.CacheDir == "" || len(objects) == 0 {
+		return
+	}
+	have := r.damaged()
+	for _, o := range objects {
+		have[o] = true
+	}
+	r.writeDamaged(have)
+}
+
+func (r *Repo) writeDamaged(objs map[string]bool) {
+	p := filepath.Join(r.opts.CacheDir, damagedFile)
+	if len(objs) == 0 {
+		_ = os.Remove(p)
+		return
+	}
+	lines := make([]string, 0, len(objs))
+	for o := range objs {
+		lines = append(lines, o)
+	}
+	sort.Strings(lines)
+	if err := os.MkdirAll(r.opts.CacheDir, 0o700); err != nil {
+		return
+	}
+	tmp := p + ".tmp"
+	if os.WriteFile(tmp, []byte(strings.Join(lines, "\n")+"\n"), 0o600) == nil {
+		_ = os.Rename(tmp, p)
+	}
+}
+
+// damaged returns the record of damage.
+func (r *Repo) damaged() map[string]bool {
+	out := map[string]bool{}
+	if r.opts.CacheDir == "" {
+		return out
+	}
+	b, err := os.ReadFile(filepath.Join(r.opts.CacheDir, damagedFile))
+	if err != nil {
+		return out
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out[l] = true
+		}
+	}
+	return out
+}
+
+// damagedPacks returns the packs the record of damage names.
+func (r *Repo) damagedPacks() map[ID]bool {
+	out := map[ID]bool{}
+	for o := range r.damaged() {
+		if rest, ok := strings.CutPrefix(o, "data/"); ok {
+			if id, err := ParseID(rest); err == nil {
+				out[id] = true
+			}
+		}
+	}
+	return out
 }

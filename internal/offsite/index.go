@@ -35,6 +35,15 @@ type index struct {
 	// trees holds the tree chunks resolve read, for whoever reads trees
 	// next.
 	trees *trees
+	// gone are the indexed packs that data/ does not list, or that a
+	// verify of this machine recorded damaged: exclude left them out, and
+	// lost keeps, for each blob or chunk that had no other copy, the pack
+	// it was in (what a snapshot that needs it misses).
+	gone map[ID]bool
+	lost map[Ref]ID
+	// dataInfos and dataIDs are the data/ listing loadIndex made.
+	dataInfos []ObjectInfo
+	dataIDs   []ID
 }
 
 type slot struct{ pack, blob uint32 }
@@ -80,6 +89,132 @@ func (x *index) add(file ID, packs []IndexPack) {
 	}
 }
 
+// exclude leaves the packs of gone out of the index: a blob or chunk
+// they held is found in another pack that holds it, or not at all (and
+// lost then names the pack). Push uploads what is not found again.
+//
+// It may be called again with more packs: gone and lost accumulate.
+func (x *index) exclude(gone map[ID]bool) {
+	if x.gone == nil {
+		x.gone = map[ID]bool{}
+	}
+	more := false
+	for p := range gone {
+		if _, ok := x.packs[p]; ok {
+			x.gone[p] = true
+			more = true
+		}
+	}
+	if !more {
+		return
+	}
+	if x.lost == nil {
+		x.lost = map[Ref]ID{}
+	}
+	for ref, s := range x.blobs {
+		if p := x.packList[s.pack]; x.gone[p] {
+			delete(x.blobs, ref)
+			x.lost[ref] = p
+		}
+	}
+	for i, p := range x.packList {
+		if x.gone[p] {
+			continue
+		}
+		for j, b := range x.packs[p] {
+			if b.Ref == (Ref{}) {
+				continue // given by chunk, not yet resolved
+			}
+			if _, ok := x.blobs[b.Ref]; !ok {
+				x.blobs[b.Ref] = slot{uint32(i), uint32(j)}
+				delete(x.lost, b.Ref)
+			}
+		}
+	}
+	for p := range x.gone {
+		delete(x.packs, p)
+		delete(x.from, p)
+	}
+	rest := x.unresolved[:0]
+	for _, u := range x.unresolved {
+		if !x.gone[x.packList[u.pack]] {
+			rest = append(rest, u)
+		}
+	}
+	x.unresolved = rest
+}
+
+// notIndexed is the error for a blob or chunk (what) of ref that the
+// index lacks: when it was only in a pack exclude left out, the error
+// names that pack, and is ErrNotExist when data/ does not list it.
+func (x *index) notIndexed(what string, ref Ref) error {
+	p, ok := x.lost[ref]
+	if !ok {
+		return fmt.Errorf("%w: %s %x is in no index", ErrCorrupt, what, ref[:6])
+	}
+	if slices.Contains(x.dataIDs, p) {
+		return fmt.Errorf("%w: %s %x is in data/%s, which a verify found damaged: run `enspace-sync offsite push` where it was pushed", ErrCorrupt, what, ref[:6], p.Short())
+	}
+	return fmt.Errorf("%w: %s %x is in data/%s, which is missing: run `enspace-sync offsite push` where it was pushed", ErrNotExist, what, ref[:6], p.Short())
+}
+
+// orphans leaves out of the index the data blobs given by a chunk that
+// is in a pack exclude left out: the local cache of resolved refs may
+// know their refs, but a reader without it (restore on another machine,
+// verify) cannot resolve them, so push must upload them again.
+func (x *index) orphans() {
+	if len(x.gone) == 0 {
+		return
+	}
+	skip := map[slot]bool{}
+	for i, p := range x.packList {
+		for j, f := range x.from[p] {
+			if !f.OK {
+				continue
+			}
+			if loc, ok := x.lookup(f.Chunk); ok && loc.Type == TreeBlob {
+				continue
+			}
+			s := slot{uint32(i), uint32(j)}
+			skip[s] = true
+			ref := x.packs[p][j].Ref
+			if ref == (Ref{}) {
+				continue
+			}
+			if x.blobs[ref] == s {
+				delete(x.blobs, ref)
+				if g, ok := x.lost[f.Chunk]; ok {
+					x.lost[ref] = g
+				}
+			}
+		}
+	}
+	if len(skip) == 0 {
+		return
+	}
+	for i, p := range x.packList {
+		for j, b := range x.packs[p] {
+			if b.Ref == (Ref{}) || skip[slot{uint32(i), uint32(j)}] {
+				continue
+			}
+			if _, ok := x.blobs[b.Ref]; !ok {
+				x.blobs[b.Ref] = slot{uint32(i), uint32(j)}
+				delete(x.lost, b.Ref)
+			}
+		}
+	}
+}
+
+// goneNames lists the packs of gone, sorted, as "data/<short id>".
+func goneNames(gone map[ID]bool) string {
+	names := make([]string, 0, len(gone))
+	for p := range gone {
+		names = append(names, "data/"+p.Short())
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
 // loadIndex reads every index file of the target, indexConcurrency at
 // a time, and adds them in name order. With strict (prune,
 // which must know every pack's content), one that does not decrypt or
@@ -95,11 +230,17 @@ func (r *Repo) loadIndex(ctx context.Context, strict bool) (*index, error) {
 		return nil, err
 	}
 	for _, b := range bad {
-		if strict {
+		if strict && len(x.gone) == 0 {
 			return nil, fmt.Errorf("%s: %w; prune stops: run verify", b.Object, b.err)
+		}
+		if strict {
+			// A chunk in a missing pack: what a snapshot still needs of
+			// it is checked by prune, whose error names the packs.
+			continue
 		}
 		r.opts.Logger.Warn("offsite: an index entry cannot be resolved; run offsite verify", "object", b.Object, "err", b.err)
 	}
+	x.orphans()
 	if !strict {
 		clear(x.from) // resolved: only prune writes sources again
 	}
@@ -135,6 +276,24 @@ func (r *Repo) loadIndexFiles(ctx context.Context, strict bool) (*index, error) 
 		x.add(id, packs)
 	}
 	r.cacheKeep(resolvedDir, ids)
+	// data/ is listed after index/: a push writes its packs before the
+	// index file that lists them, so every pack of a listed index file
+	// that still exists is in this listing.
+	x.dataInfos, x.dataIDs, err = r.listIDs(ctx, "data/")
+	if err != nil {
+		return nil, err
+	}
+	gone := r.damagedPacks()
+	listed := make(map[ID]bool, len(x.dataIDs))
+	for _, id := range x.dataIDs {
+		listed[id] = true
+	}
+	for p := range x.packs {
+		if !listed[p] {
+			gone[p] = true
+		}
+	}
+	x.exclude(gone)
 	return x, nil
 }
 

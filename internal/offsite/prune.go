@@ -78,10 +78,7 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 	if err != nil {
 		return rep, err
 	}
-	infos, packIDs, err := r.listIDs(ctx, "data/")
-	if err != nil {
-		return rep, err
-	}
+	infos, packIDs := idx.dataInfos, idx.dataIDs
 	rep.Packs = len(packIDs)
 	exists := make(map[ID]bool, len(packIDs))
 	for _, id := range packIDs {
@@ -90,6 +87,18 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 	used, records, err := r.used(ctx, idx)
 	if err != nil {
 		return rep, err
+	}
+	// Packs that are missing, or that a verify here found damaged, are
+	// out of idx (loadIndex): while a snapshot needs something only they
+	// held, prune refuses (push repairs it); once nothing does, their
+	// entries are left out of the new index and a damaged one is deleted
+	// like a pack no index lists.
+	if len(idx.gone) > 0 {
+		for ref := range used {
+			if _, ok := idx.lookup(ref); !ok {
+				return rep, incompleteError(idx.gone, "snapshots still need tree chunks or objects only they held")
+			}
+		}
 	}
 	cutoff := r.opts.Now().Add(-r.opts.PruneWindow)
 	p := newPusher(r, ctx, newIndex(), nil, &PushReport{})
@@ -151,7 +160,7 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 		return rep, err
 	}
 	keep = append(keep, p.done...)
-	if len(drop) == 0 && rep.Repacked == 0 {
+	if len(drop) == 0 && rep.Repacked == 0 && len(idx.gone) == 0 {
 		return rep, nil
 	}
 	keepSources(idx, keep)
@@ -347,7 +356,10 @@ func (r *Repo) used(ctx context.Context, idx *index) (map[Ref]bool, map[ID]bool,
 	for _, s := range snaps {
 		for name, tr := range s.Collections {
 			if err := visit(tr.Root.Ref()); err != nil {
-				return nil, nil, fmt.Errorf("snapshot %s, collection %s: %w; prune stops: run verify", s.LocalID, name, err)
+				if len(idx.gone) > 0 && ctx.Err() == nil {
+					return nil, nil, incompleteError(idx.gone, fmt.Sprintf("snapshot %s of %s by %s (collection %s) cannot be read: %v", s.LocalID, s.Workspace, s.Name, name, err))
+				}
+				return nil, nil, fmt.Errorf("snapshot %s of %s by %s, collection %s: %w; prune stops: run `enspace-sync offsite verify`, then `enspace-sync offsite push` on the machine that pushed it (it uploads what the snapshot misses again)", s.LocalID, s.Workspace, s.Name, name, err)
 			}
 		}
 	}

@@ -50,6 +50,10 @@ type PushReport struct {
 	// Refreshed counts records written again because the local record
 	// changed after its push (retention protected the snapshot).
 	Refreshed int `json:"refreshed"`
+	// Repaired lists the local snapshot ids of Pushed that were on the
+	// target but missed objects or tree chunks (lost or damaged packs):
+	// pushed again, their old records deleted.
+	Repaired []string `json:"repaired"`
 }
 
 // indexEvery is how many packs a push uploads before it writes an index
@@ -61,7 +65,7 @@ const indexEvery = 8
 // in packs, then index files for the packs, then each snapshot's record,
 // last. It holds a shared lock.
 func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error) {
-	rep.Pushed = []string{}
+	rep.Pushed, rep.Repaired = []string{}, []string{}
 	start := r.Uploaded()
 	defer func() { rep.Uploaded = r.Uploaded() - start }()
 	lock, ctx, err := r.acquire(ctx, "push", false)
@@ -89,11 +93,70 @@ func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error)
 			have[s.Workspace+"\x00"+s.LocalID] = s
 		}
 	}
+	// Packs a verify of this machine found damaged are looked at again
+	// (and deleted when they are), then the index is loaded without the
+	// packs data/ does not list: nothing dedupes against them.
+	recorded := len(r.damaged()) > 0
+	defer func() {
+		if err == nil && recorded {
+			r.dropRecordedSnapshots()
+		}
+	}()
+	if err := r.confirmDamage(ctx); err != nil {
+		return rep, err
+	}
+	idx, err := r.loadIndex(ctx, false)
+	if err != nil {
+		return rep, err
+	}
+	// Repair (doc.go, # Repair): when packs are missing or damage was
+	// recorded, this daemon's snapshots on the target are checked, and
+	// those that miss something are pushed again as full trees.
+	broken := map[*Snapshot]bool{}
+	checked := len(idx.gone) > 0 || recorded
+	if checked && !recorded && r.repairedAll(idx.gone) {
+		checked = false // an earlier push checked against these packs
+	}
+	defer func() {
+		if err == nil && checked {
+			r.noteRepaired(idx.gone)
+		}
+	}()
+	if checked {
+		c := newChecker(ctx, r, idx)
+		present := map[string]bool{}
+		for _, l := range locals {
+			present[l.Workspace+"\x00"+l.ID] = true
+		}
+		for _, s := range remote {
+			if s.Name != r.opts.Name {
+				continue
+			}
+			res, err := c.snapshot(s)
+			if err != nil {
+				return rep, fmt.Errorf("check snapshot %s of %s: %w", s.LocalID, s.Workspace, err)
+			}
+			if res.ok {
+				continue
+			}
+			if !present[s.Workspace+"\x00"+s.LocalID] {
+				r.opts.Logger.Warn("offsite: a snapshot on the target misses objects or tree chunks, and the local database no longer holds it", "snapshot", s.LocalID, "workspace", s.Workspace, "packs", packNames(res.packs))
+				continue
+			}
+			r.opts.Logger.Warn("offsite: a snapshot on the target misses objects or tree chunks; pushing it again", "snapshot", s.LocalID, "workspace", s.Workspace, "packs", packNames(res.packs))
+			broken[s] = true
+		}
+	}
+	idx.trees = nil // resolve's and the check's tree chunks: push reads no more tree
 	var todo []Local
+	repair := map[int]*Snapshot{} // place in todo -> the record it replaces
 	for _, l := range locals {
 		old := have[l.Workspace+"\x00"+l.ID]
 		switch {
 		case old == nil:
+			todo = append(todo, l)
+		case broken[old]:
+			repair[len(todo)] = old
 			todo = append(todo, l)
 		case !bytes.Equal(old.Record, l.Record):
 			if err := r.refreshRecord(ctx, old, l.Record); err != nil {
@@ -110,30 +173,41 @@ func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error)
 		rep.Snapshots = len(remote)
 		return rep, nil
 	}
-	idx, err := r.loadIndex(ctx, false)
-	if err != nil {
-		return rep, err
-	}
-	idx.trees = nil // resolve's tree chunks: push reads no tree
 	p := newPusher(r, ctx, idx, src, &rep)
 	p.lock = lock
 	defer p.inflight.Wait() // before the lock goes
-	bases := latestPushed(remote, r.opts.Name, locals)
-	for _, l := range todo {
+	var complete []*Snapshot
+	for _, s := range remote {
+		if !broken[s] {
+			complete = append(complete, s)
+		}
+	}
+	bases := latestPushed(complete, r.opts.Name, locals)
+	for i, l := range todo {
 		var baseLocal *Local
 		base := bases[l.Workspace]
 		if base != nil {
 			baseLocal = base.local
 		}
+		old := repair[i]
+		if old != nil {
+			base, baseLocal = nil, nil // a full tree: uploads all it misses
+		}
 		s, err := p.snapshot(l, base.snap(), baseLocal)
 		if err != nil {
 			return rep, fmt.Errorf("push snapshot %s of %s: %w", l.ID, l.Workspace, err)
+		}
+		if old != nil {
+			if err := r.b.Delete(ctx, "snapshots/"+old.Object.String()); err != nil && !isNotExist(err) {
+				return rep, fmt.Errorf("delete the old record of %s, pushed again: %w", old.LocalID, err)
+			}
+			rep.Repaired = append(rep.Repaired, l.ID)
 		}
 		bases[l.Workspace] = &pushedBase{s: s, local: &l}
 		rep.Pushed = append(rep.Pushed, l.ID)
 		rep.Pending--
 	}
-	rep.Snapshots = len(remote) + len(rep.Pushed)
+	rep.Snapshots = len(remote) - len(rep.Repaired) + len(rep.Pushed)
 	return rep, nil
 }
 

@@ -105,7 +105,10 @@ func (t *trees) chunkLocked(ctx context.Context, id Ref) ([]byte, error) {
 		return c, nil
 	}
 	loc, ok := t.idx.lookup(id)
-	if !ok || loc.Type != TreeBlob {
+	if !ok {
+		return nil, t.idx.notIndexed("tree chunk", id)
+	}
+	if loc.Type != TreeBlob {
 		return nil, fmt.Errorf("%w: tree chunk %x is in no index", ErrCorrupt, id[:6])
 	}
 	if err, done := t.read[loc.pack]; done {

@@ -124,8 +124,8 @@ func (rs *Restorer) resolveChunk(c Ref, ch chunk) {
 		}
 		ref := es[p.entry].ref
 		l.at[p.pack][p.blob] = ref
-		if _, ok := rs.idx.blobs[ref]; ok {
-			continue
+		if _, ok := rs.idx.blobs[ref]; ok || rs.idx.gone[rs.idx.packList[p.pack]] {
+			continue // found already, or in a missing or damaged pack
 		}
 		if _, ok := l.refs[ref]; !ok {
 			l.refs[ref] = slot{p.pack, p.blob}

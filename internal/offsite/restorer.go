@@ -317,10 +317,10 @@ func (rs *Restorer) mark(ctx context.Context, ref Ref) error {
 		rs.late.marked = append(rs.late.marked, ref)
 		return nil
 	}
-	if ok && rs.idx.packs[rs.idx.packList[at.pack]][at.blob].Type != DataBlob {
-		ok = false
-	}
 	if !ok {
+		return rs.idx.notIndexed("object", ref)
+	}
+	if rs.idx.packs[rs.idx.packList[at.pack]][at.blob].Type != DataBlob {
 		return fmt.Errorf("%w: object %x is in no index", ErrCorrupt, ref[:6])
 	}
 	if rs.packs[at.pack].Load() != nil {

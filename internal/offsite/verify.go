@@ -2,8 +2,10 @@ package offsite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
+	"time"
 )
 
 // Problem is one thing verify found wrong, naming the object.
@@ -21,6 +23,22 @@ type VerifyReport struct {
 	ReadData  bool      `json:"read_data"`
 	BytesRead int64     `json:"bytes_read"`
 	Problems  []Problem `json:"problems"`
+	// Incomplete lists the snapshots that cannot be fully restored: a tree
+	// chunk or object they name is in no index, or in a pack that is
+	// missing (or, with ReadData, damaged).
+	Incomplete []IncompleteSnapshot `json:"incomplete_snapshots"`
+}
+
+// IncompleteSnapshot is a snapshot verify found cannot be fully restored.
+type IncompleteSnapshot struct {
+	Object    string    `json:"object"` // "snapshots/<id>"
+	Name      string    `json:"name"`   // the daemon that pushed it
+	Workspace string    `json:"workspace"`
+	LocalID   string    `json:"local_id"`
+	StartedAt time.Time `json:"started_at"`
+	// Packs are the missing or damaged packs that held what it misses
+	// (none when that is in no index at all).
+	Packs []string `json:"packs"`
 }
 
 // Verify checks that every index file decrypts, that every pack it lists
@@ -29,7 +47,7 @@ type VerifyReport struct {
 // that it decrypts and that it holds what the index says, each tree chunk
 // and object hashing to its id.
 func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) {
-	rep := VerifyReport{ReadData: readData, Problems: []Problem{}}
+	rep := VerifyReport{ReadData: readData, Problems: []Problem{}, Incomplete: []IncompleteSnapshot{}}
 	if err := r.noPrune(ctx); err != nil {
 		return rep, err
 	}
@@ -82,6 +100,19 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 		}
 		idx.add(f, packs)
 	}
+	// Missing packs are left out before the entries given by chunk are
+	// resolved: a chunk pushed again after its pack was lost is found in
+	// its new pack.
+	gone := map[ID]bool{}
+	for f, packs := range idx.files {
+		for _, p := range packs {
+			if _, ok := sizes[p]; !ok {
+				add("data/"+p.String(), "listed in index/%s but missing", f.Short())
+				gone[p] = true
+			}
+		}
+	}
+	idx.exclude(gone)
 	bad, err := idx.resolve(ctx, r)
 	if err != nil {
 		return rep, err
@@ -89,59 +120,72 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 	for _, b := range bad {
 		add(b.Object, "%v", b.err)
 	}
-	for f, packs := range idx.files {
-		for _, p := range packs {
-			if _, ok := sizes[p]; !ok {
-				add("data/"+p.String(), "listed in index/%s but missing", f.Short())
-			}
-		}
-	}
 	for _, id := range packIDs {
 		if _, ok := idx.packs[id]; !ok {
 			rep.Unindexed++
 		}
 	}
-	t := idx.trees
-	if t == nil {
-		t = newTrees(r, idx)
-	}
-	for _, s := range snaps {
-		for name, tr := range s.Collections {
-			err := t.walk(ctx, tr.Root.Ref(), func(e Entry) error {
-				if loc, ok := idx.lookup(e.Ref); !ok || loc.Type != DataBlob {
-					return fmt.Errorf("object %x is in no index", e.Ref[:6])
-				}
-				return nil
-			})
+	if readData {
+		for _, id := range packIDs {
+			if err := ctx.Err(); err != nil {
+				return rep, err
+			}
+			obj := "data/" + id.String()
+			pc, err := r.readPack(ctx, id)
+			rep.BytesRead += sizes[id]
 			if err != nil {
-				add("snapshots/"+s.Object.String(), "snapshot %s of %s by %s, collection %s: %v", s.LocalID, s.Workspace, s.Name, name, err)
+				add(obj, "%v", err)
+				if errors.Is(err, ErrCorrupt) || isNotExist(err) {
+					gone[id] = true
+				}
+				continue
+			}
+			from := idx.from[id]
+			for i, b := range idx.packs[id] {
+				if from != nil && from[i].OK && b.Ref == (Ref{}) {
+					continue // unresolved: reported with its index file
+				}
+				if _, _, err := pc.blob(b, r.opts.BlobID); err != nil {
+					add(obj, "%v", err)
+					gone[id] = true
+				}
 			}
 		}
 	}
-	if !readData {
-		return r.verified(ctx, rep)
-	}
-	for _, id := range packIDs {
-		if err := ctx.Err(); err != nil {
-			return rep, err
-		}
-		obj := "data/" + id.String()
-		pc, err := r.readPack(ctx, id)
-		rep.BytesRead += sizes[id]
+	// The snapshots: every tree chunk and object must be in a pack that
+	// exists and (with readData) reads well. One that misses something
+	// is named, with the packs that held what it misses.
+	idx.exclude(gone)
+	c := newChecker(ctx, r, idx)
+	for _, s := range snaps {
+		res, err := c.snapshot(s)
 		if err != nil {
-			add(obj, "%v", err)
+			return rep, fmt.Errorf("check snapshot %s of %s: %w", s.LocalID, s.Workspace, err)
+		}
+		if res.ok {
 			continue
 		}
-		from := idx.from[id]
-		for i, b := range idx.packs[id] {
-			if from != nil && from[i].OK && b.Ref == (Ref{}) {
-				continue // unresolved: reported with its index file
-			}
-			if _, _, err := pc.blob(b, r.opts.BlobID); err != nil {
-				add(obj, "%v", err)
-			}
+		packs := make([]string, 0, len(res.packs))
+		for p := range res.packs {
+			packs = append(packs, "data/"+p.String())
 		}
+		sort.Strings(packs)
+		rep.Incomplete = append(rep.Incomplete, IncompleteSnapshot{Object: "snapshots/" + s.Object.String(),
+			Name: s.Name, Workspace: s.Workspace, LocalID: s.LocalID, StartedAt: s.StartedAt, Packs: packs})
+		add("snapshots/"+s.Object.String(), "snapshot %s of %s by %s cannot be restored: tree chunks or objects it names are in %s; `enspace-sync offsite push` on the machine that pushed it (%s) uploads them again",
+			s.LocalID, s.Workspace, s.Name, packNames(res.packs), s.Host)
 	}
+	// What is damaged is recorded in the local cache: the next push there
+	// treats those packs as missing and pushes what they held again, and
+	// prune refuses to run while a snapshot needs them.
+	var damaged []string
+	for p := range gone {
+		damaged = append(damaged, "data/"+p.String())
+	}
+	for _, s := range rep.Incomplete {
+		damaged = append(damaged, s.Object)
+	}
+	r.recordDamage(damaged)
 	return r.verified(ctx, rep)
 }
 

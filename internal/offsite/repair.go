@@ -1,0 +1,244 @@
+package offsite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// reach is what a tree chunk, with all it leads to, misses: nothing
+// (ok), or chunks and objects that are in no index, and of those the
+// packs they were in (missing from data/ or recorded damaged).
+type reach struct {
+	ok    bool
+	packs map[ID]bool
+}
+
+// checker tells whether snapshots' trees and objects are all in the
+// index, each chunk checked once.
+type checker struct {
+	ctx  context.Context
+	t    *trees
+	idx  *index
+	memo map[Ref]*reach
+}
+
+func newChecker(ctx context.Context, r *Repo, idx *index) *checker {
+	t := idx.trees
+	if t == nil {
+		t = newTrees(r, idx)
+	}
+	return &checker{ctx: ctx, t: t, idx: idx, memo: map[Ref]*reach{}}
+}
+
+func (res *reach) miss(idx *index, ref Ref) {
+	res.ok = false
+	if p, ok := idx.lost[ref]; ok {
+		if res.packs == nil {
+			res.packs = map[ID]bool{}
+		}
+		res.packs[p] = true
+	}
+}
+
+func (res *reach) merge(o *reach) {
+	if o.ok {
+		return
+	}
+	res.ok = false
+	for p := range o.packs {
+		if res.packs == nil {
+			res.packs = map[ID]bool{}
+		}
+		res.packs[p] = true
+	}
+}
+
+// chunk checks tree chunk id and what it leads to. An error is the
+// context's or a read that failed for another reason than damage.
+func (c *checker) chunk(id Ref) (*reach, error) {
+	if v, ok := c.memo[id]; ok {
+		return v, nil
+	}
+	res := &reach{ok: true}
+	c.memo[id] = res
+	if loc, ok := c.idx.lookup(id); !ok || loc.Type != TreeBlob {
+		res.miss(c.idx, id)
+		return res, nil
+	}
+	ch, err := c.t.chunk(c.ctx, id)
+	if err != nil {
+		if c.ctx.Err() != nil {
+			return nil, c.ctx.Err()
+		}
+		if !errors.Is(err, ErrCorrupt) && !isNotExist(err) {
+			return nil, err
+		}
+		res.miss(c.idx, id)
+		return res, nil
+	}
+	blob := func(ref Ref) {
+		if loc, ok := c.idx.lookup(ref); !ok || loc.Type != DataBlob {
+			res.miss(c.idx, ref)
+		}
+	}
+	for _, e := range ch.leaf {
+		blob(e.Ref)
+	}
+	children := ch.children
+	if d := ch.delta; d != nil {
+		for _, x := range d.Changes {
+			if !x.Removed {
+				blob(x.Ref)
+			}
+		}
+		children = []Ref{d.Base}
+	}
+	for _, k := range children {
+		sub, err := c.chunk(k)
+		if err != nil {
+			return nil, err
+		}
+		res.merge(sub)
+	}
+	return res, nil
+}
+
+// snapshot checks every collection of s.
+func (c *checker) snapshot(s *Snapshot) (*reach, error) {
+	res := &reach{ok: true}
+	for _, tr := range s.Collections {
+		sub, err := c.chunk(tr.Root.Ref())
+		if err != nil {
+			return nil, err
+		}
+		res.merge(sub)
+	}
+	return res, nil
+}
+
+// packNames lists packs as "data/<short id>", sorted.
+func packNames(packs map[ID]bool) string {
+	if len(packs) == 0 {
+		return "packs no index lists"
+	}
+	return goneNames(packs)
+}
+
+// confirmDamage looks again at the packs a verify of this machine
+// recorded damaged, before a push: one that is gone is missing (the
+// listing shows it); one whose bytes still do not check is deleted, since
+// nothing can read it and its index entries would keep every reader on
+// it, so that everyone then sees it missing and push uploads its
+// contents again; one that reads well now is taken off the record. The
+// records of incomplete snapshots stay until the push, which checks this
+// daemon's snapshots itself, has succeeded.
+func (r *Repo) confirmDamage(ctx context.Context) error {
+	rec := r.damaged()
+	if len(rec) == 0 {
+		return nil
+	}
+	keep := map[string]bool{}
+	for o := range rec {
+		rest, ok := strings.CutPrefix(o, "data/")
+		if !ok {
+			keep[o] = true // dropped once the push has checked every snapshot
+			continue
+		}
+		id, err := ParseID(rest)
+		if err != nil {
+			continue
+		}
+		_, err = r.readPack(ctx, id)
+		switch {
+		case err == nil, isNotExist(err):
+		case errors.Is(err, ErrCorrupt):
+			r.opts.Logger.Warn("offsite: deleting a damaged pack; its contents are pushed again", "object", o, "err", err)
+			if derr := r.b.Delete(ctx, o); derr != nil && !isNotExist(derr) {
+				keep[o] = true
+				r.opts.Logger.Warn("offsite: a damaged pack could not be deleted", "object", o, "err", derr)
+			}
+		default:
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			keep[o] = true // unknown: looked at again next time
+		}
+	}
+	r.writeDamaged(keep)
+	return nil
+}
+
+// dropRecordedSnapshots takes the incomplete snapshots off the record of
+// damage, once a push has checked (and repaired) this daemon's.
+func (r *Repo) dropRecordedSnapshots() {
+	rec := r.damaged()
+	for o := range rec {
+		if !strings.HasPrefix(o, "data/") {
+			delete(rec, o)
+		}
+	}
+	r.writeDamaged(rec)
+}
+
+// incompleteError is prune's refusal while snapshots need what only
+// missing or damaged packs held.
+func incompleteError(gone map[ID]bool, what string) error {
+	names := strings.Split(goneNames(gone), ", ")
+	slices.Sort(names)
+	return fmt.Errorf("%w: the index lists packs that are missing or damaged (%s) and %s; prune stops until they are repaired: run `enspace-sync offsite push` on the machine that pushed those snapshots (it uploads what they miss again), or forget them",
+		ErrCorrupt, strings.Join(names, ", "), what)
+}
+
+// repairedFile, under Options.CacheDir, lists the missing packs a push
+// of this machine last checked this daemon's snapshots against (and
+// repaired what they missed): until another goes missing or a verify
+// records damage, the next pushes do not walk the trees again (the
+// index keeps listing those packs until a prune).
+const repairedFile = "repaired"
+
+// repairedAll reports whether a push here already checked against every
+// pack of gone.
+func (r *Repo) repairedAll(gone map[ID]bool) bool {
+	if r.opts.CacheDir == "" {
+		return false
+	}
+	b, err := os.ReadFile(filepath.Join(r.opts.CacheDir, repairedFile))
+	if err != nil {
+		return false
+	}
+	done := map[string]bool{}
+	for _, l := range strings.Fields(string(b)) {
+		done[l] = true
+	}
+	for p := range gone {
+		if !done[p.String()] {
+			return false
+		}
+	}
+	return true
+}
+
+// noteRepaired records that a push checked (and repaired) against gone.
+func (r *Repo) noteRepaired(gone map[ID]bool) {
+	if r.opts.CacheDir == "" {
+		return
+	}
+	p := filepath.Join(r.opts.CacheDir, repairedFile)
+	if len(gone) == 0 {
+		_ = os.Remove(p)
+		return
+	}
+	ids := make([]string, 0, len(gone))
+	for g := range gone {
+		ids = append(ids, g.String())
+	}
+	slices.Sort(ids)
+	if os.MkdirAll(r.opts.CacheDir, 0o700) == nil && os.WriteFile(p+".tmp", []byte(strings.Join(ids, "\n")+"\n"), 0o600) == nil {
+		_ = os.Rename(p+".tmp", p)
+	}
+}
