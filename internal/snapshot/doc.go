@@ -113,8 +113,8 @@
 // default. 128 KiB is where the page rounding has mostly gone while one
 // object's read still decompresses well under a millisecond; beyond it
 // the gain is a few percent. The encoder's window is twice packTarget
-// (256 KiB), not zstd's 8 MiB: every pack but a huge blob's own fits it,
-// so the frames are the same bytes (TestPackWindowSameFrames), and the
+// (256 KiB), not zstd's default: every pack but a huge blob's own fits it,
+// so the frames are no larger (TestPackWindowSameFrames), and the
 // encoders' history buffers went from 16 MiB of a backup's heap to 2 MiB.
 // A frame is compressed into the buffer of its pack's record, behind room
 // for the header, so a pack is neither allocated twice nor copied. No
