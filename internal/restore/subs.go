@@ -209,7 +209,7 @@ func asList(v any) []any {
 // linkSteps plans the second pass over items: relation values, set through
 // the id map once every item exists. Items selected whole get their
 // relation values; other items get the values that point into the types
-// of Select.LinkInto.
+// of Select.LinkInto, and nothing of theirs is cleared.
 func (b *builder) linkSteps() {
 	ik, _ := kind.ByName(kind.Items)
 	rels := relationFields(b.in.Source)
@@ -241,6 +241,20 @@ func (b *builder) linkSteps() {
 		for slug := range b.createdLinks[o] {
 			delete(want, slug) // set by the item's create
 		}
+		if !whole {
+			// An item reached only through LinkInto gets back the values
+			// that point at the restored items, nothing else: a value the
+			// source lacks (null, absent, an empty list) pointed at none,
+			// so the target's value, whatever it is, is left alone.
+			for slug, val := range want {
+				if !pointsAt(val) {
+					delete(want, slug)
+				}
+			}
+			if len(want) == 0 {
+				continue
+			}
+		}
 		var unresolved []string
 		mapped := map[string]any{}
 		for slug, val := range want {
@@ -250,6 +264,9 @@ func (b *builder) linkSteps() {
 		if t != nil {
 			tdata, _ := decodeFields(t.Raw)["data"].(map[string]any)
 			for slug := range fields {
+				if _, set := want[slug]; !whole && !set {
+					continue
+				}
 				if v, ok := tdata[slug]; ok && !b.createdLinks[o][slug] {
 					have[slug] = v
 				}
@@ -266,10 +283,10 @@ func (b *builder) linkSteps() {
 			continue
 		}
 		// A relation value the target has and the source lacks is
-		// cleared: sent as null.
+		// cleared (sent as null), for an item selected whole only.
 		var clear, sets []string
 		for _, slug := range changes {
-			if have[slug] != nil && want[slug] == nil {
+			if whole && have[slug] != nil && want[slug] == nil {
 				clear = append(clear, slug)
 			} else {
 				sets = append(sets, slug)
@@ -375,6 +392,15 @@ func (b *builder) mapItemValue(v any, unresolved *[]string) any {
 	}
 	nv, _ := b.translate(kind.Items, v, unresolved)
 	return nv
+}
+
+// pointsAt reports whether a relation value names an item: it is not
+// null, "" or an empty list.
+func pointsAt(v any) bool {
+	if l, ok := v.([]any); ok {
+		return len(l) > 0
+	}
+	return v != nil && v != ""
 }
 
 func nonNull(m map[string]any) map[string]any {
