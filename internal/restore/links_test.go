@@ -79,3 +79,68 @@ func TestRestoreTypeLeavesUnselectedItemsRelationAlone(t *testing.T) {
 		}
 	}
 }
+
+// TestLinksLeaveRequiredRelationUncleared: restoring one contract that
+// had no client at the snapshot, into a target where contracts.client has
+// since become required and the contract got a client: the plan does not
+// send "client": null (the server refuses it on every apply) but says the
+// value is left as it is, in a manual step; applying twice fails nothing.
+// A plan that writes the field optional first (the type's fields
+// restored too) still clears the value.
+func TestLinksLeaveRequiredRelationUncleared(t *testing.T) {
+	for _, v := range updateVariants {
+		t.Run(v.name, func(t *testing.T) {
+			opts := fakeapi.Options{RequiredRelations: true}
+			v.set(&opts)
+			c := &liveRestore{lt: newLiveTarget(t, opts, nil), ids: newMemIDs()}
+			contractWithoutClientAtSnapshot(t, c, v.name, true)
+			build := func(selectors ...string) *Plan {
+				var sels []selector.Selector
+				for _, x := range selectors {
+					sel, err := selector.Parse(x)
+					if err != nil {
+						t.Fatal(err)
+					}
+					sels = append(sels, sel)
+				}
+				p, err := Build(Input{Operation: "restore", Source: c.source, Target: c.lt.read(t, "clients", "contracts"),
+					Select: SelectRestore(c.source, sels), Same: true, IDs: c.ids})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return p
+			}
+			for run := 1; run <= 2; run++ {
+				p := build("item:contracts/1004")
+				var links *Step
+				for _, s := range p.Steps {
+					if s.Kind == kind.Items && s.Key == "1004" && s.Phase == PhaseLinks {
+						links = s
+					}
+				}
+				if links == nil || links.Action != Manual || !strings.Contains(links.Reason, "client is required in the target: left as it is") {
+					t.Errorf("plan %d: want a manual links step saying the client is left as it is\n%s", run, dump(p))
+				}
+				sum, err := (&Engine{Client: c.lt.client, Workspace: "acme", IDs: c.ids}).Apply(context.Background(), p)
+				if err != nil || sum[StatusFailed] != 0 {
+					for _, s := range p.Steps {
+						if s.Result != nil && s.Result.Status == StatusFailed {
+							t.Errorf("apply %d: %s %s %s: %s: %s", run, s.Kind, s.Key, s.Phase, s.Reason, s.Result.Error)
+						}
+					}
+				}
+				if raw := rawItem(t, c, "contracts", "1004"); !strings.Contains(raw, `"client":1001`) {
+					t.Errorf("apply %d: the required client was cleared: %s", run, raw)
+				}
+			}
+			p := build("type:contracts")
+			sum, err := (&Engine{Client: c.lt.client, Workspace: "acme", IDs: c.ids}).Apply(context.Background(), p)
+			if err != nil || sum[StatusFailed] != 0 {
+				t.Errorf("apply type:contracts: %v %v\n%s", sum, err, dump(p))
+			}
+			if raw := rawItem(t, c, "contracts", "1004"); strings.Contains(raw, `"client":`) {
+				t.Errorf("restoring type:contracts (contracts.client optional again) left the client: %s\n%s", raw, dump(p))
+			}
+		})
+	}
+}
