@@ -188,7 +188,11 @@ func isStatus(err error, code int) bool {
 
 // lookup finds the object a create would make among the target's objects:
 // by natural key, or by content for kinds without one. Target objects
-// that the id map already gives to another source object are passed over.
+// that the plan matched to another source object (by id map, same id or
+// natural key), that the id map gives to another, or that another lookup
+// of this apply took, are passed over: content that compares equal (an
+// integration whose secrets are not compared, an item with the same
+// data) does not make them the object this create made.
 func (e *Engine) lookup(ctx context.Context, k *kind.Kind, s *Step, params map[string]string, body map[string]any) (string, error) {
 	var parent api.Object
 	if k.Parent != "" {
@@ -246,6 +250,9 @@ func (e *Engine) lookup(ctx context.Context, k *kind.Kind, s *Step, params map[s
 		e.reserved = map[string]string{}
 	}
 	for _, id := range matches {
+		if src, taken := e.taken[k.Name+"\x00"+id]; taken && src != s.SourceID {
+			continue
+		}
 		if src, taken := e.IDs.Source(k.Name, id); taken && src != s.SourceID {
 			continue
 		}
