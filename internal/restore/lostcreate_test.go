@@ -180,3 +180,33 @@ func TestLostIntegrationCreateSkipsIntegrationMatchedBySameID(t *testing.T) {
 		t.Errorf("integration 999 mapped onto %q, not the integration its create made; result %+v", got, s.Result)
 	}
 }
+
+// TestLookupComparesMaskedSecretTail: the lookup after a lost integration
+// create compares the characters a mask shows ("****1111",
+// "sk_live_****1234") with the configured secret the create sent: an
+// integration whose mask shows other characters holds another secret. A
+// mask that shows nothing ("****", the fake server's), or a secret the
+// answer leaves out, tells nothing.
+func TestLookupComparesMaskedSecretTail(t *testing.T) {
+	s := &Step{Secrets: []string{"whatsapp-twilio.auth_token", "whatsapp-twilio.credentials.client_secret"}}
+	sent := map[string]any{"auth_token": "tok-2222", "credentials": map[string]any{"client_secret": "sk_live_ab1234"}}
+	for _, tc := range []struct {
+		name    string
+		have    map[string]any
+		differs bool
+	}{
+		{"other tail", map[string]any{"auth_token": "****1111"}, true},
+		{"same tail", map[string]any{"auth_token": "****2222"}, false},
+		{"tail behind a separator", map[string]any{"auth_token": "****-2222"}, false},
+		{"nothing shown", map[string]any{"auth_token": "****"}, false},
+		{"left out", map[string]any{}, false},
+		{"not a mask", map[string]any{"auth_token": "tok-1111"}, false},
+		{"nested, same prefix and tail", map[string]any{"credentials": map[string]any{"client_secret": "sk_live_****1234"}}, false},
+		{"nested, other prefix", map[string]any{"credentials": map[string]any{"client_secret": "sk_test_****1234"}}, true},
+		{"nested, other tail", map[string]any{"credentials": map[string]any{"client_secret": "sk_live_****9999"}}, true},
+	} {
+		if got := maskDiffers(s, sent, tc.have); got != tc.differs {
+			t.Errorf("%s: maskDiffers = %v, want %v", tc.name, got, tc.differs)
+		}
+	}
+}
