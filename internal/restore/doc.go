@@ -91,7 +91,8 @@
 // pending by a process that died, is looked up in the target before it is
 // sent again: by natural key, or, for items and quick tasks, by content
 // (an object of the same parent whose written fields are all equal and
-// that no other source object is mapped to). A create answered with a 2xx
+// that no other source object is mapped to, by the id map or by the
+// plan's own matches: same id, natural key). A create answered with a 2xx
 // whose body is not the object (empty, an array, an object without an id)
 // is a success: the object is found the same way, never created again;
 // not found, the step fails and the next apply looks it up before

@@ -57,6 +57,7 @@ type Engine struct {
 	done     int
 	total    int
 	matched  map[string]string      // kind \x00 source id -> target id, from the plan
+	taken    map[string]string      // kind \x00 target id -> source id, the plan's matches and refs
 	reserved map[string]string      // kind \x00 target id -> source id, found by a lookup in this apply
 	idTypes  map[string]string      // kind -> JSON type of the target's ids (Plan.IDTypes, then create answers)
 	proven   map[string]bool        // scope -> a request needing it was answered without a refusal
@@ -121,9 +122,21 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) (Summary, error) {
 	if e.idTypes == nil {
 		e.idTypes = map[string]string{}
 	}
+	// taken: the target objects the plan gave a source object (matched by
+	// id map, same id or natural key, or standing for a reference), which
+	// a lookup by content never gives to another.
+	e.taken = map[string]string{}
 	for _, s := range p.Steps {
 		if s.TargetID != "" && s.SourceID != "" && s.Kind != KindPermissions && s.Kind != KindGroupUsers {
 			e.matched[s.Kind+"\x00"+s.SourceID] = s.TargetID
+			e.taken[s.Kind+"\x00"+s.TargetID] = s.SourceID
+		}
+	}
+	for ref, tid := range p.Refs {
+		if k, sid, ok := strings.Cut(ref, "/"); ok && tid != "" {
+			if _, dup := e.taken[k+"\x00"+tid]; !dup {
+				e.taken[k+"\x00"+tid] = sid
+			}
 		}
 	}
 	for i := 0; i < len(p.Steps); {

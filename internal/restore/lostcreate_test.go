@@ -118,3 +118,95 @@ func restoreQuickTask(t *testing.T, shuffle, lose bool) {
 		}
 	}
 }
+
+// TestLostIntegrationCreateSkipsIntegrationMatchedBySameID restores, into
+// the same workspace on a server that masks secrets, two Whatsapp
+// integrations that differ only in their secret: one still in the target
+// (matched by same id, which the id map never records), the other
+// deleted. The create of the deleted one loses its answer; the lookup,
+// which cannot compare secrets, must pass over the integration the plan
+// matched to the other source object and take the one the create made.
+func TestLostIntegrationCreateSkipsIntegrationMatchedBySameID(t *testing.T) {
+	lt := newLiveTarget(t, fakeapi.Options{MaskSecrets: true}, nil)
+	ctx := context.Background()
+	raw, err := lt.client.Do(ctx, "integrations.create", "acme", nil, map[string]any{"integration": 6,
+		"data": map[string]any{"environment": "stage", "auth_token": "tok-1111", "phone_number": "+5511999999999"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := decodeRaw(raw)
+	keep := text(v.(map[string]any)["id"])
+	live := readAll(t, lt.client)
+	kept := live.ByID(kind.Integrations, keep)
+	if kept == nil {
+		t.Fatalf("no integration %s", keep)
+	}
+	before := len(live.Of(kind.Integrations))
+	// The deleted one: same provider and data, another secret.
+	source := setOf(t, [4]string{"integrations", "", keep, string(kept.Raw)},
+		[4]string{"integrations", "", "999", `{"id":999,"data":{"environment":"stage","auth_token":"****2222","phone_number":"+5511999999999"},"integration":{"id":6,"slug":"whatsapp-twilio","name":"Whatsapp Twilio"},"status":"active"}`})
+	sec := secretsOf{"whatsapp-twilio": {"auth_token": "tok-2222"}}
+	ids := newMemIDs()
+	p, err := Build(Input{Operation: "restore", Source: source, Target: live, Select: SelectAll(), Same: true, IDs: ids, Secrets: sec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := stepFor(t, p, kind.Integrations, "999"); s.Action != Create {
+		t.Fatalf("999: %s %s\n%s", s.Action, s.Reason, dump(p))
+	}
+	if s := stepFor(t, p, kind.Integrations, keep); s.Match != "same id" {
+		t.Fatalf("%s: matched %q, want same id\n%s", keep, s.Match, dump(p))
+	}
+	lt.srv.SetFaults(fakeapi.Faults{RateLostWrite: 1, LostWriteStatus: 503, LostWriteMethod: http.MethodPost})
+	once, err := api.New(api.Options{BaseURL: lt.client.BaseURL(), APIKey: fakeapi.DemoAPIKey, Timeout: 10 * time.Second, MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := (&Engine{Client: once, Workspace: "acme", IDs: ids, Secrets: sec}).Apply(ctx, p)
+	lt.srv.SetFaults(fakeapi.Faults{})
+	s := stepFor(t, p, kind.Integrations, "999")
+	if err != nil || sum[StatusFailed] != 0 {
+		t.Fatalf("apply: %v %v; result %+v", sum, err, s.Result)
+	}
+	got, _ := ids.Target(kind.Integrations, "999")
+	if got == keep {
+		t.Fatalf("integration 999 (deleted, created again) was mapped onto integration %s, which the plan matched to source %s by same id", got, keep)
+	}
+	after := readAll(t, lt.client)
+	if n := len(after.Of(kind.Integrations)); n != before+1 {
+		t.Errorf("%d integrations after the apply, want %d (one created)", n, before+1)
+	}
+	if got == "" || after.ByID(kind.Integrations, got) == nil {
+		t.Errorf("integration 999 mapped onto %q, not the integration its create made; result %+v", got, s.Result)
+	}
+}
+
+// TestLookupComparesMaskedSecretTail: the lookup after a lost integration
+// create compares the characters a mask shows ("****1111",
+// "sk_live_****1234") with the configured secret the create sent: an
+// integration whose mask shows other characters holds another secret. A
+// mask that shows nothing ("****", the fake server's), or a secret the
+// answer leaves out, tells nothing.
+func TestLookupComparesMaskedSecretTail(t *testing.T) {
+	s := &Step{Secrets: []string{"whatsapp-twilio.auth_token", "whatsapp-twilio.credentials.client_secret"}}
+	sent := map[string]any{"auth_token": "tok-2222", "credentials": map[string]any{"client_secret": "sk_live_ab1234"}}
+	for _, tc := range []struct {
+		name    string
+		have    map[string]any
+		differs bool
+	}{
+		{"other tail", map[string]any{"auth_token": "****1111"}, true},
+		{"same tail", map[string]any{"auth_token": "****2222"}, false},
+		{"tail behind a separator", map[string]any{"auth_token": "****-2222"}, false},
+		{"nothing shown", map[string]any{"auth_token": "****"}, false},
+		{"left out", map[string]any{}, false},
+		{"not a mask", map[string]any{"auth_token": "tok-1111"}, false},
+		{"nested, same prefix and tail", map[string]any{"credentials": map[string]any{"client_secret": "sk_live_****1234"}}, false},
+		{"nested, other prefix", map[string]any{"credentials": map[string]any{"client_secret": "sk_test_****1234"}}, true},
+		{"nested, other tail", map[string]any{"credentials": map[string]any{"client_secret": "sk_live_****9999"}}, true},
+	} {
+		if got := maskDiffers(s, sent, tc.have); got != tc.differs {
+			t.Errorf("%s: maskDiffers = %v, want %v", tc.name, got, tc.differs)
+		}
+	}
+}

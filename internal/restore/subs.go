@@ -209,7 +209,7 @@ func asList(v any) []any {
 // linkSteps plans the second pass over items: relation values, set through
 // the id map once every item exists. Items selected whole get their
 // relation values; other items get the values that point into the types
-// of Select.LinkInto.
+// of Select.LinkInto, and nothing of theirs is cleared.
 func (b *builder) linkSteps() {
 	ik, _ := kind.ByName(kind.Items)
 	rels := relationFields(b.in.Source)
@@ -241,6 +241,20 @@ func (b *builder) linkSteps() {
 		for slug := range b.createdLinks[o] {
 			delete(want, slug) // set by the item's create
 		}
+		if !whole {
+			// An item reached only through LinkInto gets back the values
+			// that point at the restored items, nothing else: a value the
+			// source lacks (null, absent, an empty list) pointed at none,
+			// so the target's value, whatever it is, is left alone.
+			for slug, val := range want {
+				if !pointsAt(val) {
+					delete(want, slug)
+				}
+			}
+			if len(want) == 0 {
+				continue
+			}
+		}
 		var unresolved []string
 		mapped := map[string]any{}
 		for slug, val := range want {
@@ -250,6 +264,9 @@ func (b *builder) linkSteps() {
 		if t != nil {
 			tdata, _ := decodeFields(t.Raw)["data"].(map[string]any)
 			for slug := range fields {
+				if _, set := want[slug]; !whole && !set {
+					continue
+				}
 				if v, ok := tdata[slug]; ok && !b.createdLinks[o][slug] {
 					have[slug] = v
 				}
@@ -266,13 +283,19 @@ func (b *builder) linkSteps() {
 			continue
 		}
 		// A relation value the target has and the source lacks is
-		// cleared: sent as null.
-		var clear, sets []string
+		// cleared (sent as null), for an item selected whole only, and
+		// not when the field is required in the target and the plan
+		// does not make it optional first: the server would refuse the
+		// null on every apply. The step says it is left as it is.
+		var clear, sets, kept []string
 		for _, slug := range changes {
-			if have[slug] != nil && want[slug] == nil {
-				clear = append(clear, slug)
-			} else {
+			switch {
+			case !whole || have[slug] == nil || want[slug] != nil:
 				sets = append(sets, slug)
+			case b.requiredInTarget(o, t, slug):
+				kept = append(kept, slug)
+			default:
+				clear = append(clear, slug)
 			}
 		}
 		reason := "sets relation values through the id map: " + strings.Join(sets, ", ")
@@ -282,10 +305,29 @@ func (b *builder) linkSteps() {
 		case len(clear) > 0:
 			reason += "; clears relation values the source lacks: " + strings.Join(clear, ", ")
 		}
-		s := &Step{Kind: kind.Items, Parent: o.Parent, Key: o.Key, Label: label(ik, o), Action: Update,
+		action := Update
+		if len(kept) > 0 {
+			note := fmt.Sprintf("%s %s required in the target: left as it is", strings.Join(kept, ", "), map[bool]string{false: "is", true: "are"}[len(kept) > 1])
+			if len(sets)+len(clear) == 0 {
+				action, reason = Manual, "the source lacks relation values the target holds, but "+note+
+					" (make the field optional, or restore its type, to clear it)"
+			} else {
+				reason += "; " + note
+			}
+			changes = slices.DeleteFunc(changes, func(slug string) bool { return slices.Contains(kept, slug) })
+			if action == Manual {
+				changes = kept
+			}
+		}
+		s := &Step{Kind: kind.Items, Parent: o.Parent, Key: o.Key, Label: label(ik, o), Action: action,
 			Phase: PhaseLinks, Level: b.lv.node(kind.Apply{Kind: kind.Items, Pass: kind.PassLinks}), SourceID: o.ID, Changes: prefix("data.", changes),
 			Reason: reason}
-		b.linksBody(s, o, t, whole, want, clear)
+		if action == Manual {
+			s.TargetID, s.Match, s.TargetParent = t.ID, b.how[o], t.Parent
+			b.steps = append(b.steps, s)
+			continue
+		}
+		b.linksBody(s, o, t, whole, want, clear, kept)
 		if t != nil {
 			s.TargetID, s.Match, s.TargetParent = t.ID, b.how[o], t.Parent
 		} else if sp := b.sourceParent(ik, o); sp != nil && b.match[sp] != nil {
@@ -298,6 +340,58 @@ func (b *builder) linkSteps() {
 	}
 }
 
+// requiredInTarget reports whether the relation field slug of item o's
+// type is required in the target while the links pass runs (t is o's
+// target item): as the field's own step writes it when the plan writes
+// the field, else as the target holds it; a field the plan relaxes for
+// the apply (relaxSteps) is not.
+func (b *builder) requiredInTarget(o, t *Obj, slug string) bool {
+	if t == nil {
+		return false
+	}
+	required := false
+	for _, f := range b.in.Target.Children(kind.Fields, t.Parent) {
+		if text(f.Fields()["slug"]) == slug {
+			required = f.Fields()["required"] == true
+		}
+	}
+	for _, f := range b.in.Source.Children(kind.Fields, o.Parent) {
+		if text(f.Fields()["slug"]) != slug {
+			continue
+		}
+		for _, s := range b.steps {
+			if s.Kind != kind.Fields || s.Phase != "" || s.SourceID != f.ID || s.Parent != f.Parent ||
+				(s.Action != Create && s.Action != Update) {
+				continue
+			}
+			if body, _ := decodeRaw(s.Body); body != nil {
+				if m, ok := body.(map[string]any); ok {
+					if r, ok := m["required"].(bool); ok {
+						required = r // written before the items
+					}
+				}
+			}
+		}
+		for _, r := range b.order.relaxed {
+			if r.Field == f && b.createsItemsOf(o.Parent) {
+				return false // relaxed for the apply
+			}
+		}
+	}
+	return required
+}
+
+// createsItemsOf reports whether the plan so far creates items of the
+// type typ.
+func (b *builder) createsItemsOf(typ string) bool {
+	for _, s := range b.steps {
+		if s.Kind == kind.Items && s.Action == Create && s.Phase == "" && s.Parent == typ {
+			return true
+		}
+	}
+	return false
+}
+
 // linksBody gives a links step the whole data its item should hold after
 // it, as a server may replace an item's data on update (the contract,
 // section 6): an item selected whole sends the source's data with every
@@ -306,8 +400,9 @@ func (b *builder) linkSteps() {
 // other relation values are Held: sent as they are. The fields of clear
 // (relation values the target has and the source lacks) are sent as null,
 // and named in Relations like the others: the engine translates only the
-// fields Relations names.
-func (b *builder) linksBody(s *Step, o, t *Obj, whole bool, want map[string]any, clear []string) {
+// fields Relations names. The fields of kept (required in the target,
+// left as they are) are not set: the target's values are Held.
+func (b *builder) linksBody(s *Step, o, t *Obj, whole bool, want map[string]any, clear, kept []string) {
 	ik, _ := kind.ByName(kind.Items)
 	rels := relationsOf(b.in.Source, o.Parent)
 	var data map[string]any
@@ -319,6 +414,9 @@ func (b *builder) linksBody(s *Step, o, t *Obj, whole bool, want map[string]any,
 	}
 	if data == nil {
 		data = map[string]any{}
+	}
+	for _, slug := range kept {
+		delete(want, slug) // a null the source holds is not sent
 	}
 	for _, slug := range slices.Sorted(maps.Keys(want)) {
 		data[slug] = want[slug]
@@ -375,6 +473,15 @@ func (b *builder) mapItemValue(v any, unresolved *[]string) any {
 	}
 	nv, _ := b.translate(kind.Items, v, unresolved)
 	return nv
+}
+
+// pointsAt reports whether a relation value names an item: it is not
+// null, "" or an empty list.
+func pointsAt(v any) bool {
+	if l, ok := v.([]any); ok {
+		return len(l) > 0
+	}
+	return v != nil && v != ""
 }
 
 func nonNull(m map[string]any) map[string]any {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
@@ -188,7 +189,11 @@ func isStatus(err error, code int) bool {
 
 // lookup finds the object a create would make among the target's objects:
 // by natural key, or by content for kinds without one. Target objects
-// that the id map already gives to another source object are passed over.
+// that the plan matched to another source object (by id map, same id or
+// natural key), that the id map gives to another, or that another lookup
+// of this apply took, are passed over: content that compares equal (an
+// integration whose secrets are not compared, an item with the same
+// data) does not make them the object this create made.
 func (e *Engine) lookup(ctx context.Context, k *kind.Kind, s *Step, params map[string]string, body map[string]any) (string, error) {
 	var parent api.Object
 	if k.Parent != "" {
@@ -224,7 +229,9 @@ func (e *Engine) lookup(ctx context.Context, k *kind.Kind, s *Step, params map[s
 					continue
 				}
 				data := &Obj{Raw: marshalRaw(map[string]any{"data": cand.Fields()["data"]})}
-				if subset(map[string]any{"data": withoutSecrets(k, s, body["data"])}, data.Fields()) {
+				wd, _ := body["data"].(map[string]any)
+				hd, _ := data.Fields()["data"].(map[string]any)
+				if subset(map[string]any{"data": withoutSecrets(k, s, body["data"])}, data.Fields()) && !maskDiffers(s, wd, hd) {
 					matches = append(matches, o.ID)
 				}
 			default:
@@ -246,6 +253,9 @@ func (e *Engine) lookup(ctx context.Context, k *kind.Kind, s *Step, params map[s
 		e.reserved = map[string]string{}
 	}
 	for _, id := range matches {
+		if src, taken := e.taken[k.Name+"\x00"+id]; taken && src != s.SourceID {
+			continue
+		}
 		if src, taken := e.IDs.Source(k.Name, id); taken && src != s.SourceID {
 			continue
 		}
@@ -310,4 +320,53 @@ func dropStepSecrets(s *Step, data map[string]any) {
 		_, key, _ := strings.Cut(name, ".")
 		kind.DeletePath(data, key)
 	}
+}
+
+// maskDiffers reports whether a secret step s adds from the configuration
+// is answered in have masked with visible characters ("****2222",
+// "sk_live_****1234") that the configured secret (in want, the data the
+// create sent) does not begin or end with: have holds another secret, so
+// it is not the object the create made.
+func maskDiffers(s *Step, want, have map[string]any) bool {
+	for _, name := range s.Secrets {
+		_, key, _ := strings.Cut(name, ".")
+		w, _ := valueAt(want, key).(string)
+		h, _ := valueAt(have, key).(string)
+		if w == "" || !kind.Masked(h) {
+			continue
+		}
+		i := strings.IndexAny(h, maskRunes)
+		before, after := h[:i], strings.TrimLeft(h[i:], maskRunes)
+		if after != "" && strings.ContainsRune("-_.", rune(after[0])) {
+			after = after[1:]
+		}
+		if !strings.HasPrefix(w, before) || !strings.HasSuffix(w, after) {
+			return true
+		}
+	}
+	return false
+}
+
+// maskRunes are the characters a server masks a secret with (kind.Masked).
+const maskRunes = "*•●·"
+
+// valueAt returns the value at path (kind.SplitPath) in data: keys of
+// objects, indices of lists; nil where there is none.
+func valueAt(data map[string]any, path string) any {
+	var cur any = data
+	for _, seg := range kind.SplitPath(path) {
+		switch c := cur.(type) {
+		case map[string]any:
+			cur = c[seg]
+		case []any:
+			n, err := strconv.Atoi(seg)
+			if err != nil || n < 0 || n >= len(c) {
+				return nil
+			}
+			cur = c[n]
+		default:
+			return nil
+		}
+	}
+	return cur
 }
