@@ -39,14 +39,14 @@ func TestPackClosedBeforeTheBlobThatWouldPassTheTarget(t *testing.T) {
 		sizes []int
 		want  string
 	}{
-		{[]int{P / 2, P / 2}, fmt.Sprint([][]int{{P / 2, P / 2}})},                 // exactly packTarget: one pack
-		{[]int{P / 2, P/2 + 1}, fmt.Sprint([][]int{{P / 2}, {P/2 + 1}})},           // one over: two
-		{[]int{P}, fmt.Sprint([][]int{{P}})},                                       // exactly packTarget alone
-		{[]int{10, P, 10}, fmt.Sprint([][]int{{10}, {P}, {10}})},                   // full-size blob alone
-		{[]int{10, P + 1, 10}, fmt.Sprint([][]int{{10}, {P + 1}, {10}})},           // larger than a pack: alone
-		{[]int{P + 1, P + 1}, fmt.Sprint([][]int{{P + 1}, {P + 1}})},               // two huge
-		{[]int{P + 1}, fmt.Sprint([][]int{{P + 1}})},                               // huge first and only
-		{nil, fmt.Sprint([][]int(nil))},                                            // empty batch: no pack
+		{[]int{P / 2, P / 2}, fmt.Sprint([][]int{{P / 2, P / 2}})},       // exactly packTarget: one pack
+		{[]int{P / 2, P/2 + 1}, fmt.Sprint([][]int{{P / 2}, {P/2 + 1}})}, // one over: two
+		{[]int{P}, fmt.Sprint([][]int{{P}})},                             // exactly packTarget alone
+		{[]int{10, P, 10}, fmt.Sprint([][]int{{10}, {P}, {10}})},         // full-size blob alone
+		{[]int{10, P + 1, 10}, fmt.Sprint([][]int{{10}, {P + 1}, {10}})}, // larger than a pack: alone
+		{[]int{P + 1, P + 1}, fmt.Sprint([][]int{{P + 1}, {P + 1}})},     // two huge
+		{[]int{P + 1}, fmt.Sprint([][]int{{P + 1}})},                     // huge first and only
+		{nil, fmt.Sprint([][]int(nil))},                                  // empty batch: no pack
 	}
 	for _, c := range cases {
 		if got := fmt.Sprint(boundsPacks(t, c.sizes...)); got != c.want {
