@@ -123,13 +123,18 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) (Summary, error) {
 		e.idTypes = map[string]string{}
 	}
 	// taken: the target objects the plan gave a source object (matched by
-	// id map, same id or natural key, or standing for a reference), which
-	// a lookup by content never gives to another.
+	// id map, same id or a natural key that names one object, or standing
+	// for a reference), which a lookup by content never gives to another.
+	// An integration's natural key is its provider, shared by all of that
+	// provider's integrations: a create resumed after a kill may find its
+	// own object matched by provider to another source integration.
 	e.taken = map[string]string{}
 	for _, s := range p.Steps {
 		if s.TargetID != "" && s.SourceID != "" && s.Kind != KindPermissions && s.Kind != KindGroupUsers {
 			e.matched[s.Kind+"\x00"+s.SourceID] = s.TargetID
-			e.taken[s.Kind+"\x00"+s.TargetID] = s.SourceID
+			if s.Match == "id map" || s.Match == "same id" || s.Kind != string(kind.Integrations) {
+				e.taken[s.Kind+"\x00"+s.TargetID] = s.SourceID
+			}
 		}
 	}
 	for ref, tid := range p.Refs {
