@@ -258,7 +258,20 @@ func (b *builder) linkSteps() {
 		var unresolved []string
 		mapped := map[string]any{}
 		for slug, val := range want {
-			mapped[slug] = b.mapItemValue(val, &unresolved)
+			var un []string
+			m := b.mapItemValue(val, &un)
+			if !whole && len(un) > 0 {
+				// It named an item that is neither in the target nor
+				// restored (gone since, or dangling): the target's value
+				// is left alone rather than failing every apply.
+				delete(want, slug)
+				continue
+			}
+			unresolved = append(unresolved, un...)
+			mapped[slug] = m
+		}
+		if !whole && len(want) == 0 {
+			continue
 		}
 		have := map[string]any{}
 		if t != nil {
@@ -310,7 +323,7 @@ func (b *builder) linkSteps() {
 			note := fmt.Sprintf("%s %s required in the target: left as it is", strings.Join(kept, ", "), map[bool]string{false: "is", true: "are"}[len(kept) > 1])
 			if len(sets)+len(clear) == 0 {
 				action, reason = Manual, "the source lacks relation values the target holds, but "+note+
-					" (make the field optional, or restore its type, to clear it)"
+					b.clearAdvice(o, kept)
 			} else {
 				reason += "; " + note
 			}
@@ -379,6 +392,19 @@ func (b *builder) requiredInTarget(o, t *Obj, slug string) bool {
 		}
 	}
 	return required
+}
+
+// clearAdvice says how a user can clear the kept relation values of
+// item o: make the fields optional, or restore the item's type when the
+// snapshot holds them optional (restoring it writes them so); when the
+// snapshot requires them too, only an edit of the target clears them.
+func (b *builder) clearAdvice(o *Obj, kept []string) string {
+	for _, f := range b.in.Source.Children(kind.Fields, o.Parent) {
+		if slices.Contains(kept, text(f.Fields()["slug"])) && f.Fields()["required"] == true {
+			return " (the snapshot requires it too: make the field optional in the target to clear it)"
+		}
+	}
+	return " (make the field optional, or restore its type, to clear it)"
 }
 
 // createsItemsOf reports whether the plan so far creates items of the
