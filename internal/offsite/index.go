@@ -35,8 +35,9 @@ type index struct {
 	// trees holds the tree chunks resolve read, for whoever reads trees
 	// next.
 	trees *trees
-	// gone are the indexed packs that data/ does not list, or that a
-	// verify of this machine recorded damaged: exclude left them out, and
+	// gone are the indexed packs that data/ does not list, that a
+	// verify of this machine recorded damaged, or that a damage marker
+	// names: exclude left them out, and
 	// lost keeps, for each blob or chunk that had no other copy, the pack
 	// it was in (what a snapshot that needs it misses).
 	gone map[ID]bool
@@ -44,6 +45,8 @@ type index struct {
 	// dataInfos and dataIDs are the data/ listing loadIndex made.
 	dataInfos []ObjectInfo
 	dataIDs   []ID
+	// marks are the packs the target's damage markers name (damaged/).
+	marks map[ID]bool
 }
 
 type slot struct{ pack, blob uint32 }
@@ -283,7 +286,15 @@ func (r *Repo) loadIndexFiles(ctx context.Context, strict bool) (*index, error) 
 	if err != nil {
 		return nil, err
 	}
+	// Damage markers (damaged/, a verify's on any machine) count like
+	// this machine's record of damage.
+	if x.marks, err = r.damageMarks(ctx); err != nil {
+		return nil, err
+	}
 	gone := r.damagedPacks()
+	for p := range x.marks {
+		gone[p] = true
+	}
 	listed := make(map[ID]bool, len(x.dataIDs))
 	for _, id := range x.dataIDs {
 		listed[id] = true
