@@ -252,7 +252,10 @@
 //     something and that the local database still holds again as full
 //     trees (uploading, in new packs with a new index file, what is not
 //     found elsewhere), writes its record and deletes the old one
-//     (PushReport.Repaired). A push that checked notes the missing packs
+//     (PushReport.Repaired). A snapshot may have several records (a
+//     repair or refresh killed between writing the new and deleting the
+//     old): when one is complete, the broken ones are deleted and nothing
+//     is pushed; when all are broken, it is pushed once and all deleted. A push that checked notes the missing packs
 //     it checked against (the cache's "repaired" file): the pushes after
 //     it walk no tree until another pack goes missing or a verify records
 //     damage (TestPushChecksOnlyAfterDamage). New snapshots never build a delta on a
@@ -653,6 +656,7 @@
 // drop protects the snapshot before it. Push compares each pushed
 // record with the local one and writes a changed one again (the trees
 // stay), then deletes the old; until then both exist, and restore-db
-// takes one. restore-db keeps each snapshot's id, times, status, errors,
+// takes the newest (Snapshots lists records of one snapshot newest
+// pushed first). restore-db keeps each snapshot's id, times, status, errors,
 // counts, changes, anomalies, protection and healed list.
 package offsite

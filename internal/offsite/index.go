@@ -1,6 +1,7 @@
 package offsite
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -396,8 +397,8 @@ func decodeSnapshot(plain []byte) (*Snapshot, error) {
 }
 
 // Snapshots lists every snapshot on the target, of every daemon, oldest
-// first (then by daemon name and id). A record that cannot be read is an
-// error.
+// first (then by daemon name and id; several records of one snapshot,
+// newest pushed first). A record that cannot be read is an error.
 func (r *Repo) Snapshots(ctx context.Context) ([]*Snapshot, error) {
 	out, bad, err := r.readSnapshots(ctx)
 	if err == nil && len(bad) > 0 {
@@ -452,7 +453,18 @@ func (r *Repo) readRecords(ctx context.Context, strict bool) ([]*Snapshot, []Pro
 		if c := strings.Compare(a.Name, b.Name); c != 0 {
 			return c
 		}
-		return strings.Compare(a.LocalID, b.LocalID)
+		if c := strings.Compare(a.LocalID, b.LocalID); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Workspace, b.Workspace); c != 0 {
+			return c
+		}
+		// Records of one snapshot (a refresh or repair that was killed
+		// before it deleted the old one): the newest first.
+		if c := b.PushedAt.Compare(a.PushedAt); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.Object[:], b.Object[:])
 	})
 	return out, bad, nil
 }
