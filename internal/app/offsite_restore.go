@@ -506,11 +506,19 @@ func compareCollection(ctx context.Context, db *snapshot.DB, rs *offsite.Restore
 // chooseOffsite picks the snapshots a restore-db request names.
 func chooseOffsite(all []*offsite.Snapshot, req RestoreDBRequest) ([]*offsite.Snapshot, error) {
 	var out []*offsite.Snapshot
-	seen := map[string]bool{} // two pushes of one daemon at once may both write a record
+	// Two pushes of one daemon at once, or a refresh or repair killed
+	// before it deleted the old record, leave several: the newest is kept.
+	seen := map[string]int{}
 	for _, s := range all {
 		key := s.Name + "\x00" + s.Workspace + "\x00" + s.LocalID
-		if (req.Workspace == "" || s.Workspace == req.Workspace) && (req.Name == "" || s.Name == req.Name) && !seen[key] {
-			seen[key] = true
+		if (req.Workspace == "" || s.Workspace == req.Workspace) && (req.Name == "" || s.Name == req.Name) {
+			if i, ok := seen[key]; ok {
+				if s.PushedAt.After(out[i].PushedAt) {
+					out[i] = s
+				}
+				continue
+			}
+			seen[key] = len(out)
 			out = append(out, s)
 		}
 	}

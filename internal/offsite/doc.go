@@ -16,6 +16,7 @@
 //	index/<sha256>          which blobs each pack holds, where (compressed, sealed)
 //	snapshots/<sha256>      one record per pushed snapshot (compressed, sealed)
 //	locks/<random id>       who works on the target (sealed)
+//	damaged/<sha256>        empty: a verify found data/<sha256> damaged (# Repair)
 //
 // The first push to an empty target creates the repository: a random
 // 32-byte master key sealed in the first key file, which always has one
@@ -216,9 +217,10 @@
 //   - Every reader of the index (push, prune, restore) lists data/ once,
 //     after index/ (a push writes packs before the index file that lists
 //     them, so a pack of a listed index file that still exists is in the
-//     listing), and leaves out the packs it does not list, and those a
+//     listing), and leaves out the packs it does not list, those a
 //     verify on this machine recorded damaged (the file "damaged" in
-//     Options.CacheDir). A blob or chunk is then found in another pack
+//     Options.CacheDir), and those a damage marker on the target names
+//     (damaged/<pack id>, listed after data/: one more LIST). A blob or chunk is then found in another pack
 //     that holds it or not at all (an error naming the lost pack); a data
 //     blob given by a chunk of a left-out pack is left out too, even when
 //     the cache knows its ref (a reader without the cache could not
@@ -230,18 +232,30 @@
 //     objects against what is left, and names each snapshot that misses
 //     something, with the packs that held it (VerifyReport.Incomplete, and
 //     a problem on the record). It records the damaged packs and the
-//     incomplete snapshots in the cache's "damaged" file.
-//   - Push, when a pack is missing or damage is recorded (only then: the
-//     common case walks no tree), first looks again at each recorded
-//     pack: one that still does not check (ErrCorrupt) is deleted, since
+//     incomplete snapshots in the cache's "damaged" file, and writes a
+//     damage marker on the target for each pack that does not hash to its
+//     name or does not decrypt (an empty object named after the pack:
+//     nothing readable), so that every machine leaves it out and the
+//     next push of any daemon deals with it, whichever machine verified.
+//     Writing the marker is best effort: with read-only credentials it is
+//     refused, verify logs a warning and reports as before, and only
+//     this machine's cache knows. Without --read-data, verify leaves out
+//     the packs markers name (a problem each).
+//   - Push first looks again at each pack a damage marker names, and,
+//     when a pack is missing or damage is recorded here (only then: the
+//     common case walks no tree), at each recorded pack: one that still
+//     does not check (ErrCorrupt) is deleted (then its marker), since
 //     nothing can read it and every reader would keep trying it, so that
 //     every machine then sees it missing; one that reads well is taken
-//     off the record. It then checks each of this daemon's snapshots on
+//     off the record (its marker deleted). It then checks each of this daemon's snapshots on
 //     the target, a tree chunk once, and pushes each one that misses
 //     something and that the local database still holds again as full
 //     trees (uploading, in new packs with a new index file, what is not
 //     found elsewhere), writes its record and deletes the old one
-//     (PushReport.Repaired). A push that checked notes the missing packs
+//     (PushReport.Repaired). A snapshot may have several records (a
+//     repair or refresh killed between writing the new and deleting the
+//     old): when one is complete, the broken ones are deleted and nothing
+//     is pushed; when all are broken, it is pushed once and all deleted. A push that checked notes the missing packs
 //     it checked against (the cache's "repaired" file): the pushes after
 //     it walk no tree until another pack goes missing or a verify records
 //     damage (TestPushChecksOnlyAfterDamage). New snapshots never build a delta on a
@@ -256,7 +270,8 @@
 //     nothing then. Once push has repaired, prune runs: the new index
 //     leaves out the missing packs' entries (and those given by their
 //     chunks), and a damaged pack still in data/ is deleted like one no
-//     index lists (once older than the safety window). Refusing for as
+//     index lists (once older than the safety window). Prune deletes the
+//     damage markers of packs that are gone. Refusing for as
 //     long as the old entries are listed would refuse for good, since
 //     only prune rewrites the index.
 //
@@ -641,6 +656,7 @@
 // drop protects the snapshot before it. Push compares each pushed
 // record with the local one and writes a changed one again (the trees
 // stay), then deletes the old; until then both exist, and restore-db
-// takes one. restore-db keeps each snapshot's id, times, status, errors,
+// takes the newest (Snapshots lists records of one snapshot newest
+// pushed first). restore-db keeps each snapshot's id, times, status, errors,
 // counts, changes, anomalies, protection and healed list.
 package offsite

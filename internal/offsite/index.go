@@ -1,6 +1,7 @@
 package offsite
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,8 +36,9 @@ type index struct {
 	// trees holds the tree chunks resolve read, for whoever reads trees
 	// next.
 	trees *trees
-	// gone are the indexed packs that data/ does not list, or that a
-	// verify of this machine recorded damaged: exclude left them out, and
+	// gone are the indexed packs that data/ does not list, that a
+	// verify of this machine recorded damaged, or that a damage marker
+	// names: exclude left them out, and
 	// lost keeps, for each blob or chunk that had no other copy, the pack
 	// it was in (what a snapshot that needs it misses).
 	gone map[ID]bool
@@ -44,6 +46,8 @@ type index struct {
 	// dataInfos and dataIDs are the data/ listing loadIndex made.
 	dataInfos []ObjectInfo
 	dataIDs   []ID
+	// marks are the packs the target's damage markers name (damaged/).
+	marks map[ID]bool
 }
 
 type slot struct{ pack, blob uint32 }
@@ -283,7 +287,15 @@ func (r *Repo) loadIndexFiles(ctx context.Context, strict bool) (*index, error) 
 	if err != nil {
 		return nil, err
 	}
+	// Damage markers (damaged/, a verify's on any machine) count like
+	// this machine's record of damage.
+	if x.marks, err = r.damageMarks(ctx); err != nil {
+		return nil, err
+	}
 	gone := r.damagedPacks()
+	for p := range x.marks {
+		gone[p] = true
+	}
 	listed := make(map[ID]bool, len(x.dataIDs))
 	for _, id := range x.dataIDs {
 		listed[id] = true
@@ -385,8 +397,8 @@ func decodeSnapshot(plain []byte) (*Snapshot, error) {
 }
 
 // Snapshots lists every snapshot on the target, of every daemon, oldest
-// first (then by daemon name and id). A record that cannot be read is an
-// error.
+// first (then by daemon name and id; several records of one snapshot,
+// newest pushed first). A record that cannot be read is an error.
 func (r *Repo) Snapshots(ctx context.Context) ([]*Snapshot, error) {
 	out, bad, err := r.readSnapshots(ctx)
 	if err == nil && len(bad) > 0 {
@@ -441,7 +453,18 @@ func (r *Repo) readRecords(ctx context.Context, strict bool) ([]*Snapshot, []Pro
 		if c := strings.Compare(a.Name, b.Name); c != 0 {
 			return c
 		}
-		return strings.Compare(a.LocalID, b.LocalID)
+		if c := strings.Compare(a.LocalID, b.LocalID); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Workspace, b.Workspace); c != 0 {
+			return c
+		}
+		// Records of one snapshot (a refresh or repair that was killed
+		// before it deleted the old one): the newest first.
+		if c := b.PushedAt.Compare(a.PushedAt); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.Object[:], b.Object[:])
 	})
 	return out, bad, nil
 }

@@ -84,6 +84,12 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 	for _, id := range packIDs {
 		exists[id] = true
 	}
+	// A damage marker whose pack is gone has done its work.
+	for p := range idx.marks {
+		if !exists[p] {
+			r.dropMark(ctx, p)
+		}
+	}
 	used, records, err := r.used(ctx, idx)
 	if err != nil {
 		return rep, err
@@ -199,6 +205,9 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 			return rep, fmt.Errorf("delete pack: %w", err)
 		}
 		rep.FreedBytes += o.Size
+		if id, err := ParseID(o.Name[len("data/"):]); err == nil && idx.marks[id] {
+			r.dropMark(ctx, id)
+		}
 	}
 	return rep, nil
 }

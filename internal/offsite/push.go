@@ -87,10 +87,14 @@ func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error)
 	for _, b := range bad {
 		r.opts.Logger.Warn("offsite: a snapshot record cannot be read; run offsite verify", "object", b.Object, "err", b.Message)
 	}
-	have := map[string]*Snapshot{}
+	// A local snapshot may have several records: a refresh or a repair
+	// killed between writing the new record and deleting the old leaves
+	// both. Newest first (readRecords' order).
+	have := map[string][]*Snapshot{}
 	for _, s := range remote {
 		if s.Name == r.opts.Name {
-			have[s.Workspace+"\x00"+s.LocalID] = s
+			k := s.Workspace + "\x00" + s.LocalID
+			have[k] = append(have[k], s)
 		}
 	}
 	// Packs a verify of this machine found damaged are looked at again
@@ -149,14 +153,35 @@ func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error)
 	}
 	idx.trees = nil // resolve's and the check's tree chunks: push reads no more tree
 	var todo []Local
-	repair := map[int]*Snapshot{} // place in todo -> the record it replaces
+	repair := map[int][]*Snapshot{} // place in todo -> the records it replaces
+	deleted := 0                    // broken records deleted beside a complete one
 	for _, l := range locals {
-		old := have[l.Workspace+"\x00"+l.ID]
+		var old *Snapshot
+		var bad []*Snapshot
+		for _, s := range have[l.Workspace+"\x00"+l.ID] {
+			switch {
+			case broken[s]:
+				bad = append(bad, s)
+			case old == nil:
+				old = s // the newest complete record
+			}
+		}
+		if old != nil {
+			// A complete record is there: the broken ones (left by a
+			// repair killed before it deleted them) just go.
+			for _, s := range bad {
+				r.opts.Logger.Warn("offsite: deleting a broken record of a snapshot the target also holds complete", "snapshot", s.LocalID, "workspace", s.Workspace, "object", "snapshots/"+s.Object.String())
+				if err := r.b.Delete(ctx, "snapshots/"+s.Object.String()); err != nil && !isNotExist(err) {
+					return rep, fmt.Errorf("delete a broken record of %s: %w", s.LocalID, err)
+				}
+				deleted++
+			}
+		}
 		switch {
-		case old == nil:
+		case old == nil && len(bad) == 0:
 			todo = append(todo, l)
-		case broken[old]:
-			repair[len(todo)] = old
+		case old == nil:
+			repair[len(todo)] = bad
 			todo = append(todo, l)
 		case !bytes.Equal(old.Record, l.Record):
 			if err := r.refreshRecord(ctx, old, l.Record); err != nil {
@@ -170,7 +195,7 @@ func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error)
 	}
 	rep.Pending = len(todo)
 	if len(todo) == 0 {
-		rep.Snapshots = len(remote)
+		rep.Snapshots = len(remote) - deleted
 		return rep, nil
 	}
 	p := newPusher(r, ctx, idx, src, &rep)
@@ -189,25 +214,28 @@ func (r *Repo) Push(ctx context.Context, src Source) (rep PushReport, err error)
 		if base != nil {
 			baseLocal = base.local
 		}
-		old := repair[i]
-		if old != nil {
+		olds := repair[i]
+		if olds != nil {
 			base, baseLocal = nil, nil // a full tree: uploads all it misses
 		}
 		s, err := p.snapshot(l, base.snap(), baseLocal)
 		if err != nil {
 			return rep, fmt.Errorf("push snapshot %s of %s: %w", l.ID, l.Workspace, err)
 		}
-		if old != nil {
+		for _, old := range olds {
 			if err := r.b.Delete(ctx, "snapshots/"+old.Object.String()); err != nil && !isNotExist(err) {
 				return rep, fmt.Errorf("delete the old record of %s, pushed again: %w", old.LocalID, err)
 			}
+			deleted++
+		}
+		if olds != nil {
 			rep.Repaired = append(rep.Repaired, l.ID)
 		}
 		bases[l.Workspace] = &pushedBase{s: s, local: &l}
 		rep.Pushed = append(rep.Pushed, l.ID)
 		rep.Pending--
 	}
-	rep.Snapshots = len(remote) - len(rep.Repaired) + len(rep.Pushed)
+	rep.Snapshots = len(remote) - deleted + len(rep.Pushed)
 	return rep, nil
 }
 
@@ -234,7 +262,10 @@ func latestPushed(remote []*Snapshot, name string, locals []Local) map[string]*p
 		byID[locals[i].Workspace+"\x00"+locals[i].ID] = &locals[i]
 	}
 	out := map[string]*pushedBase{}
-	for _, s := range remote { // oldest first
+	for _, s := range remote { // oldest first; records of one snapshot newest first
+		if cur := out[s.Workspace]; cur != nil && cur.s.LocalID == s.LocalID {
+			continue // an older record of the same snapshot
+		}
 		if l := byID[s.Workspace+"\x00"+s.LocalID]; l != nil && s.Name == name {
 			out[s.Workspace] = &pushedBase{s: s, local: l}
 		}

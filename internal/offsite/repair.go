@@ -129,8 +129,9 @@ func packNames(packs map[ID]bool) string {
 	return goneNames(packs)
 }
 
-// confirmDamage looks again at the packs a verify of this machine
-// recorded damaged, before a push: one that is gone is missing (the
+// confirmDamage looks again at the packs the target's damage markers
+// name (confirmMarks), and at those a verify of this machine recorded
+// damaged, before a push: one that is gone is missing (the
 // listing shows it); one whose bytes still do not check is deleted, since
 // nothing can read it and its index entries would keep every reader on
 // it, so that everyone then sees it missing and push uploads its
@@ -138,6 +139,9 @@ func packNames(packs map[ID]bool) string {
 // records of incomplete snapshots stay until the push, which checks this
 // daemon's snapshots itself, has succeeded.
 func (r *Repo) confirmDamage(ctx context.Context) error {
+	if err := r.confirmMarks(ctx); err != nil {
+		return err
+	}
 	rec := r.damaged()
 	if len(rec) == 0 {
 		return nil
@@ -241,4 +245,90 @@ func (r *Repo) noteRepaired(gone map[ID]bool) {
 	if os.MkdirAll(r.opts.CacheDir, 0o700) == nil && os.WriteFile(p+".tmp", []byte(strings.Join(ids, "\n")+"\n"), 0o600) == nil {
 		_ = os.Rename(p+".tmp", p)
 	}
+}
+
+// objectDamage is a getSealed error for stored bytes that do not hash to
+// their name or do not decrypt: the object itself is damaged (a flipped
+// byte), which is what a damage marker records.
+type objectDamage struct{ err error }
+
+func (e *objectDamage) Error() string { return e.err.Error() }
+func (e *objectDamage) Unwrap() error { return e.err }
+
+func isObjectDamage(err error) bool {
+	var d *objectDamage
+	return errors.As(err, &d)
+}
+
+// damagedDir holds the damage markers: damaged/<pack id>, an empty
+// object a verify writes on the target for a pack that does not hash to
+// its name or does not decrypt, so that every machine's push, prune and
+// restore leave the pack out, and the next push (of any daemon) looks at
+// it again (doc.go, # Repair). The name is the pack's, nothing more.
+const damagedDir = "damaged/"
+
+// damageMarks lists the packs the target's damage markers name.
+func (r *Repo) damageMarks(ctx context.Context) (map[ID]bool, error) {
+	_, ids, err := r.listIDs(ctx, damagedDir)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[ID]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}
+
+// markDamaged writes a damage marker for each pack of ids. It is best
+// effort: verify runs with read-only credentials too, and then the
+// damage stays recorded in this machine's cache only.
+func (r *Repo) markDamaged(ctx context.Context, ids []ID) {
+	for _, id := range ids {
+		if err := r.b.Put(ctx, damagedDir+id.String(), nil); err != nil {
+			r.opts.Logger.Warn("offsite: could not record a damaged pack on the target (read-only credentials?); run `enspace-sync offsite verify --read-data` where pushes run, or push from this machine",
+				"object", "data/"+id.String(), "err", err)
+		}
+	}
+}
+
+// dropMark deletes the damage marker of pack id.
+func (r *Repo) dropMark(ctx context.Context, id ID) {
+	if err := r.b.Delete(ctx, damagedDir+id.String()); err != nil && !isNotExist(err) {
+		r.opts.Logger.Warn("offsite: a damage marker could not be deleted", "object", damagedDir+id.String(), "err", err)
+	}
+}
+
+// confirmMarks looks again at the packs the target's damage markers name,
+// before a push: one that still does not check is deleted, then its
+// marker; one that reads well now, or is gone, loses its marker only.
+func (r *Repo) confirmMarks(ctx context.Context) error {
+	marks, err := r.damageMarks(ctx)
+	if err != nil {
+		return err
+	}
+	for id := range marks {
+		o := "data/" + id.String()
+		_, err := r.readPack(ctx, id)
+		switch {
+		case err == nil, isNotExist(err):
+			if err == nil {
+				r.opts.Logger.Info("offsite: a pack a verify found damaged reads well now; its marker is removed", "object", o)
+			}
+			r.dropMark(ctx, id)
+		case errors.Is(err, ErrCorrupt):
+			r.opts.Logger.Warn("offsite: deleting a damaged pack a verify marked; its contents are pushed again", "object", o, "err", err)
+			if derr := r.b.Delete(ctx, o); derr != nil && !isNotExist(derr) {
+				r.opts.Logger.Warn("offsite: a damaged pack could not be deleted", "object", o, "err", derr)
+				continue
+			}
+			r.dropMark(ctx, id)
+		default:
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			// unknown: looked at again next time
+		}
+	}
+	return nil
 }

@@ -253,7 +253,7 @@ func (r *Repo) getSealed(ctx context.Context, dir string, id ID, kind string) ([
 			return nil, err
 		}
 		if hashOf(b) != id {
-			return nil, fmt.Errorf("%w: %s%s does not hash to its name", ErrCorrupt, dir, id.Short())
+			return nil, &objectDamage{fmt.Errorf("%w: %s%s does not hash to its name", ErrCorrupt, dir, id.Short())}
 		}
 		if cacheable(dir) {
 			r.cachePut(dir+id.String(), b)
@@ -261,7 +261,7 @@ func (r *Repo) getSealed(ctx context.Context, dir string, id ID, kind string) ([
 	}
 	plain, err := r.key.open(kind, b)
 	if err != nil {
-		return nil, fmt.Errorf("%s%s: %w", dir, id.Short(), err)
+		return nil, &objectDamage{fmt.Errorf("%s%s: %w", dir, id.Short(), err)}
 	}
 	return plain, nil
 }

@@ -112,6 +112,21 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 			}
 		}
 	}
+	// A pack a damage marker names (a verify found it damaged, here or
+	// elsewhere) is left out like a missing one, unless this verify
+	// reads every pack and so judges it itself.
+	marks, err := r.damageMarks(ctx)
+	if err != nil {
+		return rep, err
+	}
+	if !readData {
+		for p := range marks {
+			if _, ok := idx.packs[p]; ok && !gone[p] {
+				add("data/"+p.String(), "a verify found it damaged (%s%s): `enspace-sync offsite push` deletes it and uploads what it held again", damagedDir, p.Short())
+				gone[p] = true
+			}
+		}
+	}
 	idx.exclude(gone)
 	bad, err := idx.resolve(ctx, r)
 	if err != nil {
@@ -125,6 +140,7 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 			rep.Unindexed++
 		}
 	}
+	var mark []ID // packs that do not hash to their name or do not decrypt
 	if readData {
 		for _, id := range packIDs {
 			if err := ctx.Err(); err != nil {
@@ -137,6 +153,9 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 				add(obj, "%v", err)
 				if errors.Is(err, ErrCorrupt) || isNotExist(err) {
 					gone[id] = true
+				}
+				if isObjectDamage(err) && !marks[id] {
+					mark = append(mark, id)
 				}
 				continue
 			}
@@ -177,7 +196,8 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 	}
 	// What is damaged is recorded in the local cache: the next push there
 	// treats those packs as missing and pushes what they held again, and
-	// prune refuses to run while a snapshot needs them.
+	// prune refuses to run while a snapshot needs them. A pack that does
+	// not hash to its name or decrypt is marked on the target too.
 	var damaged []string
 	for p := range gone {
 		damaged = append(damaged, "data/"+p.String())
@@ -186,6 +206,9 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 		damaged = append(damaged, s.Object)
 	}
 	r.recordDamage(damaged)
+	// And on the target, for every machine: the push of any daemon then
+	// looks at the pack again and deletes it (doc.go, # Repair).
+	r.markDamaged(ctx, mark)
 	return r.verified(ctx, rep)
 }
 
