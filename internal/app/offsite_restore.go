@@ -391,12 +391,16 @@ func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *o
 	if err := importChanges(ctx, db, rs, w, sn, prev, base, put); err != nil {
 		// The Restorer's error, when its preparation failed, is the
 		// cause, named by its own snapshot and collection: the import's
-		// wraps it in the collection that waited for it.
+		// wraps it in the collection that waited for it. An import
+		// cancelled (another chain failed) keeps its cancellation: the
+		// Restorer's error then may concern another snapshot.
 		reason := err
-		if perr := rs.Err(ctx); perr != nil {
+		if perr := rs.Err(ctx); perr != nil && ctx.Err() == nil {
 			reason = perr
 		}
-		_ = w.Abort(reason)
+		// No run is left: the rebuilt database's runs are the
+		// original's, and the failure is the report's (rep.Failed).
+		_ = w.AbortImport(reason)
 		return nil, reason
 	}
 	return w.CommitImport(&rec)
@@ -517,14 +521,14 @@ func chooseOffsite(all []*offsite.Snapshot, req RestoreDBRequest) ([]*offsite.Sn
 	if len(out) == 0 {
 		return nil, absentf("enspace-sync offsite snapshots", "the target holds no snapshot%s", describeFilter(req))
 	}
-	if err := oneNameEach(out, req); err != nil {
-		return nil, err
-	}
-	if req.Snapshot == "" {
-		return out, nil
-	}
 	ref := strings.ToLower(req.Snapshot)
-	if ref == "latest" {
+	if ref == "" || ref == "latest" {
+		if err := oneNameEach(out, req); err != nil {
+			return nil, err
+		}
+		if ref == "" {
+			return out, nil
+		}
 		return out[len(out)-1:], nil
 	}
 	if len(ref) < 4 {
@@ -536,9 +540,15 @@ func chooseOffsite(all []*offsite.Snapshot, req RestoreDBRequest) ([]*offsite.Sn
 			hit = append(hit, s)
 		}
 	}
-	switch len(hit) {
-	case 0:
+	if len(hit) == 0 {
 		return nil, absentf("enspace-sync offsite snapshots", "no snapshot %s on the target%s", req.Snapshot, describeFilter(req))
+	}
+	// Only the workspaces the id names matter: another workspace held
+	// under several names is not restored.
+	if err := oneNameEach(hit, req); err != nil {
+		return nil, err
+	}
+	switch len(hit) {
 	case 1:
 		return hit, nil
 	}
