@@ -44,6 +44,10 @@ type RestoreDBReport struct {
 	// then ErrRestorePartial): the first of a chain that could not be
 	// read, and the later ones of its chain, built on it.
 	Failed []RestoreDBFailure `json:"failed,omitempty"`
+	// Names are the daemon names whose snapshots it restored, sorted.
+	// Several (no --name): a daemon pushing from this database would
+	// publish the others' snapshots under its own name.
+	Names []string `json:"names"`
 }
 
 // RestoreDBFailure is a snapshot restore-db could not restore, and why.
@@ -226,6 +230,13 @@ func importAll(ctx context.Context, path string, r *offsite.Repo, rs *offsite.Re
 			}
 		}
 	}
+	names := map[string]bool{}
+	for i, chain := range all {
+		if progress[i].filed > 0 {
+			names[chain[0].Name] = true
+		}
+	}
+	rep.Names = slices.Sorted(maps.Keys(names))
 	if err := db.Close(); err != nil {
 		return recovered, err
 	}

@@ -111,3 +111,36 @@ func TestRestoreDBPartialLeavesNoFailedRuns(t *testing.T) {
 		t.Errorf("restored database holds %d runs, want the original's %d less beta's one: %d", len(runs), len(orig), len(orig)-1)
 	}
 }
+
+// TestRestoreDBReportsSeveralDaemonNames: host-a pushed acme, host-b
+// beta; restore-db without --name brings both back and reports both
+// names (the command warns that such a database must not push), with
+// --name only that one.
+func TestRestoreDBReportsSeveralDaemonNames(t *testing.T) {
+	root := t.TempDir()
+	target := filepath.Join(root, "target")
+	ctx := context.Background()
+	for _, name := range []string{"host-a", "host-b"} {
+		dir := filepath.Join(root, name)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		db, err := snapshot.Open(filepath.Join(dir, "orig.db"), snapshot.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeRoundTripDay(t, db, map[string]string{"host-a": "acme", "host-b": "beta"}[name], 1)
+		if _, err := namedOffsiteService(t, dir, db, "names-Password-1", name, target).OffsitePush(ctx, ""); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+	}
+	rep, err := RestoreDB(ctx, RestoreDBRequest{From: "file://" + target, Password: "names-Password-1", To: filepath.Join(root, "all.db")})
+	if err != nil || !slices.Equal(rep.Names, []string{"host-a", "host-b"}) {
+		t.Fatalf("restore-db without --name: names %v, %v", rep, err)
+	}
+	rep, err = RestoreDB(ctx, RestoreDBRequest{From: "file://" + target, Password: "names-Password-1", To: filepath.Join(root, "a.db"), Name: "host-a"})
+	if err != nil || !slices.Equal(rep.Names, []string{"host-a"}) {
+		t.Fatalf("restore-db --name host-a: names %v, %v", rep, err)
+	}
+}
