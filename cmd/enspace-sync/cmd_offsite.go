@@ -45,7 +45,9 @@ Examples:
 		usage:   "enspace-sync offsite snapshots [--config FILE] [--target NAME] [--json]",
 		help: `Lists the snapshots on the target, of every daemon that pushes to it, oldest
 first: the daemon's name, the workspace, the snapshot's id (the same as in
-the database that took it), when it was taken and pushed.
+the database that took it), when it was taken and pushed. With --json, an
+array of snapshots only: a target that cannot be listed is named on stderr
+and in the exit status.
 
 ` + offsiteTargetsHelp + `
 
@@ -207,8 +209,19 @@ func offsiteSnapshotsCommand(ctx context.Context, m *Main, o *offsiteOptions) er
 		return offsiteError(err)
 	}
 	if o.g.asJSON {
-		if jerr := printJSON(m, snaps); jerr != nil {
-			return jerr
+		// The array holds snapshots only: a target that could not be
+		// listed is in the error (stderr) and the exit status; when none
+		// could, nothing is printed.
+		listed := make([]app.OffsiteSnapshot, 0, len(snaps))
+		for _, s := range snaps {
+			if s.Error == "" {
+				listed = append(listed, s)
+			}
+		}
+		if len(listed) > 0 || err == nil {
+			if jerr := printJSON(m, listed); jerr != nil {
+				return jerr
+			}
 		}
 		return offsiteError(err)
 	}
@@ -272,8 +285,15 @@ func offsiteVerifyCommand(ctx context.Context, m *Main, o *offsiteOptions) error
 			}
 		}
 	}
-	if errors.Is(err, app.ErrOffsiteDamaged) {
-		return withExit(ExitError, err) // damage found: 1, whatever the other targets did
+	return offsiteVerifyError(err)
+}
+
+// offsiteVerifyError is offsiteError for verify: damage found exits 1,
+// whatever the other targets did, unless the verify was interrupted
+// (130: the verify did not finish).
+func offsiteVerifyError(err error) error {
+	if errors.Is(err, app.ErrOffsiteDamaged) && !errors.Is(err, context.Canceled) {
+		return withExit(ExitError, err)
 	}
 	return offsiteError(err)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/config"
@@ -25,7 +26,11 @@ database: at PATH to use it.
 A workspace that several daemons pushed (offsite snapshots lists who
 pushed what) holds one history for each: restore-db refuses it (exit 2),
 naming the daemons, unless --name picks one; give the new machine's
-config that name: so that its pushes continue that history.
+config that name: so that its pushes continue that history. A database
+restored without --name that holds several daemons' snapshots (restore-db
+warns) is for reading: a daemon that pushes from it would publish the
+others' snapshots under its own name, and the next restore-db without
+--name would refuse them.
 
 PATH must not exist; the database is built under PATH.restoring, synced
 and linked into place when complete: PATH never holds a half-built
@@ -112,6 +117,10 @@ func runOffsiteRestoreDB(ctx context.Context, m *Main, args []string) error {
 	rep, err := app.RestoreDB(ctx, req)
 	if err != nil && !errors.Is(err, app.ErrRestorePartial) {
 		return offsiteError(err) // a prune running on the target exits 4
+	}
+	if len(rep.Names) > 1 {
+		fmt.Fprintf(m.Stderr, "warning: %s holds the snapshots of several daemons (%s): a daemon that pushes from it would publish the others' snapshots under its own name; to run a daemon on it, restore its name alone with --name\n",
+			rep.To, strings.Join(rep.Names, ", "))
 	}
 	if o.asJSON {
 		if jerr := printJSON(m, rep); jerr != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -39,6 +40,30 @@ func TestOffsiteErrorExitStatus(t *testing.T) {
 		m.Stderr = &errb
 		if code := m.ReportError(offsiteError(tt.err)); code != tt.want || !strings.Contains(errb.String(), tt.msg) {
 			t.Errorf("%v: exit %d, stderr %q; want %d with %q", tt.err, code, errb.String(), tt.want, tt.msg)
+		}
+	}
+}
+
+// TestOffsiteVerifyInterruptedAfterDamage: a verify that found damage on
+// one target and was then interrupted (ctrl-C) exits 130, not 1; damage
+// found by a verify that finished exits 1 even when another target
+// failed.
+func TestOffsiteVerifyInterruptedAfterDamage(t *testing.T) {
+	damaged := fmt.Errorf("%w: nas: 2 problems", app.ErrOffsiteDamaged)
+	cancelled := &app.TargetsError{Targets: 2, Failed: []app.TargetError{{Target: "s3", Err: fmt.Errorf("offsite target s3: %w", context.Canceled)}}}
+	failed := &app.TargetsError{Targets: 2, Failed: []app.TargetError{{Target: "s3", Err: errors.New("offsite target s3: boom")}}}
+	for _, tt := range []struct {
+		err  error
+		want int
+	}{
+		{errors.Join(damaged, cancelled), ExitInterrupted},
+		{errors.Join(damaged, failed), ExitError},
+		{damaged, ExitError},
+	} {
+		m := NewMain()
+		m.Stderr = &bytes.Buffer{}
+		if code := m.ReportError(offsiteVerifyError(tt.err)); code != tt.want {
+			t.Errorf("%v: exit %d, want %d", tt.err, code, tt.want)
 		}
 	}
 }

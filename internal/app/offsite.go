@@ -267,6 +267,9 @@ func (s *Service) OffsiteSnapshots(ctx context.Context, target string) ([]Offsit
 	}, func(_ []OffsiteSnapshot, t *config.Offsite, msg string) []OffsiteSnapshot {
 		return []OffsiteSnapshot{{Target: t.Name, Error: msg}}
 	})
+	if per == nil {
+		return nil, err // no target ran (an unknown one)
+	}
 	out := []OffsiteSnapshot{}
 	for _, p := range per {
 		out = append(out, p...)

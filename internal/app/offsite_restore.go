@@ -44,6 +44,10 @@ type RestoreDBReport struct {
 	// then ErrRestorePartial): the first of a chain that could not be
 	// read, and the later ones of its chain, built on it.
 	Failed []RestoreDBFailure `json:"failed,omitempty"`
+	// Names are the daemon names whose snapshots it restored, sorted.
+	// Several (no --name): a daemon pushing from this database would
+	// publish the others' snapshots under its own name.
+	Names []string `json:"names"`
 }
 
 // RestoreDBFailure is a snapshot restore-db could not restore, and why.
@@ -226,6 +230,13 @@ func importAll(ctx context.Context, path string, r *offsite.Repo, rs *offsite.Re
 			}
 		}
 	}
+	names := map[string]bool{}
+	for i, chain := range all {
+		if progress[i].filed > 0 {
+			names[chain[0].Name] = true
+		}
+	}
+	rep.Names = slices.Sorted(maps.Keys(names))
 	if err := db.Close(); err != nil {
 		return recovered, err
 	}
@@ -391,12 +402,16 @@ func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *o
 	if err := importChanges(ctx, db, rs, w, sn, prev, base, put); err != nil {
 		// The Restorer's error, when its preparation failed, is the
 		// cause, named by its own snapshot and collection: the import's
-		// wraps it in the collection that waited for it.
+		// wraps it in the collection that waited for it. An import
+		// cancelled (another chain failed) keeps its cancellation: the
+		// Restorer's error then may concern another snapshot.
 		reason := err
-		if perr := rs.Err(ctx); perr != nil {
+		if perr := rs.Err(ctx); perr != nil && ctx.Err() == nil {
 			reason = perr
 		}
-		_ = w.Abort(reason)
+		// No run is left: the rebuilt database's runs are the
+		// original's, and the failure is the report's (rep.Failed).
+		_ = w.AbortImport(reason)
 		return nil, reason
 	}
 	return w.CommitImport(&rec)
@@ -525,14 +540,14 @@ func chooseOffsite(all []*offsite.Snapshot, req RestoreDBRequest) ([]*offsite.Sn
 	if len(out) == 0 {
 		return nil, absentf("enspace-sync offsite snapshots", "the target holds no snapshot%s", describeFilter(req))
 	}
-	if err := oneNameEach(out, req); err != nil {
-		return nil, err
-	}
-	if req.Snapshot == "" {
-		return out, nil
-	}
 	ref := strings.ToLower(req.Snapshot)
-	if ref == "latest" {
+	if ref == "" || ref == "latest" {
+		if err := oneNameEach(out, req); err != nil {
+			return nil, err
+		}
+		if ref == "" {
+			return out, nil
+		}
 		return out[len(out)-1:], nil
 	}
 	if len(ref) < 4 {
@@ -544,9 +559,15 @@ func chooseOffsite(all []*offsite.Snapshot, req RestoreDBRequest) ([]*offsite.Sn
 			hit = append(hit, s)
 		}
 	}
-	switch len(hit) {
-	case 0:
+	if len(hit) == 0 {
 		return nil, absentf("enspace-sync offsite snapshots", "no snapshot %s on the target%s", req.Snapshot, describeFilter(req))
+	}
+	// Only the workspaces the id names matter: another workspace held
+	// under several names is not restored.
+	if err := oneNameEach(hit, req); err != nil {
+		return nil, err
+	}
+	switch len(hit) {
 	case 1:
 		return hit, nil
 	}

@@ -67,3 +67,20 @@ func (w *Writer) CommitImport(rec *Snapshot) (*Snapshot, error) {
 	}
 	return &out, nil
 }
+
+// AbortImport ends w, a run begun to import a snapshot of another
+// database, without a snapshot and without a trace in the runs log: the
+// database being rebuilt holds the original's runs, and an import that
+// did not finish (the target's damage, or a cancellation) is no run of
+// the original's. Its pending entries are deleted and its blobs
+// reclaimed, as by Abort.
+func (w *Writer) AbortImport(reason error) error {
+	if err := w.Abort(reason); err != nil {
+		return err
+	}
+	err := w.db.update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketRuns).Delete([]byte(w.id)) })
+	if err != nil {
+		return fmt.Errorf("abort import %s: %w", w.id, err)
+	}
+	return nil
+}
