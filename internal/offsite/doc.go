@@ -233,9 +233,14 @@
 //     something, with the packs that held it (VerifyReport.Incomplete, and
 //     a problem on the record). It records the damaged packs and the
 //     incomplete snapshots in the cache's "damaged" file, and writes a
-//     damage marker on the target for each pack that does not hash to its
-//     name or does not decrypt (an empty object named after the pack:
-//     nothing readable), so that every machine leaves it out and the
+//     damage marker on the target for each pack whose bytes, read a
+//     second time at the size data/ lists, still do not hash to its name
+//     (an empty object named after the pack: nothing readable). A read of
+//     another length is a transport fault, and bytes that hash to the
+//     name but do not decrypt mean this machine holds another master key
+//     (a repository an earlier build created twice): neither is marked. A
+//     verify --read-data that reads a marked pack well deletes its
+//     marker. So every machine leaves a damaged pack out and the
 //     next push of any daemon deals with it, whichever machine verified.
 //     Writing the marker is best effort: with read-only credentials it is
 //     refused, verify logs a warning and reports as before, and only
@@ -243,8 +248,9 @@
 //     the packs markers name (a problem each).
 //   - Push first looks again at each pack a damage marker names, and,
 //     when a pack is missing or damage is recorded here (only then: the
-//     common case walks no tree), at each recorded pack: one that still
-//     does not check (ErrCorrupt) is deleted (then its marker), since
+//     common case walks no tree), at each recorded pack: one whose bytes,
+//     at the size Stat gives, still do not hash to its name is deleted
+//     (then its marker), since
 //     nothing can read it and every reader would keep trying it, so that
 //     every machine then sees it missing; one that reads well is taken
 //     off the record (its marker deleted). It then checks each of this daemon's snapshots on

@@ -161,6 +161,10 @@ func (r *Repo) confirmDamage(ctx context.Context) error {
 		switch {
 		case err == nil, isNotExist(err):
 		case errors.Is(err, ErrCorrupt):
+			if bad, derr := r.packDamaged(ctx, id, -1); derr != nil || !bad {
+				keep[o] = derr != nil // whole bytes hashing right are not damage
+				continue
+			}
 			r.opts.Logger.Warn("offsite: deleting a damaged pack; its contents are pushed again", "object", o, "err", err)
 			if derr := r.b.Delete(ctx, o); derr != nil && !isNotExist(derr) {
 				keep[o] = true
@@ -299,6 +303,31 @@ func (r *Repo) dropMark(ctx context.Context, id ID) {
 	}
 }
 
+// packDamaged reads pack id whole and reports whether its bytes, of the
+// size the listing gives (size < 0: as Stat gives it now), do not hash to
+// its name: the only damage that warrants a marker or a deletion. A read
+// of another length is a transport fault, and bytes that hash to the name
+// but do not decrypt mean this machine holds another master key: neither
+// is damage, and neither deletes a pack other daemons may need.
+func (r *Repo) packDamaged(ctx context.Context, id ID, size int64) (bool, error) {
+	name := "data/" + id.String()
+	if size < 0 {
+		st, err := r.b.Stat(ctx, name)
+		if err != nil {
+			return false, err
+		}
+		size = st.Size
+	}
+	b, err := r.b.Get(ctx, name)
+	if err != nil {
+		return false, err
+	}
+	if int64(len(b)) != size {
+		return false, nil
+	}
+	return hashOf(b) != id, nil
+}
+
 // confirmMarks looks again at the packs the target's damage markers name,
 // before a push: one that still does not check is deleted, then its
 // marker; one that reads well now, or is gone, loses its marker only.
@@ -317,6 +346,12 @@ func (r *Repo) confirmMarks(ctx context.Context) error {
 			}
 			r.dropMark(ctx, id)
 		case errors.Is(err, ErrCorrupt):
+			if bad, derr := r.packDamaged(ctx, id, -1); derr != nil || !bad {
+				if derr == nil {
+					r.dropMark(ctx, id) // its bytes are whole: not damage (another key?)
+				}
+				continue
+			}
 			r.opts.Logger.Warn("offsite: deleting a damaged pack a verify marked; its contents are pushed again", "object", o, "err", err)
 			if derr := r.b.Delete(ctx, o); derr != nil && !isNotExist(derr) {
 				r.opts.Logger.Warn("offsite: a damaged pack could not be deleted", "object", o, "err", derr)

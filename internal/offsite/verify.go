@@ -140,7 +140,7 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 			rep.Unindexed++
 		}
 	}
-	var mark []ID // packs that do not hash to their name or do not decrypt
+	var mark []ID // packs whose bytes, read again whole, do not hash to their name
 	if readData {
 		for _, id := range packIDs {
 			if err := ctx.Err(); err != nil {
@@ -155,9 +155,18 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 					gone[id] = true
 				}
 				if isObjectDamage(err) && !marks[id] {
-					mark = append(mark, id)
+					// Marked only when a second read of the listed size
+					// does not hash to the name either: not for a short
+					// read, nor for bytes that hash right but do not
+					// decrypt (this machine holds another master key).
+					if bad, derr := r.packDamaged(ctx, id, sizes[id]); derr == nil && bad {
+						mark = append(mark, id)
+					}
 				}
 				continue
+			}
+			if marks[id] {
+				r.dropMark(ctx, id) // it reads well: whoever marked it misread it
 			}
 			from := idx.from[id]
 			for i, b := range idx.packs[id] {
