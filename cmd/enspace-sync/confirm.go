@@ -5,21 +5,19 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"syscall"
+
+	"golang.org/x/term"
 
 	"github.com/enspace-sync/enspace-sync/internal/restore"
 )
 
-// isTerminal reports whether the file descriptor is a terminal (a
-// character device). It is Main.IsTerminal's default. It asks fstat
-// directly: an *os.File made for the descriptor would close it when
-// collected.
+// isTerminal reports whether the file descriptor is a terminal. It is
+// Main.IsTerminal's default. It asks the terminal driver (an ioctl), not
+// the file's type: /dev/null, a script's or a service's stdin, is a
+// character device too, and no terminal. It takes the descriptor as an
+// int: an *os.File made for it would close it when collected.
 func isTerminal(fd uintptr) bool {
-	var st syscall.Stat_t
-	if fd == ^uintptr(0) || syscall.Fstat(int(fd), &st) != nil {
-		return false
-	}
-	return st.Mode&syscall.S_IFMT == syscall.S_IFCHR
+	return fd != ^uintptr(0) && term.IsTerminal(int(fd))
 }
 
 // terminal reports whether f (one of Main's streams) is a terminal, asked

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -127,5 +128,37 @@ func TestColourOnATerminal(t *testing.T) {
 	}
 	if got := paintLine("  ANOMALY: type contracts disappeared"); got != "\033[31m  ANOMALY: type contracts disappeared\033[0m" {
 		t.Errorf("ANOMALY line: %q", got)
+	}
+}
+
+// TestDevNullIsNoTerminal: /dev/null, the stdin of a cron job, a service
+// or "ssh -n", is a character device but no terminal. Restore run with it
+// refuses (exit 2) instead of asking a question nobody can answer, and db
+// backup --output - > /dev/null writes the copy instead of refusing.
+func TestDevNullIsNoTerminal(t *testing.T) {
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		t.Skip(err)
+	}
+	defer null.Close()
+	if isTerminal(null.Fd()) {
+		t.Fatalf("isTerminal(%s) = true", os.DevNull)
+	}
+
+	_, cfg := contractsDeleted(t)
+	m, stdout, stderr := newTestMain()
+	m.Stdin = null
+	code := m.ReportError(m.Run(context.Background(), []string{"restore", "--config", cfg, "--snapshot", "latest~1", "type:contracts"}))
+	m.Close()
+	if code != ExitUsage || !strings.Contains(stderr.String(), "refusing without a terminal to confirm") || strings.Contains(stderr.String(), "[y/N]") {
+		t.Errorf("restore with stdin %s: exit %d\nstdout:\n%s\nstderr:\n%s", os.DevNull, code, stdout, stderr)
+	}
+
+	m, _, stderr = newTestMain()
+	m.Stdout = null
+	code = m.ReportError(m.Run(context.Background(), []string{"db", "backup", "--config", cfg, "--output", "-"}))
+	m.Close()
+	if code != ExitOK {
+		t.Errorf("db backup --output - > %s: exit %d\n%s", os.DevNull, code, stderr)
 	}
 }
