@@ -70,6 +70,13 @@ func (o planPrinter) apply(ctx context.Context, m *Main, svc *app.Service, p *ap
 	if perr := o.print(m, p.Plan, sum); perr != nil && err == nil {
 		err = perr
 	}
+	if err != nil && ctx.Err() != nil {
+		again := "run the same command again: it resumes where this one stopped"
+		if o.command == "apply" {
+			again = "plan again with the restore or replicate that made the plan: it resumes where this one stopped"
+		}
+		err = fmt.Errorf("%s into %s interrupted after %d writes done: %s: %w", o.command, p.Target().Name, sum[restore.StatusDone], again, ctx.Err())
+	}
 	return err
 }
 

@@ -319,7 +319,7 @@ func (e *Engine) apply(ctx context.Context, s *Step) error {
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			s.Result = &Result{Status: StatusFailed, Error: ctx.Err().Error()}
+			s.Result = &Result{Status: StatusFailed, Error: "interrupted before the server answered"}
 			return ctx.Err()
 		}
 		s.Result = &Result{Status: StatusFailed, Error: err.Error()}

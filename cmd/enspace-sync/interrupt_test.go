@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
+)
+
+// TestRestoreInterrupted: a restore stopped by SIGINT while it writes exits
+// 130 and says what was interrupted, how far it got and what to do, not a
+// bare "context canceled"; the steps cut off say so; running the same
+// command again finishes the restore.
+func TestRestoreInterrupted(t *testing.T) {
+	srv, err := fakeapi.New(fakeapi.Options{Data: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var writes, armed atomic.Int64
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && armed.Load() == 1 && writes.Add(1) == 20 {
+			cancel() // Ctrl-C, while other writes are in flight
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	defer hs.Close()
+	cfg := writeTestConfig(t, t.TempDir(), hs.URL, "")
+	run := func(ctx context.Context, args ...string) (int, string, string) {
+		m, stdout, stderr := newTestMain()
+		code := m.ReportError(m.Run(ctx, args))
+		m.Close()
+		return code, stdout.String(), stderr.String()
+	}
+	if code, out, errs := run(context.Background(), "backup", "--config", cfg); code != ExitOK {
+		t.Fatalf("backup: exit %d\n%s%s", code, out, errs)
+	}
+	req, _ := http.NewRequest(http.MethodDelete, hs.URL+"/ws/types/contracts", nil)
+	req.Header.Set("x-api-key", fakeapi.DemoAPIKey)
+	req.Header.Set("en-workspace", "acme")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode/100 != 2 {
+		t.Fatalf("delete contracts: %v %v", resp, err)
+	}
+
+	restore := []string{"restore", "--config", cfg, "--snapshot", "latest", "type:contracts", "--yes"}
+	armed.Store(1)
+	code, out, errs := run(ctx, restore...)
+	if code != ExitInterrupted {
+		t.Fatalf("interrupted restore: exit %d, want %d\n%s%s", code, ExitInterrupted, out, errs)
+	}
+	if !strings.Contains(errs, "restore into acme interrupted after ") || !strings.Contains(errs, "run the same command again") {
+		t.Errorf("interrupted restore: stderr does not say what was interrupted and what to do:\n%s", errs)
+	}
+	if strings.Contains(errs, "enspace-sync: context canceled") || strings.Contains(out, ": context canceled") {
+		t.Errorf("interrupted restore: a bare \"context canceled\":\nstdout:\n%s\nstderr:\n%s", out, errs)
+	}
+
+	armed.Store(0)
+	code, out, errs = run(context.Background(), restore...)
+	if code != ExitOK || !strings.Contains(out, "Applied: ") || !strings.Contains(out, " 0 failed") {
+		t.Errorf("restore run again: exit %d\n%s%s", code, out, errs)
+	}
+}
