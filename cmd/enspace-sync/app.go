@@ -93,8 +93,30 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		}
 		return usagef("", "unknown command %q", args[0])
 	}
-	return cmd.run(ctx, m, rest)
+	err := cmd.run(ctx, m, rest)
+	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) && !strings.Contains(err.Error(), "interrupted") {
+		err = &interruptedError{command: cmd.name, err: err}
+	}
+	return err
 }
+
+// interruptedError is a command stopped by SIGINT or SIGTERM whose error
+// does not say so itself: it names the command instead of ending in a
+// bare "context canceled". It exits 130.
+type interruptedError struct {
+	command string
+	err     error
+}
+
+func (e *interruptedError) Error() string {
+	detail := strings.TrimSuffix(strings.TrimSuffix(e.err.Error(), context.Canceled.Error()), ": ")
+	if detail == "" || detail == e.command {
+		return e.command + " interrupted"
+	}
+	return e.command + " interrupted: " + detail
+}
+
+func (e *interruptedError) Unwrap() error { return e.err }
 
 // leadingGlobals splits off the global flags written before the command
 // ("enspace-sync --config f.yaml snapshots"): --config, --json,

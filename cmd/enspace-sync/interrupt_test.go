@@ -66,3 +66,33 @@ func TestRestoreInterrupted(t *testing.T) {
 		t.Errorf("restore run again: exit %d\n%s%s", code, out, errs)
 	}
 }
+
+// TestInterruptedNamesTheCommand: a command stopped by SIGINT whose error
+// does not say so itself (export --live, doctor) names the command that was
+// interrupted, never a bare "context canceled", and exits 130.
+func TestInterruptedNamesTheCommand(t *testing.T) {
+	srv, err := fakeapi.New(fakeapi.Options{Data: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	dir := t.TempDir()
+	cfg := writeTestConfig(t, dir, hs.URL, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"export", "--config", cfg, "--live", "--output", dir + "/live.tar.gz"}, "enspace-sync: export interrupted"},
+		{[]string{"doctor", "--config", cfg}, "enspace-sync: doctor interrupted"},
+	} {
+		m, _, stderr := newTestMain()
+		code := m.ReportError(m.Run(ctx, tc.args))
+		m.Close()
+		if code != ExitInterrupted || !strings.Contains(stderr.String(), tc.want) || strings.Contains(stderr.String(), "context canceled") {
+			t.Errorf("%s: exit %d, want %d and %q\n%s", tc.args[0], code, ExitInterrupted, tc.want, stderr)
+		}
+	}
+}
