@@ -25,7 +25,14 @@ func (s *Service) CopyDatabase(output string) (int64, error) {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(output), filepath.Base(output)+".tmp-*")
 	if err != nil {
-		return 0, fmt.Errorf("create the copy: %w", err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the temporary name is none of the user's business
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return 0, absentf("create the directory first, or choose another --output", "cannot write %s: the directory %s does not exist", output, filepath.Dir(output))
+		}
+		return 0, fmt.Errorf("cannot write %s in %s: %w", output, filepath.Dir(output), err)
 	}
 	n, err := db.WriteTo(tmp)
 	if err == nil {

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -147,9 +149,23 @@ func newStaged(p string, opts Options, m mode, stagingSuffix string, perm os.Fil
 	w.final, w.tmp = p, p+".tmp-"+suffix
 	w.staging = w.tmp + stagingSuffix
 	if err := os.Mkdir(w.staging, perm); err != nil {
-		return nil, fmt.Errorf("create staging directory: %w", err)
+		return nil, cannotWrite(p, err)
 	}
 	return w, nil
+}
+
+// cannotWrite is the error of an output path p whose staging file or
+// directory, beside it, could not be made: it names p and its directory,
+// not the temporary name the user never gave.
+func cannotWrite(p string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("cannot write %s: the directory %s does not exist", p, filepath.Dir(p))
+	}
+	return fmt.Errorf("cannot write %s in %s: %w", p, filepath.Dir(p), err)
 }
 
 // NewTarGz starts an export into the .tar.gz file path, which must not
