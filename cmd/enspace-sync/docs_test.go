@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -160,7 +161,38 @@ func TestQuickStart(t *testing.T) {
 			t.Errorf("quick start left no %s: %v", f, err)
 		}
 	}
+	checkQuickStartFigures(t, string(out))
 	t.Logf("quick start output:\n%s", out)
+}
+
+// backupLine is the summary line of a backup: objects, requests and KiB added.
+var backupLine = regexp.MustCompile(`of acme: complete, (\d+) objects in \S+, (\d+) requests, ([\d.]+) KiB added`)
+
+// checkQuickStartFigures compares the backup line the README quotes after
+// the quick start with the one the block printed: objects, requests and
+// bytes added may vary a little from run to run (the request log grows
+// with every request), not by a factor.
+func checkQuickStartFigures(t *testing.T, out string) {
+	t.Helper()
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, _ := strings.Cut(string(readme), "<!-- end of quick start -->")
+	doc, got := backupLine.FindStringSubmatch(after), backupLine.FindStringSubmatch(out)
+	if doc == nil || got == nil {
+		t.Fatalf("no backup line in the README after the quick start (%q) or in its output (%q)", doc, got)
+	}
+	for i, name := range []string{"", "objects", "requests", "KiB added"} {
+		if i == 0 {
+			continue
+		}
+		d, _ := strconv.ParseFloat(doc[i], 64)
+		g, _ := strconv.ParseFloat(got[i], 64)
+		if g < d*0.8 || g > d*1.25 {
+			t.Errorf("the README says the quick start's backup prints %s %s, it printed %s:\n%s", doc[i], name, got[i], got[0])
+		}
+	}
 }
 
 // TestVersionFromClone builds the program as the README's install from a
