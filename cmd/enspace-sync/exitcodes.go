@@ -23,7 +23,7 @@ const (
 	ExitUsage       = 2   // bad command line or invalid configuration
 	ExitPartial     = 3   // part of the work was done: a partial backup, failed restore steps, some offsite targets or snapshots
 	ExitLocked      = 4   // the database, or an offsite target, is locked by another process
-	ExitChanges     = 5   // diff --exit-code found changes; verify found damage
+	ExitChanges     = 5   // diff --exit-code found changes (verify exits 1 on damage)
 	ExitInterrupted = 130 // stopped by SIGINT or SIGTERM
 )
 
