@@ -57,8 +57,15 @@ func OpenStore(path string, o OpenOptions) (*Store, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.ReadOnly {
-		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		fi, err := os.Stat(path)
+		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%w at %s: run enspace-sync backup first", ErrNoDatabase, path)
+		}
+		// An empty file (touched, or a copy that never got written) holds
+		// no database yet: a read-only open cannot initialise it, and bbolt
+		// would fail with "bad file descriptor".
+		if err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+			return nil, fmt.Errorf("%w at %s: the file is empty: run enspace-sync backup first, or put a database there", ErrNoDatabase, path)
 		}
 	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create the database directory: %w", err)
