@@ -149,6 +149,22 @@ func (r *runner) checkAccess(ctx context.Context) bool {
 		status = 200
 	}
 	r.add("reachability", VerdictOK, fmt.Sprintf("%s answers (HTTP %d); %s", r.env.BaseURL, status, tlsNote(r.env.BaseURL)))
+	if !off && notTheAPI(p.err) {
+		// A 404 or a web page says nothing of the key. The workspace's
+		// context, another route, tells a moved route from a base URL
+		// that is not the API's (a path too many or missing, the web
+		// application's address), for which route overrides are no fix.
+		ctxRoute := kind.Of(kind.Workspace).Get
+		_, err := r.c.Do(ctx, ctxRoute, r.ws.Slug, nil, nil)
+		if notTheAPI(err) {
+			r.add("base_url", VerdictError, fmt.Sprintf("%s answers 404 or an HTML web page on %s and %s: the base URL of environment %s is probably wrong (a path too many or missing, or the web application's address): fix base_url, route overrides will not help",
+				r.env.BaseURL, r.routes[k.List].Path, r.routes[ctxRoute].Path, r.ws.Environment))
+			return false
+		}
+		if s := api.StatusOf(err); s == 401 {
+			status, p.err = s, err
+		}
+	}
 	if status == 401 {
 		r.add("auth", VerdictUnauthorized, fmt.Sprintf("401: %v", p.err))
 		return false
@@ -166,6 +182,12 @@ func (r *runner) checkAccess(ctx context.Context) bool {
 		r.checkKey(ctx)
 	}
 	return true
+}
+
+// notTheAPI reports whether err is an answer that no API route gives: 404,
+// or a web page.
+func notTheAPI(err error) bool {
+	return api.StatusOf(err) == 404 || errors.Is(err, api.ErrHTMLPage)
 }
 
 // tlsNote says what the scheme means for the connection.
