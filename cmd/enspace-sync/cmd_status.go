@@ -21,11 +21,13 @@ for each workspace's schedule, next run, last run and its status, whether
 a run is in progress, and the snapshot count. When nothing answers there,
 it says so and exits 1.
 
-With --json, the daemon's answer as is: {"workspaces": [{"name",
-"schedule", "next_run", "last_run": {"started_at", "finished_at",
-"status", "snapshot", "error"}, "running", "snapshots", "offsite":
-{"last_push", "last_received", "pending", "stale_after_seconds", "stale"}
-(offsite targets' push jobs only)}], "version", "started_at"}.
+With --json, the daemon's answer as is: {"workspaces": [{"name", "kind"
+(backup, replication or offsite), "schedule", "next_run", "last_run":
+{"started_at", "finished_at", "status", "snapshot", "error"}, "running",
+"snapshots", "offsite": {"last_push", "last_received", "pending",
+"stale_after_seconds", "stale"} (offsite targets' push jobs only)}],
+"scrub" (the scrub job, with the same keys; absent when disabled),
+"version", "started_at"}.
 
 Examples:
   enspace-sync status
