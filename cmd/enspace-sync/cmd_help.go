@@ -37,7 +37,7 @@ func runHelp(ctx context.Context, m *Main, args []string) error {
 			printGroup(m.Stdout, args[0], group)
 			return nil
 		}
-		return usagef("help", "unknown command %q", strings.Join(args, " "))
+		return usagef("", "unknown command %q", strings.Join(args, " "))
 	}
 	return cmd.run(ctx, m, []string{"--help"})
 }
