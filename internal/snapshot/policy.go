@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 )
@@ -176,7 +177,9 @@ func keepBeforeDrops(out []Decision, idx []int) {
 				d.Reasons = d.Reasons[:0]
 			}
 			d.Keep = true
-			d.Reasons = append(d.Reasons, ReasonBeforeDrop)
+			if !slices.Contains(d.Reasons, ReasonBeforeDrop) { // also protected by the backup that saw the drop
+				d.Reasons = append(d.Reasons, ReasonBeforeDrop)
+			}
 			break
 		}
 	}

@@ -172,3 +172,20 @@ func TestApplyPolicyKeepsAProtectedSnapshot(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyPolicyNamesTheDropOnce: a snapshot protected by the backup
+// whose anomaly also lies in a newer snapshot (the usual case: the backup
+// marks the snapshot before the drop) is kept for one reason, said once.
+func TestApplyPolicyNamesTheDropOnce(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, 3, d, 12, 0, 0, 0, time.UTC) }
+	snaps := []*Snapshot{
+		{ID: "b", Workspace: "acme", StartedAt: day(2), Status: StatusComplete, Protected: "last before a drop in c: type contracts disappeared"},
+		{ID: "c", Workspace: "acme", StartedAt: day(3), Status: StatusComplete, Anomalies: []string{"type contracts disappeared"}},
+		{ID: "d", Workspace: "acme", StartedAt: day(4), Status: StatusComplete},
+	}
+	for _, d := range ApplyPolicy(snaps, Policy{KeepLast: 1}, day(5), time.UTC) {
+		if d.Snapshot.ID == "b" && fmt.Sprint(d.Reasons) != fmt.Sprint([]string{ReasonBeforeDrop}) {
+			t.Errorf("b reasons = %q, want [%s] once", d.Reasons, ReasonBeforeDrop)
+		}
+	}
+}
