@@ -53,6 +53,9 @@ func configCheckCommand(ctx context.Context, m *Main, o *configCheckOptions) err
 	g := &o.g
 	path, err := m.locateConfig(g.configPath)
 	if err != nil {
+		if g.asJSON && path != "" {
+			printJSON(m, map[string]any{"path": path, "valid": false, "error": err.Error()})
+		}
 		return err
 	}
 	cfg, err := config.Load(path, config.Options{LookupEnv: m.lookupEnv})

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 
@@ -55,14 +57,29 @@ func (m *Main) loadConfig(g *globalFlags, local bool) (*config.Config, error) {
 
 // locateConfig finds the config file (see config.Locate). Finding none is
 // a configuration error (exit status 2) that lists where it looked and
-// suggests config init.
+// suggests config init; a file --config or $ENSPACE_SYNC_CONFIG names that
+// does not exist is one too, returned with its path.
 func (m *Main) locateConfig(flagValue string) (string, error) {
 	path, err := config.Locate(flagValue, m.lookupEnv)
 	var nf *config.NotFoundError
 	if errors.As(err, &nf) {
 		return "", configError(&usageError{msg: err.Error(), hint: "enspace-sync config init (or --config FILE; see config.example.yaml)"})
 	}
-	return path, err
+	if err != nil {
+		return path, err
+	}
+	// A file named by --config or $ENSPACE_SYNC_CONFIG is taken as given:
+	// when it is missing, say who named it (a variable exported in an
+	// earlier session is easily forgotten).
+	if _, serr := os.Stat(path); errors.Is(serr, fs.ErrNotExist) {
+		if flagValue != "" {
+			return path, configError(&usageError{msg: fmt.Sprintf("no config file %s (named by --config)", path),
+				hint: "check the path, or write one with enspace-sync config init --config " + path})
+		}
+		return path, configError(&usageError{msg: fmt.Sprintf("no config file %s (named by $%s)", path, config.EnvConfigPath),
+			hint: "point $" + config.EnvConfigPath + " at the config, or unset it to use the default paths"})
+	}
+	return path, nil
 }
 
 func (m *Main) lookupEnv(key string) (string, bool) {
