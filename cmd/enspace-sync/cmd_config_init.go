@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,7 +118,13 @@ func configInitCommand(ctx context.Context, m *Main, o *configInitOptions) error
 	if err := config.WriteStarter(path, s, key); err != nil {
 		switch {
 		case errors.Is(err, config.ErrExists):
-			return &exitError{code: ExitError, err: &usageError{msg: err.Error(), hint: "enspace-sync config check --config " + path}}
+			hint := "enspace-sync config check --config " + path
+			if _, serr := os.Lstat(path); errors.Is(serr, fs.ErrNotExist) {
+				// The key file is there, the config is not (an earlier
+				// attempt, or another environment's key).
+				hint = "move the key file away (or use it: write the config by hand), or name the environment otherwise with --environment NAME, whose key file is named after it"
+			}
+			return &exitError{code: ExitError, err: &usageError{msg: err.Error(), hint: hint}}
 		case errors.Is(err, config.ErrInvalid):
 			return configError(err)
 		}
