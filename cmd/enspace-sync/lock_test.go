@@ -52,3 +52,33 @@ func TestLockHeld(t *testing.T) {
 		t.Errorf("database mode = %v, want 0600", fi.Mode().Perm())
 	}
 }
+
+// TestLockHeldHints: a writing command other than backup, while the daemon
+// holds the database, is told what helps it (trigger runs a backup, which
+// db compact or a restore has no use for).
+func TestLockHeldHints(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeTestConfig(t, dir, "http://127.0.0.1:1", "")
+	dbPath := filepath.Join(dir, "db", "enspace-sync.db")
+	if err := os.MkdirAll(filepath.Dir(dbPath), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	db, err := snapshot.Open(dbPath, snapshot.Options{Command: "enspace-sync run"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"db", "compact"}, "Try: the daemon holds the database: stop it for the time db compact runs (systemctl stop enspace-sync), then start it again"},
+		{[]string{"prune"}, "Try: the daemon holds the database, and applies the retention and prunes after each backup itself"},
+	} {
+		out, err := runSelf(t, append(tc.args, "--config", cfg)...)
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != ExitLocked || !strings.Contains(out, tc.want) || strings.Contains(out, "runs a backup through it") {
+			t.Errorf("%s with the daemon's lock held: %v, want exit %d and %q\n%s", tc.args, err, ExitLocked, tc.want, out)
+		}
+	}
+}

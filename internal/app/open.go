@@ -74,8 +74,7 @@ func OpenStore(path string, o OpenOptions) (*Store, error) {
 		st, err := openFile(path, o, 2*time.Second)
 		if errors.Is(err, snapshot.ErrLocked) && (snapshot.HeldByDaemon(path) ||
 			o.Daemon != nil && o.Daemon.Alive(context.Background())) {
-			return nil, &FailureError{Err: err,
-				Hint: "the daemon holds the database: enspace-sync trigger NAME runs a backup through it (see enspace-sync status)"}
+			return nil, &FailureError{Err: err, Hint: daemonHoldsHint(o.Command)}
 		}
 		return st, err
 	}
@@ -98,6 +97,22 @@ func OpenStore(path string, o OpenOptions) (*Store, error) {
 		st, err = openFile(path, o, timeout)
 	}
 	return st, err
+}
+
+// daemonHoldsHint is what to do when the daemon holds the database that
+// command must write: a backup goes through the daemon; the daemon applies
+// the retention and prunes after each backup itself; the other writers
+// (restore, replicate, apply, db compact, verify --repair) need it stopped
+// for as long as they run.
+func daemonHoldsHint(command string) string {
+	switch command {
+	case "backup":
+		return "the daemon holds the database: enspace-sync trigger NAME runs a backup through it (see enspace-sync status)"
+	case "forget", "prune":
+		return "the daemon holds the database, and applies the retention and prunes after each backup itself (enspace-sync trigger NAME runs one now); to " +
+			command + " by hand, stop it first (systemctl stop enspace-sync) and start it again after"
+	}
+	return "the daemon holds the database: stop it for the time " + command + " runs (systemctl stop enspace-sync), then start it again"
 }
 
 // openFile opens the database file, waiting up to timeout for its lock (a
