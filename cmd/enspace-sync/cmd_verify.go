@@ -58,7 +58,7 @@ func verifyCommand(ctx context.Context, m *Main, o *verifyOptions) error {
 	if o.repair {
 		return repairCommand(m, o, svc)
 	}
-	rep, err := svc.Verify(o.readData)
+	rep, err := svc.Verify(ctx, o.readData)
 	if err != nil {
 		return err
 	}

@@ -68,8 +68,9 @@ func TestRestoreInterrupted(t *testing.T) {
 }
 
 // TestInterruptedNamesTheCommand: a command stopped by SIGINT whose error
-// does not say so itself (export --live, doctor) names the command that was
-// interrupted, never a bare "context canceled", and exits 130.
+// does not say so itself (export --live, doctor, verify) names the command
+// that was interrupted, never a bare "context canceled", and exits 130;
+// verify stops rather than checking on to the end.
 func TestInterruptedNamesTheCommand(t *testing.T) {
 	srv, err := fakeapi.New(fakeapi.Options{Data: "demo"})
 	if err != nil {
@@ -79,6 +80,11 @@ func TestInterruptedNamesTheCommand(t *testing.T) {
 	defer hs.Close()
 	dir := t.TempDir()
 	cfg := writeTestConfig(t, dir, hs.URL, "")
+	m, _, stderr := newTestMain()
+	if code := m.ReportError(m.Run(context.Background(), []string{"backup", "--config", cfg})); code != ExitOK {
+		t.Fatalf("backup: exit %d\n%s", code, stderr)
+	}
+	m.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	for _, tc := range []struct {
@@ -87,6 +93,7 @@ func TestInterruptedNamesTheCommand(t *testing.T) {
 	}{
 		{[]string{"export", "--config", cfg, "--live", "--output", dir + "/live.tar.gz"}, "enspace-sync: export interrupted"},
 		{[]string{"doctor", "--config", cfg}, "enspace-sync: doctor interrupted"},
+		{[]string{"verify", "--config", cfg, "--read-data"}, "enspace-sync: verify interrupted"}, // not "no damage found"
 	} {
 		m, _, stderr := newTestMain()
 		code := m.ReportError(m.Run(ctx, tc.args))

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"context"
+
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
@@ -14,13 +16,13 @@ func (s *Service) Prune() (snapshot.PruneStats, error) {
 }
 
 // Verify checks every snapshot's records, trees and references, and with
-// readData re-hashes every stored object.
-func (s *Service) Verify(readData bool) (*snapshot.VerifyReport, error) {
+// readData re-hashes every stored object. It stops when ctx is done.
+func (s *Service) Verify(ctx context.Context, readData bool) (*snapshot.VerifyReport, error) {
 	db, err := s.needDB()
 	if err != nil {
 		return nil, err
 	}
-	return db.Verify(readData, nil)
+	return db.VerifyContext(ctx, readData, nil)
 }
 
 // Compact gives the space forget and prune freed back to the file system:

@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -275,5 +276,27 @@ func TestCommitFailureRecordsFailed(t *testing.T) {
 	}
 	if _, err := db.Begin("", t0); !errors.Is(err, ErrInvalid) {
 		t.Errorf("Begin with no workspace = %v, want ErrInvalid", err)
+	}
+}
+
+// TestVerifyContextStops: a verify whose context is cancelled midway (Ctrl-C)
+// stops with the context's error instead of checking on to the end.
+func TestVerifyContextStops(t *testing.T) {
+	db := openTest(t)
+	snapshotOf(t, db, "acme", 200, same)
+	snapshotOf(t, db, "acme", 200, func(id int) int { return id / 150 })
+	fileAll(t, db)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	last := 0
+	_, err := db.VerifyContext(ctx, true, func(done, total int) { last = done; cancel() })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("verify cancelled midway = %v, want context.Canceled", err)
+	}
+	if last >= 400 {
+		t.Errorf("verify checked %d objects of 400 after its context was cancelled", last)
+	}
+	if rep, err := db.VerifyContext(context.Background(), true, nil); err != nil || !rep.OK() || rep.Objects != 400 {
+		t.Errorf("verify afterwards = %+v, %v", rep, err)
 	}
 }

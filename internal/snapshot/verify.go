@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -101,6 +102,16 @@ func (r *VerifyReport) add(p Problem) {
 // header is not what it expects) is reported as damage, not as a crash.
 func (db *DB) Verify(readData bool, progress func(done, total int)) (rep *VerifyReport, err error) {
 	return db.verify(readData, progress, nil, true)
+}
+
+// VerifyContext is Verify that stops, with ctx's error, soon after ctx is
+// done: between two reads of the database, so that a long check (verify
+// --read-data of a large database) ends on Ctrl-C.
+func (db *DB) VerifyContext(ctx context.Context, readData bool, progress func(done, total int)) (*VerifyReport, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return db.verify(readData, progress, func(int) error { return ctx.Err() }, true)
 }
 
 // verify is Verify; pace, when not nil, is told of the bytes each read
