@@ -51,6 +51,9 @@ func offsiteKeysCommand(ctx context.Context, m *Main, o *offsiteKeysOptions) err
 	if o.add != (o.newPasswordFile != "") {
 		return usagef("offsite keys", "--add and --new-password-file go together")
 	}
+	if o.remove != "" && len(o.remove) < 4 {
+		return usagef("offsite keys", "--remove %q: give at least 4 characters of the key's id (offsite keys lists them)", o.remove)
+	}
 	var pw string
 	if o.add {
 		s, err := config.ReadKeyFile(o.newPasswordFile)
