@@ -91,6 +91,12 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			}
 			return &usageError{msg: fmt.Sprintf("%q needs a subcommand: %s", args[0], strings.Join(group, ", ")), hint: hint}
 		}
+		if strings.HasPrefix(args[0], "-") {
+			if name := strings.TrimLeft(args[0], "-"); name == "config" || name == "log-level" {
+				return usagef("", "%s needs a value, and a command after it", args[0])
+			}
+			return usagef("", "unknown flag %s before the command: only --config, --json, --log-level, -q and -v may come before it", args[0])
+		}
 		return usagef("", "unknown command %q", args[0])
 	}
 	err := cmd.run(ctx, m, rest)
