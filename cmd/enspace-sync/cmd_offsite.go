@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/app"
@@ -169,7 +170,18 @@ func offsiteError(err error) error {
 // printFailed prints a failed target's line: its error instead of
 // figures it never reached.
 func printFailed(m *Main, target, msg string) {
+	if interruptedText(msg) {
+		fmt.Fprintf(m.Stdout, "%s: interrupted\n", target)
+		return
+	}
 	fmt.Fprintf(m.Stdout, "%s: failed: %s\n", target, msg)
+}
+
+// interruptedText reports whether a target's error is the command's own
+// interruption (Ctrl-C), which its line says as such, not as a failure
+// ending in "context canceled".
+func interruptedText(msg string) bool {
+	return strings.HasSuffix(msg, context.Canceled.Error())
 }
 
 func offsitePushCommand(ctx context.Context, m *Main, o *offsiteOptions) error {
@@ -186,7 +198,11 @@ func offsitePushCommand(ctx context.Context, m *Main, o *offsiteOptions) error {
 		for _, r := range reps {
 			if r.Error != "" {
 				if len(r.Pushed) > 0 {
-					fmt.Fprintf(m.Stdout, "%s: pushed %d snapshots, %s uploaded, then failed: %s\n", r.Target, len(r.Pushed), humanBytes(r.Uploaded), r.Error)
+					then := "then failed: " + r.Error
+					if interruptedText(r.Error) {
+						then = "then interrupted"
+					}
+					fmt.Fprintf(m.Stdout, "%s: pushed %d snapshots, %s uploaded, %s\n", r.Target, len(r.Pushed), humanBytes(r.Uploaded), then)
 				} else {
 					printFailed(m, r.Target, r.Error)
 				}

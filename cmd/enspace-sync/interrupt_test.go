@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -101,5 +104,42 @@ func TestInterruptedNamesTheCommand(t *testing.T) {
 		if code != ExitInterrupted || !strings.Contains(stderr.String(), tc.want) || strings.Contains(stderr.String(), "context canceled") {
 			t.Errorf("%s: exit %d, want %d and %q\n%s", tc.args[0], code, ExitInterrupted, tc.want, stderr)
 		}
+	}
+}
+
+// TestOffsitePushInterrupted: a push stopped by Ctrl-C says, on the
+// target's line, that it was interrupted, not that it failed with
+// "context canceled"; exit 130.
+func TestOffsitePushInterrupted(t *testing.T) {
+	srv, err := fakeapi.New(fakeapi.Options{Data: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	dir := t.TempDir()
+	cfg := writeTestConfig(t, dir, hs.URL, "")
+	if err := os.WriteFile(filepath.Join(dir, "offsite.password"), []byte("a long enough password\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, "name: host-1\noffsite:\n  - name: nas\n    url: file://%s\n    password_file: offsite.password\n", filepath.Join(dir, "target"))
+	f.Close()
+	m, _, stderr := newTestMain()
+	if code := m.ReportError(m.Run(context.Background(), []string{"backup", "--config", cfg})); code != ExitOK {
+		t.Fatalf("backup: exit %d\n%s", code, stderr)
+	}
+	m.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	m, stdout, stderr := newTestMain()
+	code := m.ReportError(m.Run(ctx, []string{"offsite", "push", "--config", cfg}))
+	m.Close()
+	if code != ExitInterrupted || !strings.Contains(stdout.String(), "nas: interrupted\n") ||
+		strings.Contains(stdout.String(), "context canceled") || strings.Contains(stderr.String(), "context canceled") {
+		t.Errorf("offsite push interrupted: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, ExitInterrupted, stdout, stderr)
 	}
 }
