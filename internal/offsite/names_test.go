@@ -1,0 +1,236 @@
+package offsite
+
+import (
+	"context"
+	"crypto/sha256"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// shortNames shortens data blobs' names for a test, so that blobs share
+// them (at 1 byte, a few hundred objects collide many times over).
+func shortNames(t *testing.T, n int) {
+	old := nameLen
+	nameLen = n
+	t.Cleanup(func() { nameLen = old })
+}
+
+// indexNames counts the data blobs the target's index names by a short
+// name and by a long one.
+func indexNames(t *testing.T, r *Repo) (short, long int) {
+	t.Helper()
+	idx, err := r.loadIndex(context.Background(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, blobs := range idx.packs {
+		for _, b := range blobs {
+			switch {
+			case b.Type != DataBlob:
+			case b.Ref.long():
+				long++
+			default:
+				short++
+			}
+		}
+	}
+	return short, long
+}
+
+// TestShortNameCollisions: with names of 1 byte, blobs of one push and
+// of the target collide; each is uploaded once (under its long name when
+// its short one holds another blob), every snapshot restores byte for
+// byte, verify --read-data finds nothing, and so after a prune; a push
+// without a cache confirms short names by reading the packs, one with a
+// cache without reading them.
+func TestShortNameCollisions(t *testing.T) {
+	shortNames(t, 1)
+	ctx := context.Background()
+	dir := t.TempDir()
+	cache := t.TempDir()
+	packReads := &packCounter{Backend: &fileBackend{dir: dir}}
+	open := func(cacheDir string) *Repo {
+		o := testOptions("a")
+		o.CacheDir = cacheDir
+		r, err := OpenOrInit(ctx, packReads, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	check := func(step string, r *Repo, snaps ...*memSnap) {
+		t.Helper()
+		got := restoreAll(t, r)
+		if len(got) != len(snaps) {
+			t.Fatalf("%s: %d snapshots restored, want %d", step, len(got), len(snaps))
+		}
+		for _, s := range snaps {
+			if !reflect.DeepEqual(got["a/"+s.id], want(s)) {
+				t.Errorf("%s: snapshot %s restores other objects", step, s.id)
+			}
+		}
+		if v, err := r.Verify(ctx, true); err != nil || len(v.Problems) != 0 {
+			t.Errorf("%s: verify = %+v, %v", step, v.Problems, err)
+		}
+	}
+	src := &memSource{snaps: []*memSnap{day("d1", 1, 300, 0)}}
+	r := open(cache)
+	rep, err := r.Push(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Blobs != 301 {
+		t.Errorf("first push uploaded %d objects, want 301", rep.Blobs)
+	}
+	short, long := indexNames(t, r)
+	if short == 0 || long == 0 || short > 256 {
+		t.Fatalf("%d short and %d long names: want both (at most 256 short ones)", short, long)
+	}
+	check("first push", r, src.snaps...)
+
+	// 200 new objects (a full tree), pushed without a cache: the short
+	// names they meet on the target are confirmed by reading its packs.
+	src.snaps = append(src.snaps, day("d2", 2, 300, 200))
+	cold := open("")
+	readBefore := packReads.n.Load()
+	if rep, err = cold.Push(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Blobs != 200 {
+		t.Errorf("second push uploaded %d objects, want 200", rep.Blobs)
+	}
+	if packReads.n.Load() == readBefore {
+		t.Error("a push without a cache confirmed short names without reading a pack")
+	}
+	check("cold push", r, src.snaps...)
+
+	// The same objects in another workspace: a full tree, every object
+	// deduplicated (under whichever name the target holds it), with the
+	// cache's ids: no pack is read.
+	other := renamed(src.snaps[1], "d2-other", "other-ws")
+	src.snaps = append(src.snaps, other)
+	warm := open(cache)
+	// The cache knows the first push's packs; the cold push's packs are
+	// read once, and their ids cached.
+	if rep, err = warm.Push(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Blobs != 0 {
+		t.Errorf("a full tree of objects the target holds uploaded %d of them", rep.Blobs)
+	}
+	check("full tree push", r, src.snaps...)
+	src.snaps = append(src.snaps, renamed(src.snaps[1], "d2-third", "third-ws"))
+	readBefore = packReads.n.Load()
+	if rep, err = warm.Push(ctx, src); err != nil || rep.Blobs != 0 {
+		t.Fatalf("push = %+v, %v", rep, err)
+	}
+	if n := packReads.n.Load() - readBefore; n != 0 {
+		t.Errorf("a push with the ids cached read %d packs", n)
+	}
+
+	// Forget the first day and prune: repacked blobs keep their names.
+	if _, err := r.Forget(ctx, func(ws, id string) bool { return id != "d1" }); err != nil {
+		t.Fatal(err)
+	}
+	r.opts.Now = func() time.Time { return time.Now().Add(2 * DefaultPruneWindow) }
+	// (At 1 byte nearly every name is used, and prune keeps every blob
+	// under a used short name: what it frees is tested at full length.)
+	if _, err := r.Prune(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.opts.Now = time.Now
+	check("after forget and prune", r, src.snaps[1:]...)
+}
+
+// packCounter counts the packs read from a Backend.
+type packCounter struct {
+	Backend
+	n atomic.Int64
+}
+
+func (c *packCounter) Get(ctx context.Context, name string) ([]byte, error) {
+	if strings.HasPrefix(name, "data/") {
+		c.n.Add(1)
+	}
+	return c.Backend.Get(ctx, name)
+}
+
+// TestShortNameTwice: two pushes at once that both find a short name free
+// and upload different blobs under it (made here by pushing to two copies
+// of one target and merging them) leave the name ambiguous: verify
+// --read-data reports it, and prune keeps both blobs.
+func TestShortNameTwice(t *testing.T) {
+	shortNames(t, 1)
+	ctx := context.Background()
+	dir, dir2 := t.TempDir(), t.TempDir()
+	ra := newFileRepo(t, dir, "a")
+	if _, err := ra.Push(ctx, &memSource{snaps: []*memSnap{day("a1", 1, 1, 0)}}); err != nil {
+		t.Fatal(err)
+	}
+	copyTree(t, dir, dir2)
+	// Two objects whose ids share their first byte, one per target.
+	var x, y []byte
+	seen := map[byte][]byte{}
+	for i := 0; x == nil; i++ {
+		v := []byte(`{"n":` + strings.Repeat("1", i%7+1) + `,"i":"` + string(rune('a'+i%26)) + string(rune('a'+i/26%26)) + `"}`)
+		h := sha256.Sum256(v)
+		if h[0] == 0 {
+			continue
+		}
+		if o, ok := seen[h[0]]; ok && string(o) != string(v) {
+			x, y = o, v
+		}
+		seen[h[0]] = v
+	}
+	snap := func(id string, v []byte) *memSnap {
+		s := day(id, 2, 1, 0)
+		s.colls["items/clients-slug"]["0"] = v
+		return s
+	}
+	sa, sb := snap("a2", x), snap("b2", y)
+	if _, err := ra.Push(ctx, &memSource{snaps: []*memSnap{sa}}); err != nil {
+		t.Fatal(err)
+	}
+	rb := newFileRepo(t, dir2, "b")
+	if _, err := rb.Push(ctx, &memSource{snaps: []*memSnap{sb}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, sub := range []string{"data", "index", "snapshots"} {
+		copyTree(t, filepath.Join(dir2, sub), filepath.Join(dir, sub))
+	}
+	v, err := ra.Verify(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, p := range v.Problems {
+		found = found || strings.Contains(p.Message, "names two different objects")
+	}
+	if !found {
+		t.Errorf("verify --read-data = %+v: the ambiguous name is not reported", v.Problems)
+	}
+	ra.opts.Now = func() time.Time { return time.Now().Add(2 * DefaultPruneWindow) }
+	if _, err := ra.Prune(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ra.opts.Now = time.Now
+	short := 0
+	idx, err := ra.loadIndex(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, blobs := range idx.packs {
+		for _, b := range blobs {
+			if b.Type == DataBlob && b.Ref == shortName(sha256.Sum256(x)) {
+				short++
+			}
+		}
+	}
+	if short != 2 {
+		t.Errorf("after prune %d blobs under the ambiguous name, want 2", short)
+	}
+}
