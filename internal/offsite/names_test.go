@@ -234,3 +234,69 @@ func TestShortNameTwice(t *testing.T) {
 		t.Errorf("after prune %d blobs under the ambiguous name, want 2", short)
 	}
 }
+
+// TestChunkFormat4: leaves and deltas write a short name in nameLen bytes
+// and a long one in 16, and read both back as the same Refs; leaves and
+// deltas of formats 1 to 3 still decode.
+func TestChunkFormat4(t *testing.T) {
+	id := ID(sha256.Sum256([]byte("x")))
+	short, long := shortName(id), id.Ref()
+	leaf := []Entry{{Key: "k1", Ref: short}, {Key: "k2", Ref: long}, {Key: "k3", Ref: short}}
+	b := encodeLeaf(leaf)
+	if b[0] != leafFormat4 || b[1] != byte(nameLen) {
+		t.Fatalf("leaf header % x", b[:2])
+	}
+	if want := 2 + 1 + (1 + 1 + 2) + 2*(1+1+1) + 2*nameLen + len(Ref{}); len(b) != want {
+		t.Errorf("leaf of 3 entries: %d bytes, want %d", len(b), want)
+	}
+	c, err := decodeChunk(b)
+	if err != nil || !reflect.DeepEqual(c.leaf, leaf) {
+		t.Errorf("leaf: %+v, %v", c.leaf, err)
+	}
+	d := Delta{Base: Ref{7}, Changes: []Change{{Key: "a", Ref: short}, {Key: "b", Removed: true}, {Key: "c", Ref: long}}}
+	c, err = decodeChunk(encodeDelta(d))
+	if err != nil || !reflect.DeepEqual(*c.delta, d) {
+		t.Errorf("delta: %+v, %v", c.delta, err)
+	}
+	for _, n := range []byte{0, maxNameLen + 1} {
+		bad := append([]byte(nil), b...)
+		bad[1] = n
+		if _, err := decodeChunk(bad); err == nil {
+			t.Errorf("a leaf of name length %d decodes", n)
+		}
+	}
+	for n := 1; n < len(b); n++ {
+		if _, err := decodeChunk(b[:n]); err == nil {
+			t.Errorf("leaf truncated to %d of %d bytes decodes", n, len(b))
+		}
+	}
+	// Format 1 to 3 leaves and deltas: 16-byte refs, read as long names.
+	old := []byte{leafFormat, 1, 0, 1, 'k'}
+	old = append(old, long[:]...)
+	if c, err := decodeChunk(old); err != nil || c.leaf[0].Ref != long {
+		t.Errorf("format-1 leaf: %+v, %v", c, err)
+	}
+	oldDelta := append([]byte{deltaFormat}, Ref{7}.slice()...)
+	oldDelta = append(oldDelta, 1, 0, 1, 'a', 1)
+	oldDelta = append(oldDelta, long[:]...)
+	if c, err := decodeChunk(oldDelta); err != nil || c.delta.Changes[0].Ref != long {
+		t.Errorf("format-2 delta: %+v, %v", c, err)
+	}
+	// A blob is named by its long name and its short ones, and no other.
+	for _, n := range []int{1, 4, 8} {
+		var r Ref
+		copy(r[:n], id[:])
+		if !id.named(r) {
+			t.Errorf("the short name of %d bytes does not name its blob", n)
+		}
+		r[0]++
+		if id.named(r) {
+			t.Errorf("another short name of %d bytes names the blob", n)
+		}
+	}
+	if !id.named(long) || id.named(Ref{}) {
+		t.Error("long name, or zero")
+	}
+}
+
+func (r Ref) slice() []byte { return r[:] }
