@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -149,14 +150,95 @@ func TestShortNameCollisions(t *testing.T) {
 // packCounter counts the packs read from a Backend.
 type packCounter struct {
 	Backend
-	n atomic.Int64
+	n     atomic.Int64
+	mu    sync.Mutex
+	names []string
 }
 
 func (c *packCounter) Get(ctx context.Context, name string) ([]byte, error) {
 	if strings.HasPrefix(name, "data/") {
 		c.n.Add(1)
+		c.mu.Lock()
+		c.names = append(c.names, name)
+		c.mu.Unlock()
 	}
 	return c.Backend.Get(ctx, name)
+}
+
+// dataPacksRead returns how many of the packs read since the names'
+// first from hold data blobs.
+func (c *packCounter) dataPacksRead(t *testing.T, r *Repo, from int) int {
+	t.Helper()
+	idx, err := r.loadIndex(context.Background(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, name := range c.names[from:] {
+		id, err := ParseID(strings.TrimPrefix(name, "data/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bs := idx.packs[id]; len(bs) > 0 && bs[0].Type == DataBlob {
+			n++
+		}
+	}
+	return n
+}
+
+// TestRestoreSeedsIDs: a restore with a cache records the ids of the
+// objects it read, so that a push from that machine (a rebuilt one)
+// confirms the short names it meets without reading a data pack, where
+// one without a cache reads them.
+func TestRestoreSeedsIDs(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	pc := &packCounter{Backend: &fileBackend{dir: dir}}
+	openWith := func(cache string) *Repo {
+		o := testOptions("a")
+		o.CacheDir = cache
+		r, err := OpenOrInit(ctx, pc, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	s1 := day("s1", 1, 300, 0)
+	if _, err := openWith(t.TempDir()).Push(ctx, &memSource{snaps: []*memSnap{s1}}); err != nil {
+		t.Fatal(err)
+	}
+	// The same objects in another workspace: a full tree that names
+	// every object the target holds.
+	src := &memSource{snaps: []*memSnap{s1, renamed(s1, "s2", "other-ws")}}
+	try := func(r *Repo) int {
+		t.Helper()
+		from := len(pc.names)
+		rep, err := r.Push(ctx, src)
+		if err != nil || rep.Blobs != 0 {
+			t.Fatalf("push = %+v, %v", rep, err)
+		}
+		n := pc.dataPacksRead(t, r, from)
+		// undo: the next try pushes s2 again
+		snaps, _ := r.Snapshots(ctx)
+		for _, s := range snaps {
+			if s.LocalID == "s2" {
+				if err := pc.Delete(ctx, "snapshots/"+s.Object.String()); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		return n
+	}
+	if n := try(openWith("")); n == 0 {
+		t.Error("a push without a cache confirmed short names without reading a data pack")
+	}
+	seeded := t.TempDir()
+	restoreAll(t, openWith(seeded))
+	if n := try(openWith(seeded)); n != 0 {
+		t.Errorf("a push with the ids a restore cached read %d data packs", n)
+	}
 }
 
 // TestShortNameTwice: two pushes at once that both find a short name free
