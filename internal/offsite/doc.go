@@ -64,9 +64,10 @@
 // leaves of (key, blob) entries, cut after a key whose SHA-256 has its
 // low 3 bits zero (about 8 entries, at most 32); nodes of child chunks,
 // cut after a child whose id has its low 4 bits zero (about 16, at most
-// 64), up to one root. Trees and index entries name blobs and chunks by
-// Ref, the first 16 bytes of their ids, and leaves prefix-compress their
-// keys. Local chunk ids are not used: they are the local database's own
+// 64), up to one root. Trees and index entries name tree chunks by Ref,
+// the first 16 bytes of their ids, and data blobs by a name of 8 bytes of
+// theirs (format 4, # Formats; 16 in formats 1 to 3), and leaves
+// prefix-compress their keys. Local chunk ids are not used: they are the local database's own
 // numbering, so the portable tree is rebuilt from keys and hashes and
 // identical chunks dedupe across snapshots and daemons.
 //
@@ -110,7 +111,7 @@
 // push uploads its objects again in format 1. Upgrade every machine that
 // writes to a target together.
 //
-// Format 3 (this build; index files ESIX 3, packs and tree chunks as in
+// Format 3 (index files ESIX 3, packs and tree chunks as in
 // format 2) stores a new object's 16-byte ref once. In format 2 it stood
 // twice: in the object's index entry and in the tree entry that names it
 // (a leaf's entry, or a delta's change), and random refs do not compress:
@@ -161,6 +162,63 @@
 // push, against 0.08 s in format 2). Earlier builds cannot read format-3
 // index files (bad magic: what format 2 did to format-1 builds).
 //
+// Format 4 (this build; index files ESIX 4, leaves and deltas of chunk
+// formats 4 and 5, packs and nodes as before) names a data blob by 8
+// bytes of its id instead of 16: of format 3's target, about 1.6 MB in
+// 3.4 MB were the 16-byte refs of the leaves and deltas, random bytes
+// that do not compress. A data blob's name is short, the first 8 bytes
+// of its id (nameLen, a variable tests shorten to 1 byte), or long, its
+// 16-byte ref as in format 3. Leaf entries flag a long name in the
+// shared-prefix length (doubled, +1), delta changes in their change byte
+// (1 short, 2 long), explicit index entries in their type (3: a data
+// blob named by 16 bytes); leaves, deltas and index files carry the
+// short names' length after their format byte or magic. Tree chunks keep
+// their 16-byte refs (nodes, a delta's base, the index's chunk tables),
+// and by-chunk entries work as in format 3. In memory a name is a Ref:
+// the short one's bytes followed by zeros, which the encoders write short
+// again (a Ref whose bytes past 8 are zero), so each form reads back as
+// the Ref it was written from; a name read from a format-1 to -3 tree
+// or index is a long one.
+//
+// An 8-byte name can be another object's: two of n objects share one
+// with a chance of about n^2/2^65 (2^-33 at a million objects; making two
+// that do takes some 2^32 hashes, within anyone's reach). So push never
+// deduplicates on an unconfirmed short name: it skips uploading a blob
+// whose short name the target (or this push) holds only when that blob
+// is known to be this content, by its full id: the local cache records,
+// per pack (ids/<pack>, sealed, the pack's name inside), the full id of
+// every data blob this machine pushed, hashed to confirm a name, or read
+// in a restore (restore-db fills the cache of the database it creates,
+// beside it, so a rebuilt machine does not pay); otherwise the push
+// downloads the pack that holds it and hashes its data blobs
+// (Options.BlobID), caching their ids. A pack is named by its hash, so
+// what the cache says of it stays true. When the target's blob under the
+// name is another (a collision, or a pack that cannot be read), the new
+// blob is named by its long name, which push trusts without reading, as
+// format 3 trusted every 16-byte ref (TestShortNameCollisions provokes
+// collisions at 1-byte names: each blob is uploaded once, every snapshot
+// restores byte for byte, verify --read-data finds nothing, and so after
+// a prune). A cold push (an empty cache) therefore reads the data packs
+// holding the objects it deduplicates against by short name: nothing for
+// a day's new objects, every data pack for a full tree of objects the
+// target holds (# Figures).
+//
+// Readers check each blob's bytes against its name: restore computes an
+// object's id (Options.BlobID) and the name must be its long name or a
+// short one (ID.named), and so does verify --read-data; prune keeps and
+// writes names as they are. Two pushes at once can each find a short
+// name free and upload different objects under it: the trees that name
+// it are then ambiguous (a restore may hand back either, both hash to the
+// name). Verify --read-data reports such a name as damage (both packs
+// named; forget and push the snapshots of that time again), and prune
+// keeps every blob under a used short name rather than pick one (a copy
+// of one object uploaded twice stays too). Formats 1 to 3 are read as
+// before (testdata/format3, written by the last format-3 build, restores,
+// verifies, takes a push and prunes in TestFormat3Read). Earlier builds
+// cannot read format-4 objects: an index file is a bad magic, a leaf or
+// delta an unknown chunk format; upgrade every machine that writes to a
+// target together.
+//
 // # Push
 //
 // Push takes a shared lock, lists the target's snapshot records, and for
@@ -198,7 +256,8 @@
 // index are re-uploaded (prune removes the orphans). The index files on
 // the target are the truth: a local cache (Options.CacheDir, beside the
 // database) keeps copies of index files and records as stored and saves
-// their downloads, but only for names the target's listing holds, and
+// their downloads (and the by-chunk entries' refs and the data blobs'
+// full ids, # Formats), but only for names the target's listing holds, and
 // only when the copy hashes to its name. Verify reads the target itself
 // and drops the cached copies of what it finds damaged; what a lost or
 // damaged pack does to push and prune is # Repair. A record that cannot
@@ -646,12 +705,15 @@
 // new database holds it). BenchmarkRestoreDB (internal/app) measures the
 // peak anonymous memory of restore-db; figures in internal/app's doc.
 //
-// Objects are told apart by their first 16 bytes (format 1 kept full ids
-// in index entries and failed a push that met two ids with one ref; the
-// index no longer has the rest). Two of 2^32 objects share them with a
-// chance of about 2^-64, and making two objects that do takes some 2^64
-// hashes. Restore checks each object's ref against the hash of its
-// bytes.
+// Tree chunks, and objects under a long name, are told apart by their
+// first 16 bytes (format 1 kept full ids in index entries and failed a
+// push that met two ids with one ref; the index no longer has the rest).
+// Two of 2^32 objects share them with a chance of about 2^-64, and making
+// two objects that do takes some 2^64 hashes. Objects under a short name
+// (8 bytes) are deduplicated only when confirmed by their full id (#
+// Formats); what stays is the ambiguity two pushes at once can leave,
+// which verify --read-data reports. Restore checks each object's name
+// against the hash of its bytes.
 //
 // A delta builds on its base's tree as the index lists it: a base whose
 // trees verify found damaged (or prune could not read) passes that on to
