@@ -3,6 +3,7 @@ package offsite
 import (
 	"context"
 	"crypto/sha256"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -382,3 +383,78 @@ func TestChunkFormat4(t *testing.T) {
 }
 
 func (r Ref) slice() []byte { return r[:] }
+
+// TestConfirmUnreadablePack: a pack that cannot be read confirms no
+// short name: it is read once, the objects it held are uploaded again
+// under their long names, and the new snapshot restores.
+func TestConfirmUnreadablePack(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	pc := &packCounter{Backend: &fileBackend{dir: dir}}
+	r, err := OpenOrInit(ctx, pc, testOptions("a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1 := day("s1", 1, 300, 0)
+	if _, err := r.Push(ctx, &memSource{snaps: []*memSnap{s1}}); err != nil {
+		t.Fatal(err)
+	}
+	idx, err := r.loadIndex(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bad ID
+	for p, bs := range idx.packs {
+		if bs[0].Type == DataBlob {
+			bad = p
+		}
+	}
+	// Damage it in place: its name no longer matches its bytes.
+	if err := os.WriteFile(filepath.Join(dir, "data", bad.String()), []byte("damaged"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s2 := renamed(s1, "s2", "other-ws")
+	from := len(pc.names)
+	rep, err := r.Push(ctx, &memSource{snaps: []*memSnap{s1, s2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads := 0
+	for _, n := range pc.names[from:] {
+		if n == "data/"+bad.String() {
+			reads++
+		}
+	}
+	if reads != 1 || rep.Blobs != 301 {
+		t.Errorf("the damaged pack read %d times, %d objects uploaded: want once, 301", reads, rep.Blobs)
+	}
+	short, long := indexNames(t, r)
+	if long != 301 || short != 301 {
+		t.Errorf("%d short and %d long names, want 301 of each", short, long)
+	}
+	snaps, err := r.Snapshots(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range snaps {
+		if s.LocalID != "s2" {
+			continue
+		}
+		rs, err := r.NewRestorer(ctx, []*Snapshot{s}, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]map[string]string{}
+		err = rs.Objects(ctx, s, func(c, k string, raw []byte) error {
+			if got[c] == nil {
+				got[c] = map[string]string{}
+			}
+			got[c][k] = string(raw)
+			return nil
+		})
+		rs.Close()
+		if err != nil || !reflect.DeepEqual(got, want(s2)) {
+			t.Errorf("s2 restores other objects (%v)", err)
+		}
+	}
+}

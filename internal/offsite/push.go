@@ -306,6 +306,9 @@ type pusher struct {
 	// data blobs by offset: those it uploaded, hashed, or the local cache
 	// records (ids/<pack>).
 	known map[ID]map[uint32]ID
+	// hashed are the packs this push read to confirm names (whether or
+	// not that went well): each is read once.
+	hashed map[ID]bool
 	// named is, for each data blob queued, the first complete tree chunk
 	// of this push that names it: its index entry takes its ref from
 	// there when the chunk is indexed by then (format 3).
@@ -331,7 +334,7 @@ type pusher struct {
 const uploadConcurrency = 4
 
 func newPusher(r *Repo, ctx context.Context, idx *index, src Source, rep *PushReport) *pusher {
-	return &pusher{r: r, ctx: ctx, idx: idx, src: src, rep: rep, queued: map[Ref]ID{}, known: map[ID]map[uint32]ID{}, named: map[Ref]ChunkPos{}, ownTrees: map[Ref]bool{}, slots: make(chan struct{}, uploadConcurrency)}
+	return &pusher{r: r, ctx: ctx, idx: idx, src: src, rep: rep, queued: map[Ref]ID{}, known: map[ID]map[uint32]ID{}, hashed: map[ID]bool{}, named: map[Ref]ChunkPos{}, ownTrees: map[Ref]bool{}, slots: make(chan struct{}, uploadConcurrency)}
 }
 
 // wait waits for the uploads in flight and returns the first that failed.
@@ -740,14 +743,13 @@ func (p *pusher) confirm(loc blobLoc) (ID, bool) {
 	if id, ok := ids[loc.Offset]; ok {
 		return id, true
 	}
-	if p.r.opts.BlobID == nil {
+	if p.r.opts.BlobID == nil || p.hashed[loc.pack] {
 		return ID{}, false
 	}
+	p.hashed[loc.pack] = true
 	pc, err := p.r.readPack(p.ctx, loc.pack)
 	if err != nil {
 		p.r.opts.Logger.Warn("offsite: a pack cannot be read to confirm what it holds; its objects are uploaded again", "object", "data/"+loc.pack.String(), "err", err)
-		ids = map[uint32]ID{}
-		p.known[loc.pack] = ids
 		return ID{}, false
 	}
 	if ids == nil {
