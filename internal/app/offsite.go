@@ -147,6 +147,16 @@ func blobID(raw []byte) (offsite.ID, error) {
 	return offsite.ID(h), err
 }
 
+// offsiteCacheDir is the local cache of the target at url for the
+// database at db: beside it, named by the URL's hash. restore-db fills the
+// one of the database it creates (the full ids of the objects it read),
+// so that the first push from a rebuilt machine does not read the target
+// to confirm what it holds.
+func offsiteCacheDir(db, url string) string {
+	sum := sha256.Sum256([]byte(url))
+	return filepath.Join(filepath.Dir(db), "offsite-cache", hex.EncodeToString(sum[:8]))
+}
+
 // openTarget opens a configured target's repository, creating it when
 // create is set and the target holds none.
 func (s *Service) openTarget(ctx context.Context, t *config.Offsite, create bool) (*offsite.Repo, error) {
@@ -155,8 +165,7 @@ func (s *Service) openTarget(ctx context.Context, t *config.Offsite, create bool
 		return nil, fmt.Errorf("offsite target %s: %w", t.Name, err)
 	}
 	opts := s.offsiteOptions(t.Password().Reveal())
-	sum := sha256.Sum256([]byte(t.URL))
-	opts.CacheDir = filepath.Join(filepath.Dir(s.Config().Database), "offsite-cache", hex.EncodeToString(sum[:8]))
+	opts.CacheDir = offsiteCacheDir(s.Config().Database, t.URL)
 	var r *offsite.Repo
 	if create {
 		r, err = offsite.OpenOrInit(ctx, b, opts)

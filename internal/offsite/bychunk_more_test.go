@@ -141,7 +141,7 @@ func TestRestoreLeavesOutOnlyTheObjectOfALostChunk(t *testing.T) {
 	dropped := false
 	for c, kv := range s2.colls {
 		for k, v := range kv {
-			if id := sha256.Sum256(v); ID(id).Ref() == x {
+			if id := sha256.Sum256(v); ID(id).named(x) {
 				delete(s2.colls[c], k)
 				dropped = true
 			}

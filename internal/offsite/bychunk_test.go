@@ -58,10 +58,58 @@ func testIndexPacks() []IndexPack {
 	return []IndexPack{{Pack: ID{7}, Blobs: blobs, From: from}, {Pack: ID{8}, Blobs: append([]PackedBlob(nil), blobs[:3]...)}}
 }
 
+// TestIndexV4: format 4 writes a data blob's short name in nameLen bytes
+// and a long one in 16 (flagged by its type), tree chunks' refs in 16,
+// and reads them back as the same Refs; a decoder refuses a name length
+// out of range.
+func TestIndexV4(t *testing.T) {
+	long := Ref{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
+	packs := testIndexPacks()
+	packs[0].Blobs[1].Ref = long // explicit, long
+	packs[1].Blobs[0].Ref = long
+	b := encodeIndex(packs)
+	if !bytes.HasPrefix(b, indexMagic) || b[len(indexMagic)] != byte(nameLen) {
+		t.Fatalf("header %q", b[:6])
+	}
+	got, err := decodeIndex(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := testIndexPacks()
+	want[0].Blobs[1].Ref, want[1].Blobs[0].Ref = long, long
+	for i, f := range want[0].From {
+		if f.OK {
+			want[0].Blobs[i].Ref = Ref{}
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("decoded\n%+v\nwant\n%+v", got, want)
+	}
+	// Short explicit names cost nameLen bytes, long ones 16.
+	short := testIndexPacks()
+	short[0].From = nil
+	if d := len(encodeIndexAs(short, 3)) - len(encodeIndex(short)); d != 7*(len(Ref{})-nameLen)-1 {
+		t.Errorf("format 4 saves %d bytes on 7 short names", d)
+	}
+	for n := len(indexMagic); n < len(b); n++ {
+		if _, err := decodeIndex(b[:n]); err == nil {
+			t.Errorf("index truncated to %d of %d bytes decodes", n, len(b))
+		}
+	}
+	for _, n := range []byte{0, maxNameLen + 1} {
+		bad := append([]byte(nil), b...)
+		bad[len(indexMagic)] = n
+		if _, err := decodeIndex(bad); err == nil {
+			t.Errorf("name length %d decodes", n)
+		}
+	}
+}
+
 // TestIndexV3: format 3 keeps each blob's place and explicit ref and
 // each by-chunk entry's chunk and entry (the ref left for resolve), and
 // costs no ref for an entry given by chunk; format 2 is still read.
 func TestIndexV3(t *testing.T) {
+	encodeIndex := func(packs []IndexPack) []byte { return encodeIndexAs(packs, 3) }
 	packs := testIndexPacks()
 	b := encodeIndex(packs)
 	got, err := decodeIndex(b)

@@ -1,6 +1,7 @@
 package offsite
 
 import (
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"sort"
@@ -155,4 +156,62 @@ func (r *Repo) damagedPacks() map[ID]bool {
 		}
 	}
 	return out
+}
+
+// The local cache keeps, per pack, the full ids of the data blobs whose
+// ids this machine knows (ids/<pack>, sealed with the master key, the
+// pack's name inside): those a push uploaded, those it downloaded and
+// hashed to confirm a short name (doc.go, # Formats), and those a restore
+// hashed. A pack never changes (its name is its hash), so neither do its
+// blobs' ids; the files of packs data/ no longer lists are removed.
+const idsDir = "ids/"
+
+// loadIDs returns the cached ids of pack's data blobs, by offset (nil
+// when none are cached).
+func (r *Repo) loadIDs(pack ID) map[uint32]ID {
+	b := r.cacheGet(idsDir + pack.String())
+	if b == nil {
+		return nil
+	}
+	plain, err := r.key.open(kindIDs, b)
+	if err != nil {
+		return nil
+	}
+	rd := &reader{b: plain}
+	if rd.id() != pack {
+		return nil
+	}
+	n := rd.uvarint(uint64(len(rd.b)) / uint64(1+len(ID{})))
+	out := make(map[uint32]ID, n)
+	for i := uint64(0); i < n && rd.err == nil; i++ {
+		off := uint32(rd.uvarint(maxPackPlain))
+		out[off] = rd.id()
+	}
+	if rd.err != nil || len(rd.b) != 0 {
+		return nil
+	}
+	return out
+}
+
+// saveIDs caches the ids of pack's data blobs, by offset.
+func (r *Repo) saveIDs(pack ID, ids map[uint32]ID) {
+	if r.cachePath(idsDir) == "" || len(ids) == 0 {
+		return
+	}
+	offs := make([]uint32, 0, len(ids))
+	for o := range ids {
+		offs = append(offs, o)
+	}
+	sort.Slice(offs, func(i, j int) bool { return offs[i] < offs[j] })
+	b := append([]byte(nil), pack[:]...)
+	b = binary.AppendUvarint(b, uint64(len(offs)))
+	for _, o := range offs {
+		id := ids[o]
+		b = binary.AppendUvarint(b, uint64(o))
+		b = append(b, id[:]...)
+	}
+	sealed, err := r.key.seal(kindIDs, b)
+	if err == nil {
+		r.cachePut(idsDir+pack.String(), sealed)
+	}
 }

@@ -51,6 +51,7 @@ const (
 	kindLock     = "lock"
 	kindMaster   = "master-key"
 	kindResolved = "resolved-refs" // the local cache of by-chunk entries' refs (bychunk.go)
+	kindIDs      = "blob-ids"      // the local cache of data blobs' full ids (cache.go)
 )
 
 const aadPrefix = "enspace-sync offsite v1 "

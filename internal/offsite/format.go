@@ -44,8 +44,80 @@ var (
 	packMagic    = []byte("ESPK\x02")
 	indexMagicV1 = []byte("ESIX\x01")
 	indexMagicV2 = []byte("ESIX\x02")
-	indexMagic   = []byte("ESIX\x03")
+	indexMagicV3 = []byte("ESIX\x03")
+	indexMagic   = []byte("ESIX\x04")
 )
+
+// Format 4 (index files ESIX 4, leaves and deltas of chunk formats 4 and
+// 5; packs and nodes as before) names a data blob by the first nameLen
+// bytes of its id (its short name) instead of 16, or by its 16-byte ref
+// (its long name) when the target holds another blob under its short
+// name (see doc.go, # Formats). Tree chunks keep their 16-byte refs.
+//
+// In memory a name is a Ref: a short name is its nameLen bytes followed
+// by zeros (shortName), a long one is the id's Ref, and what a format-1
+// to -3 tree or index names a data blob by is a long name. Encoders write
+// a data blob's Ref in the short form when its bytes past nameLen are
+// zero, and decoders give it back as the same Ref, so the two forms never
+// need telling apart in memory: every reader checks a blob's bytes
+// against its name (ID.named), and push trusts only a long name without
+// reading the blob (pusher.nameFor).
+
+// nameLen is how many bytes of a data blob's id its short name has (at
+// most 8). A variable so that tests can provoke collisions.
+var nameLen = 8
+
+// maxNameLen bounds nameLen, and the name length a decoder accepts.
+const maxNameLen = 8
+
+// shortName returns the short name of the blob whose id is id.
+func shortName(id ID) (r Ref) {
+	copy(r[:nameLen], id[:])
+	return r
+}
+
+// isShort reports whether r can be written as a name of n bytes.
+func (r Ref) isShort(n int) bool {
+	for _, c := range r[n:] {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// long reports whether r is a long name (or a tree chunk's ref): one that
+// push trusts without reading the blob, as format 3 trusted every ref.
+func (r Ref) long() bool { return !r.isShort(maxNameLen) }
+
+// named reports whether a data blob whose bytes give id may be named
+// ref: its long name, or a short name of any length up to maxNameLen.
+func (id ID) named(ref Ref) bool {
+	if id.Ref() == ref {
+		return true
+	}
+	if ref.long() {
+		return false
+	}
+	for n := 1; n <= maxNameLen; n++ {
+		if ref.isShort(n) && bytes.Equal(ref[:n], id[:n]) {
+			return true
+		}
+	}
+	return false
+}
+
+// names lists what the target may name the blob of id by: its long name,
+// then its short names, longest first.
+func (id ID) names() []Ref {
+	out := []Ref{id.Ref()}
+	for n := maxNameLen; n >= 1; n-- {
+		var r Ref
+		copy(r[:n], id[:])
+		out = append(out, r)
+	}
+	return out
+}
 
 var (
 	zenc     *zstd.Encoder
@@ -116,9 +188,13 @@ type PackedBlob struct {
 type packBuilder struct {
 	buf   bytes.Buffer
 	blobs []PackedBlob
+	ids   []ID // each blob's full id, when known
 }
 
-func (p *packBuilder) add(t BlobType, ref Ref, data []byte) {
+func (p *packBuilder) add(t BlobType, ref Ref, data []byte) { p.addID(t, ref, ID{}, data) }
+
+func (p *packBuilder) addID(t BlobType, ref Ref, id ID, data []byte) {
+	p.ids = append(p.ids, id)
 	if p.buf.Len() == 0 {
 		p.buf.Write(packMagic)
 	}
@@ -172,6 +248,9 @@ type IndexPack struct {
 	// and the entry; decodeIndex leaves such a blob's Ref zero until the
 	// index resolves it (index.resolve).
 	From []ChunkPos
+	// ids, for a pack this process wrote, are its blobs' full ids (not
+	// stored in the index: the local cache keeps them, ids/<pack>).
+	ids []ID
 }
 
 // ChunkPos names a blob by where a tree chunk names it: the chunk's ref
@@ -185,7 +264,7 @@ type ChunkPos struct {
 // byChunk reports whether blob i of p takes its ref from a chunk.
 func (p *IndexPack) byChunk(i int) bool { return p.From != nil && p.From[i].OK }
 
-// encodeIndex writes format 3: per pack its id and blob count, then a
+// encodeIndex writes format 4: per pack its id and blob count, then a
 // column per field: every blob's type, then the gap between the end of
 // the previous blob (or the start of the pack) and its offset (its header
 // in the pack: one byte, for packs of either format), its length; then
@@ -197,15 +276,35 @@ func (p *IndexPack) byChunk(i int) bool { return p.From != nil && p.From[i].OK }
 // rest, which compresses to almost nothing: interleaved, zstd sometimes
 // stored a whole index uncompressed (3.5 KB more for the index of a 1%
 // push, in one run of four). Format 2 was the same without the table,
-// sources and entries.
-func encodeIndex(packs []IndexPack) []byte {
-	b := append([]byte(nil), indexMagic...)
+// sources and entries; format 3 without the name length.
+//
+// Format 4 writes the name length after the magic; an explicit data
+// blob's name takes that many bytes when it is short, and 16 when it is
+// long, which its type says (typeLongData: in the index only).
+func encodeIndex(packs []IndexPack) []byte { return encodeIndexAs(packs, 4) }
+
+// typeLongData is, in a format-4 index file's type column, a data blob
+// named by 16 bytes.
+const typeLongData = 3
+
+func encodeIndexAs(packs []IndexPack, v int) []byte {
+	var b []byte
+	if v == 3 {
+		b = append(b, indexMagicV3...)
+	} else {
+		b = append(b, indexMagic...)
+		b = append(b, byte(nameLen))
+	}
 	b = binary.AppendUvarint(b, uint64(len(packs)))
 	for _, p := range packs {
 		b = append(b, p.Pack[:]...)
 		b = binary.AppendUvarint(b, uint64(len(p.Blobs)))
 		for _, x := range p.Blobs {
-			b = append(b, byte(x.Type))
+			if v == 4 && x.Type == DataBlob && !x.Ref.isShort(nameLen) {
+				b = append(b, typeLongData)
+			} else {
+				b = append(b, byte(x.Type))
+			}
 		}
 		end := uint32(0)
 		for _, x := range p.Blobs {
@@ -248,7 +347,12 @@ func encodeIndex(packs []IndexPack) []byte {
 			next[k-1] = e + 1
 		}
 		for i, x := range p.Blobs {
-			if src[i] == 0 {
+			if src[i] != 0 {
+				continue
+			}
+			if v == 4 && x.Type == DataBlob && x.Ref.isShort(nameLen) {
+				b = append(b, x.Ref[:nameLen]...)
+			} else {
 				b = append(b, x.Ref[:]...)
 			}
 		}
@@ -323,11 +427,19 @@ func (r *reader) bytes(n uint64) []byte {
 
 func decodeIndex(b []byte) ([]IndexPack, error) {
 	v1 := bytes.HasPrefix(b, indexMagicV1)
-	v3 := bytes.HasPrefix(b, indexMagic)
-	if !v1 && !v3 && !bytes.HasPrefix(b, indexMagicV2) {
+	v3 := bytes.HasPrefix(b, indexMagicV3)
+	v4 := bytes.HasPrefix(b, indexMagic)
+	if !v1 && !v3 && !v4 && !bytes.HasPrefix(b, indexMagicV2) {
 		return nil, fmt.Errorf("%w: index: bad magic", ErrCorrupt)
 	}
 	r := &reader{b: b[len(indexMagic):]}
+	names := len(Ref{}) // format 3: every ref 16 bytes
+	if v4 {
+		names = int(r.byte())
+		if r.err == nil && (names < 1 || names > maxNameLen) {
+			r.err = fmt.Errorf("%w: index: name length %d", ErrCorrupt, names)
+		}
+	}
 	n := r.uvarint(uint64(len(b)))
 	var out []IndexPack
 	for i := uint64(0); i < n && r.err == nil; i++ {
@@ -336,8 +448,8 @@ func decodeIndex(b []byte) ([]IndexPack, error) {
 		switch {
 		case v1:
 			p.Blobs = decodeIndexPackV1(r, m)
-		case v3:
-			p.Blobs, p.From = decodeIndexPackV3(r, m)
+		case v3 || v4:
+			p.Blobs, p.From = decodeIndexPackV3(r, m, names, v4)
 		default:
 			p.Blobs = decodeIndexPack(r, m)
 		}
@@ -372,7 +484,7 @@ func decodeIndexPackV1(r *reader, m uint64) []PackedBlob {
 
 // decodeIndexPack reads the columns of m format-2 entries.
 func decodeIndexPack(r *reader, m uint64) []PackedBlob {
-	out := decodeIndexColumns(r, m, 1+1+1+uint64(len(Ref{})))
+	out := decodeIndexColumns(r, m, 1+1+1+uint64(len(Ref{})), nil)
 	for j := range out {
 		out[j].Ref = r.ref()
 	}
@@ -383,8 +495,9 @@ func decodeIndexPack(r *reader, m uint64) []PackedBlob {
 }
 
 // decodeIndexColumns reads the type, gap and length columns of m
-// entries, each of which takes at least least bytes.
-func decodeIndexColumns(r *reader, m, least uint64) []PackedBlob {
+// entries, each of which takes at least least bytes; with long, a type
+// typeLongData is a data blob, reported in long.
+func decodeIndexColumns(r *reader, m, least uint64, long []bool) []PackedBlob {
 	if r.err == nil && m > uint64(len(r.b))/least {
 		r.err = fmt.Errorf("%w: index: %d blobs in %d bytes", ErrCorrupt, m, len(r.b))
 		return nil
@@ -395,6 +508,11 @@ func decodeIndexColumns(r *reader, m, least uint64) []PackedBlob {
 	out := make([]PackedBlob, m)
 	gaps := make([]uint64, m)
 	for j := range out {
+		if long != nil && len(r.b) > 0 && r.b[0] == typeLongData {
+			r.b = r.b[1:]
+			out[j].Type, long[j] = DataBlob, true
+			continue
+		}
 		out[j].Type = r.blobType()
 	}
 	for j := range gaps {
@@ -413,15 +531,20 @@ func decodeIndexColumns(r *reader, m, least uint64) []PackedBlob {
 }
 
 // maxChunkEntries bounds the entry number of a by-chunk index entry: a
-// chunk of at most maxBlob bytes holds fewer entries (each at least 18
-// bytes).
-const maxChunkEntries = maxBlob / 18
+// chunk of at most maxBlob bytes holds fewer entries (each at least 3
+// bytes: two varints and a name of 1 byte, or a removal's flag).
+const maxChunkEntries = maxBlob / 3
 
-// decodeIndexPackV3 reads the columns of m format-3 entries: those of
-// format 2, the chunk table, sources and entries, then the explicit refs.
-// Only data blobs may be given by chunk.
-func decodeIndexPackV3(r *reader, m uint64) ([]PackedBlob, []ChunkPos) {
-	out := decodeIndexColumns(r, m, 1+1+1+1)
+// decodeIndexPackV3 reads the columns of m format-3 or -4 entries: those
+// of format 2, the chunk table, sources and entries, then the explicit
+// refs (in format 4 (v4), a short data blob's name of names bytes). Only
+// data blobs may be given by chunk.
+func decodeIndexPackV3(r *reader, m uint64, names int, v4 bool) ([]PackedBlob, []ChunkPos) {
+	var long []bool
+	if v4 {
+		long = make([]bool, min(m, uint64(len(r.b))))
+	}
+	out := decodeIndexColumns(r, m, 1+1+1+1, long)
 	n := r.uvarint(uint64(len(r.b)) / uint64(len(Ref{})))
 	if r.err == nil && n > m {
 		r.err = fmt.Errorf("%w: index: %d chunks for %d blobs", ErrCorrupt, n, m)
@@ -468,9 +591,14 @@ func decodeIndexPackV3(r *reader, m uint64) ([]PackedBlob, []ChunkPos) {
 		from[j] = ChunkPos{Chunk: table[k-1], Entry: uint32(e), OK: true}
 	}
 	for j := range out {
-		if src[j] == 0 {
-			out[j].Ref = r.ref()
+		if src[j] != 0 {
+			continue
 		}
+		if v4 && out[j].Type == DataBlob && !long[j] {
+			copy(out[j].Ref[:], r.bytes(uint64(names)))
+			continue
+		}
+		out[j].Ref = r.ref()
 	}
 	if r.err != nil {
 		return nil, nil
@@ -480,9 +608,11 @@ func decodeIndexPackV3(r *reader, m uint64) ([]PackedBlob, []ChunkPos) {
 
 // Tree chunk formats.
 const (
-	leafFormat  byte = 1 // entries: key, blob ref
-	nodeFormat  byte = 2 // child chunk refs
-	deltaFormat byte = 3 // a base tree's root, and the keys set or removed since
+	leafFormat   byte = 1 // entries: key, blob ref
+	nodeFormat   byte = 2 // child chunk refs
+	deltaFormat  byte = 3 // a base tree's root, and the keys set or removed since
+	leafFormat4  byte = 4 // the name length, then entries: key (its prefix length doubled, +1 for a long name), blob name
+	deltaFormat4 byte = 5 // the name length, a base tree's root, changes: key, 0 (removed), 1 and a short name, or 2 and a long one
 )
 
 // Delta is a tree chunk that states a collection as changes to another
@@ -501,7 +631,7 @@ type Change struct {
 }
 
 func encodeDelta(d Delta) []byte {
-	b := []byte{deltaFormat}
+	b := []byte{deltaFormat4, byte(nameLen)}
 	b = append(b, d.Base[:]...)
 	b = binary.AppendUvarint(b, uint64(len(d.Changes)))
 	prev := ""
@@ -510,10 +640,14 @@ func encodeDelta(d Delta) []byte {
 		b = binary.AppendUvarint(b, uint64(p))
 		b = binary.AppendUvarint(b, uint64(len(c.Key)-p))
 		b = append(b, c.Key[p:]...)
-		if c.Removed {
+		switch {
+		case c.Removed:
 			b = append(b, 0)
-		} else {
+		case c.Ref.isShort(nameLen):
 			b = append(b, 1)
+			b = append(b, c.Ref[:nameLen]...)
+		default:
+			b = append(b, 2)
 			b = append(b, c.Ref[:]...)
 		}
 		prev = c.Key
@@ -541,15 +675,24 @@ type Entry struct {
 }
 
 func encodeLeaf(es []Entry) []byte {
-	b := []byte{leafFormat}
+	b := []byte{leafFormat4, byte(nameLen)}
 	b = binary.AppendUvarint(b, uint64(len(es)))
 	prev := ""
 	for _, e := range es {
 		p := commonPrefix(prev, e.Key)
-		b = binary.AppendUvarint(b, uint64(p))
+		short := e.Ref.isShort(nameLen)
+		if short {
+			b = binary.AppendUvarint(b, uint64(2*p))
+		} else {
+			b = binary.AppendUvarint(b, uint64(2*p+1))
+		}
 		b = binary.AppendUvarint(b, uint64(len(e.Key)-p))
 		b = append(b, e.Key[p:]...)
-		b = append(b, e.Ref[:]...)
+		if short {
+			b = append(b, e.Ref[:nameLen]...)
+		} else {
+			b = append(b, e.Ref[:]...)
+		}
 		prev = e.Key
 	}
 	return b
@@ -600,22 +743,55 @@ func decodeChunk(b []byte) (chunk, error) {
 			prev = k
 		}
 	}
-	switch r.byte() {
+	names := func() int {
+		n := int(r.byte())
+		if r.err == nil && (n < 1 || n > maxNameLen) {
+			r.err = fmt.Errorf("%w: name length %d", ErrCorrupt, n)
+		}
+		return n
+	}
+	short := func(n int) (out Ref) {
+		copy(out[:], r.bytes(uint64(n)))
+		return out
+	}
+	switch f := r.byte(); f {
 	case leafFormat:
 		keys(r.uvarint(uint64(len(b))), func(k string) { c.leaf = append(c.leaf, Entry{Key: k, Ref: r.ref()}) })
+	case leafFormat4:
+		n := names()
+		cnt := r.uvarint(uint64(len(b)))
+		prev := ""
+		for i := uint64(0); i < cnt && r.err == nil; i++ {
+			p := r.uvarint(2*uint64(len(prev)) + 1)
+			k := prev[:p/2] + string(r.bytes(r.uvarint(uint64(len(b)))))
+			e := Entry{Key: k}
+			if p%2 == 1 {
+				e.Ref = r.ref()
+			} else {
+				e.Ref = short(n)
+			}
+			c.leaf = append(c.leaf, e)
+			prev = k
+		}
 	case nodeFormat:
 		n := r.uvarint(uint64(len(b)))
 		for i := uint64(0); i < n && r.err == nil; i++ {
 			c.children = append(c.children, r.ref())
 		}
-	case deltaFormat:
+	case deltaFormat, deltaFormat4:
+		n := len(Ref{})
+		if f == deltaFormat4 {
+			n = names()
+		}
 		d := &Delta{Base: r.ref()}
 		keys(r.uvarint(uint64(len(b))), func(k string) {
 			ch := Change{Key: k}
-			switch r.byte() {
-			case 0:
+			switch op := r.byte(); {
+			case op == 0:
 				ch.Removed = true
-			case 1:
+			case op == 1:
+				ch.Ref = short(n)
+			case op == 2 && f == deltaFormat4:
 				ch.Ref = r.ref()
 			default:
 				if r.err == nil {

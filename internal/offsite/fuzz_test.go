@@ -18,9 +18,15 @@ func FuzzDecode(f *testing.F) {
 	f.Add(pb.buf.Bytes())
 	f.Add(encodeIndex([]IndexPack{{Pack: ID{3}, Blobs: pb.blobs}}))
 	f.Add(encodeIndexV2([]IndexPack{{Pack: ID{3}, Blobs: pb.blobs}}))
-	f.Add(encodeIndex(testIndexPacks())) // format 3, entries given by chunk
+	f.Add(encodeIndexAs(testIndexPacks(), 3)) // format 3, entries given by chunk
+	f.Add(encodeIndex(testIndexPacks()))      // format 4
+	long := testIndexPacks()
+	long[0].Blobs[1].Ref = Ref{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
+	f.Add(encodeIndex(long)) // format 4, a long name
+	f.Add(encodeLeaf([]Entry{{Key: "a", Ref: Ref{1}}, {Key: "ab", Ref: long[0].Blobs[1].Ref}}))
+	f.Add(encodeDelta(Delta{Base: Ref{4}, Changes: []Change{{Key: "a", Ref: Ref{1}}, {Key: "b", Ref: long[0].Blobs[1].Ref}, {Key: "c", Removed: true}}}))
 	f.Add(encodeDelta(Delta{Base: Ref{4}, Changes: []Change{{Key: "a", Ref: Ref{1}}, {Key: "b", Removed: true}}}))
-	for _, name := range []string{"testdata/format1/index", "testdata/format1/data"} {
+	for _, name := range []string{"testdata/format1/index", "testdata/format1/data", "testdata/format3/index", "testdata/format3/data"} {
 		if es, err := os.ReadDir(name); err == nil && len(es) > 0 {
 			if b, err := os.ReadFile(name + "/" + es[0].Name()); err == nil {
 				f.Add(b)
@@ -60,8 +66,8 @@ func FuzzDecode(f *testing.F) {
 					}
 				}
 			}
-			// What decodes (formats 2 and 3, whose offsets only grow)
-			// encodes to what decodes the same, in format 3.
+			// What decodes (formats 2 to 4, whose offsets only grow)
+			// encodes to what decodes the same, in format 4.
 			if !bytes.HasPrefix(b, indexMagicV1) {
 				again, err := decodeIndex(encodeIndex(packs))
 				if err != nil || len(again) != len(packs) {
@@ -74,7 +80,22 @@ func FuzzDecode(f *testing.F) {
 				}
 			}
 		}
-		_, _ = decodeChunk(b)
+		// A chunk that decodes encodes, in format 4, to one that
+		// decodes the same: short and long names keep their Refs.
+		if c, err := decodeChunk(b); err == nil {
+			var again []byte
+			switch {
+			case c.delta != nil:
+				again = encodeDelta(*c.delta)
+			case c.leaf != nil:
+				again = encodeLeaf(c.leaf)
+			}
+			if again != nil {
+				if c2, err := decodeChunk(again); err != nil || !reflect.DeepEqual(c, c2) {
+					t.Fatalf("re-encoded chunk: %+v, %v; was %+v", c2, err, c)
+				}
+			}
+		}
 		_, _ = decodeSnapshot(b)
 		_, _ = parseKeyFile(b)
 		if plain, err := mk.open(kindIndex, b); err == nil {

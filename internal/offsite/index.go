@@ -287,6 +287,7 @@ func (r *Repo) loadIndexFiles(ctx context.Context, strict bool) (*index, error) 
 	if err != nil {
 		return nil, err
 	}
+	r.cacheKeep(idsDir, x.dataIDs)
 	// Damage markers (damaged/, a verify's on any machine) count like
 	// this machine's record of damage.
 	if x.marks, err = r.damageMarks(ctx); err != nil {

@@ -144,11 +144,11 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 				if !isLive(used, idx, exists, id, b) {
 					continue
 				}
-				c, _, err := pc.blob(b, r.opts.BlobID)
+				c, bid, err := pc.blob(b, r.opts.BlobID)
 				if err != nil {
 					return rep, fmt.Errorf("repack: %w", err)
 				}
-				if err := p.add(b.Type, b.Ref, c); err != nil {
+				if err := p.add(b.Type, b.Ref, bid, c); err != nil {
 					return rep, err
 				}
 			}
@@ -164,6 +164,9 @@ func (r *Repo) Prune(ctx context.Context) (rep PruneReport, err error) {
 	}
 	if err := p.wait(); err != nil {
 		return rep, err
+	}
+	for _, ip := range p.done {
+		p.knowIDs(ip)
 	}
 	keep = append(keep, p.done...)
 	if len(drop) == 0 && rep.Repacked == 0 && len(idx.gone) == 0 {
@@ -257,6 +260,11 @@ func keepSources(idx *index, keep []IndexPack) {
 func isLive(used map[Ref]bool, idx *index, exists map[ID]bool, pack ID, b PackedBlob) bool {
 	if !used[b.Ref] {
 		return false
+	}
+	if b.Type == DataBlob && !b.Ref.long() {
+		// Every copy of a short name stays: two could be different
+		// blobs (two pushes at once; verify --read-data reports it).
+		return true
 	}
 	loc, ok := idx.lookup(b.Ref)
 	return !ok || !exists[loc.pack] || loc.pack == pack

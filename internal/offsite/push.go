@@ -293,13 +293,22 @@ func (r *Repo) refreshRecord(ctx context.Context, old *Snapshot, record []byte) 
 // pusher is one push's state: the target's index, what this push queued,
 // the open packs.
 type pusher struct {
-	r      *Repo
-	ctx    context.Context
-	lock   *heldLock // checked before an index or record is written
-	idx    *index
-	src    Source
-	rep    *PushReport
-	queued map[Ref]bool // in an open pack or an unindexed uploaded one
+	r    *Repo
+	ctx  context.Context
+	lock *heldLock // checked before an index or record is written
+	idx  *index
+	src  Source
+	rep  *PushReport
+	// queued is what this push queued (in an open pack or an unindexed
+	// uploaded one), by name or ref, with the data blobs' ids.
+	queued map[Ref]ID
+	// known is, for each pack this push looked into, the full ids of its
+	// data blobs by offset: those it uploaded, hashed, or the local cache
+	// records (ids/<pack>).
+	known map[ID]map[uint32]ID
+	// hashed are the packs this push read to confirm names (whether or
+	// not that went well): each is read once.
+	hashed map[ID]bool
 	// named is, for each data blob queued, the first complete tree chunk
 	// of this push that names it: its index entry takes its ref from
 	// there when the chunk is indexed by then (format 3).
@@ -325,7 +334,7 @@ type pusher struct {
 const uploadConcurrency = 4
 
 func newPusher(r *Repo, ctx context.Context, idx *index, src Source, rep *PushReport) *pusher {
-	return &pusher{r: r, ctx: ctx, idx: idx, src: src, rep: rep, queued: map[Ref]bool{}, named: map[Ref]ChunkPos{}, ownTrees: map[Ref]bool{}, slots: make(chan struct{}, uploadConcurrency)}
+	return &pusher{r: r, ctx: ctx, idx: idx, src: src, rep: rep, queued: map[Ref]ID{}, known: map[ID]map[uint32]ID{}, hashed: map[ID]bool{}, named: map[Ref]ChunkPos{}, ownTrees: map[Ref]bool{}, slots: make(chan struct{}, uploadConcurrency)}
 }
 
 // wait waits for the uploads in flight and returns the first that failed.
@@ -339,18 +348,21 @@ func (p *pusher) wait() error {
 // has reports whether the target holds the blob of ref, or this push
 // queued it.
 func (p *pusher) has(ref Ref) bool {
-	if p.queued[ref] {
+	if _, ok := p.queued[ref]; ok {
 		return true
 	}
 	_, in := p.idx.lookup(ref)
 	return in
 }
 
-func (p *pusher) add(t BlobType, ref Ref, b []byte) error {
-	if p.has(ref) {
+func (p *pusher) add(t BlobType, ref Ref, id ID, b []byte) error {
+	if q, ok := p.queued[ref]; ok && (t == TreeBlob || ref.long() || q == id) {
+		return nil // queued (another blob under a short name is prune's copy of a damaged name: kept)
+	}
+	if _, ok := p.idx.lookup(ref); ok {
 		return nil
 	}
-	p.queued[ref] = true
+	p.queued[ref] = id
 	pb := &p.data
 	if t == TreeBlob {
 		pb = &p.trees
@@ -358,7 +370,7 @@ func (p *pusher) add(t BlobType, ref Ref, b []byte) error {
 	} else {
 		p.rep.Blobs++
 	}
-	pb.add(t, ref, b)
+	pb.addID(t, ref, id, b)
 	if pb.buf.Len() >= p.r.opts.PackSize {
 		return p.flush(pb)
 	}
@@ -392,7 +404,7 @@ func (p *pusher) upload(pb *packBuilder) error {
 	if err != nil {
 		return err
 	}
-	id, blobs := hashOf(sealed), pb.blobs
+	id, blobs, ids := hashOf(sealed), pb.blobs, pb.ids
 	*pb = packBuilder{}
 	select {
 	case p.slots <- struct{}{}:
@@ -412,7 +424,7 @@ func (p *pusher) upload(pb *packBuilder) error {
 			return
 		}
 		p.rep.Packs++
-		p.done = append(p.done, IndexPack{Pack: id, Blobs: blobs})
+		p.done = append(p.done, IndexPack{Pack: id, Blobs: blobs, ids: ids})
 	}()
 	return nil
 }
@@ -422,7 +434,7 @@ func (p *pusher) upload(pb *packBuilder) error {
 // queued and no earlier chunk named may take its ref from it.
 func (p *pusher) nameBlobs(chunk Ref, es []chunkEntry) {
 	for i, e := range es {
-		if !e.blob || !p.queued[e.ref] {
+		if _, ok := p.queued[e.ref]; !e.blob || !ok {
 			continue
 		}
 		if _, ok := p.named[e.ref]; !ok {
@@ -488,9 +500,25 @@ func (p *pusher) index() error {
 			delete(p.queued, b.Ref)
 			delete(p.named, b.Ref)
 		}
+		p.knowIDs(ip)
 	}
 	p.done = nil
 	return nil
+}
+
+// knowIDs notes, and caches, the ids of the data blobs of a pack this
+// process wrote.
+func (p *pusher) knowIDs(ip IndexPack) {
+	ids := map[uint32]ID{}
+	for i, b := range ip.Blobs {
+		if b.Type == DataBlob && i < len(ip.ids) && ip.ids[i] != (ID{}) {
+			ids[b.Offset] = ip.ids[i]
+		}
+	}
+	if len(ids) > 0 {
+		p.known[ip.Pack] = ids
+		p.r.saveIDs(ip.Pack, ids)
+	}
 }
 
 // snapshot pushes l: each collection as a delta against base (a snapshot
@@ -597,7 +625,7 @@ func (p *pusher) delta(l Local, c string, base *Snapshot, baseLocal *Local) (Tre
 	if !ok || bt.Depth >= maxDeltas {
 		return Tree{}, false, nil
 	}
-	if _, ok := p.idx.lookup(bt.Root.Ref()); !ok && !p.queued[bt.Root.Ref()] {
+	if _, ok := p.idx.lookup(bt.Root.Ref()); !ok && !p.has(bt.Root.Ref()) {
 		return Tree{}, false, nil // its root is in no index: do not build on it
 	}
 	limit := max(bt.Count/deltaShare, deltaMin)
@@ -622,10 +650,11 @@ func (p *pusher) delta(l Local, c string, base *Snapshot, baseLocal *Local) (Tre
 		case old == ID{}:
 			count++
 		}
-		if err := p.object(l, c, key, new); err != nil {
+		name, err := p.object(l, c, key, new)
+		if err != nil {
 			return err
 		}
-		changes = append(changes, Change{Key: key, Ref: new.Ref()})
+		changes = append(changes, Change{Key: key, Ref: name})
 		return nil
 	})
 	if errors.Is(err, errDeltaTooLarge) {
@@ -644,25 +673,100 @@ func (p *pusher) delta(l Local, c string, base *Snapshot, baseLocal *Local) (Tre
 		es[i] = chunkEntry{ref: c.Ref, blob: !c.Removed}
 	}
 	p.nameBlobs(id.Ref(), es)
-	if err := p.add(TreeBlob, id.Ref(), b); err != nil {
+	if err := p.add(TreeBlob, id.Ref(), id, b); err != nil {
 		return Tree{}, false, err
 	}
 	return Tree{Root: id, Count: count, Depth: bt.Depth + 1}, true, nil
 }
 
-// object uploads the object of key unless the target has it.
-func (p *pusher) object(l Local, c, key string, id ID) error {
-	if p.has(id.Ref()) {
-		return nil
+// object uploads the object of key unless the target has it, and
+// returns the name trees give it.
+func (p *pusher) object(l Local, c, key string, id ID) (Ref, error) {
+	name, have := p.nameFor(id)
+	if have {
+		return name, nil
 	}
 	raw, err := p.src.Read(l, c, key, id)
 	if err != nil {
-		return err
+		return Ref{}, err
 	}
 	if err := p.checkID(c, key, id, raw); err != nil {
-		return err
+		return Ref{}, err
 	}
-	return p.add(DataBlob, id.Ref(), raw)
+	return name, p.add(DataBlob, name, id, raw)
+}
+
+// nameFor returns the name of the data blob of id, and whether the target
+// (or this push) holds it under that name. A long name (the id's 16-byte
+// ref) is trusted as format 3 trusted every ref; a short name only when
+// the blob under it is confirmed to be this content (confirm). A short
+// name that holds another blob (a collision) leaves the long name to this
+// one; so does an all-zero short name (the zero Ref means "none").
+func (p *pusher) nameFor(id ID) (Ref, bool) {
+	long := id.Ref()
+	if p.has(long) {
+		return long, true
+	}
+	s := shortName(id)
+	if s == (Ref{}) || s == long {
+		return long, false
+	}
+	if q, ok := p.queued[s]; ok {
+		if q == id {
+			return s, true
+		}
+		return long, false // another blob this push queued under s
+	}
+	loc, ok := p.idx.lookup(s)
+	if !ok {
+		return s, false
+	}
+	if got, ok := p.confirm(loc); ok && got == id {
+		return s, true
+	}
+	// Another blob under s, or one that could not be confirmed: this
+	// one is uploaded under its long name.
+	return long, false
+}
+
+// confirm returns the full id of the data blob at loc, if known: this
+// push uploaded it, the local cache records it, or its pack is
+// downloaded and its data blobs hashed (Options.BlobID; the ids are then
+// cached). A pack that cannot be read confirms nothing (the blob is then
+// uploaded again under its long name).
+func (p *pusher) confirm(loc blobLoc) (ID, bool) {
+	ids, ok := p.known[loc.pack]
+	if !ok {
+		ids = p.r.loadIDs(loc.pack)
+		p.known[loc.pack] = ids
+	}
+	if id, ok := ids[loc.Offset]; ok {
+		return id, true
+	}
+	if p.r.opts.BlobID == nil || p.hashed[loc.pack] {
+		return ID{}, false
+	}
+	p.hashed[loc.pack] = true
+	pc, err := p.r.readPack(p.ctx, loc.pack)
+	if err != nil {
+		p.r.opts.Logger.Warn("offsite: a pack cannot be read to confirm what it holds; its objects are uploaded again", "object", "data/"+loc.pack.String(), "err", err)
+		return ID{}, false
+	}
+	if ids == nil {
+		ids = map[uint32]ID{}
+	}
+	for _, b := range p.idx.packs[loc.pack] {
+		if b.Type != DataBlob || b.Ref == (Ref{}) {
+			continue
+		}
+		if _, id, err := pc.blob(b, p.r.opts.BlobID); err == nil {
+			ids[b.Offset] = id
+		}
+	}
+	p.known[loc.pack] = ids
+	p.r.saveIDs(loc.pack, ids)
+	id, ok := ids[loc.Offset]
+	return id, ok
 }
 
 // checkID refuses local bytes that do not hash to their id: uploaded,
@@ -716,7 +820,7 @@ func (p *pusher) collection(l Local, c string) (Tree, error) {
 		}
 		leaves = append(leaves, id)
 		leaf = leaf[:0]
-		return p.add(TreeBlob, id.Ref(), b)
+		return p.add(TreeBlob, id.Ref(), id, b)
 	}
 	// Children are named by ref in a node; ids is the level's full ids.
 	err := p.src.Walk(l, c, func(key string, id ID) error {
@@ -724,10 +828,11 @@ func (p *pusher) collection(l Local, c string) (Tree, error) {
 			return err
 		}
 		count++
-		if err := p.object(l, c, key, id); err != nil {
+		name, err := p.object(l, c, key, id)
+		if err != nil {
 			return err
 		}
-		leaf = append(leaf, Entry{Key: key, Ref: id.Ref()})
+		leaf = append(leaf, Entry{Key: key, Ref: name})
 		if len(leaf) >= leafMax || keyBoundary(key) {
 			return emit()
 		}
@@ -751,7 +856,7 @@ func (p *pusher) collection(l Local, c string) (Tree, error) {
 				b := encodeNode(node)
 				nid := hashOf(b)
 				next = append(next, nid)
-				if err := p.add(TreeBlob, nid.Ref(), b); err != nil {
+				if err := p.add(TreeBlob, nid.Ref(), nid, b); err != nil {
 					return Tree{}, err
 				}
 				node = node[:0]
@@ -761,7 +866,7 @@ func (p *pusher) collection(l Local, c string) (Tree, error) {
 			b := encodeNode(node)
 			nid := hashOf(b)
 			next = append(next, nid)
-			if err := p.add(TreeBlob, nid.Ref(), b); err != nil {
+			if err := p.add(TreeBlob, nid.Ref(), nid, b); err != nil {
 				return Tree{}, err
 			}
 		}

@@ -41,9 +41,9 @@ func (r *Repo) readPack(ctx context.Context, id ID) (*packContent, error) {
 
 // blob returns the bytes of b, a blob the index places in this pack, and
 // its id: the pack's header must put a blob of b's type and length at b's
-// offset, and its bytes must hash to b's ref (a tree chunk's SHA-256, a
-// data blob's blobID; with a nil blobID a data blob is not checked and
-// its id is zero).
+// offset, and its bytes must hash to b's ref (a tree chunk's SHA-256), or
+// give an id that b's name names (a data blob's blobID, ID.named; with a
+// nil blobID a data blob is not checked and its id is zero).
 func (pc *packContent) blob(b PackedBlob, blobID func([]byte) (ID, error)) ([]byte, ID, error) {
 	h, ok := pc.at[b.Offset]
 	if !ok || h.Type != b.Type || h.Length != b.Length || (h.Ref != Ref{} && h.Ref != b.Ref) {
@@ -60,7 +60,7 @@ func (pc *packContent) blob(b PackedBlob, blobID func([]byte) (ID, error)) ([]by
 	default:
 		return c, ID{}, nil
 	}
-	if err != nil || id.Ref() != b.Ref {
+	if err != nil || (b.Type == TreeBlob && id.Ref() != b.Ref) || (b.Type == DataBlob && !id.named(b.Ref)) {
 		what := "object"
 		if b.Type == TreeBlob {
 			what = "tree chunk"

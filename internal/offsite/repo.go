@@ -42,8 +42,11 @@ type Options struct {
 	Name string
 	// BlobID recomputes a data blob's id from its bytes, for verify
 	// --read-data and for push, which never uploads local bytes that do
-	// not match their id; nil skips that check (tree chunks are always
-	// checked).
+	// not match their id, and confirms a short name by hashing the
+	// target's blob under it; nil skips that check (tree chunks are always
+	// checked), and push then reuses a blob under a short name only when
+	// the cache knows its id (otherwise it uploads it under its long
+	// name).
 	BlobID func(raw []byte) (ID, error)
 	// PackSize is a pack's content before compression; 0 means
 	// DefaultPackSize.

@@ -234,7 +234,7 @@ func (rs *Restorer) checkLate() error {
 		for j, ref := range refs {
 			var id ID
 			copy(id[:], ids[j*len(id):])
-			if ref != (Ref{}) && id.Ref() != ref {
+			if ref != (Ref{}) && !id.named(ref) {
 				return fmt.Errorf("%w: data/%s: object %x does not hash to its id", ErrCorrupt, rs.idx.packList[ps.pack].Short(), ref[:6])
 			}
 		}

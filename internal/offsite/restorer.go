@@ -234,6 +234,19 @@ func (rs *Restorer) prepare(ctx context.Context, ps *preparing, mu *sync.Mutex, 
 		}
 		copy(ids[i*len(id):], id[:])
 	}
+	if rs.r.cachePath(idsDir) != "" {
+		// Seed the cache of known ids: a push from this machine then
+		// confirms the short names of these objects without reading them.
+		known := make(map[uint32]ID, len(blobs))
+		for i, b := range blobs {
+			if b.Type == DataBlob {
+				var id ID
+				copy(id[:], ids[i*len(ID{}):])
+				known[b.Offset] = id
+			}
+		}
+		rs.r.saveIDs(pack, known)
+	}
 	mu.Lock()
 	at := *off
 	*off += int64(len(pc.plain) + len(ids))
@@ -509,7 +522,7 @@ func (rs *Restorer) objectID(ref Ref) (ID, error) {
 // is the one its ref names (prepare checked it already unless the
 // object's index entry was resolved after its pack was prepared).
 func checkRef(id ID, ref Ref) error {
-	if id.Ref() != ref {
+	if !id.named(ref) {
 		return fmt.Errorf("%w: object %x does not hash to its id", ErrCorrupt, ref[:6])
 	}
 	return nil
@@ -517,7 +530,22 @@ func checkRef(id ID, ref Ref) error {
 
 // Raw returns the bytes of an object of the chosen snapshots.
 func (rs *Restorer) Raw(id ID) ([]byte, error) {
-	ps, b, i, err := rs.find(id.Ref())
+	// The object is found under one of its names: its long one (formats
+	// 1 to 3, or a collision's), or a short one.
+	// A name not found may be resolved once every tree is read.
+	ref, found := id.Ref(), false
+	for pass := 0; pass < 2 && !found; pass++ {
+		if pass == 1 {
+			<-rs.discovered
+		}
+		for _, n := range id.names() {
+			if _, ok := rs.lookup(n); ok {
+				ref, found = n, true
+				break
+			}
+		}
+	}
+	ps, b, i, err := rs.find(ref)
 	var got ID
 	if err == nil {
 		err = rs.win.read(got[:], ps.ids+i*int64(len(got)), ps.end)

@@ -141,6 +141,14 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 		}
 	}
 	var mark []ID // packs whose bytes, read again whole, do not hash to their name
+	// names holds, per data blob's name, the id its bytes gave and where:
+	// two blobs under one name (two pushes at once that both found it
+	// free) leave the trees that name it ambiguous.
+	type named struct {
+		id   ID
+		pack ID
+	}
+	names := map[Ref]named{}
 	if readData {
 		for _, id := range packIDs {
 			if err := ctx.Err(); err != nil {
@@ -173,9 +181,20 @@ func (r *Repo) Verify(ctx context.Context, readData bool) (VerifyReport, error) 
 				if from != nil && from[i].OK && b.Ref == (Ref{}) {
 					continue // unresolved: reported with its index file
 				}
-				if _, _, err := pc.blob(b, r.opts.BlobID); err != nil {
+				_, bid, err := pc.blob(b, r.opts.BlobID)
+				if err != nil {
 					add(obj, "%v", err)
 					gone[id] = true
+					continue
+				}
+				if b.Type != DataBlob || r.opts.BlobID == nil {
+					continue
+				}
+				if n, ok := names[b.Ref]; ok && n.id != bid {
+					add(obj, "the object name %x names two different objects, in data/%s and data/%s (two pushes at once uploaded them): a snapshot that names it may restore either; forget the snapshots pushed then and push them again",
+						b.Ref[:6], n.pack.Short(), id.Short())
+				} else if !ok {
+					names[b.Ref] = named{bid, id}
 				}
 			}
 		}
