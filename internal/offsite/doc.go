@@ -758,17 +758,28 @@
 // (8 bytes) are deduplicated only when confirmed by their full id (#
 // Formats); what stays is the ambiguity two pushes at once can leave,
 // which verify --read-data reports. Restore checks each object's name
-// against the hash of its bytes.
+// against the hash of its bytes. While a pack is missing or damaged, the
+// trees that named its objects still name them: a push gives no new
+// object a short name then (it takes its long name until the repair and
+// the prune after it), so that no other object can come to answer to a
+// lost one's name (TestShortNameOfLostPackNotReused). A missing index
+// file hides its packs' names the same way from every reader; verify
+// reports the index file, and the names are free again only if its
+// packs are gone too. An id whose bytes 8 to 16 are zero is written as
+// a short name and so is deduplicated only when confirmed
+// (TestZeroTailIDConfirmed).
+//
+// A push keeps the full ids of the packs it uploads, and of those whose
+// short names it confirmed, until it ends (about 40 bytes a blob: a
+// first or cold push of a million objects holds some 40 MB more).
 //
 // A delta builds on its base's tree as the index lists it: a base whose
 // trees verify found damaged (or prune could not read) passes that on to
 // the deltas built on it until the next full tree (at most 16 pushes
 // later). Verify names every snapshot such damage reaches.
 //
-// A push keeps, for each pack whose short names it confirmed, the full
-// ids of its data blobs (some 40 bytes a blob in memory: a cold push of a
-// full tree over a million objects the target holds, about 40 MB more),
-// and the cache holds them on disk (36 to 40 bytes a blob, sealed).
+// The cache holds those ids on disk (ids/<pack>: 36 to 40 bytes a blob,
+// sealed).
 //
 // A local record can change after its push: a later backup that flags a
 // drop protects the snapshot before it. Push compares each pushed

@@ -682,9 +682,9 @@ func (p *pusher) delta(l Local, c string, base *Snapshot, baseLocal *Local) (Tre
 // object uploads the object of key unless the target has it, and
 // returns the name trees give it.
 func (p *pusher) object(l Local, c, key string, id ID) (Ref, error) {
-	name, have := p.nameFor(id)
-	if have {
-		return name, nil
+	name, have, err := p.nameFor(id)
+	if err != nil || have {
+		return name, err
 	}
 	raw, err := p.src.Read(l, c, key, id)
 	if err != nil {
@@ -702,31 +702,50 @@ func (p *pusher) object(l Local, c, key string, id ID) (Ref, error) {
 // the blob under it is confirmed to be this content (confirm). A short
 // name that holds another blob (a collision) leaves the long name to this
 // one; so does an all-zero short name (the zero Ref means "none").
-func (p *pusher) nameFor(id ID) (Ref, bool) {
+func (p *pusher) nameFor(id ID) (Ref, bool, error) {
 	long := id.Ref()
-	if p.has(long) {
-		return long, true
+	// A ref whose bytes past maxNameLen are zero is written, and read
+	// back, as a short name: it is trusted only as one (confirmed).
+	if long.long() && p.has(long) {
+		return long, true, nil
 	}
 	s := shortName(id)
-	if s == (Ref{}) || s == long {
-		return long, false
+	if s == (Ref{}) {
+		return long, false, nil
+	}
+	// taken: s names another blob; the long name is left, unless it
+	// cannot be told from a short one.
+	taken := func() (Ref, bool, error) {
+		if !long.long() {
+			return Ref{}, false, fmt.Errorf("offsite: object %s: its name %x holds another object, and its id cannot be written as a long name", id.Short(), s[:nameLen])
+		}
+		return long, false, nil
 	}
 	if q, ok := p.queued[s]; ok {
 		if q == id {
-			return s, true
+			return s, true, nil
 		}
-		return long, false // another blob this push queued under s
+		return taken() // another blob this push queued under s
 	}
 	loc, ok := p.idx.lookup(s)
 	if !ok {
-		return s, false
+		if _, lost := p.idx.lost[s]; lost || len(p.idx.gone) > 0 {
+			// A pack is missing or damaged: the trees that named its
+			// blobs still name them, and another blob under one of
+			// those names would be restored in its place (the names of
+			// its blobs given by chunk are not even known: exclude
+			// drops them unresolved). No new short name until it is
+			// repaired and pruned.
+			return taken()
+		}
+		return s, false, nil
 	}
 	if got, ok := p.confirm(loc); ok && got == id {
-		return s, true
+		return s, true, nil
 	}
 	// Another blob under s, or one that could not be confirmed: this
 	// one is uploaded under its long name.
-	return long, false
+	return taken()
 }
 
 // confirm returns the full id of the data blob at loc, if known: this
