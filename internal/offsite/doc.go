@@ -762,10 +762,12 @@
 // trees that named its objects still name them: a push gives no new
 // object a short name then (it takes its long name until the repair and
 // the prune after it), so that no other object can come to answer to a
-// lost one's name (TestShortNameOfLostPackNotReused). A missing index
-// file hides its packs' names the same way from every reader; verify
-// reports the index file, and the names are free again only if its
-// packs are gone too. An id whose bytes 8 to 16 are zero is written as
+// lost one's name (TestShortNameOfLostPackNotReused). A missing or
+// unreadable index file hides its packs' names from every reader, and
+// this guard does not see it: until the push that re-pushes the
+// snapshots it leaves incomplete (which names their objects as before),
+// another object could take such a name by an 8-byte match (verify
+// reports the index file meanwhile). An id whose bytes 8 to 16 are zero is written as
 // a short name and so is deduplicated only when confirmed
 // (TestZeroTailIDConfirmed).
 //
