@@ -21,9 +21,18 @@ import (
 // that Puts every object.
 func TestBeginFromPatchOver(t *testing.T) {
 	t.Parallel()
+	for seed := range uint64(3) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			t.Parallel()
+			testPatchOver(t, seed)
+		})
+	}
+}
+
+func testPatchOver(t *testing.T, seed uint64) {
 	fast, slow := openTest(t), openTest(t)
 	slow.wholeBasePatch = true
-	rng := rand.New(rand.NewPCG(3, 4))
+	rng := rand.New(rand.NewPCG(3, 4+seed))
 	cur := model{"items/contracts": {}, "tags": {}}
 	for id := 100; id <= 2500; id++ {
 		cur["items/contracts"][fmt.Sprint(id)] = item(id, 0)
