@@ -63,6 +63,59 @@
 // MiB at 1,000,000 items (the previous snapshot's entries as maps, a set
 // of stored ids and a table of every prepared object are gone).
 //
+// # restore-db's time
+//
+// Where a million-item restore-db goes (BenchmarkRestoreDB
+// -restore-db-items 1000000: 11 snapshots at 1% churn, a 34 MB target;
+// phases timed at the calls of RestoreDB, CPU from -cpuprofile with
+// -tagfocus phase=restore-db): the key's derivation, 0.2-0.3 s on both
+// cores, while the records and index files download (OpenPrefetching);
+// the index, decoded on one core in 0.5-0.7 s (it needs the key, and the
+// trees need it); then the first snapshot, 85% of the time: the trees
+// read, the packs prepared (decrypted, decompressed, each object's
+// canonical JSON hashed against its id), the objects filed, all at once
+// and bound by the CPU of both cores (the scheduler-latency profile of a
+// trace shows the preparing and filing goroutines waiting to run, not
+// for each other); then the 10 snapshots built on it. Of its 11-12
+// CPU-seconds, 3.1 prepare the packs (1.9 of them hashing the objects,
+// 1.5 of that their canonical JSON), 1.7 read the trees and resolve the
+// index entries given by chunk, 1.7-2.0 are the database's batch writer,
+// 1.4 walk the first snapshot's trees to file its objects (half of it
+// the index's look-ups), 1.1 the commits, 0.5 the index, 0.26 argon2id,
+// the rest the runtime's. A commit of a snapshot built on the one before
+// found its patch by reading the whole base tree twice (0.2-0.3 s each
+// at a million objects, serial); it now reads it once, only the chunks
+// that hold a change (snapshot's patchOver): the 10 commits after the
+// first took 2.2 s (load 2.7) and 3.4 s (load 5.7), now 1.2-1.5 s at
+// load 7 to 8. Runs of main at ff355e7 (before) and this build (after)
+// on the shared 2-core machine (load average in brackets):
+//
+//	1,000,000 items    restore-db   CPU       plain copy   anon
+//	before (2.7)       10.3 s       12.0 s    0.10 s       593 MiB
+//	before (5.7)       12.4 s       14.9 s    0.19 s       551 MiB
+//	after (8)          14.5 s       11.5 s    0.73 s       594 MiB
+//	after (7)          14.8 s       11.2 s    0.08 s       550 MiB
+//	back to back, load 9 to 11:
+//	before             34.0 s       14.5 s    0.44 s       549 MiB
+//	after              20.4 s       17.3 s    0.63 s       587 MiB
+//
+// (At that load the CPU time moves by a quarter from run to run, as the
+// wall time by half.) That is 1.0-3.3 MB of target a second against
+// 50-400 MB/s for the copy; at 100,000 items (3.4 MB, CPU 1.4-1.7 s
+// before and after: its patches are small) restore-db took 1.1-1.3 s at
+// low load, about 3 MB/s, the copy 0.02-0.05 s. restore-db is 20 to 180
+// times a plain read of the same bytes (the copy's time moves the most),
+// bound by CPU, not by the target: nearly all of it
+// is the checks and decoding that internal/offsite does and the
+// database's writer, which a plain copy does not do. Tried and dropped:
+// GOGC=400 (no less CPU at 100,000 items, 90 MiB more memory); batches of
+// 100,000 objects or 64 MiB instead of 20,000 or 16 MiB (CPU 14.9 and
+// 12.6 s in one pair at load 10 to 13, 250 MiB more memory: not
+// conclusive against the noise); a patch from the chunks that the run's
+// changes touch alone, trusting the base's own patch and count (no gain
+// here: the benchmark's churn changes every 100th key, so every chunk of
+// about 64 entries holds a change).
+//
 // # Caveats
 //
 // A Service holds the API clients of its config: one per environment, so

@@ -31,8 +31,9 @@ var restoreItems = flag.Int("restore-db-items", 100_000, "items of BenchmarkRest
 //
 //	go test ./internal/app -run '^$' -bench RestoreDB -benchtime 1x [-restore-db-items 1000000]
 //
-// It reports restore-db's seconds, the seconds of a plain copy of the
-// target's files (copy-s), of restore-db's reading alone (restore-read-s:
+// It reports restore-db's seconds, the target's size (target-MB: the
+// bytes restore-db reads; over each figure of seconds, the rate), the
+// seconds of a plain copy of the target's files (copy-s), of restore-db's reading alone (restore-read-s:
 // what BenchmarkOffsite reports under that name), the CPU time
 // restore-db used (restore-db-cpu-s: user and system, of the whole
 // process, which runs nothing else meanwhile; on a shared machine it
@@ -51,10 +52,12 @@ func BenchmarkRestoreDB(b *testing.B) {
 	for i := range b.N {
 		b.StopTimer()
 		start := time.Now()
-		if _, err := copyDir(target, filepath.Join(dir, "copy"+strconv.Itoa(i))); err != nil {
+		size, err := copyDir(target, filepath.Join(dir, "copy"+strconv.Itoa(i)))
+		if err != nil {
 			b.Fatal(err)
 		}
 		b.ReportMetric(time.Since(start).Seconds(), "copy-s")
+		b.ReportMetric(float64(size)/1e6, "target-MB")
 		start = time.Now()
 		if err := readOffsite(ctx, target, dir); err != nil {
 			b.Fatal(err)
@@ -67,7 +70,6 @@ func BenchmarkRestoreDB(b *testing.B) {
 		b.StartTimer()
 		start = time.Now()
 		cpu := cpuSeconds()
-		var err error
 		pprof.Do(ctx, pprof.Labels("phase", "restore-db"), func(ctx context.Context) {
 			_, err = RestoreDB(ctx, RestoreDBRequest{From: "file://" + target, Password: "bench-password", To: filepath.Join(dir, "restored"+strconv.Itoa(i)+".db")})
 		})

@@ -86,7 +86,7 @@ func (w *Writer) commit(info CommitInfo) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	tb := &treeBuild{run: []byte(w.id), result: map[string]Collection{}, prev: prev, live: live, maxPatch: w.db.maxPatch, log: w.db.log}
+	tb := &treeBuild{run: []byte(w.id), result: map[string]Collection{}, prev: prev, live: live, maxPatch: w.db.maxPatch, wholeBasePatch: w.db.wholeBasePatch, log: w.db.log}
 	step := func(tx *bbolt.Tx) error { return tb.step(tx, commitBudget) }
 	if w.base != nil {
 		bb, err := w.newBaseBuild(tb)
@@ -222,7 +222,9 @@ type treeBuild struct {
 	live map[Hash]bool
 	// maxPatch, when not 0, replaces maxPatchSize (tests).
 	maxPatch int
-	log      *slog.Logger
+	// wholeBasePatch: a based run uses patchFrom, never patchOver (tests).
+	wholeBasePatch bool
+	log            *slog.Logger
 }
 
 // patchBytes returns the most bytes (patchSize) a patch may take.

@@ -99,6 +99,9 @@ type DB struct {
 	fullTrees bool
 	// maxPatch, set by tests, replaces maxPatchSize when not 0.
 	maxPatch int
+	// wholeBasePatch, set by tests, makes based runs find their patches
+	// by reading the whole tree (patchFrom), never patchOver.
+	wholeBasePatch bool
 
 	chunkReads atomic.Int64 // chunks loaded, for tests of diff cost
 	indexReads atomic.Int64 // index nodes loaded, for tests of diff cost

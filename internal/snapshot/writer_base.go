@@ -226,7 +226,9 @@ func (b *baseBuild) step(tx *bbolt.Tx, budget int) error {
 			}
 			b.coll, b.dels, b.baseEs, b.baseRefs, b.psets = []byte(name), b.deletes[name], nil, nil, nil
 			var patch []patchEntry
-			if c, ok := b.base.Collections[name]; ok {
+			var view *collView
+			c, inBase := b.base.Collections[name]
+			if inBase {
 				v, err := viewTx(tx, c.Root)
 				if err == nil {
 					b.baseRefs, err = refsTx(tx, v.base)
@@ -234,13 +236,20 @@ func (b *baseBuild) step(tx *bbolt.Tx, budget int) error {
 				if err != nil {
 					return fmt.Errorf("collection %s of snapshot %s: %w", name, b.base.ShortID(), err)
 				}
-				patch = v.patch
+				patch, view = v.patch, v
 			}
 			used++
 			m := b.merge.clone()
-			cur := newOverlay(newOverlay(&treeIterTx{chunks: chunks, refs: b.baseRefs}, &sliceChanges{patch}),
-				&runChanges{puts: &pendingIter{m: m, coll: b.coll}, dels: b.dels})
-			done, n, err := b.patchFrom(tx, b.coll, m, cur)
+			run := &runChanges{puts: &pendingIter{m: m, coll: b.coll}, dels: b.dels}
+			var done bool
+			var n int
+			var err error
+			if p, ok := b.prev[name]; ok && inBase && p.Root == c.Root && !b.wholeBasePatch {
+				done, n, err = b.patchOver(tx, b.coll, m, view, b.baseRefs, run)
+			} else {
+				cur := newOverlay(newOverlay(&treeIterTx{chunks: chunks, refs: b.baseRefs}, &sliceChanges{patch}), run)
+				done, n, err = b.patchFrom(tx, b.coll, m, cur)
+			}
 			if err != nil {
 				return fmt.Errorf("collection %s: %w", name, err)
 			}
