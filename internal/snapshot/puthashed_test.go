@@ -160,3 +160,68 @@ func TestPutOwnedAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestPutCopy: objects handed over with PutCopy from one buffer the caller
+// overwrites after each call (as a backup's client reads its next page
+// into the same buffer) read back byte for byte as Put files them, over
+// batches that hand their chunks on to later ones, objects larger than a
+// chunk's quarter among them; the run stores the same database as Put.
+func TestPutCopy(t *testing.T) {
+	const n = 3000
+	raws := make([][]byte, n)
+	for i := range raws {
+		raws[i] = item(i+1, 0)
+		if i%500 == 7 {
+			raws[i] = fmt.Appendf(nil, `{"id":%d,"big":%q}`, i+1, strings.Repeat("b", copyChunk/4+i))
+		}
+	}
+	run := func(copying bool) (*DB, *Snapshot) {
+		db := openTestOpts(t, Options{BatchObjects: 200, BatchBytes: 1 << 30})
+		w, err := db.Begin("acme", t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var page []byte
+		for i, raw := range raws {
+			h, _ := ContentHash(raw)
+			if copying {
+				page = append(page[:0], raw...)
+				err = w.PutCopy("items", "contracts", fmt.Sprint(i+1), h, page)
+				for j := range page {
+					page[j] = 'x' // the next page overwrites the buffer
+				}
+			} else {
+				err = w.Put("items", "contracts", fmt.Sprint(i+1), raw)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if copying {
+			h, _ := ContentHash(raws[0])
+			if err := w.PutCopy("items", "contracts", "1", h, nil); !errors.Is(err, ErrInvalid) {
+				t.Errorf("PutCopy without bytes: %v, want ErrInvalid", err)
+			}
+		}
+		s, err := w.Commit(CommitInfo{FinishedAt: t0.Add(time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db, s
+	}
+	putDB, putSnap := run(false)
+	db, s := run(true)
+	got, want := s.Collections["items/contracts"], putSnap.Collections["items/contracts"]
+	if s.Objects != n || got != want || s.AddedBytes != putSnap.AddedBytes {
+		t.Fatalf("PutCopy: %d objects, %+v, %d bytes added; Put: %+v, %d bytes", s.Objects, got, s.AddedBytes, want, putSnap.AddedBytes)
+	}
+	for i, raw := range raws {
+		got, ok, err := db.Lookup(s, "items/contracts", fmt.Sprint(i+1))
+		if err != nil || !ok || string(got) != string(raw) {
+			t.Fatalf("lookup %d = %.40q, %v, %v", i+1, got, ok, err)
+		}
+	}
+	if got, want := countBlobs(t, db), countBlobs(t, putDB); got != want {
+		t.Errorf("%d blobs after PutCopy, %d after Put", got, want)
+	}
+}
