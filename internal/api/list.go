@@ -442,7 +442,7 @@ func (l *listing) fetch(ctx context.Context, page int) (int, error) {
 	}
 	var objs []Object
 	if summed && len(body) > 0 && len(sp.body) == len(body) && &sp.body[0] == &body[0] {
-		objs, sc.text, err = l.fileSummed(sp, sc.objs[:0], sc.text)
+		objs, sc.text, sc.spans, err = l.fileSummed(sp, sc.objs[:0], sc.text, sc.spans)
 		sc.objs = objs
 	} else {
 		var lp ListPage
@@ -489,13 +489,12 @@ func (l *listing) file(items []json.RawMessage) ([]Object, error) {
 // escapes) are gathered in text, scratch kept from page to page, and made
 // one string for the page (a string an object was a sixth of a backup's
 // allocations); any other is decoded on its own by fileFields.
-func (l *listing) fileSummed(p summedPage, objs []Object, text []byte) ([]Object, []byte, error) {
-	type span struct{ from, to int }
-	var spans [][2]span // per object: id and key in text; from -1 when not there
+func (l *listing) fileSummed(p summedPage, objs []Object, text []byte, spans [][2]span) ([]Object, []byte, [][2]span, error) {
+	// spans, per object: id and key in text; from -1 when not there
 	text = text[:0]
 	if l.k.IDField != "" {
 		separate := idFields(l.k)[1] != l.k.IDField
-		spans = make([][2]span, len(p.items))
+		spans = slices.Grow(spans[:0], len(p.items))[:len(p.items)]
 		for i := range p.items {
 			spans[i] = [2]span{{-1, -1}, {-1, -1}}
 			id, ok := plainScalar(p.fields[i][0])
@@ -524,13 +523,16 @@ func (l *listing) fileSummed(p summedPage, objs []Object, text []byte) ([]Object
 		default:
 			var err error
 			if o, err = fileFields(l.k, o, p.fields[i]); err != nil {
-				return nil, text, err
+				return nil, text, spans, err
 			}
 		}
 		objs = append(objs, o)
 	}
-	return objs, text, nil
+	return objs, text, spans, nil
 }
+
+// span is where fileSummed put an object's id or key in its text.
+type span struct{ from, to int }
 
 // take checks a page against its neighbours, drops the objects already
 // seen, and hands the rest to fn.
