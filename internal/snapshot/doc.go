@@ -117,7 +117,12 @@
 // so the frames are no larger (TestPackWindowSameFrames), and the
 // encoders' history buffers went from 16 MiB of a backup's heap to 2 MiB.
 // A frame is compressed into the buffer of its pack's record, behind room
-// for the header, so a pack is neither allocated twice nor copied. No
+// for the header, so a pack is neither allocated twice nor copied; a
+// Writer keeps the buffers, once the transaction that stored the records
+// is over, for the next batch's packs (made afresh, they were 15% of a
+// first backup's allocation). A pack's objects that lie side by side in
+// memory, as a backup's do in the chunks PutCopy copies them into, are
+// compressed where they are, not copied together first. No
 // dictionary: within a pack, the objects
 // before are the dictionary.
 //

@@ -1,10 +1,12 @@
 package snapshot
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -224,4 +226,106 @@ func TestPutCopy(t *testing.T) {
 	if got, want := countBlobs(t, db), countBlobs(t, putDB); got != want {
 		t.Errorf("%d blobs after PutCopy, %d after Put", got, want)
 	}
+}
+
+// TestPackRecordsOfConcurrentRuns: runs writing batches at the same time,
+// in three databases, each compressing its packs into record buffers it
+// uses again batch after batch: each reads back what it stored.
+func TestPackRecordsOfConcurrentRuns(t *testing.T) {
+	const n = 4000
+	var wg sync.WaitGroup
+	for r := range 3 {
+		wg.Go(func() {
+			db := openTestOpts(t, Options{BatchObjects: 50, BatchBytes: 1 << 30})
+			w, err := db.Begin("acme", t0)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			raw := func(i int) []byte {
+				return fmt.Appendf(nil, `{"id":%d,"run":%d,"text":%q}`, i, r, strings.Repeat("t", i%300))
+			}
+			for i := 1; i <= n; i++ {
+				h, _ := ContentHash(raw(i))
+				if err := w.PutCopy("items", "contracts", fmt.Sprint(i), h, raw(i)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+			s, err := w.Commit(CommitInfo{FinishedAt: t0.Add(time.Minute)})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			for i := 1; i <= n; i++ {
+				got, ok, err := db.Lookup(s, "items/contracts", fmt.Sprint(i))
+				if err != nil || !ok || string(got) != string(raw(i)) {
+					t.Errorf("run %d: lookup %d = %.40q, %v, %v", r, i, got, ok, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// TestInPlace: a pack's objects copied one after the other into a
+// Writer's chunk are compressed where they are; objects apart (copied
+// elsewhere, into another chunk, or one left out between them) are
+// copied together, and neither way takes bytes that are not theirs.
+func TestInPlace(t *testing.T) {
+	w := &Writer{}
+	var batch []pending
+	var want [][]byte
+	for i := range 1500 {
+		raw := item(i+1, 0)
+		batch = append(batch, pending{raw: w.copyRaw(raw)})
+		want = append(want, raw)
+	}
+	concat := func(members []int) []byte {
+		var b []byte
+		for _, i := range members {
+			b = append(b, want[i]...)
+		}
+		return b
+	}
+	// The first object of the second chunk: the first the first chunk
+	// has no room for.
+	next, room := 0, cap(batch[0].raw)
+	for ; room >= len(want[next]); next++ {
+		room -= len(want[next])
+	}
+	if next < 20 || next > 1480 {
+		t.Fatalf("the second chunk starts at object %d", next)
+	}
+	for _, c := range []struct {
+		name    string
+		members []int
+		inPlace bool
+	}{
+		{"one", []int{5}, true},
+		{"side by side", seq(3, 40), true},
+		{"to the chunk's last", seq(next-10, 10), true},
+		{"over two chunks", seq(next-10, 20), false},
+		{"one left out", []int{3, 4, 6}, false},
+		{"out of order", []int{4, 3}, false},
+	} {
+		got, ok := inPlace(batch, c.members)
+		if ok != c.inPlace || ok && (string(got) != string(concat(c.members)) || cap(got) != len(got)) {
+			t.Errorf("%s: in place %v (%d bytes, room %d), want %v", c.name, ok, len(got), cap(got), c.inPlace)
+		}
+	}
+	apart := []pending{{raw: bytes.Clone(want[0])}, {raw: bytes.Clone(want[1])}}
+	if _, ok := inPlace(apart, []int{0, 1}); ok {
+		t.Error("objects copied apart found in place")
+	}
+}
+
+// seq returns n indexes from first on.
+func seq(first, n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = first + i
+	}
+	return out
 }

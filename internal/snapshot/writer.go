@@ -26,6 +26,7 @@ type Writer struct {
 	batchBytes int
 	spare      []pending         // a written batch's slice, emptied, for the next one
 	ids        map[Hash]uint64   // writeBatch's, kept from batch to batch (written one at a time)
+	recs       [][]byte          // writeBatch's: the last batch's pack record buffers, for the next one's (keepRecs)
 	failed     map[string]string // kind -> error text
 	added      int64             // bytes of the blob records and index entries this run stored
 	healed     []Healed          // objects whose damaged blob this run stored afresh
@@ -197,7 +198,10 @@ func (w *Writer) copyRaw(raw []byte) []byte {
 	}
 	start := len(w.copies)
 	w.copies = append(w.copies, raw...)
-	return w.copies[start:len(w.copies):len(w.copies)]
+	// Its room runs on to the chunk's end, over the objects copied after
+	// it: compressDrafts finds a pack's objects side by side so (inPlace),
+	// and compresses them where they are.
+	return w.copies[start:]
 }
 
 // put buffers p, filed in the collection of kind and parent under key,
