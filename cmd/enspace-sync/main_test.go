@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -31,6 +32,25 @@ func TestMain(m *testing.M) {
 				f.Close()
 				os.Exit(code)
 			}
+		}
+		if path := os.Getenv("ENSPACE_SYNC_TEST_MEMPROFILE"); path != "" {
+			// An allocation profile of the whole run, every 4 KiB sampled.
+			runtime.MemProfileRate = 4096
+			if d, err := time.ParseDuration(os.Getenv("ENSPACE_SYNC_TEST_HEAPAT")); err == nil {
+				// And the heap in use at the GC before d into the run.
+				time.AfterFunc(d, func() {
+					if f, err := os.Create(fmt.Sprintf("%s.%d.heap", path, os.Getpid())); err == nil {
+						_ = pprof.Lookup("heap").WriteTo(f, 0)
+						f.Close()
+					}
+				})
+			}
+			code := realMain()
+			if f, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid())); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+			os.Exit(code)
 		}
 		os.Exit(realMain())
 	}

@@ -285,3 +285,41 @@ func TestListErrors(t *testing.T) {
 		t.Errorf("element without id: got %v, want ErrInvalidBody on page 1", err)
 	}
 }
+
+// TestListLent: ListLent hands fn the objects List does (ids, keys, bytes
+// and sums), page after page read into buffers used again, when fn
+// copies the bytes it keeps.
+func TestListLent(t *testing.T) {
+	s := newListServer(95)
+	s.counts = true
+	srv := serve(t, s.ServeHTTP)
+	c, _ := newTestClient(t, srv.URL, func(o *Options) { o.PageSize = 10; o.Concurrency = 4 })
+	k := mustKind(t, "members")
+	collect := func(list func(context.Context, *kind.Kind, string, Object, func([]Object) error) (ListResult, error)) (ListResult, map[string]Object) {
+		got := map[string]Object{}
+		res, err := list(context.Background(), k, "acme", Object{}, func(page []Object) error {
+			for _, o := range page {
+				o.Raw = slices.Clone(o.Raw)
+				got[o.ID] = o
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, got
+	}
+	wantRes, want := collect(c.List)
+	for range 3 { // later listings read into the buffers of earlier ones
+		res, got := collect(c.ListLent)
+		if res != wantRes || len(got) != 95 {
+			t.Fatalf("ListLent: %+v, %d objects; List: %+v", res, len(got), wantRes)
+		}
+		for id, o := range got {
+			w := want[id]
+			if o.Key != w.Key || string(o.Raw) != string(w.Raw) || o.Sum != w.Sum || !o.Summed || o.Kind != w.Kind {
+				t.Fatalf("object %s: ListLent %+v, List %+v", id, o, w)
+			}
+		}
+	}
+}

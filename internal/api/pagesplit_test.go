@@ -188,7 +188,7 @@ func TestFileSummedIDs(t *testing.T) {
 			if !ok {
 				t.Fatalf("%s: split refused", e)
 			}
-			got, _, gerr := l.fileSummed(p, nil, nil)
+			got, _, _, gerr := l.fileSummed(p, nil, nil, nil)
 			want, werr := fileObject(k, Object{Kind: k.Name, Parent: l.parent, Raw: p.items[0]}, p.items[0])
 			if (gerr != nil) != (werr != nil) {
 				t.Fatalf("%s %s: error %v, the general path %v", kn, e, gerr, werr)
@@ -217,13 +217,13 @@ func TestFileSummedIDs(t *testing.T) {
 	if !ok {
 		t.Fatal("split refused the page")
 	}
-	objs, text := make([]Object, 0, 100), []byte(nil)
+	objs, text, spans := make([]Object, 0, 100), []byte(nil), [][2]span(nil)
 	if a := testing.AllocsPerRun(10, func() {
 		var err error
-		if objs, text, err = l.fileSummed(p, objs[:0], text); err != nil || len(objs) != 100 {
+		if objs, text, spans, err = l.fileSummed(p, objs[:0], text, spans); err != nil || len(objs) != 100 {
 			t.Fatalf("%d objects, %v", len(objs), err)
 		}
-	}); a > 4 {
+	}); a > 1 { // the page's string of ids and keys
 		t.Errorf("%.0f allocations to file a page of 100 objects", a)
 	}
 	if objs[42].ID != "1042" || objs[42].Key != "type-42" {

@@ -24,10 +24,28 @@ func TestReadBody(t *testing.T) {
 		{"longer than announced, over the limit", 10, 600, 600},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := readBody(iotest.HalfReader(strings.NewReader(body)), c.announced, c.limit)
-			if err != nil || len(got) != c.want || !bytes.Equal(got, []byte(body[:c.want])) {
-				t.Errorf("readBody = %d bytes, %v; want %d", len(got), err, c.want)
+			for _, dst := range [][]byte{nil, make([]byte, 3, 10), bytes.Repeat([]byte("y"), 4000)} {
+				got, err := readBody(dst, iotest.HalfReader(strings.NewReader(body)), c.announced, c.limit)
+				if err != nil || len(got) != c.want || !bytes.Equal(got, []byte(body[:c.want])) {
+					t.Errorf("readBody into %d bytes of room = %d bytes, %v; want %d", cap(dst), len(got), err, c.want)
+				}
 			}
 		})
+	}
+}
+
+// TestReadBodyInto checks that a body of announced length is read into
+// the buffer given when it has the room, and into a fresh one otherwise.
+func TestReadBodyInto(t *testing.T) {
+	body := strings.Repeat("x", 1000)
+	room := make([]byte, 0, 1001)
+	got, err := readBody(room, strings.NewReader(body), 1000, 2000)
+	if err != nil || string(got) != body || &got[:1][0] != &room[:1][0] {
+		t.Errorf("readBody into 1001 bytes of room: %d bytes, %v, same buffer %v", len(got), err, err == nil && &got[:1][0] == &room[:1][0])
+	}
+	small := make([]byte, 0, 1000) // no room to see a longer body end
+	got, err = readBody(small, strings.NewReader(body), 1000, 2000)
+	if err != nil || string(got) != body || &got[:1][0] == &small[:1][0] || cap(got) < 1100 {
+		t.Errorf("readBody into 1000 bytes of room: %d bytes (room %d), %v; want a fresh buffer with room to spare", len(got), cap(got), err)
 	}
 }

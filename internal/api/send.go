@@ -30,6 +30,10 @@ type request struct {
 	// jsonv.Valid: a list page checks its body while splitting it (see
 	// splitSummed), so it is not scanned twice.
 	valid func(body []byte) bool
+	// into, when it has room for a 2xx body of announced length, is the
+	// buffer the body is read into (a listing's page lent to its caller,
+	// see ListLent): not a fresh one.
+	into []byte
 }
 
 func (r request) where() string { return r.method + " " + r.path }
@@ -229,7 +233,7 @@ func (c *Client) roundTrip(ctx context.Context, r request) (status int, header h
 	if resp.ContentLength > limit {
 		return resp.StatusCode, resp.Header, nil, ErrTooLarge
 	}
-	body, err = readBody(resp.Body, resp.ContentLength, limit+1)
+	body, err = readBody(r.into, resp.Body, resp.ContentLength, limit+1)
 	if err == nil && int64(len(body)) > limit {
 		return resp.StatusCode, resp.Header, nil, ErrTooLarge
 	}
@@ -332,14 +336,26 @@ func (e *scrubbedError) Unwrap() error { return e.err }
 
 // readBody reads at most limit bytes of r, into one buffer of the announced
 // size when there is one (io.ReadAll would grow and copy a page's buffer
-// seven times).
-func readBody(r io.Reader, announced, limit int64) ([]byte, error) {
+// seven times): dst's, when it has the room, else a fresh one, an eighth
+// larger when dst is given (a lent page's buffer, kept for pages of
+// about its size).
+func readBody(dst []byte, r io.Reader, announced, limit int64) ([]byte, error) {
 	if announced < 0 || announced >= limit {
 		return io.ReadAll(io.LimitReader(r, limit))
 	}
-	buf := make([]byte, 0, announced+1) // +1: room to see a longer body end
+	// +1: room to see a longer body end. Reading stops there: a body
+	// that fills want is longer than announced.
+	want := int(announced + 1)
+	buf := dst[:0]
+	switch {
+	case cap(buf) >= want:
+	case dst != nil:
+		buf = make([]byte, 0, want+want/8)
+	default:
+		buf = make([]byte, 0, want)
+	}
 	for {
-		n, err := r.Read(buf[len(buf):cap(buf)])
+		n, err := r.Read(buf[len(buf):want])
 		buf = buf[:len(buf)+n]
 		if err == io.EOF {
 			return buf, nil
@@ -347,7 +363,7 @@ func readBody(r io.Reader, announced, limit int64) ([]byte, error) {
 		if err != nil {
 			return buf, err
 		}
-		if len(buf) == cap(buf) {
+		if len(buf) == want {
 			// Longer than announced: read the rest the ordinary way.
 			rest, err := io.ReadAll(io.LimitReader(r, limit-int64(len(buf))))
 			return append(buf, rest...), err

@@ -191,16 +191,24 @@ func runConfig(ws *config.Workspace) map[string]any {
 	}
 }
 
-// summedWriter hands the walker's summed objects to the run's PutOwned:
+// summedWriter hands the walker's summed objects to the run's PutCopy:
 // the client took each page object's canonical SHA-256 while it checked
 // the page (api.Object.Sum), which is the store's ContentHash, so the
-// store does not canonicalise and hash it again, and the object's bytes
-// are a slice of a page the client never reuses (backup.SummedSink), so
-// the store keeps them without a copy.
+// store does not canonicalise and hash it again. The walker lists with
+// the client's ListLent (backup.CopyingSink): the store copies each
+// object's bytes into buffers it uses again batch after batch, and the
+// client reads page after page into buffers of its own, instead of a fresh
+// buffer a page that the store kept until its objects were written.
+// PutSum (the objects of a page the client never reuses) keeps them
+// without a copy.
 type summedWriter struct{ *snapshot.Writer }
 
-var _ backup.SummedSink = summedWriter{}
+var _ backup.CopyingSink = summedWriter{}
 
 func (w summedWriter) PutSum(kind, parent, key string, sum [sha256.Size]byte, raw []byte) error {
 	return w.PutOwned(kind, parent, key, snapshot.Hash(sum), raw)
+}
+
+func (w summedWriter) PutSumCopy(kind, parent, key string, sum [sha256.Size]byte, raw []byte) error {
+	return w.PutCopy(kind, parent, key, snapshot.Hash(sum), raw)
 }

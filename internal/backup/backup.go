@@ -42,6 +42,24 @@ type SummedSink interface {
 	PutSum(kind, parent, key string, sum [sha256.Size]byte, raw []byte) error
 }
 
+// LendingSource is a Source that can lend a listing's objects' bytes
+// (api.Client.ListLent): fn must copy what it keeps of each Raw, and the
+// source reads its next pages into the same buffers.
+type LendingSource interface {
+	ListLent(ctx context.Context, k *kind.Kind, workspace string, parent api.Object, fn func([]api.Object) error) (api.ListResult, error)
+}
+
+var _ LendingSource = (*api.Client)(nil)
+
+// CopyingSink is a SummedSink whose PutSumCopy files an object as PutSum
+// does but copies raw, and whose Put copies raw as well: the walker then lists with a LendingSource's
+// ListLent, so that each page is read into a buffer used again, not a
+// fresh one. *snapshot.Writer has it as PutCopy; internal/app adapts it.
+type CopyingSink interface {
+	SummedSink
+	PutSumCopy(kind, parent, key string, sum [sha256.Size]byte, raw []byte) error
+}
+
 // Filter reports whether a kind is walked; typeSlug is set for kinds that
 // live under a type (fields, items, forms, flows and their stages and tasks).
 type Filter func(kind, typeSlug string) bool
@@ -246,6 +264,13 @@ func (w *walker) collect(ctx context.Context, k *kind.Kind, parent api.Object) (
 	keep := isParent(k)
 	parents := 0
 	summer, _ := w.sink.(SummedSink)
+	list := w.src.List
+	copier, copies := w.sink.(CopyingSink)
+	if lender, ok := w.src.(LendingSource); ok && copies {
+		list = lender.ListLent
+	} else {
+		copier = nil
+	}
 	store := func(objs []api.Object) error {
 		stored := 0
 		for _, o := range objs {
@@ -255,9 +280,12 @@ func (w *walker) collect(ctx context.Context, k *kind.Kind, parent api.Object) (
 			}
 			if w.include(k.Name, slug) {
 				var err error
-				if o.Summed && summer != nil {
+				switch {
+				case o.Summed && copier != nil:
+					err = copier.PutSumCopy(k.Name, parentKey, o.Key, o.Sum, o.Raw)
+				case o.Summed && summer != nil:
 					err = summer.PutSum(k.Name, parentKey, o.Key, o.Sum, o.Raw)
-				} else {
+				default:
 					err = w.sink.Put(k.Name, parentKey, o.Key, o.Raw)
 				}
 				if err != nil {
@@ -290,7 +318,7 @@ func (w *walker) collect(ctx context.Context, k *kind.Kind, parent api.Object) (
 		}
 	} else {
 		var res api.ListResult
-		res, err = w.src.List(ctx, k, w.opts.Workspace, parent, store)
+		res, err = list(ctx, k, w.opts.Workspace, parent, store)
 		if err == nil {
 			w.noteDrift(k, parentKey, res)
 		}

@@ -2,11 +2,13 @@ package backup
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -308,6 +310,77 @@ func TestRunUserLevelKindsRefused(t *testing.T) {
 		src.fail[name] = &api.Error{StatusCode: 401}
 		if _, err := Run(context.Background(), src, newSink(), Options{Workspace: "acme"}); !errors.Is(err, ErrAccess) {
 			t.Errorf("%s: 401: err = %v, want ErrAccess", name, err)
+		}
+	}
+}
+
+// lendingSource is a memSource whose ListLent hands out summed objects in
+// one buffer it overwrites once fn returns, as the client reads its next
+// page into it.
+type lendingSource struct {
+	*memSource
+	lent atomic.Int64 // listings through ListLent
+}
+
+func (s *lendingSource) ListLent(ctx context.Context, k *kind.Kind, ws string, parent api.Object, fn func([]api.Object) error) (api.ListResult, error) {
+	s.lent.Add(1)
+	return s.List(ctx, k, ws, parent, func(objs []api.Object) error {
+		var page []byte
+		for _, o := range objs {
+			page = append(page, o.Raw...)
+		}
+		lent := make([]api.Object, len(objs))
+		at := 0
+		for i, o := range objs {
+			o.Raw = page[at : at+len(o.Raw)]
+			at += len(o.Raw)
+			o.Summed, o.Sum = true, sha256.Sum256(o.Raw)
+			lent[i] = o
+		}
+		err := fn(lent)
+		for i := range page {
+			page[i] = '#' // the next page
+		}
+		return err
+	})
+}
+
+// copyingSink records which of its methods the walker called.
+type copyingSink struct {
+	*memSink
+	sums, copies atomic.Int64
+}
+
+func (s *copyingSink) PutSum(kind, parent, key string, sum [sha256.Size]byte, raw []byte) error {
+	s.sums.Add(1)
+	return s.Put(kind, parent, key, raw) // memSink.Put copies into a string
+}
+
+func (s *copyingSink) PutSumCopy(kind, parent, key string, sum [sha256.Size]byte, raw []byte) error {
+	s.copies.Add(1)
+	return s.Put(kind, parent, key, raw)
+}
+
+// TestRunLendsPagesToACopyingSink: the walker lists through ListLent, and
+// files each summed object with PutSumCopy, only when the sink copies;
+// either way the objects are stored as listed.
+func TestRunLendsPagesToACopyingSink(t *testing.T) {
+	for _, copying := range []bool{true, false} {
+		src := &lendingSource{memSource: demoSource()}
+		sink := &copyingSink{memSink: newSink()}
+		var s Sink = sink
+		if !copying {
+			s = struct{ SummedSink }{sink} // no PutSumCopy
+		}
+		if _, err := Run(context.Background(), src, s, Options{Workspace: "acme"}); err != nil {
+			t.Fatal(err)
+		}
+		lent, copies, sums := src.lent.Load(), sink.copies.Load(), sink.sums.Load()
+		if copying && (lent == 0 || copies == 0 || sums != 0) || !copying && (lent != 0 || copies != 0) {
+			t.Errorf("copying sink %v: %d listings lent, %d PutSumCopy, %d PutSum", copying, lent, copies, sums)
+		}
+		if got := sink.put["items/contracts/200"]; got != `{"id":200,"data":{"client":100}}` {
+			t.Errorf("copying sink %v: stored %s", copying, got)
 		}
 	}
 }

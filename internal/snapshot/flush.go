@@ -158,7 +158,9 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 		return 0, nil, err
 	}
 	drafts := draftPacks(batch, fresh)
-	if err := compressDrafts(batch, drafts, workers); err != nil {
+	free := w.recs
+	w.recs = nil
+	if err := compressDrafts(batch, drafts, workers, free); err != nil {
 		return 0, nil, err
 	}
 	u.write.Lock()
@@ -207,6 +209,7 @@ func (w *Writer) writeBatch(batch []pending, last bool) (int64, []Healed, error)
 		}
 		return w.writePending(tx, batch, ids)
 	})
+	w.recs = keepRecs(drafts, free[:0])
 	if err != nil {
 		return 0, nil, err
 	}

@@ -420,6 +420,26 @@ type packDraft struct {
 	rec []byte
 }
 
+// maxKeptRec is the largest record buffer a Writer keeps for a later
+// batch's pack.
+const maxKeptRec = 1 << 20
+
+// keepRecs appends the drafts' record buffers to free, for compressDrafts
+// to compress a later batch's packs into (made afresh for each pack, they
+// were 15% of a first backup's allocation), and returns it. The caller is
+// done with the drafts: bbolt copied their records into its pages when
+// the transaction that stored them committed, and keeps no slice of them
+// once it is over.
+func keepRecs(drafts []*packDraft, free [][]byte) [][]byte {
+	for _, d := range drafts {
+		if d.rec != nil && cap(d.rec) <= maxKeptRec {
+			free = append(free, d.rec[:0])
+		}
+		d.rec, d.frame = nil, nil
+	}
+	return free
+}
+
 // packHeadRoom is the room a draft's rec leaves for what depends on its
 // ids: format, checksum, two uvarints and the consecutive flag.
 const packHeadRoom = 1 + 4 + 2*binary.MaxVarintLen64 + 1
@@ -469,20 +489,32 @@ func draftPacks(batch []pending, idx []int) []*packDraft {
 var packRaws = sync.Pool{New: func() any { return new([]byte) }}
 
 // compressDrafts compresses each draft's blobs on up to workers goroutines,
-// into its record (rec, frame).
-func compressDrafts(batch []pending, drafts []*packDraft, workers int) error {
+// into its record (rec, frame): drafts[j]'s into free[j] when there is one
+// with the room, else into a fresh buffer. free's buffers are the
+// caller's to give, and must not be in use.
+func compressDrafts(batch []pending, drafts []*packDraft, workers int, free [][]byte) error {
 	return forEachParallel(len(drafts), workers, func(j int, _ []byte) ([]byte, error) {
 		d := drafts[j]
-		bp := packRaws.Get().(*[]byte)
-		defer packRaws.Put(bp)
-		raw := (*bp)[:0]
-		for _, i := range d.members {
-			raw = append(raw, batch[i].raw...)
+		raw, ok := inPlace(batch, d.members)
+		if !ok {
+			bp := packRaws.Get().(*[]byte)
+			defer packRaws.Put(bp)
+			raw = (*bp)[:0]
+			for _, i := range d.members {
+				raw = append(raw, batch[i].raw...)
+			}
+			if cap(raw) <= 2*packTarget {
+				*bp = raw // a huge blob's buffer is not kept
+			}
 		}
-		if cap(raw) <= 2*packTarget {
-			*bp = raw // a huge blob's buffer is not kept
+		want := packHeadRoom + len(d.lens)*3 + len(raw)/4 + 64
+		var rec []byte
+		if j < len(free) && cap(free[j]) >= want {
+			rec = free[j][:0]
+		} else {
+			rec = make([]byte, 0, want)
 		}
-		rec := make([]byte, packHeadRoom, packHeadRoom+len(d.lens)*3+len(raw)/4+64)
+		rec = rec[:packHeadRoom] // what record writes there depends on the ids
 		for _, n := range d.lens {
 			rec = binary.AppendUvarint(rec, uint64(n))
 		}
@@ -494,6 +526,26 @@ func compressDrafts(batch []pending, drafts []*packDraft, workers int) error {
 		d.rec, d.frame = rec, rec[head:]
 		return nil, nil
 	})
+}
+
+// inPlace returns the raw bytes of the objects batch[i] for i in members
+// one after the other, and true, when they lie so in memory already (a
+// backup's objects copied into a Writer's chunk, copyRaw): the slice of
+// the first object's room that holds them all. Else it returns false, and
+// the caller copies them together.
+func inPlace(batch []pending, members []int) ([]byte, bool) {
+	first := batch[members[0]].raw
+	n := len(first)
+	for _, i := range members[1:] {
+		r := batch[i].raw
+		// first[:n+1] is only made within first's room; the byte after
+		// the objects so far being r's first means r follows them.
+		if len(r) == 0 || n+len(r) > cap(first) || &first[:n+1][n] != &r[0] {
+			return nil, false
+		}
+		n += len(r)
+	}
+	return first[:n:n], true
 }
 
 // record returns the draft's pack record for blobs ids (consecutive), in

@@ -211,7 +211,7 @@ func TestPackRecordInPlace(t *testing.T) {
 		idx[i] = i
 	}
 	drafts := draftPacks(batch, idx)
-	if err := compressDrafts(batch, drafts, 2); err != nil {
+	if err := compressDrafts(batch, drafts, 2, nil); err != nil {
 		t.Fatal(err)
 	}
 	if len(drafts) < 3 {

@@ -256,7 +256,7 @@ func (db *DB) packLoose() (int, error) {
 				idx[i] = i
 			}
 			drafts := draftPacks(batch, idx)
-			if err := compressDrafts(batch, drafts, runtime.GOMAXPROCS(0)); err != nil {
+			if err := compressDrafts(batch, drafts, runtime.GOMAXPROCS(0), nil); err != nil {
 				return moved, err
 			}
 			err := db.update(func(tx *bbolt.Tx) error {

@@ -26,6 +26,7 @@ type Writer struct {
 	batchBytes int
 	spare      []pending         // a written batch's slice, emptied, for the next one
 	ids        map[Hash]uint64   // writeBatch's, kept from batch to batch (written one at a time)
+	recs       [][]byte          // writeBatch's: the last batch's pack record buffers, for the next one's (keepRecs)
 	failed     map[string]string // kind -> error text
 	added      int64             // bytes of the blob records and index entries this run stored
 	healed     []Healed          // objects whose damaged blob this run stored afresh
@@ -45,7 +46,21 @@ type Writer struct {
 	// allocations. When full it is replaced, never reused: the batches
 	// being written still refer to it.
 	names []byte
+	// copies is the chunk PutCopy copies objects into; chunks the chunks
+	// the buffered batch's copies are in, handed with it to the
+	// background, whose chunks come back to free once it is written.
+	copies       []byte
+	chunks, free [][]byte
 }
+
+// copyChunk is the size of the chunks PutCopy copies objects into, some
+// 600 objects of the fake API; an object over a quarter of it is copied
+// on its own.
+const copyChunk = 256 << 10
+
+// maxFreeChunks caps the chunks a Writer keeps for later batches: some
+// three batches of BatchBytes 4 MiB (one filling, two being written).
+const maxFreeChunks = 48
 
 // namesChunk is the size of a Writer's names buffer: some 2,000 objects'
 // collection names and keys.
@@ -111,7 +126,7 @@ func (w *Writer) Put(kind, parent, key string, raw []byte) error {
 	if err != nil {
 		return fmt.Errorf("put %s %q: %w", kind, key, err)
 	}
-	return w.put(kind, parent, key, pending{hash: h, raw: bytes.Clone(raw)})
+	return w.put(kind, parent, key, pending{hash: h, raw: bytes.Clone(raw)}, false)
 }
 
 // PutHashed stores one object as Put does, under h, its ContentHash, which
@@ -132,7 +147,7 @@ func (w *Writer) PutHashed(kind, parent, key string, h Hash, raw []byte) error {
 	if raw != nil {
 		raw = bytes.Clone(raw)
 	}
-	return w.put(kind, parent, key, pending{hash: h, raw: raw})
+	return w.put(kind, parent, key, pending{hash: h, raw: raw}, false)
 }
 
 // PutOwned stores one object as PutHashed does, but keeps raw itself
@@ -148,12 +163,51 @@ func (w *Writer) PutOwned(kind, parent, key string, h Hash, raw []byte) error {
 	if raw == nil || len(raw) > maxBlobSize {
 		return fmt.Errorf("put %s %q: %w: %d bytes: want 1 to %d", kind, key, ErrInvalid, len(raw), maxBlobSize)
 	}
-	return w.put(kind, parent, key, pending{hash: h, raw: raw})
+	return w.put(kind, parent, key, pending{hash: h, raw: raw}, false)
+}
+
+// PutCopy stores one object as PutHashed does, copying raw into buffers
+// of the run's that are used again once the objects in them are written:
+// a backup lists its pages into buffers the client reads later pages into
+// (api.Client.ListLent), so it neither keeps each page until its objects
+// are written nor takes a fresh buffer for each. raw must not be nil.
+func (w *Writer) PutCopy(kind, parent, key string, h Hash, raw []byte) error {
+	if err := checkNames(kind, parent, key); err != nil {
+		return fmt.Errorf("put %s %q: %w", kind, key, err)
+	}
+	if raw == nil || len(raw) > maxBlobSize {
+		return fmt.Errorf("put %s %q: %w: %d bytes: want 1 to %d", kind, key, ErrInvalid, len(raw), maxBlobSize)
+	}
+	return w.put(kind, parent, key, pending{hash: h, raw: raw}, true)
+}
+
+// copyRaw returns a copy of raw in the Writer's chunks. The caller holds
+// w.mu.
+func (w *Writer) copyRaw(raw []byte) []byte {
+	if len(raw) > copyChunk/4 {
+		return bytes.Clone(raw)
+	}
+	if len(w.copies)+len(raw) > cap(w.copies) {
+		if n := len(w.free); n > 0 {
+			w.copies, w.free[n-1] = w.free[n-1][:0], nil
+			w.free = w.free[:n-1]
+		} else {
+			w.copies = make([]byte, 0, copyChunk)
+		}
+		w.chunks = append(w.chunks, w.copies)
+	}
+	start := len(w.copies)
+	w.copies = append(w.copies, raw...)
+	// Its room runs on to the chunk's end, over the objects copied after
+	// it: compressDrafts finds a pack's objects side by side so (inPlace),
+	// and compresses them where they are.
+	return w.copies[start:]
 }
 
 // put buffers p, filed in the collection of kind and parent under key,
-// and hands a full batch to the background.
-func (w *Writer) put(kind, parent, key string, p pending) error {
+// and hands a full batch to the background; with copy, p.raw is copied
+// into the Writer's chunks (copyRaw).
+func (w *Writer) put(kind, parent, key string, p pending, copyRaw bool) error {
 	w.mu.Lock()
 	if w.done {
 		w.mu.Unlock()
@@ -165,6 +219,9 @@ func (w *Writer) put(kind, parent, key string, p pending) error {
 		return err
 	}
 	p.coll, p.key = w.fileNames(kind, parent, key)
+	if copyRaw {
+		p.raw = w.copyRaw(p.raw)
+	}
 	if w.base != nil {
 		w.touched[string(p.coll)] = true
 	}
@@ -174,15 +231,18 @@ func (w *Writer) put(kind, parent, key string, p pending) error {
 		w.mu.Unlock()
 		return nil
 	}
-	batch := w.batch
+	batch, chunks := w.batch, w.chunks
 	w.batch, w.batchBytes, w.spare = w.spare, 0, nil
 	if w.batch == nil {
 		w.batch = make([]pending, 0, len(batch))
 	}
+	// The next batch's copies start a chunk of their own: a chunk goes
+	// back to free when the one batch copied into it is written.
+	w.copies, w.chunks = nil, nil
 	older, prev, done := w.queued, w.inflight, make(chan struct{})
 	w.queued, w.inflight = prev, done
 	w.mu.Unlock()
-	w.flushInBackground(older, prev, done, batch)
+	w.flushInBackground(older, prev, done, batch, chunks)
 	return nil
 }
 
@@ -220,7 +280,7 @@ func appendSortKey(b []byte, key string) []byte {
 // written; batches are written in the order they were filled. The caller
 // waits for the batch before prev (older): at most two full batches wait
 // for the disk while the next one fills.
-func (w *Writer) flushInBackground(older, prev, done chan struct{}, batch []pending) {
+func (w *Writer) flushInBackground(older, prev, done chan struct{}, batch []pending, chunks [][]byte) {
 	if older != nil {
 		<-older
 	}
@@ -236,6 +296,13 @@ func (w *Writer) flushInBackground(older, prev, done chan struct{}, batch []pend
 		w.mu.Lock()
 		defer w.mu.Unlock()
 		w.spare = batch[:0]
+		// Nothing refers to the batch's copies any more: its records
+		// and packs are written (or failed), its objects cleared.
+		for _, c := range chunks {
+			if len(w.free) < maxFreeChunks {
+				w.free = append(w.free, c)
+			}
+		}
 		w.added += added
 		w.healed = append(w.healed, healed...)
 		if err != nil && w.err == nil {
