@@ -155,12 +155,12 @@ func (w *Writer) PutHashed(kind, parent, key string, h Hash, raw []byte) error {
 // over and must never modify it. A backup files each listed object this
 // way, a slice of the page the client read it from (the client never
 // reuses a page's buffer): the copy and its allocation were 4.5% of a
-// first backup's CPU. raw must not be nil.
+// first backup's CPU. raw must hold at least one byte.
 func (w *Writer) PutOwned(kind, parent, key string, h Hash, raw []byte) error {
 	if err := checkNames(kind, parent, key); err != nil {
 		return fmt.Errorf("put %s %q: %w", kind, key, err)
 	}
-	if raw == nil || len(raw) > maxBlobSize {
+	if len(raw) == 0 || len(raw) > maxBlobSize { // empty bytes would read as a reference to a stored blob (PutHashed)
 		return fmt.Errorf("put %s %q: %w: %d bytes: want 1 to %d", kind, key, ErrInvalid, len(raw), maxBlobSize)
 	}
 	return w.put(kind, parent, key, pending{hash: h, raw: raw}, false)
@@ -170,12 +170,12 @@ func (w *Writer) PutOwned(kind, parent, key string, h Hash, raw []byte) error {
 // of the run's that are used again once the objects in them are written:
 // a backup lists its pages into buffers the client reads later pages into
 // (api.Client.ListLent), so it neither keeps each page until its objects
-// are written nor takes a fresh buffer for each. raw must not be nil.
+// are written nor takes a fresh buffer for each. raw must hold at least one byte.
 func (w *Writer) PutCopy(kind, parent, key string, h Hash, raw []byte) error {
 	if err := checkNames(kind, parent, key); err != nil {
 		return fmt.Errorf("put %s %q: %w", kind, key, err)
 	}
-	if raw == nil || len(raw) > maxBlobSize {
+	if len(raw) == 0 || len(raw) > maxBlobSize { // empty bytes would read as a reference to a stored blob (PutHashed)
 		return fmt.Errorf("put %s %q: %w: %d bytes: want 1 to %d", kind, key, ErrInvalid, len(raw), maxBlobSize)
 	}
 	return w.put(kind, parent, key, pending{hash: h, raw: raw}, true)
