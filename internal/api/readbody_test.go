@@ -49,3 +49,24 @@ func TestReadBodyInto(t *testing.T) {
 		t.Errorf("readBody into 1000 bytes of room: %d bytes (room %d), %v; want a fresh buffer with room to spare", len(got), cap(got), err)
 	}
 }
+
+// TestReadBodyIntoUnknownLength: a gzipped or chunked page (no
+// Content-Length) is read into the lent buffer too, grown when it is too
+// small, and still cut at the limit.
+func TestReadBodyIntoUnknownLength(t *testing.T) {
+	body := strings.Repeat("y", 3000)
+	room := make([]byte, 0, 4096)
+	got, err := readBody(room, strings.NewReader(body), -1, 10000)
+	if err != nil || string(got) != body || &got[:1][0] != &room[:1][0] {
+		t.Errorf("unknown length into 4096 bytes of room: %d bytes, %v; want the same buffer", len(got), err)
+	}
+	small := make([]byte, 0, 600)
+	got, err = readBody(small, strings.NewReader(body), -1, 10000)
+	if err != nil || string(got) != body {
+		t.Errorf("unknown length into 600 bytes of room: %d bytes, %v", len(got), err)
+	}
+	got, err = readBody(room, strings.NewReader(body), -1, 2000)
+	if err != nil || len(got) != 2000 {
+		t.Errorf("unknown length past the limit: %d bytes, %v; want the first 2000 (the caller refuses a body that reaches the limit)", len(got), err)
+	}
+}

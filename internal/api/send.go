@@ -340,6 +340,10 @@ func (e *scrubbedError) Unwrap() error { return e.err }
 // larger when dst is given (a lent page's buffer, kept for pages of
 // about its size).
 func readBody(dst []byte, r io.Reader, announced, limit int64) ([]byte, error) {
+	if announced < 0 && dst != nil {
+		// No length (a gzipped or chunked answer): grow the lent buffer.
+		return readGrowing(dst[:0], io.LimitReader(r, limit))
+	}
 	if announced < 0 || announced >= limit {
 		return io.ReadAll(io.LimitReader(r, limit))
 	}
@@ -367,6 +371,27 @@ func readBody(dst []byte, r io.Reader, announced, limit int64) ([]byte, error) {
 			// Longer than announced: read the rest the ordinary way.
 			rest, err := io.ReadAll(io.LimitReader(r, limit-int64(len(buf))))
 			return append(buf, rest...), err
+		}
+	}
+}
+
+// readGrowing appends what r holds to buf, growing it as io.ReadAll
+// does, so that a buffer used again keeps its room across pages.
+func readGrowing(buf []byte, r io.Reader) ([]byte, error) {
+	if cap(buf) < 512 {
+		buf = make([]byte, 0, 512)
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
 		}
 	}
 }
