@@ -100,6 +100,7 @@ func TestInterruptedNamesTheCommand(t *testing.T) {
 		{[]string{"export", "--config", cfg, "--live", "--output", dir + "/live.tar.gz"}, "enspace-sync: export interrupted"},
 		{[]string{"doctor", "--config", cfg}, "enspace-sync: doctor interrupted"},
 		{[]string{"verify", "--config", cfg, "--read-data"}, "enspace-sync: verify interrupted"}, // not "no damage found"
+		{[]string{"verify", "--config", cfg, "--repair"}, "enspace-sync: verify interrupted"},    // nothing recorded
 	} {
 		m, _, stderr := newTestMain()
 		code := m.ReportError(m.Run(ctx, tc.args))
