@@ -147,13 +147,14 @@ func (o *offsiteOptions) flags(fs *flag.FlagSet) {
 // offsiteError gives a lock conflict the locked exit status, and a
 // command run on several targets its status: 3 (partial) when some
 // failed and others succeeded, 1 when all failed (4 when every failure
-// is a lock held elsewhere).
-func offsiteError(err error) error {
+// is a lock held elsewhere). A context error is the command's
+// interruption (130) only when ctx, the command's, was cancelled.
+func offsiteError(ctx context.Context, err error) error {
 	var te *app.TargetsError
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, context.Canceled):
+	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		return err
 	case errors.As(err, &te) && te.Partial():
 		return withExit(ExitPartial, err)
@@ -169,19 +170,21 @@ func offsiteError(err error) error {
 
 // printFailed prints a failed target's line: its error instead of
 // figures it never reached.
-func printFailed(m *Main, target, msg string) {
-	if interruptedText(msg) {
+func printFailed(ctx context.Context, m *Main, target, msg string) {
+	if interrupted(ctx, msg) {
 		fmt.Fprintf(m.Stdout, "%s: interrupted\n", target)
 		return
 	}
 	fmt.Fprintf(m.Stdout, "%s: failed: %s\n", target, msg)
 }
 
-// interruptedText reports whether a target's error is the command's own
+// interrupted reports whether a target's error is the command's own
 // interruption (Ctrl-C), which its line says as such, not as a failure
-// ending in "context canceled".
-func interruptedText(msg string) bool {
-	return strings.HasSuffix(msg, context.Canceled.Error())
+// ending in "context canceled": ctx, the command's context, was
+// cancelled and the error is what that caused. A "context canceled"
+// without it (a lost lock, a library's own cancellation) is a failure.
+func interrupted(ctx context.Context, msg string) bool {
+	return ctx.Err() != nil && strings.HasSuffix(msg, context.Canceled.Error())
 }
 
 func offsitePushCommand(ctx context.Context, m *Main, o *offsiteOptions) error {
@@ -199,12 +202,12 @@ func offsitePushCommand(ctx context.Context, m *Main, o *offsiteOptions) error {
 			if r.Error != "" {
 				if len(r.Pushed) > 0 {
 					then := "then failed: " + r.Error
-					if interruptedText(r.Error) {
+					if interrupted(ctx, r.Error) {
 						then = "then interrupted"
 					}
 					fmt.Fprintf(m.Stdout, "%s: pushed %d snapshots, %s uploaded, %s\n", r.Target, len(r.Pushed), humanBytes(r.Uploaded), then)
 				} else {
-					printFailed(m, r.Target, r.Error)
+					printFailed(ctx, m, r.Target, r.Error)
 				}
 				continue
 			}
@@ -212,7 +215,7 @@ func offsitePushCommand(ctx context.Context, m *Main, o *offsiteOptions) error {
 				r.Target, len(r.Pushed), r.Already, r.Blobs, r.Chunks, r.Packs, humanBytes(r.Uploaded), r.Seconds)
 		}
 	}
-	return offsiteError(err)
+	return offsiteError(ctx, err)
 }
 
 func offsiteSnapshotsCommand(ctx context.Context, m *Main, o *offsiteOptions) error {
@@ -222,7 +225,7 @@ func offsiteSnapshotsCommand(ctx context.Context, m *Main, o *offsiteOptions) er
 	}
 	snaps, err := svc.OffsiteSnapshots(ctx, o.target)
 	if snaps == nil {
-		return offsiteError(err)
+		return offsiteError(ctx, err)
 	}
 	if o.g.asJSON {
 		// The array holds snapshots only: a target that could not be
@@ -239,7 +242,7 @@ func offsiteSnapshotsCommand(ctx context.Context, m *Main, o *offsiteOptions) er
 				return jerr
 			}
 		}
-		return offsiteError(err)
+		return offsiteError(ctx, err)
 	}
 	listed := 0
 	for _, s := range snaps {
@@ -263,10 +266,10 @@ func offsiteSnapshotsCommand(ctx context.Context, m *Main, o *offsiteOptions) er
 	}
 	for _, s := range snaps {
 		if s.Error != "" {
-			printFailed(m, s.Target, s.Error)
+			printFailed(ctx, m, s.Target, s.Error)
 		}
 	}
-	return offsiteError(err)
+	return offsiteError(ctx, err)
 }
 
 func offsiteVerifyCommand(ctx context.Context, m *Main, o *offsiteOptions) error {
@@ -282,7 +285,7 @@ func offsiteVerifyCommand(ctx context.Context, m *Main, o *offsiteOptions) error
 	} else {
 		for _, r := range reps {
 			if r.Error != "" && len(r.Problems) == 0 {
-				printFailed(m, r.Target, r.Error)
+				printFailed(ctx, m, r.Target, r.Error)
 				continue
 			}
 			fmt.Fprintf(m.Stdout, "%s: %d snapshots, %d packs, %d index files", r.Target, r.Snapshots, r.Packs, r.Indexes)
@@ -296,22 +299,24 @@ func offsiteVerifyCommand(ctx context.Context, m *Main, o *offsiteOptions) error
 			for _, p := range r.Problems {
 				fmt.Fprintf(m.Stdout, "  %s: %s\n", p.Object, p.Message)
 			}
-			if r.Error != "" {
+			if interrupted(ctx, r.Error) {
+				fmt.Fprintln(m.Stdout, "  then interrupted")
+			} else if r.Error != "" {
 				fmt.Fprintf(m.Stdout, "  then failed: %s\n", r.Error)
 			}
 		}
 	}
-	return offsiteVerifyError(err)
+	return offsiteVerifyError(ctx, err)
 }
 
 // offsiteVerifyError is offsiteError for verify: damage found exits 1,
 // whatever the other targets did, unless the verify was interrupted
 // (130: the verify did not finish).
-func offsiteVerifyError(err error) error {
-	if errors.Is(err, app.ErrOffsiteDamaged) && !errors.Is(err, context.Canceled) {
+func offsiteVerifyError(ctx context.Context, err error) error {
+	if errors.Is(err, app.ErrOffsiteDamaged) && !(errors.Is(err, context.Canceled) && ctx.Err() != nil) {
 		return withExit(ExitError, err)
 	}
-	return offsiteError(err)
+	return offsiteError(ctx, err)
 }
 
 func offsiteForgetCommand(ctx context.Context, m *Main, o *offsiteOptions) error {
@@ -327,13 +332,13 @@ func offsiteForgetCommand(ctx context.Context, m *Main, o *offsiteOptions) error
 	} else {
 		for _, r := range reps {
 			if r.Error != "" {
-				printFailed(m, r.Target, r.Error)
+				printFailed(ctx, m, r.Target, r.Error)
 				continue
 			}
 			fmt.Fprintf(m.Stdout, "%s: forgot %d snapshots, kept %d\n", r.Target, len(r.Forgotten), r.Kept)
 		}
 	}
-	return offsiteError(err)
+	return offsiteError(ctx, err)
 }
 
 func offsitePruneCommand(ctx context.Context, m *Main, o *offsiteOptions) error {
@@ -349,14 +354,14 @@ func offsitePruneCommand(ctx context.Context, m *Main, o *offsiteOptions) error 
 	} else {
 		for _, r := range reps {
 			if r.Error != "" {
-				printFailed(m, r.Target, r.Error)
+				printFailed(ctx, m, r.Target, r.Error)
 				continue
 			}
 			fmt.Fprintf(m.Stdout, "%s: %d packs: deleted %d, repacked %d, kept %d young ones; freed %s\n",
 				r.Target, r.Packs, r.Deleted, r.Repacked, r.Young, humanBytes(r.FreedBytes))
 		}
 	}
-	return offsiteError(err)
+	return offsiteError(ctx, err)
 }
 
 func offsiteUnlockCommand(ctx context.Context, m *Main, o *offsiteOptions) error {
@@ -372,7 +377,7 @@ func offsiteUnlockCommand(ctx context.Context, m *Main, o *offsiteOptions) error
 	} else {
 		for _, r := range reps {
 			if r.Error != "" {
-				printFailed(m, r.Target, r.Error)
+				printFailed(ctx, m, r.Target, r.Error)
 				continue
 			}
 			fmt.Fprintf(m.Stdout, "%s: removed %d locks\n", r.Target, len(r.Removed))
@@ -381,5 +386,5 @@ func offsiteUnlockCommand(ctx context.Context, m *Main, o *offsiteOptions) error
 			}
 		}
 	}
-	return offsiteError(err)
+	return offsiteError(ctx, err)
 }

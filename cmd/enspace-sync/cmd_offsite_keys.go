@@ -68,7 +68,7 @@ func offsiteKeysCommand(ctx context.Context, m *Main, o *offsiteKeysOptions) err
 	}
 	reps, err := svc.OffsiteKeyChange(ctx, o.target, pw, o.remove)
 	if err != nil {
-		return offsiteError(err)
+		return offsiteError(ctx, err)
 	}
 	if o.g.asJSON {
 		return printJSON(m, reps)

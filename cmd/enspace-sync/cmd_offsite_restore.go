@@ -116,7 +116,7 @@ func runOffsiteRestoreDB(ctx context.Context, m *Main, args []string) error {
 	}
 	rep, err := app.RestoreDB(ctx, req)
 	if err != nil && !errors.Is(err, app.ErrRestorePartial) {
-		return offsiteError(err) // a prune running on the target exits 4
+		return offsiteError(ctx, err) // a prune running on the target exits 4
 	}
 	if len(rep.Names) > 1 {
 		fmt.Fprintf(m.Stderr, "warning: %s holds the snapshots of several daemons (%s): a daemon that pushes from it would publish the others' snapshots under its own name; to run a daemon on it, restore its name alone with --name\n",

@@ -56,7 +56,7 @@ func verifyCommand(ctx context.Context, m *Main, o *verifyOptions) error {
 		return err
 	}
 	if o.repair {
-		return repairCommand(m, o, svc)
+		return repairCommand(ctx, m, o, svc)
 	}
 	rep, err := svc.Verify(ctx, o.readData)
 	if err != nil {
@@ -93,8 +93,8 @@ func verifyCommand(ctx context.Context, m *Main, o *verifyOptions) error {
 }
 
 // repairCommand records the damage verify finds and says what heals it.
-func repairCommand(m *Main, o *verifyOptions, svc *app.Service) error {
-	rep, err := svc.Repair()
+func repairCommand(ctx context.Context, m *Main, o *verifyOptions, svc *app.Service) error {
+	rep, err := svc.Repair(ctx)
 	if err != nil {
 		return err
 	}

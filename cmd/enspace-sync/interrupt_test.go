@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
+	"github.com/enspace-sync/enspace-sync/internal/restore"
 )
 
 // TestRestoreInterrupted: a restore stopped by SIGINT while it writes exits
@@ -97,6 +100,7 @@ func TestInterruptedNamesTheCommand(t *testing.T) {
 		{[]string{"export", "--config", cfg, "--live", "--output", dir + "/live.tar.gz"}, "enspace-sync: export interrupted"},
 		{[]string{"doctor", "--config", cfg}, "enspace-sync: doctor interrupted"},
 		{[]string{"verify", "--config", cfg, "--read-data"}, "enspace-sync: verify interrupted"}, // not "no damage found"
+		{[]string{"verify", "--config", cfg, "--repair"}, "enspace-sync: verify interrupted"},    // nothing recorded
 	} {
 		m, _, stderr := newTestMain()
 		code := m.ReportError(m.Run(ctx, tc.args))
@@ -141,5 +145,44 @@ func TestOffsitePushInterrupted(t *testing.T) {
 	if code != ExitInterrupted || !strings.Contains(stdout.String(), "nas: interrupted\n") ||
 		strings.Contains(stdout.String(), "context canceled") || strings.Contains(stderr.String(), "context canceled") {
 		t.Errorf("offsite push interrupted: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, ExitInterrupted, stdout, stderr)
+	}
+}
+
+// TestApplyInterruptedKeepsOtherErrors: an apply error that lands while
+// Ctrl-C is pressed but is not the interruption (the id map could not be
+// written, steps failed) is reported as itself with its exit status, not
+// as "interrupted ... it resumes" (130); the interruption itself is, and
+// keeps the error it wraps.
+func TestApplyInterruptedKeepsOtherErrors(t *testing.T) {
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	dbErr := errors.New("apply into acme: id map: flush: disk I/O error")
+	failed := fmt.Errorf("%w: 2 of 9", restore.ErrApplyFailed)
+	cut := fmt.Errorf("apply: %w", context.Canceled)
+	o := planPrinter{command: "restore"}
+	for _, tt := range []struct {
+		ctx  context.Context
+		err  error
+		want int
+		msg  string
+	}{
+		{stopped, dbErr, ExitError, "disk I/O error"},
+		{stopped, failed, ExitPartial, "some steps failed"},
+		{stopped, cut, ExitInterrupted, "restore into acme interrupted after 3 writes done"},
+		{context.Background(), dbErr, ExitError, "disk I/O error"},
+	} {
+		err := o.interrupted(tt.ctx, tt.err, "acme", 3)
+		if tt.want != ExitInterrupted && err != tt.err {
+			t.Errorf("%v: rewritten as %v", tt.err, err)
+		}
+		if !errors.Is(err, tt.err) {
+			t.Errorf("%v: %v does not wrap it", tt.err, err)
+		}
+		m := NewMain()
+		var errb bytes.Buffer
+		m.Stderr = &errb
+		if code := m.ReportError(err); code != tt.want || !strings.Contains(errb.String(), tt.msg) {
+			t.Errorf("%v: exit %d, stderr %q; want %d with %q", tt.err, code, errb.String(), tt.want, tt.msg)
+		}
 	}
 }

@@ -74,6 +74,7 @@ func TestLockHeldHints(t *testing.T) {
 	}{
 		{[]string{"db", "compact"}, "Try: the daemon holds the database: stop it for the time db compact runs (systemctl stop enspace-sync), then start it again"},
 		{[]string{"prune"}, "Try: the daemon holds the database, and applies the retention and prunes after each backup itself"},
+		{[]string{"run"}, "Try: a daemon is already running on this database (see enspace-sync status)"},
 	} {
 		out, err := runSelf(t, append(tc.args, "--config", cfg)...)
 		var ee *exec.ExitError

@@ -38,7 +38,7 @@ func TestOffsiteErrorExitStatus(t *testing.T) {
 		var errb bytes.Buffer
 		m := NewMain()
 		m.Stderr = &errb
-		if code := m.ReportError(offsiteError(tt.err)); code != tt.want || !strings.Contains(errb.String(), tt.msg) {
+		if code := m.ReportError(offsiteError(context.Background(), tt.err)); code != tt.want || !strings.Contains(errb.String(), tt.msg) {
 			t.Errorf("%v: exit %d, stderr %q; want %d with %q", tt.err, code, errb.String(), tt.want, tt.msg)
 		}
 	}
@@ -47,23 +47,60 @@ func TestOffsiteErrorExitStatus(t *testing.T) {
 // TestOffsiteVerifyInterruptedAfterDamage: a verify that found damage on
 // one target and was then interrupted (ctrl-C) exits 130, not 1; damage
 // found by a verify that finished exits 1 even when another target
-// failed.
+// failed, and so does one whose "context canceled" was not the
+// command's (its context was not cancelled).
 func TestOffsiteVerifyInterruptedAfterDamage(t *testing.T) {
+	interrupted, cancel := context.WithCancel(context.Background())
+	cancel()
 	damaged := fmt.Errorf("%w: nas: 2 problems", app.ErrOffsiteDamaged)
 	cancelled := &app.TargetsError{Targets: 2, Failed: []app.TargetError{{Target: "s3", Err: fmt.Errorf("offsite target s3: %w", context.Canceled)}}}
 	failed := &app.TargetsError{Targets: 2, Failed: []app.TargetError{{Target: "s3", Err: errors.New("offsite target s3: boom")}}}
 	for _, tt := range []struct {
+		ctx  context.Context
 		err  error
 		want int
 	}{
-		{errors.Join(damaged, cancelled), ExitInterrupted},
-		{errors.Join(damaged, failed), ExitError},
-		{damaged, ExitError},
+		{interrupted, errors.Join(damaged, cancelled), ExitInterrupted},
+		{context.Background(), errors.Join(damaged, cancelled), ExitError},
+		{interrupted, errors.Join(damaged, failed), ExitError},
+		{interrupted, damaged, ExitError},
 	} {
 		m := NewMain()
 		m.Stderr = &bytes.Buffer{}
-		if code := m.ReportError(offsiteVerifyError(tt.err)); code != tt.want {
+		if code := m.ReportError(offsiteVerifyError(tt.ctx, tt.err)); code != tt.want {
 			t.Errorf("%v: exit %d, want %d", tt.err, code, tt.want)
 		}
+	}
+}
+
+// TestOffsiteTargetLineInterrupted: a target's line says "interrupted"
+// only when the command itself was interrupted (its context cancelled)
+// and the target's error is what that caused; a "context canceled" the
+// command's context did not cause is printed as the failure it is, and
+// does not exit 130.
+func TestOffsiteTargetLineInterrupted(t *testing.T) {
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	const msg = "offsite target nas: list snapshots: context canceled"
+	for _, tt := range []struct {
+		ctx  context.Context
+		msg  string
+		want string
+	}{
+		{stopped, msg, "nas: interrupted\n"},
+		{context.Background(), msg, "nas: failed: " + msg + "\n"},
+		{stopped, "offsite target nas: boom", "nas: failed: offsite target nas: boom\n"},
+	} {
+		m, stdout, _ := newTestMain()
+		printFailed(tt.ctx, m, "nas", tt.msg)
+		if stdout.String() != tt.want {
+			t.Errorf("ctx err %v, %q: printed %q, want %q", tt.ctx.Err(), tt.msg, stdout.String(), tt.want)
+		}
+	}
+	te := &app.TargetsError{Targets: 1, Failed: []app.TargetError{{Target: "nas", Err: fmt.Errorf("offsite target nas: %w", context.Canceled)}}}
+	m := NewMain()
+	m.Stderr = &bytes.Buffer{}
+	if code := m.ReportError(offsiteError(context.Background(), te)); code != ExitError {
+		t.Errorf("context canceled without Ctrl-C: exit %d, want %d", code, ExitError)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
@@ -70,14 +71,23 @@ func (o planPrinter) apply(ctx context.Context, m *Main, svc *app.Service, p *ap
 	if perr := o.print(m, p.Plan, sum); perr != nil && err == nil {
 		err = perr
 	}
-	if err != nil && ctx.Err() != nil {
-		again := "run the same command again: it resumes where this one stopped"
-		if o.command == "apply" {
-			again = "plan again with the restore or replicate that made the plan: it resumes where this one stopped"
-		}
-		err = fmt.Errorf("%s into %s interrupted after %d writes done: %s: %w", o.command, p.Target().Name, sum[restore.StatusDone], again, ctx.Err())
+	return o.interrupted(ctx, err, p.Target().Name, sum[restore.StatusDone])
+}
+
+// interrupted says of an apply stopped by the command's interruption
+// (Ctrl-C: ctx cancelled and err is what that caused) what was
+// interrupted, how far it got and that running it again resumes. Any
+// other error (the id map could not be written, steps failed) is
+// returned as it is, even when it landed while Ctrl-C was pressed.
+func (o planPrinter) interrupted(ctx context.Context, err error, target string, done int) error {
+	if err == nil || ctx.Err() == nil || !errors.Is(err, context.Canceled) {
+		return err
 	}
-	return err
+	again := "run the same command again: it resumes where this one stopped"
+	if o.command == "apply" {
+		again = "plan again with the restore or replicate that made the plan: it resumes where this one stopped"
+	}
+	return fmt.Errorf("%s into %s interrupted after %d writes done: %s: %w", o.command, target, done, again, err)
 }
 
 // planJSON is the --json output: the plan with counts and, after an

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -35,13 +36,14 @@ type RepairReport struct {
 // the blobs found damaged so that deduplication no longer reuses them (the
 // next backup stores them afresh under the same address, healing every
 // snapshot that referred to them), and records the check's outcome, which
-// Backup consults. It needs the database open read-write.
-func (s *Service) Repair() (*RepairReport, error) {
+// Backup consults. It needs the database open read-write. It stops, with
+// ctx's error and nothing recorded, soon after ctx is done (Ctrl-C).
+func (s *Service) Repair(ctx context.Context) (*RepairReport, error) {
 	db, err := s.needDB()
 	if err != nil {
 		return nil, err
 	}
-	rep, err := db.Verify(true, nil)
+	rep, err := db.VerifyContext(ctx, true, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -103,9 +103,11 @@ func OpenStore(path string, o OpenOptions) (*Store, error) {
 // command must write: a backup goes through the daemon; the daemon applies
 // the retention and prunes after each backup itself; the other writers
 // (restore, replicate, apply, db compact, verify --repair) need it stopped
-// for as long as they run.
+// for as long as they run; a second daemon has nothing to do.
 func daemonHoldsHint(command string) string {
 	switch command {
+	case "run":
+		return "a daemon is already running on this database (see enspace-sync status)"
 	case "backup":
 		return "the daemon holds the database: enspace-sync trigger NAME runs a backup through it (see enspace-sync status)"
 	case "forget", "prune":

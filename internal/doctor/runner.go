@@ -149,27 +149,47 @@ func (r *runner) checkAccess(ctx context.Context) bool {
 		status = 200
 	}
 	r.add("reachability", VerdictOK, fmt.Sprintf("%s answers (HTTP %d); %s", r.env.BaseURL, status, tlsNote(r.env.BaseURL)))
+	// Who answered what: the key is said to be accepted only when a
+	// probe accepted it.
+	probed, answer := r.routes[k.List].Method+" "+r.routes[k.List].Path, p.err
+	if off {
+		probed = r.routes[kind.Of(kind.Workspace).Get].Method + " " + r.routes[kind.Of(kind.Workspace).Get].Path
+	}
+	accepted := keyAccepted(p.err) || p.shape != "" // page 1 answered, a later page failed
 	if !off && notTheAPI(p.err) {
 		// A 404 or a web page says nothing of the key. The workspace's
 		// context, another route, tells a moved route from a base URL
 		// that is not the API's (a path too many or missing, the web
-		// application's address), for which route overrides are no fix.
+		// application's address), for which route overrides are no fix;
+		// when it answers 404 too, a third route, the types list, tells
+		// two moved routes from a wrong base URL.
 		ctxRoute := kind.Of(kind.Workspace).Get
 		_, err := r.c.Do(ctx, ctxRoute, r.ws.Slug, nil, nil)
+		probed = r.routes[ctxRoute].Method + " " + r.routes[ctxRoute].Path
 		if notTheAPI(err) {
-			r.add("base_url", VerdictError, fmt.Sprintf("%s answers 404 or an HTML web page on %s and %s: the base URL of environment %s is probably wrong (a path too many or missing, or the web application's address): fix base_url, route overrides will not help",
-				r.env.BaseURL, r.routes[k.List].Path, r.routes[ctxRoute].Path, r.ws.Environment))
-			return false
+			typesRoute := kind.Of(kind.Types).List
+			_, err = r.c.Page(ctx, typesRoute, r.ws.Slug, nil, 1, 1)
+			if notTheAPI(err) {
+				r.add("base_url", VerdictError, fmt.Sprintf("%s answers 404 or an HTML web page on %s, %s and %s: the base URL of environment %s is probably wrong (a path too many or missing, or the web application's address): fix base_url, route overrides will not help",
+					r.env.BaseURL, r.routes[k.List].Path, r.routes[ctxRoute].Path, r.routes[typesRoute].Path, r.ws.Environment))
+				return false
+			}
+			probed = r.routes[typesRoute].Method + " " + r.routes[typesRoute].Path
 		}
 		if s := api.StatusOf(err); s == 401 {
 			status, p.err = s, err
 		}
+		answer, accepted = err, keyAccepted(err)
 	}
 	if status == 401 {
 		r.add("auth", VerdictUnauthorized, fmt.Sprintf("401: %v", p.err))
 		return false
 	}
-	r.add("auth", VerdictOK, "the key is accepted")
+	if accepted {
+		r.add("auth", VerdictOK, "the key is accepted")
+	} else {
+		r.add("auth", VerdictError, fmt.Sprintf("could not be established: no route accepted or refused the key; %s: %v", probed, answer))
+	}
 	if off {
 		r.add(k.List, VerdictHandled, "switched off in the config: the kind is not read (backups leave it out, as if excluded)")
 		return true
@@ -182,6 +202,17 @@ func (r *runner) checkAccess(ctx context.Context) bool {
 		r.checkKey(ctx)
 	}
 	return true
+}
+
+// keyAccepted reports whether a probe's answer shows the key accepted:
+// a success (a 2xx, even one whose body is not the API's JSON, unless it
+// is a web page), or 403 (the key is known, the workspace or a scope is
+// refused). A 404, a 400, a 5xx or no answer says nothing of the key.
+func keyAccepted(err error) bool {
+	if err == nil || api.StatusOf(err) == 403 {
+		return true
+	}
+	return errors.Is(err, api.ErrInvalidBody) && !errors.Is(err, api.ErrHTMLPage) && api.StatusOf(err) == 0
 }
 
 // notTheAPI reports whether err is an answer that no API route gives: 404,

@@ -70,3 +70,56 @@ func TestPushLostLock(t *testing.T) {
 		})
 	}
 }
+
+// ctxBackend is a Backend whose Delete fails with the context's error
+// once it is done, as a network backend's would.
+type ctxBackend struct{ Backend }
+
+func (b ctxBackend) Delete(ctx context.Context, name string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return b.Backend.Delete(ctx, name)
+}
+
+// TestForgetLostLock: a forget whose lock lapsed or was removed while it
+// ran fails with ErrLockLost, not the "context canceled" the lock's
+// refresh caused (which reads as Ctrl-C).
+func TestForgetLostLock(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		hook func(dir string, skew *atomic.Int64)
+	}{
+		{"lapsed", func(_ string, skew *atomic.Int64) { skew.Store(int64(DefaultLockExpiry + time.Minute)) }},
+		{"removed", func(dir string, _ *atomic.Int64) {
+			locks, _ := filepath.Glob(filepath.Join(dir, "locks", "*"))
+			for _, l := range locks {
+				os.Remove(l)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			if _, err := newFileRepo(t, dir, "a").Push(ctx, &memSource{snaps: []*memSnap{day("s1", 1, 20, 0)}}); err != nil {
+				t.Fatal(err)
+			}
+			opts := testOptions("a")
+			opts.LockRefresh = 5 * time.Millisecond
+			var skew atomic.Int64
+			opts.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+			r, err := OpenOrInit(ctx, ctxBackend{&fileBackend{dir: dir}}, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = r.Forget(ctx, func(string, string) bool {
+				tc.hook(dir, &skew)
+				time.Sleep(200 * time.Millisecond) // the refresh notices
+				return false
+			})
+			if !errors.Is(err, ErrLockLost) || errors.Is(err, context.Canceled) {
+				t.Fatalf("forget = %v, want ErrLockLost", err)
+			}
+		})
+	}
+}

@@ -14,14 +14,17 @@ type ForgetReport struct {
 
 // Forget removes this daemon's snapshot records for which keep is false:
 // the local database no longer has them. Other daemons' snapshots are
-// never touched. The packs stay until Prune. It holds a shared lock.
-func (r *Repo) Forget(ctx context.Context, keep func(workspace, localID string) bool) (ForgetReport, error) {
-	rep := ForgetReport{Forgotten: []string{}}
+// never touched. The packs stay until Prune. It holds a shared lock; a
+// lock lost on the way fails with ErrLockLost, not the context error
+// the loss caused.
+func (r *Repo) Forget(ctx context.Context, keep func(workspace, localID string) bool) (rep ForgetReport, err error) {
+	rep = ForgetReport{Forgotten: []string{}}
 	lock, ctx, err := r.acquire(ctx, "forget", false)
 	if err != nil {
 		return rep, err
 	}
 	defer lock.release()
+	defer func() { err = lockLost(ctx, err) }()
 	snaps, err := r.Snapshots(ctx)
 	if err != nil {
 		return rep, err

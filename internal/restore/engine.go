@@ -319,13 +319,24 @@ func (e *Engine) apply(ctx context.Context, s *Step) error {
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			s.Result = &Result{Status: StatusFailed, Error: "interrupted before the server answered"}
+			s.Result = &Result{Status: StatusFailed, Error: cutOff(ctx)}
 			return ctx.Err()
 		}
 		s.Result = &Result{Status: StatusFailed, Error: err.Error()}
 		e.Log.Warn("step failed", "kind", s.Kind, "key", s.Key, "action", s.Action, "err", err)
 	}
 	return nil
+}
+
+// cutOff says why a step whose request ctx ended was not answered: the
+// caller's cancellation (Ctrl-C) interrupted it, or a sibling step's
+// fatal error (the cause of the level's context) stopped the apply.
+func cutOff(ctx context.Context) string {
+	cause := context.Cause(ctx)
+	if cause == nil || errors.Is(cause, context.Canceled) {
+		return "interrupted before the server answered"
+	}
+	return "not answered: the apply stopped: " + cause.Error()
 }
 
 // noteFailedBefore says in a require step's Result that it set required
