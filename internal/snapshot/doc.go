@@ -543,11 +543,20 @@
 // comes in the last, as before: a crash between them leaves a patch that
 // recovery's prune removes (TestPatchCrashBeforeRecord).
 //
-// Based runs (BeginFrom) compute the patch the same way, from the base
-// snapshot's entries (its patch applied) with the run's changes on top,
-// so they commit what a Put per object commits; when the patch is too
-// large, a patched base's entries join the run's changes (under them)
-// and the full tree is built as before (TestBeginFromPatchedBase).
+// Based runs (BeginFrom) on the latest snapshot compute the same patch
+// from the run's changes and the base tree's chunks whose key range
+// holds one (writer_base_patch.go: patchOver reads each such chunk once,
+// and no other; TestBeginFromPatchOver and TestPatchOverEdges compare it
+// with the whole-tree computation), so they commit what a Put per object
+// commits; when the patch is too large, a patched base's entries join the
+// run's changes (under them) and the full tree is built as before
+// (TestBeginFromPatchedBase). Each base chunk read is checked against its
+// parent's line (entry count, first key, ends before the next chunk): a
+// mismatch fails the commit as damaged (TestPatchOverSwappedChunks). A
+// damaged chunk in a range the run does not change is not read: the
+// patch over it commits, and verify, which checks a patch's whole base
+// tree, names the damage under the new snapshot too
+// (TestPatchOverDamagedChunk).
 //
 // Reading. Walk and WalkObjects merge the base's chunks with the patch;
 // Lookup searches the patch, then the base. The last few patches decoded

@@ -328,6 +328,9 @@ func (b *baseBuild) next(tx *bbolt.Tx, chunks *bbolt.Bucket) (int, error) {
 		}
 		b.baseRefs = b.baseRefs[1:]
 		es, err := decodeChunk(raw)
+		if err == nil {
+			err = checkChunkLine(es, r, hi)
+		}
 		if err != nil {
 			return 0, fmt.Errorf("chunk %d: %w", r.id, err)
 		}

@@ -74,6 +74,9 @@ func (b *treeBuild) patchOver(tx *bbolt.Tx, coll []byte, m *pendingMerge, v *col
 			return damaged(fmt.Errorf("chunk %d: %w: missing", r.id, ErrCorrupt))
 		}
 		es, err := decodeChunk(raw)
+		if err == nil {
+			err = checkChunkLine(es, r, hi)
+		}
 		if err != nil {
 			return damaged(fmt.Errorf("chunk %d: %w", r.id, err))
 		}
@@ -200,3 +203,20 @@ func (p *patchMerge) take() {
 type errChanges struct{ err error }
 
 func (e errChanges) next() (patchEntry, bool, error) { return patchEntry{}, false, e.err }
+
+// checkChunkLine checks a decoded chunk against its parent's line: its
+// count, its first key, and that it ends before the next chunk's first
+// key (hi; nil: the tree's end).
+func checkChunkLine(es []entry, r chunkRef, hi []byte) error {
+	switch {
+	case len(es) == 0:
+		return fmt.Errorf("%w: an empty chunk", ErrCorrupt)
+	case len(es) != r.count:
+		return fmt.Errorf("%w: %d entries, its parent says %d", ErrCorrupt, len(es), r.count)
+	case compareKeys(es[0].key, r.first) != 0:
+		return fmt.Errorf("%w: first key differs from its parent's", ErrCorrupt)
+	case hi != nil && compareKeys(es[len(es)-1].key, hi) >= 0:
+		return fmt.Errorf("%w: overlaps the next chunk", ErrCorrupt)
+	}
+	return nil
+}
