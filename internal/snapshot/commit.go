@@ -308,7 +308,12 @@ func (b *treeBuild) patchFrom(tx *bbolt.Tx, coll []byte, m *pendingMerge, cur en
 	if patchSize(ps) > b.patchBytes() {
 		return false, 0, nil
 	}
-	h, added, err := storePatch(tx, ref.base, ps)
+	return b.keepPatch(tx, coll, ref.base, ps, count, m)
+}
+
+// keepPatch stores the collection's patch over base as its root.
+func (b *treeBuild) keepPatch(tx *bbolt.Tx, coll []byte, base Hash, ps []patchEntry, count int, m *pendingMerge) (bool, int, error) {
+	h, added, err := storePatch(tx, base, ps)
 	if err != nil {
 		return false, 0, err
 	}

@@ -130,14 +130,7 @@ func (b *treeBuild) patchOver(tx *bbolt.Tx, coll []byte, m *pendingMerge, v *col
 	if count == 0 || patchSize(ps) > b.patchBytes() {
 		return false, 0, nil
 	}
-	h, added, err := storePatch(tx, v.base, ps)
-	if err != nil {
-		return false, 0, err
-	}
-	b.added += added
-	b.result[string(coll)] = Collection{Root: h, Count: count}
-	b.merge = m
-	return true, count, nil
+	return b.keepPatch(tx, coll, v.base, ps, count, m)
 }
 
 // entryAt returns es[k], or no entry past the end.
