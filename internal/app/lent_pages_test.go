@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -133,7 +134,7 @@ func (e *lentEnv) check(t *testing.T, ws string, snap *snapshot.Snapshot) {
 	}
 	bad, n := 0, 0
 	for k, want := range ref.put {
-		if k[0] == "request-logs" { // grows with every request
+		if k[0] == string(kind.RequestLogs) { // grows with every request
 			continue
 		}
 		if _, failed := snap.Errors[strings.SplitN(k[0], "/", 2)[0]]; failed {

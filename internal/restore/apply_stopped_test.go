@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/enspace-sync/enspace-sync/internal/kind"
 	"strings"
 	"testing"
 )
@@ -34,11 +35,11 @@ type failPutIDs struct{ *memIDs }
 
 var errDisk = errors.New("id map: disk I/O error")
 
-func (f failPutIDs) Put(kind, id, target string) error {
-	if kind == "items" {
+func (f failPutIDs) Put(k, id, target string) error {
+	if k == string(kind.Items) {
 		return errDisk
 	}
-	return f.memIDs.Put(kind, id, target)
+	return f.memIDs.Put(k, id, target)
 }
 
 // TestApplyStoppedByFatalErrorIsNotInterrupted: a step in flight when a
