@@ -47,6 +47,10 @@ type command struct {
 	help    string // what it does, arguments, examples; flags are printed from the flag set
 	run     func(ctx context.Context, m *Main, args []string) error
 	local   bool // reads the database only: loads the config without secrets
+	// allSecrets loads the config as config check does: any key or secret
+	// file that cannot be used fails the command (doctor). Otherwise such
+	// a file fails only what uses it: see config.Options.SecretsOnUse.
+	allSecrets bool
 }
 
 // commands is filled by each command's file in init.

@@ -135,7 +135,7 @@ func configInitCommand(ctx context.Context, m *Main, o *configInitOptions) error
 		fmt.Fprintf(m.Stderr, "note: $%s names %s, which commands read instead of this file\n", config.EnvConfigPath, env)
 	}
 	d := &doctorOptions{invocation: invocation{cmd: commands["doctor"], g: globalFlags{configPath: path, asJSON: o.g.asJSON, logLevel: o.g.logLevel}}}
-	if d.cfg, err = m.loadConfig(&d.g, false); err != nil {
+	if d.cfg, err = m.loadConfig(&d.g, secretsAll); err != nil {
 		return err
 	}
 	return doctorCommand(ctx, m, d)

@@ -47,7 +47,8 @@ failed; 2 for a bad config.
 Examples:
   enspace-sync doctor
   enspace-sync doctor --workspace acme --json | jq '.[] | select(.ok | not)'`,
-		run: configured("doctor", 0, doctorCommand),
+		run:        configured("doctor", 0, doctorCommand),
+		allSecrets: true,
 	})
 }
 

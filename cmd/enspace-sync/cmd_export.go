@@ -142,7 +142,11 @@ func (m *Main) export(ctx context.Context, o *exportOptions) (export.Stats, erro
 		}
 		return app.ExportStandalone(ctx, app.StandaloneWorkspace{Client: client, Slug: o.slug}, o.req)
 	}
-	cfg, err := m.loadConfig(&o.g, !o.req.Live)
+	mode := secretsNone
+	if o.req.Live {
+		mode = secretsOnUse
+	}
+	cfg, err := m.loadConfig(&o.g, mode)
 	if err != nil {
 		return export.Stats{}, err
 	}

@@ -147,7 +147,8 @@ func (o *offsiteOptions) flags(fs *flag.FlagSet) {
 // offsiteError gives a lock conflict the locked exit status, and a
 // command run on several targets its status: 3 (partial) when some
 // failed and others succeeded, 1 when all failed (4 when every failure
-// is a lock held elsewhere). A context error is the command's
+// is a lock held elsewhere, 2 when every failure is a password or
+// credential file the config could not read). A context error is the command's
 // interruption (130) only when ctx, the command's, was cancelled.
 func offsiteError(ctx context.Context, err error) error {
 	var te *app.TargetsError
@@ -158,6 +159,8 @@ func offsiteError(ctx context.Context, err error) error {
 		return err
 	case errors.As(err, &te) && te.Partial():
 		return withExit(ExitPartial, err)
+	case errors.As(err, &te) && te.AllConfig():
+		return withExit(ExitUsage, err)
 	case errors.As(err, &te) && te.AllLocked():
 		return withExit(ExitLocked, err)
 	case errors.As(err, &te):

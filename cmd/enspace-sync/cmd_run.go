@@ -148,7 +148,7 @@ func (m *Main) reload(svc *app.Service, d *daemon.Daemon, g *globalFlags) {
 		m.log.Error("reload: keeping the running config", "err", err)
 		return
 	}
-	res, err := svc.ReloadFile(path, config.Options{LookupEnv: m.lookupEnv}, func() error { return d.Reload(daemon.SettingsOf(svc)) })
+	res, err := svc.ReloadFile(path, config.Options{LookupEnv: m.lookupEnv, SecretsOnUse: true}, func() error { return d.Reload(daemon.SettingsOf(svc)) })
 	for _, w := range res.Warnings {
 		m.log.Warn("config", "warning", w)
 	}

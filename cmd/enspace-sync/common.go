@@ -36,15 +36,39 @@ func configError(err error) error {
 	return &exitError{code: ExitUsage, err: err}
 }
 
-// loadConfig finds, parses and checks the config, reads the key files
-// (unless local: see config.Options.NoSecrets), and prints its warnings
-// through the logger.
-func (m *Main) loadConfig(g *globalFlags, local bool) (*config.Config, error) {
+// secretsMode is how a command reads the config's key and secret files.
+type secretsMode int
+
+const (
+	// secretsOnUse reads them all; one that cannot be used fails only what
+	// uses it (config.Options.SecretsOnUse) and is warned about once.
+	secretsOnUse secretsMode = iota
+	// secretsNone reads none: the command reads the database only
+	// (config.Options.NoSecrets).
+	secretsNone
+	// secretsAll reads them all; any problem fails the command (doctor).
+	secretsAll
+)
+
+// secrets returns how cmd reads secrets.
+func (cmd *command) secrets() secretsMode {
+	switch {
+	case cmd.local:
+		return secretsNone
+	case cmd.allSecrets:
+		return secretsAll
+	}
+	return secretsOnUse
+}
+
+// loadConfig finds, parses and checks the config, reads the key files as
+// mode says, and prints its warnings through the logger.
+func (m *Main) loadConfig(g *globalFlags, mode secretsMode) (*config.Config, error) {
 	path, err := m.locateConfig(g.configPath)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.Load(path, config.Options{LookupEnv: m.lookupEnv, NoSecrets: local})
+	cfg, err := config.Load(path, config.Options{LookupEnv: m.lookupEnv, NoSecrets: mode == secretsNone, SecretsOnUse: mode == secretsOnUse})
 	if err != nil {
 		return nil, configError(err)
 	}
@@ -168,7 +192,7 @@ func (m *Main) start(inv *invocation, name string, args []string, maxArgs int, f
 		return usagef(name, "unexpected argument %q", rest[maxArgs])
 	}
 	inv.args = rest
-	inv.cfg, err = m.loadConfig(&inv.g, inv.cmd.local)
+	inv.cfg, err = m.loadConfig(&inv.g, inv.cmd.secrets())
 	return err
 }
 

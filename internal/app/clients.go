@@ -40,6 +40,9 @@ func (c *clients) For(ws *config.Workspace) (*api.Client, error) {
 	if c.cfg.SecretsSkipped() {
 		return nil, fmt.Errorf("%w: environment %s: the config was read without its secrets (a command that reads the database only)", ErrConfig, ws.Environment)
 	}
+	if err := ws.Env().KeyErr(); err != nil {
+		return nil, &SecretError{What: "environment " + ws.Environment, Err: err}
+	}
 	cl, err := c.pool.get(ws.Environment, settingsOf(ws.Env()))
 	if err != nil {
 		return nil, fmt.Errorf("%w: environment %s: %w", ErrConfig, ws.Environment, err)

@@ -28,6 +28,24 @@ func absentf(hint, format string, args ...any) error {
 	return &InputError{Msg: fmt.Sprintf(format, args...), Hint: hint, Absent: true}
 }
 
+// SecretError is a key or secret file of the config that could not be
+// read, met by a use case that needs it. The config is loaded with
+// config.Options.SecretsOnUse, so that such a file fails only what uses
+// it: a backup of a workspace, the commands of an offsite target, a
+// restore or replication into an environment. It is an ErrConfig; its
+// text names the file and what is wrong with it, never a secret.
+type SecretError struct {
+	What string // what cannot be used: "environment stage", "offsite target nas"
+	Err  error  // the config's *config.Error, one problem a line
+}
+
+func (e *SecretError) Error() string {
+	return e.What + ": " + e.Err.Error() + " (fix it and check with: enspace-sync config check; a running daemon reads it again on reload)"
+}
+
+// Unwrap returns ErrConfig and the config's error.
+func (e *SecretError) Unwrap() []error { return []error{ErrConfig, e.Err} }
+
 // Sentinel errors.
 var (
 	// ErrTargetChanged is returned by LoadPlan when the plan's target

@@ -108,6 +108,18 @@ func (e *TargetsError) Unwrap() []error {
 	return out
 }
 
+// AllConfig reports whether every failure is a key or secret file the
+// config could not read (a *SecretError): nothing was tried.
+func (e *TargetsError) AllConfig() bool {
+	for _, f := range e.Failed {
+		var se *SecretError
+		if !errors.As(f.Err, &se) {
+			return false
+		}
+	}
+	return len(e.Failed) > 0
+}
+
 // Partial reports whether some targets succeeded.
 func (e *TargetsError) Partial() bool { return len(e.Failed) < e.Targets }
 
@@ -160,6 +172,9 @@ func offsiteCacheDir(db, url string) string {
 // openTarget opens a configured target's repository, creating it when
 // create is set and the target holds none.
 func (s *Service) openTarget(ctx context.Context, t *config.Offsite, create bool) (*offsite.Repo, error) {
+	if err := t.SecretsErr(); err != nil {
+		return nil, &SecretError{What: "offsite target " + t.Name, Err: err}
+	}
 	b, err := offsite.OpenBackend(t.Location(), t.Credentials())
 	if err != nil {
 		return nil, fmt.Errorf("offsite target %s: %w", t.Name, err)

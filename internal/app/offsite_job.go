@@ -52,7 +52,7 @@ func (s *Service) RunOffsitePush(ctx context.Context, name string) JobResult {
 			last = reps[0] // not the empty report of a target that could not be opened
 		}
 		var ie *InputError
-		permanent := errors.Is(err, offsite.ErrPassword) || errors.Is(err, offsite.ErrInvalid) || errors.As(err, &ie) || ctx.Err() != nil
+		permanent := errors.Is(err, offsite.ErrPassword) || errors.Is(err, offsite.ErrInvalid) || errors.As(err, &ie) || errors.Is(err, ErrConfig) || ctx.Err() != nil
 		return retry.Outcome{Err: err, Retry: err != nil && !permanent}
 	})
 	forgot := 0

@@ -56,10 +56,14 @@ func (s *Service) Apply(ctx context.Context, p *Planned, progress Progress) (res
 	}
 	cfg := s.Config()
 	env := cfg.Environments[p.target.Environment]
+	secrets, err := secretsOf(cfg, p.target)
+	if err != nil {
+		return nil, err
+	}
 	progress = orNoProgress(progress)
 	eng := &restore.Engine{
 		Client: p.client, Workspace: p.target.Slug, IDs: p.ids,
-		Secrets:     secretsOf(cfg, p.target),
+		Secrets:     secrets,
 		Concurrency: env.Concurrency, Log: s.log.With("workspace", p.target.Name),
 		Progress: func(done, total int) {
 			progress.Expect(int64(total), nil, false) // the plan's steps: the total and the time left

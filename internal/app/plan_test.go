@@ -198,7 +198,7 @@ func (f *planFixture) wholePlan(t *testing.T, to string, sel selector.Selector) 
 		Operation: "restore", Source: set, SourceName: source.Name, Target: live, TargetName: target.Name,
 		Scope: scope, Select: restore.SelectRestore(set, []selector.Selector{sel}),
 		Same: sameWorkspace(cfg, source, target), IDs: planIDs,
-		Secrets: secretsOf(cfg, target), Environment: integrationEnvironment(cfg, target),
+		Secrets: mustSecrets(t, cfg, target), Environment: integrationEnvironment(cfg, target),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -234,4 +234,13 @@ func TestRefusedScopeIsTheRequestsNotTheActions(t *testing.T) {
 	if strings.Contains(got, "lacks the") {
 		t.Errorf("message: %s\nwant no scope named: neither the server nor the request's method named one", got)
 	}
+}
+
+func mustSecrets(t *testing.T, cfg *config.Config, ws *config.Workspace) envSecrets {
+	t.Helper()
+	s, err := secretsOf(cfg, ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

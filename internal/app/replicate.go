@@ -118,10 +118,14 @@ func (s *Service) PlanReplication(ctx context.Context, req ReplicationRequest) (
 			pruneKinds = append(pruneKinds, k)
 		}
 	}
+	secrets, err := secretsOf(cfg, target)
+	if err != nil {
+		return nil, err
+	}
 	plan, err := restore.Build(restore.Input{
 		Operation: "replicate", Source: set, SourceName: source.Name, SourceRef: ref,
 		Target: live, TargetName: target.Name, Scope: scope, Select: sel, IDs: planIDs,
-		Secrets:     secretsOf(cfg, target),
+		Secrets:     secrets,
 		Environment: integrationEnvironment(cfg, target),
 		Prune:       req.Prune, PruneKinds: pruneKinds,
 	})

@@ -100,11 +100,15 @@ func (s *Service) planRestore(ctx context.Context, req RestoreRequest, set *rest
 	if err != nil {
 		return nil, err
 	}
+	secrets, err := secretsOf(cfg, target)
+	if err != nil {
+		return nil, err
+	}
 	plan, err := restore.Build(restore.Input{
 		Operation: "restore", Source: set, SourceName: sourceName, SourceRef: sourceRef,
 		Target: live, TargetName: target.Name, Scope: scope, Select: sel,
 		Same: same, IDs: planIDs,
-		Secrets:     secretsOf(cfg, target),
+		Secrets:     secrets,
 		Environment: integrationEnvironment(cfg, target),
 	})
 	if err != nil {

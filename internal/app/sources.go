@@ -125,8 +125,15 @@ func (s envSecrets) Where(provider string) string {
 	return "environments." + s.name + ".secrets." + provider
 }
 
-func secretsOf(cfg *config.Config, ws *config.Workspace) envSecrets {
-	return envSecrets{name: ws.Environment, env: cfg.Environments[ws.Environment]}
+// secretsOf returns the integration secrets of ws's environment, or the
+// *SecretError of one that could not be read: a plan or an apply into the
+// environment needs them all.
+func secretsOf(cfg *config.Config, ws *config.Workspace) (envSecrets, error) {
+	env := cfg.Environments[ws.Environment]
+	if err := env.IntegrationSecretsErr(); err != nil {
+		return envSecrets{}, &SecretError{What: "environment " + ws.Environment + " (integration secrets)", Err: err}
+	}
+	return envSecrets{name: ws.Environment, env: env}, nil
 }
 
 // integrationEnvironment is what data.environment becomes in the target.

@@ -45,6 +45,30 @@ func (e *Environment) Key() api.Secret {
 	return e.read().key
 }
 
+// KeyErr returns why ResolveSecrets found no usable key in APIKeyFile
+// (missing, unreadable, readable by others, empty, malformed): an *Error
+// naming the file and the problem, never the key. nil when the key is
+// usable, when it is written in the config, and before ResolveSecrets.
+// Load with Options.SecretsOnUse keeps such a problem here instead of
+// failing; whatever reaches the API with Key must check it first.
+func (e *Environment) KeyErr() error {
+	if e.read == nil {
+		return nil
+	}
+	return e.read().keyErr
+}
+
+// IntegrationSecretsErr returns why ResolveSecrets could not read one of
+// the environment's *_file integration secrets, as KeyErr does for the key.
+// What writes integrations into the environment (restore, replicate)
+// needs them; a backup does not.
+func (e *Environment) IntegrationSecretsErr() error {
+	if e.read == nil {
+		return nil
+	}
+	return e.read().secretsErr
+}
+
 // Routes returns the route table with the environment's overrides applied.
 // Validate refuses bad overrides; on a config that did not validate, Routes
 // falls back to api.DefaultRoutes rather than half-applied overrides.

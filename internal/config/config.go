@@ -194,6 +194,8 @@ type Environment struct {
 type readSecrets struct {
 	key          api.Secret                       // the content of APIKeyFile
 	integrations map[string]map[string]api.Secret // Secrets with *_file entries read
+	keyErr       error                            // why APIKeyFile gave no usable key; nil when it did
+	secretsErr   error                            // why a *_file integration secret could not be read
 }
 
 // SecretValues maps a secret's name ("token", "api_key") to its value, or,

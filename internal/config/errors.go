@@ -108,6 +108,32 @@ type problems struct {
 	lines   map[string]int // key path -> line, from parsing
 	secrets []string       // values that must never appear in a message
 	list    []Problem
+	claims  []claim // problems that belong to one environment or target
+}
+
+// claim is a run of problems, list[first:end], that belongs to one
+// environment's key, its integration secrets, or one offsite target.
+type claim struct {
+	first, end int
+	set        func(error)
+}
+
+// claim records that the problems added since first belong to one item:
+// settle hands them to set.
+func (ps *problems) claim(first int, set func(error)) {
+	ps.claims = append(ps.claims, claim{first: first, end: len(ps.list), set: set})
+}
+
+// settle gives each claim its problems as one *Error (nil when it has
+// none). Call it once the messages are scrubbed, before err sorts them.
+func (ps *problems) settle() {
+	for _, c := range ps.claims {
+		if c.end > c.first {
+			c.set(&Error{Problems: append([]Problem(nil), ps.list[c.first:c.end]...)})
+		} else {
+			c.set(nil)
+		}
+	}
 }
 
 // add records a problem at an explicit line.

@@ -45,6 +45,7 @@ type Offsite struct {
 type offsiteSecrets struct {
 	password             api.Secret
 	keyID, secret, token api.Secret
+	err                  error // why a password or credential file could not be read
 }
 
 // AfterBackup reports whether the target is pushed after every backup
@@ -65,6 +66,19 @@ func (o *Offsite) Password() api.Secret {
 		return ""
 	}
 	return o.read().password
+}
+
+// SecretsErr returns why ResolveSecrets could not read the target's
+// password_file or one of its credential files: an *Error naming each file
+// and what is wrong with it (never a secret), which also says that the
+// target's commands fail until it is fixed. nil when every file was read,
+// and before ResolveSecrets. Load with Options.SecretsOnUse keeps such a
+// problem here instead of failing; whatever opens the target must check it.
+func (o *Offsite) SecretsErr() error {
+	if o.read == nil {
+		return nil
+	}
+	return o.read().err
 }
 
 // Credentials returns the S3 credentials ResolveSecrets read (empty
@@ -156,6 +170,7 @@ func (c *Config) resolveOffsite(v *problems) {
 		path := indexPath("offsite", i)
 		s := &offsiteSecrets{}
 		o.read = func() *offsiteSecrets { return s }
+		first := len(v.list)
 		for _, f := range []struct {
 			key, file string
 			dst       *api.Secret
@@ -173,5 +188,6 @@ func (c *Config) resolveOffsite(v *problems) {
 				v.secrets = append(v.secrets, val.Reveal())
 			}
 		}
+		v.claim(first, func(err error) { s.err = err })
 	}
 }

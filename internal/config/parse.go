@@ -25,6 +25,16 @@ type Options struct {
 	// left empty), and Load reads no key or secret file. Such a Config
 	// holds no key: Environment.Key returns "" and SecretsSkipped is true.
 	NoSecrets bool
+	// SecretsOnUse is for commands that use part of the configuration: a
+	// key or secret file that cannot be used (missing, unreadable,
+	// readable by others, empty) does not fail Load. Its problem stays
+	// with the environment or offsite target it belongs to
+	// (Environment.KeyErr, Environment.IntegrationSecretsErr,
+	// Offsite.SecretsErr), for whatever uses that item to fail on, and is
+	// added to Warnings once, saying what it stops. Every other problem
+	// still fails Load. `config check` and `doctor` leave it unset: they
+	// report every problem of every secret.
+	SecretsOnUse bool
 }
 
 // Load reads the file at path, parses and validates it (Parse), and reads
@@ -56,9 +66,39 @@ func Load(path string, opts Options) (*Config, error) {
 		return c, nil
 	}
 	if err := c.ResolveSecrets(); err != nil {
-		return nil, err
+		if !opts.SecretsOnUse {
+			return nil, err
+		}
+		c.warnSecretProblems()
 	}
 	return c, nil
+}
+
+// warnSecretProblems adds a warning for each problem ResolveSecrets kept
+// with an environment or a target, saying what it stops.
+func (c *Config) warnSecretProblems() {
+	add := func(err error, stops string) {
+		var e *Error
+		if !errors.As(err, &e) {
+			return
+		}
+		for _, p := range e.Problems {
+			c.warn(p.Path, p.Msg+" ("+stops+"; run enspace-sync config check after fixing it)")
+		}
+	}
+	for _, name := range sortedKeys(c.Environments) {
+		e := c.Environments[name]
+		if e == nil {
+			continue
+		}
+		add(e.KeyErr(), "commands that reach environment "+quote(shorten(name))+" fail")
+		add(e.IntegrationSecretsErr(), "restore and replicate into environment "+quote(shorten(name))+" fail")
+	}
+	for _, o := range c.Offsite {
+		if o != nil {
+			add(o.SecretsErr(), "offsite target "+quote(shorten(o.Name))+" cannot be used")
+		}
+	}
 }
 
 // holdsSecret reports whether a key or an integration secret is written in

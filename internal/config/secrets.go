@@ -17,6 +17,12 @@ import (
 // its group or others can read is refused, with the chmod that fixes it;
 // content is trimmed of surrounding whitespace and must not be empty. Every
 // problem is collected into one *Error; no message holds a secret.
+//
+// Each problem is also kept with what it belongs to, for the commands
+// that use only part of the configuration: an environment's key
+// (Environment.KeyErr), its integration secrets
+// (Environment.IntegrationSecretsErr), an offsite target's files
+// (Offsite.SecretsErr). See Options.SecretsOnUse.
 func (c *Config) ResolveSecrets() error {
 	c.complete()
 	src := c.source()
@@ -32,6 +38,7 @@ func (c *Config) ResolveSecrets() error {
 		path := childPath("environments", name)
 		read := &readSecrets{integrations: map[string]map[string]api.Secret{}}
 		e.read = func() *readSecrets { return read }
+		first := len(v.list)
 		if e.APIKeyFile != "" {
 			kp := path + ".api_key_file"
 			if key, ok := c.readSecret(v, kp, e.APIKeyFile); ok {
@@ -40,6 +47,8 @@ func (c *Config) ResolveSecrets() error {
 				checkKey(c, v, kp, key.Reveal())
 			}
 		}
+		v.claim(first, func(err error) { read.keyErr = err })
+		first = len(v.list)
 		for _, slug := range sortedKeys(e.Secrets) {
 			out := map[string]api.Secret{}
 			for _, sn := range sortedKeys(e.Secrets[slug]) {
@@ -56,12 +65,14 @@ func (c *Config) ResolveSecrets() error {
 			}
 			read.integrations[slug] = out
 		}
+		v.claim(first, func(err error) { read.secretsErr = err })
 	}
 	c.resolveOffsite(v)
 	v.secrets = append(v.secrets, c.secrets()...)
 	for i := range v.list {
 		v.list[i].Msg = v.scrub(v.list[i].Msg)
 	}
+	v.settle()
 	return v.err()
 }
 
