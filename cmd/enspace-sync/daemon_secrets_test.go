@@ -1,0 +1,116 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
+)
+
+// TestDaemonMissingSecrets: the daemon starts with a config whose second
+// environment's key file and whose offsite target's password file are
+// missing. The healthy workspace is backed up on schedule; the other
+// workspace's runs fail, and so do the target's pushes (in the metrics, as
+// any failed push), naming the files and never a secret. Once the password
+// file is written and the daemon reloaded, the target is pushed to.
+func TestDaemonMissingSecrets(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes; not in -short")
+	}
+	fake, err := fakeapi.New(fakeapi.Options{Data: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	dir := t.TempDir()
+	listen := freeAddr(t)
+	if err := os.WriteFile(filepath.Join(dir, "key"), []byte(fakeapi.DemoAPIKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := filepath.Join(dir, "config.yaml")
+	text := fmt.Sprintf(`database: %s
+name: host-a
+listen: %s
+environments:
+  local: {base_url: %q, api_key_file: key, requests_per_second: 0}
+  stage: {base_url: %q, api_key_file: stage.key, requests_per_second: 0}
+workspaces:
+  - {name: acme, environment: local, schedule: "@every 1s"}
+  - {name: acme-stage, environment: stage, schedule: "@every 1s"}
+offsite:
+  - {name: nas, url: "file://%s/nas", password_file: nas.pw}
+`, filepath.Join(dir, "db", "enspace-sync.db"), listen, srv.URL, srv.URL, dir)
+	if err := os.WriteFile(cfgPath, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := selfCommand("run", "--config", cfgPath)
+	var logs syncBuffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+		}
+		if t.Failed() {
+			t.Logf("daemon log:\n%s", logs.String())
+		}
+	}()
+	base := "http://" + listen
+	waitUntil(t, 10*time.Second, "the listener", func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil
+	})
+	metric := func(want string) func() bool {
+		return func() bool {
+			_, m := httpGet(t, base+"/metrics")
+			return strings.Contains(m, want)
+		}
+	}
+	waitUntil(t, 20*time.Second, "two backups of acme", func() bool { return countSnapshots(t, cfgPath) >= 2 })
+	waitUntil(t, 10*time.Second, "a failed run of acme-stage", metric(`enspace_sync_runs_total{status="failed",workspace="acme-stage"}`))
+	waitUntil(t, 10*time.Second, "a failed push to nas", metric(`enspace_sync_offsite_pushes_total{status="failed",target="nas"}`))
+	for _, want := range []string{"environments.stage.api_key_file: cannot read " + filepath.Join(dir, "stage.key"),
+		"offsite[0].password_file: cannot read " + filepath.Join(dir, "nas.pw")} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the daemon's log does not say %q", want)
+		}
+	}
+
+	// Fixed and reloaded: the next push goes through.
+	if err := os.WriteFile(filepath.Join(dir, "nas.pw"), []byte("nas-Password-5\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 20*time.Second, "a push to nas after the reload", metric(`enspace_sync_offsite_pushes_total{status="complete",target="nas"}`))
+	if strings.Contains(logs.String(), "nas-Password-5") || strings.Contains(logs.String(), fakeapi.DemoAPIKey) {
+		t.Errorf("the daemon's log shows a secret")
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("the daemon exited with %v, want status 0", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the daemon did not stop")
+	}
+}
