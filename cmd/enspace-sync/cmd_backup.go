@@ -26,7 +26,10 @@ A snapshot becomes visible only once it is complete or partial; a run that
 is interrupted leaves nothing behind. A kind that cannot be read after
 retries makes the snapshot "partial": the kind and its error are recorded,
 and the exit status is 3. An API key that the server refuses (401, 403)
-fails the run at once.
+fails the run at once. A workspace needs only its environment's key file:
+one that cannot be read fails the workspaces of that environment (exit
+status 1, naming the file) while the others are backed up, and a broken
+key or offsite password file elsewhere in the config is one warning.
 
 Output: per snapshot its id, status, objects per kind, requests, bytes added
 and duration. With --json, one JSON object per line, per snapshot, with the

@@ -16,9 +16,11 @@ const offsiteTargetsHelp = `Targets are the config's offsite: entries; --target 
 the default is every target. The repository password comes from each
 target's password_file; S3 keys from its *_file entries or the AWS_*
 variables. A target that fails does not stop the others: its line (and
-its JSON "error") says why. Exits 0 when every target succeeded, 3 when
-some failed and others succeeded, 1 when all failed (4 when each failure
-is a lock held by another process).`
+its JSON "error") says why; so does a target whose password or
+credential file cannot be read, while the others go on. Exits 0 when
+every target succeeded, 3 when some failed and others succeeded, 1 when
+all failed (4 when each failure is a lock held by another process, 2 when
+each is a password or credential file that cannot be read).`
 
 func init() {
 	register(&command{

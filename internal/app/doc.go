@@ -46,6 +46,30 @@
 // to run next). It wraps the original error, so its exit code stays the
 // original's (1, or 4 for the lock).
 //
+// # Secrets a use case needs
+//
+// The commands and the daemon load the config with
+// config.Options.SecretsOnUse: a key or secret file that cannot be read
+// does not stop the program; it fails only the use cases that need it,
+// each with a *SecretError (an ErrConfig) that names the file, what is
+// wrong with it and the fix, never a secret. A workspace needs its
+// environment's key (Client, so Backup, RunBackup, export --live, and
+// planning or applying into or from it); a plan or an apply also needs
+// the integration secrets of its target's environment (secretsOf); an
+// offsite target's commands need its password and credential files
+// (openTarget). So a backup of a healthy workspace goes on beside a broken
+// environment or target, and a push to the other targets too. The
+// daemon's push job of a broken target fails at once (no retries: only a
+// fix and a reload help) and is reported as any failed push: its status,
+// offsite_pushes_total, the webhook; its backups go on. Decision: each
+// broken file is warned about once per command (config.Config.Warnings,
+// printed as the command starts; -q hides them), then fails what uses it;
+// `offsite push` exits 2 when every target it ran failed on such a file
+// (nothing was tried: a configuration error), 3 when others succeeded;
+// `backup` exits 1 when a workspace failed, as for any failed workspace.
+// config check and doctor load without SecretsOnUse: every problem of
+// every secret fails them (exit 2), listed.
+//
 // # restore-db's memory
 //
 // RestoreDB keeps no snapshot's entries from one import to the next: a

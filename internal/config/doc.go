@@ -40,6 +40,16 @@
 // the chmod that fixes it; a key written in the file itself is accepted with
 // a warning.
 //
+// ResolveSecrets is the one reader of key and secret files. Besides the
+// *Error listing every problem, it keeps each problem with what it belongs
+// to: an environment's key (Environment.KeyErr), its integration secrets
+// (Environment.IntegrationSecretsErr), an offsite target's password and
+// credential files (Offsite.SecretsErr). Load with Options.SecretsOnUse
+// turns those problems, and only those, into one warning each instead of
+// an error, so that a program can fail only what needs the broken file
+// (the app package does). A `config check` loads without it and reports
+// them all.
+//
 // # Design notes
 //
 // ${VAR} references are expanded in the scalar values of the parsed YAML
