@@ -21,8 +21,9 @@ import (
 // environments (local, whose key file is fine, and stage, whose key file
 // is missing) and two offsite targets (nas, whose password file is
 // missing, and usb, whose is fine), loaded as the commands load it
-// (config.Options.SecretsOnUse).
-func brokenSecretsService(t *testing.T) (*Service, string) {
+// (config.Options.SecretsOnUse). local gets the integration secrets
+// given (YAML flow mapping, "" for none).
+func brokenSecretsService(t *testing.T, localSecrets string) (*Service, string) {
 	t.Helper()
 	srv, err := fakeapi.New(fakeapi.Options{Data: "demo"})
 	if err != nil {
@@ -39,7 +40,7 @@ func brokenSecretsService(t *testing.T) (*Service, string) {
 	text := fmt.Sprintf(`database: %s
 name: host-a
 environments:
-  local: {base_url: %q, api_key_file: key, requests_per_second: 0}
+  local: {base_url: %q, api_key_file: key, requests_per_second: 0%s}
   stage: {base_url: %q, api_key_file: stage.key, requests_per_second: 0}
 workspaces:
   - {name: acme, environment: local}
@@ -47,7 +48,7 @@ workspaces:
 offsite:
   - {name: nas, url: "file://%s/nas", password_file: nas.pw}
   - {name: usb, url: "file://%s/usb", password_file: usb.pw}
-`, filepath.Join(dir, "db"), hs.URL, hs.URL, dir, dir)
+`, filepath.Join(dir, "db"), hs.URL, localSecrets, hs.URL, dir, dir)
 	path := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
@@ -73,7 +74,7 @@ offsite:
 // naming the file; a missing offsite password file fails that target only,
 // and the daemon's push job of it fails at once, without retries.
 func TestMissingSecretFailsOnlyItsUser(t *testing.T) {
-	svc, dir := brokenSecretsService(t)
+	svc, dir := brokenSecretsService(t, "")
 	ctx := context.Background()
 
 	// The daemon's backups: acme goes on, acme-stage fails on its key.
@@ -116,5 +117,22 @@ func TestMissingSecretFailsOnlyItsUser(t *testing.T) {
 	}
 	if job := svc.RunOffsitePush(ctx, OffsiteJob("usb")); job.Status != StatusComplete {
 		t.Errorf("push job of usb = %+v, want complete", job)
+	}
+}
+
+// TestMissingIntegrationSecret: an integration secret file that cannot be
+// read does not stop a backup of its environment's workspace, but a
+// restore into it fails before planning, naming the file.
+func TestMissingIntegrationSecret(t *testing.T) {
+	svc, dir := brokenSecretsService(t, ", secrets: {certisign: {token_file: cert.token}}")
+	ctx := context.Background()
+	if res := svc.RunBackup(ctx, "acme"); res.Status != StatusComplete {
+		t.Fatalf("backup of acme = %+v, want complete", res)
+	}
+	_, err := svc.PlanRestore(ctx, RestoreRequest{Workspace: "acme", All: true})
+	var se *SecretError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "environment local (integration secrets): ") ||
+		!strings.Contains(err.Error(), "environments.local.secrets.certisign.token_file: cannot read "+filepath.Join(dir, "cert.token")) {
+		t.Errorf("PlanRestore into acme = %v, want a *SecretError naming cert.token", err)
 	}
 }
