@@ -18,6 +18,7 @@ import (
 // run on several targets exits 3 when some failed and others did not.
 func TestOffsiteErrorExitStatus(t *testing.T) {
 	locked := fmt.Errorf("offsite target s3: %w: exclusive lock of b (prune on host h, pid 7)", offsite.ErrLocked)
+	noPassword := &app.SecretError{What: "offsite target nas", Err: errors.New("config.yaml:9: offsite[0].password_file: cannot read /etc/nas.pw: no such file or directory")}
 	tests := []struct {
 		err  error
 		want int
@@ -33,6 +34,11 @@ func TestOffsiteErrorExitStatus(t *testing.T) {
 		{&app.TargetsError{Targets: 3, Failed: []app.TargetError{{Target: "nas", Err: errors.New("offsite target nas: boom")}}}, ExitPartial, "offsite target nas: boom"},
 		{&app.TargetsError{Targets: 1, Failed: []app.TargetError{{Target: "nas", Err: locked}}}, ExitLocked, "prune on host h"},
 		{&app.TargetsError{Targets: 1, Failed: []app.TargetError{{Target: "nas", Err: errors.New("offsite target nas: boom")}}}, ExitError, "offsite target nas: boom"},
+		// A password file that cannot be read: 2 when every failure is one
+		// (nothing was tried), else as other failures.
+		{&app.TargetsError{Targets: 1, Failed: []app.TargetError{{Target: "nas", Err: noPassword}}}, ExitUsage, "password_file: cannot read"},
+		{&app.TargetsError{Targets: 2, Failed: []app.TargetError{{Target: "nas", Err: noPassword}}}, ExitPartial, "password_file: cannot read"},
+		{&app.TargetsError{Targets: 2, Failed: []app.TargetError{{Target: "nas", Err: noPassword}, {Target: "s3", Err: locked}}}, ExitError, "2 of 2 offsite targets failed"},
 	}
 	for _, tt := range tests {
 		var errb bytes.Buffer

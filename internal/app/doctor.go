@@ -13,5 +13,13 @@ func (s *Service) Doctor(ctx context.Context, workspaces []string) (*doctor.Repo
 	if err != nil {
 		return nil, err
 	}
+	// doctor loads the config with every secret (a broken one fails it
+	// first); a config loaded with SecretsOnUse still never reaches a
+	// server without its key.
+	for _, w := range ws {
+		if err := w.Env().KeyErr(); err != nil {
+			return nil, &SecretError{What: "environment " + w.Environment, Err: err}
+		}
+	}
 	return doctor.Run(ctx, doctor.Options{Workspaces: ws, UserAgent: s.userAgent(), Logger: s.log})
 }
