@@ -66,22 +66,25 @@ func Load(path string, opts Options) (*Config, error) {
 		return c, nil
 	}
 	if err := c.ResolveSecrets(); err != nil {
-		if !opts.SecretsOnUse {
-			return nil, err
+		var e *Error
+		if !opts.SecretsOnUse || !errors.As(err, &e) || c.warnSecretProblems() != len(e.Problems) {
+			return nil, err // a problem that belongs to no item fails Load
 		}
-		c.warnSecretProblems()
 	}
 	return c, nil
 }
 
 // warnSecretProblems adds a warning for each problem ResolveSecrets kept
-// with an environment or a target, saying what it stops.
-func (c *Config) warnSecretProblems() {
+// with an environment or a target, saying what it stops, and returns how
+// many problems it found kept.
+func (c *Config) warnSecretProblems() int {
+	n := 0
 	add := func(err error, stops string) {
 		var e *Error
 		if !errors.As(err, &e) {
 			return
 		}
+		n += len(e.Problems)
 		for _, p := range e.Problems {
 			c.warn(p.Path, p.Msg+" ("+stops+"; run enspace-sync config check after fixing it)")
 		}
@@ -99,6 +102,7 @@ func (c *Config) warnSecretProblems() {
 			add(o.SecretsErr(), "offsite target "+quote(shorten(o.Name))+" cannot be used")
 		}
 	}
+	return n
 }
 
 // holdsSecret reports whether a key or an integration secret is written in
