@@ -108,8 +108,9 @@ func bigSliceFree[E any](s []E) {
 		return
 	}
 	var e E
-	s = s[:cap(s)]
-	bigFree(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), len(s)*int(unsafe.Sizeof(e))))
+	// The buffer's size: its elements may leave a few bytes of it over.
+	size := bigSize(cap(s) * int(unsafe.Sizeof(e)))
+	bigFree(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), size))
 }
 
 // uintptrOf is the address of b's first byte.
