@@ -312,22 +312,30 @@ func (c *canon) sortMembers(ms []member) {
 // on, in the order given (by index into ms, or ms's own order when nil),
 // skipping all but the last of equal keys.
 func (c *canon) writeSorted(ms []member, region int, order []uint8) {
-	at := func(i int) member {
-		if order == nil {
-			return ms[i]
+	if order == nil {
+		for i := range ms {
+			if i+1 < len(ms) && bytes.Equal(ms[i].key, ms[i+1].key) {
+				continue // a later duplicate wins
+			}
+			c.put(&ms[i], region)
 		}
-		return ms[order[i]]
+		return
 	}
-	for i := range ms {
-		m := at(i)
-		if i+1 < len(ms) && bytes.Equal(m.key, at(i+1).key) {
+	for i, o := range order {
+		if i+1 < len(order) && bytes.Equal(ms[o].key, ms[order[i+1]].key) {
 			continue // a later duplicate wins
 		}
-		if len(c.out) > region {
-			c.out = append(c.out, ',')
-		}
-		c.out = append(c.out, c.scratch[m.start-region:m.end-region]...)
+		c.put(&ms[o], region)
 	}
+}
+
+// put appends member m, saved in scratch from region on, after a comma
+// unless it is the first.
+func (c *canon) put(m *member, region int) {
+	if len(c.out) > region {
+		c.out = append(c.out, ',')
+	}
+	c.out = append(c.out, c.scratch[m.start-region:m.end-region]...)
 }
 
 // compareKeys is bytes.Compare, deciding on the first byte without a call

@@ -186,3 +186,29 @@ func TestCanonicalizerMember(t *testing.T) {
 		t.Errorf("after a list, Member(id) = %q, want none", got)
 	}
 }
+
+// TestPlainEnd compares plainEnd, which reads eight bytes a step, with a
+// byte-at-a-time reading of the same table, at every offset of strings
+// that put each byte value at each position of a word.
+func TestPlainEnd(t *testing.T) {
+	slow := func(b []byte, i int) int {
+		for i < len(b) && plain[b[i]] {
+			i++
+		}
+		return i
+	}
+	for v := range 256 {
+		for pos := range 20 {
+			b := bytes.Repeat([]byte("a"), 20)
+			b[pos] = byte(v)
+			if pos+1 < len(b) {
+				b[pos+1] = '"' // a second stop just after, to catch a borrow
+			}
+			for i := range len(b) + 1 {
+				if got, want := plainEnd(b, i), slow(b, i); got != want {
+					t.Fatalf("byte %#x at %d, from %d: plainEnd %d, want %d", v, pos, i, got, want)
+				}
+			}
+		}
+	}
+}

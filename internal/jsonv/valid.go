@@ -124,6 +124,9 @@ func (v *validator) number() bool {
 func (v *validator) str() bool {
 	i := v.pos + 1
 	for i < len(v.in) {
+		if i = plainEnd(v.in, i); i >= len(v.in) {
+			return false
+		}
 		switch b := v.in[i]; {
 		case b == '"':
 			v.pos = i + 1

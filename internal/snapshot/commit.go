@@ -59,6 +59,7 @@ func (w *Writer) Commit(info CommitInfo) (*Snapshot, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	snap, err := w.commit(info)
+	w.releaseChunks()
 	if err != nil {
 		if ferr := w.db.endRun(w.id, OutcomeFailed, EndFailed, err.Error()); ferr != nil {
 			w.db.log.Error("record failed run", "run", w.id, "err", ferr)

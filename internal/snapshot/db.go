@@ -265,6 +265,7 @@ func (db *DB) Close() error {
 		if err := db.bolt.Close(); err != nil {
 			db.closeErr = fmt.Errorf("close snapshot database: %w", err)
 		}
+		db.unfiled.release()
 	})
 	return db.closeErr
 }

@@ -767,6 +767,14 @@
 // re-map waited for every reader and copied the write's nodes to the heap
 // (500,000 allocations of a 100,000-item first backup, 6%).
 //
+// The large pointer-free buffers a backup fills and uses again (PutCopy's
+// chunks, the table of waiting index entries and its sorted copy) live
+// outside the Go heap, in regions of 2 MiB that may get huge pages, and
+// go back to a free list of their size when their run ends or the
+// database closes (bigbuf.go): a first backup of 100,000 items took
+// 12,400 page faults, 6,100 now, and 8% less CPU on the 2-core test
+// machine, where a fault costs about 10 µs.
+//
 // ContentHash canonicalises into a pooled buffer (jsonv.AppendCanonical)
 // and hashes an object that is already canonical (jsonv.IsCanonical) as it
 // is: a new buffer per object was a fifth of a backup's allocations.

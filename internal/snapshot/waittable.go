@@ -15,6 +15,8 @@ import "encoding/binary"
 // room when the slots are: grown by append (a quarter at a time past 256
 // entries) it was copied some twenty times on the way to 65,536 entries,
 // 13 MB of fresh memory and a fifth of a first backup's page faults.
+// Both are big buffers (bigbuf.go), outside the Go heap: release gives
+// them back.
 type waitTable struct {
 	slots []int32 // position in list + 1; 0 is empty; a power of two long
 	list  []filedBlob
@@ -55,6 +57,9 @@ func (t *waitTable) put(h Hash, id uint64, replace bool, room int) {
 			return
 		}
 	}
+	if len(t.list) == cap(t.list) {
+		t.moveList(2 * cap(t.list))
+	}
 	t.list = append(t.list, filedBlob{hash: h, id: id})
 	t.slots[i] = int32(len(t.list))
 }
@@ -66,11 +71,27 @@ func (t *waitTable) grow(n, room int) {
 	for size < n {
 		size *= 2
 	}
-	t.slots = make([]int32, size)
+	bigSliceFree(t.slots)
+	t.slots = bigSlice[int32](size)
 	if cap(t.list) < room {
-		t.list = append(make([]filedBlob, 0, room), t.list...)
+		t.moveList(room)
 	}
 	t.rehash()
+}
+
+// moveList gives the list room for at least room entries.
+func (t *waitTable) moveList(room int) {
+	list := bigSlice[filedBlob](room)[:len(t.list)]
+	copy(list, t.list)
+	bigSliceFree(t.list)
+	t.list = list
+}
+
+// release gives the table's buffers back, leaving it empty.
+func (t *waitTable) release() {
+	bigSliceFree(t.slots)
+	bigSliceFree(t.list)
+	t.slots, t.list = nil, nil
 }
 
 func (t *waitTable) rehash() {

@@ -49,6 +49,8 @@ type Writer struct {
 	// copies is the chunk PutCopy copies objects into; chunks the chunks
 	// the buffered batch's copies are in, handed with it to the
 	// background, whose chunks come back to free once it is written.
+	// Chunks are big buffers (bigbuf.go): the run's end gives them back
+	// (releaseChunks).
 	copies       []byte
 	chunks, free [][]byte
 }
@@ -192,7 +194,7 @@ func (w *Writer) copyRaw(raw []byte) []byte {
 			w.copies, w.free[n-1] = w.free[n-1][:0], nil
 			w.free = w.free[:n-1]
 		} else {
-			w.copies = make([]byte, 0, copyChunk)
+			w.copies = bigAlloc(copyChunk)[:0]
 		}
 		w.chunks = append(w.chunks, w.copies)
 	}
@@ -301,6 +303,8 @@ func (w *Writer) flushInBackground(older, prev, done chan struct{}, batch []pend
 		for _, c := range chunks {
 			if len(w.free) < maxFreeChunks {
 				w.free = append(w.free, c)
+			} else {
+				bigFree(c)
 			}
 		}
 		w.added += added
@@ -309,6 +313,21 @@ func (w *Writer) flushInBackground(older, prev, done chan struct{}, batch []pend
 			w.err = fmt.Errorf("write batch of run %s: %w", w.id, err)
 		}
 	}()
+}
+
+// releaseChunks gives back the Writer's chunks, once the run wrote its
+// last batch or dropped it: nothing refers to them any more. The caller
+// holds w.mu, after finish.
+func (w *Writer) releaseChunks() {
+	for _, c := range w.free {
+		bigFree(c)
+	}
+	for _, c := range w.chunks {
+		bigFree(c)
+	}
+	w.free, w.chunks, w.copies = nil, nil, nil
+	clear(w.batch) // a batch a failed commit left refers to them
+	w.batch = w.batch[:0]
 }
 
 // finish marks the run done so that no Put starts a flush, then waits for
@@ -352,6 +371,7 @@ func (w *Writer) Abort(reason error) error {
 	}
 	w.mu.Lock()
 	w.batch = nil
+	w.releaseChunks()
 	w.mu.Unlock()
 
 	msg := "aborted"
