@@ -50,6 +50,7 @@ func (s *Service) Backup(ctx context.Context, req BackupRequest) (*BackupResult,
 	}
 	client, err := s.Client(ws)
 	if err != nil {
+		s.recordFailedStart(db, ws.Name, err)
 		return nil, err
 	}
 	progress := orNoProgress(req.Progress)
@@ -211,4 +212,13 @@ func (w summedWriter) PutSum(kind, parent, key string, sum [sha256.Size]byte, ra
 
 func (w summedWriter) PutSumCopy(kind, parent, key string, sum [sha256.Size]byte, raw []byte) error {
 	return w.PutCopy(kind, parent, key, snapshot.Hash(sum), raw)
+}
+
+// recordFailedStart records a run that failed before it began (its
+// environment's key file cannot be read), so that the run history, the
+// dashboard and a restarted daemon's status show it.
+func (s *Service) recordFailedStart(db *snapshot.DB, workspace string, err error) {
+	if ferr := db.FailRun(workspace, time.Now(), err); ferr != nil {
+		s.log.Error("record the failed run", "workspace", workspace, "err", ferr)
+	}
 }

@@ -3,6 +3,9 @@ package app
 import (
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/enspace-sync/enspace-sync/internal/config"
 )
 
 // InputError is a request that the config or the caller's arguments cannot
@@ -40,7 +43,16 @@ type SecretError struct {
 }
 
 func (e *SecretError) Error() string {
-	return e.What + ": " + e.Err.Error() + " (fix it and check with: enspace-sync config check; a running daemon reads it again on reload)"
+	msg := e.Err.Error()
+	var ce *config.Error
+	if errors.As(e.Err, &ce) { // one problem a line: joined into one
+		lines := make([]string, len(ce.Problems))
+		for i, p := range ce.Problems {
+			lines[i] = p.String()
+		}
+		msg = strings.Join(lines, "; ")
+	}
+	return e.What + ": " + msg + " (fix it and check with: enspace-sync config check; a running daemon reads it again on reload, a restart for a file systemd passes with LoadCredential=)"
 }
 
 // Unwrap returns ErrConfig and the config's error.

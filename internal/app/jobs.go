@@ -27,6 +27,9 @@ func (s *Service) RunBackup(ctx context.Context, name string) JobResult {
 	}
 	client, err := s.Client(ws)
 	if err != nil {
+		if db, derr := s.needDB(); derr == nil {
+			s.recordFailedStart(db, name, err)
+		}
 		return fail(err)
 	}
 	before := client.Stats()

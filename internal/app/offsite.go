@@ -201,6 +201,13 @@ func (s *Service) eachTarget(ctx context.Context, name string, create bool, fn f
 	if err != nil {
 		return err
 	}
+	// The targets go together: one whose password or credential file
+	// cannot be read stops the command before any target is changed.
+	for _, t := range ts {
+		if err := t.SecretsErr(); err != nil {
+			return &SecretError{What: "offsite target " + t.Name, Err: err}
+		}
+	}
 	for _, t := range ts {
 		r, err := s.openTarget(ctx, t, create)
 		if err != nil {

@@ -70,6 +70,16 @@ func (s *Service) PlanReplication(ctx context.Context, req ReplicationRequest) (
 		return nil, err
 	}
 	sel := restore.SelectKinds(kinds)
+	// The target's key and secret files before either side is read: one
+	// that cannot be read fails the plan without its requests.
+	client, err := s.Client(target)
+	if err != nil {
+		return nil, err
+	}
+	secrets, err := secretsOf(cfg, target)
+	if err != nil {
+		return nil, err
+	}
 	// Both sides are read whole but for items and quick tasks, which only
 	// data needs (nothing references a quick task): the references of
 	// tasks and groups resolve through members and roles.
@@ -104,10 +114,6 @@ func (s *Service) PlanReplication(ctx context.Context, req ReplicationRequest) (
 	if err != nil {
 		return nil, err
 	}
-	client, err := s.Client(target)
-	if err != nil {
-		return nil, err
-	}
 	live, err := s.liveSet(ctx, client, target, scope)
 	if err != nil {
 		return nil, err
@@ -117,10 +123,6 @@ func (s *Service) PlanReplication(ctx context.Context, req ReplicationRequest) (
 		if slices.Contains(kinds, k) {
 			pruneKinds = append(pruneKinds, k)
 		}
-	}
-	secrets, err := secretsOf(cfg, target)
-	if err != nil {
-		return nil, err
 	}
 	plan, err := restore.Build(restore.Input{
 		Operation: "replicate", Source: set, SourceName: source.Name, SourceRef: ref,

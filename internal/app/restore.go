@@ -95,12 +95,12 @@ func (s *Service) planRestore(ctx context.Context, req RestoreRequest, set *rest
 	if err != nil {
 		return nil, err
 	}
-	scope := restore.ScopeFor(set, sel, req.All, planIDs, same)
-	live, err := s.liveSet(ctx, client, target, scope)
+	secrets, err := secretsOf(cfg, target) // before the target is read
 	if err != nil {
 		return nil, err
 	}
-	secrets, err := secretsOf(cfg, target)
+	scope := restore.ScopeFor(set, sel, req.All, planIDs, same)
+	live, err := s.liveSet(ctx, client, target, scope)
 	if err != nil {
 		return nil, err
 	}

@@ -98,10 +98,26 @@ func (c *Config) readSecret(v *problems, path, name string) (api.Secret, bool) {
 		if isInsecure(err) {
 			sentinel = ErrInsecureKeyFile
 		}
-		v.at(path, sentinel, "%v", err)
+		msg := err.Error()
+		if c.isCredential(file) {
+			msg += " (a systemd credential: systemd copies it when the service starts, so fix its LoadCredential= source and restart the service; a reload does not copy it again)"
+		}
+		v.at(path, sentinel, "%s", msg)
 		return "", false
 	}
 	return s, true
+}
+
+// isCredential reports whether file is in $CREDENTIALS_DIRECTORY, which
+// systemd fills from LoadCredential= when the service starts, and only
+// then.
+func (c *Config) isCredential(file string) bool {
+	dir, ok := c.source().lookup("CREDENTIALS_DIRECTORY")
+	if !ok || dir == "" {
+		return false
+	}
+	rel, err := filepath.Rel(dir, file)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 type insecureError struct{ msg string }

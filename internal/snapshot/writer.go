@@ -394,6 +394,21 @@ func (w *Writer) Abort(reason error) error {
 	return nil
 }
 
+// FailRun records a run of workspace that failed before it read anything
+// (its environment's key file cannot be read): Runs lists it as failed,
+// with reason's text, as the run history and the dashboard show it. It
+// stored nothing, so nothing is pruned.
+func (db *DB) FailRun(workspace string, startedAt time.Time, reason error) error {
+	w, err := db.Begin(workspace, startedAt)
+	if err != nil {
+		return err
+	}
+	if err := w.finish(); err != nil {
+		return err
+	}
+	return db.endRun(w.id, OutcomeAborted, EndFailed, reason.Error())
+}
+
 // endRun records a run that produced no snapshot and deletes its pending data.
 func (db *DB) endRun(id string, outcome Outcome, ending Ending, msg string) error {
 	return db.update(func(tx *bbolt.Tx) error {
