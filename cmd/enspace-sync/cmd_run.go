@@ -44,6 +44,10 @@ Signals:
   SIGHUP           reload the config. An invalid config is logged (with the
                    key and line) and the old one kept. A running backup
                    continues. database, listen and listen_* need a restart.
+                   Key and secret files are read again: one that cannot be
+                   read is a warning and fails only what needs it. A file
+                   systemd passes with LoadCredential= is copied at start
+                   only: a fixed one needs a restart.
 
 Listener (listen:, default 127.0.0.1:9464; unix:PATH for a unix socket;
 "off" disables it):
