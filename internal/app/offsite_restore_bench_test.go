@@ -22,7 +22,10 @@ import (
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
-var restoreItems = flag.Int("restore-db-items", 100_000, "items of BenchmarkRestoreDB's workspace")
+var (
+	restoreItems  = flag.Int("restore-db-items", 100_000, "items of BenchmarkRestoreDB's workspace")
+	restoreTarget = flag.String("restore-db-target", "", "BenchmarkRestoreDB's target: built there unless it holds one (of -restore-db-items items) already, so that runs of two builds read the same target without building it twice")
+)
 
 // BenchmarkRestoreDB times restore-db alone, on BenchmarkOffsite's
 // history (10 days at 1% churn, 11 snapshots; -restore-db-items items,
@@ -46,7 +49,18 @@ func BenchmarkRestoreDB(b *testing.B) {
 	n := *restoreItems
 	dir := b.TempDir()
 	target := filepath.Join(dir, "target")
-	buildOffsiteHistory(b, dir, target, n, 10)
+	if *restoreTarget != "" {
+		target = *restoreTarget
+	}
+	if _, err := os.Stat(target + ".built"); err != nil || *restoreTarget == "" {
+		if err := os.RemoveAll(target); err != nil {
+			b.Fatal(err)
+		}
+		buildOffsiteHistory(b, dir, target, n, 10)
+		if err := os.WriteFile(target+".built", nil, 0o600); err != nil {
+			b.Fatal(err)
+		}
+	}
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := range b.N {
