@@ -227,8 +227,7 @@ func (rs *Restorer) prepare(ctx context.Context, ps *preparing, mu *sync.Mutex, 
 			if ok {
 				b.Ref = ref
 			}
-			_, id, err = pc.blob(b, rs.r.opts.BlobID)
-			if err != nil {
+			if id, err = rs.objectIDOf(pc, b); err != nil {
 				return err
 			}
 		}
@@ -260,6 +259,35 @@ func (rs *Restorer) prepare(ctx context.Context, ps *preparing, mu *sync.Mutex, 
 	}
 	ps.at, ps.ids, ps.end, ps.ok = at, at+int64(len(pc.plain)), at+int64(len(pc.plain)+len(ids)), true
 	return nil
+}
+
+// objectIDOf checks that pc holds the data blob b where the index
+// places it and returns its id, checked against its name: the SHA-256 of
+// its bytes when that begins with the whole name and Options.BlobIDRaw
+// is set, otherwise what Options.BlobID gives.
+func (rs *Restorer) objectIDOf(pc *packContent, b PackedBlob) (ID, error) {
+	if rs.r.opts.BlobIDRaw {
+		c, _, err := pc.blob(b, nil)
+		if err != nil {
+			return ID{}, err
+		}
+		if id := hashOf(c); rawNamed(id, b.Ref) {
+			return id, nil
+		}
+	}
+	_, id, err := pc.blob(b, rs.r.opts.BlobID)
+	return id, err
+}
+
+// rawNamed reports whether id, the SHA-256 of a data blob's bytes, is
+// named by ref on at least 64 bits: ref is its long name, or its short
+// name of maxNameLen bytes. A shorter name (a test's) does not do: the
+// object's id is then checked by BlobID.
+func rawNamed(id ID, ref Ref) bool {
+	if ref.long() {
+		return id.Ref() == ref
+	}
+	return [maxNameLen]byte(id[:maxNameLen]) == [maxNameLen]byte(ref[:maxNameLen])
 }
 
 // Wait waits until every pack the snapshots need is prepared, and
