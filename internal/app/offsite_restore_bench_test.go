@@ -32,7 +32,7 @@ var (
 // 100,000 by default) pushed once to a file:// target before the timer
 // starts:
 //
-//	go test ./internal/app -run '^$' -bench RestoreDB -benchtime 1x [-restore-db-items 1000000]
+//	go test ./internal/app -run '^$' -bench RestoreDB -benchtime 1x [-restore-db-items 1000000] [-restore-db-target DIR]
 //
 // It reports restore-db's seconds, the target's size (target-MB: the
 // bytes restore-db reads; over each figure of seconds, the rate), the
@@ -45,6 +45,9 @@ var (
 // /proc/self/status, sampled every 10 ms, after a GC; the heap and
 // stacks, not the mapped database pages). CPU profiles of restore-db
 // alone: -cpuprofile, then go tool pprof -tagfocus phase=restore-db.
+// -restore-db-target keeps the pushed history in DIR (and DIR.built)
+// for the next run, of this build or another: two builds compared on
+// one machine then read the same target, and the push is paid once.
 func BenchmarkRestoreDB(b *testing.B) {
 	n := *restoreItems
 	dir := b.TempDir()
