@@ -159,7 +159,12 @@
 // batch writer 1.2 s and commits 1.0 s (snapshot's), decompressing 0.6
 // s, the restore file's writes and reads 0.8 s of system calls, the
 // resolved refs' map 0.5-0.7 s (three look-ups an object: resolving,
-// marking, filing), argon2id 0.25 s. The canonical JSON goes only with a
+// marking, filing), argon2id 0.25 s. The walk of the trees now marks the
+// objects a chunk resolves with the places it resolved them to, without
+// looking them up again (two look-ups an object left): two pairs against
+// the build above at load 3.1 to 3.8 gave CPU 11.3 and 11.1 s before,
+// 10.4 and 11.1 s after, reading the trees 1.63 and 1.53 s before, 1.62
+// and 1.35 s after, which is within the noise. The canonical JSON goes only with a
 // cheaper canonicalisation (jsonv) or with full ids on the target (a
 // format change).
 //

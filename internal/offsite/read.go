@@ -264,9 +264,11 @@ func (t *trees) walkDepth(ctx context.Context, root Ref, depth int, fn func(Entr
 // order, reading each chunk not in visited once: leaves' entries and the
 // objects deltas set (and the entries of their bases, some of which a
 // delta replaces: a restore of one snapshot at the end of a chain reads
-// those few objects in vain). read, if not nil, is called with each
-// chunk read, before fn with the objects it names.
-func (t *trees) reach(ctx context.Context, root Ref, depth int, visited map[Ref]bool, read func(Ref, chunk), fn func(Ref) error) error {
+// those few objects in vain), and its entry's number in its chunk (as
+// chunkEntries numbers them). read, if not nil, is called with each
+// chunk read, before fn with the objects it names, and with no other
+// chunk in between.
+func (t *trees) reach(ctx context.Context, root Ref, depth int, visited map[Ref]bool, read func(Ref, chunk), fn func(Ref, int) error) error {
 	if visited[root] {
 		return nil
 	}
@@ -278,8 +280,8 @@ func (t *trees) reach(ctx context.Context, root Ref, depth int, visited map[Ref]
 	if read != nil {
 		read(root, c)
 	}
-	for _, e := range c.leaf {
-		if err := fn(e.Ref); err != nil {
+	for i, e := range c.leaf {
+		if err := fn(e.Ref, i); err != nil {
 			return err
 		}
 	}
@@ -289,9 +291,9 @@ func (t *trees) reach(ctx context.Context, root Ref, depth int, visited map[Ref]
 			return fmt.Errorf("%w: chunk %x: more than %d deltas", ErrCorrupt, root[:6], maxDeltaDepth)
 		}
 		depth++
-		for _, ch := range d.Changes {
+		for i, ch := range d.Changes {
 			if !ch.Removed {
-				if err := fn(ch.Ref); err != nil {
+				if err := fn(ch.Ref, i); err != nil {
 					return err
 				}
 			}

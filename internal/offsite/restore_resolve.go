@@ -44,9 +44,20 @@ type lateRes struct {
 
 	indexed refFilter // the refs of the index's map (idx.blobs), which resolved refs are not added to
 
+	// last holds, by entry of the chunk resolveChunk read last, the place
+	// lookup gives each entry it resolved (ok), so that discover marks
+	// those objects without looking them up again (discover's alone).
+	last []lastPlace
+
 	cached map[ID]map[ID][]Ref // what the local cache held, by index file
 	order  []uint32            // the packs left to resolve, in the index's order
 	marked []Ref               // objects marked before their entries were resolved
+}
+
+// lastPlace is an entry's place as resolveChunk found it.
+type lastPlace struct {
+	at slot
+	ok bool
 }
 
 // pending is an index entry given by chunk: blob blob of the pack at
@@ -160,12 +171,18 @@ func (rs *Restorer) resolvedRef(pack uint32, i int) (Ref, bool) {
 // resolveChunk resolves the entries chunk ref c, decoded as ch, gives.
 func (rs *Restorer) resolveChunk(c Ref, ch chunk) {
 	l := &rs.late
+	l.last = l.last[:0]
 	ps, ok := l.by[c]
 	if !ok {
 		return
 	}
 	delete(l.by, c)
 	es := chunkEntries(ch)
+	if cap(l.last) < len(es) {
+		l.last = make([]lastPlace, 0, max(len(es), 64))
+	}
+	l.last = l.last[:len(es)]
+	clear(l.last)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, p := range ps {
@@ -178,17 +195,32 @@ func (rs *Restorer) resolveChunk(c Ref, ch chunk) {
 		ref := es[p.entry].ref
 		l.at[p.pack][p.blob] = ref
 		if l.indexed.mayHold(ref) {
-			if _, ok := rs.idx.blobs[ref]; ok {
+			if at, ok := rs.idx.blobs[ref]; ok {
+				l.last[p.entry] = lastPlace{at, true}
 				continue // found already
 			}
 		}
 		if rs.idx.gone[rs.idx.packList[p.pack]] {
-			continue // found already, or in a missing or damaged pack
+			continue // in a missing or damaged pack
 		}
-		if _, ok := l.refs[ref]; !ok {
-			l.refs[ref] = slot{p.pack, p.blob}
+		at, ok := l.refs[ref]
+		if !ok {
+			at = slot{p.pack, p.blob}
+			l.refs[ref] = at
 		}
+		l.last[p.entry] = lastPlace{at, true}
 	}
+}
+
+// lastPlace returns the place of entry i of the chunk resolveChunk read
+// last, if it resolved that entry: what lookup would give (l.refs keeps
+// the first place of a ref and only discover adds to it; the index's
+// map does not change).
+func (l *lateRes) lastPlace(i int) (slot, bool) {
+	if i < len(l.last) && l.last[i].ok {
+		return l.last[i].at, true
+	}
+	return slot{}, false
 }
 
 // resolveRest reads the chunks that entries still name (none of the

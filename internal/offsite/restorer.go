@@ -362,7 +362,10 @@ func (rs *Restorer) discover(ctx context.Context) error {
 		// packs come ready in the order they are wanted.
 		for _, name := range slices.Sorted(maps.Keys(s.Collections)) {
 			t := s.Collections[name]
-			err := rs.trees.reach(ctx, t.Root.Ref(), 0, visited, rs.resolveChunk, func(ref Ref) error {
+			err := rs.trees.reach(ctx, t.Root.Ref(), 0, visited, rs.resolveChunk, func(ref Ref, entry int) error {
+				if at, ok := rs.late.lastPlace(entry); ok {
+					return rs.markAt(ctx, ref, at) // resolved by this chunk: no second look-up
+				}
 				return rs.mark(ctx, ref)
 			})
 			if err != nil {
@@ -392,6 +395,11 @@ func (rs *Restorer) mark(ctx context.Context, ref Ref) error {
 	if !ok {
 		return rs.idx.notIndexed("object", ref)
 	}
+	return rs.markAt(ctx, ref, at)
+}
+
+// markAt is mark for the object whose ref is ref, found at at.
+func (rs *Restorer) markAt(ctx context.Context, ref Ref, at slot) error {
 	if rs.idx.packs[rs.idx.packList[at.pack]][at.blob].Type != DataBlob {
 		return fmt.Errorf("%w: object %x is in no index", ErrCorrupt, ref[:6])
 	}
