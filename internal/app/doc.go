@@ -130,7 +130,7 @@
 // s, this one nothing. What it did gain: nearly every object of a
 // format-4 target is given by chunk, and each look-up of one (its
 // resolution, the walk that names it, its filing) missed first in the
-// index's map, made for all 1.2 million entries to hold 140,000; that
+// index's map, made for all 1.2 million entries to hold 135,000; that
 // map is now made for the explicit entries, the resolved refs' map once
 // for all of them, look-ups ask the resolved refs first, a bit filter of
 // the index's refs spares the resolution its miss, and the cache of ids

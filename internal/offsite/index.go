@@ -256,7 +256,7 @@ func (r *Repo) loadIndex(ctx context.Context, strict bool) (*index, error) {
 // read the chunks). With explicit (restore's, which keeps the refs it
 // resolves apart) x.blobs is made for the entries that give their refs
 // alone: at a million objects given by chunk, a map made for every entry
-// (1.2 million) held some 140,000, and each look-up (a miss, for nearly
+// (1.2 million) held 135,000, and each look-up (a miss, for nearly
 // every object) reached into the whole of it.
 func (r *Repo) loadIndexFiles(ctx context.Context, strict, explicit bool) (*index, error) {
 	_, ids, err := r.listIDs(ctx, "index/")

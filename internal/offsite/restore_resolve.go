@@ -103,7 +103,7 @@ func (rs *Restorer) initLate() {
 // 16 to 32 bits a ref, so that a ref the map lacks finds both set with a
 // chance of 1 in 70 at most. resolveChunk asks whether the index holds
 // each ref it resolves (an object given explicitly by another pack's
-// entry), nearly always in vain, and a miss in that map (140,000 tree
+// entry), nearly always in vain, and a miss in that map (135,000 tree
 // chunks and objects at a million objects, beyond the processor's
 // caches) cost as much as the insertion of the ref that followed.
 type refFilter []uint64
