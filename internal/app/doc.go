@@ -152,9 +152,11 @@
 //	before             2.6, 1.9, 2.3 s   CPU 1.61, 1.43, 1.47 s
 //	after              2.2, 2.1, 2.9 s   CPU 1.50, 1.44, 1.59 s
 //
-// So 6-13% less CPU and 80-90 MiB less memory at a million items (the
-// wall time follows the load: the third pair went the other way),
-// nothing through the noise at 100,000 (their maps fit the caches). What is left
+// So 6-13% less CPU at a million items (the wall time follows the load:
+// the third pair went the other way), nothing through the noise at
+// 100,000 (their maps fit the caches). The memory of those pairs (80-90
+// MiB less) does not hold: later runs of the after builds peaked at 432
+// to 565 MiB. What is left
 // at a million, per that profile: ContentHash 1.3 s, the database's
 // batch writer 1.2 s and commits 1.0 s (snapshot's), decompressing 0.6
 // s, the restore file's writes and reads 0.8 s of system calls, the
@@ -164,7 +166,11 @@
 // looking them up again (two look-ups an object left): two pairs against
 // the build above at load 3.1 to 3.8 gave CPU 11.3 and 11.1 s before,
 // 10.4 and 11.1 s after, reading the trees 1.63 and 1.53 s before, 1.62
-// and 1.35 s after, which is within the noise. The canonical JSON goes only with a
+// and 1.35 s after, which is within the noise. A pack's header is then
+// searched in its list by offset instead of a map made for each pack
+// (the map's making and look-ups 0.3-0.4 s, the search 0.2 s; two pairs
+// at load 4 to 5: CPU 10.6 and 11.1 s before, 10.8 and 10.5 s after,
+// again within the noise). The canonical JSON goes only with a
 // cheaper canonicalisation (jsonv) or with full ids on the target (a
 // format change).
 //
