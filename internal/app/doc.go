@@ -140,6 +140,68 @@
 // here: the benchmark's churn changes every 100th key, so every chunk of
 // about 64 entries holds a change).
 //
+// Then (branch rdb3) the look-ups and the check of each object. The
+// objects are pushed as the API returned them, keys in its order (so
+// are the benchmark's), not in the canonical form their ids hash: the
+// bytes of every one hash to another id than its own, and ContentHash's
+// canonical JSON (1.2-1.3 CPU-s at a million objects, most of hashing
+// them) stays. Restore now takes the SHA-256 of an object's bytes
+// as its id when it begins with the object's whole name (8 bytes of a
+// short one, 16 of a long one: offsite's Options.BlobIDRaw, which
+// restore-db sets) and calls ContentHash only otherwise, giving up for
+// the rest of a pack at its first miss (hashing every object twice cost
+// 0.5 CPU-s): a target whose objects were pushed canonical gains the 1.2
+// s, this one nothing. What it did gain: nearly every object of a
+// format-4 target is given by chunk, and each look-up of one (its
+// resolution, the walk that names it, its filing) missed first in the
+// index's map, made for all 1.2 million entries to hold 135,000; that
+// map is now made for the explicit entries, the resolved refs' map once
+// for all of them, look-ups ask the resolved refs first, a bit filter of
+// the index's refs spares the resolution its miss, and the cache of ids
+// is written from the ids in pack order instead of a map sorted again. In
+// a profile of each (1M, load 4): reading the trees 1.87 s, now 1.33
+// (resolving 1.03, now 0.66), the look-ups 0.73, now 0.53, the ids cache
+// 0.45, now 0.12. Runs of main at ce163a0 (before) and rdb3 (after),
+// alternated on the shared machine (-restore-db-target: one pushed
+// history, now a 24 MB target, for both; load average in brackets):
+//
+//	1,000,000 items    restore-db   CPU       plain copy   anon
+//	before (3.1)       10.9 s       12.8 s    0.09 s       534 MiB
+//	after (3.3)        9.8 s        11.2 s    0.08 s       452 MiB
+//	before (3.5)       11.7 s       12.8 s    0.22 s       534 MiB
+//	after (3.5)        10.2 s       11.1 s    0.09 s       446 MiB
+//	before (4.3)       8.4 s        10.2 s    0.09 s       551 MiB   profiled
+//	after (4.2)        9.9 s        9.5 s     0.08 s       471 MiB   profiled
+//	100,000 items, 3 pairs at load 3.8 to 5.7:
+//	before             2.6, 1.9, 2.3 s   CPU 1.61, 1.43, 1.47 s
+//	after              2.2, 2.1, 2.9 s   CPU 1.50, 1.44, 1.59 s
+//
+// So 6-13% less CPU at a million items (the wall time follows the load:
+// the third pair went the other way), nothing through the noise at
+// 100,000 (their maps fit the caches). The memory of those pairs (80-90
+// MiB less) does not hold: later runs of the after builds peaked at 432
+// to 565 MiB. What is left
+// at a million, per that profile: ContentHash 1.3 s, the database's
+// batch writer 1.2 s and commits 1.0 s (snapshot's), decompressing 0.6
+// s, the restore file's writes and reads 0.8 s of system calls, the
+// resolved refs' map 0.5-0.7 s (three look-ups an object: resolving,
+// marking, filing), argon2id 0.25 s. The walk of the trees now marks the
+// objects a chunk resolves with the places it resolved them to, without
+// looking them up again (two look-ups an object left): two pairs against
+// the build above at load 3.1 to 3.8 gave CPU 11.3 and 11.1 s before,
+// 10.4 and 11.1 s after, reading the trees 1.63 and 1.53 s before, 1.62
+// and 1.35 s after, which is within the noise. A pack's header is then
+// searched in its list by offset instead of a map made for each pack
+// (the map's making and look-ups 0.3-0.4 s, the search 0.2 s; two pairs
+// at load 4 to 5: CPU 10.6 and 11.1 s before, 10.8 and 10.5 s after,
+// again within the noise). main at ce163a0 against all of it, two pairs
+// at a million items, load 4.9 to 9.9: CPU 13.8 and 11.0 s before, 10.2
+// and 10.0 s after; wall 28.6 and 23.5 s before, 20.5 and 23.8 s after
+// (a plain copy 0.3 to 1.0 s); at 100,000 items, load 11 to 12: CPU
+// 1.41 and 2.28 s before, 1.57 and 1.92 s after. The canonical JSON goes only with a
+// cheaper canonicalisation (jsonv) or with full ids on the target (a
+// format change).
+//
 // # Caveats
 //
 // A Service holds the API clients of its config: one per environment, so

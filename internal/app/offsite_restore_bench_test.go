@@ -22,14 +22,17 @@ import (
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
-var restoreItems = flag.Int("restore-db-items", 100_000, "items of BenchmarkRestoreDB's workspace")
+var (
+	restoreItems  = flag.Int("restore-db-items", 100_000, "items of BenchmarkRestoreDB's workspace")
+	restoreTarget = flag.String("restore-db-target", "", "BenchmarkRestoreDB's target: built there unless it holds one (of -restore-db-items items) already, so that runs of two builds read the same target without building it twice")
+)
 
 // BenchmarkRestoreDB times restore-db alone, on BenchmarkOffsite's
 // history (10 days at 1% churn, 11 snapshots; -restore-db-items items,
 // 100,000 by default) pushed once to a file:// target before the timer
 // starts:
 //
-//	go test ./internal/app -run '^$' -bench RestoreDB -benchtime 1x [-restore-db-items 1000000]
+//	go test ./internal/app -run '^$' -bench RestoreDB -benchtime 1x [-restore-db-items 1000000] [-restore-db-target DIR]
 //
 // It reports restore-db's seconds, the target's size (target-MB: the
 // bytes restore-db reads; over each figure of seconds, the rate), the
@@ -42,11 +45,25 @@ var restoreItems = flag.Int("restore-db-items", 100_000, "items of BenchmarkRest
 // /proc/self/status, sampled every 10 ms, after a GC; the heap and
 // stacks, not the mapped database pages). CPU profiles of restore-db
 // alone: -cpuprofile, then go tool pprof -tagfocus phase=restore-db.
+// -restore-db-target keeps the pushed history in DIR (and DIR.built)
+// for the next run, of this build or another: two builds compared on
+// one machine then read the same target, and the push is paid once.
 func BenchmarkRestoreDB(b *testing.B) {
 	n := *restoreItems
 	dir := b.TempDir()
 	target := filepath.Join(dir, "target")
-	buildOffsiteHistory(b, dir, target, n, 10)
+	if *restoreTarget != "" {
+		target = *restoreTarget
+	}
+	if _, err := os.Stat(target + ".built"); err != nil || *restoreTarget == "" {
+		if err := os.RemoveAll(target); err != nil {
+			b.Fatal(err)
+		}
+		buildOffsiteHistory(b, dir, target, n, 10)
+		if err := os.WriteFile(target+".built", nil, 0o600); err != nil {
+			b.Fatal(err)
+		}
+	}
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := range b.N {

@@ -203,12 +203,24 @@ func (r *Repo) saveIDs(pack ID, ids map[uint32]ID) {
 		offs = append(offs, o)
 	}
 	sort.Slice(offs, func(i, j int) bool { return offs[i] < offs[j] })
-	b := append([]byte(nil), pack[:]...)
+	r.saveSortedIDs(pack, offs, func(i int) ID { return ids[offs[i]] })
+}
+
+// saveSortedIDs caches id(i) as the id of the data blob at offs[i]; offs
+// ascend, each once (what saveIDs writes, without a map: a restore
+// caches every object's id, and building the map and sorting its keys
+// took 0.4 CPU-s at a million objects).
+func (r *Repo) saveSortedIDs(pack ID, offs []uint32, id func(i int) ID) {
+	if r.cachePath(idsDir) == "" || len(offs) == 0 {
+		return
+	}
+	b := make([]byte, 0, len(pack)+binary.MaxVarintLen64+len(offs)*(binary.MaxVarintLen32+len(ID{})))
+	b = append(b, pack[:]...)
 	b = binary.AppendUvarint(b, uint64(len(offs)))
-	for _, o := range offs {
-		id := ids[o]
+	for i, o := range offs {
+		x := id(i)
 		b = binary.AppendUvarint(b, uint64(o))
-		b = append(b, id[:]...)
+		b = append(b, x[:]...)
 	}
 	sealed, err := r.key.seal(kindIDs, b)
 	if err == nil {

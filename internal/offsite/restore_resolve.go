@@ -2,7 +2,9 @@ package offsite
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"sync"
 )
 
@@ -40,9 +42,22 @@ type lateRes struct {
 	by   map[Ref][]pending // by chunk: the entries it resolves (discover's alone)
 	bad  map[uint32]error  // by pack place: the first entry that cannot be resolved (discover's alone)
 
+	indexed refFilter // the refs of the index's map (idx.blobs), which resolved refs are not added to
+
+	// last holds, by entry of the chunk resolveChunk read last, the place
+	// lookup gives each entry it resolved (ok), so that discover marks
+	// those objects without looking them up again (discover's alone).
+	last []lastPlace
+
 	cached map[ID]map[ID][]Ref // what the local cache held, by index file
 	order  []uint32            // the packs left to resolve, in the index's order
 	marked []Ref               // objects marked before their entries were resolved
+}
+
+// lastPlace is an entry's place as resolveChunk found it.
+type lastPlace struct {
+	at slot
+	ok bool
 }
 
 // pending is an index entry given by chunk: blob blob of the pack at
@@ -56,6 +71,7 @@ func (rs *Restorer) initLate() {
 	x, l := rs.idx, &rs.late
 	l.refs, l.at, l.file, l.by, l.bad = map[Ref]slot{}, map[uint32][]Ref{}, map[uint32]ID{}, map[Ref][]pending{}, map[uint32]error{}
 	l.cached = map[ID]map[ID][]Ref{}
+	n := 0 // the entries left to resolve: l.refs is made for them once
 	for _, u := range x.unresolved {
 		c, ok := l.cached[u.file]
 		if !ok {
@@ -73,21 +89,69 @@ func (rs *Restorer) initLate() {
 		for i, f := range from {
 			if f.OK && blobs[i].Ref == (Ref{}) {
 				l.by[f.Chunk] = append(l.by[f.Chunk], pending{u.pack, uint32(i), f.Entry})
+				n++
 			}
 		}
 	}
+	l.refs = make(map[Ref]slot, n) // instead of growing to a million entries
 	x.unresolved = nil
+	l.indexed = newRefFilter(x.blobs) // x.blobs does not change from here on
+}
+
+// refFilter tells, without a look-up in the index's map, that a ref is
+// not in it: a bit set with two bits set for each ref the map holds,
+// 16 to 32 bits a ref, so that a ref the map lacks finds both set with a
+// chance of 1 in 70 at most. resolveChunk asks whether the index holds
+// each ref it resolves (an object given explicitly by another pack's
+// entry), nearly always in vain, and a miss in that map (135,000 tree
+// chunks and objects at a million objects, beyond the processor's
+// caches) cost as much as the insertion of the ref that followed.
+type refFilter []uint64
+
+func newRefFilter(refs map[Ref]slot) refFilter {
+	n := 64
+	for n < 16*len(refs) {
+		n *= 2
+	}
+	f := make(refFilter, n/64)
+	for r := range refs {
+		a, b := f.bits(r)
+		f[a/64] |= 1 << (a % 64)
+		f[b/64] |= 1 << (b % 64)
+	}
+	return f
+}
+
+// bits returns the two bits of r: from the first and the last of the 8
+// bytes every ref starts with (a data blob's short name has no more),
+// random for the refs of hashes.
+func (f refFilter) bits(r Ref) (uint64, uint64) {
+	x, m := binary.LittleEndian.Uint64(r[:8]), uint64(len(f)*64-1)
+	return x & m, bits.RotateLeft64(x, 32) & m
+}
+
+// mayHold reports whether the index's map may hold r: false only when
+// it does not.
+func (f refFilter) mayHold(r Ref) bool {
+	a, b := f.bits(r)
+	return f[a/64]&(1<<(a%64)) != 0 && f[b/64]&(1<<(b%64)) != 0
 }
 
 // lookup returns the place of the object whose ref is ref, as the index
 // or the entries resolved so far give it.
 func (rs *Restorer) lookup(ref Ref) (slot, bool) {
-	if s, ok := rs.idx.blobs[ref]; ok {
-		return s, true
-	}
+	// The two maps are disjoint (resolveChunk adds no ref the index
+	// holds), so the order of the look-ups does not change the answer:
+	// the entries resolved come first, as nearly every data blob of a
+	// format-4 target is given by chunk (a miss in the index's map came
+	// first for each).
 	rs.late.mu.RLock()
 	s, ok := rs.late.refs[ref]
 	rs.late.mu.RUnlock()
+	if ok {
+		return s, true
+	}
+	s, ok = rs.idx.blobs[ref]
 	return s, ok
 }
 
@@ -107,12 +171,18 @@ func (rs *Restorer) resolvedRef(pack uint32, i int) (Ref, bool) {
 // resolveChunk resolves the entries chunk ref c, decoded as ch, gives.
 func (rs *Restorer) resolveChunk(c Ref, ch chunk) {
 	l := &rs.late
+	l.last = l.last[:0]
 	ps, ok := l.by[c]
 	if !ok {
 		return
 	}
 	delete(l.by, c)
 	es := chunkEntries(ch)
+	if cap(l.last) < len(es) {
+		l.last = make([]lastPlace, 0, max(len(es), 64))
+	}
+	l.last = l.last[:len(es)]
+	clear(l.last)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, p := range ps {
@@ -124,13 +194,33 @@ func (rs *Restorer) resolveChunk(c Ref, ch chunk) {
 		}
 		ref := es[p.entry].ref
 		l.at[p.pack][p.blob] = ref
-		if _, ok := rs.idx.blobs[ref]; ok || rs.idx.gone[rs.idx.packList[p.pack]] {
-			continue // found already, or in a missing or damaged pack
+		if l.indexed.mayHold(ref) {
+			if at, ok := rs.idx.blobs[ref]; ok {
+				l.last[p.entry] = lastPlace{at, true}
+				continue // found already
+			}
 		}
-		if _, ok := l.refs[ref]; !ok {
-			l.refs[ref] = slot{p.pack, p.blob}
+		if rs.idx.gone[rs.idx.packList[p.pack]] {
+			continue // in a missing or damaged pack
 		}
+		at, ok := l.refs[ref]
+		if !ok {
+			at = slot{p.pack, p.blob}
+			l.refs[ref] = at
+		}
+		l.last[p.entry] = lastPlace{at, true}
 	}
+}
+
+// lastPlace returns the place of entry i of the chunk resolveChunk read
+// last, if it resolved that entry: what lookup would give (l.refs keeps
+// the first place of a ref and only discover adds to it; the index's
+// map does not change).
+func (l *lateRes) lastPlace(i int) (slot, bool) {
+	if i < len(l.last) && l.last[i].ok {
+		return l.last[i].at, true
+	}
+	return slot{}, false
 }
 
 // resolveRest reads the chunks that entries still name (none of the

@@ -1,6 +1,7 @@
 package offsite
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -124,7 +125,7 @@ func (rs *Restorer) Explain(ctx context.Context, err error) error {
 }
 
 func (r *Repo) newRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string) (*Restorer, error) {
-	idx, err := r.loadIndexFiles(ctx, false)
+	idx, err := r.loadIndexFiles(ctx, false, true)
 	if err != nil {
 		return nil, err
 	}
@@ -208,6 +209,7 @@ func (rs *Restorer) prepare(ctx context.Context, ps *preparing, mu *sync.Mutex, 
 	}
 	blobs := rs.idx.packs[pack]
 	ids := make([]byte, len(blobs)*len(ID{}))
+	raw := rs.r.opts.BlobIDRaw // until an object of the pack misses
 	for i, b := range blobs {
 		if b.Type != DataBlob {
 			continue
@@ -227,8 +229,7 @@ func (rs *Restorer) prepare(ctx context.Context, ps *preparing, mu *sync.Mutex, 
 			if ok {
 				b.Ref = ref
 			}
-			_, id, err = pc.blob(b, rs.r.opts.BlobID)
-			if err != nil {
+			if id, err = rs.objectIDOf(pc, b, &raw); err != nil {
 				return err
 			}
 		}
@@ -237,15 +238,8 @@ func (rs *Restorer) prepare(ctx context.Context, ps *preparing, mu *sync.Mutex, 
 	if rs.r.cachePath(idsDir) != "" {
 		// Seed the cache of known ids: a push from this machine then
 		// confirms the short names of these objects without reading them.
-		known := make(map[uint32]ID, len(blobs))
-		for i, b := range blobs {
-			if b.Type == DataBlob {
-				var id ID
-				copy(id[:], ids[i*len(ID{}):])
-				known[b.Offset] = id
-			}
-		}
-		rs.r.saveIDs(pack, known)
+		offs, id := knownIDs(blobs, ids)
+		rs.r.saveSortedIDs(pack, offs, id)
 	}
 	mu.Lock()
 	at := *off
@@ -260,6 +254,71 @@ func (rs *Restorer) prepare(ctx context.Context, ps *preparing, mu *sync.Mutex, 
 	}
 	ps.at, ps.ids, ps.end, ps.ok = at, at+int64(len(pc.plain)), at+int64(len(pc.plain)+len(ids)), true
 	return nil
+}
+
+// knownIDs returns the offsets of the data blobs of a pack, ascending,
+// and a function that gives the id of each from ids (the id of blob i
+// at ids[32*i:]), for saveSortedIDs; an offset listed twice gives its
+// last blob's id, as a map by offset did.
+func knownIDs(blobs []PackedBlob, ids []byte) ([]uint32, func(int) ID) {
+	at := make([]int, 0, len(blobs))
+	for i, b := range blobs {
+		if b.Type == DataBlob {
+			at = append(at, i)
+		}
+	}
+	byOff := func(i, j int) int { return cmp.Compare(blobs[i].Offset, blobs[j].Offset) }
+	if !slices.IsSortedFunc(at, byOff) {
+		slices.SortStableFunc(at, byOff)
+	}
+	offs := make([]uint32, 0, len(at))
+	last := at[:0]
+	for _, i := range at {
+		if n := len(offs); n > 0 && offs[n-1] == blobs[i].Offset {
+			last[n-1] = i
+			continue
+		}
+		offs = append(offs, blobs[i].Offset)
+		last = append(last, i)
+	}
+	return offs, func(k int) (id ID) {
+		copy(id[:], ids[last[k]*len(id):])
+		return id
+	}
+}
+
+// objectIDOf checks that pc holds the data blob b where the index
+// places it and returns its id, checked against its name: the SHA-256 of
+// its bytes when *raw is set (Options.BlobIDRaw) and that begins with
+// the whole name, otherwise what Options.BlobID gives. A miss clears
+// *raw: the objects of a target pushed as the API returned them (keys
+// in its order, not sorted) all miss, and hashing each twice cost 0.5
+// of restore-db's 13 CPU-s at a million objects, so after one miss the
+// rest of the pack goes straight to BlobID.
+func (rs *Restorer) objectIDOf(pc *packContent, b PackedBlob, raw *bool) (ID, error) {
+	if *raw {
+		c, _, err := pc.blob(b, nil)
+		if err != nil {
+			return ID{}, err
+		}
+		if id := hashOf(c); rawNamed(id, b.Ref) {
+			return id, nil
+		}
+		*raw = false
+	}
+	_, id, err := pc.blob(b, rs.r.opts.BlobID)
+	return id, err
+}
+
+// rawNamed reports whether id, the SHA-256 of a data blob's bytes, is
+// named by ref on at least 64 bits: ref is its long name, or its short
+// name of maxNameLen bytes. A shorter name (a test's) does not do: the
+// object's id is then checked by BlobID.
+func rawNamed(id ID, ref Ref) bool {
+	if ref.long() {
+		return id.Ref() == ref
+	}
+	return [maxNameLen]byte(id[:maxNameLen]) == [maxNameLen]byte(ref[:maxNameLen])
 }
 
 // Wait waits until every pack the snapshots need is prepared, and
@@ -303,7 +362,10 @@ func (rs *Restorer) discover(ctx context.Context) error {
 		// packs come ready in the order they are wanted.
 		for _, name := range slices.Sorted(maps.Keys(s.Collections)) {
 			t := s.Collections[name]
-			err := rs.trees.reach(ctx, t.Root.Ref(), 0, visited, rs.resolveChunk, func(ref Ref) error {
+			err := rs.trees.reach(ctx, t.Root.Ref(), 0, visited, rs.resolveChunk, func(ref Ref, entry int) error {
+				if at, ok := rs.late.lastPlace(entry); ok {
+					return rs.markAt(ctx, ref, at) // resolved by this chunk: no second look-up
+				}
 				return rs.mark(ctx, ref)
 			})
 			if err != nil {
@@ -333,6 +395,11 @@ func (rs *Restorer) mark(ctx context.Context, ref Ref) error {
 	if !ok {
 		return rs.idx.notIndexed("object", ref)
 	}
+	return rs.markAt(ctx, ref, at)
+}
+
+// markAt is mark for the object whose ref is ref, found at at.
+func (rs *Restorer) markAt(ctx context.Context, ref Ref, at slot) error {
 	if rs.idx.packs[rs.idx.packList[at.pack]][at.blob].Type != DataBlob {
 		return fmt.Errorf("%w: object %x is in no index", ErrCorrupt, ref[:6])
 	}
