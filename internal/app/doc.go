@@ -145,13 +145,12 @@
 // are the benchmark's), not in the canonical form their ids hash: the
 // bytes of every one hash to another id than its own, and ContentHash's
 // canonical JSON (1.2-1.3 CPU-s at a million objects, most of hashing
-// them) stays. Restore now takes the SHA-256 of an object's bytes
-// as its id when it begins with the object's whole name (8 bytes of a
-// short one, 16 of a long one: offsite's Options.BlobIDRaw, which
-// restore-db sets) and calls ContentHash only otherwise, giving up for
-// the rest of a pack at its first miss (hashing every object twice cost
-// 0.5 CPU-s): a target whose objects were pushed canonical gains the 1.2
-// s, this one nothing. What it did gain: nearly every object of a
+// them) stays. (Taking the SHA-256 of an object's bytes as its id when
+// it begins with the object's name was tried and dropped: whoever writes
+// a tree chooses its names, so bytes not in canonical form, or not JSON
+// at all, named by their own hash would have been filed under an id
+// ContentHash does not give them; checking the form first is what
+// ContentHash does already.) What it did gain: nearly every object of a
 // format-4 target is given by chunk, and each look-up of one (its
 // resolution, the walk that names it, its filing) missed first in the
 // index's map, made for all 1.2 million entries to hold 135,000; that

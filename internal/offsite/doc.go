@@ -679,16 +679,11 @@
 // authenticates it; its header must put each needed blob where the index
 // does; each needed object's bytes must hash to its ref (the only check
 // that catches a pack written by a holder of the key with bytes that do
-// not match their name: TestRestoreDBRefusesForgedObject). With
-// Options.BlobIDRaw (restore-db's) an object's id is the SHA-256 of its
-// bytes when that begins with its whole name (8 bytes of a short one, 16
-// of a long one: bytes that did so without being the form the id hashes
-// would take a preimage of 64 bits, made by a holder of the key), and
-// BlobID's otherwise, which must then give the name (TestRestoreRawIDs,
-// TestRestoreRawIDsShortNames, TestRestoreRawIDsForged); the objects
-// of a target pushed as the API returned them miss, and a pack's first
-// miss sends the rest of it to BlobID (internal/app's doc, # restore-db's
-// time, has the figures of that and of the look-ups cut with it). The SHA-256 of
+// not match their name: TestRestoreDBRefusesForgedObject; an object's
+// id is what Options.BlobID gives its bytes, never their plain SHA-256:
+// whoever writes a tree chooses its names, so bytes named by their own
+// hash must still be the form BlobID hashes, TestRestoreNamedByRawHash).
+// The SHA-256 of
 // the pack is redundant with GCM for restore and costs about 2 ms a
 // 4 MiB pack; verify relies on it without the key.
 //

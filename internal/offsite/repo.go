@@ -48,17 +48,6 @@ type Options struct {
 	// the cache knows its id (otherwise it uploads it under its long
 	// name).
 	BlobID func(raw []byte) (ID, error)
-	// BlobIDRaw says that data blobs are pushed in the form their ids
-	// hash (BlobID of such bytes is their SHA-256, as the local store's
-	// ContentHash of canonical JSON is): a restore then takes the
-	// SHA-256 of an object's bytes as its id when it begins with the
-	// object's whole name (the 8 bytes of a short name, the 16 of a long
-	// one), without calling BlobID; only other bytes (a name shorter
-	// than 8 bytes, bytes pushed in another form) go through BlobID,
-	// which must then give the name. Bytes that hash to a name without
-	// being its object's form would take a preimage of 64 bits of
-	// SHA-256, made by someone holding the key.
-	BlobIDRaw bool
 	// PackSize is a pack's content before compression; 0 means
 	// DefaultPackSize.
 	PackSize int

@@ -209,7 +209,6 @@ func (rs *Restorer) prepare(ctx context.Context, ps *preparing, mu *sync.Mutex, 
 	}
 	blobs := rs.idx.packs[pack]
 	ids := make([]byte, len(blobs)*len(ID{}))
-	raw := rs.r.opts.BlobIDRaw // until an object of the pack misses
 	for i, b := range blobs {
 		if b.Type != DataBlob {
 			continue
@@ -229,7 +228,7 @@ func (rs *Restorer) prepare(ctx context.Context, ps *preparing, mu *sync.Mutex, 
 			if ok {
 				b.Ref = ref
 			}
-			if id, err = rs.objectIDOf(pc, b, &raw); err != nil {
+			if _, id, err = pc.blob(b, rs.r.opts.BlobID); err != nil {
 				return err
 			}
 		}
@@ -285,40 +284,6 @@ func knownIDs(blobs []PackedBlob, ids []byte) ([]uint32, func(int) ID) {
 		copy(id[:], ids[last[k]*len(id):])
 		return id
 	}
-}
-
-// objectIDOf checks that pc holds the data blob b where the index
-// places it and returns its id, checked against its name: the SHA-256 of
-// its bytes when *raw is set (Options.BlobIDRaw) and that begins with
-// the whole name, otherwise what Options.BlobID gives. A miss clears
-// *raw: the objects of a target pushed as the API returned them (keys
-// in its order, not sorted) all miss, and hashing each twice cost 0.5
-// of restore-db's 13 CPU-s at a million objects, so after one miss the
-// rest of the pack goes straight to BlobID.
-func (rs *Restorer) objectIDOf(pc *packContent, b PackedBlob, raw *bool) (ID, error) {
-	if *raw {
-		c, _, err := pc.blob(b, nil)
-		if err != nil {
-			return ID{}, err
-		}
-		if id := hashOf(c); rawNamed(id, b.Ref) {
-			return id, nil
-		}
-		*raw = false
-	}
-	_, id, err := pc.blob(b, rs.r.opts.BlobID)
-	return id, err
-}
-
-// rawNamed reports whether id, the SHA-256 of a data blob's bytes, is
-// named by ref on at least 64 bits: ref is its long name, or its short
-// name of maxNameLen bytes. A shorter name (a test's) does not do: the
-// object's id is then checked by BlobID.
-func rawNamed(id ID, ref Ref) bool {
-	if ref.long() {
-		return id.Ref() == ref
-	}
-	return [maxNameLen]byte(id[:maxNameLen]) == [maxNameLen]byte(ref[:maxNameLen])
 }
 
 // Wait waits until every pack the snapshots need is prepared, and
