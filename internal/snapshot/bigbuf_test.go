@@ -2,7 +2,10 @@ package snapshot
 
 import (
 	"fmt"
+	"runtime"
+	"strings"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -72,13 +75,15 @@ func freeHolds(b []byte) bool {
 func TestWriterGivesBackChunks(t *testing.T) {
 	for _, end := range []string{"commit", "abort"} {
 		t.Run(end, func(t *testing.T) {
-			db := openTestOpts(t, Options{BatchObjects: 1000, BatchBytes: 1 << 30})
+			// One batch, written at the end: how many chunks a run holds
+			// does not depend on when the background wrote earlier ones.
+			db := openTestOpts(t, Options{BatchObjects: 1 << 20, BatchBytes: 1 << 30})
 			w, err := db.Begin("acme", t0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i := range 3000 { // about 3 batches, 2 chunks each
-				raw := fmt.Appendf(nil, `{"id":%d,"name":"item %d of a run that fills several chunks"}`, i, i)
+			for i := range 3000 { // some 900 KB: 4 chunks
+				raw := fmt.Appendf(nil, `{"id":%d,"name":"item %d of a run that fills several chunks","pad":%q}`, i, i, strings.Repeat("x", 200))
 				h, _ := ContentHash(raw)
 				if err := w.PutCopy("items", "contracts", fmt.Sprint(i), h, raw); err != nil {
 					t.Fatal(err)
@@ -146,4 +151,38 @@ func TestCloseGivesBackWaitTable(t *testing.T) {
 	if db.unfiled.entries.slots != nil || db.unfiled.entries.list != nil {
 		t.Error("the closed database still holds its waiting table")
 	}
+}
+
+// TestDroppedWriterGivesBackChunks: a Writer dropped without Commit or
+// Abort (a panic the daemon recovers from) gives its chunks back once it
+// is collected.
+func TestDroppedWriterGivesBackChunks(t *testing.T) {
+	db := openTestOpts(t, Options{BatchObjects: 1000, BatchBytes: 1 << 30})
+	held := func() [][]byte {
+		w, err := db.Begin("acme", t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3000 {
+			raw := fmt.Appendf(nil, `{"id":%d,"name":"item %d of a run that fills several chunks"}`, i, i)
+			h, _ := ContentHash(raw)
+			if err := w.PutCopy("items", "contracts", fmt.Sprint(i), h, raw); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.finish(); err != nil {
+			t.Fatal(err)
+		}
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return append(append([][]byte(nil), w.free...), w.chunks...)
+	}()
+	for range 50 {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+		if freeHolds(held[0]) && freeHolds(held[len(held)-1]) {
+			return
+		}
+	}
+	t.Fatalf("%d chunks of a dropped Writer were never given back", len(held))
 }

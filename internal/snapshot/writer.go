@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -49,20 +50,38 @@ type Writer struct {
 	// copies is the chunk PutCopy copies objects into; chunks the chunks
 	// the buffered batch's copies are in, handed with it to the
 	// background, whose chunks come back to free once it is written.
-	// Chunks are big buffers (bigbuf.go): the run's end gives them back
-	// (releaseChunks).
+	// Chunks are big buffers (bigbuf.go), all listed in owned: the run's
+	// end gives them back (releaseChunks), and so does the collection of
+	// a Writer dropped without Commit or Abort (a panic that the daemon
+	// recovers from).
 	copies       []byte
 	chunks, free [][]byte
+	owned        *ownedChunks
+}
+
+// ownedChunks lists the chunks a Writer took. A Writer uses its free
+// chunks before it takes another, so the list holds at most the most it
+// had in use at once (batches being filled and written).
+type ownedChunks struct {
+	mu   sync.Mutex
+	list [][]byte
+}
+
+// release gives back every chunk listed, once: the run's end and the
+// Writer's collection both call it.
+func (o *ownedChunks) release() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, c := range o.list {
+		bigFree(c)
+	}
+	o.list = nil
 }
 
 // copyChunk is the size of the chunks PutCopy copies objects into, some
 // 600 objects of the fake API; an object over a quarter of it is copied
 // on its own.
 const copyChunk = 256 << 10
-
-// maxFreeChunks caps the chunks a Writer keeps for later batches: some
-// three batches of BatchBytes 4 MiB (one filling, two being written).
-const maxFreeChunks = 48
 
 // namesChunk is the size of a Writer's names buffer: some 2,000 objects'
 // collection names and keys.
@@ -195,6 +214,15 @@ func (w *Writer) copyRaw(raw []byte) []byte {
 			w.free = w.free[:n-1]
 		} else {
 			w.copies = bigAlloc(copyChunk)[:0]
+			if w.owned == nil {
+				w.owned = &ownedChunks{}
+				// After the Writer is unreachable, which it is not while a
+				// batch of it is being written (the goroutine holds it).
+				runtime.AddCleanup(w, (*ownedChunks).release, w.owned)
+			}
+			w.owned.mu.Lock()
+			w.owned.list = append(w.owned.list, w.copies)
+			w.owned.mu.Unlock()
 		}
 		w.chunks = append(w.chunks, w.copies)
 	}
@@ -300,13 +328,7 @@ func (w *Writer) flushInBackground(older, prev, done chan struct{}, batch []pend
 		w.spare = batch[:0]
 		// Nothing refers to the batch's copies any more: its records
 		// and packs are written (or failed), its objects cleared.
-		for _, c := range chunks {
-			if len(w.free) < maxFreeChunks {
-				w.free = append(w.free, c)
-			} else {
-				bigFree(c)
-			}
-		}
+		w.free = append(w.free, chunks...)
 		w.added += added
 		w.healed = append(w.healed, healed...)
 		if err != nil && w.err == nil {
@@ -319,11 +341,8 @@ func (w *Writer) flushInBackground(older, prev, done chan struct{}, batch []pend
 // last batch or dropped it: nothing refers to them any more. The caller
 // holds w.mu, after finish.
 func (w *Writer) releaseChunks() {
-	for _, c := range w.free {
-		bigFree(c)
-	}
-	for _, c := range w.chunks {
-		bigFree(c)
+	if w.owned != nil {
+		w.owned.release() // w.free's and w.chunks' chunks: every one
 	}
 	w.free, w.chunks, w.copies = nil, nil, nil
 	clear(w.batch) // a batch a failed commit left refers to them
