@@ -26,7 +26,8 @@ import (
 // size. A buffer used after it was given back therefore holds another
 // user's bytes but never faults the process, as a reused heap buffer
 // would not; what the process keeps is the most it ever had in use at
-// once, as a heap that the collector had not yet returned to the system.
+// once, as a heap that the collector had not yet returned to the system;
+// at a run's end, bigTrim gives the memory of the free ones back.
 
 // bigRegion is the size of a region mapped at once: a huge page.
 const bigRegion = 2 << 20
@@ -35,9 +36,10 @@ const bigRegion = 2 << 20
 const bigMin = 64 << 10
 
 var bigBufs struct {
-	mu   sync.Mutex
-	free map[int][][]byte // by size
-	rest []byte           // what is left of the last region carved up
+	mu     sync.Mutex
+	free   map[int][][]byte // by size
+	rest   []byte           // what is left of the last region carved up
+	onHeap bool             // a region came from the heap (mapRegion failed)
 }
 
 // bigSize is the size of the buffer bigAlloc(n) hands out: a power of two
@@ -91,6 +93,20 @@ func bigFree(b []byte) {
 	}
 	bigBufs.free[len(b)] = append(bigBufs.free[len(b)], b)
 	bigBufs.mu.Unlock()
+}
+
+// bigTrim gives the memory of every buffer given back to the system,
+// keeping the buffers for later (their next use faults their pages in
+// again): a run's end calls it, so that a daemon between backups holds
+// no chunks' memory, as a heap whose collector had returned it.
+func bigTrim() {
+	bigBufs.mu.Lock()
+	defer bigBufs.mu.Unlock()
+	for _, l := range bigBufs.free {
+		for _, b := range l {
+			dropPages(b)
+		}
+	}
 }
 
 // bigSlice returns a zeroed slice of n elements of E from bigAlloc. E must

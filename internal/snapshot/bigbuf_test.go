@@ -186,3 +186,44 @@ func TestDroppedWriterGivesBackChunks(t *testing.T) {
 	}
 	t.Fatalf("%d chunks of a dropped Writer were never given back", len(held))
 }
+
+// TestBigTrimDropsFreeBuffers: bigTrim gives the pages of the buffers
+// given back to the system (on Linux, outside the race detector's heap
+// buffers): their bytes read zero afterwards, and a run's end trims.
+func TestBigTrimDropsFreeBuffers(t *testing.T) {
+	if runtime.GOOS != "linux" || raceEnabled {
+		t.Skip("pages are given back on Linux only, and not under the race detector")
+	}
+	b := bigAlloc(copyChunk)
+	for i := range b {
+		b[i] = 0xff
+	}
+	bigFree(b)
+	db := openTestOpts(t, Options{})
+	w, err := db.Begin("acme", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := []byte(`{"id":1}`)
+	h, _ := ContentHash(raw)
+	if err := w.PutCopy("items", "contracts", "1", h, raw); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Commit(CommitInfo{FinishedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	// The run took a chunk (maybe b) and gave it back; its end trimmed
+	// every free buffer.
+	bigBufs.mu.Lock()
+	defer bigBufs.mu.Unlock()
+	if bigBufs.onHeap {
+		t.Skip("a region came from the heap: nothing is trimmed")
+	}
+	for _, f := range bigBufs.free[copyChunk] {
+		for i, x := range f {
+			if x != 0 {
+				t.Fatalf("a free chunk still holds %#x at %d after a run's end", x, i)
+			}
+		}
+	}
+}

@@ -343,6 +343,7 @@ func (w *Writer) flushInBackground(older, prev, done chan struct{}, batch []pend
 func (w *Writer) releaseChunks() {
 	if w.owned != nil {
 		w.owned.release() // w.free's and w.chunks' chunks: every one
+		bigTrim()
 	}
 	w.free, w.chunks, w.copies = nil, nil, nil
 	clear(w.batch) // a batch a failed commit left refers to them
