@@ -227,3 +227,20 @@ func TestBigTrimDropsFreeBuffers(t *testing.T) {
 		}
 	}
 }
+
+// TestClosedDBMakesNoWaitTable: entries that a batch committed just before
+// the database closed add nothing after its close (which gave the table's
+// buffers back): no table is made again, to be kept for good.
+func TestClosedDBMakesNoWaitTable(t *testing.T) {
+	db := openTestOpts(t, Options{})
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	h, _ := ContentHash([]byte(`{"id":1}`))
+	db.unfiled.wait([]filedBlob{{hash: h, id: 1}})
+	db.unfiled.mu.RLock()
+	defer db.unfiled.mu.RUnlock()
+	if db.unfiled.entries.slots != nil || db.unfiled.entries.list != nil {
+		t.Error("a closed database made a waiting table again")
+	}
+}

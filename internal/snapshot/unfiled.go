@@ -69,6 +69,10 @@ type unfiled struct {
 
 	mu      sync.RWMutex
 	entries waitTable
+	// released is set when the database closes and the table's buffers
+	// are given back (release): a batch that committed just before the
+	// close then adds nothing, and makes no table again.
+	released bool
 	// prefixed are the waiting entries read back on open from the
 	// prefixes of bucketWaitPrefixes (blobs of format-5 packs), sorted:
 	// their full hashes are not known. Lookups take them as candidates
@@ -343,6 +347,9 @@ func (u *unfiled) add(h Hash, id uint64, replace bool) {
 	// holds up to a batch more (at most 81,920 entries: 1 MiB of slots,
 	// 3.2 MiB of list), so that a first backup's table is not made again
 	// as it grows, nor just before it is filed.
+	if u.released {
+		return // the database closed: its next open reads them back
+	}
 	u.entries.put(h, id, replace, min(u.limit, 1<<16)*5/4)
 }
 
@@ -477,6 +484,7 @@ func (u *unfiled) release() {
 	defer u.mu.Unlock()
 	u.entries.release()
 	u.prefixed = nil
+	u.released = true
 }
 
 // fileBlobs files every waiting blob index entry for which keep reports
