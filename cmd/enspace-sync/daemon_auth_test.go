@@ -20,31 +20,49 @@ import (
 	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
 )
 
+// daemonProc is the real program started with `run`: its process, its
+// output, and its exit status once it ends.
+type daemonProc struct {
+	cmd    *exec.Cmd
+	logs   *syncBuffer
+	exited chan error
+}
+
 // startDaemon starts the real program with `run --config cfgPath` and
-// stops it with SIGTERM when the test ends.
+// stops it with an interrupt when the test ends (unless it ended before),
+// logging its output if the test failed.
 func startDaemon(t *testing.T, cfgPath string) *syncBuffer {
+	return startDaemonProc(t, cfgPath).logs
+}
+
+// startDaemonProc is startDaemon, for a test that signals the daemon
+// itself and waits for its exit.
+func startDaemonProc(t *testing.T, cfgPath string) *daemonProc {
 	t.Helper()
-	cmd := selfCommand("run", "--config", cfgPath)
-	var logs syncBuffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
+	d := &daemonProc{cmd: selfCommand("run", "--config", cfgPath), logs: &syncBuffer{}, exited: make(chan error, 1)}
+	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
+	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	done := make(chan struct{})
+	go func() { d.exited <- d.cmd.Wait(); close(done) }()
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
 		select {
-		case <-exited:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
+		case <-done:
+		default:
+			_ = d.cmd.Process.Signal(os.Interrupt)
+			select {
+			case <-done:
+			case <-time.After(15 * time.Second):
+				_ = d.cmd.Process.Kill()
+				<-done
+			}
 		}
 		if t.Failed() {
-			t.Logf("daemon log:\n%s", logs.String())
+			t.Logf("daemon log:\n%s", d.logs.String())
 		}
 	})
-	return &logs
+	return d
 }
 
 // daemonRequest sends a request to the daemon with the token of tokenFile

@@ -51,22 +51,8 @@ offsite:
 	if err := os.WriteFile(cfgPath, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := selfCommand("run", "--config", cfgPath)
-	var logs syncBuffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-		}
-		if t.Failed() {
-			t.Logf("daemon log:\n%s", logs.String())
-		}
-	}()
+	d := startDaemonProc(t, cfgPath)
+	cmd, logs, exited := d.cmd, d.logs, d.exited
 	base := "http://" + listen
 	waitUntil(t, 10*time.Second, "the listener", func() bool {
 		resp, err := http.Get(base + "/healthz")
