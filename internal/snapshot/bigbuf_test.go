@@ -69,6 +69,29 @@ func freeHolds(b []byte) bool {
 	return false
 }
 
+// fillChunks begins a run of db, puts 3,000 objects with PutCopy (pad in
+// each), waits for its batches and returns it with the chunks it holds.
+func fillChunks(t *testing.T, db *DB, pad string) (*Writer, [][]byte) {
+	t.Helper()
+	w, err := db.Begin("acme", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3000 {
+		raw := fmt.Appendf(nil, `{"id":%d,"name":"item %d of a run that fills several chunks","pad":%q}`, i, i, pad)
+		h, _ := ContentHash(raw)
+		if err := w.PutCopy("items", "contracts", fmt.Sprint(i), h, raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.finish(); err != nil {
+		t.Fatal(err)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w, append(append([][]byte(nil), w.free...), w.chunks...)
+}
+
 // TestWriterGivesBackChunks: the chunks PutCopy filled are given back
 // when the run ends, by a commit or an abort, and none is still the
 // Writer's.
@@ -78,27 +101,14 @@ func TestWriterGivesBackChunks(t *testing.T) {
 			// One batch, written at the end: how many chunks a run holds
 			// does not depend on when the background wrote earlier ones.
 			db := openTestOpts(t, Options{BatchObjects: 1 << 20, BatchBytes: 1 << 30})
-			w, err := db.Begin("acme", t0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i := range 3000 { // some 900 KB: 4 chunks
-				raw := fmt.Appendf(nil, `{"id":%d,"name":"item %d of a run that fills several chunks","pad":%q}`, i, i, strings.Repeat("x", 200))
-				h, _ := ContentHash(raw)
-				if err := w.PutCopy("items", "contracts", fmt.Sprint(i), h, raw); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := w.finish(); err != nil {
-				t.Fatal(err)
-			}
+			w, held := fillChunks(t, db, strings.Repeat("x", 200)) // some 900 KB: 4 chunks
 			w.mu.Lock()
-			held := append(append([][]byte(nil), w.free...), w.chunks...)
 			w.done = false // finish again in Commit or Abort
 			w.mu.Unlock()
 			if len(held) < 3 {
 				t.Fatalf("the run holds %d chunks, want several", len(held))
 			}
+			var err error
 			if end == "commit" {
 				_, err = w.Commit(CommitInfo{FinishedAt: t0})
 			} else {
@@ -158,25 +168,7 @@ func TestCloseGivesBackWaitTable(t *testing.T) {
 // is collected.
 func TestDroppedWriterGivesBackChunks(t *testing.T) {
 	db := openTestOpts(t, Options{BatchObjects: 1000, BatchBytes: 1 << 30})
-	held := func() [][]byte {
-		w, err := db.Begin("acme", t0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range 3000 {
-			raw := fmt.Appendf(nil, `{"id":%d,"name":"item %d of a run that fills several chunks"}`, i, i)
-			h, _ := ContentHash(raw)
-			if err := w.PutCopy("items", "contracts", fmt.Sprint(i), h, raw); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := w.finish(); err != nil {
-			t.Fatal(err)
-		}
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		return append(append([][]byte(nil), w.free...), w.chunks...)
-	}()
+	_, held := fillChunks(t, db, "") // the Writer is dropped here
 	for range 50 {
 		runtime.GC()
 		time.Sleep(10 * time.Millisecond)
