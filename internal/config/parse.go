@@ -22,13 +22,15 @@ type Options struct {
 	LookupEnv func(key string) (string, bool)
 	// NoSecrets is for commands that use no secret (they read the
 	// database only): a ${VAR} left unset in an API key, an api_key_file,
-	// an integration secret or a notification URL is no error (the value is
-	// left empty), and Load reads no key or secret file. Such a Config
+	// an integration secret, an offsite target's password or credential
+	// file or a notification URL is no error (the value is left empty),
+	// and Load reads no key or secret file. Such a Config
 	// holds no key: Environment.Key returns "" and SecretsSkipped is true.
 	NoSecrets bool
 	// SecretsOnUse is for commands that use part of the configuration: a
 	// key or secret file that cannot be used (missing, unreadable,
-	// readable by others, empty) does not fail Load. Its problem stays
+	// readable by others, empty), or a ${VAR} left unset in a key, secret
+	// or such file field, does not fail Load. Its problem stays
 	// with the environment or offsite target it belongs to
 	// (Environment.KeyErr, Environment.IntegrationSecretsErr,
 	// Offsite.SecretsErr), for whatever uses that item to fail on, and is
