@@ -33,8 +33,8 @@ func (p *parser) expandTree(n *yaml.Node, path string, keys ...string) {
 	}
 }
 
-// secretKind says whether the value at keys is a secret or names the file
-// of one, and whether what it stops is known.
+// secretField is whether a field holds a secret or names the file of one,
+// and whether the secret belongs to an item (an environment, a target).
 type secretField int
 
 const (
