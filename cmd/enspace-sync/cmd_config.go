@@ -19,7 +19,9 @@ the API key files (refusing any that group or others can read), and prints
 the effective config (defaults filled in) with every secret shown as
 [redacted]. Every problem found is listed with its line, and any fails the
 check (exit status 2): a key, password or credential file that cannot be
-read too, where the other commands warn and fail only what needs it.
+read too, or a ${VAR} left unset in such a field, where the other commands
+warn and fail only what needs it. A file path that came from ${VAR} prints
+as written ("${NAS_PW}"), never as the variable's value.
 
 The config is looked for at --config, then $ENSPACE_SYNC_CONFIG, then
 $XDG_CONFIG_HOME/enspace-sync/config.yaml (~/.config/enspace-sync/config.yaml),

@@ -49,8 +49,8 @@
 // # Secrets a use case needs
 //
 // The commands and the daemon load the config with
-// config.Options.SecretsOnUse: a key or secret file that cannot be read
-// does not stop the program; it fails only the use cases that need it,
+// config.Options.SecretsOnUse: a key or secret file that cannot be read,
+// or a ${VAR} left unset in such a field, does not stop the program; it fails only the use cases that need it,
 // each with a *SecretError (an ErrConfig) that names the file, what is
 // wrong with it and the fix, never a secret. A workspace needs its
 // environment's key (Client, so Backup, RunBackup, export --live, and

@@ -32,7 +32,8 @@ func absentf(hint, format string, args ...any) error {
 }
 
 // SecretError is a key or secret file of the config that could not be
-// read, met by a use case that needs it. The config is loaded with
+// read, or a ${VAR} left unset in such a field, met by a use case that
+// needs it. The config is loaded with
 // config.Options.SecretsOnUse, so that such a file fails only what uses
 // it: a backup of a workspace, the commands of an offsite target, a
 // restore or replication into an environment. It is an ErrConfig; its
@@ -51,6 +52,11 @@ func (e *SecretError) Error() string {
 			lines[i] = p.String()
 		}
 		msg = strings.Join(lines, "; ")
+	}
+	if errors.Is(e.Err, config.ErrUnsetVariable) {
+		// The process's environment is fixed when it starts: a reload of
+		// the daemon does not see a variable set since.
+		return e.What + ": " + msg + " (set it and check with: enspace-sync config check; a running daemon sees a variable set since its start only after a restart)"
 	}
 	return e.What + ": " + msg + " (fix it and check with: enspace-sync config check; a running daemon reads it again on reload, a restart for a file systemd passes with LoadCredential=)"
 }

@@ -45,6 +45,16 @@ func (e *Environment) Key() api.Secret {
 	return e.read().key
 }
 
+// KeyFileName returns APIKeyFile as messages may show it: as written
+// ("${KEY_FILE}") when it came from ${VAR}, whose value may be the key
+// itself; as it is otherwise.
+func (e *Environment) KeyFileName() string {
+	if e.keyFileNamed != "" {
+		return e.keyFileNamed
+	}
+	return e.APIKeyFile
+}
+
 // KeyErr returns why ResolveSecrets found no usable key in APIKeyFile
 // (missing, unreadable, readable by others, empty, malformed): an *Error
 // naming the file and the problem, never the key. nil when the key is

@@ -104,9 +104,14 @@ type source struct {
 	scrub   func() []string             // secret values seen while parsing; see readSecrets
 	fromEnv map[string][]string         // key path -> the variables its value came from
 
-	noSecrets  bool            // parsed with Options.NoSecrets
-	unresolved map[string]bool // secret paths whose ${VAR} was unset (NoSecrets)
+	noSecrets  bool                 // parsed with Options.NoSecrets
+	unresolved map[string][]Problem // secret paths whose ${VAR} was unset: left empty (see expandScalar)
+	named      map[string]string    // secret paths that held ${VAR} -> the text as written, such as "${NAS_PW}"
 }
+
+// isUnresolved reports whether the secret at path was left empty because a
+// ${VAR} in it is unset: Validate does not ask for it.
+func (s *source) isUnresolved(path string) bool { return len(s.unresolved[path]) > 0 }
 
 // SecretsSkipped reports whether c was read with Options.NoSecrets: it
 // holds no API key nor integration secret, and must not reach the API.
@@ -183,8 +188,9 @@ type Environment struct {
 	// else the source's value is kept.
 	IntegrationEnvironment string `yaml:"integration_environment,omitempty"`
 
-	read       func() *readSecrets // what ResolveSecrets read; see readSecrets
-	keyFromEnv bool                // APIKey came from ${VAR}
+	read         func() *readSecrets // what ResolveSecrets read; see readSecrets
+	keyFromEnv   bool                // APIKey came from ${VAR}
+	keyFileNamed string              // APIKeyFile as written when it came from ${VAR}; see KeyFileName
 }
 
 // readSecrets are an environment's secrets as ResolveSecrets read them.

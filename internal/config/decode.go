@@ -126,6 +126,7 @@ func (p *parser) keySources(c *Config) {
 		}
 		path := childPath(childPath("environments", name), "api_key")
 		_, e.keyFromEnv = p.paths[path]
+		e.keyFileNamed = p.named[path+"_file"]
 		if e.APIKey != "" && !e.keyFromEnv {
 			c.warn(path, "the API key is written in the config file; move it to api_key_file, a systemd credential or ${VAR}")
 		}

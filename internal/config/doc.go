@@ -50,6 +50,21 @@
 // (the app package does). A `config check` loads without it and reports
 // them all.
 //
+// A ${VAR} left unset in one of those fields (api_key, api_key_file, an
+// integration secret, an offsite target's *_file) is such a problem too
+// (ErrUnsetVariable): Load leaves the value empty and ResolveSecrets keeps
+// the problem with its item, so that SecretsOnUse warns about it and fails
+// only its users, and a strict Load lists it with the files. Parse alone
+// refuses it, as it refuses an unset ${VAR} in any other field (and in a
+// notification URL, which belongs to no item), unless SecretsOnUse or
+// NoSecrets is given.
+//
+// The value of a ${VAR} in a file field is never shown either: the
+// variable may hold the secret itself where its path was meant. Messages
+// call the file "the file named by ${VAR}" (the text as written), the
+// chmod hint quotes the reference for the shell, and Redacted and
+// Environment.KeyFileName give the reference as written.
+//
 // # Design notes
 //
 // ${VAR} references are expanded in the scalar values of the parsed YAML

@@ -29,45 +29,76 @@ func (p *parser) expandTree(n *yaml.Node, path string, keys ...string) {
 			p.expandTree(c, indexPath(path, i), append(keys[:len(keys):len(keys)], "")...)
 		}
 	case yaml.ScalarNode:
-		p.expandScalar(n, path, isSecretKey(keys))
+		p.expandScalar(n, path, secretKind(keys))
 	}
 }
 
-// isSecretKey reports whether the value at keys is a secret or names the
-// file of one: an environment's api_key, api_key_file and secrets, and the
-// notification URLs.
-func isSecretKey(keys []string) bool {
+// secretField is whether a field holds a secret or names the file of one,
+// and whether the secret belongs to an item (an environment, a target).
+type secretField int
+
+const (
+	notSecret   secretField = iota
+	ownedSecret             // an environment's api_key, api_key_file and secrets; an offsite target's files
+	notifyURL               // the notification URLs
+)
+
+// secretKind tells the secret fields: an environment's api_key,
+// api_key_file and secrets, and an offsite target's password and
+// credential files, which ResolveSecrets keeps with their item; the
+// notification URLs, which belong to no item.
+func secretKind(keys []string) secretField {
 	switch {
 	case len(keys) >= 3 && keys[0] == "environments":
-		return keys[2] == "api_key" || keys[2] == "api_key_file" || keys[2] == "secrets"
+		if keys[2] == "api_key" || keys[2] == "api_key_file" || keys[2] == "secrets" {
+			return ownedSecret
+		}
+	case len(keys) == 3 && keys[0] == "offsite":
+		switch keys[2] {
+		case "password_file", "access_key_id_file", "secret_access_key_file", "session_token_file":
+			return ownedSecret
+		}
 	case len(keys) == 2 && keys[0] == "notify":
-		return keys[1] == "webhook_url" || keys[1] == "heartbeat_url"
+		if keys[1] == "webhook_url" || keys[1] == "heartbeat_url" {
+			return notifyURL
+		}
 	}
-	return false
+	return notSecret
 }
 
-// expandScalar expands n. With Options.NoSecrets, an unset variable in a
-// secret's value is no error: the value becomes empty and its path is
-// recorded as unresolved, so that Validate does not ask for it.
-func (p *parser) expandScalar(n *yaml.Node, path string, secret bool) {
+// expandScalar expands n. An unset variable in a secret's value may be no
+// error of the parse: with Options.NoSecrets (any secret field) or when
+// secrets are deferred (a field ResolveSecrets keeps with its item), the
+// value becomes empty and the problem is recorded as unresolved at its
+// path, so that Validate does not ask for the value and ResolveSecrets
+// reports it as the item's own (NoSecrets never does). The text as written
+// of every secret field that held a reference is kept, so that messages
+// name "the file named by ${VAR}" rather than its value.
+func (p *parser) expandScalar(n *yaml.Node, path string, secret secretField) {
 	if !strings.Contains(n.Value, "$") {
 		return
 	}
+	raw := n.Value
 	out, vars, errs := expand(n.Value, p.lookup)
+	deferred := secret != notSecret && p.noSecrets || secret == ownedSecret && p.deferSecrets
 	for _, e := range errs {
-		if secret && p.noSecrets && e.sentinel == ErrUnsetVariable {
-			p.unresolved[path], out = true, ""
-			continue
-		}
 		line := n.Line
 		if n.Style&yaml.LiteralStyle != 0 {
 			line += 1 + strings.Count(n.Value[:e.at], "\n")
+		}
+		if deferred && e.sentinel == ErrUnsetVariable {
+			p.unresolved[path] = append(p.unresolved[path], Problem{File: p.ps.file, Line: line, Path: path, Msg: e.msg, Err: e.sentinel})
+			out = ""
+			continue
 		}
 		p.ps.add(line, path, e.sentinel, "%s", e.msg)
 	}
 	n.Value = out
 	if len(vars) == 0 {
 		return
+	}
+	if secret != notSecret {
+		p.named[path] = raw
 	}
 	p.fromEnv[n] = vars
 	if n.Style == 0 && out != "" {

@@ -45,7 +45,7 @@ func (e Environment) Format(f fmt.State, _ rune) {
 		routes = append(routes, name+":"+e.RouteOverrides[name])
 	}
 	fmt.Fprintf(f, "{base_url:%s api_key:%s api_key_file:%s concurrency:%d requests_per_second:%g page_size:%d timeout:%s routes:map[%s] secrets:[%s]}",
-		e.BaseURL, key, e.APIKeyFile, e.Concurrency, e.RequestsPerSecond, e.PageSize, e.Timeout,
+		e.BaseURL, key, e.KeyFileName(), e.Concurrency, e.RequestsPerSecond, e.PageSize, e.Timeout,
 		strings.Join(routes, " "), strings.Join(e.IntegrationSlugs(), " "))
 }
 

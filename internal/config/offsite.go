@@ -144,10 +144,13 @@ func (c *Config) validateOffsite(v *problems) {
 		case l.Scheme == "file" && (o.AccessKeyIDFile != "" || o.SecretAccessKeyFile != "" || o.SessionTokenFile != ""):
 			v.at(path+".access_key_id_file", ErrInvalid, "S3 credentials given for a file:// target")
 		}
-		if (o.AccessKeyIDFile == "") != (o.SecretAccessKeyFile == "") {
+		src := c.source()
+		idSet := o.AccessKeyIDFile != "" || src.isUnresolved(path+".access_key_id_file")
+		secretSet := o.SecretAccessKeyFile != "" || src.isUnresolved(path+".secret_access_key_file")
+		if idSet != secretSet {
 			v.at(path+".secret_access_key_file", ErrInvalid, "access_key_id_file and secret_access_key_file go together")
 		}
-		if o.PasswordFile == "" {
+		if o.PasswordFile == "" && !src.isUnresolved(path+".password_file") {
 			v.at(path+".password_file", ErrInvalid, "required: the file holding the repository password")
 		}
 		if o.StaleAfter < 0 {
@@ -180,7 +183,7 @@ func (c *Config) resolveOffsite(v *problems) {
 			{"secret_access_key_file", o.SecretAccessKeyFile, &s.secret},
 			{"session_token_file", o.SessionTokenFile, &s.token},
 		} {
-			if f.file == "" {
+			if c.unset(v, path+"."+f.key) || f.file == "" {
 				continue
 			}
 			if val, ok := c.readSecret(v, path+"."+f.key, f.file); ok {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 
 	"gopkg.in/yaml.v3"
 )
@@ -21,13 +22,15 @@ type Options struct {
 	LookupEnv func(key string) (string, bool)
 	// NoSecrets is for commands that use no secret (they read the
 	// database only): a ${VAR} left unset in an API key, an api_key_file,
-	// an integration secret or a notification URL is no error (the value is
-	// left empty), and Load reads no key or secret file. Such a Config
+	// an integration secret, an offsite target's password or credential
+	// file or a notification URL is no error (the value is left empty),
+	// and Load reads no key or secret file. Such a Config
 	// holds no key: Environment.Key returns "" and SecretsSkipped is true.
 	NoSecrets bool
 	// SecretsOnUse is for commands that use part of the configuration: a
 	// key or secret file that cannot be used (missing, unreadable,
-	// readable by others, empty) does not fail Load. Its problem stays
+	// readable by others, empty), or a ${VAR} left unset in a key, secret
+	// or such file field, does not fail Load. Its problem stays
 	// with the environment or offsite target it belongs to
 	// (Environment.KeyErr, Environment.IntegrationSecretsErr,
 	// Offsite.SecretsErr), for whatever uses that item to fail on, and is
@@ -55,7 +58,10 @@ func Load(path string, opts Options) (*Config, error) {
 	if fi.IsDir() {
 		return nil, fmt.Errorf("read config: %s is a directory", path)
 	}
-	c, err := Parse(f, path, opts)
+	// An unset ${VAR} in a key or secret field is ResolveSecrets'
+	// problem here, with and without SecretsOnUse: kept with its item, or
+	// listed with the files that cannot be read.
+	c, err := parse(f, path, opts, true)
 	if err != nil {
 		return nil, err
 	}
@@ -133,20 +139,31 @@ func (c *Config) holdsSecret() bool {
 // opts.NoExpand), decodes it strictly over the defaults and validates it.
 // name labels messages ("config.yaml:7: ...") and its directory is where
 // relative key files start when $CREDENTIALS_DIRECTORY is not set. Parse
-// reads no key file: ResolveSecrets does (see Options.NoSecrets). Every error about the content is
-// an *Error; an error reading r is wrapped as it is.
+// reads no key file: ResolveSecrets does (see Options.NoSecrets). With
+// opts.SecretsOnUse an unset ${VAR} in a key or secret field of an
+// environment or an offsite target is ResolveSecrets' problem too, as an
+// unreadable file is; otherwise Parse refuses it. Every error about the
+// content is an *Error; an error reading r is wrapped as it is.
 func Parse(r io.Reader, name string, opts Options) (*Config, error) {
+	return parse(r, name, opts, opts.SecretsOnUse)
+}
+
+// parse is Parse; deferSecrets leaves an unset ${VAR} in a field that
+// ResolveSecrets keeps with its item to ResolveSecrets.
+func parse(r io.Reader, name string, opts Options, deferSecrets bool) (*Config, error) {
 	lookup := opts.LookupEnv
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
 	p := &parser{
-		ps:         &problems{file: name, lines: map[string]int{}},
-		lookup:     lookup,
-		fromEnv:    map[*yaml.Node][]string{},
-		budget:     walkBudget,
-		noSecrets:  opts.NoSecrets,
-		unresolved: map[string]bool{},
+		ps:           &problems{file: name, lines: map[string]int{}},
+		lookup:       lookup,
+		fromEnv:      map[*yaml.Node][]string{},
+		budget:       walkBudget,
+		noSecrets:    opts.NoSecrets,
+		deferSecrets: deferSecrets && !opts.NoSecrets,
+		unresolved:   map[string][]Problem{},
+		named:        map[string]string{},
 	}
 	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
 	if err != nil {
@@ -165,24 +182,40 @@ func Parse(r io.Reader, name string, opts Options) (*Config, error) {
 	}
 	p.walk(root, configType, "")
 	if err := p.ps.err(); err != nil {
-		return nil, err
+		return nil, p.withUnset(err)
 	}
 	c := defaults(lookup)
 	if err := p.decode(root, c); err != nil {
-		return nil, err
+		return nil, p.withUnset(err)
 	}
 	src := c.source()
 	scrub := p.ps.secrets
 	src.file, src.lines, src.scrub = name, p.ps.lines, func() []string { return scrub }
-	src.noSecrets, src.unresolved = opts.NoSecrets, p.unresolved
+	src.noSecrets, src.unresolved, src.named = opts.NoSecrets, p.unresolved, p.named
 	if name != "" {
 		src.dir = filepath.Dir(name)
 	}
 	p.keySources(c)
 	if err := c.Validate(); err != nil {
-		return nil, err
+		return nil, p.withUnset(err)
 	}
 	return c, nil
+}
+
+// withUnset adds the unset ${VAR}s left to ResolveSecrets to err, a
+// failed parse, which ResolveSecrets will not reach: the error lists every
+// problem found. NoSecrets leaves them out: they are no problem there.
+func (p *parser) withUnset(err error) error {
+	var e *Error
+	if !p.deferSecrets || len(p.unresolved) == 0 || !errors.As(err, &e) {
+		return err
+	}
+	all := append([]Problem(nil), e.Problems...)
+	for _, path := range sortedKeys(p.unresolved) {
+		all = append(all, p.unresolved[path]...)
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Line < all[j].Line })
+	return &Error{Problems: all}
 }
 
 // parser carries the state of one Parse.
@@ -193,8 +226,10 @@ type parser struct {
 	paths   map[string][]string     // key path -> variables, for secret leaves
 	budget  int                     // nodes the schema walk may still visit
 
-	noSecrets  bool            // Options.NoSecrets
-	unresolved map[string]bool // secret paths left empty by NoSecrets
+	noSecrets    bool                 // Options.NoSecrets
+	deferSecrets bool                 // an unset ${VAR} in an item's secret is ResolveSecrets' problem
+	unresolved   map[string][]Problem // secret paths left empty, with why
+	named        map[string]string    // secret paths that held ${VAR} -> the text as written
 }
 
 // walkBudget bounds the schema walk, which follows aliases: a document

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,6 +40,8 @@ func (c *Config) ResolveSecrets() error {
 		read := &readSecrets{integrations: map[string]map[string]api.Secret{}}
 		e.read = func() *readSecrets { return read }
 		first := len(v.list)
+		c.unset(v, path+".api_key")
+		c.unset(v, path+".api_key_file")
 		if e.APIKeyFile != "" {
 			kp := path + ".api_key_file"
 			if key, ok := c.readSecret(v, kp, e.APIKeyFile); ok {
@@ -53,11 +56,14 @@ func (c *Config) ResolveSecrets() error {
 			out := map[string]api.Secret{}
 			for _, sn := range sortedKeys(e.Secrets[slug]) {
 				value := e.Secrets[slug][sn]
+				sp := secretPath(name, slug, sn)
+				if c.unset(v, sp) {
+					continue
+				}
 				if !isFileName(sn) {
 					out[sn] = value
 					continue
 				}
-				sp := secretPath(name, slug, sn)
 				if s, ok := c.readSecret(v, sp, value.Reveal()); ok {
 					out[strings.TrimSuffix(sn, "_file")] = s
 					v.secrets = append(v.secrets, s.Reveal())
@@ -81,24 +87,43 @@ func (c *Config) keyPath(name string) string {
 	if filepath.IsAbs(name) {
 		return name
 	}
+	return filepath.Join(c.keyDir(), name)
+}
+
+// keyDir returns where relative key files start: $CREDENTIALS_DIRECTORY
+// when set, else the config file's directory.
+func (c *Config) keyDir() string {
 	src := c.source()
 	if dir, ok := src.lookup("CREDENTIALS_DIRECTORY"); ok && dir != "" {
-		return filepath.Join(dir, name)
+		return dir
 	}
-	return filepath.Join(src.dir, name)
+	return src.dir
+}
+
+// unset records the problems of a ${VAR} left unset at path (see
+// expandScalar) and reports whether there were any.
+func (c *Config) unset(v *problems, path string) bool {
+	ps := c.source().unresolved[path]
+	v.list = append(v.list, ps...)
+	return len(ps) > 0
 }
 
 // readSecret reads a key or secret file, recording a problem at path when
-// it cannot be used.
+// it cannot be used. A file named by ${VAR} is called so in the problem,
+// never by its name: the variable may hold the secret itself.
 func (c *Config) readSecret(v *problems, path, name string) (api.Secret, bool) {
 	file := c.keyPath(name)
-	s, err := ReadKeyFile(file)
+	s, err := readKeyFile(file, c.fileLabel(path, name, file))
 	if err != nil {
 		sentinel := ErrKeyFile
 		if isInsecure(err) {
 			sentinel = ErrInsecureKeyFile
 		}
 		msg := err.Error()
+		if raw := c.source().named[path]; errors.Is(err, fs.ErrNotExist) && strings.HasPrefix(raw, "${") &&
+			strings.Index(raw, "}") == len(raw)-1 {
+			msg += " (" + raw + " must hold the file's path, not the secret itself)"
+		}
 		if c.isCredential(file) {
 			msg += " (a systemd credential: systemd copies it when the service starts, so fix its LoadCredential= source and restart the service; a reload does not copy it again)"
 		}
@@ -134,42 +159,65 @@ func isInsecure(err error) bool {
 // the open) and again through the open descriptor (the path may have been
 // swapped in between).
 func ReadKeyFile(file string) (api.Secret, error) {
-	if err := checkKeyFile(file, os.Stat); err != nil {
+	return readKeyFile(file, fileLabel{name: file, shell: file})
+}
+
+// fileLabel is how messages call a key file: name in the text, shell in
+// the command that fixes it.
+type fileLabel struct{ name, shell string }
+
+// fileLabel returns how messages call the file named at path: by its name,
+// or, when the name came from ${VAR}, as "the file named by ${VAR}" (the
+// text as written), whose chmod hint lets the shell expand the variable.
+func (c *Config) fileLabel(path, name, file string) fileLabel {
+	raw, ok := c.source().named[path]
+	if !ok {
+		return fileLabel{name: file, shell: file}
+	}
+	shell := raw
+	if !filepath.IsAbs(name) {
+		shell = strings.TrimSuffix(c.keyDir(), "/") + "/" + raw
+	}
+	return fileLabel{name: "the file named by " + raw, shell: `"` + shell + `"`}
+}
+
+func readKeyFile(file string, label fileLabel) (api.Secret, error) {
+	if err := checkKeyFile(file, label, os.Stat); err != nil {
 		return "", err
 	}
 	f, err := os.Open(file)
 	if err != nil {
-		return "", fmt.Errorf("cannot read %s: %v", file, unwrapPath(err))
+		return "", fmt.Errorf("cannot read %s: %w", label.name, unwrapPath(err))
 	}
 	defer f.Close()
-	if err := checkKeyFile(file, func(string) (os.FileInfo, error) { return f.Stat() }); err != nil {
+	if err := checkKeyFile(file, label, func(string) (os.FileInfo, error) { return f.Stat() }); err != nil {
 		return "", err
 	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxKeyFileSize+1))
 	if err != nil {
-		return "", fmt.Errorf("cannot read %s: %v", file, unwrapPath(err))
+		return "", fmt.Errorf("cannot read %s: %w", label.name, unwrapPath(err))
 	}
 	if len(data) > MaxKeyFileSize {
-		return "", fmt.Errorf("%s is larger than %d bytes: not a key file", file, MaxKeyFileSize)
+		return "", fmt.Errorf("%s is larger than %d bytes: not a key file", label.name, MaxKeyFileSize)
 	}
 	key := strings.TrimSpace(string(data))
 	if key == "" {
-		return "", fmt.Errorf("%s is empty", file)
+		return "", fmt.Errorf("%s is empty", label.name)
 	}
 	return api.Secret(key), nil
 }
 
-func checkKeyFile(file string, stat func(string) (os.FileInfo, error)) error {
+func checkKeyFile(file string, label fileLabel, stat func(string) (os.FileInfo, error)) error {
 	fi, err := stat(file)
 	if err != nil {
-		return fmt.Errorf("cannot read %s: %v", file, unwrapPath(err))
+		return fmt.Errorf("cannot read %s: %w", label.name, unwrapPath(err))
 	}
 	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s is not a regular file", file)
+		return fmt.Errorf("%s is not a regular file", label.name)
 	}
 	if perm := fi.Mode().Perm(); perm&0o044 != 0 {
 		return &insecureError{fmt.Sprintf("%s can be read by its group or others (mode %04o): run chmod %o %s",
-			file, perm, KeyFileMode, file)}
+			label.name, perm, KeyFileMode, label.shell)}
 	}
 	return nil
 }

@@ -139,8 +139,8 @@ func (c *Config) validateEnvironment(v *problems, name string, e *Environment) {
 	switch {
 	case e.APIKey != "" && e.APIKeyFile != "":
 		v.at(path+".api_key", ErrInvalid, "set api_key or api_key_file, not both")
-	case e.APIKey == "" && e.APIKeyFile == "" && (src.unresolved[path+".api_key"] || src.unresolved[path+".api_key_file"]):
-		// read with NoSecrets: the key is not needed
+	case e.APIKey == "" && e.APIKeyFile == "" && (src.isUnresolved(path+".api_key") || src.isUnresolved(path+".api_key_file")):
+		// an unset ${VAR}: not needed (NoSecrets), or ResolveSecrets' problem
 	case e.APIKey == "" && e.APIKeyFile == "" && e.keyFromEnv:
 		vars := src.fromEnv[path+".api_key"]
 		v.at(path+".api_key", ErrInvalid, "the key is empty: ${%s} expanded to nothing", strings.Join(vars, "}, ${"))
@@ -170,7 +170,7 @@ func (c *Config) validateEnvironment(v *problems, name string, e *Environment) {
 		v.at(path+".timeout", ErrInvalid, "%s is out of range (more than 0, at most %s)", e.Timeout, MaxTimeout)
 	}
 	validateRoutes(v, path+".routes", e.RouteOverrides)
-	validateSecrets(v, path+".secrets", e.Secrets, src.unresolved)
+	validateSecrets(v, path+".secrets", e.Secrets, src.isUnresolved)
 }
 
 func (c *Config) validateBaseURL(v *problems, path, raw string) {
@@ -236,7 +236,7 @@ func validateRoutes(v *problems, path string, overrides map[string]string) {
 	}
 }
 
-func validateSecrets(v *problems, path string, secrets map[string]SecretValues, unresolved map[string]bool) {
+func validateSecrets(v *problems, path string, secrets map[string]SecretValues, unresolved func(string) bool) {
 	for _, slug := range sortedKeys(secrets) {
 		sp := childPath(path, slug)
 		if !integrationSlug.MatchString(slug) {
@@ -252,8 +252,8 @@ func validateSecrets(v *problems, path string, secrets map[string]SecretValues, 
 			switch {
 			case !secretName.MatchString(name) || base == "":
 				v.at(np, ErrInvalid, "%q is not a secret name (letters, digits and _; a nested key by its path, parent.key, a dot inside a key as \\.)", safeKey(name))
-			case unresolved[np]:
-				// read with NoSecrets: the secret is not needed
+			case unresolved(np):
+				// an unset ${VAR}: not needed (NoSecrets), or ResolveSecrets' problem
 			case isFileName(name) && values[base] != "":
 				v.at(np, ErrInvalid, "set %s or %s, not both", base, name)
 			case values[name] == "" && isFileName(name):

@@ -103,7 +103,7 @@ func (r *runner) checkConfig() bool {
 	}
 	key := "api_key (in the config or from ${VAR})"
 	if r.env.APIKeyFile != "" {
-		key = fmt.Sprintf("api_key_file %s (readable by its owner only)", r.env.APIKeyFile)
+		key = fmt.Sprintf("api_key_file %s (readable by its owner only)", r.env.KeyFileName())
 	}
 	overrides := "no route overrides"
 	if n := len(r.env.RouteOverrides); n > 0 {
