@@ -79,7 +79,7 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 		return nil, inputf("enspace-sync offsite restore-db --help", "--to is required")
 	}
 	if _, err := os.Lstat(req.To); err == nil {
-		return nil, inputf("choose a new path, or move the old database away", "%s exists: restore-db creates a new database", req.To)
+		return nil, outputExists(req.To, "restore-db")
 	}
 	loc, err := offsite.ParseURL(req.From)
 	if err != nil {
