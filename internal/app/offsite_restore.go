@@ -91,7 +91,7 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 	}
 	// The records and index files download while the key is derived.
 	r, prefetched, err := offsite.OpenPrefetching(ctx, b, offsite.Options{Password: req.Password, Name: req.Name, BlobID: blobID, Logger: req.Logger,
-		CacheDir: offsiteCacheDir(req.To, req.From)})
+		CacheDir: offsiteCacheDir(req.To, loc, req.From)})
 	if err != nil {
 		return nil, fmt.Errorf("offsite %s: %w", loc, err)
 	}
