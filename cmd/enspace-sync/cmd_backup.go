@@ -90,7 +90,7 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 		line.Done()
 		switch {
 		case err != nil && ctx.Err() != nil:
-			return fmt.Errorf("backup of %s interrupted: nothing was stored: %w", ws.Name, ctx.Err())
+			return interruptedf("backup of %s interrupted: nothing was stored: %w", ws.Name, ctx.Err())
 		case err != nil:
 			failed = append(failed, ws.Name)
 			m.log.Error("backup failed", "workspace", ws.Name, "err", err)
