@@ -33,7 +33,7 @@ const exitCodeTable = `Exit status:
   0    success
   1    the command failed (API error, storage error, damaged data), or what it names does not exist
   2    bad command line or invalid configuration, or an output path that
-       already exists (db backup, export, offsite restore-db)
+       already exists (db backup, export, offsite restore-db, config init)
   3    part of the work was done: a backup was stored as partial (some kinds
        could not be read), a backup of several workspaces failed some and
        stored others, some steps of a restore, replicate or apply failed,
