@@ -104,11 +104,41 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return usagef("", "unknown command %q", args[0])
 	}
 	err := cmd.run(ctx, m, rest)
-	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) && !strings.Contains(err.Error(), "interrupted") {
+	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) && !describesInterruption(err) {
 		err = &interruptedError{command: cmd.name, err: err}
 	}
 	return err
 }
+
+// interruptionDescriber is an error whose text already says what the
+// interruption stopped and how far it got ("backup of acme interrupted:
+// nothing was stored"): Run does not name the command again. The errors
+// of other packages (demo's) implement it with a method of the same name.
+type interruptionDescriber interface {
+	error
+	DescribesInterruption() bool
+}
+
+// describesInterruption reports whether err, or an error it wraps, says
+// itself that it was interrupted. Its text is not looked at: a snapshot
+// id or a server's message may hold the word.
+func describesInterruption(err error) bool {
+	var d interruptionDescriber
+	return errors.As(err, &d) && d.DescribesInterruption()
+}
+
+// interruptedf is fmt.Errorf for an error that describes an interruption
+// (see interruptionDescriber): its text is fmt.Errorf's, and it wraps
+// what fmt.Errorf wraps (context.Canceled: exit status 130).
+func interruptedf(format string, args ...any) error {
+	return describedInterruption{fmt.Errorf(format, args...)}
+}
+
+type describedInterruption struct{ err error }
+
+func (e describedInterruption) Error() string               { return e.err.Error() }
+func (e describedInterruption) Unwrap() error               { return e.err }
+func (e describedInterruption) DescribesInterruption() bool { return true }
 
 // interruptedError is a command stopped by SIGINT or SIGTERM whose error
 // does not say so itself: it names the command instead of ending in a
@@ -127,6 +157,8 @@ func (e *interruptedError) Error() string {
 }
 
 func (e *interruptedError) Unwrap() error { return e.err }
+
+func (e *interruptedError) DescribesInterruption() bool { return true }
 
 // leadingGlobals splits off the global flags written before the command
 // ("enspace-sync --config f.yaml snapshots"): --config, --json,

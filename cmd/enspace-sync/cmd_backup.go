@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/progress"
@@ -27,9 +28,13 @@ is interrupted leaves nothing behind. A kind that cannot be read after
 retries makes the snapshot "partial": the kind and its error are recorded,
 and the exit status is 3. An API key that the server refuses (401, 403)
 fails the run at once. A workspace needs only its environment's key file:
-one that cannot be read fails the workspaces of that environment (exit
-status 1, naming the file) while the others are backed up, and a broken
-key or offsite password file elsewhere in the config is one warning.
+one that cannot be read fails the workspaces of that environment (naming
+the file) while the others are backed up, and a broken key or offsite
+password file elsewhere in the config is one warning.
+
+Exit status over several workspaces: 0 when all were stored complete; 3
+when some were stored and others failed (the last line names the failed
+ones), or when a snapshot is partial; 1 when every one failed.
 
 Output: per snapshot its id, status, objects per kind, requests, bytes added
 and duration. With --json, one JSON object per line, per snapshot, with the
@@ -74,7 +79,8 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 	if err != nil {
 		return err
 	}
-	var failed, partial int
+	var failed []string
+	var partial int
 	for _, ws := range workspaces {
 		line := progress.New(m.Stderr, ws.Name, o.g.quiet)
 		if client, err := svc.Client(ws); err == nil {
@@ -84,9 +90,9 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 		line.Done()
 		switch {
 		case err != nil && ctx.Err() != nil:
-			return fmt.Errorf("backup of %s interrupted: nothing was stored: %w", ws.Name, ctx.Err())
+			return interruptedf("backup of %s interrupted: nothing was stored: %w", ws.Name, ctx.Err())
 		case err != nil:
-			failed++
+			failed = append(failed, ws.Name)
 			m.log.Error("backup failed", "workspace", ws.Name, "err", err)
 			if o.g.asJSON {
 				line, _ := json.Marshal(map[string]string{"workspace": ws.Name, "status": string(app.StatusFailed), "error": err.Error()})
@@ -109,9 +115,23 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 			printBackup(m, res.Snapshot)
 		}
 	}
+	return backupExit(failed, len(workspaces), partial)
+}
+
+// backupExit is the exit status of a backup over n workspaces, failed of
+// which failed (each already printed with its error) and partial of which
+// stored a partial snapshot: 3 when some were stored and some failed, as
+// offsite push over several targets; 1 when every one failed; 3 when every
+// one was stored and some only partially. Over several workspaces the
+// error names the failed ones.
+func backupExit(failed []string, n, partial int) error {
 	switch {
-	case failed > 0:
+	case len(failed) > 0 && n == 1:
 		return withExit(ExitError, nil)
+	case len(failed) == n:
+		return withExit(ExitError, fmt.Errorf("the backups of all %d workspaces failed: %s", n, strings.Join(failed, ", ")))
+	case len(failed) > 0:
+		return withExit(ExitPartial, fmt.Errorf("%d of %d workspaces failed: %s (the others were stored)", len(failed), n, strings.Join(failed, ", ")))
 	case partial > 0:
 		return withExit(ExitPartial, nil)
 	}

@@ -28,7 +28,7 @@ asked for without echo when stdin is a terminal, else read from the first
 line of stdin; it goes to ENVIRONMENT.key next to the config, mode 0600,
 and never into the config itself. The database goes to
 $XDG_DATA_HOME/enspace-sync/enspace-sync.db (~/.local/share/...) unless
---database. An existing config or key file is never overwritten (exit 1).
+--database. An existing config or key file is never overwritten (exit 2).
 
 With --config /etc/enspace-sync/config.yaml (run as root) it lays the files
 out for the systemd service instead: the key in /etc/enspace-sync/ENVIRONMENT,
@@ -124,7 +124,7 @@ func configInitCommand(ctx context.Context, m *Main, o *configInitOptions) error
 				// attempt, or another environment's key).
 				hint = "move the key file away (or use it: write the config by hand), or name the environment otherwise with --environment NAME, whose key file is named after it"
 			}
-			return &exitError{code: ExitError, err: &usageError{msg: err.Error(), hint: hint}}
+			return &usageError{msg: err.Error(), hint: hint} // an output that exists: exit 2, as db backup's
 		case errors.Is(err, config.ErrInvalid):
 			return configError(err)
 		}

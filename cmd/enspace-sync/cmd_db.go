@@ -15,8 +15,8 @@ func init() {
 history) to FILE, from one read transaction, so that the history itself
 can be shipped offsite. The copy is written under a temporary name, synced
 and linked into place: FILE never holds a half-written copy. FILE must not
-exist, and a file that appears there while the copy is written is left as
-it is.
+exist (exit status 2: choose a new name), and a file that appears there
+while the copy is written is left as it is.
 Open the copy with any command by pointing a config's database at it.
 
 --output - writes the copy to standard output, for a pipe (ssh, gzip,

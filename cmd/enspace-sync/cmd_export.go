@@ -24,6 +24,7 @@ from the API (--live, the same walker as backup), to PATH:
   PATH ending in .tar.zst  one archive, zstd-compressed (smaller, faster)
   -                        a .tar.gz archive on stdout
   anything else            a directory (it must not exist yet)
+A PATH that exists already exits 2: export replaces nothing.
 
 Layout: manifest.json (workspace, environment, source snapshot or "live",
 time, format version, counts per kind, the SHA-256 of every file), one file

@@ -16,12 +16,14 @@ import (
 // extra argument, a malformed snapshot reference such as "ab", a negative
 // count) and an invalid config exit 2; a well-formed reference to something
 // that does not exist (an unknown workspace or snapshot, a missing plan or
-// export file) exits 1. TestExitCodeTable walks the commands against it.
+// export file) exits 1; an output path that exists already exits 2. A
+// command over several units (workspaces, offsite targets, snapshots) exits
+// 3 when some succeeded and some failed, naming the failed ones. TestExitCodeTable walks the commands against it.
 const (
 	ExitOK          = 0   // success
 	ExitError       = 1   // the command failed (API, storage, damaged data, ...)
-	ExitUsage       = 2   // bad command line or invalid configuration
-	ExitPartial     = 3   // part of the work was done: a partial backup, failed restore steps, some offsite targets or snapshots
+	ExitUsage       = 2   // bad command line or invalid configuration, or an output path that exists
+	ExitPartial     = 3   // part of the work was done: a partial backup, some workspaces of a backup, failed restore steps, some offsite targets or snapshots
 	ExitLocked      = 4   // the database, or an offsite target, is locked by another process
 	ExitChanges     = 5   // diff --exit-code found changes (verify exits 1 on damage)
 	ExitInterrupted = 130 // stopped by SIGINT or SIGTERM
@@ -30,9 +32,11 @@ const (
 const exitCodeTable = `Exit status:
   0    success
   1    the command failed (API error, storage error, damaged data), or what it names does not exist
-  2    bad command line or invalid configuration
+  2    bad command line or invalid configuration, or an output path that
+       already exists (db backup, export, offsite restore-db, config init)
   3    part of the work was done: a backup was stored as partial (some kinds
-       could not be read), some steps of a restore, replicate or apply failed,
+       could not be read), a backup of several workspaces failed some and
+       stored others, some steps of a restore, replicate or apply failed,
        some offsite targets failed, or restore-db rebuilt only some snapshots
   4    the database, or an offsite target, is locked by another process
   5    diff --exit-code found changes

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -14,7 +15,8 @@ import (
 // table in exitcodes.go: a bad command line (unknown flag, missing or extra
 // argument, malformed snapshot reference, negative --keep-*) exits 2; a
 // well-formed reference to something absent (unknown workspace, unknown
-// snapshot, missing plan or export file) exits 1.
+// snapshot, missing plan or export file) exits 1; an output path that
+// exists (db backup, export, offsite restore-db) exits 2.
 func TestExitCodeTable(t *testing.T) {
 	srv, err := fakeapi.New(fakeapi.Options{Data: "demo", APIKeys: []fakeapi.Key{{Secret: fakeapi.DemoAPIKey, Scopes: []string{"read", "write", "delete"}}}})
 	if err != nil {
@@ -38,6 +40,10 @@ func TestExitCodeTable(t *testing.T) {
 		t.Fatalf("backup exited %d:\n%s", code, out)
 	}
 	missing := filepath.Join(dir, "missing")
+	existing := filepath.Join(dir, "existing")
+	if err := os.WriteFile(existing, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	const unknownSnap, badSnap = "deadbeef", "ab"
 	c := "--config"
 	tests := []struct {
@@ -68,6 +74,10 @@ func TestExitCodeTable(t *testing.T) {
 		{"restore: missing export", []string{"restore", c, cfg, "--from-export", missing, "all"}, ExitError},
 		{"export: missing --output", []string{"export", c, cfg, "--snapshot", "latest"}, ExitUsage},
 		{"export: unknown snapshot", []string{"export", c, cfg, "--snapshot", unknownSnap, "--output", filepath.Join(dir, "x")}, ExitError},
+		{"export: existing output", []string{"export", c, cfg, "--snapshot", "latest", "--output", existing}, ExitUsage},
+		{"db backup: existing output", []string{"db", "backup", c, cfg, "--output", existing}, ExitUsage},
+		{"offsite restore-db: existing --to", []string{"offsite", "restore-db", "--from", "file://" + dir, "--to", existing, "--password-file", existing}, ExitUsage},
+		{"db backup: missing directory", []string{"db", "backup", c, cfg, "--output", filepath.Join(missing, "copy.db")}, ExitError},
 		{"config check: missing file", []string{"config", "check", c, missing}, ExitUsage},
 		{"snapshots: missing config file", []string{"snapshots", c, missing}, ExitUsage},
 	}

@@ -87,7 +87,7 @@ func (o planPrinter) interrupted(ctx context.Context, err error, target string, 
 	if o.command == "apply" {
 		again = "plan again with the restore or replicate that made the plan: it resumes where this one stopped"
 	}
-	return fmt.Errorf("%s into %s interrupted after %d writes done: %s: %w", o.command, target, done, again, err)
+	return interruptedf("%s into %s interrupted after %d writes done: %s: %w", o.command, target, done, again, err)
 }
 
 // planJSON is the --json output: the plan with counts and, after an

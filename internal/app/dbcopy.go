@@ -21,7 +21,7 @@ func (s *Service) CopyDatabase(output string) (int64, error) {
 		return 0, err
 	}
 	if _, err := os.Lstat(output); err == nil {
-		return 0, fmt.Errorf("%s exists: choose a new name", output)
+		return 0, outputExists(output, "db backup")
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(output), filepath.Base(output)+".tmp-*")
 	if err != nil {

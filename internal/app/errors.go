@@ -31,6 +31,14 @@ func absentf(hint, format string, args ...any) error {
 	return &InputError{Msg: fmt.Sprintf(format, args...), Hint: hint, Absent: true}
 }
 
+// outputExists is the usage error (exit 2) of a command whose output
+// path already exists: db backup, export and offsite restore-db write a
+// new file or directory and replace none.
+func outputExists(path, command string) error {
+	return inputf("choose a path that does not exist yet, or move the old one away",
+		"%s exists: %s writes a new one and replaces nothing", path, command)
+}
+
 // SecretError is a key or secret file of the config that could not be
 // read, or a ${VAR} left unset in such a field, met by a use case that
 // needs it. The config is loaded with

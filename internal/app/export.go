@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"strings"
@@ -69,14 +70,22 @@ func ExportStandalone(ctx context.Context, ws StandaloneWorkspace, req ExportReq
 	return walkLive(ctx, ws.Client, ws.Slug, ws.Slug, "", nil, &req)
 }
 
-// newExportWriter opens the writer for req.Output.
+// newExportWriter opens the writer for req.Output. An output that exists
+// is a usage error (exit 2), as db backup's and restore-db's.
 func newExportWriter(req *ExportRequest, opts export.Options) (*export.Writer, error) {
 	opts.Format, opts.Mode = req.Format, req.Mode
 	if req.Output == "-" {
 		return export.NewTarGzStream(req.Stdout, opts)
 	}
+	var w *export.Writer
+	var err error
 	if c, ok := export.ArchiveCompression(req.Output); ok {
-		return export.NewArchive(req.Output, c, opts)
+		w, err = export.NewArchive(req.Output, c, opts)
+	} else {
+		w, err = export.NewDir(strings.TrimSuffix(req.Output, "/"), opts)
 	}
-	return export.NewDir(strings.TrimSuffix(req.Output, "/"), opts)
+	if errors.Is(err, export.ErrExists) {
+		return nil, outputExists(req.Output, "export")
+	}
+	return w, err
 }

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -159,14 +161,38 @@ func blobID(raw []byte) (offsite.ID, error) {
 	return offsite.ID(h), err
 }
 
-// offsiteCacheDir is the local cache of the target at url for the
-// database at db: beside it, named by the URL's hash. restore-db fills the
-// one of the database it creates (the full ids of the objects it read),
-// so that the first push from a rebuilt machine does not read the target
-// to confirm what it holds.
-func offsiteCacheDir(db, url string) string {
-	sum := sha256.Sum256([]byte(url))
-	return filepath.Join(filepath.Dir(db), "offsite-cache", hex.EncodeToString(sum[:8]))
+// offsiteCacheDir is the local cache of the target at loc for the
+// database at db: beside it, named by the hash of loc's canonical form
+// (offsite.Location.Canonical), so that every spelling of one target
+// (restore-db's --from as typed, the config's url; a trailing slash, the
+// order of the query's options, a default spelled out) finds the same
+// cache. restore-db fills the one of the database it creates (the full
+// ids of the objects it read), so that the first push from a rebuilt
+// machine does not read the target to confirm what it holds.
+//
+// Earlier builds named the directory by the hash of the URL as typed
+// (typed here). When the canonical directory does not exist yet, that one
+// is renamed to it, so an upgrade keeps a warm cache; when that fails (or
+// another spelling's directory was the one filled) the cache is simply
+// rebuilt from the target: it only saves reads, and a cached copy is used
+// only for names the target lists and when it hashes to its name (see
+// internal/offsite's cache), so neither a stale nor a missing cache
+// changes what a push or restore does, only what it downloads.
+func offsiteCacheDir(db string, loc offsite.Location, typed string) string {
+	root := filepath.Join(filepath.Dir(db), "offsite-cache")
+	dir := filepath.Join(root, cacheKey(loc.Canonical()))
+	if old := filepath.Join(root, cacheKey(typed)); old != dir {
+		if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+			_ = os.Rename(old, dir) // none under the old name: nothing to keep
+		}
+	}
+	return dir
+}
+
+// cacheKey names a cache directory: 16 hex digits of the SHA-256 of s.
+func cacheKey(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:8])
 }
 
 // openTarget opens a configured target's repository, creating it when
@@ -180,7 +206,7 @@ func (s *Service) openTarget(ctx context.Context, t *config.Offsite, create bool
 		return nil, fmt.Errorf("offsite target %s: %w", t.Name, err)
 	}
 	opts := s.offsiteOptions(t.Password().Reveal())
-	opts.CacheDir = offsiteCacheDir(s.Config().Database, t.URL)
+	opts.CacheDir = offsiteCacheDir(s.Config().Database, t.Location(), t.URL)
 	var r *offsite.Repo
 	if create {
 		r, err = offsite.OpenOrInit(ctx, b, opts)

@@ -79,7 +79,7 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 		return nil, inputf("enspace-sync offsite restore-db --help", "--to is required")
 	}
 	if _, err := os.Lstat(req.To); err == nil {
-		return nil, inputf("choose a new path, or move the old database away", "%s exists: restore-db creates a new database", req.To)
+		return nil, outputExists(req.To, "restore-db")
 	}
 	loc, err := offsite.ParseURL(req.From)
 	if err != nil {
@@ -91,7 +91,7 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 	}
 	// The records and index files download while the key is derived.
 	r, prefetched, err := offsite.OpenPrefetching(ctx, b, offsite.Options{Password: req.Password, Name: req.Name, BlobID: blobID, Logger: req.Logger,
-		CacheDir: offsiteCacheDir(req.To, req.From)})
+		CacheDir: offsiteCacheDir(req.To, loc, req.From)})
 	if err != nil {
 		return nil, fmt.Errorf("offsite %s: %w", loc, err)
 	}

@@ -37,6 +37,26 @@ type Options struct {
 	BeforeStep func(step int, fake *fakeapi.Server)
 }
 
+// InterruptedError is a tour stopped by its context (Ctrl-C) during a
+// step: "demo interrupted at step N: context canceled". It wraps the
+// context's error, and says itself what was interrupted
+// (DescribesInterruption), so the command line does not name the command
+// again.
+type InterruptedError struct {
+	Step int
+	Err  error // the context's
+}
+
+func (e *InterruptedError) Error() string {
+	return fmt.Sprintf("demo interrupted at step %d: %v", e.Step, e.Err)
+}
+
+func (e *InterruptedError) Unwrap() error { return e.Err }
+
+// DescribesInterruption reports that the error's text says what was
+// interrupted.
+func (e *InterruptedError) DescribesInterruption() bool { return true }
+
 // tour is one run of the guided tour: where its files are, the fake API
 // it talks to, the program's core, and what its steps found for the steps
 // after them.
@@ -142,7 +162,7 @@ func (t *tour) runSteps(ctx context.Context, steps []step) error {
 		ok, err := s.run(ctx, t)
 		if err != nil {
 			if ctx.Err() != nil {
-				return fmt.Errorf("demo interrupted at step %d: %w", t.step, ctx.Err())
+				return &InterruptedError{Step: t.step, Err: ctx.Err()}
 			}
 			fmt.Fprintf(t.out, "   ✗ %s\n", strings.Join(wrapWords(err.Error(), 92), "\n     "))
 			return fmt.Errorf("demo step %d failed (%s): %w", t.step, s.title, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"path"
 	"strings"
@@ -102,6 +103,37 @@ func (l Location) String() string {
 	s := "s3://" + l.Bucket
 	if l.Prefix != "" {
 		s += "/" + l.Prefix
+	}
+	return s
+}
+
+// Canonical is one spelling of the location for every URL that names the
+// same stored repository, without credentials (URLs never carry them): a
+// file target's cleaned path ("file:///mnt/nas", whatever its trailing
+// slashes, dots or localhost host), an S3 target's bucket and prefix with
+// its endpoint only when it is not the default, lower-cased, without the
+// port the scheme implies ("s3://b/p", "s3://b/p?endpoint=http://minio:9000").
+// Region and path_style are left out: they say how to address the bucket,
+// not which one it is. A URL already spelled this way is its own canonical
+// form, so a cache keyed by it stays where it was.
+func (l Location) Canonical() string {
+	if l.Scheme != "s3" {
+		return l.String()
+	}
+	s := l.String()
+	scheme, port := "https", "443"
+	if !l.Secure {
+		scheme, port = "http", "80"
+	}
+	host := strings.ToLower(l.Endpoint)
+	if h, p, err := net.SplitHostPort(host); err == nil && p == port {
+		host = h
+		if strings.Contains(h, ":") {
+			host = "[" + h + "]" // an IPv6 address keeps its brackets
+		}
+	}
+	if scheme != "https" || host != "s3.amazonaws.com" {
+		s += "?endpoint=" + scheme + "://" + host
 	}
 	return s
 }

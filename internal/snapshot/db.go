@@ -116,15 +116,21 @@ type DB struct {
 // format (see upgrade). It returns an error wrapping
 // ErrLocked when the lock stays held beyond the timeout, and ErrNewerFormat
 // when the database was written by a newer build.
-func Open(path string, opts Options) (db *DB, err error) {
-	// bbolt panics on pages it cannot read (a damaged header): that is a
-	// damaged file, not a crash.
+func Open(path string, opts Options) (_ *DB, err error) {
+	// db is set once the file is open: whatever fails or panics after
+	// that closes it (db.Close: the lock-info file, the bbolt handle and
+	// its lock, the waiting table's big buffers that recovery or an
+	// upgrade filled), so that a failed Open holds nothing.
+	var db *DB
 	defer func() {
+		// bbolt panics on pages it cannot read (a damaged header): that
+		// is a damaged file, not a crash. Its transactions roll back on
+		// the way out, so Close does not wait for them.
 		if p := recover(); p != nil {
-			if db != nil {
-				_ = db.bolt.Close()
-			}
-			db, err = nil, fmt.Errorf("open snapshot database %s: %w: the file is damaged: %v", path, ErrCorrupt, p)
+			err = fmt.Errorf("open snapshot database %s: %w: the file is damaged: %v", path, ErrCorrupt, p)
+		}
+		if err != nil && db != nil {
+			_ = db.Close()
 		}
 	}()
 	if opts.Timeout == 0 {
@@ -155,25 +161,21 @@ func Open(path string, opts Options) (db *DB, err error) {
 	db = &DB{bolt: b, path: path, opts: opts, log: opts.Logger.With("db", path), unfiled: newUnfiled(opts.UnfiledBlobs), packs: newPackCache(), patches: newPatchCache(), contentHashes: newHashCache()}
 	format, packing, err := db.init()
 	if err != nil {
-		_ = b.Close()
 		return nil, fmt.Errorf("open snapshot database %s: %w", path, err)
 	}
 	if opts.ReadOnly {
 		return db, nil
 	}
 	if err := db.writeLockInfo(); err != nil {
-		_ = b.Close()
 		return nil, fmt.Errorf("open snapshot database %s: %w", path, err)
 	}
 	removeStaleCompactions(path)
 	if format < FormatVersion || packing {
 		if err := db.upgrade(format); err != nil {
-			_ = db.Close()
 			return nil, fmt.Errorf("open snapshot database %s: upgrade to format %d: %w", path, FormatVersion, err)
 		}
 	}
 	if err := db.recover(); err != nil {
-		_ = db.Close()
 		return nil, fmt.Errorf("open snapshot database %s: %w", path, err)
 	}
 	return db, nil
