@@ -54,7 +54,10 @@
 // integration secret, an offsite target's *_file) is such a problem too
 // (ErrUnsetVariable): Load leaves the value empty and ResolveSecrets keeps
 // the problem with its item, so that SecretsOnUse warns about it and fails
-// only its users, and a strict Load lists it with the files. Parse alone
+// only its users, and a strict Load lists it with the files. A file field
+// whose ${VAR}s are set but empty is treated alike ("expanded to nothing").
+// An alias or merge key (<<: *anchor) that reaches such a field carries
+// its problem and its text as written to the aliased item too. Parse alone
 // refuses it, as it refuses an unset ${VAR} in any other field (and in a
 // notification URL, which belongs to no item), unless SecretsOnUse or
 // NoSecrets is given.
@@ -62,7 +65,8 @@
 // The value of a ${VAR} in a file field is never shown either: the
 // variable may hold the secret itself where its path was meant. Messages
 // call the file "the file named by ${VAR}" (the text as written), the
-// chmod hint quotes the reference for the shell, and Redacted and
+// chmod hint quotes the reference for the shell (${VAR:?}: a shell
+// without the variable stops), and Redacted and
 // Environment.KeyFileName give the reference as written.
 //
 // # Design notes

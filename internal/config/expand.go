@@ -87,7 +87,7 @@ func (p *parser) expandScalar(n *yaml.Node, path string, secret secretField) {
 			line += 1 + strings.Count(n.Value[:e.at], "\n")
 		}
 		if deferred && e.sentinel == ErrUnsetVariable {
-			p.unresolved[path] = append(p.unresolved[path], Problem{File: p.ps.file, Line: line, Path: path, Msg: e.msg, Err: e.sentinel})
+			p.unsetAt[n] = append(p.unsetAt[n], Problem{File: p.ps.file, Line: line, Msg: e.msg, Err: e.sentinel})
 			out = ""
 			continue
 		}
@@ -97,8 +97,15 @@ func (p *parser) expandScalar(n *yaml.Node, path string, secret secretField) {
 	if len(vars) == 0 {
 		return
 	}
+	if deferred && len(p.unsetAt[n]) == 0 && strings.TrimSpace(out) == "" && isFileName(path[strings.LastIndexAny(path, ".[")+1:]) {
+		// A file field set but empty (EnvironmentFile= with
+		// NAS_PW_FILE=): the item's problem too, named by its variables.
+		// (An empty api_key is Validate's "the key is empty".)
+		p.unsetAt[n] = append(p.unsetAt[n], Problem{File: p.ps.file, Line: n.Line, Err: ErrUnsetVariable,
+			Msg: fmt.Sprintf("%s expanded to nothing (set ${%s} to a value)", raw, strings.Join(vars, "}, ${"))})
+	}
 	if secret != notSecret {
-		p.named[path] = raw
+		p.namedAt[n] = raw
 	}
 	p.fromEnv[n] = vars
 	if n.Style == 0 && out != "" {

@@ -164,6 +164,8 @@ func parse(r io.Reader, name string, opts Options, deferSecrets bool) (*Config, 
 		deferSecrets: deferSecrets && !opts.NoSecrets,
 		unresolved:   map[string][]Problem{},
 		named:        map[string]string{},
+		unsetAt:      map[*yaml.Node][]Problem{},
+		namedAt:      map[*yaml.Node]string{},
 	}
 	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
 	if err != nil {
@@ -230,6 +232,12 @@ type parser struct {
 	deferSecrets bool                 // an unset ${VAR} in an item's secret is ResolveSecrets' problem
 	unresolved   map[string][]Problem // secret paths left empty, with why
 	named        map[string]string    // secret paths that held ${VAR} -> the text as written
+
+	// unsetAt and namedAt are the same by node, as expandScalar finds them
+	// where a node is written; the schema walk files them under every path
+	// that reaches the node, an alias or a merge key (<<: *anchor) too.
+	unsetAt map[*yaml.Node][]Problem
+	namedAt map[*yaml.Node]string
 }
 
 // walkBudget bounds the schema walk, which follows aliases: a document

@@ -196,6 +196,7 @@ func (p *parser) leaf(n *yaml.Node, t reflect.Type, path string) {
 		p.ps.add(n.Line, path, ErrInvalid, "expected %s, got %s", expected(t), describe(n))
 		return
 	}
+	p.fileSecretRefs(n, path)
 	if t == secretType && !isFileName(path[strings.LastIndexAny(path, ".[")+1:]) {
 		p.ps.secrets = append(p.ps.secrets, n.Value, strings.TrimSpace(n.Value))
 		if vars, ok := p.fromEnv[n]; ok {
@@ -297,4 +298,17 @@ func orderedFields(fields map[string]reflect.StructField) []string {
 	}
 	sort.Slice(out, func(i, j int) bool { return fields[out[i]].Index[0] < fields[out[j]].Index[0] })
 	return out
+}
+
+// fileSecretRefs files what expandScalar found in n, a secret field's
+// ${VAR} left unset or its text as written, under path: the node's own
+// path, or one that reaches it through an alias.
+func (p *parser) fileSecretRefs(n *yaml.Node, path string) {
+	if raw, ok := p.namedAt[n]; ok {
+		p.named[path] = raw
+	}
+	for _, pr := range p.unsetAt[n] {
+		pr.Path = path
+		p.unresolved[path] = append(p.unresolved[path], pr)
+	}
 }

@@ -121,8 +121,8 @@ func (c *Config) readSecret(v *problems, path, name string) (api.Secret, bool) {
 		}
 		msg := err.Error()
 		if raw := c.source().named[path]; errors.Is(err, fs.ErrNotExist) && strings.HasPrefix(raw, "${") &&
-			strings.Index(raw, "}") == len(raw)-1 {
-			msg += " (" + raw + " must hold the file's path, not the secret itself)"
+			strings.Index(raw, "}") == len(raw)-1 && validVarName(raw[2:len(raw)-1]) {
+			msg += " (" + raw + " must hold the file's path, not the secret itself; a running daemon sees a changed variable only after a restart)"
 		}
 		if c.isCredential(file) {
 			msg += " (a systemd credential: systemd copies it when the service starts, so fix its LoadCredential= source and restart the service; a reload does not copy it again)"
@@ -174,11 +174,37 @@ func (c *Config) fileLabel(path, name, file string) fileLabel {
 	if !ok {
 		return fileLabel{name: file, shell: file}
 	}
-	shell := raw
+	shell := shellRequired(raw)
 	if !filepath.IsAbs(name) {
-		shell = strings.TrimSuffix(c.keyDir(), "/") + "/" + raw
+		shell = strings.TrimSuffix(c.keyDir(), "/") + "/" + shell
 	}
 	return fileLabel{name: "the file named by " + raw, shell: `"` + shell + `"`}
+}
+
+// shellRequired rewrites each ${NAME} of raw as ${NAME:?}, for a command
+// run by hand: a shell that lacks the variable (the daemon had it from its
+// unit) stops there rather than acting on the directory the path starts
+// from. ${NAME:-default} is kept: the shell applies the default too.
+func shellRequired(raw string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(raw, "${")
+		if i < 0 {
+			break
+		}
+		end := strings.IndexByte(raw[i:], '}')
+		if end < 0 {
+			break
+		}
+		b.WriteString(raw[:i+end])
+		if validVarName(raw[i+2 : i+end]) {
+			b.WriteString(":?")
+		}
+		b.WriteByte('}')
+		raw = raw[i+end+1:]
+	}
+	b.WriteString(raw)
+	return b.String()
 }
 
 func readKeyFile(file string, label fileLabel) (api.Secret, error) {

@@ -145,7 +145,7 @@ func TestFileNamedByVariable(t *testing.T) {
 	}
 	noValue("Load error", err.Error())
 	for _, want := range []string{
-		"config.yaml:10: environments.production.api_key_file: cannot read the file named by ${PROD_KEY}: no such file or directory (${PROD_KEY} must hold the file's path, not the secret itself)",
+		"config.yaml:10: environments.production.api_key_file: cannot read the file named by ${PROD_KEY}: no such file or directory (${PROD_KEY} must hold the file's path, not the secret itself; a running daemon sees a changed variable only after a restart)",
 		"config.yaml:18: environments.production.secrets.certisign.token_file: cannot read the file named by ${TOKEN}: no such file or directory",
 		"config.yaml:33: offsite[0].password_file: cannot read the file named by ${NAS_PW}: no such file or directory",
 	} {
@@ -199,7 +199,7 @@ func TestFileNamedByVariableChmod(t *testing.T) {
 	path := writeTree(t, doc, files)
 	dir := path[:len(path)-len("/config.yaml")]
 	_, err := Load(path, Options{LookupEnv: env(map[string]string{"PROD_KEY": "prod.key", "STAGE_KEY": plantedKey})})
-	want := fmt.Sprintf(`environments.production.api_key_file: the file named by ${PROD_KEY} can be read by its group or others (mode 0644): run chmod 600 "%s/${PROD_KEY}"`, dir)
+	want := fmt.Sprintf(`environments.production.api_key_file: the file named by ${PROD_KEY} can be read by its group or others (mode 0644): run chmod 600 "%s/${PROD_KEY:?}"`, dir)
 	if !errors.Is(err, ErrInsecureKeyFile) || !strings.Contains(err.Error(), want) {
 		t.Errorf("Load = %v, want %q", err, want)
 	}
@@ -207,7 +207,7 @@ func TestFileNamedByVariableChmod(t *testing.T) {
 		t.Errorf("Load error names the file:\n%v", err)
 	}
 	_, err = Load(path, Options{LookupEnv: env(map[string]string{"PROD_KEY": dir + "/prod.key", "STAGE_KEY": plantedKey})})
-	if want := `run chmod 600 "${PROD_KEY}"`; err == nil || !strings.Contains(err.Error(), want) {
+	if want := `run chmod 600 "${PROD_KEY:?}"`; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("Load = %v, want %q", err, want)
 	}
 }
