@@ -66,7 +66,8 @@
 // printed as the command starts; -q hides them), then fails what uses it;
 // `offsite push` exits 2 when every target it ran failed on such a file
 // (nothing was tried: a configuration error), 3 when others succeeded;
-// `backup` exits 1 when a workspace failed, as for any failed workspace.
+// `backup` exits 3 when it stored other workspaces beside the failed
+// ones and 1 when every one failed, as for any failed workspace.
 // config check and doctor load without SecretsOnUse: every problem of
 // every secret fails them (exit 2), listed.
 //

@@ -113,14 +113,23 @@ func (l Location) String() string {
 // slashes, dots or localhost host), an S3 target's bucket and prefix with
 // its endpoint only when it is not the default, lower-cased, without the
 // port the scheme implies ("s3://b/p", "s3://b/p?endpoint=http://minio:9000").
-// Region and path_style are left out: they say how to address the bucket,
-// not which one it is. A URL already spelled this way is its own canonical
-// form, so a cache keyed by it stays where it was.
+// The prefix is escaped as in a URL's path, so that a "?" in it (a legal
+// S3 key) cannot read as the start of another target's options.
+// Path_style is left out, and so is a region of AWS's commercial
+// partition: they say how to address the bucket, not which one it is. A
+// region of another partition (cn-*, us-gov-*, the isolated ones) is
+// kept: against an Amazon endpoint the client sends its requests to that
+// partition's hosts, whose buckets are other buckets of the same name.
+// A URL already spelled this way is its own canonical form, so a cache
+// keyed by it stays where it was.
 func (l Location) Canonical() string {
 	if l.Scheme != "s3" {
 		return l.String()
 	}
-	s := l.String()
+	s := "s3://" + l.Bucket
+	if l.Prefix != "" {
+		s += (&url.URL{Path: "/" + l.Prefix}).EscapedPath()
+	}
 	scheme, port := "https", "443"
 	if !l.Secure {
 		scheme, port = "http", "80"
@@ -132,10 +141,29 @@ func (l Location) Canonical() string {
 			host = "[" + h + "]" // an IPv6 address keeps its brackets
 		}
 	}
+	var opts []string
 	if scheme != "https" || host != "s3.amazonaws.com" {
-		s += "?endpoint=" + scheme + "://" + host
+		opts = append(opts, "endpoint="+scheme+"://"+host)
+	}
+	if otherPartition(l.Region) { // as written: the client's table of regions is case-sensitive
+		opts = append(opts, "region="+l.Region)
+	}
+	if len(opts) > 0 {
+		s += "?" + strings.Join(opts, "&")
 	}
 	return s
+}
+
+// otherPartition reports whether region is one of an AWS partition other
+// than the commercial one (aws-cn, aws-us-gov, the isolated and sovereign
+// ones), whose bucket names are a namespace of their own.
+func otherPartition(region string) bool {
+	for _, p := range []string{"cn-", "us-gov-", "us-iso", "eu-iso", "eusc-"} {
+		if strings.HasPrefix(region, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // ParseURL parses file:///abs/dir or

@@ -14,6 +14,8 @@ func TestCanonical(t *testing.T) {
 			"s3://bkt/acme?endpoint=http://minio:9000/&region=x"},
 		{"s3://bkt/acme?endpoint=http://minio", "s3://bkt/acme?endpoint=http://minio:80"},
 		{"s3://bkt?endpoint=https://[::1]:443", "s3://bkt?endpoint=https://[::1]"},
+		{"s3://bkt/acme?region=cn-north-1", "s3://bkt/acme/?path_style=true&region=cn-north-1"},
+		{"s3://bkt/acme%3Fendpoint=http:%2F%2Fminio:9000", "s3://bkt/acme%3fendpoint=http:%2f%2fminio:9000/"},
 	}
 	seen := map[string]string{}
 	for _, group := range same {
@@ -53,7 +55,12 @@ func TestCanonical(t *testing.T) {
 	}
 	// Different data: other bucket, prefix, host, port or scheme.
 	distinct := []string{"s3://bkt/acme", "s3://bkt/acme2", "s3://bkt2/acme", "s3://bkt/acme?endpoint=http://minio:9001",
-		"s3://bkt/acme?endpoint=https://minio:9000", "s3://bkt/acme?endpoint=http://minio:9000", "file:///mnt/nas2", "file:///bkt/acme"}
+		"s3://bkt/acme?endpoint=https://minio:9000", "s3://bkt/acme?endpoint=http://minio:9000", "file:///mnt/nas2", "file:///bkt/acme",
+		// Another AWS partition's bucket of the same name (the client
+		// sends to s3.cn-north-1.amazonaws.com.cn, s3.us-gov-west-1...).
+		"s3://bkt/acme?region=cn-north-1", "s3://bkt/acme?region=us-gov-west-1",
+		// A "?" in the prefix (a legal S3 key) is not the start of options.
+		"s3://bkt/acme%3Fendpoint=http:%2F%2Fminio:9000"}
 	for i, a := range distinct {
 		for _, b := range distinct[i+1:] {
 			la, _ := ParseURL(a)
