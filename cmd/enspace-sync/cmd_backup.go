@@ -52,6 +52,13 @@ is flagged as an ANOMALY, logged as a warning with a hint, and the snapshot
 before it is kept by retention.
 A workspace whose run failed prints {"workspace", "status": "failed", "error"}.
 
+Interrupted (SIGINT, SIGTERM; exit 130), the run stores nothing of the
+workspace it was backing up; the last line says so, and over several
+workspaces also which were stored in this run (with their snapshot ids),
+which failed and which were not started. With --json it prints
+{"workspace", "status": "aborted", "error", "stored": [{"workspace", "id",
+"short_id", "status"}], "failed", "not_started"}.
+
 Examples:
   enspace-sync backup
   enspace-sync backup --workspace acme --json | jq .counts`,
@@ -80,8 +87,9 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 		return err
 	}
 	var failed []string
+	var stored []*snapshot.Snapshot
 	var partial int
-	for _, ws := range workspaces {
+	for i, ws := range workspaces {
 		line := progress.New(m.Stderr, ws.Name, o.g.quiet)
 		if client, err := svc.Client(ws); err == nil {
 			line.WatchPauses(client.PausedUntil)
@@ -90,7 +98,15 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 		line.Done()
 		switch {
 		case err != nil && ctx.Err() != nil:
-			return interruptedf("backup of %s interrupted: nothing was stored: %w", ws.Name, ctx.Err())
+			cut := &app.InterruptedBackup{Workspace: ws.Name, Stored: stored, Failed: failed}
+			for _, rest := range workspaces[i+1:] {
+				cut.NotStarted = append(cut.NotStarted, rest.Name)
+			}
+			if o.g.asJSON {
+				line, _ := json.Marshal(cut.JSON())
+				fmt.Fprintf(m.Stdout, "%s\n", line)
+			}
+			return interruptedf("backup of %s interrupted: %s: %w", ws.Name, cut.Summary(), ctx.Err())
 		case err != nil:
 			failed = append(failed, ws.Name)
 			m.log.Error("backup failed", "workspace", ws.Name, "err", err)
@@ -108,6 +124,7 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 		case res.Snapshot.Status == snapshot.StatusPartial:
 			partial++
 		}
+		stored = append(stored, res.Snapshot)
 		if o.g.asJSON {
 			line, _ := json.Marshal(app.NewSnapshotJSON(res.Snapshot))
 			fmt.Fprintf(m.Stdout, "%s\n", line)
