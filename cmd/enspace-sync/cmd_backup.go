@@ -34,7 +34,9 @@ password file elsewhere in the config is one warning.
 
 Exit status over several workspaces: 0 when all were stored complete; 3
 when some were stored and others failed (the last line names the failed
-ones), or when a snapshot is partial; 1 when every one failed.
+ones), or when a snapshot is partial; 1 when every one failed, but 2 when
+every one failed because its environment's key file cannot be read (an
+invalid config: nothing was tried, as offsite push).
 
 Output: per snapshot its id, status, objects per kind, requests, bytes added
 and duration. With --json, one JSON object per line, per snapshot, with the
@@ -87,6 +89,7 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 		return err
 	}
 	var failed []string
+	var errs []error // of the failed workspaces, in order
 	var stored []*snapshot.Snapshot
 	var partial int
 	for i, ws := range workspaces {
@@ -109,6 +112,7 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 			return interruptedf("backup of %s interrupted: %s: %w", ws.Name, cut.Summary(), ctx.Err())
 		case err != nil:
 			failed = append(failed, ws.Name)
+			errs = append(errs, err)
 			m.log.Error("backup failed", "workspace", ws.Name, "err", err)
 			if o.g.asJSON {
 				line, _ := json.Marshal(map[string]string{"workspace": ws.Name, "status": string(app.StatusFailed), "error": err.Error()})
@@ -132,21 +136,27 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 			printBackup(m, res.Snapshot)
 		}
 	}
-	return backupExit(failed, len(workspaces), partial)
+	return backupExit(failed, errs, len(workspaces), partial)
 }
 
 // backupExit is the exit status of a backup over n workspaces, failed of
-// which failed (each already printed with its error) and partial of which
+// which failed with errs (each already printed) and partial of which
 // stored a partial snapshot: 3 when some were stored and some failed, as
-// offsite push over several targets; 1 when every one failed; 3 when every
-// one was stored and some only partially. Over several workspaces the
-// error names the failed ones.
-func backupExit(failed []string, n, partial int) error {
+// offsite push over several targets; when every one failed, 2 if each
+// failed on a key file the config could not read (app.AllSecret: an
+// invalid config, nothing was tried, as offsite push), 1 otherwise; 3 when
+// every one was stored and some only partially. Over several workspaces
+// the error names the failed ones.
+func backupExit(failed []string, errs []error, n, partial int) error {
+	code := ExitError
+	if app.AllSecret(errs) {
+		code = ExitUsage
+	}
 	switch {
 	case len(failed) > 0 && n == 1:
-		return withExit(ExitError, nil)
+		return withExit(code, nil)
 	case len(failed) == n:
-		return withExit(ExitError, fmt.Errorf("the backups of all %d workspaces failed: %s", n, strings.Join(failed, ", ")))
+		return withExit(code, fmt.Errorf("the backups of all %d workspaces failed: %s", n, strings.Join(failed, ", ")))
 	case len(failed) > 0:
 		return withExit(ExitPartial, fmt.Errorf("%d of %d workspaces failed: %s (the others were stored)", len(failed), n, strings.Join(failed, ", ")))
 	case partial > 0:

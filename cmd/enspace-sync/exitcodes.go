@@ -18,7 +18,9 @@ import (
 // that does not exist (an unknown workspace or snapshot, a missing plan or
 // export file) exits 1; an output path that exists already exits 2. A
 // command over several units (workspaces, offsite targets, snapshots) exits
-// 3 when some succeeded and some failed, naming the failed ones. TestExitCodeTable walks the commands against it.
+// 3 when some succeeded and some failed, naming the failed ones; when all
+// failed, 2 if each failed on a secret file the config could not read
+// (app.AllSecret: an invalid config, nothing was tried), 1 otherwise. TestExitCodeTable walks the commands against it.
 const (
 	ExitOK          = 0   // success
 	ExitError       = 1   // the command failed (API, storage, damaged data, ...)
@@ -32,7 +34,9 @@ const (
 const exitCodeTable = `Exit status:
   0    success
   1    the command failed (API error, storage error, damaged data), or what it names does not exist
-  2    bad command line or invalid configuration, or an output path that
+  2    bad command line or invalid configuration (also a backup or offsite
+       command whose every workspace or target failed on a key, password
+       or credential file that cannot be read), or an output path that
        already exists (db backup, export, offsite restore-db, config init)
   3    part of the work was done: a backup was stored as partial (some kinds
        could not be read), a backup of several workspaces failed some and

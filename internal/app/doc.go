@@ -64,10 +64,11 @@
 // offsite_pushes_total, the webhook; its backups go on. Decision: each
 // broken file is warned about once per command (config.Config.Warnings,
 // printed as the command starts; -q hides them), then fails what uses it;
-// `offsite push` exits 2 when every target it ran failed on such a file
-// (nothing was tried: a configuration error), 3 when others succeeded;
-// `backup` exits 3 when it stored other workspaces beside the failed
-// ones and 1 when every one failed, as for any failed workspace.
+// one rule for commands over several units (AllSecret): when every unit
+// failed on such a file, nothing was tried and the config is what is
+// wrong, so `offsite push` (every target) and `backup` (every workspace)
+// exit 2, as for an invalid config; 3 when others succeeded; 1 when every
+// unit failed and some for another reason.
 // config check and doctor load without SecretsOnUse: every problem of
 // every secret fails them (exit 2), listed.
 //

@@ -72,6 +72,21 @@ func (e *SecretError) Error() string {
 // Unwrap returns ErrConfig and the config's error.
 func (e *SecretError) Unwrap() []error { return []error{ErrConfig, e.Err} }
 
+// AllSecret reports whether errs holds at least one error and every one
+// is (or wraps) a *SecretError: a command over several units (the
+// workspaces of a backup, offsite targets) whose every unit failed on a
+// key, password or credential file the config could not read tried
+// nothing, and exits as for an invalid config (2), not as a failure (1).
+func AllSecret(errs []error) bool {
+	for _, err := range errs {
+		var se *SecretError
+		if !errors.As(err, &se) {
+			return false
+		}
+	}
+	return len(errs) > 0
+}
+
 // Sentinel errors.
 var (
 	// ErrTargetChanged is returned by LoadPlan when the plan's target

@@ -113,13 +113,11 @@ func (e *TargetsError) Unwrap() []error {
 // AllConfig reports whether every failure is a key or secret file the
 // config could not read (a *SecretError): nothing was tried.
 func (e *TargetsError) AllConfig() bool {
-	for _, f := range e.Failed {
-		var se *SecretError
-		if !errors.As(f.Err, &se) {
-			return false
-		}
+	errs := make([]error, len(e.Failed))
+	for i, f := range e.Failed {
+		errs[i] = f.Err
 	}
-	return len(e.Failed) > 0
+	return AllSecret(errs)
 }
 
 // Partial reports whether some targets succeeded.
