@@ -135,18 +135,31 @@ func (c *Config) validateOffsite(v *problems) {
 			v.at(path+".name", ErrInvalid, "%q names two targets", o.Name)
 		}
 		seen[o.Name] = true
+		src := c.source()
+		// A credential field whose ${VAR} is unset is left empty, but it
+		// was given: its unset variable is one problem, a file:// target
+		// or a missing partner another.
+		given := func(key, value string) bool { return value != "" || src.isUnresolved(path+"."+key) }
+		idSet := given("access_key_id_file", o.AccessKeyIDFile)
+		secretSet := given("secret_access_key_file", o.SecretAccessKeyFile)
+		tokenSet := given("session_token_file", o.SessionTokenFile)
 		l, err := offsite.ParseURL(o.URL)
 		switch {
 		case o.URL == "":
 			v.at(path+".url", ErrInvalid, "required: file:///dir or s3://bucket/prefix?endpoint=...")
 		case err != nil:
 			v.at(path+".url", ErrInvalid, "%v", strings.TrimPrefix(err.Error(), "invalid: "))
-		case l.Scheme == "file" && (o.AccessKeyIDFile != "" || o.SecretAccessKeyFile != "" || o.SessionTokenFile != ""):
-			v.at(path+".access_key_id_file", ErrInvalid, "S3 credentials given for a file:// target")
+		case l.Scheme == "file" && (idSet || secretSet || tokenSet):
+			key := "access_key_id_file"
+			switch {
+			case idSet:
+			case secretSet:
+				key = "secret_access_key_file"
+			default:
+				key = "session_token_file"
+			}
+			v.at(path+"."+key, ErrInvalid, "S3 credentials given for a file:// target")
 		}
-		src := c.source()
-		idSet := o.AccessKeyIDFile != "" || src.isUnresolved(path+".access_key_id_file")
-		secretSet := o.SecretAccessKeyFile != "" || src.isUnresolved(path+".secret_access_key_file")
 		if idSet != secretSet {
 			v.at(path+".secret_access_key_file", ErrInvalid, "access_key_id_file and secret_access_key_file go together")
 		}
