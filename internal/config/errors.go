@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 )
 
@@ -68,7 +67,8 @@ func (p Problem) String() string {
 	return b.String()
 }
 
-// Error holds every problem found in one pass over a configuration.
+// Error holds every problem found in one pass over a configuration, in
+// the order of their lines, then of their key paths (sortProblems).
 type Error struct {
 	Problems []Problem
 }
@@ -154,7 +154,7 @@ func (ps *problems) err() error {
 	if len(ps.list) == 0 {
 		return nil
 	}
-	sort.SliceStable(ps.list, func(i, j int) bool { return ps.list[i].Line < ps.list[j].Line })
+	sortProblems(ps.list)
 	return &Error{Problems: ps.list}
 }
 

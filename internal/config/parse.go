@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 
 	"gopkg.in/yaml.v3"
 )
@@ -216,7 +215,7 @@ func (p *parser) withUnset(err error) error {
 	for _, path := range sortedKeys(p.unresolved) {
 		all = append(all, p.unresolved[path]...)
 	}
-	sort.SliceStable(all, func(i, j int) bool { return all[i].Line < all[j].Line })
+	sortProblems(all)
 	return &Error{Problems: all}
 }
 
