@@ -34,7 +34,18 @@ func (pc *packContent) at(off uint32) (PackedBlob, bool) {
 // readPack downloads a pack, checks its hash, decrypts and decompresses
 // it, and parses its header.
 func (r *Repo) readPack(ctx context.Context, id ID) (*packContent, error) {
-	b, err := r.getSealed(ctx, "data/", id, kindPack)
+	b, err := r.fetchSealed(ctx, "data/", id)
+	if err != nil {
+		return nil, err
+	}
+	return r.openPack(id, b)
+}
+
+// openPack is readPack once the pack's stored bytes b are downloaded and
+// checked against its name (fetchSealed): it decrypts, decompresses and
+// parses them.
+func (r *Repo) openPack(id ID, b []byte) (*packContent, error) {
+	b, err := r.openSealed("data/", id, kindPack, b)
 	if err != nil {
 		return nil, err
 	}
