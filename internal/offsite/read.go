@@ -38,18 +38,18 @@ func (r *Repo) readPack(ctx context.Context, id ID) (*packContent, error) {
 	if err != nil {
 		return nil, err
 	}
-	return r.openPack(id, b)
+	return r.openPack(id, b, nil)
 }
 
 // openPack is readPack once the pack's stored bytes b are downloaded and
-// checked against its name (fetchSealed): it decrypts, decompresses and
-// parses them.
-func (r *Repo) openPack(id ID, b []byte) (*packContent, error) {
+// checked against its name (fetchSealed): it decrypts, decompresses (into
+// buf's memory, when large enough) and parses them.
+func (r *Repo) openPack(id ID, b, buf []byte) (*packContent, error) {
 	b, err := r.openSealed("data/", id, kindPack, b)
 	if err != nil {
 		return nil, err
 	}
-	plain, err := decompress(b, maxPackPlain)
+	plain, err := decompressInto(buf, b, maxPackPlain)
 	if err != nil {
 		return nil, fmt.Errorf("data/%s: %w", id.Short(), err)
 	}

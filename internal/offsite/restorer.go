@@ -239,9 +239,17 @@ func (rs *Restorer) prepare(ctx context.Context, ps *preparing, mu *sync.Mutex, 
 	if testHookPrepareOpen != nil {
 		testHookPrepareOpen()
 	}
-	pc, err := rs.r.openPack(pack, sealed)
+	// The pack's content goes to the file and is dropped: the next
+	// pack decompresses into the same memory (a new buffer of some MiB
+	// a pack was as many pages faulted in and cleared).
+	bp := plainBufs.Get().(*[]byte)
+	defer plainBufs.Put(bp)
+	pc, err := rs.r.openPack(pack, sealed, *bp)
 	if err != nil {
 		return err
+	}
+	if cap(pc.plain) <= maxPackPlain {
+		*bp = pc.plain[:0]
 	}
 	blobs := rs.blobs[ps.pack]
 	ids := make([]byte, len(blobs)*len(ID{}))
@@ -299,6 +307,9 @@ func (rs *Restorer) prepare(ctx context.Context, ps *preparing, mu *sync.Mutex, 
 	ps.at, ps.ids, ps.end, ps.ok = at, at+int64(len(pc.plain)), at+int64(len(pc.plain)+len(ids)), true
 	return nil
 }
+
+// plainBufs holds the buffers prepare decompresses packs into.
+var plainBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // knownIDs returns the offsets of the data blobs of a pack, ascending,
 // and a function that gives the id of each from ids (the id of blob i
