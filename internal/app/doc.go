@@ -203,6 +203,51 @@
 // cheaper canonicalisation (jsonv) or with full ids on the target (a
 // format change).
 //
+// Then (branch rdb4) the schedule. A runtime trace of a million-item
+// restore-db showed the filing goroutine ready to run but waiting for a
+// processor (3.8 s of its 10.6) behind four pack preparations, each
+// decrypting, decompressing and hashing at once on 2 cores: the first
+// pack the import needs was ready only when the first four were, and
+// then the filing shared the processors with all of them. The
+// preparation now downloads four packs at once as before but holds one
+// token per processor (runtime.GOMAXPROCS) for what follows the download,
+// so packs come ready in about the order they are named (internal/
+// offsite: Restorer). Besides: the reading of the trees notes where each
+// entry of a leaf chunk is, and the filing of a full tree takes its
+// objects from there (a million look-ups in the resolved refs' map were
+// 0.5 of the filing's 1.8 CPU-s); a pack's resolved refs are read under
+// one lock, not one a blob (the trace's scheduler-latency profile put
+// 11.7 s at the tree reader's unlocks of the refs' lock);
+// an object's id and bytes are read from the restore file under one
+// lock; each pack is decompressed into a buffer used again, not a new
+// one of some MiB (page faults are a fifth of restore-db's CPU on this
+// VM, most of them argon2id's);
+// a commit built on the one before decodes the chunks it patches into
+// reused buffers (snapshot's chunkDecoder), not a slice per key. The
+// checks are where they were. The binary itself (enspace-sync offsite
+// restore-db on the benchmark's targets, user and system time from
+// /usr/bin/time), main at 18b80e3 (before) and rdb4 (after), alternated:
+//
+//	100,000 items, 6 pairs at load 1.1: before 0.76-0.81 s (median 0.78),
+//	CPU 1.17-1.22 s (median 1.19); after 0.67-0.69 s (median 0.685), CPU
+//	1.05-1.09 s (median 1.06); a plain copy of the 2.4 MB 0.02 s
+//	1,000,000 items, 3 pairs at load 1.2-1.3: before 6.0, 6.0, 6.8 s
+//	(CPU 9.0, 8.8, 10.2 s); after 5.1, 5.2, 8.8 s (CPU 8.2, 7.8, 9.2 s;
+//	the last at a load of 1.9)
+//	1,000,000 items, RestoreDB in a test process, 3 pairs at load 4.4 to
+//	6.2: before 8.2, 10.1, 7.1 s (CPU 9.8, 9.3, 9.2 s); after 5.4, 6.0,
+//	6.0 s (CPU 8.5, 8.1, 8.2 s), the build before the reused buffers
+//	BenchmarkRestoreDB, 1,000,000 items, 2 pairs at load 2.5-2.8: anon
+//	472 and 539 MiB before, 500 and 508 MiB after
+//
+// About 12% less time and CPU at 100,000 items, a sixth to a quarter
+// less time at a million. Not the half the issue asked: at 100,000 items
+// a fifth of the CPU is argon2id (64 MiB, which the key file's
+// parameters fix; two thirds of it the page faults of memory fresh from
+// the system), an eighth hashing the objects, a sixth the database's
+// writer and commits (perf record of the binary); restore-db stays some
+// 35 times a plain copy of the target, bound by that CPU.
+//
 // # Caveats
 //
 // A Service holds the API clients of its config: one per environment, so

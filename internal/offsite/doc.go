@@ -747,7 +747,9 @@
 // Restore adds, for the snapshots it restores: every tree chunk of the
 // packs that hold them, as stored (about 40 MB for a million-object
 // tree), a pointer per pack of the index, 4 packs in flight and 8
-// read windows of 1 MiB; the objects themselves and their ids wait in the
+// read windows of 1 MiB, the place of each entry of the leaf chunks read
+// (8 bytes an entry, until the import of the snapshot walks the chunk,
+// or the restore ends); the objects themselves and their ids wait in the
 // restore file on disk (about the size of the decompressed packs plus 32
 // bytes a blob). restore-db keeps no snapshot's entries from one import
 // to the next (it compares a full tree with the previous snapshot as the

@@ -139,11 +139,17 @@ func compress(b []byte) []byte {
 // with io.ReadAll, spent a third of restore-db's decompression time
 // allocating and clearing memory.
 func decompress(b []byte, limit int) ([]byte, error) {
+	return decompressInto(nil, b, limit)
+}
+
+// decompressInto is decompress writing into dst's memory (from dst[:0])
+// when it is large enough.
+func decompressInto(dst, b []byte, limit int) ([]byte, error) {
 	d, err := decoderFor(limit)
 	if err != nil {
 		return nil, fmt.Errorf("%w: decompress: %v", ErrCorrupt, err)
 	}
-	out, err := d.DecodeAll(b, nil)
+	out, err := d.DecodeAll(b, dst[:0])
 	if errors.Is(err, zstd.ErrDecoderSizeExceeded) || len(out) > limit {
 		return nil, fmt.Errorf("%w: decompresses to more than %d bytes", ErrCorrupt, limit)
 	}

@@ -34,11 +34,22 @@ func (pc *packContent) at(off uint32) (PackedBlob, bool) {
 // readPack downloads a pack, checks its hash, decrypts and decompresses
 // it, and parses its header.
 func (r *Repo) readPack(ctx context.Context, id ID) (*packContent, error) {
-	b, err := r.getSealed(ctx, "data/", id, kindPack)
+	b, err := r.fetchSealed(ctx, "data/", id)
 	if err != nil {
 		return nil, err
 	}
-	plain, err := decompress(b, maxPackPlain)
+	return r.openPack(id, b, nil)
+}
+
+// openPack is readPack once the pack's stored bytes b are downloaded and
+// checked against its name (fetchSealed): it decrypts, decompresses (into
+// buf's memory, when large enough) and parses them.
+func (r *Repo) openPack(id ID, b, buf []byte) (*packContent, error) {
+	b, err := r.openSealed("data/", id, kindPack, b)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := decompressInto(buf, b, maxPackPlain)
 	if err != nil {
 		return nil, fmt.Errorf("data/%s: %w", id.Short(), err)
 	}
@@ -243,10 +254,16 @@ const maxDeltaDepth = 64
 
 // walk calls fn for each entry of the tree under root, in key order.
 func (t *trees) walk(ctx context.Context, root Ref, fn func(Entry) error) error {
+	return t.walkDepth(ctx, root, 0, func(e Entry, _ Ref, _ int) error { return fn(e) })
+}
+
+// walkAt is walk, which also gives each entry's leaf chunk and its place
+// in the chunk's entries; a zero chunk and -1 for an entry a delta sets.
+func (t *trees) walkAt(ctx context.Context, root Ref, fn func(e Entry, chunk Ref, at int) error) error {
 	return t.walkDepth(ctx, root, 0, fn)
 }
 
-func (t *trees) walkDepth(ctx context.Context, root Ref, depth int, fn func(Entry) error) error {
+func (t *trees) walkDepth(ctx context.Context, root Ref, depth int, fn func(Entry, Ref, int) error) error {
 	c, err := t.chunk(ctx, root)
 	if err != nil {
 		return err
@@ -257,8 +274,8 @@ func (t *trees) walkDepth(ctx context.Context, root Ref, depth int, fn func(Entr
 		}
 		return t.walkDelta(ctx, c.delta, depth, fn)
 	}
-	for _, e := range c.leaf {
-		if err := fn(e); err != nil {
+	for i, e := range c.leaf {
+		if err := fn(e, root, i); err != nil {
 			return err
 		}
 	}
@@ -323,7 +340,7 @@ func (t *trees) reach(ctx context.Context, root Ref, depth int, visited map[Ref]
 // the keys the base lacks follow, in the delta's order. So a walk gives
 // each key once, in the local store's order but for keys added by
 // deltas; restore-db's writer orders what it files itself.
-func (t *trees) walkDelta(ctx context.Context, d *Delta, depth int, fn func(Entry) error) error {
+func (t *trees) walkDelta(ctx context.Context, d *Delta, depth int, fn func(Entry, Ref, int) error) error {
 	changes := make(map[string]int, len(d.Changes))
 	for i, c := range d.Changes {
 		changes[c.Key] = i
@@ -332,14 +349,14 @@ func (t *trees) walkDelta(ctx context.Context, d *Delta, depth int, fn func(Entr
 		return fmt.Errorf("%w: a delta names a key twice", ErrCorrupt)
 	}
 	seen := make([]bool, len(d.Changes))
-	err := t.walkDepth(ctx, d.Base, depth+1, func(e Entry) error {
+	err := t.walkDepth(ctx, d.Base, depth+1, func(e Entry, chunk Ref, at int) error {
 		i, ok := changes[e.Key]
 		if !ok {
-			return fn(e)
+			return fn(e, chunk, at)
 		}
 		seen[i] = true
 		if c := d.Changes[i]; !c.Removed {
-			return fn(Entry{Key: c.Key, Ref: c.Ref})
+			return fn(Entry{Key: c.Key, Ref: c.Ref}, Ref{}, -1)
 		}
 		return nil
 	})
@@ -348,7 +365,7 @@ func (t *trees) walkDelta(ctx context.Context, d *Delta, depth int, fn func(Entr
 	}
 	for i, c := range d.Changes {
 		if !seen[i] && !c.Removed {
-			if err := fn(Entry{Key: c.Key, Ref: c.Ref}); err != nil {
+			if err := fn(Entry{Key: c.Key, Ref: c.Ref}, Ref{}, -1); err != nil {
 				return err
 			}
 		}

@@ -244,6 +244,16 @@ func (r *Repo) putSealed(ctx context.Context, dir, kind string, plain []byte) (I
 
 // getSealed reads dir/<id>, checks its hash and decrypts it.
 func (r *Repo) getSealed(ctx context.Context, dir string, id ID, kind string) ([]byte, error) {
+	b, err := r.fetchSealed(ctx, dir, id)
+	if err != nil {
+		return nil, err
+	}
+	return r.openSealed(dir, id, kind, b)
+}
+
+// fetchSealed is the download half of getSealed: the stored bytes of
+// dir+id, from the cache or the target, checked against the name.
+func (r *Repo) fetchSealed(ctx context.Context, dir string, id ID) ([]byte, error) {
 	var b []byte
 	if cacheable(dir) {
 		if b = r.cacheGet(dir + id.String()); b != nil && hashOf(b) != id {
@@ -262,6 +272,11 @@ func (r *Repo) getSealed(ctx context.Context, dir string, id ID, kind string) ([
 			r.cachePut(dir+id.String(), b)
 		}
 	}
+	return b, nil
+}
+
+// openSealed is the decryption half of getSealed.
+func (r *Repo) openSealed(dir string, id ID, kind string, b []byte) ([]byte, error) {
 	plain, err := r.key.open(kind, b)
 	if err != nil {
 		return nil, &objectDamage{fmt.Errorf("%s%s: %w", dir, id.Short(), err)}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
+	"slices"
 	"sync"
 )
 
@@ -155,17 +156,17 @@ func (rs *Restorer) lookup(ref Ref) (slot, bool) {
 	return s, ok
 }
 
-// resolvedRef returns the ref resolved so far for blob i of the pack at
-// place pack, if the index gives it by chunk (zero while unresolved),
-// and whether it does.
-func (rs *Restorer) resolvedRef(pack uint32, i int) (Ref, bool) {
+// resolvedRefs returns a copy of the refs resolved so far for the blobs
+// of the pack at place pack (zero while unresolved), if the index gives
+// them by chunk, and whether it does.
+func (rs *Restorer) resolvedRefs(pack uint32) ([]Ref, bool) {
 	refs, ok := rs.late.at[pack]
 	if !ok || refs == nil {
-		return Ref{}, false
+		return nil, false
 	}
 	rs.late.mu.RLock()
 	defer rs.late.mu.RUnlock()
-	return refs[i], true
+	return slices.Clone(refs), true
 }
 
 // resolveChunk resolves the entries chunk ref c, decoded as ch, gives.

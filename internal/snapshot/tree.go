@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -272,11 +273,56 @@ func (d *decoder) end(what string) error {
 
 func decodeChunk(b []byte) ([]entry, error) {
 	d := &decoder{b: b}
+	es, err := d.chunk(nil)
+	if err != nil {
+		return nil, err
+	}
+	return es, nil
+}
+
+// chunkDecoder decodes chunks into the same buffers again and again (the
+// entries, and their keys in one slab, where decodeChunk makes a slice
+// for every key): for a caller that drops each chunk's entries before it
+// decodes the next. patchOver decodes every chunk that a change falls in,
+// which at 1% churn is nearly every chunk of a collection, a commit of
+// restore-db's; one allocation a key was most of that decoding's time.
+type chunkDecoder struct {
+	es   []entry
+	keys []byte
+}
+
+// decode returns the entries of the chunk b, valid until the next call.
+func (cd *chunkDecoder) decode(b []byte) ([]entry, error) {
+	d := &decoder{b: b, slab: true, keys: cd.keys[:0]}
+	es, err := d.chunk(cd.es[:0])
+	if err != nil {
+		return nil, err
+	}
+	cd.es = es
+	if n := keyBytes(es); n > cap(cd.keys) {
+		cd.keys = make([]byte, 0, 2*n) // the next chunk's keys in one slab
+	} else {
+		cd.keys = d.keys // the slab the last keys went to
+	}
+	return es, nil
+}
+
+// keyBytes returns the bytes of the keys of es.
+func keyBytes(es []entry) int {
+	n := 0
+	for _, e := range es {
+		n += len(e.key)
+	}
+	return n
+}
+
+// chunk decodes a chunk's header and entries, appended to es.
+func (d *decoder) chunk(es []entry) ([]entry, error) {
 	n := d.header("chunk", treeFormat, oldTreeFormat, minChunkEntry)
 	if d.err == nil && n == 0 {
 		d.err = fmt.Errorf("%w: empty chunk", ErrCorrupt)
 	}
-	es := make([]entry, 0, n)
+	es = slices.Grow(es, n)
 	for i := 0; i < n && d.err == nil; i++ {
 		k := d.key()
 		es = append(es, entry{key: k, id: d.id()})

@@ -55,6 +55,7 @@ func (b *treeBuild) patchOver(tx *bbolt.Tx, coll []byte, m *pendingMerge, v *col
 		}
 		return len(ps) <= limit
 	}
+	var cd chunkDecoder // each chunk's entries are dropped before the next is read
 	for i, r := range refs {
 		var hi []byte // the next chunk's first key; nil: the tree's end
 		if i+1 < len(refs) {
@@ -73,7 +74,7 @@ func (b *treeBuild) patchOver(tx *bbolt.Tx, coll []byte, m *pendingMerge, v *col
 		if raw == nil {
 			return damaged(fmt.Errorf("chunk %d: %w: missing", r.id, ErrCorrupt))
 		}
-		es, err := decodeChunk(raw)
+		es, err := cd.decode(raw)
 		if err == nil {
 			err = checkChunkLine(es, r, hi)
 		}
