@@ -136,6 +136,23 @@ func interruptedf(format string, args ...any) error {
 
 type describedInterruption struct{ err error }
 
+// interruptedWith is an error that describes an interruption (see
+// interruptionDescriber) whose text is msg alone, wrapping cause
+// (context.Canceled: exit status 130): for a text ending in a list
+// ("not started: gamma"), which a trailing ": context canceled" would
+// seem to be the error of.
+func interruptedWith(msg string, cause error) error {
+	return describedInterruption{causedError{msg: msg, cause: cause}}
+}
+
+type causedError struct {
+	msg   string
+	cause error
+}
+
+func (e causedError) Error() string { return e.msg }
+func (e causedError) Unwrap() error { return e.cause }
+
 func (e describedInterruption) Error() string               { return e.err.Error() }
 func (e describedInterruption) Unwrap() error               { return e.err }
 func (e describedInterruption) DescribesInterruption() bool { return true }

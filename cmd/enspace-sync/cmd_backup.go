@@ -57,7 +57,8 @@ A workspace whose run failed prints {"workspace", "status": "failed", "error"}.
 Interrupted (SIGINT, SIGTERM; exit 130), the run stores nothing of the
 workspace it was backing up; the last line says so, and over several
 workspaces also which were stored in this run (with their snapshot ids),
-which failed and which were not started. With --json it prints
+which failed and which were not started (stopped between two workspaces,
+it starts no other; the --json line's "workspace" is then ""). With --json it prints
 {"workspace", "status": "aborted", "error", "stored": [{"workspace", "id",
 "short_id", "status"}], "failed", "not_started"}.
 
@@ -93,6 +94,15 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 	var stored []*snapshot.Snapshot
 	var partial int
 	for i, ws := range workspaces {
+		if ctx.Err() != nil {
+			// Stopped between workspaces (while the one before was
+			// committed): this one was not started, nor are the rest.
+			cut := &app.InterruptedBackup{Stored: stored, Failed: failed}
+			for _, rest := range workspaces[i:] {
+				cut.NotStarted = append(cut.NotStarted, rest.Name)
+			}
+			return backupInterrupted(m, o, cut, fmt.Sprintf("backup interrupted before %s started", ws.Name), ctx.Err())
+		}
 		line := progress.New(m.Stderr, ws.Name, o.g.quiet)
 		if client, err := svc.Client(ws); err == nil {
 			line.WatchPauses(client.PausedUntil)
@@ -105,11 +115,7 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 			for _, rest := range workspaces[i+1:] {
 				cut.NotStarted = append(cut.NotStarted, rest.Name)
 			}
-			if o.g.asJSON {
-				line, _ := json.Marshal(cut.JSON())
-				fmt.Fprintf(m.Stdout, "%s\n", line)
-			}
-			return interruptedf("backup of %s interrupted: %s: %w", ws.Name, cut.Summary(), ctx.Err())
+			return backupInterrupted(m, o, cut, "backup of "+ws.Name+" interrupted", ctx.Err())
 		case err != nil:
 			failed = append(failed, ws.Name)
 			errs = append(errs, err)
@@ -137,6 +143,16 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 		}
 	}
 	return backupExit(failed, errs, len(workspaces), partial)
+}
+
+// backupInterrupted prints cut's --json line and returns the error of an
+// interrupted backup: what, then what the run stored and did not.
+func backupInterrupted(m *Main, o *backupOptions, cut *app.InterruptedBackup, what string, cause error) error {
+	if o.g.asJSON {
+		line, _ := json.Marshal(cut.JSON())
+		fmt.Fprintf(m.Stdout, "%s\n", line)
+	}
+	return interruptedWith(what+": "+cut.Summary(), cause)
 }
 
 // backupExit is the exit status of a backup over n workspaces, failed of

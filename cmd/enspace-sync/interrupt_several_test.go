@@ -110,9 +110,50 @@ workspaces:
 				id = got[1]
 			}
 			want := "enspace-sync: backup of beta interrupted: nothing of beta was stored; stored in this run: acme (snapshot " + id + "); not started: gamma"
-			if !strings.Contains(errs, want) {
+			if !strings.HasSuffix(errs, want+"\n") { // the whole last line: no ": context canceled" after "not started: gamma"
 				t.Errorf("stderr does not say what the run stored:\n%s\nwant %q", errs, want)
 			}
 		})
+	}
+}
+
+// TestBackupInterruptedBetweenWorkspaces: a backup stopped before a
+// workspace started (Ctrl-C while the one before it was committed, or
+// before the first) does not start it, nor call it the one interrupted
+// ("backup of acme interrupted: nothing of acme was stored"): it lists it
+// as not started.
+func TestBackupInterruptedBetweenWorkspaces(t *testing.T) {
+	srv, err := fakeapi.New(fakeapi.Options{Data: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	dir := t.TempDir()
+	cfg := writeTestConfig(t, dir, hs.URL, "")
+	f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, "  - name: beta\n    slug: acme\n    environment: local\n")
+	f.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	m, stdout, stderr := newTestMain()
+	code := m.ReportError(m.Run(ctx, []string{"backup", "--config", cfg, "--json"}))
+	m.Close()
+	if code != ExitInterrupted {
+		t.Fatalf("exit %d, want %d\n%s", code, ExitInterrupted, stderr)
+	}
+	want := "enspace-sync: backup interrupted before acme started: stored in this run: none; not started: acme, beta\n"
+	if !strings.HasSuffix(stderr.String(), want) {
+		t.Errorf("stderr:\n%s\nwant it to end in %q", stderr, want)
+	}
+	var last struct {
+		Workspace  string
+		NotStarted []string `json:"not_started"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &last); err != nil || last.Workspace != "" || strings.Join(last.NotStarted, ",") != "acme,beta" {
+		t.Errorf("--json line %s: %+v", stdout, last)
 	}
 }

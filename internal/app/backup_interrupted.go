@@ -10,7 +10,8 @@ import (
 // InterruptedBackup is a backup of several workspaces stopped by SIGINT or
 // SIGTERM while it backed up Workspace: nothing of Workspace was stored,
 // but the workspaces before it were (Stored) or failed (Failed), and those
-// after it were not started. Its summary keeps a user from reading
+// after it were not started. Workspace is "" when the run was stopped
+// between two workspaces: NotStarted then begins with the next one. Its summary keeps a user from reading
 // "nothing was stored" as true of the whole run.
 type InterruptedBackup struct {
 	Workspace  string               // the workspace whose run was cut off
@@ -27,7 +28,10 @@ func (b *InterruptedBackup) Summary() string {
 	if len(b.Stored) == 0 && len(b.Failed) == 0 && len(b.NotStarted) == 0 {
 		return "nothing was stored"
 	}
-	parts := []string{"nothing of " + b.Workspace + " was stored"}
+	var parts []string
+	if b.Workspace != "" {
+		parts = append(parts, "nothing of "+b.Workspace+" was stored")
+	}
 	stored := "none"
 	if len(b.Stored) > 0 {
 		names := make([]string, len(b.Stored))
