@@ -202,3 +202,30 @@ func TestListProbeStopsOnIgnoredPaging(t *testing.T) {
 		t.Fatalf("listing = %+v (%d objects), %v; want at most 2 pages", res, len(*got), err)
 	}
 }
+
+// TestListProbeGrowthIsNoCap: a collection without a count that gains
+// rows while it is listed (the request log gains one with every request,
+// and a backup sends several at once) answers a short first page, then a
+// full page at that size: the client asks for the first page again at the
+// size it wanted, gets more, and keeps its page size (it took the size for
+// a cap before, and warned the user to set it).
+func TestListProbeGrowthIsNoCap(t *testing.T) {
+	s := newListServer(15)
+	grown := false
+	s.afterPage = func(s *listServer, page int) {
+		if !grown {
+			grown = true
+			s.objs = objects(1, 30)
+		}
+	}
+	srv := serve(t, s.ServeHTTP)
+	c, _ := newTestClient(t, srv.URL, func(o *Options) { o.PageSize = 50 })
+	fn, got := collect()
+	res, err := c.List(context.Background(), mustKind(t, "members"), "acme", Object{}, fn)
+	if err != nil || len(*got) != 30 {
+		t.Fatalf("listing = %+v (%d objects), %v; want the 30 rows", res, len(*got), err)
+	}
+	if c.PageSize() != 50 {
+		t.Errorf("PageSize() = %d, want 50: rows added while listing are no page cap", c.PageSize())
+	}
+}

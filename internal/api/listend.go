@@ -228,7 +228,8 @@ func (e *shortError) Unwrap() error { return ErrShortListing }
 // a page is shorter than that size, empty, or brings no new id. When a
 // page of that size came back full with new objects, the server caps its
 // pages there, and the client asks for that size from then on (a few rows
-// added to a growing collection, a request log say, are no cap).
+// added to a growing collection, a request log say, are no cap; nor are
+// many: capHolds asks for the first page again before the size is kept).
 //
 // No probe is sent when a page came back full (the server honours the
 // limit), when the route was seen to answer a page larger than this one
@@ -277,9 +278,40 @@ func (l *listing) probe(ctx context.Context) error {
 		full = true
 	}
 	if full && l.objects() > before {
-		l.c.rememberPageSize(size)
+		capped, err := l.capHolds(ctx, size)
+		if err != nil {
+			return err
+		}
+		if capped {
+			l.c.rememberPageSize(size)
+		}
 	}
 	return nil
+}
+
+// capHolds asks for the first page again, at the size the listing first
+// asked for, before the client takes size for the server's cap: a server
+// that caps its pages answers size rows again; a collection that grew
+// while it paged answers more. The request log gains a row with every
+// request, ours included, and a backup sends several at once: its short
+// first page, then a full one at that size, were rows added behind the
+// first page, not a cap. The answer is only counted: its rows are the
+// listing's already, or rows added since.
+func (l *listing) capHolds(ctx context.Context, size int) (bool, error) {
+	r := l.req
+	var err error
+	if r.path, err = withPage(l.req.path, 1, l.asked); err != nil {
+		return false, err
+	}
+	body, err := l.c.send(ctx, r)
+	if err != nil {
+		return false, fmt.Errorf("page 1 again: %w", err)
+	}
+	lp, err := decodeValidList(body)
+	if err != nil {
+		return false, fmt.Errorf("page 1 again: %s: %w", r.where(), err)
+	}
+	return len(lp.Items) <= size, nil
 }
 
 // probeMin is the smallest short first page of a listing without a count
