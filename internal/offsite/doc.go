@@ -749,7 +749,7 @@
 // tree), a pointer per pack of the index, 4 packs in flight and 8
 // read windows of 1 MiB, the place of each entry of the leaf chunks read
 // (8 bytes an entry, until the import of the snapshot walks the chunk,
-// or the restore ends); the objects themselves and their ids wait in the
+// CollectionObjects or CollectionEntries, or the restore ends); the objects themselves and their ids wait in the
 // restore file on disk (about the size of the decompressed packs plus 32
 // bytes a blob). restore-db keeps no snapshot's entries from one import
 // to the next (it compares a full tree with the previous snapshot as the

@@ -10,7 +10,8 @@ import (
 // TestRestoreObjectsPlacedByDiscover: CollectionObjects gives the objects
 // of a full tree at the places the Restorer's reading of the trees found
 // them, looking none up by its ref again, and gives what
-// CollectionEntries and Raw give; a second walk of the same tree (its
+// CollectionEntries and Raw give (another Restorer's: CollectionEntries
+// takes the places too); a second walk of the same tree (its
 // places taken) looks them up, with the same result.
 func TestRestoreObjectsPlacedByDiscover(t *testing.T) {
 	ctx := context.Background()
@@ -37,14 +38,19 @@ func TestRestoreObjectsPlacedByDiscover(t *testing.T) {
 	if err := rs.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
+	other, err := r.NewRestorer(ctx, snaps, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
 	looked := 0
 	testHookFind = func() { looked++ }
 	t.Cleanup(func() { testHookFind = nil })
 	for _, s := range snaps[:1] {
 		for name := range s.Collections {
 			want := map[string]string{}
-			if err := rs.CollectionEntries(ctx, s, name, func(key string, id ID) error {
-				raw, err := rs.Raw(id)
+			if err := other.CollectionEntries(ctx, s, name, func(key string, id ID) error {
+				raw, err := other.Raw(id)
 				want[key] = id.String() + string(raw)
 				return err
 			}); err != nil {

@@ -66,10 +66,12 @@ type Restorer struct {
 	late  lateRes // the index's entries given by chunk, resolved as the trees are read
 
 	// places holds, by leaf chunk that discover read and no walk of
-	// CollectionObjects has taken yet, the place of each of its entries
-	// (noPlace: not found then), so that the import of a full tree looks
-	// no object up in the maps of refs again: a million look-ups
-	// beyond the processor's caches were a quarter of the import's time.
+	// CollectionObjects or CollectionEntries has taken yet, the place
+	// of each of its entries (noPlace: not found then), so that the
+	// import of a full tree (a chain's first, or a later one compared
+	// with the one before) looks no object up in the maps of refs
+	// again: a million look-ups beyond the processor's caches were a
+	// quarter of the import's time.
 	placesMu sync.Mutex
 	places   map[Ref][]slot
 
@@ -430,8 +432,9 @@ func (rs *Restorer) discover(ctx context.Context) error {
 	return rs.resolveRest(ctx)
 }
 
-// testHookFind, when set, is called by CollectionObjects for each object
-// it looks up by its ref (not placed by discover).
+// testHookFind, when set, is called by CollectionObjects and
+// CollectionEntries for each object they look up by its ref (not placed
+// by discover).
 var testHookFind func()
 
 // testHookPrepareOpen, when set, is called by each pack's preparation
@@ -505,8 +508,16 @@ func (rs *Restorer) CollectionEntries(ctx context.Context, s *Snapshot, name str
 	if !ok {
 		return nil
 	}
-	err := rs.trees.walk(ctx, t.Root.Ref(), func(e Entry) error {
-		id, err := rs.objectID(e.Ref)
+	pf := placedFinder{rs: rs}
+	err := rs.trees.walkAt(ctx, t.Root.Ref(), func(e Entry, chunk Ref, at int) error {
+		ps, _, i, err := pf.find(e, chunk, at)
+		var id ID
+		if err == nil {
+			err = rs.win.read(id[:], ps.ids+i*int64(len(id)), ps.end)
+		}
+		if err == nil {
+			err = checkRef(id, e.Ref)
+		}
 		if err != nil {
 			return err
 		}
@@ -527,24 +538,9 @@ func (rs *Restorer) CollectionObjects(ctx context.Context, s *Snapshot, name str
 	if !ok {
 		return nil
 	}
-	var places []slot
-	var placesOf Ref
+	pf := placedFinder{rs: rs}
 	err := rs.trees.walkAt(ctx, t.Root.Ref(), func(e Entry, chunk Ref, at int) error {
-		if chunk != placesOf && chunk != (Ref{}) {
-			placesOf, places = chunk, rs.takePlaces(chunk)
-		}
-		var ps *preparing
-		var b PackedBlob
-		var i int64
-		var err error
-		if chunk == placesOf && at >= 0 && at < len(places) && places[at] != noPlace {
-			ps, b, i, err = rs.findAt(e.Ref, places[at])
-		} else {
-			if testHookFind != nil {
-				testHookFind()
-			}
-			ps, b, i, err = rs.find(e.Ref)
-		}
+		ps, b, i, err := pf.find(e, chunk, at)
 		if err != nil {
 			return err
 		}
@@ -617,6 +613,33 @@ func (rs *Restorer) find(ref Ref) (*preparing, PackedBlob, int64, error) {
 		}
 	}
 	return rs.findAt(ref, at)
+}
+
+// placedFinder finds the objects of a walk (walkAt) of a full tree: at
+// the places discover noted for the entries of each leaf chunk, taken
+// (and so released) as the walk reaches the chunk, else by their refs.
+// CollectionObjects (a chain's first snapshot) and CollectionEntries (a
+// later full tree, compared with the one before) both take them: the
+// places of a leaf no walk reaches are kept until the restore ends.
+type placedFinder struct {
+	rs     *Restorer
+	of     Ref
+	places []slot
+}
+
+// find is Restorer.find for entry e, entry at of the leaf chunk chunk as
+// walkAt gives them.
+func (pf *placedFinder) find(e Entry, chunk Ref, at int) (*preparing, PackedBlob, int64, error) {
+	if chunk != pf.of && chunk != (Ref{}) {
+		pf.of, pf.places = chunk, pf.rs.takePlaces(chunk)
+	}
+	if chunk == pf.of && at >= 0 && at < len(pf.places) && pf.places[at] != noPlace {
+		return pf.rs.findAt(e.Ref, pf.places[at])
+	}
+	if testHookFind != nil {
+		testHookFind()
+	}
+	return pf.rs.find(e.Ref)
 }
 
 // noPlace marks an entry of Restorer.places whose place is not known.
