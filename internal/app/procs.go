@@ -1,15 +1,18 @@
 package app
 
 import (
+	"math"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"sync"
 	"time"
 )
 
 // The processor governor: while a backup fetches, the process runs on one
-// processor (GOMAXPROCS 1) as long as it uses less than one core, and on
-// the runtime's default (every core) while it needs more.
+// processor (GOMAXPROCS 1) while it neither keeps a core busy nor has
+// goroutines queueing for the processor, and on the runtime's default
+// (every core) while it does either.
 //
 // Why: a backup waits on the API most of the time (at 20 ms latency a
 // 100,000-item first backup keeps a fifth of a core busy). Each answer
@@ -21,10 +24,15 @@ import (
 // those wake-ups go: 5% less CPU for that backup at 20 ms, for 2 – 3% more
 // wall time (answers that arrive together are read one after the other;
 // docs/testing.md, Backup CPU). But a backup that the API keeps busy (a
-// fast API, a big commit) needs every core, so the governor samples the
-// process's CPU time every procsTick and raises the processors to the
-// default when the last tick used more than procsUp of a core, lowering
-// them again below procsDown.
+// fast API, a big commit, a machine so loaded that one thread gets too
+// little of it) needs every core, so the governor samples every procsTick
+// the process's CPU time and the time its goroutines spent runnable
+// before they ran (the runtime's /sched/latencies), and raises the
+// processors to the default when the last tick used more than procsUp of
+// a core or goroutines waited more than waitUp ticks in all, lowering
+// them again below procsDown and waitDown. At 20 ms latency it raises for
+// a tick now and then, when a batch is written; against a fake API
+// without latency at the first tick, and stays there.
 //
 // Backups that overlap (the daemon) share one governor; the last to end
 // gives the runtime its default back, as the run's final batch and commit
@@ -36,6 +44,8 @@ const (
 	procsTick = 100 * time.Millisecond
 	procsUp   = 0.75 // of a core: raise to the default above it
 	procsDown = 0.5  // of a core: lower to one below it
+	waitUp    = 2.0  // goroutines runnable, summed over a tick, per tick: raise above it
+	waitDown  = 1.0  // and lower only below it
 )
 
 var governor struct {
@@ -81,37 +91,69 @@ func runGovernor(stop <-chan struct{}, done chan<- struct{}) {
 	runtime.GOMAXPROCS(1)
 	t := time.NewTicker(procsTick)
 	defer t.Stop()
-	lastCPU, lastAt := processCPU(), time.Now()
+	lastCPU, lastWait, lastAt := processCPU(), schedWait(), time.Now()
 	for {
 		select {
 		case <-stop:
 			return
 		case now := <-t.C:
-			cpu := processCPU()
-			if cpu < 0 || lastCPU < 0 {
-				lastCPU, lastAt = cpu, now
-				continue
-			}
-			cores := float64(cpu-lastCPU) / float64(now.Sub(lastAt))
-			lastCPU, lastAt = cpu, now
-			if want := nextProcs(runtime.GOMAXPROCS(0), cores); want != runtime.GOMAXPROCS(0) {
-				if want > 1 {
-					runtime.SetDefaultGOMAXPROCS()
-				} else {
-					runtime.GOMAXPROCS(1)
-				}
-			}
+			cpu, wait := processCPU(), schedWait()
+			tick := float64(now.Sub(lastAt))
+			cores := float64(cpu-lastCPU) / tick
+			waiting := float64(wait-lastWait) / tick
+			lastCPU, lastWait, lastAt = cpu, wait, now
+			setProcs(nextProcs(runtime.GOMAXPROCS(0), cores, waiting))
 		}
 	}
 }
 
-// nextProcs is the processors to run on (1, or any other number meaning
-// the default) after a tick that used cores of CPU on procs processors.
-func nextProcs(procs int, cores float64) int {
+// setProcs runs the process on want processors: 1, or any other number
+// for the runtime's default.
+func setProcs(want int) {
 	switch {
-	case procs == 1 && cores > procsUp:
+	case want == runtime.GOMAXPROCS(0):
+	case want == 1:
+		runtime.GOMAXPROCS(1)
+	default:
+		runtime.SetDefaultGOMAXPROCS()
+	}
+}
+
+// schedSample reads the runtime's histogram of the time goroutines spent
+// runnable before they ran.
+var schedSample = []metrics.Sample{{Name: "/sched/latencies:seconds"}}
+
+// schedWait is the time goroutines spent runnable, waiting for a
+// processor, so far: each bucket's count at its lower bound, times
+// schedTracked, as the runtime times one transition in schedTracked.
+// The governor reads it from one goroutine only.
+func schedWait() time.Duration {
+	metrics.Read(schedSample)
+	if schedSample[0].Value.Kind() != metrics.KindFloat64Histogram {
+		return 0
+	}
+	h := schedSample[0].Value.Float64Histogram()
+	var s float64
+	for i, n := range h.Counts {
+		if lo := h.Buckets[i]; lo > 0 && !math.IsInf(lo, 0) {
+			s += float64(n) * lo
+		}
+	}
+	return time.Duration(s * schedTracked * float64(time.Second))
+}
+
+// schedTracked is how many of a goroutine's transitions to running the
+// runtime counts one of in /sched/latencies (gTrackingPeriod).
+const schedTracked = 8
+
+// nextProcs is the processors to run on (1, or any other number meaning
+// the default) after a tick that used cores of CPU on procs processors,
+// its goroutines waiting for one for waiting of the tick (summed).
+func nextProcs(procs int, cores, waiting float64) int {
+	switch {
+	case procs == 1 && (cores > procsUp || waiting > waitUp):
 		return 0 // the default
-	case procs != 1 && cores < procsDown:
+	case procs != 1 && cores < procsDown && waiting < waitDown:
 		return 1
 	}
 	return procs

@@ -19,21 +19,41 @@ import (
 
 func TestNextProcs(t *testing.T) {
 	for _, c := range []struct {
-		procs int
-		cores float64
-		want  int
+		procs          int
+		cores, waiting float64
+		want           int
 	}{
-		{1, 0.2, 1},
-		{1, 0.74, 1},
-		{1, 0.9, 0}, // up to the default
-		{2, 1.5, 2},
-		{2, 0.6, 2}, // between the marks: stays
-		{2, 0.3, 1},
-		{8, 0.1, 1},
+		{1, 0.2, 0.3, 1},
+		{1, 0.74, 1.9, 1},
+		{1, 0.9, 0, 0},   // busy: up to the default
+		{1, 0.5, 4.0, 0}, // starved (a loaded machine): up too
+		{2, 1.5, 0, 2},
+		{2, 0.6, 0, 2},   // between the marks: stays
+		{2, 0.3, 1.5, 2}, // still waiting for a processor: stays
+		{2, 0.3, 0.5, 1},
+		{8, 0.1, 0, 1},
 	} {
-		if got := nextProcs(c.procs, c.cores); got != c.want {
-			t.Errorf("nextProcs(%d, %.2f) = %d, want %d", c.procs, c.cores, got, c.want)
+		if got := nextProcs(c.procs, c.cores, c.waiting); got != c.want {
+			t.Errorf("nextProcs(%d, %.2f, %.2f) = %d, want %d", c.procs, c.cores, c.waiting, got, c.want)
 		}
+	}
+}
+
+// TestGovernorRaises: the governor's raise gives the runtime its default
+// (nextProcs says 0 for it), not one processor.
+func TestGovernorRaises(t *testing.T) {
+	skipUngoverned(t)
+	runtime.SetDefaultGOMAXPROCS()
+	def := runtime.GOMAXPROCS(0)
+	runtime.GOMAXPROCS(1)
+	t.Cleanup(runtime.SetDefaultGOMAXPROCS)
+	setProcs(nextProcs(1, 0.9, 0))
+	if got := runtime.GOMAXPROCS(0); got != def {
+		t.Fatalf("GOMAXPROCS %d after a busy tick, want the default %d", got, def)
+	}
+	setProcs(nextProcs(def, 0.1, 0))
+	if got := runtime.GOMAXPROCS(0); got != 1 {
+		t.Fatalf("GOMAXPROCS %d after an idle tick, want 1", got)
 	}
 }
 
