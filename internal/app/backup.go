@@ -78,8 +78,6 @@ func (s *Service) Backup(ctx context.Context, req BackupRequest) (*BackupResult,
 			progress.Expect(counted.Add(int64(n)), nil, true)
 		})
 	}
-	leaveGovernor := governProcs() // while it fetches (procs.go)
-	defer leaveGovernor()
 	res, err := backup.Run(walkCtx, client, summedWriter{w}, backup.Options{
 		Workspace: ws.Slug,
 		Filter:    ws.Includes,
@@ -103,7 +101,6 @@ func (s *Service) Backup(ctx context.Context, req BackupRequest) (*BackupResult,
 		}
 		return nil, err
 	}
-	leaveGovernor() // the last batch and the commit use every core
 	var out *BackupResult
 	snap, err := w.Commit(snapshot.CommitInfo{
 		FinishedAt: time.Now(),

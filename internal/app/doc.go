@@ -202,15 +202,6 @@
 // cheaper canonicalisation (jsonv) or with full ids on the target (a
 // format change).
 //
-// # Processors
-//
-// While a backup fetches, the process runs on one processor (GOMAXPROCS
-// 1) unless it keeps more than three quarters of a core busy or its
-// goroutines queue for the processor, and gives the runtime its default
-// back before the run's last batch and commit (procs.go): an API-bound
-// backup spends less CPU waking idle threads.
-// A GOMAXPROCS variable set by the user leaves the processors alone.
-//
 // # Caveats
 //
 // A Service holds the API clients of its config: one per environment, so
