@@ -1,0 +1,71 @@
+package offsite
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// TestRestorePlacesReleasedByEntries: restore-db walks the first snapshot
+// of a chain with CollectionObjects and a later full tree with
+// CollectionEntries (compareCollection); the places discover noted for
+// the later tree's leaf chunks are taken by that walk too, so none is
+// left once every snapshot is imported, and CollectionEntries looks none
+// of those objects up again.
+func TestRestorePlacesReleasedByEntries(t *testing.T) {
+	old := maxDeltaBytes
+	maxDeltaBytes = 1 // every push a full tree
+	t.Cleanup(func() { maxDeltaBytes = old })
+	ctx := context.Background()
+	dir := t.TempDir()
+	r := newFileRepo(t, dir, "a")
+	src := &memSource{}
+	for d := 1; d <= 2; d++ {
+		s := day(fmt.Sprintf("s%d", d), d, 2000, 30)
+		s.at = s.at.Add(time.Duration(d) * time.Hour)
+		src.snaps = append(src.snaps, s)
+		if _, err := r.Push(ctx, src); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snaps, err := r.Snapshots(ctx)
+	if err != nil || len(snaps) != 2 {
+		t.Fatalf("snapshots = %d, %v", len(snaps), err)
+	}
+	rs, err := r.NewRestorer(ctx, snaps, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	if err := rs.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	looked := 0
+	testHookFind = func() { looked++ }
+	t.Cleanup(func() { testHookFind = nil })
+	for name := range snaps[0].Collections {
+		if err := rs.CollectionObjects(ctx, snaps[0], name, func(string, ID, []byte) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	firstLooked := looked
+	n := 0
+	for name := range snaps[1].Collections {
+		if err := rs.CollectionEntries(ctx, snaps[1], name, func(string, ID) error { n++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs.placesMu.Lock()
+	left := 0
+	for _, p := range rs.places {
+		left += len(p)
+	}
+	rs.placesMu.Unlock()
+	if left != 0 {
+		t.Errorf("places of %d entries kept after every snapshot was walked", left)
+	}
+	if firstLooked != 0 || looked-firstLooked == n {
+		t.Errorf("looked up again: %d of the first snapshot, %d of the second's %d", firstLooked, looked-firstLooked, n)
+	}
+}
