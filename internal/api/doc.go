@@ -160,7 +160,10 @@
 // to 50, or ignores it and serves its default 20). It is probed: the next
 // pages are asked with the size the server gave, until one is shorter,
 // empty, or brings no new id; when a page of that size came back full with
-// new objects, the client asks for that size from then on. No probe follows a first page of fewer than 10
+// new objects, and the first page, asked again at the size wanted, comes
+// back no longer (rows added while the listing paged are no cap: one
+// request more, once a client learns a cap), the client asks for that size
+// from then on. No probe follows a first page of fewer than 10
 // objects (no server caps that low), nor one smaller than a page the same
 // route already answered (its cap, if any, is higher). Probing every short
 // listing instead cost 52 to 61 requests for a backup of the demo workspace
@@ -234,7 +237,9 @@
 //   - A server that silently clamps "limit" below PageSize makes a page look
 //     like the last. With a count, List notices the shortfall, goes on with
 //     the size the server honoured and keeps that size for the client's
-//     later listings (Client.PageSize); a listing still short of a stable
+//     later listings (Client.PageSize) once the first page, asked again,
+//     comes back no longer (rows deleted and added meanwhile are no cap;
+//     a failed confirmation keeps nothing and fails nothing); a listing still short of a stable
 //     count fails with ErrShortListing. Without a count, the probe above
 //     finds caps of 10 rows or more; a smaller cap goes unnoticed, and a
 //     row dropped from a later page (not the first) ends the listing

@@ -258,7 +258,9 @@ func (l *listing) objects() int {
 // honours a smaller page size, the largest page it gave: the listing goes
 // on from the offset it reached with pages of that size (and, if the pages
 // before did not line up with them, reads again from the start), and the
-// client keeps the size for later listings once it brought new objects.
+// client keeps the size for later listings once it brought new objects
+// and the first page, asked again at the size wanted, is no longer
+// (capHolds: rows deleted and added while it paged are no cap).
 // Otherwise the pages that came back shorter than they should have are
 // asked for once more.
 func (l *listing) continueShort(ctx context.Context, n int) error {
@@ -281,7 +283,13 @@ func (l *listing) continueShort(ctx context.Context, n int) error {
 			}
 		}
 		if l.objects() > before {
-			l.c.rememberPageSize(honoured)
+			capped, err := l.capHolds(ctx, honoured)
+			if err != nil {
+				return err
+			}
+			if capped {
+				l.c.rememberPageSize(honoured)
+			}
 		}
 		return nil
 	}

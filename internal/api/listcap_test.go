@@ -229,3 +229,66 @@ func TestListProbeGrowthIsNoCap(t *testing.T) {
 		t.Errorf("PageSize() = %d, want 50: rows added while listing are no page cap", c.PageSize())
 	}
 }
+
+// TestListCountedChurnIsNoCap: a counted listing whose collection lost a
+// row and gained others between the count and its pages holds fewer
+// objects than the count after a first page shorter than asked, then finds
+// new rows at that size: rows that moved, not a cap. The client keeps its
+// page size (it took the short page's size for a cap, and warned the user
+// to set it, however small).
+func TestListCountedChurnIsNoCap(t *testing.T) {
+	for _, n := range []int{30, 5} { // 5: the client took 4 rows a page for the cap
+		s := newListServer(n)
+		s.counts = true
+		counted, paged := false, false
+		s.afterCount = func(s *listServer) {
+			if !counted {
+				counted = true
+				s.objs = s.objs[1:] // one row deleted after the count
+			}
+		}
+		s.afterPage = func(s *listServer, page int) {
+			if !paged {
+				paged = true
+				s.objs = append(s.objs, objects(n+1, 2)...) // two added after page 1
+			}
+		}
+		srv := serve(t, s.ServeHTTP)
+		c, _ := newTestClient(t, srv.URL, func(o *Options) { o.PageSize = 50 })
+		fn, got := collect()
+		res, err := c.List(context.Background(), mustKind(t, "members"), "acme", Object{}, fn)
+		if err != nil || len(*got) != n+1 {
+			t.Fatalf("n=%d: listing = %+v (%d objects), %v; want the %d rows", n, res, len(*got), err, n+1)
+		}
+		if c.PageSize() != 50 {
+			t.Errorf("n=%d: PageSize() = %d, want 50: rows deleted and added while listing are no page cap", n, c.PageSize())
+		}
+	}
+}
+
+// TestListCapCheckFailureKeepsListing: the listing holds every row when
+// the request that confirms a page cap (the first page asked again) fails:
+// the listing stands, and the size is not kept.
+func TestListCapCheckFailureKeepsListing(t *testing.T) {
+	s := newListServer(40)
+	s.pageCap = 15
+	firsts := 0
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if q := r.URL.Query(); q.Get("page") == "1" && q.Get("limit") == "50" {
+			if firsts++; firsts > 1 {
+				writeJSON(w, 500, `{"statusCode":500,"message":"Internal server error"}`)
+				return
+			}
+		}
+		s.ServeHTTP(w, r)
+	})
+	c, _ := newTestClient(t, srv.URL, func(o *Options) { o.PageSize = 50 })
+	fn, got := collect()
+	res, err := c.List(context.Background(), mustKind(t, "members"), "acme", Object{}, fn)
+	if err != nil || len(*got) != 40 {
+		t.Fatalf("listing = %+v (%d objects), %v; want the 40 rows: only the cap's confirmation failed", res, len(*got), err)
+	}
+	if c.PageSize() != 50 {
+		t.Errorf("PageSize() = %d, want 50: an unconfirmed cap is not kept", c.PageSize())
+	}
+}

@@ -296,7 +296,10 @@ func (l *listing) probe(ctx context.Context) error {
 // request, ours included, and a backup sends several at once: its short
 // first page, then a full one at that size, were rows added behind the
 // first page, not a cap. The answer is only counted: its rows are the
-// listing's already, or rows added since.
+// listing's already, or rows added since. The listing holds its rows
+// already: when the request fails (but for ctx ending), the size is
+// just not kept. continueShort asks it too: a counted listing whose
+// collection lost rows and gained others while it paged looks capped.
 func (l *listing) capHolds(ctx context.Context, size int) (bool, error) {
 	r := l.req
 	var err error
@@ -305,11 +308,14 @@ func (l *listing) capHolds(ctx context.Context, size int) (bool, error) {
 	}
 	body, err := l.c.send(ctx, r)
 	if err != nil {
-		return false, fmt.Errorf("page 1 again: %w", err)
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		return false, nil // unconfirmed: not kept, the listing stands
 	}
 	lp, err := decodeValidList(body)
 	if err != nil {
-		return false, fmt.Errorf("page 1 again: %s: %w", r.where(), err)
+		return false, nil
 	}
 	return len(lp.Items) <= size, nil
 }
