@@ -1,9 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,49 +21,10 @@ func TestDaemonMissingSecrets(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes; not in -short")
 	}
-	fake, err := fakeapi.New(fakeapi.Options{Data: "demo"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(fake)
-	defer srv.Close()
 	dir := t.TempDir()
-	listen := freeAddr(t)
-	if err := os.WriteFile(filepath.Join(dir, "key"), []byte(fakeapi.DemoAPIKey+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfgPath := filepath.Join(dir, "config.yaml")
-	text := fmt.Sprintf(`database: %s
-name: host-a
-listen: %s
-environments:
-  local: {base_url: %q, api_key_file: key, requests_per_second: 0}
-  stage: {base_url: %q, api_key_file: stage.key, requests_per_second: 0}
-workspaces:
-  - {name: acme, environment: local, schedule: "@every 1s"}
-  - {name: acme-stage, environment: stage, schedule: "@every 1s"}
-offsite:
-  - {name: nas, url: "file://%s/nas", password_file: nas.pw}
-`, filepath.Join(dir, "db", "enspace-sync.db"), listen, srv.URL, srv.URL, dir)
-	if err := os.WriteFile(cfgPath, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	d := startDaemonProc(t, cfgPath)
+	d, base, cfgPath := startSecretsDaemon(t, dir, "api_key_file: stage.key", "nas.pw", "")
 	cmd, logs, exited := d.cmd, d.logs, d.exited
-	base := "http://" + listen
-	waitUntil(t, 10*time.Second, "the listener", func() bool {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil
-	})
-	metric := func(want string) func() bool {
-		return func() bool {
-			_, m := httpGet(t, base+"/metrics")
-			return strings.Contains(m, want)
-		}
-	}
+	metric := func(want string) func() bool { return metricSays(t, base, want) }
 	waitUntil(t, 20*time.Second, "two backups of acme", func() bool { return countSnapshots(t, cfgPath) >= 2 })
 	waitUntil(t, 10*time.Second, "a failed run of acme-stage", metric(`enspace_sync_runs_total{status="failed",workspace="acme-stage"}`))
 	waitUntil(t, 10*time.Second, "a failed push to nas", metric(`enspace_sync_offsite_pushes_total{status="failed",target="nas"}`))

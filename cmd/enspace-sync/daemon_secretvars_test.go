@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,8 +10,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
 )
 
 // TestDaemonSecretVariables: the daemon starts with a config whose second
@@ -30,12 +27,6 @@ func TestDaemonSecretVariables(t *testing.T) {
 	t.Setenv("CFGVAR_NAS_PW", password)
 	t.Setenv("CFGVAR_STAGE_KEY", "")
 	os.Unsetenv("CFGVAR_STAGE_KEY") // restored by t.Setenv
-	fake, err := fakeapi.New(fakeapi.Options{Data: "demo"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(fake)
-	defer srv.Close()
 	var mu sync.Mutex
 	var hooks strings.Builder
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -51,43 +42,8 @@ func TestDaemonSecretVariables(t *testing.T) {
 		return hooks.String()
 	}
 	dir := t.TempDir()
-	listen := freeAddr(t)
-	if err := os.WriteFile(filepath.Join(dir, "key"), []byte(fakeapi.DemoAPIKey+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfgPath := filepath.Join(dir, "config.yaml")
-	text := fmt.Sprintf(`database: %s
-name: host-a
-listen: %s
-environments:
-  local: {base_url: %q, api_key_file: key, requests_per_second: 0}
-  stage: {base_url: %q, api_key: "${CFGVAR_STAGE_KEY}", requests_per_second: 0}
-workspaces:
-  - {name: acme, environment: local, schedule: "@every 1s"}
-  - {name: acme-stage, environment: stage, schedule: "@every 1s"}
-offsite:
-  - {name: nas, url: "file://%s/nas", password_file: "${CFGVAR_NAS_PW}"}
-notify:
-  webhook_url: %s/hook
-`, filepath.Join(dir, "db", "enspace-sync.db"), listen, srv.URL, srv.URL, dir, hook.URL)
-	if err := os.WriteFile(cfgPath, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	d := startDaemonProc(t, cfgPath)
-	base := "http://" + listen
-	waitUntil(t, 10*time.Second, "the listener", func() bool {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil
-	})
-	metric := func(want string) func() bool {
-		return func() bool {
-			_, m := httpGet(t, base+"/metrics")
-			return strings.Contains(m, want)
-		}
-	}
+	d, base, cfgPath := startSecretsDaemon(t, dir, `api_key: "${CFGVAR_STAGE_KEY}"`, `"${CFGVAR_NAS_PW}"`, "notify:\n  webhook_url: "+hook.URL+"/hook\n")
+	metric := func(want string) func() bool { return metricSays(t, base, want) }
 	waitUntil(t, 20*time.Second, "a backup of acme", func() bool { return countSnapshots(t, cfgPath) >= 1 })
 	waitUntil(t, 10*time.Second, "a failed run of acme-stage", metric(`enspace_sync_runs_total{status="failed",workspace="acme-stage"}`))
 	waitUntil(t, 10*time.Second, "a failed push to nas", metric(`enspace_sync_offsite_pushes_total{status="failed",target="nas"}`))

@@ -2,14 +2,11 @@ package main
 
 import (
 	"encoding/json"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"go.etcd.io/bbolt"
-
-	"github.com/enspace-sync/enspace-sync/internal/api/fakeapi"
 )
 
 // TestDaemonRefusesDamagedDatabase: with stored objects gone from the
@@ -48,14 +45,7 @@ func TestDaemonRefusesDamagedDatabase(t *testing.T) {
 // backs it up once: the test's directory and config.
 func backedUpDemo(t *testing.T) (dir, cfg string) {
 	t.Helper()
-	srv, err := fakeapi.New(fakeapi.Options{Data: "demo"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	dir = t.TempDir()
-	cfg = writeTestConfig(t, dir, hs.URL, "")
+	dir, cfg = demoConfig(t)
 	if out, err := runSelf(t, "backup", "--config", cfg); err != nil {
 		t.Fatalf("backup: %v\n%s", err, out)
 	}

@@ -68,10 +68,7 @@ workspaces:
 			if asJSON {
 				args = append(args, "--json")
 			}
-			m, stdout, stderr := newTestMain()
-			code := m.ReportError(m.Run(ctx, args))
-			m.Close()
-			out, errs := stdout.String(), stderr.String()
+			code, out, errs := runMain(ctx, args...)
 			if code != ExitInterrupted {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, ExitInterrupted, out, errs)
 			}
@@ -123,37 +120,23 @@ workspaces:
 // ("backup of acme interrupted: nothing of acme was stored"): it lists it
 // as not started.
 func TestBackupInterruptedBetweenWorkspaces(t *testing.T) {
-	srv, err := fakeapi.New(fakeapi.Options{Data: "demo"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	dir := t.TempDir()
-	cfg := writeTestConfig(t, dir, hs.URL, "")
-	f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprintf(f, "  - name: beta\n    slug: acme\n    environment: local\n")
-	f.Close()
+	_, cfg := demoConfig(t)
+	appendConfig(t, cfg, "  - name: beta\n    slug: acme\n    environment: local\n")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	m, stdout, stderr := newTestMain()
-	code := m.ReportError(m.Run(ctx, []string{"backup", "--config", cfg, "--json"}))
-	m.Close()
+	code, stdout, stderr := runMain(ctx, "backup", "--config", cfg, "--json")
 	if code != ExitInterrupted {
 		t.Fatalf("exit %d, want %d\n%s", code, ExitInterrupted, stderr)
 	}
 	want := "enspace-sync: backup interrupted before acme started: stored in this run: none; not started: acme, beta\n"
-	if !strings.HasSuffix(stderr.String(), want) {
+	if !strings.HasSuffix(stderr, want) {
 		t.Errorf("stderr:\n%s\nwant it to end in %q", stderr, want)
 	}
 	var last struct {
 		Workspace  string
 		NotStarted []string `json:"not_started"`
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &last); err != nil || last.Workspace != "" || strings.Join(last.NotStarted, ",") != "acme,beta" {
+	if err := json.Unmarshal([]byte(stdout), &last); err != nil || last.Workspace != "" || strings.Join(last.NotStarted, ",") != "acme,beta" {
 		t.Errorf("--json line %s: %+v", stdout, last)
 	}
 }

@@ -37,12 +37,7 @@ func TestRestoreInterrupted(t *testing.T) {
 	}))
 	defer hs.Close()
 	cfg := writeTestConfig(t, t.TempDir(), hs.URL, "")
-	run := func(ctx context.Context, args ...string) (int, string, string) {
-		m, stdout, stderr := newTestMain()
-		code := m.ReportError(m.Run(ctx, args))
-		m.Close()
-		return code, stdout.String(), stderr.String()
-	}
+	run := runMain
 	if code, out, errs := run(context.Background(), "backup", "--config", cfg); code != ExitOK {
 		t.Fatalf("backup: exit %d\n%s%s", code, out, errs)
 	}
@@ -78,19 +73,10 @@ func TestRestoreInterrupted(t *testing.T) {
 // that was interrupted, never a bare "context canceled", and exits 130;
 // verify stops rather than checking on to the end.
 func TestInterruptedNamesTheCommand(t *testing.T) {
-	srv, err := fakeapi.New(fakeapi.Options{Data: "demo"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	dir := t.TempDir()
-	cfg := writeTestConfig(t, dir, hs.URL, "")
-	m, _, stderr := newTestMain()
-	if code := m.ReportError(m.Run(context.Background(), []string{"backup", "--config", cfg})); code != ExitOK {
+	dir, cfg := demoConfig(t)
+	if code, _, stderr := runMain(context.Background(), "backup", "--config", cfg); code != ExitOK {
 		t.Fatalf("backup: exit %d\n%s", code, stderr)
 	}
-	m.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	for _, tc := range []struct {
@@ -102,10 +88,8 @@ func TestInterruptedNamesTheCommand(t *testing.T) {
 		{[]string{"verify", "--config", cfg, "--read-data"}, "enspace-sync: verify interrupted"}, // not "no damage found"
 		{[]string{"verify", "--config", cfg, "--repair"}, "enspace-sync: verify interrupted"},    // nothing recorded
 	} {
-		m, _, stderr := newTestMain()
-		code := m.ReportError(m.Run(ctx, tc.args))
-		m.Close()
-		if code != ExitInterrupted || !strings.Contains(stderr.String(), tc.want) || strings.Contains(stderr.String(), "context canceled") {
+		code, _, stderr := runMain(ctx, tc.args...)
+		if code != ExitInterrupted || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "context canceled") {
 			t.Errorf("%s: exit %d, want %d and %q\n%s", tc.args[0], code, ExitInterrupted, tc.want, stderr)
 		}
 	}
@@ -115,35 +99,19 @@ func TestInterruptedNamesTheCommand(t *testing.T) {
 // target's line, that it was interrupted, not that it failed with
 // "context canceled"; exit 130.
 func TestOffsitePushInterrupted(t *testing.T) {
-	srv, err := fakeapi.New(fakeapi.Options{Data: "demo"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	dir := t.TempDir()
-	cfg := writeTestConfig(t, dir, hs.URL, "")
+	dir, cfg := demoConfig(t)
 	if err := os.WriteFile(filepath.Join(dir, "offsite.password"), []byte("a long enough password\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprintf(f, "name: host-1\noffsite:\n  - name: nas\n    url: file://%s\n    password_file: offsite.password\n", filepath.Join(dir, "target"))
-	f.Close()
-	m, _, stderr := newTestMain()
-	if code := m.ReportError(m.Run(context.Background(), []string{"backup", "--config", cfg})); code != ExitOK {
+	appendConfig(t, cfg, fmt.Sprintf("name: host-1\noffsite:\n  - name: nas\n    url: file://%s\n    password_file: offsite.password\n", filepath.Join(dir, "target")))
+	if code, _, stderr := runMain(context.Background(), "backup", "--config", cfg); code != ExitOK {
 		t.Fatalf("backup: exit %d\n%s", code, stderr)
 	}
-	m.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	m, stdout, stderr := newTestMain()
-	code := m.ReportError(m.Run(ctx, []string{"offsite", "push", "--config", cfg}))
-	m.Close()
-	if code != ExitInterrupted || !strings.Contains(stdout.String(), "nas: interrupted\n") ||
-		strings.Contains(stdout.String(), "context canceled") || strings.Contains(stderr.String(), "context canceled") {
+	code, stdout, stderr := runMain(ctx, "offsite", "push", "--config", cfg)
+	if code != ExitInterrupted || !strings.Contains(stdout, "nas: interrupted\n") ||
+		strings.Contains(stdout, "context canceled") || strings.Contains(stderr, "context canceled") {
 		t.Errorf("offsite push interrupted: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, ExitInterrupted, stdout, stderr)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/enspace-sync/enspace-sync/internal/offsite"
-	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
 // TestOffsiteCacheDirSpellings: restore-db given the target as
@@ -17,11 +16,7 @@ import (
 // typed, and the two spellings had two caches.
 func TestOffsiteCacheDirSpellings(t *testing.T) {
 	dir := t.TempDir()
-	db, err := snapshot.Open(filepath.Join(dir, "orig.db"), snapshot.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openOrigDB(t, dir)
 	writeRoundTripDay(t, db, "acme", 1)
 	svc := offsiteTestService(t, dir, db, "cache-Password-1")
 	ctx := context.Background()

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/enspace-sync/enspace-sync/internal/offsite"
-	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
 
 // TestRestoreDBPacksMissing: restore-db reads the trees while it files
@@ -16,11 +15,7 @@ import (
 // with the missing object's error and leaves nothing at --to.
 func TestRestoreDBPacksMissing(t *testing.T) {
 	dir := t.TempDir()
-	db, err := snapshot.Open(filepath.Join(dir, "orig.db"), snapshot.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openOrigDB(t, dir)
 	writeRoundTripDay(t, db, "acme", 1)
 	ctx := context.Background()
 	target := filepath.Join(dir, "target")

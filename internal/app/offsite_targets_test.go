@@ -57,11 +57,7 @@ offsite:
 // is a *TargetsError that says the run was partial.
 func TestOffsiteEveryTarget(t *testing.T) {
 	dir := t.TempDir()
-	db, err := snapshot.Open(filepath.Join(dir, "orig.db"), snapshot.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openOrigDB(t, dir)
 	writeRoundTripDay(t, db, "acme", 1)
 	svc := twoTargetService(t, dir, db)
 	ctx := context.Background()
@@ -156,11 +152,7 @@ func (b *blockedSource) Snapshots() ([]offsite.Local, error) {
 // target's), and an error that is all locks.
 func TestOffsitePruneLockedReport(t *testing.T) {
 	dir := t.TempDir()
-	db, err := snapshot.Open(filepath.Join(dir, "orig.db"), snapshot.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openOrigDB(t, dir)
 	writeRoundTripDay(t, db, "acme", 1)
 	svc := offsiteTestService(t, dir, db, "locked-Password-1")
 	ctx := context.Background()

@@ -119,6 +119,18 @@ func objectsOf(t *testing.T, db *snapshot.DB, s *snapshot.Snapshot) map[string]s
 	return out
 }
 
+// openOrigDB opens dir/orig.db, the database offsiteTestService backs
+// up, and closes it when the test ends.
+func openOrigDB(t *testing.T, dir string) *snapshot.DB {
+	t.Helper()
+	db, err := snapshot.Open(filepath.Join(dir, "orig.db"), snapshot.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // writeRoundTripDay commits day d of ws: 300 items whose d-th tenth
 // changed, a type that disappears on day 4 (an anomaly that protects day
 // 3), and on day 2 a partial snapshot (roles could not be read).

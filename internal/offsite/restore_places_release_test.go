@@ -2,9 +2,7 @@ package offsite
 
 import (
 	"context"
-	"fmt"
 	"testing"
-	"time"
 )
 
 // TestRestorePlacesReleasedByEntries: restore-db walks the first snapshot
@@ -18,29 +16,7 @@ func TestRestorePlacesReleasedByEntries(t *testing.T) {
 	maxDeltaBytes = 1 // every push a full tree
 	t.Cleanup(func() { maxDeltaBytes = old })
 	ctx := context.Background()
-	dir := t.TempDir()
-	r := newFileRepo(t, dir, "a")
-	src := &memSource{}
-	for d := 1; d <= 2; d++ {
-		s := day(fmt.Sprintf("s%d", d), d, 2000, 30)
-		s.at = s.at.Add(time.Duration(d) * time.Hour)
-		src.snaps = append(src.snaps, s)
-		if _, err := r.Push(ctx, src); err != nil {
-			t.Fatal(err)
-		}
-	}
-	snaps, err := r.Snapshots(ctx)
-	if err != nil || len(snaps) != 2 {
-		t.Fatalf("snapshots = %d, %v", len(snaps), err)
-	}
-	rs, err := r.NewRestorer(ctx, snaps, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rs.Close()
-	if err := rs.Wait(ctx); err != nil {
-		t.Fatal(err)
-	}
+	_, snaps, rs := pushTwoDaysAndRestore(t, ctx)
 	looked := 0
 	testHookFind = func() { looked++ }
 	t.Cleanup(func() { testHookFind = nil })

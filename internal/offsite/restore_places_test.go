@@ -15,29 +15,7 @@ import (
 // places taken) looks them up, with the same result.
 func TestRestoreObjectsPlacedByDiscover(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	r := newFileRepo(t, dir, "a")
-	src := &memSource{}
-	for d := 1; d <= 2; d++ {
-		s := day(fmt.Sprintf("s%d", d), d, 2000, 30)
-		s.at = s.at.Add(time.Duration(d) * time.Hour)
-		src.snaps = append(src.snaps, s)
-		if _, err := r.Push(ctx, src); err != nil {
-			t.Fatal(err)
-		}
-	}
-	snaps, err := r.Snapshots(ctx)
-	if err != nil || len(snaps) != 2 {
-		t.Fatalf("snapshots = %d, %v", len(snaps), err)
-	}
-	rs, err := r.NewRestorer(ctx, snaps, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rs.Close()
-	if err := rs.Wait(ctx); err != nil {
-		t.Fatal(err)
-	}
+	r, snaps, rs := pushTwoDaysAndRestore(t, ctx)
 	other, err := r.NewRestorer(ctx, snaps, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -80,4 +58,35 @@ func TestRestoreObjectsPlacedByDiscover(t *testing.T) {
 			}
 		}
 	}
+}
+
+// pushTwoDaysAndRestore pushes two days of 2000 objects (one push per
+// day) to a new file repository and returns it, its two snapshots and a
+// Restorer of both whose reading of the trees (discover) is done; the
+// Restorer is closed when the test ends.
+func pushTwoDaysAndRestore(t *testing.T, ctx context.Context) (*Repo, []*Snapshot, *Restorer) {
+	t.Helper()
+	r := newFileRepo(t, t.TempDir(), "a")
+	src := &memSource{}
+	for d := 1; d <= 2; d++ {
+		s := day(fmt.Sprintf("s%d", d), d, 2000, 30)
+		s.at = s.at.Add(time.Duration(d) * time.Hour)
+		src.snaps = append(src.snaps, s)
+		if _, err := r.Push(ctx, src); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snaps, err := r.Snapshots(ctx)
+	if err != nil || len(snaps) != 2 {
+		t.Fatalf("snapshots = %d, %v", len(snaps), err)
+	}
+	rs, err := r.NewRestorer(ctx, snaps, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rs.Close() })
+	if err := rs.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return r, snaps, rs
 }
