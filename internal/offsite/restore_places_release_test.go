@@ -9,8 +9,10 @@ import (
 // of a chain with CollectionObjects and a later full tree with
 // CollectionEntries (compareCollection); the places discover noted for
 // the later tree's leaf chunks are taken by that walk too, so none is
-// left once every snapshot is imported, and CollectionEntries looks none
-// of those objects up again.
+// left once every snapshot is imported, and CollectionEntries takes the
+// objects of the leaves only the later tree has from their places (the
+// leaves it shares with the first tree were taken by the first walk: their
+// objects are looked up by ref, so some look-ups remain, never all).
 func TestRestorePlacesReleasedByEntries(t *testing.T) {
 	old := maxDeltaBytes
 	maxDeltaBytes = 1 // every push a full tree
