@@ -47,12 +47,14 @@ and records what is damaged (see the config's scrub: section); with
 "offsite:TARGET" pushes to that offsite target (see docs/offsite.md). Without --wait it
 returns once the run has started. With --wait it waits for the run and
 prints its outcome; the exit status is then 0 for a complete snapshot, 3
-for a partial one and 1 for a failed or aborted run. A run of NAME that is
+for a partial one, 2 for a run that failed on the config (a key,
+password or credential file the daemon cannot read, as backup and
+offsite push exit) and 1 for another failed or aborted run. A run of NAME that is
 already in progress is an error (exit 1): runs never overlap. When nothing
 answers at the config's listen address, it says so and exits 1.
 
 With --json: {"started", "error", "run": {"started_at", "finished_at",
-"status", "snapshot", "error"}}.
+"status", "snapshot", "error", "config_error" (when true)}}.
 
 Examples:
   enspace-sync trigger acme
@@ -215,6 +217,9 @@ func triggerCommand(ctx context.Context, m *Main, o *triggerOptions) error {
 		return nil
 	case daemon.StatusPartial:
 		return withExit(ExitPartial, nil)
+	}
+	if r.ConfigError {
+		return withExit(ExitUsage, nil)
 	}
 	return withExit(ExitError, nil)
 }

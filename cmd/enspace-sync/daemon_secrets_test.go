@@ -35,6 +35,17 @@ func TestDaemonMissingSecrets(t *testing.T) {
 		}
 	}
 
+	// A triggered run that fails on the key file exits 2, as backup does.
+	var out string
+	var err error
+	waitUntil(t, 20*time.Second, "a triggered run of acme-stage", func() bool {
+		out, err = runSelf(t, "trigger", "--config", cfgPath, "--wait", "--json", "acme-stage")
+		return !strings.Contains(out, "already in progress")
+	})
+	if processExit(err) != ExitUsage || !strings.Contains(out, `"config_error": true`) {
+		t.Errorf("trigger --wait of the workspace whose key file is missing: exit %d, want 2 and config_error\n%s", processExit(err), out)
+	}
+
 	// Fixed and reloaded: the next push goes through.
 	if err := os.WriteFile(filepath.Join(dir, "nas.pw"), []byte("nas-Password-5\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -44,6 +44,11 @@ type RunInfo struct {
 	Status     Status    `json:"status"`
 	Snapshot   string    `json:"snapshot"` // short id; "" when no snapshot was stored
 	Error      string    `json:"error"`
+	// ConfigError is set when the run failed on the config, a key,
+	// password or credential file it could not read (a SecretError):
+	// nothing was tried, and trigger --wait exits 2 for it, as backup and
+	// offsite push do.
+	ConfigError bool `json:"config_error,omitempty"`
 }
 
 // APIStats are the API requests one run made.
