@@ -22,7 +22,8 @@ type InterruptedBackup struct {
 
 // Summary says what the run stored and what it did not, for the error of
 // an interrupted backup: "nothing of beta was stored; stored in this run:
-// acme (snapshot 1a2b3c4d); not started: gamma". A backup of one workspace
+// acme (snapshot 1a2b3c4d); not started: gamma" (a snapshot stored as
+// partial says so: "acme (snapshot 1a2b3c4d, partial)"). A backup of one workspace
 // says only "nothing was stored".
 func (b *InterruptedBackup) Summary() string {
 	if len(b.Stored) == 0 && len(b.Failed) == 0 && len(b.NotStarted) == 0 {
@@ -37,6 +38,9 @@ func (b *InterruptedBackup) Summary() string {
 		names := make([]string, len(b.Stored))
 		for i, s := range b.Stored {
 			names[i] = fmt.Sprintf("%s (snapshot %s)", s.Workspace, s.ShortID())
+			if s.Status != snapshot.StatusComplete {
+				names[i] = fmt.Sprintf("%s (snapshot %s, %s)", s.Workspace, s.ShortID(), s.Status)
+			}
 		}
 		stored = strings.Join(names, ", ")
 	}
