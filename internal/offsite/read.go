@@ -252,13 +252,9 @@ func (t *trees) preloadRun(ctx context.Context, packs []ID) {
 // (push starts a full tree after maxDeltas).
 const maxDeltaDepth = 64
 
-// walk calls fn for each entry of the tree under root, in key order.
-func (t *trees) walk(ctx context.Context, root Ref, fn func(Entry) error) error {
-	return t.walkDepth(ctx, root, 0, func(e Entry, _ Ref, _ int) error { return fn(e) })
-}
-
-// walkAt is walk, which also gives each entry's leaf chunk and its place
-// in the chunk's entries; a zero chunk and -1 for an entry a delta sets.
+// walkAt calls fn for each entry of the tree under root, in key order,
+// with the entry's leaf chunk and its place in the chunk's entries; a zero
+// chunk and -1 for an entry a delta sets.
 func (t *trees) walkAt(ctx context.Context, root Ref, fn func(e Entry, chunk Ref, at int) error) error {
 	return t.walkDepth(ctx, root, 0, fn)
 }

@@ -125,27 +125,6 @@ func newRepo(b Backend, keyName string, m []byte, opts Options) (*Repo, error) {
 	return &Repo{b: b, key: k, keyName: keyName, opts: opts, host: host}, nil
 }
 
-// Init creates a repository at b: a random master key sealed under
-// opts.Password in a first keys/ object. It refuses a target that has keys.
-func Init(ctx context.Context, b Backend, opts Options) (*Repo, error) {
-	opts.fill()
-	if opts.Password == "" {
-		return nil, fmt.Errorf("%w: empty password", ErrInvalid)
-	}
-	names, err := keyNames(ctx, b)
-	if err != nil {
-		return nil, fmt.Errorf("list keys: %w", err)
-	}
-	if len(names) > 0 {
-		return nil, fmt.Errorf("%w: the target already holds a repository", ErrInvalid)
-	}
-	r, err := create(ctx, b, opts)
-	if errors.Is(err, ErrExist) {
-		return nil, fmt.Errorf("%w: the target already holds a repository", ErrInvalid)
-	}
-	return r, err
-}
-
 // create writes the first key of a new repository; ErrExist when another
 // process created it first (whenever that was).
 func create(ctx context.Context, b Backend, opts Options) (*Repo, error) {
