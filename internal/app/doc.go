@@ -68,7 +68,9 @@
 // failed on such a file, nothing was tried and the config is what is
 // wrong, so `offsite push` (every target) and `backup` (every workspace)
 // exit 2, as for an invalid config; 3 when others succeeded; 1 when every
-// unit failed and some for another reason.
+// unit failed and some for another reason. A daemon run that failed on
+// such a file says so in its RunResult (ConfigError, "config_error" in
+// /v1/status), and `trigger --wait` exits 2 for it.
 // config check and doctor load without SecretsOnUse: every problem of
 // every secret fails them (exit 2), listed.
 //
