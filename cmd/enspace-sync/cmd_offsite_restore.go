@@ -32,12 +32,13 @@ warns) is for reading: a daemon that pushes from it would publish the
 others' snapshots under its own name, and the next restore-db without
 --name would refuse them.
 
-PATH must not exist; the database is built under PATH.restoring, synced
-and linked into place when complete: PATH never holds a half-built
-database, and a file that appears there meanwhile is left as it is. The directory of PATH needs free space for the
-database and, while it runs, about the target's data decompressed. An S3 target's keys come from
---access-key-id-file and --secret-access-key-file, or AWS_ACCESS_KEY_ID
-and AWS_SECRET_ACCESS_KEY. Files must be readable by their owner only.
+PATH must not exist (exit 2: choose a new path); the database is built
+under PATH.restoring, synced and linked into place when complete: PATH
+never holds a half-built database, and a file that appears there
+meanwhile is left as it is. The directory of PATH needs free space for
+the database and, while it runs, about the target's data decompressed.
+An S3 target's keys come from --access-key-id-file and
+--secret-access-key-file, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. Files must be readable by their owner only.
 It writes nothing to the target (read-only credentials suffice) and exits
 4, naming it, while another process prunes the target.
 

@@ -23,7 +23,9 @@ it says so and exits 1.
 
 With --json, the daemon's answer as is: {"workspaces": [{"name", "kind"
 (backup, replication or offsite), "schedule", "next_run", "last_run":
-{"started_at", "finished_at", "status", "snapshot", "error"}, "running",
+{"started_at", "finished_at", "status", "snapshot", "error", "config_error"
+(true when the run failed on a key, password or credential file; absent
+otherwise)}, "running",
 "snapshots", "offsite": {"last_push", "last_received", "pending",
 "stale_after_seconds", "stale"} (offsite targets' push jobs only)}],
 "scrub" (the scrub job, with the same keys; absent when disabled),

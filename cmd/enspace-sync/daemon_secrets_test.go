@@ -45,6 +45,14 @@ func TestDaemonMissingSecrets(t *testing.T) {
 	if processExit(err) != ExitUsage || !strings.Contains(out, `"config_error": true`) {
 		t.Errorf("trigger --wait of the workspace whose key file is missing: exit %d, want 2 and config_error\n%s", processExit(err), out)
 	}
+	// So does a push to the target whose password file is missing.
+	waitUntil(t, 20*time.Second, "a triggered push to nas", func() bool {
+		out, err = runSelf(t, "trigger", "--config", cfgPath, "--wait", "--json", "offsite:nas")
+		return !strings.Contains(out, "already in progress")
+	})
+	if processExit(err) != ExitUsage || !strings.Contains(out, `"config_error": true`) {
+		t.Errorf("trigger --wait of the target whose password file is missing: exit %d, want 2 and config_error\n%s", processExit(err), out)
+	}
 
 	// Fixed and reloaded: the next push goes through.
 	if err := os.WriteFile(filepath.Join(dir, "nas.pw"), []byte("nas-Password-5\n"), 0o600); err != nil {

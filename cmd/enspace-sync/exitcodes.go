@@ -20,7 +20,9 @@ import (
 // command over several units (workspaces, offsite targets, snapshots) exits
 // 3 when some succeeded and some failed, naming the failed ones; when all
 // failed, 2 if each failed on a secret file the config could not read
-// (app.AllSecret: an invalid config, nothing was tried), 1 otherwise. TestExitCodeTable walks the commands against it.
+// (app.AllSecret: an invalid config, nothing was tried), 1 otherwise;
+// trigger --wait exits 2 for a daemon run that failed on such a file (its
+// config_error). TestExitCodeTable walks the commands against it.
 const (
 	ExitOK          = 0   // success
 	ExitError       = 1   // the command failed (API, storage, damaged data, ...)
@@ -36,8 +38,9 @@ const exitCodeTable = `Exit status:
   1    the command failed (API error, storage error, damaged data), or what it names does not exist
   2    bad command line or invalid configuration (also a backup or offsite
        command whose every workspace or target failed on a key, password
-       or credential file that cannot be read), or an output path that
-       already exists (db backup, export, offsite restore-db, config init)
+       or credential file that cannot be read, and a trigger --wait run
+       that failed on one), or an output path that already exists
+       (db backup, export, offsite restore-db, config init)
   3    part of the work was done: a backup was stored as partial (some kinds
        could not be read), a backup of several workspaces failed some and
        stored others, some steps of a restore, replicate or apply failed,

@@ -44,7 +44,12 @@
 // API, a refused workspace or key, a database the daemon holds) is a
 // *FailureError: the cause in words, and a hint (the command or the check
 // to run next). It wraps the original error, so its exit code stays the
-// original's (1, or 4 for the lock).
+// original's (1, or 4 for the lock). A backup of several workspaces that
+// SIGINT or SIGTERM stops is summed up by InterruptedBackup: nothing of
+// the workspace it was backing up was stored, and its Summary names what
+// the run did store (snapshot ids, "partial" after a partial one), what
+// failed and what was not started, so that "nothing was stored" is never
+// read as true of the whole run (JSON: stored, failed, not_started).
 //
 // # Secrets a use case needs
 //
@@ -68,7 +73,9 @@
 // failed on such a file, nothing was tried and the config is what is
 // wrong, so `offsite push` (every target) and `backup` (every workspace)
 // exit 2, as for an invalid config; 3 when others succeeded; 1 when every
-// unit failed and some for another reason.
+// unit failed and some for another reason. A daemon run that failed on
+// such a file says so in its RunResult (ConfigError, "config_error" in
+// /v1/status), and `trigger --wait` exits 2 for it.
 // config check and doctor load without SecretsOnUse: every problem of
 // every secret fails them (exit 2), listed.
 //

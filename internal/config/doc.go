@@ -29,7 +29,10 @@
 //	config.yaml:7: unknown key "schedul" in workspaces[0] (did you mean "schedule"?)
 //	config.yaml:12: workspaces[1].environment: "prod" is not defined (environments: production, stage)
 //
-// It unwraps to the package's sentinel errors.
+// The problems print by line, and those of one line (a flow sequence, an
+// alias) in the order of their key paths, an index compared as a number:
+// offsite[2] before offsite[10] (sortProblems). It unwraps to the
+// package's sentinel errors.
 //
 // # Secrets
 //
