@@ -57,10 +57,11 @@ A workspace whose run failed prints {"workspace", "status": "failed", "error"}.
 Interrupted (SIGINT, SIGTERM; exit 130), the run stores nothing of the
 workspace it was backing up; the last line says so, and over several
 workspaces also which were stored in this run (with their snapshot ids,
-and "partial" after a partial one), which failed and which were not started (stopped between two workspaces,
-it starts no other; the --json line's "workspace" is then ""). With --json it prints
-{"workspace", "status": "aborted", "error", "stored": [{"workspace", "id",
-"short_id", "status"}], "failed", "not_started"}.
+and "partial" after a partial one), which failed and which were not
+started (stopped between two workspaces, it starts no other; the --json
+line's "workspace" is then ""). With --json it prints {"workspace",
+"status": "aborted", "error", "stored": [{"workspace", "id", "short_id",
+"status"}], "failed", "not_started"}.
 
 Examples:
   enspace-sync backup

@@ -38,9 +38,10 @@ never holds a half-built database, and a file that appears there
 meanwhile is left as it is. The directory of PATH needs free space for
 the database and, while it runs, about the target's data decompressed.
 An S3 target's keys come from --access-key-id-file and
---secret-access-key-file, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. Files must be readable by their owner only.
-It writes nothing to the target (read-only credentials suffice) and exits
-4, naming it, while another process prunes the target.
+--secret-access-key-file, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY;
+the files must be readable by their owner only. It writes nothing to the
+target (read-only credentials suffice) and exits 4, naming it, while
+another process prunes the target.
 
 A target that lost or damaged some packs still gives what it can: the
 snapshots of a workspace are restored up to the first one that cannot be

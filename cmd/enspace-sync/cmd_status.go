@@ -39,21 +39,22 @@ Examples:
 	})
 	register(&command{
 		name:    "trigger",
-		summary: "ask the running daemon to back up a workspace (or scrub) now",
+		summary: "ask the running daemon to run a backup, replication, push or scrub now",
 		usage:   "enspace-sync trigger [--config FILE] [--wait] [--json] NAME",
 		help: `Asks the running daemon (enspace-sync run) to start a backup of the
 workspace NAME now, with retention after it as usual. NAME may also be a
 replication, or "scrub": the daemon then reads every stored object back
 and records what is damaged (see the config's scrub: section); with
 --wait, a scrub that found damage exits 1 and names it. NAME
-"offsite:TARGET" pushes to that offsite target (see docs/offsite.md). Without --wait it
-returns once the run has started. With --wait it waits for the run and
-prints its outcome; the exit status is then 0 for a complete snapshot, 3
-for a partial one, 2 for a run that failed on the config (a key,
-password or credential file the daemon cannot read, as backup and
-offsite push exit) and 1 for another failed or aborted run. A run of NAME that is
-already in progress is an error (exit 1): runs never overlap. When nothing
-answers at the config's listen address, it says so and exits 1.
+"offsite:TARGET" pushes to that offsite target (see docs/offsite.md).
+Without --wait it returns once the run has started. With --wait it waits
+for the run and prints its outcome; the exit status is then 0 for a
+complete snapshot, 3 for a partial one, 2 for a run that failed on the
+config (a key, password or credential file the daemon cannot read, as
+backup, replicate and offsite push exit) and 1 for another failed or
+aborted run. A run of NAME that is already in progress is an error
+(exit 1): runs never overlap. When nothing answers at the config's
+listen address, it says so and exits 1.
 
 With --json: {"started", "error", "run": {"started_at", "finished_at",
 "status", "snapshot", "error", "config_error" (when true)}}.

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -44,6 +45,17 @@ func TestDaemonMissingSecrets(t *testing.T) {
 	})
 	if processExit(err) != ExitUsage || !strings.Contains(out, `"config_error": true`) {
 		t.Errorf("trigger --wait of the workspace whose key file is missing: exit %d, want 2 and config_error\n%s", processExit(err), out)
+	}
+	// /v1/status's last_run says so too, whichever run of acme-stage it
+	// shows (one a second: several of them).
+	stageRun := regexp.MustCompile(`"name": "acme-stage",[^}]*"last_run": \{[^}]*\}`)
+	for i := 0; i < 12; i++ {
+		st, _ := runSelf(t, "status", "--config", cfgPath, "--json")
+		if r := stageRun.FindString(st); !strings.Contains(r, `"config_error": true`) {
+			t.Errorf("status --json: acme-stage's last run has no config_error:\n%s", r)
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
 	// So does a push to the target whose password file is missing.
 	waitUntil(t, 20*time.Second, "a triggered push to nas", func() bool {

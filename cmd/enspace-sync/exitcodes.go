@@ -35,7 +35,8 @@ const (
 
 const exitCodeTable = `Exit status:
   0    success
-  1    the command failed (API error, storage error, damaged data), or what it names does not exist
+  1    the command failed (API error, storage error, damaged data), or what
+       it names does not exist
   2    bad command line or invalid configuration (also a backup or offsite
        command whose every workspace or target failed on a key, password
        or credential file that cannot be read, and a trigger --wait run

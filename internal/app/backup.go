@@ -50,7 +50,7 @@ func (s *Service) Backup(ctx context.Context, req BackupRequest) (*BackupResult,
 	}
 	client, err := s.Client(ws)
 	if err != nil {
-		s.recordFailedStart(db, ws.Name, err)
+		s.recordFailedStart(db, ws.Name, time.Now(), err)
 		return nil, err
 	}
 	progress := orNoProgress(req.Progress)
@@ -214,11 +214,13 @@ func (w summedWriter) PutSumCopy(kind, parent, key string, sum [sha256.Size]byte
 	return w.PutCopy(kind, parent, key, snapshot.Hash(sum), raw)
 }
 
-// recordFailedStart records a run that failed before it began (its
-// environment's key file cannot be read), so that the run history, the
-// dashboard and a restarted daemon's status show it.
-func (s *Service) recordFailedStart(db *snapshot.DB, workspace string, err error) {
-	if ferr := db.FailRun(workspace, time.Now(), err); ferr != nil {
+// recordFailedStart records a run that started at started and failed
+// before it began (its environment's key file cannot be read), so that the
+// run history, the dashboard and a restarted daemon's status show it. The
+// daemon's job passes its result's start: the record is then not newer than
+// the result, and /v1/status keeps the result's config_error.
+func (s *Service) recordFailedStart(db *snapshot.DB, workspace string, started time.Time, err error) {
+	if ferr := db.FailRun(workspace, started, err); ferr != nil {
 		s.log.Error("record the failed run", "workspace", workspace, "err", ferr)
 	}
 }

@@ -29,7 +29,7 @@ func (s *Service) RunBackup(ctx context.Context, name string) JobResult {
 	client, err := s.Client(ws)
 	if err != nil {
 		if db, derr := s.needDB(); derr == nil {
-			s.recordFailedStart(db, name, err)
+			s.recordFailedStart(db, name, res.StartedAt, err)
 		}
 		return fail(err)
 	}

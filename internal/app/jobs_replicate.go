@@ -44,6 +44,9 @@ func (s *Service) RunReplication(ctx context.Context, name string) JobResult {
 	case err != nil && ctx.Err() != nil:
 		return finish(StatusAborted, "stopped while planning: nothing was applied", nil)
 	case err != nil:
+		// A key or secret file of either environment that cannot be read:
+		// nothing was tried (trigger --wait exits 2, as replicate does).
+		res.ConfigError = AllSecret([]error{err})
 		return finish(StatusFailed, "not planned", err)
 	}
 	summary := PlanSummary(p.Plan)

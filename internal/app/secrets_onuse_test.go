@@ -48,6 +48,8 @@ workspaces:
 offsite:
   - {name: nas, url: "file://%s/nas", password_file: nas.pw}
   - {name: usb, url: "file://%s/usb", password_file: usb.pw}
+replications:
+  - {name: to-stage, from: acme, to: acme-stage, schedule: "@hourly"}
 `, filepath.Join(dir, "db"), hs.URL, localSecrets, hs.URL, dir, dir)
 	path := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
@@ -90,6 +92,15 @@ func TestMissingSecretFailsOnlyItsUser(t *testing.T) {
 	var se *SecretError
 	if !errors.As(err, &se) || !errors.Is(err, ErrConfig) || !errors.Is(err, config.ErrKeyFile) {
 		t.Errorf("Backup(acme-stage) = %v, want a *SecretError that is ErrConfig and config.ErrKeyFile", err)
+	}
+
+	// The daemon's replication into acme-stage fails on its key too, as
+	// a config error: nothing was tried (trigger --wait exits 2).
+	if rep := svc.RunReplication(ctx, "to-stage"); rep.Status != StatusFailed || !rep.ConfigError {
+		t.Errorf("replication into acme-stage = %+v, want failed with ConfigError", rep.RunInfo)
+	}
+	if job := svc.RunBackup(ctx, "acme-stage"); !job.ConfigError {
+		t.Errorf("backup of acme-stage = %+v, want ConfigError", job.RunInfo)
 	}
 
 	// offsite push --target nas: that target fails, naming its file.
