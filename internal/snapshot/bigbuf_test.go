@@ -133,18 +133,7 @@ func TestWriterGivesBackChunks(t *testing.T) {
 // of waiting index entries.
 func TestCloseGivesBackWaitTable(t *testing.T) {
 	db := openTestOpts(t, Options{UnfiledBlobs: 1 << 20})
-	w, err := db.Begin("acme", t0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw := []byte(`{"id":1}`)
-	h, _ := ContentHash(raw)
-	if err := w.PutCopy("items", "contracts", "1", h, raw); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Commit(CommitInfo{FinishedAt: t0}); err != nil {
-		t.Fatal(err)
-	}
+	commitOneCopy(t, db)
 	db.unfiled.mu.RLock()
 	slots := db.unfiled.entries.slots
 	db.unfiled.mu.RUnlock()
@@ -192,18 +181,7 @@ func TestBigTrimDropsFreeBuffers(t *testing.T) {
 	}
 	bigFree(b)
 	db := openTestOpts(t, Options{})
-	w, err := db.Begin("acme", t0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw := []byte(`{"id":1}`)
-	h, _ := ContentHash(raw)
-	if err := w.PutCopy("items", "contracts", "1", h, raw); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Commit(CommitInfo{FinishedAt: t0}); err != nil {
-		t.Fatal(err)
-	}
+	commitOneCopy(t, db)
 	// The run took a chunk (maybe b) and gave it back; its end trimmed
 	// every free buffer.
 	bigBufs.mu.Lock()
@@ -234,5 +212,22 @@ func TestClosedDBMakesNoWaitTable(t *testing.T) {
 	defer db.unfiled.mu.RUnlock()
 	if db.unfiled.entries.slots != nil || db.unfiled.entries.list != nil {
 		t.Error("a closed database made a waiting table again")
+	}
+}
+
+// commitOneCopy commits a run of one object put with PutCopy.
+func commitOneCopy(t *testing.T, db *DB) {
+	t.Helper()
+	w, err := db.Begin("acme", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := []byte(`{"id":1}`)
+	h, _ := ContentHash(raw)
+	if err := w.PutCopy("items", "contracts", "1", h, raw); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Commit(CommitInfo{FinishedAt: t0}); err != nil {
+		t.Fatal(err)
 	}
 }
