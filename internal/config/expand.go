@@ -54,8 +54,7 @@ func secretKind(keys []string) secretField {
 			return ownedSecret
 		}
 	case len(keys) == 3 && keys[0] == "offsite":
-		switch keys[2] {
-		case "password_file", "access_key_id_file", "secret_access_key_file", "session_token_file":
+		if isOffsiteFileKey(keys[2]) {
 			return ownedSecret
 		}
 	case len(keys) == 2 && keys[0] == "notify":

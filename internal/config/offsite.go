@@ -48,6 +48,38 @@ type offsiteSecrets struct {
 	err                  error // why a password or credential file could not be read
 }
 
+// offsiteFile is one of a target's password and credential file fields.
+type offsiteFile struct {
+	key  string      // its YAML key
+	file *string     // the field
+	dst  *api.Secret // where ResolveSecrets puts what it read
+}
+
+// fileFields lists o's password and credential file fields, with where
+// their secrets go in s (which may be nil): the one list that the parse
+// (secretKind), ResolveSecrets and Redacted go by.
+func (o *Offsite) fileFields(s *offsiteSecrets) []offsiteFile {
+	if s == nil {
+		s = &offsiteSecrets{}
+	}
+	return []offsiteFile{
+		{"password_file", &o.PasswordFile, &s.password},
+		{"access_key_id_file", &o.AccessKeyIDFile, &s.keyID},
+		{"secret_access_key_file", &o.SecretAccessKeyFile, &s.secret},
+		{"session_token_file", &o.SessionTokenFile, &s.token},
+	}
+}
+
+// isOffsiteFileKey reports whether key is one of fileFields.
+func isOffsiteFileKey(key string) bool {
+	for _, f := range (&Offsite{}).fileFields(nil) {
+		if f.key == key {
+			return true
+		}
+	}
+	return false
+}
+
 // AfterBackup reports whether the target is pushed after every backup
 // rather than on a cron schedule.
 func (o *Offsite) AfterBackup() bool {
@@ -187,19 +219,11 @@ func (c *Config) resolveOffsite(v *problems) {
 		s := &offsiteSecrets{}
 		o.read = func() *offsiteSecrets { return s }
 		first := len(v.list)
-		for _, f := range []struct {
-			key, file string
-			dst       *api.Secret
-		}{
-			{"password_file", o.PasswordFile, &s.password},
-			{"access_key_id_file", o.AccessKeyIDFile, &s.keyID},
-			{"secret_access_key_file", o.SecretAccessKeyFile, &s.secret},
-			{"session_token_file", o.SessionTokenFile, &s.token},
-		} {
-			if c.unset(v, path+"."+f.key) || f.file == "" {
+		for _, f := range o.fileFields(s) {
+			if c.unset(v, path+"."+f.key) || *f.file == "" {
 				continue
 			}
-			if val, ok := c.readSecret(v, path+"."+f.key, f.file); ok {
+			if val, ok := c.readSecret(v, path+"."+f.key, *f.file); ok {
 				*f.dst = val
 				v.secrets = append(v.secrets, val.Reveal())
 			}

@@ -64,17 +64,9 @@ func (c *Config) asWritten() *Config {
 		}
 		oc := *o
 		path := indexPath("offsite", i)
-		for _, f := range []struct {
-			key string
-			dst *string
-		}{
-			{"password_file", &oc.PasswordFile},
-			{"access_key_id_file", &oc.AccessKeyIDFile},
-			{"secret_access_key_file", &oc.SecretAccessKeyFile},
-			{"session_token_file", &oc.SessionTokenFile},
-		} {
+		for _, f := range oc.fileFields(nil) {
 			if raw, ok := named[path+"."+f.key]; ok {
-				*f.dst = raw
+				*f.file = raw
 			}
 		}
 		out.Offsite[i] = &oc
