@@ -131,10 +131,9 @@ func describesInterruption(err error) bool {
 // (see interruptionDescriber): its text is fmt.Errorf's, and it wraps
 // what fmt.Errorf wraps (context.Canceled: exit status 130).
 func interruptedf(format string, args ...any) error {
-	return describedInterruption{fmt.Errorf(format, args...)}
+	err := fmt.Errorf(format, args...)
+	return interruptedWith(err.Error(), err)
 }
-
-type describedInterruption struct{ err error }
 
 // interruptedWith is an error that describes an interruption (see
 // interruptionDescriber) whose text is msg alone, wrapping cause
@@ -142,19 +141,16 @@ type describedInterruption struct{ err error }
 // ("not started: gamma"), which a trailing ": context canceled" would
 // seem to be the error of.
 func interruptedWith(msg string, cause error) error {
-	return describedInterruption{causedError{msg: msg, cause: cause}}
+	return describedInterruption{msg: msg, cause: cause}
 }
 
-type causedError struct {
+type describedInterruption struct {
 	msg   string
 	cause error
 }
 
-func (e causedError) Error() string { return e.msg }
-func (e causedError) Unwrap() error { return e.cause }
-
-func (e describedInterruption) Error() string               { return e.err.Error() }
-func (e describedInterruption) Unwrap() error               { return e.err }
+func (e describedInterruption) Error() string               { return e.msg }
+func (e describedInterruption) Unwrap() error               { return e.cause }
 func (e describedInterruption) DescribesInterruption() bool { return true }
 
 // interruptedError is a command stopped by SIGINT or SIGTERM whose error

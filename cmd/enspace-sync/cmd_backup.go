@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/app"
+	"github.com/enspace-sync/enspace-sync/internal/config"
 	"github.com/enspace-sync/enspace-sync/internal/progress"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
 )
@@ -98,10 +99,7 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 		if ctx.Err() != nil {
 			// Stopped between workspaces (while the one before was
 			// committed): this one was not started, nor are the rest.
-			cut := &app.InterruptedBackup{Stored: stored, Failed: failed}
-			for _, rest := range workspaces[i:] {
-				cut.NotStarted = append(cut.NotStarted, rest.Name)
-			}
+			cut := &app.InterruptedBackup{Stored: stored, Failed: failed, NotStarted: workspaceNames(workspaces[i:])}
 			return backupInterrupted(m, o, cut, fmt.Sprintf("backup interrupted before %s started", ws.Name), ctx.Err())
 		}
 		line := progress.New(m.Stderr, ws.Name, o.g.quiet)
@@ -112,10 +110,7 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 		line.Done()
 		switch {
 		case err != nil && ctx.Err() != nil:
-			cut := &app.InterruptedBackup{Workspace: ws.Name, Stored: stored, Failed: failed}
-			for _, rest := range workspaces[i+1:] {
-				cut.NotStarted = append(cut.NotStarted, rest.Name)
-			}
+			cut := &app.InterruptedBackup{Workspace: ws.Name, Stored: stored, Failed: failed, NotStarted: workspaceNames(workspaces[i+1:])}
 			return backupInterrupted(m, o, cut, "backup of "+ws.Name+" interrupted", ctx.Err())
 		case err != nil:
 			failed = append(failed, ws.Name)
@@ -144,6 +139,15 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 		}
 	}
 	return backupExit(failed, errs, len(workspaces), partial)
+}
+
+// workspaceNames is the names of ws, in order.
+func workspaceNames(ws []*config.Workspace) []string {
+	names := make([]string, len(ws))
+	for i, w := range ws {
+		names[i] = w.Name
+	}
+	return names
 }
 
 // backupInterrupted prints cut's --json line and returns the error of an

@@ -183,7 +183,7 @@
 // pass of every listing of several pages without a count route, added
 // since (see above): with no count routes the demo backup now sends 36 to
 // 41 requests, and the counted one 41 to 44 (the request log, once it
-// spans two probed pages). The confirmation of a cap (capHolds: page 1
+// spans two probed pages). The confirmation of a cap (keepCap: page 1
 // asked again before a smaller size is kept) costs a request for each
 // listing that finds the cap, several at once in a backup: against a
 // server capping pages at 50 the demo backup sends 47 to 48 requests

@@ -260,7 +260,7 @@ func (l *listing) objects() int {
 // before did not line up with them, reads again from the start), and the
 // client keeps the size for later listings once it brought new objects
 // and the first page, asked again at the size wanted, is no longer
-// (capHolds: rows deleted and added while it paged are no cap).
+// (keepCap: rows deleted and added while it paged are no cap).
 // Otherwise the pages that came back shorter than they should have are
 // asked for once more.
 func (l *listing) continueShort(ctx context.Context, n int) error {
@@ -283,13 +283,7 @@ func (l *listing) continueShort(ctx context.Context, n int) error {
 			}
 		}
 		if l.objects() > before {
-			capped, err := l.capHolds(ctx, honoured)
-			if err != nil {
-				return err
-			}
-			if capped {
-				l.c.rememberPageSize(honoured)
-			}
+			return l.keepCap(ctx, honoured)
 		}
 		return nil
 	}

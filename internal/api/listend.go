@@ -229,7 +229,7 @@ func (e *shortError) Unwrap() error { return ErrShortListing }
 // page of that size came back full with new objects, the server caps its
 // pages there, and the client asks for that size from then on (a few rows
 // added to a growing collection, a request log say, are no cap; nor are
-// many: capHolds asks for the first page again before the size is kept).
+// many: keepCap asks for the first page again before the size is kept).
 //
 // No probe is sent when a page came back full (the server honours the
 // limit), when the route was seen to answer a page larger than this one
@@ -278,19 +278,13 @@ func (l *listing) probe(ctx context.Context) error {
 		full = true
 	}
 	if full && l.objects() > before {
-		capped, err := l.capHolds(ctx, size)
-		if err != nil {
-			return err
-		}
-		if capped {
-			l.c.rememberPageSize(size)
-		}
+		return l.keepCap(ctx, size)
 	}
 	return nil
 }
 
-// capHolds asks for the first page again, at the size the listing first
-// asked for, before the client takes size for the server's cap: a server
+// keepCap asks for the first page again, at the size the listing first
+// asked for, and keeps size as the server's cap only if it holds: a server
 // that caps its pages answers size rows again; a collection that grew
 // while it paged answers more. The request log gains a row with every
 // request, ours included, and a backup sends several at once: its short
@@ -300,24 +294,23 @@ func (l *listing) probe(ctx context.Context) error {
 // already: when the request fails (but for ctx ending), the size is
 // just not kept. continueShort asks it too: a counted listing whose
 // collection lost rows and gained others while it paged looks capped.
-func (l *listing) capHolds(ctx context.Context, size int) (bool, error) {
+func (l *listing) keepCap(ctx context.Context, size int) error {
 	r := l.req
 	var err error
 	if r.path, err = withPage(l.req.path, 1, l.asked); err != nil {
-		return false, err
+		return err
 	}
 	body, err := l.c.send(ctx, r)
 	if err != nil {
 		if ctx.Err() != nil {
-			return false, ctx.Err()
+			return ctx.Err()
 		}
-		return false, nil // unconfirmed: not kept, the listing stands
+		return nil // unconfirmed: not kept, the listing stands
 	}
-	lp, err := decodeValidList(body)
-	if err != nil {
-		return false, nil
+	if lp, err := decodeValidList(body); err == nil && len(lp.Items) <= size {
+		l.c.rememberPageSize(size)
 	}
-	return len(lp.Items) <= size, nil
+	return nil
 }
 
 // probeMin is the smallest short first page of a listing without a count
