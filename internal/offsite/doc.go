@@ -683,9 +683,8 @@
 // id is what Options.BlobID gives its bytes, never their plain SHA-256:
 // whoever writes a tree chooses its names, so bytes named by their own
 // hash must still be the form BlobID hashes, TestRestoreNamedByRawHash).
-// The SHA-256 of
-// the pack is redundant with GCM for restore and costs about 2 ms a
-// 4 MiB pack; verify relies on it without the key.
+// The SHA-256 of the pack is redundant with GCM for restore and costs
+// about 2 ms a 4 MiB pack; verify relies on it without the key.
 //
 // restore-db then stopped waiting for the whole of one phase before the
 // next: the snapshot records and index files download while the key is
@@ -749,7 +748,8 @@
 // tree), a pointer per pack of the index, 4 packs in flight and 8
 // read windows of 1 MiB, the place of each entry of the leaf chunks read
 // (8 bytes an entry, until the import of the snapshot walks the chunk,
-// CollectionObjects or CollectionEntries, or the restore ends); the objects themselves and their ids wait in the
+// CollectionObjects or CollectionEntries, or the restore ends); the
+// objects themselves and their ids wait in the
 // restore file on disk (about the size of the decompressed packs plus 32
 // bytes a blob). restore-db keeps no snapshot's entries from one import
 // to the next (it compares a full tree with the previous snapshot as the

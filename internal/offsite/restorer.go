@@ -36,9 +36,10 @@ const restoreConcurrency = 4
 // decrypted, decompressed and checked runtime.GOMAXPROCS at a time (on 2
 // processors the first two packs the import waits for are then ready
 // after their own work, not after a share of four packs' work), and each
-// pack's decompressed content is written to the file in one piece (one write a
-// pack: a write per object, then a copy of its objects into one
-// buffer, took 0.14 and 0.27 CPU-seconds of a 1.3 s restore). The file is read back through a few windows of
+// pack's decompressed content is written to the file in one piece (one
+// write a pack: a write per object, then a copy of its objects into one
+// buffer, took 0.14 and 0.27 CPU-seconds of a 1.3 s restore). The file
+// is read back through a few windows of
 // readWindow bytes: restore-db asks for objects in nearly the order of
 // the file, so most reads are copies from a window. Each pack's content
 // is followed in the file by the ids of its objects, 32 bytes a blob in
@@ -513,10 +514,7 @@ func (rs *Restorer) CollectionEntries(ctx context.Context, s *Snapshot, name str
 		ps, _, i, err := pf.find(e, chunk, at)
 		var id ID
 		if err == nil {
-			err = rs.win.read(id[:], ps.ids+i*int64(len(id)), ps.end)
-		}
-		if err == nil {
-			err = checkRef(id, e.Ref)
+			id, err = rs.idAt(ps, i, e.Ref)
 		}
 		if err != nil {
 			return err
@@ -689,11 +687,18 @@ func (rs *Restorer) notPrepared(ref Ref) error {
 
 // objectID returns the id of a prepared object.
 func (rs *Restorer) objectID(ref Ref) (ID, error) {
-	var id ID
 	ps, _, i, err := rs.find(ref)
-	if err == nil {
-		err = rs.win.read(id[:], ps.ids+i*int64(len(id)), ps.end)
+	if err != nil {
+		return ID{}, err
 	}
+	return rs.idAt(ps, i, ref)
+}
+
+// idAt returns the id of object i of the prepared pack ps, checked
+// against ref.
+func (rs *Restorer) idAt(ps *preparing, i int64, ref Ref) (ID, error) {
+	var id ID
+	err := rs.win.read(id[:], ps.ids+i*int64(len(id)), ps.end)
 	if err == nil {
 		err = checkRef(id, ref)
 	}

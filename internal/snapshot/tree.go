@@ -272,12 +272,7 @@ func (d *decoder) end(what string) error {
 }
 
 func decodeChunk(b []byte) ([]entry, error) {
-	d := &decoder{b: b}
-	es, err := d.chunk(nil)
-	if err != nil {
-		return nil, err
-	}
-	return es, nil
+	return (&decoder{b: b}).chunk(nil)
 }
 
 // chunkDecoder decodes chunks into the same buffers again and again (the
