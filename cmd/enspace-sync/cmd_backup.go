@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/config"
@@ -81,7 +80,8 @@ func (o *backupOptions) flags(fs *flag.FlagSet) {
 	fs.Var(&o.workspaces, "workspace", "workspace to back up, by its name in the config; repeat for several (default all)")
 }
 
-// backupCommand backs up the workspaces o names, each into a new snapshot.
+// backupCommand backs up the workspaces o names, each into a new snapshot,
+// printing each snapshot or failure as it ends (app.BackupWorkspaces).
 func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 	svc, err := m.openService(o.cfg, false, "backup")
 	if err != nil {
@@ -91,99 +91,61 @@ func backupCommand(ctx context.Context, m *Main, o *backupOptions) error {
 	if err != nil {
 		return err
 	}
-	var failed []string
-	var errs []error // of the failed workspaces, in order
-	var stored []*snapshot.Snapshot
-	var partial int
-	for i, ws := range workspaces {
-		if ctx.Err() != nil {
-			// Stopped between workspaces (while the one before was
-			// committed): this one was not started, nor are the rest.
-			cut := &app.InterruptedBackup{Stored: stored, Failed: failed, NotStarted: workspaceNames(workspaces[i:])}
-			return backupInterrupted(m, o, cut, fmt.Sprintf("backup interrupted before %s started", ws.Name), ctx.Err())
-		}
-		line := progress.New(m.Stderr, ws.Name, o.g.quiet)
-		if client, err := svc.Client(ws); err == nil {
-			line.WatchPauses(client.PausedUntil)
-		}
-		res, err := svc.Backup(ctx, app.BackupRequest{Workspace: ws.Name, Progress: line})
-		line.Done()
-		switch {
-		case err != nil && ctx.Err() != nil:
-			cut := &app.InterruptedBackup{Workspace: ws.Name, Stored: stored, Failed: failed, NotStarted: workspaceNames(workspaces[i+1:])}
-			return backupInterrupted(m, o, cut, "backup of "+ws.Name+" interrupted", ctx.Err())
-		case err != nil:
-			failed = append(failed, ws.Name)
-			errs = append(errs, err)
-			m.log.Error("backup failed", "workspace", ws.Name, "err", err)
+	err = svc.BackupWorkspaces(ctx, workspaces, app.BackupEach{
+		Start: func(ws *config.Workspace) (app.Progress, func()) {
+			line := progress.New(m.Stderr, ws.Name, o.g.quiet)
+			if client, err := svc.Client(ws); err == nil {
+				line.WatchPauses(client.PausedUntil)
+			}
+			return line, line.Done
+		},
+		Stored: func(res *app.BackupResult) {
 			if o.g.asJSON {
-				line, _ := json.Marshal(map[string]string{"workspace": ws.Name, "status": string(app.StatusFailed), "error": err.Error()})
+				line, _ := json.Marshal(app.NewSnapshotJSON(res.Snapshot))
+				fmt.Fprintf(m.Stdout, "%s\n", line)
+			} else if !o.g.quiet {
+				printBackup(m, res.Snapshot)
+			}
+		},
+		Failed: func(ws string, err error) {
+			m.log.Error("backup failed", "workspace", ws, "err", err)
+			if o.g.asJSON {
+				line, _ := json.Marshal(map[string]string{"workspace": ws, "status": string(app.StatusFailed), "error": err.Error()})
 				fmt.Fprintf(m.Stdout, "%s\n", line)
 			} else {
-				fmt.Fprintf(m.Stdout, "%s: backup failed: %s\n", ws.Name, err)
+				fmt.Fprintf(m.Stdout, "%s: backup failed: %s\n", ws, err)
 			}
 			var fe *app.FailureError
 			if errors.As(err, &fe) && fe.Hint != "" {
 				fmt.Fprintf(m.Stderr, "Try: %s\n", fe.Hint)
 			}
-			continue
-		case res.Snapshot.Status == snapshot.StatusPartial:
-			partial++
-		}
-		stored = append(stored, res.Snapshot)
-		if o.g.asJSON {
-			line, _ := json.Marshal(app.NewSnapshotJSON(res.Snapshot))
-			fmt.Fprintf(m.Stdout, "%s\n", line)
-		} else if !o.g.quiet {
-			printBackup(m, res.Snapshot)
-		}
-	}
-	return backupExit(failed, errs, len(workspaces), partial)
-}
-
-// workspaceNames is the names of ws, in order.
-func workspaceNames(ws []*config.Workspace) []string {
-	names := make([]string, len(ws))
-	for i, w := range ws {
-		names[i] = w.Name
-	}
-	return names
-}
-
-// backupInterrupted prints cut's --json line and returns the error of an
-// interrupted backup: what, then what the run stored and did not.
-func backupInterrupted(m *Main, o *backupOptions, cut *app.InterruptedBackup, what string, cause error) error {
-	if o.g.asJSON {
+		},
+	})
+	var cut *app.InterruptedBackup
+	if errors.As(err, &cut) && o.g.asJSON {
 		line, _ := json.Marshal(cut.JSON())
 		fmt.Fprintf(m.Stdout, "%s\n", line)
 	}
-	return interruptedWith(what+": "+cut.Summary(), cause)
+	return backupExit(err)
 }
 
-// backupExit is the exit status of a backup over n workspaces, failed of
-// which failed with errs (each already printed) and partial of which
-// stored a partial snapshot: 3 when some were stored and some failed, as
-// offsite push over several targets; when every one failed, 2 if each
-// failed on a key file the config could not read (app.AllSecret: an
-// invalid config, nothing was tried, as offsite push), 1 otherwise; 3 when
-// every one was stored and some only partially. Over several workspaces
-// the error names the failed ones.
-func backupExit(failed []string, errs []error, n, partial int) error {
-	code := ExitError
-	if app.AllSecret(errs) {
-		code = ExitUsage
+// backupExit is the exit status of a backup (app.BackupWorkspaces's
+// error), by the rule of a command over several units (unitsExit), as
+// offsite push over several targets: 3 when some workspaces were stored
+// and some failed, or a snapshot is partial; when every one failed, 2 if
+// each failed on a key file the config could not read, 1 otherwise. The
+// failures were printed as they happened: over one workspace, or with
+// none failed, nothing more is said.
+func backupExit(err error) error {
+	var be *app.BackupsError
+	if !errors.As(err, &be) {
+		return err
 	}
-	switch {
-	case len(failed) > 0 && n == 1:
+	code := unitsExit(be.Partial(), be.AllConfig())
+	if be.Summary() == "" {
 		return withExit(code, nil)
-	case len(failed) == n:
-		return withExit(code, fmt.Errorf("the backups of all %d workspaces failed: %s", n, strings.Join(failed, ", ")))
-	case len(failed) > 0:
-		return withExit(ExitPartial, fmt.Errorf("%d of %d workspaces failed: %s (the others were stored)", len(failed), n, strings.Join(failed, ", ")))
-	case partial > 0:
-		return withExit(ExitPartial, nil)
 	}
-	return nil
+	return withExit(code, be)
 }
 
 func printBackup(m *Main, s *snapshot.Snapshot) {

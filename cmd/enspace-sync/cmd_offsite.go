@@ -159,14 +159,12 @@ func offsiteError(ctx context.Context, err error) error {
 		return nil
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		return err
-	case errors.As(err, &te) && te.Partial():
-		return withExit(ExitPartial, err)
-	case errors.As(err, &te) && te.AllConfig():
-		return withExit(ExitUsage, err)
-	case errors.As(err, &te) && te.AllLocked():
-		return withExit(ExitLocked, err)
 	case errors.As(err, &te):
-		return withExit(ExitError, err)
+		code := unitsExit(te.Partial(), te.AllConfig())
+		if code == ExitError && te.AllLocked() {
+			code = ExitLocked
+		}
+		return withExit(code, err)
 	case errors.Is(err, offsite.ErrLocked):
 		return withExit(ExitLocked, err)
 	}

@@ -51,6 +51,23 @@ const exitCodeTable = `Exit status:
   130  interrupted by SIGINT or SIGTERM
 `
 
+// unitsExit is the exit status of a command over several units
+// (the workspaces of a backup, offsite targets) when some failed, or (for
+// a backup) a snapshot is partial: 3 when part of the work was done
+// (partial); else, every unit failed: 2 when every failure was a key,
+// password or credential file the config could not read (allConfig,
+// app.AllSecret: an invalid config, nothing was tried), 1 otherwise.
+// app.TargetsError and app.BackupsError give both.
+func unitsExit(partial, allConfig bool) int {
+	switch {
+	case partial:
+		return ExitPartial
+	case allConfig:
+		return ExitUsage
+	}
+	return ExitError
+}
+
 // usageError is a mistake on the command line: it exits 2 and prints a hint.
 type usageError struct {
 	msg  string

@@ -11,14 +11,34 @@ import (
 // SIGTERM while it backed up Workspace: nothing of Workspace was stored,
 // but the workspaces before it were (Stored) or failed (Failed), and those
 // after it were not started. Workspace is "" when the run was stopped
-// between two workspaces: NotStarted then begins with the next one. Its summary keeps a user from reading
-// "nothing was stored" as true of the whole run.
+// between two workspaces: NotStarted then begins with the next one. Its
+// summary keeps a user from reading "nothing was stored" as true of the
+// whole run. As an error (BackupWorkspaces returns it) it says what was
+// cut off and that summary, and unwraps to Cause, the context's error.
 type InterruptedBackup struct {
 	Workspace  string               // the workspace whose run was cut off
 	Stored     []*snapshot.Snapshot // stored in this run, in order
 	Failed     []string             // failed in this run (each printed with its error)
 	NotStarted []string             // after Workspace: not started
+	Cause      error                // what stopped the run: the context's error
 }
+
+// Error is "backup of beta interrupted: " or, stopped between two
+// workspaces, "backup interrupted before gamma started: ", then Summary.
+func (b *InterruptedBackup) Error() string {
+	what := "backup of " + b.Workspace + " interrupted"
+	if b.Workspace == "" && len(b.NotStarted) > 0 {
+		what = "backup interrupted before " + b.NotStarted[0] + " started"
+	}
+	return what + ": " + b.Summary()
+}
+
+// Unwrap returns Cause.
+func (b *InterruptedBackup) Unwrap() error { return b.Cause }
+
+// DescribesInterruption reports that b's text says what the interruption
+// stopped: the command line does not name the command again.
+func (b *InterruptedBackup) DescribesInterruption() bool { return true }
 
 // Summary says what the run stored and what it did not, for the error of
 // an interrupted backup: "nothing of beta was stored; stored in this run:

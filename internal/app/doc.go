@@ -44,7 +44,11 @@
 // API, a refused workspace or key, a database the daemon holds) is a
 // *FailureError: the cause in words, and a hint (the command or the check
 // to run next). It wraps the original error, so its exit code stays the
-// original's (1, or 4 for the lock). A backup of several workspaces that
+// original's (1, or 4 for the lock). BackupWorkspaces backs up several
+// workspaces in order, past the ones that fail, and sums up a run that
+// was not all complete in a *BackupsError (the failed ones, partial
+// snapshots; Partial and AllConfig as TargetsError's, from which the
+// command line takes its exit status). A backup of several workspaces that
 // SIGINT or SIGTERM stops is summed up by InterruptedBackup: nothing of
 // the workspace it was backing up was stored, and its Summary names what
 // the run did store (snapshot ids, "partial" after a partial one), what
