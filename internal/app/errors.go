@@ -79,12 +79,19 @@ func (e *SecretError) Unwrap() []error { return []error{ErrConfig, e.Err} }
 // nothing, and exits as for an invalid config (2), not as a failure (1).
 func AllSecret(errs []error) bool {
 	for _, err := range errs {
-		var se *SecretError
-		if !errors.As(err, &se) {
+		if !IsSecret(err) {
 			return false
 		}
 	}
 	return len(errs) > 0
+}
+
+// IsSecret reports whether err is (or wraps) a *SecretError: a run that
+// failed on a key, password or credential file the config could not read
+// (a daemon job's ConfigError).
+func IsSecret(err error) bool {
+	var se *SecretError
+	return errors.As(err, &se)
 }
 
 // Sentinel errors.

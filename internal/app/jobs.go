@@ -17,7 +17,7 @@ func (s *Service) RunBackup(ctx context.Context, name string) JobResult {
 	res := JobResult{RunInfo: RunInfo{StartedAt: time.Now().UTC()}, Workspace: name}
 	fail := func(err error) JobResult {
 		res.FinishedAt, res.Status, res.Error = time.Now().UTC(), StatusFailed, err.Error()
-		res.ConfigError = AllSecret([]error{err})
+		res.ConfigError = IsSecret(err)
 		res.Summary = "no snapshot was stored: " + err.Error()
 		res.Hint = fmt.Sprintf("the earlier snapshots are untouched; list them with: enspace-sync snapshots --workspace %s", name)
 		return res

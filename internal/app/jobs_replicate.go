@@ -46,7 +46,7 @@ func (s *Service) RunReplication(ctx context.Context, name string) JobResult {
 	case err != nil:
 		// A key or secret file of either environment that cannot be read:
 		// nothing was tried (trigger --wait exits 2, as replicate does).
-		res.ConfigError = AllSecret([]error{err})
+		res.ConfigError = IsSecret(err)
 		return finish(StatusFailed, "not planned", err)
 	}
 	summary := PlanSummary(p.Plan)

@@ -79,7 +79,7 @@ func (s *Service) RunOffsitePush(ctx context.Context, name string) JobResult {
 		res.Status, res.Error = StatusAborted, err.Error()
 	default:
 		res.Status, res.Error = StatusFailed, err.Error()
-		res.ConfigError = AllSecret([]error{err})
+		res.ConfigError = IsSecret(err)
 		res.Hint = "enspace-sync offsite push --target " + target
 	}
 	return res
