@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -46,5 +47,40 @@ func TestBackupExit(t *testing.T) {
 	}
 	if err := backupExit(nil); exitCode(err) != ExitOK {
 		t.Errorf("none failed: %v", err)
+	}
+}
+
+// TestUnitsExitAgree: a backup over several workspaces and an offsite
+// command over several targets exit by one rule for the same failures:
+// 3 when some succeeded, 2 when every one failed on a secret file the
+// config could not read, 1 when every one failed and some otherwise.
+func TestUnitsExitAgree(t *testing.T) {
+	secret := &app.SecretError{What: "x", Err: errors.New("cannot read x.key")}
+	other := errors.New("cannot reach http://x")
+	for _, tt := range []struct {
+		name string
+		n    int
+		errs []error
+		want int
+	}{
+		{"one secret", 1, []error{secret}, ExitUsage},
+		{"one other", 1, []error{other}, ExitError},
+		{"all secret", 2, []error{secret, secret}, ExitUsage},
+		{"all failed, mixed", 2, []error{other, secret}, ExitError},
+		{"some succeeded, secret", 3, []error{secret, secret}, ExitPartial},
+		{"some succeeded, other", 3, []error{other}, ExitPartial},
+	} {
+		be := &app.BackupsError{Workspaces: tt.n}
+		te := &app.TargetsError{Targets: tt.n}
+		for i, err := range tt.errs {
+			name := string(rune('a' + i))
+			be.Failed = append(be.Failed, app.WorkspaceError{Workspace: name, Err: err})
+			te.Failed = append(te.Failed, app.TargetError{Target: name, Err: err})
+		}
+		backup := exitCode(backupExit(be))
+		push := exitCode(offsiteError(context.Background(), te))
+		if backup != tt.want || push != tt.want {
+			t.Errorf("%s: backup exits %d, offsite %d; want %d", tt.name, backup, push, tt.want)
+		}
 	}
 }
