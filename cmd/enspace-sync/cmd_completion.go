@@ -25,7 +25,8 @@ Examples:
 To load it in every new shell:
   bash:  echo 'source <(enspace-sync completion bash)' >> ~/.bashrc
   zsh:   echo 'source <(enspace-sync completion zsh)' >> ~/.zshrc
-  fish:  enspace-sync completion fish > ~/.config/fish/completions/enspace-sync.fish`,
+  fish:  enspace-sync completion fish \
+             > ~/.config/fish/completions/enspace-sync.fish`,
 		run: runCompletion,
 	})
 }

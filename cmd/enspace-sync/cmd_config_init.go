@@ -42,8 +42,10 @@ run doctor again).
 
 Examples:
   enspace-sync config init --workspace acme
-  sudo enspace-sync config init --config /etc/enspace-sync/config.yaml --workspace acme
-  enspace-sync config init --workspace acme --base-url https://api-develop.enspace.io --environment stage < stage.key`,
+  sudo enspace-sync config init --config /etc/enspace-sync/config.yaml \
+      --workspace acme
+  enspace-sync config init --workspace acme \
+      --base-url https://api-develop.enspace.io --environment stage < stage.key`,
 		run: runConfigInit,
 	})
 }

@@ -48,7 +48,8 @@ the tour shows the anomaly warnings itself.
 
 Examples:
   enspace-sync demo
-  enspace-sync demo --keep ./demo && enspace-sync snapshots --config ./demo/config.yaml`,
+  enspace-sync demo --keep ./demo &&
+      enspace-sync snapshots --config ./demo/config.yaml`,
 		run: runDemo,
 	})
 }

@@ -47,8 +47,8 @@ Examples:
   enspace-sync export --snapshot latest --output acme.tar.gz
   enspace-sync export --snapshot latest --output acme.tar.zst
   enspace-sync export --live --format csv --output acme-export/
-  enspace-sync export --live --base-url https://api.leif.enspace.io --slug acme \
-      --api-key-file ~/.enspace-key --output - > acme.tar.gz`,
+  enspace-sync export --live --base-url https://api.leif.enspace.io \
+      --slug acme --api-key-file ~/.enspace-key --output - > acme.tar.gz`,
 		run: runExport,
 	})
 }

@@ -37,14 +37,14 @@ empty page answered as null), --count-as string|float (counts spelled "3"
 or 3.0), and --move ROUTE=PATH (repeatable) to serve a route under another
 path (--move types.list=/c-types; --move items.count=none serves no count
 route), --past-end last-page (a page past the last answered as the last
-page again). --clock-skew D with --retry-after-date plays a server whose clock is
-off from the machine's: its Retry-After dates are on its own clock, as are
-its Date headers.
+page again). --clock-skew D with --retry-after-date plays a server whose
+clock is off from the machine's: its Retry-After dates are on its own
+clock, as are its Date headers.
 
 Examples:
   enspace-sync fake-api --data demo
-  curl -H 'x-api-key: en.demo000000000000000000000000000000' -H 'en-workspace: acme' \
-      http://127.0.0.1:8090/ws/types
+  curl -H 'x-api-key: en.demo000000000000000000000000000000' \
+      -H 'en-workspace: acme' http://127.0.0.1:8090/ws/types
   enspace-sync fake-api --items 100000 --latency 20ms --json
   enspace-sync fake-api --fault-rate 0.1 --seed 7`,
 		run: runFakeAPI,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"strings"
 )
@@ -26,6 +27,10 @@ func runHelp(ctx context.Context, m *Main, args []string) error {
 	if len(args) == 0 {
 		m.printOverview(m.Stdout)
 		return nil
+	}
+	if args[0] == "-h" || args[0] == "--help" { // help --help, help help
+		m.printHelp(m.Stdout, commands["help"], flag.NewFlagSet("help", flag.ContinueOnError))
+		return errHelp
 	}
 	if args[0] == "exit-codes" {
 		fmt.Fprint(m.Stdout, exitCodeTable)

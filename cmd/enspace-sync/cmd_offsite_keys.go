@@ -28,7 +28,8 @@ still read the repository.
 
 Examples:
   enspace-sync offsite keys --target nas
-  enspace-sync offsite keys --target nas --add --new-password-file /etc/enspace-sync/offsite.password.new
+  enspace-sync offsite keys --target nas --add \
+      --new-password-file /etc/enspace-sync/offsite.password.new
   enspace-sync offsite keys --target nas --remove 3f9a1c07`,
 		run: configured("offsite keys", 0, offsiteKeysCommand),
 	})

@@ -51,13 +51,17 @@ and why (JSON "failed") and exits 3. When none can be, it exits 1 and
 creates nothing.
 
 Examples:
-  enspace-sync offsite restore-db --from file:///mnt/nas/enspace --to /var/lib/enspace-sync/enspace-sync.db \
+  enspace-sync offsite restore-db --from file:///mnt/nas/enspace \
+      --to /var/lib/enspace-sync/enspace-sync.db \
       --password-file /etc/enspace-sync/offsite.password
-  AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... enspace-sync offsite restore-db \
-      --from 's3://enspace-backups/acme?endpoint=https://minio.internal:9000&path_style=true' \
-      --to ./restored.db --password-file ./offsite.password --workspace acme --json
-  enspace-sync offsite restore-db --from file:///mnt/nas/enspace --to ./restored.db \
-      --password-file ./offsite.password --name backup-host-1 --snapshot latest`,
+  AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... \
+      enspace-sync offsite restore-db \
+      --from 's3://backups/acme?endpoint=https://minio:9000&path_style=true' \
+      --to ./restored.db --password-file ./offsite.password \
+      --workspace acme --json
+  enspace-sync offsite restore-db --from file:///mnt/nas/enspace \
+      --to ./restored.db --password-file ./offsite.password \
+      --name backup-host-1 --snapshot latest`,
 		run: runOffsiteRestoreDB,
 	})
 }

@@ -38,8 +38,9 @@ under them, fields, roles, groups); the plan lists each one. Without
 --from-snapshot SNAP reads the source from a snapshot of the --from
 workspace instead of the live API.
 
---dry-run, --yes (and the question before writing), --plan-out, --json, the output and the exit status are those of
-restore (see enspace-sync help restore).
+--dry-run, --yes (and the question before writing), --plan-out, --json, the
+output and the exit status are those of restore (see enspace-sync help
+restore).
 
 Examples:
   enspace-sync replicate --from acme-stage --to acme --dry-run

@@ -39,7 +39,8 @@ selector, every object of the snapshot. Nothing selected is an error.
 
 Examples:
   enspace-sync show latest item:contracts/1001
-  enspace-sync show --workspace acme latest~1 type:contracts | jq -c .object.slug
+  enspace-sync show --workspace acme latest~1 type:contracts |
+      jq -c .object.slug
   enspace-sync show 3f2a9c1d members
   enspace-sync show --at "2026-11-20 18:00" item:contracts/1061`,
 		local: true,

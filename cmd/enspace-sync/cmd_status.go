@@ -33,7 +33,8 @@ otherwise)}, "running",
 
 Examples:
   enspace-sync status
-  enspace-sync status --json | jq '.workspaces[] | select(.last_run.status != "complete")'`,
+  enspace-sync status --json |
+      jq '.workspaces[] | select(.last_run.status != "complete")'`,
 		local: true,
 		run:   configured("status", 0, statusCommand),
 	})

@@ -33,11 +33,11 @@ instead: opening it swaps the one-time token for a session cookie
 the daemon's token file (root or the service's user). --local serves from
 the database anyway.
 
-Without the daemon, the URL holds a random secret path (http://127.0.0.1:PORT/SECRET/): other
-users of the machine can reach the port but not the pages. Each page opens
-the database read-only for as long as it takes to draw, so backups are not
-kept waiting; while the daemon holds the database, pages read a copy it
-serves.
+Without the daemon, the URL holds a random secret path
+(http://127.0.0.1:PORT/SECRET/): other users of the machine can reach the
+port but not the pages. Each page opens the database read-only for as long
+as it takes to draw, so backups are not kept waiting; while the daemon
+holds the database, pages read a copy it serves.
 
 --listen must be a loopback address (127.0.0.1, ::1 or localhost); port 0
 picks a free port. With --json the URL is printed as {"url": ...}.
@@ -49,7 +49,8 @@ docs/dashboard.md.
 Examples:
   enspace-sync ui
   enspace-sync ui --listen 127.0.0.1:8484 --no-open
-  sudo enspace-sync ui --config /etc/enspace-sync/config.yaml   # the daemon's dashboard`,
+  # the daemon's dashboard:
+  sudo enspace-sync ui --config /etc/enspace-sync/config.yaml`,
 		local: true,
 		run:   configured("ui", 0, uiCommand),
 	})

@@ -22,11 +22,12 @@ Each damaged snapshot and object is named. The exit status is 1 when
 anything is damaged.
 
 --repair (implies --read-data; opens the database for writing) records the
-objects whose stored bytes are damaged, so the next backup stores them afresh
-and every snapshot that used them heals, and records the outcome: backups
-refuse a database whose last check found damage of its structure, which only
-forgetting the snapshots named (or another copy of the database) cures. With --json: {"ok", "snapshots", "objects", "blobs",
-"read_data", "problems": [{"snapshot", "collection", "key", "error", "content"}]}.
+objects whose stored bytes are damaged, so the next backup stores them
+afresh and every snapshot that used them heals, and records the outcome:
+backups refuse a database whose last check found damage of its structure,
+which only forgetting the snapshots named (or another copy of the database)
+cures. With --json: {"ok", "snapshots", "objects", "blobs", "read_data",
+"problems": [{"snapshot", "collection", "key", "error", "content"}]}.
 
 Examples:
   enspace-sync verify

@@ -62,7 +62,10 @@ func lastWasDashDash(args, rest []string) bool {
 
 // printHelp writes a command's usage, description, flags and exit codes.
 func (m *Main) printHelp(w io.Writer, cmd *command, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "Usage:\n  %s\n\n%s\n", cmd.usage, strings.TrimSpace(cmd.help))
+	// The usage and the flags' descriptions are wrapped to helpWidth;
+	// the text is written so.
+	usage := wrapWords(usageWords(cmd.usage), "  ", "      ", helpWidth)
+	fmt.Fprintf(w, "Usage:\n%s\n\n%s\n", usage, strings.TrimSpace(cmd.help))
 	var flags strings.Builder
 	fs.VisitAll(func(f *flag.Flag) {
 		name, usage := flag.UnquoteUsage(f)
@@ -70,11 +73,10 @@ func (m *Main) printHelp(w io.Writer, cmd *command, fs *flag.FlagSet) {
 		if name != "" {
 			line += " " + name
 		}
-		fmt.Fprintf(&flags, "%s\n      %s", line, usage)
 		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "[]" {
-			fmt.Fprintf(&flags, " (default %s)", f.DefValue)
+			usage += fmt.Sprintf(" (default %s)", f.DefValue)
 		}
-		flags.WriteString("\n")
+		fmt.Fprintf(&flags, "%s\n%s\n", line, wrapWords(strings.Fields(usage), "      ", "      ", helpWidth))
 	})
 	if flags.Len() > 0 {
 		fmt.Fprintf(w, "\nFlags:\n%s", flags.String())
