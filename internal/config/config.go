@@ -207,10 +207,13 @@ type readSecrets struct {
 // SecretValues maps a secret's name ("token", "api_key") to its value, or,
 // for a name ending in "_file" ("token_file"), to the path of a file that
 // holds it. Marshalled to YAML, values print as [redacted] and paths as they
-// are.
+// are: Redacted marshals a copy whose paths from ${VAR} are the text as
+// written. Under fmt every value and path prints as [redacted] (Format).
 type SecretValues map[string]api.Secret
 
-// MarshalYAML implements yaml.Marshaler: file paths are kept, values hidden.
+// MarshalYAML implements yaml.Marshaler: file paths are kept, values
+// hidden. Only Redacted marshals the config, through asWritten: a path
+// that came from ${VAR} is then "${VAR}", never the variable's value.
 func (s SecretValues) MarshalYAML() (any, error) {
 	out := make(map[string]string, len(s))
 	for name, v := range s {

@@ -70,7 +70,9 @@
 // call the file "the file named by ${VAR}" (the text as written), the
 // chmod hint quotes the reference for the shell (${VAR:?}: a shell
 // without the variable stops), and Redacted and
-// Environment.KeyFileName give the reference as written.
+// Environment.KeyFileName give the reference as written. Under fmt an
+// integration's SecretValues print every value and every *_file path as
+// [redacted]: the map does not know which path came from a variable.
 //
 // # Design notes
 //

@@ -58,16 +58,15 @@ func (w Workspace) Format(f fmt.State, _ rune) {
 		r.KeepLast, r.KeepDaily, r.KeepWeekly, r.KeepMonthly)
 }
 
-// Format implements fmt.Formatter: file paths as they are, values as
-// [redacted].
+// Format implements fmt.Formatter: the secrets' names, each value and
+// each file path as [redacted]. A *_file path written as ${VAR} holds the
+// variable's value, which may be the secret itself (written there by
+// mistake), and the map does not know which did: Redacted shows the paths
+// as written.
 func (s SecretValues) Format(f fmt.State, _ rune) {
 	parts := make([]string, 0, len(s))
 	for _, name := range sortedKeys(s) {
-		v := redacted
-		if isFileName(name) {
-			v = s[name].Reveal()
-		}
-		parts = append(parts, name+":"+v)
+		parts = append(parts, name+":"+redacted)
 	}
 	fmt.Fprintf(f, "map[%s]", strings.Join(parts, " "))
 }
