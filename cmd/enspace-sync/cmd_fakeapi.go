@@ -37,9 +37,13 @@ empty page answered as null), --count-as string|float (counts spelled "3"
 or 3.0), and --move ROUTE=PATH (repeatable) to serve a route under another
 path (--move types.list=/c-types; --move items.count=none serves no count
 route), --past-end last-page (a page past the last answered as the last
-page again). --clock-skew D with --retry-after-date plays a server whose
-clock is off from the machine's: its Retry-After dates are on its own
-clock, as are its Date headers.
+page again), --extra-fields (objects carry a read-only field the contract
+does not name, refused on write), --omit-nulls (null members left out),
+--delete-no-content (deletes answer 204) and --gzip (compressed answers).
+Answers of --extra-fields and --omit-nulls have their keys sorted, another
+order than the default's. --clock-skew D with --retry-after-date plays a
+server whose clock is off from the machine's: its Retry-After dates are on
+its own clock, as are its Date headers.
 
 Examples:
   enspace-sync fake-api --data demo
@@ -104,6 +108,10 @@ func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 	fs.BoolVar(&f.server.ReplaceOnUpdate, "replace-on-update", false, "item updates replace data instead of merging it (keys absent from the body are gone)")
 	fs.BoolVar(&f.server.StrictFieldUpdate, "strict-field-update", false, "field updates want the full FieldInput: name, slug and type")
 	fs.StringVar(&f.server.CreateAnswer, "create-answer", "", "answer creates with 201 and `empty|array|schema` instead of the object")
+	fs.BoolVar(&f.server.ExtraFields, "extra-fields", false, `add a read-only "revision" the contract does not name to every object, and refuse a write that sends it back (400 "property revision should not exist")`)
+	fs.BoolVar(&f.server.OmitNulls, "omit-nulls", false, "leave out every member whose value is null, at any depth, instead of answering null")
+	fs.BoolVar(&f.server.DeleteNoContent, "delete-no-content", false, `answer deletes with 204 and no body instead of 200 {"success":true}`)
+	fs.BoolVar(&f.server.Gzip, "gzip", false, "gzip every answer when the request accepts it (Content-Encoding: gzip)")
 	fs.BoolVar(&f.server.ClearRelationsOnTypeDelete, "clear-relations-on-type-delete", false, "deleting a type clears the relation values that point at it (without it they are left dangling)")
 	fs.BoolVar(&f.asJSON, "json", false, `print one JSON line {"url", "api_key", "workspaces"} on start`)
 	rest, err := m.parse(cmd, fs, args)

@@ -27,6 +27,13 @@
 // integration that differs, as integrations have no update) or delete
 // (replicate --prune only).
 //
+// What is written and compared of an object is its view: the top-level
+// fields the contract names for its kind (kind.Kind.Known), without the
+// server-assigned ones, secrets and embedded collections. A field a server
+// adds beyond the contract stays in the snapshot but is neither written
+// nor compared: it may be read-only and differ between an object and its
+// copy (a revision), which would be refused or never converge.
+//
 // Steps are ordered in levels by the references of the kind table:
 // integrations, types, plain fields, relation fields, roles, permissions,
 // member groups, members, group membership, items, item relation values

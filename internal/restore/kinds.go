@@ -1,6 +1,7 @@
 package restore
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -68,11 +69,19 @@ func planned(k *kind.Kind) bool { return k.Planned() }
 // view returns what of an object is written and compared: the object
 // without server-assigned fields, secrets and embedded collections, and
 // for some kinds a shape of its own. References are still source ids.
+//
+// Only the top-level fields the contract names for the kind (k.Known) are
+// kept, when it names any: a field a server adds beyond the contract may
+// be read-only (a revision, a count of items) that differs between an
+// object and its copy, so writing and comparing it would make a restore
+// refused by a server that forbids unknown properties, or never converge.
+// The snapshot keeps such fields as received; diff and show see them.
 func view(k *kind.Kind, o *Obj) map[string]any {
 	m := copyFields(o)
 	if k.View != nil {
 		return k.View(k, m)
 	}
+	keepKnown(k, m)
 	for _, f := range k.Drop {
 		delete(m, f)
 	}
@@ -88,6 +97,19 @@ func view(k *kind.Kind, o *Obj) map[string]any {
 		delete(m, s.Field)
 	}
 	return m
+}
+
+// keepKnown removes from m, an object's fields, the top-level ones the
+// contract does not name for k; nothing when it names none.
+func keepKnown(k *kind.Kind, m map[string]any) {
+	if len(k.Known) == 0 {
+		return
+	}
+	for f := range m {
+		if !slices.Contains(k.Known, f) {
+			delete(m, f)
+		}
+	}
 }
 
 // provider returns an integration's catalogue slug.

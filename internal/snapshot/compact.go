@@ -25,7 +25,7 @@ func openSwapSafe(path string, opts Options) (*bbolt.DB, error) {
 	deadline := time.Now().Add(opts.Timeout)
 	for {
 		before, statErr := os.Stat(path)
-		b, err := bbolt.Open(path, 0o600, &bbolt.Options{
+		b, err := openBolt(path, &bbolt.Options{
 			Timeout:        max(time.Until(deadline), time.Millisecond),
 			ReadOnly:       opts.ReadOnly,
 			NoSync:         opts.NoSync,
@@ -50,6 +50,32 @@ func openSwapSafe(path string, opts Options) (*bbolt.DB, error) {
 			return nil, fmt.Errorf("the database file kept being replaced while opening it")
 		}
 	}
+}
+
+// openBolt is bbolt.Open that gives back the file it opened when it
+// panics (on a page it cannot read: a damaged freelist), then panics on:
+// bbolt closes the file only on the errors it returns, so the descriptor
+// stayed open with its lock held, and every later Open in the process
+// waited out its timeout and reported the database locked. The lock is
+// released explicitly: bbolt's map of the file (which this cannot reach)
+// holds the open file, and the lock with it, past the close.
+func openBolt(path string, o *bbolt.Options) (_ *bbolt.DB, err error) {
+	var f *os.File
+	o.OpenFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		var err error
+		f, err = os.OpenFile(name, flag, perm)
+		return f, err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			if f != nil {
+				unlockFile(f)
+				_ = f.Close()
+			}
+			panic(p)
+		}
+	}()
+	return bbolt.Open(path, 0o600, o)
 }
 
 // CompactStats are the file sizes before and after a compaction, and how

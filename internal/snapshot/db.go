@@ -125,7 +125,9 @@ func Open(path string, opts Options) (_ *DB, err error) {
 	defer func() {
 		// bbolt panics on pages it cannot read (a damaged header): that
 		// is a damaged file, not a crash. Its transactions roll back on
-		// the way out, so Close does not wait for them.
+		// the way out, so Close does not wait for them. A panic inside
+		// bbolt.Open has already given back the file and its lock
+		// (openBolt).
 		if p := recover(); p != nil {
 			err = fmt.Errorf("open snapshot database %s: %w: the file is damaged: %v", path, ErrCorrupt, p)
 		}

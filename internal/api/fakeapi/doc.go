@@ -49,6 +49,13 @@
 //     PastEnd "last-page" (a page past the last answered as the last page
 //     again) and, with Faults.RetryAfterDate, a Date header on the
 //     server's clock (Options.Now), which may run off the machine's.
+//   - Wire variants (wire.go) reshape answers after the handler:
+//     ExtraFields (a read-only "revision" on every top-level object, and
+//     a write that sends it back refused 400 "property revision should
+//     not exist", as NestJS's forbidNonWhitelisted), OmitNulls (null
+//     members left out), DeleteNoContent (204 with no body) and Gzip
+//     (Content-Encoding: gzip when the request accepts it). The first two
+//     decode and encode the answer again, so its keys come sorted.
 //
 // # Faults
 //

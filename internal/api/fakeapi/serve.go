@@ -99,11 +99,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.body = body
+	if res, refused := s.refuseExtra(r.Method, body); refused {
+		s.finish(w, r, c, res)
+		return
+	}
 	h := handlers[routeName]
 	if h == nil {
 		h = s.extra[routeName]
 	}
-	res := s.createAnswer(routeName, h(c))
+	res := s.wire(r.Method, s.createAnswer(routeName, h(c)))
 	if d.lost && r.Method != http.MethodGet && !res.isFailure() {
 		s.counters.fault(FaultLostWrite)
 		if d.lostDrop {
@@ -146,10 +150,17 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, c *call, res res
 	for k, v := range res.header {
 		h.Set(k, v)
 	}
-	h.Set("Content-Length", formatLen(len(res.body)))
+	body, zipped := s.gzipped(r, res.body)
+	if zipped {
+		h.Set("Content-Encoding", "gzip")
+		h.Add("Vary", "Accept-Encoding")
+	}
+	if res.status != http.StatusNoContent {
+		h.Set("Content-Length", formatLen(len(body)))
+	}
 	w.WriteHeader(res.status)
-	if r.Method != http.MethodHead {
-		w.Write(res.body)
+	if r.Method != http.MethodHead && res.status != http.StatusNoContent {
+		w.Write(body)
 	}
 	s.logLine(r, c, res.status, "", slog.String("retry_after", res.header["Retry-After"]))
 }

@@ -157,6 +157,27 @@ type Options struct {
 	// relations form a cycle: neither type's items can be created first
 	// with all their required values. False keeps the demo's figures.
 	RequiredCycle bool
+
+	// Wire variants: answers a real server may give that the contract
+	// neither promises nor rules out (see wire.go).
+	//
+	// ExtraFields adds to every object answered at the top level (a get,
+	// a write's answer, each row of a list page) a read-only "revision"
+	// the contract does not name, which changes with the object's id and
+	// updated_at (an optimistic-lock token), and refuses a write body
+	// that holds it with 400 "property revision should not exist", as a
+	// NestJS server with forbidNonWhitelisted does.
+	ExtraFields bool
+	// OmitNulls leaves out every member whose value is null, at any depth,
+	// as a serializer that skips nulls does: the contract's "null or
+	// absent" variant.
+	OmitNulls bool
+	// DeleteNoContent answers a successful DELETE with 204 and no body
+	// instead of 200 {"success":true}.
+	DeleteNoContent bool
+	// Gzip compresses every answer with gzip (Content-Encoding: gzip)
+	// when the request accepts it, as a proxy in front of a server does.
+	Gzip bool
 }
 
 // Server is an in-memory Enspace API. It is an http.Handler; all its
