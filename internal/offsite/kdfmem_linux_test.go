@@ -3,6 +3,7 @@
 package offsite
 
 import (
+	"runtime"
 	"runtime/debug"
 	"syscall"
 	"testing"
@@ -42,4 +43,26 @@ func TestDeriveMemoryWarm(t *testing.T) {
 		got = append(got, faults)
 	}
 	t.Fatalf("derive faulted %v pages in three runs, want under %d in one: its memory was not warm", got, pages/4)
+}
+
+// TestWarmKDFSkipsLargeHeap checks that warmKDF forces no collection in
+// a process whose live heap is above kdfWarmMaxLive.
+func TestWarmKDFSkipsLargeHeap(t *testing.T) {
+	held := make([]byte, kdfWarmMaxLive+(8<<20))
+	for i := 0; i < len(held); i += 4096 {
+		held[i] = 1
+	}
+	runtime.GC() // the live heap the guard reads now holds it
+	before := gcCount()
+	warmKDF(DefaultKDF.Memory)
+	if n := gcCount() - before; n != 0 {
+		t.Errorf("warmKDF ran %d collections with %d MiB live, want none", n, liveHeap()>>20)
+	}
+	runtime.KeepAlive(held)
+}
+
+func gcCount() uint32 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.NumGC
 }
