@@ -750,7 +750,8 @@
 // 1.17, 1.21 s against 1.21, 1.09, 1.08 s: nothing), GOGC=200 (more
 // faults and memory, no less CPU). The canonical form is already skipped
 // for objects whose bytes are canonical (snapshot.ContentHash); the
-// benchmark's, like an API's, are not, so each is canonicalised once.
+// benchmark's are not (their keys are out of order), so each is
+// canonicalised once.
 // The binary (enspace-sync offsite restore-db on BenchmarkRestoreDB's
 // targets; user and system time, minor faults from /usr/bin/time), main
 // at ea69eea (before) and this build (after), alternated:
@@ -774,7 +775,8 @@
 // a small share there), and the wall time, two to three times the CPU
 // time at these loads, was longer after in all four pairs: not
 // explained, and not seen in the test process (BenchmarkRestoreDB at a
-// million, argon2id warmed with and without the table, 3 pairs at load
+// million, argon2id warmed with and without the table (then a power of
+// two long, at most three quarters full), 3 pairs at load
 // 11 to 17: 67.9, 43.1, 29.6 s without, 29.7, 41.6, 17.8 s with). One
 // cost the table has that the map had not: a ref it lacks is a probe
 // along its entries (a million misses at three quarters full took
