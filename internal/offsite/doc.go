@@ -730,6 +730,86 @@
 // 10 to 30 times a plain copy of the target on this machine: what is
 // left is CPU, not reading.
 //
+// Then two cuts of that CPU, every check where it was. Page faults
+// (each first touch of a page: about 10 µs of CPU on this VM) were a
+// fifth of restore-db's CPU, and nearly half of them argon2id's:
+// golang.org/x/crypto/argon2 allocates its 64 MiB afresh for each
+// derivation and faults in 16,384 pages (some 0.2 CPU-s; the
+// derivation's own work is 0.05 s). derive now warms that memory
+// (kdfmem.go: a buffer of its size, huge pages asked for, touched,
+// dropped and collected, so that IDKey's allocation reuses its pages;
+// TestDeriveMemoryWarm, which fails without it; nothing is done in a
+// process with more than 64 MiB live, whose collection would cost what
+// it saves: TestWarmKDFSkipsLargeHeap). The refs restore resolves from
+// tree chunks (a million at a million objects) live in an open-addressing
+// table (refSlots: one cache miss an insert or look-up where the map took
+// two; BenchmarkRefSlots, a million inserts and look-ups, 4 alternated
+// runs at load 12.6: 1.10-1.68 s, median 1.28 s, against the map's
+// 1.41-2.08 s, median 1.91 s; TestRefSlotsAsMap). Not kept: write
+// batches of 100,000 objects (and 64 MiB) instead of 20,000 (CPU 1.04,
+// 1.17, 1.21 s against 1.21, 1.09, 1.08 s: nothing), GOGC=200 (more
+// faults and memory, no less CPU). The canonical form is already skipped
+// for objects whose bytes are canonical (snapshot.ContentHash); the
+// benchmark's are not (their keys are out of order), so each is
+// canonicalised once.
+// The binary (enspace-sync offsite restore-db on BenchmarkRestoreDB's
+// targets; user and system time, minor faults from /usr/bin/time), main
+// at ea69eea (before) and this build (after), alternated:
+//
+//	100,000 items, 6 pairs at load 5.8 to 6.6
+//	  before   CPU 1.48-1.62 s (median 1.55), 33,860-36,023 faults,
+//	           wall 1.67-4.92 s (median 2.05)
+//	  after    CPU 1.02-1.31 s (median 1.27), 17,905-21,271 faults,
+//	           wall 0.77-2.32 s (median 1.78)
+//	100,000 items, 6 more pairs at load 8.0 to 9.5
+//	  before   CPU 1.24-1.83 s (median 1.80), wall 2.75-5.67 s
+//	  after    CPU 1.07-1.57 s (median 1.47), wall 3.18-4.75 s
+//	1,000,000 items, 4 pairs at load 7.3 to 12.1 (the build before the
+//	look-up order below)
+//	  before   CPU 10.52-12.24 s (median 10.80), 130,000-149,000 faults,
+//	           max RSS 556-644 MB, wall 12.4-29.5 s (median 21.2)
+//	  after    CPU 10.54-10.99 s (median 10.67), 106,000-118,000 faults,
+//	           max RSS 520-582 MB, wall 18.5-32.7 s (median 24.7)
+//
+// At a million items the CPU moved by less than its noise (argon2id is
+// a small share there), and the wall time, two to three times the CPU
+// time at these loads, was longer after in all four pairs: not
+// explained, and not seen in the test process (BenchmarkRestoreDB at a
+// million, argon2id warmed with and without the table (then a power of
+// two long, at most three quarters full), 3 pairs at load
+// 11 to 17: 67.9, 43.1, 29.6 s without, 29.7, 41.6, 17.8 s with). One
+// cost the table has that the map had not: a ref it lacks is a probe
+// along its entries (a million misses at three quarters full took
+// 0.46-0.60 s against the map's 0.32-0.51 s), and lookup asked it first
+// for every ref, the index's own included; it now asks the index's map
+// first when the index's filter may hold the ref. This build, with that
+// order, against main, alternated at load 12 to 14: 100,000 items, 4
+// pairs, CPU 1.37-1.81 s (median 1.55) before, 1.09-1.61 s (median
+// 1.37) after (in one run of the four the heap served IDKey from
+// elsewhere: 33,928 faults, 1.61 s; kdfmem.go); a million items, 2
+// pairs, CPU 11.7 and 10.5 s before, 11.8 and 11.0 s after (faults
+// 130,000-132,000 and 106,000-119,000; wall 38.7, 21.2 s and 30.3,
+// 22.0 s). So: a sixth to a fifth less CPU at 100,000 items, where
+// argon2id weighs most; nothing measurable at a million.
+//
+// BenchmarkRestoreDB (in the test process, 100,000 items, argon2id
+// warmed against main), 5 pairs at load 10 to 16: CPU 1.40-2.17 s
+// (median 1.61) before, 1.15-1.34 s (median 1.25) after, with
+// 13,800-18,500 faults (restore-db-faults, after). At this load wall times are the
+// machine's (2.6 to 5.8 s for about 1.3 CPU-s), and none of these runs
+// was on a quiet machine (internal/app's doc has restore-db at 0.685 s
+// and 1.06 CPU-s at load 1.1 before). A plain copy of the target's 2.4
+// MB took 0.02 to 0.5 s at these loads. Where the CPU goes now (one
+// profile of restore-db, 100,000 items): preparing the packs 0.32 s
+// (hashing each object 0.17 of it: its canonical JSON and SHA-256),
+// the import and the database's writer and commits about 0.5 s,
+// reading the trees 0.16 s, argon2id 0.04 s; the faults left (18,000)
+// are the heap's growth and the new database's pages. From SeaweedFS
+// on the same 2 cores (BenchmarkOffsiteS3, docs/testing.md) restore-db
+// took 1.3 to 2.0 s against 0.07 to 0.09 s for a download of the same
+// bytes 8 at once: 14 to 29 times, bound by its CPU, not by the
+// bucket's read speed.
+//
 // # Caveats
 //
 // Push, verify, prune and restore hold the target's index in memory: the

@@ -37,7 +37,7 @@ import (
 // chunk.
 type lateRes struct {
 	mu   sync.RWMutex
-	refs map[Ref]slot      // resolved refs the index lacks (the first place each is resolved to)
+	refs *refSlots         // resolved refs the index lacks (the first place each is resolved to)
 	at   map[uint32][]Ref  // by pack place: each blob's resolved ref (zero: not, or not yet); fixed keys
 	file map[uint32]ID     // by pack place: the index file the pack was added from; read-only
 	by   map[Ref][]pending // by chunk: the entries it resolves (discover's alone)
@@ -70,7 +70,7 @@ type pending struct {
 // initLate fills in what the cache holds and notes the rest by chunk.
 func (rs *Restorer) initLate() {
 	x, l := rs.idx, &rs.late
-	l.refs, l.at, l.file, l.by, l.bad = map[Ref]slot{}, map[uint32][]Ref{}, map[uint32]ID{}, map[Ref][]pending{}, map[uint32]error{}
+	l.at, l.file, l.by, l.bad = map[uint32][]Ref{}, map[uint32]ID{}, map[Ref][]pending{}, map[uint32]error{}
 	l.cached = map[ID]map[ID][]Ref{}
 	n := 0 // the entries left to resolve: l.refs is made for them once
 	for _, u := range x.unresolved {
@@ -94,7 +94,7 @@ func (rs *Restorer) initLate() {
 			}
 		}
 	}
-	l.refs = make(map[Ref]slot, n) // instead of growing to a million entries
+	l.refs = newRefSlots(n) // instead of growing to a million entries
 	x.unresolved = nil
 	l.indexed = newRefFilter(x.blobs) // x.blobs does not change from here on
 }
@@ -141,18 +141,20 @@ func (f refFilter) mayHold(r Ref) bool {
 // lookup returns the place of the object whose ref is ref, as the index
 // or the entries resolved so far give it.
 func (rs *Restorer) lookup(ref Ref) (slot, bool) {
-	// The two maps are disjoint (resolveChunk adds no ref the index
-	// holds), so the order of the look-ups does not change the answer:
-	// the entries resolved come first, as nearly every data blob of a
-	// format-4 target is given by chunk (a miss in the index's map came
-	// first for each).
-	rs.late.mu.RLock()
-	s, ok := rs.late.refs[ref]
-	rs.late.mu.RUnlock()
-	if ok {
-		return s, true
+	// The two are disjoint (resolveChunk adds no ref the index holds),
+	// so the order of the look-ups does not change the answer. The
+	// index's map is asked first only when its filter may hold the ref:
+	// nearly every data blob of a format-4 target is given by chunk, and
+	// a miss in the resolved refs' table (a probe along its entries)
+	// costs more than one in a map.
+	if rs.late.indexed.mayHold(ref) {
+		if s, ok := rs.idx.blobs[ref]; ok {
+			return s, true
+		}
 	}
-	s, ok = rs.idx.blobs[ref]
+	rs.late.mu.RLock()
+	s, ok := rs.late.refs.get(ref)
+	rs.late.mu.RUnlock()
 	return s, ok
 }
 
@@ -204,12 +206,7 @@ func (rs *Restorer) resolveChunk(c Ref, ch chunk) {
 		if rs.idx.gone[rs.idx.packList[p.pack]] {
 			continue // in a missing or damaged pack
 		}
-		at, ok := l.refs[ref]
-		if !ok {
-			at = slot{p.pack, p.blob}
-			l.refs[ref] = at
-		}
-		l.last[p.entry] = lastPlace{at, true}
+		l.last[p.entry] = lastPlace{l.refs.firstOf(ref, slot{p.pack, p.blob}), true}
 	}
 }
 
