@@ -68,7 +68,7 @@ func startWeed(bin string) (*weed, error) {
 		"-s3", "-s3.port="+s3, "-s3.port.grpc="+ports[7], "-s3.port.iceberg=0", "-s3.port.lance=0",
 		"-s3.localSocket="+filepath.Join(dir, "s3.sock"), "-s3.config="+filepath.Join(dir, "s3.json"))
 	w.cmd.Stdout, w.cmd.Stderr = log, log
-	w.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	w.cmd.SysProcAttr = dieWithParent()
 	if err := w.cmd.Start(); err != nil {
 		return nil, w.fail(err)
 	}
