@@ -212,3 +212,36 @@ func TestPlainEnd(t *testing.T) {
 		}
 	}
 }
+
+// FuzzAppendValueFastPath compares AppendValue, which appends a value
+// that is already canonical as it is, with the path that canonicalises
+// every value: the same output, the same end, the same outermost members
+// (Member of every key either path saw, and of a key neither saw).
+func FuzzAppendValueFastPath(f *testing.F) {
+	for _, s := range []string{`{"a":1,"b":[2,{"c":"é"}]},{"d":4}`, `{"b":1,"a":2}`, `{"a":1,"a":2}`, `"x\u2028"`, "\"\xff\"]",
+		`{"created_at":"2024-07-29T09:46:10.406Z","data":{"city":"São Paulo"},"id":1061,"type":"clients"}`, `[1,2] `, `{"a" :1}`, `-0.0e+1,`} {
+		f.Add([]byte(s))
+	}
+	var fast, slow Canonicalizer
+	f.Fuzz(func(t *testing.T, in []byte) {
+		got, gotEnd, gotErr := fast.AppendValue([]byte("pre"), in)
+		want, wantEnd, wantErr := slow.appendValue([]byte("pre"), in)
+		if (gotErr == nil) != (wantErr == nil) || gotErr == nil && (!bytes.Equal(got, want) || gotEnd != wantEnd) {
+			t.Fatalf("AppendValue(%q) = %q, %d, %v; canonicalised: %q, %d, %v", in, got, gotEnd, gotErr, want, wantEnd, wantErr)
+		}
+		if gotErr != nil {
+			return
+		}
+		names := []string{"\x00none"}
+		for _, m := range append(append([]topMember(nil), fast.top...), slow.top...) {
+			names = append(names, string(m.key))
+		}
+		for _, name := range names {
+			g, gok := fast.Member(name)
+			w, wok := slow.Member(name)
+			if gok != wok || !bytes.Equal(g, w) {
+				t.Fatalf("%q: Member(%q) = %q, %v; canonicalised: %q, %v", in, name, g, gok, w, wok)
+			}
+		}
+	})
+}

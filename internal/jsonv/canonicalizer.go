@@ -25,7 +25,33 @@ type topMember struct {
 // caller's to read (a comma and the next element of a list). The output
 // for a value is exactly what Canonical gives for that value alone; an
 // error is ErrInvalid, as AppendCanonical's.
+//
+// A value that is already its own canonical form (as IsCanonical decides:
+// no whitespace, keys in order, no escapes) is checked in one pass that
+// writes nothing and appended as it is; any other is canonicalised.
 func (z *Canonicalizer) AppendValue(dst, raw []byte) (out []byte, end int, err error) {
+	if end, ok := z.canonicalPrefix(raw); ok {
+		return append(dst, raw[:end]...), end, nil
+	}
+	return z.appendValue(dst, raw)
+}
+
+// canonicalPrefix reports whether the value at the start of raw is
+// already its own canonical form, and where it ends; the members of an
+// outermost object are then in z.top, for Member. A value that starts
+// with whitespace or is not canonical is the general path's.
+func (z *Canonicalizer) canonicalPrefix(raw []byte) (end int, ok bool) {
+	z.top = z.top[:0]
+	v := validator{in: raw, canonical: true, top: &z.top}
+	if len(raw) == 0 || !v.value() {
+		return 0, false
+	}
+	return v.pos, true
+}
+
+// appendValue is AppendValue without its fast path: every value
+// canonicalised.
+func (z *Canonicalizer) appendValue(dst, raw []byte) (out []byte, end int, err error) {
 	c := &z.c
 	c.in, c.pos, c.out, c.depth = raw, 0, dst, 0
 	c.members = c.members[:0]
