@@ -224,6 +224,7 @@ func FuzzAppendValueFastPath(f *testing.F) {
 	}
 	var fast, slow Canonicalizer
 	f.Fuzz(func(t *testing.T, in []byte) {
+		fast.skip = 0 // check every value
 		got, gotEnd, gotErr := fast.AppendValue([]byte("pre"), in)
 		want, wantEnd, wantErr := slow.appendValue([]byte("pre"), in)
 		if (gotErr == nil) != (wantErr == nil) || gotErr == nil && (!bytes.Equal(got, want) || gotEnd != wantEnd) {
@@ -244,4 +245,32 @@ func FuzzAppendValueFastPath(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestAppendValueCheckEvery: after a value that is not canonical, the
+// next checkEvery-1 are canonicalised without the check and the one after
+// is checked again; whichever path a value takes, its output is its
+// canonical form.
+func TestAppendValueCheckEvery(t *testing.T) {
+	var z Canonicalizer
+	values := []string{`{"b":1,"a":2}`}
+	for i := range 2 * checkEvery {
+		values = append(values, fmt.Sprintf(`{"a":%d,"b":"é"}`, i), fmt.Sprintf(`{"b":%d, "a":1}`, i))
+	}
+	for i, v := range values {
+		skip := z.skip
+		got, end, err := z.AppendValue(nil, []byte(v))
+		want, _ := Canonical([]byte(v))
+		if err != nil || end != len(v) || !bytes.Equal(got, want) {
+			t.Fatalf("value %d %s: %q, %d, %v; want %q", i, v, got, end, err, want)
+		}
+		switch canonical := bytes.Equal(want, []byte(v)); {
+		case skip > 0 && z.skip != skip-1:
+			t.Fatalf("value %d: skip %d then %d, want %d", i, skip, z.skip, skip-1)
+		case skip == 0 && canonical && z.skip != 0:
+			t.Fatalf("value %d, canonical and checked: skip %d, want 0", i, z.skip)
+		case skip == 0 && !canonical && z.skip != checkEvery-1:
+			t.Fatalf("value %d, not canonical: skip %d, want %d", i, z.skip, checkEvery-1)
+		}
+	}
 }

@@ -10,7 +10,19 @@ import "fmt"
 type Canonicalizer struct {
 	c   canon
 	top []topMember // the members of the last value, when an object
+	// skip is the number of values AppendValue still canonicalises
+	// without checking first whether they are canonical already.
+	skip int
 }
+
+// checkEvery: after a value that was not canonical already, AppendValue
+// checks only every checkEvery-th value until one passes. The values a
+// caller gives in a row come from one server, alike: a server that sends
+// its fields in insertion order (the fake API, Node.js) pays a failed
+// check (about a tenth of the canonical form's time, on the fake's items)
+// for one value in 16; one that sends canonical JSON has every value
+// checked while they pass.
+const checkEvery = 16
 
 // topMember is one member of the outermost object: its unescaped key and
 // its value as read.
@@ -28,11 +40,19 @@ type topMember struct {
 //
 // A value that is already its own canonical form (as IsCanonical decides:
 // no whitespace, keys in order, no escapes) is checked in one pass that
-// writes nothing and appended as it is; any other is canonicalised.
+// writes nothing and appended as it is; any other is canonicalised. After
+// a value that fails the check, the next ones are canonicalised without
+// it, but for one in checkEvery. The output never depends on which path
+// a value takes.
 func (z *Canonicalizer) AppendValue(dst, raw []byte) (out []byte, end int, err error) {
+	if z.skip > 0 {
+		z.skip--
+		return z.appendValue(dst, raw)
+	}
 	if end, ok := z.canonicalPrefix(raw); ok {
 		return append(dst, raw[:end]...), end, nil
 	}
+	z.skip = checkEvery - 1
 	return z.appendValue(dst, raw)
 }
 
