@@ -212,3 +212,65 @@ func TestPlainEnd(t *testing.T) {
 		}
 	}
 }
+
+// FuzzAppendValueFastPath compares AppendValue, which appends a value
+// that is already canonical as it is, with the path that canonicalises
+// every value: the same output, the same end, the same outermost members
+// (Member of every key either path saw, and of a key neither saw).
+func FuzzAppendValueFastPath(f *testing.F) {
+	for _, s := range []string{`{"a":1,"b":[2,{"c":"é"}]},{"d":4}`, `{"b":1,"a":2}`, `{"a":1,"a":2}`, `"x\u2028"`, "\"\xff\"]",
+		`{"created_at":"2024-07-29T09:46:10.406Z","data":{"city":"São Paulo"},"id":1061,"type":"clients"}`, `[1,2] `, `{"a" :1}`, `-0.0e+1,`} {
+		f.Add([]byte(s))
+	}
+	var fast, slow Canonicalizer
+	f.Fuzz(func(t *testing.T, in []byte) {
+		fast.skip = 0 // check every value
+		got, gotEnd, gotErr := fast.AppendValue([]byte("pre"), in)
+		want, wantEnd, wantErr := slow.appendValue([]byte("pre"), in)
+		if (gotErr == nil) != (wantErr == nil) || gotErr == nil && (!bytes.Equal(got, want) || gotEnd != wantEnd) {
+			t.Fatalf("AppendValue(%q) = %q, %d, %v; canonicalised: %q, %d, %v", in, got, gotEnd, gotErr, want, wantEnd, wantErr)
+		}
+		if gotErr != nil {
+			return
+		}
+		names := []string{"\x00none"}
+		for _, m := range append(append([]topMember(nil), fast.top...), slow.top...) {
+			names = append(names, string(m.key))
+		}
+		for _, name := range names {
+			g, gok := fast.Member(name)
+			w, wok := slow.Member(name)
+			if gok != wok || !bytes.Equal(g, w) {
+				t.Fatalf("%q: Member(%q) = %q, %v; canonicalised: %q, %v", in, name, g, gok, w, wok)
+			}
+		}
+	})
+}
+
+// TestAppendValueCheckEvery: after a value that is not canonical, the
+// next checkEvery-1 are canonicalised without the check and the one after
+// is checked again; whichever path a value takes, its output is its
+// canonical form.
+func TestAppendValueCheckEvery(t *testing.T) {
+	var z Canonicalizer
+	values := []string{`{"b":1,"a":2}`}
+	for i := range 2 * checkEvery {
+		values = append(values, fmt.Sprintf(`{"a":%d,"b":"é"}`, i), fmt.Sprintf(`{"b":%d, "a":1}`, i))
+	}
+	for i, v := range values {
+		skip := z.skip
+		got, end, err := z.AppendValue(nil, []byte(v))
+		want, _ := Canonical([]byte(v))
+		if err != nil || end != len(v) || !bytes.Equal(got, want) {
+			t.Fatalf("value %d %s: %q, %d, %v; want %q", i, v, got, end, err, want)
+		}
+		switch canonical := bytes.Equal(want, []byte(v)); {
+		case skip > 0 && z.skip != skip-1:
+			t.Fatalf("value %d: skip %d then %d, want %d", i, skip, z.skip, skip-1)
+		case skip == 0 && canonical && z.skip != 0:
+			t.Fatalf("value %d, canonical and checked: skip %d, want 0", i, z.skip)
+		case skip == 0 && !canonical && z.skip != checkEvery-1:
+			t.Fatalf("value %d, not canonical: skip %d, want %d", i, z.skip, checkEvery-1)
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package jsonv
 
-import "bytes"
+import (
+	"bytes"
+	"unicode/utf8"
+)
 
 // Valid reports whether raw is one valid JSON value (surrounding
 // whitespace allowed), exactly as encoding/json's Valid does (FuzzValid
@@ -20,10 +23,12 @@ func Valid(raw []byte) bool {
 
 // IsCanonical reports whether raw is already its own canonical form
 // (Canonical(raw) would return raw), in one pass that stops at the first
-// sign it is not: whitespace, object keys out of order, a string with an
-// escape or a byte outside ASCII (these may or may not change; the check
-// says no, and the caller canonicalises). A store that hashes objects
-// skips the copy for the ones that pass.
+// sign it is not: whitespace, object keys out of order or repeated, a
+// string with an escape (which may or may not change; the check says no,
+// and the caller canonicalises), invalid UTF-8 or U+2028 and U+2029 (which
+// the canonical form replaces or escapes). Valid UTF-8 outside ASCII
+// passes: the canonical form keeps it as it is. A store that hashes
+// objects skips the copy for the ones that pass.
 func IsCanonical(raw []byte) bool {
 	v := validator{in: raw, canonical: true}
 	return len(raw) > 0 && v.value() && v.pos == len(v.in)
@@ -35,6 +40,9 @@ type validator struct {
 	depth int
 	// canonical: accept only canonical JSON, conservatively (IsCanonical).
 	canonical bool
+	// top, when set (with canonical), collects the members of the
+	// outermost object as read (Canonicalizer.AppendValue's fast path).
+	top *[]topMember
 }
 
 func (v *validator) space() {
@@ -133,8 +141,16 @@ func (v *validator) str() bool {
 			return true
 		case b < 0x20:
 			return false
-		case v.canonical && (b == '\\' || b >= 0x80):
+		case v.canonical && b == '\\':
 			return false
+		case v.canonical && b >= utf8.RuneSelf:
+			// Kept as is by the canonical form unless invalid (replaced
+			// by U+FFFD) or a line or paragraph separator (escaped).
+			r, n := utf8.DecodeRune(v.in[i:])
+			if r == utf8.RuneError && n == 1 || r == '\u2028' || r == '\u2029' {
+				return false
+			}
+			i += n
 		case b == '\\':
 			if i+1 >= len(v.in) {
 				return false
@@ -225,8 +241,12 @@ func (v *validator) object() bool {
 		}
 		v.pos++
 		v.space()
+		vstart := v.pos
 		if !v.value() {
 			return false
+		}
+		if v.top != nil && v.depth == 1 {
+			*v.top = append(*v.top, topMember{key: prev, raw: v.in[vstart:v.pos]})
 		}
 		v.space()
 		if v.pos >= len(v.in) {

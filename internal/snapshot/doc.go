@@ -776,8 +776,9 @@
 // machine, where a fault costs about 10 µs.
 //
 // ContentHash canonicalises into a pooled buffer (jsonv.AppendCanonical)
-// and hashes an object that is already canonical (jsonv.IsCanonical) as it
-// is: a new buffer per object was a fifth of a backup's allocations.
+// and hashes an object that is already canonical (jsonv.IsCanonical, which
+// takes valid UTF-8 outside ASCII) as it is: a new buffer per object was a
+// fifth of a backup's allocations.
 // With readData, Verify also keeps one map entry per pack it read, with
 // the blobs found damaged.
 //
