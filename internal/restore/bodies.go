@@ -1,6 +1,7 @@
 package restore
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
@@ -96,23 +97,64 @@ func fingerprint(set *Set, sortLists bool) string {
 	sort.Strings(keys)
 	h := sha256.New()
 	paths := map[string][]string{} // kind -> its unordered paths, deepest first
+	var buf []byte
 	for _, k := range keys {
 		o := set.byKey[k]
-		fields := decodeFields(o.Raw)
+		var p []string
 		if sortLists {
-			p, ok := paths[o.Kind]
-			if !ok {
+			var ok bool
+			if p, ok = paths[o.Kind]; !ok {
 				p = unorderedPaths(o.Kind)
 				paths[o.Kind] = p
 			}
-			sortUnordered(p, fields)
 		}
 		h.Write([]byte(k))
 		h.Write([]byte{0})
-		h.Write(exactText(fields))
+		if len(p) == 0 {
+			buf = appendExactText(buf[:0], o.Raw)
+			h.Write(buf)
+		} else {
+			fields := decodeFields(o.Raw)
+			sortUnordered(p, fields)
+			h.Write(exactText(fields))
+		}
 		h.Write([]byte{'\n'})
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// appendExactText appends exactText(decodeFields(raw)) to dst without
+// decoding raw: its canonical form (jsonv.AppendCanonical: members sorted,
+// numbers as written, no whitespace) is what encoding/json writes for the
+// decoded object, except that encoding/json escapes <, > and & inside
+// strings (they occur nowhere else in canonical JSON), which is done
+// here. Only what is not a JSON object (which decodeFields reads as {})
+// is decoded the slow way. The fingerprint reads every target object
+// through it: decoding each one into maps cost most of a type plan's
+// hashing.
+func appendExactText(dst, raw []byte) []byte {
+	start := len(dst)
+	out, err := jsonv.AppendCanonical(dst, raw)
+	if err != nil || len(out) == start || out[start] != '{' {
+		return append(dst[:start], exactText(decodeFields(raw))...)
+	}
+	if bytes.ContainsAny(out[start:], "<>&") {
+		var esc []byte
+		for _, c := range out[start:] {
+			switch c {
+			case '<':
+				esc = append(esc, `\u003c`...)
+			case '>':
+				esc = append(esc, `\u003e`...)
+			case '&':
+				esc = append(esc, `\u0026`...)
+			default:
+				esc = append(esc, c)
+			}
+		}
+		out = append(out[:start], esc...)
+	}
+	return out
 }
 
 // unorderedPaths returns the paths of the lists whose order the API does

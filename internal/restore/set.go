@@ -67,17 +67,31 @@ func NewSet() *Set {
 // Put adds an object of kind under parent with key. The id is read from
 // the object.
 func (s *Set) Put(name, parent, key string, raw []byte) error {
+	return s.put(name, parent, key, append(json.RawMessage(nil), raw...))
+}
+
+// PutOwned is Put for raw bytes that are the Set's to keep (nothing else
+// holds or changes them, as a snapshot's WalkObjects hands them over): they
+// are not copied.
+func (s *Set) PutOwned(name, parent, key string, raw []byte) error {
+	return s.put(name, parent, key, raw)
+}
+
+func (s *Set) put(name, parent, key string, raw json.RawMessage) error {
 	k, err := kind.ByName(name)
 	if err != nil {
 		return err
 	}
-	o := &Obj{Kind: k.Name, Parent: parent, Key: key, Raw: append(json.RawMessage(nil), raw...)}
+	o := &Obj{Kind: k.Name, Parent: parent, Key: key, Raw: raw}
 	if k.IDField != "" {
 		ao, err := api.NewObject(k, parent, o.Raw)
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", name, key, err)
 		}
 		o.ID = ao.ID
+		if o.ID == key {
+			o.ID = key // an item's key is its id: one string for both
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
