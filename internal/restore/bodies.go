@@ -88,18 +88,10 @@ func SameFingerprint(set *Set, fp string) bool {
 }
 
 func fingerprint(set *Set, sortLists bool) string {
-	set.mu.Lock()
-	keys := make([]string, 0, len(set.byKey))
-	for k := range set.byKey {
-		keys = append(keys, k)
-	}
-	set.mu.Unlock()
-	sort.Strings(keys)
 	h := sha256.New()
 	paths := map[string][]string{} // kind -> its unordered paths, deepest first
 	var buf []byte
-	for _, k := range keys {
-		o := set.byKey[k]
+	for _, o := range set.all() {
 		var p []string
 		if sortLists {
 			var ok bool
@@ -108,17 +100,17 @@ func fingerprint(set *Set, sortLists bool) string {
 				paths[o.Kind] = p
 			}
 		}
-		h.Write([]byte(k))
-		h.Write([]byte{0})
+		buf = append(buf[:0], o.Kind...)
+		buf = append(append(append(buf, 0), o.Parent...), 0)
+		buf = append(append(buf, o.Key...), 0)
 		if len(p) == 0 {
-			buf = appendExactText(buf[:0], o.Raw)
-			h.Write(buf)
+			buf = appendExactText(buf, o.Raw)
 		} else {
 			fields := decodeFields(o.Raw)
 			sortUnordered(p, fields)
-			h.Write(exactText(fields))
+			buf = append(buf, exactText(fields)...)
 		}
-		h.Write([]byte{'\n'})
+		h.Write(append(buf, '\n'))
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -1,9 +1,12 @@
 package restore
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
@@ -49,24 +52,49 @@ func decodeFields(raw []byte) map[string]any {
 type Set struct {
 	mu     sync.Mutex
 	byKind map[string][]*Obj
-	byKey  map[string]*Obj // kind \x00 parent \x00 key
-	byID   map[string]*Obj // kind \x00 id
+	// The indexes share the objects' own strings: no key is built per
+	// object (a type plan holds hundreds of thousands).
+	byKey  map[kindParent]map[string]*Obj // kind, parent -> key -> object
+	byID   map[string]map[string]*Obj     // kind -> id -> object
+	n      int
 	failed map[string]string
 
 	// Built on first use after the last Put: the objects of a kind sorted,
 	// and of a kind under one parent.
 	sorted   map[string][]*Obj
 	children map[string][]*Obj // kind \x00 parent
+
+	beside *Set // NewSetBeside's source, whose equal objects' bytes are shared
 }
 
 // NewSet returns an empty Set.
 func NewSet() *Set {
-	return &Set{byKind: map[string][]*Obj{}, byKey: map[string]*Obj{}, byID: map[string]*Obj{}, failed: map[string]string{}}
+	return &Set{byKind: map[string][]*Obj{}, byKey: map[kindParent]map[string]*Obj{}, byID: map[string]map[string]*Obj{}, failed: map[string]string{}}
+}
+
+// kindParent files the objects of one kind under one parent.
+type kindParent struct{ kind, parent string }
+
+// NewSetBeside returns an empty Set for the target of a plan whose source
+// is source (nil: NewSet): an object Put into it that is byte for byte
+// the source's object of the same kind, parent and key keeps the source's
+// bytes and strings instead of a copy. Most objects of a workspace are
+// unchanged since its snapshot, so a restore's target then costs little
+// more than its objects' headers. source must not change meanwhile.
+func NewSetBeside(source *Set) *Set {
+	s := NewSet()
+	s.beside = source
+	return s
 }
 
 // Put adds an object of kind under parent with key. The id is read from
 // the object.
 func (s *Set) Put(name, parent, key string, raw []byte) error {
+	if s.beside != nil {
+		if o := s.beside.ByKey(name, parent, key); o != nil && bytes.Equal(o.Raw, raw) {
+			return s.put(name, o.Parent, o.Key, o.Raw)
+		}
+	}
 	return s.put(name, parent, key, append(json.RawMessage(nil), raw...))
 }
 
@@ -95,15 +123,26 @@ func (s *Set) put(name, parent, key string, raw json.RawMessage) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	bk := k.Name + "\x00" + parent + "\x00" + key
-	if _, dup := s.byKey[bk]; dup {
+	kp := kindParent{k.Name, parent}
+	keys := s.byKey[kp]
+	if _, dup := keys[key]; dup {
 		return nil
 	}
+	if keys == nil {
+		keys = map[string]*Obj{}
+		s.byKey[kp] = keys
+	}
+	keys[key] = o
+	s.n++
 	s.byKind[k.Name] = append(s.byKind[k.Name], o)
 	s.sorted, s.children = nil, nil
-	s.byKey[bk] = o
 	if o.ID != "" {
-		s.byID[k.Name+"\x00"+o.ID] = o
+		ids := s.byID[k.Name]
+		if ids == nil {
+			ids = map[string]*Obj{}
+			s.byID[k.Name] = ids
+		}
+		ids[o.ID] = o
 	}
 	return nil
 }
@@ -186,21 +225,21 @@ func (s *Set) Children(kind, parent string) []*Obj {
 func (s *Set) ByID(kind, id string) *Obj {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.byID[kind+"\x00"+id]
+	return s.byID[kind][id]
 }
 
 // ByKey returns the object of kind under parent with the given key.
 func (s *Set) ByKey(kind, parent, key string) *Obj {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.byKey[kind+"\x00"+parent+"\x00"+key]
+	return s.byKey[kindParent{kind, parent}][key]
 }
 
 // Len returns the number of objects.
 func (s *Set) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.byKey)
+	return s.n
 }
 
 // lessKey orders numbers numerically and before text.
@@ -228,4 +267,34 @@ func number(s string) (uint64, bool) {
 		n = n*10 + uint64(c-'0')
 	}
 	return n, true
+}
+
+// all returns every object, ordered as the strings kind \x00 parent \x00
+// key sort (what the fingerprint hashes them in), without building those
+// strings.
+func (s *Set) all() []*Obj {
+	s.mu.Lock()
+	out := make([]*Obj, 0, s.n)
+	for _, keys := range s.byKey {
+		for _, o := range keys {
+			out = append(out, o)
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(out, func(a, b *Obj) int {
+		if strings.IndexByte(a.Parent, 0) < 0 && strings.IndexByte(a.Key, 0) < 0 &&
+			strings.IndexByte(b.Parent, 0) < 0 && strings.IndexByte(b.Key, 0) < 0 {
+			// Without a NUL inside, comparing the parts in turn is
+			// comparing the joined strings (NUL sorts first).
+			if c := strings.Compare(a.Kind, b.Kind); c != 0 {
+				return c
+			}
+			if c := strings.Compare(a.Parent, b.Parent); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Key, b.Key)
+		}
+		return strings.Compare(a.Kind+"\x00"+a.Parent+"\x00"+a.Key, b.Kind+"\x00"+b.Parent+"\x00"+b.Key)
+	})
+	return out
 }
