@@ -62,12 +62,9 @@ func plainData(v map[string]any, relations map[string]string) map[string]any {
 
 // linkData returns an item's relation values among fields, source ids.
 func linkData(o *Obj, fields map[string]string) map[string]any {
-	data, _ := decodeFields(o.Raw)["data"].(map[string]any)
-	out := map[string]any{}
-	for key := range fields {
-		if val, ok := data[key]; ok {
-			out[key] = val
-		}
+	out := dataValues(o.Raw, fields)
+	if out == nil {
+		out = map[string]any{}
 	}
 	return out
 }

@@ -275,7 +275,7 @@ func (b *builder) linkSteps() {
 		}
 		have := map[string]any{}
 		if t != nil {
-			tdata, _ := decodeFields(t.Raw)["data"].(map[string]any)
+			tdata := dataValues(t.Raw, fields)
 			for slug := range fields {
 				if _, set := want[slug]; !whole && !set {
 					continue
