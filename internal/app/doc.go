@@ -14,7 +14,9 @@
 //     into a workspace and the engine that applies them (restore.go,
 //     replicate.go, apply.go). Planning reads the snapshot and the target
 //     in proportion to the selection (plan_source.go; the reasoning is in
-//     the restore package's documentation).
+//     the restore package's documentation): the snapshot's collections
+//     a chunk at a time (WalkObjects), and the target into a Set beside
+//     the source's, which shares the bytes of unchanged objects.
 //   - Objects: the stored objects a selector picks (objects.go), and
 //     ResolveSnapshot, SnapshotAt, DiffEnds (snapshots.go).
 //   - Export: a snapshot or the live workspace into an export (export.go).

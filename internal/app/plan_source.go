@@ -105,18 +105,17 @@ func snapshotSetOf(db *snapshot.DB, snap *snapshot.Snapshot, keep func(name, par
 }
 
 // putCollection puts the objects of a collection that keep accepts (nil:
-// all) into set.
+// all) into set. The objects are read a chunk at a time (WalkObjects: one
+// read transaction per chunk, each pack decompressed once), not one
+// lookup by hash per object, which decoded a pack's header for every
+// object and cost most of a type plan's reading.
 func putCollection(db *snapshot.DB, snap *snapshot.Snapshot, coll string, set *restore.Set, keep func(key string, raw []byte) bool) error {
 	name, parent := splitCollection(coll)
-	return db.Walk(snap, coll, func(key string, hash snapshot.Hash) error {
-		raw, err := db.Blob(hash)
-		if err != nil {
-			return fmt.Errorf("read %s %s: %w", coll, key, err)
-		}
+	return db.WalkObjects(snap, coll, func(key string, raw []byte) error {
 		if keep != nil && !keep(key, raw) {
 			return nil
 		}
-		return set.Put(name, parent, key, raw)
+		return set.PutOwned(name, parent, key, raw)
 	})
 }
 

@@ -114,7 +114,7 @@ func (s *Service) PlanReplication(ctx context.Context, req ReplicationRequest) (
 	if err != nil {
 		return nil, err
 	}
-	live, err := s.liveSet(ctx, client, target, scope)
+	live, err := s.liveSetBeside(ctx, client, target, scope, set)
 	if err != nil {
 		return nil, err
 	}

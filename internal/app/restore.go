@@ -100,7 +100,7 @@ func (s *Service) planRestore(ctx context.Context, req RestoreRequest, set *rest
 		return nil, err
 	}
 	scope := restore.ScopeFor(set, sel, req.All, planIDs, same)
-	live, err := s.liveSet(ctx, client, target, scope)
+	live, err := s.liveSetBeside(ctx, client, target, scope, set)
 	if err != nil {
 		return nil, err
 	}

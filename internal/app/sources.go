@@ -49,7 +49,16 @@ func exportSet(path string) (*restore.Set, *export.Manifest, error) {
 // its objects of the source become manual steps instead of the whole plan
 // being refused (no create or update is ever planned for them).
 func (s *Service) liveSet(ctx context.Context, client *api.Client, ws *config.Workspace, scope restore.Scope) (*restore.Set, error) {
-	set := restore.NewSet()
+	return s.liveSetBeside(ctx, client, ws, scope, nil)
+}
+
+// liveSetBeside is liveSet for the target of a plan whose source is
+// source (nil: none): a target object byte for byte the same as the
+// source's object of the same kind, parent and key shares its bytes
+// (restore.NewSetBeside), so that an unchanged workspace is held once,
+// not twice.
+func (s *Service) liveSetBeside(ctx context.Context, client *api.Client, ws *config.Workspace, scope restore.Scope, source *restore.Set) (*restore.Set, error) {
+	set := restore.NewSetBeside(source)
 	log := s.log.With("workspace", ws.Name)
 	sink := &planSink{Set: set, unread: map[string]string{}}
 	_, err := backup.Run(ctx, client, sink, backup.Options{

@@ -1,6 +1,7 @@
 package restore
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
@@ -61,12 +62,9 @@ func plainData(v map[string]any, relations map[string]string) map[string]any {
 
 // linkData returns an item's relation values among fields, source ids.
 func linkData(o *Obj, fields map[string]string) map[string]any {
-	data, _ := decodeFields(o.Raw)["data"].(map[string]any)
-	out := map[string]any{}
-	for key := range fields {
-		if val, ok := data[key]; ok {
-			out[key] = val
-		}
+	out := dataValues(o.Raw, fields)
+	if out == nil {
+		out = map[string]any{}
 	}
 	return out
 }
@@ -87,32 +85,65 @@ func SameFingerprint(set *Set, fp string) bool {
 }
 
 func fingerprint(set *Set, sortLists bool) string {
-	set.mu.Lock()
-	keys := make([]string, 0, len(set.byKey))
-	for k := range set.byKey {
-		keys = append(keys, k)
-	}
-	set.mu.Unlock()
-	sort.Strings(keys)
 	h := sha256.New()
 	paths := map[string][]string{} // kind -> its unordered paths, deepest first
-	for _, k := range keys {
-		o := set.byKey[k]
-		fields := decodeFields(o.Raw)
+	var buf []byte
+	for _, o := range set.all() {
+		var p []string
 		if sortLists {
-			p, ok := paths[o.Kind]
-			if !ok {
+			var ok bool
+			if p, ok = paths[o.Kind]; !ok {
 				p = unorderedPaths(o.Kind)
 				paths[o.Kind] = p
 			}
-			sortUnordered(p, fields)
 		}
-		h.Write([]byte(k))
-		h.Write([]byte{0})
-		h.Write(exactText(fields))
-		h.Write([]byte{'\n'})
+		buf = append(buf[:0], o.Kind...)
+		buf = append(append(append(buf, 0), o.Parent...), 0)
+		buf = append(append(buf, o.Key...), 0)
+		if len(p) == 0 {
+			buf = appendExactText(buf, o.Raw)
+		} else {
+			fields := decodeFields(o.Raw)
+			sortUnordered(p, fields)
+			buf = append(buf, exactText(fields)...)
+		}
+		h.Write(append(buf, '\n'))
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// appendExactText appends exactText(decodeFields(raw)) to dst without
+// decoding raw: its canonical form (jsonv.AppendCanonical: members sorted,
+// numbers as written, no whitespace) is what encoding/json writes for the
+// decoded object, except that encoding/json escapes <, > and & inside
+// strings (they occur nowhere else in canonical JSON), which is done
+// here. Only what is not a JSON object (which decodeFields reads as {})
+// is decoded the slow way. The fingerprint reads every target object
+// through it: decoding each one into maps cost most of a type plan's
+// hashing.
+func appendExactText(dst, raw []byte) []byte {
+	start := len(dst)
+	out, err := jsonv.AppendCanonical(dst, raw)
+	if err != nil || len(out) == start || out[start] != '{' {
+		return append(dst[:start], exactText(decodeFields(raw))...)
+	}
+	if bytes.ContainsAny(out[start:], "<>&") {
+		var esc []byte
+		for _, c := range out[start:] {
+			switch c {
+			case '<':
+				esc = append(esc, `\u003c`...)
+			case '>':
+				esc = append(esc, `\u003e`...)
+			case '&':
+				esc = append(esc, `\u0026`...)
+			default:
+				esc = append(esc, c)
+			}
+		}
+		out = append(out[:start], esc...)
+	}
+	return out
 }
 
 // unorderedPaths returns the paths of the lists whose order the API does

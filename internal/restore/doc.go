@@ -83,6 +83,14 @@
 //     whose comparison translates no id (items), is skipped as equal
 //     without decoding either side (sameBytes).
 //
+// What a plan holds per object is its bytes and a small header: an
+// object is decoded only to be compared or written (and then not kept,
+// for items), never to be hashed (the fingerprint hashes its canonical
+// text, jsonv.AppendCanonical, which is what decoding and encoding it
+// wrote), and a target object byte for byte equal to its source object
+// shares the source's bytes (NewSetBeside): an unchanged workspace is
+// held once. The Set's indexes use the objects' own strings.
+//
 // A plan built this way has the same steps as one built from the whole
 // snapshot against the whole target (the app package's tests compare
 // them). The cost of restoring a type follows the objects of that type,

@@ -88,3 +88,27 @@ func text(v any) string {
 	}
 	return ""
 }
+
+// dataValues returns the members of an item's data named in fields,
+// decoded, as decodeFields(raw)["data"] holds them (a member present as
+// null is present, nil), without decoding the rest of the item: the
+// links pass reads the relation values of every item that points into a
+// restored type, and decoding each item whole cost most of a type plan's
+// time. Raw that is not an object, or whose data is not one, has none.
+func dataValues(raw []byte, fields map[string]string) map[string]any {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(raw, &top) != nil {
+		return nil
+	}
+	var data map[string]json.RawMessage
+	if json.Unmarshal(top["data"], &data) != nil || data == nil {
+		return nil
+	}
+	out := make(map[string]any, len(fields))
+	for key := range fields {
+		if v, ok := data[key]; ok {
+			out[key], _ = jsonv.Decode(v)
+		}
+	}
+	return out
+}

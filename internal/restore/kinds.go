@@ -1,6 +1,7 @@
 package restore
 
 import (
+	"encoding/json"
 	"slices"
 	"sort"
 	"strings"
@@ -159,6 +160,25 @@ func describeKey(k *kind.Kind, o *Obj) string {
 // object is decoded for it without being kept decoded (most objects of a
 // restored type are skipped as equal, and never decoded otherwise).
 func label(k *kind.Kind, o *Obj) string {
+	for _, p := range k.LabelFields {
+		if strings.ContainsAny(p, "[]*\\") {
+			return labelDecoded(k, o) // a pattern: read the whole object
+		}
+	}
+	var top map[string]json.RawMessage
+	if json.Unmarshal(o.Raw, &top) != nil {
+		return o.Key
+	}
+	for _, p := range k.LabelFields {
+		if v, ok := rawPath(top, p); ok && text(v) != "" {
+			return text(v)
+		}
+	}
+	return o.Key
+}
+
+// labelDecoded is label by decoding the whole object.
+func labelDecoded(k *kind.Kind, o *Obj) string {
 	m := decodeFields(o.Raw)
 	for _, p := range k.LabelFields {
 		if v, ok := getPath(m, p); ok && text(v) != "" {
@@ -166,6 +186,29 @@ func label(k *kind.Kind, o *Obj) string {
 		}
 	}
 	return o.Key
+}
+
+// rawPath decodes the value at a dotted path of plain member names
+// ("data.title") of an object whose top-level members are top, and only
+// that value, as getPath reads it from the decoded object.
+func rawPath(top map[string]json.RawMessage, path string) (any, bool) {
+	names := strings.Split(path, ".")
+	m := top
+	for i, name := range names {
+		raw, ok := m[name]
+		if !ok {
+			return nil, false
+		}
+		if i == len(names)-1 {
+			v, err := jsonv.Decode(raw)
+			return v, err == nil
+		}
+		m = nil
+		if json.Unmarshal(raw, &m) != nil || m == nil {
+			return nil, false
+		}
+	}
+	return nil, false
 }
 
 // isRelationField reports whether a field object is a relation field, and

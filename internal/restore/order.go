@@ -244,7 +244,7 @@ func (b *builder) itemUpdate(s *Step, o *Obj, maxRank int) {
 // set (or cannot, its item lacking when the step is sent), so that a
 // server that replaces data keeps them.
 func (b *builder) heldValues(t *Obj, fields map[string]string) json.RawMessage {
-	tdata, _ := decodeFields(t.Raw)["data"].(map[string]any)
+	tdata := dataValues(t.Raw, fields)
 	held := map[string]any{}
 	for slug := range fields {
 		v, ok := tdata[slug]

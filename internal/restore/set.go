@@ -1,10 +1,14 @@
 package restore
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/enspace-sync/enspace-sync/internal/api"
 	"github.com/enspace-sync/enspace-sync/internal/jsonv"
@@ -19,16 +23,25 @@ type Obj struct {
 	ID     string // the server-assigned id as text
 	Raw    json.RawMessage
 
-	once sync.Once
-	m    map[string]any
+	// fields is the decoded object once Fields was called: one word, not
+	// a sync.Once beside a map (96 bytes an object instead of 112; a type
+	// plan holds hundreds of thousands, most never decoded).
+	fields atomic.Pointer[map[string]any]
 }
 
 // Fields returns the object decoded by jsonv.Decode, numbers as
 // json.Number; an object that does not decode is empty. The map is shared:
-// callers copy before changing it.
+// callers copy before changing it. Callers at the same time may both
+// decode; all get the map that was stored first.
 func (o *Obj) Fields() map[string]any {
-	o.once.Do(func() { o.m = decodeFields(o.Raw) })
-	return o.m
+	if p := o.fields.Load(); p != nil {
+		return *p
+	}
+	m := decodeFields(o.Raw)
+	if o.fields.CompareAndSwap(nil, &m) {
+		return m
+	}
+	return *o.fields.Load()
 }
 
 // decodeFields decodes raw as Fields does, into a map of its own that
@@ -49,47 +62,97 @@ func decodeFields(raw []byte) map[string]any {
 type Set struct {
 	mu     sync.Mutex
 	byKind map[string][]*Obj
-	byKey  map[string]*Obj // kind \x00 parent \x00 key
-	byID   map[string]*Obj // kind \x00 id
+	// The indexes share the objects' own strings: no key is built per
+	// object (a type plan holds hundreds of thousands).
+	byKey  map[kindParent]map[string]*Obj // kind, parent -> key -> object
+	byID   map[string]map[string]*Obj     // kind -> id -> object
+	n      int
 	failed map[string]string
 
 	// Built on first use after the last Put: the objects of a kind sorted,
 	// and of a kind under one parent.
 	sorted   map[string][]*Obj
 	children map[string][]*Obj // kind \x00 parent
+
+	beside *Set // NewSetBeside's source, whose equal objects' bytes are shared
 }
 
 // NewSet returns an empty Set.
 func NewSet() *Set {
-	return &Set{byKind: map[string][]*Obj{}, byKey: map[string]*Obj{}, byID: map[string]*Obj{}, failed: map[string]string{}}
+	return &Set{byKind: map[string][]*Obj{}, byKey: map[kindParent]map[string]*Obj{}, byID: map[string]map[string]*Obj{}, failed: map[string]string{}}
+}
+
+// kindParent files the objects of one kind under one parent.
+type kindParent struct{ kind, parent string }
+
+// NewSetBeside returns an empty Set for the target of a plan whose source
+// is source (nil: NewSet): an object Put into it that is byte for byte
+// the source's object of the same kind, parent and key keeps the source's
+// bytes and strings instead of a copy. Most objects of a workspace are
+// unchanged since its snapshot, so a restore's target then costs little
+// more than its objects' headers. source must not change meanwhile.
+func NewSetBeside(source *Set) *Set {
+	s := NewSet()
+	s.beside = source
+	return s
 }
 
 // Put adds an object of kind under parent with key. The id is read from
 // the object.
 func (s *Set) Put(name, parent, key string, raw []byte) error {
+	if s.beside != nil {
+		if o := s.beside.ByKey(name, parent, key); o != nil && bytes.Equal(o.Raw, raw) {
+			return s.put(name, o.Parent, o.Key, o.Raw)
+		}
+	}
+	return s.put(name, parent, key, append(json.RawMessage(nil), raw...))
+}
+
+// PutOwned is Put for raw bytes that are the Set's to keep (nothing else
+// holds or changes them, as a snapshot's WalkObjects hands them over): they
+// are not copied.
+func (s *Set) PutOwned(name, parent, key string, raw []byte) error {
+	return s.put(name, parent, key, raw)
+}
+
+func (s *Set) put(name, parent, key string, raw json.RawMessage) error {
 	k, err := kind.ByName(name)
 	if err != nil {
 		return err
 	}
-	o := &Obj{Kind: k.Name, Parent: parent, Key: key, Raw: append(json.RawMessage(nil), raw...)}
+	o := &Obj{Kind: k.Name, Parent: parent, Key: key, Raw: raw}
 	if k.IDField != "" {
 		ao, err := api.NewObject(k, parent, o.Raw)
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", name, key, err)
 		}
 		o.ID = ao.ID
+		if o.ID == key {
+			o.ID = key // an item's key is its id: one string for both
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	bk := k.Name + "\x00" + parent + "\x00" + key
-	if _, dup := s.byKey[bk]; dup {
+	kp := kindParent{k.Name, parent}
+	keys := s.byKey[kp]
+	if _, dup := keys[key]; dup {
 		return nil
 	}
+	if keys == nil {
+		keys = map[string]*Obj{}
+		s.byKey[kp] = keys
+	}
+	keys[key] = o
+	s.n++
 	s.byKind[k.Name] = append(s.byKind[k.Name], o)
 	s.sorted, s.children = nil, nil
-	s.byKey[bk] = o
 	if o.ID != "" {
-		s.byID[k.Name+"\x00"+o.ID] = o
+		ids := s.byID[k.Name]
+		if ids == nil {
+			ids = map[string]*Obj{}
+			s.byID[k.Name] = ids
+		}
+		ids[o.ID] = o
 	}
 	return nil
 }
@@ -172,21 +235,21 @@ func (s *Set) Children(kind, parent string) []*Obj {
 func (s *Set) ByID(kind, id string) *Obj {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.byID[kind+"\x00"+id]
+	return s.byID[kind][id]
 }
 
 // ByKey returns the object of kind under parent with the given key.
 func (s *Set) ByKey(kind, parent, key string) *Obj {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.byKey[kind+"\x00"+parent+"\x00"+key]
+	return s.byKey[kindParent{kind, parent}][key]
 }
 
 // Len returns the number of objects.
 func (s *Set) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.byKey)
+	return s.n
 }
 
 // lessKey orders numbers numerically and before text.
@@ -214,4 +277,34 @@ func number(s string) (uint64, bool) {
 		n = n*10 + uint64(c-'0')
 	}
 	return n, true
+}
+
+// all returns every object, ordered as the strings kind \x00 parent \x00
+// key sort (what the fingerprint hashes them in), without building those
+// strings.
+func (s *Set) all() []*Obj {
+	s.mu.Lock()
+	out := make([]*Obj, 0, s.n)
+	for _, keys := range s.byKey {
+		for _, o := range keys {
+			out = append(out, o)
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(out, func(a, b *Obj) int {
+		if strings.IndexByte(a.Parent, 0) < 0 && strings.IndexByte(a.Key, 0) < 0 &&
+			strings.IndexByte(b.Parent, 0) < 0 && strings.IndexByte(b.Key, 0) < 0 {
+			// Without a NUL inside, comparing the parts in turn is
+			// comparing the joined strings (NUL sorts first).
+			if c := strings.Compare(a.Kind, b.Kind); c != 0 {
+				return c
+			}
+			if c := strings.Compare(a.Parent, b.Parent); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Key, b.Key)
+		}
+		return strings.Compare(a.Kind+"\x00"+a.Parent+"\x00"+a.Key, b.Kind+"\x00"+b.Parent+"\x00"+b.Key)
+	})
+	return out
 }

@@ -1,6 +1,7 @@
 package restore
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"slices"
@@ -238,6 +239,12 @@ func (b *builder) linkSteps() {
 			continue
 		}
 		want := linkData(o, fields)
+		var tdata map[string]any // the target's values, read below
+		if t != nil && bytes.Equal(o.Raw, t.Raw) {
+			// The same bytes (often the same slice: NewSetBeside): the
+			// same values, not parsed twice (values are never changed).
+			tdata = maps.Clone(want)
+		}
 		for slug := range b.createdLinks[o] {
 			delete(want, slug) // set by the item's create
 		}
@@ -275,7 +282,9 @@ func (b *builder) linkSteps() {
 		}
 		have := map[string]any{}
 		if t != nil {
-			tdata, _ := decodeFields(t.Raw)["data"].(map[string]any)
+			if tdata == nil {
+				tdata = dataValues(t.Raw, fields)
+			}
 			for slug := range fields {
 				if _, set := want[slug]; !whole && !set {
 					continue
