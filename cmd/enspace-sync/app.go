@@ -215,8 +215,21 @@ func lookup(args []string) (*command, []string) {
 // printGroup lists the commands of a group with their summaries.
 func printGroup(w io.Writer, name string, group []string) {
 	fmt.Fprintf(w, "%q groups these commands (enspace-sync help %s SUBCOMMAND):\n", name, name)
-	for _, c := range group {
-		fmt.Fprintf(w, "  %-22s %s\n", c, commands[c].summary)
+	printSummaries(w, group)
+}
+
+// printSummaries lists commands, one a line, each name padded to the
+// widest and followed by its summary, wrapped to helpWidth under the
+// summaries' column.
+func printSummaries(w io.Writer, names []string) {
+	width := 0
+	for _, n := range names {
+		width = max(width, len(n))
+	}
+	indent := strings.Repeat(" ", 2+width+2)
+	for _, n := range names {
+		first := fmt.Sprintf("  %-*s  ", width, n)
+		fmt.Fprintln(w, wrapWords(strings.Fields(commands[n].summary), first, indent, helpWidth))
 	}
 }
 
@@ -286,15 +299,10 @@ Commands:
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	width := 0
-	for _, n := range names {
-		width = max(width, len(n))
-	}
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-*s  %s\n", width, n, commands[n].summary)
-	}
+	printSummaries(w, names)
 	fmt.Fprint(w, `
-Run "enspace-sync <command> --help" for a command's flags, arguments and examples.
+Run "enspace-sync <command> --help" for a command's flags, arguments and
+examples.
 
 `)
 	fmt.Fprint(w, exitCodeTable)

@@ -11,7 +11,7 @@ import (
 func init() {
 	register(&command{
 		name:    "config check",
-		summary: "validate the config file and print it with secrets redacted",
+		summary: "validate the config file and print it, secrets redacted",
 		usage:   "enspace-sync config check [--config FILE] [--json]",
 		help: `Reads the config file, checks every key (unknown keys, URLs, cron
 schedules, time zone, route overrides, references between sections), reads

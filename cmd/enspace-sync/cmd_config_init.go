@@ -19,7 +19,7 @@ import (
 func init() {
 	register(&command{
 		name:    "config init",
-		summary: "write a commented starter config and key file, then run doctor",
+		summary: "write a commented starter config and key file, run doctor",
 		usage:   "enspace-sync config init --workspace NAME [--base-url URL] [--environment NAME] [--config FILE]",
 		help: `Writes a starter config for one workspace to your own config file,
 $XDG_CONFIG_HOME/enspace-sync/config.yaml (~/.config/enspace-sync/config.yaml),

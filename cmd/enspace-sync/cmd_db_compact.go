@@ -8,7 +8,7 @@ import (
 func init() {
 	register(&command{
 		name:    "db compact",
-		summary: "give the space that forget and prune freed back to the file system",
+		summary: "give back to the file system what forget and prune freed",
 		usage:   "enspace-sync db compact [--config FILE] [--json]",
 		help: `The database file never shrinks by itself: forget and prune free pages
 inside it for later snapshots to reuse. compact writes a copy of the

@@ -11,7 +11,7 @@ import (
 func init() {
 	register(&command{
 		name:    "demo",
-		summary: "a guided tour: backup, diff, restore, replicate and export against a built-in fake API",
+		summary: "a guided tour of the commands against a built-in fake API",
 		usage:   "enspace-sync demo [--keep DIR] [--fast] [--log-level LEVEL]",
 		help: `Runs a short guided tour of enspace-sync in one process, with nothing to
 set up: it starts the built-in fake Enspace API (the demo data of

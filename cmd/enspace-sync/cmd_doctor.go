@@ -11,7 +11,7 @@ import (
 func init() {
 	register(&command{
 		name:    "doctor",
-		summary: "check, read-only, that the server speaks the API as configured",
+		summary: "check read-only that the server speaks the configured API",
 		usage:   "enspace-sync doctor [--config FILE] [--workspace NAME]... [--json]",
 		help: `Checks each workspace (all configured workspaces when none is named)
 against its server with GET requests only, small pages and a handful of

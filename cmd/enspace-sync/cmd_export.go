@@ -16,7 +16,7 @@ import (
 func init() {
 	register(&command{
 		name:    "export",
-		summary: "write a portable copy of a workspace, from a snapshot or live",
+		summary: "write a portable copy of a workspace (snapshot or live)",
 		usage:   "enspace-sync export [--workspace NAME] (--snapshot SNAP | --live) --output PATH [--format ndjson|json|csv] [--kind KIND]... [--quiet]",
 		help: `Writes every object of a workspace, from a snapshot (--snapshot) or straight
 from the API (--live, the same walker as backup), to PATH:

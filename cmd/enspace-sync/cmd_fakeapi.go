@@ -15,7 +15,7 @@ import (
 func init() {
 	register(&command{
 		name:    "fake-api",
-		summary: "serve an in-memory Enspace API with demo data and fault injection",
+		summary: "serve an in-memory Enspace API: demo data, fault injection",
 		usage:   "enspace-sync fake-api [--listen ADDR] [--data demo|empty] [--items N] [shape flags] [fault flags]",
 		help: `Serves an in-memory Enspace API that follows the contract enspace-sync is
 built on (error texts, paging, counts, secrets never returned), with

@@ -61,7 +61,7 @@ Examples:
 	})
 	register(&command{
 		name:    "offsite verify",
-		summary: "check an offsite target's index, snapshots and (--read-data) packs",
+		summary: "check a target's index, snapshots and (--read-data) packs",
 		usage:   "enspace-sync offsite verify [--config FILE] [--target NAME] [--read-data] [--json]",
 		help: `Checks that every index file decrypts, that every pack it lists exists, and
 that every snapshot's trees and objects are in listed packs. --read-data
@@ -80,7 +80,7 @@ Examples:
 	})
 	register(&command{
 		name:    "offsite forget",
-		summary: "remove from the targets the snapshots the local retention dropped",
+		summary: "remove from targets the snapshots local retention dropped",
 		usage:   "enspace-sync offsite forget [--config FILE] [--target NAME] [--json]",
 		help: `Follows the local retention: removes from the target this daemon's snapshots
 that the local database no longer holds (forget or the daemon's retention

@@ -12,7 +12,7 @@ import (
 func init() {
 	register(&command{
 		name:    "offsite keys",
-		summary: "list, add or remove the keys of an offsite target (password rotation)",
+		summary: "list, add or remove a target's keys (password rotation)",
 		usage:   "enspace-sync offsite keys [--config FILE] [--target NAME] [--add --new-password-file FILE] [--remove ID] [--json]",
 		help: `Lists the target's keys: each opens the repository with its own password.
 --add --new-password-file FILE adds a key for the password in FILE;

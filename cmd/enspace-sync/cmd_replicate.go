@@ -11,7 +11,7 @@ import (
 func init() {
 	register(&command{
 		name:    "replicate",
-		summary: "copy configuration (and optionally data) from one workspace to another",
+		summary: "copy config, optionally with data, to another workspace",
 		usage:   "enspace-sync replicate [--config FILE] --from NAME --to NAME [--only KIND,...] [--include-data] [--from-snapshot SNAP] [--prune] [--dry-run] [--yes] [--plan-out FILE] [--json]",
 		help: `Plans, then applies, the writes that make the target workspace's
 configuration match the source's: typically from a stage environment to

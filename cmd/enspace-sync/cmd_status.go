@@ -40,7 +40,7 @@ Examples:
 	})
 	register(&command{
 		name:    "trigger",
-		summary: "ask the running daemon to run a backup, replication, push or scrub now",
+		summary: "ask the daemon to run a backup, replication, push or scrub",
 		usage:   "enspace-sync trigger [--config FILE] [--wait] [--json] NAME",
 		help: `Asks the running daemon (enspace-sync run) to start a backup of the
 workspace NAME now, with retention after it as usual. NAME may also be a

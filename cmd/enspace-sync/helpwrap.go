@@ -28,8 +28,28 @@ func wrapWords(words []string, first, indent string, width int) string {
 }
 
 // usageWords splits a usage synopsis at its spaces outside brackets and
-// parentheses, so that "[--workspace NAME]" stays on one line.
+// parentheses, so that "[--workspace NAME]" stays on one line, as does a
+// flag outside brackets with its value ("--output PATH").
 func usageWords(usage string) []string {
+	var out []string
+	for _, w := range usageParts(usage) {
+		if n := len(out); n > 0 && strings.HasPrefix(out[n-1], "-") && !strings.Contains(out[n-1], " ") && isMetavar(w) {
+			out[n-1] += " " + w
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// isMetavar reports whether w is a flag's value in a synopsis: a word in
+// capitals ("PATH", "SNAP", "FILE").
+func isMetavar(w string) bool {
+	return w != "" && w[0] >= 'A' && w[0] <= 'Z'
+}
+
+// usageParts splits usage at its spaces outside brackets and parentheses.
+func usageParts(usage string) []string {
 	var out []string
 	depth, start := 0, 0
 	for i, r := range usage {

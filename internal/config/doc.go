@@ -72,7 +72,8 @@
 // without the variable stops), and Redacted and
 // Environment.KeyFileName give the reference as written. Under fmt an
 // integration's SecretValues print every value and every *_file path as
-// [redacted]: the map does not know which path came from a variable.
+// [redacted], and an Offsite target its file paths: neither knows which
+// path came from a variable.
 //
 // # Design notes
 //

@@ -96,3 +96,18 @@ func (n Notify) MarshalYAML() (any, error) {
 		Timeout      string `yaml:"timeout"`
 	}{shown(n.WebhookURL), shown(n.HeartbeatURL), n.Timeout.String()}, nil
 }
+
+// Format implements fmt.Formatter: the target with each file path that is
+// set as [redacted], as SecretValues: a path written as ${VAR} holds the
+// variable's value, which may be the password itself, and the target does
+// not know which did (Redacted shows the paths as written).
+func (o Offsite) Format(f fmt.State, _ rune) {
+	set := func(path string) string {
+		if path == "" {
+			return ""
+		}
+		return redacted
+	}
+	fmt.Fprintf(f, "{name:%s url:%s password_file:%s access_key_id_file:%s secret_access_key_file:%s session_token_file:%s schedule:%s stale_after:%s}",
+		o.Name, o.URL, set(o.PasswordFile), set(o.AccessKeyIDFile), set(o.SecretAccessKeyFile), set(o.SessionTokenFile), o.Schedule, o.StaleAfter)
+}
