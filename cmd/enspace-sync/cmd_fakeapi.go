@@ -38,7 +38,8 @@ or 3.0), and --move ROUTE=PATH (repeatable) to serve a route under another
 path (--move types.list=/c-types; --move items.count=none serves no count
 route), --past-end last-page (a page past the last answered as the last
 page again), --extra-fields (objects carry a read-only field the contract
-does not name, refused on write), --omit-nulls (null members left out),
+does not name, refused on write), --writable-extra (types carry a writable
+"notes" the contract does not name), --omit-nulls (null members left out),
 --delete-no-content (deletes answer 204) and --gzip (compressed answers).
 Answers of --extra-fields and --omit-nulls have their keys sorted, another
 order than the default's. --clock-skew D with --retry-after-date plays a
@@ -109,6 +110,7 @@ func runFakeAPI(ctx context.Context, m *Main, args []string) error {
 	fs.BoolVar(&f.server.StrictFieldUpdate, "strict-field-update", false, "field updates want the full FieldInput: name, slug and type")
 	fs.StringVar(&f.server.CreateAnswer, "create-answer", "", "answer creates with 201 and `empty|array|schema` instead of the object")
 	fs.BoolVar(&f.server.ExtraFields, "extra-fields", false, `add a read-only "revision" the contract does not name to every object, and refuse a write that sends it back (400 "property revision should not exist")`)
+	fs.BoolVar(&f.server.WritableExtra, "writable-extra", false, `give every type a writable "notes" the contract does not name, kept on create and update`)
 	fs.BoolVar(&f.server.OmitNulls, "omit-nulls", false, "leave out every member whose value is null, at any depth, instead of answering null")
 	fs.BoolVar(&f.server.DeleteNoContent, "delete-no-content", false, `answer deletes with 204 and no body instead of 200 {"success":true}`)
 	fs.BoolVar(&f.server.Gzip, "gzip", false, "gzip every answer when the request accepts it (Content-Encoding: gzip)")

@@ -52,11 +52,17 @@ plan instead of applying it; "enspace-sync apply FILE" applies it later,
 and refuses if the target changed in between.
 
 Output: the plan (a summary line, then each create, update and manual step
-with its reason), then the results. --json prints {"format", "version",
+with its reason), then the results. Every field of the snapshot is
+written, fields the API contract does not name included; only the ones it
+names are compared. Fields a server refuses as unknown ("property X should
+not exist") are written without and listed once per kind ("types: the
+server refused fields it does not take: revision (not restored)").
+--json prints {"format", "version",
 "operation", "source", "source_ref", "target", "scope", "fingerprint",
 "steps": [{"kind", "parent", "key", "label", "action", "reason", "match",
 "source_id", "target_id", "level", "changes", "body", "result": {"status",
-"target_id", "error", "note"}}], "actions", "results"}.
+"target_id", "error", "note"}}], "refused_fields": {KIND: [FIELD]},
+"actions", "results"}.
 
 Exit status: 0 when every step was done (or nothing was to do), 3 when
 some steps failed (run the same command again: it resumes), 1 on error

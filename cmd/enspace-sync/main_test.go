@@ -88,7 +88,7 @@ func TestScripts(t *testing.T) {
 // [--required-relations] [--empty]
 // [--rate-429 SHARE] (each with Retry-After: 1) [--seed N] [--rate-drift SHARE]
 // [--rate-lost-write SHARE] [--lost-write-status STATUS] [--lost-write-method METHOD] [--mask-secrets]
-// [--extra-fields] [--omit-nulls] [--delete-no-content] [--gzip]
+// [--extra-fields] [--writable-extra] [--omit-nulls] [--delete-no-content] [--gzip]
 func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 	opts := fakeapi.Options{Data: "demo", Faults: fakeapi.Faults{FailRoutes: map[string]int{}}, MovedRoutes: map[string]string{}}
 	key := fakeapi.Key{Secret: fakeapi.DemoAPIKey, Scopes: []string{"read", "write", "delete"}, Description: "demo"}
@@ -151,6 +151,8 @@ func cmdFakeAPI(ts *testscript.TestScript, neg bool, args []string) {
 			opts.CreateAnswer = args[i]
 		case "--extra-fields":
 			opts.ExtraFields = true
+		case "--writable-extra":
+			opts.WritableExtra = true
 		case "--omit-nulls":
 			opts.OmitNulls = true
 		case "--delete-no-content":

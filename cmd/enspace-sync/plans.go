@@ -113,6 +113,9 @@ func (o planPrinter) print(m *Main, p *restore.Plan, sum restore.Summary) error 
 				fmt.Fprintf(w, "FAILED %s %s %s: %s\n", s.Action, s.Kind, s.Key, s.Result.Error)
 			}
 		}
+		if err := restore.WriteRefusedFields(w, p); err != nil {
+			return err
+		}
 		return restore.WriteSummary(w, sum)
 	})
 }

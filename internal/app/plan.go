@@ -73,6 +73,9 @@ func (s *Service) Apply(ctx context.Context, p *Planned, progress Progress) (res
 	sum, err := eng.Apply(ctx, p.Plan)
 	s.log.Info("apply finished", "operation", p.Plan.Operation, "target", p.Plan.Target,
 		"done", sum[restore.StatusDone], "failed", sum[restore.StatusFailed], "manual", sum[restore.StatusManual])
+	for _, line := range restore.RefusedFieldLines(p.Plan) {
+		s.log.Info(line, "operation", p.Plan.Operation, "target", p.Plan.Target)
+	}
 	var refused *restore.AccessError
 	if errors.As(err, &refused) {
 		return sum, refusedKey(p, p.target.Environment, refused)

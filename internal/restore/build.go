@@ -254,10 +254,10 @@ func (b *builder) resolve(kind, id string) (string, int) {
 	return "", missingRef
 }
 
-// mappedView is view with references translated to target ids, as far as
-// they are known; integration environments follow the target.
+// mappedView is compareView with references translated to target ids, as
+// far as they are known; integration environments follow the target.
 func (b *builder) mappedView(k *kind.Kind, o *Obj, unresolved *[]string) map[string]any {
-	v := view(k, o)
+	v := compareView(k, o)
 	for _, r := range idRefs(k) {
 		visitPath(v, r.Path, func(_ string, val any) (any, bool) {
 			return b.translate(r.Kind, val, unresolved)
@@ -448,7 +448,7 @@ func sameBytes(k *kind.Kind, o, t *Obj) bool {
 
 // decideExisting plans an object the target has.
 func (b *builder) decideExisting(k *kind.Kind, o, t *Obj, want map[string]any, unresolved []string) {
-	have := view(k, t)
+	have := compareView(k, t)
 	if len(k.SelfRefs()) > 0 {
 		want, have = plainData(want, relationsOf(b.in.Source, o.Parent)), plainData(have, relationsOf(b.in.Source, o.Parent))
 	}
@@ -472,7 +472,7 @@ func (b *builder) decideExisting(k *kind.Kind, o, t *Obj, want map[string]any, u
 
 // decideOwner plans the workspace owner, whom the API cannot create or change.
 func (b *builder) decideOwner(k *kind.Kind, o, t *Obj, want map[string]any) {
-	if t != nil && len(kindChanges(k.Name, want, view(k, t))) == 0 {
+	if t != nil && len(kindChanges(k.Name, want, compareView(k, t))) == 0 {
 		b.add(k, o, Skip, "equal")
 		return
 	}
@@ -484,7 +484,7 @@ func (b *builder) decideOwner(k *kind.Kind, o, t *Obj, want map[string]any) {
 func (b *builder) decideIntegration(k *kind.Kind, o, t *Obj, want map[string]any) {
 	prov := provider(o)
 	if t != nil {
-		changes := kindChanges(k.Name, want, view(k, t))
+		changes := kindChanges(k.Name, want, compareView(k, t))
 		if len(changes) == 0 {
 			b.add(k, o, Skip, "equal (secrets are never read back, so not compared)")
 			return

@@ -27,12 +27,21 @@
 // integration that differs, as integrations have no update) or delete
 // (replicate --prune only).
 //
-// What is written and compared of an object is its view: the top-level
-// fields the contract names for its kind (kind.Kind.Known), without the
-// server-assigned ones, secrets and embedded collections. A field a server
-// adds beyond the contract stays in the snapshot but is neither written
-// nor compared: it may be read-only and differ between an object and its
-// copy (a revision), which would be refused or never converge.
+// What is written of an object is its view: every field but the
+// server-assigned ones, secrets and embedded collections, the fields a
+// server has beyond the contract included (they may be writable: a create
+// brings back everything the snapshot held). What is compared (planning,
+// the check of a write's answer, the lookup of a lost create) is the view
+// with only the top-level fields the contract names for its kind
+// (kind.Kind.Known, compareView): a field beyond the contract may be
+// read-only and differ between an object and its copy (a revision), so an
+// object that differs only there is not updated. A write the server
+// refuses with 400 for properties that "should not exist" (NestJS's
+// forbidNonWhitelisted), all of them top-level fields the contract does
+// not name for the kind, is sent again without them; they are left out of
+// the kind's later writes in the apply and recorded in Plan.RefusedFields,
+// which the apply reports (see refusedfields.go). A refused property the
+// contract names fails the step.
 //
 // Steps are ordered in levels by the references of the kind table:
 // integrations, types, plain fields, relation fields, roles, permissions,

@@ -64,7 +64,10 @@ type Engine struct {
 	gates    map[string]*sync.Mutex // scope -> held by the one request of a scope not yet proven
 	stale    map[string]string      // Plan.Stale: kind/source id -> the gone target id
 	refused  *AccessError           // the server refused the key: nothing more is sent
-	attempts int                    // create attempts after a lost answer; 0 means 3
+	// refusedFields are, by kind, the top-level fields beyond the contract
+	// the server refused on a write of this apply (see sendWrite).
+	refusedFields map[string][]string
+	attempts      int // create attempts after a lost answer; 0 means 3
 }
 
 // Summary counts the results of an apply by status.
@@ -112,7 +115,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) (Summary, error) {
 		conc = 4
 	}
 	e.plan, e.matched, e.total, e.done = p, map[string]string{}, p.Writes(), 0
-	e.refused = nil
+	e.refused, e.refusedFields = nil, nil
 	e.proven, e.gates = map[string]bool{}, map[string]*sync.Mutex{}
 	for _, s := range p.Steps {
 		s.sent = false
@@ -144,6 +147,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) (Summary, error) {
 			}
 		}
 	}
+	defer func() { p.RefusedFields = e.refusedSoFar() }()
 	for i := 0; i < len(p.Steps); {
 		j := i
 		for j < len(p.Steps) && p.Steps[j].Level == p.Steps[i].Level {

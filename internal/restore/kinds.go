@@ -67,22 +67,19 @@ func kindOrder(name string) int {
 // planned reports whether objects of k take part in plans at all.
 func planned(k *kind.Kind) bool { return k.Planned() }
 
-// view returns what of an object is written and compared: the object
-// without server-assigned fields, secrets and embedded collections, and
-// for some kinds a shape of its own. References are still source ids.
+// view returns what of an object is written: the object without
+// server-assigned fields, secrets and embedded collections, and for some
+// kinds a shape of its own. References are still source ids.
 //
-// Only the top-level fields the contract names for the kind (k.Known) are
-// kept, when it names any: a field a server adds beyond the contract may
-// be read-only (a revision, a count of items) that differs between an
-// object and its copy, so writing and comparing it would make a restore
-// refused by a server that forbids unknown properties, or never converge.
-// The snapshot keeps such fields as received; diff and show see them.
+// Fields a server adds beyond the contract are kept: they may be writable
+// (a create must bring back everything the snapshot held), and one the
+// server does not take is left out when it refuses it (see sendWrite).
+// What is compared is compareView.
 func view(k *kind.Kind, o *Obj) map[string]any {
 	m := copyFields(o)
 	if k.View != nil {
 		return k.View(k, m)
 	}
-	keepKnown(k, m)
 	for _, f := range k.Drop {
 		delete(m, f)
 	}
@@ -98,6 +95,33 @@ func view(k *kind.Kind, o *Obj) map[string]any {
 		delete(m, s.Field)
 	}
 	return m
+}
+
+// compareView returns what of an object is compared: its view with only
+// the top-level fields the contract names for the kind (k.Known). A field
+// a server adds beyond the contract may be read-only (a revision, a count
+// of items) and differ between an object and its copy, so comparing it
+// would make every plan an update; an object that differs only there is
+// left alone, and a write's answer is not judged on it.
+func compareView(k *kind.Kind, o *Obj) map[string]any {
+	m := view(k, o)
+	if k.View == nil {
+		keepKnown(k, m)
+	}
+	return m
+}
+
+// knownOnly returns a shallow copy of m, a view of an object of k, with
+// only the top-level fields the contract names (see compareView).
+func knownOnly(k *kind.Kind, m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for f, v := range m {
+		out[f] = v
+	}
+	if k.View == nil {
+		keepKnown(k, out)
+	}
+	return out
 }
 
 // keepKnown removes from m, an object's fields, the top-level ones the

@@ -133,6 +133,11 @@ type Plan struct {
 	// stopped) is used as it is.
 	Stale map[string]string `json:"stale,omitempty"`
 	Steps []*Step           `json:"steps"`
+	// RefusedFields are, after an apply, by kind, the top-level fields
+	// beyond the contract that the server refused on a write ("property
+	// revision should not exist"): the writes went without them, so they
+	// were not written.
+	RefusedFields map[string][]string `json:"refused_fields,omitempty"`
 }
 
 // Scope is what of the target a plan reads.

@@ -209,6 +209,39 @@ func WriteSummary(w io.Writer, sum Summary) error {
 	return err
 }
 
+// WriteRefusedFields writes, one line per kind, the fields beyond the
+// contract that the server refused on a write of the apply of p, and so
+// were not written: "types: the server refused fields it does not take:
+// revision (not restored)". Nothing when there were none.
+func WriteRefusedFields(w io.Writer, p *Plan) error {
+	for _, line := range RefusedFieldLines(p) {
+		if _, err := fmt.Fprintln(w, line); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RefusedFieldLines are the lines of WriteRefusedFields, sorted by kind.
+func RefusedFieldLines(p *Plan) []string {
+	kinds := make([]string, 0, len(p.RefusedFields))
+	for k := range p.RefusedFields {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	done := "written"
+	switch p.Operation {
+	case "restore", "replicate":
+		done = p.Operation + "d"
+	}
+	var out []string
+	for _, k := range kinds {
+		out = append(out, fmt.Sprintf("%s: the server refused fields it does not take: %s (not %s)",
+			k, strings.Join(p.RefusedFields[k], ", "), done))
+	}
+	return out
+}
+
 type errWriter struct {
 	w   io.Writer
 	err error

@@ -53,7 +53,7 @@ func (e *Engine) create(ctx context.Context, k *kind.Kind, s *Step) error {
 	}
 	var lastErr error
 	for range attempts {
-		raw, err := e.send(ctx, s, k.Create, params, body) // marked pending by Apply
+		raw, err := e.sendWrite(ctx, s, k, k.Create, params, body) // marked pending by Apply
 		if err == nil {
 			id := ""
 			if obj, err := api.NewObject(k, params[k.ParentParam], raw); err == nil {
@@ -161,7 +161,7 @@ func (e *Engine) update(ctx context.Context, k *kind.Kind, s *Step) error {
 	if err != nil {
 		return err
 	}
-	raw, err := e.send(ctx, s, k.Update, e.params(k, s, id), body)
+	raw, err := e.sendWrite(ctx, s, k, k.Update, e.params(k, s, id), body)
 	if err != nil {
 		return err
 	}
@@ -210,7 +210,10 @@ func (e *Engine) lookup(ctx context.Context, k *kind.Kind, s *Step, params map[s
 		parent = obj
 	}
 	want := &Obj{Kind: k.Name, Raw: marshalRaw(body)}
-	sorted := inCompareOrder(k.Name, body) // the lists whose order is not promised, in any order
+	// The fields the contract names, the lists whose order is not promised
+	// in any order: a field beyond the contract may be read-only and
+	// differ in the object the create made.
+	sorted := inCompareOrder(k.Name, knownOnly(k, body))
 	nk := ""
 	if k.Name != kind.Integrations {
 		nk = naturalKey(k, want)

@@ -63,6 +63,9 @@ func (g *generator) types(w *Workspace, stage bool) map[string]*typeRec {
 		at := g.at()
 		t := &typeRec{id: g.s.next(seqType), name: d.name, slug: d.slug, description: d.desc, icon: d.icon,
 			color: d.color, settings: json.RawMessage(`{"title_field":"` + d.fields[0].slug + `"}`), created: at, updated: at}
+		if g.s.opts.WritableExtra {
+			t.notes = json.RawMessage(`"` + d.name + ` kept by the back office"`)
+		}
 		w.types = append(w.types, t)
 		out[d.slug] = t
 		fields := d.fields

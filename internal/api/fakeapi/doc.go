@@ -52,7 +52,8 @@
 //   - Wire variants (wire.go) reshape answers after the handler:
 //     ExtraFields (a read-only "revision" on every top-level object, and
 //     a write that sends it back refused 400 "property revision should
-//     not exist", as NestJS's forbidNonWhitelisted), OmitNulls (null
+//     not exist", as NestJS's forbidNonWhitelisted), WritableExtra (a
+//     writable "notes" on types, kept on create and update), OmitNulls (null
 //     members left out), DeleteNoContent (204 with no body) and Gzip
 //     (Content-Encoding: gzip when the request accepts it). The first two
 //     decode and encode the answer again, so its keys come sorted.

@@ -168,6 +168,13 @@ type Options struct {
 	// that holds it with 400 "property revision should not exist", as a
 	// NestJS server with forbidNonWhitelisted does.
 	ExtraFields bool
+	// WritableExtra gives every type a writable top-level "notes" the
+	// contract does not name (a string, seeded on the demo types): a
+	// create or update that sends it sets it, one that leaves it out
+	// keeps it, and every answer holds it once set. It plays a real
+	// server with fields beyond the contract that a restore must bring
+	// back.
+	WritableExtra bool
 	// OmitNulls leaves out every member whose value is null, at any depth,
 	// as a serializer that skips nulls does: the contract's "null or
 	// absent" variant.

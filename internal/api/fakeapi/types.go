@@ -15,6 +15,7 @@ type typeRec struct {
 	icon        string
 	color       string
 	settings    json.RawMessage
+	notes       json.RawMessage // Options.WritableExtra's field; nil: absent
 	created     int64
 	updated     int64
 	fields      []*field // ordered by id
@@ -30,13 +31,14 @@ type typeView struct {
 	Icon        string          `json:"icon"`
 	Color       string          `json:"color"`
 	Settings    json.RawMessage `json:"settings"`
+	Notes       json.RawMessage `json:"notes,omitempty"` // Options.WritableExtra
 	CreatedAt   string          `json:"created_at"`
 	UpdatedAt   string          `json:"updated_at"`
 }
 
 func (t *typeRec) view(withID bool) typeView {
 	v := typeView{Name: t.name, Slug: t.slug, Description: t.description, Icon: t.icon, Color: t.color,
-		Settings: t.settings, CreatedAt: stamp(t.created), UpdatedAt: stamp(t.updated)}
+		Settings: t.settings, Notes: t.notes, CreatedAt: stamp(t.created), UpdatedAt: stamp(t.updated)}
 	if withID {
 		v.ID = t.id
 	}
@@ -127,6 +129,7 @@ func (w *Workspace) applyType(t *typeRec, in *input, creating bool) (resp, bool)
 	icon, hasIcon := in.str("icon")
 	color, hasColor := in.str("color")
 	settings, hasSettings := in.object("settings")
+	notes, hasNotes := w.writableExtra(in)
 	if res, bad := in.failed(); bad {
 		return res, false
 	}
@@ -155,6 +158,9 @@ func (w *Workspace) applyType(t *typeRec, in *input, creating bool) (resp, bool)
 	}
 	if hasSettings {
 		t.settings = settings
+	}
+	if hasNotes {
+		t.notes = notes
 	}
 	if t.settings == nil {
 		t.settings = json.RawMessage("{}")

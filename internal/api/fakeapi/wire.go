@@ -132,3 +132,28 @@ func (s *Server) gzipped(r *http.Request, body []byte) ([]byte, bool) {
 	}
 	return b.Bytes(), true
 }
+
+// notesField is the writable field Options.WritableExtra gives types.
+const notesField = "notes"
+
+// writableExtra returns the value of Options.WritableExtra's field in a
+// type's input, and whether it is there (and the option on). It is a
+// string or null.
+func (w *Workspace) writableExtra(in *input) (json.RawMessage, bool) {
+	if !w.srv.opts.WritableExtra {
+		return nil, false
+	}
+	v, ok := in.value(notesField)
+	if !ok {
+		return nil, false
+	}
+	if string(v) == "null" {
+		return nil, true
+	}
+	var s string
+	if json.Unmarshal(v, &s) != nil {
+		in.errorf(notesField + " must be a string")
+		return nil, false
+	}
+	return v, true
+}

@@ -91,3 +91,27 @@ func TestWireGzip(t *testing.T) {
 		t.Fatalf("gunzipped %q (%v), want %q", got, err, plain.body)
 	}
 }
+
+// TestWireWritableExtra: types carry a writable "notes" the contract does
+// not name, seeded on the demo types, set by a create or update that
+// sends it and kept by one that leaves it out; without the option a type
+// has none.
+func TestWireWritableExtra(t *testing.T) {
+	s := newServer(t, Options{Data: "demo", WritableExtra: true})
+	if n := send(t, s, "GET", "acme", "/ws/types/contracts", nil)["notes"]; n != "Contracts kept by the back office" {
+		t.Fatalf("seeded notes %v", n)
+	}
+	if n := send(t, s, "PUT", "acme", "/ws/types/contracts", map[string]any{"notes": "changed"})["notes"]; n != "changed" {
+		t.Fatalf("notes after an update that sets them: %v", n)
+	}
+	if n := send(t, s, "PUT", "acme", "/ws/types/contracts", map[string]any{"description": "d"})["notes"]; n != "changed" {
+		t.Fatalf("notes after an update without them: %v", n)
+	}
+	if n := send(t, s, "POST", "acme", "/ws/types", map[string]any{"name": "Boats", "notes": "new"})["notes"]; n != "new" {
+		t.Fatalf("notes of a created type: %v", n)
+	}
+	plain := newServer(t, Options{Data: "demo"})
+	if _, has := send(t, plain, "GET", "acme", "/ws/types/contracts", nil)["notes"]; has {
+		t.Fatal("notes without the option")
+	}
+}
