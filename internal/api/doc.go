@@ -194,9 +194,11 @@
 // A page that is a bare array of objects (the common answer) is read once
 // (splitSummed): each element is canonicalised by a jsonv.Canonicalizer,
 // which checks it as jsonv.Valid would (an element already in canonical
-// form, sorted keys and no whitespace or escapes, is only checked and
-// hashed as it is; the fake's, in the API's field order, never are),
-// hashed (Object.Sum, the SHA-256 of
+// form, sorted keys and no whitespace or escapes, is checked and copied
+// as it is, not rewritten, unless it is one of the 15 elements that a
+// pooled splitter reads after one that failed the check: those are
+// canonicalised without it; the fake's items, in the API's field order,
+// never pass it), hashed (Object.Sum, the SHA-256 of
 // its canonical form: the store's address, so the store does not
 // canonicalise it again), sliced out of the body without a copy, and filed
 // by the id and key fields read on the way. That one pass replaced four:

@@ -3,8 +3,11 @@ package api
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/enspace-sync/enspace-sync/internal/jsonv"
@@ -229,4 +232,44 @@ func TestFileSummedIDs(t *testing.T) {
 	if objs[42].ID != "1042" || objs[42].Key != "type-42" {
 		t.Errorf("object 42: id %q, key %q", objs[42].ID, objs[42].Key)
 	}
+}
+
+// TestListSumsCanonicalConcurrent: pages whose elements are already in
+// canonical form (which the Canonicalizer checks and appends as they are,
+// a letter outside ASCII included) and pages whose elements are not, each
+// listing's pages fetched in parallel and four listings at once (run with
+// -race: each page has its own splitter): every object keeps its id and
+// the SHA-256 of its canonical form. The other tests' objects have
+// whitespace, so they never reach that path.
+func TestListSumsCanonicalConcurrent(t *testing.T) {
+	s := newListServer(0)
+	s.counts = true
+	for i := 1; i <= 400; i++ {
+		if i%40 < 20 {
+			s.objs = append(s.objs, fmt.Sprintf(`{"email":"m%d@acme.com","id":%d,"name":"Araújo","type":"standard"}`, i, i))
+		} else {
+			s.objs = append(s.objs, fmt.Sprintf(`{"id":%d,"email":"m%d@acme.com","type":"standard"}`, i, i))
+		}
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			_, got, err := listAll(t, s, "members", Object{}, nil)
+			if err != nil || len(got) != 400 {
+				t.Errorf("listed %d objects, %v; want 400", len(got), err)
+				return
+			}
+			for _, o := range got {
+				c, err := jsonv.Canonical(o.Raw)
+				if err != nil || !o.Summed || o.Sum != sha256.Sum256(c) {
+					t.Errorf("object %s: Summed %v, the sum not that of %s (%v)", o.ID, o.Summed, c, err)
+				}
+				var want struct{ ID int }
+				if err := json.Unmarshal(o.Raw, &want); err != nil || o.ID != strconv.Itoa(want.ID) {
+					t.Errorf("object filed as %s: %s", o.ID, o.Raw)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -249,14 +249,23 @@ func FuzzAppendValueFastPath(f *testing.F) {
 
 // TestAppendValueCheckEvery: after a value that is not canonical, the
 // next checkEvery-1 are canonicalised without the check and the one after
-// is checked again; whichever path a value takes, its output is its
-// canonical form.
+// is checked again; a value that passes the check takes the fast path and
+// leaves the next one checked too; whichever path a value takes, its
+// output is its canonical form. The values are canonical but for one in
+// seven, so that checks land on values of both kinds (with a value of each
+// kind in turn, every checked value, checkEvery being even, was one that
+// is not canonical, and a fast path never taken passed the test).
 func TestAppendValueCheckEvery(t *testing.T) {
 	var z Canonicalizer
 	values := []string{`{"b":1,"a":2}`}
-	for i := range 2 * checkEvery {
-		values = append(values, fmt.Sprintf(`{"a":%d,"b":"é"}`, i), fmt.Sprintf(`{"b":%d, "a":1}`, i))
+	for i := range 4 * checkEvery {
+		if i%7 == 3 {
+			values = append(values, fmt.Sprintf(`{"b":%d, "a":1}`, i))
+		} else {
+			values = append(values, fmt.Sprintf(`{"a":%d,"b":"é"}`, i))
+		}
 	}
+	var passed, failed, skipped int
 	for i, v := range values {
 		skip := z.skip
 		got, end, err := z.AppendValue(nil, []byte(v))
@@ -265,12 +274,47 @@ func TestAppendValueCheckEvery(t *testing.T) {
 			t.Fatalf("value %d %s: %q, %d, %v; want %q", i, v, got, end, err, want)
 		}
 		switch canonical := bytes.Equal(want, []byte(v)); {
-		case skip > 0 && z.skip != skip-1:
-			t.Fatalf("value %d: skip %d then %d, want %d", i, skip, z.skip, skip-1)
-		case skip == 0 && canonical && z.skip != 0:
-			t.Fatalf("value %d, canonical and checked: skip %d, want 0", i, z.skip)
-		case skip == 0 && !canonical && z.skip != checkEvery-1:
-			t.Fatalf("value %d, not canonical: skip %d, want %d", i, z.skip, checkEvery-1)
+		case skip > 0:
+			skipped++
+			if z.skip != skip-1 {
+				t.Fatalf("value %d: skip %d then %d, want %d", i, skip, z.skip, skip-1)
+			}
+		case canonical:
+			passed++
+			if z.skip != 0 {
+				t.Fatalf("value %d, canonical and checked: skip %d, want 0 (the fast path not taken)", i, z.skip)
+			}
+		default:
+			failed++
+			if z.skip != checkEvery-1 {
+				t.Fatalf("value %d, not canonical: skip %d, want %d", i, z.skip, checkEvery-1)
+			}
+		}
+	}
+	if passed == 0 || failed < 2 || skipped == 0 {
+		t.Fatalf("checked and passed %d, checked and failed %d, not checked %d: each path wanted", passed, failed, skipped)
+	}
+}
+
+// TestAppendValueFastPathCases: the spellings that the check must pass
+// as they are or hand to canonicalising (numbers as written, escapes,
+// UTF-8 outside ASCII, invalid UTF-8, U+2028, duplicate and byte-ordered
+// keys, whitespace, data after the value) give the same output, end and
+// error either way.
+func TestAppendValueFastPathCases(t *testing.T) {
+	var fast, slow Canonicalizer
+	for _, s := range []string{`1.0`, `1e2`, `-0`, `-0.0e+1`, `123456789012345678901234567890`, `01`, `-01`, `1.`, `+1`,
+		`"\u00e9"`, `"é"`, `"\/"`, `"/"`, "\"\x7f\"", "\"\x01\"", `"\ud83d\ude00"`, `"😀"`, "\"\xed\xa0\x80\"", "\"\xc3\"", "\"\xc3",
+		"\"\u2028\"", "\"\u2029\"", "\"\ufeff\"", "\"\uffff\"", "\"\U0010ffff\"", "\"\xf4\x90\x80\x80\"", "\"\xc0\xaf\"",
+		`{"a":1,"a":1}`, `{"a":1,"a":2}`, "{\"\uffff\":1,\"\U0001F600\":2}", "{\"\U0001F600\":1,\"\uffff\":2}",
+		`{"a":1,"b":2} `, ` {"a":1}`, `{"a":{},"b":[]}`, `{}`, `[]`, `[[],[{}]]`, `{"a":[{"b":1,"a":2}]}`,
+		`{"a":1}x`, `{"a":1},{"b":2}`, `{"":1,"a":2}`, `{"a":"x\"y"}`, `{"a\u0000":1}`, `{"a":1,"ab":2,"b":3}`,
+		`true`, `null`, `nul`, `"`, `{`, `{"a"}`, `{"a":}`, `[1,]`} {
+		fast.skip = 0
+		got, gotEnd, gotErr := fast.AppendValue(nil, []byte(s))
+		want, wantEnd, wantErr := slow.appendValue(nil, []byte(s))
+		if (gotErr == nil) != (wantErr == nil) || !bytes.Equal(got, want) || gotEnd != wantEnd {
+			t.Errorf("AppendValue(%q) = %q, %d, %v; canonicalised: %q, %d, %v", s, got, gotEnd, gotErr, want, wantEnd, wantErr)
 		}
 	}
 }

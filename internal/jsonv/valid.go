@@ -128,7 +128,8 @@ func (v *validator) number() bool {
 }
 
 // str checks a string: no control characters, valid escapes. Invalid
-// UTF-8 is accepted, as encoding/json accepts it.
+// UTF-8 is accepted, as encoding/json accepts it, but not when canonical
+// (nor an escape, nor U+2028 and U+2029).
 func (v *validator) str() bool {
 	i := v.pos + 1
 	for i < len(v.in) {

@@ -21,6 +21,13 @@ func TestContentHashGolden(t *testing.T) {
 		{` { "id" : 7 , "name" : "Ana \u00e9" , "v" : [1, 2.50, true, null] } `, "7a787811eafe0aa9e7853f3ece0fc593baad45abcbf9bc012ae6798401bbaed8"},
 		{`{"z":{"y":"x","a":[{"k":1,"c":2}]},"e":""}`, "103f51bf5b22a16d31d58662ed868e38a166d115f8af219359771d6300bad857"},
 		{string(item(3, 0)), "5551fb75c71406f136068b7fdbc94aadce5d1190046b782900fe6f1b546d25e8"},
+		// Already canonical, with a letter outside ASCII: hashed as it is
+		// (jsonv.IsCanonical), the same address as its spellings above.
+		{`{"id":7,"name":"Ana é","v":[1,2.50,true,null]}`, "7a787811eafe0aa9e7853f3ece0fc593baad45abcbf9bc012ae6798401bbaed8"},
+		// U+2028 as UTF-8 (escaped by the canonical form) and an invalid
+		// byte (U+FFFD): canonicalised, not hashed as they are.
+		{"{\"s\":\"a\u2028b\"}", "b2fa4323bba8d3a5d6411821b536586a2c8e365b26248df49133818f395b56ed"},
+		{"{\"s\":\"a\xffb\"}", "831e2ffe20d5ec81d65bb674545ecad8eb14892a421787b7d9588084a3e038c7"},
 	} {
 		h, err := ContentHash([]byte(c.raw))
 		if err != nil || h.String() != c.hash {
