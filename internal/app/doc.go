@@ -260,9 +260,10 @@
 // the system), an eighth hashing the objects, a sixth the database's
 // writer and commits (perf record of the binary); restore-db stays some
 // 35 times a plain copy of the target, bound by that CPU.
-// Since then argon2id's faults are gone (its memory is warmed and
-// reused) and the resolved refs live in a table, not a map: a sixth
-// to a fifth less CPU at 100,000 items (internal/offsite, # Figures).
+// Since then the resolved refs live in a table, not a map
+// (internal/offsite, # Figures); warming argon2id's memory took a
+// sixth to a fifth off the CPU at 100,000 items but was not kept (it
+// marks the daemon's heap for huge pages for good).
 //
 // # Caveats
 //

@@ -163,7 +163,7 @@ func minorFaults() int64 {
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
 	}
-	return ru.Minflt
+	return int64(ru.Minflt)
 }
 
 // rssAnon returns this process's anonymous resident bytes (0 where

@@ -735,12 +735,18 @@
 // fifth of restore-db's CPU, and nearly half of them argon2id's:
 // golang.org/x/crypto/argon2 allocates its 64 MiB afresh for each
 // derivation and faults in 16,384 pages (some 0.2 CPU-s; the
-// derivation's own work is 0.05 s). derive now warms that memory
-// (kdfmem.go: a buffer of its size, huge pages asked for, touched,
-// dropped and collected, so that IDKey's allocation reuses its pages;
-// TestDeriveMemoryWarm, which fails without it; nothing is done in a
-// process with more than 64 MiB live, whose collection would cost what
-// it saves: TestWarmKDFSkipsLargeHeap). The refs restore resolves from
+// derivation's own work is 0.05 s). A build warmed that memory before
+// each derivation (a buffer of its size, huge pages asked for with
+// madvise, touched, dropped and collected, so that IDKey's allocation
+// reused its pages): a sixth to a fifth less CPU at 100,000 items in
+// the figures below. It was not kept: the huge-page advice stays on
+// that range of the heap for the life of the process, and in the daemon,
+// which derives a key for each push, any later fault there may stall on
+// the kernel's compaction and memory the runtime gives back may be
+// filled again (why the Go runtime stopped asking for huge pages on its
+// heap in 1.21.1), and each derivation forced a collection. The figures
+// below are that build's; without the warming, argon2id's faults cost
+// what they did before. The refs restore resolves from
 // tree chunks (a million at a million objects) live in an open-addressing
 // table (refSlots: one cache miss an insert or look-up where the map took
 // two; BenchmarkRefSlots, a million inserts and look-ups, 4 alternated

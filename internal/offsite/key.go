@@ -39,7 +39,6 @@ type keyFile struct {
 const maxKeyFile = 64 << 10
 
 func derive(password string, salt []byte, p KDF) []byte {
-	warmKDF(p.Memory) // IDKey's memory comes warm: see kdfmem.go
 	return argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, 32)
 }
 
