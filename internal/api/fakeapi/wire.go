@@ -121,7 +121,7 @@ func omitNulls(v any) any {
 // gzipped compresses body when Options.Gzip is on and the request accepts
 // gzip; ok reports whether it did.
 func (s *Server) gzipped(r *http.Request, body []byte) ([]byte, bool) {
-	if !s.opts.Gzip || len(body) == 0 || !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+	if !s.opts.Gzip || len(body) == 0 || !acceptsGzip(r.Header.Values("Accept-Encoding")) {
 		return body, false
 	}
 	var b bytes.Buffer
@@ -156,4 +156,25 @@ func (w *Workspace) writableExtra(in *input) (json.RawMessage, bool) {
 		return nil, false
 	}
 	return v, true
+}
+
+// acceptsGzip reports whether Accept-Encoding values accept gzip: a coding
+// "gzip" (or "x-gzip", or "*") whose q is not 0. "gzip;q=0" refuses it.
+func acceptsGzip(values []string) bool {
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			coding, params, _ := strings.Cut(part, ";")
+			switch strings.ToLower(strings.TrimSpace(coding)) {
+			case "gzip", "x-gzip", "*":
+			default:
+				continue
+			}
+			q := strings.ReplaceAll(strings.ToLower(params), " ", "")
+			if strings.HasPrefix(q, "q=0") && strings.Trim(strings.TrimPrefix(q, "q="), "0.") == "" {
+				continue
+			}
+			return true
+		}
+	}
+	return false
 }

@@ -115,3 +115,31 @@ func TestWireWritableExtra(t *testing.T) {
 		t.Fatal("notes without the option")
 	}
 }
+
+// TestWireGzipRefused: a request that refuses gzip (q=0) or asks for
+// another coding gets the answer as it is.
+func TestWireGzipRefused(t *testing.T) {
+	s := newServer(t, Options{Data: "demo", Gzip: true})
+	for _, ae := range []string{"gzip;q=0", "identity", "br", "gzip; q=0.0, identity"} {
+		hr := httptest.NewRequest("GET", "/ws/types", nil)
+		hr.Header.Set("x-api-key", DemoAPIKey)
+		hr.Header.Set("en-workspace", "acme")
+		hr.Header.Set("Accept-Encoding", ae)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, hr)
+		if ce := rec.Header().Get("Content-Encoding"); ce != "" {
+			t.Errorf("Accept-Encoding %q: answered Content-Encoding %q", ae, ce)
+		}
+	}
+	for _, ae := range []string{"gzip", "deflate, gzip;q=1.0", "*", "gzip;q=0.5"} {
+		hr := httptest.NewRequest("GET", "/ws/types", nil)
+		hr.Header.Set("x-api-key", DemoAPIKey)
+		hr.Header.Set("en-workspace", "acme")
+		hr.Header.Set("Accept-Encoding", ae)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, hr)
+		if ce := rec.Header().Get("Content-Encoding"); ce != "gzip" {
+			t.Errorf("Accept-Encoding %q: answered Content-Encoding %q", ae, ce)
+		}
+	}
+}
