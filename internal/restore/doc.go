@@ -41,7 +41,9 @@
 // not name for the kind, is sent again without them; they are left out of
 // the kind's later writes in the apply and recorded in Plan.RefusedFields,
 // which the apply reports (see refusedfields.go). A refused property the
-// contract names fails the step.
+// contract names fails the step, as does one of a kind whose writes have
+// a shape of their own (kind.Kind.View: members, integrations) or one of
+// a nested object ("settings.property x should not exist").
 //
 // Steps are ordered in levels by the references of the kind table:
 // integrations, types, plain fields, relation fields, roles, permissions,

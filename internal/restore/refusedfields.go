@@ -28,8 +28,12 @@ import (
 // was not written. A refused property the contract names stays an error.
 
 // refusedPropertyRe matches NestJS's message for a property its DTO does
-// not name, in a list of messages or inside a plain string.
-var refusedPropertyRe = regexp.MustCompile(`property ([^\s,;]+) should not exist`)
+// not name, in a list of messages or inside a plain string. A property of
+// a nested object comes with its parent's path ("settings.property x
+// should not exist"): that is not the top-level field x, so "property"
+// must start the message or follow a character that is neither part of a
+// word nor a dot.
+var refusedPropertyRe = regexp.MustCompile(`(?:^|[^\w.])property ([^\s,;]+) should not exist`)
 
 // refusedProperties returns the properties a 400 answer names as ones
 // that should not exist; nil for any other error.
@@ -56,10 +60,14 @@ func refusedProperties(err error) []string {
 // unknownRefused returns the properties err refuses when all of them are
 // top-level fields of body that the contract does not name for k: the
 // write may go again without them. Otherwise nil: the refusal is an
-// error (a field the contract names, or one the body does not hold).
+// error (a field the contract names, or one the body does not hold). A
+// kind whose writes have a shape of their own (k.View: a member's
+// invitation, an integration) sends only fields of the contract's route,
+// some of which Known, the fields of its objects, does not list (a
+// member create's fname): nothing of its body is beyond the contract.
 func unknownRefused(k *kind.Kind, err error, body map[string]any) []string {
 	props := refusedProperties(err)
-	if len(props) == 0 || len(k.Known) == 0 {
+	if len(props) == 0 || len(k.Known) == 0 || k.View != nil {
 		return nil
 	}
 	for _, p := range props {
