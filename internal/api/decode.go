@@ -233,6 +233,7 @@ func decodeEnvelope(dec *json.Decoder, idField string) (ListPage, error) {
 	var p ListPage
 	found, null := false, false
 	var errKey, badList, other string // keys that make a null list no empty list
+	counted, stray := false, false    // a total's key seen; a key neither list, total nor paging
 	rank := 0                         // the preference of the total kept: 3 total, 2 count, 1 meta.total
 	for dec.More() {
 		tok, err := dec.Token()
@@ -265,6 +266,7 @@ func decodeEnvelope(dec *json.Decoder, idField string) (ListPage, error) {
 			}
 			found = true
 		case key == "total" || key == "count" || key == "meta":
+			counted = true
 			var raw json.RawMessage
 			if err := dec.Decode(&raw); err != nil {
 				return p, fmt.Errorf("envelope %q: %v", key, err)
@@ -289,6 +291,7 @@ func decodeEnvelope(dec *json.Decoder, idField string) (ListPage, error) {
 			if err := dec.Decode(&skip); err != nil {
 				return p, fmt.Errorf("envelope %q: %v", key, err)
 			}
+			stray = stray || !pagingKeys[key]
 			switch {
 			case errorKeys[key]:
 				if errorValue(key, skip) {
@@ -301,6 +304,13 @@ func decodeEnvelope(dec *json.Decoder, idField string) (ListPage, error) {
 	}
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
 		return p, errors.New("object not closed (truncated?)")
+	}
+	if !found && !null && counted && !stray && badList == "" {
+		// The list's key left out: the same value as null (a server
+		// that omits null members), when the envelope holds nothing but
+		// a total and paging keys. A total above zero then makes the
+		// listing fall short of its count: partial, never complete.
+		null = true
 	}
 	if !found && null {
 		switch {
