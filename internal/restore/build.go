@@ -80,6 +80,8 @@ type builder struct {
 	// carries (the links pass leaves them out).
 	order        itemOrder
 	createdLinks map[*Obj]map[string]bool
+	stepsIdx     stepsIndex                 // see stepIndex
+	scopeItems   map[string]map[string]bool // Scope.Items as sets, built by covered
 }
 
 // Build compares the source with the target and returns the plan.
@@ -431,7 +433,20 @@ func (b *builder) covered(o *Obj, id string) bool {
 		return true // its type is gone from the target, and its objects with it
 	}
 	if ids, byID := sc.Items[tt.Key]; byID && k.Name == kind.Items {
-		return contains(ids, id)
+		// A set, not a scan of the list for each object: a plan of many
+		// items read by id asks for each one it creates.
+		set, ok := b.scopeItems[tt.Key]
+		if !ok {
+			set = make(map[string]bool, len(ids))
+			for _, i := range ids {
+				set[i] = true
+			}
+			if b.scopeItems == nil {
+				b.scopeItems = map[string]map[string]bool{}
+			}
+			b.scopeItems[tt.Key] = set
+		}
+		return set[id]
 	}
 	return sc.Includes(k.Name, tt.Key)
 }

@@ -381,7 +381,7 @@ func (b *builder) requiredInTarget(o, t *Obj, slug string) bool {
 		if text(f.Fields()["slug"]) != slug {
 			continue
 		}
-		for _, s := range b.steps {
+		for _, s := range b.stepIndex().fields[[2]string{f.ID, f.Parent}] {
 			if s.Kind != kind.Fields || s.Phase != "" || s.SourceID != f.ID || s.Parent != f.Parent ||
 				(s.Action != Create && s.Action != Update) {
 				continue
@@ -419,12 +419,37 @@ func (b *builder) clearAdvice(o *Obj, kept []string) string {
 // createsItemsOf reports whether the plan so far creates items of the
 // type typ.
 func (b *builder) createsItemsOf(typ string) bool {
-	for _, s := range b.steps {
-		if s.Kind == kind.Items && s.Action == Create && s.Phase == "" && s.Parent == typ {
-			return true
+	return b.stepIndex().itemCreates[typ]
+}
+
+// stepsIndex files the steps requiredInTarget and createsItemsOf look
+// for, so that each call does not scan every step (the links pass asks
+// for each item whose relation values it clears): the field steps by
+// source id and parent, in plan order, and the types whose items a step
+// creates. Steps are only appended; the index takes in those appended
+// since the last call.
+type stepsIndex struct {
+	n           int
+	fields      map[[2]string][]*Step
+	itemCreates map[string]bool
+}
+
+func (b *builder) stepIndex() *stepsIndex {
+	x := &b.stepsIdx
+	if x.fields == nil {
+		x.fields, x.itemCreates = map[[2]string][]*Step{}, map[string]bool{}
+	}
+	for _, s := range b.steps[x.n:] {
+		switch {
+		case s.Kind == kind.Fields:
+			k := [2]string{s.SourceID, s.Parent}
+			x.fields[k] = append(x.fields[k], s)
+		case s.Kind == kind.Items && s.Action == Create && s.Phase == "":
+			x.itemCreates[s.Parent] = true
 		}
 	}
-	return false
+	x.n = len(b.steps)
+	return x
 }
 
 // linksBody gives a links step the whole data its item should hold after

@@ -28,7 +28,7 @@ func (db *DB) Blob(hash Hash) ([]byte, error) {
 	if id == 0 {
 		return nil, fmt.Errorf("read blob %s: %w", hash.Short(), ErrNotFound)
 	}
-	raws, hashes, err := db.rawBlobs([]uint64{id})
+	raws, hashes, err := db.rawBlobs([]uint64{id}, false)
 	if err == nil && hashes[0] == (Hash{}) { // a pack of format 5: the content's
 		if hashes[0], err = ContentHash(raws[0]); err == nil && prefixCollision(hashes[0], hash) {
 			return nil, fmt.Errorf("read blob %s: %w", hash.Short(), ErrNotFound) // another blob of its prefix
@@ -43,9 +43,11 @@ func (db *DB) Blob(hash Hash) ([]byte, error) {
 	return raws[0], nil
 }
 
-// blobByID returns the raw bytes of the blob filed under id, decompressed.
+// blobByID returns the raw bytes of the blob filed under id, decompressed,
+// checked as rawBlobs checks them (its pack's checksum, the damaged set):
+// nothing names the content it should hold.
 func (db *DB) blobByID(id uint64) ([]byte, error) {
-	raws, _, err := db.rawBlobs([]uint64{id})
+	raws, _, err := db.rawBlobs([]uint64{id}, true)
 	if err != nil {
 		return nil, fmt.Errorf("read blob %d: %w", id, err)
 	}
@@ -57,7 +59,14 @@ func (db *DB) blobByID(id uint64) ([]byte, error) {
 // none): their records are found in one read transaction, and each pack
 // is decompressed at most once (and not at all when the pack cache holds
 // it). The slices are the caller's to keep.
-func (db *DB) rawBlobs(ids []uint64) ([][]byte, []Hash, error) {
+//
+// checked is for readers that hand the bytes on with no hash to compare
+// them with (WalkObjects, Lookup: restore plans, export): a blob recorded
+// damaged and not healed, or in a pack that fails its checksum (each pack
+// checked once a call, inside the transaction), is refused, ErrCorrupt.
+// Blob compares the content with the hash asked for instead (format 5
+// lists none, so the content read would otherwise be taken as it is).
+func (db *DB) rawBlobs(ids []uint64, checked bool) ([][]byte, []Hash, error) {
 	type want struct {
 		loose []byte // a loose blob's frame, copied out
 		pk    packKey
@@ -67,10 +76,34 @@ func (db *DB) rawBlobs(ids []uint64) ([][]byte, []Hash, error) {
 	recs := map[packKey][]byte{} // packs to decode, copied out
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
 		l := newLocator(tx).withCache(db.packs) // only to reuse cached headers
+		var dmg *bbolt.Bucket
+		var sound map[packKey]bool
+		if checked {
+			if dmg = tx.Bucket(bucketDamaged); dmg != nil {
+				if k, _ := dmg.Cursor().First(); k == nil {
+					dmg = nil // nothing recorded damaged
+				}
+			}
+			sound = map[packKey]bool{}
+		}
 		for i, id := range ids {
 			at, err := l.locate(id)
 			if err != nil {
 				return err
+			}
+			if dmg != nil && dmg.Get(idKey(id)) != nil {
+				return fmt.Errorf("%w: blob %d is recorded damaged (a check found it; a backup heals it while the server still has its object)", ErrCorrupt, id)
+			}
+			if checked && at.loose == nil {
+				pk := packKey{key: at.key, sum: at.pack.sum}
+				ok, seen := sound[pk]
+				if !seen {
+					ok = packSumOK(at.rec)
+					sound[pk] = ok
+				}
+				if !ok {
+					return fmt.Errorf("%w: blob %d: its pack %d fails its checksum", ErrCorrupt, id, at.key)
+				}
 			}
 			if at.hashed {
 				hashes[i] = at.hash
@@ -112,7 +145,7 @@ func (db *DB) rawBlobs(ids []uint64) ([][]byte, []Hash, error) {
 		d := decoded[w.pk]
 		if d == nil {
 			if d = db.packs.get(w.pk); d == nil { // evicted meanwhile: read it again
-				raws, _, err := db.rawBlobs(ids[i : i+1])
+				raws, _, err := db.rawBlobs(ids[i:i+1], checked)
 				if err != nil {
 					return nil, nil, err
 				}

@@ -324,7 +324,10 @@
 //     (TestWalkDiffDamagedPackFormat5). Blob refuses UnknownHash
 //     (ErrCorrupt); offsite push stops on such an object naming it
 //     (ErrLocalCorrupt) before uploading anything of it, and diff names it
-//     as damaged, never as changed. A reader of the decoded-pack cache
+//     as damaged, never as changed. WalkObjects and Lookup (restore plans,
+//     export) compute no hash and compare none: they refuse a blob
+//     recorded damaged, or in a pack that fails its checksum (once a pack
+//     and batch), ErrCorrupt (TestWalkObjectsRefusesDamage). A reader of the decoded-pack cache
 //     finds a blob by its id, not by the index in the record it located
 //     (TestLocatorRawChecksCachedIndex), and reuses the cached pack's
 //     header instead of decoding it again for each blob (Blob). The

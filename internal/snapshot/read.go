@@ -172,7 +172,9 @@ func walkBatches(it entryIter, fn func(es []entry) error, wrap func(error) error
 }
 
 // Lookup returns the raw JSON of one object of a snapshot, as first received,
-// and whether the collection holds the key.
+// and whether the collection holds the key. A blob recorded damaged, or in
+// a pack that fails its checksum, is refused (ErrCorrupt), as WalkObjects
+// refuses it.
 func (db *DB) Lookup(snap *Snapshot, collection, key string) ([]byte, bool, error) {
 	v, err := db.collectionView(snap, collection)
 	if err != nil || v == nil {

@@ -9,7 +9,12 @@ import (
 // object, but reads the blobs of one chunk in a single read transaction
 // and by id, not by hash: bulk readers such as export pay one transaction
 // per chunk instead of one per object, and decompress each pack once
-// while the pack cache holds it. raw is the caller's to keep. fn runs
+// while the pack cache holds it. Walk's hashes and Blob's comparison
+// with them are not computed: instead a blob recorded damaged, or in a
+// pack that fails its checksum (checked once a pack and batch), stops the
+// walk with an error wrapping ErrCorrupt (TestWalkObjectsRefusesDamage),
+// so that restore never takes damaged bytes for the snapshot's. raw is
+// the caller's to keep. fn runs
 // outside any transaction; an error from fn stops the walk and is returned.
 func (db *DB) WalkObjects(snap *Snapshot, collection string, fn func(key string, raw []byte) error) error {
 	it, err := db.collectionEntries(snap, collection)
@@ -21,7 +26,7 @@ func (db *DB) WalkObjects(snap *Snapshot, collection string, fn func(key string,
 		for i, e := range es {
 			ids[i] = e.id
 		}
-		raws, _, err := db.rawBlobs(ids)
+		raws, _, err := db.rawBlobs(ids, true)
 		if err != nil {
 			return fmt.Errorf("walk %s of snapshot %s: %w", collection, snap.ShortID(), err)
 		}
