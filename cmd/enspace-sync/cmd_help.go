@@ -28,7 +28,7 @@ func runHelp(ctx context.Context, m *Main, args []string) error {
 		m.printOverview(m.Stdout)
 		return nil
 	}
-	if args[0] == "-h" || args[0] == "--help" { // help --help, help help
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" { // help --help, as "backup -help"
 		m.printHelp(m.Stdout, commands["help"], flag.NewFlagSet("help", flag.ContinueOnError))
 		return errHelp
 	}

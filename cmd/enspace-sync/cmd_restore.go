@@ -53,10 +53,12 @@ and refuses if the target changed in between.
 
 Output: the plan (a summary line, then each create, update and manual step
 with its reason), then the results. Every field of the snapshot is
-written, fields the API contract does not name included; only the ones it
-names are compared. Fields a server refuses as unknown ("property X should
-not exist") are written without and listed once per kind ("types: the
-server refused fields it does not take: revision (not restored)").
+written, fields the API contract does not name included (but of an item
+only its data, of a member or an integration its route's body); only the
+ones it names are compared. Fields a server refuses as unknown ("property
+X should not exist") are written without and listed once per kind
+("types: the server refused fields it does not take: revision (not
+restored)").
 --json prints {"format", "version",
 "operation", "source", "source_ref", "target", "scope", "fingerprint",
 "steps": [{"kind", "parent", "key", "label", "action", "reason", "match",

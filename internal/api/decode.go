@@ -305,10 +305,10 @@ func decodeEnvelope(dec *json.Decoder, idField string) (ListPage, error) {
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
 		return p, errors.New("object not closed (truncated?)")
 	}
-	if !found && !null && counted && !stray && badList == "" {
+	if !found && !null && counted && p.HasTotal && !stray && badList == "" {
 		// The list's key left out: the same value as null (a server
 		// that omits null members), when the envelope holds nothing but
-		// a total and paging keys. A total above zero then makes the
+		// a total that reads as a number and paging keys. A total above zero then makes the
 		// listing fall short of its count: partial, never complete.
 		null = true
 	}

@@ -47,6 +47,8 @@ func TestDecodeList(t *testing.T) {
 		{name: "list key left out beside a total", body: `{"total": 0}`, want: []string{}, hasTotal: true},
 		{name: "list key left out beside a total and paging", body: `{"total": 5, "page": 2, "limit": 10}`, want: []string{}, total: 5, hasTotal: true},
 		{name: "list key left out in an error answer", body: `{"statusCode": 500, "total": 0}`, wantError: "without a list"},
+		{name: "list key left out beside a meta without a total", body: `{"meta": {"page": 1}}`, wantError: "without a list"},
+		{name: "list key left out beside a null total", body: `{"total": null}`, wantError: "without a list"},
 		{name: "object with a count but no list", body: `{"id": 7, "name": "x", "count": 3}`, wantError: "without a list"},
 		{name: "null list with errors", body: `{"data": null, "errors": [{"message": "forbidden"}]}`, wantError: "error answer"},
 		{name: "null list with statusCode", body: `{"statusCode": 500, "message": "db timeout", "data": null}`, wantError: "error answer"},

@@ -147,7 +147,13 @@
 // holds nothing else than the total and paging keys: a null list beside
 // error, errors, message or statusCode, beside a list key holding no
 // array, or beside any other key is ErrInvalidBody, so that an error
-// reported in a 200 answer never reads as an empty collection. A count or a total is an
+// reported in a 200 answer never reads as an empty collection. An
+// envelope that leaves the list's key out (a server that omits null
+// members) is read as one holding null when it has a total's key (total,
+// count or meta) and nothing but paging keys beside it: {"total": 0} is
+// an empty page, {"total": 5} an empty page short of its total; an
+// object without a total's key, or with any other key, stays
+// ErrInvalidBody. A count or a total is an
 // integral JSON number however spelled (3, 3.0, 3e0) or a string of
 // decimal digits ("3", node-postgres's COUNT(*)); a 2xx count answer or a
 // total that is neither (2.5, -1, "many", an object without "count") is

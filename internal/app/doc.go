@@ -261,9 +261,10 @@
 // writer and commits (perf record of the binary); restore-db stays some
 // 35 times a plain copy of the target, bound by that CPU.
 // Since then the resolved refs live in a table, not a map
-// (internal/offsite, # Figures); warming argon2id's memory took a
-// sixth to a fifth off the CPU at 100,000 items but was not kept (it
-// marks the daemon's heap for huge pages for good).
+// (internal/offsite, # Figures); that and warming argon2id's memory
+// together took a sixth to a fifth off the CPU at 100,000 items, but the
+// warming (some 0.2 CPU-s of it) was not kept (it marks the daemon's
+// heap for huge pages for good).
 //
 // # Caveats
 //

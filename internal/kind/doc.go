@@ -8,7 +8,8 @@
 // of a restore), natural keys, secrets, embedded collections and body
 // shapes (View, CreateBody, UpdateBody) for restore and replicate; the
 // class and the Prunable column for replicate; the selector prefix for
-// selectors; the known top-level fields for doctor.
+// selectors; the known top-level fields for doctor, and for restore to
+// compare (it writes the others as well).
 //
 // The package imports nothing of the project: every other package may
 // import it, and it never learns about HTTP, bbolt or plans.

@@ -150,7 +150,9 @@ type Kind struct {
 	// (a stage's flow and tasks: read-only echoes of other objects).
 	Drop []string
 	// Known are the top-level fields the contract gives the kind's objects
-	// besides the server-assigned ones; doctor reports others.
+	// besides the server-assigned ones; doctor reports others. Restore
+	// and replicate compare only these for a kind written as read (View
+	// nil; none named: all), and write the others too.
 	Known []string
 
 	// Selector is the prefix of selectors naming one object ("type" in

@@ -760,7 +760,8 @@
 // canonicalised once.
 // The binary (enspace-sync offsite restore-db on BenchmarkRestoreDB's
 // targets; user and system time, minor faults from /usr/bin/time), main
-// at ea69eea (before) and this build (after), alternated:
+// at ea69eea (before) and the build that warmed argon2id's memory
+// (after; 166fe11 dropped the warming), alternated:
 //
 //	100,000 items, 6 pairs at load 5.8 to 6.6
 //	  before   CPU 1.48-1.62 s (median 1.55), 33,860-36,023 faults,
@@ -788,15 +789,16 @@
 // along its entries (a million misses at three quarters full took
 // 0.46-0.60 s against the map's 0.32-0.51 s), and lookup asked it first
 // for every ref, the index's own included; it now asks the index's map
-// first when the index's filter may hold the ref. This build, with that
-// order, against main, alternated at load 12 to 14: 100,000 items, 4
+// first when the index's filter may hold the ref. That build (the
+// warming still in), with that order, against main, alternated at load 12 to 14: 100,000 items, 4
 // pairs, CPU 1.37-1.81 s (median 1.55) before, 1.09-1.61 s (median
 // 1.37) after (in one run of the four the heap served IDKey from
-// elsewhere: 33,928 faults, 1.61 s; kdfmem.go); a million items, 2
-// pairs, CPU 11.7 and 10.5 s before, 11.8 and 11.0 s after (faults
+// elsewhere: 33,928 faults, 1.61 s; the warming's kdfmem.go, since
+// removed); a million items, 2 pairs, CPU 11.7 and 10.5 s before, 11.8 and 11.0 s after (faults
 // 130,000-132,000 and 106,000-119,000; wall 38.7, 21.2 s and 30.3,
-// 22.0 s). So: a sixth to a fifth less CPU at 100,000 items, where
-// argon2id weighs most; nothing measurable at a million.
+// 22.0 s). So, with the warming: a sixth to a fifth less CPU at
+// 100,000 items, where argon2id weighs most; nothing measurable at a
+// million.
 //
 // BenchmarkRestoreDB (in the test process, 100,000 items, argon2id
 // warmed against main), 5 pairs at load 10 to 16: CPU 1.40-2.17 s

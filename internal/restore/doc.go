@@ -39,11 +39,14 @@
 // refuses with 400 for properties that "should not exist" (NestJS's
 // forbidNonWhitelisted), all of them top-level fields the contract does
 // not name for the kind, is sent again without them; they are left out of
-// the kind's later writes in the apply and recorded in Plan.RefusedFields,
+// the kind's later writes on the same route (its creates, or its
+// updates) in the apply and recorded in Plan.RefusedFields,
 // which the apply reports (see refusedfields.go). A refused property the
 // contract names fails the step, as does one of a kind whose writes have
-// a shape of their own (kind.Kind.View: members, integrations) or one of
-// a nested object ("settings.property x should not exist").
+// a shape of their own (kind.Kind.View: items, members, integrations,
+// whose top-level fields beyond the contract are neither written nor
+// compared) or one of a nested object ("settings.property x should not
+// exist").
 //
 // Steps are ordered in levels by the references of the kind table:
 // integrations, types, plain fields, relation fields, roles, permissions,

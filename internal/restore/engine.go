@@ -65,8 +65,11 @@ type Engine struct {
 	stale    map[string]string      // Plan.Stale: kind/source id -> the gone target id
 	refused  *AccessError           // the server refused the key: nothing more is sent
 	// refusedFields are, by kind, the top-level fields beyond the contract
-	// the server refused on a write of this apply (see sendWrite).
+	// the server refused on a write of this apply (see sendWrite), and
+	// refusedRoutes the same by route: the later writes of a route leave
+	// them out.
 	refusedFields map[string][]string
+	refusedRoutes map[string][]string
 	attempts      int // create attempts after a lost answer; 0 means 3
 }
 
@@ -115,7 +118,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) (Summary, error) {
 		conc = 4
 	}
 	e.plan, e.matched, e.total, e.done = p, map[string]string{}, p.Writes(), 0
-	e.refused, e.refusedFields = nil, nil
+	e.refused, e.refusedFields, e.refusedRoutes = nil, nil, nil
 	e.proven, e.gates = map[string]bool{}, map[string]*sync.Mutex{}
 	for _, s := range p.Steps {
 		s.sent = false

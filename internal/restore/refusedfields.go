@@ -23,7 +23,10 @@ import (
 // should not exist". Such a refusal, when every property it names is a
 // top-level field of the body that the contract does not name for the
 // kind, is not a failure: the write is sent again without them, and they
-// are left out of every later write of the kind in the same apply. The
+// are left out of every later write of the kind on the same route (its
+// creates, or its updates) in the same apply: a server may refuse on
+// updates a field its creates take, and a create that left it out would
+// lose it for good (beyond the contract, it is never compared). The
 // plan records them (Plan.RefusedFields), so that the apply says what
 // was not written. A refused property the contract names stays an error.
 
@@ -79,13 +82,13 @@ func unknownRefused(k *kind.Kind, err error, body map[string]any) []string {
 }
 
 // sendWrite sends a create or update body of an object of k, without the
-// fields the server refused earlier in this apply for k. A refusal of
+// fields the server refused earlier in this apply on route. A refusal of
 // fields beyond the contract (unknownRefused) is remembered and the write
 // sent again without them; body is changed in place, so that what the
 // caller judges and looks up is what was sent.
 func (e *Engine) sendWrite(ctx context.Context, s *Step, k *kind.Kind, route string, params map[string]string, body map[string]any) (json.RawMessage, error) {
 	e.mu.Lock()
-	for _, f := range e.refusedFields[k.Name] {
+	for _, f := range e.refusedRoutes[route] {
 		delete(body, f)
 	}
 	e.mu.Unlock()
@@ -95,19 +98,27 @@ func (e *Engine) sendWrite(ctx context.Context, s *Step, k *kind.Kind, route str
 		if len(props) == 0 {
 			return raw, err
 		}
-		e.noteRefused(k, props)
+		e.noteRefused(k, route, props)
 		for _, p := range props {
 			delete(body, p) // each round drops a field: it ends
 		}
 	}
 }
 
-// noteRefused remembers fields the server refused for k.
-func (e *Engine) noteRefused(k *kind.Kind, props []string) {
+// noteRefused remembers fields the server refused for k on route.
+func (e *Engine) noteRefused(k *kind.Kind, route string, props []string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.refusedFields == nil {
 		e.refusedFields = map[string][]string{}
+	}
+	if e.refusedRoutes == nil {
+		e.refusedRoutes = map[string][]string{}
+	}
+	for _, p := range props {
+		if !slices.Contains(e.refusedRoutes[route], p) {
+			e.refusedRoutes[route] = append(e.refusedRoutes[route], p)
+		}
 	}
 	var added []string
 	for _, p := range props {

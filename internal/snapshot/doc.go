@@ -327,8 +327,9 @@
 //     as damaged, never as changed. WalkObjects and Lookup (restore plans,
 //     export) compute no hash and compare none: they refuse a blob
 //     recorded damaged, or in a pack that fails its checksum (once a pack
-//     and batch), ErrCorrupt (TestWalkObjectsRefusesDamage). A reader of the decoded-pack cache
-//     finds a blob by its id, not by the index in the record it located
+//     and batch), ErrCorrupt (TestWalkObjectsRefusesDamage); a loose
+//     record has no checksum and is taken as it reads, as Blob takes it.
+//     A reader of the decoded-pack cache finds a blob by its id, not by the index in the record it located
 //     (TestLocatorRawChecksCachedIndex), and reuses the cached pack's
 //     header instead of decoding it again for each blob (Blob). The
 //     content hashes blobHashes computes are kept in a per-DB cache

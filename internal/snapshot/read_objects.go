@@ -13,8 +13,11 @@ import (
 // with them are not computed: instead a blob recorded damaged, or in a
 // pack that fails its checksum (checked once a pack and batch), stops the
 // walk with an error wrapping ErrCorrupt (TestWalkObjectsRefusesDamage),
-// so that restore never takes damaged bytes for the snapshot's. raw is
-// the caller's to keep. fn runs
+// so that restore does not take a damaged pack's bytes for the
+// snapshot's. A loose record (a healed blob's, an old format's) has no
+// checksum and is not checked here, as Blob does not check it: damage to
+// it that still decompresses is found only by verify --read-data and the
+// scrub. raw is the caller's to keep. fn runs
 // outside any transaction; an error from fn stops the walk and is returned.
 func (db *DB) WalkObjects(snap *Snapshot, collection string, fn func(key string, raw []byte) error) error {
 	it, err := db.collectionEntries(snap, collection)
