@@ -123,9 +123,13 @@ func TestReadyzAge(t *testing.T) {
 	if r := d.Ready(); !r.Ready {
 		t.Fatalf("Ready right after a complete backup = %+v", r)
 	}
+	// No more runs: let the backup grow old. The scheduler is stopped
+	// outside the daemon's lock: the triggered run may still be in its
+	// tail (pushAfterBackup takes the lock), and Stop waits for it.
 	d.mu.Lock()
-	d.sched.Stop(t.Context()) // no more runs: let the backup grow old
+	sched := d.sched
 	d.mu.Unlock()
+	sched.Stop(t.Context())
 	c.Advance(2 * time.Hour)
 	if r := d.Ready(); r.Ready || !strings.Contains(r.Workspaces[0].Reason, "more than twice") {
 		t.Errorf("Ready two periods later = %+v, want not ready, too old", r)
