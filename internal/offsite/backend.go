@@ -20,6 +20,8 @@ type Backend interface {
 	// (ErrExist): of two creates at once, one fails. The repository's
 	// first key is created so (see Init).
 	Create(ctx context.Context, name string, data []byte) error
+	// Get returns the object's bytes in memory that is the caller's
+	// from then on (restore decrypts a pack in place).
 	Get(ctx context.Context, name string) ([]byte, error)
 	GetRange(ctx context.Context, name string, off, n int64) ([]byte, error)
 	// List calls fn for each object whose name starts with prefix.

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -203,18 +204,20 @@ func (r *Repo) saveIDs(pack ID, ids map[uint32]ID) {
 		offs = append(offs, o)
 	}
 	sort.Slice(offs, func(i, j int) bool { return offs[i] < offs[j] })
-	r.saveSortedIDs(pack, offs, func(i int) ID { return ids[offs[i]] })
+	r.saveSortedIDs(pack, offs, func(i int) ID { return ids[offs[i]] }, nil, nil)
 }
 
 // saveSortedIDs caches id(i) as the id of the data blob at offs[i]; offs
 // ascend, each once (what saveIDs writes, without a map: a restore
 // caches every object's id, and building the map and sorting its keys
-// took 0.4 CPU-s at a million objects).
-func (r *Repo) saveSortedIDs(pack ID, offs []uint32, id func(i int) ID) {
+// took 0.4 CPU-s at a million objects). It builds the file in buf's
+// memory and seals it into sealed's, when large enough, and returns both
+// for the next call (a restore writes a file a pack).
+func (r *Repo) saveSortedIDs(pack ID, offs []uint32, id func(i int) ID, buf, sealed []byte) ([]byte, []byte) {
 	if r.cachePath(idsDir) == "" || len(offs) == 0 {
-		return
+		return buf, sealed
 	}
-	b := make([]byte, 0, len(pack)+binary.MaxVarintLen64+len(offs)*(binary.MaxVarintLen32+len(ID{})))
+	b := slices.Grow(buf[:0], len(pack)+binary.MaxVarintLen64+len(offs)*(binary.MaxVarintLen32+len(ID{})))
 	b = append(b, pack[:]...)
 	b = binary.AppendUvarint(b, uint64(len(offs)))
 	for i, o := range offs {
@@ -222,8 +225,9 @@ func (r *Repo) saveSortedIDs(pack ID, offs []uint32, id func(i int) ID) {
 		b = binary.AppendUvarint(b, uint64(o))
 		b = append(b, x[:]...)
 	}
-	sealed, err := r.key.seal(kindIDs, b)
+	sealed, err := r.key.sealTo(sealed[:0], kindIDs, b)
 	if err == nil {
 		r.cachePut(idsDir+pack.String(), sealed)
 	}
+	return b, sealed
 }

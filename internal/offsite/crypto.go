@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 )
 
 // ID names a blob, a tree chunk or an object: a SHA-256.
@@ -77,7 +78,13 @@ func newMasterKey(key []byte) (*masterKey, error) {
 
 // seal encrypts plain with a random nonce: nonce || ciphertext || tag.
 func seal(a cipher.AEAD, kind string, plain []byte) ([]byte, error) {
-	out := make([]byte, a.NonceSize(), a.NonceSize()+len(plain)+a.Overhead())
+	return sealTo(a, nil, kind, plain)
+}
+
+// sealTo is seal writing into dst's memory (from dst[:0]) when it is
+// large enough; dst must not overlap plain.
+func sealTo(a cipher.AEAD, dst []byte, kind string, plain []byte) ([]byte, error) {
+	out := slices.Grow(dst[:0], a.NonceSize()+len(plain)+a.Overhead())[:a.NonceSize()]
 	if _, err := rand.Read(out); err != nil {
 		return nil, fmt.Errorf("random nonce: %w", err)
 	}
@@ -86,11 +93,25 @@ func seal(a cipher.AEAD, kind string, plain []byte) ([]byte, error) {
 
 // open decrypts what seal wrote, refusing anything altered.
 func open(a cipher.AEAD, kind string, sealed []byte) ([]byte, error) {
+	return openTo(a, nil, kind, sealed)
+}
+
+// openInPlace is open decrypting into sealed's own memory: sealed is
+// overwritten (with the plain text, or zeros where it does not
+// authenticate), and the plain text returned shares its memory.
+func openInPlace(a cipher.AEAD, kind string, sealed []byte) ([]byte, error) {
+	if len(sealed) < a.NonceSize() {
+		return open(a, kind, sealed)
+	}
+	return openTo(a, sealed[a.NonceSize():a.NonceSize()], kind, sealed)
+}
+
+func openTo(a cipher.AEAD, dst []byte, kind string, sealed []byte) ([]byte, error) {
 	if len(sealed) < a.NonceSize()+a.Overhead() {
 		return nil, fmt.Errorf("%w: %s object of %d bytes is too short", ErrCorrupt, kind, len(sealed))
 	}
 	n := a.NonceSize()
-	plain, err := a.Open(nil, sealed[:n], sealed[n:], []byte(aadPrefix+kind))
+	plain, err := a.Open(dst, sealed[:n], sealed[n:], []byte(aadPrefix+kind))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s object does not authenticate", ErrCorrupt, kind)
 	}
@@ -98,7 +119,13 @@ func open(a cipher.AEAD, kind string, sealed []byte) ([]byte, error) {
 }
 
 func (k *masterKey) seal(kind string, plain []byte) ([]byte, error) { return seal(k.aead, kind, plain) }
-func (k *masterKey) open(kind string, b []byte) ([]byte, error)     { return open(k.aead, kind, b) }
+func (k *masterKey) sealTo(dst []byte, kind string, plain []byte) ([]byte, error) {
+	return sealTo(k.aead, dst, kind, plain)
+}
+func (k *masterKey) open(kind string, b []byte) ([]byte, error) { return open(k.aead, kind, b) }
+func (k *masterKey) openInPlace(kind string, b []byte) ([]byte, error) {
+	return openInPlace(k.aead, kind, b)
+}
 
 func randomID() (ID, error) {
 	var id ID

@@ -213,12 +213,16 @@ func (p *packBuilder) addID(t BlobType, ref Ref, id ID, data []byte) {
 // decodePack parses a pack's decompressed content, of either format.
 // Format-2 headers carry no ids: the blobs' Refs are zero, and callers
 // take them from the index or the blobs' hashes.
-func decodePack(b []byte) ([]PackedBlob, error) {
+func decodePack(b []byte) ([]PackedBlob, error) { return decodePackInto(nil, b) }
+
+// decodePackInto is decodePack appending to dst[:0] (its memory reused
+// when large enough).
+func decodePackInto(dst []PackedBlob, b []byte) ([]PackedBlob, error) {
 	v1 := bytes.HasPrefix(b, packMagicV1)
 	if !v1 && !bytes.HasPrefix(b, packMagic) {
 		return nil, fmt.Errorf("%w: pack: bad magic", ErrCorrupt)
 	}
-	var out []PackedBlob
+	out := dst[:0]
 	i := len(packMagic)
 	for i < len(b) {
 		t := BlobType(b[i])

@@ -42,18 +42,25 @@ func (r *Repo) readPack(ctx context.Context, id ID) (*packContent, error) {
 }
 
 // openPack is readPack once the pack's stored bytes b are downloaded and
-// checked against its name (fetchSealed): it decrypts, decompresses (into
-// buf's memory, when large enough) and parses them.
-func (r *Repo) openPack(id ID, b, buf []byte) (*packContent, error) {
-	b, err := r.openSealed("data/", id, kindPack, b)
+// checked against its name (fetchSealed): it decrypts them in their own
+// memory (b is the caller's to give: overwritten), decompresses (into
+// sc's memory, when sc is not nil and its buffer large enough) and
+// parses them (the header into sc's memory likewise).
+func (r *Repo) openPack(id ID, b []byte, sc *packScratch) (*packContent, error) {
+	b, err := r.openSealedInPlace("data/", id, kindPack, b)
 	if err != nil {
 		return nil, err
+	}
+	var buf []byte
+	var hdr []PackedBlob
+	if sc != nil {
+		buf, hdr = sc.plain, sc.hdr
 	}
 	plain, err := decompressInto(buf, b, maxPackPlain)
 	if err != nil {
 		return nil, fmt.Errorf("data/%s: %w", id.Short(), err)
 	}
-	blobs, err := decodePack(plain)
+	blobs, err := decodePackInto(hdr, plain)
 	if err != nil {
 		return nil, fmt.Errorf("data/%s: %w", id.Short(), err)
 	}
@@ -68,7 +75,8 @@ func (r *Repo) openPack(id ID, b, buf []byte) (*packContent, error) {
 func (pc *packContent) blob(b PackedBlob, blobID func([]byte) (ID, error)) ([]byte, ID, error) {
 	h, ok := pc.at(b.Offset)
 	if !ok || h.Type != b.Type || h.Length != b.Length || (h.Ref != Ref{} && h.Ref != b.Ref) {
-		return nil, ID{}, fmt.Errorf("%w: data/%s lacks blob %x where the index places it", ErrCorrupt, pc.id.Short(), b.Ref[:6])
+		ref := b.Ref // b.Ref[:6] would move b to the heap on every call
+		return nil, ID{}, fmt.Errorf("%w: data/%s lacks blob %x where the index places it", ErrCorrupt, pc.id.Short(), ref[:6])
 	}
 	c := pc.plain[b.Offset : b.Offset+b.Length]
 	var id ID
@@ -86,7 +94,8 @@ func (pc *packContent) blob(b PackedBlob, blobID func([]byte) (ID, error)) ([]by
 		if b.Type == TreeBlob {
 			what = "tree chunk"
 		}
-		return nil, ID{}, fmt.Errorf("%w: data/%s: %s %x does not hash to its id", ErrCorrupt, pc.id.Short(), what, b.Ref[:6])
+		ref := b.Ref
+		return nil, ID{}, fmt.Errorf("%w: data/%s: %s %x does not hash to its id", ErrCorrupt, pc.id.Short(), what, ref[:6])
 	}
 	return c, id, nil
 }

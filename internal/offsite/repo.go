@@ -263,6 +263,16 @@ func (r *Repo) openSealed(dir string, id ID, kind string, b []byte) ([]byte, err
 	return plain, nil
 }
 
+// openSealedInPlace is openSealed decrypting into b's own memory (b is
+// overwritten: for bytes nobody else holds, a download's).
+func (r *Repo) openSealedInPlace(dir string, id ID, kind string, b []byte) ([]byte, error) {
+	plain, err := r.key.openInPlace(kind, b)
+	if err != nil {
+		return nil, &objectDamage{fmt.Errorf("%s%s: %w", dir, id.Short(), err)}
+	}
+	return plain, nil
+}
+
 // listIDs lists the objects under dir whose names are ids.
 func (r *Repo) listIDs(ctx context.Context, dir string) ([]ObjectInfo, []ID, error) {
 	var infos []ObjectInfo

@@ -78,10 +78,10 @@ type Restorer struct {
 
 	rootPacks []ID // the tree packs of the snapshots' roots, noted as loading
 
-	queue      chan *preparing // packs to prepare, in the order the trees name them
-	cpu        chan struct{}   // a token for each pack being decrypted, decompressed and checked: runtime.GOMAXPROCS
-	discovered chan struct{}   // closed when every tree is read or the reading failed
-	discErr    error           // the reading's error, once discovered is closed
+	queue      chan *preparing   // packs to prepare, in the order the trees name them
+	cpu        chan *packScratch // a token for each pack being decrypted, decompressed and checked (runtime.GOMAXPROCS), with the memory it works in
+	discovered chan struct{}     // closed when every tree is read or the reading failed
+	discErr    error             // the reading's error, once discovered is closed
 
 	cancel  context.CancelFunc
 	fetched chan struct{} // closed when every pack is prepared or the preparation failed
@@ -149,7 +149,7 @@ func (r *Repo) newRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 	}
 	n := len(idx.packList)
 	rs := &Restorer{r: r, idx: idx, trees: newTrees(r, idx), snaps: snaps, packs: make([]atomic.Pointer[preparing], n),
-		places: map[Ref][]slot{}, queue: make(chan *preparing, n), cpu: make(chan struct{}, max(1, runtime.GOMAXPROCS(0))), discovered: make(chan struct{}), fetched: make(chan struct{})}
+		places: map[Ref][]slot{}, queue: make(chan *preparing, n), cpu: newScratches(max(1, runtime.GOMAXPROCS(0))), discovered: make(chan struct{}), fetched: make(chan struct{})}
 	rs.initLate()
 	rs.blobs = make([][]PackedBlob, n)
 	for i, p := range idx.packList {
@@ -215,6 +215,11 @@ func (rs *Restorer) fetch(ctx context.Context) {
 		})
 	}
 	rs.err = g.Wait()
+	// Every pack is prepared: the import, still running, does not need
+	// the memory the preparations worked in (some MiB a processor).
+	for range cap(rs.cpu) {
+		<-rs.cpu
+	}
 	if rs.err == nil {
 		rs.err = rs.checkLate()
 	}
@@ -233,29 +238,23 @@ func (rs *Restorer) prepare(ctx context.Context, ps *preparing, mu *sync.Mutex, 
 	// each processor, in the order the downloads end, so that the first
 	// packs the import waits for are ready first instead of every pack
 	// being downloaded sharing the processors with the others.
+	var sc *packScratch
 	select {
-	case rs.cpu <- struct{}{}:
+	case sc = <-rs.cpu:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	defer func() { <-rs.cpu }()
+	defer func() { rs.cpu <- sc }()
 	if testHookPrepareOpen != nil {
 		testHookPrepareOpen()
 	}
-	// The pack's content goes to the file and is dropped: the next
-	// pack decompresses into the same memory (a new buffer of some MiB
-	// a pack was as many pages faulted in and cleared).
-	bp := plainBufs.Get().(*[]byte)
-	defer plainBufs.Put(bp)
-	pc, err := rs.r.openPack(pack, sealed, *bp)
+	pc, err := rs.r.openPack(pack, sealed, sc)
 	if err != nil {
 		return err
 	}
-	if cap(pc.plain) <= maxPackPlain {
-		*bp = pc.plain[:0]
-	}
+	defer sc.keep(pc)
 	blobs := rs.blobs[ps.pack]
-	ids := make([]byte, len(blobs)*len(ID{}))
+	ids := sc.idsFor(len(blobs))
 	// The refs resolved so far, read under one lock (one a blob held
 	// back discover's resolveChunk, which writes them): a ref resolved
 	// after this is checked by the look-up that asks for it, or by
@@ -293,8 +292,8 @@ func (rs *Restorer) prepare(ctx context.Context, ps *preparing, mu *sync.Mutex, 
 	if rs.r.cachePath(idsDir) != "" {
 		// Seed the cache of known ids: a push from this machine then
 		// confirms the short names of these objects without reading them.
-		offs, id := knownIDs(blobs, ids)
-		rs.r.saveSortedIDs(pack, offs, id)
+		offs, id := knownIDs(blobs, ids, sc)
+		sc.file, sc.sealed = rs.r.saveSortedIDs(pack, offs, id, sc.file, sc.sealed)
 	}
 	mu.Lock()
 	at := *off
@@ -311,26 +310,24 @@ func (rs *Restorer) prepare(ctx context.Context, ps *preparing, mu *sync.Mutex, 
 	return nil
 }
 
-// plainBufs holds the buffers prepare decompresses packs into.
-var plainBufs = sync.Pool{New: func() any { return new([]byte) }}
-
 // knownIDs returns the offsets of the data blobs of a pack, ascending,
 // and a function that gives the id of each from ids (the id of blob i
 // at ids[32*i:]), for saveSortedIDs; an offset listed twice gives its
-// last blob's id, as a map by offset did.
-func knownIDs(blobs []PackedBlob, ids []byte) ([]uint32, func(int) ID) {
-	at := make([]int, 0, len(blobs))
+// last blob's id, as a map by offset did. Its lists are sc's (at, offs,
+// last): valid until sc's next pack.
+func knownIDs(blobs []PackedBlob, ids []byte, sc *packScratch) ([]uint32, func(int) ID) {
+	at := sc.at[:0]
 	for i, b := range blobs {
 		if b.Type == DataBlob {
 			at = append(at, i)
 		}
 	}
+	sc.at = at
 	byOff := func(i, j int) int { return cmp.Compare(blobs[i].Offset, blobs[j].Offset) }
 	if !slices.IsSortedFunc(at, byOff) {
 		slices.SortStableFunc(at, byOff)
 	}
-	offs := make([]uint32, 0, len(at))
-	last := at[:0]
+	offs, last := sc.offs[:0], sc.last[:0]
 	for _, i := range at {
 		if n := len(offs); n > 0 && offs[n-1] == blobs[i].Offset {
 			last[n-1] = i
@@ -339,6 +336,7 @@ func knownIDs(blobs []PackedBlob, ids []byte) ([]uint32, func(int) ID) {
 		offs = append(offs, blobs[i].Offset)
 		last = append(last, i)
 	}
+	sc.offs, sc.last = offs, last
 	return offs, func(k int) (id ID) {
 		copy(id[:], ids[last[k]*len(id):])
 		return id
