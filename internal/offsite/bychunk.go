@@ -268,16 +268,19 @@ func (r *Repo) saveResolved(file ID, packs []IndexPack) {
 	if r.cachePath(resolvedDir) == "" {
 		return
 	}
-	b := append([]byte(nil), file[:]...)
-	n := 0
+	n, size := 0, len(file)+binary.MaxVarintLen64
 	for _, p := range packs {
 		if p.From != nil {
 			n++
+			size += len(p.Pack) + binary.MaxVarintLen64 + len(Ref{})*len(p.From)
 		}
 	}
 	if n == 0 {
 		return
 	}
+	// Sized once (at most a ref an entry): grown by appends, the file of
+	// a million objects' refs was twice its size in garbage.
+	b := append(make([]byte, 0, size), file[:]...)
 	b = binary.AppendUvarint(b, uint64(n))
 	for _, p := range packs {
 		if p.From == nil {

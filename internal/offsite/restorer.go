@@ -708,7 +708,8 @@ func (rs *Restorer) idAt(ps *preparing, i int64, ref Ref) (ID, error) {
 // object's index entry was resolved after its pack was prepared).
 func checkRef(id ID, ref Ref) error {
 	if !id.named(ref) {
-		return fmt.Errorf("%w: object %x does not hash to its id", ErrCorrupt, ref[:6])
+		r := ref // ref[:6] would move ref to the heap on every call
+		return fmt.Errorf("%w: object %x does not hash to its id", ErrCorrupt, r[:6])
 	}
 	return nil
 }
