@@ -10,6 +10,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -96,6 +97,13 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 		return nil, fmt.Errorf("offsite %s: %w", loc, err)
 	}
 	defer prefetched()
+	// The key's derivation (argon2id) left 64 MiB of garbage, faulted in
+	// page by page, that the heap would otherwise grow past (the next
+	// collection was due at twice it): collected now, its pages take
+	// the restore's first allocations. A one-shot command can afford
+	// the collection (a millisecond: little else is live yet); the
+	// daemon, which derives a key each push, is left to its pacing.
+	runtime.GC()
 	all, err := r.Snapshots(ctx)
 	if err != nil {
 		return nil, err

@@ -41,7 +41,8 @@ var (
 // restore-db used (restore-db-cpu-s: user and system, of the whole
 // process, which runs nothing else meanwhile; on a shared machine it
 // moves less than the wall time), its minor page faults
-// (restore-db-faults), and restore-db's peak anonymous resident
+// (restore-db-faults), the bytes it allocated (alloc-MiB) and the
+// collections that ran meanwhile (gcs), and restore-db's peak anonymous resident
 // memory above what the process held before it (anon-MiB: RssAnon of
 // /proc/self/status, sampled every 10 ms, after a GC; the heap and
 // stacks, not the mapped database pages). CPU profiles of restore-db
@@ -88,6 +89,8 @@ func BenchmarkRestoreDB(b *testing.B) {
 		b.StartTimer()
 		start = time.Now()
 		cpu, faults := cpuSeconds(), minorFaults()
+		var ms0, ms1 runtime.MemStats
+		runtime.ReadMemStats(&ms0)
 		pprof.Do(ctx, pprof.Labels("phase", "restore-db"), func(ctx context.Context) {
 			_, err = RestoreDB(ctx, RestoreDBRequest{From: "file://" + target, Password: "bench-password", To: filepath.Join(dir, "restored"+strconv.Itoa(i)+".db")})
 		})
@@ -97,6 +100,9 @@ func BenchmarkRestoreDB(b *testing.B) {
 		b.ReportMetric(time.Since(start).Seconds(), "restore-db-s")
 		b.ReportMetric(cpuSeconds()-cpu, "restore-db-cpu-s")
 		b.ReportMetric(float64(minorFaults()-faults), "restore-db-faults")
+		runtime.ReadMemStats(&ms1)
+		b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/(1<<20), "alloc-MiB")
+		b.ReportMetric(float64(ms1.NumGC-ms0.NumGC), "gcs")
 		b.ReportMetric(float64(stop()-base)/(1<<20), "anon-MiB")
 	}
 }
