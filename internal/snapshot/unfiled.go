@@ -344,13 +344,14 @@ func (u *unfiled) lookup(tx *bbolt.Tx, h Hash) uint64 {
 func (u *unfiled) add(h Hash, id uint64, replace bool) {
 	// Room for the filing's limit at once, and a quarter more: entries
 	// are filed after the batch that reached the limit, so the table
-	// holds up to a batch more (at most 81,920 entries: 1 MiB of slots,
-	// 3.2 MiB of list), so that a first backup's table is not made again
+	// holds up to a batch more (at most 81,920 entries at the default
+	// limit: 1 MiB of slots, 3.2 MiB of list; 327,680 at restore-db's,
+	// 4 and 12.5 MiB), so that a first backup's table is not made again
 	// as it grows, nor just before it is filed.
 	if u.released {
 		return // the database closed: its next open reads them back
 	}
-	u.entries.put(h, id, replace, min(u.limit, 1<<16)*5/4)
+	u.entries.put(h, id, replace, min(u.limit, 1<<18)*5/4)
 }
 
 // find is lookup through f, a finder of the blob index in the same
@@ -497,6 +498,22 @@ func (db *DB) fileBlobs(keep func(id uint64) bool) error {
 	db.unfiled.write.Lock()
 	defer db.unfiled.write.Unlock()
 	return db.fileBlobsLocked(keep)
+}
+
+// FileBlobIndex files every waiting blob index entry now, as a writer
+// does once Options.UnfiledBlobs of them wait. offsite restore-db lets
+// more wait while it imports a history into a new database (a filing
+// rewrites every index group the entries land in, and a million new
+// blobs' entries land in all of them, so each filing rewrites the whole
+// index), then files the rest before it closes the database: it leaves
+// no entry waiting for the next open to read back.
+func (db *DB) FileBlobIndex() error {
+	if db.opts.ReadOnly {
+		return ErrReadOnly
+	}
+	db.gc.RLock() // as a writer's batch: no prune meanwhile
+	defer db.gc.RUnlock()
+	return db.fileBlobs(nil)
 }
 
 // fileBlobsLocked files the waiting blob index entries keep accepts (nil:
