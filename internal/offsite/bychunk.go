@@ -99,7 +99,7 @@ func (x *index) resolve(ctx context.Context, r *Repo) ([]badEntry, error) {
 	failed := map[Ref]error{}
 	x.trees.preload(ctx, missing)
 	for _, c := range missing {
-		ch, err := x.trees.chunk(ctx, c)
+		ch, err := x.trees.refs(ctx, c)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -268,16 +268,20 @@ func (r *Repo) saveResolved(file ID, packs []IndexPack) {
 	if r.cachePath(resolvedDir) == "" {
 		return
 	}
-	b := append([]byte(nil), file[:]...)
-	n := 0
+	// Sized once: grown by appends, the buffer (16 bytes a ref, some 16
+	// MB at a million objects) was copied and faulted in again at each
+	// doubling.
+	n, size := 0, len(file)+binary.MaxVarintLen64
 	for _, p := range packs {
 		if p.From != nil {
 			n++
+			size += len(p.Pack) + binary.MaxVarintLen64 + len(p.From)*len(Ref{})
 		}
 	}
 	if n == 0 {
 		return
 	}
+	b := append(make([]byte, 0, size), file[:]...)
 	b = binary.AppendUvarint(b, uint64(n))
 	for _, p := range packs {
 		if p.From == nil {

@@ -245,7 +245,7 @@ func (rs *Restorer) resolveRest(ctx context.Context) error {
 	}
 	rs.trees.preload(ctx, missing)
 	for _, c := range missing {
-		ch, err := rs.trees.chunk(ctx, c)
+		ch, err := rs.trees.refs(ctx, c)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
