@@ -83,11 +83,12 @@ type Restorer struct {
 	discovered chan struct{}   // closed when every tree is read or the reading failed
 	discErr    error           // the reading's error, once discovered is closed
 
-	// progress is signalled each time discover has finished with a tree
-	// chunk (its entries resolved, its objects' packs queued, its
-	// places published) and when the reading ends (discDone, under its
-	// lock): a look-up that finds nothing yet waits for the chunk that
-	// names its object, not for every tree of every snapshot (await).
+	// progress is signalled as discover finishes with tree chunks
+	// (their entries resolved, their objects' packs queued, their
+	// places published: every 64 chunks and at the end of each tree)
+	// and when the reading ends (discDone, under its lock): a look-up
+	// that finds nothing yet waits for the chunk that names its object,
+	// not for every tree of every snapshot (await).
 	progress sync.Cond
 	progMu   sync.Mutex
 	discDone bool
@@ -397,18 +398,25 @@ func (rs *Restorer) discover(ctx context.Context) error {
 	// ends.
 	var leaf Ref
 	var places []slot
-	publish := func() {
+	// Look-ups waiting for discover (await) are woken every
+	// progressEvery chunks and at the end of each tree: woken at each
+	// chunk, a walk close behind discover would wait and wake again
+	// for every few objects.
+	const progressEvery = 64
+	chunks := 0
+	publish := func(wake bool) {
 		if places != nil {
 			rs.placesMu.Lock()
 			rs.places[leaf] = places
 			rs.placesMu.Unlock()
 		}
 		places = nil
-		rs.progressed(false)
+		if wake {
+			rs.progressed(false)
+		}
 	}
-	chunks := 0
 	read := func(ref Ref, c chunk) {
-		publish()
+		publish(chunks%progressEvery == 0)
 		if testHookDiscoverRead != nil {
 			testHookDiscoverRead(chunks)
 		}
@@ -438,7 +446,7 @@ func (rs *Restorer) discover(ctx context.Context) error {
 				}
 				return rs.markAt(ctx, ref, at)
 			})
-			publish()
+			publish(true)
 			if err != nil {
 				return fmt.Errorf("snapshot %s of %s, collection %s: %w", s.LocalID, s.Workspace, name, err)
 			}
