@@ -99,7 +99,7 @@ func (x *index) resolve(ctx context.Context, r *Repo) ([]badEntry, error) {
 	failed := map[Ref]error{}
 	x.trees.preload(ctx, missing)
 	for _, c := range missing {
-		ch, err := x.trees.chunk(ctx, c)
+		ch, err := x.trees.refs(ctx, c)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()

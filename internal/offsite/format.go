@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
@@ -741,16 +742,59 @@ type chunk struct {
 // decodeChunk decodes a tree chunk of any format. Keys are in the local
 // store's order, which this package does not know (nor need: a delta is
 // applied by key, not by merging sorted lists).
-func decodeChunk(b []byte) (chunk, error) {
+func decodeChunk(b []byte) (chunk, error) { return decodeChunkKeys(b, true) }
+
+// decodeRefs decodes a tree chunk as decodeChunk does, checking the
+// same, but leaves every key empty: for the readers that follow refs
+// alone (restore's discovery of the objects the trees name, the
+// resolution of index entries given by chunk, prune's walk), which
+// spent a string a key (a million at a million objects) and then
+// dropped it.
+func decodeRefs(b []byte) (chunk, error) { return decodeChunkKeys(b, false) }
+
+// keyDec rebuilds the prefix-compressed keys of one chunk: into one
+// growing buffer (a string a key was an allocation each), or, when the
+// keys are not wanted, only their lengths, which bound the next key's
+// shared prefix as before.
+type keyDec struct {
+	want    bool
+	sb      strings.Builder
+	prev    string
+	prevLen int
+}
+
+// key returns the key that shares p bytes with the one before and ends
+// with s.
+func (kd *keyDec) key(p int, s []byte) string {
+	kd.prevLen = p + len(s)
+	if !kd.want {
+		return ""
+	}
+	start := kd.sb.Len()
+	kd.sb.WriteString(kd.prev[:p])
+	kd.sb.Write(s)
+	// The builder only appends: what String returned before stays as
+	// it was, so each key is a slice of it.
+	k := kd.sb.String()[start:]
+	kd.prev = k
+	return k
+}
+
+func decodeChunkKeys(b []byte, withKeys bool) (chunk, error) {
 	var c chunk
 	r := &reader{b: b}
+	kd := &keyDec{want: withKeys}
+	if withKeys {
+		kd.sb.Grow(len(b))
+	}
+	// room bounds a count read from the chunk by the entries its bytes
+	// left can hold, at least per bytes each (nil for none, as appending
+	// none left it).
+	room := func(n uint64, per int) int { return int(min(n, uint64(len(r.b)/per))) }
 	keys := func(n uint64, fn func(key string)) {
-		prev := ""
 		for i := uint64(0); i < n && r.err == nil; i++ {
-			p := r.uvarint(uint64(len(prev)))
-			k := prev[:p] + string(r.bytes(r.uvarint(uint64(len(b)))))
-			fn(k)
-			prev = k
+			p := r.uvarint(uint64(kd.prevLen))
+			fn(kd.key(int(p), r.bytes(r.uvarint(uint64(len(b))))))
 		}
 	}
 	names := func() int {
@@ -766,25 +810,32 @@ func decodeChunk(b []byte) (chunk, error) {
 	}
 	switch f := r.byte(); f {
 	case leafFormat:
-		keys(r.uvarint(uint64(len(b))), func(k string) { c.leaf = append(c.leaf, Entry{Key: k, Ref: r.ref()}) })
+		n := r.uvarint(uint64(len(b)))
+		if n > 0 {
+			c.leaf = make([]Entry, 0, room(n, 2+len(Ref{})))
+		}
+		keys(n, func(k string) { c.leaf = append(c.leaf, Entry{Key: k, Ref: r.ref()}) })
 	case leafFormat4:
 		n := names()
 		cnt := r.uvarint(uint64(len(b)))
-		prev := ""
+		if cnt > 0 {
+			c.leaf = make([]Entry, 0, room(cnt, 2+max(n, 1)))
+		}
 		for i := uint64(0); i < cnt && r.err == nil; i++ {
-			p := r.uvarint(2*uint64(len(prev)) + 1)
-			k := prev[:p/2] + string(r.bytes(r.uvarint(uint64(len(b)))))
-			e := Entry{Key: k}
+			p := r.uvarint(2*uint64(kd.prevLen) + 1)
+			e := Entry{Key: kd.key(int(p/2), r.bytes(r.uvarint(uint64(len(b)))))}
 			if p%2 == 1 {
 				e.Ref = r.ref()
 			} else {
 				e.Ref = short(n)
 			}
 			c.leaf = append(c.leaf, e)
-			prev = k
 		}
 	case nodeFormat:
 		n := r.uvarint(uint64(len(b)))
+		if n > 0 {
+			c.children = make([]Ref, 0, room(n, len(Ref{})))
+		}
 		for i := uint64(0); i < n && r.err == nil; i++ {
 			c.children = append(c.children, r.ref())
 		}
@@ -794,7 +845,11 @@ func decodeChunk(b []byte) (chunk, error) {
 			n = names()
 		}
 		d := &Delta{Base: r.ref()}
-		keys(r.uvarint(uint64(len(b))), func(k string) {
+		cnt := r.uvarint(uint64(len(b)))
+		if cnt > 0 {
+			d.Changes = make([]Change, 0, room(cnt, 3))
+		}
+		keys(cnt, func(k string) {
 			ch := Change{Key: k}
 			switch op := r.byte(); {
 			case op == 0:

@@ -80,6 +80,16 @@ func FuzzDecode(f *testing.F) {
 				}
 			}
 		}
+		// decodeRefs accepts what decodeChunk accepts, and gives the
+		// same chunk without its keys.
+		c, err := decodeChunk(b)
+		r, rerr := decodeRefs(b)
+		if (err == nil) != (rerr == nil) {
+			t.Fatalf("decodeChunk: %v; decodeRefs: %v", err, rerr)
+		}
+		if err == nil && !reflect.DeepEqual(withoutKeys(c), r) {
+			t.Fatalf("decodeRefs: %+v; decodeChunk: %+v", r, c)
+		}
 		// A chunk that decodes encodes, in format 4, to one that
 		// decodes the same: short and long names keep their Refs.
 		if c, err := decodeChunk(b); err == nil {
@@ -130,4 +140,26 @@ func FuzzParseURL(f *testing.F) {
 			t.Fatalf("%q: scheme %q", s, l.Scheme)
 		}
 	})
+}
+
+// withoutKeys returns c with every key emptied, as decodeRefs gives it.
+func withoutKeys(c chunk) chunk {
+	out := chunk{children: c.children}
+	if c.leaf != nil {
+		out.leaf = make([]Entry, len(c.leaf))
+		for i, e := range c.leaf {
+			out.leaf[i] = Entry{Ref: e.Ref}
+		}
+	}
+	if c.delta != nil {
+		d := &Delta{Base: c.delta.Base}
+		if c.delta.Changes != nil {
+			d.Changes = make([]Change, len(c.delta.Changes))
+			for i, ch := range c.delta.Changes {
+				d.Changes[i] = Change{Ref: ch.Ref, Removed: ch.Removed}
+			}
+		}
+		out.delta = d
+	}
+	return out
 }

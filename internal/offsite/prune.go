@@ -350,7 +350,7 @@ func (r *Repo) used(ctx context.Context, idx *index) (map[Ref]bool, map[ID]bool,
 			return nil
 		}
 		used[id] = true
-		c, err := t.chunk(ctx, id)
+		c, err := t.refs(ctx, id)
 		if err != nil {
 			return err
 		}

@@ -116,14 +116,25 @@ func newTrees(r *Repo, idx *index) *trees {
 	return &trees{r: r, idx: idx, chunks: map[Ref][]byte{}, read: map[ID]error{}, loading: map[ID]chan struct{}{}}
 }
 
+// chunk returns the tree chunk id, decoded.
 func (t *trees) chunk(ctx context.Context, id Ref) (chunk, error) {
+	return t.decoded(ctx, id, decodeChunk)
+}
+
+// refs returns the tree chunk id decoded without its keys (decodeRefs),
+// for a reader that follows refs alone.
+func (t *trees) refs(ctx context.Context, id Ref) (chunk, error) {
+	return t.decoded(ctx, id, decodeRefs)
+}
+
+func (t *trees) decoded(ctx context.Context, id Ref, decode func([]byte) (chunk, error)) (chunk, error) {
 	t.mu.Lock()
 	b, err := t.chunkLocked(ctx, id)
 	t.mu.Unlock()
 	if err != nil {
 		return chunk{}, err
 	}
-	c, err := decodeChunk(b)
+	c, err := decode(b)
 	if err != nil {
 		return chunk{}, fmt.Errorf("chunk %x: %w", id[:6], err)
 	}
@@ -298,14 +309,14 @@ func (t *trees) walkDepth(ctx context.Context, root Ref, depth int, fn func(Entr
 // delta replaces: a restore of one snapshot at the end of a chain reads
 // those few objects in vain), and its entry's number in its chunk (as
 // chunkEntries numbers them). read, if not nil, is called with each
-// chunk read, before fn with the objects it names, and with no other
-// chunk in between.
+// chunk read (decoded without its keys: decodeRefs), before fn with the
+// objects it names, and with no other chunk in between.
 func (t *trees) reach(ctx context.Context, root Ref, depth int, visited map[Ref]bool, read func(Ref, chunk), fn func(Ref, int) error) error {
 	if visited[root] {
 		return nil
 	}
 	visited[root] = true
-	c, err := t.chunk(ctx, root)
+	c, err := t.refs(ctx, root)
 	if err != nil {
 		return err
 	}

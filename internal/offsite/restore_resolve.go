@@ -73,6 +73,18 @@ func (rs *Restorer) initLate() {
 	l.at, l.file, l.by, l.bad = map[uint32][]Ref{}, map[uint32]ID{}, map[Ref][]pending{}, map[uint32]error{}
 	l.cached = map[ID]map[ID][]Ref{}
 	n := 0 // the entries left to resolve: l.refs is made for them once
+	// A chunk's entries come in runs (push writes the objects a chunk
+	// names together): each run goes into l.by at once, where a map
+	// assignment and an append an entry were most of this (a million
+	// at a million objects, before discover can start).
+	var cur Ref
+	var run []pending
+	flush := func() {
+		if len(run) > 0 {
+			l.by[cur] = append(l.by[cur], run...)
+			run = run[:0]
+		}
+	}
 	for _, u := range x.unresolved {
 		c, ok := l.cached[u.file]
 		if !ok {
@@ -89,11 +101,16 @@ func (rs *Restorer) initLate() {
 		l.order = append(l.order, u.pack)
 		for i, f := range from {
 			if f.OK && blobs[i].Ref == (Ref{}) {
-				l.by[f.Chunk] = append(l.by[f.Chunk], pending{u.pack, uint32(i), f.Entry})
+				if f.Chunk != cur {
+					flush()
+					cur = f.Chunk
+				}
+				run = append(run, pending{u.pack, uint32(i), f.Entry})
 				n++
 			}
 		}
 	}
+	flush()
 	l.refs = newRefSlots(n) // instead of growing to a million entries
 	x.unresolved = nil
 	l.indexed = newRefFilter(x.blobs) // x.blobs does not change from here on
@@ -245,7 +262,7 @@ func (rs *Restorer) resolveRest(ctx context.Context) error {
 	}
 	rs.trees.preload(ctx, missing)
 	for _, c := range missing {
-		ch, err := rs.trees.chunk(ctx, c)
+		ch, err := rs.trees.refs(ctx, c)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()

@@ -83,6 +83,16 @@ type Restorer struct {
 	discovered chan struct{}     // closed when every tree is read or the reading failed
 	discErr    error             // the reading's error, once discovered is closed
 
+	// progress is signalled as discover finishes with tree chunks
+	// (their entries resolved, their objects' packs queued, their
+	// places published: every 64 chunks and at the end of each tree)
+	// and when the reading ends (discDone, under its lock): a look-up
+	// that finds nothing yet waits for the chunk that names its object,
+	// not for every tree of every snapshot (await).
+	progress sync.Cond
+	progMu   sync.Mutex
+	discDone bool
+
 	cancel  context.CancelFunc
 	fetched chan struct{} // closed when every pack is prepared or the preparation failed
 	err     error         // the preparation's error, once fetched is closed
@@ -150,6 +160,7 @@ func (r *Repo) newRestorer(ctx context.Context, snaps []*Snapshot, tmpDir string
 	n := len(idx.packList)
 	rs := &Restorer{r: r, idx: idx, trees: newTrees(r, idx), snaps: snaps, packs: make([]atomic.Pointer[preparing], n),
 		places: map[Ref][]slot{}, queue: make(chan *preparing, n), cpu: newScratches(max(1, runtime.GOMAXPROCS(0))), discovered: make(chan struct{}), fetched: make(chan struct{})}
+	rs.progress.L = &rs.progMu
 	rs.initLate()
 	rs.blobs = make([][]PackedBlob, n)
 	for i, p := range idx.packList {
@@ -195,6 +206,7 @@ func (rs *Restorer) fetch(ctx context.Context) {
 	})
 	g.Go(func() error {
 		defer close(rs.discovered)
+		defer rs.progressed(true)
 		defer close(rs.queue)
 		rs.discErr = rs.discover(gctx)
 		return rs.discErr
@@ -384,16 +396,29 @@ func (rs *Restorer) discover(ctx context.Context) error {
 	// ends.
 	var leaf Ref
 	var places []slot
-	publish := func() {
+	// Look-ups waiting for discover (await) are woken every
+	// progressEvery chunks and at the end of each tree: woken at each
+	// chunk, a walk close behind discover would wait and wake again
+	// for every few objects.
+	const progressEvery = 64
+	chunks := 0
+	publish := func(wake bool) {
 		if places != nil {
 			rs.placesMu.Lock()
 			rs.places[leaf] = places
 			rs.placesMu.Unlock()
 		}
 		places = nil
+		if wake {
+			rs.progressed(false)
+		}
 	}
 	read := func(ref Ref, c chunk) {
-		publish()
+		publish(chunks%progressEvery == 0)
+		if testHookDiscoverRead != nil {
+			testHookDiscoverRead(chunks)
+		}
+		chunks++
 		rs.resolveChunk(ref, c)
 		if c.delta == nil && len(c.leaf) > 0 {
 			leaf, places = ref, make([]slot, len(c.leaf))
@@ -419,7 +444,7 @@ func (rs *Restorer) discover(ctx context.Context) error {
 				}
 				return rs.markAt(ctx, ref, at)
 			})
-			publish()
+			publish(true)
 			if err != nil {
 				return fmt.Errorf("snapshot %s of %s, collection %s: %w", s.LocalID, s.Workspace, name, err)
 			}
@@ -430,6 +455,50 @@ func (rs *Restorer) discover(ctx context.Context) error {
 	}
 	return rs.resolveRest(ctx)
 }
+
+// progressed signals the Restorer's progress (done: the reading of the
+// trees is over) to the look-ups waiting for it.
+func (rs *Restorer) progressed(done bool) {
+	rs.progMu.Lock()
+	if done {
+		rs.discDone = true
+	}
+	rs.progress.Broadcast()
+	rs.progMu.Unlock()
+}
+
+// await waits until ok reports true, asking it again each time discover
+// finishes with a chunk, or until the reading of the trees is over; it
+// returns ok's last answer. A look-up the import makes ahead of discover
+// (a pack prepared while discover has not yet read every chunk that
+// names its objects) waited for every tree of every snapshot to be read:
+// at a million objects, the import of the first snapshot stood still
+// for most of the reading.
+func (rs *Restorer) await(ok func() bool) bool {
+	if ok() {
+		return true
+	}
+	if testHookAwait != nil {
+		testHookAwait()
+	}
+	rs.progMu.Lock()
+	defer rs.progMu.Unlock()
+	for !ok() {
+		if rs.discDone {
+			return false
+		}
+		rs.progress.Wait()
+	}
+	return true
+}
+
+// testHookDiscoverRead, when set, is called by discover with the number
+// of chunks it read before each one it reads.
+var testHookDiscoverRead func(n int)
+
+// testHookAwait, when set, is called by each look-up that waits for
+// discover.
+var testHookAwait func()
 
 // testHookFind, when set, is called by CollectionObjects and
 // CollectionEntries for each object they look up by its ref (not placed
@@ -600,13 +669,11 @@ func (rs *Restorer) Changes(ctx context.Context, s *Snapshot, name string, base 
 // place in the pack, once the pack is prepared: the preparation's error
 // if it failed.
 func (rs *Restorer) find(ref Ref) (*preparing, PackedBlob, int64, error) {
-	at, ok := rs.lookup(ref)
-	if !ok {
-		// Its entry may be resolved once every tree is read.
-		<-rs.discovered
-		if at, ok = rs.lookup(ref); !ok {
-			return nil, PackedBlob{}, 0, rs.notPrepared(ref)
-		}
+	// Its entry may be resolved once discover reads the chunk that
+	// names it.
+	var at slot
+	if !rs.await(func() (ok bool) { at, ok = rs.lookup(ref); return ok }) {
+		return nil, PackedBlob{}, 0, rs.notPrepared(ref)
 	}
 	return rs.findAt(ref, at)
 }
@@ -618,16 +685,17 @@ func (rs *Restorer) find(ref Ref) (*preparing, PackedBlob, int64, error) {
 // later full tree, compared with the one before) both take them: the
 // places of a leaf no walk reaches are kept until the restore ends.
 type placedFinder struct {
-	rs     *Restorer
-	of     Ref
-	places []slot
+	rs      *Restorer
+	of      Ref
+	places  []slot
+	retaken bool // of's places were asked for again
 }
 
 // find is Restorer.find for entry e, entry at of the leaf chunk chunk as
 // walkAt gives them.
 func (pf *placedFinder) find(e Entry, chunk Ref, at int) (*preparing, PackedBlob, int64, error) {
 	if chunk != pf.of && chunk != (Ref{}) {
-		pf.of, pf.places = chunk, pf.rs.takePlaces(chunk)
+		pf.of, pf.places, pf.retaken = chunk, pf.rs.takePlaces(chunk), false
 	}
 	if chunk == pf.of && at >= 0 && at < len(pf.places) && pf.places[at] != noPlace {
 		return pf.rs.findAt(e.Ref, pf.places[at])
@@ -635,7 +703,14 @@ func (pf *placedFinder) find(e Entry, chunk Ref, at int) (*preparing, PackedBlob
 	if testHookFind != nil {
 		testHookFind()
 	}
-	return pf.rs.find(e.Ref)
+	ps, b, i, err := pf.rs.find(e.Ref)
+	if err == nil && chunk == pf.of && chunk != (Ref{}) && pf.places == nil && !pf.retaken {
+		// The walk reached the chunk before discover did, and find
+		// waited for discover to read it: its places are published now
+		// (or about to be), for the chunk's other entries.
+		pf.places, pf.retaken = pf.rs.takePlaces(chunk), true
+	}
+	return ps, b, i, err
 }
 
 // noPlace marks an entry of Restorer.places whose place is not known.
@@ -654,13 +729,10 @@ func (rs *Restorer) takePlaces(ref Ref) []slot {
 // findAt is find for the object whose ref is ref, at the place at that
 // lookup gives it.
 func (rs *Restorer) findAt(ref Ref, at slot) (*preparing, PackedBlob, int64, error) {
-	ps := rs.packs[at.pack].Load()
-	if ps == nil {
-		// Not named yet by the trees read so far.
-		<-rs.discovered
-		if ps = rs.packs[at.pack].Load(); ps == nil {
-			return nil, PackedBlob{}, 0, rs.notPrepared(ref)
-		}
+	// Its pack may not be named yet by the trees read so far.
+	var ps *preparing
+	if !rs.await(func() bool { ps = rs.packs[at.pack].Load(); return ps != nil }) {
+		return nil, PackedBlob{}, 0, rs.notPrepared(ref)
 	}
 	b := rs.blobs[at.pack][at.blob]
 	if b.Type != DataBlob {
