@@ -36,38 +36,72 @@ func Canonical(raw []byte) ([]byte, error) {
 // With a dst that has room, it allocates nothing: the store hashes every
 // object of a backup through it with one reused buffer.
 func AppendCanonical(dst, raw []byte) ([]byte, error) {
-	c := canonPool.Get().(*canon)
-	c.in, c.pos, c.out, c.depth = raw, 0, dst, 0
-	out, err := c.whole()
-	c.in, c.out = nil, nil // the members hold no pointers: nothing else to drop
-	c.members, c.keys = c.members[:0], c.keys[:0]
-	canonPool.Put(c)
+	out, _, err := appendCanonical(dst, raw, false)
 	return out, err
 }
 
+// CanonicalForm returns the canonical form of raw, as Canonical does, in
+// one pass that copies nothing when raw is already canonical: it returns
+// raw itself (copied false) when raw is its own canonical form with no
+// escape in its strings, else the form written into buf from its start
+// (copied true; buf's capacity is used, its contents are not kept). A
+// content hash of raw so reads raw once, where IsCanonical (which gives
+// up at the first sign) and then AppendCanonical read most of it twice
+// when its keys are out of order late in it.
+func CanonicalForm(buf, raw []byte) (form []byte, copied bool, err error) {
+	return appendCanonical(buf[:0], raw, true)
+}
+
+// appendCanonical is AppendCanonical; with same, it returns raw itself
+// when raw is its own canonical form and dst is empty (copied false).
+func appendCanonical(dst, raw []byte, same bool) (out []byte, copied bool, err error) {
+	c := canonPool.Get().(*canon)
+	c.in, c.pos, c.run, c.out, c.depth = raw, 0, 0, dst, 0
+	out, copied, err = c.whole(same)
+	c.in, c.out = nil, nil // the members hold no pointers: nothing else to drop
+	c.members, c.keys = c.members[:0], c.keys[:0]
+	canonPool.Put(c)
+	return out, copied, err
+}
+
 // whole canonicalises c.in, which must hold one value and nothing else.
-func (c *canon) whole() ([]byte, error) {
+// With same, when out was empty and no byte of the input was changed,
+// left out or moved, it returns the input itself, not copied.
+func (c *canon) whole(same bool) (out []byte, copied bool, err error) {
+	start := len(c.out)
 	c.space()
 	if c.pos == len(c.in) {
-		return nil, fmt.Errorf("%w: empty input", ErrInvalid)
+		return nil, false, fmt.Errorf("%w: empty input", ErrInvalid)
 	}
 	if err := c.value(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, false, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	c.space()
 	if c.pos != len(c.in) {
-		return nil, fmt.Errorf("%w: data after the value at offset %d", ErrInvalid, c.pos)
+		return nil, false, fmt.Errorf("%w: data after the value at offset %d", ErrInvalid, c.pos)
 	}
-	return c.out, nil
+	if same && c.run == 0 && start == 0 && len(c.out) == 0 {
+		return c.in, false, nil // the input is its own canonical form
+	}
+	c.flush()
+	return c.out, true, nil
 }
 
 // canonPool keeps the canonicalisers' member stacks and scratch buffers
 // from one call to the next.
 var canonPool = sync.Pool{New: func() any { return new(canon) }}
 
+// canon writes the canonical form lazily: the input bytes the form takes
+// as they are (most of them: punctuation, numbers, literals, strings
+// without escapes) are not copied one token at a time but left pending,
+// in[run:pos], and written in one copy where the form departs from the
+// input (whitespace left out, a string re-escaped, an object's members
+// reordered) or ends. Offsets in the output (members' ranges) count the
+// pending bytes (at).
 type canon struct {
 	in      []byte
 	pos     int
+	run     int // out continues with in[run:pos], not yet written
 	out     []byte
 	depth   int
 	members []member // a stack: each object uses the entries above its base
@@ -127,6 +161,16 @@ func (c *canon) compare(a, b *member) int {
 	return bytes.Compare(c.key(a), c.key(b))
 }
 
+// flush writes the pending input bytes.
+func (c *canon) flush() {
+	c.out = append(c.out, c.in[c.run:c.pos]...)
+	c.run = c.pos
+}
+
+// at is the offset in the output of the next byte: what is written and
+// what is pending.
+func (c *canon) at() int { return len(c.out) + c.pos - c.run }
+
 // space skips whitespace; canonical input has none, so the common case
 // is one comparison, inlined.
 func (c *canon) space() {
@@ -135,14 +179,21 @@ func (c *canon) space() {
 	}
 }
 
+// skipSpace skips whitespace, writing the pending bytes before it: the
+// form goes on after it.
 func (c *canon) skipSpace() {
+	start := c.pos
 	for c.pos < len(c.in) {
 		switch c.in[c.pos] {
 		case ' ', '\t', '\n', '\r':
 			c.pos++
-		default:
-			return
+			continue
 		}
+		break
+	}
+	if c.pos > start {
+		c.out = append(c.out, c.in[c.run:start]...)
+		c.run = c.pos
 	}
 }
 
@@ -181,8 +232,7 @@ func (c *canon) literal(lit string) error {
 	if len(c.in)-c.pos < len(lit) || string(c.in[c.pos:c.pos+len(lit)]) != lit {
 		return fmt.Errorf("invalid literal at offset %d", c.pos)
 	}
-	c.out = append(c.out, lit...)
-	c.pos += len(lit)
+	c.pos += len(lit) // pending: written as it is
 	return nil
 }
 
@@ -197,7 +247,7 @@ func (c *canon) digits() int {
 	return n
 }
 
-// number copies a number as written, after checking its grammar.
+// number takes a number as written, after checking its grammar.
 func (c *canon) number() error {
 	start := c.pos
 	if c.in[c.pos] == '-' {
@@ -224,8 +274,7 @@ func (c *canon) number() error {
 			return fmt.Errorf("invalid number at offset %d", start)
 		}
 	}
-	c.out = append(c.out, c.in[start:c.pos]...)
-	return nil
+	return nil // pending: written as it is
 }
 
 func (c *canon) enter() error {
@@ -241,12 +290,10 @@ func (c *canon) array() error {
 	if err := c.enter(); err != nil {
 		return err
 	}
-	c.out = append(c.out, '[')
 	c.space()
 	if c.pos < len(c.in) && c.in[c.pos] == ']' {
 		c.pos++
 		c.depth--
-		c.out = append(c.out, ']')
 		return nil
 	}
 	for {
@@ -261,11 +308,9 @@ func (c *canon) array() error {
 		switch c.in[c.pos] {
 		case ',':
 			c.pos++
-			c.out = append(c.out, ',')
 		case ']':
 			c.pos++
 			c.depth--
-			c.out = append(c.out, ']')
 			return nil
 		default:
 			return c.unexpected()
@@ -277,13 +322,11 @@ func (c *canon) object() error {
 	if err := c.enter(); err != nil {
 		return err
 	}
-	c.out = append(c.out, '{')
 	base := len(c.members)
 	c.space()
 	if c.pos < len(c.in) && c.in[c.pos] == '}' {
 		c.pos++
 		c.depth--
-		c.out = append(c.out, '}')
 		return nil
 	}
 	for {
@@ -291,7 +334,7 @@ func (c *canon) object() error {
 		if c.pos >= len(c.in) || c.in[c.pos] != '"' {
 			return c.unexpected()
 		}
-		m := member{start: len(c.out)}
+		m := member{start: c.at()}
 		var err error
 		if m.ks, m.ke, m.inKeys, err = c.str(true); err != nil {
 			return err
@@ -311,13 +354,12 @@ func (c *canon) object() error {
 			return c.unexpected()
 		}
 		c.pos++
-		c.out = append(c.out, ':')
 		c.space()
 		vstart := c.pos
 		if err := c.value(); err != nil {
 			return err
 		}
-		m.end = len(c.out)
+		m.end = c.at()
 		c.members = append(c.members, m)
 		if c.top != nil && c.depth == 1 {
 			*c.top = append(*c.top, topMember{key: c.key(&m), raw: c.in[vstart:c.pos]})
@@ -329,13 +371,15 @@ func (c *canon) object() error {
 		switch c.in[c.pos] {
 		case ',':
 			c.pos++
-			c.out = append(c.out, ',')
 		case '}':
+			if ms := c.members[base:]; !c.ordered(ms) {
+				c.flush() // the members, for sortMembers to rewrite
+				c.sortMembers(ms)
+				c.run = c.pos // the brace, pending
+			}
+			c.members = c.members[:base]
 			c.pos++
 			c.depth--
-			c.sortMembers(c.members[base:])
-			c.members = c.members[:base]
-			c.out = append(c.out, '}')
 			return nil
 		default:
 			return c.unexpected()
@@ -343,16 +387,20 @@ func (c *canon) object() error {
 	}
 }
 
-// sortMembers rewrites the members in key order, keeping only the last of
-// equal keys. Members already in strict order are left as written.
+// ordered reports whether the members are in strict key order (no
+// duplicates): the canonical order, as written.
+func (c *canon) ordered(ms []member) bool {
+	for i := 1; i < len(ms); i++ {
+		if c.compare(&ms[i-1], &ms[i]) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// sortMembers rewrites the members, written in out from the first one's
+// start to its end, in key order, keeping only the last of equal keys.
 func (c *canon) sortMembers(ms []member) {
-	ordered := true
-	for i := 1; i < len(ms) && ordered; i++ {
-		ordered = c.compare(&ms[i-1], &ms[i]) < 0
-	}
-	if ordered {
-		return
-	}
 	region := ms[0].start
 	c.scratch = append(c.scratch[:0], c.out[region:]...)
 	if len(ms) > 16 {

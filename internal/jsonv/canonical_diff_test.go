@@ -25,9 +25,11 @@ func refAppendValue(dst, raw []byte) ([]byte, int, []topMember, error) {
 	return c.out, c.pos, top, nil
 }
 
-// sameAsBefore fails t unless AppendCanonical and a Canonicalizer's
-// general path (appendValue, and Member of every outermost key) give for
-// in exactly what the reference gives, errors included.
+// sameAsBefore fails t unless AppendCanonical, CanonicalForm and a
+// Canonicalizer's general path (appendValue, and Member of every
+// outermost key) give for in exactly what the reference gives, errors
+// included; CanonicalForm returns the input itself only when it is its
+// canonical form.
 func sameAsBefore(t *testing.T, z *Canonicalizer, in []byte) {
 	t.Helper()
 	got, gotErr := AppendCanonical([]byte("pre"), in)
@@ -37,6 +39,17 @@ func sameAsBefore(t *testing.T, z *Canonicalizer, in []byte) {
 	}
 	if gotErr != nil && (!errors.Is(gotErr, ErrInvalid) || gotErr.Error() != wantErr.Error()) {
 		t.Fatalf("AppendCanonical(%q) error %q; before: %q", in, gotErr, wantErr)
+	}
+	buf := make([]byte, 1, 8)
+	form, copied, formErr := CanonicalForm(buf, in)
+	if (formErr == nil) != (wantErr == nil) || formErr != nil && formErr.Error() != wantErr.Error() || formErr == nil && !bytes.Equal(append([]byte("pre"), form...), want) {
+		t.Fatalf("CanonicalForm(%q) = %q, %v; before: %q, %v", in, form, formErr, want, wantErr)
+	}
+	if formErr == nil && !copied && (len(in) == 0 || &form[0] != &in[0] || len(form) != len(in)) {
+		t.Fatalf("CanonicalForm(%q) = %q, not copied, but not the input", in, form)
+	}
+	if formErr == nil && copied && len(in) > 0 && &form[0] == &in[0] {
+		t.Fatalf("CanonicalForm(%q) = %q, copied, but the input itself", in, form)
 	}
 	got, gotEnd, gotErr := z.appendValue([]byte("pre"), in)
 	want, wantEnd, wantTop, wantErr := refAppendValue([]byte("pre"), in)

@@ -8,14 +8,14 @@ import (
 	"unicode/utf8"
 )
 
-// str writes the string at c.pos in canonical form and moves past it. For
+// str takes the string at c.pos in canonical form and moves past it. For
 // a key it also returns where the unescaped bytes are: ks:ke of the input
 // when the contents are written as they were, of c.keys (inKeys) when not.
 //
-// Most strings are written as they are: printable ASCII and valid UTF-8
+// Most strings are taken as they are: printable ASCII and valid UTF-8
 // other than U+2028 and U+2029. Those are checked a word at a time
-// (plainEnd) and copied whole, quotes included, in one append; a string
-// with anything else is written from there on by strBody.
+// (plainEnd) and left pending (canon); a string with anything else is
+// written from there on by strBody.
 func (c *canon) str(key bool) (ks, ke int, inKeys bool, err error) {
 	start := c.pos + 1
 	i := start
@@ -26,8 +26,7 @@ func (c *canon) str(key bool) (ks, ke int, inKeys bool, err error) {
 		}
 		b := c.in[i]
 		if b == '"' {
-			c.out = append(c.out, c.in[c.pos:i+1]...)
-			c.pos = i + 1
+			c.pos = i + 1 // pending: written as it is
 			return start, i, false, nil
 		}
 		if b < utf8.RuneSelf {
@@ -43,12 +42,13 @@ func (c *canon) str(key bool) (ks, ke int, inKeys bool, err error) {
 		}
 		i += n
 	}
-	c.out = append(c.out, c.in[c.pos:i]...)
+	c.out = append(c.out, c.in[c.run:i]...) // up to here, as it is
 	end, changed, err := c.strBody(start, i, true)
 	if err != nil {
 		return 0, 0, false, err
 	}
 	c.pos = end + 1
+	c.run = c.pos
 	if !key || !changed {
 		return start, end, false, nil
 	}

@@ -73,7 +73,7 @@ func (z *Canonicalizer) canonicalPrefix(raw []byte) (end int, ok bool) {
 // canonicalised.
 func (z *Canonicalizer) appendValue(dst, raw []byte) (out []byte, end int, err error) {
 	c := &z.c
-	c.in, c.pos, c.out, c.depth = raw, 0, dst, 0
+	c.in, c.pos, c.run, c.out, c.depth = raw, 0, 0, dst, 0
 	c.members, c.keys = c.members[:0], c.keys[:0]
 	z.top = z.top[:0]
 	c.top = &z.top
@@ -85,6 +85,7 @@ func (z *Canonicalizer) appendValue(dst, raw []byte) (out []byte, end int, err e
 	if err := c.value(); err != nil {
 		return nil, 0, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
+	c.flush()
 	return c.out, c.pos, nil
 }
 
