@@ -11,6 +11,25 @@ var benchObject = []byte(`{"id":1061,"type":"clients","data":{"name":"Client 106
 	`"user":{"id":9,"created_at":"2024-07-26T15:02:58.789Z","email":"ana@acme.com","meta":{"fname":"Ana","lname":"Lima"}},` +
 	`"created_at":"2024-07-29T09:46:10.406Z","updated_at":"2024-08-24T20:59:58.195Z"}`)
 
+// benchItem is an item as BenchmarkRestoreDB stores it (internal/app's
+// benchItem and its "rev"): the objects restore-db hashes.
+var benchItem = []byte(`{"id":51234,"type":"clients","data":{"name":"Cliente 51234 Comércio Ltda","city":"Belo Horizonte",` +
+	`"segment":"smb","active":true,"email":"contato51234@example.com"},` +
+	`"user":{"id":9,"created_at":"2024-01-10T08:00:00.000000Z","email":"ana@acme.com","meta":{"fname":"Ana","lname":"Lima"}},` +
+	`"created_at":"2025-01-15T10:00:00.000000Z","updated_at":"2025-06-01T09:30:00.000000Z","rev":1}`)
+
+// benchNested is a larger object nested as real ones are (a deal with its
+// contacts, custom fields, stages and notes): lists of objects, keys
+// that share long prefixes, escapes, text outside ASCII, nulls.
+var benchNested = []byte(`{"id":"d_8f3a2c","type":"deals","title":"Renovação contrato 2026 – Acme \"Premium\"","value":{"amount":"125000.00","currency":"BRL"},` +
+	`"stage":{"pipeline_id":3,"name":"Negociação","position":4,"probability":0.6,"entered_at":"2026-02-11T14:22:09Z"},` +
+	`"owner":{"id":42,"name":"João Pereira","email":"joao@acme.com.br","team":{"name":"Vendas SP","id":7}},` +
+	`"contacts":[{"role":"decisor","name":"Ana Lima","phones":["+55 11 91234-5678"],"email":"ana@cliente.com","id":901},` +
+	`{"role":"técnico","name":"Carlos Souza","phones":[],"email":null,"id":902},{"role":"financeiro","name":"Márcia","phones":["+55 11 3333-4444","+55 11 98888-7777"],"id":903,"email":"marcia@cliente.com"}],` +
+	`"custom_fields":{"custom_field_10":"Sim","custom_field_2":12,"custom_field_1":"Origem: evento","custom_field_11":null,"custom_field_3":["a","b"]},` +
+	`"tags":["renovação","enterprise","q1"],"notes":"Ligar depois do carnaval.\nProposta enviada em 10/02; aguarda aprovação do jurídico.\n\t— J.P.",` +
+	`"archived":false,"lost_reason":null,"created_at":"2025-11-03T09:00:00Z","updated_at":"2026-02-11T14:22:09Z"}`)
+
 func BenchmarkCanonical(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(benchObject)))
@@ -113,5 +132,38 @@ func BenchmarkAppendValue(b *testing.B) {
 				buf, _, _ = z.appendValue(buf[:0], in.raw)
 			}
 		})
+	}
+}
+
+// BenchmarkCanonicalShapes measures AppendCanonical into a reused buffer
+// on objects of each shape (the fake API's items, BenchmarkRestoreDB's
+// items, a nested object; keys in the API's order, so never canonical
+// already), against the canonicaliser it replaced (before:
+// canonical_ref_test.go), in one process so that the two alternate on a
+// loaded machine.
+func BenchmarkCanonicalShapes(b *testing.B) {
+	buf := make([]byte, 0, 4096)
+	for _, in := range []struct {
+		name string
+		raw  []byte
+	}{{"api-item", benchObject}, {"restore-item", benchItem}, {"nested", benchNested}} {
+		if IsCanonical(in.raw) {
+			b.Fatalf("%s is canonical already", in.name)
+		}
+		for _, impl := range []struct {
+			name string
+			f    func(dst, raw []byte) ([]byte, error)
+		}{{"current", AppendCanonical}, {"before", refAppendCanonical}} {
+			b.Run(in.name+"/"+impl.name, func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(len(in.raw)))
+				for b.Loop() {
+					var err error
+					if buf, err = impl.f(buf[:0], in.raw); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

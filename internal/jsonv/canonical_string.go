@@ -8,40 +8,72 @@ import (
 	"unicode/utf8"
 )
 
-// str writes the string at c.pos in canonical form. For a key it also
-// returns the unescaped bytes: a slice of the input when nothing changed.
-func (c *canon) str(key bool) ([]byte, error) {
+// str takes the string at c.pos in canonical form and moves past it. For
+// a key it also returns where the unescaped bytes are: ks:ke of the input
+// when the contents are written as they were, of c.keys (inKeys) when not.
+//
+// Most strings are taken as they are: printable ASCII and valid UTF-8
+// other than U+2028 and U+2029. Those are checked a word at a time
+// (plainEnd) and left pending (canon); a string with anything else is
+// written from there on by strBody.
+func (c *canon) str(key bool) (ks, ke int, inKeys bool, err error) {
 	start := c.pos + 1
-	end, changed, err := c.strBody(start, true)
+	i := start
+	for {
+		i = plainEnd(c.in, i)
+		if i >= len(c.in) {
+			break
+		}
+		b := c.in[i]
+		if b == '"' {
+			c.pos = i + 1 // pending: written as it is
+			return start, i, false, nil
+		}
+		if b < utf8.RuneSelf {
+			break // an escape or a control character
+		}
+		if b >= 0xc2 && b <= 0xdf && i+1 < len(c.in) && c.in[i+1]&0xc0 == 0x80 {
+			i += 2 // two bytes of valid UTF-8, the most common
+			continue
+		}
+		r, n := utf8.DecodeRune(c.in[i:])
+		if r == utf8.RuneError && n == 1 || r == '\u2028' || r == '\u2029' {
+			break
+		}
+		i += n
+	}
+	c.out = append(c.out, c.in[c.run:i]...) // up to here, as it is
+	end, changed, err := c.strBody(start, i, true)
 	if err != nil {
-		return nil, err
+		return 0, 0, false, err
 	}
 	c.pos = end + 1
-	if !key {
-		return nil, nil
-	}
-	if !changed {
-		return c.in[start:end], nil
+	c.run = c.pos
+	if !key || !changed {
+		return start, end, false, nil
 	}
 	saved := c.out
-	c.out = nil
-	if _, _, err := c.strBody(start, false); err != nil {
-		return nil, err
+	c.out = c.keys
+	ks = len(c.out)
+	if _, _, err := c.strBody(start, start, false); err != nil {
+		return 0, 0, false, err
 	}
-	k := c.out
-	c.out = saved
-	return k, nil
+	ke = len(c.out)
+	c.keys, c.out = c.out, saved
+	return ks, ke, true, nil
 }
 
-// strBody reads a string's contents from start to its closing quote (whose
-// offset it returns). With escape it appends the canonical JSON string,
-// quotes included; without, the unescaped bytes. changed reports that the
-// contents were not already plain text that needs no escaping.
-func (c *canon) strBody(start int, escape bool) (end int, changed bool, err error) {
-	if escape {
-		c.out = append(c.out, '"')
+// strBody reads a string's contents from i to its closing quote (whose
+// offset it returns); start is where the contents begin. With escape it
+// appends the canonical JSON string from i on, closing quote included
+// (the caller wrote the opening quote and the bytes before i); without,
+// the unescaped bytes. changed reports that the contents from i were not
+// already plain text that needs no escaping.
+func (c *canon) strBody(start, i int, escape bool) (end int, changed bool, err error) {
+	if !escape {
+		// The unescaped bytes: everything from start.
+		i = start
 	}
-	i := start
 	for {
 		if i >= len(c.in) {
 			return 0, false, fmt.Errorf("unterminated string at offset %d", start-1)
@@ -182,8 +214,10 @@ func plainEnd(b []byte, i int) int {
 		quote, backslash := x^(ones*'"'), x^(ones*'\\')
 		// Each term sets the high bit of the lowest byte it matches
 		// (and perhaps of bytes above it, through the borrow): below 0x20,
-		// a quote, a backslash, or 0x80 and above.
-		m := ((x-ones*0x20)&^x | (quote-ones)&^quote | (backslash-ones)&^backslash | x) & highs
+		// a quote, a backslash, or 0x80 and above. A subtraction also
+		// sets it in a byte of 0x80 and above, which x sets anyway (the
+		// usual &^x, the same high bits for the three, is not needed).
+		m := ((x - ones*0x20) | (quote - ones) | (backslash - ones) | x) & highs
 		if m != 0 {
 			return i + bits.TrailingZeros64(m)/8
 		}

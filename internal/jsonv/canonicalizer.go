@@ -73,8 +73,8 @@ func (z *Canonicalizer) canonicalPrefix(raw []byte) (end int, ok bool) {
 // canonicalised.
 func (z *Canonicalizer) appendValue(dst, raw []byte) (out []byte, end int, err error) {
 	c := &z.c
-	c.in, c.pos, c.out, c.depth = raw, 0, dst, 0
-	c.members = c.members[:0]
+	c.in, c.pos, c.run, c.out, c.depth = raw, 0, 0, dst, 0
+	c.members, c.keys = c.members[:0], c.keys[:0]
 	z.top = z.top[:0]
 	c.top = &z.top
 	defer func() { c.in, c.out, c.top = nil, nil, nil }()
@@ -85,6 +85,7 @@ func (z *Canonicalizer) appendValue(dst, raw []byte) (out []byte, end int, err e
 	if err := c.value(); err != nil {
 		return nil, 0, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
+	c.flush()
 	return c.out, c.pos, nil
 }
 
@@ -104,12 +105,11 @@ func (z *Canonicalizer) Member(name string) ([]byte, bool) {
 	return nil, false
 }
 
-// Reset drops what the Canonicalizer holds of its last input (its member
-// keys and Member's values are slices of it), keeping its buffers: a
+// Reset drops what the Canonicalizer holds of its last input (Member's
+// keys and values are slices of it), keeping its buffers: a
 // Canonicalizer kept for later does not keep a page alive.
 func (z *Canonicalizer) Reset() {
 	clear(z.top[:cap(z.top)])
 	z.top = z.top[:0]
-	clear(z.c.members[:cap(z.c.members)])
 	z.c.members = z.c.members[:0]
 }

@@ -946,6 +946,55 @@
 // adds to theirs: the peak is about 6% higher at a million items (the
 // medians 489 and 518 MiB), with some 10,000 more faults.
 //
+// Then the canonical form that hashes each object (jsonv; branch
+// canon35): it copies the input's bytes it keeps in runs, written only
+// where the form departs from the input, sorts members that hold no
+// pointers on their keys' first eight bytes, and snapshot.ContentHash
+// takes it in one pass (jsonv.CanonicalForm) instead of IsCanonical and
+// then AppendCanonical. The output is the same for every input
+// (FuzzCanonicalSameAsBefore against the code it replaced, 2.9 million
+// inputs; the golden hashes). 17,460 instructions before and 10,816
+// after for one of the benchmark's items (valgrind). BenchmarkRestoreDB,
+// main at 15e8b9c (before) against that build on it (after; both
+// without the memory changes above, measured before they were merged),
+// alternated, load 5.7 to 10.4:
+//
+//	1,000,000 items, 4 pairs (3 profiled)
+//	  before   CPU 8.70-11.89 s (median 9.89), 121,000-136,000 faults,
+//	           anon 480-529 MiB, wall 12.7-20.8 s
+//	  after    CPU 8.41-10.31 s (median 9.56), 111,000-121,000 faults,
+//	           anon 441-464 MiB, wall 15.0-17.8 s
+//	  ContentHash (profiles) 1.51, 1.54, 1.99 s before (the canonical
+//	  form 1.14, 1.15, 1.53 s), 1.36, 1.13, 1.14 s after (0.95, 0.68,
+//	  0.75 s); SHA-256 0.3-0.47 s either way
+//	100,000 items, 8 pairs (-benchtime 3x)
+//	  before   CPU 1.22-1.71 s (median 1.31)
+//	  after    CPU 1.20-1.61 s (median 1.34)
+//	  ContentHash (2 profiled pairs) 0.18 s a restore before, 0.13 after
+//
+// Rebased on main at 8da3684 (the memory changes above) and against it,
+// alternated at load 2.9 to 8.2 (a plain copy of the target 0.03-0.42 s):
+//
+//	1,000,000 items, 4 pairs
+//	  before   CPU 7.31-8.74 s (median 7.53), 110,000-133,000 faults
+//	           (median 119,700), wall 5.2-13.0 s (median 8.2)
+//	  after    CPU 6.78-7.81 s (median 6.96), 107,000-131,000 faults
+//	           (median 117,400), wall 6.8-7.7 s (median 7.4)
+//	100,000 items, 4 pairs (-benchtime 3x)
+//	  before   CPU 1.14-1.20 s (median 1.16), 40,300-43,400 faults
+//	  after    CPU 0.99-1.17 s (median 1.12), 38,300-40,200 faults
+//
+// So about a third of the canonical form's CPU and a quarter of
+// ContentHash's, 0.3-0.6 CPU-s at a million objects (5-8%); at 100,000
+// the 0.05 s it saves is at the edge of the machine's noise. The fewer
+// faults after, in every 100,000-item pair, are not explained (the
+// canonical form allocated nothing before either). Backup gains too (its
+// client canonicalises every object of a page through the same code):
+// cmd/bench -backup-only, 2 pairs of 3 runs, backup CPU medians 0.858
+// and 0.856 s before, 0.749 and 0.795 s after. What is left of hashing
+// at a million: the form 0.7-0.95 s (its sort a third of it), SHA-256
+// 0.3-0.47 s (with SHA-NI).
+//
 // # Caveats
 //
 // Push, verify, prune and restore hold the target's index in memory: the

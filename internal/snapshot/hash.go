@@ -78,17 +78,16 @@ func hashOf(b []byte) Hash { return sha256.Sum256(b) }
 // as written, so {"n":1} and {"n":1.0} are two blobs. Invalid JSON is
 // ErrInvalid (and jsonv.ErrInvalid).
 func ContentHash(raw []byte) (Hash, error) {
-	if jsonv.IsCanonical(raw) {
-		return hashOf(raw), nil // no copy to make
-	}
 	bp := canonBufs.Get().(*[]byte)
 	defer canonBufs.Put(bp)
-	c, err := jsonv.AppendCanonical((*bp)[:0], raw)
+	// One pass: an object already canonical is hashed as it is, without
+	// a copy; any other is canonicalised into the pooled buffer.
+	c, copied, err := jsonv.CanonicalForm(*bp, raw)
 	if err != nil {
 		return Hash{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	if cap(c) <= 1<<20 {
-		*bp = c // keep the grown buffer, unless one huge object grew it
+	if copied && cap(c) <= 1<<20 {
+		*bp = c[:0] // keep the grown buffer, unless one huge object grew it
 	}
 	return hashOf(c), nil
 }
