@@ -46,8 +46,9 @@ func (sc *packScratch) keep(pc *packContent) {
 	sc.hdr = pc.hdr[:0]
 }
 
-// keepPlain bounds the decompressed content a scratch keeps: twice the
-// packs push writes (about 4 MiB before compression).
+// keepPlain bounds the decompressed content a scratch keeps: four times
+// the packs push writes by default (DefaultPackSize, 4 MiB before
+// compression; a pack ends past it by at most its last blob).
 const keepPlain = 16 << 20
 
 // grow returns b resized to n bytes, reusing its memory when large
