@@ -81,7 +81,7 @@ type Restorer struct {
 	queue      chan *preparing   // packs to prepare, in the order the trees name them
 	cpu        chan *packScratch // a token for each pack being decrypted, decompressed and checked (runtime.GOMAXPROCS), with the memory it works in
 	discovered chan struct{}     // closed when every tree is read or the reading failed
-	discErr    error             // the reading's error, once discovered is closed
+	discErr    error             // the reading's error, once discovered is closed (or discDone is seen set)
 
 	// progress is signalled as discover finishes with tree chunks
 	// (their entries resolved, their objects' packs queued, their
@@ -468,8 +468,9 @@ func (rs *Restorer) progressed(done bool) {
 }
 
 // await waits until ok reports true, asking it again each time discover
-// finishes with a chunk, or until the reading of the trees is over; it
-// returns ok's last answer. A look-up the import makes ahead of discover
+// signals its progress (every 64 chunks it reads and at the end of each
+// tree, not at each chunk), or until the reading of the trees is over;
+// it returns ok's last answer. A look-up the import makes ahead of discover
 // (a pack prepared while discover has not yet read every chunk that
 // names its objects) waited for every tree of every snapshot to be read:
 // at a million objects, the import of the first snapshot stood still
