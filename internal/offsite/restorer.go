@@ -737,6 +737,7 @@ func (rs *Restorer) findAt(ref Ref, at slot) (*preparing, PackedBlob, int64, err
 	}
 	b := rs.blobs[at.pack][at.blob]
 	if b.Type != DataBlob {
+		<-rs.discovered // notPrepared reads the reading's error
 		return nil, PackedBlob{}, 0, rs.notPrepared(ref)
 	}
 	<-ps.done
