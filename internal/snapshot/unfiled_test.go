@@ -321,7 +321,7 @@ func TestWaitTableRoom(t *testing.T) {
 	var first *filedBlob
 	for i := range room {
 		var h Hash
-		h[0], h[8], h[9], h[10] = byte(i), byte(i>>16), byte(i>>8), byte(i)
+		h[0], h[13], h[14], h[15] = byte(i), byte(i>>16), byte(i>>8), byte(i) // apart in the slot's low bits
 		tab.put(h, uint64(i+1), false, room)
 		if i == 0 {
 			first = &tab.list[0]
