@@ -70,8 +70,8 @@
 //     12 alternated runs at load 6.7: 484 ns against 1,122 ns on the
 //     fake's item; in restore-db at a million objects the canonical form
 //     took 0.68-0.95 CPU-s against 1.14-1.53 (offsite's # Figures);
-//   - CanonicalForm returns an input that is its own canonical form as it
-//     is, decided in the same pass: snapshot.ContentHash reads each
+//   - CanonicalForm returns an input that is its own canonical form (with
+//     no escape in its strings) as it is, decided in the same pass: snapshot.ContentHash reads each
 //     object once, where it used to run IsCanonical first and then,
 //     for any object that failed it, AppendCanonical from the start;
 //   - a Canonicalizer canonicalises values one after another with its own

@@ -22,7 +22,8 @@ func TestContentHashGolden(t *testing.T) {
 		{`{"z":{"y":"x","a":[{"k":1,"c":2}]},"e":""}`, "103f51bf5b22a16d31d58662ed868e38a166d115f8af219359771d6300bad857"},
 		{string(item(3, 0)), "5551fb75c71406f136068b7fdbc94aadce5d1190046b782900fe6f1b546d25e8"},
 		// Already canonical, with a letter outside ASCII: hashed as it is
-		// (jsonv.IsCanonical), the same address as its spellings above.
+		// (jsonv.CanonicalForm returns it), the same address as its
+		// spellings above.
 		{`{"id":7,"name":"Ana é","v":[1,2.50,true,null]}`, "7a787811eafe0aa9e7853f3ece0fc593baad45abcbf9bc012ae6798401bbaed8"},
 		// U+2028 as UTF-8 (escaped by the canonical form) and an invalid
 		// byte (U+FFFD): canonicalised, not hashed as they are.
