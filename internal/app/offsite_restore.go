@@ -91,16 +91,18 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 		return nil, err
 	}
 	// The records and index files download while the key is derived.
+	// restore-db is a one-shot process: argon2id's memory may come warm
+	// (huge pages asked for on the heap, offsite.Options.WarmKDF).
 	r, prefetched, err := offsite.OpenPrefetching(ctx, b, offsite.Options{Password: req.Password, Name: req.Name, BlobID: blobID, Logger: req.Logger,
-		CacheDir: offsiteCacheDir(req.To, loc, req.From)})
+		CacheDir: offsiteCacheDir(req.To, loc, req.From), WarmKDF: true})
 	if err != nil {
 		return nil, fmt.Errorf("offsite %s: %w", loc, err)
 	}
 	defer prefetched()
-	// The key's derivation (argon2id) left 64 MiB of garbage, faulted in
-	// page by page, that the heap would otherwise grow past (the next
-	// collection was due at twice it): collected now, its pages take
-	// the restore's first allocations. A one-shot command can afford
+	// The key's derivation (argon2id) left 64 MiB of garbage that the
+	// heap would otherwise grow past (the next collection was due at
+	// twice it): collected now, its pages take the restore's first
+	// allocations. A one-shot command can afford
 	// the collection (a millisecond: little else is live yet); the
 	// daemon, which derives a key each push, is left to its pacing.
 	runtime.GC()

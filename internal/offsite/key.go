@@ -38,7 +38,12 @@ type keyFile struct {
 
 const maxKeyFile = 64 << 10
 
-func derive(password string, salt []byte, p KDF) []byte {
+// derive gives the key password and salt derive to under p; warm first
+// readies argon2id's memory (kdfmem.go, Options.WarmKDF).
+func derive(password string, salt []byte, p KDF, warm bool) []byte {
+	if warm {
+		warmKDF(p.Memory)
+	}
 	return argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, 32)
 }
 
@@ -48,7 +53,7 @@ func sealMaster(master []byte, password string, p KDF, now time.Time) ([]byte, e
 	if _, err := rand.Read(salt); err != nil {
 		return nil, fmt.Errorf("random salt: %w", err)
 	}
-	a, err := newAEAD(derive(password, salt, p))
+	a, err := newAEAD(derive(password, salt, p, false))
 	if err != nil {
 		return nil, err
 	}
@@ -61,12 +66,12 @@ func sealMaster(master []byte, password string, p KDF, now time.Time) ([]byte, e
 
 // openMaster unwraps a key file's master key with password. A wrong
 // password is ErrPassword; a damaged file ErrCorrupt.
-func openMaster(b []byte, password string) ([]byte, error) {
+func openMaster(b []byte, password string, warm bool) ([]byte, error) {
 	kf, err := parseKeyFile(b)
 	if err != nil {
 		return nil, err
 	}
-	a, err := newAEAD(derive(password, kf.Salt, kf.Params))
+	a, err := newAEAD(derive(password, kf.Salt, kf.Params, warm))
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +122,7 @@ func keyNames(ctx context.Context, b Backend) ([]string, error) {
 
 // unlock finds the key that password opens; it returns its name and the
 // master key.
-func unlock(ctx context.Context, b Backend, password string) (string, []byte, error) {
+func unlock(ctx context.Context, b Backend, password string, warm bool) (string, []byte, error) {
 	names, err := keyNames(ctx, b)
 	if err != nil {
 		return "", nil, fmt.Errorf("list keys: %w", err)
@@ -135,7 +140,7 @@ func unlock(ctx context.Context, b Backend, password string) (string, []byte, er
 			}
 			continue
 		}
-		m, err := openMaster(raw, password)
+		m, err := openMaster(raw, password, warm)
 		if err == nil {
 			return n, m, nil
 		}

@@ -1,0 +1,8 @@
+//go:build linux
+
+package offsite
+
+import "syscall"
+
+// hugePages asks the kernel to back b with huge pages; only a hint.
+func hugePages(b []byte) { _ = syscall.Madvise(b, syscall.MADV_HUGEPAGE) }
