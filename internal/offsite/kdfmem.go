@@ -16,9 +16,13 @@ import (
 // IDKey's allocation, the next large one, is served from those pages (the
 // heap gives the lowest free run that fits) and only cleared. Where the
 // heap serves it from elsewhere (another goroutine took part of the run
-// meanwhile), IDKey faults as before and the warming was wasted: some
-// 0.02 to 0.1 s of CPU and never a wrong key, since the derivation itself
-// is untouched.
+// meanwhile, or a free run below it fits IDKey but not the larger warmed
+// buffer: an earlier derivation's memory, given back to the kernel),
+// IDKey faults as before and the warming was wasted: some 0.02 to 0.1 s
+// of CPU and never a wrong key, since the derivation itself is untouched.
+// A fresh process, restore-db's, has no such run. A second derivation in
+// one process (unlock trying a second key file) is not warmed at all:
+// the first one's memory still counts as live (kdfWarmMaxLive).
 //
 // It is for one-shot commands only (restore-db): the huge-page advice
 // stays on that range of the heap for the life of the process, where a
@@ -42,7 +46,7 @@ const kdfWarmSlack = 1 << 20
 
 // warmKDF readies kib KiB of warmed heap for the next large allocation.
 func warmKDF(kib uint32) {
-	if kib < kdfWarmMin || liveHeap() > kdfWarmMaxLive {
+	if !hugePageAdvice || kib < kdfWarmMin || liveHeap() > kdfWarmMaxLive {
 		return
 	}
 	b := make([]byte, int(kib)<<10+kdfWarmSlack)
