@@ -263,8 +263,10 @@
 // Since then the resolved refs live in a table, not a map
 // (internal/offsite, # Figures); that and warming argon2id's memory
 // together took a sixth to a fifth off the CPU at 100,000 items, but the
-// warming (some 0.2 CPU-s of it) was not kept (it marks the daemon's
-// heap for huge pages for good).
+// warming (some 0.2 CPU-s of it) was not kept for every derivation (it
+// marks the daemon's heap for huge pages for good). restore-db, which
+// exits when done, warms it again (offsite.Options.WarmKDF): a fifth
+// less CPU at 100,000 items (internal/offsite, the end of # Figures).
 //
 // # Caveats
 //

@@ -739,14 +739,17 @@
 // each derivation (a buffer of its size, huge pages asked for with
 // madvise, touched, dropped and collected, so that IDKey's allocation
 // reused its pages): a sixth to a fifth less CPU at 100,000 items in
-// the figures below. It was not kept: the huge-page advice stays on
-// that range of the heap for the life of the process, and in the daemon,
+// the figures below. It was dropped from every derivation: the
+// huge-page advice stays on that range of the heap for the life of the
+// process, and in the daemon,
 // which derives a key for each push, any later fault there may stall on
 // the kernel's compaction and memory the runtime gives back may be
 // filled again (why the Go runtime stopped asking for huge pages on its
 // heap in 1.21.1), and each derivation forced a collection. The figures
 // below are that build's; without the warming, argon2id's faults cost
-// what they did before. The refs restore resolves from
+// what they did before. restore-db, a one-shot process, has since
+// warmed it again (Options.WarmKDF; the end of # Figures). The refs
+// restore resolves from
 // tree chunks (a million at a million objects) live in an open-addressing
 // table (refSlots: one cache miss an insert or look-up where the map took
 // two; BenchmarkRefSlots, a million inserts and look-ups, 4 alternated
@@ -844,8 +847,9 @@
 // enspace-sync offsite restore-db, 100,000 items, under perf, 36,870
 // faults before (34,677 distinct heap pages) and 27,358 after (25,600;
 // 276 of argon2id's 16,404 pages returned and faulted again).
-// argon2id's own 16,400 faults are left as they were (# Figures above:
-// the huge-page warming was dropped; a copy of golang.org/x/crypto/argon2
+// argon2id's own 16,400 faults were left as they were (# Figures above:
+// the huge-page warming was dropped, and is back for restore-db alone
+// at the end of # Figures; a copy of golang.org/x/crypto/argon2
 // working in memory of its own is 2,800 lines of assembly to keep). Main at
 // 15e8b9c (before) and this build, alternated, load 6.4 to 11.5:
 //
@@ -1021,6 +1025,27 @@
 // target, bound by its CPU: at a million objects hashing each object
 // (some 1.1 s of canonical form and SHA-256), the database's writer
 // (about 2.5 s), the trees (1.2 s) and the collector.
+//
+// restore-db then warmed argon2id's memory again (Options.WarmKDF,
+// kdfmem.go), for itself alone: a process that exits when the database
+// is built keeps the huge-page advice for no longer than that, and the
+// daemon's derivations stay cold (TestWarmKDF checks both, each in a
+// process of its own). A profile at 100,000 items had argon2id at some
+// 0.29 of restore-db's 1.06 CPU-s, most of it the first touch of its
+// 16,384 pages. Main at 4d16765 (before) and this build, alternated on
+// an idle machine (load 0.3 to 1.4):
+//
+//	BenchmarkRestoreDB, 100,000 items, -benchtime 3x, 8 pairs
+//	  before   CPU 1.11-1.43 s (median 1.24), wall 0.71-0.92 s (median
+//	           0.81), faults 38,700-43,600, anon 107-144 MiB
+//	  after    CPU 0.84-1.21 s (median 1.10), lower in all 8 pairs, wall
+//	           0.57-0.80 s (median 0.78), faults 17,700-29,000, anon
+//	           81-116 MiB
+//	  a plain copy of the target's 2.4 MB 0.024-0.046 s
+//
+// At a million items the faults fell by the same 15,000 (130,000 to
+// 134,000 before, 115,000 to 119,000 after) and the CPU did not move
+// beyond its noise (8.1 to 10.0 s either way, 2 pairs at load 5 to 7).
 //
 // # Caveats
 //
