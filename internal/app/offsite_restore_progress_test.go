@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -217,5 +218,34 @@ func TestRestoreDBProgressWithoutChanges(t *testing.T) {
 	}
 	if len(p.updates) == 0 || p.updates[len(p.updates)-1] != want {
 		t.Errorf("updates end at %v, want %d", p.updates[max(0, len(p.updates)-1):], want)
+	}
+}
+
+// TestRestoreTallyTakesBack: a snapshot's import that fails after it
+// reported some of its objects takes them back, and one that succeeds
+// reports the rest: the count is of what the database holds.
+func TestRestoreTallyTakesBack(t *testing.T) {
+	p := &recordingProgress{}
+	rp := newRestoreProgress(p)
+	ok := &tally{rp: rp}
+	for range 1500 {
+		ok.one("items")
+	}
+	ok.flush()
+	failed := &tally{rp: rp}
+	for range 2500 {
+		failed.one("types")
+	}
+	if got := p.updates[len(p.updates)-1]; got != 1500+2*tallyEvery {
+		t.Fatalf("count %d while the second import runs, want %d", got, 1500+2*tallyEvery)
+	}
+	failed.takeBack()
+	if want := []int64{tallyEvery, 1500, 1500 + tallyEvery, 1500 + 2*tallyEvery, 1500}; !slices.Equal(p.updates, want) {
+		t.Errorf("updates %v, want %v", p.updates, want)
+	}
+	rp.expect(5000)
+	rp.less(4000)
+	if want := []int64{5000, 1500}; !slices.Equal(p.expects, want) {
+		t.Errorf("totals %v, want %v (never below the count)", p.expects, want)
 	}
 }
