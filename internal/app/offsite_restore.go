@@ -323,9 +323,7 @@ func recoverChains(ctx context.Context, db *snapshot.DB, r *offsite.Repo, dir st
 				return err
 			}
 			p.err = err
-			if p.estimates != nil {
-				rp.less(sum(p.estimates[at:])) // not filed
-			}
+			rp.less(sum(p.estimates[at:])) // not filed
 			bad := chain[at]
 			for j, s := range chain[at:] {
 				msg := err.Error()
