@@ -8,6 +8,7 @@ import (
 
 	"github.com/enspace-sync/enspace-sync/internal/app"
 	"github.com/enspace-sync/enspace-sync/internal/config"
+	"github.com/enspace-sync/enspace-sync/internal/progress"
 )
 
 func init() {
@@ -49,6 +50,11 @@ read (a later one is built on it); the others, and the other workspaces,
 are restored. The command then lists the snapshots it could not restore
 and why (JSON "failed") and exits 3. When none can be, it exits 1 and
 creates nothing.
+
+Progress goes to stderr: the objects filed so far (a workspace's first
+snapshot whole, then each snapshot's new and changed objects) against an
+estimate of their total, on a line redrawn in place on a terminal, as a
+plain line every 10 s otherwise; stdout (--json) carries the result only.
 
 Examples:
   enspace-sync offsite restore-db --from file:///mnt/nas/enspace \
@@ -120,7 +126,14 @@ func runOffsiteRestoreDB(ctx context.Context, m *Main, args []string) error {
 		}
 		req.Credentials.SecretAccessKey = s.Reveal()
 	}
+	label := "restore-db"
+	if o.workspace != "" {
+		label = o.workspace
+	}
+	line := progress.New(m.Stderr, label, false) // restore-db has no --quiet
+	req.Progress = line
 	rep, err := app.RestoreDB(ctx, req)
+	line.Done()
 	if err != nil && !errors.Is(err, app.ErrRestorePartial) {
 		return offsiteError(ctx, err) // a prune running on the target exits 4
 	}

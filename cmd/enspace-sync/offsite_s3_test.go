@@ -114,8 +114,18 @@ func TestOffsiteS3DisasterRecovery(t *testing.T) {
 	rebuilt := filepath.Join(t.TempDir(), "rebuilt", "enspace-sync.db")
 	restore := selfCommand("offsite", "restore-db", "--from", srv.URL(prefix), "--to", rebuilt, "--password-file", d.pwFile, "--json")
 	restore.Env = append(restore.Env, "AWS_ACCESS_KEY_ID="+srv.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+srv.SecretAccessKey)
-	if out, err := restore.CombinedOutput(); err != nil {
-		t.Fatalf("restore-db: %v\n%s", err, out)
+	var stdout, stderr strings.Builder
+	restore.Stdout, restore.Stderr = &stdout, &stderr
+	if err := restore.Run(); err != nil {
+		t.Fatalf("restore-db: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	// --json's stdout is the report alone (the progress goes to stderr).
+	var report struct {
+		Snapshots []string `json:"snapshots"`
+	}
+	dec := json.NewDecoder(strings.NewReader(stdout.String()))
+	if err := dec.Decode(&report); err != nil || len(report.Snapshots) != 10 || dec.More() {
+		t.Fatalf("restore-db --json printed %q (%v), want one report of 10 snapshots", stdout.String(), err)
 	}
 	rebuiltCfg := d.restoredConfig(t, rebuilt)
 	if out, err := runSelfOut("verify", "--config", rebuiltCfg, "--read-data"); err != nil {

@@ -31,6 +31,9 @@ type RestoreDBRequest struct {
 	Snapshot    string // only this snapshot (an id or a prefix of 4+ characters, or latest); "" for all
 	Name        string // only this daemon's snapshots; "" for all
 	Logger      *slog.Logger
+	// Progress hears the objects filed, against an estimate of the total
+	// (estimateChain); nil: none.
+	Progress Progress
 }
 
 // RestoreDBReport is what restore-db rebuilt.
@@ -126,7 +129,7 @@ func RestoreDB(ctx context.Context, req RestoreDBRequest) (*RestoreDBReport, err
 	tmp := req.To + ".restoring"
 	os.Remove(tmp)
 	rep := &RestoreDBReport{To: req.To, Snapshots: []string{}}
-	recovered, err := importAll(ctx, tmp, r, rs, snaps, rep)
+	recovered, err := importAll(ctx, tmp, r, rs, snaps, rep, newRestoreProgress(req.Progress))
 	switch {
 	case err == nil && recovered:
 		// The chains went on with restorers of their own (recoverChains):
@@ -196,7 +199,7 @@ func publishDB(tmp, to string) error {
 // (snapshot.DB.Walk), so no snapshot's entries are kept from one import
 // to the next; only a collection pushed as a full tree on a previous one
 // holds its (key, id) pairs while it is compared.
-func importAll(ctx context.Context, path string, r *offsite.Repo, rs *offsite.Restorer, snaps []*offsite.Snapshot, rep *RestoreDBReport) (recovered bool, _ error) {
+func importAll(ctx context.Context, path string, r *offsite.Repo, rs *offsite.Restorer, snaps []*offsite.Snapshot, rep *RestoreDBReport, rp *restoreProgress) (recovered bool, _ error) {
 	db, err := snapshot.Open(path, snapshot.Options{Command: "offsite restore-db", BatchObjects: 20_000, BatchBytes: 16 << 20, NoSync: true,
 		UnfiledBlobs: importUnfiled})
 	if err != nil {
@@ -204,10 +207,16 @@ func importAll(ctx context.Context, path string, r *offsite.Repo, rs *offsite.Re
 	}
 	all := chains(snaps)
 	progress := make([]chainProgress, len(all))
+	var total int64
+	for i, chain := range all {
+		progress[i].estimates = estimateChain(chain)
+		total += sum(progress[i].estimates)
+	}
+	rp.expect(total)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(2)
 	for i, chain := range all {
-		g.Go(func() error { return importChain(gctx, db, rs, chain, &progress[i]) })
+		g.Go(func() error { return importChain(gctx, db, rs, chain, &progress[i], rp) })
 	}
 	if err := g.Wait(); err != nil {
 		// One chain's failure stops the others (the Restorer's
@@ -223,7 +232,7 @@ func importAll(ctx context.Context, path string, r *offsite.Repo, rs *offsite.Re
 			return false, err
 		}
 		recovered = true
-		if err := recoverChains(ctx, db, r, filepath.Dir(path), all, progress, rep); err != nil {
+		if err := recoverChains(ctx, db, r, filepath.Dir(path), all, progress, rep, rp); err != nil {
 			db.Close()
 			return true, err
 		}
@@ -281,9 +290,10 @@ func recoverable(err error) bool {
 
 // chainProgress is how far a chain's import went.
 type chainProgress struct {
-	filed int                // its first snapshots filed
-	base  *snapshot.Snapshot // the last of them, as filed
-	err   error              // why the next one was not (set by recoverChains)
+	filed     int                // its first snapshots filed
+	base      *snapshot.Snapshot // the last of them, as filed
+	err       error              // why the next one was not (set by recoverChains)
+	estimates []int64            // the objects each snapshot files, about (estimateChain)
 }
 
 // recoverChains files what the chains not filed whole can give, each
@@ -294,11 +304,11 @@ type chainProgress struct {
 // later ones, built on it, are not restored: rep.Failed) or a later
 // one's damage stopped the preparation (then it is filed, and the rest
 // of the chain tried again).
-func recoverChains(ctx context.Context, db *snapshot.DB, r *offsite.Repo, dir string, all [][]*offsite.Snapshot, progress []chainProgress, rep *RestoreDBReport) error {
+func recoverChains(ctx context.Context, db *snapshot.DB, r *offsite.Repo, dir string, all [][]*offsite.Snapshot, progress []chainProgress, rep *RestoreDBReport, rp *restoreProgress) error {
 	for i, chain := range all {
 		p := &progress[i]
 		for p.filed < len(chain) {
-			err := importWith(ctx, db, r, dir, chain, chain[p.filed:], p, rep)
+			err := importWith(ctx, db, r, dir, chain, chain[p.filed:], p, rep, rp)
 			if err == nil {
 				break
 			}
@@ -306,13 +316,14 @@ func recoverChains(ctx context.Context, db *snapshot.DB, r *offsite.Repo, dir st
 				return err
 			}
 			at := p.filed
-			if err = importWith(ctx, db, r, dir, chain, chain[at:at+1], p, rep); err == nil {
+			if err = importWith(ctx, db, r, dir, chain, chain[at:at+1], p, rep, rp); err == nil {
 				continue // not this snapshot's damage
 			}
 			if ctx.Err() != nil || !recoverable(err) {
 				return err
 			}
 			p.err = err
+			rp.less(sum(p.estimates[at:])) // not filed
 			bad := chain[at]
 			for j, s := range chain[at:] {
 				msg := err.Error()
@@ -330,7 +341,7 @@ func recoverChains(ctx context.Context, db *snapshot.DB, r *offsite.Repo, dir st
 // importWith files part (the snapshots of chain from p.filed on) with a
 // restorer of their own, advancing p; its error is the explained cause
 // of the first snapshot it could not file.
-func importWith(ctx context.Context, db *snapshot.DB, r *offsite.Repo, dir string, chain, part []*offsite.Snapshot, p *chainProgress, rep *RestoreDBReport) error {
+func importWith(ctx context.Context, db *snapshot.DB, r *offsite.Repo, dir string, chain, part []*offsite.Snapshot, p *chainProgress, rep *RestoreDBReport, rp *restoreProgress) error {
 	rs, err := r.NewRestorer(ctx, part, dir)
 	if err != nil {
 		return err
@@ -339,7 +350,7 @@ func importWith(ctx context.Context, db *snapshot.DB, r *offsite.Repo, dir strin
 		rs.Close() // waits for the preparation: Downloaded is then final
 		rep.Downloaded += rs.Downloaded
 	}()
-	err = importChain(ctx, db, rs, chain[:p.filed+len(part)], p)
+	err = importChain(ctx, db, rs, chain[:p.filed+len(part)], p, rp)
 	if err == nil {
 		return nil
 	}
@@ -381,15 +392,16 @@ func chains(snaps []*offsite.Snapshot) [][]*offsite.Snapshot {
 }
 
 // importChain files a chain's snapshots in order from p.filed on (each
-// but the first as the one before it plus what differs), advancing p.
-func importChain(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, chain []*offsite.Snapshot, p *chainProgress) error {
+// but the first as the one before it plus what differs), advancing p and
+// counting the objects filed in rp.
+func importChain(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, chain []*offsite.Snapshot, p *chainProgress, rp *restoreProgress) error {
 	for p.filed < len(chain) {
 		sn := chain[p.filed]
 		var prev *offsite.Snapshot
 		if p.filed > 0 {
 			prev = chain[p.filed-1]
 		}
-		base, err := importOne(ctx, db, rs, sn, p.base, prev)
+		base, err := importOne(ctx, db, rs, sn, p.base, prev, &tally{rp: rp})
 		if err != nil {
 			return fmt.Errorf("snapshot %s of %s: %w", sn.LocalID, sn.Workspace, err)
 		}
@@ -399,15 +411,22 @@ func importChain(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, cha
 }
 
 // importOne files sn, as base (prev's import) plus the objects that
-// differ when base is set. It returns the snapshot filed.
+// differ when base is set, counting each object it puts in t. It returns
+// the snapshot filed; when it files none, t takes back what it counted.
 func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *offsite.Snapshot,
-	base *snapshot.Snapshot, prev *offsite.Snapshot) (*snapshot.Snapshot, error) {
+	base *snapshot.Snapshot, prev *offsite.Snapshot, t *tally) (_ *snapshot.Snapshot, err error) {
+	defer func() {
+		if err != nil {
+			t.takeBack()
+		} else {
+			t.flush()
+		}
+	}()
 	var rec snapshot.Snapshot
 	if err := json.Unmarshal(sn.Record, &rec); err != nil {
 		return nil, fmt.Errorf("%w: record: %v", offsite.ErrCorrupt, err)
 	}
 	var w *snapshot.Writer
-	var err error
 	if base == nil {
 		w, err = db.Begin(rec.Workspace, rec.StartedAt)
 	} else {
@@ -425,9 +444,13 @@ func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *o
 		if err != nil {
 			return err
 		}
-		return w.PutOwned(kind, parent, key, snapshot.Hash(id), raw) // Raw's bytes are ours: no copy
+		if err := w.PutOwned(kind, parent, key, snapshot.Hash(id), raw); err != nil { // Raw's bytes are ours: no copy
+			return err
+		}
+		t.one(kind)
+		return nil
 	}
-	if err := importChanges(ctx, db, rs, w, sn, prev, base, put); err != nil {
+	if err := importChanges(ctx, db, rs, w, sn, prev, base, put, t); err != nil {
 		// The Restorer's error, when its preparation failed, is the
 		// cause, named by its own snapshot and collection: the import's
 		// wraps it in the collection that waited for it. An import
@@ -449,9 +472,10 @@ func importOne(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, sn *o
 // (every object when prev is nil), which base holds as filed, and
 // deletes those sn lacks. A collection with prev's root is unchanged; one
 // that sn holds as a delta on prev's tree takes the delta's changes; any
-// other is compared with base's collection.
+// other is compared with base's collection. The objects of a first
+// snapshot, put here, are counted in filed; put counts its own.
 func importChanges(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, w *snapshot.Writer, sn, prev *offsite.Snapshot, base *snapshot.Snapshot,
-	put func(collection, key string, id offsite.ID) error) error {
+	put func(collection, key string, id offsite.ID) error, filed *tally) error {
 	for _, name := range slices.Sorted(maps.Keys(sn.Collections)) { // the order the Restorer prepares packs in
 		t := sn.Collections[name]
 		kind, parent, _ := strings.Cut(name, "/")
@@ -460,7 +484,11 @@ func importChanges(ctx context.Context, db *snapshot.DB, rs *offsite.Restorer, w
 				if err := ctx.Err(); err != nil {
 					return err
 				}
-				return w.PutOwned(kind, parent, key, snapshot.Hash(id), raw) // the bytes are ours: no copy
+				if err := w.PutOwned(kind, parent, key, snapshot.Hash(id), raw); err != nil { // the bytes are ours: no copy
+					return err
+				}
+				filed.one(kind)
+				return nil
 			})
 			if err != nil {
 				return err

@@ -42,7 +42,9 @@ var (
 // process, which runs nothing else meanwhile; on a shared machine it
 // moves less than the wall time), its minor page faults
 // (restore-db-faults), the bytes it allocated (alloc-MiB) and the
-// collections that ran meanwhile (gcs), and restore-db's peak anonymous resident
+// collections that ran meanwhile (gcs), the objects restore-db expected
+// to file (expected-objects: its Progress's total) and filed
+// (filed-objects: its last count), and restore-db's peak anonymous resident
 // memory above what the process held before it (anon-MiB: RssAnon of
 // /proc/self/status, sampled every 10 ms, after a GC; the heap and
 // stacks, not the mapped database pages). CPU profiles of restore-db
@@ -67,6 +69,7 @@ func BenchmarkRestoreDB(b *testing.B) {
 		}
 	}
 	ctx := context.Background()
+	var seen lastProgress
 	b.ResetTimer()
 	for i := range b.N {
 		b.StopTimer()
@@ -92,7 +95,8 @@ func BenchmarkRestoreDB(b *testing.B) {
 		var ms0, ms1 runtime.MemStats
 		runtime.ReadMemStats(&ms0)
 		pprof.Do(ctx, pprof.Labels("phase", "restore-db"), func(ctx context.Context) {
-			_, err = RestoreDB(ctx, RestoreDBRequest{From: "file://" + target, Password: "bench-password", To: filepath.Join(dir, "restored"+strconv.Itoa(i)+".db")})
+			_, err = RestoreDB(ctx, RestoreDBRequest{From: "file://" + target, Password: "bench-password", To: filepath.Join(dir, "restored"+strconv.Itoa(i)+".db"),
+				Progress: &seen})
 		})
 		if err != nil {
 			b.Fatal(err)
@@ -104,8 +108,32 @@ func BenchmarkRestoreDB(b *testing.B) {
 		b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/(1<<20), "alloc-MiB")
 		b.ReportMetric(float64(ms1.NumGC-ms0.NumGC), "gcs")
 		b.ReportMetric(float64(stop()-base)/(1<<20), "anon-MiB")
+		b.ReportMetric(float64(seen.total), "expected-objects")
+		b.ReportMetric(float64(seen.done), "filed-objects")
 	}
 }
+
+// lastProgress is a Progress that draws nothing (as --quiet's) and keeps
+// the last total and count it was told: BenchmarkRestoreDB reports the
+// estimate against what was filed.
+type lastProgress struct {
+	mu          sync.Mutex
+	total, done int64
+}
+
+func (p *lastProgress) Expect(total int64, _ map[string]int, _ bool) {
+	p.mu.Lock()
+	p.total = total
+	p.mu.Unlock()
+}
+
+func (p *lastProgress) Update(_ string, objects int64) {
+	p.mu.Lock()
+	p.done = objects
+	p.mu.Unlock()
+}
+
+func (p *lastProgress) Step(string) {}
 
 // buildOffsiteHistory commits days+1 snapshots of n items to a
 // database in dir, pushing each to target, as BenchmarkOffsite does.

@@ -62,7 +62,8 @@ func TestRestoreDBPartial(t *testing.T) {
 	beta, _ := db.Snapshots("beta")
 	acme, _ := db.Snapshots("acme")
 
-	rep, err := RestoreDB(ctx, RestoreDBRequest{From: "file://" + target, Password: "partial-Password-1", To: filepath.Join(dir, "restored.db")})
+	p := &recordingProgress{}
+	rep, err := RestoreDB(ctx, RestoreDBRequest{From: "file://" + target, Password: "partial-Password-1", To: filepath.Join(dir, "restored.db"), Progress: p})
 	if !errors.Is(err, ErrRestorePartial) || rep == nil {
 		t.Fatalf("restore-db of a target that lost a push's packs: %+v, %v", rep, err)
 	}
@@ -113,6 +114,17 @@ func TestRestoreDBPartial(t *testing.T) {
 	}
 	if vr, err := got.Verify(true, nil); err != nil || len(vr.Problems) != 0 {
 		t.Errorf("verify of the partial database = %+v, %v", vr, err)
+	}
+	// The progress counts what the database holds: the objects of the
+	// imports that failed are taken back, and the total loses the
+	// snapshots not restored (but never below the count: these records
+	// understate their changes, so it may be raised instead).
+	filed := storedAnew(t, got, "acme") + storedAnew(t, got, "beta")
+	if len(p.updates) == 0 || p.updates[len(p.updates)-1] != filed {
+		t.Errorf("updates end at %v, want %d", p.updates[max(0, len(p.updates)-1):], filed)
+	}
+	if len(p.expects) != 2 || (p.expects[1] >= p.expects[0] && p.expects[1] > filed) {
+		t.Errorf("Expect(%v): want a total, then one lowered for the snapshots not restored (or up to the count, %d)", p.expects, filed)
 	}
 
 	// Only beta's day 3 and 4: nothing can be restored, no database.
