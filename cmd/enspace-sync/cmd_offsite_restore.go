@@ -15,7 +15,7 @@ func init() {
 	register(&command{
 		name:    "offsite restore-db",
 		summary: "rebuild a database from an offsite target, on any machine",
-		usage:   "enspace-sync offsite restore-db --from URL --to PATH --password-file FILE [--workspace W] [--snapshot S] [--name DAEMON] [--json]",
+		usage:   "enspace-sync offsite restore-db --from URL --to PATH --password-file FILE [--workspace W] [--snapshot S] [--name DAEMON] [--json] [-q|-v]",
 		help: `Rebuilds a database from an offsite target, on a machine that may have
 nothing else (no config is read): every snapshot on the target, or those
 of --workspace, of the daemon --name, or the one --snapshot names (an id,
@@ -55,6 +55,9 @@ Progress goes to stderr: the objects filed so far (a workspace's first
 snapshot whole, then each snapshot's new and changed objects) against an
 estimate of their total, on a line redrawn in place on a terminal, as a
 plain line every 10 s otherwise; stdout (--json) carries the result only.
+-q prints neither the progress nor the "restored" line (the snapshots it
+could not restore are still listed) and logs errors only; warnings are
+logged on stderr, and -v logs what it does.
 
 Examples:
   enspace-sync offsite restore-db --from file:///mnt/nas/enspace \
@@ -76,6 +79,7 @@ type restoreDBOptions struct {
 	from, to, passwordFile, keyIDFile, secretFile string
 	workspace, snapshot, name                     string
 	asJSON                                        bool
+	g                                             globalFlags // -q and -v only: no config is read
 }
 
 func runOffsiteRestoreDB(ctx context.Context, m *Main, args []string) error {
@@ -91,10 +95,13 @@ func runOffsiteRestoreDB(ctx context.Context, m *Main, args []string) error {
 	fs.StringVar(&o.snapshot, "snapshot", "", "only this snapshot: an id, a prefix of 4+ characters, or latest")
 	fs.StringVar(&o.name, "name", "", "only the snapshots this daemon pushed (needed when several pushed one workspace)")
 	fs.BoolVar(&o.asJSON, "json", false, "print the result as JSON on stdout")
+	registerVerbosity(fs, &o.g)
 	rest, err := m.parse(cmd, fs, args)
 	if err != nil {
 		return err
 	}
+	o.g.command = cmd.name
+	m.log = m.logger(nil, &o.g)
 	if len(rest) > 0 {
 		return usagef(cmd.name, "unexpected argument %q", rest[0])
 	}
@@ -130,7 +137,7 @@ func runOffsiteRestoreDB(ctx context.Context, m *Main, args []string) error {
 	if o.workspace != "" {
 		label = o.workspace
 	}
-	line := progress.New(m.Stderr, label, false) // restore-db has no --quiet
+	line := progress.New(m.Stderr, label, o.g.quiet)
 	req.Progress = line
 	rep, err := app.RestoreDB(ctx, req)
 	line.Done()
@@ -146,8 +153,10 @@ func runOffsiteRestoreDB(ctx context.Context, m *Main, args []string) error {
 			return jerr
 		}
 	} else {
-		fmt.Fprintf(m.Stdout, "restored %d snapshots (%d objects) into %s (%s) in %.1fs\n",
-			len(rep.Snapshots), rep.Objects, rep.To, humanBytes(rep.Bytes), rep.Seconds)
+		if !o.g.quiet {
+			fmt.Fprintf(m.Stdout, "restored %d snapshots (%d objects) into %s (%s) in %.1fs\n",
+				len(rep.Snapshots), rep.Objects, rep.To, humanBytes(rep.Bytes), rep.Seconds)
+		}
 		if len(rep.Failed) > 0 {
 			fmt.Fprintf(m.Stdout, "could not restore %d snapshots:\n", len(rep.Failed))
 			for _, f := range rep.Failed {
