@@ -56,8 +56,10 @@ snapshot whole, then each snapshot's new and changed objects) against an
 estimate of their total, on a line redrawn in place on a terminal, as a
 plain line every 10 s otherwise; stdout (--json) carries the result only.
 -q prints neither the progress nor the "restored" line (the snapshots it
-could not restore are still listed) and logs errors only; warnings are
-logged on stderr, and -v logs what it does.
+could not restore are still listed) and logs errors only; otherwise
+warnings (a record or index entry of the target that cannot be read) are
+logged on stderr. -v adds the info level, at which restore-db logs
+nothing more today.
 
 Examples:
   enspace-sync offsite restore-db --from file:///mnt/nas/enspace \

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/enspace-sync/enspace-sync/internal/offsite"
 	"github.com/enspace-sync/enspace-sync/internal/snapshot"
@@ -98,9 +99,16 @@ func (t *tally) takeBack() {
 // against the previous complete snapshot (the one before it in the chain
 // unless that one is partial): Added, Changed and Unknown, and the noise
 // (ServerOnly, Equivalent, Volatile: objects whose stored bytes differ
-// with nothing worth a change line); Removed are deleted, not filed. A
-// snapshot whose record has no Changes (the summary could not be
-// computed) is estimated from its AddedBytes, at the bytes an object
+// with nothing worth a change line); Removed are deleted, not filed.
+// Those changes cover one interval: where the chain has a gap (retention
+// forgot the snapshots between, here and on the target: the record's
+// Changes.Since is not the one before it), the delta spans several, and
+// the count is scaled by the gap over the chain's usual interval (the
+// median of those between snapshots that recorded their changes since
+// the one before), at most its changed collections' counts: objects
+// changed again within the gap make it high, as forgotten days that
+// changed more make it low. A snapshot whose record has no Changes (the
+// summary could not be computed) is estimated from its AddedBytes, at the bytes an object
 // took in the chain's first snapshot, at most its changed collections'
 // counts: no field counts its new objects, and its added bytes hold its
 // rewritten tree chunks too, so the guess is close for a large
@@ -109,10 +117,22 @@ func (t *tally) takeBack() {
 // 3,000). Collections with the previous snapshot's tree file nothing.
 func estimateChain(chain []*offsite.Snapshot) []int64 {
 	out := make([]int64, len(chain))
+	recs := make([]snapshot.Snapshot, len(chain))
+	var steps []time.Duration // between snapshots whose changes are since the one before
+	for i, sn := range chain {
+		_ = json.Unmarshal(sn.Record, &recs[i]) // a record that cannot be read fails its import
+		if c := recs[i].Changes; i > 0 && c != nil && c.Since == chain[i-1].LocalID {
+			steps = append(steps, sn.StartedAt.Sub(chain[i-1].StartedAt))
+		}
+	}
+	var step time.Duration
+	if len(steps) > 0 {
+		slices.Sort(steps)
+		step = steps[len(steps)/2]
+	}
 	var perObject float64 // bytes the first snapshot added per object
 	for i, sn := range chain {
-		var rec snapshot.Snapshot
-		_ = json.Unmarshal(sn.Record, &rec) // a record that cannot be read fails its import
+		rec := &recs[i]
 		if i == 0 {
 			for _, t := range sn.Collections {
 				out[i] += int64(t.Count)
@@ -140,6 +160,9 @@ func estimateChain(chain []*offsite.Snapshot) []int64 {
 			for _, kind := range slices.Sorted(maps.Keys(changed)) {
 				s, n := c.Summary[kind], c.Noise[kind]
 				out[i] += int64(s.Added + s.Changed + s.Unknown + n.ServerOnly + n.Equivalent + n.Volatile)
+			}
+			if gap := sn.StartedAt.Sub(prev.StartedAt); c.Since != prev.LocalID && step > 0 && gap > step*3/2 {
+				out[i] = min(int64(float64(out[i])*gap.Seconds()/step.Seconds()+0.5), upTo)
 			}
 			continue
 		}

@@ -249,3 +249,51 @@ func TestRestoreTallyTakesBack(t *testing.T) {
 		t.Errorf("totals %v, want %v (never below the count)", p.expects, want)
 	}
 }
+
+// TestRestoreDBProgressAfterForget: a target whose retention forgot
+// snapshots (offsite forget follows the local one) holds chains with
+// gaps, where a snapshot's recorded changes (since the one before it on
+// the machine, now gone) cover one interval of the several its delta
+// spans: the estimate scales them by the gap, so that it stays near what
+// restore-db files instead of far below it.
+func TestRestoreDBProgressAfterForget(t *testing.T) {
+	dir := t.TempDir()
+	db, err := snapshot.Open(filepath.Join(dir, "orig.db"), snapshot.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for d := 1; d <= 8; d++ {
+		writeProgressDay(t, db, "acme", d, true)
+	}
+	snaps, err := db.Snapshots("acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Days 1, 6, 7 and 8 are kept: day 6's delta spans five days.
+	if err := db.Forget(snaps[1].ID, snaps[2].ID, snaps[3].ID, snaps[4].ID); err != nil {
+		t.Fatal(err)
+	}
+	want := storedAnew(t, db, "acme")
+	svc := offsiteTestService(t, dir, db, "progress-Password-1")
+	ctx := context.Background()
+	if _, err := svc.OffsitePush(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	p := &recordingProgress{}
+	rep, err := RestoreDB(ctx, RestoreDBRequest{From: "file://" + dir + "/target", Password: "progress-Password-1",
+		To: filepath.Join(dir, "restored.db"), Progress: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Snapshots) != 4 {
+		t.Fatalf("restored %d snapshots, want 4", len(rep.Snapshots))
+	}
+	t.Logf("expected %v, filed %d", p.expects, want)
+	if len(p.expects) != 1 || p.expects[0] < want*95/100 || p.expects[0] > want*110/100 {
+		t.Errorf("Expect(%v), want within 5%% below or 10%% above %d", p.expects, want)
+	}
+	if len(p.updates) == 0 || p.updates[len(p.updates)-1] != want {
+		t.Errorf("updates end at %v, want %d", p.updates[max(0, len(p.updates)-1):], want)
+	}
+}
