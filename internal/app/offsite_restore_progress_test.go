@@ -150,17 +150,7 @@ func TestRestoreDBProgress(t *testing.T) {
 		writeProgressDay(t, db, "beta", d, true)
 	}
 	want := storedAnew(t, db, "acme") + storedAnew(t, db, "beta")
-	svc := offsiteTestService(t, dir, db, "progress-Password-1")
-	ctx := context.Background()
-	if _, err := svc.OffsitePush(ctx, ""); err != nil {
-		t.Fatal(err)
-	}
-	p := &recordingProgress{}
-	rep, err := RestoreDB(ctx, RestoreDBRequest{From: "file://" + dir + "/target", Password: "progress-Password-1",
-		To: filepath.Join(dir, "restored.db"), Progress: p})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep, p := pushRestoreProgress(t, dir, db)
 	if len(rep.Snapshots) != 10 {
 		t.Fatalf("restored %d snapshots", len(rep.Snapshots))
 	}
@@ -202,16 +192,7 @@ func TestRestoreDBProgressWithoutChanges(t *testing.T) {
 		}
 	}
 	want := storedAnew(t, db, "acme")
-	svc := offsiteTestService(t, dir, db, "progress-Password-1")
-	ctx := context.Background()
-	if _, err := svc.OffsitePush(ctx, ""); err != nil {
-		t.Fatal(err)
-	}
-	p := &recordingProgress{}
-	if _, err := RestoreDB(ctx, RestoreDBRequest{From: "file://" + dir + "/target", Password: "progress-Password-1",
-		To: filepath.Join(dir, "restored.db"), Progress: p}); err != nil {
-		t.Fatal(err)
-	}
+	_, p := pushRestoreProgress(t, dir, db)
 	t.Logf("expected %v, filed %d", p.expects, want)
 	if len(p.expects) != 1 || p.expects[0] < want*95/100 || p.expects[0] > want*105/100 {
 		t.Errorf("Expect(%v), want within 5%% of %d", p.expects, want)
@@ -275,6 +256,23 @@ func TestRestoreDBProgressAfterForget(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := storedAnew(t, db, "acme")
+	rep, p := pushRestoreProgress(t, dir, db)
+	if len(rep.Snapshots) != 4 {
+		t.Fatalf("restored %d snapshots, want 4", len(rep.Snapshots))
+	}
+	t.Logf("expected %v, filed %d", p.expects, want)
+	if len(p.expects) != 1 || p.expects[0] < want*95/100 || p.expects[0] > want*110/100 {
+		t.Errorf("Expect(%v), want within 5%% below or 10%% above %d", p.expects, want)
+	}
+	if len(p.updates) == 0 || p.updates[len(p.updates)-1] != want {
+		t.Errorf("updates end at %v, want %d", p.updates[max(0, len(p.updates)-1):], want)
+	}
+}
+
+// pushRestoreProgress pushes db to a file:// target in dir and rebuilds
+// it with restore-db, returning the report and what its Progress heard.
+func pushRestoreProgress(t *testing.T, dir string, db *snapshot.DB) (*RestoreDBReport, *recordingProgress) {
+	t.Helper()
 	svc := offsiteTestService(t, dir, db, "progress-Password-1")
 	ctx := context.Background()
 	if _, err := svc.OffsitePush(ctx, ""); err != nil {
@@ -286,14 +284,5 @@ func TestRestoreDBProgressAfterForget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Snapshots) != 4 {
-		t.Fatalf("restored %d snapshots, want 4", len(rep.Snapshots))
-	}
-	t.Logf("expected %v, filed %d", p.expects, want)
-	if len(p.expects) != 1 || p.expects[0] < want*95/100 || p.expects[0] > want*110/100 {
-		t.Errorf("Expect(%v), want within 5%% below or 10%% above %d", p.expects, want)
-	}
-	if len(p.updates) == 0 || p.updates[len(p.updates)-1] != want {
-		t.Errorf("updates end at %v, want %d", p.updates[max(0, len(p.updates)-1):], want)
-	}
+	return rep, p
 }
