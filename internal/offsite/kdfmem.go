@@ -21,8 +21,9 @@ import (
 // IDKey faults as before and the warming was wasted: some 0.02 to 0.1 s
 // of CPU and never a wrong key, since the derivation itself is untouched.
 // A fresh process, restore-db's, has no such run. A second derivation in
-// one process (unlock trying a second key file) is not warmed at all:
-// the first one's memory still counts as live (kdfWarmMaxLive).
+// one process (unlock trying a second key file) finds the first one's
+// memory counted as live by the collection that ran during it: warmKDF
+// collects once more before it gives up on a large live heap.
 //
 // It is for one-shot commands only (restore-db): the huge-page advice
 // stays on that range of the heap for the life of the process, where a
@@ -46,8 +47,17 @@ const kdfWarmSlack = 1 << 20
 
 // warmKDF readies kib KiB of warmed heap for the next large allocation.
 func warmKDF(kib uint32) {
-	if !hugePageAdvice || kib < kdfWarmMin || liveHeap() > kdfWarmMaxLive {
+	if !hugePageAdvice || kib < kdfWarmMin {
 		return
+	}
+	if liveHeap() > kdfWarmMaxLive {
+		// An earlier derivation's memory (unlock trying a second key)
+		// counted as live at the collection that ran during it, and is
+		// garbage now: collected, its pages serve this one.
+		runtime.GC()
+		if liveHeap() > kdfWarmMaxLive {
+			return
+		}
 	}
 	b := make([]byte, int(kib)<<10+kdfWarmSlack)
 	hugePages(b)

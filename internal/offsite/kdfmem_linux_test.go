@@ -30,6 +30,7 @@ var kdfPages = int64(DefaultKDF.Memory) / 4
 const (
 	warmKDFDirEnv  = "ENSPACE_TEST_WARMKDF_DIR"
 	warmKDFWarmEnv = "ENSPACE_TEST_WARMKDF_WARM"
+	warmKDFPassEnv = "ENSPACE_TEST_WARMKDF_PASSWORD"
 )
 
 // openFaults opens the repository at dir in a new process, as restore-db
@@ -39,11 +40,11 @@ const (
 // derivations) left free on the heap decides where IDKey's allocation
 // lands; a new process has neither, as restore-db has not. The fewest of
 // three, each a new process.
-func openFaults(t *testing.T, dir string, warm bool) int64 {
+func openFaults(t *testing.T, dir, password string, warm bool) int64 {
 	fewest := int64(-1)
 	for range 3 {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestWarmKDF$", "-test.v")
-		cmd.Env = append(os.Environ(), warmKDFDirEnv+"="+dir, warmKDFWarmEnv+"="+strconv.FormatBool(warm))
+		cmd.Env = append(os.Environ(), warmKDFDirEnv+"="+dir, warmKDFWarmEnv+"="+strconv.FormatBool(warm), warmKDFPassEnv+"="+password)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("child: %v\n%s", err, out)
@@ -88,7 +89,7 @@ func TestWarmKDF(t *testing.T) {
 	if dir := os.Getenv(warmKDFDirEnv); dir != "" {
 		warm := os.Getenv(warmKDFWarmEnv) == "true"
 		before := minorFaults(t)
-		if _, err := Open(ctx, NewFileBackend(dir), Options{Password: "pw", WarmKDF: warm}); err != nil {
+		if _, err := Open(ctx, NewFileBackend(dir), Options{Password: os.Getenv(warmKDFPassEnv), WarmKDF: warm}); err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("open faults: %d", minorFaults(t)-before)
@@ -98,7 +99,13 @@ func TestWarmKDF(t *testing.T) {
 		t.Skip("derivations at 64 MiB")
 	}
 	dir := t.TempDir()
-	if _, err := OpenOrInit(ctx, NewFileBackend(dir), Options{Password: "pw", KDF: DefaultKDF}); err != nil {
+	r, err := OpenOrInit(ctx, NewFileBackend(dir), Options{Password: "pw", KDF: DefaultKDF})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second key (a rotated password): Open with it derives twice,
+	// the first key's name coming first.
+	if _, err := r.AddKey(ctx, "pw2"); err != nil {
 		t.Fatal(err)
 	}
 	mode := thp()
@@ -106,14 +113,17 @@ func TestWarmKDF(t *testing.T) {
 	case "always": // every derivation gets huge pages
 		t.Log("transparent huge pages always on: a cold derivation is not checked")
 	default:
-		if n := openFaults(t, dir, false); n < kdfPages/2 {
+		if n := openFaults(t, dir, "pw", false); n < kdfPages/2 {
 			t.Errorf("Open without WarmKDF faulted %d pages at best, want about %d: it was warmed", n, kdfPages)
 		}
 	}
 	switch mode {
 	case "always", "madvise":
-		if n := openFaults(t, dir, true); n >= kdfPages/4 {
+		if n := openFaults(t, dir, "pw", true); n >= kdfPages/4 {
 			t.Errorf("Open with WarmKDF faulted %d pages at best, want under %d: its memory was not warm", n, kdfPages/4)
+		}
+		if n := openFaults(t, dir, "pw2", true); n >= kdfPages/4 {
+			t.Errorf("Open with WarmKDF of the second key (two derivations) faulted %d pages at best, want under %d: the second was not warm", n, kdfPages/4)
 		}
 	default: // no huge pages to ask for: warming only moves the faults
 		t.Logf("transparent huge pages %q: a warm derivation is not checked", mode)
