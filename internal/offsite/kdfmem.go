@@ -36,8 +36,9 @@ import (
 // it the faults cost less than the collection.
 const kdfWarmMin = 8 << 10
 
-// kdfWarmMaxLive is the live heap above which warmKDF does nothing: a
-// collection of it would cost about what the faults do.
+// kdfWarmMaxLive is the live heap above which warmKDF does nothing more
+// than the one collection that confirms it: warming collects again, and a
+// collection of such a heap would cost about what the faults do.
 const kdfWarmMaxLive = 64 << 20
 
 // kdfWarmSlack is what warmKDF allocates beyond the derivation's memory,
